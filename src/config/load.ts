@@ -1,0 +1,171 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import type { z } from 'zod';
+import { ClinicaError } from '../errors.js';
+import { configSchema, stageName, type Config, type ConfigInput } from './schema.js';
+
+export const CONFIG_FILE = 'clinica.config.json';
+
+/** The global flags every command accepts (see src/cli.ts). */
+export interface GlobalOptions {
+  config?: string;
+  stage?: string;
+  profile?: string;
+  region?: string;
+  endpointUrl?: string;
+  json?: boolean;
+  yes?: boolean;
+  verbose?: boolean;
+  quiet?: boolean;
+}
+
+export interface ResolvedConfig extends Config {
+  /** where the file was read from; undefined when running on built-in defaults (no file yet) */
+  configPath?: string;
+  /** the folder that holds clinica.config.json (or the working folder) */
+  projectDir: string;
+  /** `.clinica/` beside the config: local stack data, outputs, caches */
+  stateDir: string;
+  names: ResourceNames;
+}
+
+export interface ResourceNames {
+  prefix: string;
+  dataBucket: string;
+  siteBucket: string;
+}
+
+/** What a fresh clone runs on: a demo clinic on the local target. */
+export const defaultConfigInput: ConfigInput = {
+  clinic: {
+    name: 'Clínica Sorriso (demo)',
+    address: 'Rua das Flores, 123 — Centro, São Paulo — SP, 01000-000',
+    phone: '+55 11 4000-0000',
+    email: 'contato@clinica.example',
+    timeZone: 'America/Sao_Paulo',
+    locale: 'pt-BR',
+  },
+  target: 'local',
+  stage: 'dev',
+};
+
+export function slug(text: string): string {
+  return text
+    .normalize('NFD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '');
+}
+
+export function resourceNames(config: Pick<Config, 'clinic' | 'stage' | 'aws'>): ResourceNames {
+  const prefix = config.aws.bucketPrefix ?? `clinica-${slug(config.clinic.name).slice(0, 30).replace(/-+$/, '') || 'clinic'}`;
+  return { prefix, dataBucket: `${prefix}-${config.stage}-data`, siteBucket: `${prefix}-${config.stage}-site` };
+}
+
+/** "clinic.locale: expected one of "pt-BR"|"en"" — the first problem, naming the field. */
+export function describeIssues(error: z.ZodError, file: string): ClinicaError {
+  const issue = error.issues[0]!;
+  const path = issue.path.join('.') || '(top level)';
+  const message = issue.message.replace(/^Invalid (input|option): /, '');
+  const more = error.issues.length > 1 ? ` (and ${error.issues.length - 1} more problem${error.issues.length > 2 ? 's' : ''})` : '';
+  return new ClinicaError('config', `${file}: ${path}: ${message}${more}`, {
+    field: path,
+    hint: `fix it in ${file}, or run \`clinica init\` to write a new one`,
+  });
+}
+
+export function parseConfig(raw: unknown, file = CONFIG_FILE): Config {
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) throw describeIssues(parsed.error, file);
+  return parsed.data;
+}
+
+function findConfigFile(start: string): string | undefined {
+  let dir = resolve(start);
+  for (;;) {
+    const candidate = resolve(dir, CONFIG_FILE);
+    if (existsSync(candidate)) return candidate;
+    const parent = dirname(dir);
+    if (parent === dir) return undefined;
+    dir = parent;
+  }
+}
+
+/**
+ * Reads clinica.config.json (from --config, CLINICA_CONFIG, or the working folder and its parents), validates
+ * it, and applies environment and flag overrides: flags > environment > file > defaults.
+ * Without a file, clinica runs on the built-in demo clinic with target `local` (what `clinica dev` needs on a
+ * fresh clone); pass `require: true` for commands that must not.
+ */
+export function loadConfig(
+  options: GlobalOptions = {},
+  env: NodeJS.ProcessEnv = process.env,
+  cwd: string = process.cwd(),
+): ResolvedConfig {
+  const explicit = options.config ?? env.CLINICA_CONFIG;
+  const path = explicit ? resolve(cwd, explicit) : findConfigFile(cwd);
+  let raw: unknown = defaultConfigInput;
+  if (path) {
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (err) {
+      throw new ClinicaError('config', `cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? err}`, {
+        hint: explicit ? 'check the --config path' : 'check the file permissions',
+      });
+    }
+    try {
+      raw = JSON.parse(text);
+    } catch (err) {
+      throw new ClinicaError('config', `${path}: not valid JSON (${(err as Error).message})`, {
+        hint: 'fix the syntax, or run `clinica init` to write a new file',
+      });
+    }
+  }
+  const base = parseConfig(raw, path ?? CONFIG_FILE);
+  return applyOverrides(base, options, env, path, path ? dirname(path) : resolve(cwd));
+}
+
+function applyOverrides(
+  config: Config,
+  options: GlobalOptions,
+  env: NodeJS.ProcessEnv,
+  configPath: string | undefined,
+  projectDir: string,
+): ResolvedConfig {
+  const stage = options.stage ?? env.CLINICA_STAGE ?? config.stage;
+  const stageCheck = stageName.safeParse(stage);
+  if (!stageCheck.success) {
+    throw new ClinicaError('usage', `stage "${stage}": ${stageCheck.error.issues[0]!.message}`, { field: 'stage' });
+  }
+  const target = (env.CLINICA_TARGET as Config['target'] | undefined) ?? config.target;
+  if (target !== 'local' && target !== 'aws') {
+    throw new ClinicaError('usage', `CLINICA_TARGET "${target}": expected "local" or "aws"`, { field: 'target' });
+  }
+  const aws = {
+    ...config.aws,
+    region: options.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? config.aws.region,
+    profile: options.profile ?? env.AWS_PROFILE ?? config.aws.profile,
+    endpointUrl: options.endpointUrl ?? env.CLINICA_ENDPOINT_URL ?? config.aws.endpointUrl,
+  };
+  const resolved = { ...config, stage, target, aws };
+  return {
+    ...resolved,
+    configPath,
+    projectDir,
+    stateDir: resolve(projectDir, '.clinica'),
+    names: resourceNames(resolved),
+  };
+}
+
+/** Validates and writes the file atomically (temp file + rename), with a trailing newline. */
+export async function saveConfig(path: string, input: ConfigInput): Promise<Config> {
+  const config = parseConfig(input, path);
+  await mkdir(dirname(path), { recursive: true });
+  const tmp = `${path}.${process.pid}.tmp`;
+  await writeFile(tmp, JSON.stringify(input, null, 2) + '\n', { mode: 0o644 });
+  await rename(tmp, path);
+  return config;
+}

@@ -1,0 +1,158 @@
+import { isIP } from 'node:net';
+import { z } from 'zod';
+import { siteSchema } from './site.js';
+
+/** Stage names become part of bucket and function names: keep them short, lowercase, DNS-safe. */
+export const stageName = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]{0,15}$/, 'expected a stage name: lowercase letters, digits and "-", starting with a letter, at most 16 characters (e.g. "prod")');
+
+export const cidr = z.string().refine(isCidr, {
+  message: 'expected a network in CIDR notation, e.g. "192.168.0.0/24" or "10.0.0.0/16"',
+});
+
+export function isCidr(value: string): boolean {
+  const [addr, bits, ...rest] = value.split('/');
+  if (rest.length || bits === undefined || !/^\d{1,3}$/.test(bits)) return false;
+  const family = isIP(addr ?? '');
+  return family !== 0 && Number(bits) <= (family === 4 ? 32 : 128);
+}
+
+export function isTimeZone(value: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: value });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected a time of day as HH:MM (24 h), e.g. "09:00"');
+
+export const locales = ['pt-BR', 'en'] as const;
+export type Locale = (typeof locales)[number];
+
+export const reminderRule = z
+  .object({
+    /** the rule's name, used in --rule and in the reminder's key */
+    name: z.string().regex(/^[a-z0-9-]{1,32}$/, 'expected a rule name of lowercase letters, digits and "-"'),
+    /** send on the day before the appointment, from this clinic-local time */
+    dayBeforeAt: hhmm.optional(),
+    /** or: send this many minutes before the appointment */
+    leadMinutes: z.number().int().positive().max(14 * 24 * 60).optional(),
+  })
+  .refine((r) => (r.dayBeforeAt === undefined) !== (r.leadMinutes === undefined), {
+    message: 'expected exactly one of "dayBeforeAt" or "leadMinutes"',
+  });
+
+export const configSchema = z
+  .object({
+    $schema: z.string().optional(),
+    clinic: z
+      .object({
+        name: z.string().trim().min(1, 'expected the clinic name').max(120),
+        address: z.string().trim().max(300).default(''),
+        phone: z.string().trim().max(40).default(''),
+        /** public contact e-mail shown on the site and in e-mails */
+        email: z.string().trim().max(200).default(''),
+        whatsapp: z.string().trim().max(40).optional(),
+        timeZone: z.string().refine(isTimeZone, { message: 'expected an IANA time zone, e.g. "America/Sao_Paulo"' }).default('America/Sao_Paulo'),
+        locale: z.enum(locales).default('pt-BR'),
+      })
+      .strict(),
+    target: z.enum(['local', 'aws']).default('local'),
+    stage: stageName.default('dev'),
+    aws: z
+      .object({
+        region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'expected an AWS region, e.g. "sa-east-1"').default('sa-east-1'),
+        profile: z.string().optional(),
+        endpointUrl: z.url().optional(),
+        /** bucket names are "<bucketPrefix>-<stage>-data" and "<bucketPrefix>-<stage>-site"; S3 names are global */
+        bucketPrefix: z
+          .string()
+          .regex(/^[a-z0-9][a-z0-9-]{1,40}[a-z0-9]$/, 'expected lowercase letters, digits and "-", 3–42 characters')
+          .optional(),
+        /** SSE-KMS key for the data bucket; SSE-S3 when absent */
+        kmsKeyId: z.string().optional(),
+        architecture: z.enum(['arm64', 'x86_64']).default('arm64'),
+        instanceType: z.string().optional(),
+        /** SSH is closed unless this is set to the CIDRs allowed to reach port 22 */
+        sshCidrs: z.array(cidr).default([]),
+        keyName: z.string().optional(),
+      })
+      .strict()
+      .default({ region: 'sa-east-1', architecture: 'arm64', sshCidrs: [] }),
+    network: z
+      .object({
+        /** the clinic's internal network(s): the only sources the backend answers (plus loopback) */
+        clinicCidrs: z.array(cidr).min(1, 'expected at least one CIDR').default(['192.168.0.0/16']),
+        /** reverse proxies whose X-Forwarded-For is trusted; none by default */
+        trustedProxies: z.array(cidr).default([]),
+        serverPort: z.number().int().min(1).max(65535).default(8080),
+      })
+      .strict()
+      .default({ clinicCidrs: ['192.168.0.0/16'], trustedProxies: [], serverPort: 8080 }),
+    mail: z
+      .object({
+        /** the SES-verified sender, e.g. "Clínica Sorriso <lembretes@clinicasorriso.com.br>" */
+        sender: z.string().trim().min(3).default('lembretes@clinica.example'),
+        replyTo: z.string().optional(),
+      })
+      .strict()
+      .default({ sender: 'lembretes@clinica.example' }),
+    images: z
+      .object({
+        maxPixels: z.number().int().positive().default(50_000_000),
+        /** images processed at once; default: one per CPU core */
+        concurrency: z.number().int().min(1).max(64).optional(),
+        watermark: z
+          .object({
+            /** "{clinic}", "{patient}" and "{date}" are replaced; default "{clinic} · {patient} · {date}" */
+            text: z.string().max(200).default('{clinic} · {patient} · {date}'),
+            logo: z.string().optional(),
+            position: z.enum(['bottom-right', 'bottom-left', 'top-right', 'top-left', 'center']).default('bottom-right'),
+            opacity: z.number().min(0.05).max(1).default(0.6),
+            /** text height as a fraction of the image's shorter side */
+            size: z.number().min(0.01).max(0.3).default(0.04),
+          })
+          .strict()
+          .default({ text: '{clinic} · {patient} · {date}', position: 'bottom-right', opacity: 0.6, size: 0.04 }),
+      })
+      .strict()
+      .default({
+        maxPixels: 50_000_000,
+        watermark: { text: '{clinic} · {patient} · {date}', position: 'bottom-right', opacity: 0.6, size: 0.04 },
+      }),
+    reminders: z
+      .object({
+        rules: z.array(reminderRule).min(1).default([
+          { name: 'day-before', dayBeforeAt: '09:00' },
+          { name: '2h-before', leadMinutes: 120 },
+        ]),
+        quietHours: z.object({ start: hhmm, end: hhmm }).strict().default({ start: '21:00', end: '08:00' }),
+        /** a claim older than this (a crashed run) is taken over and retried */
+        claimTimeoutMinutes: z.number().int().min(1).max(24 * 60).default(15),
+      })
+      .strict()
+      .default({
+        rules: [
+          { name: 'day-before', dayBeforeAt: '09:00' },
+          { name: '2h-before', leadMinutes: 120 },
+        ],
+        quietHours: { start: '21:00', end: '08:00' },
+        claimTimeoutMinutes: 15,
+      }),
+    patients: z
+      .object({
+        /** clinical records must be kept this long before a purge (CFO: 20 years) */
+        retentionYears: z.number().int().min(0).max(100).default(20),
+      })
+      .strict()
+      .default({ retentionYears: 20 }),
+    site: siteSchema.optional(),
+  })
+  .strict();
+
+export type ConfigInput = z.input<typeof configSchema>;
+export type Config = z.output<typeof configSchema>;
+export type ReminderRule = z.output<typeof reminderRule>;

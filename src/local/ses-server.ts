@@ -1,0 +1,60 @@
+/**
+ * The local SES (npm aws-ses-v2-local), in this process. Its `GET /` is a live outbox page, `GET /store` the
+ * messages as JSON, `POST /clear-store` empties it. Its store is global to the module: one per process.
+ */
+import { once } from 'node:events';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ClinicaError } from '../errors.js';
+
+export interface LocalSes {
+  endpoint: string;
+  outbox: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+export async function startLocalSes(options: { host?: string; port?: number } = {}): Promise<LocalSes> {
+  const host = options.host ?? '127.0.0.1';
+  const mod = (await import('aws-ses-v2-local')) as unknown as { default: { default: (c: { host: string; port: number }) => Promise<Server> } };
+  let server: Server;
+  try {
+    server = await mod.default.default({ host, port: options.port ?? 0 });
+    if (!server.listening) await once(server, 'listening');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new ClinicaError('unavailable', `cannot listen on ${host}:${options.port} for the local SES (${code ?? (err as Error).message})`, {
+      hint: code === 'EADDRINUSE' ? 'another program uses that port: stop it or pick another (--ses-port)' : undefined,
+      cause: err,
+    });
+  }
+  const port = (server.address() as AddressInfo).port;
+  const endpoint = `http://${host}:${port}`;
+  return {
+    endpoint,
+    outbox: `${endpoint}/`,
+    port,
+    async stop() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** A message as the local SES stores it (GET /store). */
+export interface OutboxMessage {
+  messageId: string;
+  from: string;
+  replyTo: string[];
+  destination: { to: string[]; cc: string[]; bcc: string[] };
+  subject: string;
+  body: { text?: string; html?: string };
+  attachments: { content: string; contentType: string; filename?: string; size: number }[];
+  at: number;
+}
+
+export async function readOutbox(sesEndpoint: string): Promise<OutboxMessage[]> {
+  const res = await fetch(`${sesEndpoint}/store`);
+  if (!res.ok) throw new ClinicaError('unavailable', `the local SES outbox answered ${res.status}`);
+  return ((await res.json()) as { emails: OutboxMessage[] }).emails;
+}

@@ -1,0 +1,337 @@
+/**
+ * The only module that speaks the S3 data plane. JSON records with ETags and conditional writes, prefix
+ * listing with pagination, streaming and multipart bodies, presigned URLs. Everything above (clinic/,
+ * imaging/, server/, lambdas/) goes through a Store, so the same logic runs on AWS and on the local stack.
+ */
+import type { Readable } from 'node:stream';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { describeAwsError } from '../aws/errors.js';
+import { ClinicaError, conflict } from '../errors.js';
+
+export interface StoredJson<T> {
+  value: T;
+  etag: string;
+}
+
+export interface ObjectInfo {
+  key: string;
+  size: number;
+  etag: string;
+  lastModified?: Date;
+}
+
+export interface HeadInfo extends ObjectInfo {
+  contentType?: string;
+  metadata: Record<string, string>;
+}
+
+export interface WriteOptions {
+  /** write only if the object's current ETag is this one (optimistic concurrency) */
+  ifMatch?: string;
+  /** '*' — write only if no object exists at the key (claims, create-once records) */
+  ifNoneMatch?: '*';
+}
+
+export interface PutOptions extends WriteOptions {
+  contentType?: string;
+  cacheControl?: string;
+  contentDisposition?: string;
+  /** user metadata (x-amz-meta-*): ASCII values only */
+  metadata?: Record<string, string>;
+}
+
+export interface ListOptions {
+  startAfter?: string;
+  /** how many keys per ListObjectsV2 page (max 1000) */
+  pageSize?: number;
+}
+
+/** Bodies at or above this size (or of unknown length) go up as multipart uploads. */
+export const MULTIPART_THRESHOLD = 8 * 1024 * 1024;
+
+const lazyS3 = () => import('@aws-sdk/client-s3');
+
+interface S3ErrorLike {
+  name?: string;
+  Code?: string;
+  $metadata?: { httpStatusCode?: number };
+}
+
+function statusOf(err: unknown): number | undefined {
+  return (err as S3ErrorLike)?.$metadata?.httpStatusCode;
+}
+
+function isMissing(err: unknown): boolean {
+  const e = err as S3ErrorLike;
+  return e?.name === 'NoSuchKey' || e?.name === 'NotFound' || e?.Code === 'NoSuchKey' || statusOf(err) === 404;
+}
+
+function isPreconditionFailed(err: unknown): boolean {
+  const e = err as S3ErrorLike;
+  // 412 PreconditionFailed; 409 ConditionalRequestConflict when two conditional writes race on AWS.
+  return e?.name === 'PreconditionFailed' || statusOf(err) === 412 || e?.name === 'ConditionalRequestConflict';
+}
+
+export class Store {
+  constructor(
+    readonly s3: S3Client,
+    readonly bucket: string,
+    /** how this store is named in error messages, e.g. "S3 at http://127.0.0.1:4568" */
+    readonly where: string = `s3://${bucket}`,
+  ) {}
+
+  private fail(err: unknown, action: string, key?: string): never {
+    const described = describeAwsError(err, this.where);
+    if (described instanceof ClinicaError) throw described;
+    const e = err as S3ErrorLike & { message?: string };
+    if (e?.name === 'NoSuchBucket') {
+      throw new ClinicaError('unavailable', `bucket ${this.bucket} does not exist at ${this.where}`, {
+        hint: 'run `clinica deploy` (AWS) or `clinica dev` (local) to create it',
+        cause: err,
+      });
+    }
+    throw new ClinicaError('internal', `S3 ${action}${key ? ` ${key}` : ''} failed: ${e?.name ?? ''} ${e?.message ?? String(err)}`.trim(), {
+      cause: err,
+    });
+  }
+
+  async getJson<T>(key: string): Promise<StoredJson<T> | undefined> {
+    const got = await this.getBytesWithEtag(key);
+    if (!got) return undefined;
+    try {
+      return { value: JSON.parse(got.body.toString('utf8')) as T, etag: got.etag };
+    } catch (err) {
+      throw new ClinicaError('internal', `record ${key} in ${this.bucket} is not valid JSON`, { cause: err });
+    }
+  }
+
+  /** Writes a JSON record; returns its new ETag. A failed precondition throws a ClinicaError of kind 'conflict'. */
+  async putJson(key: string, value: unknown, options: WriteOptions = {}): Promise<string> {
+    return this.put(key, JSON.stringify(value), { ...options, contentType: 'application/json; charset=utf-8' });
+  }
+
+  async getBytes(key: string): Promise<Buffer | undefined> {
+    return (await this.getBytesWithEtag(key))?.body;
+  }
+
+  private async getBytesWithEtag(key: string): Promise<{ body: Buffer; etag: string } | undefined> {
+    const { GetObjectCommand } = await lazyS3();
+    try {
+      const out = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      const body = Buffer.from(await out.Body!.transformToByteArray());
+      return { body, etag: out.ETag ?? '' };
+    } catch (err) {
+      if (isMissing(err) && (err as S3ErrorLike).name !== 'NoSuchBucket') return undefined;
+      this.fail(err, 'GetObject', key);
+    }
+  }
+
+  /** A readable stream of the object (optionally a byte range "bytes=0-99"), or undefined if missing. */
+  async getStream(key: string, range?: string): Promise<Readable | undefined> {
+    const { GetObjectCommand } = await lazyS3();
+    try {
+      const out = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key, Range: range }));
+      return out.Body as Readable;
+    } catch (err) {
+      if (isMissing(err) && (err as S3ErrorLike).name !== 'NoSuchBucket') return undefined;
+      this.fail(err, 'GetObject', key);
+    }
+  }
+
+  async head(key: string): Promise<HeadInfo | undefined> {
+    const { HeadObjectCommand } = await lazyS3();
+    try {
+      const out = await this.s3.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
+      return {
+        key,
+        size: out.ContentLength ?? 0,
+        etag: out.ETag ?? '',
+        lastModified: out.LastModified,
+        contentType: out.ContentType,
+        metadata: out.Metadata ?? {},
+      };
+    } catch (err) {
+      if (isMissing(err)) return undefined;
+      this.fail(err, 'HeadObject', key);
+    }
+  }
+
+  /**
+   * Writes a body. Buffers and strings under MULTIPART_THRESHOLD go up in one PutObject (with the
+   * conditions, if any); streams and large bodies go up as a multipart upload (@aws-sdk/lib-storage), which
+   * does not support conditions — a conditional write must be a buffer.
+   */
+  async put(key: string, body: Buffer | Uint8Array | string | Readable, options: PutOptions = {}): Promise<string> {
+    const conditional = options.ifMatch !== undefined || options.ifNoneMatch !== undefined;
+    const small = typeof body === 'string' || body instanceof Uint8Array;
+    const size = typeof body === 'string' ? Buffer.byteLength(body) : body instanceof Uint8Array ? body.byteLength : Infinity;
+    const params = {
+      Bucket: this.bucket,
+      Key: key,
+      ContentType: options.contentType,
+      CacheControl: options.cacheControl,
+      ContentDisposition: options.contentDisposition,
+      Metadata: options.metadata,
+    };
+    if (small && (size < MULTIPART_THRESHOLD || conditional)) {
+      const { PutObjectCommand } = await lazyS3();
+      try {
+        const out = await this.s3.send(
+          new PutObjectCommand({ ...params, Body: body, IfMatch: options.ifMatch, IfNoneMatch: options.ifNoneMatch }),
+        );
+        return out.ETag ?? '';
+      } catch (err) {
+        if (conditional && isPreconditionFailed(err)) {
+          throw conflict(
+            options.ifNoneMatch ? `${key} already exists` : `${key} was changed by someone else since it was read`,
+            { cause: err, hint: options.ifNoneMatch ? undefined : 'read it again and re-apply the change' },
+          );
+        }
+        if (options.ifMatch && isMissing(err)) {
+          throw conflict(`${key} was deleted by someone else since it was read`, { cause: err });
+        }
+        this.fail(err, 'PutObject', key);
+      }
+    }
+    if (conditional) {
+      throw new ClinicaError('internal', `conditional write of ${key} needs a buffer body, not a stream`);
+    }
+    const { Upload } = await import('@aws-sdk/lib-storage');
+    try {
+      const upload = new Upload({
+        client: this.s3,
+        params: { ...params, Body: body },
+        partSize: MULTIPART_THRESHOLD,
+        queueSize: 4,
+        leavePartsOnError: false,
+      });
+      const out = await upload.done();
+      return out.ETag ?? '';
+    } catch (err) {
+      this.fail(err, 'upload', key);
+    }
+  }
+
+  /** Every object under the prefix, page by page (ListObjectsV2 with continuation tokens). */
+  async *list(prefix: string, options: ListOptions = {}): AsyncGenerator<ObjectInfo> {
+    const { ListObjectsV2Command } = await lazyS3();
+    let token: string | undefined;
+    do {
+      let out;
+      try {
+        out = await this.s3.send(
+          new ListObjectsV2Command({
+            Bucket: this.bucket,
+            Prefix: prefix,
+            ContinuationToken: token,
+            StartAfter: token ? undefined : options.startAfter,
+            MaxKeys: options.pageSize ?? 1000,
+          }),
+        );
+      } catch (err) {
+        this.fail(err, 'ListObjectsV2', prefix);
+      }
+      for (const item of out.Contents ?? []) {
+        yield { key: item.Key!, size: item.Size ?? 0, etag: item.ETag ?? '', lastModified: item.LastModified };
+      }
+      token = out.IsTruncated ? out.NextContinuationToken : undefined;
+    } while (token);
+  }
+
+  /** The "folders" directly under a prefix (ListObjectsV2 with a delimiter). */
+  async listPrefixes(prefix: string, delimiter = '/'): Promise<string[]> {
+    const { ListObjectsV2Command } = await lazyS3();
+    const prefixes: string[] = [];
+    let token: string | undefined;
+    do {
+      let out;
+      try {
+        out = await this.s3.send(
+          new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, Delimiter: delimiter, ContinuationToken: token }),
+        );
+      } catch (err) {
+        this.fail(err, 'ListObjectsV2', prefix);
+      }
+      for (const p of out.CommonPrefixes ?? []) if (p.Prefix) prefixes.push(p.Prefix);
+      token = out.IsTruncated ? out.NextContinuationToken : undefined;
+    } while (token);
+    return prefixes;
+  }
+
+  async delete(key: string): Promise<void> {
+    const { DeleteObjectCommand } = await lazyS3();
+    try {
+      await this.s3.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
+    } catch (err) {
+      if (isMissing(err)) return;
+      this.fail(err, 'DeleteObject', key);
+    }
+  }
+
+  /**
+   * Deletes many keys in small batches (s3rver's DeleteObjects races on large batches under one prefix;
+   * AWS takes up to 1000). Returns the keys that could not be deleted.
+   */
+  async deleteMany(keys: string[], batchSize = 100): Promise<string[]> {
+    const { DeleteObjectsCommand } = await lazyS3();
+    const failed: string[] = [];
+    for (let i = 0; i < keys.length; i += batchSize) {
+      const batch = keys.slice(i, i + batchSize);
+      try {
+        const out = await this.s3.send(
+          new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } }),
+        );
+        for (const e of out.Errors ?? []) if (e.Key) failed.push(e.Key);
+      } catch {
+        // fall back to one by one: slower, but never leaves a batch half-known
+        for (const key of batch) {
+          try {
+            await this.delete(key);
+          } catch {
+            failed.push(key);
+          }
+        }
+      }
+    }
+    return failed;
+  }
+
+  /** A short-lived download link (default 5 minutes). */
+  async presignGet(key: string, options: { expiresIn?: number; downloadName?: string } = {}): Promise<string> {
+    const [{ GetObjectCommand }, { getSignedUrl }] = await Promise.all([lazyS3(), import('@aws-sdk/s3-request-presigner')]);
+    const command = new GetObjectCommand({
+      Bucket: this.bucket,
+      Key: key,
+      ResponseContentDisposition: options.downloadName ? `attachment; filename="${options.downloadName.replace(/["\\]/g, '_')}"` : undefined,
+    });
+    return getSignedUrl(this.s3, command, { expiresIn: options.expiresIn ?? 300 });
+  }
+
+  /** A short-lived upload link (default 5 minutes) for exactly this key and content type. */
+  async presignPut(key: string, options: { contentType?: string; expiresIn?: number; metadata?: Record<string, string> } = {}): Promise<string> {
+    const [{ PutObjectCommand }, { getSignedUrl }] = await Promise.all([lazyS3(), import('@aws-sdk/s3-request-presigner')]);
+    const command = new PutObjectCommand({ Bucket: this.bucket, Key: key, ContentType: options.contentType, Metadata: options.metadata });
+    return getSignedUrl(this.s3, command, {
+      expiresIn: options.expiresIn ?? 300,
+      // the browser must send these headers as signed
+      signableHeaders: new Set(['content-type']),
+    });
+  }
+
+  /** Creates the bucket if it does not exist (the local stack; AWS buckets are infra/'s job). */
+  async ensureBucket(): Promise<void> {
+    const { HeadBucketCommand, CreateBucketCommand } = await lazyS3();
+    try {
+      await this.s3.send(new HeadBucketCommand({ Bucket: this.bucket }));
+      return;
+    } catch (err) {
+      if (!isMissing(err) && (err as S3ErrorLike).name !== 'NoSuchBucket') this.fail(err, 'HeadBucket');
+    }
+    try {
+      await this.s3.send(new CreateBucketCommand({ Bucket: this.bucket }));
+    } catch (err) {
+      const name = (err as S3ErrorLike).name;
+      if (name !== 'BucketAlreadyOwnedByYou' && name !== 'BucketAlreadyExists') this.fail(err, 'CreateBucket');
+    }
+  }
+}

@@ -1,0 +1,192 @@
+/**
+ * The one reporter of the CLI face. Human output when stdout is a terminal (tables, spinners, progress,
+ * colours); plain lines with timestamps otherwise (cron mail, logs); `--json` puts exactly one JSON document
+ * on stdout and every message on stderr. No spinner, colour or prompt when not a TTY, with --yes, or NO_COLOR.
+ * ora and cli-table3 are imported only when something is drawn.
+ */
+import type { Log, LogData } from '../log.js';
+
+export interface UiOptions {
+  json?: boolean;
+  quiet?: boolean;
+  verbose?: boolean;
+  yes?: boolean;
+}
+
+export interface Streams {
+  stdout: NodeJS.WriteStream | NodeJS.WritableStream;
+  stderr: NodeJS.WriteStream | NodeJS.WritableStream;
+  env: NodeJS.ProcessEnv;
+  stdinIsTTY: boolean;
+}
+
+export interface Spinner {
+  update(text: string): void;
+  succeed(text?: string): void;
+  fail(text?: string): void;
+  warn(text?: string): void;
+}
+
+export interface Progress {
+  tick(done: number, detail?: string): void;
+  done(): void;
+}
+
+export interface Column<T> {
+  header: string;
+  value: (row: T) => string | number | undefined | null;
+  align?: 'left' | 'right';
+}
+
+const isTTY = (s: Streams['stdout']) => Boolean((s as NodeJS.WriteStream).isTTY);
+
+export class Ui implements Log {
+  readonly json: boolean;
+  readonly quiet: boolean;
+  readonly verbose: boolean;
+  /** stdout is a terminal: tables and spinners */
+  readonly tty: boolean;
+  /** colour codes allowed */
+  readonly color: boolean;
+  /** prompts allowed: a terminal on stdin and stdout, and no --yes */
+  readonly interactive: boolean;
+
+  constructor(
+    options: UiOptions = {},
+    readonly streams: Streams = { stdout: process.stdout, stderr: process.stderr, env: process.env, stdinIsTTY: Boolean(process.stdin.isTTY) },
+  ) {
+    this.json = Boolean(options.json);
+    this.quiet = Boolean(options.quiet);
+    this.verbose = Boolean(options.verbose);
+    this.tty = isTTY(streams.stdout) && !this.json;
+    const noColor = streams.env.NO_COLOR !== undefined && streams.env.NO_COLOR !== '';
+    this.color = this.tty && isTTY(streams.stderr) && !noColor && streams.env.TERM !== 'dumb';
+    this.interactive = this.tty && streams.stdinIsTTY && !options.yes && !streams.env.CI;
+  }
+
+  // --- colours (no-ops when colour is off) ---
+  private paint = (code: number, text: string) => (this.color ? `\u001b[${code}m${text}\u001b[0m` : text);
+  red = (t: string) => this.paint(31, t);
+  green = (t: string) => this.paint(32, t);
+  yellow = (t: string) => this.paint(33, t);
+  dim = (t: string) => this.paint(2, t);
+  bold = (t: string) => this.paint(1, t);
+
+  /** A status line on stderr (timestamped when not on a terminal, so cron mail reads as a log). */
+  private line(level: 'debug' | 'info' | 'warn' | 'error', message: string, data?: LogData) {
+    if (level === 'debug' && !this.verbose) return;
+    if (level === 'info' && this.quiet) return;
+    const extra = data && this.verbose ? ' ' + JSON.stringify(data) : '';
+    const text = `${message}${extra}`;
+    if (this.tty) {
+      const tag = level === 'warn' ? this.yellow('warning: ') : level === 'error' ? this.red('error: ') : level === 'debug' ? this.dim('· ') : '';
+      this.streams.stderr.write(`${tag}${text}\n`);
+    } else {
+      this.streams.stderr.write(`${new Date().toISOString()} ${level} ${text}\n`);
+    }
+  }
+  debug = (m: string, d?: LogData) => this.line('debug', m, d);
+  info = (m: string, d?: LogData) => this.line('info', m, d);
+  warn = (m: string, d?: LogData) => this.line('warn', m, d);
+  error = (m: string, d?: LogData) => this.line('error', m, d);
+
+  /** The command's result for humans, on stdout (skipped in --json mode, where `result` prints instead). */
+  print(text: string): void {
+    if (this.json) return;
+    this.streams.stdout.write(text.endsWith('\n') ? text : text + '\n');
+  }
+
+  /** The command's result for scripts: exactly one JSON document on stdout, in --json mode only. */
+  result(value: unknown): void {
+    if (!this.json) return;
+    this.streams.stdout.write(JSON.stringify(value, null, 2) + '\n');
+  }
+
+  /** A table on stdout (human mode). */
+  async table<T>(rows: T[], columns: Column<T>[], options: { title?: string } = {}): Promise<void> {
+    if (this.json) return;
+    const { default: Table } = await import('cli-table3');
+    const table = new Table({
+      head: columns.map((c) => c.header),
+      colAligns: columns.map((c) => c.align ?? 'left'),
+      style: { head: this.color ? ['cyan'] : [], border: this.color ? ['grey'] : [] },
+      ...(this.tty ? {} : { chars: plainChars }),
+    });
+    for (const row of rows) table.push(columns.map((c) => String(c.value(row) ?? '')));
+    if (options.title) this.print(this.bold(options.title));
+    this.print(table.toString());
+  }
+
+  /** A spinner on a terminal; elsewhere, plain start/end lines. */
+  async spinner(text: string): Promise<Spinner> {
+    if (!this.tty || this.quiet) {
+      this.info(text);
+      return {
+        update: () => {},
+        succeed: (t) => this.info(t ?? `${text} — done`),
+        fail: (t) => this.error(t ?? `${text} — failed`),
+        warn: (t) => this.warn(t ?? text),
+      };
+    }
+    const { default: ora } = await import('ora');
+    const s = ora({ text, stream: this.streams.stderr as NodeJS.WriteStream, color: 'cyan', isEnabled: true }).start();
+    return {
+      update: (t) => void (s.text = t),
+      succeed: (t) => void s.succeed(t),
+      fail: (t) => void s.fail(t),
+      warn: (t) => void s.warn(t),
+    };
+  }
+
+  /**
+   * Progress of bulk work: a redrawn bar with count, rate and ETA on a terminal; a plain line every
+   * `everyMs` otherwise (cron, CI), and nothing with --quiet or --json.
+   */
+  progress(total: number, label: string, everyMs = 5_000): Progress {
+    const started = Date.now();
+    let lastPlain = 0;
+    let last = 0;
+    const render = (done: number, detail = '') => {
+      const elapsed = (Date.now() - started) / 1000;
+      const rate = elapsed > 0 ? done / elapsed : 0;
+      const eta = rate > 0 ? Math.round((total - done) / rate) : undefined;
+      const pct = total ? Math.floor((done / total) * 100) : 100;
+      return { pct, rate, eta, text: `${label} ${done}/${total} (${pct}%) ${rate.toFixed(1)}/s${eta !== undefined ? ` ETA ${formatSeconds(eta)}` : ''}${detail ? ` ${detail}` : ''}` };
+    };
+    const silent = this.quiet || this.json;
+    return {
+      tick: (done, detail) => {
+        last = done;
+        if (silent) return;
+        const r = render(done, detail);
+        if (this.tty) {
+          const width = 24;
+          const filled = Math.round((r.pct / 100) * width);
+          const bar = '█'.repeat(filled) + '░'.repeat(width - filled);
+          this.streams.stderr.write(`\r\u001b[2K${this.green(bar)} ${r.text}`);
+        } else if (Date.now() - lastPlain >= everyMs) {
+          lastPlain = Date.now();
+          this.info(r.text);
+        }
+      },
+      done: () => {
+        if (silent) return;
+        if (this.tty) this.streams.stderr.write('\r\u001b[2K');
+        this.info(render(last).text.replace(/ ETA .*/, '') + ` in ${formatSeconds((Date.now() - started) / 1000)}`);
+      },
+    };
+  }
+}
+
+export function formatSeconds(seconds: number): string {
+  if (seconds < 60) return `${seconds < 10 ? seconds.toFixed(1) : Math.round(seconds)}s`;
+  const m = Math.floor(seconds / 60);
+  const s = Math.round(seconds % 60);
+  return m < 60 ? `${m}m${String(s).padStart(2, '0')}s` : `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
+}
+
+const plainChars = {
+  top: '-', 'top-mid': '+', 'top-left': '+', 'top-right': '+',
+  bottom: '-', 'bottom-mid': '+', 'bottom-left': '+', 'bottom-right': '+',
+  left: '|', 'left-mid': '+', mid: '-', 'mid-mid': '+', right: '|', 'right-mid': '+', middle: '|',
+};
