@@ -1,0 +1,32 @@
+/**
+ * Glue between commander and a command module: the module is imported only when its command runs, and is
+ * handed its positional arguments, its options merged with the global ones, and the Ui.
+ */
+import type { Command } from 'commander';
+import type { GlobalOptions } from '../config/load.js';
+import type { Ui } from '../ui/output.js';
+
+export interface CommandInput<O = Record<string, unknown>> {
+  args: string[];
+  /** the command's own options merged with the global options */
+  opts: O & GlobalOptions;
+  ui: Ui;
+  command: Command;
+}
+
+/** A command module's default export. Returns the exit code (default 0). */
+export type CommandRun<O = Record<string, unknown>> = (input: CommandInput<O>) => Promise<number | void>;
+
+type Loader = () => Promise<{ default: CommandRun<never> }>;
+
+export function lazy(load: Loader) {
+  return async (...params: unknown[]) => {
+    const command = params[params.length - 1] as Command;
+    const args = params.slice(0, -2).flatMap((a) => (Array.isArray(a) ? a.map(String) : a === undefined ? [] : [String(a)]));
+    const opts = command.optsWithGlobals() as GlobalOptions & Record<string, unknown>;
+    const [{ Ui }, mod] = await Promise.all([import('../ui/output.js'), load()]);
+    const ui = new Ui(opts);
+    const code = await (mod.default as CommandRun)({ args, opts, ui, command });
+    if (typeof code === 'number' && code !== 0) process.exitCode = code;
+  };
+}

@@ -1,0 +1,99 @@
+import { loadConfig } from '../../config/load.js';
+import { ClinicaError } from '../../errors.js';
+import { readEndpoints } from '../../local/endpoints.js';
+import type { CommandInput } from '../action.js';
+
+interface DevOptions {
+  demo?: boolean;
+  exit?: boolean;
+  host: string;
+  s3Port: number;
+  sesPort: number;
+  port?: number;
+  reset?: boolean;
+}
+
+export default async function dev({ opts, ui }: CommandInput<DevOptions>): Promise<number> {
+  const config = loadConfig(opts);
+  if (config.target !== 'local') {
+    ui.warn(`the config's target is "${config.target}"; clinica dev runs the local stack regardless`);
+  }
+  // one stack per project folder: a second one would fight over ports and data
+  try {
+    const running = readEndpoints(config.stateDir);
+    throw new ClinicaError('usage', `clinica dev is already running here (process ${running.pid}, S3 at ${running.s3})`, {
+      hint: 'use that one, or stop it with Ctrl+C first',
+    });
+  } catch (err) {
+    if (err instanceof ClinicaError && err.kind !== 'unavailable') throw err;
+  }
+  const spinner = await ui.spinner('starting the local stack');
+  const { startLocalStack } = await import('../../local/stack.js');
+  let stack;
+  try {
+    stack = await startLocalStack({
+      config,
+      log: ui,
+      host: opts.host,
+      s3Port: opts.s3Port,
+      sesPort: opts.sesPort,
+      serverPort: opts.port ?? config.network.serverPort,
+      reset: opts.reset,
+      publish: true,
+    });
+  } catch (err) {
+    spinner.fail('the local stack did not start');
+    throw err;
+  }
+  spinner.succeed(`local stack up — data in ${stack.dir}`);
+
+  let seeded: { name: string; summary: string }[] = [];
+  if (opts.demo) {
+    const seeding = await ui.spinner('seeding demo data');
+    try {
+      seeded = await stack.seedDemo();
+      seeding.succeed(`demo data seeded${seeded.length ? '' : ' (nothing to seed yet)'}`);
+    } catch (err) {
+      seeding.fail('seeding demo data failed');
+      await stack.stop();
+      throw err;
+    }
+  }
+
+  ui.result({
+    clinic: config.clinic.name,
+    stage: config.stage,
+    dataDir: stack.dir,
+    dataBucket: config.names.dataBucket,
+    siteBucket: config.names.siteBucket,
+    urls: Object.fromEntries(stack.urls.map((u) => [u.name, u.url])),
+    demo: seeded,
+  });
+  await ui.table(stack.urls, [
+    { header: 'What', value: (r) => r.name },
+    { header: 'URL', value: (r) => r.url },
+  ], { title: `${config.clinic.name} — local stack (stage ${config.stage})` });
+  if (seeded.length) {
+    await ui.table(seeded, [
+      { header: 'Demo', value: (r) => r.name },
+      { header: 'Seeded', value: (r) => r.summary },
+    ]);
+  }
+
+  if (opts.exit) {
+    await stack.stop();
+    return 0;
+  }
+  ui.info('Other commands in this folder now use this stack (e.g. `npx clinica patients list`). Ctrl+C stops it.');
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      ui.info(`${signal}: stopping the local stack…`);
+      resolve();
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
+  await stack.stop();
+  ui.info('stopped; data kept in ' + stack.dir);
+  return 0;
+}

@@ -1,0 +1,21 @@
+import { Option, type Command } from 'commander';
+import { lazy } from '../action.js';
+
+export function declareInit(program: Command): void {
+  program
+    .command('init')
+    .description('write clinica.config.json (asks on a terminal; flags for everything; --yes takes defaults)')
+    .option('--name <name>', "the clinic's name")
+    .option('--address <address>', "the clinic's street address")
+    .option('--phone <phone>', 'phone number shown to patients')
+    .option('--email <email>', 'public contact e-mail')
+    .option('--sender <address>', 'e-mail sender for reminders (an SES-verified identity on AWS)')
+    .option('--time-zone <iana>', 'IANA time zone', undefined)
+    .addOption(new Option('--locale <locale>', 'language of patient-facing text and the staff page').choices(['pt-BR', 'en']))
+    .addOption(new Option('--target <target>', 'where clinica runs').choices(['local', 'aws']))
+    .option('--bucket-prefix <prefix>', 'prefix of the S3 bucket names (they must be globally unique on AWS)')
+    .option('--clinic-cidr <cidr...>', "the clinic's internal network(s), e.g. 192.168.1.0/24")
+    .option('--watermark <text>', 'watermark on shared images ({clinic}, {patient}, {date} are replaced)')
+    .option('--force', 'overwrite an existing config file')
+    .action(lazy(() => import('./run.js')));
+}

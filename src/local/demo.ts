@@ -1,0 +1,7 @@
+import type { DemoSeeder } from './stack.js';
+
+/**
+ * What `clinica dev --demo` seeds, in order (synthetic data only: fake names, generated CPFs). Seeders must be
+ * idempotent: a second `--demo` run leaves one copy of each thing.
+ */
+export const seeders: DemoSeeder[] = [];

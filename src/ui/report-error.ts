@@ -1,0 +1,21 @@
+import { ClinicaError, oneLine } from '../errors.js';
+
+/**
+ * The only place errors are printed: one line on stderr ("clinica: <message> — <fix>"), the stack only with
+ * --verbose. Returns the exit code.
+ */
+export function reportError(err: unknown, verbose: boolean, stderr: NodeJS.WritableStream = process.stderr): number {
+  const color = Boolean((stderr as NodeJS.WriteStream).isTTY) && !process.env.NO_COLOR;
+  const label = color ? '\u001b[31mclinica:\u001b[0m' : 'clinica:';
+  if (err instanceof ClinicaError) {
+    stderr.write(`${label} ${oneLine(err)}\n`);
+    if (verbose) {
+      stderr.write(`${err.stack}\n`);
+      if (err.cause) stderr.write(`caused by: ${(err.cause as Error)?.stack ?? String(err.cause)}\n`);
+    }
+    return err.exitCode;
+  }
+  stderr.write(`${label} unexpected error: ${oneLine(err)}${verbose ? '' : ' (run with --verbose for details)'}\n`);
+  if (verbose) stderr.write(`${(err as Error)?.stack ?? String(err)}\n`);
+  return 1;
+}

@@ -1,0 +1,58 @@
+/**
+ * The shared harness: a real local stack (s3rver behind the conditional-write proxy, the local SES) on random
+ * ports, with a fresh temp folder and a config file, for integration and e2e tests.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig, defaultConfigInput, type ResolvedConfig } from '../../src/config/load.js';
+import type { ConfigInput } from '../../src/config/schema.js';
+import { memoryLog } from '../../src/log.js';
+import { startLocalStack, type LocalStack } from '../../src/local/stack.js';
+
+export interface TestStack extends LocalStack {
+  /** the temp project folder (holds clinica.config.json and .clinica/) */
+  projectDir: string;
+  configPath: string;
+  config: ResolvedConfig;
+  logEntries: ReturnType<typeof memoryLog>['entries'];
+  close(): Promise<void>;
+}
+
+export interface TestStackOptions {
+  /** merged over the demo defaults (shallow per top-level section) */
+  config?: Partial<ConfigInput>;
+  /** start the plug-in components (backend, image processor, site); default false */
+  withComponents?: boolean;
+  /** write .clinica/dev/endpoints.json so the CLI (e2e) finds the stack; default true */
+  publish?: boolean;
+}
+
+export async function startTestStack(options: TestStackOptions = {}): Promise<TestStack> {
+  const projectDir = await mkdtemp(join(tmpdir(), 'clinica-test-'));
+  const configPath = join(projectDir, 'clinica.config.json');
+  const input: ConfigInput = { ...defaultConfigInput, ...options.config, clinic: { ...defaultConfigInput.clinic, ...options.config?.clinic } };
+  await writeFile(configPath, JSON.stringify(input, null, 2));
+  const config = loadConfig({ config: configPath }, {});
+  const log = memoryLog();
+  const stack = await startLocalStack({
+    config,
+    log,
+    s3Port: 0,
+    sesPort: 0,
+    serverPort: 0,
+    withComponents: options.withComponents ?? false,
+    publish: options.publish ?? true,
+  });
+  return {
+    ...stack,
+    projectDir,
+    configPath,
+    config,
+    logEntries: log.entries,
+    async close() {
+      await stack.stop();
+      await rm(projectDir, { recursive: true, force: true });
+    },
+  };
+}
