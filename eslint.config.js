@@ -1,0 +1,33 @@
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['dist/', 'node_modules/', 'coverage/', 'test-artifacts/', '.clinica/', 'templates/**/*.min.js'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', URL: 'readonly', fetch: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', AbortController: 'readonly', AbortSignal: 'readonly', TextEncoder: 'readonly', TextDecoder: 'readonly', performance: 'readonly', structuredClone: 'readonly', setImmediate: 'readonly', queueMicrotask: 'readonly' } },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      '@typescript-eslint/no-empty-function': 'off',
+    },
+  },
+  {
+    // the layering rule: nothing below commands/ imports the terminal
+    files: ['src/**/*.ts'],
+    ignores: ['src/commands/**', 'src/ui/**', 'src/cli.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [
+          { group: ['**/commands/**', '**/ui/**'], message: 'core code never imports the CLI face (see ARCHITECTURE.md)' },
+          { group: ['@inquirer/*', 'inquirer', 'ora', 'cli-table3'], message: 'terminal libraries belong to src/commands and src/ui' },
+        ],
+      }],
+    },
+  },
+  {
+    // browser scripts of the staff page and the site
+    files: ['templates/**/*.js'],
+    languageOptions: { globals: { window: 'readonly', document: 'readonly', fetch: 'readonly', localStorage: 'readonly', sessionStorage: 'readonly', FormData: 'readonly', XMLHttpRequest: 'readonly', URLSearchParams: 'readonly', navigator: 'readonly', location: 'readonly', history: 'readonly', Intl: 'readonly', console: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', File: 'readonly', Event: 'readonly', CustomEvent: 'readonly', HTMLElement: 'readonly' } },
+  },
+);
