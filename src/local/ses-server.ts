@@ -16,10 +16,13 @@ export interface LocalSes {
 
 export async function startLocalSes(options: { host?: string; port?: number } = {}): Promise<LocalSes> {
   const host = options.host ?? '127.0.0.1';
-  const mod = (await import('aws-ses-v2-local')) as unknown as { default: { default: (c: { host: string; port: number }) => Promise<Server> } };
+  type Start = (c: { host: string; port: number }) => Promise<Server>;
+  // CommonJS with __esModule: Node's ESM import gives the exports object as `default`; bundlers unwrap it
+  const mod = (await import('aws-ses-v2-local')) as unknown as { default: Start | { default: Start } };
+  const start = typeof mod.default === 'function' ? mod.default : mod.default.default;
   let server: Server;
   try {
-    server = await mod.default.default({ host, port: options.port ?? 0 });
+    server = await start({ host, port: options.port ?? 0 });
     if (!server.listening) await once(server, 'listening');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;

@@ -1,0 +1,122 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadConfig, resourceNames } from '../../src/config/load.js';
+
+import { ClinicaError } from '../../src/errors.js';
+
+function project(config: unknown): string {
+  const dir = mkdtempSync(join(tmpdir(), 'clinica-config-'));
+  writeFileSync(join(dir, 'clinica.config.json'), typeof config === 'string' ? config : JSON.stringify(config));
+  return dir;
+}
+
+function configError(fn: () => unknown): ClinicaError {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(ClinicaError);
+    return err as ClinicaError;
+  }
+  throw new Error('expected a ClinicaError');
+}
+
+describe('config', () => {
+  it('runs on the built-in demo clinic when there is no file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'clinica-empty-'));
+    const config = loadConfig({}, {}, dir);
+    expect(config.configPath).toBeUndefined();
+    expect(config.target).toBe('local');
+    expect(config.clinic.timeZone).toBe('America/Sao_Paulo');
+    expect(config.clinic.locale).toBe('pt-BR');
+    expect(config.stateDir).toBe(join(dir, '.clinica'));
+    expect(config.names.dataBucket).toBe('clinica-clinica-sorriso-demo-dev-data');
+  });
+
+  it('fills defaults for every optional section', () => {
+    const config = loadConfig({}, {}, project({ clinic: { name: 'Odonto Vida' } }));
+    expect(config.reminders.rules.map((r) => r.name)).toEqual(['day-before', '2h-before']);
+    expect(config.reminders.quietHours).toEqual({ start: '21:00', end: '08:00' });
+    expect(config.patients.retentionYears).toBe(20);
+    expect(config.images.maxPixels).toBe(50_000_000);
+    expect(config.network.clinicCidrs).toEqual(['192.168.0.0/16']);
+    expect(config.aws.architecture).toBe('arm64');
+  });
+
+  it('names the bad field and the expected value', () => {
+    const dir = project({ clinic: { name: 'X', locale: 'fr' } });
+    const err = configError(() => loadConfig({}, {}, dir));
+    expect(err.kind).toBe('config');
+    expect(err.exitCode).toBe(2);
+    expect(err.field).toBe('clinic.locale');
+    expect(err.message).toContain('clinic.locale');
+    expect(err.message).toContain('"pt-BR"|"en"');
+    expect(err.message).not.toContain('\n');
+  });
+
+  it.each([
+    [{ clinic: { name: 'X', timeZone: 'Mars/Olympus' } }, 'clinic.timeZone', 'IANA time zone'],
+    [{ clinic: { name: 'X' }, network: { clinicCidrs: ['192.168.1.0/33'] } }, 'network.clinicCidrs.0', 'CIDR'],
+    [{ clinic: { name: 'X' }, stage: 'Prod!' }, 'stage', 'stage name'],
+    [{ clinic: { name: 'X' }, aws: { region: 'brazil' } }, 'aws.region', 'AWS region'],
+    [{ clinic: { name: '' } }, 'clinic.name', 'clinic name'],
+    [{ clinic: { name: 'X' }, reminders: { rules: [{ name: 'both', dayBeforeAt: '09:00', leadMinutes: 60 }] } }, 'reminders.rules.0', 'exactly one'],
+    [{ clinic: { name: 'X' }, colour: 'blue' }, '(top level)', 'colour'],
+  ])('rejects %j at %s', (raw, field, words) => {
+    const err = configError(() => loadConfig({}, {}, project(raw)));
+    expect(err.field).toBe(field);
+    expect(err.message).toContain(words);
+  });
+
+  it('reports invalid JSON as a config error with the file name', () => {
+    const dir = project('{ "clinic": ');
+    const err = configError(() => loadConfig({}, {}, dir));
+    expect(err.kind).toBe('config');
+    expect(err.message).toContain('not valid JSON');
+    expect(err.message).toContain(join(dir, 'clinica.config.json'));
+  });
+
+  it('a missing --config file is a config error, not a stack', () => {
+    const err = configError(() => loadConfig({ config: '/nonexistent/clinica.json' }, {}, '/'));
+    expect(err.kind).toBe('config');
+    expect(err.hint).toContain('--config');
+  });
+
+  it('applies flags over environment over file', () => {
+    const dir = project({ clinic: { name: 'X' }, stage: 'file', aws: { region: 'sa-east-1', profile: 'fileprofile' } });
+    const fromFile = loadConfig({}, {}, dir);
+    expect([fromFile.stage, fromFile.aws.region, fromFile.aws.profile]).toEqual(['file', 'sa-east-1', 'fileprofile']);
+    const env = { CLINICA_STAGE: 'envstage', AWS_REGION: 'us-east-1', AWS_PROFILE: 'envprofile', CLINICA_TARGET: 'aws' };
+    const fromEnv = loadConfig({}, env, dir);
+    expect([fromEnv.stage, fromEnv.aws.region, fromEnv.aws.profile, fromEnv.target]).toEqual(['envstage', 'us-east-1', 'envprofile', 'aws']);
+    const fromFlags = loadConfig({ stage: 'flag', region: 'eu-west-1', profile: 'flagprofile', endpointUrl: 'http://localhost:1' }, env, dir);
+    expect([fromFlags.stage, fromFlags.aws.region, fromFlags.aws.profile, fromFlags.aws.endpointUrl]).toEqual(['flag', 'eu-west-1', 'flagprofile', 'http://localhost:1']);
+    expect(fromFlags.names.dataBucket).toBe('clinica-x-flag-data');
+  });
+
+  it('validates a stage given by flag or environment', () => {
+    const dir = project({ clinic: { name: 'X' } });
+    expect(configError(() => loadConfig({ stage: 'BAD STAGE' }, {}, dir)).field).toBe('stage');
+    expect(configError(() => loadConfig({}, { CLINICA_TARGET: 'cloud' }, dir)).field).toBe('target');
+  });
+
+  it('finds the config in a parent folder', () => {
+    const dir = project({ clinic: { name: 'Parent Clinic' } });
+    const child = join(dir, 'sub');
+    mkdirSync(child);
+    expect(loadConfig({}, {}, child).clinic.name).toBe('Parent Clinic');
+  });
+
+  it('makes DNS-safe bucket names from any clinic name', () => {
+    const names = resourceNames({ clinic: { ...parseDefaults().clinic, name: 'Clínica Odontológica São João & Filhos <Ltda>' }, stage: 'prod', aws: parseDefaults().aws });
+    expect(names.dataBucket).toMatch(/^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/);
+    expect(names.dataBucket).toBe('clinica-clinica-odontologica-sao-joao-prod-data');
+    expect(names.siteBucket.endsWith('-prod-site')).toBe(true);
+  });
+});
+
+function parseDefaults() {
+  return loadConfig({}, {}, mkdtempSync(join(tmpdir(), 'clinica-d-')));
+}
+
