@@ -1,0 +1,123 @@
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { BIN, runCli } from '../helpers/cli.js';
+
+const ANSI = /\u001b\[/;
+const tempProject = () => mkdtempSync(join(tmpdir(), 'clinica-e2e-'));
+const version = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
+
+describe('the built CLI', () => {
+  it('prints its version and help, with the exit codes documented', async () => {
+    const v = await runCli(['--version']);
+    expect(v).toMatchObject({ code: 0, stdout: `${version}\n` });
+    const help = await runCli(['--help']);
+    expect(help.code).toBe(0);
+    for (const command of ['init', 'dev', 'deploy', 'status', 'destroy', 'patients', 'appointments', 'upload', 'remind']) {
+      expect(help.stdout).toMatch(new RegExp(`^  ${command}\\b`, 'm'));
+    }
+    expect(help.stdout).toContain('3  partial failure in bulk work');
+    expect(help.stdout).toContain('--endpoint-url <url>');
+  });
+
+  it('exits 2 with a suggestion on an unknown command or option', async () => {
+    const cmd = await runCli(['patiens']);
+    expect(cmd.code).toBe(2);
+    expect(cmd.stderr).toContain("unknown command 'patiens'");
+    expect(cmd.stderr).toContain('(Did you mean patients?)');
+    const opt = await runCli(['dev', '--dem']);
+    expect(opt.code).toBe(2);
+    expect(opt.stderr).toContain("unknown option '--dem'");
+    expect(opt.stderr).toContain('(Did you mean --demo?)');
+  });
+
+  it('a broken config exits 2 with one line naming the field', async () => {
+    const dir = tempProject();
+    writeFileSync(join(dir, 'broken.json'), JSON.stringify({ clinic: { name: 'X', timeZone: 'Lua/Base' } }));
+    const r = await runCli(['--config', 'broken.json', 'status'], { cwd: dir });
+    expect(r.code).toBe(2);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^clinica: .*broken\.json: clinic\.timeZone: expected an IANA time zone/);
+    expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+    const verbose = await runCli(['--config', 'broken.json', '--verbose', 'status'], { cwd: dir });
+    expect(verbose.code).toBe(2);
+    expect(verbose.stderr).toMatch(/\n\s+at /); // the stack, only with --verbose
+  });
+
+  it('init --yes writes a valid config from flags and defaults, and refuses to overwrite without --force', async () => {
+    const dir = tempProject();
+    const r = await runCli(['init', '--yes', '--name', 'Odonto & Cia <Centro>', '--clinic-cidr', '10.1.0.0/16', '10.2.0.0/16', '--locale', 'en'], { cwd: dir });
+    expect(r.code).toBe(0);
+    const written = JSON.parse(readFileSync(join(dir, 'clinica.config.json'), 'utf8'));
+    expect(written.clinic).toMatchObject({ name: 'Odonto & Cia <Centro>', locale: 'en', timeZone: 'America/Sao_Paulo' });
+    expect(written.network.clinicCidrs).toEqual(['10.1.0.0/16', '10.2.0.0/16']);
+    expect(written.target).toBe('local');
+    const again = await runCli(['init', '--yes'], { cwd: dir });
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain('already exists');
+    expect(again.stderr).toContain('--force');
+    const bad = await runCli(['init', '--yes', '--force', '--clinic-cidr', '10.0.0.0/99'], { cwd: dir });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('network.clinicCidrs.0');
+    // the good file was not replaced by the bad input
+    expect(JSON.parse(readFileSync(join(dir, 'clinica.config.json'), 'utf8')).clinic.name).toBe('Odonto & Cia <Centro>');
+  });
+
+  it('dev --demo --exit starts the stack, prints the summary and exits 0; --json is one JSON document', async () => {
+    const dir = tempProject();
+    const human = await runCli(['dev', '--demo', '--exit', '--s3-port', '0', '--ses-port', '0', '--port', '0'], { cwd: dir });
+    expect(human.code).toBe(0);
+    expect(human.stdout).toContain('S3 endpoint');
+    expect(human.stdout).toContain('E-mail outbox (local SES)');
+    expect(human.stdout + human.stderr).not.toMatch(ANSI);
+    expect(human.stderr).not.toMatch(/[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]/); // no spinner frames off a terminal
+    expect(human.stderr).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z info /m); // timestamped log lines
+    const json = await runCli(['dev', '--demo', '--exit', '--json', '--s3-port', '0', '--ses-port', '0', '--port', '0'], { cwd: dir });
+    expect(json.code).toBe(0);
+    const doc = JSON.parse(json.stdout);
+    expect(doc.urls['S3 endpoint']).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(doc.dataBucket).toBe('clinica-clinica-sorriso-demo-dev-data');
+    expect(Array.isArray(doc.demo)).toBe(true);
+    // data survives restarts, and nothing is left claiming to run
+    expect(existsSync(join(dir, '.clinica/dev/s3'))).toBe(true);
+    expect(existsSync(join(dir, '.clinica/dev/endpoints.json'))).toBe(false);
+  }, 120_000);
+
+  it('dev publishes its endpoints while running and stops cleanly on Ctrl+C', async () => {
+    const dir = tempProject();
+    const child = spawn(process.execPath, [BIN, 'dev', '--s3-port', '0', '--ses-port', '0', '--port', '0'], { cwd: dir, env: { ...process.env, NO_COLOR: '1' } });
+    let stderr = '';
+    child.stderr.on('data', (c) => (stderr += c));
+    const endpoints = join(dir, '.clinica/dev/endpoints.json');
+    for (let i = 0; i < 200 && !existsSync(endpoints); i++) await new Promise((r) => setTimeout(r, 100));
+    const published = JSON.parse(readFileSync(endpoints, 'utf8'));
+    expect(published.pid).toBe(child.pid);
+    expect((await fetch(`${published.ses}/store`)).status).toBe(200);
+    // a second dev in the same folder is refused
+    const second = await runCli(['dev', '--exit', '--s3-port', '0', '--ses-port', '0'], { cwd: dir });
+    expect(second.code).toBe(2);
+    expect(second.stderr).toContain('already running');
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+    expect(existsSync(endpoints)).toBe(false);
+    expect(stderr).toContain('stopping the local stack');
+    await expect(fetch(`${published.s3}/`)).rejects.toThrow();
+  }, 60_000);
+
+  it('a port in use is a one-line error naming the port and the flag', async () => {
+    const net = await import('node:net');
+    const blocker = net.createServer().listen(0, '127.0.0.1');
+    await new Promise((r) => blocker.once('listening', r));
+    const port = (blocker.address() as import('node:net').AddressInfo).port;
+    const r = await runCli(['dev', '--exit', '--s3-port', String(port), '--ses-port', '0'], { cwd: tempProject() });
+    blocker.close();
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`127.0.0.1:${port}`);
+    expect(r.stderr).toContain('--s3-port');
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  }, 30_000);
+});

@@ -1,0 +1,119 @@
+import { Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { describeAwsError } from '../../src/aws/errors.js';
+import { ClinicaError, oneLine } from '../../src/errors.js';
+import { Ui } from '../../src/ui/output.js';
+import { reportError } from '../../src/ui/report-error.js';
+
+class Sink extends Writable {
+  text = '';
+  isTTY: boolean;
+  constructor(tty = false) {
+    super();
+    this.isTTY = tty;
+  }
+  override _write(chunk: Buffer, _enc: string, cb: () => void) {
+    this.text += chunk.toString();
+    cb();
+  }
+}
+
+const ui = (options: ConstructorParameters<typeof Ui>[0], tty = false, env: NodeJS.ProcessEnv = {}) => {
+  const stdout = new Sink(tty);
+  const stderr = new Sink(tty);
+  return { ui: new Ui(options, { stdout, stderr, env, stdinIsTTY: tty }), stdout, stderr };
+};
+
+describe('errors', () => {
+  it('maps kinds to exit codes', () => {
+    expect(new ClinicaError('usage', 'x').exitCode).toBe(2);
+    expect(new ClinicaError('config', 'x').exitCode).toBe(2);
+    expect(new ClinicaError('not-found', 'x').exitCode).toBe(2);
+    expect(new ClinicaError('partial', 'x').exitCode).toBe(3);
+    expect(new ClinicaError('unavailable', 'x').exitCode).toBe(1);
+    expect(new ClinicaError('conflict', 'x').exitCode).toBe(1);
+    expect(new ClinicaError('usage', 'x', { exitCode: 1 }).exitCode).toBe(1);
+  });
+
+  it('prints one line with the fix, the stack only when verbose', () => {
+    const err = new ClinicaError('not-found', 'no patient P-000042', { hint: 'list patients with `clinica patients list`' });
+    expect(oneLine(err)).toBe('no patient P-000042 — list patients with `clinica patients list`');
+    const quiet = new Sink();
+    expect(reportError(err, false, quiet)).toBe(2);
+    expect(quiet.text).toBe('clinica: no patient P-000042 — list patients with `clinica patients list`\n');
+    const loud = new Sink();
+    reportError(err, true, loud);
+    expect(loud.text.split('\n').length).toBeGreaterThan(3);
+    const unexpected = new Sink();
+    expect(reportError(new TypeError('x is undefined\n  at foo'), false, unexpected)).toBe(1);
+    expect(unexpected.text).toBe('clinica: unexpected error: x is undefined (run with --verbose for details)\n');
+  });
+
+  it('turns SDK failures into one-line errors with a fix', () => {
+    const creds = describeAwsError(Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' }), 'S3 (sa-east-1)') as ClinicaError;
+    expect(creds.kind).toBe('credentials');
+    expect(creds.message).toBe('no AWS credentials for S3 (sa-east-1)');
+    expect(creds.hint).toContain('--profile');
+    const refused = describeAwsError(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }), 'S3 at http://x') as ClinicaError;
+    expect([refused.kind, refused.message]).toEqual(['unavailable', 'cannot reach S3 at http://x (ECONNREFUSED)']);
+    const wrapped = describeAwsError(Object.assign(new AggregateError([Object.assign(new Error('a'), { code: 'ECONNREFUSED' })]), {}), 'SES') as ClinicaError;
+    expect(wrapped.kind).toBe('unavailable');
+    const throttled = describeAwsError(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } }), 'EC2') as ClinicaError;
+    expect(throttled.kind).toBe('unavailable');
+    expect(throttled.hint).toContain('safe to re-run');
+    const denied = describeAwsError(Object.assign(new Error('no'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } }), 'IAM') as ClinicaError;
+    expect(denied.kind).toBe('forbidden');
+    const other = Object.assign(new Error('x'), { name: 'NoSuchKey' });
+    expect(describeAwsError(other, 'S3')).toBe(other);
+  });
+});
+
+describe('Ui', () => {
+  it('off a terminal: no colour, timestamped log lines on stderr, plain tables on stdout', async () => {
+    const { ui: u, stdout, stderr } = ui({});
+    expect([u.tty, u.color, u.interactive]).toEqual([false, false, false]);
+    u.info('hello');
+    u.warn('careful');
+    await u.table([{ a: 'x', b: 1 }], [{ header: 'A', value: (r) => r.a }, { header: 'B', value: (r) => r.b, align: 'right' }]);
+    const spin = await u.spinner('working');
+    spin.succeed('worked');
+    expect(stderr.text).toMatch(/^\d{4}-\d\d-\d\dT\S+Z info hello\n\S+ warn careful\n\S+ info working\n\S+ info worked\n$/);
+    expect(stdout.text).toContain('| A | B |');
+    expect(stdout.text + stderr.text).not.toMatch(/\u001b/);
+  });
+
+  it('--json: one JSON document on stdout, nothing else there', async () => {
+    const { ui: u, stdout, stderr } = ui({ json: true }, true);
+    u.print('human text');
+    await u.table([{ a: 1 }], [{ header: 'A', value: (r) => r.a }]);
+    u.info('to stderr');
+    u.result({ ok: true });
+    expect(JSON.parse(stdout.text)).toEqual({ ok: true });
+    expect(stderr.text).toContain('to stderr');
+  });
+
+  it('on a terminal: colour unless NO_COLOR; no prompts with --yes', () => {
+    expect(ui({}, true).ui.color).toBe(true);
+    expect(ui({}, true).ui.interactive).toBe(true);
+    expect(ui({}, true, { NO_COLOR: '1' }).ui.color).toBe(false);
+    expect(ui({ yes: true }, true).ui.interactive).toBe(false);
+  });
+
+  it('--quiet drops info but keeps warnings and errors', () => {
+    const { ui: u, stderr } = ui({ quiet: true });
+    u.info('noise');
+    u.error('bad');
+    expect(stderr.text).not.toContain('noise');
+    expect(stderr.text).toContain('error bad');
+  });
+
+  it('progress: periodic plain lines off a terminal, a summary at the end', () => {
+    const { ui: u, stderr } = ui({});
+    const p = u.progress(10, 'importing', 0);
+    for (let i = 1; i <= 10; i++) p.tick(i);
+    p.done();
+    expect(stderr.text).toContain('importing 1/10 (10%)');
+    expect(stderr.text).toMatch(/importing 10\/10 \(100%\) [\d.]+\/s in [\d.]+s\n$/);
+    expect(stderr.text).not.toContain('\r');
+  });
+});
