@@ -79,6 +79,12 @@ export const configSchema = z
         /** SSH is closed unless this is set to the CIDRs allowed to reach port 22 */
         sshCidrs: z.array(cidr).default([]),
         keyName: z.string().optional(),
+        /** subnet for the backend instance; default: the default VPC's first default subnet */
+        subnetId: z.string().regex(/^subnet-[0-9a-f]+$/, 'expected a subnet id, e.g. "subnet-0abc1234"').optional(),
+        /** origins allowed to PUT presigned uploads into the data bucket (CORS); default ["*"] (the URL's signature is the authorization) */
+        corsOrigins: z.array(z.string().min(1)).optional(),
+        /** days a replaced or deleted object version is kept before S3 expires it; default 90 */
+        noncurrentVersionDays: z.number().int().min(1).max(3650).optional(),
       })
       .strict()
       .default({ region: 'sa-east-1', architecture: 'arm64', sshCidrs: [] }),
