@@ -1,0 +1,99 @@
+/**
+ * One appointment reminder as an e-mail: subject, plain text, HTML and the .ics, in the patient's language
+ * (the clinic's, pt-BR by default). Only what the patient needs to show up: clinic, date and time in the
+ * clinic's zone, dentist, address, how to reschedule — never the procedure, notes or any clinical detail.
+ */
+import type { Config, Locale } from '../config/schema.js';
+import { addDays, localDate } from '../zoned-time.js';
+import { buildIcs } from './ics.js';
+import { buildRawEmail, type Attachment } from './mime.js';
+import { loadTemplate, renderTemplate, type TemplateValues } from './templates.js';
+
+export interface ReminderEmailInput {
+  locale: Locale;
+  clinic: Pick<Config['clinic'], 'name' | 'address' | 'phone' | 'email' | 'whatsapp' | 'timeZone'>;
+  /** how the e-mail greets the patient: the preferred name, else the first name */
+  patientName: string;
+  appointment: { id: string; start: Date; durationMinutes: number; dentist: string };
+  /** for "today" / "tomorrow" in the subject */
+  now: Date;
+  /** the calendar entry's revision (a moved appointment gets a higher one) */
+  sequence?: number;
+}
+
+export interface ReminderEmail {
+  subject: string;
+  text: string;
+  html: string;
+  ics: string;
+  icsFilename: string;
+}
+
+const words = {
+  'pt-BR': { today: 'hoje', tomorrow: 'amanhã', on: 'em', icsFile: 'consulta.ics', summary: 'Consulta', with: 'com' },
+  en: { today: 'today', tomorrow: 'tomorrow', on: 'on', icsFile: 'appointment.ics', summary: 'Appointment', with: 'with' },
+} as const;
+
+/** The greeting name: the preferred name, else the first word of the full name. */
+export function greetingName(patient: { fullName: string; preferredName?: string }): string {
+  return patient.preferredName?.trim() || patient.fullName.trim().split(/\s+/)[0] || patient.fullName;
+}
+
+export function reminderValues(input: ReminderEmailInput): TemplateValues {
+  const { locale, clinic, appointment } = input;
+  const tz = clinic.timeZone;
+  const w = words[locale];
+  const date = new Intl.DateTimeFormat(locale, { timeZone: tz, weekday: 'long', day: 'numeric', month: 'long', year: 'numeric' }).format(appointment.start);
+  const time = new Intl.DateTimeFormat(locale, { timeZone: tz, hour: '2-digit', minute: '2-digit' }).format(appointment.start);
+  const timeZoneName =
+    new Intl.DateTimeFormat(locale, { timeZone: tz, timeZoneName: 'long' }).formatToParts(appointment.start).find((p) => p.type === 'timeZoneName')?.value ?? tz;
+  const day = localDate(appointment.start, tz);
+  const today = localDate(input.now, tz);
+  const shortDate = new Intl.DateTimeFormat(locale, locale === 'en' ? { timeZone: tz, month: 'short', day: 'numeric' } : { timeZone: tz, day: '2-digit', month: '2-digit' }).format(appointment.start);
+  const when =
+    day === today ? `${w.today}, ${shortDate}` : day === addDays(today, 1) ? `${w.tomorrow}, ${shortDate}` : `${w.on} ${new Intl.DateTimeFormat(locale, { timeZone: tz, weekday: 'short' }).format(appointment.start)}, ${shortDate}`;
+  return {
+    clinicName: clinic.name,
+    patientName: input.patientName,
+    date,
+    time,
+    when,
+    timeZoneName,
+    dentist: appointment.dentist,
+    address: clinic.address || undefined,
+    phone: clinic.phone || undefined,
+    phoneLink: clinic.phone ? clinic.phone.replace(/[^\d+]/g, '') : undefined,
+    whatsapp: clinic.whatsapp || undefined,
+    clinicEmail: clinic.email || undefined,
+  };
+}
+
+export function renderReminderEmail(input: ReminderEmailInput): ReminderEmail {
+  const values = reminderValues(input);
+  const w = words[input.locale];
+  // a subject is one line whatever the values hold
+  const subject = renderTemplate(loadTemplate(input.locale, 'reminder.subject.txt'), values, { html: false, name: 'reminder.subject.txt' })
+    .replace(/\s+/g, ' ')
+    .trim();
+  const withSubject = { ...values, subject };
+  const text = renderTemplate(loadTemplate(input.locale, 'reminder.txt'), withSubject, { html: false, name: 'reminder.txt' });
+  const html = renderTemplate(loadTemplate(input.locale, 'reminder.html'), withSubject, { html: true, name: 'reminder.html' });
+  const ics = buildIcs({
+    uid: `${input.appointment.id}@clinica`,
+    start: input.appointment.start,
+    durationMinutes: input.appointment.durationMinutes,
+    timeZone: input.clinic.timeZone,
+    summary: `${w.summary} — ${input.clinic.name} (${w.with} ${input.appointment.dentist})`,
+    location: input.clinic.address || undefined,
+    description: input.clinic.phone ? `${input.clinic.name} · ${input.clinic.phone}` : input.clinic.name,
+    stamp: new Date(),
+    sequence: input.sequence,
+  });
+  return { subject, text, html, ics, icsFilename: w.icsFile };
+}
+
+/** The raw MIME message (multipart: text + HTML alternatives, the .ics attached) for SendRawEmail. */
+export async function reminderMime(email: ReminderEmail, envelope: { from: string; to: string; replyTo?: string }): Promise<Buffer> {
+  const attachment: Attachment = { filename: email.icsFilename, content: email.ics, contentType: 'text/calendar; charset=utf-8; method=PUBLISH' };
+  return buildRawEmail({ ...envelope, subject: email.subject, text: email.text, html: email.html, attachments: [attachment] });
+}
