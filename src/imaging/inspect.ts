@@ -1,0 +1,145 @@
+/**
+ * What an incoming file is, and whether clinica accepts it. Only JPEG, PNG, TIFF and WebP are accepted; the
+ * format is recognised from the file's first bytes before sharp sees it (so an SVG, PDF or HTML file is never
+ * handed to a decoder), then the header is read for the dimensions. Anything refused throws ImageRejected with
+ * a reason a person can act on.
+ */
+import { createHash } from 'node:crypto';
+import type * as sharpType from 'sharp';
+import { ClinicaError } from '../errors.js';
+import { loadSharp } from './sharp.js';
+
+export const IMAGE_FORMATS = ['jpeg', 'png', 'tiff', 'webp'] as const;
+export type ImageFormat = (typeof IMAGE_FORMATS)[number];
+
+export const FORMAT_EXTENSION: Record<ImageFormat, string> = { jpeg: 'jpg', png: 'png', tiff: 'tif', webp: 'webp' };
+export const FORMAT_CONTENT_TYPE: Record<ImageFormat, string> = {
+  jpeg: 'image/jpeg',
+  png: 'image/png',
+  tiff: 'image/tiff',
+  webp: 'image/webp',
+};
+/** file extensions a bulk import picks up (others in the folder are listed as skipped) */
+export const IMAGE_EXTENSIONS = ['.jpg', '.jpeg', '.jpe', '.png', '.tif', '.tiff', '.webp'];
+
+/** An image clinica will not take, with the reason (exit 2 on its own; one row of a bulk import's failures). */
+export class ImageRejected extends ClinicaError {
+  constructor(reason: string, options: { cause?: unknown; hint?: string } = {}) {
+    super('usage', reason, { field: 'image', ...options });
+    this.name = 'ImageRejected';
+  }
+}
+
+export interface ImageInfo {
+  format: ImageFormat;
+  /** stored pixel size (before EXIF orientation) */
+  width: number;
+  height: number;
+  /** size as displayed (after EXIF orientation) */
+  orientedWidth: number;
+  orientedHeight: number;
+  /** EXIF orientation 1–8 (1 when absent) */
+  orientation: number;
+  channels: number;
+  bitDepth: 8 | 16;
+  /** libvips interpretation: srgb, b-w, grey16, cmyk, rgb16, … */
+  space: string;
+  hasAlpha: boolean;
+  /** a single greyscale channel of 16 bits: windowed to 8 bits for display */
+  grey16: boolean;
+}
+
+/** The format from the magic bytes, or a description of what the file looks like instead. */
+export function sniffFormat(bytes: Uint8Array): ImageFormat | { not: string } {
+  const b = bytes;
+  const ascii = (from: number, to: number) => Buffer.from(b.subarray(from, to)).toString('latin1');
+  if (b.length >= 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return 'jpeg';
+  if (b.length >= 8 && ascii(0, 8) === '\x89PNG\r\n\x1a\n') return 'png';
+  if (b.length >= 4 && (ascii(0, 4) === 'II*\0' || ascii(0, 4) === 'MM\0*' || ascii(0, 4) === 'II+\0' || ascii(0, 4) === 'MM\0+')) return 'tiff';
+  if (b.length >= 12 && ascii(0, 4) === 'RIFF' && ascii(8, 12) === 'WEBP') return 'webp';
+  if (b.length >= 6 && (ascii(0, 6) === 'GIF87a' || ascii(0, 6) === 'GIF89a')) return { not: 'a GIF image' };
+  if (b.length >= 2 && ascii(0, 2) === 'BM') return { not: 'a BMP image' };
+  if (b.length >= 5 && ascii(0, 5) === '%PDF-') return { not: 'a PDF document' };
+  if (b.length >= 12 && ascii(4, 8) === 'ftyp') return { not: 'a HEIC/AVIF or video file' };
+  if (b.length >= 132 && ascii(128, 132) === 'DICM') return { not: 'a DICOM file (export it as PNG or TIFF first)' };
+  const head = Buffer.from(b.subarray(0, 512)).toString('utf8').trimStart().toLowerCase();
+  if (head.startsWith('<svg') || head.startsWith('<?xml')) return { not: 'an SVG/XML file' };
+  if (head.startsWith('<!doctype html') || head.startsWith('<html')) return { not: 'an HTML page' };
+  if (b.subarray(0, 512).every((c) => c >= 0x20 || c === 0x09 || c === 0x0a || c === 0x0d)) return { not: 'a text file' };
+  return { not: 'an unknown kind of file' };
+}
+
+export const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
+
+function describeMegapixels(pixels: number): string {
+  return `${(pixels / 1e6).toFixed(pixels < 10e6 ? 1 : 0)} MP`;
+}
+
+/**
+ * Validates a file's bytes and reads its header. Throws ImageRejected for an empty file, an unaccepted
+ * format, an unreadable header, or more pixels than `maxPixels`. A file whose header is fine but whose data
+ * is truncated passes here and is rejected when it is decoded (processImage).
+ */
+export async function inspectImage(bytes: Uint8Array, options: { maxPixels: number }): Promise<ImageInfo> {
+  if (bytes.length === 0) throw new ImageRejected('the file is empty');
+  const sniffed = sniffFormat(bytes);
+  if (typeof sniffed !== 'string') {
+    throw new ImageRejected(`not an accepted image: it is ${sniffed.not}`, { hint: 'clinica takes JPEG, PNG, TIFF and WebP files' });
+  }
+  const sharp = await loadSharp();
+  let meta: sharpType.Metadata;
+  try {
+    meta = await sharp(bytes, { limitInputPixels: options.maxPixels }).metadata();
+  } catch (err) {
+    throw rejectionFor(err, sniffed, options.maxPixels);
+  }
+  if (meta.format !== sniffed) {
+    throw new ImageRejected(`the ${sniffed.toUpperCase()} header could not be read (sharp sees ${meta.format ?? 'nothing'})`);
+  }
+  const width = meta.width ?? 0;
+  const height = meta.height ?? 0;
+  if (!width || !height) throw new ImageRejected(`the ${sniffed.toUpperCase()} header gives no dimensions`);
+  const pixels = width * height;
+  if (pixels > options.maxPixels) {
+    throw new ImageRejected(
+      `the image is too large: ${width}×${height} = ${describeMegapixels(pixels)}, over the limit of ${describeMegapixels(options.maxPixels)}`,
+      { hint: 'reduce it, or raise images.maxPixels in clinica.config.json' },
+    );
+  }
+  const orientation = meta.orientation && meta.orientation >= 1 && meta.orientation <= 8 ? meta.orientation : 1;
+  const swap = orientation >= 5;
+  const bitDepth = meta.depth === 'ushort' || meta.depth === 'short' ? 16 : 8;
+  const channels = meta.channels ?? 3;
+  const hasAlpha = Boolean(meta.hasAlpha);
+  return {
+    format: sniffed,
+    width,
+    height,
+    orientedWidth: swap ? height : width,
+    orientedHeight: swap ? width : height,
+    orientation,
+    channels,
+    bitDepth,
+    space: meta.space ?? 'srgb',
+    hasAlpha,
+    grey16: bitDepth === 16 && channels - (hasAlpha ? 1 : 0) === 1,
+  };
+}
+
+/** A decoder error as a rejection a person understands (the raw libvips text kept as the cause). */
+export function rejectionFor(err: unknown, format: ImageFormat | undefined, maxPixels: number): ImageRejected {
+  const message = (err as Error)?.message ?? String(err);
+  const name = format ? format.toUpperCase() : 'image';
+  if (/pixel limit/i.test(message)) {
+    return new ImageRejected(`the image is too large: over the limit of ${describeMegapixels(maxPixels)}`, {
+      cause: err,
+      hint: 'reduce it, or raise images.maxPixels in clinica.config.json',
+    });
+  }
+  if (/premature end|truncated|unexpected end|short read|not enough data|read error|out of data/i.test(message)) {
+    return new ImageRejected(`the ${name} file is truncated (incomplete download or copy?)`, { cause: err });
+  }
+  if (/unsupported image format/i.test(message)) return new ImageRejected('not an accepted image: unsupported format', { cause: err });
+  const first = message.split('\n')[0]!.replace(/^Input (buffer|file) (has corrupt header|contains unsupported image format):?\s*/i, '');
+  return new ImageRejected(`the ${name} file is damaged and cannot be decoded (${first.trim() || 'unknown error'})`, { cause: err });
+}
