@@ -1,6 +1,42 @@
-/** The agenda: appointments stored per clinic-local day, overlap checks per dentist. */
+/**
+ * The agenda. Layout:
+ *   appointments/{YYYY-MM-DD}/{id}.json   one record per appointment, under its clinic-local date
+ *   locks/agenda/{YYYY-MM-DD}.json        { n } — bumped with If-Match after every booking on that day
+ * Ids are "A-YYYYMMDD-xxxxxx": the date in the id gives the key, so get/cancel/move never scan; a day's or a
+ * range's agenda lists only those day prefixes. A booking is checked for overlaps, written, and then the
+ * day's lock object is bumped with the ETag read before the check: if someone else booked that day in
+ * between, the bump fails, the check is redone against what is there now, and an overlapping booking is
+ * taken back — so two people cannot double-book the same dentist at the same moment.
+ */
+import { conflict, isClinicaError, notFound, usageError } from '../errors.js';
 import type { Store } from '../store/store.js';
-import type { Appointment, AppointmentInput } from './types.js';
+import { audit } from './audit.js';
+import { recordPatientAppointments } from './patient-appointments.js';
+import { getPatient } from './patients.js';
+import { clean, fold, mapLimit, randomId } from './text.js';
+import { addDays, daysBetween, formatZoned, localParts, parseDate, parseDateTime } from './time.js';
+import type { Appointment, AppointmentInput, AppointmentStatus } from './types.js';
+
+export const APPOINTMENTS_PREFIX = 'appointments/';
+const dayLockKey = (date: string) => `locks/agenda/${date}.json`;
+export const appointmentKey = (id: string) => `${APPOINTMENTS_PREFIX}${dateOfId(id)}/${id}.json`;
+
+const LIST_HINT = 'run `clinica appointments list --date YYYY-MM-DD` to find the id';
+export const MAX_RANGE_DAYS = 366;
+
+export function normalizeAppointmentId(text: string, field = 'id'): string {
+  const m = /^a-(\d{8})-([a-z0-9]{4,12})$/i.exec(text.trim());
+  if (!m) throw usageError(`${field}: "${text}" is not an appointment id (expected A-YYYYMMDD-xxxxxx)`, { field, hint: LIST_HINT });
+  return `A-${m[1]}-${m[2]!.toLowerCase()}`;
+}
+
+/** The clinic-local date an appointment id was filed under. */
+export function dateOfId(id: string): string {
+  const d = normalizeAppointmentId(id).slice(2, 10);
+  return `${d.slice(0, 4)}-${d.slice(4, 6)}-${d.slice(6)}`;
+}
+
+const newId = (date: string) => `A-${date.replace(/-/g, '')}-${randomId(6)}`;
 
 export interface ScheduleOptions {
   /** the clinic's IANA time zone (config.clinic.timeZone) */
@@ -10,28 +46,258 @@ export interface ScheduleOptions {
   force?: boolean;
 }
 
-export async function getAppointment(_store: Store, _id: string): Promise<{ appointment: Appointment; etag: string }> {
-  throw new Error('not implemented yet');
+export async function getAppointment(store: Store, id: string): Promise<{ appointment: Appointment; etag: string }> {
+  const aid = normalizeAppointmentId(id);
+  const got = await store.getJson<Appointment>(appointmentKey(aid));
+  if (!got) throw notFound(`appointment ${aid} not found`, { field: 'id', hint: LIST_HINT });
+  return { appointment: got.value, etag: got.etag };
 }
 
-export async function createAppointment(_store: Store, _input: AppointmentInput, _actor: string, _opts: ScheduleOptions): Promise<Appointment> {
-  throw new Error('not implemented yet');
+export const endOf = (a: Pick<Appointment, 'start' | 'durationMinutes'>) => Date.parse(a.start) + a.durationMinutes * 60_000;
+const blocking = (a: Appointment) => !a.movedTo && a.status !== 'cancelled' && a.status !== 'no-show';
+
+/** The day's appointments (all statuses, moved-away included), read from its prefix only. */
+async function readDay(store: Store, date: string): Promise<Appointment[]> {
+  const keys: string[] = [];
+  for await (const o of store.list(`${APPOINTMENTS_PREFIX}${date}/`)) if (o.key.endsWith('.json')) keys.push(o.key);
+  const records = await mapLimit(keys, 16, async (k) => (await store.getJson<Appointment>(k))?.value);
+  return records.filter((a): a is Appointment => a !== undefined);
 }
 
-/** Moves to a new time; a move to another day gives a new id (the old one is left cancelled, with movedTo). */
-export async function moveAppointment(_store: Store, _id: string, _at: string, _actor: string, _opts: ScheduleOptions): Promise<Appointment> {
-  throw new Error('not implemented yet');
+function overlapsWith(day: Appointment[], candidate: Appointment): Appointment | undefined {
+  const dentist = fold(candidate.dentist);
+  const start = Date.parse(candidate.start);
+  const end = endOf(candidate);
+  return day.find((a) => a.id !== candidate.id && blocking(a) && fold(a.dentist) === dentist && Date.parse(a.start) < end && start < endOf(a));
 }
 
-export async function cancelAppointment(_store: Store, _id: string, _actor: string, _opts: { reason?: string } = {}): Promise<Appointment> {
-  throw new Error('not implemented yet');
+function overlapError(candidate: Appointment, other: Appointment, timeZone: string) {
+  const from = localParts(new Date(other.start), timeZone);
+  const to = localParts(new Date(endOf(other)), timeZone);
+  return conflict(`${candidate.dentist} is already booked ${from.date} ${from.time}–${to.time} (${other.id}, patient ${other.patientId})`, {
+    field: 'at',
+    hint: 'choose another time, or pass --force to double-book',
+  });
 }
 
-export async function confirmAppointment(_store: Store, _id: string, _actor: string): Promise<Appointment> {
-  throw new Error('not implemented yet');
+/**
+ * Writes a booking on its day with the overlap check made safe against concurrent bookings (see the top).
+ * `write` puts the record; `undo` takes it back if a concurrent booking overlaps it.
+ */
+async function bookOnDay(
+  store: Store,
+  candidate: Appointment,
+  opts: ScheduleOptions,
+  write: () => Promise<void>,
+  undo: () => Promise<void>,
+): Promise<void> {
+  const date = localParts(new Date(candidate.start), opts.timeZone).date;
+  const lockKey = dayLockKey(date);
+  let lock = await store.getJson<{ n: number }>(lockKey);
+  if (!opts.force) {
+    const other = overlapsWith(await readDay(store, date), candidate);
+    if (other) throw overlapError(candidate, other, opts.timeZone);
+  }
+  await write();
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await store.putJson(lockKey, { n: (lock?.value.n ?? 0) + 1 }, lock ? { ifMatch: lock.etag } : { ifNoneMatch: '*' });
+      return;
+    } catch (err) {
+      if (!isClinicaError(err, 'conflict') || attempt >= 20) {
+        await undo().catch(() => {});
+        throw err;
+      }
+    }
+    // someone else booked on this day meanwhile: check again against what is there now
+    lock = await store.getJson<{ n: number }>(lockKey);
+    if (!opts.force) {
+      const other = overlapsWith(await readDay(store, date), candidate);
+      if (other) {
+        await undo().catch(() => {});
+        throw overlapError(candidate, other, opts.timeZone);
+      }
+    }
+  }
 }
 
-/** The agenda from `from` to `to` (clinic-local dates YYYY-MM-DD, inclusive), sorted by start. Moved-away records are left out. */
-export async function listAppointments(_store: Store, _range: { from: string; to: string; dentist?: string }, _timeZone: string): Promise<Appointment[]> {
-  throw new Error('not implemented yet');
+function validDentist(text: string): string {
+  const d = clean(text);
+  if (!d) throw usageError('dentist: required (e.g. --dentist "Dra. Ana")', { field: 'dentist' });
+  if (d.length > 100) throw usageError('dentist: longer than 100 characters', { field: 'dentist' });
+  return d;
+}
+
+function validDuration(n: number): number {
+  if (!Number.isInteger(n) || n < 5 || n > 12 * 60) throw usageError(`duration: "${n}" is not a duration in minutes (5–720)`, { field: 'duration' });
+  return n;
+}
+
+function notPast(instant: Date, now: Date, field = 'at') {
+  if (instant.getTime() < now.getTime()) {
+    throw usageError(`${field}: ${instant.toISOString()} is in the past`, { field, hint: 'book a future time (clinic time zone)' });
+  }
+}
+
+export async function createAppointment(store: Store, input: AppointmentInput, actor: string, opts: ScheduleOptions): Promise<Appointment> {
+  const now = opts.now ?? new Date();
+  const dentist = validDentist(input.dentist);
+  const durationMinutes = validDuration(input.durationMinutes);
+  const instant = parseDateTime(input.at, opts.timeZone, 'at');
+  notPast(instant, now);
+  const { patient } = await getPatient(store, input.patientId);
+  if (patient.status === 'archived' || patient.status === 'deceased' || patient.anonymized) {
+    throw usageError(`patient: ${patient.id} is ${patient.anonymized ? 'anonymized' : patient.status}; appointments cannot be booked`, { field: 'patient' });
+  }
+  const at = new Date().toISOString();
+  const date = localParts(instant, opts.timeZone).date;
+  const appointment: Appointment = {
+    id: newId(date),
+    patientId: patient.id,
+    dentist,
+    start: formatZoned(instant, opts.timeZone),
+    durationMinutes,
+    status: 'scheduled',
+    createdAt: at,
+    updatedAt: at,
+    version: 1,
+  };
+  const procedure = clean(input.procedure);
+  if (procedure) appointment.procedure = procedure;
+  const notes = input.notes?.trim();
+  if (notes) appointment.notes = notes;
+  const key = appointmentKey(appointment.id);
+  await bookOnDay(
+    store,
+    appointment,
+    opts,
+    async () => void (await store.putJson(key, appointment, { ifNoneMatch: '*' })),
+    () => store.delete(key),
+  );
+  await recordPatientAppointments(store, patient.id, [appointment], [], now);
+  await audit(store, { actor, action: 'appointment.create', patientId: patient.id, details: { appointmentId: appointment.id, start: appointment.start } });
+  return appointment;
+}
+
+/** Moves to a new time; a move to another day gives a new id (the old record is left cancelled, with movedTo). */
+export async function moveAppointment(store: Store, id: string, at: string, actor: string, opts: ScheduleOptions): Promise<Appointment> {
+  const now = opts.now ?? new Date();
+  const instant = parseDateTime(at, opts.timeZone, 'at');
+  notPast(instant, now);
+  const { appointment: current, etag } = await getAppointment(store, id);
+  if (!blocking(current) || current.status === 'done') {
+    throw usageError(`${current.id} is ${current.movedTo ? `moved (now ${current.movedTo})` : current.status}; it cannot be moved`, { field: 'id' });
+  }
+  const start = formatZoned(instant, opts.timeZone);
+  if (start === current.start) return current;
+  const newDate = localParts(instant, opts.timeZone).date;
+  const stamp = new Date().toISOString();
+  if (newDate === dateOfId(current.id)) {
+    const moved: Appointment = { ...current, start, status: 'scheduled', updatedAt: stamp, version: current.version + 1 };
+    const key = appointmentKey(current.id);
+    let newEtag = '';
+    await bookOnDay(
+      store,
+      moved,
+      opts,
+      async () => void (newEtag = await store.putJson(key, moved, { ifMatch: etag })),
+      async () => void (await store.putJson(key, current, { ifMatch: newEtag })),
+    );
+    await recordPatientAppointments(store, current.patientId, [moved], [], now);
+    await audit(store, { actor, action: 'appointment.move', patientId: current.patientId, details: { appointmentId: current.id, from: current.start, to: start } });
+    return moved;
+  }
+  const moved: Appointment = {
+    ...current,
+    id: newId(newDate),
+    start,
+    status: 'scheduled',
+    movedFrom: current.id,
+    createdAt: stamp,
+    updatedAt: stamp,
+    version: 1,
+  };
+  delete moved.movedTo;
+  const newKey = appointmentKey(moved.id);
+  await bookOnDay(
+    store,
+    moved,
+    opts,
+    async () => void (await store.putJson(newKey, moved, { ifNoneMatch: '*' })),
+    () => store.delete(newKey),
+  );
+  const old: Appointment = { ...current, status: 'cancelled', movedTo: moved.id, updatedAt: stamp, version: current.version + 1 };
+  try {
+    await store.putJson(appointmentKey(current.id), old, { ifMatch: etag });
+  } catch (err) {
+    await store.delete(newKey).catch(() => {});
+    throw isClinicaError(err, 'conflict')
+      ? conflict(`${current.id} was changed by someone else while it was being moved; nothing was moved`, { hint: 'look at it again and retry' })
+      : err;
+  }
+  await recordPatientAppointments(store, current.patientId, [moved], [current.id], now);
+  await audit(store, {
+    actor,
+    action: 'appointment.move',
+    patientId: current.patientId,
+    details: { appointmentId: current.id, newAppointmentId: moved.id, from: current.start, to: start },
+  });
+  return moved;
+}
+
+/** Sets the status (If-Match); the status rules: a cancelled or moved appointment stays so. */
+export async function setAppointmentStatus(
+  store: Store,
+  id: string,
+  status: AppointmentStatus,
+  actor: string,
+  opts: { reason?: string; now?: Date } = {},
+): Promise<Appointment> {
+  const { appointment: current, etag } = await getAppointment(store, id);
+  if (current.status === status) return current;
+  if (current.movedTo) throw usageError(`${current.id} was moved to ${current.movedTo}; change that one`, { field: 'id' });
+  if (current.status === 'cancelled') throw usageError(`${current.id} is cancelled; book a new appointment instead`, { field: 'id' });
+  const next: Appointment = { ...current, status, updatedAt: new Date().toISOString(), version: current.version + 1 };
+  const reason = clean(opts.reason);
+  if (reason) next.notes = current.notes ? `${current.notes}\n${status}: ${reason}` : `${status}: ${reason}`;
+  try {
+    await store.putJson(appointmentKey(current.id), next, { ifMatch: etag });
+  } catch (err) {
+    throw isClinicaError(err, 'conflict') ? conflict(`${current.id} was changed by someone else meanwhile; nothing was written`, { hint: 'look at it again and retry' }) : err;
+  }
+  await recordPatientAppointments(store, current.patientId, [next], [], opts.now);
+  const action = status === 'cancelled' ? 'appointment.cancel' : status === 'confirmed' ? 'appointment.confirm' : 'appointment.update';
+  await audit(store, { actor, action, patientId: current.patientId, details: { appointmentId: current.id, status } });
+  return next;
+}
+
+export function cancelAppointment(store: Store, id: string, actor: string, opts: { reason?: string } = {}): Promise<Appointment> {
+  return setAppointmentStatus(store, id, 'cancelled', actor, opts);
+}
+
+export function confirmAppointment(store: Store, id: string, actor: string): Promise<Appointment> {
+  return setAppointmentStatus(store, id, 'confirmed', actor);
+}
+
+/**
+ * The agenda from `from` to `to` (clinic-local dates YYYY-MM-DD, inclusive), sorted by start; reads only
+ * those days' prefixes. Moved-away records are left out; cancelled ones are kept (filter on status).
+ */
+export async function listAppointments(store: Store, range: { from: string; to: string; dentist?: string }, timeZone: string): Promise<Appointment[]> {
+  const from = parseDate(range.from, 'from');
+  const to = parseDate(range.to, 'to');
+  const span = daysBetween(from, to);
+  if (span < 0) throw usageError(`to: ${to} is before from: ${from}`, { field: 'to' });
+  if (span >= MAX_RANGE_DAYS) throw usageError(`to: a range of at most ${MAX_RANGE_DAYS} days, got ${span + 1}`, { field: 'to' });
+  const days = Array.from({ length: span + 1 }, (_, i) => addDays(from, i));
+  const dentist = range.dentist ? fold(range.dentist) : undefined;
+  const perDay = await mapLimit(days, 8, (d) => readDay(store, d));
+  return perDay
+    .flat()
+    .filter((a) => !a.movedTo && (!dentist || fold(a.dentist) === dentist))
+    .filter((a) => {
+      const d = localParts(new Date(a.start), timeZone).date;
+      return d >= from && d <= to;
+    })
+    .sort((a, b) => Date.parse(a.start) - Date.parse(b.start) || a.id.localeCompare(b.id));
 }

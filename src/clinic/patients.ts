@@ -1,36 +1,498 @@
-/** Patient records: create, read, update, archive, list/search through the index. */
+/**
+ * Patient records. Layout (private bucket):
+ *   patients/{id}.json               the record; every write is conditional (If-None-Match on create, If-Match after)
+ *   counters/patients.json           { next } — ids P-000001, P-000002 … handed out with If-Match + retry
+ *   claims/cpf/{sha256(cpf)}.json    { patientId } — written with If-None-Match: * so a CPF belongs to one patient
+ *   index/patients/{00..15}.json     the summaries that list/search read (patient-index.ts)
+ * Every change appends an audit entry; so does every full read (showPatient).
+ */
+import { createHash } from 'node:crypto';
+import { ClinicaError, conflict, isClinicaError, notFound, usageError } from '../errors.js';
 import type { Store } from '../store/store.js';
-import type { Patient, PatientChanges, PatientInput, PatientStatus, PatientSummary } from './types.js';
+import { audit } from './audit.js';
+import { maskCpf, normalizeCpf } from './cpf.js';
+import { listPatientAppointments, type AppointmentBrief } from './patient-appointments.js';
+import { readPatientIndex, summaryOf, updatePatientIndex } from './patient-index.js';
+import { clean, digitsOf, fold } from './text.js';
+import { ageOn, parseDate } from './time.js';
+import {
+  patientStatuses,
+  sexes,
+  type Guardian,
+  type Patient,
+  type PatientChanges,
+  type PatientInput,
+  type PatientStatus,
+  type PatientSummary,
+  type Sex,
+} from './types.js';
+
+export const PATIENTS_PREFIX = 'patients/';
+export const COUNTER_KEY = 'counters/patients.json';
+export const CPF_CLAIMS_PREFIX = 'claims/cpf/';
+
+export const patientKey = (id: string) => `${PATIENTS_PREFIX}${id}.json`;
+export const formatPatientId = (n: number) => `P-${String(n).padStart(6, '0')}`;
+export const cpfClaimKey = (cpf: string) => `${CPF_CLAIMS_PREFIX}${createHash('sha256').update(`clinica-cpf:${cpf}`).digest('hex')}.json`;
+
+const LIST_HINT = 'run `clinica patients list --search NAME` to find the id';
+
+/** "p-123", "P-000123", "123" → "P-000123"; anything else is a usage error naming the field. */
+export function normalizePatientId(text: string, field = 'id'): string {
+  const m = /^(?:p-?)?(\d{1,9})$/i.exec(text.trim());
+  if (!m) throw usageError(`${field}: "${text}" is not a patient id (expected P-000123)`, { field, hint: LIST_HINT });
+  return formatPatientId(Number(m[1]));
+}
+
+// ---------------------------------------------------------------- validation
+
+const sexWords: Record<string, Sex> = {
+  f: 'female', female: 'female', feminino: 'female', fem: 'female', mulher: 'female',
+  m: 'male', male: 'male', masculino: 'male', masc: 'male', homem: 'male',
+  o: 'other', other: 'other', outro: 'other', outra: 'other',
+  u: 'unknown', unknown: 'unknown', 'nao informado': 'unknown', 'prefere nao informar': 'unknown', ni: 'unknown',
+};
+export function parseSex(text: string, field = 'sex'): Sex {
+  const s = sexWords[fold(text)];
+  if (!s) throw usageError(`${field}: "${text}" is not one of ${sexes.join(', ')} (or F/M, feminino/masculino)`, { field });
+  return s;
+}
+
+const statusWords: Record<string, PatientStatus> = {
+  active: 'active', ativo: 'active', ativa: 'active',
+  inactive: 'inactive', inativo: 'inactive', inativa: 'inactive',
+  archived: 'archived', arquivado: 'archived', arquivada: 'archived',
+  deceased: 'deceased', falecido: 'deceased', falecida: 'deceased', obito: 'deceased',
+};
+export function parseStatus(text: string, field = 'status'): PatientStatus {
+  const s = statusWords[fold(text)];
+  if (!s) throw usageError(`${field}: "${text}" is not one of ${patientStatuses.join(', ')}`, { field });
+  return s;
+}
+
+const yesWords = new Set(['yes', 'y', 'sim', 's', 'true', '1', 'x', 'ok']);
+const noWords = new Set(['no', 'n', 'nao', 'false', '0', '']);
+export function parseYesNo(text: string, field: string): boolean {
+  const f = fold(text);
+  if (yesWords.has(f)) return true;
+  if (noWords.has(f)) return false;
+  throw usageError(`${field}: "${text}" is not yes/no (sim/não)`, { field });
+}
+
+function validName(text: string | undefined, field: string, required: boolean): string | undefined {
+  const v = clean(text);
+  if (!v) {
+    if (required) throw usageError(`${field}: required`, { field });
+    return undefined;
+  }
+  if (v.length > 200) throw usageError(`${field}: longer than 200 characters`, { field });
+  if (!/\p{L}/u.test(v)) throw usageError(`${field}: "${v}" has no letters`, { field });
+  return v;
+}
+
+function validPhone(text: string | undefined, field: string): string | undefined {
+  const v = clean(text);
+  if (!v) return undefined;
+  const n = digitsOf(v).length;
+  if (!/^[\d\s()+\-.]+$/.test(v) || n < 8 || n > 15) {
+    throw usageError(`${field}: "${v}" is not a phone number (8–15 digits, e.g. "+55 11 98765-4321")`, { field });
+  }
+  return v;
+}
+
+function validEmail(text: string | undefined, field = 'email'): string | undefined {
+  const v = clean(text)?.toLowerCase();
+  if (!v) return undefined;
+  if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(v) || v.length > 200) throw usageError(`${field}: "${v}" is not an e-mail address`, { field });
+  return v;
+}
+
+function validBirthDate(text: string, today: string, field = 'birthDate'): string {
+  const d = parseDate(text, field);
+  if (d > today) throw usageError(`${field}: ${d} is in the future`, { field });
+  if (d < '1900-01-01') throw usageError(`${field}: ${d} is before 1900`, { field });
+  return d;
+}
+
+function validGuardian(g: Guardian | undefined | null): Guardian | undefined {
+  if (!g) return undefined;
+  const name = validName(g.name, 'guardian.name', false);
+  const phone = validPhone(g.phone, 'guardian.phone');
+  const cpf = clean(g.cpf) ? normalizeCpf(g.cpf!, 'guardian.cpf') : undefined;
+  const relationship = clean(g.relationship);
+  if (!name) {
+    if (phone || cpf || relationship) throw usageError('guardian.name: required when other guardian fields are given', { field: 'guardian.name' });
+    return undefined;
+  }
+  return { name, ...(phone && { phone }), ...(cpf && { cpf }), ...(relationship && { relationship }) };
+}
+
+function validAlerts(list: string[] | undefined): string[] {
+  return [...new Set((list ?? []).map((a) => clean(a)).filter((a): a is string => Boolean(a)))];
+}
+
+const clip = (text: string | undefined | null, max: number, field: string): string | undefined => {
+  const v = typeof text === 'string' ? text.trim() : undefined;
+  if (!v) return undefined;
+  if (v.length > max) throw usageError(`${field}: longer than ${max} characters`, { field });
+  return v;
+};
+
+/** The validated, normalised fields of a new record (throws a usage error naming the first bad field). */
+export function validatePatientInput(input: PatientInput, now = new Date()): Omit<Patient, 'id' | 'createdAt' | 'updatedAt' | 'version' | 'consent'> & { emailReminders?: boolean } {
+  const today = now.toISOString().slice(0, 10);
+  const fullName = validName(input.fullName, 'fullName', true)!;
+  if (clean(input.birthDate) === undefined) throw usageError('birthDate: required (YYYY-MM-DD or DD/MM/YYYY)', { field: 'birthDate' });
+  const out: ReturnType<typeof validatePatientInput> = {
+    fullName,
+    birthDate: validBirthDate(input.birthDate, today),
+    alerts: validAlerts(input.alerts),
+    status: input.status ?? 'active',
+  };
+  const preferredName = validName(input.preferredName, 'preferredName', false);
+  if (preferredName) out.preferredName = preferredName;
+  if (clean(input.cpf)) out.cpf = normalizeCpf(input.cpf!);
+  if (input.sex) out.sex = input.sex;
+  const phone = validPhone(input.phone, 'phone');
+  if (phone) out.phone = phone;
+  const email = validEmail(input.email);
+  if (email) out.email = email;
+  const address = clip(input.address, 300, 'address');
+  if (address) out.address = clean(address);
+  const guardian = validGuardian(input.guardian);
+  if (guardian) out.guardian = guardian;
+  const notes = clip(input.notes, 10_000, 'notes');
+  if (notes) out.notes = notes;
+  if (input.emailReminders !== undefined) out.emailReminders = input.emailReminders;
+  if (!patientStatuses.includes(out.status)) throw usageError(`status: "${out.status}" is not one of ${patientStatuses.join(', ')}`, { field: 'status' });
+  return out;
+}
+
+// ---------------------------------------------------------------- ids and CPF claims
+
+const pause = (attempt: number) => new Promise((r) => setTimeout(r, 5 + Math.random() * 15 * (attempt + 1)));
+
+/** Reserves `count` consecutive id numbers; returns the first. */
+export async function allocatePatientNumbers(store: Store, count = 1): Promise<number> {
+  for (let attempt = 0; ; attempt++) {
+    const got = await store.getJson<{ next: number }>(COUNTER_KEY);
+    const first = got?.value.next ?? 1;
+    try {
+      await store.putJson(COUNTER_KEY, { next: first + count }, got ? { ifMatch: got.etag } : { ifNoneMatch: '*' });
+      return first;
+    } catch (err) {
+      if (!isClinicaError(err, 'conflict') || attempt >= 30) throw err;
+      await pause(attempt);
+    }
+  }
+}
+
+/**
+ * Makes `cpf` belong to `patientId`. A claim left by a create that never finished (its patient record does
+ * not exist) is taken over; a claim of an existing patient is a conflict naming that patient.
+ */
+export async function claimCpf(store: Store, cpf: string, patientId: string): Promise<void> {
+  const key = cpfClaimKey(cpf);
+  for (let attempt = 0; attempt < 5; attempt++) {
+    try {
+      await store.putJson(key, { patientId }, { ifNoneMatch: '*' });
+      return;
+    } catch (err) {
+      if (!isClinicaError(err, 'conflict')) throw err;
+    }
+    const claim = await store.getJson<{ patientId: string }>(key);
+    if (!claim) continue; // released meanwhile: try again
+    if (claim.value.patientId === patientId) return;
+    const owner = await store.head(patientKey(claim.value.patientId));
+    if (owner) {
+      throw conflict(`cpf: ${maskCpf(cpf)} already belongs to patient ${claim.value.patientId}`, {
+        field: 'cpf',
+        hint: `run \`clinica patients show ${claim.value.patientId}\``,
+      });
+    }
+    try {
+      await store.putJson(key, { patientId }, { ifMatch: claim.etag });
+      return;
+    } catch (err) {
+      if (!isClinicaError(err, 'conflict')) throw err;
+    }
+  }
+  throw conflict(`cpf: ${maskCpf(cpf)} is being claimed by another write`, { field: 'cpf', hint: 'try again' });
+}
+
+/** Frees a CPF claim, if it is this patient's. */
+export async function releaseCpf(store: Store, cpf: string, patientId: string): Promise<void> {
+  const claim = await store.getJson<{ patientId: string }>(cpfClaimKey(cpf));
+  if (claim?.value.patientId === patientId) await store.delete(cpfClaimKey(cpf));
+}
+
+/** Whose CPF this is (undefined: nobody's). */
+export async function findPatientByCpf(store: Store, cpfText: string): Promise<string | undefined> {
+  const claim = await store.getJson<{ patientId: string }>(cpfClaimKey(normalizeCpf(cpfText)));
+  if (!claim) return undefined;
+  return (await store.head(patientKey(claim.value.patientId))) ? claim.value.patientId : undefined;
+}
+
+// ---------------------------------------------------------------- records
+
+export async function getPatient(store: Store, id: string): Promise<{ patient: Patient; etag: string }> {
+  const pid = normalizePatientId(id);
+  const got = await store.getJson<Patient>(patientKey(pid));
+  if (!got) throw notFound(`patient ${pid} not found`, { field: 'id', hint: LIST_HINT });
+  return { patient: got.value, etag: got.etag };
+}
+
+/** Builds a new record (no I/O): used by create, import and the bench's seeding. */
+export function newPatientRecord(id: string, input: PatientInput, actor: string, now = new Date()): Patient {
+  const { emailReminders, ...fields } = validatePatientInput(input, now);
+  const at = now.toISOString();
+  return {
+    id,
+    ...fields,
+    consent: emailReminders === undefined ? { emailReminders: false } : { emailReminders, recordedAt: at, recordedBy: actor },
+    createdAt: at,
+    updatedAt: at,
+    version: 1,
+  };
+}
+
+export async function createPatient(store: Store, input: PatientInput, actor: string): Promise<Patient> {
+  const now = new Date();
+  newPatientRecord('P-000000', input, actor, now); // validate before taking an id
+  const id = formatPatientId(await allocatePatientNumbers(store));
+  const patient = newPatientRecord(id, input, actor, now);
+  if (patient.cpf) await claimCpf(store, patient.cpf, id);
+  try {
+    await store.putJson(patientKey(id), patient, { ifNoneMatch: '*' });
+  } catch (err) {
+    if (patient.cpf) await releaseCpf(store, patient.cpf, id).catch(() => {});
+    throw err;
+  }
+  await updatePatientIndex(store, [{ id, apply: () => summaryOf(patient) }]);
+  await audit(store, { actor, action: 'patient.create', patientId: id });
+  return patient;
+}
+
+type ChangeKey = keyof PatientChanges;
+
+/** Applies changes to a record (no I/O); returns the new record and the fields that really changed. */
+export function applyPatientChanges(current: Patient, changes: PatientChanges, actor: string, now = new Date()): { patient: Patient; changed: string[] } {
+  const today = now.toISOString().slice(0, 10);
+  const next: Patient = structuredClone(current);
+  const set = <K extends keyof Patient>(key: K, value: Patient[K] | undefined) => {
+    if (value === undefined) delete next[key];
+    else next[key] = value;
+  };
+  for (const key of Object.keys(changes) as ChangeKey[]) {
+    const value = changes[key];
+    if (value === undefined) continue;
+    switch (key) {
+      case 'fullName':
+        next.fullName = validName(value as string, 'fullName', true)!;
+        break;
+      case 'preferredName':
+        set('preferredName', validName(value as string | null ?? undefined, 'preferredName', false));
+        break;
+      case 'cpf':
+        set('cpf', clean(value as string | null) ? normalizeCpf(value as string) : undefined);
+        break;
+      case 'birthDate':
+        next.birthDate = validBirthDate(value as string, today);
+        break;
+      case 'sex':
+        if (value !== null && !sexes.includes(value as Sex)) throw usageError(`sex: "${String(value)}" is not one of ${sexes.join(', ')}`, { field: 'sex' });
+        set('sex', (value as Sex | null) ?? undefined);
+        break;
+      case 'phone':
+        set('phone', validPhone(value as string | null ?? undefined, 'phone'));
+        break;
+      case 'email':
+        set('email', validEmail(value as string | null ?? undefined));
+        break;
+      case 'address':
+        set('address', clean(clip(value as string | null, 300, 'address')));
+        break;
+      case 'guardian':
+        set('guardian', validGuardian(value as Guardian | null));
+        break;
+      case 'alerts':
+        next.alerts = validAlerts(value as string[]);
+        break;
+      case 'notes':
+        set('notes', clip(value as string | null, 10_000, 'notes'));
+        break;
+      case 'status':
+        if (!patientStatuses.includes(value as PatientStatus)) throw usageError(`status: "${String(value)}" is not one of ${patientStatuses.join(', ')}`, { field: 'status' });
+        next.status = value as PatientStatus;
+        break;
+      case 'emailReminders':
+        if (value !== current.consent.emailReminders || !current.consent.recordedAt) {
+          next.consent = { emailReminders: Boolean(value), recordedAt: now.toISOString(), recordedBy: actor };
+        }
+        break;
+      default:
+        throw usageError(`${String(key)}: not a patient field`, { field: String(key) });
+    }
+  }
+  if (current.anonymized && (next.fullName !== current.fullName || next.cpf || next.email || next.phone || next.address || next.guardian || next.birthDate)) {
+    throw usageError(`patient ${current.id} was anonymized: identifiers cannot be set again`, { field: 'id' });
+  }
+  const changed = (Object.keys({ ...current, ...next }) as (keyof Patient)[]).filter(
+    (k) => k !== 'updatedAt' && k !== 'version' && JSON.stringify(current[k]) !== JSON.stringify(next[k]),
+  );
+  if (changed.length) {
+    next.updatedAt = now.toISOString();
+    next.version = current.version + 1;
+  }
+  return { patient: next, changed };
+}
+
+export interface UpdateOptions {
+  /**
+   * The ETag the caller read (a form shown to a person): the write succeeds only if the record is still that
+   * version; otherwise a conflict. Without it, a concurrent change to other fields is merged (re-read,
+   * re-applied); a concurrent change to the same fields is a conflict — nothing is overwritten.
+   */
+  etag?: string;
+}
+
+/** The one write path for changes to an existing record (update, archive, anonymize). */
+export async function writePatientChange(
+  store: Store,
+  id: string,
+  change: (current: Patient) => { patient: Patient; changed: string[] },
+  actor: string,
+  action: 'patient.update' | 'patient.archive' | 'patient.anonymize',
+  opts: UpdateOptions = {},
+): Promise<{ patient: Patient; etag: string; changed: string[] }> {
+  let { patient: base, etag } = await getPatient(store, id);
+  if (opts.etag && opts.etag !== etag) throw staleConflict(base, opts.etag);
+  let ours: string[] | undefined;
+  for (let attempt = 0; ; attempt++) {
+    const { patient: next, changed } = change(base);
+    ours = [...new Set([...(ours ?? []), ...changed])];
+    if (!changed.length) return { patient: base, etag, changed };
+    if (next.cpf && next.cpf !== base.cpf) await claimCpf(store, next.cpf, base.id);
+    try {
+      const newEtag = await store.putJson(patientKey(base.id), next, { ifMatch: etag });
+      if (base.cpf && base.cpf !== next.cpf) await releaseCpf(store, base.cpf, base.id);
+      const before = JSON.stringify(summaryOf(base));
+      if (JSON.stringify(summaryOf(next)) !== before) {
+        await updatePatientIndex(store, [{ id: next.id, apply: (old) => summaryOf(next, old?.upcoming) }]);
+      }
+      await audit(store, { actor, action, patientId: next.id, details: { fields: changed, version: next.version } });
+      return { patient: next, etag: newEtag, changed };
+    } catch (err) {
+      if (next.cpf && next.cpf !== base.cpf) await releaseCpf(store, next.cpf, base.id).catch(() => {});
+      if (!isClinicaError(err, 'conflict') || err.field === 'cpf') throw err;
+      const fresh = await getPatient(store, base.id);
+      if (opts.etag || attempt >= 5) throw staleConflict(fresh.patient, etag);
+      const theirs = (Object.keys({ ...base, ...fresh.patient }) as (keyof Patient)[]).filter(
+        (k) => k !== 'updatedAt' && k !== 'version' && JSON.stringify(base[k]) !== JSON.stringify(fresh.patient[k]),
+      );
+      const both = theirs.filter((f) => ours!.includes(f));
+      if (both.length) {
+        throw conflict(`patient ${base.id} was changed by someone else meanwhile (${both.join(', ')}); nothing was written`, {
+          hint: `run \`clinica patients show ${base.id}\` and apply your change again`,
+        });
+      }
+      ({ patient: base, etag } = fresh);
+    }
+  }
+}
+
+function staleConflict(current: Patient, _etag: string): ClinicaError {
+  return conflict(`patient ${current.id} was changed by someone else since it was read (now version ${current.version}); nothing was written`, {
+    hint: `read it again (\`clinica patients show ${current.id}\`) and re-apply the change`,
+  });
+}
+
+export async function updatePatient(
+  store: Store,
+  id: string,
+  changes: PatientChanges,
+  actor: string,
+  opts: UpdateOptions = {},
+): Promise<{ patient: Patient; etag: string }> {
+  if (!Object.values(changes).some((v) => v !== undefined)) throw usageError('nothing to change: give at least one field', { hint: 'see `clinica patients update --help`' });
+  const { patient, etag } = await writePatientChange(store, id, (p) => applyPatientChanges(p, changes, actor), actor, 'patient.update', opts);
+  return { patient, etag };
+}
+
+export async function archivePatient(store: Store, id: string, actor: string): Promise<Patient> {
+  return (await writePatientChange(store, id, (p) => applyPatientChanges(p, { status: 'archived' }, actor), actor, 'patient.archive')).patient;
+}
+
+// ---------------------------------------------------------------- list and show
 
 export interface ListPatientsOptions {
-  /** accent-insensitive; matches full name, preferred name, CPF digits, phone digits */
+  /** accent-insensitive; every word must match the full name, preferred name, or (digits) CPF or phone */
   search?: string;
   /** default: everything but archived; 'all' for every status */
   status?: PatientStatus | 'all';
 }
 
-export async function getPatient(_store: Store, _id: string): Promise<{ patient: Patient; etag: string }> {
-  throw new Error('not implemented yet');
+/** Reads the index only (SHARDS GETs), never the records. Sorted by name. */
+export async function listPatients(store: Store, options: ListPatientsOptions = {}): Promise<PatientSummary[]> {
+  const rows = await readPatientIndex(store);
+  const status = options.status;
+  const match = options.search ? searchMatcher(options.search) : undefined;
+  const picked = rows.filter((r) => (status === 'all' ? true : status ? r.status === status : r.status !== 'archived') && (!match || match(r)));
+  const keyed = picked.map((r) => [fold(r.fullName), r] as const);
+  keyed.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1].id < b[1].id ? -1 : 1));
+  return keyed.map(([, r]) => r);
 }
 
-export async function createPatient(_store: Store, _input: PatientInput, _actor: string): Promise<Patient> {
-  throw new Error('not implemented yet');
+export function searchMatcher(search: string): (row: PatientSummary) => boolean {
+  const words = fold(search).split(' ').filter(Boolean);
+  return (row) => {
+    const text = fold(`${row.fullName} ${row.preferredName ?? ''} ${row.id}`);
+    const numbers = `${row.cpf ?? ''} ${digitsOf(row.phone ?? '')}`;
+    return words.every((w) => {
+      if (text.includes(w)) return true;
+      const d = digitsOf(w);
+      return d.length >= 3 && d.length === w.replace(/[.\-()/+\s]/g, '').length && numbers.includes(d);
+    });
+  };
 }
 
-export async function updatePatient(
-  _store: Store,
-  _id: string,
-  _changes: PatientChanges,
-  _actor: string,
-  _opts: { etag?: string } = {},
-): Promise<{ patient: Patient; etag: string }> {
-  throw new Error('not implemented yet');
+/** The first upcoming appointment start at `now` (from the index row). */
+export function nextAppointment(row: PatientSummary, now = new Date()): string | undefined {
+  return row.upcoming?.find((s) => Date.parse(s) >= now.getTime());
 }
 
-export async function archivePatient(_store: Store, _id: string, _actor: string): Promise<Patient> {
-  throw new Error('not implemented yet');
+export function ageOf(birthDate: string | undefined, now = new Date()): number | undefined {
+  return birthDate ? ageOn(birthDate, now.toISOString().slice(0, 10)) : undefined;
 }
 
-export async function listPatients(_store: Store, _options: ListPatientsOptions = {}): Promise<PatientSummary[]> {
-  throw new Error('not implemented yet');
+/** How many images a patient has (distinct image ids under images/{id}/). */
+export async function countPatientImages(store: Store, patientId: string): Promise<number> {
+  const ids = new Set<string>();
+  for await (const o of store.list(`images/${patientId}/`)) {
+    const imageId = o.key.split('/')[2];
+    if (imageId) ids.add(imageId);
+  }
+  return ids.size;
 }
+
+export interface PatientView {
+  patient: Patient;
+  etag: string;
+  appointments: AppointmentBrief[];
+  imageCount: number;
+}
+
+/** The full record with its appointments and image count — an audited read ("patient.read"). */
+export async function showPatient(store: Store, id: string, actor: string): Promise<PatientView> {
+  const { patient, etag } = await getPatient(store, id);
+  const [appointments, imageCount] = await Promise.all([listPatientAppointments(store, patient.id), countPatientImages(store, patient.id)]);
+  await audit(store, { actor, action: 'patient.read', patientId: patient.id });
+  return { patient, etag, appointments, imageCount };
+}
+
+/** May reminders go to this patient by e-mail? (reminders use this; consent recorded yes, an address, alive and active) */
+export function canEmailReminders(patient: Patient): boolean {
+  return Boolean(patient.consent.emailReminders && patient.email && patient.status === 'active' && !patient.anonymized);
+}
+
+export { maskCpf };

@@ -1,0 +1,88 @@
+/**
+ * Each patient's appointments, in brief, so `patients show`, `export` and the list's "next appointment" need
+ * no scan of the agenda:  index/appointments-by-patient/{patientId}.json  { appointments: [...] }
+ * (If-Match with retry). Keeps the patient index's `upcoming` in step.
+ */
+import { conflict, isClinicaError } from '../errors.js';
+import type { Store } from '../store/store.js';
+import { updatePatientIndex } from './patient-index.js';
+import type { Appointment, AppointmentStatus } from './types.js';
+
+export const BY_PATIENT_PREFIX = 'index/appointments-by-patient/';
+
+export interface AppointmentBrief {
+  id: string;
+  start: string;
+  durationMinutes: number;
+  dentist: string;
+  status: AppointmentStatus;
+  procedure?: string;
+}
+
+const keyOf = (patientId: string) => `${BY_PATIENT_PREFIX}${patientId}.json`;
+
+export function briefOf(a: Appointment): AppointmentBrief {
+  const b: AppointmentBrief = { id: a.id, start: a.start, durationMinutes: a.durationMinutes, dentist: a.dentist, status: a.status };
+  if (a.procedure) b.procedure = a.procedure;
+  return b;
+}
+
+/** A patient's appointments (moved-away ones left out), oldest first. */
+export async function listPatientAppointments(store: Store, patientId: string): Promise<AppointmentBrief[]> {
+  const got = await store.getJson<{ appointments: AppointmentBrief[] }>(keyOf(patientId));
+  return got?.value.appointments ?? [];
+}
+
+const live = (s: AppointmentStatus) => s !== 'cancelled' && s !== 'done' && s !== 'no-show';
+
+/** Upcoming starts (not cancelled), soonest first, at most 3: the index's `upcoming`. */
+export function upcomingOf(list: AppointmentBrief[], now: Date): string[] {
+  return list
+    .filter((a) => live(a.status) && Date.parse(a.start) >= now.getTime())
+    .map((a) => a.start)
+    .sort((a, b) => Date.parse(a) - Date.parse(b))
+    .slice(0, 3);
+}
+
+/** Records the appointments' current state in the patient's list (removing ids in `remove`). */
+export async function recordPatientAppointments(
+  store: Store,
+  patientId: string,
+  changed: Appointment[],
+  remove: string[] = [],
+  now = new Date(),
+): Promise<void> {
+  let list: AppointmentBrief[] = [];
+  for (let attempt = 0; ; attempt++) {
+    const got = await store.getJson<{ appointments: AppointmentBrief[] }>(keyOf(patientId));
+    const byId = new Map((got?.value.appointments ?? []).map((a) => [a.id, a]));
+    for (const id of remove) byId.delete(id);
+    for (const a of changed) byId.set(a.id, briefOf(a));
+    list = [...byId.values()].sort((a, b) => Date.parse(a.start) - Date.parse(b.start));
+    try {
+      await store.putJson(keyOf(patientId), { appointments: list }, got ? { ifMatch: got.etag } : { ifNoneMatch: '*' });
+      break;
+    } catch (err) {
+      if (!isClinicaError(err, 'conflict')) throw err;
+      if (attempt >= 10) throw conflict(`the appointment list of ${patientId} kept changing`, { cause: err, hint: 'try again' });
+      await new Promise((r) => setTimeout(r, 5 + Math.random() * 20 * (attempt + 1)));
+    }
+  }
+  const upcoming = upcomingOf(list, now);
+  await updatePatientIndex(store, [
+    {
+      id: patientId,
+      apply: (old) => {
+        if (!old) return undefined;
+        const next = { ...old };
+        if (upcoming.length) next.upcoming = upcoming;
+        else delete next.upcoming;
+        return next;
+      },
+    },
+  ]);
+}
+
+export async function deletePatientAppointmentList(store: Store, patientId: string): Promise<void> {
+  await store.delete(keyOf(patientId));
+}
