@@ -138,6 +138,8 @@ export const configSchema = z
         quietHours: z.object({ start: hhmm, end: hhmm }).strict().default({ start: '21:00', end: '08:00' }),
         /** a claim older than this (a crashed run) is taken over and retried */
         claimTimeoutMinutes: z.number().int().min(1).max(24 * 60).default(15),
+        /** e-mails per second; on AWS the account's SES max send rate caps it (default: that rate; 10/s locally) */
+        maxSendRate: z.number().positive().max(1000).optional(),
       })
       .strict()
       .default({
