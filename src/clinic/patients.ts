@@ -339,7 +339,7 @@ export function applyPatientChanges(current: Patient, changes: PatientChanges, a
   }
   const changed = (Object.keys({ ...current, ...next }) as (keyof Patient)[]).filter(
     (k) => k !== 'updatedAt' && k !== 'version' && JSON.stringify(current[k]) !== JSON.stringify(next[k]),
-  );
+  ).sort();
   if (changed.length) {
     next.updatedAt = now.toISOString();
     next.version = current.version + 1;

@@ -10,6 +10,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { slug } from '../config/load.js';
 import { ClinicaError, notFound, usageError } from '../errors.js';
 import type { Store } from '../store/store.js';
+import { audit } from './audit.js';
 
 export const staffRoles = ['admin', 'dentist', 'assistant', 'reception'] as const;
 export type StaffRole = (typeof staffRoles)[number];
@@ -90,7 +91,7 @@ export interface AddStaffResult {
   token: string;
 }
 
-/** Creates a staff account and its token (If-None-Match: an id is never reused). */
+/** Creates a staff account and its token (If-None-Match: an id is never reused); audited as staff.add. */
 export async function addStaff(store: Store, input: { name: string; role: string }, actor: string, now = new Date()): Promise<AddStaffResult> {
   const name = checkName(input.name);
   const role = checkRole(input.role);
@@ -100,6 +101,7 @@ export async function addStaff(store: Store, input: { name: string; role: string
     const record: StaffRecord = { id, name, role, tokenHash: hashToken(token), createdAt: now.toISOString(), createdBy: actor };
     try {
       await store.putJson(staffKey(id), record, { ifNoneMatch: '*' });
+      await audit(store, { actor, action: 'staff.add', details: { staffId: id, role } }, now);
       return { staff: publicStaff(record), token };
     } catch (err) {
       if (err instanceof ClinicaError && err.kind === 'conflict' && attempt < 3) continue;
@@ -130,13 +132,14 @@ export async function listStaff(store: Store): Promise<StaffMember[]> {
     .sort((a, b) => a.name.localeCompare(b.name, 'pt-BR') || a.id.localeCompare(b.id));
 }
 
-/** Revokes an account: its token stops working (on a running server within its cache time, see server docs). */
+/** Revokes an account (audited as staff.revoke): its token stops working — on a running server within its cache time (15 s). */
 export async function revokeStaff(store: Store, id: string, actor: string, now = new Date()): Promise<StaffMember> {
   const got = ID_PATTERN.test(id) ? await store.getJson<StaffRecord>(staffKey(id)) : undefined;
   if (!got) throw notFound(`no staff member with id "${id}"`, { field: 'id', hint: 'see `clinica staff list`' });
   if (got.value.revokedAt) return publicStaff(got.value);
   const record: StaffRecord = { ...got.value, revokedAt: now.toISOString(), revokedBy: actor };
   await store.putJson(staffKey(id), record, { ifMatch: got.etag });
+  await audit(store, { actor, action: 'staff.revoke', details: { staffId: id } }, now);
   return publicStaff(record);
 }
 

@@ -1,0 +1,146 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isClinicaError } from '../../src/errors.js';
+import {
+  cancelAppointment,
+  confirmAppointment,
+  createAppointment,
+  getAppointment,
+  listAppointments,
+  moveAppointment,
+} from '../../src/clinic/appointments.js';
+import { listAudit } from '../../src/clinic/audit.js';
+import { listPatientAppointments } from '../../src/clinic/patient-appointments.js';
+import { createPatient, listPatients, nextAppointment } from '../../src/clinic/patients.js';
+import { startTestStack, type TestStack } from '../helpers/stack.js';
+
+const actor = 'cli:tester@host';
+const SP = 'America/Sao_Paulo';
+const NY = 'America/New_York';
+let stack: TestStack;
+let patientId: string;
+
+beforeAll(async () => {
+  stack = await startTestStack({ publish: false });
+  patientId = (await createPatient(stack.dataStore, { fullName: 'Agenda Teste', birthDate: '1985-06-07' }, actor)).id;
+});
+afterAll(async () => {
+  await stack?.close();
+});
+
+async function rejection(p: Promise<unknown>) {
+  try {
+    await p;
+  } catch (err) {
+    return err as Error & { kind?: string; field?: string; exitCode?: number; hint?: string };
+  }
+  throw new Error('expected a rejection');
+}
+
+const now = new Date('2026-11-20T12:00:00Z');
+
+describe('appointments against the local S3', () => {
+  it('books, refuses an overlap for the same dentist (unless forced), allows other dentists and adjacent slots', async () => {
+    const store = stack.dataStore;
+    const opts = { timeZone: SP, now };
+    const a = await createAppointment(store, { patientId, dentist: 'Dra. Ana', at: '2026-12-01 14:30', durationMinutes: 45, procedure: 'limpeza' }, actor, opts);
+    expect(a.id).toMatch(/^A-20261201-[a-z0-9]{6}$/);
+    expect(a.start).toBe('2026-12-01T14:30:00-03:00');
+    expect(a.status).toBe('scheduled');
+    const overlap = await rejection(createAppointment(store, { patientId, dentist: 'dra. ana', at: '2026-12-01 15:00', durationMinutes: 30 }, actor, opts));
+    expect(overlap).toMatchObject({ kind: 'conflict', field: 'at' });
+    expect(overlap.message).toBe(`dra. ana is already booked 2026-12-01 14:30–15:15 (${a.id}, patient ${patientId})`);
+    expect(overlap.hint).toMatch(/--force/);
+    await createAppointment(store, { patientId, dentist: 'Dr. Bruno', at: '2026-12-01 15:00', durationMinutes: 30 }, actor, opts);
+    await createAppointment(store, { patientId, dentist: 'Dra. Ana', at: '2026-12-01 15:15', durationMinutes: 30 }, actor, opts);
+    const forced = await createAppointment(store, { patientId, dentist: 'Dra. Ana', at: '2026-12-01 14:45', durationMinutes: 15 }, actor, { ...opts, force: true });
+    const day = await listAppointments(store, { from: '2026-12-01', to: '2026-12-01' }, SP);
+    expect(day.map((x) => x.start.slice(11, 16))).toEqual(['14:30', '14:45', '15:00', '15:15']);
+    expect((await listAppointments(store, { from: '2026-12-01', to: '2026-12-01', dentist: 'DRA. ANA' }, SP)).length).toBe(3);
+    await cancelAppointment(store, forced.id, actor);
+  });
+
+  it('refuses times in the past, malformed times, and unknown patients', async () => {
+    const store = stack.dataStore;
+    const past = await rejection(createAppointment(store, { patientId, dentist: 'Dra. Ana', at: '2026-11-19 10:00', durationMinutes: 30 }, actor, { timeZone: SP, now }));
+    expect(past).toMatchObject({ kind: 'usage', field: 'at' });
+    expect(past.message).toMatch(/in the past/);
+    const bad = await rejection(createAppointment(store, { patientId, dentist: 'Dra. Ana', at: 'amanhã 10h', durationMinutes: 30 }, actor, { timeZone: SP, now }));
+    expect(bad).toMatchObject({ kind: 'usage', field: 'at', exitCode: 2 });
+    const unknown = await rejection(createAppointment(store, { patientId: 'P-999999', dentist: 'Dra. Ana', at: '2026-12-02 10:00', durationMinutes: 30 }, actor, { timeZone: SP, now }));
+    expect(unknown).toMatchObject({ kind: 'not-found' });
+    expect(await listAppointments(store, { from: '2026-12-02', to: '2026-12-02' }, SP)).toEqual([]);
+  });
+
+  it('two people booking the same slot at once: exactly one gets it', async () => {
+    const store = stack.dataStore;
+    const attempts = await Promise.allSettled(
+      ['staff:ana', 'staff:bia', 'staff:caio'].map((who) =>
+        createAppointment(store, { patientId, dentist: 'Dr. Concorrido', at: '2026-12-03 09:00', durationMinutes: 30 }, who, { timeZone: SP, now }),
+      ),
+    );
+    expect(attempts.filter((r) => r.status === 'fulfilled').length).toBe(1);
+    for (const r of attempts) if (r.status === 'rejected') expect(isClinicaError(r.reason, 'conflict')).toBe(true);
+    expect((await listAppointments(store, { from: '2026-12-03', to: '2026-12-03' }, SP)).length).toBe(1);
+  });
+
+  it('confirms, moves within a day (same id) and to another day (new id, old one cancelled with movedTo), cancels', async () => {
+    const store = stack.dataStore;
+    const opts = { timeZone: SP, now };
+    const a = await createAppointment(store, { patientId, dentist: 'Dr. Carlos', at: '2026-12-10 08:00', durationMinutes: 30 }, actor, opts);
+    expect((await confirmAppointment(store, a.id, actor)).status).toBe('confirmed');
+    const sameDay = await moveAppointment(store, a.id, '2026-12-10 09:00', actor, opts);
+    expect(sameDay).toMatchObject({ id: a.id, start: '2026-12-10T09:00:00-03:00', status: 'scheduled' });
+    const otherDay = await moveAppointment(store, a.id, '2026-12-11T10:00', actor, opts);
+    expect(otherDay.id).toMatch(/^A-20261211-/);
+    expect(otherDay.movedFrom).toBe(a.id);
+    expect((await getAppointment(store, a.id)).appointment).toMatchObject({ status: 'cancelled', movedTo: otherDay.id });
+    expect(await listAppointments(store, { from: '2026-12-10', to: '2026-12-10', dentist: 'Dr. Carlos' }, SP)).toEqual([]);
+    expect((await listAppointments(store, { from: '2026-12-10', to: '2026-12-11', dentist: 'Dr. Carlos' }, SP)).map((x) => x.id)).toEqual([otherDay.id]);
+    const moveBack = await rejection(moveAppointment(store, a.id, '2026-12-12 10:00', actor, opts));
+    expect(moveBack).toMatchObject({ kind: 'usage' });
+    const brief = await listPatientAppointments(store, patientId);
+    expect(brief.map((b) => b.id)).toContain(otherDay.id);
+    expect(brief.map((b) => b.id)).not.toContain(a.id);
+    const [row] = await listPatients(store, { search: 'agenda teste' });
+    expect(nextAppointment(row!, now)).toBe('2026-12-01T14:30:00-03:00');
+    await cancelAppointment(store, otherDay.id, actor, { reason: 'paciente pediu' });
+    expect((await getAppointment(store, otherDay.id)).appointment).toMatchObject({ status: 'cancelled', notes: 'cancelled: paciente pediu' });
+    const actions = (await listAudit(store, { patientId })).map((e) => e.action);
+    expect(actions).toEqual(expect.arrayContaining(['appointment.create', 'appointment.confirm', 'appointment.move', 'appointment.cancel']));
+  });
+
+  it('files appointments under the clinic-local day, across UTC-offset and DST boundaries', async () => {
+    const store = stack.dataStore;
+    // 23:30 in São Paulo is 02:30 UTC the next day: it belongs to the local day
+    const late = await createAppointment(store, { patientId, dentist: 'Dra. Noite', at: '2026-12-15 23:30', durationMinutes: 20 }, actor, { timeZone: SP, now });
+    expect(late.id).toMatch(/^A-20261215-/);
+    expect((await listAppointments(store, { from: '2026-12-15', to: '2026-12-15' }, SP)).map((x) => x.id)).toEqual([late.id]);
+    expect(await listAppointments(store, { from: '2026-12-16', to: '2026-12-16' }, SP)).toEqual([]);
+
+    // New York, 14 March 2027: clocks jump 02:00 → 03:00 (a 23-hour day)
+    const nyNow = new Date('2027-03-01T00:00:00Z');
+    const opts = { timeZone: NY, now: nyNow };
+    const early = await createAppointment(store, { patientId, dentist: 'Dr. York', at: '2027-03-14 00:30', durationMinutes: 30 }, actor, opts);
+    const after = await createAppointment(store, { patientId, dentist: 'Dr. York', at: '2027-03-14 03:00', durationMinutes: 30 }, actor, opts);
+    const night = await createAppointment(store, { patientId, dentist: 'Dr. York', at: '2027-03-14 23:30', durationMinutes: 30 }, actor, opts);
+    expect(early.start).toBe('2027-03-14T00:30:00-05:00');
+    expect(after.start).toBe('2027-03-14T03:00:00-04:00');
+    expect(night.start).toBe('2027-03-14T23:30:00-04:00');
+    const gap = await rejection(createAppointment(store, { patientId, dentist: 'Dr. York', at: '2027-03-14 02:30', durationMinutes: 30 }, actor, opts));
+    expect(gap).toMatchObject({ kind: 'usage', field: 'at' });
+    expect(gap.message).toMatch(/does not exist in America\/New_York/);
+    const dstDay = await listAppointments(store, { from: '2027-03-14', to: '2027-03-14', dentist: 'Dr. York' }, NY);
+    expect(dstDay.map((x) => x.id)).toEqual([early.id, after.id, night.id]);
+    expect(await listAppointments(store, { from: '2027-03-15', to: '2027-03-15', dentist: 'Dr. York' }, NY)).toEqual([]);
+    // 01:00 → 03:00 is one real hour on that day: a 2 h booking at 01:00 overlaps the 03:00 one
+    const longOne = await rejection(createAppointment(store, { patientId, dentist: 'Dr. York', at: '2027-03-14 01:00', durationMinutes: 120 }, actor, opts));
+    expect(longOne).toMatchObject({ kind: 'conflict' });
+  });
+
+  it('rejects malformed and oversized ranges', async () => {
+    const store = stack.dataStore;
+    expect(await rejection(listAppointments(store, { from: '2026-13-01', to: '2026-12-01' }, SP))).toMatchObject({ kind: 'usage', field: 'from' });
+    expect(await rejection(listAppointments(store, { from: '2026-12-02', to: '2026-12-01' }, SP))).toMatchObject({ kind: 'usage', field: 'to' });
+    expect(await rejection(listAppointments(store, { from: '2026-01-01', to: '2028-01-01' }, SP))).toMatchObject({ kind: 'usage', field: 'to' });
+  });
+});
