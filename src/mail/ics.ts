@@ -6,7 +6,7 @@
  * (a DST switch), UTC times are used instead. The UID is stable per appointment, so a second reminder for
  * the same appointment updates the calendar entry rather than adding another.
  */
-import { icsLocal, offsetMinutes } from '../zoned-time.js';
+import { localParts } from '../clinic/time.js';
 
 export interface CalendarEvent {
   uid: string;
@@ -47,6 +47,12 @@ export function foldLine(line: string): string {
   return out.join('\r\n ');
 }
 
+/** Wall-clock "YYYYMMDDTHHMM00" of the instant in the zone (appointments start on whole minutes). */
+function icsLocal(instant: Date, timeZone: string): string {
+  const p = localParts(instant, timeZone);
+  return `${p.date.replace(/-/g, '')}T${p.time.replace(':', '')}00`;
+}
+
 const utc = (d: Date) => d.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
 
 function offsetText(minutes: number): string {
@@ -57,8 +63,8 @@ function offsetText(minutes: number): string {
 
 export function buildIcs(event: CalendarEvent): string {
   const end = new Date(event.start.getTime() + event.durationMinutes * 60_000);
-  const startOffset = offsetMinutes(event.start, event.timeZone);
-  const zoned = startOffset === offsetMinutes(end, event.timeZone);
+  const startOffset = localParts(event.start, event.timeZone).offsetMinutes;
+  const zoned = startOffset === localParts(end, event.timeZone).offsetMinutes;
   const lines = ['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//clinica//reminders//EN', 'CALSCALE:GREGORIAN', 'METHOD:PUBLISH'];
   if (zoned) {
     const offset = offsetText(startOffset);

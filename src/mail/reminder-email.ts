@@ -4,7 +4,7 @@
  * clinic's zone, dentist, address, how to reschedule — never the procedure, notes or any clinical detail.
  */
 import type { Config, Locale } from '../config/schema.js';
-import { addDays, localDate } from '../zoned-time.js';
+import { addDays, todayIn } from '../clinic/time.js';
 import { buildIcs } from './ics.js';
 import { buildRawEmail, type Attachment } from './mime.js';
 import { loadTemplate, renderTemplate, type TemplateValues } from './templates.js';
@@ -47,8 +47,8 @@ export function reminderValues(input: ReminderEmailInput): TemplateValues {
   const time = new Intl.DateTimeFormat(locale, { timeZone: tz, hour: '2-digit', minute: '2-digit' }).format(appointment.start);
   const timeZoneName =
     new Intl.DateTimeFormat(locale, { timeZone: tz, timeZoneName: 'long' }).formatToParts(appointment.start).find((p) => p.type === 'timeZoneName')?.value ?? tz;
-  const day = localDate(appointment.start, tz);
-  const today = localDate(input.now, tz);
+  const day = todayIn(tz, appointment.start);
+  const today = todayIn(tz, input.now);
   const shortDate = new Intl.DateTimeFormat(locale, locale === 'en' ? { timeZone: tz, month: 'short', day: 'numeric' } : { timeZone: tz, day: '2-digit', month: '2-digit' }).format(appointment.start);
   const when =
     day === today ? `${w.today}, ${shortDate}` : day === addDays(today, 1) ? `${w.tomorrow}, ${shortDate}` : `${w.on} ${new Intl.DateTimeFormat(locale, { timeZone: tz, weekday: 'short' }).format(appointment.start)}, ${shortDate}`;

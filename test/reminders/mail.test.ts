@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { buildIcs, escapeIcsText, foldLine } from '../../src/mail/ics.js';
 import { greetingName, reminderMime, renderReminderEmail } from '../../src/mail/reminder-email.js';
 import { renderTemplate } from '../../src/mail/templates.js';
-import { addDays, localDate, offsetMinutes, zonedToInstant } from '../../src/zoned-time.js';
 import { eventStart, parseIcs, prop, unescapeText } from './ics-reader.js';
 
 const clinic = {
@@ -13,23 +12,6 @@ const clinic = {
   timeZone: 'America/Sao_Paulo',
 };
 const appointment = { id: 'A-20261201-abc123', start: new Date('2026-12-01T17:30:00Z'), durationMinutes: 45, dentist: 'Dra. Ana "Lima"' };
-
-describe('zoned time', () => {
-  it('converts clinic wall-clock to instants and back', () => {
-    expect(zonedToInstant('2026-12-01', 14 * 60 + 30, 'America/Sao_Paulo').toISOString()).toBe('2026-12-01T17:30:00.000Z');
-    expect(localDate(new Date('2026-12-02T02:00:00Z'), 'America/Sao_Paulo')).toBe('2026-12-01');
-    expect(offsetMinutes(new Date('2026-07-01T12:00:00Z'), 'Europe/Lisbon')).toBe(60);
-    expect(addDays('2026-12-31', 1)).toBe('2027-01-01');
-    expect(addDays('2026-03-01', -1)).toBe('2026-02-28');
-  });
-
-  it('handles DST: a skipped time moves past the gap, a repeated time takes its first occurrence', () => {
-    // New York 2026-03-08 02:30 does not exist; 2026-11-01 01:30 happens twice (EDT first)
-    expect(zonedToInstant('2026-03-08', 2 * 60 + 30, 'America/New_York').toISOString()).toBe('2026-03-08T07:30:00.000Z');
-    expect(zonedToInstant('2026-11-01', 90, 'America/New_York').toISOString()).toBe('2026-11-01T05:30:00.000Z');
-    expect(zonedToInstant('2026-07-01', 9 * 60, 'America/New_York').toISOString()).toBe('2026-07-01T13:00:00.000Z');
-  });
-});
 
 describe('templates', () => {
   it('escapes values in HTML, keeps sections only for non-empty values, and refuses unknown names', () => {
