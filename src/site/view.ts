@@ -1,0 +1,373 @@
+/**
+ * From config to what the templates show: pure functions, no I/O. Every value from config stays a plain
+ * string here and is escaped by the renderer; the few HTML fragments built here (paragraphs, JSON-LD) escape
+ * their parts themselves.
+ */
+import type { Config, Locale } from '../config/schema.js';
+import { siteConfigOf, weekdays, socialNetworks, type SiteConfig, type Weekday } from '../config/site.js';
+import { icons } from './icons.js';
+import { html, Html } from './render.js';
+
+export interface SiteStrings {
+  lang: string;
+  ogLocale: string;
+  privacyFile: string;
+  tagline: string;
+  skip: string;
+  home: string;
+  nav: Record<'label' | 'about' | 'services' | 'team' | 'hours' | 'contact', string>;
+  cta: Record<'whatsapp' | 'call' | 'email' | 'book' | 'directions', string>;
+  about: { title: string };
+  services: { title: string; lead: string };
+  team: { title: string; lead: string; photoAlt: string };
+  hours: {
+    title: string; day: string; time: string; closed: string; range: string; pair: string;
+    lowercaseSecond: boolean; clock: '24h' | '12h'; between: string; and: string;
+  };
+  days: Record<Weekday, string>;
+  contact: Record<'title' | 'lead' | 'address' | 'map' | 'phone' | 'whatsapp' | 'email' | 'social', string>;
+  social: Record<(typeof socialNetworks)[number], string>;
+  footer: Record<'responsible' | 'registration' | 'cnpj' | 'privacy' | 'noTracking', string>;
+  logoAlt: string;
+  notFound: { title: string; text: string; back: string };
+  privacy: { title: string; description: string; storageBrazil: string; storageAbroad: string };
+}
+
+/** What the site is made from: the clinic, its site section, and the facts the privacy notice states. */
+export interface SiteSource {
+  clinic: Config['clinic'];
+  site?: SiteConfig;
+  patients: Pick<Config['patients'], 'retentionYears'>;
+  aws: Pick<Config['aws'], 'region'>;
+}
+
+/** Where the built assets are (fingerprinted paths) — filled by the build before the pages render. */
+export interface SiteAssetRefs {
+  stylesheet: string;
+  favicon: string;
+  themeColor: string;
+  logo?: { src: string; width: number; height: number };
+  /** photo path per team member index */
+  photos: (string | undefined)[];
+}
+
+/** "{name} logo" with {name} filled in. */
+export function fill(template: string, values: Record<string, string>): string {
+  return template.replace(/\{(\w+)\}/g, (whole, key: string) => values[key] ?? whole);
+}
+
+// --- contact links -------------------------------------------------------------------------------------
+
+/** tel: link: a leading + and the digits. */
+export function telHref(phone: string): string {
+  const digits = phone.replace(/\D/g, '');
+  return `tel:${phone.trim().startsWith('+') ? '+' : ''}${digits}`;
+}
+
+/**
+ * The wa.me number: digits with the country code. A Brazilian number written without it (10 or 11 digits,
+ * e.g. "(11) 98888-7777") gets 55 in front.
+ */
+export function whatsappNumber(whatsapp: string): string {
+  const digits = whatsapp.replace(/\D/g, '');
+  if (!whatsapp.trim().startsWith('+') && (digits.length === 10 || digits.length === 11)) return `55${digits}`;
+  return digits;
+}
+
+export function whatsappHref(whatsapp: string, message?: string): string {
+  const base = `https://wa.me/${whatsappNumber(whatsapp)}`;
+  return message ? `${base}?text=${encodeURIComponent(message)}` : base;
+}
+
+/** A map search link: opens the visitor's map app or site only when clicked (nothing is embedded). */
+export function mapHref(query: string): string {
+  return `https://www.google.com/maps/search/?api=1&query=${encodeURIComponent(query)}`;
+}
+
+// --- opening hours --------------------------------------------------------------------------------------
+
+export function formatTime(hhmm: string, clock: '24h' | '12h'): string {
+  if (clock === '24h') return hhmm;
+  const [h, m] = hhmm.split(':').map(Number) as [number, number];
+  const suffix = h < 12 ? 'AM' : 'PM';
+  return `${h % 12 === 0 ? 12 : h % 12}:${String(m).padStart(2, '0')} ${suffix}`;
+}
+
+export interface HoursRow {
+  days: string;
+  /** one entry per opening span ("08:00 – 12:00"), or just "Fechado" */
+  times: string[];
+  closed: boolean;
+}
+
+/** One row per run of consecutive weekdays with the same hours: "Segunda a sexta — 08:00 – 18:00". */
+export function hoursRows(site: SiteConfig, t: SiteStrings): HoursRow[] {
+  if (site.hours.length === 0) return [];
+  const perDay = weekdays.map((day) => {
+    const spans = site.hours
+      .filter((o) => o.days.includes(day))
+      .sort((a, b) => a.open.localeCompare(b.open))
+      .map((o) => `${formatTime(o.open, t.hours.clock)} ${t.hours.between} ${formatTime(o.close, t.hours.clock)}`);
+    return { day, spans, key: spans.join('|') };
+  });
+  const rows: HoursRow[] = [];
+  for (let i = 0; i < perDay.length; ) {
+    let j = i;
+    while (j + 1 < perDay.length && perDay[j + 1]!.key === perDay[i]!.key) j++;
+    const first = t.days[perDay[i]!.day];
+    const lastRaw = t.days[perDay[j]!.day];
+    const last = t.hours.lowercaseSecond ? lastRaw.toLocaleLowerCase(t.lang) : lastRaw;
+    const days = i === j ? first : fill(j === i + 1 ? t.hours.pair : t.hours.range, { from: first, to: last });
+    const spans = perDay[i]!.spans;
+    rows.push({ days, times: spans.length ? spans : [t.hours.closed], closed: spans.length === 0 });
+    i = j + 1;
+  }
+  return rows;
+}
+
+// --- text helpers ---------------------------------------------------------------------------------------
+
+/** Paragraphs split on blank lines; single line breaks kept as <br>. */
+export function paragraphs(text: string): Html[] {
+  return text
+    .split(/\r?\n\s*\r?\n/)
+    .map((p) => p.trim())
+    .filter(Boolean)
+    .map((p) => {
+      const lines = p.split(/\r?\n/).map((l) => l.trim());
+      return html`${lines.map((line, i) => (i === 0 ? html`${line}` : html`<br>${line}`))}`;
+    });
+}
+
+/** Cuts at a word boundary, with an ellipsis. */
+export function clip(text: string, max: number): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  if (flat.length <= max) return flat;
+  const cut = flat.slice(0, max - 1);
+  const space = cut.lastIndexOf(' ');
+  return (space > max * 0.6 ? cut.slice(0, space) : cut).replace(/[\s,.;:—–-]+$/, '') + '…';
+}
+
+export function initials(name: string): string {
+  const words = name
+    .replace(/^(dr|dra|dr\.|dra\.)\s+/i, '')
+    .split(/\s+/)
+    .filter((w) => /^\p{L}/u.test(w) && !/^(da|de|do|das|dos|e)$/i.test(w));
+  const letters = words.length > 1 ? [words[0]!, words[words.length - 1]!] : words;
+  return letters.map((w) => w[0]!.toLocaleUpperCase()).join('') || '·';
+}
+
+/** JSON inside <script type="application/ld+json">: nothing in it can close the element. */
+export function jsonLdScript(value: unknown): Html {
+  const json = JSON.stringify(value)
+    .replace(/</g, '\\u003c')
+    .replace(/>/g, '\\u003e')
+    .replace(/&/g, '\\u0026')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
+  return Html.trusted(json);
+}
+
+const schemaDays: Record<Weekday, string> = {
+  mon: 'Monday', tue: 'Tuesday', wed: 'Wednesday', thu: 'Thursday', fri: 'Friday', sat: 'Saturday', sun: 'Sunday',
+};
+
+// --- the pages ------------------------------------------------------------------------------------------
+
+export interface PageViews {
+  /** the shell around every page (layout.html), minus title/content */
+  layout: (page: { title: string; description: string; canonicalPath?: string; content: Html; home: boolean; noindex?: boolean; assetBase?: string }) => object;
+  index: object;
+  privacy: object;
+  notFound: (assetBase: string) => object;
+  titles: { index: string; privacy: string; notFound: string };
+  descriptions: { index: string; privacy: string };
+}
+
+export function siteViews(source: SiteSource, t: SiteStrings, assets: SiteAssetRefs): PageViews {
+  const { clinic } = source;
+  const site = siteConfigOf(source);
+  const name = clinic.name;
+  const tagline = site.tagline ?? t.tagline;
+  const baseUrl = site.url?.replace(/\/+$/, '');
+  const phone = clinic.phone || undefined;
+  const email = clinic.email || undefined;
+  const address = clinic.address || undefined;
+  const whatsapp = clinic.whatsapp || undefined;
+  const waHref = whatsapp ? whatsappHref(whatsapp, site.whatsappMessage) : undefined;
+  const mapQuery = site.mapQuery ?? address;
+
+  const services = site.services.map((s) => ({ name: s.name, description: s.description ?? null }));
+  const team = site.team.map((d, i) => ({
+    name: d.name,
+    role: d.role ?? null,
+    cro: d.cro ?? null,
+    bio: d.bio ?? null,
+    initials: initials(d.name),
+    photo: assets.photos[i] ? { src: assets.photos[i], alt: fill(t.team.photoAlt, { name: d.name }) } : null,
+  }));
+  const hours = hoursRows(site, t);
+  const about = site.presentation ? { paragraphs: paragraphs(site.presentation) } : null;
+
+  const contacts = [
+    address && { icon: icons.pin, label: t.contact.address, text: address, href: null, more: mapQuery ? { href: mapHref(mapQuery), label: t.contact.map } : null },
+    phone && { icon: icons.phone, label: t.contact.phone, text: phone, href: telHref(phone), more: null },
+    whatsapp && { icon: icons.chat, label: t.contact.whatsapp, text: whatsapp, href: waHref, more: null },
+    email && { icon: icons.mail, label: t.contact.email, text: email, href: `mailto:${email}`, more: null },
+  ].filter(Boolean);
+  const social = socialNetworks.filter((n) => site.social[n]).map((n) => ({ href: site.social[n]!, label: t.social[n] }));
+
+  const ctas = [
+    waHref && { href: waHref, label: t.cta.whatsapp, icon: icons.chat },
+    phone && { href: telHref(phone), label: t.cta.call, icon: icons.phone },
+    email && { href: `mailto:${email}`, label: t.cta.email, icon: icons.mail },
+  ]
+    .filter((c): c is { href: string; label: string; icon: Html } => Boolean(c))
+    .slice(0, 2)
+    .map((c, i) => ({ ...c, style: i === 0 ? 'button-primary' : 'button-secondary' }));
+  const headerCta = waHref ? { href: waHref, label: t.cta.book } : phone ? { href: telHref(phone), label: t.cta.book } : null;
+
+  const firstOpen = hours.find((h) => !h.closed);
+  const facts = [
+    address && { icon: icons.pin, text: address },
+    firstOpen && { icon: icons.clock, text: `${firstOpen.days}: ${firstOpen.times.join(` ${t.hours.and} `)}` },
+  ].filter(Boolean);
+
+  const sections = [
+    about && { id: 'about', label: t.nav.about },
+    services.length && { id: 'services', label: t.nav.services },
+    team.length && { id: 'team', label: t.nav.team },
+    hours.length && { id: 'hours', label: t.nav.hours },
+    contacts.length && { id: 'contact', label: t.nav.contact },
+  ].filter((s): s is { id: string; label: string } => Boolean(s));
+
+  const descriptionIndex =
+    site.description ??
+    clip(
+      [
+        `${name} — ${tagline}.`,
+        services.length ? `${t.services.title}: ${services.slice(0, 5).map((s) => s.name).join(', ')}.` : '',
+        address ?? '',
+      ]
+        .filter(Boolean)
+        .join(' '),
+      160,
+    );
+  const descriptionPrivacy = fill(t.privacy.description, { clinic: name });
+  const titles = {
+    index: `${name} — ${tagline}`,
+    privacy: `${t.privacy.title} — ${name}`,
+    notFound: `${t.notFound.title} — ${name}`,
+  };
+
+  const jsonLd = {
+    '@context': 'https://schema.org',
+    '@type': 'Dentist',
+    name,
+    description: descriptionIndex,
+    ...(baseUrl ? { url: `${baseUrl}/` } : {}),
+    ...(phone ? { telephone: phone } : {}),
+    ...(email ? { email } : {}),
+    ...(address ? { address } : {}),
+    ...(site.hours.length
+      ? {
+          openingHoursSpecification: site.hours.map((o) => ({
+            '@type': 'OpeningHoursSpecification',
+            dayOfWeek: o.days.map((d) => schemaDays[d]),
+            opens: o.open,
+            closes: o.close,
+          })),
+        }
+      : {}),
+    ...(social.length ? { sameAs: social.map((s) => s.href) } : {}),
+  };
+
+  const layout: PageViews['layout'] = (page) => {
+    const base = page.assetBase ?? '';
+    return {
+      t,
+      clinic: { name },
+      title: page.title,
+      metaDescription: page.description,
+      canonical: baseUrl && page.canonicalPath !== undefined ? `${baseUrl}/${page.canonicalPath}` : null,
+      noindex: Boolean(page.noindex),
+      themeColor: assets.themeColor,
+      favicon: base + assets.favicon,
+      stylesheet: base + assets.stylesheet,
+      jsonLd: page.home ? jsonLdScript(jsonLd) : null,
+      homeHref: `${base}index.html`,
+      logo: assets.logo ? { ...assets.logo, src: base + assets.logo.src } : null,
+      icons,
+      hasNav: sections.length > 0,
+      nav: sections.map((s) => ({ href: page.home ? `#${s.id}` : `${base}index.html#${s.id}`, label: s.label })),
+      headerCta,
+      content: page.content,
+      footer: {
+        address: address ?? null,
+        responsible: site.responsibleDentist ?? null,
+        registration: site.clinicRegistration ?? null,
+        cnpj: site.privacy.cnpj ?? null,
+      },
+      privacyHref: base + t.privacyFile,
+    };
+  };
+
+  const contactEmail = site.privacy.dpoEmail ?? email ?? null;
+  const updated = site.privacy.updated
+    ? {
+        iso: site.privacy.updated,
+        text: new Intl.DateTimeFormat(t.lang, { dateStyle: 'long', timeZone: 'UTC' }).format(new Date(`${site.privacy.updated}T12:00:00Z`)),
+      }
+    : null;
+  const region = source.aws.region;
+
+  return {
+    layout,
+    titles,
+    descriptions: { index: descriptionIndex, privacy: descriptionPrivacy },
+    index: {
+      t,
+      icons,
+      clinic: { name },
+      tagline,
+      lead: site.description ?? null,
+      hasCtas: ctas.length > 0,
+      ctas,
+      hasFacts: facts.length > 0,
+      facts,
+      about,
+      hasServices: services.length > 0,
+      services,
+      hasTeam: team.length > 0,
+      team,
+      hasVisit: hours.length > 0 || contacts.length > 0,
+      hasHours: hours.length > 0,
+      hours,
+      hoursNote: site.hoursNote ?? null,
+      hasContact: contacts.length > 0,
+      contacts,
+      hasSocial: social.length > 0,
+      social,
+    },
+    privacy: {
+      t,
+      clinic: { name },
+      controller: site.privacy.legalName ?? name,
+      cnpj: site.privacy.cnpj ?? null,
+      address: address ?? null,
+      contactEmail,
+      dpoName: site.privacy.dpoName ?? null,
+      phone: phone ?? null,
+      phoneHref: phone ? telHref(phone) : null,
+      retentionYears: source.patients.retentionYears,
+      storage: region === 'sa-east-1' ? t.privacy.storageBrazil : fill(t.privacy.storageAbroad, { region }),
+      updated,
+      homeHref: 'index.html',
+    },
+    notFound: (assetBase) => ({ t, homeHref: `${assetBase}index.html` }),
+  };
+}
+
+export function isLocale(value: string): value is Locale {
+  return value === 'pt-BR' || value === 'en';
+}
