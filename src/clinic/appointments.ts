@@ -235,7 +235,7 @@ export async function moveAppointment(store: Store, id: string, at: string, acto
       ? conflict(`${current.id} was changed by someone else while it was being moved; nothing was moved`, { hint: 'look at it again and retry' })
       : err;
   }
-  await recordPatientAppointments(store, current.patientId, [moved], [current.id], now);
+  await recordPatientAppointments(store, current.patientId, [moved, old], [], now);
   await audit(store, {
     actor,
     action: 'appointment.move',

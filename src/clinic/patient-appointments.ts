@@ -17,6 +17,8 @@ export interface AppointmentBrief {
   dentist: string;
   status: AppointmentStatus;
   procedure?: string;
+  /** moved to another day: this id is cancelled, the appointment lives on as movedTo */
+  movedTo?: string;
 }
 
 const keyOf = (patientId: string) => `${BY_PATIENT_PREFIX}${patientId}.json`;
@@ -24,21 +26,23 @@ const keyOf = (patientId: string) => `${BY_PATIENT_PREFIX}${patientId}.json`;
 export function briefOf(a: Appointment): AppointmentBrief {
   const b: AppointmentBrief = { id: a.id, start: a.start, durationMinutes: a.durationMinutes, dentist: a.dentist, status: a.status };
   if (a.procedure) b.procedure = a.procedure;
+  if (a.movedTo) b.movedTo = a.movedTo;
   return b;
 }
 
-/** A patient's appointments (moved-away ones left out), oldest first. */
-export async function listPatientAppointments(store: Store, patientId: string): Promise<AppointmentBrief[]> {
+/** A patient's appointments, oldest first; moved-away ids are left out unless asked for (export, purge). */
+export async function listPatientAppointments(store: Store, patientId: string, opts: { includeMoved?: boolean } = {}): Promise<AppointmentBrief[]> {
   const got = await store.getJson<{ appointments: AppointmentBrief[] }>(keyOf(patientId));
-  return got?.value.appointments ?? [];
+  const all = got?.value.appointments ?? [];
+  return opts.includeMoved ? all : all.filter((a) => !a.movedTo);
 }
 
-const live = (s: AppointmentStatus) => s !== 'cancelled' && s !== 'done' && s !== 'no-show';
+const live = (a: AppointmentBrief) => !a.movedTo && a.status !== 'cancelled' && a.status !== 'done' && a.status !== 'no-show';
 
 /** Upcoming starts (not cancelled), soonest first, at most 3: the index's `upcoming`. */
 export function upcomingOf(list: AppointmentBrief[], now: Date): string[] {
   return list
-    .filter((a) => live(a.status) && Date.parse(a.start) >= now.getTime())
+    .filter((a) => live(a) && Date.parse(a.start) >= now.getTime())
     .map((a) => a.start)
     .sort((a, b) => Date.parse(a) - Date.parse(b))
     .slice(0, 3);

@@ -1,0 +1,257 @@
+/**
+ * Bulk migration from another system: a CSV of patients (pt-BR or English headers, comma, semicolon or tab
+ * separated, with or without a BOM). Every row is validated on its own; bad rows are returned with their line
+ * number and reason, good rows are created. A row that matches an existing patient (by CPF, else by name +
+ * birth date) is left alone, so re-running the same file creates no duplicates. Writes are batched: one
+ * counter update for all new ids, one conditional write per index shard.
+ */
+import { parse } from 'csv-parse/sync';
+import { ClinicaError, isClinicaError, usageError } from '../errors.js';
+import type { Store } from '../store/store.js';
+import { audit } from './audit.js';
+import { readPatientIndex, summaryOf, updatePatientIndex } from './patient-index.js';
+import {
+  allocatePatientNumbers,
+  claimCpf,
+  formatPatientId,
+  newPatientRecord,
+  parseSex,
+  parseStatus,
+  parseYesNo,
+  patientKey,
+  validatePatientInput,
+} from './patients.js';
+import { fold, mapLimit } from './text.js';
+import type { Patient, PatientInput } from './types.js';
+
+type Field =
+  | 'fullName' | 'preferredName' | 'cpf' | 'birthDate' | 'sex' | 'phone' | 'email' | 'address'
+  | 'guardianName' | 'guardianPhone' | 'guardianCpf' | 'guardianRelationship'
+  | 'alerts' | 'notes' | 'status' | 'emailReminders';
+
+/** Accepted column names (compared without accents, case, spaces or punctuation). Documented in docs/patients.md. */
+export const COLUMN_NAMES: Record<Field, string[]> = {
+  fullName: ['nome', 'nome completo', 'nome do paciente', 'paciente', 'name', 'full name', 'patient name', 'patient'],
+  preferredName: ['nome social', 'apelido', 'como prefere ser chamado', 'preferred name', 'nickname'],
+  cpf: ['cpf', 'cpf do paciente', 'tax id'],
+  birthDate: ['data de nascimento', 'nascimento', 'data nascimento', 'dt nascimento', 'dt nasc', 'birth date', 'birthdate', 'date of birth', 'dob'],
+  sex: ['sexo', 'genero', 'sex', 'gender'],
+  phone: ['telefone', 'celular', 'fone', 'whatsapp', 'phone', 'mobile', 'phone number'],
+  email: ['email', 'e-mail', 'correio eletronico'],
+  address: ['endereco', 'endereco completo', 'address'],
+  guardianName: ['responsavel', 'nome do responsavel', 'guardian', 'guardian name'],
+  guardianPhone: ['telefone do responsavel', 'guardian phone'],
+  guardianCpf: ['cpf do responsavel', 'guardian cpf'],
+  guardianRelationship: ['parentesco', 'relationship', 'guardian relationship'],
+  alerts: ['alergias', 'alertas', 'alergias alertas', 'allergies', 'alerts'],
+  notes: ['observacoes', 'obs', 'notas', 'anotacoes', 'notes', 'remarks'],
+  status: ['situacao', 'status'],
+  emailReminders: ['lembretes por email', 'aceita lembretes', 'consentimento email', 'email reminders', 'reminders consent', 'consent'],
+};
+export const REQUIRED_COLUMNS: Field[] = ['fullName', 'birthDate'];
+const REQUIRED_LABELS: Record<string, [string, string]> = { fullName: ['nome', 'name'], birthDate: ['data de nascimento', 'birth date'] };
+
+const squash = (header: string) => fold(header).replace(/[^a-z0-9]/g, '');
+const lookup = new Map<string, Field>();
+for (const [field, names] of Object.entries(COLUMN_NAMES) as [Field, string[]][]) for (const n of names) lookup.set(squash(n), field);
+
+export interface CsvRow {
+  /** the line the row starts on (the header is line 1) */
+  line: number;
+  values: Record<string, string>;
+}
+
+export interface ParsedCsv {
+  headers: string[];
+  /** header → field, for the columns that were recognised */
+  mapping: Record<string, Field>;
+  ignored: string[];
+  rows: CsvRow[];
+}
+
+function detectDelimiter(text: string): string {
+  const first = text.replace(/^\uFEFF/, '').split(/\r?\n/, 1)[0] ?? '';
+  const counts = [';', ',', '\t'].map((d) => [d, first.split(d).length - 1] as const).sort((a, b) => b[1] - a[1]);
+  return counts[0]![1] > 0 ? counts[0]![0] : ',';
+}
+
+/** Parses the CSV and maps its headers; a missing required column is a usage error naming it (nothing is imported). */
+export function parsePatientCsv(text: string, file = 'the CSV'): ParsedCsv {
+  let records: { record: string[]; info: { lines: number } }[];
+  try {
+    records = parse(text, { delimiter: detectDelimiter(text), bom: true, info: true, skip_empty_lines: true, relax_column_count: true, trim: true }) as unknown as typeof records;
+  } catch (err) {
+    const line = (err as { lines?: number }).lines;
+    throw usageError(`${file}${line ? `, line ${line}` : ''}: not readable as CSV (${(err as Error).message.split('\n')[0]})`, { field: 'file', cause: err });
+  }
+  if (!records.length) throw usageError(`${file} is empty (expected a header line and one row per patient)`, { field: 'file' });
+  const headers = records[0]!.record.map((h) => h.trim());
+  const mapping: Record<string, Field> = {};
+  const ignored: string[] = [];
+  const taken = new Set<Field>();
+  for (const h of headers) {
+    const f = lookup.get(squash(h));
+    if (f && !taken.has(f)) {
+      mapping[h] = f;
+      taken.add(f);
+    } else if (h) ignored.push(h);
+  }
+  for (const f of REQUIRED_COLUMNS) {
+    if (!taken.has(f)) {
+      const [pt, en] = REQUIRED_LABELS[f];
+      throw usageError(`${file}: missing required column "${pt}" (or "${en}")`, { field: f, hint: `accepted names: ${COLUMN_NAMES[f].join(', ')}` });
+    }
+  }
+  const rows = records.slice(1).map(({ record, info }) => {
+    const values: Record<string, string> = {};
+    headers.forEach((h, i) => (values[h] = record[i] ?? ''));
+    const inner = record.reduce((n, v) => n + (v.match(/\n/g)?.length ?? 0), 0);
+    return { line: info.lines - inner, values };
+  });
+  return { headers, mapping, ignored, rows };
+}
+
+/** One CSV row → a patient input (throws a usage error naming the column). */
+export function rowToInput(row: CsvRow, mapping: Record<string, Field>): PatientInput {
+  const v: Partial<Record<Field, string>> = {};
+  const column: Partial<Record<Field, string>> = {};
+  for (const [header, field] of Object.entries(mapping)) {
+    v[field] = row.values[header]?.trim() ?? '';
+    column[field] = header;
+  }
+  const named = (f: Field, fn: () => unknown) => {
+    try {
+      return fn();
+    } catch (err) {
+      if (isClinicaError(err, 'usage')) throw usageError(err.message.replace(/^[\w.]+:/, `${column[f]}:`), { field: f });
+      throw err;
+    }
+  };
+  const input: PatientInput = { fullName: v.fullName ?? '', birthDate: v.birthDate ?? '' };
+  if (v.preferredName) input.preferredName = v.preferredName;
+  if (v.cpf) input.cpf = v.cpf;
+  if (v.sex) input.sex = named('sex', () => parseSex(v.sex!)) as PatientInput['sex'];
+  if (v.phone) input.phone = v.phone;
+  if (v.email) input.email = v.email;
+  if (v.address) input.address = v.address;
+  if (v.guardianName || v.guardianPhone || v.guardianCpf) {
+    input.guardian = { name: v.guardianName ?? '', phone: v.guardianPhone, cpf: v.guardianCpf, relationship: v.guardianRelationship };
+  }
+  if (v.alerts) input.alerts = v.alerts.split(/[;|,]/);
+  if (v.notes) input.notes = v.notes;
+  if (v.status) input.status = named('status', () => parseStatus(v.status!)) as PatientInput['status'];
+  if (v.emailReminders) input.emailReminders = named('emailReminders', () => parseYesNo(v.emailReminders!, 'emailReminders')) as boolean;
+  // validate now, so the reason names the CSV column
+  try {
+    validatePatientInput(input);
+  } catch (err) {
+    if (isClinicaError(err, 'usage') && err.field) {
+      const f = (err.field.startsWith('guardian.') ? `guardian${err.field[9]!.toUpperCase()}${err.field.slice(10)}` : err.field) as Field;
+      const header = column[f];
+      throw usageError(header ? err.message.replace(/^[\w.]+:/, `${header}:`) : err.message, { field: err.field });
+    }
+    throw err;
+  }
+  return input;
+}
+
+export interface ImportOutcome {
+  line: number;
+  id: string;
+}
+
+export interface ImportResult {
+  rows: number;
+  created: ImportOutcome[];
+  /** rows that matched a patient already stored (by CPF, else name + birth date): left unchanged */
+  existing: (ImportOutcome & { matchedBy: 'cpf' | 'name+birthDate' })[];
+  rejected: { line: number; reason: string; field?: string; values: Record<string, string> }[];
+  mapping: Record<string, string>;
+  ignoredColumns: string[];
+}
+
+export interface ImportOptions {
+  file?: string;
+  onProgress?: (done: number, total: number) => void;
+  /** parallel writes; default 16 */
+  concurrency?: number;
+}
+
+const nameKey = (name: string, birthDate: string | undefined) => `${fold(name)}|${birthDate ?? ''}`;
+
+export async function importPatients(store: Store, csvText: string, actor: string, options: ImportOptions = {}): Promise<ImportResult> {
+  const parsed = parsePatientCsv(csvText, options.file);
+  const now = new Date();
+  const result: ImportResult = { rows: parsed.rows.length, created: [], existing: [], rejected: [], mapping: parsed.mapping, ignoredColumns: parsed.ignored };
+
+  // 1. validate every row; catch duplicates inside the file
+  const valid: { row: CsvRow; record: Patient }[] = [];
+  const seenCpf = new Map<string, number>();
+  const seenName = new Map<string, number>();
+  for (const row of parsed.rows) {
+    try {
+      const record = newPatientRecord('P-000000', rowToInput(row, parsed.mapping), actor, now);
+      const dupLine = (record.cpf && seenCpf.get(record.cpf)) || (!record.cpf ? seenName.get(nameKey(record.fullName, record.birthDate)) : undefined);
+      if (dupLine) throw usageError(`same patient as line ${dupLine}`, { field: record.cpf ? 'cpf' : 'fullName' });
+      if (record.cpf) seenCpf.set(record.cpf, row.line);
+      else seenName.set(nameKey(record.fullName, record.birthDate), row.line);
+      valid.push({ row, record });
+    } catch (err) {
+      if (!isClinicaError(err, 'usage')) throw err;
+      result.rejected.push({ line: row.line, reason: err.message, field: err.field, values: row.values });
+    }
+  }
+
+  // 2. match against the patients already stored (the index: no record reads)
+  const index = await readPatientIndex(store);
+  const byCpf = new Map(index.filter((p) => p.cpf).map((p) => [p.cpf!, p.id]));
+  const byName = new Map<string, { id: string; cpf?: string }>();
+  for (const p of index) byName.set(nameKey(p.fullName, p.birthDate), { id: p.id, cpf: p.cpf });
+  const fresh: typeof valid = [];
+  for (const v of valid) {
+    const cpfMatch = v.record.cpf ? byCpf.get(v.record.cpf) : undefined;
+    const nameMatch = byName.get(nameKey(v.record.fullName, v.record.birthDate));
+    if (cpfMatch) result.existing.push({ line: v.row.line, id: cpfMatch, matchedBy: 'cpf' });
+    else if (nameMatch && (!v.record.cpf || !nameMatch.cpf)) result.existing.push({ line: v.row.line, id: nameMatch.id, matchedBy: 'name+birthDate' });
+    else fresh.push(v);
+  }
+
+  // 3. one block of ids, then claims and records in parallel
+  let done = 0;
+  const total = fresh.length;
+  options.onProgress?.(0, total);
+  if (fresh.length) {
+    const first = await allocatePatientNumbers(store, fresh.length);
+    const written = await mapLimit(fresh, options.concurrency ?? 16, async ({ row, record }, i) => {
+      const patient: Patient = { ...record, id: formatPatientId(first + i) };
+      try {
+        if (patient.cpf) await claimCpf(store, patient.cpf, patient.id);
+        await store.putJson(patientKey(patient.id), patient, { ifNoneMatch: '*' });
+        return { row, patient };
+      } catch (err) {
+        if (!(err instanceof ClinicaError) || (err.kind !== 'conflict' && err.kind !== 'usage')) throw err;
+        const owner = /patient (P-\d+)/.exec(err.message)?.[1];
+        if (owner && err.field === 'cpf') result.existing.push({ line: row.line, id: owner, matchedBy: 'cpf' });
+        else result.rejected.push({ line: row.line, reason: err.message, field: err.field, values: row.values });
+        return undefined;
+      } finally {
+        options.onProgress?.(++done, total);
+      }
+    });
+    const ok = written.filter((w): w is { row: CsvRow; patient: Patient } => w !== undefined);
+    // 4. the index: one conditional write per shard for the whole batch
+    await updatePatientIndex(store, ok.map(({ patient }) => ({ id: patient.id, apply: () => summaryOf(patient) })));
+    await mapLimit(ok, options.concurrency ?? 16, ({ patient, row }) =>
+      audit(store, { actor, action: 'patient.create', patientId: patient.id, details: { via: 'import', line: row.line } }),
+    );
+    result.created = ok.map(({ row, patient }) => ({ line: row.line, id: patient.id }));
+  }
+  result.existing.sort((a, b) => a.line - b.line);
+  result.rejected.sort((a, b) => a.line - b.line);
+  await audit(store, {
+    actor,
+    action: 'patient.import',
+    details: { rows: result.rows, created: result.created.length, existing: result.existing.length, rejected: result.rejected.length },
+  });
+  return result;
+}

@@ -1,0 +1,199 @@
+/**
+ * The LGPD requests on one patient: access/portability (export), erasure that keeps the clinical record
+ * (anonymize), and real deletion once the retention duty is over (purge). Each one is audited.
+ */
+import { createWriteStream } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { dirname, join, relative } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { ClinicaError } from '../errors.js';
+import type { Store } from '../store/store.js';
+import { appointmentKey } from './appointments.js';
+import { audit, listAudit } from './audit.js';
+import { deletePatientAppointmentList, listPatientAppointments } from './patient-appointments.js';
+import { updatePatientIndex } from './patient-index.js';
+import { getPatient, patientKey, releaseCpf, writePatientChange } from './patients.js';
+import { mapLimit } from './text.js';
+import type { Appointment, AuditEntry, Patient } from './types.js';
+
+export interface ExportedImage {
+  key: string;
+  imageId: string;
+  size: number;
+  lastModified?: string;
+  /** a short-lived download link (without outDir) */
+  url?: string;
+  /** the downloaded file, relative to outDir (with outDir) */
+  file?: string;
+}
+
+export interface PatientExport {
+  format: 'clinica.patient-export/1';
+  exportedAt: string;
+  exportedBy: string;
+  patient: Patient;
+  appointments: Appointment[];
+  reminders: { appointmentId: string; key: string; record: unknown }[];
+  images: ExportedImage[];
+  /** who did what with this record (actions and field names only) */
+  audit: AuditEntry[];
+  linksExpireAt?: string;
+}
+
+export interface ExportOptions {
+  /** download the images into this folder instead of giving links */
+  outDir?: string;
+  /** link lifetime; default 900 s */
+  linkSeconds?: number;
+}
+
+/** Everything the clinic holds on one patient, as one JSON document (and the image files with outDir). */
+export async function exportPatient(store: Store, id: string, actor: string, options: ExportOptions = {}): Promise<PatientExport> {
+  const { patient } = await getPatient(store, id);
+  const briefs = await listPatientAppointments(store, patient.id, { includeMoved: true });
+  const appointments = (await mapLimit(briefs, 8, async (b) => (await store.getJson<Appointment>(appointmentKey(b.id)))?.value)).filter(
+    (a): a is Appointment => a !== undefined,
+  );
+  const reminders = (
+    await mapLimit(appointments, 8, async (a) => {
+      const found: PatientExport['reminders'] = [];
+      for await (const o of store.list(`reminders/${a.id}/`)) {
+        found.push({ appointmentId: a.id, key: o.key, record: o.key.endsWith('.json') ? (await store.getJson(o.key))?.value : undefined });
+      }
+      return found;
+    })
+  ).flat();
+  const objects = [];
+  for await (const o of store.list(`images/${patient.id}/`)) objects.push(o);
+  const linkSeconds = options.linkSeconds ?? 900;
+  const images = await mapLimit(objects, 4, async (o): Promise<ExportedImage> => {
+    const image: ExportedImage = { key: o.key, imageId: o.key.split('/')[2] ?? '', size: o.size, lastModified: o.lastModified?.toISOString() };
+    if (options.outDir) {
+      const file = join(options.outDir, 'images', ...o.key.split('/').slice(2));
+      await mkdir(dirname(file), { recursive: true });
+      const body = await store.getStream(o.key);
+      if (!body) throw new ClinicaError('internal', `image ${o.key} disappeared during the export`, { hint: 'run the export again' });
+      await pipeline(body, createWriteStream(file));
+      image.file = relative(options.outDir, file);
+    } else {
+      image.url = await store.presignGet(o.key, { expiresIn: linkSeconds, downloadName: o.key.split('/').slice(2).join('-') });
+    }
+    return image;
+  });
+  const trail = await listAudit(store, { patientId: patient.id });
+  const now = new Date();
+  const result: PatientExport = {
+    format: 'clinica.patient-export/1',
+    exportedAt: now.toISOString(),
+    exportedBy: actor,
+    patient,
+    appointments,
+    reminders,
+    images,
+    audit: trail,
+  };
+  if (!options.outDir && images.length) result.linksExpireAt = new Date(now.getTime() + linkSeconds * 1000).toISOString();
+  await audit(store, { actor, action: 'patient.export', patientId: patient.id, details: { images: images.length, files: Boolean(options.outDir) } });
+  return result;
+}
+
+/**
+ * LGPD erasure within the retention duty: the identifiers (name, preferred name, CPF, birth date — the year is
+ * kept —, phone, e-mail, address, guardian, e-mail consent) are removed; clinical content (alerts, notes,
+ * appointments, images) is kept under the id. The CPF claim is released. Running it twice changes nothing.
+ */
+export async function anonymizePatient(store: Store, id: string, actor: string): Promise<Patient> {
+  const { patient } = await writePatientChange(
+    store,
+    id,
+    (current) => {
+      if (current.anonymized) return { patient: current, changed: [] };
+      const now = new Date();
+      const next: Patient = {
+        id: current.id,
+        fullName: `Paciente anonimizado ${current.id}`,
+        alerts: current.alerts,
+        status: current.status,
+        consent: { emailReminders: false, recordedAt: now.toISOString(), recordedBy: actor },
+        anonymized: { at: now.toISOString(), by: actor, ...(current.birthDate && { birthYear: Number(current.birthDate.slice(0, 4)) }) },
+        createdAt: current.createdAt,
+        updatedAt: now.toISOString(),
+        version: current.version + 1,
+      };
+      if (current.sex) next.sex = current.sex;
+      if (current.notes) next.notes = current.notes;
+      const changed = ['fullName', 'preferredName', 'cpf', 'birthDate', 'phone', 'email', 'address', 'guardian', 'consent'].filter(
+        (k) => JSON.stringify(current[k as keyof Patient]) !== JSON.stringify(next[k as keyof Patient]),
+      );
+      return { patient: next, changed: [...changed, 'anonymized'] };
+    },
+    actor,
+    'patient.anonymize',
+  );
+  return patient;
+}
+
+export interface PurgeOptions {
+  /** config.patients.retentionYears */
+  retentionYears: number;
+  /** purge even inside the retention period */
+  force?: boolean;
+  now?: Date;
+}
+
+export interface PurgeResult {
+  patientId: string;
+  images: number;
+  appointments: number;
+  reminders: number;
+}
+
+/** The date until which the record must be kept (createdAt + retention years). */
+export function retainedUntil(patient: Patient, retentionYears: number): Date {
+  const d = new Date(patient.createdAt);
+  d.setUTCFullYear(d.getUTCFullYear() + retentionYears);
+  return d;
+}
+
+/**
+ * Deletes the record, its images, appointments and reminders, the CPF claim and the index row. Refused while
+ * the record is younger than the retention period unless forced. The audit entries stay (ids and field names
+ * only). Safe to re-run after an interruption: the record goes last.
+ */
+export async function purgePatient(store: Store, id: string, actor: string, options: PurgeOptions): Promise<PurgeResult> {
+  const { patient } = await getPatient(store, id);
+  const now = options.now ?? new Date();
+  const until = retainedUntil(patient, options.retentionYears);
+  if (until > now && !options.force) {
+    throw new ClinicaError(
+      'forbidden',
+      `patient ${patient.id}: the clinical record must be kept until ${until.toISOString().slice(0, 10)} (created ${patient.createdAt.slice(0, 10)}, retention ${options.retentionYears} years); nothing was deleted`,
+      { field: 'id', hint: 'anonymize it instead (`clinica patients anonymize ID`), or pass --force if the retention duty no longer applies' },
+    );
+  }
+  const imageKeys: string[] = [];
+  for await (const o of store.list(`images/${patient.id}/`)) imageKeys.push(o.key);
+  const appointments = await listPatientAppointments(store, patient.id, { includeMoved: true });
+  const reminderKeys: string[] = [];
+  for (const a of appointments) for await (const o of store.list(`reminders/${a.id}/`)) reminderKeys.push(o.key);
+  const failed = await store.deleteMany([...imageKeys, ...reminderKeys, ...appointments.map((a) => appointmentKey(a.id))]);
+  if (failed.length) {
+    throw new ClinicaError('partial', `patient ${patient.id}: ${failed.length} object(s) could not be deleted (first: ${failed[0]}); the record is kept`, {
+      hint: 'run the purge again',
+    });
+  }
+  await deletePatientAppointmentList(store, patient.id);
+  if (patient.cpf) await releaseCpf(store, patient.cpf, patient.id);
+  await updatePatientIndex(store, [{ id: patient.id, apply: () => undefined }]);
+  await store.delete(patientKey(patient.id));
+  const imageIds = new Set(imageKeys.map((k) => k.split('/')[2]));
+  const result = { patientId: patient.id, images: imageIds.size, appointments: appointments.length, reminders: reminderKeys.length };
+  await audit(store, {
+    actor,
+    action: 'patient.purge',
+    patientId: patient.id,
+    details: { images: result.images, appointments: result.appointments, reminders: result.reminders, forced: Boolean(options.force && until > now) },
+  });
+  return result;
+}
+

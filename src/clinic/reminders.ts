@@ -1,0 +1,547 @@
+/**
+ * Appointment reminders: which are due now, who may get one, and sending each exactly once.
+ *
+ * When (per rule, in the clinic's time zone):
+ *  - `dayBeforeAt: "09:00"` — due from 09:00 on the day before the appointment until that day ends (a run
+ *    the next morning does not send yesterday's "see you tomorrow": it is counted as outside-window).
+ *  - `leadMinutes: 120` — due from 2 hours before the appointment until it starts.
+ *  Catch-up is built in: a run that comes late (machine off, cron skipped) still sends what is due.
+ * Quiet hours (default 21:00–08:00): no e-mail goes out inside them. A reminder whose time falls inside moves
+ * to the end of the quiet period (08:00) if that is still inside its window; otherwise it is skipped and
+ * counted as quiet-hours (e.g. the 2-hours-before reminder of a 07:30 appointment). A late run inside quiet
+ * hours leaves due reminders for the first run after them ("deferred").
+ * Who: the appointment is scheduled or confirmed; the patient is active (not anonymized), consented to e-mail
+ * reminders, and has an address. Every other case is counted by reason.
+ *
+ * Exactly once, on real S3 semantics: before sending, a run claims `reminders/{appointmentId}/{rule}.json`
+ * with If-None-Match: * (only one run can create it). After sending, it marks the record sent (or failed) with
+ * If-Match on the claim's ETag. A 412 on the claim means another run got there first: the record says sent
+ * (skip), claimed recently (skip, in progress), or claimed long ago (claimTimeoutMinutes: a crashed run) or
+ * failed transiently — then it is taken over with If-Match on the ETag just read, so of two runs taking over,
+ * one wins. A record sent for a start time the appointment no longer has (moved the same day) is taken over
+ * too: the patient gets a reminder for the new time.
+ */
+import type { ResolvedConfig } from '../config/load.js';
+import type { ReminderRule } from '../config/schema.js';
+import { ClinicaError, isClinicaError, oneLine, usageError, type ErrorKind } from '../errors.js';
+import { silentLog, type Log } from '../log.js';
+import { greetingName, reminderMime, renderReminderEmail } from '../mail/reminder-email.js';
+import { SendFailure, type SendResult } from '../mail/ses.js';
+import type { Store } from '../store/store.js';
+import { getAppointment, listAppointments } from './appointments.js';
+import { getPatient } from './patients.js';
+import { randomId } from './text.js';
+import { addDays, localParts, startOfLocalDay, todayIn, zonedToInstant } from './time.js';
+import type { Appointment, Patient } from './types.js';
+
+export const REMINDERS_PREFIX = 'reminders/';
+export const reminderKey = (appointmentId: string, rule: string) => `${REMINDERS_PREFIX}${appointmentId}/${rule}.json`;
+
+/** The record of one reminder (one appointment, one rule). */
+export interface ReminderRecord {
+  appointmentId: string;
+  patientId: string;
+  rule: string;
+  /** the appointment's start this reminder is for */
+  appointmentStart: string;
+  status: 'claimed' | 'sent' | 'failed';
+  /** wall-clock time of the claim (never the simulated --at time) */
+  claimedAt: string;
+  claimedBy: string;
+  /** runs that tried to send it */
+  attempts: number;
+  /** when it was due (simulated time with --at) */
+  dueAt: string;
+  to?: string;
+  locale?: string;
+  messageId?: string;
+  sentAt?: string;
+  failedAt?: string;
+  error?: string;
+  errorCode?: string;
+  /** a permanent rejection (bad address): never retried */
+  permanent?: boolean;
+  /** the calendar entry's revision (bumped when the appointment moved) */
+  sequence?: number;
+}
+
+export const skipReasons = [
+  'no-consent',
+  'no-email',
+  'cancelled',
+  'not-scheduled',
+  'patient-inactive',
+  'patient-missing',
+  'already-sent',
+  'in-progress',
+  'rejected',
+  'outside-window',
+  'quiet-hours',
+] as const;
+export type SkipReason = (typeof skipReasons)[number];
+
+export type ItemStatus = 'sent' | 'would-send' | 'skipped' | 'failed' | 'deferred';
+
+export interface ReminderItem {
+  appointmentId: string;
+  patientId: string;
+  rule: string;
+  start: string;
+  dueAt: string;
+  status: ItemStatus;
+  reason?: SkipReason;
+  /** for deferred items: quiet-hours, deadline or stopped */
+  why?: string;
+  to?: string;
+  messageId?: string;
+  error?: string;
+  errorCode?: string;
+}
+
+export interface ReminderSummary {
+  /** "now" of this run (ISO; --at when simulated) */
+  at: string;
+  dryRun: boolean;
+  rules: string[];
+  /** due reminders looked at (each one ends sent, would-send, skipped, failed or deferred) */
+  due: number;
+  sent: number;
+  wouldSend: number;
+  failed: number;
+  deferred: number;
+  skipped: Partial<Record<SkipReason, number>>;
+  /** reminders whose time has not come yet (in the agenda read) */
+  upcoming: number;
+  /** set when the run stopped early: nothing more could be sent (SES down, credentials, S3 unreachable) */
+  aborted?: { kind: ErrorKind; message: string; hint?: string };
+  sendRate?: { ratePerSecond: number; source: string };
+  timings: { planningMs: number; firstSendMs?: number; totalMs: number };
+  items: ReminderItem[];
+}
+
+/** What a run needs from a sender: SesSender fits; tests hand in fakes. */
+export interface ReminderSender {
+  send(raw: Buffer, to: string): Promise<SendResult>;
+  readonly ratePerSecond?: number;
+}
+
+export interface RunRemindersOptions {
+  store: Store;
+  config: Pick<ResolvedConfig, 'clinic' | 'reminders' | 'mail'>;
+  /** "now" for the policy (default: the clock); --at simulates it */
+  now?: Date;
+  /** only this rule */
+  rule?: string;
+  dryRun?: boolean;
+  /** opened only when something is to be sent (so a quiet run never touches SES) */
+  openSender?: () => Promise<{ sender: ReminderSender; rate?: { ratePerSecond: number; source: string } }>;
+  log?: Log;
+  /** the wall clock, for claims (tests move it to make a claim stale) */
+  clock?: () => Date;
+  /** who is running, recorded on claims */
+  actor?: string;
+  /** reminders handled at once (default 16) */
+  concurrency?: number;
+  /** stop starting new sends after this wall-clock time (ms since epoch): the Lambda's timeout */
+  deadline?: number;
+  /** re-read the appointment and patient before sending when the agenda is older than this (default 30 s) */
+  refreshAfterMs?: number;
+  /** called as each reminder is settled (progress) */
+  onItem?: (item: ReminderItem, done: number, total: number) => void;
+}
+
+// ------------------------------------------------------------------------------------------- the policy
+
+const minutesOf = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
+
+export interface QuietHours {
+  start: string;
+  end: string;
+}
+
+/** Is the instant inside quiet hours (clinic time)? start == end means no quiet hours. */
+export function inQuietHours(instant: Date, quiet: QuietHours, timeZone: string): boolean {
+  const start = minutesOf(quiet.start);
+  const end = minutesOf(quiet.end);
+  if (start === end) return false;
+  const m = minutesOf(localParts(instant, timeZone).time);
+  return start < end ? m >= start && m < end : m >= start || m < end;
+}
+
+/** A clinic-local date and time as an instant; a time the clocks skip (DST) moves to the next existing hour. */
+function instantAt(date: string, hhmm: string, timeZone: string): Date {
+  try {
+    return zonedToInstant(date, hhmm, timeZone);
+  } catch {
+    return new Date(zonedToInstant(date, '00:00', timeZone).getTime() + (minutesOf(hhmm) + 60) * 60_000);
+  }
+}
+
+/** The end of the quiet period the instant is in (the instant itself when it is not in one). */
+export function endOfQuietHours(instant: Date, quiet: QuietHours, timeZone: string): Date {
+  if (!inQuietHours(instant, quiet, timeZone)) return instant;
+  const { date, time } = localParts(instant, timeZone);
+  const wraps = minutesOf(quiet.start) > minutesOf(quiet.end);
+  const endDate = wraps && minutesOf(time) >= minutesOf(quiet.start) ? addDays(date, 1) : date;
+  return instantAt(endDate, quiet.end, timeZone);
+}
+
+export interface ReminderTiming {
+  /** when the rule says to send, before quiet hours */
+  nominal: Date;
+  /** when it may go out (moved out of quiet hours); undefined when quiet hours leave no time for it */
+  dueAt?: Date;
+  /** after this it is not sent any more */
+  expiresAt: Date;
+}
+
+export function reminderTiming(appointment: Pick<Appointment, 'start'>, rule: ReminderRule, settings: { timeZone: string; quietHours: QuietHours }): ReminderTiming {
+  const start = new Date(appointment.start);
+  let nominal: Date;
+  let expiresAt: Date;
+  if (rule.dayBeforeAt) {
+    const day = localParts(start, settings.timeZone).date;
+    nominal = instantAt(addDays(day, -1), rule.dayBeforeAt, settings.timeZone);
+    const dayStart = startOfLocalDay(day, settings.timeZone);
+    expiresAt = dayStart < start ? dayStart : start;
+  } else {
+    nominal = new Date(start.getTime() - rule.leadMinutes! * 60_000);
+    expiresAt = start;
+  }
+  const moved = endOfQuietHours(nominal, settings.quietHours, settings.timeZone);
+  return { nominal, dueAt: moved < expiresAt ? moved : undefined, expiresAt };
+}
+
+type Verdict = { state: 'due'; dueAt: Date } | { state: 'upcoming' | 'past' } | { state: 'skip'; reason: 'outside-window' | 'quiet-hours'; dueAt: Date } | { state: 'deferred'; dueAt: Date };
+
+/** Where a reminder stands at `now` by time alone (who may get it comes after). */
+export function reminderVerdict(appointment: Pick<Appointment, 'start'>, rule: ReminderRule, now: Date, settings: { timeZone: string; quietHours: QuietHours }): Verdict {
+  if (new Date(appointment.start) <= now) return { state: 'past' };
+  const t = reminderTiming(appointment, rule, settings);
+  if (!t.dueAt) return now >= t.nominal ? { state: 'skip', reason: 'quiet-hours', dueAt: t.nominal } : { state: 'upcoming' };
+  if (now < t.dueAt) return { state: 'upcoming' };
+  if (now >= t.expiresAt) return { state: 'skip', reason: 'outside-window', dueAt: t.dueAt };
+  if (inQuietHours(now, settings.quietHours, settings.timeZone)) {
+    // a late run at night: the first run after quiet hours sends it, if there is still time
+    const end = endOfQuietHours(now, settings.quietHours, settings.timeZone);
+    return end < t.expiresAt ? { state: 'deferred', dueAt: t.dueAt } : { state: 'skip', reason: 'quiet-hours', dueAt: t.dueAt };
+  }
+  return { state: 'due', dueAt: t.dueAt };
+}
+
+/** The clinic-local days whose appointments can have a reminder in its window at `now`. */
+export function agendaRange(rules: ReminderRule[], now: Date, timeZone: string): { from: string; to: string } {
+  const today = todayIn(timeZone, now);
+  let to = today;
+  for (const rule of rules) {
+    const last = rule.dayBeforeAt ? addDays(today, 1) : todayIn(timeZone, new Date(now.getTime() + rule.leadMinutes! * 60_000));
+    if (last > to) to = last;
+  }
+  return { from: today, to };
+}
+
+/** Who may get a reminder for this appointment; the reason when not. */
+export function ineligibility(appointment: Appointment, patient: Patient | undefined): SkipReason | undefined {
+  if (appointment.status === 'cancelled') return 'cancelled';
+  if (appointment.status !== 'scheduled' && appointment.status !== 'confirmed') return 'not-scheduled';
+  if (!patient) return 'patient-missing';
+  if (patient.status !== 'active' || patient.anonymized) return 'patient-inactive';
+  if (!patient.consent?.emailReminders) return 'no-consent';
+  if (!patient.email) return 'no-email';
+  return undefined;
+}
+
+// ------------------------------------------------------------------------------------------- the run
+
+interface Task {
+  appointment: Appointment;
+  rule: ReminderRule;
+  dueAt: Date;
+}
+
+type ClaimOutcome = { claimed: true; etag: string; record: ReminderRecord } | { claimed: false; reason: SkipReason };
+
+/** The reminder history of one appointment (for the patient's export). */
+export async function listReminders(store: Store, appointmentId: string): Promise<ReminderRecord[]> {
+  const out: ReminderRecord[] = [];
+  for await (const o of store.list(`${REMINDERS_PREFIX}${appointmentId}/`)) {
+    const got = await store.getJson<ReminderRecord>(o.key);
+    if (got) out.push(got.value);
+  }
+  return out;
+}
+
+export async function runReminders(options: RunRemindersOptions): Promise<ReminderSummary> {
+  const startedAt = performance.now();
+  const log = options.log ?? silentLog;
+  const clock = options.clock ?? (() => new Date());
+  const now = options.now ?? clock();
+  const { store, config } = options;
+  const timeZone = config.clinic.timeZone;
+  const settings = { timeZone, quietHours: config.reminders.quietHours };
+  const claimTimeoutMs = config.reminders.claimTimeoutMinutes * 60_000;
+  const runId = `${options.actor ?? 'clinica'}#${randomId(6)}`;
+  const refreshAfterMs = options.refreshAfterMs ?? 30_000;
+
+  const rules = options.rule ? config.reminders.rules.filter((r) => r.name === options.rule) : config.reminders.rules;
+  if (options.rule && !rules.length) {
+    throw usageError(`--rule: no reminder rule "${options.rule}" (the config has: ${config.reminders.rules.map((r) => r.name).join(', ')})`, { field: 'rule' });
+  }
+
+  const summary: ReminderSummary = {
+    at: now.toISOString(),
+    dryRun: Boolean(options.dryRun),
+    rules: rules.map((r) => r.name),
+    due: 0,
+    sent: 0,
+    wouldSend: 0,
+    failed: 0,
+    deferred: 0,
+    skipped: {},
+    upcoming: 0,
+    timings: { planningMs: 0, totalMs: 0 },
+    items: [],
+  };
+  const settle = (item: ReminderItem) => {
+    summary.items.push(item);
+    if (item.status === 'sent') summary.sent++;
+    else if (item.status === 'would-send') summary.wouldSend++;
+    else if (item.status === 'failed') summary.failed++;
+    else if (item.status === 'deferred') summary.deferred++;
+    else if (item.reason) summary.skipped[item.reason] = (summary.skipped[item.reason] ?? 0) + 1;
+    options.onItem?.(item, summary.items.length, summary.due);
+  };
+  const itemOf = (t: { appointment: Appointment; rule: ReminderRule; dueAt: Date }, status: ItemStatus, extra: Partial<ReminderItem> = {}): ReminderItem => ({
+    appointmentId: t.appointment.id,
+    patientId: t.appointment.patientId,
+    rule: t.rule.name,
+    start: t.appointment.start,
+    dueAt: t.dueAt.toISOString(),
+    status,
+    ...extra,
+  });
+
+  // 1. the agenda, and what is due by time alone
+  const range = agendaRange(rules, now, timeZone);
+  let appointments = await listAppointments(store, range, timeZone);
+  const listedAt = performance.now();
+  const tasks: Task[] = [];
+  const timeSkips: ReminderItem[] = [];
+  for (const appointment of appointments) {
+    for (const rule of rules) {
+      const v = reminderVerdict(appointment, rule, now, settings);
+      if (v.state === 'upcoming') summary.upcoming++;
+      else if (v.state === 'due') tasks.push({ appointment, rule, dueAt: v.dueAt });
+      else if (v.state === 'skip') timeSkips.push(itemOf({ appointment, rule, dueAt: v.dueAt }, 'skipped', { reason: v.reason }));
+      else if (v.state === 'deferred') timeSkips.push(itemOf({ appointment, rule, dueAt: v.dueAt }, 'deferred', { why: 'quiet-hours' }));
+    }
+  }
+  appointments = [];
+  tasks.sort((a, b) => a.dueAt.getTime() - b.dueAt.getTime() || Date.parse(a.appointment.start) - Date.parse(b.appointment.start));
+  summary.due = tasks.length + timeSkips.length;
+  for (const item of timeSkips) settle(item);
+  summary.timings.planningMs = performance.now() - startedAt;
+  log.debug(`${tasks.length} reminder(s) due at ${summary.at} (agenda ${range.from} → ${range.to})`);
+
+  // 2. each due reminder: who, claim, send, mark
+  const patients = new Map<string, Promise<Patient | undefined>>();
+  const patientOf = (id: string, fresh = false) => {
+    let p = fresh ? undefined : patients.get(id);
+    if (!p) {
+      p = getPatient(store, id).then(
+        (r) => r.patient,
+        (err) => (isClinicaError(err, 'not-found') ? undefined : Promise.reject(err)),
+      );
+      patients.set(id, p);
+    }
+    return p;
+  };
+
+  let senderPromise: ReturnType<NonNullable<RunRemindersOptions['openSender']>> | undefined;
+  const sender = async () => {
+    if (!options.openSender) throw new ClinicaError('internal', 'runReminders: no sender given');
+    senderPromise ??= options.openSender().then((s) => {
+      if (s.rate) summary.sendRate = s.rate;
+      return s;
+    });
+    return (await senderPromise).sender;
+  };
+
+  let abort: ClinicaError | undefined;
+  /** Stops the run (nothing more can be sent); true for the call that stopped it. */
+  const stop = (err: unknown): boolean => {
+    if (abort) return false;
+    abort = err instanceof ClinicaError ? err : new ClinicaError('internal', oneLine(err), { cause: err });
+    summary.aborted = { kind: abort.kind, message: abort.message, hint: abort.hint };
+    log.error(`reminders stopped: ${oneLine(abort)}`);
+    return true;
+  };
+
+  const claim = async (task: Task, to: string): Promise<ClaimOutcome> => {
+    const key = reminderKey(task.appointment.id, task.rule.name);
+    const fresh = (previous?: ReminderRecord): ReminderRecord => ({
+      appointmentId: task.appointment.id,
+      patientId: task.appointment.patientId,
+      rule: task.rule.name,
+      appointmentStart: task.appointment.start,
+      status: 'claimed',
+      claimedAt: clock().toISOString(),
+      claimedBy: runId,
+      attempts: (previous?.attempts ?? 0) + 1,
+      dueAt: task.dueAt.toISOString(),
+      to,
+      locale: config.clinic.locale,
+      sequence: previous && previous.appointmentStart !== task.appointment.start ? (previous.sequence ?? 0) + 1 : previous?.sequence,
+    });
+    for (let round = 0; round < 3; round++) {
+      try {
+        const record = fresh();
+        return { claimed: true, etag: await store.putJson(key, record, { ifNoneMatch: '*' }), record };
+      } catch (err) {
+        if (!isClinicaError(err, 'conflict')) throw err;
+      }
+      const current = await store.getJson<ReminderRecord>(key);
+      if (!current) continue; // deleted in between: claim again
+      const why = blockedBy(current.value, task);
+      if (why) return { claimed: false, reason: why };
+      try {
+        const record = fresh(current.value);
+        const etag = await store.putJson(key, record, { ifMatch: current.etag });
+        log.info(`took over ${key} (${current.value.status} by ${current.value.claimedBy} at ${current.value.claimedAt})`);
+        return { claimed: true, etag, record };
+      } catch (err) {
+        if (!isClinicaError(err, 'conflict')) throw err;
+        return { claimed: false, reason: 'in-progress' }; // another run took it over first
+      }
+    }
+    return { claimed: false, reason: 'in-progress' };
+  };
+
+  /** Why an existing record stops this run from sending; undefined when it may be taken over. */
+  const blockedBy = (record: ReminderRecord, task: Task): SkipReason | undefined => {
+    const sameStart = record.appointmentStart === task.appointment.start;
+    if (record.status === 'sent') return sameStart ? 'already-sent' : undefined;
+    if (record.status === 'failed') return record.permanent && sameStart ? 'rejected' : undefined;
+    const age = clock().getTime() - Date.parse(record.claimedAt);
+    return age < claimTimeoutMs ? 'in-progress' : undefined;
+  };
+
+  const finish = async (key: string, etag: string, record: ReminderRecord): Promise<void> => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await store.putJson(key, record, { ifMatch: etag });
+        return;
+      } catch (err) {
+        if (isClinicaError(err, 'conflict') || attempt >= 3) {
+          log.error(`could not record ${key} as ${record.status}: ${oneLine(err)}`);
+          return;
+        }
+        await new Promise((r) => setTimeout(r, 200 * attempt));
+      }
+    }
+  };
+
+  const handle = async (task: Task): Promise<ReminderItem> => {
+    if (abort) return itemOf(task, 'deferred', { why: 'stopped' });
+    if (options.deadline && Date.now() >= options.deadline) return itemOf(task, 'deferred', { why: 'deadline' });
+    let { appointment } = task;
+    const stale = performance.now() - listedAt > refreshAfterMs;
+    if (stale) {
+      // a long run: the agenda may have changed since it was read (cancelled, moved, consent withdrawn)
+      appointment = await getAppointment(store, appointment.id).then(
+        (r) => r.appointment,
+        (err) => (isClinicaError(err, 'not-found') ? { ...appointment, status: 'cancelled' as const } : Promise.reject(err)),
+      );
+      // moved within the day since the agenda was read: the next run sends it for the new time
+      if (appointment.start !== task.appointment.start) return itemOf(task, 'deferred', { why: 'moved' });
+    }
+    const patient = await patientOf(appointment.patientId, stale);
+    const reason = ineligibility(appointment, patient);
+    if (reason) return itemOf(task, 'skipped', { reason });
+    const to = patient!.email!;
+    const key = reminderKey(appointment.id, task.rule.name);
+
+    if (options.dryRun) {
+      const current = await store.getJson<ReminderRecord>(key);
+      const why = current && blockedBy(current.value, task);
+      return why ? itemOf(task, 'skipped', { reason: why }) : itemOf(task, 'would-send', { to });
+    }
+
+    const claimed = await claim(task, to);
+    if (!claimed.claimed) return itemOf(task, 'skipped', { reason: claimed.reason });
+    const record = claimed.record;
+    let result: SendResult;
+    try {
+      const email = renderReminderEmail({
+        locale: config.clinic.locale,
+        clinic: config.clinic,
+        patientName: greetingName(patient!),
+        appointment: { id: appointment.id, start: new Date(appointment.start), durationMinutes: appointment.durationMinutes, dentist: appointment.dentist },
+        now,
+        sequence: record.sequence,
+      });
+      const raw = await reminderMime(email, { from: config.mail.sender, to, replyTo: config.mail.replyTo ?? (config.clinic.email || undefined) });
+      const s = await sender();
+      if (abort) throw abort;
+      if (summary.timings.firstSendMs === undefined) summary.timings.firstSendMs = performance.now() - startedAt;
+      result = await s.send(raw, to);
+    } catch (err) {
+      const failure = err instanceof SendFailure ? err : undefined;
+      const permanent = failure?.kind === 'permanent';
+      let status: ItemStatus = 'failed';
+      let message = failure?.message ?? oneLine(err);
+      if (!failure || failure.kind === 'systemic') {
+        // SES down, credentials, the sender could not be opened, or another worker already stopped the run
+        const first = stop(failure?.error ?? err);
+        if (!first) {
+          status = 'deferred';
+          message = `not sent: the run stopped (${abort!.message})`;
+        }
+      }
+      // a transient failure or a stopped run leaves the record retryable by the next run; a rejection does not
+      await finish(key, claimed.etag, { ...record, status: 'failed', failedAt: clock().toISOString(), error: message, errorCode: failure?.code, permanent });
+      if (status === 'deferred') return itemOf(task, 'deferred', { why: 'stopped' });
+      log.warn(`reminder ${task.rule.name} for ${appointment.id} to ${maskEmail(to)} failed${permanent ? ' (rejected)' : ''}: ${message}`);
+      return itemOf(task, 'failed', { to, error: message, errorCode: failure?.code });
+    }
+    await finish(key, claimed.etag, { ...record, status: 'sent', sentAt: clock().toISOString(), messageId: result.messageId });
+    log.debug(`sent ${task.rule.name} for ${appointment.id} to ${maskEmail(to)}`);
+    return itemOf(task, 'sent', { to, messageId: result.messageId });
+  };
+
+  const concurrency = Math.max(1, Math.min(options.concurrency ?? 16, tasks.length || 1));
+  let next = 0;
+  const worker = async () => {
+    while (next < tasks.length) {
+      const task = tasks[next++]!;
+      let item: ReminderItem;
+      try {
+        item = await handle(task);
+      } catch (err) {
+        // S3 unreachable, a bug: stop taking new work, report this one as not done
+        stop(err);
+        item = itemOf(task, 'deferred', { why: 'stopped' });
+      }
+      settle(item);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  summary.timings.totalMs = performance.now() - startedAt;
+  // a stable order for people and scripts: by due time, then appointment, then rule
+  summary.items.sort((a, b) => a.dueAt.localeCompare(b.dueAt) || a.start.localeCompare(b.start) || a.appointmentId.localeCompare(b.appointmentId) || a.rule.localeCompare(b.rule));
+  return summary;
+}
+
+/** "ma***@example.com" — for log lines, which may end up in cron mail. */
+export function maskEmail(address: string): string {
+  const [local, domain] = address.split('@');
+  if (!domain) return '***';
+  return `${local!.slice(0, 2)}***@${domain}`;
+}
+
+/** The exit code a run deserves: 0 all sent (or nothing due), 3 some failed, 1 nothing could be sent. */
+export function reminderExitCode(summary: ReminderSummary): 0 | 1 | 3 {
+  if (summary.aborted && summary.sent === 0) return 1;
+  if (summary.failed > 0 || summary.aborted) return 3;
+  return 0;
+}

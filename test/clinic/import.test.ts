@@ -1,0 +1,103 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listAudit } from '../../src/clinic/audit.js';
+import { formatCpf, generateCpf } from '../../src/clinic/cpf.js';
+import { importPatients, parsePatientCsv } from '../../src/clinic/import.js';
+import { readPatientIndex } from '../../src/clinic/patient-index.js';
+import { getPatient, listPatients } from '../../src/clinic/patients.js';
+import { startTestStack, type TestStack } from '../helpers/stack.js';
+
+const actor = 'cli:tester@host';
+let stack: TestStack;
+
+beforeAll(async () => {
+  stack = await startTestStack({ publish: false });
+});
+afterAll(async () => {
+  await stack?.close();
+});
+
+const cpf = (n: number) => formatCpf(generateCpf(n));
+
+/** A pt-BR export: semicolons, BOM, dd/mm/yyyy, a quoted multi-line note, good and bad rows. */
+const ptBr = [
+  '\uFEFFNome;CPF;Data de Nascimento;Sexo;Telefone;E-mail;Endereço;Alergias;Observações;Lembretes por e-mail;Coluna Extra',
+  `Maria Exemplo;${cpf(1001)};01/02/1980;F;(11) 98888-0001;maria@example.com;Rua A, 1;penicilina|dipirona;;sim;x`,
+  `José Teste;${cpf(1002)};1975-12-31;masculino;11 3333-0002;;;;"linha 1\nlinha 2";não;y`,
+  `Sem CPF Teste;;15/08/2001;;;;;;;;`,
+  `CPF Ruim;123.456.789-00;01/01/1990;;;;;;;;`,
+  `Data Ruim;;31/02/1990;;;;;;;;`,
+  `;${cpf(1003)};01/01/1990;;;;;;;;`,
+  `Sexo Ruim;;01/01/1990;talvez;;;;;;;`,
+  `Repetida;${cpf(1001)};01/01/1950;;;;;;;;`,
+  `E-mail Ruim;;01/01/1990;;;nao-e-email;;;;;`,
+].join('\n');
+
+describe('CSV import', () => {
+  it('imports good rows, rejects bad ones with line numbers and reasons, and a re-run creates no duplicates', async () => {
+    const store = stack.dataStore;
+    const first = await importPatients(store, ptBr, actor, { file: 'pacientes.csv' });
+    expect(first.rows).toBe(9);
+    expect(first.created.map((c) => c.line)).toEqual([2, 3, 5]);
+    expect(first.ignoredColumns).toEqual(['Coluna Extra']);
+    expect(first.rejected.map((r) => [r.line, r.field, r.reason])).toEqual([
+      [6, 'cpf', 'CPF: "123.456.789-00" is not a valid CPF (check digits do not match)'],
+      [7, 'birthDate', 'Data de Nascimento: "31/02/1990" is not a calendar date'],
+      [8, 'fullName', 'Nome: required'],
+      [9, 'sex', expect.stringMatching(/^Sexo: "talvez" is not one of/)],
+      [10, 'cpf', 'same patient as line 2'],
+      [11, 'email', 'E-mail: "nao-e-email" is not an e-mail address'],
+    ]);
+    expect(first.rejected[0]!.values.Nome).toBe('CPF Ruim');
+    const maria = (await getPatient(store, first.created[0]!.id)).patient;
+    expect(maria).toMatchObject({
+      fullName: 'Maria Exemplo', cpf: generateCpf(1001), birthDate: '1980-02-01', sex: 'female', email: 'maria@example.com',
+      alerts: ['penicilina', 'dipirona'], consent: { emailReminders: true, recordedBy: actor },
+    });
+    const jose = (await getPatient(store, first.created[1]!.id)).patient;
+    expect(jose).toMatchObject({ birthDate: '1975-12-31', sex: 'male', notes: 'linha 1\nlinha 2', consent: { emailReminders: false } });
+
+    const second = await importPatients(store, ptBr, actor, { file: 'pacientes.csv' });
+    expect(second.created).toEqual([]);
+    expect(second.existing.map((e) => [e.line, e.id, e.matchedBy])).toEqual([
+      [2, first.created[0]!.id, 'cpf'],
+      [3, first.created[1]!.id, 'cpf'],
+      [5, first.created[2]!.id, 'name+birthDate'],
+    ]);
+    expect(second.rejected.length).toBe(6);
+    expect((await readPatientIndex(store)).length).toBe(3);
+    const audit = await listAudit(store);
+    expect(audit.filter((e) => e.action === 'patient.import').map((e) => e.details)).toEqual([
+      { rows: 9, created: 3, existing: 0, rejected: 6 },
+      { rows: 9, created: 0, existing: 3, rejected: 6 },
+    ]);
+    expect(audit.filter((e) => e.action === 'patient.create').length).toBe(3);
+  });
+
+  it('accepts English headers and commas; a bigger file goes in with batched index writes', async () => {
+    const store = stack.dataStore;
+    const lines = ['Full name,Date of birth,Tax ID,Phone,Email reminders'];
+    for (let i = 0; i < 300; i++) lines.push(`Bulk Patient ${i},1990-01-${String((i % 28) + 1).padStart(2, '0')},${i % 2 ? cpf(5000 + i) : ''},+55 11 9${String(i).padStart(4, '0')}-0000,${i % 3 ? 'yes' : 'no'}`);
+    const result = await importPatients(store, lines.join('\r\n'), actor);
+    expect(result.rejected).toEqual([]);
+    expect(result.created.length).toBe(300);
+    expect(new Set(result.created.map((c) => c.id)).size).toBe(300);
+    expect((await listPatients(store, { search: 'bulk patient 299' })).map((r) => r.fullName)).toContain('Bulk Patient 299');
+    expect((await listPatients(store, { search: cpf(5299) })).map((r) => r.fullName)).toEqual(['Bulk Patient 299']);
+    const again = await importPatients(store, lines.join('\r\n'), actor);
+    expect(again.created.length).toBe(0);
+    expect(again.existing.length).toBe(300);
+  });
+
+  it('a CSV without a required column is refused as a whole, naming the column', async () => {
+    const store = stack.dataStore;
+    const before = (await readPatientIndex(store)).length;
+    expect(() => parsePatientCsv('Nome;CPF\nFulano;\n', 'x.csv')).toThrow('x.csv: missing required column "data de nascimento" (or "birth date")');
+    await expect(importPatients(store, 'CPF;Data de nascimento\n;01/01/1990\n', actor, { file: 'y.csv' })).rejects.toMatchObject({
+      kind: 'usage',
+      field: 'fullName',
+      exitCode: 2,
+      message: 'y.csv: missing required column "nome" (or "name")',
+    });
+    expect((await readPatientIndex(store)).length).toBe(before);
+  });
+});

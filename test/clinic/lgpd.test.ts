@@ -1,0 +1,114 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAppointment } from '../../src/clinic/appointments.js';
+import { listAudit } from '../../src/clinic/audit.js';
+import { formatCpf, generateCpf } from '../../src/clinic/cpf.js';
+import { anonymizePatient, exportPatient, purgePatient } from '../../src/clinic/lgpd.js';
+import { createPatient, findPatientByCpf, getPatient, listPatients, updatePatient } from '../../src/clinic/patients.js';
+import { startTestStack, type TestStack } from '../helpers/stack.js';
+
+const actor = 'cli:tester@host';
+let stack: TestStack;
+let tmp: string;
+
+beforeAll(async () => {
+  stack = await startTestStack({ publish: false });
+  tmp = await mkdtemp(join(tmpdir(), 'clinica-export-'));
+});
+afterAll(async () => {
+  await stack?.close();
+  await rm(tmp, { recursive: true, force: true });
+});
+
+async function rejection(p: Promise<unknown>) {
+  try {
+    await p;
+  } catch (err) {
+    return err as Error & { kind?: string; field?: string; exitCode?: number };
+  }
+  throw new Error('expected a rejection');
+}
+
+async function patientWithEverything(name: string, n: number) {
+  const store = stack.dataStore;
+  const p = await createPatient(
+    store,
+    { fullName: name, cpf: formatCpf(generateCpf(n)), birthDate: '1977-07-07', phone: '11 95555-0000', email: 'lgpd@example.com', address: 'Rua Teste, 10', alerts: ['látex'], notes: 'bruxismo', emailReminders: true },
+    actor,
+  );
+  const a = await createAppointment(store, { patientId: p.id, dentist: 'Dra. Ana', at: '2030-01-10 10:00', durationMinutes: 30 }, actor, { timeZone: 'America/Sao_Paulo', force: true });
+  await store.putJson(`reminders/${a.id}/day-before.json`, { sentAt: '2030-01-09T12:00:00Z', to: 'lgpd@example.com' });
+  await store.put(`images/${p.id}/img1/original.jpg`, Buffer.from('fake jpeg bytes'), { contentType: 'image/jpeg' });
+  await store.put(`images/${p.id}/img1/thumb.webp`, Buffer.from('fake webp'), { contentType: 'image/webp' });
+  return { p, a };
+}
+
+describe('LGPD: export, anonymize, purge', () => {
+  it('exports the record, appointments, reminders, images (links or files) and audit trail', async () => {
+    const store = stack.dataStore;
+    const { p, a } = await patientWithEverything('Exportável Teste', 501);
+    const withLinks = await exportPatient(store, p.id, actor);
+    expect(withLinks.patient.fullName).toBe('Exportável Teste');
+    expect(withLinks.appointments.map((x) => x.id)).toEqual([a.id]);
+    expect(withLinks.reminders).toEqual([{ appointmentId: a.id, key: `reminders/${a.id}/day-before.json`, record: { sentAt: '2030-01-09T12:00:00Z', to: 'lgpd@example.com' } }]);
+    expect(withLinks.images.map((i) => i.key).sort()).toEqual([`images/${p.id}/img1/original.jpg`, `images/${p.id}/img1/thumb.webp`]);
+    const link = withLinks.images.find((i) => i.key.endsWith('original.jpg'))!.url!;
+    expect(await (await fetch(link)).text()).toBe('fake jpeg bytes');
+    expect(withLinks.linksExpireAt).toBeDefined();
+    expect(withLinks.audit.map((e) => e.action)).toContain('patient.create');
+
+    const out = join(tmp, 'export');
+    const withFiles = await exportPatient(store, p.id, actor, { outDir: out });
+    const orig = withFiles.images.find((i) => i.key.endsWith('original.jpg'))!;
+    expect(orig.url).toBeUndefined();
+    expect(await readFile(join(out, orig.file!), 'utf8')).toBe('fake jpeg bytes');
+    expect((await listAudit(store, { patientId: p.id })).filter((e) => e.action === 'patient.export').length).toBe(2);
+  });
+
+  it('anonymize removes identifiers, keeps clinical content, frees the CPF, and is audited', async () => {
+    const store = stack.dataStore;
+    const { p, a } = await patientWithEverything('Anônima Teste', 502);
+    const anon = await anonymizePatient(store, p.id, actor);
+    expect(anon).toMatchObject({ id: p.id, fullName: `Paciente anonimizado ${p.id}`, alerts: ['látex'], notes: 'bruxismo', consent: { emailReminders: false } });
+    for (const k of ['cpf', 'phone', 'email', 'address', 'birthDate', 'preferredName', 'guardian'] as const) expect(anon[k]).toBeUndefined();
+    expect(anon.anonymized).toMatchObject({ by: actor, birthYear: 1977 });
+    expect(await findPatientByCpf(store, formatCpf(generateCpf(502)))).toBeUndefined();
+    expect(await listPatients(store, { search: 'anonima' })).toEqual([]);
+    expect((await listPatients(store, { search: p.id })).map((x) => x.id)).toEqual([p.id]);
+    expect(await store.head(`images/${p.id}/img1/original.jpg`)).toBeDefined();
+    expect((await exportPatient(store, p.id, actor)).appointments.map((x) => x.id)).toEqual([a.id]);
+    // the identifiers cannot come back through an update; a second anonymize changes nothing
+    expect(await rejection(updatePatient(store, p.id, { email: 'again@example.com' }, actor))).toMatchObject({ kind: 'usage' });
+    expect((await anonymizePatient(store, p.id, actor)).version).toBe(anon.version);
+    const trail = await listAudit(store, { patientId: p.id });
+    const entry = trail.find((e) => e.action === 'patient.anonymize')!;
+    expect(entry.details).toMatchObject({ fields: expect.arrayContaining(['fullName', 'cpf', 'email']) });
+    expect(JSON.stringify(trail)).not.toContain('Anônima');
+  });
+
+  it('purge refuses inside the retention period, deletes everything with force or after it', async () => {
+    const store = stack.dataStore;
+    const { p, a } = await patientWithEverything('Apagável Teste', 503);
+    const refused = await rejection(purgePatient(store, p.id, actor, { retentionYears: 20 }));
+    expect(refused).toMatchObject({ kind: 'forbidden', field: 'id' });
+    expect(refused.message).toMatch(/must be kept until \d{4}-\d{2}-\d{2}.*nothing was deleted/);
+    expect((await getPatient(store, p.id)).patient.id).toBe(p.id);
+    // after the retention period: allowed without force
+    const later = new Date(Date.now() + 21 * 366 * 86_400_000);
+    const result = await purgePatient(store, p.id, actor, { retentionYears: 20, now: later });
+    expect(result).toEqual({ patientId: p.id, images: 1, appointments: 1, reminders: 1 });
+    expect(await rejection(getPatient(store, p.id))).toMatchObject({ kind: 'not-found' });
+    expect(await store.head(`images/${p.id}/img1/original.jpg`)).toBeUndefined();
+    expect(await store.head(`reminders/${a.id}/day-before.json`)).toBeUndefined();
+    expect(await findPatientByCpf(store, formatCpf(generateCpf(503)))).toBeUndefined();
+    expect((await listPatients(store, { status: 'all' })).map((x) => x.id)).not.toContain(p.id);
+    expect((await listAudit(store, { patientId: p.id })).map((e) => e.action)).toContain('patient.purge');
+
+    const { p: q } = await patientWithEverything('Forçada Teste', 504);
+    expect((await purgePatient(store, q.id, actor, { retentionYears: 20, force: true })).images).toBe(1);
+    const entry = (await listAudit(store, { patientId: q.id })).find((e) => e.action === 'patient.purge')!;
+    expect(entry.details).toMatchObject({ forced: true });
+  });
+});
