@@ -1,0 +1,109 @@
+/**
+ * Staff authentication for the API: `Authorization: Bearer <token>` (the staff page keeps the token in
+ * sessionStorage; no cookies, so no cross-site request can act as a logged-in member).
+ *
+ * Verified tokens are remembered for `cacheMs` (default 15 s) so a busy page does not read the staff record
+ * on every request; a revoke made through this server takes effect at once, one made with the CLI within
+ * that time. Failed logins are counted per source address: past `maxFailures` within `windowMs`, that source
+ * gets 429 for any token this server has not already verified, until the window passes — so guesses are
+ * never even checked, while colleagues already logged in on the same machine keep working.
+ */
+import { createHash } from 'node:crypto';
+import { verifyStaffToken, type StaffMember } from '../clinic/staff.js';
+import type { Store } from '../store/store.js';
+import { HttpError } from './http.js';
+
+export interface AuthOptions {
+  cacheMs?: number;
+  maxFailures?: number;
+  windowMs?: number;
+  now?: () => number;
+}
+
+interface Failures {
+  count: number;
+  since: number;
+}
+
+/** Bound on remembered sources and tokens, so a flood of addresses or junk tokens cannot grow memory. */
+const MAX_ENTRIES = 10_000;
+
+export class Authenticator {
+  private readonly cache = new Map<string, { staff: StaffMember; until: number }>();
+  private readonly failures = new Map<string, Failures>();
+  readonly cacheMs: number;
+  readonly maxFailures: number;
+  readonly windowMs: number;
+  private readonly now: () => number;
+
+  constructor(
+    private readonly store: Store,
+    options: AuthOptions = {},
+  ) {
+    this.cacheMs = options.cacheMs ?? 15_000;
+    this.maxFailures = options.maxFailures ?? 10;
+    this.windowMs = options.windowMs ?? 5 * 60_000;
+    this.now = options.now ?? Date.now;
+  }
+
+  /** The bearer token of a request, or undefined. */
+  static bearer(header: string | undefined): string | undefined {
+    if (!header) return undefined;
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    return m?.[1];
+  }
+
+  /**
+   * The staff member behind the token. Throws 401 (missing or wrong token — counted against the source) or
+   * 429 (too many failures from this source).
+   */
+  async authenticate(token: string | undefined, source: string): Promise<StaffMember> {
+    if (!token) throw new HttpError(401, 'unauthorized', 'log in with your staff token', { headers: { 'www-authenticate': 'Bearer' } });
+    const key = createHash('sha256').update(token).digest('base64');
+    const now = this.now();
+    const cached = this.cache.get(key);
+    if (cached && cached.until > now) return cached.staff;
+    const retryAfter = this.lockedFor(source, now);
+    if (retryAfter > 0) {
+      throw new HttpError(429, 'rate-limited', 'too many failed logins from this computer; wait and try again', {
+        headers: { 'retry-after': String(Math.ceil(retryAfter / 1000)) },
+      });
+    }
+    const staff = await verifyStaffToken(this.store, token);
+    if (!staff) {
+      this.fail(source, now);
+      throw new HttpError(401, 'unauthorized', 'this staff token is not valid (or was revoked)', { headers: { 'www-authenticate': 'Bearer' } });
+    }
+    if (this.cache.size >= MAX_ENTRIES) this.cache.delete(this.cache.keys().next().value!);
+    this.cache.set(key, { staff, until: now + this.cacheMs });
+    return staff;
+  }
+
+  /** Forgets every cached verification of a staff member (after a revoke through this server). */
+  forget(staffId: string): void {
+    for (const [key, entry] of this.cache) if (entry.staff.id === staffId) this.cache.delete(key);
+  }
+
+  private lockedFor(source: string, now: number): number {
+    const f = this.failures.get(source);
+    if (!f) return 0;
+    if (now - f.since >= this.windowMs) {
+      this.failures.delete(source);
+      return 0;
+    }
+    return f.count >= this.maxFailures ? f.since + this.windowMs - now : 0;
+  }
+
+  private fail(source: string, now: number): void {
+    const f = this.failures.get(source);
+    if (f && now - f.since < this.windowMs) {
+      f.count++;
+      return;
+    }
+    if (this.failures.size >= MAX_ENTRIES) {
+      for (const [k, v] of this.failures) if (now - v.since >= this.windowMs) this.failures.delete(k);
+      if (this.failures.size >= MAX_ENTRIES) this.failures.delete(this.failures.keys().next().value!);
+    }
+    this.failures.set(source, { count: 1, since: now });
+  }
+}

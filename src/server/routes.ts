@@ -1,0 +1,151 @@
+/**
+ * The API's table of contents. Each area's routes live in routes/<area>.ts; permissions per role are in
+ * src/clinic/staff.ts (reception: patients + appointments; dentist/assistant: + images; admin: + staff, audit).
+ *
+ *   GET  /health                              no login: version, uptime, S3 reachable
+ *   POST /api/login                           {token} → the staff member (rate-limited per source on failure)
+ *   GET  /api/me
+ *   GET  /api/patients?search=&status=&limit=&offset=
+ *   POST /api/patients                        GET/PATCH /api/patients/:id (If-Match)   POST /api/patients/:id/archive
+ *   GET  /api/appointments?date= | from=&to= [&dentist=&patient=]
+ *   POST /api/appointments                    GET /api/appointments/:id
+ *   POST /api/appointments/:id/{move,cancel,confirm}
+ *   GET  /api/patients/:id/images             POST /api/patients/:id/images (→ presigned PUT)
+ *   GET  /api/patients/:id/images/:imageId
+ *   GET  /api/staff   POST /api/staff   POST /api/staff/:id/revoke        (admin)
+ *   GET  /api/audit?patient=&since=&until=                                 (admin)
+ */
+import { listAudit } from '../clinic/audit.js';
+import { addStaff, listStaff, permissionsOf, revokeStaff, type StaffMember } from '../clinic/staff.js';
+import type { ResolvedConfig } from '../config/load.js';
+import { usageError } from '../errors.js';
+import type { Log } from '../log.js';
+import type { Store } from '../store/store.js';
+import type { Authenticator } from './auth.js';
+import { HttpError } from './http.js';
+import { PatientDirectory } from './patient-directory.js';
+import type { Route } from './router.js';
+import { appointmentRoutes } from './routes/appointments.js';
+import { imageRoutes } from './routes/images.js';
+import { onlyFields, requiredStr } from './routes/input.js';
+import { patientRoutes } from './routes/patients.js';
+
+export interface ApiDeps {
+  config: ResolvedConfig;
+  store: Store;
+  log: Log;
+  auth: Authenticator;
+  now: () => Date;
+  version: string;
+  startedAt: number;
+  patients: PatientDirectory;
+}
+
+const me = (staff: StaffMember) => ({ staff, permissions: permissionsOf(staff.role) });
+
+function healthRoute(deps: ApiDeps): Route {
+  let last: { at: number; reachable: boolean } | undefined;
+  return {
+    method: 'GET',
+    path: '/health',
+    permission: false,
+    handler: async () => {
+      const now = Date.now();
+      if (!last || now - last.at > 2_000) {
+        let reachable = true;
+        try {
+          await deps.store.head('health/probe');
+        } catch (err) {
+          reachable = false;
+          deps.log.warn('health: S3 unreachable', { error: (err as Error).message });
+        }
+        last = { at: now, reachable };
+      }
+      const body = {
+        status: last.reachable ? 'ok' : 'degraded',
+        version: deps.version,
+        uptimeSeconds: Math.round((now - deps.startedAt) / 1000),
+        s3: { reachable: last.reachable },
+      };
+      return { status: last.reachable ? 200 : 503, body };
+    },
+  };
+}
+
+function sessionRoutes(deps: ApiDeps): Route[] {
+  return [
+    {
+      method: 'POST',
+      path: '/api/login',
+      permission: false,
+      handler: async (ctx) => {
+        const body = await ctx.body();
+        onlyFields(body, ['token']);
+        const token = typeof body.token === 'string' ? body.token.trim() : undefined;
+        const staff = await deps.auth.authenticate(token, ctx.ip);
+        ctx.log.info('login', { requestId: ctx.requestId, staff: staff.id, ip: ctx.ip });
+        return me(staff);
+      },
+    },
+    { method: 'GET', path: '/api/me', permission: 'any', handler: async ({ staff }) => me(staff!) },
+  ];
+}
+
+function staffRoutes(deps: ApiDeps): Route[] {
+  return [
+    { method: 'GET', path: '/api/staff', permission: 'staff', handler: async () => ({ staff: await listStaff(deps.store) }) },
+    {
+      method: 'POST',
+      path: '/api/staff',
+      permission: 'staff',
+      handler: async (ctx) => {
+        const body = await ctx.body();
+        onlyFields(body, ['name', 'role']);
+        const created = await addStaff(deps.store, { name: requiredStr(body, 'name', 100), role: requiredStr(body, 'role', 20) }, ctx.actor);
+        return { status: 201, body: created };
+      },
+    },
+    {
+      method: 'POST',
+      path: '/api/staff/:id/revoke',
+      permission: 'staff',
+      handler: async (ctx) => {
+        if (ctx.params.id === ctx.staff!.id) throw usageError('you cannot revoke your own account', { field: 'id', hint: 'ask another admin' });
+        const staff = await revokeStaff(deps.store, ctx.params.id!, ctx.actor);
+        deps.auth.forget(staff.id);
+        return { staff };
+      },
+    },
+  ];
+}
+
+function auditRoutes(deps: ApiDeps): Route[] {
+  return [
+    {
+      method: 'GET',
+      path: '/api/audit',
+      permission: 'audit',
+      handler: async ({ query }) => {
+        const patientId = query.get('patient') || undefined;
+        const since = query.get('since') || undefined;
+        const until = query.get('until') || undefined;
+        if (!patientId && !since) throw new HttpError(400, 'usage', 'give a patient or a since date (the whole log can be large)', { field: 'since' });
+        const entries = await listAudit(deps.store, { ...(patientId ? { patientId } : {}), ...(since ? { since } : {}), ...(until ? { until } : {}) });
+        return { entries };
+      },
+    },
+  ];
+}
+
+export function routes(base: Omit<ApiDeps, 'patients'>): Route[] {
+  const deps: ApiDeps = { ...base, patients: new PatientDirectory(base.store) };
+  return [
+    healthRoute(deps),
+    ...sessionRoutes(deps),
+    ...patientRoutes(deps),
+    ...appointmentRoutes(deps),
+    ...imageRoutes(deps),
+    ...staffRoutes(deps),
+    ...auditRoutes(deps),
+  ];
+}

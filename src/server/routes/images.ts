@@ -1,0 +1,123 @@
+/**
+ * A patient's images. The server never carries pixels: the list gives short-lived presigned GET links to the
+ * thumb/display/shared derivatives, and an upload is a presigned PUT of the original straight to S3, after
+ * which the image-processor (a Lambda on AWS; the same handler on S3 events in `clinica dev`) makes the
+ * derivatives and marks the record ready. The page polls the list until then.
+ */
+import { audit } from '../../clinic/audit.js';
+import { beginImageUpload, formatContentType, listImages, validateImageMetadata, type ImageListing } from '../../clinic/images.js';
+import { getPatient } from '../../clinic/patients.js';
+import { usageError } from '../../errors.js';
+import type { ImageFormat } from '../../imaging/inspect.js';
+import type { Route } from '../router.js';
+import type { ApiDeps } from '../routes.js';
+import { bool, int, onlyFields, requiredStr, str } from './input.js';
+
+/** How long the links in a listing work. */
+export const VIEW_LINK_SECONDS = 600;
+/** How long the browser has to start the upload. */
+export const UPLOAD_LINK_SECONDS = 900;
+/** Largest original the page may announce (a panoramic TIFF is rarely above 100 MB). */
+export const MAX_UPLOAD_BYTES = 200 * 1024 * 1024;
+
+const formatOfType: Record<string, ImageFormat> = {
+  'image/jpeg': 'jpeg',
+  'image/jpg': 'jpeg',
+  'image/png': 'png',
+  'image/tiff': 'tiff',
+  'image/webp': 'webp',
+};
+
+const DERIVED = ['thumb', 'display', 'shared'] as const;
+
+export function imageRoutes(deps: ApiDeps): Route[] {
+  const { store } = deps;
+
+  async function view(image: ImageListing) {
+    const r = image.record;
+    const urls: Partial<Record<(typeof DERIVED)[number], string>> = {};
+    if (image.status === 'ready' && r) {
+      for (const variant of DERIVED) {
+        const stored = r.variants[variant];
+        if (stored) urls[variant] = await store.presignGet(stored.key, { expiresIn: VIEW_LINK_SECONDS });
+      }
+    }
+    return {
+      id: image.id,
+      status: image.status,
+      ...(r
+        ? {
+            kind: r.kind,
+            takenAt: r.takenAt,
+            teeth: r.teeth,
+            notes: r.notes,
+            fileName: r.original.fileName,
+            width: r.original.width || undefined,
+            height: r.original.height || undefined,
+            importedAt: r.importedAt,
+            importedBy: r.importedBy,
+          }
+        : {}),
+      ...(image.failure ? { error: image.failure.reason } : {}),
+      urls,
+    };
+  }
+
+  return [
+    {
+      method: 'GET',
+      path: '/api/patients/:id/images',
+      permission: 'images',
+      handler: async ({ params }) => {
+        const { patient } = await getPatient(store, params.id!);
+        const images = await listImages(store, patient.id);
+        return { patientId: patient.id, expiresInSeconds: VIEW_LINK_SECONDS, images: await Promise.all(images.map(view)) };
+      },
+    },
+    {
+      method: 'POST',
+      path: '/api/patients/:id/images',
+      permission: 'images',
+      handler: async (ctx) => {
+        const body = await ctx.body();
+        onlyFields(body, ['fileName', 'contentType', 'size', 'kind', 'teeth', 'takenAt', 'notes', 'watermark']);
+        const contentType = requiredStr(body, 'contentType', 100).toLowerCase();
+        const format = formatOfType[contentType];
+        if (!format) throw usageError(`contentType "${contentType}": expected image/jpeg, image/png, image/tiff or image/webp`, { field: 'contentType' });
+        const size = int(body, 'size', { min: 1, max: MAX_UPLOAD_BYTES });
+        const fileName = str(body, 'fileName', { max: 200 })?.replace(/[\\/]/g, '_') ?? undefined;
+        const teeth = Array.isArray(body.teeth) ? teethList(body.teeth) : (str(body, 'teeth', { max: 200 }) ?? undefined);
+        const metadata = validateImageMetadata({
+          kind: str(body, 'kind', { max: 40 }) ?? undefined,
+          teeth,
+          takenAt: str(body, 'takenAt', { max: 40 }) ?? undefined,
+          notes: str(body, 'notes', { max: 2000 }) ?? undefined,
+        });
+        const { patient } = await getPatient(store, ctx.params.id!);
+        const { record, uploadKey } = await beginImageUpload(store, {
+          patientId: patient.id,
+          format,
+          metadata,
+          actor: ctx.actor,
+          ...(fileName ? { fileName } : {}),
+          watermark: bool(body, 'watermark') ?? true,
+          now: deps.now(),
+        });
+        const url = await store.presignPut(uploadKey, { contentType: formatContentType(format), expiresIn: UPLOAD_LINK_SECONDS });
+        await audit(store, { actor: ctx.actor, action: 'image.upload', patientId: patient.id, details: { imageId: record.id, kind: record.kind, ...(size ? { size } : {}) } });
+        return {
+          status: 201,
+          body: {
+            image: { id: record.id, status: record.status, kind: record.kind },
+            upload: { method: 'PUT', url, headers: { 'content-type': formatContentType(format) }, expiresInSeconds: UPLOAD_LINK_SECONDS },
+          },
+        };
+      },
+    },
+  ];
+}
+
+function teethList(value: unknown[]): number[] {
+  if (value.length > 52 || !value.every((t) => typeof t === 'number')) throw usageError('teeth: expected a list of FDI tooth numbers, e.g. [11, 21]', { field: 'teeth' });
+  return value as number[];
+}

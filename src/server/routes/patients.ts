@@ -1,0 +1,123 @@
+/** Patients: list/search (from the index, CPF masked), read (audited), create, update (If-Match), archive. */
+import { archivePatient, createPatient, maskCpf, showPatient, updatePatient } from '../../clinic/patients.js';
+import { patientStatuses, sexes, type Guardian, type PatientChanges, type PatientInput, type PatientStatus, type PatientSummary } from '../../clinic/types.js';
+import { usageError } from '../../errors.js';
+import type { Route } from '../router.js';
+import type { ApiDeps } from '../routes.js';
+import { bool, obj, onlyFields, requiredStr, str, strList, type Body } from './input.js';
+
+const FIELDS = ['fullName', 'preferredName', 'cpf', 'birthDate', 'sex', 'phone', 'email', 'address', 'guardian', 'alerts', 'notes', 'status', 'emailReminders'] as const;
+
+function oneOf<T extends string>(value: string | null | undefined, allowed: readonly T[], field: string): T | null | undefined {
+  if (value === undefined || value === null) return value;
+  if (!(allowed as readonly string[]).includes(value)) throw usageError(`${field} "${value}": expected one of ${allowed.join(', ')}`, { field });
+  return value as T;
+}
+
+function guardianOf(body: Body): Guardian | null | undefined {
+  const g = obj(body, 'guardian');
+  if (g === undefined || g === null) return g;
+  onlyFields(g, ['name', 'phone', 'cpf', 'relationship']);
+  const field = (k: string) => str(g, k, { max: 200 }) ?? undefined;
+  const guardian: Guardian = { name: requiredStr(g, 'name', 200) };
+  if (field('phone')) guardian.phone = field('phone');
+  if (field('cpf')) guardian.cpf = field('cpf');
+  if (field('relationship')) guardian.relationship = field('relationship');
+  return guardian;
+}
+
+/** The body's fields, typed; `null` clears an optional field on update. */
+function readFields(body: Body) {
+  onlyFields(body, FIELDS);
+  const s = (k: (typeof FIELDS)[number], max = 500) => str(body, k, { nullable: true, max });
+  return {
+    fullName: str(body, 'fullName', { max: 200 }) as string | undefined,
+    preferredName: s('preferredName', 200),
+    cpf: s('cpf', 20),
+    birthDate: str(body, 'birthDate', { max: 10 }) as string | undefined,
+    sex: oneOf(s('sex', 20), sexes, 'sex'),
+    phone: s('phone', 40),
+    email: s('email', 200),
+    address: s('address', 300),
+    guardian: guardianOf(body),
+    alerts: strList(body, 'alerts', { maxItems: 50 }),
+    notes: s('notes', 5000),
+    status: oneOf(s('status', 20), patientStatuses, 'status'),
+    emailReminders: bool(body, 'emailReminders'),
+  };
+}
+
+const defined = <T extends object>(o: T): Partial<T> => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+
+/** What lists show: CPF masked. */
+export function listRow(s: PatientSummary): PatientSummary {
+  return s.cpf ? { ...s, cpf: maskCpf(s.cpf) } : s;
+}
+
+export function patientRoutes(deps: ApiDeps): Route[] {
+  const { store } = deps;
+  return [
+    {
+      method: 'GET',
+      path: '/api/patients',
+      permission: 'patients',
+      handler: async ({ query }) => {
+        const search = query.get('search') ?? undefined;
+        if (search && search.length > 100) throw usageError('search: at most 100 characters', { field: 'search' });
+        const status = oneOf(query.get('status') || undefined, [...patientStatuses, 'all'] as const, 'status') ?? undefined;
+        const limit = Math.min(Math.max(Number(query.get('limit') ?? 50) || 50, 1), 500);
+        const offset = Math.max(Number(query.get('offset') ?? 0) || 0, 0);
+        const all = await deps.patients.list({ search: search?.trim() || undefined, status: status as PatientStatus | 'all' | undefined });
+        return { total: all.length, offset, limit, patients: all.slice(offset, offset + limit).map(listRow) };
+      },
+    },
+    {
+      method: 'POST',
+      path: '/api/patients',
+      permission: 'patients',
+      handler: async (ctx) => {
+        const f = readFields(await ctx.body());
+        if (f.fullName === undefined) throw usageError('expected "fullName"', { field: 'fullName' });
+        if (f.birthDate === undefined) throw usageError('expected "birthDate" (YYYY-MM-DD)', { field: 'birthDate' });
+        const input = defined({ ...f, guardian: f.guardian ?? undefined }) as PatientInput;
+        for (const [k, v] of Object.entries(input)) if (v === null) delete (input as unknown as Record<string, unknown>)[k];
+        const patient = await createPatient(store, input, ctx.actor);
+        deps.patients.changed();
+        return { status: 201, body: { patient }, headers: { location: `/api/patients/${encodeURIComponent(patient.id)}` } };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/api/patients/:id',
+      permission: 'patients',
+      // the full record, its appointments and image count: an audited read (patient.read, by staff:<id>)
+      handler: async ({ params, actor }) => {
+        const view = await showPatient(store, params.id!, actor);
+        return { status: 200, body: view, headers: { etag: view.etag } };
+      },
+    },
+    {
+      method: 'PATCH',
+      path: '/api/patients/:id',
+      permission: 'patients',
+      handler: async (ctx) => {
+        const changes = defined(readFields(await ctx.body())) as PatientChanges;
+        if (!Object.keys(changes).length) throw usageError('nothing to change: send at least one field', { field: 'body' });
+        const ifMatch = ctx.req.headers['if-match'];
+        const { patient, etag } = await updatePatient(store, ctx.params.id!, changes, ctx.actor, ifMatch ? { etag: ifMatch } : {});
+        deps.patients.changed();
+        return { status: 200, body: { patient, etag }, headers: { etag } };
+      },
+    },
+    {
+      method: 'POST',
+      path: '/api/patients/:id/archive',
+      permission: 'patients',
+      handler: async ({ params, actor }) => {
+        const patient = await archivePatient(store, params.id!, actor);
+        deps.patients.changed();
+        return { patient };
+      },
+    },
+  ];
+}

@@ -1,0 +1,773 @@
+// The staff page: plain DOM, no framework. Talks to the JSON API of the same origin with the staff token
+// (kept in sessionStorage: closing the browser logs out). Text is built with textContent only, never HTML.
+
+const root = document.documentElement;
+const CLINIC = root.dataset.clinic || 'clinica';
+const TIME_ZONE = root.dataset.timeZone || 'America/Sao_Paulo';
+
+// ------------------------------------------------------------------ i18n
+
+const messages = {
+  'pt-BR': {
+    skip: 'Pular para o conteúdo', language: 'Idioma', logout: 'Sair', staffArea: 'Equipe',
+    'nav.agenda': 'Agenda', 'nav.patients': 'Pacientes',
+    'login.title': 'Acesso da equipe', 'login.help': 'Digite o token de acesso que você recebeu.', 'login.token': 'Token de acesso',
+    'login.submit': 'Entrar', 'login.bad': 'Token inválido ou revogado.', 'login.empty': 'Digite o token.',
+    'login.rate': 'Muitas tentativas deste computador. Aguarde alguns minutos.',
+    'agenda.title': 'Agenda', 'agenda.prev': 'Dia anterior', 'agenda.next': 'Próximo dia', 'agenda.today': 'Hoje',
+    'agenda.book': 'Nova consulta', 'agenda.empty': 'Nenhuma consulta neste dia.', 'agenda.count': '{n} consulta(s)',
+    'patients.title': 'Pacientes', 'patients.add': 'Novo paciente', 'patients.search': 'Buscar',
+    'patients.searchPlaceholder': 'Buscar por nome, CPF ou telefone…', 'patients.count': '{n} paciente(s)',
+    'patients.countSome': 'mostrando {shown} de {n} pacientes', 'patients.none': 'Nenhum paciente encontrado.',
+    'patients.col.id': 'Código', 'patients.col.name': 'Nome', 'patients.col.cpf': 'CPF', 'patients.col.phone': 'Telefone',
+    'patients.col.next': 'Próxima consulta',
+    'patient.back': '← Pacientes', 'patient.edit': 'Editar', 'patient.book': 'Agendar consulta', 'patient.record': 'Ficha',
+    'patient.appointments': 'Consultas', 'patient.noAppointments': 'Nenhuma consulta.', 'patient.alerts': 'Alertas',
+    'patient.years': '{n} anos', 'patient.new': 'Novo paciente', 'patient.editTitle': 'Editar paciente',
+    'patient.created': 'Paciente {id} cadastrado.', 'patient.saved': 'Ficha salva.',
+    'patient.conflict': 'A ficha foi alterada por outra pessoa. Recarregamos os dados: confira e salve de novo.',
+    'f.fullName': 'Nome completo', 'f.preferredName': 'Nome social / apelido', 'f.birthDate': 'Data de nascimento', 'f.cpf': 'CPF',
+    'f.sex': 'Sexo', 'f.phone': 'Telefone', 'f.email': 'E-mail', 'f.address': 'Endereço', 'f.alerts': 'Alergias e alertas (separados por vírgula)',
+    'f.notes': 'Observações', 'f.emailReminders': 'Aceita lembretes por e-mail', 'f.status': 'Situação', 'f.consent': 'Lembretes por e-mail',
+    'f.guardian': 'Responsável', 'f.id': 'Código', 'f.age': 'Idade',
+    'sex.female': 'Feminino', 'sex.male': 'Masculino', 'sex.other': 'Outro', 'sex.unknown': 'Não informado',
+    'status.active': 'ativo', 'status.inactive': 'inativo', 'status.archived': 'arquivado', 'status.deceased': 'falecido',
+    'appt.scheduled': 'agendada', 'appt.confirmed': 'confirmada', 'appt.cancelled': 'cancelada', 'appt.done': 'realizada', 'appt.no-show': 'faltou',
+    'appt.confirm': 'Confirmar', 'appt.move': 'Remarcar', 'appt.cancel': 'Cancelar', 'appt.cancelAsk': 'Cancelar esta consulta?',
+    'appt.confirmedMsg': 'Consulta confirmada.', 'appt.cancelledMsg': 'Consulta cancelada.', 'appt.moved': 'Consulta remarcada.',
+    'appt.booked': 'Consulta agendada.', 'appt.min': 'min',
+    'book.title': 'Nova consulta', 'book.patient': 'Paciente', 'book.patientPlaceholder': 'Digite o nome do paciente…',
+    'book.date': 'Data', 'book.time': 'Horário', 'book.duration': 'Duração (min)', 'book.dentist': 'Dentista', 'book.procedure': 'Procedimento',
+    'book.notes': 'Observações', 'book.submit': 'Agendar', 'book.force': 'Agendar mesmo assim (encaixe)', 'book.pickPatient': 'Escolha um paciente da lista.',
+    'move.title': 'Remarcar consulta', 'move.submit': 'Remarcar',
+    'images.title': 'Imagens', 'images.choose': 'Escolher arquivos', 'images.drop': 'Arraste imagens para cá (JPEG, PNG, TIFF, WebP)',
+    'images.none': 'Nenhuma imagem.', 'images.uploading': 'enviando {p}%', 'images.processing': 'processando…', 'images.ready': 'pronta',
+    'images.failed': 'falhou', 'images.rejected': 'Imagem recusada', 'images.type': 'Tipo de arquivo não aceito: {name}',
+    'kind.radiograph': 'Radiografia', 'kind.photo': 'Foto', 'kind.document': 'Documento',
+    cancel: 'Cancelar', save: 'Salvar', close: 'Fechar', yes: 'sim', no: 'não', 'error.generic': 'Algo deu errado. Tente de novo.',
+    'error.offline': 'Sem conexão com o servidor.', 'error.forbidden': 'Seu perfil não tem acesso a isto.',
+    'role.admin': 'administração', 'role.dentist': 'dentista', 'role.assistant': 'auxiliar', 'role.reception': 'recepção',
+  },
+  en: {
+    skip: 'Skip to content', language: 'Language', logout: 'Log out', staffArea: 'Staff',
+    'nav.agenda': 'Agenda', 'nav.patients': 'Patients',
+    'login.title': 'Staff access', 'login.help': 'Enter the staff token you were given.', 'login.token': 'Staff token',
+    'login.submit': 'Log in', 'login.bad': 'The token is not valid (or was revoked).', 'login.empty': 'Enter the token.',
+    'login.rate': 'Too many attempts from this computer. Wait a few minutes.',
+    'agenda.title': 'Agenda', 'agenda.prev': 'Previous day', 'agenda.next': 'Next day', 'agenda.today': 'Today',
+    'agenda.book': 'New appointment', 'agenda.empty': 'No appointments on this day.', 'agenda.count': '{n} appointment(s)',
+    'patients.title': 'Patients', 'patients.add': 'New patient', 'patients.search': 'Search',
+    'patients.searchPlaceholder': 'Search by name, CPF or phone…', 'patients.count': '{n} patient(s)',
+    'patients.countSome': 'showing {shown} of {n} patients', 'patients.none': 'No patients found.',
+    'patients.col.id': 'Id', 'patients.col.name': 'Name', 'patients.col.cpf': 'CPF', 'patients.col.phone': 'Phone',
+    'patients.col.next': 'Next appointment',
+    'patient.back': '← Patients', 'patient.edit': 'Edit', 'patient.book': 'Book appointment', 'patient.record': 'Record',
+    'patient.appointments': 'Appointments', 'patient.noAppointments': 'No appointments.', 'patient.alerts': 'Alerts',
+    'patient.years': '{n} years', 'patient.new': 'New patient', 'patient.editTitle': 'Edit patient',
+    'patient.created': 'Patient {id} added.', 'patient.saved': 'Record saved.',
+    'patient.conflict': 'Someone else changed this record. It was reloaded: check it and save again.',
+    'f.fullName': 'Full name', 'f.preferredName': 'Preferred name', 'f.birthDate': 'Birth date', 'f.cpf': 'CPF',
+    'f.sex': 'Sex', 'f.phone': 'Phone', 'f.email': 'E-mail', 'f.address': 'Address', 'f.alerts': 'Allergies and alerts (comma-separated)',
+    'f.notes': 'Notes', 'f.emailReminders': 'Agrees to e-mail reminders', 'f.status': 'Status', 'f.consent': 'E-mail reminders',
+    'f.guardian': 'Guardian', 'f.id': 'Id', 'f.age': 'Age',
+    'sex.female': 'Female', 'sex.male': 'Male', 'sex.other': 'Other', 'sex.unknown': 'Not stated',
+    'status.active': 'active', 'status.inactive': 'inactive', 'status.archived': 'archived', 'status.deceased': 'deceased',
+    'appt.scheduled': 'scheduled', 'appt.confirmed': 'confirmed', 'appt.cancelled': 'cancelled', 'appt.done': 'done', 'appt.no-show': 'no-show',
+    'appt.confirm': 'Confirm', 'appt.move': 'Move', 'appt.cancel': 'Cancel', 'appt.cancelAsk': 'Cancel this appointment?',
+    'appt.confirmedMsg': 'Appointment confirmed.', 'appt.cancelledMsg': 'Appointment cancelled.', 'appt.moved': 'Appointment moved.',
+    'appt.booked': 'Appointment booked.', 'appt.min': 'min',
+    'book.title': 'New appointment', 'book.patient': 'Patient', 'book.patientPlaceholder': 'Type the patient\'s name…',
+    'book.date': 'Date', 'book.time': 'Time', 'book.duration': 'Duration (min)', 'book.dentist': 'Dentist', 'book.procedure': 'Procedure',
+    'book.notes': 'Notes', 'book.submit': 'Book', 'book.force': 'Book anyway (double-book)', 'book.pickPatient': 'Pick a patient from the list.',
+    'move.title': 'Move appointment', 'move.submit': 'Move',
+    'images.title': 'Images', 'images.choose': 'Choose files', 'images.drop': 'Drop images here (JPEG, PNG, TIFF, WebP)',
+    'images.none': 'No images.', 'images.uploading': 'uploading {p}%', 'images.processing': 'processing…', 'images.ready': 'ready',
+    'images.failed': 'failed', 'images.rejected': 'Image rejected', 'images.type': 'File type not accepted: {name}',
+    'kind.radiograph': 'Radiograph', 'kind.photo': 'Photo', 'kind.document': 'Document',
+    cancel: 'Cancel', save: 'Save', close: 'Close', yes: 'yes', no: 'no', 'error.generic': 'Something went wrong. Try again.',
+    'error.offline': 'Cannot reach the server.', 'error.forbidden': 'Your role has no access to this.',
+    'role.admin': 'admin', 'role.dentist': 'dentist', 'role.assistant': 'assistant', 'role.reception': 'reception',
+  },
+};
+
+let locale = localStorage.getItem('clinica.locale') || (root.lang === 'en' ? 'en' : 'pt-BR');
+if (!messages[locale]) locale = 'pt-BR';
+
+function t(key, vars = {}) {
+  const text = messages[locale][key] ?? messages['pt-BR'][key] ?? key;
+  return text.replace(/\{(\w+)\}/g, (_, k) => String(vars[k] ?? ''));
+}
+
+function applyI18n() {
+  root.lang = locale;
+  for (const el of document.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
+  for (const el of document.querySelectorAll('[data-i18n-placeholder]')) el.placeholder = t(el.dataset.i18nPlaceholder);
+  for (const el of document.querySelectorAll('[data-i18n-label]')) el.setAttribute('aria-label', t(el.dataset.i18nLabel));
+  $('#lang-select').value = locale;
+  document.title = `${CLINIC} — ${t('staffArea')}`;
+}
+
+// ------------------------------------------------------------------ helpers
+
+const $ = (sel, el = document) => el.querySelector(sel);
+
+/** h('a', {href: '#'}, 'text', child…): elements from plain data; strings become text nodes. */
+function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
+    else if (k === 'class') el.className = v;
+    else el.setAttribute(k, v === true ? '' : String(v));
+  }
+  for (const c of children.flat()) if (c !== undefined && c !== null && c !== false) el.append(c instanceof window.Node ? c : String(c));
+  return el;
+}
+
+const shortFmt = () => new Intl.DateTimeFormat(locale, { timeZone: TIME_ZONE, day: '2-digit', month: '2-digit', year: 'numeric', hour: '2-digit', minute: '2-digit' });
+const ymdFmt = new Intl.DateTimeFormat('en-CA', { timeZone: TIME_ZONE, year: 'numeric', month: '2-digit', day: '2-digit' });
+
+/** Today in the clinic's time zone, YYYY-MM-DD. */
+const clinicToday = () => ymdFmt.format(new Date());
+const clinicDateOf = (iso) => ymdFmt.format(new Date(iso));
+const clinicTimeOf = (iso) => new Intl.DateTimeFormat('en-GB', { timeZone: TIME_ZONE, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(new Date(iso));
+function addDays(ymd, n) {
+  const d = new Date(`${ymd}T12:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + n);
+  return d.toISOString().slice(0, 10);
+}
+function longDate(ymd) {
+  const text = new Intl.DateTimeFormat(locale, { timeZone: 'UTC', weekday: 'long', day: 'numeric', month: 'long', year: 'numeric' }).format(new Date(`${ymd}T12:00:00Z`));
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+function ageOf(birthDate) {
+  if (!birthDate) return undefined;
+  const [y, m, d] = birthDate.split('-').map(Number);
+  const [ty, tm, td] = clinicToday().split('-').map(Number);
+  return ty - y - (tm < m || (tm === m && td < d) ? 1 : 0);
+}
+const formatCpf = (c) => (/^\d{11}$/.test(c || '') ? `${c.slice(0, 3)}.${c.slice(3, 6)}.${c.slice(6, 9)}-${c.slice(9)}` : c || '');
+
+let flashTimer;
+function flash(text, bad = false) {
+  const el = $('#flash');
+  el.textContent = text;
+  el.classList.toggle('bad', bad);
+  el.hidden = false;
+  clearTimeout(flashTimer);
+  flashTimer = setTimeout(() => (el.hidden = true), bad ? 7000 : 3500);
+}
+
+// ------------------------------------------------------------------ API
+
+class ApiError extends Error {
+  constructor(status, body) {
+    super(body?.error?.message || `HTTP ${status}`);
+    this.status = status;
+    this.code = body?.error?.code;
+    this.field = body?.error?.field;
+  }
+}
+
+const session = {
+  get token() { return sessionStorage.getItem('clinica.token'); },
+  set token(v) { if (v) sessionStorage.setItem('clinica.token', v); else sessionStorage.removeItem('clinica.token'); },
+  staff: null,
+  permissions: [],
+};
+
+async function api(method, path, body, headers = {}) {
+  let res;
+  try {
+    res = await fetch(path, {
+      method,
+      headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...(session.token ? { authorization: `Bearer ${session.token}` } : {}), ...headers },
+      body: body !== undefined ? JSON.stringify(body) : undefined,
+    });
+  } catch {
+    throw new ApiError(0, { error: { code: 'offline', message: t('error.offline') } });
+  }
+  const data = res.status === 204 ? {} : await res.json().catch(() => ({}));
+  if (!res.ok) {
+    if (res.status === 401 && path !== '/api/login') {
+      logout();
+    }
+    throw new ApiError(res.status, data);
+  }
+  return { data, etag: res.headers.get('etag') };
+}
+
+/** Shows an API error: next to a form (naming the field) or as a flash message. */
+function showError(err, target) {
+  const message = err.status === 403 ? t('error.forbidden') : err.message || t('error.generic');
+  if (target) {
+    target.textContent = message;
+    target.hidden = false;
+    const form = target.closest('form');
+    if (form) {
+      for (const el of form.querySelectorAll('[aria-invalid]')) el.removeAttribute('aria-invalid');
+      const field = err.field && form.elements.namedItem(err.field === 'at' ? 'date' : err.field);
+      if (field && field.setAttribute) {
+        field.setAttribute('aria-invalid', 'true');
+        field.focus();
+      }
+    }
+  } else {
+    flash(message, true);
+  }
+}
+
+function clearError(target) {
+  target.hidden = true;
+  target.textContent = '';
+  const form = target.closest('form');
+  if (form) for (const el of form.querySelectorAll('[aria-invalid]')) el.removeAttribute('aria-invalid');
+}
+
+// ------------------------------------------------------------------ session
+
+async function login(token) {
+  const { data } = await api('POST', '/api/login', { token });
+  session.token = token;
+  session.staff = data.staff;
+  session.permissions = data.permissions;
+}
+
+function logout() {
+  session.token = null;
+  session.staff = null;
+  session.permissions = [];
+  stopPolling();
+  showLoggedIn(false);
+  location.hash = '';
+  show('login');
+}
+
+function showLoggedIn(on) {
+  $('#tabs').hidden = !on;
+  $('#logout').hidden = !on;
+  $('#who').hidden = !on;
+  $('#who').replaceChildren();
+  if (on && session.staff) $('#who').append(h('strong', {}, session.staff.name), ` · ${t(`role.${session.staff.role}`)}`);
+}
+
+const canDo = (p) => session.permissions.includes(p);
+
+// ------------------------------------------------------------------ views and routing
+
+const views = ['login', 'agenda', 'patients', 'patient'];
+function show(name) {
+  for (const v of views) $(`#view-${v}`).hidden = v !== name;
+  for (const a of document.querySelectorAll('#tabs a')) {
+    const current = a.dataset.tab === name || (name === 'patient' && a.dataset.tab === 'patients');
+    if (current) a.setAttribute('aria-current', 'page');
+    else a.removeAttribute('aria-current');
+  }
+}
+
+async function route() {
+  if (!session.token) return show('login');
+  stopPolling();
+  const hash = location.hash.replace(/^#/, '') || '/agenda';
+  const [path, q = ''] = hash.split('?');
+  const params = new URLSearchParams(q);
+  const patientMatch = /^\/patients\/([^/]+)$/.exec(path);
+  try {
+    if (patientMatch) await openPatient(decodeURIComponent(patientMatch[1]));
+    else if (path.startsWith('/patients')) await openPatients(params.get('q') || '');
+    else await openAgenda(params.get('date') || clinicToday());
+  } catch (err) {
+    if (err.status !== 401) showError(err);
+  }
+}
+
+// ------------------------------------------------------------------ agenda
+
+let agendaDay = clinicToday();
+const knownDentists = new Set(JSON.parse(localStorage.getItem('clinica.dentists') || '[]'));
+function rememberDentist(name) {
+  if (name) knownDentists.add(name);
+  localStorage.setItem('clinica.dentists', JSON.stringify([...knownDentists].slice(-20)));
+  $('#dentists').replaceChildren(...[...knownDentists].map((d) => h('option', { value: d })));
+}
+
+async function openAgenda(day) {
+  agendaDay = day;
+  show('agenda');
+  $('#day').value = day;
+  $('#agenda-date').textContent = longDate(day);
+  const { data } = await api('GET', `/api/appointments?date=${encodeURIComponent(day)}`);
+  for (const a of data.appointments) if (a.dentist) knownDentists.add(a.dentist);
+  rememberDentist();
+  const list = $('#agenda-list');
+  if (!data.appointments.length) {
+    list.replaceChildren(h('div', { class: 'card empty' }, t('agenda.empty')));
+    return;
+  }
+  list.replaceChildren(
+    h('p', { class: 'muted' }, t('agenda.count', { n: data.appointments.filter((a) => a.status !== 'cancelled').length })),
+    ...data.appointments.map((a) => appointmentRow(a, () => openAgenda(agendaDay))),
+  );
+}
+
+function appointmentRow(a, refresh) {
+  const end = new Date(Date.parse(a.start) + a.durationMinutes * 60000).toISOString();
+  const live = a.status === 'scheduled' || a.status === 'confirmed';
+  return h(
+    'article',
+    { class: `appt ${a.status}`, 'data-appointment': a.id },
+    h('div', { class: 'time' }, clinicTimeOf(a.start), h('small', {}, `${clinicTimeOf(end)} · ${a.durationMinutes} ${t('appt.min')}`)),
+    h(
+      'div',
+      { class: 'who' },
+      h('a', { href: `#/patients/${encodeURIComponent(a.patientId)}` }, a.patientName || a.patientId),
+      h('span', { class: `badge ${a.status}` }, t(`appt.${a.status}`)),
+      h('div', { class: 'muted' }, [a.dentist, a.procedure].filter(Boolean).join(' · ')),
+    ),
+    h(
+      'div',
+      { class: 'acts' },
+      a.status === 'scheduled' && h('button', { type: 'button', class: 'btn small', onclick: () => act(a, 'confirm', refresh) }, t('appt.confirm')),
+      live && h('button', { type: 'button', class: 'btn small', onclick: () => openMove(a, refresh) }, t('appt.move')),
+      live && h('button', { type: 'button', class: 'btn small danger', onclick: () => act(a, 'cancel', refresh) }, t('appt.cancel')),
+    ),
+  );
+}
+
+async function act(a, action, refresh) {
+  if (action === 'cancel' && !window.confirm(t('appt.cancelAsk'))) return;
+  try {
+    await api('POST', `/api/appointments/${encodeURIComponent(a.id)}/${action}`, {});
+    flash(t(action === 'cancel' ? 'appt.cancelledMsg' : 'appt.confirmedMsg'));
+    await refresh();
+  } catch (err) {
+    showError(err);
+  }
+}
+
+// ------------------------------------------------------------------ booking and moving
+
+let bookPatient = null;
+let bookRefresh = null;
+
+function openBook(patient, refresh) {
+  const form = $('#book-form');
+  form.reset();
+  clearError($('#book-form-error'));
+  $('#book-force-label').hidden = true;
+  bookPatient = patient || null;
+  bookRefresh = refresh;
+  $('#book-patient-label').hidden = Boolean(patient);
+  $('#book-patient-chosen').hidden = !patient;
+  $('#book-patient-chosen').textContent = patient ? `${patient.fullName} · ${patient.id}` : '';
+  form.elements.date.value = patient || agendaDay < clinicToday() ? clinicToday() : agendaDay;
+  form.elements.dentist.value = localStorage.getItem('clinica.lastDentist') || '';
+  $('#book-dialog').showModal();
+  (patient ? form.elements.time : form.elements.patientSearch).focus();
+}
+
+let searchTimer;
+function suggestPatients(text) {
+  clearTimeout(searchTimer);
+  searchTimer = setTimeout(async () => {
+    if (text.trim().length < 2) return;
+    try {
+      const { data } = await api('GET', `/api/patients?limit=15&search=${encodeURIComponent(text.trim())}`);
+      $('#book-patients').replaceChildren(...data.patients.map((p) => h('option', { value: `${p.fullName} · ${p.id}` })));
+    } catch {
+      /* suggestions are best effort */
+    }
+  }, 200);
+}
+
+async function submitBook(ev) {
+  ev.preventDefault();
+  const form = ev.target;
+  const error = $('#book-form-error');
+  clearError(error);
+  let patientId = bookPatient?.id;
+  if (!patientId) {
+    const m = /(P-\d+)\s*$/.exec(form.elements.patientSearch.value);
+    if (!m) return showError({ message: t('book.pickPatient'), field: 'patientSearch' }, error);
+    patientId = m[1];
+  }
+  const body = {
+    patientId,
+    at: `${form.elements.date.value} ${form.elements.time.value}`,
+    durationMinutes: Number(form.elements.durationMinutes.value),
+    dentist: form.elements.dentist.value.trim(),
+    procedure: form.elements.procedure.value.trim() || undefined,
+    notes: form.elements.notes.value.trim() || undefined,
+    force: form.elements.force.checked || undefined,
+  };
+  if (!form.elements.date.value || !form.elements.time.value) return showError({ message: t('book.date') + ' / ' + t('book.time'), field: 'date' }, error);
+  try {
+    await api('POST', '/api/appointments', body);
+    localStorage.setItem('clinica.lastDentist', body.dentist);
+    rememberDentist(body.dentist);
+    $('#book-dialog').close();
+    flash(t('appt.booked'));
+    if (bookRefresh) await bookRefresh(form.elements.date.value);
+  } catch (err) {
+    if (err.status === 409) $('#book-force-label').hidden = false;
+    showError(err, error);
+  }
+}
+
+let moving = null;
+function openMove(a, refresh) {
+  moving = { a, refresh };
+  const form = $('#move-form');
+  form.reset();
+  clearError($('#move-form-error'));
+  $('#move-force-label').hidden = true;
+  $('#move-what').textContent = `${a.patientName || a.patientId} · ${shortFmt().format(new Date(a.start))} · ${a.dentist}`;
+  form.elements.date.value = clinicDateOf(a.start);
+  form.elements.time.value = clinicTimeOf(a.start);
+  $('#move-dialog').showModal();
+  form.elements.time.focus();
+}
+
+async function submitMove(ev) {
+  ev.preventDefault();
+  const form = ev.target;
+  const error = $('#move-form-error');
+  clearError(error);
+  try {
+    await api('POST', `/api/appointments/${encodeURIComponent(moving.a.id)}/move`, {
+      at: `${form.elements.date.value} ${form.elements.time.value}`,
+      force: form.elements.force.checked || undefined,
+    });
+    $('#move-dialog').close();
+    flash(t('appt.moved'));
+    await moving.refresh();
+  } catch (err) {
+    if (err.status === 409) $('#move-force-label').hidden = false;
+    showError(err, error);
+  }
+}
+
+// ------------------------------------------------------------------ patients
+
+async function openPatients(q) {
+  show('patients');
+  const input = $('#search');
+  if (document.activeElement !== input) input.value = q;
+  const { data } = await api('GET', `/api/patients?limit=100&search=${encodeURIComponent(q)}`);
+  const tbody = $('#patients-table tbody');
+  $('#patients-count').textContent = data.total > data.patients.length ? t('patients.countSome', { shown: data.patients.length, n: data.total }) : t('patients.count', { n: data.total });
+  if (!data.patients.length) {
+    tbody.replaceChildren(h('tr', {}, h('td', { colspan: 5, class: 'empty' }, t('patients.none'))));
+    return;
+  }
+  tbody.replaceChildren(
+    ...data.patients.map((p) => {
+      const href = `#/patients/${encodeURIComponent(p.id)}`;
+      const next = p.upcoming?.[0];
+      return h(
+        'tr',
+        { onclick: (e) => { if (e.target.tagName !== 'A') location.hash = href; } },
+        h('td', { class: 'mono' }, p.id),
+        h('td', {}, h('a', { href }, p.fullName), p.preferredName ? h('span', { class: 'muted' }, ` (${p.preferredName})`) : null,
+          p.status !== 'active' ? h('span', { class: 'badge cancelled' }, t(`status.${p.status}`)) : null),
+        h('td', { class: 'mono' }, p.cpf || ''),
+        h('td', {}, p.phone || ''),
+        h('td', {}, next ? shortFmt().format(new Date(next)) : '—'),
+      );
+    }),
+  );
+}
+
+let current = null; // { patient, etag }
+
+async function openPatient(id) {
+  show('patient');
+  const { data, etag } = await api('GET', `/api/patients/${encodeURIComponent(id)}`);
+  current = { patient: data.patient, etag: data.etag || etag };
+  renderPatient(data.patient, data.appointments || []);
+  $('#images-card').hidden = !canDo('images');
+  if (canDo('images')) await loadImages();
+}
+
+function renderPatient(p, appointments) {
+  $('#patient-name').textContent = p.fullName;
+  const age = ageOf(p.birthDate);
+  $('#patient-sub').textContent = [p.id, age !== undefined ? t('patient.years', { n: age }) : null, t(`status.${p.status}`)].filter(Boolean).join(' · ');
+  $('#patient-alerts').replaceChildren(...(p.alerts?.length ? [h('div', { class: 'alerts', role: 'note' }, `${t('patient.alerts')}: ${p.alerts.join(', ')}`)] : []));
+  const fact = (key, value) => (value ? [h('dt', {}, t(key)), h('dd', {}, value)] : []);
+  const birth = p.birthDate ? new Intl.DateTimeFormat(locale, { timeZone: 'UTC' }).format(new Date(`${p.birthDate}T12:00:00Z`)) : '';
+  $('#patient-facts').replaceChildren(
+    ...fact('f.preferredName', p.preferredName),
+    ...fact('f.birthDate', birth + (age !== undefined ? ` (${t('patient.years', { n: age })})` : '')),
+    ...fact('f.cpf', formatCpf(p.cpf)),
+    ...fact('f.sex', p.sex ? t(`sex.${p.sex}`) : ''),
+    ...fact('f.phone', p.phone),
+    ...fact('f.email', p.email),
+    ...fact('f.address', p.address),
+    ...fact('f.guardian', p.guardian ? [p.guardian.name, p.guardian.relationship, p.guardian.phone].filter(Boolean).join(' · ') : ''),
+    ...fact('f.consent', p.consent ? t(p.consent.emailReminders ? 'yes' : 'no') : ''),
+    ...fact('f.notes', p.notes),
+  );
+  const list = $('#patient-appts');
+  const now = Date.now();
+  const sorted = [...appointments].sort((a, b) => Date.parse(b.start) - Date.parse(a.start));
+  list.replaceChildren(
+    ...(sorted.length
+      ? sorted.map((a) =>
+          h(
+            'li',
+            { class: Date.parse(a.start) < now ? 'past' : '' },
+            h('span', {}, h('span', { class: 'when' }, shortFmt().format(new Date(a.start))), h('br'), h('span', { class: 'muted' }, [a.dentist, a.procedure].filter(Boolean).join(' · '))),
+            h('span', {}, h('span', { class: `badge ${a.status}` }, t(`appt.${a.status}`))),
+          ),
+        )
+      : [h('li', { class: 'muted' }, t('patient.noAppointments'))]),
+  );
+}
+
+function openPatientForm(patient) {
+  const form = $('#patient-form');
+  form.reset();
+  clearError($('#patient-form-error'));
+  $('#patient-dialog-title').textContent = patient ? t('patient.editTitle') : t('patient.new');
+  if (patient) {
+    for (const name of ['fullName', 'preferredName', 'birthDate', 'sex', 'phone', 'email', 'address', 'notes']) form.elements[name].value = patient[name] || '';
+    form.elements.cpf.value = formatCpf(patient.cpf);
+    form.elements.alerts.value = (patient.alerts || []).join(', ');
+    form.elements.emailReminders.checked = Boolean(patient.consent?.emailReminders);
+  }
+  form.dataset.mode = patient ? 'edit' : 'new';
+  $('#patient-dialog').showModal();
+  form.elements.fullName.focus();
+}
+
+async function submitPatient(ev) {
+  ev.preventDefault();
+  const form = ev.target;
+  const error = $('#patient-form-error');
+  clearError(error);
+  const v = (name) => form.elements[name].value.trim();
+  const editing = form.dataset.mode === 'edit';
+  const body = {};
+  for (const name of ['fullName', 'preferredName', 'birthDate', 'cpf', 'sex', 'phone', 'email', 'address', 'notes']) {
+    const value = v(name);
+    if (value) body[name] = value;
+    else if (editing && current.patient[name]) body[name] = null;
+  }
+  body.alerts = v('alerts') ? v('alerts').split(',').map((s) => s.trim()).filter(Boolean) : [];
+  const consent = form.elements.emailReminders.checked;
+  if (!editing || consent !== Boolean(current.patient.consent?.emailReminders)) body.emailReminders = consent;
+  if (!editing && !body.alerts.length) delete body.alerts;
+  try {
+    if (editing) {
+      const { data } = await api('PATCH', `/api/patients/${encodeURIComponent(current.patient.id)}`, body, { 'if-match': current.etag });
+      current = { patient: data.patient, etag: data.etag };
+      $('#patient-dialog').close();
+      flash(t('patient.saved'));
+      await openPatient(data.patient.id);
+    } else {
+      const { data } = await api('POST', '/api/patients', body);
+      $('#patient-dialog').close();
+      flash(t('patient.created', { id: data.patient.id }));
+      location.hash = `#/patients/${encodeURIComponent(data.patient.id)}`;
+    }
+  } catch (err) {
+    if (err.status === 409 && editing) {
+      $('#patient-dialog').close();
+      flash(t('patient.conflict'), true);
+      await openPatient(current.patient.id);
+      return;
+    }
+    showError(err, error);
+  }
+}
+
+// ------------------------------------------------------------------ images
+
+const ACCEPTED = ['image/jpeg', 'image/png', 'image/tiff', 'image/webp'];
+let pollTimer = null;
+const waiting = new Set(); // image ids uploaded and not yet processed
+
+function stopPolling() {
+  clearTimeout(pollTimer);
+  pollTimer = null;
+}
+
+async function loadImages() {
+  if (!current) return;
+  const id = current.patient.id;
+  const { data } = await api('GET', `/api/patients/${encodeURIComponent(id)}/images`);
+  if (!current || current.patient.id !== id) return;
+  renderImages(data.images);
+  const pending = data.images.some((i) => i.status === 'processing') || [...waiting].some((w) => !data.images.find((i) => i.id === w && i.status !== 'processing'));
+  stopPolling();
+  if (pending) pollTimer = setTimeout(() => loadImages().catch(() => {}), 1500);
+}
+
+function renderImages(images) {
+  const list = $('#thumbs');
+  if (!images.length) {
+    list.replaceChildren(h('li', { class: 'muted' }, t('images.none')));
+    return;
+  }
+  list.replaceChildren(
+    ...images.map((img) => {
+      const caption = [img.kind ? t(`kind.${img.kind}`) : null, img.takenAt ? img.takenAt.slice(0, 10) : null, img.fileName].filter(Boolean).join(' · ');
+      if (img.status === 'ready') waiting.delete(img.id);
+      if (img.status === 'failed') waiting.delete(img.id);
+      const visual =
+        img.status === 'ready' && img.urls?.thumb
+          ? h('img', { src: img.urls.thumb, alt: caption || img.id, loading: 'lazy', width: 320, height: 240 })
+          : h('span', { class: `pending${img.status === 'failed' ? ' bad' : ''}` }, img.status === 'failed' ? `${t('images.failed')}${img.error ? `: ${img.error}` : ''}` : t('images.processing'));
+      return h(
+        'li',
+        { 'data-image': img.id, 'data-status': img.status },
+        h('button', { type: 'button', disabled: img.status !== 'ready', onclick: () => openImage(img, caption) }, visual, h('span', { class: 'cap' }, caption)),
+      );
+    }),
+  );
+}
+
+function openImage(img, caption) {
+  $('#image-dialog-title').textContent = caption;
+  $('#image-full').src = img.urls.display || img.urls.thumb;
+  $('#image-full').alt = caption;
+  $('#image-meta').textContent = [img.width && img.height ? `${img.width} × ${img.height}` : null, img.id].filter(Boolean).join(' · ');
+  $('#image-dialog').showModal();
+}
+
+function uploadFiles(files) {
+  if (!current) return;
+  for (const file of files) uploadOne(current.patient.id, file);
+}
+
+async function uploadOne(patientId, file) {
+  const progress = h('progress', { max: 100, value: 0 });
+  const state = h('span', { class: 'state' }, t('images.uploading', { p: 0 }));
+  const row = h('li', {}, h('span', {}, file.name), progress, state);
+  $('#uploads').append(row);
+  const fail = (message) => {
+    state.textContent = message;
+    state.classList.add('bad');
+    progress.remove();
+  };
+  if (!ACCEPTED.includes(file.type)) return fail(t('images.type', { name: file.type || file.name }));
+  try {
+    const { data } = await api('POST', `/api/patients/${encodeURIComponent(patientId)}/images`, {
+      fileName: file.name,
+      contentType: file.type,
+      size: file.size,
+    });
+    await new Promise((resolve, reject) => {
+      const xhr = new XMLHttpRequest();
+      xhr.open(data.upload.method || 'PUT', data.upload.url);
+      for (const [k, v] of Object.entries(data.upload.headers || {})) xhr.setRequestHeader(k, v);
+      xhr.upload.addEventListener('progress', (e) => {
+        if (!e.lengthComputable) return;
+        const p = Math.round((e.loaded / e.total) * 100);
+        progress.value = p;
+        state.textContent = t('images.uploading', { p });
+      });
+      xhr.addEventListener('load', () => (xhr.status >= 200 && xhr.status < 300 ? resolve() : reject(new Error(`S3 ${xhr.status}`))));
+      xhr.addEventListener('error', () => reject(new Error(t('error.offline'))));
+      xhr.send(file);
+    });
+    progress.value = 100;
+    state.textContent = t('images.processing');
+    waiting.add(data.image.id);
+    setTimeout(() => row.remove(), 2500);
+    await loadImages();
+  } catch (err) {
+    fail(err.message || t('error.generic'));
+  }
+}
+
+// ------------------------------------------------------------------ wiring
+
+function wire() {
+  $('#lang-select').addEventListener('change', (e) => {
+    locale = e.target.value;
+    localStorage.setItem('clinica.locale', locale);
+    applyI18n();
+    showLoggedIn(Boolean(session.staff));
+    route();
+  });
+  $('#login-form').addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const error = $('#login-error');
+    clearError(error);
+    const token = $('#token').value.trim();
+    if (!token) return showError({ message: t('login.empty'), field: 'token' }, error);
+    try {
+      await login(token);
+      $('#token').value = '';
+      showLoggedIn(true);
+      if (!location.hash || location.hash === '#') location.hash = '#/agenda';
+      else await route();
+    } catch (err) {
+      showError({ ...err, message: err.status === 429 ? t('login.rate') : err.status === 401 ? t('login.bad') : err.message }, error);
+    }
+  });
+  $('#logout').addEventListener('click', logout);
+  $('#day').addEventListener('change', (e) => e.target.value && (location.hash = `#/agenda?date=${e.target.value}`));
+  $('#day-prev').addEventListener('click', () => (location.hash = `#/agenda?date=${addDays(agendaDay, -1)}`));
+  $('#day-next').addEventListener('click', () => (location.hash = `#/agenda?date=${addDays(agendaDay, 1)}`));
+  $('#day-today').addEventListener('click', () => (location.hash = `#/agenda?date=${clinicToday()}`));
+  $('#agenda-book').addEventListener('click', () => openBook(null, (day) => (day && day !== agendaDay ? (location.hash = `#/agenda?date=${day}`) : openAgenda(agendaDay))));
+  $('#patient-book').addEventListener('click', () => openBook(current.patient, () => openPatient(current.patient.id)));
+  $('#patient-add').addEventListener('click', () => openPatientForm(null));
+  $('#patient-edit').addEventListener('click', () => openPatientForm(current.patient));
+  $('#patient-form').addEventListener('submit', submitPatient);
+  $('#book-form').addEventListener('submit', submitBook);
+  $('#move-form').addEventListener('submit', submitMove);
+  $('#book-form').elements.patientSearch.addEventListener('input', (e) => suggestPatients(e.target.value));
+  for (const btn of document.querySelectorAll('[data-close]')) btn.addEventListener('click', () => btn.closest('dialog').close());
+  let typing;
+  $('#search').addEventListener('input', (e) => {
+    clearTimeout(typing);
+    typing = setTimeout(() => {
+      const q = e.target.value.trim();
+      history.replaceState(null, '', `#/patients${q ? `?q=${encodeURIComponent(q)}` : ''}`);
+      openPatients(q).catch((err) => showError(err));
+    }, 180);
+  });
+  $('#search-form').addEventListener('submit', (e) => e.preventDefault());
+  const zone = $('#dropzone');
+  zone.addEventListener('click', () => $('#file-input').click());
+  zone.addEventListener('keydown', (e) => (e.key === 'Enter' || e.key === ' ') && (e.preventDefault(), $('#file-input').click()));
+  zone.addEventListener('dragover', (e) => {
+    e.preventDefault();
+    zone.classList.add('over');
+  });
+  zone.addEventListener('dragleave', () => zone.classList.remove('over'));
+  zone.addEventListener('drop', (e) => {
+    e.preventDefault();
+    zone.classList.remove('over');
+    uploadFiles([...e.dataTransfer.files]);
+  });
+  $('#file-input').addEventListener('change', (e) => {
+    uploadFiles([...e.target.files]);
+    e.target.value = '';
+  });
+  window.addEventListener('hashchange', route);
+}
+
+async function start() {
+  $('#clinic-name').textContent = CLINIC;
+  applyI18n();
+  rememberDentist();
+  wire();
+  if (session.token) {
+    try {
+      const { data } = await api('GET', '/api/me');
+      session.staff = data.staff;
+      session.permissions = data.permissions;
+      showLoggedIn(true);
+    } catch {
+      session.token = null;
+    }
+  }
+  await route();
+}
+
+start();

@@ -1,0 +1,342 @@
+/** The API over real HTTP against the local S3: every route, the error shape, roles, conflicts, audit. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateCpf } from '../../src/clinic/cpf.js';
+import { listAudit } from '../../src/clinic/audit.js';
+import { startServerHarness, type ServerHarness } from './harness.js';
+
+let h: ServerHarness;
+
+/** A clinic-local date `days` from today (São Paulo), YYYY-MM-DD. */
+function clinicDate(days: number): string {
+  const d = new Date(Date.now() + days * 86_400_000);
+  return new Intl.DateTimeFormat('en-CA', { timeZone: 'America/Sao_Paulo', year: 'numeric', month: '2-digit', day: '2-digit' }).format(d);
+}
+
+beforeAll(async () => {
+  h = await startServerHarness();
+});
+afterAll(async () => {
+  await h?.close();
+});
+
+describe('health, page and headers', () => {
+  it('GET /health needs no login and reports version, uptime and S3', async () => {
+    const r = await h.call('GET', '/health');
+    expect(r.status).toBe(200);
+    expect(r.body).toMatchObject({ status: 'ok', version: 'test', s3: { reachable: true } });
+    expect(typeof r.body.uptimeSeconds).toBe('number');
+  });
+
+  it('sends security headers on every response: CSP without inline script, nosniff, frame deny, referrer policy', async () => {
+    for (const path of ['/health', '/', '/api/patients', '/nope']) {
+      const r = await h.call('GET', path);
+      const csp = String(r.headers['content-security-policy']);
+      expect(csp).toContain("script-src 'self'");
+      expect(csp).not.toContain('unsafe-inline');
+      expect(csp).toContain("frame-ancestors 'none'");
+      expect(csp).toContain(new URL(h.stack.s3.endpoint).origin); // presigned images and uploads
+      expect(r.headers['x-content-type-options']).toBe('nosniff');
+      expect(r.headers['x-frame-options']).toBe('DENY');
+      expect(r.headers['referrer-policy']).toBe('no-referrer');
+      expect(r.headers['x-request-id']).toBeTruthy();
+    }
+  });
+
+  it('serves the staff page at / with the clinic locale, and its script and styles', async () => {
+    const page = await h.call('GET', '/');
+    expect(page.status).toBe(200);
+    expect(page.headers['content-type']).toMatch(/text\/html/);
+    expect(page.text).toContain('<html lang="pt-BR"');
+    expect(page.text).toContain('data-clinic="Clínica Sorriso (demo)"');
+    expect(page.text).not.toMatch(/<script>(?!\s*<\/script>)/); // no inline script
+    const js = await h.call('GET', '/app.js');
+    expect(js.headers['content-type']).toMatch(/javascript/);
+    const css = await h.call('GET', '/app.css');
+    expect(css.headers['content-type']).toMatch(/text\/css/);
+    const again = await h.call('GET', '/app.js', { headers: { 'if-none-match': String(js.headers.etag) } });
+    expect(again.status).toBe(304);
+  });
+
+  it('answers unknown endpoints and methods with the stable error shape', async () => {
+    const missing = await h.call('GET', '/api/nothing', { token: h.tokens.admin });
+    expect(missing.status).toBe(404);
+    expect(missing.body).toEqual({ error: { code: 'not-found', message: expect.any(String) } });
+    const method = await h.call('DELETE', '/api/patients', { token: h.tokens.admin });
+    expect(method.status).toBe(405);
+    expect(method.headers.allow).toContain('GET');
+    expect(method.body.error.code).toBe('method-not-allowed');
+  });
+});
+
+describe('login and tokens', () => {
+  it('refuses a missing or wrong token with 401', async () => {
+    const none = await h.call('GET', '/api/me');
+    expect(none.status).toBe(401);
+    expect(none.body.error.code).toBe('unauthorized');
+    const wrong = await h.call('GET', '/api/me', { token: `${h.ids.admin}.${'x'.repeat(43)}` });
+    expect(wrong.status).toBe(401);
+    const junk = await h.call('POST', '/api/login', { body: { token: 'not-a-token' } });
+    expect(junk.status).toBe(401);
+  });
+
+  it('logs in with a staff token and tells the role and permissions', async () => {
+    const r = await h.call('POST', '/api/login', { body: { token: h.tokens.reception } });
+    expect(r.status).toBe(200);
+    expect(r.body.staff).toMatchObject({ id: h.ids.reception, role: 'reception', name: 'Test reception' });
+    expect(r.body.staff.tokenHash).toBeUndefined();
+    expect(r.body.permissions).toEqual(['patients', 'appointments']);
+    const me = await h.call('GET', '/api/me', { token: h.tokens.admin });
+    expect(me.body.permissions).toEqual(['patients', 'appointments', 'images', 'staff', 'audit']);
+  });
+});
+
+describe('patients', () => {
+  let id: string;
+  let etag: string;
+  const cpf = generateCpf(424242);
+
+  it('creates a patient (201) with the staff identity in the audit log', async () => {
+    const r = await h.call('POST', '/api/patients', {
+      token: h.tokens.reception,
+      body: { fullName: 'João da Silva Teste', birthDate: '1980-05-17', cpf, phone: '+55 11 98765-4321', alerts: ['penicilina'], emailReminders: true },
+    });
+    expect(r.status).toBe(201);
+    expect(r.body.patient).toMatchObject({ fullName: 'João da Silva Teste', cpf, status: 'active', alerts: ['penicilina'] });
+    expect(r.body.patient.consent).toMatchObject({ emailReminders: true, recordedBy: `staff:${h.ids.reception}` });
+    expect(r.headers.location).toBe(`/api/patients/${r.body.patient.id}`);
+    id = r.body.patient.id;
+  });
+
+  it('searches accent-insensitively and masks the CPF in lists', async () => {
+    const r = await h.call('GET', '/api/patients?search=joao%20silva', { token: h.tokens.reception });
+    expect(r.status).toBe(200);
+    expect(r.body.total).toBe(1);
+    expect(r.body.patients[0]).toMatchObject({ id, fullName: 'João da Silva Teste' });
+    expect(r.body.patients[0].cpf).toBe(`***.${cpf.slice(3, 6)}.${cpf.slice(6, 9)}-**`);
+    const none = await h.call('GET', '/api/patients?search=zzzz', { token: h.tokens.reception });
+    expect(none.body).toMatchObject({ total: 0, patients: [] });
+    const all = await h.call('GET', '/api/patients?search=', { token: h.tokens.reception });
+    expect(all.body.total).toBeGreaterThanOrEqual(1);
+  });
+
+  it('reads the full record (with appointments and an ETag) and audits the read', async () => {
+    const r = await h.call('GET', `/api/patients/${id}`, { token: h.tokens.dentist });
+    expect(r.status).toBe(200);
+    expect(r.body.patient.cpf).toBe(cpf);
+    expect(r.body.appointments).toEqual([]);
+    expect(r.headers.etag).toBe(r.body.etag);
+    etag = r.body.etag;
+    const entries = await listAudit(h.stack.dataStore, { patientId: id });
+    expect(entries.map((e) => [e.action, e.actor])).toEqual(
+      expect.arrayContaining([
+        ['patient.create', `staff:${h.ids.reception}`],
+        ['patient.read', `staff:${h.ids.dentist}`],
+      ]),
+    );
+  });
+
+  it('updates with If-Match, and answers 409 to a stale ETag without overwriting', async () => {
+    const ok = await h.call('PATCH', `/api/patients/${id}`, { token: h.tokens.reception, headers: { 'if-match': etag }, body: { preferredName: 'Jota', email: 'JOTA@example.com' } });
+    expect(ok.status).toBe(200);
+    expect(ok.body.patient).toMatchObject({ preferredName: 'Jota', email: 'jota@example.com', version: 2 });
+    const stale = await h.call('PATCH', `/api/patients/${id}`, { token: h.tokens.reception, headers: { 'if-match': etag }, body: { preferredName: 'Lost' } });
+    expect(stale.status).toBe(409);
+    expect(stale.body.error.code).toBe('conflict');
+    const now = await h.call('GET', `/api/patients/${id}`, { token: h.tokens.reception });
+    expect(now.body.patient.preferredName).toBe('Jota');
+    const clear = await h.call('PATCH', `/api/patients/${id}`, { token: h.tokens.reception, headers: { 'if-match': now.body.etag }, body: { email: null } });
+    expect(clear.status).toBe(200);
+    expect(clear.body.patient.email).toBeUndefined();
+  });
+
+  it('refuses a second patient with the same CPF (409)', async () => {
+    const r = await h.call('POST', '/api/patients', { token: h.tokens.reception, body: { fullName: 'Outra Pessoa', birthDate: '1990-01-01', cpf } });
+    expect(r.status).toBe(409);
+    expect(r.body.error.code).toBe('conflict');
+  });
+
+  it('validates like the CLI: 400 naming the field', async () => {
+    const cases: [unknown, string][] = [
+      [{ fullName: 'Ana', birthDate: '1990-01-01', cpf: '123.456.789-00' }, 'cpf'],
+      [{ fullName: 'Ana', birthDate: '31/31/1990' }, 'birthDate'],
+      [{ fullName: 'Ana' }, 'birthDate'],
+      [{ fullName: 'Ana', birthDate: '1990-01-01', sex: 'x' }, 'sex'],
+      [{ fullName: 'Ana', birthDate: '1990-01-01', nickname: 'a' }, 'nickname'],
+      [{ fullName: 42, birthDate: '1990-01-01' }, 'fullName'],
+      [{ fullName: 'Ana', birthDate: '1990-01-01', email: 'nope' }, 'email'],
+    ];
+    for (const [body, field] of cases) {
+      const r = await h.call('POST', '/api/patients', { token: h.tokens.reception, body });
+      expect(r.status, JSON.stringify(body)).toBe(400);
+      expect(r.body.error).toMatchObject({ code: 'usage', field });
+    }
+  });
+
+  it('rejects bad JSON (400), other content types (415) and bodies past the limit (413)', async () => {
+    const bad = await h.call('POST', '/api/patients', { token: h.tokens.reception, raw: '{"fullName":', headers: { 'content-type': 'application/json' } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.code).toBe('bad-json');
+    const form = await h.call('POST', '/api/patients', { token: h.tokens.reception, raw: 'fullName=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    expect(form.status).toBe(415);
+    const big = await h.call('POST', '/api/patients', { token: h.tokens.reception, body: { fullName: 'A', notes: 'x'.repeat(100_000), birthDate: '1990-01-01' } });
+    expect(big.status).toBe(413);
+    expect(big.body.error.code).toBe('too-large');
+  });
+
+  it('answers 404 for an unknown patient, 400 for a malformed id', async () => {
+    const missing = await h.call('GET', '/api/patients/P-999999', { token: h.tokens.reception });
+    expect(missing.status).toBe(404);
+    expect(missing.body.error.code).toBe('not-found');
+    const malformed = await h.call('GET', '/api/patients/abc', { token: h.tokens.reception });
+    expect(malformed.status).toBe(400);
+    expect(malformed.body.error.field).toBe('id');
+  });
+
+  it('archives; archived patients leave the default list', async () => {
+    const made = await h.call('POST', '/api/patients', { token: h.tokens.reception, body: { fullName: 'Paciente Arquivável', birthDate: '1970-01-01' } });
+    const r = await h.call('POST', `/api/patients/${made.body.patient.id}/archive`, { token: h.tokens.reception, body: {} });
+    expect(r.status).toBe(200);
+    expect(r.body.patient.status).toBe('archived');
+    const list = await h.call('GET', '/api/patients?search=arquivavel', { token: h.tokens.reception });
+    expect(list.body.total).toBe(0);
+    const all = await h.call('GET', '/api/patients?search=arquivavel&status=all', { token: h.tokens.reception });
+    expect(all.body.total).toBe(1);
+  });
+});
+
+describe('appointments', () => {
+  let patientId: string;
+  const day = clinicDate(3);
+  let apptId: string;
+
+  beforeAll(async () => {
+    const r = await h.call('POST', '/api/patients', { token: h.tokens.reception, body: { fullName: 'Maria Agenda', birthDate: '1985-03-03' } });
+    patientId = r.body.patient.id;
+  });
+
+  it('books (201) and shows it in the day\'s agenda with the patient\'s name', async () => {
+    const r = await h.call('POST', '/api/appointments', {
+      token: h.tokens.reception,
+      body: { patientId, dentist: 'Dra. Ana', at: `${day} 14:30`, durationMinutes: 45, procedure: 'Limpeza' },
+    });
+    expect(r.status).toBe(201);
+    expect(r.body.appointment).toMatchObject({ patientId, dentist: 'Dra. Ana', status: 'scheduled', durationMinutes: 45 });
+    expect(r.body.appointment.start).toMatch(new RegExp(`^${day}T14:30:00[-+]\\d{2}:\\d{2}$`));
+    apptId = r.body.appointment.id;
+    const agenda = await h.call('GET', `/api/appointments?date=${day}`, { token: h.tokens.reception });
+    expect(agenda.status).toBe(200);
+    expect(agenda.body).toMatchObject({ from: day, to: day, timeZone: 'America/Sao_Paulo' });
+    expect(agenda.body.appointments).toEqual([expect.objectContaining({ id: apptId, patientName: 'Maria Agenda' })]);
+    const one = await h.call('GET', `/api/appointments/${apptId}`, { token: h.tokens.reception });
+    expect(one.body.appointment.id).toBe(apptId);
+  });
+
+  it('refuses an overlapping booking for the same dentist (409) unless forced', async () => {
+    const body = { patientId, dentist: 'Dra. Ana', at: `${day} 15:00`, durationMinutes: 30 };
+    const clash = await h.call('POST', '/api/appointments', { token: h.tokens.reception, body });
+    expect(clash.status).toBe(409);
+    expect(clash.body.error.code).toBe('conflict');
+    const forced = await h.call('POST', '/api/appointments', { token: h.tokens.reception, body: { ...body, force: true } });
+    expect(forced.status).toBe(201);
+    await h.call('POST', `/api/appointments/${forced.body.appointment.id}/cancel`, { token: h.tokens.reception, body: {} });
+  });
+
+  it('confirms, moves and cancels', async () => {
+    const confirmed = await h.call('POST', `/api/appointments/${apptId}/confirm`, { token: h.tokens.reception });
+    expect(confirmed.status).toBe(200);
+    expect(confirmed.body.appointment.status).toBe('confirmed');
+    const moved = await h.call('POST', `/api/appointments/${apptId}/move`, { token: h.tokens.reception, body: { at: `${day} 09:00` } });
+    expect(moved.status).toBe(200);
+    expect(moved.body.appointment.start).toContain(`${day}T09:00`);
+    const cancelled = await h.call('POST', `/api/appointments/${moved.body.appointment.id}/cancel`, { token: h.tokens.reception, body: { reason: 'paciente pediu' } });
+    expect(cancelled.body.appointment.status).toBe('cancelled');
+  });
+
+  it('reads a range and filters by patient; the patient record lists its appointments', async () => {
+    const r = await h.call('GET', `/api/appointments?from=${clinicDate(0)}&to=${clinicDate(7)}&patient=${patientId}`, { token: h.tokens.reception });
+    expect(r.status).toBe(200);
+    expect(r.body.appointments.length).toBeGreaterThanOrEqual(1);
+    expect(r.body.appointments.every((a: { patientId: string }) => a.patientId === patientId)).toBe(true);
+    const p = await h.call('GET', `/api/patients/${patientId}`, { token: h.tokens.reception });
+    expect(p.body.appointments.length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('validates: bad dates, past times, missing fields, too long a range', async () => {
+    const bad = await h.call('GET', '/api/appointments?date=2026-02-30', { token: h.tokens.reception });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.field).toBe('date');
+    const long = await h.call('GET', `/api/appointments?from=${clinicDate(0)}&to=${clinicDate(100)}`, { token: h.tokens.reception });
+    expect(long.status).toBe(400);
+    const past = await h.call('POST', '/api/appointments', { token: h.tokens.reception, body: { patientId, dentist: 'Dra. Ana', at: '2020-01-01 10:00', durationMinutes: 30 } });
+    expect(past.status).toBe(400);
+    expect(past.body.error.field).toBe('at');
+    const missing = await h.call('POST', '/api/appointments', { token: h.tokens.reception, body: { patientId, at: `${day} 10:00`, durationMinutes: 30 } });
+    expect(missing.body.error).toMatchObject({ code: 'usage', field: 'dentist' });
+    const unknown = await h.call('POST', `/api/appointments/A-20990101-zzzzzz/confirm`, { token: h.tokens.reception });
+    expect(unknown.status).toBe(404);
+  });
+});
+
+describe('roles', () => {
+  it('reception: patients and appointments, not images, staff or audit', async () => {
+    const t = h.tokens.reception;
+    expect((await h.call('GET', '/api/patients', { token: t })).status).toBe(200);
+    expect((await h.call('GET', '/api/appointments', { token: t })).status).toBe(200);
+    const images = await h.call('GET', '/api/patients/P-000001/images', { token: t });
+    expect(images.status).toBe(403);
+    expect(images.body.error.code).toBe('forbidden');
+    expect((await h.call('POST', '/api/patients/P-000001/images', { token: t, body: { contentType: 'image/jpeg' } })).status).toBe(403);
+    expect((await h.call('GET', '/api/staff', { token: t })).status).toBe(403);
+    expect((await h.call('GET', '/api/audit?since=2020-01-01', { token: t })).status).toBe(403);
+  });
+
+  it('dentist and assistant: also images; not staff or audit', async () => {
+    for (const role of ['dentist', 'assistant'] as const) {
+      const t = h.tokens[role];
+      expect((await h.call('GET', '/api/patients/P-000001/images', { token: t })).status).toBe(200);
+      expect((await h.call('GET', '/api/staff', { token: t })).status).toBe(403);
+      expect((await h.call('POST', '/api/staff', { token: t, body: { name: 'X', role: 'admin' } })).status).toBe(403);
+      expect((await h.call('GET', '/api/audit?since=2020-01-01', { token: t })).status).toBe(403);
+    }
+  });
+
+  it('admin: staff accounts (add, list, revoke — the token stops at once) and the audit log', async () => {
+    const t = h.tokens.admin;
+    const made = await h.call('POST', '/api/staff', { token: t, body: { name: 'Dra. Nova', role: 'dentist' } });
+    expect(made.status).toBe(201);
+    expect(made.body.staff).toMatchObject({ name: 'Dra. Nova', role: 'dentist', createdBy: `staff:${h.ids.admin}` });
+    expect(made.body.token).toMatch(/^[a-z0-9-]+\.[A-Za-z0-9_-]{43}$/);
+    expect((await h.call('GET', '/api/me', { token: made.body.token })).status).toBe(200);
+    const list = await h.call('GET', '/api/staff', { token: t });
+    expect(list.body.staff.map((s: { id: string }) => s.id)).toContain(made.body.staff.id);
+    expect(JSON.stringify(list.body)).not.toContain('tokenHash');
+    const revoked = await h.call('POST', `/api/staff/${made.body.staff.id}/revoke`, { token: t });
+    expect(revoked.body.staff.revokedAt).toBeTruthy();
+    expect((await h.call('GET', '/api/me', { token: made.body.token })).status).toBe(401);
+    const self = await h.call('POST', `/api/staff/${h.ids.admin}/revoke`, { token: t });
+    expect(self.status).toBe(400);
+    const badRole = await h.call('POST', '/api/staff', { token: t, body: { name: 'X', role: 'owner' } });
+    expect(badRole.body.error).toMatchObject({ code: 'usage', field: 'role' });
+    const audit = await h.call('GET', `/api/audit?since=${new Date(Date.now() - 3600_000).toISOString()}`, { token: t });
+    expect(audit.status).toBe(200);
+    const actions = audit.body.entries.map((e: { action: string }) => e.action);
+    expect(actions).toEqual(expect.arrayContaining(['staff.add', 'staff.revoke', 'patient.read', 'patient.create']));
+    const needsFilter = await h.call('GET', '/api/audit', { token: t });
+    expect(needsFilter.status).toBe(400);
+  });
+});
+
+describe('logs', () => {
+  it('writes one JSON-able line per request, without tokens, query strings or stack traces', async () => {
+    await h.call('GET', '/api/patients?search=segredo', { token: h.tokens.reception });
+    const text = JSON.stringify(h.log.entries);
+    for (const token of Object.values(h.tokens)) {
+      expect(text).not.toContain(token);
+      expect(text).not.toContain(token.split('.')[1]);
+    }
+    expect(text).not.toContain('segredo');
+    expect(text).not.toMatch(/\n\s+at /);
+    const line = h.log.entries.findLast((e) => e.message === 'request' && e.data?.path === '/api/patients');
+    expect(line?.data).toMatchObject({ method: 'GET', status: 200, staff: h.ids.reception, ip: '127.0.0.1' });
+  });
+});
