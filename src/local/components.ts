@@ -1,7 +1,8 @@
 import type { DevComponent } from './stack.js';
+import { serverComponent } from './server.js';
 
 /**
  * What `clinica dev` runs besides S3 and SES, in start order. Each issue that adds a part of the system on
  * AWS adds its local twin here (the backend, the image processor on S3 events, the public site).
  */
-export const components: DevComponent[] = [];
+export const components: DevComponent[] = [serverComponent];
