@@ -14,7 +14,7 @@ export const WATERMARK_POSITIONS = ['bottom-right', 'bottom-left', 'top-right', 
 export type WatermarkPosition = (typeof WATERMARK_POSITIONS)[number];
 
 export interface WatermarkOptions {
-  /** the final text (placeholders filled, see watermarkText); empty for a logo-only watermark */
+  /** the final text (placeholders filled: clinic/images.ts watermarkFor); empty for a logo-only watermark */
   text: string;
   /** PNG bytes of the clinic's logo */
   logo?: Uint8Array;
@@ -23,15 +23,6 @@ export interface WatermarkOptions {
   opacity: number;
   /** text height as a fraction of the image's shorter side (0.01–0.3) */
   size: number;
-}
-
-/** Fills "{clinic}", "{patient}" and "{date}" in the configured template, and tidies the separators left over. */
-export function watermarkText(template: string, values: { clinic: string; patient: string; date: string }): string {
-  return template
-    .replace(/\{(clinic|patient|date)\}/g, (_, name: keyof typeof values) => values[name])
-    .normalize('NFC')
-    .replace(/\s+/g, ' ')
-    .trim();
 }
 
 let font: opentype.Font | undefined;

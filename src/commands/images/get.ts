@@ -1,0 +1,48 @@
+import { createWriteStream, existsSync } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
+import { pipeline } from 'node:stream/promises';
+import { audit } from '../../clinic/audit.js';
+import { getImage, variantLocation, type ImageVariant } from '../../clinic/images.js';
+import { openContext } from '../../context.js';
+import { ClinicaError, usageError } from '../../errors.js';
+import type { CommandInput } from '../action.js';
+
+interface GetOptions {
+  variant: ImageVariant;
+  out?: string;
+  force?: boolean;
+}
+
+export default async function get({ args, opts, ui }: CommandInput<GetOptions>): Promise<number> {
+  const ctx = openContext(opts);
+  const imageId = args[0]!.trim();
+  const store = await ctx.dataStore();
+  const record = await getImage(store, imageId);
+  const where = variantLocation(record, opts.variant);
+  const toStdout = opts.out === '-';
+  const out = opts.out && !toStdout ? opts.out : `${imageId}-${opts.variant}.${where.extension}`;
+  if (toStdout && ui.json) throw usageError('--out - writes the image to stdout, which --json needs for its result', { field: 'out' });
+  if (!toStdout && existsSync(out) && !opts.force) throw usageError(`${out} already exists`, { field: 'out', hint: 'pass --force to overwrite it, or choose --out' });
+
+  const body = await store.getStream(where.key);
+  if (!body) throw new ClinicaError('not-found', `the ${opts.variant} copy of ${imageId} is missing from the bucket`, { hint: 'the import may have been interrupted: re-run it' });
+  let size = 0;
+  body.on('data', (chunk: Buffer) => (size += chunk.length));
+  if (toStdout) {
+    await pipeline(body, process.stdout);
+  } else {
+    // a partial download never sits under the final name
+    const partial = `${out}.partial-${process.pid}`;
+    try {
+      await pipeline(body, createWriteStream(partial));
+      await rename(partial, out);
+    } catch (err) {
+      await rm(partial, { force: true });
+      throw err;
+    }
+  }
+  await audit(store, { actor: ctx.actor, action: 'image.download', patientId: record.patientId, details: { imageId, variant: opts.variant } });
+  ui.result({ imageId, patientId: record.patientId, variant: opts.variant, file: toStdout ? null : out, bytes: size, contentType: where.contentType });
+  if (!toStdout) ui.print(`wrote ${out} (${opts.variant}, ${(size / 1024).toFixed(0)} KiB)`);
+  return 0;
+}

@@ -1,0 +1,165 @@
+import { existsSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { getPatient, normalizePatientId } from '../../clinic/patients.js';
+import { randomId } from '../../clinic/text.js';
+import { validateImageMetadata } from '../../clinic/images.js';
+import { openContext } from '../../context.js';
+import { ClinicaError, usageError } from '../../errors.js';
+import {
+  countEntries,
+  filesSource,
+  folderSource,
+  manifestSource,
+  runImport,
+  type BulkEntry,
+  type BulkResult,
+  type SourceDefaults,
+} from '../../imaging/bulk.js';
+import { loadLogo } from '../../imaging/import.js';
+import { imageConcurrency } from '../../imaging/sharp.js';
+import type { CommandInput } from '../action.js';
+
+interface UploadOptions {
+  bulk?: string;
+  manifest?: string;
+  kind?: string;
+  teeth?: string;
+  takenAt?: string;
+  notes?: string;
+  watermark?: boolean;
+  concurrency?: string;
+  dryRun?: boolean;
+}
+
+function parseConcurrency(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1 || n > 64) throw usageError(`--concurrency: "${text}" is not a whole number from 1 to 64`, { field: 'concurrency' });
+  return n;
+}
+
+function describe(result: BulkResult): string {
+  const o = result.outcome;
+  switch (o.status) {
+    case 'imported':
+      return o.resumed ? `imported ${o.imageId} (finished an interrupted import)` : `imported ${o.imageId}`;
+    case 'duplicate':
+      return `skip: already imported as ${o.imageId}`;
+    case 'would-import':
+      return `would import (${o.info.format.toUpperCase()} ${o.info.orientedWidth}×${o.info.orientedHeight})`;
+    case 'skipped':
+      return `skip: ${o.reason}`;
+    default:
+      return `fail: ${o.reason}`;
+  }
+}
+
+export default async function upload({ args, opts, ui }: CommandInput<UploadOptions>): Promise<number> {
+  const ctx = openContext(opts);
+  const { config } = ctx;
+  const [patientArg, ...files] = args;
+  if (opts.bulk && args.length) throw usageError('give either PATIENT FILE… or --bulk DIR, not both');
+  if (!opts.bulk && (!patientArg || files.length === 0)) {
+    throw usageError('expected a patient id and at least one file', { hint: 'clinica upload P-000123 photo.jpg — or clinica upload --bulk DIR' });
+  }
+  if (opts.manifest && !opts.bulk) throw usageError('--manifest goes with --bulk DIR');
+  const defaults: SourceDefaults = { kind: opts.kind, teeth: opts.teeth, takenAt: opts.takenAt, notes: opts.notes };
+  validateImageMetadata(defaults); // a bad --teeth or --taken-at stops here, before anything is read
+  const concurrency = parseConcurrency(opts.concurrency) ?? imageConcurrency(config.images.concurrency);
+
+  let source: () => AsyncIterable<BulkEntry>;
+  let singlePatient: string | undefined;
+  if (opts.bulk) {
+    const dir = resolve(opts.bulk);
+    if (!existsSync(dir) || !statSync(dir).isDirectory()) throw usageError(`--bulk: ${opts.bulk} is not a folder`, { field: 'bulk' });
+    const manifest = opts.manifest ? resolve(opts.manifest) : existsSync(join(dir, 'manifest.csv')) ? join(dir, 'manifest.csv') : undefined;
+    if (manifest && !existsSync(manifest)) throw usageError(`--manifest: ${opts.manifest} does not exist`, { field: 'manifest' });
+    source = manifest ? () => manifestSource(manifest, dir, defaults) : () => folderSource(dir, defaults);
+    if (manifest) ui.info(`using the manifest ${manifest}`);
+  } else {
+    singlePatient = normalizePatientId(patientArg!, 'patient');
+    source = () => filesSource(files, singlePatient!, defaults);
+  }
+
+  const store = await ctx.dataStore();
+  if (singlePatient) await getPatient(store, singlePatient); // an unknown patient is a usage error (exit 2), not a partial import
+  const logo = await loadLogo(config, opts.dryRun ? undefined : store);
+  const { total } = await countEntries(source());
+
+  const keep: BulkResult[] = []; // failures always; every row with --json or --dry-run
+  const listEverything = ui.json || Boolean(opts.dryRun);
+  const progress = opts.dryRun ? undefined : ui.progress(total, opts.bulk ? 'importing' : 'uploading');
+  let done = 0;
+  const onResult = (result: BulkResult) => {
+    done++;
+    const status = result.outcome.status;
+    if (listEverything || status === 'failed' || status === 'rejected') keep.push(result);
+    if (opts.dryRun) ui.print(`${describe(result).padEnd(48)} ${'patientId' in result && result.patientId ? result.patientId : '-'}  ${result.file}`);
+    else if (status === 'failed' || status === 'rejected') ui.debug(`${result.file}: ${describe(result)}`);
+    progress?.tick(done);
+  };
+
+  // Ctrl+C: finish the images in flight, report, exit 130; a second Ctrl+C quits at once (the next run resumes)
+  const abort = new AbortController();
+  const onSigint = () => {
+    if (abort.signal.aborted) process.exit(130);
+    abort.abort();
+    ui.warn('stopping after the images in progress (Ctrl+C again to quit now; re-running resumes)');
+  };
+  process.on('SIGINT', onSigint);
+  let summary;
+  try {
+    summary = await runImport(source(), {
+      settings: { store, config, actor: ctx.actor, runId: randomId(10), logo, dryRun: opts.dryRun },
+      concurrency,
+      checkPatient: async (id) => void (await getPatient(store, id)),
+      onResult,
+      signal: abort.signal,
+    });
+  } finally {
+    process.off('SIGINT', onSigint);
+    progress?.done();
+  }
+
+  const failures = keep.filter((r) => r.outcome.status === 'failed' || r.outcome.status === 'rejected');
+  const reasonOf = (r: BulkResult) => ('reason' in r.outcome ? r.outcome.reason : '');
+  if (!opts.bulk && files.length === 1 && failures.length === 1 && !summary.interrupted) {
+    // one file, refused: an ordinary one-line error (exit 2), not a partial bulk result
+    throw new ClinicaError('usage', `${failures[0]!.file}: ${reasonOf(failures[0]!)}`, { field: 'file' });
+  }
+  ui.result({
+    dryRun: Boolean(opts.dryRun),
+    concurrency,
+    ...summary,
+    files: keep.map((r) => ({
+      file: r.file,
+      patientId: 'patientId' in r ? r.patientId : undefined,
+      line: 'line' in r ? r.line : undefined,
+      status: r.outcome.status,
+      imageId: 'imageId' in r.outcome ? r.outcome.imageId : undefined,
+      reason: reasonOf(r) || undefined,
+    })),
+  });
+  if (failures.length) {
+    await ui.table(
+      failures,
+      [
+        { header: 'File', value: (r) => r.file },
+        { header: 'Line', value: (r) => ('line' in r ? r.line : undefined) },
+        { header: 'Patient', value: (r) => ('patientId' in r ? r.patientId : undefined) },
+        { header: 'Reason', value: reasonOf },
+      ],
+      { title: `${failures.length} file${failures.length === 1 ? '' : 's'} not imported` },
+    );
+  }
+  const parts = opts.dryRun
+    ? [`${summary.wouldImport} would be imported`, `${summary.duplicates} already imported`]
+    : [`${summary.imported} imported${summary.resumed ? ` (${summary.resumed} finishing an interrupted import)` : ''}`, `${summary.duplicates} already there`];
+  if (summary.skipped) parts.push(`${summary.skipped} skipped (not images)`);
+  if (summary.failed) parts.push(`${summary.failed} failed`);
+  const line = `${parts.join(', ')}${summary.interrupted ? ' — interrupted: run the same command again to finish' : ''}`;
+  if (summary.failed) ui.warn(line);
+  else ui.info(line);
+  if (summary.interrupted) return 130;
+  return summary.failed ? 3 : 0;
+}

@@ -1,0 +1,339 @@
+/**
+ * Bulk import: what to import (a folder per patient, a CSV manifest, or a list of files) and the scheduler
+ * that imports it.
+ *
+ * Sources are async generators that stream: a folder is read with opendir (entries one at a time), a manifest
+ * with csv-parse's streaming parser, so memory does not grow with the folder. The scheduler keeps at most
+ * `2 × concurrency + 2` files in memory at once; of those, `concurrency` are in the sharp pipeline (one per
+ * core by default) while the others are being read, hashed, checked against the bucket or uploaded — so the
+ * uploads of one image overlap the processing of the next and both cores stay busy.
+ *
+ * Re-running is always safe: every file is hashed and its claim read before any work; a done claim skips it,
+ * a pending one (an import killed mid-way) is finished under the same image id (clinic/images.ts).
+ */
+import { createReadStream } from 'node:fs';
+import { opendir, readFile, stat } from 'node:fs/promises';
+import { basename, extname, join, relative, resolve, sep } from 'node:path';
+import { audit } from '../clinic/audit.js';
+import { validateImageMetadata, type ImageMetadata, type ImageMetadataInput } from '../clinic/images.js';
+import { normalizePatientId } from '../clinic/patients.js';
+import { ClinicaError, isClinicaError, oneLine } from '../errors.js';
+import { IMAGE_EXTENSIONS } from './inspect.js';
+import { importImage, type ImportOutcome, type ImportSettings } from './import.js';
+
+/** One file to import. */
+export interface BulkItem {
+  type: 'item';
+  /** the path as shown to the person (relative to the folder, or as given) */
+  file: string;
+  /** the absolute path */
+  path: string;
+  patientId: string;
+  metadata: ImageMetadata;
+  /** the manifest's line, when there is one */
+  line?: number;
+}
+
+/** Something in the source that cannot be imported (reported as a failure; the rest continues). */
+export interface BulkProblem {
+  type: 'problem';
+  file: string;
+  patientId?: string;
+  reason: string;
+  line?: number;
+}
+
+/** Something deliberately left out (a file that is not an image by its extension). */
+export interface BulkSkip {
+  type: 'skip';
+  file: string;
+  reason: string;
+}
+
+export type BulkEntry = BulkItem | BulkProblem | BulkSkip;
+
+export interface SourceDefaults {
+  kind?: string;
+  teeth?: string;
+  takenAt?: string;
+  notes?: string;
+}
+
+const isHidden = (name: string) => name.startsWith('.') || name === 'Thumbs.db' || name === 'desktop.ini';
+const looksLikeImage = (name: string) => IMAGE_EXTENSIONS.includes(extname(name).toLowerCase());
+
+function metadataOr(defaults: SourceDefaults, row: ImageMetadataInput = {}): ImageMetadata {
+  return validateImageMetadata({
+    kind: row.kind || defaults.kind,
+    teeth: (row.teeth as string | undefined) || defaults.teeth,
+    takenAt: row.takenAt || defaults.takenAt,
+    notes: row.notes || defaults.notes,
+  });
+}
+
+/** Every file under a folder, depth first, streamed. Hidden files and folders are left out. */
+async function* walk(dir: string): AsyncGenerator<string> {
+  const handle = await opendir(dir);
+  for await (const entry of handle) {
+    if (isHidden(entry.name)) continue;
+    const full = join(dir, entry.name);
+    if (entry.isDirectory()) yield* walk(full);
+    else if (entry.isFile()) yield full;
+    else if (entry.isSymbolicLink()) {
+      const target = await stat(full).catch(() => undefined);
+      if (target?.isDirectory()) yield* walk(full);
+      else if (target?.isFile()) yield full;
+    }
+  }
+}
+
+/**
+ * A folder with one sub-folder per patient, named by the patient id ("P-000123", "p-123", "123" all work);
+ * files may be nested deeper inside the patient's folder.
+ */
+export async function* folderSource(root: string, defaults: SourceDefaults = {}): AsyncGenerator<BulkEntry> {
+  const defaultsMeta = metadataOr(defaults); // bad --kind/--teeth/--taken-at: a usage error for the whole run
+  const top = await opendir(root);
+  for await (const entry of top) {
+    if (isHidden(entry.name)) continue;
+    const full = join(root, entry.name);
+    const info = entry.isSymbolicLink() ? await stat(full).catch(() => undefined) : entry;
+    if (!info) continue;
+    if (info.isFile()) {
+      if (looksLikeImage(entry.name)) yield { type: 'problem', file: entry.name, reason: 'not in a patient folder (put it in a sub-folder named by the patient id)' };
+      else yield { type: 'skip', file: entry.name, reason: 'not an image file' };
+      continue;
+    }
+    if (!info.isDirectory()) continue;
+    let patientId: string;
+    try {
+      patientId = normalizePatientId(entry.name, 'folder');
+    } catch {
+      yield { type: 'problem', file: `${entry.name}${sep}`, reason: `folder "${entry.name}" is not named by a patient id (expected e.g. P-000123); its files were not imported` };
+      continue;
+    }
+    for await (const path of walk(full)) {
+      const file = relative(root, path);
+      if (!looksLikeImage(path)) {
+        yield { type: 'skip', file, reason: 'not an image file' };
+        continue;
+      }
+      yield { type: 'item', file, path, patientId, metadata: defaultsMeta };
+    }
+  }
+}
+
+/**
+ * A CSV manifest with the columns file,patient,kind,takenAt,teeth,notes (file relative to the manifest's
+ * folder or to `root`; only file and patient are required). Rows are validated one by one.
+ */
+export async function* manifestSource(manifest: string, root: string, defaults: SourceDefaults = {}): AsyncGenerator<BulkEntry> {
+  const { parse } = await import('csv-parse');
+  const parser = createReadStream(manifest).pipe(
+    parse({ columns: (header: string[]) => header.map((h) => h.trim().replace(/^\uFEFF/, '')), skip_empty_lines: true, trim: true, bom: true, relax_column_count: true, info: true }),
+  );
+  let checkedHeader = false;
+  for await (const { record, info } of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number } }>) {
+    if (!checkedHeader) {
+      checkedHeader = true;
+      for (const column of ['file', 'patient']) {
+        if (!(column in record)) {
+          throw new ClinicaError('usage', `${basename(manifest)}: the "${column}" column is missing (expected file,patient,kind,takenAt,teeth,notes)`, { field: column });
+        }
+      }
+    }
+    const line = info.lines;
+    const file = record.file ?? '';
+    if (!file) {
+      yield { type: 'problem', file: `(line ${line})`, reason: 'file: empty', line };
+      continue;
+    }
+    const path = resolve(root, file);
+    let patientId: string;
+    let metadata: ImageMetadata;
+    try {
+      patientId = normalizePatientId(record.patient ?? '', 'patient');
+      metadata = metadataOr(defaults, { kind: record.kind, teeth: record.teeth, takenAt: record.takenAt ?? record.taken_at, notes: record.notes });
+    } catch (err) {
+      yield { type: 'problem', file, reason: oneLine(err), line };
+      continue;
+    }
+    yield { type: 'item', file, path, patientId, metadata, line };
+  }
+}
+
+/** Files named on the command line, all for one patient. */
+export async function* filesSource(files: string[], patientId: string, defaults: SourceDefaults = {}): AsyncGenerator<BulkEntry> {
+  const metadata = metadataOr(defaults);
+  for (const file of files) yield { type: 'item', file, path: resolve(file), patientId, metadata };
+}
+
+/** How many entries a source holds (a first, cheap pass for the progress bar). */
+export async function countEntries(source: AsyncIterable<BulkEntry>): Promise<{ items: number; total: number }> {
+  let items = 0;
+  let total = 0;
+  for await (const entry of source) {
+    total++;
+    if (entry.type === 'item') items++;
+  }
+  return { items, total };
+}
+
+// ------------------------------------------------------------------------------------------- scheduler
+
+export type BulkResult =
+  | { file: string; patientId: string; line?: number; outcome: ImportOutcome }
+  | { file: string; patientId?: string; line?: number; outcome: { status: 'failed'; reason: string } }
+  | { file: string; outcome: { status: 'skipped'; reason: string } };
+
+export interface BulkSummary {
+  imported: number;
+  resumed: number;
+  duplicates: number;
+  wouldImport: number;
+  failed: number;
+  skipped: number;
+  /** stopped early (Ctrl+C) */
+  interrupted: boolean;
+}
+
+export interface RunOptions {
+  settings: ImportSettings;
+  /** images in the sharp pipeline at once (default: one per core) */
+  concurrency: number;
+  /** throws ClinicaError not-found for an unknown patient (called once per patient) */
+  checkPatient(patientId: string): Promise<void>;
+  /** every file's result, as it happens */
+  onResult?(result: BulkResult): void;
+  /** stop taking new files; the ones in progress finish */
+  signal?: AbortSignal;
+  /** audit each import (default true) */
+  audit?: boolean;
+}
+
+/** A counting semaphore. */
+function limiter(size: number) {
+  let active = 0;
+  const waiting: (() => void)[] = [];
+  const acquire = () =>
+    new Promise<void>((resolve) => {
+      if (active < size) {
+        active++;
+        resolve();
+      } else waiting.push(resolve);
+    });
+  const release = () => {
+    const next = waiting.shift();
+    if (next) next();
+    else active--;
+  };
+  return {
+    async run<T>(fn: () => Promise<T>): Promise<T> {
+      await acquire();
+      try {
+        return await fn();
+      } finally {
+        release();
+      }
+    },
+    acquire,
+    release,
+  };
+}
+
+/** Imports everything a source yields, `concurrency` images in the pipeline at once. */
+export async function runImport(source: AsyncIterable<BulkEntry>, options: RunOptions): Promise<BulkSummary> {
+  const { settings } = options;
+  const summary: BulkSummary = { imported: 0, resumed: 0, duplicates: 0, wouldImport: 0, failed: 0, skipped: 0, interrupted: false };
+  const concurrency = Math.max(1, options.concurrency);
+  const cpu = limiter(concurrency);
+  const inflight = limiter(concurrency * 2 + 2);
+  const patients = new Map<string, Promise<void>>();
+  const tasks = new Set<Promise<void>>();
+  let fatal: unknown;
+
+  const report = (result: BulkResult) => {
+    const status = result.outcome.status;
+    if (status === 'imported') {
+      summary.imported++;
+      if ((result.outcome as { resumed?: boolean }).resumed) summary.resumed++;
+    } else if (status === 'duplicate') summary.duplicates++;
+    else if (status === 'would-import') summary.wouldImport++;
+    else if (status === 'skipped') summary.skipped++;
+    else summary.failed++;
+    options.onResult?.(result);
+  };
+
+  const checkPatient = (patientId: string) => {
+    let p = patients.get(patientId);
+    if (!p) {
+      p = options.checkPatient(patientId);
+      p.catch(() => undefined); // awaited per item below
+      patients.set(patientId, p);
+    }
+    return p;
+  };
+
+  const importOne = async (item: BulkItem) => {
+    try {
+      await checkPatient(item.patientId);
+    } catch (err) {
+      if (!isClinicaError(err, 'not-found') && !isClinicaError(err, 'usage')) throw err;
+      report({ file: item.file, patientId: item.patientId, line: item.line, outcome: { status: 'failed', reason: oneLine(err) } });
+      return;
+    }
+    let bytes: Buffer;
+    try {
+      bytes = await readFile(item.path);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      const reason = code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'is a folder' : code === 'EACCES' ? 'permission denied' : `cannot read (${code})`;
+      report({ file: item.file, patientId: item.patientId, line: item.line, outcome: { status: 'failed', reason } });
+      return;
+    }
+    const outcome = await importImage(
+      { ...settings, limitCpu: (fn) => cpu.run(fn) },
+      { patientId: item.patientId, bytes, fileName: basename(item.path), metadata: item.metadata },
+    );
+    if (outcome.status === 'imported' && options.audit !== false) {
+      await audit(settings.store, {
+        actor: settings.actor,
+        action: outcome.resumed ? 'image.import.resume' : 'image.import',
+        patientId: item.patientId,
+        details: { imageId: outcome.imageId, kind: item.metadata.kind },
+      });
+    }
+    report({ file: item.file, patientId: item.patientId, line: item.line, outcome });
+  };
+
+  for await (const entry of source) {
+    if (fatal || options.signal?.aborted) {
+      summary.interrupted = Boolean(options.signal?.aborted);
+      break;
+    }
+    if (entry.type === 'skip') {
+      report({ file: entry.file, outcome: { status: 'skipped', reason: entry.reason } });
+      continue;
+    }
+    if (entry.type === 'problem') {
+      report({ file: entry.file, patientId: entry.patientId, line: entry.line, outcome: { status: 'failed', reason: entry.reason } });
+      continue;
+    }
+    await inflight.acquire();
+    const task = importOne(entry)
+      .catch((err) => {
+        // the store or the network: stop the run (the next one resumes), unless it concerns this file only
+        if (isClinicaError(err, 'usage') || isClinicaError(err, 'not-found')) {
+          report({ file: entry.file, patientId: entry.patientId, line: entry.line, outcome: { status: 'failed', reason: oneLine(err) } });
+        } else fatal ??= err;
+      })
+      .finally(() => {
+        inflight.release();
+        tasks.delete(task);
+      });
+    tasks.add(task);
+  }
+  await Promise.all(tasks);
+  if (fatal) throw fatal;
+  return summary;
+}

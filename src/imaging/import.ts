@@ -1,0 +1,133 @@
+/**
+ * Where pixels meet records: one image into the clinic's bucket — hash, dedupe check, the sharp pipeline,
+ * then clinic/images.ts storeImage (claim → derivatives → original → record). `clinica upload` (single and
+ * bulk) goes through here; the image-processor Lambda uses the same processImage + watermarkFor, so the CLI's
+ * derivatives are the ones the Lambda would have made.
+ */
+import { readFile } from 'node:fs/promises';
+import { isAbsolute, resolve } from 'node:path';
+import type { Config } from '../config/schema.js';
+import { ClinicaError } from '../errors.js';
+import {
+  publishWatermarkLogo,
+  readHashClaim,
+  storeImage,
+  watermarkFor,
+  type ImageMetadata,
+} from '../clinic/images.js';
+import type { Store } from '../store/store.js';
+import { ImageRejected, inspectImage, sha256, type ImageInfo } from './inspect.js';
+import { processImage } from './pipeline.js';
+
+export interface ImportSettings {
+  store: Store;
+  config: Pick<Config, 'clinic' | 'images'>;
+  actor: string;
+  /** identifies this run in hash claims (a second file with the same bytes in one run is a duplicate) */
+  runId: string;
+  /** the watermark logo's bytes (loadLogo) */
+  logo?: Uint8Array;
+  /** list what would happen; write nothing */
+  dryRun?: boolean;
+  /** runs the CPU-bound part (the bulk scheduler limits how many images are in the pipeline at once) */
+  limitCpu?: <T>(fn: () => Promise<T>) => Promise<T>;
+}
+
+export interface ImportInput {
+  patientId: string;
+  bytes: Uint8Array;
+  fileName?: string;
+  metadata: ImageMetadata;
+  /** make the watermarked shared copy (default true) */
+  watermark?: boolean;
+}
+
+export type ImportOutcome =
+  | { status: 'imported'; imageId: string; resumed: boolean; sha256: string; width: number; height: number }
+  | { status: 'duplicate'; imageId: string; sha256: string }
+  | { status: 'would-import'; sha256: string; info: ImageInfo }
+  | { status: 'rejected'; reason: string; sha256?: string };
+
+/**
+ * Imports one image. Rejections (not an image, truncated, too large, …) come back as an outcome, not an
+ * exception: the caller reports them with the rest. Store and network errors are thrown.
+ */
+export async function importImage(settings: ImportSettings, input: ImportInput): Promise<ImportOutcome> {
+  const { store, config } = settings;
+  if (input.bytes.byteLength === 0) return { status: 'rejected', reason: 'the file is empty' };
+  const hash = sha256(input.bytes);
+  const existing = await readHashClaim(store, input.patientId, hash);
+  if (existing?.state === 'done') return { status: 'duplicate', imageId: existing.imageId, sha256: hash };
+  if (existing && settings.runId === existing.runId) return { status: 'duplicate', imageId: existing.imageId, sha256: hash };
+  try {
+    if (settings.dryRun) {
+      const info = await inspectImage(input.bytes, { maxPixels: config.images.maxPixels });
+      return { status: 'would-import', sha256: hash, info };
+    }
+    const now = new Date();
+    const watermark =
+      input.watermark === false
+        ? undefined
+        : watermarkFor(config, { patientId: input.patientId, takenAt: input.metadata.takenAt, importedAt: now.toISOString() }, settings.logo);
+    const run = settings.limitCpu ?? ((fn) => fn());
+    const processed = await run(() => processImage(input.bytes, { maxPixels: config.images.maxPixels, watermark }));
+    const stored = await storeImage(store, {
+      patientId: input.patientId,
+      bytes: input.bytes,
+      original: {
+        format: processed.info.format,
+        sha256: hash,
+        width: processed.info.orientedWidth,
+        height: processed.info.orientedHeight,
+        bitDepth: processed.info.bitDepth,
+        fileName: input.fileName,
+      },
+      derivatives: processed,
+      metadata: input.metadata,
+      actor: settings.actor,
+      runId: settings.runId,
+      now,
+    });
+    if (stored.outcome === 'duplicate') return { status: 'duplicate', imageId: stored.imageId, sha256: hash };
+    return {
+      status: 'imported',
+      imageId: stored.record.id,
+      resumed: stored.resumed,
+      sha256: hash,
+      width: processed.info.orientedWidth,
+      height: processed.info.orientedHeight,
+    };
+  } catch (err) {
+    if (err instanceof ImageRejected) return { status: 'rejected', reason: err.message, sha256: hash };
+    throw err;
+  }
+}
+
+/**
+ * The configured watermark logo (images.watermark.logo, a PNG path relative to the config's folder), read
+ * and published to the bucket for the Lambda. Undefined when none is configured.
+ */
+export async function loadLogo(
+  config: Pick<Config, 'images'> & { projectDir: string },
+  store: Store | undefined,
+): Promise<Uint8Array | undefined> {
+  const path = config.images.watermark.logo;
+  if (!path) return undefined;
+  const full = isAbsolute(path) ? path : resolve(config.projectDir, path);
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(full);
+  } catch (err) {
+    throw new ClinicaError('config', `images.watermark.logo: cannot read ${full} (${(err as NodeJS.ErrnoException).code ?? 'error'})`, {
+      field: 'images.watermark.logo',
+      hint: 'point it at a PNG file, relative to clinica.config.json',
+      cause: err,
+    });
+  }
+  const info = await inspectImage(bytes, { maxPixels: 4_000_000 }).catch((err: unknown) => {
+    throw new ClinicaError('config', `images.watermark.logo: ${full} is not usable (${(err as Error).message})`, { field: 'images.watermark.logo' });
+  });
+  if (info.format !== 'png') throw new ClinicaError('config', `images.watermark.logo: ${full} must be a PNG (it is ${info.format.toUpperCase()})`, { field: 'images.watermark.logo' });
+  if (store) await publishWatermarkLogo(store, bytes, sha256(bytes));
+  return bytes;
+}
