@@ -1,0 +1,94 @@
+/**
+ * The upload flow over real HTTP: the server hands out a presigned PUT, the original goes straight to the
+ * local S3, the image-processor (the Lambda's dev twin, on S3 events) makes the derivatives, and the listing
+ * then carries presigned links to thumb/display/shared.
+ */
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listAudit } from '../../src/clinic/audit.js';
+import { imageProcessorComponent } from '../../src/local/image-processor.js';
+import type { StartedComponent } from '../../src/local/stack.js';
+import { startServerHarness, type ServerHarness } from './harness.js';
+
+let h: ServerHarness;
+let processor: StartedComponent | void;
+let patientId: string;
+
+beforeAll(async () => {
+  h = await startServerHarness();
+  processor = await imageProcessorComponent.start(h.stack);
+  const r = await h.call('POST', '/api/patients', { token: h.tokens.reception, body: { fullName: 'Paciente Imagem', birthDate: '1991-09-09' } });
+  patientId = r.body.patient.id;
+});
+afterAll(async () => {
+  await processor?.stop?.();
+  await h?.close();
+});
+
+async function waitFor(imageId: string, token: string) {
+  for (let i = 0; i < 200; i++) {
+    const r = await h.call('GET', `/api/patients/${patientId}/images`, { token });
+    const image = r.body.images.find((x: { id: string }) => x.id === imageId);
+    if (image && image.status !== 'processing') return image;
+    await new Promise((res) => setTimeout(res, 100));
+  }
+  throw new Error(`image ${imageId} was not processed`);
+}
+
+describe('image upload through the server', () => {
+  it('presigned PUT of the original → derivatives appear with presigned links', async () => {
+    const jpeg = await sharp({ create: { width: 1200, height: 800, channels: 3, background: { r: 200, g: 120, b: 90 } } }).jpeg().toBuffer();
+    const start = await h.call('POST', `/api/patients/${patientId}/images`, {
+      token: h.tokens.dentist,
+      body: { fileName: 'sorriso.jpg', contentType: 'image/jpeg', size: jpeg.length, kind: 'photo', teeth: [11, 21] },
+    });
+    expect(start.status).toBe(201);
+    expect(start.body.image).toMatchObject({ status: 'processing', kind: 'photo' });
+    expect(start.body.upload).toMatchObject({ method: 'PUT', headers: { 'content-type': 'image/jpeg' } });
+    expect(start.body.upload.url).toContain(h.stack.s3.endpoint);
+    expect(start.body.upload.url).toContain(`images/${patientId}/${start.body.image.id}/original.jpg`);
+
+    const listed = await h.call('GET', `/api/patients/${patientId}/images`, { token: h.tokens.dentist });
+    expect(listed.body.images.find((i: { id: string }) => i.id === start.body.image.id)?.status).toBe('processing');
+
+    const put = await fetch(start.body.upload.url, { method: 'PUT', headers: start.body.upload.headers, body: jpeg });
+    expect(put.status).toBe(200);
+
+    const image = await waitFor(start.body.image.id, h.tokens.assistant);
+    expect(image).toMatchObject({ status: 'ready', kind: 'photo', teeth: [11, 21], fileName: 'sorriso.jpg', width: 1200, height: 800 });
+    expect(Object.keys(image.urls).sort()).toEqual(['display', 'shared', 'thumb']);
+    const thumb = await fetch(image.urls.thumb);
+    expect(thumb.status).toBe(200);
+    const meta = await sharp(Buffer.from(await thumb.arrayBuffer())).metadata();
+    expect(meta.format).toBe('webp');
+    expect(Math.max(meta.width!, meta.height!)).toBeLessThanOrEqual(320);
+
+    const entries = await listAudit(h.stack.dataStore, { patientId });
+    expect(entries).toEqual(expect.arrayContaining([expect.objectContaining({ action: 'image.upload', actor: `staff:${h.ids.dentist}` })]));
+  });
+
+  it('a file that is not an image ends as failed, with the reason', async () => {
+    const start = await h.call('POST', `/api/patients/${patientId}/images`, { token: h.tokens.dentist, body: { fileName: 'nota.jpg', contentType: 'image/jpeg' } });
+    await fetch(start.body.upload.url, { method: 'PUT', headers: start.body.upload.headers, body: 'this is not a jpeg' });
+    const image = await waitFor(start.body.image.id, h.tokens.dentist);
+    expect(image.status).toBe('failed');
+    expect(image.error).toBeTruthy();
+    expect(image.urls).toEqual({});
+  });
+
+  it('validates the announcement: content type, kind, teeth, size; unknown patient → 404', async () => {
+    const cases: [Record<string, unknown>, string][] = [
+      [{ contentType: 'application/pdf' }, 'contentType'],
+      [{ contentType: 'image/jpeg', kind: 'selfie' }, 'kind'],
+      [{ contentType: 'image/jpeg', teeth: [19] }, 'teeth'],
+      [{ contentType: 'image/jpeg', size: 10 * 1024 * 1024 * 1024 }, 'size'],
+    ];
+    for (const [body, field] of cases) {
+      const r = await h.call('POST', `/api/patients/${patientId}/images`, { token: h.tokens.dentist, body });
+      expect(r.status, JSON.stringify(body)).toBe(400);
+      expect(r.body.error.field).toBe(field);
+    }
+    const missing = await h.call('POST', '/api/patients/P-999999/images', { token: h.tokens.dentist, body: { contentType: 'image/png' } });
+    expect(missing.status).toBe(404);
+  });
+});
