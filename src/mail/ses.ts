@@ -178,7 +178,8 @@ export class SesSender {
       log: silentLog,
       sleep: sleepFor,
       random: Math.random,
-      ...options,
+      // an option passed as undefined keeps its default
+      ...(Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as SesSenderOptions),
     };
     this.limiter = new RateLimiter(options.ratePerSecond, undefined, this.opts.sleep);
   }
@@ -225,6 +226,8 @@ export class SesSender {
       this.consecutiveFailures = 0;
       throw new SendFailure('permanent', failure.message, failure.code, attempts);
     }
+    // unreachable through every retry: SES (or the network to it) is down, for every next message too
+    if (failure.kind === 'retry' && failure.error?.kind === 'unavailable') throw new SendFailure('systemic', failure.message, failure.code, attempts, failure.error);
     // retries ran out (or an unknown error): transient for this message; many in a row means SES is down
     this.consecutiveFailures++;
     if (this.consecutiveFailures >= this.opts.breakerThreshold) {
@@ -281,9 +284,12 @@ export async function resolveSendRate(client: Pick<SESClient, 'send'>, options: 
  * An SES client for sending (the SDK's retries off: SesSender owns the retry policy) and the rate to pace at.
  * `emulator`: the target points at the local SES or another emulator.
  */
-export async function openSesSender(target: AwsTarget, options: { configured?: number; sender?: string; log?: Log; emulator?: boolean }): Promise<{ sender: SesSender; rate: SendRate }> {
+export async function openSesSender(
+  target: AwsTarget,
+  options: { configured?: number; sender?: string; log?: Log; emulator?: boolean; retry?: Pick<SesSenderOptions, 'maxAttempts' | 'baseDelayMs' | 'maxDelayMs'> },
+): Promise<{ sender: SesSender; rate: SendRate }> {
   const emulator = options.emulator ?? Boolean(target.endpoints?.ses ?? target.endpoint);
   const client = await sesClient({ ...target, maxAttempts: 1 });
   const rate = await resolveSendRate(client, { configured: options.configured, emulator, log: options.log });
-  return { sender: new SesSender({ client, ratePerSecond: rate.ratePerSecond, sender: options.sender, log: options.log }), rate };
+  return { sender: new SesSender({ client, ratePerSecond: rate.ratePerSecond, sender: options.sender, log: options.log, ...options.retry }), rate };
 }

@@ -1,0 +1,149 @@
+/**
+ * The claim protocol as real S3 answers it, with a mocked S3 client: 412 PreconditionFailed on the
+ * If-None-Match claim, 409 ConditionalRequestConflict when two conditional writes race, and the If-Match
+ * takeover of a stale claim. The exact conditional headers sent are asserted.
+ */
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, describe, expect, it } from 'vitest';
+import { reminderKey, runReminders, type ReminderRecord, type ReminderSender } from '../../src/clinic/reminders.js';
+import type { Appointment, Patient } from '../../src/clinic/types.js';
+import { parseConfig } from '../../src/config/load.js';
+import { Store } from '../../src/store/store.js';
+
+const config = parseConfig({ clinic: { name: 'Clínica Teste', timeZone: 'America/Sao_Paulo' } });
+const appointment: Appointment = {
+  id: 'A-20300312-abc123',
+  patientId: 'P-000001',
+  dentist: 'Dra. Ana',
+  start: '2030-03-12T14:30:00-03:00',
+  durationMinutes: 30,
+  status: 'scheduled',
+  createdAt: '2030-01-01T00:00:00Z',
+  updatedAt: '2030-01-01T00:00:00Z',
+  version: 1,
+};
+const patient = {
+  id: 'P-000001',
+  fullName: 'Ana Souza',
+  email: 'ana@example.com',
+  status: 'active',
+  alerts: [],
+  consent: { emailReminders: true },
+  createdAt: '2030-01-01T00:00:00Z',
+  updatedAt: '2030-01-01T00:00:00Z',
+  version: 1,
+} as Patient;
+const key = reminderKey(appointment.id, 'day-before');
+const now = new Date('2030-03-11T12:00:00Z'); // 09:00 in São Paulo
+
+const body = (value: unknown) => ({ transformToByteArray: async () => new TextEncoder().encode(JSON.stringify(value)) });
+const s3Error = (name: string, status: number) => Object.assign(new Error(name), { name, $metadata: { httpStatusCode: status } });
+
+function fakeSender() {
+  const sent: string[] = [];
+  const sender: ReminderSender = { send: async (_raw, to) => (sent.push(to), { messageId: `m-${sent.length}`, attempts: 1 }) };
+  return { sent, openSender: async () => ({ sender }) };
+}
+
+function setup(existing: ReminderRecord | undefined) {
+  const mock = mockClient(S3Client);
+  mock.on(ListObjectsV2Command).resolves({ Contents: [] });
+  mock.on(ListObjectsV2Command, { Prefix: 'appointments/2030-03-12/' }).resolves({ Contents: [{ Key: `appointments/2030-03-12/${appointment.id}.json`, Size: 1, ETag: '"a"' }] });
+  mock.on(GetObjectCommand, { Key: `appointments/2030-03-12/${appointment.id}.json` }).resolves({ Body: body(appointment), ETag: '"a"' } as never);
+  mock.on(GetObjectCommand, { Key: 'patients/P-000001.json' }).resolves({ Body: body(patient), ETag: '"p"' } as never);
+  if (existing) mock.on(GetObjectCommand, { Key: key }).resolves({ Body: body(existing), ETag: '"r1"' } as never);
+  else mock.on(GetObjectCommand, { Key: key }).rejects(s3Error('NoSuchKey', 404));
+  const store = new Store(new S3Client({ region: 'sa-east-1' }), 'bucket');
+  return { mock, store };
+}
+
+const claimBy = (claimedAt: Date, status: ReminderRecord['status'] = 'claimed'): ReminderRecord => ({
+  appointmentId: appointment.id,
+  patientId: appointment.patientId,
+  rule: 'day-before',
+  appointmentStart: appointment.start,
+  status,
+  claimedAt: claimedAt.toISOString(),
+  claimedBy: 'other-run',
+  attempts: 1,
+  dueAt: now.toISOString(),
+});
+
+const puts = (mock: ReturnType<typeof mockClient>) =>
+  mock.commandCalls(PutObjectCommand).map((c) => {
+    const input = c.args[0].input as { Key: string; IfMatch?: string; IfNoneMatch?: string; Body: string };
+    return { key: input.Key, ifMatch: input.IfMatch, ifNoneMatch: input.IfNoneMatch, status: (JSON.parse(input.Body) as ReminderRecord).status };
+  });
+
+let active: ReturnType<typeof mockClient> | undefined;
+afterEach(() => active?.restore());
+
+describe('claims on real S3 semantics (mocked client)', () => {
+  it('claims with If-None-Match: *, sends, then marks sent with If-Match on the claim ETag', async () => {
+    const { mock, store } = setup(undefined);
+    active = mock;
+    mock.on(PutObjectCommand, { Key: key }).resolvesOnce({ ETag: '"c1"' }).resolvesOnce({ ETag: '"c2"' });
+    const { sent, openSender } = fakeSender();
+    const summary = await runReminders({ store, config, now, openSender, rule: 'day-before' });
+    expect(summary.sent).toBe(1);
+    expect(sent).toEqual(['ana@example.com']);
+    expect(puts(mock)).toEqual([
+      { key, ifMatch: undefined, ifNoneMatch: '*', status: 'claimed' },
+      { key, ifMatch: '"c1"', ifNoneMatch: undefined, status: 'sent' },
+    ]);
+  });
+
+  it('412 on the claim and a fresh claim by another run: nothing is sent, nothing is overwritten', async () => {
+    const { mock, store } = setup(claimBy(new Date()));
+    active = mock;
+    mock.on(PutObjectCommand, { Key: key }).rejects(s3Error('PreconditionFailed', 412));
+    const { sent, openSender } = fakeSender();
+    const summary = await runReminders({ store, config, now, openSender, rule: 'day-before' });
+    expect(summary.skipped).toEqual({ 'in-progress': 1 });
+    expect(sent).toEqual([]);
+    expect(puts(mock)).toEqual([{ key, ifMatch: undefined, ifNoneMatch: '*', status: 'claimed' }]);
+  });
+
+  it('412 and the record says sent: already-sent', async () => {
+    const { mock, store } = setup(claimBy(new Date(), 'sent'));
+    active = mock;
+    mock.on(PutObjectCommand, { Key: key }).rejects(s3Error('PreconditionFailed', 412));
+    const { sent, openSender } = fakeSender();
+    const summary = await runReminders({ store, config, now, openSender, rule: 'day-before' });
+    expect(summary.skipped).toEqual({ 'already-sent': 1 });
+    expect(sent).toEqual([]);
+  });
+
+  it('412 and a stale claim (a crashed run): taken over with If-Match on its ETag, sent once', async () => {
+    const { mock, store } = setup(claimBy(new Date(Date.now() - 20 * 60_000)));
+    active = mock;
+    mock.on(PutObjectCommand, { Key: key }).rejectsOnce(s3Error('PreconditionFailed', 412)).resolvesOnce({ ETag: '"c2"' }).resolvesOnce({ ETag: '"c3"' });
+    const { sent, openSender } = fakeSender();
+    const summary = await runReminders({ store, config, now, openSender, rule: 'day-before' });
+    expect(summary.sent).toBe(1);
+    expect(sent).toEqual(['ana@example.com']);
+    expect(puts(mock)).toEqual([
+      { key, ifMatch: undefined, ifNoneMatch: '*', status: 'claimed' },
+      { key, ifMatch: '"r1"', ifNoneMatch: undefined, status: 'claimed' },
+      { key, ifMatch: '"c2"', ifNoneMatch: undefined, status: 'sent' },
+    ]);
+  });
+
+  it('two runs take over the same stale claim: the loser gets 412 (or 409) on If-Match and does not send', async () => {
+    for (const loss of [s3Error('PreconditionFailed', 412), s3Error('ConditionalRequestConflict', 409)]) {
+      const { mock, store } = setup(claimBy(new Date(Date.now() - 20 * 60_000)));
+      active = mock;
+      mock.on(PutObjectCommand, { Key: key }).rejectsOnce(s3Error('PreconditionFailed', 412)).rejectsOnce(loss);
+      const { sent, openSender } = fakeSender();
+      const summary = await runReminders({ store, config, now, openSender, rule: 'day-before' });
+      expect(summary.skipped).toEqual({ 'in-progress': 1 });
+      expect(sent).toEqual([]);
+      expect(puts(mock).map((p) => [p.ifNoneMatch, p.ifMatch])).toEqual([
+        ['*', undefined],
+        [undefined, '"r1"'],
+      ]);
+      mock.restore();
+    }
+  });
+});

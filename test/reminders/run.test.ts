@@ -1,0 +1,271 @@
+/**
+ * `runReminders` against the real local stack: S3 behind the conditional-write proxy (real 412s over HTTP)
+ * and the local SES, whose stored messages are the proof of what patients received.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cancelAppointment } from '../../src/clinic/appointments.js';
+import { reminderExitCode, reminderKey, runReminders, type ReminderRecord, type RunRemindersOptions } from '../../src/clinic/reminders.js';
+import { Store, type WriteOptions } from '../../src/store/store.js';
+import { openSesSender } from '../../src/mail/ses.js';
+import { readOutbox, type OutboxMessage } from '../../src/local/ses-server.js';
+import { memoryLog } from '../../src/log.js';
+import { startTestStack, type TestStack } from '../helpers/stack.js';
+import { eventStart, prop } from './ics-reader.js';
+import { startFakeSes } from './fake-ses.js';
+import { addPatient, book, sp, TZ } from './seed.js';
+
+let stack: TestStack;
+let store: Store;
+
+beforeAll(async () => {
+  stack = await startTestStack({ config: { reminders: { rules: [{ name: 'day-before', dayBeforeAt: '09:00' }, { name: '2h-before', leadMinutes: 120 }], quietHours: { start: '21:00', end: '08:00' }, claimTimeoutMinutes: 15, maxSendRate: 200 } } });
+  store = stack.dataStore;
+});
+afterAll(async () => {
+  await stack?.close();
+});
+
+const sender = (endpoint?: string) => () =>
+  openSesSender({ ...stack.target, endpoints: { ...stack.target.endpoints, ses: endpoint ?? stack.ses.endpoint } }, {
+    configured: 200,
+    sender: stack.config.mail.sender,
+    retry: { baseDelayMs: 20, maxDelayMs: 100 },
+  });
+
+const run = (now: string, more: Partial<RunRemindersOptions> = {}) =>
+  runReminders({ store, config: stack.config, now: sp(now), openSender: sender(), actor: 'test', ...more });
+
+async function mailTo(address: string): Promise<OutboxMessage[]> {
+  return (await readOutbox(stack.ses.endpoint)).filter((m) => m.destination.to.some((t) => t.includes(address)));
+}
+
+const record = async (appointmentId: string, rule: string) => (await store.getJson<ReminderRecord>(reminderKey(appointmentId, rule)))?.value;
+
+describe('who gets what', () => {
+  const ids: Record<string, string> = {};
+  beforeAll(async () => {
+    const ana = await addPatient(store, { fullName: 'Ana Beatriz Souza', preferredName: 'Bia', email: 'bia@example.com' });
+    const bruno = await addPatient(store, { fullName: 'Bruno Costa', email: 'bruno@example.com', emailReminders: false });
+    const carla = await addPatient(store, { fullName: 'Carla Dias' });
+    const davi = await addPatient(store, { fullName: 'Davi Esteves', email: 'davi@example.com' });
+    const eva = await addPatient(store, { fullName: 'Eva Farias', email: 'eva@example.com', status: 'inactive' });
+    const fabio = await addPatient(store, { fullName: 'Fábio Gomes', email: 'fabio@example.com' });
+    const gabi = await addPatient(store, { fullName: 'Gabriela Horta', email: 'gabi@example.com' });
+    ids.ana = (await book(store, ana.id, '2030-03-12 14:30', 'Dra. Ana <Lima>')).id;
+    ids.bruno = (await book(store, bruno.id, '2030-03-12 10:00')).id;
+    ids.carla = (await book(store, carla.id, '2030-03-12 11:00')).id;
+    ids.davi = (await book(store, davi.id, '2030-03-12 15:00')).id;
+    await cancelAppointment(store, ids.davi, 'test');
+    ids.eva = (await book(store, eva.id, '2030-03-12 16:00')).id;
+    ids.fabio = (await book(store, fabio.id, '2030-03-12 07:30', 'Dr. Caio')).id;
+    ids.gabi = (await book(store, gabi.id, '2030-03-12 09:00', 'Dr. Caio')).id;
+  });
+
+  it('day-before at 09:00: consented, active patients with an address get one; everyone else is counted by reason', async () => {
+    const early = await run('2030-03-11 08:45');
+    expect(early.due).toBe(0);
+    expect(early.upcoming).toBeGreaterThan(0);
+
+    const summary = await run('2030-03-11 09:00');
+    expect(summary.sent).toBe(3);
+    expect(summary.failed).toBe(0);
+    expect(summary.skipped).toEqual({ 'no-consent': 1, 'no-email': 1, cancelled: 1, 'patient-inactive': 1 });
+    expect(reminderExitCode(summary)).toBe(0);
+    expect(summary.items.filter((i) => i.status === 'sent').map((i) => i.to).sort()).toEqual(['bia@example.com', 'fabio@example.com', 'gabi@example.com']);
+
+    for (const nobody of ['bruno@', 'davi@', 'eva@']) expect(await mailTo(nobody)).toHaveLength(0);
+    const [mail, ...more] = await mailTo('bia@example.com');
+    expect(more).toHaveLength(0);
+    expect(mail!.from).toContain(stack.config.mail.sender);
+    expect(mail!.subject).toBe(`Lembrete: sua consulta amanhã, 12/03 às 14:30 — ${stack.config.clinic.name}`);
+    expect(mail!.body.text).toContain('Olá, Bia!');
+    expect(mail!.body.text).toContain('terça-feira, 12 de março de 2030');
+    expect(mail!.body.text).toContain('Dentista: Dra. Ana <Lima>');
+    expect(mail!.body.text).toContain(stack.config.clinic.phone);
+    expect(mail!.body.text).toContain(stack.config.clinic.address);
+    expect(mail!.body.html).toContain('Dra. Ana &lt;Lima&gt;');
+    expect(mail!.body.html).toContain('Olá, Bia!');
+    // nothing clinical: not the procedure
+    expect(mail!.body.text).not.toContain('canal');
+    expect(mail!.body.html).not.toContain('canal');
+
+    const ics = mail!.attachments.find((a) => a.filename === 'consulta.ics')!;
+    expect(ics.contentType).toMatch(/^text\/calendar/);
+    const parsed = eventStart(Buffer.from(ics.content, 'base64').toString('utf8'));
+    expect(parsed.instant.toISOString()).toBe(sp('2030-03-12 14:30').toISOString());
+    expect(parsed.tzid).toBe(TZ);
+    expect(prop(parsed.event, 'UID')!.value).toBe(`${ids.ana}@clinica`);
+    expect(prop(parsed.event, 'SUMMARY')!.value).not.toContain('canal');
+
+    const rec = await record(ids.ana!, 'day-before');
+    expect(rec).toMatchObject({ status: 'sent', to: 'bia@example.com', attempts: 1, appointmentStart: '2030-03-12T14:30:00-03:00' });
+    expect(rec!.messageId).toBeTruthy();
+  });
+
+  it('a second run sends nothing', async () => {
+    const again = await run('2030-03-11 09:15');
+    expect(again.sent).toBe(0);
+    expect(again.skipped['already-sent']).toBe(3);
+    expect(await mailTo('bia@example.com')).toHaveLength(1);
+  });
+
+  it('quiet hours: 2 hours before a 09:00 appointment goes at 08:00; before a 07:30 one it is skipped', async () => {
+    const night = await run('2030-03-12 07:00', { rule: '2h-before' });
+    expect(night.sent).toBe(0);
+    expect(night.skipped['quiet-hours']).toBe(1); // Fábio, 07:30
+    expect(night.items.find((i) => i.reason === 'quiet-hours')!.appointmentId).toBe(ids.fabio);
+
+    const morning = await run('2030-03-12 08:00', { rule: '2h-before' });
+    expect(morning.items.filter((i) => i.status === 'sent').map((i) => i.appointmentId)).toEqual([ids.gabi]);
+    expect(morning.items.find((i) => i.status === 'sent')!.dueAt).toBe(sp('2030-03-12 08:00').toISOString());
+    const gabi = await mailTo('gabi@example.com');
+    expect(gabi).toHaveLength(2);
+    expect(gabi[1]!.subject).toBe(`Lembrete: sua consulta hoje, 12/03 às 09:00 — ${stack.config.clinic.name}`);
+  });
+
+  it('the day-before reminder is not sent on the day itself (outside-window)', async () => {
+    const summary = await run('2030-03-12 12:30');
+    expect(summary.items.filter((i) => i.status === 'sent').map((i) => `${i.appointmentId} ${i.rule}`)).toEqual([`${ids.ana} 2h-before`]);
+    expect(summary.skipped['outside-window']).toBeGreaterThanOrEqual(1);
+  });
+
+  it('--dry-run lists who would get what and sends nothing', async () => {
+    const pat = await addPatient(store, { fullName: 'Heitor Ilha', email: 'heitor@example.com' });
+    await book(store, pat.id, '2030-03-20 10:00');
+    const dry = await run('2030-03-19 09:00', { dryRun: true, openSender: undefined });
+    expect(dry.wouldSend).toBe(1);
+    expect(dry.items.find((i) => i.status === 'would-send')!.to).toBe('heitor@example.com');
+    expect(await mailTo('heitor@')).toHaveLength(0);
+    const real = await run('2030-03-19 09:00');
+    expect(real.sent).toBe(1);
+    const dryAfter = await run('2030-03-19 09:30', { dryRun: true, openSender: undefined });
+    expect(dryAfter.skipped['already-sent']).toBe(1);
+  });
+});
+
+describe('English', () => {
+  it('sends the English template when the clinic locale is en', async () => {
+    const p = await addPatient(store, { fullName: 'John Smith', email: 'john@example.com' });
+    const a = await book(store, p.id, '2030-04-02 16:15', 'Dr. Who');
+    const config = { ...stack.config, clinic: { ...stack.config.clinic, locale: 'en' as const } };
+    const summary = await runReminders({ store, config, now: sp('2030-04-01 09:00'), openSender: sender(), actor: 'test' });
+    expect(summary.sent).toBe(1);
+    const [mail] = await mailTo('john@example.com');
+    expect(mail!.subject).toBe(`Reminder: your appointment tomorrow, Apr 2 at 04:15 PM — ${stack.config.clinic.name}`);
+    expect(mail!.body.text).toContain('Hello John,');
+    expect(mail!.body.text).toContain('Tuesday, April 2, 2030');
+    expect(mail!.body.text).toContain('Dentist:  Dr. Who');
+    expect(mail!.body.html).toContain('To reschedule or cancel');
+    const ics = mail!.attachments.find((a) => a.filename === 'appointment.ics')!;
+    const parsed = eventStart(Buffer.from(ics.content, 'base64').toString('utf8'));
+    expect(parsed.instant.toISOString()).toBe(sp('2030-04-02 16:15').toISOString());
+    expect(parsed.tzid).toBe(TZ);
+    expect((await record(a.id, 'day-before'))!.locale).toBe('en');
+  });
+});
+
+describe('exactly once', () => {
+  it('two runs at the same time send each reminder once', async () => {
+    const emails = Array.from({ length: 6 }, (_, i) => `par${i}@example.com`);
+    for (const [i, email] of emails.entries()) {
+      const p = await addPatient(store, { fullName: `Paralelo ${i} Teste`, email });
+      await book(store, p.id, `2030-05-07 ${String(9 + i).padStart(2, '0')}:00`);
+    }
+    const [a, b] = await Promise.all([run('2030-05-06 09:00'), run('2030-05-06 09:00')]);
+    expect(a.sent + b.sent).toBe(6);
+    expect((a.skipped['already-sent'] ?? 0) + (a.skipped['in-progress'] ?? 0) + (b.skipped['already-sent'] ?? 0) + (b.skipped['in-progress'] ?? 0)).toBe(6);
+    for (const email of emails) expect(await mailTo(email)).toHaveLength(1);
+  });
+
+  it('a claim held by another run (412 on the claim) is not sent; once stale, it is taken over and sent once', async () => {
+    const p = await addPatient(store, { fullName: 'Conflito Teste', email: 'conflito@example.com' });
+    const a = await book(store, p.id, '2030-06-05 10:00');
+    const key = reminderKey(a.id, 'day-before');
+    // the competing run claims between our listing and our claim: our If-None-Match write gets a real 412
+    class RacingStore extends Store {
+      override async putJson(k: string, value: unknown, options: WriteOptions = {}) {
+        if (k === key && options.ifNoneMatch) {
+          await super.putJson(k, { ...(value as ReminderRecord), claimedBy: 'other-run', claimedAt: new Date().toISOString() }, { ifNoneMatch: '*' });
+        }
+        return super.putJson(k, value, options);
+      }
+    }
+    const racing = new RacingStore(store.s3, store.bucket, store.where);
+    const log = memoryLog();
+    const first = await runReminders({ store: racing, config: stack.config, now: sp('2030-06-04 09:00'), openSender: sender(), actor: 'test', log });
+    expect(first.sent).toBe(0);
+    expect(first.skipped['in-progress']).toBe(1);
+    expect(await mailTo('conflito@')).toHaveLength(0);
+    expect((await record(a.id, 'day-before'))).toMatchObject({ status: 'claimed', claimedBy: 'other-run' });
+
+    // the other run crashed: 16 minutes later (claimTimeoutMinutes 15) the claim is stale and taken over
+    const later = () => new Date(Date.now() + 16 * 60_000);
+    const second = await run('2030-06-04 09:15', { clock: later, log });
+    expect(second.sent).toBe(1);
+    expect(log.entries.some((e) => /took over .*claimed by other-run/.test(e.message))).toBe(true);
+    expect(await record(a.id, 'day-before')).toMatchObject({ status: 'sent', attempts: 2 });
+    expect(await mailTo('conflito@')).toHaveLength(1);
+  });
+
+  it('an appointment moved within the day gets a reminder for its new time', async () => {
+    const { moveAppointment } = await import('../../src/clinic/appointments.js');
+    const p = await addPatient(store, { fullName: 'Movido Teste', email: 'movido@example.com' });
+    const a = await book(store, p.id, '2030-06-12 10:00');
+    expect((await run('2030-06-11 09:00')).sent).toBeGreaterThanOrEqual(1);
+    const moved = await moveAppointment(store, a.id, '2030-06-12 15:00', 'test', { timeZone: TZ, force: true });
+    expect(moved.id).toBe(a.id);
+    const again = await run('2030-06-11 10:00');
+    expect(again.items.find((i) => i.appointmentId === a.id && i.rule === 'day-before')!.status).toBe('sent');
+    const mails = await mailTo('movido@');
+    expect(mails).toHaveLength(2);
+    expect(mails[1]!.subject).toContain('15:00');
+    const ics = Buffer.from(mails[1]!.attachments[0]!.content, 'base64').toString();
+    expect(prop(eventStart(ics).event, 'SEQUENCE')!.value).toBe('1');
+  });
+});
+
+describe('SES trouble', () => {
+  it('throttling and 5xx are retried; a rejected address is recorded as failed and not retried', async () => {
+    const ok = await addPatient(store, { fullName: 'Lento Teste', email: 'lento@example.com' });
+    const bad = await addPatient(store, { fullName: 'Rejeitado Teste', email: 'rejeitado@example.com' });
+    await book(store, ok.id, '2030-07-03 10:00');
+    const badAppt = await book(store, bad.id, '2030-07-03 11:00');
+    const fake = await startFakeSes(stack.ses.endpoint, { throttleFirst: 2, failFirst: 1, reject: /rejeitado@/ });
+    try {
+      const summary = await run('2030-07-02 09:00', { openSender: sender(fake.endpoint), concurrency: 1 });
+      expect(fake.counts.throttled).toBe(2);
+      expect(fake.counts.failed).toBe(1);
+      expect(summary.sent).toBe(1);
+      expect(summary.failed).toBe(1);
+      expect(reminderExitCode(summary)).toBe(3);
+      expect(summary.items.find((i) => i.status === 'failed')).toMatchObject({ to: 'rejeitado@example.com', errorCode: 'MessageRejected' });
+      expect(await mailTo('lento@')).toHaveLength(1);
+      expect(await record(badAppt.id, 'day-before')).toMatchObject({ status: 'failed', permanent: true, errorCode: 'MessageRejected' });
+
+      const rejectedBefore = fake.counts.rejected;
+      const again = await run('2030-07-02 09:15', { openSender: sender(fake.endpoint) });
+      expect(again.skipped.rejected).toBe(1);
+      expect(again.failed).toBe(0);
+      expect(fake.counts.rejected).toBe(rejectedBefore);
+    } finally {
+      await fake.stop();
+    }
+  });
+
+  it('SES unreachable: the run stops, exit 1, and the next run sends what was left', async () => {
+    const emails = ['down1@example.com', 'down2@example.com', 'down3@example.com'];
+    for (const [i, email] of emails.entries()) {
+      const p = await addPatient(store, { fullName: `Fora ${i} Teste`, email });
+      await book(store, p.id, `2030-08-07 1${i}:00`);
+    }
+    const down = await run('2030-08-06 09:00', { openSender: sender('http://127.0.0.1:9') });
+    expect(down.sent).toBe(0);
+    expect(down.aborted?.kind).toBe('unavailable');
+    expect(reminderExitCode(down)).toBe(1);
+    expect(down.failed + down.deferred).toBe(3);
+
+    const up = await run('2030-08-06 09:15');
+    expect(up.sent).toBe(3);
+    for (const email of emails) expect(await mailTo(email)).toHaveLength(1);
+  });
+});
