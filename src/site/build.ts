@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { siteConfigOf } from '../config/site.js';
 import { ClinicaError } from '../errors.js';
 import { palette } from './colors.js';
@@ -20,8 +20,11 @@ import { siteViews, type PageViews, type SiteAssetRefs, type SiteSource, type Si
 
 type LayoutPage = Parameters<PageViews['layout']>[0];
 
-/** templates/site of the installed package (the same relative place from src/ and dist/). */
-export const SITE_TEMPLATES_DIR = fileURLToPath(new URL('../../templates/site/', import.meta.url));
+/** templates/site: CLINICA_TEMPLATES_DIR/site when set, else the package's own (same place from src/ and dist/). */
+export function siteTemplatesDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.CLINICA_TEMPLATES_DIR) return resolve(env.CLINICA_TEMPLATES_DIR, 'site');
+  return fileURLToPath(new URL('../../templates/site/', import.meta.url));
+}
 
 export interface SiteFile {
   /** the object key / relative path, e.g. "index.html", "assets/style.3f2a9c01d4.css" */
@@ -84,7 +87,7 @@ async function readTemplate(dir: string, name: string): Promise<string> {
   }
 }
 
-export async function loadStrings(locale: string, templatesDir = SITE_TEMPLATES_DIR): Promise<SiteStrings> {
+export async function loadStrings(locale: string, templatesDir = siteTemplatesDir()): Promise<SiteStrings> {
   return JSON.parse(await readTemplate(templatesDir, `strings/${locale}.json`)) as SiteStrings;
 }
 
@@ -102,7 +105,7 @@ function slug(text: string): string {
 }
 
 export async function buildSite(source: SiteSource & { projectDir: string }, options: BuildOptions = {}): Promise<BuiltSite> {
-  const dir = options.templatesDir ?? SITE_TEMPLATES_DIR;
+  const dir = options.templatesDir ?? siteTemplatesDir();
   const site = siteConfigOf(source);
   const t = await loadStrings(source.clinic.locale, dir);
   const [layoutSrc, indexSrc, privacySrc, notFoundSrc, cssSrc] = await Promise.all([

@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { extname, resolve } from 'node:path';
 import { ClinicaError } from '../errors.js';
+import { loadSharp } from '../imaging/sharp.js';
 
 export interface SiteImage {
   body: Buffer;
@@ -49,7 +50,7 @@ export async function loadSiteImage(projectDir: string, file: string, role: Imag
     if (!/<svg[\s>]/i.test(text)) throw new ClinicaError('config', `${field}: ${path} is not an SVG image`, { field });
     return { body: input, ext: 'svg', ...svgSize(text) };
   }
-  const { default: sharp } = await import('sharp');
+  const sharp = await loadSharp();
   try {
     const pipeline = sharp(input, { limitInputPixels: 50_000_000 }).rotate();
     const resized =

@@ -89,6 +89,7 @@ export function parseTemplate(source: string, name = 'template'): Node[] {
       }
     } else {
       if (!tagName) throw new ClinicaError('internal', `${name}: empty tag`);
+      if (/^[{&]/.test(tagName)) throw new ClinicaError('internal', `${name}: {{${tagName}}}: there is no raw insertion; pass an Html value`);
       children.push({ kind: 'value', name: tagName });
     }
   }

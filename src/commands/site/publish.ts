@@ -1,0 +1,54 @@
+import { openContext } from '../../context.js';
+import { buildSite } from '../../site/build.js';
+import { publishSite } from '../../site/publish.js';
+import type { CommandInput } from '../action.js';
+
+interface PublishOptions {
+  dryRun?: boolean;
+}
+
+/** The S3 website endpoint of the bucket (older regions use "s3-website-<region>", newer "s3-website.<region>"). */
+function websiteUrl(bucket: string, region: string, endpoint?: string): string {
+  if (endpoint) return `${endpoint.replace(/\/+$/, '')}/${bucket}/`;
+  const dash = ['us-east-1', 'us-west-1', 'us-west-2', 'eu-west-1', 'ap-southeast-1', 'ap-southeast-2', 'ap-northeast-1', 'sa-east-1', 'us-gov-west-1'];
+  return `http://${bucket}.s3-website${dash.includes(region) ? '-' : '.'}${region}.amazonaws.com/`;
+}
+
+const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
+
+export default async function publish({ opts, ui }: CommandInput<PublishOptions>): Promise<number> {
+  const ctx = openContext(opts);
+  const { config } = ctx;
+  const spinner = await ui.spinner('building the site');
+  let result;
+  try {
+    const site = await buildSite(config);
+    const store = await ctx.siteStore();
+    spinner.update(`comparing with the bucket ${store.bucket}`);
+    result = await publishSite(store, site.files, { log: ui, dryRun: opts.dryRun });
+  } catch (err) {
+    spinner.fail('the site was not published');
+    throw err;
+  }
+  const url = ctx.local
+    ? (ctx.local.site ?? websiteUrl(result.bucket, config.aws.region, ctx.local.s3))
+    : (config.site?.url ?? websiteUrl(result.bucket, config.aws.region, config.aws.endpointUrl));
+  const summary = `${result.upload.length} uploaded (${kb(result.upload.reduce((n, u) => n + u.bytes, 0))}), ${result.unchanged.length} unchanged, ${result.remove.length} deleted`;
+  if (result.dryRun) spinner.succeed(`dry run — would be: ${summary}`);
+  else spinner.succeed(`site published to ${result.bucket}: ${summary}`);
+
+  ui.result({ ...result, url });
+  const rows = [
+    ...result.upload.map((u) => ({ action: u.reason === 'new' ? 'upload (new)' : 'upload (changed)', path: u.path })),
+    ...result.remove.map((path) => ({ action: 'delete', path })),
+    ...result.foreign.map((path) => ({ action: 'keep (not published by clinica)', path })),
+  ];
+  if (rows.length) {
+    await ui.table(rows, [
+      { header: result.dryRun ? 'Would' : 'Done', value: (r) => r.action },
+      { header: 'File', value: (r) => r.path },
+    ]);
+  }
+  ui.print(`${result.dryRun ? 'would be live at' : 'live at'} ${url}`);
+  return 0;
+}

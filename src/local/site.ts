@@ -1,0 +1,37 @@
+/**
+ * The public site's local twin: at `clinica dev` start, builds the site from the config, publishes it to the
+ * local site bucket (the same publish as on AWS) and turns on the bucket's website hosting, so the local S3
+ * serves it at <s3 endpoint>/<site bucket>/ without credentials, as the S3 website endpoint does on AWS.
+ * `clinica site publish` in another terminal updates it.
+ */
+import { buildSite } from '../site/build.js';
+import { publishSite } from '../site/publish.js';
+import type { DevComponent } from './stack.js';
+
+/** The website settings the deploy gives the AWS site bucket (index and error documents). */
+export const SITE_INDEX = 'index.html';
+export const SITE_ERROR = '404.html';
+
+export const siteComponent: DevComponent = {
+  name: 'site',
+  async start(ctx) {
+    const { PutBucketWebsiteCommand } = await import('@aws-sdk/client-s3');
+    await ctx.siteStore.s3.send(
+      new PutBucketWebsiteCommand({
+        Bucket: ctx.siteStore.bucket,
+        WebsiteConfiguration: { IndexDocument: { Suffix: SITE_INDEX }, ErrorDocument: { Key: SITE_ERROR } },
+      }),
+    );
+    const url = `${ctx.s3.endpoint}/${ctx.siteStore.bucket}/`;
+    ctx.endpoints.site = url;
+    try {
+      const site = await buildSite(ctx.config);
+      const result = await publishSite(ctx.siteStore, site.files, { log: ctx.log });
+      ctx.log.debug(`site published: ${result.upload.length} uploaded, ${result.unchanged.length} unchanged, ${result.remove.length} deleted`);
+    } catch (err) {
+      // a mistake in the site section must not keep the rest of the clinic from running locally
+      ctx.log.warn(`the public site was not published: ${(err as Error).message} (fix it, then run \`clinica site publish\`)`);
+    }
+    return { urls: [{ name: 'Public site', url }] };
+  },
+};

@@ -1,0 +1,287 @@
+import { rm } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ResolvedConfig } from '../../src/config/load.js';
+import { ClinicaError } from '../../src/errors.js';
+import { buildSite, type BuiltSite } from '../../src/site/build.js';
+import { contrastRatio, palette } from '../../src/site/colors.js';
+import { hoursRows, initials, telHref, whatsappHref } from '../../src/site/view.js';
+import { loadStrings } from '../../src/site/build.js';
+import { siteSchema } from '../../src/config/site.js';
+import { fullConfig, makeProject } from './fixtures.js';
+
+const text = (site: BuiltSite, path: string) => {
+  const file = site.files.find((f) => f.path === path);
+  if (!file) throw new Error(`${path} not built; have ${site.files.map((f) => f.path).join(', ')}`);
+  return file.body.toString('utf8');
+};
+const jsonLd = (page: string) => JSON.parse(/<script type="application\/ld\+json">(.*?)<\/script>/s.exec(page)![1]!);
+
+const dirs: string[] = [];
+async function project(input = fullConfig) {
+  const p = await makeProject(input);
+  dirs.push(p.dir);
+  return p;
+}
+afterAll(async () => {
+  for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+});
+
+describe('site build — every field', () => {
+  let config: ResolvedConfig;
+  let site: BuiltSite;
+  let index: string;
+  beforeAll(async () => {
+    ({ config } = await project());
+    site = await buildSite(config);
+    index = text(site, 'index.html');
+  });
+
+  it('builds the pages, a fingerprinted stylesheet, favicon, logo and portrait, robots and sitemap', () => {
+    const paths = site.files.map((f) => f.path);
+    expect(paths).toEqual(expect.arrayContaining(['index.html', 'privacidade.html', '404.html', 'robots.txt', 'sitemap.xml']));
+    expect(paths.some((p) => /^assets\/style\.[0-9a-f]{10}\.css$/.test(p))).toBe(true);
+    expect(paths.some((p) => /^assets\/favicon\.[0-9a-f]{10}\.svg$/.test(p))).toBe(true);
+    expect(paths.some((p) => /^assets\/logo\.[0-9a-f]{10}\.svg$/.test(p))).toBe(true);
+    expect(paths.some((p) => /^assets\/team-dra-ana-lima\.[0-9a-f]{10}\.webp$/.test(p))).toBe(true);
+    expect(site.pages).toEqual({ index: 'index.html', privacy: 'privacidade.html', notFound: '404.html' });
+  });
+
+  it('gives every file its Content-Type and Cache-Control', () => {
+    const by = (p: string) => site.files.find((f) => f.path === p || f.path.startsWith(p))!;
+    expect(by('index.html')).toMatchObject({ contentType: 'text/html; charset=utf-8', cacheControl: 'public, max-age=300' });
+    expect(by('assets/style.')).toMatchObject({ contentType: 'text/css; charset=utf-8', cacheControl: 'public, max-age=31536000, immutable' });
+    expect(by('assets/team-')).toMatchObject({ contentType: 'image/webp', cacheControl: 'public, max-age=31536000, immutable' });
+    expect(by('assets/logo.')).toMatchObject({ contentType: 'image/svg+xml' });
+    expect(by('robots.txt')).toMatchObject({ contentType: 'text/plain; charset=utf-8', cacheControl: 'public, max-age=300' });
+    expect(by('sitemap.xml')).toMatchObject({ contentType: 'application/xml; charset=utf-8' });
+  });
+
+  it('renders the clinic, presentation, services, team with CRO numbers, hours and contacts', () => {
+    expect(index).toContain('<html lang="pt-BR">');
+    expect(index).toContain('<title>Clínica Sorriso — Odontologia para toda a família</title>');
+    expect(index).toContain('<meta name="description" content="Cuidado odontológico completo no centro de São Paulo');
+    expect(index).toContain('<link rel="canonical" href="https://www.clinicasorriso.com.br/">');
+    expect(index).toContain('<p>Desde 2009, a Clínica Sorriso cuida');
+    expect(index).toContain('planejamento transparente:<br>você sabe'); // a single newline stays a line break
+    for (const s of fullConfig.site!.services!) expect(index).toContain(`<h3>${s.name}</h3>`);
+    expect(index).toContain('<p>Profilaxia, aplicação de flúor');
+    for (const d of fullConfig.site!.team!) {
+      expect(index).toContain(`<h3>${d.name}</h3>`);
+      expect(index).toContain(`<p class="cro">${d.cro}</p>`);
+    }
+    expect(index).toMatch(/<img class="avatar" src="assets\/team-dra-ana-lima\.[0-9a-f]{10}\.webp" alt="Foto de Dra\. Ana Lima" width="112" height="112"/);
+    expect(index).toContain('<span class="avatar avatar-initials" aria-hidden="true">BC</span>');
+    expect(index).toContain('<th scope="row">Segunda a sexta</th><td><span>08:00 – 12:00</span><span>13:30 – 19:00</span></td>');
+    expect(index).toContain('<th scope="row">Sábado</th><td><span>08:00 – 12:00</span></td>');
+    expect(index).toContain('<tr class="closed"><th scope="row">Domingo</th><td><span>Fechado</span></td>');
+    expect(index).toContain('Urgências: ligue ou mande mensagem a qualquer hora.');
+    expect(index).toContain('href="https://wa.me/5511988887777?text=Ol%C3%A1!%20Gostaria%20de%20agendar%20uma%20consulta."');
+    expect(index).toContain('href="tel:+551140000000"');
+    expect(index).toContain('href="mailto:contato@clinicasorriso.com.br"');
+    expect(index).toContain('href="https://www.google.com/maps/search/?api=1&amp;query=Cl%C3%ADnica%20Sorriso%2C%20Rua%20das%20Flores%20123%2C%20S%C3%A3o%20Paulo"');
+    expect(index).toContain('<a href="https://instagram.com/clinicasorriso">Instagram</a>');
+    expect(index).toContain('Responsável técnico: Dra. Ana Lima · CRO-SP 12345');
+    expect(index).toContain('Inscrição no CRO: CRO-SP EPAO 9876');
+    expect(index).toContain('CNPJ 12.345.678/0001-90');
+    expect(index).toMatch(/<img class="brand-logo" src="assets\/logo\.[0-9a-f]{10}\.svg" alt="" width="120" height="48">/);
+    for (const id of ['about', 'services', 'team', 'hours', 'contact']) expect(index).toContain(`<a href="#${id}">`);
+  });
+
+  it('describes the clinic to search engines with schema.org data', () => {
+    const ld = jsonLd(index);
+    expect(ld).toMatchObject({
+      '@type': 'Dentist',
+      name: 'Clínica Sorriso',
+      url: 'https://www.clinicasorriso.com.br/',
+      telephone: '+55 11 4000-0000',
+      sameAs: ['https://instagram.com/clinicasorriso', 'https://facebook.com/clinicasorriso'],
+    });
+    expect(ld.openingHoursSpecification[2]).toEqual({ '@type': 'OpeningHoursSpecification', dayOfWeek: ['Saturday'], opens: '08:00', closes: '12:00' });
+    expect(text(site, 'sitemap.xml')).toContain('<loc>https://www.clinicasorriso.com.br/privacidade.html</loc>');
+    expect(text(site, 'robots.txt')).toContain('Sitemap: https://www.clinicasorriso.com.br/sitemap.xml');
+  });
+
+  it('writes the LGPD notice with controller, DPO, retention and the date it changed', () => {
+    const privacy = text(site, 'privacidade.html');
+    expect(privacy).toContain('<title>Aviso de privacidade — Clínica Sorriso</title>');
+    expect(privacy).toContain('Sorriso Serviços Odontológicos Ltda., inscrita no CNPJ sob o nº 12.345.678/0001-90');
+    expect(privacy).toContain('encarregado pelo tratamento de dados pessoais (Marina Alves), escreva para <a href="mailto:privacidade@clinicasorriso.com.br">');
+    expect(privacy).toContain('25 anos a partir do último registro');
+    expect(privacy).toContain('Os dados ficam armazenados no Brasil');
+    expect(privacy).toContain('<time datetime="2025-03-15">15 de março de 2025</time>');
+    expect(privacy).toContain('href="tel:+551140000000"');
+    expect(privacy).toContain('<a href="index.html#services">'); // the nav leads back to the one-page site
+  });
+
+  it('makes the 404 page absolute when the address is known, and keeps it out of search results', () => {
+    const notFound = text(site, '404.html');
+    expect(notFound).toContain('<meta name="robots" content="noindex">');
+    expect(notFound).toMatch(/<link rel="stylesheet" href="https:\/\/www\.clinicasorriso\.com\.br\/assets\/style\.[0-9a-f]{10}\.css">/);
+    expect(notFound).toContain('Página não encontrada');
+  });
+
+  it('uses no external resources: no scripts, fonts, frames, or third-party stylesheets', () => {
+    for (const file of site.files.filter((f) => f.path.endsWith('.html'))) {
+      const page = file.body.toString('utf8');
+      expect(page).not.toMatch(/<script(?![^>]*application\/ld\+json)/);
+      expect(page).not.toMatch(/<(iframe|object|embed)\b/);
+      expect(page).not.toMatch(/<link[^>]+href="(https?:)?\/\/(?!www\.clinicasorriso\.com\.br)/);
+      expect(page).not.toMatch(/<img[^>]+src="(https?:)?\/\/(?!www\.clinicasorriso\.com\.br)/);
+      expect(page).toContain(`default-src 'none'`);
+    }
+    const css = site.files.find((f) => f.path.endsWith('.css'))!.body.toString('utf8');
+    expect(css).not.toMatch(/@import|url\(|@font-face/);
+  });
+
+  it('is deterministic: the same config builds the same bytes', async () => {
+    const again = await buildSite(config);
+    expect(again.files.map((f) => [f.path, f.body.toString('base64')])).toEqual(site.files.map((f) => [f.path, f.body.toString('base64')]));
+  });
+});
+
+describe('site build — only the required fields', () => {
+  it('renders a complete page from a clinic name alone', async () => {
+    const { config } = await project({ clinic: { name: 'Consultório Dr. Silva' } });
+    const site = await buildSite(config);
+    expect(site.files.map((f) => f.path).filter((p) => !p.startsWith('assets/'))).toEqual(['404.html', 'index.html', 'privacidade.html', 'robots.txt']);
+    const index = text(site, 'index.html');
+    expect(index).toContain('<title>Consultório Dr. Silva — Clínica odontológica</title>');
+    expect(index).toContain('<meta name="description" content="Consultório Dr. Silva — Clínica odontológica.">');
+    expect(index).toContain('<h1 id="hero-title">Consultório Dr. Silva</h1>');
+    expect(index).not.toContain('id="services"');
+    expect(index).not.toContain('id="team"');
+    expect(index).not.toContain('id="contact"');
+    expect(index).not.toContain('<nav');
+    expect(index).not.toContain('canonical');
+    expect(index).toContain('href="privacidade.html"');
+    const privacy = text(site, 'privacidade.html');
+    expect(privacy).toContain('Consultório Dr. Silva, é a controladora');
+    expect(privacy).toContain('20 anos a partir do último registro');
+    expect(privacy).toContain('Fale com a nossa recepção.');
+    expect(text(site, 'robots.txt')).toBe('User-agent: *\nAllow: /\n');
+  });
+
+  it('applies every default of the site section', () => {
+    expect(siteSchema.parse({})).toEqual({ services: [], team: [], hours: [], social: {}, privacy: {} });
+  });
+});
+
+describe('site build — English', () => {
+  it('follows clinic.locale: English text, privacy.html, 12-hour clock, storage abroad stated', async () => {
+    const { config } = await project({
+      ...fullConfig,
+      clinic: { ...fullConfig.clinic, locale: 'en' },
+      aws: { region: 'us-east-1', architecture: 'arm64', sshCidrs: [] },
+    });
+    const site = await buildSite(config);
+    expect(site.pages.privacy).toBe('privacy.html');
+    const index = text(site, 'index.html');
+    expect(index).toContain('<html lang="en">');
+    expect(index).toContain('<th scope="row">Monday – Friday</th><td><span>8:00 AM – 12:00 PM</span><span>1:30 PM – 7:00 PM</span></td>');
+    expect(index).toContain('Book on WhatsApp');
+    expect(index).toContain('alt="Photo of Dra. Ana Lima"');
+    const privacy = text(site, 'privacy.html');
+    expect(privacy).toContain('<title>Privacy notice — Clínica Sorriso</title>');
+    expect(privacy).toContain('stored in the AWS region us-east-1, outside Brazil');
+    expect(privacy).toContain('<time datetime="2025-03-15">March 15, 2025</time>');
+  });
+});
+
+describe('site build — escaping', () => {
+  it('renders markup in config values as text, everywhere', async () => {
+    const evil = '<script>alert("x")</script> & Cia';
+    const { config } = await project({
+      clinic: { name: `Clínica ${evil}`, address: 'Rua <b>A</b> & "B"', phone: '+55 11 4000-0000', email: 'a"><img src=x>@x.com', whatsapp: '11 98888-7777' },
+      site: {
+        tagline: `Tag ${evil}`,
+        presentation: `Hello ${evil}\n\nSecond <i>para</i>`,
+        services: [{ name: `Svc ${evil}`, description: `Desc ${evil}` }],
+        team: [{ name: `Dr. ${evil}`, cro: `CRO <SP> 1`, role: '<em>x</em>', bio: '</p><p>' }],
+        hoursNote: evil,
+        hours: [{ days: ['mon'], open: '08:00', close: '12:00' }],
+        responsibleDentist: { name: evil, cro: '<1>' },
+        privacy: { legalName: evil, cnpj: '<cnpj>', dpoName: evil },
+        whatsappMessage: '"><script>',
+        mapQuery: '"><script>',
+      },
+    });
+    const site = await buildSite(config);
+    for (const file of site.files.filter((f) => f.contentType.startsWith('text/html'))) {
+      const page = file.body.toString('utf8');
+      expect(page, file.path).not.toContain('<script>alert');
+      expect(page, file.path).not.toContain('<b>A</b>');
+      expect(page, file.path).not.toContain('<img src=x>');
+      expect(page, file.path).not.toContain('<i>para</i>');
+      expect(page, file.path).not.toContain('<em>x</em>');
+      expect(page, file.path).not.toContain('"><script>');
+    }
+    const index = text(site, 'index.html');
+    expect(index).toContain('<title>Clínica &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; Cia — Tag');
+    expect(index).toContain('<h3>Svc &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; Cia</h3>');
+    expect(index).toContain('<p class="cro">CRO &lt;SP&gt; 1</p>');
+    expect(index).toContain('href="mailto:a&quot;&gt;&lt;img src=x&gt;@x.com"');
+    // JSON-LD cannot be closed early by a value, and still parses to the original text
+    expect(index).toContain('"name":"Clínica \\u003cscript\\u003ealert(\\"x\\")\\u003c/script\\u003e \\u0026 Cia"');
+    expect(jsonLd(index).name).toBe(`Clínica ${evil}`);
+    expect(text(site, 'privacidade.html')).toContain('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; Cia, inscrita no CNPJ sob o nº &lt;cnpj&gt;');
+  });
+});
+
+describe('site build — problems reach the person as one line', () => {
+  it('names the field of a picture that cannot be read', async () => {
+    const { config } = await project({ clinic: { name: 'X' }, site: { team: [{ name: 'Ana', photo: 'missing.jpg' }] } });
+    const err = await buildSite(config).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ClinicaError);
+    expect(err).toMatchObject({ kind: 'config', field: 'site.team.0.photo' });
+    expect((err as Error).message).toMatch(/site\.team\.0\.photo: cannot read .*missing\.jpg \(ENOENT\)/);
+  });
+
+  it('refuses an SVG portrait and a file that is not an image', async () => {
+    const { config, dir } = await project({ clinic: { name: 'X' }, site: { logo: 'ana.jpg', team: [{ name: 'Ana', photo: 'logo.svg' }] } });
+    await expect(buildSite(config)).rejects.toThrow(/site\.team\.0\.photo: a portrait must be a photo/);
+    const { writeFile } = await import('node:fs/promises');
+    await writeFile(`${dir}/fake.png`, 'not a png');
+    const { config: c2 } = await project({ clinic: { name: 'X' }, site: { logo: `${dir}/fake.png` } });
+    await expect(buildSite(c2)).rejects.toMatchObject({ kind: 'config', field: 'site.logo' });
+  });
+});
+
+describe('site view helpers', () => {
+  it('builds phone and WhatsApp links', () => {
+    expect(telHref('+55 (11) 4000-0000')).toBe('tel:+551140000000');
+    expect(telHref('(11) 4000-0000')).toBe('tel:1140000000');
+    expect(whatsappHref('(11) 98888-7777')).toBe('https://wa.me/5511988887777');
+    expect(whatsappHref('+351 912 345 678', 'Olá & até')).toBe('https://wa.me/351912345678?text=Ol%C3%A1%20%26%20at%C3%A9');
+  });
+
+  it('groups consecutive days with the same hours', async () => {
+    const t = await loadStrings('pt-BR');
+    const site = siteSchema.parse({
+      hours: [
+        { days: ['mon', 'tue', 'wed'], open: '08:00', close: '18:00' },
+        { days: ['thu'], open: '10:00', close: '20:00' },
+        { days: ['fri', 'sat'], open: '08:00', close: '12:00' },
+      ],
+    });
+    expect(hoursRows(site, t).map((r) => [r.days, r.times.join(' | ')])).toEqual([
+      ['Segunda a quarta', '08:00 – 18:00'],
+      ['Quinta', '10:00 – 20:00'],
+      ['Sexta e sábado', '08:00 – 12:00'],
+      ['Domingo', 'Fechado'],
+    ]);
+  });
+
+  it('shows initials without titles and particles', () => {
+    expect(initials('Dra. Carla de Souza')).toBe('CS');
+    expect(initials('Bruno')).toBe('B');
+  });
+
+  it('keeps the accent readable: white on it and it on the tinted sections reach 4.5:1', () => {
+    for (const color of ['#0b6e69', '#7fd1c9', '#ffcc00', '#ffffff', '#1f6fb2']) {
+      const p = palette(color);
+      expect(contrastRatio(p.accent, '#ffffff')).toBeGreaterThanOrEqual(4.5);
+      expect(contrastRatio(p.accent, p.tint)).toBeGreaterThanOrEqual(4.5);
+    }
+    expect(palette('#0b6e69').accent).toBe('#0b6e69'); // a dark enough colour is kept as is
+  });
+});
