@@ -133,9 +133,11 @@ function validDuration(n: number): number {
   return n;
 }
 
-function notPast(instant: Date, now: Date, field = 'at') {
+function notPast(instant: Date, now: Date, timeZone: string, field = 'at') {
   if (instant.getTime() < now.getTime()) {
-    throw usageError(`${field}: ${instant.toISOString()} is in the past`, { field, hint: 'book a future time (clinic time zone)' });
+    const when = localParts(instant, timeZone);
+    const current = localParts(now, timeZone);
+    throw usageError(`${field}: ${when.date} ${when.time} is in the past (it is ${current.date} ${current.time} in ${timeZone})`, { field, hint: 'give a future time' });
   }
 }
 
@@ -144,7 +146,7 @@ export async function createAppointment(store: Store, input: AppointmentInput, a
   const dentist = validDentist(input.dentist);
   const durationMinutes = validDuration(input.durationMinutes);
   const instant = parseDateTime(input.at, opts.timeZone, 'at');
-  notPast(instant, now);
+  notPast(instant, now, opts.timeZone);
   const { patient } = await getPatient(store, input.patientId);
   if (patient.status === 'archived' || patient.status === 'deceased' || patient.anonymized) {
     throw usageError(`patient: ${patient.id} is ${patient.anonymized ? 'anonymized' : patient.status}; appointments cannot be booked`, { field: 'patient' });
@@ -183,7 +185,7 @@ export async function createAppointment(store: Store, input: AppointmentInput, a
 export async function moveAppointment(store: Store, id: string, at: string, actor: string, opts: ScheduleOptions): Promise<Appointment> {
   const now = opts.now ?? new Date();
   const instant = parseDateTime(at, opts.timeZone, 'at');
-  notPast(instant, now);
+  notPast(instant, now, opts.timeZone);
   const { appointment: current, etag } = await getAppointment(store, id);
   if (!blocking(current) || current.status === 'done') {
     throw usageError(`${current.id} is ${current.movedTo ? `moved (now ${current.movedTo})` : current.status}; it cannot be moved`, { field: 'id' });

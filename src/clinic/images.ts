@@ -132,7 +132,8 @@ export const imageIdKey = (imageId: string) => `${IMAGE_IDS_PREFIX}${imageId}.js
 export const formatExtension = (format: ImageFormat) => EXTENSIONS[format];
 export const formatContentType = (format: ImageFormat) => CONTENT_TYPES[format];
 
-const SEGMENT = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+// ids clinica makes are plain (P-000123, I-20261201-k3f9q2mx); a hand-made upload may have spaces or accents
+const SEGMENT = /^(?!\.\.?$)[^/\u0000-\u001f]{1,200}$/;
 const KEY = /^images\/([^/]+)\/([^/]+)\/(original\.(jpg|png|tif|webp)|(display|thumb|shared)\.webp|image\.json|failed\.json)$/;
 
 /** What an object key under images/ is, or undefined for anything else (a stray upload, another prefix). */

@@ -1,9 +1,49 @@
 import type { Command } from 'commander';
 import { lazy } from '../action.js';
 
-const todo = lazy(() => import('../not-implemented.js'));
-
 export function declareAppointments(program: Command): void {
   const appointments = program.command('appointments').description("the clinic's agenda: book, list, confirm, move, cancel");
-  appointments.command('list').description("a day's or a range's agenda").action(todo);
+  appointments
+    .command('add')
+    .description('book an appointment (clinic time zone); refuses overlaps for the same dentist and times in the past')
+    .option('--patient <id>', 'patient id, e.g. P-000123')
+    .option('--at <when>', 'clinic-local date and time, "2026-12-01 14:30"')
+    .option('--duration <minutes>', 'length in minutes', '30')
+    .option('--dentist <name>', 'e.g. "Dra. Ana"')
+    .option('--procedure <text>', 'e.g. limpeza, canal, avaliação')
+    .option('--notes <text>', 'notes')
+    .option('--force', 'book even if the dentist is already booked then')
+    .action(lazy(() => import('./add.js')));
+  appointments
+    .command('list')
+    .description("a day's or a range's agenda, in the clinic's time zone (default: today)")
+    .option('--date <date>', 'one day, YYYY-MM-DD (or "today", "tomorrow")')
+    .option('--from <date>', 'first day of a range')
+    .option('--to <date>', 'last day of a range (default: --from)')
+    .option('--dentist <name>', "only this dentist's appointments")
+    .option('--all', 'include cancelled appointments')
+    .action(lazy(() => import('./list.js')));
+  appointments
+    .command('show')
+    .description('one appointment')
+    .argument('<id>', 'appointment id, e.g. A-20261201-k3f9q2')
+    .action(lazy(() => import('./show.js')));
+  appointments
+    .command('confirm')
+    .description('mark an appointment confirmed by the patient')
+    .argument('<id>', 'appointment id')
+    .action(lazy(() => import('./status.js')));
+  appointments
+    .command('cancel')
+    .description('cancel an appointment (kept in the record as cancelled)')
+    .argument('<id>', 'appointment id')
+    .option('--reason <text>', 'why (kept in the notes)')
+    .action(lazy(() => import('./status.js')));
+  appointments
+    .command('move')
+    .description('move to another time; to another day it gets a new id (the old one points to it)')
+    .argument('<id>', 'appointment id')
+    .requiredOption('--at <when>', 'new clinic-local date and time, "2026-12-01 14:30"')
+    .option('--force', 'move even if the dentist is already booked then')
+    .action(lazy(() => import('./move.js')));
 }

@@ -1,9 +1,87 @@
 import type { Command } from 'commander';
 import { lazy } from '../action.js';
 
-const todo = lazy(() => import('../not-implemented.js'));
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+/** The flags for every patient field (add and update share them). */
+function fieldOptions(cmd: Command): Command {
+  return cmd
+    .option('--name <name>', 'full name')
+    .option('--preferred-name <name>', 'preferred (social) name')
+    .option('--cpf <cpf>', 'CPF, e.g. 123.456.789-09 (check digits verified; unique)')
+    .option('--birth-date <date>', 'birth date, YYYY-MM-DD or DD/MM/YYYY')
+    .option('--sex <sex>', 'female | male | other | unknown (F/M also accepted)')
+    .option('--phone <phone>', 'phone, e.g. "+55 11 98765-4321"')
+    .option('--email <email>', 'e-mail address')
+    .option('--address <address>', 'postal address')
+    .option('--guardian <name>', "guardian's name (for minors)")
+    .option('--guardian-phone <phone>', "guardian's phone")
+    .option('--guardian-cpf <cpf>', "guardian's CPF")
+    .option('--guardian-relationship <text>', 'e.g. mãe, pai, tutor')
+    .option('--alert <text>', 'an allergy or clinical alert (repeat for more)', collect)
+    .option('--notes <text>', 'notes')
+    .option('--status <status>', 'active | inactive | archived | deceased')
+    .option('--email-reminders <yes|no>', 'consent to e-mail reminders (recorded with time and who)');
+}
 
 export function declarePatients(program: Command): void {
-  const patients = program.command('patients').description('patient records: add, list, search, show, update, import, export, anonymize');
-  patients.command('list').description('list or search patients').action(todo);
+  const patients = program
+    .command('patients')
+    .description('patient records: add, list, search, show, update, import, export, anonymize');
+
+  fieldOptions(patients.command('add').description('add a patient (prompts for missing required fields on a terminal)')).action(
+    lazy(() => import('./add.js')),
+  );
+  patients
+    .command('list')
+    .description('list or search patients (reads the index, not every record)')
+    .option('--search <text>', 'name, preferred name, CPF or phone; accents and case ignored ("joao" finds "João")')
+    .option('--status <status>', 'active | inactive | archived | deceased | all (default: all but archived)')
+    .option('--limit <n>', 'rows in the table (default 100; 0 = all); --json gives all')
+    .action(lazy(() => import('./list.js')));
+  patients
+    .command('show')
+    .description('the full record, its image count and its appointments (the read is audited)')
+    .argument('<id>', 'patient id, e.g. P-000123')
+    .action(lazy(() => import('./show.js')));
+  fieldOptions(
+    patients
+      .command('update')
+      .description('change fields of a patient (only the flags given); a concurrent change to the same fields is refused')
+      .argument('<id>', 'patient id'),
+  )
+    .option('--clear <field>', 'clear an optional field (preferred-name, cpf, sex, phone, email, address, guardian, alerts, notes); repeatable', collect)
+    .option('--if-match <etag>', 'write only if the record is still this version (the etag from `show --json`)')
+    .action(lazy(() => import('./update.js')));
+  patients
+    .command('archive')
+    .description('archive a patient (hidden from lists; the record is kept)')
+    .argument('<id>', 'patient id')
+    .action(lazy(() => import('./archive.js')));
+  patients
+    .command('import')
+    .description('import patients from a CSV (pt-BR or English headers); bad rows go to a rejects CSV; re-running adds no duplicates')
+    .argument('<file>', 'the CSV file')
+    .option('--rejects <file>', 'where to write the rejected rows (default: <file>.rejects.csv)')
+    .addHelpText(
+      'after',
+      '\nColumns (any order; accents, case and punctuation ignored): nome|name, data de nascimento|birth date (required);\n' +
+        'cpf, nome social|preferred name, sexo|sex, telefone|celular|phone, e-mail, endereço|address, responsável|guardian,\n' +
+        'telefone do responsável|guardian phone, alergias|allergies (separated by | or ;), observações|notes, situação|status,\n' +
+        'lembretes por e-mail|email reminders (sim/não). Exit 3 if any row was rejected. See docs/patients.md.',
+    )
+    .action(lazy(() => import('./import.js')));
+  patients
+    .command('export')
+    .description('everything held on one patient as JSON (LGPD access/portability): record, appointments, reminders, images, audit')
+    .argument('<id>', 'patient id')
+    .option('--out <dir>', 'write <dir>/<id>.json and download the images into <dir>/images/ (default: JSON on stdout with 15-minute links)')
+    .action(lazy(() => import('./export.js')));
+  patients
+    .command('anonymize')
+    .description('LGPD erasure: replace identifiers, keep clinical content; --purge deletes record and images')
+    .argument('<id>', 'patient id')
+    .option('--purge', 'delete the record, images, appointments and reminders (typed confirmation, or --yes)')
+    .option('--force', 'with --purge: even inside the retention period (config patients.retentionYears)')
+    .action(lazy(() => import('./anonymize.js')));
 }

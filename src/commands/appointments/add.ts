@@ -1,0 +1,44 @@
+import { createAppointment } from '../../clinic/appointments.js';
+import { openContext } from '../../context.js';
+import { usageError } from '../../errors.js';
+import type { CommandInput } from '../action.js';
+import { withFlagNames } from '../patients/fields.js';
+import { printAppointment } from './render.js';
+
+interface AddOptions {
+  patient?: string;
+  at?: string;
+  duration: string;
+  dentist?: string;
+  procedure?: string;
+  notes?: string;
+  force?: boolean;
+}
+
+export default async function add({ opts, ui }: CommandInput<AddOptions>): Promise<number> {
+  const ctx = openContext(opts);
+  if (ui.interactive && (!opts.patient || !opts.at || !opts.dentist)) {
+    const { input } = await import('@inquirer/prompts');
+    const required = (v: string) => (v.trim() ? true : 'required');
+    opts.patient ??= await input({ message: 'Patient id (P-000123)', validate: required });
+    opts.at ??= await input({ message: `When (YYYY-MM-DD HH:MM, ${ctx.config.clinic.timeZone})`, validate: required });
+    opts.dentist ??= await input({ message: 'Dentist', validate: required });
+  }
+  for (const [flag, value] of [['--patient', opts.patient], ['--at', opts.at], ['--dentist', opts.dentist]] as const) {
+    if (!value) throw usageError(`${flag}: required`, { field: flag.slice(2) });
+  }
+  const duration = Number(opts.duration);
+  const store = await ctx.dataStore();
+  const tz = ctx.config.clinic.timeZone;
+  const appointment = await withFlagNames(() =>
+    createAppointment(
+      store,
+      { patientId: opts.patient!, at: opts.at!, durationMinutes: duration, dentist: opts.dentist!, procedure: opts.procedure, notes: opts.notes },
+      ctx.actor,
+      { timeZone: tz, force: opts.force },
+    ),
+  );
+  ui.result({ appointment });
+  printAppointment(ui, appointment, tz, `${ui.green('✓')} booked ${appointment.id}`);
+  return 0;
+}

@@ -1,0 +1,33 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { exportPatient } from '../../clinic/lgpd.js';
+import { openContext } from '../../context.js';
+import type { CommandInput } from '../action.js';
+import { withFlagNames } from './fields.js';
+
+export default async function exportCommand({ args, opts, ui }: CommandInput<{ out?: string }>): Promise<number> {
+  const ctx = openContext(opts);
+  const store = await ctx.dataStore();
+  const outDir = opts.out ? resolve(opts.out) : undefined;
+  if (outDir) await mkdir(outDir, { recursive: true });
+  const spinner = outDir ? await ui.spinner(`exporting ${args[0]}`) : undefined;
+  let doc;
+  try {
+    doc = await withFlagNames(() => exportPatient(store, args[0]!, ctx.actor, { outDir }));
+  } catch (err) {
+    spinner?.fail();
+    throw err;
+  }
+  if (!outDir) {
+    // the export is a JSON document by nature: it goes to stdout in every mode
+    process.stdout.write(JSON.stringify(doc, null, 2) + '\n');
+    ui.info(`${doc.patient.id}: ${doc.appointments.length} appointment(s), ${doc.images.length} image file(s)${doc.linksExpireAt ? `; links expire ${doc.linksExpireAt}` : ''}`);
+    return 0;
+  }
+  const file = join(outDir, `${doc.patient.id}.json`);
+  await writeFile(file, JSON.stringify(doc, null, 2) + '\n');
+  spinner?.succeed(`exported ${doc.patient.id} to ${file}`);
+  ui.result({ file, patientId: doc.patient.id, appointments: doc.appointments.length, images: doc.images.length, imagesDir: join(outDir, 'images') });
+  ui.print(`${file}\n  ${doc.appointments.length} appointment(s), ${doc.reminders.length} reminder(s), ${doc.images.length} image file(s)${doc.images.length ? ` in ${join(outDir, 'images')}` : ''}`);
+  return 0;
+}

@@ -1,0 +1,95 @@
+/** Flags → patient input/changes, shared by `patients add` and `patients update`. */
+import { parseSex, parseStatus, parseYesNo } from '../../clinic/patients.js';
+import type { Guardian, PatientChanges, PatientInput } from '../../clinic/types.js';
+import { ClinicaError, usageError } from '../../errors.js';
+
+export interface PatientFlags {
+  name?: string;
+  preferredName?: string;
+  cpf?: string;
+  birthDate?: string;
+  sex?: string;
+  phone?: string;
+  email?: string;
+  address?: string;
+  guardian?: string;
+  guardianPhone?: string;
+  guardianCpf?: string;
+  guardianRelationship?: string;
+  alert?: string[];
+  notes?: string;
+  status?: string;
+  emailReminders?: string;
+}
+
+function guardianOf(f: PatientFlags): Guardian | undefined {
+  if (f.guardian === undefined && f.guardianPhone === undefined && f.guardianCpf === undefined && f.guardianRelationship === undefined) return undefined;
+  return { name: f.guardian ?? '', phone: f.guardianPhone, cpf: f.guardianCpf, relationship: f.guardianRelationship };
+}
+
+export function inputFromFlags(f: PatientFlags): PatientInput {
+  return {
+    fullName: f.name ?? '',
+    birthDate: f.birthDate ?? '',
+    preferredName: f.preferredName,
+    cpf: f.cpf,
+    sex: f.sex === undefined ? undefined : parseSex(f.sex),
+    phone: f.phone,
+    email: f.email,
+    address: f.address,
+    guardian: guardianOf(f),
+    alerts: f.alert,
+    notes: f.notes,
+    status: f.status === undefined ? undefined : parseStatus(f.status),
+    emailReminders: f.emailReminders === undefined ? undefined : parseYesNo(f.emailReminders, 'email-reminders'),
+  };
+}
+
+const clearable: Record<string, keyof PatientChanges> = {
+  'preferred-name': 'preferredName', cpf: 'cpf', sex: 'sex', phone: 'phone', email: 'email', address: 'address',
+  guardian: 'guardian', alerts: 'alerts', notes: 'notes',
+};
+
+export function changesFromFlags(f: PatientFlags & { clear?: string[] }, current: { guardian?: Guardian }): PatientChanges {
+  const c: PatientChanges = {};
+  if (f.name !== undefined) c.fullName = f.name;
+  if (f.birthDate !== undefined) c.birthDate = f.birthDate;
+  if (f.preferredName !== undefined) c.preferredName = f.preferredName;
+  if (f.cpf !== undefined) c.cpf = f.cpf;
+  if (f.sex !== undefined) c.sex = parseSex(f.sex);
+  if (f.phone !== undefined) c.phone = f.phone;
+  if (f.email !== undefined) c.email = f.email;
+  if (f.address !== undefined) c.address = f.address;
+  const g = guardianOf(f);
+  if (g) c.guardian = { ...current.guardian, ...Object.fromEntries(Object.entries(g).filter(([, v]) => v !== undefined && v !== '')) } as Guardian;
+  if (f.alert !== undefined) c.alerts = f.alert;
+  if (f.notes !== undefined) c.notes = f.notes;
+  if (f.status !== undefined) c.status = parseStatus(f.status);
+  if (f.emailReminders !== undefined) c.emailReminders = parseYesNo(f.emailReminders, 'email-reminders');
+  for (const name of f.clear ?? []) {
+    const key = clearable[name];
+    if (!key) throw usageError(`clear: "${name}" cannot be cleared (one of ${Object.keys(clearable).join(', ')})`, { field: 'clear' });
+    if (c[key] !== undefined) throw usageError(`clear: --${name} is also given; clear it or set it, not both`, { field: 'clear' });
+    (c as Record<string, unknown>)[key] = key === 'alerts' ? [] : null;
+  }
+  return c;
+}
+
+const flagOf: Record<string, string> = {
+  fullName: '--name', preferredName: '--preferred-name', cpf: '--cpf', birthDate: '--birth-date', sex: '--sex', phone: '--phone',
+  email: '--email', address: '--address', 'guardian.name': '--guardian', 'guardian.phone': '--guardian-phone',
+  'guardian.cpf': '--guardian-cpf', status: '--status', notes: '--notes', 'email-reminders': '--email-reminders', at: '--at',
+  duration: '--duration', dentist: '--dentist', patient: '--patient', from: '--from', to: '--to', date: '--date', since: '--since',
+};
+
+/** Re-labels a core validation error with the flag the person typed ("birthDate: …" → "--birth-date: …"). */
+export async function withFlagNames<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    if (err instanceof ClinicaError && err.kind === 'usage' && err.field && flagOf[err.field] && err.message.startsWith(`${err.field}:`)) {
+      throw new ClinicaError('usage', `${flagOf[err.field]}${err.message.slice(err.field.length)}`, { field: err.field, hint: err.hint, cause: err });
+    }
+    throw err;
+  }
+}

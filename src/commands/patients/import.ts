@@ -1,0 +1,73 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { importPatients } from '../../clinic/import.js';
+import { openContext } from '../../context.js';
+import { ExitCode, usageError } from '../../errors.js';
+import type { CommandInput } from '../action.js';
+
+export default async function importCsv({ args, opts, ui }: CommandInput<{ rejects?: string }>): Promise<number> {
+  const ctx = openContext(opts);
+  const file = resolve(args[0]!);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw usageError(`file: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, { field: 'file' });
+  }
+  const store = await ctx.dataStore();
+  let progress: ReturnType<typeof ui.progress> | undefined;
+  const result = await importPatients(store, text, ctx.actor, {
+    file: args[0],
+    onProgress: (done, total) => {
+      if (!total) return;
+      progress ??= ui.progress(total, 'importing');
+      progress.tick(done);
+    },
+  });
+  progress?.done();
+
+  let rejectsFile: string | undefined;
+  if (result.rejected.length) {
+    rejectsFile = resolve(opts.rejects ?? file.replace(/(\.csv)?$/i, '.rejects.csv'));
+    const { stringify } = await import('csv-stringify/sync');
+    const headers = Object.keys(result.rejected[0]!.values);
+    const csv = stringify([['line', 'reason', ...headers], ...result.rejected.map((r) => [r.line, r.reason, ...headers.map((h) => r.values[h] ?? '')])], { bom: true });
+    await writeFile(rejectsFile, csv);
+  }
+  ui.result({
+    file,
+    rows: result.rows,
+    created: result.created,
+    existing: result.existing,
+    rejected: result.rejected.map(({ line, reason, field }) => ({ line, reason, field })),
+    rejectsFile,
+    columns: result.mapping,
+    ignoredColumns: result.ignoredColumns,
+  });
+  if (result.ignoredColumns.length) ui.warn(`columns not imported: ${result.ignoredColumns.join(', ')}`);
+  if (result.rejected.length) {
+    const shown = result.rejected.slice(0, 20);
+    await ui.table(shown, [
+      { header: 'Line', value: (r) => r.line, align: 'right' },
+      { header: 'Rejected because', value: (r) => r.reason },
+    ], { title: 'Rejected rows' });
+    if (result.rejected.length > shown.length) ui.print(`… and ${result.rejected.length - shown.length} more`);
+  }
+  await ui.table(
+    [
+      { what: 'rows in the file', n: result.rows },
+      { what: 'created', n: result.created.length },
+      { what: 'already present (left unchanged)', n: result.existing.length },
+      { what: 'rejected', n: result.rejected.length },
+    ],
+    [
+      { header: 'Import', value: (r) => r.what },
+      { header: 'Patients', value: (r) => r.n, align: 'right' },
+    ],
+  );
+  if (rejectsFile) {
+    ui.error(`${result.rejected.length} row(s) rejected — written to ${rejectsFile}; fix them and run the import again (imported rows are not duplicated)`);
+    return ExitCode.partial;
+  }
+  return 0;
+}
