@@ -121,3 +121,33 @@ describe('the built CLI', () => {
     expect(r.stderr).not.toMatch(/\n\s+at /);
   }, 30_000);
 });
+
+describe('the CLI without its backend', () => {
+  it('target local with no clinica dev running: one line saying how to start it, exit 1, no hang', async () => {
+    const r = await runCli(['patients', 'list'], { cwd: tempProject() });
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toContain('clinica dev is not running');
+    expect(r.stderr).toContain('npx clinica dev');
+  });
+
+  it('target aws with no credentials: one line naming the fix, exit 1', async () => {
+    const dir = tempProject();
+    writeFileSync(join(dir, 'clinica.config.json'), JSON.stringify({ clinic: { name: 'Sem Credenciais' }, target: 'aws' }));
+    const env: NodeJS.ProcessEnv = {
+      AWS_ACCESS_KEY_ID: '',
+      AWS_SECRET_ACCESS_KEY: '',
+      AWS_PROFILE: '',
+      AWS_CONFIG_FILE: join(dir, 'none'),
+      AWS_SHARED_CREDENTIALS_FILE: join(dir, 'none'),
+      AWS_EC2_METADATA_DISABLED: 'true',
+      AWS_CONTAINER_CREDENTIALS_FULL_URI: '',
+      AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: '',
+      AWS_WEB_IDENTITY_TOKEN_FILE: '',
+    };
+    const r = await runCli(['patients', 'list'], { cwd: dir, env });
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/^clinica: no AWS credentials for .* — configure a profile/);
+  });
+});
