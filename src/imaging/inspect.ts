@@ -89,7 +89,8 @@ export async function inspectImage(bytes: Uint8Array, options: { maxPixels: numb
   const sharp = await loadSharp();
   let meta: sharpType.Metadata;
   try {
-    meta = await sharp(bytes, { limitInputPixels: options.maxPixels }).metadata();
+    // the header only: the pixel limit is checked below, with the dimensions in the message
+    meta = await sharp(bytes, { limitInputPixels: false }).metadata();
   } catch (err) {
     throw rejectionFor(err, sniffed, options.maxPixels);
   }

@@ -1,0 +1,115 @@
+/** Generated test images: every fixture is made here, none is checked in. */
+import { deflateSync, crc32 } from 'node:zlib';
+import sharp from 'sharp';
+
+/** A deterministic "photo": gradients and a little noise, so the encoders have something to do. */
+export function photoPixels(width: number, height: number, seed = 1): Buffer {
+  const raw = Buffer.alloc(width * height * 3);
+  let s = seed;
+  const rnd = () => ((s = (s * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const i = (y * width + x) * 3;
+      const n = rnd() * 24;
+      raw[i] = Math.min(255, (x / width) * 200 + n);
+      raw[i + 1] = Math.min(255, (y / height) * 200 + n);
+      raw[i + 2] = Math.min(255, 128 + 60 * Math.sin(x / 37) + n);
+    }
+  }
+  return raw;
+}
+
+/**
+ * A landscape JPEG (wide: left half red, right half blue) stored with EXIF orientation 6 (displayed rotated
+ * 90° clockwise: portrait, red on top), and camera + GPS EXIF that must not reach the derivatives.
+ */
+export async function jpegOrientation6(width = 800, height = 400): Promise<Buffer> {
+  const raw = Buffer.alloc(width * height * 3);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const i = (y * width + x) * 3;
+      if (x < width / 2) raw[i] = 220;
+      else raw[i + 2] = 220;
+    }
+  }
+  return sharp(raw, { raw: { width, height, channels: 3 } })
+    .jpeg({ quality: 90 })
+    .withMetadata({ orientation: 6 })
+    .withExif({ IFD0: { Make: 'ClinicaTestCam', Model: 'X1' }, IFD3: { GPSLatitudeRef: 'S', GPSLatitude: '23/1 33/1 0/1', GPSLongitudeRef: 'W', GPSLongitude: '46/1 38/1 0/1' } })
+    .toBuffer();
+}
+
+export async function photoJpeg(width = 1200, height = 900, seed = 1): Promise<Buffer> {
+  return sharp(photoPixels(width, height, seed), { raw: { width, height, channels: 3 } }).jpeg({ quality: 88 }).toBuffer();
+}
+
+/** A 16-bit greyscale PNG that uses only 12 bits (1000–4000), like a radiograph export: a ramp left to right. */
+export async function grey16Png(width = 600, height = 400): Promise<Buffer> {
+  const data = new Uint16Array(width * height);
+  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) data[y * width + x] = 1000 + Math.round((3000 * x) / (width - 1));
+  return sharp(data, { raw: { width, height, channels: 1 } }).toColourspace('grey16').png().toBuffer();
+}
+
+export async function cmykJpeg(width = 300, height = 200): Promise<Buffer> {
+  return sharp({ create: { width, height, channels: 3, background: '#3080c0' } }).toColourspace('cmyk').jpeg().toBuffer();
+}
+
+/** A PNG with a transparent left half. */
+export async function alphaPng(width = 300, height = 200): Promise<Buffer> {
+  const raw = Buffer.alloc(width * height * 4);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const i = (y * width + x) * 4;
+      raw[i + 1] = 180;
+      raw[i + 3] = x < width / 2 ? 0 : 255;
+    }
+  }
+  return sharp(raw, { raw: { width, height, channels: 4 } }).png().toBuffer();
+}
+
+/** A JPEG cut at 60 %: its header reads fine, its data ends early. */
+export async function truncatedJpeg(): Promise<Buffer> {
+  const full = await photoJpeg(800, 600, 7);
+  return full.subarray(0, Math.floor(full.length * 0.6));
+}
+
+export const textFileAsJpeg = (): Buffer => Buffer.from('This is not an image, whatever its name says.\n');
+
+function pngChunk(type: string, data: Buffer): Buffer {
+  const length = Buffer.alloc(4);
+  length.writeUInt32BE(data.length);
+  const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(crc32(body) >>> 0);
+  return Buffer.concat([length, body, crc]);
+}
+
+/** A "pixel bomb": a 50000×50000 greyscale PNG header (2.5 gigapixels) over a few bytes of data. */
+export function pixelBombPng(size = 50_000): Buffer {
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(size, 0);
+  ihdr.writeUInt32BE(size, 4);
+  ihdr[8] = 8; // bit depth
+  ihdr[9] = 0; // greyscale
+  const row = Buffer.alloc(size + 1); // one filter byte + one row of zeros
+  const idat = deflateSync(Buffer.concat([row, row]));
+  return Buffer.concat([Buffer.from('\x89PNG\r\n\x1a\n', 'latin1'), pngChunk('IHDR', ihdr), pngChunk('IDAT', idat), pngChunk('IEND', Buffer.alloc(0))]);
+}
+
+/** A small PNG logo: a dark-blue disc on transparency. */
+export async function logoPng(size = 64): Promise<Buffer> {
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${size}" height="${size}"><circle cx="${size / 2}" cy="${size / 2}" r="${size / 2 - 2}" fill="#003a8c"/></svg>`;
+  return sharp(Buffer.from(svg)).png().toBuffer();
+}
+
+/** Mean absolute difference of two equally sized images inside a region (0–255). */
+export async function meanDifference(
+  a: Buffer,
+  b: Buffer,
+  region: { left: number; top: number; width: number; height: number },
+): Promise<number> {
+  const [ra, rb] = await Promise.all([a, b].map((img) => sharp(img).extract(region).removeAlpha().raw().toBuffer()));
+  let sum = 0;
+  for (let i = 0; i < ra!.length; i++) sum += Math.abs(ra![i]! - rb![i]!);
+  return sum / ra!.length;
+}

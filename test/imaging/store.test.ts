@@ -1,0 +1,190 @@
+/** The import path (CLI) and the image-processor (Lambda and its local twin) against the real local S3. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  failureKey,
+  hashClaimKey,
+  listImages,
+  originalKey,
+  recordKey,
+  variantKey,
+  type HashClaim,
+  type ImageRecord,
+} from '../../src/clinic/images.js';
+import { createPatient } from '../../src/clinic/patients.js';
+import { importImage, type ImportSettings } from '../../src/imaging/import.js';
+import { sha256 } from '../../src/imaging/inspect.js';
+import { encodeEventKey } from '../../src/local/s3-server.js';
+import { createImageProcessor, type S3EventLike } from '../../src/lambdas/image-processor.js';
+import { memoryLog } from '../../src/log.js';
+import type { Store } from '../../src/store/store.js';
+import { startTestStack, type TestStack } from '../helpers/stack.js';
+import { jpegOrientation6, photoJpeg, textFileAsJpeg, truncatedJpeg } from './fixtures.js';
+
+const metadata = { kind: 'photo' as const, teeth: [11, 21] };
+
+function eventFor(bucket: string, key: string): S3EventLike {
+  return { Records: [{ eventName: 'ObjectCreated:Put', s3: { bucket: { name: bucket }, object: { key: encodeEventKey(key) } } }] };
+}
+
+async function keysUnder(store: Store, prefix: string): Promise<string[]> {
+  const keys: string[] = [];
+  for await (const o of store.list(prefix)) keys.push(o.key);
+  return keys.sort();
+}
+
+describe('images in the bucket', () => {
+  let stack: TestStack;
+  let store: Store;
+  let patientId: string;
+  let settings: ImportSettings;
+
+  beforeAll(async () => {
+    stack = await startTestStack();
+    store = stack.dataStore;
+    patientId = (await createPatient(store, { fullName: 'Ana Teste', birthDate: '1990-04-02' }, 'test')).id;
+    settings = { store, config: stack.config, actor: 'test', runId: 'run-1' };
+  });
+  afterAll(() => stack?.close());
+
+  it('stores the original byte for byte, its derivatives, its record and a done claim', async () => {
+    const bytes = await jpegOrientation6();
+    const outcome = await importImage(settings, { patientId, bytes, fileName: 'boca aberta.jpg', metadata });
+    expect(outcome).toMatchObject({ status: 'imported', resumed: false, width: 400, height: 800 });
+    if (outcome.status !== 'imported') return;
+    const id = outcome.imageId;
+
+    const original = await store.getBytes(originalKey(patientId, id, 'jpeg'));
+    expect(Buffer.compare(original!, bytes)).toBe(0);
+    expect((await store.head(originalKey(patientId, id, 'jpeg')))?.metadata.sha256).toBe(sha256(bytes));
+    for (const variant of ['display', 'thumb', 'shared'] as const) {
+      expect((await store.head(variantKey(patientId, id, variant)))?.contentType).toBe('image/webp');
+    }
+    const record = (await store.getJson<ImageRecord>(recordKey(patientId, id)))!.value;
+    expect(record).toMatchObject({
+      id,
+      patientId,
+      kind: 'photo',
+      status: 'ready',
+      teeth: [11, 21],
+      watermark: true,
+      original: { format: 'jpeg', size: bytes.length, sha256: sha256(bytes), width: 400, height: 800, bitDepth: 8, fileName: 'boca aberta.jpg' },
+      variants: { display: { width: 400, height: 800 }, thumb: { width: 160, height: 320 } },
+    });
+    const claim = (await store.getJson<HashClaim>(hashClaimKey(patientId, sha256(bytes))))!.value;
+    expect(claim).toMatchObject({ imageId: id, state: 'done' });
+
+    // the same bytes again: a duplicate, nothing written
+    const before = await keysUnder(store, `images/${patientId}/`);
+    expect(await importImage({ ...settings, runId: 'run-2' }, { patientId, bytes, metadata })).toEqual({ status: 'duplicate', imageId: id, sha256: sha256(bytes) });
+    expect(await keysUnder(store, `images/${patientId}/`)).toEqual(before);
+  });
+
+  it('reports a bad image as rejected and writes nothing for it', async () => {
+    const before = await keysUnder(store, '');
+    expect(await importImage(settings, { patientId, bytes: await truncatedJpeg(), metadata })).toMatchObject({ status: 'rejected', reason: expect.stringMatching(/truncated/) });
+    expect(await importImage(settings, { patientId, bytes: textFileAsJpeg(), metadata })).toMatchObject({ status: 'rejected', reason: expect.stringMatching(/text file/) });
+    expect(await keysUnder(store, '')).toEqual(before);
+  });
+
+  it('finishes an import interrupted after its claim, under the same image id', async () => {
+    const bytes = await photoJpeg(640, 480, 11);
+    // a run that died right after claiming: only the pending claim exists
+    const claim: HashClaim = { imageId: 'I-20260101-resume01', patientId, sha256: sha256(bytes), state: 'pending', runId: 'dead-run', claimedAt: new Date().toISOString() };
+    await store.putJson(hashClaimKey(patientId, claim.sha256), claim);
+    const outcome = await importImage({ ...settings, runId: 'run-3' }, { patientId, bytes, metadata });
+    expect(outcome).toMatchObject({ status: 'imported', imageId: claim.imageId, resumed: true });
+    expect((await store.getJson<HashClaim>(hashClaimKey(patientId, claim.sha256)))!.value.state).toBe('done');
+    // within one run, two files with the same bytes at once: one image, one duplicate
+    const twin = await photoJpeg(640, 480, 12);
+    const both = await Promise.all([1, 2].map(() => importImage({ ...settings, runId: 'run-4' }, { patientId, bytes: twin, metadata })));
+    expect(both.map((o) => o.status).sort()).toEqual(['duplicate', 'imported']);
+  });
+
+  it('the Lambda makes exactly the derivatives the CLI made, and skips what is done', async () => {
+    const bytes = await photoJpeg(1400, 1000, 5);
+    const outcome = await importImage(settings, { patientId, bytes, metadata });
+    if (outcome.status !== 'imported') throw new Error(outcome.status);
+    const id = outcome.imageId;
+    const fromCli = Object.fromEntries(
+      await Promise.all((['display', 'thumb', 'shared'] as const).map(async (v) => [v, await store.getBytes(variantKey(patientId, id, v))] as const)),
+    );
+    const log = memoryLog();
+    const processor = createImageProcessor({ store, config: stack.config, log, bucket: stack.config.names.dataBucket });
+    const event = eventFor(stack.config.names.dataBucket, originalKey(patientId, id, 'jpeg'));
+
+    // the CLI made them: the Lambda skips
+    expect((await processor(event)).results[0]).toMatchObject({ status: 'skipped', reason: 'derivatives exist' });
+
+    // without them, the Lambda makes them, byte for byte the same
+    await store.deleteMany(['display', 'thumb', 'shared'].map((v) => variantKey(patientId, id, v as 'display')));
+    expect((await processor(event)).results[0]).toMatchObject({ status: 'processed', imageId: id });
+    for (const v of ['display', 'thumb', 'shared'] as const) {
+      const fromLambda = await store.getBytes(variantKey(patientId, id, v));
+      expect(Buffer.compare(fromLambda!, fromCli[v]!)).toBe(0);
+    }
+    // redelivery: nothing again
+    expect((await processor(event)).processed).toBe(0);
+  });
+
+  it('the Lambda decodes keys, ignores its own outputs and marks a bad original failed without throwing', async () => {
+    const bucket = stack.config.names.dataBucket;
+    const processor = createImageProcessor({ store, config: stack.config, log: memoryLog(), bucket });
+    // an original put in S3 by hand, under a name with spaces and accents (the event key is form-encoded)
+    const key = `images/${patientId}/raio x de João/original.jpg`;
+    await store.put(key, await photoJpeg(500, 400, 9), { contentType: 'image/jpeg' });
+    const done = await processor(eventFor(bucket, key));
+    expect(done.results[0]).toMatchObject({ status: 'processed', key });
+    expect(await store.head(`images/${patientId}/raio x de João/display.webp`)).toBeDefined();
+    const record = (await store.getJson<ImageRecord>(`images/${patientId}/raio x de João/image.json`))!.value;
+    expect(record).toMatchObject({ status: 'ready', importedBy: 'lambda:image-processor', original: { width: 500, height: 400 } });
+
+    // its own outputs raise events too: all ignored
+    const outputs = await processor({
+      Records: ['display.webp', 'thumb.webp', 'shared.webp', 'image.json', 'failed.json'].map((f) => ({
+        eventName: 'ObjectCreated:Put',
+        s3: { bucket: { name: bucket }, object: { key: encodeEventKey(`images/${patientId}/raio x de João/${f}`) } },
+      })),
+    });
+    expect(outputs).toMatchObject({ processed: 0, skipped: 5 });
+    expect((await processor(eventFor('another-bucket', key))).skipped).toBe(1);
+
+    // a truncated original: a failure marker, logged with its key, no exception, and not retried
+    const log = memoryLog();
+    const careful = createImageProcessor({ store, config: stack.config, log, bucket });
+    const bad = `images/${patientId}/I-20260101-broken01/original.jpg`;
+    await store.put(bad, await truncatedJpeg(), { contentType: 'image/jpeg' });
+    const failed = await careful(eventFor(bucket, bad));
+    expect(failed.results[0]).toMatchObject({ status: 'failed', reason: expect.stringMatching(/truncated/) });
+    expect(log.entries.find((e) => e.level === 'warn')?.data).toMatchObject({ key: bad });
+    expect((await store.getJson<{ reason: string }>(failureKey(patientId, 'I-20260101-broken01')))!.value.reason).toMatch(/truncated/);
+    expect((await careful(eventFor(bucket, bad))).results[0]).toMatchObject({ status: 'skipped', reason: 'already marked failed' });
+
+    const listed = await listImages(store, patientId);
+    expect(listed.find((i) => i.id === 'I-20260101-broken01')).toMatchObject({ status: 'failed', failure: { reason: expect.stringMatching(/truncated/) } });
+    expect(listed.find((i) => i.id === 'raio x de João')).toMatchObject({ status: 'ready' });
+  });
+});
+
+describe('clinica dev runs the image-processor on the local S3 events', () => {
+  let stack: TestStack;
+  beforeAll(async () => {
+    stack = await startTestStack({ withComponents: true });
+  });
+  afterAll(() => stack?.close());
+
+  it('an original uploaded without the CLI (as by the staff page) gets its derivatives', async () => {
+    const store = stack.dataStore;
+    const patientId = (await createPatient(store, { fullName: 'Bruno Teste', birthDate: '1985-01-20' }, 'test')).id;
+    const key = `images/${patientId}/I-20260101-staffup1/original.png`;
+    const { default: sharp } = await import('sharp');
+    await store.put(key, await sharp(await photoJpeg(300, 200, 4)).png().toBuffer(), { contentType: 'image/png' });
+    const deadline = Date.now() + 20_000;
+    let shared;
+    while (!(shared = await store.head(`images/${patientId}/I-20260101-staffup1/shared.webp`)) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(shared).toBeDefined();
+    const listed = await listImages(store, patientId);
+    expect(listed).toMatchObject([{ id: 'I-20260101-staffup1', status: 'ready', has: { original: true, display: true, thumb: true, shared: true } }]);
+  });
+});
