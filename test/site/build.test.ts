@@ -80,8 +80,8 @@ describe('site build — every field', () => {
     expect(index).toContain('href="mailto:contato@clinicasorriso.com.br"');
     expect(index).toContain('href="https://www.google.com/maps/search/?api=1&amp;query=Cl%C3%ADnica%20Sorriso%2C%20Rua%20das%20Flores%20123%2C%20S%C3%A3o%20Paulo"');
     expect(index).toContain('<a href="https://instagram.com/clinicasorriso">Instagram</a>');
-    expect(index).toContain('Responsável técnico: Dra. Ana Lima · CRO-SP 12345');
-    expect(index).toContain('Inscrição no CRO: CRO-SP EPAO 9876');
+    expect(index).toContain('Responsável técnico: Dra. Ana Lima · <span class="nowrap">CRO-SP 12345</span>');
+    expect(index).toContain('Inscrição no CRO: <span class="nowrap">CRO-SP EPAO 9876</span>');
     expect(index).toContain('CNPJ 12.345.678/0001-90');
     expect(index).toMatch(/<img class="brand-logo" src="assets\/logo\.[0-9a-f]{10}\.svg" alt="" width="120" height="48">/);
     for (const id of ['about', 'services', 'team', 'hours', 'contact']) expect(index).toContain(`<a href="#${id}">`);

@@ -1,0 +1,154 @@
+/**
+ * The published site in a real browser: served by the local S3's website mode (as `clinica dev` does) and by
+ * `clinica site preview`. Screenshots go to test-artifacts/site/ for a person to look at.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { loadConfig } from '../../src/config/load.js';
+import { siteComponent } from '../../src/local/site.js';
+import { buildSite } from '../../src/site/build.js';
+import { startPreview } from '../../src/site/preview.js';
+import { startTestStack, type TestStack } from '../helpers/stack.js';
+import { fullConfig, LOGO_SVG, makeProject, portraitJpeg } from './fixtures.js';
+
+const ARTIFACTS = join(process.cwd(), 'test-artifacts', 'site');
+
+describe('the public site in headless Chromium', () => {
+  let stack: TestStack;
+  let browser: Browser;
+  let siteUrl: string;
+
+  beforeAll(async () => {
+    await mkdir(ARTIFACTS, { recursive: true });
+    stack = await startTestStack({ config: { clinic: fullConfig.clinic, site: fullConfig.site } });
+    await writeFile(join(stack.projectDir, 'ana.jpg'), await portraitJpeg());
+    await writeFile(join(stack.projectDir, 'logo.svg'), LOGO_SVG);
+    const started = await siteComponent.start(stack);
+    siteUrl = started!.urls![0]!.url;
+    browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.close();
+  });
+
+  /** Opens a page and records every request that leaves the site's origin. */
+  async function open(url: string, width: number, height = 900): Promise<{ page: Page; foreign: string[]; failed: string[] }> {
+    const page = await browser.newPage({ viewport: { width, height } });
+    const origin = new URL(url).origin;
+    const foreign: string[] = [];
+    const failed: string[] = [];
+    page.on('request', (r) => {
+      if (!r.url().startsWith(origin) && !r.url().startsWith('data:')) foreign.push(r.url());
+    });
+    page.on('requestfailed', (r) => failed.push(r.url()));
+    page.on('response', (r) => {
+      if (r.status() >= 400 && !r.url().includes('no-such-page')) failed.push(`${r.status()} ${r.url()}`);
+    });
+    await page.goto(url, { waitUntil: 'load' });
+    return { page, foreign, failed };
+  }
+
+  /** Lazy pictures load only near the viewport: bring each into view, wait for all, go back to the top. */
+  async function loadPictures(page: Page) {
+    for (const img of await page.locator('img').all()) await img.scrollIntoViewIfNeeded();
+    await page.waitForFunction(() => [...document.images].every((i) => i.complete && i.naturalWidth > 0));
+    await page.evaluate(() => window.scrollTo(0, 0)); // the sticky header belongs at the top of the picture
+  }
+
+  it('desktop: the home page renders from the local S3 website endpoint, styled, with its pictures and nothing third-party', async () => {
+    const { page, foreign, failed } = await open(siteUrl, 1280);
+    expect(await page.title()).toBe('Clínica Sorriso — Odontologia para toda a família');
+    expect(await page.locator('h1').innerText()).toBe('Clínica Sorriso');
+    expect(await page.locator('html').getAttribute('lang')).toBe('pt-BR');
+    expect(await page.locator('meta[name="description"]').getAttribute('content')).toMatch(/^Cuidado odontológico/);
+    // the stylesheet applied: the primary button wears the accent colour
+    expect(await page.locator('.hero .button-primary').evaluate((el) => getComputedStyle(el).backgroundColor)).toBe('rgb(31, 111, 178)');
+    // every picture loaded and has an alt attribute
+    await loadPictures(page);
+    const images = await page.locator('img').evaluateAll((imgs) => imgs.map((i) => ({ alt: i.getAttribute('alt'), src: i.getAttribute('src') })));
+    expect(images.length).toBe(2);
+    for (const img of images) expect(img.alt, img.src ?? '').not.toBeNull();
+    expect(await page.locator('img.avatar').getAttribute('alt')).toBe('Foto de Dra. Ana Lima');
+    expect(await page.locator('.cro').allInnerTexts()).toEqual(['CRO-SP 12345', 'CRO-SP 23456', 'CRO-SP 34567']);
+    expect(await page.locator('h1').count()).toBe(1);
+    expect(await page.locator('script:not([type="application/ld+json"])').count()).toBe(0);
+    expect(foreign).toEqual([]);
+    expect(failed).toEqual([]);
+    await page.screenshot({ path: join(ARTIFACTS, 'desktop.png'), fullPage: true });
+    await page.close();
+  });
+
+  it('phone (375 px): no horizontal scroll, the call-to-action is on the first screen', async () => {
+    const { page } = await open(siteUrl, 375, 812);
+    const size = await page.evaluate(() => ({ scrollWidth: document.documentElement.scrollWidth, bodyWidth: document.body.scrollWidth, innerWidth: window.innerWidth }));
+    expect(size.scrollWidth).toBeLessThanOrEqual(size.innerWidth);
+    expect(size.bodyWidth).toBeLessThanOrEqual(size.innerWidth);
+    const cta = await page.locator('.hero .button-primary').boundingBox();
+    expect(cta!.y + cta!.height).toBeLessThanOrEqual(812);
+    await page.screenshot({ path: join(ARTIFACTS, 'phone-first-screen.png') });
+    await loadPictures(page);
+    await page.screenshot({ path: join(ARTIFACTS, 'phone.png'), fullPage: true });
+    await page.close();
+  });
+
+  it('the privacy notice and the 404 page are served too', async () => {
+    const { page } = await open(`${siteUrl}privacidade.html`, 1280);
+    expect(await page.title()).toBe('Aviso de privacidade — Clínica Sorriso');
+    expect(await page.locator('h2').allInnerTexts()).toContain('7. Os seus direitos');
+    const size = await page.evaluate(() => ({ w: document.documentElement.scrollWidth, iw: window.innerWidth }));
+    expect(size.w).toBeLessThanOrEqual(size.iw);
+    await page.screenshot({ path: join(ARTIFACTS, 'privacy.png'), fullPage: true });
+    const phone = await open(`${siteUrl}privacidade.html`, 375);
+    expect(await phone.page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+    await phone.page.close();
+
+    const response = await page.goto(`${siteUrl}no-such-page.html`);
+    expect(response!.status()).toBe(404);
+    expect(await page.locator('h1').innerText()).toBe('Página não encontrada');
+    await page.screenshot({ path: join(ARTIFACTS, '404.png') });
+    await page.close();
+  });
+
+  it('site preview: a clinic name with markup shows as text, and only the required fields still make a full page', async () => {
+    const evilName = 'Clínica <b>Sorriso</b> & "Filhos" <script>alert(1)</script>';
+    const { config } = await makeProject({ clinic: { name: evilName } });
+    const preview = await startPreview({ build: () => buildSite(loadConfig({ config: config.configPath }, {})) });
+    try {
+      const { page, foreign } = await open(preview.url, 375, 812);
+      expect(await page.title()).toBe(`${evilName} — Clínica odontológica`);
+      expect(await page.locator('h1').innerText()).toBe(evilName);
+      expect(await page.locator('h1 b, body script:not([type="application/ld+json"])').count()).toBe(0);
+      expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+      expect(foreign).toEqual([]);
+      await page.screenshot({ path: join(ARTIFACTS, 'minimal-phone.png'), fullPage: true });
+      await page.setViewportSize({ width: 1280, height: 800 });
+      await page.screenshot({ path: join(ARTIFACTS, 'minimal-desktop.png'), fullPage: true });
+      await page.close();
+    } finally {
+      await preview.stop();
+    }
+  });
+
+  it('English site, at tablet width', async () => {
+    const { config } = await makeProject({ ...fullConfig, clinic: { ...fullConfig.clinic, locale: 'en' }, site: { ...fullConfig.site, accentColor: '#7a3e9d' } });
+    const preview = await startPreview({ build: () => buildSite(config) });
+    try {
+      const { page, failed } = await open(preview.url, 820, 1000);
+      expect(await page.locator('html').getAttribute('lang')).toBe('en');
+      expect(await page.locator('#hours tbody th').first().innerText()).toBe('Monday – Friday');
+      expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+      expect(failed).toEqual([]);
+      await loadPictures(page);
+      await page.screenshot({ path: join(ARTIFACTS, 'english-tablet.png'), fullPage: true });
+      await page.close();
+    } finally {
+      await preview.stop();
+    }
+  });
+});
