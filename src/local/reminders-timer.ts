@@ -1,0 +1,55 @@
+/**
+ * The scheduled reminders Lambda's local twin: in `clinica dev`, the reminders run every 15 minutes (on the
+ * quarter hour, as cron and the deployed timer do) against the local S3, and the e-mails land in the local
+ * SES outbox page. A run still going when the next is due is not doubled.
+ */
+import { runReminders, type ReminderSummary } from '../clinic/reminders.js';
+import { openSesSender } from '../mail/ses.js';
+import type { DevComponent, DevContext } from './stack.js';
+
+const QUARTER = 15 * 60_000;
+
+/** One reminders run against the local stack, as of `now`. */
+export function runLocalReminders(ctx: DevContext, now?: Date): Promise<ReminderSummary> {
+  return runReminders({
+    store: ctx.dataStore,
+    config: ctx.config,
+    now,
+    log: ctx.log,
+    actor: 'dev:reminders',
+    openSender: () => openSesSender(ctx.target, { configured: ctx.config.reminders.maxSendRate, sender: ctx.config.mail.sender, log: ctx.log, emulator: true }),
+  });
+}
+
+export const remindersComponent: DevComponent = {
+  name: 'reminders',
+  async start(ctx) {
+    let running: Promise<void> | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    let stopped = false;
+    const tick = () => {
+      if (stopped || running) return;
+      running = runLocalReminders(ctx)
+        .then((s) => {
+          if (s.due) ctx.log.info(`reminders: ${s.sent} sent, ${s.failed} failed, ${s.due - s.sent - s.failed} skipped or later (outbox: ${ctx.ses.outbox})`);
+        })
+        .catch((err: Error) => ctx.log.error(`reminders: ${err.message}`))
+        .finally(() => (running = undefined));
+    };
+    const schedule = () => {
+      if (stopped) return;
+      timer = setTimeout(() => {
+        tick();
+        schedule();
+      }, QUARTER - (Date.now() % QUARTER) + 1_000);
+    };
+    schedule();
+    return {
+      async stop() {
+        stopped = true;
+        clearTimeout(timer);
+        await running;
+      },
+    };
+  },
+};

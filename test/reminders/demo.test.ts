@@ -1,0 +1,34 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { demoClinicSeeder } from '../../src/local/demo-clinic.js';
+import { demoRemindersSeeder } from '../../src/local/demo-reminders.js';
+import { seeders } from '../../src/local/demo.js';
+import { readOutbox } from '../../src/local/ses-server.js';
+import { startTestStack, type TestStack } from '../helpers/stack.js';
+import { sp } from './seed.js';
+
+let stack: TestStack;
+beforeAll(async () => {
+  stack = await startTestStack({ publish: false });
+});
+afterAll(async () => {
+  await stack?.close();
+});
+
+describe('dev --demo reminders', () => {
+  it('runs after the demo patients and appointments', () => {
+    expect(seeders.indexOf(demoRemindersSeeder)).toBeGreaterThan(seeders.indexOf(demoClinicSeeder));
+  });
+
+  it("sends the demo appointments' reminders to the local outbox, once — even when seeded at night", async () => {
+    const night = sp('2030-03-11 03:00'); // quiet hours: the demo runs as of 09:00
+    await demoClinicSeeder.seed(stack, night);
+    const first = await demoRemindersSeeder.seed(stack, night);
+    expect(first.summary).toMatch(/^2 e-mail\(s\) sent to the outbox as of 09:00 \(skipped: .*no-consent 2/);
+    const outbox = await readOutbox(stack.ses.endpoint);
+    expect(outbox.flatMap((m) => m.destination.to).sort()).toEqual(['carla.amostra@example.com', 'maria.exemplo@example.com']);
+    expect(outbox.every((m) => m.subject.startsWith('Lembrete: sua consulta amanhã, 12/03'))).toBe(true);
+    const again = await demoRemindersSeeder.seed(stack, night);
+    expect(again.summary).toMatch(/^0 e-mail\(s\) sent/);
+    expect(await readOutbox(stack.ses.endpoint)).toHaveLength(2);
+  });
+});
