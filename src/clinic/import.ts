@@ -67,6 +67,8 @@ export interface ParsedCsv {
   mapping: Record<string, Field>;
   ignored: string[];
   rows: CsvRow[];
+  /** the file's separator (the rejects file is written with the same) */
+  delimiter: string;
 }
 
 function detectDelimiter(text: string): string {
@@ -78,8 +80,9 @@ function detectDelimiter(text: string): string {
 /** Parses the CSV and maps its headers; a missing required column is a usage error naming it (nothing is imported). */
 export function parsePatientCsv(text: string, file = 'the CSV'): ParsedCsv {
   let records: { record: string[]; info: { lines: number } }[];
+  const delimiter = detectDelimiter(text);
   try {
-    records = parse(text, { delimiter: detectDelimiter(text), bom: true, info: true, skip_empty_lines: true, relax_column_count: true, trim: true }) as unknown as typeof records;
+    records = parse(text, { delimiter, bom: true, info: true, skip_empty_lines: true, relax_column_count: true, trim: true }) as unknown as typeof records;
   } catch (err) {
     const line = (err as { lines?: number }).lines;
     throw usageError(`${file}${line ? `, line ${line}` : ''}: not readable as CSV (${(err as Error).message.split('\n')[0]})`, { field: 'file', cause: err });
@@ -108,7 +111,7 @@ export function parsePatientCsv(text: string, file = 'the CSV'): ParsedCsv {
     const inner = record.reduce((n, v) => n + (v.match(/\n/g)?.length ?? 0), 0);
     return { line: info.lines - inner, values };
   });
-  return { headers, mapping, ignored, rows };
+  return { headers, mapping, ignored, rows, delimiter };
 }
 
 /** One CSV row → a patient input (throws a usage error naming the column). */
@@ -168,6 +171,7 @@ export interface ImportResult {
   rejected: { line: number; reason: string; field?: string; values: Record<string, string> }[];
   mapping: Record<string, string>;
   ignoredColumns: string[];
+  delimiter: string;
 }
 
 export interface ImportOptions {
@@ -182,7 +186,7 @@ const nameKey = (name: string, birthDate: string | undefined) => `${fold(name)}|
 export async function importPatients(store: Store, csvText: string, actor: string, options: ImportOptions = {}): Promise<ImportResult> {
   const parsed = parsePatientCsv(csvText, options.file);
   const now = new Date();
-  const result: ImportResult = { rows: parsed.rows.length, created: [], existing: [], rejected: [], mapping: parsed.mapping, ignoredColumns: parsed.ignored };
+  const result: ImportResult = { rows: parsed.rows.length, created: [], existing: [], rejected: [], mapping: parsed.mapping, ignoredColumns: parsed.ignored, delimiter: parsed.delimiter };
 
   // 1. validate every row; catch duplicates inside the file
   const valid: { row: CsvRow; record: Patient }[] = [];

@@ -31,7 +31,7 @@ export default async function importCsv({ args, opts, ui }: CommandInput<{ rejec
     rejectsFile = resolve(opts.rejects ?? file.replace(/(\.csv)?$/i, '.rejects.csv'));
     const { stringify } = await import('csv-stringify/sync');
     const headers = Object.keys(result.rejected[0]!.values);
-    const csv = stringify([['line', 'reason', ...headers], ...result.rejected.map((r) => [r.line, r.reason, ...headers.map((h) => r.values[h] ?? '')])], { bom: true });
+    const csv = stringify([['line', 'reason', ...headers], ...result.rejected.map((r) => [r.line, r.reason, ...headers.map((h) => r.values[h] ?? '')])], { bom: true, delimiter: result.delimiter });
     await writeFile(rejectsFile, csv);
   }
   ui.result({

@@ -1,0 +1,119 @@
+/** The built CLI (bin/clinica.js → dist/) against a real local stack: run `npm run build` first. */
+import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formatCpf, generateCpf } from '../../src/clinic/cpf.js';
+import { runCli } from '../helpers/cli.js';
+import { startTestStack, type TestStack } from '../helpers/stack.js';
+
+let stack: TestStack;
+const cli = (...args: string[]) => runCli(args, { cwd: stack.projectDir });
+const json = <T = unknown>(stdout: string) => JSON.parse(stdout) as T;
+const oneLine = (stderr: string) => stderr.trim().split('\n');
+
+beforeAll(async () => {
+  stack = await startTestStack();
+});
+afterAll(async () => {
+  await stack?.close();
+});
+
+describe('clinica patients / appointments / audit (built CLI)', () => {
+  let id = '';
+
+  it('patients add and list --json', async () => {
+    const cpf = formatCpf(generateCpf(4242));
+    const add = await cli('patients', 'add', '--name', 'Márcia Ponta-a-Ponta', '--cpf', cpf, '--birth-date', '12/03/1988', '--phone', '11 97777-0000', '--email-reminders', 'sim', '--alert', 'látex', '--json');
+    expect(add.stderr).toBe('');
+    expect(add.code).toBe(0);
+    const { patient } = json<{ patient: { id: string; cpf: string; birthDate: string; consent: { emailReminders: boolean } } }>(add.stdout);
+    id = patient.id;
+    expect(patient).toMatchObject({ cpf: generateCpf(4242), birthDate: '1988-03-12', consent: { emailReminders: true } });
+    const list = await cli('patients', 'list', '--search', 'marcia', '--json');
+    expect(list.code).toBe(0);
+    const rows = json<{ id: string; name: string; cpf: string; age: number }[]>(list.stdout);
+    expect(rows).toEqual([expect.objectContaining({ id, name: 'Márcia Ponta-a-Ponta', cpf: `***.${generateCpf(4242).slice(3, 6)}.${generateCpf(4242).slice(6, 9)}-**` })]);
+    const table = await cli('patients', 'list');
+    expect(table.stdout).toContain('Márcia Ponta-a-Ponta');
+    expect(table.stdout).not.toContain(cpf);
+  });
+
+  it('bad input: one-line errors naming the field, exit 2, nothing stored', async () => {
+    const badCpf = await cli('patients', 'add', '--name', 'Fulano Teste', '--birth-date', '1990-01-01', '--cpf', '111.222.333-44');
+    expect(badCpf.code).toBe(2);
+    expect(oneLine(badCpf.stderr)).toEqual(['clinica: --cpf: "111.222.333-44" is not a valid CPF (check digits do not match) — check the number on the document']);
+    const badDate = await cli('patients', 'add', '--name', 'Fulano Teste', '--birth-date', '1990-02-30');
+    expect(badDate.code).toBe(2);
+    expect(oneLine(badDate.stderr)).toEqual(['clinica: --birth-date: "1990-02-30" is not a calendar date']);
+    const missing = await cli('patients', 'add', '--name', 'Fulano Teste');
+    expect(missing.code).toBe(2);
+    expect(oneLine(missing.stderr)[0]).toMatch(/^clinica: --birth-date: required/);
+    const unknown = await cli('patients', 'show', 'P-987654');
+    expect(unknown.code).toBe(2);
+    expect(oneLine(unknown.stderr)).toEqual(['clinica: patient P-987654 not found — run `clinica patients list --search NAME` to find the id']);
+    const list = json<unknown[]>((await cli('patients', 'list', '--json')).stdout);
+    expect(list.length).toBe(1);
+  });
+
+  it('show, update, appointments with overlap refusal, audit', async () => {
+    const upd = await cli('patients', 'update', id, '--phone', '11 96666-0000', '--clear', 'alerts', '--json');
+    expect(upd.code).toBe(0);
+    expect(json<{ patient: { phone: string; alerts: string[]; version: number } }>(upd.stdout).patient).toMatchObject({ phone: '11 96666-0000', alerts: [], version: 2 });
+    const book = await cli('appointments', 'add', '--patient', id, '--at', '2031-05-05 10:00', '--duration', '45', '--dentist', 'Dra. Ana', '--json');
+    expect(book.code).toBe(0);
+    const overlap = await cli('appointments', 'add', '--patient', id, '--at', '2031-05-05 10:30', '--dentist', 'Dra. Ana');
+    expect(overlap.code).toBe(1);
+    expect(oneLine(overlap.stderr)).toHaveLength(1);
+    expect(overlap.stderr).toMatch(/Dra\. Ana is already booked 2031-05-05 10:00–10:45 .*--force/);
+    const past = await cli('appointments', 'add', '--patient', id, '--at', '2001-05-05 10:30', '--dentist', 'Dra. Ana');
+    expect(past.code).toBe(2);
+    expect(past.stderr).toMatch(/^clinica: --at: 2001-05-05 10:30 is in the past/);
+    const day = await cli('appointments', 'list', '--date', '2031-05-05', '--json');
+    expect(json<{ patientId: string; start: string }[]>(day.stdout)).toEqual([expect.objectContaining({ patientId: id, start: '2031-05-05T10:00:00-03:00' })]);
+    const show = await cli('patients', 'show', id, '--json');
+    expect(json<{ appointments: unknown[]; imageCount: number }>(show.stdout)).toMatchObject({ imageCount: 0, appointments: [expect.objectContaining({ dentist: 'Dra. Ana' })] });
+    const audit = await cli('audit', '--patient', id, '--json');
+    expect(json<{ action: string; actor: string }[]>(audit.stdout).map((e) => e.action)).toEqual(['patient.create', 'patient.update', 'appointment.create', 'patient.read']);
+    expect(json<{ actor: string }[]>(audit.stdout)[0]!.actor).toMatch(/^cli:.+@.+/);
+  });
+
+  it('import: good and bad rows, rejects CSV, exit 3; re-run adds nothing; missing column exit 2', async () => {
+    const file = join(stack.projectDir, 'pacientes.csv');
+    await writeFile(file, `Nome;Data de nascimento;CPF\nImportada Um;01/01/1990;${formatCpf(generateCpf(7001))}\nImportada Dois;31/02/1990;\nImportada Três;02/02/1992;\n`);
+    const run = await cli('patients', 'import', file, '--json');
+    expect(run.code).toBe(3);
+    const result = json<{ created: unknown[]; rejected: { line: number; reason: string }[]; rejectsFile: string }>(run.stdout);
+    expect(result.created).toHaveLength(2);
+    expect(result.rejected).toEqual([{ line: 3, field: 'birthDate', reason: 'Data de nascimento: "31/02/1990" is not a calendar date' }]);
+    const rejects = await readFile(result.rejectsFile, 'utf8');
+    expect(rejects).toBe('\uFEFFline;reason;Nome;Data de nascimento;CPF\n3;"Data de nascimento: ""31/02/1990"" is not a calendar date";Importada Dois;31/02/1990;\n');
+    const again = await cli('patients', 'import', file);
+    expect(again.code).toBe(3);
+    expect(again.stdout).toMatch(/already present \(left unchanged\)\s*\|\s*2/);
+    const noColumn = join(stack.projectDir, 'sem-nome.csv');
+    await writeFile(noColumn, 'CPF,Birth date\n,1990-01-01\n');
+    const bad = await cli('patients', 'import', noColumn);
+    expect(bad.code).toBe(2);
+    expect(oneLine(bad.stderr)).toEqual([expect.stringMatching(/^clinica: .*sem-nome\.csv: missing required column "nome" \(or "name"\) — accepted names: /)]);
+  });
+
+  it('export --out, anonymize, purge needs --yes and respects retention', async () => {
+    const out = join(stack.projectDir, 'export');
+    const exp = await cli('patients', 'export', id, '--out', out);
+    expect(exp.code).toBe(0);
+    expect(existsSync(join(out, `${id}.json`))).toBe(true);
+    const noYes = await cli('patients', 'anonymize', id, '--purge');
+    expect(noYes.code).toBe(1); // inside the retention period: refused before asking
+    expect(noYes.stderr).toMatch(/must be kept until/);
+    const noConfirm = await cli('patients', 'anonymize', id, '--purge', '--force');
+    expect(noConfirm.code).toBe(2);
+    expect(noConfirm.stderr).toMatch(/confirm with --yes/);
+    const anon = await cli('patients', 'anonymize', id, '--yes', '--json');
+    expect(anon.code).toBe(0);
+    expect(json<{ patient: { fullName: string; cpf?: string } }>(anon.stdout).patient).toMatchObject({ fullName: `Paciente anonimizado ${id}` });
+    const purge = await cli('patients', 'anonymize', id, '--purge', '--force', '--yes', '--json');
+    expect(purge.code).toBe(0);
+    expect((await cli('patients', 'show', id)).code).toBe(2);
+  });
+});
