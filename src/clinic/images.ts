@@ -133,7 +133,7 @@ export const formatExtension = (format: ImageFormat) => EXTENSIONS[format];
 export const formatContentType = (format: ImageFormat) => CONTENT_TYPES[format];
 
 // ids clinica makes are plain (P-000123, I-20261201-k3f9q2mx); a hand-made upload may have spaces or accents
-const SEGMENT = /^(?!\.\.?$)[^/\u0000-\u001f]{1,200}$/;
+const SEGMENT = /^(?!\.\.?$)[^/]{1,200}$/;
 const KEY = /^images\/([^/]+)\/([^/]+)\/(original\.(jpg|png|tif|webp)|(display|thumb|shared)\.webp|image\.json|failed\.json)$/;
 
 /** What an object key under images/ is, or undefined for anything else (a stray upload, another prefix). */

@@ -1,0 +1,227 @@
+/** `clinica upload`, `clinica patients images`, `clinica images get` — the built CLI against a local stack. */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hashClaimKey, IMAGE_IDS_PREFIX, type HashClaim } from '../../src/clinic/images.js';
+import { createPatient } from '../../src/clinic/patients.js';
+import { sha256 } from '../../src/imaging/inspect.js';
+import type { Store } from '../../src/store/store.js';
+import { BIN, runCli } from '../helpers/cli.js';
+import { startTestStack, type TestStack } from '../helpers/stack.js';
+import { jpegOrientation6, photoJpeg, textFileAsJpeg, truncatedJpeg } from './fixtures.js';
+
+async function keysUnder(store: Store, prefix: string): Promise<string[]> {
+  const keys: string[] = [];
+  for await (const o of store.list(prefix)) keys.push(o.key);
+  return keys.sort();
+}
+
+const json = (stdout: string) => JSON.parse(stdout) as Record<string, unknown> & { files: { file: string; status: string; reason?: string; imageId?: string; line?: number }[] };
+
+describe('clinica upload (built CLI)', () => {
+  let stack: TestStack;
+  let store: Store;
+  let ana: string;
+  let bruno: string;
+  const cli = (...args: string[]) => runCli(args, { cwd: stack.projectDir, timeoutMs: 120_000 });
+
+  beforeAll(async () => {
+    stack = await startTestStack();
+    store = stack.dataStore;
+    ana = (await createPatient(store, { fullName: 'Ana Teste', birthDate: '1990-04-02' }, 'test')).id;
+    bruno = (await createPatient(store, { fullName: 'Bruno Teste', birthDate: '1985-01-20' }, 'test')).id;
+  });
+  afterAll(() => stack?.close());
+
+  it('uploads files for one patient, lists them, and hands out the watermarked copy', async () => {
+    const dir = join(stack.projectDir, 'single');
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, 'rotated.jpg'), await jpegOrientation6());
+    await writeFile(join(dir, 'photo.jpg'), await photoJpeg(900, 600, 21));
+    const up = await cli('upload', ana, join(dir, 'rotated.jpg'), join(dir, 'photo.jpg'), '--kind', 'radiograph', '--teeth', '21,11', '--taken-at', '01/05/2024', '--json');
+    expect(up.stderr).not.toMatch(/error/);
+    expect(up.code).toBe(0);
+    const result = json(up.stdout);
+    expect(result).toMatchObject({ imported: 2, duplicates: 0, failed: 0 });
+
+    const listed = await cli('patients', 'images', ana, '--json');
+    expect(listed.code).toBe(0);
+    const images = (JSON.parse(listed.stdout) as { images: { id: string; kind: string; teeth: number[]; takenAt: string; status: string; original: { fileName: string } }[] }).images;
+    expect(images).toHaveLength(2);
+    expect(images.every((i) => i.kind === 'radiograph' && i.status === 'ready' && i.takenAt === '2024-05-01')).toBe(true);
+    expect(images[0]!.teeth).toEqual([11, 21]);
+    const human = await cli('patients', 'images', ana);
+    expect(human.stdout).toContain('rotated.jpg');
+
+    const rotated = images.find((i) => i.original.fileName === 'rotated.jpg')!;
+    const out = join(dir, 'for-patient.webp');
+    const got = await cli('images', 'get', rotated.id, '--variant', 'shared', '--out', out);
+    expect(got.code).toBe(0);
+    const meta = await sharp(await readFile(out)).metadata();
+    expect([meta.format, meta.width, meta.height]).toEqual(['webp', 400, 800]);
+    expect((await cli('images', 'get', rotated.id, '--variant', 'shared', '--out', out)).code).toBe(2); // exists: --force
+    const original = join(dir, 'original.jpg');
+    expect((await cli('images', 'get', rotated.id, '--variant', 'original', '--out', original)).code).toBe(0);
+    expect(Buffer.compare(await readFile(original), await readFile(join(dir, 'rotated.jpg')))).toBe(0);
+
+    // the same files again: nothing new
+    const again = await cli('upload', ana, join(dir, 'rotated.jpg'), join(dir, 'photo.jpg'), '--json');
+    expect(json(again.stdout)).toMatchObject({ imported: 0, duplicates: 2 });
+  });
+
+  it('refuses bad input with one line and exit 2', async () => {
+    const file = join(stack.projectDir, 'single', 'photo.jpg');
+    const teeth = await cli('upload', ana, file, '--teeth', '11,19');
+    expect(teeth.code).toBe(2);
+    expect(teeth.stderr).toMatch(/teeth: "19" is not a tooth in FDI notation/);
+    const unknown = await cli('upload', 'P-999999', file);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/P-999999/);
+    const text = join(stack.projectDir, 'single', 'notes.jpg');
+    await writeFile(text, textFileAsJpeg());
+    const bad = await cli('upload', ana, text);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/notes\.jpg: not an accepted image: it is a text file/);
+    expect((await cli('images', 'get', 'I-20200101-nothere1')).code).toBe(2);
+    expect((await cli('upload', '--bulk', join(stack.projectDir, 'nowhere'))).code).toBe(2);
+  });
+
+  it('imports a folder per patient, reports failures in a table, exits 3, and a re-run adds nothing', async () => {
+    const root = join(stack.projectDir, 'bulk');
+    await mkdir(join(root, ana, '2024'), { recursive: true });
+    await mkdir(join(root, bruno.toLowerCase()), { recursive: true });
+    await mkdir(join(root, 'Maria Souza'), { recursive: true });
+    await mkdir(join(root, 'P-777777'), { recursive: true });
+    await writeFile(join(root, ana, 'a1.jpg'), await photoJpeg(800, 600, 31));
+    await writeFile(join(root, ana, '2024', 'a2.png'), await sharp(await photoJpeg(500, 400, 32)).png().toBuffer());
+    await writeFile(join(root, ana, 'broken.jpg'), await truncatedJpeg());
+    await writeFile(join(root, ana, 'readme.txt'), 'not an image');
+    await writeFile(join(root, bruno.toLowerCase(), 'b1.webp'), await sharp(await photoJpeg(600, 600, 33)).webp().toBuffer());
+    await writeFile(join(root, bruno.toLowerCase(), 'fake.jpg'), textFileAsJpeg());
+    await writeFile(join(root, 'Maria Souza', 'm1.jpg'), await photoJpeg(300, 200, 34));
+    await writeFile(join(root, 'P-777777', 'x.jpg'), await photoJpeg(300, 200, 35));
+
+    const dry = await cli('upload', '--bulk', root, '--dry-run');
+    expect(dry.code).toBe(3);
+    expect(dry.stdout).toMatch(/would import .*a1\.jpg/);
+    expect(await keysUnder(store, `images/${bruno}/`)).toEqual([]); // nothing uploaded
+
+    const first = await cli('upload', '--bulk', root, '--json');
+    expect(first.code).toBe(3);
+    const result = json(first.stdout);
+    expect(result).toMatchObject({ imported: 3, failed: 4, skipped: 1 });
+    const reasons = Object.fromEntries(result.files.filter((f) => f.status === 'failed' || f.status === 'rejected').map((f) => [f.file.replace(/\/$/, '').split('/').pop(), f.reason]));
+    expect(reasons['broken.jpg']).toMatch(/truncated/);
+    expect(reasons['fake.jpg']).toMatch(/text file/);
+    expect(reasons['Maria Souza']).toMatch(/not named by a patient id/);
+    expect(reasons['x.jpg']).toMatch(/P-777777/);
+
+    const table = await cli('upload', '--bulk', root);
+    expect(table.code).toBe(3);
+    expect(table.stdout).toMatch(/4 files not imported/);
+    expect(table.stdout).toMatch(/broken\.jpg.*truncated/);
+    expect(table.stderr).toMatch(/0 imported, 3 already there, 1 skipped \(not images\), 4 failed/);
+    expect((await keysUnder(store, `images/${bruno}/`)).filter((k) => k.endsWith('image.json'))).toHaveLength(1);
+  });
+
+  it('reads a CSV manifest and names the line of a bad row', async () => {
+    const root = join(stack.projectDir, 'manifest');
+    await mkdir(root, { recursive: true });
+    await writeFile(join(root, 'x1.jpg'), await photoJpeg(400, 300, 41));
+    await writeFile(join(root, 'x2.jpg'), await photoJpeg(400, 300, 42));
+    await writeFile(
+      join(root, 'manifest.csv'),
+      `file,patient,kind,takenAt,teeth,notes\nx1.jpg,${bruno},radiograph,2024-02-03,"36,37",periapical\nx2.jpg,${bruno},photo,,99,\nmissing.jpg,${bruno},photo,,,\n`,
+    );
+    const run = await cli('upload', '--bulk', root, '--json');
+    expect(run.code).toBe(3);
+    const result = json(run.stdout);
+    expect(result.imported).toBe(1);
+    expect(result.files.find((f) => f.file === 'x2.jpg')).toMatchObject({ line: 3, reason: expect.stringMatching(/teeth: "99"/) });
+    expect(result.files.find((f) => f.file === 'missing.jpg')).toMatchObject({ reason: 'file not found' });
+    const listed = JSON.parse((await cli('patients', 'images', bruno, '--json')).stdout) as { images: { kind: string; teeth: number[]; notes?: string }[] };
+    expect(listed.images).toContainEqual(expect.objectContaining({ kind: 'radiograph', teeth: [36, 37], notes: 'periapical' }));
+  });
+
+  it('an import killed mid-way, then run again, ends with exactly one copy of each image', async () => {
+    const root = join(stack.projectDir, 'killed');
+    const files: { patientId: string; bytes: Buffer }[] = [];
+    for (const [p, patientId] of [ana, bruno].entries()) {
+      await mkdir(join(root, patientId), { recursive: true });
+      for (let i = 0; i < 8; i++) {
+        const bytes = await photoJpeg(1600, 1200, 100 + p * 10 + i);
+        await writeFile(join(root, patientId, `img-${i}.jpg`), bytes);
+        files.push({ patientId, bytes });
+      }
+    }
+    const recordsNow = async () => (await keysUnder(store, 'images/')).filter((k) => k.endsWith('image.json')).length;
+    const before = await recordsNow();
+
+    const child = spawn(process.execPath, [BIN, 'upload', '--bulk', root, '--concurrency', '2'], {
+      cwd: stack.projectDir,
+      env: { ...process.env, NO_COLOR: '1', CI: '1' },
+      stdio: 'ignore',
+    });
+    const exited = once(child, 'exit');
+    const deadline = Date.now() + 60_000;
+    while ((await recordsNow()) - before < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+    child.kill('SIGKILL');
+    await exited;
+    const partial = (await recordsNow()) - before;
+    expect(partial).toBeGreaterThanOrEqual(3);
+    expect(partial).toBeLessThan(16); // really interrupted
+
+    const rerun = await cli('upload', '--bulk', root, '--json');
+    expect(rerun.code).toBe(0);
+    expect(json(rerun.stdout)).toMatchObject({ failed: 0 });
+    expect(((await recordsNow()) - before)).toBe(16);
+
+    // one done claim per file, each pointing at an image that is complete, and no stray image ids
+    const ids = new Set<string>();
+    for (const f of files) {
+      const claim = (await store.getJson<HashClaim>(hashClaimKey(f.patientId, sha256(f.bytes))))!.value;
+      expect(claim.state).toBe('done');
+      ids.add(claim.imageId);
+      const prefix = `images/${f.patientId}/${claim.imageId}/`;
+      expect(await keysUnder(store, prefix)).toEqual(['display.webp', 'image.json', 'original.jpg', 'shared.webp', 'thumb.webp'].map((n) => prefix + n));
+      expect(Buffer.compare((await store.getBytes(`${prefix}original.jpg`))!, f.bytes)).toBe(0);
+    }
+    expect(ids.size).toBe(16);
+    for (const patientId of [ana, bruno]) {
+      const dirs = new Set((await keysUnder(store, `images/${patientId}/`)).map((k) => k.split('/')[2]));
+      const index = (await keysUnder(store, IMAGE_IDS_PREFIX)).map((k) => k.slice(IMAGE_IDS_PREFIX.length, -5));
+      for (const id of dirs) expect(index).toContain(id);
+    }
+    // and a third run uploads nothing
+    expect(json((await cli('upload', '--bulk', root, '--json')).stdout)).toMatchObject({ imported: 0, duplicates: 16 });
+  });
+
+  it('Ctrl+C stops after the images in flight, exits 130, and the next run finishes', async () => {
+    const root = join(stack.projectDir, 'interrupted');
+    await mkdir(join(root, ana), { recursive: true });
+    for (let i = 0; i < 10; i++) await writeFile(join(root, ana, `c-${i}.jpg`), await photoJpeg(1600, 1200, 300 + i));
+    const child = spawn(process.execPath, [BIN, 'upload', '--bulk', root, '--concurrency', '1'], {
+      cwd: stack.projectDir,
+      env: { ...process.env, NO_COLOR: '1', CI: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr!.on('data', (c) => (stderr += c));
+    const exited = once(child, 'exit');
+    const claims = async () => (await keysUnder(store, `image-hashes/${ana}/`)).length;
+    const start = await claims();
+    const deadline = Date.now() + 60_000;
+    while ((await claims()) - start < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+    child.kill('SIGINT');
+    const [code] = await exited;
+    expect(code).toBe(130);
+    expect(stderr).toMatch(/interrupted: run the same command again to finish/);
+    const rerun = json((await cli('upload', '--bulk', root, '--json')).stdout);
+    expect(rerun.failed).toBe(0);
+    expect((rerun.imported as number) + (rerun.duplicates as number)).toBe(10);
+    expect(rerun.imported).toBeGreaterThan(0);
+  });
+});
