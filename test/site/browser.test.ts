@@ -2,7 +2,7 @@
  * The published site in a real browser: served by the local S3's website mode (as `clinica dev` does) and by
  * `clinica site preview`. Screenshots go to test-artifacts/site/ for a person to look at.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -19,6 +19,7 @@ describe('the public site in headless Chromium', () => {
   let stack: TestStack;
   let browser: Browser;
   let siteUrl: string;
+  const projects: string[] = [];
 
   beforeAll(async () => {
     await mkdir(ARTIFACTS, { recursive: true });
@@ -35,6 +36,7 @@ describe('the public site in headless Chromium', () => {
   afterAll(async () => {
     await browser?.close();
     await stack?.close();
+    for (const dir of projects) await rm(dir, { recursive: true, force: true });
   });
 
   /** Opens a page and records every request that leaves the site's origin. */
@@ -117,7 +119,8 @@ describe('the public site in headless Chromium', () => {
 
   it('site preview: a clinic name with markup shows as text, and only the required fields still make a full page', async () => {
     const evilName = 'Clínica <b>Sorriso</b> & "Filhos" <script>alert(1)</script>';
-    const { config } = await makeProject({ clinic: { name: evilName } });
+    const { config, dir } = await makeProject({ clinic: { name: evilName } });
+    projects.push(dir);
     const preview = await startPreview({ build: () => buildSite(loadConfig({ config: config.configPath }, {})) });
     try {
       const { page, foreign } = await open(preview.url, 375, 812);
@@ -136,7 +139,8 @@ describe('the public site in headless Chromium', () => {
   });
 
   it('English site, at tablet width', async () => {
-    const { config } = await makeProject({ ...fullConfig, clinic: { ...fullConfig.clinic, locale: 'en' }, site: { ...fullConfig.site, accentColor: '#7a3e9d' } });
+    const { config, dir } = await makeProject({ ...fullConfig, clinic: { ...fullConfig.clinic, locale: 'en' }, site: { ...fullConfig.site, accentColor: '#7a3e9d' } });
+    projects.push(dir);
     const preview = await startPreview({ build: () => buildSite(config) });
     try {
       const { page, failed } = await open(preview.url, 820, 1000);

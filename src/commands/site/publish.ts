@@ -1,4 +1,5 @@
 import { openContext } from '../../context.js';
+import { ClinicaError } from '../../errors.js';
 import { buildSite } from '../../site/build.js';
 import { publishSite } from '../../site/publish.js';
 import type { CommandInput } from '../action.js';
@@ -27,7 +28,8 @@ export default async function publish({ opts, ui }: CommandInput<PublishOptions>
     spinner.update(`comparing with the bucket ${store.bucket}`);
     result = await publishSite(store, site.files, { log: ui, dryRun: opts.dryRun });
   } catch (err) {
-    spinner.fail('the site was not published');
+    if (err instanceof ClinicaError && err.kind === 'partial') spinner.warn('the site is published, but not every old file was deleted');
+    else spinner.fail('the site was not published');
     throw err;
   }
   const url = ctx.local
