@@ -293,10 +293,10 @@ function rememberDentist(name) {
 
 async function openAgenda(day) {
   agendaDay = day;
+  const { data } = await api('GET', `/api/appointments?date=${encodeURIComponent(day)}`);
   show('agenda');
   $('#day').value = day;
   $('#agenda-date').textContent = longDate(day);
-  const { data } = await api('GET', `/api/appointments?date=${encodeURIComponent(day)}`);
   for (const a of data.appointments) if (a.dentist) knownDentists.add(a.dentist);
   rememberDentist();
   const list = $('#agenda-list');
@@ -449,11 +449,14 @@ async function submitMove(ev) {
 
 // ------------------------------------------------------------------ patients
 
+let searchSeq = 0;
 async function openPatients(q) {
+  const seq = ++searchSeq;
   show('patients');
   const input = $('#search');
   if (document.activeElement !== input) input.value = q;
   const { data } = await api('GET', `/api/patients?limit=100&search=${encodeURIComponent(q)}`);
+  if (seq !== searchSeq) return; // a newer search is under way: its answer wins
   const tbody = $('#patients-table tbody');
   $('#patients-count').textContent = data.total > data.patients.length ? t('patients.countSome', { shown: data.patients.length, n: data.total }) : t('patients.count', { n: data.total });
   if (!data.patients.length) {
@@ -481,10 +484,12 @@ async function openPatients(q) {
 let current = null; // { patient, etag }
 
 async function openPatient(id) {
-  show('patient');
   const { data, etag } = await api('GET', `/api/patients/${encodeURIComponent(id)}`);
   current = { patient: data.patient, etag: data.etag || etag };
+  $('#thumbs').replaceChildren();
+  $('#uploads').replaceChildren();
   renderPatient(data.patient, data.appointments || []);
+  show('patient');
   $('#images-card').hidden = !canDo('images');
   if (canDo('images')) await loadImages();
 }
@@ -613,8 +618,10 @@ function renderImages(images) {
   list.replaceChildren(
     ...images.map((img) => {
       const caption = [img.kind ? t(`kind.${img.kind}`) : null, img.takenAt ? img.takenAt.slice(0, 10) : null, img.fileName].filter(Boolean).join(' · ');
-      if (img.status === 'ready') waiting.delete(img.id);
-      if (img.status === 'failed') waiting.delete(img.id);
+      if (img.status !== 'processing') {
+        waiting.delete(img.id);
+        for (const row of document.querySelectorAll(`#uploads li[data-image="${img.id}"]`)) row.remove();
+      }
       const visual =
         img.status === 'ready' && img.urls?.thumb
           ? h('img', { src: img.urls.thumb, alt: caption || img.id, loading: 'lazy', width: 320, height: 240 })
@@ -674,8 +681,8 @@ async function uploadOne(patientId, file) {
     });
     progress.value = 100;
     state.textContent = t('images.processing');
+    row.dataset.image = data.image.id;
     waiting.add(data.image.id);
-    setTimeout(() => row.remove(), 2500);
     await loadImages();
   } catch (err) {
     fail(err.message || t('error.generic'));

@@ -1,0 +1,154 @@
+/**
+ * The staff page in headless Chromium (Debian's, driven by playwright-core) against the dev stack's backend
+ * and image processor: log in with the demo admin token, search a patient, open them, book an appointment,
+ * upload images (file picker and drag and drop) and see the thumbnails, open one, the agenda, English.
+ * Screenshots go to test-artifacts/ (gitignored).
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateCpf } from '../../src/clinic/cpf.js';
+import { createPatient, listPatients } from '../../src/clinic/patients.js';
+import { DEMO_STAFF_FILE } from '../../src/local/demo-staff.js';
+import { startTestStack, type TestStack } from '../helpers/stack.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARTIFACTS = join(process.cwd(), 'test-artifacts');
+
+let stack: TestStack;
+let browser: Browser;
+let page: Page;
+let token: string;
+let url: string;
+const consoleErrors: string[] = [];
+
+function clinicDate(days: number): string {
+  return new Intl.DateTimeFormat('en-CA', { timeZone: 'America/Sao_Paulo', year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(Date.now() + days * 86_400_000));
+}
+
+const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `staff-${name}.png`), fullPage: true });
+
+describe.skipIf(!existsSync(CHROMIUM))('staff page in Chromium', () => {
+  beforeAll(async () => {
+    await mkdir(ARTIFACTS, { recursive: true });
+    stack = await startTestStack({ withComponents: true });
+    await stack.seedDemo();
+    token = (JSON.parse(await readFile(join(stack.dir, DEMO_STAFF_FILE), 'utf8')) as { token: string }).token;
+    url = stack.endpoints.server!;
+    // the demo patients (if the patients seeder ran), plus ours
+    const demo = 'Beatriz Demonstração Teste';
+    if (!(await listPatients(stack.dataStore, { search: 'beatriz demonstracao' })).length) {
+      await createPatient(stack.dataStore, { fullName: demo, birthDate: '1988-04-12', cpf: generateCpf(777001), phone: '+55 11 91234-5678', alerts: ['Alergia a penicilina'], emailReminders: true }, 'test:setup');
+    }
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    page = await browser.newPage({ viewport: { width: 1280, height: 860 }, locale: 'pt-BR' });
+    page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
+    page.on('pageerror', (e) => consoleErrors.push(e.message));
+    page.on('dialog', (d) => void d.accept());
+  }, 90_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.close();
+  });
+
+  it('logs in with the demo staff token (a wrong one is refused)', async () => {
+    await page.goto(`${url}/`);
+    await expect(page.locator('#view-login h1').textContent()).resolves.toBe('Acesso da equipe');
+    await shot('1-login');
+    await page.fill('#token', 'nope.nope');
+    await page.click('#login-form button[type=submit]');
+    await page.waitForSelector('#login-error:not([hidden])');
+    expect(await page.textContent('#login-error')).toContain('Token inválido');
+    consoleErrors.length = 0; // the browser logs the refused login's 401: expected
+    await page.fill('#token', token);
+    await page.click('#login-form button[type=submit]');
+    await page.waitForSelector('#view-agenda:not([hidden])');
+    expect(await page.textContent('#who')).toContain('Demo Admin');
+  });
+
+  it('searches a patient without accents and opens the record', async () => {
+    await page.click('#tabs a[data-tab=patients]');
+    await page.waitForSelector('#view-patients:not([hidden])');
+    await page.fill('#search', 'beatriz demonstracao');
+    const row = page.locator('#patients-table tbody tr', { hasText: 'Beatriz Demonstração Teste' });
+    await row.waitFor();
+    await page.locator('#patients-count', { hasText: /^1 paciente/ }).waitFor();
+    expect(await row.textContent()).toContain('***.');
+    await shot('2-search');
+    await row.locator('a').click();
+    await page.waitForSelector('#view-patient:not([hidden])');
+    expect(await page.textContent('#patient-name')).toBe('Beatriz Demonstração Teste');
+    expect(await page.textContent('#patient-alerts')).toContain('penicilina');
+  });
+
+  it('books an appointment for the patient', async () => {
+    await page.click('#patient-book');
+    await page.waitForSelector('#book-dialog[open]');
+    await page.fill('#book-form input[name=date]', clinicDate(2));
+    await page.fill('#book-form input[name=time]', '10:30');
+    await page.fill('#book-form input[name=durationMinutes]', '40');
+    await page.fill('#book-form input[name=dentist]', 'Dra. Ana Souza');
+    await page.fill('#book-form input[name=procedure]', 'Avaliação');
+    await page.click('#book-form button[type=submit]');
+    await page.locator('#book-dialog').waitFor({ state: 'hidden' });
+    await page.locator('#patient-appts li', { hasText: 'Dra. Ana Souza' }).waitFor();
+    expect(await page.textContent('#patient-appts')).toContain('agendada');
+  });
+
+  it('uploads images (file picker and drag and drop) and shows their thumbnails when processed', async () => {
+    const jpeg = await sharp({ create: { width: 1600, height: 1000, channels: 3, background: { r: 236, g: 226, b: 208 } } })
+      .composite([{ input: Buffer.from('<svg width="1600" height="1000"><rect x="500" y="250" width="600" height="500" rx="120" fill="#f8f5ee" stroke="#b9a98c" stroke-width="14"/></svg>') }])
+      .jpeg()
+      .toBuffer();
+    await page.setInputFiles('#file-input', { name: 'intraoral-frontal.jpg', mimeType: 'image/jpeg', buffer: jpeg });
+    const png = await sharp({ create: { width: 900, height: 600, channels: 3, background: { r: 40, g: 44, b: 52 } } })
+      .composite([{ input: Buffer.from('<svg width="900" height="600"><ellipse cx="450" cy="300" rx="330" ry="190" fill="#c9ced6"/></svg>') }])
+      .png()
+      .toBuffer();
+    await page.evaluate(
+      ({ bytes }) => {
+        const dt = new DataTransfer();
+        dt.items.add(new File([new Uint8Array(bytes)], 'panoramica.png', { type: 'image/png' }));
+        document.querySelector('#dropzone')!.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+      },
+      { bytes: [...png] },
+    );
+    await page.waitForFunction(() => document.querySelectorAll('#thumbs li[data-status=ready] img').length === 2, undefined, { timeout: 30_000 });
+    await page.waitForFunction(() => [...document.querySelectorAll<HTMLImageElement>('#thumbs img')].every((i) => i.complete && i.naturalWidth > 0));
+    await page.waitForFunction(() => document.querySelectorAll('#uploads li').length === 0); // progress rows go once processed
+    await shot('3-patient');
+    await page.click('#thumbs li[data-status=ready] button');
+    await page.waitForSelector('#image-dialog[open]');
+    await page.waitForFunction(() => {
+      const img = document.querySelector<HTMLImageElement>('#image-full');
+      return Boolean(img && img.complete && img.naturalWidth > 0);
+    });
+    await shot('4-image');
+    await page.click('#image-dialog [data-close]');
+  });
+
+  it('shows the day\'s agenda with the booking, and confirms it', async () => {
+    await page.goto(`${url}/#/agenda?date=${clinicDate(2)}`);
+    const appt = page.locator('.appt', { hasText: 'Beatriz Demonstração Teste' });
+    await appt.waitFor();
+    expect(await appt.textContent()).toContain('10:30');
+    await appt.locator('button', { hasText: 'Confirmar' }).click();
+    await page.locator('.appt .badge.confirmed').waitFor();
+    await shot('5-agenda');
+  });
+
+  it('switches to English', async () => {
+    await page.selectOption('#lang-select', 'en');
+    await page.locator('#tabs a[data-tab=patients]', { hasText: 'Patients' }).waitFor();
+    expect(await page.textContent('#agenda-book')).toBe('New appointment');
+    await shot('6-agenda-en');
+    expect(consoleErrors).toEqual([]);
+  });
+});
