@@ -6,6 +6,7 @@ import type { ConfigInput } from '../../src/config/schema.js';
 import { buildSite } from '../../src/site/build.js';
 import { HASH_METADATA, publishHash, publishSite } from '../../src/site/publish.js';
 import { siteComponent } from '../../src/local/site.js';
+import type { Store } from '../../src/store/store.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
 import { fullConfig, LOGO_SVG, portraitJpeg } from './fixtures.js';
 
@@ -111,5 +112,45 @@ describe('site publish against the local S3', () => {
     const missing = await fetch(url + 'no-such-page.html');
     expect(missing.status).toBe(404);
     expect(await missing.text()).toContain('Página não encontrada');
+  });
+});
+
+describe('site publish — order and partial failure (a recording fake store)', () => {
+  function fakeStore(existing: Record<string, string | undefined>, failDeletes: string[] = []) {
+    const calls: string[] = [];
+    const store = {
+      bucket: 'site-bucket',
+      async *list() {
+        for (const key of Object.keys(existing)) yield { key, size: 1, etag: '"x"' };
+      },
+      async head(key: string) {
+        return { key, size: 1, etag: '"x"', metadata: existing[key] ? { [HASH_METADATA]: existing[key]! } : {} };
+      },
+      async put(key: string) {
+        calls.push(`put ${key}`);
+        return '"e"';
+      },
+      async deleteMany(keys: string[]) {
+        calls.push(`delete ${keys.join(',')}`);
+        return keys.filter((k) => failDeletes.includes(k));
+      },
+    };
+    return { store: store as unknown as Store, calls };
+  }
+  const f = (path: string) => ({ path, body: Buffer.from(path), contentType: 'text/plain', cacheControl: 'x' });
+
+  it('uploads assets, then pages, then the home page, and deletes last', async () => {
+    const files = [f('index.html'), f('about.html'), f('assets/style.1.css'), f('robots.txt')];
+    const { store, calls } = fakeStore({ 'assets/style.0.css': 'old', 'index.html': 'stale' });
+    await publishSite(store, files, { concurrency: 1 });
+    expect(calls).toEqual(['put assets/style.1.css', 'put robots.txt', 'put about.html', 'put index.html', 'delete assets/style.0.css']);
+  });
+
+  it('reports deletions that failed as a partial failure (exit 3), after everything was uploaded', async () => {
+    const { store, calls } = fakeStore({ 'old-a.html': 'h', 'old-b.html': 'h' }, ['old-b.html']);
+    const err = await publishSite(store, [f('index.html')]).catch((e: unknown) => e);
+    expect(err).toMatchObject({ kind: 'partial', exitCode: 3 });
+    expect((err as Error).message).toMatch(/published, but 1 old file\(s\) could not be deleted from site-bucket: old-b\.html/);
+    expect(calls[0]).toBe('put index.html');
   });
 });
