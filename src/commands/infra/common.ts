@@ -1,0 +1,87 @@
+/** What deploy, status and destroy share: opening the infra context, printing a plan, asking before changes. */
+import { loadConfig, type GlobalOptions, type ResolvedConfig } from '../../config/load.js';
+import { awsTarget } from '../../context.js';
+import { usageError } from '../../errors.js';
+import { openInfra, type InfraContext } from '../../infra/context.js';
+import type { Outputs } from '../../infra/outputs.js';
+import type { Action, Plan, Step } from '../../infra/plan.js';
+import type { Ui } from '../../ui/output.js';
+
+export async function openStage(opts: GlobalOptions, ui: Ui): Promise<{ config: ResolvedConfig; ctx: InfraContext }> {
+  const config = loadConfig(opts);
+  const target = awsTarget(config);
+  const spinner = await ui.spinner(`connecting to ${target.endpoint ?? `AWS (${target.region})`}`);
+  try {
+    const ctx = await openInfra(config, target, { log: ui });
+    spinner.succeed(`stage ${config.stage} — ${ctx.where}`);
+    return { config, ctx };
+  } catch (err) {
+    spinner.fail(`cannot connect to ${target.endpoint ?? `AWS (${target.region})`}`);
+    throw err;
+  }
+}
+
+const label: Record<Action, string> = { create: '+ create', update: '~ update', 'no-change': '  no change', delete: '- delete' };
+
+export function actionText(ui: Ui, s: Step): string {
+  const text = label[s.action];
+  if (s.action === 'create') return ui.green(text);
+  if (s.action === 'update') return ui.yellow(text);
+  if (s.action === 'delete') return ui.red(text);
+  return ui.dim(text);
+}
+
+export async function printPlan(ui: Ui, plan: Plan, options: { title?: string; status?: boolean } = {}): Promise<void> {
+  await ui.table(
+    plan.steps.map((s, i) => ({ s, i })),
+    [
+      { header: '#', value: (r) => r.i + 1, align: 'right' },
+      { header: 'Resource', value: (r) => `${r.s.kind} ${r.s.name}` },
+      {
+        header: options.status ? 'State' : 'Action',
+        value: (r) =>
+          options.status
+            ? r.s.action === 'no-change'
+              ? ui.green('ok')
+              : r.s.action === 'create'
+                ? ui.red('missing')
+                : ui.red('drift')
+            : actionText(ui, r.s),
+      },
+      { header: options.status ? 'Detail' : 'Why', value: (r) => (options.status && r.s.action !== 'no-change' ? ui.red(r.s.why) : r.s.why) },
+    ],
+    { title: options.title },
+  );
+}
+
+/** Asks on a terminal; without one, --yes is required (a script must say it means it). */
+export async function confirmOrYes(ui: Ui, opts: GlobalOptions, question: string, whatToPass: string): Promise<boolean> {
+  if (opts.yes) return true;
+  if (!ui.interactive) throw usageError(`${question.replace(/\?$/, '')}: not confirmed`, { hint: `pass ${whatToPass} to go ahead without a prompt` });
+  const { confirm } = await import('@inquirer/prompts');
+  return confirm({ message: question, default: false });
+}
+
+export async function printOutputs(ui: Ui, outputs: Outputs, file?: string): Promise<void> {
+  const b = outputs.backend;
+  const rows: [string, string | undefined][] = [
+    ['website', outputs.websiteUrl],
+    ['backend (private)', b.privateUrl],
+    ['backend (public)', b.publicUrl],
+    ['instance', b.instanceId ? `${b.instanceId} (${b.state ?? '?'})` : undefined],
+    ['server release', b.release],
+    ['image-processor', outputs.functions.imageProcessor],
+    ['reminders', outputs.functions.reminders],
+    ['data bucket', outputs.buckets.data],
+    ['site bucket', outputs.buckets.site],
+    ['e-mail sender', `${outputs.mail.sender}: ${outputs.mail.status}`],
+  ];
+  await ui.table(
+    rows.filter(([, v]) => v),
+    [
+      { header: 'Output', value: (r) => r[0] },
+      { header: 'Value', value: (r) => r[1] },
+    ],
+  );
+  if (file) ui.info(`outputs written to ${file}`);
+}

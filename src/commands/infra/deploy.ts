@@ -1,0 +1,69 @@
+import { oneLine } from '../../errors.js';
+import { computeOutputs, writeOutputs } from '../../infra/outputs.js';
+import { applyPlan, pending, planJson, summary } from '../../infra/plan.js';
+import { planDeploy } from '../../infra/stack.js';
+import type { Spinner } from '../../ui/output.js';
+import type { CommandInput } from '../action.js';
+import { confirmOrYes, openStage, printOutputs, printPlan } from './common.js';
+
+interface DeployOptions {
+  dryRun?: boolean;
+}
+
+export default async function deploy({ opts, ui }: CommandInput<DeployOptions>): Promise<number> {
+  const { config, ctx } = await openStage(opts, ui);
+  const reading = await ui.spinner(`reading stage ${config.stage}`);
+  let plan;
+  try {
+    plan = await planDeploy(ctx, { onProgress: (t) => reading.update(t) });
+    reading.succeed(`read stage ${config.stage}`);
+  } catch (err) {
+    reading.fail(`could not plan stage ${config.stage}`);
+    throw err;
+  }
+  const counts = summary(plan);
+  await printPlan(ui, plan, { title: `Plan for stage ${config.stage} (${ctx.where})` });
+  const todo = pending(plan);
+  const tally = `${counts.create} to create, ${counts.update} to update, ${counts['no-change']} unchanged`;
+
+  if (!todo.length) {
+    const outputs = computeOutputs(ctx, plan.observed.ses);
+    const file = await writeOutputs(config.stateDir, outputs);
+    ui.print(ui.green(`no changes: stage ${config.stage} matches the config — nothing was changed in AWS`));
+    await printOutputs(ui, outputs, file);
+    ui.result({ plan: planJson(plan), applied: [], outputs });
+    return 0;
+  }
+  if (opts.dryRun) {
+    ui.print(`dry run: ${tally} — nothing was changed`);
+    ui.result({ plan: planJson(plan), dryRun: true });
+    return 0;
+  }
+  ui.print(tally);
+  if (!(await confirmOrYes(ui, opts, `Apply ${todo.length} change${todo.length > 1 ? 's' : ''} to stage ${config.stage} (${ctx.where})?`, '--yes'))) {
+    ui.print('nothing was changed');
+    return 1;
+  }
+
+  let spinner: Spinner | undefined;
+  const result = await applyPlan(plan, {
+    onStart: async (s) => {
+      spinner = await ui.spinner(`${s.action === 'create' ? 'creating' : s.action === 'update' ? 'updating' : 'deleting'} ${s.kind} ${s.name}`);
+    },
+    onDone: (s) => spinner?.succeed(`${s.action === 'create' ? 'created' : 'updated'} ${s.kind} ${s.name}`),
+    onFail: (s, err) => spinner?.fail(`${s.kind} ${s.name}: ${oneLine(err)}`),
+  });
+  if (result.failed) {
+    const done = result.applied.map((s) => `${s.action === 'create' ? 'created' : 'updated'} ${s.kind} ${s.name}`);
+    ui.error(`deploy stopped at ${result.failed.step.kind} ${result.failed.step.name}; ${done.length ? `done before it: ${done.join('; ')}` : 'nothing was changed before it'}`);
+    ui.warn('everything created is tagged with the stage; run `clinica deploy` again to continue from here');
+    ui.result({ plan: planJson(plan), applied: result.applied.map((s) => s.id), failed: { step: result.failed.step.id, error: oneLine(result.failed.error) } });
+    throw result.failed.error;
+  }
+  const outputs = computeOutputs(ctx, plan.observed.ses);
+  const file = await writeOutputs(config.stateDir, outputs);
+  ui.print(ui.green(`deployed stage ${config.stage}: ${result.applied.length} resource${result.applied.length > 1 ? 's' : ''} changed`));
+  await printOutputs(ui, outputs, file);
+  ui.result({ plan: planJson(plan), applied: result.applied.map((s) => s.id), outputs });
+  return 0;
+}

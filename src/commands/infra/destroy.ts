@@ -1,0 +1,58 @@
+import { oneLine, usageError } from '../../errors.js';
+import { applyPlan, pending, planJson } from '../../infra/plan.js';
+import { planDestroy } from '../../infra/stack.js';
+import type { Spinner } from '../../ui/output.js';
+import type { CommandInput } from '../action.js';
+import { confirmOrYes, openStage, printPlan } from './common.js';
+
+interface DestroyOptions {
+  deletePatientData?: boolean;
+}
+
+export default async function destroy({ opts, ui }: CommandInput<DestroyOptions>): Promise<number> {
+  const { config, ctx } = await openStage(opts, ui);
+  let spinner: Spinner | undefined = await ui.spinner(`reading stage ${config.stage}`);
+  const plan = await planDestroy(ctx, {
+    deletePatientData: opts.deletePatientData,
+    onDeleted: (bucket, n) => spinner?.update(`emptying ${bucket}: ${n} object versions deleted`),
+  }).catch((err) => {
+    spinner?.fail(`could not read stage ${config.stage}`);
+    throw err;
+  });
+  spinner.succeed(`read stage ${config.stage}`);
+  await printPlan(ui, plan, { title: `Destroy stage ${config.stage} (${ctx.where})` });
+  const todo = pending(plan);
+  if (!todo.length) {
+    ui.print(`nothing to destroy in stage ${config.stage}`);
+    ui.result({ plan: planJson(plan), applied: [] });
+    return 0;
+  }
+  const question = `Destroy ${todo.length} resource${todo.length > 1 ? 's' : ''} of stage ${config.stage} (${ctx.where})?`;
+  if (!(await confirmOrYes(ui, opts, question, '--yes'))) {
+    ui.print('nothing was changed');
+    return 1;
+  }
+  if (opts.deletePatientData && todo.some((s) => s.id === 'data-bucket') && !opts.yes) {
+    // confirmOrYes above guarantees a terminal here
+    const { input } = await import('@inquirer/prompts');
+    ui.warn(`this deletes EVERY patient record and image in ${config.names.dataBucket}, with all old versions; it cannot be undone`);
+    const typed = await input({ message: `Type the clinic name (${config.clinic.name}) to delete the patient data:` });
+    if (typed.trim() !== config.clinic.name.trim()) throw usageError('the clinic name did not match: nothing was deleted');
+  }
+  const result = await applyPlan(plan, {
+    onStart: async (s) => {
+      spinner = await ui.spinner(`deleting ${s.kind} ${s.name}`);
+    },
+    onDone: (s) => spinner?.succeed(`deleted ${s.kind} ${s.name}`),
+    onFail: (s, err) => spinner?.fail(`${s.kind} ${s.name}: ${oneLine(err)}`),
+  });
+  if (result.failed) {
+    ui.error(`destroy stopped at ${result.failed.step.kind} ${result.failed.step.name}; deleted before it: ${result.applied.map((s) => s.name).join(', ') || 'nothing'}`);
+    ui.warn('run `clinica destroy` again to continue');
+    throw result.failed.error;
+  }
+  const kept = plan.steps.filter((s) => s.action === 'no-change');
+  ui.print(`destroyed stage ${config.stage}: ${result.applied.length} resource${result.applied.length > 1 ? 's' : ''} deleted${kept.length ? `; kept ${kept.map((s) => `${s.kind} ${s.name}`).join(', ')}` : ''}`);
+  ui.result({ plan: planJson(plan), applied: result.applied.map((s) => s.id) });
+  return 0;
+}

@@ -1,0 +1,43 @@
+import { healthChecks } from '../../infra/health.js';
+import { computeOutputs } from '../../infra/outputs.js';
+import { pending, planJson } from '../../infra/plan.js';
+import { planDeploy } from '../../infra/stack.js';
+import type { CommandInput } from '../action.js';
+import { openStage, printPlan } from './common.js';
+
+/** The deploy plan as a drift report, plus health checks. Exit 1 when anything is missing, drifted or unhealthy. */
+export default async function status({ opts, ui }: CommandInput): Promise<number> {
+  const { config, ctx } = await openStage(opts, ui);
+  const spinner = await ui.spinner(`reading stage ${config.stage}`);
+  let plan;
+  let checks;
+  try {
+    plan = await planDeploy(ctx, { onProgress: (t) => spinner.update(t) });
+    spinner.update('checking health');
+    checks = await healthChecks(ctx, plan);
+    spinner.succeed(`read stage ${config.stage}`);
+  } catch (err) {
+    spinner.fail(`could not read stage ${config.stage}`);
+    throw err;
+  }
+  await printPlan(ui, plan, { title: `Resources of stage ${config.stage} (${ctx.where})`, status: true });
+  await ui.table(checks, [
+    { header: 'Check', value: (c) => c.name },
+    { header: 'Health', value: (c) => (c.ok === true ? ui.green('ok') : c.ok === false ? ui.red('FAIL') : ui.yellow('unknown')) },
+    { header: 'Detail', value: (c) => (c.ok === false ? ui.red(c.detail) : c.detail) },
+  ]);
+  const drifted = pending(plan);
+  const failing = checks.filter((c) => c.ok === false);
+  const healthy = !drifted.length && !failing.length;
+  ui.result({ healthy, plan: planJson(plan), checks, outputs: computeOutputs(ctx, plan.observed.ses) });
+  if (healthy) {
+    ui.print(ui.green(`stage ${config.stage} matches the config and is healthy`));
+    return 0;
+  }
+  const parts = [
+    drifted.length ? `${drifted.length} resource${drifted.length > 1 ? 's' : ''} missing or drifted (run \`clinica deploy\`)` : '',
+    failing.length ? `${failing.length} check${failing.length > 1 ? 's' : ''} failing: ${failing.map((c) => c.name).join(', ')}` : '',
+  ].filter(Boolean);
+  ui.print(ui.red(`stage ${config.stage}: ${parts.join('; ')}`));
+  return 1;
+}

@@ -1,0 +1,146 @@
+/**
+ * What every resource module works with: the config, the names, the SDK clients (from the one factory in
+ * src/aws/clients.ts), the account, a Log, an injectable sleep (tests don't wait), the bundles, and the ids
+ * learned while reading and applying (a security group's id is known only once it exists).
+ */
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { IAMClient } from '@aws-sdk/client-iam';
+import type { LambdaClient } from '@aws-sdk/client-lambda';
+import type { EC2Client } from '@aws-sdk/client-ec2';
+import type { SSMClient } from '@aws-sdk/client-ssm';
+import type { SESClient } from '@aws-sdk/client-ses';
+import type { STSClient } from '@aws-sdk/client-sts';
+import { ec2Client, iamClient, lambdaClient, s3Client, sesClient, ssmClient, stsClient, type AwsTarget } from '../aws/clients.js';
+import { describeAwsError } from '../aws/errors.js';
+import type { ResolvedConfig } from '../config/load.js';
+import { ClinicaError } from '../errors.js';
+import { silentLog, type Log } from '../log.js';
+import type { Bundle, BundleName } from './bundle.js';
+import { infraNames, tagsFor, type Arns, type Component, type InfraNames } from './names.js';
+import { realSleep, type Sleep } from './retry.js';
+
+export interface AwsClients {
+  s3: S3Client;
+  iam: IAMClient;
+  lambda: LambdaClient;
+  ec2: EC2Client;
+  ssm: SSMClient;
+  ses: SESClient;
+  sts: STSClient;
+}
+
+/** Ids and addresses that exist only in AWS; filled while reading, updated while applying. */
+export interface Facts {
+  vpcId?: string;
+  subnetId?: string;
+  securityGroupId?: string;
+  amiId?: string;
+  instance?: { id: string; state: string; privateIp?: string; publicIp?: string; launchedAt?: string };
+  serverRelease?: string;
+}
+
+export interface InfraContext {
+  config: ResolvedConfig;
+  target: AwsTarget;
+  names: InfraNames;
+  arns: Arns;
+  clients: AwsClients;
+  log: Log;
+  sleep: Sleep;
+  facts: Facts;
+  /** the deployable code, built on first use (esbuild + zip); memoized */
+  bundle(name: BundleName): Promise<Bundle>;
+  tags(component: Component): Record<string, string>;
+  /** how AWS is named in messages: "AWS account 123456789012 (sa-east-1)" or the endpoint */
+  where: string;
+}
+
+export type BundleSource = (name: BundleName) => Promise<Bundle>;
+
+export interface OpenInfraOptions {
+  log?: Log;
+  sleep?: Sleep;
+  /** where bundles come from (tests pass prebuilt ones); default: build them with esbuild */
+  bundles?: BundleSource;
+}
+
+export async function makeClients(target: AwsTarget): Promise<AwsClients> {
+  const [s3, iam, lambda, ec2, ssm, ses, sts] = await Promise.all([
+    s3Client(target),
+    iamClient(target),
+    lambdaClient(target),
+    ec2Client(target),
+    ssmClient(target),
+    // SES emulators leave the identity calls unanswered: don't wait a minute for them
+    sesClient(target.endpoint ? { ...target, requestTimeoutMs: 5_000, maxAttempts: 1 } : target),
+    stsClient(target),
+  ]);
+  return { s3, iam, lambda, ec2, ssm, ses, sts };
+}
+
+/**
+ * Runs one AWS call; credentials, network, throttling and access-denied problems become the one-line
+ * ClinicaError of describeAwsError, anything else an error naming the call.
+ */
+export async function awsCall<T>(ctx: Pick<InfraContext, 'where'>, what: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw wrapAwsError(err, ctx.where, what);
+  }
+}
+
+export function wrapAwsError(err: unknown, where: string, what: string): unknown {
+  if (err instanceof ClinicaError) return err;
+  const described = describeAwsError(err, `${what} (${where})`);
+  if (described instanceof ClinicaError) return described;
+  const e = err as { name?: string; message?: string };
+  return new ClinicaError('internal', `${what} failed: ${e?.name ?? 'Error'}: ${e?.message ?? String(err)}`, { cause: err });
+}
+
+export async function openInfra(config: ResolvedConfig, target: AwsTarget, options: OpenInfraOptions = {}): Promise<InfraContext> {
+  const clients = await makeClients(target);
+  const endpoint = target.endpoint;
+  let account: string;
+  let partition = 'aws';
+  const { GetCallerIdentityCommand } = await import('@aws-sdk/client-sts');
+  try {
+    const me = await clients.sts.send(new GetCallerIdentityCommand({}));
+    account = me.Account ?? '000000000000';
+    partition = me.Arn?.split(':')[1] || 'aws';
+  } catch (err) {
+    throw wrapAwsError(err, endpoint ?? `AWS ${target.region}`, 'reading the caller identity (STS)');
+  }
+  const names = infraNames(config);
+  const bundles = new Map<BundleName, Promise<Bundle>>();
+  const source: BundleSource =
+    options.bundles ??
+    (async (name) => {
+      const { buildBundle } = await import('./bundle.js');
+      return buildBundle(name, { config, log: options.log ?? silentLog });
+    });
+  return {
+    config,
+    target,
+    names,
+    arns: { partition, region: target.region, account },
+    clients,
+    log: options.log ?? silentLog,
+    sleep: options.sleep ?? realSleep,
+    facts: {},
+    bundle(name) {
+      let b = bundles.get(name);
+      if (!b) {
+        b = source(name);
+        bundles.set(name, b);
+      }
+      return b;
+    },
+    tags: (component) => tagsFor(config, component),
+    where: endpoint ? `endpoint ${endpoint}` : `AWS account ${account} (${target.region})`,
+  };
+}
+
+/** The error's name (SDK v3 sets it to the AWS error code). */
+export const errorName = (err: unknown): string | undefined => (err as { name?: string })?.name;
+export const httpStatus = (err: unknown): number | undefined => (err as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;

@@ -1,0 +1,488 @@
+/**
+ * The backend on EC2: a security group and one instance.
+ *
+ * Security group: inbound TCP network.serverPort from network.clinicCidrs only (and TCP 22 from aws.sshCidrs
+ * when set — closed otherwise); outbound TCP 443 only (package repositories, S3, Lambda: all HTTPS; DNS, NTP
+ * and the instance metadata service are not filtered by security groups). Rules someone added by hand are
+ * revoked.
+ *
+ * Instance: the latest Amazon Linux 2023 AMI for the architecture (the SSM public parameter), the instance
+ * profile, IMDSv2 required (hop limit 1), an encrypted gp3 root volume, T-family CPU credits "standard" (no
+ * surprise bill), user data from templates/ec2/. The AMI is chosen at creation: a newer AMI does not replace a
+ * running instance. A changed instance type, architecture, subnet, key pair or user data replaces the
+ * instance (the new one starts before the old one is terminated; its IP addresses change). Code and config
+ * changes never do — see server-code.ts.
+ */
+import type { EC2Client, Instance, IpPermission, SecurityGroup } from '@aws-sdk/client-ec2';
+import { isIP } from 'node:net';
+import { ClinicaError } from '../errors.js';
+import { awsCall, errorName, type InfraContext } from './context.js';
+import { TAG, fromTagList, missingTags, toTagList } from './names.js';
+import { deleteStep, step, type Change, type Step } from './plan.js';
+import { retryIam, waitFor } from './retry.js';
+import { renderUserData, userDataHash } from './user-data.js';
+
+const ec2Sdk = () => import('@aws-sdk/client-ec2');
+
+export const USER_DATA_TAG = 'clinica:user-data';
+const LIVE_STATES = ['pending', 'running', 'stopping', 'stopped'];
+
+export const amiParameter = (arch: 'arm64' | 'x86_64') => `/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-${arch}`;
+export const defaultInstanceType = (arch: 'arm64' | 'x86_64') => (arch === 'arm64' ? 't4g.micro' : 't3.micro');
+
+// --- network ---
+
+export interface NetworkState {
+  vpcId: string;
+  subnetId: string;
+}
+
+export async function readNetwork(ctx: InfraContext): Promise<NetworkState> {
+  const { DescribeSubnetsCommand, DescribeVpcsCommand } = await ec2Sdk();
+  const ec2 = ctx.clients.ec2;
+  return awsCall(ctx, 'reading the VPC', async () => {
+    const wanted = ctx.config.aws.subnetId;
+    if (wanted) {
+      const s = (await ec2.send(new DescribeSubnetsCommand({ SubnetIds: [wanted] }))).Subnets?.[0];
+      if (!s?.VpcId) throw new ClinicaError('config', `subnet ${wanted} (aws.subnetId) was not found in ${ctx.arns.region}`, { field: 'aws.subnetId' });
+      return { vpcId: s.VpcId, subnetId: wanted };
+    }
+    const vpc = (await ec2.send(new DescribeVpcsCommand({ Filters: [{ Name: 'is-default', Values: ['true'] }] }))).Vpcs?.[0];
+    if (!vpc?.VpcId) {
+      throw new ClinicaError('config', `${ctx.arns.region} has no default VPC`, { hint: 'set aws.subnetId in clinica.config.json to a subnet with internet access', field: 'aws.subnetId' });
+    }
+    const subnets = (await ec2.send(new DescribeSubnetsCommand({ Filters: [{ Name: 'vpc-id', Values: [vpc.VpcId] }, { Name: 'default-for-az', Values: ['true'] }] }))).Subnets ?? [];
+    const first = subnets.filter((s) => s.SubnetId).sort((a, b) => (a.AvailabilityZone ?? '').localeCompare(b.AvailabilityZone ?? ''))[0];
+    if (!first) throw new ClinicaError('config', `the default VPC ${vpc.VpcId} has no default subnet`, { hint: 'set aws.subnetId', field: 'aws.subnetId' });
+    return { vpcId: vpc.VpcId, subnetId: first.SubnetId! };
+  });
+}
+
+// --- security group ---
+
+interface Rule {
+  protocol: string;
+  from: number;
+  to: number;
+  cidr: string;
+  description?: string;
+}
+
+const ruleKey = (r: Rule) => `${r.protocol}:${r.from}-${r.to}:${r.cidr}`;
+
+export function desiredIngress(ctx: InfraContext): Rule[] {
+  const port = ctx.config.network.serverPort;
+  return [
+    ...ctx.config.network.clinicCidrs.map((cidr) => ({ protocol: 'tcp', from: port, to: port, cidr, description: 'clinic network to the backend' })),
+    ...ctx.config.aws.sshCidrs.map((cidr) => ({ protocol: 'tcp', from: 22, to: 22, cidr, description: 'SSH (aws.sshCidrs)' })),
+  ];
+}
+
+export const DESIRED_EGRESS: Rule[] = [{ protocol: 'tcp', from: 443, to: 443, cidr: '0.0.0.0/0', description: 'HTTPS out (packages, S3, Lambda)' }];
+
+function flatten(perms: IpPermission[] | undefined): { rules: Rule[]; other: IpPermission[] } {
+  const rules: Rule[] = [];
+  const other: IpPermission[] = [];
+  for (const p of perms ?? []) {
+    const base = { protocol: p.IpProtocol ?? '-1', from: p.FromPort ?? -1, to: p.ToPort ?? -1 };
+    for (const r of p.IpRanges ?? []) if (r.CidrIp) rules.push({ ...base, cidr: r.CidrIp });
+    for (const r of p.Ipv6Ranges ?? []) if (r.CidrIpv6) rules.push({ ...base, cidr: r.CidrIpv6 });
+    if (p.UserIdGroupPairs?.length || p.PrefixListIds?.length) other.push({ IpProtocol: p.IpProtocol, FromPort: p.FromPort, ToPort: p.ToPort, UserIdGroupPairs: p.UserIdGroupPairs, PrefixListIds: p.PrefixListIds });
+  }
+  return { rules, other };
+}
+
+const toPermission = (r: Rule): IpPermission => ({
+  IpProtocol: r.protocol,
+  ...(r.protocol === '-1' ? {} : { FromPort: r.from, ToPort: r.to }),
+  ...(isIP(r.cidr.split('/')[0] ?? '') === 6
+    ? { Ipv6Ranges: [{ CidrIpv6: r.cidr, ...(r.description ? { Description: r.description } : {}) }] }
+    : { IpRanges: [{ CidrIp: r.cidr, ...(r.description ? { Description: r.description } : {}) }] }),
+});
+
+const showRule = (r: Rule) => `${r.protocol === '-1' ? 'all traffic' : `${r.protocol} ${r.from === r.to ? r.from : `${r.from}-${r.to}`}`} ${r.cidr}`;
+
+export interface GroupState {
+  group?: SecurityGroup;
+}
+
+export async function readSecurityGroup(ctx: InfraContext, vpcId: string): Promise<GroupState> {
+  const { DescribeSecurityGroupsCommand } = await ec2Sdk();
+  return awsCall(ctx, `reading security group ${ctx.names.securityGroup}`, async () => {
+    const out = await ctx.clients.ec2.send(
+      new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'group-name', Values: [ctx.names.securityGroup] }, { Name: 'vpc-id', Values: [vpcId] }] }),
+    );
+    const group = out.SecurityGroups?.[0];
+    if (group?.GroupId) ctx.facts.securityGroupId = group.GroupId;
+    return { group };
+  });
+}
+
+function ruleChanges(ctx: InfraContext, direction: 'ingress' | 'egress', groupId: () => string, actual: IpPermission[] | undefined, desired: Rule[], fresh: boolean): Change[] {
+  const { rules, other } = flatten(actual);
+  const have = new Set(rules.map(ruleKey));
+  const want = new Set(desired.map(ruleKey));
+  const add = desired.filter((r) => !have.has(ruleKey(r)));
+  const remove = rules.filter((r) => !want.has(ruleKey(r)));
+  const changes: Change[] = [];
+  const ec2 = ctx.clients.ec2;
+  if (remove.length || other.length) {
+    changes.push({
+      what: fresh ? `${direction}: drop the default allow-all` : `${direction}: revoke ${[...remove.map(showRule), ...other.map(() => 'a group/prefix-list rule')].join(', ')}`,
+      apply: () =>
+        awsCall(ctx, `revoking ${direction} rules`, async () => {
+          const sdk = await ec2Sdk();
+          const IpPermissions = [...remove.map((r) => toPermission({ ...r, description: undefined })), ...other];
+          const input = { GroupId: groupId(), IpPermissions };
+          if (direction === 'ingress') await ec2.send(new sdk.RevokeSecurityGroupIngressCommand(input));
+          else await ec2.send(new sdk.RevokeSecurityGroupEgressCommand(input));
+        }),
+    });
+  }
+  if (add.length) {
+    changes.push({
+      what: `${direction}: allow ${add.map(showRule).join(', ')}`,
+      apply: () =>
+        awsCall(ctx, `authorizing ${direction} rules`, async () => {
+          const sdk = await ec2Sdk();
+          const input = { GroupId: groupId(), IpPermissions: add.map(toPermission) };
+          try {
+            if (direction === 'ingress') await ec2.send(new sdk.AuthorizeSecurityGroupIngressCommand(input));
+            else await ec2.send(new sdk.AuthorizeSecurityGroupEgressCommand(input));
+          } catch (err) {
+            if (errorName(err) !== 'InvalidPermission.Duplicate') throw err;
+          }
+        }),
+    });
+  }
+  return changes;
+}
+
+/** A fresh group comes with "all traffic out to 0.0.0.0/0"; this is what it looks like before we touch it. */
+const DEFAULT_EGRESS: IpPermission[] = [{ IpProtocol: '-1', IpRanges: [{ CidrIp: '0.0.0.0/0' }] }];
+
+export async function planSecurityGroup(ctx: InfraContext, network: NetworkState, state: GroupState): Promise<Step> {
+  const name = ctx.names.securityGroup;
+  const g = state.group;
+  const groupId = () => {
+    if (!ctx.facts.securityGroupId) throw new ClinicaError('internal', `security group ${name} has no id yet`);
+    return ctx.facts.securityGroupId;
+  };
+  const changes: Change[] = [];
+  if (!g) {
+    changes.push({
+      what: 'create',
+      apply: () =>
+        awsCall(ctx, `creating security group ${name}`, async () => {
+          const { CreateSecurityGroupCommand } = await ec2Sdk();
+          const out = await ctx.clients.ec2.send(
+            new CreateSecurityGroupCommand({
+              GroupName: name,
+              Description: `clinica backend (${ctx.config.stage}): port ${ctx.config.network.serverPort} from the clinic network only`,
+              VpcId: network.vpcId,
+              TagSpecifications: [{ ResourceType: 'security-group', Tags: toTagList({ Name: name, ...ctx.tags('server') }) }],
+            }),
+          );
+          ctx.facts.securityGroupId = out.GroupId;
+        }),
+    });
+  } else {
+    const missing = missingTags(fromTagList(g.Tags), ctx.tags('server'));
+    if (missing.length) {
+      changes.push({
+        what: `tags ${missing.join(', ')}`,
+        apply: () =>
+          awsCall(ctx, 'tagging the security group', async () => {
+            const { CreateTagsCommand } = await ec2Sdk();
+            await ctx.clients.ec2.send(new CreateTagsCommand({ Resources: [groupId()], Tags: toTagList(ctx.tags('server')) }));
+          }),
+      });
+    }
+  }
+  changes.push(...ruleChanges(ctx, 'ingress', groupId, g?.IpPermissions, desiredIngress(ctx), !g));
+  changes.push(...ruleChanges(ctx, 'egress', groupId, g ? g.IpPermissionsEgress : DEFAULT_EGRESS, DESIRED_EGRESS, !g));
+  const ingress = desiredIngress(ctx).map(showRule).join(', ');
+  return step({
+    id: 'security-group',
+    component: 'server',
+    kind: 'EC2 security group',
+    name: g?.GroupId ? `${name} (${g.GroupId})` : name,
+    exists: Boolean(g),
+    changes,
+    createWhy: `does not exist: create; in: ${ingress}; out: tcp 443`,
+  });
+}
+
+// --- instance ---
+
+export interface InstanceState {
+  /** the newest live instance tagged for this stage */
+  instance?: Instance;
+  /** older live instances (a replacement that failed half-way): terminated by deploy */
+  extra: Instance[];
+}
+
+export function instanceFacts(i: Instance | undefined): InfraContext['facts']['instance'] {
+  if (!i?.InstanceId) return undefined;
+  return { id: i.InstanceId, state: i.State?.Name ?? 'unknown', privateIp: i.PrivateIpAddress, publicIp: i.PublicIpAddress, launchedAt: i.LaunchTime?.toISOString() };
+}
+
+export async function readInstances(ctx: InfraContext): Promise<InstanceState> {
+  const { DescribeInstancesCommand } = await ec2Sdk();
+  const tags = ctx.tags('server');
+  return awsCall(ctx, 'reading the backend instance', async () => {
+    const instances: Instance[] = [];
+    let NextToken: string | undefined;
+    do {
+      const out = await ctx.clients.ec2.send(
+        new DescribeInstancesCommand({
+          Filters: [
+            ...Object.entries(tags).map(([k, v]) => ({ Name: `tag:${k}`, Values: [v] })),
+            { Name: 'instance-state-name', Values: LIVE_STATES },
+          ],
+          NextToken,
+        }),
+      );
+      for (const r of out.Reservations ?? []) instances.push(...(r.Instances ?? []));
+      NextToken = out.NextToken;
+    } while (NextToken);
+    instances.sort((a, b) => (b.LaunchTime?.getTime() ?? 0) - (a.LaunchTime?.getTime() ?? 0));
+    const [instance, ...extra] = instances;
+    ctx.facts.instance = instanceFacts(instance);
+    return { instance, extra };
+  });
+}
+
+export interface InstanceDesired {
+  instanceType: string;
+  userData: string;
+  userDataHash: string;
+}
+
+export function desiredInstance(ctx: InfraContext): InstanceDesired {
+  const userData = renderUserData({ bucket: ctx.names.dataBucket, region: ctx.arns.region, remindersFunction: ctx.names.remindersFunction });
+  return { instanceType: ctx.config.aws.instanceType ?? defaultInstanceType(ctx.config.aws.architecture), userData, userDataHash: userDataHash(userData) };
+}
+
+export async function latestAmi(ctx: InfraContext): Promise<{ imageId: string; rootDevice: string }> {
+  const { GetParameterCommand } = await import('@aws-sdk/client-ssm');
+  const { DescribeImagesCommand } = await ec2Sdk();
+  const param = amiParameter(ctx.config.aws.architecture);
+  return awsCall(ctx, `reading the latest Amazon Linux 2023 AMI (${param})`, async () => {
+    const imageId = (await ctx.clients.ssm.send(new GetParameterCommand({ Name: param }))).Parameter?.Value;
+    if (!imageId) throw new ClinicaError('unavailable', `SSM parameter ${param} has no value`);
+    const image = (await ctx.clients.ec2.send(new DescribeImagesCommand({ ImageIds: [imageId] }))).Images?.[0];
+    return { imageId, rootDevice: image?.RootDeviceName ?? '/dev/xvda' };
+  });
+}
+
+async function waitForState(ctx: InfraContext, ids: string[], state: 'running' | 'terminated'): Promise<Instance[]> {
+  const { DescribeInstancesCommand } = await ec2Sdk();
+  return waitFor(
+    async () => {
+      const out = await ctx.clients.ec2.send(new DescribeInstancesCommand({ InstanceIds: ids }));
+      const all = (out.Reservations ?? []).flatMap((r) => r.Instances ?? []);
+      if (state === 'running' && all.some((i) => ['terminated', 'shutting-down'].includes(i.State?.Name ?? ''))) {
+        throw new ClinicaError('internal', `instance ${ids.join(', ')} stopped while starting: ${all[0]?.StateReason?.Message ?? 'no reason given'}`);
+      }
+      return all.length && all.every((i) => i.State?.Name === state) ? all : undefined;
+    },
+    { what: `instance ${ids.join(', ')} to be ${state}`, sleep: ctx.sleep, intervalMs: 5_000, timeoutMs: 600_000 },
+  );
+}
+
+async function runInstance(ctx: InfraContext, desired: InstanceDesired, network: NetworkState, ami: { imageId: string; rootDevice: string }): Promise<Instance> {
+  const { RunInstancesCommand } = await ec2Sdk();
+  const tags = { Name: ctx.names.instanceName, ...ctx.tags('server') };
+  const sg = ctx.facts.securityGroupId;
+  if (!sg) throw new ClinicaError('internal', 'the security group has no id yet');
+  const out = await retryIam(
+    () =>
+      ctx.clients.ec2.send(
+        new RunInstancesCommand({
+          ImageId: ami.imageId,
+          InstanceType: desired.instanceType as never,
+          MinCount: 1,
+          MaxCount: 1,
+          SubnetId: network.subnetId,
+          SecurityGroupIds: [sg],
+          IamInstanceProfile: { Name: ctx.names.serverInstanceProfile },
+          MetadataOptions: { HttpTokens: 'required', HttpEndpoint: 'enabled', HttpPutResponseHopLimit: 1 },
+          BlockDeviceMappings: [{ DeviceName: ami.rootDevice, Ebs: { Encrypted: true, VolumeType: 'gp3', DeleteOnTermination: true } }],
+          UserData: Buffer.from(desired.userData).toString('base64'),
+          ...(desired.instanceType.startsWith('t') ? { CreditSpecification: { CpuCredits: 'standard' } } : {}),
+          ...(ctx.config.aws.keyName ? { KeyName: ctx.config.aws.keyName } : {}),
+          TagSpecifications: [
+            { ResourceType: 'instance', Tags: toTagList({ ...tags, [USER_DATA_TAG]: desired.userDataHash }) },
+            { ResourceType: 'volume', Tags: toTagList(tags) },
+          ],
+        }),
+      ),
+    { what: `starting the backend instance`, sleep: ctx.sleep, onRetry: (n) => ctx.log.info(`waiting for instance profile ${ctx.names.serverInstanceProfile} to reach EC2 (attempt ${n + 1})`) },
+  );
+  const id = out.Instances?.[0]?.InstanceId;
+  if (!id) throw new ClinicaError('internal', 'RunInstances returned no instance');
+  const [running] = await waitForState(ctx, [id], 'running');
+  ctx.facts.instance = instanceFacts(running);
+  return running!;
+}
+
+export async function terminate(ec2: EC2Client, ids: string[]): Promise<void> {
+  if (!ids.length) return;
+  const { TerminateInstancesCommand } = await ec2Sdk();
+  try {
+    await ec2.send(new TerminateInstancesCommand({ InstanceIds: ids }));
+  } catch (err) {
+    if (errorName(err) !== 'InvalidInstanceID.NotFound') throw err;
+  }
+}
+
+export async function planInstance(ctx: InfraContext, network: NetworkState, state: InstanceState): Promise<Step> {
+  const desired = desiredInstance(ctx);
+  const i = state.instance;
+  const arch = ctx.config.aws.architecture;
+  const ec2 = ctx.clients.ec2;
+  const create = async () => {
+    const ami = await latestAmi(ctx);
+    await awsCall(ctx, 'starting the backend instance', () => runInstance(ctx, desired, network, ami));
+  };
+  const changes: Change[] = [];
+  const base = { id: 'instance', component: 'server' as const, kind: 'EC2 instance' };
+  if (!i) {
+    return step({
+      ...base,
+      name: ctx.names.instanceName,
+      exists: false,
+      changes: [{ what: 'create', apply: create }],
+      createWhy: `does not exist: ${desired.instanceType}, Amazon Linux 2023 ${arch}, IMDSv2 required, encrypted root volume`,
+    });
+  }
+  const id = i.InstanceId!;
+  const tags = fromTagList(i.Tags);
+  const replaceWhy: string[] = [];
+  if (i.InstanceType !== desired.instanceType) replaceWhy.push(`type ${i.InstanceType} → ${desired.instanceType}`);
+  if (i.Architecture && i.Architecture !== arch) replaceWhy.push(`architecture ${i.Architecture} → ${arch}`);
+  if (i.SubnetId && i.SubnetId !== network.subnetId) replaceWhy.push(`subnet ${i.SubnetId} → ${network.subnetId}`);
+  if ((i.KeyName ?? '') !== (ctx.config.aws.keyName ?? '')) replaceWhy.push(`key pair ${i.KeyName ?? '(none)'} → ${ctx.config.aws.keyName ?? '(none)'}`);
+  if (tags[USER_DATA_TAG] !== desired.userDataHash) replaceWhy.push('set-up script (templates/ec2) changed');
+  if (!i.IamInstanceProfile?.Arn?.endsWith(`/${ctx.names.serverInstanceProfile}`)) replaceWhy.push(`instance profile → ${ctx.names.serverInstanceProfile}`);
+  if (replaceWhy.length) {
+    changes.push({
+      what: `replace (${replaceWhy.join(', ')}; the backend is down ≈2–3 min and its IP addresses change)`,
+      apply: async () => {
+        await create();
+        await awsCall(ctx, `terminating the old instance ${id}`, () => terminate(ec2, [id]));
+      },
+    });
+  } else {
+    if (i.State?.Name === 'stopped' || i.State?.Name === 'stopping') {
+      changes.push({
+        what: `${i.State?.Name} → start`,
+        apply: () =>
+          awsCall(ctx, `starting instance ${id}`, async () => {
+            const { StartInstancesCommand } = await ec2Sdk();
+            if (i.State?.Name === 'stopping') await waitForStopped(ctx, id);
+            await ec2.send(new StartInstancesCommand({ InstanceIds: [id] }));
+            const [running] = await waitForState(ctx, [id], 'running');
+            ctx.facts.instance = instanceFacts(running);
+          }),
+      });
+    }
+    if (i.MetadataOptions?.HttpTokens !== 'required') {
+      changes.push({
+        what: 'IMDSv1 allowed → IMDSv2 required',
+        apply: () =>
+          awsCall(ctx, `requiring IMDSv2 on ${id}`, async () => {
+            const { ModifyInstanceMetadataOptionsCommand } = await ec2Sdk();
+            await ec2.send(new ModifyInstanceMetadataOptionsCommand({ InstanceId: id, HttpTokens: 'required', HttpEndpoint: 'enabled', HttpPutResponseHopLimit: 1 }));
+          }),
+      });
+    }
+    const groups = (i.SecurityGroups ?? []).map((g) => g.GroupId);
+    const sg = ctx.facts.securityGroupId;
+    if (!sg || groups.length !== 1 || groups[0] !== sg) {
+      changes.push({
+        what: `security groups ${groups.join(', ') || '(none)'} → ${ctx.names.securityGroup} only`,
+        apply: () =>
+          awsCall(ctx, `setting the security group of ${id}`, async () => {
+            const { ModifyInstanceAttributeCommand } = await ec2Sdk();
+            await ec2.send(new ModifyInstanceAttributeCommand({ InstanceId: id, Groups: [ctx.facts.securityGroupId!] }));
+          }),
+      });
+    }
+    const missing = missingTags(tags, { Name: ctx.names.instanceName, ...ctx.tags('server') });
+    if (missing.length) {
+      changes.push({
+        what: `tags ${missing.join(', ')}`,
+        apply: () =>
+          awsCall(ctx, `tagging ${id}`, async () => {
+            const { CreateTagsCommand } = await ec2Sdk();
+            await ec2.send(new CreateTagsCommand({ Resources: [id], Tags: toTagList({ Name: ctx.names.instanceName, ...ctx.tags('server') }) }));
+          }),
+      });
+    }
+  }
+  if (state.extra.length) {
+    const ids = state.extra.map((x) => x.InstanceId!).filter(Boolean);
+    changes.push({ what: `terminate ${ids.length} older instance(s) ${ids.join(', ')}`, apply: () => awsCall(ctx, 'terminating older instances', () => terminate(ec2, ids)) });
+  }
+  return step({ ...base, name: `${ctx.names.instanceName} (${id})`, exists: true, changes, upToDateWhy: `${i.State?.Name}, ${i.InstanceType}, ${i.PrivateIpAddress ?? ''}`.replace(/, $/, '') });
+}
+
+async function waitForStopped(ctx: InfraContext, id: string): Promise<void> {
+  const { DescribeInstancesCommand } = await ec2Sdk();
+  await waitFor(
+    async () => {
+      const out = await ctx.clients.ec2.send(new DescribeInstancesCommand({ InstanceIds: [id] }));
+      return out.Reservations?.[0]?.Instances?.[0]?.State?.Name === 'stopped' ? true : undefined;
+    },
+    { what: `instance ${id} to stop`, sleep: ctx.sleep, intervalMs: 5_000, timeoutMs: 600_000 },
+  );
+}
+
+// --- destroy ---
+
+export function destroyInstanceStep(ctx: InfraContext, state: InstanceState): Step | undefined {
+  const all = [state.instance, ...state.extra].filter((i): i is Instance => Boolean(i?.InstanceId));
+  if (!all.length) return undefined;
+  const ids = all.map((i) => i.InstanceId!);
+  return deleteStep({ id: 'instance', component: 'server', kind: 'EC2 instance', name: `${ctx.names.instanceName} (${ids.join(', ')})`, why: 'stage destroyed: terminate and wait' }, () =>
+    awsCall(ctx, `terminating ${ids.join(', ')}`, async () => {
+      await terminate(ctx.clients.ec2, ids);
+      await waitForState(ctx, ids, 'terminated');
+    }),
+  );
+}
+
+export function destroySecurityGroupStep(ctx: InfraContext, state: GroupState): Step | undefined {
+  const id = state.group?.GroupId;
+  if (!id) return undefined;
+  return deleteStep({ id: 'security-group', component: 'server', kind: 'EC2 security group', name: `${ctx.names.securityGroup} (${id})`, why: 'stage destroyed (after the instance is gone)' }, () =>
+    awsCall(ctx, `deleting security group ${id}`, async () => {
+      const { DeleteSecurityGroupCommand } = await ec2Sdk();
+      // the terminated instance's network interface can hold on to the group for a little while
+      await retryIam(
+        async () => {
+          try {
+            await ctx.clients.ec2.send(new DeleteSecurityGroupCommand({ GroupId: id }));
+          } catch (err) {
+            if (errorName(err) !== 'InvalidGroup.NotFound') throw err;
+          }
+        },
+        {
+          what: `deleting security group ${id}`,
+          sleep: ctx.sleep,
+          retryIf: (err) => errorName(err) === 'DependencyViolation',
+          delays: [5_000, 5_000, 10_000, 10_000, 15_000, 15_000, 20_000, 20_000],
+          exhausted: (err, waited) =>
+            new ClinicaError('unavailable', `security group ${id} is still in use after ${waited} s (${(err as Error).message})`, {
+              hint: 'something else uses it (a network interface): check the EC2 console, then run `clinica destroy` again',
+              cause: err,
+            }),
+        },
+      );
+    }),
+  );
+}
+
+export { TAG };

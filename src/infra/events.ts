@@ -1,0 +1,161 @@
+/**
+ * Uploaded images → the image-processor: an ObjectCreated notification on the data bucket's images/ prefix
+ * and the Lambda permission that lets S3 (for this bucket and account only) invoke the function. The filter is
+ * the prefix alone — originals have several extensions, and S3 suffix filters are literal — and the handler
+ * skips its own outputs. Other notification targets someone configured on the bucket are kept.
+ */
+import type { NotificationConfiguration, LambdaFunctionConfiguration } from '@aws-sdk/client-s3';
+import { awsCall, errorName, httpStatus, type InfraContext } from './context.js';
+import { arn } from './names.js';
+import { keepStep, step, type Change, type Step } from './plan.js';
+import { retryIam } from './retry.js';
+
+export const EVENT_ID = 'clinica-originals';
+export const PERMISSION_ID = 'clinica-s3-originals';
+export const IMAGES_PREFIX = 'images/';
+
+export interface EventsState {
+  /** the Lambda permission statement for S3, if present */
+  permission?: { sourceArn?: string; sourceAccount?: string };
+  notification?: NotificationConfiguration;
+  bucketExists: boolean;
+  functionExists: boolean;
+}
+
+export async function readEvents(ctx: InfraContext, bucketExists: boolean, functionExists: boolean): Promise<EventsState> {
+  const fn = ctx.names.imageProcessorFunction;
+  return awsCall(ctx, 'reading the image upload notification', async () => {
+    let permission: EventsState['permission'];
+    if (functionExists) {
+      const { GetPolicyCommand } = await import('@aws-sdk/client-lambda');
+      try {
+        const out = await ctx.clients.lambda.send(new GetPolicyCommand({ FunctionName: fn }));
+        const doc = JSON.parse(out.Policy ?? '{}') as { Statement?: { Sid?: string; Condition?: Record<string, Record<string, string>> }[] };
+        const st = doc.Statement?.find((s) => s.Sid === PERMISSION_ID);
+        if (st) permission = { sourceArn: st.Condition?.ArnLike?.['AWS:SourceArn'], sourceAccount: st.Condition?.StringEquals?.['AWS:SourceAccount'] };
+      } catch (err) {
+        if (errorName(err) !== 'ResourceNotFoundException') throw err;
+      }
+    }
+    let notification: NotificationConfiguration | undefined;
+    if (bucketExists) {
+      const { GetBucketNotificationConfigurationCommand } = await import('@aws-sdk/client-s3');
+      try {
+        const { $metadata: _m, ...rest } = await ctx.clients.s3.send(new GetBucketNotificationConfigurationCommand({ Bucket: ctx.names.dataBucket }));
+        notification = rest;
+      } catch (err) {
+        if (httpStatus(err) !== 404 && errorName(err) !== 'NotImplemented') throw err;
+      }
+    }
+    return { permission, notification, bucketExists, functionExists };
+  });
+}
+
+function ours(ctx: InfraContext): LambdaFunctionConfiguration {
+  return {
+    Id: EVENT_ID,
+    LambdaFunctionArn: arn.function(ctx.arns, ctx.names.imageProcessorFunction),
+    Events: ['s3:ObjectCreated:*'],
+    Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: IMAGES_PREFIX }] } },
+  };
+}
+
+function isOurs(c: LambdaFunctionConfiguration, want: LambdaFunctionConfiguration): boolean {
+  const rules = c.Filter?.Key?.FilterRules ?? [];
+  return (
+    c.LambdaFunctionArn === want.LambdaFunctionArn &&
+    (c.Events ?? []).length === 1 &&
+    c.Events![0] === 's3:ObjectCreated:*' &&
+    rules.length === 1 &&
+    rules[0]!.Name?.toLowerCase() === 'prefix' &&
+    rules[0]!.Value === IMAGES_PREFIX
+  );
+}
+
+/** The bucket's notification configuration without clinica's entry (what others configured). */
+function others(ctx: InfraContext, n: NotificationConfiguration | undefined): NotificationConfiguration {
+  const fnArn = arn.function(ctx.arns, ctx.names.imageProcessorFunction);
+  return {
+    TopicConfigurations: n?.TopicConfigurations ?? [],
+    QueueConfigurations: n?.QueueConfigurations ?? [],
+    LambdaFunctionConfigurations: (n?.LambdaFunctionConfigurations ?? []).filter((c) => c.Id !== EVENT_ID && c.LambdaFunctionArn !== fnArn),
+    ...(n?.EventBridgeConfiguration ? { EventBridgeConfiguration: n.EventBridgeConfiguration } : {}),
+  };
+}
+
+export async function planEvents(ctx: InfraContext, state: EventsState): Promise<Step> {
+  const fn = ctx.names.imageProcessorFunction;
+  const bucket = ctx.names.dataBucket;
+  const bucketArn = arn.bucket(ctx.arns, bucket);
+  const want = ours(ctx);
+  const permissionOk = state.permission?.sourceArn === bucketArn && state.permission?.sourceAccount === ctx.arns.account;
+  const configs = state.notification?.LambdaFunctionConfigurations ?? [];
+  const notificationOk = configs.some((c) => isOurs(c, want)) && configs.filter((c) => c.LambdaFunctionArn === want.LambdaFunctionArn).length === 1;
+  const changes: Change[] = [];
+  if (!permissionOk) {
+    changes.push({
+      what: state.permission ? 'S3 invoke permission differs' : 'allow S3 (this bucket, this account) to invoke the function',
+      apply: () =>
+        awsCall(ctx, `allowing S3 to invoke ${fn}`, async () => {
+          const { AddPermissionCommand, RemovePermissionCommand } = await import('@aws-sdk/client-lambda');
+          if (state.permission) await ctx.clients.lambda.send(new RemovePermissionCommand({ FunctionName: fn, StatementId: PERMISSION_ID }));
+          await ctx.clients.lambda.send(
+            new AddPermissionCommand({
+              FunctionName: fn,
+              StatementId: PERMISSION_ID,
+              Action: 'lambda:InvokeFunction',
+              Principal: 's3.amazonaws.com',
+              SourceArn: bucketArn,
+              SourceAccount: ctx.arns.account,
+            }),
+          );
+        }),
+    });
+  }
+  if (!notificationOk) {
+    changes.push({
+      what: `notify ${fn} of new objects under ${IMAGES_PREFIX}`,
+      apply: () =>
+        awsCall(ctx, `setting the notification on ${bucket}`, async () => {
+          const { PutBucketNotificationConfigurationCommand } = await import('@aws-sdk/client-s3');
+          const rest = others(ctx, state.notification);
+          const config = { ...rest, LambdaFunctionConfigurations: [...(rest.LambdaFunctionConfigurations ?? []), want] };
+          // S3 checks it may invoke the function; the permission just added takes a moment to be seen
+          await retryIam(() => ctx.clients.s3.send(new PutBucketNotificationConfigurationCommand({ Bucket: bucket, NotificationConfiguration: config })), {
+            what: `the notification on ${bucket}`,
+            sleep: ctx.sleep,
+          });
+        }),
+    });
+  }
+  const exists = Boolean(state.permission) || configs.some((c) => c.LambdaFunctionArn === want.LambdaFunctionArn);
+  return step({
+    id: 'image-events',
+    component: 'image-processor',
+    kind: 'S3 → Lambda events',
+    name: `${bucket}/${IMAGES_PREFIX} → ${fn}`,
+    exists,
+    changes,
+    createWhy: 'not wired: S3 permission + ObjectCreated notification on images/',
+  });
+}
+
+/** Destroy: with the data bucket kept, take clinica's entry out of its notification configuration. */
+export function destroyEventsStep(ctx: InfraContext, state: EventsState, bucketDeleted: boolean): Step | undefined {
+  const fnArn = arn.function(ctx.arns, ctx.names.imageProcessorFunction);
+  const present = (state.notification?.LambdaFunctionConfigurations ?? []).some((c) => c.LambdaFunctionArn === fnArn || c.Id === EVENT_ID);
+  const base = { id: 'image-events', component: 'image-processor' as const, kind: 'S3 → Lambda events', name: `${ctx.names.dataBucket}/${IMAGES_PREFIX}` };
+  if (!present) return undefined;
+  if (bucketDeleted) return keepStep({ ...base, why: 'goes with the data bucket' });
+  return {
+    ...base,
+    action: 'delete',
+    why: 'stage destroyed (the data bucket stays)',
+    drift: false,
+    run: () =>
+      awsCall(ctx, `removing the notification on ${ctx.names.dataBucket}`, async () => {
+        const { PutBucketNotificationConfigurationCommand } = await import('@aws-sdk/client-s3');
+        await ctx.clients.s3.send(new PutBucketNotificationConfigurationCommand({ Bucket: ctx.names.dataBucket, NotificationConfiguration: others(ctx, state.notification) }));
+      }),
+  };
+}

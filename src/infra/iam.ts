@@ -1,0 +1,311 @@
+/**
+ * IAM: one role per deployed part, each with one inline policy named "clinica" that allows only what that
+ * part does — its data-bucket prefixes, its own log group, SES as the clinic's sender — and an instance
+ * profile for the server's role. A managed policy attached by hand (say AdministratorAccess) is drift: deploy
+ * detaches it, status flags it.
+ *
+ * Why s3:ListBucket is not scoped by prefix: without ListBucket on the bucket, S3 answers a GET of a missing
+ * key with 403 instead of 404, and "no such record" is a normal answer in clinica (a reminder not yet claimed,
+ * an image not yet processed). ListBucket reveals key names only, which the same role may read anyway.
+ */
+import type { IAMClient } from '@aws-sdk/client-iam';
+import { ClinicaError } from '../errors.js';
+import { awsCall, errorName, type InfraContext } from './context.js';
+import { arn, foreignOwner, fromTagList, missingTags, senderAddress, toTagList, type Component } from './names.js';
+import { deleteStep, step, type Change, type Step } from './plan.js';
+import { policy, samePolicy, trustPolicy, type PolicyDocument, type Statement } from './policy.js';
+
+const iamSdk = () => import('@aws-sdk/client-iam');
+
+export const INLINE_POLICY = 'clinica';
+
+export type RoleKey = 'image-processor' | 'reminders' | 'server';
+
+/**
+ * Which data-bucket prefixes each part reads and writes (see ARCHITECTURE.md "Data in the private bucket").
+ * audit/ is append-only for everyone: PutObject, never DeleteObject. A new top-level prefix must be added here.
+ */
+export const DATA_ACCESS: Record<RoleKey, { read: string[]; write: string[]; remove: string[] }> = {
+  'image-processor': {
+    read: ['images/', 'patients/'],
+    write: ['images/', 'audit/'],
+    remove: ['images/'],
+  },
+  reminders: {
+    read: ['appointments/', 'patients/', 'index/', 'reminders/'],
+    write: ['reminders/', 'audit/'],
+    remove: [],
+  },
+  server: {
+    read: ['patients/', 'appointments/', 'images/', 'staff/', 'index/', 'reminders/', 'audit/', 'deploy/server/'],
+    write: ['patients/', 'appointments/', 'images/', 'staff/', 'index/', 'reminders/', 'audit/'],
+    remove: ['patients/', 'appointments/', 'images/', 'staff/', 'index/', 'reminders/'],
+  },
+};
+
+function kmsStatement(ctx: InfraContext): Statement[] {
+  const key = ctx.config.aws.kmsKeyId;
+  if (!key) return [];
+  // an alias cannot be a Resource: allow the account's keys that carry that alias
+  if (key.startsWith('alias/')) {
+    return [
+      {
+        Sid: 'UseDataKey',
+        Effect: 'Allow',
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        Resource: `arn:${ctx.arns.partition}:kms:${ctx.arns.region}:${ctx.arns.account}:key/*`,
+        Condition: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': key } },
+      },
+    ];
+  }
+  return [{ Sid: 'UseDataKey', Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: arn.kmsKey(ctx.arns, key) }];
+}
+
+function dataStatements(ctx: InfraContext, key: RoleKey): Statement[] {
+  const bucket = ctx.names.dataBucket;
+  const access = DATA_ACCESS[key];
+  const objects = (prefixes: string[]) => prefixes.map((p) => arn.objects(ctx.arns, bucket, p));
+  const statements: Statement[] = [
+    { Sid: 'ListDataBucket', Effect: 'Allow', Action: 's3:ListBucket', Resource: arn.bucket(ctx.arns, bucket) },
+    { Sid: 'ReadData', Effect: 'Allow', Action: 's3:GetObject', Resource: objects(access.read) },
+    { Sid: 'WriteData', Effect: 'Allow', Action: ['s3:PutObject', 's3:AbortMultipartUpload'], Resource: objects(access.write) },
+  ];
+  if (access.remove.length) statements.push({ Sid: 'DeleteData', Effect: 'Allow', Action: 's3:DeleteObject', Resource: objects(access.remove) });
+  return [...statements, ...kmsStatement(ctx)];
+}
+
+function logStatement(ctx: InfraContext, functionName: string): Statement {
+  const group = `/aws/lambda/${functionName}`;
+  return {
+    Sid: 'OwnLogGroup',
+    Effect: 'Allow',
+    Action: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'],
+    Resource: [arn.logGroup(ctx.arns, group), `${arn.logGroup(ctx.arns, group)}:*`],
+  };
+}
+
+/** The inline policy of each role. */
+export function rolePolicy(ctx: InfraContext, key: RoleKey): PolicyDocument {
+  const n = ctx.names;
+  switch (key) {
+    case 'image-processor':
+      return policy(...dataStatements(ctx, key), logStatement(ctx, n.imageProcessorFunction));
+    case 'reminders':
+      return policy(
+        ...dataStatements(ctx, key),
+        logStatement(ctx, n.remindersFunction),
+        {
+          // identity/*: in the SES sandbox the recipients are identities too; the condition pins the sender
+          Sid: 'SendAsClinic',
+          Effect: 'Allow',
+          Action: ['ses:SendEmail', 'ses:SendRawEmail'],
+          Resource: arn.sesIdentity(ctx.arns, '*'),
+          Condition: { StringEquals: { 'ses:FromAddress': senderAddress(ctx.config.mail.sender) } },
+        },
+        { Sid: 'ReadSendQuota', Effect: 'Allow', Action: 'ses:GetSendQuota', Resource: '*' },
+      );
+    case 'server':
+      return policy(...dataStatements(ctx, key), {
+        // the instance's timer starts the reminders run every 15 minutes (see templates/ec2)
+        Sid: 'StartReminders',
+        Effect: 'Allow',
+        Action: 'lambda:InvokeFunction',
+        Resource: arn.function(ctx.arns, n.remindersFunction),
+      });
+  }
+}
+
+export interface RoleSpec {
+  key: RoleKey;
+  component: Component;
+  name: string;
+  service: string;
+  description: string;
+}
+
+export function roleSpecs(ctx: InfraContext): RoleSpec[] {
+  const n = ctx.names;
+  return [
+    { key: 'image-processor', component: 'image-processor', name: n.imageProcessorRole, service: 'lambda.amazonaws.com', description: 'clinica image-processor Lambda' },
+    { key: 'reminders', component: 'reminders', name: n.remindersRole, service: 'lambda.amazonaws.com', description: 'clinica reminders Lambda' },
+    { key: 'server', component: 'server', name: n.serverRole, service: 'ec2.amazonaws.com', description: 'clinica backend on EC2' },
+  ];
+}
+
+export interface RoleState {
+  exists: boolean;
+  trust?: unknown;
+  inline?: unknown;
+  tags: Record<string, string>;
+  attached: string[];
+}
+
+export async function readRole(ctx: InfraContext, name: string): Promise<RoleState> {
+  const { GetRoleCommand, GetRolePolicyCommand, ListAttachedRolePoliciesCommand } = await iamSdk();
+  const iam = ctx.clients.iam;
+  return awsCall(ctx, `reading IAM role ${name}`, async () => {
+    let role;
+    try {
+      role = (await iam.send(new GetRoleCommand({ RoleName: name }))).Role;
+    } catch (err) {
+      if (errorName(err) === 'NoSuchEntity') return { exists: false, tags: {}, attached: [] };
+      throw err;
+    }
+    const [inline, attached] = await Promise.all([
+      iam.send(new GetRolePolicyCommand({ RoleName: name, PolicyName: INLINE_POLICY })).then(
+        (r) => r.PolicyDocument,
+        (err) => {
+          if (errorName(err) === 'NoSuchEntity') return undefined;
+          throw err;
+        },
+      ),
+      iam.send(new ListAttachedRolePoliciesCommand({ RoleName: name })).then((r) => (r.AttachedPolicies ?? []).map((p) => p.PolicyArn!).filter(Boolean)),
+    ]);
+    return {
+      exists: true,
+      trust: role?.AssumeRolePolicyDocument ? decodePolicy(role.AssumeRolePolicyDocument) : undefined,
+      inline: inline ? decodePolicy(inline) : undefined,
+      tags: fromTagList(role?.Tags),
+      attached,
+    };
+  });
+}
+
+const decodePolicy = (text: string) => JSON.parse(text.trim().startsWith('{') ? text : decodeURIComponent(text));
+
+export async function planRole(ctx: InfraContext, spec: RoleSpec, state: RoleState): Promise<Step> {
+  const { CreateRoleCommand, PutRolePolicyCommand, UpdateAssumeRolePolicyCommand, TagRoleCommand, DetachRolePolicyCommand } = await iamSdk();
+  const iam = ctx.clients.iam;
+  const wantTrust = trustPolicy(spec.service);
+  const wantInline = rolePolicy(ctx, spec.key);
+  const wantTags = ctx.tags(spec.component);
+  const foreign = state.exists ? foreignOwner(state.tags, wantTags) : undefined;
+  if (foreign) {
+    throw new ClinicaError('conflict', `IAM role ${spec.name} is tagged ${foreign}: it belongs to another clinic or stage`, { hint: 'set aws.bucketPrefix to use other names' });
+  }
+  const call = (what: string, fn: () => Promise<unknown>): Change => ({ what, apply: () => awsCall(ctx, `${what} (IAM role ${spec.name})`, fn).then(() => undefined) });
+  const putInline = call('least-privilege policy', () =>
+    iam.send(new PutRolePolicyCommand({ RoleName: spec.name, PolicyName: INLINE_POLICY, PolicyDocument: JSON.stringify(wantInline) })),
+  );
+  const changes: Change[] = [];
+  if (!state.exists) {
+    changes.push(
+      call('create', () =>
+        iam
+          .send(
+            new CreateRoleCommand({
+              RoleName: spec.name,
+              AssumeRolePolicyDocument: JSON.stringify(wantTrust),
+              Description: spec.description,
+              Tags: toTagList(wantTags),
+            }),
+          )
+          .catch((err) => {
+            if (errorName(err) !== 'EntityAlreadyExists') throw err; // a previous run got this far
+          }),
+      ),
+      putInline,
+    );
+  } else {
+    const missing = missingTags(state.tags, wantTags);
+    if (missing.length) changes.push(call(`tags ${missing.join(', ')}`, () => iam.send(new TagRoleCommand({ RoleName: spec.name, Tags: toTagList(wantTags) }))));
+    if (!samePolicy(state.trust, wantTrust)) {
+      changes.push(call(`trust policy changed → ${spec.service} only`, () => iam.send(new UpdateAssumeRolePolicyCommand({ RoleName: spec.name, PolicyDocument: JSON.stringify(wantTrust) }))));
+    }
+    if (!samePolicy(state.inline, wantInline)) changes.push({ ...putInline, what: state.inline ? 'policy differs from the least-privilege one' : 'policy missing' });
+    for (const policyArn of state.attached) {
+      changes.push(call(`detach ${policyArn.split('/').pop()} (attached by hand)`, () => iam.send(new DetachRolePolicyCommand({ RoleName: spec.name, PolicyArn: policyArn }))));
+    }
+  }
+  return step({ id: `role:${spec.key}`, component: spec.component, kind: 'IAM role', name: spec.name, exists: state.exists, changes, createWhy: `does not exist: create, trusted by ${spec.service}, least-privilege policy` });
+}
+
+export interface ProfileState {
+  exists: boolean;
+  roles: string[];
+}
+
+export async function readInstanceProfile(ctx: InfraContext, name: string): Promise<ProfileState> {
+  const { GetInstanceProfileCommand } = await iamSdk();
+  return awsCall(ctx, `reading instance profile ${name}`, async () => {
+    try {
+      const out = await ctx.clients.iam.send(new GetInstanceProfileCommand({ InstanceProfileName: name }));
+      return { exists: true, roles: (out.InstanceProfile?.Roles ?? []).map((r) => r.RoleName!).filter(Boolean) };
+    } catch (err) {
+      if (errorName(err) === 'NoSuchEntity') return { exists: false, roles: [] };
+      throw err;
+    }
+  });
+}
+
+export async function planInstanceProfile(ctx: InfraContext, state: ProfileState): Promise<Step> {
+  const { CreateInstanceProfileCommand, AddRoleToInstanceProfileCommand, RemoveRoleFromInstanceProfileCommand } = await iamSdk();
+  const iam = ctx.clients.iam;
+  const name = ctx.names.serverInstanceProfile;
+  const role = ctx.names.serverRole;
+  const call = (what: string, fn: () => Promise<unknown>): Change => ({ what, apply: () => awsCall(ctx, `${what} (instance profile ${name})`, fn).then(() => undefined) });
+  const addRole = call(`add role ${role}`, () => iam.send(new AddRoleToInstanceProfileCommand({ InstanceProfileName: name, RoleName: role })));
+  const changes: Change[] = [];
+  if (!state.exists) {
+    changes.push(
+      call('create', () =>
+        iam.send(new CreateInstanceProfileCommand({ InstanceProfileName: name, Tags: toTagList(ctx.tags('server')) })).catch((err) => {
+          if (errorName(err) !== 'EntityAlreadyExists') throw err;
+        }),
+      ),
+      addRole,
+    );
+  } else {
+    for (const other of state.roles.filter((r) => r !== role)) {
+      changes.push(call(`remove role ${other}`, () => iam.send(new RemoveRoleFromInstanceProfileCommand({ InstanceProfileName: name, RoleName: other }))));
+    }
+    if (!state.roles.includes(role)) changes.push(addRole);
+  }
+  return step({ id: 'instance-profile', component: 'server', kind: 'IAM instance profile', name, exists: state.exists, changes, createWhy: `does not exist: create with role ${role}` });
+}
+
+// --- destroy ---
+
+export async function deleteRole(iam: IAMClient, name: string): Promise<void> {
+  const sdk = await iamSdk();
+  try {
+    const [inline, attached, profiles] = await Promise.all([
+      iam.send(new sdk.ListRolePoliciesCommand({ RoleName: name })),
+      iam.send(new sdk.ListAttachedRolePoliciesCommand({ RoleName: name })),
+      iam.send(new sdk.ListInstanceProfilesForRoleCommand({ RoleName: name })),
+    ]);
+    for (const p of inline.PolicyNames ?? []) await iam.send(new sdk.DeleteRolePolicyCommand({ RoleName: name, PolicyName: p }));
+    for (const p of attached.AttachedPolicies ?? []) await iam.send(new sdk.DetachRolePolicyCommand({ RoleName: name, PolicyArn: p.PolicyArn }));
+    for (const p of profiles.InstanceProfiles ?? []) {
+      await iam.send(new sdk.RemoveRoleFromInstanceProfileCommand({ InstanceProfileName: p.InstanceProfileName, RoleName: name }));
+    }
+    await iam.send(new sdk.DeleteRoleCommand({ RoleName: name }));
+  } catch (err) {
+    if (errorName(err) !== 'NoSuchEntity') throw err;
+  }
+}
+
+export async function deleteInstanceProfile(iam: IAMClient, name: string, roles: string[]): Promise<void> {
+  const sdk = await iamSdk();
+  try {
+    for (const role of roles) await iam.send(new sdk.RemoveRoleFromInstanceProfileCommand({ InstanceProfileName: name, RoleName: role }));
+    await iam.send(new sdk.DeleteInstanceProfileCommand({ InstanceProfileName: name }));
+  } catch (err) {
+    if (errorName(err) !== 'NoSuchEntity') throw err;
+  }
+}
+
+export function destroyRoleStep(ctx: InfraContext, spec: RoleSpec, state: RoleState): Step | undefined {
+  if (!state.exists) return undefined;
+  return deleteStep({ id: `role:${spec.key}`, component: spec.component, kind: 'IAM role', name: spec.name, why: 'stage destroyed' }, () =>
+    awsCall(ctx, `deleting IAM role ${spec.name}`, () => deleteRole(ctx.clients.iam, spec.name)),
+  );
+}
+
+export function destroyProfileStep(ctx: InfraContext, state: ProfileState): Step | undefined {
+  if (!state.exists) return undefined;
+  const name = ctx.names.serverInstanceProfile;
+  return deleteStep({ id: 'instance-profile', component: 'server', kind: 'IAM instance profile', name, why: 'stage destroyed' }, () =>
+    awsCall(ctx, `deleting instance profile ${name}`, () => deleteInstanceProfile(ctx.clients.iam, name, state.roles)),
+  );
+}

@@ -1,0 +1,211 @@
+/**
+ * The two Lambda functions (image-processor, reminders): runtime nodejs22.x, the configured architecture,
+ * the bundle from bundle.ts, settings from runtimeEnv(config). Code is updated only when the zip's SHA-256
+ * differs from the deployed CodeSha256; configuration only when a setting differs; each update is waited for
+ * (a second update while one is in progress fails with ResourceConflictException).
+ */
+import type { FunctionConfiguration } from '@aws-sdk/client-lambda';
+import { runtimeEnv } from '../config/runtime.js';
+import type { ResolvedConfig } from '../config/load.js';
+import { ClinicaError } from '../errors.js';
+import type { BundleName } from './bundle.js';
+import { awsCall, errorName, type InfraContext } from './context.js';
+import { arn, foreignOwner, missingTags, type Component } from './names.js';
+import { deleteStep, step, type Change, type Step } from './plan.js';
+import { retryIam, waitFor } from './retry.js';
+
+const lambdaSdk = () => import('@aws-sdk/client-lambda');
+
+export const LAMBDA_RUNTIME = 'nodejs22.x';
+/** Lambda's limit on the total size of a function's environment variables. */
+export const LAMBDA_ENV_LIMIT = 4 * 1024;
+
+export type FunctionKey = 'image-processor' | 'reminders';
+
+export interface FunctionSpec {
+  key: FunctionKey;
+  component: Component;
+  name: string;
+  role: string;
+  bundle: BundleName;
+  handler: string;
+  memoryMb: number;
+  timeoutS: number;
+  description: string;
+}
+
+export function functionSpecs(ctx: InfraContext): FunctionSpec[] {
+  const n = ctx.names;
+  return [
+    // sharp on a 12-MP image: 2 GB buys ~1.2 vCPU; a WebP display + thumb + watermarked copy take a few seconds
+    { key: 'image-processor', component: 'image-processor', name: n.imageProcessorFunction, role: n.imageProcessorRole, bundle: 'image-processor', handler: 'index.handler', memoryMb: 2048, timeoutS: 120, description: 'clinica: derivatives of uploaded patient images' },
+    // sending is paced by the SES rate (1/s in the sandbox); an unfinished run is resumed by the next one
+    { key: 'reminders', component: 'reminders', name: n.remindersFunction, role: n.remindersRole, bundle: 'reminders', handler: 'index.handler', memoryMb: 512, timeoutS: 600, description: 'clinica: appointment reminder e-mails' },
+  ];
+}
+
+/**
+ * The config the deployed parts get: without the site's content (Lambda environments are limited to 4 KB)
+ * and without the aws section's deploy-only settings (profile, instance type, SSH, …), so that changing those
+ * does not touch the functions or restart the server.
+ */
+export function deployedConfig(config: ResolvedConfig, keepSite = false): ResolvedConfig {
+  const { region, bucketPrefix } = config.aws;
+  return {
+    ...config,
+    ...(keepSite ? {} : { site: undefined }),
+    aws: { region, ...(bucketPrefix ? { bucketPrefix } : {}) } as ResolvedConfig['aws'],
+  };
+}
+
+export function functionEnvironment(ctx: InfraContext): Record<string, string> {
+  const env = { ...runtimeEnv(deployedConfig(ctx.config)), NODE_OPTIONS: '--enable-source-maps' };
+  const size = Object.entries(env).reduce((n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v), 0);
+  if (size > LAMBDA_ENV_LIMIT) {
+    throw new ClinicaError('config', `the config is too large for a Lambda environment (${size} bytes; Lambda allows ${LAMBDA_ENV_LIMIT})`, {
+      hint: 'shorten long texts in clinica.config.json (watermark, clinic address) — the site section is not sent to Lambda',
+    });
+  }
+  return env;
+}
+
+export interface FunctionState {
+  exists: boolean;
+  config?: FunctionConfiguration;
+  tags: Record<string, string>;
+}
+
+export async function readFunction(ctx: InfraContext, name: string): Promise<FunctionState> {
+  const { GetFunctionCommand } = await lambdaSdk();
+  return awsCall(ctx, `reading Lambda function ${name}`, async () => {
+    try {
+      const out = await ctx.clients.lambda.send(new GetFunctionCommand({ FunctionName: name }));
+      return { exists: true, config: out.Configuration, tags: out.Tags ?? {} };
+    } catch (err) {
+      if (errorName(err) === 'ResourceNotFoundException') return { exists: false, tags: {} };
+      throw err;
+    }
+  });
+}
+
+/** Waits until the function is Active and no update is in progress; a failed update is an error. */
+export async function waitForFunction(ctx: InfraContext, name: string): Promise<FunctionConfiguration> {
+  const { GetFunctionCommand } = await lambdaSdk();
+  return waitFor(
+    async () => {
+      const c = (await ctx.clients.lambda.send(new GetFunctionCommand({ FunctionName: name }))).Configuration;
+      if (c?.State === 'Failed' || c?.LastUpdateStatus === 'Failed') {
+        throw new ClinicaError('internal', `Lambda function ${name} failed: ${c.StateReason ?? c.LastUpdateStatusReason ?? 'no reason given'}`, { hint: 'see the function in the AWS console' });
+      }
+      if (c?.State === 'Pending' || c?.LastUpdateStatus === 'InProgress') return undefined;
+      return c ?? {};
+    },
+    { what: `Lambda function ${name} to be ready`, sleep: ctx.sleep, intervalMs: 2_000, timeoutMs: 300_000 },
+  );
+}
+
+const sameEnv = (a: Record<string, string> | undefined, b: Record<string, string>) => {
+  const ak = Object.keys(a ?? {}).sort();
+  const bk = Object.keys(b).sort();
+  return ak.length === bk.length && ak.every((k, i) => k === bk[i] && a![k] === b[k]);
+};
+
+export async function planFunction(ctx: InfraContext, spec: FunctionSpec, state: FunctionState): Promise<Step> {
+  const sdk = await lambdaSdk();
+  const lambda = ctx.clients.lambda;
+  const bundle = await ctx.bundle(spec.bundle);
+  const arch = ctx.config.aws.architecture;
+  const roleArn = arn.role(ctx.arns, spec.role);
+  const environment = functionEnvironment(ctx);
+  const tags = ctx.tags(spec.component);
+  const foreign = state.exists ? foreignOwner(state.tags, tags) : undefined;
+  if (foreign) throw new ClinicaError('conflict', `Lambda function ${spec.name} is tagged ${foreign}: it belongs to another clinic or stage`);
+  const settings = {
+    Role: roleArn,
+    Handler: spec.handler,
+    Runtime: LAMBDA_RUNTIME,
+    MemorySize: spec.memoryMb,
+    Timeout: spec.timeoutS,
+    Description: spec.description,
+    Environment: { Variables: environment },
+  } as const;
+  const call = (what: string, fn: () => Promise<unknown>): Change => ({ what, apply: () => awsCall(ctx, `${what} (Lambda ${spec.name})`, fn).then(() => undefined) });
+  const retrying = <T>(fn: () => Promise<T>) => () =>
+    retryIam(fn, { what: `Lambda ${spec.name}`, sleep: ctx.sleep, onRetry: (n) => ctx.log.info(`waiting for IAM role ${spec.role} to reach Lambda (attempt ${n + 1})`) });
+
+  const changes: Change[] = [];
+  if (!state.exists) {
+    changes.push(
+      call(
+        'create',
+        retrying(() =>
+          lambda.send(
+            new sdk.CreateFunctionCommand({
+              FunctionName: spec.name,
+              ...settings,
+              Architectures: [arch],
+              Code: { ZipFile: bundle.zip },
+              PackageType: 'Zip',
+              Tags: tags,
+            }),
+          ),
+        ),
+      ),
+      call('wait until active', () => waitForFunction(ctx, spec.name)),
+    );
+    return step({
+      id: `lambda:${spec.key}`,
+      component: spec.component,
+      kind: 'Lambda function',
+      name: spec.name,
+      exists: false,
+      changes,
+      createWhy: `does not exist: create (${LAMBDA_RUNTIME}, ${arch}, ${spec.memoryMb} MB, bundle ${(bundle.size / 1024 / 1024).toFixed(1)} MB)`,
+    });
+  }
+
+  const c = state.config ?? {};
+  const deployedArch = c.Architectures?.[0] ?? 'x86_64';
+  if (c.CodeSha256 !== bundle.sha256 || deployedArch !== arch) {
+    const why = deployedArch !== arch ? `architecture ${deployedArch} → ${arch}` : `code changed (bundle ${bundle.hex.slice(0, 8)})`;
+    changes.push(
+      call(why, () => lambda.send(new sdk.UpdateFunctionCodeCommand({ FunctionName: spec.name, ZipFile: bundle.zip, Architectures: [arch] }))),
+    );
+    changes.push(call('wait for the code update', () => waitForFunction(ctx, spec.name)));
+  }
+  const differs: string[] = [];
+  if (c.Role !== settings.Role) differs.push(`role → ${spec.role}`);
+  if (c.Handler !== settings.Handler) differs.push(`handler ${c.Handler} → ${settings.Handler}`);
+  if (c.Runtime !== settings.Runtime) differs.push(`runtime ${c.Runtime} → ${settings.Runtime}`);
+  if (c.MemorySize !== settings.MemorySize) differs.push(`memory ${c.MemorySize} → ${settings.MemorySize} MB`);
+  if (c.Timeout !== settings.Timeout) differs.push(`timeout ${c.Timeout} → ${settings.Timeout} s`);
+  if ((c.Description ?? '') !== settings.Description) differs.push('description');
+  if (!sameEnv(c.Environment?.Variables, environment)) {
+    const keys = new Set([...Object.keys(c.Environment?.Variables ?? {}), ...Object.keys(environment)]);
+    differs.push(`environment (${[...keys].filter((k) => c.Environment?.Variables?.[k] !== environment[k]).join(', ')})`);
+  }
+  if (differs.length) {
+    changes.push(call(differs.join(', '), retrying(() => lambda.send(new sdk.UpdateFunctionConfigurationCommand({ FunctionName: spec.name, ...settings })))));
+    changes.push(call('wait for the configuration update', () => waitForFunction(ctx, spec.name)));
+  }
+  const missing = missingTags(state.tags, tags);
+  if (missing.length) changes.push(call(`tags ${missing.join(', ')}`, () => lambda.send(new sdk.TagResourceCommand({ Resource: arn.function(ctx.arns, spec.name), Tags: tags }))));
+  // "wait" changes are plumbing, not differences: keep them out of the plan's why
+  const visible = changes.filter((ch) => !ch.what.startsWith('wait'));
+  const s = step({ id: `lambda:${spec.key}`, component: spec.component, kind: 'Lambda function', name: spec.name, exists: true, changes });
+  return visible.length ? { ...s, why: visible.map((v) => v.what).join('; ') } : s;
+}
+
+export function destroyFunctionStep(ctx: InfraContext, spec: FunctionSpec, state: FunctionState): Step | undefined {
+  if (!state.exists) return undefined;
+  return deleteStep({ id: `lambda:${spec.key}`, component: spec.component, kind: 'Lambda function', name: spec.name, why: 'stage destroyed (its CloudWatch log group stays)' }, () =>
+    awsCall(ctx, `deleting Lambda function ${spec.name}`, async () => {
+      const { DeleteFunctionCommand } = await lambdaSdk();
+      try {
+        await ctx.clients.lambda.send(new DeleteFunctionCommand({ FunctionName: spec.name }));
+      } catch (err) {
+        if (errorName(err) !== 'ResourceNotFoundException') throw err;
+      }
+    }),
+  );
+}

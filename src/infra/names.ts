@@ -1,0 +1,116 @@
+/**
+ * Deterministic names, tags and ARNs for a stage's AWS resources. Everything clinica creates is found again by
+ * these names (and, for the EC2 instance, by its tags), so a second machine with the same config deploys the
+ * same stage without any local state.
+ */
+import { createHash } from 'node:crypto';
+import type { ResolvedConfig } from '../config/load.js';
+
+export type Component = 'data' | 'site' | 'image-processor' | 'reminders' | 'server' | 'mail';
+
+export const TAG = { clinic: 'clinica:clinic', stage: 'clinica:stage', component: 'clinica:component' } as const;
+
+export interface InfraNames {
+  /** "<prefix>-<stage>", the root of every name */
+  base: string;
+  dataBucket: string;
+  siteBucket: string;
+  imageProcessorFunction: string;
+  remindersFunction: string;
+  imageProcessorRole: string;
+  remindersRole: string;
+  serverRole: string;
+  /** the instance profile has the role's name */
+  serverInstanceProfile: string;
+  securityGroup: string;
+  /** the EC2 Name tag */
+  instanceName: string;
+}
+
+/**
+ * "<base>-<suffix>" within `max` characters (IAM role and Lambda names: 64). Too long → the base is cut and a
+ * short hash of the full name keeps it unique and stable.
+ */
+export function fitName(base: string, suffix: string, max = 64): string {
+  const full = `${base}-${suffix}`;
+  if (full.length <= max) return full;
+  const hash = createHash('sha256').update(full).digest('hex').slice(0, 6);
+  const room = max - suffix.length - hash.length - 2;
+  return `${base.slice(0, room).replace(/-+$/, '')}-${hash}-${suffix}`;
+}
+
+export function infraNames(config: Pick<ResolvedConfig, 'names' | 'stage'>): InfraNames {
+  const base = `${config.names.prefix}-${config.stage}`;
+  const server = fitName(base, 'server');
+  return {
+    base,
+    dataBucket: config.names.dataBucket,
+    siteBucket: config.names.siteBucket,
+    imageProcessorFunction: fitName(base, 'image-processor'),
+    remindersFunction: fitName(base, 'reminders'),
+    imageProcessorRole: fitName(base, 'image-processor'),
+    remindersRole: fitName(base, 'reminders'),
+    serverRole: server,
+    serverInstanceProfile: server,
+    securityGroup: fitName(base, 'server', 255),
+    instanceName: server,
+  };
+}
+
+/** The three tags every resource carries (plus Name for EC2). */
+export function tagsFor(config: Pick<ResolvedConfig, 'names' | 'stage'>, component: Component): Record<string, string> {
+  return { [TAG.clinic]: config.names.prefix, [TAG.stage]: config.stage, [TAG.component]: component };
+}
+
+export const toTagList = (tags: Record<string, string>) => Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
+
+export function fromTagList(list: { Key?: string; Value?: string }[] | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const t of list ?? []) if (t.Key) out[t.Key] = t.Value ?? '';
+  return out;
+}
+
+/** Tags another clinic or stage put there: the resource is someone else's and clinica must not touch it. */
+export function foreignOwner(actual: Record<string, string>, wanted: Record<string, string>): string | undefined {
+  for (const key of [TAG.clinic, TAG.stage] as const) {
+    if (actual[key] !== undefined && actual[key] !== wanted[key]) return `${key}=${actual[key]}`;
+  }
+  return undefined;
+}
+
+/** Missing or different clinica tags, as "key=value" (for the plan's why). */
+export function missingTags(actual: Record<string, string>, wanted: Record<string, string>): string[] {
+  return Object.entries(wanted)
+    .filter(([k, v]) => actual[k] !== v)
+    .map(([k, v]) => `${k}=${v}`);
+}
+
+export interface Arns {
+  partition: string;
+  region: string;
+  account: string;
+}
+
+export const arn = {
+  bucket: (a: Arns, bucket: string) => `arn:${a.partition}:s3:::${bucket}`,
+  objects: (a: Arns, bucket: string, prefix = '') => `arn:${a.partition}:s3:::${bucket}/${prefix}*`,
+  role: (a: Arns, name: string) => `arn:${a.partition}:iam::${a.account}:role/${name}`,
+  instanceProfile: (a: Arns, name: string) => `arn:${a.partition}:iam::${a.account}:instance-profile/${name}`,
+  function: (a: Arns, name: string) => `arn:${a.partition}:lambda:${a.region}:${a.account}:function:${name}`,
+  logGroup: (a: Arns, name: string) => `arn:${a.partition}:logs:${a.region}:${a.account}:log-group:${name}`,
+  sesIdentity: (a: Arns, identity: string) => `arn:${a.partition}:ses:${a.region}:${a.account}:identity/${identity}`,
+  kmsKey: (a: Arns, key: string) => (key.startsWith('arn:') ? key : `arn:${a.partition}:kms:${a.region}:${a.account}:key/${key}`),
+};
+
+/** The S3 static-website endpoint of a bucket (older regions use "s3-website-<region>", newer "s3-website.<region>"). */
+export function websiteUrl(bucket: string, region: string, endpoint?: string): string {
+  if (endpoint) return `${endpoint.replace(/\/+$/, '')}/${bucket}/`;
+  const dash = ['us-east-1', 'us-west-1', 'us-west-2', 'eu-west-1', 'ap-southeast-1', 'ap-southeast-2', 'ap-northeast-1', 'sa-east-1', 'us-gov-west-1'];
+  return `http://${bucket}.s3-website${dash.includes(region) ? '-' : '.'}${region}.amazonaws.com/`;
+}
+
+/** "Clínica Sorriso <lembretes@x.com.br>" → the bare address. */
+export function senderAddress(sender: string): string {
+  const m = /<([^>]+)>/.exec(sender);
+  return (m ? m[1]! : sender).trim();
+}

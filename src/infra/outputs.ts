@@ -1,0 +1,66 @@
+/**
+ * What a deploy leaves for people and scripts: URLs, addresses, names — printed at the end of deploy and
+ * written to .clinica/outputs.<stage>.json. Recomputed from AWS on every deploy; never read back as truth.
+ */
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { InfraContext } from './context.js';
+import { websiteUrl } from './names.js';
+import { sesSummary, type SesState } from './ses.js';
+
+export interface Outputs {
+  stage: string;
+  region: string;
+  account: string;
+  deployedAt: string;
+  websiteUrl: string;
+  backend: {
+    instanceId?: string;
+    state?: string;
+    privateIp?: string;
+    publicIp?: string;
+    /** http://<private ip>:<port>/ — from the clinic network over a VPN or Direct Connect */
+    privateUrl?: string;
+    /** http://<public ip>:<port>/ — reachable only from network.clinicCidrs */
+    publicUrl?: string;
+    release?: string;
+  };
+  functions: { imageProcessor: string; reminders: string };
+  buckets: { data: string; site: string };
+  mail: { sender: string; status: string };
+}
+
+export function computeOutputs(ctx: InfraContext, ses: SesState | undefined, now = new Date()): Outputs {
+  const i = ctx.facts.instance;
+  const port = ctx.config.network.serverPort;
+  return {
+    stage: ctx.config.stage,
+    region: ctx.arns.region,
+    account: ctx.arns.account,
+    deployedAt: now.toISOString(),
+    websiteUrl: ctx.config.site?.url ?? websiteUrl(ctx.names.siteBucket, ctx.arns.region, ctx.target.endpoint),
+    backend: {
+      instanceId: i?.id,
+      state: i?.state,
+      privateIp: i?.privateIp,
+      publicIp: i?.publicIp,
+      privateUrl: i?.privateIp ? `http://${i.privateIp}:${port}/` : undefined,
+      publicUrl: i?.publicIp ? `http://${i.publicIp}:${port}/` : undefined,
+      release: ctx.facts.serverRelease,
+    },
+    functions: { imageProcessor: ctx.names.imageProcessorFunction, reminders: ctx.names.remindersFunction },
+    buckets: { data: ctx.names.dataBucket, site: ctx.names.siteBucket },
+    mail: { sender: ctx.config.mail.sender, status: ses ? sesSummary(ses) : 'unknown' },
+  };
+}
+
+export const outputsFile = (stateDir: string, stage: string) => join(stateDir, `outputs.${stage}.json`);
+
+export async function writeOutputs(stateDir: string, outputs: Outputs): Promise<string> {
+  const file = outputsFile(stateDir, outputs.stage);
+  await mkdir(stateDir, { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  await writeFile(tmp, JSON.stringify(outputs, null, 2) + '\n');
+  await rename(tmp, file);
+  return file;
+}

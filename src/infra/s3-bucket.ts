@@ -1,0 +1,419 @@
+/**
+ * What the two buckets share: existence (HeadBucket), creation, and "aspects" — one per bucket setting
+ * (public access block, encryption, versioning, policy, CORS, lifecycle, website, tags), each able to read the
+ * actual value, compare it with the desired one, say what differs, and put the desired one. The data and site
+ * bucket modules are lists of aspects; the plan step is built here.
+ */
+import type { S3Client, CORSRule, LifecycleRule } from '@aws-sdk/client-s3';
+import { ClinicaError } from '../errors.js';
+import { awsCall, errorName, httpStatus, type InfraContext } from './context.js';
+import { fromTagList, foreignOwner, missingTags, toTagList, type Component } from './names.js';
+import { step, type Change, type Step } from './plan.js';
+import { canonicalPolicy, samePolicy, type PolicyDocument } from './policy.js';
+
+const s3sdk = () => import('@aws-sdk/client-s3');
+
+export interface Aspect<T = unknown> {
+  name: string;
+  read(s3: S3Client, bucket: string): Promise<T | undefined>;
+  want: T;
+  same(actual: T | undefined): boolean;
+  show(value: T | undefined): string;
+  apply(s3: S3Client, bucket: string): Promise<void>;
+}
+
+/** The "this setting is not there" answers of the Get* calls. */
+const notSet = new Set([
+  'NoSuchPublicAccessBlockConfiguration',
+  'ServerSideEncryptionConfigurationNotFoundError',
+  'NoSuchBucketPolicy',
+  'NoSuchCORSConfiguration',
+  'NoSuchLifecycleConfiguration',
+  'NoSuchWebsiteConfiguration',
+  'NoSuchTagSet',
+  'NoSuchTagSetError',
+]);
+
+async function readOrUndefined<T>(fn: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (notSet.has(errorName(err) ?? '') || (httpStatus(err) === 404 && errorName(err) !== 'NoSuchBucket')) return undefined;
+    throw err;
+  }
+}
+
+// --- aspects ---
+
+export interface PublicAccess {
+  BlockPublicAcls: boolean;
+  IgnorePublicAcls: boolean;
+  BlockPublicPolicy: boolean;
+  RestrictPublicBuckets: boolean;
+}
+
+const showAccess = (v: PublicAccess | undefined) =>
+  !v ? 'none' : (Object.entries(v) as [string, boolean][]).every(([, on]) => on) ? 'all four on' : Object.entries(v).map(([k, on]) => `${k} ${on ? 'on' : 'off'}`).join(', ');
+
+export function publicAccessAspect(want: PublicAccess): Aspect<PublicAccess> {
+  return {
+    name: 'public access block',
+    want,
+    async read(s3, bucket) {
+      const { GetPublicAccessBlockCommand } = await s3sdk();
+      const out = await readOrUndefined(() => s3.send(new GetPublicAccessBlockCommand({ Bucket: bucket })));
+      const c = out?.PublicAccessBlockConfiguration;
+      return c && { BlockPublicAcls: !!c.BlockPublicAcls, IgnorePublicAcls: !!c.IgnorePublicAcls, BlockPublicPolicy: !!c.BlockPublicPolicy, RestrictPublicBuckets: !!c.RestrictPublicBuckets };
+    },
+    same: (a) => !!a && (Object.keys(want) as (keyof PublicAccess)[]).every((k) => a[k] === want[k]),
+    show: showAccess,
+    async apply(s3, bucket) {
+      const { PutPublicAccessBlockCommand } = await s3sdk();
+      await s3.send(new PutPublicAccessBlockCommand({ Bucket: bucket, PublicAccessBlockConfiguration: want }));
+    },
+  };
+}
+
+export interface Encryption {
+  algorithm: 'AES256' | 'aws:kms';
+  kmsKeyId?: string;
+}
+
+export function encryptionAspect(kmsKeyId: string | undefined): Aspect<Encryption> {
+  const want: Encryption = kmsKeyId ? { algorithm: 'aws:kms', kmsKeyId } : { algorithm: 'AES256' };
+  return {
+    name: 'default encryption',
+    want,
+    async read(s3, bucket) {
+      const { GetBucketEncryptionCommand } = await s3sdk();
+      const out = await readOrUndefined(() => s3.send(new GetBucketEncryptionCommand({ Bucket: bucket })));
+      const rule = out?.ServerSideEncryptionConfiguration?.Rules?.[0]?.ApplyServerSideEncryptionByDefault;
+      if (!rule?.SSEAlgorithm) return undefined;
+      return { algorithm: rule.SSEAlgorithm as Encryption['algorithm'], ...(rule.KMSMasterKeyID ? { kmsKeyId: rule.KMSMasterKeyID } : {}) };
+    },
+    same: (a) =>
+      !!a && a.algorithm === want.algorithm && (want.algorithm === 'AES256' || (!!a.kmsKeyId && (a.kmsKeyId === want.kmsKeyId || a.kmsKeyId.endsWith(`/${want.kmsKeyId}`)))),
+    show: (v) => (!v ? 'none' : v.algorithm === 'AES256' ? 'SSE-S3' : `SSE-KMS ${v.kmsKeyId ?? ''}`.trim()),
+    async apply(s3, bucket) {
+      const { PutBucketEncryptionCommand } = await s3sdk();
+      await s3.send(
+        new PutBucketEncryptionCommand({
+          Bucket: bucket,
+          ServerSideEncryptionConfiguration: {
+            Rules: [
+              want.algorithm === 'aws:kms'
+                ? { ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: want.kmsKeyId }, BucketKeyEnabled: true }
+                : { ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } },
+            ],
+          },
+        }),
+      );
+    },
+  };
+}
+
+export function versioningAspect(): Aspect<string> {
+  return {
+    name: 'versioning',
+    want: 'Enabled',
+    async read(s3, bucket) {
+      const { GetBucketVersioningCommand } = await s3sdk();
+      const out = await s3.send(new GetBucketVersioningCommand({ Bucket: bucket }));
+      return out.Status;
+    },
+    same: (a) => a === 'Enabled',
+    show: (v) => v ?? 'never enabled',
+    async apply(s3, bucket) {
+      const { PutBucketVersioningCommand } = await s3sdk();
+      await s3.send(new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: 'Enabled' } }));
+    },
+  };
+}
+
+export function policyAspect(want: PolicyDocument, label: string): Aspect<unknown> {
+  return {
+    name: 'bucket policy',
+    want,
+    async read(s3, bucket) {
+      const { GetBucketPolicyCommand } = await s3sdk();
+      const out = await readOrUndefined(() => s3.send(new GetBucketPolicyCommand({ Bucket: bucket })));
+      return out?.Policy ? JSON.parse(out.Policy) : undefined;
+    },
+    same: (a) => samePolicy(a, want),
+    show: (v) => (v === undefined ? 'none' : canonicalPolicy(v) === canonicalPolicy(want) ? label : 'changed by hand'),
+    async apply(s3, bucket) {
+      const { PutBucketPolicyCommand } = await s3sdk();
+      await s3.send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: JSON.stringify(want) }));
+    },
+  };
+}
+
+const canonicalCors = (rules: CORSRule[] | undefined) =>
+  JSON.stringify(
+    (rules ?? []).map((r) => ({
+      AllowedHeaders: [...(r.AllowedHeaders ?? [])].sort(),
+      AllowedMethods: [...(r.AllowedMethods ?? [])].sort(),
+      AllowedOrigins: [...(r.AllowedOrigins ?? [])].sort(),
+      ExposeHeaders: [...(r.ExposeHeaders ?? [])].sort(),
+      MaxAgeSeconds: r.MaxAgeSeconds ?? null,
+    })),
+  );
+
+export function corsAspect(want: CORSRule[]): Aspect<CORSRule[]> {
+  return {
+    name: 'CORS',
+    want,
+    async read(s3, bucket) {
+      const { GetBucketCorsCommand } = await s3sdk();
+      const out = await readOrUndefined(() => s3.send(new GetBucketCorsCommand({ Bucket: bucket })));
+      return out?.CORSRules;
+    },
+    same: (a) => !!a && canonicalCors(a) === canonicalCors(want),
+    show: (v) => (!v ? 'none' : v.map((r) => `${(r.AllowedMethods ?? []).join('/')} from ${(r.AllowedOrigins ?? []).join(', ')}`).join('; ')),
+    async apply(s3, bucket) {
+      const { PutBucketCorsCommand } = await s3sdk();
+      await s3.send(new PutBucketCorsCommand({ Bucket: bucket, CORSConfiguration: { CORSRules: want } }));
+    },
+  };
+}
+
+/** The parts of a lifecycle rule clinica sets, in a comparable form. */
+const canonicalLifecycle = (rules: LifecycleRule[] | undefined) =>
+  JSON.stringify(
+    (rules ?? [])
+      .map((r) => ({
+        id: r.ID ?? '',
+        status: r.Status,
+        prefix: r.Filter?.Prefix ?? r.Prefix ?? '',
+        noncurrentDays: r.NoncurrentVersionExpiration?.NoncurrentDays ?? null,
+        abortDays: r.AbortIncompleteMultipartUpload?.DaysAfterInitiation ?? null,
+        deleteMarkers: r.Expiration?.ExpiredObjectDeleteMarker ?? null,
+      }))
+      .sort((a, b) => a.id.localeCompare(b.id)),
+  );
+
+export function lifecycleAspect(want: LifecycleRule[]): Aspect<LifecycleRule[]> {
+  return {
+    name: 'lifecycle',
+    want,
+    async read(s3, bucket) {
+      const { GetBucketLifecycleConfigurationCommand } = await s3sdk();
+      const out = await readOrUndefined(() => s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket: bucket })));
+      return out?.Rules;
+    },
+    same: (a) => !!a && canonicalLifecycle(a) === canonicalLifecycle(want),
+    show: (v) =>
+      !v ? 'none' : v.map((r) => (r.NoncurrentVersionExpiration ? `old versions expire after ${r.NoncurrentVersionExpiration.NoncurrentDays} days` : r.ID)).join('; '),
+    async apply(s3, bucket) {
+      const { PutBucketLifecycleConfigurationCommand } = await s3sdk();
+      await s3.send(new PutBucketLifecycleConfigurationCommand({ Bucket: bucket, LifecycleConfiguration: { Rules: want } }));
+    },
+  };
+}
+
+export interface Website {
+  index: string;
+  error: string;
+}
+
+export function websiteAspect(want: Website): Aspect<Website> {
+  return {
+    name: 'website hosting',
+    want,
+    async read(s3, bucket) {
+      const { GetBucketWebsiteCommand } = await s3sdk();
+      const out = await readOrUndefined(() => s3.send(new GetBucketWebsiteCommand({ Bucket: bucket })));
+      return out?.IndexDocument?.Suffix ? { index: out.IndexDocument.Suffix, error: out.ErrorDocument?.Key ?? '' } : undefined;
+    },
+    same: (a) => !!a && a.index === want.index && a.error === want.error,
+    show: (v) => (v ? `index ${v.index}, errors ${v.error || '(none)'}` : 'off'),
+    async apply(s3, bucket) {
+      const { PutBucketWebsiteCommand } = await s3sdk();
+      await s3.send(new PutBucketWebsiteCommand({ Bucket: bucket, WebsiteConfiguration: { IndexDocument: { Suffix: want.index }, ErrorDocument: { Key: want.error } } }));
+    },
+  };
+}
+
+/** Tags: clinica's three must be there; other tags someone added are kept (PutBucketTagging replaces all). */
+export function tagsAspect(want: Record<string, string>): Aspect<Record<string, string>> {
+  let others: Record<string, string> = {};
+  return {
+    name: 'tags',
+    want,
+    async read(s3, bucket) {
+      const { GetBucketTaggingCommand } = await s3sdk();
+      const out = await readOrUndefined(() => s3.send(new GetBucketTaggingCommand({ Bucket: bucket })));
+      const tags = fromTagList(out?.TagSet);
+      others = Object.fromEntries(Object.entries(tags).filter(([k]) => !(k in want)));
+      return out ? tags : undefined;
+    },
+    same: (a) => !!a && missingTags(a, want).length === 0,
+    show: (v) => (v ? (missingTags(v, want).length ? `missing ${missingTags(v, want).join(', ')}` : 'tagged') : 'none'),
+    async apply(s3, bucket) {
+      const { PutBucketTaggingCommand } = await s3sdk();
+      await s3.send(new PutBucketTaggingCommand({ Bucket: bucket, Tagging: { TagSet: toTagList({ ...others, ...want }) } }));
+    },
+  };
+}
+
+// --- the bucket itself ---
+
+export interface BucketState {
+  exists: boolean;
+  values: Map<string, unknown>;
+}
+
+/** HeadBucket: missing, ours, or a name someone else owns (S3 names are global). */
+export async function bucketExists(ctx: InfraContext, bucket: string): Promise<boolean> {
+  const { HeadBucketCommand } = await s3sdk();
+  try {
+    const out = await ctx.clients.s3.send(new HeadBucketCommand({ Bucket: bucket }));
+    const region = (out as { BucketRegion?: string }).BucketRegion;
+    if (region && region !== ctx.arns.region && !ctx.target.endpoint) {
+      throw new ClinicaError('conflict', `bucket ${bucket} exists in ${region}, but this stage deploys to ${ctx.arns.region}`, {
+        hint: 'set aws.region to the bucket\'s region, or aws.bucketPrefix to use new bucket names',
+      });
+    }
+    return true;
+  } catch (err) {
+    const status = httpStatus(err);
+    if (status === 404 || errorName(err) === 'NotFound' || errorName(err) === 'NoSuchBucket') return false;
+    if (status === 403 && !ctx.target.endpoint) {
+      throw new ClinicaError('conflict', `the bucket name ${bucket} belongs to another AWS account (or this one may not read it)`, {
+        hint: 'S3 bucket names are global: set aws.bucketPrefix in clinica.config.json to a name of your own',
+        cause: err,
+      });
+    }
+    throw err;
+  }
+}
+
+export async function readBucket(ctx: InfraContext, bucket: string, aspects: Aspect[]): Promise<BucketState> {
+  return awsCall(ctx, `reading bucket ${bucket}`, async () => {
+    if (!(await bucketExists(ctx, bucket))) return { exists: false, values: new Map() };
+    const values = await Promise.all(aspects.map(async (a) => [a.name, await a.read(ctx.clients.s3, bucket)] as const));
+    return { exists: true, values: new Map(values) };
+  });
+}
+
+export async function createBucket(ctx: InfraContext, bucket: string): Promise<void> {
+  const { CreateBucketCommand } = await s3sdk();
+  const region = ctx.arns.region;
+  try {
+    await ctx.clients.s3.send(
+      new CreateBucketCommand({
+        Bucket: bucket,
+        ObjectOwnership: 'BucketOwnerEnforced',
+        ...(region !== 'us-east-1' ? { CreateBucketConfiguration: { LocationConstraint: region as never } } : {}),
+      }),
+    );
+  } catch (err) {
+    if (errorName(err) === 'BucketAlreadyOwnedByYou') return; // a previous run got this far
+    if (errorName(err) === 'BucketAlreadyExists') {
+      throw new ClinicaError('conflict', `the bucket name ${bucket} is taken by another AWS account`, {
+        hint: 'set aws.bucketPrefix in clinica.config.json to a name of your own',
+        cause: err,
+      });
+    }
+    throw err;
+  }
+}
+
+export interface BucketStepSpec {
+  id: string;
+  component: Component;
+  bucket: string;
+  aspects: Aspect[];
+  state: BucketState;
+}
+
+/** The plan step for a bucket: create it and put every aspect, or put only the aspects that differ. */
+export function bucketStep(ctx: InfraContext, spec: BucketStepSpec): Step {
+  const { bucket, aspects, state } = spec;
+  const tagged = state.values.get('tags') as Record<string, string> | undefined;
+  const foreign = tagged && foreignOwner(tagged, ctx.tags(spec.component));
+  if (foreign) {
+    throw new ClinicaError('conflict', `bucket ${bucket} is tagged ${foreign}: it belongs to another clinic or stage`, {
+      hint: 'set aws.bucketPrefix to use other bucket names',
+    });
+  }
+  const put = (a: Aspect): Change => ({
+    what: `${a.name} ${a.show(state.values.get(a.name))} → ${a.show(a.want)}`,
+    apply: () => awsCall(ctx, `setting ${a.name} on ${bucket}`, () => a.apply(ctx.clients.s3, bucket)),
+  });
+  const changes: Change[] = state.exists
+    ? aspects.filter((a) => !a.same(state.values.get(a.name))).map(put)
+    : [{ what: 'create', apply: () => awsCall(ctx, `creating bucket ${bucket}`, () => createBucket(ctx, bucket)) }, ...aspects.map(put)];
+  return step({
+    id: spec.id,
+    component: spec.component,
+    kind: 'S3 bucket',
+    name: bucket,
+    exists: state.exists,
+    changes,
+    createWhy: `does not exist: create with ${aspects.map((a) => a.name).join(', ')}`,
+  });
+}
+
+// --- emptying and deleting ---
+
+/**
+ * Deletes every object version and delete marker (a versioned bucket cannot be deleted otherwise), in batches
+ * of ≤ 1000. Falls back to ListObjectsV2 where versions are not supported (emulators). Returns the count.
+ */
+export async function emptyBucket(s3: S3Client, bucket: string, options: { prefix?: string; onProgress?: (deleted: number) => void } = {}): Promise<number> {
+  const { ListObjectVersionsCommand, ListObjectsV2Command, DeleteObjectsCommand } = await s3sdk();
+  let deleted = 0;
+  const remove = async (objects: { Key: string; VersionId?: string }[]) => {
+    for (let i = 0; i < objects.length; i += 1000) {
+      const batch = objects.slice(i, i + 1000);
+      const out = await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: batch, Quiet: true } }));
+      if (out.Errors?.length) {
+        const e = out.Errors[0]!;
+        throw new ClinicaError('internal', `could not delete ${e.Key} from ${bucket}: ${e.Code} ${e.Message ?? ''}`.trim());
+      }
+      deleted += batch.length;
+      options.onProgress?.(deleted);
+    }
+  };
+  let versioned = true;
+  try {
+    let KeyMarker: string | undefined;
+    let VersionIdMarker: string | undefined;
+    do {
+      const page = await s3.send(new ListObjectVersionsCommand({ Bucket: bucket, Prefix: options.prefix, KeyMarker, VersionIdMarker }));
+      const objects = [...(page.Versions ?? []), ...(page.DeleteMarkers ?? [])]
+        .filter((v) => v.Key)
+        .map((v) => ({ Key: v.Key!, ...(v.VersionId && v.VersionId !== 'null' ? { VersionId: v.VersionId } : {}) }));
+      await remove(objects);
+      KeyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
+      VersionIdMarker = page.IsTruncated ? page.NextVersionIdMarker : undefined;
+    } while (KeyMarker);
+  } catch (err) {
+    const name = errorName(err);
+    if (name !== 'NotImplemented' && name !== 'MethodNotAllowed' && httpStatus(err) !== 501 && httpStatus(err) !== 405) throw err;
+    versioned = false;
+  }
+  if (!versioned) {
+    let ContinuationToken: string | undefined;
+    do {
+      const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: options.prefix, ContinuationToken }));
+      // small batches: the local S3 server races cleaning up folders on large ones
+      const keys = (page.Contents ?? []).filter((o) => o.Key).map((o) => ({ Key: o.Key! }));
+      for (let i = 0; i < keys.length; i += 100) await remove(keys.slice(i, i + 100));
+      ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (ContinuationToken);
+  }
+  return deleted;
+}
+
+export async function deleteBucket(s3: S3Client, bucket: string, onProgress?: (deleted: number) => void): Promise<number> {
+  const { DeleteBucketCommand } = await s3sdk();
+  const count = await emptyBucket(s3, bucket, { onProgress });
+  try {
+    await s3.send(new DeleteBucketCommand({ Bucket: bucket }));
+  } catch (err) {
+    if (errorName(err) !== 'NoSuchBucket' && httpStatus(err) !== 404) throw err;
+  }
+  return count;
+}

@@ -1,0 +1,154 @@
+/**
+ * A stage's resources in dependency order, read from AWS and compared with the config: the plan that
+ * deploy applies, deploy --dry-run prints, status checks, and destroy walks backwards.
+ *
+ *   data bucket → site bucket → IAM roles → instance profile → Lambda functions → S3 → image-processor events
+ *   → server release → security group → instance → SES identity
+ */
+import type { InfraContext } from './context.js';
+import { dataBucketAspects, planDataBucket, planSiteBucket, siteBucketAspects, type BucketPlan } from './buckets.js';
+import { readBucket, deleteBucket, emptyBucket } from './s3-bucket.js';
+import { destroyProfileStep, destroyRoleStep, planInstanceProfile, planRole, readInstanceProfile, readRole, roleSpecs } from './iam.js';
+import { destroyFunctionStep, functionSpecs, planFunction, readFunction } from './lambdas.js';
+import { destroyEventsStep, planEvents, readEvents } from './events.js';
+import { RELEASE_PREFIX, planServerCode, readCurrentRelease } from './server-code.js';
+import {
+  destroyInstanceStep,
+  destroySecurityGroupStep,
+  planInstance,
+  planSecurityGroup,
+  readInstances,
+  readNetwork,
+  readSecurityGroup,
+  type InstanceState,
+} from './ec2.js';
+import { destroySesStep, planSes, readSes, type SesState } from './ses.js';
+import { awsCall } from './context.js';
+import { deleteStep, keepStep, type Plan, type Step } from './plan.js';
+import type { BundleName } from './bundle.js';
+import type { FunctionState } from './lambdas.js';
+
+export interface Observed {
+  instances: InstanceState;
+  functions: Map<string, FunctionState>;
+  ses: SesState;
+  data: BucketPlan;
+  site: BucketPlan;
+}
+
+export interface DeployPlan extends Plan {
+  observed: Observed;
+}
+
+/** Reads everything and builds the deploy plan. Builds the bundles (in parallel with the reads). */
+export async function planDeploy(ctx: InfraContext, options: { onProgress?: (what: string) => void } = {}): Promise<DeployPlan> {
+  const progress = options.onProgress ?? (() => {});
+  const bundles: BundleName[] = ['image-processor', 'reminders', 'server'];
+  const building = Promise.all(bundles.map((b) => ctx.bundle(b)));
+  building.catch(() => {}); // reported where awaited
+  progress('reading the stage from AWS');
+  const roles = roleSpecs(ctx);
+  const functions = functionSpecs(ctx);
+  const [data, site, roleStates, profile, functionStates, network, instances, ses] = await Promise.all([
+    planDataBucket(ctx),
+    planSiteBucket(ctx),
+    Promise.all(roles.map((r) => readRole(ctx, r.name))),
+    readInstanceProfile(ctx, ctx.names.serverInstanceProfile),
+    Promise.all(functions.map((f) => readFunction(ctx, f.name))),
+    readNetwork(ctx),
+    readInstances(ctx),
+    readSes(ctx),
+  ]);
+  ctx.facts.vpcId = network.vpcId;
+  ctx.facts.subnetId = network.subnetId;
+  const dataExists = data.state.exists;
+  const imageFn = functionStates[functions.findIndex((f) => f.key === 'image-processor')]!;
+  const [group, events, current] = await Promise.all([
+    readSecurityGroup(ctx, network.vpcId),
+    readEvents(ctx, dataExists, imageFn.exists),
+    readCurrentRelease(ctx, dataExists),
+  ]);
+  progress('building the bundles');
+  await building;
+  const steps: Step[] = [data.step, site.step];
+  for (let i = 0; i < roles.length; i++) steps.push(await planRole(ctx, roles[i]!, roleStates[i]!));
+  steps.push(await planInstanceProfile(ctx, profile));
+  for (let i = 0; i < functions.length; i++) steps.push(await planFunction(ctx, functions[i]!, functionStates[i]!));
+  steps.push(await planEvents(ctx, events));
+  steps.push(await planServerCode(ctx, current));
+  steps.push(await planSecurityGroup(ctx, network, group));
+  steps.push(await planInstance(ctx, network, instances));
+  steps.push(planSes(ctx, ses));
+  return {
+    stage: ctx.config.stage,
+    region: ctx.arns.region,
+    account: ctx.arns.account,
+    steps,
+    observed: {
+      instances,
+      functions: new Map(functions.map((f, i) => [f.name, functionStates[i]!])),
+      ses,
+      data,
+      site,
+    },
+  };
+}
+
+export interface DestroyOptions {
+  /** delete the data bucket with every patient record and image in it */
+  deletePatientData?: boolean;
+  onProgress?: (what: string) => void;
+  /** told how many objects were deleted so far while emptying a bucket */
+  onDeleted?: (bucket: string, count: number) => void;
+}
+
+/** The destroy plan: the deploy order reversed; the data bucket kept unless deletePatientData. */
+export async function planDestroy(ctx: InfraContext, options: DestroyOptions = {}): Promise<Plan> {
+  options.onProgress?.('reading the stage from AWS');
+  const roles = roleSpecs(ctx);
+  const functions = functionSpecs(ctx);
+  const [data, site, roleStates, profile, functionStates, network, instances, ses] = await Promise.all([
+    readBucket(ctx, ctx.names.dataBucket, dataBucketAspects(ctx).filter((a) => a.name === 'tags')),
+    readBucket(ctx, ctx.names.siteBucket, siteBucketAspects(ctx).filter((a) => a.name === 'tags')),
+    Promise.all(roles.map((r) => readRole(ctx, r.name))),
+    readInstanceProfile(ctx, ctx.names.serverInstanceProfile),
+    Promise.all(functions.map((f) => readFunction(ctx, f.name))),
+    readNetwork(ctx),
+    readInstances(ctx),
+    readSes(ctx),
+  ]);
+  const imageFn = functionStates[functions.findIndex((f) => f.key === 'image-processor')]!;
+  const [group, events, current] = await Promise.all([
+    readSecurityGroup(ctx, network.vpcId),
+    readEvents(ctx, data.exists, imageFn.exists),
+    readCurrentRelease(ctx, data.exists),
+  ]);
+  const deleteData = Boolean(options.deletePatientData);
+  const steps: (Step | undefined)[] = [
+    destroySesStep(ses),
+    destroyInstanceStep(ctx, instances),
+    destroySecurityGroupStep(ctx, group),
+    current !== undefined && data.exists && !deleteData
+      ? deleteStep({ id: 'server-code', component: 'server', kind: 'server release', name: `s3://${ctx.names.dataBucket}/${RELEASE_PREFIX}`, why: 'stage destroyed' }, () =>
+          awsCall(ctx, 'deleting the server releases', () => emptyBucket(ctx.clients.s3, ctx.names.dataBucket, { prefix: RELEASE_PREFIX }).then(() => undefined)),
+        )
+      : undefined,
+    destroyEventsStep(ctx, events, deleteData),
+    ...functions.map((f, i) => destroyFunctionStep(ctx, f, functionStates[i]!)).reverse(),
+    destroyProfileStep(ctx, profile),
+    ...roles.map((r, i) => destroyRoleStep(ctx, r, roleStates[i]!)).reverse(),
+    site.exists
+      ? deleteStep({ id: 'site-bucket', component: 'site', kind: 'S3 bucket', name: ctx.names.siteBucket, why: 'stage destroyed: empty it, then delete it' }, () =>
+          awsCall(ctx, `deleting bucket ${ctx.names.siteBucket}`, () => deleteBucket(ctx.clients.s3, ctx.names.siteBucket, (n) => options.onDeleted?.(ctx.names.siteBucket, n)).then(() => undefined)),
+        )
+      : undefined,
+    data.exists
+      ? deleteData
+        ? deleteStep({ id: 'data-bucket', component: 'data', kind: 'S3 bucket', name: ctx.names.dataBucket, why: 'PATIENT DATA: every record, image and old version is deleted, then the bucket' }, () =>
+            awsCall(ctx, `deleting bucket ${ctx.names.dataBucket}`, () => deleteBucket(ctx.clients.s3, ctx.names.dataBucket, (n) => options.onDeleted?.(ctx.names.dataBucket, n)).then(() => undefined)),
+          )
+        : keepStep({ id: 'data-bucket', component: 'data', kind: 'S3 bucket', name: ctx.names.dataBucket, why: 'kept: patient data (--delete-patient-data deletes it)' })
+      : undefined,
+  ];
+  return { stage: ctx.config.stage, region: ctx.arns.region, account: ctx.arns.account, steps: steps.filter((s): s is Step => Boolean(s)) };
+}

@@ -1,0 +1,334 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- AWS requests are plain JSON in these assertions */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ClinicaError } from '../../src/errors.js';
+import { applyPlan, pending, type Plan } from '../../src/infra/plan.js';
+import { parseEnvironmentFile } from '../../src/infra/server-code.js';
+import { planDeploy } from '../../src/infra/stack.js';
+import { awsError, fakeAws, type FakeAws } from './fake-aws.js';
+import { CLINIC_CIDR, openTestInfra, testConfig } from './helpers.js';
+
+let fake: FakeAws;
+beforeEach(() => {
+  fake = fakeAws();
+});
+afterEach(() => fake.restore());
+
+async function apply(plan: Plan) {
+  const result = await applyPlan(plan);
+  if (result.failed) throw result.failed.error;
+  return result;
+}
+
+const one = (command: string, match: (input: Record<string, any>) => boolean = () => true) => {
+  const found = fake.named(command).filter((c) => match(c.input));
+  expect(found, command).toHaveLength(1);
+  return found[0]!.input;
+};
+
+describe('clinica deploy against a fresh account (mocked AWS)', () => {
+  it('creates every resource in dependency order, with the security settings', async () => {
+    const config = await testConfig();
+    const ctx = await openTestInfra(fake, config);
+    const plan = await planDeploy(ctx);
+    expect(plan.steps.map((s) => [s.id, s.action])).toEqual([
+      ['data-bucket', 'create'],
+      ['site-bucket', 'create'],
+      ['role:image-processor', 'create'],
+      ['role:reminders', 'create'],
+      ['role:server', 'create'],
+      ['instance-profile', 'create'],
+      ['lambda:image-processor', 'create'],
+      ['lambda:reminders', 'create'],
+      ['image-events', 'create'],
+      ['server-code', 'create'],
+      ['security-group', 'create'],
+      ['instance', 'create'],
+      ['ses-identity', 'create'],
+    ]);
+    expect(fake.mutating()).toEqual([]); // planning reads only
+    await apply(plan);
+
+    expect(fake.mutating().map((c) => `${c.service} ${c.command}`)).toEqual([
+      'S3 CreateBucket', 'S3 PutBucketTagging', 'S3 PutPublicAccessBlock', 'S3 PutBucketEncryption', 'S3 PutBucketVersioning',
+      'S3 PutBucketPolicy', 'S3 PutBucketCors', 'S3 PutBucketLifecycleConfiguration',
+      'S3 CreateBucket', 'S3 PutBucketTagging', 'S3 PutPublicAccessBlock', 'S3 PutBucketWebsite', 'S3 PutBucketPolicy',
+      'IAM CreateRole', 'IAM PutRolePolicy', 'IAM CreateRole', 'IAM PutRolePolicy', 'IAM CreateRole', 'IAM PutRolePolicy',
+      'IAM CreateInstanceProfile', 'IAM AddRoleToInstanceProfile',
+      'Lambda CreateFunction', 'Lambda CreateFunction',
+      'Lambda AddPermission', 'S3 PutBucketNotificationConfiguration',
+      'S3 PutObject', 'S3 PutObject', 'S3 PutObject',
+      'EC2 CreateSecurityGroup', 'EC2 AuthorizeSecurityGroupIngress', 'EC2 RevokeSecurityGroupEgress', 'EC2 AuthorizeSecurityGroupEgress',
+      'EC2 RunInstances',
+      'SES VerifyEmailIdentity',
+    ]);
+
+    const data = 'sorriso-prod-data';
+    const site = 'sorriso-prod-site';
+    // data bucket: private, encrypted, versioned, TLS only, CORS for presigned uploads, old versions expire
+    expect(one('PutPublicAccessBlock', (i) => i.Bucket === data).PublicAccessBlockConfiguration).toEqual({
+      BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true,
+    });
+    expect(one('PutBucketEncryption').ServerSideEncryptionConfiguration.Rules[0].ApplyServerSideEncryptionByDefault).toEqual({ SSEAlgorithm: 'AES256' });
+    expect(one('PutBucketVersioning').VersioningConfiguration).toEqual({ Status: 'Enabled' });
+    expect(JSON.parse(one('PutBucketPolicy', (i) => i.Bucket === data).Policy).Statement).toEqual([
+      {
+        Sid: 'DenyInsecureTransport', Effect: 'Deny', Principal: '*', Action: 's3:*',
+        Resource: [`arn:aws:s3:::${data}`, `arn:aws:s3:::${data}/*`],
+        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+      },
+    ]);
+    expect(one('PutBucketCors').CORSConfiguration.CORSRules[0]).toMatchObject({ AllowedMethods: ['GET', 'HEAD', 'PUT'], ExposeHeaders: ['ETag'] });
+    expect(one('PutBucketLifecycleConfiguration').LifecycleConfiguration.Rules[0]).toMatchObject({ Status: 'Enabled', NoncurrentVersionExpiration: { NoncurrentDays: 90 } });
+    expect(one('PutBucketTagging', (i) => i.Bucket === data).Tagging.TagSet).toEqual([
+      { Key: 'clinica:clinic', Value: 'sorriso' }, { Key: 'clinica:stage', Value: 'prod' }, { Key: 'clinica:component', Value: 'data' },
+    ]);
+    // site bucket: public read of its objects only, ACLs still blocked
+    expect(one('PutPublicAccessBlock', (i) => i.Bucket === site).PublicAccessBlockConfiguration).toEqual({
+      BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: false, RestrictPublicBuckets: false,
+    });
+    expect(JSON.parse(one('PutBucketPolicy', (i) => i.Bucket === site).Policy).Statement).toEqual([
+      { Sid: 'PublicReadSite', Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: `arn:aws:s3:::${site}/*` },
+    ]);
+    expect(one('PutBucketWebsite').WebsiteConfiguration).toEqual({ IndexDocument: { Suffix: 'index.html' }, ErrorDocument: { Key: '404.html' } });
+
+    // IAM: every S3 resource is the data bucket or a prefix of it; logs only the function's own group
+    const policies = Object.fromEntries(fake.named('PutRolePolicy').map((c) => [c.input.RoleName, JSON.parse(c.input.PolicyDocument)]));
+    expect(Object.keys(policies).sort()).toEqual(['sorriso-prod-image-processor', 'sorriso-prod-reminders', 'sorriso-prod-server']);
+    for (const doc of Object.values(policies) as any[]) {
+      for (const st of doc.Statement) {
+        expect(st.Effect).toBe('Allow');
+        const resources = [st.Resource].flat();
+        const actions = [st.Action].flat();
+        if (actions.some((a: string) => a.startsWith('s3:'))) {
+          for (const r of resources) expect(r).toMatch(new RegExp(`^arn:aws:s3:::${data}(/[a-z-]+(/[a-z-]+)*/\\*)?$`));
+        }
+        if (actions.some((a: string) => a.startsWith('logs:'))) {
+          for (const r of resources) expect(r).toMatch(/^arn:aws:logs:sa-east-1:123456789012:log-group:\/aws\/lambda\/sorriso-prod-(image-processor|reminders)(:\*)?$/);
+        }
+        if (resources.includes('*')) expect(actions).toEqual(['ses:GetSendQuota']);
+      }
+    }
+    const send = policies['sorriso-prod-reminders'].Statement.find((s: any) => s.Sid === 'SendAsClinic');
+    expect(send).toMatchObject({ Action: ['ses:SendEmail', 'ses:SendRawEmail'], Condition: { StringEquals: { 'ses:FromAddress': 'lembretes@sorriso.example' } } });
+    expect(policies['sorriso-prod-image-processor'].Statement.some((s: any) => [s.Action].flat().some((a: string) => a.startsWith('ses:')))).toBe(false);
+    const audit = `arn:aws:s3:::${data}/audit/*`;
+    for (const doc of Object.values(policies) as any[]) {
+      const del = doc.Statement.find((s: any) => s.Sid === 'DeleteData');
+      if (del) expect([del.Resource].flat()).not.toContain(audit); // the audit log is append-only
+    }
+    const trusts = Object.fromEntries(fake.named('CreateRole').map((c) => [c.input.RoleName, JSON.parse(c.input.AssumeRolePolicyDocument).Statement[0].Principal.Service]));
+    expect(trusts).toEqual({ 'sorriso-prod-image-processor': 'lambda.amazonaws.com', 'sorriso-prod-reminders': 'lambda.amazonaws.com', 'sorriso-prod-server': 'ec2.amazonaws.com' });
+
+    // Lambda: runtime, architecture, role, settings through the environment
+    const fn = one('CreateFunction', (i) => i.FunctionName === 'sorriso-prod-image-processor');
+    expect(fn).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], Handler: 'index.handler', Role: 'arn:aws:iam::123456789012:role/sorriso-prod-image-processor' });
+    expect(fn.Environment.Variables).toMatchObject({ CLINICA_DATA_BUCKET: data, CLINICA_STAGE: 'prod' });
+    expect(JSON.parse(fn.Environment.Variables.CLINICA_CONFIG_JSON).aws.profile).toBeUndefined();
+    expect(one('AddPermission')).toMatchObject({ Principal: 's3.amazonaws.com', SourceArn: `arn:aws:s3:::${data}`, SourceAccount: '123456789012', Action: 'lambda:InvokeFunction' });
+    expect(one('PutBucketNotificationConfiguration').NotificationConfiguration.LambdaFunctionConfigurations).toEqual([
+      {
+        Id: 'clinica-originals',
+        LambdaFunctionArn: 'arn:aws:lambda:sa-east-1:123456789012:function:sorriso-prod-image-processor',
+        Events: ['s3:ObjectCreated:*'],
+        Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: 'images/' }] } },
+      },
+    ]);
+
+    // server release: the bundle, its settings (no secret), then the pointer
+    const puts = fake.named('PutObject').map((c) => c.input);
+    expect(puts.map((p) => p.Key)).toEqual([expect.stringMatching(/^deploy\/server\/[0-9a-f]{16}\/server\.zip$/), expect.stringMatching(/server\.env$/), 'deploy/server/current']);
+    const env = parseEnvironmentFile(String(puts[1]!.Body));
+    expect(env).toMatchObject({ PORT: '8080', HOST: '0.0.0.0', CLINICA_DATA_BUCKET: data, AWS_REGION: 'sa-east-1', CLINICA_SERVER_MAIN: '1' });
+    expect(JSON.parse(env.CLINICA_CONFIG_JSON!).clinic.name).toBe(config.clinic.name);
+
+    // EC2: the clinic network on the server port only, HTTPS out only
+    const ingress = one('AuthorizeSecurityGroupIngress').IpPermissions;
+    expect(ingress).toEqual([{ IpProtocol: 'tcp', FromPort: 8080, ToPort: 8080, IpRanges: [{ CidrIp: CLINIC_CIDR, Description: 'clinic network to the backend' }] }]);
+    expect(one('RevokeSecurityGroupEgress').IpPermissions).toEqual([{ IpProtocol: '-1', IpRanges: [{ CidrIp: '0.0.0.0/0' }] }]);
+    expect(one('AuthorizeSecurityGroupEgress').IpPermissions).toEqual([{ IpProtocol: 'tcp', FromPort: 443, ToPort: 443, IpRanges: [{ CidrIp: '0.0.0.0/0', Description: 'HTTPS out (packages, S3, Lambda)' }] }]);
+    const run = one('RunInstances');
+    expect(run).toMatchObject({
+      ImageId: 'ami-0arm64',
+      InstanceType: 't4g.micro',
+      SubnetId: 'subnet-a',
+      IamInstanceProfile: { Name: 'sorriso-prod-server' },
+      MetadataOptions: { HttpTokens: 'required', HttpPutResponseHopLimit: 1 },
+      BlockDeviceMappings: [{ DeviceName: '/dev/xvda', Ebs: { Encrypted: true, VolumeType: 'gp3', DeleteOnTermination: true } }],
+      CreditSpecification: { CpuCredits: 'standard' },
+    });
+    expect(run.KeyName).toBeUndefined();
+    const userData = Buffer.from(run.UserData, 'base64').toString('utf8');
+    expect(userData).toContain('CLINICA_BUCKET=sorriso-prod-data');
+    expect(userData).toContain('User=clinica');
+    expect(userData).not.toMatch(/\{\{|AWS_SECRET|aws_secret_access_key|CLINICA_CONFIG_JSON/);
+    expect(fake.calls.find((c) => c.command === 'GetParameter')!.input.Name).toBe('/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64');
+    expect(one('VerifyEmailIdentity')).toEqual({ EmailAddress: 'lembretes@sorriso.example' });
+  });
+
+  it('a second deploy with no change makes no mutating call', async () => {
+    const config = await testConfig();
+    await apply(await planDeploy(await openTestInfra(fake, config)));
+    fake.clear();
+    const plan = await planDeploy(await openTestInfra(fake, config));
+    expect(pending(plan)).toEqual([]);
+    expect(plan.steps.every((s) => s.action === 'no-change' && !s.drift)).toBe(true);
+    await apply(plan);
+    expect(fake.mutating()).toEqual([]);
+  });
+
+  it('a changed Lambda bundle updates only that function\'s code, and waits for it', async () => {
+    const config = await testConfig();
+    await apply(await planDeploy(await openTestInfra(fake, config)));
+    fake.clear();
+    const plan = await planDeploy(await openTestInfra(fake, config, { reminders: 2 }));
+    expect(pending(plan).map((s) => [s.id, s.action])).toEqual([['lambda:reminders', 'update']]);
+    expect(pending(plan)[0]!.why).toMatch(/^code changed/);
+    await apply(plan);
+    expect(fake.mutating().map((c) => c.command)).toEqual(['UpdateFunctionCode']);
+    expect(fake.mutating()[0]!.input).toMatchObject({ FunctionName: 'sorriso-prod-reminders', Architectures: ['arm64'] });
+    const after = fake.calls.slice(fake.calls.findIndex((c) => c.command === 'UpdateFunctionCode') + 1);
+    expect(after.some((c) => c.command === 'GetFunction')).toBe(true); // waited for LastUpdateStatus
+  });
+
+  it('a changed setting updates only the configuration (memory, environment)', async () => {
+    const config = await testConfig();
+    await apply(await planDeploy(await openTestInfra(fake, config)));
+    fake.state.functions.get('sorriso-prod-image-processor')!.config.MemorySize = 1024;
+    fake.clear();
+    const plan = await planDeploy(await openTestInfra(fake, config));
+    expect(pending(plan).map((s) => s.id)).toEqual(['lambda:image-processor']);
+    expect(pending(plan)[0]!.why).toBe('memory 1024 → 2048 MB');
+    await apply(plan);
+    expect(fake.mutating().map((c) => c.command)).toEqual(['UpdateFunctionConfiguration']);
+  });
+
+  it('a config change reaches the Lambdas (environment) and the server (a new release), nothing else', async () => {
+    const config = await testConfig();
+    await apply(await planDeploy(await openTestInfra(fake, config)));
+    fake.clear();
+    const changed = await testConfig({ clinic: { ...config.clinic, phone: '+55 11 5555-0000' } });
+    const plan = await planDeploy(await openTestInfra(fake, changed));
+    expect(pending(plan).map((s) => s.id)).toEqual(['lambda:image-processor', 'lambda:reminders', 'server-code']);
+    expect(pending(plan)[0]!.why).toBe('environment (CLINICA_CONFIG_JSON)');
+    expect(pending(plan)[2]!.why).toMatch(/the instance pulls it within a minute/);
+    await apply(plan);
+    expect(fake.mutating().map((c) => c.command)).toEqual(['UpdateFunctionConfiguration', 'UpdateFunctionConfiguration', 'PutObject', 'PutObject', 'PutObject']);
+  });
+
+  it('retries CreateFunction while the new role has not reached Lambda, then succeeds', async () => {
+    const config = await testConfig();
+    const ctx = await openTestInfra(fake, config);
+    const plan = await planDeploy(ctx);
+    const notYet = () => awsError('InvalidParameterValueException', 'The role defined for the function cannot be assumed by Lambda.');
+    fake.failNext('CreateFunction', notYet(), notYet(), notYet());
+    await apply(plan);
+    const creates = fake.named('CreateFunction').map((c) => c.input.FunctionName);
+    expect(creates).toEqual(['sorriso-prod-image-processor', 'sorriso-prod-image-processor', 'sorriso-prod-image-processor', 'sorriso-prod-image-processor', 'sorriso-prod-reminders']);
+    expect(fake.state.functions.size).toBe(2);
+    expect(ctx.logEntries.filter((e) => /waiting for IAM role/.test(e.message))).toHaveLength(3);
+  });
+
+  it('gives up on IAM propagation after a bounded wait with a clear message; a re-run converges', async () => {
+    const config = await testConfig();
+    const plan = await planDeploy(await openTestInfra(fake, config));
+    const notYet = () => awsError('InvalidParameterValueException', 'The role defined for the function cannot be assumed by Lambda.');
+    fake.failNext('CreateFunction', ...Array.from({ length: 12 }, notYet));
+    const result = await applyPlan(plan);
+    expect(result.failed?.step.id).toBe('lambda:image-processor');
+    expect(result.failed?.error).toBeInstanceOf(ClinicaError);
+    expect((result.failed?.error as ClinicaError).message).toMatch(/IAM changes had not reached AWS after 88 s/);
+    expect((result.failed?.error as ClinicaError).hint).toMatch(/run `clinica deploy` again/);
+    expect(result.applied.map((s) => s.id)).toEqual(['data-bucket', 'site-bucket', 'role:image-processor', 'role:reminders', 'role:server', 'instance-profile']);
+
+    fake.clear();
+    const rerun = await planDeploy(await openTestInfra(fake, config));
+    expect(pending(rerun).map((s) => s.id)).toEqual(['lambda:image-processor', 'lambda:reminders', 'image-events', 'server-code', 'security-group', 'instance', 'ses-identity']);
+    await apply(rerun);
+    fake.clear();
+    expect(pending(await planDeploy(await openTestInfra(fake, config)))).toEqual([]);
+  });
+
+  it('retries RunInstances while the instance profile has not reached EC2', async () => {
+    const config = await testConfig();
+    const plan = await planDeploy(await openTestInfra(fake, config));
+    fake.failNext('RunInstances', awsError('InvalidParameterValue', 'Value (sorriso-prod-server) for parameter iamInstanceProfile.name is invalid. Invalid IAM Instance Profile name'));
+    await apply(plan);
+    expect(fake.named('RunInstances')).toHaveLength(2);
+    expect(fake.state.instances.size).toBe(1);
+  });
+
+  it('uses SSE-KMS with the configured key, and lets the roles use that key only', async () => {
+    const key = 'arn:aws:kms:sa-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+    const config = await testConfig({ aws: { region: 'sa-east-1', architecture: 'x86_64', sshCidrs: ['198.51.100.7/32'], kmsKeyId: key, keyName: 'ops' } });
+    await apply(await planDeploy(await openTestInfra(fake, config)));
+    expect(one('PutBucketEncryption').ServerSideEncryptionConfiguration.Rules[0]).toEqual({
+      ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: key },
+      BucketKeyEnabled: true,
+    });
+    for (const c of fake.named('PutRolePolicy')) {
+      const st = JSON.parse(c.input.PolicyDocument).Statement.find((s: any) => s.Sid === 'UseDataKey');
+      expect(st).toEqual({ Sid: 'UseDataKey', Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: key });
+    }
+    // x86_64: its AMI and instance type; SSH opened to the configured CIDR only
+    expect(one('RunInstances')).toMatchObject({ ImageId: 'ami-0x8664', InstanceType: 't3.micro', KeyName: 'ops' });
+    expect(one('CreateFunction', (i) => i.FunctionName.endsWith('reminders')).Architectures).toEqual(['x86_64']);
+    expect(one('AuthorizeSecurityGroupIngress').IpPermissions).toEqual([
+      { IpProtocol: 'tcp', FromPort: 8080, ToPort: 8080, IpRanges: [{ CidrIp: CLINIC_CIDR, Description: 'clinic network to the backend' }] },
+      { IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '198.51.100.7/32', Description: 'SSH (aws.sshCidrs)' }] },
+    ]);
+  });
+
+  it('finds hand-made changes (drift) and puts them back', async () => {
+    const config = await testConfig();
+    await apply(await planDeploy(await openTestInfra(fake, config)));
+    const data = fake.state.buckets.get('sorriso-prod-data')!;
+    data.settings.versioning = { Status: 'Suspended' };
+    data.settings.pab = { PublicAccessBlockConfiguration: { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: false, RestrictPublicBuckets: false } };
+    fake.state.roles.get('sorriso-prod-server')!.attached.push('arn:aws:iam::aws:policy/AdministratorAccess');
+    const [group] = [...fake.state.groups.values()];
+    group.IpPermissions.push({ IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '0.0.0.0/0' }] });
+    const [instance] = [...fake.state.instances.values()];
+    instance.MetadataOptions.HttpTokens = 'optional';
+    fake.clear();
+
+    const plan = await planDeploy(await openTestInfra(fake, config));
+    const drifted = pending(plan);
+    expect(drifted.map((s) => s.id)).toEqual(['data-bucket', 'role:server', 'security-group', 'instance']);
+    expect(drifted.every((s) => s.action === 'update' && s.drift)).toBe(true);
+    expect(drifted[0]!.why).toBe('public access block BlockPublicAcls on, IgnorePublicAcls on, BlockPublicPolicy off, RestrictPublicBuckets off → all four on; versioning Suspended → Enabled');
+    expect(drifted[1]!.why).toBe('detach AdministratorAccess (attached by hand)');
+    expect(drifted[2]!.why).toBe('ingress: revoke tcp 22 0.0.0.0/0');
+    expect(drifted[3]!.why).toBe('IMDSv1 allowed → IMDSv2 required');
+    await apply(plan);
+    expect(fake.mutating().map((c) => c.command)).toEqual(['PutPublicAccessBlock', 'PutBucketVersioning', 'DetachRolePolicy', 'RevokeSecurityGroupIngress', 'ModifyInstanceMetadataOptions']);
+    fake.clear();
+    expect(pending(await planDeploy(await openTestInfra(fake, config)))).toEqual([]);
+  });
+
+  it('replaces the instance when the instance type changes; starts the new one before terminating the old', async () => {
+    const config = await testConfig();
+    await apply(await planDeploy(await openTestInfra(fake, config)));
+    const [old] = [...fake.state.instances.keys()];
+    fake.clear();
+    const bigger = await testConfig({ aws: { region: 'sa-east-1', architecture: 'arm64', sshCidrs: [], instanceType: 't4g.small' } });
+    const plan = await planDeploy(await openTestInfra(fake, bigger));
+    expect(pending(plan).map((s) => s.id)).toEqual(['instance']);
+    expect(pending(plan)[0]!.why).toMatch(/^replace \(type t4g.micro → t4g.small; the backend is down/);
+    await apply(plan);
+    expect(fake.mutating().map((c) => c.command)).toEqual(['RunInstances', 'TerminateInstances']);
+    expect(fake.named('TerminateInstances')[0]!.input.InstanceIds).toEqual([old]);
+  });
+
+  it('refuses a bucket that belongs to another stage', async () => {
+    const config = await testConfig();
+    await apply(await planDeploy(await openTestInfra(fake, config)));
+    fake.state.buckets.get('sorriso-prod-data')!.settings.tags = { TagSet: [{ Key: 'clinica:stage', Value: 'staging' }] };
+    await expect(planDeploy(await openTestInfra(fake, config))).rejects.toThrow(/tagged clinica:stage=staging/);
+  });
+
+  it('says clearly when the region has no default VPC', async () => {
+    fake.restore();
+    fake = fakeAws({ defaultVpc: false });
+    await expect(planDeploy(await openTestInfra(fake, await testConfig()))).rejects.toThrow(/has no default VPC/);
+  });
+});

@@ -1,0 +1,496 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- AWS requests and answers are plain JSON here */
+/**
+ * One helper mocks every AWS client clinica uses (aws-sdk-client-mock on S3, IAM, Lambda, EC2, SSM, SES,
+ * STS), so no infra test can reach AWS. Behind the mocks sits a small in-memory account that remembers what
+ * was created and answers the Get/Describe calls the way AWS does (IAM documents URL-encoded, a fresh security
+ * group with its allow-all egress, Lambda updates "InProgress" until read once, instances "pending" until
+ * described once). Every call is recorded in order, across clients.
+ */
+import { createHash } from 'node:crypto';
+import { mockClient } from 'aws-sdk-client-mock';
+import { S3Client } from '@aws-sdk/client-s3';
+import { IAMClient } from '@aws-sdk/client-iam';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { SESClient } from '@aws-sdk/client-ses';
+import { STSClient } from '@aws-sdk/client-sts';
+
+export interface Call {
+  service: string;
+  command: string;
+  input: Record<string, any>;
+}
+
+type Handler = (input: any) => unknown;
+
+export const awsError = (name: string, message = name, status = 400) => Object.assign(new Error(message), { name, $metadata: { httpStatusCode: status }, $fault: 'client' });
+
+const READ = /^(Get|List|Describe|Head)/;
+/** a handler whose answer is empty */
+const ok = (_effect: unknown) => ({});
+
+interface Bucket {
+  settings: Record<string, any>;
+  objects: Map<string, { body: Buffer; versionId: string }[]>;
+}
+
+interface Role {
+  trust: string;
+  tags: { Key: string; Value: string }[];
+  inline: Map<string, string>;
+  attached: string[];
+}
+
+interface Fn {
+  config: Record<string, any>;
+  tags: Record<string, string>;
+  policy: any[];
+  settleAfterReads: number;
+}
+
+export interface FakeAwsOptions {
+  account?: string;
+  region?: string;
+  /** default true: the region has a default VPC with two default subnets */
+  defaultVpc?: boolean;
+}
+
+export function fakeAws(options: FakeAwsOptions = {}) {
+  const account = options.account ?? '123456789012';
+  const region = options.region ?? 'sa-east-1';
+  const calls: Call[] = [];
+  const failures = new Map<string, Error[]>();
+  let counter = 0;
+  const id = (prefix: string) => `${prefix}-${(++counter).toString(16).padStart(8, '0')}`;
+
+  const buckets = new Map<string, Bucket>();
+  const roles = new Map<string, Role>();
+  const profiles = new Map<string, { roles: string[]; tags: unknown[] }>();
+  const functions = new Map<string, Fn>();
+  const groups = new Map<string, any>();
+  const instances = new Map<string, any>();
+  const identities = new Map<string, string>();
+  const vpcs = options.defaultVpc === false ? [] : [{ VpcId: 'vpc-default', IsDefault: true }];
+  const subnets = options.defaultVpc === false ? [] : [
+    { SubnetId: 'subnet-b', VpcId: 'vpc-default', AvailabilityZone: `${region}b`, DefaultForAz: true },
+    { SubnetId: 'subnet-a', VpcId: 'vpc-default', AvailabilityZone: `${region}a`, DefaultForAz: true },
+  ];
+
+  const bucket = (name: string) => {
+    const b = buckets.get(name);
+    if (!b) throw awsError('NoSuchBucket', 'The specified bucket does not exist', 404);
+    return b;
+  };
+  const setting = (name: string, key: string, missing: string) => (input: any) => {
+    const value = bucket(input.Bucket).settings[key];
+    if (value === undefined) {
+      if (missing === 'empty') return {};
+      throw awsError(missing, missing, 404);
+    }
+    return structuredClone(value);
+  };
+  const put = (key: string, from: (input: any) => unknown) => (input: any) => {
+    bucket(input.Bucket).settings[key] = from(input);
+    return {};
+  };
+  const role = (name: string) => {
+    const r = roles.get(name);
+    if (!r) throw awsError('NoSuchEntity', `The role with name ${name} cannot be found.`, 404);
+    return r;
+  };
+  const fn = (name: string) => {
+    const f = functions.get(name);
+    if (!f) throw awsError('ResourceNotFoundException', `Function not found: ${name}`, 404);
+    return f;
+  };
+  const fnView = (f: Fn) => {
+    if (f.settleAfterReads > 0 && --f.settleAfterReads === 0) {
+      f.config.State = 'Active';
+      f.config.LastUpdateStatus = 'Successful';
+    }
+    return { Configuration: structuredClone(f.config), Tags: { ...f.tags } };
+  };
+  const group = (gid: string) => {
+    const g = groups.get(gid);
+    if (!g) throw awsError('InvalidGroup.NotFound', `The security group '${gid}' does not exist`);
+    return g;
+  };
+  const sha = (zip: Uint8Array) => createHash('sha256').update(zip).digest('base64');
+  const matchesFilters = (tags: { Key: string; Value: string }[], state: string, filters: { Name: string; Values: string[] }[] = []) =>
+    filters.every((f) => {
+      if (f.Name === 'instance-state-name') return f.Values.includes(state);
+      if (f.Name.startsWith('tag:')) return tags.some((t) => t.Key === f.Name.slice(4) && f.Values.includes(t.Value));
+      return true;
+    });
+  const addPermissions = (list: any[], perms: any[]) => {
+    for (const p of perms) {
+      const existing = list.find((x) => x.IpProtocol === p.IpProtocol && x.FromPort === p.FromPort && x.ToPort === p.ToPort);
+      if (existing) {
+        existing.IpRanges = [...(existing.IpRanges ?? []), ...(p.IpRanges ?? [])];
+        existing.Ipv6Ranges = [...(existing.Ipv6Ranges ?? []), ...(p.Ipv6Ranges ?? [])];
+      } else list.push(structuredClone({ IpRanges: [], Ipv6Ranges: [], ...p }));
+    }
+  };
+  const removePermissions = (list: any[], perms: any[]) => {
+    for (const p of perms) {
+      const existing = list.find((x) => x.IpProtocol === p.IpProtocol && (p.IpProtocol === '-1' || (x.FromPort === p.FromPort && x.ToPort === p.ToPort)));
+      if (!existing) throw awsError('InvalidPermission.NotFound', 'rule not found');
+      const drop = new Set([...(p.IpRanges ?? []).map((r: any) => r.CidrIp), ...(p.Ipv6Ranges ?? []).map((r: any) => r.CidrIpv6)]);
+      existing.IpRanges = (existing.IpRanges ?? []).filter((r: any) => !drop.has(r.CidrIp));
+      existing.Ipv6Ranges = (existing.Ipv6Ranges ?? []).filter((r: any) => !drop.has(r.CidrIpv6));
+      if (!existing.IpRanges.length && !existing.Ipv6Ranges.length) list.splice(list.indexOf(existing), 1);
+    }
+  };
+  const describeInstance = (i: any) => {
+    if (i.State.Name === 'pending') i.State = { Name: 'running', Code: 16 };
+    else if (i.State.Name === 'shutting-down') i.State = { Name: 'terminated', Code: 48 };
+    return structuredClone(i);
+  };
+
+  const handlers: Record<string, Record<string, Handler>> = {
+    STS: {
+      GetCallerIdentity: () => ({ Account: account, Arn: `arn:aws:iam::${account}:user/operator`, UserId: 'AIDAEXAMPLE' }),
+    },
+    S3: {
+      HeadBucket: (i) => {
+        if (!buckets.has(i.Bucket)) throw awsError('NotFound', 'Not Found', 404);
+        return { BucketRegion: region };
+      },
+      CreateBucket: (i) => {
+        if (buckets.has(i.Bucket)) throw awsError('BucketAlreadyOwnedByYou', 'owned', 409);
+        buckets.set(i.Bucket, { settings: { encryption: { ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] } } }, objects: new Map() });
+        return {};
+      },
+      DeleteBucket: (i) => {
+        const b = bucket(i.Bucket);
+        if ([...b.objects.values()].some((v) => v.length)) throw awsError('BucketNotEmpty', 'not empty', 409);
+        buckets.delete(i.Bucket);
+        return {};
+      },
+      GetBucketTagging: setting('', 'tags', 'NoSuchTagSet'),
+      PutBucketTagging: put('tags', (i) => ({ TagSet: i.Tagging.TagSet })),
+      GetPublicAccessBlock: setting('', 'pab', 'NoSuchPublicAccessBlockConfiguration'),
+      PutPublicAccessBlock: put('pab', (i) => ({ PublicAccessBlockConfiguration: i.PublicAccessBlockConfiguration })),
+      GetBucketEncryption: setting('', 'encryption', 'ServerSideEncryptionConfigurationNotFoundError'),
+      PutBucketEncryption: put('encryption', (i) => ({ ServerSideEncryptionConfiguration: i.ServerSideEncryptionConfiguration })),
+      GetBucketVersioning: setting('', 'versioning', 'empty'),
+      PutBucketVersioning: put('versioning', (i) => ({ Status: i.VersioningConfiguration.Status })),
+      // S3 hands the policy back re-serialized
+      GetBucketPolicy: setting('', 'policy', 'NoSuchBucketPolicy'),
+      PutBucketPolicy: put('policy', (i) => ({ Policy: JSON.stringify(JSON.parse(i.Policy)) })),
+      GetBucketCors: setting('', 'cors', 'NoSuchCORSConfiguration'),
+      PutBucketCors: put('cors', (i) => ({ CORSRules: i.CORSConfiguration.CORSRules })),
+      GetBucketLifecycleConfiguration: setting('', 'lifecycle', 'NoSuchLifecycleConfiguration'),
+      PutBucketLifecycleConfiguration: put('lifecycle', (i) => ({ Rules: i.LifecycleConfiguration.Rules })),
+      GetBucketWebsite: setting('', 'website', 'NoSuchWebsiteConfiguration'),
+      PutBucketWebsite: put('website', (i) => i.WebsiteConfiguration),
+      GetBucketNotificationConfiguration: setting('', 'notification', 'empty'),
+      PutBucketNotificationConfiguration: put('notification', (i) => ({
+        ...i.NotificationConfiguration,
+        // S3 answers with capitalised filter rule names
+        LambdaFunctionConfigurations: (i.NotificationConfiguration.LambdaFunctionConfigurations ?? []).map((c: any) => ({
+          ...c,
+          Filter: c.Filter && { Key: { FilterRules: c.Filter.Key.FilterRules.map((r: any) => ({ Name: r.Name[0].toUpperCase() + r.Name.slice(1), Value: r.Value })) } },
+        })),
+      })),
+      PutObject: (i) => {
+        const b = bucket(i.Bucket);
+        const body = Buffer.from(typeof i.Body === 'string' ? i.Body : i.Body);
+        const versions = b.objects.get(i.Key) ?? [];
+        versions.push({ body, versionId: id('v') });
+        b.objects.set(i.Key, versions);
+        return { ETag: `"${createHash('md5').update(body).digest('hex')}"` };
+      },
+      GetObject: (i) => {
+        const versions = bucket(i.Bucket).objects.get(i.Key);
+        const last = versions?.[versions.length - 1];
+        if (!last) throw awsError('NoSuchKey', 'The specified key does not exist.', 404);
+        return { Body: { transformToByteArray: async () => new Uint8Array(last.body) }, ETag: '"e"' };
+      },
+      ListObjectVersions: (i) => {
+        const b = bucket(i.Bucket);
+        const Versions = [...b.objects.entries()].filter(([k]) => k.startsWith(i.Prefix ?? '')).flatMap(([Key, vs]) => vs.map((v) => ({ Key, VersionId: v.versionId })));
+        return { Versions, DeleteMarkers: [], IsTruncated: false };
+      },
+      DeleteObjects: (i) => {
+        const b = bucket(i.Bucket);
+        for (const o of i.Delete.Objects) {
+          const vs = (b.objects.get(o.Key) ?? []).filter((v) => o.VersionId && v.versionId !== o.VersionId);
+          if (vs.length) b.objects.set(o.Key, vs);
+          else b.objects.delete(o.Key);
+        }
+        return {};
+      },
+    },
+    IAM: {
+      GetRole: (i) => {
+        const r = role(i.RoleName);
+        return { Role: { RoleName: i.RoleName, Arn: `arn:aws:iam::${account}:role/${i.RoleName}`, AssumeRolePolicyDocument: encodeURIComponent(r.trust), Tags: r.tags } };
+      },
+      CreateRole: (i) => {
+        if (roles.has(i.RoleName)) throw awsError('EntityAlreadyExists', 'exists', 409);
+        roles.set(i.RoleName, { trust: i.AssumeRolePolicyDocument, tags: i.Tags ?? [], inline: new Map(), attached: [] });
+        return { Role: { RoleName: i.RoleName, Arn: `arn:aws:iam::${account}:role/${i.RoleName}` } };
+      },
+      GetRolePolicy: (i) => {
+        const doc = role(i.RoleName).inline.get(i.PolicyName);
+        if (!doc) throw awsError('NoSuchEntity', 'no such policy', 404);
+        return { RoleName: i.RoleName, PolicyName: i.PolicyName, PolicyDocument: encodeURIComponent(doc) };
+      },
+      PutRolePolicy: (i) => ok(role(i.RoleName).inline.set(i.PolicyName, i.PolicyDocument)),
+      ListRolePolicies: (i) => ({ PolicyNames: [...role(i.RoleName).inline.keys()] }),
+      DeleteRolePolicy: (i) => ok(role(i.RoleName).inline.delete(i.PolicyName)),
+      ListAttachedRolePolicies: (i) => ({ AttachedPolicies: role(i.RoleName).attached.map((PolicyArn) => ({ PolicyArn, PolicyName: PolicyArn.split('/').pop() })) }),
+      DetachRolePolicy: (i) => {
+        const r = role(i.RoleName);
+        r.attached = r.attached.filter((a) => a !== i.PolicyArn);
+        return {};
+      },
+      UpdateAssumeRolePolicy: (i) => {
+        role(i.RoleName).trust = i.PolicyDocument;
+        return {};
+      },
+      TagRole: (i) => {
+        const r = role(i.RoleName);
+        r.tags = [...r.tags.filter((t) => !i.Tags.some((n: any) => n.Key === t.Key)), ...i.Tags];
+        return {};
+      },
+      ListInstanceProfilesForRole: (i) => {
+        role(i.RoleName);
+        return { InstanceProfiles: [...profiles.entries()].filter(([, p]) => p.roles.includes(i.RoleName)).map(([InstanceProfileName]) => ({ InstanceProfileName })) };
+      },
+      DeleteRole: (i) => {
+        const r = role(i.RoleName);
+        if (r.inline.size || r.attached.length || [...profiles.values()].some((p) => p.roles.includes(i.RoleName))) throw awsError('DeleteConflict', 'must remove policies first', 409);
+        roles.delete(i.RoleName);
+        return {};
+      },
+      GetInstanceProfile: (i) => {
+        const p = profiles.get(i.InstanceProfileName);
+        if (!p) throw awsError('NoSuchEntity', 'no such profile', 404);
+        return { InstanceProfile: { InstanceProfileName: i.InstanceProfileName, Roles: p.roles.map((RoleName) => ({ RoleName })) } };
+      },
+      CreateInstanceProfile: (i) => {
+        if (profiles.has(i.InstanceProfileName)) throw awsError('EntityAlreadyExists', 'exists', 409);
+        profiles.set(i.InstanceProfileName, { roles: [], tags: i.Tags ?? [] });
+        return {};
+      },
+      AddRoleToInstanceProfile: (i) => {
+        const p = profiles.get(i.InstanceProfileName)!;
+        if (p.roles.length) throw awsError('LimitExceeded', 'one role per profile', 409);
+        p.roles.push(i.RoleName);
+        return {};
+      },
+      RemoveRoleFromInstanceProfile: (i) => {
+        const p = profiles.get(i.InstanceProfileName)!;
+        p.roles = p.roles.filter((r) => r !== i.RoleName);
+        return {};
+      },
+      DeleteInstanceProfile: (i) => {
+        if (profiles.get(i.InstanceProfileName)?.roles.length) throw awsError('DeleteConflict', 'remove the role first', 409);
+        profiles.delete(i.InstanceProfileName);
+        return {};
+      },
+    },
+    Lambda: {
+      GetFunction: (i) => fnView(fn(i.FunctionName)),
+      CreateFunction: (i) => {
+        if (!roles.has(i.Role.split('/').pop())) throw awsError('InvalidParameterValueException', 'The role defined for the function cannot be assumed by Lambda.');
+        const { Code, Tags, ...rest } = i;
+        functions.set(i.FunctionName, {
+          config: { ...rest, FunctionArn: `arn:aws:lambda:${region}:${account}:function:${i.FunctionName}`, CodeSha256: sha(Code.ZipFile), State: 'Pending', LastUpdateStatus: 'InProgress', LastModified: '2026-01-01T00:00:00.000+0000' },
+          tags: Tags ?? {},
+          policy: [],
+          settleAfterReads: 1,
+        });
+        return {};
+      },
+      UpdateFunctionCode: (i) => {
+        const f = fn(i.FunctionName);
+        Object.assign(f.config, { CodeSha256: sha(i.ZipFile), Architectures: i.Architectures, LastUpdateStatus: 'InProgress' });
+        f.settleAfterReads = 1;
+        return {};
+      },
+      UpdateFunctionConfiguration: (i) => {
+        const f = fn(i.FunctionName);
+        const { FunctionName: _n, ...rest } = i;
+        Object.assign(f.config, rest, { LastUpdateStatus: 'InProgress' });
+        f.settleAfterReads = 1;
+        return {};
+      },
+      TagResource: (i) => {
+        Object.assign(fn(i.Resource.split(':').pop()).tags, i.Tags);
+        return {};
+      },
+      GetPolicy: (i) => {
+        const f = fn(i.FunctionName);
+        if (!f.policy.length) throw awsError('ResourceNotFoundException', 'The resource you requested does not exist.', 404);
+        return { Policy: JSON.stringify({ Version: '2012-10-17', Id: 'default', Statement: f.policy }) };
+      },
+      AddPermission: (i) => {
+        const f = fn(i.FunctionName);
+        if (f.policy.some((s) => s.Sid === i.StatementId)) throw awsError('ResourceConflictException', 'exists', 409);
+        f.policy.push({
+          Sid: i.StatementId,
+          Effect: 'Allow',
+          Principal: { Service: i.Principal },
+          Action: i.Action,
+          Resource: f.config.FunctionArn,
+          Condition: { StringEquals: { 'AWS:SourceAccount': i.SourceAccount }, ArnLike: { 'AWS:SourceArn': i.SourceArn } },
+        });
+        return {};
+      },
+      RemovePermission: (i) => {
+        const f = fn(i.FunctionName);
+        f.policy = f.policy.filter((s) => s.Sid !== i.StatementId);
+        return {};
+      },
+      DeleteFunction: (i) => {
+        fn(i.FunctionName);
+        functions.delete(i.FunctionName);
+        return {};
+      },
+    },
+    EC2: {
+      DescribeVpcs: (i) => ({ Vpcs: vpcs.filter((v) => !(i.Filters ?? []).some((f: any) => f.Name === 'is-default' && String(v.IsDefault) !== f.Values[0])) }),
+      DescribeSubnets: (i) => ({
+        Subnets: i.SubnetIds ? subnets.filter((s) => i.SubnetIds.includes(s.SubnetId)) : subnets.filter((s) => (i.Filters ?? []).every((f: any) => (f.Name === 'vpc-id' ? f.Values.includes(s.VpcId) : true))),
+      }),
+      DescribeSecurityGroups: (i) => ({
+        SecurityGroups: [...groups.values()]
+          .filter((g) => (i.Filters ?? []).every((f: any) => (f.Name === 'group-name' ? f.Values.includes(g.GroupName) : f.Name === 'vpc-id' ? f.Values.includes(g.VpcId) : true)))
+          .map((g) => structuredClone(g)),
+      }),
+      CreateSecurityGroup: (i) => {
+        if ([...groups.values()].some((g) => g.GroupName === i.GroupName && g.VpcId === i.VpcId)) throw awsError('InvalidGroup.Duplicate', 'exists');
+        const GroupId = id('sg');
+        groups.set(GroupId, {
+          GroupId,
+          GroupName: i.GroupName,
+          Description: i.Description,
+          VpcId: i.VpcId,
+          Tags: i.TagSpecifications?.[0]?.Tags ?? [],
+          IpPermissions: [],
+          IpPermissionsEgress: [{ IpProtocol: '-1', IpRanges: [{ CidrIp: '0.0.0.0/0' }], Ipv6Ranges: [] }],
+        });
+        return { GroupId };
+      },
+      AuthorizeSecurityGroupIngress: (i) => ok(addPermissions(group(i.GroupId).IpPermissions, i.IpPermissions)),
+      AuthorizeSecurityGroupEgress: (i) => ok(addPermissions(group(i.GroupId).IpPermissionsEgress, i.IpPermissions)),
+      RevokeSecurityGroupIngress: (i) => ok(removePermissions(group(i.GroupId).IpPermissions, i.IpPermissions)),
+      RevokeSecurityGroupEgress: (i) => ok(removePermissions(group(i.GroupId).IpPermissionsEgress, i.IpPermissions)),
+      DeleteSecurityGroup: (i) => {
+        group(i.GroupId);
+        if ([...instances.values()].some((x) => x.State.Name !== 'terminated' && x.SecurityGroups.some((g: any) => g.GroupId === i.GroupId))) throw awsError('DependencyViolation', 'in use');
+        groups.delete(i.GroupId);
+        return {};
+      },
+      CreateTags: (i) => {
+        for (const r of i.Resources) {
+          const target = groups.get(r) ?? instances.get(r);
+          target.Tags = [...(target.Tags ?? []).filter((t: any) => !i.Tags.some((n: any) => n.Key === t.Key)), ...i.Tags];
+        }
+        return {};
+      },
+      DescribeImages: (i) => ({ Images: i.ImageIds.map((ImageId: string) => ({ ImageId, RootDeviceName: '/dev/xvda', Architecture: 'arm64' })) }),
+      RunInstances: (i) => {
+        const profile = profiles.get(i.IamInstanceProfile.Name);
+        if (!profile?.roles.length) throw awsError('InvalidParameterValue', `Value (${i.IamInstanceProfile.Name}) for parameter iamInstanceProfile.name is invalid. Invalid IAM Instance Profile name`);
+        const InstanceId = id('i');
+        const instance = {
+          InstanceId,
+          ImageId: i.ImageId,
+          InstanceType: i.InstanceType,
+          Architecture: i.InstanceType.includes('g.') ? 'arm64' : 'x86_64',
+          SubnetId: i.SubnetId,
+          KeyName: i.KeyName,
+          State: { Name: 'pending', Code: 0 },
+          PrivateIpAddress: `172.31.0.${counter}`,
+          PublicIpAddress: `203.0.113.${counter}`,
+          LaunchTime: new Date(Date.UTC(2026, 0, 1, 0, counter)),
+          IamInstanceProfile: { Arn: `arn:aws:iam::${account}:instance-profile/${i.IamInstanceProfile.Name}` },
+          SecurityGroups: i.SecurityGroupIds.map((GroupId: string) => ({ GroupId })),
+          MetadataOptions: { HttpTokens: i.MetadataOptions.HttpTokens, HttpEndpoint: 'enabled' },
+          Tags: i.TagSpecifications.find((t: any) => t.ResourceType === 'instance')?.Tags ?? [],
+        };
+        instances.set(InstanceId, instance);
+        return { Instances: [structuredClone(instance)] };
+      },
+      DescribeInstances: (i) => {
+        const list = i.InstanceIds ? i.InstanceIds.map((x: string) => instances.get(x)).filter(Boolean) : [...instances.values()].filter((x) => matchesFilters(x.Tags, x.State.Name, i.Filters));
+        return { Reservations: list.length ? [{ Instances: list.map(describeInstance) }] : [] };
+      },
+      TerminateInstances: (i) => {
+        for (const x of i.InstanceIds) {
+          const inst = instances.get(x);
+          if (!inst) throw awsError('InvalidInstanceID.NotFound', 'not found');
+          inst.State = { Name: 'shutting-down', Code: 32 };
+        }
+        return {};
+      },
+      StartInstances: (i) => {
+        for (const x of i.InstanceIds) instances.get(x).State = { Name: 'pending', Code: 0 };
+        return {};
+      },
+      ModifyInstanceMetadataOptions: (i) => {
+        instances.get(i.InstanceId).MetadataOptions.HttpTokens = i.HttpTokens;
+        return {};
+      },
+      ModifyInstanceAttribute: (i) => {
+        instances.get(i.InstanceId).SecurityGroups = i.Groups.map((GroupId: string) => ({ GroupId }));
+        return {};
+      },
+    },
+    SSM: {
+      GetParameter: (i) => ({ Parameter: { Name: i.Name, Value: i.Name.endsWith('arm64') ? 'ami-0arm64' : 'ami-0x8664' } }),
+    },
+    SES: {
+      GetIdentityVerificationAttributes: (i) => ({
+        VerificationAttributes: Object.fromEntries(i.Identities.filter((x: string) => identities.has(x)).map((x: string) => [x, { VerificationStatus: identities.get(x) }])),
+      }),
+      GetSendQuota: () => ({ Max24HourSend: 200, MaxSendRate: 1, SentLast24Hours: 0 }),
+      VerifyEmailIdentity: (i) => ok(identities.set(i.EmailAddress, 'Pending')),
+    },
+  };
+
+  const clients = [
+    ['S3', S3Client],
+    ['IAM', IAMClient],
+    ['Lambda', LambdaClient],
+    ['EC2', EC2Client],
+    ['SSM', SSMClient],
+    ['SES', SESClient],
+    ['STS', STSClient],
+  ] as const;
+  const mocks = clients.map(([service, Client]) => {
+    const mock = mockClient(Client as never);
+    (mock as unknown as { send: { callsFake(fn: (cmd: any) => Promise<unknown>): void } }).send.callsFake(async (cmd: any) => {
+      const command = String(cmd.constructor.name).replace(/Command$/, '');
+      const input = structuredClone(cmd.input ?? {});
+      calls.push({ service, command, input });
+      const queued = failures.get(command);
+      if (queued?.length) throw queued.shift();
+      const handler = handlers[service]![command];
+      if (!handler) throw new Error(`fake AWS: ${service} ${command} is not modelled (a test must never reach real AWS)`);
+      return { $metadata: { httpStatusCode: 200 }, ...((handler(cmd.input ?? {}) as object) ?? {}) };
+    });
+    return mock;
+  });
+
+  return {
+    account,
+    region,
+    calls,
+    /** every call that is not a Get/List/Describe/Head */
+    mutating: () => calls.filter((c) => !READ.test(c.command)),
+    named: (command: string) => calls.filter((c) => c.command === command),
+    clear: () => void calls.splice(0),
+    /** the next `errors.length` calls of `command` throw these */
+    failNext: (command: string, ...errors: Error[]) => void failures.set(command, [...(failures.get(command) ?? []), ...errors]),
+    state: { buckets, roles, profiles, functions, groups, instances, identities },
+    restore: () => mocks.forEach((m) => m.restore()),
+  };
+}
+
+export type FakeAws = ReturnType<typeof fakeAws>;

@@ -1,0 +1,44 @@
+/** Config, bundles and an infra context for the infra tests (always on top of fakeAws: no real AWS). */
+import { createHash } from 'node:crypto';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { defaultConfigInput, loadConfig, type ResolvedConfig } from '../../src/config/load.js';
+import type { ConfigInput } from '../../src/config/schema.js';
+import { memoryLog } from '../../src/log.js';
+import type { Bundle, BundleName } from '../../src/infra/bundle.js';
+import { openInfra, type InfraContext } from '../../src/infra/context.js';
+import type { FakeAws } from './fake-aws.js';
+
+export const CLINIC_CIDR = '192.168.10.0/24';
+
+export async function testConfig(overrides: Partial<ConfigInput> = {}): Promise<ResolvedConfig> {
+  const dir = await mkdtemp(join(tmpdir(), 'clinica-infra-'));
+  const input: ConfigInput = {
+    ...defaultConfigInput,
+    target: 'aws',
+    stage: 'prod',
+    network: { clinicCidrs: [CLINIC_CIDR], trustedProxies: [], serverPort: 8080 },
+    mail: { sender: 'Clínica Sorriso <lembretes@sorriso.example>' },
+    ...overrides,
+    aws: { region: 'sa-east-1', architecture: 'arm64', sshCidrs: [], bucketPrefix: 'sorriso', ...overrides.aws },
+  };
+  const path = join(dir, 'clinica.config.json');
+  await writeFile(path, JSON.stringify(input));
+  return loadConfig({ config: path }, {});
+}
+
+/** Stand-in bundles: a few bytes whose content (and so hash) changes with `versions[name]`. */
+export function fakeBundles(versions: Partial<Record<BundleName, number>> = {}) {
+  return async (name: BundleName): Promise<Bundle> => {
+    const zip = Buffer.from(`fake ${name} bundle v${versions[name] ?? 1}`);
+    const digest = createHash('sha256').update(zip).digest();
+    return { name, zip, sha256: digest.toString('base64'), hex: digest.toString('hex'), size: zip.length, codeBytes: zip.length, files: ['index.mjs'], sharp: name === 'image-processor', architecture: 'arm64' };
+  };
+}
+
+export async function openTestInfra(fake: FakeAws, config: ResolvedConfig, versions: Partial<Record<BundleName, number>> = {}): Promise<InfraContext & { logEntries: ReturnType<typeof memoryLog>['entries'] }> {
+  const log = memoryLog();
+  const ctx = await openInfra(config, { region: fake.region }, { bundles: fakeBundles(versions), sleep: async () => {}, log });
+  return Object.assign(ctx, { logEntries: log.entries });
+}
