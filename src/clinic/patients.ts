@@ -11,9 +11,9 @@ import { ClinicaError, conflict, isClinicaError, notFound, usageError } from '..
 import type { Store } from '../store/store.js';
 import { audit } from './audit.js';
 import { maskCpf, normalizeCpf } from './cpf.js';
-import { listPatientAppointments, type AppointmentBrief } from './patient-appointments.js';
-import { readPatientIndex, summaryOf, updatePatientIndex } from './patient-index.js';
-import { clean, digitsOf, fold } from './text.js';
+import { listPatientAppointments, upcomingOf, type AppointmentBrief } from './patient-appointments.js';
+import { readPatientIndex, summaryOf, updatePatientIndex, writePatientIndex } from './patient-index.js';
+import { clean, digitsOf, fold, mapLimit } from './text.js';
 import { ageOn, parseDate } from './time.js';
 import {
   patientStatuses,
@@ -493,6 +493,23 @@ export async function showPatient(store: Store, id: string, actor: string): Prom
 /** May reminders go to this patient by e-mail? (reminders use this; consent recorded yes, an address, alive and active) */
 export function canEmailReminders(patient: Patient): boolean {
   return Boolean(patient.consent.emailReminders && patient.email && patient.status === 'active' && !patient.anonymized);
+}
+
+/**
+ * Regenerates the index from the records (and each patient's appointment list): the repair for an index
+ * left behind by an interrupted write. Reads every record — the one operation that does.
+ */
+export async function rebuildPatientIndex(store: Store, now = new Date()): Promise<{ patients: number }> {
+  const keys: string[] = [];
+  for await (const o of store.list(PATIENTS_PREFIX)) if (/^patients\/P-\d+\.json$/.test(o.key)) keys.push(o.key);
+  const summaries = await mapLimit(keys, 16, async (key) => {
+    const record = (await store.getJson<Patient>(key))?.value;
+    if (!record) return undefined;
+    return summaryOf(record, upcomingOf(await listPatientAppointments(store, record.id), now));
+  });
+  const rows = summaries.filter((s): s is PatientSummary => s !== undefined);
+  await writePatientIndex(store, rows);
+  return { patients: rows.length };
 }
 
 export { maskCpf };

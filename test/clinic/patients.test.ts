@@ -138,3 +138,16 @@ describe('patients against the local S3', () => {
     expect(['from ana', 'from bia']).toContain(notes);
   });
 });
+
+describe('patient index repair', () => {
+  it('rebuildPatientIndex regenerates a lost or stale index from the records', async () => {
+    const { rebuildPatientIndex } = await import('../../src/clinic/patients.js');
+    const { SHARDS, shardKey } = await import('../../src/clinic/patient-index.js');
+    const store = stack.dataStore;
+    const before = await listPatients(store, { status: 'all' });
+    for (let i = 0; i < SHARDS; i++) await store.delete(shardKey(i));
+    expect(await listPatients(store, { status: 'all' })).toEqual([]);
+    expect((await rebuildPatientIndex(store)).patients).toBe(before.length);
+    expect(await listPatients(store, { status: 'all' })).toEqual(before);
+  });
+});

@@ -59,6 +59,10 @@ export function declarePatients(program: Command): void {
     .argument('<id>', 'patient id')
     .action(lazy(() => import('./archive.js')));
   patients
+    .command('reindex')
+    .description('rebuild the patient index from the records (repair after an interrupted write; reads every record)')
+    .action(lazy(() => import('./reindex.js')));
+  patients
     .command('import')
     .description('import patients from a CSV (pt-BR or English headers); bad rows go to a rejects CSV; re-running adds no duplicates')
     .argument('<file>', 'the CSV file')
