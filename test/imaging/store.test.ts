@@ -188,3 +188,24 @@ describe('clinica dev runs the image-processor on the local S3 events', () => {
     expect(listed).toMatchObject([{ id: 'I-20260101-staffup1', status: 'ready', has: { original: true, display: true, thumb: true, shared: true } }]);
   });
 });
+
+describe('clinica dev --demo images', () => {
+  let stack: TestStack;
+  beforeAll(async () => {
+    stack = await startTestStack();
+  });
+  afterAll(() => stack?.close());
+
+  it('seeds a radiograph and a photo for the demo patients, once', async () => {
+    const { demoClinicSeeder } = await import('../../src/local/demo-clinic.js');
+    const { demoImagesSeeder } = await import('../../src/local/demo-images.js');
+    const now = new Date();
+    await demoClinicSeeder.seed(stack, now);
+    expect((await demoImagesSeeder.seed(stack, now)).summary).toBe('3 images (3 new)');
+    expect((await demoImagesSeeder.seed(stack, now)).summary).toBe('3 images (already there)');
+    const records = (await keysUnder(stack.dataStore, 'images/')).filter((k) => k.endsWith('image.json'));
+    expect(records).toHaveLength(3);
+    const radiograph = (await Promise.all(records.map(async (k) => (await stack.dataStore.getJson<ImageRecord>(k))!.value))).find((r) => r.kind === 'radiograph')!;
+    expect(radiograph.original).toMatchObject({ format: 'png', bitDepth: 16 });
+  });
+});
