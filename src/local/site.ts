@@ -4,13 +4,10 @@
  * serves it at <s3 endpoint>/<site bucket>/ without credentials, as the S3 website endpoint does on AWS.
  * `clinica site publish` in another terminal updates it.
  */
+import { SITE_WEBSITE } from '../infra/buckets.js';
 import { buildSite } from '../site/build.js';
 import { publishSite } from '../site/publish.js';
 import type { DevComponent } from './stack.js';
-
-/** The website settings the deploy gives the AWS site bucket (index and error documents). */
-export const SITE_INDEX = 'index.html';
-export const SITE_ERROR = '404.html';
 
 export const siteComponent: DevComponent = {
   name: 'site',
@@ -19,7 +16,8 @@ export const siteComponent: DevComponent = {
     await ctx.siteStore.s3.send(
       new PutBucketWebsiteCommand({
         Bucket: ctx.siteStore.bucket,
-        WebsiteConfiguration: { IndexDocument: { Suffix: SITE_INDEX }, ErrorDocument: { Key: SITE_ERROR } },
+        // the same index and error documents the deploy gives the AWS site bucket
+        WebsiteConfiguration: { IndexDocument: { Suffix: SITE_WEBSITE.index }, ErrorDocument: { Key: SITE_WEBSITE.error } },
       }),
     );
     const url = `${ctx.s3.endpoint}/${ctx.siteStore.bucket}/`;

@@ -7,6 +7,7 @@ import { contrastRatio, palette } from '../../src/site/colors.js';
 import { hoursRows, initials, telHref, whatsappHref } from '../../src/site/view.js';
 import { loadStrings } from '../../src/site/build.js';
 import { siteSchema } from '../../src/config/site.js';
+import { SITE_WEBSITE } from '../../src/infra/buckets.js';
 import { fullConfig, makeProject } from './fixtures.js';
 
 const text = (site: BuiltSite, path: string) => {
@@ -44,6 +45,8 @@ describe('site build — every field', () => {
     expect(paths.some((p) => /^assets\/logo\.[0-9a-f]{10}\.svg$/.test(p))).toBe(true);
     expect(paths.some((p) => /^assets\/team-dra-ana-lima\.[0-9a-f]{10}\.webp$/.test(p))).toBe(true);
     expect(site.pages).toEqual({ index: 'index.html', privacy: 'privacidade.html', notFound: '404.html' });
+    // the documents the deploy configures on the AWS site bucket exist in the build
+    expect([site.pages.index, site.pages.notFound]).toEqual([SITE_WEBSITE.index, SITE_WEBSITE.error]);
   });
 
   it('gives every file its Content-Type and Cache-Control', () => {

@@ -1,18 +1,12 @@
 import { openContext } from '../../context.js';
 import { ClinicaError } from '../../errors.js';
+import { websiteUrl } from '../../infra/names.js';
 import { buildSite } from '../../site/build.js';
 import { publishSite } from '../../site/publish.js';
 import type { CommandInput } from '../action.js';
 
 interface PublishOptions {
   dryRun?: boolean;
-}
-
-/** The S3 website endpoint of the bucket (older regions use "s3-website-<region>", newer "s3-website.<region>"). */
-function websiteUrl(bucket: string, region: string, endpoint?: string): string {
-  if (endpoint) return `${endpoint.replace(/\/+$/, '')}/${bucket}/`;
-  const dash = ['us-east-1', 'us-west-1', 'us-west-2', 'eu-west-1', 'ap-southeast-1', 'ap-southeast-2', 'ap-northeast-1', 'sa-east-1', 'us-gov-west-1'];
-  return `http://${bucket}.s3-website${dash.includes(region) ? '-' : '.'}${region}.amazonaws.com/`;
 }
 
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
