@@ -46,7 +46,10 @@ export interface Backend {
   auth: Authenticator;
 }
 
-const newRequestId = () => randomBytes(6).toString('base64url');
+/** Request ids: a random per-process prefix and a counter (cheaper than random bytes per request). */
+const idPrefix = randomBytes(3).toString('hex');
+let idCounter = 0;
+const newRequestId = () => `${idPrefix}-${(++idCounter).toString(36)}`;
 
 /** The origin presigned URLs point at (the S3 endpoint), for the CSP's img-src and connect-src. */
 async function storageOrigin(store: Store): Promise<string | undefined> {

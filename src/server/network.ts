@@ -65,16 +65,19 @@ export class NetworkGuard {
   private readonly allowed: BlockList;
   private readonly proxies: BlockList;
 
+  private readonly hasProxies: boolean;
+
   constructor(readonly policy: NetworkPolicy) {
     this.allowed = blockListOf([...LOOPBACK, ...policy.clinicCidrs]);
     this.proxies = blockListOf(policy.trustedProxies);
+    this.hasProxies = policy.trustedProxies.length > 0;
   }
 
   /** The client's address, from the socket peer and (only from trusted proxies) X-Forwarded-For. */
   clientAddress(peer: string | undefined, forwardedFor: string | string[] | undefined): ClientAddress {
     if (!peer) return { ok: false, reason: 'no peer address' };
     let client = normaliseAddress(peer);
-    if (!inList(this.proxies, client) || forwardedFor === undefined) return { ok: true, address: client };
+    if (forwardedFor === undefined || !this.hasProxies || !inList(this.proxies, client)) return { ok: true, address: client };
     const chain = (Array.isArray(forwardedFor) ? forwardedFor.join(',') : forwardedFor).split(',');
     for (let i = chain.length - 1; i >= 0; i--) {
       const hop = parseForwarded(chain[i]!);
@@ -85,8 +88,16 @@ export class NetworkGuard {
     return { ok: true, address: client };
   }
 
-  /** Loopback or one of the clinic's networks. */
+  private readonly decided = new Map<string, boolean>();
+
+  /** Loopback or one of the clinic's networks (decisions remembered: a clinic has few machines). */
   allows(address: string): boolean {
-    return inList(this.allowed, address);
+    let ok = this.decided.get(address);
+    if (ok === undefined) {
+      ok = inList(this.allowed, address);
+      if (this.decided.size >= 4096) this.decided.clear();
+      this.decided.set(address, ok);
+    }
+    return ok;
   }
 }

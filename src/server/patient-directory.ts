@@ -1,15 +1,20 @@
 /**
- * The server's memory of patient lists. `listPatients` reads the whole index (SHARDS objects) every time;
- * the staff page asks for lists and searches often, so the server keeps each answer for `ttlMs` (default
- * 2 s), shares one read between concurrent identical requests, and forgets everything at once when it
- * changes a patient or an appointment itself. A change made elsewhere (the CLI) shows within `ttlMs`.
+ * The server's memory of patient lists. `listPatients` reads and sorts the whole index (SHARDS objects) every
+ * time — ~200 ms over 10,000 patients — and the staff page asks for lists and searches all day. So the server
+ * keeps each answer, and knows when to forget it:
+ *
+ * - at most every `checkMs` (default 1 s), one LIST of index/patients/ gives the shards' ETags; if any
+ *   changed (a write by the CLI, an import, another server), every remembered answer is dropped. Nothing is
+ *   parsed when nothing changed, and a change made elsewhere shows within `checkMs`.
+ * - a change made through this server (`changed()`) drops them at once.
+ * - concurrent identical requests share one read.
  */
+import { INDEX_PREFIX } from '../clinic/patient-index.js';
 import { listPatients, type ListPatientsOptions } from '../clinic/patients.js';
 import type { PatientSummary } from '../clinic/types.js';
 import type { Store } from '../store/store.js';
 
 interface Entry {
-  at: number;
   generation: number;
   value: Promise<PatientSummary[]>;
 }
@@ -20,27 +25,29 @@ const MAX_ENTRIES = 500;
 export class PatientDirectory {
   private readonly entries = new Map<string, Entry>();
   private generation = 0;
+  private version: string | undefined;
+  private checkedAt = -Infinity;
+  private checking: Promise<void> | undefined;
 
   constructor(
     private readonly store: Store,
-    private readonly ttlMs = 2_000,
+    private readonly checkMs = 1_000,
     private readonly now: () => number = Date.now,
   ) {}
 
-  list(options: ListPatientsOptions = {}): Promise<PatientSummary[]> {
+  /** Same answer as listPatients(store, options); the array is shared between callers: do not modify it. */
+  async list(options: ListPatientsOptions = {}): Promise<PatientSummary[]> {
+    await this.fresh();
     const key = `${options.status ?? ''}\u0000${options.search ?? ''}`;
-    const now = this.now();
     const hit = this.entries.get(key);
-    if (hit && hit.generation === this.generation && now - hit.at < this.ttlMs) return hit.value;
-    const generation = this.generation;
-    const value = listPatients(this.store, options);
+    if (hit && hit.generation === this.generation) return hit.value;
+    const entry: Entry = { generation: this.generation, value: listPatients(this.store, options) };
     if (this.entries.size >= MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value!);
-    this.entries.delete(key);
-    this.entries.set(key, { at: now, generation, value });
-    value.catch(() => {
-      if (this.entries.get(key)?.value === value) this.entries.delete(key);
+    this.entries.set(key, entry);
+    entry.value.catch(() => {
+      if (this.entries.get(key) === entry) this.entries.delete(key);
     });
-    return value;
+    return entry.value;
   }
 
   /** Patient id → display name (preferred name if any), for agendas. */
@@ -49,9 +56,34 @@ export class PatientDirectory {
     return new Map(all.map((p) => [p.id, p.preferredName ? `${p.fullName} (${p.preferredName})` : p.fullName]));
   }
 
-  /** Something changed through this server: the next list reads the index again. */
+  /** Something changed through this server: forget every answer now. */
   changed(): void {
+    this.forget();
+    this.checkedAt = -Infinity; // and re-read the shards' ETags next time
+  }
+
+  private forget(): void {
     this.generation++;
     this.entries.clear();
+  }
+
+  /** Drops the answers if the index changed since they were read (checked at most every checkMs). */
+  private async fresh(): Promise<void> {
+    if (this.now() - this.checkedAt < this.checkMs) return;
+    this.checking ??= (async () => {
+      try {
+        const tags: string[] = [];
+        for await (const o of this.store.list(INDEX_PREFIX)) tags.push(`${o.key}=${o.etag}`);
+        const version = tags.join(',');
+        if (version !== this.version) {
+          this.version = version;
+          this.forget();
+        }
+        this.checkedAt = this.now();
+      } finally {
+        this.checking = undefined;
+      }
+    })();
+    await this.checking;
   }
 }

@@ -2,6 +2,7 @@
 import { archivePatient, createPatient, maskCpf, showPatient, updatePatient } from '../../clinic/patients.js';
 import { patientStatuses, sexes, type Guardian, type PatientChanges, type PatientInput, type PatientStatus, type PatientSummary } from '../../clinic/types.js';
 import { usageError } from '../../errors.js';
+import { JsonText } from '../http.js';
 import type { Route } from '../router.js';
 import type { ApiDeps } from '../routes.js';
 import { bool, obj, onlyFields, requiredStr, str, strList, type Body } from './input.js';
@@ -54,6 +55,21 @@ export function listRow(s: PatientSummary): PatientSummary {
   return s.cpf ? { ...s, cpf: maskCpf(s.cpf) } : s;
 }
 
+/** Serialized pages of a cached list (the same array object while the directory keeps it). */
+const pages = new WeakMap<PatientSummary[], Map<string, JsonText>>();
+
+function listPage(all: PatientSummary[], offset: number, limit: number): JsonText {
+  let cached = pages.get(all);
+  if (!cached) pages.set(all, (cached = new Map()));
+  const key = `${offset}:${limit}`;
+  let page = cached.get(key);
+  if (!page) {
+    page = new JsonText(JSON.stringify({ total: all.length, offset, limit, patients: all.slice(offset, offset + limit).map(listRow) }));
+    if (cached.size < 50) cached.set(key, page);
+  }
+  return page;
+}
+
 export function patientRoutes(deps: ApiDeps): Route[] {
   const { store } = deps;
   return [
@@ -68,7 +84,7 @@ export function patientRoutes(deps: ApiDeps): Route[] {
         const limit = Math.min(Math.max(Number(query.get('limit') ?? 50) || 50, 1), 500);
         const offset = Math.max(Number(query.get('offset') ?? 0) || 0, 0);
         const all = await deps.patients.list({ search: search?.trim() || undefined, status: status as PatientStatus | 'all' | undefined });
-        return { total: all.length, offset, limit, patients: all.slice(offset, offset + limit).map(listRow) };
+        return { body: listPage(all, offset, limit) };
       },
     },
     {

@@ -1,0 +1,113 @@
+// The staff backend under load: GET /api/patients?search= (the staff page's patient list) over 10,000
+// patients in the local S3, with a staff token, the network guard and JSON request logs on — against a bare
+// node:http server answering the very same JSON body, measured in the same run with the same load generator
+// (autocannon, in a child process so it does not share the servers' event loop).
+// Targets (issue 7): ≥ 0.3 × the bare server's requests/s, p99 ≤ 50 ms.
+//   BENCH_SECONDS (default 8) per run, BENCH_CONNECTIONS (default 10), BENCH_PATIENTS (default 10000)
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import http from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig, defaultConfigInput } from '../dist/config/load.js';
+import { startLocalStack } from '../dist/local/stack.js';
+import { jsonLinesLog, silentLog } from '../dist/log.js';
+import { createBackend } from '../dist/server/app.js';
+import { addStaff } from '../dist/clinic/staff.js';
+import { writePatientIndex } from '../dist/clinic/patient-index.js';
+import { generateCpf } from '../dist/clinic/cpf.js';
+import { formatPatientId } from '../dist/clinic/patients.js';
+import { fmt } from './_stats.js';
+
+const seconds = Number(process.env.BENCH_SECONDS ?? 8);
+const connections = Number(process.env.BENCH_CONNECTIONS ?? 10);
+const count = Number(process.env.BENCH_PATIENTS ?? 10_000);
+
+const first = ['Ana', 'Beatriz', 'Carlos', 'Daniela', 'Eduardo', 'Fernanda', 'Gabriel', 'Helena', 'Igor', 'Júlia', 'Lucas', 'Mariana', 'Otávio', 'Paula', 'Rafael', 'Sofia', 'Tiago', 'Vitória'];
+const last = ['Silva', 'Santos', 'Oliveira', 'Souza', 'Lima', 'Pereira', 'Ferreira', 'Costa', 'Rodrigues', 'Almeida', 'Nascimento', 'Araújo', 'Melo', 'Barbosa', 'Ribeiro', 'Gonçalves'];
+
+function summaries(n) {
+  const rows = [];
+  for (let i = 1; i <= n; i++) {
+    rows.push({
+      id: formatPatientId(i),
+      fullName: `${first[i % first.length]} ${last[(i * 7) % last.length]} ${last[(i * 13) % last.length]} Teste`,
+      cpf: generateCpf(100_000 + i),
+      phone: `+55 11 9${String(10_000_000 + i).slice(-8, -4)}-${String(i).padStart(4, '0').slice(-4)}`,
+      birthDate: `19${50 + (i % 50)}-0${1 + (i % 9)}-1${i % 9}`,
+      status: 'active',
+    });
+  }
+  return rows;
+}
+
+/** autocannon in a child process; resolves to its result JSON. */
+function load(url, headers) {
+  const script = `
+    const autocannon = (await import('autocannon')).default;
+    const r = await autocannon({ url: process.env.U, connections: +process.env.C, duration: +process.env.D, headers: JSON.parse(process.env.H) });
+    process.stdout.write(JSON.stringify({ rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors, total: r.requests.total }));`;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+      env: { ...process.env, U: url, C: String(connections), D: String(seconds), H: JSON.stringify(headers) },
+      stdio: ['ignore', 'pipe', 'inherit'],
+      cwd: new URL('..', import.meta.url).pathname,
+    });
+    let out = '';
+    child.stdout.on('data', (c) => (out += c));
+    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`autocannon exited ${code}`))));
+  });
+}
+
+const dir = await mkdtemp(join(tmpdir(), 'clinica-bench-server-'));
+const configPath = join(dir, 'clinica.config.json');
+await writeFile(configPath, JSON.stringify(defaultConfigInput));
+const config = loadConfig({ config: configPath }, {});
+const stack = await startLocalStack({ config, log: silentLog, dir: join(dir, 'dev'), s3Port: 0, sesPort: 0, withComponents: false });
+let backend;
+let bare;
+try {
+  process.stdout.write(`seeding ${count} patients into the local S3 index… `);
+  await writePatientIndex(stack.dataStore, summaries(count));
+  const { token } = await addStaff(stack.dataStore, { name: 'Bench', role: 'reception' }, 'bench');
+  console.log('done');
+
+  // the request log goes through jsonLinesLog, as on EC2 — into the void rather than the terminal
+  backend = await createBackend({ config, store: stack.dataStore, log: jsonLinesLog(() => {}), version: 'bench' });
+  const url = await backend.listen(0, '127.0.0.1');
+  const headers = { authorization: `Bearer ${token}` };
+  const path = '/api/patients?search=';
+
+  const t0 = performance.now();
+  const cold = await fetch(url + path, { headers });
+  const coldMs = performance.now() - t0;
+  const body = Buffer.from(await cold.arrayBuffer());
+  const parsed = JSON.parse(body.toString());
+  if (cold.status !== 200 || parsed.total !== count) throw new Error(`unexpected answer: ${cold.status} total=${parsed.total}`);
+
+  bare = http.createServer((req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': body.length });
+    res.end(body);
+  });
+  await new Promise((r) => bare.listen(0, '127.0.0.1', r));
+  const bareUrl = `http://127.0.0.1:${bare.address().port}`;
+
+  console.log(`GET ${path} → ${parsed.patients.length} of ${parsed.total} patients, ${body.length} bytes; first (cold) request ${fmt(coldMs)} ms`);
+  console.log(`autocannon: ${connections} connections, ${seconds} s per run, loopback\n`);
+  const bareResult = await load(bareUrl + path, {});
+  const apiResult = await load(url + path, headers);
+  const searchResult = await load(`${url}/api/patients?search=silva%20teste`, headers);
+  const row = (name, r) =>
+    console.log(`${name.padEnd(38)} ${fmt(r.rps, 0).padStart(7)} req/s   p50 ${fmt(r.p50, 1).padStart(5)} ms   p99 ${fmt(r.p99, 1).padStart(5)} ms   non-2xx ${r.non2xx + r.errors}`);
+  row('bare node:http (same JSON body)', bareResult);
+  row('clinica GET /api/patients?search=', apiResult);
+  row('clinica GET /api/patients?search=silva teste', searchResult);
+  const ratio = apiResult.rps / bareResult.rps;
+  console.log(`\nratio clinica / bare: ${fmt(ratio, 2)} (target ≥ 0.30 → ${ratio >= 0.3 ? 'met' : 'NOT met'}); p99 ${fmt(apiResult.p99, 1)} ms (target ≤ 50 → ${apiResult.p99 <= 50 ? 'met' : 'NOT met'})`);
+  console.log('(answers are kept while the index is unchanged — one LIST of its shards\' ETags per second checks that; the cold figure above is a full index read and sort)');
+} finally {
+  await backend?.close(500);
+  await new Promise((r) => (bare ? bare.close(r) : r()));
+  await stack.stop();
+  await rm(dir, { recursive: true, force: true });
+}
