@@ -56,11 +56,16 @@ export async function updatePatientIndex(store: Store, changes: IndexChange[]): 
     for (let attempt = 0; ; attempt++) {
       const got = await store.getJson<Shard>(key);
       const rows = new Map((got?.value.entries ?? []).map((e) => [e.id, e]));
+      let changed = false;
       for (const c of list) {
-        const next = c.apply(rows.get(c.id));
+        const old = rows.get(c.id);
+        const next = c.apply(old);
+        if (JSON.stringify(next) === JSON.stringify(old)) continue;
+        changed = true;
         if (next) rows.set(c.id, next);
         else rows.delete(c.id);
       }
+      if (!changed) return;
       const entries = [...rows.values()].sort((a, b) => a.id.localeCompare(b.id));
       try {
         await store.putJson(key, { entries }, got ? { ifMatch: got.etag } : { ifNoneMatch: '*' });
