@@ -44,6 +44,13 @@ export const BUNDLES: Record<BundleName, BundleSpec> = {
   server: { name: 'server', entry: 'server/main', outFile: 'main.mjs', templates: ['staff', 'email'], sharp: 'if-imported' },
 };
 
+/**
+ * SDK clients only deploy and the CLI use. src/aws/clients.ts imports every client lazily, and esbuild would
+ * otherwise inline all of them (client-ec2 alone is ~1 MB minified) into every bundle. Left out, a call would
+ * resolve to the Lambda runtime's own SDK v3; the deployed code never makes one.
+ */
+export const PROVISIONING_ONLY = ['@aws-sdk/client-ec2', '@aws-sdk/client-iam', '@aws-sdk/client-lambda', '@aws-sdk/client-ssm', '@aws-sdk/client-sts'];
+
 /** Packages that must never reach a deployed bundle (terminal UI, the local stack, build tools). */
 const FORBIDDEN = /(?:^|\/)node_modules\/(ora|@inquirer\/[^/]+|inquirer|cli-table3|commander|s3rver|aws-ses-v2-local|esbuild|vitest|playwright-core)\//;
 
@@ -186,8 +193,15 @@ export async function sharpForLinux(arch: Architecture, options: { buildDir: str
   }
 }
 
-function importerOf(meta: import('esbuild').Metafile, file: string): string | undefined {
-  for (const [input, info] of Object.entries(meta.inputs)) if (info.imports.some((i) => i.path === file)) return input;
+/** The first forbidden package and the file outside it that imports it. */
+function forbiddenImport(meta: import('esbuild').Metafile): { pkg: string; importer: string } | undefined {
+  for (const [input, info] of Object.entries(meta.inputs)) {
+    if (FORBIDDEN.test(input)) continue;
+    for (const imp of info.imports) {
+      const m = FORBIDDEN.exec(imp.path);
+      if (m) return { pkg: m[1]!, importer: input };
+    }
+  }
   return undefined;
 }
 
@@ -215,8 +229,7 @@ export async function buildBundle(name: BundleName, options: BuildOptions): Prom
       sourcesContent: false,
       legalComments: 'none',
       metafile: true,
-      external: ['sharp'],
-      mainFields: ['module', 'main'],
+      external: ['sharp', ...PROVISIONING_ONLY],
       // CommonJS dependencies inside an ESM bundle need a require() for Node built-ins
       banner: { js: "import { createRequire as __clinicaRequire } from 'node:module'; const require = __clinicaRequire(import.meta.url);" },
       logLevel: 'silent',
@@ -226,9 +239,9 @@ export async function buildBundle(name: BundleName, options: BuildOptions): Prom
     throw new ClinicaError('internal', `bundling the ${name} failed: ${first ? `${first.location ? `${first.location.file}:${first.location.line}: ` : ''}${first.text}` : (err as Error).message}`, { cause: err });
   }
   const meta = result.metafile!;
-  const forbidden = Object.keys(meta.inputs).find((f) => FORBIDDEN.test(f));
+  const forbidden = forbiddenImport(meta);
   if (forbidden) {
-    throw new ClinicaError('internal', `the ${name} bundle pulls in ${FORBIDDEN.exec(forbidden)![1]} (imported by ${importerOf(meta, forbidden) ?? '?'}): terminal and local-stack code must not reach AWS`, {
+    throw new ClinicaError('internal', `the ${name} bundle pulls in ${forbidden.pkg} (imported by ${forbidden.importer}): terminal and local-stack code must not reach AWS`, {
       hint: 'keep src/lambdas and src/server free of src/commands, src/ui and the local stack (see ARCHITECTURE.md)',
     });
   }

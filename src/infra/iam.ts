@@ -21,25 +21,35 @@ export const INLINE_POLICY = 'clinica';
 
 export type RoleKey = 'image-processor' | 'reminders' | 'server';
 
+/** Every top-level prefix of the data bucket that clinica's code reads or writes (test/infra/iam-prefixes.test.ts
+ * checks this list against the code). */
+export const DATA_PREFIXES = [
+  'patients/', 'appointments/', 'images/', 'image-hashes/', 'image-ids/', 'claims/', 'counters/', 'index/',
+  'reminders/', 'audit/', 'staff/', 'settings/', 'health/',
+] as const;
+
+const except = (...excluded: string[]) => DATA_PREFIXES.filter((p) => !excluded.includes(p));
+
 /**
  * Which data-bucket prefixes each part reads and writes (see ARCHITECTURE.md "Data in the private bucket").
- * audit/ is append-only for everyone: PutObject, never DeleteObject. A new top-level prefix must be added here.
+ * audit/ is append-only for everyone: PutObject, never DeleteObject. Only the server (its update timer) reads
+ * deploy/server/, and nothing deployed may write there: a compromised part cannot plant a new release.
  */
 export const DATA_ACCESS: Record<RoleKey, { read: string[]; write: string[]; remove: string[] }> = {
   'image-processor': {
-    read: ['images/', 'patients/'],
-    write: ['images/', 'audit/'],
+    read: ['images/', 'image-ids/', 'image-hashes/', 'patients/', 'settings/'],
+    write: ['images/', 'image-ids/', 'image-hashes/', 'audit/'],
     remove: ['images/'],
   },
   reminders: {
-    read: ['appointments/', 'patients/', 'index/', 'reminders/'],
+    read: ['appointments/', 'patients/', 'index/', 'reminders/', 'staff/', 'settings/'],
     write: ['reminders/', 'audit/'],
     remove: [],
   },
   server: {
-    read: ['patients/', 'appointments/', 'images/', 'staff/', 'index/', 'reminders/', 'audit/', 'deploy/server/'],
-    write: ['patients/', 'appointments/', 'images/', 'staff/', 'index/', 'reminders/', 'audit/'],
-    remove: ['patients/', 'appointments/', 'images/', 'staff/', 'index/', 'reminders/'],
+    read: [...DATA_PREFIXES, 'deploy/server/'],
+    write: except('health/'),
+    remove: except('health/', 'audit/'),
   },
 };
 

@@ -1,0 +1,110 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { applyPlan, pending, type Plan } from '../../src/infra/plan.js';
+import { planDeploy, planDestroy } from '../../src/infra/stack.js';
+import { fakeAws, type FakeAws } from './fake-aws.js';
+import { openTestInfra, testConfig } from './helpers.js';
+
+let fake: FakeAws;
+beforeEach(() => {
+  fake = fakeAws();
+});
+afterEach(() => fake.restore());
+
+async function apply(plan: Plan) {
+  const result = await applyPlan(plan);
+  if (result.failed) throw result.failed.error;
+  return result;
+}
+
+async function deployed() {
+  const config = await testConfig();
+  await apply(await planDeploy(await openTestInfra(fake, config)));
+  // patient data and a published site
+  for (const key of ['patients/p1.json', 'images/p1/i1/original.jpg']) {
+    fake.state.buckets.get('sorriso-prod-data')!.objects.set(key, [{ body: Buffer.from('x'), versionId: 'v1' }, { body: Buffer.from('y'), versionId: 'v2' }]);
+  }
+  fake.state.buckets.get('sorriso-prod-site')!.objects.set('index.html', [{ body: Buffer.from('<h1>'), versionId: 'null' }]);
+  fake.clear();
+  return config;
+}
+
+describe('clinica destroy (mocked AWS)', () => {
+  it('removes the stage in reverse order and keeps the data bucket with the patient data', async () => {
+    const config = await deployed();
+    const plan = await planDestroy(await openTestInfra(fake, config));
+    expect(fake.mutating()).toEqual([]);
+    expect(plan.steps.map((s) => [s.id, s.action])).toEqual([
+      ['ses-identity', 'no-change'],
+      ['instance', 'delete'],
+      ['security-group', 'delete'],
+      ['server-code', 'delete'],
+      ['image-events', 'delete'],
+      ['lambda:reminders', 'delete'],
+      ['lambda:image-processor', 'delete'],
+      ['instance-profile', 'delete'],
+      ['role:server', 'delete'],
+      ['role:reminders', 'delete'],
+      ['role:image-processor', 'delete'],
+      ['site-bucket', 'delete'],
+      ['data-bucket', 'no-change'],
+    ]);
+    expect(plan.steps.at(-1)!.why).toMatch(/kept: patient data/);
+    await apply(plan);
+    const order = fake.calls.filter((c) => !/^(Get|List|Head)/.test(c.command)).map((c) => c.command);
+    // the instance is terminated and seen terminated before its security group is deleted
+    const terminate = order.indexOf('TerminateInstances');
+    const deleteGroup = order.indexOf('DeleteSecurityGroup');
+    expect(terminate).toBeGreaterThanOrEqual(0);
+    expect(order.slice(terminate + 1, deleteGroup)).toContain('DescribeInstances');
+    expect(fake.mutating().map((c) => c.command)).toEqual([
+      'TerminateInstances',
+      'DeleteSecurityGroup',
+      'DeleteObjects', // the server releases under deploy/server/
+      'PutBucketNotificationConfiguration',
+      'DeleteFunction',
+      'DeleteFunction',
+      'RemoveRoleFromInstanceProfile',
+      'DeleteInstanceProfile',
+      'DeleteRolePolicy',
+      'DeleteRole',
+      'DeleteRolePolicy',
+      'DeleteRole',
+      'DeleteRolePolicy',
+      'DeleteRole',
+      'DeleteObjects', // emptying the site bucket
+      'DeleteBucket',
+    ]);
+    expect(fake.named('DeleteBucket').map((c) => c.input.Bucket)).toEqual(['sorriso-prod-site']);
+    expect(fake.named('DeleteObjects')[0]!.input.Delete.Objects.every((o: { Key: string }) => o.Key.startsWith('deploy/server/'))).toBe(true);
+    expect(fake.named('PutBucketNotificationConfiguration')[0]!.input.NotificationConfiguration.LambdaFunctionConfigurations).toEqual([]);
+    const data = fake.state.buckets.get('sorriso-prod-data')!;
+    expect([...data.objects.keys()].sort()).toEqual(['images/p1/i1/original.jpg', 'patients/p1.json']);
+    expect(fake.state.buckets.has('sorriso-prod-site')).toBe(false);
+    expect(fake.state.roles.size + fake.state.profiles.size + fake.state.functions.size + fake.state.groups.size).toBe(0);
+
+    // a second destroy has nothing left to do (SES identity and data bucket are kept)
+    fake.clear();
+    const again = await planDestroy(await openTestInfra(fake, config));
+    expect(pending(again)).toEqual([]);
+  });
+
+  it('--delete-patient-data empties every version of the data bucket and deletes it', async () => {
+    const config = await deployed();
+    const plan = await planDestroy(await openTestInfra(fake, config), { deletePatientData: true });
+    const last = plan.steps.at(-1)!;
+    expect([last.id, last.action]).toEqual(['data-bucket', 'delete']);
+    expect(plan.steps.find((s) => s.id === 'server-code')).toBeUndefined(); // goes with the bucket
+    expect(plan.steps.find((s) => s.id === 'image-events')!.action).toBe('no-change');
+    await apply(plan);
+    expect(fake.named('DeleteBucket').map((c) => c.input.Bucket)).toEqual(['sorriso-prod-site', 'sorriso-prod-data']);
+    const deleted = fake.named('DeleteObjects').flatMap((c) => c.input.Delete.Objects.map((o: { Key: string; VersionId?: string }) => `${o.Key}@${o.VersionId}`));
+    expect(deleted).toEqual(expect.arrayContaining(['patients/p1.json@v1', 'patients/p1.json@v2', 'images/p1/i1/original.jpg@v1']));
+    expect(fake.state.buckets.size).toBe(0);
+  });
+
+  it('an empty account has nothing to destroy', async () => {
+    const plan = await planDestroy(await openTestInfra(fake, await testConfig()));
+    expect(pending(plan)).toEqual([]);
+    expect(plan.steps.map((s) => s.id)).toEqual(['ses-identity']);
+  });
+});
