@@ -19,7 +19,7 @@ afterAll(async () => {
   await stack?.close();
 });
 
-describe('clinica patients / appointments / audit (built CLI)', () => {
+describe('clinica patients / appointments / audit (built CLI)', { timeout: 120_000 }, () => {
   let id = '';
 
   it('patients add and list --json', async () => {
