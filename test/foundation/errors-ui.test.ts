@@ -79,7 +79,7 @@ describe('Ui', () => {
     spin.succeed('worked');
     expect(stderr.text).toMatch(/^\d{4}-\d\d-\d\dT\S+Z info hello\n\S+ warn careful\n\S+ info working\n\S+ info worked\n$/);
     expect(stdout.text).toContain('| A | B |');
-    expect(stdout.text + stderr.text).not.toMatch(/\u001b/);
+    expect(stdout.text + stderr.text).not.toContain(String.fromCharCode(27));
   });
 
   it('--json: one JSON document on stdout, nothing else there', async () => {
