@@ -16,9 +16,7 @@ import { palette } from './colors.js';
 import { faviconSvg } from './icons.js';
 import { loadSiteImage } from './images.js';
 import { Html, parseTemplate, render } from './render.js';
-import { siteViews, type PageViews, type SiteAssetRefs, type SiteSource, type SiteStrings } from './view.js';
-
-type LayoutPage = Parameters<PageViews['layout']>[0];
+import { siteViews, type LayoutPage, type SiteAssetRefs, type SiteSource, type SiteStrings } from './view.js';
 
 /** templates/site: CLINICA_TEMPLATES_DIR/site when set, else the package's own (same place from src/ and dist/). */
 export function siteTemplatesDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -167,8 +165,11 @@ export async function buildSite(source: SiteSource & { projectDir: string }, opt
       }),
     ),
   );
-  // the error page is served for any missing path, also nested ones: with a known address its links are absolute
+  // The error page is served for any missing path, also nested ones ("/a/b/c"), where relative links break:
+  // it carries its stylesheet (allowed by hash) and pictures inside, and links absolutely when the address is known.
   const base = site.url ? `${site.url.replace(/\/+$/, '')}/` : '';
+  const dataUri = (type: string, body: Buffer | string) => `data:${type};base64,${Buffer.from(body).toString('base64')}`;
+  const logoFile = assets.logo && files.find((f) => f.path === assets.logo!.src);
   files.push(
     file(
       pages.notFound,
@@ -177,7 +178,12 @@ export async function buildSite(source: SiteSource & { projectDir: string }, opt
         description: views.descriptions.index,
         home: false,
         noindex: true,
-        assetBase: base,
+        linkBase: base,
+        inline: {
+          css,
+          favicon: dataUri('image/svg+xml', favicon),
+          logo: logoFile ? dataUri(logoFile.contentType, logoFile.body) : undefined,
+        },
       }),
     ),
   );

@@ -3,6 +3,7 @@
  * string here and is escaped by the renderer; the few HTML fragments built here (paragraphs, JSON-LD) escape
  * their parts themselves.
  */
+import { createHash } from 'node:crypto';
 import type { Config, Locale } from '../config/schema.js';
 import { siteConfigOf, weekdays, socialNetworks, type SiteConfig, type Weekday } from '../config/site.js';
 import { icons } from './icons.js';
@@ -174,12 +175,25 @@ const schemaDays: Record<Weekday, string> = {
 
 // --- the pages ------------------------------------------------------------------------------------------
 
+export interface LayoutPage {
+  title: string;
+  description: string;
+  canonicalPath?: string;
+  content: Html;
+  home: boolean;
+  noindex?: boolean;
+  /** prefix of the links to the other pages ("" = relative) */
+  linkBase?: string;
+  /** the page carries its stylesheet and pictures inside (the 404 page, served at any depth) */
+  inline?: { css: string; favicon: string; logo?: string };
+}
+
 export interface PageViews {
   /** the shell around every page (layout.html), minus title/content */
-  layout: (page: { title: string; description: string; canonicalPath?: string; content: Html; home: boolean; noindex?: boolean; assetBase?: string }) => object;
+  layout: (page: LayoutPage) => object;
   index: object;
   privacy: object;
-  notFound: (assetBase: string) => object;
+  notFound: (linkBase: string) => object;
   titles: { index: string; privacy: string; notFound: string };
   descriptions: { index: string; privacy: string };
 }
@@ -283,7 +297,8 @@ export function siteViews(source: SiteSource, t: SiteStrings, assets: SiteAssetR
   };
 
   const layout: PageViews['layout'] = (page) => {
-    const base = page.assetBase ?? '';
+    const base = page.linkBase ?? '';
+    const inline = page.inline;
     return {
       t,
       clinic: { name },
@@ -292,11 +307,13 @@ export function siteViews(source: SiteSource, t: SiteStrings, assets: SiteAssetR
       canonical: baseUrl && page.canonicalPath !== undefined ? `${baseUrl}/${page.canonicalPath}` : null,
       noindex: Boolean(page.noindex),
       themeColor: assets.themeColor,
-      favicon: base + assets.favicon,
-      stylesheet: base + assets.stylesheet,
+      favicon: inline?.favicon ?? assets.favicon,
+      stylesheet: assets.stylesheet,
+      inlineCss: inline ? Html.trusted(inline.css) : null,
+      styleSrc: Html.trusted(inline ? `'sha256-${createHash('sha256').update(inline.css).digest('base64')}'` : `'self'`),
       jsonLd: page.home ? jsonLdScript(jsonLd) : null,
       homeHref: `${base}index.html`,
-      logo: assets.logo ? { ...assets.logo, src: base + assets.logo.src } : null,
+      logo: assets.logo ? { ...assets.logo, src: inline?.logo ?? assets.logo.src } : null,
       icons,
       hasNav: sections.length > 0,
       nav: sections.map((s) => ({ href: page.home ? `#${s.id}` : `${base}index.html#${s.id}`, label: s.label })),
@@ -364,7 +381,7 @@ export function siteViews(source: SiteSource, t: SiteStrings, assets: SiteAssetR
       updated,
       homeHref: 'index.html',
     },
-    notFound: (assetBase) => ({ t, homeHref: `${assetBase}index.html` }),
+    notFound: (linkBase) => ({ t, homeHref: `${linkBase}index.html` }),
   };
 }
 

@@ -110,9 +110,12 @@ describe('the public site in headless Chromium', () => {
     expect(await phone.page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
     await phone.page.close();
 
-    const response = await page.goto(`${siteUrl}no-such-page.html`);
+    // a missing page at any depth gets the styled error page (its stylesheet and logo travel inside it)
+    const response = await page.goto(`${siteUrl}no-such-page/deeper/still.html`);
     expect(response!.status()).toBe(404);
     expect(await page.locator('h1').innerText()).toBe('Página não encontrada');
+    expect(await page.locator('.page-404 .button').evaluate((el) => getComputedStyle(el).backgroundColor)).toBe('rgb(31, 111, 178)');
+    expect(await page.locator('img.brand-logo').evaluate((img) => (img as HTMLImageElement).naturalWidth)).toBeGreaterThan(0);
     await page.screenshot({ path: join(ARTIFACTS, '404.png') });
     await page.close();
   });

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ResolvedConfig } from '../../src/config/load.js';
@@ -116,10 +117,17 @@ describe('site build — every field', () => {
     expect(privacy).toContain('<a href="index.html#services">'); // the nav leads back to the one-page site
   });
 
-  it('makes the 404 page absolute when the address is known, and keeps it out of search results', () => {
+  it('makes the 404 page self-contained, with absolute links when the address is known, out of search results', () => {
     const notFound = text(site, '404.html');
     expect(notFound).toContain('<meta name="robots" content="noindex">');
-    expect(notFound).toMatch(/<link rel="stylesheet" href="https:\/\/www\.clinicasorriso\.com\.br\/assets\/style\.[0-9a-f]{10}\.css">/);
+    // served at any depth: the stylesheet and pictures travel inside the page, links are absolute
+    expect(notFound).not.toContain('<link rel="stylesheet"');
+    const css = site.files.find((f) => f.path.endsWith('.css'))!.body.toString('utf8');
+    expect(notFound).toContain(`<style>${css}</style>`);
+    const hash = createHash('sha256').update(css).digest('base64');
+    expect(notFound).toContain(`style-src 'sha256-${hash}';`);
+    expect(notFound).toMatch(/<img class="brand-logo" src="data:image\/svg\+xml;base64,/);
+    expect(notFound).toContain('<a class="button" href="https://www.clinicasorriso.com.br/index.html">');
     expect(notFound).toContain('Página não encontrada');
   });
 
