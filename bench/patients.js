@@ -105,17 +105,17 @@ try {
   const floor = median(versions);
   const [small, large] = [stacks[0].n, stacks[stacks.length - 1].n];
   console.log(`\npatients — median of ${runs} runs (built CLI, local S3; \`clinica --version\` ${fmt(floor)} ms)`);
-  console.log(`${'case'.padEnd(46)} ${String(small).padStart(9)} ${String(large).padStart(9)}   ratio`);
+  console.log(`${'case'.padEnd(54)} ${String(small).padStart(9)} ${String(large).padStart(9)}   ratio`);
   let worst = 0;
   for (const [name] of cases) {
     const a = median(times.get(`${name}@${small}`));
     const b = median(times.get(`${name}@${large}`));
     worst = Math.max(worst, b / a);
-    console.log(`${name.padEnd(46)} ${fmt(a).padStart(6)} ms ${fmt(b).padStart(6)} ms   ${fmt(b / a, 2)}×`);
+    console.log(`${name.padEnd(54)} ${fmt(a).padStart(6)} ms ${fmt(b).padStart(6)} ms   ${fmt(b / a, 2)}×`);
   }
   const ca = median(inProcess.get(`core@${small}`));
   const cb = median(inProcess.get(`core@${large}`));
-  console.log(`${'listPatients({search}) in-process (index read)'.padEnd(46)} ${fmt(ca).padStart(6)} ms ${fmt(cb).padStart(6)} ms   ${fmt(cb / ca, 2)}×`);
+  console.log(`${'listPatients({search}) in-process (index read)'.padEnd(54)} ${fmt(ca).padStart(6)} ms ${fmt(cb).padStart(6)} ms   ${fmt(cb / ca, 2)}×`);
   console.log(`target: ${large}/${small} ratio ≤ 2 for the CLI → ${worst <= 2 ? 'met' : 'NOT met'} (worst ${fmt(worst, 2)}×)`);
 } finally {
   for (const s of stacks) {
