@@ -71,6 +71,7 @@ describe.skipIf(!existsSync(CHROMIUM))('staff page in Chromium', () => {
     await page.click('#login-form button[type=submit]');
     await page.waitForSelector('#view-agenda:not([hidden])');
     expect(await page.textContent('#who')).toContain('Demo Admin');
+    await shot('1b-today');
   });
 
   it('adds a patient (a bad CPF is named and focused), then edits the record', async () => {
