@@ -28,6 +28,7 @@ export default async function add({ opts, ui }: CommandInput<AddOptions>): Promi
     if (!value) throw usageError(`${flag}: required`, { field: flag.slice(2) });
   }
   const duration = Number(opts.duration);
+  if (!/^\d+$/.test(String(opts.duration).trim())) throw usageError(`--duration: "${opts.duration}" is not a number of minutes (e.g. 45)`, { field: 'duration' });
   const store = await ctx.dataStore();
   const tz = ctx.config.clinic.timeZone;
   const appointment = await withFlagNames(() =>
