@@ -48,6 +48,29 @@ export const defaultConfigInput: ConfigInput = {
   },
   target: 'local',
   stage: 'dev',
+  // the demo clinic's public site, so `clinica dev` shows a complete one (synthetic: fake names and numbers)
+  site: {
+    tagline: 'Odontologia de família no centro de São Paulo (clínica fictícia de demonstração)',
+    presentation:
+      'Cuidamos do sorriso de toda a família com calma, explicação clara de cada etapa e atenção à prevenção. Esta é uma clínica de demonstração do clinica: nomes e números são fictícios.',
+    services: [
+      { name: 'Limpeza e prevenção', description: 'Profilaxia, aplicação de flúor e orientação de higiene para adultos e crianças.' },
+      { name: 'Restaurações', description: 'Restaurações em resina da cor do dente.' },
+      { name: 'Tratamento de canal', description: 'Endodontia com anestesia e radiografia digital.' },
+      { name: 'Clareamento', description: 'Clareamento de consultório e caseiro supervisionado.' },
+    ],
+    team: [
+      { name: 'Dra. Ana Demo', role: 'Clínica geral e prevenção', cro: 'CRO-SP 00000' },
+      { name: 'Dr. Bruno Demo', role: 'Endodontia', cro: 'CRO-SP 00001' },
+      { name: 'Dr. Caio Demo', role: 'Odontopediatria', cro: 'CRO-SP 00002' },
+    ],
+    hours: [
+      { days: ['mon', 'tue', 'wed', 'thu', 'fri'], open: '08:00', close: '18:00' },
+      { days: ['sat'], open: '08:00', close: '12:00' },
+    ],
+    mapQuery: 'Rua das Flores, 123, São Paulo',
+    responsibleDentist: { name: 'Dra. Ana Demo', cro: 'CRO-SP 00000' },
+  },
 };
 
 export function slug(text: string): string {
