@@ -92,8 +92,10 @@ export async function awsCall<T>(ctx: Pick<InfraContext, 'where'>, what: string,
 
 export function wrapAwsError(err: unknown, where: string, what: string): unknown {
   if (err instanceof ClinicaError) return err;
-  const described = describeAwsError(err, `${what} (${where})`);
-  if (described instanceof ClinicaError) return described;
+  const described = describeAwsError(err, where);
+  if (described instanceof ClinicaError) {
+    return new ClinicaError(described.kind, `${what}: ${described.message}`, { hint: described.hint, cause: err, exitCode: described.exitCode });
+  }
   const e = err as { name?: string; message?: string };
   return new ClinicaError('internal', `${what} failed: ${e?.name ?? 'Error'}: ${e?.message ?? String(err)}`, { cause: err });
 }
@@ -109,7 +111,7 @@ export async function openInfra(config: ResolvedConfig, target: AwsTarget, optio
     account = me.Account ?? '000000000000';
     partition = me.Arn?.split(':')[1] || 'aws';
   } catch (err) {
-    throw wrapAwsError(err, endpoint ?? `AWS ${target.region}`, 'reading the caller identity (STS)');
+    throw wrapAwsError(err, endpoint ? `endpoint ${endpoint}` : `AWS (${target.region})`, 'STS GetCallerIdentity');
   }
   const names = infraNames(config);
   const bundles = new Map<BundleName, Promise<Bundle>>();
@@ -141,6 +143,16 @@ export async function openInfra(config: ResolvedConfig, target: AwsTarget, optio
   };
 }
 
-/** The error's name (SDK v3 sets it to the AWS error code). */
+/**
+ * Whether an SDK error is one of these AWS error codes. Modeled errors are named after their class
+ * ("NoSuchEntity" arrives as NoSuchEntityException from IAM), unmodeled ones after the code itself.
+ */
+export function isAwsError(err: unknown, ...codes: string[]): boolean {
+  const e = err as { name?: string; Code?: string; code?: string };
+  const seen = [e?.name, e?.Code, e?.code].filter((n): n is string => typeof n === 'string').map((n) => n.replace(/Exception$/, ''));
+  return codes.some((c) => seen.includes(c.replace(/Exception$/, '')));
+}
+
+/** The error's name (SDK v3 sets it to the AWS error code or the modeled exception's class). */
 export const errorName = (err: unknown): string | undefined => (err as { name?: string })?.name;
 export const httpStatus = (err: unknown): number | undefined => (err as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;

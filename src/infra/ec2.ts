@@ -16,7 +16,7 @@
 import type { EC2Client, Instance, IpPermission, SecurityGroup } from '@aws-sdk/client-ec2';
 import { isIP } from 'node:net';
 import { ClinicaError } from '../errors.js';
-import { awsCall, errorName, type InfraContext } from './context.js';
+import { awsCall, isAwsError, type InfraContext } from './context.js';
 import { TAG, fromTagList, missingTags, toTagList } from './names.js';
 import { deleteStep, step, type Change, type Step } from './plan.js';
 import { retryIam, waitFor } from './retry.js';
@@ -150,7 +150,7 @@ function ruleChanges(ctx: InfraContext, direction: 'ingress' | 'egress', groupId
             if (direction === 'ingress') await ec2.send(new sdk.AuthorizeSecurityGroupIngressCommand(input));
             else await ec2.send(new sdk.AuthorizeSecurityGroupEgressCommand(input));
           } catch (err) {
-            if (errorName(err) !== 'InvalidPermission.Duplicate') throw err;
+            if (!isAwsError(err, 'InvalidPermission.Duplicate')) throw err;
           }
         }),
     });
@@ -333,7 +333,7 @@ export async function terminate(ec2: EC2Client, ids: string[]): Promise<void> {
   try {
     await ec2.send(new TerminateInstancesCommand({ InstanceIds: ids }));
   } catch (err) {
-    if (errorName(err) !== 'InvalidInstanceID.NotFound') throw err;
+    if (!isAwsError(err, 'InvalidInstanceID.NotFound')) throw err;
   }
 }
 
@@ -466,13 +466,13 @@ export function destroySecurityGroupStep(ctx: InfraContext, state: GroupState): 
           try {
             await ctx.clients.ec2.send(new DeleteSecurityGroupCommand({ GroupId: id }));
           } catch (err) {
-            if (errorName(err) !== 'InvalidGroup.NotFound') throw err;
+            if (!isAwsError(err, 'InvalidGroup.NotFound')) throw err;
           }
         },
         {
           what: `deleting security group ${id}`,
           sleep: ctx.sleep,
-          retryIf: (err) => errorName(err) === 'DependencyViolation',
+          retryIf: (err) => isAwsError(err, 'DependencyViolation'),
           delays: [5_000, 5_000, 10_000, 10_000, 15_000, 15_000, 20_000, 20_000],
           exhausted: (err, waited) =>
             new ClinicaError('unavailable', `security group ${id} is still in use after ${waited} s (${(err as Error).message})`, {

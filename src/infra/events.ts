@@ -5,7 +5,7 @@
  * skips its own outputs. Other notification targets someone configured on the bucket are kept.
  */
 import type { NotificationConfiguration, LambdaFunctionConfiguration } from '@aws-sdk/client-s3';
-import { awsCall, errorName, httpStatus, type InfraContext } from './context.js';
+import { awsCall, isAwsError, httpStatus, type InfraContext } from './context.js';
 import { arn } from './names.js';
 import { keepStep, step, type Change, type Step } from './plan.js';
 import { retryIam } from './retry.js';
@@ -34,7 +34,7 @@ export async function readEvents(ctx: InfraContext, bucketExists: boolean, funct
         const st = doc.Statement?.find((s) => s.Sid === PERMISSION_ID);
         if (st) permission = { sourceArn: st.Condition?.ArnLike?.['AWS:SourceArn'], sourceAccount: st.Condition?.StringEquals?.['AWS:SourceAccount'] };
       } catch (err) {
-        if (errorName(err) !== 'ResourceNotFoundException') throw err;
+        if (!isAwsError(err, 'ResourceNotFoundException')) throw err;
       }
     }
     let notification: NotificationConfiguration | undefined;
@@ -44,7 +44,7 @@ export async function readEvents(ctx: InfraContext, bucketExists: boolean, funct
         const { $metadata: _m, ...rest } = await ctx.clients.s3.send(new GetBucketNotificationConfigurationCommand({ Bucket: ctx.names.dataBucket }));
         notification = rest;
       } catch (err) {
-        if (httpStatus(err) !== 404 && errorName(err) !== 'NotImplemented') throw err;
+        if (httpStatus(err) !== 404 && !isAwsError(err, 'NotImplemented')) throw err;
       }
     }
     return { permission, notification, bucketExists, functionExists };

@@ -10,7 +10,7 @@
  */
 import type { IAMClient } from '@aws-sdk/client-iam';
 import { ClinicaError } from '../errors.js';
-import { awsCall, errorName, type InfraContext } from './context.js';
+import { awsCall, isAwsError, type InfraContext } from './context.js';
 import { arn, foreignOwner, fromTagList, missingTags, senderAddress, toTagList, type Component } from './names.js';
 import { deleteStep, step, type Change, type Step } from './plan.js';
 import { policy, samePolicy, trustPolicy, type PolicyDocument, type Statement } from './policy.js';
@@ -158,14 +158,14 @@ export async function readRole(ctx: InfraContext, name: string): Promise<RoleSta
     try {
       role = (await iam.send(new GetRoleCommand({ RoleName: name }))).Role;
     } catch (err) {
-      if (errorName(err) === 'NoSuchEntity') return { exists: false, tags: {}, attached: [] };
+      if (isAwsError(err, 'NoSuchEntity')) return { exists: false, tags: {}, attached: [] };
       throw err;
     }
     const [inline, attached] = await Promise.all([
       iam.send(new GetRolePolicyCommand({ RoleName: name, PolicyName: INLINE_POLICY })).then(
         (r) => r.PolicyDocument,
         (err) => {
-          if (errorName(err) === 'NoSuchEntity') return undefined;
+          if (isAwsError(err, 'NoSuchEntity')) return undefined;
           throw err;
         },
       ),
@@ -211,7 +211,7 @@ export async function planRole(ctx: InfraContext, spec: RoleSpec, state: RoleSta
             }),
           )
           .catch((err) => {
-            if (errorName(err) !== 'EntityAlreadyExists') throw err; // a previous run got this far
+            if (!isAwsError(err, 'EntityAlreadyExists')) throw err; // a previous run got this far
           }),
       ),
       putInline,
@@ -242,7 +242,7 @@ export async function readInstanceProfile(ctx: InfraContext, name: string): Prom
       const out = await ctx.clients.iam.send(new GetInstanceProfileCommand({ InstanceProfileName: name }));
       return { exists: true, roles: (out.InstanceProfile?.Roles ?? []).map((r) => r.RoleName!).filter(Boolean) };
     } catch (err) {
-      if (errorName(err) === 'NoSuchEntity') return { exists: false, roles: [] };
+      if (isAwsError(err, 'NoSuchEntity')) return { exists: false, roles: [] };
       throw err;
     }
   });
@@ -260,7 +260,7 @@ export async function planInstanceProfile(ctx: InfraContext, state: ProfileState
     changes.push(
       call('create', () =>
         iam.send(new CreateInstanceProfileCommand({ InstanceProfileName: name, Tags: toTagList(ctx.tags('server')) })).catch((err) => {
-          if (errorName(err) !== 'EntityAlreadyExists') throw err;
+          if (!isAwsError(err, 'EntityAlreadyExists')) throw err;
         }),
       ),
       addRole,
@@ -291,7 +291,7 @@ export async function deleteRole(iam: IAMClient, name: string): Promise<void> {
     }
     await iam.send(new sdk.DeleteRoleCommand({ RoleName: name }));
   } catch (err) {
-    if (errorName(err) !== 'NoSuchEntity') throw err;
+    if (!isAwsError(err, 'NoSuchEntity')) throw err;
   }
 }
 
@@ -301,7 +301,7 @@ export async function deleteInstanceProfile(iam: IAMClient, name: string, roles:
     for (const role of roles) await iam.send(new sdk.RemoveRoleFromInstanceProfileCommand({ InstanceProfileName: name, RoleName: role }));
     await iam.send(new sdk.DeleteInstanceProfileCommand({ InstanceProfileName: name }));
   } catch (err) {
-    if (errorName(err) !== 'NoSuchEntity') throw err;
+    if (!isAwsError(err, 'NoSuchEntity')) throw err;
   }
 }
 

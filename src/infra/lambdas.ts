@@ -9,7 +9,7 @@ import { runtimeEnv } from '../config/runtime.js';
 import type { ResolvedConfig } from '../config/load.js';
 import { ClinicaError } from '../errors.js';
 import type { BundleName } from './bundle.js';
-import { awsCall, errorName, type InfraContext } from './context.js';
+import { awsCall, isAwsError, type InfraContext } from './context.js';
 import { arn, foreignOwner, missingTags, type Component } from './names.js';
 import { deleteStep, step, type Change, type Step } from './plan.js';
 import { retryIam, waitFor } from './retry.js';
@@ -82,7 +82,7 @@ export async function readFunction(ctx: InfraContext, name: string): Promise<Fun
       const out = await ctx.clients.lambda.send(new GetFunctionCommand({ FunctionName: name }));
       return { exists: true, config: out.Configuration, tags: out.Tags ?? {} };
     } catch (err) {
-      if (errorName(err) === 'ResourceNotFoundException') return { exists: false, tags: {} };
+      if (isAwsError(err, 'ResourceNotFoundException')) return { exists: false, tags: {} };
       throw err;
     }
   });
@@ -204,7 +204,7 @@ export function destroyFunctionStep(ctx: InfraContext, spec: FunctionSpec, state
       try {
         await ctx.clients.lambda.send(new DeleteFunctionCommand({ FunctionName: spec.name }));
       } catch (err) {
-        if (errorName(err) !== 'ResourceNotFoundException') throw err;
+        if (!isAwsError(err, 'ResourceNotFoundException')) throw err;
       }
     }),
   );

@@ -6,7 +6,7 @@
  */
 import type { S3Client, CORSRule, LifecycleRule } from '@aws-sdk/client-s3';
 import { ClinicaError } from '../errors.js';
-import { awsCall, errorName, httpStatus, type InfraContext } from './context.js';
+import { awsCall, errorName, isAwsError, httpStatus, type InfraContext } from './context.js';
 import { fromTagList, foreignOwner, missingTags, toTagList, type Component } from './names.js';
 import { step, type Change, type Step } from './plan.js';
 import { canonicalPolicy, samePolicy, type PolicyDocument } from './policy.js';
@@ -38,7 +38,7 @@ async function readOrUndefined<T>(fn: () => Promise<T>): Promise<T | undefined> 
   try {
     return await fn();
   } catch (err) {
-    if (notSet.has(errorName(err) ?? '') || (httpStatus(err) === 404 && errorName(err) !== 'NoSuchBucket')) return undefined;
+    if (notSet.has(errorName(err) ?? '') || (httpStatus(err) === 404 && !isAwsError(err, 'NoSuchBucket'))) return undefined;
     throw err;
   }
 }
@@ -277,7 +277,7 @@ export async function bucketExists(ctx: InfraContext, bucket: string): Promise<b
     return true;
   } catch (err) {
     const status = httpStatus(err);
-    if (status === 404 || errorName(err) === 'NotFound' || errorName(err) === 'NoSuchBucket') return false;
+    if (status === 404 || isAwsError(err, 'NotFound') || isAwsError(err, 'NoSuchBucket')) return false;
     if (status === 403 && !ctx.target.endpoint) {
       throw new ClinicaError('conflict', `the bucket name ${bucket} belongs to another AWS account (or this one may not read it)`, {
         hint: 'S3 bucket names are global: set aws.bucketPrefix in clinica.config.json to a name of your own',
@@ -308,8 +308,10 @@ export async function createBucket(ctx: InfraContext, bucket: string): Promise<v
       }),
     );
   } catch (err) {
-    if (errorName(err) === 'BucketAlreadyOwnedByYou') return; // a previous run got this far
-    if (errorName(err) === 'BucketAlreadyExists') {
+    if (isAwsError(err, 'BucketAlreadyOwnedByYou')) return; // a previous run got this far
+    // a re-run against an emulator may say "exists" for our own bucket: it is ours if we can see it
+    if (isAwsError(err, 'BucketAlreadyExists') && (await bucketExists(ctx, bucket).catch(() => false))) return;
+    if (isAwsError(err, 'BucketAlreadyExists')) {
       throw new ClinicaError('conflict', `the bucket name ${bucket} is taken by another AWS account`, {
         hint: 'set aws.bucketPrefix in clinica.config.json to a name of your own',
         cause: err,
@@ -413,7 +415,7 @@ export async function deleteBucket(s3: S3Client, bucket: string, onProgress?: (d
   try {
     await s3.send(new DeleteBucketCommand({ Bucket: bucket }));
   } catch (err) {
-    if (errorName(err) !== 'NoSuchBucket' && httpStatus(err) !== 404) throw err;
+    if (!isAwsError(err, 'NoSuchBucket') && httpStatus(err) !== 404) throw err;
   }
   return count;
 }

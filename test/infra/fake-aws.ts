@@ -96,7 +96,7 @@ export function fakeAws(options: FakeAwsOptions = {}) {
   };
   const role = (name: string) => {
     const r = roles.get(name);
-    if (!r) throw awsError('NoSuchEntity', `The role with name ${name} cannot be found.`, 404);
+    if (!r) throw awsError('NoSuchEntityException', `The role with name ${name} cannot be found.`, 404);
     return r;
   };
   const fn = (name: string) => {
@@ -229,13 +229,13 @@ export function fakeAws(options: FakeAwsOptions = {}) {
         return { Role: { RoleName: i.RoleName, Arn: `arn:aws:iam::${account}:role/${i.RoleName}`, AssumeRolePolicyDocument: encodeURIComponent(r.trust), Tags: r.tags } };
       },
       CreateRole: (i) => {
-        if (roles.has(i.RoleName)) throw awsError('EntityAlreadyExists', 'exists', 409);
+        if (roles.has(i.RoleName)) throw awsError('EntityAlreadyExistsException', 'exists', 409);
         roles.set(i.RoleName, { trust: i.AssumeRolePolicyDocument, tags: i.Tags ?? [], inline: new Map(), attached: [] });
         return { Role: { RoleName: i.RoleName, Arn: `arn:aws:iam::${account}:role/${i.RoleName}` } };
       },
       GetRolePolicy: (i) => {
         const doc = role(i.RoleName).inline.get(i.PolicyName);
-        if (!doc) throw awsError('NoSuchEntity', 'no such policy', 404);
+        if (!doc) throw awsError('NoSuchEntityException', 'no such policy', 404);
         return { RoleName: i.RoleName, PolicyName: i.PolicyName, PolicyDocument: encodeURIComponent(doc) };
       },
       PutRolePolicy: (i) => ok(role(i.RoleName).inline.set(i.PolicyName, i.PolicyDocument)),
@@ -262,23 +262,23 @@ export function fakeAws(options: FakeAwsOptions = {}) {
       },
       DeleteRole: (i) => {
         const r = role(i.RoleName);
-        if (r.inline.size || r.attached.length || [...profiles.values()].some((p) => p.roles.includes(i.RoleName))) throw awsError('DeleteConflict', 'must remove policies first', 409);
+        if (r.inline.size || r.attached.length || [...profiles.values()].some((p) => p.roles.includes(i.RoleName))) throw awsError('DeleteConflictException', 'must remove policies first', 409);
         roles.delete(i.RoleName);
         return {};
       },
       GetInstanceProfile: (i) => {
         const p = profiles.get(i.InstanceProfileName);
-        if (!p) throw awsError('NoSuchEntity', 'no such profile', 404);
+        if (!p) throw awsError('NoSuchEntityException', 'no such profile', 404);
         return { InstanceProfile: { InstanceProfileName: i.InstanceProfileName, Roles: p.roles.map((RoleName) => ({ RoleName })) } };
       },
       CreateInstanceProfile: (i) => {
-        if (profiles.has(i.InstanceProfileName)) throw awsError('EntityAlreadyExists', 'exists', 409);
+        if (profiles.has(i.InstanceProfileName)) throw awsError('EntityAlreadyExistsException', 'exists', 409);
         profiles.set(i.InstanceProfileName, { roles: [], tags: i.Tags ?? [] });
         return {};
       },
       AddRoleToInstanceProfile: (i) => {
         const p = profiles.get(i.InstanceProfileName)!;
-        if (p.roles.length) throw awsError('LimitExceeded', 'one role per profile', 409);
+        if (p.roles.length) throw awsError('LimitExceededException', 'one role per profile', 409);
         p.roles.push(i.RoleName);
         return {};
       },
@@ -288,7 +288,7 @@ export function fakeAws(options: FakeAwsOptions = {}) {
         return {};
       },
       DeleteInstanceProfile: (i) => {
-        if (profiles.get(i.InstanceProfileName)?.roles.length) throw awsError('DeleteConflict', 'remove the role first', 409);
+        if (profiles.get(i.InstanceProfileName)?.roles.length) throw awsError('DeleteConflictException', 'remove the role first', 409);
         profiles.delete(i.InstanceProfileName);
         return {};
       },
