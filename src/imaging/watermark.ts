@@ -31,37 +31,40 @@ function loadFont(): opentype.Font {
   return font;
 }
 
-interface TextPath {
+/** The text's outline in font units (baseline at y = 0, y down as in SVG), and its advance width. */
+interface TextOutline {
   d: string;
+  /** in font units */
   width: number;
-  ascent: number;
-  descent: number;
 }
 
+const outlines = new Map<string, TextOutline>();
+
 /**
- * Lays the text out glyph by glyph with kerning. (opentype.js 2.0's shaping engine throws on DejaVu's ccmp
- * lookups, and Latin text needs none: the text is NFC-normalised so accents are precomposed glyphs.)
+ * Lays the text out glyph by glyph with kerning, once per text (a bulk import watermarks many images with
+ * the same few texts). In font units the TrueType outlines are integers, so the path is exact with no
+ * decimals; the SVG scales it. (opentype.js 2.0's shaping engine throws on DejaVu's ccmp lookups, and Latin
+ * text needs none: the text is NFC-normalised so accents are precomposed glyphs.)
  */
-function textPath(text: string, fontSize: number, x: number, baseline: number): TextPath {
+function textOutline(text: string): TextOutline {
+  let outline = outlines.get(text);
+  if (outline) return outline;
   const f = loadFont();
-  const scale = fontSize / f.unitsPerEm;
-  let pen = x;
+  let pen = 0;
   let previous: opentype.Glyph | undefined;
   const parts: string[] = [];
   for (const ch of text) {
     let glyph = f.charToGlyph(ch);
     if (!glyph || glyph.index === 0) glyph = f.charToGlyph('?');
-    if (previous) pen += f.getKerningValue(previous, glyph) * scale;
-    parts.push(glyph.getPath(pen, baseline, fontSize).toPathData(2));
-    pen += (glyph.advanceWidth ?? 0) * scale;
+    if (previous) pen += f.getKerningValue(previous, glyph);
+    parts.push(glyph.getPath(pen, 0, f.unitsPerEm).toPathData(0));
+    pen += glyph.advanceWidth ?? 0;
     previous = glyph;
   }
-  return { d: parts.join(''), width: pen - x, ascent: f.ascender * scale, descent: -f.descender * scale };
-}
-
-/** The horizontal advance of the text at a font size (for fitting it to the image). */
-function textWidth(text: string, fontSize: number): number {
-  return textPath(text, fontSize, 0, 0).width;
+  outline = { d: parts.join(''), width: pen };
+  if (outlines.size >= 64) outlines.delete(outlines.keys().next().value!);
+  outlines.set(text, outline);
+  return outline;
 }
 
 const round = (n: number) => Math.round(n);
@@ -101,21 +104,24 @@ export async function watermarkLayers(
   // the text: shrunk to fit the width left beside the logo
   let text: { input: Buffer; width: number; height: number } | undefined;
   if (options.text) {
+    const f = loadFont();
+    const outline = textOutline(options.text);
     let fontSize = textHeight;
     const room = available - (logo ? logo.width + gap : 0);
-    const natural = textWidth(options.text, fontSize);
+    const natural = (outline.width * fontSize) / f.unitsPerEm;
     if (natural > room && room > 0) fontSize = Math.max(4, (fontSize * room) / natural);
+    const scale = fontSize / f.unitsPerEm;
     const stroke = Math.max(1, fontSize * 0.08);
-    const probe = textPath(options.text, fontSize, 0, 0);
+    const ascent = f.ascender * scale;
+    const descent = -f.descender * scale;
     const pad = Math.ceil(stroke);
     // a tiny image clips the text rather than failing the composite
-    const boxWidth = Math.min(width, Math.max(1, Math.ceil(probe.width + 2 * pad)));
-    const boxHeight = Math.min(height, Math.max(1, Math.ceil(probe.ascent + probe.descent + 2 * pad)));
-    const path = textPath(options.text, fontSize, pad, pad + probe.ascent);
+    const boxWidth = Math.min(width, Math.max(1, Math.ceil(outline.width * scale + 2 * pad)));
+    const boxHeight = Math.min(height, Math.max(1, Math.ceil(ascent + descent + 2 * pad)));
     const svg =
       `<svg xmlns="http://www.w3.org/2000/svg" width="${boxWidth}" height="${boxHeight}" viewBox="0 0 ${boxWidth} ${boxHeight}">` +
-      `<g opacity="${options.opacity}"><path d="${path.d}" fill="#ffffff" stroke="#000000" stroke-opacity="0.55" ` +
-      `stroke-width="${stroke.toFixed(2)}" stroke-linejoin="round" paint-order="stroke"/></g></svg>`;
+      `<g opacity="${options.opacity}"><path transform="translate(${pad} ${(pad + ascent).toFixed(3)}) scale(${scale.toFixed(6)})" d="${outline.d}" ` +
+      `fill="#ffffff" stroke="#000000" stroke-opacity="0.55" stroke-width="${(stroke / scale).toFixed(2)}" stroke-linejoin="round" paint-order="stroke"/></g></svg>`;
     text = { input: Buffer.from(svg), width: boxWidth, height: boxHeight };
   }
 
