@@ -50,6 +50,14 @@ export async function grey16Png(width = 600, height = 400): Promise<Buffer> {
   return sharp(data, { raw: { width, height, channels: 1 } }).toColourspace('grey16').png().toBuffer();
 }
 
+/** The same ramp as a 16-bit greyscale TIFF (LZW: sharp's default TIFF compression, JPEG, would make it 8-bit). */
+export async function grey16Tiff(width = 600, height = 400): Promise<Buffer> {
+  const png = await grey16Png(width, height);
+  const { data, info } = await sharp(png).toColourspace('grey16').raw({ depth: 'ushort' }).toBuffer({ resolveWithObject: true });
+  const samples = new Uint16Array(data.buffer, data.byteOffset, data.byteLength / 2);
+  return sharp(samples, { raw: { width: info.width, height: info.height, channels: 1 } }).toColourspace('grey16').tiff({ compression: 'lzw' }).toBuffer();
+}
+
 export async function cmykJpeg(width = 300, height = 200): Promise<Buffer> {
   return sharp({ create: { width, height, channels: 3, background: '#3080c0' } }).toColourspace('cmyk').jpeg().toBuffer();
 }

@@ -15,6 +15,7 @@ import {
   alphaPng,
   cmykJpeg,
   grey16Png,
+  grey16Tiff,
   jpegOrientation6,
   logoPng,
   meanDifference,
@@ -102,6 +103,11 @@ describe('the sharp pipeline', () => {
     const mid = (await pixel(out.display.data, 300, 200))[0]!;
     expect(mid).toBeGreaterThan(100);
     expect(mid).toBeLessThan(155);
+
+    // the same radiograph exported as a 16-bit TIFF: the same window
+    const tiff = await processImage(await grey16Tiff(600, 400), { maxPixels: MAX });
+    expect(tiff.info).toMatchObject({ format: 'tiff', bitDepth: 16, grey16: true });
+    expect(tiff.window).toEqual(out.window);
   });
 
   it('clips hot pixels instead of letting them set the window', () => {
