@@ -10,7 +10,8 @@
  *   website endpoint speaks only HTTP.
  */
 import type { CORSRule, LifecycleRule } from '@aws-sdk/client-s3';
-import type { InfraContext } from './context.js';
+import { ClinicaError } from '../errors.js';
+import { isAwsError, type InfraContext } from './context.js';
 import { arn } from './names.js';
 import type { Step } from './plan.js';
 import { policy, type PolicyDocument } from './policy.js';
@@ -88,11 +89,28 @@ export function dataBucketAspects(ctx: InfraContext): Aspect[] {
 }
 
 export function siteBucketAspects(ctx: InfraContext): Aspect[] {
+  const publicRead = policyAspect(publicReadPolicy(ctx, ctx.names.siteBucket), 'public read of the site');
   return [
     tagsAspect(ctx.tags('site')),
     publicAccessAspect(SITE_ACCESS),
     websiteAspect(SITE_WEBSITE),
-    policyAspect(publicReadPolicy(ctx, ctx.names.siteBucket), 'public read of the site'),
+    {
+      ...publicRead,
+      async apply(s3, bucket) {
+        try {
+          await publicRead.apply(s3, bucket);
+        } catch (err) {
+          // the account-wide Block Public Access setting wins over the bucket's
+          if (isAwsError(err, 'AccessDenied') && /public/i.test((err as Error).message ?? '')) {
+            throw new ClinicaError('forbidden', `the account's S3 Block Public Access settings forbid the public site bucket ${bucket}`, {
+              hint: 'turn off "Block public bucket policies" in the account-level S3 settings (the data bucket stays private by its own settings), or host the site elsewhere',
+              cause: err,
+            });
+          }
+          throw err;
+        }
+      },
+    },
   ] as Aspect[];
 }
 

@@ -6,7 +6,7 @@
  */
 import type { InfraContext } from './context.js';
 import type { DeployPlan } from './stack.js';
-import { sesSummary, sesVerified } from './ses.js';
+import { sesQuota, sesSummary, sesVerified } from './ses.js';
 
 export interface HealthCheck {
   name: string;
@@ -84,5 +84,6 @@ export async function healthChecks(ctx: InfraContext, plan: DeployPlan, fetcher?
 
   const ses = observed.ses;
   checks.push({ name: 'SES sender', ok: ses.unknown ? undefined : sesVerified(ses), detail: sesSummary(ses) });
+  if (!ses.unknown) checks.push({ name: 'SES sending quota', ok: (ses.quota?.max24h ?? 0) > 0, detail: sesQuota(ses) });
   return checks;
 }

@@ -17,6 +17,8 @@ import { retryIam, waitFor } from './retry.js';
 const lambdaSdk = () => import('@aws-sdk/client-lambda');
 
 export const LAMBDA_RUNTIME = 'nodejs22.x';
+
+export const formatBytes = (n: number) => (n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(1)} MB` : `${Math.max(1, Math.round(n / 1024))} KB`);
 /** Lambda's limit on the total size of a function's environment variables. */
 export const LAMBDA_ENV_LIMIT = 4 * 1024;
 
@@ -160,7 +162,7 @@ export async function planFunction(ctx: InfraContext, spec: FunctionSpec, state:
       name: spec.name,
       exists: false,
       changes,
-      createWhy: `does not exist: create (${LAMBDA_RUNTIME}, ${arch}, ${spec.memoryMb} MB, bundle ${(bundle.size / 1024 / 1024).toFixed(1)} MB)`,
+      createWhy: `does not exist: create (${LAMBDA_RUNTIME}, ${arch}, ${spec.memoryMb} MB, bundle ${formatBytes(bundle.size)})`,
     });
   }
 

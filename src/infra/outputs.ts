@@ -6,7 +6,7 @@ import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { InfraContext } from './context.js';
 import { websiteUrl } from './names.js';
-import { sesSummary, type SesState } from './ses.js';
+import { sesQuota, sesSummary, type SesState } from './ses.js';
 
 export interface Outputs {
   stage: string;
@@ -27,7 +27,7 @@ export interface Outputs {
   };
   functions: { imageProcessor: string; reminders: string };
   buckets: { data: string; site: string };
-  mail: { sender: string; status: string };
+  mail: { sender: string; status: string; quota: string };
 }
 
 export function computeOutputs(ctx: InfraContext, ses: SesState | undefined, now = new Date()): Outputs {
@@ -50,7 +50,7 @@ export function computeOutputs(ctx: InfraContext, ses: SesState | undefined, now
     },
     functions: { imageProcessor: ctx.names.imageProcessorFunction, reminders: ctx.names.remindersFunction },
     buckets: { data: ctx.names.dataBucket, site: ctx.names.siteBucket },
-    mail: { sender: ctx.config.mail.sender, status: ses ? sesSummary(ses) : 'unknown' },
+    mail: { sender: ctx.config.mail.sender, status: ses ? sesSummary(ses) : 'unknown', quota: ses && !ses.unknown ? sesQuota(ses) : 'unknown' },
   };
 }
 

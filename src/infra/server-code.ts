@@ -15,7 +15,7 @@ import { createHash } from 'node:crypto';
 import { runtimeEnv } from '../config/runtime.js';
 import { Store } from '../store/store.js';
 import { awsCall, type InfraContext } from './context.js';
-import { deployedConfig } from './lambdas.js';
+import { deployedConfig, formatBytes } from './lambdas.js';
 import { step, type Step } from './plan.js';
 
 export const RELEASE_PREFIX = 'deploy/server/';
@@ -102,7 +102,7 @@ export async function planServerCode(ctx: InfraContext, current: string | undefi
     name: `s3://${ctx.names.dataBucket}/${RELEASE_PREFIX}`,
     exists: current !== undefined,
     changes: current === release.id ? [] : [{ what, apply: upload }],
-    createWhy: `no release yet: upload ${release.id} (${(release.zip.length / 1024).toFixed(0)} KB)`,
+    createWhy: `no release yet: upload ${release.id} (${formatBytes(release.zip.length)})`,
     upToDateWhy: `release ${release.id}`,
   });
 }

@@ -50,12 +50,20 @@ export async function readSes(ctx: InfraContext): Promise<SesState> {
   }
 }
 
+/** The sender's verification, e.g. "lembretes@x verified" or "…: verification pending — open the link …". */
 export function sesSummary(s: SesState): string {
   if (s.unknown) return 'not checked (the endpoint does not answer SES identity calls)';
-  const verified = s.domainStatus === 'Success' ? `domain ${s.domain} verified` : s.addressStatus === 'Success' ? `${s.address} verified` : s.addressStatus === 'Pending' ? `${s.address}: verification pending — open the link AWS e-mailed to it` : `${s.address} not verified`;
+  if (s.domainStatus === 'Success') return `domain ${s.domain} verified`;
+  if (s.addressStatus === 'Success') return `${s.address} verified`;
+  if (s.addressStatus === 'Pending' || s.domainStatus === 'Pending') return `${s.address}: verification pending — open the link AWS e-mailed to it`;
+  return `${s.address} not verified`;
+}
+
+/** The account's sending limits: "SES sandbox (verified recipients only): 200/day, 1/s, sent 0 in 24 h". */
+export function sesQuota(s: SesState): string {
   const q = s.quota;
-  const quota = q ? `; ${isSandbox(q) ? 'SES sandbox (verified recipients only; request production access)' : 'production'}: ${q.max24h}/day, ${q.maxPerSecond}/s, sent ${q.sentLast24h} in 24 h` : '';
-  return verified + quota;
+  if (!q) return 'unknown';
+  return `${isSandbox(q) ? 'SES sandbox (verified recipients only — request production access in the SES console)' : 'production'}: ${q.max24h}/day, ${q.maxPerSecond}/s, sent ${q.sentLast24h} in 24 h`;
 }
 
 export const sesVerified = (s: SesState) => s.domainStatus === 'Success' || s.addressStatus === 'Success';

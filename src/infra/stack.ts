@@ -2,7 +2,7 @@
  * A stage's resources in dependency order, read from AWS and compared with the config: the plan that
  * deploy applies, deploy --dry-run prints, status checks, and destroy walks backwards.
  *
- *   data bucket → site bucket → IAM roles → instance profile → Lambda functions → S3 → image-processor events
+ *   data bucket → site bucket → site content → IAM roles → instance profile → Lambda functions → S3 → image-processor events
  *   → server release → security group → instance → SES identity
  */
 import type { InfraContext } from './context.js';
@@ -23,6 +23,7 @@ import {
   type InstanceState,
 } from './ec2.js';
 import { destroySesStep, planSes, readSes, type SesState } from './ses.js';
+import { planSiteContent } from './site-content.js';
 import { awsCall } from './context.js';
 import { deleteStep, keepStep, type Plan, type Step } from './plan.js';
 import type { BundleName } from './bundle.js';
@@ -70,7 +71,8 @@ export async function planDeploy(ctx: InfraContext, options: { onProgress?: (wha
   ]);
   progress('building the bundles');
   await building;
-  const steps: Step[] = [data.step, site.step];
+  progress('building the site');
+  const steps: Step[] = [data.step, site.step, await planSiteContent(ctx, site.state.exists)];
   for (let i = 0; i < roles.length; i++) steps.push(await planRole(ctx, roles[i]!, roleStates[i]!));
   steps.push(await planInstanceProfile(ctx, profile));
   for (let i = 0; i < functions.length; i++) steps.push(await planFunction(ctx, functions[i]!, functionStates[i]!));

@@ -33,6 +33,7 @@ describe('clinica deploy against a fresh account (mocked AWS)', () => {
     expect(plan.steps.map((s) => [s.id, s.action])).toEqual([
       ['data-bucket', 'create'],
       ['site-bucket', 'create'],
+      ['site-content', 'create'],
       ['role:image-processor', 'create'],
       ['role:reminders', 'create'],
       ['role:server', 'create'],
@@ -48,7 +49,11 @@ describe('clinica deploy against a fresh account (mocked AWS)', () => {
     expect(fake.mutating()).toEqual([]); // planning reads only
     await apply(plan);
 
-    expect(fake.mutating().map((c) => `${c.service} ${c.command}`)).toEqual([
+    const site = 'sorriso-prod-site';
+    const sitePuts = fake.mutating().filter((c) => c.command === 'PutObject' && c.input.Bucket === site);
+    expect(sitePuts.map((c) => c.input.Key)).toEqual(expect.arrayContaining(['index.html', '404.html']));
+    expect(sitePuts.every((c) => c.input.Metadata?.['clinica-sha256'])).toBe(true);
+    expect(fake.mutating().filter((c) => !sitePuts.includes(c)).map((c) => `${c.service} ${c.command}`)).toEqual([
       'S3 CreateBucket', 'S3 PutBucketTagging', 'S3 PutPublicAccessBlock', 'S3 PutBucketEncryption', 'S3 PutBucketVersioning',
       'S3 PutBucketPolicy', 'S3 PutBucketCors', 'S3 PutBucketLifecycleConfiguration',
       'S3 CreateBucket', 'S3 PutBucketTagging', 'S3 PutPublicAccessBlock', 'S3 PutBucketWebsite', 'S3 PutBucketPolicy',
@@ -63,7 +68,6 @@ describe('clinica deploy against a fresh account (mocked AWS)', () => {
     ]);
 
     const data = 'sorriso-prod-data';
-    const site = 'sorriso-prod-site';
     // data bucket: private, encrypted, versioned, TLS only, CORS for presigned uploads, old versions expire
     expect(one('PutPublicAccessBlock', (i) => i.Bucket === data).PublicAccessBlockConfiguration).toEqual({
       BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true,
@@ -135,7 +139,7 @@ describe('clinica deploy against a fresh account (mocked AWS)', () => {
     ]);
 
     // server release: the bundle, its settings (no secret), then the pointer
-    const puts = fake.named('PutObject').map((c) => c.input);
+    const puts = fake.named('PutObject').map((c) => c.input).filter((p) => p.Bucket === data);
     expect(puts.map((p) => p.Key)).toEqual([expect.stringMatching(/^deploy\/server\/[0-9a-f]{16}\/server\.zip$/), expect.stringMatching(/server\.env$/), 'deploy/server/current']);
     const env = parseEnvironmentFile(String(puts[1]!.Body));
     expect(env).toMatchObject({ PORT: '8080', HOST: '0.0.0.0', CLINICA_DATA_BUCKET: data, AWS_REGION: 'sa-east-1', CLINICA_SERVER_MAIN: '1' });
@@ -208,11 +212,13 @@ describe('clinica deploy against a fresh account (mocked AWS)', () => {
     fake.clear();
     const changed = await testConfig({ clinic: { ...config.clinic, phone: '+55 11 5555-0000' } });
     const plan = await planDeploy(await openTestInfra(fake, changed));
-    expect(pending(plan).map((s) => s.id)).toEqual(['lambda:image-processor', 'lambda:reminders', 'server-code']);
-    expect(pending(plan)[0]!.why).toBe('environment (CLINICA_CONFIG_JSON)');
-    expect(pending(plan)[2]!.why).toMatch(/the instance pulls it within a minute/);
+    expect(pending(plan).map((s) => s.id)).toEqual(['site-content', 'lambda:image-processor', 'lambda:reminders', 'server-code']);
+    expect(pending(plan)[0]!.why).toMatch(/^upload \d+ changed files?$/); // the phone number is on the pages
+    expect(pending(plan)[1]!.why).toBe('environment (CLINICA_CONFIG_JSON)');
+    expect(pending(plan)[3]!.why).toMatch(/the instance pulls it within a minute/);
     await apply(plan);
-    expect(fake.mutating().map((c) => c.command)).toEqual(['UpdateFunctionConfiguration', 'UpdateFunctionConfiguration', 'PutObject', 'PutObject', 'PutObject']);
+    const calls = fake.mutating().filter((c) => c.input.Bucket !== 'sorriso-prod-site');
+    expect(calls.map((c) => c.command)).toEqual(['UpdateFunctionConfiguration', 'UpdateFunctionConfiguration', 'PutObject', 'PutObject', 'PutObject']);
   });
 
   it('retries CreateFunction while the new role has not reached Lambda, then succeeds', async () => {
@@ -238,7 +244,7 @@ describe('clinica deploy against a fresh account (mocked AWS)', () => {
     expect(result.failed?.error).toBeInstanceOf(ClinicaError);
     expect((result.failed?.error as ClinicaError).message).toMatch(/IAM changes had not reached AWS after 88 s/);
     expect((result.failed?.error as ClinicaError).hint).toMatch(/run `clinica deploy` again/);
-    expect(result.applied.map((s) => s.id)).toEqual(['data-bucket', 'site-bucket', 'role:image-processor', 'role:reminders', 'role:server', 'instance-profile']);
+    expect(result.applied.map((s) => s.id)).toEqual(['data-bucket', 'site-bucket', 'site-content', 'role:image-processor', 'role:reminders', 'role:server', 'instance-profile']);
 
     fake.clear();
     const rerun = await planDeploy(await openTestInfra(fake, config));

@@ -32,7 +32,7 @@ const ok = (_effect: unknown) => ({});
 
 interface Bucket {
   settings: Record<string, any>;
-  objects: Map<string, { body: Buffer; versionId: string }[]>;
+  objects: Map<string, { body: Buffer; versionId: string; metadata?: Record<string, string> }[]>;
 }
 
 interface Role {
@@ -198,7 +198,7 @@ export function fakeAws(options: FakeAwsOptions = {}) {
         const b = bucket(i.Bucket);
         const body = Buffer.from(typeof i.Body === 'string' ? i.Body : i.Body);
         const versions = b.objects.get(i.Key) ?? [];
-        versions.push({ body, versionId: id('v') });
+        versions.push({ body, versionId: id('v'), metadata: i.Metadata });
         b.objects.set(i.Key, versions);
         return { ETag: `"${createHash('md5').update(body).digest('hex')}"` };
       },
@@ -207,6 +207,17 @@ export function fakeAws(options: FakeAwsOptions = {}) {
         const last = versions?.[versions.length - 1];
         if (!last) throw awsError('NoSuchKey', 'The specified key does not exist.', 404);
         return { Body: { transformToByteArray: async () => new Uint8Array(last.body) }, ETag: '"e"' };
+      },
+      HeadObject: (i) => {
+        const versions = bucket(i.Bucket).objects.get(i.Key);
+        const last = versions?.[versions.length - 1];
+        if (!last) throw awsError('NotFound', 'Not Found', 404);
+        return { ContentLength: last.body.length, ETag: '"e"', Metadata: last.metadata ?? {} };
+      },
+      ListObjectsV2: (i) => {
+        const b = bucket(i.Bucket);
+        const keys = [...b.objects.keys()].filter((k) => k.startsWith(i.Prefix ?? '')).sort();
+        return { Contents: keys.map((Key) => ({ Key, Size: b.objects.get(Key)!.at(-1)!.body.length, ETag: '"e"' })), IsTruncated: false };
       },
       ListObjectVersions: (i) => {
         const b = bucket(i.Bucket);

@@ -2,17 +2,24 @@
 import { loadConfig, type GlobalOptions, type ResolvedConfig } from '../../config/load.js';
 import { awsTarget } from '../../context.js';
 import { usageError } from '../../errors.js';
-import { openInfra, type InfraContext } from '../../infra/context.js';
+import { openInfra, type InfraContext, type OpenInfraOptions } from '../../infra/context.js';
+import type { Fetcher } from '../../infra/health.js';
 import type { Outputs } from '../../infra/outputs.js';
 import type { Action, Plan, Step } from '../../infra/plan.js';
 import type { Ui } from '../../ui/output.js';
 
-export async function openStage(opts: GlobalOptions, ui: Ui): Promise<{ config: ResolvedConfig; ctx: InfraContext }> {
+/** What the commands can be handed instead of the real thing (tests: prebuilt bundles, no waiting, no network). */
+export interface InfraCommandDeps {
+  infra?: Omit<OpenInfraOptions, 'log'>;
+  fetcher?: Fetcher;
+}
+
+export async function openStage(opts: GlobalOptions, ui: Ui, deps: InfraCommandDeps = {}): Promise<{ config: ResolvedConfig; ctx: InfraContext }> {
   const config = loadConfig(opts);
   const target = awsTarget(config);
   const spinner = await ui.spinner(`connecting to ${target.endpoint ?? `AWS (${target.region})`}`);
   try {
-    const ctx = await openInfra(config, target, { log: ui });
+    const ctx = await openInfra(config, target, { ...deps.infra, log: ui });
     spinner.succeed(`stage ${config.stage} — ${ctx.where}`);
     return { config, ctx };
   } catch (err) {
@@ -74,7 +81,8 @@ export async function printOutputs(ui: Ui, outputs: Outputs, file?: string): Pro
     ['reminders', outputs.functions.reminders],
     ['data bucket', outputs.buckets.data],
     ['site bucket', outputs.buckets.site],
-    ['e-mail sender', `${outputs.mail.sender}: ${outputs.mail.status}`],
+    ['e-mail sender', outputs.mail.status],
+    ['SES account', outputs.mail.quota],
   ];
   await ui.table(
     rows.filter(([, v]) => v),

@@ -1,17 +1,22 @@
 import { oneLine } from '../../errors.js';
 import { computeOutputs, writeOutputs } from '../../infra/outputs.js';
 import { applyPlan, pending, planJson, summary } from '../../infra/plan.js';
+import { readSes } from '../../infra/ses.js';
 import { planDeploy } from '../../infra/stack.js';
-import type { Spinner } from '../../ui/output.js';
+import type { Spinner, Ui } from '../../ui/output.js';
 import type { CommandInput } from '../action.js';
-import { confirmOrYes, openStage, printOutputs, printPlan } from './common.js';
+import { confirmOrYes, openStage, printOutputs, printPlan, type InfraCommandDeps } from './common.js';
 
 interface DeployOptions {
   dryRun?: boolean;
 }
 
-export default async function deploy({ opts, ui }: CommandInput<DeployOptions>): Promise<number> {
-  const { config, ctx } = await openStage(opts, ui);
+export default async function deployCommand({ opts, ui }: CommandInput<DeployOptions>): Promise<number> {
+  return deploy(opts, ui);
+}
+
+export async function deploy(opts: CommandInput<DeployOptions>['opts'], ui: Ui, deps: InfraCommandDeps = {}): Promise<number> {
+  const { config, ctx } = await openStage(opts, ui, deps);
   const reading = await ui.spinner(`reading stage ${config.stage}`);
   let plan;
   try {
@@ -60,7 +65,9 @@ export default async function deploy({ opts, ui }: CommandInput<DeployOptions>):
     ui.result({ plan: planJson(plan), applied: result.applied.map((s) => s.id), failed: { step: result.failed.step.id, error: oneLine(result.failed.error) } });
     throw result.failed.error;
   }
-  const outputs = computeOutputs(ctx, plan.observed.ses);
+  // the verification just started shows as "pending" in the outputs
+  const ses = result.applied.some((s) => s.id === 'ses-identity') ? await readSes(ctx) : plan.observed.ses;
+  const outputs = computeOutputs(ctx, ses);
   const file = await writeOutputs(config.stateDir, outputs);
   ui.print(ui.green(`deployed stage ${config.stage}: ${result.applied.length} resource${result.applied.length > 1 ? 's' : ''} changed`));
   await printOutputs(ui, outputs, file);

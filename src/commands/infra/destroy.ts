@@ -1,16 +1,20 @@
 import { oneLine, usageError } from '../../errors.js';
 import { applyPlan, pending, planJson } from '../../infra/plan.js';
 import { planDestroy } from '../../infra/stack.js';
-import type { Spinner } from '../../ui/output.js';
+import type { Spinner, Ui } from '../../ui/output.js';
 import type { CommandInput } from '../action.js';
-import { confirmOrYes, openStage, printPlan } from './common.js';
+import { confirmOrYes, openStage, printPlan, type InfraCommandDeps } from './common.js';
 
 interface DestroyOptions {
   deletePatientData?: boolean;
 }
 
-export default async function destroy({ opts, ui }: CommandInput<DestroyOptions>): Promise<number> {
-  const { config, ctx } = await openStage(opts, ui);
+export default async function destroyCommand({ opts, ui }: CommandInput<DestroyOptions>): Promise<number> {
+  return destroy(opts, ui);
+}
+
+export async function destroy(opts: CommandInput<DestroyOptions>['opts'], ui: Ui, deps: InfraCommandDeps = {}): Promise<number> {
+  const { config, ctx } = await openStage(opts, ui, deps);
   let spinner: Spinner | undefined = await ui.spinner(`reading stage ${config.stage}`);
   const plan = await planDestroy(ctx, {
     deletePatientData: opts.deletePatientData,

@@ -2,19 +2,24 @@ import { healthChecks } from '../../infra/health.js';
 import { computeOutputs } from '../../infra/outputs.js';
 import { pending, planJson } from '../../infra/plan.js';
 import { planDeploy } from '../../infra/stack.js';
+import type { Ui } from '../../ui/output.js';
 import type { CommandInput } from '../action.js';
-import { openStage, printPlan } from './common.js';
+import { openStage, printPlan, type InfraCommandDeps } from './common.js';
 
 /** The deploy plan as a drift report, plus health checks. Exit 1 when anything is missing, drifted or unhealthy. */
-export default async function status({ opts, ui }: CommandInput): Promise<number> {
-  const { config, ctx } = await openStage(opts, ui);
+export default async function statusCommand({ opts, ui }: CommandInput): Promise<number> {
+  return status(opts, ui);
+}
+
+export async function status(opts: CommandInput['opts'], ui: Ui, deps: InfraCommandDeps = {}): Promise<number> {
+  const { config, ctx } = await openStage(opts, ui, deps);
   const spinner = await ui.spinner(`reading stage ${config.stage}`);
   let plan;
   let checks;
   try {
     plan = await planDeploy(ctx, { onProgress: (t) => spinner.update(t) });
     spinner.update('checking health');
-    checks = await healthChecks(ctx, plan);
+    checks = await healthChecks(ctx, plan, deps.fetcher);
     spinner.succeed(`read stage ${config.stage}`);
   } catch (err) {
     spinner.fail(`could not read stage ${config.stage}`);

@@ -1,0 +1,42 @@
+/**
+ * The public site's files in the site bucket: deploy builds the site from the config (src/site/build.ts) and
+ * publishes what changed (src/site/publish.ts — hashes in object metadata, so unchanged files are not
+ * uploaded again). The site area owns the content and how it is published; this step only puts it in the
+ * plan, so a dry run shows it and a no-change deploy leaves the bucket alone.
+ */
+import type { BuiltSite } from '../site/build.js';
+import type { PublishPlan } from '../site/publish.js';
+import { Store } from '../store/store.js';
+import { awsCall, type InfraContext } from './context.js';
+import { step, type Step } from './plan.js';
+
+const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
+
+export async function planSiteContent(ctx: InfraContext, bucketExists: boolean): Promise<Step> {
+  const [{ buildSite }, { planPublish, publishSite }] = await Promise.all([import('../site/build.js'), import('../site/publish.js')]);
+  const site: BuiltSite = await buildSite(ctx.config);
+  const store = new Store(ctx.clients.s3, ctx.names.siteBucket, ctx.where);
+  const published: PublishPlan = bucketExists
+    ? await awsCall(ctx, `reading the site in ${ctx.names.siteBucket}`, () => planPublish(store, site.files))
+    : { upload: site.files.map((f) => ({ path: f.path, reason: 'new' as const, bytes: f.body.length })), unchanged: [], remove: [], foreign: [] };
+  const changed = published.upload.filter((u) => u.reason === 'changed').length;
+  const added = published.upload.length - changed;
+  const parts = [added && `upload ${plural(added, 'new file')}`, changed && `upload ${plural(changed, 'changed file')}`, published.remove.length && `delete ${plural(published.remove.length, 'old file')}`].filter(Boolean);
+  return step({
+    id: 'site-content',
+    component: 'site',
+    kind: 'site content',
+    name: `s3://${ctx.names.siteBucket}/`,
+    exists: published.unchanged.length + published.remove.length + changed > 0,
+    changes: parts.length
+      ? [
+          {
+            what: parts.join(', '),
+            apply: () => awsCall(ctx, `publishing the site to ${ctx.names.siteBucket}`, () => publishSite(store, site.files, { log: ctx.log }).then(() => undefined)),
+          },
+        ]
+      : [],
+    createWhy: `not published: upload ${plural(site.files.length, 'file')} (clinica site build)`,
+    upToDateWhy: `${plural(published.unchanged.length, 'file')} published${published.foreign.length ? `, ${published.foreign.length} not clinica's (kept)` : ''}`,
+  });
+}

@@ -1,0 +1,140 @@
+/**
+ * deploy, status and destroy as a person sees them, in-process over the mocked account (so the SDK mocks
+ * apply): the plan table, the --yes apply with a line per step, the outputs file, the "no changes" second
+ * run, status's drift and health, destroy keeping the patient data.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { deploy } from '../../src/commands/infra/deploy.js';
+import { destroy } from '../../src/commands/infra/destroy.js';
+import { status } from '../../src/commands/infra/status.js';
+import type { ResolvedConfig } from '../../src/config/load.js';
+import type { Fetcher } from '../../src/infra/health.js';
+import { Ui } from '../../src/ui/output.js';
+import { fakeAws, type FakeAws } from './fake-aws.js';
+import { fakeBundles, testConfig } from './helpers.js';
+
+let fake: FakeAws;
+let config: ResolvedConfig;
+beforeEach(async () => {
+  fake = fakeAws();
+  config = await testConfig();
+});
+afterEach(() => fake.restore());
+
+function testUi(options: { json?: boolean } = {}) {
+  const out = new PassThrough();
+  const err = new PassThrough();
+  let stdout = '';
+  let stderr = '';
+  out.on('data', (c) => (stdout += c));
+  err.on('data', (c) => (stderr += c));
+  const ui = new Ui({ yes: true, json: options.json }, { stdout: out, stderr: err, env: { NO_COLOR: '1' }, stdinIsTTY: false });
+  return { ui, out: () => stdout, err: () => stderr };
+}
+
+const healthy: Fetcher = async (url) => ({ status: 200, body: JSON.stringify({ version: url.includes('172.31') ? 'v' : 'v' }) });
+const unreachable: Fetcher = async () => {
+  throw new Error('ETIMEDOUT');
+};
+const deps = (fetcher: Fetcher = unreachable) => ({ infra: { bundles: fakeBundles(), sleep: async () => {} }, fetcher });
+const opts = () => ({ config: config.configPath, yes: true });
+
+describe('clinica deploy / status / destroy (in-process, mocked AWS)', () => {
+  it('deploy --yes applies the plan, prints and writes the outputs; a second deploy changes nothing and says so', async () => {
+    const first = testUi();
+    expect(await deploy(opts(), first.ui, deps())).toBe(0);
+    expect(first.out()).toMatch(/Plan for stage prod \(AWS account 123456789012 \(sa-east-1\)\)/);
+    expect(first.out()).toMatch(/\+ create \| does not exist: create with tags, public access block, default encryption/);
+    expect(first.out()).toContain('deployed stage prod: 14 resources changed');
+    expect(first.err()).toMatch(/info created EC2 instance sorriso-prod-server/);
+    expect(first.out()).toMatch(/backend \(private\)\s*\| http:\/\/172\.31\.0\.\d+:8080\//);
+    expect(first.out()).toMatch(/website\s*\| http:\/\/sorriso-prod-site\.s3-website-sa-east-1\.amazonaws\.com\//);
+    const file = join(config.stateDir, 'outputs.prod.json');
+    const outputs = JSON.parse(readFileSync(file, 'utf8'));
+    expect(outputs).toMatchObject({
+      stage: 'prod',
+      account: '123456789012',
+      buckets: { data: 'sorriso-prod-data', site: 'sorriso-prod-site' },
+      functions: { imageProcessor: 'sorriso-prod-image-processor', reminders: 'sorriso-prod-reminders' },
+      backend: { state: 'running', privateUrl: expect.stringMatching(/^http:\/\/172\.31\./), publicUrl: expect.stringMatching(/^http:\/\/203\.0\.113\./), release: expect.stringMatching(/^[0-9a-f]{16}$/) },
+    });
+    expect(outputs.mail.status).toMatch(/verification pending/);
+
+    fake.clear();
+    const second = testUi();
+    expect(await deploy(opts(), second.ui, deps())).toBe(0);
+    expect(second.out()).toContain('no changes: stage prod matches the config — nothing was changed in AWS');
+    expect(fake.mutating()).toEqual([]);
+  });
+
+  it('--json prints one document with the plan, what was applied, and the outputs', async () => {
+    const t = testUi({ json: true });
+    expect(await deploy(opts(), t.ui, deps())).toBe(0);
+    const doc = JSON.parse(t.out());
+    expect(doc.applied).toHaveLength(14);
+    expect(doc.outputs.buckets.data).toBe('sorriso-prod-data');
+  });
+
+  it('a failure mid-way says what was done before it and exits non-zero; the re-run converges', async () => {
+    fake.failNext('RunInstances', Object.assign(new Error('You have requested more vCPU capacity than your current vCPU limit'), { name: 'VcpuLimitExceeded', $metadata: { httpStatusCode: 400 } }));
+    const t = testUi();
+    await expect(deploy(opts(), t.ui, deps())).rejects.toThrow(/starting the backend instance failed: VcpuLimitExceeded/);
+    expect(t.err()).toMatch(/deploy stopped at EC2 instance sorriso-prod-server; done before it: created S3 bucket sorriso-prod-data; created S3 bucket sorriso-prod-site;/);
+    expect(t.err()).toMatch(/run `clinica deploy` again to continue from here/);
+    const again = testUi();
+    expect(await deploy(opts(), again.ui, deps())).toBe(0);
+    expect(again.out()).toContain('deployed stage prod: 2 resources changed'); // the instance and the SES identity
+  });
+
+  it('status: exit 1 with "missing" before deploy; 0 when deployed, verified and healthy; 1 again on drift', async () => {
+    const before = testUi();
+    expect(await status(opts(), before.ui, deps())).toBe(1);
+    expect(before.out()).toMatch(/S3 bucket sorriso-prod-data\s*\| missing/);
+    expect(before.out()).toMatch(/stage prod: 14 resources missing or drifted \(run `clinica deploy`\); \d+ checks failing/);
+
+    await deploy(opts(), testUi().ui, deps());
+    fake.state.identities.set('lembretes@sorriso.example', 'Success');
+    const good = testUi();
+    expect(await status(opts(), good.ui, deps(healthy))).toBe(0);
+    expect(good.out()).toMatch(/backend \/health\s*\| ok\s*\| http:\/\/172\.31\.0\.\d+:8080\/health ok/);
+    expect(good.out()).toMatch(/data bucket\s*\| ok\s*\| public access block: all four on; default encryption: SSE-S3; versioning: Enabled; bucket policy: TLS only/);
+    expect(good.out()).toMatch(/SES sender\s*\| ok\s*\| lembretes@sorriso\.example verified/);
+    expect(good.out()).toMatch(/SES sending quota\s*\| ok\s*\| SES sandbox \(verified recipients only/);
+    expect(good.out()).toContain('stage prod matches the config and is healthy');
+
+    // someone turns versioning off by hand; the backend cannot be reached from here (unknown, not a failure)
+    fake.clear();
+    fake.state.buckets.get('sorriso-prod-data')!.settings.versioning = { Status: 'Suspended' };
+    const drifted = testUi();
+    expect(await status(opts(), drifted.ui, deps(unreachable))).toBe(1);
+    expect(drifted.out()).toMatch(/S3 bucket sorriso-prod-data\s*\| drift\s*\| versioning Suspended → Enabled/);
+    expect(drifted.out()).toMatch(/backend \/health\s*\| unknown\s*\| not reachable from here/);
+    expect(drifted.out()).toMatch(/data bucket\s*\| FAIL/);
+    expect(fake.mutating()).toEqual([]); // status never changes anything
+  });
+
+  it('destroy --yes removes the stage and keeps the patient data; --delete-patient-data --yes deletes it too', async () => {
+    await deploy(opts(), testUi().ui, deps());
+    const t = testUi();
+    expect(await destroy(opts(), t.ui, deps())).toBe(0);
+    expect(t.out()).toMatch(/S3 bucket sorriso-prod-data\s*\|\s+no change \| kept: patient data/);
+    expect(t.out()).toMatch(/destroyed stage prod: 11 resources deleted; kept SES identity lembretes@sorriso\.example, S3 bucket sorriso-prod-data/);
+    expect(fake.state.buckets.has('sorriso-prod-data')).toBe(true);
+
+    const all = testUi();
+    expect(await destroy({ ...opts(), deletePatientData: true }, all.ui, deps())).toBe(0);
+    expect(fake.state.buckets.has('sorriso-prod-data')).toBe(false);
+    expect(existsSync(config.stateDir)).toBe(true);
+  });
+
+  it('destroy without --yes and without a terminal refuses', async () => {
+    await deploy(opts(), testUi().ui, deps());
+    const out = new PassThrough();
+    const ui = new Ui({}, { stdout: out, stderr: new PassThrough(), env: {}, stdinIsTTY: false });
+    await expect(destroy({ config: config.configPath }, ui, deps())).rejects.toThrow(/not confirmed/);
+    expect(fake.state.functions.size).toBe(2);
+  });
+});
