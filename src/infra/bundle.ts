@@ -77,6 +77,8 @@ export interface BuildOptions {
   entryFile?: string;
   /** where installed sharp builds are cached; default CLINICA_BUILD_DIR or <stateDir>/build */
   buildDir?: string;
+  /** change parts of the bundle's spec (bench: a baseline without templates) */
+  spec?: Partial<Omit<BundleSpec, 'name'>>;
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -206,7 +208,7 @@ function forbiddenImport(meta: import('esbuild').Metafile): { pkg: string; impor
 }
 
 export async function buildBundle(name: BundleName, options: BuildOptions): Promise<Bundle> {
-  const spec = BUNDLES[name];
+  const spec = { ...BUNDLES[name], ...options.spec };
   const root = options.root ?? PACKAGE_ROOT;
   const arch = options.config.aws.architecture;
   const entry = options.entryFile ?? entryFileFor(spec, root);
