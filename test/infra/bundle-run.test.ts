@@ -1,0 +1,76 @@
+/**
+ * The real image-processor, as deploy zips it (x86_64 here, so this machine can load the zipped sharp), run
+ * from its unzipped folder with the environment deploy gives the function, on an S3 event for an original in
+ * the local S3 server: the derivatives appear — sharp, the shipped font (the watermark) and the settings all
+ * work from inside the zip, with no help from the repo's node_modules.
+ */
+import { existsSync } from 'node:fs';
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import sharp from 'sharp';
+import yauzl from 'yauzl';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runtimeEnv } from '../../src/config/runtime.js';
+import { PACKAGE_ROOT, buildBundle } from '../../src/infra/bundle.js';
+import { deployedConfig } from '../../src/infra/lambdas.js';
+import { startTestStack, type TestStack } from '../helpers/stack.js';
+
+const real = existsSync(join(PACKAGE_ROOT, 'src', 'lambdas', 'image-processor.ts'));
+let stack: TestStack;
+let dir: string;
+const saved = { ...process.env };
+
+function unzipTo(zip: Buffer, target: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    yauzl.fromBuffer(zip, { lazyEntries: true }, (err, file) => {
+      if (err || !file) return reject(err);
+      file.on('entry', (entry: yauzl.Entry) => {
+        file.openReadStream(entry, async (e, stream) => {
+          if (e || !stream) return reject(e);
+          const chunks: Buffer[] = [];
+          for await (const c of stream) chunks.push(c as Buffer);
+          await mkdir(dirname(join(target, entry.fileName)), { recursive: true });
+          await writeFile(join(target, entry.fileName), Buffer.concat(chunks));
+          file.readEntry();
+        });
+      });
+      file.on('end', () => resolve());
+      file.on('error', reject);
+      file.readEntry();
+    });
+  });
+}
+
+beforeAll(async () => {
+  if (!real) return;
+  stack = await startTestStack();
+  dir = await mkdtemp(join(tmpdir(), 'clinica-lambda-'));
+});
+afterAll(async () => {
+  process.env = saved;
+  await stack?.close();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+describe.skipIf(!real)('the zipped image-processor', () => {
+  it('makes the derivatives of an uploaded original', async () => {
+    const bundle = await buildBundle('image-processor', { config: { aws: { architecture: 'x86_64' } as never, stateDir: '' }, buildDir: join(PACKAGE_ROOT, '.clinica', 'build') });
+    await unzipTo(bundle.zip, dir);
+    const key = 'images/P-000001/I-20260101-abcd1234/original.jpg';
+    const jpeg = await sharp({ create: { width: 640, height: 480, channels: 3, background: '#88aacc' } }).jpeg().toBuffer();
+    await stack.dataStore.put(key, jpeg, { contentType: 'image/jpeg' });
+
+    // what deploy sets on the function (+ the local S3 endpoint instead of AWS)
+    Object.assign(process.env, runtimeEnv(deployedConfig(stack.config), { s3Endpoint: stack.s3.endpoint }), { AWS_REGION: stack.config.aws.region });
+    const { handler } = (await import(pathToFileURL(join(dir, 'index.mjs')).href)) as { handler: (e: unknown) => Promise<{ processed: number; failed: number; results: unknown[] }> };
+    const summary = await handler({ Records: [{ eventName: 'ObjectCreated:Put', s3: { bucket: { name: stack.config.names.dataBucket }, object: { key } } }] });
+    expect(summary, JSON.stringify(summary.results)).toMatchObject({ processed: 1, failed: 0 });
+    for (const variant of ['display', 'thumb', 'shared']) {
+      const body = await stack.dataStore.getBytes(`images/P-000001/I-20260101-abcd1234/${variant}.webp`);
+      expect(body, variant).toBeDefined();
+      expect((await sharp(body!).metadata()).format).toBe('webp');
+    }
+  });
+});
