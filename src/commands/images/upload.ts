@@ -38,20 +38,27 @@ function parseConcurrency(text: string | undefined): number | undefined {
   return n;
 }
 
-function describe(result: BulkResult): string {
+/** One line per file for --dry-run (and --verbose): what, whose, which file, why. */
+function describe(result: BulkResult): { verb: string; detail?: string } {
   const o = result.outcome;
   switch (o.status) {
     case 'imported':
-      return o.resumed ? `imported ${o.imageId} (finished an interrupted import)` : `imported ${o.imageId}`;
+      return { verb: 'imported', detail: o.resumed ? `${o.imageId}, finishing an interrupted import` : o.imageId };
     case 'duplicate':
-      return `skip: already imported as ${o.imageId}`;
+      return { verb: 'skip', detail: `already imported as ${o.imageId}` };
     case 'would-import':
-      return `would import (${o.info.format.toUpperCase()} ${o.info.orientedWidth}×${o.info.orientedHeight})`;
+      return { verb: 'would import', detail: `${o.info.format.toUpperCase()} ${o.info.orientedWidth}×${o.info.orientedHeight}` };
     case 'skipped':
-      return `skip: ${o.reason}`;
+      return { verb: 'skip', detail: o.reason };
     default:
-      return `fail: ${o.reason}`;
+      return { verb: 'fail', detail: o.reason };
   }
+}
+
+function fileLine(result: BulkResult): string {
+  const { verb, detail } = describe(result);
+  const patient = 'patientId' in result && result.patientId ? result.patientId : '-';
+  return `${verb.padEnd(12)} ${patient.padEnd(9)} ${result.file}${detail ? `  (${detail})` : ''}`;
 }
 
 export default async function upload({ args, opts, ui }: CommandInput<UploadOptions>): Promise<number> {
@@ -94,8 +101,8 @@ export default async function upload({ args, opts, ui }: CommandInput<UploadOpti
     done++;
     const status = result.outcome.status;
     if (listEverything || status === 'failed' || status === 'rejected') keep.push(result);
-    if (opts.dryRun) ui.print(`${describe(result).padEnd(48)} ${'patientId' in result && result.patientId ? result.patientId : '-'}  ${result.file}`);
-    else if (status === 'failed' || status === 'rejected') ui.debug(`${result.file}: ${describe(result)}`);
+    if (opts.dryRun) ui.print(fileLine(result));
+    else ui.debug(fileLine(result));
     progress?.tick(done);
   };
 
@@ -140,7 +147,7 @@ export default async function upload({ args, opts, ui }: CommandInput<UploadOpti
       reason: reasonOf(r) || undefined,
     })),
   });
-  if (failures.length) {
+  if (failures.length && !opts.dryRun) {
     await ui.table(
       failures,
       [
