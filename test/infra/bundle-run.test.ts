@@ -15,9 +15,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runtimeEnv } from '../../src/config/runtime.js';
 import { PACKAGE_ROOT, buildBundle } from '../../src/infra/bundle.js';
 import { deployedConfig } from '../../src/infra/lambdas.js';
+import type { InfraContext } from '../../src/infra/context.js';
+import { environmentFile, parseEnvironmentFile, serverEnvironment } from '../../src/infra/server-code.js';
+import { spawn } from 'node:child_process';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
 
 const real = existsSync(join(PACKAGE_ROOT, 'src', 'lambdas', 'image-processor.ts'));
+const realServer = existsSync(join(PACKAGE_ROOT, 'src', 'server', 'main.ts'));
 let stack: TestStack;
 let dir: string;
 const saved = { ...process.env };
@@ -44,7 +48,7 @@ function unzipTo(zip: Buffer, target: string): Promise<void> {
 }
 
 beforeAll(async () => {
-  if (!real) return;
+  if (!real && !realServer) return;
   stack = await startTestStack();
   dir = await mkdtemp(join(tmpdir(), 'clinica-lambda-'));
 });
@@ -71,6 +75,43 @@ describe.skipIf(!real)('the zipped image-processor', () => {
       const body = await stack.dataStore.getBytes(`images/P-000001/I-20260101-abcd1234/${variant}.webp`);
       expect(body, variant).toBeDefined();
       expect((await sharp(body!).metadata()).format).toBe('webp');
+    }
+  });
+});
+
+describe.skipIf(!realServer)('the server release', () => {
+  it('starts from its unzipped folder with its EnvironmentFile and answers /health', async () => {
+    const bundle = await buildBundle('server', { config: { aws: { architecture: 'x86_64' } as never, stateDir: '' }, buildDir: join(PACKAGE_ROOT, '.clinica', 'build') });
+    const target = await mkdtemp(join(tmpdir(), 'clinica-server-'));
+    await unzipTo(bundle.zip, target);
+    // the EnvironmentFile deploy uploads, read back the way systemd would (quotes, escapes, JSON inside)
+    const ctx = { config: stack.config, arns: { region: stack.config.aws.region } } as unknown as InfraContext;
+    const vars = parseEnvironmentFile(environmentFile(serverEnvironment(ctx)));
+    expect(JSON.parse(vars.CLINICA_CONFIG_JSON!).clinic.name).toBe(stack.config.clinic.name);
+    const child = spawn(process.execPath, [join(target, 'main.mjs')], {
+      cwd: target,
+      env: { PATH: process.env.PATH, ...vars, PORT: '0', HOST: '127.0.0.1', CLINICA_S3_ENDPOINT: stack.s3.endpoint, CLINICA_VERSION: 'test-release' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        child.stdout!.on('data', (c) => {
+          out += c;
+          const m = /"url":"(http:[^"]+)"/.exec(out);
+          if (m) resolve(m[1]!);
+        });
+        child.stderr!.on('data', (c) => (out += c));
+        child.on('exit', (code) => reject(new Error(`server exited ${code}: ${out}`)));
+      });
+      const res = await fetch(new URL('/health', url));
+      expect(res.status).toBe(200);
+      expect(await res.json()).toMatchObject({ version: 'test-release' });
+      const page = await fetch(new URL('/', url));
+      expect(page.status).toBe(200); // the staff page from templates/staff inside the release
+    } finally {
+      child.kill('SIGTERM');
+      await rm(target, { recursive: true, force: true });
     }
   });
 });
