@@ -159,6 +159,24 @@ describe('images in the bucket', () => {
     expect((await store.getJson<{ reason: string }>(failureKey(patientId, 'I-20260101-broken01')))!.value.reason).toMatch(/truncated/);
     expect((await careful(eventFor(bucket, bad))).results[0]).toMatchObject({ status: 'skipped', reason: 'already marked failed' });
 
+    // the deployed entry point: settings from the environment (as deploy sets them), the same outcome
+    const { runtimeEnv } = await import('../../src/config/runtime.js');
+    const { handler } = await import('../../src/lambdas/image-processor.js');
+    const env = runtimeEnv(stack.config, { s3Endpoint: stack.s3.endpoint });
+    const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+    Object.assign(process.env, env);
+    try {
+      const viaEnv = `images/${patientId}/I-20260101-viaenv01/original.jpg`;
+      await store.put(viaEnv, await photoJpeg(300, 300, 13), { contentType: 'image/jpeg' });
+      expect((await handler(eventFor(bucket, viaEnv))).results[0]).toMatchObject({ status: 'processed' });
+      expect(await store.head(`images/${patientId}/I-20260101-viaenv01/shared.webp`)).toBeDefined();
+    } finally {
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
+
     const listed = await listImages(store, patientId);
     expect(listed.find((i) => i.id === 'I-20260101-broken01')).toMatchObject({ status: 'failed', failure: { reason: expect.stringMatching(/truncated/) } });
     expect(listed.find((i) => i.id === 'raio x de João')).toMatchObject({ status: 'ready' });
