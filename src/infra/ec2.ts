@@ -280,7 +280,13 @@ async function waitForState(ctx: InfraContext, ids: string[], state: 'running' |
   const { DescribeInstancesCommand } = await ec2Sdk();
   return waitFor(
     async () => {
-      const out = await ctx.clients.ec2.send(new DescribeInstancesCommand({ InstanceIds: ids }));
+      let out;
+      try {
+        out = await ctx.clients.ec2.send(new DescribeInstancesCommand({ InstanceIds: ids }));
+      } catch (err) {
+        if (isAwsError(err, 'InvalidInstanceID.NotFound')) return undefined; // EC2 is eventually consistent too
+        throw err;
+      }
       const all = (out.Reservations ?? []).flatMap((r) => r.Instances ?? []);
       if (state === 'running' && all.some((i) => ['terminated', 'shutting-down'].includes(i.State?.Name ?? ''))) {
         throw new ClinicaError('internal', `instance ${ids.join(', ')} stopped while starting: ${all[0]?.StateReason?.Message ?? 'no reason given'}`);
