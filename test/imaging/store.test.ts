@@ -79,6 +79,17 @@ describe('images in the bucket', () => {
     expect(await keysUnder(store, `images/${patientId}/`)).toEqual(before);
   });
 
+  it('keeps a large original (multipart upload) byte for byte', async () => {
+    const { default: sharp } = await import('sharp');
+    const samples = new Uint16Array(2200 * 2100).map((_, i) => 800 + (i % 2200));
+    const tiff = await sharp(samples, { raw: { width: 2200, height: 2100, channels: 1 } }).toColourspace('grey16').tiff({ compression: 'none' }).toBuffer();
+    expect(tiff.length).toBeGreaterThan(8 * 1024 * 1024);
+    const outcome = await importImage(settings, { patientId, bytes: tiff, metadata: { kind: 'radiograph', teeth: [] } });
+    if (outcome.status !== 'imported') throw new Error(JSON.stringify(outcome));
+    const stored = await store.getBytes(originalKey(patientId, outcome.imageId, 'tiff'));
+    expect(Buffer.compare(stored!, tiff)).toBe(0);
+  });
+
   it('reports a bad image as rejected and writes nothing for it', async () => {
     const before = await keysUnder(store, '');
     expect(await importImage(settings, { patientId, bytes: await truncatedJpeg(), metadata })).toMatchObject({ status: 'rejected', reason: expect.stringMatching(/truncated/) });
