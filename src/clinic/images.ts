@@ -581,7 +581,7 @@ export function variantLocation(record: ImageRecord, variant: ImageVariant): { k
 }
 
 /** Deletes every object of a patient's images and their claims (the purge of an anonymized patient). */
-export async function deletePatientImages(store: Store, patientId: string): Promise<{ deleted: number; failed: string[] }> {
+export async function deletePatientImages(store: Store, patientId: string): Promise<{ images: number; deleted: number; failed: string[] }> {
   const keys: string[] = [];
   const imageIds = new Set<string>();
   for await (const o of store.list(`${IMAGES_PREFIX}${patientId}/`)) {
@@ -592,5 +592,5 @@ export async function deletePatientImages(store: Store, patientId: string): Prom
   for await (const o of store.list(`${IMAGE_HASHES_PREFIX}${patientId}/`)) keys.push(o.key);
   for (const id of imageIds) keys.push(imageIdKey(id));
   const failed = await store.deleteMany(keys);
-  return { deleted: keys.length - failed.length, failed };
+  return { images: imageIds.size, deleted: keys.length - failed.length, failed };
 }

@@ -10,6 +10,7 @@ import { ClinicaError } from '../errors.js';
 import type { Store } from '../store/store.js';
 import { appointmentKey } from './appointments.js';
 import { audit, listAudit } from './audit.js';
+import { deletePatientImages } from './images.js';
 import { deletePatientAppointmentList, listPatientAppointments } from './patient-appointments.js';
 import { updatePatientIndex } from './patient-index.js';
 import { getPatient, patientKey, releaseCpf, writePatientChange } from './patients.js';
@@ -171,12 +172,12 @@ export async function purgePatient(store: Store, id: string, actor: string, opti
       { field: 'id', hint: 'anonymize it instead (`clinica patients anonymize ID`), or pass --force if the retention duty no longer applies' },
     );
   }
-  const imageKeys: string[] = [];
-  for await (const o of store.list(`images/${patient.id}/`)) imageKeys.push(o.key);
   const appointments = await listPatientAppointments(store, patient.id, { includeMoved: true });
   const reminderKeys: string[] = [];
   for (const a of appointments) for await (const o of store.list(`reminders/${a.id}/`)) reminderKeys.push(o.key);
-  const failed = await store.deleteMany([...imageKeys, ...reminderKeys, ...appointments.map((a) => appointmentKey(a.id))]);
+  // images with their dedupe claims and id pointers (deletePatientImages owns that layout)
+  const images = await deletePatientImages(store, patient.id);
+  const failed = [...images.failed, ...(await store.deleteMany([...reminderKeys, ...appointments.map((a) => appointmentKey(a.id))]))];
   if (failed.length) {
     throw new ClinicaError('partial', `patient ${patient.id}: ${failed.length} object(s) could not be deleted (first: ${failed[0]}); the record is kept`, {
       hint: 'run the purge again',
@@ -186,8 +187,7 @@ export async function purgePatient(store: Store, id: string, actor: string, opti
   if (patient.cpf) await releaseCpf(store, patient.cpf, patient.id);
   await updatePatientIndex(store, [{ id: patient.id, apply: () => undefined }]);
   await store.delete(patientKey(patient.id));
-  const imageIds = new Set(imageKeys.map((k) => k.split('/')[2]));
-  const result = { patientId: patient.id, images: imageIds.size, appointments: appointments.length, reminders: reminderKeys.length };
+  const result = { patientId: patient.id, images: images.images, appointments: appointments.length, reminders: reminderKeys.length };
   await audit(store, {
     actor,
     action: 'patient.purge',

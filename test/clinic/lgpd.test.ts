@@ -6,6 +6,7 @@ import { createAppointment } from '../../src/clinic/appointments.js';
 import { listAudit } from '../../src/clinic/audit.js';
 import { formatCpf, generateCpf } from '../../src/clinic/cpf.js';
 import { anonymizePatient, exportPatient, purgePatient } from '../../src/clinic/lgpd.js';
+import { IMAGE_HASHES_PREFIX, imageIdKey } from '../../src/clinic/images.js';
 import { createPatient, findPatientByCpf, getPatient, listPatients, updatePatient } from '../../src/clinic/patients.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
 
@@ -42,6 +43,9 @@ async function patientWithEverything(name: string, n: number) {
   await store.putJson(`reminders/${a.id}/day-before.json`, { sentAt: '2030-01-09T12:00:00Z', to: 'lgpd@example.com' });
   await store.put(`images/${p.id}/img1/original.jpg`, Buffer.from('fake jpeg bytes'), { contentType: 'image/jpeg' });
   await store.put(`images/${p.id}/img1/thumb.webp`, Buffer.from('fake webp'), { contentType: 'image/webp' });
+  // the import's dedupe claim and id pointer: a purge must not leave them behind
+  await store.putJson(`${IMAGE_HASHES_PREFIX}${p.id}/${'ab'.repeat(32)}.json`, { imageId: 'img1' });
+  await store.putJson(imageIdKey('img1'), { patientId: p.id });
   return { p, a };
 }
 
@@ -101,6 +105,8 @@ describe('LGPD: export, anonymize, purge', () => {
     expect(result).toEqual({ patientId: p.id, images: 1, appointments: 1, reminders: 1 });
     expect(await rejection(getPatient(store, p.id))).toMatchObject({ kind: 'not-found' });
     expect(await store.head(`images/${p.id}/img1/original.jpg`)).toBeUndefined();
+    expect(await store.head(`${IMAGE_HASHES_PREFIX}${p.id}/${'ab'.repeat(32)}.json`)).toBeUndefined();
+    expect(await store.head(imageIdKey('img1'))).toBeUndefined();
     expect(await store.head(`reminders/${a.id}/day-before.json`)).toBeUndefined();
     expect(await findPatientByCpf(store, formatCpf(generateCpf(503)))).toBeUndefined();
     expect((await listPatients(store, { status: 'all' })).map((x) => x.id)).not.toContain(p.id);
