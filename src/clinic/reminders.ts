@@ -28,7 +28,7 @@ import { silentLog, type Log } from '../log.js';
 import { greetingName, reminderMime, renderReminderEmail } from '../mail/reminder-email.js';
 import { SendFailure, type SendResult } from '../mail/ses.js';
 import type { Store } from '../store/store.js';
-import { getAppointment, listAppointments } from './appointments.js';
+import { APPOINTMENTS_PREFIX, getAppointment } from './appointments.js';
 import { getPatient } from './patients.js';
 import { randomId } from './text.js';
 import { addDays, localParts, startOfLocalDay, todayIn, zonedToInstant } from './time.js';
@@ -115,6 +115,7 @@ export interface ReminderSummary {
   /** set when the run stopped early: nothing more could be sent (SES down, credentials, S3 unreachable) */
   aborted?: { kind: ErrorKind; message: string; hint?: string };
   sendRate?: { ratePerSecond: number; source: string };
+  /** planningMs: from the start until the first reminder was ready to send; firstSendMs: until it went to SES */
   timings: { planningMs: number; firstSendMs?: number; totalMs: number };
   items: ReminderItem[];
 }
@@ -140,11 +141,13 @@ export interface RunRemindersOptions {
   clock?: () => Date;
   /** who is running, recorded on claims */
   actor?: string;
-  /** reminders handled at once (default 16) */
+  /** reminders being claimed and sent at once (default 32; the SES pace is the limiter's) */
   concurrency?: number;
+  /** appointments read at once (default 8) */
+  readConcurrency?: number;
   /** stop starting new sends after this wall-clock time (ms since epoch): the Lambda's timeout */
   deadline?: number;
-  /** re-read the appointment and patient before sending when the agenda is older than this (default 30 s) */
+  /** re-read the appointment and patient before sending when they were read longer ago than this (default 30 s) */
   refreshAfterMs?: number;
   /** called as each reminder is settled (progress) */
   onItem?: (item: ReminderItem, done: number, total: number) => void;
@@ -212,7 +215,7 @@ export function reminderTiming(appointment: Pick<Appointment, 'start'>, rule: Re
   return { nominal, dueAt: moved < expiresAt ? moved : undefined, expiresAt };
 }
 
-type Verdict = { state: 'due'; dueAt: Date } | { state: 'upcoming' | 'past' } | { state: 'skip'; reason: 'outside-window' | 'quiet-hours'; dueAt: Date } | { state: 'deferred'; dueAt: Date };
+type Verdict = { state: 'due'; dueAt: Date } | { state: 'upcoming' } | { state: 'past' } | { state: 'skip'; reason: 'outside-window' | 'quiet-hours'; dueAt: Date } | { state: 'deferred'; dueAt: Date };
 
 /** Where a reminder stands at `now` by time alone (who may get it comes after). */
 export function reminderVerdict(appointment: Pick<Appointment, 'start'>, rule: ReminderRule, now: Date, settings: { timeZone: string; quietHours: QuietHours }): Verdict {
@@ -240,10 +243,17 @@ export function agendaRange(rules: ReminderRule[], now: Date, timeZone: string):
   return { from: today, to };
 }
 
-/** Who may get a reminder for this appointment; the reason when not. */
-export function ineligibility(appointment: Appointment, patient: Patient | undefined): SkipReason | undefined {
+/** Whether the appointment itself still wants a reminder; the reason when not. */
+export function appointmentIneligibility(appointment: Pick<Appointment, 'status'>): SkipReason | undefined {
   if (appointment.status === 'cancelled') return 'cancelled';
   if (appointment.status !== 'scheduled' && appointment.status !== 'confirmed') return 'not-scheduled';
+  return undefined;
+}
+
+/** Who may get a reminder for this appointment; the reason when not (first one, in a fixed order). */
+export function ineligibility(appointment: Pick<Appointment, 'status'>, patient: Patient | undefined): SkipReason | undefined {
+  const early = appointmentIneligibility(appointment);
+  if (early) return early;
   if (!patient) return 'patient-missing';
   if (patient.status !== 'active' || patient.anonymized) return 'patient-inactive';
   if (!patient.consent?.emailReminders) return 'no-consent';
@@ -257,6 +267,9 @@ interface Task {
   appointment: Appointment;
   rule: ReminderRule;
   dueAt: Date;
+  patient?: Patient;
+  /** when the appointment and patient were read (performance.now()) */
+  readAt: number;
 }
 
 type ClaimOutcome = { claimed: true; etag: string; record: ReminderRecord } | { claimed: false; reason: SkipReason };
@@ -271,6 +284,46 @@ export async function listReminders(store: Store, appointmentId: string): Promis
   return out;
 }
 
+/** A FIFO that workers await: the agenda readers push ready reminders, the senders take them. */
+class Queue<T> {
+  private items: T[] = [];
+  private waiters: ((value: T | undefined) => void)[] = [];
+  private roomWaiters: (() => void)[] = [];
+  private closed = false;
+  get size(): number {
+    return this.items.length;
+  }
+  push(item: T): void {
+    const waiter = this.waiters.shift();
+    if (waiter) waiter(item);
+    else this.items.push(item);
+  }
+  close(): void {
+    this.closed = true;
+    for (const waiter of this.waiters.splice(0)) waiter(undefined);
+  }
+  take(): Promise<T | undefined> {
+    if (this.items.length) {
+      const item = this.items.shift();
+      this.roomWaiters.shift()?.();
+      return Promise.resolve(item);
+    }
+    if (this.closed) return Promise.resolve(undefined);
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+  /** Resolves when fewer than `limit` items wait (backpressure for the producers). */
+  async room(limit: number): Promise<void> {
+    while (this.items.length >= limit) await new Promise<void>((resolve) => this.roomWaiters.push(resolve));
+  }
+}
+
+/**
+ * One run. Two stages overlap, so the first e-mail goes out while the agenda is still being read: readers
+ * (`readConcurrency`) go through the day's appointments, decide by time and by who, and queue what is to be
+ * sent; senders (`concurrency`) claim, send at the SES pace and mark. The existing reminder records of those
+ * days are listed first (one LIST per day), so a re-run reads a record instead of the patient and claims
+ * nothing; the claim's If-None-Match stays the guarantee.
+ */
 export async function runReminders(options: RunRemindersOptions): Promise<ReminderSummary> {
   const startedAt = performance.now();
   const log = options.log ?? silentLog;
@@ -321,29 +374,40 @@ export async function runReminders(options: RunRemindersOptions): Promise<Remind
     ...extra,
   });
 
-  // 1. the agenda, and what is due by time alone
-  const range = agendaRange(rules, now, timeZone);
-  let appointments = await listAppointments(store, range, timeZone);
-  const listedAt = performance.now();
-  const tasks: Task[] = [];
-  const timeSkips: ReminderItem[] = [];
-  for (const appointment of appointments) {
-    for (const rule of rules) {
-      const v = reminderVerdict(appointment, rule, now, settings);
-      if (v.state === 'upcoming') summary.upcoming++;
-      else if (v.state === 'due') tasks.push({ appointment, rule, dueAt: v.dueAt });
-      else if (v.state === 'skip') timeSkips.push(itemOf({ appointment, rule, dueAt: v.dueAt }, 'skipped', { reason: v.reason }));
-      else if (v.state === 'deferred') timeSkips.push(itemOf({ appointment, rule, dueAt: v.dueAt }, 'deferred', { why: 'quiet-hours' }));
-    }
-  }
-  appointments = [];
-  tasks.sort((a, b) => a.dueAt.getTime() - b.dueAt.getTime() || Date.parse(a.appointment.start) - Date.parse(b.appointment.start));
-  summary.due = tasks.length + timeSkips.length;
-  for (const item of timeSkips) settle(item);
-  summary.timings.planningMs = performance.now() - startedAt;
-  log.debug(`${tasks.length} reminder(s) due at ${summary.at} (agenda ${range.from} → ${range.to})`);
+  let abort: ClinicaError | undefined;
+  /** Stops the run (nothing more can be sent); true for the call that stopped it. */
+  const stop = (err: unknown): boolean => {
+    if (abort) return false;
+    abort = err instanceof ClinicaError ? err : new ClinicaError('internal', oneLine(err), { cause: err });
+    summary.aborted = { kind: abort.kind, message: abort.message, hint: abort.hint };
+    log.error(`reminders stopped: ${oneLine(abort)}`);
+    return true;
+  };
 
-  // 2. each due reminder: who, claim, send, mark
+  // ---- reading: the days' appointment keys, streamed page by page, and the existing reminder records
+  const range = agendaRange(rules, now, timeZone);
+  const days: string[] = [];
+  for (let d = range.from; d <= range.to; d = addDays(d, 1)) days.push(d);
+  const keys = new Queue<string>();
+  let listed = 0;
+  const listing = Promise.all(
+    days.map(async (day) => {
+      // small pages: the first appointments are being read while the rest of the day is still listed
+      for await (const o of store.list(`${APPOINTMENTS_PREFIX}${day}/`, { pageSize: 250 })) {
+        if (!o.key.endsWith('.json')) continue;
+        listed++;
+        keys.push(o.key);
+      }
+    }),
+  ).finally(() => keys.close());
+  const existing = new Set<string>();
+  // appointment ids carry their date (A-YYYYMMDD-…): one LIST per day finds that day's reminder records
+  const recordsListed = Promise.all(
+    days.map(async (day) => {
+      for await (const o of store.list(`${REMINDERS_PREFIX}A-${day.replace(/-/g, '')}-`)) existing.add(o.key);
+    }),
+  );
+
   const patients = new Map<string, Promise<Patient | undefined>>();
   const patientOf = (id: string, fresh = false) => {
     let p = fresh ? undefined : patients.get(id);
@@ -357,6 +421,82 @@ export async function runReminders(options: RunRemindersOptions): Promise<Remind
     return p;
   };
 
+  /** Why an existing record stops this run from sending; undefined when it may be taken over. */
+  const blockedBy = (record: ReminderRecord, task: Pick<Task, 'appointment'>): SkipReason | undefined => {
+    const sameStart = record.appointmentStart === task.appointment.start;
+    if (record.status === 'sent') return sameStart ? 'already-sent' : undefined;
+    if (record.status === 'failed') return record.permanent && sameStart ? 'rejected' : undefined;
+    const age = clock().getTime() - Date.parse(record.claimedAt);
+    return age < claimTimeoutMs ? 'in-progress' : undefined;
+  };
+
+  /**
+   * A reminder record as it is now. A record caught mid-write (the local S3 server is not atomic; S3 is) reads
+   * as broken JSON: read again shortly, and if it stays broken, treat it as someone's fresh claim.
+   */
+  const readRecord = async (key: string): Promise<{ value: ReminderRecord; etag: string } | undefined> => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await store.getJson<ReminderRecord>(key);
+      } catch (err) {
+        if (!isClinicaError(err, 'internal') || !/not valid JSON/.test(err.message)) throw err;
+        if (attempt >= 3) return { value: { status: 'claimed', claimedAt: clock().toISOString(), claimedBy: 'unknown' } as ReminderRecord, etag: '' };
+        await new Promise((r) => setTimeout(r, 50 * attempt));
+      }
+    }
+  };
+
+  const ready = new Queue<Task>();
+
+  /** One appointment: by time, by who, against an existing record; queues what is to be sent. */
+  const readAppointment = async (key: string) => {
+    if (abort) return;
+    const appointment = (await store.getJson<Appointment>(key))?.value;
+    if (!appointment || appointment.movedTo) return; // a moved-away record: its new one is in the agenda
+    const readAt = performance.now();
+    for (const rule of rules) {
+      const v = reminderVerdict(appointment, rule, now, settings);
+      if (v.state === 'upcoming') summary.upcoming++;
+      if (v.state === 'upcoming' || v.state === 'past') continue;
+      summary.due++;
+      const task: Task = { appointment, rule, dueAt: v.dueAt, readAt };
+      if (v.state === 'skip') {
+        settle(itemOf(task, 'skipped', { reason: v.reason }));
+        continue;
+      }
+      if (v.state === 'deferred') {
+        settle(itemOf(task, 'deferred', { why: 'quiet-hours' }));
+        continue;
+      }
+      const early = appointmentIneligibility(appointment);
+      if (early) {
+        settle(itemOf(task, 'skipped', { reason: early }));
+        continue;
+      }
+      const recordKey = reminderKey(appointment.id, rule.name);
+      if (existing.has(recordKey)) {
+        const current = await readRecord(recordKey);
+        const why = current && blockedBy(current.value, task);
+        if (why) {
+          settle(itemOf(task, 'skipped', { reason: why }));
+          continue;
+        }
+      }
+      task.patient = await patientOf(appointment.patientId);
+      const reason = ineligibility(appointment, task.patient);
+      if (reason) settle(itemOf(task, 'skipped', { reason }));
+      else {
+        if (!summary.timings.planningMs) {
+          summary.timings.planningMs = performance.now() - startedAt;
+          // open SES (client, quota) while the first claim is written; a failure surfaces at the first send
+          if (!options.dryRun && options.openSender) sender().catch(() => {});
+        }
+        ready.push(task);
+      }
+    }
+  };
+
+  // ---- sending
   let senderPromise: ReturnType<NonNullable<RunRemindersOptions['openSender']>> | undefined;
   const sender = async () => {
     if (!options.openSender) throw new ClinicaError('internal', 'runReminders: no sender given');
@@ -365,16 +505,6 @@ export async function runReminders(options: RunRemindersOptions): Promise<Remind
       return s;
     });
     return (await senderPromise).sender;
-  };
-
-  let abort: ClinicaError | undefined;
-  /** Stops the run (nothing more can be sent); true for the call that stopped it. */
-  const stop = (err: unknown): boolean => {
-    if (abort) return false;
-    abort = err instanceof ClinicaError ? err : new ClinicaError('internal', oneLine(err), { cause: err });
-    summary.aborted = { kind: abort.kind, message: abort.message, hint: abort.hint };
-    log.error(`reminders stopped: ${oneLine(abort)}`);
-    return true;
   };
 
   const claim = async (task: Task, to: string): Promise<ClaimOutcome> => {
@@ -400,7 +530,7 @@ export async function runReminders(options: RunRemindersOptions): Promise<Remind
       } catch (err) {
         if (!isClinicaError(err, 'conflict')) throw err;
       }
-      const current = await store.getJson<ReminderRecord>(key);
+      const current = await readRecord(key);
       if (!current) continue; // deleted in between: claim again
       const why = blockedBy(current.value, task);
       if (why) return { claimed: false, reason: why };
@@ -415,15 +545,6 @@ export async function runReminders(options: RunRemindersOptions): Promise<Remind
       }
     }
     return { claimed: false, reason: 'in-progress' };
-  };
-
-  /** Why an existing record stops this run from sending; undefined when it may be taken over. */
-  const blockedBy = (record: ReminderRecord, task: Task): SkipReason | undefined => {
-    const sameStart = record.appointmentStart === task.appointment.start;
-    if (record.status === 'sent') return sameStart ? 'already-sent' : undefined;
-    if (record.status === 'failed') return record.permanent && sameStart ? 'rejected' : undefined;
-    const age = clock().getTime() - Date.parse(record.claimedAt);
-    return age < claimTimeoutMs ? 'in-progress' : undefined;
   };
 
   const finish = async (key: string, etag: string, record: ReminderRecord): Promise<void> => {
@@ -444,9 +565,8 @@ export async function runReminders(options: RunRemindersOptions): Promise<Remind
   const handle = async (task: Task): Promise<ReminderItem> => {
     if (abort) return itemOf(task, 'deferred', { why: 'stopped' });
     if (options.deadline && Date.now() >= options.deadline) return itemOf(task, 'deferred', { why: 'deadline' });
-    let { appointment } = task;
-    const stale = performance.now() - listedAt > refreshAfterMs;
-    if (stale) {
+    let { appointment, patient } = task;
+    if (performance.now() - task.readAt > refreshAfterMs) {
       // a long run: the agenda may have changed since it was read (cancelled, moved, consent withdrawn)
       appointment = await getAppointment(store, appointment.id).then(
         (r) => r.appointment,
@@ -454,15 +574,15 @@ export async function runReminders(options: RunRemindersOptions): Promise<Remind
       );
       // moved within the day since the agenda was read: the next run sends it for the new time
       if (appointment.start !== task.appointment.start) return itemOf(task, 'deferred', { why: 'moved' });
+      patient = await patientOf(appointment.patientId, true);
+      const reason = ineligibility(appointment, patient);
+      if (reason) return itemOf(task, 'skipped', { reason });
     }
-    const patient = await patientOf(appointment.patientId, stale);
-    const reason = ineligibility(appointment, patient);
-    if (reason) return itemOf(task, 'skipped', { reason });
     const to = patient!.email!;
     const key = reminderKey(appointment.id, task.rule.name);
 
     if (options.dryRun) {
-      const current = await store.getJson<ReminderRecord>(key);
+      const current = existing.has(key) ? undefined : await readRecord(key); // listed ones were checked
       const why = current && blockedBy(current.value, task);
       return why ? itemOf(task, 'skipped', { reason: why }) : itemOf(task, 'would-send', { to });
     }
@@ -509,11 +629,8 @@ export async function runReminders(options: RunRemindersOptions): Promise<Remind
     return itemOf(task, 'sent', { to, messageId: result.messageId });
   };
 
-  const concurrency = Math.max(1, Math.min(options.concurrency ?? 16, tasks.length || 1));
-  let next = 0;
-  const worker = async () => {
-    while (next < tasks.length) {
-      const task = tasks[next++]!;
+  const sendWorker = async () => {
+    for (let task = await ready.take(); task; task = await ready.take()) {
       let item: ReminderItem;
       try {
         item = await handle(task);
@@ -525,7 +642,33 @@ export async function runReminders(options: RunRemindersOptions): Promise<Remind
       settle(item);
     }
   };
-  await Promise.all(Array.from({ length: concurrency }, worker));
+  // readers stay a little ahead of the senders, so the senders' S3 writes are not starved by reads
+  const highWater = Math.max(64, 2 * (options.concurrency ?? 32));
+  const readWorker = async () => {
+    await recordsListed;
+    for (let key = await keys.take(); key && !abort; key = await keys.take()) {
+      await ready.room(highWater);
+      try {
+        await readAppointment(key);
+      } catch (err) {
+        // one unreadable record (broken JSON) does not stop the run; S3 out of reach does
+        if (!isClinicaError(err, 'internal')) throw err;
+        log.warn(`reminders: skipped ${key}: ${oneLine(err)}`);
+      }
+    }
+  };
+  const reading = Promise.all([
+    listing,
+    recordsListed,
+    ...Array.from({ length: Math.max(1, options.readConcurrency ?? 8) }, readWorker),
+  ])
+    .catch((err) => void stop(err))
+    .finally(() => {
+      ready.close();
+      keys.close();
+      log.debug(`${listed} appointment(s) ${range.from} → ${range.to} read, ${existing.size} reminder record(s) found; as of ${summary.at}`);
+    });
+  await Promise.all([reading, ...Array.from({ length: Math.max(1, options.concurrency ?? 32) }, sendWorker)]);
   summary.timings.totalMs = performance.now() - startedAt;
   // a stable order for people and scripts: by due time, then appointment, then rule
   summary.items.sort((a, b) => a.dueAt.localeCompare(b.dueAt) || a.start.localeCompare(b.start) || a.appointmentId.localeCompare(b.appointmentId) || a.rule.localeCompare(b.rule));

@@ -39,19 +39,38 @@ export function greetingName(patient: { fullName: string; preferredName?: string
   return patient.preferredName?.trim() || patient.fullName.trim().split(/\s+/)[0] || patient.fullName;
 }
 
+const formatters = new Map<string, Intl.DateTimeFormat>();
+/** Intl formatters are costly to make and a run formats thousands of dates: one per locale, zone and style. */
+function formatter(locale: Locale, timeZone: string, style: 'date' | 'time' | 'zone' | 'short' | 'weekday'): Intl.DateTimeFormat {
+  const key = `${locale}|${timeZone}|${style}`;
+  let f = formatters.get(key);
+  if (!f) {
+    const options: Record<typeof style, Intl.DateTimeFormatOptions> = {
+      date: { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric' },
+      time: { hour: '2-digit', minute: '2-digit' },
+      zone: { timeZoneName: 'long' },
+      short: locale === 'en' ? { month: 'short', day: 'numeric' } : { day: '2-digit', month: '2-digit' },
+      weekday: { weekday: 'short' },
+    };
+    f = new Intl.DateTimeFormat(locale, { timeZone, ...options[style] });
+    formatters.set(key, f);
+  }
+  return f;
+}
+
 export function reminderValues(input: ReminderEmailInput): TemplateValues {
   const { locale, clinic, appointment } = input;
   const tz = clinic.timeZone;
   const w = words[locale];
-  const date = new Intl.DateTimeFormat(locale, { timeZone: tz, weekday: 'long', day: 'numeric', month: 'long', year: 'numeric' }).format(appointment.start);
-  const time = new Intl.DateTimeFormat(locale, { timeZone: tz, hour: '2-digit', minute: '2-digit' }).format(appointment.start);
-  const timeZoneName =
-    new Intl.DateTimeFormat(locale, { timeZone: tz, timeZoneName: 'long' }).formatToParts(appointment.start).find((p) => p.type === 'timeZoneName')?.value ?? tz;
-  const day = todayIn(tz, appointment.start);
+  const start = appointment.start;
+  const date = formatter(locale, tz, 'date').format(start);
+  const time = formatter(locale, tz, 'time').format(start);
+  const timeZoneName = formatter(locale, tz, 'zone').formatToParts(start).find((p) => p.type === 'timeZoneName')?.value ?? tz;
+  const day = todayIn(tz, start);
   const today = todayIn(tz, input.now);
-  const shortDate = new Intl.DateTimeFormat(locale, locale === 'en' ? { timeZone: tz, month: 'short', day: 'numeric' } : { timeZone: tz, day: '2-digit', month: '2-digit' }).format(appointment.start);
+  const shortDate = formatter(locale, tz, 'short').format(start);
   const when =
-    day === today ? `${w.today}, ${shortDate}` : day === addDays(today, 1) ? `${w.tomorrow}, ${shortDate}` : `${w.on} ${new Intl.DateTimeFormat(locale, { timeZone: tz, weekday: 'short' }).format(appointment.start)}, ${shortDate}`;
+    day === today ? `${w.today}, ${shortDate}` : day === addDays(today, 1) ? `${w.tomorrow}, ${shortDate}` : `${w.on} ${formatter(locale, tz, 'weekday').format(start)}, ${shortDate}`;
   return {
     clinicName: clinic.name,
     patientName: input.patientName,

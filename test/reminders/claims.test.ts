@@ -115,6 +115,30 @@ describe('claims on real S3 semantics (mocked client)', () => {
     expect(sent).toEqual([]);
   });
 
+  it('a record found by the day\'s LIST that says sent: skipped without reading the patient or claiming', async () => {
+    const { mock, store } = setup(claimBy(new Date(), 'sent'));
+    active = mock;
+    mock.on(ListObjectsV2Command, { Prefix: 'reminders/A-20300312-' }).resolves({ Contents: [{ Key: key, Size: 1, ETag: '"r1"' }] });
+    const { sent, openSender } = fakeSender();
+    const summary = await runReminders({ store, config, now, openSender, rule: 'day-before' });
+    expect(summary.skipped).toEqual({ 'already-sent': 1 });
+    expect(sent).toEqual([]);
+    expect(mock.commandCalls(PutObjectCommand)).toHaveLength(0);
+    expect(mock.commandCalls(GetObjectCommand).map((c) => c.args[0].input.Key)).not.toContain('patients/P-000001.json');
+  });
+
+  it('412 and a record caught mid-write (broken JSON on the local server): treated as in progress, the run goes on', async () => {
+    const { mock, store } = setup(undefined);
+    active = mock;
+    mock.on(GetObjectCommand, { Key: key }).resolves({ Body: { transformToByteArray: async () => new TextEncoder().encode('{"status":"cla') }, ETag: '"r1"' } as never);
+    mock.on(PutObjectCommand, { Key: key }).rejects(s3Error('PreconditionFailed', 412));
+    const { sent, openSender } = fakeSender();
+    const summary = await runReminders({ store, config, now, openSender, rule: 'day-before' });
+    expect(summary.skipped).toEqual({ 'in-progress': 1 });
+    expect(summary.aborted).toBeUndefined();
+    expect(sent).toEqual([]);
+  });
+
   it('412 and a stale claim (a crashed run): taken over with If-Match on its ETag, sent once', async () => {
     const { mock, store } = setup(claimBy(new Date(Date.now() - 20 * 60_000)));
     active = mock;

@@ -1,0 +1,143 @@
+/**
+ * `clinica remind`: runs the reminders here (src/clinic/reminders.ts) or in the deployed Lambda, then shows
+ * the summary — a table for people, one JSON document with --json, timestamped lines for cron.
+ */
+import { reminderExitCode, runReminders, skipReasons, type ReminderItem, type ReminderSummary } from '../../clinic/reminders.js';
+import { localParts, parseDateTime } from '../../clinic/time.js';
+import { openContext } from '../../context.js';
+import { ClinicaError, usageError } from '../../errors.js';
+import type { Progress, Ui } from '../../ui/output.js';
+import type { CommandInput } from '../action.js';
+
+interface RemindOptions {
+  dryRun?: boolean;
+  at?: string;
+  rule?: string;
+  via?: 'lambda';
+  installCron?: boolean;
+}
+
+export default async function remind(input: CommandInput<RemindOptions>): Promise<number> {
+  const { opts, ui } = input;
+  if (opts.installCron) {
+    const { installCron } = await import('./cron.js');
+    return installCron(input);
+  }
+  const ctx = openContext(opts);
+  const { config } = ctx;
+  const tz = config.clinic.timeZone;
+  const now = opts.at ? parseDateTime(opts.at, tz, '--at') : undefined;
+  if (opts.rule && !config.reminders.rules.some((r) => r.name === opts.rule)) {
+    throw usageError(`--rule: no reminder rule "${opts.rule}" (the config has: ${config.reminders.rules.map((r) => r.name).join(', ')})`, { field: 'rule' });
+  }
+
+  let summary: ReminderSummary;
+  if (opts.via === 'lambda') {
+    if (ctx.local) {
+      throw usageError('--via lambda: the target is the local stack, which has no Lambda to invoke', {
+        hint: 'drop --via (clinica dev runs the same code here), or use the AWS target (CLINICA_TARGET=aws)',
+      });
+    }
+    const [{ infraNames }, { invokeJson }] = await Promise.all([import('../../infra/names.js'), import('../../aws/invoke.js')]);
+    const fn = infraNames(config).remindersFunction;
+    const spinner = await ui.spinner(`running the reminders in Lambda ${fn}`);
+    try {
+      summary = await invokeJson<ReminderSummary>(ctx.target, fn, { at: now?.toISOString(), rule: opts.rule, dryRun: Boolean(opts.dryRun) });
+    } catch (err) {
+      spinner.fail(`Lambda ${fn} did not run the reminders`);
+      throw err;
+    }
+    spinner.succeed(`Lambda ${fn} ran the reminders`);
+  } else {
+    const [{ openSesSender }, store] = await Promise.all([import('../../mail/ses.js'), ctx.dataStore()]);
+    let progress: Progress | undefined;
+    summary = await runReminders({
+      store,
+      config,
+      now,
+      rule: opts.rule,
+      dryRun: opts.dryRun,
+      log: ui,
+      actor: ctx.actor,
+      openSender: async () => {
+        const opened = await openSesSender(ctx.target, {
+          configured: config.reminders.maxSendRate,
+          sender: config.mail.sender,
+          log: ui,
+          emulator: Boolean(ctx.local || ctx.target.endpoint),
+        });
+        ui.debug(`sending at up to ${opened.rate.ratePerSecond}/s (${opened.rate.source})`);
+        if (opened.rate.remaining24h !== undefined && opened.rate.remaining24h < 50) ui.warn(`only ${opened.rate.remaining24h} e-mails left in the SES 24-hour quota`);
+        return opened;
+      },
+      onItem: (_item, done, total) => {
+        if (opts.dryRun || total < 20) return;
+        progress ??= ui.progress(total, 'reminders');
+        progress.tick(done);
+      },
+    });
+    progress?.done();
+  }
+
+  await render(ui, summary, tz);
+  const code = reminderExitCode(summary);
+  if (summary.aborted) {
+    const { kind, message, hint } = summary.aborted;
+    // nothing could be sent: one error line and exit 1 (the summary is already out, for --json)
+    if (code === 1) throw new ClinicaError(kind, `no reminder could be sent: ${message}`, { hint, exitCode: 1 });
+    ui.error(`reminders stopped: ${message}${hint ? ` — ${hint}` : ''}`);
+  }
+  return code;
+}
+
+const local = (iso: string, tz: string) => {
+  const p = localParts(new Date(iso), tz);
+  return `${p.date} ${p.time}`;
+};
+
+function reasonsText(skipped: ReminderSummary['skipped']): string {
+  return skipReasons
+    .filter((r) => skipped[r])
+    .map((r) => `${r} ${skipped[r]}`)
+    .join(', ');
+}
+
+async function render(ui: Ui, s: ReminderSummary, tz: string): Promise<void> {
+  ui.result(s);
+  const skippedTotal = Object.values(s.skipped).reduce((a, b) => a + (b ?? 0), 0);
+  const headline = s.dryRun
+    ? `dry run at ${local(s.at, tz)}: ${s.wouldSend} reminder(s) would be sent, ${skippedTotal} skipped`
+    : `reminders at ${local(s.at, tz)}: ${s.sent} sent, ${s.failed} failed, ${skippedTotal} skipped${s.deferred ? `, ${s.deferred} left for a later run` : ''}`;
+  const nothing = s.due === 0;
+  // cron with --quiet: a run with nothing to say says nothing (cron mails only when something went wrong)
+  if (!(ui.quiet && !s.failed && !s.aborted)) ui.info(nothing ? `no reminders due at ${local(s.at, tz)} (${s.upcoming} upcoming)` : headline);
+  if (!nothing && skippedTotal) ui.info(`skipped: ${reasonsText(s.skipped)}`);
+  if (ui.json || ui.quiet || nothing) return;
+
+  const byRule = s.rules.map((rule) => {
+    const items = s.items.filter((i) => i.rule === rule);
+    const count = (status: ReminderItem['status']) => items.filter((i) => i.status === status).length;
+    return { rule, sent: count(s.dryRun ? 'would-send' : 'sent'), failed: count('failed'), skipped: count('skipped'), deferred: count('deferred') };
+  });
+  await ui.table(byRule, [
+    { header: 'Rule', value: (r) => r.rule },
+    { header: s.dryRun ? 'Would send' : 'Sent', value: (r) => r.sent, align: 'right' },
+    { header: 'Failed', value: (r) => r.failed, align: 'right' },
+    { header: 'Skipped', value: (r) => r.skipped, align: 'right' },
+    { header: 'Later', value: (r) => r.deferred, align: 'right' },
+  ]);
+  const listed = s.items.filter((i) => (s.dryRun ? i.status === 'would-send' : i.status === 'failed'));
+  if (listed.length) {
+    await ui.table(
+      listed,
+      [
+        { header: 'Appointment', value: (i) => `${local(i.start, tz)} ${i.appointmentId}` },
+        { header: 'Patient', value: (i) => i.patientId },
+        { header: 'To', value: (i) => i.to },
+        { header: 'Rule', value: (i) => i.rule },
+        ...(s.dryRun ? [] : [{ header: 'Error', value: (i: ReminderItem) => i.error }]),
+      ],
+      { title: s.dryRun ? 'Would send' : 'Failed' },
+    );
+  }
+}

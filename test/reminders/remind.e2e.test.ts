@@ -1,0 +1,132 @@
+/** `clinica remind` as cron runs it: the built CLI, no terminal, against a running local stack. */
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ReminderSummary } from '../../src/clinic/reminders.js';
+import { endpointsFile } from '../../src/local/endpoints.js';
+import { readOutbox } from '../../src/local/ses-server.js';
+import { BIN, runCli } from '../helpers/cli.js';
+import { startTestStack, type TestStack } from '../helpers/stack.js';
+import { startFakeSes } from './fake-ses.js';
+import { addPatient, book } from './seed.js';
+
+let stack: TestStack;
+const remind = (args: string[], env?: NodeJS.ProcessEnv) => runCli(['remind', ...args], { cwd: stack.projectDir, env });
+const json = (stdout: string) => JSON.parse(stdout) as ReminderSummary;
+
+beforeAll(async () => {
+  stack = await startTestStack();
+  const ana = await addPatient(stack.dataStore, { fullName: 'Ana Cron', email: 'ana.cron@example.com' });
+  const ze = await addPatient(stack.dataStore, { fullName: 'Zé Sem Consentimento', email: 'ze@example.com', emailReminders: false });
+  await book(stack.dataStore, ana.id, '2030-03-12 14:30');
+  await book(stack.dataStore, ze.id, '2030-03-12 15:30');
+});
+afterAll(async () => {
+  await stack?.close();
+});
+
+describe('clinica remind (built CLI)', () => {
+  it('--dry-run --json lists who would get what and sends nothing', async () => {
+    const r = await remind(['--dry-run', '--json', '--at', '2030-03-11T09:00']);
+    expect(r.code).toBe(0);
+    const s = json(r.stdout);
+    expect(s).toMatchObject({ dryRun: true, wouldSend: 1, sent: 0, skipped: { 'no-consent': 1 } });
+    expect(s.items.find((i) => i.status === 'would-send')!.to).toBe('ana.cron@example.com');
+    expect(await readOutbox(stack.ses.endpoint)).toHaveLength(0);
+  });
+
+  it('--json sends what is due (exit 0); timestamped log lines on stderr; a re-run sends nothing', async () => {
+    const r = await remind(['--json', '--at', '2030-03-11T09:00']);
+    expect(r.code).toBe(0);
+    expect(json(r.stdout)).toMatchObject({ sent: 1, failed: 0, skipped: { 'no-consent': 1 } });
+    expect(r.stderr).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z info reminders at 2030-03-11 09:00: 1 sent, 0 failed, 1 skipped$/m);
+    expect(r.stderr).not.toContain('\u001b['); // no colours, no spinner
+    const outbox = await readOutbox(stack.ses.endpoint);
+    expect(outbox.map((m) => m.destination.to[0])).toEqual(['ana.cron@example.com']);
+
+    const again = await remind(['--json', '--at', '2030-03-11T09:15']);
+    expect(again.code).toBe(0);
+    expect(json(again.stdout)).toMatchObject({ sent: 0, skipped: { 'already-sent': 1, 'no-consent': 1 } });
+    expect(await readOutbox(stack.ses.endpoint)).toHaveLength(1);
+  });
+
+  it('human output: a summary table; --quiet prints nothing when nothing went wrong', async () => {
+    const r = await remind(['--at', '2030-03-11T09:30']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Rule\s+\|\s+Sent\s+\|\s+Failed\s+\|\s+Skipped/);
+    expect(r.stdout).toMatch(/day-before\s+\|\s+0\s+\|\s+0\s+\|\s+2/);
+    const quiet = await remind(['--quiet', '--at', '2030-03-11T09:45']);
+    expect(quiet).toMatchObject({ code: 0, stdout: '', stderr: '' });
+  });
+
+  it('exit 3 when some failed (a rejected address), exit 1 when SES is unreachable', async () => {
+    const p = await addPatient(stack.dataStore, { fullName: 'Rejeitado Cron', email: 'rejeitado@example.com' });
+    const q = await addPatient(stack.dataStore, { fullName: 'Bom Cron', email: 'bom@example.com' });
+    await book(stack.dataStore, p.id, '2030-04-09 10:00');
+    await book(stack.dataStore, q.id, '2030-04-09 11:00');
+    const file = endpointsFile(stack.config.stateDir);
+    const original = await readFile(file, 'utf8');
+    const fake = await startFakeSes(stack.ses.endpoint, { reject: /rejeitado@/ });
+    try {
+      await writeFile(file, JSON.stringify({ ...JSON.parse(original), ses: fake.endpoint }));
+      const partial = await remind(['--json', '--at', '2030-04-08T09:00']);
+      expect(partial.code).toBe(3);
+      expect(json(partial.stdout)).toMatchObject({ sent: 1, failed: 1 });
+      expect(partial.stderr).toMatch(/warn reminder day-before for A-20300409-\w+ to re\*\*\*@example.com failed \(rejected\): Address blacklisted/);
+
+      const p2 = await addPatient(stack.dataStore, { fullName: 'Sem SES', email: 'semses@example.com' });
+      await book(stack.dataStore, p2.id, '2030-04-16 10:00');
+      await writeFile(file, JSON.stringify({ ...JSON.parse(original), ses: 'http://127.0.0.1:9' }));
+      const down = await remind(['--json', '--at', '2030-04-15T09:00']);
+      expect(down.code).toBe(1);
+      expect(json(down.stdout)).toMatchObject({ sent: 0, aborted: { kind: 'unavailable' } });
+      expect(down.stderr).toMatch(/clinica: no reminder could be sent: cannot reach SES \(ECONNREFUSED\)/);
+    } finally {
+      await writeFile(file, original);
+      await fake.stop();
+    }
+    // SES is back: the next run sends what was left
+    const back = await remind(['--json', '--at', '2030-04-15T09:15']);
+    expect(back.code).toBe(0);
+    expect(json(back.stdout).sent).toBe(1);
+  });
+
+  it('bad input is a usage error (exit 2)', async () => {
+    const rule = await remind(['--rule', 'nope']);
+    expect(rule.code).toBe(2);
+    expect(rule.stderr).toMatch(/--rule: no reminder rule "nope" \(the config has: day-before, 2h-before\)/);
+    const at = await remind(['--at', 'tomorrow']);
+    expect(at.code).toBe(2);
+    expect(at.stderr).toMatch(/--at: "tomorrow" is not a date and time/);
+    const via = await remind(['--via', 'lambda']);
+    expect(via.code).toBe(2);
+    expect(via.stderr).toMatch(/--via lambda: the target is the local stack/);
+  });
+
+  it('--install-cron prints the line; with --yes installs it once (a re-install replaces it)', async () => {
+    const printed = await remind(['--install-cron']);
+    expect(printed.code).toBe(0);
+    const path = [...new Set([dirname(process.execPath), '/usr/local/bin', '/usr/bin', '/bin'])].join(':');
+    expect(printed.stdout.trim()).toBe(
+      `*/15 * * * * cd '${stack.projectDir}' && PATH='${path}' '${process.execPath}' '${BIN}' remind --quiet # clinica remind: ${stack.projectDir}`,
+    );
+
+    // a fake crontab on PATH keeps the real one untouched
+    const bin = join(stack.projectDir, 'fakebin');
+    const table = join(stack.projectDir, 'crontab.txt');
+    await mkdir(bin, { recursive: true });
+    await writeFile(table, 'MAILTO=it@clinica.example\n0 3 * * * /usr/local/bin/backup\n');
+    await writeFile(join(bin, 'crontab'), `#!/bin/sh\nif [ "$1" = "-l" ]; then cat '${table}'; else cat > '${table}'; fi\n`);
+    await chmod(join(bin, 'crontab'), 0o755);
+    const env = { PATH: `${bin}:${process.env.PATH}` };
+    const first = await remind(['--install-cron', '--yes', '--json'], env);
+    expect(first.code).toBe(0);
+    expect(JSON.parse(first.stdout)).toMatchObject({ installed: true, replaced: false });
+    const second = await remind(['--install-cron', '--yes', '--json'], env);
+    expect(JSON.parse(second.stdout)).toMatchObject({ installed: true, replaced: true });
+    const lines = (await readFile(table, 'utf8')).trim().split('\n');
+    expect(lines).toHaveLength(3);
+    expect(lines.slice(0, 2)).toEqual(['MAILTO=it@clinica.example', '0 3 * * * /usr/local/bin/backup']);
+    expect(lines[2]).toBe(printed.stdout.trim());
+  });
+});
