@@ -1,4 +1,11 @@
 #!/usr/bin/env node
-import { main } from '../dist/cli.js';
-
-await main();
+// `clinica --version` is asked by scripts and monitoring in tight loops: answer it without loading anything.
+// Everything else goes through the CLI (dist/cli.js, the bundled commander front; commands load on use).
+const args = process.argv.slice(2);
+if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
+  const { readFileSync } = await import('node:fs');
+  process.stdout.write(JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version + '\n');
+} else {
+  const { main } = await import('../dist/cli.js');
+  await main();
+}

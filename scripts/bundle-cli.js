@@ -31,6 +31,7 @@ await build({
   format: 'esm',
   target: 'node20',
   sourcemap: true,
+  minify: true, // less to parse on every start
   packages: 'bundle',
   // commander is CJS: give the bundle a require() for Node built-ins it asks for
   banner: { js: "import { createRequire as __clinicaRequire } from 'node:module'; const require = __clinicaRequire(import.meta.url);" },
