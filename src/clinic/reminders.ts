@@ -52,6 +52,7 @@ export interface ReminderRecord {
   attempts: number;
   /** when it was due (simulated time with --at) */
   dueAt: string;
+  /** the address, masked ("an***@example.com") */
   to?: string;
   locale?: string;
   messageId?: string;
@@ -519,7 +520,8 @@ export async function runReminders(options: RunRemindersOptions): Promise<Remind
       claimedBy: runId,
       attempts: (previous?.attempts ?? 0) + 1,
       dueAt: task.dueAt.toISOString(),
-      to,
+      // masked: the record outlives an anonymization and must not keep the address it erased
+      to: maskEmail(to),
       locale: config.clinic.locale,
       sequence: previous && previous.appointmentStart !== task.appointment.start ? (previous.sequence ?? 0) + 1 : previous?.sequence,
     });
@@ -619,9 +621,9 @@ export async function runReminders(options: RunRemindersOptions): Promise<Remind
         }
       }
       // a transient failure or a stopped run leaves the record retryable by the next run; a rejection does not
-      await finish(key, claimed.etag, { ...record, status: 'failed', failedAt: clock().toISOString(), error: message, errorCode: failure?.code, permanent });
+      await finish(key, claimed.etag, { ...record, status: 'failed', failedAt: clock().toISOString(), error: maskEmails(message), errorCode: failure?.code, permanent });
       if (status === 'deferred') return itemOf(task, 'deferred', { why: 'stopped' });
-      log.warn(`reminder ${task.rule.name} for ${appointment.id} to ${maskEmail(to)} failed${permanent ? ' (rejected)' : ''}: ${message}`);
+      log.warn(`reminder ${task.rule.name} for ${appointment.id} to ${maskEmail(to)} failed${permanent ? ' (rejected)' : ''}: ${maskEmails(message)}`);
       return itemOf(task, 'failed', { to, error: message, errorCode: failure?.code });
     }
     await finish(key, claimed.etag, { ...record, status: 'sent', sentAt: clock().toISOString(), messageId: result.messageId });
@@ -681,6 +683,9 @@ export function maskEmail(address: string): string {
   if (!domain) return '***';
   return `${local!.slice(0, 2)}***@${domain}`;
 }
+
+/** Every address in a text masked (SES error messages name the recipient). */
+export const maskEmails = (text: string) => text.replace(/[^\s<>"'(),;:]+@[^\s<>"'(),;:]+\.[a-z]{2,}/gi, (m) => maskEmail(m));
 
 /** The exit code a run deserves: 0 all sent (or nothing due), 3 some failed, 1 nothing could be sent. */
 export function reminderExitCode(summary: ReminderSummary): 0 | 1 | 3 {

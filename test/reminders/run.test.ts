@@ -98,7 +98,7 @@ describe('who gets what', () => {
     expect(prop(parsed.event, 'SUMMARY')!.value).not.toContain('canal');
 
     const rec = await record(ids.ana!, 'day-before');
-    expect(rec).toMatchObject({ status: 'sent', to: 'bia@example.com', attempts: 1, appointmentStart: '2030-03-12T14:30:00-03:00' });
+    expect(rec).toMatchObject({ status: 'sent', to: 'bi***@example.com', attempts: 1, appointmentStart: '2030-03-12T14:30:00-03:00' });
     expect(rec!.messageId).toBeTruthy();
   });
 
@@ -240,7 +240,7 @@ describe('SES trouble', () => {
       expect(reminderExitCode(summary)).toBe(3);
       expect(summary.items.find((i) => i.status === 'failed')).toMatchObject({ to: 'rejeitado@example.com', errorCode: 'MessageRejected' });
       expect(await mailTo('lento@')).toHaveLength(1);
-      expect(await record(badAppt.id, 'day-before')).toMatchObject({ status: 'failed', permanent: true, errorCode: 'MessageRejected' });
+      expect(await record(badAppt.id, 'day-before')).toMatchObject({ status: 'failed', permanent: true, errorCode: 'MessageRejected', error: 'Address blacklisted: re***@example.com', to: 're***@example.com' });
 
       const rejectedBefore = fake.counts.rejected;
       const again = await run('2030-07-02 09:15', { openSender: sender(fake.endpoint) });
