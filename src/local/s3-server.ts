@@ -206,8 +206,11 @@ function createConditionalProxy(host: string, upstreamPort: number): http.Server
   function forward(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     return new Promise((resolve) => {
       const headers = { ...req.headers };
-      delete headers['if-match'];
-      delete headers['if-none-match'];
+      if (req.method !== 'GET' && req.method !== 'HEAD') {
+        // write preconditions were checked here; conditional GETs (304) are s3rver's own business
+        delete headers['if-match'];
+        delete headers['if-none-match'];
+      }
       const upstream = http.request({ host, port: upstreamPort, method: req.method, path: req.url, headers }, (up) => {
         res.writeHead(up.statusCode ?? 500, up.headers);
         up.pipe(res);
@@ -227,8 +230,10 @@ function createConditionalProxy(host: string, upstreamPort: number): http.Server
     const url = new URL(req.url ?? '/', 'http://local');
     const [, bucket, ...rest] = url.pathname.split('/');
     const key = rest.join('/');
-    const writes = req.method === 'PUT' || req.method === 'DELETE' || req.method === 'POST';
-    if (!writes || !bucket || !key) {
+    // Every request on one object runs alone: s3rver writes an object's file and its metadata non-atomically,
+    // so a read overlapping a write could see half of it (real S3 reads are atomic). Bucket-level requests and
+    // multipart parts (their own upload ids) go straight through.
+    if (!bucket || !key || url.searchParams.has('uploadId')) {
       void forward(req, res);
       return;
     }
