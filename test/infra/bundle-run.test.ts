@@ -5,12 +5,11 @@
  * work from inside the zip, with no help from the repo's node_modules.
  */
 import { existsSync } from 'node:fs';
-import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import sharp from 'sharp';
-import yauzl from 'yauzl';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runtimeEnv } from '../../src/config/runtime.js';
 import { PACKAGE_ROOT, buildBundle } from '../../src/infra/bundle.js';
@@ -19,6 +18,7 @@ import type { InfraContext } from '../../src/infra/context.js';
 import { environmentFile, parseEnvironmentFile, serverEnvironment } from '../../src/infra/server-code.js';
 import { spawn } from 'node:child_process';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
+import { unzipTo } from '../helpers/zip.js';
 
 const real = existsSync(join(PACKAGE_ROOT, 'src', 'lambdas', 'image-processor.ts'));
 const realServer = existsSync(join(PACKAGE_ROOT, 'src', 'server', 'main.ts'));
@@ -26,26 +26,6 @@ let stack: TestStack;
 let dir: string;
 const saved = { ...process.env };
 
-function unzipTo(zip: Buffer, target: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    yauzl.fromBuffer(zip, { lazyEntries: true }, (err, file) => {
-      if (err || !file) return reject(err);
-      file.on('entry', (entry: yauzl.Entry) => {
-        file.openReadStream(entry, async (e, stream) => {
-          if (e || !stream) return reject(e);
-          const chunks: Buffer[] = [];
-          for await (const c of stream) chunks.push(c as Buffer);
-          await mkdir(dirname(join(target, entry.fileName)), { recursive: true });
-          await writeFile(join(target, entry.fileName), Buffer.concat(chunks));
-          file.readEntry();
-        });
-      });
-      file.on('end', () => resolve());
-      file.on('error', reject);
-      file.readEntry();
-    });
-  });
-}
 
 beforeAll(async () => {
   if (!real && !realServer) return;

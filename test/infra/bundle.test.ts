@@ -3,10 +3,10 @@ import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import yauzl from 'yauzl';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ClinicaError } from '../../src/errors.js';
 import { BUNDLES, PACKAGE_ROOT, buildBundle, type Architecture } from '../../src/infra/bundle.js';
+import { unzip } from '../helpers/zip.js';
 
 /** The repo's own build cache: sharp for linux/<cpu> is installed once, then reused by tests and bench. */
 const buildDir = join(PACKAGE_ROOT, '.clinica', 'build');
@@ -15,28 +15,6 @@ const config = (architecture: Architecture) => ({ aws: { architecture } as never
 const realImageProcessor = existsSync(join(PACKAGE_ROOT, 'src', 'lambdas', 'image-processor.ts'));
 const realReminders = existsSync(join(PACKAGE_ROOT, 'src', 'lambdas', 'reminders.ts'));
 
-function unzip(zip: Buffer): Promise<Map<string, Buffer>> {
-  return new Promise((resolve, reject) => {
-    yauzl.fromBuffer(zip, { lazyEntries: true }, (err, file) => {
-      if (err || !file) return reject(err);
-      const entries = new Map<string, Buffer>();
-      file.on('entry', (entry: yauzl.Entry) => {
-        file.openReadStream(entry, (e, stream) => {
-          if (e || !stream) return reject(e);
-          const chunks: Buffer[] = [];
-          stream.on('data', (c: Buffer) => chunks.push(c));
-          stream.on('end', () => {
-            entries.set(entry.fileName, Buffer.concat(chunks));
-            file.readEntry();
-          });
-        });
-      });
-      file.on('end', () => resolve(entries));
-      file.on('error', reject);
-      file.readEntry();
-    });
-  });
-}
 
 const temps: string[] = [];
 afterAll(async () => {

@@ -3,13 +3,12 @@
  * function (plus the local S3/SES endpoints): templates, nodemailer and the SDK all work from inside the zip.
  * And `clinica remind --via lambda`: the exact Invoke call, and how a failed or missing function reads.
  */
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import yauzl from 'yauzl';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReminderSummary } from '../../src/clinic/reminders.js';
 import { runtimeEnv } from '../../src/config/runtime.js';
@@ -20,31 +19,12 @@ import { readOutbox } from '../../src/local/ses-server.js';
 import { Ui } from '../../src/ui/output.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
 import { addPatient, book } from './seed.js';
+import { unzipTo } from '../helpers/zip.js';
 
 let stack: TestStack;
 let dir: string;
 const saved = { ...process.env };
 
-function unzipTo(zip: Buffer, target: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    yauzl.fromBuffer(zip, { lazyEntries: true }, (err, file) => {
-      if (err || !file) return reject(err);
-      file.on('entry', (entry: yauzl.Entry) => {
-        file.openReadStream(entry, async (e, stream) => {
-          if (e || !stream) return reject(e);
-          const chunks: Buffer[] = [];
-          for await (const c of stream) chunks.push(c as Buffer);
-          await mkdir(dirname(join(target, entry.fileName)), { recursive: true });
-          await writeFile(join(target, entry.fileName), Buffer.concat(chunks));
-          file.readEntry();
-        });
-      });
-      file.on('end', () => resolve());
-      file.on('error', reject);
-      file.readEntry();
-    });
-  });
-}
 
 beforeAll(async () => {
   stack = await startTestStack({ publish: false });
