@@ -25,7 +25,7 @@ import type { ResolvedConfig } from '../config/load.js';
 import type { ReminderRule } from '../config/schema.js';
 import { ClinicaError, isClinicaError, oneLine, usageError, type ErrorKind } from '../errors.js';
 import { silentLog, type Log } from '../log.js';
-import { greetingName, reminderMime, renderReminderEmail } from '../mail/reminder-email.js';
+import { reminderAddressee, reminderMime, renderReminderEmail } from '../mail/reminder-email.js';
 import { SendFailure, type SendResult } from '../mail/ses.js';
 import type { Store } from '../store/store.js';
 import { APPOINTMENTS_PREFIX, getAppointment } from './appointments.js';
@@ -594,10 +594,12 @@ export async function runReminders(options: RunRemindersOptions): Promise<Remind
     const record = claimed.record;
     let result: SendResult;
     try {
+      const addressee = reminderAddressee(patient!);
       const email = renderReminderEmail({
         locale: config.clinic.locale,
         clinic: config.clinic,
-        patientName: greetingName(patient!),
+        patientName: addressee.greeting,
+        appointmentFor: addressee.appointmentFor,
         appointment: { id: appointment.id, start: new Date(appointment.start), durationMinutes: appointment.durationMinutes, dentist: appointment.dentist },
         now,
         sequence: record.sequence,

@@ -12,8 +12,10 @@ import { loadTemplate, renderTemplate, type TemplateValues } from './templates.j
 export interface ReminderEmailInput {
   locale: Locale;
   clinic: Pick<Config['clinic'], 'name' | 'address' | 'phone' | 'email' | 'whatsapp' | 'timeZone'>;
-  /** how the e-mail greets the patient: the preferred name, else the first name */
+  /** who the e-mail greets: the patient's preferred name, else the first name — or the guardian's (reminderAddressee) */
   patientName: string;
+  /** set when the e-mail goes to someone else (the guardian): the patient whose appointment it is */
+  appointmentFor?: string;
   appointment: { id: string; start: Date; durationMinutes: number; dentist: string };
   /** for "today" / "tomorrow" in the subject */
   now: Date;
@@ -37,6 +39,17 @@ const words = {
 /** The greeting name: the preferred name, else the first word of the full name. */
 export function greetingName(patient: { fullName: string; preferredName?: string }): string {
   return patient.preferredName?.trim() || patient.fullName.trim().split(/\s+/)[0] || patient.fullName;
+}
+
+/**
+ * Whom the reminder speaks to. A patient with a guardian (a child, a ward) has the guardian's address on file:
+ * the guardian is greeted and the e-mail names whose appointment it is ("Olá, Carla! … a consulta de Pedro"),
+ * rather than greeting a child at their mother's address.
+ */
+export function reminderAddressee(patient: { fullName: string; preferredName?: string; guardian?: { name?: string } }): { greeting: string; appointmentFor?: string } {
+  const guardian = patient.guardian?.name?.trim();
+  if (guardian) return { greeting: guardian.split(/\s+/)[0]!, appointmentFor: greetingName(patient) };
+  return { greeting: greetingName(patient) };
 }
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
@@ -74,6 +87,9 @@ export function reminderValues(input: ReminderEmailInput): TemplateValues {
   return {
     clinicName: clinic.name,
     patientName: input.patientName,
+    // exactly one of these is set: the e-mail is about the reader's own appointment, or about the patient's
+    forPatient: input.appointmentFor || undefined,
+    ownAppointment: input.appointmentFor ? undefined : 'yes',
     date,
     time,
     when,
@@ -102,7 +118,7 @@ export function renderReminderEmail(input: ReminderEmailInput): ReminderEmail {
     start: input.appointment.start,
     durationMinutes: input.appointment.durationMinutes,
     timeZone: input.clinic.timeZone,
-    summary: `${w.summary} — ${input.clinic.name} (${w.with} ${input.appointment.dentist})`,
+    summary: `${w.summary}${input.appointmentFor ? ` (${input.appointmentFor})` : ''} — ${input.clinic.name} (${w.with} ${input.appointment.dentist})`,
     location: input.clinic.address || undefined,
     description: input.clinic.phone ? `${input.clinic.name} · ${input.clinic.phone}` : input.clinic.name,
     stamp: new Date(),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildIcs, escapeIcsText, foldLine } from '../../src/mail/ics.js';
-import { greetingName, reminderMime, renderReminderEmail } from '../../src/mail/reminder-email.js';
+import { greetingName, reminderAddressee, reminderMime, renderReminderEmail } from '../../src/mail/reminder-email.js';
 import { renderTemplate } from '../../src/mail/templates.js';
 import { eventStart, parseIcs, prop, unescapeText } from './ics-reader.js';
 
@@ -53,6 +53,30 @@ describe('reminder e-mail', () => {
     expect(email.text).toContain('Tuesday, December 1, 2026');
     expect(email.text).toContain('To reschedule or cancel');
     expect(email.icsFilename).toBe('appointment.ics');
+  });
+
+  it('a patient with a guardian: the guardian is greeted and told whose appointment it is (pt-BR and en)', () => {
+    const child = { fullName: 'Pedro Amostra Lima', guardian: { name: 'Carla Amostra Lima', relationship: 'mãe' } };
+    expect(reminderAddressee(child)).toEqual({ greeting: 'Carla', appointmentFor: 'Pedro' });
+    expect(reminderAddressee({ fullName: 'Maria da Silva' })).toEqual({ greeting: 'Maria' });
+    const { greeting, appointmentFor } = reminderAddressee(child);
+    const now = new Date('2026-11-30T12:00:00Z');
+    const pt = renderReminderEmail({ locale: 'pt-BR', clinic, patientName: greeting, appointmentFor, appointment, now });
+    expect(pt.subject).toBe('Lembrete: consulta de Pedro amanhã, 01/12 às 14:30 — Clínica <Sorriso> & Cia');
+    expect(pt.text).toContain('Olá, Carla!');
+    expect(pt.text).toContain('Este é um lembrete da consulta de Pedro na Clínica');
+    expect(pt.html).toContain('Este é um lembrete da consulta de Pedro:');
+    expect(pt.text + pt.html).not.toContain('sua consulta');
+    expect(unescapeText(prop(eventStart(pt.ics).event, 'SUMMARY')!.value)).toContain('Consulta (Pedro) — ');
+    const en = renderReminderEmail({ locale: 'en', clinic, patientName: greeting, appointmentFor, appointment, now });
+    expect(en.subject).toBe("Reminder: Pedro's appointment tomorrow, Dec 1 at 02:30 PM — Clínica <Sorriso> & Cia");
+    expect(en.text).toContain('Hello Carla,');
+    expect(en.html).toContain("This is a reminder of Pedro's appointment:");
+    expect(en.text + en.html).not.toContain('your appointment');
+    // the patient's own e-mail keeps "sua consulta"
+    const own = renderReminderEmail({ locale: 'pt-BR', clinic, patientName: 'Maria', appointment, now });
+    expect(own.text).toContain('Este é um lembrete da sua consulta na');
+    expect(own.subject).toContain('Lembrete: sua consulta amanhã');
   });
 
   it('leaves out empty sections (no address, no phone)', () => {
