@@ -15,6 +15,11 @@ export function reportError(err: unknown, verbose: boolean, stderr: NodeJS.Writa
     }
     return err.exitCode;
   }
+  // Ctrl+C (or a closed terminal) at an inquirer prompt: the person stopped, nothing went wrong
+  if ((err as Error)?.name === 'ExitPromptError') {
+    stderr.write(`${label} cancelled\n`);
+    return 130;
+  }
   stderr.write(`${label} unexpected error: ${oneLine(err)}${verbose ? '' : ' (run with --verbose for details)'}\n`);
   if (verbose) stderr.write(`${(err as Error)?.stack ?? String(err)}\n`);
   return 1;

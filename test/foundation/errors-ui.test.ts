@@ -49,6 +49,13 @@ describe('errors', () => {
     expect(unexpected.text).toBe('clinica: unexpected error: x is undefined (run with --verbose for details)\n');
   });
 
+  it('Ctrl+C at a prompt is "cancelled" (exit 130), not an unexpected error', () => {
+    const sink = new Sink();
+    const err = Object.assign(new Error('User force closed the prompt with SIGINT'), { name: 'ExitPromptError' });
+    expect(reportError(err, false, sink)).toBe(130);
+    expect(sink.text).toBe('clinica: cancelled\n');
+  });
+
   it('turns SDK failures into one-line errors with a fix', () => {
     const creds = describeAwsError(Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' }), 'S3 (sa-east-1)') as ClinicaError;
     expect(creds.kind).toBe('credentials');

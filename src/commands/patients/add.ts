@@ -1,4 +1,5 @@
-import { createPatient } from '../../clinic/patients.js';
+import { createPatient, validatePatientInput } from '../../clinic/patients.js';
+import { isClinicaError } from '../../errors.js';
 import { openContext } from '../../context.js';
 import type { CommandInput } from '../action.js';
 import { inputFromFlags, withFlagNames, type PatientFlags } from './fields.js';
@@ -8,11 +9,20 @@ export default async function add({ opts, ui }: CommandInput<PatientFlags>): Pro
   const ctx = openContext(opts);
   if (ui.interactive && (opts.name === undefined || opts.birthDate === undefined)) {
     const { input } = await import('@inquirer/prompts');
-    const required = (v: string) => (v.trim() ? true : 'required');
-    opts.name ??= await input({ message: 'Full name', validate: required });
-    opts.birthDate ??= await input({ message: 'Birth date (YYYY-MM-DD or DD/MM/YYYY)', validate: required });
-    opts.cpf ??= (await input({ message: 'CPF (optional)' })) || undefined;
-    opts.phone ??= (await input({ message: 'Phone (optional)' })) || undefined;
+    // each answer is checked by the same rules as the flags, so a typo is asked again, not reported at the end
+    const check = (field: 'fullName' | 'birthDate' | 'cpf' | 'phone') => (v: string) => {
+      try {
+        validatePatientInput({ fullName: 'Nome', birthDate: '2000-01-01', [field]: v });
+        return true;
+      } catch (err) {
+        if (isClinicaError(err, 'usage')) return err.message.replace(/^[\w.]+: /, '');
+        throw err;
+      }
+    };
+    opts.name ??= await input({ message: 'Full name', validate: check('fullName') });
+    opts.birthDate ??= await input({ message: 'Birth date (YYYY-MM-DD or DD/MM/YYYY)', validate: check('birthDate') });
+    opts.cpf ??= (await input({ message: 'CPF (optional)', validate: check('cpf') })) || undefined;
+    opts.phone ??= (await input({ message: 'Phone (optional)', validate: check('phone') })) || undefined;
   }
   const store = await ctx.dataStore();
   const patient = await withFlagNames(() => createPatient(store, inputFromFlags(opts), ctx.actor));
