@@ -64,11 +64,23 @@ async function readDay(store: Store, date: string): Promise<Appointment[]> {
   return records.filter((a): a is Appointment => a !== undefined);
 }
 
+/** A dentist's name as compared: no case, accents or punctuation ("Dra. Ana" = "dra ana" = "DRA ANÁ"). */
+export const dentistKey = (name: string) => fold(name).replace(/[^\p{L}\p{N}]+/gu, ' ').trim();
+
+/** The agenda filter: every word given is one of the dentist's name words ("ana" finds "Dra. Ana Demo"). */
+export function dentistMatcher(filter: string): (name: string) => boolean {
+  const words = dentistKey(filter).split(' ').filter(Boolean);
+  return (name) => {
+    const have = new Set(dentistKey(name).split(' '));
+    return words.every((w) => have.has(w));
+  };
+}
+
 function overlapsWith(day: Appointment[], candidate: Appointment): Appointment | undefined {
-  const dentist = fold(candidate.dentist);
+  const dentist = dentistKey(candidate.dentist);
   const start = Date.parse(candidate.start);
   const end = endOf(candidate);
-  return day.find((a) => a.id !== candidate.id && blocking(a) && fold(a.dentist) === dentist && Date.parse(a.start) < end && start < endOf(a));
+  return day.find((a) => a.id !== candidate.id && blocking(a) && dentistKey(a.dentist) === dentist && Date.parse(a.start) < end && start < endOf(a));
 }
 
 function overlapError(candidate: Appointment, other: Appointment, timeZone: string) {
@@ -292,11 +304,11 @@ export async function listAppointments(store: Store, range: { from: string; to: 
   if (span < 0) throw usageError(`to: ${to} is before from: ${from}`, { field: 'to' });
   if (span >= MAX_RANGE_DAYS) throw usageError(`to: a range of at most ${MAX_RANGE_DAYS} days, got ${span + 1}`, { field: 'to' });
   const days = Array.from({ length: span + 1 }, (_, i) => addDays(from, i));
-  const dentist = range.dentist ? fold(range.dentist) : undefined;
+  const dentist = range.dentist ? dentistMatcher(range.dentist) : undefined;
   const perDay = await mapLimit(days, 8, (d) => readDay(store, d));
   return perDay
     .flat()
-    .filter((a) => !a.movedTo && (!dentist || fold(a.dentist) === dentist))
+    .filter((a) => !a.movedTo && (!dentist || dentist(a.dentist)))
     .filter((a) => {
       const d = localParts(new Date(a.start), timeZone).date;
       return d >= from && d <= to;

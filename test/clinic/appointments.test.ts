@@ -59,6 +59,21 @@ describe('appointments against the local S3', () => {
     await cancelAppointment(store, forced.id, actor);
   });
 
+  it('the same dentist typed without the dot or accents is still the same dentist (overlap), and the agenda filter takes part of the name', async () => {
+    const store = stack.dataStore;
+    const opts = { timeZone: SP, now };
+    const a = await createAppointment(store, { patientId, dentist: 'Dra. Bia Lima', at: '2026-12-04 10:00', durationMinutes: 30 }, actor, opts);
+    const overlap = await rejection(createAppointment(store, { patientId, dentist: 'dra bia  lima', at: '2026-12-04 10:15', durationMinutes: 30 }, actor, opts));
+    expect(overlap).toMatchObject({ kind: 'conflict', field: 'at' });
+    expect(overlap.message).toContain(a.id);
+    await createAppointment(store, { patientId, dentist: 'Dr. Caio', at: '2026-12-04 10:00', durationMinutes: 30 }, actor, opts);
+    const ids = async (dentist: string) => (await listAppointments(store, { from: '2026-12-04', to: '2026-12-04', dentist }, SP)).map((x) => x.id);
+    expect(await ids('bia')).toEqual([a.id]);
+    expect(await ids('Dra Bia')).toEqual([a.id]);
+    expect(await ids('BIA LIMA')).toEqual([a.id]);
+    expect(await ids('Ana')).toEqual([]);
+  });
+
   it('refuses times in the past, malformed times, and unknown patients', async () => {
     const store = stack.dataStore;
     const past = await rejection(createAppointment(store, { patientId, dentist: 'Dra. Ana', at: '2026-11-19 10:00', durationMinutes: 30 }, actor, { timeZone: SP, now }));
