@@ -28,6 +28,21 @@ import { awsCall } from './context.js';
 import { deleteStep, keepStep, type Plan, type Step } from './plan.js';
 import type { BundleName } from './bundle.js';
 import type { FunctionState } from './lambdas.js';
+import { ClinicaError } from '../errors.js';
+import { foreignOwner, fromTagList } from './names.js';
+
+/** Stops a destroy before it deletes anything when one of the stage's names is another clinic's or stage's resource. */
+function refuseForeign(ctx: InfraContext, found: { what: string; tags?: Record<string, string> }[]): void {
+  const wanted = ctx.tags('data');
+  for (const { what, tags } of found) {
+    const foreign = tags && foreignOwner(tags, wanted);
+    if (foreign) {
+      throw new ClinicaError('conflict', `${what} is tagged ${foreign}: it belongs to another clinic or stage — nothing was destroyed`, {
+        hint: 'check aws.bucketPrefix and --stage; clinica only deletes what carries its own clinic and stage tags',
+      });
+    }
+  }
+}
 
 export interface Observed {
   instances: InstanceState;
@@ -124,6 +139,15 @@ export async function planDestroy(ctx: InfraContext, options: DestroyOptions = {
     readSecurityGroup(ctx, network.vpcId),
     readEvents(ctx, data.exists, imageFn.exists),
     readCurrentRelease(ctx, data.exists),
+  ]);
+  // like deploy, destroy never touches what is tagged for another clinic or stage: names can collide
+  // (prefix "clinica-x" + stage "a" and prefix "clinica" + stage "x-a" give the same names)
+  refuseForeign(ctx, [
+    { what: `bucket ${ctx.names.dataBucket}`, tags: data.values.get('tags') as Record<string, string> | undefined },
+    { what: `bucket ${ctx.names.siteBucket}`, tags: site.values.get('tags') as Record<string, string> | undefined },
+    ...roles.map((r, i) => ({ what: `IAM role ${r.name}`, tags: roleStates[i]!.exists ? roleStates[i]!.tags : undefined })),
+    ...functions.map((f, i) => ({ what: `Lambda function ${f.name}`, tags: functionStates[i]!.exists ? functionStates[i]!.tags : undefined })),
+    { what: `security group ${ctx.names.securityGroup}`, tags: group.group ? fromTagList(group.group.Tags) : undefined },
   ]);
   const deleteData = Boolean(options.deletePatientData);
   const steps: (Step | undefined)[] = [

@@ -102,6 +102,23 @@ describe('clinica destroy (mocked AWS)', () => {
     expect(fake.state.buckets.size).toBe(0);
   });
 
+  it('refuses, before deleting anything, when a name of the stage is tagged for another clinic or stage', async () => {
+    const config = await deployed();
+    // same names, someone else's resources (prefix "clinica-x" + stage "a" = prefix "clinica" + stage "x-a")
+    fake.state.buckets.get('sorriso-prod-data')!.settings.tags = { TagSet: [{ Key: 'clinica:clinic', Value: 'other' }, { Key: 'clinica:stage', Value: 'prod' }] };
+    await expect(planDestroy(await openTestInfra(fake, config), { deletePatientData: true })).rejects.toThrow(
+      /bucket sorriso-prod-data is tagged clinica:clinic=other: it belongs to another clinic or stage — nothing was destroyed/,
+    );
+    fake.state.buckets.get('sorriso-prod-data')!.settings.tags = undefined;
+    fake.state.buckets.get('sorriso-prod-site')!.settings.tags = { TagSet: [{ Key: 'clinica:stage', Value: 'staging' }] };
+    await expect(planDestroy(await openTestInfra(fake, config))).rejects.toThrow(/bucket sorriso-prod-site is tagged clinica:stage=staging/);
+    fake.state.buckets.get('sorriso-prod-site')!.settings.tags = undefined;
+    const fn = [...fake.state.functions.values()][0]!;
+    fn.tags['clinica:stage'] = 'staging';
+    await expect(planDestroy(await openTestInfra(fake, config))).rejects.toThrow(/Lambda function .* is tagged clinica:stage=staging/);
+    expect(fake.mutating()).toEqual([]);
+  });
+
   it('an empty account has nothing to destroy', async () => {
     const plan = await planDestroy(await openTestInfra(fake, await testConfig()));
     expect(pending(plan)).toEqual([]);
