@@ -17,7 +17,7 @@ import type { EC2Client, Instance, IpPermission, SecurityGroup } from '@aws-sdk/
 import { isIP } from 'node:net';
 import { ClinicaError } from '../errors.js';
 import { awsCall, isAwsError, type InfraContext } from './context.js';
-import { TAG, fromTagList, missingTags, toTagList } from './names.js';
+import { TAG, foreignOwner, fromTagList, missingTags, toTagList } from './names.js';
 import { deleteStep, step, type Change, type Step } from './plan.js';
 import { retryIam, waitFor } from './retry.js';
 import { renderUserData, userDataHash } from './user-data.js';
@@ -187,6 +187,8 @@ export async function planSecurityGroup(ctx: InfraContext, network: NetworkState
         }),
     });
   } else {
+    const foreign = foreignOwner(fromTagList(g.Tags), ctx.tags('server'));
+    if (foreign) throw new ClinicaError('conflict', `security group ${name} (${g.GroupId}) is tagged ${foreign}: it belongs to another clinic or stage`, { hint: 'set aws.bucketPrefix to use other names' });
     const missing = missingTags(fromTagList(g.Tags), ctx.tags('server'));
     if (missing.length) {
       changes.push({

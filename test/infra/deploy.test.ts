@@ -332,6 +332,16 @@ describe('clinica deploy against a fresh account (mocked AWS)', () => {
     await expect(planDeploy(await openTestInfra(fake, config))).rejects.toThrow(/tagged clinica:stage=staging/);
   });
 
+  it('refuses a security group of the same name that belongs to another stage (no retagging, no revoking its rules)', async () => {
+    const config = await testConfig();
+    await apply(await planDeploy(await openTestInfra(fake, config)));
+    const group = [...fake.state.groups.values()][0];
+    group.Tags = group.Tags.map((t: { Key: string; Value: string }) => (t.Key === 'clinica:stage' ? { ...t, Value: 'staging' } : t));
+    fake.clear();
+    await expect(planDeploy(await openTestInfra(fake, config))).rejects.toThrow(/security group .* is tagged clinica:stage=staging: it belongs to another clinic or stage/);
+    expect(fake.mutating()).toEqual([]);
+  });
+
   it('says clearly when the region has no default VPC', async () => {
     fake.restore();
     fake = fakeAws({ defaultVpc: false });
