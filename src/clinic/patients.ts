@@ -373,16 +373,11 @@ export async function writePatientChange(
     ours = [...new Set([...(ours ?? []), ...changed])];
     if (!changed.length) return { patient: base, etag, changed };
     if (next.cpf && next.cpf !== base.cpf) await claimCpf(store, next.cpf, base.id);
+    let newEtag: string;
     try {
-      const newEtag = await store.putJson(patientKey(base.id), next, { ifMatch: etag });
-      if (base.cpf && base.cpf !== next.cpf) await releaseCpf(store, base.cpf, base.id);
-      const before = JSON.stringify(summaryOf(base));
-      if (JSON.stringify(summaryOf(next)) !== before) {
-        await updatePatientIndex(store, [{ id: next.id, apply: (old) => summaryOf(next, old?.upcoming) }]);
-      }
-      await audit(store, { actor, action, patientId: next.id, details: { fields: changed, version: next.version } });
-      return { patient: next, etag: newEtag, changed };
+      newEtag = await store.putJson(patientKey(base.id), next, { ifMatch: etag });
     } catch (err) {
+      // only a write that did not happen gives the new CPF back (the record holds it once written)
       if (next.cpf && next.cpf !== base.cpf) await releaseCpf(store, next.cpf, base.id).catch(() => {});
       if (!isClinicaError(err, 'conflict') || err.field === 'cpf') throw err;
       const fresh = await getPatient(store, base.id);
@@ -397,7 +392,15 @@ export async function writePatientChange(
         });
       }
       ({ patient: base, etag } = fresh);
+      continue;
     }
+    if (base.cpf && base.cpf !== next.cpf) await releaseCpf(store, base.cpf, base.id);
+    const before = JSON.stringify(summaryOf(base));
+    if (JSON.stringify(summaryOf(next)) !== before) {
+      await updatePatientIndex(store, [{ id: next.id, apply: (old) => summaryOf(next, old?.upcoming) }]);
+    }
+    await audit(store, { actor, action, patientId: next.id, details: { fields: changed, version: next.version } });
+    return { patient: next, etag: newEtag, changed };
   }
 }
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isClinicaError } from '../../src/errors.js';
+import { ClinicaError, isClinicaError } from '../../src/errors.js';
 import { listAudit } from '../../src/clinic/audit.js';
 import { generateCpf, formatCpf } from '../../src/clinic/cpf.js';
 import {
@@ -136,6 +136,26 @@ describe('patients against the local S3', () => {
     for (const f of failed) expect(isClinicaError(f.reason, 'conflict')).toBe(true);
     const notes = (await getPatient(store, p.id)).patient.notes;
     expect(['from ana', 'from bia']).toContain(notes);
+  });
+
+  it('a CPF written to the record stays claimed when a later step (the index write) fails', async () => {
+    const store = stack.dataStore;
+    const p = await createPatient(store, { fullName: 'Índice Falho', birthDate: '1980-05-05' }, actor);
+    const cpf = generateCpf(7331);
+    // the record write succeeds, the index write after it fails (e.g. the network drops)
+    const flaky = Object.create(store) as typeof store;
+    flaky.putJson = (key, value, opts) =>
+      key.startsWith('index/') ? Promise.reject(new ClinicaError('unavailable', 'cannot reach S3')) : store.putJson(key, value, opts);
+    const err = await rejection(updatePatient(flaky, p.id, { cpf }, actor));
+    expect(err).toMatchObject({ kind: 'unavailable' });
+    expect((await getPatient(store, p.id)).patient.cpf).toBe(cpf);
+    expect(await findPatientByCpf(store, cpf)).toBe(p.id);
+    const dup = await rejection(createPatient(store, { fullName: 'Outra Pessoa', birthDate: '1970-01-01', cpf }, actor));
+    expect(dup).toMatchObject({ kind: 'conflict', field: 'cpf' });
+    // the documented repair for a write interrupted between the record and its index row
+    const { rebuildPatientIndex } = await import('../../src/clinic/patients.js');
+    await rebuildPatientIndex(store);
+    expect((await readPatientIndex(store)).find((r) => r.id === p.id)?.cpf).toBe(cpf);
   });
 });
 
