@@ -9,6 +9,7 @@ import { parse } from 'csv-parse/sync';
 import { ClinicaError, isClinicaError, usageError } from '../errors.js';
 import type { Store } from '../store/store.js';
 import { audit } from './audit.js';
+import { maskCpf } from './cpf.js';
 import { readPatientIndex, summaryOf, updatePatientIndex } from './patient-index.js';
 import {
   allocatePatientNumbers,
@@ -183,6 +184,10 @@ export interface ImportOptions {
 
 const nameKey = (name: string, birthDate: string | undefined) => `${fold(name)}|${birthDate ?? ''}`;
 
+/** Two rows with one CPF are one person when the name or the birth date agrees (a name may have changed since). */
+const samePerson = (a: { fullName: string; birthDate?: string }, b: { fullName: string; birthDate?: string }) =>
+  fold(a.fullName) === fold(b.fullName) || (a.birthDate !== undefined && a.birthDate === b.birthDate);
+
 export async function importPatients(store: Store, csvText: string, actor: string, options: ImportOptions = {}): Promise<ImportResult> {
   const parsed = parsePatientCsv(csvText, options.file);
   const now = new Date();
@@ -190,14 +195,19 @@ export async function importPatients(store: Store, csvText: string, actor: strin
 
   // 1. validate every row; catch duplicates inside the file
   const valid: { row: CsvRow; record: Patient }[] = [];
-  const seenCpf = new Map<string, number>();
+  const seenCpf = new Map<string, { line: number; fullName: string; birthDate?: string }>();
   const seenName = new Map<string, number>();
+  const cpfColumn = Object.entries(parsed.mapping).find(([, f]) => f === 'cpf')?.[0] ?? 'CPF';
   for (const row of parsed.rows) {
     try {
       const record = newPatientRecord('P-000000', rowToInput(row, parsed.mapping), actor, now);
-      const dupLine = (record.cpf && seenCpf.get(record.cpf)) || (!record.cpf ? seenName.get(nameKey(record.fullName, record.birthDate)) : undefined);
+      const sameCpf = record.cpf ? seenCpf.get(record.cpf) : undefined;
+      if (sameCpf && !samePerson(sameCpf, record)) {
+        throw usageError(`${cpfColumn}: the same CPF is on line ${sameCpf.line} for another name and birth date`, { field: 'cpf' });
+      }
+      const dupLine = sameCpf?.line || (!record.cpf ? seenName.get(nameKey(record.fullName, record.birthDate)) : undefined);
       if (dupLine) throw usageError(`same patient as line ${dupLine}`, { field: record.cpf ? 'cpf' : 'fullName' });
-      if (record.cpf) seenCpf.set(record.cpf, row.line);
+      if (record.cpf) seenCpf.set(record.cpf, { line: row.line, fullName: record.fullName, birthDate: record.birthDate });
       else seenName.set(nameKey(record.fullName, record.birthDate), row.line);
       valid.push({ row, record });
     } catch (err) {
@@ -208,14 +218,22 @@ export async function importPatients(store: Store, csvText: string, actor: strin
 
   // 2. match against the patients already stored (the index: no record reads)
   const index = await readPatientIndex(store);
-  const byCpf = new Map(index.filter((p) => p.cpf).map((p) => [p.cpf!, p.id]));
+  const byCpf = new Map(index.filter((p) => p.cpf).map((p) => [p.cpf!, p]));
   const byName = new Map<string, { id: string; cpf?: string }>();
   for (const p of index) byName.set(nameKey(p.fullName, p.birthDate), { id: p.id, cpf: p.cpf });
   const fresh: typeof valid = [];
   for (const v of valid) {
     const cpfMatch = v.record.cpf ? byCpf.get(v.record.cpf) : undefined;
     const nameMatch = byName.get(nameKey(v.record.fullName, v.record.birthDate));
-    if (cpfMatch) result.existing.push({ line: v.row.line, id: cpfMatch, matchedBy: 'cpf' });
+    if (cpfMatch && !samePerson(cpfMatch, v.record)) {
+      // a CPF typed wrong in the old system, or two people mixed up: not silently dropped as "already present"
+      result.rejected.push({
+        line: v.row.line,
+        reason: `${cpfColumn}: ${maskCpf(v.record.cpf!)} already belongs to patient ${cpfMatch.id}, with another name and birth date`,
+        field: 'cpf',
+        values: v.row.values,
+      });
+    } else if (cpfMatch) result.existing.push({ line: v.row.line, id: cpfMatch.id, matchedBy: 'cpf' });
     else if (nameMatch && (!v.record.cpf || !nameMatch.cpf)) result.existing.push({ line: v.row.line, id: nameMatch.id, matchedBy: 'name+birthDate' });
     else fresh.push(v);
   }

@@ -44,7 +44,7 @@ describe('CSV import', () => {
       [7, 'birthDate', 'Data de Nascimento: "31/02/1990" is not a calendar date'],
       [8, 'fullName', 'Nome: required'],
       [9, 'sex', expect.stringMatching(/^Sexo: "talvez" is not one of/)],
-      [10, 'cpf', 'same patient as line 2'],
+      [10, 'cpf', 'CPF: the same CPF is on line 2 for another name and birth date'],
       [11, 'email', 'E-mail: "nao-e-email" is not an e-mail address'],
     ]);
     expect(first.rejected[0]!.values.Nome).toBe('CPF Ruim');
@@ -71,6 +71,29 @@ describe('CSV import', () => {
       { rows: 9, created: 0, existing: 3, rejected: 6 },
     ]);
     expect(audit.filter((e) => e.action === 'patient.create').length).toBe(3);
+  });
+
+  it('a row whose CPF is already another person\'s (other name and birth date) is rejected, not dropped as "already present"', async () => {
+    const store = stack.dataStore;
+    const csv = [
+      'Nome;CPF;Data de Nascimento',
+      `Outra Pessoa;${cpf(1001)};05/05/1955`, // Maria's CPF (imported above), someone else
+      `Clara Mesma;${cpf(1004)};02/02/2002`,
+      `Clara Mesma;${cpf(1004)};02/02/2002`, // the file repeats itself
+      `Nome Diferente;${cpf(1004)};03/03/2003`, // same CPF, another person
+    ].join('\n');
+    const r = await importPatients(store, csv, actor, { file: 'mistura.csv' });
+    expect(r.created.map((c) => c.line)).toEqual([3]);
+    expect(r.existing).toEqual([]);
+    expect(r.rejected.map((x) => [x.line, x.field, x.reason])).toEqual([
+      [2, 'cpf', expect.stringMatching(/^CPF: \*\*\*\.\d{3}\.\d{3}-\*\* already belongs to patient P-\d{6}, with another name and birth date$/)],
+      [4, 'cpf', 'same patient as line 3'],
+      [5, 'cpf', 'CPF: the same CPF is on line 3 for another name and birth date'],
+    ]);
+    // Maria under her married name since: the same person (her birth date agrees), left unchanged
+    const married = await importPatients(store, `Nome;CPF;Data de Nascimento\nMaria Exemplo de Souza;${cpf(1001)};01/02/1980`, actor);
+    expect(married.existing.map((e) => [e.line, e.matchedBy])).toEqual([[2, 'cpf']]);
+    expect(married.rejected).toEqual([]);
   });
 
   it('accepts English headers and commas; a bigger file goes in with batched index writes', async () => {
