@@ -7,15 +7,44 @@ export const stageName = z
   .string()
   .regex(/^[a-z][a-z0-9-]{0,15}$/, 'expected a stage name: lowercase letters, digits and "-", starting with a letter, at most 16 characters (e.g. "prod")');
 
-export const cidr = z.string().refine(isCidr, {
-  message: 'expected a network in CIDR notation, e.g. "192.168.0.0/24" or "10.0.0.0/16"',
-});
+export const cidr = z
+  .string()
+  .refine(isCidr, { message: 'expected a network in CIDR notation, e.g. "192.168.0.0/24" or "10.0.0.0/16"' })
+  .refine((value) => !isCidr(value) || hostBitsClear(value), {
+    // AWS security groups refuse (or silently rewrite) a CIDR with host bits set
+    message: 'expected the network address, e.g. "192.168.1.0/24" rather than "192.168.1.10/24"',
+  });
 
 export function isCidr(value: string): boolean {
   const [addr, bits, ...rest] = value.split('/');
   if (rest.length || bits === undefined || !/^\d{1,3}$/.test(bits)) return false;
   const family = isIP(addr ?? '');
   return family !== 0 && Number(bits) <= (family === 4 ? 32 : 128);
+}
+
+/** The address as a bit string (32 or 128 characters). */
+function addressBits(addr: string): string {
+  if (isIP(addr) === 4) return addr.split('.').map((o) => Number(o).toString(2).padStart(8, '0')).join('');
+  // an embedded IPv4 tail (::ffff:10.0.0.1) is two 16-bit groups
+  const groupsOf = (part: string) =>
+    part
+      .split(':')
+      .filter(Boolean)
+      .flatMap((g) => {
+        if (!g.includes('.')) return [g];
+        const [a, b, c, d] = g.split('.').map(Number) as [number, number, number, number];
+        return [((a << 8) | b).toString(16), ((c << 8) | d).toString(16)];
+      });
+  const [head = '', tail = ''] = addr.split('::');
+  const h = groupsOf(head);
+  const t = groupsOf(tail);
+  const groups = [...h, ...Array<string>(8 - h.length - t.length).fill('0'), ...t];
+  return groups.map((g) => parseInt(g, 16).toString(2).padStart(16, '0')).join('');
+}
+
+export function hostBitsClear(value: string): boolean {
+  const [addr, bits] = value.split('/');
+  return !addressBits(addr!).slice(Number(bits)).includes('1');
 }
 
 export function isTimeZone(value: string): boolean {

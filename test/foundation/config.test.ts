@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig, resourceNames } from '../../src/config/load.js';
+import { hostBitsClear } from '../../src/config/schema.js';
 
 import { ClinicaError } from '../../src/errors.js';
 
@@ -120,3 +121,26 @@ function parseDefaults() {
   return loadConfig({}, {}, mkdtempSync(join(tmpdir(), 'clinica-d-')));
 }
 
+
+describe('CIDR validation', () => {
+  it.each([
+    ['192.168.1.0/24', true],
+    ['10.0.0.0/8', true],
+    ['203.0.113.7/32', true],
+    ['0.0.0.0/0', true],
+    ['2001:db8::/32', true],
+    ['2001:db8:abcd:12::/64', true],
+    ['::ffff:10.0.0.0/104', true],
+    ['192.168.1.10/24', false],
+    ['10.0.0.1/8', false],
+    ['2001:db8::1/64', false],
+  ])('%s → network address: %s', (value, ok) => {
+    expect(hostBitsClear(value)).toBe(ok);
+  });
+
+  it('names the network address a host-bits CIDR should have been', () => {
+    const err = configError(() => loadConfig({}, {}, project({ clinic: { name: 'X' }, network: { clinicCidrs: ['192.168.1.0/24', '192.168.1.10/24'] } })));
+    expect(err.field).toBe('network.clinicCidrs.1');
+    expect(err.message).toContain('rather than "192.168.1.10/24"');
+  });
+});
