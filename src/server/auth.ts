@@ -30,6 +30,8 @@ const MAX_ENTRIES = 10_000;
 
 export class Authenticator {
   private readonly cache = new Map<string, { staff: StaffMember; until: number }>();
+  /** tokens (hashed) this server has verified: a lockout of their source does not apply to them */
+  private readonly known = new Set<string>();
   private readonly failures = new Map<string, Failures>();
   readonly cacheMs: number;
   readonly maxFailures: number;
@@ -63,7 +65,8 @@ export class Authenticator {
     const now = this.now();
     const cached = this.cache.get(key);
     if (cached && cached.until > now) return cached.staff;
-    const retryAfter = this.lockedFor(source, now);
+    // a token verified before is checked again even during a lockout (a revoke still applies): only guesses wait
+    const retryAfter = this.known.has(key) ? 0 : this.lockedFor(source, now);
     if (retryAfter > 0) {
       throw new HttpError(429, 'rate-limited', 'too many failed logins from this computer; wait and try again', {
         headers: { 'retry-after': String(Math.ceil(retryAfter / 1000)) },
@@ -71,11 +74,14 @@ export class Authenticator {
     }
     const staff = await verifyStaffToken(this.store, token);
     if (!staff) {
+      this.known.delete(key);
       this.fail(source, now);
       throw new HttpError(401, 'unauthorized', 'this staff token is not valid (or was revoked)', { headers: { 'www-authenticate': 'Bearer' } });
     }
     if (this.cache.size >= MAX_ENTRIES) this.cache.delete(this.cache.keys().next().value!);
     this.cache.set(key, { staff, until: now + this.cacheMs });
+    if (this.known.size >= MAX_ENTRIES) this.known.delete(this.known.values().next().value!);
+    this.known.add(key);
     return staff;
   }
 

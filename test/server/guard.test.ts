@@ -134,9 +134,13 @@ describe('failed-login limit', () => {
     expect(locked.body.error.code).toBe('rate-limited');
     expect(Number(locked.headers['retry-after'])).toBeGreaterThan(0);
     expect((await h.call('GET', '/api/me', { from: '127.0.0.3', token: h.tokens.dentist })).status).toBe(200);
+    // …and still after its cached verification has expired (cacheMs 15 s): the page must not break mid-lockout
+    clock += 20_000;
+    expect((await h.call('GET', '/api/me', { from: '127.0.0.3', token: h.tokens.dentist })).status).toBe(200);
+    expect((await h.call('GET', '/api/me', { from: '127.0.0.3', token: h.tokens.admin })).status).toBe(429);
     // another source is not affected
     expect((await h.call('GET', '/api/me', { token: h.tokens.admin })).status).toBe(200);
-    clock += 61_000;
+    clock += 41_000;
     expect((await h.call('GET', '/api/me', { from: '127.0.0.3', token: h.tokens.reception })).status).toBe(200);
   });
 });
