@@ -62,6 +62,14 @@ describe('the built CLI', () => {
     const bad = await runCli(['init', '--yes', '--force', '--clinic-cidr', '10.0.0.0/99'], { cwd: dir });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('network.clinicCidrs.0');
+    expect(bad.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^clinica: --clinic-cidr \(network\.clinicCidrs\.0\): expected a network .*; nothing was written — correct it and run `clinica init` again$/)]);
+    // a bad value on a fresh folder names the flag, not a file that was never written, and writes nothing
+    const fresh = tempProject();
+    const tz = await runCli(['init', '--yes', '--time-zone', 'Mars/Olympus'], { cwd: fresh });
+    expect(tz.code).toBe(2);
+    expect(tz.stderr).toMatch(/^clinica: --time-zone \(clinic\.timeZone\): expected an IANA time zone/);
+    expect(tz.stderr).not.toContain('clinica.config.json');
+    expect(existsSync(join(fresh, 'clinica.config.json'))).toBe(false);
     // the good file was not replaced by the bad input
     expect(JSON.parse(readFileSync(join(dir, 'clinica.config.json'), 'utf8')).clinic.name).toBe('Odonto & Cia <Centro>');
   });

@@ -20,6 +20,13 @@ interface InitOptions {
   force?: boolean;
 }
 
+/** config fields → the init flag that sets them */
+const flagOfField: Record<string, string> = {
+  'clinic.name': '--name', 'clinic.address': '--address', 'clinic.phone': '--phone', 'clinic.email': '--email',
+  'clinic.timeZone': '--time-zone', 'clinic.locale': '--locale', target: '--target', stage: '--stage', 'aws.region': '--region',
+  'aws.bucketPrefix': '--bucket-prefix', 'network.clinicCidrs': '--clinic-cidr', 'mail.sender': '--sender', 'images.watermark': '--watermark',
+};
+
 function readExisting(path: string): ConfigInput | undefined {
   if (!existsSync(path)) return undefined;
   try {
@@ -93,7 +100,21 @@ export default async function init({ opts, ui }: CommandInput<InitOptions>): Pro
     mail: { ...base.mail, sender: answers.sender },
     images: { ...base.images, watermark: { ...base.images?.watermark, text: answers.watermark } },
   };
-  await saveConfig(path, next);
+  try {
+    await saveConfig(path, next);
+  } catch (err) {
+    // validated before writing: name the flag (or prompt) the value came from, not a file that was never written
+    if (err instanceof ClinicaError && err.kind === 'config' && err.field) {
+      const flag = Object.entries(flagOfField).find(([f]) => err.field === f || err.field!.startsWith(`${f}.`))?.[1];
+      const what = flag ? `${flag} (${err.field})` : err.field;
+      throw new ClinicaError('config', `${what}: ${err.message.split(`${err.field}: `).slice(1).join(`${err.field}: `)}; nothing was written`, {
+        field: err.field,
+        hint: `correct it and run \`clinica init\` again`,
+        cause: err,
+      });
+    }
+    throw err;
+  }
   ui.result({ written: path, config: next });
   ui.print(`wrote ${path}`);
   ui.info(next.target === 'local' ? 'next: `npx clinica dev --demo`' : 'next: `npx clinica deploy --dry-run` to see the plan');
