@@ -197,12 +197,20 @@ export function parseImageKind(text: string | undefined, field = 'kind'): ImageK
   return kind;
 }
 
-/** A date ("2024-05-01", "01/05/2024") or an ISO instant with offset or Z. */
-export function parseTakenAt(text: string | undefined, field = 'takenAt'): string | undefined {
+/**
+ * A date ("2024-05-01", "01/05/2024") or an ISO instant with offset or Z — not in the future (a typo such as
+ * 2042 for 2024 would otherwise enter the record and the watermark). A day of slack covers every time zone.
+ */
+export function parseTakenAt(text: string | undefined, field = 'takenAt', now = new Date()): string | undefined {
   if (text === undefined || text.trim() === '') return undefined;
   const raw = text.trim();
-  if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/.test(raw) && !Number.isNaN(Date.parse(raw))) return raw;
-  return parseDate(raw, field);
+  const instant = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/.test(raw) && !Number.isNaN(Date.parse(raw));
+  const value = instant ? raw : parseDate(raw, field);
+  const latest = new Date(now.getTime() + 86_400_000);
+  if (instant ? Date.parse(raw) > latest.getTime() : value > latest.toISOString().slice(0, 10)) {
+    throw usageError(`${field}: ${raw} is in the future`, { field, hint: 'give the day the image was taken' });
+  }
+  return value;
 }
 
 export function validateImageMetadata(input: ImageMetadataInput): ImageMetadata {
@@ -500,12 +508,19 @@ export interface ImageListing {
 }
 
 /**
+ * A server upload (beginImageUpload) whose original has not arrived this long after it was announced never
+ * will (its presigned PUT is good for 15 minutes): it is listed as failed, so the page stops waiting for it.
+ */
+export const ABANDONED_UPLOAD_MS = 60 * 60_000;
+
+/**
  * A patient's images, oldest first (ids begin with the import date). Lists the prefix once and reads the
  * records in parallel. An image without a record is shown as "processing" (the Lambda has not finished, or
  * an import was interrupted before its end: re-running the import completes it); one with only a failure
- * marker as "failed".
+ * marker, or an announced upload whose file never came (ABANDONED_UPLOAD_MS), as "failed".
  */
-export async function listImages(store: Store, patientId: string, options: { concurrency?: number } = {}): Promise<ImageListing[]> {
+export async function listImages(store: Store, patientId: string, options: { concurrency?: number; now?: Date } = {}): Promise<ImageListing[]> {
+  const now = (options.now ?? new Date()).getTime();
   const byId = new Map<string, { has: ImageListing['has']; record: boolean; failed: boolean }>();
   for await (const object of store.list(`${IMAGES_PREFIX}${patientId}/`)) {
     const parsed = parseImageKey(object.key);
@@ -527,13 +542,18 @@ export async function listImages(store: Store, patientId: string, options: { con
       entry.record ? store.getJson<ImageRecord>(recordKey(patientId, id)).then((r) => r?.value) : undefined,
       entry.failed ? store.getJson<{ reason: string; at: string }>(failureKey(patientId, id)).then((r) => r?.value) : undefined,
     ]);
-    const status: ImageStatus = failure || record?.status === 'failed' ? 'failed' : record?.status === 'ready' ? 'ready' : 'processing';
+    let status: ImageStatus = failure || record?.status === 'failed' ? 'failed' : record?.status === 'ready' ? 'ready' : 'processing';
+    let abandoned: { reason: string; at: string } | undefined;
+    if (status === 'processing' && record && !entry.has.original && now - Date.parse(record.importedAt) > ABANDONED_UPLOAD_MS) {
+      status = 'failed';
+      abandoned = { reason: 'the file never arrived (the upload was interrupted); upload it again', at: record.importedAt };
+    }
     return {
       id,
       patientId,
       status,
       ...(record ? { record } : {}),
-      ...(failure ?? record?.failure ? { failure: failure ?? record?.failure } : {}),
+      ...(failure ?? record?.failure ?? abandoned ? { failure: failure ?? record?.failure ?? abandoned } : {}),
       has: entry.has,
     };
   });

@@ -59,6 +59,11 @@ describe('image metadata', () => {
     expect(parseTakenAt('01/05/2024')).toBe('2024-05-01');
     expect(parseTakenAt('2024-05-01T10:30:00-03:00')).toBe('2024-05-01T10:30:00-03:00');
     expect(() => parseTakenAt('2024-13-01')).toThrow(/takenAt/);
+    const now = new Date('2026-05-01T12:00:00Z');
+    expect(parseTakenAt('2026-05-02', 'takenAt', now)).toBe('2026-05-02'); // tomorrow somewhere on Earth
+    expect(() => parseTakenAt('2042-05-01', 'takenAt', now)).toThrow(/takenAt: 2042-05-01 is in the future/);
+    expect(() => parseTakenAt('01/05/2042', 'takenAt', now)).toThrow(/in the future/);
+    expect(() => parseTakenAt('2026-05-03T10:00:00Z', 'takenAt', now)).toThrow(/in the future/);
   });
 
   it('makes image ids that sort by import date', () => {

@@ -6,6 +6,7 @@
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listAudit } from '../../src/clinic/audit.js';
+import { ABANDONED_UPLOAD_MS } from '../../src/clinic/images.js';
 import { imageProcessorComponent } from '../../src/local/image-processor.js';
 import type { StartedComponent } from '../../src/local/stack.js';
 import { startServerHarness, type ServerHarness } from './harness.js';
@@ -13,9 +14,10 @@ import { startServerHarness, type ServerHarness } from './harness.js';
 let h: ServerHarness;
 let processor: StartedComponent | void;
 let patientId: string;
+let clockOffset = 0; // ms added to the server's clock
 
 beforeAll(async () => {
-  h = await startServerHarness();
+  h = await startServerHarness({ now: () => new Date(Date.now() + clockOffset) });
   processor = await imageProcessorComponent.start(h.stack);
   const r = await h.call('POST', '/api/patients', { token: h.tokens.reception, body: { fullName: 'Paciente Imagem', birthDate: '1991-09-09' } });
   patientId = r.body.patient.id;
@@ -76,11 +78,24 @@ describe('image upload through the server', () => {
     expect(image.urls).toEqual({});
   });
 
+  it('an announced upload whose file never arrives ends as failed (the page stops polling for it)', async () => {
+    const start = await h.call('POST', `/api/patients/${patientId}/images`, { token: h.tokens.dentist, body: { fileName: 'perdida.jpg', contentType: 'image/jpeg' } });
+    const listed = async () => (await h.call('GET', `/api/patients/${patientId}/images`, { token: h.tokens.dentist })).body.images.find((i: { id: string }) => i.id === start.body.image.id);
+    expect((await listed()).status).toBe('processing');
+    clockOffset = ABANDONED_UPLOAD_MS + 60_000;
+    try {
+      expect(await listed()).toMatchObject({ status: 'failed', fileName: 'perdida.jpg', error: expect.stringMatching(/never arrived/), urls: {} });
+    } finally {
+      clockOffset = 0;
+    }
+  });
+
   it('validates the announcement: content type, kind, teeth, size; unknown patient → 404', async () => {
     const cases: [Record<string, unknown>, string][] = [
       [{ contentType: 'application/pdf' }, 'contentType'],
       [{ contentType: 'image/jpeg', kind: 'selfie' }, 'kind'],
       [{ contentType: 'image/jpeg', teeth: [19] }, 'teeth'],
+      [{ contentType: 'image/jpeg', takenAt: '2099-01-01' }, 'takenAt'],
       [{ contentType: 'image/jpeg', size: 10 * 1024 * 1024 * 1024 }, 'size'],
     ];
     for (const [body, field] of cases) {

@@ -70,7 +70,7 @@ export function imageRoutes(deps: ApiDeps): Route[] {
       permission: 'images',
       handler: async ({ params }) => {
         const { patient } = await getPatient(store, params.id!);
-        const images = await listImages(store, patient.id);
+        const images = await listImages(store, patient.id, { now: deps.now() });
         return { patientId: patient.id, expiresInSeconds: VIEW_LINK_SECONDS, images: await Promise.all(images.map(view)) };
       },
     },
