@@ -92,7 +92,7 @@ export async function inspectImage(bytes: Uint8Array, options: { maxPixels: numb
     // the header only: the pixel limit is checked below, with the dimensions in the message
     meta = await sharp(bytes, { limitInputPixels: false }).metadata();
   } catch (err) {
-    throw rejectionFor(err, sniffed, options.maxPixels);
+    throw rejectionFor(err, sniffed, options.maxPixels, bytes);
   }
   if (meta.format !== sniffed) {
     throw new ImageRejected(`the ${sniffed.toUpperCase()} header could not be read (sharp sees ${meta.format ?? 'nothing'})`);
@@ -127,10 +127,28 @@ export async function inspectImage(bytes: Uint8Array, options: { maxPixels: numb
   };
 }
 
+/**
+ * Whether a JPEG or PNG visibly ends early: no end-of-image marker (JPEG FFD9 within the last KiB) or no IEND
+ * chunk (PNG). Consulted only after a decode failed: libvips keeps one error buffer per process, so with
+ * several images decoding at once its message can be lost ("Unknown error") or belong to another image.
+ */
+export function looksTruncated(bytes: Uint8Array, format: ImageFormat | undefined): boolean {
+  const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (format === 'jpeg') {
+    const end = b.lastIndexOf(Buffer.from([0xff, 0xd9]));
+    return end < 0 || end < b.length - 1024;
+  }
+  if (format === 'png') return b.length < 12 || b.subarray(-12).toString('latin1').indexOf('IEND') !== 4;
+  return false;
+}
+
 /** A decoder error as a rejection a person understands (the raw libvips text kept as the cause). */
-export function rejectionFor(err: unknown, format: ImageFormat | undefined, maxPixels: number): ImageRejected {
+export function rejectionFor(err: unknown, format: ImageFormat | undefined, maxPixels: number, bytes?: Uint8Array): ImageRejected {
   const message = (err as Error)?.message ?? String(err);
   const name = format ? format.toUpperCase() : 'image';
+  if (bytes && looksTruncated(bytes, format)) {
+    return new ImageRejected(`the ${name} file is truncated (incomplete download or copy?)`, { cause: err });
+  }
   if (/pixel limit/i.test(message)) {
     return new ImageRejected(`the image is too large: over the limit of ${describeMegapixels(maxPixels)}`, {
       cause: err,
@@ -141,6 +159,7 @@ export function rejectionFor(err: unknown, format: ImageFormat | undefined, maxP
     return new ImageRejected(`the ${name} file is truncated (incomplete download or copy?)`, { cause: err });
   }
   if (/unsupported image format/i.test(message)) return new ImageRejected('not an accepted image: unsupported format', { cause: err });
-  const first = message.split('\n')[0]!.replace(/^Input (buffer|file) (has corrupt header|contains unsupported image format):?\s*/i, '');
-  return new ImageRejected(`the ${name} file is damaged and cannot be decoded (${first.trim() || 'unknown error'})`, { cause: err });
+  const first = message.split('\n')[0]!.replace(/^Input (buffer|file) (has corrupt header|contains unsupported image format):?\s*/i, '').trim();
+  const detail = first && !/^unknown error$/i.test(first) ? ` (${first})` : '';
+  return new ImageRejected(`the ${name} file is damaged and cannot be decoded${detail}`, { cause: err });
 }

@@ -82,7 +82,7 @@ export async function processImage(bytes: Uint8Array, options: ProcessOptions): 
       base = { data: raw.data, width: raw.info.width, height: raw.info.height, channels: raw.info.channels as 1 | 2 | 3 | 4 };
     }
   } catch (err) {
-    throw rejectionFor(err, info.format, options.maxPixels);
+    throw rejectionFor(err, info.format, options.maxPixels, bytes);
   }
 
   const from = () => sharp(base.data, { raw: { width: base.width, height: base.height, channels: base.channels } });

@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { watermarkFontPath, WATERMARK_FONT_ENV, WATERMARK_FONT_FILE } from '../../src/imaging/font.js';
-import { ImageRejected, inspectImage } from '../../src/imaging/inspect.js';
+import { ImageRejected, inspectImage, looksTruncated } from '../../src/imaging/inspect.js';
 import { processImage, windowTo8Bits, type ProcessedImage } from '../../src/imaging/pipeline.js';
 import { watermarkLayers, watermarkRegion, type WatermarkOptions } from '../../src/imaging/watermark.js';
 import {
@@ -147,6 +147,18 @@ describe('the sharp pipeline', () => {
     expect(Date.now() - started).toBeLessThan(5_000); // refused from the header, never decoded
     // the pixel limit is the config's
     await expect(inspectImage(await photoJpeg(400, 300), { maxPixels: 100_000 })).rejects.toThrow(/over the limit of 0.1 MP/);
+  });
+
+  it('names a truncated JPEG or PNG as truncated even when several fail at once (libvips shares one error buffer)', async () => {
+    const jpeg = await truncatedJpeg();
+    const fullPng = await alphaPng(600, 400);
+    const png = fullPng.subarray(0, fullPng.length - 200);
+    expect(looksTruncated(jpeg, 'jpeg')).toBe(true);
+    expect(looksTruncated(png, 'png')).toBe(true);
+    expect(looksTruncated(await photoJpeg(200, 100), 'jpeg')).toBe(false);
+    expect(looksTruncated(fullPng, 'png')).toBe(false);
+    const reasons = await Promise.all([jpeg, png, jpeg, png, jpeg, png].map(rejection));
+    for (const reason of reasons) expect(reason).toMatch(/file is truncated/);
   });
 });
 
