@@ -14,7 +14,7 @@ import { maskCpf, normalizeCpf } from './cpf.js';
 import { listPatientAppointments, upcomingOf, type AppointmentBrief } from './patient-appointments.js';
 import { readPatientIndex, summaryOf, updatePatientIndex, writePatientIndex } from './patient-index.js';
 import { clean, digitsOf, fold, mapLimit } from './text.js';
-import { ageOn, parseDate } from './time.js';
+import { ageOn, parseDate, todayIn } from './time.js';
 import {
   patientStatuses,
   sexes,
@@ -464,8 +464,9 @@ export function nextAppointment(row: PatientSummary, now = new Date()): string |
   return row.upcoming?.find((s) => Date.parse(s) >= now.getTime());
 }
 
-export function ageOf(birthDate: string | undefined, now = new Date()): number | undefined {
-  return birthDate ? ageOn(birthDate, now.toISOString().slice(0, 10)) : undefined;
+/** Age in whole years on the clinic's local date (a birthday starts at local midnight, not UTC's). */
+export function ageOf(birthDate: string | undefined, now = new Date(), timeZone = 'America/Sao_Paulo'): number | undefined {
+  return birthDate ? ageOn(birthDate, todayIn(timeZone, now)) : undefined;
 }
 
 /** How many images a patient has (distinct image ids under images/{id}/). */

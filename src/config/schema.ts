@@ -83,7 +83,9 @@ export const configSchema = z
         address: z.string().trim().max(300).default(''),
         phone: z.string().trim().max(40).default(''),
         /** public contact e-mail shown on the site and in e-mails */
-        email: z.string().trim().max(200).default(''),
+        email: z
+          .union([z.literal(''), z.email({ message: 'expected an e-mail address, e.g. "contato@clinica.com.br"' })])
+          .default(''),
         whatsapp: z.string().trim().max(40).optional(),
         timeZone: z.string().refine(isTimeZone, { message: 'expected an IANA time zone, e.g. "America/Sao_Paulo"' }).default('America/Sao_Paulo'),
         locale: z.enum(locales).default('pt-BR'),

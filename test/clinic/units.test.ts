@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatCpf, generateCpf, isValidCpf, maskCpf, normalizeCpf } from '../../src/clinic/cpf.js';
-import { searchMatcher } from '../../src/clinic/patients.js';
+import { ageOf, searchMatcher } from '../../src/clinic/patients.js';
 import { ageOn, formatZoned, parseDate, parseDateTime, startOfLocalDay, zonedToInstant } from '../../src/clinic/time.js';
 
 describe('CPF', () => {
@@ -52,5 +52,15 @@ describe('search', () => {
     expect(searchMatcher('98765-4321')(row)).toBe(true);
     expect(searchMatcher('p-000007')(row)).toBe(true);
     expect(searchMatcher('12')(row)).toBe(false);
+  });
+});
+
+describe('ageOf', () => {
+  it('counts a birthday from the clinic-local midnight, not UTC', () => {
+    // 22:30 on 9 March in São Paulo is already 10 March in UTC
+    const evening = new Date('2026-03-10T01:30:00Z');
+    expect(ageOf('1990-03-10', evening, 'America/Sao_Paulo')).toBe(35);
+    expect(ageOf('1990-03-10', evening, 'UTC')).toBe(36);
+    expect(ageOf(undefined, evening)).toBeUndefined();
   });
 });

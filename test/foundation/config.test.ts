@@ -144,3 +144,13 @@ describe('CIDR validation', () => {
     expect(err.message).toContain('rather than "192.168.1.10/24"');
   });
 });
+
+describe('clinic contact e-mail', () => {
+  it('is optional but, when given, must be an address', () => {
+    expect(loadConfig({}, {}, project({ clinic: { name: 'X', email: '' } })).clinic.email).toBe('');
+    expect(loadConfig({}, {}, project({ clinic: { name: 'X', email: 'contato@odonto.com.br' } })).clinic.email).toBe('contato@odonto.com.br');
+    const err = configError(() => loadConfig({}, {}, project({ clinic: { name: 'X', email: 'nope' } })));
+    expect(err.field).toBe('clinic.email');
+    expect(err.message).toContain('expected an e-mail address');
+  });
+});

@@ -27,7 +27,7 @@ export default async function list({ opts, ui }: CommandInput<ListOptions>): Pro
       id: r.id,
       name: r.fullName,
       preferredName: r.preferredName,
-      age: ageOf(r.birthDate, now),
+      age: ageOf(r.birthDate, now, tz),
       cpf: r.cpf ? maskCpf(r.cpf) : undefined,
       phone: r.phone,
       status: r.status,

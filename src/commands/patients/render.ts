@@ -11,7 +11,7 @@ export function localTime(iso: string, timeZone: string): string {
 }
 
 export function printPatient(ui: Ui, p: Patient, timeZone: string, opts: { headline?: string; extra?: [string, string][] } = {}): void {
-  const age = ageOf(p.birthDate);
+  const age = ageOf(p.birthDate, new Date(), timeZone);
   const rows: [string, string | undefined][] = [
     ['Name', p.preferredName ? `${p.fullName} (${p.preferredName})` : p.fullName],
     ['CPF', p.cpf ? formatCpf(p.cpf) : undefined],
