@@ -756,7 +756,13 @@ function wire() {
     uploadFiles([...e.target.files]);
     e.target.value = '';
   });
-  window.addEventListener('hashchange', route);
+  window.addEventListener('hashchange', () => {
+    // Back/Forward while a dialog is open: the dialog belongs to the view being left
+    for (const d of document.querySelectorAll('dialog[open]')) d.close();
+    // a result clicked while a typed search is still pending: the pending search must not pull the list back
+    clearTimeout(typing);
+    route();
+  });
 }
 
 async function start() {

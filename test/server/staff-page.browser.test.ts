@@ -168,6 +168,25 @@ describe.skipIf(!existsSync(CHROMIUM))('staff page in Chromium', () => {
     await shot('5-agenda');
   });
 
+  it('keyboard and navigation: a result clicked while the search is pending opens, Back closes an open dialog, the date field is named in Portuguese, the file picker shows focus', async () => {
+    expect(await page.getAttribute('#day', 'aria-label')).toBe('Data');
+    await page.click('#tabs a[data-tab=patients]');
+    await page.fill('#search', 'beatriz demonstracao');
+    await page.locator('#patients-table tbody tr a', { hasText: 'Beatriz Demonstração Teste' }).click();
+    await page.waitForSelector('#view-patient:not([hidden])');
+    await page.click('#patient-book');
+    await page.waitForSelector('#book-dialog[open]');
+    await page.goBack();
+    await page.waitForSelector('#view-patients:not([hidden])');
+    expect(await page.isVisible('#book-dialog')).toBe(false); // not left open over another view
+    await page.goForward();
+    await page.waitForSelector('#view-patient:not([hidden])');
+    await page.focus('#patient-book');
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('file-input');
+    expect(await page.$eval('label[for=file-input]', (l) => getComputedStyle(l).outlineStyle)).toBe('solid');
+  });
+
   it('switches to English', async () => {
     await page.selectOption('#lang-select', 'en');
     await page.locator('#tabs a[data-tab=patients]', { hasText: 'Patients' }).waitFor();
