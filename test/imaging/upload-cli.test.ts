@@ -60,6 +60,10 @@ describe('clinica upload (built CLI)', () => {
     const out = join(dir, 'for-patient.webp');
     const got = await cli('images', 'get', rotated.id, '--variant', 'shared', '--out', out);
     expect(got.code).toBe(0);
+    expect(got.stderr).not.toContain('consider naming it');
+    const misnamed = await cli('images', 'get', rotated.id, '--variant', 'shared', '--out', join(dir, 'for-patient.png'));
+    expect(misnamed.code).toBe(0);
+    expect(misnamed.stderr).toContain('for-patient.png: the shared copy is image/webp; consider naming it *.webp');
     const meta = await sharp(await readFile(out)).metadata();
     expect([meta.format, meta.width, meta.height]).toEqual(['webp', 400, 800]);
     expect((await cli('images', 'get', rotated.id, '--variant', 'shared', '--out', out)).code).toBe(2); // exists: --force

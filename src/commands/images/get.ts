@@ -1,5 +1,6 @@
 import { createWriteStream, existsSync } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
+import { extname } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { audit } from '../../clinic/audit.js';
 import { getImage, variantLocation, type ImageVariant } from '../../clinic/images.js';
@@ -22,6 +23,11 @@ export default async function get({ args, opts, ui }: CommandInput<GetOptions>):
   const toStdout = opts.out === '-';
   const out = opts.out && !toStdout ? opts.out : `${imageId}-${opts.variant}.${where.extension}`;
   if (toStdout && ui.json) throw usageError('--out - writes the image to stdout, which --json needs for its result', { field: 'out' });
+  const sameKind = (a: string) => a.toLowerCase().replace(/^\./, '').replace('jpeg', 'jpg').replace('tiff', 'tif');
+  if (opts.out && !toStdout && sameKind(extname(out)) !== sameKind(where.extension)) {
+    // a patient's phone or e-mail client goes by the name: a WebP named .png may not open
+    ui.warn(`${out}: the ${opts.variant} copy is ${where.contentType}; consider naming it *.${where.extension}`);
+  }
   if (!toStdout && existsSync(out) && !opts.force) throw usageError(`${out} already exists`, { field: 'out', hint: 'pass --force to overwrite it, or choose --out' });
 
   const body = await store.getStream(where.key);
