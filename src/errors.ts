@@ -39,6 +39,12 @@ export interface ClinicaErrorOptions {
   hint?: string;
   /** the input field or flag at fault (used by the server's 400 responses and by tests) */
   field?: string;
+  /**
+   * a stable machine-readable reason within the kind (e.g. 'overlap', 'cpf-format'), with its values in
+   * `params` — the staff page translates by these; the message stays English for the CLI and logs
+   */
+  reason?: string;
+  params?: Record<string, string | number>;
   cause?: unknown;
   exitCode?: ExitCode;
 }
@@ -47,6 +53,8 @@ export class ClinicaError extends Error {
   readonly kind: ErrorKind;
   readonly hint?: string;
   readonly field?: string;
+  readonly reason?: string;
+  readonly params?: Record<string, string | number>;
   readonly exitCode: ExitCode;
 
   constructor(kind: ErrorKind, message: string, options: ClinicaErrorOptions = {}) {
@@ -55,6 +63,8 @@ export class ClinicaError extends Error {
     this.kind = kind;
     this.hint = options.hint;
     this.field = options.field;
+    if (options.reason) this.reason = options.reason;
+    if (options.params) this.params = options.params;
     this.exitCode = options.exitCode ?? exitFor[kind];
   }
 }

@@ -49,7 +49,7 @@ export interface ScheduleOptions {
 export async function getAppointment(store: Store, id: string): Promise<{ appointment: Appointment; etag: string }> {
   const aid = normalizeAppointmentId(id);
   const got = await store.getJson<Appointment>(appointmentKey(aid));
-  if (!got) throw notFound(`appointment ${aid} not found`, { field: 'id', hint: LIST_HINT });
+  if (!got) throw notFound(`appointment ${aid} not found`, { field: 'id', hint: LIST_HINT, reason: 'appointment-not-found', params: { id: aid } });
   return { appointment: got.value, etag: got.etag };
 }
 
@@ -89,6 +89,8 @@ function overlapError(candidate: Appointment, other: Appointment, timeZone: stri
   return conflict(`${candidate.dentist} is already booked ${from.date} ${from.time}–${to.time} (${other.id}, patient ${other.patientId})`, {
     field: 'at',
     hint: 'choose another time, or pass --force to double-book',
+    reason: 'overlap',
+    params: { dentist: candidate.dentist, date: from.date, from: from.time, to: to.time, appointmentId: other.id },
   });
 }
 
@@ -135,13 +137,13 @@ async function bookOnDay(
 
 function validDentist(text: string): string {
   const d = clean(text);
-  if (!d) throw usageError('dentist: required (e.g. --dentist "Dra. Ana")', { field: 'dentist' });
-  if (d.length > 100) throw usageError('dentist: longer than 100 characters', { field: 'dentist' });
+  if (!d) throw usageError('dentist: required (e.g. --dentist "Dra. Ana")', { field: 'dentist', reason: 'required' });
+  if (d.length > 100) throw usageError('dentist: longer than 100 characters', { field: 'dentist', reason: 'too-long', params: { max: 100 } });
   return d;
 }
 
 function validDuration(n: number): number {
-  if (!Number.isInteger(n) || n < 5 || n > 12 * 60) throw usageError(`duration: "${n}" is not a duration in minutes (5–720)`, { field: 'duration' });
+  if (!Number.isInteger(n) || n < 5 || n > 12 * 60) throw usageError(`duration: "${n}" is not a duration in minutes (5–720)`, { field: 'duration', reason: 'out-of-range', params: { min: 5, max: 720 } });
   return n;
 }
 
@@ -149,7 +151,7 @@ function notPast(instant: Date, now: Date, timeZone: string, field = 'at') {
   if (instant.getTime() < now.getTime()) {
     const when = localParts(instant, timeZone);
     const current = localParts(now, timeZone);
-    throw usageError(`${field}: ${when.date} ${when.time} is in the past (it is ${current.date} ${current.time} in ${timeZone})`, { field, hint: 'give a future time' });
+    throw usageError(`${field}: ${when.date} ${when.time} is in the past (it is ${current.date} ${current.time} in ${timeZone})`, { field, hint: 'give a future time', reason: 'in-past', params: { date: when.date, time: when.time } });
   }
 }
 
@@ -161,7 +163,11 @@ export async function createAppointment(store: Store, input: AppointmentInput, a
   notPast(instant, now, opts.timeZone);
   const { patient } = await getPatient(store, input.patientId);
   if (patient.status === 'archived' || patient.status === 'deceased' || patient.anonymized) {
-    throw usageError(`patient: ${patient.id} is ${patient.anonymized ? 'anonymized' : patient.status}; appointments cannot be booked`, { field: 'patient' });
+    throw usageError(`patient: ${patient.id} is ${patient.anonymized ? 'anonymized' : patient.status}; appointments cannot be booked`, {
+      field: 'patient',
+      reason: 'patient-not-bookable',
+      params: { status: patient.anonymized ? 'anonymized' : patient.status },
+    });
   }
   const at = new Date().toISOString();
   const date = localParts(instant, opts.timeZone).date;
@@ -246,7 +252,7 @@ export async function moveAppointment(store: Store, id: string, at: string, acto
   } catch (err) {
     await store.delete(newKey).catch(() => {});
     throw isClinicaError(err, 'conflict')
-      ? conflict(`${current.id} was changed by someone else while it was being moved; nothing was moved`, { hint: 'look at it again and retry' })
+      ? conflict(`${current.id} was changed by someone else while it was being moved; nothing was moved`, { hint: 'look at it again and retry', reason: 'stale', params: { id: current.id } })
       : err;
   }
   await recordPatientAppointments(store, current.patientId, [moved, old], [], now);
@@ -277,7 +283,7 @@ export async function setAppointmentStatus(
   try {
     await store.putJson(appointmentKey(current.id), next, { ifMatch: etag });
   } catch (err) {
-    throw isClinicaError(err, 'conflict') ? conflict(`${current.id} was changed by someone else meanwhile; nothing was written`, { hint: 'look at it again and retry' }) : err;
+    throw isClinicaError(err, 'conflict') ? conflict(`${current.id} was changed by someone else meanwhile; nothing was written`, { hint: 'look at it again and retry', reason: 'stale', params: { id: current.id } }) : err;
   }
   await recordPatientAppointments(store, current.patientId, [next], [], opts.now);
   const action = status === 'cancelled' ? 'appointment.cancel' : status === 'confirmed' ? 'appointment.confirm' : 'appointment.update';

@@ -29,10 +29,10 @@ export function normalizeCpf(text: string, field = 'cpf'): string {
   const raw = text.trim();
   const d = raw.replace(/[.\-\s/]/g, '');
   if (!/^\d+$/.test(d) || d.length !== 11) {
-    throw usageError(`${field}: "${raw}" is not a CPF (expected 11 digits, e.g. 123.456.789-09)`, { field });
+    throw usageError(`${field}: "${raw}" is not a CPF (expected 11 digits, e.g. 123.456.789-09)`, { field, reason: 'cpf-format' });
   }
   if (!isValidCpf(d)) {
-    throw usageError(`${field}: "${raw}" is not a valid CPF (check digits do not match)`, { field, hint: 'check the number on the document' });
+    throw usageError(`${field}: "${raw}" is not a valid CPF (check digits do not match)`, { field, hint: 'check the number on the document', reason: 'cpf-check-digits' });
   }
   return d;
 }

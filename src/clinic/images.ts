@@ -77,7 +77,7 @@ export interface ImageRecord {
   /** whether a watermarked `shared` copy is made */
   watermark: boolean;
   variants: Partial<Record<Variant, StoredVariant>>;
-  failure?: { reason: string; at: string };
+  failure?: ImageFailure;
   /** set when the same bytes already were another image of this patient (uploads that bypass the CLI) */
   duplicateOf?: string;
   importedAt: string;
@@ -177,7 +177,7 @@ export function parseTeeth(input: string | number[] | undefined, field = 'teeth'
     if (!isFdiTooth(n)) {
       throw usageError(
         `${field}: "${part}" is not a tooth in FDI notation (11–18, 21–28, 31–38, 41–48 permanent; 51–55, 61–65, 71–75, 81–85 primary)`,
-        { field },
+        { field, reason: 'tooth-invalid', params: { value: part } },
       );
     }
     teeth.add(n);
@@ -193,7 +193,7 @@ export function parseImageKind(text: string | undefined, field = 'kind'): ImageK
     document: 'document', documento: 'document', doc: 'document',
   };
   const kind = words[text.trim().toLowerCase()];
-  if (!kind) throw usageError(`${field}: "${text}" is not one of ${imageKinds.join(', ')}`, { field });
+  if (!kind) throw usageError(`${field}: "${text}" is not one of ${imageKinds.join(', ')}`, { field, reason: 'not-one-of', params: { allowed: imageKinds.join(', ') } });
   return kind;
 }
 
@@ -208,7 +208,7 @@ export function parseTakenAt(text: string | undefined, field = 'takenAt', now = 
   const value = instant ? raw : parseDate(raw, field);
   const latest = new Date(now.getTime() + 86_400_000);
   if (instant ? Date.parse(raw) > latest.getTime() : value > latest.toISOString().slice(0, 10)) {
-    throw usageError(`${field}: ${raw} is in the future`, { field, hint: 'give the day the image was taken' });
+    throw usageError(`${field}: ${raw} is in the future`, { field, hint: 'give the day the image was taken', reason: 'date-future' });
   }
   return value;
 }
@@ -485,8 +485,9 @@ export async function markImageFailed(
   ids: { patientId: string; imageId: string; key: string },
   reason: string,
   now = new Date(),
+  code?: { code?: string; params?: Record<string, string | number> },
 ): Promise<void> {
-  const failure = { reason, at: now.toISOString() };
+  const failure: ImageFailure = { reason, at: now.toISOString(), ...(code?.code ? { code: code.code } : {}), ...(code?.params ? { params: code.params } : {}) };
   await store.putJson(failureKey(ids.patientId, ids.imageId), { ...failure, key: ids.key });
   const current = await store.getJson<ImageRecord>(recordKey(ids.patientId, ids.imageId));
   if (current) {
@@ -502,9 +503,17 @@ export interface ImageListing {
   status: ImageStatus;
   /** the record, when there is one */
   record?: ImageRecord;
-  failure?: { reason: string; at: string };
+  failure?: ImageFailure;
   /** which objects exist */
   has: Partial<Record<ImageVariant, boolean>>;
+}
+
+/** Why an image failed: `reason` in English; `code` (+ `params`) stable, for a page to translate (see ImageRejected). */
+export interface ImageFailure {
+  reason: string;
+  at: string;
+  code?: string;
+  params?: Record<string, string | number>;
 }
 
 /**
@@ -540,13 +549,13 @@ export async function listImages(store: Store, patientId: string, options: { con
     const entry = byId.get(id)!;
     const [record, failure] = await Promise.all([
       entry.record ? store.getJson<ImageRecord>(recordKey(patientId, id)).then((r) => r?.value) : undefined,
-      entry.failed ? store.getJson<{ reason: string; at: string }>(failureKey(patientId, id)).then((r) => r?.value) : undefined,
+      entry.failed ? store.getJson<ImageFailure>(failureKey(patientId, id)).then((r) => r?.value) : undefined,
     ]);
     let status: ImageStatus = failure || record?.status === 'failed' ? 'failed' : record?.status === 'ready' ? 'ready' : 'processing';
-    let abandoned: { reason: string; at: string } | undefined;
+    let abandoned: ImageFailure | undefined;
     if (status === 'processing' && record && !entry.has.original && now - Date.parse(record.importedAt) > ABANDONED_UPLOAD_MS) {
       status = 'failed';
-      abandoned = { reason: 'the file never arrived (the upload was interrupted); upload it again', at: record.importedAt };
+      abandoned = { reason: 'the file never arrived (the upload was interrupted); upload it again', code: 'never-arrived', at: record.importedAt };
     }
     return {
       id,
@@ -568,7 +577,14 @@ export async function findImagePatient(store: Store, imageId: string): Promise<s
     });
   }
   const found = await store.getJson<{ patientId: string }>(imageIdKey(imageId));
-  if (!found) throw notFound(`image ${imageId} does not exist`, { field: 'image', hint: 'run `clinica patients images PATIENT` to see the ids' });
+  if (!found) {
+    throw notFound(`image ${imageId} does not exist`, {
+      field: 'image',
+      hint: 'run `clinica patients images PATIENT` to see the ids',
+      reason: 'image-not-found',
+      params: { id: imageId },
+    });
+  }
   return found.value.patientId;
 }
 

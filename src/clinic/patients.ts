@@ -82,11 +82,11 @@ export function parseYesNo(text: string, field: string): boolean {
 function validName(text: string | undefined, field: string, required: boolean): string | undefined {
   const v = clean(text);
   if (!v) {
-    if (required) throw usageError(`${field}: required`, { field });
+    if (required) throw usageError(`${field}: required`, { field, reason: 'required' });
     return undefined;
   }
-  if (v.length > 200) throw usageError(`${field}: longer than 200 characters`, { field });
-  if (!/\p{L}/u.test(v)) throw usageError(`${field}: "${v}" has no letters`, { field });
+  if (v.length > 200) throw usageError(`${field}: longer than 200 characters`, { field, reason: 'too-long', params: { max: 200 } });
+  if (!/\p{L}/u.test(v)) throw usageError(`${field}: "${v}" has no letters`, { field, reason: 'no-letters' });
   return v;
 }
 
@@ -95,7 +95,7 @@ function validPhone(text: string | undefined, field: string): string | undefined
   if (!v) return undefined;
   const n = digitsOf(v).length;
   if (!/^[\d\s()+\-.]+$/.test(v) || n < 8 || n > 15) {
-    throw usageError(`${field}: "${v}" is not a phone number (8–15 digits, e.g. "+55 11 98765-4321")`, { field });
+    throw usageError(`${field}: "${v}" is not a phone number (8–15 digits, e.g. "+55 11 98765-4321")`, { field, reason: 'phone-format' });
   }
   return v;
 }
@@ -103,14 +103,14 @@ function validPhone(text: string | undefined, field: string): string | undefined
 function validEmail(text: string | undefined, field = 'email'): string | undefined {
   const v = clean(text)?.toLowerCase();
   if (!v) return undefined;
-  if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(v) || v.length > 200) throw usageError(`${field}: "${v}" is not an e-mail address`, { field });
+  if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(v) || v.length > 200) throw usageError(`${field}: "${v}" is not an e-mail address`, { field, reason: 'email-format' });
   return v;
 }
 
 function validBirthDate(text: string, today: string, field = 'birthDate'): string {
   const d = parseDate(text, field);
-  if (d > today) throw usageError(`${field}: ${d} is in the future`, { field });
-  if (d < '1900-01-01') throw usageError(`${field}: ${d} is before 1900`, { field });
+  if (d > today) throw usageError(`${field}: ${d} is in the future`, { field, reason: 'date-future' });
+  if (d < '1900-01-01') throw usageError(`${field}: ${d} is before 1900`, { field, reason: 'date-too-early', params: { min: '1900-01-01' } });
   return d;
 }
 
@@ -134,7 +134,7 @@ function validAlerts(list: string[] | undefined): string[] {
 const clip = (text: string | undefined | null, max: number, field: string): string | undefined => {
   const v = typeof text === 'string' ? text.trim() : undefined;
   if (!v) return undefined;
-  if (v.length > max) throw usageError(`${field}: longer than ${max} characters`, { field });
+  if (v.length > max) throw usageError(`${field}: longer than ${max} characters`, { field, reason: 'too-long', params: { max } });
   return v;
 };
 
@@ -142,7 +142,7 @@ const clip = (text: string | undefined | null, max: number, field: string): stri
 export function validatePatientInput(input: PatientInput, now = new Date()): Omit<Patient, 'id' | 'createdAt' | 'updatedAt' | 'version' | 'consent'> & { emailReminders?: boolean } {
   const today = now.toISOString().slice(0, 10);
   const fullName = validName(input.fullName, 'fullName', true)!;
-  if (clean(input.birthDate) === undefined) throw usageError('birthDate: required (YYYY-MM-DD or DD/MM/YYYY)', { field: 'birthDate' });
+  if (clean(input.birthDate) === undefined) throw usageError('birthDate: required (YYYY-MM-DD or DD/MM/YYYY)', { field: 'birthDate', reason: 'required' });
   const out: ReturnType<typeof validatePatientInput> = {
     fullName,
     birthDate: validBirthDate(input.birthDate, today),
@@ -208,6 +208,8 @@ export async function claimCpf(store: Store, cpf: string, patientId: string): Pr
       throw conflict(`cpf: ${maskCpf(cpf)} already belongs to patient ${claim.value.patientId}`, {
         field: 'cpf',
         hint: `run \`clinica patients show ${claim.value.patientId}\``,
+        reason: 'cpf-taken',
+        params: { patientId: claim.value.patientId },
       });
     }
     try {
@@ -217,7 +219,7 @@ export async function claimCpf(store: Store, cpf: string, patientId: string): Pr
       if (!isClinicaError(err, 'conflict')) throw err;
     }
   }
-  throw conflict(`cpf: ${maskCpf(cpf)} is being claimed by another write`, { field: 'cpf', hint: 'try again' });
+  throw conflict(`cpf: ${maskCpf(cpf)} is being claimed by another write`, { field: 'cpf', hint: 'try again', reason: 'busy' });
 }
 
 /** Frees a CPF claim, if it is this patient's. */
@@ -238,7 +240,7 @@ export async function findPatientByCpf(store: Store, cpfText: string): Promise<s
 export async function getPatient(store: Store, id: string): Promise<{ patient: Patient; etag: string }> {
   const pid = normalizePatientId(id);
   const got = await store.getJson<Patient>(patientKey(pid));
-  if (!got) throw notFound(`patient ${pid} not found`, { field: 'id', hint: LIST_HINT });
+  if (!got) throw notFound(`patient ${pid} not found`, { field: 'id', hint: LIST_HINT, reason: 'patient-not-found', params: { id: pid } });
   return { patient: got.value, etag: got.etag };
 }
 
@@ -389,6 +391,8 @@ export async function writePatientChange(
       if (both.length) {
         throw conflict(`patient ${base.id} was changed by someone else meanwhile (${both.join(', ')}); nothing was written`, {
           hint: `run \`clinica patients show ${base.id}\` and apply your change again`,
+          reason: 'stale',
+          params: { id: base.id, fields: both.join(', ') },
         });
       }
       ({ patient: base, etag } = fresh);
@@ -407,6 +411,8 @@ export async function writePatientChange(
 function staleConflict(current: Patient, _etag: string): ClinicaError {
   return conflict(`patient ${current.id} was changed by someone else since it was read (now version ${current.version}); nothing was written`, {
     hint: `read it again (\`clinica patients show ${current.id}\`) and re-apply the change`,
+    reason: 'stale',
+    params: { id: current.id },
   });
 }
 

@@ -73,6 +73,8 @@ export function zonedToInstant(date: string, time: string, timeZone: string, fie
   if (!candidates.length) {
     throw usageError(`${field}: ${date} ${time} does not exist in ${timeZone} (the clocks skip it for daylight saving)`, {
       field,
+      reason: 'time-skipped',
+      params: { date, time },
       hint: 'pick a time an hour later',
     });
   }
@@ -86,10 +88,10 @@ export function parseDate(text: string, field = 'date'): string {
   let match = /^(\d{4})-(\d{1,2})-(\d{1,2})$/.exec(raw);
   if (match) [y, m, d] = [Number(match[1]), Number(match[2]), Number(match[3])];
   else if ((match = /^(\d{1,2})[/.](\d{1,2})[/.](\d{4})$/.exec(raw))) [d, m, y] = [Number(match[1]), Number(match[2]), Number(match[3])];
-  else throw usageError(`${field}: "${raw}" is not a date (expected YYYY-MM-DD or DD/MM/YYYY)`, { field });
+  else throw usageError(`${field}: "${raw}" is not a date (expected YYYY-MM-DD or DD/MM/YYYY)`, { field, reason: 'date-format' });
   const check = new Date(Date.UTC(y, m - 1, d));
   if (check.getUTCFullYear() !== y || check.getUTCMonth() !== m - 1 || check.getUTCDate() !== d) {
-    throw usageError(`${field}: "${raw}" is not a calendar date`, { field });
+    throw usageError(`${field}: "${raw}" is not a calendar date`, { field, reason: 'date-invalid' });
   }
   return `${String(y).padStart(4, '0')}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
 }
@@ -105,11 +107,11 @@ export function parseDateTime(text: string, timeZone: string, field = 'at'): Dat
     if (!Number.isNaN(t.getTime())) return t;
   }
   const m = /^(\S+)[ T](\d{1,2}):(\d{2})$/.exec(raw);
-  if (!m) throw usageError(`${field}: "${raw}" is not a date and time (expected "YYYY-MM-DD HH:MM", clinic time)`, { field });
+  if (!m) throw usageError(`${field}: "${raw}" is not a date and time (expected "YYYY-MM-DD HH:MM", clinic time)`, { field, reason: 'datetime-format' });
   const date = parseDate(m[1]!, field);
   const hour = Number(m[2]);
   const minute = Number(m[3]);
-  if (hour > 23 || minute > 59) throw usageError(`${field}: "${raw}" has no such time of day`, { field });
+  if (hour > 23 || minute > 59) throw usageError(`${field}: "${raw}" has no such time of day`, { field, reason: 'time-invalid' });
   return zonedToInstant(date, `${String(hour).padStart(2, '0')}:${m[3]}`, timeZone, field);
 }
 

@@ -23,8 +23,12 @@ export const FORMAT_CONTENT_TYPE: Record<ImageFormat, string> = {
 export const IMAGE_EXTENSIONS = ['.jpg', '.jpeg', '.jpe', '.png', '.tif', '.tiff', '.webp'];
 
 /** An image clinica will not take, with the reason (exit 2 on its own; one row of a bulk import's failures). */
+/**
+ * Why an image was refused. `reason` (the ClinicaError's) is a stable code — empty, unsupported-format,
+ * truncated, damaged, too-many-pixels — with `params`, for pages that show it in their own language.
+ */
 export class ImageRejected extends ClinicaError {
-  constructor(reason: string, options: { cause?: unknown; hint?: string } = {}) {
+  constructor(reason: string, options: { cause?: unknown; hint?: string; reason?: string; params?: Record<string, string | number> } = {}) {
     super('usage', reason, { field: 'image', ...options });
     this.name = 'ImageRejected';
   }
@@ -81,10 +85,10 @@ function describeMegapixels(pixels: number): string {
  * is truncated passes here and is rejected when it is decoded (processImage).
  */
 export async function inspectImage(bytes: Uint8Array, options: { maxPixels: number }): Promise<ImageInfo> {
-  if (bytes.length === 0) throw new ImageRejected('the file is empty');
+  if (bytes.length === 0) throw new ImageRejected('the file is empty', { reason: 'empty' });
   const sniffed = sniffFormat(bytes);
   if (typeof sniffed !== 'string') {
-    throw new ImageRejected(`not an accepted image: it is ${sniffed.not}`, { hint: 'clinica takes JPEG, PNG, TIFF and WebP files' });
+    throw new ImageRejected(`not an accepted image: it is ${sniffed.not}`, { hint: 'clinica takes JPEG, PNG, TIFF and WebP files', reason: 'unsupported-format' });
   }
   const sharp = await loadSharp();
   let meta: sharpType.Metadata;
@@ -95,16 +99,23 @@ export async function inspectImage(bytes: Uint8Array, options: { maxPixels: numb
     throw rejectionFor(err, sniffed, options.maxPixels, bytes);
   }
   if (meta.format !== sniffed) {
-    throw new ImageRejected(`the ${sniffed.toUpperCase()} header could not be read (sharp sees ${meta.format ?? 'nothing'})`);
+    throw new ImageRejected(`the ${sniffed.toUpperCase()} header could not be read (sharp sees ${meta.format ?? 'nothing'})`, {
+      reason: 'damaged',
+      params: { format: sniffed.toUpperCase() },
+    });
   }
   const width = meta.width ?? 0;
   const height = meta.height ?? 0;
-  if (!width || !height) throw new ImageRejected(`the ${sniffed.toUpperCase()} header gives no dimensions`);
+  if (!width || !height) throw new ImageRejected(`the ${sniffed.toUpperCase()} header gives no dimensions`, { reason: 'damaged', params: { format: sniffed.toUpperCase() } });
   const pixels = width * height;
   if (pixels > options.maxPixels) {
     throw new ImageRejected(
       `the image is too large: ${width}×${height} = ${describeMegapixels(pixels)}, over the limit of ${describeMegapixels(options.maxPixels)}`,
-      { hint: 'reduce it, or raise images.maxPixels in clinica.config.json' },
+      {
+        hint: 'reduce it, or raise images.maxPixels in clinica.config.json',
+        reason: 'too-many-pixels',
+        params: { width, height, megapixels: describeMegapixels(pixels), limit: describeMegapixels(options.maxPixels) },
+      },
     );
   }
   const orientation = meta.orientation && meta.orientation >= 1 && meta.orientation <= 8 ? meta.orientation : 1;
@@ -146,20 +157,23 @@ export function looksTruncated(bytes: Uint8Array, format: ImageFormat | undefine
 export function rejectionFor(err: unknown, format: ImageFormat | undefined, maxPixels: number, bytes?: Uint8Array): ImageRejected {
   const message = (err as Error)?.message ?? String(err);
   const name = format ? format.toUpperCase() : 'image';
+  const truncated = { cause: err, reason: 'truncated', params: { format: name } };
   if (bytes && looksTruncated(bytes, format)) {
-    return new ImageRejected(`the ${name} file is truncated (incomplete download or copy?)`, { cause: err });
+    return new ImageRejected(`the ${name} file is truncated (incomplete download or copy?)`, truncated);
   }
   if (/pixel limit/i.test(message)) {
     return new ImageRejected(`the image is too large: over the limit of ${describeMegapixels(maxPixels)}`, {
       cause: err,
       hint: 'reduce it, or raise images.maxPixels in clinica.config.json',
+      reason: 'too-many-pixels',
+      params: { limit: describeMegapixels(maxPixels) },
     });
   }
   if (/premature end|truncated|unexpected end|short read|not enough data|read error|out of data/i.test(message)) {
-    return new ImageRejected(`the ${name} file is truncated (incomplete download or copy?)`, { cause: err });
+    return new ImageRejected(`the ${name} file is truncated (incomplete download or copy?)`, truncated);
   }
-  if (/unsupported image format/i.test(message)) return new ImageRejected('not an accepted image: unsupported format', { cause: err });
+  if (/unsupported image format/i.test(message)) return new ImageRejected('not an accepted image: unsupported format', { cause: err, reason: 'unsupported-format' });
   const first = message.split('\n')[0]!.replace(/^Input (buffer|file) (has corrupt header|contains unsupported image format):?\s*/i, '').trim();
   const detail = first && !/^unknown error$/i.test(first) ? ` (${first})` : '';
-  return new ImageRejected(`the ${name} file is damaged and cannot be decoded${detail}`, { cause: err });
+  return new ImageRejected(`the ${name} file is damaged and cannot be decoded${detail}`, { cause: err, reason: 'damaged', params: { format: name } });
 }

@@ -109,7 +109,8 @@ export function createImageProcessor(deps: ProcessorDeps): (event: S3EventLike) 
       // processImage touches no storage: whatever it throws is about this image, and retrying cannot help
       const reason = err instanceof ImageRejected ? err.message : `processing failed: ${(err as Error)?.message ?? String(err)}`;
       log.warn('image rejected', { key, reason });
-      await markImageFailed(store, { patientId, imageId, key }, reason, now());
+      const code = err instanceof ImageRejected ? { code: err.reason, params: err.params } : { code: 'processing-failed' };
+      await markImageFailed(store, { patientId, imageId, key }, reason, now(), code);
       return { key, status: 'failed', reason };
     }
     const variants = await writeDerivatives(store, patientId, imageId, processed);

@@ -86,7 +86,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
       return {};
     }
     const match = router.match(method, path);
-    if (match.kind === 'not-found') throw new HttpError(404, 'not-found', `no such endpoint: ${method} ${path}`);
+    if (match.kind === 'not-found') throw new HttpError(404, 'not-found', `no such endpoint: ${method} ${path}`, { reason: 'endpoint-not-found' });
     if (match.kind === 'method-not-allowed') {
       throw new HttpError(405, 'method-not-allowed', `${method} is not allowed here (allowed: ${match.allow.join(', ')})`, {
         headers: { allow: match.allow.join(', ') },
@@ -97,7 +97,11 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     if (route.permission !== false) {
       staff = await auth.authenticate(Authenticator.bearer(req.headers.authorization), ip);
       if (route.permission !== 'any' && !can(staff.role, route.permission)) {
-        throw new ClinicaError('forbidden', `the ${staff.role} role cannot use ${route.permission}`, { hint: 'ask an admin' });
+        throw new ClinicaError('forbidden', `the ${staff.role} role cannot use ${route.permission}`, {
+          hint: 'ask an admin',
+          reason: 'role',
+          params: { role: staff.role, permission: route.permission },
+        });
       }
     }
     let bodyPromise: Promise<Record<string, unknown>> | undefined;
@@ -142,7 +146,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
         ...(client.ok ? {} : { reason: client.reason }),
       });
       req.resume();
-      sendJson(res, 403, { error: { code: 'forbidden', message: 'this server answers only the clinic network' } }, { connection: 'close' });
+      sendJson(res, 403, { error: { code: 'forbidden', reason: 'network', message: 'this server answers only the clinic network' } }, { connection: 'close' });
       return;
     }
     handle(req, res, requestId, client.address).then(

@@ -16,10 +16,23 @@ export type ErrorCode =
   | 'rate-limited'
   | 'bad-json';
 
-/** What every error response looks like: `{"error": {"code", "message", "field"?, "hint"?}}`. */
+/**
+ * What every error response looks like: `{"error": {"code", "message", "field"?, "reason"?, "params"?, "hint"?}}`.
+ * `code` (+ `reason` within it, + `params`) is what a client translates by; `message` is English detail.
+ */
 export interface ErrorBody {
-  error: { code: ErrorCode; message: string; field?: string; hint?: string; requestId?: string };
+  error: {
+    code: ErrorCode;
+    message: string;
+    field?: string;
+    reason?: string;
+    params?: Record<string, string | number>;
+    hint?: string;
+    requestId?: string;
+  };
 }
+
+type HttpErrorExtra = { field?: string; hint?: string; reason?: string; params?: Record<string, string | number>; headers?: Record<string, string> };
 
 /** An error the HTTP layer raises itself (not from the clinic code). */
 export class HttpError extends Error {
@@ -27,7 +40,7 @@ export class HttpError extends Error {
     readonly status: number,
     readonly code: ErrorCode,
     message: string,
-    readonly extra: { field?: string; hint?: string; headers?: Record<string, string> } = {},
+    readonly extra: HttpErrorExtra = {},
   ) {
     super(message);
     this.name = 'HttpError';
@@ -62,7 +75,7 @@ export function mapError(err: unknown, requestId: string): MappedError {
   if (err instanceof HttpError) {
     return {
       status: err.status,
-      body: { error: { code: err.code, message: err.message, ...(err.extra.field ? { field: err.extra.field } : {}), ...(err.extra.hint ? { hint: err.extra.hint } : {}) } },
+      body: { error: errorBody(err.code, err.message, err.extra) },
       headers: err.extra.headers,
       serverSide: err.status >= 500,
     };
@@ -75,18 +88,48 @@ export function mapError(err: unknown, requestId: string): MappedError {
     }
     return {
       status,
-      body: {
-        error: {
-          code: err.kind === 'config' ? 'usage' : err.kind,
-          message: err.message,
-          ...(err.field ? { field: err.field } : {}),
-          ...(err.hint ? { hint: err.hint } : {}),
-        },
-      },
+      body: { error: errorBody(err.kind === 'config' ? 'usage' : err.kind, err.message, err) },
       serverSide: false,
     };
   }
   return { status: 500, body: { error: { code: 'internal', message: serverSideMessage[500]!, requestId } }, serverSide: true };
+}
+
+/** A CLI command in backticks, or a command-line flag: advice for the terminal, not for an API client. */
+const CLI_TEXT = /`clinica\b[^`]*`|(^|[\s(])--[a-z][\w-]*/i;
+
+/** What to advise over HTTP instead of a CLI hint, by reason. */
+const httpHints: Record<string, string> = {
+  overlap: 'choose another time, or send "force": true to double-book',
+  stale: 'read it again (for its new ETag) and re-apply the change',
+  'cpf-taken': 'open that patient instead of adding a new one',
+  'patient-not-found': 'search the patients to find the id',
+  'appointment-not-found': 'look at the agenda to find the id',
+};
+
+/**
+ * The HTTP face of a clinic message: parenthesised CLI advice ("(e.g. --dentist "Dra. Ana")", "(`clinica …`)")
+ * is dropped, and any CLI command or flag left is not shown as one.
+ */
+export function httpText(text: string): string {
+  if (!CLI_TEXT.test(text)) return text;
+  return text
+    .replace(/\s*\([^()]*(`clinica\b|--[a-z])[^()]*\)/gi, '')
+    .replace(/`clinica\b[^`]*`/gi, 'the clinica CLI')
+    .replace(/(^|[\s(])--([a-z][\w-]*)/gi, '$1"$2"')
+    .trim();
+}
+
+function errorBody(code: ErrorCode, message: string, e: { field?: string; hint?: string; reason?: string; params?: Record<string, string | number> }): ErrorBody['error'] {
+  const hint = e.hint && CLI_TEXT.test(e.hint) ? (e.reason ? httpHints[e.reason] : undefined) : e.hint;
+  return {
+    code,
+    message: httpText(message),
+    ...(e.field ? { field: e.field } : {}),
+    ...(e.reason ? { reason: e.reason } : {}),
+    ...(e.params ? { params: e.params } : {}),
+    ...(hint ? { hint } : {}),
+  };
 }
 
 /** Headers on every response. The CSP allows scripts and styles from this origin only (no inline script). */

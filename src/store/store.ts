@@ -184,11 +184,11 @@ export class Store {
         if (conditional && isPreconditionFailed(err)) {
           throw conflict(
             options.ifNoneMatch ? `${key} already exists` : `${key} was changed by someone else since it was read`,
-            { cause: err, hint: options.ifNoneMatch ? undefined : 'read it again and re-apply the change' },
+            { cause: err, hint: options.ifNoneMatch ? undefined : 'read it again and re-apply the change', reason: options.ifNoneMatch ? 'exists' : 'stale' },
           );
         }
         if (options.ifMatch && isMissing(err)) {
-          throw conflict(`${key} was deleted by someone else since it was read`, { cause: err });
+          throw conflict(`${key} was deleted by someone else since it was read`, { cause: err, reason: 'stale' });
         }
         this.fail(err, 'PutObject', key);
       }

@@ -90,12 +90,167 @@ const messages = {
   },
 };
 
+// Server errors come as {code, reason?, field?, params?, message}: the page shows them in its own language by
+// code and reason; `message` (English detail) only appears inside the generic fallback.
+Object.assign(messages['pt-BR'], {
+  'images.kind': 'Tipo', 'images.takenAt': 'Data do exame (opcional)', 'images.teeth': 'Dentes (FDI, opcional)',
+  'images.s3failed': 'o envio ao armazenamento falhou (HTTP {status})', 'book.when': 'Data e horário',
+  'patient.conflictFields': 'Outra pessoa alterou esta ficha enquanto você editava ({fields}). Os dados novos foram carregados e o que você digitou foi mantido: confira e salve de novo.',
+  'patient.conflictKept': 'Outra pessoa alterou esta ficha enquanto você editava. Os dados novos foram carregados e o que você digitou foi mantido: confira e salve de novo.',
+  'err.required': 'Preencha o campo “{field}”.',
+  'err.cpf-format': 'CPF inválido: são 11 dígitos (ex.: 123.456.789-09).',
+  'err.cpf-check-digits': 'CPF inválido: os dígitos verificadores não conferem. Confira o documento.',
+  'err.date-format': '“{field}”: data inválida (use DD/MM/AAAA).',
+  'err.date-invalid': '“{field}”: essa data não existe no calendário.',
+  'err.datetime-format': '“{field}”: informe a data e o horário.',
+  'err.time-invalid': '“{field}”: horário inválido.',
+  'err.time-skipped': '{date} às {time} não existe neste fuso (mudança de horário). Escolha outro horário.',
+  'err.date-future': '“{field}”: a data está no futuro.',
+  'err.date-too-early': '“{field}”: a data é anterior a 1900.',
+  'err.email-format': 'E-mail inválido: confira o endereço.',
+  'err.phone-format': 'Telefone inválido: de 8 a 15 dígitos, ex.: (11) 98765-4321.',
+  'err.no-letters': '“{field}” precisa ter letras.',
+  'err.too-long': '“{field}”: no máximo {max} caracteres.',
+  'err.out-of-range': '“{field}”: valor fora do intervalo ({min}–{max}).',
+  'err.not-one-of': '“{field}”: valor não aceito (opções: {allowed}).',
+  'err.unknown-field': 'Campo desconhecido: {field}.',
+  'err.tooth-invalid': 'Dente “{value}” não existe na notação FDI (11–18, 21–28, 31–38, 41–48; decíduos 51–55, 61–65, 71–75, 81–85).',
+  'err.content-type': 'Tipo de arquivo não aceito (use JPEG, PNG, TIFF ou WebP).',
+  'err.in-past': 'Esse horário já passou ({date} às {time}). Escolha um horário futuro.',
+  'err.patient-not-bookable': 'Não é possível agendar: o paciente está {status}.',
+  'err.overlap': '{dentist} já tem consulta em {date}, das {from} às {to}. Escolha outro horário ou marque o encaixe.',
+  'err.cpf-taken': 'Este CPF já pertence ao paciente {patientId}.',
+  'err.stale': 'Outra pessoa alterou este registro enquanto você trabalhava. Recarregue e tente de novo.',
+  'err.busy': 'Outra alteração estava em andamento. Tente de novo.',
+  'err.exists': 'Outra alteração estava em andamento. Tente de novo.',
+  'err.patient-not-found': 'Paciente {id} não encontrado.',
+  'err.appointment-not-found': 'Consulta {id} não encontrada.',
+  'err.image-not-found': 'Imagem {id} não encontrada.',
+  'err.endpoint-not-found': 'Endereço não encontrado no servidor.',
+  'err.role': 'Seu perfil ({role}) não tem acesso a isto.',
+  'err.network': 'Este servidor só atende a rede da clínica.',
+  'err.code.not-found': 'Não encontrado.',
+  'err.code.forbidden': 'Seu perfil não tem acesso a isto.',
+  'err.code.unauthorized': 'Sessão encerrada: entre de novo com o seu token.',
+  'err.code.rate-limited': 'Muitas tentativas deste computador. Aguarde alguns minutos.',
+  'err.code.unavailable': 'O armazenamento está indisponível no momento. Tente de novo em instantes.',
+  'err.code.internal': 'Erro interno no servidor. Tente de novo; se persistir, informe o código {requestId}.',
+  'err.code.too-large': 'Os dados enviados são grandes demais.',
+  'err.code.offline': 'Sem conexão com o servidor.',
+  'err.fallbackField': '“{field}”: valor não aceito ({detail}).',
+  'err.fallback': 'Não foi possível concluir ({detail}).',
+  'imgerr.unsupported-format': 'formato não aceito (use JPEG, PNG, TIFF ou WebP)',
+  'imgerr.empty': 'o arquivo está vazio',
+  'imgerr.truncated': 'o arquivo {format} está incompleto (download ou cópia interrompidos?)',
+  'imgerr.damaged': 'o arquivo {format} está danificado e não pode ser lido',
+  'imgerr.too-many-pixels': 'a imagem é grande demais: acima do limite de {limit}',
+  'imgerr.never-arrived': 'o arquivo não chegou (envio interrompido); envie de novo',
+  'imgerr.processing-failed': 'erro ao processar a imagem',
+});
+Object.assign(messages.en, {
+  'images.kind': 'Kind', 'images.takenAt': 'Taken on (optional)', 'images.teeth': 'Teeth (FDI, optional)',
+  'images.s3failed': 'the upload to storage failed (HTTP {status})', 'book.when': 'Date and time',
+  'patient.conflictFields': 'Someone else changed this record while you were editing ({fields}). The new data was loaded and what you typed was kept: check it and save again.',
+  'patient.conflictKept': 'Someone else changed this record while you were editing. The new data was loaded and what you typed was kept: check it and save again.',
+  'err.required': 'Fill in “{field}”.',
+  'err.cpf-format': 'Not a CPF: it has 11 digits (e.g. 123.456.789-09).',
+  'err.cpf-check-digits': 'Invalid CPF: the check digits do not match. Check the document.',
+  'err.date-format': '“{field}”: not a date.',
+  'err.date-invalid': '“{field}”: no such calendar date.',
+  'err.datetime-format': '“{field}”: give a date and a time.',
+  'err.time-invalid': '“{field}”: no such time of day.',
+  'err.time-skipped': '{date} {time} does not exist in this time zone (clock change). Pick another time.',
+  'err.date-future': '“{field}”: the date is in the future.',
+  'err.date-too-early': '“{field}”: the date is before 1900.',
+  'err.email-format': 'Not an e-mail address: check it.',
+  'err.phone-format': 'Not a phone number: 8 to 15 digits, e.g. +55 11 98765-4321.',
+  'err.no-letters': '“{field}” needs letters.',
+  'err.too-long': '“{field}”: at most {max} characters.',
+  'err.out-of-range': '“{field}”: out of range ({min}–{max}).',
+  'err.not-one-of': '“{field}”: not accepted (one of: {allowed}).',
+  'err.unknown-field': 'Unknown field: {field}.',
+  'err.tooth-invalid': 'Tooth “{value}” is not in FDI notation (11–18, 21–28, 31–38, 41–48; primary 51–55, 61–65, 71–75, 81–85).',
+  'err.content-type': 'File type not accepted (JPEG, PNG, TIFF or WebP).',
+  'err.in-past': 'That time has passed ({date} {time}). Pick a future time.',
+  'err.patient-not-bookable': 'Cannot book: the patient is {status}.',
+  'err.overlap': '{dentist} is already booked on {date}, {from}–{to}. Pick another time or tick double-book.',
+  'err.cpf-taken': 'This CPF already belongs to patient {patientId}.',
+  'err.stale': 'Someone else changed this record meanwhile. Reload it and try again.',
+  'err.busy': 'Another change was under way. Try again.',
+  'err.exists': 'Another change was under way. Try again.',
+  'err.patient-not-found': 'Patient {id} not found.',
+  'err.appointment-not-found': 'Appointment {id} not found.',
+  'err.image-not-found': 'Image {id} not found.',
+  'err.endpoint-not-found': 'No such address on the server.',
+  'err.role': 'Your role ({role}) has no access to this.',
+  'err.network': 'This server answers only the clinic network.',
+  'err.code.not-found': 'Not found.',
+  'err.code.forbidden': 'Your role has no access to this.',
+  'err.code.unauthorized': 'Your session ended: log in again with your token.',
+  'err.code.rate-limited': 'Too many attempts from this computer. Wait a few minutes.',
+  'err.code.unavailable': 'Storage is unavailable right now. Try again shortly.',
+  'err.code.internal': 'Internal server error. Try again; if it persists, report code {requestId}.',
+  'err.code.too-large': 'What was sent is too large.',
+  'err.code.offline': 'Cannot reach the server.',
+  'err.fallbackField': '“{field}”: not accepted ({detail}).',
+  'err.fallback': 'Could not be done ({detail}).',
+  'imgerr.unsupported-format': 'format not accepted (JPEG, PNG, TIFF or WebP)',
+  'imgerr.empty': 'the file is empty',
+  'imgerr.truncated': 'the {format} file is incomplete (interrupted download or copy?)',
+  'imgerr.damaged': 'the {format} file is damaged and cannot be read',
+  'imgerr.too-many-pixels': 'the image is too large: over the limit of {limit}',
+  'imgerr.never-arrived': 'the file never arrived (upload interrupted); upload it again',
+  'imgerr.processing-failed': 'the image could not be processed',
+});
+
 let locale = localStorage.getItem('clinica.locale') || (root.lang === 'en' ? 'en' : 'pt-BR');
 if (!messages[locale]) locale = 'pt-BR';
 
 function t(key, vars = {}) {
   const text = messages[locale][key] ?? messages['pt-BR'][key] ?? key;
   return text.replace(/\{(\w+)\}/g, (_, k) => String(vars[k] ?? ''));
+}
+
+const hasText = (key) => key in messages[locale] || key in messages['pt-BR'];
+
+/** The page's name for an API field. */
+const fieldKeys = {
+  fullName: 'f.fullName', preferredName: 'f.preferredName', birthDate: 'f.birthDate', cpf: 'f.cpf', sex: 'f.sex', phone: 'f.phone',
+  email: 'f.email', address: 'f.address', notes: 'f.notes', alerts: 'f.alerts', status: 'f.status', 'guardian.name': 'f.guardian',
+  at: 'book.when', date: 'book.date', time: 'book.time', dentist: 'book.dentist', duration: 'book.duration', durationMinutes: 'book.duration',
+  patientId: 'book.patient', patient: 'book.patient', procedure: 'book.procedure', kind: 'images.kind', takenAt: 'images.takenAt',
+  teeth: 'images.teeth', token: 'login.token',
+};
+const fieldLabel = (field) => (field ? (fieldKeys[field] ? t(fieldKeys[field]).replace(/\s*\(.*\)$/, '') : field) : '');
+/** YYYY-MM-DD → the locale's short date (31/12/2026 or 12/31/2026). */
+const dateLabel = (ymd) => (/^\d{4}-\d{2}-\d{2}$/.test(ymd) ? new Intl.DateTimeFormat(locale, { timeZone: 'UTC' }).format(new Date(`${ymd}T12:00:00Z`)) : ymd);
+
+/** The variables of a coded message: params as given, dates and statuses in the page's language. */
+function paramVars(params = {}) {
+  const vars = { ...params };
+  if (vars.date) vars.date = dateLabel(String(vars.date));
+  if (vars.status && hasText(`status.${vars.status}`)) vars.status = t(`status.${vars.status}`);
+  if (vars.role && hasText(`role.${vars.role}`)) vars.role = t(`role.${vars.role}`);
+  return vars;
+}
+
+/**
+ * An error as the person reads it, in the page's language: by reason, else by code, else a generic line that
+ * still carries the server's detail. Errors made by the page itself (no code) are already in its language.
+ */
+function errorText(err) {
+  if (!err) return t('error.generic');
+  if (!err.code) return err.message || t('error.generic');
+  const vars = { ...paramVars(err.params), field: fieldLabel(err.field), detail: err.message || err.code, requestId: err.requestId || '—' };
+  if (err.reason && hasText(`err.${err.reason}`)) return t(`err.${err.reason}`, vars);
+  if (err.code !== 'usage' && err.code !== 'conflict' && hasText(`err.code.${err.code}`)) return t(`err.code.${err.code}`, vars);
+  return t(err.field ? 'err.fallbackField' : 'err.fallback', vars);
+}
+
+/** Why an image failed, in the page's language (older failures have no code: their English reason is shown). */
+function imageFailureText(img) {
+  if (img.errorCode && hasText(`imgerr.${img.errorCode}`)) return t(`imgerr.${img.errorCode}`, { format: '', limit: '', ...(img.errorParams || {}) }).replace(/\s{2,}/g, ' ');
+  return img.error || '';
 }
 
 function applyI18n() {
@@ -166,6 +321,9 @@ class ApiError extends Error {
     this.status = status;
     this.code = body?.error?.code;
     this.field = body?.error?.field;
+    this.reason = body?.error?.reason;
+    this.params = body?.error?.params;
+    this.requestId = body?.error?.requestId;
   }
 }
 
@@ -199,7 +357,7 @@ async function api(method, path, body, headers = {}) {
 
 /** Shows an API error: next to a form (naming the field) or as a flash message. */
 function showError(err, target) {
-  const message = err.status === 403 ? t('error.forbidden') : err.message || t('error.generic');
+  const message = errorText(err);
   if (target) {
     target.textContent = message;
     target.hidden = false;
@@ -530,20 +688,60 @@ function renderPatient(p, appointments) {
   );
 }
 
+const PATIENT_FIELDS = ['fullName', 'preferredName', 'birthDate', 'cpf', 'sex', 'phone', 'email', 'address', 'notes', 'alerts', 'emailReminders'];
+
+/** A patient's values as the form shows them (strings; a boolean for the consent box). */
+function formValuesOf(patient) {
+  const values = {};
+  for (const name of PATIENT_FIELDS) values[name] = patient?.[name] ? String(patient[name]) : '';
+  values.cpf = formatCpf(patient?.cpf);
+  values.alerts = (patient?.alerts || []).join(', ');
+  values.emailReminders = Boolean(patient?.consent?.emailReminders);
+  return values;
+}
+
+function readForm(form) {
+  const values = {};
+  for (const name of PATIENT_FIELDS) values[name] = name === 'emailReminders' ? form.elements[name].checked : form.elements[name].value.trim();
+  return values;
+}
+
+function fillForm(form, values, only = PATIENT_FIELDS) {
+  for (const name of only) {
+    if (name === 'emailReminders') form.elements[name].checked = values[name];
+    else form.elements[name].value = values[name];
+  }
+}
+
+/** The record the edit started from (form values): only fields changed since then are sent. */
+let formBase = null;
+
 function openPatientForm(patient) {
   const form = $('#patient-form');
   form.reset();
   clearError($('#patient-form-error'));
   $('#patient-dialog-title').textContent = patient ? t('patient.editTitle') : t('patient.new');
-  if (patient) {
-    for (const name of ['fullName', 'preferredName', 'birthDate', 'sex', 'phone', 'email', 'address', 'notes']) form.elements[name].value = patient[name] || '';
-    form.elements.cpf.value = formatCpf(patient.cpf);
-    form.elements.alerts.value = (patient.alerts || []).join(', ');
-    form.elements.emailReminders.checked = Boolean(patient.consent?.emailReminders);
-  }
+  formBase = patient ? formValuesOf(patient) : null;
+  if (patient) fillForm(form, formBase);
   form.dataset.mode = patient ? 'edit' : 'new';
   $('#patient-dialog').showModal();
   form.elements.fullName.focus();
+}
+
+/** The request body: every filled field for a new patient; for an edit, only what the user changed (null clears). */
+function patientBody(values, base) {
+  const body = {};
+  for (const name of PATIENT_FIELDS) {
+    const value = values[name];
+    if (base && value === base[name]) continue;
+    if (name === 'emailReminders') body.emailReminders = value;
+    else if (name === 'alerts') {
+      const list = value ? value.split(',').map((s) => s.trim()).filter(Boolean) : [];
+      if (list.length || base) body.alerts = list;
+    } else if (value) body[name] = value;
+    else if (base) body[name] = null;
+  }
+  return body;
 }
 
 async function submitPatient(ev) {
@@ -551,20 +749,15 @@ async function submitPatient(ev) {
   const form = ev.target;
   const error = $('#patient-form-error');
   clearError(error);
-  const v = (name) => form.elements[name].value.trim();
   const editing = form.dataset.mode === 'edit';
-  const body = {};
-  for (const name of ['fullName', 'preferredName', 'birthDate', 'cpf', 'sex', 'phone', 'email', 'address', 'notes']) {
-    const value = v(name);
-    if (value) body[name] = value;
-    else if (editing && current.patient[name]) body[name] = null;
-  }
-  body.alerts = v('alerts') ? v('alerts').split(',').map((s) => s.trim()).filter(Boolean) : [];
-  const consent = form.elements.emailReminders.checked;
-  if (!editing || consent !== Boolean(current.patient.consent?.emailReminders)) body.emailReminders = consent;
-  if (!editing && !body.alerts.length) delete body.alerts;
+  const values = readForm(form);
+  const body = patientBody(values, editing ? formBase : null);
   try {
     if (editing) {
+      if (!Object.keys(body).length) {
+        $('#patient-dialog').close();
+        return;
+      }
       const { data } = await api('PATCH', `/api/patients/${encodeURIComponent(current.patient.id)}`, body, { 'if-match': current.etag });
       current = { patient: data.patient, etag: data.etag };
       $('#patient-dialog').close();
@@ -577,14 +770,35 @@ async function submitPatient(ev) {
       location.hash = `#/patients/${encodeURIComponent(data.patient.id)}`;
     }
   } catch (err) {
-    if (err.status === 409 && editing) {
-      $('#patient-dialog').close();
-      flash(t('patient.conflict'), true);
-      await openPatient(current.patient.id);
-      return;
-    }
+    if (err.status === 409 && editing && err.reason === 'stale') return editConflict(form, values, error);
     showError(err, error);
   }
+}
+
+/**
+ * Someone saved the record since this edit began: the dialog stays open with what the user typed; the fresh
+ * record (and its ETag) becomes the base, fields the user did not touch show the new values, and the
+ * message names the fields the other person changed. Saving again sends only the user's changes.
+ */
+async function editConflict(form, typed, error) {
+  let fresh;
+  try {
+    fresh = await api('GET', `/api/patients/${encodeURIComponent(current.patient.id)}`);
+  } catch (err) {
+    return showError(err, error);
+  }
+  const before = formBase;
+  const now = formValuesOf(fresh.data.patient);
+  current = { patient: fresh.data.patient, etag: fresh.data.etag || fresh.etag };
+  renderPatient(fresh.data.patient, fresh.data.appointments || []);
+  const untouched = PATIENT_FIELDS.filter((name) => typed[name] === before[name]);
+  fillForm(form, now, untouched);
+  formBase = now;
+  const theirs = PATIENT_FIELDS.filter((name) => now[name] !== before[name]).map((name) => t(`f.${name}`).replace(/\s*\(.*\)$/, ''));
+  error.textContent = theirs.length ? t('patient.conflictFields', { fields: theirs.join(', ') }) : t('patient.conflictKept');
+  error.hidden = false;
+  const submit = form.querySelector('button[type="submit"], button:not([type])');
+  if (submit) submit.focus();
 }
 
 // ------------------------------------------------------------------ images
@@ -625,7 +839,7 @@ function renderImages(images) {
       const visual =
         img.status === 'ready' && img.urls?.thumb
           ? h('img', { src: img.urls.thumb, alt: caption || img.id, loading: 'lazy', width: 320, height: 240 })
-          : h('span', { class: `pending${img.status === 'failed' ? ' bad' : ''}` }, img.status === 'failed' ? `${t('images.failed')}${img.error ? `: ${img.error}` : ''}` : t('images.processing'));
+          : h('span', { class: `pending${img.status === 'failed' ? ' bad' : ''}` }, img.status === 'failed' ? `${t('images.failed')}${img.error || img.errorCode ? `: ${imageFailureText(img)}` : ''}` : t('images.processing'));
       return h(
         'li',
         { 'data-image': img.id, 'data-status': img.status },
@@ -643,12 +857,46 @@ function openImage(img, caption) {
   $('#image-dialog').showModal();
 }
 
-function uploadFiles(files) {
-  if (!current) return;
-  for (const file of files) uploadOne(current.patient.id, file);
+/** A tooth in FDI notation: permanent 11–18, 21–28, 31–38, 41–48; primary 51–55, 61–65, 71–75, 81–85 (as the CLI). */
+const isFdiTooth = (n) => {
+  const q = Math.floor(n / 10);
+  const i = n % 10;
+  return (q >= 1 && q <= 4 && i >= 1 && i <= 8) || (q >= 5 && q <= 8 && i >= 1 && i <= 5);
+};
+
+/** The kind, taken-at date and teeth chosen beside the drop zone; undefined (and the error shown) when invalid. */
+function uploadOptions() {
+  const form = $('#upload-opts');
+  const error = $('#upload-error');
+  clearError(error);
+  const options = { kind: form.elements.kind.value };
+  const takenAt = form.elements.takenAt.value;
+  if (takenAt) {
+    if (takenAt > clinicToday()) {
+      showError({ message: t('err.date-future', { field: fieldLabel('takenAt') }), field: 'takenAt' }, error);
+      return undefined;
+    }
+    options.takenAt = takenAt;
+  }
+  const parts = form.elements.teeth.value.split(/[\s,;]+/).filter(Boolean);
+  for (const part of parts) {
+    if (!/^\d{2}$/.test(part) || !isFdiTooth(Number(part))) {
+      showError({ message: t('err.tooth-invalid', { value: part }), field: 'teeth' }, error);
+      return undefined;
+    }
+  }
+  if (parts.length) options.teeth = [...new Set(parts.map(Number))].sort((a, b) => a - b);
+  return options;
 }
 
-async function uploadOne(patientId, file) {
+function uploadFiles(files) {
+  if (!current || !files.length) return;
+  const options = uploadOptions();
+  if (!options) return;
+  for (const file of files) uploadOne(current.patient.id, file, options);
+}
+
+async function uploadOne(patientId, file, options = {}) {
   const progress = h('progress', { max: 100, value: 0 });
   const state = h('span', { class: 'state' }, t('images.uploading', { p: 0 }));
   const row = h('li', {}, h('span', {}, file.name), progress, state);
@@ -664,6 +912,7 @@ async function uploadOne(patientId, file) {
       fileName: file.name,
       contentType: file.type,
       size: file.size,
+      ...options,
     });
     await new Promise((resolve, reject) => {
       const xhr = new XMLHttpRequest();
@@ -675,7 +924,7 @@ async function uploadOne(patientId, file) {
         progress.value = p;
         state.textContent = t('images.uploading', { p });
       });
-      xhr.addEventListener('load', () => (xhr.status >= 200 && xhr.status < 300 ? resolve() : reject(new Error(`S3 ${xhr.status}`))));
+      xhr.addEventListener('load', () => (xhr.status >= 200 && xhr.status < 300 ? resolve() : reject(new Error(t('images.s3failed', { status: xhr.status })))));
       xhr.addEventListener('error', () => reject(new Error(t('error.offline'))));
       xhr.send(file);
     });
@@ -685,7 +934,7 @@ async function uploadOne(patientId, file) {
     waiting.add(data.image.id);
     await loadImages();
   } catch (err) {
-    fail(err.message || t('error.generic'));
+    fail(errorText(err));
   }
 }
 
@@ -712,7 +961,7 @@ function wire() {
       if (!location.hash || location.hash === '#') location.hash = '#/agenda';
       else await route();
     } catch (err) {
-      showError({ ...err, message: err.status === 429 ? t('login.rate') : err.status === 401 ? t('login.bad') : err.message }, error);
+      showError(err.status === 401 ? { message: t('login.bad'), field: 'token' } : err, error);
     }
   });
   $('#logout').addEventListener('click', logout);
@@ -739,6 +988,8 @@ function wire() {
     }, 180);
   });
   $('#search-form').addEventListener('submit', (e) => e.preventDefault());
+  $('#upload-opts').addEventListener('submit', (e) => e.preventDefault());
+  $('#upload-opts').addEventListener('input', () => clearError($('#upload-error')));
   const zone = $('#dropzone');
   zone.addEventListener('click', () => $('#file-input').click());
   zone.addEventListener('keydown', (e) => (e.key === 'Enter' || e.key === ' ') && (e.preventDefault(), $('#file-input').click()));

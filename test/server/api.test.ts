@@ -60,7 +60,7 @@ describe('health, page and headers', () => {
   it('answers unknown endpoints and methods with the stable error shape', async () => {
     const missing = await h.call('GET', '/api/nothing', { token: h.tokens.admin });
     expect(missing.status).toBe(404);
-    expect(missing.body).toEqual({ error: { code: 'not-found', message: expect.any(String) } });
+    expect(missing.body).toEqual({ error: { code: 'not-found', reason: 'endpoint-not-found', message: expect.any(String) } });
     const method = await h.call('DELETE', '/api/patients', { token: h.tokens.admin });
     expect(method.status).toBe(405);
     expect(method.headers.allow).toContain('GET');
@@ -274,6 +274,104 @@ describe('appointments', () => {
     expect(missing.body.error).toMatchObject({ code: 'usage', field: 'dentist' });
     const unknown = await h.call('POST', `/api/appointments/A-20990101-zzzzzz/confirm`, { token: h.tokens.reception });
     expect(unknown.status).toBe(404);
+  });
+});
+
+describe('error codes for clients (the page words them by code, reason, field and params)', () => {
+  const seen: unknown[] = [];
+  const call = async (...args: Parameters<ServerHarness['call']>) => {
+    const r = await h.call(...args);
+    seen.push(r.body);
+    return r;
+  };
+  let patientId: string;
+  let cpf: string;
+  const day = clinicDate(4);
+
+  beforeAll(async () => {
+    cpf = generateCpf(515151);
+    const r = await h.call('POST', '/api/patients', { token: h.tokens.reception, body: { fullName: 'Rita Códigos', birthDate: '1975-07-07', cpf } });
+    patientId = r.body.patient.id;
+  });
+
+  it('names the reason of a bad value: CPF, dates, e-mail, required fields, lengths', async () => {
+    const cases: [Record<string, unknown>, string, string, Record<string, unknown>?][] = [
+      [{ fullName: 'Ana', birthDate: '1990-01-01', cpf: '123.456' }, 'cpf', 'cpf-format'],
+      [{ fullName: 'Ana', birthDate: '1990-01-01', cpf: '123.456.789-00' }, 'cpf', 'cpf-check-digits'],
+      [{ fullName: 'Ana', birthDate: 'ontem' }, 'birthDate', 'date-format'],
+      [{ fullName: 'Ana', birthDate: '31/02/1990' }, 'birthDate', 'date-invalid'],
+      [{ fullName: 'Ana', birthDate: '2999-01-01' }, 'birthDate', 'date-future'],
+      [{ fullName: 'Ana', birthDate: '1990-01-01', email: 'nope' }, 'email', 'email-format'],
+      [{ fullName: 'Ana', birthDate: '1990-01-01', phone: '12' }, 'phone', 'phone-format'],
+      [{ fullName: 'Ana' }, 'birthDate', 'required'],
+      [{ birthDate: '1990-01-01' }, 'fullName', 'required'],
+      [{ fullName: 'Ana', birthDate: '1990-01-01', address: 'x'.repeat(301) }, 'address', 'too-long', { max: 300 }],
+      [{ fullName: 'Ana', birthDate: '1990-01-01', sex: 'x' }, 'sex', 'not-one-of'],
+      [{ fullName: 'Ana', birthDate: '1990-01-01', nickname: 'a' }, 'nickname', 'unknown-field'],
+    ];
+    for (const [body, field, reason, params] of cases) {
+      const r = await call('POST', '/api/patients', { token: h.tokens.reception, body });
+      expect(r.status, JSON.stringify(body)).toBe(400);
+      expect(r.body.error, JSON.stringify(body)).toMatchObject({ code: 'usage', field, reason, ...(params ? { params } : {}) });
+    }
+  });
+
+  it('a duplicate CPF: conflict cpf-taken with the owner', async () => {
+    const r = await call('POST', '/api/patients', { token: h.tokens.reception, body: { fullName: 'Outra Rita', birthDate: '1980-01-01', cpf } });
+    expect(r.status).toBe(409);
+    expect(r.body.error).toMatchObject({ code: 'conflict', reason: 'cpf-taken', field: 'cpf', params: { patientId } });
+  });
+
+  it('a stale edit: conflict stale; not found: the entity and id; forbidden: the role', async () => {
+    const read = await h.call('GET', `/api/patients/${patientId}`, { token: h.tokens.reception });
+    await h.call('PATCH', `/api/patients/${patientId}`, { token: h.tokens.reception, headers: { 'if-match': read.body.etag }, body: { phone: '11 98888-7777' } });
+    const stale = await call('PATCH', `/api/patients/${patientId}`, { token: h.tokens.reception, headers: { 'if-match': read.body.etag }, body: { notes: 'x' } });
+    expect(stale.status).toBe(409);
+    expect(stale.body.error).toMatchObject({ code: 'conflict', reason: 'stale', params: { id: patientId } });
+    const missing = await call('GET', '/api/patients/P-999998', { token: h.tokens.reception });
+    expect(missing.body.error).toMatchObject({ code: 'not-found', reason: 'patient-not-found', params: { id: 'P-999998' } });
+    const appt = await call('POST', '/api/appointments/A-20990101-zzzzzz/confirm', { token: h.tokens.reception });
+    expect(appt.body.error).toMatchObject({ code: 'not-found', reason: 'appointment-not-found', params: { id: 'A-20990101-zzzzzz' } });
+    const images = await call('GET', `/api/patients/${patientId}/images`, { token: h.tokens.reception });
+    expect(images.status).toBe(403);
+    expect(images.body.error).toMatchObject({ code: 'forbidden', reason: 'role', params: { role: 'reception', permission: 'images' } });
+  });
+
+  it('appointments: overlap (dentist and time), in the past (the time), required and range fields', async () => {
+    const first = await h.call('POST', '/api/appointments', { token: h.tokens.reception, body: { patientId, dentist: 'Dr. Código', at: `${day} 10:00`, durationMinutes: 60 } });
+    expect(first.status).toBe(201);
+    const clash = await call('POST', '/api/appointments', { token: h.tokens.reception, body: { patientId, dentist: 'Dr. Código', at: `${day} 10:30`, durationMinutes: 30 } });
+    expect(clash.status).toBe(409);
+    expect(clash.body.error).toMatchObject({
+      code: 'conflict',
+      reason: 'overlap',
+      field: 'at',
+      params: { dentist: 'Dr. Código', date: day, from: '10:00', to: '11:00', appointmentId: first.body.appointment.id },
+    });
+    expect(clash.body.error.hint).toBe('choose another time, or send "force": true to double-book');
+    const past = await call('POST', '/api/appointments', { token: h.tokens.reception, body: { patientId, dentist: 'Dr. Código', at: '2020-01-01 10:00', durationMinutes: 30 } });
+    expect(past.body.error).toMatchObject({ code: 'usage', reason: 'in-past', field: 'at', params: { date: '2020-01-01', time: '10:00' } });
+    const noDentist = await call('POST', '/api/appointments', { token: h.tokens.reception, body: { patientId, dentist: ' ', at: `${day} 12:00`, durationMinutes: 30 } });
+    expect(noDentist.body.error).toMatchObject({ code: 'usage', field: 'dentist', reason: 'required' });
+    const when = await call('POST', '/api/appointments', { token: h.tokens.reception, body: { patientId, dentist: 'Dr. Código', at: 'amanhã', durationMinutes: 30 } });
+    expect(when.body.error).toMatchObject({ code: 'usage', field: 'at', reason: 'datetime-format' });
+    const short = await call('POST', '/api/appointments', { token: h.tokens.reception, body: { patientId, dentist: 'Dr. Código', at: `${day} 12:00`, durationMinutes: 1 } });
+    expect(short.body.error).toMatchObject({ code: 'usage', field: 'durationMinutes', reason: 'out-of-range', params: { min: 5, max: 720 } });
+  });
+
+  it('images: a tooth outside FDI, a taken-at date in the future, an unaccepted content type', async () => {
+    const path = `/api/patients/${patientId}/images`;
+    const tooth = await call('POST', path, { token: h.tokens.dentist, body: { contentType: 'image/jpeg', teeth: '11,19' } });
+    expect(tooth.body.error).toMatchObject({ code: 'usage', field: 'teeth', reason: 'tooth-invalid', params: { value: '19' } });
+    const future = await call('POST', path, { token: h.tokens.dentist, body: { contentType: 'image/jpeg', takenAt: '2999-01-01' } });
+    expect(future.body.error).toMatchObject({ code: 'usage', field: 'takenAt', reason: 'date-future' });
+    const type = await call('POST', path, { token: h.tokens.dentist, body: { contentType: 'image/gif' } });
+    expect(type.body.error).toMatchObject({ code: 'usage', field: 'contentType', reason: 'content-type' });
+  });
+
+  it('no error answer carries CLI advice (a `clinica …` command or a --flag)', () => {
+    expect(seen.length).toBeGreaterThan(20);
+    for (const body of seen) expect(JSON.stringify(body)).not.toMatch(/`clinica|(^|[\s("])--[a-z]/);
   });
 });
 

@@ -51,7 +51,7 @@ describe('guard over HTTP, no trusted proxies', () => {
     for (const path of ['/health', '/', '/api/me']) {
       const r = await h.call('GET', path, { from: '127.0.0.2', token: h.tokens.admin });
       expect(r.status, path).toBe(403);
-      expect(r.body).toEqual({ error: { code: 'forbidden', message: 'this server answers only the clinic network' } });
+      expect(r.body).toEqual({ error: { code: 'forbidden', reason: 'network', message: 'this server answers only the clinic network' } });
       expect(r.headers['content-security-policy']).toBeTruthy();
     }
     const warned = h.log.entries.filter((e) => e.level === 'warn' && e.message.startsWith('refused'));

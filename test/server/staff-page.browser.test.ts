@@ -11,7 +11,8 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateCpf } from '../../src/clinic/cpf.js';
-import { createPatient, listPatients } from '../../src/clinic/patients.js';
+import { listImages } from '../../src/clinic/images.js';
+import { createPatient, listPatients, updatePatient } from '../../src/clinic/patients.js';
 import { DEMO_STAFF_FILE } from '../../src/local/demo-staff.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
 
@@ -126,6 +127,40 @@ describe.skipIf(!existsSync(CHROMIUM))('staff page in Chromium', () => {
     expect(await page.textContent('#patient-appts')).toContain('agendada');
   });
 
+  it('explains an overlapping booking in Portuguese, naming the dentist and the time', async () => {
+    await page.click('#patient-book');
+    await page.waitForSelector('#book-dialog[open]');
+    await page.fill('#book-form input[name=date]', clinicDate(2));
+    await page.fill('#book-form input[name=time]', '10:45');
+    await page.fill('#book-form input[name=durationMinutes]', '30');
+    await page.fill('#book-form input[name=dentist]', 'Dra. Ana Souza');
+    await page.click('#book-form button[type=submit]');
+    await page.waitForSelector('#book-form-error:not([hidden])');
+    const [y, m, d] = clinicDate(2).split('-');
+    expect(await page.textContent('#book-form-error')).toBe(`Dra. Ana Souza já tem consulta em ${d}/${m}/${y}, das 10:30 às 11:10. Escolha outro horário ou marque o encaixe.`);
+    await shot('2b-overlap');
+    await page.click('#book-dialog [data-close]');
+  });
+
+  it('keeps the typed values on an edit conflict, loads the new version and saves on the second try', async () => {
+    await page.click('#patient-edit');
+    await page.waitForSelector('#patient-dialog[open]');
+    const id = (await page.textContent('#patient-sub'))!.split(' · ')[0]!;
+    await updatePatient(stack.dataStore, id, { phone: '+55 11 90000-1111' }, 'test:colleague');
+    await page.fill('#patient-form textarea[name=notes], #patient-form input[name=notes]', 'Prefere horários pela manhã');
+    await page.click('#patient-form button[type=submit]');
+    await page.locator('#patient-form-error', { hasText: 'Outra pessoa alterou esta ficha' }).waitFor();
+    expect(await page.isVisible('#patient-dialog')).toBe(true);
+    expect(await page.inputValue('#patient-form [name=notes]')).toBe('Prefere horários pela manhã');
+    expect(await page.inputValue('#patient-form input[name=phone]')).toBe('+55 11 90000-1111'); // the colleague's change shows
+    expect(await page.textContent('#patient-form-error')).toContain('Telefone');
+    await shot('2c-conflict');
+    await page.click('#patient-form button[type=submit]');
+    await page.locator('#patient-dialog').waitFor({ state: 'hidden' });
+    await page.locator('#patient-facts', { hasText: 'Prefere horários pela manhã' }).waitFor();
+    expect(await page.textContent('#patient-facts')).toContain('+55 11 90000-1111');
+  });
+
   it('uploads images (file picker and drag and drop) and shows their thumbnails when processed', async () => {
     const jpeg = await sharp({ create: { width: 1600, height: 1000, channels: 3, background: { r: 236, g: 226, b: 208 } } })
       .composite([{ input: Buffer.from('<svg width="1600" height="1000"><rect x="500" y="250" width="600" height="500" rx="120" fill="#f8f5ee" stroke="#b9a98c" stroke-width="14"/></svg>') }])
@@ -156,6 +191,30 @@ describe.skipIf(!existsSync(CHROMIUM))('staff page in Chromium', () => {
     });
     await shot('4-image');
     await page.click('#image-dialog [data-close]');
+  });
+
+  it('uploads a radiograph with its teeth and date (a tooth outside FDI is refused first), and shows a failed image\'s reason in Portuguese', async () => {
+    const id = (await page.textContent('#patient-sub'))!.split(' · ')[0]!;
+    const gray = await sharp({ create: { width: 800, height: 500, channels: 3, background: { r: 90, g: 90, b: 90 } } }).jpeg().toBuffer();
+    await page.selectOption('#upload-kind', 'radiograph');
+    await page.fill('#upload-taken', clinicDate(-1));
+    await page.fill('#upload-teeth', '11, 19');
+    await page.setInputFiles('#file-input', { name: 'periapical.jpg', mimeType: 'image/jpeg', buffer: gray });
+    await page.locator('#upload-error', { hasText: 'Dente “19” não existe' }).waitFor();
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('upload-teeth');
+    await page.fill('#upload-teeth', '21 11');
+    await page.setInputFiles('#file-input', { name: 'periapical.jpg', mimeType: 'image/jpeg', buffer: gray });
+    await page.locator('#thumbs li[data-status=ready] .cap', { hasText: 'Radiografia' }).waitFor({ timeout: 30_000 });
+    const images = await listImages(stack.dataStore, id);
+    const radiograph = images.find((i) => i.record?.original.fileName === 'periapical.jpg')!;
+    expect(radiograph.record).toMatchObject({ kind: 'radiograph', teeth: [11, 21], takenAt: clinicDate(-1) });
+    // a truncated file: the processor's reason comes back as a code the page words in Portuguese
+    await page.fill('#upload-teeth', '');
+    await page.setInputFiles('#file-input', { name: 'cortada.jpg', mimeType: 'image/jpeg', buffer: gray.subarray(0, Math.floor(gray.length / 2)) });
+    const failed = page.locator('#thumbs li[data-status=failed]');
+    await failed.waitFor({ timeout: 30_000 });
+    expect(await failed.textContent()).toContain('falhou: o arquivo JPEG está incompleto');
+    await shot('3b-radiograph');
   });
 
   it('shows the day\'s agenda with the booking, and confirms it', async () => {

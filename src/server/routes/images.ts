@@ -58,7 +58,13 @@ export function imageRoutes(deps: ApiDeps): Route[] {
             importedBy: r.importedBy,
           }
         : {}),
-      ...(image.failure ? { error: image.failure.reason } : {}),
+      ...(image.failure
+        ? {
+            error: image.failure.reason,
+            ...(image.failure.code ? { errorCode: image.failure.code } : {}),
+            ...(image.failure.params ? { errorParams: image.failure.params } : {}),
+          }
+        : {}),
       urls,
     };
   }
@@ -83,7 +89,7 @@ export function imageRoutes(deps: ApiDeps): Route[] {
         onlyFields(body, ['fileName', 'contentType', 'size', 'kind', 'teeth', 'takenAt', 'notes', 'watermark']);
         const contentType = requiredStr(body, 'contentType', 100).toLowerCase();
         const format = formatOfType[contentType];
-        if (!format) throw usageError(`contentType "${contentType}": expected image/jpeg, image/png, image/tiff or image/webp`, { field: 'contentType' });
+        if (!format) throw usageError(`contentType "${contentType}": expected image/jpeg, image/png, image/tiff or image/webp`, { field: 'contentType', reason: 'content-type' });
         const size = int(body, 'size', { min: 1, max: MAX_UPLOAD_BYTES });
         const fileName = str(body, 'fileName', { max: 200 })?.replace(/[\\/]/g, '_') ?? undefined;
         const teeth = Array.isArray(body.teeth) ? teethList(body.teeth) : (str(body, 'teeth', { max: 200 }) ?? undefined);
@@ -118,6 +124,6 @@ export function imageRoutes(deps: ApiDeps): Route[] {
 }
 
 function teethList(value: unknown[]): number[] {
-  if (value.length > 52 || !value.every((t) => typeof t === 'number')) throw usageError('teeth: expected a list of FDI tooth numbers, e.g. [11, 21]', { field: 'teeth' });
+  if (value.length > 52 || !value.every((t) => typeof t === 'number')) throw usageError('teeth: expected a list of FDI tooth numbers, e.g. [11, 21]', { field: 'teeth', reason: 'tooth-invalid', params: { value: String(value) } });
   return value as number[];
 }

@@ -9,14 +9,14 @@ export type Body = Record<string, unknown>;
 /** Refuses fields the endpoint does not know (a typo must not be silently ignored). */
 export function onlyFields(body: Body, allowed: readonly string[]): void {
   for (const key of Object.keys(body)) {
-    if (!allowed.includes(key)) throw usageError(`unknown field "${key}" (expected: ${allowed.join(', ')})`, { field: key });
+    if (!allowed.includes(key)) throw usageError(`unknown field "${key}" (expected: ${allowed.join(', ')})`, { field: key, reason: 'unknown-field' });
   }
 }
 
 export function str(body: Body, field: string, opts: { required?: boolean; nullable?: boolean; max?: number } = {}): string | null | undefined {
   const v = body[field];
   if (v === undefined || (v === '' && !opts.required)) {
-    if (opts.required) throw usageError(`expected "${field}"`, { field });
+    if (opts.required) throw usageError(`expected "${field}"`, { field, reason: 'required' });
     return undefined;
   }
   if (v === null) {
@@ -24,8 +24,8 @@ export function str(body: Body, field: string, opts: { required?: boolean; nulla
     throw usageError(`"${field}" cannot be null`, { field });
   }
   if (typeof v !== 'string') throw usageError(`"${field}": expected a string`, { field });
-  if (opts.required && !v.trim()) throw usageError(`expected "${field}"`, { field });
-  if (v.length > (opts.max ?? 5000)) throw usageError(`"${field}": at most ${opts.max ?? 5000} characters`, { field });
+  if (opts.required && !v.trim()) throw usageError(`expected "${field}"`, { field, reason: 'required' });
+  if (v.length > (opts.max ?? 5000)) throw usageError(`"${field}": at most ${opts.max ?? 5000} characters`, { field, reason: 'too-long', params: { max: opts.max ?? 5000 } });
   return v;
 }
 
@@ -36,13 +36,14 @@ export function requiredStr(body: Body, field: string, max?: number): string {
 export function int(body: Body, field: string, opts: { required?: boolean; min?: number; max?: number } = {}): number | undefined {
   const v = body[field];
   if (v === undefined || v === null || v === '') {
-    if (opts.required) throw usageError(`expected "${field}"`, { field });
+    if (opts.required) throw usageError(`expected "${field}"`, { field, reason: 'required' });
     return undefined;
   }
   const n = typeof v === 'string' && /^\s*-?\d+\s*$/.test(v) ? Number(v) : v;
   if (typeof n !== 'number' || !Number.isInteger(n)) throw usageError(`"${field}": expected a whole number`, { field });
-  if (opts.min !== undefined && n < opts.min) throw usageError(`"${field}": at least ${opts.min}`, { field });
-  if (opts.max !== undefined && n > opts.max) throw usageError(`"${field}": at most ${opts.max}`, { field });
+  const range = { field, reason: 'out-of-range', params: { min: opts.min ?? '', max: opts.max ?? '' } };
+  if (opts.min !== undefined && n < opts.min) throw usageError(`"${field}": at least ${opts.min}`, range);
+  if (opts.max !== undefined && n > opts.max) throw usageError(`"${field}": at most ${opts.max}`, range);
   return n;
 }
 
@@ -77,7 +78,7 @@ export function dateParam(query: URLSearchParams, name: string): string | undefi
   if (v === null || v === '') return undefined;
   const d = new Date(`${v}T00:00:00Z`);
   if (!DATE.test(v) || Number.isNaN(d.getTime()) || d.toISOString().slice(0, 10) !== v) {
-    throw usageError(`${name} "${v}": expected a date as YYYY-MM-DD`, { field: name });
+    throw usageError(`${name} "${v}": expected a date as YYYY-MM-DD`, { field: name, reason: 'date-format' });
   }
   return v;
 }

@@ -11,7 +11,7 @@ const FIELDS = ['fullName', 'preferredName', 'cpf', 'birthDate', 'sex', 'phone',
 
 function oneOf<T extends string>(value: string | null | undefined, allowed: readonly T[], field: string): T | null | undefined {
   if (value === undefined || value === null) return value;
-  if (!(allowed as readonly string[]).includes(value)) throw usageError(`${field} "${value}": expected one of ${allowed.join(', ')}`, { field });
+  if (!(allowed as readonly string[]).includes(value)) throw usageError(`${field} "${value}": expected one of ${allowed.join(', ')}`, { field, reason: 'not-one-of', params: { allowed: allowed.join(', ') } });
   return value as T;
 }
 
@@ -93,8 +93,8 @@ export function patientRoutes(deps: ApiDeps): Route[] {
       permission: 'patients',
       handler: async (ctx) => {
         const f = readFields(await ctx.body());
-        if (f.fullName === undefined) throw usageError('expected "fullName"', { field: 'fullName' });
-        if (f.birthDate === undefined) throw usageError('expected "birthDate" (YYYY-MM-DD)', { field: 'birthDate' });
+        if (f.fullName === undefined) throw usageError('expected "fullName"', { field: 'fullName', reason: 'required' });
+        if (f.birthDate === undefined) throw usageError('expected "birthDate" (YYYY-MM-DD)', { field: 'birthDate', reason: 'required' });
         const input = defined({ ...f, guardian: f.guardian ?? undefined }) as PatientInput;
         for (const [k, v] of Object.entries(input)) if (v === null) delete (input as unknown as Record<string, unknown>)[k];
         const patient = await createPatient(store, input, ctx.actor);
