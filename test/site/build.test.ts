@@ -202,7 +202,7 @@ describe('site build — escaping', () => {
   it('renders markup in config values as text, everywhere', async () => {
     const evil = '<script>alert("x")</script> & Cia';
     const { config } = await project({
-      clinic: { name: `Clínica ${evil}`, address: 'Rua <b>A</b> & "B"', phone: '+55 11 4000-0000', email: 'a"><img src=x>@x.com', whatsapp: '11 98888-7777' },
+      clinic: { name: `Clínica ${evil}`, address: 'Rua <b>A</b> & "B"', phone: '+55 11 4000-0000', email: 'contato@x.com', whatsapp: '11 98888-7777' },
       site: {
         tagline: `Tag ${evil}`,
         presentation: `Hello ${evil}\n\nSecond <i>para</i>`,
@@ -230,7 +230,9 @@ describe('site build — escaping', () => {
     expect(index).toContain('<title>Clínica &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; Cia — Tag');
     expect(index).toContain('<h3>Svc &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; Cia</h3>');
     expect(index).toContain('<p class="cro">CRO &lt;SP&gt; 1</p>');
-    expect(index).toContain('href="mailto:a&quot;&gt;&lt;img src=x&gt;@x.com"');
+    expect(index).toContain('href="mailto:contato@x.com"');
+    // markup cannot even reach the e-mail link: the config refuses a value that is not an address
+    await expect(project({ clinic: { name: 'X', email: 'a"><img src=x>@x.com' } })).rejects.toMatchObject({ field: 'clinic.email' });
     // JSON-LD cannot be closed early by a value, and still parses to the original text
     expect(index).toContain('"name":"Clínica \\u003cscript\\u003ealert(\\"x\\")\\u003c/script\\u003e \\u0026 Cia"');
     expect(jsonLd(index).name).toBe(`Clínica ${evil}`);
