@@ -624,7 +624,7 @@ async function openPatients(q) {
   tbody.replaceChildren(
     ...data.patients.map((p) => {
       const href = `#/patients/${encodeURIComponent(p.id)}`;
-      const next = p.upcoming?.[0];
+      const next = p.upcoming?.find((at) => Date.parse(at) >= Date.now()); // the index keeps past ones until pruned
       return h(
         'tr',
         { onclick: (e) => { if (e.target.tagName !== 'A') location.hash = href; } },
