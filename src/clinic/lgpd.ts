@@ -169,7 +169,7 @@ export async function purgePatient(store: Store, id: string, actor: string, opti
     throw new ClinicaError(
       'forbidden',
       `patient ${patient.id}: the clinical record must be kept until ${until.toISOString().slice(0, 10)} (created ${patient.createdAt.slice(0, 10)}, retention ${options.retentionYears} years); nothing was deleted`,
-      { field: 'id', hint: 'anonymize it instead (`clinica patients anonymize ID`), or pass --force if the retention duty no longer applies' },
+      { field: 'id', hint: `anonymize it instead (\`clinica patients anonymize ${patient.id}\`), or pass --force if the retention duty no longer applies` },
     );
   }
   const appointments = await listPatientAppointments(store, patient.id, { includeMoved: true });
