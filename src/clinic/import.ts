@@ -18,6 +18,7 @@ import {
   newPatientRecord,
   parseSex,
   parseStatus,
+  parseLanguage,
   parseYesNo,
   patientKey,
   validatePatientInput,
@@ -28,7 +29,7 @@ import type { Patient, PatientInput } from './types.js';
 type Field =
   | 'fullName' | 'preferredName' | 'cpf' | 'birthDate' | 'sex' | 'phone' | 'email' | 'address'
   | 'guardianName' | 'guardianPhone' | 'guardianCpf' | 'guardianRelationship'
-  | 'alerts' | 'notes' | 'status' | 'emailReminders';
+  | 'alerts' | 'notes' | 'status' | 'emailReminders' | 'language';
 
 /** Accepted column names (compared without accents, case, spaces or punctuation). Documented in docs/patients.md. */
 export const COLUMN_NAMES: Record<Field, string[]> = {
@@ -48,6 +49,7 @@ export const COLUMN_NAMES: Record<Field, string[]> = {
   notes: ['observacoes', 'obs', 'notas', 'anotacoes', 'notes', 'remarks'],
   status: ['situacao', 'status'],
   emailReminders: ['lembretes por email', 'aceita lembretes', 'consentimento email', 'email reminders', 'reminders consent', 'consent'],
+  language: ['idioma', 'lingua', 'idioma dos lembretes', 'language', 'preferred language'],
 };
 export const REQUIRED_COLUMNS: Field[] = ['fullName', 'birthDate'];
 const REQUIRED_LABELS: Record<string, [string, string]> = { fullName: ['nome', 'name'], birthDate: ['data de nascimento', 'birth date'] };
@@ -145,6 +147,7 @@ export function rowToInput(row: CsvRow, mapping: Record<string, Field>): Patient
   if (v.notes) input.notes = v.notes;
   if (v.status) input.status = named('status', () => parseStatus(v.status!)) as PatientInput['status'];
   if (v.emailReminders) input.emailReminders = named('emailReminders', () => parseYesNo(v.emailReminders!, 'emailReminders')) as boolean;
+  if (v.language) input.language = named('language', () => parseLanguage(v.language!)) as PatientInput['language'];
   // validate now, so the reason names the CSV column
   try {
     validatePatientInput(input);

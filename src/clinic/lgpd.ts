@@ -123,6 +123,7 @@ export async function anonymizePatient(store: Store, id: string, actor: string):
       };
       if (current.sex) next.sex = current.sex;
       if (current.notes) next.notes = current.notes;
+      if (current.language) next.language = current.language; // not an identifier: the language stays
       const changed = ['fullName', 'preferredName', 'cpf', 'birthDate', 'phone', 'email', 'address', 'guardian', 'consent'].filter(
         (k) => JSON.stringify(current[k as keyof Patient]) !== JSON.stringify(next[k as keyof Patient]),
       );

@@ -7,6 +7,7 @@
  * Every change appends an audit entry; so does every full read (showPatient).
  */
 import { createHash } from 'node:crypto';
+import { locales, type Locale } from '../config/schema.js';
 import { ClinicaError, conflict, isClinicaError, notFound, usageError } from '../errors.js';
 import type { Store } from '../store/store.js';
 import { audit } from './audit.js';
@@ -68,6 +69,26 @@ export function parseStatus(text: string, field = 'status'): PatientStatus {
   const s = statusWords[fold(text)];
   if (!s) throw usageError(`${field}: "${text}" is not one of ${patientStatuses.join(', ')}`, { field });
   return s;
+}
+
+const languageWords: Record<string, Locale> = {
+  'pt-br': 'pt-BR', pt: 'pt-BR', portugues: 'pt-BR', 'portugues (brasil)': 'pt-BR',
+  en: 'en', english: 'en', ingles: 'en',
+};
+/** "pt-BR", "pt", "português", "en", "English", "inglês" (case and accents ignored) → the locale. */
+export function parseLanguage(text: string, field = 'language'): Locale {
+  const l = languageWords[fold(text)];
+  if (!l) throw usageError(`${field}: "${text}" is not one of ${locales.join(', ')} (or português/english)`, { field, reason: 'not-one-of', params: { allowed: locales.join(', ') } });
+  return l;
+}
+
+/** The stored form: exactly one of `locales` (callers parse what people type with parseLanguage). */
+function validLanguage(value: unknown, field = 'language'): Locale | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (!(locales as readonly unknown[]).includes(value)) {
+    throw usageError(`${field}: "${String(value)}" is not one of ${locales.join(', ')}`, { field, reason: 'not-one-of', params: { allowed: locales.join(', ') } });
+  }
+  return value as Locale;
 }
 
 const yesWords = new Set(['yes', 'y', 'sim', 's', 'true', '1', 'x', 'ok']);
@@ -164,6 +185,8 @@ export function validatePatientInput(input: PatientInput, now = new Date()): Omi
   const notes = clip(input.notes, 10_000, 'notes');
   if (notes) out.notes = notes;
   if (input.emailReminders !== undefined) out.emailReminders = input.emailReminders;
+  const language = validLanguage(input.language);
+  if (language) out.language = language;
   if (!patientStatuses.includes(out.status)) throw usageError(`status: "${out.status}" is not one of ${patientStatuses.join(', ')}`, { field: 'status' });
   return out;
 }
@@ -326,6 +349,9 @@ export function applyPatientChanges(current: Patient, changes: PatientChanges, a
       case 'status':
         if (!patientStatuses.includes(value as PatientStatus)) throw usageError(`status: "${String(value)}" is not one of ${patientStatuses.join(', ')}`, { field: 'status' });
         next.status = value as PatientStatus;
+        break;
+      case 'language':
+        set('language', validLanguage(value));
         break;
       case 'emailReminders':
         if (value !== current.consent.emailReminders || !current.consent.recordedAt) {

@@ -508,7 +508,7 @@ export async function runReminders(options: RunRemindersOptions): Promise<Remind
     return (await senderPromise).sender;
   };
 
-  const claim = async (task: Task, to: string): Promise<ClaimOutcome> => {
+  const claim = async (task: Task, to: string, locale: string): Promise<ClaimOutcome> => {
     const key = reminderKey(task.appointment.id, task.rule.name);
     const fresh = (previous?: ReminderRecord): ReminderRecord => ({
       appointmentId: task.appointment.id,
@@ -522,7 +522,7 @@ export async function runReminders(options: RunRemindersOptions): Promise<Remind
       dueAt: task.dueAt.toISOString(),
       // masked: the record outlives an anonymization and must not keep the address it erased
       to: maskEmail(to),
-      locale: config.clinic.locale,
+      locale,
       sequence: previous && previous.appointmentStart !== task.appointment.start ? (previous.sequence ?? 0) + 1 : previous?.sequence,
     });
     for (let round = 0; round < 3; round++) {
@@ -589,14 +589,16 @@ export async function runReminders(options: RunRemindersOptions): Promise<Remind
       return why ? itemOf(task, 'skipped', { reason: why }) : itemOf(task, 'would-send', { to });
     }
 
-    const claimed = await claim(task, to);
+    // the patient's own language for patient-facing text, else the clinic's
+    const locale = patient!.language ?? config.clinic.locale;
+    const claimed = await claim(task, to, locale);
     if (!claimed.claimed) return itemOf(task, 'skipped', { reason: claimed.reason });
     const record = claimed.record;
     let result: SendResult;
     try {
       const addressee = reminderAddressee(patient!);
       const email = renderReminderEmail({
-        locale: config.clinic.locale,
+        locale,
         clinic: config.clinic,
         patientName: addressee.greeting,
         appointmentFor: addressee.appointmentFor,

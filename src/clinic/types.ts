@@ -2,6 +2,7 @@
  * The clinic's records as stored in the private bucket (see docs/patients.md for the layout). Plain data:
  * the CLI, the server and the Lambdas all read and write these shapes through src/clinic/*.
  */
+import type { Locale } from '../config/schema.js';
 
 export const patientStatuses = ['active', 'inactive', 'archived', 'deceased'] as const;
 export type PatientStatus = (typeof patientStatuses)[number];
@@ -49,6 +50,8 @@ export interface Patient {
   notes?: string;
   status: PatientStatus;
   consent: Consent;
+  /** the language of patient-facing text (reminders); absent: the clinic's `clinic.locale` */
+  language?: Locale;
   /** set by anonymize: identifiers were replaced; clinical content kept */
   anonymized?: { at: string; by: string; birthYear?: number };
   /** ISO instants (UTC) */
@@ -76,6 +79,8 @@ export interface PatientInput {
   status?: PatientStatus;
   /** true/false records consent now, by the actor */
   emailReminders?: boolean;
+  /** reminders in this language instead of the clinic's (`clinic.locale`) */
+  language?: Locale;
 }
 
 /** A partial update; `null` clears an optional field. */

@@ -30,6 +30,7 @@ const messages = {
     'f.sex': 'Sexo', 'f.phone': 'Telefone', 'f.email': 'E-mail', 'f.address': 'Endereço', 'f.alerts': 'Alergias e alertas (separados por vírgula)',
     'f.notes': 'Observações', 'f.emailReminders': 'Aceita lembretes por e-mail', 'f.status': 'Situação', 'f.consent': 'Lembretes por e-mail',
     'f.guardian': 'Responsável', 'f.id': 'Código', 'f.age': 'Idade',
+    'f.language': 'Idioma dos lembretes', 'lang.default': 'Padrão da clínica',
     'sex.female': 'Feminino', 'sex.male': 'Masculino', 'sex.other': 'Outro', 'sex.unknown': 'Não informado',
     'status.active': 'ativo', 'status.inactive': 'inativo', 'status.archived': 'arquivado', 'status.deceased': 'falecido',
     'appt.scheduled': 'agendada', 'appt.confirmed': 'confirmada', 'appt.cancelled': 'cancelada', 'appt.done': 'realizada', 'appt.no-show': 'faltou',
@@ -70,6 +71,7 @@ const messages = {
     'f.sex': 'Sex', 'f.phone': 'Phone', 'f.email': 'E-mail', 'f.address': 'Address', 'f.alerts': 'Allergies and alerts (comma-separated)',
     'f.notes': 'Notes', 'f.emailReminders': 'Agrees to e-mail reminders', 'f.status': 'Status', 'f.consent': 'E-mail reminders',
     'f.guardian': 'Guardian', 'f.id': 'Id', 'f.age': 'Age',
+    'f.language': 'Reminder language', 'lang.default': 'Clinic default',
     'sex.female': 'Female', 'sex.male': 'Male', 'sex.other': 'Other', 'sex.unknown': 'Not stated',
     'status.active': 'active', 'status.inactive': 'inactive', 'status.archived': 'archived', 'status.deceased': 'deceased',
     'appt.scheduled': 'scheduled', 'appt.confirmed': 'confirmed', 'appt.cancelled': 'cancelled', 'appt.done': 'done', 'appt.no-show': 'no-show',
@@ -217,6 +219,7 @@ const hasText = (key) => key in messages[locale] || key in messages['pt-BR'];
 const fieldKeys = {
   fullName: 'f.fullName', preferredName: 'f.preferredName', birthDate: 'f.birthDate', cpf: 'f.cpf', sex: 'f.sex', phone: 'f.phone',
   email: 'f.email', address: 'f.address', notes: 'f.notes', alerts: 'f.alerts', status: 'f.status', 'guardian.name': 'f.guardian',
+  language: 'f.language',
   at: 'book.when', date: 'book.date', time: 'book.time', dentist: 'book.dentist', duration: 'book.duration', durationMinutes: 'book.duration',
   patientId: 'book.patient', patient: 'book.patient', procedure: 'book.procedure', kind: 'images.kind', takenAt: 'images.takenAt',
   teeth: 'images.teeth', token: 'login.token',
@@ -669,6 +672,7 @@ function renderPatient(p, appointments) {
     ...fact('f.address', p.address),
     ...fact('f.guardian', p.guardian ? [p.guardian.name, p.guardian.relationship, p.guardian.phone].filter(Boolean).join(' · ') : ''),
     ...fact('f.consent', p.consent ? t(p.consent.emailReminders ? 'yes' : 'no') : ''),
+    ...fact('f.language', p.language ? languageNames[p.language] ?? p.language : ''),
     ...fact('f.notes', p.notes),
   );
   const list = $('#patient-appts');
@@ -688,7 +692,9 @@ function renderPatient(p, appointments) {
   );
 }
 
-const PATIENT_FIELDS = ['fullName', 'preferredName', 'birthDate', 'cpf', 'sex', 'phone', 'email', 'address', 'notes', 'alerts', 'emailReminders'];
+const PATIENT_FIELDS = ['fullName', 'preferredName', 'birthDate', 'cpf', 'sex', 'phone', 'email', 'address', 'notes', 'alerts', 'emailReminders', 'language'];
+/** Each language by its own name (as the form's select shows them), whatever the page's language. */
+const languageNames = { 'pt-BR': 'Português', en: 'English' };
 
 /** A patient's values as the form shows them (strings; a boolean for the consent box). */
 function formValuesOf(patient) {

@@ -49,6 +49,9 @@ describe('clinica patients / appointments / audit (built CLI)', { timeout: 120_0
     const missing = await cli('patients', 'add', '--name', 'Fulano Teste');
     expect(missing.code).toBe(2);
     expect(oneLine(missing.stderr)[0]).toMatch(/^clinica: --birth-date: required/);
+    const badLanguage = await cli('patients', 'add', '--name', 'Fulano Teste', '--birth-date', '1990-01-01', '--language', 'fr');
+    expect(badLanguage.code).toBe(2);
+    expect(oneLine(badLanguage.stderr)).toEqual(['clinica: --language: "fr" is not one of pt-BR, en (or português/english)']);
     const unknown = await cli('patients', 'show', 'P-987654');
     expect(unknown.code).toBe(2);
     expect(oneLine(unknown.stderr)).toEqual(['clinica: patient P-987654 not found — run `clinica patients list --search NAME` to find the id']);
@@ -76,6 +79,14 @@ describe('clinica patients / appointments / audit (built CLI)', { timeout: 120_0
     const audit = await cli('audit', '--patient', id, '--json');
     expect(json<{ action: string; actor: string }[]>(audit.stdout).map((e) => e.action)).toEqual(['patient.create', 'patient.update', 'appointment.create', 'patient.read']);
     expect(json<{ actor: string }[]>(audit.stdout)[0]!.actor).toMatch(/^cli:.+@.+/);
+  });
+
+  it("--language sets the patient's reminder language (shown by show), --clear language clears it", async () => {
+    const english = await cli('patients', 'update', id, '--language', 'English', '--json');
+    expect(json<{ patient: { language: string } }>(english.stdout).patient.language).toBe('en');
+    expect((await cli('patients', 'show', id)).stdout).toMatch(/Language\s+en \(reminders\)/);
+    const cleared = await cli('patients', 'update', id, '--clear', 'language', '--json');
+    expect(json<{ patient: { language?: string } }>(cleared.stdout).patient.language).toBeUndefined();
   });
 
   it('import: good and bad rows, rejects CSV, exit 3; re-run adds nothing; missing column exit 2', async () => {

@@ -172,6 +172,29 @@ describe('patients', () => {
     }
   });
 
+  it("takes the patient's reminder language on create and update (null clears it); a bad one is 400 naming the field", async () => {
+    const r = await h.call('POST', '/api/patients', { token: h.tokens.reception, body: { fullName: 'Emily Tourist', birthDate: '1988-08-08', language: 'en' } });
+    expect(r.status).toBe(201);
+    expect(r.body.patient.language).toBe('en');
+    const pid = r.body.patient.id;
+    const pt = await h.call('PATCH', `/api/patients/${pid}`, { token: h.tokens.reception, body: { language: 'pt-BR' } });
+    expect(pt.body.patient.language).toBe('pt-BR');
+    const cleared = await h.call('PATCH', `/api/patients/${pid}`, { token: h.tokens.reception, body: { language: null } });
+    expect(cleared.status).toBe(200);
+    expect(cleared.body.patient.language).toBeUndefined();
+    for (const [method, path, body] of [
+      ['POST', '/api/patients', { fullName: 'Ana', birthDate: '1990-01-01', language: 'fr' }],
+      ['PATCH', `/api/patients/${pid}`, { language: 'english' }],
+      ['PATCH', `/api/patients/${pid}`, { language: 1 }],
+    ] as const) {
+      const bad = await h.call(method, path, { token: h.tokens.reception, body });
+      expect(bad.status, JSON.stringify(body)).toBe(400);
+      expect(bad.body.error, JSON.stringify(body)).toMatchObject({ code: 'usage', field: 'language' });
+    }
+    const fr = await h.call('POST', '/api/patients', { token: h.tokens.reception, body: { fullName: 'Ana', birthDate: '1990-01-01', language: 'fr' } });
+    expect(fr.body.error).toMatchObject({ reason: 'not-one-of', params: { allowed: 'pt-BR, en' } });
+  });
+
   it('rejects bad JSON (400), other content types (415) and bodies past the limit (413)', async () => {
     const bad = await h.call('POST', '/api/patients', { token: h.tokens.reception, raw: '{"fullName":', headers: { 'content-type': 'application/json' } });
     expect(bad.status).toBe(400);

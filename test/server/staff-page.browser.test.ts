@@ -89,13 +89,20 @@ describe.skipIf(!existsSync(CHROMIUM))('staff page in Chromium', () => {
     expect(await page.getAttribute('#patient-form input[name=cpf]', 'aria-invalid')).toBe('true');
     await page.fill('#patient-form input[name=cpf]', generateCpf(777002));
     await page.fill('#patient-form input[name=phone]', '+55 11 95555-0101');
+    expect(await page.textContent('#patient-form select[name=language] option[value=""]')).toBe('Padrão da clínica');
+    await page.selectOption('#patient-form select[name=language]', 'en');
     await page.click('#patient-form button[type=submit]');
     await page.locator('#patient-name', { hasText: 'Carla Nova Paciente' }).waitFor();
+    await page.locator('#patient-facts', { hasText: 'Idioma dos lembretes' }).waitFor();
+    expect(await page.textContent('#patient-facts')).toContain('English');
     await page.click('#patient-edit');
     await page.waitForSelector('#patient-dialog[open]');
+    expect(await page.inputValue('#patient-form select[name=language]')).toBe('en');
+    await page.selectOption('#patient-form select[name=language]', ''); // back to the clinic's language: cleared
     await page.fill('#patient-form input[name=alerts]', 'Diabetes, Hipertensão');
     await page.click('#patient-form button[type=submit]');
     await page.locator('#patient-alerts', { hasText: 'Diabetes, Hipertensão' }).waitFor();
+    expect(await page.textContent('#patient-facts')).not.toContain('Idioma dos lembretes');
   });
 
   it('searches a patient without accents and opens the record', async () => {

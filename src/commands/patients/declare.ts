@@ -21,7 +21,8 @@ function fieldOptions(cmd: Command): Command {
     .option('--alert <text>', 'an allergy or clinical alert (repeat for more)', collect)
     .option('--notes <text>', 'notes')
     .option('--status <status>', 'active | inactive | archived | deceased')
-    .option('--email-reminders <yes|no>', 'consent to e-mail reminders (recorded with time and who)');
+    .option('--email-reminders <yes|no>', 'consent to e-mail reminders (recorded with time and who)')
+    .option('--language <pt-BR|en>', "language of the patient's reminders (default: the clinic's clinic.locale)");
 }
 
 export function declarePatients(program: Command): void {
@@ -50,7 +51,7 @@ export function declarePatients(program: Command): void {
       .description('change fields of a patient (only the flags given); a concurrent change to the same fields is refused')
       .argument('<id>', 'patient id'),
   )
-    .option('--clear <field>', 'clear an optional field (preferred-name, cpf, sex, phone, email, address, guardian, alerts, notes); repeatable', collect)
+    .option('--clear <field>', 'clear an optional field (preferred-name, cpf, sex, phone, email, address, guardian, alerts, notes, language); repeatable', collect)
     .option('--if-match <etag>', 'write only if the record is still this version (the etag from `show --json`)')
     .action(lazy(() => import('./update.js')));
   patients
@@ -72,7 +73,7 @@ export function declarePatients(program: Command): void {
       '\nColumns (any order; accents, case and punctuation ignored): nome|name, data de nascimento|birth date (required);\n' +
         'cpf, nome social|preferred name, sexo|sex, telefone|celular|phone, e-mail, endereço|address, responsável|guardian,\n' +
         'telefone do responsável|guardian phone, alergias|allergies (separated by | or ;), observações|notes, situação|status,\n' +
-        'lembretes por e-mail|email reminders (sim/não). Exit 3 if any row was rejected. See docs/patients.md.',
+        'lembretes por e-mail|email reminders (sim/não), idioma|língua|language (pt-BR/português, en/english). Exit 3 if any row was rejected. See docs/patients.md.',
     )
     .action(lazy(() => import('./import.js')));
   patients

@@ -1,5 +1,5 @@
 /** Flags → patient input/changes, shared by `patients add` and `patients update`. */
-import { parseSex, parseStatus, parseYesNo } from '../../clinic/patients.js';
+import { parseLanguage, parseSex, parseStatus, parseYesNo } from '../../clinic/patients.js';
 import type { Guardian, PatientChanges, PatientInput } from '../../clinic/types.js';
 import { ClinicaError, usageError } from '../../errors.js';
 
@@ -20,6 +20,7 @@ export interface PatientFlags {
   notes?: string;
   status?: string;
   emailReminders?: string;
+  language?: string;
 }
 
 function guardianOf(f: PatientFlags): Guardian | undefined {
@@ -42,12 +43,13 @@ export function inputFromFlags(f: PatientFlags): PatientInput {
     notes: f.notes,
     status: f.status === undefined ? undefined : parseStatus(f.status),
     emailReminders: f.emailReminders === undefined ? undefined : parseYesNo(f.emailReminders, 'email-reminders'),
+    language: f.language === undefined ? undefined : parseLanguage(f.language),
   };
 }
 
 const clearable: Record<string, keyof PatientChanges> = {
   'preferred-name': 'preferredName', cpf: 'cpf', sex: 'sex', phone: 'phone', email: 'email', address: 'address',
-  guardian: 'guardian', alerts: 'alerts', notes: 'notes',
+  guardian: 'guardian', alerts: 'alerts', notes: 'notes', language: 'language',
 };
 
 export function changesFromFlags(f: PatientFlags & { clear?: string[] }, current: { guardian?: Guardian }): PatientChanges {
@@ -66,6 +68,7 @@ export function changesFromFlags(f: PatientFlags & { clear?: string[] }, current
   if (f.notes !== undefined) c.notes = f.notes;
   if (f.status !== undefined) c.status = parseStatus(f.status);
   if (f.emailReminders !== undefined) c.emailReminders = parseYesNo(f.emailReminders, 'email-reminders');
+  if (f.language !== undefined) c.language = parseLanguage(f.language);
   for (const name of f.clear ?? []) {
     const key = clearable[name];
     if (!key) throw usageError(`clear: "${name}" cannot be cleared (one of ${Object.keys(clearable).join(', ')})`, { field: 'clear' });
@@ -78,7 +81,7 @@ export function changesFromFlags(f: PatientFlags & { clear?: string[] }, current
 const flagOf: Record<string, string> = {
   fullName: '--name', preferredName: '--preferred-name', cpf: '--cpf', birthDate: '--birth-date', sex: '--sex', phone: '--phone',
   email: '--email', address: '--address', 'guardian.name': '--guardian', 'guardian.phone': '--guardian-phone',
-  'guardian.cpf': '--guardian-cpf', status: '--status', notes: '--notes', 'email-reminders': '--email-reminders', at: '--at',
+  'guardian.cpf': '--guardian-cpf', status: '--status', notes: '--notes', 'email-reminders': '--email-reminders', language: '--language', at: '--at',
   duration: '--duration', dentist: '--dentist', patient: '--patient', from: '--from', to: '--to', date: '--date', since: '--since',
 };
 

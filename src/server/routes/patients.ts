@@ -1,13 +1,14 @@
 /** Patients: list/search (from the index, CPF masked), read (audited), create, update (If-Match), archive. */
 import { archivePatient, createPatient, maskCpf, showPatient, updatePatient } from '../../clinic/patients.js';
 import { patientStatuses, sexes, type Guardian, type PatientChanges, type PatientInput, type PatientStatus, type PatientSummary } from '../../clinic/types.js';
+import { locales } from '../../config/schema.js';
 import { usageError } from '../../errors.js';
 import { JsonText } from '../http.js';
 import type { Route } from '../router.js';
 import type { ApiDeps } from '../routes.js';
 import { bool, obj, onlyFields, requiredStr, str, strList, type Body } from './input.js';
 
-const FIELDS = ['fullName', 'preferredName', 'cpf', 'birthDate', 'sex', 'phone', 'email', 'address', 'guardian', 'alerts', 'notes', 'status', 'emailReminders'] as const;
+const FIELDS = ['fullName', 'preferredName', 'cpf', 'birthDate', 'sex', 'phone', 'email', 'address', 'guardian', 'alerts', 'notes', 'status', 'emailReminders', 'language'] as const;
 
 function oneOf<T extends string>(value: string | null | undefined, allowed: readonly T[], field: string): T | null | undefined {
   if (value === undefined || value === null) return value;
@@ -45,6 +46,7 @@ function readFields(body: Body) {
     notes: s('notes', 5000),
     status: oneOf(s('status', 20), patientStatuses, 'status'),
     emailReminders: bool(body, 'emailReminders'),
+    language: oneOf(s('language', 10), locales, 'language'),
   };
 }
 
