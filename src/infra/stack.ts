@@ -56,6 +56,21 @@ export interface DeployPlan extends Plan {
   observed: Observed;
 }
 
+/** What deploy and destroy both read besides the buckets: roles, instance profile, functions, network, instances, SES. */
+async function readStageResources(ctx: InfraContext) {
+  const roles = roleSpecs(ctx);
+  const functions = functionSpecs(ctx);
+  const [roleStates, profile, functionStates, network, instances, ses] = await Promise.all([
+    Promise.all(roles.map((r) => readRole(ctx, r.name))),
+    readInstanceProfile(ctx, ctx.names.serverInstanceProfile),
+    Promise.all(functions.map((f) => readFunction(ctx, f.name))),
+    readNetwork(ctx),
+    readInstances(ctx),
+    readSes(ctx),
+  ]);
+  return { roles, functions, roleStates, profile, functionStates, network, instances, ses };
+}
+
 /** Reads everything and builds the deploy plan. Builds the bundles (in parallel with the reads). */
 export async function planDeploy(ctx: InfraContext, options: { onProgress?: (what: string) => void } = {}): Promise<DeployPlan> {
   const progress = options.onProgress ?? (() => {});
@@ -63,17 +78,10 @@ export async function planDeploy(ctx: InfraContext, options: { onProgress?: (wha
   const building = Promise.all(bundles.map((b) => ctx.bundle(b)));
   building.catch(() => {}); // reported where awaited
   progress('reading the stage from AWS');
-  const roles = roleSpecs(ctx);
-  const functions = functionSpecs(ctx);
-  const [data, site, roleStates, profile, functionStates, network, instances, ses] = await Promise.all([
+  const [data, site, { roles, functions, roleStates, profile, functionStates, network, instances, ses }] = await Promise.all([
     planDataBucket(ctx),
     planSiteBucket(ctx),
-    Promise.all(roles.map((r) => readRole(ctx, r.name))),
-    readInstanceProfile(ctx, ctx.names.serverInstanceProfile),
-    Promise.all(functions.map((f) => readFunction(ctx, f.name))),
-    readNetwork(ctx),
-    readInstances(ctx),
-    readSes(ctx),
+    readStageResources(ctx),
   ]);
   ctx.facts.vpcId = network.vpcId;
   ctx.facts.subnetId = network.subnetId;
@@ -122,17 +130,10 @@ export interface DestroyOptions {
 /** The destroy plan: the deploy order reversed; the data bucket kept unless deletePatientData. */
 export async function planDestroy(ctx: InfraContext, options: DestroyOptions = {}): Promise<Plan> {
   options.onProgress?.('reading the stage from AWS');
-  const roles = roleSpecs(ctx);
-  const functions = functionSpecs(ctx);
-  const [data, site, roleStates, profile, functionStates, network, instances, ses] = await Promise.all([
+  const [data, site, { roles, functions, roleStates, profile, functionStates, network, instances, ses }] = await Promise.all([
     readBucket(ctx, ctx.names.dataBucket, dataBucketAspects(ctx).filter((a) => a.name === 'tags')),
     readBucket(ctx, ctx.names.siteBucket, siteBucketAspects(ctx).filter((a) => a.name === 'tags')),
-    Promise.all(roles.map((r) => readRole(ctx, r.name))),
-    readInstanceProfile(ctx, ctx.names.serverInstanceProfile),
-    Promise.all(functions.map((f) => readFunction(ctx, f.name))),
-    readNetwork(ctx),
-    readInstances(ctx),
-    readSes(ctx),
+    readStageResources(ctx),
   ]);
   const imageFn = functionStates[functions.findIndex((f) => f.key === 'image-processor')]!;
   const [group, events, current] = await Promise.all([

@@ -1,11 +1,11 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- AWS requests are plain JSON in these assertions */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ClinicaError } from '../../src/errors.js';
-import { applyPlan, pending, type Plan } from '../../src/infra/plan.js';
+import { applyPlan, pending } from '../../src/infra/plan.js';
 import { parseEnvironmentFile } from '../../src/infra/server-code.js';
 import { planDeploy } from '../../src/infra/stack.js';
 import { awsError, fakeAws, type FakeAws } from './fake-aws.js';
-import { CLINIC_CIDR, openTestInfra, testConfig } from './helpers.js';
+import { CLINIC_CIDR, apply, openTestInfra, testConfig } from './helpers.js';
 
 let fake: FakeAws;
 beforeEach(() => {
@@ -13,11 +13,6 @@ beforeEach(() => {
 });
 afterEach(() => fake.restore());
 
-async function apply(plan: Plan) {
-  const result = await applyPlan(plan);
-  if (result.failed) throw result.failed.error;
-  return result;
-}
 
 const one = (command: string, match: (input: Record<string, any>) => boolean = () => true) => {
   const found = fake.named(command).filter((c) => match(c.input));

@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { applyPlan, pending, type Plan } from '../../src/infra/plan.js';
+import { pending } from '../../src/infra/plan.js';
 import { planDeploy, planDestroy } from '../../src/infra/stack.js';
 import { fakeAws, type FakeAws } from './fake-aws.js';
-import { openTestInfra, testConfig } from './helpers.js';
+import { apply, openTestInfra, testConfig } from './helpers.js';
 
 let fake: FakeAws;
 beforeEach(() => {
@@ -10,11 +10,6 @@ beforeEach(() => {
 });
 afterEach(() => fake.restore());
 
-async function apply(plan: Plan) {
-  const result = await applyPlan(plan);
-  if (result.failed) throw result.failed.error;
-  return result;
-}
 
 async function deployed() {
   const config = await testConfig();

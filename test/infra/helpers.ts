@@ -8,6 +8,7 @@ import type { ConfigInput } from '../../src/config/schema.js';
 import { memoryLog } from '../../src/log.js';
 import type { Bundle, BundleName } from '../../src/infra/bundle.js';
 import { openInfra, type InfraContext } from '../../src/infra/context.js';
+import { applyPlan, type Plan } from '../../src/infra/plan.js';
 import type { FakeAws } from './fake-aws.js';
 
 export const CLINIC_CIDR = '192.168.10.0/24';
@@ -41,4 +42,11 @@ export async function openTestInfra(fake: FakeAws, config: ResolvedConfig, versi
   const log = memoryLog();
   const ctx = await openInfra(config, { region: fake.region }, { bundles: fakeBundles(versions), sleep: async () => {}, log });
   return Object.assign(ctx, { logEntries: log.entries });
+}
+
+/** Applies a plan and throws the first failure (the tests' way to say "this must succeed"). */
+export async function apply(plan: Plan) {
+  const result = await applyPlan(plan);
+  if (result.failed) throw result.failed.error;
+  return result;
 }
