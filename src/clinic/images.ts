@@ -364,7 +364,7 @@ export async function storeImage(store: Store, input: StoreImageInput): Promise<
   const variants = await writeDerivatives(store, patientId, imageId, input.derivatives);
   const key = originalKey(patientId, imageId, original.format);
   const body = Buffer.from(input.bytes.buffer, input.bytes.byteOffset, input.bytes.byteLength);
-  await store.put(key, body, { contentType: CONTENT_TYPES[original.format], metadata: { sha256: original.sha256 } });
+  await store.put(key, body, { contentType: CONTENT_TYPES[original.format], metadata: { sha256: original.sha256 }, sha256: original.sha256 });
   const record: ImageRecord = {
     id: imageId,
     patientId,

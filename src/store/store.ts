@@ -38,6 +38,12 @@ export interface PutOptions extends WriteOptions {
   contentDisposition?: string;
   /** user metadata (x-amz-meta-*): ASCII values only */
   metadata?: Record<string, string>;
+  /**
+   * The body's SHA-256 (hex), when the caller has it already (an image's original): sent as the signature's
+   * payload hash and as S3's ChecksumSHA256, so the SDK does not hash the body again (twice on AWS: SigV4's
+   * SHA-256 and a CRC32) and S3 checks the bytes it stores against it and keeps the checksum with the object.
+   */
+  sha256?: string;
 }
 
 export interface ListOptions {
@@ -175,10 +181,25 @@ export class Store {
     };
     if (small && (size < MULTIPART_THRESHOLD || conditional)) {
       const { PutObjectCommand } = await lazyS3();
-      try {
-        const out = await this.s3.send(
-          new PutObjectCommand({ ...params, Body: body, IfMatch: options.ifMatch, IfNoneMatch: options.ifNoneMatch }),
+      const command = new PutObjectCommand({
+        ...params,
+        Body: body,
+        IfMatch: options.ifMatch,
+        IfNoneMatch: options.ifNoneMatch,
+        ChecksumSHA256: options.sha256 ? Buffer.from(options.sha256, 'hex').toString('base64') : undefined,
+      });
+      if (options.sha256) {
+        const payloadHash = options.sha256;
+        command.middlewareStack.add(
+          (next) => (args) => {
+            (args.request as { headers: Record<string, string> }).headers['x-amz-content-sha256'] = payloadHash;
+            return next(args);
+          },
+          { step: 'build', name: 'clinicaKnownPayloadHash' },
         );
+      }
+      try {
+        const out = await this.s3.send(command);
         return out.ETag ?? '';
       } catch (err) {
         if (conditional && isPreconditionFailed(err)) {

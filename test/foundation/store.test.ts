@@ -1,3 +1,6 @@
+import http from 'node:http';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -168,6 +171,53 @@ describe('store conditional-write mapping (real S3 answers, mocked)', () => {
     ]);
     expect(calls[2]!.args[0].input.ContentType).toBe('application/json; charset=utf-8');
     mock.restore();
+  });
+});
+
+describe('store put with a known SHA-256 (what goes on the wire)', () => {
+  /** An S3 stand-in that records each request's headers and body and answers 200. */
+  async function recordingEndpoint() {
+    const requests: { headers: http.IncomingHttpHeaders; body: Buffer }[] = [];
+    const server = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        requests.push({ headers: req.headers, body: Buffer.concat(chunks) });
+        res.writeHead(200, { etag: '"e1"' }).end();
+      });
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    return { requests, endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise((r) => server.close(r)) };
+  }
+
+  it.each([
+    ['AWS defaults', false],
+    ['an S3-compatible server', true],
+  ])('sends the hash as payload hash and ChecksumSHA256 instead of hashing again (%s)', async (_, s3Compatible) => {
+    const wire = await recordingEndpoint();
+    try {
+      const client = await s3Client({ region: 'sa-east-1', endpoint: wire.endpoint, credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'x' }, s3Compatible, maxAttempts: 1 });
+      const s = new Store(client, 'bucket');
+      const body = Buffer.from('radiograph bytes '.repeat(1000));
+      const hex = createHash('sha256').update(body).digest('hex');
+      // a made-up hash shows that the caller's value is sent as it is, not recomputed (real S3 would answer
+      // BadDigest to it; the stand-in does not check)
+      const given = 'ab'.repeat(32);
+      await s.put('images/P-000001/I-1/original.jpg', body, { contentType: 'image/jpeg', sha256: given });
+      await s.put('images/P-000001/I-1/display.webp', body, { contentType: 'image/webp' });
+      const [withHash, without] = wire.requests;
+      expect(withHash!.body.equals(body)).toBe(true);
+      expect(withHash!.headers['x-amz-content-sha256']).toBe(given);
+      expect(withHash!.headers['x-amz-checksum-sha256']).toBe(Buffer.from(given, 'hex').toString('base64'));
+      expect(withHash!.headers.authorization).toContain('x-amz-content-sha256');
+      expect(Object.keys(withHash!.headers).filter((h) => h.startsWith('x-amz-checksum-'))).toEqual(['x-amz-checksum-sha256']);
+      // without one, the SDK computes the payload hash itself (and on AWS adds its own CRC32)
+      expect(without!.headers['x-amz-content-sha256']).toBe(hex);
+      expect(without!.headers['x-amz-checksum-crc32'] !== undefined).toBe(!s3Compatible);
+    } finally {
+      await wire.close();
+    }
   });
 });
 
