@@ -207,13 +207,14 @@ describe('clinica dev runs the image-processor on the local S3 events', () => {
     const key = `images/${patientId}/I-20260101-staffup1/original.png`;
     const { default: sharp } = await import('sharp');
     await store.put(key, await sharp(await photoJpeg(300, 200, 4)).png().toBuffer(), { contentType: 'image/png' });
+    // the processor writes the derivatives, then completes the record: wait for the record, the last write
     const deadline = Date.now() + 20_000;
-    let shared;
-    while (!(shared = await store.head(`images/${patientId}/I-20260101-staffup1/shared.webp`)) && Date.now() < deadline) {
+    let listed = await listImages(store, patientId);
+    while (listed[0]?.status !== 'ready' && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 100));
+      listed = await listImages(store, patientId);
     }
-    expect(shared).toBeDefined();
-    const listed = await listImages(store, patientId);
+    expect(await store.head(`images/${patientId}/I-20260101-staffup1/shared.webp`)).toBeDefined();
     expect(listed).toMatchObject([{ id: 'I-20260101-staffup1', status: 'ready', has: { original: true, display: true, thumb: true, shared: true } }]);
   });
 });
