@@ -11,7 +11,7 @@
  * Re-running is always safe: every file is hashed and its claim read before any work; a done claim skips it,
  * a pending one (an import killed mid-way) is finished under the same image id (clinic/images.ts).
  */
-import { createReadStream } from 'node:fs';
+import { createReadStream, type Stats } from 'node:fs';
 import { opendir, readFile, stat } from 'node:fs/promises';
 import { basename, extname, join, relative, resolve, sep } from 'node:path';
 import { audit } from '../clinic/audit.js';
@@ -19,7 +19,8 @@ import { validateImageMetadata, type ImageMetadata, type ImageMetadataInput } fr
 import { normalizePatientId } from '../clinic/patients.js';
 import { ClinicaError, isClinicaError, oneLine } from '../errors.js';
 import { IMAGE_EXTENSIONS } from './inspect.js';
-import { importImage, type ImportOutcome, type ImportSettings } from './import.js';
+import type { FileHashCache } from './hash-cache.js';
+import { findDuplicate, importImage, type ImportOutcome, type ImportSettings } from './import.js';
 
 /** One file to import. */
 export interface BulkItem {
@@ -209,6 +210,14 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** audit each import (default true) */
   audit?: boolean;
+  /** what the files hashed to in earlier runs: unchanged files already imported are not read again */
+  hashCache?: FileHashCache;
+}
+
+/** Why a file could not be read, in a person's words. */
+function unreadable(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  return code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'is a folder' : code === 'EACCES' ? 'permission denied' : `cannot read (${code})`;
 }
 
 /** A counting semaphore. */
@@ -282,19 +291,29 @@ export async function runImport(source: AsyncIterable<BulkEntry>, options: RunOp
       report({ file: item.file, patientId: item.patientId, line: item.line, outcome: { status: 'failed', reason: oneLine(err) } });
       return;
     }
+    const failed = (reason: string) => report({ file: item.file, patientId: item.patientId, line: item.line, outcome: { status: 'failed', reason } });
+    let stats: Stats;
+    try {
+      stats = await stat(item.path);
+    } catch (err) {
+      return failed(unreadable(err));
+    }
+    if (stats.isDirectory()) return failed('is a folder');
+    const known = options.hashCache?.lookup(item.path, stats);
+    const duplicate = known && (await findDuplicate(settings, item.patientId, known));
+    if (duplicate) return report({ file: item.file, patientId: item.patientId, line: item.line, outcome: duplicate });
+    const readAt = Date.now();
     let bytes: Buffer;
     try {
       bytes = await readFile(item.path);
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      const reason = code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'is a folder' : code === 'EACCES' ? 'permission denied' : `cannot read (${code})`;
-      report({ file: item.file, patientId: item.patientId, line: item.line, outcome: { status: 'failed', reason } });
-      return;
+      return failed(unreadable(err));
     }
     const outcome = await importImage(
       { ...settings, limitCpu: (fn) => cpu.run(fn) },
       { patientId: item.patientId, bytes, fileName: basename(item.path), metadata: item.metadata },
     );
+    if (outcome.sha256) options.hashCache?.remember(item.path, stats, outcome.sha256, readAt);
     if (outcome.status === 'imported' && options.audit !== false) {
       await audit(settings.store, {
         actor: settings.actor,
@@ -334,6 +353,7 @@ export async function runImport(source: AsyncIterable<BulkEntry>, options: RunOp
     tasks.add(task);
   }
   await Promise.all(tasks);
+  if (!settings.dryRun) await options.hashCache?.save();
   if (fatal) throw fatal;
   return summary;
 }

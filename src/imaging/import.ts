@@ -17,7 +17,6 @@ import {
 } from '../clinic/images.js';
 import type { Store } from '../store/store.js';
 import { ImageRejected, inspectImage, sha256, type ImageInfo } from './inspect.js';
-import { processImage } from './pipeline.js';
 
 export interface ImportSettings {
   store: Store;
@@ -49,6 +48,16 @@ export type ImportOutcome =
   | { status: 'rejected'; reason: string; sha256?: string };
 
 /**
+ * The outcome for bytes this patient already has as an image (or that this run is importing already, from
+ * another file), read from the hash claim; undefined when they are new.
+ */
+export async function findDuplicate(settings: Pick<ImportSettings, 'store' | 'runId'>, patientId: string, hash: string): Promise<ImportOutcome | undefined> {
+  const existing = await readHashClaim(settings.store, patientId, hash);
+  if (existing && (existing.state === 'done' || existing.runId === settings.runId)) return { status: 'duplicate', imageId: existing.imageId, sha256: hash };
+  return undefined;
+}
+
+/**
  * Imports one image. Rejections (not an image, truncated, too large, …) come back as an outcome, not an
  * exception: the caller reports them with the rest. Store and network errors are thrown.
  */
@@ -56,9 +65,8 @@ export async function importImage(settings: ImportSettings, input: ImportInput):
   const { store, config } = settings;
   if (input.bytes.byteLength === 0) return { status: 'rejected', reason: 'the file is empty' };
   const hash = sha256(input.bytes);
-  const existing = await readHashClaim(store, input.patientId, hash);
-  if (existing?.state === 'done') return { status: 'duplicate', imageId: existing.imageId, sha256: hash };
-  if (existing && settings.runId === existing.runId) return { status: 'duplicate', imageId: existing.imageId, sha256: hash };
+  const duplicate = await findDuplicate(settings, input.patientId, hash);
+  if (duplicate) return duplicate;
   try {
     if (settings.dryRun) {
       const info = await inspectImage(input.bytes, { maxPixels: config.images.maxPixels });
@@ -70,6 +78,8 @@ export async function importImage(settings: ImportSettings, input: ImportInput):
         ? undefined
         : watermarkFor(config, { patientId: input.patientId, takenAt: input.metadata.takenAt, importedAt: now.toISOString() }, settings.logo);
     const run = settings.limitCpu ?? ((fn) => fn());
+    // loaded on the first image to process: a re-run that finds only duplicates never loads the font code
+    const { processImage } = await import('./pipeline.js');
     const processed = await run(() => processImage(input.bytes, { maxPixels: config.images.maxPixels, watermark }));
     const stored = await storeImage(store, {
       patientId: input.patientId,

@@ -1,7 +1,7 @@
 /** `clinica upload`, `clinica patients images`, `clinica images get` — the built CLI against a local stack. */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -201,6 +201,35 @@ describe('clinica upload (built CLI)', () => {
     }
     // and a third run uploads nothing
     expect(json((await cli('upload', '--bulk', root, '--json')).stdout)).toMatchObject({ imported: 0, duplicates: 16 });
+  });
+
+  it('a re-run does not read again the files it has seen unchanged (the import cache); without the cache it reads them', async () => {
+    const root = join(stack.projectDir, 'cached');
+    await mkdir(join(root, bruno), { recursive: true });
+    // uncompressed TIFFs: a pixel changed in place keeps the file valid and its size the same
+    const tiff = (seed: number) => sharp(Buffer.alloc(64 * 48 * 3, seed), { raw: { width: 64, height: 48, channels: 3 } }).tiff({ compression: 'none' }).toBuffer();
+    const scan = join(root, bruno, 'scan.tif');
+    const other = join(root, bruno, 'other.tif');
+    const hourAgo = new Date(Date.now() - 3_600_000);
+    for (const [path, seed] of [[scan, 40], [other, 90]] as const) {
+      await writeFile(path, await tiff(seed));
+      await utimes(path, hourAgo, hourAgo); // an export folder's files are not being written as they are read
+    }
+    expect(json((await cli('upload', '--bulk', root, '--json')).stdout)).toMatchObject({ imported: 2, duplicates: 0 });
+
+    // scan.tif changes behind the cache's back: other bytes, same size, same time, same inode
+    const changed = await readFile(scan);
+    changed[20] = 200; // a pixel (the strip starts at byte 8; the directory is at the end)
+    await writeFile(scan, changed);
+    await utimes(scan, hourAgo, hourAgo);
+    expect(json((await cli('upload', '--bulk', root, '--json')).stdout)).toMatchObject({ imported: 0, duplicates: 2 }); // not read
+
+    // without the cache every file is read again: the changed scan is a new image (a normal edit moves the
+    // file's time, which the cache notices: see hash-cache.test.ts)
+    await rm(join(stack.projectDir, '.clinica', 'import-cache'), { recursive: true });
+    expect(json((await cli('upload', '--bulk', root, '--json')).stdout)).toMatchObject({ imported: 1, duplicates: 1 });
+    const claim = await store.getJson<HashClaim>(hashClaimKey(bruno, sha256(changed)));
+    expect(claim?.value.state).toBe('done');
   });
 
   it('Ctrl+C stops after the images in flight, exits 130, and the next run finishes', async () => {

@@ -15,6 +15,7 @@ import {
   type BulkResult,
   type SourceDefaults,
 } from '../../imaging/bulk.js';
+import { FileHashCache } from '../../imaging/hash-cache.js';
 import { loadLogo } from '../../imaging/import.js';
 import { imageConcurrency } from '../../imaging/sharp.js';
 import type { CommandInput } from '../action.js';
@@ -119,6 +120,7 @@ export default async function upload({ args, opts, ui }: CommandInput<UploadOpti
     summary = await runImport(source(), {
       settings: { store, config, actor: ctx.actor, runId: randomId(10), logo, dryRun: opts.dryRun },
       concurrency,
+      hashCache: opts.bulk ? await FileHashCache.open(config.stateDir, resolve(opts.bulk)) : undefined,
       checkPatient: async (id) => void (await getPatient(store, id)),
       onResult,
       signal: abort.signal,
