@@ -88,29 +88,35 @@ export function dataBucketAspects(ctx: InfraContext): Aspect[] {
   ] as Aspect[];
 }
 
+/**
+ * Why S3 refused the site's public-read policy. Right after the bucket's own public access block changed S3
+ * may deny it for a few seconds (retried by bucketStep); what remains is either a Block Public Access setting
+ * (the bucket's or the account's) or the operator's permissions. The account-wide setting protects every
+ * bucket of the account: clinica names it for the operator to check, and never suggests turning it off.
+ */
+export function explainSitePolicyFailure(err: unknown, bucket: string, waitedSeconds: number): ClinicaError | undefined {
+  if (!isAwsError(err, 'AccessDenied')) return undefined;
+  const said = ((err as Error).message ?? '').trim();
+  const waited = waitedSeconds ? ` (still after waiting ${waitedSeconds} s for the bucket's own public access setting to settle)` : '';
+  const check = "check the account-level S3 Block Public Access settings (S3 console → \"Block Public Access settings for this account\") with whoever manages the account";
+  if (/block ?public ?access|BlockPublicPolicy|public polic/i.test(said)) {
+    return new ClinicaError('forbidden', `S3 refused the public-read policy of the site bucket ${bucket}: a Block Public Access setting forbids public bucket policies${waited} (AWS: ${said})`, {
+      hint: `${check}: they protect every bucket of the account, so keep them if they are wanted there and host the public site elsewhere; the data bucket is private by its own settings either way`,
+      cause: err,
+    });
+  }
+  return new ClinicaError('forbidden', `S3 denied setting the public-read policy of the site bucket ${bucket}${waited}${said && said !== 'Access Denied' ? ` (AWS: ${said})` : ''}`, {
+    hint: `check that your AWS identity may s3:PutBucketPolicy on it (docs/aws.md lists the policy clinica needs), and ${check.replace(/^check /, '')}; then run \`clinica deploy\` again`,
+    cause: err,
+  });
+}
+
 export function siteBucketAspects(ctx: InfraContext): Aspect[] {
-  const publicRead = policyAspect(publicReadPolicy(ctx, ctx.names.siteBucket), 'public read of the site');
   return [
     tagsAspect(ctx.tags('site')),
     publicAccessAspect(SITE_ACCESS),
     websiteAspect(SITE_WEBSITE),
-    {
-      ...publicRead,
-      async apply(s3, bucket) {
-        try {
-          await publicRead.apply(s3, bucket);
-        } catch (err) {
-          // the account-wide Block Public Access setting wins over the bucket's
-          if (isAwsError(err, 'AccessDenied') && /public/i.test((err as Error).message ?? '')) {
-            throw new ClinicaError('forbidden', `the account's S3 Block Public Access settings forbid the public site bucket ${bucket}`, {
-              hint: 'turn off "Block public bucket policies" in the account-level S3 settings (the data bucket stays private by its own settings), or host the site elsewhere',
-              cause: err,
-            });
-          }
-          throw err;
-        }
-      },
-    },
+    { ...policyAspect(publicReadPolicy(ctx, ctx.names.siteBucket), 'public read of the site'), explainFailure: explainSitePolicyFailure },
   ] as Aspect[];
 }
 

@@ -39,9 +39,12 @@ export interface RetryOptions {
   delays?: number[];
   retryIf?: (err: unknown) => boolean;
   onRetry?: (attempt: number, err: unknown) => void;
-  /** the error when the retries run out (default: the IAM propagation message) */
-  exhausted?: (err: unknown, waitedSeconds: number) => ClinicaError;
+  /** what to throw when the retries run out (default: the IAM propagation message) */
+  exhausted?: (err: unknown, waitedSeconds: number) => unknown;
 }
+
+/** 1+2+3+5+8+10 = 29 s: S3 settles a new bucket or a changed public access block within seconds. */
+export const S3_SETTLE_MS = [1_000, 2_000, 3_000, 5_000, 8_000, 10_000];
 
 /** 2+3+5+8+10×7 = 88 s: IAM usually settles in 5–15 s; past a minute and a half something else is wrong. */
 export const IAM_BACKOFF_MS = [2_000, 3_000, 5_000, 8_000, 10_000, 10_000, 10_000, 10_000, 10_000, 10_000, 10_000];

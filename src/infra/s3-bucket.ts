@@ -7,6 +7,7 @@
 import type { S3Client, CORSRule, LifecycleRule } from '@aws-sdk/client-s3';
 import { ClinicaError } from '../errors.js';
 import { awsCall, errorName, isAwsError, httpStatus, type InfraContext } from './context.js';
+import { S3_SETTLE_MS, retryIam } from './retry.js';
 import { fromTagList, foreignOwner, missingTags, toTagList, type Component } from './names.js';
 import { step, type Change, type Step } from './plan.js';
 import { canonicalPolicy, samePolicy, type PolicyDocument } from './policy.js';
@@ -20,6 +21,16 @@ export interface Aspect<T = unknown> {
   same(actual: T | undefined): boolean;
   show(value: T | undefined): string;
   apply(s3: S3Client, bucket: string): Promise<void>;
+  /**
+   * S3 checks this setting against the bucket's public access block: right after that block changed, S3 may
+   * still answer AccessDenied for a while (the bucket policy), so such a denial is retried.
+   */
+  checkedAgainstPublicAccess?: boolean;
+  /**
+   * A one-line error for a failure of apply that S3's own words do not make clear (the site's public policy);
+   * waitedSeconds > 0 when the call was retried while S3 settled.
+   */
+  explainFailure?(err: unknown, bucket: string, waitedSeconds: number): ClinicaError | undefined;
 }
 
 /** The "this setting is not there" answers of the Get* calls. */
@@ -55,9 +66,11 @@ export interface PublicAccess {
 const showAccess = (v: PublicAccess | undefined) =>
   !v ? 'none' : (Object.entries(v) as [string, boolean][]).every(([, on]) => on) ? 'all four on' : Object.entries(v).map(([k, on]) => `${k} ${on ? 'on' : 'off'}`).join(', ');
 
+export const PUBLIC_ACCESS = 'public access block';
+
 export function publicAccessAspect(want: PublicAccess): Aspect<PublicAccess> {
   return {
-    name: 'public access block',
+    name: PUBLIC_ACCESS,
     want,
     async read(s3, bucket) {
       const { GetPublicAccessBlockCommand } = await s3sdk();
@@ -134,6 +147,7 @@ export function policyAspect(want: PolicyDocument, label: string): Aspect<unknow
   return {
     name: 'bucket policy',
     want,
+    checkedAgainstPublicAccess: true,
     async read(s3, bucket) {
       const { GetBucketPolicyCommand } = await s3sdk();
       const out = await readOrUndefined(() => s3.send(new GetBucketPolicyCommand({ Bucket: bucket })));
@@ -339,9 +353,42 @@ export function bucketStep(ctx: InfraContext, spec: BucketStepSpec): Step {
       hint: 'set aws.bucketPrefix to use other bucket names',
     });
   }
+  const created = !state.exists;
+  let publicAccessChanged = false;
   const put = (a: Aspect): Change => ({
     what: `${a.name} ${a.show(state.values.get(a.name))} → ${a.show(a.want)}`,
-    apply: () => awsCall(ctx, `setting ${a.name} on ${bucket}`, () => a.apply(ctx.clients.s3, bucket)),
+    apply: () =>
+      awsCall(ctx, `setting ${a.name} on ${bucket}`, async () => {
+        // S3 is eventually consistent: a bucket just created may be "NoSuchBucket" to the next call, and a
+        // public access block just changed may still deny the bucket policy — both settle within seconds
+        const settling = (err: unknown) =>
+          (created && isAwsError(err, 'NoSuchBucket')) || (publicAccessChanged && !!a.checkedAgainstPublicAccess && isAwsError(err, 'AccessDenied'));
+        let waited = 0;
+        try {
+          await retryIam(() => a.apply(ctx.clients.s3, bucket), {
+            what: `setting ${a.name} on ${bucket}`,
+            sleep: ctx.sleep,
+            delays: S3_SETTLE_MS,
+            retryIf: settling,
+            onRetry: (n, err) => ctx.log.info(`${bucket}: ${errorName(err)} right after a change, waiting for S3 to settle (attempt ${n + 1})`),
+            exhausted: (err, seconds) => {
+              waited = seconds;
+              return err;
+            },
+          });
+        } catch (err) {
+          const explained = a.explainFailure?.(err, bucket, waited);
+          if (explained) throw explained;
+          if (waited) {
+            throw new ClinicaError('unavailable', `setting ${a.name} on ${bucket}: S3 still answered ${errorName(err)} after ${waited} s`, {
+              hint: 'S3 had not settled yet — run `clinica deploy` again; it continues where it stopped',
+              cause: err,
+            });
+          }
+          throw err;
+        }
+        if (a.name === PUBLIC_ACCESS) publicAccessChanged = true;
+      }),
   });
   const changes: Change[] = state.exists
     ? aspects.filter((a) => !a.same(state.values.get(a.name))).map(put)
