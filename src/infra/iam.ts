@@ -233,6 +233,7 @@ export async function planRole(ctx: InfraContext, spec: RoleSpec, state: RoleSta
 export interface ProfileState {
   exists: boolean;
   roles: string[];
+  tags: Record<string, string>;
 }
 
 export async function readInstanceProfile(ctx: InfraContext, name: string): Promise<ProfileState> {
@@ -240,9 +241,9 @@ export async function readInstanceProfile(ctx: InfraContext, name: string): Prom
   return awsCall(ctx, `reading instance profile ${name}`, async () => {
     try {
       const out = await ctx.clients.iam.send(new GetInstanceProfileCommand({ InstanceProfileName: name }));
-      return { exists: true, roles: (out.InstanceProfile?.Roles ?? []).map((r) => r.RoleName!).filter(Boolean) };
+      return { exists: true, roles: (out.InstanceProfile?.Roles ?? []).map((r) => r.RoleName!).filter(Boolean), tags: fromTagList(out.InstanceProfile?.Tags) };
     } catch (err) {
-      if (isAwsError(err, 'NoSuchEntity')) return { exists: false, roles: [] };
+      if (isAwsError(err, 'NoSuchEntity')) return { exists: false, roles: [], tags: {} };
       throw err;
     }
   });

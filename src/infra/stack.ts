@@ -29,19 +29,41 @@ import { deleteStep, keepStep, type Plan, type Step } from './plan.js';
 import type { BundleName } from './bundle.js';
 import type { FunctionState } from './lambdas.js';
 import { ClinicaError } from '../errors.js';
-import { foreignOwner, fromTagList } from './names.js';
+import { TAG, foreignOwner, fromTagList, missingTags } from './names.js';
 
-/** Stops a destroy before it deletes anything when one of the stage's names is another clinic's or stage's resource. */
-function refuseForeign(ctx: InfraContext, found: { what: string; tags?: Record<string, string> }[]): void {
+/**
+ * Whose a resource with one of the stage's names is, for destroy: "ours" only when it carries this clinic's and
+ * this stage's tags. Tagged for another clinic or stage → the destroy stops before deleting anything (names can
+ * collide: prefix "clinica-x" + stage "a" and prefix "clinica" + stage "x-a" give the same names). Without
+ * those tags → someone else's (made by hand, or by another tool): listed in the plan and left alone.
+ */
+interface Found {
+  what: string;
+  /** the resource's tags; undefined when it does not exist */
+  tags?: Record<string, string>;
+}
+
+function ownership(ctx: InfraContext, found: Found[]): Map<string, string | undefined> {
   const wanted = ctx.tags('data');
+  const notOurs = new Map<string, string | undefined>();
   for (const { what, tags } of found) {
-    const foreign = tags && foreignOwner(tags, wanted);
+    if (!tags) continue;
+    const foreign = foreignOwner(tags, wanted);
     if (foreign) {
       throw new ClinicaError('conflict', `${what} is tagged ${foreign}: it belongs to another clinic or stage — nothing was destroyed`, {
         hint: 'check aws.bucketPrefix and --stage; clinica only deletes what carries its own clinic and stage tags',
       });
     }
+    const missing = missingTags(tags, { [TAG.clinic]: wanted[TAG.clinic]!, [TAG.stage]: wanted[TAG.stage]! });
+    notOurs.set(what, missing.length ? `not ours — left alone (it lacks the tags ${missing.join(', ')})` : undefined);
   }
+  return notOurs;
+}
+
+/** The step itself when its resource is ours; a "left alone" line in the plan when it is not. */
+function ifOurs(step: Step | undefined, verdict: string | undefined): Step | undefined {
+  if (!step || verdict === undefined) return step;
+  return keepStep({ id: step.id, component: step.component, kind: step.kind, name: step.name, why: verdict });
 }
 
 export interface Observed {
@@ -141,41 +163,51 @@ export async function planDestroy(ctx: InfraContext, options: DestroyOptions = {
     readEvents(ctx, data.exists, imageFn.exists),
     readCurrentRelease(ctx, data.exists),
   ]);
-  // like deploy, destroy never touches what is tagged for another clinic or stage: names can collide
-  // (prefix "clinica-x" + stage "a" and prefix "clinica" + stage "x-a" give the same names)
-  refuseForeign(ctx, [
-    { what: `bucket ${ctx.names.dataBucket}`, tags: data.values.get('tags') as Record<string, string> | undefined },
-    { what: `bucket ${ctx.names.siteBucket}`, tags: site.values.get('tags') as Record<string, string> | undefined },
+  const dataTags = data.exists ? ((data.values.get('tags') as Record<string, string> | undefined) ?? {}) : undefined;
+  const siteTags = site.exists ? ((site.values.get('tags') as Record<string, string> | undefined) ?? {}) : undefined;
+  const verdicts = ownership(ctx, [
+    { what: `bucket ${ctx.names.dataBucket}`, tags: dataTags },
+    { what: `bucket ${ctx.names.siteBucket}`, tags: siteTags },
     ...roles.map((r, i) => ({ what: `IAM role ${r.name}`, tags: roleStates[i]!.exists ? roleStates[i]!.tags : undefined })),
+    { what: `instance profile ${ctx.names.serverInstanceProfile}`, tags: profile.exists ? profile.tags : undefined },
     ...functions.map((f, i) => ({ what: `Lambda function ${f.name}`, tags: functionStates[i]!.exists ? functionStates[i]!.tags : undefined })),
     { what: `security group ${ctx.names.securityGroup}`, tags: group.group ? fromTagList(group.group.Tags) : undefined },
   ]);
+  const dataVerdict = verdicts.get(`bucket ${ctx.names.dataBucket}`);
   const deleteData = Boolean(options.deletePatientData);
   const steps: (Step | undefined)[] = [
     destroySesStep(ses),
+    // found by this stage's tags: always ours
     destroyInstanceStep(ctx, instances),
-    destroySecurityGroupStep(ctx, group),
-    current !== undefined && data.exists && !deleteData
+    ifOurs(destroySecurityGroupStep(ctx, group), verdicts.get(`security group ${ctx.names.securityGroup}`)),
+    // the releases and the notification live in the data bucket: only touched when that bucket is ours
+    current !== undefined && data.exists && !deleteData && dataVerdict === undefined
       ? deleteStep({ id: 'server-code', component: 'server', kind: 'server release', name: `s3://${ctx.names.dataBucket}/${RELEASE_PREFIX}`, why: 'stage destroyed' }, () =>
           awsCall(ctx, 'deleting the server releases', () => emptyBucket(ctx.clients.s3, ctx.names.dataBucket, { prefix: RELEASE_PREFIX }).then(() => undefined)),
         )
       : undefined,
-    destroyEventsStep(ctx, events, deleteData),
-    ...functions.map((f, i) => destroyFunctionStep(ctx, f, functionStates[i]!)).reverse(),
-    destroyProfileStep(ctx, profile),
-    ...roles.map((r, i) => destroyRoleStep(ctx, r, roleStates[i]!)).reverse(),
-    site.exists
-      ? deleteStep({ id: 'site-bucket', component: 'site', kind: 'S3 bucket', name: ctx.names.siteBucket, why: 'stage destroyed: empty it, then delete it' }, () =>
-          awsCall(ctx, `deleting bucket ${ctx.names.siteBucket}`, () => deleteBucket(ctx.clients.s3, ctx.names.siteBucket, (n) => options.onDeleted?.(ctx.names.siteBucket, n)).then(() => undefined)),
-        )
-      : undefined,
-    data.exists
-      ? deleteData
-        ? deleteStep({ id: 'data-bucket', component: 'data', kind: 'S3 bucket', name: ctx.names.dataBucket, why: 'PATIENT DATA: every record, image and old version is deleted, then the bucket' }, () =>
-            awsCall(ctx, `deleting bucket ${ctx.names.dataBucket}`, () => deleteBucket(ctx.clients.s3, ctx.names.dataBucket, (n) => options.onDeleted?.(ctx.names.dataBucket, n)).then(() => undefined)),
+    dataVerdict === undefined ? destroyEventsStep(ctx, events, deleteData) : undefined,
+    ...functions.map((f, i) => ifOurs(destroyFunctionStep(ctx, f, functionStates[i]!), verdicts.get(`Lambda function ${f.name}`))).reverse(),
+    ifOurs(destroyProfileStep(ctx, profile), verdicts.get(`instance profile ${ctx.names.serverInstanceProfile}`)),
+    ...roles.map((r, i) => ifOurs(destroyRoleStep(ctx, r, roleStates[i]!), verdicts.get(`IAM role ${r.name}`))).reverse(),
+    ifOurs(
+      site.exists
+        ? deleteStep({ id: 'site-bucket', component: 'site', kind: 'S3 bucket', name: ctx.names.siteBucket, why: 'stage destroyed: empty it, then delete it' }, () =>
+            awsCall(ctx, `deleting bucket ${ctx.names.siteBucket}`, () => deleteBucket(ctx.clients.s3, ctx.names.siteBucket, (n) => options.onDeleted?.(ctx.names.siteBucket, n)).then(() => undefined)),
           )
-        : keepStep({ id: 'data-bucket', component: 'data', kind: 'S3 bucket', name: ctx.names.dataBucket, why: 'kept: patient data (--delete-patient-data deletes it)' })
-      : undefined,
+        : undefined,
+      verdicts.get(`bucket ${ctx.names.siteBucket}`),
+    ),
+    ifOurs(
+      data.exists
+        ? deleteData
+          ? deleteStep({ id: 'data-bucket', component: 'data', kind: 'S3 bucket', name: ctx.names.dataBucket, why: 'PATIENT DATA: every record, image and old version is deleted, then the bucket' }, () =>
+              awsCall(ctx, `deleting bucket ${ctx.names.dataBucket}`, () => deleteBucket(ctx.clients.s3, ctx.names.dataBucket, (n) => options.onDeleted?.(ctx.names.dataBucket, n)).then(() => undefined)),
+            )
+          : keepStep({ id: 'data-bucket', component: 'data', kind: 'S3 bucket', name: ctx.names.dataBucket, why: 'kept: patient data (--delete-patient-data deletes it)' })
+        : undefined,
+      dataVerdict,
+    ),
   ];
   return { stage: ctx.config.stage, region: ctx.arns.region, account: ctx.arns.account, steps: steps.filter((s): s is Step => Boolean(s)) };
 }

@@ -114,6 +114,53 @@ describe('clinica destroy (mocked AWS)', () => {
     expect(fake.mutating()).toEqual([]);
   });
 
+  it('leaves alone, and lists as not ours, the resources that have the stage\'s names but not its tags', async () => {
+    const config = await deployed();
+    // made by hand (or by another tool) under the same names: no clinica tags, or only some of them
+    fake.state.buckets.get('sorriso-prod-site')!.settings.tags = { TagSet: [{ Key: 'team', Value: 'web' }] };
+    fake.state.roles.get('sorriso-prod-reminders')!.tags = [{ Key: 'clinica:clinic', Value: 'sorriso' }];
+    fake.state.functions.get('sorriso-prod-image-processor')!.tags = {};
+    fake.state.profiles.get('sorriso-prod-server')!.tags = [];
+    [...fake.state.groups.values()][0].Tags = [{ Key: 'Name', Value: 'sorriso-prod-server' }];
+    const plan = await planDestroy(await openTestInfra(fake, config));
+    expect(plan.steps.map((s) => [s.id, s.action, s.why])).toEqual([
+      ['ses-identity', 'no-change', expect.stringMatching(/^kept: SES identities are account-wide/)],
+      ['instance', 'delete', 'stage destroyed: terminate and wait'],
+      ['security-group', 'no-change', 'not ours — left alone (it lacks the tags clinica:clinic=sorriso, clinica:stage=prod)'],
+      ['server-code', 'delete', 'stage destroyed'],
+      ['image-events', 'delete', 'stage destroyed (the data bucket stays)'],
+      ['lambda:reminders', 'delete', 'stage destroyed (its CloudWatch log group stays)'],
+      ['lambda:image-processor', 'no-change', 'not ours — left alone (it lacks the tags clinica:clinic=sorriso, clinica:stage=prod)'],
+      ['instance-profile', 'no-change', 'not ours — left alone (it lacks the tags clinica:clinic=sorriso, clinica:stage=prod)'],
+      ['role:server', 'delete', 'stage destroyed'],
+      ['role:reminders', 'no-change', 'not ours — left alone (it lacks the tags clinica:stage=prod)'],
+      ['role:image-processor', 'delete', 'stage destroyed'],
+      ['site-bucket', 'no-change', 'not ours — left alone (it lacks the tags clinica:clinic=sorriso, clinica:stage=prod)'],
+      ['data-bucket', 'no-change', 'kept: patient data (--delete-patient-data deletes it)'],
+    ]);
+    await apply(plan);
+    expect(fake.named('DeleteFunction').map((c) => c.input.FunctionName)).toEqual(['sorriso-prod-reminders']);
+    expect(fake.named('DeleteRole').map((c) => c.input.RoleName)).toEqual(['sorriso-prod-server', 'sorriso-prod-image-processor']);
+    expect(fake.named('DeleteSecurityGroup')).toEqual([]);
+    expect(fake.named('DeleteInstanceProfile')).toEqual([]);
+    expect(fake.named('DeleteBucket')).toEqual([]);
+    expect(fake.state.buckets.get('sorriso-prod-site')!.objects.has('index.html')).toBe(true);
+    expect(fake.state.roles.has('sorriso-prod-reminders')).toBe(true);
+    expect(fake.state.functions.has('sorriso-prod-image-processor')).toBe(true);
+  });
+
+  it('an untagged data bucket is left alone even with --delete-patient-data: no release, notification or object is touched', async () => {
+    const config = await deployed();
+    fake.state.buckets.get('sorriso-prod-data')!.settings.tags = undefined;
+    const plan = await planDestroy(await openTestInfra(fake, config), { deletePatientData: true });
+    expect(plan.steps.find((s) => s.id === 'data-bucket')).toMatchObject({ action: 'no-change', why: 'not ours — left alone (it lacks the tags clinica:clinic=sorriso, clinica:stage=prod)' });
+    expect(plan.steps.find((s) => s.id === 'server-code')).toBeUndefined();
+    expect(plan.steps.find((s) => s.id === 'image-events')).toBeUndefined();
+    await apply(plan);
+    expect(fake.calls.filter((c) => c.input.Bucket === 'sorriso-prod-data' && !/^(Get|List|Head)/.test(c.command))).toEqual([]);
+    expect([...fake.state.buckets.get('sorriso-prod-data')!.objects.keys()].filter((k) => !k.startsWith('deploy/')).sort()).toEqual(['images/p1/i1/original.jpg', 'patients/p1.json']);
+  });
+
   it('an empty account has nothing to destroy', async () => {
     const plan = await planDestroy(await openTestInfra(fake, await testConfig()));
     expect(pending(plan)).toEqual([]);

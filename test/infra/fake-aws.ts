@@ -66,7 +66,7 @@ export function fakeAws(options: FakeAwsOptions = {}) {
 
   const buckets = new Map<string, Bucket>();
   const roles = new Map<string, Role>();
-  const profiles = new Map<string, { roles: string[]; tags: unknown[] }>();
+  const profiles = new Map<string, { roles: string[]; tags: { Key: string; Value: string }[] }>();
   const functions = new Map<string, Fn>();
   const groups = new Map<string, any>();
   const instances = new Map<string, any>();
@@ -280,7 +280,7 @@ export function fakeAws(options: FakeAwsOptions = {}) {
       GetInstanceProfile: (i) => {
         const p = profiles.get(i.InstanceProfileName);
         if (!p) throw awsError('NoSuchEntityException', 'no such profile', 404);
-        return { InstanceProfile: { InstanceProfileName: i.InstanceProfileName, Roles: p.roles.map((RoleName) => ({ RoleName })) } };
+        return { InstanceProfile: { InstanceProfileName: i.InstanceProfileName, Roles: p.roles.map((RoleName) => ({ RoleName })), Tags: p.tags } };
       },
       CreateInstanceProfile: (i) => {
         if (profiles.has(i.InstanceProfileName)) throw awsError('EntityAlreadyExistsException', 'exists', 409);
