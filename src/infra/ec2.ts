@@ -7,7 +7,7 @@
  * revoked.
  *
  * Instance: the latest Amazon Linux 2023 AMI for the architecture (the SSM public parameter), the instance
- * profile, IMDSv2 required (hop limit 1), an encrypted gp3 root volume, T-family CPU credits "standard" (no
+ * profile, IMDSv2 required (endpoint on, hop limit 1, no tags in metadata), an encrypted gp3 root volume, T-family CPU credits "standard" (no
  * surprise bill), user data from templates/ec2/. The AMI is chosen at creation: a newer AMI does not replace a
  * running instance. A changed instance type, architecture, subnet, key pair or user data replaces the
  * instance (the new one starts before the old one is terminated; its IP addresses change). Code and config
@@ -255,6 +255,25 @@ export async function readInstances(ctx: InfraContext): Promise<InstanceState> {
   });
 }
 
+/**
+ * The instance metadata service: on (the instance role's credentials come from it), IMDSv2 only (a session
+ * token, so an SSRF in the backend cannot read the credentials with a plain GET), a hop limit of 1 (no
+ * container or forwarded packet reaches it), and the instance's tags not exposed in it.
+ */
+export const METADATA_OPTIONS = { HttpTokens: 'required', HttpEndpoint: 'enabled', HttpPutResponseHopLimit: 1, InstanceMetadataTags: 'disabled' } as const;
+
+/** How the instance's metadata options differ from METADATA_OPTIONS, for the plan's why. */
+export function metadataDrift(actual: Instance['MetadataOptions']): string[] {
+  const a = actual ?? {};
+  const out: string[] = [];
+  if (a.HttpTokens !== METADATA_OPTIONS.HttpTokens) out.push('IMDSv1 allowed → IMDSv2 required');
+  if (a.HttpEndpoint !== METADATA_OPTIONS.HttpEndpoint) out.push(`metadata endpoint ${a.HttpEndpoint ?? 'unknown'} → enabled`);
+  if (a.HttpPutResponseHopLimit !== METADATA_OPTIONS.HttpPutResponseHopLimit) out.push(`metadata hop limit ${a.HttpPutResponseHopLimit ?? 'unknown'} → 1`);
+  // absent = the default, disabled
+  if ((a.InstanceMetadataTags ?? 'disabled') !== METADATA_OPTIONS.InstanceMetadataTags) out.push(`tags in metadata ${a.InstanceMetadataTags} → disabled`);
+  return out;
+}
+
 export interface InstanceDesired {
   instanceType: string;
   userData: string;
@@ -315,7 +334,7 @@ async function runInstance(ctx: InfraContext, desired: InstanceDesired, network:
           SubnetId: network.subnetId,
           SecurityGroupIds: [sg],
           IamInstanceProfile: { Name: ctx.names.serverInstanceProfile },
-          MetadataOptions: { HttpTokens: 'required', HttpEndpoint: 'enabled', HttpPutResponseHopLimit: 1 },
+          MetadataOptions: METADATA_OPTIONS,
           BlockDeviceMappings: [{ DeviceName: ami.rootDevice, Ebs: { Encrypted: true, VolumeType: 'gp3', DeleteOnTermination: true } }],
           UserData: Buffer.from(desired.userData).toString('base64'),
           ...(desired.instanceType.startsWith('t') ? { CreditSpecification: { CpuCredits: 'standard' } } : {}),
@@ -396,13 +415,14 @@ export async function planInstance(ctx: InfraContext, network: NetworkState, sta
           }),
       });
     }
-    if (i.MetadataOptions?.HttpTokens !== 'required') {
+    const metadata = metadataDrift(i.MetadataOptions);
+    if (metadata.length) {
       changes.push({
-        what: 'IMDSv1 allowed → IMDSv2 required',
+        what: metadata.join(', '),
         apply: () =>
-          awsCall(ctx, `requiring IMDSv2 on ${id}`, async () => {
+          awsCall(ctx, `setting the metadata options of ${id}`, async () => {
             const { ModifyInstanceMetadataOptionsCommand } = await ec2Sdk();
-            await ec2.send(new ModifyInstanceMetadataOptionsCommand({ InstanceId: id, HttpTokens: 'required', HttpEndpoint: 'enabled', HttpPutResponseHopLimit: 1 }));
+            await ec2.send(new ModifyInstanceMetadataOptionsCommand({ InstanceId: id, ...METADATA_OPTIONS }));
           }),
       });
     }

@@ -2,7 +2,8 @@
  * Uploaded images → the image-processor: an ObjectCreated notification on the data bucket's images/ prefix
  * and the Lambda permission that lets S3 (for this bucket and account only) invoke the function. The filter is
  * the prefix alone — originals have several extensions, and S3 suffix filters are literal — and the handler
- * skips its own outputs. Other notification targets someone configured on the bucket are kept.
+ * skips its own outputs. Other notification targets someone configured on the bucket are kept. The function's
+ * resource policy holds clinica's one statement: any other (say Principal "*") is drift, removed by deploy.
  */
 import type { NotificationConfiguration, LambdaFunctionConfiguration } from '@aws-sdk/client-s3';
 import { awsCall, isAwsError, httpStatus, type InfraContext } from './context.js';
@@ -13,10 +14,20 @@ import { retryIam } from './retry.js';
 export const EVENT_ID = 'clinica-originals';
 export const PERMISSION_ID = 'clinica-s3-originals';
 export const IMAGES_PREFIX = 'images/';
+const S3_PRINCIPAL = 's3.amazonaws.com';
+
+interface PolicyStatement {
+  Sid?: string;
+  Principal?: unknown;
+  Action?: string | string[];
+  Condition?: Record<string, Record<string, string>>;
+}
 
 export interface EventsState {
   /** the Lambda permission statement for S3, if present */
-  permission?: { sourceArn?: string; sourceAccount?: string };
+  permission?: { sourceArn?: string; sourceAccount?: string; principal?: string; action?: string };
+  /** other statements in the function's resource policy (added by hand, e.g. Principal "*"): drift */
+  foreign: { sid: string; principal: string }[];
   notification?: NotificationConfiguration;
   bucketExists: boolean;
   functionExists: boolean;
@@ -26,13 +37,23 @@ export async function readEvents(ctx: InfraContext, bucketExists: boolean, funct
   const fn = ctx.names.imageProcessorFunction;
   return awsCall(ctx, 'reading the image upload notification', async () => {
     let permission: EventsState['permission'];
+    let foreign: EventsState['foreign'] = [];
     if (functionExists) {
       const { GetPolicyCommand } = await import('@aws-sdk/client-lambda');
       try {
         const out = await ctx.clients.lambda.send(new GetPolicyCommand({ FunctionName: fn }));
-        const doc = JSON.parse(out.Policy ?? '{}') as { Statement?: { Sid?: string; Condition?: Record<string, Record<string, string>> }[] };
-        const st = doc.Statement?.find((s) => s.Sid === PERMISSION_ID);
-        if (st) permission = { sourceArn: st.Condition?.ArnLike?.['AWS:SourceArn'], sourceAccount: st.Condition?.StringEquals?.['AWS:SourceAccount'] };
+        const doc = JSON.parse(out.Policy ?? '{}') as { Statement?: PolicyStatement[] };
+        const statements = doc.Statement ?? [];
+        const st = statements.find((s) => s.Sid === PERMISSION_ID);
+        if (st) {
+          permission = {
+            sourceArn: st.Condition?.ArnLike?.['AWS:SourceArn'],
+            sourceAccount: st.Condition?.StringEquals?.['AWS:SourceAccount'],
+            principal: showPrincipal(st.Principal),
+            action: [st.Action].flat().join(','),
+          };
+        }
+        foreign = statements.filter((s) => s.Sid !== PERMISSION_ID).map((s) => ({ sid: s.Sid ?? '(no id)', principal: showPrincipal(s.Principal) }));
       } catch (err) {
         if (!isAwsError(err, 'ResourceNotFoundException')) throw err;
       }
@@ -47,8 +68,15 @@ export async function readEvents(ctx: InfraContext, bucketExists: boolean, funct
         if (httpStatus(err) !== 404 && !isAwsError(err, 'NotImplemented')) throw err;
       }
     }
-    return { permission, notification, bucketExists, functionExists };
+    return { permission, foreign, notification, bucketExists, functionExists };
   });
+}
+
+/** "*", "s3.amazonaws.com", "arn:aws:iam::111122223333:root" — how a statement's principal reads in the plan. */
+function showPrincipal(p: unknown): string {
+  if (typeof p === 'string') return p;
+  if (p && typeof p === 'object') return Object.values(p as Record<string, string | string[]>).flat().join(', ');
+  return '?';
 }
 
 function ours(ctx: InfraContext): LambdaFunctionConfiguration {
@@ -88,10 +116,25 @@ export async function planEvents(ctx: InfraContext, state: EventsState): Promise
   const bucket = ctx.names.dataBucket;
   const bucketArn = arn.bucket(ctx.arns, bucket);
   const want = ours(ctx);
-  const permissionOk = state.permission?.sourceArn === bucketArn && state.permission?.sourceAccount === ctx.arns.account;
+  const p = state.permission;
+  const permissionOk = p?.sourceArn === bucketArn && p?.sourceAccount === ctx.arns.account && p?.principal === S3_PRINCIPAL && p?.action === 'lambda:InvokeFunction';
   const configs = state.notification?.LambdaFunctionConfigurations ?? [];
   const notificationOk = configs.some((c) => isOurs(c, want)) && configs.filter((c) => c.LambdaFunctionArn === want.LambdaFunctionArn).length === 1;
   const changes: Change[] = [];
+  for (const f of state.foreign) {
+    changes.push({
+      what: `remove statement ${f.sid} (principal ${f.principal}) from ${fn}'s resource policy (added by hand)`,
+      apply: () =>
+        awsCall(ctx, `removing statement ${f.sid} from ${fn}'s resource policy`, async () => {
+          const { RemovePermissionCommand } = await import('@aws-sdk/client-lambda');
+          try {
+            await ctx.clients.lambda.send(new RemovePermissionCommand({ FunctionName: fn, StatementId: f.sid }));
+          } catch (err) {
+            if (!isAwsError(err, 'ResourceNotFoundException')) throw err;
+          }
+        }),
+    });
+  }
   if (!permissionOk) {
     changes.push({
       what: state.permission ? 'S3 invoke permission differs' : 'allow S3 (this bucket, this account) to invoke the function',
@@ -104,7 +147,7 @@ export async function planEvents(ctx: InfraContext, state: EventsState): Promise
               FunctionName: fn,
               StatementId: PERMISSION_ID,
               Action: 'lambda:InvokeFunction',
-              Principal: 's3.amazonaws.com',
+              Principal: S3_PRINCIPAL,
               SourceArn: bucketArn,
               SourceAccount: ctx.arns.account,
             }),

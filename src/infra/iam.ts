@@ -1,8 +1,8 @@
 /**
  * IAM: one role per deployed part, each with one inline policy named "clinica" that allows only what that
  * part does — its data-bucket prefixes, its own log group, SES as the clinic's sender — and an instance
- * profile for the server's role. A managed policy attached by hand (say AdministratorAccess) is drift: deploy
- * detaches it, status flags it.
+ * profile for the server's role. A managed policy attached by hand (say AdministratorAccess) or another inline
+ * policy added by hand is drift: deploy detaches / deletes it, status flags it.
  *
  * Why s3:ListBucket is not scoped by prefix: without ListBucket on the bucket, S3 answers a GET of a missing
  * key with 403 instead of 404, and "no such record" is a normal answer in clinica (a reminder not yet claimed,
@@ -147,21 +147,36 @@ export interface RoleState {
   trust?: unknown;
   inline?: unknown;
   tags: Record<string, string>;
+  /** managed policies attached to the role (any is drift: clinica attaches none) */
   attached: string[];
+  /** inline policies other than clinica's own (added by hand: drift) */
+  extraInline: string[];
+}
+
+/** Every page of a paginated IAM list (Marker / IsTruncated). */
+async function allPages<T>(fetch: (marker: string | undefined) => Promise<{ items: T[]; next?: string }>): Promise<T[]> {
+  const out: T[] = [];
+  let marker: string | undefined;
+  do {
+    const page = await fetch(marker);
+    out.push(...page.items);
+    marker = page.next;
+  } while (marker);
+  return out;
 }
 
 export async function readRole(ctx: InfraContext, name: string): Promise<RoleState> {
-  const { GetRoleCommand, GetRolePolicyCommand, ListAttachedRolePoliciesCommand } = await iamSdk();
+  const { GetRoleCommand, GetRolePolicyCommand, ListAttachedRolePoliciesCommand, ListRolePoliciesCommand } = await iamSdk();
   const iam = ctx.clients.iam;
   return awsCall(ctx, `reading IAM role ${name}`, async () => {
     let role;
     try {
       role = (await iam.send(new GetRoleCommand({ RoleName: name }))).Role;
     } catch (err) {
-      if (isAwsError(err, 'NoSuchEntity')) return { exists: false, tags: {}, attached: [] };
+      if (isAwsError(err, 'NoSuchEntity')) return { exists: false, tags: {}, attached: [], extraInline: [] };
       throw err;
     }
-    const [inline, attached] = await Promise.all([
+    const [inline, attached, inlineNames] = await Promise.all([
       iam.send(new GetRolePolicyCommand({ RoleName: name, PolicyName: INLINE_POLICY })).then(
         (r) => r.PolicyDocument,
         (err) => {
@@ -169,7 +184,14 @@ export async function readRole(ctx: InfraContext, name: string): Promise<RoleSta
           throw err;
         },
       ),
-      iam.send(new ListAttachedRolePoliciesCommand({ RoleName: name })).then((r) => (r.AttachedPolicies ?? []).map((p) => p.PolicyArn!).filter(Boolean)),
+      allPages(async (Marker) => {
+        const r = await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: name, Marker }));
+        return { items: (r.AttachedPolicies ?? []).map((p) => p.PolicyArn!).filter(Boolean), next: r.IsTruncated ? r.Marker : undefined };
+      }),
+      allPages(async (Marker) => {
+        const r = await iam.send(new ListRolePoliciesCommand({ RoleName: name, Marker }));
+        return { items: r.PolicyNames ?? [], next: r.IsTruncated ? r.Marker : undefined };
+      }),
     ]);
     return {
       exists: true,
@@ -177,6 +199,7 @@ export async function readRole(ctx: InfraContext, name: string): Promise<RoleSta
       inline: inline ? decodePolicy(inline) : undefined,
       tags: fromTagList(role?.Tags),
       attached,
+      extraInline: inlineNames.filter((n) => n !== INLINE_POLICY),
     };
   });
 }
@@ -184,7 +207,7 @@ export async function readRole(ctx: InfraContext, name: string): Promise<RoleSta
 const decodePolicy = (text: string) => JSON.parse(text.trim().startsWith('{') ? text : decodeURIComponent(text));
 
 export async function planRole(ctx: InfraContext, spec: RoleSpec, state: RoleState): Promise<Step> {
-  const { CreateRoleCommand, PutRolePolicyCommand, UpdateAssumeRolePolicyCommand, TagRoleCommand, DetachRolePolicyCommand } = await iamSdk();
+  const { CreateRoleCommand, PutRolePolicyCommand, UpdateAssumeRolePolicyCommand, TagRoleCommand, DetachRolePolicyCommand, DeleteRolePolicyCommand } = await iamSdk();
   const iam = ctx.clients.iam;
   const wantTrust = trustPolicy(spec.service);
   const wantInline = rolePolicy(ctx, spec.key);
@@ -223,6 +246,9 @@ export async function planRole(ctx: InfraContext, spec: RoleSpec, state: RoleSta
       changes.push(call(`trust policy changed → ${spec.service} only`, () => iam.send(new UpdateAssumeRolePolicyCommand({ RoleName: spec.name, PolicyDocument: JSON.stringify(wantTrust) }))));
     }
     if (!samePolicy(state.inline, wantInline)) changes.push({ ...putInline, what: state.inline ? 'policy differs from the least-privilege one' : 'policy missing' });
+    for (const policyName of state.extraInline) {
+      changes.push(call(`delete inline policy ${policyName} (added by hand)`, () => iam.send(new DeleteRolePolicyCommand({ RoleName: spec.name, PolicyName: policyName }))));
+    }
     for (const policyArn of state.attached) {
       changes.push(call(`detach ${policyArn.split('/').pop()} (attached by hand)`, () => iam.send(new DetachRolePolicyCommand({ RoleName: spec.name, PolicyArn: policyArn }))));
     }

@@ -114,6 +114,19 @@ describe('clinica deploy / status / destroy (in-process, mocked AWS)', () => {
     expect(drifted.out()).toMatch(/backend \/health\s*\| unknown\s*\| not reachable from here/);
     expect(drifted.out()).toMatch(/data bucket\s*\| FAIL/);
     expect(fake.mutating()).toEqual([]); // status never changes anything
+
+    // what someone adds by hand beside clinica's own settings is drift too
+    fake.state.buckets.get('sorriso-prod-data')!.settings.versioning = { Status: 'Enabled' };
+    fake.state.roles.get('sorriso-prod-server')!.inline.set('extra', '{"Version":"2012-10-17","Statement":[]}');
+    fake.state.functions.get('sorriso-prod-image-processor')!.policy.push({ Sid: 'open', Effect: 'Allow', Principal: '*', Action: 'lambda:InvokeFunction' });
+    [...fake.state.instances.values()][0].MetadataOptions.HttpPutResponseHopLimit = 2;
+    const extras = testUi();
+    expect(await status(opts(), extras.ui, deps(healthy))).toBe(1);
+    expect(extras.out()).toMatch(/IAM role sorriso-prod-server\s*\| drift\s*\| delete inline policy extra \(added by hand\)/);
+    expect(extras.out()).toMatch(/S3 → Lambda events .*\| drift\s*\| remove statement open \(principal \*\)/);
+    expect(extras.out()).toMatch(/EC2 instance .*\| drift\s*\| metadata hop limit 2 → 1/);
+    expect(extras.out()).toContain('stage prod: 3 resources missing or drifted');
+    expect(fake.mutating()).toEqual([]);
   });
 
   it('destroy --yes removes the stage and keeps the patient data; --delete-patient-data --yes deletes it too', async () => {

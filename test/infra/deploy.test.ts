@@ -302,6 +302,55 @@ describe('clinica deploy against a fresh account (mocked AWS)', () => {
     expect(drifted[3]!.why).toBe('IMDSv1 allowed → IMDSv2 required');
     await apply(plan);
     expect(fake.mutating().map((c) => c.command)).toEqual(['PutPublicAccessBlock', 'PutBucketVersioning', 'DetachRolePolicy', 'RevokeSecurityGroupIngress', 'ModifyInstanceMetadataOptions']);
+    expect(fake.named('ModifyInstanceMetadataOptions')[0]!.input).toEqual({ InstanceId: instance.InstanceId, HttpTokens: 'required', HttpEndpoint: 'enabled', HttpPutResponseHopLimit: 1, InstanceMetadataTags: 'disabled' });
+    fake.clear();
+    expect(pending(await planDeploy(await openTestInfra(fake, config)))).toEqual([]);
+  });
+
+  it('finds an inline policy added by hand to a stage role, and deletes it (clinica\'s own policy stays)', async () => {
+    const config = await testConfig();
+    await apply(await planDeploy(await openTestInfra(fake, config)));
+    const role = fake.state.roles.get('sorriso-prod-image-processor')!;
+    role.inline.set('debug-s3-all', JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: '*' }] }));
+    fake.clear();
+    const plan = await planDeploy(await openTestInfra(fake, config));
+    expect(pending(plan).map((s) => [s.id, s.action, s.drift, s.why])).toEqual([['role:image-processor', 'update', true, 'delete inline policy debug-s3-all (added by hand)']]);
+    expect(one('ListRolePolicies', (i) => i.RoleName === 'sorriso-prod-image-processor')).toEqual({ RoleName: 'sorriso-prod-image-processor' });
+    await apply(plan);
+    expect(fake.mutating()).toEqual([{ service: 'IAM', command: 'DeleteRolePolicy', input: { RoleName: 'sorriso-prod-image-processor', PolicyName: 'debug-s3-all' } }]);
+    expect([...role.inline.keys()]).toEqual(['clinica']);
+  });
+
+  it('finds a statement added by hand to the image-processor\'s resource policy (Principal "*"), and removes it', async () => {
+    const config = await testConfig();
+    await apply(await planDeploy(await openTestInfra(fake, config)));
+    const fn = fake.state.functions.get('sorriso-prod-image-processor')!;
+    fn.policy.push({ Sid: 'anyone', Effect: 'Allow', Principal: '*', Action: 'lambda:InvokeFunction', Resource: fn.config.FunctionArn });
+    fake.clear();
+    const plan = await planDeploy(await openTestInfra(fake, config));
+    expect(pending(plan).map((s) => [s.id, s.action, s.drift, s.why])).toEqual([
+      ['image-events', 'update', true, "remove statement anyone (principal *) from sorriso-prod-image-processor's resource policy (added by hand)"],
+    ]);
+    await apply(plan);
+    expect(fake.mutating()).toEqual([{ service: 'Lambda', command: 'RemovePermission', input: { FunctionName: 'sorriso-prod-image-processor', StatementId: 'anyone' } }]);
+    expect(fn.policy.map((st: any) => st.Sid)).toEqual(['clinica-s3-originals']);
+  });
+
+  it('finds every metadata option changed by hand (endpoint, hop limit, tags in metadata), not only IMDSv1', async () => {
+    const config = await testConfig();
+    await apply(await planDeploy(await openTestInfra(fake, config)));
+    expect(one('RunInstances').MetadataOptions).toEqual({ HttpTokens: 'required', HttpEndpoint: 'enabled', HttpPutResponseHopLimit: 1, InstanceMetadataTags: 'disabled' });
+    const [instance] = [...fake.state.instances.values()];
+    Object.assign(instance.MetadataOptions, { HttpEndpoint: 'disabled', HttpPutResponseHopLimit: 3, InstanceMetadataTags: 'enabled' });
+    fake.clear();
+    const plan = await planDeploy(await openTestInfra(fake, config));
+    expect(pending(plan).map((s) => [s.id, s.action, s.drift, s.why])).toEqual([
+      ['instance', 'update', true, 'metadata endpoint disabled → enabled, metadata hop limit 3 → 1, tags in metadata enabled → disabled'],
+    ]);
+    await apply(plan);
+    expect(fake.mutating()).toEqual([
+      { service: 'EC2', command: 'ModifyInstanceMetadataOptions', input: { InstanceId: instance.InstanceId, HttpTokens: 'required', HttpEndpoint: 'enabled', HttpPutResponseHopLimit: 1, InstanceMetadataTags: 'disabled' } },
+    ]);
     fake.clear();
     expect(pending(await planDeploy(await openTestInfra(fake, config)))).toEqual([]);
   });

@@ -422,7 +422,8 @@ export function fakeAws(options: FakeAwsOptions = {}) {
           LaunchTime: new Date(Date.UTC(2026, 0, 1, 0, counter)),
           IamInstanceProfile: { Arn: `arn:aws:iam::${account}:instance-profile/${i.IamInstanceProfile.Name}` },
           SecurityGroups: i.SecurityGroupIds.map((GroupId: string) => ({ GroupId })),
-          MetadataOptions: { HttpTokens: i.MetadataOptions.HttpTokens, HttpEndpoint: 'enabled' },
+          // what EC2 reports: the defaults for what RunInstances left out
+          MetadataOptions: { State: 'applied', HttpTokens: 'optional', HttpEndpoint: 'enabled', HttpPutResponseHopLimit: 1, InstanceMetadataTags: 'disabled', HttpProtocolIpv6: 'disabled', ...i.MetadataOptions },
           Tags: i.TagSpecifications.find((t: any) => t.ResourceType === 'instance')?.Tags ?? [],
         };
         instances.set(InstanceId, instance);
@@ -445,7 +446,8 @@ export function fakeAws(options: FakeAwsOptions = {}) {
         return {};
       },
       ModifyInstanceMetadataOptions: (i) => {
-        instances.get(i.InstanceId).MetadataOptions.HttpTokens = i.HttpTokens;
+        const { InstanceId, ...options } = i;
+        Object.assign(instances.get(InstanceId).MetadataOptions, options);
         return {};
       },
       ModifyInstanceAttribute: (i) => {
