@@ -1,8 +1,8 @@
 /**
- * Uploaded images → the image-processor: an ObjectCreated notification on the data bucket's images/ prefix
- * and the Lambda permission that lets S3 (for this bucket and account only) invoke the function. The filter is
- * the prefix alone — originals have several extensions, and S3 suffix filters are literal — and the handler
- * skips its own outputs. Other notification targets someone configured on the bucket are kept. The function's
+ * Uploaded images → the image-processor: ObjectCreated notifications on the data bucket for originals only
+ * (prefix images/, one configuration per suffix original.jpg|png|tif|webp — the processor's own outputs never
+ * invoke it) and the Lambda permission that lets S3 (for this bucket and account only) invoke the function.
+ * Other notification targets someone configured on the bucket are kept. The function's
  * resource policy holds clinica's one statement: any other (say Principal "*") is drift, removed by deploy.
  */
 import type { NotificationConfiguration, LambdaFunctionConfiguration } from '@aws-sdk/client-s3';
@@ -14,6 +14,11 @@ import { retryIam } from './retry.js';
 export const EVENT_ID = 'clinica-originals';
 export const PERMISSION_ID = 'clinica-s3-originals';
 export const IMAGES_PREFIX = 'images/';
+/**
+ * The file names of originals, images/{patient}/{image}/original.<ext> (src/clinic/images.ts originalKey;
+ * test/infra/events.test.ts checks the two agree).
+ */
+export const ORIGINAL_SUFFIXES = ['original.jpg', 'original.png', 'original.tif', 'original.webp'] as const;
 const S3_PRINCIPAL = 's3.amazonaws.com';
 
 interface PolicyStatement {
@@ -79,25 +84,39 @@ function showPrincipal(p: unknown): string {
   return '?';
 }
 
-function ours(ctx: InfraContext): LambdaFunctionConfiguration {
-  return {
-    Id: EVENT_ID,
-    LambdaFunctionArn: arn.function(ctx.arns, ctx.names.imageProcessorFunction),
+/**
+ * One configuration per kind of original: prefix images/, suffix original.<ext> — so the derivatives, records
+ * and markers the processor writes under images/ never invoke it (each such invocation is billed). The four
+ * suffixes do not overlap, which S3 requires of configurations on the same event.
+ */
+function ours(ctx: InfraContext): LambdaFunctionConfiguration[] {
+  const fnArn = arn.function(ctx.arns, ctx.names.imageProcessorFunction);
+  return ORIGINAL_SUFFIXES.map((suffix) => ({
+    Id: `${EVENT_ID}-${suffix.split('.').pop()}`,
+    LambdaFunctionArn: fnArn,
     Events: ['s3:ObjectCreated:*'],
-    Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: IMAGES_PREFIX }] } },
-  };
+    Filter: {
+      Key: {
+        FilterRules: [
+          { Name: 'prefix', Value: IMAGES_PREFIX },
+          { Name: 'suffix', Value: suffix },
+        ],
+      },
+    },
+  }));
 }
 
-function isOurs(c: LambdaFunctionConfiguration, want: LambdaFunctionConfiguration): boolean {
-  const rules = c.Filter?.Key?.FilterRules ?? [];
-  return (
-    c.LambdaFunctionArn === want.LambdaFunctionArn &&
-    (c.Events ?? []).length === 1 &&
-    c.Events![0] === 's3:ObjectCreated:*' &&
-    rules.length === 1 &&
-    rules[0]!.Name?.toLowerCase() === 'prefix' &&
-    rules[0]!.Value === IMAGES_PREFIX
-  );
+/** A configuration in a comparable form: S3 answers "Prefix"/"Suffix" for the rule names it was given in lower case. */
+function shape(c: LambdaFunctionConfiguration): string {
+  const rules = (c.Filter?.Key?.FilterRules ?? []).map((r) => `${(r.Name ?? '').toLowerCase()}=${r.Value ?? ''}`).sort();
+  return JSON.stringify([c.LambdaFunctionArn, [...(c.Events ?? [])].sort(), rules]);
+}
+
+/** Whether the function's configurations on the bucket are exactly clinica's (ids aside: AWS may keep or renumber them). */
+function notificationMatches(actual: LambdaFunctionConfiguration[], want: LambdaFunctionConfiguration[]): boolean {
+  const fnArn = want[0]!.LambdaFunctionArn;
+  const have = actual.filter((c) => c.LambdaFunctionArn === fnArn).map(shape).sort();
+  return JSON.stringify(have) === JSON.stringify(want.map(shape).sort());
 }
 
 /** The bucket's notification configuration without clinica's entry (what others configured). */
@@ -106,7 +125,7 @@ function others(ctx: InfraContext, n: NotificationConfiguration | undefined): No
   return {
     TopicConfigurations: n?.TopicConfigurations ?? [],
     QueueConfigurations: n?.QueueConfigurations ?? [],
-    LambdaFunctionConfigurations: (n?.LambdaFunctionConfigurations ?? []).filter((c) => c.Id !== EVENT_ID && c.LambdaFunctionArn !== fnArn),
+    LambdaFunctionConfigurations: (n?.LambdaFunctionConfigurations ?? []).filter((c) => !c.Id?.startsWith(EVENT_ID) && c.LambdaFunctionArn !== fnArn),
     ...(n?.EventBridgeConfiguration ? { EventBridgeConfiguration: n.EventBridgeConfiguration } : {}),
   };
 }
@@ -119,7 +138,7 @@ export async function planEvents(ctx: InfraContext, state: EventsState): Promise
   const p = state.permission;
   const permissionOk = p?.sourceArn === bucketArn && p?.sourceAccount === ctx.arns.account && p?.principal === S3_PRINCIPAL && p?.action === 'lambda:InvokeFunction';
   const configs = state.notification?.LambdaFunctionConfigurations ?? [];
-  const notificationOk = configs.some((c) => isOurs(c, want)) && configs.filter((c) => c.LambdaFunctionArn === want.LambdaFunctionArn).length === 1;
+  const notificationOk = notificationMatches(configs, want);
   const changes: Change[] = [];
   for (const f of state.foreign) {
     changes.push({
@@ -157,12 +176,14 @@ export async function planEvents(ctx: InfraContext, state: EventsState): Promise
   }
   if (!notificationOk) {
     changes.push({
-      what: `notify ${fn} of new objects under ${IMAGES_PREFIX}`,
+      what: configs.some((c) => c.LambdaFunctionArn === want[0]!.LambdaFunctionArn)
+        ? `notify ${fn} of new originals only (${ORIGINAL_SUFFIXES.join(', ')} under ${IMAGES_PREFIX}), not of every object`
+        : `notify ${fn} of new originals (${ORIGINAL_SUFFIXES.join(', ')} under ${IMAGES_PREFIX})`,
       apply: () =>
         awsCall(ctx, `setting the notification on ${bucket}`, async () => {
           const { PutBucketNotificationConfigurationCommand } = await import('@aws-sdk/client-s3');
           const rest = others(ctx, state.notification);
-          const config = { ...rest, LambdaFunctionConfigurations: [...(rest.LambdaFunctionConfigurations ?? []), want] };
+          const config = { ...rest, LambdaFunctionConfigurations: [...(rest.LambdaFunctionConfigurations ?? []), ...want] };
           // S3 checks it may invoke the function; the permission just added takes a moment to be seen
           await retryIam(() => ctx.clients.s3.send(new PutBucketNotificationConfigurationCommand({ Bucket: bucket, NotificationConfiguration: config })), {
             what: `the notification on ${bucket}`,
@@ -171,7 +192,7 @@ export async function planEvents(ctx: InfraContext, state: EventsState): Promise
         }),
     });
   }
-  const exists = Boolean(state.permission) || configs.some((c) => c.LambdaFunctionArn === want.LambdaFunctionArn);
+  const exists = Boolean(state.permission) || configs.some((c) => c.LambdaFunctionArn === want[0]!.LambdaFunctionArn);
   return step({
     id: 'image-events',
     component: 'image-processor',
@@ -179,14 +200,14 @@ export async function planEvents(ctx: InfraContext, state: EventsState): Promise
     name: `${bucket}/${IMAGES_PREFIX} → ${fn}`,
     exists,
     changes,
-    createWhy: 'not wired: S3 permission + ObjectCreated notification on images/',
+    createWhy: `not wired: S3 permission + ObjectCreated notification on ${IMAGES_PREFIX}…/${ORIGINAL_SUFFIXES.join('|')}`,
   });
 }
 
 /** Destroy: with the data bucket kept, take clinica's entry out of its notification configuration. */
 export function destroyEventsStep(ctx: InfraContext, state: EventsState, bucketDeleted: boolean): Step | undefined {
   const fnArn = arn.function(ctx.arns, ctx.names.imageProcessorFunction);
-  const present = (state.notification?.LambdaFunctionConfigurations ?? []).some((c) => c.LambdaFunctionArn === fnArn || c.Id === EVENT_ID);
+  const present = (state.notification?.LambdaFunctionConfigurations ?? []).some((c) => c.LambdaFunctionArn === fnArn || c.Id?.startsWith(EVENT_ID));
   const base = { id: 'image-events', component: 'image-processor' as const, kind: 'S3 → Lambda events', name: `${ctx.names.dataBucket}/${IMAGES_PREFIX}` };
   if (!present) return undefined;
   if (bucketDeleted) return keepStep({ ...base, why: 'goes with the data bucket' });

@@ -124,14 +124,15 @@ describe('clinica deploy against a fresh account (mocked AWS)', () => {
     expect(fn.Environment.Variables).toMatchObject({ CLINICA_DATA_BUCKET: data, CLINICA_STAGE: 'prod' });
     expect(JSON.parse(fn.Environment.Variables.CLINICA_CONFIG_JSON).aws.profile).toBeUndefined();
     expect(one('AddPermission')).toMatchObject({ Principal: 's3.amazonaws.com', SourceArn: `arn:aws:s3:::${data}`, SourceAccount: '123456789012', Action: 'lambda:InvokeFunction' });
-    expect(one('PutBucketNotificationConfiguration').NotificationConfiguration.LambdaFunctionConfigurations).toEqual([
-      {
-        Id: 'clinica-originals',
+    // originals only: one configuration per suffix, so the processor's own outputs never invoke it
+    expect(one('PutBucketNotificationConfiguration').NotificationConfiguration.LambdaFunctionConfigurations).toEqual(
+      ['jpg', 'png', 'tif', 'webp'].map((ext) => ({
+        Id: `clinica-originals-${ext}`,
         LambdaFunctionArn: 'arn:aws:lambda:sa-east-1:123456789012:function:sorriso-prod-image-processor',
         Events: ['s3:ObjectCreated:*'],
-        Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: 'images/' }] } },
-      },
-    ]);
+        Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: 'images/' }, { Name: 'suffix', Value: `original.${ext}` }] } },
+      })),
+    );
 
     // server release: the bundle, its settings (no secret), then the pointer
     const puts = fake.named('PutObject').map((c) => c.input).filter((p) => p.Bucket === data);
