@@ -8,8 +8,8 @@
  * goes beside the entry file, and templates/<x>/ folders the code reads at run time are copied as they are —
  * the code finds both by walking up from its own file, in the zip as in the repo.
  *
- * Zips are deterministic (sorted entries, fixed timestamps and modes): the same code gives the same bytes, so
- * the SHA-256 equals Lambda's CodeSha256 and deploy updates code only when it really changed.
+ * Zips are deterministic here (sorted entries, fixed timestamps and modes), but deflate's bytes depend on the
+ * zlib build: "the code changed" is decided on contentHash, the hash of the entries' names and contents.
  */
 import { createHash } from 'node:crypto';
 import { execFile } from 'node:child_process';
@@ -60,6 +60,12 @@ export interface Bundle {
   /** base64 SHA-256 of the zip: what Lambda reports as CodeSha256 */
   sha256: string;
   hex: string;
+  /**
+   * SHA-256 (hex) of the entries' names and contents, not of the compressed bytes: deflate output differs
+   * between zlib builds and Node versions, so two machines zip the same code into different bytes. This is
+   * what "the code changed" is decided on.
+   */
+  contentHash: string;
   size: number;
   /** size of the bundled JavaScript (before zipping) */
   codeBytes: number;
@@ -117,6 +123,16 @@ export async function deterministicZip(entries: Map<string, Buffer>): Promise<Bu
   const chunks: Buffer[] = [];
   for await (const chunk of zip.outputStream) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks);
+}
+
+/** SHA-256 over the sorted entries' names and contents (each length-prefixed, so no two sets collide). */
+export function contentHash(entries: Map<string, Buffer>): string {
+  const hash = createHash('sha256');
+  for (const name of [...entries.keys()].sort()) {
+    const body = entries.get(name)!;
+    hash.update(`${Buffer.byteLength(name)}:${name}:${body.length}:`).update(body);
+  }
+  return hash.digest('hex');
 }
 
 async function addTree(entries: Map<string, Buffer>, dir: string, prefix: string, skip: (rel: string) => boolean = () => false): Promise<void> {
@@ -276,6 +292,7 @@ export async function buildBundle(name: BundleName, options: BuildOptions): Prom
     zip,
     sha256: digest.toString('base64'),
     hex: digest.toString('hex'),
+    contentHash: contentHash(entries),
     size: zip.length,
     codeBytes,
     files: [...entries.keys()].sort(),

@@ -1,7 +1,8 @@
 /**
  * The two Lambda functions (image-processor, reminders): runtime nodejs22.x, the configured architecture,
- * the bundle from bundle.ts, settings from runtimeEnv(config). Code is updated only when the zip's SHA-256
- * differs from the deployed CodeSha256; configuration only when a setting differs; each update is waited for
+ * the bundle from bundle.ts, settings from runtimeEnv(config). Code is updated only when the bundle's content
+ * hash differs from the one recorded on the function (CODE_TAG) — not on the zip's bytes, which differ between
+ * machines; configuration only when a setting differs; each update is waited for
  * (a second update while one is in progress fails with ResourceConflictException).
  */
 import type { FunctionConfiguration } from '@aws-sdk/client-lambda';
@@ -23,6 +24,19 @@ export const formatBytes = (n: number) => (n >= 1024 * 1024 ? `${(n / 1024 / 102
 export const LAMBDA_ENV_LIMIT = 4 * 1024;
 
 export type FunctionKey = 'image-processor' | 'reminders';
+
+/**
+ * The function's tag recording which code it runs: "<content hash> <CodeSha256 of the zip uploaded>". The
+ * content hash (of the zip's entries, see bundle.ts) decides whether the code changed; the zip's SHA-256 ties
+ * the record to the deployed code, so code replaced by hand (another CodeSha256) is seen as a change.
+ */
+export const CODE_TAG = 'clinica:code';
+const codeTag = (contentHash: string, zipSha256: string) => `${contentHash} ${zipSha256}`;
+/** The content hash the tag records for the code deployed now (undefined when the tag is about other code). */
+function recordedCode(tag: string | undefined, deployedSha256: string | undefined): string | undefined {
+  const [content, zipSha] = (tag ?? '').split(' ');
+  return content && zipSha && zipSha === deployedSha256 ? content : undefined;
+}
 
 export interface FunctionSpec {
   key: FunctionKey;
@@ -148,7 +162,7 @@ export async function planFunction(ctx: InfraContext, spec: FunctionSpec, state:
               Architectures: [arch],
               Code: { ZipFile: bundle.zip },
               PackageType: 'Zip',
-              Tags: tags,
+              Tags: { ...tags, [CODE_TAG]: codeTag(bundle.contentHash, bundle.sha256) },
             }),
           ),
         ),
@@ -168,12 +182,19 @@ export async function planFunction(ctx: InfraContext, spec: FunctionSpec, state:
 
   const c = state.config ?? {};
   const deployedArch = c.Architectures?.[0] ?? 'x86_64';
-  if (c.CodeSha256 !== bundle.sha256 || deployedArch !== arch) {
-    const why = deployedArch !== arch ? `architecture ${deployedArch} → ${arch}` : `code changed (bundle ${bundle.hex.slice(0, 8)})`;
+  // the same code zipped by another machine (another zlib) has other bytes: compare contents, not zips
+  const sameCode = c.CodeSha256 === bundle.sha256 || recordedCode(state.tags[CODE_TAG], c.CodeSha256) === bundle.contentHash;
+  const updateCode = !sameCode || deployedArch !== arch;
+  // "wait" changes and the code tag that goes with a code update are plumbing, not differences
+  const plumbing = new Set<Change>();
+  if (updateCode) {
+    const why = deployedArch !== arch ? `architecture ${deployedArch} → ${arch}` : `code changed (bundle ${bundle.contentHash.slice(0, 8)})`;
     changes.push(
       call(why, () => lambda.send(new sdk.UpdateFunctionCodeCommand({ FunctionName: spec.name, ZipFile: bundle.zip, Architectures: [arch] }))),
     );
-    changes.push(call('wait for the code update', () => waitForFunction(ctx, spec.name)));
+    const wait = call('wait for the code update', () => waitForFunction(ctx, spec.name));
+    changes.push(wait);
+    plumbing.add(wait);
   }
   const differs: string[] = [];
   if (c.Role !== settings.Role) differs.push(`role → ${spec.role}`);
@@ -188,12 +209,21 @@ export async function planFunction(ctx: InfraContext, spec: FunctionSpec, state:
   }
   if (differs.length) {
     changes.push(call(differs.join(', '), retrying(() => lambda.send(new sdk.UpdateFunctionConfigurationCommand({ FunctionName: spec.name, ...settings })))));
-    changes.push(call('wait for the configuration update', () => waitForFunction(ctx, spec.name)));
+    const wait = call('wait for the configuration update', () => waitForFunction(ctx, spec.name));
+    changes.push(wait);
+    plumbing.add(wait);
   }
-  const missing = missingTags(state.tags, tags);
-  if (missing.length) changes.push(call(`tags ${missing.join(', ')}`, () => lambda.send(new sdk.TagResourceCommand({ Resource: arn.function(ctx.arns, spec.name), Tags: tags }))));
-  // "wait" changes are plumbing, not differences: keep them out of the plan's why
-  const visible = changes.filter((ch) => !ch.what.startsWith('wait'));
+  const wantTags = { ...tags, [CODE_TAG]: codeTag(bundle.contentHash, updateCode ? bundle.sha256 : c.CodeSha256 ?? '') };
+  const missing = missingTags(state.tags, wantTags);
+  if (missing.length) {
+    const shown = missing.filter((t) => !t.startsWith(`${CODE_TAG}=`));
+    const tagging = call(shown.length ? `tags ${shown.join(', ')}` : `record the code's content hash (tag ${CODE_TAG})`, () =>
+      lambda.send(new sdk.TagResourceCommand({ Resource: arn.function(ctx.arns, spec.name), Tags: wantTags })),
+    );
+    changes.push(tagging);
+    if (!shown.length && updateCode) plumbing.add(tagging);
+  }
+  const visible = changes.filter((ch) => !plumbing.has(ch));
   const s = step({ id: `lambda:${spec.key}`, component: spec.component, kind: 'Lambda function', name: spec.name, exists: true, changes });
   return visible.length ? { ...s, why: visible.map((v) => v.what).join('; ') } : s;
 }

@@ -5,7 +5,8 @@
  *   deploy/server/<release>/server.env   its settings (runtimeEnv + PORT/HOST), a systemd EnvironmentFile
  *   deploy/server/current                "<release> <sha256 of zip> <sha256 of env>" — written last
  *
- * The release id is a hash of both files, so a code or config change is a new release and nothing else is.
+ * The release id is a hash of the bundle's contents (its entries, not the zip's bytes, which differ between
+ * machines) and of the settings, so a code or config change is a new release and nothing else is.
  * On the instance, a systemd timer (clinica-update, every minute, and at boot) compares `current` with what
  * it runs, downloads with the instance role, checks both SHA-256s, unpacks, and restarts the service: the
  * backend is down for the restart only (≈1–2 s), within a minute of the deploy. The instance is never
@@ -66,7 +67,8 @@ export function serverEnvironment(ctx: InfraContext): Record<string, string> {
 export async function serverRelease(ctx: InfraContext): Promise<Release> {
   const bundle = await ctx.bundle('server');
   const vars = serverEnvironment(ctx);
-  const id = sha256(bundle.hex + '\n' + environmentFile(vars)).slice(0, 16);
+  // the contents' hash, not the zip's: another machine zips the same code into other bytes (another zlib)
+  const id = sha256(bundle.contentHash + '\n' + environmentFile(vars)).slice(0, 16);
   const env = environmentFile({ ...vars, CLINICA_VERSION: id });
   const zipSha = bundle.hex;
   const envSha = sha256(env);

@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ClinicaError } from '../../src/errors.js';
-import { BUNDLES, PACKAGE_ROOT, buildBundle, type Architecture } from '../../src/infra/bundle.js';
+import { BUNDLES, PACKAGE_ROOT, buildBundle, contentHash, type Architecture } from '../../src/infra/bundle.js';
 import { unzip } from '../helpers/zip.js';
 
 /** The repo's own build cache: sharp for linux/<cpu> is installed once, then reused by tests and bench. */
@@ -67,6 +67,27 @@ describe('bundles', () => {
     if (existsSync(join(PACKAGE_ROOT, 'templates', 'email'))) expect(names.some((n) => n.startsWith('templates/email/'))).toBe(true);
     expect(names.some((n) => n.startsWith('node_modules/'))).toBe(false);
     expect(bundle.sharp).toBe(false);
+  });
+
+  it('the content hash is of the entries, not of the zip: other compressed bytes, same hash', async () => {
+    const bundle = await buildBundle('reminders', { config: config('arm64'), buildDir, ...(realReminders ? {} : { entryFile: fixture('tiny-handler.ts') }) });
+    const entries = await unzip(bundle.zip);
+    expect(bundle.contentHash).toBe(contentHash(entries));
+    // the same entries stored instead of deflated (as another zlib would give other deflate bytes)
+    const { ZipFile } = await import('yazl');
+    const stored = new ZipFile();
+    for (const [name, body] of [...entries].reverse()) stored.addBuffer(body, name, { compress: false, mtime: new Date() });
+    stored.end();
+    const chunks: Buffer[] = [];
+    for await (const c of stored.outputStream) chunks.push(c as Buffer);
+    const other = Buffer.concat(chunks);
+    expect(other.equals(bundle.zip)).toBe(false);
+    expect(contentHash(await unzip(other))).toBe(bundle.contentHash);
+    // while any change of a name or a byte is another hash
+    const renamed = new Map([...entries].map(([n, b]) => [n === 'index.mjs' ? 'index2.mjs' : n, b]));
+    expect(contentHash(renamed)).not.toBe(bundle.contentHash);
+    const edited = new Map([...entries].map(([n, b]) => [n, n === 'index.mjs' ? Buffer.concat([b, Buffer.from(' ')]) : b]));
+    expect(contentHash(edited)).not.toBe(bundle.contentHash);
   });
 
   it('a missing entry point is a clear error', async () => {

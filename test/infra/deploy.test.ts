@@ -182,12 +182,63 @@ describe('clinica deploy against a fresh account (mocked AWS)', () => {
     fake.clear();
     const plan = await planDeploy(await openTestInfra(fake, config, { reminders: 2 }));
     expect(pending(plan).map((s) => [s.id, s.action])).toEqual([['lambda:reminders', 'update']]);
-    expect(pending(plan)[0]!.why).toMatch(/^code changed/);
+    expect(pending(plan)[0]!.why).toMatch(/^code changed \(bundle [0-9a-f]{8}\)$/);
     await apply(plan);
-    expect(fake.mutating().map((c) => c.command)).toEqual(['UpdateFunctionCode']);
+    // the code, then the tag recording which code it is (its content hash) — nothing else
+    expect(fake.mutating().map((c) => c.command)).toEqual(['UpdateFunctionCode', 'TagResource']);
     expect(fake.mutating()[0]!.input).toMatchObject({ FunctionName: 'sorriso-prod-reminders', Architectures: ['arm64'] });
+    const bundle = await (await openTestInfra(fake, config, { reminders: 2 })).bundle('reminders');
+    expect(fake.mutating()[1]!.input).toEqual({
+      Resource: 'arn:aws:lambda:sa-east-1:123456789012:function:sorriso-prod-reminders',
+      Tags: { 'clinica:clinic': 'sorriso', 'clinica:stage': 'prod', 'clinica:component': 'reminders', 'clinica:code': `${bundle.contentHash} ${bundle.sha256}` },
+    });
     const after = fake.calls.slice(fake.calls.findIndex((c) => c.command === 'UpdateFunctionCode') + 1);
     expect(after.some((c) => c.command === 'GetFunction')).toBe(true); // waited for LastUpdateStatus
+  });
+
+  it('the same code zipped into other bytes (another machine, another zlib) changes nothing: no code update, no new release', async () => {
+    const config = await testConfig();
+    await apply(await planDeploy(await openTestInfra(fake, config)));
+    fake.clear();
+    const plan = await planDeploy(await openTestInfra(fake, config, {}, 'a second machine'));
+    expect((await (await openTestInfra(fake, config, {}, 'a second machine')).bundle('reminders')).sha256).not.toBe(fake.state.functions.get('sorriso-prod-reminders')!.config.CodeSha256);
+    expect(pending(plan)).toEqual([]);
+    await apply(plan);
+    expect(fake.mutating()).toEqual([]);
+
+    // and a real change made from that machine is still seen
+    const changed = await planDeploy(await openTestInfra(fake, config, { server: 2 }, 'a second machine'));
+    expect(pending(changed).map((s) => s.id)).toEqual(['server-code']);
+  });
+
+  it('code replaced by hand (its CodeSha256 is not the one clinica recorded) is a code change', async () => {
+    const config = await testConfig();
+    await apply(await planDeploy(await openTestInfra(fake, config)));
+    expect(fake.named('CreateFunction').map((c) => c.input.Tags['clinica:code'])).toEqual([
+      expect.stringMatching(/^[0-9a-f]{64} [A-Za-z0-9+/]{43}=$/),
+      expect.stringMatching(/^[0-9a-f]{64} [A-Za-z0-9+/]{43}=$/),
+    ]);
+    fake.state.functions.get('sorriso-prod-image-processor')!.config.CodeSha256 = 'aGFuZC1tYWRlIGNvZGUgaGFzaCBmb3IgdGhlIHRlc3Q=';
+    fake.clear();
+    const plan = await planDeploy(await openTestInfra(fake, config, {}, 'a second machine'));
+    expect(pending(plan).map((s) => [s.id, s.why])).toEqual([['lambda:image-processor', expect.stringMatching(/^code changed \(bundle [0-9a-f]{8}\)$/)]]);
+    await apply(plan);
+    expect(fake.mutating().map((c) => c.command)).toEqual(['UpdateFunctionCode', 'TagResource']);
+    const bundle = await (await openTestInfra(fake, config, {}, 'a second machine')).bundle('image-processor');
+    expect(fake.named('TagResource')[0]!.input.Tags['clinica:code']).toBe(`${bundle.contentHash} ${bundle.sha256}`);
+    fake.clear();
+    expect(pending(await planDeploy(await openTestInfra(fake, config)))).toEqual([]);
+  });
+
+  it('a function deployed before the code tag existed, with the same zip, only gets the tag', async () => {
+    const config = await testConfig();
+    await apply(await planDeploy(await openTestInfra(fake, config)));
+    delete fake.state.functions.get('sorriso-prod-reminders')!.tags['clinica:code'];
+    fake.clear();
+    const plan = await planDeploy(await openTestInfra(fake, config));
+    expect(pending(plan).map((s) => [s.id, s.why])).toEqual([['lambda:reminders', "record the code's content hash (tag clinica:code)"]]);
+    await apply(plan);
+    expect(fake.mutating().map((c) => c.command)).toEqual(['TagResource']);
   });
 
   it('a changed setting updates only the configuration (memory, environment)', async () => {

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PACKAGE_ROOT, deterministicZip, type Bundle } from '../../src/infra/bundle.js';
+import { PACKAGE_ROOT, contentHash, deterministicZip, type Bundle } from '../../src/infra/bundle.js';
 import type { InfraContext } from '../../src/infra/context.js';
 import { CURRENT_KEY, RELEASE_PREFIX, serverRelease, type Release } from '../../src/infra/server-code.js';
 import { testConfig } from './helpers.js';
@@ -45,9 +45,10 @@ afterAll(async () => {
 });
 
 async function release(code: string): Promise<Release> {
-  const zip = await deterministicZip(new Map([['main.mjs', Buffer.from(code)], ['templates/staff/index.html', Buffer.from('<h1>staff</h1>')]]));
+  const entries = new Map([['main.mjs', Buffer.from(code)], ['templates/staff/index.html', Buffer.from('<h1>staff</h1>')]]);
+  const zip = await deterministicZip(entries);
   const hex = (await import('node:crypto')).createHash('sha256').update(zip).digest('hex');
-  const bundle = { name: 'server', zip, hex, sha256: '', size: zip.length } as Bundle;
+  const bundle = { name: 'server', zip, hex, sha256: '', contentHash: contentHash(entries), size: zip.length } as Bundle;
   const config = await testConfig();
   const ctx = { config, arns: { region: 'sa-east-1' }, bundle: async () => bundle, facts: {} } as unknown as InfraContext;
   return serverRelease(ctx);

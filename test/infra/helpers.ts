@@ -29,18 +29,28 @@ export async function testConfig(overrides: Partial<ConfigInput> = {}): Promise<
   return loadConfig({ config: path }, {});
 }
 
-/** Stand-in bundles: a few bytes whose content (and so hash) changes with `versions[name]`. */
-export function fakeBundles(versions: Partial<Record<BundleName, number>> = {}) {
+/**
+ * Stand-in bundles: a few bytes whose content (and so hash) changes with `versions[name]`. `zippedBy` plays
+ * another machine: the same content, other zip bytes (another zlib build).
+ */
+export function fakeBundles(versions: Partial<Record<BundleName, number>> = {}, zippedBy = 'this machine') {
   return async (name: BundleName): Promise<Bundle> => {
-    const zip = Buffer.from(`fake ${name} bundle v${versions[name] ?? 1}`);
+    const content = `fake ${name} bundle v${versions[name] ?? 1}`;
+    const zip = Buffer.from(`${content} (zipped by ${zippedBy})`);
     const digest = createHash('sha256').update(zip).digest();
-    return { name, zip, sha256: digest.toString('base64'), hex: digest.toString('hex'), size: zip.length, codeBytes: zip.length, files: ['index.mjs'], sharp: name === 'image-processor', architecture: 'arm64' };
+    const contentHash = createHash('sha256').update(content).digest('hex');
+    return { name, zip, sha256: digest.toString('base64'), hex: digest.toString('hex'), contentHash, size: zip.length, codeBytes: zip.length, files: ['index.mjs'], sharp: name === 'image-processor', architecture: 'arm64' };
   };
 }
 
-export async function openTestInfra(fake: FakeAws, config: ResolvedConfig, versions: Partial<Record<BundleName, number>> = {}): Promise<InfraContext & { logEntries: ReturnType<typeof memoryLog>['entries'] }> {
+export async function openTestInfra(
+  fake: FakeAws,
+  config: ResolvedConfig,
+  versions: Partial<Record<BundleName, number>> = {},
+  zippedBy?: string,
+): Promise<InfraContext & { logEntries: ReturnType<typeof memoryLog>['entries'] }> {
   const log = memoryLog();
-  const ctx = await openInfra(config, { region: fake.region }, { bundles: fakeBundles(versions), sleep: async () => {}, log });
+  const ctx = await openInfra(config, { region: fake.region }, { bundles: fakeBundles(versions, zippedBy), sleep: async () => {}, log });
   return Object.assign(ctx, { logEntries: log.entries });
 }
 

@@ -78,7 +78,7 @@ describe('deploy\'s S3 calls against the local S3 server', () => {
     const [id, zipSha] = pointer.trim().split(' ');
     expect(await readCurrentRelease(ctx, true)).toBe(id);
     const zip = await store.getBytes(`deploy/server/${id}/server.zip`);
-    expect(zip?.toString()).toBe('fake server bundle v1');
+    expect(zip?.toString()).toBe('fake server bundle v1 (zipped by this machine)');
     expect(zipSha).toMatch(/^[0-9a-f]{64}$/);
     expect((await planServerCode(ctx, id)).action).toBe('no-change');
   });
