@@ -276,13 +276,65 @@ export function metadataDrift(actual: Instance['MetadataOptions']): string[] {
 
 export interface InstanceDesired {
   instanceType: string;
+  /** a burstable (T-family) type: launched with CPU credits "standard" */
+  burstable: boolean;
   userData: string;
   userDataHash: string;
 }
 
-export function desiredInstance(ctx: InfraContext): InstanceDesired {
+/** What EC2 says about an instance type; undefined when the endpoint cannot tell (an emulator). */
+export interface InstanceTypeInfo {
+  architectures: string[];
+  burstable: boolean;
+}
+
+export const configuredInstanceType = (ctx: InfraContext) => ctx.config.aws.instanceType ?? defaultInstanceType(ctx.config.aws.architecture);
+
+/**
+ * Checks the configured instance type against aws.architecture with DescribeInstanceTypes (read-only), so a
+ * mismatch (arm64 + t3.micro) is a config error in the plan instead of a RunInstances failure half-way.
+ */
+export async function readInstanceType(ctx: InfraContext): Promise<InstanceTypeInfo | undefined> {
+  const { DescribeInstanceTypesCommand } = await ec2Sdk();
+  const type = configuredInstanceType(ctx);
+  const arch = ctx.config.aws.architecture;
+  const named = ctx.config.aws.instanceType ? `aws.instanceType ${type}` : `the default instance type ${type}`;
+  const info = await awsCall(ctx, `reading instance type ${type}`, async () => {
+    try {
+      const t = (await ctx.clients.ec2.send(new DescribeInstanceTypesCommand({ InstanceTypes: [type as never] }))).InstanceTypes?.[0];
+      return t ? { architectures: t.ProcessorInfo?.SupportedArchitectures ?? [], burstable: Boolean(t.BurstablePerformanceSupported) } : null;
+    } catch (err) {
+      if (isAwsError(err, 'InvalidInstanceType')) return null;
+      // an AWS-compatible endpoint that does not model instance types: nothing to check against
+      if (ctx.target.endpoint && isAwsError(err, 'UnsupportedOperation', 'NotImplemented', 'InvalidAction')) return undefined;
+      throw err;
+    }
+  });
+  if (info === undefined) {
+    ctx.log.warn(`the endpoint ${ctx.target.endpoint} does not describe instance types: ${type} was not checked against ${arch}`);
+    return undefined;
+  }
+  if (info === null) {
+    throw new ClinicaError('config', `${named} is not an EC2 instance type offered in ${ctx.arns.region}`, {
+      hint: `set aws.instanceType to an ${arch} type such as ${defaultInstanceType(arch)}`,
+      field: 'aws.instanceType',
+    });
+  }
+  if (!info.architectures.includes(arch)) {
+    throw new ClinicaError('config', `${named} runs ${info.architectures.join('/') || 'another architecture'}, but aws.architecture is ${arch}`, {
+      hint: `set aws.instanceType to an ${arch} type (e.g. ${defaultInstanceType(arch)}) or aws.architecture to ${arch === 'arm64' ? 'x86_64' : 'arm64'}`,
+      field: 'aws.instanceType',
+    });
+  }
+  return info;
+}
+
+export function desiredInstance(ctx: InfraContext, type: InstanceTypeInfo | undefined): InstanceDesired {
   const userData = renderUserData({ bucket: ctx.names.dataBucket, region: ctx.arns.region, remindersFunction: ctx.names.remindersFunction });
-  return { instanceType: ctx.config.aws.instanceType ?? defaultInstanceType(ctx.config.aws.architecture), userData, userDataHash: userDataHash(userData) };
+  const instanceType = configuredInstanceType(ctx);
+  // unknown (an emulator): the T families are the burstable ones — "t" and a generation digit, not trn1
+  const burstable = type ? type.burstable : /^t\d/.test(instanceType);
+  return { instanceType, burstable, userData, userDataHash: userDataHash(userData) };
 }
 
 export async function latestAmi(ctx: InfraContext): Promise<{ imageId: string; rootDevice: string }> {
@@ -337,7 +389,7 @@ async function runInstance(ctx: InfraContext, desired: InstanceDesired, network:
           MetadataOptions: METADATA_OPTIONS,
           BlockDeviceMappings: [{ DeviceName: ami.rootDevice, Ebs: { Encrypted: true, VolumeType: 'gp3', DeleteOnTermination: true } }],
           UserData: Buffer.from(desired.userData).toString('base64'),
-          ...(desired.instanceType.startsWith('t') ? { CreditSpecification: { CpuCredits: 'standard' } } : {}),
+          ...(desired.burstable ? { CreditSpecification: { CpuCredits: 'standard' } } : {}),
           ...(ctx.config.aws.keyName ? { KeyName: ctx.config.aws.keyName } : {}),
           TagSpecifications: [
             { ResourceType: 'instance', Tags: toTagList({ ...tags, [USER_DATA_TAG]: desired.userDataHash }) },
@@ -364,8 +416,8 @@ export async function terminate(ec2: EC2Client, ids: string[]): Promise<void> {
   }
 }
 
-export async function planInstance(ctx: InfraContext, network: NetworkState, state: InstanceState): Promise<Step> {
-  const desired = desiredInstance(ctx);
+export async function planInstance(ctx: InfraContext, network: NetworkState, state: InstanceState, type: InstanceTypeInfo | undefined): Promise<Step> {
+  const desired = desiredInstance(ctx, type);
   const i = state.instance;
   const arch = ctx.config.aws.architecture;
   const ec2 = ctx.clients.ec2;

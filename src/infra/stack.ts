@@ -17,6 +17,7 @@ import {
   destroySecurityGroupStep,
   planInstance,
   planSecurityGroup,
+  readInstanceType,
   readInstances,
   readNetwork,
   readSecurityGroup,
@@ -109,10 +110,11 @@ export async function planDeploy(ctx: InfraContext, options: { onProgress?: (wha
   ctx.facts.subnetId = network.subnetId;
   const dataExists = data.state.exists;
   const imageFn = functionStates[functions.findIndex((f) => f.key === 'image-processor')]!;
-  const [group, events, current] = await Promise.all([
+  const [group, events, current, instanceType] = await Promise.all([
     readSecurityGroup(ctx, network.vpcId),
     readEvents(ctx, dataExists, imageFn.exists),
     readCurrentRelease(ctx, dataExists),
+    readInstanceType(ctx),
   ]);
   progress('building the bundles');
   await building;
@@ -124,7 +126,7 @@ export async function planDeploy(ctx: InfraContext, options: { onProgress?: (wha
   steps.push(await planEvents(ctx, events));
   steps.push(await planServerCode(ctx, current));
   steps.push(await planSecurityGroup(ctx, network, group));
-  steps.push(await planInstance(ctx, network, instances));
+  steps.push(await planInstance(ctx, network, instances, instanceType));
   steps.push(planSes(ctx, ses));
   return {
     stage: ctx.config.stage,

@@ -49,6 +49,15 @@ interface Fn {
   settleAfterReads: number;
 }
 
+/** The instance types the fake account knows (DescribeInstanceTypes). */
+const INSTANCE_TYPES: Record<string, { architectures: string[]; burstable: boolean }> = {
+  't4g.micro': { architectures: ['arm64'], burstable: true },
+  't4g.small': { architectures: ['arm64'], burstable: true },
+  't3.micro': { architectures: ['i386', 'x86_64'], burstable: true },
+  'm7g.medium': { architectures: ['arm64'], burstable: false },
+  'trn1.2xlarge': { architectures: ['x86_64'], burstable: false },
+};
+
 export interface FakeAwsOptions {
   account?: string;
   region?: string;
@@ -404,6 +413,17 @@ export function fakeAws(options: FakeAwsOptions = {}) {
         }
         return {};
       },
+      DescribeInstanceTypes: (i) => {
+        const unknown = i.InstanceTypes.filter((t: string) => !INSTANCE_TYPES[t]);
+        if (unknown.length) throw awsError('InvalidInstanceType', `The following supplied instance types do not exist: [${unknown.join(', ')}]`);
+        return {
+          InstanceTypes: i.InstanceTypes.map((t: string) => ({
+            InstanceType: t,
+            BurstablePerformanceSupported: INSTANCE_TYPES[t]!.burstable,
+            ProcessorInfo: { SupportedArchitectures: INSTANCE_TYPES[t]!.architectures },
+          })),
+        };
+      },
       DescribeImages: (i) => ({ Images: i.ImageIds.map((ImageId: string) => ({ ImageId, RootDeviceName: '/dev/xvda', Architecture: 'arm64' })) }),
       RunInstances: (i) => {
         const profile = profiles.get(i.IamInstanceProfile.Name);
@@ -413,7 +433,7 @@ export function fakeAws(options: FakeAwsOptions = {}) {
           InstanceId,
           ImageId: i.ImageId,
           InstanceType: i.InstanceType,
-          Architecture: i.InstanceType.includes('g.') ? 'arm64' : 'x86_64',
+          Architecture: INSTANCE_TYPES[i.InstanceType]!.architectures.includes('arm64') ? 'arm64' : 'x86_64',
           SubnetId: i.SubnetId,
           KeyName: i.KeyName,
           State: { Name: 'pending', Code: 0 },

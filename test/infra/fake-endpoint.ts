@@ -93,6 +93,11 @@ export async function startFakeEndpoint(account = '123456789012'): Promise<FakeE
             return xml(res, 200, `<DescribeSubnetsResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>fake</requestId><subnetSet><item><subnetId>subnet-0fake</subnetId><vpcId>vpc-0fake</vpcId><availabilityZone>sa-east-1a</availabilityZone><defaultForAz>true</defaultForAz></item></subnetSet></DescribeSubnetsResponse>`);
           case 'DescribeSecurityGroups':
             return xml(res, 200, `<DescribeSecurityGroupsResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>fake</requestId><securityGroupInfo/></DescribeSecurityGroupsResponse>`);
+          case 'DescribeInstanceTypes': {
+            const type = form.get('InstanceType.1') ?? '';
+            const arch = /^[a-z]+\d+g/.test(type) ? 'arm64' : 'x86_64';
+            return xml(res, 200, `<DescribeInstanceTypesResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>fake</requestId><instanceTypeSet><item><instanceType>${type}</instanceType><burstablePerformanceSupported>${type.startsWith('t')}</burstablePerformanceSupported><processorInfo><supportedArchitectures><item>${arch}</item></supportedArchitectures></processorInfo></item></instanceTypeSet></DescribeInstanceTypesResponse>`);
+          }
           case 'DescribeInstances':
             return xml(res, 200, `<DescribeInstancesResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>fake</requestId><reservationSet/></DescribeInstancesResponse>`);
         }
