@@ -16,7 +16,7 @@ import type { ResolvedConfig } from '../config/load.js';
 import { ClinicaError } from '../errors.js';
 import { silentLog, type Log } from '../log.js';
 import type { Bundle, BundleName } from './bundle.js';
-import { infraNames, tagsFor, type Arns, type Component, type InfraNames } from './names.js';
+import { checkBucketNames, infraNames, tagsFor, type Arns, type Component, type InfraNames } from './names.js';
 import { realSleep, type Sleep } from './retry.js';
 
 export interface AwsClients {
@@ -101,6 +101,7 @@ export function wrapAwsError(err: unknown, where: string, what: string): unknown
 }
 
 export async function openInfra(config: ResolvedConfig, target: AwsTarget, options: OpenInfraOptions = {}): Promise<InfraContext> {
+  checkBucketNames(config);
   const clients = await makeClients(target);
   const endpoint = target.endpoint;
   let account: string;

@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { ResolvedConfig } from '../config/load.js';
+import { ClinicaError } from '../errors.js';
 
 export type Component = 'data' | 'site' | 'image-processor' | 'reminders' | 'server' | 'mail';
 
@@ -37,6 +38,38 @@ export function fitName(base: string, suffix: string, max = 64): string {
   const hash = createHash('sha256').update(full).digest('hex').slice(0, 6);
   const room = max - suffix.length - hash.length - 2;
   return `${base.slice(0, room).replace(/-+$/, '')}-${hash}-${suffix}`;
+}
+
+/** S3's rules for a bucket name, beyond the characters the config already limits: what is wrong, or undefined. */
+export function bucketNameProblem(name: string): string | undefined {
+  if (name.length > 63) return `is ${name.length} characters; S3 allows at most 63`;
+  if (name.length < 3) return 'is shorter than 3 characters';
+  if (!/^[a-z0-9][a-z0-9.-]*[a-z0-9]$/.test(name)) return 'may hold only lowercase letters, digits, "-" and ".", and must start and end with a letter or digit';
+  if (/^\d+\.\d+\.\d+\.\d+$/.test(name)) return 'must not look like an IP address';
+  if (/\.\.|\.-|-\./.test(name)) return 'must not have two periods, or a period beside a "-", in a row';
+  const prefix = ['xn--', 'sthree-', 'amzn-s3-demo-'].find((p) => name.startsWith(p));
+  if (prefix) return `must not start with "${prefix}" (reserved by S3)`;
+  const suffix = ['-s3alias', '--ol-s3', '--x-s3', '--table-s3'].find((x) => name.endsWith(x));
+  if (suffix) return `must not end with "${suffix}" (reserved by S3)`;
+  return undefined;
+}
+
+/**
+ * The stage's bucket names must be valid S3 names: "<prefix>-<stage>-data" can pass 63 characters (a 42-character
+ * aws.bucketPrefix and a 16-character stage). A config error naming the fields, before any AWS call.
+ */
+export function checkBucketNames(config: Pick<ResolvedConfig, 'names' | 'stage' | 'aws'>): void {
+  for (const bucket of [config.names.dataBucket, config.names.siteBucket]) {
+    const problem = bucketNameProblem(bucket);
+    if (!problem) continue;
+    const prefixFrom = config.aws.bucketPrefix ? 'aws.bucketPrefix' : 'the clinic name (the default aws.bucketPrefix)';
+    throw new ClinicaError('config', `the bucket name ${bucket} (${prefixFrom} "${config.names.prefix}" + stage "${config.stage}") ${problem}`, {
+      hint: bucket.length > 63
+        ? `shorten aws.bucketPrefix (${config.names.prefix.length} characters) or the stage (${config.stage.length}) by ${bucket.length - 63}`
+        : 'choose another aws.bucketPrefix in clinica.config.json',
+      field: 'aws.bucketPrefix',
+    });
+  }
 }
 
 export function infraNames(config: Pick<ResolvedConfig, 'names' | 'stage'>): InfraNames {
