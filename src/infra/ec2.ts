@@ -14,7 +14,8 @@
  * changes never do — see server-code.ts.
  */
 import type { EC2Client, Instance, IpPermission, SecurityGroup } from '@aws-sdk/client-ec2';
-import { isIP } from 'node:net';
+import { BlockList, isIP } from 'node:net';
+import type { ResolvedConfig } from '../config/load.js';
 import { ClinicaError } from '../errors.js';
 import { awsCall, isAwsError, type InfraContext } from './context.js';
 import { TAG, foreignOwner, fromTagList, missingTags, toTagList } from './names.js';
@@ -76,6 +77,39 @@ export function desiredIngress(ctx: InfraContext): Rule[] {
     ...ctx.config.network.clinicCidrs.map((cidr) => ({ protocol: 'tcp', from: port, to: port, cidr, description: 'clinic network to the backend' })),
     ...ctx.config.aws.sshCidrs.map((cidr) => ({ protocol: 'tcp', from: 22, to: 22, cidr, description: 'SSH (aws.sshCidrs)' })),
   ];
+}
+
+/** Ranges the internet never shows AWS as a source: RFC 1918, shared (CGNAT), loopback, link-local, IPv6 ULA. */
+const PRIVATE_RANGES: [string, number, 'ipv4' | 'ipv6'][] = [
+  ['10.0.0.0', 8, 'ipv4'], ['172.16.0.0', 12, 'ipv4'], ['192.168.0.0', 16, 'ipv4'], ['100.64.0.0', 10, 'ipv4'],
+  ['127.0.0.0', 8, 'ipv4'], ['169.254.0.0', 16, 'ipv4'], ['::1', 128, 'ipv6'], ['fe80::', 10, 'ipv6'], ['fc00::', 7, 'ipv6'],
+];
+
+/** Whether every address of the CIDR is in a private range (192.168.1.0/24 is; 0.0.0.0/0 and 172.0.0.0/8 are not). */
+export function isPrivateCidr(cidr: string): boolean {
+  const [addr = '', bits = '0'] = cidr.split('/');
+  const family = isIP(addr) === 6 ? 'ipv6' : 'ipv4';
+  return PRIVATE_RANGES.some(([net, prefix, f]) => {
+    if (f !== family || Number(bits) < prefix) return false;
+    const list = new BlockList();
+    list.addSubnet(net, prefix, f);
+    return list.check(addr, f);
+  });
+}
+
+/**
+ * The silent failure of the default config: on AWS the security group sees the clinic's PUBLIC address, so
+ * clinicCidrs that are all private ranges admit nobody — unless the traffic arrives privately, over a VPN or
+ * Direct Connect into the VPC, which clinica takes aws.subnetId (a subnet the operator chose) to mean.
+ */
+export function clinicNetworkWarning(config: Pick<ResolvedConfig, 'network' | 'aws'>): string | undefined {
+  const cidrs = config.network.clinicCidrs;
+  if (config.aws.subnetId || !cidrs.every(isPrivateCidr)) return undefined;
+  return (
+    `network.clinicCidrs (${cidrs.join(', ')}) holds private ranges only, but AWS sees the clinic's public address: ` +
+    `the security group admits nobody and the backend is unreachable — put the clinic's public IP in network.clinicCidrs ` +
+    `(e.g. 203.0.113.10/32), or reach the VPC over a VPN / Direct Connect and set aws.subnetId to its subnet (docs/aws.md, "Reaching the backend")`
+  );
 }
 
 export const DESIRED_EGRESS: Rule[] = [{ protocol: 'tcp', from: 443, to: 443, cidr: '0.0.0.0/0', description: 'HTTPS out (packages, S3, Lambda)' }];

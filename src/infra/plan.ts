@@ -65,6 +65,8 @@ export interface Plan {
   region: string;
   account: string;
   steps: Step[];
+  /** what would go wrong although every step succeeds (a clinic network AWS can never see), for the operator */
+  warnings?: string[];
 }
 
 export const pending = (plan: Plan) => plan.steps.filter((s) => s.action !== 'no-change');
@@ -111,6 +113,7 @@ export function planJson(plan: Plan) {
     region: plan.region,
     account: plan.account,
     summary: summary(plan),
+    warnings: plan.warnings ?? [],
     steps: plan.steps.map(({ id, component, kind, name, action, why, drift }) => ({ id, component, kind, name, action, why, drift })),
   };
 }

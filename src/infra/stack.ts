@@ -13,6 +13,7 @@ import { destroyFunctionStep, functionSpecs, planFunction, readFunction } from '
 import { destroyEventsStep, planEvents, readEvents } from './events.js';
 import { RELEASE_PREFIX, planServerCode, readCurrentRelease } from './server-code.js';
 import {
+  clinicNetworkWarning,
   destroyInstanceStep,
   destroySecurityGroupStep,
   planInstance,
@@ -133,6 +134,7 @@ export async function planDeploy(ctx: InfraContext, options: { onProgress?: (wha
     region: ctx.arns.region,
     account: ctx.arns.account,
     steps,
+    warnings: [clinicNetworkWarning(ctx.config)].filter((w): w is string => Boolean(w)),
     observed: {
       instances,
       functions: new Map(functions.map((f, i) => [f.name, functionStates[i]!])),

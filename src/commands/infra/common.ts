@@ -59,6 +59,7 @@ export async function printPlan(ui: Ui, plan: Plan, options: { title?: string; s
     ],
     { title: options.title },
   );
+  for (const warning of plan.warnings ?? []) ui.warn(warning);
 }
 
 /** Asks on a terminal; without one, --yes is required (a script must say it means it). */
