@@ -76,8 +76,25 @@ describe('clinica deploy against a fresh account (mocked AWS)', () => {
         Condition: { Bool: { 'aws:SecureTransport': 'false' } },
       },
     ]);
-    expect(one('PutBucketCors').CORSConfiguration.CORSRules[0]).toMatchObject({ AllowedMethods: ['GET', 'HEAD', 'PUT'], ExposeHeaders: ['ETag'] });
-    expect(one('PutBucketLifecycleConfiguration').LifecycleConfiguration.Rules[0]).toMatchObject({ Status: 'Enabled', NoncurrentVersionExpiration: { NoncurrentDays: 90 } });
+    expect(one('PutBucketCors')).toEqual({
+      Bucket: data,
+      CORSConfiguration: { CORSRules: [{ AllowedMethods: ['GET', 'HEAD', 'PUT'], AllowedOrigins: ['*'], AllowedHeaders: ['*'], ExposeHeaders: ['ETag'], MaxAgeSeconds: 3000 }] },
+    });
+    expect(one('PutBucketLifecycleConfiguration')).toEqual({
+      Bucket: data,
+      LifecycleConfiguration: {
+        Rules: [
+          {
+            ID: 'clinica-old-versions',
+            Status: 'Enabled',
+            Filter: { Prefix: '' },
+            NoncurrentVersionExpiration: { NoncurrentDays: 90 },
+            AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 },
+            Expiration: { ExpiredObjectDeleteMarker: true },
+          },
+        ],
+      },
+    });
     expect(one('PutBucketTagging', (i) => i.Bucket === data).Tagging.TagSet).toEqual([
       { Key: 'clinica:clinic', Value: 'sorriso' }, { Key: 'clinica:stage', Value: 'prod' }, { Key: 'clinica:component', Value: 'data' },
     ]);
@@ -90,31 +107,60 @@ describe('clinica deploy against a fresh account (mocked AWS)', () => {
     ]);
     expect(one('PutBucketWebsite').WebsiteConfiguration).toEqual({ IndexDocument: { Suffix: 'index.html' }, ErrorDocument: { Key: '404.html' } });
 
-    // IAM: every S3 resource is the data bucket or a prefix of it; logs only the function's own group
+    // IAM: each role's inline policy, action by action and resource by resource (least privilege pinned)
     const policies = Object.fromEntries(fake.named('PutRolePolicy').map((c) => [c.input.RoleName, JSON.parse(c.input.PolicyDocument)]));
-    expect(Object.keys(policies).sort()).toEqual(['sorriso-prod-image-processor', 'sorriso-prod-reminders', 'sorriso-prod-server']);
-    for (const doc of Object.values(policies) as any[]) {
-      for (const st of doc.Statement) {
-        expect(st.Effect).toBe('Allow');
-        const resources = [st.Resource].flat();
-        const actions = [st.Action].flat();
-        if (actions.some((a: string) => a.startsWith('s3:'))) {
-          for (const r of resources) expect(r).toMatch(new RegExp(`^arn:aws:s3:::${data}(/[a-z-]+(/[a-z-]+)*/\\*)?$`));
-        }
-        if (actions.some((a: string) => a.startsWith('logs:'))) {
-          for (const r of resources) expect(r).toMatch(/^arn:aws:logs:sa-east-1:123456789012:log-group:\/aws\/lambda\/sorriso-prod-(image-processor|reminders)(:\*)?$/);
-        }
-        if (resources.includes('*')) expect(actions).toEqual(['ses:GetSendQuota']);
-      }
-    }
-    const send = policies['sorriso-prod-reminders'].Statement.find((s: any) => s.Sid === 'SendAsClinic');
-    expect(send).toMatchObject({ Action: ['ses:SendEmail', 'ses:SendRawEmail'], Condition: { StringEquals: { 'ses:FromAddress': 'lembretes@sorriso.example' } } });
-    expect(policies['sorriso-prod-image-processor'].Statement.some((s: any) => [s.Action].flat().some((a: string) => a.startsWith('ses:')))).toBe(false);
-    const audit = `arn:aws:s3:::${data}/audit/*`;
-    for (const doc of Object.values(policies) as any[]) {
-      const del = doc.Statement.find((s: any) => s.Sid === 'DeleteData');
-      if (del) expect([del.Resource].flat()).not.toContain(audit); // the audit log is append-only
-    }
+    expect(fake.named('PutRolePolicy').every((c) => c.input.PolicyName === 'clinica')).toBe(true);
+    const objects = (...prefixes: string[]) => prefixes.map((p) => `arn:aws:s3:::${data}/${p}*`);
+    const list = { Sid: 'ListDataBucket', Effect: 'Allow', Action: 's3:ListBucket', Resource: `arn:aws:s3:::${data}` };
+    const logs = (fn: string) => ({
+      Sid: 'OwnLogGroup',
+      Effect: 'Allow',
+      Action: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'],
+      Resource: [`arn:aws:logs:sa-east-1:123456789012:log-group:/aws/lambda/${fn}`, `arn:aws:logs:sa-east-1:123456789012:log-group:/aws/lambda/${fn}:*`],
+    });
+    const write = (...prefixes: string[]) => ({ Sid: 'WriteData', Effect: 'Allow', Action: ['s3:PutObject', 's3:AbortMultipartUpload'], Resource: objects(...prefixes) });
+    const everyPrefix = ['patients/', 'appointments/', 'images/', 'image-hashes/', 'image-ids/', 'claims/', 'counters/', 'index/', 'reminders/', 'audit/', 'staff/', 'settings/'];
+    expect(policies).toEqual({
+      'sorriso-prod-image-processor': {
+        Version: '2012-10-17',
+        Statement: [
+          list,
+          { Sid: 'ReadData', Effect: 'Allow', Action: 's3:GetObject', Resource: objects('images/', 'image-ids/', 'image-hashes/', 'patients/', 'settings/') },
+          write('images/', 'image-ids/', 'image-hashes/', 'audit/'),
+          { Sid: 'DeleteData', Effect: 'Allow', Action: 's3:DeleteObject', Resource: objects('images/') },
+          logs('sorriso-prod-image-processor'),
+        ],
+      },
+      'sorriso-prod-reminders': {
+        Version: '2012-10-17',
+        Statement: [
+          list,
+          { Sid: 'ReadData', Effect: 'Allow', Action: 's3:GetObject', Resource: objects('appointments/', 'patients/', 'index/', 'reminders/', 'staff/', 'settings/') },
+          write('reminders/', 'audit/'),
+          logs('sorriso-prod-reminders'),
+          // identity/*: sandbox recipients are identities too; the condition pins the sender
+          {
+            Sid: 'SendAsClinic',
+            Effect: 'Allow',
+            Action: ['ses:SendEmail', 'ses:SendRawEmail'],
+            Resource: 'arn:aws:ses:sa-east-1:123456789012:identity/*',
+            Condition: { StringEquals: { 'ses:FromAddress': 'lembretes@sorriso.example' } },
+          },
+          { Sid: 'ReadSendQuota', Effect: 'Allow', Action: 'ses:GetSendQuota', Resource: '*' },
+        ],
+      },
+      'sorriso-prod-server': {
+        Version: '2012-10-17',
+        Statement: [
+          list,
+          // reads the releases under deploy/server/ but can never write there; audit/ is append-only
+          { Sid: 'ReadData', Effect: 'Allow', Action: 's3:GetObject', Resource: objects(...everyPrefix, 'health/', 'deploy/server/') },
+          write(...everyPrefix),
+          { Sid: 'DeleteData', Effect: 'Allow', Action: 's3:DeleteObject', Resource: objects(...everyPrefix.filter((p) => p !== 'audit/')) },
+          { Sid: 'StartReminders', Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: 'arn:aws:lambda:sa-east-1:123456789012:function:sorriso-prod-reminders' },
+        ],
+      },
+    });
     const trusts = Object.fromEntries(fake.named('CreateRole').map((c) => [c.input.RoleName, JSON.parse(c.input.AssumeRolePolicyDocument).Statement[0].Principal.Service]));
     expect(trusts).toEqual({ 'sorriso-prod-image-processor': 'lambda.amazonaws.com', 'sorriso-prod-reminders': 'lambda.amazonaws.com', 'sorriso-prod-server': 'ec2.amazonaws.com' });
 
@@ -312,15 +358,23 @@ describe('clinica deploy against a fresh account (mocked AWS)', () => {
 
   it('uses SSE-KMS with the configured key, and lets the roles use that key only', async () => {
     const key = 'arn:aws:kms:sa-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
-    const config = await testConfig({ aws: { region: 'sa-east-1', architecture: 'x86_64', sshCidrs: ['198.51.100.7/32'], kmsKeyId: key, keyName: 'ops' } });
+    const config = await testConfig({
+      aws: { region: 'sa-east-1', architecture: 'x86_64', sshCidrs: ['198.51.100.7/32'], kmsKeyId: key, keyName: 'ops', corsOrigins: ['http://10.0.1.25:8080'], noncurrentVersionDays: 30 },
+    });
     await apply(await planDeploy(await openTestInfra(fake, config)));
+    // the configured CORS origin and version retention, exactly
+    expect(one('PutBucketCors').CORSConfiguration.CORSRules).toEqual([
+      { AllowedMethods: ['GET', 'HEAD', 'PUT'], AllowedOrigins: ['http://10.0.1.25:8080'], AllowedHeaders: ['*'], ExposeHeaders: ['ETag'], MaxAgeSeconds: 3000 },
+    ]);
+    expect(one('PutBucketLifecycleConfiguration').LifecycleConfiguration.Rules[0].NoncurrentVersionExpiration).toEqual({ NoncurrentDays: 30 });
     expect(one('PutBucketEncryption').ServerSideEncryptionConfiguration.Rules[0]).toEqual({
       ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: key },
       BucketKeyEnabled: true,
     });
+    expect(fake.named('PutRolePolicy')).toHaveLength(3);
     for (const c of fake.named('PutRolePolicy')) {
-      const st = JSON.parse(c.input.PolicyDocument).Statement.find((s: any) => s.Sid === 'UseDataKey');
-      expect(st).toEqual({ Sid: 'UseDataKey', Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: key });
+      const st = JSON.parse(c.input.PolicyDocument).Statement.filter((s: any) => [s.Action].flat().some((a: string) => a.startsWith('kms:')));
+      expect(st).toEqual([{ Sid: 'UseDataKey', Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: key }]);
     }
     // x86_64: its AMI and instance type; SSH opened to the configured CIDR only
     expect(one('RunInstances')).toMatchObject({ ImageId: 'ami-0x8664', InstanceType: 't3.micro', KeyName: 'ops' });
@@ -329,6 +383,23 @@ describe('clinica deploy against a fresh account (mocked AWS)', () => {
       { IpProtocol: 'tcp', FromPort: 8080, ToPort: 8080, IpRanges: [{ CidrIp: CLINIC_CIDR, Description: 'clinic network to the backend' }] },
       { IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '198.51.100.7/32', Description: 'SSH (aws.sshCidrs)' }] },
     ]);
+  });
+
+  it('with a KMS alias, the roles may use the account\'s keys that carry that alias only', async () => {
+    const config = await testConfig({ aws: { region: 'sa-east-1', architecture: 'arm64', sshCidrs: [], kmsKeyId: 'alias/clinica-data' } });
+    await apply(await planDeploy(await openTestInfra(fake, config)));
+    for (const c of fake.named('PutRolePolicy')) {
+      const st = JSON.parse(c.input.PolicyDocument).Statement.filter((s: any) => [s.Action].flat().some((a: string) => a.startsWith('kms:')));
+      expect(st).toEqual([
+        {
+          Sid: 'UseDataKey',
+          Effect: 'Allow',
+          Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+          Resource: 'arn:aws:kms:sa-east-1:123456789012:key/*',
+          Condition: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': 'alias/clinica-data' } },
+        },
+      ]);
+    }
   });
 
   it('finds hand-made changes (drift) and puts them back', async () => {
