@@ -248,6 +248,8 @@ export async function buildBundle(name: BundleName, options: BuildOptions): Prom
       legalComments: 'none',
       metafile: true,
       external: ['sharp', ...PROVISIONING_ONLY],
+      // an entry file outside the package (the bench's baseline under CLINICA_BUILD_DIR) still uses its dependencies
+      nodePaths: [join(root, 'node_modules')],
       // CommonJS dependencies inside an ESM bundle need a require() for Node built-ins
       banner: { js: "import { createRequire as __clinicaRequire } from 'node:module'; const require = __clinicaRequire(import.meta.url);" },
       logLevel: 'silent',

@@ -90,6 +90,17 @@ describe('bundles', () => {
     expect(contentHash(edited)).not.toBe(bundle.contentHash);
   });
 
+  it('an entry file outside the package resolves the package\'s dependencies (the bench baseline under CLINICA_BUILD_DIR)', async () => {
+    const outside = await mkdtemp(join(tmpdir(), 'clinica-outside-'));
+    temps.push(outside);
+    const entryFile = join(outside, 'handler.mjs');
+    await writeFile(entryFile, "import { S3Client, HeadBucketCommand } from '@aws-sdk/client-s3';\nexport const handler = async (e) => new S3Client({}).send(new HeadBucketCommand({ Bucket: e.bucket }));\n");
+    const bundle = await buildBundle('reminders', { config: config('arm64'), buildDir: outside, entryFile, spec: { templates: [] } });
+    const code = (await unzip(bundle.zip)).get('index.mjs')!.toString('utf8');
+    expect(code).toContain('HeadBucketCommand');
+    expect(bundle.sharp).toBe(false);
+  });
+
   it('a missing entry point is a clear error', async () => {
     const err = await buildBundle('server', { config: config('arm64'), buildDir, root: await mkdtemp(join(tmpdir(), 'clinica-empty-')) }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ClinicaError);
