@@ -3,15 +3,13 @@
  * address, so such a config admits nobody. The plan (deploy, --dry-run) and status warn, unless aws.subnetId
  * says the traffic arrives privately (a VPN / Direct Connect into that subnet's VPC).
  */
-import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { deploy } from '../../src/commands/infra/deploy.js';
 import { status } from '../../src/commands/infra/status.js';
 import { clinicNetworkWarning, isPrivateCidr } from '../../src/infra/ec2.js';
 import { planDeploy } from '../../src/infra/stack.js';
-import { Ui } from '../../src/ui/output.js';
 import { fakeAws, type FakeAws } from './fake-aws.js';
-import { fakeBundles, openTestInfra, testConfig } from './helpers.js';
+import { fakeBundles, openTestInfra, testConfig, testUi } from './helpers.js';
 
 let fake: FakeAws;
 beforeEach(() => {
@@ -24,17 +22,6 @@ const aws = (extra: Record<string, unknown> = {}) => ({ region: 'sa-east-1', arc
 const WARNING =
   'network.clinicCidrs (192.168.0.0/16) holds private ranges only, but AWS sees the clinic\'s public address: the security group admits nobody and the backend is unreachable — ' +
   'put the clinic\'s public IP in network.clinicCidrs (e.g. 203.0.113.10/32), or reach the VPC over a VPN / Direct Connect and set aws.subnetId to its subnet (docs/aws.md, "Reaching the backend")';
-
-function testUi(json = false) {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let stdout = '';
-  let stderr = '';
-  out.on('data', (c) => (stdout += c));
-  err.on('data', (c) => (stderr += c));
-  const ui = new Ui({ yes: true, json }, { stdout: out, stderr: err, env: { NO_COLOR: '1' }, stdinIsTTY: false });
-  return { ui, out: () => stdout, err: () => stderr };
-}
 
 describe('a clinic network AWS can never see', () => {
   it('private means every address private: RFC 1918, CGNAT, loopback, link-local, IPv6 ULA', () => {
@@ -65,7 +52,7 @@ describe('a clinic network AWS can never see', () => {
     const st = testUi();
     await status({ config: config.configPath }, st.ui, deps);
     expect(st.err()).toContain(`warn ${WARNING}`);
-    const json = testUi(true);
+    const json = testUi({ json: true });
     await deploy({ config: config.configPath, dryRun: true }, json.ui, deps);
     expect(JSON.parse(json.out()).plan.warnings).toEqual([WARNING]);
 

@@ -14,7 +14,7 @@ import type { ResolvedConfig } from '../../src/config/load.js';
 import type { Fetcher } from '../../src/infra/health.js';
 import { Ui } from '../../src/ui/output.js';
 import { fakeAws, type FakeAws } from './fake-aws.js';
-import { fakeBundles, testConfig } from './helpers.js';
+import { fakeBundles, testConfig, testUi } from './helpers.js';
 
 let fake: FakeAws;
 let config: ResolvedConfig;
@@ -23,17 +23,6 @@ beforeEach(async () => {
   config = await testConfig();
 });
 afterEach(() => fake.restore());
-
-function testUi(options: { json?: boolean } = {}) {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let stdout = '';
-  let stderr = '';
-  out.on('data', (c) => (stdout += c));
-  err.on('data', (c) => (stderr += c));
-  const ui = new Ui({ yes: true, json: options.json }, { stdout: out, stderr: err, env: { NO_COLOR: '1' }, stdinIsTTY: false });
-  return { ui, out: () => stdout, err: () => stderr };
-}
 
 const healthy: Fetcher = async (url) => ({ status: 200, body: JSON.stringify({ version: url.includes('172.31') ? 'v' : 'v' }) });
 const unreachable: Fetcher = async () => {

@@ -3,12 +3,14 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { defaultConfigInput, loadConfig, type ResolvedConfig } from '../../src/config/load.js';
 import type { ConfigInput } from '../../src/config/schema.js';
 import { memoryLog } from '../../src/log.js';
 import type { Bundle, BundleName } from '../../src/infra/bundle.js';
 import { openInfra, type InfraContext } from '../../src/infra/context.js';
 import { applyPlan, type Plan } from '../../src/infra/plan.js';
+import { Ui } from '../../src/ui/output.js';
 import type { FakeAws } from './fake-aws.js';
 
 export const CLINIC_CIDR = '192.168.10.0/24';
@@ -59,4 +61,16 @@ export async function apply(plan: Plan) {
   const result = await applyPlan(plan);
   if (result.failed) throw result.failed.error;
   return result;
+}
+
+/** A Ui as a script sees it (no terminal, no colour, --yes), with what it printed on stdout and stderr. */
+export function testUi(options: { json?: boolean } = {}) {
+  const out = new PassThrough();
+  const err = new PassThrough();
+  let stdout = '';
+  let stderr = '';
+  out.on('data', (c) => (stdout += c));
+  err.on('data', (c) => (stderr += c));
+  const ui = new Ui({ yes: true, json: options.json }, { stdout: out, stderr: err, env: { NO_COLOR: '1' }, stdinIsTTY: false });
+  return { ui, out: () => stdout, err: () => stderr };
 }
