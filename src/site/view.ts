@@ -57,6 +57,9 @@ export function fill(template: string, values: Record<string, string>): string {
   return template.replace(/\{(\w+)\}/g, (whole, key: string) => values[key] ?? whole);
 }
 
+/** Lei 13.787/2018, art. 6: dental records are kept at least 20 years from the last entry. */
+export const LEGAL_RETENTION_YEARS = 20;
+
 // --- contact links -------------------------------------------------------------------------------------
 
 /** tel: link: a leading + and the digits. */
@@ -370,13 +373,16 @@ export function siteViews(source: SiteSource, t: SiteStrings, assets: SiteAssetR
       t,
       clinic: { name },
       controller: site.privacy.legalName ?? name,
+      // "X, CNPJ …, at …, is the controller" — but "X is the controller" with neither
+      controllerDetails: Boolean(site.privacy.cnpj || address),
       cnpj: site.privacy.cnpj ?? null,
       address: address ?? null,
       contactEmail,
       dpoName: site.privacy.dpoName ?? null,
       phone: phone ?? null,
       phoneHref: phone ? telHref(phone) : null,
-      retentionYears: source.patients.retentionYears,
+      // counted from the record's last entry, as Lei 13.787/2018 counts its 20-year minimum
+      retention: { years: source.patients.retentionYears, legalMinimum: source.patients.retentionYears === LEGAL_RETENTION_YEARS },
       storage: region === 'sa-east-1' ? t.privacy.storageBrazil : fill(t.privacy.storageAbroad, { region }),
       updated,
       homeHref: 'index.html',

@@ -8,6 +8,7 @@ import { contrastRatio, palette } from '../../src/site/colors.js';
 import { hoursRows, initials, telHref, whatsappHref } from '../../src/site/view.js';
 import { loadStrings } from '../../src/site/build.js';
 import { siteSchema } from '../../src/config/site.js';
+import type { ConfigInput } from '../../src/config/schema.js';
 import { SITE_WEBSITE } from '../../src/infra/buckets.js';
 import { fullConfig, makeProject } from './fixtures.js';
 
@@ -110,7 +111,7 @@ describe('site build — every field', () => {
     expect(privacy).toContain('<title>Aviso de privacidade — Clínica Sorriso</title>');
     expect(privacy).toContain('Sorriso Serviços Odontológicos Ltda., inscrita no CNPJ sob o nº 12.345.678/0001-90');
     expect(privacy).toContain('encarregado pelo tratamento de dados pessoais (Marina Alves), escreva para <a href="mailto:privacidade@clinicasorriso.com.br">');
-    expect(privacy).toContain('25 anos a partir do último registro');
+    expect(privacy).toContain('25 anos a partir do último registro (a Lei nº 13.787/2018 exige a guarda do prontuário por, no mínimo, 20 anos a partir do último registro).');
     expect(privacy).toContain('Os dados ficam armazenados no Brasil');
     expect(privacy).toContain('<time datetime="2025-03-15">15 de março de 2025</time>');
     expect(privacy).toContain('href="tel:+551140000000"');
@@ -166,14 +167,64 @@ describe('site build — only the required fields', () => {
     expect(index).not.toContain('canonical');
     expect(index).toContain('href="privacidade.html"');
     const privacy = text(site, 'privacidade.html');
-    expect(privacy).toContain('Consultório Dr. Silva, é a controladora');
-    expect(privacy).toContain('20 anos a partir do último registro');
+    expect(privacy).toContain('<p>Consultório Dr. Silva é a controladora');
+    expect(privacy).toContain('20 anos a partir do último registro, o prazo mínimo exigido pela Lei nº 13.787/2018.');
     expect(privacy).toContain('Fale com a nossa recepção.');
     expect(text(site, 'robots.txt')).toBe('User-agent: *\nAllow: /\n');
   });
 
   it('applies every default of the site section', () => {
     expect(siteSchema.parse({})).toEqual({ services: [], team: [], hours: [], social: {}, privacy: {} });
+  });
+});
+
+describe('site build — the LGPD notice', () => {
+  const privacyOf = async (input: ConfigInput) => {
+    const { config } = await project(input);
+    const site = await buildSite(config);
+    return text(site, site.pages.privacy).replace(/\s+/g, ' ');
+  };
+  const english = (input: ConfigInput): ConfigInput => ({ ...input, clinic: { ...input.clinic, locale: 'en' } });
+
+  it('gives consent as the basis of e-mail reminders, revocable by replying or through the contacts, and the health bases of the record', async () => {
+    const pt = await privacyOf(fullConfig);
+    expect(pt).not.toMatch(/legítimo interesse/i);
+    expect(pt).toContain('<strong>Enviar lembretes das suas consultas por e-mail</strong> — o seu consentimento (art. 7º, I, e art. 11, I), pedido à parte: sem ele, não enviamos lembretes.');
+    expect(pt).toContain('Você pode revogá-lo a qualquer momento, de graça e sem prejuízo do seu atendimento, respondendo a qualquer lembrete com o pedido de não recebê-los mais ou pelos canais do item 8.');
+    expect(pt).toContain('tutela da saúde, em procedimento realizado por profissionais de saúde (art. 7º, VIII, e art. 11, II, “f”, da LGPD)');
+    expect(pt).toContain('cumprimento de obrigação legal e regulatória (art. 7º, II, e art. 11, II, “a”), conforme a Lei nº 13.787/2018 e as normas do Conselho Federal de Odontologia.');
+    expect(pt).toContain('a informação sobre a possibilidade de não dar o consentimento e sobre as consequências da negativa');
+
+    const en = await privacyOf(english(fullConfig));
+    expect(en).not.toMatch(/legitimate interest/i);
+    expect(en).toContain('<strong>E-mailing reminders of your appointments</strong> — your consent (art. 7 I and art. 11 I), asked for separately: without it we send no reminders.');
+    expect(en).toContain('You can withdraw it at any time, free of charge and without any effect on your care, by replying to any reminder asking us to stop, or through the channels in section 8.');
+    expect(en).toContain('protection of health, in a procedure carried out by health professionals (LGPD art. 7 VIII and art. 11 II “f”)');
+    expect(en).toContain('compliance with a legal and regulatory obligation (art. 7 II and art. 11 II “a”), under Law 13,787/2018');
+    expect(en).toContain('25 years from the last entry (Law 13,787/2018 requires dental records to be kept for at least 20 years from the last entry).');
+  });
+
+  it('states a 20-year retention as the legal minimum, counted from the last entry, in both languages', async () => {
+    const input: ConfigInput = { clinic: { name: 'Odonto Mínima' }, patients: { retentionYears: 20 } };
+    expect(await privacyOf(input)).toContain('20 anos a partir do último registro, o prazo mínimo exigido pela Lei nº 13.787/2018.');
+    const en = await privacyOf(english(input));
+    expect(en).toContain('20 years from the last entry, the minimum Law 13,787/2018 requires.');
+    expect(en).not.toContain('at least 20 years');
+  });
+
+  it('names the controller without a stray comma, and with one before its CNPJ or address', async () => {
+    expect(await privacyOf({ clinic: { name: 'Odonto Mínima' } })).toContain('<p>Odonto Mínima é a controladora dos dados pessoais');
+    expect(await privacyOf(english({ clinic: { name: 'Odonto Mínima' } }))).toContain('<p>Odonto Mínima is the controller of the personal data');
+    expect(await privacyOf({ clinic: { name: 'Odonto Mínima', address: 'Rua A, 1' } })).toContain('<p>Odonto Mínima, com endereço em Rua A, 1, é a controladora');
+    expect(await privacyOf(english({ clinic: { name: 'Odonto Mínima' }, site: { privacy: { cnpj: '12.345.678/0001-90' } } }))).toContain(
+      '<p>Odonto Mínima, CNPJ 12.345.678/0001-90, is the controller',
+    );
+  });
+
+  it('gives the phone as the DPO contact when there is no e-mail', async () => {
+    const input: ConfigInput = { clinic: { name: 'Odonto Mínima', phone: '(11) 4000-0000' }, site: { privacy: { dpoName: 'Marina Alves' } } };
+    expect(await privacyOf(input)).toContain('encarregado pelo tratamento de dados pessoais (Marina Alves), ligue para <a href="tel:1140000000">(11) 4000-0000</a>.');
+    expect(await privacyOf(english(input))).toContain('To reach our data protection officer (Marina Alves), call <a href="tel:1140000000">(11) 4000-0000</a>.');
   });
 });
 
