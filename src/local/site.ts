@@ -24,6 +24,7 @@ export const siteComponent: DevComponent = {
     ctx.endpoints.site = url;
     try {
       const site = await buildSite(ctx.config);
+      for (const warning of site.warnings) ctx.log.warn(`public site: ${warning.message}`);
       const result = await publishSite(ctx.siteStore, site.files, { log: ctx.log });
       ctx.log.debug(`site published: ${result.upload.length} uploaded, ${result.unchanged.length} unchanged, ${result.remove.length} deleted`);
     } catch (err) {

@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { join, resolve } from 'node:path';
 import { siteConfigOf } from '../config/site.js';
 import { ClinicaError } from '../errors.js';
+import { siteWarnings, type SiteWarning } from './checks.js';
 import { palette } from './colors.js';
 import { faviconSvg } from './icons.js';
 import { loadSiteImage } from './images.js';
@@ -36,6 +37,8 @@ export interface BuiltSite {
   files: SiteFile[];
   /** the file names of the pages */
   pages: { index: string; privacy: string; notFound: string };
+  /** what the site should show but the config leaves out (see checks.ts) */
+  warnings: SiteWarning[];
 }
 
 export interface BuildOptions {
@@ -198,5 +201,5 @@ export async function buildSite(source: SiteSource & { projectDir: string }, opt
   }
 
   files.sort((a, b) => a.path.localeCompare(b.path));
-  return { files, pages };
+  return { files, pages, warnings: siteWarnings(source) };
 }

@@ -228,6 +228,35 @@ describe('site build — the LGPD notice', () => {
   });
 });
 
+describe('site build — warnings for what the law or the CFO asks the site to show', () => {
+  const fieldsOf = async (input: ConfigInput) => {
+    const { config } = await project(input);
+    return (await buildSite(config)).warnings.map((w) => w.fields);
+  };
+
+  it('warns when no contact reaches the DPO, and when the footer lacks the dentist in charge or the clinic registration', async () => {
+    const { config } = await project({ clinic: { name: 'Odonto Mínima' } });
+    const site = await buildSite(config);
+    expect(site.warnings.map((w) => w.fields)).toEqual([
+      ['site.privacy.dpoEmail', 'clinic.email', 'clinic.phone'],
+      ['site.responsibleDentist'],
+      ['site.clinicRegistration'],
+    ]);
+    expect(site.warnings[0]!.message).toMatch(/LGPD art\. 41 §1 .* — set site\.privacy\.dpoEmail, clinic\.email or clinic\.phone$/);
+    expect(site.warnings[1]!.message).toMatch(/Code of Dental Ethics \(art\. 43\).* — set site\.responsibleDentist/);
+    expect(text(site, 'privacidade.html')).toContain('Fale com a nossa recepção.'); // still built
+  });
+
+  it('any one contact is enough; a complete config builds without warnings', async () => {
+    const footer = { responsibleDentist: { name: 'Dra. Ana', cro: 'CRO-SP 1' }, clinicRegistration: 'CRO-SP EPAO 2' };
+    expect(await fieldsOf({ clinic: { name: 'A', phone: '(11) 4000-0000' }, site: footer })).toEqual([]);
+    expect(await fieldsOf({ clinic: { name: 'A', email: 'a@a.com.br' }, site: footer })).toEqual([]);
+    expect(await fieldsOf({ clinic: { name: 'A' }, site: { ...footer, privacy: { dpoEmail: 'dpo@a.com.br' } } })).toEqual([]);
+    expect(await fieldsOf({ clinic: { name: 'A', phone: '(11) 4000-0000' }, site: { clinicRegistration: 'CRO-SP EPAO 2' } })).toEqual([['site.responsibleDentist']]);
+    expect(await fieldsOf(fullConfig)).toEqual([]);
+  });
+});
+
 describe('site build — English', () => {
   it('follows clinic.locale: English text, privacy.html, 12-hour clock, storage abroad stated', async () => {
     const { config } = await project({

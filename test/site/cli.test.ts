@@ -53,6 +53,7 @@ describe('clinica site (built CLI)', () => {
     expect(r1.bucket).toBe(stack.config.names.siteBucket);
     expect(r1.upload.length).toBeGreaterThanOrEqual(8);
     expect(r1.url).toBe(`${stack.s3.endpoint}/${stack.config.names.siteBucket}/`);
+    expect(r1.warnings).toEqual([]);
 
     const second = await cli('site', 'publish', '--json');
     const r2 = JSON.parse(second.stdout);
@@ -82,6 +83,21 @@ describe('clinica site (built CLI)', () => {
     const r = await cli('--config', bad, 'site', 'build', '--out', join(stack.projectDir, 'bad-out'));
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/site\.hours\.0: expected "open" before "close"/);
+  });
+
+  it('site build and publish warn about a notice without a DPO contact and a footer without the dentist in charge, and still build', async () => {
+    const config = JSON.parse(await readFile(stack.configPath, 'utf8'));
+    const { responsibleDentist: _r, privacy: _p, ...site } = config.site;
+    const bare = join(stack.projectDir, 'bare.config.json');
+    await writeFile(bare, JSON.stringify({ ...config, clinic: { name: config.clinic.name, whatsapp: config.clinic.whatsapp }, site }));
+    const built = await cli('--config', bare, 'site', 'build', '--out', join(stack.projectDir, 'bare-out'));
+    expect(built.code, built.stderr).toBe(0);
+    expect(built.stderr).toMatch(/warn.*the privacy notice gives no way to reach the data protection officer.* — set site\.privacy\.dpoEmail, clinic\.email or clinic\.phone/);
+    expect(built.stderr).toMatch(/warn.*the footer names no dentist in charge.* — set site\.responsibleDentist/);
+    const published = await cli('--config', bare, 'site', 'publish', '--dry-run', '--json');
+    expect(published.code, published.stderr).toBe(0);
+    expect(JSON.parse(published.stdout).warnings.map((w: { fields: string[] }) => w.fields[0])).toEqual(['site.privacy.dpoEmail', 'site.responsibleDentist']);
+    expect(published.stderr).toContain('the privacy notice gives no way to reach the data protection officer');
   });
 
   it('site preview serves the site until it is stopped', async () => {

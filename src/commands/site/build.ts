@@ -19,6 +19,7 @@ export default async function build({ opts, ui }: CommandInput<BuildOptions>): P
     dir: written.dir,
     files: site.files.map((f) => ({ path: f.path, bytes: f.body.length, contentType: f.contentType, cacheControl: f.cacheControl })),
     removed: written.removed,
+    warnings: site.warnings,
   });
   await ui.table(site.files, [
     { header: 'File', value: (f) => f.path },
@@ -27,5 +28,6 @@ export default async function build({ opts, ui }: CommandInput<BuildOptions>): P
   ]);
   ui.print(`${site.files.length} files (${kb(written.bytes)}) in ${written.dir}${written.removed.length ? `; removed ${written.removed.length} from the previous build` : ''}`);
   ui.info(`open ${join(written.dir, site.pages.index)} in a browser, or run \`clinica site preview\``);
+  for (const warning of site.warnings) ui.warn(warning.message);
   return 0;
 }

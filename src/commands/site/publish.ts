@@ -16,8 +16,9 @@ export default async function publish({ opts, ui }: CommandInput<PublishOptions>
   const { config } = ctx;
   const spinner = await ui.spinner('building the site');
   let result;
+  let site;
   try {
-    const site = await buildSite(config);
+    site = await buildSite(config);
     const store = await ctx.siteStore();
     spinner.update(`comparing with the bucket ${store.bucket}`);
     result = await publishSite(store, site.files, { log: ui, dryRun: opts.dryRun });
@@ -33,7 +34,7 @@ export default async function publish({ opts, ui }: CommandInput<PublishOptions>
   if (result.dryRun) spinner.succeed(`dry run — would be: ${summary}`);
   else spinner.succeed(`site published to ${result.bucket}: ${summary}`);
 
-  ui.result({ ...result, url });
+  ui.result({ ...result, url, warnings: site.warnings });
   const rows = [
     ...result.upload.map((u) => ({ action: u.reason === 'new' ? 'upload (new)' : 'upload (changed)', path: u.path })),
     ...result.remove.map((path) => ({ action: 'delete', path })),
@@ -46,5 +47,6 @@ export default async function publish({ opts, ui }: CommandInput<PublishOptions>
     ]);
   }
   ui.print(`${result.dryRun ? 'would be live at' : 'live at'} ${url}`);
+  for (const warning of site.warnings) ui.warn(warning.message);
   return 0;
 }
