@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { siteSchema } from './site.js';
+import { publicPhone, siteSchema } from './site.js';
 
 /** Stage names become part of bucket and function names: keep them short, lowercase, DNS-safe. */
 export const stageName = z
@@ -81,12 +81,12 @@ export const configSchema = z
       .object({
         name: z.string().trim().min(1, 'expected the clinic name').max(120),
         address: z.string().trim().max(300).default(''),
-        phone: z.string().trim().max(40).default(''),
+        phone: publicPhone.default(''),
         /** public contact e-mail shown on the site and in e-mails */
         email: z
           .union([z.literal(''), z.email({ message: 'expected an e-mail address, e.g. "contato@clinica.com.br"' })])
           .default(''),
-        whatsapp: z.string().trim().max(40).optional(),
+        whatsapp: publicPhone.optional(),
         timeZone: z.string().refine(isTimeZone, { message: 'expected an IANA time zone, e.g. "America/Sao_Paulo"' }).default('America/Sao_Paulo'),
         locale: z.enum(locales).default('pt-BR'),
       })

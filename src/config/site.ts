@@ -10,6 +10,19 @@ const text = (max: number) => z.string().trim().min(1).max(max);
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected a time of day as HH:MM (24 h), e.g. "08:00"');
 const httpsUrl = z.url({ protocol: /^https?$/, message: 'expected a web address starting with https:// (or http://)' });
 
+/**
+ * The clinic's public numbers (clinic.phone, clinic.whatsapp), which the site and the reminders turn into
+ * tel: and wa.me links: at least 10 digits (a Brazilian number with its DDD), at most 15 (E.164), written with
+ * spaces, dots, parentheses and dashes as people do, and a leading + for the country code. Empty = none.
+ */
+export const publicPhone = z
+  .string()
+  .trim()
+  .max(40)
+  .refine((v) => v === '' || (/^\+?[\d\s().-]+$/.test(v) && /^\d{10,15}$/.test(v.replace(/\D/g, ''))), {
+    message: 'expected a phone number with its area code, e.g. "(11) 4000-0000" or "+55 11 98888-7777" (10 to 15 digits)',
+  });
+
 export const weekdays = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 export type Weekday = (typeof weekdays)[number];
 

@@ -339,6 +339,28 @@ describe('site build — problems reach the person as one line', () => {
   });
 });
 
+describe('the clinic\'s public numbers', () => {
+  it('refuses a phone or WhatsApp that is not a number, naming the field, before any link is made of it', async () => {
+    for (const field of ['phone', 'whatsapp'] as const) {
+      for (const bad of ['ligue já', '4000-0000', '+55 11 4000-0000 ramal 2', '11 4000 0000 0000 0000']) {
+        const err = await project({ clinic: { name: 'A', [field]: bad } }).catch((e: unknown) => e);
+        expect(err, `${field}: ${bad}`).toBeInstanceOf(ClinicaError);
+        expect(err).toMatchObject({ kind: 'config', field: `clinic.${field}` });
+        expect((err as Error).message).toContain('expected a phone number with its area code');
+      }
+    }
+  });
+
+  it('accepts the ways people write them: DDD, +55, spaces, parentheses, dashes; empty means none', async () => {
+    const { config } = await project({ clinic: { name: 'A', phone: '+55 (11) 4000-0000', whatsapp: '11 98888.7777' } });
+    const index = text(await buildSite(config), 'index.html');
+    expect(index).toContain('href="tel:+551140000000"');
+    expect(index).toContain('href="https://wa.me/5511988887777"');
+    const { config: none } = await project({ clinic: { name: 'A', phone: '', whatsapp: '' } });
+    expect(text(await buildSite(none), 'index.html')).not.toMatch(/href="(tel:|https:\/\/wa\.me)/);
+  });
+});
+
 describe('site view helpers', () => {
   it('builds phone and WhatsApp links', () => {
     expect(telHref('+55 (11) 4000-0000')).toBe('tel:+551140000000');
