@@ -224,10 +224,16 @@ export function siteViews(source: SiteSource, t: SiteStrings, assets: SiteAssetR
     photo: assets.photos[i] ? { src: assets.photos[i], alt: fill(t.team.photoAlt, { name: d.name }) } : null,
   }));
   const hours = hoursRows(site, t);
+  const hoursNote = site.hoursNote ?? null;
+  // the note stands alone too ("Atendimento somente com hora marcada")
+  const hasHours = hours.length > 0 || hoursNote !== null;
   const about = site.presentation ? { paragraphs: paragraphs(site.presentation) } : null;
 
   const contacts = [
-    address && { icon: icons.pin, label: t.contact.address, text: address, href: null, more: mapQuery ? { href: mapHref(mapQuery), label: t.contact.map } : null },
+    address
+      ? { icon: icons.pin, label: t.contact.address, text: address, href: null, more: mapQuery ? { href: mapHref(mapQuery), label: t.contact.map } : null }
+      : // no address, but a place to look up: the map link alone
+        mapQuery && { icon: icons.pin, label: t.contact.address, text: t.contact.map, href: mapHref(mapQuery), more: null },
     phone && { icon: icons.phone, label: t.contact.phone, text: phone, href: telHref(phone), more: null },
     whatsapp && { icon: icons.chat, label: t.contact.whatsapp, text: whatsapp, href: waHref, more: null },
     email && { icon: icons.mail, label: t.contact.email, text: email, href: `mailto:${email}`, more: null },
@@ -254,7 +260,7 @@ export function siteViews(source: SiteSource, t: SiteStrings, assets: SiteAssetR
     about && { id: 'about', label: t.nav.about },
     services.length && { id: 'services', label: t.nav.services },
     team.length && { id: 'team', label: t.nav.team },
-    hours.length && { id: 'hours', label: t.nav.hours },
+    hasHours && { id: 'hours', label: t.nav.hours },
     contacts.length && { id: 'contact', label: t.nav.contact },
   ].filter((s): s is { id: string; label: string } => Boolean(s));
 
@@ -360,10 +366,11 @@ export function siteViews(source: SiteSource, t: SiteStrings, assets: SiteAssetR
       services,
       hasTeam: team.length > 0,
       team,
-      hasVisit: hours.length > 0 || contacts.length > 0,
-      hasHours: hours.length > 0,
+      hasVisit: hasHours || contacts.length > 0,
+      hasHours,
+      hasHoursTable: hours.length > 0,
       hours,
-      hoursNote: site.hoursNote ?? null,
+      hoursNote,
       hasContact: contacts.length > 0,
       contacts,
       hasSocial: social.length > 0,

@@ -173,6 +173,17 @@ describe('site build — only the required fields', () => {
     expect(text(site, 'robots.txt')).toBe('User-agent: *\nAllow: /\n');
   });
 
+  it('shows the hours note without hours, and the map link without an address', async () => {
+    const { config } = await project({ clinic: { name: 'A' }, site: { hoursNote: 'Atendimento somente com hora marcada.', mapQuery: 'Clínica A, Campinas' } });
+    const index = text(await buildSite(config), 'index.html');
+    const hours = /<div class="card hours" id="hours">(.*?)<\/div>/s.exec(index)?.[1];
+    expect(hours).toContain('<p class="note">Atendimento somente com hora marcada.</p>');
+    expect(hours).not.toContain('<table');
+    expect(index).toContain('<a href="#hours">Horários</a>');
+    expect(index).toContain('<span class="contact-label">Endereço</span>');
+    expect(index).toContain('<a href="https://www.google.com/maps/search/?api=1&amp;query=Cl%C3%ADnica%20A%2C%20Campinas">Ver no mapa</a>');
+  });
+
   it('applies every default of the site section', () => {
     expect(siteSchema.parse({})).toEqual({ services: [], team: [], hours: [], social: {}, privacy: {} });
   });
