@@ -365,6 +365,8 @@ export function siteViews(source: SiteSource, t: SiteStrings, assets: SiteAssetR
       hasServices: services.length > 0,
       services,
       hasTeam: team.length > 0,
+      // "registered with the CRO" is a claim about every one of them
+      teamLead: team.length > 0 && team.every((d) => d.cro) ? t.team.lead : null,
       team,
       hasVisit: hasHours || contacts.length > 0,
       hasHours,

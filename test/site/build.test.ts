@@ -184,6 +184,18 @@ describe('site build — only the required fields', () => {
     expect(index).toContain('<a href="https://www.google.com/maps/search/?api=1&amp;query=Cl%C3%ADnica%20A%2C%20Campinas">Ver no mapa</a>');
   });
 
+  it('says the team is registered with the CRO only when every member shows a CRO number, in both languages', async () => {
+    const team = [{ name: 'Dra. Ana Lima', cro: 'CRO-SP 12345' }, { name: 'Bruno Costa', role: 'Recepção' }];
+    for (const [locale, lead] of [['pt-BR', 'Profissionais registrados no Conselho Regional de Odontologia.'], ['en', 'Dentists registered with the Regional Council of Dentistry (CRO).']] as const) {
+      const { config: mixed } = await project({ clinic: { name: 'A', locale }, site: { team } });
+      const page = text(await buildSite(mixed), 'index.html');
+      expect(page).toContain('<h3>Bruno Costa</h3>');
+      expect(page).not.toContain(lead);
+      const { config: all } = await project({ clinic: { name: 'A', locale }, site: { team: [team[0]!] } });
+      expect(text(await buildSite(all), 'index.html')).toContain(`<p class="section-lead">${lead}</p>`);
+    }
+  });
+
   it('applies every default of the site section', () => {
     expect(siteSchema.parse({})).toEqual({ services: [], team: [], hours: [], social: {}, privacy: {} });
   });
