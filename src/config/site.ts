@@ -9,6 +9,8 @@ import { z } from 'zod';
 const text = (max: number) => z.string().trim().min(1).max(max);
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected a time of day as HH:MM (24 h), e.g. "08:00"');
 const httpsUrl = z.url({ protocol: /^https?$/, message: 'expected a web address starting with https:// (or http://)' });
+/** Every network serves https: a plain http:// link would send the visitor through an insecure redirect first. */
+const socialUrl = z.url({ protocol: /^https$/, message: 'expected an address starting with https://, e.g. "https://instagram.com/clinicasorriso"' });
 
 /**
  * The clinic's public numbers (clinic.phone, clinic.whatsapp), which the site and the reminders turn into
@@ -85,7 +87,7 @@ export const siteSchema = z
     mapQuery: text(300).optional(),
     /** text pre-filled in WhatsApp when a visitor taps the WhatsApp link */
     whatsappMessage: text(300).optional(),
-    social: z.partialRecord(z.enum(socialNetworks), httpsUrl).default({}),
+    social: z.partialRecord(z.enum(socialNetworks), socialUrl).default({}),
     /** the dentist legally responsible for the clinic (CFO rules ask for name and CRO in advertising) */
     responsibleDentist: z.object({ name: text(100), cro: text(40) }).strict().optional(),
     /** the clinic's own CRO registration, e.g. "CRO-SP EPAO 1234" */

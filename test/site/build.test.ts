@@ -384,6 +384,18 @@ describe('the clinic\'s public numbers', () => {
   });
 });
 
+describe('site addresses', () => {
+  it('refuses a plain http:// social link, naming the field; the site\'s own address may be http://', async () => {
+    const err = await project({ clinic: { name: 'A' }, site: { social: { instagram: 'http://instagram.com/a' } } }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ kind: 'config', field: 'site.social.instagram' });
+    expect((err as Error).message).toContain('expected an address starting with https://');
+    const { config } = await project({ clinic: { name: 'A', phone: '(11) 4000-0000' }, site: { url: 'http://clinica-a.s3-website-sa-east-1.amazonaws.com', social: { instagram: 'https://instagram.com/a' } } });
+    const index = text(await buildSite(config), 'index.html');
+    expect(index).toContain('<link rel="canonical" href="http://clinica-a.s3-website-sa-east-1.amazonaws.com/">');
+    expect(index).toContain('<a href="https://instagram.com/a">Instagram</a>');
+  });
+});
+
 describe('site view helpers', () => {
   it('builds phone and WhatsApp links', () => {
     expect(telHref('+55 (11) 4000-0000')).toBe('tel:+551140000000');
