@@ -261,7 +261,7 @@ export function siteViews(source: SiteSource, t: SiteStrings, assets: SiteAssetR
     services.length && { id: 'services', label: t.nav.services },
     team.length && { id: 'team', label: t.nav.team },
     hasHours && { id: 'hours', label: t.nav.hours },
-    contacts.length && { id: 'contact', label: t.nav.contact },
+    (contacts.length || social.length) && { id: 'contact', label: t.nav.contact },
   ].filter((s): s is { id: string; label: string } => Boolean(s));
 
   const descriptionIndex =
@@ -368,12 +368,14 @@ export function siteViews(source: SiteSource, t: SiteStrings, assets: SiteAssetR
       // "registered with the CRO" is a claim about every one of them
       teamLead: team.length > 0 && team.every((d) => d.cro) ? t.team.lead : null,
       team,
-      hasVisit: hasHours || contacts.length > 0,
+      hasVisit: hasHours || contacts.length > 0 || social.length > 0,
       hasHours,
       hasHoursTable: hours.length > 0,
       hours,
       hoursNote,
-      hasContact: contacts.length > 0,
+      // social links stand alone too
+      hasContact: contacts.length > 0 || social.length > 0,
+      hasContactList: contacts.length > 0,
       contacts,
       hasSocial: social.length > 0,
       social,

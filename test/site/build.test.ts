@@ -184,6 +184,14 @@ describe('site build — only the required fields', () => {
     expect(index).toContain('<a href="https://www.google.com/maps/search/?api=1&amp;query=Cl%C3%ADnica%20A%2C%20Campinas">Ver no mapa</a>');
   });
 
+  it('shows social links when they are the only contact', async () => {
+    const { config } = await project({ clinic: { name: 'A' }, site: { social: { instagram: 'https://instagram.com/a' } } });
+    const index = text(await buildSite(config), 'index.html');
+    expect(index).toContain('<a href="https://instagram.com/a">Instagram</a>');
+    expect(index).toContain('<a href="#contact">Contato</a>');
+    expect(index).not.toContain('class="contact-list"');
+  });
+
   it('says the team is registered with the CRO only when every member shows a CRO number, in both languages', async () => {
     const team = [{ name: 'Dra. Ana Lima', cro: 'CRO-SP 12345' }, { name: 'Bruno Costa', role: 'Recepção' }];
     for (const [locale, lead] of [['pt-BR', 'Profissionais registrados no Conselho Regional de Odontologia.'], ['en', 'Dentists registered with the Regional Council of Dentistry (CRO).']] as const) {
