@@ -174,6 +174,8 @@ function xmlError(res: http.ServerResponse, status: number, code: string, messag
 function createConditionalProxy(host: string, upstreamPort: number): http.Server {
   /** per-object lock: a write (and its precondition check) runs alone on its key */
   const locks = new Map<string, Promise<void>>();
+  /** buckets given a website configuration through this proxy (the site bucket, by `clinica dev`) */
+  const websiteBuckets = new Set<string>();
 
   async function withLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
     const previous = locks.get(key) ?? Promise.resolve();
@@ -230,6 +232,25 @@ function createConditionalProxy(host: string, upstreamPort: number): http.Server
     const url = new URL(req.url ?? '/', 'http://local');
     const [, bucket, ...rest] = url.pathname.split('/');
     const key = rest.join('/');
+    if (bucket && !key && url.searchParams.has('website')) {
+      void forward(req, res).then(() => {
+        if (req.method === 'PUT' && res.statusCode === 200) websiteBuckets.add(bucket);
+        if (req.method === 'DELETE' && res.statusCode < 300) websiteBuckets.delete(bucket);
+      });
+      return;
+    }
+    // A website opened without its trailing slash ("…/clinica-…-site") would serve the index document at a URL
+    // where its relative links (assets/style.….css) resolve to the S3 root: send the browser to the folder
+    // form, as S3 website endpoints do for a folder. Only anonymous, plain GETs — SDK calls are signed.
+    if (
+      (req.method === 'GET' || req.method === 'HEAD') && bucket && websiteBuckets.has(bucket) && !url.pathname.endsWith('/') &&
+      rest.length === 0 && !url.search && !req.headers.authorization
+    ) {
+      req.resume();
+      res.writeHead(302, { location: `/${bucket}/`, 'content-length': 0 });
+      res.end();
+      return;
+    }
     // Every request on one object runs alone: s3rver writes an object's file and its metadata non-atomically,
     // so a read overlapping a write could see half of it (real S3 reads are atomic). Bucket-level requests and
     // multipart parts (their own upload ids) go straight through.

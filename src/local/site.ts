@@ -5,6 +5,7 @@
  * `clinica site publish` in another terminal updates it.
  */
 import { SITE_WEBSITE } from '../infra/buckets.js';
+import { websiteUrl } from '../infra/names.js';
 import { buildSite } from '../site/build.js';
 import { publishSite } from '../site/publish.js';
 import type { DevComponent } from './stack.js';
@@ -20,7 +21,9 @@ export const siteComponent: DevComponent = {
         WebsiteConfiguration: { IndexDocument: { Suffix: SITE_WEBSITE.index }, ErrorDocument: { Key: SITE_WEBSITE.error } },
       }),
     );
-    const url = `${ctx.s3.endpoint}/${ctx.siteStore.bucket}/`;
+    // the folder form, with its trailing slash (the one websiteUrl makes for an endpoint, as publish prints it);
+    // without it the local S3 redirects there (s3-server.ts), so relative links resolve under the bucket
+    const url = websiteUrl(ctx.siteStore.bucket, ctx.config.aws.region, ctx.s3.endpoint);
     ctx.endpoints.site = url;
     try {
       const site = await buildSite(ctx.config);

@@ -113,6 +113,22 @@ describe('site publish against the local S3', () => {
     expect(missing.status).toBe(404);
     expect(await missing.text()).toContain('Página não encontrada');
   });
+
+  it('the local S3 sends the site address without its trailing slash to the folder form, where relative links work', async () => {
+    await siteComponent.start(stack);
+    const bare = `${stack.s3.endpoint}/${stack.siteStore.bucket}`;
+    const redirect = await fetch(bare, { redirect: 'manual' });
+    expect(redirect.status).toBe(302);
+    expect(redirect.headers.get('location')).toBe(`/${stack.siteStore.bucket}/`);
+    const followed = await fetch(bare);
+    expect(followed.url).toBe(`${bare}/`);
+    expect(await followed.text()).toContain(`<h1 id="hero-title">${stack.config.clinic.name}</h1>`);
+    // a bucket without website hosting, and a signed (SDK) request to the site bucket, are not redirected
+    expect((await fetch(`${stack.s3.endpoint}/${stack.dataStore.bucket}`, { redirect: 'manual' })).status).not.toBe(302);
+    const listed: string[] = [];
+    for await (const o of stack.siteStore.list('')) listed.push(o.key);
+    expect(listed).toContain('index.html');
+  });
 });
 
 describe('site publish — order and partial failure (a recording fake store)', () => {
