@@ -9,6 +9,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { loadConfig } from '../../src/config/load.js';
 import { siteComponent } from '../../src/local/site.js';
 import { buildSite } from '../../src/site/build.js';
+import { contrastRatio } from '../../src/site/colors.js';
 import { startPreview } from '../../src/site/preview.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
 import { fullConfig, LOGO_SVG, makeProject, portraitJpeg } from './fixtures.js';
@@ -97,6 +98,39 @@ describe('the public site in headless Chromium', () => {
     await loadPictures(page);
     await page.screenshot({ path: join(ARTIFACTS, 'phone.png'), fullPage: true });
     await page.close();
+  });
+
+  it('keyboard focus shows clearly on the dark footer (ring ≥ 3:1 against it), with the default accent', async () => {
+    const { accentColor: _accent, ...site } = fullConfig.site!;
+    const { config, dir } = await makeProject({ ...fullConfig, site });
+    projects.push(dir);
+    const preview = await startPreview({ build: () => buildSite(config) });
+    try {
+      const { page } = await open(preview.url, 1280);
+      let inFooter = false;
+      for (let i = 0; i < 60 && !inFooter; i++) {
+        await page.keyboard.press('Tab');
+        inFooter = await page.evaluate(() => Boolean(document.activeElement?.closest('.site-footer')));
+      }
+      expect(inFooter).toBe(true);
+      const ring = await page.evaluate(() => {
+        const el = document.activeElement!;
+        const style = getComputedStyle(el);
+        return {
+          matches: el.matches(':focus-visible'),
+          style: style.outlineStyle,
+          width: style.outlineWidth,
+          color: style.outlineColor,
+          against: getComputedStyle(el.closest('.site-footer')!).backgroundColor,
+        };
+      });
+      expect(ring).toMatchObject({ matches: true, style: 'solid', width: '3px' });
+      const hex = (rgb: string) => '#' + rgb.match(/\d+/g)!.slice(0, 3).map((n) => Number(n).toString(16).padStart(2, '0')).join('');
+      expect(contrastRatio(hex(ring.color), hex(ring.against))).toBeGreaterThanOrEqual(3);
+      await page.close();
+    } finally {
+      await preview.stop();
+    }
   });
 
   it('the privacy notice and the 404 page are served too', async () => {
