@@ -78,6 +78,8 @@ export const siteSchema = z
     /** the accent colour as #rrggbb; darkened if needed so white text on it stays readable */
     accentColor: z.string().regex(/^#[0-9a-fA-F]{6}$/, 'expected a colour as #rrggbb, e.g. "#0b6e69"').optional(),
     logo: imageFile.optional(),
+    /** a photo of the clinic, shown beside the name (cropped to a square) instead of the tooth drawing */
+    heroImage: imageFile.optional(),
     services: z.array(serviceSchema).max(40).default([]),
     team: z.array(dentistSchema).max(40).default([]),
     hours: z.array(openingSchema).max(21).default([]),

@@ -134,6 +134,12 @@ export async function buildSite(source: SiteSource & { projectDir: string }, opt
     files.push(file(path, logo.body));
     assets.logo = { src: path, width: logo.width, height: logo.height };
   }
+  if (site.heroImage) {
+    const hero = await loadSiteImage(source.projectDir, site.heroImage, 'hero', 'site.heroImage');
+    const path = `assets/clinic.${shortHash(hero.body)}.${hero.ext}`;
+    files.push(file(path, hero.body));
+    assets.hero = { src: path, width: hero.width, height: hero.height };
+  }
   const photos = await Promise.all(
     site.team.map(async (member, i) => {
       if (!member.photo) return undefined;

@@ -1,5 +1,5 @@
 /**
- * The site's pictures from config (logo, team portraits): read beside clinica.config.json, auto-oriented,
+ * The site's pictures from config (logo, team portraits, the clinic's photo): read beside clinica.config.json, auto-oriented,
  * resized for the web and stripped of metadata (a phone photo's EXIF can carry where it was taken).
  * SVG logos are copied as they are. sharp is loaded only when there is a raster image to process.
  */
@@ -16,11 +16,11 @@ export interface SiteImage {
   height: number;
 }
 
-export type ImageRole = 'logo' | 'portrait';
+export type ImageRole = 'logo' | 'portrait' | 'hero';
 
-/** Logos are shown at most 48 px high, portraits at 112 px: twice that for sharp screens. */
+/** Logos are shown at most 48 px high, portraits at 112 px, the hero photo at 360 px: twice that for sharp screens. */
 const LOGO_HEIGHT = 96;
-const PORTRAIT_SIZE = 224;
+const SQUARE: Record<Exclude<ImageRole, 'logo'>, number> = { portrait: 224, hero: 720 };
 
 function svgSize(svg: string): { width: number; height: number } {
   const viewBox = /viewBox\s*=\s*["']\s*[-\d.]+[\s,]+[-\d.]+[\s,]+([\d.]+)[\s,]+([\d.]+)/i.exec(svg);
@@ -43,8 +43,8 @@ export async function loadSiteImage(projectDir: string, file: string, role: Imag
   }
   const ext = extname(path).slice(1).toLowerCase();
   if (ext === 'svg') {
-    if (role === 'portrait') {
-      throw new ClinicaError('config', `${field}: a portrait must be a photo (.jpg, .png or .webp), not an SVG`, { field });
+    if (role !== 'logo') {
+      throw new ClinicaError('config', `${field}: a ${role === 'portrait' ? 'portrait' : 'photo of the clinic'} must be a photo (.jpg, .png or .webp), not an SVG`, { field });
     }
     const text = input.toString('utf8');
     if (!/<svg[\s>]/i.test(text)) throw new ClinicaError('config', `${field}: ${path} is not an SVG image`, { field });
@@ -54,9 +54,9 @@ export async function loadSiteImage(projectDir: string, file: string, role: Imag
   try {
     const pipeline = sharp(input, { limitInputPixels: 50_000_000 }).rotate();
     const resized =
-      role === 'portrait'
-        ? pipeline.resize(PORTRAIT_SIZE, PORTRAIT_SIZE, { fit: 'cover', position: sharp.strategy.attention })
-        : pipeline.resize({ height: LOGO_HEIGHT, withoutEnlargement: true });
+      role === 'logo'
+        ? pipeline.resize({ height: LOGO_HEIGHT, withoutEnlargement: true })
+        : pipeline.resize(SQUARE[role], SQUARE[role], { fit: 'cover', position: sharp.strategy.attention });
     const { data, info } = await resized.webp({ quality: 82, effort: 4 }).toBuffer({ resolveWithObject: true });
     return { body: data, ext: 'webp', width: info.width, height: info.height };
   } catch (err) {

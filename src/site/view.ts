@@ -48,6 +48,8 @@ export interface SiteAssetRefs {
   favicon: string;
   themeColor: string;
   logo?: { src: string; width: number; height: number };
+  /** the clinic's photo (site.heroImage) */
+  hero?: { src: string; width: number; height: number };
   /** photo path per team member index */
   photos: (string | undefined)[];
 }
@@ -357,6 +359,7 @@ export function siteViews(source: SiteSource, t: SiteStrings, assets: SiteAssetR
       clinic: { name },
       tagline,
       lead: site.description ?? null,
+      hero: assets.hero ?? null,
       hasCtas: ctas.length > 0,
       ctas,
       hasFacts: facts.length > 0,

@@ -2,7 +2,7 @@
  * The published site in a real browser: served by the local S3's website mode (as `clinica dev` does) and by
  * `clinica site preview`. Screenshots go to test-artifacts/site/ for a person to look at.
  */
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -12,7 +12,7 @@ import { buildSite } from '../../src/site/build.js';
 import { contrastRatio } from '../../src/site/colors.js';
 import { startPreview } from '../../src/site/preview.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
-import { fullConfig, LOGO_SVG, makeProject, portraitJpeg } from './fixtures.js';
+import { fullConfig, makeProject, writePictures } from './fixtures.js';
 
 const ARTIFACTS = join(process.cwd(), 'test-artifacts', 'site');
 
@@ -25,8 +25,7 @@ describe('the public site in headless Chromium', () => {
   beforeAll(async () => {
     await mkdir(ARTIFACTS, { recursive: true });
     stack = await startTestStack({ config: { clinic: fullConfig.clinic, site: fullConfig.site } });
-    await writeFile(join(stack.projectDir, 'ana.jpg'), await portraitJpeg());
-    await writeFile(join(stack.projectDir, 'logo.svg'), LOGO_SVG);
+    await writePictures(stack.projectDir);
     const started = await siteComponent.start(stack);
     siteUrl = started!.urls![0]!.url;
     browser = await chromium.launch({
@@ -41,12 +40,14 @@ describe('the public site in headless Chromium', () => {
   });
 
   /** Opens a page and records every request that leaves the site's origin. */
-  async function open(url: string, width: number, height = 900): Promise<{ page: Page; foreign: string[]; failed: string[] }> {
+  async function open(url: string, width: number, height = 900): Promise<{ page: Page; foreign: string[]; failed: string[]; requested: string[] }> {
     const page = await browser.newPage({ viewport: { width, height } });
     const origin = new URL(url).origin;
     const foreign: string[] = [];
     const failed: string[] = [];
+    const requested: string[] = [];
     page.on('request', (r) => {
+      requested.push(r.url());
       if (!r.url().startsWith(origin) && !r.url().startsWith('data:')) foreign.push(r.url());
     });
     page.on('requestfailed', (r) => failed.push(r.url()));
@@ -54,13 +55,13 @@ describe('the public site in headless Chromium', () => {
       if (r.status() >= 400 && !r.url().includes('no-such-page')) failed.push(`${r.status()} ${r.url()}`);
     });
     await page.goto(url, { waitUntil: 'load' });
-    return { page, foreign, failed };
+    return { page, foreign, failed, requested };
   }
 
-  /** Lazy pictures load only near the viewport: bring each into view, wait for all, go back to the top. */
+  /** Lazy pictures load only near the viewport: bring each shown one into view, wait for them, go back to the top. */
   async function loadPictures(page: Page) {
-    for (const img of await page.locator('img').all()) await img.scrollIntoViewIfNeeded();
-    await page.waitForFunction(() => [...document.images].every((i) => i.complete && i.naturalWidth > 0));
+    for (const img of await page.locator('img:visible').all()) await img.scrollIntoViewIfNeeded();
+    await page.waitForFunction(() => [...document.images].filter((i) => i.getClientRects().length > 0).every((i) => i.complete && i.naturalWidth > 0));
     await page.evaluate(() => window.scrollTo(0, 0)); // the sticky header belongs at the top of the picture
   }
 
@@ -75,7 +76,8 @@ describe('the public site in headless Chromium', () => {
     // every picture loaded and has an alt attribute
     await loadPictures(page);
     const images = await page.locator('img').evaluateAll((imgs) => imgs.map((i) => ({ alt: i.getAttribute('alt'), src: i.getAttribute('src') })));
-    expect(images.length).toBe(2);
+    expect(images.length).toBe(3);
+    expect(await page.locator('img.hero-photo').evaluate((img) => (img as HTMLImageElement).naturalWidth)).toBe(720);
     for (const img of images) expect(img.alt, img.src ?? '').not.toBeNull();
     expect(await page.locator('img.avatar').getAttribute('alt')).toBe('Foto de Dra. Ana Lima');
     expect(await page.locator('.cro').allInnerTexts()).toEqual(['CRO-SP 12345', 'CRO-SP 23456', 'CRO-SP 34567']);
@@ -88,15 +90,25 @@ describe('the public site in headless Chromium', () => {
   });
 
   it('phone (375 px): no horizontal scroll, the call-to-action is on the first screen', async () => {
-    const { page } = await open(siteUrl, 375, 812);
+    const { page, requested } = await open(siteUrl, 375, 812);
     const size = await page.evaluate(() => ({ scrollWidth: document.documentElement.scrollWidth, bodyWidth: document.body.scrollWidth, innerWidth: window.innerWidth }));
     expect(size.scrollWidth).toBeLessThanOrEqual(size.innerWidth);
     expect(size.bodyWidth).toBeLessThanOrEqual(size.innerWidth);
     const cta = await page.locator('.hero .button-primary').boundingBox();
     expect(cta!.y + cta!.height).toBeLessThanOrEqual(812);
+    // the menu is one row under the name (it scrolls sideways rather than wrapping), every entry reachable
+    const tops = await page.locator('.site-nav a').evaluateAll((links) => links.map((a) => Math.round(a.getBoundingClientRect().top)));
+    expect(tops.length).toBe(5);
+    expect(new Set(tops).size).toBe(1);
+    await page.locator('.site-nav a').last().scrollIntoViewIfNeeded();
+    const last = await page.locator('.site-nav a').last().boundingBox();
+    expect(last!.x + last!.width).toBeLessThanOrEqual(375);
+    await page.evaluate(() => document.querySelector('.site-nav')!.scrollTo(0, 0));
     await page.screenshot({ path: join(ARTIFACTS, 'phone-first-screen.png') });
     await loadPictures(page);
     await page.screenshot({ path: join(ARTIFACTS, 'phone.png'), fullPage: true });
+    // the clinic's photo beside the name is hidden on phones, and so never downloaded
+    expect(requested.filter((u) => u.includes('/assets/clinic.'))).toEqual([]);
     await page.close();
   });
 

@@ -46,6 +46,7 @@ describe('site build — every field', () => {
     expect(paths.some((p) => /^assets\/favicon\.[0-9a-f]{10}\.svg$/.test(p))).toBe(true);
     expect(paths.some((p) => /^assets\/logo\.[0-9a-f]{10}\.svg$/.test(p))).toBe(true);
     expect(paths.some((p) => /^assets\/team-dra-ana-lima\.[0-9a-f]{10}\.webp$/.test(p))).toBe(true);
+    expect(paths.some((p) => /^assets\/clinic\.[0-9a-f]{10}\.webp$/.test(p))).toBe(true);
     expect(site.pages).toEqual({ index: 'index.html', privacy: 'privacidade.html', notFound: '404.html' });
     // the documents the deploy configures on the AWS site bucket exist in the build
     expect([site.pages.index, site.pages.notFound]).toEqual([SITE_WEBSITE.index, SITE_WEBSITE.error]);
@@ -76,6 +77,9 @@ describe('site build — every field', () => {
     }
     expect(index).toMatch(/<img class="avatar" src="assets\/team-dra-ana-lima\.[0-9a-f]{10}\.webp" alt="Foto de Dra\. Ana Lima" width="112" height="112"/);
     expect(index).toContain('<span class="avatar avatar-initials" aria-hidden="true">BC</span>');
+    // the clinic's photo takes the place of the tooth drawing, as a 720 px square
+    expect(index).toMatch(/<img class="hero-photo" src="assets\/clinic\.[0-9a-f]{10}\.webp" alt="" width="720" height="720"/);
+    expect(index).not.toContain('class="hero-circle"');
     expect(index).toContain('<th scope="row">Segunda a sexta</th><td><span>08:00 – 12:00</span><span>13:30 – 19:00</span></td>');
     expect(index).toContain('<th scope="row">Sábado</th><td><span>08:00 – 12:00</span></td>');
     expect(index).toContain('<tr class="closed"><th scope="row">Domingo</th><td><span>Fechado</span></td>');
@@ -358,6 +362,11 @@ describe('site build — problems reach the person as one line', () => {
     expect(err).toBeInstanceOf(ClinicaError);
     expect(err).toMatchObject({ kind: 'config', field: 'site.team.0.photo' });
     expect((err as Error).message).toMatch(/site\.team\.0\.photo: cannot read .*missing\.jpg \(ENOENT\)/);
+  });
+
+  it('refuses an SVG as the photo of the clinic, naming the field', async () => {
+    const { config } = await project({ clinic: { name: 'X' }, site: { heroImage: 'logo.svg' } });
+    await expect(buildSite(config)).rejects.toMatchObject({ kind: 'config', field: 'site.heroImage', message: expect.stringMatching(/site\.heroImage: a photo of the clinic must be a photo/) });
   });
 
   it('refuses an SVG portrait and a file that is not an image', async () => {

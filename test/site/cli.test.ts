@@ -6,14 +6,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, runCli } from '../helpers/cli.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
-import { fullConfig, LOGO_SVG, portraitJpeg } from './fixtures.js';
+import { fullConfig, writePictures } from './fixtures.js';
 
 describe('clinica site (built CLI)', () => {
   let stack: TestStack;
   beforeAll(async () => {
     stack = await startTestStack({ config: { clinic: fullConfig.clinic, site: fullConfig.site } });
-    await writeFile(join(stack.projectDir, 'ana.jpg'), await portraitJpeg());
-    await writeFile(join(stack.projectDir, 'logo.svg'), LOGO_SVG);
+    await writePictures(stack.projectDir);
   });
   afterAll(async () => {
     await stack?.close();

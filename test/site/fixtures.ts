@@ -23,6 +23,7 @@ export const fullConfig: ConfigInput = {
       'Desde 2009, a Clínica Sorriso cuida da saúde bucal de famílias do centro de São Paulo.\n\nNossa equipe une atendimento acolhedor, radiografia digital e planejamento transparente:\nvocê sabe o que será feito, quanto custa e quanto tempo leva.',
     accentColor: '#1f6fb2',
     logo: 'logo.svg',
+    heroImage: 'clinic.jpg',
     services: [
       { name: 'Limpeza e prevenção', description: 'Profilaxia, aplicação de flúor e orientação de higiene para todas as idades.' },
       { name: 'Clareamento dental', description: 'Clareamento em consultório ou caseiro, com acompanhamento.' },
@@ -69,13 +70,28 @@ export async function portraitJpeg(): Promise<Buffer> {
   return sharp(Buffer.from(svg)).jpeg({ quality: 85 }).toBuffer();
 }
 
+/** A landscape photo of a treatment room (3:2): the hero picture is cropped to a square. */
+export async function clinicPhotoJpeg(): Promise<Buffer> {
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="1200" height="800">
+    <rect width="1200" height="800" fill="#eef3f6"/><rect y="560" width="1200" height="240" fill="#c9d6df"/>
+    <rect x="80" y="120" width="300" height="220" rx="12" fill="#9cc3e0"/><rect x="520" y="380" width="420" height="90" rx="40" fill="#1f6fb2"/>
+    <rect x="700" y="470" width="40" height="160" fill="#5b6b77"/><circle cx="980" cy="250" r="70" fill="#fff4c2"/></svg>`;
+  return sharp(Buffer.from(svg)).jpeg({ quality: 85 }).toBuffer();
+}
+
 export const LOGO_SVG = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 120 48"><rect width="48" height="48" rx="12" fill="#1f6fb2"/><circle cx="24" cy="24" r="12" fill="#fff"/><rect x="58" y="14" width="56" height="8" rx="4" fill="#1f6fb2"/><rect x="58" y="28" width="40" height="6" rx="3" fill="#7fa6c9"/></svg>`;
+
+/** The pictures the full config names, written into a project folder. */
+export async function writePictures(dir: string): Promise<void> {
+  await writeFile(join(dir, 'ana.jpg'), await portraitJpeg());
+  await writeFile(join(dir, 'clinic.jpg'), await clinicPhotoJpeg());
+  await writeFile(join(dir, 'logo.svg'), LOGO_SVG);
+}
 
 /** A temp project folder with clinica.config.json and the pictures the full config names. */
 export async function makeProject(input: ConfigInput = fullConfig): Promise<{ dir: string; config: ResolvedConfig }> {
   const dir = await mkdtemp(join(tmpdir(), 'clinica-site-'));
-  await writeFile(join(dir, 'ana.jpg'), await portraitJpeg());
-  await writeFile(join(dir, 'logo.svg'), LOGO_SVG);
+  await writePictures(dir);
   const configPath = join(dir, 'clinica.config.json');
   await writeFile(configPath, JSON.stringify(input, null, 2));
   return { dir, config: loadConfig({ config: configPath }, {}) };

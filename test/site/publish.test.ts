@@ -1,5 +1,4 @@
 import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
 import type { ConfigInput } from '../../src/config/schema.js';
@@ -8,7 +7,7 @@ import { HASH_METADATA, publishHash, publishSite } from '../../src/site/publish.
 import { siteComponent } from '../../src/local/site.js';
 import type { Store } from '../../src/store/store.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
-import { fullConfig, LOGO_SVG, portraitJpeg } from './fixtures.js';
+import { fullConfig, writePictures } from './fixtures.js';
 
 describe('site publish against the local S3', () => {
   let stack: TestStack;
@@ -24,8 +23,7 @@ describe('site publish against the local S3', () => {
 
   beforeAll(async () => {
     stack = await startTestStack({ config: { site: fullConfig.site } });
-    await writeFile(join(stack.projectDir, 'ana.jpg'), await portraitJpeg());
-    await writeFile(join(stack.projectDir, 'logo.svg'), LOGO_SVG);
+    await writePictures(stack.projectDir);
   });
   afterAll(async () => {
     await stack?.close();
