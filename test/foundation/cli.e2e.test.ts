@@ -128,6 +128,22 @@ describe('the built CLI', () => {
     expect(r.stderr).toContain('--s3-port');
     expect(r.stderr).not.toMatch(/\n\s+at /);
   }, 30_000);
+
+  it('an SES port in use is the same one-line error naming --ses-port (it used to hang forever), nothing published', async () => {
+    const net = await import('node:net');
+    const blocker = net.createServer().listen(0, '127.0.0.1');
+    await new Promise((r) => blocker.once('listening', r));
+    const port = (blocker.address() as import('node:net').AddressInfo).port;
+    const dir = tempProject();
+    const r = await runCli(['dev', '--exit', '--s3-port', '0', '--ses-port', String(port)], { cwd: dir, timeoutMs: 30_000 });
+    blocker.close();
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n').at(-1)).toBe(
+      `clinica: cannot listen on 127.0.0.1:${port} for the local SES (EADDRINUSE) — another program uses that port: stop it or pick another (--ses-port)`,
+    );
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(existsSync(join(dir, '.clinica/dev/endpoints.json'))).toBe(false);
+  }, 40_000);
 });
 
 describe('the CLI without its backend', () => {
