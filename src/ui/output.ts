@@ -2,6 +2,8 @@
  * The one reporter of the CLI face. Human output when stdout is a terminal (tables, spinners, progress,
  * colours); plain lines with timestamps otherwise (cron mail, logs); `--json` puts exactly one JSON document
  * on stdout and every message on stderr. No spinner, colour or prompt when not a TTY, with --yes, or NO_COLOR.
+ * Spinners and progress bars redraw stderr: only when stderr is a terminal with a width (a 0-column terminal
+ * made ora count infinite lines and spin forever) and colour is allowed; plain lines otherwise.
  * ora and cli-table3 are imported only when something is drawn.
  */
 import type { Log, LogData } from '../log.js';
@@ -39,6 +41,7 @@ export interface Column<T> {
 }
 
 const isTTY = (s: Streams['stdout']) => Boolean((s as NodeJS.WriteStream).isTTY);
+const columnsOf = (s: Streams['stderr']) => (s as NodeJS.WriteStream).columns ?? 0;
 
 export class Ui implements Log {
   readonly json: boolean;
@@ -46,8 +49,10 @@ export class Ui implements Log {
   readonly verbose: boolean;
   /** stdout is a terminal: tables and spinners */
   readonly tty: boolean;
-  /** colour codes allowed */
+  /** colour codes allowed: terminals on stdout and stderr, no NO_COLOR, TERM is not "dumb" */
   readonly color: boolean;
+  /** spinners and progress bars may redraw stderr: colour allowed and stderr has a width */
+  readonly live: boolean;
   /** prompts allowed: a terminal on stdin and stdout, and no --yes */
   readonly interactive: boolean;
 
@@ -61,6 +66,7 @@ export class Ui implements Log {
     this.tty = isTTY(streams.stdout) && !this.json;
     const noColor = streams.env.NO_COLOR !== undefined && streams.env.NO_COLOR !== '';
     this.color = this.tty && isTTY(streams.stderr) && !noColor && streams.env.TERM !== 'dumb';
+    this.live = this.color && !this.quiet && columnsOf(streams.stderr) > 0;
     this.interactive = this.tty && streams.stdinIsTTY && !options.yes && !streams.env.CI;
   }
 
@@ -78,7 +84,7 @@ export class Ui implements Log {
     if (level === 'info' && this.quiet) return;
     const extra = data && this.verbose ? ' ' + JSON.stringify(data) : '';
     const text = `${message}${extra}`;
-    if (this.tty) {
+    if (this.tty && isTTY(this.streams.stderr)) {
       const tag = level === 'warn' ? this.yellow('warning: ') : level === 'error' ? this.red('error: ') : level === 'debug' ? this.dim('· ') : '';
       this.streams.stderr.write(`${tag}${text}\n`);
     } else {
@@ -119,7 +125,7 @@ export class Ui implements Log {
 
   /** A spinner on a terminal; elsewhere, plain start/end lines. */
   async spinner(text: string): Promise<Spinner> {
-    if (!this.tty || this.quiet) {
+    if (!this.live) {
       this.info(text);
       return {
         update: () => {},
@@ -159,11 +165,13 @@ export class Ui implements Log {
         last = done;
         if (silent) return;
         const r = render(done, detail);
-        if (this.tty) {
+        if (this.live) {
           const width = 24;
           const filled = Math.round((r.pct / 100) * width);
           const bar = '█'.repeat(filled) + '░'.repeat(width - filled);
-          this.streams.stderr.write(`\r\u001b[2K${this.green(bar)} ${r.text}`);
+          // one line only: a wrapped line would not be cleared by the next redraw
+          const room = Math.max(0, columnsOf(this.streams.stderr) - width - 2);
+          this.streams.stderr.write(`\r\u001b[2K${this.green(bar)} ${r.text.slice(0, room)}`);
         } else if (Date.now() - lastPlain >= everyMs) {
           lastPlain = Date.now();
           this.info(r.text);
@@ -171,7 +179,7 @@ export class Ui implements Log {
       },
       done: () => {
         if (silent) return;
-        if (this.tty) this.streams.stderr.write('\r\u001b[2K');
+        if (this.live) this.streams.stderr.write('\r\u001b[2K');
         this.info(render(last).text.replace(/ ETA .*/, '') + ` in ${formatSeconds((Date.now() - started) / 1000)}`);
       },
     };

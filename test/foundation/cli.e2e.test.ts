@@ -94,6 +94,24 @@ describe('the built CLI', () => {
     expect(existsSync(join(dir, '.clinica/dev/endpoints.json'))).toBe(false);
   }, 120_000);
 
+  // a real terminal (a pseudo-TTY through util-linux `script`) that reports 0 columns: ora used to compute
+  // infinite line counts there and spin at 100% CPU forever
+  it.skipIf(!existsSync('/usr/bin/script'))('dev on a 0-column terminal prints plain lines and finishes', async () => {
+    const dir = tempProject();
+    // `timeout` so that a hung clinica does not outlive the test (the pty's hang-up does not reach a busy loop)
+    const command = `stty cols 0; exec timeout --foreground -s KILL 45 ${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} dev --exit --s3-port 0 --ses-port 0 --port 0`;
+    const r = await new Promise<{ code: number | null; out: string }>((resolve) => {
+      const child = spawn('/usr/bin/script', ['-qec', command, '/dev/null'], { cwd: dir, env: { ...process.env, NO_COLOR: '', CI: '' } });
+      let out = '';
+      child.stdout.on('data', (c) => (out += c));
+      child.on('exit', (code) => resolve({ code, out }));
+    });
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('starting the local stack');
+    expect(r.out).toContain('S3 endpoint');
+    expect(r.out).not.toMatch(/[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]/);
+  }, 60_000);
+
   it('dev publishes its endpoints while running and stops cleanly on Ctrl+C', async () => {
     const dir = tempProject();
     const child = spawn(process.execPath, [BIN, 'dev', '--s3-port', '0', '--ses-port', '0', '--port', '0'], { cwd: dir, env: { ...process.env, NO_COLOR: '1' } });

@@ -1,3 +1,4 @@
+import { clearLine, cursorTo, moveCursor } from 'node:readline';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { describeAwsError } from '../../src/aws/errors.js';
@@ -8,15 +9,29 @@ import { reportError } from '../../src/ui/report-error.js';
 class Sink extends Writable {
   text = '';
   isTTY: boolean;
-  constructor(tty = false) {
+  columns?: number;
+  constructor(tty = false, columns?: number) {
     super();
     this.isTTY = tty;
+    if (tty) this.columns = columns ?? 80;
+  }
+  // what a tty.WriteStream adds (ora redraws with them)
+  cursorTo(x: number, y?: number) {
+    return cursorTo(this, x, y);
+  }
+  moveCursor(dx: number, dy: number) {
+    return moveCursor(this, dx, dy);
+  }
+  clearLine(dir: -1 | 0 | 1) {
+    return clearLine(this, dir);
   }
   override _write(chunk: Buffer, _enc: string, cb: () => void) {
     this.text += chunk.toString();
     cb();
   }
 }
+
+const ESC = String.fromCharCode(27);
 
 const ui = (options: ConstructorParameters<typeof Ui>[0], tty = false, env: NodeJS.ProcessEnv = {}) => {
   const stdout = new Sink(tty);
@@ -122,5 +137,51 @@ describe('Ui', () => {
     expect(stderr.text).toContain('importing 1/10 (10%)');
     expect(stderr.text).toMatch(/importing 10\/10 \(100%\) [\d.]+\/s in [\d.]+s\n$/);
     expect(stderr.text).not.toContain('\r');
+  });
+
+  describe('spinner and progress bar redraw stderr only on a terminal with a width and colour', () => {
+    /** a spinner and a progress bar, as `clinica dev` and `upload --bulk` draw them */
+    const draw = async (stdout: Sink, stderr: Sink, env: NodeJS.ProcessEnv = {}, live = false) => {
+      const u = new Ui({}, { stdout, stderr, env, stdinIsTTY: true });
+      // decided before anything is drawn (a 0-column terminal used to hang ora in an endless loop)
+      expect(u.live).toBe(live);
+      const spin = await u.spinner('starting the local stack');
+      spin.succeed('local stack up');
+      const p = u.progress(2, 'importing', 0);
+      p.tick(1);
+      p.tick(2);
+      p.done();
+    };
+
+    it.each([
+      ['NO_COLOR on a terminal', new Sink(true), new Sink(true), { NO_COLOR: '1' }],
+      ['stderr redirected to a file (2>dev.log)', new Sink(true), new Sink(false), {}],
+      ['a 0-column terminal', new Sink(true), new Sink(true, 0), {}],
+    ])('%s: plain lines, no escape codes, no spinner frames', async (_case, stdout, stderr, env) => {
+      await draw(stdout, stderr, env);
+      expect(stderr.text).toContain('starting the local stack');
+      expect(stderr.text).toContain('local stack up');
+      expect(stderr.text).toMatch(/importing 2\/2 \(100%\) [\d.]+\/s in /);
+      expect(stderr.text).not.toContain(ESC);
+      expect(stderr.text).not.toContain('\r');
+      expect(stderr.text).not.toMatch(/[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏█]/);
+    });
+
+    it('a log file gets timestamped lines even when stdout is a terminal', async () => {
+      const stderr = new Sink(false);
+      await draw(new Sink(true), stderr);
+      expect(stderr.text.trim().split('\n').every((l) => /^\d{4}-\d\d-\d\dT\S+Z (info|warn|error) /.test(l))).toBe(true);
+    });
+
+    it('a terminal with a width and colour: an animated spinner and a redrawn bar no wider than the terminal', async () => {
+      const stderr = new Sink(true, 40);
+      await draw(new Sink(true), stderr, {}, true);
+      expect(stderr.text).toMatch(/[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]/);
+      expect(stderr.text).toContain(ESC);
+      const bars = stderr.text.split('\r').filter((l) => l.includes('█'));
+      expect(bars.length).toBeGreaterThan(0);
+      const visible = (l: string) => l.replace(new RegExp(`${ESC}\\[[0-9;]*[A-Za-z]`, 'g'), '');
+      for (const bar of bars) expect(visible(bar).length).toBeLessThanOrEqual(40);
+    });
   });
 });
