@@ -56,6 +56,20 @@ export function isTimeZone(value: string): boolean {
   }
 }
 
+/**
+ * An e-mail sender as nodemailer and SES take it: "lembretes@clinica.com.br", or with a display name,
+ * "Clínica Sorriso <lembretes@clinica.com.br>" (a name with "," or ";" must be quoted: it would split the header).
+ */
+export function isMailbox(value: string): boolean {
+  const named = /^\s*("[^"\\]*"|[^"<>,;]*?)\s*<([^<>]+)>\s*$/.exec(value);
+  return z.email().safeParse(named ? named[2]!.trim() : value.trim()).success;
+}
+
+const mailbox = z
+  .string()
+  .trim()
+  .refine(isMailbox, { message: 'expected an e-mail address, e.g. "lembretes@clinica.com.br" or "Clínica Sorriso <lembretes@clinica.com.br>"' });
+
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected a time of day as HH:MM (24 h), e.g. "09:00"');
 
 export const locales = ['pt-BR', 'en'] as const;
@@ -132,8 +146,8 @@ export const configSchema = z
     mail: z
       .object({
         /** the SES-verified sender, e.g. "Clínica Sorriso <lembretes@clinicasorriso.com.br>" */
-        sender: z.string().trim().min(3).default('lembretes@clinica.example'),
-        replyTo: z.string().optional(),
+        sender: mailbox.default('lembretes@clinica.example'),
+        replyTo: mailbox.optional(),
       })
       .strict()
       .default({ sender: 'lembretes@clinica.example' }),

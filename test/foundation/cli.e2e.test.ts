@@ -70,6 +70,11 @@ describe('the built CLI', () => {
     expect(tz.stderr).toMatch(/^clinica: --time-zone \(clinic\.timeZone\): expected an IANA time zone/);
     expect(tz.stderr).not.toContain('clinica.config.json');
     expect(existsSync(join(fresh, 'clinica.config.json'))).toBe(false);
+    // the reminder sender must be an address (a display name is allowed)
+    const sender = await runCli(['init', '--yes', '--sender', 'abc'], { cwd: fresh });
+    expect(sender.code).toBe(2);
+    expect(sender.stderr).toMatch(/^clinica: --sender \(mail\.sender\): expected an e-mail address/);
+    expect(existsSync(join(fresh, 'clinica.config.json'))).toBe(false);
     // the good file was not replaced by the bad input
     expect(JSON.parse(readFileSync(join(dir, 'clinica.config.json'), 'utf8')).clinic.name).toBe('Odonto & Cia <Centro>');
   });

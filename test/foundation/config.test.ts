@@ -154,3 +154,17 @@ describe('clinic contact e-mail', () => {
     expect(err.message).toContain('expected an e-mail address');
   });
 });
+
+describe('reminder sender (mail.sender, mail.replyTo)', () => {
+  it.each(['lembretes@clinica.com.br', 'Clínica Sorriso <lembretes@clinica.com.br>', '"Sorriso, Centro" <lembretes@clinica.com.br>'])('accepts %s', (sender) => {
+    expect(loadConfig({}, {}, project({ clinic: { name: 'X' }, mail: { sender, replyTo: sender } })).mail.sender).toBe(sender);
+  });
+
+  it.each(['abc', 'Clínica <abc>', 'lembretes@', 'Sorriso, Centro <lembretes@clinica.com.br>', 'a@b.com, c@d.com'])('refuses %s, naming the field', (sender) => {
+    const err = configError(() => loadConfig({}, {}, project({ clinic: { name: 'X' }, mail: { sender } })));
+    expect(err.field).toBe('mail.sender');
+    expect(err.message).toContain('expected an e-mail address');
+    const reply = configError(() => loadConfig({}, {}, project({ clinic: { name: 'X' }, mail: { replyTo: sender } })));
+    expect(reply.field).toBe('mail.replyTo');
+  });
+});
