@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import type { z } from 'zod';
+import { ZodDefault, ZodObject, ZodOptional, type z } from 'zod';
 import { ClinicaError } from '../errors.js';
 import { configSchema, stageName, type Config, type ConfigInput } from './schema.js';
 
@@ -87,11 +87,16 @@ export function resourceNames(config: Pick<Config, 'clinic' | 'stage' | 'aws'>):
   return { prefix, dataBucket: `${prefix}-${config.stage}-data`, siteBucket: `${prefix}-${config.stage}-site` };
 }
 
+/** A schema problem in words: 'expected one of "pt-BR"|"en"' (zod's "Invalid option: " prefix dropped). */
+function issueText(issue: z.core.$ZodIssue): string {
+  return issue.message.replace(/^Invalid (input|option): /, '');
+}
+
 /** "clinic.locale: expected one of "pt-BR"|"en"" — the first problem, naming the field. */
 export function describeIssues(error: z.ZodError, file: string): ClinicaError {
   const issue = error.issues[0]!;
   const path = issue.path.join('.') || '(top level)';
-  const message = issue.message.replace(/^Invalid (input|option): /, '');
+  const message = issueText(issue);
   const more = error.issues.length > 1 ? ` (and ${error.issues.length - 1} more problem${error.issues.length > 2 ? 's' : ''})` : '';
   return new ClinicaError('config', `${file}: ${path}: ${message}${more}`, {
     field: path,
@@ -103,6 +108,67 @@ export function parseConfig(raw: unknown, file = CONFIG_FILE): Config {
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) throw describeIssues(parsed.error, file);
   return parsed.data;
+}
+
+/**
+ * The config schema's rule for one field ("aws.region", "network.clinicCidrs"): what is wrong with `value`, in
+ * words, or undefined when it is valid. Prompts and flag overrides check a single value with it.
+ */
+export function fieldProblem(path: string, value: unknown): string | undefined {
+  let schema: z.ZodType = configSchema;
+  for (const key of path.split('.')) {
+    while (schema instanceof ZodDefault || schema instanceof ZodOptional) schema = schema.unwrap() as z.ZodType;
+    const field = schema instanceof ZodObject ? (schema.shape as Record<string, z.ZodType>)[key] : undefined;
+    if (!field) throw new Error(`no config field ${path}`);
+    schema = field;
+  }
+  const parsed = schema.safeParse(value);
+  return parsed.success ? undefined : issueText(parsed.error.issues[0]!);
+}
+
+/**
+ * What can be kept of a config file that does not validate: each value the schema refuses is dropped (a bad
+ * list item alone), so that defaults or new answers take its place. Values that are missing are left to the
+ * caller. `dropped` names what went, e.g. 'clinic.locale ("fr")'.
+ */
+export function validParts(raw: unknown): { input: Record<string, unknown>; dropped: string[] } {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    return { input: {}, dropped: [`everything (${raw === null ? 'null' : Array.isArray(raw) ? 'an array' : typeof raw} instead of a JSON object)`] };
+  }
+  const input = structuredClone(raw) as Record<string, unknown>;
+  const dropped: string[] = [];
+  // one problem at a time: dropping a list item shifts the paths of the problems after it
+  for (let round = 0; round < 500; round++) {
+    const parsed = configSchema.safeParse(input);
+    if (parsed.success) break;
+    const problems = parsed.error.issues.flatMap((issue) =>
+      issue.code === 'unrecognized_keys' ? issue.keys.map((key) => [...issue.path, key]) : [issue.path],
+    );
+    let gone: string | undefined;
+    for (const path of problems) {
+      // a problem inside a list item drops that item, not the whole list
+      gone = removeAt(input, path.slice(0, path.findIndex((k) => typeof k === 'number') + 1 || undefined));
+      if (gone) break;
+    }
+    if (!gone) break; // only missing values are left
+    dropped.push(gone);
+  }
+  return { input, dropped };
+}
+
+/** Removes the value at `path` (a list item is spliced out); returns 'path (value)', or undefined if nothing is there. */
+function removeAt(root: Record<string, unknown>, path: PropertyKey[]): string | undefined {
+  if (!path.length) return undefined;
+  let parent: unknown = root;
+  for (const key of path.slice(0, -1)) parent = (parent as Record<PropertyKey, unknown> | undefined)?.[key];
+  const last = path[path.length - 1]!;
+  if (typeof parent !== 'object' || parent === null) return undefined;
+  const value = (parent as Record<PropertyKey, unknown>)[last];
+  if (value === undefined) return undefined;
+  if (Array.isArray(parent) && typeof last === 'number') parent.splice(last, 1);
+  else delete (parent as Record<PropertyKey, unknown>)[last];
+  const shown = JSON.stringify(value) ?? String(value);
+  return `${path.join('.')} (${shown.length > 40 ? `${shown.slice(0, 37)}…` : shown})`;
 }
 
 function findConfigFile(start: string): string | undefined {

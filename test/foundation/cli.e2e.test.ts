@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -70,6 +70,13 @@ describe('the built CLI', () => {
     expect(tz.stderr).toMatch(/^clinica: --time-zone \(clinic\.timeZone\): expected an IANA time zone/);
     expect(tz.stderr).not.toContain('clinica.config.json');
     expect(existsSync(join(fresh, 'clinica.config.json'))).toBe(false);
+    // --force repairs a file that is not a config at all
+    writeFileSync(join(fresh, 'clinica.config.json'), '[]');
+    const repaired = await runCli(['init', '--yes', '--force', '--name', 'Odonto Reparo'], { cwd: fresh });
+    expect(repaired.stderr).not.toContain('unexpected error');
+    expect(repaired.code).toBe(0);
+    expect(JSON.parse(readFileSync(join(fresh, 'clinica.config.json'), 'utf8')).clinic.name).toBe('Odonto Reparo');
+    rmSync(join(fresh, 'clinica.config.json'));
     // the reminder sender must be an address (a display name is allowed)
     const sender = await runCli(['init', '--yes', '--sender', 'abc'], { cwd: fresh });
     expect(sender.code).toBe(2);

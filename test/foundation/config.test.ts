@@ -70,6 +70,16 @@ describe('config', () => {
     expect(err.message).toContain(words);
   });
 
+  it.each([
+    ['{}', 'clinic', 'expected object'],
+    ['[]', '(top level)', 'expected object, received array'],
+    ['null', '(top level)', 'expected object, received null'],
+  ])('a file holding %s is a config error naming the field (exit 2), not a crash', (text, field, words) => {
+    const err = configError(() => loadConfig({}, {}, project(text)));
+    expect([err.kind, err.exitCode, err.field]).toEqual(['config', 2, field]);
+    expect(err.message).toContain(`${field}: ${words}`);
+  });
+
   it('reports invalid JSON as a config error with the file name', () => {
     const dir = project('{ "clinic": ');
     const err = configError(() => loadConfig({}, {}, dir));

@@ -1,8 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { CONFIG_FILE, defaultConfigInput, saveConfig } from '../../config/load.js';
-import { isCidr, isTimeZone, type ConfigInput } from '../../config/schema.js';
+import { isDeepStrictEqual } from 'node:util';
+import { CONFIG_FILE, defaultConfigInput, fieldProblem, saveConfig, validParts } from '../../config/load.js';
+import type { ConfigInput } from '../../config/schema.js';
 import { ClinicaError } from '../../errors.js';
+import type { Ui } from '../../ui/output.js';
 import type { CommandInput } from '../action.js';
 
 interface InitOptions {
@@ -20,25 +22,68 @@ interface InitOptions {
   force?: boolean;
 }
 
-/** config fields → the init flag that sets them */
-const flagOfField: Record<string, string> = {
-  'clinic.name': '--name', 'clinic.address': '--address', 'clinic.phone': '--phone', 'clinic.email': '--email',
-  'clinic.timeZone': '--time-zone', 'clinic.locale': '--locale', target: '--target', stage: '--stage', 'aws.region': '--region',
-  'aws.bucketPrefix': '--bucket-prefix', 'network.clinicCidrs': '--clinic-cidr', 'mail.sender': '--sender', 'images.watermark': '--watermark',
+/** A config being written: anything may still be missing. */
+type Draft = Omit<Partial<ConfigInput>, 'clinic'> & { clinic?: Partial<ConfigInput['clinic']> };
+
+/** config fields → the init flag that sets them, and its key in the options */
+const flagOfField: Record<string, [flag: string, option: keyof InitOptions | 'stage' | 'region']> = {
+  'clinic.name': ['--name', 'name'], 'clinic.address': ['--address', 'address'], 'clinic.phone': ['--phone', 'phone'],
+  'clinic.email': ['--email', 'email'], 'clinic.timeZone': ['--time-zone', 'timeZone'], 'clinic.locale': ['--locale', 'locale'],
+  target: ['--target', 'target'], stage: ['--stage', 'stage'], 'aws.region': ['--region', 'region'],
+  'aws.bucketPrefix': ['--bucket-prefix', 'bucketPrefix'], 'network.clinicCidrs': ['--clinic-cidr', 'clinicCidr'],
+  'mail.sender': ['--sender', 'sender'], 'images.watermark': ['--watermark', 'watermark'],
 };
 
-function readExisting(path: string): ConfigInput | undefined {
-  if (!existsSync(path)) return undefined;
+const DEMO = defaultConfigInput;
+
+/**
+ * What an existing file gives to start from: its valid settings. A file that is not JSON, not an object, or
+ * has values the schema refuses is repaired, not fatal (that is what `init --force` is for); the person is
+ * told what was dropped.
+ */
+function startFrom(path: string, ui: Ui): Draft {
+  if (!existsSync(path)) return {};
+  let raw: unknown;
   try {
-    return JSON.parse(readFileSync(path, 'utf8')) as ConfigInput;
+    raw = JSON.parse(readFileSync(path, 'utf8'));
   } catch {
-    return undefined; // a broken file: start from the defaults, it will be replaced
+    ui.warn(`${path} is not valid JSON: starting from the defaults`);
+    return {};
   }
+  const { input, dropped } = validParts(raw);
+  if (dropped.length) ui.warn(`${path}: dropped what was invalid — ${dropped.join(', ')}; defaults or your answers take its place`);
+  return input as Draft;
 }
+
+/**
+ * The fictional demo clinic's content (address, phone, e-mail, the site's tagline, team, hours…) belongs to the
+ * demo clinic alone: a real clinic must not publish a made-up team. The demo clinic (its default name) gets it
+ * where the file says nothing; any other clinic loses whatever is still the demo's.
+ */
+function forClinic(base: Draft, name: string): Draft {
+  if (name === DEMO.clinic.name) {
+    return { ...DEMO, ...base, clinic: { ...DEMO.clinic, ...base.clinic }, site: { ...DEMO.site, ...base.site } };
+  }
+  const clinic = { ...base.clinic };
+  for (const key of ['address', 'phone', 'email'] as const) if (clinic[key] === DEMO.clinic[key]) delete clinic[key];
+  const demoSite = (DEMO.site ?? {}) as Record<string, unknown>;
+  const site = Object.fromEntries(Object.entries(base.site ?? {}).filter(([key, value]) => !isDeepStrictEqual(value, demoSite[key])));
+  const next: Draft = { ...base, clinic };
+  if (Object.keys(site).length) next.site = site;
+  else delete next.site;
+  return next;
+}
+
+/** An inquirer `validate` with the config schema's rule for the field. */
+const rule =
+  (field: string, parse: (answer: string) => unknown = (answer) => answer) =>
+  (answer: string): true | string =>
+    fieldProblem(field, parse(answer)) ?? true;
+
+const cidrList = (text: string) => text.split(',').map((c) => c.trim()).filter(Boolean);
 
 export default async function init({ opts, ui }: CommandInput<InitOptions>): Promise<number> {
   const path = resolve(opts.config ?? process.env.CLINICA_CONFIG ?? CONFIG_FILE);
-  const existing = readExisting(path);
   if (existsSync(path) && !opts.force) {
     if (!ui.interactive) {
       throw new ClinicaError('usage', `${path} already exists`, { hint: 'pass --force to overwrite it, or edit it by hand' });
@@ -46,15 +91,20 @@ export default async function init({ opts, ui }: CommandInput<InitOptions>): Pro
     const { confirm } = await import('@inquirer/prompts');
     if (!(await confirm({ message: `${path} exists. Update it?`, default: true }))) return 0;
   }
-  const base = existing ?? defaultConfigInput;
+  const start = startFrom(path, ui);
+  // every answer is checked at its prompt with the config's own rule: a typo is asked again, nothing is lost
+  const ask = ui.interactive ? await import('@inquirer/prompts') : undefined;
+
+  let name = opts.name ?? start.clinic?.name ?? DEMO.clinic.name;
+  if (ask && opts.name === undefined) name = await ask.input({ message: 'Clinic name', default: name, validate: rule('clinic.name') });
+  const base = forClinic(start, name);
   const answers = {
-    name: opts.name ?? base.clinic.name,
-    address: opts.address ?? base.clinic.address ?? '',
-    phone: opts.phone ?? base.clinic.phone ?? '',
-    email: opts.email ?? base.clinic.email ?? '',
+    address: opts.address ?? base.clinic?.address ?? '',
+    phone: opts.phone ?? base.clinic?.phone ?? '',
+    email: opts.email ?? base.clinic?.email ?? '',
     sender: opts.sender ?? base.mail?.sender ?? 'lembretes@clinica.example',
-    timeZone: opts.timeZone ?? base.clinic.timeZone ?? 'America/Sao_Paulo',
-    locale: opts.locale ?? base.clinic.locale ?? 'pt-BR',
+    timeZone: opts.timeZone ?? base.clinic?.timeZone ?? 'America/Sao_Paulo',
+    locale: opts.locale ?? base.clinic?.locale ?? 'pt-BR',
     target: opts.target ?? base.target ?? 'local',
     region: opts.region ?? base.aws?.region ?? 'sa-east-1',
     stage: opts.stage ?? base.stage ?? 'dev',
@@ -63,36 +113,31 @@ export default async function init({ opts, ui }: CommandInput<InitOptions>): Pro
     watermark: opts.watermark ?? base.images?.watermark?.text ?? '{clinic} · {patient} · {date}',
   };
 
-  if (ui.interactive) {
-    const { input, select } = await import('@inquirer/prompts');
-    const required = (v: string) => (v.trim() ? true : 'required');
-    if (opts.name === undefined) answers.name = await input({ message: 'Clinic name', default: answers.name, validate: required });
-    if (opts.address === undefined) answers.address = await input({ message: 'Address', default: answers.address });
-    if (opts.phone === undefined) answers.phone = await input({ message: 'Phone', default: answers.phone });
-    if (opts.email === undefined) answers.email = await input({ message: 'Public contact e-mail', default: answers.email });
-    if (opts.sender === undefined) answers.sender = await input({ message: 'Reminder e-mail sender (SES identity)', default: answers.sender, validate: required });
-    if (opts.timeZone === undefined)
-      answers.timeZone = await input({ message: 'Time zone', default: answers.timeZone, validate: (v) => (isTimeZone(v) ? true : 'an IANA zone, e.g. America/Sao_Paulo') });
+  if (ask) {
+    const { input, select } = ask;
+    if (opts.address === undefined) answers.address = await input({ message: 'Address', default: answers.address, validate: rule('clinic.address') });
+    if (opts.phone === undefined) answers.phone = await input({ message: 'Phone', default: answers.phone, validate: rule('clinic.phone') });
+    if (opts.email === undefined) answers.email = await input({ message: 'Public contact e-mail', default: answers.email, validate: rule('clinic.email') });
+    if (opts.sender === undefined)
+      answers.sender = await input({ message: 'Reminder e-mail sender (SES identity)', default: answers.sender, validate: rule('mail.sender') });
+    if (opts.timeZone === undefined) answers.timeZone = await input({ message: 'Time zone', default: answers.timeZone, validate: rule('clinic.timeZone') });
     if (opts.locale === undefined)
       answers.locale = await select({ message: 'Language', default: answers.locale, choices: [{ name: 'Português (Brasil)', value: 'pt-BR' as const }, { name: 'English', value: 'en' as const }] });
     if (opts.target === undefined)
       answers.target = await select({ message: 'Target', default: answers.target, choices: [{ name: 'local (clinica dev, no AWS account)', value: 'local' as const }, { name: 'aws', value: 'aws' as const }] });
-    if (opts.region === undefined && answers.target === 'aws') answers.region = await input({ message: 'AWS region', default: answers.region });
-    if (opts.stage === undefined) answers.stage = await input({ message: 'Stage', default: answers.stage });
+    if (opts.region === undefined && answers.target === 'aws') answers.region = await input({ message: 'AWS region', default: answers.region, validate: rule('aws.region') });
+    if (opts.stage === undefined) answers.stage = await input({ message: 'Stage', default: answers.stage, validate: rule('stage') });
     if (opts.clinicCidr === undefined) {
-      const text = await input({
-        message: "Clinic network (CIDR, comma-separated)",
-        default: answers.cidrs.join(', '),
-        validate: (v) => (v.split(',').every((c) => isCidr(c.trim())) ? true : 'e.g. 192.168.1.0/24'),
-      });
-      answers.cidrs = text.split(',').map((c) => c.trim());
+      const text = await input({ message: 'Clinic network (CIDR, comma-separated)', default: answers.cidrs.join(', '), validate: rule('network.clinicCidrs', cidrList) });
+      answers.cidrs = cidrList(text);
     }
-    if (opts.watermark === undefined) answers.watermark = await input({ message: 'Watermark text', default: answers.watermark });
+    if (opts.watermark === undefined)
+      answers.watermark = await input({ message: 'Watermark text', default: answers.watermark, validate: rule('images.watermark.text') });
   }
 
   const next: ConfigInput = {
     ...base,
-    clinic: { ...base.clinic, name: answers.name, address: answers.address, phone: answers.phone, email: answers.email, timeZone: answers.timeZone, locale: answers.locale },
+    clinic: { ...base.clinic, name, address: answers.address, phone: answers.phone, email: answers.email, timeZone: answers.timeZone, locale: answers.locale },
     target: answers.target,
     stage: answers.stage,
     aws: { ...base.aws, region: answers.region, ...(answers.bucketPrefix ? { bucketPrefix: answers.bucketPrefix } : {}) },
@@ -103,10 +148,10 @@ export default async function init({ opts, ui }: CommandInput<InitOptions>): Pro
   try {
     await saveConfig(path, next);
   } catch (err) {
-    // validated before writing: name the flag (or prompt) the value came from, not a file that was never written
+    // validated before writing: name the flag the value came from (if one did), not a file that was never written
     if (err instanceof ClinicaError && err.kind === 'config' && err.field) {
-      const flag = Object.entries(flagOfField).find(([f]) => err.field === f || err.field!.startsWith(`${f}.`))?.[1];
-      const what = flag ? `${flag} (${err.field})` : err.field;
+      const [flag, option] = Object.entries(flagOfField).find(([f]) => err.field === f || err.field!.startsWith(`${f}.`))?.[1] ?? [];
+      const what = flag && option && opts[option] !== undefined ? `${flag} (${err.field})` : err.field;
       throw new ClinicaError('config', `${what}: ${err.message.split(`${err.field}: `).slice(1).join(`${err.field}: `)}; nothing was written`, {
         field: err.field,
         hint: `correct it and run \`clinica init\` again`,
