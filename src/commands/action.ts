@@ -2,7 +2,7 @@
  * Glue between commander and a command module: the module is imported only when its command runs, and is
  * handed its positional arguments, its options merged with the global ones, and the Ui.
  */
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import type { GlobalOptions } from '../config/load.js';
 import type { Ui } from '../ui/output.js';
 
@@ -29,4 +29,14 @@ export function lazy(load: Loader) {
     const code = await (mod.default as CommandRun)({ args, opts, ui, command });
     if (typeof code === 'number' && code !== 0) process.exitCode = code;
   };
+}
+
+/**
+ * commander's parser for a `--port`-like option (0 = any free port). A bad value is commander's usage error
+ * ("option '--s3-port <port>' argument 'abc' is invalid. …", exit 2), not an unexpected one.
+ */
+export function portNumber(value: string): number {
+  const n = /^\d{1,5}$/.test(value) ? Number(value) : NaN;
+  if (!(n <= 65535)) throw new InvalidArgumentError('Expected a port number from 0 to 65535 (0 = any free port).');
+  return n;
 }

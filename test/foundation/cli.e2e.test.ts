@@ -33,6 +33,18 @@ describe('the built CLI', () => {
     expect(opt.stderr).toContain('(Did you mean --demo?)');
   });
 
+  it.each([
+    [['dev', '--s3-port', 'abc'], '--s3-port <port>', 'abc'],
+    [['dev', '--ses-port', '-1'], '--ses-port <port>', '-1'],
+    [['dev', '--port', '65536'], '--port <port>', '65536'],
+    [['site', 'preview', '--port', '80x'], '--port <port>', '80x'],
+  ])('%j is a usage error (exit 2) with commander\'s message, not an unexpected one', async (args, option, value) => {
+    const r = await runCli(args, { cwd: tempProject() });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`error: option '${option}' argument '${value}' is invalid. Expected a port number from 0 to 65535`);
+    expect(r.stderr).not.toContain('unexpected error');
+  });
+
   it('a broken config exits 2 with one line naming the field', async () => {
     const dir = tempProject();
     writeFileSync(join(dir, 'broken.json'), JSON.stringify({ clinic: { name: 'X', timeZone: 'Lua/Base' } }));

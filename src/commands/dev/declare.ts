@@ -1,11 +1,5 @@
 import type { Command } from 'commander';
-import { lazy } from '../action.js';
-
-const port = (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`expected a port number, got "${v}"`);
-  return n;
-};
+import { lazy, portNumber } from '../action.js';
 
 export function declareDev(program: Command): void {
   program
@@ -14,9 +8,9 @@ export function declareDev(program: Command): void {
     .option('--demo', 'seed synthetic demo data (fake patients, appointments, images)')
     .option('--exit', 'start, seed (with --demo), print the summary and exit — for scripts and CI')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
-    .option('--s3-port <port>', 'local S3 port (0 = any free port)', port, 4568)
-    .option('--ses-port <port>', 'local SES / outbox port (0 = any free port)', port, 8005)
-    .option('--port <port>', 'staff backend port (default: network.serverPort, 8080; 0 = any free port)', port)
+    .option('--s3-port <port>', 'local S3 port (0 = any free port)', portNumber, 4568)
+    .option('--ses-port <port>', 'local SES / outbox port (0 = any free port)', portNumber, 8005)
+    .option('--port <port>', 'staff backend port (default: network.serverPort, 8080; 0 = any free port)', portNumber)
     .option('--reset', 'delete the local data under .clinica/dev before starting')
     .action(lazy(() => import('./run.js')));
 }

@@ -1,11 +1,5 @@
 import type { Command } from 'commander';
-import { lazy } from '../action.js';
-
-const port = (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`expected a port number, got "${v}"`);
-  return n;
-};
+import { lazy, portNumber } from '../action.js';
 
 /** The clinic's public website: rendered from clinica.config.json, published to the site bucket. */
 export function declareSite(program: Command): void {
@@ -20,7 +14,7 @@ export function declareSite(program: Command): void {
   site
     .command('preview')
     .description('serve the site on this machine; pages are rebuilt on every reload, so config edits show at once')
-    .option('--port <port>', 'port to listen on (0 = any free port)', port, 4173)
+    .option('--port <port>', 'port to listen on (0 = any free port)', portNumber, 4173)
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .action(lazy(() => import('./preview.js')));
   site
