@@ -47,7 +47,8 @@ export function openContext(options: GlobalOptions, needsStack = true): Context 
   const config = loadConfig(options);
   let local: LocalEndpoints | undefined;
   let target: AwsTarget;
-  if (config.target === 'local' && !options.endpointUrl) {
+  // an endpoint URL (flag › CLINICA_ENDPOINT_URL › file) points every client there, on target local too
+  if (config.target === 'local' && !config.aws.endpointUrl) {
     local = needsStack ? readEndpoints(config.stateDir) : undefined;
     target = local ? localTarget(local) : localTarget({ s3: 'http://127.0.0.1:4568', ses: 'http://127.0.0.1:8005', region: config.aws.region });
   } else {

@@ -3,7 +3,7 @@ import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { ZodDefault, ZodObject, ZodOptional, type z } from 'zod';
 import { ClinicaError } from '../errors.js';
-import { configSchema, stageName, type Config, type ConfigInput } from './schema.js';
+import { configSchema, type Config, type ConfigInput } from './schema.js';
 
 export const CONFIG_FILE = 'clinica.config.json';
 
@@ -224,20 +224,13 @@ function applyOverrides(
   configPath: string | undefined,
   projectDir: string,
 ): ResolvedConfig {
-  const stage = options.stage ?? env.CLINICA_STAGE ?? config.stage;
-  const stageCheck = stageName.safeParse(stage);
-  if (!stageCheck.success) {
-    throw new ClinicaError('usage', `stage "${stage}": ${stageCheck.error.issues[0]!.message}`, { field: 'stage' });
-  }
-  const target = (env.CLINICA_TARGET as Config['target'] | undefined) ?? config.target;
-  if (target !== 'local' && target !== 'aws') {
-    throw new ClinicaError('usage', `CLINICA_TARGET "${target}": expected "local" or "aws"`, { field: 'target' });
-  }
+  const stage = override('stage', [['--stage', options.stage], ['CLINICA_STAGE', env.CLINICA_STAGE]], config.stage);
+  const target = override('target', [['CLINICA_TARGET', env.CLINICA_TARGET as Config['target'] | undefined]], config.target);
   const aws = {
     ...config.aws,
-    region: options.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? config.aws.region,
-    profile: options.profile ?? env.AWS_PROFILE ?? config.aws.profile,
-    endpointUrl: options.endpointUrl ?? env.CLINICA_ENDPOINT_URL ?? config.aws.endpointUrl,
+    region: override('aws.region', [['--region', options.region], ['AWS_REGION', env.AWS_REGION], ['AWS_DEFAULT_REGION', env.AWS_DEFAULT_REGION]], config.aws.region),
+    profile: override('aws.profile', [['--profile', options.profile], ['AWS_PROFILE', env.AWS_PROFILE]], config.aws.profile),
+    endpointUrl: override('aws.endpointUrl', [['--endpoint-url', options.endpointUrl], ['CLINICA_ENDPOINT_URL', env.CLINICA_ENDPOINT_URL]], config.aws.endpointUrl),
   };
   const resolved = { ...config, stage, target, aws };
   return {
@@ -247,6 +240,24 @@ function applyOverrides(
     stateDir: resolve(projectDir, '.clinica'),
     names: resourceNames(resolved),
   };
+}
+
+/**
+ * The first value given by a flag or an environment variable (an empty variable counts as unset), else the
+ * file's. It must pass the file's own rule; a bad one is a usage error naming where it came from.
+ */
+function override<T extends string | undefined>(field: string, sources: [source: string, value: T | undefined][], fromFile: T): T {
+  const given = sources.find(([source, value]) => value !== undefined && (value !== '' || source.startsWith('--')));
+  if (!given) return fromFile;
+  const [source, value] = given;
+  const problem = fieldProblem(field, value);
+  if (problem) {
+    throw new ClinicaError('usage', `${source} "${value}": ${problem}`, {
+      field,
+      hint: source.startsWith('--') ? undefined : `fix or unset ${source}`,
+    });
+  }
+  return value as T;
 }
 
 /** Validates and writes the file atomically (temp file + rename), with a trailing newline. */

@@ -111,7 +111,7 @@ export const configSchema = z
       .object({
         region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'expected an AWS region, e.g. "sa-east-1"').default('sa-east-1'),
         profile: z.string().optional(),
-        endpointUrl: z.url().optional(),
+        endpointUrl: z.url({ protocol: /^https?$/, message: 'expected an http(s) URL, e.g. "http://127.0.0.1:4566"' }).optional(),
         /** bucket names are "<bucketPrefix>-<stage>-data" and "<bucketPrefix>-<stage>-site"; S3 names are global */
         bucketPrefix: z
           .string()

@@ -197,6 +197,34 @@ describe('the CLI without its backend', () => {
     expect(r.stderr).toContain('npx clinica dev');
   });
 
+  it('an endpoint from CLINICA_ENDPOINT_URL is used on target local, as --endpoint-url is (flags › environment › file)', async () => {
+    const http = await import('node:http');
+    const hits: string[] = [];
+    const endpoint = http.createServer((req, res) => {
+      hits.push(`${req.method} ${req.url}`);
+      res.writeHead(403, { 'content-type': 'application/xml' }).end('<Error><Code>AccessDenied</Code><Message>no</Message></Error>');
+    });
+    await new Promise<void>((r) => endpoint.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(endpoint.address() as import('node:net').AddressInfo).port}`;
+    try {
+      const r = await runCli(['patients', 'list'], { cwd: tempProject(), env: { CLINICA_ENDPOINT_URL: url } });
+      expect(r.stderr).not.toContain('clinica dev is not running');
+      expect(r.code).toBe(1);
+      expect(hits.length).toBeGreaterThan(0);
+    } finally {
+      endpoint.close();
+    }
+  });
+
+  it('a bad --region or --endpoint-url is refused at once, naming the flag (exit 2)', async () => {
+    const region = await runCli(['--region', 'not a region', 'patients', 'list'], { cwd: tempProject() });
+    expect(region.code).toBe(2);
+    expect(region.stderr).toBe('clinica: --region "not a region": expected an AWS region, e.g. "sa-east-1"\n');
+    const url = await runCli(['--endpoint-url', 'notaurl', 'patients', 'list'], { cwd: tempProject() });
+    expect(url.code).toBe(2);
+    expect(url.stderr).toMatch(/^clinica: --endpoint-url "notaurl": expected an http\(s\) URL/);
+  });
+
   it('target aws with no credentials: one line naming the fix, exit 1', async () => {
     const dir = tempProject();
     writeFileSync(join(dir, 'clinica.config.json'), JSON.stringify({ clinic: { name: 'Sem Credenciais' }, target: 'aws' }));

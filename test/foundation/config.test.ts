@@ -112,6 +112,25 @@ describe('config', () => {
     expect(configError(() => loadConfig({}, { CLINICA_TARGET: 'cloud' }, dir)).field).toBe('target');
   });
 
+  it.each([
+    [{ region: 'not a region' }, {}, '--region "not a region": expected an AWS region', 'aws.region'],
+    [{}, { AWS_REGION: 'brazil' }, 'AWS_REGION "brazil": expected an AWS region', 'aws.region'],
+    [{ endpointUrl: 'notaurl' }, {}, '--endpoint-url "notaurl": expected an http(s) URL', 'aws.endpointUrl'],
+    [{}, { CLINICA_ENDPOINT_URL: 'ftp://x' }, 'CLINICA_ENDPOINT_URL "ftp://x": expected an http(s) URL', 'aws.endpointUrl'],
+    [{ stage: 'PROD' }, {}, '--stage "PROD": expected a stage name', 'stage'],
+    [{}, { CLINICA_STAGE: 'Prod!' }, 'CLINICA_STAGE "Prod!": expected a stage name', 'stage'],
+    [{}, { CLINICA_TARGET: 'cloud' }, 'CLINICA_TARGET "cloud": expected one of "local"|"aws"', 'target'],
+  ])('a flag or environment override %j %j gets the file\'s rule: a usage error naming its source', (flags, env, message, field) => {
+    const err = configError(() => loadConfig(flags, env, project({ clinic: { name: 'X' } })));
+    expect([err.kind, err.exitCode, err.field]).toEqual(['usage', 2, field]);
+    expect(err.message).toContain(message);
+  });
+
+  it('an empty environment variable counts as unset', () => {
+    const config = loadConfig({}, { AWS_REGION: '', CLINICA_ENDPOINT_URL: '', CLINICA_STAGE: '' }, project({ clinic: { name: 'X' }, stage: 'prod', aws: { region: 'us-east-1' } }));
+    expect([config.aws.region, config.aws.endpointUrl, config.stage]).toEqual(['us-east-1', undefined, 'prod']);
+  });
+
   it('finds the config in a parent folder', () => {
     const dir = project({ clinic: { name: 'Parent Clinic' } });
     const child = join(dir, 'sub');
