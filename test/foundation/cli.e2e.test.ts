@@ -225,6 +225,14 @@ describe('the CLI without its backend', () => {
     expect(url.stderr).toMatch(/^clinica: --endpoint-url "notaurl": expected an http\(s\) URL/);
   });
 
+  it.each(['status', 'deploy', 'destroy'])('%s on target local is refused at once, without asking AWS (exit 2)', async (command) => {
+    const r = await runCli([command], { cwd: tempProject() });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(
+      "clinica: deploy, status and destroy manage the stage on AWS, and the config's target is local — point the config at AWS with `clinica init --force --target aws …`, or set CLINICA_TARGET=aws for one run\n",
+    );
+  });
+
   it('target aws with no credentials: one line naming the fix, exit 1', async () => {
     const dir = tempProject();
     writeFileSync(join(dir, 'clinica.config.json'), JSON.stringify({ clinic: { name: 'Sem Credenciais' }, target: 'aws' }));

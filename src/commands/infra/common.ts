@@ -16,6 +16,13 @@ export interface InfraCommandDeps {
 
 export async function openStage(opts: GlobalOptions, ui: Ui, deps: InfraCommandDeps = {}): Promise<{ config: ResolvedConfig; ctx: InfraContext }> {
   const config = loadConfig(opts);
+  if (config.target === 'local') {
+    // nothing to deploy, read or destroy on this machine: say so before any AWS call (and its credential chain)
+    throw usageError(`deploy, status and destroy manage the stage on AWS, and the config's target is local`, {
+      field: 'target',
+      hint: 'point the config at AWS with `clinica init --force --target aws …`, or set CLINICA_TARGET=aws for one run',
+    });
+  }
   const target = awsTarget(config);
   const spinner = await ui.spinner(`connecting to ${target.endpoint ?? `AWS (${target.region})`}`);
   try {
