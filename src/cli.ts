@@ -69,13 +69,33 @@ export function buildProgram(): Command {
   return program;
 }
 
+/**
+ * `clinica help stauts` (or `clinica patients help lst`): commander answers an unknown topic with the whole help
+ * and an error exit, never saying what was wrong. Hand such a topic to commander as a command instead, so it
+ * says "unknown command 'stauts'" with its suggestion, as `clinica stauts` does.
+ */
+function withKnownHelpTopic(program: Command, argv: string[]): string[] {
+  const [node = '', script = '', ...args] = argv;
+  const find = (cmd: Command, name: string) => cmd.commands.find((c) => c.name() === name || c.aliases().includes(name));
+  let cmd = program;
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === 'help' && i + 1 < args.length && !args[i + 1]!.startsWith('-')) {
+      return find(cmd, args[i + 1]!) ? argv : [node, script, ...args.slice(0, i), ...args.slice(i + 1)];
+    }
+    const sub = find(cmd, args[i]!);
+    if (!sub) return argv;
+    cmd = sub;
+  }
+  return argv;
+}
+
 export async function main(argv: string[] = process.argv): Promise<void> {
   // clinica supports Node 20 and 22; the SDK's notice about its own future Node floor is not the user's concern
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const program = buildProgram();
   let verbose = argv.includes('--verbose') || argv.includes('-v');
   try {
-    await program.parseAsync(argv);
+    await program.parseAsync(withKnownHelpTopic(program, argv));
   } catch (err) {
     if (err instanceof CommanderError) {
       // help and version are not errors; everything else commander rejects is a usage error (exit 2)

@@ -31,6 +31,25 @@ describe('the built CLI', () => {
     expect(opt.code).toBe(2);
     expect(opt.stderr).toContain("unknown option '--dem'");
     expect(opt.stderr).toContain('(Did you mean --demo?)');
+    // `help` with an unknown topic says so too, instead of printing the whole help
+    for (const [args, name, suggestion] of [[['help', 'stauts'], 'stauts', 'status'], [['patients', 'help', 'lst'], 'lst', 'list']] as const) {
+      const help = await runCli([...args]);
+      expect(help.code).toBe(2);
+      expect(help.stderr).toContain(`unknown command '${name}'\n(Did you mean ${suggestion}?)`);
+      expect(help.stdout + help.stderr).not.toContain('Usage:');
+    }
+    const known = await runCli(['help', 'status']);
+    expect(known.code).toBe(0);
+    expect(known.stdout).toMatch(/^Usage: clinica status/);
+  });
+
+  it('init --help names the global options that set its stage and region, and they work after init', async () => {
+    const help = await runCli(['init', '--help']);
+    expect(help.stdout).toContain('global options -s, --stage <name> and\n--region <region>');
+    const dir = tempProject();
+    const r = await runCli(['init', '--yes', '--name', 'Odonto Sul', '--stage', 'prod', '--region', 'us-east-1'], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(join(dir, 'clinica.config.json'), 'utf8'))).toMatchObject({ stage: 'prod', aws: { region: 'us-east-1' } });
   });
 
   it.each([

@@ -16,6 +16,10 @@ export function declareInit(program: Command): void {
     .option('--bucket-prefix <prefix>', 'prefix of the S3 bucket names (they must be globally unique on AWS)')
     .option('--clinic-cidr <cidr...>', "the clinic's internal network(s), e.g. 192.168.1.0/24")
     .option('--watermark <text>', 'watermark on shared images ({clinic}, {patient}, {date} are replaced)')
-    .option('--force', 'overwrite an existing config file')
+    .option('--force', 'overwrite an existing config file (a broken one keeps its valid settings)')
+    .addHelpText(
+      'after',
+      '\nThe stage and the AWS region it asks for are set with the global options -s, --stage <name> and\n--region <region> (written before or after `init`; see `clinica --help`).',
+    )
     .action(lazy(() => import('./run.js')));
 }
