@@ -25,6 +25,7 @@ Exit codes:
   2  usage or config error (bad flag, bad value, unknown id, invalid clinica.config.json)
   3  partial failure in bulk work (some items failed; the rest were done — re-running is safe)
   130  cancelled with Ctrl+C (what was done is kept; re-running is safe)
+  141  the reader of the output went away (e.g. \`| head\`), as for any Unix tool
 
 Environment: CLINICA_CONFIG, CLINICA_STAGE, CLINICA_TARGET (local|aws), CLINICA_ENDPOINT_URL, AWS_PROFILE,
 AWS_REGION, NO_COLOR. Flags override the environment, which overrides clinica.config.json.`;

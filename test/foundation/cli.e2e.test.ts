@@ -43,6 +43,28 @@ describe('the built CLI', () => {
     expect(known.stdout).toMatch(/^Usage: clinica status/);
   });
 
+  it('a reader that closes early (`| head`) ends it quietly with the status of SIGPIPE, not an EPIPE crash', async () => {
+    const run = (args: string[], close: ('stdout' | 'stderr')[]) =>
+      new Promise<{ code: number | null; stderr: string }>((resolve) => {
+        const child = spawn(process.execPath, [BIN, ...args], { cwd: tempProject(), stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1', CI: '1' } });
+        for (const stream of close) child[stream].destroy(); // closed before clinica writes a byte
+        let stderr = '';
+        if (!close.includes('stderr')) child.stderr.on('data', (c) => (stderr += c));
+        child.on('exit', (code) => resolve({ code, stderr }));
+      });
+    for (const [args, close] of [
+      [['--version'], ['stdout']],
+      [['--help'], ['stdout']],
+      [['init', '--yes', '--json'], ['stdout']],
+      [['init', '--yes'], ['stdout', 'stderr']],
+    ] as const) {
+      const r = await run([...args], [...close]);
+      expect(r.stderr).not.toContain('EPIPE');
+      expect(r.stderr).not.toContain('Unhandled');
+      expect(r.code).toBe(141);
+    }
+  });
+
   it('init --help names the global options that set its stage and region, and they work after init', async () => {
     const help = await runCli(['init', '--help']);
     expect(help.stdout).toContain('global options -s, --stage <name> and\n--region <region>');
