@@ -14,6 +14,7 @@ export type ErrorCode =
   | 'unsupported-media-type'
   | 'method-not-allowed'
   | 'rate-limited'
+  | 'precondition-required'
   | 'bad-json';
 
 /**

@@ -149,6 +149,18 @@ describe('patients', () => {
     expect(clear.body.patient.email).toBeUndefined();
   });
 
+  it('refuses an update without If-Match (428, the stable shape) and changes nothing', async () => {
+    const before = await h.call('GET', `/api/patients/${id}`, { token: h.tokens.reception });
+    const r = await h.call('PATCH', `/api/patients/${id}`, { token: h.tokens.reception, body: { preferredName: 'Sem ETag' } });
+    expect(r.status).toBe(428);
+    expect(r.body).toEqual({ error: { code: 'precondition-required', reason: 'if-match-required', field: 'If-Match', message: expect.stringContaining('If-Match') } });
+    const blank = await h.call('PATCH', `/api/patients/${id}`, { token: h.tokens.reception, headers: { 'if-match': ' ' }, body: { preferredName: 'Sem ETag' } });
+    expect(blank.status).toBe(428);
+    const after = await h.call('GET', `/api/patients/${id}`, { token: h.tokens.reception });
+    expect(after.body.etag).toBe(before.body.etag);
+    expect(after.body.patient.preferredName).toBe(before.body.patient.preferredName);
+  });
+
   it('refuses a second patient with the same CPF (409)', async () => {
     const r = await h.call('POST', '/api/patients', { token: h.tokens.reception, body: { fullName: 'Outra Pessoa', birthDate: '1990-01-01', cpf } });
     expect(r.status).toBe(409);
@@ -177,17 +189,19 @@ describe('patients', () => {
     expect(r.status).toBe(201);
     expect(r.body.patient.language).toBe('en');
     const pid = r.body.patient.id;
-    const pt = await h.call('PATCH', `/api/patients/${pid}`, { token: h.tokens.reception, body: { language: 'pt-BR' } });
+    const read = await h.call('GET', `/api/patients/${pid}`, { token: h.tokens.reception });
+    const pt = await h.call('PATCH', `/api/patients/${pid}`, { token: h.tokens.reception, headers: { 'if-match': read.body.etag }, body: { language: 'pt-BR' } });
     expect(pt.body.patient.language).toBe('pt-BR');
-    const cleared = await h.call('PATCH', `/api/patients/${pid}`, { token: h.tokens.reception, body: { language: null } });
+    const cleared = await h.call('PATCH', `/api/patients/${pid}`, { token: h.tokens.reception, headers: { 'if-match': pt.body.etag }, body: { language: null } });
     expect(cleared.status).toBe(200);
     expect(cleared.body.patient.language).toBeUndefined();
+    const headers = { 'if-match': cleared.body.etag };
     for (const [method, path, body] of [
       ['POST', '/api/patients', { fullName: 'Ana', birthDate: '1990-01-01', language: 'fr' }],
       ['PATCH', `/api/patients/${pid}`, { language: 'english' }],
       ['PATCH', `/api/patients/${pid}`, { language: 1 }],
     ] as const) {
-      const bad = await h.call(method, path, { token: h.tokens.reception, body });
+      const bad = await h.call(method, path, { token: h.tokens.reception, body, headers });
       expect(bad.status, JSON.stringify(body)).toBe(400);
       expect(bad.body.error, JSON.stringify(body)).toMatchObject({ code: 'usage', field: 'language' });
     }

@@ -3,7 +3,7 @@ import { archivePatient, createPatient, maskCpf, showPatient, updatePatient } fr
 import { patientStatuses, sexes, type Guardian, type PatientChanges, type PatientInput, type PatientStatus, type PatientSummary } from '../../clinic/types.js';
 import { locales } from '../../config/schema.js';
 import { usageError } from '../../errors.js';
-import { JsonText } from '../http.js';
+import { HttpError, JsonText } from '../http.js';
 import type { Route } from '../router.js';
 import type { ApiDeps } from '../routes.js';
 import { bool, obj, onlyFields, requiredStr, str, strList, type Body } from './input.js';
@@ -119,10 +119,17 @@ export function patientRoutes(deps: ApiDeps): Route[] {
       path: '/api/patients/:id',
       permission: 'patients',
       handler: async (ctx) => {
+        // a change is made to the version the person saw: without its ETag a colleague's edit could be overwritten
+        const ifMatch = ctx.req.headers['if-match']?.trim();
+        if (!ifMatch) {
+          throw new HttpError(428, 'precondition-required', 'send If-Match with the ETag of the record you read (GET /api/patients/:id), so a change made meanwhile is not overwritten', {
+            reason: 'if-match-required',
+            field: 'If-Match',
+          });
+        }
         const changes = defined(readFields(await ctx.body())) as PatientChanges;
         if (!Object.keys(changes).length) throw usageError('nothing to change: send at least one field', { field: 'body' });
-        const ifMatch = ctx.req.headers['if-match'];
-        const { patient, etag } = await updatePatient(store, ctx.params.id!, changes, ctx.actor, ifMatch ? { etag: ifMatch } : {});
+        const { patient, etag } = await updatePatient(store, ctx.params.id!, changes, ctx.actor, { etag: ifMatch });
         deps.patients.changed();
         return { status: 200, body: { patient, etag }, headers: { etag } };
       },
