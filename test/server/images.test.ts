@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listAudit } from '../../src/clinic/audit.js';
 import { ABANDONED_UPLOAD_MS } from '../../src/clinic/images.js';
 import { imageProcessorComponent } from '../../src/local/image-processor.js';
+import { IMAGE_LIST_AUDIT_MS } from '../../src/server/routes/images.js';
 import type { StartedComponent } from '../../src/local/stack.js';
 import { startServerHarness, type ServerHarness } from './harness.js';
 
@@ -88,6 +89,26 @@ describe('image upload through the server', () => {
     } finally {
       clockOffset = 0;
     }
+  });
+
+  it('listing the images is an audited read (image.list: who, which patient), once per staff member and patient per 5 minutes', async () => {
+    const made = await h.call('POST', '/api/patients', { token: h.tokens.reception, body: { fullName: 'Paciente Radiografias', birthDate: '1979-04-04' } });
+    const pid = made.body.patient.id;
+    const listed = async () => (await listAudit(h.stack.dataStore, { patientId: pid })).filter((e) => e.action === 'image.list').map((e) => [e.actor, e.details]);
+    for (let i = 0; i < 3; i++) expect((await h.call('GET', `/api/patients/${pid}/images`, { token: h.tokens.dentist })).status).toBe(200); // the page's polls: one viewing
+    expect(await listed()).toEqual([[`staff:${h.ids.dentist}`, { images: 0 }]]);
+    await h.call('GET', `/api/patients/${pid}/images`, { token: h.tokens.assistant });
+    expect(await listed()).toEqual([
+      [`staff:${h.ids.dentist}`, { images: 0 }],
+      [`staff:${h.ids.assistant}`, { images: 0 }],
+    ]);
+    clockOffset = IMAGE_LIST_AUDIT_MS + 1_000;
+    try {
+      await h.call('GET', `/api/patients/${pid}/images`, { token: h.tokens.dentist });
+    } finally {
+      clockOffset = 0;
+    }
+    expect((await listed()).filter(([actor]) => actor === `staff:${h.ids.dentist}`)).toHaveLength(2);
   });
 
   it('validates the announcement: content type, kind, teeth, size; unknown patient → 404', async () => {

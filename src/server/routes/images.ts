@@ -9,6 +9,7 @@ import { beginImageUpload, formatContentType, listImages, validateImageMetadata,
 import { getPatient } from '../../clinic/patients.js';
 import { usageError } from '../../errors.js';
 import type { ImageFormat } from '../../imaging/inspect.js';
+import { RecentMap } from '../recent.js';
 import type { Route } from '../router.js';
 import type { ApiDeps } from '../routes.js';
 import { bool, int, onlyFields, requiredStr, str } from './input.js';
@@ -19,6 +20,11 @@ export const VIEW_LINK_SECONDS = 600;
 export const UPLOAD_LINK_SECONDS = 900;
 /** Largest original the page may announce (a panoramic TIFF is rarely above 100 MB). */
 export const MAX_UPLOAD_BYTES = 200 * 1024 * 1024;
+/**
+ * Listing a patient's images is an audited read (`image.list`), once per staff member and patient in this
+ * time: the page lists again while uploads are processed and when its links get old, which is one viewing.
+ */
+export const IMAGE_LIST_AUDIT_MS = 5 * 60_000;
 
 const formatOfType: Record<string, ImageFormat> = {
   'image/jpeg': 'jpeg',
@@ -32,6 +38,7 @@ const DERIVED = ['thumb', 'display', 'shared'] as const;
 
 export function imageRoutes(deps: ApiDeps): Route[] {
   const { store } = deps;
+  const listAudited = new RecentMap<true>(IMAGE_LIST_AUDIT_MS, () => deps.now().getTime());
 
   async function view(image: ImageListing) {
     const r = image.record;
@@ -74,9 +81,14 @@ export function imageRoutes(deps: ApiDeps): Route[] {
       method: 'GET',
       path: '/api/patients/:id/images',
       permission: 'images',
-      handler: async ({ params }) => {
+      handler: async ({ params, actor }) => {
         const { patient } = await getPatient(store, params.id!);
         const images = await listImages(store, patient.id, { now: deps.now() });
+        const seen = `${actor}|${patient.id}`;
+        if (!listAudited.get(seen)) {
+          await audit(store, { actor, action: 'image.list', patientId: patient.id, details: { images: images.length } }, deps.now());
+          listAudited.set(seen, true);
+        }
         return { patientId: patient.id, expiresInSeconds: VIEW_LINK_SECONDS, images: await Promise.all(images.map(view)) };
       },
     },
