@@ -3,7 +3,7 @@
  * src/clinic/staff.ts (reception: patients + appointments; dentist/assistant: + images; admin: + staff, audit).
  *
  *   GET  /health                              no login: version, uptime, S3 reachable
- *   POST /api/login                           {token} → the staff member (rate-limited per source on failure)
+ *   POST /api/login                           {token} → the staff member (failures rate-limited per source and account)
  *   GET  /api/me
  *   GET  /api/patients?search=&status=&limit=&offset=
  *   POST /api/patients                        GET/PATCH /api/patients/:id (If-Match)   POST /api/patients/:id/archive

@@ -3,6 +3,7 @@
  * the clinic (only 127.0.0.1 and ::1 count as loopback), 127.0.0.3 a workstation inside it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addStaff } from '../../src/clinic/staff.js';
 import { NetworkGuard } from '../../src/server/network.js';
 import { startServerHarness, type ServerHarness } from './harness.js';
 
@@ -103,7 +104,7 @@ describe('guard over HTTP, behind a trusted proxy', () => {
   });
 
   it('rate-limits failed logins by the client address the proxy reports', async () => {
-    const bad = { token: `x.${'a'.repeat(43)}` };
+    const bad = { token: `${h.ids.admin}.${'a'.repeat(43)}` };
     for (let i = 0; i < 10; i++) {
       const r = await h.call('POST', '/api/login', { from: '127.0.0.2', headers: { 'x-forwarded-for': '192.168.50.66' }, body: bad });
       expect(r.status).toBe(401);
@@ -120,12 +121,15 @@ describe('failed-login limit', () => {
   let h: ServerHarness;
   let clock = Date.now();
   beforeAll(async () => {
-    h = await startServerHarness({ config: { network: { clinicCidrs: ['127.0.0.3/32'], trustedProxies: [] } }, auth: { maxFailures: 3, windowMs: 60_000, now: () => clock } });
+    h = await startServerHarness({
+      config: { network: { clinicCidrs: ['127.0.0.3/32', '127.0.0.4/32'], trustedProxies: [] } },
+      auth: { maxFailures: 3, maxSourceFailures: 6, windowMs: 60_000, now: () => clock },
+    });
   });
   afterAll(() => h?.close());
 
-  it('locks a source out after repeated failures (429 + Retry-After), keeps verified sessions working, lifts after the window', async () => {
-    // a colleague on this machine logged in before the attack
+  it('locks an account out from a source after repeated failures (429 + Retry-After); colleagues on that machine — also ones this server has not verified yet, as after a restart — keep logging in; lifts after the window', async () => {
+    // a colleague on this machine logged in before the typos
     expect((await h.call('GET', '/api/me', { from: '127.0.0.3', token: h.tokens.dentist })).status).toBe(200);
     const wrong = `${h.ids.admin}.${'b'.repeat(43)}`;
     for (let i = 0; i < 3; i++) expect((await h.call('GET', '/api/me', { from: '127.0.0.3', token: wrong })).status).toBe(401);
@@ -133,6 +137,8 @@ describe('failed-login limit', () => {
     expect(locked.status).toBe(429);
     expect(locked.body.error.code).toBe('rate-limited');
     expect(Number(locked.headers['retry-after'])).toBeGreaterThan(0);
+    // behind the same address (a shared NAT), another account logs in: the typos named the admin's account
+    expect((await h.call('POST', '/api/login', { from: '127.0.0.3', body: { token: h.tokens.reception } })).status).toBe(200);
     expect((await h.call('GET', '/api/me', { from: '127.0.0.3', token: h.tokens.dentist })).status).toBe(200);
     // …and still after its cached verification has expired (cacheMs 15 s): the page must not break mid-lockout
     clock += 20_000;
@@ -141,7 +147,22 @@ describe('failed-login limit', () => {
     // another source is not affected
     expect((await h.call('GET', '/api/me', { token: h.tokens.admin })).status).toBe(200);
     clock += 41_000;
-    expect((await h.call('GET', '/api/me', { from: '127.0.0.3', token: h.tokens.reception })).status).toBe(200);
+    expect((await h.call('GET', '/api/me', { from: '127.0.0.3', token: wrong })).status).toBe(401); // counted anew
+    expect((await h.call('GET', '/api/me', { from: '127.0.0.3', token: h.tokens.admin })).status).toBe(200);
+  });
+
+  it('counts every failure against the source too, with a higher ceiling: past it (tokens naming no account, or many), the whole source waits', async () => {
+    const late = (await addStaff(h.stack.dataStore, { name: 'Test late', role: 'assistant' }, 'test:setup')).token; // never verified
+    const garbage = ['not-a-token', 'abc', `${'x'.repeat(60)}`, 'nobody-1.short', `ghost-2.${'c'.repeat(43)}`];
+    for (const token of garbage) expect((await h.call('POST', '/api/login', { from: '127.0.0.4', body: { token } })).status).toBe(401);
+    expect((await h.call('POST', '/api/login', { from: '127.0.0.4', body: { token: `ghost-3.${'c'.repeat(43)}` } })).status).toBe(401); // the 6th
+    const locked = await h.call('POST', '/api/login', { from: '127.0.0.4', body: { token: late } });
+    expect(locked.status).toBe(429);
+    expect(Number(locked.headers['retry-after'])).toBeGreaterThan(0);
+    expect((await h.call('GET', '/api/me', { from: '127.0.0.4', token: h.tokens.admin })).status).toBe(200); // verified before
+    expect((await h.call('POST', '/api/login', { from: '127.0.0.3', body: { token: late } })).status).toBe(200); // another source
+    clock += 61_000;
+    expect((await h.call('POST', '/api/login', { from: '127.0.0.4', body: { token: `ghost-4.${'d'.repeat(43)}` } })).status).toBe(401);
   });
 });
 
