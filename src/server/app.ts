@@ -16,6 +16,7 @@ import type { Log } from '../log.js';
 import type { Store } from '../store/store.js';
 import { Authenticator, type AuthOptions } from './auth.js';
 import { DEFAULT_BODY_LIMIT, HttpError, mapError, readJson, securityHeaders, sendJson } from './http.js';
+import { IDEMPOTENCY_HEADER, IdempotencyKeys } from './idempotency.js';
 import { NetworkGuard } from './network.js';
 import { Router, type RequestContext, type Route } from './router.js';
 import { findStaffDir, loadStaticFiles, type StaticFile } from './static.js';
@@ -76,6 +77,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
   const deps: Omit<ApiDeps, 'patients'> = { config, store, log, auth, now, version: options.version ?? 'unknown', startedAt: started };
   const router = new Router();
   for (const route of apiRoutes(deps)) router.add(route);
+  const idempotency = new IdempotencyKeys(() => now().getTime());
 
   async function handle(req: IncomingMessage, res: ServerResponse, requestId: string, ip: string): Promise<{ staff?: StaffMember }> {
     const url = new URL(req.url ?? '/', 'http://server');
@@ -117,7 +119,15 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
       log,
       body: () => (bodyPromise ??= readJson(req, bodyLimit)),
     };
-    const out = await route.handler(ctx);
+    const key = route.idempotent && staff ? IdempotencyKeys.keyOf(req.headers[IDEMPOTENCY_HEADER]) : undefined;
+    let out: unknown;
+    if (key) {
+      const body = await ctx.body();
+      const done = await idempotency.run(`${staff!.id} ${method} ${path}`, key, body, () => route.handler(ctx));
+      out = done.replayed ? replayed(done.out) : done.out;
+    } else {
+      out = await route.handler(ctx);
+    }
     if (res.headersSent || res.writableEnded) return { staff };
     reply(res, out);
     return { staff };
@@ -214,6 +224,12 @@ function reply(res: ServerResponse, out: unknown): void {
     return;
   }
   sendJson(res, 200, out ?? {});
+}
+
+/** A remembered answer sent again: marked as such (the draft IETF Idempotency-Key header's convention). */
+function replayed(out: unknown): unknown {
+  const r = out as { status?: number; body: unknown; headers?: Record<string, string> };
+  return { status: r.status ?? 200, body: r.body, headers: { ...r.headers, 'idempotent-replayed': 'true' } };
 }
 
 function serveStatic(req: IncomingMessage, res: ServerResponse, file: StaticFile | undefined): void {

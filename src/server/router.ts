@@ -35,6 +35,8 @@ export interface Route {
   path: string;
   /** the role permission needed; `false` for routes that need no login (health, login) */
   permission: Permission | 'any' | false;
+  /** a POST that creates: an `Idempotency-Key` header makes a repeat answer the first result (idempotency.ts) */
+  idempotent?: boolean;
   handler: Handler;
 }
 

@@ -124,6 +124,7 @@ Object.assign(messages['pt-BR'], {
   'err.cpf-taken': 'Este CPF já pertence ao paciente {patientId}.',
   'err.stale': 'Outra pessoa alterou este registro enquanto você trabalhava. Recarregue e tente de novo.',
   'err.if-match-required': 'A ficha precisa ser lida de novo antes de salvar: recarregue a página e tente de novo.',
+  'err.idempotency-key-reused': 'Uma tentativa anterior deste envio pode já ter sido registrada: confira antes de enviar de novo.',
   'err.busy': 'Outra alteração estava em andamento. Tente de novo.',
   'err.exists': 'Outra alteração estava em andamento. Tente de novo.',
   'err.patient-not-found': 'Paciente {id} não encontrado.',
@@ -180,6 +181,7 @@ Object.assign(messages.en, {
   'err.cpf-taken': 'This CPF already belongs to patient {patientId}.',
   'err.stale': 'Someone else changed this record meanwhile. Reload it and try again.',
   'err.if-match-required': 'The record must be read again before saving: reload the page and try again.',
+  'err.idempotency-key-reused': 'An earlier attempt of this may already have been saved: check before sending it again.',
   'err.busy': 'Another change was under way. Try again.',
   'err.exists': 'Another change was under way. Try again.',
   'err.patient-not-found': 'Patient {id} not found.',
@@ -387,6 +389,33 @@ function clearError(target) {
   if (form) for (const el of form.querySelectorAll('[aria-invalid]')) el.removeAttribute('aria-invalid');
 }
 
+/** A random key for one request meant to happen once (Idempotency-Key). crypto.randomUUID needs HTTPS; this does not. */
+function requestKey() {
+  return [...window.crypto.getRandomValues(new Uint8Array(16))].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/**
+ * Runs a form's request one at a time: its submit buttons are disabled and the form is aria-busy until the
+ * answer arrives, so a double click (or an impatient one on a slow link) does not send it twice.
+ */
+async function whileBusy(form, work) {
+  if (form.getAttribute('aria-busy') === 'true') return undefined;
+  const buttons = [...form.querySelectorAll('button[type="submit"]')];
+  form.setAttribute('aria-busy', 'true');
+  for (const b of buttons) b.disabled = true;
+  try {
+    return await work();
+  } finally {
+    form.removeAttribute('aria-busy');
+    for (const b of buttons) b.disabled = false;
+  }
+}
+
+/** An answer that says the request's key was used for another request: a new key for the next attempt. */
+function renewKeyIfReused(err, form) {
+  if (err.reason === 'idempotency-key-reused') form.dataset.requestKey = requestKey();
+}
+
 // ------------------------------------------------------------------ session
 
 async function login(token) {
@@ -490,21 +519,24 @@ function appointmentRow(a, refresh) {
     h(
       'div',
       { class: 'acts' },
-      a.status === 'scheduled' && h('button', { type: 'button', class: 'btn small', onclick: () => act(a, 'confirm', refresh) }, t('appt.confirm')),
+      a.status === 'scheduled' && h('button', { type: 'button', class: 'btn small', onclick: (e) => act(a, 'confirm', refresh, e.currentTarget) }, t('appt.confirm')),
       live && h('button', { type: 'button', class: 'btn small', onclick: () => openMove(a, refresh) }, t('appt.move')),
-      live && h('button', { type: 'button', class: 'btn small danger', onclick: () => act(a, 'cancel', refresh) }, t('appt.cancel')),
+      live && h('button', { type: 'button', class: 'btn small danger', onclick: (e) => act(a, 'cancel', refresh, e.currentTarget) }, t('appt.cancel')),
     ),
   );
 }
 
-async function act(a, action, refresh) {
+async function act(a, action, refresh, button) {
   if (action === 'cancel' && !window.confirm(t('appt.cancelAsk'))) return;
+  if (button) button.disabled = true; // one request per click, however many clicks
   try {
     await api('POST', `/api/appointments/${encodeURIComponent(a.id)}/${action}`, {});
     flash(t(action === 'cancel' ? 'appt.cancelledMsg' : 'appt.confirmedMsg'));
     await refresh();
   } catch (err) {
     showError(err);
+  } finally {
+    if (button) button.disabled = false;
   }
 }
 
@@ -525,6 +557,7 @@ function openBook(patient, refresh) {
   $('#book-patient-chosen').textContent = patient ? `${patient.fullName} · ${patient.id}` : '';
   form.elements.date.value = patient || agendaDay < clinicToday() ? clinicToday() : agendaDay;
   form.elements.dentist.value = localStorage.getItem('clinica.lastDentist') || '';
+  form.dataset.requestKey = requestKey(); // one booking: a retry of this dialog's request is not a second one
   $('#book-dialog').showModal();
   (patient ? form.elements.time : form.elements.patientSearch).focus();
 }
@@ -564,17 +597,20 @@ async function submitBook(ev) {
     force: form.elements.force.checked || undefined,
   };
   if (!form.elements.date.value || !form.elements.time.value) return showError({ message: t('book.date') + ' / ' + t('book.time'), field: 'date' }, error);
-  try {
-    await api('POST', '/api/appointments', body);
-    localStorage.setItem('clinica.lastDentist', body.dentist);
-    rememberDentist(body.dentist);
-    $('#book-dialog').close();
-    flash(t('appt.booked'));
-    if (bookRefresh) await bookRefresh(form.elements.date.value);
-  } catch (err) {
-    if (err.status === 409) $('#book-force-label').hidden = false;
-    showError(err, error);
-  }
+  await whileBusy(form, async () => {
+    try {
+      await api('POST', '/api/appointments', body, { 'idempotency-key': form.dataset.requestKey });
+      localStorage.setItem('clinica.lastDentist', body.dentist);
+      rememberDentist(body.dentist);
+      $('#book-dialog').close();
+      flash(t('appt.booked'));
+      if (bookRefresh) await bookRefresh(form.elements.date.value);
+    } catch (err) {
+      if (err.status === 409) $('#book-force-label').hidden = false;
+      renewKeyIfReused(err, form);
+      showError(err, error);
+    }
+  });
 }
 
 let moving = null;
@@ -596,18 +632,20 @@ async function submitMove(ev) {
   const form = ev.target;
   const error = $('#move-form-error');
   clearError(error);
-  try {
-    await api('POST', `/api/appointments/${encodeURIComponent(moving.a.id)}/move`, {
-      at: `${form.elements.date.value} ${form.elements.time.value}`,
-      force: form.elements.force.checked || undefined,
-    });
-    $('#move-dialog').close();
-    flash(t('appt.moved'));
-    await moving.refresh();
-  } catch (err) {
-    if (err.status === 409) $('#move-force-label').hidden = false;
-    showError(err, error);
-  }
+  await whileBusy(form, async () => {
+    try {
+      await api('POST', `/api/appointments/${encodeURIComponent(moving.a.id)}/move`, {
+        at: `${form.elements.date.value} ${form.elements.time.value}`,
+        force: form.elements.force.checked || undefined,
+      });
+      $('#move-dialog').close();
+      flash(t('appt.moved'));
+      await moving.refresh();
+    } catch (err) {
+      if (err.status === 409) $('#move-force-label').hidden = false;
+      showError(err, error);
+    }
+  });
 }
 
 // ------------------------------------------------------------------ patients
@@ -732,6 +770,7 @@ function openPatientForm(patient) {
   formBase = patient ? formValuesOf(patient) : null;
   if (patient) fillForm(form, formBase);
   form.dataset.mode = patient ? 'edit' : 'new';
+  form.dataset.requestKey = requestKey(); // one new patient: a retry of this dialog's request is not a second one
   $('#patient-dialog').showModal();
   form.elements.fullName.focus();
 }
@@ -760,27 +799,30 @@ async function submitPatient(ev) {
   const editing = form.dataset.mode === 'edit';
   const values = readForm(form);
   const body = patientBody(values, editing ? formBase : null);
-  try {
-    if (editing) {
-      if (!Object.keys(body).length) {
+  await whileBusy(form, async () => {
+    try {
+      if (editing) {
+        if (!Object.keys(body).length) {
+          $('#patient-dialog').close();
+          return;
+        }
+        const { data } = await api('PATCH', `/api/patients/${encodeURIComponent(current.patient.id)}`, body, { 'if-match': current.etag });
+        current = { patient: data.patient, etag: data.etag };
         $('#patient-dialog').close();
-        return;
+        flash(t('patient.saved'));
+        await openPatient(data.patient.id);
+      } else {
+        const { data } = await api('POST', '/api/patients', body, { 'idempotency-key': form.dataset.requestKey });
+        $('#patient-dialog').close();
+        flash(t('patient.created', { id: data.patient.id }));
+        location.hash = `#/patients/${encodeURIComponent(data.patient.id)}`;
       }
-      const { data } = await api('PATCH', `/api/patients/${encodeURIComponent(current.patient.id)}`, body, { 'if-match': current.etag });
-      current = { patient: data.patient, etag: data.etag };
-      $('#patient-dialog').close();
-      flash(t('patient.saved'));
-      await openPatient(data.patient.id);
-    } else {
-      const { data } = await api('POST', '/api/patients', body);
-      $('#patient-dialog').close();
-      flash(t('patient.created', { id: data.patient.id }));
-      location.hash = `#/patients/${encodeURIComponent(data.patient.id)}`;
+    } catch (err) {
+      if (err.status === 409 && editing && err.reason === 'stale') return editConflict(form, values, error);
+      renewKeyIfReused(err, form);
+      showError(err, error);
     }
-  } catch (err) {
-    if (err.status === 409 && editing && err.reason === 'stale') return editConflict(form, values, error);
-    showError(err, error);
-  }
+  });
 }
 
 /**
@@ -956,21 +998,23 @@ function wire() {
     showLoggedIn(Boolean(session.staff));
     route();
   });
-  $('#login-form').addEventListener('submit', async (ev) => {
+  $('#login-form').addEventListener('submit', (ev) => {
     ev.preventDefault();
     const error = $('#login-error');
     clearError(error);
     const token = $('#token').value.trim();
     if (!token) return showError({ message: t('login.empty'), field: 'token' }, error);
-    try {
-      await login(token);
-      $('#token').value = '';
-      showLoggedIn(true);
-      if (!location.hash || location.hash === '#') location.hash = '#/agenda';
-      else await route();
-    } catch (err) {
-      showError(err.status === 401 ? { message: t('login.bad'), field: 'token' } : err, error);
-    }
+    return whileBusy(ev.target, async () => {
+      try {
+        await login(token);
+        $('#token').value = '';
+        showLoggedIn(true);
+        if (!location.hash || location.hash === '#') location.hash = '#/agenda';
+        else await route();
+      } catch (err) {
+        showError(err.status === 401 ? { message: t('login.bad'), field: 'token' } : err, error);
+      }
+    });
   });
   $('#logout').addEventListener('click', logout);
   $('#day').addEventListener('change', (e) => e.target.value && (location.hash = `#/agenda?date=${e.target.value}`));

@@ -314,6 +314,63 @@ describe('appointments', () => {
   });
 });
 
+describe('Idempotency-Key on creating POSTs (a double click or a retry after a lost answer creates once)', () => {
+  const countNamed = async (name: string) => (await h.call('GET', `/api/patients?search=${encodeURIComponent(name)}`, { token: h.tokens.admin })).body.total;
+
+  it('a patient: the repeat gets the first answer (Idempotent-Replayed), concurrent repeats wait for it, one record', async () => {
+    const body = { fullName: 'Teste Rede Lenta', birthDate: '1990-10-10' };
+    const headers = { 'idempotency-key': 'k-patient-0001' };
+    const first = await h.call('POST', '/api/patients', { token: h.tokens.reception, body, headers });
+    expect(first.status).toBe(201);
+    expect(first.headers['idempotent-replayed']).toBeUndefined();
+    const again = await h.call('POST', '/api/patients', { token: h.tokens.reception, body, headers });
+    expect(again.status).toBe(201);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.body.patient.id).toBe(first.body.patient.id);
+    expect(again.headers.location).toBe(first.headers.location);
+    const racing = await Promise.all([1, 2, 3].map(() => h.call('POST', '/api/patients', { token: h.tokens.reception, body: { fullName: 'Teste Clique Duplo', birthDate: '1990-10-11' }, headers: { 'idempotency-key': 'k-patient-0002' } })));
+    expect(racing.map((r) => r.status)).toEqual([201, 201, 201]);
+    expect(new Set(racing.map((r) => r.body.patient.id)).size).toBe(1);
+    expect(await countNamed('Teste Rede Lenta')).toBe(1);
+    expect(await countNamed('Teste Clique Duplo')).toBe(1);
+    // without a key, two requests are two patients (the key is what says "the same request")
+    for (let i = 0; i < 2; i++) expect((await h.call('POST', '/api/patients', { token: h.tokens.reception, body: { fullName: 'Teste Sem Chave', birthDate: '1990-10-12' } })).status).toBe(201);
+    expect(await countNamed('Teste Sem Chave')).toBe(2);
+  });
+
+  it('keys are per staff member; the same key with another body is refused (422); a refused request can be corrected and sent with its key', async () => {
+    const headers = { 'idempotency-key': 'k-patient-0003' };
+    const mine = await h.call('POST', '/api/patients', { token: h.tokens.reception, body: { fullName: 'Teste Chave Um', birthDate: '1990-01-01' }, headers });
+    const theirs = await h.call('POST', '/api/patients', { token: h.tokens.admin, body: { fullName: 'Teste Chave Um', birthDate: '1990-01-01' }, headers });
+    expect(theirs.status).toBe(201);
+    expect(theirs.body.patient.id).not.toBe(mine.body.patient.id);
+    const other = await h.call('POST', '/api/patients', { token: h.tokens.reception, body: { fullName: 'Teste Chave Dois', birthDate: '1990-01-01' }, headers });
+    expect(other.status).toBe(422);
+    expect(other.body.error).toMatchObject({ code: 'usage', reason: 'idempotency-key-reused', field: 'Idempotency-Key' });
+    expect(await countNamed('Teste Chave Dois')).toBe(0);
+    const fixHeaders = { 'idempotency-key': 'k-patient-0004' };
+    const bad = await h.call('POST', '/api/patients', { token: h.tokens.reception, body: { fullName: 'Teste Corrigido', birthDate: '1990-01-01', cpf: '123.456.789-00' }, headers: fixHeaders });
+    expect(bad.status).toBe(400);
+    const fixed = await h.call('POST', '/api/patients', { token: h.tokens.reception, body: { fullName: 'Teste Corrigido', birthDate: '1990-01-01' }, headers: fixHeaders });
+    expect(fixed.status).toBe(201);
+    const junk = await h.call('POST', '/api/patients', { token: h.tokens.reception, body: { fullName: 'Teste Corrigido', birthDate: '1990-01-01' }, headers: { 'idempotency-key': 'x' } });
+    expect(junk.status).toBe(400);
+    expect(junk.body.error.field).toBe('Idempotency-Key');
+  });
+
+  it('an appointment: booked once for the same key', async () => {
+    const made = await h.call('POST', '/api/patients', { token: h.tokens.reception, body: { fullName: 'Paciente Agenda Idempotente', birthDate: '1970-02-02' } });
+    const day = clinicDate(9);
+    const body = { patientId: made.body.patient.id, dentist: 'Dr. Idem', at: `${day} 08:00`, durationMinutes: 30 };
+    const headers = { 'idempotency-key': 'k-appointment-0001' };
+    const [a, b] = await Promise.all([h.call('POST', '/api/appointments', { token: h.tokens.reception, body, headers }), h.call('POST', '/api/appointments', { token: h.tokens.reception, body, headers })]);
+    expect([a.status, b.status]).toEqual([201, 201]);
+    expect(a.body.appointment.id).toBe(b.body.appointment.id);
+    const agenda = await h.call('GET', `/api/appointments?date=${day}&patient=${made.body.patient.id}`, { token: h.tokens.reception });
+    expect(agenda.body.appointments).toHaveLength(1);
+  });
+});
+
 describe('error codes for clients (the page words them by code, reason, field and params)', () => {
   const seen: unknown[] = [];
   const call = async (...args: Parameters<ServerHarness['call']>) => {

@@ -30,7 +30,26 @@ function clinicDate(days: number): string {
   return new Intl.DateTimeFormat('en-CA', { timeZone: 'America/Sao_Paulo', year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(Date.now() + days * 86_400_000));
 }
 
-const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `staff-${name}.png`), fullPage: true });
+const shot = (name: string, on: Page = page) => on.screenshot({ path: join(ARTIFACTS, `staff-${name}.png`), fullPage: true });
+
+/** A new browser context (fresh storage) on the page, logged in with the demo token, on the agenda. */
+async function loggedInPage(options: { viewport?: { width: number; height: number }; clock?: boolean } = {}): Promise<Page> {
+  const p = await browser.newPage({ viewport: options.viewport ?? { width: 1280, height: 860 }, locale: 'pt-BR' });
+  p.on('pageerror', (e) => consoleErrors.push(e.message));
+  if (options.clock) await p.clock.install();
+  await p.goto(`${url}/`);
+  await p.fill('#token', token);
+  await p.click('#login-form button[type=submit]');
+  await p.waitForSelector('#view-agenda:not([hidden])');
+  return p;
+}
+
+/** A request the test lets through when it says so. */
+function gate() {
+  let open!: () => void;
+  const opened = new Promise<void>((resolve) => (open = resolve));
+  return { open, opened };
+}
 
 describe.skipIf(!existsSync(CHROMIUM))('staff page in Chromium', () => {
   beforeAll(async () => {
@@ -251,6 +270,80 @@ describe.skipIf(!existsSync(CHROMIUM))('staff page in Chromium', () => {
     await page.keyboard.press('Tab');
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('file-input');
     expect(await page.$eval('label[for=file-input]', (l) => getComputedStyle(l).outlineStyle)).toBe('solid');
+  });
+
+  it('saves a new patient once: Save is busy until the answer (a double click on a slow link sends one request), and a retry after a lost answer gets the same patient back', async () => {
+    const p = await loggedInPage();
+    let posts = 0;
+    const slow = gate();
+    await p.route('**/api/patients', async (r) => {
+      if (r.request().method() === 'POST') {
+        posts++;
+        await slow.opened;
+      }
+      await r.continue();
+    });
+    await p.click('#tabs a[data-tab=patients]');
+    await p.click('#patient-add');
+    await p.fill('#patient-form input[name=fullName]', 'Teste Rede Lenta');
+    await p.fill('#patient-form input[name=birthDate]', '1990-10-10');
+    await p.locator('#patient-form button[type=submit]').dblclick();
+    await p.waitForSelector('#patient-form[aria-busy=true] button[type=submit]:disabled');
+    await p.evaluate(() => document.querySelector<HTMLButtonElement>('#patient-form button[type=submit]')!.click()); // a third, impatient one
+    slow.open();
+    await p.locator('#patient-name', { hasText: 'Teste Rede Lenta' }).waitFor();
+    expect(posts).toBe(1);
+    expect(await listPatients(stack.dataStore, { search: 'teste rede lenta' })).toHaveLength(1);
+
+    // the answer is lost on the way back (the patient was created): Save again gets that patient, not a second one
+    await p.unroute('**/api/patients');
+    let lose = true;
+    await p.route('**/api/patients', async (r) => {
+      if (r.request().method() === 'POST' && lose) {
+        lose = false;
+        await r.fetch();
+        return r.abort('connectionreset');
+      }
+      return r.continue();
+    });
+    await p.click('#tabs a[data-tab=patients]');
+    await p.click('#patient-add');
+    await p.fill('#patient-form input[name=fullName]', 'Teste Resposta Perdida');
+    await p.fill('#patient-form input[name=birthDate]', '1991-11-11');
+    await p.click('#patient-form button[type=submit]');
+    await p.locator('#patient-form-error', { hasText: 'Sem conexão' }).waitFor();
+    expect(await listPatients(stack.dataStore, { search: 'teste resposta perdida' })).toHaveLength(1); // it did arrive
+    await p.click('#patient-form button[type=submit]');
+    await p.locator('#patient-name', { hasText: 'Teste Resposta Perdida' }).waitFor();
+    expect(await listPatients(stack.dataStore, { search: 'teste resposta perdida' })).toHaveLength(1);
+    await p.close();
+  });
+
+  it('books once on a double click of Book (busy until the answer)', async () => {
+    const p = await loggedInPage();
+    const id = (await listPatients(stack.dataStore, { search: 'teste rede lenta' }))[0]!.id;
+    let posts = 0;
+    const slow = gate();
+    await p.route('**/api/appointments', async (r) => {
+      if (r.request().method() === 'POST') {
+        posts++;
+        await slow.opened;
+      }
+      await r.continue();
+    });
+    await p.goto(`${url}/#/patients/${id}`);
+    await p.locator('#patient-name', { hasText: 'Teste Rede Lenta' }).waitFor();
+    await p.click('#patient-book');
+    await p.fill('#book-form input[name=date]', clinicDate(3));
+    await p.fill('#book-form input[name=time]', '15:00');
+    await p.fill('#book-form input[name=dentist]', 'Dr. Clique Duplo');
+    await p.locator('#book-form button[type=submit]').dblclick();
+    await p.waitForSelector('#book-form[aria-busy=true] button[type=submit]:disabled');
+    slow.open();
+    await p.locator('#patient-appts li', { hasText: 'Dr. Clique Duplo' }).waitFor();
+    expect(posts).toBe(1);
+    expect(await p.locator('#patient-appts li', { hasText: 'Dr. Clique Duplo' }).count()).toBe(1);
+    await p.close();
   });
 
   it('switches to English', async () => {

@@ -53,6 +53,7 @@ export function appointmentRoutes(deps: ApiDeps): Route[] {
       method: 'POST',
       path: '/api/appointments',
       permission: 'appointments',
+      idempotent: true,
       handler: async (ctx) => {
         const body = await ctx.body();
         onlyFields(body, ['patientId', 'dentist', 'at', 'durationMinutes', 'procedure', 'notes', 'force']);

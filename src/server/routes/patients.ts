@@ -93,6 +93,7 @@ export function patientRoutes(deps: ApiDeps): Route[] {
       method: 'POST',
       path: '/api/patients',
       permission: 'patients',
+      idempotent: true,
       handler: async (ctx) => {
         const f = readFields(await ctx.body());
         if (f.fullName === undefined) throw usageError('expected "fullName"', { field: 'fullName', reason: 'required' });
