@@ -22,6 +22,7 @@ import type { Variant } from '../imaging/pipeline.js';
 import type { WatermarkOptions } from '../imaging/watermark.js';
 import type { Config } from '../config/schema.js';
 import type { Store } from '../store/store.js';
+import { audit } from './audit.js';
 import { mapLimit, randomId } from './text.js';
 import { localParts, parseDate } from './time.js';
 
@@ -495,6 +496,25 @@ export async function markImageFailed(
   }
 }
 
+/** Why an announced upload is failed when its file did not come (the page words it by the code). */
+const NEVER_ARRIVED = { reason: 'the file never arrived (the upload was interrupted); upload it again', code: 'never-arrived' } as const;
+
+/**
+ * A server upload whose file the browser could not send (its PUT failed, the page was left): marked failed
+ * now rather than after ABANDONED_UPLOAD_MS, so the page stops waiting for it. Nothing changes when the image
+ * is no longer processing, or when its original has arrived after all (the processor decides then).
+ * Returns the image's status after the call; 404 for an image this patient does not have.
+ */
+export async function abandonImageUpload(store: Store, patientId: string, imageId: string, actor: string, now = new Date()): Promise<ImageStatus> {
+  const found = isImageId(imageId) ? await store.getJson<ImageRecord>(recordKey(patientId, imageId)) : undefined;
+  if (!found) throw notFound(`patient ${patientId} has no image ${imageId}`, { field: 'image', reason: 'image-not-found', params: { id: imageId } });
+  const record = found.value;
+  if (record.status !== 'processing' || (await store.head(record.original.key))) return record.status;
+  await markImageFailed(store, { patientId, imageId, key: record.original.key }, NEVER_ARRIVED.reason, now, { code: NEVER_ARRIVED.code });
+  await audit(store, { actor, action: 'image.upload-failed', patientId, details: { imageId } }, now);
+  return 'failed';
+}
+
 // ------------------------------------------------------------------------------------------- reading
 
 export interface ImageListing {
@@ -555,7 +575,7 @@ export async function listImages(store: Store, patientId: string, options: { con
     let abandoned: ImageFailure | undefined;
     if (status === 'processing' && record && !entry.has.original && now - Date.parse(record.importedAt) > ABANDONED_UPLOAD_MS) {
       status = 'failed';
-      abandoned = { reason: 'the file never arrived (the upload was interrupted); upload it again', code: 'never-arrived', at: record.importedAt };
+      abandoned = { ...NEVER_ARRIVED, at: record.importedAt };
     }
     return {
       id,

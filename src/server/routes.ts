@@ -11,7 +11,7 @@
  *   POST /api/appointments                    GET /api/appointments/:id
  *   POST /api/appointments/:id/{move,cancel,confirm}
  *   GET  /api/patients/:id/images             POST /api/patients/:id/images (→ presigned PUT)
- *   GET  /api/patients/:id/images/:imageId
+ *   POST /api/patients/:id/images/:imageId/upload-failed   (the browser could not send the file)
  *   GET  /api/staff   POST /api/staff   POST /api/staff/:id/revoke        (admin)
  *   GET  /api/audit?patient=&since=&until=                                 (admin)
  */

@@ -44,6 +44,7 @@ const messages = {
     'images.title': 'Imagens', 'images.choose': 'Escolher arquivos', 'images.drop': 'Arraste imagens para cá (JPEG, PNG, TIFF, WebP)',
     'images.none': 'Nenhuma imagem.', 'images.uploading': 'enviando {p}%', 'images.processing': 'processando…', 'images.ready': 'pronta',
     'images.failed': 'falhou', 'images.rejected': 'Imagem recusada', 'images.type': 'Tipo de arquivo não aceito: {name}',
+  'images.stale': 'Ainda há imagens em processamento.', 'images.recheck': 'Verificar de novo',
     'kind.radiograph': 'Radiografia', 'kind.photo': 'Foto', 'kind.document': 'Documento',
     cancel: 'Cancelar', save: 'Salvar', close: 'Fechar', yes: 'sim', no: 'não', 'error.generic': 'Algo deu errado. Tente de novo.',
     'error.offline': 'Sem conexão com o servidor.', 'error.forbidden': 'Seu perfil não tem acesso a isto.',
@@ -85,6 +86,7 @@ const messages = {
     'images.title': 'Images', 'images.choose': 'Choose files', 'images.drop': 'Drop images here (JPEG, PNG, TIFF, WebP)',
     'images.none': 'No images.', 'images.uploading': 'uploading {p}%', 'images.processing': 'processing…', 'images.ready': 'ready',
     'images.failed': 'failed', 'images.rejected': 'Image rejected', 'images.type': 'File type not accepted: {name}',
+  'images.stale': 'Some images are still being processed.', 'images.recheck': 'Check again',
     'kind.radiograph': 'Radiograph', 'kind.photo': 'Photo', 'kind.document': 'Document',
     cancel: 'Cancel', save: 'Save', close: 'Close', yes: 'yes', no: 'no', 'error.generic': 'Something went wrong. Try again.',
     'error.offline': 'Cannot reach the server.', 'error.forbidden': 'Your role has no access to this.',
@@ -692,7 +694,7 @@ async function openPatient(id) {
   renderPatient(data.patient, data.appointments || []);
   show('patient');
   $('#images-card').hidden = !canDo('images');
-  if (canDo('images')) await loadImages();
+  if (canDo('images')) await loadImages({ restart: true });
 }
 
 function renderPatient(p, appointments) {
@@ -854,57 +856,154 @@ async function editConflict(form, typed, error) {
 // ------------------------------------------------------------------ images
 
 const ACCEPTED = ['image/jpeg', 'image/png', 'image/tiff', 'image/webp'];
+/** While something is processing the list is read again: soon at first, then less and less often, and not for ever. */
+const POLL_FIRST_MS = 1500;
+const POLL_MAX_MS = 15_000;
+const POLL_FOR_MS = 5 * 60_000;
 let pollTimer = null;
+let poll = { delay: POLL_FIRST_MS, since: 0 };
 const waiting = new Set(); // image ids uploaded and not yet processed
+/** Announced uploads whose file is on its way: image id → patient id (told to the server if the PUT fails). */
+const sending = new Map();
+/** When the list on screen was read, and how long its links work (the server says: 10 minutes). */
+let imagesRead = { at: 0, lifeMs: 600_000 };
+/** Links past 80% of their life are replaced before they are used. */
+const linksOld = (since = imagesRead.at) => Date.now() - since > imagesRead.lifeMs * 0.8;
 
 function stopPolling() {
   clearTimeout(pollTimer);
   pollTimer = null;
 }
 
-async function loadImages() {
+/**
+ * Reads the patient's images and updates the tiles in place. `restart` (a patient opened, an upload done):
+ * polling starts again from its first, short delay; it slows down and stops after POLL_FOR_MS.
+ */
+async function loadImages({ restart = false } = {}) {
   if (!current) return;
   const id = current.patient.id;
+  if (restart) poll = { delay: POLL_FIRST_MS, since: Date.now() };
   const { data } = await api('GET', `/api/patients/${encodeURIComponent(id)}/images`);
   if (!current || current.patient.id !== id) return;
+  imagesRead = { at: Date.now(), lifeMs: (data.expiresInSeconds || 600) * 1000 };
   renderImages(data.images);
   const pending = data.images.some((i) => i.status === 'processing') || [...waiting].some((w) => !data.images.find((i) => i.id === w && i.status !== 'processing'));
   stopPolling();
-  if (pending) pollTimer = setTimeout(() => loadImages().catch(() => {}), 1500);
+  const gaveUp = pending && Date.now() - poll.since >= POLL_FOR_MS;
+  $('#images-stale').hidden = !gaveUp;
+  if (pending && !gaveUp) {
+    pollTimer = setTimeout(() => loadImages().catch(() => {}), poll.delay);
+    poll.delay = Math.min(Math.round(poll.delay * 1.5), POLL_MAX_MS);
+  }
 }
 
+let relinking = null;
+/** Reads the list again for fresh links (one read however many thumbnails ask at once). */
+function relink() {
+  relinking ??= loadImages()
+    .catch(() => {})
+    .finally(() => (relinking = null));
+  return relinking;
+}
+
+/** What a tile shows: when this changes the tile is rebuilt, otherwise it is left alone. */
+function tileLook(img) {
+  const caption = [img.kind ? t(`kind.${img.kind}`) : null, img.takenAt ? img.takenAt.slice(0, 10) : null, img.fileName].filter(Boolean).join(' · ');
+  const state = img.status === 'failed' ? `${t('images.failed')}${img.error || img.errorCode ? `: ${imageFailureText(img)}` : ''}` : img.status === 'ready' ? '' : t('images.processing');
+  return { caption, state, key: `${img.status}|${caption}|${state}` };
+}
+
+function imageTile(img, look) {
+  const li = h('li', { 'data-image': img.id, 'data-status': img.status, 'data-look': look.key });
+  li.image = img;
+  li.linkedAt = imagesRead.at;
+  const visual =
+    img.status === 'ready' && img.urls?.thumb
+      ? h('img', {
+          src: img.urls.thumb,
+          alt: look.caption || img.id,
+          loading: 'lazy',
+          width: 320,
+          height: 240,
+          onload: () => (li.retried = false),
+          onerror: () => thumbFailed(li),
+        })
+      : h('span', { class: `pending${img.status === 'failed' ? ' bad' : ''}` }, look.state);
+  li.append(h('button', { type: 'button', disabled: img.status !== 'ready', onclick: () => openImage(li) }, visual, h('span', { class: 'cap' }, look.caption)));
+  return li;
+}
+
+/** A thumbnail that did not load (its link expired, most likely): the list is read again, once. */
+function thumbFailed(li) {
+  if (li.retried) return;
+  li.retried = true;
+  li.broken = true;
+  relink();
+}
+
+/**
+ * The tiles, updated in place: one whose image did not change keeps its element — its thumbnail is not
+ * downloaded again and keyboard focus stays on it. Its link is replaced only when old or broken.
+ */
 function renderImages(images) {
   const list = $('#thumbs');
   if (!images.length) {
     list.replaceChildren(h('li', { class: 'muted' }, t('images.none')));
     return;
   }
-  list.replaceChildren(
-    ...images.map((img) => {
-      const caption = [img.kind ? t(`kind.${img.kind}`) : null, img.takenAt ? img.takenAt.slice(0, 10) : null, img.fileName].filter(Boolean).join(' · ');
-      if (img.status !== 'processing') {
-        waiting.delete(img.id);
-        for (const row of document.querySelectorAll(`#uploads li[data-image="${img.id}"]`)) row.remove();
+  const tiles = new Map([...list.querySelectorAll('li[data-image]')].map((li) => [li.dataset.image, li]));
+  for (const el of list.querySelectorAll('li:not([data-image])')) el.remove();
+  let previous = null;
+  for (const img of images) {
+    if (img.status !== 'processing') {
+      waiting.delete(img.id);
+      for (const row of document.querySelectorAll(`#uploads li[data-image="${img.id}"]`)) row.remove();
+    }
+    const look = tileLook(img);
+    let li = tiles.get(img.id);
+    tiles.delete(img.id);
+    if (!li || li.dataset.look !== look.key) {
+      const fresh = imageTile(img, look);
+      if (li) li.replaceWith(fresh);
+      li = fresh;
+    } else {
+      li.image = img; // the newest links, for opening
+      const thumb = li.querySelector('img');
+      if (thumb && img.urls?.thumb && (li.broken || linksOld(li.linkedAt))) {
+        li.broken = false;
+        li.linkedAt = imagesRead.at;
+        thumb.src = img.urls.thumb;
       }
-      const visual =
-        img.status === 'ready' && img.urls?.thumb
-          ? h('img', { src: img.urls.thumb, alt: caption || img.id, loading: 'lazy', width: 320, height: 240 })
-          : h('span', { class: `pending${img.status === 'failed' ? ' bad' : ''}` }, img.status === 'failed' ? `${t('images.failed')}${img.error || img.errorCode ? `: ${imageFailureText(img)}` : ''}` : t('images.processing'));
-      return h(
-        'li',
-        { 'data-image': img.id, 'data-status': img.status },
-        h('button', { type: 'button', disabled: img.status !== 'ready', onclick: () => openImage(img, caption) }, visual, h('span', { class: 'cap' }, caption)),
-      );
-    }),
-  );
+    }
+    const spot = previous ? previous.nextElementSibling : list.firstElementChild;
+    if (spot !== li) list.insertBefore(li, spot);
+    previous = li;
+  }
+  for (const gone of tiles.values()) gone.remove();
 }
 
-function openImage(img, caption) {
+async function openImage(li) {
+  if (linksOld()) await relink(); // a page left open: the display link must not have expired
+  const img = li.image;
+  const caption = tileLook(img).caption;
+  const full = $('#image-full');
+  full.dataset.image = img.id;
+  full.retried = false;
   $('#image-dialog-title').textContent = caption;
-  $('#image-full').src = img.urls.display || img.urls.thumb;
-  $('#image-full').alt = caption;
+  full.src = img.urls.display || img.urls.thumb;
+  full.alt = caption;
   $('#image-meta').textContent = [img.width && img.height ? `${img.width} × ${img.height}` : null, img.id].filter(Boolean).join(' · ');
   $('#image-dialog').showModal();
+}
+
+/** The display image did not load (an expired link): fresh links, once, and the image again. */
+async function displayFailed() {
+  const full = $('#image-full');
+  if (full.retried || !full.dataset.image) return;
+  full.retried = true;
+  await relink();
+  const li = $(`#thumbs li[data-image="${full.dataset.image}"]`);
+  if (li?.image?.urls && $('#image-dialog').open) full.src = li.image.urls.display || li.image.urls.thumb;
 }
 
 /** A tooth in FDI notation: permanent 11–18, 21–28, 31–38, 41–48; primary 51–55, 61–65, 71–75, 81–85 (as the CLI). */
@@ -957,6 +1056,7 @@ async function uploadOne(patientId, file, options = {}) {
     progress.remove();
   };
   if (!ACCEPTED.includes(file.type)) return fail(t('images.type', { name: file.type || file.name }));
+  let imageId;
   try {
     const { data } = await api('POST', `/api/patients/${encodeURIComponent(patientId)}/images`, {
       fileName: file.name,
@@ -964,6 +1064,8 @@ async function uploadOne(patientId, file, options = {}) {
       size: file.size,
       ...options,
     });
+    imageId = data.image.id;
+    sending.set(imageId, patientId);
     await new Promise((resolve, reject) => {
       const xhr = new XMLHttpRequest();
       xhr.open(data.upload.method || 'PUT', data.upload.url);
@@ -978,14 +1080,30 @@ async function uploadOne(patientId, file, options = {}) {
       xhr.addEventListener('error', () => reject(new Error(t('error.offline'))));
       xhr.send(file);
     });
+    sending.delete(imageId);
     progress.value = 100;
     state.textContent = t('images.processing');
-    row.dataset.image = data.image.id;
-    waiting.add(data.image.id);
-    await loadImages();
+    row.dataset.image = imageId;
+    waiting.add(imageId);
+    await loadImages({ restart: true });
   } catch (err) {
     fail(errorText(err));
+    // the file did not get to storage: the server marks the upload failed now, and the tile says so
+    if (imageId && sending.delete(imageId)) {
+      await api('POST', uploadFailedPath(patientId, imageId), {}).catch(() => {});
+      await loadImages().catch(() => {});
+    }
   }
+}
+
+const uploadFailedPath = (patientId, imageId) => `/api/patients/${encodeURIComponent(patientId)}/images/${encodeURIComponent(imageId)}/upload-failed`;
+
+/** Leaving the page stops the uploads on their way: the server is told (a keepalive request outlives the page). */
+function abandonUploads() {
+  for (const [imageId, patientId] of sending) {
+    fetch(uploadFailedPath(patientId, imageId), { method: 'POST', keepalive: true, headers: { authorization: `Bearer ${session.token}` } }).catch(() => {});
+  }
+  sending.clear();
 }
 
 // ------------------------------------------------------------------ wiring
@@ -1055,6 +1173,9 @@ function wire() {
     zone.classList.remove('over');
     uploadFiles([...e.dataTransfer.files]);
   });
+  $('#image-full').addEventListener('error', displayFailed);
+  $('#images-recheck').addEventListener('click', () => loadImages({ restart: true }).catch((err) => showError(err)));
+  window.addEventListener('pagehide', abandonUploads);
   $('#file-input').addEventListener('change', (e) => {
     uploadFiles([...e.target.files]);
     e.target.value = '';

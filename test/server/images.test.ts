@@ -91,6 +91,35 @@ describe('image upload through the server', () => {
     }
   });
 
+  it('the page reports a failed upload (its PUT did not go through): failed at once, with the code the page words; an arrived or finished one is left alone', async () => {
+    const announce = async (fileName: string) => (await h.call('POST', `/api/patients/${patientId}/images`, { token: h.tokens.dentist, body: { fileName, contentType: 'image/jpeg' } })).body;
+    const lost = await announce('rede-caiu.jpg');
+    const r = await h.call('POST', `/api/patients/${patientId}/images/${lost.image.id}/upload-failed`, { token: h.tokens.dentist, body: {} });
+    expect(r.status).toBe(200);
+    expect(r.body).toEqual({ image: { id: lost.image.id, status: 'failed' } });
+    const listed = (await h.call('GET', `/api/patients/${patientId}/images`, { token: h.tokens.dentist })).body.images.find((i: { id: string }) => i.id === lost.image.id);
+    expect(listed).toMatchObject({ status: 'failed', fileName: 'rede-caiu.jpg', errorCode: 'never-arrived', urls: {} });
+    const entries = await listAudit(h.stack.dataStore, { patientId });
+    expect(entries).toEqual(expect.arrayContaining([expect.objectContaining({ action: 'image.upload-failed', actor: `staff:${h.ids.dentist}`, details: { imageId: lost.image.id } })]));
+
+    // the file did arrive (the browser only lost the answer): not marked failed — processed as usual
+    const jpeg = await sharp({ create: { width: 300, height: 200, channels: 3, background: { r: 10, g: 120, b: 90 } } }).jpeg().toBuffer();
+    const arrived = await announce('chegou.jpg');
+    expect((await fetch(arrived.upload.url, { method: 'PUT', headers: arrived.upload.headers, body: jpeg })).status).toBe(200);
+    const told = await h.call('POST', `/api/patients/${patientId}/images/${arrived.image.id}/upload-failed`, { token: h.tokens.dentist, body: {} });
+    expect(told.body.image.status).not.toBe('failed');
+    expect((await waitFor(arrived.image.id, h.tokens.dentist)).status).toBe('ready');
+    const after = await h.call('POST', `/api/patients/${patientId}/images/${arrived.image.id}/upload-failed`, { token: h.tokens.dentist, body: {} });
+    expect(after.body.image.status).toBe('ready');
+
+    const other = await h.call('POST', '/api/patients', { token: h.tokens.reception, body: { fullName: 'Outra Paciente Imagem', birthDate: '1992-02-02' } });
+    const elsewhere = await h.call('POST', `/api/patients/${other.body.patient.id}/images/${arrived.image.id}/upload-failed`, { token: h.tokens.dentist, body: {} });
+    expect(elsewhere.status).toBe(404);
+    expect(elsewhere.body.error).toMatchObject({ code: 'not-found', reason: 'image-not-found' });
+    expect((await h.call('POST', `/api/patients/${patientId}/images/nope/upload-failed`, { token: h.tokens.dentist, body: {} })).status).toBe(404);
+    expect((await h.call('POST', `/api/patients/${patientId}/images/${lost.image.id}/upload-failed`, { token: h.tokens.reception, body: {} })).status).toBe(403);
+  });
+
   it('listing the images is an audited read (image.list: who, which patient), once per staff member and patient per 5 minutes', async () => {
     const made = await h.call('POST', '/api/patients', { token: h.tokens.reception, body: { fullName: 'Paciente Radiografias', birthDate: '1979-04-04' } });
     const pid = made.body.patient.id;

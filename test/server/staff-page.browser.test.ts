@@ -44,6 +44,18 @@ async function loggedInPage(options: { viewport?: { width: number; height: numbe
   return p;
 }
 
+const smallJpeg = () => sharp({ create: { width: 640, height: 480, channels: 3, background: { r: 180, g: 160, b: 140 } } }).jpeg().toBuffer();
+
+/** Announces an upload through the API, as the page does; the presigned PUT is the caller's. */
+async function announce(patientId: string, fileName: string) {
+  const r = await fetch(`${url}/api/patients/${patientId}/images`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ fileName, contentType: 'image/jpeg' }),
+  });
+  return (await r.json()) as { image: { id: string }; upload: { url: string; headers: Record<string, string> } };
+}
+
 /** A request the test lets through when it says so. */
 function gate() {
   let open!: () => void;
@@ -343,6 +355,106 @@ describe.skipIf(!existsSync(CHROMIUM))('staff page in Chromium', () => {
     await p.locator('#patient-appts li', { hasText: 'Dr. Clique Duplo' }).waitFor();
     expect(posts).toBe(1);
     expect(await p.locator('#patient-appts li', { hasText: 'Dr. Clique Duplo' }).count()).toBe(1);
+    await p.close();
+  });
+
+  it('a failed upload (the PUT to storage does not go through) is told to the server: the tile says the file never arrived, at once', async () => {
+    const p = await loggedInPage();
+    const patient = await createPatient(stack.dataStore, { fullName: 'Paciente Envio Falho', birthDate: '1980-08-08' }, 'test:setup');
+    await p.route(/\/original\.jpg\?/, (r) => (r.request().method() === 'PUT' ? r.abort('connectionreset') : r.continue()));
+    await p.goto(`${url}/#/patients/${patient.id}`);
+    await p.locator('#patient-name', { hasText: 'Paciente Envio Falho' }).waitFor();
+    await p.setInputFiles('#file-input', { name: 'sem-rede.jpg', mimeType: 'image/jpeg', buffer: await smallJpeg() });
+    const failed = p.locator('#thumbs li[data-status=failed]');
+    await failed.waitFor();
+    expect(await failed.textContent()).toContain('o arquivo não chegou');
+    const [image] = await listImages(stack.dataStore, patient.id);
+    expect(image).toMatchObject({ status: 'failed', failure: { code: 'never-arrived' } });
+    await p.close();
+  });
+
+  it('leaving the page while a file is on its way tells the server (a keepalive request), so the upload does not stay "processing" for an hour', async () => {
+    const p = await loggedInPage();
+    const patient = await createPatient(stack.dataStore, { fullName: 'Paciente Aba Fechada', birthDate: '1981-08-08' }, 'test:setup');
+    await p.route(/\/original\.jpg\?/, () => {}); // the PUT never finishes
+    await p.goto(`${url}/#/patients/${patient.id}`);
+    await p.locator('#patient-name', { hasText: 'Paciente Aba Fechada' }).waitFor();
+    const announced = p.waitForResponse((r) => r.url().endsWith('/images') && r.request().method() === 'POST');
+    await p.setInputFiles('#file-input', { name: 'aba-fechada.jpg', mimeType: 'image/jpeg', buffer: await smallJpeg() });
+    await announced;
+    await p.goto('about:blank');
+    let status: string | undefined;
+    for (let i = 0; i < 100 && status !== 'failed'; i++) {
+      status = (await listImages(stack.dataStore, patient.id))[0]?.status;
+      if (status !== 'failed') await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(status).toBe('failed');
+    await p.close();
+  });
+
+  it('while an image is processing, the list is read again with backoff and not for ever; ready tiles stay as they are (no new download, focus kept); old links are renewed before opening, and a link that fails is renewed once', async () => {
+    const patient = await createPatient(stack.dataStore, { fullName: 'Paciente Sondagem', birthDate: '1982-08-08' }, 'test:setup');
+    const ready = await announce(patient.id, 'pronta.jpg');
+    await fetch(ready.upload.url, { method: 'PUT', headers: ready.upload.headers, body: await smallJpeg() });
+    for (let i = 0; i < 300 && (await listImages(stack.dataStore, patient.id))[0]?.status !== 'ready'; i++) await new Promise((r) => setTimeout(r, 100));
+    await announce(patient.id, 'nunca-chega.jpg'); // stays processing: its file never comes
+
+    const p = await loggedInPage({ clock: true });
+    let lists = 0;
+    let thumbs = 0;
+    p.on('request', (r) => {
+      if (r.method() === 'GET' && r.url().endsWith(`/api/patients/${patient.id}/images`)) lists++;
+      if (/\/thumb\.webp\?/.test(r.url())) thumbs++;
+    });
+    const listed = () => p.waitForResponse((r) => r.url().endsWith(`/api/patients/${patient.id}/images`) && r.request().method() === 'GET');
+    await p.goto(`${url}/#/patients/${patient.id}`);
+    await p.locator('#thumbs li[data-status=processing]').waitFor();
+    await p.waitForFunction(() => [...document.querySelectorAll<HTMLImageElement>('#thumbs img')].every((i) => i.complete && i.naturalWidth > 0));
+    await p.focus('#thumbs li[data-status=ready] button');
+    await p.evaluate(() => ((document.activeElement as HTMLElement & { mark?: boolean }).mark = true));
+    for (let i = 0; i < 4; i++) {
+      const next = listed();
+      await p.clock.runFor(16_000);
+      await next;
+    }
+    expect(lists).toBe(5);
+    expect(thumbs).toBe(1); // the ready thumbnail was not downloaded again
+    expect(await p.evaluate(() => Boolean((document.activeElement as HTMLElement & { mark?: boolean }).mark))).toBe(true);
+    // the polls slow down and stop after a few minutes, with a way to look again
+    for (let i = 0; i < 20 && !(await p.isVisible('#images-stale')); i++) {
+      const next = listed();
+      await p.clock.runFor(60_000);
+      await next;
+    }
+    expect(await p.isVisible('#images-stale')).toBe(true);
+    const stopped = lists;
+    expect(stopped).toBeLessThan(20);
+    await p.clock.runFor(20 * 60_000);
+    await p.evaluate(() => fetch('/health'));
+    expect(lists).toBe(stopped);
+    await shot('7-still-processing', p);
+
+    // links are 10 minutes old now: opening the image reads the list first, and the display image loads
+    const relisted = listed();
+    await p.click('#thumbs li[data-status=ready] button');
+    await relisted;
+    await p.waitForFunction(() => {
+      const img = document.querySelector<HTMLImageElement>('#image-full');
+      return Boolean(img && img.complete && img.naturalWidth > 0);
+    });
+    await p.click('#image-dialog [data-close]');
+
+    // a link that does not work (expired): the list is read again, once, and the image shows
+    let refused = 0;
+    await p.route(/\/display\.webp\?/, (r) => (refused++ === 0 ? r.fulfill({ status: 403, body: 'Request has expired' }) : r.continue()));
+    const before = lists;
+    await p.click('#thumbs li[data-status=ready] button');
+    await p.waitForFunction(() => {
+      const img = document.querySelector<HTMLImageElement>('#image-full');
+      return Boolean(img && img.complete && img.naturalWidth > 0);
+    });
+    expect(refused).toBe(2);
+    expect(lists).toBe(before + 1);
     await p.close();
   });
 

@@ -5,7 +5,7 @@
  * derivatives and marks the record ready. The page polls the list until then.
  */
 import { audit } from '../../clinic/audit.js';
-import { beginImageUpload, formatContentType, listImages, validateImageMetadata, type ImageListing } from '../../clinic/images.js';
+import { abandonImageUpload, beginImageUpload, formatContentType, listImages, validateImageMetadata, type ImageListing } from '../../clinic/images.js';
 import { getPatient } from '../../clinic/patients.js';
 import { usageError } from '../../errors.js';
 import type { ImageFormat } from '../../imaging/inspect.js';
@@ -130,6 +130,17 @@ export function imageRoutes(deps: ApiDeps): Route[] {
             upload: { method: 'PUT', url, headers: { 'content-type': formatContentType(format) }, expiresInSeconds: UPLOAD_LINK_SECONDS },
           },
         };
+      },
+    },
+    {
+      method: 'POST',
+      path: '/api/patients/:id/images/:imageId/upload-failed',
+      permission: 'images',
+      // the browser's PUT of the original failed (or the page is being left): failed now, not in an hour
+      handler: async (ctx) => {
+        const { patient } = await getPatient(store, ctx.params.id!);
+        const status = await abandonImageUpload(store, patient.id, ctx.params.imageId!, ctx.actor, deps.now());
+        return { image: { id: ctx.params.imageId, status } };
       },
     },
   ];
