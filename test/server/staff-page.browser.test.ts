@@ -12,6 +12,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateCpf } from '../../src/clinic/cpf.js';
 import { listImages } from '../../src/clinic/images.js';
+import { createAppointment } from '../../src/clinic/appointments.js';
 import { createPatient, listPatients, updatePatient } from '../../src/clinic/patients.js';
 import { DEMO_STAFF_FILE } from '../../src/local/demo-staff.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
@@ -456,6 +457,50 @@ describe.skipIf(!existsSync(CHROMIUM))('staff page in Chromium', () => {
     expect(refused).toBe(2);
     expect(lists).toBe(before + 1);
     await p.close();
+  });
+
+  it('fits a phone and a small tablet (375 and 600 px): the top bar wraps, nothing scrolls sideways, the agenda cards keep their buttons', async () => {
+    const patient = await createPatient(stack.dataStore, { fullName: 'Maria Aparecida dos Santos Nascimento', birthDate: '1975-05-05', phone: '+55 11 97777-0000', alerts: ['Alergia a látex'] }, 'test:setup');
+    const day = clinicDate(5);
+    for (const [time, dentist] of [['09:00', 'Dra. Ana Beatriz Souza'], ['10:00', 'Dr. João Pedro Albuquerque']]) {
+      await createAppointment(stack.dataStore, { patientId: patient.id, dentist, at: `${day} ${time}`, durationMinutes: 45, procedure: 'Tratamento de canal (molar)' }, 'test:setup', { timeZone: 'America/Sao_Paulo' });
+    }
+    const fits = (p: Page) => p.evaluate(() => ({ scroll: document.documentElement.scrollWidth, width: window.innerWidth }));
+    for (const width of [375, 600]) {
+      const p = await loggedInPage({ viewport: { width, height: 780 } });
+      await p.goto(`${url}/#/agenda?date=${day}`);
+      await p.locator('.appt', { hasText: 'Maria Aparecida' }).first().waitFor();
+      const agenda = await fits(p);
+      expect(agenda.scroll, `agenda at ${width}px`).toBeLessThanOrEqual(agenda.width);
+      for (const sel of ['#logout', '#lang-select', '#tabs a[data-tab=patients]']) {
+        const box = (await p.locator(sel).boundingBox())!;
+        expect(box.x + box.width, `${sel} at ${width}px`).toBeLessThanOrEqual(width);
+      }
+      for (const card of await p.locator('.appt').all()) {
+        const outer = (await card.boundingBox())!;
+        for (const button of await card.locator('button').all()) {
+          const b = (await button.boundingBox())!;
+          expect(b.x + b.width, `an agenda button at ${width}px`).toBeLessThanOrEqual(outer.x + outer.width);
+        }
+      }
+      await shot(`8-phone-${width}-agenda`, p);
+      await p.goto(`${url}/#/patients/${patient.id}`);
+      await p.locator('#patient-name', { hasText: 'Maria Aparecida' }).waitFor();
+      await p.locator('#patient-appts li').first().waitFor();
+      const record = await fits(p);
+      expect(record.scroll, `patient at ${width}px`).toBeLessThanOrEqual(record.width);
+      await shot(`8-phone-${width}-patient`, p);
+      await p.click('#tabs a[data-tab=patients]');
+      await p.locator('#patients-table tbody tr').first().waitFor();
+      const list = await fits(p);
+      expect(list.scroll, `patients at ${width}px`).toBeLessThanOrEqual(list.width);
+      await p.click('#patient-add');
+      await p.waitForSelector('#patient-dialog[open]');
+      const dialog = await fits(p);
+      expect(dialog.scroll, `the patient form at ${width}px`).toBeLessThanOrEqual(dialog.width);
+      await shot(`8-phone-${width}-form`, p);
+      await p.close();
+    }
   });
 
   it('switches to English', async () => {
