@@ -1135,6 +1135,11 @@ function wire() {
     });
   });
   $('#logout').addEventListener('click', logout);
+  // "skip to content" moves the focus; as a link to #main it went through the hash router, to the agenda
+  $('.skip').addEventListener('click', (e) => {
+    e.preventDefault();
+    $('#main').focus();
+  });
   $('#day').addEventListener('change', (e) => e.target.value && (location.hash = `#/agenda?date=${e.target.value}`));
   $('#day-prev').addEventListener('click', () => (location.hash = `#/agenda?date=${addDays(agendaDay, -1)}`));
   $('#day-next').addEventListener('click', () => (location.hash = `#/agenda?date=${addDays(agendaDay, 1)}`));
@@ -1181,6 +1186,7 @@ function wire() {
     e.target.value = '';
   });
   window.addEventListener('hashchange', () => {
+    if (location.hash === '#main') return $('#main').focus(); // the skip link followed without this script's help
     // Back/Forward while a dialog is open: the dialog belongs to the view being left
     for (const d of document.querySelectorAll('dialog[open]')) d.close();
     // a result clicked while a typed search is still pending: the pending search must not pull the list back

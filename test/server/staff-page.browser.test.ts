@@ -503,6 +503,22 @@ describe.skipIf(!existsSync(CHROMIUM))('staff page in Chromium', () => {
     }
   });
 
+  it('"Skip to content" moves the focus to the content and leaves the view and the address alone', async () => {
+    const p = await loggedInPage();
+    const id = (await listPatients(stack.dataStore, { search: 'beatriz demonstracao' }))[0]!.id;
+    await p.goto(`${url}/#/patients/${id}`);
+    await p.reload(); // the keyboard starts from the top of the page
+    await p.locator('#patient-name', { hasText: 'Beatriz' }).waitFor();
+    await p.keyboard.press('Tab');
+    expect(await p.evaluate(() => document.activeElement?.className)).toBe('skip');
+    await p.keyboard.press('Enter');
+    await p.waitForFunction(() => document.activeElement?.id === 'main');
+    expect(await p.evaluate(() => location.hash)).toBe(`#/patients/${id}`);
+    expect(await p.isVisible('#view-patient')).toBe(true);
+    expect(await p.isVisible('#view-agenda')).toBe(false);
+    await p.close();
+  });
+
   it('switches to English', async () => {
     await page.selectOption('#lang-select', 'en');
     await page.locator('#tabs a[data-tab=patients]', { hasText: 'Patients' }).waitFor();
