@@ -14,6 +14,7 @@ const messages = {
     'login.title': 'Acesso da equipe', 'login.help': 'Digite o token de acesso que você recebeu.', 'login.token': 'Token de acesso',
     'login.submit': 'Entrar', 'login.bad': 'Token inválido ou revogado.', 'login.empty': 'Digite o token.',
     'login.rate': 'Muitas tentativas deste computador. Aguarde alguns minutos.',
+    'failure.notFound': 'Não encontrado', 'failure.title': 'Não foi possível abrir',
     'agenda.title': 'Agenda', 'agenda.prev': 'Dia anterior', 'agenda.next': 'Próximo dia', 'agenda.today': 'Hoje',
     'agenda.book': 'Nova consulta', 'agenda.empty': 'Nenhuma consulta neste dia.', 'agenda.count': '{n} consulta(s)',
     'patients.title': 'Pacientes', 'patients.add': 'Novo paciente', 'patients.search': 'Buscar',
@@ -56,6 +57,7 @@ const messages = {
     'login.title': 'Staff access', 'login.help': 'Enter the staff token you were given.', 'login.token': 'Staff token',
     'login.submit': 'Log in', 'login.bad': 'The token is not valid (or was revoked).', 'login.empty': 'Enter the token.',
     'login.rate': 'Too many attempts from this computer. Wait a few minutes.',
+    'failure.notFound': 'Not found', 'failure.title': 'Could not be opened',
     'agenda.title': 'Agenda', 'agenda.prev': 'Previous day', 'agenda.next': 'Next day', 'agenda.today': 'Today',
     'agenda.book': 'New appointment', 'agenda.empty': 'No appointments on this day.', 'agenda.count': '{n} appointment(s)',
     'patients.title': 'Patients', 'patients.add': 'New patient', 'patients.search': 'Search',
@@ -249,6 +251,7 @@ function paramVars(params = {}) {
  */
 function errorText(err) {
   if (!err) return t('error.generic');
+  if (err.key) return t(err.key, err.vars); // made by the page: worded again in the page's current language
   if (!err.code) return err.message || t('error.generic');
   const vars = { ...paramVars(err.params), field: fieldLabel(err.field), detail: err.message || err.code, requestId: err.requestId || '—' };
   if (err.reason && hasText(`err.${err.reason}`)) return t(`err.${err.reason}`, vars);
@@ -449,7 +452,7 @@ const canDo = (p) => session.permissions.includes(p);
 
 // ------------------------------------------------------------------ views and routing
 
-const views = ['login', 'agenda', 'patients', 'patient'];
+const views = ['login', 'agenda', 'patients', 'patient', 'failure'];
 function show(name) {
   for (const v of views) $(`#view-${v}`).hidden = v !== name;
   for (const a of document.querySelectorAll('#tabs a')) {
@@ -469,15 +472,30 @@ async function route() {
   try {
     if (patientMatch) await openPatient(decodeURIComponent(patientMatch[1]));
     else if (path.startsWith('/patients')) await openPatients(params.get('q') || '');
+    else if (params.get('date') && !plausibleDay(params.get('date'))) showFailure({ key: 'err.date-format', vars: { field: t('book.date') } });
     else await openAgenda(params.get('date') || clinicToday());
   } catch (err) {
-    if (err.status !== 401) showError(err);
+    if (err.status !== 401) showFailure(err);
   }
+}
+
+/**
+ * A view that could not be opened: an empty state with the reason, in place of the view — the previous
+ * patient or day must not stay on screen under the new address.
+ */
+function showFailure(err) {
+  current = null;
+  stopPolling();
+  $('#failure-title').textContent = t(err.status === 404 ? 'failure.notFound' : 'failure.title');
+  $('#failure-text').textContent = errorText(err);
+  show('failure');
 }
 
 // ------------------------------------------------------------------ agenda
 
 let agendaDay = clinicToday();
+/** A whole date the agenda can show (a date field being typed into passes through years like 0202). */
+const plausibleDay = (day) => /^\d{4}-\d{2}-\d{2}$/.test(day) && day >= '1900-01-01' && day <= '2100-12-31';
 const knownDentists = new Set(JSON.parse(localStorage.getItem('clinica.dentists') || '[]'));
 function rememberDentist(name) {
   if (name) knownDentists.add(name);

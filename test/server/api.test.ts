@@ -301,7 +301,9 @@ describe('appointments', () => {
   it('validates: bad dates, past times, missing fields, too long a range', async () => {
     const bad = await h.call('GET', '/api/appointments?date=2026-02-30', { token: h.tokens.reception });
     expect(bad.status).toBe(400);
-    expect(bad.body.error.field).toBe('date');
+    expect(bad.body.error).toMatchObject({ field: 'date', reason: 'date-invalid' }); // the page says the day does not exist
+    const shape = await h.call('GET', '/api/appointments?date=30/02/2026', { token: h.tokens.reception });
+    expect(shape.body.error).toMatchObject({ field: 'date', reason: 'date-format' });
     const long = await h.call('GET', `/api/appointments?from=${clinicDate(0)}&to=${clinicDate(100)}`, { token: h.tokens.reception });
     expect(long.status).toBe(400);
     const past = await h.call('POST', '/api/appointments', { token: h.tokens.reception, body: { patientId, dentist: 'Dra. Ana', at: '2020-01-01 10:00', durationMinutes: 30 } });

@@ -519,6 +519,30 @@ describe.skipIf(!existsSync(CHROMIUM))('staff page in Chromium', () => {
     await p.close();
   });
 
+  it('an address that cannot be opened (an unknown patient, a bad agenda date) shows an empty not-found state, not the previous patient or day', async () => {
+    const p = await loggedInPage();
+    const id = (await listPatients(stack.dataStore, { search: 'beatriz demonstracao' }))[0]!.id;
+    await p.goto(`${url}/#/patients/${id}`);
+    await p.locator('#patient-name', { hasText: 'Beatriz' }).waitFor();
+    await p.evaluate(() => (location.hash = '#/patients/P-999999'));
+    await p.waitForSelector('#view-failure:not([hidden])');
+    expect(await p.textContent('#failure-title')).toBe('Não encontrado');
+    expect(await p.textContent('#failure-text')).toBe('Paciente P-999999 não encontrado.');
+    expect(await p.isVisible('#view-patient')).toBe(false);
+    expect(await p.locator('body').innerText()).not.toContain('Beatriz'); // hidden, not just covered
+    await shot('9-not-found', p);
+    await p.click('#tabs a[data-tab=agenda]');
+    await p.waitForSelector('#view-agenda:not([hidden])');
+    for (const [date, text] of [['2026-02-30', 'essa data não existe'], ['0202-12-01', 'data inválida']]) {
+      await p.evaluate((d) => (location.hash = `#/agenda?date=${d}`), date);
+      await p.locator('#failure-text', { hasText: text }).waitFor();
+      expect(await p.isVisible('#view-agenda'), date).toBe(false);
+      await p.evaluate(() => (location.hash = '#/agenda'));
+      await p.waitForSelector('#view-agenda:not([hidden])');
+    }
+    await p.close();
+  });
+
   it('switches to English', async () => {
     await page.selectOption('#lang-select', 'en');
     await page.locator('#tabs a[data-tab=patients]', { hasText: 'Patients' }).waitFor();

@@ -76,10 +76,9 @@ const DATE = /^\d{4}-\d{2}-\d{2}$/;
 export function dateParam(query: URLSearchParams, name: string): string | undefined {
   const v = query.get(name);
   if (v === null || v === '') return undefined;
+  if (!DATE.test(v)) throw usageError(`${name} "${v}": expected a date as YYYY-MM-DD`, { field: name, reason: 'date-format' });
   const d = new Date(`${v}T00:00:00Z`);
-  if (!DATE.test(v) || Number.isNaN(d.getTime()) || d.toISOString().slice(0, 10) !== v) {
-    throw usageError(`${name} "${v}": expected a date as YYYY-MM-DD`, { field: name, reason: 'date-format' });
-  }
+  if (Number.isNaN(d.getTime()) || d.toISOString().slice(0, 10) !== v) throw usageError(`${name} "${v}": no such calendar date`, { field: name, reason: 'date-invalid' });
   return v;
 }
 
