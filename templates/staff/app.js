@@ -503,9 +503,12 @@ function rememberDentist(name) {
   $('#dentists').replaceChildren(...[...knownDentists].map((d) => h('option', { value: d })));
 }
 
+let agendaSeq = 0;
 async function openAgenda(day) {
+  const seq = ++agendaSeq;
   agendaDay = day;
   const { data } = await api('GET', `/api/appointments?date=${encodeURIComponent(day)}`);
+  if (seq !== agendaSeq) return; // another day was asked for meanwhile: its answer wins
   show('agenda');
   $('#day').value = day;
   $('#agenda-date').textContent = longDate(day);
@@ -1158,7 +1161,19 @@ function wire() {
     e.preventDefault();
     $('#main').focus();
   });
-  $('#day').addEventListener('change', (e) => e.target.value && (location.hash = `#/agenda?date=${e.target.value}`));
+  // typing a date changes the field at every digit (a year passes through 0002, 0020, 0202): only a whole,
+  // plausible date that stays a moment is shown, and it replaces the address instead of adding to history
+  let dayTyped;
+  $('#day').addEventListener('change', (e) => {
+    clearTimeout(dayTyped);
+    const day = e.target.value;
+    if (!plausibleDay(day)) return;
+    dayTyped = setTimeout(() => {
+      if (day === agendaDay && !$('#view-agenda').hidden) return;
+      history.replaceState(null, '', `#/agenda?date=${day}`);
+      openAgenda(day).catch((err) => err.status !== 401 && showFailure(err));
+    }, 400);
+  });
   $('#day-prev').addEventListener('click', () => (location.hash = `#/agenda?date=${addDays(agendaDay, -1)}`));
   $('#day-next').addEventListener('click', () => (location.hash = `#/agenda?date=${addDays(agendaDay, 1)}`));
   $('#day-today').addEventListener('click', () => (location.hash = `#/agenda?date=${clinicToday()}`));

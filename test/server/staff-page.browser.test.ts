@@ -33,7 +33,10 @@ function clinicDate(days: number): string {
 
 const shot = (name: string, on: Page = page) => on.screenshot({ path: join(ARTIFACTS, `staff-${name}.png`), fullPage: true });
 
-/** A new browser context (fresh storage) on the page, logged in with the demo token, on the agenda. */
+/**
+ * A new browser context (fresh storage) on the page, logged in with the demo token, on the agenda. With
+ * `clock`, the page's time is paused once logged in: timers fire only in `p.clock.runFor`.
+ */
 async function loggedInPage(options: { viewport?: { width: number; height: number }; clock?: boolean } = {}): Promise<Page> {
   const p = await browser.newPage({ viewport: options.viewport ?? { width: 1280, height: 860 }, locale: 'pt-BR' });
   p.on('pageerror', (e) => consoleErrors.push(e.message));
@@ -42,6 +45,7 @@ async function loggedInPage(options: { viewport?: { width: number; height: numbe
   await p.fill('#token', token);
   await p.click('#login-form button[type=submit]');
   await p.waitForSelector('#view-agenda:not([hidden])');
+  if (options.clock) await p.clock.pauseAt(Date.now() + 1_000); // from here, the page's timers fire only when the test says
   return p;
 }
 
@@ -540,6 +544,24 @@ describe.skipIf(!existsSync(CHROMIUM))('staff page in Chromium', () => {
       await p.evaluate(() => (location.hash = '#/agenda'));
       await p.waitForSelector('#view-agenda:not([hidden])');
     }
+    await p.close();
+  });
+
+  it('typing a date into the agenda loads that day once, when the date is whole and plausible, without adding to history', async () => {
+    const p = await loggedInPage({ clock: true });
+    const asked: string[] = [];
+    p.on('request', (r) => {
+      const m = /\/api\/appointments\?date=([^&]*)/.exec(r.url());
+      if (m) asked.push(decodeURIComponent(m[1]!));
+    });
+    const depth = await p.evaluate(() => history.length);
+    await p.focus('#day');
+    await p.keyboard.type('03032026'); // month or day first, either way the third of March; the year passes through 0002, 0020, 0202
+    await p.clock.runFor(1_000);
+    await p.locator('#agenda-date', { hasText: '3 de março de 2026' }).waitFor();
+    expect(asked).toEqual(['2026-03-03']);
+    expect(await p.evaluate(() => location.hash)).toBe('#/agenda?date=2026-03-03');
+    expect(await p.evaluate(() => history.length)).toBe(depth);
     await p.close();
   });
 
