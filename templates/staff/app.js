@@ -36,6 +36,7 @@ const messages = {
     'status.active': 'ativo', 'status.inactive': 'inativo', 'status.archived': 'arquivado', 'status.deceased': 'falecido',
     'appt.scheduled': 'agendada', 'appt.confirmed': 'confirmada', 'appt.cancelled': 'cancelada', 'appt.done': 'realizada', 'appt.no-show': 'faltou',
     'appt.confirm': 'Confirmar', 'appt.move': 'Remarcar', 'appt.cancel': 'Cancelar', 'appt.cancelAsk': 'Cancelar esta consulta?',
+    'cancel.reason': 'Motivo (opcional)', 'cancel.keep': 'Manter', 'cancel.submit': 'Cancelar consulta',
     'appt.confirmedMsg': 'Consulta confirmada.', 'appt.cancelledMsg': 'Consulta cancelada.', 'appt.moved': 'Consulta remarcada.',
     'appt.booked': 'Consulta agendada.', 'appt.min': 'min',
     'book.title': 'Nova consulta', 'book.patient': 'Paciente', 'book.patientPlaceholder': 'Digite o nome do paciente…',
@@ -79,6 +80,7 @@ const messages = {
     'status.active': 'active', 'status.inactive': 'inactive', 'status.archived': 'archived', 'status.deceased': 'deceased',
     'appt.scheduled': 'scheduled', 'appt.confirmed': 'confirmed', 'appt.cancelled': 'cancelled', 'appt.done': 'done', 'appt.no-show': 'no-show',
     'appt.confirm': 'Confirm', 'appt.move': 'Move', 'appt.cancel': 'Cancel', 'appt.cancelAsk': 'Cancel this appointment?',
+    'cancel.reason': 'Reason (optional)', 'cancel.keep': 'Keep', 'cancel.submit': 'Cancel appointment',
     'appt.confirmedMsg': 'Appointment confirmed.', 'appt.cancelledMsg': 'Appointment cancelled.', 'appt.moved': 'Appointment moved.',
     'appt.booked': 'Appointment booked.', 'appt.min': 'min',
     'book.title': 'New appointment', 'book.patient': 'Patient', 'book.patientPlaceholder': 'Type the patient\'s name…',
@@ -227,7 +229,7 @@ const hasText = (key) => key in messages[locale] || key in messages['pt-BR'];
 const fieldKeys = {
   fullName: 'f.fullName', preferredName: 'f.preferredName', birthDate: 'f.birthDate', cpf: 'f.cpf', sex: 'f.sex', phone: 'f.phone',
   email: 'f.email', address: 'f.address', notes: 'f.notes', alerts: 'f.alerts', status: 'f.status', 'guardian.name': 'f.guardian',
-  language: 'f.language',
+  language: 'f.language', emailReminders: 'f.emailReminders',
   at: 'book.when', date: 'book.date', time: 'book.time', dentist: 'book.dentist', duration: 'book.duration', durationMinutes: 'book.duration',
   patientId: 'book.patient', patient: 'book.patient', procedure: 'book.procedure', kind: 'images.kind', takenAt: 'images.takenAt',
   teeth: 'images.teeth', token: 'login.token',
@@ -251,7 +253,8 @@ function paramVars(params = {}) {
  */
 function errorText(err) {
   if (!err) return t('error.generic');
-  if (err.key) return t(err.key, err.vars); // made by the page: worded again in the page's current language
+  // made by the page: a key, worded (again) in the page's current language
+  if (err.key) return t(err.key, { ...err.vars, field: fieldLabel(err.field), ...(err.fields ? { fields: err.fields.map(fieldLabel).join(', ') } : {}) });
   if (!err.code) return err.message || t('error.generic');
   const vars = { ...paramVars(err.params), field: fieldLabel(err.field), detail: err.message || err.code, requestId: err.requestId || '—' };
   if (err.reason && hasText(`err.${err.reason}`)) return t(`err.${err.reason}`, vars);
@@ -318,6 +321,7 @@ const formatCpf = (c) => (/^\d{11}$/.test(c || '') ? `${c.slice(0, 3)}.${c.slice
 let flashTimer;
 function flash(text, bad = false) {
   const el = $('#flash');
+  el.errorSource = null;
   el.textContent = text;
   el.classList.toggle('bad', bad);
   el.hidden = false;
@@ -371,8 +375,7 @@ async function api(method, path, body, headers = {}) {
 function showError(err, target) {
   const message = errorText(err);
   if (target) {
-    target.textContent = message;
-    target.hidden = false;
+    setError(target, err);
     const form = target.closest('form');
     if (form) {
       for (const el of form.querySelectorAll('[aria-invalid]')) el.removeAttribute('aria-invalid');
@@ -384,10 +387,24 @@ function showError(err, target) {
     }
   } else {
     flash(message, true);
+    $('#flash').errorSource = err;
   }
 }
 
+/** Shows an error in its place, remembering it so that a change of language words it again. */
+function setError(target, err) {
+  target.errorSource = err;
+  target.textContent = errorText(err);
+  target.hidden = false;
+}
+
+/** The errors on screen, in the language just chosen. */
+function retranslateErrors() {
+  for (const el of document.querySelectorAll('.error, #flash')) if (!el.hidden && el.errorSource) el.textContent = errorText(el.errorSource);
+}
+
 function clearError(target) {
+  target.errorSource = null;
   target.hidden = true;
   target.textContent = '';
   const form = target.closest('form');
@@ -544,23 +561,56 @@ function appointmentRow(a, refresh) {
       { class: 'acts' },
       a.status === 'scheduled' && h('button', { type: 'button', class: 'btn small', onclick: (e) => act(a, 'confirm', refresh, e.currentTarget) }, t('appt.confirm')),
       live && h('button', { type: 'button', class: 'btn small', onclick: () => openMove(a, refresh) }, t('appt.move')),
-      live && h('button', { type: 'button', class: 'btn small danger', onclick: (e) => act(a, 'cancel', refresh, e.currentTarget) }, t('appt.cancel')),
+      live && h('button', { type: 'button', class: 'btn small danger', onclick: () => openCancel(a, refresh) }, t('appt.cancel')),
     ),
   );
 }
 
 async function act(a, action, refresh, button) {
-  if (action === 'cancel' && !window.confirm(t('appt.cancelAsk'))) return;
   if (button) button.disabled = true; // one request per click, however many clicks
   try {
     await api('POST', `/api/appointments/${encodeURIComponent(a.id)}/${action}`, {});
-    flash(t(action === 'cancel' ? 'appt.cancelledMsg' : 'appt.confirmedMsg'));
+    flash(t('appt.confirmedMsg'));
     await refresh();
   } catch (err) {
     showError(err);
   } finally {
     if (button) button.disabled = false;
   }
+}
+
+/**
+ * Cancelling asks first, in the page: a browser confirm() box reads OK / "Cancelar", and in Portuguese
+ * "Cancelar" there means *not* to cancel. The buttons say what they do ("Cancelar consulta" / "Manter");
+ * the safe one has the focus.
+ */
+let cancelling = null;
+function openCancel(a, refresh) {
+  cancelling = { a, refresh };
+  const form = $('#cancel-form');
+  form.reset();
+  clearError($('#cancel-form-error'));
+  $('#cancel-what').textContent = `${a.patientName || a.patientId} · ${shortFmt().format(new Date(a.start))} · ${a.dentist}`;
+  $('#cancel-dialog').showModal();
+  form.querySelector('[data-close]').focus();
+}
+
+async function submitCancel(ev) {
+  ev.preventDefault();
+  const form = ev.target;
+  const error = $('#cancel-form-error');
+  clearError(error);
+  const reason = form.elements.reason.value.trim();
+  await whileBusy(form, async () => {
+    try {
+      await api('POST', `/api/appointments/${encodeURIComponent(cancelling.a.id)}/cancel`, reason ? { reason } : {});
+      $('#cancel-dialog').close();
+      flash(t('appt.cancelledMsg'));
+      await cancelling.refresh();
+    } catch (err) {
+      showError(err, error);
+    }
+  });
 }
 
 // ------------------------------------------------------------------ booking and moving
@@ -607,7 +657,7 @@ async function submitBook(ev) {
   let patientId = bookPatient?.id;
   if (!patientId) {
     const m = /(P-\d+)\s*$/.exec(form.elements.patientSearch.value);
-    if (!m) return showError({ message: t('book.pickPatient'), field: 'patientSearch' }, error);
+    if (!m) return showError({ key: 'book.pickPatient', field: 'patientSearch' }, error);
     patientId = m[1];
   }
   const body = {
@@ -619,7 +669,7 @@ async function submitBook(ev) {
     notes: form.elements.notes.value.trim() || undefined,
     force: form.elements.force.checked || undefined,
   };
-  if (!form.elements.date.value || !form.elements.time.value) return showError({ message: t('book.date') + ' / ' + t('book.time'), field: 'date' }, error);
+  if (!form.elements.date.value || !form.elements.time.value) return showError({ key: 'err.required', field: 'at' }, error);
   await whileBusy(form, async () => {
     try {
       await api('POST', '/api/appointments', body, { 'idempotency-key': form.dataset.requestKey });
@@ -867,9 +917,8 @@ async function editConflict(form, typed, error) {
   const untouched = PATIENT_FIELDS.filter((name) => typed[name] === before[name]);
   fillForm(form, now, untouched);
   formBase = now;
-  const theirs = PATIENT_FIELDS.filter((name) => now[name] !== before[name]).map((name) => t(`f.${name}`).replace(/\s*\(.*\)$/, ''));
-  error.textContent = theirs.length ? t('patient.conflictFields', { fields: theirs.join(', ') }) : t('patient.conflictKept');
-  error.hidden = false;
+  const theirs = PATIENT_FIELDS.filter((name) => now[name] !== before[name]);
+  setError(error, theirs.length ? { key: 'patient.conflictFields', fields: theirs } : { key: 'patient.conflictKept' });
   const submit = form.querySelector('button[type="submit"], button:not([type])');
   if (submit) submit.focus();
 }
@@ -1043,7 +1092,7 @@ function uploadOptions() {
   const takenAt = form.elements.takenAt.value;
   if (takenAt) {
     if (takenAt > clinicToday()) {
-      showError({ message: t('err.date-future', { field: fieldLabel('takenAt') }), field: 'takenAt' }, error);
+      showError({ key: 'err.date-future', field: 'takenAt' }, error);
       return undefined;
     }
     options.takenAt = takenAt;
@@ -1051,7 +1100,7 @@ function uploadOptions() {
   const parts = form.elements.teeth.value.split(/[\s,;]+/).filter(Boolean);
   for (const part of parts) {
     if (!/^\d{2}$/.test(part) || !isFdiTooth(Number(part))) {
-      showError({ message: t('err.tooth-invalid', { value: part }), field: 'teeth' }, error);
+      showError({ key: 'err.tooth-invalid', vars: { value: part }, field: 'teeth' }, error);
       return undefined;
     }
   }
@@ -1134,6 +1183,7 @@ function wire() {
     locale = e.target.value;
     localStorage.setItem('clinica.locale', locale);
     applyI18n();
+    retranslateErrors();
     showLoggedIn(Boolean(session.staff));
     route();
   });
@@ -1142,7 +1192,7 @@ function wire() {
     const error = $('#login-error');
     clearError(error);
     const token = $('#token').value.trim();
-    if (!token) return showError({ message: t('login.empty'), field: 'token' }, error);
+    if (!token) return showError({ key: 'login.empty', field: 'token' }, error);
     return whileBusy(ev.target, async () => {
       try {
         await login(token);
@@ -1151,7 +1201,7 @@ function wire() {
         if (!location.hash || location.hash === '#') location.hash = '#/agenda';
         else await route();
       } catch (err) {
-        showError(err.status === 401 ? { message: t('login.bad'), field: 'token' } : err, error);
+        showError(err.status === 401 ? { key: 'login.bad', field: 'token' } : err, error);
       }
     });
   });
@@ -1184,6 +1234,7 @@ function wire() {
   $('#patient-form').addEventListener('submit', submitPatient);
   $('#book-form').addEventListener('submit', submitBook);
   $('#move-form').addEventListener('submit', submitMove);
+  $('#cancel-form').addEventListener('submit', submitCancel);
   $('#book-form').elements.patientSearch.addEventListener('input', (e) => suggestPatients(e.target.value));
   for (const btn of document.querySelectorAll('[data-close]')) btn.addEventListener('click', () => btn.closest('dialog').close());
   let typing;

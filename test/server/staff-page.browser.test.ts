@@ -12,7 +12,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateCpf } from '../../src/clinic/cpf.js';
 import { listImages } from '../../src/clinic/images.js';
-import { createAppointment } from '../../src/clinic/appointments.js';
+import { createAppointment, getAppointment } from '../../src/clinic/appointments.js';
 import { createPatient, listPatients, updatePatient } from '../../src/clinic/patients.js';
 import { DEMO_STAFF_FILE } from '../../src/local/demo-staff.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
@@ -88,7 +88,10 @@ describe.skipIf(!existsSync(CHROMIUM))('staff page in Chromium', () => {
     // refused requests the test provokes (a wrong token, a bad CPF) are logged by the browser as 4xx: expected
     page.on('console', (m) => m.type() === 'error' && !/status of 4\d\d/.test(m.text()) && consoleErrors.push(m.text()));
     page.on('pageerror', (e) => consoleErrors.push(e.message));
-    page.on('dialog', (d) => void d.accept());
+    page.on('dialog', (d) => {
+      consoleErrors.push(`a native dialog: ${d.message()}`); // the page asks in its own dialogs
+      void d.dismiss();
+    });
   }, 90_000);
 
   afterAll(async () => {
@@ -565,10 +568,67 @@ describe.skipIf(!existsSync(CHROMIUM))('staff page in Chromium', () => {
     await p.close();
   });
 
+  it('cancelling asks in the page, with buttons that say what they do ("Cancelar consulta" / "Manter"), and takes a reason', async () => {
+    const patient = await createPatient(stack.dataStore, { fullName: 'Paciente Cancelamento', birthDate: '1970-07-07' }, 'test:setup');
+    const day = clinicDate(6);
+    const booked = await createAppointment(stack.dataStore, { patientId: patient.id, dentist: 'Dra. Cancela', at: `${day} 11:00`, durationMinutes: 30 }, 'test:setup', { timeZone: 'America/Sao_Paulo' });
+    const p = await loggedInPage();
+    const native: string[] = [];
+    p.on('dialog', (d) => {
+      native.push(d.message());
+      void d.dismiss();
+    });
+    await p.goto(`${url}/#/agenda?date=${day}`);
+    const card = p.locator('.appt', { hasText: 'Paciente Cancelamento' });
+    await card.locator('button', { hasText: 'Cancelar' }).click();
+    await p.waitForSelector('#cancel-dialog[open]');
+    expect(await p.textContent('#cancel-form [data-close]')).toBe('Manter');
+    expect(await p.textContent('#cancel-form button[type=submit]')).toBe('Cancelar consulta');
+    expect(await p.evaluate(() => document.activeElement?.textContent)).toBe('Manter'); // the safe choice has the focus
+    expect(await p.textContent('#cancel-what')).toContain('Paciente Cancelamento');
+    await shot('10-cancel', p);
+    await p.click('#cancel-form [data-close]');
+    await p.locator('#cancel-dialog').waitFor({ state: 'hidden' });
+    expect((await getAppointment(stack.dataStore, booked.id)).appointment.status).toBe('scheduled');
+    await card.locator('button', { hasText: 'Cancelar' }).click();
+    await p.fill('#cancel-form input[name=reason]', 'paciente viajou');
+    await p.click('#cancel-form button[type=submit]');
+    await card.locator('.badge.cancelled').waitFor();
+    const { appointment } = await getAppointment(stack.dataStore, booked.id);
+    expect(appointment.status).toBe('cancelled');
+    expect(appointment.notes).toContain('paciente viajou');
+    expect(native).toEqual([]);
+    await p.close();
+  });
+
+  it('an error already on screen is worded again when the language changes', async () => {
+    const p = await browser.newPage({ viewport: { width: 1280, height: 860 }, locale: 'pt-BR' });
+    await p.goto(`${url}/`);
+    await p.click('#login-form button[type=submit]');
+    await p.locator('#login-error', { hasText: 'Digite o token.' }).waitFor();
+    await p.selectOption('#lang-select', 'en');
+    await p.locator('#login-error', { hasText: 'Enter the token.' }).waitFor();
+    await p.selectOption('#lang-select', 'pt-BR');
+    await p.fill('#token', token);
+    await p.click('#login-form button[type=submit]');
+    await p.waitForSelector('#view-agenda:not([hidden])');
+    const id = (await listPatients(stack.dataStore, { search: 'beatriz demonstracao' }))[0]!.id;
+    await p.goto(`${url}/#/patients/${id}`);
+    await p.locator('#patient-name', { hasText: 'Beatriz' }).waitFor();
+    await p.fill('#upload-teeth', '19');
+    await p.setInputFiles('#file-input', { name: 'x.jpg', mimeType: 'image/jpeg', buffer: await smallJpeg() });
+    await p.locator('#upload-error', { hasText: 'Dente “19” não existe' }).waitFor();
+    await p.selectOption('#lang-select', 'en');
+    await p.locator('#upload-error', { hasText: 'Tooth “19” is not in FDI notation' }).waitFor();
+    await p.close();
+  });
+
   it('switches to English', async () => {
     await page.selectOption('#lang-select', 'en');
     await page.locator('#tabs a[data-tab=patients]', { hasText: 'Patients' }).waitFor();
     expect(await page.textContent('#agenda-book')).toBe('New appointment');
+    expect(await page.textContent('#cancel-form button[type=submit]')).toBe('Cancel appointment');
+    expect(await page.textContent('#cancel-form [data-close]')).toBe('Keep');
     await shot('6-agenda-en');
     expect(consoleErrors).toEqual([]);
   });
