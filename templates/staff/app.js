@@ -31,6 +31,8 @@ const messages = {
     'f.sex': 'Sexo', 'f.phone': 'Telefone', 'f.email': 'E-mail', 'f.address': 'Endereço', 'f.alerts': 'Alergias e alertas (separados por vírgula)',
     'f.notes': 'Observações', 'f.emailReminders': 'Aceita lembretes por e-mail', 'f.status': 'Situação', 'f.consent': 'Lembretes por e-mail',
     'f.guardian': 'Responsável', 'f.id': 'Código', 'f.age': 'Idade',
+    'g.legend': 'Responsável (menor de idade)', 'g.name': 'Nome do responsável', 'g.relationship': 'Parentesco',
+    'g.relationshipPlaceholder': 'mãe, pai, tutor…', 'g.phone': 'Telefone do responsável', 'g.cpf': 'CPF do responsável',
     'f.language': 'Idioma dos lembretes', 'lang.default': 'Padrão da clínica',
     'sex.female': 'Feminino', 'sex.male': 'Masculino', 'sex.other': 'Outro', 'sex.unknown': 'Não informado',
     'status.active': 'ativo', 'status.inactive': 'inativo', 'status.archived': 'arquivado', 'status.deceased': 'falecido',
@@ -75,6 +77,8 @@ const messages = {
     'f.sex': 'Sex', 'f.phone': 'Phone', 'f.email': 'E-mail', 'f.address': 'Address', 'f.alerts': 'Allergies and alerts (comma-separated)',
     'f.notes': 'Notes', 'f.emailReminders': 'Agrees to e-mail reminders', 'f.status': 'Status', 'f.consent': 'E-mail reminders',
     'f.guardian': 'Guardian', 'f.id': 'Id', 'f.age': 'Age',
+    'g.legend': 'Guardian (for a minor)', 'g.name': 'Guardian\'s name', 'g.relationship': 'Relationship',
+    'g.relationshipPlaceholder': 'mother, father, tutor…', 'g.phone': 'Guardian\'s phone', 'g.cpf': 'Guardian\'s CPF',
     'f.language': 'Reminder language', 'lang.default': 'Clinic default',
     'sex.female': 'Female', 'sex.male': 'Male', 'sex.other': 'Other', 'sex.unknown': 'Not stated',
     'status.active': 'active', 'status.inactive': 'inactive', 'status.archived': 'archived', 'status.deceased': 'deceased',
@@ -228,7 +232,8 @@ const hasText = (key) => key in messages[locale] || key in messages['pt-BR'];
 /** The page's name for an API field. */
 const fieldKeys = {
   fullName: 'f.fullName', preferredName: 'f.preferredName', birthDate: 'f.birthDate', cpf: 'f.cpf', sex: 'f.sex', phone: 'f.phone',
-  email: 'f.email', address: 'f.address', notes: 'f.notes', alerts: 'f.alerts', status: 'f.status', 'guardian.name': 'f.guardian',
+  email: 'f.email', address: 'f.address', notes: 'f.notes', alerts: 'f.alerts', status: 'f.status', guardian: 'f.guardian',
+  'guardian.name': 'g.name', 'guardian.relationship': 'g.relationship', 'guardian.phone': 'g.phone', 'guardian.cpf': 'g.cpf',
   language: 'f.language', emailReminders: 'f.emailReminders',
   at: 'book.when', date: 'book.date', time: 'book.time', dentist: 'book.dentist', duration: 'book.duration', durationMinutes: 'book.duration',
   patientId: 'book.patient', patient: 'book.patient', procedure: 'book.procedure', kind: 'images.kind', takenAt: 'images.takenAt',
@@ -805,7 +810,8 @@ function renderPatient(p, appointments) {
   );
 }
 
-const PATIENT_FIELDS = ['fullName', 'preferredName', 'birthDate', 'cpf', 'sex', 'phone', 'email', 'address', 'notes', 'alerts', 'emailReminders', 'language'];
+const GUARDIAN_FIELDS = ['guardian.name', 'guardian.relationship', 'guardian.phone', 'guardian.cpf'];
+const PATIENT_FIELDS = ['fullName', 'preferredName', 'birthDate', 'cpf', 'sex', 'phone', 'email', 'address', 'notes', 'alerts', 'emailReminders', 'language', 'status', ...GUARDIAN_FIELDS];
 /** Each language by its own name (as the form's select shows them), whatever the page's language. */
 const languageNames = { 'pt-BR': 'Português', en: 'English' };
 
@@ -815,6 +821,9 @@ function formValuesOf(patient) {
   for (const name of PATIENT_FIELDS) values[name] = patient?.[name] ? String(patient[name]) : '';
   values.cpf = formatCpf(patient?.cpf);
   values.alerts = (patient?.alerts || []).join(', ');
+  values.status = patient?.status || 'active';
+  for (const name of GUARDIAN_FIELDS) values[name] = patient?.guardian?.[name.slice('guardian.'.length)] || '';
+  values['guardian.cpf'] = formatCpf(patient?.guardian?.cpf);
   values.emailReminders = Boolean(patient?.consent?.emailReminders);
   return values;
 }
@@ -848,12 +857,21 @@ function openPatientForm(patient) {
   form.elements.fullName.focus();
 }
 
-/** The request body: every filled field for a new patient; for an edit, only what the user changed (null clears). */
+/**
+ * The request body: every filled field for a new patient; for an edit, only what the user changed (null
+ * clears). The guardian goes whole (the server replaces it), or null when all its fields were emptied.
+ */
 function patientBody(values, base) {
   const body = {};
+  if (GUARDIAN_FIELDS.some((name) => values[name] !== (base ? base[name] : ''))) {
+    const guardian = Object.fromEntries(GUARDIAN_FIELDS.filter((name) => values[name]).map((name) => [name.slice('guardian.'.length), values[name]]));
+    if (Object.keys(guardian).length) body.guardian = guardian;
+    else if (base) body.guardian = null;
+  }
   for (const name of PATIENT_FIELDS) {
     const value = values[name];
-    if (base && value === base[name]) continue;
+    if (GUARDIAN_FIELDS.includes(name) || (base && value === base[name])) continue;
+    if (name === 'status' && !base && value === 'active') continue; // the default
     if (name === 'emailReminders') body.emailReminders = value;
     else if (name === 'alerts') {
       const list = value ? value.split(',').map((s) => s.trim()).filter(Boolean) : [];
@@ -871,6 +889,8 @@ async function submitPatient(ev) {
   clearError(error);
   const editing = form.dataset.mode === 'edit';
   const values = readForm(form);
+  // as the CLI: a guardian's phone, CPF or relationship needs the guardian's name
+  if (!values['guardian.name'] && GUARDIAN_FIELDS.some((name) => values[name])) return showError({ key: 'err.required', field: 'guardian.name' }, error);
   const body = patientBody(values, editing ? formBase : null);
   await whileBusy(form, async () => {
     try {

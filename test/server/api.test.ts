@@ -209,6 +209,27 @@ describe('patients', () => {
     expect(fr.body.error).toMatchObject({ reason: 'not-one-of', params: { allowed: 'pt-BR, en' } });
   });
 
+  it("takes a guardian, checked as the CLI checks it (errors name guardian.<field>); an emptied guardian clears it", async () => {
+    const bad: [Record<string, unknown>, string, string][] = [
+      [{ relationship: 'mãe' }, 'guardian.name', 'required'],
+      [{ name: 'Ana', phone: '12' }, 'guardian.phone', 'phone-format'],
+      [{ name: 'Ana', cpf: '123' }, 'guardian.cpf', 'cpf-format'],
+      [{ name: 'Ana', age: 40 }, 'guardian.age', 'unknown-field'],
+    ];
+    for (const [guardian, field, reason] of bad) {
+      const r = await h.call('POST', '/api/patients', { token: h.tokens.reception, body: { fullName: 'Criança Teste', birthDate: '2019-01-01', guardian } });
+      expect(r.status, JSON.stringify(guardian)).toBe(400);
+      expect(r.body.error, JSON.stringify(guardian)).toMatchObject({ code: 'usage', field, reason });
+    }
+    const made = await h.call('POST', '/api/patients', { token: h.tokens.reception, body: { fullName: 'Criança Teste', birthDate: '2019-01-01', guardian: { name: 'Ana Mãe', relationship: 'mãe', phone: '+55 11 95555-1234' } } });
+    expect(made.status).toBe(201);
+    expect(made.body.patient.guardian).toEqual({ name: 'Ana Mãe', relationship: 'mãe', phone: '+55 11 95555-1234' });
+    const read = await h.call('GET', `/api/patients/${made.body.patient.id}`, { token: h.tokens.reception });
+    const cleared = await h.call('PATCH', `/api/patients/${made.body.patient.id}`, { token: h.tokens.reception, headers: { 'if-match': read.body.etag }, body: { guardian: { name: '', phone: '' } } });
+    expect(cleared.status).toBe(200);
+    expect(cleared.body.patient.guardian).toBeUndefined();
+  });
+
   it('rejects bad JSON (400), other content types (415) and bodies past the limit (413)', async () => {
     const bad = await h.call('POST', '/api/patients', { token: h.tokens.reception, raw: '{"fullName":', headers: { 'content-type': 'application/json' } });
     expect(bad.status).toBe(400);

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateCpf } from '../../src/clinic/cpf.js';
 import { listImages } from '../../src/clinic/images.js';
 import { createAppointment, getAppointment } from '../../src/clinic/appointments.js';
-import { createPatient, listPatients, updatePatient } from '../../src/clinic/patients.js';
+import { createPatient, getPatient, listPatients, updatePatient } from '../../src/clinic/patients.js';
 import { DEMO_STAFF_FILE } from '../../src/local/demo-staff.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
 
@@ -620,6 +620,41 @@ describe.skipIf(!existsSync(CHROMIUM))('staff page in Chromium', () => {
     await p.locator('#upload-error', { hasText: 'Dente “19” não existe' }).waitFor();
     await p.selectOption('#lang-select', 'en');
     await p.locator('#upload-error', { hasText: 'Tooth “19” is not in FDI notation' }).waitFor();
+    await p.close();
+  });
+
+  it("the patient form takes a child's guardian (checked as by the CLI) and the status", async () => {
+    const p = await loggedInPage();
+    await p.click('#tabs a[data-tab=patients]');
+    await p.click('#patient-add');
+    await p.fill('#patient-form input[name=fullName]', 'Joãozinho Teste Menor');
+    await p.fill('#patient-form input[name=birthDate]', '2018-03-03');
+    await p.fill('#patient-form [name="guardian.relationship"]', 'mãe');
+    await p.click('#patient-form button[type=submit]');
+    await p.locator('#patient-form-error', { hasText: 'Preencha o campo “Nome do responsável”.' }).waitFor();
+    expect(await p.getAttribute('#patient-form [name="guardian.name"]', 'aria-invalid')).toBe('true');
+    await p.fill('#patient-form [name="guardian.name"]', 'Ana Responsável');
+    await p.fill('#patient-form [name="guardian.phone"]', '12');
+    await p.click('#patient-form button[type=submit]');
+    await p.locator('#patient-form-error', { hasText: 'Telefone inválido' }).waitFor(); // the server's check, the CLI's
+    expect(await p.getAttribute('#patient-form [name="guardian.phone"]', 'aria-invalid')).toBe('true');
+    await p.fill('#patient-form [name="guardian.phone"]', '+55 11 96666-0000');
+    await shot('11-guardian', p);
+    await p.click('#patient-form button[type=submit]');
+    await p.locator('#patient-facts', { hasText: 'Ana Responsável · mãe · +55 11 96666-0000' }).waitFor();
+    const [child] = await listPatients(stack.dataStore, { search: 'joaozinho teste menor' });
+    const { patient } = await getPatient(stack.dataStore, child!.id);
+    expect(patient).toMatchObject({ status: 'active', guardian: { name: 'Ana Responsável', relationship: 'mãe', phone: '+55 11 96666-0000' } });
+
+    await p.click('#patient-edit');
+    expect(await p.inputValue('#patient-form [name="guardian.name"]')).toBe('Ana Responsável');
+    await p.selectOption('#patient-form select[name=status]', 'inactive');
+    for (const name of ['guardian.name', 'guardian.relationship', 'guardian.phone']) await p.fill(`#patient-form [name="${name}"]`, '');
+    await p.click('#patient-form button[type=submit]');
+    await p.locator('#patient-sub', { hasText: 'inativo' }).waitFor();
+    const after = (await getPatient(stack.dataStore, child!.id)).patient;
+    expect(after.status).toBe('inactive');
+    expect(after.guardian).toBeUndefined();
     await p.close();
   });
 

@@ -6,7 +6,7 @@ import { usageError } from '../../errors.js';
 import { HttpError, JsonText } from '../http.js';
 import type { Route } from '../router.js';
 import type { ApiDeps } from '../routes.js';
-import { bool, obj, onlyFields, requiredStr, str, strList, type Body } from './input.js';
+import { bool, obj, onlyFields, str, strList, type Body } from './input.js';
 
 const FIELDS = ['fullName', 'preferredName', 'cpf', 'birthDate', 'sex', 'phone', 'email', 'address', 'guardian', 'alerts', 'notes', 'status', 'emailReminders', 'language'] as const;
 
@@ -16,16 +16,22 @@ function oneOf<T extends string>(value: string | null | undefined, allowed: read
   return value as T;
 }
 
+/**
+ * The guardian as sent: errors name `guardian.<field>` as the CLI's do. A guardian with no field filled is no
+ * guardian (null: cleared on update); a name is required once any other field is given.
+ */
 function guardianOf(body: Body): Guardian | null | undefined {
   const g = obj(body, 'guardian');
   if (g === undefined || g === null) return g;
-  onlyFields(g, ['name', 'phone', 'cpf', 'relationship']);
-  const field = (k: string) => str(g, k, { max: 200 }) ?? undefined;
-  const guardian: Guardian = { name: requiredStr(g, 'name', 200) };
-  if (field('phone')) guardian.phone = field('phone');
-  if (field('cpf')) guardian.cpf = field('cpf');
-  if (field('relationship')) guardian.relationship = field('relationship');
-  return guardian;
+  const named: Body = Object.fromEntries(Object.entries(g).map(([k, v]) => [`guardian.${k}`, v]));
+  onlyFields(named, ['guardian.name', 'guardian.phone', 'guardian.cpf', 'guardian.relationship']);
+  const field = (k: string) => str(named, `guardian.${k}`, { max: 200 })?.trim() || undefined;
+  const [name, phone, cpf, relationship] = [field('name'), field('phone'), field('cpf'), field('relationship')];
+  if (!name) {
+    if (phone || cpf || relationship) throw usageError('guardian.name: required when other guardian fields are given', { field: 'guardian.name', reason: 'required' });
+    return null;
+  }
+  return { name, ...(phone ? { phone } : {}), ...(cpf ? { cpf } : {}), ...(relationship ? { relationship } : {}) };
 }
 
 /** The body's fields, typed; `null` clears an optional field on update. */
