@@ -20,6 +20,7 @@ const messages = {
     'patients.title': 'Pacientes', 'patients.add': 'Novo paciente', 'patients.search': 'Buscar',
     'patients.searchPlaceholder': 'Buscar por nome, CPF ou telefone…', 'patients.count': '{n} paciente(s)',
     'patients.countSome': 'mostrando {shown} de {n} pacientes', 'patients.none': 'Nenhum paciente encontrado.',
+    'patients.more': 'Mostrar mais',
     'patients.col.id': 'Código', 'patients.col.name': 'Nome', 'patients.col.cpf': 'CPF', 'patients.col.phone': 'Telefone',
     'patients.col.next': 'Próxima consulta',
     'patient.back': '← Pacientes', 'patient.edit': 'Editar', 'patient.book': 'Agendar consulta', 'patient.record': 'Ficha',
@@ -66,6 +67,7 @@ const messages = {
     'patients.title': 'Patients', 'patients.add': 'New patient', 'patients.search': 'Search',
     'patients.searchPlaceholder': 'Search by name, CPF or phone…', 'patients.count': '{n} patient(s)',
     'patients.countSome': 'showing {shown} of {n} patients', 'patients.none': 'No patients found.',
+    'patients.more': 'Show more',
     'patients.col.id': 'Id', 'patients.col.name': 'Name', 'patients.col.cpf': 'CPF', 'patients.col.phone': 'Phone',
     'patients.col.next': 'Next appointment',
     'patient.back': '← Patients', 'patient.edit': 'Edit', 'patient.book': 'Book appointment', 'patient.record': 'Record',
@@ -729,34 +731,63 @@ async function submitMove(ev) {
 // ------------------------------------------------------------------ patients
 
 let searchSeq = 0;
+/** Patients per page of the list; "show more" reads the next page. */
+const PATIENTS_PAGE = 100;
+let patientsQuery = '';
+
+const patientsPath = (q, offset) => `/api/patients?limit=${PATIENTS_PAGE}${offset ? `&offset=${offset}` : ''}&search=${encodeURIComponent(q)}`;
+
 async function openPatients(q) {
   const seq = ++searchSeq;
   show('patients');
   const input = $('#search');
   if (document.activeElement !== input) input.value = q;
-  const { data } = await api('GET', `/api/patients?limit=100&search=${encodeURIComponent(q)}`);
+  const { data } = await api('GET', patientsPath(q, 0));
   if (seq !== searchSeq) return; // a newer search is under way: its answer wins
+  patientsQuery = q;
   const tbody = $('#patients-table tbody');
-  $('#patients-count').textContent = data.total > data.patients.length ? t('patients.countSome', { shown: data.patients.length, n: data.total }) : t('patients.count', { n: data.total });
-  if (!data.patients.length) {
-    tbody.replaceChildren(h('tr', {}, h('td', { colspan: 5, class: 'empty' }, t('patients.none'))));
-    return;
+  if (!data.patients.length) tbody.replaceChildren(h('tr', {}, h('td', { colspan: 5, class: 'empty' }, t('patients.none'))));
+  else tbody.replaceChildren(...data.patients.map(patientRow));
+  patientsCount(data.total);
+}
+
+/** The next page of the same search, added below (a patient already listed is not listed twice). */
+async function morePatients() {
+  const seq = searchSeq;
+  const tbody = $('#patients-table tbody');
+  const shown = new Set([...tbody.querySelectorAll('tr[data-patient]')].map((tr) => tr.dataset.patient));
+  const button = $('#patients-more');
+  button.disabled = true;
+  try {
+    const { data } = await api('GET', patientsPath(patientsQuery, shown.size));
+    if (seq !== searchSeq) return;
+    tbody.append(...data.patients.filter((p) => !shown.has(p.id)).map(patientRow));
+    patientsCount(data.total);
+  } catch (err) {
+    showError(err);
+  } finally {
+    button.disabled = false;
   }
-  tbody.replaceChildren(
-    ...data.patients.map((p) => {
-      const href = `#/patients/${encodeURIComponent(p.id)}`;
-      const next = p.upcoming?.find((at) => Date.parse(at) >= Date.now()); // the index keeps past ones until pruned
-      return h(
-        'tr',
-        { onclick: (e) => { if (e.target.tagName !== 'A') location.hash = href; } },
-        h('td', { class: 'mono' }, p.id),
-        h('td', {}, h('a', { href }, p.fullName), p.preferredName ? h('span', { class: 'muted' }, ` (${p.preferredName})`) : null,
-          p.status !== 'active' ? h('span', { class: 'badge cancelled' }, t(`status.${p.status}`)) : null),
-        h('td', { class: 'mono' }, p.cpf || ''),
-        h('td', {}, p.phone || ''),
-        h('td', {}, next ? shortFmt().format(new Date(next)) : '—'),
-      );
-    }),
+}
+
+function patientsCount(total) {
+  const shown = $('#patients-table tbody').querySelectorAll('tr[data-patient]').length;
+  $('#patients-count').textContent = total > shown ? t('patients.countSome', { shown, n: total }) : t('patients.count', { n: total });
+  $('#patients-more').hidden = shown >= total;
+}
+
+function patientRow(p) {
+  const href = `#/patients/${encodeURIComponent(p.id)}`;
+  const next = p.upcoming?.find((at) => Date.parse(at) >= Date.now()); // the index keeps past ones until pruned
+  return h(
+    'tr',
+    { 'data-patient': p.id, onclick: (e) => { if (e.target.tagName !== 'A') location.hash = href; } },
+    h('td', { class: 'mono' }, p.id),
+    h('td', {}, h('a', { href }, p.fullName), p.preferredName ? h('span', { class: 'muted' }, ` (${p.preferredName})`) : null,
+      p.status !== 'active' ? h('span', { class: 'badge cancelled' }, t(`status.${p.status}`)) : null),
+    h('td', { class: 'mono' }, p.cpf || ''),
+    h('td', {}, p.phone || ''),
+    h('td', {}, next ? shortFmt().format(new Date(next)) : '—'),
   );
 }
 
@@ -1267,6 +1298,7 @@ function wire() {
     }, 180);
   });
   $('#search-form').addEventListener('submit', (e) => e.preventDefault());
+  $('#patients-more').addEventListener('click', morePatients);
   $('#upload-opts').addEventListener('submit', (e) => e.preventDefault());
   $('#upload-opts').addEventListener('input', () => clearError($('#upload-error')));
   const zone = $('#dropzone');

@@ -658,6 +658,25 @@ describe.skipIf(!existsSync(CHROMIUM))('staff page in Chromium', () => {
     await p.close();
   });
 
+  it('the patient list pages on: "Mostrar mais" reads the next page until every patient is listed', async () => {
+    const p = await loggedInPage();
+    // pages of 2 instead of 100, so the clinic's handful of test patients spans several
+    await p.route(/\/api\/patients\?limit=100/, (r) => r.continue({ url: r.request().url().replace('limit=100', 'limit=2') }));
+    const total = (await listPatients(stack.dataStore)).length;
+    expect(total).toBeGreaterThan(4);
+    await p.click('#tabs a[data-tab=patients]');
+    await p.locator('#patients-count', { hasText: `mostrando 2 de ${total} pacientes` }).waitFor();
+    for (let shown = 2; shown < total; shown = Math.min(shown + 2, total)) {
+      await p.click('#patients-more');
+      await p.waitForFunction((n) => document.querySelectorAll('#patients-table tbody tr[data-patient]').length === n, Math.min(shown + 2, total));
+    }
+    await p.locator('#patients-count', { hasText: `${total} paciente(s)` }).waitFor();
+    expect(await p.isVisible('#patients-more')).toBe(false);
+    const ids = await p.$$eval('#patients-table tbody tr[data-patient]', (rows) => rows.map((r) => (r as HTMLElement).dataset.patient));
+    expect(new Set(ids).size).toBe(total);
+    await p.close();
+  });
+
   it('switches to English', async () => {
     await page.selectOption('#lang-select', 'en');
     await page.locator('#tabs a[data-tab=patients]', { hasText: 'Patients' }).waitFor();
