@@ -9,7 +9,7 @@
  *   POST /api/patients                        GET/PATCH /api/patients/:id (If-Match)   POST /api/patients/:id/archive
  *   GET  /api/appointments?date= | from=&to= [&dentist=&patient=]
  *   POST /api/appointments                    GET /api/appointments/:id
- *   POST /api/appointments/:id/{move,cancel,confirm}
+ *   POST /api/appointments/:id/{move,cancel,confirm,done,no-show}
  *   GET  /api/patients/:id/images             POST /api/patients/:id/images (→ presigned PUT)
  *   POST /api/patients/:id/images/:imageId/upload-failed   (the browser could not send the file)
  *   GET  /api/staff   POST /api/staff   POST /api/staff/:id/revoke        (admin)

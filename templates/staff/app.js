@@ -39,6 +39,7 @@ const messages = {
     'status.active': 'ativo', 'status.inactive': 'inativo', 'status.archived': 'arquivado', 'status.deceased': 'falecido',
     'appt.scheduled': 'agendada', 'appt.confirmed': 'confirmada', 'appt.cancelled': 'cancelada', 'appt.done': 'realizada', 'appt.no-show': 'faltou',
     'appt.confirm': 'Confirmar', 'appt.move': 'Remarcar', 'appt.cancel': 'Cancelar', 'appt.cancelAsk': 'Cancelar esta consulta?',
+    'appt.markDone': 'Realizada', 'appt.markNoShow': 'Faltou', 'appt.doneMsg': 'Consulta marcada como realizada.', 'appt.noShowMsg': 'Falta registrada.',
     'cancel.reason': 'Motivo (opcional)', 'cancel.keep': 'Manter', 'cancel.submit': 'Cancelar consulta',
     'appt.confirmedMsg': 'Consulta confirmada.', 'appt.cancelledMsg': 'Consulta cancelada.', 'appt.moved': 'Consulta remarcada.',
     'appt.booked': 'Consulta agendada.', 'appt.min': 'min',
@@ -86,6 +87,7 @@ const messages = {
     'status.active': 'active', 'status.inactive': 'inactive', 'status.archived': 'archived', 'status.deceased': 'deceased',
     'appt.scheduled': 'scheduled', 'appt.confirmed': 'confirmed', 'appt.cancelled': 'cancelled', 'appt.done': 'done', 'appt.no-show': 'no-show',
     'appt.confirm': 'Confirm', 'appt.move': 'Move', 'appt.cancel': 'Cancel', 'appt.cancelAsk': 'Cancel this appointment?',
+    'appt.markDone': 'Done', 'appt.markNoShow': 'No-show', 'appt.doneMsg': 'Appointment marked done.', 'appt.noShowMsg': 'No-show recorded.',
     'cancel.reason': 'Reason (optional)', 'cancel.keep': 'Keep', 'cancel.submit': 'Cancel appointment',
     'appt.confirmedMsg': 'Appointment confirmed.', 'appt.cancelledMsg': 'Appointment cancelled.', 'appt.moved': 'Appointment moved.',
     'appt.booked': 'Appointment booked.', 'appt.min': 'min',
@@ -132,6 +134,7 @@ Object.assign(messages['pt-BR'], {
   'err.content-type': 'Tipo de arquivo não aceito (use JPEG, PNG, TIFF ou WebP).',
   'err.in-past': 'Esse horário já passou ({date} às {time}). Escolha um horário futuro.',
   'err.patient-not-bookable': 'Não é possível agendar: o paciente está {status}.',
+  'err.not-begun': 'A consulta começa em {date} às {time}: só depois dá para marcar o que aconteceu.',
   'err.overlap': '{dentist} já tem consulta em {date}, das {from} às {to}. Escolha outro horário ou marque o encaixe.',
   'err.cpf-taken': 'Este CPF já pertence ao paciente {patientId}.',
   'err.stale': 'Outra pessoa alterou este registro enquanto você trabalhava. Recarregue e tente de novo.',
@@ -189,6 +192,7 @@ Object.assign(messages.en, {
   'err.content-type': 'File type not accepted (JPEG, PNG, TIFF or WebP).',
   'err.in-past': 'That time has passed ({date} {time}). Pick a future time.',
   'err.patient-not-bookable': 'Cannot book: the patient is {status}.',
+  'err.not-begun': 'The appointment begins on {date} at {time}: what happened can be told only after that.',
   'err.overlap': '{dentist} is already booked on {date}, {from}–{to}. Pick another time or tick double-book.',
   'err.cpf-taken': 'This CPF already belongs to patient {patientId}.',
   'err.stale': 'Someone else changed this record meanwhile. Reload it and try again.',
@@ -552,6 +556,7 @@ async function openAgenda(day) {
 function appointmentRow(a, refresh) {
   const end = new Date(Date.parse(a.start) + a.durationMinutes * 60000).toISOString();
   const live = a.status === 'scheduled' || a.status === 'confirmed';
+  const begun = Date.parse(a.start) <= Date.now(); // what happened can be told once it has begun
   return h(
     'article',
     { class: `appt ${a.status}`, 'data-appointment': a.id },
@@ -566,8 +571,10 @@ function appointmentRow(a, refresh) {
     h(
       'div',
       { class: 'acts' },
-      a.status === 'scheduled' && h('button', { type: 'button', class: 'btn small', onclick: (e) => act(a, 'confirm', refresh, e.currentTarget) }, t('appt.confirm')),
-      live && h('button', { type: 'button', class: 'btn small', onclick: () => openMove(a, refresh) }, t('appt.move')),
+      live && begun && h('button', { type: 'button', class: 'btn small', onclick: (e) => act(a, 'done', refresh, e.currentTarget) }, t('appt.markDone')),
+      live && begun && h('button', { type: 'button', class: 'btn small', onclick: (e) => act(a, 'no-show', refresh, e.currentTarget) }, t('appt.markNoShow')),
+      a.status === 'scheduled' && !begun && h('button', { type: 'button', class: 'btn small', onclick: (e) => act(a, 'confirm', refresh, e.currentTarget) }, t('appt.confirm')),
+      live && !begun && h('button', { type: 'button', class: 'btn small', onclick: () => openMove(a, refresh) }, t('appt.move')),
       live && h('button', { type: 'button', class: 'btn small danger', onclick: () => openCancel(a, refresh) }, t('appt.cancel')),
     ),
   );
@@ -577,7 +584,7 @@ async function act(a, action, refresh, button) {
   if (button) button.disabled = true; // one request per click, however many clicks
   try {
     await api('POST', `/api/appointments/${encodeURIComponent(a.id)}/${action}`, {});
-    flash(t('appt.confirmedMsg'));
+    flash(t({ confirm: 'appt.confirmedMsg', done: 'appt.doneMsg', 'no-show': 'appt.noShowMsg' }[action]));
     await refresh();
   } catch (err) {
     showError(err);

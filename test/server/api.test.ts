@@ -1,6 +1,7 @@
 /** The API over real HTTP against the local S3: every route, the error shape, roles, conflicts, audit. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateCpf } from '../../src/clinic/cpf.js';
+import { createAppointment, getAppointment } from '../../src/clinic/appointments.js';
 import { listAudit } from '../../src/clinic/audit.js';
 import { startServerHarness, type ServerHarness } from './harness.js';
 
@@ -308,6 +309,38 @@ describe('appointments', () => {
     expect(moved.body.appointment.start).toContain(`${day}T09:00`);
     const cancelled = await h.call('POST', `/api/appointments/${moved.body.appointment.id}/cancel`, { token: h.tokens.reception, body: { reason: 'paciente pediu' } });
     expect(cancelled.body.appointment.status).toBe('cancelled');
+  });
+
+  it('marks what happened at an appointment that has begun: done or no-show (audited); not before it begins, not a cancelled one', async () => {
+    const yesterday = clinicDate(-1);
+    const past = await createAppointment(h.stack.dataStore, { patientId, dentist: 'Dr. Passado', at: `${yesterday} 10:00`, durationMinutes: 30 }, 'test:setup', {
+      timeZone: 'America/Sao_Paulo',
+      now: new Date(Date.now() - 3 * 86_400_000),
+    });
+    const done = await h.call('POST', `/api/appointments/${past.id}/done`, { token: h.tokens.reception, body: {} });
+    expect(done.status).toBe(200);
+    expect(done.body.appointment).toMatchObject({ id: past.id, status: 'done' });
+    const noShow = await h.call('POST', `/api/appointments/${past.id}/no-show`, { token: h.tokens.reception }); // a correction
+    expect(noShow.body.appointment.status).toBe('no-show');
+    expect((await getAppointment(h.stack.dataStore, past.id)).appointment.status).toBe('no-show');
+    const entries = (await listAudit(h.stack.dataStore, { patientId })).filter((e) => (e.details as { appointmentId?: string } | undefined)?.appointmentId === past.id);
+    expect(entries.map((e) => [e.action, e.actor, (e.details as { status?: string }).status])).toEqual(
+      expect.arrayContaining([
+        ['appointment.update', `staff:${h.ids.reception}`, 'done'],
+        ['appointment.update', `staff:${h.ids.reception}`, 'no-show'],
+      ]),
+    );
+    const future = await h.call('POST', '/api/appointments', { token: h.tokens.reception, body: { patientId, dentist: 'Dr. Futuro', at: `${day} 17:00`, durationMinutes: 30 } });
+    const early = await h.call('POST', `/api/appointments/${future.body.appointment.id}/done`, { token: h.tokens.reception });
+    expect(early.status).toBe(400);
+    expect(early.body.error).toMatchObject({ code: 'usage', reason: 'not-begun', field: 'id', params: { date: day, time: '17:00' } });
+    const gone = await createAppointment(h.stack.dataStore, { patientId, dentist: 'Dr. Passado', at: `${yesterday} 11:00`, durationMinutes: 30 }, 'test:setup', {
+      timeZone: 'America/Sao_Paulo',
+      now: new Date(Date.now() - 3 * 86_400_000),
+    });
+    await h.call('POST', `/api/appointments/${gone.id}/cancel`, { token: h.tokens.reception, body: {} });
+    expect((await h.call('POST', `/api/appointments/${gone.id}/no-show`, { token: h.tokens.reception })).status).toBe(400);
+    expect((await h.call('POST', '/api/appointments/A-20990101-zzzzzz/done', { token: h.tokens.reception })).status).toBe(404);
   });
 
   it('reads a range and filters by patient; the patient record lists its appointments', async () => {

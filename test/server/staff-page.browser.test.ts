@@ -677,6 +677,25 @@ describe.skipIf(!existsSync(CHROMIUM))('staff page in Chromium', () => {
     await p.close();
   });
 
+  it('an appointment that has begun can be marked done or no-show from the agenda', async () => {
+    const patient = await createPatient(stack.dataStore, { fullName: 'Paciente Faltosa', birthDate: '1966-06-06' }, 'test:setup');
+    const day = clinicDate(-1);
+    const past = await createAppointment(stack.dataStore, { patientId: patient.id, dentist: 'Dra. Ontem', at: `${day} 09:00`, durationMinutes: 30 }, 'test:setup', {
+      timeZone: 'America/Sao_Paulo',
+      now: new Date(Date.now() - 3 * 86_400_000),
+    });
+    const p = await loggedInPage();
+    await p.goto(`${url}/#/agenda?date=${day}`);
+    const card = p.locator('.appt', { hasText: 'Paciente Faltosa' });
+    await card.waitFor();
+    expect(await card.locator('button').allTextContents()).toEqual(['Realizada', 'Faltou', 'Cancelar']);
+    await card.locator('button', { hasText: 'Faltou' }).click();
+    await card.locator('.badge.no-show', { hasText: 'faltou' }).waitFor();
+    expect((await getAppointment(stack.dataStore, past.id)).appointment.status).toBe('no-show');
+    expect(await card.locator('button').count()).toBe(0);
+    await p.close();
+  });
+
   it('switches to English', async () => {
     await page.selectOption('#lang-select', 'en');
     await page.locator('#tabs a[data-tab=patients]', { hasText: 'Patients' }).waitFor();

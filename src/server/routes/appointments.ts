@@ -1,4 +1,4 @@
-/** The agenda: a day or a range, book, move, cancel, confirm — through src/clinic/appointments. */
+/** The agenda: a day or a range, book, move, cancel, confirm, done / no-show — through src/clinic/appointments. */
 import {
   cancelAppointment,
   confirmAppointment,
@@ -6,10 +6,12 @@ import {
   getAppointment,
   listAppointments,
   moveAppointment,
+  setAppointmentStatus,
 } from '../../clinic/appointments.js';
-import type { Appointment } from '../../clinic/types.js';
+import { localParts } from '../../clinic/time.js';
+import type { Appointment, AppointmentStatus } from '../../clinic/types.js';
 import { usageError } from '../../errors.js';
-import type { Route } from '../router.js';
+import type { RequestContext, Route } from '../router.js';
 import type { ApiDeps } from '../routes.js';
 import { bool, clinicToday, dateParam, daysBetween, int, onlyFields, requiredStr, str } from './input.js';
 
@@ -25,6 +27,18 @@ export function appointmentRoutes(deps: ApiDeps): Route[] {
   async function withNames(list: Appointment[]) {
     const names = await deps.patients.names();
     return list.map((a) => ({ ...a, patientName: names.get(a.patientId) }));
+  }
+
+  /** done / no-show: what happened at an appointment, so only once it has begun (the clinic code sets it). */
+  async function attended(ctx: RequestContext, status: Extract<AppointmentStatus, 'done' | 'no-show'>) {
+    const { appointment: current } = await getAppointment(store, ctx.params.id!);
+    if (Date.parse(current.start) > deps.now().getTime()) {
+      const { date, time } = localParts(new Date(current.start), timeZone);
+      throw usageError(`${current.id} begins on ${date} at ${time}: it can be marked ${status} once it has begun`, { field: 'id', reason: 'not-begun', params: { date, time } });
+    }
+    const appointment = await setAppointmentStatus(store, current.id, status, ctx.actor, { now: deps.now() });
+    deps.patients.changed();
+    return { appointment };
   }
 
   return [
@@ -120,5 +134,7 @@ export function appointmentRoutes(deps: ApiDeps): Route[] {
         return { appointment };
       },
     },
+    { method: 'POST', path: '/api/appointments/:id/done', permission: 'appointments', handler: (ctx) => attended(ctx, 'done') },
+    { method: 'POST', path: '/api/appointments/:id/no-show', permission: 'appointments', handler: (ctx) => attended(ctx, 'no-show') },
   ];
 }
