@@ -593,6 +593,9 @@ async function act(a, action, refresh, button) {
   }
 }
 
+/** Who, when and with whom: an appointment named in a dialog. */
+const appointmentLine = (a) => `${a.patientName || a.patientId} · ${shortFmt().format(new Date(a.start))} · ${a.dentist}`;
+
 /**
  * Cancelling asks first, in the page: a browser confirm() box reads OK / "Cancelar", and in Portuguese
  * "Cancelar" there means *not* to cancel. The buttons say what they do ("Cancelar consulta" / "Manter");
@@ -604,7 +607,7 @@ function openCancel(a, refresh) {
   const form = $('#cancel-form');
   form.reset();
   clearError($('#cancel-form-error'));
-  $('#cancel-what').textContent = `${a.patientName || a.patientId} · ${shortFmt().format(new Date(a.start))} · ${a.dentist}`;
+  $('#cancel-what').textContent = appointmentLine(a);
   $('#cancel-dialog').showModal();
   form.querySelector('[data-close]').focus();
 }
@@ -707,7 +710,7 @@ function openMove(a, refresh) {
   form.reset();
   clearError($('#move-form-error'));
   $('#move-force-label').hidden = true;
-  $('#move-what').textContent = `${a.patientName || a.patientId} · ${shortFmt().format(new Date(a.start))} · ${a.dentist}`;
+  $('#move-what').textContent = appointmentLine(a);
   form.elements.date.value = clinicDateOf(a.start);
   form.elements.time.value = clinicTimeOf(a.start);
   $('#move-dialog').showModal();

@@ -61,11 +61,19 @@ async function announce(patientId: string, fileName: string) {
   return (await r.json()) as { image: { id: string }; upload: { url: string; headers: Record<string, string> } };
 }
 
-/** A request the test lets through when it says so. */
-function gate() {
-  let open!: () => void;
-  const opened = new Promise<void>((resolve) => (open = resolve));
-  return { open, opened };
+/** Holds the page's POSTs to `path` (a slow link) until the test calls `release`; counts them. */
+async function holdPosts(p: Page, path: string) {
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  const held = { posts: 0, release };
+  await p.route(path, async (r) => {
+    if (r.request().method() === 'POST') {
+      held.posts++;
+      await released;
+    }
+    await r.continue();
+  });
+  return held;
 }
 
 describe.skipIf(!existsSync(CHROMIUM))('staff page in Chromium', () => {
@@ -294,15 +302,7 @@ describe.skipIf(!existsSync(CHROMIUM))('staff page in Chromium', () => {
 
   it('saves a new patient once: Save is busy until the answer (a double click on a slow link sends one request), and a retry after a lost answer gets the same patient back', async () => {
     const p = await loggedInPage();
-    let posts = 0;
-    const slow = gate();
-    await p.route('**/api/patients', async (r) => {
-      if (r.request().method() === 'POST') {
-        posts++;
-        await slow.opened;
-      }
-      await r.continue();
-    });
+    const slow = await holdPosts(p, '**/api/patients');
     await p.click('#tabs a[data-tab=patients]');
     await p.click('#patient-add');
     await p.fill('#patient-form input[name=fullName]', 'Teste Rede Lenta');
@@ -310,9 +310,9 @@ describe.skipIf(!existsSync(CHROMIUM))('staff page in Chromium', () => {
     await p.locator('#patient-form button[type=submit]').dblclick();
     await p.waitForSelector('#patient-form[aria-busy=true] button[type=submit]:disabled');
     await p.evaluate(() => document.querySelector<HTMLButtonElement>('#patient-form button[type=submit]')!.click()); // a third, impatient one
-    slow.open();
+    slow.release();
     await p.locator('#patient-name', { hasText: 'Teste Rede Lenta' }).waitFor();
-    expect(posts).toBe(1);
+    expect(slow.posts).toBe(1);
     expect(await listPatients(stack.dataStore, { search: 'teste rede lenta' })).toHaveLength(1);
 
     // the answer is lost on the way back (the patient was created): Save again gets that patient, not a second one
@@ -342,15 +342,7 @@ describe.skipIf(!existsSync(CHROMIUM))('staff page in Chromium', () => {
   it('books once on a double click of Book (busy until the answer)', async () => {
     const p = await loggedInPage();
     const id = (await listPatients(stack.dataStore, { search: 'teste rede lenta' }))[0]!.id;
-    let posts = 0;
-    const slow = gate();
-    await p.route('**/api/appointments', async (r) => {
-      if (r.request().method() === 'POST') {
-        posts++;
-        await slow.opened;
-      }
-      await r.continue();
-    });
+    const slow = await holdPosts(p, '**/api/appointments');
     await p.goto(`${url}/#/patients/${id}`);
     await p.locator('#patient-name', { hasText: 'Teste Rede Lenta' }).waitFor();
     await p.click('#patient-book');
@@ -359,9 +351,9 @@ describe.skipIf(!existsSync(CHROMIUM))('staff page in Chromium', () => {
     await p.fill('#book-form input[name=dentist]', 'Dr. Clique Duplo');
     await p.locator('#book-form button[type=submit]').dblclick();
     await p.waitForSelector('#book-form[aria-busy=true] button[type=submit]:disabled');
-    slow.open();
+    slow.release();
     await p.locator('#patient-appts li', { hasText: 'Dr. Clique Duplo' }).waitFor();
-    expect(posts).toBe(1);
+    expect(slow.posts).toBe(1);
     expect(await p.locator('#patient-appts li', { hasText: 'Dr. Clique Duplo' }).count()).toBe(1);
     await p.close();
   });
