@@ -1,6 +1,6 @@
 /**
  * Bulk migration from another system: a CSV of patients (pt-BR or English headers, comma, semicolon or tab
- * separated, with or without a BOM). Every row is validated on its own; bad rows are returned with their line
+ * separated, UTF-8 with or without a BOM, or Windows-1252 — see decodeCsv). Every row is validated on its own; bad rows are returned with their line
  * number and reason, good rows are created. A row that matches an existing patient (by CPF, else by name +
  * birth date) is left alone, so re-running the same file creates no duplicates. Writes are batched: one
  * counter update for all new ids, one conditional write per index shard.
@@ -73,6 +73,28 @@ export interface ParsedCsv {
   /** the file's separator (the rejects file is written with the same) */
   delimiter: string;
 }
+
+export type CsvEncoding = 'utf-8' | 'windows-1252';
+
+/**
+ * A CSV file's bytes as text. Valid UTF-8 (with or without a BOM) is read as UTF-8; anything else as
+ * Windows-1252 — what pt-BR Excel ("CSV (separado por vírgulas)") and older clinic systems save; Latin-1 is the
+ * same for every letter a Brazilian name has. A Windows-1252 file is almost never valid UTF-8 by accident: an
+ * accented letter alone (é = E9) is an invalid UTF-8 sequence.
+ */
+export function decodeCsv(bytes: Uint8Array): { text: string; encoding: CsvEncoding } {
+  try {
+    return { text: new TextDecoder('utf-8', { fatal: true }).decode(bytes), encoding: 'utf-8' };
+  } catch {
+    // not TextDecoder('windows-1252'): Node 20.18.3+ decodes it as ISO-8859-1 (nodejs/node#60888), so
+    // “ ” – — € (0x80–0x9F, which Excel writes) came out as control characters
+    const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+    return { text: text.replace(/[\x80-\x9f]/g, (c) => CP1252_80_9F[c.charCodeAt(0) - 0x80]!), encoding: 'windows-1252' };
+  }
+}
+
+/** Windows-1252's characters for 0x80–0x9F (the WHATWG index; the five unassigned bytes stay as they are). */
+const CP1252_80_9F = [...'€\x81‚ƒ„…†‡ˆ‰Š‹Œ\x8dŽ\x8f\x90‘’“”•–—˜™š›œ\x9džŸ'];
 
 function detectDelimiter(text: string): string {
   const first = text.replace(/^\uFEFF/, '').split(/\r?\n/, 1)[0] ?? '';

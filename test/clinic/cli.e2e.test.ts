@@ -109,6 +109,32 @@ describe('clinica patients / appointments / audit (built CLI)', { timeout: 120_0
     expect(oneLine(bad.stderr)).toEqual([expect.stringMatching(/^clinica: .*sem-nome\.csv: missing required column "nome" \(or "name"\) — accepted names: /)]);
   });
 
+  it('import: a Windows-1252 (Latin-1) CSV from pt-BR Excel is read as such, said so; the rejects CSV is UTF-8 with a BOM', async () => {
+    const file = join(stack.projectDir, 'latin1.csv');
+    const text = 'Nome;Data de nascimento;Observações\r\nJosé Acentuação;01/01/1980;Alérgico a látex\r\nConceição Inválida;31/02/1990;\r\n';
+    await writeFile(file, Buffer.from(text, 'latin1'));
+    expect((await readFile(file)).includes(Buffer.from('José', 'utf8'))).toBe(false); // really not UTF-8
+    const run = await cli('patients', 'import', file, '--json');
+    expect(run.code).toBe(3);
+    expect(run.stderr).toMatch(/latin1\.csv is not UTF-8: read as Windows-1252 \(Latin-1\)/);
+    const result = json<{ encoding: string; ignoredColumns: string[]; created: { id: string }[]; rejectsFile: string }>(run.stdout);
+    expect(result).toMatchObject({ encoding: 'windows-1252', ignoredColumns: [] });
+    const found = json<{ id: string; name: string }[]>((await cli('patients', 'list', '--search', 'jose acentuacao', '--json')).stdout);
+    expect(found).toEqual([expect.objectContaining({ id: result.created[0]!.id, name: 'José Acentuação' })]);
+    const shown = json<{ patient: { notes: string } }>((await cli('patients', 'show', found[0]!.id, '--json')).stdout);
+    expect(shown.patient.notes).toBe('Alérgico a látex');
+    const rejects = await readFile(result.rejectsFile, 'utf8');
+    expect(rejects.startsWith('\uFEFFline;reason;Nome;Data de nascimento;Observações\n')).toBe(true);
+    expect(rejects).toContain(';Conceição Inválida;31/02/1990;');
+    // a UTF-8 file is read as UTF-8, without the note
+    const utf8 = join(stack.projectDir, 'utf8.csv');
+    await writeFile(utf8, 'Nome;Data de nascimento\nÂngela Utf;02/02/1992\n');
+    const plain = await cli('patients', 'import', utf8, '--json');
+    expect(plain.code).toBe(0);
+    expect(plain.stderr).not.toMatch(/not UTF-8/);
+    expect(json<{ encoding: string }>(plain.stdout).encoding).toBe('utf-8');
+  });
+
   it('export --out, anonymize, purge needs --yes and respects retention', async () => {
     const out = join(stack.projectDir, 'export');
     const exp = await cli('patients', 'export', id, '--out', out);

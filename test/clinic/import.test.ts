@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listAudit } from '../../src/clinic/audit.js';
 import { formatCpf, generateCpf } from '../../src/clinic/cpf.js';
-import { importPatients, parsePatientCsv } from '../../src/clinic/import.js';
+import { decodeCsv, importPatients, parsePatientCsv } from '../../src/clinic/import.js';
 import { readPatientIndex } from '../../src/clinic/patient-index.js';
 import { getPatient, listPatients } from '../../src/clinic/patients.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
@@ -31,6 +31,22 @@ const ptBr = [
   `Repetida;${cpf(1001)};01/01/1950;;;;;;;;`,
   `E-mail Ruim;;01/01/1990;;;nao-e-email;;;;;`,
 ].join('\n');
+
+describe('decodeCsv', () => {
+  it('reads valid UTF-8 (BOM or not) as UTF-8 and anything else as Windows-1252', () => {
+    const text = 'Nome;Observações\nJosé Acentuação;“aspas” – €\n';
+    expect(decodeCsv(Buffer.from(text, 'utf8'))).toEqual({ text, encoding: 'utf-8' });
+    expect(decodeCsv(Buffer.from('\uFEFF' + text, 'utf8'))).toEqual({ text, encoding: 'utf-8' });
+    // Windows-1252 bytes for the same text, as pt-BR Excel writes it (“ ” – € are in 0x80–0x9F)
+    const cp1252 = Buffer.from([...'Nome;Observa'].map((c) => c.charCodeAt(0)).concat(
+      [0xe7, 0xf5], [...'es\nJos'].map((c) => c.charCodeAt(0)), [0xe9], [...' Acentua'].map((c) => c.charCodeAt(0)), [0xe7, 0xe3],
+      [...'o;'].map((c) => c.charCodeAt(0)), [0x93], [...'aspas'].map((c) => c.charCodeAt(0)), [0x94, 0x20, 0x96, 0x20, 0x80, 0x0a],
+    ));
+    expect(decodeCsv(cp1252)).toEqual({ text, encoding: 'windows-1252' });
+    const parsed = parsePatientCsv(decodeCsv(Buffer.from('Nome;Data de nascimento;Observações\nJosé;01/01/1980;obs\n', 'latin1')).text);
+    expect(parsed.mapping).toEqual({ Nome: 'fullName', 'Data de nascimento': 'birthDate', Observações: 'notes' });
+  });
+});
 
 describe('CSV import', () => {
   it('imports good rows, rejects bad ones with line numbers and reasons, and a re-run creates no duplicates', async () => {

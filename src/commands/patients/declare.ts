@@ -73,7 +73,9 @@ export function declarePatients(program: Command): void {
       '\nColumns (any order; accents, case and punctuation ignored): nome|name, data de nascimento|birth date (required);\n' +
         'cpf, nome social|preferred name, sexo|sex, telefone|celular|phone, e-mail, endereço|address, responsável|guardian,\n' +
         'telefone do responsável|guardian phone, alergias|allergies (separated by | or ;), observações|notes, situação|status,\n' +
-        'lembretes por e-mail|email reminders (sim/não), idioma|língua|language (pt-BR/português, en/english). Exit 3 if any row was rejected. See docs/patients.md.',
+        'lembretes por e-mail|email reminders (sim/não), idioma|língua|language (pt-BR/português, en/english).\n' +
+        'UTF-8 (BOM or not) or Windows-1252/Latin-1 (pt-BR Excel), detected. The rejects CSV is UTF-8 with a BOM.\n' +
+        'Exit 3 if any row was rejected. See docs/patients.md.',
     )
     .action(lazy(() => import('./import.js')));
   patients

@@ -1,6 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { importPatients } from '../../clinic/import.js';
+import { decodeCsv, importPatients } from '../../clinic/import.js';
 import { openContext } from '../../context.js';
 import { ExitCode, usageError } from '../../errors.js';
 import type { CommandInput } from '../action.js';
@@ -8,12 +8,14 @@ import type { CommandInput } from '../action.js';
 export default async function importCsv({ args, opts, ui }: CommandInput<{ rejects?: string }>): Promise<number> {
   const ctx = openContext(opts);
   const file = resolve(args[0]!);
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = await readFile(file, 'utf8');
+    bytes = await readFile(file);
   } catch (err) {
     throw usageError(`file: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, { field: 'file' });
   }
+  const { text, encoding } = decodeCsv(bytes);
+  if (encoding !== 'utf-8') ui.info(`${args[0]} is not UTF-8: read as Windows-1252 (Latin-1), as pt-BR Excel saves it`);
   const store = await ctx.dataStore();
   let progress: ReturnType<typeof ui.progress> | undefined;
   const result = await importPatients(store, text, ctx.actor, {
@@ -31,11 +33,14 @@ export default async function importCsv({ args, opts, ui }: CommandInput<{ rejec
     rejectsFile = resolve(opts.rejects ?? file.replace(/(\.csv)?$/i, '.rejects.csv'));
     const { stringify } = await import('csv-stringify/sync');
     const headers = Object.keys(result.rejected[0]!.values);
+    // UTF-8 with a BOM whatever the input was: Excel opens it right, the import reads it back, and the reasons
+    // may hold characters Windows-1252 has not
     const csv = stringify([['line', 'reason', ...headers], ...result.rejected.map((r) => [r.line, r.reason, ...headers.map((h) => r.values[h] ?? '')])], { bom: true, delimiter: result.delimiter });
     await writeFile(rejectsFile, csv);
   }
   ui.result({
     file,
+    encoding,
     rows: result.rows,
     created: result.created,
     existing: result.existing,
