@@ -152,6 +152,21 @@ function validAlerts(list: string[] | undefined): string[] {
   return [...new Set((list ?? []).map((a) => clean(a)).filter((a): a is string => Boolean(a)))];
 }
 
+/** The alerts with `add` appended and `remove` taken out, compared without case or accents. */
+function editAlerts(patient: Patient, add: string[], remove: string[]): string[] {
+  let list = [...patient.alerts];
+  for (const r of validAlerts(remove)) {
+    const at = list.findIndex((a) => fold(a) === fold(r));
+    if (at < 0) {
+      const has = list.length ? `its alerts are: ${list.join(', ')}` : 'it has none';
+      throw usageError(`removeAlerts: "${r}" is not an alert of ${patient.id} (${has})`, { field: 'removeAlerts', reason: 'alert-not-found' });
+    }
+    list.splice(at, 1);
+  }
+  for (const a of validAlerts(add)) if (!list.some((x) => fold(x) === fold(a))) list = [...list, a];
+  return list;
+}
+
 const clip = (text: string | undefined | null, max: number, field: string): string | undefined => {
   const v = typeof text === 'string' ? text.trim() : undefined;
   if (!v) return undefined;
@@ -343,6 +358,9 @@ export function applyPatientChanges(current: Patient, changes: PatientChanges, a
       case 'alerts':
         next.alerts = validAlerts(value as string[]);
         break;
+      case 'addAlerts':
+      case 'removeAlerts':
+        break; // after the loop, on the list as set by `alerts`
       case 'notes':
         set('notes', clip(value as string | null, 10_000, 'notes'));
         break;
@@ -362,6 +380,7 @@ export function applyPatientChanges(current: Patient, changes: PatientChanges, a
         throw usageError(`${String(key)}: not a patient field`, { field: String(key) });
     }
   }
+  if (changes.addAlerts?.length || changes.removeAlerts?.length) next.alerts = editAlerts(next, changes.addAlerts ?? [], changes.removeAlerts ?? []);
   if (current.anonymized && (next.fullName !== current.fullName || next.cpf || next.email || next.phone || next.address || next.guardian || next.birthDate)) {
     throw usageError(`patient ${current.id} was anonymized: identifiers cannot be set again`, { field: 'id' });
   }

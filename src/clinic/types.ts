@@ -89,7 +89,12 @@ export type PatientChanges = {
 } & {
   fullName?: string;
   birthDate?: string;
+  /** replaces the whole list */
   alerts?: string[];
+  /** added to the list (after `alerts`, if both); one already there (case and accents ignored) is left as is */
+  addAlerts?: string[];
+  /** taken from the list (case and accents ignored); one the patient does not have is refused */
+  removeAlerts?: string[];
   emailReminders?: boolean;
 };
 

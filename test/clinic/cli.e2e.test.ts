@@ -81,6 +81,30 @@ describe('clinica patients / appointments / audit (built CLI)', { timeout: 120_0
     expect(json<{ actor: string }[]>(audit.stdout)[0]!.actor).toMatch(/^cli:.+@.+/);
   });
 
+  it('update: --alert does not silently replace existing alerts; --add-alert / --remove-alert / --replace-alerts', async () => {
+    const alerts = async () => json<{ patient: { alerts: string[] } }>((await cli('patients', 'show', id, '--json')).stdout).patient.alerts;
+    expect(await alerts()).toEqual([]); // cleared above: a first list may be given with --alert
+    expect((await cli('patients', 'update', id, '--alert', 'penicilina')).code).toBe(0);
+    expect((await cli('patients', 'update', id, '--add-alert', 'látex', '--add-alert', 'dipirona')).code).toBe(0);
+    expect(await alerts()).toEqual(['penicilina', 'látex', 'dipirona']);
+    const replace = await cli('patients', 'update', id, '--alert', 'AAS');
+    expect(replace.code).toBe(2);
+    expect(oneLine(replace.stderr)).toEqual([
+      `clinica: --alert: ${id} has alerts (penicilina, látex, dipirona) and --alert replaces the whole list; nothing was changed — add one with --add-alert, take one out with --remove-alert, or add --replace-alerts to replace them all`,
+    ]);
+    expect(await alerts()).toEqual(['penicilina', 'látex', 'dipirona']);
+    const remove = await cli('patients', 'update', id, '--remove-alert', 'LATEX', '--json');
+    expect(json<{ patient: { alerts: string[] } }>(remove.stdout).patient.alerts).toEqual(['penicilina', 'dipirona']);
+    const missing = await cli('patients', 'update', id, '--remove-alert', 'ibuprofeno');
+    expect(missing.code).toBe(2);
+    expect(oneLine(missing.stderr)).toEqual([`clinica: --remove-alert: "ibuprofeno" is not an alert of ${id} (its alerts are: penicilina, dipirona)`]);
+    const replaced = await cli('patients', 'update', id, '--alert', 'AAS', '--replace-alerts', '--json');
+    expect(replaced.code).toBe(0);
+    expect(json<{ patient: { alerts: string[] } }>(replaced.stdout).patient.alerts).toEqual(['AAS']);
+    expect((await cli('patients', 'update', id, '--replace-alerts')).stderr).toMatch(/^clinica: --replace-alerts: goes with --alert/);
+    expect((await cli('patients', 'update', '--help')).stdout).toMatch(/--alert <text>\s+REPLACES THE WHOLE LIST/);
+  });
+
   it("--language sets the patient's reminder language (shown by show), --clear language clears it", async () => {
     const english = await cli('patients', 'update', id, '--language', 'English', '--json');
     expect(json<{ patient: { language: string } }>(english.stdout).patient.language).toBe('en');

@@ -107,6 +107,27 @@ describe('patients against the local S3', () => {
     expect((await getPatient(store, other.id)).patient.version).toBe(1);
   });
 
+  it('alerts: addAlerts and removeAlerts change one entry and keep the others; removing one the patient has not is refused', async () => {
+    const store = stack.dataStore;
+    const p = await createPatient(store, { fullName: 'Alérgica Teste', birthDate: '1970-03-03', alerts: ['penicilina', 'látex'] }, actor);
+    const added = await updatePatient(store, p.id, { addAlerts: ['dipirona', 'LATEX'] }, actor);
+    expect(added.patient.alerts).toEqual(['penicilina', 'látex', 'dipirona']);
+    const removed = await updatePatient(store, p.id, { removeAlerts: ['Penicilina'] }, actor);
+    expect(removed.patient.alerts).toEqual(['látex', 'dipirona']);
+    const unknown = await rejection(updatePatient(store, p.id, { removeAlerts: ['amoxicilina'] }, actor));
+    expect(unknown).toMatchObject({ kind: 'usage', field: 'removeAlerts', exitCode: 2 });
+    expect(unknown.message).toBe(`removeAlerts: "amoxicilina" is not an alert of ${p.id} (its alerts are: látex, dipirona)`);
+    expect((await getPatient(store, p.id)).patient).toMatchObject({ alerts: ['látex', 'dipirona'], version: 3 });
+    // two staff adding an alert at the same moment: both land, or one is told of the conflict; none is lost silently
+    const both = await Promise.allSettled([updatePatient(store, p.id, { addAlerts: ['AAS'] }, 'staff:ana'), updatePatient(store, p.id, { addAlerts: ['iodo'] }, 'staff:bia')]);
+    const final = (await getPatient(store, p.id)).patient.alerts;
+    both.forEach((r, i) => {
+      if (r.status === 'fulfilled') expect(final).toContain(['AAS', 'iodo'][i]);
+      else expect(isClinicaError(r.reason, 'conflict')).toBe(true);
+    });
+    expect(final.slice(0, 2)).toEqual(['látex', 'dipirona']);
+  });
+
   it('concurrent updates: a stale ETag is a conflict, disjoint changes merge, same-field changes conflict', async () => {
     const store = stack.dataStore;
     const p = await createPatient(store, { fullName: 'Concorrente Teste', birthDate: '1990-01-01' }, actor);

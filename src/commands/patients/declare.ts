@@ -3,8 +3,8 @@ import { lazy } from '../action.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
-/** The flags for every patient field (add and update share them). */
-function fieldOptions(cmd: Command): Command {
+/** The flags for every patient field (add and update share them; update says what --alert does there). */
+function fieldOptions(cmd: Command, alert = 'an allergy or clinical alert (repeat for more)'): Command {
   return cmd
     .option('--name <name>', 'full name')
     .option('--preferred-name <name>', 'preferred (social) name')
@@ -18,7 +18,7 @@ function fieldOptions(cmd: Command): Command {
     .option('--guardian-phone <phone>', "guardian's phone")
     .option('--guardian-cpf <cpf>', "guardian's CPF")
     .option('--guardian-relationship <text>', 'e.g. mãe, pai, tutor')
-    .option('--alert <text>', 'an allergy or clinical alert (repeat for more)', collect)
+    .option('--alert <text>', alert, collect)
     .option('--notes <text>', 'notes')
     .option('--status <status>', 'active | inactive | archived | deceased')
     .option('--email-reminders <yes|no>', 'consent to e-mail reminders (recorded with time and who)')
@@ -50,7 +50,11 @@ export function declarePatients(program: Command): void {
       .command('update')
       .description('change fields of a patient (only the flags given); a concurrent change to the same fields is refused')
       .argument('<id>', 'patient id'),
+    'REPLACES THE WHOLE LIST of alerts with these (repeat for more); refused when the patient has alerts, unless --replace-alerts',
   )
+    .option('--add-alert <text>', 'add an allergy or clinical alert, keeping the others (repeatable)', collect)
+    .option('--remove-alert <text>', 'take one alert out (case and accents ignored; repeatable)', collect)
+    .option('--replace-alerts', 'with --alert: yes, replace all of the patient\'s alerts')
     .option('--clear <field>', 'clear an optional field (preferred-name, cpf, sex, phone, email, address, guardian, alerts, notes, language); repeatable', collect)
     .option('--if-match <etag>', 'write only if the record is still this version (the etag from `show --json`)')
     .action(lazy(() => import('./update.js')));

@@ -52,7 +52,15 @@ const clearable: Record<string, keyof PatientChanges> = {
   guardian: 'guardian', alerts: 'alerts', notes: 'notes', language: 'language',
 };
 
-export function changesFromFlags(f: PatientFlags & { clear?: string[] }, current: { guardian?: Guardian }): PatientChanges {
+/** The flags only `patients update` has. */
+export interface UpdateFlags {
+  clear?: string[];
+  addAlert?: string[];
+  removeAlert?: string[];
+  replaceAlerts?: boolean;
+}
+
+export function changesFromFlags(f: PatientFlags & UpdateFlags, current: { guardian?: Guardian }): PatientChanges {
   const c: PatientChanges = {};
   if (f.name !== undefined) c.fullName = f.name;
   if (f.birthDate !== undefined) c.birthDate = f.birthDate;
@@ -65,6 +73,14 @@ export function changesFromFlags(f: PatientFlags & { clear?: string[] }, current
   const g = guardianOf(f);
   if (g) c.guardian = { ...current.guardian, ...Object.fromEntries(Object.entries(g).filter(([, v]) => v !== undefined && v !== '')) } as Guardian;
   if (f.alert !== undefined) c.alerts = f.alert;
+  if (f.replaceAlerts && f.alert === undefined) {
+    throw usageError('--replace-alerts: goes with --alert (the new list); to empty the list: --clear alerts', { field: 'replaceAlerts' });
+  }
+  if (f.addAlert !== undefined) c.addAlerts = f.addAlert;
+  if (f.removeAlert !== undefined) c.removeAlerts = f.removeAlert;
+  if (f.alert !== undefined && (f.addAlert || f.removeAlert)) {
+    throw usageError('--alert: replaces the whole list; give it or --add-alert/--remove-alert, not both', { field: 'alerts' });
+  }
   if (f.notes !== undefined) c.notes = f.notes;
   if (f.status !== undefined) c.status = parseStatus(f.status);
   if (f.emailReminders !== undefined) c.emailReminders = parseYesNo(f.emailReminders, 'email-reminders');
@@ -72,7 +88,9 @@ export function changesFromFlags(f: PatientFlags & { clear?: string[] }, current
   for (const name of f.clear ?? []) {
     const key = clearable[name];
     if (!key) throw usageError(`clear: "${name}" cannot be cleared (one of ${Object.keys(clearable).join(', ')})`, { field: 'clear' });
-    if (c[key] !== undefined) throw usageError(`clear: --${name} is also given; clear it or set it, not both`, { field: 'clear' });
+    if (c[key] !== undefined || (key === 'alerts' && (c.addAlerts || c.removeAlerts))) {
+      throw usageError(`clear: --${key === 'alerts' ? 'alert' : name} is also given; clear it or set it, not both`, { field: 'clear' });
+    }
     (c as Record<string, unknown>)[key] = key === 'alerts' ? [] : null;
   }
   return c;
@@ -81,7 +99,7 @@ export function changesFromFlags(f: PatientFlags & { clear?: string[] }, current
 const flagOf: Record<string, string> = {
   fullName: '--name', preferredName: '--preferred-name', cpf: '--cpf', birthDate: '--birth-date', sex: '--sex', phone: '--phone',
   email: '--email', address: '--address', 'guardian.name': '--guardian', 'guardian.phone': '--guardian-phone',
-  'guardian.cpf': '--guardian-cpf', status: '--status', notes: '--notes', 'email-reminders': '--email-reminders', language: '--language', at: '--at',
+  'guardian.cpf': '--guardian-cpf', status: '--status', notes: '--notes', alerts: '--alert', addAlerts: '--add-alert', removeAlerts: '--remove-alert', 'email-reminders': '--email-reminders', language: '--language', at: '--at',
   duration: '--duration', dentist: '--dentist', patient: '--patient', from: '--from', to: '--to', date: '--date', since: '--since',
 };
 
