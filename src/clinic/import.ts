@@ -2,7 +2,8 @@
  * Bulk migration from another system: a CSV of patients (pt-BR or English headers, comma, semicolon or tab
  * separated, UTF-8 with or without a BOM, or Windows-1252 — see decodeCsv). Every row is validated on its own; bad rows are returned with their line
  * number and reason, good rows are created. A row that matches an existing patient (by CPF, else by name +
- * birth date) is left alone, so re-running the same file creates no duplicates. Writes are batched: one
+ * birth date) is left alone, so re-running the same file creates no duplicates; a row matching a patient
+ * anonymized at their request is rejected (erased.ts). Writes are batched: one
  * counter update for all new ids, one conditional write per index shard.
  */
 import { parse } from 'csv-parse/sync';
@@ -10,6 +11,7 @@ import { ClinicaError, isClinicaError, usageError } from '../errors.js';
 import type { Store } from '../store/store.js';
 import { audit } from './audit.js';
 import { maskCpf } from './cpf.js';
+import { erasedMatcher } from './erased.js';
 import { readPatientIndex, summaryOf, updatePatientIndex } from './patient-index.js';
 import {
   allocatePatientNumbers,
@@ -246,7 +248,7 @@ export async function importPatients(store: Store, csvText: string, actor: strin
   const byCpf = new Map(index.filter((p) => p.cpf).map((p) => [p.cpf!, p]));
   const byName = new Map<string, { id: string; cpf?: string }>();
   for (const p of index) byName.set(nameKey(p.fullName, p.birthDate), { id: p.id, cpf: p.cpf });
-  const fresh: typeof valid = [];
+  const candidates: typeof valid = [];
   for (const v of valid) {
     const cpfMatch = v.record.cpf ? byCpf.get(v.record.cpf) : undefined;
     const nameMatch = byName.get(nameKey(v.record.fullName, v.record.birthDate));
@@ -260,8 +262,18 @@ export async function importPatients(store: Store, csvText: string, actor: strin
       });
     } else if (cpfMatch) result.existing.push({ line: v.row.line, id: cpfMatch.id, matchedBy: 'cpf' });
     else if (nameMatch && (!v.record.cpf || !nameMatch.cpf)) result.existing.push({ line: v.row.line, id: nameMatch.id, matchedBy: 'name+birthDate' });
-    else fresh.push(v);
+    else candidates.push(v);
   }
+  // a person anonymized at their request (LGPD) is not brought back by an old file
+  const erased = await erasedMatcher(store);
+  const matches = await mapLimit(candidates, 16, (v) => erased(v.record));
+  const fresh = candidates.filter((v, i) => {
+    const m = matches[i];
+    if (!m) return true;
+    const reason = `matches a patient anonymized at their request (LGPD erasure; by ${m.by === 'cpf' ? 'CPF' : 'name and birth date'}) — not re-imported`;
+    result.rejected.push({ line: v.row.line, reason, field: m.by === 'cpf' ? 'cpf' : 'fullName', values: v.row.values });
+    return false;
+  });
 
   // 3. one block of ids, then claims and records in parallel
   let done = 0;

@@ -10,6 +10,7 @@ import { ClinicaError } from '../errors.js';
 import type { Store } from '../store/store.js';
 import { appointmentKey } from './appointments.js';
 import { audit, listAudit } from './audit.js';
+import { recordErasure } from './erased.js';
 import { deletePatientImages } from './images.js';
 import { deletePatientAppointmentList, listPatientAppointments } from './patient-appointments.js';
 import { updatePatientIndex } from './patient-index.js';
@@ -101,14 +102,22 @@ export async function exportPatient(store: Store, id: string, actor: string, opt
 /**
  * LGPD erasure within the retention duty: the identifiers (name, preferred name, CPF, birth date — the year is
  * kept —, phone, e-mail, address, guardian, e-mail consent) are removed; clinical content (alerts, notes,
- * appointments, images) is kept under the id. The CPF claim is released. Running it twice changes nothing.
+ * appointments, images) is kept under the id. The CPF claim is released; keyed hashes of the CPF and of name +
+ * birth date stay (erased.ts), so an import or an `add` does not bring the person back. Running it twice
+ * changes nothing.
  */
 export async function anonymizePatient(store: Store, id: string, actor: string): Promise<Patient> {
-  const { patient } = await writePatientChange(
+  const { patient: before } = await getPatient(store, id);
+  // the marks first: an anonymization interrupted after them leaves a patient who is still there, not one who
+  // could come back through an import
+  if (!before.anonymized) await recordErasure(store, before);
+  let erased: Patient | undefined;
+  const { patient, changed } = await writePatientChange(
     store,
     id,
     (current) => {
       if (current.anonymized) return { patient: current, changed: [] };
+      erased = current;
       const now = new Date();
       const next: Patient = {
         id: current.id,
@@ -132,6 +141,10 @@ export async function anonymizePatient(store: Store, id: string, actor: string):
     actor,
     'patient.anonymize',
   );
+  // identifiers changed by someone else between the read and the write are the ones erased: mark them too
+  if (changed.length && erased && (erased.cpf !== before.cpf || erased.fullName !== before.fullName || erased.birthDate !== before.birthDate)) {
+    await recordErasure(store, erased);
+  }
   return patient;
 }
 

@@ -8,10 +8,11 @@
  */
 import { createHash } from 'node:crypto';
 import { locales, type Locale } from '../config/schema.js';
-import { ClinicaError, conflict, isClinicaError, notFound, usageError } from '../errors.js';
+import { ClinicaError, conflict, ExitCode, isClinicaError, notFound, usageError } from '../errors.js';
 import type { Store } from '../store/store.js';
 import { audit } from './audit.js';
 import { maskCpf, normalizeCpf } from './cpf.js';
+import { findErased } from './erased.js';
 import { listPatientAppointments, upcomingOf, type AppointmentBrief } from './patient-appointments.js';
 import { readPatientIndex, summaryOf, updatePatientIndex, writePatientIndex } from './patient-index.js';
 import { clean, digitsOf, fold, mapLimit } from './text.js';
@@ -296,9 +297,18 @@ export function newPatientRecord(id: string, input: PatientInput, actor: string,
   };
 }
 
-export async function createPatient(store: Store, input: PatientInput, actor: string): Promise<Patient> {
+export interface CreateOptions {
+  /** create even if the person matches a patient anonymized at their request (someone really returning) */
+  force?: boolean;
+}
+
+export async function createPatient(store: Store, input: PatientInput, actor: string, opts: CreateOptions = {}): Promise<Patient> {
   const now = new Date();
-  newPatientRecord('P-000000', input, actor, now); // validate before taking an id
+  const draft = newPatientRecord('P-000000', input, actor, now); // validate before taking an id
+  if (!opts.force) {
+    const erased = await findErased(store, draft);
+    if (erased) throw erasedConflict(draft, erased.by);
+  }
   const id = formatPatientId(await allocatePatientNumbers(store));
   const patient = newPatientRecord(id, input, actor, now);
   if (patient.cpf) await claimCpf(store, patient.cpf, id);
@@ -311,6 +321,18 @@ export async function createPatient(store: Store, input: PatientInput, actor: st
   await updatePatientIndex(store, [{ id, apply: () => summaryOf(patient) }]);
   await audit(store, { actor, action: 'patient.create', patientId: id });
   return patient;
+}
+
+/** A new patient who matches one anonymized at their request (LGPD): not created again without being told. */
+function erasedConflict(p: Pick<Patient, 'cpf' | 'fullName' | 'birthDate'>, by: 'cpf' | 'name+birthDate'): ClinicaError {
+  const field = by === 'cpf' ? 'cpf' : 'fullName';
+  const who = by === 'cpf' ? maskCpf(p.cpf!) : `"${p.fullName}" born ${p.birthDate}`;
+  return conflict(`${field}: ${who} matches a patient anonymized at their request (LGPD erasure); not created`, {
+    field,
+    exitCode: ExitCode.usage,
+    hint: 'if this person is returning as a new patient, add them again with --force',
+    reason: 'erased-match',
+  });
 }
 
 type ChangeKey = keyof PatientChanges;

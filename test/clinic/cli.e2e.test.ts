@@ -173,6 +173,11 @@ describe('clinica patients / appointments / audit (built CLI)', { timeout: 120_0
     const anon = await cli('patients', 'anonymize', id, '--yes', '--json');
     expect(anon.code).toBe(0);
     expect(json<{ patient: { fullName: string; cpf?: string } }>(anon.stdout).patient).toMatchObject({ fullName: `Paciente anonimizado ${id}` });
+    const back = await cli('patients', 'add', '--name', 'Márcia Ponta-a-Ponta', '--cpf', formatCpf(generateCpf(4242)), '--birth-date', '12/03/1988');
+    expect(back.code).toBe(2);
+    expect(oneLine(back.stderr)).toEqual([
+      `clinica: --cpf: ***.${generateCpf(4242).slice(3, 6)}.${generateCpf(4242).slice(6, 9)}-** matches a patient anonymized at their request (LGPD erasure); not created — if this person is returning as a new patient, add them again with --force`,
+    ]);
     const purge = await cli('patients', 'anonymize', id, '--purge', '--force', '--yes', '--json');
     expect(purge.code).toBe(0);
     expect((await cli('patients', 'show', id)).code).toBe(2);

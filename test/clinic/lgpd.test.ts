@@ -7,6 +7,7 @@ import { listAudit } from '../../src/clinic/audit.js';
 import { formatCpf, generateCpf } from '../../src/clinic/cpf.js';
 import { anonymizePatient, exportPatient, purgePatient } from '../../src/clinic/lgpd.js';
 import { IMAGE_HASHES_PREFIX, imageIdKey } from '../../src/clinic/images.js';
+import { importPatients } from '../../src/clinic/import.js';
 import { createPatient, findPatientByCpf, getPatient, listPatients, updatePatient } from '../../src/clinic/patients.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
 
@@ -90,6 +91,45 @@ describe('LGPD: export, anonymize, purge', () => {
     const entry = trail.find((e) => e.action === 'patient.anonymize')!;
     expect(entry.details).toMatchObject({ fields: expect.arrayContaining(['fullName', 'cpf', 'email']) });
     expect(JSON.stringify(trail)).not.toContain('Anônima');
+  });
+
+  it('an anonymized person does not come back: import rejects the rows, add refuses (but --force), and only keyed hashes are kept', async () => {
+    const store = stack.dataStore;
+    const cpf = generateCpf(505);
+    const { p } = await patientWithEverything('Esquecida Da Silva', 505);
+    const noCpf = await createPatient(store, { fullName: 'Sem Documento', birthDate: '1966-06-06' }, actor);
+    await anonymizePatient(store, p.id, actor);
+    await anonymizePatient(store, noCpf.id, actor);
+    // the marks hold neither the CPF nor the name, and are not a plain hash of them
+    const { createHash } = await import('node:crypto');
+    const marks: string[] = [];
+    for await (const o of store.list('claims/')) marks.push(o.key, JSON.stringify((await store.getJson(o.key))?.value));
+    const everything = marks.join('\n');
+    expect(everything).not.toContain(cpf);
+    expect(everything).not.toMatch(/esquecida|Sem Documento|1977-07-07/i);
+    expect(everything).not.toContain(createHash('sha256').update(`cpf:${cpf}`).digest('hex'));
+    expect(everything).not.toContain(p.id);
+
+    // an old CSV: the same CPF (another spelling of the name), the same name + birth date without a CPF, and a stranger
+    const csv = ['Nome;CPF;Data de Nascimento', `ESQUECIDA da silva;${formatCpf(cpf)};07/07/1977`, 'Sem Documento;;06/06/1966', 'Pessoa Nova;;01/01/2001'].join('\n');
+    const again = await importPatients(store, csv, actor, { file: 'velho.csv' });
+    expect(again.created.map((c) => c.line)).toEqual([4]);
+    expect(again.rejected.map((r) => [r.line, r.field, r.reason])).toEqual([
+      [2, 'cpf', 'matches a patient anonymized at their request (LGPD erasure; by CPF) — not re-imported'],
+      [3, 'fullName', 'matches a patient anonymized at their request (LGPD erasure; by name and birth date) — not re-imported'],
+    ]);
+
+    // add: refused, naming the field, exit 2 — read through another Store object, so the key comes from the bucket
+    const other = Object.create(store) as typeof store;
+    const byCpf = await rejection(createPatient(other, { fullName: 'Outro Nome', cpf: formatCpf(cpf), birthDate: '1980-01-01' }, actor));
+    expect(byCpf).toMatchObject({ kind: 'conflict', field: 'cpf', exitCode: 2, reason: 'erased-match' });
+    expect(byCpf.message).toBe(`cpf: ***.${cpf.slice(3, 6)}.${cpf.slice(6, 9)}-** matches a patient anonymized at their request (LGPD erasure); not created`);
+    const byName = await rejection(createPatient(other, { fullName: 'sem documento', birthDate: '1966-06-06' }, actor));
+    expect(byName).toMatchObject({ kind: 'conflict', field: 'fullName', exitCode: 2 });
+    // same name and birth date but both with a CPF, different: another person
+    await createPatient(store, { fullName: 'Esquecida da Silva', cpf: formatCpf(generateCpf(506)), birthDate: '1977-07-07' }, actor);
+    const returning = await createPatient(store, { fullName: 'Esquecida da Silva', cpf: formatCpf(cpf), birthDate: '1977-07-07' }, actor, { force: true });
+    expect(await findPatientByCpf(store, cpf)).toBe(returning.id);
   });
 
   it('purge refuses inside the retention period, deletes everything with force or after it', async () => {

@@ -5,7 +5,7 @@ import type { CommandInput } from '../action.js';
 import { inputFromFlags, withFlagNames, type PatientFlags } from './fields.js';
 import { printPatient } from './render.js';
 
-export default async function add({ opts, ui }: CommandInput<PatientFlags>): Promise<number> {
+export default async function add({ opts, ui }: CommandInput<PatientFlags & { force?: boolean }>): Promise<number> {
   const ctx = openContext(opts);
   if (ui.interactive && (opts.name === undefined || opts.birthDate === undefined)) {
     const { input } = await import('@inquirer/prompts');
@@ -25,7 +25,7 @@ export default async function add({ opts, ui }: CommandInput<PatientFlags>): Pro
     opts.phone ??= (await input({ message: 'Phone (optional)', validate: check('phone') })) || undefined;
   }
   const store = await ctx.dataStore();
-  const patient = await withFlagNames(() => createPatient(store, inputFromFlags(opts), ctx.actor));
+  const patient = await withFlagNames(() => createPatient(store, inputFromFlags(opts), ctx.actor, { force: opts.force }));
   ui.result({ patient });
   printPatient(ui, patient, ctx.config.clinic.timeZone, { headline: `${ui.green('✓')} added ${patient.id}` });
   return 0;

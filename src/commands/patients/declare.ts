@@ -30,9 +30,9 @@ export function declarePatients(program: Command): void {
     .command('patients')
     .description('patient records: add, list, search, show, update, import, export, anonymize');
 
-  fieldOptions(patients.command('add').description('add a patient (prompts for missing required fields on a terminal)')).action(
-    lazy(() => import('./add.js')),
-  );
+  fieldOptions(patients.command('add').description('add a patient (prompts for missing required fields on a terminal)'))
+    .option('--force', 'add even if the CPF or name + birth date matches a patient anonymized at their request (a person really returning)')
+    .action(lazy(() => import('./add.js')));
   patients
     .command('list')
     .description('list or search patients (reads the index, not every record)')

@@ -103,13 +103,23 @@ const flagOf: Record<string, string> = {
   duration: '--duration', dentist: '--dentist', patient: '--patient', from: '--from', to: '--to', date: '--date', since: '--since',
 };
 
-/** Re-labels a core validation error with the flag the person typed ("birthDate: …" → "--birth-date: …"). */
+/**
+ * Re-labels a core error that names a field with the flag the person typed ("birthDate: …" → "--birth-date: …");
+ * kind, exit code and reason are kept (a taken CPF stays a conflict, exit 2).
+ */
 export async function withFlagNames<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (err) {
-    if (err instanceof ClinicaError && err.kind === 'usage' && err.field && flagOf[err.field] && err.message.startsWith(`${err.field}:`)) {
-      throw new ClinicaError('usage', `${flagOf[err.field]}${err.message.slice(err.field.length)}`, { field: err.field, hint: err.hint, cause: err });
+    if (err instanceof ClinicaError && err.field && flagOf[err.field] && err.message.startsWith(`${err.field}:`)) {
+      throw new ClinicaError(err.kind, `${flagOf[err.field]}${err.message.slice(err.field.length)}`, {
+        field: err.field,
+        hint: err.hint,
+        cause: err,
+        exitCode: err.exitCode,
+        reason: err.reason,
+        params: err.params,
+      });
     }
     throw err;
   }
