@@ -6,7 +6,7 @@ import { createWriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { ClinicaError } from '../errors.js';
+import { ClinicaError, isClinicaError } from '../errors.js';
 import type { Store } from '../store/store.js';
 import { appointmentKey } from './appointments.js';
 import { audit, listAudit } from './audit.js';
@@ -56,15 +56,11 @@ export async function exportPatient(store: Store, id: string, actor: string, opt
   const appointments = (await mapLimit(briefs, 8, async (b) => (await store.getJson<Appointment>(appointmentKey(b.id)))?.value)).filter(
     (a): a is Appointment => a !== undefined,
   );
-  const reminders = (
-    await mapLimit(appointments, 8, async (a) => {
-      const found: PatientExport['reminders'] = [];
-      for await (const o of store.list(`reminders/${a.id}/`)) {
-        found.push({ appointmentId: a.id, key: o.key, record: o.key.endsWith('.json') ? (await store.getJson(o.key))?.value : undefined });
-      }
-      return found;
-    })
-  ).flat();
+  const reminders = await mapLimit(await reminderKeysOf(store, appointments.map((a) => a.id)), 8, async ({ appointmentId, key }) => ({
+    appointmentId,
+    key,
+    record: key.endsWith('.json') ? (await store.getJson(key))?.value : undefined,
+  }));
   const objects = [];
   for await (const o of store.list(`images/${patient.id}/`)) objects.push(o);
   const linkSeconds = options.linkSeconds ?? 900;
@@ -103,8 +99,8 @@ export async function exportPatient(store: Store, id: string, actor: string, opt
  * LGPD erasure within the retention duty: the identifiers (name, preferred name, CPF, birth date — the year is
  * kept —, phone, e-mail, address, guardian, e-mail consent) are removed; clinical content (alerts, notes,
  * appointments, images) is kept under the id. The CPF claim is released; keyed hashes of the CPF and of name +
- * birth date stay (erased.ts), so an import or an `add` does not bring the person back. Running it twice
- * changes nothing.
+ * birth date stay (erased.ts), so an import or an `add` does not bring the person back. The (masked) address
+ * is taken out of the patient's reminder records. Running it twice changes nothing.
  */
 export async function anonymizePatient(store: Store, id: string, actor: string): Promise<Patient> {
   const { patient: before } = await getPatient(store, id);
@@ -145,7 +141,47 @@ export async function anonymizePatient(store: Store, id: string, actor: string):
   if (changed.length && erased && (erased.cpf !== before.cpf || erased.fullName !== before.fullName || erased.birthDate !== before.birthDate)) {
     await recordErasure(store, erased);
   }
+  // also on a re-run: records left by an anonymization made before this step existed are cleaned
+  await eraseReminderAddresses(store, patient.id);
   return patient;
+}
+
+/** The reminder records of these appointments (reminders/{appointmentId}/…), as listed. */
+async function reminderKeysOf(store: Store, appointmentIds: string[]): Promise<{ appointmentId: string; key: string }[]> {
+  const lists = await mapLimit(appointmentIds, 8, async (appointmentId) => {
+    const found: { appointmentId: string; key: string }[] = [];
+    for await (const o of store.list(`reminders/${appointmentId}/`)) found.push({ appointmentId, key: o.key });
+    return found;
+  });
+  return lists.flat();
+}
+
+const EMAIL_LIKE = /[^\s<>"'(),;:]+@[^\s<>"'(),;:]+\.[a-z]{2,}/gi;
+
+/**
+ * Takes the addresses out of a patient's reminder records (`to`, masked as "ca***@example.com", and any in a
+ * failure's `error`): the records are kept with the appointments, and a masked address still identifies.
+ * If-Match on each record, re-read on a concurrent change (a reminder run finishing its send).
+ */
+async function eraseReminderAddresses(store: Store, patientId: string): Promise<void> {
+  const briefs = await listPatientAppointments(store, patientId, { includeMoved: true });
+  const keys = (await reminderKeysOf(store, briefs.map((b) => b.id))).filter((r) => r.key.endsWith('.json'));
+  await mapLimit(keys, 8, async ({ key }) => {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const got = await store.getJson<Record<string, unknown>>(key);
+      if (!got) return;
+      const { to, ...record } = got.value;
+      if (typeof record.error === 'string') record.error = record.error.replace(EMAIL_LIKE, '(address removed)');
+      if (to === undefined && record.error === got.value.error) return;
+      try {
+        await store.putJson(key, record, { ifMatch: got.etag });
+        return;
+      } catch (err) {
+        if (!isClinicaError(err, 'conflict')) throw err;
+      }
+    }
+    throw new ClinicaError('conflict', `reminder record ${key} kept changing while its address was being removed`, { hint: `run \`clinica patients anonymize ${patientId}\` again` });
+  });
 }
 
 export interface PurgeOptions {
@@ -187,8 +223,7 @@ export async function purgePatient(store: Store, id: string, actor: string, opti
     );
   }
   const appointments = await listPatientAppointments(store, patient.id, { includeMoved: true });
-  const reminderKeys: string[] = [];
-  for (const a of appointments) for await (const o of store.list(`reminders/${a.id}/`)) reminderKeys.push(o.key);
+  const reminderKeys = (await reminderKeysOf(store, appointments.map((a) => a.id))).map((r) => r.key);
   // images with their dedupe claims and id pointers (deletePatientImages owns that layout)
   const images = await deletePatientImages(store, patient.id);
   const failed = [...images.failed, ...(await store.deleteMany([...reminderKeys, ...appointments.map((a) => appointmentKey(a.id))]))];

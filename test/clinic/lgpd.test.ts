@@ -75,6 +75,8 @@ describe('LGPD: export, anonymize, purge', () => {
   it('anonymize removes identifiers, keeps clinical content, frees the CPF, and is audited', async () => {
     const store = stack.dataStore;
     const { p, a } = await patientWithEverything('Anônima Teste', 502);
+    const failed = { status: 'failed', to: 'lg***@example.com', error: 'MessageRejected: Address blacklisted: lg***@example.com', permanent: true };
+    await store.putJson(`reminders/${a.id}/two-hours.json`, failed);
     const anon = await anonymizePatient(store, p.id, actor);
     expect(anon).toMatchObject({ id: p.id, fullName: `Paciente anonimizado ${p.id}`, alerts: ['látex'], notes: 'bruxismo', consent: { emailReminders: false } });
     for (const k of ['cpf', 'phone', 'email', 'address', 'birthDate', 'preferredName', 'guardian'] as const) expect(anon[k]).toBeUndefined();
@@ -83,6 +85,9 @@ describe('LGPD: export, anonymize, purge', () => {
     expect(await listPatients(store, { search: 'anonima' })).toEqual([]);
     expect((await listPatients(store, { search: p.id })).map((x) => x.id)).toEqual([p.id]);
     expect(await store.head(`images/${p.id}/img1/original.jpg`)).toBeDefined();
+    // the reminder records are kept, without the (masked) address
+    expect((await store.getJson(`reminders/${a.id}/day-before.json`))?.value).toEqual({ sentAt: '2030-01-09T12:00:00Z' });
+    expect((await store.getJson(`reminders/${a.id}/two-hours.json`))?.value).toEqual({ status: 'failed', error: 'MessageRejected: Address blacklisted: (address removed)', permanent: true });
     expect((await exportPatient(store, p.id, actor)).appointments.map((x) => x.id)).toEqual([a.id]);
     // the identifiers cannot come back through an update; a second anonymize changes nothing
     expect(await rejection(updatePatient(store, p.id, { email: 'again@example.com' }, actor))).toMatchObject({ kind: 'usage' });

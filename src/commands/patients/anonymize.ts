@@ -34,6 +34,7 @@ export default async function anonymize({ args, opts, ui }: CommandInput<{ purge
   }
 
   if (patient.anonymized) {
+    await anonymizePatient(store, patient.id, ctx.actor); // changes nothing on the record; cleans reminder records left by an older version
     ui.result({ patient, changed: false });
     ui.print(`${patient.id} was already anonymized (${patient.anonymized.at}); nothing changed`);
     return 0;
