@@ -265,7 +265,14 @@ export async function moveAppointment(store: Store, id: string, at: string, acto
   return moved;
 }
 
-/** Sets the status (If-Match); the status rules: a cancelled or moved appointment stays so. */
+/** What happened at an appointment: set once it has started, never before. */
+const outcomes: readonly AppointmentStatus[] = ['done', 'no-show'];
+
+/**
+ * Sets the status (If-Match). The rules: a cancelled or moved appointment stays so; done and no-show say what
+ * happened, so they are refused before the start and, once set, only swap with each other (a slip corrected) —
+ * a done appointment is not cancelled or confirmed afterwards.
+ */
 export async function setAppointmentStatus(
   store: Store,
   id: string,
@@ -275,8 +282,20 @@ export async function setAppointmentStatus(
 ): Promise<Appointment> {
   const { appointment: current, etag } = await getAppointment(store, id);
   if (current.status === status) return current;
-  if (current.movedTo) throw usageError(`${current.id} was moved to ${current.movedTo}; change that one`, { field: 'id' });
-  if (current.status === 'cancelled') throw usageError(`${current.id} is cancelled; book a new appointment instead`, { field: 'id' });
+  if (current.movedTo) throw usageError(`${current.id} was moved to ${current.movedTo}; change that one`, { field: 'id', reason: 'appointment-moved' });
+  if (current.status === 'cancelled') throw usageError(`${current.id} is cancelled; book a new appointment instead`, { field: 'id', reason: 'appointment-cancelled' });
+  if (outcomes.includes(current.status) && !outcomes.includes(status)) {
+    throw usageError(`${current.id} is already ${current.status}; it cannot be ${status} now`, { field: 'id', reason: 'appointment-over', params: { status: current.status } });
+  }
+  const now = opts.now ?? new Date();
+  if (outcomes.includes(status) && Date.parse(current.start) > now.getTime()) {
+    const local = current.start.slice(0, 16).replace('T', ' '); // stored with the clinic's offset: its local time
+    throw usageError(`${current.id} starts ${local}; it can be marked ${status} only once it has started`, {
+      field: 'id',
+      reason: 'appointment-not-started',
+      params: { start: current.start },
+    });
+  }
   const next: Appointment = { ...current, status, updatedAt: new Date().toISOString(), version: current.version + 1 };
   const reason = clean(opts.reason);
   if (reason) next.notes = current.notes ? `${current.notes}\n${status}: ${reason}` : `${status}: ${reason}`;
@@ -285,7 +304,7 @@ export async function setAppointmentStatus(
   } catch (err) {
     throw isClinicaError(err, 'conflict') ? conflict(`${current.id} was changed by someone else meanwhile; nothing was written`, { hint: 'look at it again and retry', reason: 'stale', params: { id: current.id } }) : err;
   }
-  await recordPatientAppointments(store, current.patientId, [next], [], opts.now);
+  await recordPatientAppointments(store, current.patientId, [next], [], now);
   const action = status === 'cancelled' ? 'appointment.cancel' : status === 'confirmed' ? 'appointment.confirm' : 'appointment.update';
   await audit(store, { actor, action, patientId: current.patientId, details: { appointmentId: current.id, status } });
   return next;

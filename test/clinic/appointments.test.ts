@@ -7,6 +7,7 @@ import {
   getAppointment,
   listAppointments,
   moveAppointment,
+  setAppointmentStatus,
 } from '../../src/clinic/appointments.js';
 import { listAudit } from '../../src/clinic/audit.js';
 import { listPatientAppointments } from '../../src/clinic/patient-appointments.js';
@@ -122,6 +123,26 @@ describe('appointments against the local S3', () => {
     expect((await getAppointment(store, otherDay.id)).appointment).toMatchObject({ status: 'cancelled', notes: 'cancelled: paciente pediu' });
     const actions = (await listAudit(store, { patientId })).map((e) => e.action);
     expect(actions).toEqual(expect.arrayContaining(['appointment.create', 'appointment.confirm', 'appointment.move', 'appointment.cancel']));
+  });
+
+  it('done and no-show: refused before the start, set after it, then only swapped with each other', async () => {
+    const store = stack.dataStore;
+    const a = await createAppointment(store, { patientId, dentist: 'Dra. Fim', at: '2026-12-20 10:00', durationMinutes: 30 }, actor, { timeZone: SP, now });
+    const early = await rejection(setAppointmentStatus(store, a.id, 'no-show', actor, { now }));
+    expect(early).toMatchObject({ kind: 'usage', field: 'id', exitCode: 2, message: `${a.id} starts 2026-12-20 10:00; it can be marked no-show only once it has started` });
+    const started = new Date('2026-12-20T13:05:00Z'); // 10:05 in São Paulo
+    expect((await setAppointmentStatus(store, a.id, 'no-show', actor, { now: started })).status).toBe('no-show');
+    expect((await setAppointmentStatus(store, a.id, 'done', actor, { now: started })).status).toBe('done'); // a slip corrected
+    for (const attempt of [cancelAppointment(store, a.id, actor), confirmAppointment(store, a.id, actor)]) {
+      expect(await rejection(attempt)).toMatchObject({ kind: 'usage', message: expect.stringMatching(new RegExp(`^${a.id} is already done; it cannot be (cancelled|confirmed) now$`)) });
+    }
+    expect((await getAppointment(store, a.id)).appointment).toMatchObject({ status: 'done', version: 3 });
+    expect((await listPatientAppointments(store, patientId)).find((b) => b.id === a.id)?.status).toBe('done');
+    const trail = (await listAudit(store, { patientId })).filter((e) => e.details?.appointmentId === a.id).map((e) => [e.action, e.details?.status]);
+    expect(trail).toEqual([['appointment.create', undefined], ['appointment.update', 'no-show'], ['appointment.update', 'done']]);
+    const cancelled = await createAppointment(store, { patientId, dentist: 'Dra. Fim', at: '2026-12-21 10:00', durationMinutes: 30 }, actor, { timeZone: SP, now });
+    await cancelAppointment(store, cancelled.id, actor);
+    expect(await rejection(setAppointmentStatus(store, cancelled.id, 'done', actor, { now: new Date('2027-01-01T00:00:00Z') }))).toMatchObject({ kind: 'usage', field: 'id' });
   });
 
   it('files appointments under the clinic-local day, across UTC-offset and DST boundaries', async () => {

@@ -105,6 +105,19 @@ describe('clinica patients / appointments / audit (built CLI)', { timeout: 120_0
     expect((await cli('patients', 'update', '--help')).stdout).toMatch(/--alert <text>\s+REPLACES THE WHOLE LIST/);
   });
 
+  it('appointments done / no-show: after the start only, exit 2 before it', async () => {
+    const { createAppointment } = await import('../../src/clinic/appointments.js');
+    // booked back then, for a time now past (the CLI refuses to book in the past)
+    const past = await createAppointment(stack.dataStore, { patientId: id, dentist: 'Dr. Passado', at: '2024-03-04 09:00', durationMinutes: 30 }, 'test', { timeZone: 'America/Sao_Paulo', now: new Date('2024-03-01T12:00:00Z') });
+    const done = await cli('appointments', 'done', past.id, '--json');
+    expect(done.code).toBe(0);
+    expect(json<{ appointment: { status: string } }>(done.stdout).appointment.status).toBe('done');
+    const [future] = json<{ id: string }[]>((await cli('appointments', 'list', '--date', '2031-05-05', '--json')).stdout);
+    const early = await cli('appointments', 'no-show', future!.id);
+    expect(early.code).toBe(2);
+    expect(oneLine(early.stderr)).toEqual([`clinica: ${future!.id} starts 2031-05-05 10:00; it can be marked no-show only once it has started`]);
+  });
+
   it("--language sets the patient's reminder language (shown by show), --clear language clears it", async () => {
     const english = await cli('patients', 'update', id, '--language', 'English', '--json');
     expect(json<{ patient: { language: string } }>(english.stdout).patient.language).toBe('en');

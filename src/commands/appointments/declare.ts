@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { lazy } from '../action.js';
 
 export function declareAppointments(program: Command): void {
-  const appointments = program.command('appointments').description("the clinic's agenda: book, list, confirm, move, cancel");
+  const appointments = program.command('appointments').description("the clinic's agenda: book, list, confirm, move, cancel, done, no-show");
   appointments
     .command('add')
     .description('book an appointment (clinic time zone); refuses overlaps for the same dentist and times in the past')
@@ -31,6 +31,16 @@ export function declareAppointments(program: Command): void {
   appointments
     .command('confirm')
     .description('mark an appointment confirmed by the patient')
+    .argument('<id>', 'appointment id')
+    .action(lazy(() => import('./status.js')));
+  appointments
+    .command('done')
+    .description('mark an appointment done (the patient was seen); only once it has started')
+    .argument('<id>', 'appointment id')
+    .action(lazy(() => import('./status.js')));
+  appointments
+    .command('no-show')
+    .description('mark an appointment a no-show (the patient did not come); only once it has started')
     .argument('<id>', 'appointment id')
     .action(lazy(() => import('./status.js')));
   appointments

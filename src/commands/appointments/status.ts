@@ -1,18 +1,25 @@
-import { cancelAppointment, confirmAppointment } from '../../clinic/appointments.js';
+import { setAppointmentStatus } from '../../clinic/appointments.js';
+import type { AppointmentStatus } from '../../clinic/types.js';
 import { openContext } from '../../context.js';
 import type { CommandInput } from '../action.js';
 import { withFlagNames } from '../patients/fields.js';
 import { printAppointment } from './render.js';
 
-/** `appointments confirm ID` and `appointments cancel ID [--reason]`. */
+/** Each status command: the status it sets and how the result reads. */
+const commands: Record<string, { status: AppointmentStatus; done: string }> = {
+  confirm: { status: 'confirmed', done: 'confirmed' },
+  cancel: { status: 'cancelled', done: 'cancelled' },
+  done: { status: 'done', done: 'marked done' },
+  'no-show': { status: 'no-show', done: 'marked no-show' },
+};
+
+/** `appointments confirm|done|no-show ID` and `appointments cancel ID [--reason]`. */
 export default async function status({ args, opts, ui, command }: CommandInput<{ reason?: string }>): Promise<number> {
   const ctx = openContext(opts);
   const store = await ctx.dataStore();
-  const cancel = command.name() === 'cancel';
-  const appointment = await withFlagNames(() =>
-    cancel ? cancelAppointment(store, args[0]!, ctx.actor, { reason: opts.reason }) : confirmAppointment(store, args[0]!, ctx.actor),
-  );
+  const { status: to, done } = commands[command.name()]!;
+  const appointment = await withFlagNames(() => setAppointmentStatus(store, args[0]!, to, ctx.actor, { reason: opts.reason }));
   ui.result({ appointment });
-  printAppointment(ui, appointment, ctx.config.clinic.timeZone, `${ui.green('✓')} ${cancel ? 'cancelled' : 'confirmed'} ${appointment.id}`);
+  printAppointment(ui, appointment, ctx.config.clinic.timeZone, `${ui.green('✓')} ${done} ${appointment.id}`);
   return 0;
 }
