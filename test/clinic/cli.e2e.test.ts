@@ -177,6 +177,12 @@ describe('clinica patients / appointments / audit (built CLI)', { timeout: 120_0
     const exp = await cli('patients', 'export', id, '--out', out);
     expect(exp.code).toBe(0);
     expect(existsSync(join(out, `${id}.json`))).toBe(true);
+    const onFile = await cli('patients', 'export', id, '--out', `export/${id}.json`); // the file just written
+    expect(onFile.code).toBe(2);
+    expect(oneLine(onFile.stderr)).toEqual([`clinica: --out: export/${id}.json is a file (give a folder) — the export writes <folder>/<id>.json and <folder>/images/`]);
+    const underFile = await cli('patients', 'export', id, '--out', `export/${id}.json/sub`);
+    expect(underFile.code).toBe(2);
+    expect(oneLine(underFile.stderr)).toEqual([`clinica: --out: cannot make the folder export/${id}.json/sub (ENOTDIR)`]);
     const noYes = await cli('patients', 'anonymize', id, '--purge');
     expect(noYes.code).toBe(1); // inside the retention period: refused before asking
     expect(noYes.stderr).toMatch(/must be kept until/);

@@ -1,7 +1,8 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { exportPatient } from '../../clinic/lgpd.js';
 import { openContext } from '../../context.js';
+import { usageError } from '../../errors.js';
 import type { CommandInput } from '../action.js';
 import { withFlagNames } from './fields.js';
 
@@ -9,7 +10,7 @@ export default async function exportCommand({ args, opts, ui }: CommandInput<{ o
   const ctx = openContext(opts);
   const store = await ctx.dataStore();
   const outDir = opts.out ? resolve(opts.out) : undefined;
-  if (outDir) await mkdir(outDir, { recursive: true });
+  if (outDir) await makeOutDir(opts.out!, outDir);
   const spinner = outDir ? await ui.spinner(`exporting ${args[0]}`) : undefined;
   let doc;
   try {
@@ -30,4 +31,15 @@ export default async function exportCommand({ args, opts, ui }: CommandInput<{ o
   ui.result({ file, patientId: doc.patient.id, appointments: doc.appointments.length, images: doc.images.length, imagesDir: join(outDir, 'images') });
   ui.print(`${file}\n  ${doc.appointments.length} appointment(s), ${doc.reminders.length} reminder(s), ${doc.images.length} image file(s)${doc.images.length ? ` in ${join(outDir, 'images')}` : ''}`);
   return 0;
+}
+
+/** --out is a folder: an existing file there is refused before anything is read or written. */
+async function makeOutDir(given: string, dir: string): Promise<void> {
+  const existing = await stat(dir).catch(() => undefined);
+  if (existing && !existing.isDirectory()) throw usageError(`--out: ${given} is a file (give a folder)`, { field: 'out', hint: 'the export writes <folder>/<id>.json and <folder>/images/' });
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (err) {
+    throw usageError(`--out: cannot make the folder ${given} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, { field: 'out', cause: err });
+  }
 }
