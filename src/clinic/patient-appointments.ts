@@ -39,13 +39,17 @@ export async function listPatientAppointments(store: Store, patientId: string, o
 
 const live = (a: AppointmentBrief) => !a.movedTo && a.status !== 'cancelled' && a.status !== 'done' && a.status !== 'no-show';
 
-/** Upcoming starts (not cancelled), soonest first, at most 3: the index's `upcoming`. */
+/**
+ * Every upcoming start (not cancelled, done or no-show), soonest first: the index's `upcoming`. All of them, not
+ * the first few: the row is rewritten only when the patient's appointments change, so a patient booked monthly
+ * would show no next appointment once the first few had passed. A few dozen bytes per booking; `list` still
+ * reads the index only.
+ */
 export function upcomingOf(list: AppointmentBrief[], now: Date): string[] {
   return list
     .filter((a) => live(a) && Date.parse(a.start) >= now.getTime())
     .map((a) => a.start)
-    .sort((a, b) => Date.parse(a) - Date.parse(b))
-    .slice(0, 3);
+    .sort((a, b) => Date.parse(a) - Date.parse(b));
 }
 
 /** Records the appointments' current state in the patient's list (removing ids in `remove`). */

@@ -107,7 +107,7 @@ export interface PatientSummary {
   phone?: string;
   birthDate?: string;
   status: PatientStatus;
-  /** start instants (ISO) of upcoming, not-cancelled appointments at the time of the last write */
+  /** start instants (ISO) of every upcoming, not-cancelled appointment at the time of the last write (past ones stay until the next) */
   upcoming?: string[];
 }
 

@@ -125,6 +125,21 @@ describe('appointments against the local S3', () => {
     expect(actions).toEqual(expect.arrayContaining(['appointment.create', 'appointment.confirm', 'appointment.move', 'appointment.cancel']));
   });
 
+  it('"next appointment" stays right for a patient with many bookings, from the index alone', async () => {
+    const store = stack.dataStore;
+    const monthly = (await createPatient(store, { fullName: 'Ortodontia Mensal', birthDate: '2010-02-02' }, actor)).id;
+    const starts: string[] = [];
+    for (const day of ['2026-12-02', '2027-01-06', '2027-02-03', '2027-03-03', '2027-04-07']) {
+      starts.push((await createAppointment(store, { patientId: monthly, dentist: 'Dr. Aparelho', at: `${day} 16:00`, durationMinutes: 30 }, actor, { timeZone: SP, now })).start);
+    }
+    // nothing is written after the bookings: three months later the fourth is next, the fifth after it
+    const [row] = await listPatients(store, { search: 'ortodontia mensal' });
+    expect(row!.upcoming).toEqual(starts);
+    expect(nextAppointment(row!, new Date('2027-03-04T12:00:00Z'))).toBe('2027-04-07T16:00:00-03:00');
+    expect(nextAppointment(row!, new Date('2027-02-10T12:00:00Z'))).toBe('2027-03-03T16:00:00-03:00');
+    expect(nextAppointment(row!, new Date('2027-05-01T12:00:00Z'))).toBeUndefined();
+  });
+
   it('done and no-show: refused before the start, set after it, then only swapped with each other', async () => {
     const store = stack.dataStore;
     const a = await createAppointment(store, { patientId, dentist: 'Dra. Fim', at: '2026-12-20 10:00', durationMinutes: 30 }, actor, { timeZone: SP, now });
