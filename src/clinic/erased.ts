@@ -13,7 +13,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { isClinicaError } from '../errors.js';
 import type { Store } from '../store/store.js';
-import { fold } from './text.js';
+import { personKey } from './text.js';
 
 export const ERASED_PREFIX = 'claims/erased/';
 export const ERASURE_KEY = 'claims/erasure-key.json';
@@ -66,7 +66,7 @@ const markKey = (key: Buffer, text: string) => `${ERASED_PREFIX}${createHmac('sh
 function markKeys(key: Buffer, p: PersonKeys): { cpf?: string; person?: string } {
   return {
     ...(p.cpf && { cpf: markKey(key, `cpf:${p.cpf}`) }),
-    ...(p.birthDate && { person: markKey(key, `person:${fold(p.fullName)}|${p.birthDate}`) }),
+    ...(p.birthDate && { person: markKey(key, `person:${personKey(p.fullName, p.birthDate)}`) }),
   };
 }
 

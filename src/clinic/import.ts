@@ -25,7 +25,7 @@ import {
   patientKey,
   validatePatientInput,
 } from './patients.js';
-import { fold, mapLimit } from './text.js';
+import { fold, mapLimit, personKey } from './text.js';
 import type { Patient, PatientInput } from './types.js';
 
 type Field =
@@ -209,8 +209,6 @@ export interface ImportOptions {
   concurrency?: number;
 }
 
-const nameKey = (name: string, birthDate: string | undefined) => `${fold(name)}|${birthDate ?? ''}`;
-
 /** Two rows with one CPF are one person when the name or the birth date agrees (a name may have changed since). */
 const samePerson = (a: { fullName: string; birthDate?: string }, b: { fullName: string; birthDate?: string }) =>
   fold(a.fullName) === fold(b.fullName) || (a.birthDate !== undefined && a.birthDate === b.birthDate);
@@ -232,10 +230,10 @@ export async function importPatients(store: Store, csvText: string, actor: strin
       if (sameCpf && !samePerson(sameCpf, record)) {
         throw usageError(`${cpfColumn}: the same CPF is on line ${sameCpf.line} for another name and birth date`, { field: 'cpf' });
       }
-      const dupLine = sameCpf?.line || (!record.cpf ? seenName.get(nameKey(record.fullName, record.birthDate)) : undefined);
+      const dupLine = sameCpf?.line || (!record.cpf ? seenName.get(personKey(record.fullName, record.birthDate)) : undefined);
       if (dupLine) throw usageError(`same patient as line ${dupLine}`, { field: record.cpf ? 'cpf' : 'fullName' });
       if (record.cpf) seenCpf.set(record.cpf, { line: row.line, fullName: record.fullName, birthDate: record.birthDate });
-      else seenName.set(nameKey(record.fullName, record.birthDate), row.line);
+      else seenName.set(personKey(record.fullName, record.birthDate), row.line);
       valid.push({ row, record });
     } catch (err) {
       if (!isClinicaError(err, 'usage')) throw err;
@@ -247,11 +245,11 @@ export async function importPatients(store: Store, csvText: string, actor: strin
   const index = await readPatientIndex(store);
   const byCpf = new Map(index.filter((p) => p.cpf).map((p) => [p.cpf!, p]));
   const byName = new Map<string, { id: string; cpf?: string }>();
-  for (const p of index) byName.set(nameKey(p.fullName, p.birthDate), { id: p.id, cpf: p.cpf });
+  for (const p of index) byName.set(personKey(p.fullName, p.birthDate), { id: p.id, cpf: p.cpf });
   const candidates: typeof valid = [];
   for (const v of valid) {
     const cpfMatch = v.record.cpf ? byCpf.get(v.record.cpf) : undefined;
-    const nameMatch = byName.get(nameKey(v.record.fullName, v.record.birthDate));
+    const nameMatch = byName.get(personKey(v.record.fullName, v.record.birthDate));
     if (cpfMatch && !samePerson(cpfMatch, v.record)) {
       // a CPF typed wrong in the old system, or two people mixed up: not silently dropped as "already present"
       result.rejected.push({

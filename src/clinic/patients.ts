@@ -15,7 +15,7 @@ import { maskCpf, normalizeCpf } from './cpf.js';
 import { findErased } from './erased.js';
 import { listPatientAppointments, upcomingOf, type AppointmentBrief } from './patient-appointments.js';
 import { readPatientIndex, summaryOf, updatePatientIndex, writePatientIndex } from './patient-index.js';
-import { clean, digitsOf, fold, mapLimit } from './text.js';
+import { clean, digitsOf, fold, mapLimit, personKey } from './text.js';
 import { ageOn, parseDate, todayIn } from './time.js';
 import {
   patientStatuses,
@@ -243,14 +243,7 @@ export async function claimCpf(store: Store, cpf: string, patientId: string): Pr
     if (!claim) continue; // released meanwhile: try again
     if (claim.value.patientId === patientId) return;
     const owner = await store.head(patientKey(claim.value.patientId));
-    if (owner) {
-      throw conflict(`cpf: ${maskCpf(cpf)} already belongs to patient ${claim.value.patientId}`, {
-        field: 'cpf',
-        hint: `run \`clinica patients show ${claim.value.patientId}\``,
-        reason: 'cpf-taken',
-        params: { patientId: claim.value.patientId },
-      });
-    }
+    if (owner) throw cpfTaken(cpf, claim.value.patientId);
     try {
       await store.putJson(key, { patientId }, { ifMatch: claim.etag });
       return;
@@ -259,6 +252,17 @@ export async function claimCpf(store: Store, cpf: string, patientId: string): Pr
     }
   }
   throw conflict(`cpf: ${maskCpf(cpf)} is being claimed by another write`, { field: 'cpf', hint: 'try again', reason: 'busy' });
+}
+
+/** The CPF is another patient's: a conflict (HTTP 409) that is bad input on the CLI (exit 2). */
+function cpfTaken(cpf: string, owner: string): ClinicaError {
+  return conflict(`cpf: ${maskCpf(cpf)} already belongs to patient ${owner}`, {
+    field: 'cpf',
+    exitCode: ExitCode.usage,
+    hint: `run \`clinica patients show ${owner}\``,
+    reason: 'cpf-taken',
+    params: { patientId: owner },
+  });
 }
 
 /** Frees a CPF claim, if it is this patient's. */
@@ -298,16 +302,43 @@ export function newPatientRecord(id: string, input: PatientInput, actor: string,
 }
 
 export interface CreateOptions {
-  /** create even if the person matches a patient anonymized at their request (someone really returning) */
+  /**
+   * Refuse a patient with the same name (accents and case ignored) and birth date as a stored one, when one of
+   * the two has no CPF — what the import takes for the same person. The CLI's `add` asks for it; 16 index GETs.
+   */
+  refuseDuplicate?: boolean;
+  /** create even so: a namesake born the same day, or a person anonymized at their request who is really returning */
   force?: boolean;
 }
 
+/**
+ * A new record. Checked before an id is taken (so a refusal burns none): the CPF's claim, a person anonymized
+ * at their request, a duplicate (with refuseDuplicate). The conditional CPF claim after that still decides
+ * between two creates racing for one CPF.
+ */
 export async function createPatient(store: Store, input: PatientInput, actor: string, opts: CreateOptions = {}): Promise<Patient> {
   const now = new Date();
-  const draft = newPatientRecord('P-000000', input, actor, now); // validate before taking an id
+  const draft = newPatientRecord('P-000000', input, actor, now);
+  if (draft.cpf) {
+    const owner = await findPatientByCpf(store, draft.cpf);
+    if (owner) throw cpfTaken(draft.cpf, owner);
+  }
   if (!opts.force) {
     const erased = await findErased(store, draft);
     if (erased) throw erasedConflict(draft, erased.by);
+  }
+  if (opts.refuseDuplicate && !opts.force) {
+    const key = personKey(draft.fullName, draft.birthDate);
+    const same = (await readPatientIndex(store)).find((r) => personKey(r.fullName, r.birthDate) === key && (!draft.cpf || !r.cpf));
+    if (same) {
+      throw conflict(`fullName: "${draft.fullName}" born ${draft.birthDate} is already patient ${same.id}${same.status === 'active' ? '' : ` (${same.status})`}; not created`, {
+        field: 'fullName',
+        exitCode: ExitCode.usage,
+        hint: `run \`clinica patients show ${same.id}\`; if this is another person, add again with --force`,
+        reason: 'duplicate-person',
+        params: { patientId: same.id },
+      });
+    }
   }
   const id = formatPatientId(await allocatePatientNumbers(store));
   const patient = newPatientRecord(id, input, actor, now);

@@ -10,6 +10,11 @@ export function fold(text: string): string {
     .trim();
 }
 
+/** Who a record is, for matching duplicates without a CPF: the name (accents, case, spacing ignored) + birth date. */
+export function personKey(fullName: string, birthDate: string | undefined): string {
+  return `${fold(fullName)}|${birthDate ?? ''}`;
+}
+
 export function digitsOf(text: string): string {
   return text.replace(/\D/g, '');
 }

@@ -55,8 +55,23 @@ describe('clinica patients / appointments / audit (built CLI)', { timeout: 120_0
     const unknown = await cli('patients', 'show', 'P-987654');
     expect(unknown.code).toBe(2);
     expect(oneLine(unknown.stderr)).toEqual(['clinica: patient P-987654 not found — run `clinica patients list --search NAME` to find the id']);
-    const list = json<unknown[]>((await cli('patients', 'list', '--json')).stdout);
+    const dupCpf = await cli('patients', 'add', '--name', 'Outra Pessoa', '--birth-date', '1990-01-01', '--cpf', formatCpf(generateCpf(4242)));
+    expect(dupCpf.code).toBe(2);
+    expect(oneLine(dupCpf.stderr)).toEqual([`clinica: --cpf: ***.${generateCpf(4242).slice(3, 6)}.${generateCpf(4242).slice(6, 9)}-** already belongs to patient ${id} — run \`clinica patients show ${id}\``]);
+    const samePerson = await cli('patients', 'add', '--name', 'marcia ponta-a-ponta', '--birth-date', '1988-03-12');
+    expect(samePerson.code).toBe(2);
+    expect(oneLine(samePerson.stderr)).toEqual([
+      `clinica: --name: "marcia ponta-a-ponta" born 1988-03-12 is already patient ${id}; not created — run \`clinica patients show ${id}\`; if this is another person, add again with --force`,
+    ]);
+    const badClear = await cli('patients', 'update', id, '--clear', 'bad');
+    expect(badClear.code).toBe(2);
+    expect(oneLine(badClear.stderr)[0]).toMatch(/^clinica: --clear: "bad" cannot be cleared \(one of preferred-name, cpf, /);
+    const list = json<{ id: string }[]>((await cli('patients', 'list', '--json')).stdout);
     expect(list.length).toBe(1);
+    // no id was burned by the refusals: the next patient is the one after
+    const next = await cli('patients', 'add', '--name', 'marcia ponta-a-ponta', '--birth-date', '1988-03-12', '--force', '--json');
+    expect(json<{ patient: { id: string } }>(next.stdout).patient.id).toBe(`P-${String(Number(id.slice(2)) + 1).padStart(6, '0')}`);
+    await cli('patients', 'archive', json<{ patient: { id: string } }>(next.stdout).patient.id);
   });
 
   it('show, update, appointments with overlap refusal, audit', async () => {

@@ -88,10 +88,13 @@ describe('patients against the local S3', () => {
     expect(date).toMatchObject({ kind: 'usage', field: 'birthDate' });
     const cpf = formatCpf(generateCpf(222));
     const first = await createPatient(store, { fullName: 'Cicrano Teste', cpf, birthDate: '1970-05-05' }, actor);
+    const counter = async () => (await store.getJson<{ next: number }>('counters/patients.json'))!.value.next;
+    const next = await counter();
     const dup = await rejection(createPatient(store, { fullName: 'Outro Teste', cpf, birthDate: '1971-05-05' }, actor));
-    expect(dup).toMatchObject({ kind: 'conflict', field: 'cpf' });
-    expect(dup.message).toContain(first.id);
-    expect(dup.message).toContain('***.');
+    // a conflict (HTTP 409) that is bad input on the CLI (exit 2), found before an id is taken
+    expect(dup).toMatchObject({ kind: 'conflict', field: 'cpf', exitCode: 2, reason: 'cpf-taken' });
+    expect(dup.message).toBe(`cpf: ${'***.'}${generateCpf(222).slice(3, 6)}.${generateCpf(222).slice(6, 9)}-** already belongs to patient ${first.id}`);
+    expect(await counter()).toBe(next);
     expect(await findPatientByCpf(store, cpf)).toBe(first.id);
     const unknown = await rejection(getPatient(store, 'P-999999'));
     expect(unknown).toMatchObject({ kind: 'not-found', field: 'id', exitCode: 2 });
@@ -105,6 +108,23 @@ describe('patients against the local S3', () => {
     const taken = await rejection(updatePatient(store, other.id, { cpf }, actor));
     expect(taken).toMatchObject({ kind: 'conflict', field: 'cpf' });
     expect((await getPatient(store, other.id)).patient.version).toBe(1);
+  });
+
+  it('refuseDuplicate: the same name and birth date as a stored patient (one of them without a CPF) is refused unless forced', async () => {
+    const store = stack.dataStore;
+    const first = await createPatient(store, { fullName: 'Repetida da Costa', birthDate: '1955-05-05' }, actor);
+    const counter = async () => (await store.getJson<{ next: number }>('counters/patients.json'))!.value.next;
+    const next = await counter();
+    const dup = await rejection(createPatient(store, { fullName: 'REPETIDA DA  COSTA', birthDate: '05/05/1955', cpf: formatCpf(generateCpf(333)) }, actor, { refuseDuplicate: true }));
+    expect(dup).toMatchObject({ kind: 'conflict', field: 'fullName', exitCode: 2, reason: 'duplicate-person' });
+    expect(dup.message).toBe(`fullName: "REPETIDA DA COSTA" born 1955-05-05 is already patient ${first.id}; not created`);
+    expect(await counter()).toBe(next);
+    // both with a CPF, different ones: two people; forced: a namesake born the same day
+    const withCpf = await createPatient(store, { fullName: 'Gêmea Teste', birthDate: '1990-09-09', cpf: formatCpf(generateCpf(334)) }, actor);
+    const other = await createPatient(store, { fullName: 'Gemea Teste', birthDate: '1990-09-09', cpf: formatCpf(generateCpf(335)) }, actor, { refuseDuplicate: true });
+    expect(other.id).not.toBe(withCpf.id);
+    const forced = await createPatient(store, { fullName: 'Repetida da Costa', birthDate: '1955-05-05' }, actor, { refuseDuplicate: true, force: true });
+    expect(forced.id).not.toBe(first.id);
   });
 
   it('alerts: addAlerts and removeAlerts change one entry and keep the others; removing one the patient has not is refused', async () => {

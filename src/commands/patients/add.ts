@@ -25,7 +25,7 @@ export default async function add({ opts, ui }: CommandInput<PatientFlags & { fo
     opts.phone ??= (await input({ message: 'Phone (optional)', validate: check('phone') })) || undefined;
   }
   const store = await ctx.dataStore();
-  const patient = await withFlagNames(() => createPatient(store, inputFromFlags(opts), ctx.actor, { force: opts.force }));
+  const patient = await withFlagNames(() => createPatient(store, inputFromFlags(opts), ctx.actor, { refuseDuplicate: true, force: opts.force }));
   ui.result({ patient });
   printPatient(ui, patient, ctx.config.clinic.timeZone, { headline: `${ui.green('✓')} added ${patient.id}` });
   return 0;

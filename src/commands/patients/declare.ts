@@ -31,7 +31,7 @@ export function declarePatients(program: Command): void {
     .description('patient records: add, list, search, show, update, import, export, anonymize');
 
   fieldOptions(patients.command('add').description('add a patient (prompts for missing required fields on a terminal)'))
-    .option('--force', 'add even if the CPF or name + birth date matches a patient anonymized at their request (a person really returning)')
+    .option('--force', 'add even if the name + birth date is a stored patient\'s (one of them without a CPF), or the person matches one anonymized at their request')
     .action(lazy(() => import('./add.js')));
   patients
     .command('list')

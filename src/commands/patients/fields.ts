@@ -87,9 +87,9 @@ export function changesFromFlags(f: PatientFlags & UpdateFlags, current: { guard
   if (f.language !== undefined) c.language = parseLanguage(f.language);
   for (const name of f.clear ?? []) {
     const key = clearable[name];
-    if (!key) throw usageError(`clear: "${name}" cannot be cleared (one of ${Object.keys(clearable).join(', ')})`, { field: 'clear' });
+    if (!key) throw usageError(`--clear: "${name}" cannot be cleared (one of ${Object.keys(clearable).join(', ')})`, { field: 'clear' });
     if (c[key] !== undefined || (key === 'alerts' && (c.addAlerts || c.removeAlerts))) {
-      throw usageError(`clear: --${key === 'alerts' ? 'alert' : name} is also given; clear it or set it, not both`, { field: 'clear' });
+      throw usageError(`--clear: --${key === 'alerts' ? 'alert' : name} is also given; clear it or set it, not both`, { field: 'clear' });
     }
     (c as Record<string, unknown>)[key] = key === 'alerts' ? [] : null;
   }
