@@ -121,7 +121,12 @@ export async function anonymizePatient(store: Store, id: string, actor: string):
         alerts: current.alerts,
         status: current.status,
         consent: { emailReminders: false, recordedAt: now.toISOString(), recordedBy: actor },
-        anonymized: { at: now.toISOString(), by: actor, ...(current.birthDate && { birthYear: Number(current.birthDate.slice(0, 4)) }) },
+        anonymized: {
+          at: now.toISOString(),
+          by: actor,
+          ...(current.birthDate && { birthYear: Number(current.birthDate.slice(0, 4)) }),
+          lastUpdatedAt: current.updatedAt,
+        },
         createdAt: current.createdAt,
         updatedAt: now.toISOString(),
         version: current.version + 1,
@@ -199,26 +204,43 @@ export interface PurgeResult {
   reminders: number;
 }
 
-/** The date until which the record must be kept (createdAt + retention years). */
-export function retainedUntil(patient: Patient, retentionYears: number): Date {
-  const d = new Date(patient.createdAt);
-  d.setUTCFullYear(d.getUTCFullYear() + retentionYears);
-  return d;
+export interface Retention {
+  /** the record's last entry: what the retention period counts from */
+  lastEntry: Date;
+  /** lastEntry + retentionYears: no purge before (unless forced) */
+  until: Date;
 }
 
 /**
- * Deletes the record, its images, appointments and reminders, the CPF claim and the index row. Refused while
- * the record is younger than the retention period unless forced. The audit entries stay (ids and field names
+ * How long the record must be kept. Lei 13.787/2018 (art. 6) counts at least 20 years from the record's LAST
+ * entry, not from its creation: the latest of the record's own last change (for an anonymized record, the one
+ * before the anonymization, which is no clinical entry; older anonymized records count from it, the safe side),
+ * an appointment (its start; cancelled and moved-away ones are no entry) and an image (when it was stored).
+ * Reads the patient's appointment list (one GET) and lists images/{id}/ — nothing else.
+ */
+export async function retentionOf(store: Store, patient: Patient, retentionYears: number): Promise<Retention> {
+  const times = [Date.parse(patient.anonymized?.lastUpdatedAt ?? patient.updatedAt), Date.parse(patient.createdAt)];
+  for (const a of await listPatientAppointments(store, patient.id)) if (a.status !== 'cancelled') times.push(Date.parse(a.start));
+  for await (const o of store.list(`images/${patient.id}/`)) if (o.lastModified) times.push(o.lastModified.getTime());
+  const lastEntry = new Date(Math.max(...times.filter((t) => !Number.isNaN(t))));
+  const until = new Date(lastEntry);
+  until.setUTCFullYear(until.getUTCFullYear() + retentionYears);
+  return { lastEntry, until };
+}
+
+/**
+ * Deletes the record, its images, appointments and reminders, the CPF claim and the index row. Refused inside
+ * the retention period (from the last entry: retentionOf) unless forced. The audit entries stay (ids and field names
  * only). Safe to re-run after an interruption: the record goes last.
  */
 export async function purgePatient(store: Store, id: string, actor: string, options: PurgeOptions): Promise<PurgeResult> {
   const { patient } = await getPatient(store, id);
   const now = options.now ?? new Date();
-  const until = retainedUntil(patient, options.retentionYears);
+  const { lastEntry, until } = await retentionOf(store, patient, options.retentionYears);
   if (until > now && !options.force) {
     throw new ClinicaError(
       'forbidden',
-      `patient ${patient.id}: the clinical record must be kept until ${until.toISOString().slice(0, 10)} (created ${patient.createdAt.slice(0, 10)}, retention ${options.retentionYears} years); nothing was deleted`,
+      `patient ${patient.id}: the clinical record must be kept until ${until.toISOString().slice(0, 10)} (last entry ${lastEntry.toISOString().slice(0, 10)}, retention ${options.retentionYears} years — Lei 13.787/2018); nothing was deleted`,
       { field: 'id', hint: `anonymize it instead (\`clinica patients anonymize ${patient.id}\`), or pass --force if the retention duty no longer applies` },
     );
   }

@@ -52,8 +52,11 @@ export interface Patient {
   consent: Consent;
   /** the language of patient-facing text (reminders); absent: the clinic's `clinic.locale` */
   language?: Locale;
-  /** set by anonymize: identifiers were replaced; clinical content kept */
-  anonymized?: { at: string; by: string; birthYear?: number };
+  /**
+   * set by anonymize: identifiers were replaced; clinical content kept. `lastUpdatedAt`: the record's updatedAt
+   * before the anonymization (which is no clinical entry: the retention period does not restart with it)
+   */
+  anonymized?: { at: string; by: string; birthYear?: number; lastUpdatedAt?: string };
   /** ISO instants (UTC) */
   createdAt: string;
   updatedAt: string;

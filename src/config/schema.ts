@@ -197,8 +197,13 @@ export const configSchema = z
       }),
     patients: z
       .object({
-        /** clinical records must be kept this long before a purge (CFO: 20 years) */
-        retentionYears: z.number().int().min(0).max(100).default(20),
+        /** clinical records must be kept this long after their last entry before a purge (Lei 13.787/2018: at least 20) */
+        retentionYears: z
+          .number()
+          .int()
+          .min(20, { message: 'at least 20: Lei 13.787/2018 (art. 6) keeps the dental record 20 years from its last entry' })
+          .max(100)
+          .default(20),
       })
       .strict()
       .default({ retentionYears: 20 }),

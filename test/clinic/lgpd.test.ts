@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAppointment } from '../../src/clinic/appointments.js';
 import { listAudit } from '../../src/clinic/audit.js';
 import { formatCpf, generateCpf } from '../../src/clinic/cpf.js';
-import { anonymizePatient, exportPatient, purgePatient } from '../../src/clinic/lgpd.js';
+import { anonymizePatient, exportPatient, purgePatient, retentionOf } from '../../src/clinic/lgpd.js';
+import { defaultConfigInput, parseConfig } from '../../src/config/load.js';
 import { IMAGE_HASHES_PREFIX, imageIdKey } from '../../src/clinic/images.js';
 import { importPatients } from '../../src/clinic/import.js';
 import { createPatient, findPatientByCpf, getPatient, listPatients, updatePatient } from '../../src/clinic/patients.js';
@@ -137,6 +138,49 @@ describe('LGPD: export, anonymize, purge', () => {
     expect(await findPatientByCpf(store, cpf)).toBe(returning.id);
   });
 
+  it('retention counts from the last entry — record change, appointment, image — not from the creation', async () => {
+    const store = stack.dataStore;
+    const p = await createPatient(store, { fullName: 'Antiga Teste', birthDate: '1950-01-01' }, actor);
+    // a record made and last changed in 2001 (written as an older version of clinica would have left it)
+    const old = { ...(await getPatient(store, p.id)).patient, createdAt: '2000-03-01T12:00:00.000Z', updatedAt: '2001-06-01T12:00:00.000Z' };
+    await store.putJson(`patients/${p.id}.json`, old);
+    expect(await retentionOf(store, old, 20)).toEqual({ lastEntry: new Date('2001-06-01T12:00:00.000Z'), until: new Date('2021-06-01T12:00:00.000Z') });
+    // an appointment in 2010 (the per-patient list is what is read)
+    await store.putJson(`index/appointments-by-patient/${p.id}.json`, {
+      appointments: [
+        { id: 'A-20100505-abcdef', start: '2010-05-05T10:00:00-03:00', durationMinutes: 30, dentist: 'Dra. Ana', status: 'done' },
+        { id: 'A-20150505-abcdef', start: '2015-05-05T10:00:00-03:00', durationMinutes: 30, dentist: 'Dra. Ana', status: 'cancelled' },
+      ],
+    });
+    expect((await retentionOf(store, old, 20)).until).toEqual(new Date('2030-05-05T13:00:00.000Z'));
+    // a radiograph stored today: 20 years from today
+    await store.put(`images/${p.id}/img9/original.jpg`, Buffer.from('x'), { contentType: 'image/jpeg' });
+    const withImage = await retentionOf(store, old, 20);
+    expect(Date.now() - withImage.lastEntry.getTime()).toBeLessThan(3_600_000);
+    const refused = await rejection(purgePatient(store, p.id, actor, { retentionYears: 20, now: new Date('2031-01-01T00:00:00Z') }));
+    expect(refused).toMatchObject({ kind: 'forbidden' });
+    expect(refused.message).toContain(`last entry ${withImage.lastEntry.toISOString().slice(0, 10)}`);
+    // an anonymization is no entry: an anonymized record counts from its change before it
+    const anon = await anonymizePatient(store, p.id, actor);
+    expect(anon.anonymized?.lastUpdatedAt).toBe('2001-06-01T12:00:00.000Z');
+    await store.delete(`images/${p.id}/img9/original.jpg`);
+    expect((await retentionOf(store, anon, 20)).until).toEqual(new Date('2030-05-05T13:00:00.000Z'));
+  });
+
+  it('the config refuses a retention below the legal 20 years (exit 2), citing the law', () => {
+    const err = (() => {
+      try {
+        parseConfig({ ...defaultConfigInput, patients: { retentionYears: 5 } }, 'clinica.config.json');
+      } catch (e) {
+        return e as Error & { exitCode?: number; kind?: string };
+      }
+      throw new Error('expected a refusal');
+    })();
+    expect(err).toMatchObject({ kind: 'config', exitCode: 2 });
+    expect(err.message).toBe('clinica.config.json: patients.retentionYears: at least 20: Lei 13.787/2018 (art. 6) keeps the dental record 20 years from its last entry');
+    expect(parseConfig({ ...defaultConfigInput, patients: { retentionYears: 25 } }).patients.retentionYears).toBe(25);
+  });
+
   it('purge refuses inside the retention period, deletes everything with force or after it', async () => {
     const store = stack.dataStore;
     const { p, a } = await patientWithEverything('Apagável Teste', 503);
@@ -144,8 +188,9 @@ describe('LGPD: export, anonymize, purge', () => {
     expect(refused).toMatchObject({ kind: 'forbidden', field: 'id' });
     expect(refused.message).toMatch(/must be kept until \d{4}-\d{2}-\d{2}.*nothing was deleted/);
     expect((await getPatient(store, p.id)).patient.id).toBe(p.id);
-    // after the retention period: allowed without force
-    const later = new Date(Date.now() + 21 * 366 * 86_400_000);
+    // after the retention period, counted from the last entry (the appointment on 2030-01-10): allowed without force
+    expect(refused.message).toMatch(/must be kept until 2050-01-10 \(last entry 2030-01-10, retention 20 years — Lei 13\.787\/2018\)/);
+    const later = new Date('2050-01-11T00:00:00Z');
     const result = await purgePatient(store, p.id, actor, { retentionYears: 20, now: later });
     expect(result).toEqual({ patientId: p.id, images: 1, appointments: 1, reminders: 1 });
     expect(await rejection(getPatient(store, p.id))).toMatchObject({ kind: 'not-found' });

@@ -1,4 +1,4 @@
-import { anonymizePatient, purgePatient, retainedUntil } from '../../clinic/lgpd.js';
+import { anonymizePatient, purgePatient, retentionOf } from '../../clinic/lgpd.js';
 import { getPatient } from '../../clinic/patients.js';
 import { openContext } from '../../context.js';
 import { usageError } from '../../errors.js';
@@ -12,7 +12,7 @@ export default async function anonymize({ args, opts, ui }: CommandInput<{ purge
   const retentionYears = ctx.config.patients.retentionYears;
 
   if (opts.purge) {
-    const until = retainedUntil(patient, retentionYears);
+    const { until } = await retentionOf(store, patient, retentionYears);
     if (until > new Date() && !opts.force) {
       // purgePatient refuses too; saying it before asking for the confirmation spares the typing
       await purgePatient(store, patient.id, ctx.actor, { retentionYears });
@@ -50,6 +50,7 @@ export default async function anonymize({ args, opts, ui }: CommandInput<{ purge
   }
   const anon = await anonymizePatient(store, patient.id, ctx.actor);
   ui.result({ patient: anon, changed: true });
-  ui.print(`${ui.green('✓')} anonymized ${anon.id}: identifiers removed, clinical content kept (purge allowed from ${retainedUntil(anon, retentionYears).toISOString().slice(0, 10)})`);
+  const { until } = await retentionOf(store, anon, retentionYears);
+  ui.print(`${ui.green('✓')} anonymized ${anon.id}: identifiers removed, clinical content kept (purge allowed from ${until.toISOString().slice(0, 10)})`);
   return 0;
 }

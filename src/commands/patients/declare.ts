@@ -93,6 +93,6 @@ export function declarePatients(program: Command): void {
     .description('LGPD erasure: replace identifiers, keep clinical content; --purge deletes record and images')
     .argument('<id>', 'patient id')
     .option('--purge', 'delete the record, images, appointments and reminders (typed confirmation, or --yes)')
-    .option('--force', 'with --purge: even inside the retention period (config patients.retentionYears)')
+    .option('--force', 'with --purge: even inside the retention period (patients.retentionYears from the last entry; Lei 13.787/2018)')
     .action(lazy(() => import('./anonymize.js')));
 }
