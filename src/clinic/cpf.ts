@@ -31,6 +31,9 @@ export function normalizeCpf(text: string, field = 'cpf'): string {
   if (!/^\d+$/.test(d) || d.length !== 11) {
     throw usageError(`${field}: "${raw}" is not a CPF (expected 11 digits, e.g. 123.456.789-09)`, { field, reason: 'cpf-format' });
   }
+  if (/^(\d)\1{10}$/.test(d)) {
+    throw usageError(`${field}: "${raw}" is not a valid CPF (all digits the same)`, { field, hint: 'check the number on the document', reason: 'cpf-repeated-digits' });
+  }
   if (!isValidCpf(d)) {
     throw usageError(`${field}: "${raw}" is not a valid CPF (check digits do not match)`, { field, hint: 'check the number on the document', reason: 'cpf-check-digits' });
   }

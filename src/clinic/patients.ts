@@ -39,10 +39,10 @@ export const cpfClaimKey = (cpf: string) => `${CPF_CLAIMS_PREFIX}${createHash('s
 
 const LIST_HINT = 'run `clinica patients list --search NAME` to find the id';
 
-/** "p-123", "P-000123", "123" → "P-000123"; anything else is a usage error naming the field. */
+/** "p-123", "P-000123", "123" → "P-000123"; anything else (P-0 too: ids start at 1) is a usage error naming the field. */
 export function normalizePatientId(text: string, field = 'id'): string {
   const m = /^(?:p-?)?(\d{1,9})$/i.exec(text.trim());
-  if (!m) throw usageError(`${field}: "${text}" is not a patient id (expected P-000123)`, { field, hint: LIST_HINT });
+  if (!m || Number(m[1]) === 0) throw usageError(`${field}: "${text}" is not a patient id (expected P-000123)`, { field, hint: LIST_HINT });
   return formatPatientId(Number(m[1]));
 }
 

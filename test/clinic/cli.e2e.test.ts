@@ -154,6 +154,12 @@ describe('clinica patients / appointments / audit (built CLI)', { timeout: 120_0
     const again = await cli('patients', 'import', file);
     expect(again.code).toBe(3);
     expect(again.stdout).toMatch(/already present \(left unchanged\)\s*\|\s*2/);
+    // the bad row fixed: no rejects left, and the old rejects file does not linger as if it were this run's
+    await writeFile(file, `Nome;Data de nascimento;CPF\nImportada Um;01/01/1990;${formatCpf(generateCpf(7001))}\nImportada Dois;28/02/1990;\n`);
+    const fixed = await cli('patients', 'import', file);
+    expect(fixed.code).toBe(0);
+    expect(fixed.stderr).toMatch(/removed .*pacientes\.rejects\.csv: it listed the rows rejected by an earlier run, and none was rejected this time/);
+    expect(existsSync(result.rejectsFile)).toBe(false);
     const noColumn = join(stack.projectDir, 'sem-nome.csv');
     await writeFile(noColumn, 'CPF,Birth date\n,1990-01-01\n');
     const bad = await cli('patients', 'import', noColumn);
@@ -198,6 +204,9 @@ describe('clinica patients / appointments / audit (built CLI)', { timeout: 120_0
     const underFile = await cli('patients', 'export', id, '--out', `export/${id}.json/sub`);
     expect(underFile.code).toBe(2);
     expect(oneLine(underFile.stderr)).toEqual([`clinica: --out: cannot make the folder export/${id}.json/sub (ENOTDIR)`]);
+    const forceAlone = await cli('patients', 'anonymize', id, '--force', '--yes');
+    expect(forceAlone.code).toBe(2);
+    expect(oneLine(forceAlone.stderr)).toEqual(['clinica: --force: only with --purge (it purges inside the retention period); anonymizing needs no force']);
     const noYes = await cli('patients', 'anonymize', id, '--purge');
     expect(noYes.code).toBe(1); // inside the retention period: refused before asking
     expect(noYes.stderr).toMatch(/must be kept until/);

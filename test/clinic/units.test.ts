@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatCpf, generateCpf, isValidCpf, maskCpf, normalizeCpf } from '../../src/clinic/cpf.js';
-import { ageOf, searchMatcher } from '../../src/clinic/patients.js';
+import { ageOf, normalizePatientId, searchMatcher } from '../../src/clinic/patients.js';
 import { ageOn, formatZoned, parseDate, parseDateTime, startOfLocalDay, zonedToInstant } from '../../src/clinic/time.js';
 
 describe('CPF', () => {
@@ -11,6 +11,9 @@ describe('CPF', () => {
     expect(isValidCpf('111.111.111-11')).toBe(false);
     expect(normalizeCpf(' 529.982.247-25 ')).toBe('52998224725');
     expect(() => normalizeCpf('5299822472')).toThrow('cpf: "5299822472" is not a CPF (expected 11 digits, e.g. 123.456.789-09)');
+    // its check digits add up, but no such CPF is issued: said as it is
+    expect(() => normalizeCpf('111.111.111-11')).toThrow('cpf: "111.111.111-11" is not a valid CPF (all digits the same)');
+    expect(() => normalizeCpf('529.982.247-26')).toThrow('cpf: "529.982.247-26" is not a valid CPF (check digits do not match)');
     expect(formatCpf('52998224725')).toBe('529.982.247-25');
     expect(maskCpf('52998224725')).toBe('***.982.247-**');
     for (let n = 0; n < 500; n++) expect(isValidCpf(generateCpf(n * 7919))).toBe(true);
@@ -62,5 +65,14 @@ describe('ageOf', () => {
     expect(ageOf('1990-03-10', evening, 'America/Sao_Paulo')).toBe(35);
     expect(ageOf('1990-03-10', evening, 'UTC')).toBe(36);
     expect(ageOf(undefined, evening)).toBeUndefined();
+  });
+});
+
+describe('normalizePatientId', () => {
+  it('takes the short forms and refuses P-0 (ids start at P-000001)', () => {
+    expect(normalizePatientId('p-12')).toBe('P-000012');
+    expect(normalizePatientId(' 000123 ')).toBe('P-000123');
+    expect(() => normalizePatientId('P-0', 'patient')).toThrow('patient: "P-0" is not a patient id (expected P-000123)');
+    expect(() => normalizePatientId('P-000000')).toThrow(/is not a patient id/);
   });
 });

@@ -6,6 +6,7 @@ import type { CommandInput } from '../action.js';
 import { withFlagNames } from './fields.js';
 
 export default async function anonymize({ args, opts, ui }: CommandInput<{ purge?: boolean; force?: boolean }>): Promise<number> {
+  if (opts.force && !opts.purge) throw usageError('--force: only with --purge (it purges inside the retention period); anonymizing needs no force', { field: 'force' });
   const ctx = openContext(opts);
   const store = await ctx.dataStore();
   const { patient } = await withFlagNames(() => getPatient(store, args[0]!));

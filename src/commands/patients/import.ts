@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { open, readFile, unlink, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { decodeCsv, importPatients } from '../../clinic/import.js';
 import { openContext } from '../../context.js';
@@ -29,8 +29,14 @@ export default async function importCsv({ args, opts, ui }: CommandInput<{ rejec
   progress?.done();
 
   let rejectsFile: string | undefined;
+  const rejectsPath = resolve(opts.rejects ?? file.replace(/(\.csv)?$/i, '.rejects.csv'));
+  if (!result.rejected.length && rejectsPath !== file && (await isRejectsFile(rejectsPath, result.delimiter))) {
+    // left by an earlier run: fixing it and importing again is done, and a stale list of "rejected" rows misleads
+    await unlink(rejectsPath);
+    ui.info(`removed ${rejectsPath}: it listed the rows rejected by an earlier run, and none was rejected this time`);
+  }
   if (result.rejected.length) {
-    rejectsFile = resolve(opts.rejects ?? file.replace(/(\.csv)?$/i, '.rejects.csv'));
+    rejectsFile = rejectsPath;
     const { stringify } = await import('csv-stringify/sync');
     const headers = Object.keys(result.rejected[0]!.values);
     // UTF-8 with a BOM whatever the input was: Excel opens it right, the import reads it back, and the reasons
@@ -75,4 +81,17 @@ export default async function importCsv({ args, opts, ui }: CommandInput<{ rejec
     return ExitCode.partial;
   }
   return 0;
+}
+
+/** Is this a rejects CSV as this command writes it (BOM, then "line" and "reason" columns)? Anything else is left alone. */
+async function isRejectsFile(path: string, delimiter: string): Promise<boolean> {
+  const handle = await open(path, 'r').catch(() => undefined);
+  if (!handle) return false;
+  try {
+    const head = Buffer.alloc(64);
+    const { bytesRead } = await handle.read(head, 0, head.length, 0);
+    return head.subarray(0, bytesRead).toString('utf8').startsWith(`\uFEFFline${delimiter}reason${delimiter}`);
+  } finally {
+    await handle.close();
+  }
 }
