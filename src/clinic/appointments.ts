@@ -289,11 +289,12 @@ export async function setAppointmentStatus(
   }
   const now = opts.now ?? new Date();
   if (outcomes.includes(status) && Date.parse(current.start) > now.getTime()) {
-    const local = current.start.slice(0, 16).replace('T', ' '); // stored with the clinic's offset: its local time
-    throw usageError(`${current.id} starts ${local}; it can be marked ${status} only once it has started`, {
+    // stored with the clinic's offset: its date and time are the clinic's local ones
+    const [date, time] = [current.start.slice(0, 10), current.start.slice(11, 16)];
+    throw usageError(`${current.id} begins on ${date} at ${time}: it can be marked ${status} once it has begun`, {
       field: 'id',
-      reason: 'appointment-not-started',
-      params: { start: current.start },
+      reason: 'not-begun',
+      params: { date, time },
     });
   }
   const next: Appointment = { ...current, status, updatedAt: new Date().toISOString(), version: current.version + 1 };

@@ -144,7 +144,7 @@ describe('appointments against the local S3', () => {
     const store = stack.dataStore;
     const a = await createAppointment(store, { patientId, dentist: 'Dra. Fim', at: '2026-12-20 10:00', durationMinutes: 30 }, actor, { timeZone: SP, now });
     const early = await rejection(setAppointmentStatus(store, a.id, 'no-show', actor, { now }));
-    expect(early).toMatchObject({ kind: 'usage', field: 'id', exitCode: 2, message: `${a.id} starts 2026-12-20 10:00; it can be marked no-show only once it has started` });
+    expect(early).toMatchObject({ kind: 'usage', field: 'id', exitCode: 2, message: `${a.id} begins on 2026-12-20 at 10:00: it can be marked no-show once it has begun` });
     const started = new Date('2026-12-20T13:05:00Z'); // 10:05 in São Paulo
     expect((await setAppointmentStatus(store, a.id, 'no-show', actor, { now: started })).status).toBe('no-show');
     expect((await setAppointmentStatus(store, a.id, 'done', actor, { now: started })).status).toBe('done'); // a slip corrected

@@ -130,7 +130,7 @@ describe('clinica patients / appointments / audit (built CLI)', { timeout: 120_0
     const [future] = json<{ id: string }[]>((await cli('appointments', 'list', '--date', '2031-05-05', '--json')).stdout);
     const early = await cli('appointments', 'no-show', future!.id);
     expect(early.code).toBe(2);
-    expect(oneLine(early.stderr)).toEqual([`clinica: ${future!.id} starts 2031-05-05 10:00; it can be marked no-show only once it has started`]);
+    expect(oneLine(early.stderr)).toEqual([`clinica: ${future!.id} begins on 2031-05-05 at 10:00: it can be marked no-show once it has begun`]);
   });
 
   it("--language sets the patient's reminder language (shown by show), --clear language clears it", async () => {
