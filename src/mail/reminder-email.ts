@@ -60,7 +60,8 @@ function formatter(locale: Locale, timeZone: string, style: 'date' | 'time' | 'z
   if (!f) {
     const options: Record<typeof style, Intl.DateTimeFormatOptions> = {
       date: { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric' },
-      time: { hour: '2-digit', minute: '2-digit' },
+      // "14:30" in pt-BR (two-digit hours are the Brazilian norm); "9:30 AM" in English, not "09:30 AM"
+      time: { hour: locale === 'en' ? 'numeric' : '2-digit', minute: '2-digit' },
       zone: { timeZoneName: 'long' },
       short: locale === 'en' ? { month: 'short', day: 'numeric' } : { day: '2-digit', month: '2-digit' },
       weekday: { weekday: 'short' },

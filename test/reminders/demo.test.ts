@@ -30,7 +30,7 @@ describe('dev --demo reminders', () => {
     expect(to('maria.exemplo@example.com').subject).toMatch(/^Lembrete: sua consulta amanhã, 12\/03/);
     // Pedro is a child: the e-mail goes to his mother's address, so it greets her and names his appointment
     expect(to('carla.amostra@example.com').subject).toMatch(/^Lembrete: consulta de Pedro amanhã, 12\/03/);
-    expect(to('carla.amostra@example.com').body.text).toMatch(/^Olá, Carla!\n\nEste é um lembrete da consulta de Pedro na /);
+    expect(to('carla.amostra@example.com').body.text).toMatch(/^Olá, Carla!\n\nEste é um lembrete da consulta de Pedro em Clínica Sorriso \(demo\):\n/);
     const again = await demoRemindersSeeder.seed(stack, night);
     expect(again.summary).toMatch(/^0 e-mail\(s\) sent/);
     expect(await readOutbox(stack.ses.endpoint)).toHaveLength(2);

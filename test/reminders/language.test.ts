@@ -50,7 +50,7 @@ describe("reminders in the patient's language", () => {
     expect(summary.sent).toBe(2);
 
     const en = await only('john@example.com');
-    expect(en.subject).toBe(`Reminder: your appointment tomorrow, Apr 2 at 04:15 PM — ${stack.config.clinic.name}`);
+    expect(en.subject).toBe(`Reminder: your appointment tomorrow, Apr 2 at 4:15 PM — ${stack.config.clinic.name}`);
     expect(en.body.text).toContain('Hello John,');
     expect(en.body.text).toContain('Tuesday, April 2, 2030');
     expect(en.body.html).toContain('To reschedule or cancel');

@@ -46,13 +46,18 @@ describe('reminder e-mail', () => {
     expect(email.text).not.toContain('{{');
   });
 
-  it('en: English wording and 12-hour time', () => {
+  it('en: English wording and 12-hour time ("9:30 AM")', () => {
     const email = renderReminderEmail({ locale: 'en', clinic, patientName: 'Joe', appointment, now: new Date('2026-12-01T09:00:00Z') });
-    expect(email.subject).toBe('Reminder: your appointment today, Dec 1 at 02:30 PM — Clínica <Sorriso> & Cia');
+    expect(email.subject).toBe('Reminder: your appointment today, Dec 1 at 2:30 PM — Clínica <Sorriso> & Cia');
     expect(email.text).toContain('Hello Joe,');
     expect(email.text).toContain('Tuesday, December 1, 2026');
     expect(email.text).toContain('To reschedule or cancel');
     expect(email.icsFilename).toBe('appointment.ics');
+    // a morning hour without a leading zero, as English writes it
+    const morning = renderReminderEmail({ locale: 'en', clinic, patientName: 'Joe', appointment: { ...appointment, start: new Date('2026-12-01T12:30:00Z') }, now: new Date('2026-11-30T12:00:00Z') });
+    expect(morning.subject).toBe('Reminder: your appointment tomorrow, Dec 1 at 9:30 AM — Clínica <Sorriso> & Cia');
+    expect(morning.text).toContain('Time:     9:30 AM (');
+    expect(morning.html).toContain('<strong>9:30 AM</strong>');
   });
 
   it('a patient with a guardian: the guardian is greeted and told whose appointment it is (pt-BR and en)', () => {
@@ -64,18 +69,18 @@ describe('reminder e-mail', () => {
     const pt = renderReminderEmail({ locale: 'pt-BR', clinic, patientName: greeting, appointmentFor, appointment, now });
     expect(pt.subject).toBe('Lembrete: consulta de Pedro amanhã, 01/12 às 14:30 — Clínica <Sorriso> & Cia');
     expect(pt.text).toContain('Olá, Carla!');
-    expect(pt.text).toContain('Este é um lembrete da consulta de Pedro na Clínica');
+    expect(pt.text).toContain('Este é um lembrete da consulta de Pedro em Clínica');
     expect(pt.html).toContain('Este é um lembrete da consulta de Pedro:');
     expect(pt.text + pt.html).not.toContain('sua consulta');
     expect(unescapeText(prop(eventStart(pt.ics).event, 'SUMMARY')!.value)).toContain('Consulta (Pedro) — ');
     const en = renderReminderEmail({ locale: 'en', clinic, patientName: greeting, appointmentFor, appointment, now });
-    expect(en.subject).toBe("Reminder: Pedro's appointment tomorrow, Dec 1 at 02:30 PM — Clínica <Sorriso> & Cia");
+    expect(en.subject).toBe("Reminder: Pedro's appointment tomorrow, Dec 1 at 2:30 PM — Clínica <Sorriso> & Cia");
     expect(en.text).toContain('Hello Carla,');
     expect(en.html).toContain("This is a reminder of Pedro's appointment:");
     expect(en.text + en.html).not.toContain('your appointment');
     // the patient's own e-mail keeps "sua consulta"
     const own = renderReminderEmail({ locale: 'pt-BR', clinic, patientName: 'Maria', appointment, now });
-    expect(own.text).toContain('Este é um lembrete da sua consulta na');
+    expect(own.text).toContain('Este é um lembrete da sua consulta em Clínica <Sorriso> & Cia:');
     expect(own.subject).toContain('Lembrete: sua consulta amanhã');
   });
 

@@ -151,7 +151,7 @@ describe('English', () => {
     const summary = await runReminders({ store, config, now: sp('2030-04-01 09:00'), openSender: sender(), actor: 'test' });
     expect(summary.sent).toBe(1);
     const [mail] = await mailTo('john@example.com');
-    expect(mail!.subject).toBe(`Reminder: your appointment tomorrow, Apr 2 at 04:15 PM — ${stack.config.clinic.name}`);
+    expect(mail!.subject).toBe(`Reminder: your appointment tomorrow, Apr 2 at 4:15 PM — ${stack.config.clinic.name}`);
     expect(mail!.body.text).toContain('Hello John,');
     expect(mail!.body.text).toContain('Tuesday, April 2, 2030');
     expect(mail!.body.text).toContain('Dentist:  Dr. Who');
