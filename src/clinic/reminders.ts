@@ -172,12 +172,19 @@ export function inQuietHours(instant: Date, quiet: QuietHours, timeZone: string)
   return start < end ? m >= start && m < end : m >= start || m < end;
 }
 
-/** A clinic-local date and time as an instant; a time the clocks skip (DST) moves to the next existing hour. */
+/**
+ * A clinic-local date and time as an instant. A time the clocks skip (spring forward) moves forward by the
+ * skipped time — read with the offset in force before the jump, as calendar apps do: on a night that goes
+ * from 02:00 straight to 03:00, 02:30 is 03:30.
+ */
 function instantAt(date: string, hhmm: string, timeZone: string): Date {
   try {
     return zonedToInstant(date, hhmm, timeZone);
   } catch {
-    return new Date(zonedToInstant(date, '00:00', timeZone).getTime() + (minutesOf(hhmm) + 60) * 60_000);
+    const wall = Date.parse(`${date}T${hhmm}:00Z`);
+    // a day earlier is before the jump (clocks change at most twice a year)
+    const offsetBefore = localParts(new Date(wall - 86_400_000), timeZone).offsetMinutes;
+    return new Date(wall - offsetBefore * 60_000);
   }
 }
 

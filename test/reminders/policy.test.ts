@@ -33,6 +33,18 @@ describe('reminder timing', () => {
     expect(reminderTiming(at('2030-03-12T14:30'), { name: 'late', dayBeforeAt: '22:00' }, settings).dueAt).toBeUndefined();
   });
 
+  it('a day-before time the clocks skip (DST) is read as the time after the jump: 02:30 → 03:30, not 04:30', () => {
+    // New York springs forward on 2026-03-08 at 02:00 EST → 03:00 EDT: 02:30 does not exist that night
+    const ny = { timeZone: 'America/New_York', quietHours: { start: '00:00', end: '00:00' } };
+    const t = reminderTiming({ start: '2026-03-09T10:00:00-04:00' }, { name: 'night', dayBeforeAt: '02:30' }, ny);
+    expect(t.nominal.toISOString()).toBe('2026-03-08T07:30:00.000Z'); // 03:30 EDT
+    expect(t.dueAt).toEqual(t.nominal);
+    // a normal night keeps 02:30
+    expect(reminderTiming({ start: '2026-03-10T10:00:00-04:00' }, { name: 'night', dayBeforeAt: '02:30' }, ny).nominal.toISOString()).toBe('2026-03-09T06:30:00.000Z');
+    // quiet hours that end inside the gap end at 03:30 too
+    expect(endOfQuietHours(new Date('2026-03-08T06:00:00Z'), { start: '22:00', end: '02:30' }, 'America/New_York').toISOString()).toBe('2026-03-08T07:30:00.000Z');
+  });
+
   it('quiet hours wrap midnight; a same-day window works too; start = end means none', () => {
     expect(inQuietHours(sp('2030-03-11T21:00'), settings.quietHours, tz)).toBe(true);
     expect(inQuietHours(sp('2030-03-11T03:00'), settings.quietHours, tz)).toBe(true);
