@@ -1,5 +1,6 @@
 /** `clinica remind` as cron runs it: the built CLI, no terminal, against a running local stack. */
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReminderSummary } from '../../src/clinic/reminders.js';
@@ -101,6 +102,28 @@ describe('clinica remind (built CLI)', () => {
     const via = await remind(['--via', 'lambda']);
     expect(via.code).toBe(2);
     expect(via.stderr).toMatch(/--via lambda: the target is the local stack/);
+  });
+
+  it('bad flags are a usage error (exit 2) also when no local stack is running', async () => {
+    const empty = await mkdtemp(join(tmpdir(), 'clinica-remind-nostack-'));
+    try {
+      const noStack = (args: string[]) => runCli(['remind', ...args], { cwd: empty });
+      const at = await noStack(['--at', '2026-13-03T08:30']);
+      expect(at.code).toBe(2);
+      expect(at.stderr).toMatch(/--at: "2026-13-03" is not a calendar date/);
+      const rule = await noStack(['--rule', 'nope']);
+      expect(rule.code).toBe(2);
+      expect(rule.stderr).toMatch(/--rule: no reminder rule "nope"/);
+      const via = await noStack(['--via', 'lambda']);
+      expect(via.code).toBe(2);
+      expect(via.stderr).toMatch(/--via lambda: the target is the local stack/);
+      // good flags and no stack: the stack is what is missing
+      const fine = await noStack(['--rule', 'day-before']);
+      expect(fine.code).toBe(1);
+      expect(fine.stderr).toMatch(/clinica dev/);
+    } finally {
+      await rm(empty, { recursive: true, force: true });
+    }
   });
 
   it('--install-cron prints the line; with --yes installs it once (a re-install replaces it)', async () => {

@@ -4,6 +4,7 @@
  */
 import { reminderExitCode, runReminders, skipReasons, type ReminderItem, type ReminderSummary } from '../../clinic/reminders.js';
 import { localParts, parseDateTime } from '../../clinic/time.js';
+import { loadConfig } from '../../config/load.js';
 import { openContext } from '../../context.js';
 import { ClinicaError, usageError } from '../../errors.js';
 import type { Progress, Ui } from '../../ui/output.js';
@@ -23,21 +24,22 @@ export default async function remind(input: CommandInput<RemindOptions>): Promis
     const { installCron } = await import('./cron.js');
     return installCron(input);
   }
-  const ctx = openContext(opts);
-  const { config } = ctx;
+  // the flags first: a bad one is a usage error (exit 2) whether or not the local stack is running
+  const config = loadConfig(opts);
   const tz = config.clinic.timeZone;
   const now = opts.at ? parseDateTime(opts.at, tz, '--at') : undefined;
   if (opts.rule && !config.reminders.rules.some((r) => r.name === opts.rule)) {
     throw usageError(`--rule: no reminder rule "${opts.rule}" (the config has: ${config.reminders.rules.map((r) => r.name).join(', ')})`, { field: 'rule' });
   }
+  if (opts.via === 'lambda' && config.target === 'local' && !opts.endpointUrl) {
+    throw usageError('--via lambda: the target is the local stack, which has no Lambda to invoke', {
+      hint: 'drop --via (clinica dev runs the same code here), or use the AWS target (CLINICA_TARGET=aws)',
+    });
+  }
+  const ctx = openContext(opts);
 
   let summary: ReminderSummary;
   if (opts.via === 'lambda') {
-    if (ctx.local) {
-      throw usageError('--via lambda: the target is the local stack, which has no Lambda to invoke', {
-        hint: 'drop --via (clinica dev runs the same code here), or use the AWS target (CLINICA_TARGET=aws)',
-      });
-    }
     const [{ infraNames }, { invokeJson }] = await Promise.all([import('../../infra/names.js'), import('../../aws/invoke.js')]);
     const fn = infraNames(config).remindersFunction;
     const spinner = await ui.spinner(`running the reminders in Lambda ${fn}`);
