@@ -3,7 +3,7 @@
  *
  * When (per rule, in the clinic's time zone):
  *  - `dayBeforeAt: "09:00"` — due from 09:00 on the day before the appointment until that day ends (a run
- *    the next morning does not send yesterday's "see you tomorrow": it is counted as outside-window).
+ *    the next morning does not send yesterday's "see you tomorrow": its window closed).
  *  - `leadMinutes: 120` — due from 2 hours before the appointment until it starts.
  *  Catch-up is built in: a run that comes late (machine off, cron skipped) still sends what is due.
  * Quiet hours (default 21:00–08:00): no e-mail goes out inside them. A reminder whose time falls inside moves
@@ -11,7 +11,8 @@
  * counted as quiet-hours (e.g. the 2-hours-before reminder of a 07:30 appointment). A late run inside quiet
  * hours leaves due reminders for the first run after them ("deferred").
  * Who: the appointment is scheduled or confirmed; the patient is active (not anonymized), consented to e-mail
- * reminders, and has an address. Every other case is counted by reason.
+ * reminders, and has an address. Every other case is counted by reason — who and what an earlier run did
+ * first, time last (see skipReasons).
  *
  * Exactly once, on real S3 semantics: before sending, a run claims `reminders/{appointmentId}/{rule}.json`
  * with If-None-Match: * (only one run can create it). After sending, it marks the record sent (or failed) with
@@ -66,17 +67,23 @@ export interface ReminderRecord {
   sequence?: number;
 }
 
+/**
+ * Why a reminder due by time was not sent, in the order a run decides it: the appointment's status, what an
+ * earlier run did, the patient, and only then time (a window that closed, quiet hours) — so a day-before
+ * reminder sent yesterday is `already-sent` today, not `window-closed`, and a cancelled appointment at night
+ * is `cancelled`, not `quiet-hours`.
+ */
 export const skipReasons = [
-  'no-consent',
-  'no-email',
   'cancelled',
   'not-scheduled',
-  'patient-inactive',
-  'patient-missing',
   'already-sent',
-  'in-progress',
   'rejected',
-  'outside-window',
+  'in-progress',
+  'patient-missing',
+  'patient-inactive',
+  'no-consent',
+  'no-email',
+  'window-closed',
   'quiet-hours',
 ] as const;
 export type SkipReason = (typeof skipReasons)[number];
@@ -223,7 +230,7 @@ export function reminderTiming(appointment: Pick<Appointment, 'start'>, rule: Re
   return { nominal, dueAt: moved < expiresAt ? moved : undefined, expiresAt };
 }
 
-type Verdict = { state: 'due'; dueAt: Date } | { state: 'upcoming' } | { state: 'past' } | { state: 'skip'; reason: 'outside-window' | 'quiet-hours'; dueAt: Date } | { state: 'deferred'; dueAt: Date };
+type Verdict = { state: 'due'; dueAt: Date } | { state: 'upcoming' } | { state: 'past' } | { state: 'skip'; reason: 'window-closed' | 'quiet-hours'; dueAt: Date } | { state: 'deferred'; dueAt: Date };
 
 /** Where a reminder stands at `now` by time alone (who may get it comes after). */
 export function reminderVerdict(appointment: Pick<Appointment, 'start'>, rule: ReminderRule, now: Date, settings: { timeZone: string; quietHours: QuietHours }): Verdict {
@@ -231,7 +238,7 @@ export function reminderVerdict(appointment: Pick<Appointment, 'start'>, rule: R
   const t = reminderTiming(appointment, rule, settings);
   if (!t.dueAt) return now >= t.nominal ? { state: 'skip', reason: 'quiet-hours', dueAt: t.nominal } : { state: 'upcoming' };
   if (now < t.dueAt) return { state: 'upcoming' };
-  if (now >= t.expiresAt) return { state: 'skip', reason: 'outside-window', dueAt: t.dueAt };
+  if (now >= t.expiresAt) return { state: 'skip', reason: 'window-closed', dueAt: t.dueAt };
   if (inQuietHours(now, settings.quietHours, settings.timeZone)) {
     // a late run at night: the first run after quiet hours sends it, if there is still time
     const end = endOfQuietHours(now, settings.quietHours, settings.timeZone);
@@ -468,14 +475,7 @@ export async function runReminders(options: RunRemindersOptions): Promise<Remind
       if (v.state === 'upcoming' || v.state === 'past') continue;
       summary.due++;
       const task: Task = { appointment, rule, dueAt: v.dueAt, readAt };
-      if (v.state === 'skip') {
-        settle(itemOf(task, 'skipped', { reason: v.reason }));
-        continue;
-      }
-      if (v.state === 'deferred') {
-        settle(itemOf(task, 'deferred', { why: 'quiet-hours' }));
-        continue;
-      }
+      // the reason in skipReasons' order: the appointment, an earlier run's record, the patient, then time
       const early = appointmentIneligibility(appointment);
       if (early) {
         settle(itemOf(task, 'skipped', { reason: early }));
@@ -493,6 +493,8 @@ export async function runReminders(options: RunRemindersOptions): Promise<Remind
       task.patient = await patientOf(appointment.patientId);
       const reason = ineligibility(appointment, task.patient);
       if (reason) settle(itemOf(task, 'skipped', { reason }));
+      else if (v.state === 'skip') settle(itemOf(task, 'skipped', { reason: v.reason }));
+      else if (v.state === 'deferred') settle(itemOf(task, 'deferred', { why: 'quiet-hours' }));
       else {
         if (!summary.timings.planningMs) {
           summary.timings.planningMs = performance.now() - startedAt;

@@ -23,7 +23,7 @@ describe('dev --demo reminders', () => {
     const night = sp('2030-03-11 03:00'); // quiet hours: the demo runs as of 09:00
     await demoClinicSeeder.seed(stack, night);
     const first = await demoRemindersSeeder.seed(stack, night);
-    expect(first.summary).toMatch(/^2 e-mail\(s\) sent to the outbox as of 09:00 \(skipped: .*no-consent 2/);
+    expect(first.summary).toMatch(/^2 e-mail\(s\) sent to the outbox as of 09:00 \(skipped: .*no-consent 3/);
     const outbox = await readOutbox(stack.ses.endpoint);
     expect(outbox.flatMap((m) => m.destination.to).sort()).toEqual(['carla.amostra@example.com', 'maria.exemplo@example.com']);
     const to = (address: string) => outbox.find((m) => m.destination.to.includes(address))!;

@@ -61,11 +61,11 @@ describe('reminder timing', () => {
 
 describe('reminder verdict at "now"', () => {
   const appt = at('2030-03-12T14:30');
-  it('upcoming before its time, due inside its window, outside-window after it, nothing for past appointments', () => {
+  it('upcoming before its time, due inside its window, window-closed after it, nothing for past appointments', () => {
     expect(reminderVerdict(appt, dayBefore, sp('2030-03-11T08:59'), settings).state).toBe('upcoming');
     expect(reminderVerdict(appt, dayBefore, sp('2030-03-11T09:00'), settings)).toEqual({ state: 'due', dueAt: sp('2030-03-11T09:00') });
     expect(reminderVerdict(appt, dayBefore, sp('2030-03-11T17:45'), settings).state).toBe('due'); // catch-up later that day
-    expect(reminderVerdict(appt, dayBefore, sp('2030-03-12T08:00'), settings)).toMatchObject({ state: 'skip', reason: 'outside-window' });
+    expect(reminderVerdict(appt, dayBefore, sp('2030-03-12T08:00'), settings)).toMatchObject({ state: 'skip', reason: 'window-closed' });
     expect(reminderVerdict(appt, twoHours, sp('2030-03-12T14:29'), settings).state).toBe('due');
     expect(reminderVerdict(appt, twoHours, sp('2030-03-12T14:30'), settings).state).toBe('past');
   });

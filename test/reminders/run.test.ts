@@ -109,6 +109,16 @@ describe('who gets what', () => {
     expect(await mailTo('bia@example.com')).toHaveLength(1);
   });
 
+  it('a run at night counts the sent, cancelled and ineligible ones by that reason, not as quiet-hours', async () => {
+    // booked in the evening for tomorrow: its day-before window closes inside quiet hours
+    const hugo = await addPatient(store, { fullName: 'Hugo Ilha', email: 'hugo@example.com' });
+    ids.hugo = (await book(store, hugo.id, '2030-03-12 18:00')).id;
+    const night = await run('2030-03-11 22:00', { rule: 'day-before' });
+    expect(night.sent).toBe(0);
+    expect(night.skipped).toEqual({ 'already-sent': 3, 'no-consent': 1, 'no-email': 1, cancelled: 1, 'patient-inactive': 1, 'quiet-hours': 1 });
+    expect(night.items.find((i) => i.reason === 'quiet-hours')!.appointmentId).toBe(ids.hugo);
+  });
+
   it('quiet hours: 2 hours before a 09:00 appointment goes at 08:00; before a 07:30 one it is skipped', async () => {
     const night = await run('2030-03-12 07:00', { rule: '2h-before' });
     expect(night.sent).toBe(0);
@@ -123,10 +133,12 @@ describe('who gets what', () => {
     expect(gabi[1]!.subject).toBe(`Lembrete: sua consulta hoje, 12/03 às 09:00 — ${stack.config.clinic.name}`);
   });
 
-  it('the day-before reminder is not sent on the day itself (outside-window)', async () => {
+  it('on the day itself: the day-before reminders sent yesterday are already-sent; one never sent is window-closed', async () => {
     const summary = await run('2030-03-12 12:30');
     expect(summary.items.filter((i) => i.status === 'sent').map((i) => `${i.appointmentId} ${i.rule}`)).toEqual([`${ids.ana} 2h-before`]);
-    expect(summary.skipped['outside-window']).toBeGreaterThanOrEqual(1);
+    // Ana's (14:30) went yesterday; Davi's is cancelled, Eva inactive; Hugo's (booked at night) never went
+    expect(summary.skipped).toEqual({ 'already-sent': 1, cancelled: 1, 'patient-inactive': 1, 'window-closed': 1 });
+    expect(summary.items.find((i) => i.reason === 'window-closed')).toMatchObject({ appointmentId: ids.hugo, rule: 'day-before' });
   });
 
   it('--dry-run lists who would get what and sends nothing', async () => {
