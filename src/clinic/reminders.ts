@@ -17,7 +17,8 @@
  * Exactly once, on real S3 semantics: before sending, a run claims `reminders/{appointmentId}/{rule}.json`
  * with If-None-Match: * (only one run can create it). After sending, it marks the record sent (or failed) with
  * If-Match on the claim's ETag. A 412 on the claim means another run got there first: the record says sent
- * (skip), claimed recently (skip, in progress), or claimed long ago (claimTimeoutMinutes: a crashed run) or
+ * (skip), claimed recently (skip, in progress), or claimed long ago (claimTimeoutMinutes by S3's clock, not
+ * this machine's: a crashed run) or
  * failed transiently — then it is taken over with If-Match on the ETag just read, so of two runs taking over,
  * one wins. A record sent for a start time the appointment no longer has (moved the same day) is taken over
  * too: the patient gets a reminder for the new time.
@@ -28,7 +29,7 @@ import { ClinicaError, isClinicaError, oneLine, usageError, type ErrorKind } fro
 import { silentLog, type Log } from '../log.js';
 import { reminderAddressee, reminderMime, renderReminderEmail } from '../mail/reminder-email.js';
 import { SendFailure, type SendResult } from '../mail/ses.js';
-import type { Store } from '../store/store.js';
+import type { Store, StoredJson } from '../store/store.js';
 import { APPOINTMENTS_PREFIX, getAppointment } from './appointments.js';
 import { getPatient } from './patients.js';
 import { randomId } from './text.js';
@@ -46,7 +47,7 @@ export interface ReminderRecord {
   /** the appointment's start this reminder is for */
   appointmentStart: string;
   status: 'claimed' | 'sent' | 'failed';
-  /** wall-clock time of the claim (never the simulated --at time) */
+  /** the claiming machine's wall-clock time (never the simulated --at time); for people — a claim's age is taken from S3 */
   claimedAt: string;
   claimedBy: string;
   /** runs that tried to send it */
@@ -289,6 +290,30 @@ interface Task {
 
 type ClaimOutcome = { claimed: true; etag: string; record: ReminderRecord } | { claimed: false; reason: SkipReason };
 
+/**
+ * How long ago a claim was written. On S3's clock when S3 said (its answer's Date minus the record's
+ * LastModified), so a machine whose clock runs ahead does not see another run's live claim as stale; the
+ * local clock only when S3 did not say.
+ */
+export function claimAgeMs(stored: Pick<StoredJson<ReminderRecord>, 'value' | 'lastModified' | 'serverTime'>, clock: () => Date = () => new Date()): number {
+  if (stored.lastModified) return (stored.serverTime ?? clock()).getTime() - stored.lastModified.getTime();
+  return clock().getTime() - Date.parse(stored.value.claimedAt);
+}
+
+/** Why an existing record stops a run from sending the reminder for `appointmentStart`; undefined when it may be taken over. */
+export function recordBlocks(
+  stored: Pick<StoredJson<ReminderRecord>, 'value' | 'lastModified' | 'serverTime'>,
+  appointmentStart: string,
+  claimTimeoutMs: number,
+  clock?: () => Date,
+): SkipReason | undefined {
+  const record = stored.value;
+  const sameStart = record.appointmentStart === appointmentStart;
+  if (record.status === 'sent') return sameStart ? 'already-sent' : undefined;
+  if (record.status === 'failed') return record.permanent && sameStart ? 'rejected' : undefined;
+  return claimAgeMs(stored, clock) < claimTimeoutMs ? 'in-progress' : undefined;
+}
+
 /** The reminder history of one appointment (for the patient's export). */
 export async function listReminders(store: Store, appointmentId: string): Promise<ReminderRecord[]> {
   const out: ReminderRecord[] = [];
@@ -436,23 +461,16 @@ export async function runReminders(options: RunRemindersOptions): Promise<Remind
     return p;
   };
 
-  /** Why an existing record stops this run from sending; undefined when it may be taken over. */
-  const blockedBy = (record: ReminderRecord, task: Pick<Task, 'appointment'>): SkipReason | undefined => {
-    const sameStart = record.appointmentStart === task.appointment.start;
-    if (record.status === 'sent') return sameStart ? 'already-sent' : undefined;
-    if (record.status === 'failed') return record.permanent && sameStart ? 'rejected' : undefined;
-    const age = clock().getTime() - Date.parse(record.claimedAt);
-    return age < claimTimeoutMs ? 'in-progress' : undefined;
-  };
+  const blockedBy = (stored: StoredJson<ReminderRecord>, task: Pick<Task, 'appointment'>) => recordBlocks(stored, task.appointment.start, claimTimeoutMs, clock);
 
   /**
    * A reminder record as it is now. A record caught mid-write (the local S3 server is not atomic; S3 is) reads
    * as broken JSON: read again shortly, and if it stays broken, treat it as someone's fresh claim.
    */
-  const readRecord = async (key: string): Promise<{ value: ReminderRecord; etag: string } | undefined> => {
+  const readRecord = async (key: string): Promise<StoredJson<ReminderRecord> | undefined> => {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await store.getJson<ReminderRecord>(key);
+        return await store.getJson<ReminderRecord>(key, { withTimes: true });
       } catch (err) {
         if (!isClinicaError(err, 'internal') || !/not valid JSON/.test(err.message)) throw err;
         if (attempt >= 3) return { value: { status: 'claimed', claimedAt: clock().toISOString(), claimedBy: 'unknown' } as ReminderRecord, etag: '' };
@@ -484,7 +502,7 @@ export async function runReminders(options: RunRemindersOptions): Promise<Remind
       const recordKey = reminderKey(appointment.id, rule.name);
       if (existing.has(recordKey)) {
         const current = await readRecord(recordKey);
-        const why = current && blockedBy(current.value, task);
+        const why = current && blockedBy(current, task);
         if (why) {
           settle(itemOf(task, 'skipped', { reason: why }));
           continue;
@@ -543,7 +561,7 @@ export async function runReminders(options: RunRemindersOptions): Promise<Remind
       }
       const current = await readRecord(key);
       if (!current) continue; // deleted in between: claim again
-      const why = blockedBy(current.value, task);
+      const why = blockedBy(current, task);
       if (why) return { claimed: false, reason: why };
       try {
         const record = fresh(current.value);
@@ -594,7 +612,7 @@ export async function runReminders(options: RunRemindersOptions): Promise<Remind
 
     if (options.dryRun) {
       const current = existing.has(key) ? undefined : await readRecord(key); // listed ones were checked
-      const why = current && blockedBy(current.value, task);
+      const why = current && blockedBy(current, task);
       return why ? itemOf(task, 'skipped', { reason: why }) : itemOf(task, 'would-send', { to });
     }
 

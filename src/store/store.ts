@@ -11,6 +11,18 @@ import { ClinicaError, conflict } from '../errors.js';
 export interface StoredJson<T> {
   value: T;
   etag: string;
+  /** with `withTimes`: when S3 last wrote the object, by S3's clock */
+  lastModified?: Date;
+  /**
+   * with `withTimes`: S3's clock when it answered (the response's Date header). `serverTime − lastModified` is
+   * the object's age on one clock, whatever this machine's clock says.
+   */
+  serverTime?: Date;
+}
+
+export interface GetOptions {
+  /** also return lastModified and serverTime */
+  withTimes?: boolean;
 }
 
 export interface ObjectInfo {
@@ -101,11 +113,12 @@ export class Store {
     });
   }
 
-  async getJson<T>(key: string): Promise<StoredJson<T> | undefined> {
+  async getJson<T>(key: string, options: GetOptions = {}): Promise<StoredJson<T> | undefined> {
     const got = await this.getBytesWithEtag(key);
     if (!got) return undefined;
     try {
-      return { value: JSON.parse(got.body.toString('utf8')) as T, etag: got.etag };
+      const value = JSON.parse(got.body.toString('utf8')) as T;
+      return options.withTimes ? { value, etag: got.etag, lastModified: got.lastModified, serverTime: got.serverTime } : { value, etag: got.etag };
     } catch (err) {
       throw new ClinicaError('internal', `record ${key} in ${this.bucket} is not valid JSON`, { cause: err });
     }
@@ -120,12 +133,23 @@ export class Store {
     return (await this.getBytesWithEtag(key))?.body;
   }
 
-  private async getBytesWithEtag(key: string): Promise<{ body: Buffer; etag: string } | undefined> {
+  private async getBytesWithEtag(key: string): Promise<{ body: Buffer; etag: string; lastModified?: Date; serverTime?: Date } | undefined> {
     const { GetObjectCommand } = await lazyS3();
+    const command = new GetObjectCommand({ Bucket: this.bucket, Key: key });
+    let serverTime: Date | undefined;
+    command.middlewareStack.add(
+      (next) => async (args) => {
+        const result = await next(args);
+        const date = (result.response as { headers?: Record<string, string> }).headers?.date;
+        if (date && !Number.isNaN(Date.parse(date))) serverTime = new Date(date);
+        return result;
+      },
+      { step: 'deserialize', name: 'clinicaServerTime' },
+    );
     try {
-      const out = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      const out = await this.s3.send(command);
       const body = Buffer.from(await out.Body!.transformToByteArray());
-      return { body, etag: out.ETag ?? '' };
+      return { body, etag: out.ETag ?? '', lastModified: out.LastModified, serverTime };
     } catch (err) {
       if (isMissing(err) && (err as S3ErrorLike).name !== 'NoSuchBucket') return undefined;
       this.fail(err, 'GetObject', key);

@@ -6,7 +6,7 @@
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
-import { reminderKey, runReminders, type ReminderRecord, type ReminderSender } from '../../src/clinic/reminders.js';
+import { claimAgeMs, recordBlocks, reminderKey, runReminders, type ReminderRecord, type ReminderSender } from '../../src/clinic/reminders.js';
 import type { Appointment, Patient } from '../../src/clinic/types.js';
 import { parseConfig } from '../../src/config/load.js';
 import { Store } from '../../src/store/store.js';
@@ -169,5 +169,43 @@ describe('claims on real S3 semantics (mocked client)', () => {
       ]);
       mock.restore();
     }
+  });
+});
+
+describe('a claim\'s age is read on S3\'s clock, not the machine\'s', () => {
+  const timeout = 15 * 60_000;
+  const s3Now = new Date('2030-03-11T12:00:00Z');
+  const minutes = (n: number) => n * 60_000;
+  const skewed = (ms: number) => () => new Date(s3Now.getTime() + ms);
+
+  it('a live claim stays in progress for a machine whose clock runs 20 minutes ahead', () => {
+    const stored = { value: claimBy(s3Now), lastModified: new Date(s3Now.getTime() - minutes(1)), serverTime: s3Now };
+    expect(claimAgeMs(stored, skewed(minutes(20)))).toBe(minutes(1));
+    expect(recordBlocks(stored, appointment.start, timeout, skewed(minutes(20)))).toBe('in-progress');
+  });
+
+  it('a live claim written by a machine whose clock runs behind (claimedAt 30 minutes old) stays in progress', () => {
+    const stored = { value: claimBy(new Date(s3Now.getTime() - minutes(30))), lastModified: new Date(s3Now.getTime() - minutes(2)), serverTime: s3Now };
+    expect(recordBlocks(stored, appointment.start, timeout, skewed(0))).toBe('in-progress');
+  });
+
+  it('a claim left 16 minutes ago by S3\'s clock is stale, even for a machine whose clock runs 10 minutes behind', () => {
+    const stored = { value: claimBy(s3Now), lastModified: new Date(s3Now.getTime() - minutes(16)), serverTime: s3Now };
+    expect(recordBlocks(stored, appointment.start, timeout, skewed(-minutes(10)))).toBeUndefined();
+  });
+
+  it('without S3\'s times (a record that could not be read whole) the claim\'s own time is used', () => {
+    expect(recordBlocks({ value: claimBy(s3Now) }, appointment.start, timeout, skewed(minutes(1)))).toBe('in-progress');
+    expect(recordBlocks({ value: claimBy(s3Now) }, appointment.start, timeout, skewed(minutes(16)))).toBeUndefined();
+  });
+
+  it('the Store returns LastModified (and S3\'s Date) when asked withTimes', async () => {
+    const { mock, store } = setup(undefined);
+    active = mock;
+    const written = new Date('2030-03-11T11:59:00Z');
+    mock.on(GetObjectCommand, { Key: key }).resolves({ Body: body(claimBy(written)), ETag: '"r1"', LastModified: written } as never);
+    expect(await store.getJson<ReminderRecord>(key, { withTimes: true })).toMatchObject({ etag: '"r1"', lastModified: written });
+    // without withTimes the answer keeps its old shape
+    expect(Object.keys((await store.getJson<ReminderRecord>(key))!).sort()).toEqual(['etag', 'value']);
   });
 });

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cancelAppointment } from '../../src/clinic/appointments.js';
 import { reminderExitCode, reminderKey, runReminders, type ReminderRecord, type RunRemindersOptions } from '../../src/clinic/reminders.js';
-import { Store, type WriteOptions } from '../../src/store/store.js';
+import { Store, type GetOptions, type WriteOptions } from '../../src/store/store.js';
 import { openSesSender } from '../../src/mail/ses.js';
 import { readOutbox, type OutboxMessage } from '../../src/local/ses-server.js';
 import { memoryLog } from '../../src/log.js';
@@ -189,7 +189,7 @@ describe('exactly once', () => {
     for (const email of emails) expect(await mailTo(email)).toHaveLength(1);
   });
 
-  it('a claim held by another run (412 on the claim) is not sent; once stale, it is taken over and sent once', async () => {
+  it('a claim held by another run (412 on the claim) is not sent, also by a machine whose clock runs ahead; once stale on S3\'s clock, it is taken over and sent once', async () => {
     const p = await addPatient(store, { fullName: 'Conflito Teste', email: 'conflito@example.com' });
     const a = await book(store, p.id, '2030-06-05 10:00');
     const key = reminderKey(a.id, 'day-before');
@@ -210,9 +210,26 @@ describe('exactly once', () => {
     expect(await mailTo('conflito@')).toHaveLength(0);
     expect((await record(a.id, 'day-before'))).toMatchObject({ status: 'claimed', claimedBy: 'other-run' });
 
-    // the other run crashed: 16 minutes later (claimTimeoutMinutes 15) the claim is stale and taken over
-    const later = () => new Date(Date.now() + 16 * 60_000);
-    const second = await run('2030-06-04 09:15', { clock: later, log });
+    // S3 answers with its own clock: the claim is seconds old there, and LastModified says so
+    const stored = await store.getJson<ReminderRecord>(key, { withTimes: true });
+    expect(stored!.serverTime).toBeInstanceOf(Date);
+    expect(stored!.lastModified).toBeInstanceOf(Date);
+
+    // this machine's clock runs 20 minutes ahead: the claim is still the other run's, by S3's clock
+    const ahead = () => new Date(Date.now() + 20 * 60_000);
+    const skewed = await run('2030-06-04 09:10', { clock: ahead, log });
+    expect(skewed.sent).toBe(0);
+    expect(skewed.skipped['in-progress']).toBe(1);
+    expect(await mailTo('conflito@')).toHaveLength(0);
+
+    // the other run crashed: 16 minutes later by S3's clock (claimTimeoutMinutes 15) the claim is stale and taken over
+    class LaterStore extends Store {
+      override async getJson<T>(k: string, options?: GetOptions) {
+        const got = await super.getJson<T>(k, options);
+        return got && got.serverTime ? { ...got, serverTime: new Date(got.serverTime.getTime() + 16 * 60_000) } : got;
+      }
+    }
+    const second = await run('2030-06-04 09:15', { store: new LaterStore(store.s3, store.bucket, store.where), log });
     expect(second.sent).toBe(1);
     expect(log.entries.some((e) => /took over .*claimed by other-run/.test(e.message))).toBe(true);
     expect(await record(a.id, 'day-before')).toMatchObject({ status: 'sent', attempts: 2 });
