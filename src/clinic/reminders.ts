@@ -28,7 +28,7 @@ import type { ReminderRule } from '../config/schema.js';
 import { ClinicaError, isClinicaError, oneLine, usageError, type ErrorKind } from '../errors.js';
 import { silentLog, type Log } from '../log.js';
 import { reminderAddressee, reminderMime, renderReminderEmail } from '../mail/reminder-email.js';
-import { SendFailure, type SendResult } from '../mail/ses.js';
+import { SendFailure, type SendOptions, type SendResult } from '../mail/ses.js';
 import type { Store, StoredJson } from '../store/store.js';
 import { APPOINTMENTS_PREFIX, getAppointment } from './appointments.js';
 import { getPatient } from './patients.js';
@@ -131,7 +131,7 @@ export interface ReminderSummary {
 
 /** What a run needs from a sender: SesSender fits; tests hand in fakes. */
 export interface ReminderSender {
-  send(raw: Buffer, to: string): Promise<SendResult>;
+  send(raw: Buffer, to: string, options?: SendOptions): Promise<SendResult>;
   readonly ratePerSecond?: number;
 }
 
@@ -154,7 +154,11 @@ export interface RunRemindersOptions {
   concurrency?: number;
   /** appointments read at once (default 8) */
   readConcurrency?: number;
-  /** stop starting new sends after this wall-clock time (ms since epoch): the Lambda's timeout */
+  /**
+   * Hand nothing to SES after this wall-clock time (ms since epoch, on `clock`): the Lambda's timeout. No
+   * more is claimed than the send rate lets go out before it, and a claim whose SES slot comes after it is
+   * given back unsent.
+   */
   deadline?: number;
   /** re-read the appointment and patient before sending when they were read longer ago than this (default 30 s) */
   refreshAfterMs?: number;
@@ -288,7 +292,7 @@ interface Task {
   readAt: number;
 }
 
-type ClaimOutcome = { claimed: true; etag: string; record: ReminderRecord } | { claimed: false; reason: SkipReason };
+type ClaimOutcome = { claimed: true; etag: string; record: ReminderRecord; previous?: ReminderRecord } | { claimed: false; reason: SkipReason };
 
 /**
  * How long ago a claim was written. On S3's clock when S3 said (its answer's Date minus the record's
@@ -567,7 +571,7 @@ export async function runReminders(options: RunRemindersOptions): Promise<Remind
         const record = fresh(current.value);
         const etag = await store.putJson(key, record, { ifMatch: current.etag });
         log.info(`took over ${key} (${current.value.status} by ${current.value.claimedBy} at ${current.value.claimedAt})`);
-        return { claimed: true, etag, record };
+        return { claimed: true, etag, record, previous: current.value };
       } catch (err) {
         if (!isClinicaError(err, 'conflict')) throw err;
         return { claimed: false, reason: 'in-progress' }; // another run took it over first
@@ -591,9 +595,29 @@ export async function runReminders(options: RunRemindersOptions): Promise<Remind
     }
   };
 
+  /**
+   * Gives back a claim of a reminder that was not sent: the record as it was before (a failure, a send for an
+   * earlier time), or none — a crashed run's stale claim is not put back, it would look fresh on S3's clock.
+   */
+  const release = async (key: string, claimed: { etag: string; previous?: ReminderRecord }): Promise<void> => {
+    try {
+      if (claimed.previous && claimed.previous.status !== 'claimed') await store.putJson(key, claimed.previous, { ifMatch: claimed.etag });
+      else await store.delete(key);
+    } catch (err) {
+      log.warn(`could not give back the claim ${key} (it is taken over after ${config.reminders.claimTimeoutMinutes} min): ${oneLine(err)}`);
+    }
+  };
+
+  const pastDeadline = () => options.deadline !== undefined && clock().getTime() >= options.deadline;
+  /** claims waiting for (or in) their SES send */
+  let inFlight = 0;
+  /** Whether one more claim can still get its SES slot before the deadline, at the sender's pace. */
+  const roomBeforeDeadline = (ratePerSecond: number | undefined) =>
+    options.deadline === undefined || !ratePerSecond || inFlight < Math.floor((ratePerSecond * (options.deadline - clock().getTime())) / 1000);
+
   const handle = async (task: Task): Promise<ReminderItem> => {
     if (abort) return itemOf(task, 'deferred', { why: 'stopped' });
-    if (options.deadline && Date.now() >= options.deadline) return itemOf(task, 'deferred', { why: 'deadline' });
+    if (pastDeadline()) return itemOf(task, 'deferred', { why: 'deadline' });
     let { appointment, patient } = task;
     if (performance.now() - task.readAt > refreshAfterMs) {
       // a long run: the agenda may have changed since it was read (cancelled, moved, consent withdrawn)
@@ -616,14 +640,27 @@ export async function runReminders(options: RunRemindersOptions): Promise<Remind
       return why ? itemOf(task, 'skipped', { reason: why }) : itemOf(task, 'would-send', { to });
     }
 
+    // a sender that cannot be opened (credentials, SES) stops the run before anything is claimed
+    const s = await sender();
+    if (abort) return itemOf(task, 'deferred', { why: 'stopped' });
+    if (!roomBeforeDeadline(s.ratePerSecond)) return itemOf(task, 'deferred', { why: 'deadline' });
+    inFlight++;
+    try {
+      return await claimAndSend(task, appointment, patient!, to, key, s);
+    } finally {
+      inFlight--;
+    }
+  };
+
+  const claimAndSend = async (task: Task, appointment: Appointment, patient: Patient, to: string, key: string, s: ReminderSender): Promise<ReminderItem> => {
     // the patient's own language for patient-facing text, else the clinic's
-    const locale = patient!.language ?? config.clinic.locale;
+    const locale = patient.language ?? config.clinic.locale;
     const claimed = await claim(task, to, locale);
     if (!claimed.claimed) return itemOf(task, 'skipped', { reason: claimed.reason });
     const record = claimed.record;
     let result: SendResult;
     try {
-      const addressee = reminderAddressee(patient!);
+      const addressee = reminderAddressee(patient);
       const email = renderReminderEmail({
         locale,
         clinic: config.clinic,
@@ -634,12 +671,15 @@ export async function runReminders(options: RunRemindersOptions): Promise<Remind
         sequence: record.sequence,
       });
       const raw = await reminderMime(email, { from: config.mail.sender, to, replyTo: config.mail.replyTo ?? (config.clinic.email || undefined) });
-      const s = await sender();
       if (abort) throw abort;
       if (summary.timings.firstSendMs === undefined) summary.timings.firstSendMs = performance.now() - startedAt;
-      result = await s.send(raw, to);
+      result = await s.send(raw, to, { expired: pastDeadline });
     } catch (err) {
       const failure = err instanceof SendFailure ? err : undefined;
+      if (failure?.kind === 'expired') {
+        await release(key, claimed);
+        return itemOf(task, 'deferred', { why: 'deadline' });
+      }
       const permanent = failure?.kind === 'permanent';
       let status: ItemStatus = 'failed';
       let message = failure?.message ?? oneLine(err);

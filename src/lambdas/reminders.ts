@@ -4,8 +4,9 @@
  * (src/clinic/reminders.ts) and returns the run's summary.
  *
  * Settings come from the environment (settingsFromEnv: the config, the data bucket, and on the local stack
- * the S3/SES endpoints). It stops starting new sends 30 s before its own timeout; what was left is sent by
- * the next run. Only an unexpected failure throws; a run that could send nothing (SES down) returns its
+ * the S3/SES endpoints). Nothing goes to SES later than 30 s before its own timeout (the deadline is asked
+ * again when each e-mail's SES slot comes, and no more is claimed than the rate lets out before it); what
+ * was left is sent by the next run. Only an unexpected failure throws; a run that could send nothing (SES down) returns its
  * summary with `aborted` set, so a scheduled invocation is not retried by Lambda on top of the next run.
  *
  * No terminal code here: this file and what it imports are bundled for Lambda.

@@ -19,7 +19,8 @@ export const SANDBOX_SEND_RATE = 1;
 /** Messages per second on the local stack or an emulator when the config sets none. */
 export const EMULATOR_SEND_RATE = 10;
 
-export type SendFailureKind = 'permanent' | 'transient' | 'systemic';
+/** `expired`: not sent — the caller's deadline passed while the message waited for its slot (or a retry) */
+export type SendFailureKind = 'permanent' | 'transient' | 'systemic' | 'expired';
 
 export class SendFailure extends Error {
   constructor(
@@ -38,6 +39,15 @@ export class SendFailure extends Error {
 export interface SendResult {
   messageId: string;
   attempts: number;
+}
+
+export interface SendOptions {
+  /**
+   * Asked each time the message gets its slot, right before it goes to SES: true stops it there (a
+   * SendFailure of kind `expired`, nothing sent). A Lambda near its timeout must not hand SES a message it
+   * may not live to record as sent.
+   */
+  expired?: () => boolean;
 }
 
 const sleepFor = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -160,12 +170,14 @@ export interface SesSenderOptions {
   log?: Log;
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
+  /** the limiter's clock in ms (tests move it with `sleep`) */
+  clock?: () => number;
 }
 
 export class SesSender {
   readonly limiter: RateLimiter;
   private consecutiveFailures = 0;
-  private readonly opts: Required<Omit<SesSenderOptions, 'sender'>> & { sender?: string };
+  private readonly opts: Required<Omit<SesSenderOptions, 'sender' | 'clock'>> & { sender?: string };
   /** counters for the summary and the benchmark */
   readonly stats = { sent: 0, attempts: 0, throttled: 0, retried: 0, firstSendAt: 0, lastSendAt: 0 };
 
@@ -181,7 +193,7 @@ export class SesSender {
       // an option passed as undefined keeps its default
       ...(Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as SesSenderOptions),
     };
-    this.limiter = new RateLimiter(options.ratePerSecond, undefined, this.opts.sleep);
+    this.limiter = new RateLimiter(options.ratePerSecond, options.clock, this.opts.sleep);
   }
 
   get ratePerSecond(): number {
@@ -189,7 +201,7 @@ export class SesSender {
   }
 
   /** Sends one raw message to `to`; resolves with SES's message id or rejects with a SendFailure. */
-  async send(raw: Buffer, to: string): Promise<SendResult> {
+  async send(raw: Buffer, to: string, options: SendOptions = {}): Promise<SendResult> {
     const { SendRawEmailCommand } = await import('@aws-sdk/client-ses');
     const { maxAttempts, baseDelayMs, maxDelayMs, log } = this.opts;
     let last: Classified | undefined;
@@ -197,6 +209,7 @@ export class SesSender {
     while (attempt < maxAttempts) {
       attempt++;
       await this.limiter.acquire();
+      if (options.expired?.()) throw new SendFailure('expired', 'not sent: the deadline passed while it waited for its SES slot', last?.code, attempt - 1);
       this.stats.attempts++;
       if (!this.stats.firstSendAt) this.stats.firstSendAt = performance.now();
       try {

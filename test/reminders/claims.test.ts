@@ -3,12 +3,13 @@
  * If-None-Match claim, 409 ConditionalRequestConflict when two conditional writes race, and the If-Match
  * takeover of a stale claim. The exact conditional headers sent are asserted.
  */
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { claimAgeMs, recordBlocks, reminderKey, runReminders, type ReminderRecord, type ReminderSender } from '../../src/clinic/reminders.js';
 import type { Appointment, Patient } from '../../src/clinic/types.js';
 import { parseConfig } from '../../src/config/load.js';
+import { SendFailure } from '../../src/mail/ses.js';
 import { Store } from '../../src/store/store.js';
 
 const config = parseConfig({ clinic: { name: 'Clínica Teste', timeZone: 'America/Sao_Paulo' } });
@@ -167,6 +168,42 @@ describe('claims on real S3 semantics (mocked client)', () => {
         ['*', undefined],
         [undefined, '"r1"'],
       ]);
+      mock.restore();
+    }
+  });
+});
+
+describe('a claim given back unsent (the deadline passed while it waited for its SES slot)', () => {
+  const expiredSender = () => {
+    const sender: ReminderSender = { send: async () => Promise.reject(new SendFailure('expired', 'not sent: the deadline passed', undefined, 0)) };
+    return async () => ({ sender });
+  };
+
+  it('a taken-over failed record is put back as it was, with If-Match on the claim', async () => {
+    const failed = { ...claimBy(new Date(Date.now() - 60 * 60_000), 'failed'), error: 'SES 503', attempts: 2 };
+    const { mock, store } = setup(failed);
+    active = mock;
+    mock.on(PutObjectCommand, { Key: key }).rejectsOnce(s3Error('PreconditionFailed', 412)).resolvesOnce({ ETag: '"c2"' }).resolvesOnce({ ETag: '"c3"' });
+    const summary = await runReminders({ store, config, now, openSender: expiredSender(), rule: 'day-before' });
+    expect(summary.items.map((i) => [i.status, i.why])).toEqual([['deferred', 'deadline']]);
+    const written = mock.commandCalls(PutObjectCommand).map((c) => c.args[0].input as { IfMatch?: string; Body: string });
+    expect(written).toHaveLength(3);
+    expect(written[2]!.IfMatch).toBe('"c2"');
+    expect(JSON.parse(written[2]!.Body)).toEqual(failed);
+    expect(mock.commandCalls(DeleteObjectCommand)).toHaveLength(0);
+  });
+
+  it('a fresh claim (or a crashed run\'s taken-over claim) is deleted', async () => {
+    for (const existing of [undefined, claimBy(new Date(Date.now() - 20 * 60_000))]) {
+      const { mock, store } = setup(existing);
+      active = mock;
+      if (existing) mock.on(PutObjectCommand, { Key: key }).rejectsOnce(s3Error('PreconditionFailed', 412)).resolvesOnce({ ETag: '"c2"' });
+      else mock.on(PutObjectCommand, { Key: key }).resolvesOnce({ ETag: '"c1"' });
+      mock.on(DeleteObjectCommand).resolves({});
+      const summary = await runReminders({ store, config, now, openSender: expiredSender(), rule: 'day-before' });
+      expect(summary.deferred).toBe(1);
+      expect(mock.commandCalls(DeleteObjectCommand).map((c) => c.args[0].input)).toEqual([{ Bucket: 'bucket', Key: key }]);
+      expect(mock.commandCalls(PutObjectCommand)).toHaveLength(existing ? 2 : 1);
       mock.restore();
     }
   });

@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cancelAppointment } from '../../src/clinic/appointments.js';
 import { reminderExitCode, reminderKey, runReminders, type ReminderRecord, type RunRemindersOptions } from '../../src/clinic/reminders.js';
 import { Store, type GetOptions, type WriteOptions } from '../../src/store/store.js';
-import { openSesSender } from '../../src/mail/ses.js';
+import { openSesSender, SesSender } from '../../src/mail/ses.js';
+import { sesClient } from '../../src/aws/clients.js';
 import { readOutbox, type OutboxMessage } from '../../src/local/ses-server.js';
 import { memoryLog } from '../../src/log.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
@@ -250,6 +251,75 @@ describe('exactly once', () => {
     expect(mails[1]!.subject).toContain('15:00');
     const ics = Buffer.from(mails[1]!.attachments[0]!.content, 'base64').toString();
     expect(prop(eventStart(ics).event, 'SEQUENCE')!.value).toBe('1');
+  });
+});
+
+describe('the Lambda deadline (a fake clock that the SES pacing moves)', () => {
+  /** a SesSender at 1/s on a fake clock: waiting for a slot or a retry moves the clock, not the test */
+  async function pacedSender(endpoint: string, options: { baseDelayMs?: number } = {}) {
+    const base = Date.now();
+    let now = 0;
+    const client = await sesClient({ ...stack.target, endpoints: { ...stack.target.endpoints, ses: endpoint }, maxAttempts: 1 });
+    const sender = new SesSender({ client, ratePerSecond: 1, clock: () => now, sleep: async (ms) => void (now += ms), random: () => 1, ...options });
+    return { sender, clock: () => new Date(base + now), deadlineIn: (ms: number) => base + ms };
+  }
+  const claimsIn = (counter: { n: number }) =>
+    class CountingStore extends Store {
+      override async putJson(k: string, value: unknown, options: WriteOptions = {}) {
+        if (options.ifNoneMatch) counter.n++;
+        return super.putJson(k, value, options);
+      }
+    };
+
+  it('a claim whose SES slot comes after the deadline is given back unsent; the next run sends it once', async () => {
+    const emails = ['prazo1@example.com', 'prazo2@example.com'];
+    const appointments = [];
+    for (const [i, email] of emails.entries()) {
+      const p = await addPatient(store, { fullName: `Prazo ${i} Teste`, email });
+      appointments.push(await book(store, p.id, `2030-10-09 1${i}:00`));
+    }
+    // SES throttles the first message; its 2 s backoff ends past the deadline (1.5 s away)
+    const fake = await startFakeSes(stack.ses.endpoint, { throttleFirst: 1 });
+    try {
+      const { sender: ses, clock, deadlineIn } = await pacedSender(fake.endpoint, { baseDelayMs: 2_000 });
+      const late = await run('2030-10-08 09:00', { openSender: async () => ({ sender: ses }), clock, deadline: deadlineIn(1_500), concurrency: 1 });
+      expect(late.sent).toBe(0);
+      expect(late.items.map((i) => [i.status, i.why])).toEqual([
+        ['deferred', 'deadline'],
+        ['deferred', 'deadline'],
+      ]);
+      expect(fake.counts.throttled).toBe(1);
+      // given back untouched: no claim is left for the next run to wait 15 minutes on
+      for (const a of appointments) expect(await record(a.id, 'day-before')).toBeUndefined();
+      for (const email of emails) expect(await mailTo(email)).toHaveLength(0);
+    } finally {
+      await fake.stop();
+    }
+    const next = await run('2030-10-08 09:15');
+    expect(next.items.filter((i) => i.status === 'sent').map((i) => i.to).sort()).toEqual(emails);
+    for (const email of emails) expect(await mailTo(email)).toHaveLength(1);
+    for (const a of appointments) expect(await record(a.id, 'day-before')).toMatchObject({ status: 'sent', attempts: 1 });
+  });
+
+  it('no more is claimed than the send rate lets go out before the deadline', async () => {
+    const emails = Array.from({ length: 5 }, (_, i) => `ritmo${i}@example.com`);
+    for (const [i, email] of emails.entries()) {
+      const p = await addPatient(store, { fullName: `Ritmo ${i} Teste`, email });
+      await book(store, p.id, `2030-10-16 1${i}:00`);
+    }
+    const claims = { n: 0 };
+    const Counting = claimsIn(claims);
+    const { sender: ses, clock, deadlineIn } = await pacedSender(stack.ses.endpoint);
+    // 1/s and 2.5 s left: slots at 0, 1 and 2 s at most
+    const summary = await run('2030-10-15 09:00', { store: new Counting(store.s3, store.bucket, store.where), openSender: async () => ({ sender: ses }), clock, deadline: deadlineIn(2_500) });
+    expect(summary.sent).toBeGreaterThanOrEqual(2);
+    expect(summary.sent).toBeLessThanOrEqual(3);
+    expect(summary.sent + summary.deferred).toBe(5);
+    expect(summary.items.filter((i) => i.status === 'deferred').every((i) => i.why === 'deadline')).toBe(true);
+    // every claim was sent: none waited for a slot past the deadline
+    expect(claims.n).toBe(summary.sent);
+    const sentTo = summary.items.filter((i) => i.status === 'sent').map((i) => i.to!);
+    for (const email of emails) expect(await mailTo(email)).toHaveLength(sentTo.includes(email) ? 1 : 0);
   });
 });
 

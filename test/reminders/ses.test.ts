@@ -56,6 +56,29 @@ describe('classifySesError', () => {
 });
 
 describe('SesSender', () => {
+  it('asks `expired` once the slot comes: past the deadline, nothing goes to SES (also on a retry)', async () => {
+    let now = 0;
+    const sleep = async (ms: number) => void (now += ms);
+    const deadline = 1_500;
+    const expired = () => now >= deadline;
+    const client = scripted(['m-1', 'm-2']);
+    const sender = new SesSender({ client, ratePerSecond: 1, clock: () => now, sleep });
+    expect(await sender.send(Buffer.from('a'), 'a@example.com', { expired })).toMatchObject({ messageId: 'm-1' }); // slot at 0
+    expect(await sender.send(Buffer.from('b'), 'b@example.com', { expired })).toMatchObject({ messageId: 'm-2' }); // slot at 1000
+    const late = (await sender.send(Buffer.from('c'), 'c@example.com', { expired }).catch((e) => e)) as SendFailure; // slot at 2000
+    expect(late).toBeInstanceOf(SendFailure);
+    expect(late).toMatchObject({ kind: 'expired', attempts: 0 });
+    expect(client.calls).toHaveLength(2);
+
+    // a throttled message whose backoff runs past the deadline is not tried again
+    now = 0;
+    const throttled = scripted([awsError('Throttling', 'Maximum sending rate exceeded.', 400)]);
+    const retrying = new SesSender({ client: throttled, ratePerSecond: 1, clock: () => now, sleep, baseDelayMs: 2_000, random: () => 1 });
+    const retry = (await retrying.send(Buffer.from('d'), 'd@example.com', { expired }).catch((e) => e)) as SendFailure;
+    expect(retry).toMatchObject({ kind: 'expired', attempts: 1, code: 'Throttling' });
+    expect(throttled.calls).toHaveLength(1);
+  });
+
   it('retries throttling and 5xx with backoff, then succeeds', async () => {
     const client = scripted([awsError('Throttling', 'Maximum sending rate exceeded.', 400), awsError('InternalFailure', 'x', 500), 'm-1']);
     const delays: number[] = [];
