@@ -424,7 +424,8 @@ export async function runReminders(options: RunRemindersOptions): Promise<Remind
     if (abort) return false;
     abort = err instanceof ClinicaError ? err : new ClinicaError('internal', oneLine(err), { cause: err });
     summary.aborted = { kind: abort.kind, message: abort.message, hint: abort.hint };
-    log.error(`reminders stopped: ${oneLine(abort)}`);
+    // the caller reports it once (the command's last line, the Lambda's log): here only for --verbose
+    log.debug(`reminders stopped: ${oneLine(abort)}`);
     return true;
   };
 
@@ -659,6 +660,7 @@ export async function runReminders(options: RunRemindersOptions): Promise<Remind
     if (!claimed.claimed) return itemOf(task, 'skipped', { reason: claimed.reason });
     const record = claimed.record;
     let result: SendResult;
+    let attempted = false;
     try {
       const addressee = reminderAddressee(patient);
       const email = renderReminderEmail({
@@ -673,6 +675,7 @@ export async function runReminders(options: RunRemindersOptions): Promise<Remind
       const raw = await reminderMime(email, { from: config.mail.sender, to, replyTo: config.mail.replyTo ?? (config.clinic.email || undefined) });
       if (abort) throw abort;
       if (summary.timings.firstSendMs === undefined) summary.timings.firstSendMs = performance.now() - startedAt;
+      attempted = true;
       result = await s.send(raw, to, { expired: pastDeadline });
     } catch (err) {
       const failure = err instanceof SendFailure ? err : undefined;
@@ -680,22 +683,20 @@ export async function runReminders(options: RunRemindersOptions): Promise<Remind
         await release(key, claimed);
         return itemOf(task, 'deferred', { why: 'deadline' });
       }
-      const permanent = failure?.kind === 'permanent';
-      let status: ItemStatus = 'failed';
-      let message = failure?.message ?? oneLine(err);
       if (!failure || failure.kind === 'systemic') {
-        // SES down, credentials, the sender could not be opened, or another worker already stopped the run
-        const first = stop(failure?.error ?? err);
-        if (!first) {
-          status = 'deferred';
-          message = `not sent: the run stopped (${abort!.message})`;
-        }
+        // SES down, credentials, or another worker already stopped the run: nothing is wrong with this
+        // reminder, the next run sends it — deferred, not failed, and reported once, as the run's stop
+        stop(failure?.error ?? err);
+        if (!attempted) await release(key, claimed);
+        else await finish(key, claimed.etag, { ...record, status: 'failed', failedAt: clock().toISOString(), error: maskEmails(failure?.message ?? oneLine(err)), errorCode: failure?.code });
+        return itemOf(task, 'deferred', { why: 'stopped' });
       }
-      // a transient failure or a stopped run leaves the record retryable by the next run; a rejection does not
-      await finish(key, claimed.etag, { ...record, status: 'failed', failedAt: clock().toISOString(), error: maskEmails(message), errorCode: failure?.code, permanent });
-      if (status === 'deferred') return itemOf(task, 'deferred', { why: 'stopped' });
+      const permanent = failure.kind === 'permanent';
+      const message = failure.message;
+      // a transient failure leaves the record retryable by the next run; a rejection does not
+      await finish(key, claimed.etag, { ...record, status: 'failed', failedAt: clock().toISOString(), error: maskEmails(message), errorCode: failure.code, permanent });
       log.warn(`reminder ${task.rule.name} for ${appointment.id} to ${maskEmail(to)} failed${permanent ? ' (rejected)' : ''}: ${maskEmails(message)}`);
-      return itemOf(task, 'failed', { to, error: message, errorCode: failure?.code });
+      return itemOf(task, 'failed', { to, error: message, errorCode: failure.code });
     }
     await finish(key, claimed.etag, { ...record, status: 'sent', sentAt: clock().toISOString(), messageId: result.messageId });
     log.debug(`sent ${task.rule.name} for ${appointment.id} to ${maskEmail(to)}`);

@@ -68,6 +68,8 @@ export async function handleReminders(event: RemindersEvent | undefined, context
         emulator: Boolean(target.endpoints?.ses ?? target.endpoint),
       }),
   });
+  // a run that stopped (SES down, credentials) says why once, at error level, for the log's alarms
+  if (summary.aborted) log.error(`reminders stopped: ${summary.aborted.message}`, { kind: summary.aborted.kind, hint: summary.aborted.hint });
   log.info('reminders run', {
     at: summary.at,
     dryRun: summary.dryRun,

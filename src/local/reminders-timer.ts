@@ -32,6 +32,7 @@ export const remindersComponent: DevComponent = {
       running = runLocalReminders(ctx)
         .then((s) => {
           if (s.due) ctx.log.info(`reminders: ${s.sent} sent, ${s.failed} failed, ${s.due - s.sent - s.failed} skipped or later (outbox: ${ctx.ses.outbox})`);
+          if (s.aborted) ctx.log.error(`reminders stopped: ${s.aborted.message}${s.aborted.hint ? ` — ${s.aborted.hint}` : ''}`);
         })
         .catch((err: Error) => ctx.log.error(`reminders: ${err.message}`))
         .finally(() => (running = undefined));

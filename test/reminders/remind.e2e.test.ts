@@ -60,7 +60,7 @@ describe('clinica remind (built CLI)', () => {
     expect(quiet).toMatchObject({ code: 0, stdout: '', stderr: '' });
   });
 
-  it('exit 3 when some failed (a rejected address), exit 1 when SES is unreachable', async () => {
+  it('exit 3 when some failed (a rejected address)', async () => {
     const p = await addPatient(stack.dataStore, { fullName: 'Rejeitado Cron', email: 'rejeitado@example.com' });
     const q = await addPatient(stack.dataStore, { fullName: 'Bom Cron', email: 'bom@example.com' });
     await book(stack.dataStore, p.id, '2030-04-09 10:00');
@@ -74,22 +74,72 @@ describe('clinica remind (built CLI)', () => {
       expect(partial.code).toBe(3);
       expect(json(partial.stdout)).toMatchObject({ sent: 1, failed: 1 });
       expect(partial.stderr).toMatch(/warn reminder day-before for A-20300409-\w+ to re\*\*\*@example.com failed \(rejected\): Address blacklisted/);
-
-      const p2 = await addPatient(stack.dataStore, { fullName: 'Sem SES', email: 'semses@example.com' });
-      await book(stack.dataStore, p2.id, '2030-04-16 10:00');
-      await writeFile(file, JSON.stringify({ ...JSON.parse(original), ses: 'http://127.0.0.1:9' }));
-      const down = await remind(['--json', '--at', '2030-04-15T09:00']);
-      expect(down.code).toBe(1);
-      expect(json(down.stdout)).toMatchObject({ sent: 0, aborted: { kind: 'unavailable' } });
-      expect(down.stderr).toMatch(/clinica: no reminder could be sent: cannot reach SES \(ECONNREFUSED\)/);
     } finally {
       await writeFile(file, original);
       await fake.stop();
+    }
+  });
+
+  it('exit 1 when SES is unreachable: said once, the reminder deferred (not failed); the next run sends it', async () => {
+    const p2 = await addPatient(stack.dataStore, { fullName: 'Sem SES', email: 'semses@example.com' });
+    await book(stack.dataStore, p2.id, '2030-04-16 10:00');
+    const file = endpointsFile(stack.config.stateDir);
+    const original = await readFile(file, 'utf8');
+    try {
+      await writeFile(file, JSON.stringify({ ...JSON.parse(original), ses: 'http://127.0.0.1:9' }));
+      const down = await remind(['--json', '--at', '2030-04-15T09:00']);
+      expect(down.code).toBe(1);
+      // the reminder that met the outage waits for the next run: deferred, not failed
+      expect(json(down.stdout)).toMatchObject({ sent: 0, failed: 0, deferred: 1, aborted: { kind: 'unavailable' } });
+      // the outage is said once, on the last line
+      expect(down.stderr.match(/ECONNREFUSED/g)).toHaveLength(1);
+      expect(down.stderr.trim().split('\n').at(-1)).toMatch(/^clinica: no reminder could be sent: cannot reach SES \(ECONNREFUSED\)/);
+    } finally {
+      await writeFile(file, original);
     }
     // SES is back: the next run sends what was left
     const back = await remind(['--json', '--at', '2030-04-15T09:15']);
     expect(back.code).toBe(0);
     expect(json(back.stdout).sent).toBe(1);
+  });
+
+  it('exit 1 with --quiet (cron): the one error line and nothing else', async () => {
+    const p = await addPatient(stack.dataStore, { fullName: 'Sem SES Quieto', email: 'semses@quieto.example' });
+    await book(stack.dataStore, p.id, '2030-04-30 10:00');
+    const file = endpointsFile(stack.config.stateDir);
+    const original = await readFile(file, 'utf8');
+    try {
+      await writeFile(file, JSON.stringify({ ...JSON.parse(original), ses: 'http://127.0.0.1:9' }));
+      const down = await remind(['--quiet', '--at', '2030-04-29T09:00']);
+      expect(down.code).toBe(1);
+      expect(down.stdout).toBe('');
+      expect(down.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^clinica: no reminder could be sent: cannot reach SES \(ECONNREFUSED\)/)]);
+    } finally {
+      await writeFile(file, original);
+    }
+  });
+
+
+  it('--quiet: a run where some failed still says its totals, as a warning, so cron mails them', async () => {
+    const r = await addPatient(stack.dataStore, { fullName: 'Rejeitado Quieto', email: 'rejeitado@quieto.example' });
+    const b = await addPatient(stack.dataStore, { fullName: 'Bom Quieto', email: 'bom@quieto.example' });
+    await book(stack.dataStore, r.id, '2030-04-23 10:00');
+    await book(stack.dataStore, b.id, '2030-04-23 11:00');
+    const file = endpointsFile(stack.config.stateDir);
+    const original = await readFile(file, 'utf8');
+    const fake = await startFakeSes(stack.ses.endpoint, { reject: /rejeitado@/ });
+    try {
+      await writeFile(file, JSON.stringify({ ...JSON.parse(original), ses: fake.endpoint }));
+      const quiet = await remind(['--quiet', '--at', '2030-04-22T09:00']);
+      expect(quiet.code).toBe(3);
+      expect(quiet.stdout).toBe('');
+      expect(quiet.stderr).toMatch(/^\S+ warn reminders at 2030-04-22 09:00: 1 sent, 1 failed, 0 skipped$/m);
+      expect(quiet.stderr).toMatch(/warn reminder day-before for A-20300423-\w+ to re\*\*\*@quieto.example failed \(rejected\)/);
+      expect(quiet.stderr).not.toMatch(/ info /);
+    } finally {
+      await writeFile(file, original);
+      await fake.stop();
+    }
   });
 
   it('bad input is a usage error (exit 2)', async () => {

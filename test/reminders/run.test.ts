@@ -351,17 +351,26 @@ describe('SES trouble', () => {
     }
   });
 
-  it('SES unreachable: the run stops, exit 1, and the next run sends what was left', async () => {
+  it('SES unreachable: the run stops, exit 1, its reminders deferred (not failed), and the next run sends what was left', async () => {
     const emails = ['down1@example.com', 'down2@example.com', 'down3@example.com'];
     for (const [i, email] of emails.entries()) {
       const p = await addPatient(store, { fullName: `Fora ${i} Teste`, email });
       await book(store, p.id, `2030-08-07 1${i}:00`);
     }
-    const down = await run('2030-08-06 09:00', { openSender: sender('http://127.0.0.1:9') });
+    const log = memoryLog();
+    const down = await run('2030-08-06 09:00', { openSender: sender('http://127.0.0.1:9'), log });
     expect(down.sent).toBe(0);
     expect(down.aborted?.kind).toBe('unavailable');
     expect(reminderExitCode(down)).toBe(1);
-    expect(down.failed + down.deferred).toBe(3);
+    // nothing is wrong with these reminders: deferred to the next run, not failed
+    expect(down.failed).toBe(0);
+    expect(down.items.filter((i) => emails.includes(i.to ?? '') || i.status === 'deferred').map((i) => [i.status, i.why])).toEqual([
+      ['deferred', 'stopped'],
+      ['deferred', 'stopped'],
+      ['deferred', 'stopped'],
+    ]);
+    // the outage is the caller's one line to print (summary.aborted), not one warning per reminder
+    expect(log.entries.filter((e) => e.level !== 'debug')).toEqual([]);
 
     const up = await run('2030-08-06 09:15');
     expect(up.sent).toBe(3);

@@ -111,8 +111,11 @@ async function render(ui: Ui, s: ReminderSummary, tz: string): Promise<void> {
     ? `dry run at ${local(s.at, tz)}: ${s.wouldSend} reminder(s) would be sent, ${skippedTotal} skipped`
     : `reminders at ${local(s.at, tz)}: ${s.sent} sent, ${s.failed} failed, ${skippedTotal} skipped${s.deferred ? `, ${s.deferred} left for a later run` : ''}`;
   const nothing = s.due === 0;
-  // cron with --quiet: a run with nothing to say says nothing (cron mails only when something went wrong)
-  if (!(ui.quiet && !s.failed && !s.aborted)) ui.info(nothing ? `no reminders due at ${local(s.at, tz)} (${s.upcoming} upcoming)` : headline);
+  // cron with --quiet: a run that went well says nothing; one where some failed (exit 3) says its totals as a
+  // warning, so cron mails them. A run that could send nothing (exit 1) ends on its one error line.
+  if (nothing) ui.info(`no reminders due at ${local(s.at, tz)} (${s.upcoming} upcoming)`);
+  else if (reminderExitCode(s) === 3) ui.warn(headline);
+  else ui.info(headline);
   if (!nothing && skippedTotal) ui.info(`skipped: ${reasonsText(s.skipped)}`);
   if (ui.json || ui.quiet || nothing) return;
 
