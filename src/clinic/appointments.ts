@@ -213,7 +213,7 @@ export async function moveAppointment(store: Store, id: string, at: string, acto
   const newDate = localParts(instant, opts.timeZone).date;
   const stamp = new Date().toISOString();
   if (newDate === dateOfId(current.id)) {
-    const moved: Appointment = { ...current, start, status: 'scheduled', updatedAt: stamp, version: current.version + 1 };
+    const moved: Appointment = { ...current, start, status: 'scheduled', moves: (current.moves ?? 0) + 1, updatedAt: stamp, version: current.version + 1 };
     const key = appointmentKey(current.id);
     let newEtag = '';
     await bookOnDay(
@@ -233,6 +233,8 @@ export async function moveAppointment(store: Store, id: string, at: string, acto
     start,
     status: 'scheduled',
     movedFrom: current.id,
+    firstId: current.firstId ?? current.id,
+    moves: (current.moves ?? 0) + 1,
     createdAt: stamp,
     updatedAt: stamp,
     version: 1,

@@ -64,7 +64,7 @@ export interface ReminderRecord {
   errorCode?: string;
   /** a permanent rejection (bad address): never retried */
   permanent?: boolean;
-  /** the calendar entry's revision (bumped when the appointment moved) */
+  /** the .ics SEQUENCE sent: the appointment's move count (calendarEntry) */
   sequence?: number;
 }
 
@@ -318,6 +318,16 @@ export function recordBlocks(
   return claimAgeMs(stored, clock) < claimTimeoutMs ? 'in-progress' : undefined;
 }
 
+/**
+ * The calendar entry every reminder of one visit updates, whatever rule sends it and however often the
+ * visit moves. UID: the id it was first booked under (a move to another day gives the appointment a new
+ * id); SEQUENCE: how many times it moved, so each .ics replaces the one before instead of adding a second
+ * entry. (A record moved before `firstId`/`moves` were kept: its one move's origin, and one move.)
+ */
+export function calendarEntry(appointment: Pick<Appointment, 'id' | 'movedFrom' | 'firstId' | 'moves'>): { id: string; sequence: number } {
+  return { id: appointment.firstId ?? appointment.movedFrom ?? appointment.id, sequence: appointment.moves ?? (appointment.movedFrom ? 1 : 0) };
+}
+
 /** The reminder history of one appointment (for the patient's export). */
 export async function listReminders(store: Store, appointmentId: string): Promise<ReminderRecord[]> {
   const out: ReminderRecord[] = [];
@@ -555,7 +565,7 @@ export async function runReminders(options: RunRemindersOptions): Promise<Remind
       // masked: the record outlives an anonymization and must not keep the address it erased
       to: maskEmail(to),
       locale,
-      sequence: previous && previous.appointmentStart !== task.appointment.start ? (previous.sequence ?? 0) + 1 : previous?.sequence,
+      sequence: calendarEntry(task.appointment).sequence,
     });
     for (let round = 0; round < 3; round++) {
       try {
@@ -670,7 +680,7 @@ export async function runReminders(options: RunRemindersOptions): Promise<Remind
         appointmentFor: addressee.appointmentFor,
         appointment: { id: appointment.id, start: new Date(appointment.start), durationMinutes: appointment.durationMinutes, dentist: appointment.dentist },
         now,
-        sequence: record.sequence,
+        calendar: calendarEntry(appointment),
       });
       const raw = await reminderMime(email, { from: config.mail.sender, to, replyTo: config.mail.replyTo ?? (config.clinic.email || undefined) });
       if (abort) throw abort;

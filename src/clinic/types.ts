@@ -129,6 +129,10 @@ export interface Appointment {
   movedTo?: string;
   /** the appointment this one was moved from */
   movedFrom?: string;
+  /** the id it was first booked under, when a move to another day gave it a new one (the visit's calendar UID) */
+  firstId?: string;
+  /** how many times it was moved to another time (absent: never); a reminder's .ics carries it as SEQUENCE */
+  moves?: number;
   createdAt: string;
   updatedAt: string;
   version: number;

@@ -3,8 +3,8 @@
  * calendar, not a meeting invitation that asks for an answer). Times are the clinic's wall clock with a TZID
  * and a VTIMEZONE that states the offset in force at the appointment — calendar apps map the IANA TZID to
  * their own zone, and the offset keeps strict parsers right. If the offset changes during the appointment
- * (a DST switch), UTC times are used instead. The UID is stable per appointment, so a second reminder for
- * the same appointment updates the calendar entry rather than adding another.
+ * (a DST switch), UTC times are used instead. The UID is stable per visit, also across moves, and SEQUENCE
+ * counts the moves, so every reminder for the same visit updates one calendar entry rather than adding another.
  */
 import { localParts } from '../clinic/time.js';
 

@@ -19,8 +19,8 @@ export interface ReminderEmailInput {
   appointment: { id: string; start: Date; durationMinutes: number; dentist: string };
   /** for "today" / "tomorrow" in the subject */
   now: Date;
-  /** the calendar entry's revision (a moved appointment gets a higher one) */
-  sequence?: number;
+  /** the calendar entry the .ics updates (UID `<id>@clinica`, SEQUENCE); default: the appointment's id, 0 */
+  calendar?: { id: string; sequence: number };
 }
 
 export interface ReminderEmail {
@@ -115,7 +115,7 @@ export function renderReminderEmail(input: ReminderEmailInput): ReminderEmail {
   const text = renderTemplate(loadTemplate(input.locale, 'reminder.txt'), withSubject, { html: false, name: 'reminder.txt' });
   const html = renderTemplate(loadTemplate(input.locale, 'reminder.html'), withSubject, { html: true, name: 'reminder.html' });
   const ics = buildIcs({
-    uid: `${input.appointment.id}@clinica`,
+    uid: `${input.calendar?.id ?? input.appointment.id}@clinica`,
     start: input.appointment.start,
     durationMinutes: input.appointment.durationMinutes,
     timeZone: input.clinic.timeZone,
@@ -123,7 +123,7 @@ export function renderReminderEmail(input: ReminderEmailInput): ReminderEmail {
     location: input.clinic.address || undefined,
     description: input.clinic.phone ? `${input.clinic.name} · ${input.clinic.phone}` : input.clinic.name,
     stamp: new Date(),
-    sequence: input.sequence,
+    sequence: input.calendar?.sequence,
   });
   return { subject, text, html, ics, icsFilename: w.icsFile };
 }

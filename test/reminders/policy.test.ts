@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { agendaRange, endOfQuietHours, inQuietHours, ineligibility, reminderExitCode, reminderTiming, reminderVerdict, type ReminderSummary } from '../../src/clinic/reminders.js';
+import { agendaRange, calendarEntry, endOfQuietHours, inQuietHours, ineligibility, reminderExitCode, reminderTiming, reminderVerdict, type ReminderSummary } from '../../src/clinic/reminders.js';
 import type { Appointment, Patient } from '../../src/clinic/types.js';
 
 const tz = 'America/Sao_Paulo';
@@ -114,5 +114,14 @@ describe('exit code', () => {
     expect(reminderExitCode({ ...base, failed: 1 })).toBe(3);
     expect(reminderExitCode({ ...base, aborted: { kind: 'unavailable', message: 'x' } })).toBe(1);
     expect(reminderExitCode({ ...base, sent: 2, aborted: { kind: 'unavailable', message: 'x' } })).toBe(3);
+  });
+});
+
+describe('the calendar entry of a visit', () => {
+  it('is named after the first id and revised by the move count; a record moved before these were kept falls back to its origin', () => {
+    expect(calendarEntry({ id: 'A-20300312-aaaaaa' })).toEqual({ id: 'A-20300312-aaaaaa', sequence: 0 });
+    expect(calendarEntry({ id: 'A-20300312-aaaaaa', moves: 2 })).toEqual({ id: 'A-20300312-aaaaaa', sequence: 2 });
+    expect(calendarEntry({ id: 'A-20300314-cccccc', movedFrom: 'A-20300313-bbbbbb', firstId: 'A-20300312-aaaaaa', moves: 3 })).toEqual({ id: 'A-20300312-aaaaaa', sequence: 3 });
+    expect(calendarEntry({ id: 'A-20300313-bbbbbb', movedFrom: 'A-20300312-aaaaaa' })).toEqual({ id: 'A-20300312-aaaaaa', sequence: 1 });
   });
 });

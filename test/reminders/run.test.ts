@@ -36,6 +36,13 @@ const sender = (endpoint?: string) => () =>
 const run = (now: string, more: Partial<RunRemindersOptions> = {}) =>
   runReminders({ store, config: stack.config, now: sp(now), openSender: sender(), actor: 'test', ...more });
 
+/** The UID, SEQUENCE and start of the .ics a message carries. */
+function calendarOf(message: OutboxMessage) {
+  const ics = message.attachments.find((x) => x.filename?.endsWith('.ics'))!;
+  const { event, instant } = eventStart(Buffer.from(ics.content, 'base64').toString('utf8'));
+  return { uid: prop(event, 'UID')!.value, sequence: prop(event, 'SEQUENCE')!.value, start: instant.toISOString() };
+}
+
 async function mailTo(address: string): Promise<OutboxMessage[]> {
   return (await readOutbox(stack.ses.endpoint)).filter((m) => m.destination.to.some((t) => t.includes(address)));
 }
@@ -251,6 +258,33 @@ describe('exactly once', () => {
     expect(mails[1]!.subject).toContain('15:00');
     const ics = Buffer.from(mails[1]!.attachments[0]!.content, 'base64').toString();
     expect(prop(eventStart(ics).event, 'SEQUENCE')!.value).toBe('1');
+    // the 2-hours-before reminder updates the same entry with the same revision (it carried SEQUENCE:0)
+    expect((await run('2030-06-12 13:00', { rule: '2h-before' })).sent).toBe(1);
+    const calendar = (await mailTo('movido@')).map((m) => calendarOf(m));
+    expect(calendar.map((c) => [c.uid, c.sequence])).toEqual([
+      [`${a.id}@clinica`, '0'],
+      [`${a.id}@clinica`, '1'],
+      [`${a.id}@clinica`, '1'],
+    ]);
+  });
+
+  it('an appointment moved to another day (a new id) keeps its calendar entry: same UID, higher SEQUENCE', async () => {
+    const { moveAppointment } = await import('../../src/clinic/appointments.js');
+    const p = await addPatient(store, { fullName: 'Outro Dia Teste', email: 'outrodia@example.com' });
+    const a = await book(store, p.id, '2030-06-19 10:00');
+    expect((await run('2030-06-18 09:00')).items.find((i) => i.appointmentId === a.id)!.status).toBe('sent');
+    const moved = await moveAppointment(store, a.id, '2030-06-20 11:00', 'test', { timeZone: TZ, force: true });
+    expect(moved.id).not.toBe(a.id);
+    expect((await run('2030-06-19 09:00')).items.find((i) => i.appointmentId === moved.id)!.status).toBe('sent');
+    // and once more, back a day: a third id, the same entry
+    const again = await moveAppointment(store, moved.id, '2030-06-19 16:00', 'test', { timeZone: TZ, force: true });
+    expect((await run('2030-06-19 14:00', { rule: '2h-before' })).items.find((i) => i.appointmentId === again.id)!.status).toBe('sent');
+    const calendar = (await mailTo('outrodia@')).map((m) => calendarOf(m));
+    expect(calendar.map((c) => [c.uid, c.sequence, c.start])).toEqual([
+      [`${a.id}@clinica`, '0', sp('2030-06-19 10:00').toISOString()],
+      [`${a.id}@clinica`, '1', sp('2030-06-20 11:00').toISOString()],
+      [`${a.id}@clinica`, '2', sp('2030-06-19 16:00').toISOString()],
+    ]);
   });
 });
 
