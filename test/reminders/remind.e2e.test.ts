@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReminderSummary } from '../../src/clinic/reminders.js';
 import { endpointsFile } from '../../src/local/endpoints.js';
 import { readOutbox } from '../../src/local/ses-server.js';
+import { CARRIED_ENV } from '../../src/commands/remind/cron.js';
 import { BIN, runCli } from '../helpers/cli.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
 import { startFakeSes } from './fake-ses.js';
@@ -176,12 +177,14 @@ describe('clinica remind (built CLI)', () => {
     }
   });
 
-  it('--install-cron prints the line; with --yes installs it once (a re-install replaces it)', async () => {
-    const printed = await remind(['--install-cron']);
+  it('--install-cron prints the line; with --yes installs it once (a re-install replaces it), one line per stage', async () => {
+    // no clinica/AWS variable of this shell leaks into the expected line
+    const bare: NodeJS.ProcessEnv = Object.fromEntries(CARRIED_ENV.map((name) => [name, undefined]));
+    const printed = await remind(['--install-cron'], bare);
     expect(printed.code).toBe(0);
     const path = [...new Set([dirname(process.execPath), '/usr/local/bin', '/usr/bin', '/bin'])].join(':');
     expect(printed.stdout.trim()).toBe(
-      `*/15 * * * * cd '${stack.projectDir}' && PATH='${path}' '${process.execPath}' '${BIN}' remind --quiet # clinica remind: ${stack.projectDir}`,
+      `*/15 * * * * cd '${stack.projectDir}' && PATH='${path}' '${process.execPath}' '${BIN}' remind --quiet # clinica remind: ${join(stack.projectDir, 'clinica.config.json')} (stage dev)`,
     );
 
     // a fake crontab on PATH keeps the real one untouched
@@ -191,7 +194,7 @@ describe('clinica remind (built CLI)', () => {
     await writeFile(table, 'MAILTO=it@clinica.example\n0 3 * * * /usr/local/bin/backup\n');
     await writeFile(join(bin, 'crontab'), `#!/bin/sh\nif [ "$1" = "-l" ]; then cat '${table}'; else cat > '${table}'; fi\n`);
     await chmod(join(bin, 'crontab'), 0o755);
-    const env = { PATH: `${bin}:${process.env.PATH}` };
+    const env = { ...bare, PATH: `${bin}:${process.env.PATH}` };
     const first = await remind(['--install-cron', '--yes', '--json'], env);
     expect(first.code).toBe(0);
     expect(JSON.parse(first.stdout)).toMatchObject({ installed: true, replaced: false });
@@ -201,5 +204,26 @@ describe('clinica remind (built CLI)', () => {
     expect(lines).toHaveLength(3);
     expect(lines.slice(0, 2)).toEqual(['MAILTO=it@clinica.example', '0 3 * * * /usr/local/bin/backup']);
     expect(lines[2]).toBe(printed.stdout.trim());
+
+    // another stage from the same folder is another line, next to the first
+    const prod = await remind(['--install-cron', '--yes', '--json', '--stage', 'prod'], env);
+    expect(JSON.parse(prod.stdout)).toMatchObject({ installed: true, replaced: false });
+    const both = (await readFile(table, 'utf8')).trim().split('\n');
+    expect(both).toHaveLength(4);
+    expect(both[2]).toBe(printed.stdout.trim());
+    expect(both[3]).toMatch(/ remind --quiet --stage 'prod' # clinica remind: .* \(stage prod\)$/);
+
+    // AWS credentials only in this shell's variables: not written into the crontab, and --yes refuses
+    const keys = { ...env, CLINICA_TARGET: 'aws', AWS_ACCESS_KEY_ID: 'AKIAEXAMPLE', AWS_SECRET_ACCESS_KEY: 'very-secret' };
+    const refused = await remind(['--install-cron', '--yes'], keys);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/^clinica: the AWS credentials come only from AWS_ACCESS_KEY_ID\/AWS_SECRET_ACCESS_KEY in this shell.* — keep them in a profile/m);
+    expect((await readFile(table, 'utf8')).trim().split('\n')).toEqual(both);
+    const warned = await remind(['--install-cron'], keys);
+    expect(warned.code).toBe(0);
+    expect(warned.stdout).toMatch(/CLINICA_TARGET='aws' /);
+    expect(warned.stdout).not.toMatch(/AKIAEXAMPLE|very-secret/);
+    expect(warned.stderr).toMatch(/warn the AWS credentials come only from/);
   });
+
 });
