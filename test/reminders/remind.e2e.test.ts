@@ -15,6 +15,34 @@ import { addPatient, book } from './seed.js';
 let stack: TestStack;
 const remind = (args: string[], env?: NodeJS.ProcessEnv) => runCli(['remind', ...args], { cwd: stack.projectDir, env });
 const json = (stdout: string) => JSON.parse(stdout) as ReminderSummary;
+const DEAD_SES = 'http://127.0.0.1:9';
+
+async function bookFor(fullName: string, email: string, at: string) {
+  const p = await addPatient(stack.dataStore, { fullName, email });
+  return book(stack.dataStore, p.id, at);
+}
+
+/** Runs `body` with the stack's endpoints file pointing `clinica remind` at another SES (a fake, a dead port). */
+async function withSes<T>(ses: string, body: () => Promise<T>): Promise<T> {
+  const file = endpointsFile(stack.config.stateDir);
+  const original = await readFile(file, 'utf8');
+  try {
+    await writeFile(file, JSON.stringify({ ...JSON.parse(original), ses }));
+    return await body();
+  } finally {
+    await writeFile(file, original);
+  }
+}
+
+/** …through a fake SES that rejects the addresses "rejeitado@…". */
+async function withRejectingSes<T>(body: () => Promise<T>): Promise<T> {
+  const fake = await startFakeSes(stack.ses.endpoint, { reject: /rejeitado@/ });
+  try {
+    return await withSes(fake.endpoint, body);
+  } finally {
+    await fake.stop();
+  }
+}
 
 beforeAll(async () => {
   stack = await startTestStack();
@@ -62,32 +90,32 @@ describe('clinica remind (built CLI)', () => {
   });
 
   it('exit 3 when some failed (a rejected address)', async () => {
-    const p = await addPatient(stack.dataStore, { fullName: 'Rejeitado Cron', email: 'rejeitado@example.com' });
-    const q = await addPatient(stack.dataStore, { fullName: 'Bom Cron', email: 'bom@example.com' });
-    await book(stack.dataStore, p.id, '2030-04-09 10:00');
-    await book(stack.dataStore, q.id, '2030-04-09 11:00');
-    const file = endpointsFile(stack.config.stateDir);
-    const original = await readFile(file, 'utf8');
-    const fake = await startFakeSes(stack.ses.endpoint, { reject: /rejeitado@/ });
-    try {
-      await writeFile(file, JSON.stringify({ ...JSON.parse(original), ses: fake.endpoint }));
+    await bookFor('Rejeitado Cron', 'rejeitado@example.com', '2030-04-09 10:00');
+    await bookFor('Bom Cron', 'bom@example.com', '2030-04-09 11:00');
+    await withRejectingSes(async () => {
       const partial = await remind(['--json', '--at', '2030-04-08T09:00']);
       expect(partial.code).toBe(3);
       expect(json(partial.stdout)).toMatchObject({ sent: 1, failed: 1 });
       expect(partial.stderr).toMatch(/warn reminder day-before for A-20300409-\w+ to re\*\*\*@example.com failed \(rejected\): Address blacklisted/);
-    } finally {
-      await writeFile(file, original);
-      await fake.stop();
-    }
+    });
+  });
+
+  it('--quiet: a run where some failed still says its totals, as a warning, so cron mails them', async () => {
+    await bookFor('Rejeitado Quieto', 'rejeitado@quieto.example', '2030-04-23 10:00');
+    await bookFor('Bom Quieto', 'bom@quieto.example', '2030-04-23 11:00');
+    await withRejectingSes(async () => {
+      const quiet = await remind(['--quiet', '--at', '2030-04-22T09:00']);
+      expect(quiet.code).toBe(3);
+      expect(quiet.stdout).toBe('');
+      expect(quiet.stderr).toMatch(/^\S+ warn reminders at 2030-04-22 09:00: 1 sent, 1 failed, 0 skipped$/m);
+      expect(quiet.stderr).toMatch(/warn reminder day-before for A-20300423-\w+ to re\*\*\*@quieto.example failed \(rejected\)/);
+      expect(quiet.stderr).not.toMatch(/ info /);
+    });
   });
 
   it('exit 1 when SES is unreachable: said once, the reminder deferred (not failed); the next run sends it', async () => {
-    const p2 = await addPatient(stack.dataStore, { fullName: 'Sem SES', email: 'semses@example.com' });
-    await book(stack.dataStore, p2.id, '2030-04-16 10:00');
-    const file = endpointsFile(stack.config.stateDir);
-    const original = await readFile(file, 'utf8');
-    try {
-      await writeFile(file, JSON.stringify({ ...JSON.parse(original), ses: 'http://127.0.0.1:9' }));
+    await bookFor('Sem SES', 'semses@example.com', '2030-04-16 10:00');
+    await withSes(DEAD_SES, async () => {
       const down = await remind(['--json', '--at', '2030-04-15T09:00']);
       expect(down.code).toBe(1);
       // the reminder that met the outage waits for the next run: deferred, not failed
@@ -95,9 +123,7 @@ describe('clinica remind (built CLI)', () => {
       // the outage is said once, on the last line
       expect(down.stderr.match(/ECONNREFUSED/g)).toHaveLength(1);
       expect(down.stderr.trim().split('\n').at(-1)).toMatch(/^clinica: no reminder could be sent: cannot reach SES \(ECONNREFUSED\)/);
-    } finally {
-      await writeFile(file, original);
-    }
+    });
     // SES is back: the next run sends what was left
     const back = await remind(['--json', '--at', '2030-04-15T09:15']);
     expect(back.code).toBe(0);
@@ -105,42 +131,13 @@ describe('clinica remind (built CLI)', () => {
   });
 
   it('exit 1 with --quiet (cron): the one error line and nothing else', async () => {
-    const p = await addPatient(stack.dataStore, { fullName: 'Sem SES Quieto', email: 'semses@quieto.example' });
-    await book(stack.dataStore, p.id, '2030-04-30 10:00');
-    const file = endpointsFile(stack.config.stateDir);
-    const original = await readFile(file, 'utf8');
-    try {
-      await writeFile(file, JSON.stringify({ ...JSON.parse(original), ses: 'http://127.0.0.1:9' }));
+    await bookFor('Sem SES Quieto', 'semses@quieto.example', '2030-04-30 10:00');
+    await withSes(DEAD_SES, async () => {
       const down = await remind(['--quiet', '--at', '2030-04-29T09:00']);
       expect(down.code).toBe(1);
       expect(down.stdout).toBe('');
       expect(down.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^clinica: no reminder could be sent: cannot reach SES \(ECONNREFUSED\)/)]);
-    } finally {
-      await writeFile(file, original);
-    }
-  });
-
-
-  it('--quiet: a run where some failed still says its totals, as a warning, so cron mails them', async () => {
-    const r = await addPatient(stack.dataStore, { fullName: 'Rejeitado Quieto', email: 'rejeitado@quieto.example' });
-    const b = await addPatient(stack.dataStore, { fullName: 'Bom Quieto', email: 'bom@quieto.example' });
-    await book(stack.dataStore, r.id, '2030-04-23 10:00');
-    await book(stack.dataStore, b.id, '2030-04-23 11:00');
-    const file = endpointsFile(stack.config.stateDir);
-    const original = await readFile(file, 'utf8');
-    const fake = await startFakeSes(stack.ses.endpoint, { reject: /rejeitado@/ });
-    try {
-      await writeFile(file, JSON.stringify({ ...JSON.parse(original), ses: fake.endpoint }));
-      const quiet = await remind(['--quiet', '--at', '2030-04-22T09:00']);
-      expect(quiet.code).toBe(3);
-      expect(quiet.stdout).toBe('');
-      expect(quiet.stderr).toMatch(/^\S+ warn reminders at 2030-04-22 09:00: 1 sent, 1 failed, 0 skipped$/m);
-      expect(quiet.stderr).toMatch(/warn reminder day-before for A-20300423-\w+ to re\*\*\*@quieto.example failed \(rejected\)/);
-      expect(quiet.stderr).not.toMatch(/ info /);
-    } finally {
-      await writeFile(file, original);
-      await fake.stop();
-    }
+    });
   });
 
   it('bad input is a usage error (exit 2)', async () => {
