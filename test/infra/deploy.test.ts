@@ -154,9 +154,10 @@ describe('clinica deploy against a fresh account (mocked AWS)', () => {
         Statement: [
           list,
           // reads the releases under deploy/server/ but can never write there; audit/ is append-only
-          { Sid: 'ReadData', Effect: 'Allow', Action: 's3:GetObject', Resource: objects(...everyPrefix, 'health/', 'deploy/server/') },
-          write(...everyPrefix),
-          { Sid: 'DeleteData', Effect: 'Allow', Action: 's3:DeleteObject', Resource: objects(...everyPrefix.filter((p) => p !== 'audit/')) },
+          // locks/ holds the per-day booking counters (appointments write them with If-Match)
+          { Sid: 'ReadData', Effect: 'Allow', Action: 's3:GetObject', Resource: objects(...everyPrefix, 'health/', 'locks/', 'deploy/server/') },
+          write(...everyPrefix, 'locks/'),
+          { Sid: 'DeleteData', Effect: 'Allow', Action: 's3:DeleteObject', Resource: objects(...everyPrefix.filter((p) => p !== 'audit/'), 'locks/') },
           { Sid: 'StartReminders', Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: 'arn:aws:lambda:sa-east-1:123456789012:function:sorriso-prod-reminders' },
         ],
       },

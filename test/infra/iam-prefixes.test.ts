@@ -16,7 +16,9 @@ function prefixesInCode(): Map<string, string> {
     }
     for (const file of files) {
       const text = readFileSync(join(dir, file), 'utf8');
-      const patterns = [/_(?:PREFIX|KEY)\s*=\s*'([a-z][a-z-]*)\//g, /(?:Key|key|prefix)\s*=\s*\([^)]*\)\s*=>\s*`([a-z][a-z-]*)\/\$\{/g, /store\.\w+\(\s*'([a-z][a-z-]*)\//g];
+      // a key's first segment, wherever a key is spelled: constants, key functions (`locks/agenda/${d}.json`
+      // as well as `x/${id}`), literal store calls
+      const patterns = [/_(?:PREFIX|KEY)\s*=\s*'([a-z][a-z-]*)\//g, /(?:Key|key|prefix)\s*=\s*\([^)]*\)\s*=>\s*`([a-z][a-z-]*)\//g, /store\.\w+\(\s*['`]([a-z][a-z-]*)\//g];
       for (const re of patterns) for (const m of text.matchAll(re)) found.set(`${m[1]}/`, `src/${room}/${file}`);
     }
   }
