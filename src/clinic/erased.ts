@@ -4,19 +4,16 @@
  * and nothing that points to the anonymized record (no id, no time) — matching a person to their old clinical
  * record would undo the anonymization another way.
  *   claims/erased/{hmac}.json       { kind: 'cpf' | 'person', hadCpf? }   written with If-None-Match: *
- *   claims/erasure-key.json         { key } — 32 random bytes (base64), made on first use, never rewritten
- * Why keyed: a CPF has nine free digits, so a plain SHA-256 of one is reversed by trying all 10^9 in minutes.
- * The trade-off: the key lives in the same bucket (no KMS or secret store to depend on), so someone who can read
- * the whole bucket can still test a guess ("was this CPF erased?"); the listings, logs and copies of the marks
- * alone say nothing. Only the server and the CLI read claims/ (the Lambdas' roles do not).
+ * keyed with the bucket's key (bucket-key.ts: why keyed, and the trade-off of keeping the key in the bucket), so
+ * whoever can read the whole bucket can still test a guess ("was this CPF erased?"); the listings, logs and
+ * copies of the marks alone say nothing. Only the server and the CLI read claims/ (the Lambdas' roles do not).
  */
-import { createHmac, randomBytes } from 'node:crypto';
 import { isClinicaError } from '../errors.js';
 import type { Store } from '../store/store.js';
+import { bucketKey, keyedHash } from './bucket-key.js';
 import { personKey } from './text.js';
 
 export const ERASED_PREFIX = 'claims/erased/';
-export const ERASURE_KEY = 'claims/erasure-key.json';
 
 export interface ErasedMark {
   kind: 'cpf' | 'person';
@@ -35,32 +32,7 @@ export interface ErasedMatch {
   by: 'cpf' | 'name+birthDate';
 }
 
-const keys = new WeakMap<Store, Buffer>();
-
-/** The bucket's HMAC key; made (If-None-Match: *) by the first anonymization, undefined before (no marks yet). */
-async function erasureKey(store: Store, create = false): Promise<Buffer | undefined> {
-  const cached = keys.get(store);
-  if (cached) return cached;
-  const read = async () => {
-    const got = await store.getJson<{ key: string }>(ERASURE_KEY);
-    return got ? Buffer.from(got.value.key, 'base64') : undefined;
-  };
-  let key = await read();
-  if (!key && create) {
-    const fresh = randomBytes(32);
-    try {
-      await store.putJson(ERASURE_KEY, { key: fresh.toString('base64') }, { ifNoneMatch: '*' });
-      key = fresh;
-    } catch (err) {
-      if (!isClinicaError(err, 'conflict')) throw err;
-      key = await read(); // another anonymization made it first
-    }
-  }
-  if (key) keys.set(store, key);
-  return key;
-}
-
-const markKey = (key: Buffer, text: string) => `${ERASED_PREFIX}${createHmac('sha256', key).update(text).digest('hex')}.json`;
+const markKey = (key: Buffer, text: string) => `${ERASED_PREFIX}${keyedHash(key, text)}.json`;
 
 /** The mark keys of a person: their CPF (if any) and their name (accents and case ignored) + birth date (if any). */
 function markKeys(key: Buffer, p: PersonKeys): { cpf?: string; person?: string } {
@@ -72,7 +44,7 @@ function markKeys(key: Buffer, p: PersonKeys): { cpf?: string; person?: string }
 
 /** Leaves the marks of a patient about to be anonymized (idempotent: an existing mark is kept). */
 export async function recordErasure(store: Store, p: PersonKeys): Promise<void> {
-  const k = markKeys((await erasureKey(store, true))!, p);
+  const k = markKeys((await bucketKey(store, { create: true }))!, p);
   const marks: [string | undefined, ErasedMark][] = [
     [k.cpf, { kind: 'cpf' }],
     [k.person, { kind: 'person', hadCpf: Boolean(p.cpf) }],
@@ -95,7 +67,7 @@ export async function recordErasure(store: Store, p: PersonKeys): Promise<void> 
 export async function erasedMatcher(store: Store): Promise<(p: PersonKeys) => Promise<ErasedMatch | undefined>> {
   const present = new Set<string>();
   for await (const o of store.list(ERASED_PREFIX)) present.add(o.key);
-  const key = present.size ? await erasureKey(store) : undefined;
+  const key = present.size ? await bucketKey(store) : undefined;
   return async (p) => {
     if (!key) return undefined;
     const k = markKeys(key, p);
@@ -110,7 +82,7 @@ export async function erasedMatcher(store: Store): Promise<(p: PersonKeys) => Pr
 
 /** Does this person match an anonymized patient? (one or two GETs; for a single `add`) */
 export async function findErased(store: Store, p: PersonKeys): Promise<ErasedMatch | undefined> {
-  const key = await erasureKey(store);
+  const key = await bucketKey(store);
   if (!key) return undefined;
   const k = markKeys(key, p);
   if (k.cpf && (await store.head(k.cpf))) return { by: 'cpf' };

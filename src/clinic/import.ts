@@ -16,6 +16,7 @@ import { readPatientIndex, summaryOf, updatePatientIndex } from './patient-index
 import {
   allocatePatientNumbers,
   claimCpf,
+  cpfClaimsKey,
   formatPatientId,
   newPatientRecord,
   parseSex,
@@ -278,6 +279,8 @@ export async function importPatients(store: Store, csvText: string, actor: strin
   const total = fresh.length;
   options.onProgress?.(0, total);
   if (fresh.length) {
+    // a bucket to reindex is refused before ids are taken; the key is made once, not by 16 rows at a time
+    if (fresh.some((v) => v.record.cpf)) await cpfClaimsKey(store, { create: true });
     const first = await allocatePatientNumbers(store, fresh.length);
     const written = await mapLimit(fresh, options.concurrency ?? 16, async ({ row, record }, i) => {
       const patient: Patient = { ...record, id: formatPatientId(first + i) };

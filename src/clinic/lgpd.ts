@@ -14,7 +14,7 @@ import { recordErasure } from './erased.js';
 import { deletePatientImages } from './images.js';
 import { deletePatientAppointmentList, listPatientAppointments } from './patient-appointments.js';
 import { updatePatientIndex } from './patient-index.js';
-import { getPatient, patientKey, releaseCpf, writePatientChange } from './patients.js';
+import { cpfClaimsKey, getPatient, patientKey, releaseCpf, writePatientChange } from './patients.js';
 import { mapLimit } from './text.js';
 import type { Appointment, AuditEntry, Patient } from './types.js';
 
@@ -104,6 +104,7 @@ export async function exportPatient(store: Store, id: string, actor: string, opt
  */
 export async function anonymizePatient(store: Store, id: string, actor: string): Promise<Patient> {
   const { patient: before } = await getPatient(store, id);
+  if (before.cpf) await cpfClaimsKey(store); // a bucket to reindex is refused before anything is written
   // the marks first: an anonymization interrupted after them leaves a patient who is still there, not one who
   // could come back through an import
   if (!before.anonymized) await recordErasure(store, before);
@@ -244,6 +245,7 @@ export async function purgePatient(store: Store, id: string, actor: string, opti
       { field: 'id', hint: `anonymize it instead (\`clinica patients anonymize ${patient.id}\`), or pass --force if the retention duty no longer applies` },
     );
   }
+  if (patient.cpf) await cpfClaimsKey(store); // a bucket to reindex is refused before anything is deleted
   const appointments = await listPatientAppointments(store, patient.id, { includeMoved: true });
   const reminderKeys = (await reminderKeysOf(store, appointments.map((a) => a.id))).map((r) => r.key);
   // images with their dedupe claims and id pointers (deletePatientImages owns that layout)

@@ -4,7 +4,7 @@
  *   index/patients/{00..15}.json       { entries: PatientSummary[] }
  * by the id's number, so a list is SHARDS parallel GETs whatever the number of patients, and a write
  * rewrites one shard (1/16 of the index) with If-Match, retrying on a concurrent change. The index is
- * derived: the records under patients/ are the truth and rebuildPatientIndex() regenerates it.
+ * derived: the records under patients/ are the truth and reindexPatients() regenerates it.
  */
 import { conflict } from '../errors.js';
 import type { Store } from '../store/store.js';

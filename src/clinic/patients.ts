@@ -2,15 +2,16 @@
  * Patient records. Layout (private bucket):
  *   patients/{id}.json               the record; every write is conditional (If-None-Match on create, If-Match after)
  *   counters/patients.json           { next } — ids P-000001, P-000002 … handed out with If-Match + retry
- *   claims/cpf/{sha256(cpf)}.json    { patientId } — written with If-None-Match: * so a CPF belongs to one patient
+ *   claims/cpf-hmac/{hmac}.json      { patientId } — written with If-None-Match: * so a CPF belongs to one patient;
+ *                                    keyed with the bucket's secret (bucket-key.ts), so no key names or betrays a CPF
  *   index/patients/{00..15}.json     the summaries that list/search read (patient-index.ts)
  * Every change appends an audit entry; so does every full read (showPatient).
  */
-import { createHash } from 'node:crypto';
 import { locales, type Locale } from '../config/schema.js';
 import { ClinicaError, conflict, ExitCode, isClinicaError, notFound, usageError } from '../errors.js';
 import type { Store } from '../store/store.js';
 import { audit } from './audit.js';
+import { bucketKey, keyedHash } from './bucket-key.js';
 import { maskCpf, normalizeCpf } from './cpf.js';
 import { findErased } from './erased.js';
 import { listPatientAppointments, upcomingOf, type AppointmentBrief } from './patient-appointments.js';
@@ -31,11 +32,14 @@ import {
 
 export const PATIENTS_PREFIX = 'patients/';
 export const COUNTER_KEY = 'counters/patients.json';
-export const CPF_CLAIMS_PREFIX = 'claims/cpf/';
+export const CPF_CLAIMS_PREFIX = 'claims/cpf-hmac/';
+/** The claims of clinica before they were keyed: claims/cpf/{sha256('clinica-cpf:' + cpf)}.json — reindex replaces them. */
+export const OLD_CPF_CLAIMS_PREFIX = 'claims/cpf/';
 
 export const patientKey = (id: string) => `${PATIENTS_PREFIX}${id}.json`;
 export const formatPatientId = (n: number) => `P-${String(n).padStart(6, '0')}`;
-export const cpfClaimKey = (cpf: string) => `${CPF_CLAIMS_PREFIX}${createHash('sha256').update(`clinica-cpf:${cpf}`).digest('hex')}.json`;
+/** A CPF's claim object, under the bucket's key (an input of its own: it never equals the CPF's erasure mark). */
+export const cpfClaimKey = (key: Buffer, cpf: string) => `${CPF_CLAIMS_PREFIX}${keyedHash(key, `cpf-claim:${cpf}`)}.json`;
 
 const LIST_HINT = 'run `clinica patients list --search NAME` to find the id';
 
@@ -226,12 +230,46 @@ export async function allocatePatientNumbers(store: Store, count = 1): Promise<n
   }
 }
 
+const cpfClaimsChecked = new WeakMap<Store, Promise<void>>();
+
+/** Are there claims of the old, unkeyed layout (claims/cpf/) left? One LIST of at most one key. */
+export async function hasOldCpfClaims(store: Store): Promise<boolean> {
+  for await (const _ of store.list(OLD_CPF_CLAIMS_PREFIX, { pageSize: 1 })) return true;
+  return false;
+}
+
+/**
+ * The bucket's key for CPF claims, once the bucket is known to hold no claim of the old layout (claims/cpf/):
+ * a CPF claimed there is not seen here, so it could be given to a second patient — every CPF claim operation is
+ * refused (exit 2) until `clinica patients reindex` rebuilds the claims. Checked once per process (one LIST on
+ * the first CPF operation); a refusal is not remembered, so a reindex run elsewhere needs no restart here.
+ */
+export async function cpfClaimsKey(store: Store, { create = false } = {}): Promise<Buffer | undefined> {
+  let checked = cpfClaimsChecked.get(store);
+  if (!checked) {
+    checked = hasOldCpfClaims(store).then((old) => {
+      if (!old) return;
+      throw new ClinicaError('config', `bucket ${store.bucket} still has CPF claims of the old, unkeyed layout (${OLD_CPF_CLAIMS_PREFIX}); CPFs cannot be checked for duplicates until they are rebuilt`, {
+        hint: 'run `clinica patients reindex` (once: it rebuilds the claims from the patient records)',
+        reason: 'old-cpf-claims',
+      });
+    });
+    cpfClaimsChecked.set(store, checked);
+    checked.catch(() => cpfClaimsChecked.delete(store));
+  }
+  await checked;
+  return bucketKey(store, { create });
+}
+
 /**
  * Makes `cpf` belong to `patientId`. A claim left by a create that never finished (its patient record does
  * not exist) is taken over; a claim of an existing patient is a conflict naming that patient.
  */
 export async function claimCpf(store: Store, cpf: string, patientId: string): Promise<void> {
-  const key = cpfClaimKey(cpf);
+  await takeCpfClaim(store, cpfClaimKey((await cpfClaimsKey(store, { create: true }))!, cpf), cpf, patientId);
+}
+
+async function takeCpfClaim(store: Store, key: string, cpf: string, patientId: string): Promise<void> {
   for (let attempt = 0; attempt < 5; attempt++) {
     try {
       await store.putJson(key, { patientId }, { ifNoneMatch: '*' });
@@ -267,13 +305,18 @@ function cpfTaken(cpf: string, owner: string): ClinicaError {
 
 /** Frees a CPF claim, if it is this patient's. */
 export async function releaseCpf(store: Store, cpf: string, patientId: string): Promise<void> {
-  const claim = await store.getJson<{ patientId: string }>(cpfClaimKey(cpf));
-  if (claim?.value.patientId === patientId) await store.delete(cpfClaimKey(cpf));
+  const key = await cpfClaimsKey(store);
+  if (!key) return; // no key: no claim was ever made
+  const claim = await store.getJson<{ patientId: string }>(cpfClaimKey(key, cpf));
+  if (claim?.value.patientId === patientId) await store.delete(cpfClaimKey(key, cpf));
 }
 
 /** Whose CPF this is (undefined: nobody's). */
 export async function findPatientByCpf(store: Store, cpfText: string): Promise<string | undefined> {
-  const claim = await store.getJson<{ patientId: string }>(cpfClaimKey(normalizeCpf(cpfText)));
+  const cpf = normalizeCpf(cpfText);
+  const key = await cpfClaimsKey(store);
+  if (!key) return undefined;
+  const claim = await store.getJson<{ patientId: string }>(cpfClaimKey(key, cpf));
   if (!claim) return undefined;
   return (await store.head(patientKey(claim.value.patientId))) ? claim.value.patientId : undefined;
 }
@@ -473,6 +516,7 @@ export async function writePatientChange(
     ours = [...new Set([...(ours ?? []), ...changed])];
     if (!changed.length) return { patient: base, etag, changed };
     if (next.cpf && next.cpf !== base.cpf) await claimCpf(store, next.cpf, base.id);
+    else if (base.cpf && !next.cpf) await cpfClaimsKey(store); // a bucket to reindex is refused before the write, not after it
     let newEtag: string;
     try {
       newEtag = await store.putJson(patientKey(base.id), next, { ifMatch: etag });
@@ -603,21 +647,71 @@ export function canEmailReminders(patient: Patient): boolean {
   return Boolean(patient.consent.emailReminders && patient.email && patient.status === 'active' && !patient.anonymized);
 }
 
+export interface SharedCpf {
+  /** masked, as in lists */
+  cpf: string;
+  /** the patient who keeps the claim */
+  owner: string;
+  /** the other records that carry this CPF */
+  others: string[];
+}
+
+export interface ReindexResult {
+  patients: number;
+  /** CPFs that have their (keyed) claim */
+  cpfClaims: number;
+  /** claims of the old, unkeyed layout (claims/cpf/) deleted */
+  oldCpfClaimsRemoved: number;
+  /** a CPF in more than one record (made before claims, or by a clinica that did not see the other's claim) */
+  sharedCpfs: SharedCpf[];
+}
+
 /**
- * Regenerates the index from the records (and each patient's appointment list): the repair for an index
- * left behind by an interrupted write. Reads every record — the one operation that does.
+ * Regenerates what is derived from the records: the index (with each patient's appointment list), the repair
+ * for an index left behind by an interrupted write; and the CPF claims — a keyed claim for every CPF in a
+ * record, then every claim of the old, unkeyed layout deleted (the migration of a bucket made by an older
+ * clinica). Reads every record — the one operation that does.
  */
-export async function rebuildPatientIndex(store: Store, now = new Date()): Promise<{ patients: number }> {
+export async function reindexPatients(store: Store, now = new Date()): Promise<ReindexResult> {
   const keys: string[] = [];
   for await (const o of store.list(PATIENTS_PREFIX)) if (/^patients\/P-\d+\.json$/.test(o.key)) keys.push(o.key);
-  const summaries = await mapLimit(keys, 16, async (key) => {
-    const record = (await store.getJson<Patient>(key))?.value;
-    if (!record) return undefined;
-    return summaryOf(record, upcomingOf(await listPatientAppointments(store, record.id), now));
-  });
-  const rows = summaries.filter((s): s is PatientSummary => s !== undefined);
+  const records = (await mapLimit(keys, 16, async (key) => (await store.getJson<Patient>(key))?.value)).filter((r): r is Patient => r !== undefined);
+  const rows = await mapLimit(records, 16, async (record) => summaryOf(record, upcomingOf(await listPatientAppointments(store, record.id), now)));
   await writePatientIndex(store, rows);
-  return { patients: rows.length };
+  return { patients: rows.length, ...(await rebuildCpfClaims(store, records)) };
+}
+
+/** New claims first, old ones deleted after: an interrupted run leaves the bucket refused (old claims), never open. */
+async function rebuildCpfClaims(store: Store, records: Patient[]): Promise<Omit<ReindexResult, 'patients'>> {
+  const key = (await bucketKey(store, { create: true }))!;
+  const byCpf = new Map<string, string[]>();
+  for (const r of records) if (r.cpf) byCpf.set(r.cpf, [...(byCpf.get(r.cpf) ?? []), r.id]);
+  const shared: SharedCpf[] = [];
+  await mapLimit([...byCpf], 16, async ([cpf, ids]) => {
+    // one by one, lowest id first: the one already holding the claim keeps it, else the lowest id gets it
+    let owner: string | undefined;
+    const others: string[] = [];
+    for (const id of ids.sort()) {
+      try {
+        await takeCpfClaim(store, cpfClaimKey(key, cpf), cpf, id);
+        owner ??= id;
+      } catch (err) {
+        if (!isClinicaError(err, 'conflict') || err.reason !== 'cpf-taken') throw err;
+        owner = String(err.params!.patientId);
+        others.push(id);
+      }
+    }
+    if (others.length) shared.push({ cpf: maskCpf(cpf), owner: owner!, others });
+  });
+  const old: string[] = [];
+  for await (const o of store.list(OLD_CPF_CLAIMS_PREFIX)) old.push(o.key);
+  const failed = await store.deleteMany(old);
+  if (failed.length) {
+    throw new ClinicaError('partial', `${failed.length} of ${old.length} old-layout CPF claim(s) (${OLD_CPF_CLAIMS_PREFIX}) could not be deleted; the keyed claims are written`, {
+      hint: 'run `clinica patients reindex` again',
+    });
+  }
+  return { cpfClaims: byCpf.size, oldCpfClaimsRemoved: old.length, sharedCpfs: shared.sort((a, b) => a.owner.localeCompare(b.owner)) };
 }
 
 export { maskCpf };

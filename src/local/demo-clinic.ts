@@ -2,11 +2,12 @@
  * `clinica dev --demo`: synthetic patients (obviously fake names, valid generated CPFs) and appointments for
  * today and tomorrow in the clinic's time zone. Idempotent: patients are matched by CPF, appointments by
  * patient + day + dentist, so a re-run adds nothing. Maria has an e-mail and reminder consent; João has
- * neither; Zé has an e-mail but said no — the reminder cases.
+ * neither; Zé has an e-mail but said no — the reminder cases. The patients are made by createPatient, so their
+ * CPF claims are keyed ones; a data folder with claims of an older clinica is reindexed first.
  */
 import { createAppointment, listAppointments } from '../clinic/appointments.js';
 import { formatCpf, generateCpf } from '../clinic/cpf.js';
-import { createPatient, findPatientByCpf } from '../clinic/patients.js';
+import { createPatient, findPatientByCpf, hasOldCpfClaims, reindexPatients } from '../clinic/patients.js';
 import { addDays, localParts, startOfLocalDay, zonedToInstant } from '../clinic/time.js';
 import type { PatientInput } from '../clinic/types.js';
 import type { DemoSeeder } from './stack.js';
@@ -37,6 +38,8 @@ export const demoClinicSeeder: DemoSeeder = {
   async seed(ctx, now) {
     const store = ctx.dataStore;
     const tz = ctx.config.clinic.timeZone;
+    // a data folder made by an older clinica: its CPF claims move to the keyed layout first (`patients reindex`)
+    const migrated = (await hasOldCpfClaims(store)) ? await reindexPatients(store, now) : undefined;
     const ids: string[] = [];
     let newPatients = 0;
     for (const input of demoPatients) {
@@ -79,6 +82,7 @@ export const demoClinicSeeder: DemoSeeder = {
         newAppointments++;
       }
     }
-    return { summary: `${ids.length} patients (${newPatients} new), ${total} appointments today and tomorrow (${newAppointments} new)` };
+    const moved = migrated ? `; ${migrated.oldCpfClaimsRemoved} CPF claim(s) of an older clinica rebuilt in the keyed layout` : '';
+    return { summary: `${ids.length} patients (${newPatients} new), ${total} appointments today and tomorrow (${newAppointments} new)${moved}` };
   },
 };

@@ -194,21 +194,21 @@ describe('patients against the local S3', () => {
     const dup = await rejection(createPatient(store, { fullName: 'Outra Pessoa', birthDate: '1970-01-01', cpf }, actor));
     expect(dup).toMatchObject({ kind: 'conflict', field: 'cpf' });
     // the documented repair for a write interrupted between the record and its index row
-    const { rebuildPatientIndex } = await import('../../src/clinic/patients.js');
-    await rebuildPatientIndex(store);
+    const { reindexPatients } = await import('../../src/clinic/patients.js');
+    await reindexPatients(store);
     expect((await readPatientIndex(store)).find((r) => r.id === p.id)?.cpf).toBe(cpf);
   });
 });
 
 describe('patient index repair', () => {
-  it('rebuildPatientIndex regenerates a lost or stale index from the records', async () => {
-    const { rebuildPatientIndex } = await import('../../src/clinic/patients.js');
+  it('reindexPatients regenerates a lost or stale index from the records', async () => {
+    const { reindexPatients } = await import('../../src/clinic/patients.js');
     const { SHARDS, shardKey } = await import('../../src/clinic/patient-index.js');
     const store = stack.dataStore;
     const before = await listPatients(store, { status: 'all' });
     for (let i = 0; i < SHARDS; i++) await store.delete(shardKey(i));
     expect(await listPatients(store, { status: 'all' })).toEqual([]);
-    expect((await rebuildPatientIndex(store)).patients).toBe(before.length);
+    expect((await reindexPatients(store)).patients).toBe(before.length);
     expect(await listPatients(store, { status: 'all' })).toEqual(before);
   });
 });
