@@ -262,26 +262,35 @@ export async function cpfClaimsKey(store: Store, { create = false } = {}): Promi
 }
 
 /**
- * Makes `cpf` belong to `patientId`. A claim left by a create that never finished (its patient record does
- * not exist) is taken over; a claim of an existing patient is a conflict naming that patient.
+ * Makes `cpf` belong to `patientId`. A claim of a patient whose record holds this CPF is a conflict naming that
+ * patient; any other claim (its record missing or holding another CPF) is taken over — once S3 says it is
+ * CLAIM_SETTLE_MS old, since a younger one may be a create or an update still writing its record.
  */
 export async function claimCpf(store: Store, cpf: string, patientId: string): Promise<void> {
   await takeCpfClaim(store, cpfClaimKey((await cpfClaimsKey(store, { create: true }))!, cpf), cpf, patientId);
 }
 
+/** How old (by S3's clock) a claim whose record does not hold its CPF must be to be taken over: a create or an
+ * update writes its record right after its claim; one that took this long died (a few PUT timeouts and more). */
+const CLAIM_SETTLE_MS = 5 * 60_000;
+
 async function takeCpfClaim(store: Store, key: string, cpf: string, patientId: string): Promise<void> {
-  for (let attempt = 0; attempt < 5; attempt++) {
+  for (let attempt = 0; attempt < 12; attempt++) {
     try {
       await store.putJson(key, { patientId }, { ifNoneMatch: '*' });
       return;
     } catch (err) {
       if (!isClinicaError(err, 'conflict')) throw err;
     }
-    const claim = await store.getJson<{ patientId: string }>(key);
+    const claim = await store.getJson<{ patientId: string }>(key, { withTimes: true });
     if (!claim) continue; // released meanwhile: try again
     if (claim.value.patientId === patientId) return;
-    const owner = await store.head(patientKey(claim.value.patientId));
-    if (owner) throw cpfTaken(cpf, claim.value.patientId);
+    if (await holdsCpf(store, claim.value.patientId, cpf)) throw cpfTaken(cpf, claim.value.patientId);
+    const age = claim.serverTime && claim.lastModified ? claim.serverTime.getTime() - claim.lastModified.getTime() : 0;
+    if (age < CLAIM_SETTLE_MS) {
+      await new Promise((r) => setTimeout(r, 250)); // its record is probably being written: look again
+      continue;
+    }
     try {
       await store.putJson(key, { patientId }, { ifMatch: claim.etag });
       return;
@@ -289,7 +298,16 @@ async function takeCpfClaim(store: Store, key: string, cpf: string, patientId: s
       if (!isClinicaError(err, 'conflict')) throw err;
     }
   }
-  throw conflict(`cpf: ${maskCpf(cpf)} is being claimed by another write`, { field: 'cpf', hint: 'try again', reason: 'busy' });
+  throw conflict(`cpf: ${maskCpf(cpf)} is being claimed by another write`, {
+    field: 'cpf',
+    hint: 'try again in a few minutes (a write that stopped half-way holds it for 5)',
+    reason: 'busy',
+  });
+}
+
+/** Does this patient's record hold this CPF now? (a claim is only as good as the record it names) */
+async function holdsCpf(store: Store, patientId: string, cpf: string): Promise<boolean> {
+  return (await store.getJson<Patient>(patientKey(patientId)))?.value.cpf === cpf;
 }
 
 /** The CPF is another patient's: a conflict (HTTP 409) that is bad input on the CLI (exit 2). */
@@ -317,8 +335,7 @@ export async function findPatientByCpf(store: Store, cpfText: string): Promise<s
   const key = await cpfClaimsKey(store);
   if (!key) return undefined;
   const claim = await store.getJson<{ patientId: string }>(cpfClaimKey(key, cpf));
-  if (!claim) return undefined;
-  return (await store.head(patientKey(claim.value.patientId))) ? claim.value.patientId : undefined;
+  return claim && (await holdsCpf(store, claim.value.patientId, cpf)) ? claim.value.patientId : undefined;
 }
 
 // ---------------------------------------------------------------- records

@@ -4,13 +4,14 @@
  */
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BUCKET_KEY } from '../../src/clinic/bucket-key.js';
+import { BUCKET_KEY, bucketKey } from '../../src/clinic/bucket-key.js';
 import { formatCpf, generateCpf, maskCpf } from '../../src/clinic/cpf.js';
 import { ERASED_PREFIX } from '../../src/clinic/erased.js';
 import { importPatients } from '../../src/clinic/import.js';
 import { anonymizePatient, purgePatient } from '../../src/clinic/lgpd.js';
 import {
   COUNTER_KEY,
+  cpfClaimKey,
   createPatient,
   findPatientByCpf,
   getPatient,
@@ -21,7 +22,7 @@ import {
   updatePatient,
 } from '../../src/clinic/patients.js';
 import { demoClinicSeeder, demoPatients } from '../../src/local/demo-clinic.js';
-import { Store } from '../../src/store/store.js';
+import { Store, type GetOptions } from '../../src/store/store.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
 
 const actor = 'cli:tester@host';
@@ -131,6 +132,65 @@ describe('CPF claims are keyed with the bucket secret', () => {
       expect(await findPatientByCpf(a, cpf)).toBe(winner);
       expect(await findPatientByCpf(b, cpf)).toBe(winner);
     }
+  });
+});
+
+describe('a claim whose patient record does not hold the CPF', () => {
+  /** S3 answering that claims were written `minutes` ago (its clock: Last-Modified and Date). */
+  const agedClaims = (store: Store, minutes: number) => {
+    const aged = Object.create(store) as Store;
+    aged.getJson = async <T>(key: string, opts?: GetOptions) => {
+      const got = await store.getJson<T>(key, opts);
+      if (got?.lastModified && key.startsWith('claims/cpf-hmac/')) got.lastModified = new Date(got.lastModified.getTime() - minutes * 60_000);
+      return got;
+    };
+    return aged;
+  };
+
+  it('is not taken over while the create that made it is still writing its record: the second create is refused', async () => {
+    const bucket = await freshBucket();
+    const cpf = formatCpf(generateCpf(66_001));
+    // the first create's record write is slow (a slow network); its claim is already there
+    const slow = processOn(bucket);
+    const put = slow.putJson.bind(slow);
+    slow.putJson = async (key, value, opts) => {
+      if (key.startsWith('patients/')) await new Promise((r) => setTimeout(r, 1500));
+      return put(key, value, opts);
+    };
+    const first = createPatient(slow, { fullName: 'Primeira Lenta', cpf, birthDate: '1970-01-01' }, actor);
+    const store = processOn(bucket);
+    while (!(await keysOf(store, 'claims/cpf-hmac/')).length) await new Promise((r) => setTimeout(r, 20));
+    const second = await Promise.allSettled([createPatient(store, { fullName: 'Segunda Rápida', cpf, birthDate: '1971-01-01' }, actor)]);
+    const winner = await first;
+    expect(second[0]).toMatchObject({ status: 'rejected', reason: { reason: 'cpf-taken', params: { patientId: winner.id } } });
+    expect((await listPatients(store)).map((r) => r.id)).toEqual([winner.id]);
+    expect(await findPatientByCpf(store, cpf)).toBe(winner.id);
+  });
+
+  it('is taken over once S3 says it is minutes old: a create that died, a CPF whose release failed', async () => {
+    const bucket = await freshBucket();
+    const store = processOn(bucket);
+    const [dead, moved] = [generateCpf(67_001), generateCpf(67_002)];
+    const old = await createPatient(store, { fullName: 'Mudou de CPF', cpf: moved, birthDate: '1960-01-01' }, actor);
+    const claimKeyFor = async (cpf: string) => cpfClaimKey((await bucketKey(store))!, cpf);
+    // a create that died after its claim: the claim names a patient with no record
+    const deadClaim = await claimKeyFor(dead);
+    await store.putJson(deadClaim, { patientId: 'P-000099' });
+    // a CPF changed on the record while the release of its claim failed: the claim names a patient holding another CPF
+    await updatePatient(store, old.id, { cpf: generateCpf(67_003) }, actor);
+    await store.putJson(await claimKeyFor(moved), { patientId: old.id });
+
+    for (const cpf of [dead, moved]) expect(await findPatientByCpf(store, cpf)).toBeUndefined();
+    // young: another write may be in progress — refused as busy (a conflict, exit 1), nothing taken over
+    const busy = await rejection(createPatient(store, { fullName: 'Cedo Demais', cpf: dead, birthDate: '1990-01-01' }, actor));
+    expect(busy).toMatchObject({ kind: 'conflict', reason: 'busy', field: 'cpf' });
+    expect((await store.getJson(deadClaim))?.value).toEqual({ patientId: 'P-000099' });
+    // minutes old: taken over
+    const aged = agedClaims(store, 10);
+    const a = await createPatient(aged, { fullName: 'Nova Dona', cpf: dead, birthDate: '1990-01-01' }, actor);
+    const b = await createPatient(aged, { fullName: 'Outra Dona', cpf: moved, birthDate: '1990-01-01' }, actor);
+    expect(await findPatientByCpf(store, dead)).toBe(a.id);
+    expect(await findPatientByCpf(store, moved)).toBe(b.id);
   });
 });
 
