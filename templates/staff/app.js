@@ -802,13 +802,20 @@ function patientRow(p) {
 }
 
 let current = null; // { patient, etag }
+/** A patient just added here, with the ETag of its creation: opened without reading it again (a new record has no appointments). */
+let created = null;
 
 async function openPatient(id) {
-  const { data, etag } = await api('GET', `/api/patients/${encodeURIComponent(id)}`);
-  current = { patient: data.patient, etag: data.etag || etag };
+  let view = created?.patient.id === id ? { ...created, appointments: [] } : null;
+  created = null;
+  if (!view) {
+    const { data, etag } = await api('GET', `/api/patients/${encodeURIComponent(id)}`);
+    view = { patient: data.patient, etag: data.etag || etag, appointments: data.appointments || [] };
+  }
+  current = { patient: view.patient, etag: view.etag };
   $('#thumbs').replaceChildren();
   $('#uploads').replaceChildren();
-  renderPatient(data.patient, data.appointments || []);
+  renderPatient(view.patient, view.appointments);
   show('patient');
   $('#images-card').hidden = !canDo('images');
   if (canDo('images')) await loadImages({ restart: true });
@@ -946,7 +953,8 @@ async function submitPatient(ev) {
         flash(t('patient.saved'));
         await openPatient(data.patient.id);
       } else {
-        const { data } = await api('POST', '/api/patients', body, { 'idempotency-key': form.dataset.requestKey });
+        const { data, etag } = await api('POST', '/api/patients', body, { 'idempotency-key': form.dataset.requestKey });
+        created = { patient: data.patient, etag: data.etag || etag }; // the version just written: its first edit needs no read
         $('#patient-dialog').close();
         flash(t('patient.created', { id: data.patient.id }));
         location.hash = `#/patients/${encodeURIComponent(data.patient.id)}`;

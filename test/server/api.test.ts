@@ -251,6 +251,21 @@ describe('patients', () => {
     expect(malformed.body.error.field).toBe('id');
   });
 
+  it('answers a create with the ETag (header and body), so the first edit needs no GET', async () => {
+    const made = await h.call('POST', '/api/patients', { token: h.tokens.reception, body: { fullName: 'Nina Primeira Edição', birthDate: '1999-09-09' } });
+    expect(made.status).toBe(201);
+    expect(made.headers.etag).toBeTruthy();
+    expect(made.body.etag).toBe(made.headers.etag);
+    const pid = made.body.patient.id;
+    const edited = await h.call('PATCH', `/api/patients/${pid}`, { token: h.tokens.reception, headers: { 'if-match': made.headers.etag! }, body: { preferredName: 'Nina' } });
+    expect(edited.status).toBe(200);
+    expect(edited.body.patient).toMatchObject({ preferredName: 'Nina', version: 2 });
+    // the create's ETag names the version created: once changed, it is stale
+    const late = await h.call('PATCH', `/api/patients/${pid}`, { token: h.tokens.reception, headers: { 'if-match': made.headers.etag! }, body: { preferredName: 'Outra' } });
+    expect(late.status).toBe(409);
+    expect((await listAudit(h.stack.dataStore, { patientId: pid })).map((e) => e.action).sort()).toEqual(['patient.create', 'patient.update']);
+  });
+
   it('archives; archived patients leave the default list', async () => {
     const made = await h.call('POST', '/api/patients', { token: h.tokens.reception, body: { fullName: 'Paciente Arquivável', birthDate: '1970-01-01' } });
     const r = await h.call('POST', `/api/patients/${made.body.patient.id}/archive`, { token: h.tokens.reception, body: {} });

@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Page, type Request } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateCpf } from '../../src/clinic/cpf.js';
@@ -122,7 +122,13 @@ describe.skipIf(!existsSync(CHROMIUM))('staff page in Chromium', () => {
     await shot('1b-today');
   });
 
-  it('adds a patient (a bad CPF is named and focused), then edits the record', async () => {
+  it('adds a patient (a bad CPF is named and focused), then edits the record with the ETag of the creation (no read between)', async () => {
+    const requests: { method: string; path: string; ifMatch?: string }[] = [];
+    const seen = (r: Request) => {
+      const path = new URL(r.url()).pathname;
+      if (path.startsWith('/api/patients')) requests.push({ method: r.method(), path, ifMatch: r.headers()['if-match'] });
+    };
+    page.on('request', seen);
     await page.click('#tabs a[data-tab=patients]');
     await page.waitForSelector('#view-patients:not([hidden])');
     await page.click('#patient-add');
@@ -138,7 +144,10 @@ describe.skipIf(!existsSync(CHROMIUM))('staff page in Chromium', () => {
     await page.fill('#patient-form input[name=phone]', '+55 11 95555-0101');
     expect(await page.textContent('#patient-form select[name=language] option[value=""]')).toBe('Padrão da clínica');
     await page.selectOption('#patient-form select[name=language]', 'en');
+    const createdAnswer = page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/api/patients' && r.status() === 201);
     await page.click('#patient-form button[type=submit]');
+    const createdEtag = (await createdAnswer).headers().etag;
+    expect(createdEtag).toBeTruthy();
     await page.locator('#patient-name', { hasText: 'Carla Nova Paciente' }).waitFor();
     await page.locator('#patient-facts', { hasText: 'Idioma dos lembretes' }).waitFor();
     expect(await page.textContent('#patient-facts')).toContain('English');
@@ -150,6 +159,12 @@ describe.skipIf(!existsSync(CHROMIUM))('staff page in Chromium', () => {
     await page.click('#patient-form button[type=submit]');
     await page.locator('#patient-alerts', { hasText: 'Diabetes, Hipertensão' }).waitFor();
     expect(await page.textContent('#patient-facts')).not.toContain('Idioma dos lembretes');
+    page.off('request', seen);
+    // the page opened the new record from the create's answer: the edit went with that ETag, nothing read first
+    const id = (await page.textContent('#patient-sub'))!.split(' · ')[0]!;
+    const edit = requests.findIndex((r) => r.method === 'PATCH');
+    expect(requests[edit]).toEqual({ method: 'PATCH', path: `/api/patients/${id}`, ifMatch: createdEtag });
+    expect(requests.slice(0, edit).filter((r) => r.method === 'GET' && r.path === `/api/patients/${id}`)).toEqual([]);
   });
 
   it('searches a patient without accents and opens the record', async () => {

@@ -1,5 +1,5 @@
 /** Patients: list/search (from the index, CPF masked), read (audited), create, update (If-Match), archive. */
-import { archivePatient, createPatient, maskCpf, showPatient, updatePatient } from '../../clinic/patients.js';
+import { archivePatient, createPatient, getPatient, maskCpf, showPatient, updatePatient } from '../../clinic/patients.js';
 import { patientStatuses, sexes, type Guardian, type PatientChanges, type PatientInput, type PatientStatus, type PatientSummary } from '../../clinic/types.js';
 import { locales } from '../../config/schema.js';
 import { usageError } from '../../errors.js';
@@ -106,9 +106,11 @@ export function patientRoutes(deps: ApiDeps): Route[] {
         if (f.birthDate === undefined) throw usageError('expected "birthDate" (YYYY-MM-DD)', { field: 'birthDate', reason: 'required' });
         const input = defined({ ...f, guardian: f.guardian ?? undefined }) as PatientInput;
         for (const [k, v] of Object.entries(input)) if (v === null) delete (input as unknown as Record<string, unknown>)[k];
-        const patient = await createPatient(store, input, ctx.actor);
+        const created = await createPatient(store, input, ctx.actor);
         deps.patients.changed();
-        return { status: 201, body: { patient }, headers: { location: `/api/patients/${encodeURIComponent(patient.id)}` } };
+        // createPatient gives the record, not its ETag: read back (unaudited), so a first edit needs no GET
+        const { patient, etag } = await getPatient(store, created.id);
+        return { status: 201, body: { patient, etag }, headers: { location: `/api/patients/${encodeURIComponent(patient.id)}`, etag } };
       },
     },
     {
