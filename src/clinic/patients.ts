@@ -562,7 +562,9 @@ export async function writePatientChange(
     if (JSON.stringify(summaryOf(next)) !== before) {
       await updatePatientIndex(store, [{ id: next.id, apply: (old) => summaryOf(next, old?.upcoming) }]);
     }
-    await audit(store, { actor, action, patientId: next.id, details: { fields: changed, version: next.version } });
+    // an update that archives the patient is an archive, whichever face made it (a form's status, --status archived)
+    const done = action === 'patient.update' && changed.includes('status') && next.status === 'archived' ? 'patient.archive' : action;
+    await audit(store, { actor, action: done, patientId: next.id, details: { fields: changed, version: next.version } });
     return { patient: next, etag: newEtag, changed };
   }
 }

@@ -266,6 +266,21 @@ describe('patients', () => {
     expect((await listAudit(h.stack.dataStore, { patientId: pid })).map((e) => e.action).sort()).toEqual(['patient.create', 'patient.update']);
   });
 
+  it('a status set to archived through PATCH is audited as patient.archive (as the archive route), not as an update', async () => {
+    const made = await h.call('POST', '/api/patients', { token: h.tokens.reception, body: { fullName: 'Paciente Arquivada Pela Ficha', birthDate: '1971-01-01' } });
+    const pid = made.body.patient.id;
+    const archived = await h.call('PATCH', `/api/patients/${pid}`, { token: h.tokens.reception, headers: { 'if-match': made.body.etag }, body: { status: 'archived', notes: 'mudou de cidade' } });
+    expect(archived.body.patient.status).toBe('archived');
+    const back = await h.call('PATCH', `/api/patients/${pid}`, { token: h.tokens.reception, headers: { 'if-match': archived.body.etag }, body: { status: 'active' } });
+    expect(back.body.patient.status).toBe('active');
+    const entries = (await listAudit(h.stack.dataStore, { patientId: pid })).map((e) => [e.action, e.actor, (e.details as { fields?: string[] } | undefined)?.fields]);
+    expect(entries).toEqual([
+      ['patient.create', `staff:${h.ids.reception}`, undefined],
+      ['patient.archive', `staff:${h.ids.reception}`, ['notes', 'status']],
+      ['patient.update', `staff:${h.ids.reception}`, ['status']],
+    ]);
+  });
+
   it('archives; archived patients leave the default list', async () => {
     const made = await h.call('POST', '/api/patients', { token: h.tokens.reception, body: { fullName: 'Paciente Arquivável', birthDate: '1970-01-01' } });
     const r = await h.call('POST', `/api/patients/${made.body.patient.id}/archive`, { token: h.tokens.reception, body: {} });
