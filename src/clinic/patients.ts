@@ -396,7 +396,7 @@ export async function createPatient(store: Store, input: PatientInput, actor: st
         exitCode: ExitCode.usage,
         hint: `run \`clinica patients show ${same.id}\`; if this is another person, add again with --force`,
         reason: 'duplicate-person',
-        params: { patientId: same.id },
+        params: { patientId: same.id, fullName: same.fullName, status: same.status },
       });
     }
   }

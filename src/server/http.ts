@@ -104,6 +104,8 @@ const httpHints: Record<string, string> = {
   overlap: 'choose another time, or send "force": true to double-book',
   stale: 'read it again (for its new ETag) and re-apply the change',
   'cpf-taken': 'open that patient instead of adding a new one',
+  'duplicate-person': 'open that patient instead of adding a new one; if this is another person, send "force": true',
+  'erased-match': 'if this person is returning as a new patient, send "force": true',
   'patient-not-found': 'search the patients to find the id',
   'appointment-not-found': 'look at the agenda to find the id',
 };

@@ -28,6 +28,8 @@ const messages = {
     'patient.years': '{n} anos', 'patient.new': 'Novo paciente', 'patient.editTitle': 'Editar paciente',
     'patient.created': 'Paciente {id} cadastrado.', 'patient.saved': 'Ficha salva.',
     'patient.conflict': 'A ficha foi alterada por outra pessoa. Recarregamos os dados: confira e salve de novo.',
+    'patient.force': 'É outra pessoa: cadastrar mesmo assim', 'patient.forceErased': 'Está voltando: cadastrar como novo paciente',
+    'patient.openExisting': 'Abrir a ficha de {patientId} ({fullName})',
     'f.fullName': 'Nome completo', 'f.preferredName': 'Nome social / apelido', 'f.birthDate': 'Data de nascimento', 'f.cpf': 'CPF',
     'f.sex': 'Sexo', 'f.phone': 'Telefone', 'f.email': 'E-mail', 'f.address': 'Endereço', 'f.alerts': 'Alergias e alertas (separados por vírgula)',
     'f.notes': 'Observações', 'f.emailReminders': 'Aceita lembretes por e-mail', 'f.status': 'Situação', 'f.consent': 'Lembretes por e-mail',
@@ -76,6 +78,8 @@ const messages = {
     'patient.years': '{n} years', 'patient.new': 'New patient', 'patient.editTitle': 'Edit patient',
     'patient.created': 'Patient {id} added.', 'patient.saved': 'Record saved.',
     'patient.conflict': 'Someone else changed this record. It was reloaded: check it and save again.',
+    'patient.force': 'This is another person: add anyway', 'patient.forceErased': 'The person is returning: add as a new patient',
+    'patient.openExisting': 'Open {patientId} ({fullName})',
     'f.fullName': 'Full name', 'f.preferredName': 'Preferred name', 'f.birthDate': 'Birth date', 'f.cpf': 'CPF',
     'f.sex': 'Sex', 'f.phone': 'Phone', 'f.email': 'E-mail', 'f.address': 'Address', 'f.alerts': 'Allergies and alerts (comma-separated)',
     'f.notes': 'Notes', 'f.emailReminders': 'Agrees to e-mail reminders', 'f.status': 'Status', 'f.consent': 'E-mail reminders',
@@ -137,6 +141,8 @@ Object.assign(messages['pt-BR'], {
   'err.not-begun': 'A consulta começa em {date} às {time}: só depois dá para marcar o que aconteceu.',
   'err.overlap': '{dentist} já tem consulta em {date}, das {from} às {to}. Escolha outro horário ou marque o encaixe.',
   'err.cpf-taken': 'Este CPF já pertence ao paciente {patientId}.',
+  'err.duplicate-person': 'Já existe o paciente {patientId} ({fullName}) com este nome e esta data de nascimento: nada foi cadastrado. Abra a ficha dele; se for outra pessoa, confirme abaixo.',
+  'err.erased-match': 'Estes dados correspondem a um paciente anonimizado a pedido dele (LGPD): nada foi cadastrado. Se a pessoa está voltando como novo paciente, confirme abaixo.',
   'err.stale': 'Outra pessoa alterou este registro enquanto você trabalhava. Recarregue e tente de novo.',
   'err.if-match-required': 'A ficha precisa ser lida de novo antes de salvar: recarregue a página e tente de novo.',
   'err.idempotency-key-reused': 'Uma tentativa anterior deste envio pode já ter sido registrada: confira antes de enviar de novo.',
@@ -195,6 +201,8 @@ Object.assign(messages.en, {
   'err.not-begun': 'The appointment begins on {date} at {time}: what happened can be told only after that.',
   'err.overlap': '{dentist} is already booked on {date}, {from}–{to}. Pick another time or tick double-book.',
   'err.cpf-taken': 'This CPF already belongs to patient {patientId}.',
+  'err.duplicate-person': 'Patient {patientId} ({fullName}) has this name and birth date: nothing was added. Open that record; if this is another person, confirm below.',
+  'err.erased-match': 'This matches a patient anonymized at their request (LGPD): nothing was added. If the person is returning as a new patient, confirm below.',
   'err.stale': 'Someone else changed this record meanwhile. Reload it and try again.',
   'err.if-match-required': 'The record must be read again before saving: reload the page and try again.',
   'err.idempotency-key-reused': 'An earlier attempt of this may already have been saved: check before sending it again.',
@@ -896,6 +904,7 @@ function openPatientForm(patient) {
   const form = $('#patient-form');
   form.reset();
   clearError($('#patient-form-error'));
+  withdrawForce(form);
   $('#patient-dialog-title').textContent = patient ? t('patient.editTitle') : t('patient.new');
   formBase = patient ? formValuesOf(patient) : null;
   if (patient) fillForm(form, formBase);
@@ -930,16 +939,43 @@ function patientBody(values, base) {
   return body;
 }
 
+/**
+ * A new patient refused as someone already known — the same name and birth date as a stored patient, or a
+ * person anonymized at their request: the existing patient is named (with a link) and a button says what
+ * adding anyway means. It sends the same values again with `force`; changing who it is withdraws the offer.
+ */
+function offerForce(err) {
+  const link = $('#patient-existing');
+  const existing = err.reason === 'duplicate-person' && err.params?.patientId;
+  link.hidden = !existing;
+  if (existing) {
+    link.href = `#/patients/${encodeURIComponent(err.params.patientId)}`;
+    link.textContent = t('patient.openExisting', { patientId: err.params.patientId, fullName: err.params.fullName || '' });
+  }
+  $('#patient-force').textContent = t(err.reason === 'erased-match' ? 'patient.forceErased' : 'patient.force');
+  $('#patient-force-box').hidden = false;
+  $('#patient-force-box').errorSource = err; // worded again when the language changes
+}
+
+function withdrawForce(form) {
+  delete form.dataset.force;
+  $('#patient-force-box').hidden = true;
+  $('#patient-force-box').errorSource = null;
+}
+
 async function submitPatient(ev) {
   ev.preventDefault();
   const form = ev.target;
   const error = $('#patient-form-error');
   clearError(error);
   const editing = form.dataset.mode === 'edit';
+  const force = !editing && form.dataset.force === 'yes';
+  withdrawForce(form);
   const values = readForm(form);
   // as the CLI: a guardian's phone, CPF or relationship needs the guardian's name
   if (!values['guardian.name'] && GUARDIAN_FIELDS.some((name) => values[name])) return showError({ key: 'err.required', field: 'guardian.name' }, error);
   const body = patientBody(values, editing ? formBase : null);
+  if (force) body.force = true;
   await whileBusy(form, async () => {
     try {
       if (editing) {
@@ -963,6 +999,7 @@ async function submitPatient(ev) {
       if (err.status === 409 && editing && err.reason === 'stale') return editConflict(form, values, error);
       renewKeyIfReused(err, form);
       showError(err, error);
+      if (!editing && (err.reason === 'duplicate-person' || err.reason === 'erased-match')) offerForce(err);
     }
   });
 }
@@ -1253,6 +1290,7 @@ function wire() {
     localStorage.setItem('clinica.locale', locale);
     applyI18n();
     retranslateErrors();
+    if (!$('#patient-force-box').hidden) offerForce($('#patient-force-box').errorSource);
     showLoggedIn(Boolean(session.staff));
     route();
   });
@@ -1301,6 +1339,13 @@ function wire() {
   $('#patient-add').addEventListener('click', () => openPatientForm(null));
   $('#patient-edit').addEventListener('click', () => openPatientForm(current.patient));
   $('#patient-form').addEventListener('submit', submitPatient);
+  $('#patient-force').addEventListener('click', () => {
+    const form = $('#patient-form');
+    form.dataset.force = 'yes';
+    form.requestSubmit();
+  });
+  // the offer to add anyway was about who this is: another name, birth date or CPF withdraws it
+  $('#patient-form').addEventListener('input', (e) => ['fullName', 'birthDate', 'cpf'].includes(e.target.name) && withdrawForce(e.currentTarget));
   $('#book-form').addEventListener('submit', submitBook);
   $('#move-form').addEventListener('submit', submitMove);
   $('#cancel-form').addEventListener('submit', submitCancel);

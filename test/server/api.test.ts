@@ -3,6 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateCpf } from '../../src/clinic/cpf.js';
 import { createAppointment, getAppointment } from '../../src/clinic/appointments.js';
 import { listAudit } from '../../src/clinic/audit.js';
+import { anonymizePatient } from '../../src/clinic/lgpd.js';
+import { COUNTER_KEY } from '../../src/clinic/patients.js';
 import { startServerHarness, type ServerHarness } from './harness.js';
 
 let h: ServerHarness;
@@ -166,6 +168,53 @@ describe('patients', () => {
     const r = await h.call('POST', '/api/patients', { token: h.tokens.reception, body: { fullName: 'Outra Pessoa', birthDate: '1990-01-01', cpf } });
     expect(r.status).toBe(409);
     expect(r.body.error.code).toBe('conflict');
+  });
+
+  it("refuses, as `patients add` does, the same name + birth date as a stored patient (one without a CPF): 409 naming that patient, no id taken; \"force\": true adds the namesake", async () => {
+    const first = await h.call('POST', '/api/patients', { token: h.tokens.reception, body: { fullName: 'Marta Homônima Teste', birthDate: '1975-07-07', cpf: generateCpf(535351) } });
+    expect(first.status).toBe(201);
+    const counter = async () => (await h.stack.dataStore.getJson<{ next: number }>(COUNTER_KEY))!.value.next;
+    const next = await counter();
+    const same = { fullName: 'marta homonima  teste', birthDate: '07/07/1975', phone: '+55 11 97777-0000' };
+    const refused = await h.call('POST', '/api/patients', { token: h.tokens.reception, body: same });
+    expect(refused.status).toBe(409);
+    expect(refused.body.error).toMatchObject({
+      code: 'conflict',
+      reason: 'duplicate-person',
+      field: 'fullName',
+      params: { patientId: first.body.patient.id, fullName: 'Marta Homônima Teste', status: 'active' },
+      hint: expect.stringContaining('"force": true'),
+    });
+    expect(refused.body.error.message + refused.body.error.hint).not.toMatch(/--force|clinica patients/);
+    expect(await counter()).toBe(next); // no id burnt
+    const bad = await h.call('POST', '/api/patients', { token: h.tokens.reception, body: { ...same, force: 'yes' } });
+    expect(bad.body.error).toMatchObject({ code: 'usage', field: 'force' });
+    const forced = await h.call('POST', '/api/patients', { token: h.tokens.reception, body: { ...same, force: true } });
+    expect(forced.status).toBe(201);
+    expect(forced.body.patient).toMatchObject({ fullName: 'marta homonima teste', birthDate: '1975-07-07' });
+    expect(forced.body.patient.id).not.toBe(first.body.patient.id);
+    // a CPF does not pass a namesake without one (the one just added) …
+    const other = await h.call('POST', '/api/patients', { token: h.tokens.reception, body: { ...same, cpf: generateCpf(535352) } });
+    expect(other.body.error).toMatchObject({ reason: 'duplicate-person', params: { patientId: forced.body.patient.id } });
+    // … but two different CPFs are two people
+    const withCpf = await h.call('POST', '/api/patients', { token: h.tokens.reception, body: { fullName: 'Rui Duas Pessoas', birthDate: '1960-06-06', cpf: generateCpf(535353) } });
+    const twin = await h.call('POST', '/api/patients', { token: h.tokens.reception, body: { fullName: 'Rui Duas Pessoas', birthDate: '1960-06-06', cpf: generateCpf(535354) } });
+    expect([withCpf.status, twin.status]).toEqual([201, 201]);
+  });
+
+  it('refuses a person anonymized at their request (409 erased-match, naming the field that matched); "force": true adds them as a new patient', async () => {
+    const erasedCpf = generateCpf(525252);
+    const made = await h.call('POST', '/api/patients', { token: h.tokens.reception, body: { fullName: 'Lia Apagada Teste', birthDate: '1982-02-02', cpf: erasedCpf } });
+    await anonymizePatient(h.stack.dataStore, made.body.patient.id, 'test:setup');
+    const byCpf = await h.call('POST', '/api/patients', { token: h.tokens.reception, body: { fullName: 'Lia Outro Nome', birthDate: '1982-02-02', cpf: erasedCpf } });
+    expect(byCpf.status).toBe(409);
+    expect(byCpf.body.error).toMatchObject({ code: 'conflict', reason: 'erased-match', field: 'cpf', hint: expect.stringContaining('"force": true') });
+    expect(JSON.stringify(byCpf.body)).not.toContain(made.body.patient.id); // nothing re-links the person to the record
+    const byName = await h.call('POST', '/api/patients', { token: h.tokens.reception, body: { fullName: 'Lia Apagada Teste', birthDate: '1982-02-02' } });
+    expect(byName.body.error).toMatchObject({ reason: 'erased-match', field: 'fullName' });
+    const returning = await h.call('POST', '/api/patients', { token: h.tokens.reception, body: { fullName: 'Lia Apagada Teste', birthDate: '1982-02-02', cpf: erasedCpf, force: true } });
+    expect(returning.status).toBe(201);
+    expect(returning.body.patient.cpf).toBe(erasedCpf);
   });
 
   it('validates like the CLI: 400 naming the field', async () => {
@@ -419,15 +468,15 @@ describe('Idempotency-Key on creating POSTs (a double click or a retry after a l
     expect(new Set(racing.map((r) => r.body.patient.id)).size).toBe(1);
     expect(await countNamed('Teste Rede Lenta')).toBe(1);
     expect(await countNamed('Teste Clique Duplo')).toBe(1);
-    // without a key, two requests are two patients (the key is what says "the same request")
-    for (let i = 0; i < 2; i++) expect((await h.call('POST', '/api/patients', { token: h.tokens.reception, body: { fullName: 'Teste Sem Chave', birthDate: '1990-10-12' } })).status).toBe(201);
+    // without a key, two requests are two patients (the key is what says "the same request"; two CPFs, two namesakes)
+    for (let i = 0; i < 2; i++) expect((await h.call('POST', '/api/patients', { token: h.tokens.reception, body: { fullName: 'Teste Sem Chave', birthDate: '1990-10-12', cpf: generateCpf(616161 + i) } })).status).toBe(201);
     expect(await countNamed('Teste Sem Chave')).toBe(2);
   });
 
   it('keys are per staff member; the same key with another body is refused (422); a refused request can be corrected and sent with its key', async () => {
     const headers = { 'idempotency-key': 'k-patient-0003' };
-    const mine = await h.call('POST', '/api/patients', { token: h.tokens.reception, body: { fullName: 'Teste Chave Um', birthDate: '1990-01-01' }, headers });
-    const theirs = await h.call('POST', '/api/patients', { token: h.tokens.admin, body: { fullName: 'Teste Chave Um', birthDate: '1990-01-01' }, headers });
+    const mine = await h.call('POST', '/api/patients', { token: h.tokens.reception, body: { fullName: 'Teste Chave Um', birthDate: '1990-01-01', cpf: generateCpf(626262) }, headers });
+    const theirs = await h.call('POST', '/api/patients', { token: h.tokens.admin, body: { fullName: 'Teste Chave Um', birthDate: '1990-01-01', cpf: generateCpf(626263) }, headers });
     expect(theirs.status).toBe(201);
     expect(theirs.body.patient.id).not.toBe(mine.body.patient.id);
     const other = await h.call('POST', '/api/patients', { token: h.tokens.reception, body: { fullName: 'Teste Chave Dois', birthDate: '1990-01-01' }, headers });

@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateCpf } from '../../src/clinic/cpf.js';
 import { listImages } from '../../src/clinic/images.js';
 import { createAppointment, getAppointment } from '../../src/clinic/appointments.js';
+import { anonymizePatient } from '../../src/clinic/lgpd.js';
 import { createPatient, getPatient, listPatients, updatePatient } from '../../src/clinic/patients.js';
 import { DEMO_STAFF_FILE } from '../../src/local/demo-staff.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
@@ -662,6 +663,53 @@ describe.skipIf(!existsSync(CHROMIUM))('staff page in Chromium', () => {
     const after = (await getPatient(stack.dataStore, child!.id)).patient;
     expect(after.status).toBe('inactive');
     expect(after.guardian).toBeUndefined();
+    await p.close();
+  });
+
+  it('adding someone already known: the same name and birth date names that patient (with a link) and adds only once told it is another person; a person anonymized at their request likewise', async () => {
+    const existing = await createPatient(stack.dataStore, { fullName: 'Sônia Homônima Teste', birthDate: '1955-05-05' }, 'test:setup');
+    const named = async () => (await listPatients(stack.dataStore, { search: 'sonia homonima teste' })).length;
+    const p = await loggedInPage();
+    await p.click('#tabs a[data-tab=patients]');
+    await p.click('#patient-add');
+    await p.fill('#patient-form input[name=fullName]', 'sonia homonima teste');
+    await p.fill('#patient-form input[name=birthDate]', '1955-05-05');
+    await p.click('#patient-form button[type=submit]');
+    await p.locator('#patient-form-error', { hasText: `Já existe o paciente ${existing.id} (Sônia Homônima Teste) com este nome e esta data de nascimento` }).waitFor();
+    expect(await p.getAttribute('#patient-existing', 'href')).toBe(`#/patients/${existing.id}`);
+    expect(await p.textContent('#patient-existing')).toBe(`Abrir a ficha de ${existing.id} (Sônia Homônima Teste)`);
+    expect(await p.textContent('#patient-force')).toBe('É outra pessoa: cadastrar mesmo assim');
+    await shot('12-duplicate', p);
+    expect(await named()).toBe(1);
+    // the offer was about this name and birth date: typing another withdraws it
+    await p.fill('#patient-form input[name=fullName]', 'Sônia Homônima Teste');
+    expect(await p.isVisible('#patient-force-box')).toBe(false);
+    await p.click('#patient-form button[type=submit]');
+    await p.locator('#patient-force', { hasText: 'cadastrar mesmo assim' }).waitFor();
+    await p.click('#patient-force');
+    await p.locator('#view-patient:not([hidden]) #patient-name', { hasText: 'Sônia Homônima Teste' }).waitFor();
+    expect(await p.textContent('#patient-sub')).not.toContain(existing.id);
+    expect(await named()).toBe(2);
+
+    const cpf = generateCpf(777031);
+    const gone = await createPatient(stack.dataStore, { fullName: 'Téo Apagado Teste', birthDate: '1966-06-06', cpf }, 'test:setup');
+    await anonymizePatient(stack.dataStore, gone.id, 'test:setup');
+    await p.click('#tabs a[data-tab=patients]');
+    await p.click('#patient-add');
+    await p.fill('#patient-form input[name=fullName]', 'Téo Voltou Teste');
+    await p.fill('#patient-form input[name=birthDate]', '1966-06-06');
+    await p.fill('#patient-form input[name=cpf]', cpf);
+    await p.click('#patient-form button[type=submit]');
+    await p.locator('#patient-form-error', { hasText: 'Estes dados correspondem a um paciente anonimizado a pedido dele (LGPD)' }).waitFor();
+    expect(await p.isVisible('#patient-existing')).toBe(false); // nothing leads back to the anonymized record
+    expect(await p.getAttribute('#patient-form input[name=cpf]', 'aria-invalid')).toBe('true');
+    await p.selectOption('#lang-select', 'en');
+    await p.locator('#patient-force', { hasText: 'The person is returning: add as a new patient' }).waitFor();
+    expect(await p.textContent('#patient-form-error')).toContain('anonymized at their request');
+    await p.click('#patient-force');
+    await p.locator('#view-patient:not([hidden]) #patient-name', { hasText: 'Téo Voltou Teste' }).waitFor();
+    const [back] = await listPatients(stack.dataStore, { search: 'teo voltou teste' });
+    expect(back).toMatchObject({ cpf });
     await p.close();
   });
 

@@ -9,6 +9,8 @@ import type { ApiDeps } from '../routes.js';
 import { bool, obj, onlyFields, str, strList, type Body } from './input.js';
 
 const FIELDS = ['fullName', 'preferredName', 'cpf', 'birthDate', 'sex', 'phone', 'email', 'address', 'guardian', 'alerts', 'notes', 'status', 'emailReminders', 'language'] as const;
+/** A create's own field: add even so (a namesake born the same day, a person anonymized at their request returning) — the CLI's --force. */
+const CREATE_FIELDS = [...FIELDS, 'force'] as const;
 
 function oneOf<T extends string>(value: string | null | undefined, allowed: readonly T[], field: string): T | null | undefined {
   if (value === undefined || value === null) return value;
@@ -34,9 +36,9 @@ function guardianOf(body: Body): Guardian | null | undefined {
   return { name, ...(phone ? { phone } : {}), ...(cpf ? { cpf } : {}), ...(relationship ? { relationship } : {}) };
 }
 
-/** The body's fields, typed; `null` clears an optional field on update. */
-function readFields(body: Body) {
-  onlyFields(body, FIELDS);
+/** The record's fields of a body (whose other fields `allowed` names), typed; `null` clears an optional field on update. */
+function readFields(body: Body, allowed: readonly string[]) {
+  onlyFields(body, allowed);
   const s = (k: (typeof FIELDS)[number], max = 500) => str(body, k, { nullable: true, max });
   return {
     fullName: str(body, 'fullName', { max: 200 }) as string | undefined,
@@ -101,12 +103,15 @@ export function patientRoutes(deps: ApiDeps): Route[] {
       permission: 'patients',
       idempotent: true,
       handler: async (ctx) => {
-        const f = readFields(await ctx.body());
+        const body = await ctx.body();
+        const f = readFields(body, CREATE_FIELDS);
         if (f.fullName === undefined) throw usageError('expected "fullName"', { field: 'fullName', reason: 'required' });
         if (f.birthDate === undefined) throw usageError('expected "birthDate" (YYYY-MM-DD)', { field: 'birthDate', reason: 'required' });
         const input = defined({ ...f, guardian: f.guardian ?? undefined }) as PatientInput;
         for (const [k, v] of Object.entries(input)) if (v === null) delete (input as unknown as Record<string, unknown>)[k];
-        const created = await createPatient(store, input, ctx.actor);
+        // the CLI's rules: the same name + birth date as a stored patient (one of them without a CPF) and a person
+        // anonymized at their request are refused (409) until the client says this is a new person
+        const created = await createPatient(store, input, ctx.actor, { refuseDuplicate: true, force: bool(body, 'force') });
         deps.patients.changed();
         // createPatient gives the record, not its ETag: read back (unaudited), so a first edit needs no GET
         const { patient, etag } = await getPatient(store, created.id);
@@ -136,7 +141,7 @@ export function patientRoutes(deps: ApiDeps): Route[] {
             field: 'If-Match',
           });
         }
-        const changes = defined(readFields(await ctx.body())) as PatientChanges;
+        const changes = defined(readFields(await ctx.body(), FIELDS)) as PatientChanges;
         if (!Object.keys(changes).length) throw usageError('nothing to change: send at least one field', { field: 'body' });
         const { patient, etag } = await updatePatient(store, ctx.params.id!, changes, ctx.actor, { etag: ifMatch });
         deps.patients.changed();
