@@ -30,8 +30,10 @@ const messages = {
     'patient.conflict': 'A ficha foi alterada por outra pessoa. Recarregamos os dados: confira e salve de novo.',
     'patient.force': 'É outra pessoa: cadastrar mesmo assim', 'patient.forceErased': 'Está voltando: cadastrar como novo paciente',
     'patient.openExisting': 'Abrir a ficha de {patientId} ({fullName})',
+    'alerts.none': 'Nenhum alerta.', 'alerts.new': 'Novo alerta', 'alerts.newPlaceholder': 'ex.: dipirona, látex',
+    'alerts.add': 'Adicionar', 'alerts.remove': 'Remover o alerta “{alert}”',
     'f.fullName': 'Nome completo', 'f.preferredName': 'Nome social / apelido', 'f.birthDate': 'Data de nascimento', 'f.cpf': 'CPF',
-    'f.sex': 'Sexo', 'f.phone': 'Telefone', 'f.email': 'E-mail', 'f.address': 'Endereço', 'f.alerts': 'Alergias e alertas (separados por vírgula)',
+    'f.sex': 'Sexo', 'f.phone': 'Telefone', 'f.email': 'E-mail', 'f.address': 'Endereço', 'f.alerts': 'Alergias e alertas',
     'f.notes': 'Observações', 'f.emailReminders': 'Aceita lembretes por e-mail', 'f.status': 'Situação', 'f.consent': 'Lembretes por e-mail',
     'f.guardian': 'Responsável', 'f.id': 'Código', 'f.age': 'Idade',
     'g.legend': 'Responsável (menor de idade)', 'g.name': 'Nome do responsável', 'g.relationship': 'Parentesco',
@@ -80,8 +82,10 @@ const messages = {
     'patient.conflict': 'Someone else changed this record. It was reloaded: check it and save again.',
     'patient.force': 'This is another person: add anyway', 'patient.forceErased': 'The person is returning: add as a new patient',
     'patient.openExisting': 'Open {patientId} ({fullName})',
+    'alerts.none': 'No alerts.', 'alerts.new': 'New alert', 'alerts.newPlaceholder': 'e.g. dipyrone, latex',
+    'alerts.add': 'Add', 'alerts.remove': 'Remove the alert “{alert}”',
     'f.fullName': 'Full name', 'f.preferredName': 'Preferred name', 'f.birthDate': 'Birth date', 'f.cpf': 'CPF',
-    'f.sex': 'Sex', 'f.phone': 'Phone', 'f.email': 'E-mail', 'f.address': 'Address', 'f.alerts': 'Allergies and alerts (comma-separated)',
+    'f.sex': 'Sex', 'f.phone': 'Phone', 'f.email': 'E-mail', 'f.address': 'Address', 'f.alerts': 'Allergies and alerts',
     'f.notes': 'Notes', 'f.emailReminders': 'Agrees to e-mail reminders', 'f.status': 'Status', 'f.consent': 'E-mail reminders',
     'f.guardian': 'Guardian', 'f.id': 'Id', 'f.age': 'Age',
     'g.legend': 'Guardian (for a minor)', 'g.name': 'Guardian\'s name', 'g.relationship': 'Relationship',
@@ -143,6 +147,7 @@ Object.assign(messages['pt-BR'], {
   'err.cpf-taken': 'Este CPF já pertence ao paciente {patientId}.',
   'err.duplicate-person': 'Já existe o paciente {patientId} ({fullName}) com este nome e esta data de nascimento: nada foi cadastrado. Abra a ficha dele; se for outra pessoa, confirme abaixo.',
   'err.erased-match': 'Estes dados correspondem a um paciente anonimizado a pedido dele (LGPD): nada foi cadastrado. Se a pessoa está voltando como novo paciente, confirme abaixo.',
+  'err.alert-not-found': 'Este alerta não está mais na ficha (alguém pode tê-lo removido). Recarregue a ficha.',
   'err.stale': 'Outra pessoa alterou este registro enquanto você trabalhava. Recarregue e tente de novo.',
   'err.if-match-required': 'A ficha precisa ser lida de novo antes de salvar: recarregue a página e tente de novo.',
   'err.idempotency-key-reused': 'Uma tentativa anterior deste envio pode já ter sido registrada: confira antes de enviar de novo.',
@@ -203,6 +208,7 @@ Object.assign(messages.en, {
   'err.cpf-taken': 'This CPF already belongs to patient {patientId}.',
   'err.duplicate-person': 'Patient {patientId} ({fullName}) has this name and birth date: nothing was added. Open that record; if this is another person, confirm below.',
   'err.erased-match': 'This matches a patient anonymized at their request (LGPD): nothing was added. If the person is returning as a new patient, confirm below.',
+  'err.alert-not-found': 'This alert is no longer on the record (someone may have removed it). Reload the record.',
   'err.stale': 'Someone else changed this record meanwhile. Reload it and try again.',
   'err.if-match-required': 'The record must be read again before saving: reload the page and try again.',
   'err.idempotency-key-reused': 'An earlier attempt of this may already have been saved: check before sending it again.',
@@ -246,7 +252,8 @@ const hasText = (key) => key in messages[locale] || key in messages['pt-BR'];
 /** The page's name for an API field. */
 const fieldKeys = {
   fullName: 'f.fullName', preferredName: 'f.preferredName', birthDate: 'f.birthDate', cpf: 'f.cpf', sex: 'f.sex', phone: 'f.phone',
-  email: 'f.email', address: 'f.address', notes: 'f.notes', alerts: 'f.alerts', status: 'f.status', guardian: 'f.guardian',
+  email: 'f.email', address: 'f.address', notes: 'f.notes', alerts: 'f.alerts', addAlerts: 'f.alerts', removeAlerts: 'f.alerts', newAlert: 'alerts.new',
+  status: 'f.status', guardian: 'f.guardian',
   'guardian.name': 'g.name', 'guardian.relationship': 'g.relationship', 'guardian.phone': 'g.phone', 'guardian.cpf': 'g.cpf',
   language: 'f.language', emailReminders: 'f.emailReminders',
   at: 'book.when', date: 'book.date', time: 'book.time', dentist: 'book.dentist', duration: 'book.duration', durationMinutes: 'book.duration',
@@ -867,7 +874,8 @@ function renderPatient(p, appointments) {
 }
 
 const GUARDIAN_FIELDS = ['guardian.name', 'guardian.relationship', 'guardian.phone', 'guardian.cpf'];
-const PATIENT_FIELDS = ['fullName', 'preferredName', 'birthDate', 'cpf', 'sex', 'phone', 'email', 'address', 'notes', 'alerts', 'emailReminders', 'language', 'status', ...GUARDIAN_FIELDS];
+/** The form's plain fields (the alerts are edited apart: see alertEdit). */
+const PATIENT_FIELDS = ['fullName', 'preferredName', 'birthDate', 'cpf', 'sex', 'phone', 'email', 'address', 'notes', 'emailReminders', 'language', 'status', ...GUARDIAN_FIELDS];
 /** Each language by its own name (as the form's select shows them), whatever the page's language. */
 const languageNames = { 'pt-BR': 'Português', en: 'English' };
 
@@ -876,7 +884,6 @@ function formValuesOf(patient) {
   const values = {};
   for (const name of PATIENT_FIELDS) values[name] = patient?.[name] ? String(patient[name]) : '';
   values.cpf = formatCpf(patient?.cpf);
-  values.alerts = (patient?.alerts || []).join(', ');
   values.status = patient?.status || 'active';
   for (const name of GUARDIAN_FIELDS) values[name] = patient?.guardian?.[name.slice('guardian.'.length)] || '';
   values['guardian.cpf'] = formatCpf(patient?.guardian?.cpf);
@@ -897,6 +904,72 @@ function fillForm(form, values, only = PATIENT_FIELDS) {
   }
 }
 
+// Alerts (allergies!) are edited one at a time, as chips: the form keeps what was added and what was removed,
+// and an edit sends only that (addAlerts / removeAlerts), so an alert a colleague added meanwhile is never
+// dropped by a whole list sent back. Compared as the server compares them: without case or accents.
+const alertEdit = { base: [], added: [], removed: [] };
+const foldText = (text) => text.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase().replace(/\s+/g, ' ').trim();
+const hasAlert = (list, alert) => list.some((a) => foldText(a) === foldText(alert));
+const without = (list, alert) => list.filter((a) => foldText(a) !== foldText(alert));
+/** The list the form shows: the record's, less the removed ones, plus the added ones. */
+const alertsShown = () => [...alertEdit.base.filter((a) => !hasAlert(alertEdit.removed, a)), ...alertEdit.added];
+
+/** The alerts of the record an edit starts from (or rebases on after a conflict): what the user did is kept. */
+function baseAlerts(list) {
+  alertEdit.base = [...list];
+  alertEdit.added = alertEdit.added.filter((a) => !hasAlert(list, a)); // already there now
+  alertEdit.removed = alertEdit.removed.filter((a) => hasAlert(list, a)); // already gone
+  renderAlerts();
+}
+
+function addAlert(text) {
+  const alert = text.trim().replace(/\s+/g, ' ');
+  if (!alert || hasAlert(alertsShown(), alert)) return;
+  if (hasAlert(alertEdit.removed, alert)) alertEdit.removed = without(alertEdit.removed, alert); // taken out, put back
+  else alertEdit.added.push(alert);
+  renderAlerts();
+}
+
+function removeAlert(alert) {
+  if (hasAlert(alertEdit.added, alert)) alertEdit.added = without(alertEdit.added, alert);
+  else alertEdit.removed.push(alert);
+  renderAlerts();
+}
+
+/** An alert typed but not yet added when the form is saved is meant: it is added. */
+function takeTypedAlert(form) {
+  addAlert(form.elements.newAlert.value);
+  form.elements.newAlert.value = '';
+}
+
+function renderAlerts() {
+  const list = $('#alert-chips');
+  const shown = alertsShown();
+  list.replaceChildren(
+    ...(shown.length
+      ? shown.map((alert, i) =>
+          h(
+            'li',
+            { class: `chip${hasAlert(alertEdit.added, alert) ? ' new' : ''}` },
+            h('span', {}, alert),
+            h('button', {
+              type: 'button',
+              class: 'chip-remove',
+              'aria-label': t('alerts.remove', { alert }),
+              title: t('alerts.remove', { alert }),
+              onclick: () => {
+                removeAlert(alert);
+                // the focus goes to the chip that took its place, else to the field for a new one
+                const next = $('#alert-chips').querySelectorAll('.chip-remove')[i] ?? $('#alert-chips').querySelectorAll('.chip-remove')[i - 1];
+                (next ?? $('#patient-form').elements.newAlert).focus();
+              },
+            }, '×'),
+          ),
+        )
+      : [h('li', { class: 'muted' }, t('alerts.none'))]),
+  );
+}
+
 /** The record the edit started from (form values): only fields changed since then are sent. */
 let formBase = null;
 
@@ -908,6 +981,9 @@ function openPatientForm(patient) {
   $('#patient-dialog-title').textContent = patient ? t('patient.editTitle') : t('patient.new');
   formBase = patient ? formValuesOf(patient) : null;
   if (patient) fillForm(form, formBase);
+  alertEdit.added = [];
+  alertEdit.removed = [];
+  baseAlerts(patient?.alerts || []);
   form.dataset.mode = patient ? 'edit' : 'new';
   form.dataset.requestKey = requestKey(); // one new patient: a retry of this dialog's request is not a second one
   $('#patient-dialog').showModal();
@@ -930,12 +1006,12 @@ function patientBody(values, base) {
     if (GUARDIAN_FIELDS.includes(name) || (base && value === base[name])) continue;
     if (name === 'status' && !base && value === 'active') continue; // the default
     if (name === 'emailReminders') body.emailReminders = value;
-    else if (name === 'alerts') {
-      const list = value ? value.split(',').map((s) => s.trim()).filter(Boolean) : [];
-      if (list.length || base) body.alerts = list;
-    } else if (value) body[name] = value;
+    else if (value) body[name] = value;
     else if (base) body[name] = null;
   }
+  if (!base && alertEdit.added.length) body.alerts = [...alertEdit.added];
+  if (base && alertEdit.added.length) body.addAlerts = [...alertEdit.added];
+  if (base && alertEdit.removed.length) body.removeAlerts = [...alertEdit.removed];
   return body;
 }
 
@@ -971,6 +1047,7 @@ async function submitPatient(ev) {
   const editing = form.dataset.mode === 'edit';
   const force = !editing && form.dataset.force === 'yes';
   withdrawForce(form);
+  takeTypedAlert(form);
   const values = readForm(form);
   // as the CLI: a guardian's phone, CPF or relationship needs the guardian's name
   if (!values['guardian.name'] && GUARDIAN_FIELDS.some((name) => values[name])) return showError({ key: 'err.required', field: 'guardian.name' }, error);
@@ -1007,7 +1084,8 @@ async function submitPatient(ev) {
 /**
  * Someone saved the record since this edit began: the dialog stays open with what the user typed; the fresh
  * record (and its ETag) becomes the base, fields the user did not touch show the new values, and the
- * message names the fields the other person changed. Saving again sends only the user's changes.
+ * message names the fields the other person changed. Saving again sends only the user's changes; the alerts
+ * the user added or removed stay added or removed on the new list.
  */
 async function editConflict(form, typed, error) {
   let fresh;
@@ -1017,13 +1095,16 @@ async function editConflict(form, typed, error) {
     return showError(err, error);
   }
   const before = formBase;
+  const alertsBefore = alertEdit.base;
   const now = formValuesOf(fresh.data.patient);
   current = { patient: fresh.data.patient, etag: fresh.data.etag || fresh.etag };
   renderPatient(fresh.data.patient, fresh.data.appointments || []);
   const untouched = PATIENT_FIELDS.filter((name) => typed[name] === before[name]);
   fillForm(form, now, untouched);
   formBase = now;
+  baseAlerts(fresh.data.patient.alerts || []);
   const theirs = PATIENT_FIELDS.filter((name) => now[name] !== before[name]);
+  if (JSON.stringify(alertEdit.base) !== JSON.stringify(alertsBefore)) theirs.push('alerts');
   setError(error, theirs.length ? { key: 'patient.conflictFields', fields: theirs } : { key: 'patient.conflictKept' });
   const submit = form.querySelector('button[type="submit"], button:not([type])');
   if (submit) submit.focus();
@@ -1290,6 +1371,7 @@ function wire() {
     localStorage.setItem('clinica.locale', locale);
     applyI18n();
     retranslateErrors();
+    if ($('#patient-dialog').open) renderAlerts();
     if (!$('#patient-force-box').hidden) offerForce($('#patient-force-box').errorSource);
     showLoggedIn(Boolean(session.staff));
     route();
@@ -1346,6 +1428,16 @@ function wire() {
   });
   // the offer to add anyway was about who this is: another name, birth date or CPF withdraws it
   $('#patient-form').addEventListener('input', (e) => ['fullName', 'birthDate', 'cpf'].includes(e.target.name) && withdrawForce(e.currentTarget));
+  $('#alert-add').addEventListener('click', () => {
+    const form = $('#patient-form');
+    takeTypedAlert(form);
+    form.elements.newAlert.focus();
+  });
+  $('#patient-form').elements.newAlert.addEventListener('keydown', (e) => {
+    if (e.key !== 'Enter') return;
+    e.preventDefault(); // Enter adds the alert; it does not save the form
+    takeTypedAlert(e.currentTarget.form);
+  });
   $('#book-form').addEventListener('submit', submitBook);
   $('#move-form').addEventListener('submit', submitMove);
   $('#cancel-form').addEventListener('submit', submitCancel);

@@ -315,6 +315,26 @@ describe('patients', () => {
     expect((await listAudit(h.stack.dataStore, { patientId: pid })).map((e) => e.action).sort()).toEqual(['patient.create', 'patient.update']);
   });
 
+  it('adds and removes single alerts (addAlerts / removeAlerts), keeping the others; removing one the patient has not is refused and changes nothing', async () => {
+    const made = await h.call('POST', '/api/patients', { token: h.tokens.reception, body: { fullName: 'Otto Alergias Teste', birthDate: '1977-01-01', alerts: ['Penicilina', 'Látex'] } });
+    const pid = made.body.patient.id;
+    const edit = (etag: string, body: unknown) => h.call('PATCH', `/api/patients/${pid}`, { token: h.tokens.reception, headers: { 'if-match': etag }, body });
+    const one = await edit(made.body.etag, { addAlerts: ['Dipirona', 'penicilina'], removeAlerts: ['latex'] });
+    expect(one.status).toBe(200);
+    expect(one.body.patient.alerts).toEqual(['Penicilina', 'Dipirona']);
+    const missing = await edit(one.body.etag, { removeAlerts: ['Iodo'] });
+    expect(missing.status).toBe(400);
+    expect(missing.body.error).toMatchObject({ code: 'usage', reason: 'alert-not-found', field: 'removeAlerts' });
+    for (const body of [{ addAlerts: 'Iodo' }, { removeAlerts: [1] }]) {
+      const bad = await edit(one.body.etag, body);
+      expect(bad.body.error, JSON.stringify(body)).toMatchObject({ code: 'usage', field: Object.keys(body)[0] });
+    }
+    const created = await h.call('POST', '/api/patients', { token: h.tokens.reception, body: { fullName: 'Otto Outro Teste', birthDate: '1977-01-01', addAlerts: ['Iodo'] } });
+    expect(created.body.error).toMatchObject({ reason: 'unknown-field', field: 'addAlerts' }); // a new patient's alerts are `alerts`
+    const now = await h.call('GET', `/api/patients/${pid}`, { token: h.tokens.reception });
+    expect(now.body.patient).toMatchObject({ alerts: ['Penicilina', 'Dipirona'], version: 2 });
+  });
+
   it('a status set to archived through PATCH is audited as patient.archive (as the archive route), not as an update', async () => {
     const made = await h.call('POST', '/api/patients', { token: h.tokens.reception, body: { fullName: 'Paciente Arquivada Pela Ficha', birthDate: '1971-01-01' } });
     const pid = made.body.patient.id;

@@ -145,18 +145,21 @@ describe.skipIf(!existsSync(CHROMIUM))('staff page in Chromium', () => {
     await page.fill('#patient-form input[name=phone]', '+55 11 95555-0101');
     expect(await page.textContent('#patient-form select[name=language] option[value=""]')).toBe('Padrão da clínica');
     await page.selectOption('#patient-form select[name=language]', 'en');
+    await page.fill('#patient-form input[name=newAlert]', 'Diabetes'); // typed, not added with the button: saving takes it
     const createdAnswer = page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/api/patients' && r.status() === 201);
     await page.click('#patient-form button[type=submit]');
     const createdEtag = (await createdAnswer).headers().etag;
     expect(createdEtag).toBeTruthy();
     await page.locator('#patient-name', { hasText: 'Carla Nova Paciente' }).waitFor();
+    await page.locator('#patient-alerts', { hasText: 'Diabetes' }).waitFor();
     await page.locator('#patient-facts', { hasText: 'Idioma dos lembretes' }).waitFor();
     expect(await page.textContent('#patient-facts')).toContain('English');
     await page.click('#patient-edit');
     await page.waitForSelector('#patient-dialog[open]');
     expect(await page.inputValue('#patient-form select[name=language]')).toBe('en');
     await page.selectOption('#patient-form select[name=language]', ''); // back to the clinic's language: cleared
-    await page.fill('#patient-form input[name=alerts]', 'Diabetes, Hipertensão');
+    await page.fill('#patient-form input[name=newAlert]', 'Hipertensão');
+    await page.click('#alert-add');
     await page.click('#patient-form button[type=submit]');
     await page.locator('#patient-alerts', { hasText: 'Diabetes, Hipertensão' }).waitFor();
     expect(await page.textContent('#patient-facts')).not.toContain('Idioma dos lembretes');
@@ -710,6 +713,37 @@ describe.skipIf(!existsSync(CHROMIUM))('staff page in Chromium', () => {
     await p.locator('#view-patient:not([hidden]) #patient-name', { hasText: 'Téo Voltou Teste' }).waitFor();
     const [back] = await listPatients(stack.dataStore, { search: 'teo voltou teste' });
     expect(back).toMatchObject({ cpf });
+    await p.close();
+  });
+
+  it("edits alerts one at a time, as chips with a remove button and a field to add one: an alert a colleague added meanwhile stays (the list on screen never replaces the record's)", async () => {
+    const made = await createPatient(stack.dataStore, { fullName: 'Alice Alergias Teste', birthDate: '1970-10-10', alerts: ['Penicilina', 'Látex'] }, 'test:setup');
+    const p = await loggedInPage();
+    const sent: unknown[] = [];
+    p.on('request', (r) => r.method() === 'PATCH' && sent.push(r.postDataJSON()));
+    const chips = () => p.$$eval('#alert-chips .chip span', (els) => els.map((e) => e.textContent));
+    await p.goto(`${url}/#/patients/${made.id}`);
+    await p.locator('#patient-name', { hasText: 'Alice Alergias Teste' }).waitFor();
+    await p.click('#patient-edit');
+    expect(await chips()).toEqual(['Penicilina', 'Látex']);
+    await p.click('#alert-chips button[aria-label="Remover o alerta “Látex”"]');
+    await p.fill('#patient-form input[name=newAlert]', 'Dipirona');
+    await p.press('#patient-form input[name=newAlert]', 'Enter'); // adds the alert; it does not save
+    expect(await chips()).toEqual(['Penicilina', 'Dipirona']);
+    expect(await p.isVisible('#patient-dialog')).toBe(true);
+    expect(sent).toEqual([]);
+    await shot('13-alerts', p);
+    await updatePatient(stack.dataStore, made.id, { addAlerts: ['Iodo'] }, 'test:colleague');
+    await p.fill('#patient-form input[name=newAlert]', 'AAS');
+    await p.click('#patient-form button[type=submit]');
+    await p.locator('#patient-form-error', { hasText: 'Outra pessoa alterou esta ficha enquanto você editava (Alergias e alertas)' }).waitFor();
+    expect(await chips()).toEqual(['Penicilina', 'Iodo', 'Dipirona', 'AAS']); // theirs kept, ours still ours
+    await p.click('#patient-form button[type=submit]');
+    await p.locator('#patient-dialog').waitFor({ state: 'hidden' });
+    await p.locator('#patient-alerts', { hasText: 'Penicilina, Iodo, Dipirona, AAS' }).waitFor();
+    expect((await getPatient(stack.dataStore, made.id)).patient.alerts).toEqual(['Penicilina', 'Iodo', 'Dipirona', 'AAS']);
+    const change = { addAlerts: ['Dipirona', 'AAS'], removeAlerts: ['Látex'] };
+    expect(sent).toEqual([change, change]); // never a whole list
     await p.close();
   });
 

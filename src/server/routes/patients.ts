@@ -11,6 +11,8 @@ import { bool, obj, onlyFields, str, strList, type Body } from './input.js';
 const FIELDS = ['fullName', 'preferredName', 'cpf', 'birthDate', 'sex', 'phone', 'email', 'address', 'guardian', 'alerts', 'notes', 'status', 'emailReminders', 'language'] as const;
 /** A create's own field: add even so (a namesake born the same day, a person anonymized at their request returning) — the CLI's --force. */
 const CREATE_FIELDS = [...FIELDS, 'force'] as const;
+/** An update's own fields: one alert in or out, the others kept (`alerts` replaces the whole list). */
+const UPDATE_FIELDS = [...FIELDS, 'addAlerts', 'removeAlerts'] as const;
 
 function oneOf<T extends string>(value: string | null | undefined, allowed: readonly T[], field: string): T | null | undefined {
   if (value === undefined || value === null) return value;
@@ -141,7 +143,12 @@ export function patientRoutes(deps: ApiDeps): Route[] {
             field: 'If-Match',
           });
         }
-        const changes = defined(readFields(await ctx.body(), FIELDS)) as PatientChanges;
+        const body = await ctx.body();
+        const changes = defined({
+          ...readFields(body, UPDATE_FIELDS),
+          addAlerts: strList(body, 'addAlerts', { maxItems: 50 }),
+          removeAlerts: strList(body, 'removeAlerts', { maxItems: 50 }),
+        }) as PatientChanges;
         if (!Object.keys(changes).length) throw usageError('nothing to change: send at least one field', { field: 'body' });
         const { patient, etag } = await updatePatient(store, ctx.params.id!, changes, ctx.actor, { etag: ifMatch });
         deps.patients.changed();
