@@ -647,9 +647,17 @@ describe.skipIf(!existsSync(CHROMIUM))('staff page in Chromium', () => {
     await p.fill('#patient-form [name="guardian.name"]', 'Ana Responsável');
     await p.fill('#patient-form [name="guardian.phone"]', '12');
     await p.click('#patient-form button[type=submit]');
-    await p.locator('#patient-form-error', { hasText: 'Telefone inválido' }).waitFor(); // the server's check, the CLI's
+    // the server's check, the CLI's — naming whose phone it is (the patient's own has a field of its own)
+    await p.locator('#patient-form-error', { hasText: 'Telefone do responsável inválido: de 8 a 15 dígitos' }).waitFor();
     expect(await p.getAttribute('#patient-form [name="guardian.phone"]', 'aria-invalid')).toBe('true');
+    await p.selectOption('#lang-select', 'en');
+    await p.locator('#patient-form-error', { hasText: "Guardian's phone: not a phone number" }).waitFor();
+    await p.selectOption('#lang-select', 'pt-BR');
     await p.fill('#patient-form [name="guardian.phone"]', '+55 11 96666-0000');
+    await p.fill('#patient-form [name="guardian.cpf"]', '123.456.789-00');
+    await p.click('#patient-form button[type=submit]');
+    await p.locator('#patient-form-error', { hasText: 'CPF do responsável inválido: os dígitos verificadores não conferem' }).waitFor();
+    await p.fill('#patient-form [name="guardian.cpf"]', '');
     await shot('11-guardian', p);
     await p.click('#patient-form button[type=submit]');
     await p.locator('#patient-facts', { hasText: 'Ana Responsável · mãe · +55 11 96666-0000' }).waitFor();
