@@ -124,6 +124,7 @@ Object.assign(messages['pt-BR'], {
   'err.required': 'Preencha o campo “{field}”.',
   'err.cpf-format': '{field} inválido: são 11 dígitos (ex.: 123.456.789-09).',
   'err.cpf-check-digits': '{field} inválido: os dígitos verificadores não conferem. Confira o documento.',
+  'err.cpf-repeated-digits': '{field} inválido: todos os dígitos são iguais. Confira o documento.',
   'err.date-format': '“{field}”: data inválida (use DD/MM/AAAA).',
   'err.date-invalid': '“{field}”: essa data não existe no calendário.',
   'err.datetime-format': '“{field}”: informe a data e o horário.',
@@ -148,6 +149,9 @@ Object.assign(messages['pt-BR'], {
   'err.duplicate-person': 'Já existe o paciente {patientId} ({fullName}) com este nome e esta data de nascimento: nada foi cadastrado. Abra a ficha dele; se for outra pessoa, confirme abaixo.',
   'err.erased-match': 'Estes dados correspondem a um paciente anonimizado a pedido dele (LGPD): nada foi cadastrado. Se a pessoa está voltando como novo paciente, confirme abaixo.',
   'err.alert-not-found': 'Este alerta não está mais na ficha (alguém pode tê-lo removido). Recarregue a ficha.',
+  'err.appointment-moved': 'Esta consulta foi remarcada: altere a consulta nova.',
+  'err.appointment-cancelled': 'Esta consulta foi cancelada: agende uma nova.',
+  'err.appointment-over': 'Esta consulta já foi marcada como “{status}”: só dá para trocar entre realizada e faltou.',
   'err.stale': 'Outra pessoa alterou este registro enquanto você trabalhava. Recarregue e tente de novo.',
   'err.if-match-required': 'A ficha precisa ser lida de novo antes de salvar: recarregue a página e tente de novo.',
   'err.idempotency-key-reused': 'Uma tentativa anterior deste envio pode já ter sido registrada: confira antes de enviar de novo.',
@@ -185,6 +189,7 @@ Object.assign(messages.en, {
   'err.required': 'Fill in “{field}”.',
   'err.cpf-format': '{field}: not a CPF — it has 11 digits (e.g. 123.456.789-09).',
   'err.cpf-check-digits': '{field}: invalid CPF, the check digits do not match. Check the document.',
+  'err.cpf-repeated-digits': '{field}: invalid CPF, all its digits are the same. Check the document.',
   'err.date-format': '“{field}”: not a date.',
   'err.date-invalid': '“{field}”: no such calendar date.',
   'err.datetime-format': '“{field}”: give a date and a time.',
@@ -209,6 +214,9 @@ Object.assign(messages.en, {
   'err.duplicate-person': 'Patient {patientId} ({fullName}) has this name and birth date: nothing was added. Open that record; if this is another person, confirm below.',
   'err.erased-match': 'This matches a patient anonymized at their request (LGPD): nothing was added. If the person is returning as a new patient, confirm below.',
   'err.alert-not-found': 'This alert is no longer on the record (someone may have removed it). Reload the record.',
+  'err.appointment-moved': 'This appointment was moved: change the new one.',
+  'err.appointment-cancelled': 'This appointment is cancelled: book a new one.',
+  'err.appointment-over': 'This appointment is already marked “{status}”: it can only be switched between done and no-show.',
   'err.stale': 'Someone else changed this record meanwhile. Reload it and try again.',
   'err.if-match-required': 'The record must be read again before saving: reload the page and try again.',
   'err.idempotency-key-reused': 'An earlier attempt of this may already have been saved: check before sending it again.',
@@ -268,7 +276,9 @@ const dateLabel = (ymd) => (/^\d{4}-\d{2}-\d{2}$/.test(ymd) ? new Intl.DateTimeF
 function paramVars(params = {}) {
   const vars = { ...params };
   if (vars.date) vars.date = dateLabel(String(vars.date));
+  // a patient's status (active, archived…) or, for what is not one, an appointment's (done, no-show…)
   if (vars.status && hasText(`status.${vars.status}`)) vars.status = t(`status.${vars.status}`);
+  else if (vars.status && hasText(`appt.${vars.status}`)) vars.status = t(`appt.${vars.status}`);
   if (vars.role && hasText(`role.${vars.role}`)) vars.role = t(`role.${vars.role}`);
   return vars;
 }

@@ -1,0 +1,65 @@
+/**
+ * Every error reason the API can send has a text on the staff page, in pt-BR and in English: a reason without
+ * one falls back to a generic line with the server's English detail. The reasons are collected from the
+ * source (`reason: '…'` in src/clinic, src/server, src/store), so a new one without texts fails here.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { runInNewContext } from 'node:vm';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = process.cwd();
+/** Why a reminder was skipped is a run's result (`clinica remind`, the Lambda), not an error: the server runs none. */
+const NOT_API = new Set(['src/clinic/reminders.ts']);
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(join(ROOT, dir), { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? sourceFiles(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
+  );
+}
+
+/** reason → the files that give it */
+function apiReasons(): Map<string, string[]> {
+  const reasons = new Map<string, string[]>();
+  for (const file of ['src/clinic', 'src/server', 'src/store'].flatMap(sourceFiles)) {
+    if (NOT_API.has(file)) continue;
+    for (const m of readFileSync(join(ROOT, file), 'utf8').matchAll(/\breason: '([a-z][a-z0-9-]*)'/g)) {
+      reasons.set(m[1]!, [...(reasons.get(m[1]!) ?? []), file]);
+    }
+  }
+  return reasons;
+}
+
+/** The page's dictionaries, as the page builds them (the literal and the Object.assign additions after it). */
+function pageMessages(): Record<string, Record<string, string>> {
+  const script = readFileSync(join(ROOT, 'templates/staff/app.js'), 'utf8');
+  const from = script.indexOf('const messages = {');
+  const to = script.indexOf('\nlet locale =');
+  expect(from, 'app.js: const messages = { … } not found').toBeGreaterThanOrEqual(0);
+  expect(to, 'app.js: the dictionaries must end before `let locale =`').toBeGreaterThan(from);
+  return runInNewContext(`${script.slice(from, to)}\nmessages`) as Record<string, Record<string, string>>;
+}
+
+describe('staff page texts', () => {
+  it('has a pt-BR and an English text for every error reason thrown in src/clinic, src/server and src/store', () => {
+    const reasons = apiReasons();
+    // the collector sees what it must: reasons of each room, the patients' newest among them
+    for (const known of ['duplicate-person', 'erased-match', 'cpf-repeated-digits', 'not-begun', 'overlap', 'if-match-required', 'stale']) {
+      expect([...reasons.keys()]).toContain(known);
+    }
+    const messages = pageMessages();
+    expect(Object.keys(messages).sort()).toEqual(['en', 'pt-BR']);
+    const missing = [...reasons].flatMap(([reason, files]) =>
+      ['pt-BR', 'en'].filter((locale) => !messages[locale]![`err.${reason}`]).map((locale) => `${locale} err.${reason} (${[...new Set(files)].join(', ')})`),
+    );
+    expect(missing).toEqual([]);
+  });
+
+  it("words a reason with the same values in both languages (a translation cannot drop the patient's id or the time)", () => {
+    const messages = pageMessages();
+    const names = (text = '') => [...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
+    for (const reason of apiReasons().keys()) {
+      expect(names(messages.en![`err.${reason}`]), `err.${reason}`).toEqual(names(messages['pt-BR']![`err.${reason}`]));
+    }
+  });
+});
