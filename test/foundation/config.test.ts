@@ -127,8 +127,15 @@ describe('config', () => {
   });
 
   it('an empty environment variable counts as unset', () => {
-    const config = loadConfig({}, { AWS_REGION: '', CLINICA_ENDPOINT_URL: '', CLINICA_STAGE: '' }, project({ clinic: { name: 'X' }, stage: 'prod', aws: { region: 'us-east-1' } }));
-    expect([config.aws.region, config.aws.endpointUrl, config.stage]).toEqual(['us-east-1', undefined, 'prod']);
+    const dir = project({ clinic: { name: 'X' }, target: 'aws', stage: 'prod', aws: { region: 'us-east-1', profile: 'clinic' } });
+    const empty = { AWS_REGION: '', AWS_DEFAULT_REGION: '', AWS_PROFILE: '', CLINICA_ENDPOINT_URL: '', CLINICA_STAGE: '', CLINICA_TARGET: '', CLINICA_CONFIG: '' };
+    const config = loadConfig({}, empty, dir);
+    // CLINICA_TARGET="" is not refused as a target, CLINICA_CONFIG="" still finds the file in the folder
+    expect([config.configPath, config.target, config.stage, config.aws.region, config.aws.profile, config.aws.endpointUrl]).toEqual([
+      join(dir, 'clinica.config.json'), 'aws', 'prod', 'us-east-1', 'clinic', undefined,
+    ]);
+    // and an empty variable does not hide the next source: AWS_DEFAULT_REGION after an empty AWS_REGION
+    expect(loadConfig({}, { ...empty, AWS_DEFAULT_REGION: 'eu-west-1' }, dir).aws.region).toBe('eu-west-1');
   });
 
   it('finds the config in a parent folder', () => {

@@ -166,3 +166,21 @@ describe('init prompts (terminal)', () => {
     expect(asked).toHaveLength(12); // the name, 10 more questions, the region (target aws)
   });
 });
+
+describe('init: where the file goes', () => {
+  it('an empty CLINICA_CONFIG counts as unset: the file goes into the working folder (it was taken for the folder itself)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'clinica-init-'));
+    const { default: run } = await import('../../src/commands/init/run.js');
+    const ui = new Ui({ yes: true }, { stdout: new Sink(false), stderr: new Sink(false), env: {}, stdinIsTTY: false });
+    const cwd = process.cwd();
+    vi.stubEnv('CLINICA_CONFIG', '');
+    process.chdir(dir);
+    try {
+      expect(await run({ args: [], opts: { name: 'Odonto Vazia' }, ui, command: undefined as never })).toBe(0);
+    } finally {
+      process.chdir(cwd);
+      vi.unstubAllEnvs();
+    }
+    expect(JSON.parse(readFileSync(join(dir, 'clinica.config.json'), 'utf8')).clinic.name).toBe('Odonto Vazia');
+  });
+});

@@ -83,7 +83,8 @@ const rule =
 const cidrList = (text: string) => text.split(',').map((c) => c.trim()).filter(Boolean);
 
 export default async function init({ opts, ui }: CommandInput<InitOptions>): Promise<number> {
-  const path = resolve(opts.config ?? process.env.CLINICA_CONFIG ?? CONFIG_FILE);
+  // an empty CLINICA_CONFIG counts as unset, as in loadConfig (resolve('') is the working folder itself)
+  const path = resolve(opts.config ?? (process.env.CLINICA_CONFIG || CONFIG_FILE));
   if (existsSync(path) && !opts.force) {
     if (!ui.interactive) {
       throw new ClinicaError('usage', `${path} already exists`, { hint: 'pass --force to overwrite it, or edit it by hand' });
