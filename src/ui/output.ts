@@ -43,6 +43,16 @@ export interface Column<T> {
 const isTTY = (s: Streams['stdout']) => Boolean((s as NodeJS.WriteStream).isTTY);
 const columnsOf = (s: Streams['stderr']) => (s as NodeJS.WriteStream).columns ?? 0;
 
+/**
+ * The one colour decision (the Ui and the error printer): colour codes go to `stream` only when it is a
+ * terminal, NO_COLOR is unset or empty (no-color.org), and TERM is not "dumb" (a terminal that shows escape
+ * codes as text, e.g. Emacs' shell).
+ */
+export function colorAllowed(stream: Streams['stderr'], env: NodeJS.ProcessEnv): boolean {
+  const noColor = env.NO_COLOR !== undefined && env.NO_COLOR !== '';
+  return isTTY(stream) && !noColor && env.TERM !== 'dumb';
+}
+
 export class Ui implements Log {
   readonly json: boolean;
   readonly quiet: boolean;
@@ -64,8 +74,7 @@ export class Ui implements Log {
     this.quiet = Boolean(options.quiet);
     this.verbose = Boolean(options.verbose);
     this.tty = isTTY(streams.stdout) && !this.json;
-    const noColor = streams.env.NO_COLOR !== undefined && streams.env.NO_COLOR !== '';
-    this.color = this.tty && isTTY(streams.stderr) && !noColor && streams.env.TERM !== 'dumb';
+    this.color = this.tty && colorAllowed(streams.stderr, streams.env);
     this.live = this.color && !this.quiet && columnsOf(streams.stderr) > 0;
     this.interactive = this.tty && streams.stdinIsTTY && !options.yes && !streams.env.CI;
   }

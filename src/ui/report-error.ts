@@ -1,12 +1,12 @@
 import { ClinicaError, oneLine } from '../errors.js';
+import { colorAllowed } from './output.js';
 
 /**
  * The only place errors are printed: one line on stderr ("clinica: <message> — <fix>"), the stack only with
- * --verbose. Returns the exit code.
+ * --verbose. Returns the exit code. The label is red under the same rule as the rest of the output.
  */
-export function reportError(err: unknown, verbose: boolean, stderr: NodeJS.WritableStream = process.stderr): number {
-  const color = Boolean((stderr as NodeJS.WriteStream).isTTY) && !process.env.NO_COLOR;
-  const label = color ? '\u001b[31mclinica:\u001b[0m' : 'clinica:';
+export function reportError(err: unknown, verbose: boolean, stderr: NodeJS.WritableStream = process.stderr, env: NodeJS.ProcessEnv = process.env): number {
+  const label = colorAllowed(stderr, env) ? '\u001b[31mclinica:\u001b[0m' : 'clinica:';
   if (err instanceof ClinicaError) {
     stderr.write(`${label} ${oneLine(err)}\n`);
     if (verbose) {

@@ -64,6 +64,20 @@ describe('errors', () => {
     expect(unexpected.text).toBe('clinica: unexpected error: x is undefined (run with --verbose for details)\n');
   });
 
+  it.each([
+    ['a terminal', true, {}, true],
+    ['a terminal with TERM=dumb', true, { TERM: 'dumb' }, false],
+    ['a terminal with NO_COLOR', true, { NO_COLOR: '1' }, false],
+    ['a terminal with an empty NO_COLOR', true, { NO_COLOR: '' }, true],
+    ['not a terminal', false, {}, false],
+  ] as const)('on %s the error label is red exactly when the Ui colours', (_case, tty, env, red) => {
+    const sink = new Sink(tty);
+    reportError(new ClinicaError('usage', 'bad flag'), false, sink, env);
+    expect(sink.text).toBe(red ? `${ESC}[31mclinica:${ESC}[0m bad flag\n` : 'clinica: bad flag\n');
+    // one decision for both: the Ui on the same terminal agrees
+    expect(ui({}, tty, env).ui.color).toBe(red);
+  });
+
   it('Ctrl+C at a prompt is "cancelled" (exit 130), not an unexpected error', () => {
     const sink = new Sink();
     const err = Object.assign(new Error('User force closed the prompt with SIGINT'), { name: 'ExitPromptError' });
