@@ -29,7 +29,6 @@ export interface SiteStrings {
   contact: Record<'title' | 'lead' | 'address' | 'map' | 'phone' | 'whatsapp' | 'email' | 'social', string>;
   social: Record<(typeof socialNetworks)[number], string>;
   footer: Record<'responsible' | 'registration' | 'cnpj' | 'privacy' | 'noTracking', string>;
-  logoAlt: string;
   notFound: { title: string; text: string; back: string };
   privacy: { title: string; description: string; storageBrazil: string; storageAbroad: string };
 }
@@ -387,7 +386,7 @@ export function siteViews(source: SiteSource, t: SiteStrings, assets: SiteAssetR
       t,
       clinic: { name },
       controller: site.privacy.legalName ?? name,
-      // "X, CNPJ …, at …, is the controller" — but "X is the controller" with neither
+      // English: "X, CNPJ …, at …, is the controller" — but "X is the controller" with neither
       controllerDetails: Boolean(site.privacy.cnpj || address),
       cnpj: site.privacy.cnpj ?? null,
       address: address ?? null,

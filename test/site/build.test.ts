@@ -113,7 +113,7 @@ describe('site build — every field', () => {
   it('writes the LGPD notice with controller, DPO, retention and the date it changed', () => {
     const privacy = text(site, 'privacidade.html');
     expect(privacy).toContain('<title>Aviso de privacidade — Clínica Sorriso</title>');
-    expect(privacy).toContain('Sorriso Serviços Odontológicos Ltda., inscrita no CNPJ sob o nº 12.345.678/0001-90');
+    expect(privacy).toContain('é Sorriso Serviços Odontológicos Ltda., CNPJ nº 12.345.678/0001-90, com endereço em Rua das Flores, 123');
     expect(privacy).toContain('encarregado pelo tratamento de dados pessoais (Marina Alves), escreva para <a href="mailto:privacidade@clinicasorriso.com.br">');
     expect(privacy).toContain('25 anos a partir do último registro (a Lei nº 13.787/2018 exige a guarda do prontuário por, no mínimo, 20 anos a partir do último registro).');
     expect(privacy).toContain('Os dados ficam armazenados no Brasil');
@@ -171,10 +171,32 @@ describe('site build — only the required fields', () => {
     expect(index).not.toContain('canonical');
     expect(index).toContain('href="privacidade.html"');
     const privacy = text(site, 'privacidade.html');
-    expect(privacy).toContain('<p>Consultório Dr. Silva é a controladora');
+    expect(privacy).toContain('quem decide como eles são tratados, é Consultório Dr. Silva.</p>');
     expect(privacy).toContain('20 anos a partir do último registro, o prazo mínimo exigido pela Lei nº 13.787/2018.');
     expect(privacy).toContain('Fale com a nossa recepção.');
     expect(text(site, 'robots.txt')).toBe('User-agent: *\nAllow: /\n');
+  });
+
+  it('never puts an article before the clinic name: a masculine name reads right on every pt-BR page', async () => {
+    const { legalName: _legalName, ...privacy } = fullConfig.site!.privacy!;
+    const { config } = await project({
+      ...fullConfig,
+      clinic: { ...fullConfig.clinic, name: 'Consultório Dr. Silva' },
+      site: { ...fullConfig.site, presentation: 'Atendimento de família.', privacy },
+    });
+    const site = await buildSite(config);
+    const pages = site.files.filter((f) => f.path.endsWith('.html'));
+    expect(pages.map((f) => f.path).sort()).toEqual(['404.html', 'index.html', 'privacidade.html']);
+    for (const file of pages) {
+      const page = file.body.toString('utf8');
+      expect(page, file.path).toContain('Consultório Dr. Silva');
+      // "a Consultório", "da Consultório", "pela Consultório"…, and words that agree with a feminine name
+      expect(page, file.path).not.toMatch(/\b(a|à|da|na|pela|para a|A|Da|Na) Consultório/);
+      expect(page, file.path).not.toMatch(/inscrita|controladora/);
+    }
+    const notice = text(site, 'privacidade.html');
+    expect(notice).toContain('<meta name="description" content="Consultório Dr. Silva: como tratamos os seus dados pessoais');
+    expect(notice).toContain('é Consultório Dr. Silva, CNPJ nº 12.345.678/0001-90, com endereço em');
   });
 
   it('shows the hours note without hours, and the map link without an address', async () => {
@@ -248,9 +270,9 @@ describe('site build — the LGPD notice', () => {
   });
 
   it('names the controller without a stray comma, and with one before its CNPJ or address', async () => {
-    expect(await privacyOf({ clinic: { name: 'Odonto Mínima' } })).toContain('<p>Odonto Mínima é a controladora dos dados pessoais');
+    expect(await privacyOf({ clinic: { name: 'Odonto Mínima' } })).toContain('<p>O controlador dos dados pessoais tratados no seu atendimento, quem decide como eles são tratados, é Odonto Mínima.</p>');
     expect(await privacyOf(english({ clinic: { name: 'Odonto Mínima' } }))).toContain('<p>Odonto Mínima is the controller of the personal data');
-    expect(await privacyOf({ clinic: { name: 'Odonto Mínima', address: 'Rua A, 1' } })).toContain('<p>Odonto Mínima, com endereço em Rua A, 1, é a controladora');
+    expect(await privacyOf({ clinic: { name: 'Odonto Mínima', address: 'Rua A, 1' } })).toContain('é Odonto Mínima, com endereço em Rua A, 1.</p>');
     expect(await privacyOf(english({ clinic: { name: 'Odonto Mínima' }, site: { privacy: { cnpj: '12.345.678/0001-90' } } }))).toContain(
       '<p>Odonto Mínima, CNPJ 12.345.678/0001-90, is the controller',
     );
@@ -260,6 +282,10 @@ describe('site build — the LGPD notice', () => {
     const input: ConfigInput = { clinic: { name: 'Odonto Mínima', phone: '(11) 4000-0000' }, site: { privacy: { dpoName: 'Marina Alves' } } };
     expect(await privacyOf(input)).toContain('encarregado pelo tratamento de dados pessoais (Marina Alves), ligue para <a href="tel:1140000000">(11) 4000-0000</a>.');
     expect(await privacyOf(english(input))).toContain('To reach our data protection officer (Marina Alves), call <a href="tel:1140000000">(11) 4000-0000</a>.');
+    // no contact at all: the front desk, in words that fit any DPO ("procurado" assumed a man)
+    expect(await privacyOf({ clinic: { name: 'Odonto Mínima' }, site: { privacy: { dpoName: 'Marina Alves' } } })).toContain(
+      '<p>O encarregado pelo tratamento de dados pessoais é Marina Alves; para falar com o encarregado, procure a recepção da clínica.</p>',
+    );
   });
 });
 
@@ -351,7 +377,7 @@ describe('site build — escaping', () => {
     // JSON-LD cannot be closed early by a value, and still parses to the original text
     expect(index).toContain('"name":"Clínica \\u003cscript\\u003ealert(\\"x\\")\\u003c/script\\u003e \\u0026 Cia"');
     expect(jsonLd(index).name).toBe(`Clínica ${evil}`);
-    expect(text(site, 'privacidade.html')).toContain('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; Cia, inscrita no CNPJ sob o nº &lt;cnpj&gt;');
+    expect(text(site, 'privacidade.html')).toContain('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; Cia, CNPJ nº &lt;cnpj&gt;');
   });
 });
 
