@@ -28,7 +28,8 @@ export interface SiteStrings {
   days: Record<Weekday, string>;
   contact: Record<'title' | 'lead' | 'address' | 'map' | 'phone' | 'whatsapp' | 'email' | 'social', string>;
   social: Record<(typeof socialNetworks)[number], string>;
-  footer: Record<'responsible' | 'registration' | 'cnpj' | 'privacy' | 'noTracking', string>;
+  /** responsible + profession: the CFO's Code of Dental Ethics (art. 43) asks for the name, the profession and the CRO */
+  footer: Record<'responsible' | 'profession' | 'registration' | 'cnpj' | 'privacy' | 'noTracking', string>;
   notFound: { title: string; text: string; back: string };
   privacy: { title: string; description: string; storageBrazil: string; storageAbroad: string };
 }

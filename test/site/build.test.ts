@@ -89,7 +89,8 @@ describe('site build — every field', () => {
     expect(index).toContain('href="mailto:contato@clinicasorriso.com.br"');
     expect(index).toContain('href="https://www.google.com/maps/search/?api=1&amp;query=Cl%C3%ADnica%20Sorriso%2C%20Rua%20das%20Flores%20123%2C%20S%C3%A3o%20Paulo"');
     expect(index).toContain('<a href="https://instagram.com/clinicasorriso">Instagram</a>');
-    expect(index).toContain('Responsável técnico: Dra. Ana Lima · <span class="nowrap">CRO-SP 12345</span>');
+    // CFO Res. 118/2012, art. 43: the dentist in charge by name, profession and CRO number
+    expect(index).toContain('<p>Responsável técnico: Dra. Ana Lima — cirurgião-dentista, <span class="nowrap">CRO-SP 12345</span></p>');
     expect(index).toContain('Inscrição no CRO: <span class="nowrap">CRO-SP EPAO 9876</span>');
     expect(index).toContain('CNPJ 12.345.678/0001-90');
     expect(index).toMatch(/<img class="brand-logo" src="assets\/logo\.[0-9a-f]{10}\.svg" alt="" width="120" height="48">/);
@@ -332,6 +333,7 @@ describe('site build — English', () => {
     expect(index).toContain('<th scope="row">Monday – Friday</th><td><span>8:00 AM – 12:00 PM</span><span>1:30 PM – 7:00 PM</span></td>');
     expect(index).toContain('Book on WhatsApp');
     expect(index).toContain('alt="Photo of Dra. Ana Lima"');
+    expect(index).toContain('<p>Dentist in charge: Dra. Ana Lima — dental surgeon, <span class="nowrap">CRO-SP 12345</span></p>');
     const privacy = text(site, 'privacy.html');
     expect(privacy).toContain('<title>Privacy notice — Clínica Sorriso</title>');
     expect(privacy).toContain('stored in the AWS region us-east-1, outside Brazil');
