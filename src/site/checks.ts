@@ -22,6 +22,14 @@ export function siteWarnings(source: SiteSource): SiteWarning[] {
         'the privacy notice gives no way to reach the data protection officer, whose contact LGPD art. 41 §1 asks to be public — set site.privacy.dpoEmail, clinic.email or clinic.phone',
     });
   }
+  // art. 41 §1 asks for the identity of the encarregado too, not only a way to reach them
+  if (!site.privacy.dpoName) {
+    warnings.push({
+      fields: ['site.privacy.dpoName'],
+      message:
+        'the privacy notice does not name the data protection officer (encarregado), whose identity LGPD art. 41 §1 asks to be public — set site.privacy.dpoName (a person, or the company that acts as encarregado)',
+    });
+  }
   // Código de Ética Odontológica (Res. CFO 118/2012), art. 43: a clinic's advertising names the clinic and its
   // CRO registration, and its dentist in charge (responsável técnico) with theirs
   if (!site.responsibleDentist) {

@@ -301,20 +301,24 @@ describe('site build — warnings for what the law or the CFO asks the site to s
     const site = await buildSite(config);
     expect(site.warnings.map((w) => w.fields)).toEqual([
       ['site.privacy.dpoEmail', 'clinic.email', 'clinic.phone'],
+      ['site.privacy.dpoName'],
       ['site.responsibleDentist'],
       ['site.clinicRegistration'],
     ]);
     expect(site.warnings[0]!.message).toMatch(/LGPD art\. 41 §1 .* — set site\.privacy\.dpoEmail, clinic\.email or clinic\.phone$/);
-    expect(site.warnings[1]!.message).toMatch(/Code of Dental Ethics \(art\. 43\).* — set site\.responsibleDentist/);
+    expect(site.warnings[1]!.message).toMatch(/^the privacy notice does not name the data protection officer \(encarregado\), whose identity LGPD art\. 41 §1 .* — set site\.privacy\.dpoName/);
+    expect(site.warnings[2]!.message).toMatch(/Code of Dental Ethics \(art\. 43\).* — set site\.responsibleDentist/);
     expect(text(site, 'privacidade.html')).toContain('Fale com a nossa recepção.'); // still built
   });
 
   it('any one contact is enough; a complete config builds without warnings', async () => {
-    const footer = { responsibleDentist: { name: 'Dra. Ana', cro: 'CRO-SP 1' }, clinicRegistration: 'CRO-SP EPAO 2' };
+    const footer = { responsibleDentist: { name: 'Dra. Ana', cro: 'CRO-SP 1' }, clinicRegistration: 'CRO-SP EPAO 2', privacy: { dpoName: 'Marina Alves' } };
     expect(await fieldsOf({ clinic: { name: 'A', phone: '(11) 4000-0000' }, site: footer })).toEqual([]);
     expect(await fieldsOf({ clinic: { name: 'A', email: 'a@a.com.br' }, site: footer })).toEqual([]);
-    expect(await fieldsOf({ clinic: { name: 'A' }, site: { ...footer, privacy: { dpoEmail: 'dpo@a.com.br' } } })).toEqual([]);
-    expect(await fieldsOf({ clinic: { name: 'A', phone: '(11) 4000-0000' }, site: { clinicRegistration: 'CRO-SP EPAO 2' } })).toEqual([['site.responsibleDentist']]);
+    expect(await fieldsOf({ clinic: { name: 'A' }, site: { ...footer, privacy: { dpoName: 'Marina Alves', dpoEmail: 'dpo@a.com.br' } } })).toEqual([]);
+    expect(await fieldsOf({ clinic: { name: 'A', phone: '(11) 4000-0000' }, site: { ...footer, responsibleDentist: undefined } })).toEqual([['site.responsibleDentist']]);
+    // a DPO contact without a name is not enough
+    expect(await fieldsOf({ clinic: { name: 'A' }, site: { ...footer, privacy: { dpoEmail: 'dpo@a.com.br' } } })).toEqual([['site.privacy.dpoName']]);
     expect(await fieldsOf(fullConfig)).toEqual([]);
   });
 });

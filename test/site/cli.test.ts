@@ -95,7 +95,7 @@ describe('clinica site (built CLI)', () => {
     expect(built.stderr).toMatch(/warn.*the footer names no dentist in charge.* — set site\.responsibleDentist/);
     const published = await cli('--config', bare, 'site', 'publish', '--dry-run', '--json');
     expect(published.code, published.stderr).toBe(0);
-    expect(JSON.parse(published.stdout).warnings.map((w: { fields: string[] }) => w.fields[0])).toEqual(['site.privacy.dpoEmail', 'site.responsibleDentist']);
+    expect(JSON.parse(published.stdout).warnings.map((w: { fields: string[] }) => w.fields[0])).toEqual(['site.privacy.dpoEmail', 'site.privacy.dpoName', 'site.responsibleDentist']);
     expect(published.stderr).toContain('the privacy notice gives no way to reach the data protection officer');
   });
 
