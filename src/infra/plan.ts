@@ -65,7 +65,10 @@ export interface Plan {
   region: string;
   account: string;
   steps: Step[];
-  /** what would go wrong although every step succeeds (a clinic network AWS can never see), for the operator */
+  /**
+   * what would go wrong although every step succeeds, for the operator: a clinic network AWS can never see, a
+   * public site without what the law or the CFO asks it to show
+   */
   warnings?: string[];
 }
 

@@ -2,7 +2,8 @@
  * The public site's files in the site bucket: deploy builds the site from the config (src/site/build.ts) and
  * publishes what changed (src/site/publish.ts — hashes in object metadata, so unchanged files are not
  * uploaded again). The site area owns the content and how it is published; this step only puts it in the
- * plan, so a dry run shows it and a no-change deploy leaves the bucket alone.
+ * plan, so a dry run shows it and a no-change deploy leaves the bucket alone, and hands the site's warnings
+ * (what `clinica site build` warns about) to the plan's warnings.
  */
 import type { BuiltSite } from '../site/build.js';
 import type { PublishPlan } from '../site/publish.js';
@@ -12,9 +13,16 @@ import { step, type Step } from './plan.js';
 
 const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
 
-export async function planSiteContent(ctx: InfraContext, bucketExists: boolean): Promise<Step> {
+export interface SiteContentPlan {
+  step: Step;
+  /** what the law or the CFO asks the site to show and the config leaves out (src/site/checks.ts), for the plan */
+  warnings: string[];
+}
+
+export async function planSiteContent(ctx: InfraContext, bucketExists: boolean): Promise<SiteContentPlan> {
   const [{ buildSite }, { planPublish, publishSite }] = await Promise.all([import('../site/build.js'), import('../site/publish.js')]);
   const site: BuiltSite = await buildSite(ctx.config);
+  const warnings = site.warnings.map((w) => `public site: ${w.message}`);
   const store = new Store(ctx.clients.s3, ctx.names.siteBucket, ctx.where);
   const published: PublishPlan = bucketExists
     ? await awsCall(ctx, `reading the site in ${ctx.names.siteBucket}`, () => planPublish(store, site.files))
@@ -22,7 +30,7 @@ export async function planSiteContent(ctx: InfraContext, bucketExists: boolean):
   const changed = published.upload.filter((u) => u.reason === 'changed').length;
   const added = published.upload.length - changed;
   const parts = [added && `upload ${plural(added, 'new file')}`, changed && `upload ${plural(changed, 'changed file')}`, published.remove.length && `delete ${plural(published.remove.length, 'old file')}`].filter(Boolean);
-  return step({
+  const contentStep = step({
     id: 'site-content',
     component: 'site',
     kind: 'site content',
@@ -39,4 +47,5 @@ export async function planSiteContent(ctx: InfraContext, bucketExists: boolean):
     createWhy: `not published: upload ${plural(site.files.length, 'file')} (clinica site build)`,
     upToDateWhy: `${plural(published.unchanged.length, 'file')} published${published.foreign.length ? `, ${published.foreign.length} not clinica's (kept)` : ''}`,
   });
+  return { step: contentStep, warnings };
 }

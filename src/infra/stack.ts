@@ -120,7 +120,8 @@ export async function planDeploy(ctx: InfraContext, options: { onProgress?: (wha
   progress('building the bundles');
   await building;
   progress('building the site');
-  const steps: Step[] = [data.step, site.step, await planSiteContent(ctx, site.state.exists)];
+  const content = await planSiteContent(ctx, site.state.exists);
+  const steps: Step[] = [data.step, site.step, content.step];
   for (let i = 0; i < roles.length; i++) steps.push(await planRole(ctx, roles[i]!, roleStates[i]!));
   steps.push(await planInstanceProfile(ctx, profile));
   for (let i = 0; i < functions.length; i++) steps.push(await planFunction(ctx, functions[i]!, functionStates[i]!));
@@ -134,7 +135,7 @@ export async function planDeploy(ctx: InfraContext, options: { onProgress?: (wha
     region: ctx.arns.region,
     account: ctx.arns.account,
     steps,
-    warnings: [clinicNetworkWarning(ctx.config)].filter((w): w is string => Boolean(w)),
+    warnings: [clinicNetworkWarning(ctx.config), ...content.warnings].filter((w): w is string => Boolean(w)),
     observed: {
       instances,
       functions: new Map(functions.map((f, i) => [f.name, functionStates[i]!])),

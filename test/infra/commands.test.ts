@@ -67,6 +67,29 @@ describe('clinica deploy / status / destroy (in-process, mocked AWS)', () => {
     expect(doc.outputs.buckets.data).toBe('sorriso-prod-data');
   });
 
+  it('the plan carries the public site\'s warnings (what `clinica site build` says): deploy --dry-run, --json, status', async () => {
+    const bare = await testConfig({ network: { clinicCidrs: ['203.0.113.10/32'], trustedProxies: [], serverPort: 8080 }, site: { tagline: 'Odontologia' } });
+    const site = [
+      'public site: the privacy notice does not name the data protection officer (encarregado), whose identity LGPD art. 41 §1 asks to be public — set site.privacy.dpoName (a person, or the company that acts as encarregado)',
+      expect.stringMatching(/^public site: the footer names no dentist in charge: .* — set site\.responsibleDentist/),
+      expect.stringMatching(/^public site: the footer shows no CRO registration of the clinic, .* — set site\.clinicRegistration/),
+    ];
+    const json = testUi({ json: true });
+    expect(await deploy({ config: bare.configPath, dryRun: true }, json.ui, deps())).toBe(0);
+    expect(JSON.parse(json.out()).plan.warnings).toEqual(site);
+    const dry = testUi();
+    expect(await deploy({ config: bare.configPath, dryRun: true }, dry.ui, deps())).toBe(0);
+    expect(dry.err()).toContain(`warn ${site[0]}`);
+    expect(dry.err()).toMatch(/warn public site: the footer names no dentist in charge/);
+    const st = testUi();
+    await status({ config: bare.configPath }, st.ui, deps());
+    expect(st.err()).toMatch(/warn public site: the footer shows no CRO registration of the clinic/);
+    // a site with everything says nothing
+    const full = testUi({ json: true });
+    await deploy({ ...opts(), dryRun: true }, full.ui, deps());
+    expect(JSON.parse(full.out()).plan.warnings.filter((w: string) => w.startsWith('public site:'))).toEqual([]);
+  });
+
   it('a failure mid-way says what was done before it and exits non-zero; the re-run converges', async () => {
     fake.failNext('RunInstances', Object.assign(new Error('You have requested more vCPU capacity than your current vCPU limit'), { name: 'VcpuLimitExceeded', $metadata: { httpStatusCode: 400 } }));
     const t = testUi();

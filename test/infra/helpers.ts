@@ -23,6 +23,8 @@ export async function testConfig(overrides: Partial<ConfigInput> = {}): Promise<
     stage: 'prod',
     network: { clinicCidrs: [CLINIC_CIDR], trustedProxies: [], serverPort: 8080 },
     mail: { sender: 'Clínica Sorriso <lembretes@sorriso.example>' },
+    // what the site must show (src/site/checks.ts), so a plan warns only about what a test sets up
+    site: { ...defaultConfigInput.site, clinicRegistration: 'CRO-SP EPAO 0000', privacy: { dpoName: 'Ana Demo' } },
     ...overrides,
     aws: { region: 'sa-east-1', architecture: 'arm64', sshCidrs: [], bucketPrefix: 'sorriso', ...overrides.aws },
   };
