@@ -335,6 +335,52 @@ export async function createBucket(ctx: InfraContext, bucket: string): Promise<v
   }
 }
 
+/**
+ * Runs an S3 call that may meet a change S3 has not settled yet (a bucket just created answers NoSuchBucket
+ * for a moment; a public access block just changed still denies the public policy): while `settling(err)`, it
+ * is tried again on the S3_SETTLE_MS schedule (29 s in all). Still failing after that → `explain` may say why
+ * in one line, else an "S3 had not settled" error. Errors that are not settling pass through at once.
+ */
+export async function untilS3Settles<T>(
+  ctx: InfraContext,
+  bucket: string,
+  what: string,
+  call: () => Promise<T>,
+  settling: (err: unknown) => boolean,
+  explain?: (err: unknown, waitedSeconds: number) => ClinicaError | undefined,
+): Promise<T> {
+  let waited = 0;
+  try {
+    return await retryIam(call, {
+      what,
+      sleep: ctx.sleep,
+      delays: S3_SETTLE_MS,
+      retryIf: settling,
+      onRetry: (n, err) => ctx.log.info(`${bucket}: ${s3ErrorName(err)} right after a change, waiting for S3 to settle (attempt ${n + 1})`),
+      exhausted: (err, seconds) => {
+        waited = seconds;
+        return err;
+      },
+    });
+  } catch (err) {
+    const explained = explain?.(err, waited);
+    if (explained) throw explained;
+    if (waited) {
+      throw new ClinicaError('unavailable', `${what}: S3 still answered ${s3ErrorName(err)} after ${waited} s`, {
+        hint: 'S3 had not settled yet — run `clinica deploy` again; it continues where it stopped',
+        cause: err,
+      });
+    }
+    throw err;
+  }
+}
+
+/** S3's answer, also when the Store wrapped it in a ClinicaError (its cause). */
+const s3ErrorName = (err: unknown): string | undefined => (err instanceof ClinicaError && err.cause ? errorName(err.cause) : errorName(err));
+
+/** A bucket that does not exist (yet), as the SDK or the Store (a ClinicaError with the SDK error as cause) says it. */
+export const isNoSuchBucket = (err: unknown): boolean => isAwsError(err, 'NoSuchBucket') || (err instanceof ClinicaError && isAwsError(err.cause, 'NoSuchBucket'));
+
 export interface BucketStepSpec {
   id: string;
   component: Component;
@@ -362,31 +408,10 @@ export function bucketStep(ctx: InfraContext, spec: BucketStepSpec): Step {
         // S3 is eventually consistent: a bucket just created may be "NoSuchBucket" to the next call, and a
         // public access block just changed may still deny the bucket policy — both settle within seconds
         const settling = (err: unknown) =>
-          (created && isAwsError(err, 'NoSuchBucket')) || (publicAccessChanged && !!a.checkedAgainstPublicAccess && isAwsError(err, 'AccessDenied'));
-        let waited = 0;
-        try {
-          await retryIam(() => a.apply(ctx.clients.s3, bucket), {
-            what: `setting ${a.name} on ${bucket}`,
-            sleep: ctx.sleep,
-            delays: S3_SETTLE_MS,
-            retryIf: settling,
-            onRetry: (n, err) => ctx.log.info(`${bucket}: ${errorName(err)} right after a change, waiting for S3 to settle (attempt ${n + 1})`),
-            exhausted: (err, seconds) => {
-              waited = seconds;
-              return err;
-            },
-          });
-        } catch (err) {
-          const explained = a.explainFailure?.(err, bucket, waited);
-          if (explained) throw explained;
-          if (waited) {
-            throw new ClinicaError('unavailable', `setting ${a.name} on ${bucket}: S3 still answered ${errorName(err)} after ${waited} s`, {
-              hint: 'S3 had not settled yet — run `clinica deploy` again; it continues where it stopped',
-              cause: err,
-            });
-          }
-          throw err;
-        }
+          (created && isNoSuchBucket(err)) || (publicAccessChanged && !!a.checkedAgainstPublicAccess && isAwsError(err, 'AccessDenied'));
+        await untilS3Settles(ctx, bucket, `setting ${a.name} on ${bucket}`, () => a.apply(ctx.clients.s3, bucket), settling, (err, waited) =>
+          a.explainFailure?.(err, bucket, waited),
+        );
         if (a.name === PUBLIC_ACCESS) publicAccessChanged = true;
       }),
   });

@@ -9,6 +9,7 @@ import type { BuiltSite } from '../site/build.js';
 import type { PublishPlan } from '../site/publish.js';
 import { Store } from '../store/store.js';
 import { awsCall, type InfraContext } from './context.js';
+import { isNoSuchBucket, untilS3Settles } from './s3-bucket.js';
 import { step, type Step } from './plan.js';
 
 const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
@@ -30,6 +31,10 @@ export async function planSiteContent(ctx: InfraContext, bucketExists: boolean):
   const changed = published.upload.filter((u) => u.reason === 'changed').length;
   const added = published.upload.length - changed;
   const parts = [added && `upload ${plural(added, 'new file')}`, changed && `upload ${plural(changed, 'changed file')}`, published.remove.length && `delete ${plural(published.remove.length, 'old file')}`].filter(Boolean);
+  const publishing = `publishing the site to ${ctx.names.siteBucket}`;
+  const publish = () => publishSite(store, site.files, { log: ctx.log });
+  // a bucket this deploy has just created may still be "NoSuchBucket" for a moment: wait as its settings do
+  const justCreated = (err: unknown) => !bucketExists && isNoSuchBucket(err);
   const contentStep = step({
     id: 'site-content',
     component: 'site',
@@ -40,7 +45,7 @@ export async function planSiteContent(ctx: InfraContext, bucketExists: boolean):
       ? [
           {
             what: parts.join(', '),
-            apply: () => awsCall(ctx, `publishing the site to ${ctx.names.siteBucket}`, () => publishSite(store, site.files, { log: ctx.log }).then(() => undefined)),
+            apply: () => awsCall(ctx, publishing, () => untilS3Settles(ctx, ctx.names.siteBucket, publishing, publish, justCreated).then(() => undefined)),
           },
         ]
       : [],
