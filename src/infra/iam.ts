@@ -275,24 +275,35 @@ export async function readInstanceProfile(ctx: InfraContext, name: string): Prom
   });
 }
 
+/**
+ * Like the roles: a profile of the stage's name tagged for another clinic or stage is refused before anything
+ * changes; one without clinica's tags (made by hand, or before tags) is adopted and tagged.
+ */
 export async function planInstanceProfile(ctx: InfraContext, state: ProfileState): Promise<Step> {
-  const { CreateInstanceProfileCommand, AddRoleToInstanceProfileCommand, RemoveRoleFromInstanceProfileCommand } = await iamSdk();
+  const { CreateInstanceProfileCommand, AddRoleToInstanceProfileCommand, RemoveRoleFromInstanceProfileCommand, TagInstanceProfileCommand } = await iamSdk();
   const iam = ctx.clients.iam;
   const name = ctx.names.serverInstanceProfile;
   const role = ctx.names.serverRole;
+  const wantTags = ctx.tags('server');
+  const foreign = state.exists ? foreignOwner(state.tags, wantTags) : undefined;
+  if (foreign) {
+    throw new ClinicaError('conflict', `IAM instance profile ${name} is tagged ${foreign}: it belongs to another clinic or stage`, { hint: 'set aws.bucketPrefix to use other names' });
+  }
   const call = (what: string, fn: () => Promise<unknown>): Change => ({ what, apply: () => awsCall(ctx, `${what} (instance profile ${name})`, fn).then(() => undefined) });
   const addRole = call(`add role ${role}`, () => iam.send(new AddRoleToInstanceProfileCommand({ InstanceProfileName: name, RoleName: role })));
   const changes: Change[] = [];
   if (!state.exists) {
     changes.push(
       call('create', () =>
-        iam.send(new CreateInstanceProfileCommand({ InstanceProfileName: name, Tags: toTagList(ctx.tags('server')) })).catch((err) => {
+        iam.send(new CreateInstanceProfileCommand({ InstanceProfileName: name, Tags: toTagList(wantTags) })).catch((err) => {
           if (!isAwsError(err, 'EntityAlreadyExists')) throw err;
         }),
       ),
       addRole,
     );
   } else {
+    const missing = missingTags(state.tags, wantTags);
+    if (missing.length) changes.push(call(`tags ${missing.join(', ')}`, () => iam.send(new TagInstanceProfileCommand({ InstanceProfileName: name, Tags: toTagList(wantTags) }))));
     for (const other of state.roles.filter((r) => r !== role)) {
       changes.push(call(`remove role ${other}`, () => iam.send(new RemoveRoleFromInstanceProfileCommand({ InstanceProfileName: name, RoleName: other }))));
     }

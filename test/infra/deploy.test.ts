@@ -500,6 +500,44 @@ describe('clinica deploy against a fresh account (mocked AWS)', () => {
     await expect(planDeploy(await openTestInfra(fake, config))).rejects.toThrow(/tagged clinica:stage=staging/);
   });
 
+  it('refuses an instance profile of the stage\'s name that belongs to another clinic, before any change (as a role is refused)', async () => {
+    const config = await testConfig();
+    await apply(await planDeploy(await openTestInfra(fake, config)));
+    fake.state.profiles.get('sorriso-prod-server')!.tags = [{ Key: 'clinica:clinic', Value: 'outra-clinica' }, { Key: 'clinica:stage', Value: 'prod' }];
+    fake.clear();
+    const err = await planDeploy(await openTestInfra(fake, config)).then(
+      () => undefined,
+      (e: unknown) => e as ClinicaError,
+    );
+    expect(err).toBeInstanceOf(ClinicaError);
+    expect([err!.kind, err!.message]).toEqual(['conflict', 'IAM instance profile sorriso-prod-server is tagged clinica:clinic=outra-clinica: it belongs to another clinic or stage']);
+    expect(fake.mutating()).toEqual([]);
+  });
+
+  it('adopts an untagged instance profile of the stage\'s name by tagging it, as it does an untagged role', async () => {
+    const config = await testConfig();
+    await apply(await planDeploy(await openTestInfra(fake, config)));
+    fake.state.profiles.get('sorriso-prod-server')!.tags = [];
+    fake.clear();
+    const plan = await planDeploy(await openTestInfra(fake, config));
+    expect(pending(plan).map((s) => [s.id, s.action, s.why])).toEqual([
+      ['instance-profile', 'update', 'tags clinica:clinic=sorriso, clinica:stage=prod, clinica:component=server'],
+    ]);
+    await apply(plan);
+    expect(fake.mutating()).toEqual([
+      {
+        service: 'IAM',
+        command: 'TagInstanceProfile',
+        input: {
+          InstanceProfileName: 'sorriso-prod-server',
+          Tags: [{ Key: 'clinica:clinic', Value: 'sorriso' }, { Key: 'clinica:stage', Value: 'prod' }, { Key: 'clinica:component', Value: 'server' }],
+        },
+      },
+    ]);
+    fake.clear();
+    expect(pending(await planDeploy(await openTestInfra(fake, config)))).toEqual([]);
+  });
+
   it('refuses a security group of the same name that belongs to another stage (no retagging, no revoking its rules)', async () => {
     const config = await testConfig();
     await apply(await planDeploy(await openTestInfra(fake, config)));

@@ -296,6 +296,12 @@ export function fakeAws(options: FakeAwsOptions = {}) {
         profiles.set(i.InstanceProfileName, { roles: [], tags: i.Tags ?? [] });
         return {};
       },
+      TagInstanceProfile: (i) => {
+        const p = profiles.get(i.InstanceProfileName);
+        if (!p) throw awsError('NoSuchEntityException', 'no such profile', 404);
+        p.tags = [...p.tags.filter((t) => !i.Tags.some((n: any) => n.Key === t.Key)), ...i.Tags];
+        return {};
+      },
       AddRoleToInstanceProfile: (i) => {
         const p = profiles.get(i.InstanceProfileName)!;
         if (p.roles.length) throw awsError('LimitExceededException', 'one role per profile', 409);
