@@ -24,6 +24,7 @@
  * too: the patient gets a reminder for the new time.
  */
 import type { ResolvedConfig } from '../config/load.js';
+import { reminderSender } from '../config/mail.js';
 import type { ReminderRule } from '../config/schema.js';
 import { ClinicaError, isClinicaError, oneLine, usageError, type ErrorKind } from '../errors.js';
 import { silentLog, type Log } from '../log.js';
@@ -543,10 +544,15 @@ export async function runReminders(options: RunRemindersOptions): Promise<Remind
   let senderPromise: ReturnType<NonNullable<RunRemindersOptions['openSender']>> | undefined;
   const sender = async () => {
     if (!options.openSender) throw new ClinicaError('internal', 'runReminders: no sender given');
-    senderPromise ??= options.openSender().then((s) => {
-      if (s.rate) summary.sendRate = s.rate;
-      return s;
-    });
+    const open = options.openSender;
+    // no mail.sender: the run stops (aborted, a config error) before anything is claimed, as when SES is down
+    senderPromise ??= Promise.resolve()
+      .then(() => reminderSender(config))
+      .then(() => open())
+      .then((s) => {
+        if (s.rate) summary.sendRate = s.rate;
+        return s;
+      });
     return (await senderPromise).sender;
   };
 
@@ -682,7 +688,7 @@ export async function runReminders(options: RunRemindersOptions): Promise<Remind
         now,
         calendar: calendarEntry(appointment),
       });
-      const raw = await reminderMime(email, { from: config.mail.sender, to, replyTo: config.mail.replyTo ?? (config.clinic.email || undefined) });
+      const raw = await reminderMime(email, { from: reminderSender(config), to, replyTo: config.mail.replyTo ?? (config.clinic.email || undefined) });
       if (abort) throw abort;
       if (summary.timings.firstSendMs === undefined) summary.timings.firstSendMs = performance.now() - startedAt;
       attempted = true;

@@ -48,6 +48,8 @@ export const defaultConfigInput: ConfigInput = {
   },
   target: 'local',
   stage: 'dev',
+  // the demo clinic's reminders land in the local outbox (clinica dev); deploy refuses this reserved domain
+  mail: { sender: 'lembretes@clinica.example' },
   // the demo clinic's public site, so `clinica dev` shows a complete one (synthetic: fake names and numbers)
   site: {
     tagline: 'Odontologia de família no centro de São Paulo (clínica fictícia de demonstração)',

@@ -145,12 +145,15 @@ export const configSchema = z
       .default({ clinicCidrs: ['192.168.0.0/16'], trustedProxies: [], serverPort: 8080 }),
     mail: z
       .object({
-        /** the SES-verified sender, e.g. "Clínica Sorriso <lembretes@clinicasorriso.com.br>" */
-        sender: mailbox.default('lembretes@clinica.example'),
+        /**
+         * the SES-verified sender, e.g. "Clínica Sorriso <lembretes@clinicasorriso.com.br>"; no default (a made-up
+         * address is no one's to send from): without it, reminders are not sent (src/config/mail.ts)
+         */
+        sender: mailbox.optional(),
         replyTo: mailbox.optional(),
       })
       .strict()
-      .default({ sender: 'lembretes@clinica.example' }),
+      .default({}),
     images: z
       .object({
         maxPixels: z.number().int().positive().default(50_000_000),

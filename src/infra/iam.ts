@@ -9,9 +9,10 @@
  * an image not yet processed). ListBucket reveals key names only, which the same role may read anyway.
  */
 import type { IAMClient } from '@aws-sdk/client-iam';
+import { reminderSender, senderAddress } from '../config/mail.js';
 import { ClinicaError } from '../errors.js';
 import { awsCall, isAwsError, type InfraContext } from './context.js';
-import { arn, foreignOwner, fromTagList, missingTags, senderAddress, toTagList, type Component } from './names.js';
+import { arn, foreignOwner, fromTagList, missingTags, toTagList, type Component } from './names.js';
 import { deleteStep, step, type Change, type Step } from './plan.js';
 import { policy, samePolicy, trustPolicy, type PolicyDocument, type Statement } from './policy.js';
 
@@ -110,7 +111,7 @@ export function rolePolicy(ctx: InfraContext, key: RoleKey): PolicyDocument {
           Effect: 'Allow',
           Action: ['ses:SendEmail', 'ses:SendRawEmail'],
           Resource: arn.sesIdentity(ctx.arns, '*'),
-          Condition: { StringEquals: { 'ses:FromAddress': senderAddress(ctx.config.mail.sender) } },
+          Condition: { StringEquals: { 'ses:FromAddress': senderAddress(reminderSender(ctx.config)) } },
         },
         { Sid: 'ReadSendQuota', Effect: 'Allow', Action: 'ses:GetSendQuota', Resource: '*' },
       );

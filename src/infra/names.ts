@@ -141,9 +141,3 @@ export function websiteUrl(bucket: string, region: string, endpoint?: string): s
   const dash = ['us-east-1', 'us-west-1', 'us-west-2', 'eu-west-1', 'ap-southeast-1', 'ap-southeast-2', 'ap-northeast-1', 'sa-east-1', 'us-gov-west-1'];
   return `http://${bucket}.s3-website${dash.includes(region) ? '-' : '.'}${region}.amazonaws.com/`;
 }
-
-/** "Clínica Sorriso <lembretes@x.com.br>" → the bare address. */
-export function senderAddress(sender: string): string {
-  const m = /<([^>]+)>/.exec(sender);
-  return (m ? m[1]! : sender).trim();
-}

@@ -4,6 +4,7 @@
  */
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { reminderSender } from '../config/mail.js';
 import type { InfraContext } from './context.js';
 import { websiteUrl } from './names.js';
 import { sesQuota, sesSummary, type SesState } from './ses.js';
@@ -50,7 +51,7 @@ export function computeOutputs(ctx: InfraContext, ses: SesState | undefined, now
     },
     functions: { imageProcessor: ctx.names.imageProcessorFunction, reminders: ctx.names.remindersFunction },
     buckets: { data: ctx.names.dataBucket, site: ctx.names.siteBucket },
-    mail: { sender: ctx.config.mail.sender, status: ses ? sesSummary(ses) : 'unknown', quota: ses && !ses.unknown ? sesQuota(ses) : 'unknown' },
+    mail: { sender: reminderSender(ctx.config), status: ses ? sesSummary(ses) : 'unknown', quota: ses && !ses.unknown ? sesQuota(ses) : 'unknown' },
   };
 }
 

@@ -5,7 +5,7 @@
  * recipients only). Destroy keeps the identity: identities are account-wide and may serve other stages.
  */
 import { awsCall, type InfraContext } from './context.js';
-import { senderAddress } from './names.js';
+import { reminderSender, senderAddress } from '../config/mail.js';
 import { keepStep, step, type Step } from './plan.js';
 
 export interface SesState {
@@ -22,7 +22,7 @@ export interface SesState {
 export const isSandbox = (q: SesState['quota']) => q !== undefined && q.max24h <= 200;
 
 export async function readSes(ctx: InfraContext): Promise<SesState> {
-  const address = senderAddress(ctx.config.mail.sender);
+  const address = senderAddress(reminderSender(ctx.config));
   const domain = address.split('@')[1] ?? address;
   const { GetIdentityVerificationAttributesCommand, GetSendQuotaCommand } = await import('@aws-sdk/client-ses');
   try {
@@ -84,6 +84,7 @@ export function planSes(ctx: InfraContext, s: SesState): Step {
   return step({ ...base, exists: s.addressStatus !== undefined, changes: [verify], createWhy: `not an SES identity yet: send the verification e-mail to ${s.address}` });
 }
 
-export function destroySesStep(s: SesState): Step {
+export function destroySesStep(s: SesState | undefined): Step | undefined {
+  if (!s) return undefined; // no sender in the config: no identity to name
   return keepStep({ id: 'ses-identity', component: 'mail', kind: 'SES identity', name: s.address, why: 'kept: SES identities are account-wide (remove it in the SES console if nothing else uses it)' });
 }

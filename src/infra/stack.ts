@@ -30,6 +30,7 @@ import { awsCall } from './context.js';
 import { deleteStep, keepStep, type Plan, type Step } from './plan.js';
 import type { BundleName } from './bundle.js';
 import type { FunctionState } from './lambdas.js';
+import { deployableSender } from '../config/mail.js';
 import { ClinicaError } from '../errors.js';
 import { TAG, foreignOwner, fromTagList, missingTags } from './names.js';
 
@@ -90,13 +91,16 @@ async function readStageResources(ctx: InfraContext) {
     Promise.all(functions.map((f) => readFunction(ctx, f.name))),
     readNetwork(ctx),
     readInstances(ctx),
-    readSes(ctx),
+    // destroy needs no sender; deploy has checked it has one (planDeploy)
+    ctx.config.mail.sender ? readSes(ctx) : undefined,
   ]);
   return { roles, functions, roleStates, profile, functionStates, network, instances, ses };
 }
 
 /** Reads everything and builds the deploy plan. Builds the bundles (in parallel with the reads). */
 export async function planDeploy(ctx: InfraContext, options: { onProgress?: (what: string) => void } = {}): Promise<DeployPlan> {
+  // the reminders' sender becomes an SES identity and the reminders role's only From: set, and not made up
+  deployableSender(ctx.config);
   const progress = options.onProgress ?? (() => {});
   const bundles: BundleName[] = ['image-processor', 'reminders', 'server'];
   const building = Promise.all(bundles.map((b) => ctx.bundle(b)));
@@ -129,7 +133,7 @@ export async function planDeploy(ctx: InfraContext, options: { onProgress?: (wha
   steps.push(await planServerCode(ctx, current));
   steps.push(await planSecurityGroup(ctx, network, group));
   steps.push(await planInstance(ctx, network, instances, instanceType));
-  steps.push(planSes(ctx, ses));
+  steps.push(planSes(ctx, ses!));
   return {
     stage: ctx.config.stage,
     region: ctx.arns.region,
@@ -139,7 +143,7 @@ export async function planDeploy(ctx: InfraContext, options: { onProgress?: (wha
     observed: {
       instances,
       functions: new Map(functions.map((f, i) => [f.name, functionStates[i]!])),
-      ses,
+      ses: ses!,
       data,
       site,
     },

@@ -4,6 +4,8 @@
  * SES outbox page. A run still going when the next is due is not doubled.
  */
 import { runReminders, type ReminderSummary } from '../clinic/reminders.js';
+import { reminderSender } from '../config/mail.js';
+import { oneLine } from '../errors.js';
 import { openSesSender } from '../mail/ses.js';
 import type { DevComponent, DevContext } from './stack.js';
 
@@ -24,6 +26,13 @@ export function runLocalReminders(ctx: DevContext, now?: Date): Promise<Reminder
 export const remindersComponent: DevComponent = {
   name: 'reminders',
   async start(ctx) {
+    try {
+      reminderSender(ctx.config);
+    } catch (err) {
+      // said once when the stack starts, not at every quarter hour with something due
+      ctx.log.warn(`reminders are off: ${oneLine(err)}`);
+      return { stop: async () => {} };
+    }
     let running: Promise<void> | undefined;
     let timer: NodeJS.Timeout | undefined;
     let stopped = false;

@@ -139,6 +139,19 @@ describe('the built CLI', () => {
     expect(JSON.parse(readFileSync(join(dir, 'clinica.config.json'), 'utf8')).clinic.name).toBe('Odonto & Cia <Centro>');
   });
 
+  it('a real clinic initialised without --sender has no sender: remind says in one line that mail.sender must be set (exit 2)', async () => {
+    const dir = tempProject();
+    const r = await runCli(['init', '--yes', '--name', 'Odonto Vida'], { cwd: dir });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/warn mail\.sender is not set/);
+    expect(JSON.parse(readFileSync(join(dir, 'clinica.config.json'), 'utf8')).mail).toEqual({});
+    const remind = await runCli(['remind'], { cwd: dir });
+    expect(remind.code).toBe(2);
+    expect(remind.stderr.trim().split('\n')).toEqual([
+      'clinica: mail.sender is not set: reminders need an address of the clinic to be sent from — set "mail": { "sender": "Clínica <lembretes@your-domain>" } in clinica.config.json, or run `clinica init --force --sender …`',
+    ]);
+  });
+
   it('dev --demo --exit starts the stack, prints the summary and exits 0; --json is one JSON document', async () => {
     const dir = tempProject();
     const human = await runCli(['dev', '--demo', '--exit', '--s3-port', '0', '--ses-port', '0', '--port', '0'], { cwd: dir });

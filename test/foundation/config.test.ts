@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig, resourceNames } from '../../src/config/load.js';
 import { hostBitsClear } from '../../src/config/schema.js';
 
-import { ClinicaError } from '../../src/errors.js';
+import { deployableSender, reminderSender, reservedMailDomain } from '../../src/config/mail.js';
+import { ClinicaError, oneLine } from '../../src/errors.js';
 
 function project(config: unknown): string {
   const dir = mkdtempSync(join(tmpdir(), 'clinica-config-'));
@@ -202,5 +203,23 @@ describe('reminder sender (mail.sender, mail.replyTo)', () => {
     expect(err.message).toContain('expected an e-mail address');
     const reply = configError(() => loadConfig({}, {}, project({ clinic: { name: 'X' }, mail: { replyTo: sender } })));
     expect(reply.field).toBe('mail.replyTo');
+  });
+
+  it('has no made-up default: a clinic without one loads, and asking for its sender is a config error naming mail.sender', () => {
+    const config = loadConfig({}, {}, project({ clinic: { name: 'Odonto Vida' } }));
+    expect(config.mail.sender).toBeUndefined();
+    const err = configError(() => reminderSender(config));
+    expect([err.kind, err.exitCode, err.field]).toEqual(['config', 2, 'mail.sender']);
+    expect(oneLine(err)).toBe(
+      'mail.sender is not set: reminders need an address of the clinic to be sent from — set "mail": { "sender": "Clínica <lembretes@your-domain>" } in clinica.config.json, or run `clinica init --force --sender …`',
+    );
+    // the demo clinic (no file) sends to the local outbox from its own fictional address
+    expect(reminderSender(loadConfig({}, {}, mkdtempSync(join(tmpdir(), 'clinica-empty-'))))).toBe('lembretes@clinica.example');
+  });
+
+  it('knows the domains reserved for examples, which can never send', () => {
+    for (const a of ['x@clinica.example', 'x@EXAMPLE.COM', 'x@mail.example.org', 'x@a.test', 'x@a.invalid', 'x@localhost']) expect(reservedMailDomain(a), a).toBeDefined();
+    for (const a of ['x@clinicasorriso.com.br', 'x@example.com.br', 'x@myexample.com', 'x@testes.com']) expect(reservedMailDomain(a), a).toBeUndefined();
+    expect(() => deployableSender({ mail: { sender: 'Clínica <x@clinicasorriso.com.br>' } })).not.toThrow();
   });
 });

@@ -14,10 +14,13 @@ import { Ui } from '../../src/ui/output.js';
 const answers: Record<string, string[]> = {};
 const refused: Record<string, string[]> = {};
 const asked: string[] = [];
+/** the default each prompt offered, by message */
+const offered: Record<string, string | undefined> = {};
 
 vi.mock('@inquirer/prompts', () => {
   const answer = async ({ message, validate, default: fallback }: { message: string; validate?: (v: string) => true | string; default?: string }) => {
     asked.push(message);
+    offered[message] = fallback;
     const key = Object.keys(answers).find((k) => message.startsWith(k));
     for (const a of key ? answers[key]! : [fallback ?? '']) {
       const verdict = validate ? validate(a) : true;
@@ -41,7 +44,7 @@ class Sink extends Writable {
 }
 
 beforeEach(() => {
-  for (const o of [answers, refused]) for (const k of Object.keys(o)) delete o[k];
+  for (const o of [answers, refused, offered]) for (const k of Object.keys(o)) delete o[k];
   asked.length = 0;
 });
 
@@ -86,6 +89,45 @@ describe('init: demo content is for the demo clinic only', () => {
     expect(written.site).toEqual({ tagline: 'Sorrisos em Olinda' });
     expect(written.clinic).toMatchObject({ name: 'Odonto Olinda', phone: '+55 81 3000-0000', address: '', email: '' });
     expect(JSON.stringify(written)).not.toMatch(demoWords);
+  });
+});
+
+describe('init: the reminder sender is never made up', () => {
+  it('a real clinic without --sender gets none, and is told mail.sender must be set; with --sender, that one', async () => {
+    const r = await init({ name: 'Odonto Vida' });
+    expect(r.code).toBe(0);
+    expect(r.written().mail.sender).toBeUndefined();
+    expect(JSON.stringify(r.written())).not.toContain('clinica.example');
+    expect(r.stderr.text).toMatch(/warn mail\.sender is not set: reminders need an address of the clinic to be sent from — set "mail": \{ "sender": .*`clinica init --force --sender …`\n/);
+    const given = await init({ name: 'Odonto Vida', sender: 'Odonto Vida <lembretes@odontovida.com.br>' });
+    expect(given.written().mail.sender).toBe('Odonto Vida <lembretes@odontovida.com.br>');
+    expect(given.stderr.text).not.toContain('mail.sender');
+  });
+
+  it('the demo clinic keeps its fictional sender (its reminders land in the local outbox)', async () => {
+    const r = await init({});
+    expect(r.written().mail.sender).toBe(defaultConfigInput.mail!.sender);
+    expect(r.stderr.text).not.toContain('mail.sender');
+  });
+
+  it('a config an older init wrote with the placeholder sender loses it when re-run for a real clinic, and keeps the rest', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'clinica-init-'));
+    writeFileSync(join(dir, 'clinica.config.json'), JSON.stringify({ clinic: { name: 'Odonto Antiga' }, mail: { sender: 'lembretes@clinica.example', replyTo: 'contato@odontoantiga.com.br' } }));
+    const r = await init({ force: true, name: 'Odonto Antiga' }, { dir });
+    expect(r.written().mail).toEqual({ replyTo: 'contato@odontoantiga.com.br' });
+  });
+
+  it('on a terminal a real clinic is asked with no address offered; an empty answer leaves it unset, a bad one is asked again', async () => {
+    Object.assign(answers, { 'Clinic name': ['Odonto Prompt'] });
+    const none = await init({}, { terminal: true });
+    const prompt = asked.find((m) => m.startsWith('Reminder e-mail sender'))!;
+    expect(prompt).toContain("an address of the clinic's own domain");
+    expect(offered[prompt]).toBeUndefined();
+    expect(none.written().mail.sender).toBeUndefined();
+    Object.assign(answers, { 'Reminder e-mail sender': ['lembretes@', 'Odonto Prompt <lembretes@odontoprompt.com.br>'] });
+    const given = await init({ force: true }, { terminal: true, dir: none.dir });
+    expect(refused['Reminder e-mail sender']).toEqual([expect.stringContaining('expected an e-mail address')]);
+    expect(given.written().mail.sender).toBe('Odonto Prompt <lembretes@odontoprompt.com.br>');
   });
 });
 

@@ -34,7 +34,7 @@ beforeAll(async () => {
       stage: 'prod',
       aws: { region: 'sa-east-1', bucketPrefix: 'sorriso' },
       network: { clinicCidrs: ['192.168.10.0/24'] },
-      mail: { sender: 'lembretes@sorriso.example' },
+      mail: { sender: 'lembretes@clinicasorriso.com.br' },
     }),
   );
   endpoint = await startFakeEndpoint();
@@ -63,7 +63,7 @@ describe('clinica deploy --dry-run (built CLI)', () => {
       'server release',
       'EC2 security group sorriso-prod-server',
       'EC2 instance sorriso-prod-server',
-      'SES identity lembretes@sorriso.example',
+      'SES identity lembretes@clinicasorriso.com.br',
     ]) {
       expect(r.stdout).toContain(resource);
     }

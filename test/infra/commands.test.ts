@@ -108,12 +108,12 @@ describe('clinica deploy / status / destroy (in-process, mocked AWS)', () => {
     expect(before.out()).toMatch(/stage prod: 14 resources missing or drifted \(run `clinica deploy`\); \d+ checks failing/);
 
     await deploy(opts(), testUi().ui, deps());
-    fake.state.identities.set('lembretes@sorriso.example', 'Success');
+    fake.state.identities.set('lembretes@clinicasorriso.com.br', 'Success');
     const good = testUi();
     expect(await status(opts(), good.ui, deps(healthy))).toBe(0);
     expect(good.out()).toMatch(/backend \/health\s*\| ok\s*\| http:\/\/172\.31\.0\.\d+:8080\/health ok/);
     expect(good.out()).toMatch(/data bucket\s*\| ok\s*\| public access block: all four on; default encryption: SSE-S3; versioning: Enabled; bucket policy: TLS only/);
-    expect(good.out()).toMatch(/SES sender\s*\| ok\s*\| lembretes@sorriso\.example verified/);
+    expect(good.out()).toMatch(/SES sender\s*\| ok\s*\| lembretes@clinicasorriso\.com\.br verified/);
     expect(good.out()).toMatch(/SES sending quota\s*\| ok\s*\| SES sandbox \(verified recipients only/);
     expect(good.out()).toContain('stage prod matches the config and is healthy');
 
@@ -146,7 +146,7 @@ describe('clinica deploy / status / destroy (in-process, mocked AWS)', () => {
     const t = testUi();
     expect(await destroy(opts(), t.ui, deps())).toBe(0);
     expect(t.out()).toMatch(/S3 bucket sorriso-prod-data\s*\|\s+no change \| kept: patient data/);
-    expect(t.out()).toMatch(/destroyed stage prod: 11 resources deleted; kept SES identity lembretes@sorriso\.example, S3 bucket sorriso-prod-data/);
+    expect(t.out()).toMatch(/destroyed stage prod: 11 resources deleted; kept SES identity lembretes@clinicasorriso\.com\.br, S3 bucket sorriso-prod-data/);
     expect(fake.state.buckets.has('sorriso-prod-data')).toBe(true);
 
     const all = testUi();

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ClinicaError } from '../../src/errors.js';
 import { applyPlan, pending } from '../../src/infra/plan.js';
 import { parseEnvironmentFile } from '../../src/infra/server-code.js';
-import { planDeploy } from '../../src/infra/stack.js';
+import { planDeploy, planDestroy } from '../../src/infra/stack.js';
 import { awsError, fakeAws, type FakeAws } from './fake-aws.js';
 import { CLINIC_CIDR, apply, openTestInfra, testConfig } from './helpers.js';
 
@@ -144,7 +144,7 @@ describe('clinica deploy against a fresh account (mocked AWS)', () => {
             Effect: 'Allow',
             Action: ['ses:SendEmail', 'ses:SendRawEmail'],
             Resource: 'arn:aws:ses:sa-east-1:123456789012:identity/*',
-            Condition: { StringEquals: { 'ses:FromAddress': 'lembretes@sorriso.example' } },
+            Condition: { StringEquals: { 'ses:FromAddress': 'lembretes@clinicasorriso.com.br' } },
           },
           { Sid: 'ReadSendQuota', Effect: 'Allow', Action: 'ses:GetSendQuota', Resource: '*' },
         ],
@@ -209,7 +209,7 @@ describe('clinica deploy against a fresh account (mocked AWS)', () => {
     expect(userData).toContain('User=clinica');
     expect(userData).not.toMatch(/\{\{|AWS_SECRET|aws_secret_access_key|CLINICA_CONFIG_JSON/);
     expect(fake.calls.find((c) => c.command === 'GetParameter')!.input.Name).toBe('/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64');
-    expect(one('VerifyEmailIdentity')).toEqual({ EmailAddress: 'lembretes@sorriso.example' });
+    expect(one('VerifyEmailIdentity')).toEqual({ EmailAddress: 'lembretes@clinicasorriso.com.br' });
   });
 
   it('a second deploy with no change makes no mutating call', async () => {
@@ -552,5 +552,46 @@ describe('clinica deploy against a fresh account (mocked AWS)', () => {
     fake.restore();
     fake = fakeAws({ defaultVpc: false });
     await expect(planDeploy(await openTestInfra(fake, await testConfig()))).rejects.toThrow(/has no default VPC/);
+  });
+});
+
+describe('the reminder sender (mail.sender) on AWS', () => {
+  const refusal = async (mail: { sender?: string }) => {
+    const ctx = await openTestInfra(fake, await testConfig({ mail }));
+    fake.clear();
+    const err = await planDeploy(ctx).then(
+      () => undefined,
+      (e: unknown) => e as ClinicaError,
+    );
+    expect(err).toBeInstanceOf(ClinicaError);
+    // said before anything is read from, let alone changed in, the account
+    expect(fake.calls).toEqual([]);
+    return err!;
+  };
+
+  it('deploy refuses a config without one, in one line naming mail.sender (exit 2), before any AWS call', async () => {
+    const err = await refusal({});
+    expect([err.kind, err.exitCode, err.field, err.message]).toEqual(['config', 2, 'mail.sender', 'mail.sender is not set: reminders need an address of the clinic to be sent from']);
+    expect(err.hint).toMatch(/^set "mail": \{ "sender": .* \} in clinica\.config\.json, or run `clinica init --force --sender …`$/);
+  });
+
+  it.each([
+    ['Clínica Sorriso <lembretes@clinica.example>', 'lembretes@clinica.example', 'clinica.example'],
+    ['lembretes@example.com', 'lembretes@example.com', 'example.com'],
+    ['x@mail.clinica.test', 'x@mail.clinica.test', 'mail.clinica.test'],
+  ])('deploy refuses %s: a domain reserved for examples can never send (SES would wait forever to verify it)', async (sender, address, domain) => {
+    const err = await refusal({ sender });
+    expect([err.kind, err.exitCode, err.field]).toEqual(['config', 2, 'mail.sender']);
+    expect(err.message).toBe(`mail.sender ${address}: ${domain} is a domain reserved for examples — no mail can be sent from it`);
+  });
+
+  it('destroy needs no sender: the stage goes, and no SES identity is read or named', async () => {
+    await apply(await planDeploy(await openTestInfra(fake, await testConfig())));
+    const ctx = await openTestInfra(fake, await testConfig({ mail: {} }));
+    fake.clear();
+    const plan = await planDestroy(ctx);
+    expect(plan.steps.map((s) => s.id)).not.toContain('ses-identity');
+    expect(plan.steps.find((s) => s.id === 'instance')?.action).toBe('delete');
+    expect(fake.calls.filter((c) => c.service === 'SES')).toEqual([]);
   });
 });

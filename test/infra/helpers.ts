@@ -22,7 +22,7 @@ export async function testConfig(overrides: Partial<ConfigInput> = {}): Promise<
     target: 'aws',
     stage: 'prod',
     network: { clinicCidrs: [CLINIC_CIDR], trustedProxies: [], serverPort: 8080 },
-    mail: { sender: 'Clínica Sorriso <lembretes@sorriso.example>' },
+    mail: { sender: 'Clínica Sorriso <lembretes@clinicasorriso.com.br>' },
     // what the site must show (src/site/checks.ts), so a plan warns only about what a test sets up
     site: { ...defaultConfigInput.site, clinicRegistration: 'CRO-SP EPAO 0000', privacy: { dpoName: 'Ana Demo' } },
     ...overrides,

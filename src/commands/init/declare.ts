@@ -9,7 +9,7 @@ export function declareInit(program: Command): void {
     .option('--address <address>', "the clinic's street address")
     .option('--phone <phone>', 'phone number shown to patients')
     .option('--email <email>', 'public contact e-mail')
-    .option('--sender <address>', 'e-mail sender for reminders, "x@y" or "Name <x@y>" (an SES-verified identity on AWS)')
+    .option('--sender <address>', 'e-mail sender for reminders, "x@y" or "Name <x@y>", of the clinic\'s own domain (SES verifies it on AWS); none: no reminders until mail.sender is set')
     .option('--time-zone <iana>', 'IANA time zone', undefined)
     .addOption(new Option('--locale <locale>', 'language of patient-facing text and the staff page').choices(['pt-BR', 'en']))
     .addOption(new Option('--target <target>', 'where clinica runs').choices(['local', 'aws']))

@@ -2,8 +2,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { CONFIG_FILE, defaultConfigInput, fieldProblem, saveConfig, validParts } from '../../config/load.js';
+import { missingSender } from '../../config/mail.js';
 import type { ConfigInput } from '../../config/schema.js';
-import { ClinicaError } from '../../errors.js';
+import { ClinicaError, oneLine } from '../../errors.js';
 import type { Ui } from '../../ui/output.js';
 import type { CommandInput } from '../action.js';
 
@@ -56,19 +57,22 @@ function startFrom(path: string, ui: Ui): Draft {
 }
 
 /**
- * The fictional demo clinic's content (address, phone, e-mail, the site's tagline, team, hours…) belongs to the
- * demo clinic alone: a real clinic must not publish a made-up team. The demo clinic (its default name) gets it
- * where the file says nothing; any other clinic loses whatever is still the demo's.
+ * The fictional demo clinic's content (address, phone, e-mail, reminder sender, the site's tagline, team,
+ * hours…) belongs to the demo clinic alone: a real clinic must not publish a made-up team nor send from a
+ * made-up address. The demo clinic (its default name) gets it where the file says nothing; any other clinic
+ * loses whatever is still the demo's (an older init wrote the demo's sender for every clinic).
  */
 function forClinic(base: Draft, name: string): Draft {
   if (name === DEMO.clinic.name) {
-    return { ...DEMO, ...base, clinic: { ...DEMO.clinic, ...base.clinic }, site: { ...DEMO.site, ...base.site } };
+    return { ...DEMO, ...base, clinic: { ...DEMO.clinic, ...base.clinic }, mail: { ...DEMO.mail, ...base.mail }, site: { ...DEMO.site, ...base.site } };
   }
   const clinic = { ...base.clinic };
   for (const key of ['address', 'phone', 'email'] as const) if (clinic[key] === DEMO.clinic[key]) delete clinic[key];
+  const mail = { ...base.mail };
+  if (mail.sender === DEMO.mail?.sender) delete mail.sender;
   const demoSite = (DEMO.site ?? {}) as Record<string, unknown>;
   const site = Object.fromEntries(Object.entries(base.site ?? {}).filter(([key, value]) => !isDeepStrictEqual(value, demoSite[key])));
-  const next: Draft = { ...base, clinic };
+  const next: Draft = { ...base, clinic, mail };
   if (Object.keys(site).length) next.site = site;
   else delete next.site;
   return next;
@@ -103,7 +107,8 @@ export default async function init({ opts, ui }: CommandInput<InitOptions>): Pro
     address: opts.address ?? base.clinic?.address ?? '',
     phone: opts.phone ?? base.clinic?.phone ?? '',
     email: opts.email ?? base.clinic?.email ?? '',
-    sender: opts.sender ?? base.mail?.sender ?? 'lembretes@clinica.example',
+    // no made-up default: a real clinic without one gets none, and reminders say mail.sender must be set
+    sender: opts.sender ?? base.mail?.sender,
     timeZone: opts.timeZone ?? base.clinic?.timeZone ?? 'America/Sao_Paulo',
     locale: opts.locale ?? base.clinic?.locale ?? 'pt-BR',
     target: opts.target ?? base.target ?? 'local',
@@ -119,8 +124,14 @@ export default async function init({ opts, ui }: CommandInput<InitOptions>): Pro
     if (opts.address === undefined) answers.address = await input({ message: 'Address', default: answers.address, validate: rule('clinic.address') });
     if (opts.phone === undefined) answers.phone = await input({ message: 'Phone', default: answers.phone, validate: rule('clinic.phone') });
     if (opts.email === undefined) answers.email = await input({ message: 'Public contact e-mail', default: answers.email, validate: rule('clinic.email') });
-    if (opts.sender === undefined)
-      answers.sender = await input({ message: 'Reminder e-mail sender (SES identity)', default: answers.sender, validate: rule('mail.sender') });
+    if (opts.sender === undefined) {
+      const sender = await input({
+        message: 'Reminder e-mail sender, an address of the clinic\'s own domain, e.g. "Clínica <lembretes@clinica.com.br>" (empty: none yet, no reminders)',
+        default: answers.sender,
+        validate: (answer) => answer.trim() === '' || rule('mail.sender')(answer),
+      });
+      answers.sender = sender.trim() || undefined;
+    }
     if (opts.timeZone === undefined) answers.timeZone = await input({ message: 'Time zone', default: answers.timeZone, validate: rule('clinic.timeZone') });
     if (opts.locale === undefined)
       answers.locale = await select({ message: 'Language', default: answers.locale, choices: [{ name: 'Português (Brasil)', value: 'pt-BR' as const }, { name: 'English', value: 'en' as const }] });
@@ -143,7 +154,7 @@ export default async function init({ opts, ui }: CommandInput<InitOptions>): Pro
     stage: answers.stage,
     aws: { ...base.aws, region: answers.region, ...(answers.bucketPrefix ? { bucketPrefix: answers.bucketPrefix } : {}) },
     network: { ...base.network, clinicCidrs: answers.cidrs },
-    mail: { ...base.mail, sender: answers.sender },
+    mail: { ...base.mail, ...(answers.sender ? { sender: answers.sender } : {}) },
     images: { ...base.images, watermark: { ...base.images?.watermark, text: answers.watermark } },
   };
   try {
@@ -163,6 +174,7 @@ export default async function init({ opts, ui }: CommandInput<InitOptions>): Pro
   }
   ui.result({ written: path, config: next });
   ui.print(`wrote ${path}`);
+  if (!answers.sender) ui.warn(oneLine(missingSender()));
   ui.info(next.target === 'local' ? 'next: `npx clinica dev --demo`' : 'next: `npx clinica deploy --dry-run` to see the plan');
   return 0;
 }

@@ -5,8 +5,9 @@
 import { reminderExitCode, runReminders, skipReasons, type ReminderItem, type ReminderSummary } from '../../clinic/reminders.js';
 import { localParts, parseDateTime } from '../../clinic/time.js';
 import { loadConfig } from '../../config/load.js';
+import { reminderSender } from '../../config/mail.js';
 import { openContext } from '../../context.js';
-import { ClinicaError, usageError } from '../../errors.js';
+import { ClinicaError, oneLine, usageError } from '../../errors.js';
 import type { Progress, Ui } from '../../ui/output.js';
 import type { CommandInput } from '../action.js';
 
@@ -35,6 +36,16 @@ export default async function remind(input: CommandInput<RemindOptions>): Promis
     throw usageError('--via lambda: the target is the local stack, which has no Lambda to invoke', {
       hint: 'drop --via (clinica dev runs the same code here), or use the AWS target (CLINICA_TARGET=aws)',
     });
+  }
+  // no sender, nothing can be sent: said before any work (exit 2); a dry run only reads, so it warns. The
+  // deployed Lambda has the sender deploy checked
+  if (opts.via !== 'lambda') {
+    try {
+      reminderSender(config);
+    } catch (err) {
+      if (!opts.dryRun) throw err;
+      ui.warn(`${oneLine(err)} (a real run would send nothing)`);
+    }
   }
   const ctx = openContext(opts);
 
