@@ -12,7 +12,7 @@ import { parseConfig } from '../../src/config/load.js';
 import { SendFailure } from '../../src/mail/ses.js';
 import { Store } from '../../src/store/store.js';
 
-const config = parseConfig({ clinic: { name: 'Clínica Teste', timeZone: 'America/Sao_Paulo' } });
+const config = parseConfig({ clinic: { name: 'Clínica Teste', timeZone: 'America/Sao_Paulo' }, mail: { sender: 'lembretes@clinicateste.com.br' } });
 const appointment: Appointment = {
   id: 'A-20300312-abc123',
   patientId: 'P-000001',
