@@ -11,6 +11,7 @@
 import type { SESClient } from '@aws-sdk/client-ses';
 import { sesClient, type AwsTarget } from '../aws/clients.js';
 import { describeAwsError } from '../aws/errors.js';
+import { senderAddress } from '../config/mail.js';
 import { ClinicaError, oneLine } from '../errors.js';
 import { silentLog, type Log } from '../log.js';
 
@@ -127,13 +128,13 @@ export function classifySesError(err: unknown, sender?: string): Classified {
     return { kind: 'retry', code, message };
   }
   if (code === 'MessageRejected') {
-    const senderAddress = sender?.match(/<([^>]+)>/)?.[1] ?? sender;
-    if (senderAddress && message.toLowerCase().includes(senderAddress.toLowerCase())) {
+    const address = sender ? senderAddress(sender) : undefined;
+    if (address && message.toLowerCase().includes(address.toLowerCase())) {
       return {
         kind: 'systemic',
         code,
         message,
-        error: new ClinicaError('config', `SES rejected the sender ${senderAddress}: ${message}`, {
+        error: new ClinicaError('config', `SES rejected the sender ${address}: ${message}`, {
           hint: 'verify the sender identity in SES (clinica deploy starts it; clinica status shows it) or fix mail.sender',
           cause: err,
         }),
