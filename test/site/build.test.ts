@@ -118,6 +118,8 @@ describe('site build — every field', () => {
     expect(privacy).toContain('encarregado pelo tratamento de dados pessoais (Marina Alves), escreva para <a href="mailto:privacidade@clinicasorriso.com.br">');
     expect(privacy).toContain('25 anos a partir do último registro (a Lei nº 13.787/2018 exige a guarda do prontuário por, no mínimo, 20 anos a partir do último registro).');
     expect(privacy).toContain('Os dados ficam armazenados no Brasil');
+    // the right to complain to the ANPD (LGPD art. 18 §1), worded for any reader (no masculine "satisfeito")
+    expect(privacy).toContain('Se a resposta não resolver o seu pedido, você pode apresentar uma reclamação à Autoridade Nacional de Proteção de Dados (ANPD)');
     expect(privacy).toContain('<time datetime="2025-03-15">15 de março de 2025</time>');
     expect(privacy).toContain('href="tel:+551140000000"');
     expect(privacy).toContain('<a href="index.html#services">'); // the nav leads back to the one-page site
