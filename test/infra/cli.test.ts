@@ -5,6 +5,9 @@
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -97,6 +100,22 @@ describe('clinica deploy --dry-run (built CLI)', () => {
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/^clinica: STS GetCallerIdentity: cannot reach endpoint http:\/\/127\.0\.0\.1:9 \(ECONNREFUSED\) — check the endpoint/);
     expect(r.stderr).not.toMatch(/at .*\.js:\d+/); // no stack trace
+  });
+
+  it('an S3-only endpoint (the local S3 of `clinica dev`) is refused in one line saying what --endpoint-url must answer for', async () => {
+    // what the local S3 answers to an STS call: 404 "Not Found" in plain text
+    const s3Only = createServer((_req, res) => res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('Not Found'));
+    s3Only.listen(0, '127.0.0.1');
+    await once(s3Only, 'listening');
+    const url = `http://127.0.0.1:${(s3Only.address() as AddressInfo).port}`;
+    try {
+      const r = await runCli(['deploy', '--dry-run', '--endpoint-url', url], { cwd: dir, env, timeoutMs: 60_000 });
+      expect(r.code).toBe(1);
+      const lines = r.stderr.trim().split('\n').filter((l) => !/^\S+Z (info|error) /.test(l));
+      expect(lines).toEqual([expect.stringMatching(new RegExp(`^clinica: endpoint ${url} does not answer as AWS STS \\(GetCallerIdentity: .+\\) — --endpoint-url must answer for every service .*STS, S3, IAM, Lambda, EC2, SSM, SES.*; an S3-only server such as the local S3 of \`clinica dev\` is not enough$`))]);
+    } finally {
+      await new Promise((r) => s3Only.close(r));
+    }
   });
 
   it('missing credentials are a one-line error naming the fix', async () => {
