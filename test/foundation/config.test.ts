@@ -92,7 +92,13 @@ describe('config', () => {
   it('a missing --config file is a config error, not a stack', () => {
     const err = configError(() => loadConfig({ config: '/nonexistent/clinica.json' }, {}, '/'));
     expect(err.kind).toBe('config');
-    expect(err.hint).toContain('--config');
+    expect(oneLine(err)).toBe('/nonexistent/clinica.json does not exist (from --config) — check the --config path, or write the file there with `clinica init`');
+  });
+
+  it('a missing file named by CLINICA_CONFIG blames the variable, not a --config that was never given', () => {
+    const err = configError(() => loadConfig({}, { CLINICA_CONFIG: '/nonexistent/clinica.json' }, '/'));
+    expect(err.kind).toBe('config');
+    expect(oneLine(err)).toBe('/nonexistent/clinica.json does not exist (from CLINICA_CONFIG) — check the CLINICA_CONFIG path, or write the file there with `clinica init`');
   });
 
   it('applies flags over environment over file', () => {
