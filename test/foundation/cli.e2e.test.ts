@@ -174,7 +174,8 @@ describe('the built CLI', () => {
 
   it('dev --demo --exit starts the stack, prints the summary and exits 0; --json is one JSON document', async () => {
     const dir = tempProject();
-    const human = await runCli(['dev', '--demo', '--exit', '--s3-port', '0', '--ses-port', '0', '--port', '0'], { cwd: dir });
+    // NO_COLOR unset (empty counts as unset): off a terminal is reason enough for no colour and no spinner
+    const human = await runCli(['dev', '--demo', '--exit', '--s3-port', '0', '--ses-port', '0', '--port', '0'], { cwd: dir, env: { NO_COLOR: '', FORCE_COLOR: '' } });
     expect(human.code).toBe(0);
     expect(human.stdout).toContain('S3 endpoint');
     expect(human.stdout).toContain('E-mail outbox (local SES)');
