@@ -10,7 +10,7 @@ import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { SESClient } from '@aws-sdk/client-ses';
 import type { STSClient } from '@aws-sdk/client-sts';
-import { ec2Client, iamClient, lambdaClient, s3Client, sesClient, ssmClient, stsClient, type AwsTarget } from '../aws/clients.js';
+import { awsWhere, ec2Client, iamClient, lambdaClient, s3Client, sesClient, ssmClient, stsClient, type AwsTarget } from '../aws/clients.js';
 import { describeAwsError } from '../aws/errors.js';
 import type { ResolvedConfig } from '../config/load.js';
 import { ClinicaError } from '../errors.js';
@@ -112,7 +112,7 @@ export async function openInfra(config: ResolvedConfig, target: AwsTarget, optio
     account = me.Account ?? '000000000000';
     partition = me.Arn?.split(':')[1] || 'aws';
   } catch (err) {
-    const wrapped = wrapAwsError(err, endpoint ? `endpoint ${endpoint}` : `AWS (${target.region})`, 'STS GetCallerIdentity');
+    const wrapped = wrapAwsError(err, endpoint ? `endpoint ${endpoint}` : awsWhere(target), 'STS GetCallerIdentity');
     if (endpoint && wrapped instanceof ClinicaError && wrapped.kind === 'internal') {
       // it answered, but not as AWS does: most often an S3-only server (the local S3 of `clinica dev`, MinIO)
       const e = err as { name?: string; message?: string };

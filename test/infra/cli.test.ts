@@ -123,4 +123,16 @@ describe('clinica deploy --dry-run (built CLI)', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/clinica: STS GetCallerIdentity: no AWS credentials for AWS \(sa-east-1\) — configure a profile/);
   });
+
+  it('a profile that gives no credentials (mistyped, or never configured) is named in the error', async () => {
+    const noKeys = { ...env, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_PROFILE: '' };
+    const flag = await runCli(['status', '--profile', 'clinicx'], { cwd: dir, env: noKeys, timeoutMs: 60_000 });
+    expect(flag.code).toBe(1);
+    expect(flag.stderr).toMatch(/^clinica: STS GetCallerIdentity: no AWS credentials for AWS \(sa-east-1, profile clinicx\) — configure a profile/m);
+    const variable = await runCli(['status'], { cwd: dir, env: { ...noKeys, AWS_PROFILE: 'clinicx' }, timeoutMs: 60_000 });
+    expect(variable.stderr).toMatch(/^clinica: STS GetCallerIdentity: no AWS credentials for AWS \(sa-east-1, profile clinicx\)/m);
+    // the staff's commands on target aws say it the same way
+    const patients = await runCli(['patients', 'list', '--profile', 'clinicx'], { cwd: dir, env: noKeys, timeoutMs: 60_000 });
+    expect([patients.code, patients.stderr]).toEqual([1, expect.stringMatching(/^clinica: no AWS credentials for S3 bucket sorriso-prod-data \(sa-east-1, profile clinicx\) — /)]);
+  });
 });

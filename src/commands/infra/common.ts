@@ -1,5 +1,6 @@
 /** What deploy, status and destroy share: opening the infra context, printing a plan, asking before changes. */
 import { loadConfig, type GlobalOptions, type ResolvedConfig } from '../../config/load.js';
+import { awsWhere } from '../../aws/clients.js';
 import { awsTarget } from '../../context.js';
 import { usageError } from '../../errors.js';
 import { openInfra, type InfraContext, type OpenInfraOptions } from '../../infra/context.js';
@@ -24,13 +25,13 @@ export async function openStage(opts: GlobalOptions, ui: Ui, deps: InfraCommandD
     });
   }
   const target = awsTarget(config);
-  const spinner = await ui.spinner(`connecting to ${target.endpoint ?? `AWS (${target.region})`}`);
+  const spinner = await ui.spinner(`connecting to ${target.endpoint ?? awsWhere(target)}`);
   try {
     const ctx = await openInfra(config, target, { ...deps.infra, log: ui });
     spinner.succeed(`stage ${config.stage} — ${ctx.where}`);
     return { config, ctx };
   } catch (err) {
-    spinner.fail(`cannot connect to ${target.endpoint ?? `AWS (${target.region})`}`);
+    spinner.fail(`cannot connect to ${target.endpoint ?? awsWhere(target)}`);
     throw err;
   }
 }
