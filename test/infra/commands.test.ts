@@ -143,8 +143,13 @@ describe('clinica deploy / status / destroy (in-process, mocked AWS)', () => {
 
   it('destroy --yes removes the stage and keeps the patient data; --delete-patient-data --yes deletes it too', async () => {
     await deploy(opts(), testUi().ui, deps());
+    const outputs = join(config.stateDir, 'outputs.prod.json');
+    expect(existsSync(outputs)).toBe(true);
     const t = testUi();
     expect(await destroy(opts(), t.ui, deps())).toBe(0);
+    // the outputs described the stage that is gone (a terminated instance's URL): removed with it
+    expect(existsSync(outputs)).toBe(false);
+    expect(t.err()).toContain(`info removed ${outputs}: the stage's outputs are gone with it`);
     expect(t.out()).toMatch(/S3 bucket sorriso-prod-data\s*\|\s+no change \| kept: patient data/);
     expect(t.out()).toMatch(/destroyed stage prod: 11 resources deleted; kept SES identity lembretes@clinicasorriso\.com\.br, S3 bucket sorriso-prod-data/);
     expect(fake.state.buckets.has('sorriso-prod-data')).toBe(true);
