@@ -141,6 +141,23 @@ describe('clinica deploy / status / destroy (in-process, mocked AWS)', () => {
     expect(fake.mutating()).toEqual([]);
   });
 
+  it('status on a terminal flags drift in red (the resource and what changed), what is fine in green', async () => {
+    await deploy(opts(), testUi().ui, deps());
+    fake.state.identities.set('lembretes@clinicasorriso.com.br', 'Success');
+    fake.state.buckets.get('sorriso-prod-data')!.settings.versioning = { Status: 'Suspended' };
+    const terminal = () => Object.assign(new PassThrough(), { isTTY: true });
+    const stdout = terminal();
+    let text = '';
+    stdout.on('data', (c) => (text += c));
+    const ui = new Ui({}, { stdout, stderr: terminal(), env: {}, stdinIsTTY: false });
+    expect(await status({ config: config.configPath }, ui, deps(healthy))).toBe(1);
+    const ESC = String.fromCharCode(27);
+    const row = (name: string) => text.split('\n').find((l) => l.includes(name))!;
+    expect(row('S3 bucket sorriso-prod-data')).toContain(`${ESC}[31mdrift${ESC}[0m`);
+    expect(row('S3 bucket sorriso-prod-data')).toContain(`${ESC}[31mversioning Suspended → Enabled${ESC}[0m`);
+    expect(row('S3 bucket sorriso-prod-site')).toContain(`${ESC}[32mok${ESC}[0m`);
+  });
+
   it('destroy --yes removes the stage and keeps the patient data; --delete-patient-data --yes deletes it too', async () => {
     await deploy(opts(), testUi().ui, deps());
     const outputs = join(config.stateDir, 'outputs.prod.json');
