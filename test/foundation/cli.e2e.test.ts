@@ -304,7 +304,7 @@ describe('the CLI without its backend', () => {
     const r = await runCli([command], { cwd: tempProject() });
     expect(r.code).toBe(2);
     expect(r.stderr).toBe(
-      "clinica: deploy, status and destroy manage the stage on AWS, and the config's target is local — point the config at AWS with `clinica init --force --target aws …`, or set CLINICA_TARGET=aws for one run\n",
+      "clinica: deploy, status and destroy manage the stage on AWS, and the config's target is local — point the config at AWS with `clinica init --force --target aws …`, set CLINICA_TARGET=aws for one run, or name an AWS-compatible endpoint with --endpoint-url\n",
     );
   });
 

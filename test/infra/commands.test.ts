@@ -141,6 +141,19 @@ describe('clinica deploy / status / destroy (in-process, mocked AWS)', () => {
     expect(fake.mutating()).toEqual([]);
   });
 
+  it('on target local, an endpoint URL (as for every other command) names where the stage is: the plan is read there', async () => {
+    const local = await testConfig({ target: 'local' });
+    const t = testUi();
+    expect(await deploy({ config: local.configPath, endpointUrl: 'http://127.0.0.1:4566', dryRun: true }, t.ui, deps())).toBe(0);
+    expect(t.out()).toContain('Plan for stage prod (endpoint http://127.0.0.1:4566)');
+    expect(t.out()).toContain('dry run: 14 to create, 0 to update, 0 unchanged — nothing was changed');
+    expect(fake.mutating()).toEqual([]);
+    // without one, target local is refused before any AWS call
+    fake.clear();
+    await expect(status({ config: local.configPath }, testUi().ui, deps())).rejects.toThrow(/the config's target is local/);
+    expect(fake.calls).toEqual([]);
+  });
+
   it('status on a terminal flags drift in red (the resource and what changed), what is fine in green', async () => {
     await deploy(opts(), testUi().ui, deps());
     fake.state.identities.set('lembretes@clinicasorriso.com.br', 'Success');

@@ -17,11 +17,13 @@ export interface InfraCommandDeps {
 
 export async function openStage(opts: GlobalOptions, ui: Ui, deps: InfraCommandDeps = {}): Promise<{ config: ResolvedConfig; ctx: InfraContext }> {
   const config = loadConfig(opts);
-  if (config.target === 'local') {
-    // nothing to deploy, read or destroy on this machine: say so before any AWS call (and its credential chain)
+  if (config.target === 'local' && !config.aws.endpointUrl) {
+    // nothing to deploy, read or destroy on this machine: say so before any AWS call (and its credential chain).
+    // An endpoint URL (flag › CLINICA_ENDPOINT_URL › file) names an AWS-compatible endpoint, as it does for every
+    // other command on target local: the stage is managed there.
     throw usageError(`deploy, status and destroy manage the stage on AWS, and the config's target is local`, {
       field: 'target',
-      hint: 'point the config at AWS with `clinica init --force --target aws …`, or set CLINICA_TARGET=aws for one run',
+      hint: 'point the config at AWS with `clinica init --force --target aws …`, set CLINICA_TARGET=aws for one run, or name an AWS-compatible endpoint with --endpoint-url',
     });
   }
   const target = awsTarget(config);
