@@ -129,6 +129,9 @@ describe('clinica deploy --dry-run (built CLI)', () => {
     const flag = await runCli(['status', '--profile', 'clinicx'], { cwd: dir, env: noKeys, timeoutMs: 60_000 });
     expect(flag.code).toBe(1);
     expect(flag.stderr).toMatch(/^clinica: STS GetCallerIdentity: no AWS credentials for AWS \(sa-east-1, profile clinicx\) — configure a profile/m);
+    // the progress line before it does not blame the network for missing credentials
+    expect(flag.stderr).toMatch(/^\S+Z error could not open stage prod at AWS \(sa-east-1, profile clinicx\)$/m);
+    expect(flag.stderr).not.toContain('cannot connect');
     const variable = await runCli(['status'], { cwd: dir, env: { ...noKeys, AWS_PROFILE: 'clinicx' }, timeoutMs: 60_000 });
     expect(variable.stderr).toMatch(/^clinica: STS GetCallerIdentity: no AWS credentials for AWS \(sa-east-1, profile clinicx\)/m);
     // the staff's commands on target aws say it the same way

@@ -33,7 +33,8 @@ export async function openStage(opts: GlobalOptions, ui: Ui, deps: InfraCommandD
     spinner.succeed(`stage ${config.stage} — ${ctx.where}`);
     return { config, ctx };
   } catch (err) {
-    spinner.fail(`cannot connect to ${target.endpoint ?? awsWhere(target)}`);
+    // not always the network: missing credentials and a non-AWS endpoint end here too (the error line says which)
+    spinner.fail(`could not open stage ${config.stage} at ${target.endpoint ?? awsWhere(target)}`);
     throw err;
   }
 }
