@@ -60,7 +60,7 @@ export function openContext(options: GlobalOptions, needsStack = true): Context 
     if (!s) {
       s = (async () => {
         const [{ s3Client }, { Store }] = await Promise.all([import('./aws/clients.js'), import('./store/store.js')]);
-        const where = local ? `the local S3 at ${local.s3} (clinica dev)` : target.endpoint ? `S3 at ${target.endpoint}` : `S3 bucket ${bucket} (${target.region})`;
+        const where = local ? `the local S3 at ${local.s3} (clinica dev)` : target.endpoint ? `S3 at ${target.endpoint}` : `S3 bucket ${bucket} (${target.region}${target.profile ? `, profile ${target.profile}` : ''})`;
         return new Store(await s3Client(target), bucket, where);
       })();
       stores.set(bucket, s);

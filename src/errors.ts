@@ -77,9 +77,17 @@ export function isClinicaError(err: unknown, kind?: ErrorKind): err is ClinicaEr
   return err instanceof ClinicaError && (kind === undefined || err.kind === kind);
 }
 
-/** The one-line form: "message (hint)". Never includes a stack. */
+/**
+ * The one-line form: "message — hint". Never includes a stack, nor the lines an SDK message can carry after
+ * its first (a deserialization error's "to see the raw response, inspect …") when a ClinicaError quotes it.
+ */
 export function oneLine(err: unknown): string {
-  if (err instanceof ClinicaError) return err.hint ? `${err.message} — ${err.hint}` : err.message;
-  if (err instanceof Error) return err.message.split('\n')[0] ?? String(err);
+  if (err instanceof ClinicaError) {
+    const message = firstLine(err.message);
+    return err.hint ? `${message} — ${err.hint}` : message;
+  }
+  if (err instanceof Error) return firstLine(err.message);
   return String(err);
 }
+
+const firstLine = (text: string) => text.split('\n')[0]!.trimEnd();

@@ -31,6 +31,13 @@ export interface AwsTarget {
   requestTimeoutMs?: number;
 }
 
+/**
+ * How AWS is named in messages before the account is known: "AWS (sa-east-1)", or "AWS (sa-east-1, profile
+ * clinica)" — so "no AWS credentials for …" says which profile gave none (a mistyped --profile or AWS_PROFILE).
+ */
+export const awsWhere = (target: Pick<AwsTarget, 'region' | 'profile' | 'credentials'>) =>
+  `AWS (${target.region}${target.profile && !target.credentials ? `, profile ${target.profile}` : ''})`;
+
 /** The credentials s3rver accepts (any other access key gets 403; secrets are not checked). */
 export const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
 

@@ -203,8 +203,16 @@ export function loadConfig(
     try {
       text = readFileSync(path, 'utf8');
     } catch (err) {
-      throw new ClinicaError('config', `cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? err}`, {
-        hint: explicit ? 'check the --config path' : 'check the file permissions',
+      // the path came from --config or CLINICA_CONFIG (a cron line sets the variable, not the flag)
+      const source = options.config ? '--config' : 'CLINICA_CONFIG';
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' && explicit) {
+        throw new ClinicaError('config', `${path} does not exist (from ${source})`, {
+          hint: `check the ${source} path, or write the file there with \`clinica init\``,
+        });
+      }
+      throw new ClinicaError('config', `cannot read ${path}: ${code ?? err}`, {
+        hint: explicit ? `check the ${source} path and the file's permissions` : 'check the file permissions',
       });
     }
     try {

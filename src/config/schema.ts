@@ -10,9 +10,9 @@ export const stageName = z
 export const cidr = z
   .string()
   .refine(isCidr, { message: 'expected a network in CIDR notation, e.g. "192.168.0.0/24" or "10.0.0.0/16"' })
+  // AWS security groups refuse (or silently rewrite) a CIDR with host bits set: name the one meant
   .refine((value) => !isCidr(value) || hostBitsClear(value), {
-    // AWS security groups refuse (or silently rewrite) a CIDR with host bits set
-    message: 'expected the network address, e.g. "192.168.1.0/24" rather than "192.168.1.10/24"',
+    error: (issue) => `expected the network address "${networkAddress(String(issue.input))}" rather than "${String(issue.input)}"`,
   });
 
 export function isCidr(value: string): boolean {
@@ -45,6 +45,26 @@ function addressBits(addr: string): string {
 export function hostBitsClear(value: string): boolean {
   const [addr, bits] = value.split('/');
   return !addressBits(addr!).slice(Number(bits)).includes('1');
+}
+
+/** The CIDR with its host bits cleared: "10.0.0.1/8" → "10.0.0.0/8", "2001:db8::1/64" → "2001:db8::/64". */
+export function networkAddress(value: string): string {
+  const [addr, bits] = value.split('/') as [string, string];
+  const all = addressBits(addr);
+  const net = all.slice(0, Number(bits)).padEnd(all.length, '0');
+  const chunk = (size: number) => Array.from({ length: net.length / size }, (_, i) => parseInt(net.slice(i * size, (i + 1) * size), 2));
+  if (isIP(addr) === 4) return `${chunk(8).join('.')}/${bits}`;
+  const groups = chunk(16).map((g) => g.toString(16));
+  // the longest run of two or more zero groups becomes "::" (RFC 5952)
+  let best = { at: -1, length: 1 };
+  for (let i = 0; i < groups.length; ) {
+    let j = i;
+    while (j < groups.length && groups[j] === '0') j++;
+    if (j - i > best.length) best = { at: i, length: j - i };
+    i = j > i ? j : i + 1;
+  }
+  const text = best.at < 0 ? groups.join(':') : `${groups.slice(0, best.at).join(':')}::${groups.slice(best.at + best.length).join(':')}`;
+  return `${text}/${bits}`;
 }
 
 export function isTimeZone(value: string): boolean {

@@ -10,7 +10,7 @@ import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { SESClient } from '@aws-sdk/client-ses';
 import type { STSClient } from '@aws-sdk/client-sts';
-import { ec2Client, iamClient, lambdaClient, s3Client, sesClient, ssmClient, stsClient, type AwsTarget } from '../aws/clients.js';
+import { awsWhere, ec2Client, iamClient, lambdaClient, s3Client, sesClient, ssmClient, stsClient, type AwsTarget } from '../aws/clients.js';
 import { describeAwsError } from '../aws/errors.js';
 import type { ResolvedConfig } from '../config/load.js';
 import { ClinicaError } from '../errors.js';
@@ -112,7 +112,16 @@ export async function openInfra(config: ResolvedConfig, target: AwsTarget, optio
     account = me.Account ?? '000000000000';
     partition = me.Arn?.split(':')[1] || 'aws';
   } catch (err) {
-    throw wrapAwsError(err, endpoint ? `endpoint ${endpoint}` : `AWS (${target.region})`, 'STS GetCallerIdentity');
+    const wrapped = wrapAwsError(err, endpoint ? `endpoint ${endpoint}` : awsWhere(target), 'STS GetCallerIdentity');
+    if (endpoint && wrapped instanceof ClinicaError && wrapped.kind === 'internal') {
+      // it answered, but not as AWS does: most often an S3-only server (the local S3 of `clinica dev`, MinIO)
+      const e = err as { name?: string; message?: string };
+      throw new ClinicaError('unavailable', `endpoint ${endpoint} does not answer as AWS STS (GetCallerIdentity: ${e?.name ?? 'Error'}: ${(e?.message ?? String(err)).split('\n')[0]})`, {
+        hint: '--endpoint-url must answer for every service deploy, status and destroy call (STS, S3, IAM, Lambda, EC2, SSM, SES), as an AWS emulator does; an S3-only server such as the local S3 of `clinica dev` is not enough',
+        cause: err,
+      });
+    }
+    throw wrapped;
   }
   const names = infraNames(config);
   const bundles = new Map<BundleName, Promise<Bundle>>();

@@ -43,6 +43,26 @@ describe('the built CLI', () => {
     expect(known.stdout).toMatch(/^Usage: clinica status/);
   });
 
+  it('--version, --help, a command\'s --help and an unknown command load only the launcher and the bundled front (commander)', async () => {
+    // a resolve hook that names every module loaded, so a declaration that pulls in zod, the AWS SDK, sharp,
+    // ora or inquirer (90–240 ms each) fails here, not only in the start-up benchmark
+    const dir = tempProject();
+    writeFileSync(join(dir, 'hooks.mjs'), "export async function resolve(s, c, next) { const r = await next(s, c); if (!r.url.startsWith('node:')) process.stderr.write('LOADED ' + r.url + '\\n'); return r; }\n");
+    writeFileSync(join(dir, 'register.mjs'), "import { register } from 'node:module'; register(new URL('./hooks.mjs', import.meta.url));\n");
+    const loaded = (args: string[]) =>
+      new Promise<string[]>((resolve) => {
+        const child = spawn(process.execPath, ['--import', join(dir, 'register.mjs'), BIN, ...args], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, NO_COLOR: '1', CI: '1' } });
+        let stderr = '';
+        child.stderr.on('data', (c) => (stderr += c));
+        child.on('exit', () => resolve([...stderr.matchAll(/^LOADED file:\/\/(.*)$/gm)].map((m) => m[1]!)));
+      });
+    const front = [BIN, join(BIN, '..', '..', 'dist', 'cli.js')];
+    expect(await loaded(['--version'])).toEqual([BIN]);
+    for (const args of [['--help'], ['deploy', '--help'], ['patients', '--help'], ['stauts']]) {
+      expect(await loaded(args), args.join(' ')).toEqual(front);
+    }
+  });
+
   it('a reader that closes early (`| head`) ends it quietly with the status of SIGPIPE, not an EPIPE crash', async () => {
     const run = (args: string[], close: ('stdout' | 'stderr')[]) =>
       new Promise<{ code: number | null; stderr: string }>((resolve) => {
@@ -154,7 +174,8 @@ describe('the built CLI', () => {
 
   it('dev --demo --exit starts the stack, prints the summary and exits 0; --json is one JSON document', async () => {
     const dir = tempProject();
-    const human = await runCli(['dev', '--demo', '--exit', '--s3-port', '0', '--ses-port', '0', '--port', '0'], { cwd: dir });
+    // NO_COLOR unset (empty counts as unset): off a terminal is reason enough for no colour and no spinner
+    const human = await runCli(['dev', '--demo', '--exit', '--s3-port', '0', '--ses-port', '0', '--port', '0'], { cwd: dir, env: { NO_COLOR: '', FORCE_COLOR: '' } });
     expect(human.code).toBe(0);
     expect(human.stdout).toContain('S3 endpoint');
     expect(human.stdout).toContain('E-mail outbox (local SES)');
@@ -283,7 +304,7 @@ describe('the CLI without its backend', () => {
     const r = await runCli([command], { cwd: tempProject() });
     expect(r.code).toBe(2);
     expect(r.stderr).toBe(
-      "clinica: deploy, status and destroy manage the stage on AWS, and the config's target is local — point the config at AWS with `clinica init --force --target aws …`, or set CLINICA_TARGET=aws for one run\n",
+      "clinica: deploy, status and destroy manage the stage on AWS, and the config's target is local — point the config at AWS with `clinica init --force --target aws …`, set CLINICA_TARGET=aws for one run, or name an AWS-compatible endpoint with --endpoint-url\n",
     );
   });
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig, resourceNames } from '../../src/config/load.js';
-import { hostBitsClear } from '../../src/config/schema.js';
+import { hostBitsClear, networkAddress } from '../../src/config/schema.js';
 
 import { deployableSender, reminderSender, reservedMailDomain } from '../../src/config/mail.js';
 import { ClinicaError, oneLine } from '../../src/errors.js';
@@ -92,7 +92,13 @@ describe('config', () => {
   it('a missing --config file is a config error, not a stack', () => {
     const err = configError(() => loadConfig({ config: '/nonexistent/clinica.json' }, {}, '/'));
     expect(err.kind).toBe('config');
-    expect(err.hint).toContain('--config');
+    expect(oneLine(err)).toBe('/nonexistent/clinica.json does not exist (from --config) — check the --config path, or write the file there with `clinica init`');
+  });
+
+  it('a missing file named by CLINICA_CONFIG blames the variable, not a --config that was never given', () => {
+    const err = configError(() => loadConfig({}, { CLINICA_CONFIG: '/nonexistent/clinica.json' }, '/'));
+    expect(err.kind).toBe('config');
+    expect(oneLine(err)).toBe('/nonexistent/clinica.json does not exist (from CLINICA_CONFIG) — check the CLINICA_CONFIG path, or write the file there with `clinica init`');
   });
 
   it('applies flags over environment over file', () => {
@@ -178,7 +184,21 @@ describe('CIDR validation', () => {
   it('names the network address a host-bits CIDR should have been', () => {
     const err = configError(() => loadConfig({}, {}, project({ clinic: { name: 'X' }, network: { clinicCidrs: ['192.168.1.0/24', '192.168.1.10/24'] } })));
     expect(err.field).toBe('network.clinicCidrs.1');
-    expect(err.message).toContain('rather than "192.168.1.10/24"');
+    expect(err.message).toContain('expected the network address "192.168.1.0/24" rather than "192.168.1.10/24"');
+    // the address meant, not an example: another network gets its own
+    const other = configError(() => loadConfig({}, {}, project({ clinic: { name: 'X' }, network: { clinicCidrs: ['10.20.30.40/16'] } })));
+    expect(other.message).toContain('expected the network address "10.20.0.0/16" rather than "10.20.30.40/16"');
+  });
+
+  it.each([
+    ['10.0.0.1/8', '10.0.0.0/8'],
+    ['203.0.113.77/28', '203.0.113.64/28'],
+    ['2001:db8::1/64', '2001:db8::/64'],
+    ['2001:db8:abcd:12:1::/48', '2001:db8:abcd::/48'],
+    ['fd00:1:2:3::9/127', 'fd00:1:2:3::8/127'],
+  ])('%s clears to the network address %s', (value, network) => {
+    expect(networkAddress(value)).toBe(network);
+    expect(hostBitsClear(network)).toBe(true);
   });
 });
 

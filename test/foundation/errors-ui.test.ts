@@ -64,6 +64,16 @@ describe('errors', () => {
     expect(unexpected.text).toBe('clinica: unexpected error: x is undefined (run with --verbose for details)\n');
   });
 
+  it('stays one line when the message quotes a multi-line SDK message', () => {
+    // what the SDK says when an endpoint answers something that is not the service's XML
+    const sdk = 'Error: @aws-sdk XML parse error: unexpected content.\n  Deserialization error: to see the raw response, inspect the hidden field {error}.$response on this object.';
+    const err = new ClinicaError('internal', `S3 GetObject patients/P-1.json failed: ${sdk}`, { hint: 'check the endpoint' });
+    expect(oneLine(err)).toBe('S3 GetObject patients/P-1.json failed: Error: @aws-sdk XML parse error: unexpected content. — check the endpoint');
+    const sink = new Sink();
+    expect(reportError(err, false, sink)).toBe(1);
+    expect(sink.text.split('\n')).toEqual(['clinica: S3 GetObject patients/P-1.json failed: Error: @aws-sdk XML parse error: unexpected content. — check the endpoint', '']);
+  });
+
   it.each([
     ['a terminal', true, {}, true],
     ['a terminal with TERM=dumb', true, { TERM: 'dumb' }, false],

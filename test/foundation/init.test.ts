@@ -199,7 +199,7 @@ describe('init prompts (terminal)', () => {
       'Time zone': ['expected an IANA time zone, e.g. "America/Sao_Paulo"'],
       'AWS region': ['expected an AWS region, e.g. "sa-east-1"'],
       Stage: [expect.stringContaining('expected a stage name')],
-      'Clinic network': ['expected the network address, e.g. "192.168.1.0/24" rather than "192.168.1.10/24"'],
+      'Clinic network': ['expected the network address "10.0.0.0/8" rather than "10.0.0.1/8"'],
     });
     const written = r.written();
     expect(written.clinic).toMatchObject({ name: 'Odonto Prompt', email: 'contato@odontoprompt.com.br', timeZone: 'America/Recife' });

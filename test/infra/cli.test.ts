@@ -5,6 +5,9 @@
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -99,9 +102,40 @@ describe('clinica deploy --dry-run (built CLI)', () => {
     expect(r.stderr).not.toMatch(/at .*\.js:\d+/); // no stack trace
   });
 
+  it('an S3-only endpoint (the local S3 of `clinica dev`) is refused in one line saying what --endpoint-url must answer for', async () => {
+    // what the local S3 answers to an STS call: 404 "Not Found" in plain text
+    const s3Only = createServer((_req, res) => res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('Not Found'));
+    s3Only.listen(0, '127.0.0.1');
+    await once(s3Only, 'listening');
+    const url = `http://127.0.0.1:${(s3Only.address() as AddressInfo).port}`;
+    try {
+      const r = await runCli(['deploy', '--dry-run', '--endpoint-url', url], { cwd: dir, env, timeoutMs: 60_000 });
+      expect(r.code).toBe(1);
+      const lines = r.stderr.trim().split('\n').filter((l) => !/^\S+Z (info|error) /.test(l));
+      expect(lines).toEqual([expect.stringMatching(new RegExp(`^clinica: endpoint ${url} does not answer as AWS STS \\(GetCallerIdentity: .+\\) — --endpoint-url must answer for every service .*STS, S3, IAM, Lambda, EC2, SSM, SES.*; an S3-only server such as the local S3 of \`clinica dev\` is not enough$`))]);
+    } finally {
+      await new Promise((r) => s3Only.close(r));
+    }
+  });
+
   it('missing credentials are a one-line error naming the fix', async () => {
     const r = await runCli(['status'], { cwd: dir, env: { ...env, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_PROFILE: '' }, timeoutMs: 60_000 });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/clinica: STS GetCallerIdentity: no AWS credentials for AWS \(sa-east-1\) — configure a profile/);
+  });
+
+  it('a profile that gives no credentials (mistyped, or never configured) is named in the error', async () => {
+    const noKeys = { ...env, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_PROFILE: '' };
+    const flag = await runCli(['status', '--profile', 'clinicx'], { cwd: dir, env: noKeys, timeoutMs: 60_000 });
+    expect(flag.code).toBe(1);
+    expect(flag.stderr).toMatch(/^clinica: STS GetCallerIdentity: no AWS credentials for AWS \(sa-east-1, profile clinicx\) — configure a profile/m);
+    // the progress line before it does not blame the network for missing credentials
+    expect(flag.stderr).toMatch(/^\S+Z error could not open stage prod at AWS \(sa-east-1, profile clinicx\)$/m);
+    expect(flag.stderr).not.toContain('cannot connect');
+    const variable = await runCli(['status'], { cwd: dir, env: { ...noKeys, AWS_PROFILE: 'clinicx' }, timeoutMs: 60_000 });
+    expect(variable.stderr).toMatch(/^clinica: STS GetCallerIdentity: no AWS credentials for AWS \(sa-east-1, profile clinicx\)/m);
+    // the staff's commands on target aws say it the same way
+    const patients = await runCli(['patients', 'list', '--profile', 'clinicx'], { cwd: dir, env: noKeys, timeoutMs: 60_000 });
+    expect([patients.code, patients.stderr]).toEqual([1, expect.stringMatching(/^clinica: no AWS credentials for S3 bucket sorriso-prod-data \(sa-east-1, profile clinicx\) — /)]);
   });
 });

@@ -141,10 +141,45 @@ describe('clinica deploy / status / destroy (in-process, mocked AWS)', () => {
     expect(fake.mutating()).toEqual([]);
   });
 
+  it('on target local, an endpoint URL (as for every other command) names where the stage is: the plan is read there', async () => {
+    const local = await testConfig({ target: 'local' });
+    const t = testUi();
+    expect(await deploy({ config: local.configPath, endpointUrl: 'http://127.0.0.1:4566', dryRun: true }, t.ui, deps())).toBe(0);
+    expect(t.out()).toContain('Plan for stage prod (endpoint http://127.0.0.1:4566)');
+    expect(t.out()).toContain('dry run: 14 to create, 0 to update, 0 unchanged — nothing was changed');
+    expect(fake.mutating()).toEqual([]);
+    // without one, target local is refused before any AWS call
+    fake.clear();
+    await expect(status({ config: local.configPath }, testUi().ui, deps())).rejects.toThrow(/the config's target is local/);
+    expect(fake.calls).toEqual([]);
+  });
+
+  it('status on a terminal flags drift in red (the resource and what changed), what is fine in green', async () => {
+    await deploy(opts(), testUi().ui, deps());
+    fake.state.identities.set('lembretes@clinicasorriso.com.br', 'Success');
+    fake.state.buckets.get('sorriso-prod-data')!.settings.versioning = { Status: 'Suspended' };
+    const terminal = () => Object.assign(new PassThrough(), { isTTY: true });
+    const stdout = terminal();
+    let text = '';
+    stdout.on('data', (c) => (text += c));
+    const ui = new Ui({}, { stdout, stderr: terminal(), env: {}, stdinIsTTY: false });
+    expect(await status({ config: config.configPath }, ui, deps(healthy))).toBe(1);
+    const ESC = String.fromCharCode(27);
+    const row = (name: string) => text.split('\n').find((l) => l.includes(name))!;
+    expect(row('S3 bucket sorriso-prod-data')).toContain(`${ESC}[31mdrift${ESC}[0m`);
+    expect(row('S3 bucket sorriso-prod-data')).toContain(`${ESC}[31mversioning Suspended → Enabled${ESC}[0m`);
+    expect(row('S3 bucket sorriso-prod-site')).toContain(`${ESC}[32mok${ESC}[0m`);
+  });
+
   it('destroy --yes removes the stage and keeps the patient data; --delete-patient-data --yes deletes it too', async () => {
     await deploy(opts(), testUi().ui, deps());
+    const outputs = join(config.stateDir, 'outputs.prod.json');
+    expect(existsSync(outputs)).toBe(true);
     const t = testUi();
     expect(await destroy(opts(), t.ui, deps())).toBe(0);
+    // the outputs described the stage that is gone (a terminated instance's URL): removed with it
+    expect(existsSync(outputs)).toBe(false);
+    expect(t.err()).toContain(`info removed ${outputs}: the stage's outputs are gone with it`);
     expect(t.out()).toMatch(/S3 bucket sorriso-prod-data\s*\|\s+no change \| kept: patient data/);
     expect(t.out()).toMatch(/destroyed stage prod: 11 resources deleted; kept SES identity lembretes@clinicasorriso\.com\.br, S3 bucket sorriso-prod-data/);
     expect(fake.state.buckets.has('sorriso-prod-data')).toBe(true);

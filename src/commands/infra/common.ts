@@ -1,5 +1,6 @@
 /** What deploy, status and destroy share: opening the infra context, printing a plan, asking before changes. */
 import { loadConfig, type GlobalOptions, type ResolvedConfig } from '../../config/load.js';
+import { awsWhere } from '../../aws/clients.js';
 import { awsTarget } from '../../context.js';
 import { usageError } from '../../errors.js';
 import { openInfra, type InfraContext, type OpenInfraOptions } from '../../infra/context.js';
@@ -16,21 +17,24 @@ export interface InfraCommandDeps {
 
 export async function openStage(opts: GlobalOptions, ui: Ui, deps: InfraCommandDeps = {}): Promise<{ config: ResolvedConfig; ctx: InfraContext }> {
   const config = loadConfig(opts);
-  if (config.target === 'local') {
-    // nothing to deploy, read or destroy on this machine: say so before any AWS call (and its credential chain)
+  if (config.target === 'local' && !config.aws.endpointUrl) {
+    // nothing to deploy, read or destroy on this machine: say so before any AWS call (and its credential chain).
+    // An endpoint URL (flag › CLINICA_ENDPOINT_URL › file) names an AWS-compatible endpoint, as it does for every
+    // other command on target local: the stage is managed there.
     throw usageError(`deploy, status and destroy manage the stage on AWS, and the config's target is local`, {
       field: 'target',
-      hint: 'point the config at AWS with `clinica init --force --target aws …`, or set CLINICA_TARGET=aws for one run',
+      hint: 'point the config at AWS with `clinica init --force --target aws …`, set CLINICA_TARGET=aws for one run, or name an AWS-compatible endpoint with --endpoint-url',
     });
   }
   const target = awsTarget(config);
-  const spinner = await ui.spinner(`connecting to ${target.endpoint ?? `AWS (${target.region})`}`);
+  const spinner = await ui.spinner(`connecting to ${target.endpoint ?? awsWhere(target)}`);
   try {
     const ctx = await openInfra(config, target, { ...deps.infra, log: ui });
     spinner.succeed(`stage ${config.stage} — ${ctx.where}`);
     return { config, ctx };
   } catch (err) {
-    spinner.fail(`cannot connect to ${target.endpoint ?? `AWS (${target.region})`}`);
+    // not always the network: missing credentials and a non-AWS endpoint end here too (the error line says which)
+    spinner.fail(`could not open stage ${config.stage} at ${target.endpoint ?? awsWhere(target)}`);
     throw err;
   }
 }

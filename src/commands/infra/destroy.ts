@@ -1,4 +1,7 @@
+import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { oneLine, usageError } from '../../errors.js';
+import { outputsFile } from '../../infra/outputs.js';
 import { applyPlan, pending, planJson } from '../../infra/plan.js';
 import { planDestroy } from '../../infra/stack.js';
 import type { Spinner, Ui } from '../../ui/output.js';
@@ -27,6 +30,7 @@ export async function destroy(opts: CommandInput<DestroyOptions>['opts'], ui: Ui
   await printPlan(ui, plan, { title: `Destroy stage ${config.stage} (${ctx.where})` });
   const todo = pending(plan);
   if (!todo.length) {
+    await forgetOutputs(ui, config.stateDir, config.stage);
     ui.print(`nothing to destroy in stage ${config.stage}`);
     ui.result({ plan: planJson(plan), applied: [] });
     return 0;
@@ -55,8 +59,20 @@ export async function destroy(opts: CommandInput<DestroyOptions>['opts'], ui: Ui
     ui.warn('run `clinica destroy` again to continue');
     throw result.failed.error;
   }
+  await forgetOutputs(ui, config.stateDir, config.stage);
   const kept = plan.steps.filter((s) => s.action === 'no-change');
   ui.print(`destroyed stage ${config.stage}: ${result.applied.length} resource${result.applied.length > 1 ? 's' : ''} deleted${kept.length ? `; kept ${kept.map((s) => `${s.kind} ${s.name}`).join(', ')}` : ''}`);
   ui.result({ plan: planJson(plan), applied: result.applied.map((s) => s.id) });
   return 0;
+}
+
+/**
+ * The outputs deploy wrote (backend URL, instance, function names) describe a stage that is gone once destroy
+ * has finished: a script reading them would reach for a terminated instance. Removed; a failed destroy keeps them.
+ */
+async function forgetOutputs(ui: Ui, stateDir: string, stage: string): Promise<void> {
+  const file = outputsFile(stateDir, stage);
+  if (!existsSync(file)) return;
+  await rm(file, { force: true });
+  ui.info(`removed ${file}: the stage's outputs are gone with it`);
 }

@@ -14,7 +14,7 @@ export function declareInit(program: Command): void {
     .addOption(new Option('--locale <locale>', 'language of patient-facing text and the staff page').choices(['pt-BR', 'en']))
     .addOption(new Option('--target <target>', 'where clinica runs').choices(['local', 'aws']))
     .option('--bucket-prefix <prefix>', 'prefix of the S3 bucket names (they must be globally unique on AWS)')
-    .option('--clinic-cidr <cidr...>', "the clinic's internal network(s), e.g. 192.168.1.0/24")
+    .option('--clinic-cidr <cidr...>', "the network(s) allowed to reach the backend and staff page: on target aws the clinic's public address as AWS sees it, e.g. 203.0.113.10/32 (a private range only over a VPN into the VPC); locally the clinic's LAN, e.g. 192.168.1.0/24")
     .option('--watermark <text>', 'watermark on shared images ({clinic}, {patient}, {date} are replaced)')
     .option('--force', 'overwrite an existing config file (a broken one keeps its valid settings)')
     .addHelpText(
