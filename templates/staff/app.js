@@ -576,8 +576,13 @@ async function openAgenda(day) {
   }
   list.replaceChildren(
     h('p', { class: 'muted' }, t('agenda.count', { n: data.appointments.filter((a) => a.status !== 'cancelled').length })),
-    ...data.appointments.map((a) => appointmentRow(a, () => openAgenda(agendaDay))),
+    ...data.appointments.map((a) => appointmentRow(a, openAgendaOn)),
   );
+}
+
+/** After a booking or a move: the day the appointment is now on (a new address, so Back returns), else this day again. */
+function openAgendaOn(day) {
+  return day && day !== agendaDay ? (location.hash = `#/agenda?date=${day}`) : openAgenda(agendaDay);
 }
 
 function appointmentRow(a, refresh) {
@@ -757,7 +762,7 @@ async function submitMove(ev) {
       });
       $('#move-dialog').close();
       flash(t('appt.moved'));
-      await moving.refresh();
+      await moving.refresh(form.elements.date.value);
     } catch (err) {
       if (err.status === 409) $('#move-force-label').hidden = false;
       showError(err, error);
@@ -1428,7 +1433,7 @@ function wire() {
   $('#day-prev').addEventListener('click', () => (location.hash = `#/agenda?date=${addDays(agendaDay, -1)}`));
   $('#day-next').addEventListener('click', () => (location.hash = `#/agenda?date=${addDays(agendaDay, 1)}`));
   $('#day-today').addEventListener('click', () => (location.hash = `#/agenda?date=${clinicToday()}`));
-  $('#agenda-book').addEventListener('click', () => openBook(null, (day) => (day && day !== agendaDay ? (location.hash = `#/agenda?date=${day}`) : openAgenda(agendaDay))));
+  $('#agenda-book').addEventListener('click', () => openBook(null, openAgendaOn));
   $('#patient-book').addEventListener('click', () => openBook(current.patient, () => openPatient(current.patient.id)));
   $('#patient-add').addEventListener('click', () => openPatientForm(null));
   $('#patient-edit').addEventListener('click', () => openPatientForm(current.patient));

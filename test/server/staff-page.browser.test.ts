@@ -612,6 +612,35 @@ describe.skipIf(!existsSync(CHROMIUM))('staff page in Chromium', () => {
     await p.close();
   });
 
+  it('moves an appointment from the agenda to another day, and then shows that day with it (as booking does)', async () => {
+    const patient = await createPatient(stack.dataStore, { fullName: 'Paciente Remarcação', birthDate: '1975-05-05' }, 'test:setup');
+    const [day, newDay] = [clinicDate(8), clinicDate(9)];
+    const booked = await createAppointment(stack.dataStore, { patientId: patient.id, dentist: 'Dra. Remarca', at: `${day} 10:00`, durationMinutes: 30 }, 'test:setup', { timeZone: 'America/Sao_Paulo' });
+    const p = await loggedInPage();
+    await p.goto(`${url}/#/agenda?date=${day}`);
+    await p.locator('.appt', { hasText: 'Paciente Remarcação' }).locator('button', { hasText: 'Remarcar' }).click();
+    await p.waitForSelector('#move-dialog[open]');
+    expect(await p.textContent('#move-what')).toContain('Paciente Remarcação');
+    expect(await p.inputValue('#move-form input[name=date]')).toBe(day);
+    expect(await p.inputValue('#move-form input[name=time]')).toBe('10:00');
+    await p.fill('#move-form input[name=date]', newDay);
+    await p.fill('#move-form input[name=time]', '14:30');
+    await p.click('#move-form button[type=submit]');
+    await p.locator('#move-dialog').waitFor({ state: 'hidden' });
+    const card = p.locator('.appt', { hasText: 'Paciente Remarcação' }).filter({ hasText: '14:30' });
+    await card.waitFor(); // on the old day's agenda it would never show
+    expect(new URL(p.url()).hash).toBe(`#/agenda?date=${newDay}`);
+    expect(await p.inputValue('#day')).toBe(newDay);
+    expect(await card.locator('.time').textContent()).toContain('14:30');
+    const { appointment: old } = await getAppointment(stack.dataStore, booked.id);
+    expect(old.movedTo).toBe(await card.getAttribute('data-appointment')); // a move to another day gives a new id
+    await shot('10b-moved', p);
+    await p.goto(`${url}/#/agenda?date=${day}`);
+    await p.waitForFunction((d) => document.querySelector<HTMLInputElement>('#day')?.value === d, day);
+    expect(await p.locator('.appt', { hasText: 'Paciente Remarcação' }).count()).toBe(0);
+    await p.close();
+  });
+
   it('an error already on screen is worded again when the language changes', async () => {
     const p = await browser.newPage({ viewport: { width: 1280, height: 860 }, locale: 'pt-BR' });
     await p.goto(`${url}/`);
