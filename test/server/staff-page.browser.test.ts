@@ -15,6 +15,7 @@ import { listImages } from '../../src/clinic/images.js';
 import { createAppointment, getAppointment } from '../../src/clinic/appointments.js';
 import { anonymizePatient } from '../../src/clinic/lgpd.js';
 import { createPatient, getPatient, listPatients, updatePatient } from '../../src/clinic/patients.js';
+import { addStaff } from '../../src/clinic/staff.js';
 import { DEMO_STAFF_FILE } from '../../src/local/demo-staff.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
 
@@ -38,12 +39,12 @@ const shot = (name: string, on: Page = page) => on.screenshot({ path: join(ARTIF
  * A new browser context (fresh storage) on the page, logged in with the demo token, on the agenda. With
  * `clock`, the page's time is paused once logged in: timers fire only in `p.clock.runFor`.
  */
-async function loggedInPage(options: { viewport?: { width: number; height: number }; clock?: boolean } = {}): Promise<Page> {
+async function loggedInPage(options: { viewport?: { width: number; height: number }; clock?: boolean; token?: string } = {}): Promise<Page> {
   const p = await browser.newPage({ viewport: options.viewport ?? { width: 1280, height: 860 }, locale: 'pt-BR' });
   p.on('pageerror', (e) => consoleErrors.push(e.message));
   if (options.clock) await p.clock.install();
   await p.goto(`${url}/`);
-  await p.fill('#token', token);
+  await p.fill('#token', options.token ?? token);
   await p.click('#login-form button[type=submit]');
   await p.waitForSelector('#view-agenda:not([hidden])');
   if (options.clock) await p.clock.pauseAt(Date.now() + 1_000); // from here, the page's timers fire only when the test says
@@ -819,6 +820,31 @@ describe.skipIf(!existsSync(CHROMIUM))('staff page in Chromium', () => {
     await card.locator('.badge.no-show', { hasText: 'faltou' }).waitFor();
     expect((await getAppointment(stack.dataStore, past.id)).appointment.status).toBe('no-show');
     expect(await card.locator('button').count()).toBe(0);
+    await p.close();
+  });
+
+  it('a receptionist works with patients and the agenda but not images: the images card is not shown, nor are images asked for', async () => {
+    const { token: receptionToken } = await addStaff(stack.dataStore, { name: 'Rita Recepção', role: 'reception' }, 'test:setup');
+    let withImages: string | undefined;
+    for (const patient of await listPatients(stack.dataStore, { status: 'all' })) {
+      if ((await listImages(stack.dataStore, patient.id)).length) withImages = patient.id;
+    }
+    expect(withImages).toBeDefined(); // the demo seeds images
+    const p = await loggedInPage({ token: receptionToken });
+    const asked: string[] = [];
+    const refused: string[] = [];
+    p.on('request', (r) => asked.push(new URL(r.url()).pathname));
+    p.on('response', (r) => r.status() >= 400 && refused.push(`${r.status()} ${new URL(r.url()).pathname}`));
+    expect(await p.textContent('#who')).toContain('Rita Recepção');
+    await p.goto(`${url}/#/patients/${withImages}`);
+    await p.waitForSelector('#view-patient:not([hidden])');
+    await p.locator('#patient-facts dt').first().waitFor();
+    expect(await p.isHidden('#images-card')).toBe(true);
+    expect(await p.isVisible('#patient-book')).toBe(true);
+    expect(asked.filter((path) => path.includes('/images'))).toEqual([]);
+    expect(refused).toEqual([]);
+    expect(await p.isVisible('.error:not([hidden])')).toBe(false);
+    await shot('12-reception-patient', p);
     await p.close();
   });
 
