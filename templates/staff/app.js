@@ -10,7 +10,7 @@ const TIME_ZONE = root.dataset.timeZone || 'America/Sao_Paulo';
 const messages = {
   'pt-BR': {
     skip: 'Pular para o conteúdo', language: 'Idioma', logout: 'Sair', staffArea: 'Equipe',
-    'nav.agenda': 'Agenda', 'nav.patients': 'Pacientes',
+    'nav.main': 'Principal', 'nav.agenda': 'Agenda', 'nav.patients': 'Pacientes',
     'login.title': 'Acesso da equipe', 'login.help': 'Digite o token de acesso que você recebeu.', 'login.token': 'Token de acesso',
     'login.submit': 'Entrar', 'login.bad': 'Token inválido ou revogado.', 'login.empty': 'Digite o token.',
     'login.rate': 'Muitas tentativas deste computador. Aguarde alguns minutos.',
@@ -62,7 +62,7 @@ const messages = {
   },
   en: {
     skip: 'Skip to content', language: 'Language', logout: 'Log out', staffArea: 'Staff',
-    'nav.agenda': 'Agenda', 'nav.patients': 'Patients',
+    'nav.main': 'Main', 'nav.agenda': 'Agenda', 'nav.patients': 'Patients',
     'login.title': 'Staff access', 'login.help': 'Enter the staff token you were given.', 'login.token': 'Staff token',
     'login.submit': 'Log in', 'login.bad': 'The token is not valid (or was revoked).', 'login.empty': 'Enter the token.',
     'login.rate': 'Too many attempts from this computer. Wait a few minutes.',
