@@ -399,15 +399,24 @@ describe('appointments', () => {
     await h.call('POST', `/api/appointments/${forced.body.appointment.id}/cancel`, { token: h.tokens.reception, body: {} });
   });
 
-  it('confirms, moves and cancels', async () => {
+  it('confirms, moves and cancels — each audited with the staff member who did it', async () => {
     const confirmed = await h.call('POST', `/api/appointments/${apptId}/confirm`, { token: h.tokens.reception });
     expect(confirmed.status).toBe(200);
     expect(confirmed.body.appointment.status).toBe('confirmed');
-    const moved = await h.call('POST', `/api/appointments/${apptId}/move`, { token: h.tokens.reception, body: { at: `${day} 09:00` } });
+    const moved = await h.call('POST', `/api/appointments/${apptId}/move`, { token: h.tokens.assistant, body: { at: `${day} 09:00` } });
     expect(moved.status).toBe(200);
     expect(moved.body.appointment.start).toContain(`${day}T09:00`);
-    const cancelled = await h.call('POST', `/api/appointments/${moved.body.appointment.id}/cancel`, { token: h.tokens.reception, body: { reason: 'paciente pediu' } });
+    const cancelled = await h.call('POST', `/api/appointments/${moved.body.appointment.id}/cancel`, { token: h.tokens.dentist, body: { reason: 'paciente pediu' } });
     expect(cancelled.body.appointment.status).toBe('cancelled');
+    const entries = (await listAudit(h.stack.dataStore, { patientId }))
+      .filter((e) => (e.details as { appointmentId?: string } | undefined)?.appointmentId === apptId)
+      .map((e) => [e.action, e.actor]);
+    expect(entries).toEqual([
+      ['appointment.create', `staff:${h.ids.reception}`],
+      ['appointment.confirm', `staff:${h.ids.reception}`],
+      ['appointment.move', `staff:${h.ids.assistant}`],
+      ['appointment.cancel', `staff:${h.ids.dentist}`],
+    ]);
   });
 
   it('marks what happened at an appointment that has begun: done or no-show (audited); not before it begins, not a cancelled one', async () => {
