@@ -882,7 +882,8 @@ function renderPatient(p, appointments) {
           h(
             'li',
             { class: Date.parse(a.start) < now ? 'past' : '' },
-            h('span', {}, h('span', { class: 'when' }, shortFmt().format(new Date(a.start))), h('br'), h('span', { class: 'muted' }, [a.dentist, a.procedure].filter(Boolean).join(' · '))),
+            // the date opens that day's agenda, where the appointment is confirmed, moved or cancelled
+            h('span', {}, h('a', { class: 'when', href: `#/agenda?date=${clinicDateOf(a.start)}` }, shortFmt().format(new Date(a.start))), h('br'), h('span', { class: 'muted' }, [a.dentist, a.procedure].filter(Boolean).join(' · '))),
             h('span', {}, h('span', { class: `badge ${a.status}` }, t(`appt.${a.status}`))),
           ),
         )

@@ -613,12 +613,16 @@ describe.skipIf(!existsSync(CHROMIUM))('staff page in Chromium', () => {
     await p.close();
   });
 
-  it('moves an appointment from the agenda to another day, and then shows that day with it (as booking does)', async () => {
+  it("moves a patient's appointment: its date in the record opens that day's agenda; moved to another day, the agenda shows that day with it (as booking does)", async () => {
     const patient = await createPatient(stack.dataStore, { fullName: 'Paciente Remarcação', birthDate: '1975-05-05' }, 'test:setup');
     const [day, newDay] = [clinicDate(8), clinicDate(9)];
     const booked = await createAppointment(stack.dataStore, { patientId: patient.id, dentist: 'Dra. Remarca', at: `${day} 10:00`, durationMinutes: 30 }, 'test:setup', { timeZone: 'America/Sao_Paulo' });
     const p = await loggedInPage();
-    await p.goto(`${url}/#/agenda?date=${day}`);
+    // the patient calls: the receptionist opens the record and goes from the appointment to its day
+    await p.goto(`${url}/#/patients/${patient.id}`);
+    await p.locator('#patient-appts a.when').click();
+    await p.waitForFunction((d) => document.querySelector<HTMLInputElement>('#day')?.value === d && !document.querySelector<HTMLElement>('#view-agenda')?.hidden, day);
+    expect(new URL(p.url()).hash).toBe(`#/agenda?date=${day}`);
     await p.locator('.appt', { hasText: 'Paciente Remarcação' }).locator('button', { hasText: 'Remarcar' }).click();
     await p.waitForSelector('#move-dialog[open]');
     expect(await p.textContent('#move-what')).toContain('Paciente Remarcação');
