@@ -116,6 +116,9 @@ describe('patients', () => {
     expect(r.body.total).toBe(1);
     expect(r.body.patients[0]).toMatchObject({ id, fullName: 'João da Silva Teste' });
     expect(r.body.patients[0].cpf).toBe(`***.${cpf.slice(3, 6)}.${cpf.slice(6, 9)}-**`);
+    // the phone as the patient says it, area code first
+    const byPhone = await h.call('GET', `/api/patients?search=${encodeURIComponent('(11) 98765-4321')}`, { token: h.tokens.reception });
+    expect(byPhone.body.patients.map((p: { id: string }) => p.id)).toEqual([id]);
     const none = await h.call('GET', '/api/patients?search=zzzz', { token: h.tokens.reception });
     expect(none.body).toMatchObject({ total: 0, patients: [] });
     const all = await h.call('GET', '/api/patients?search=', { token: h.tokens.reception });
