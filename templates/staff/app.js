@@ -1321,7 +1321,7 @@ function uploadFiles(files) {
 }
 
 async function uploadOne(patientId, file, options = {}) {
-  const progress = h('progress', { max: 100, value: 0 });
+  const progress = h('progress', { max: 100, value: 0, 'aria-label': file.name });
   const state = h('span', { class: 'state' }, t('images.uploading', { p: 0 }));
   const row = h('li', {}, h('span', {}, file.name), progress, state);
   $('#uploads').append(row);

@@ -405,6 +405,8 @@ describe.skipIf(!existsSync(CHROMIUM))('staff page in Chromium', () => {
     const announced = p.waitForResponse((r) => r.url().endsWith('/images') && r.request().method() === 'POST');
     await p.setInputFiles('#file-input', { name: 'aba-fechada.jpg', mimeType: 'image/jpeg', buffer: await smallJpeg() });
     await announced;
+    // the file's progress bar is named by the file, so a screen reader says whose progress it reads out
+    expect(await p.getByRole('progressbar', { name: 'aba-fechada.jpg' }).count()).toBe(1);
     await p.goto('about:blank');
     let status: string | undefined;
     for (let i = 0; i < 100 && status !== 'failed'; i++) {
