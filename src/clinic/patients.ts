@@ -615,9 +615,14 @@ export async function listPatients(store: Store, options: ListPatientsOptions = 
 
 export function searchMatcher(search: string): (row: PatientSummary) => boolean {
   const words = fold(search).split(' ').filter(Boolean);
+  // a number typed as people say it — "(11) 98765-4321", "+55 11 98765-4321", "529 982 247-25" — is one number:
+  // its digits match together (the area code alone has too few digits to be a word of its own)
+  const number = /^[\d\s.\-()/+]+$/.test(search) ? digitsOf(search) : '';
+  const numberForms = number.length < 3 ? [] : number.length >= 12 && number.startsWith('55') ? [number, number.slice(2)] : [number];
   return (row) => {
-    const text = fold(`${row.fullName} ${row.preferredName ?? ''} ${row.id}`);
     const numbers = `${row.cpf ?? ''} ${digitsOf(row.phone ?? '')}`;
+    if (numberForms.some((n) => numbers.includes(n))) return true;
+    const text = fold(`${row.fullName} ${row.preferredName ?? ''} ${row.id}`);
     return words.every((w) => {
       if (text.includes(w)) return true;
       const d = digitsOf(w);

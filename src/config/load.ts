@@ -72,6 +72,9 @@ export const defaultConfigInput: ConfigInput = {
     ],
     mapQuery: 'Rua das Flores, 123, São Paulo',
     responsibleDentist: { name: 'Dra. Ana Demo', cro: 'CRO-SP 00000' },
+    clinicRegistration: 'CRO-SP EPAO 00000',
+    // a small clinic's dentist in charge often acts as its encarregado (LGPD art. 41)
+    privacy: { dpoName: 'Dra. Ana Demo' },
   },
 };
 

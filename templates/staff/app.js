@@ -10,7 +10,7 @@ const TIME_ZONE = root.dataset.timeZone || 'America/Sao_Paulo';
 const messages = {
   'pt-BR': {
     skip: 'Pular para o conteúdo', language: 'Idioma', logout: 'Sair', staffArea: 'Equipe',
-    'nav.agenda': 'Agenda', 'nav.patients': 'Pacientes',
+    'nav.main': 'Principal', 'nav.agenda': 'Agenda', 'nav.patients': 'Pacientes',
     'login.title': 'Acesso da equipe', 'login.help': 'Digite o token de acesso que você recebeu.', 'login.token': 'Token de acesso',
     'login.submit': 'Entrar', 'login.bad': 'Token inválido ou revogado.', 'login.empty': 'Digite o token.',
     'login.rate': 'Muitas tentativas deste computador. Aguarde alguns minutos.',
@@ -62,7 +62,7 @@ const messages = {
   },
   en: {
     skip: 'Skip to content', language: 'Language', logout: 'Log out', staffArea: 'Staff',
-    'nav.agenda': 'Agenda', 'nav.patients': 'Patients',
+    'nav.main': 'Main', 'nav.agenda': 'Agenda', 'nav.patients': 'Patients',
     'login.title': 'Staff access', 'login.help': 'Enter the staff token you were given.', 'login.token': 'Staff token',
     'login.submit': 'Log in', 'login.bad': 'The token is not valid (or was revoked).', 'login.empty': 'Enter the token.',
     'login.rate': 'Too many attempts from this computer. Wait a few minutes.',
@@ -576,8 +576,13 @@ async function openAgenda(day) {
   }
   list.replaceChildren(
     h('p', { class: 'muted' }, t('agenda.count', { n: data.appointments.filter((a) => a.status !== 'cancelled').length })),
-    ...data.appointments.map((a) => appointmentRow(a, () => openAgenda(agendaDay))),
+    ...data.appointments.map((a) => appointmentRow(a, openAgendaOn)),
   );
+}
+
+/** After a booking or a move: the day the appointment is now on (a new address, so Back returns), else this day again. */
+function openAgendaOn(day) {
+  return day && day !== agendaDay ? (location.hash = `#/agenda?date=${day}`) : openAgenda(agendaDay);
 }
 
 function appointmentRow(a, refresh) {
@@ -757,7 +762,7 @@ async function submitMove(ev) {
       });
       $('#move-dialog').close();
       flash(t('appt.moved'));
-      await moving.refresh();
+      await moving.refresh(form.elements.date.value);
     } catch (err) {
       if (err.status === 409) $('#move-force-label').hidden = false;
       showError(err, error);
@@ -877,7 +882,8 @@ function renderPatient(p, appointments) {
           h(
             'li',
             { class: Date.parse(a.start) < now ? 'past' : '' },
-            h('span', {}, h('span', { class: 'when' }, shortFmt().format(new Date(a.start))), h('br'), h('span', { class: 'muted' }, [a.dentist, a.procedure].filter(Boolean).join(' · '))),
+            // the date opens that day's agenda, where the appointment is confirmed, moved or cancelled
+            h('span', {}, h('a', { class: 'when', href: `#/agenda?date=${clinicDateOf(a.start)}` }, shortFmt().format(new Date(a.start))), h('br'), h('span', { class: 'muted' }, [a.dentist, a.procedure].filter(Boolean).join(' · '))),
             h('span', {}, h('span', { class: `badge ${a.status}` }, t(`appt.${a.status}`))),
           ),
         )
@@ -1315,7 +1321,7 @@ function uploadFiles(files) {
 }
 
 async function uploadOne(patientId, file, options = {}) {
-  const progress = h('progress', { max: 100, value: 0 });
+  const progress = h('progress', { max: 100, value: 0, 'aria-label': file.name });
   const state = h('span', { class: 'state' }, t('images.uploading', { p: 0 }));
   const row = h('li', {}, h('span', {}, file.name), progress, state);
   $('#uploads').append(row);
@@ -1428,7 +1434,7 @@ function wire() {
   $('#day-prev').addEventListener('click', () => (location.hash = `#/agenda?date=${addDays(agendaDay, -1)}`));
   $('#day-next').addEventListener('click', () => (location.hash = `#/agenda?date=${addDays(agendaDay, 1)}`));
   $('#day-today').addEventListener('click', () => (location.hash = `#/agenda?date=${clinicToday()}`));
-  $('#agenda-book').addEventListener('click', () => openBook(null, (day) => (day && day !== agendaDay ? (location.hash = `#/agenda?date=${day}`) : openAgenda(agendaDay))));
+  $('#agenda-book').addEventListener('click', () => openBook(null, openAgendaOn));
   $('#patient-book').addEventListener('click', () => openBook(current.patient, () => openPatient(current.patient.id)));
   $('#patient-add').addEventListener('click', () => openPatientForm(null));
   $('#patient-edit').addEventListener('click', () => openPatientForm(current.patient));

@@ -56,6 +56,15 @@ describe('search', () => {
     expect(searchMatcher('p-000007')(row)).toBe(true);
     expect(searchMatcher('12')(row)).toBe(false);
   });
+
+  it('finds a number typed as people say it, area code and country code included, as one number', () => {
+    for (const typed of ['(11) 98765-4321', '11 98765-4321', '+55 11 98765-4321', '55 11 98765 4321', '11987654321', '529 982 247-25']) {
+      expect(searchMatcher(typed)(row), typed).toBe(true);
+    }
+    const local = { ...row, phone: '(11) 98765-4321' }; // stored without the country code
+    expect(searchMatcher('+55 11 98765-4321')(local)).toBe(true);
+    expect(searchMatcher('(21) 98765-4321')(row)).toBe(false); // another area code is another phone
+  });
 });
 
 describe('ageOf', () => {

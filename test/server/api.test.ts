@@ -116,6 +116,9 @@ describe('patients', () => {
     expect(r.body.total).toBe(1);
     expect(r.body.patients[0]).toMatchObject({ id, fullName: 'João da Silva Teste' });
     expect(r.body.patients[0].cpf).toBe(`***.${cpf.slice(3, 6)}.${cpf.slice(6, 9)}-**`);
+    // the phone as the patient says it, area code first
+    const byPhone = await h.call('GET', `/api/patients?search=${encodeURIComponent('(11) 98765-4321')}`, { token: h.tokens.reception });
+    expect(byPhone.body.patients.map((p: { id: string }) => p.id)).toEqual([id]);
     const none = await h.call('GET', '/api/patients?search=zzzz', { token: h.tokens.reception });
     expect(none.body).toMatchObject({ total: 0, patients: [] });
     const all = await h.call('GET', '/api/patients?search=', { token: h.tokens.reception });
@@ -399,15 +402,24 @@ describe('appointments', () => {
     await h.call('POST', `/api/appointments/${forced.body.appointment.id}/cancel`, { token: h.tokens.reception, body: {} });
   });
 
-  it('confirms, moves and cancels', async () => {
+  it('confirms, moves and cancels — each audited with the staff member who did it', async () => {
     const confirmed = await h.call('POST', `/api/appointments/${apptId}/confirm`, { token: h.tokens.reception });
     expect(confirmed.status).toBe(200);
     expect(confirmed.body.appointment.status).toBe('confirmed');
-    const moved = await h.call('POST', `/api/appointments/${apptId}/move`, { token: h.tokens.reception, body: { at: `${day} 09:00` } });
+    const moved = await h.call('POST', `/api/appointments/${apptId}/move`, { token: h.tokens.assistant, body: { at: `${day} 09:00` } });
     expect(moved.status).toBe(200);
     expect(moved.body.appointment.start).toContain(`${day}T09:00`);
-    const cancelled = await h.call('POST', `/api/appointments/${moved.body.appointment.id}/cancel`, { token: h.tokens.reception, body: { reason: 'paciente pediu' } });
+    const cancelled = await h.call('POST', `/api/appointments/${moved.body.appointment.id}/cancel`, { token: h.tokens.dentist, body: { reason: 'paciente pediu' } });
     expect(cancelled.body.appointment.status).toBe('cancelled');
+    const entries = (await listAudit(h.stack.dataStore, { patientId }))
+      .filter((e) => (e.details as { appointmentId?: string } | undefined)?.appointmentId === apptId)
+      .map((e) => [e.action, e.actor]);
+    expect(entries).toEqual([
+      ['appointment.create', `staff:${h.ids.reception}`],
+      ['appointment.confirm', `staff:${h.ids.reception}`],
+      ['appointment.move', `staff:${h.ids.assistant}`],
+      ['appointment.cancel', `staff:${h.ids.dentist}`],
+    ]);
   });
 
   it('marks what happened at an appointment that has begun: done or no-show (audited); not before it begins, not a cancelled one', async () => {

@@ -15,6 +15,7 @@ import { listImages } from '../../src/clinic/images.js';
 import { createAppointment, getAppointment } from '../../src/clinic/appointments.js';
 import { anonymizePatient } from '../../src/clinic/lgpd.js';
 import { createPatient, getPatient, listPatients, updatePatient } from '../../src/clinic/patients.js';
+import { addStaff } from '../../src/clinic/staff.js';
 import { DEMO_STAFF_FILE } from '../../src/local/demo-staff.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
 
@@ -38,12 +39,12 @@ const shot = (name: string, on: Page = page) => on.screenshot({ path: join(ARTIF
  * A new browser context (fresh storage) on the page, logged in with the demo token, on the agenda. With
  * `clock`, the page's time is paused once logged in: timers fire only in `p.clock.runFor`.
  */
-async function loggedInPage(options: { viewport?: { width: number; height: number }; clock?: boolean } = {}): Promise<Page> {
+async function loggedInPage(options: { viewport?: { width: number; height: number }; clock?: boolean; token?: string } = {}): Promise<Page> {
   const p = await browser.newPage({ viewport: options.viewport ?? { width: 1280, height: 860 }, locale: 'pt-BR' });
   p.on('pageerror', (e) => consoleErrors.push(e.message));
   if (options.clock) await p.clock.install();
   await p.goto(`${url}/`);
-  await p.fill('#token', token);
+  await p.fill('#token', options.token ?? token);
   await p.click('#login-form button[type=submit]');
   await p.waitForSelector('#view-agenda:not([hidden])');
   if (options.clock) await p.clock.pauseAt(Date.now() + 1_000); // from here, the page's timers fire only when the test says
@@ -314,7 +315,10 @@ describe.skipIf(!existsSync(CHROMIUM))('staff page in Chromium', () => {
     await page.goForward();
     await page.waitForSelector('#view-patient:not([hidden])');
     await page.focus('#patient-book');
-    await page.keyboard.press('Tab');
+    // past the links of the patient's appointments (the booking made above, a link to its day) to the file picker
+    const appointmentLinks = await page.locator('#patient-appts a').count();
+    expect(appointmentLinks).toBeGreaterThan(0);
+    for (let i = 0; i <= appointmentLinks; i++) await page.keyboard.press('Tab');
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('file-input');
     expect(await page.$eval('label[for=file-input]', (l) => getComputedStyle(l).outlineStyle)).toBe('solid');
   });
@@ -401,6 +405,8 @@ describe.skipIf(!existsSync(CHROMIUM))('staff page in Chromium', () => {
     const announced = p.waitForResponse((r) => r.url().endsWith('/images') && r.request().method() === 'POST');
     await p.setInputFiles('#file-input', { name: 'aba-fechada.jpg', mimeType: 'image/jpeg', buffer: await smallJpeg() });
     await announced;
+    // the file's progress bar is named by the file, so a screen reader says whose progress it reads out
+    expect(await p.getByRole('progressbar', { name: 'aba-fechada.jpg' }).count()).toBe(1);
     await p.goto('about:blank');
     let status: string | undefined;
     for (let i = 0; i < 100 && status !== 'failed'; i++) {
@@ -612,6 +618,39 @@ describe.skipIf(!existsSync(CHROMIUM))('staff page in Chromium', () => {
     await p.close();
   });
 
+  it("moves a patient's appointment: its date in the record opens that day's agenda; moved to another day, the agenda shows that day with it (as booking does)", async () => {
+    const patient = await createPatient(stack.dataStore, { fullName: 'Paciente Remarcação', birthDate: '1975-05-05' }, 'test:setup');
+    const [day, newDay] = [clinicDate(8), clinicDate(9)];
+    const booked = await createAppointment(stack.dataStore, { patientId: patient.id, dentist: 'Dra. Remarca', at: `${day} 10:00`, durationMinutes: 30 }, 'test:setup', { timeZone: 'America/Sao_Paulo' });
+    const p = await loggedInPage();
+    // the patient calls: the receptionist opens the record and goes from the appointment to its day
+    await p.goto(`${url}/#/patients/${patient.id}`);
+    await p.locator('#patient-appts a.when').click();
+    await p.waitForFunction((d) => document.querySelector<HTMLInputElement>('#day')?.value === d && !document.querySelector<HTMLElement>('#view-agenda')?.hidden, day);
+    expect(new URL(p.url()).hash).toBe(`#/agenda?date=${day}`);
+    await p.locator('.appt', { hasText: 'Paciente Remarcação' }).locator('button', { hasText: 'Remarcar' }).click();
+    await p.waitForSelector('#move-dialog[open]');
+    expect(await p.textContent('#move-what')).toContain('Paciente Remarcação');
+    expect(await p.inputValue('#move-form input[name=date]')).toBe(day);
+    expect(await p.inputValue('#move-form input[name=time]')).toBe('10:00');
+    await p.fill('#move-form input[name=date]', newDay);
+    await p.fill('#move-form input[name=time]', '14:30');
+    await p.click('#move-form button[type=submit]');
+    await p.locator('#move-dialog').waitFor({ state: 'hidden' });
+    const card = p.locator('.appt', { hasText: 'Paciente Remarcação' }).filter({ hasText: '14:30' });
+    await card.waitFor(); // on the old day's agenda it would never show
+    expect(new URL(p.url()).hash).toBe(`#/agenda?date=${newDay}`);
+    expect(await p.inputValue('#day')).toBe(newDay);
+    expect(await card.locator('.time').textContent()).toContain('14:30');
+    const { appointment: old } = await getAppointment(stack.dataStore, booked.id);
+    expect(old.movedTo).toBe(await card.getAttribute('data-appointment')); // a move to another day gives a new id
+    await shot('10b-moved', p);
+    await p.goto(`${url}/#/agenda?date=${day}`);
+    await p.waitForFunction((d) => document.querySelector<HTMLInputElement>('#day')?.value === d, day);
+    expect(await p.locator('.appt', { hasText: 'Paciente Remarcação' }).count()).toBe(0);
+    await p.close();
+  });
+
   it('an error already on screen is worded again when the language changes', async () => {
     const p = await browser.newPage({ viewport: { width: 1280, height: 860 }, locale: 'pt-BR' });
     await p.goto(`${url}/`);
@@ -790,6 +829,31 @@ describe.skipIf(!existsSync(CHROMIUM))('staff page in Chromium', () => {
     await card.locator('.badge.no-show', { hasText: 'faltou' }).waitFor();
     expect((await getAppointment(stack.dataStore, past.id)).appointment.status).toBe('no-show');
     expect(await card.locator('button').count()).toBe(0);
+    await p.close();
+  });
+
+  it('a receptionist works with patients and the agenda but not images: the images card is not shown, nor are images asked for', async () => {
+    const { token: receptionToken } = await addStaff(stack.dataStore, { name: 'Rita Recepção', role: 'reception' }, 'test:setup');
+    let withImages: string | undefined;
+    for (const patient of await listPatients(stack.dataStore, { status: 'all' })) {
+      if ((await listImages(stack.dataStore, patient.id)).length) withImages = patient.id;
+    }
+    expect(withImages).toBeDefined(); // the demo seeds images
+    const p = await loggedInPage({ token: receptionToken });
+    const asked: string[] = [];
+    const refused: string[] = [];
+    p.on('request', (r) => asked.push(new URL(r.url()).pathname));
+    p.on('response', (r) => r.status() >= 400 && refused.push(`${r.status()} ${new URL(r.url()).pathname}`));
+    expect(await p.textContent('#who')).toContain('Rita Recepção');
+    await p.goto(`${url}/#/patients/${withImages}`);
+    await p.waitForSelector('#view-patient:not([hidden])');
+    await p.locator('#patient-facts dt').first().waitFor();
+    expect(await p.isHidden('#images-card')).toBe(true);
+    expect(await p.isVisible('#patient-book')).toBe(true);
+    expect(asked.filter((path) => path.includes('/images'))).toEqual([]);
+    expect(refused).toEqual([]);
+    expect(await p.isVisible('.error:not([hidden])')).toBe(false);
+    await shot('12-reception-patient', p);
     await p.close();
   });
 

@@ -55,6 +55,18 @@ describe('staff page texts', () => {
     expect(missing).toEqual([]);
   });
 
+  it('translates every text of the page\'s HTML: each data-i18n key has both languages, and no aria-label is left in one language', () => {
+    const html = readFileSync(join(ROOT, 'templates/staff/index.html'), 'utf8');
+    const messages = pageMessages();
+    const keys = [...html.matchAll(/\bdata-i18n(?:-label|-placeholder)?="([^"]+)"/g)].map((m) => m[1]!);
+    expect(keys.length).toBeGreaterThan(50);
+    const missing = [...new Set(keys)].flatMap((key) => ['pt-BR', 'en'].filter((locale) => !messages[locale]![key]).map((locale) => `${locale} ${key}`));
+    expect(missing).toEqual([]);
+    // a fixed aria-label would be read out in English on the Portuguese page: each one is worded by data-i18n-label
+    const fixed = [...html.matchAll(/<[^>]*\baria-label="[^"]*"[^>]*>/g)].map((m) => m[0]).filter((tag) => !/\bdata-i18n-label="/.test(tag));
+    expect(fixed).toEqual([]);
+  });
+
   it("words a reason with the same values in both languages (a translation cannot drop the patient's id or the time)", () => {
     const messages = pageMessages();
     const names = (text = '') => [...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();

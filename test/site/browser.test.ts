@@ -187,6 +187,29 @@ describe('the public site in headless Chromium', () => {
     }
   });
 
+  it('phone (320 px): a long e-mail address (the clinic\'s, the DPO\'s) wraps inside the text instead of pushing any page sideways', async () => {
+    const long = (user: string) => `${user}@clinicaodontologicasorrisobrilhante.com.br`;
+    const { config, dir } = await makeProject({
+      ...fullConfig,
+      clinic: { ...fullConfig.clinic, email: long('atendimento') },
+      site: { ...fullConfig.site, privacy: { ...fullConfig.site!.privacy, dpoEmail: long('privacidade') } },
+    });
+    projects.push(dir);
+    const preview = await startPreview({ build: () => buildSite(config) });
+    try {
+      for (const [path, email] of [['index.html', long('atendimento')], ['privacidade.html', long('privacidade')]] as const) {
+        const { page } = await open(`${preview.url}${path}`, 320, 700);
+        expect(await page.locator(`a[href="mailto:${email}"]`).count(), path).toBeGreaterThan(0);
+        const size = await page.evaluate(() => ({ scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth }));
+        expect(size.scrollWidth, path).toBeLessThanOrEqual(size.innerWidth);
+        await page.screenshot({ path: join(ARTIFACTS, `phone-long-email-${path.replace('.html', '')}.png`), fullPage: true });
+        await page.close();
+      }
+    } finally {
+      await preview.stop();
+    }
+  });
+
   it('English site, at tablet width', async () => {
     const { config, dir } = await makeProject({ ...fullConfig, clinic: { ...fullConfig.clinic, locale: 'en' }, site: { ...fullConfig.site, accentColor: '#7a3e9d' } });
     projects.push(dir);

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ResolvedConfig } from '../../src/config/load.js';
+import { defaultConfigInput, type ResolvedConfig } from '../../src/config/load.js';
 import { ClinicaError } from '../../src/errors.js';
 import { buildSite, type BuiltSite } from '../../src/site/build.js';
 import { contrastRatio, palette } from '../../src/site/colors.js';
@@ -322,6 +322,10 @@ describe('site build — warnings for what the law or the CFO asks the site to s
     // a DPO contact without a name is not enough
     expect(await fieldsOf({ clinic: { name: 'A' }, site: { ...footer, privacy: { dpoEmail: 'dpo@a.com.br' } } })).toEqual([['site.privacy.dpoName']]);
     expect(await fieldsOf(fullConfig)).toEqual([]);
+  });
+
+  it("the demo clinic (init's default, `clinica dev --demo`) builds without warnings: its fictional site is complete", async () => {
+    expect(await fieldsOf(defaultConfigInput)).toEqual([]);
   });
 });
 
