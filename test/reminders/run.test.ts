@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cancelAppointment } from '../../src/clinic/appointments.js';
+import { updatePatient } from '../../src/clinic/patients.js';
 import { reminderExitCode, reminderKey, runReminders, type ReminderRecord, type RunRemindersOptions } from '../../src/clinic/reminders.js';
 import { Store, type GetOptions, type WriteOptions } from '../../src/store/store.js';
 import { openSesSender, SesSender } from '../../src/mail/ses.js';
@@ -358,7 +359,7 @@ describe('the Lambda deadline (a fake clock that the SES pacing moves)', () => {
 });
 
 describe('SES trouble', () => {
-  it('throttling and 5xx are retried; a rejected address is recorded as failed and not retried', async () => {
+  it('throttling and 5xx are retried; a rejected address is recorded as failed and not retried until the patient record changes (the address corrected)', async () => {
     const ok = await addPatient(store, { fullName: 'Lento Teste', email: 'lento@example.com' });
     const bad = await addPatient(store, { fullName: 'Rejeitado Teste', email: 'rejeitado@example.com' });
     await book(store, ok.id, '2030-07-03 10:00');
@@ -380,6 +381,25 @@ describe('SES trouble', () => {
       expect(again.skipped.rejected).toBe(1);
       expect(again.failed).toBe(0);
       expect(fake.counts.rejected).toBe(rejectedBefore);
+
+      // the warning tells whose address it is and what to do about it
+      const log = memoryLog();
+      await updatePatient(store, bad.id, { notes: 'liga de manhã' }, 'test'); // another edit, the same bad address
+      const retried = await run('2030-07-02 09:30', { openSender: sender(fake.endpoint), log });
+      expect(fake.counts.rejected).toBe(rejectedBefore + 1); // tried once more after the edit, rejected again
+      expect(retried.failed).toBe(1);
+      expect(log.entries.find((e) => e.level === 'warn')?.message).toMatch(new RegExp(`\\(patient ${bad.id}\\) .*failed \\(rejected\\).*clinica patients update ${bad.id} --email`));
+      expect((await run('2030-07-02 09:45', { openSender: sender(fake.endpoint) })).skipped.rejected).toBe(1);
+      expect(fake.counts.rejected).toBe(rejectedBefore + 1); // and then not again
+
+      // the receptionist corrects the address: the next run sends the reminder there, once
+      await updatePatient(store, bad.id, { email: 'corrigido@example.com' }, 'test');
+      const fixed = await run('2030-07-02 10:00', { openSender: sender(fake.endpoint) });
+      expect(fixed.sent).toBe(1);
+      expect(fixed.items.find((i) => i.status === 'sent')).toMatchObject({ appointmentId: badAppt.id, to: 'corrigido@example.com' });
+      expect(await mailTo('corrigido@')).toHaveLength(1);
+      expect(await record(badAppt.id, 'day-before')).toMatchObject({ status: 'sent', to: 'co***@example.com' });
+      expect((await run('2030-07-02 10:15', { openSender: sender(fake.endpoint) })).sent).toBe(0);
     } finally {
       await fake.stop();
     }
