@@ -287,9 +287,11 @@ export async function resolveSendRate(client: Pick<SESClient, 'send'>, options: 
   } catch (err) {
     const described = describeAwsError(err, 'SES (GetSendQuota)');
     if (described instanceof ClinicaError && (described.kind === 'credentials' || described.kind === 'forbidden')) throw described;
-    const rate = options.configured ?? SANDBOX_SEND_RATE;
+    // the account's rate unknown: the sandbox's, which every account allows (maxSendRate is a cap, not the
+    // account's rate — sending faster than the account allows gets throttled, and a long throttle stops the run)
+    const rate = Math.min(options.configured ?? SANDBOX_SEND_RATE, SANDBOX_SEND_RATE);
     options.log?.warn(`could not read the SES send quota (${oneLine(described)}); sending at ${rate}/s`);
-    return { ratePerSecond: rate, source: options.configured ? 'config' : 'default' };
+    return { ratePerSecond: rate, source: options.configured !== undefined && options.configured < SANDBOX_SEND_RATE ? 'config' : 'default' };
   }
 }
 

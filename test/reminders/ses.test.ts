@@ -134,6 +134,9 @@ describe('resolveSendRate', () => {
     expect(await resolveSendRate(quota, { emulator: false, configured: 50 })).toMatchObject({ ratePerSecond: 14, source: 'quota' });
     const broken = { send: async () => Promise.reject(awsError('InternalFailure', 'x', 500)) };
     expect(await resolveSendRate(broken, { emulator: false })).toEqual({ ratePerSecond: 1, source: 'default' });
+    // maxSendRate caps the account's rate; it does not stand in for it when the quota is unknown
+    expect(await resolveSendRate(broken, { emulator: false, configured: 14 })).toEqual({ ratePerSecond: 1, source: 'default' });
+    expect(await resolveSendRate(broken, { emulator: false, configured: 0.5 })).toEqual({ ratePerSecond: 0.5, source: 'config' });
     const denied = { send: async () => Promise.reject(awsError('AccessDenied', 'no', 403)) };
     await expect(resolveSendRate(denied, { emulator: false })).rejects.toMatchObject({ kind: 'forbidden' });
   });
