@@ -513,6 +513,8 @@ export async function runReminders(options: RunRemindersOptions): Promise<Remind
     if (abort) return;
     const appointment = (await store.getJson<Appointment>(key))?.value;
     if (!appointment || appointment.movedTo) return; // a moved-away record: its new one is in the agenda
+    // a catch-up run (--at in the past) does not remind anyone of an appointment that has begun by the wall clock
+    if (Date.parse(appointment.start) <= clock().getTime()) return;
     const readAt = performance.now();
     for (const rule of rules) {
       const v = reminderVerdict(appointment, rule, now, settings);
@@ -699,7 +701,8 @@ export async function runReminders(options: RunRemindersOptions): Promise<Remind
         patientName: addressee.greeting,
         appointmentFor: addressee.appointmentFor,
         appointment: { id: appointment.id, start: new Date(appointment.start), durationMinutes: appointment.durationMinutes, dentist: appointment.dentist },
-        now,
+        // "today" / "tomorrow" as the patient reads it: a catch-up's e-mail goes out now, not at its --at
+        now: now > clock() ? now : clock(),
         calendar: calendarEntry(appointment),
       });
       const raw = await reminderMime(email, { from: reminderSender(config), to, replyTo: config.mail.replyTo ?? (config.clinic.email || undefined) });

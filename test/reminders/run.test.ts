@@ -289,6 +289,22 @@ describe('exactly once', () => {
   });
 });
 
+describe('catching up with --at in the past', () => {
+  it('sends what was due then, except for appointments that have begun by the wall clock, and words the day from the sending time', async () => {
+    const p = await addPatient(store, { fullName: 'Atraso Teste', email: 'atraso@example.com' });
+    const begun = await book(store, p.id, '2030-09-24 09:00');
+    const later = await book(store, p.id, '2030-09-24 11:00', 'Dr. Caio');
+    // the machine was off: at 10:00 on the day, the receptionist catches up as of 20:00 the evening before
+    const summary = await run('2030-09-23 20:00', { clock: () => sp('2030-09-24 10:00'), rule: 'day-before' });
+    expect(summary.items.filter((i) => i.patientId === p.id).map((i) => [i.appointmentId, i.status])).toEqual([[later.id, 'sent']]);
+    expect(summary.items.some((i) => i.appointmentId === begun.id)).toBe(false);
+    const mails = await mailTo('atraso@');
+    expect(mails).toHaveLength(1);
+    // read on the 24th: "today", not the "tomorrow" it would have been on the 23rd
+    expect(mails[0]!.subject).toBe(`Lembrete: sua consulta hoje, 24/09 às 11:00 — ${stack.config.clinic.name}`);
+  });
+});
+
 describe('the Lambda deadline (a fake clock that the SES pacing moves)', () => {
   /** a SesSender at 1/s on a fake clock: waiting for a slot or a retry moves the clock, not the test */
   async function pacedSender(endpoint: string, options: { baseDelayMs?: number } = {}) {
