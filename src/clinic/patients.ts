@@ -613,15 +613,27 @@ export async function listPatients(store: Store, options: ListPatientsOptions = 
   return keyed.map(([, r]) => r);
 }
 
+/** A word of a phone number or CPF as typed: digits and their punctuation only ("(11)", "98765-4321", "+55"). */
+const numberWord = (w: string) => /\d/.test(w) && /^[\d.\-()/+]+$/.test(w);
+
 export function searchMatcher(search: string): (row: PatientSummary) => boolean {
-  const words = fold(search).split(' ').filter(Boolean);
+  // a number typed in pieces — "(11) 98765-4321", "+55 11 98765 4321" — is one number: its words are joined
+  const terms: { word: string; digits?: string }[] = [];
+  for (const w of fold(search).split(' ').filter(Boolean)) {
+    const last = terms[terms.length - 1];
+    if (numberWord(w) && last?.digits !== undefined) {
+      last.word += ` ${w}`;
+      last.digits += digitsOf(w);
+    } else terms.push(numberWord(w) ? { word: w, digits: digitsOf(w) } : { word: w });
+  }
   return (row) => {
     const text = fold(`${row.fullName} ${row.preferredName ?? ''} ${row.id}`);
     const numbers = `${row.cpf ?? ''} ${digitsOf(row.phone ?? '')}`;
-    return words.every((w) => {
-      if (text.includes(w)) return true;
-      const d = digitsOf(w);
-      return d.length >= 3 && d.length === w.replace(/[.\-()/+\s]/g, '').length && numbers.includes(d);
+    return terms.every(({ word, digits }) => {
+      if (text.includes(word)) return true;
+      if (digits === undefined || digits.length < 3) return false;
+      // with Brazil's country code typed (+55) for a phone stored without it, the rest still finds it
+      return numbers.includes(digits) || (word.startsWith('+55') && digits.length > 5 && numbers.includes(digits.slice(2)));
     });
   };
 }

@@ -55,6 +55,16 @@ describe('search', () => {
     expect(searchMatcher('98765-4321')(row)).toBe(true);
     expect(searchMatcher('p-000007')(row)).toBe(true);
     expect(searchMatcher('12')(row)).toBe(false);
+    // a phone number as people type it, in pieces: one number, not words of two digits to find in the name
+    expect(searchMatcher('(11) 98765-4321')(row)).toBe(true);
+    expect(searchMatcher('11 98765 4321')(row)).toBe(true);
+    expect(searchMatcher('+55 11 98765-4321')(row)).toBe(true);
+    expect(searchMatcher('joão (11) 98765-4321')(row)).toBe(true);
+    expect(searchMatcher('(21) 98765-4321')(row)).toBe(false);
+    expect(searchMatcher('529.982.247-25')(row)).toBe(true);
+    const local = { ...row, phone: '11 3333-0002' };
+    expect(searchMatcher('+55 (11) 3333-0002')(local)).toBe(true);
+    expect(searchMatcher('(11) 3333-0002')(local)).toBe(true);
   });
 });
 
