@@ -714,20 +714,18 @@ export async function reindexPatients(store: Store, now = new Date()): Promise<R
 
 /**
  * The records the index has no row for — left by a create or an import stopped between writing its records
- * and their index rows (Ctrl+C, S3 gone) — with their rows written now. One LIST of patients/, and a read of
- * each such record only (usually none). The import matches against them too: without them a re-run would add
- * such a patient again.
+ * and their index rows (Ctrl+C, S3 gone). One LIST of patients/, and a read of each such record only (usually
+ * none). The import matches against them too (without them a re-run would add such a patient again) and
+ * writes their rows with its own.
  */
-export async function indexMissingRecords(store: Store, index: readonly PatientSummary[]): Promise<Patient[]> {
+export async function unindexedRecords(store: Store, index: readonly PatientSummary[]): Promise<Patient[]> {
   const indexed = new Set(index.map((r) => r.id));
   const keys: string[] = [];
   for await (const o of store.list(PATIENTS_PREFIX)) {
     const id = /^patients\/(P-\d+)\.json$/.exec(o.key)?.[1];
     if (id && !indexed.has(id)) keys.push(o.key);
   }
-  const records = (await mapLimit(keys, 16, async (key) => (await store.getJson<Patient>(key))?.value)).filter((r): r is Patient => r !== undefined);
-  if (records.length) await updatePatientIndex(store, records.map((r) => ({ id: r.id, apply: (old) => old ?? summaryOf(r) })));
-  return records;
+  return (await mapLimit(keys, 16, async (key) => (await store.getJson<Patient>(key))?.value)).filter((r): r is Patient => r !== undefined);
 }
 
 /** New claims first, old ones deleted after: an interrupted run leaves the bucket refused (old claims), never open. */
