@@ -139,6 +139,19 @@ export function classifySesError(err: unknown, sender?: string): Classified {
         }),
       };
     }
+    if (/not verified/i.test(message)) {
+      // a recipient "not verified": the account is in the SES sandbox, which sends only to verified addresses —
+      // nothing is wrong with the patient's address, and every other patient would be refused the same way
+      return {
+        kind: 'systemic',
+        code,
+        message,
+        error: new ClinicaError('config', `SES refused a recipient as not verified: the account is in the SES sandbox, which sends only to verified addresses (${message.replace(/:\s*[^\s:]+@.*$/, '')})`, {
+          hint: 'request production access in the SES console (`clinica status` shows the account); the reminders go out on the first run after it',
+          cause: err,
+        }),
+      };
+    }
     return { kind: 'permanent', code, message };
   }
   if (code === 'InvalidParameterValue' || code === 'InvalidParameterValueException') return { kind: 'permanent', code, message };

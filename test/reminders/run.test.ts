@@ -421,6 +421,26 @@ describe('SES trouble', () => {
     }
   });
 
+  it('an account still in the SES sandbox (recipient not verified): the run stops, exit 1, nothing marked rejected', async () => {
+    const p = await addPatient(store, { fullName: 'Caixa Areia Teste', email: 'areia@example.com' });
+    const a = await book(store, p.id, '2030-08-14 10:00');
+    const fake = await startFakeSes(stack.ses.endpoint, {
+      reject: /areia@/,
+      rejectMessage: (to) => `Email address is not verified. The following identities failed the check in region SA-EAST-1: ${to}`,
+    });
+    try {
+      const sandboxed = await run('2030-08-13 09:00', { openSender: sender(fake.endpoint) });
+      expect(reminderExitCode(sandboxed)).toBe(1);
+      expect(sandboxed.aborted).toMatchObject({ kind: 'config', message: expect.stringMatching(/SES sandbox/) });
+      expect(sandboxed.items.find((i) => i.appointmentId === a.id)).toMatchObject({ status: 'deferred', why: 'stopped' });
+      expect((await record(a.id, 'day-before'))?.permanent).not.toBe(true);
+    } finally {
+      await fake.stop();
+    }
+    // production access granted: the next run sends it
+    expect((await run('2030-08-13 09:15')).items.find((i) => i.appointmentId === a.id)).toMatchObject({ status: 'sent' });
+  });
+
   it('SES unreachable: the run stops, exit 1, its reminders deferred (not failed), and the next run sends what was left', async () => {
     const emails = ['down1@example.com', 'down2@example.com', 'down3@example.com'];
     for (const [i, email] of emails.entries()) {
