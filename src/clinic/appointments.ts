@@ -155,12 +155,27 @@ function notPast(instant: Date, now: Date, timeZone: string, field = 'at') {
   }
 }
 
+/** An appointment ends by midnight of the day it starts: the overlap checks (and the day's lock) cover that day only. */
+function endsOnItsDay(instant: Date, durationMinutes: number, timeZone: string, field: string) {
+  const start = localParts(instant, timeZone);
+  const end = new Date(instant.getTime() + durationMinutes * 60_000);
+  if (localParts(new Date(end.getTime() - 1), timeZone).date === start.date) return;
+  const at = localParts(end, timeZone);
+  throw usageError(`${field}: ${durationMinutes} min from ${start.time} ends at ${at.time} on ${at.date}; an appointment ends by midnight of the day it starts`, {
+    field,
+    hint: 'book it earlier or shorter',
+    reason: 'crosses-midnight',
+    params: { end: at.time, date: at.date },
+  });
+}
+
 export async function createAppointment(store: Store, input: AppointmentInput, actor: string, opts: ScheduleOptions): Promise<Appointment> {
   const now = opts.now ?? new Date();
   const dentist = validDentist(input.dentist);
   const durationMinutes = validDuration(input.durationMinutes);
   const instant = parseDateTime(input.at, opts.timeZone, 'at');
   notPast(instant, now, opts.timeZone);
+  endsOnItsDay(instant, durationMinutes, opts.timeZone, 'duration');
   const { patient } = await getPatient(store, input.patientId);
   if (patient.status === 'archived' || patient.status === 'deceased' || patient.anonymized) {
     throw usageError(`patient: ${patient.id} is ${patient.anonymized ? 'anonymized' : patient.status}; appointments cannot be booked`, {
@@ -210,6 +225,7 @@ export async function moveAppointment(store: Store, id: string, at: string, acto
   }
   const start = formatZoned(instant, opts.timeZone);
   if (start === current.start) return current;
+  endsOnItsDay(instant, current.durationMinutes, opts.timeZone, 'at');
   const newDate = localParts(instant, opts.timeZone).date;
   const stamp = new Date().toISOString();
   if (newDate === dateOfId(current.id)) {

@@ -24,10 +24,11 @@ import {
   parseLanguage,
   parseYesNo,
   patientKey,
+  unindexedRecords,
   validatePatientInput,
 } from './patients.js';
 import { fold, mapLimit, personKey } from './text.js';
-import type { Patient, PatientInput } from './types.js';
+import type { Patient, PatientInput, PatientSummary } from './types.js';
 
 type Field =
   | 'fullName' | 'preferredName' | 'cpf' | 'birthDate' | 'sex' | 'phone' | 'email' | 'address'
@@ -242,8 +243,11 @@ export async function importPatients(store: Store, csvText: string, actor: strin
     }
   }
 
-  // 2. match against the patients already stored (the index: no record reads)
-  const index = await readPatientIndex(store);
+  // 2. match against the patients already stored: the index (no record reads), and the few records it may
+  //    lack — an earlier run stopped before its index rows was not done, and its re-run must not add them again
+  const indexed = await readPatientIndex(store);
+  const unindexed = await unindexedRecords(store, indexed);
+  const index = [...indexed, ...unindexed.map((r) => summaryOf(r))];
   const byCpf = new Map(index.filter((p) => p.cpf).map((p) => [p.cpf!, p]));
   const byName = new Map<string, { id: string; cpf?: string }>();
   for (const p of index) byName.set(personKey(p.fullName, p.birthDate), { id: p.id, cpf: p.cpf });
@@ -287,6 +291,8 @@ export async function importPatients(store: Store, csvText: string, actor: strin
       try {
         if (patient.cpf) await claimCpf(store, patient.cpf, patient.id);
         await store.putJson(patientKey(patient.id), patient, { ifNoneMatch: '*' });
+        // audited with its record, not after the index: a run stopped in between leaves no unaudited patient
+        await audit(store, { actor, action: 'patient.create', patientId: patient.id, details: { via: 'import', line: row.line } });
         return { row, patient };
       } catch (err) {
         if (!(err instanceof ClinicaError) || (err.kind !== 'conflict' && err.kind !== 'usage')) throw err;
@@ -299,12 +305,14 @@ export async function importPatients(store: Store, csvText: string, actor: strin
       }
     });
     const ok = written.filter((w): w is { row: CsvRow; patient: Patient } => w !== undefined);
-    // 4. the index: one conditional write per shard for the whole batch
-    await updatePatientIndex(store, ok.map(({ patient }) => ({ id: patient.id, apply: () => summaryOf(patient) })));
-    await mapLimit(ok, options.concurrency ?? 16, ({ patient, row }) =>
-      audit(store, { actor, action: 'patient.create', patientId: patient.id, details: { via: 'import', line: row.line } }),
-    );
+    // 4. the index: one conditional write per shard for the whole batch (and the rows an earlier run left out)
+    await updatePatientIndex(store, [
+      ...ok.map(({ patient }) => ({ id: patient.id, apply: () => summaryOf(patient) })),
+      ...unindexed.map((r) => ({ id: r.id, apply: (old: PatientSummary | undefined) => old ?? summaryOf(r) })),
+    ]);
     result.created = ok.map(({ row, patient }) => ({ line: row.line, id: patient.id }));
+  } else if (unindexed.length) {
+    await updatePatientIndex(store, unindexed.map((r) => ({ id: r.id, apply: (old) => old ?? summaryOf(r) })));
   }
   result.existing.sort((a, b) => a.line - b.line);
   result.rejected.sort((a, b) => a.line - b.line);

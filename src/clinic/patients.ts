@@ -613,20 +613,29 @@ export async function listPatients(store: Store, options: ListPatientsOptions = 
   return keyed.map(([, r]) => r);
 }
 
+/** A word of a phone number or CPF as typed: digits and their punctuation only ("(11)", "98765-4321", "+55"). */
+const numberWord = (w: string) => /\d/.test(w) && /^[\d.\-()/+]+$/.test(w);
+
 export function searchMatcher(search: string): (row: PatientSummary) => boolean {
-  const words = fold(search).split(' ').filter(Boolean);
-  // a number typed as people say it — "(11) 98765-4321", "+55 11 98765-4321", "529 982 247-25" — is one number:
-  // its digits match together (the area code alone has too few digits to be a word of its own)
-  const number = /^[\d\s.\-()/+]+$/.test(search) ? digitsOf(search) : '';
-  const numberForms = number.length < 3 ? [] : number.length >= 12 && number.startsWith('55') ? [number, number.slice(2)] : [number];
+  // a number typed in pieces — "(11) 98765-4321", "+55 11 98765 4321" — is one number: its words are joined
+  const terms: { word: string; digits?: string }[] = [];
+  for (const w of fold(search).split(' ').filter(Boolean)) {
+    const last = terms[terms.length - 1];
+    if (numberWord(w) && last?.digits !== undefined) {
+      last.word += ` ${w}`;
+      last.digits += digitsOf(w);
+    } else terms.push(numberWord(w) ? { word: w, digits: digitsOf(w) } : { word: w });
+  }
   return (row) => {
     const numbers = `${row.cpf ?? ''} ${digitsOf(row.phone ?? '')}`;
-    if (numberForms.some((n) => numbers.includes(n))) return true;
     const text = fold(`${row.fullName} ${row.preferredName ?? ''} ${row.id}`);
-    return words.every((w) => {
-      if (text.includes(w)) return true;
-      const d = digitsOf(w);
-      return d.length >= 3 && d.length === w.replace(/[.\-()/+\s]/g, '').length && numbers.includes(d);
+    return terms.every(({ word, digits }) => {
+      if (text.includes(word)) return true;
+      if (digits === undefined || digits.length < 3) return false;
+      // with Brazil's country code typed (+55, or 55 before a full number) for a phone stored without it, the
+      // rest still finds it
+      const countryCode = word.startsWith('+55') ? digits.length > 5 : digits.startsWith('55') && digits.length >= 12;
+      return numbers.includes(digits) || (countryCode && numbers.includes(digits.slice(2)));
     });
   };
 }
@@ -703,6 +712,22 @@ export async function reindexPatients(store: Store, now = new Date()): Promise<R
   const rows = await mapLimit(records, 16, async (record) => summaryOf(record, upcomingOf(await listPatientAppointments(store, record.id), now)));
   await writePatientIndex(store, rows);
   return { patients: rows.length, ...(await rebuildCpfClaims(store, records)) };
+}
+
+/**
+ * The records the index has no row for — left by a create or an import stopped between writing its records
+ * and their index rows (Ctrl+C, S3 gone). One LIST of patients/, and a read of each such record only (usually
+ * none). The import matches against them too (without them a re-run would add such a patient again) and
+ * writes their rows with its own.
+ */
+export async function unindexedRecords(store: Store, index: readonly PatientSummary[]): Promise<Patient[]> {
+  const indexed = new Set(index.map((r) => r.id));
+  const keys: string[] = [];
+  for await (const o of store.list(PATIENTS_PREFIX)) {
+    const id = /^patients\/(P-\d+)\.json$/.exec(o.key)?.[1];
+    if (id && !indexed.has(id)) keys.push(o.key);
+  }
+  return (await mapLimit(keys, 16, async (key) => (await store.getJson<Patient>(key))?.value)).filter((r): r is Patient => r !== undefined);
 }
 
 /** New claims first, old ones deleted after: an interrupted run leaves the bucket refused (old claims), never open. */

@@ -63,8 +63,10 @@ export interface ReminderRecord {
   failedAt?: string;
   error?: string;
   errorCode?: string;
-  /** a permanent rejection (bad address): never retried */
+  /** a permanent rejection (bad address): not retried until the patient's record changes (the address corrected) */
   permanent?: boolean;
+  /** the version of the patient record the address was read from */
+  patientVersion?: number;
   /** the .ics SEQUENCE sent: the appointment's move count (calendarEntry) */
   sequence?: number;
 }
@@ -305,17 +307,25 @@ export function claimAgeMs(stored: Pick<StoredJson<ReminderRecord>, 'value' | 'l
   return clock().getTime() - Date.parse(stored.value.claimedAt);
 }
 
-/** Why an existing record stops a run from sending the reminder for `appointmentStart`; undefined when it may be taken over. */
+/**
+ * Why an existing record stops a run from sending the reminder for `appointmentStart`; undefined when it may be
+ * taken over. A rejected address is tried again once the patient's record is another version than the one the
+ * address came from (`patientVersion`, when known): someone corrected it.
+ */
 export function recordBlocks(
   stored: Pick<StoredJson<ReminderRecord>, 'value' | 'lastModified' | 'serverTime'>,
   appointmentStart: string,
   claimTimeoutMs: number,
   clock?: () => Date,
+  patientVersion?: number,
 ): SkipReason | undefined {
   const record = stored.value;
   const sameStart = record.appointmentStart === appointmentStart;
   if (record.status === 'sent') return sameStart ? 'already-sent' : undefined;
-  if (record.status === 'failed') return record.permanent && sameStart ? 'rejected' : undefined;
+  if (record.status === 'failed') {
+    const patientChanged = patientVersion !== undefined && record.patientVersion !== undefined && patientVersion !== record.patientVersion;
+    return record.permanent && sameStart && !patientChanged ? 'rejected' : undefined;
+  }
   return claimAgeMs(stored, clock) < claimTimeoutMs ? 'in-progress' : undefined;
 }
 
@@ -477,7 +487,8 @@ export async function runReminders(options: RunRemindersOptions): Promise<Remind
     return p;
   };
 
-  const blockedBy = (stored: StoredJson<ReminderRecord>, task: Pick<Task, 'appointment'>) => recordBlocks(stored, task.appointment.start, claimTimeoutMs, clock);
+  const blockedBy = (stored: StoredJson<ReminderRecord>, task: Pick<Task, 'appointment'>, patient?: Patient) =>
+    recordBlocks(stored, task.appointment.start, claimTimeoutMs, clock, patient?.version);
 
   /**
    * A reminder record as it is now. A record caught mid-write (the local S3 server is not atomic; S3 is) reads
@@ -502,6 +513,8 @@ export async function runReminders(options: RunRemindersOptions): Promise<Remind
     if (abort) return;
     const appointment = (await store.getJson<Appointment>(key))?.value;
     if (!appointment || appointment.movedTo) return; // a moved-away record: its new one is in the agenda
+    // a catch-up run (--at in the past) does not remind anyone of an appointment that has begun by the wall clock
+    if (Date.parse(appointment.start) <= clock().getTime()) return;
     const readAt = performance.now();
     for (const rule of rules) {
       const v = reminderVerdict(appointment, rule, now, settings);
@@ -518,7 +531,9 @@ export async function runReminders(options: RunRemindersOptions): Promise<Remind
       const recordKey = reminderKey(appointment.id, rule.name);
       if (existing.has(recordKey)) {
         const current = await readRecord(recordKey);
-        const why = current && blockedBy(current, task);
+        let why = current && blockedBy(current, task);
+        // a rejected address: sent again if the patient's record changed since (the address corrected)
+        if (why === 'rejected' && current!.value.patientVersion !== undefined) why = blockedBy(current!, task, await patientOf(appointment.patientId));
         if (why) {
           settle(itemOf(task, 'skipped', { reason: why }));
           continue;
@@ -556,7 +571,7 @@ export async function runReminders(options: RunRemindersOptions): Promise<Remind
     return (await senderPromise).sender;
   };
 
-  const claim = async (task: Task, to: string, locale: string): Promise<ClaimOutcome> => {
+  const claim = async (task: Task, patient: Patient, to: string, locale: string): Promise<ClaimOutcome> => {
     const key = reminderKey(task.appointment.id, task.rule.name);
     const fresh = (previous?: ReminderRecord): ReminderRecord => ({
       appointmentId: task.appointment.id,
@@ -570,6 +585,7 @@ export async function runReminders(options: RunRemindersOptions): Promise<Remind
       dueAt: task.dueAt.toISOString(),
       // masked: the record outlives an anonymization and must not keep the address it erased
       to: maskEmail(to),
+      patientVersion: patient.version,
       locale,
       sequence: calendarEntry(task.appointment).sequence,
     });
@@ -582,7 +598,7 @@ export async function runReminders(options: RunRemindersOptions): Promise<Remind
       }
       const current = await readRecord(key);
       if (!current) continue; // deleted in between: claim again
-      const why = blockedBy(current, task);
+      const why = blockedBy(current, task, patient);
       if (why) return { claimed: false, reason: why };
       try {
         const record = fresh(current.value);
@@ -653,7 +669,7 @@ export async function runReminders(options: RunRemindersOptions): Promise<Remind
 
     if (options.dryRun) {
       const current = existing.has(key) ? undefined : await readRecord(key); // listed ones were checked
-      const why = current && blockedBy(current, task);
+      const why = current && blockedBy(current, task, patient);
       return why ? itemOf(task, 'skipped', { reason: why }) : itemOf(task, 'would-send', { to });
     }
 
@@ -672,7 +688,7 @@ export async function runReminders(options: RunRemindersOptions): Promise<Remind
   const claimAndSend = async (task: Task, appointment: Appointment, patient: Patient, to: string, key: string, s: ReminderSender): Promise<ReminderItem> => {
     // the patient's own language for patient-facing text, else the clinic's
     const locale = patient.language ?? config.clinic.locale;
-    const claimed = await claim(task, to, locale);
+    const claimed = await claim(task, patient, to, locale);
     if (!claimed.claimed) return itemOf(task, 'skipped', { reason: claimed.reason });
     const record = claimed.record;
     let result: SendResult;
@@ -685,7 +701,8 @@ export async function runReminders(options: RunRemindersOptions): Promise<Remind
         patientName: addressee.greeting,
         appointmentFor: addressee.appointmentFor,
         appointment: { id: appointment.id, start: new Date(appointment.start), durationMinutes: appointment.durationMinutes, dentist: appointment.dentist },
-        now,
+        // "today" / "tomorrow" as the patient reads it: a catch-up's e-mail goes out now, not at its --at
+        now: now > clock() ? now : clock(),
         calendar: calendarEntry(appointment),
       });
       const raw = await reminderMime(email, { from: reminderSender(config), to, replyTo: config.mail.replyTo ?? (config.clinic.email || undefined) });
@@ -709,9 +726,12 @@ export async function runReminders(options: RunRemindersOptions): Promise<Remind
       }
       const permanent = failure.kind === 'permanent';
       const message = failure.message;
-      // a transient failure leaves the record retryable by the next run; a rejection does not
+      // a transient failure leaves the record retryable by the next run; a rejection not until the patient record changes
       await finish(key, claimed.etag, { ...record, status: 'failed', failedAt: clock().toISOString(), error: maskEmails(message), errorCode: failure.code, permanent });
-      log.warn(`reminder ${task.rule.name} for ${appointment.id} to ${maskEmail(to)} failed${permanent ? ' (rejected)' : ''}: ${maskEmails(message)}`);
+      log.warn(
+        `reminder ${task.rule.name} for ${appointment.id} (patient ${appointment.patientId}) to ${maskEmail(to)} failed${permanent ? ' (rejected)' : ''}: ${maskEmails(message)}` +
+          (permanent ? ` — correct the address (\`clinica patients update ${appointment.patientId} --email …\`): the next run tries it again` : ''),
+      );
       return itemOf(task, 'failed', { to, error: message, errorCode: failure.code });
     }
     await finish(key, claimed.etag, { ...record, status: 'sent', sentAt: clock().toISOString(), messageId: result.messageId });

@@ -199,7 +199,19 @@ export const configSchema = z
       }),
     reminders: z
       .object({
-        rules: z.array(reminderRule).min(1).default([
+        rules: z
+          .array(reminderRule)
+          .min(1)
+          // a rule's name keys its reminder records (reminders/{appointmentId}/{rule}.json): two rules of one
+          // name would share them, and the second would never be sent ("already-sent")
+          .superRefine((rules, ctx) => {
+            rules.forEach((rule, i) => {
+              if (rules.findIndex((r) => r.name === rule.name) < i) {
+                ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `"${rule.name}" is the name of another rule too; each rule needs its own name` });
+              }
+            });
+          })
+          .default([
           { name: 'day-before', dayBeforeAt: '09:00' },
           { name: '2h-before', leadMinutes: 120 },
         ]),

@@ -63,7 +63,8 @@ export const demoClinicSeeder: DemoSeeder = {
         if (time === 'soon') {
           const soon = new Date(Math.ceil((now.getTime() + 2 * 3_600_000) / 1_800_000) * 1_800_000);
           const local = localParts(soon, tz);
-          if (local.date !== date) continue;
+          // still today, and over by midnight (an appointment ends on its day)
+          if (local.date !== date || localParts(new Date(soon.getTime() + 30 * 60_000 - 1), tz).date !== date) continue;
           at = local.time;
         }
         total++;

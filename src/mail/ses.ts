@@ -140,6 +140,19 @@ export function classifySesError(err: unknown, sender?: string): Classified {
         }),
       };
     }
+    if (/not verified/i.test(message)) {
+      // a recipient "not verified": the account is in the SES sandbox, which sends only to verified addresses —
+      // nothing is wrong with the patient's address, and every other patient would be refused the same way
+      return {
+        kind: 'systemic',
+        code,
+        message,
+        error: new ClinicaError('config', `SES refused a recipient as not verified: the account is in the SES sandbox, which sends only to verified addresses (${message.replace(/:\s*[^\s:]+@.*$/, '')})`, {
+          hint: 'request production access in the SES console (`clinica status` shows the account); the reminders go out on the first run after it',
+          cause: err,
+        }),
+      };
+    }
     return { kind: 'permanent', code, message };
   }
   if (code === 'InvalidParameterValue' || code === 'InvalidParameterValueException') return { kind: 'permanent', code, message };
@@ -288,9 +301,11 @@ export async function resolveSendRate(client: Pick<SESClient, 'send'>, options: 
   } catch (err) {
     const described = describeAwsError(err, 'SES (GetSendQuota)');
     if (described instanceof ClinicaError && (described.kind === 'credentials' || described.kind === 'forbidden')) throw described;
-    const rate = options.configured ?? SANDBOX_SEND_RATE;
+    // the account's rate unknown: the sandbox's, which every account allows (maxSendRate is a cap, not the
+    // account's rate — sending faster than the account allows gets throttled, and a long throttle stops the run)
+    const rate = Math.min(options.configured ?? SANDBOX_SEND_RATE, SANDBOX_SEND_RATE);
     options.log?.warn(`could not read the SES send quota (${oneLine(described)}); sending at ${rate}/s`);
-    return { ratePerSecond: rate, source: options.configured ? 'config' : 'default' };
+    return { ratePerSecond: rate, source: options.configured !== undefined && options.configured < SANDBOX_SEND_RATE ? 'config' : 'default' };
   }
 }
 

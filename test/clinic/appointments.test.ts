@@ -188,6 +188,22 @@ describe('appointments against the local S3', () => {
     expect(longOne).toMatchObject({ kind: 'conflict' });
   });
 
+  it('an appointment ends on the day it starts: one that would run past midnight is refused (its overlaps there would go unseen)', async () => {
+    const store = stack.dataStore;
+    const opts = { timeZone: SP, now };
+    const early = await createAppointment(store, { patientId, dentist: 'Dr. Madrugada', at: '2026-12-28 00:00', durationMinutes: 30 }, actor, opts);
+    const late = await rejection(createAppointment(store, { patientId, dentist: 'Dr. Madrugada', at: '2026-12-27 23:30', durationMinutes: 60 }, actor, opts));
+    expect(late).toMatchObject({ kind: 'usage', field: 'duration', exitCode: 2, reason: 'crosses-midnight' });
+    expect(late.message).toBe('duration: 60 min from 23:30 ends at 00:30 on 2026-12-28; an appointment ends by midnight of the day it starts');
+    expect(await listAppointments(store, { from: '2026-12-27', to: '2026-12-27' }, SP)).toEqual([]);
+    // up to midnight is fine; a move that would run past it is refused too, and leaves the appointment as it was
+    const lastSlot = await createAppointment(store, { patientId, dentist: 'Dr. Madrugada', at: '2026-12-27 23:30', durationMinutes: 30 }, actor, opts);
+    const moved = await rejection(moveAppointment(store, early.id, '2026-12-27 23:45', actor, opts));
+    expect(moved).toMatchObject({ kind: 'usage', reason: 'crosses-midnight' });
+    expect((await getAppointment(store, early.id)).appointment.start).toBe(early.start);
+    expect(lastSlot.start).toBe('2026-12-27T23:30:00-03:00');
+  });
+
   it('rejects malformed and oversized ranges', async () => {
     const store = stack.dataStore;
     expect(await rejection(listAppointments(store, { from: '2026-13-01', to: '2026-12-01' }, SP))).toMatchObject({ kind: 'usage', field: 'from' });

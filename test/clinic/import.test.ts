@@ -4,6 +4,7 @@ import { formatCpf, generateCpf } from '../../src/clinic/cpf.js';
 import { decodeCsv, importPatients, parsePatientCsv } from '../../src/clinic/import.js';
 import { readPatientIndex } from '../../src/clinic/patient-index.js';
 import { getPatient, listPatients } from '../../src/clinic/patients.js';
+import { ClinicaError } from '../../src/errors.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
 
 const actor = 'cli:tester@host';
@@ -125,6 +126,29 @@ describe('CSV import', () => {
     const again = await importPatients(store, lines.join('\r\n'), actor);
     expect(again.created.length).toBe(0);
     expect(again.existing.length).toBe(300);
+  });
+
+  it('an import stopped between its records and their index rows (Ctrl+C, S3 gone): the re-run adds no one twice and lists them', async () => {
+    const store = stack.dataStore;
+    const file = ['Nome;Data de nascimento;CPF', 'Parada Sem CPF;02/03/1961;', `Parada Com CPF;03/04/1962;${cpf(7701)}`].join('\n');
+    // the records are written, then the index write fails
+    const flaky = Object.create(store) as typeof store;
+    flaky.putJson = (key, value, opts) => (key.startsWith('index/') ? Promise.reject(new ClinicaError('unavailable', 'cannot reach S3')) : store.putJson(key, value, opts));
+    await expect(importPatients(flaky, file, actor)).rejects.toMatchObject({ kind: 'unavailable' });
+    expect(await listPatients(store, { search: 'parada' })).toEqual([]);
+    const stopped = (await listAudit(store, {})).filter((e) => e.action === 'patient.create' && e.details?.via === 'import');
+
+    const again = await importPatients(store, file, actor);
+    expect(again.created).toEqual([]);
+    expect(again.rejected).toEqual([]);
+    expect(again.existing.map((e) => [e.line, e.matchedBy])).toEqual([
+      [2, 'name+birthDate'],
+      [3, 'cpf'],
+    ]);
+    const listed = await listPatients(store, { search: 'parada' });
+    expect(listed.map((r) => r.fullName).sort()).toEqual(['Parada Com CPF', 'Parada Sem CPF']);
+    // their creation was audited, though the run that made them stopped
+    for (const { id } of listed) expect(stopped.filter((e) => e.patientId === id)).toHaveLength(1);
   });
 
   it('a CSV without a required column is refused as a whole, naming the column', async () => {

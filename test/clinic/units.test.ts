@@ -55,6 +55,16 @@ describe('search', () => {
     expect(searchMatcher('98765-4321')(row)).toBe(true);
     expect(searchMatcher('p-000007')(row)).toBe(true);
     expect(searchMatcher('12')(row)).toBe(false);
+    // a phone number as people type it, in pieces: one number, not words of two digits to find in the name
+    expect(searchMatcher('(11) 98765-4321')(row)).toBe(true);
+    expect(searchMatcher('11 98765 4321')(row)).toBe(true);
+    expect(searchMatcher('+55 11 98765-4321')(row)).toBe(true);
+    expect(searchMatcher('joão (11) 98765-4321')(row)).toBe(true);
+    expect(searchMatcher('(21) 98765-4321')(row)).toBe(false);
+    expect(searchMatcher('529.982.247-25')(row)).toBe(true);
+    const local = { ...row, phone: '11 3333-0002' };
+    expect(searchMatcher('+55 (11) 3333-0002')(local)).toBe(true);
+    expect(searchMatcher('(11) 3333-0002')(local)).toBe(true);
   });
 
   it('finds a number typed as people say it, area code and country code included, as one number', () => {
@@ -63,6 +73,8 @@ describe('search', () => {
     }
     const local = { ...row, phone: '(11) 98765-4321' }; // stored without the country code
     expect(searchMatcher('+55 11 98765-4321')(local)).toBe(true);
+    expect(searchMatcher('55 11 98765-4321')(local)).toBe(true); // 55 before a full number: the country code
+    expect(searchMatcher('55 98765')(local)).toBe(false); // too short to be a country code: the digits as typed
     expect(searchMatcher('(21) 98765-4321')(row)).toBe(false); // another area code is another phone
   });
 });

@@ -64,6 +64,8 @@ describe('config', () => {
     [{ clinic: { name: 'X' }, aws: { region: 'brazil' } }, 'aws.region', 'AWS region'],
     [{ clinic: { name: '' } }, 'clinic.name', 'clinic name'],
     [{ clinic: { name: 'X' }, reminders: { rules: [{ name: 'both', dayBeforeAt: '09:00', leadMinutes: 60 }] } }, 'reminders.rules.0', 'exactly one'],
+    // a rule's name keys its reminder records: a second rule of the same name would never be sent
+    [{ clinic: { name: 'X' }, reminders: { rules: [{ name: 'day-before', dayBeforeAt: '09:00' }, { name: 'day-before', leadMinutes: 1440 }] } }, 'reminders.rules.1.name', 'its own name'],
     [{ clinic: { name: 'X' }, colour: 'blue' }, '(top level)', 'colour'],
   ])('rejects %j at %s', (raw, field, words) => {
     const err = configError(() => loadConfig({}, {}, project(raw)));

@@ -155,6 +155,29 @@ describe('claims on real S3 semantics (mocked client)', () => {
     ]);
   });
 
+  it('412 and a rejected address: skipped while the patient record is the version it came from; taken over (If-Match) once it changed', async () => {
+    const rejected = (patientVersion: number): ReminderRecord => ({ ...claimBy(new Date(Date.now() - 60_000), 'failed'), permanent: true, patientVersion });
+    const before = setup(rejected(patient.version));
+    active = before.mock;
+    before.mock.on(PutObjectCommand, { Key: key }).rejects(s3Error('PreconditionFailed', 412));
+    const first = fakeSender();
+    expect((await runReminders({ store: before.store, config, now, openSender: first.openSender, rule: 'day-before' })).skipped).toEqual({ rejected: 1 });
+    expect(first.sent).toEqual([]);
+    before.mock.restore();
+
+    const after = setup(rejected(patient.version - 1)); // the record was edited since the rejection
+    active = after.mock;
+    after.mock.on(PutObjectCommand, { Key: key }).rejectsOnce(s3Error('PreconditionFailed', 412)).resolvesOnce({ ETag: '"c2"' }).resolvesOnce({ ETag: '"c3"' });
+    const second = fakeSender();
+    expect((await runReminders({ store: after.store, config, now, openSender: second.openSender, rule: 'day-before' })).sent).toBe(1);
+    expect(second.sent).toEqual(['ana@example.com']);
+    expect(puts(after.mock).map((p) => [p.ifNoneMatch, p.ifMatch, p.status])).toEqual([
+      ['*', undefined, 'claimed'],
+      [undefined, '"r1"', 'claimed'],
+      [undefined, '"c2"', 'sent'],
+    ]);
+  });
+
   it('two runs take over the same stale claim: the loser gets 412 (or 409) on If-Match and does not send', async () => {
     for (const loss of [s3Error('PreconditionFailed', 412), s3Error('ConditionalRequestConflict', 409)]) {
       const { mock, store } = setup(claimBy(new Date(Date.now() - 20 * 60_000)));

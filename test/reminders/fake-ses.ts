@@ -12,6 +12,8 @@ export interface FakeSesOptions {
   failFirst?: number;
   /** recipients matching this get 400 MessageRejected */
   reject?: RegExp;
+  /** the rejection's message (default "Address blacklisted: <to>") */
+  rejectMessage?: (to: string) => string;
 }
 
 export interface FakeSes {
@@ -52,7 +54,7 @@ export async function startFakeSes(upstream: string, options: FakeSesOptions): P
       }
       if (options.reject?.test(to)) {
         counts.rejected++;
-        return answer(400, errorXml('MessageRejected', `Address blacklisted: ${to}`));
+        return answer(400, errorXml('MessageRejected', options.rejectMessage?.(to) ?? `Address blacklisted: ${to}`));
       }
     }
     counts.forwarded++;

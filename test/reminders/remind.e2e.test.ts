@@ -96,7 +96,9 @@ describe('clinica remind (built CLI)', () => {
       const partial = await remind(['--json', '--at', '2030-04-08T09:00']);
       expect(partial.code).toBe(3);
       expect(json(partial.stdout)).toMatchObject({ sent: 1, failed: 1 });
-      expect(partial.stderr).toMatch(/warn reminder day-before for A-20300409-\w+ to re\*\*\*@example.com failed \(rejected\): Address blacklisted/);
+      expect(partial.stderr).toMatch(
+        /warn reminder day-before for A-20300409-\w+ \(patient P-\d+\) to re\*\*\*@example.com failed \(rejected\): Address blacklisted.* — correct the address \(`clinica patients update P-\d+ --email …`\)/,
+      );
     });
   });
 
@@ -108,7 +110,7 @@ describe('clinica remind (built CLI)', () => {
       expect(quiet.code).toBe(3);
       expect(quiet.stdout).toBe('');
       expect(quiet.stderr).toMatch(/^\S+ warn reminders at 2030-04-22 09:00: 1 sent, 1 failed, 0 skipped$/m);
-      expect(quiet.stderr).toMatch(/warn reminder day-before for A-20300423-\w+ to re\*\*\*@quieto.example failed \(rejected\)/);
+      expect(quiet.stderr).toMatch(/warn reminder day-before for A-20300423-\w+ \(patient P-\d+\) to re\*\*\*@quieto.example failed \(rejected\)/);
       expect(quiet.stderr).not.toMatch(/ info /);
     });
   });

@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cancelAppointment } from '../../src/clinic/appointments.js';
+import { updatePatient } from '../../src/clinic/patients.js';
 import { reminderExitCode, reminderKey, runReminders, type ReminderRecord, type RunRemindersOptions } from '../../src/clinic/reminders.js';
 import { Store, type GetOptions, type WriteOptions } from '../../src/store/store.js';
 import { openSesSender, SesSender } from '../../src/mail/ses.js';
@@ -288,6 +289,22 @@ describe('exactly once', () => {
   });
 });
 
+describe('catching up with --at in the past', () => {
+  it('sends what was due then, except for appointments that have begun by the wall clock, and words the day from the sending time', async () => {
+    const p = await addPatient(store, { fullName: 'Atraso Teste', email: 'atraso@example.com' });
+    const begun = await book(store, p.id, '2030-09-24 09:00');
+    const later = await book(store, p.id, '2030-09-24 11:00', 'Dr. Caio');
+    // the machine was off: at 10:00 on the day, the receptionist catches up as of 20:00 the evening before
+    const summary = await run('2030-09-23 20:00', { clock: () => sp('2030-09-24 10:00'), rule: 'day-before' });
+    expect(summary.items.filter((i) => i.patientId === p.id).map((i) => [i.appointmentId, i.status])).toEqual([[later.id, 'sent']]);
+    expect(summary.items.some((i) => i.appointmentId === begun.id)).toBe(false);
+    const mails = await mailTo('atraso@');
+    expect(mails).toHaveLength(1);
+    // read on the 24th: "today", not the "tomorrow" it would have been on the 23rd
+    expect(mails[0]!.subject).toBe(`Lembrete: sua consulta hoje, 24/09 às 11:00 — ${stack.config.clinic.name}`);
+  });
+});
+
 describe('the Lambda deadline (a fake clock that the SES pacing moves)', () => {
   /** a SesSender at 1/s on a fake clock: waiting for a slot or a retry moves the clock, not the test */
   async function pacedSender(endpoint: string, options: { baseDelayMs?: number } = {}) {
@@ -358,7 +375,7 @@ describe('the Lambda deadline (a fake clock that the SES pacing moves)', () => {
 });
 
 describe('SES trouble', () => {
-  it('throttling and 5xx are retried; a rejected address is recorded as failed and not retried', async () => {
+  it('throttling and 5xx are retried; a rejected address is recorded as failed and not retried until the patient record changes (the address corrected)', async () => {
     const ok = await addPatient(store, { fullName: 'Lento Teste', email: 'lento@example.com' });
     const bad = await addPatient(store, { fullName: 'Rejeitado Teste', email: 'rejeitado@example.com' });
     await book(store, ok.id, '2030-07-03 10:00');
@@ -380,9 +397,48 @@ describe('SES trouble', () => {
       expect(again.skipped.rejected).toBe(1);
       expect(again.failed).toBe(0);
       expect(fake.counts.rejected).toBe(rejectedBefore);
+
+      // the warning tells whose address it is and what to do about it
+      const log = memoryLog();
+      await updatePatient(store, bad.id, { notes: 'liga de manhã' }, 'test'); // another edit, the same bad address
+      const retried = await run('2030-07-02 09:30', { openSender: sender(fake.endpoint), log });
+      expect(fake.counts.rejected).toBe(rejectedBefore + 1); // tried once more after the edit, rejected again
+      expect(retried.failed).toBe(1);
+      expect(log.entries.find((e) => e.level === 'warn')?.message).toMatch(new RegExp(`\\(patient ${bad.id}\\) .*failed \\(rejected\\).*clinica patients update ${bad.id} --email`));
+      expect((await run('2030-07-02 09:45', { openSender: sender(fake.endpoint) })).skipped.rejected).toBe(1);
+      expect(fake.counts.rejected).toBe(rejectedBefore + 1); // and then not again
+
+      // the receptionist corrects the address: the next run sends the reminder there, once
+      await updatePatient(store, bad.id, { email: 'corrigido@example.com' }, 'test');
+      const fixed = await run('2030-07-02 10:00', { openSender: sender(fake.endpoint) });
+      expect(fixed.sent).toBe(1);
+      expect(fixed.items.find((i) => i.status === 'sent')).toMatchObject({ appointmentId: badAppt.id, to: 'corrigido@example.com' });
+      expect(await mailTo('corrigido@')).toHaveLength(1);
+      expect(await record(badAppt.id, 'day-before')).toMatchObject({ status: 'sent', to: 'co***@example.com' });
+      expect((await run('2030-07-02 10:15', { openSender: sender(fake.endpoint) })).sent).toBe(0);
     } finally {
       await fake.stop();
     }
+  });
+
+  it('an account still in the SES sandbox (recipient not verified): the run stops, exit 1, nothing marked rejected', async () => {
+    const p = await addPatient(store, { fullName: 'Caixa Areia Teste', email: 'areia@example.com' });
+    const a = await book(store, p.id, '2030-08-14 10:00');
+    const fake = await startFakeSes(stack.ses.endpoint, {
+      reject: /areia@/,
+      rejectMessage: (to) => `Email address is not verified. The following identities failed the check in region SA-EAST-1: ${to}`,
+    });
+    try {
+      const sandboxed = await run('2030-08-13 09:00', { openSender: sender(fake.endpoint) });
+      expect(reminderExitCode(sandboxed)).toBe(1);
+      expect(sandboxed.aborted).toMatchObject({ kind: 'config', message: expect.stringMatching(/SES sandbox/) });
+      expect(sandboxed.items.find((i) => i.appointmentId === a.id)).toMatchObject({ status: 'deferred', why: 'stopped' });
+      expect((await record(a.id, 'day-before'))?.permanent).not.toBe(true);
+    } finally {
+      await fake.stop();
+    }
+    // production access granted: the next run sends it
+    expect((await run('2030-08-13 09:15')).items.find((i) => i.appointmentId === a.id)).toMatchObject({ status: 'sent' });
   });
 
   it('SES unreachable: the run stops, exit 1, its reminders deferred (not failed), and the next run sends what was left', async () => {

@@ -43,7 +43,16 @@ describe('classifySesError', () => {
     expect(classifySesError(awsError('Throttling', 'Maximum sending rate exceeded.', 400)).kind).toBe('retry');
     expect(classifySesError(awsError('InternalFailure', 'oops', 500)).kind).toBe('retry');
     expect(classifySesError(awsError('ServiceUnavailable', 'busy', 503)).kind).toBe('retry');
-    expect(classifySesError(awsError('MessageRejected', 'Email address is not verified: bad@x.com', 400)).kind).toBe('permanent');
+    expect(classifySesError(awsError('MessageRejected', 'Address blacklisted: bad@x.com', 400)).kind).toBe('permanent');
+    // a recipient "not verified" is the SES sandbox, not a bad address: the account's problem, said without the address
+    const sandbox = classifySesError(
+      awsError('MessageRejected', 'Email address is not verified. The following identities failed the check in region SA-EAST-1: maria@example.com', 400),
+      'Clínica <lembretes@clinica.example>',
+    );
+    expect(sandbox).toMatchObject({ kind: 'systemic', error: { kind: 'config' } });
+    expect(sandbox.error?.message).toMatch(/SES sandbox.*failed the check in region SA-EAST-1\)$/);
+    expect(sandbox.error?.message).not.toContain('maria@');
+    expect(sandbox.error?.hint).toMatch(/production access/);
     expect(classifySesError(awsError('InvalidParameterValue', "Missing final '@domain'", 400)).kind).toBe('permanent');
     const sender = classifySesError(awsError('MessageRejected', 'Email address is not verified. The following identities failed the check: lembretes@clinica.example', 400), 'Clínica <lembretes@clinica.example>');
     expect(sender.kind).toBe('systemic');
@@ -134,6 +143,9 @@ describe('resolveSendRate', () => {
     expect(await resolveSendRate(quota, { emulator: false, configured: 50 })).toMatchObject({ ratePerSecond: 14, source: 'quota' });
     const broken = { send: async () => Promise.reject(awsError('InternalFailure', 'x', 500)) };
     expect(await resolveSendRate(broken, { emulator: false })).toEqual({ ratePerSecond: 1, source: 'default' });
+    // maxSendRate caps the account's rate; it does not stand in for it when the quota is unknown
+    expect(await resolveSendRate(broken, { emulator: false, configured: 14 })).toEqual({ ratePerSecond: 1, source: 'default' });
+    expect(await resolveSendRate(broken, { emulator: false, configured: 0.5 })).toEqual({ ratePerSecond: 0.5, source: 'config' });
     const denied = { send: async () => Promise.reject(awsError('AccessDenied', 'no', 403)) };
     await expect(resolveSendRate(denied, { emulator: false })).rejects.toMatchObject({ kind: 'forbidden' });
   });
