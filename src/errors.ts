@@ -45,6 +45,11 @@ export interface ClinicaErrorOptions {
    */
   reason?: string;
   params?: Record<string, string | number>;
+  /**
+   * structured data a client needs to act on the refusal (e.g. the appointments a status change would leave
+   * booked); the server adds these keys to its error body beside `code`/`reason`, the CLI does not print them
+   */
+  extra?: Record<string, unknown>;
   cause?: unknown;
   exitCode?: ExitCode;
 }
@@ -55,6 +60,7 @@ export class ClinicaError extends Error {
   readonly field?: string;
   readonly reason?: string;
   readonly params?: Record<string, string | number>;
+  readonly extra?: Record<string, unknown>;
   readonly exitCode: ExitCode;
 
   constructor(kind: ErrorKind, message: string, options: ClinicaErrorOptions = {}) {
@@ -65,6 +71,7 @@ export class ClinicaError extends Error {
     this.field = options.field;
     if (options.reason) this.reason = options.reason;
     if (options.params) this.params = options.params;
+    if (options.extra) this.extra = options.extra;
     this.exitCode = options.exitCode ?? exitFor[kind];
   }
 }

@@ -514,6 +514,8 @@ export interface UpdateOptions {
    * re-applied); a concurrent change to the same fields is a conflict — nothing is overwritten.
    */
   etag?: string;
+  /** added to the audit entry's details (ids and names only, never personal values) */
+  auditDetails?: Record<string, unknown>;
 }
 
 /** The one write path for changes to an existing record (update, archive, anonymize). */
@@ -564,7 +566,7 @@ export async function writePatientChange(
     }
     // an update that archives the patient is an archive, whichever face made it (a form's status, --status archived)
     const done = action === 'patient.update' && changed.includes('status') && next.status === 'archived' ? 'patient.archive' : action;
-    await audit(store, { actor, action: done, patientId: next.id, details: { fields: changed, version: next.version } });
+    await audit(store, { actor, action: done, patientId: next.id, details: { fields: changed, version: next.version, ...opts.auditDetails } });
     return { patient: next, etag: newEtag, changed };
   }
 }

@@ -30,6 +30,8 @@ export interface ErrorBody {
     params?: Record<string, string | number>;
     hint?: string;
     requestId?: string;
+    /** a refusal's structured data (ClinicaError `extra`), e.g. `appointments` for reason `future-appointments` */
+    [extra: string]: unknown;
   };
 }
 
@@ -108,6 +110,7 @@ const httpHints: Record<string, string> = {
   'erased-match': 'if this person is returning as a new patient, send "force": true',
   'patient-not-found': 'search the patients to find the id',
   'appointment-not-found': 'look at the agenda to find the id',
+  'future-appointments': 'send "cancelAppointments": true to cancel them, or "keepAppointments": true to keep them',
 };
 
 /**
@@ -123,9 +126,14 @@ export function httpText(text: string): string {
     .trim();
 }
 
-function errorBody(code: ErrorCode, message: string, e: { field?: string; hint?: string; reason?: string; params?: Record<string, string | number> }): ErrorBody['error'] {
+function errorBody(
+  code: ErrorCode,
+  message: string,
+  e: { field?: string; hint?: string; reason?: string; params?: Record<string, string | number>; extra?: Record<string, unknown> },
+): ErrorBody['error'] {
   const hint = e.hint && CLI_TEXT.test(e.hint) ? (e.reason ? httpHints[e.reason] : undefined) : e.hint;
   return {
+    ...e.extra,
     code,
     message: httpText(message),
     ...(e.field ? { field: e.field } : {}),

@@ -226,6 +226,81 @@ describe('clinica patients / appointments / audit (built CLI)', { timeout: 120_0
     expect((await cli('patients', 'show', id)).code).toBe(2);
   });
 
+  it('archive / a status leaving care with future appointments: refused without a flag (nothing changed); --cancel-appointments cancels only the future ones, audited; --keep-appointments keeps them', async () => {
+    const { createAppointment, getAppointment } = await import('../../src/clinic/appointments.js');
+    const add = await cli('patients', 'add', '--name', 'Rita Saindo', '--birth-date', '1950-05-05', '--json');
+    const pid = json<{ patient: { id: string } }>(add.stdout).patient.id;
+    const book = async (at: string, dentist: string) => {
+      const r = await cli('appointments', 'add', '--patient', pid, '--at', at, '--duration', '30', '--dentist', dentist, '--json');
+      expect(r.code).toBe(0);
+      return json<{ appointment: { id: string } }>(r.stdout).appointment.id;
+    };
+    const first = await book('2031-06-10 09:00', 'Dra. Ana');
+    const second = await book('2031-06-11 14:30', 'Dr. Beto');
+    expect((await cli('appointments', 'confirm', second)).code).toBe(0);
+    // booked back then for a time now past, never marked done: not this change's business
+    const past = await createAppointment(stack.dataStore, { patientId: pid, dentist: 'Dra. Ana', at: '2024-03-05 09:00', durationMinutes: 30 }, 'test', { timeZone: 'America/Sao_Paulo', now: new Date('2024-03-01T12:00:00Z') });
+    const status = async (aid: string) => (await getAppointment(stack.dataStore, aid)).appointment.status;
+    const patientStatus = async () => json<{ patient: { status: string; version: number } }>((await cli('patients', 'show', pid, '--json')).stdout).patient;
+
+    // no terminal, no flag: one line naming both flags, exit 2, nothing changed
+    const refused = await cli('patients', 'archive', pid);
+    expect(refused.code).toBe(2);
+    expect(oneLine(refused.stderr)).toEqual([
+      `clinica: ${pid} has 2 future appointments (2031-06-10 09:00 with Dra. Ana; 2031-06-11 14:30 with Dr. Beto); archiving the patient would leave them booked; nothing was changed — pass --cancel-appointments to cancel them, or --keep-appointments to keep them`,
+    ]);
+    const deceased = await cli('patients', 'update', pid, '--status', 'falecido', '--phone', '11 95555-0000', '--json');
+    expect(deceased.code).toBe(2);
+    expect(oneLine(deceased.stderr)).toHaveLength(1);
+    expect(deceased.stderr).toMatch(/marking the patient deceased would leave them booked; nothing was changed — pass --cancel-appointments .* or --keep-appointments/);
+    expect(deceased.stdout).toBe('');
+    expect(await patientStatus()).toMatchObject({ status: 'active', version: 1 });
+    expect([await status(first), await status(second), await status(past.id)]).toEqual(['scheduled', 'confirmed', 'scheduled']);
+    const both = await cli('patients', 'archive', pid, '--cancel-appointments', '--keep-appointments');
+    expect(both.code).toBe(2);
+    expect(oneLine(both.stderr)[0]).toMatch(/^clinica: --cancel-appointments and --keep-appointments: give one/);
+    const noStatus = await cli('patients', 'update', pid, '--phone', '11 95555-0000', '--keep-appointments');
+    expect(noStatus.code).toBe(2);
+    expect(oneLine(noStatus.stderr)[0]).toMatch(/^clinica: --keep-appointments: only with --status archived\|inactive\|deceased/);
+
+    // --cancel-appointments: the two future ones cancelled (reason in the notes), the past one untouched
+    const archived = await cli('patients', 'archive', pid, '--cancel-appointments', '--json');
+    expect(archived.stderr).toBe('');
+    expect(archived.code).toBe(0);
+    const out = json<{ patient: { status: string }; appointmentsCancelled: { id: string; status: string; notes: string }[]; appointmentsKept: unknown[] }>(archived.stdout);
+    expect(out.patient.status).toBe('archived');
+    expect(out.appointmentsCancelled.map((a) => [a.id, a.status, a.notes])).toEqual([
+      [first, 'cancelled', 'cancelled: patient archived'],
+      [second, 'cancelled', 'cancelled: patient archived'],
+    ]);
+    expect(out.appointmentsKept).toEqual([]);
+    expect([await status(first), await status(second), await status(past.id)]).toEqual(['cancelled', 'cancelled', 'scheduled']);
+    const day = json<{ id: string; status: string }[]>((await cli('appointments', 'list', '--date', '2031-06-10', '--all', '--json')).stdout);
+    expect(day).toEqual([expect.objectContaining({ id: first, status: 'cancelled' })]);
+    const audit = json<{ action: string; actor: string; details?: Record<string, unknown> }[]>((await cli('audit', '--patient', pid, '--json')).stdout);
+    const cancels = audit.filter((e) => e.action === 'appointment.cancel');
+    expect(cancels.map((e) => e.details?.appointmentId)).toEqual([first, second]);
+    for (const e of cancels) expect(e.actor).toMatch(/^cli:.+@.+/);
+    expect(audit.find((e) => e.action === 'patient.archive')?.details).toMatchObject({ fields: ['status'], appointmentsCancelled: [first, second] });
+
+    // --keep-appointments: kept booked, on purpose (and the audit says which)
+    const other = json<{ patient: { id: string } }>((await cli('patients', 'add', '--name', 'Otávio Mudou', '--birth-date', '1970-07-07', '--json')).stdout).patient.id;
+    const r = await cli('appointments', 'add', '--patient', other, '--at', '2031-06-12 08:00', '--dentist', 'Dra. Ana', '--json');
+    const kept = json<{ appointment: { id: string } }>(r.stdout).appointment.id;
+    const inactive = await cli('patients', 'update', other, '--status', 'inactive', '--keep-appointments', '--json');
+    expect(inactive.code).toBe(0);
+    const keptOut = json<{ patient: { status: string }; appointmentsCancelled: unknown[]; appointmentsKept: { id: string; date: string; time: string; dentist: string }[] }>(inactive.stdout);
+    expect(keptOut.patient.status).toBe('inactive');
+    expect(keptOut.appointmentsCancelled).toEqual([]);
+    expect(keptOut.appointmentsKept).toEqual([expect.objectContaining({ id: kept, date: '2031-06-12', time: '08:00', dentist: 'Dra. Ana' })]);
+    expect(await status(kept)).toBe('scheduled');
+    const otherAudit = json<{ action: string; details?: Record<string, unknown> }[]>((await cli('audit', '--patient', other, '--json')).stdout);
+    expect(otherAudit.find((e) => e.action === 'patient.update')?.details).toMatchObject({ appointmentsKept: [kept] });
+    expect(otherAudit.some((e) => e.action === 'appointment.cancel')).toBe(false);
+    // the help says it
+    expect((await cli('patients', 'archive', '--help')).stdout).toMatch(/--cancel-appointments[\s\S]*--keep-appointments[\s\S]*Past appointments are never touched/);
+  });
+
   it('a bucket with CPF claims of an older clinica: add with a CPF exits 2 naming the reindex; reindex migrates it and says so', async () => {
     const cpf = generateCpf(4343);
     const add = await cli('patients', 'add', '--name', 'Claudia Migrada', '--cpf', formatCpf(cpf), '--birth-date', '1977-07-07', '--json');

@@ -365,6 +365,85 @@ describe('patients', () => {
   });
 });
 
+describe('a patient leaving care with future appointments (archive, status inactive/deceased)', () => {
+  it('409 future-appointments with the list, nothing changed; then cancelAppointments cancels only the future ones (audited, staff actor) / keepAppointments keeps them', async () => {
+    const made = await h.call('POST', '/api/patients', { token: h.tokens.reception, body: { fullName: 'Clara Saída Teste', birthDate: '1960-06-06' } });
+    const pid = made.body.patient.id;
+    const book = async (at: string, dentist: string) => {
+      const r = await h.call('POST', '/api/appointments', { token: h.tokens.reception, body: { patientId: pid, dentist, at, durationMinutes: 30 } });
+      expect(r.status).toBe(201);
+      return r.body.appointment.id as string;
+    };
+    const later = await book(`${clinicDate(9)} 15:00`, 'Dra. Saída');
+    const sooner = await book(`${clinicDate(8)} 08:30`, 'Dr. Partida');
+    expect((await h.call('POST', `/api/appointments/${sooner}/confirm`, { token: h.tokens.reception })).status).toBe(200);
+    const past = await createAppointment(h.stack.dataStore, { patientId: pid, dentist: 'Dra. Saída', at: `${clinicDate(-2)} 10:00`, durationMinutes: 30 }, 'test:setup', {
+      timeZone: 'America/Sao_Paulo',
+      now: new Date(Date.now() - 5 * 86_400_000),
+    });
+    const status = async (id: string) => (await getAppointment(h.stack.dataStore, id)).appointment.status;
+
+    const refused = await h.call('POST', `/api/patients/${pid}/archive`, { token: h.tokens.reception, body: {} });
+    expect(refused.status).toBe(409);
+    expect(refused.body.error).toMatchObject({
+      code: 'conflict',
+      reason: 'future-appointments',
+      params: { id: pid, status: 'archived', count: 2 },
+      hint: 'send "cancelAppointments": true to cancel them, or "keepAppointments": true to keep them',
+    });
+    expect(refused.body.error.message).not.toMatch(/--/);
+    expect(refused.body.error.appointments).toEqual([
+      { id: sooner, start: `${clinicDate(8)}T08:30:00-03:00`, date: clinicDate(8), time: '08:30', durationMinutes: 30, dentist: 'Dr. Partida', status: 'confirmed' },
+      { id: later, start: `${clinicDate(9)}T15:00:00-03:00`, date: clinicDate(9), time: '15:00', durationMinutes: 30, dentist: 'Dra. Saída', status: 'scheduled' },
+    ]);
+    const patch = (body: unknown, etag: string) => h.call('PATCH', `/api/patients/${pid}`, { token: h.tokens.reception, headers: { 'if-match': etag }, body });
+    const deceased = await patch({ status: 'deceased', notes: 'óbito informado pela família' }, made.body.etag);
+    expect(deceased.status).toBe(409);
+    expect(deceased.body.error).toMatchObject({ reason: 'future-appointments', params: { status: 'deceased', count: 2 } });
+    const both = await patch({ status: 'inactive', cancelAppointments: true, keepAppointments: true }, made.body.etag);
+    expect(both.status).toBe(400);
+    expect(both.body.error).toMatchObject({ code: 'usage', field: 'cancelAppointments' });
+    const unchanged = await h.call('GET', `/api/patients/${pid}`, { token: h.tokens.reception });
+    expect(unchanged.body.patient).toMatchObject({ status: 'active', version: 1 });
+    expect(unchanged.body.etag).toBe(made.body.etag);
+    expect([await status(sooner), await status(later), await status(past.id)]).toEqual(['confirmed', 'scheduled', 'scheduled']);
+
+    const archived = await h.call('POST', `/api/patients/${pid}/archive`, { token: h.tokens.reception, body: { cancelAppointments: true } });
+    expect(archived.status).toBe(200);
+    expect(archived.body.patient.status).toBe('archived');
+    expect(archived.body.appointmentsCancelled.map((a: { id: string; status: string; notes: string }) => [a.id, a.status, a.notes])).toEqual([
+      [sooner, 'cancelled', 'cancelled: patient archived'],
+      [later, 'cancelled', 'cancelled: patient archived'],
+    ]);
+    expect([await status(sooner), await status(later), await status(past.id)]).toEqual(['cancelled', 'cancelled', 'scheduled']);
+    const agenda = await h.call('GET', `/api/appointments?date=${clinicDate(8)}&patient=${pid}`, { token: h.tokens.reception });
+    expect(agenda.body.appointments).toEqual([expect.objectContaining({ id: sooner, status: 'cancelled' })]);
+    const entries = await listAudit(h.stack.dataStore, { patientId: pid });
+    const cancels = entries.filter((e) => e.action === 'appointment.cancel');
+    expect(cancels.map((e) => [e.actor, e.details?.appointmentId])).toEqual([
+      [`staff:${h.ids.reception}`, sooner],
+      [`staff:${h.ids.reception}`, later],
+    ]);
+    expect(entries.find((e) => e.action === 'patient.archive')).toMatchObject({ actor: `staff:${h.ids.reception}`, details: { appointmentsCancelled: [sooner, later] } });
+
+    // keepAppointments: the status changes, the appointment stays booked
+    const other = await h.call('POST', '/api/patients', { token: h.tokens.reception, body: { fullName: 'Caio Pausa Teste', birthDate: '1980-08-08' } });
+    const oid = other.body.patient.id;
+    const kept = await h.call('POST', '/api/appointments', { token: h.tokens.reception, body: { patientId: oid, dentist: 'Dra. Saída', at: `${clinicDate(10)} 11:00`, durationMinutes: 30 } });
+    const first = await h.call('PATCH', `/api/patients/${oid}`, { token: h.tokens.reception, headers: { 'if-match': other.body.etag }, body: { status: 'inactive' } });
+    expect(first.status).toBe(409);
+    const keep = await h.call('PATCH', `/api/patients/${oid}`, { token: h.tokens.reception, headers: { 'if-match': other.body.etag }, body: { status: 'inactive', keepAppointments: true } });
+    expect(keep.status).toBe(200);
+    expect(keep.body).toMatchObject({ patient: { status: 'inactive' }, appointmentsCancelled: [], appointmentsKept: [expect.objectContaining({ id: kept.body.appointment.id })] });
+    expect(await status(kept.body.appointment.id)).toBe('scheduled');
+    // without future appointments nothing is asked
+    const plain = await h.call('POST', '/api/patients', { token: h.tokens.reception, body: { fullName: 'Dora Sem Consultas', birthDate: '1981-01-01' } });
+    const quiet = await h.call('POST', `/api/patients/${plain.body.patient.id}/archive`, { token: h.tokens.reception });
+    expect(quiet.status).toBe(200);
+    expect(quiet.body).toMatchObject({ patient: { status: 'archived' }, appointmentsCancelled: [], appointmentsKept: [] });
+  });
+});
+
 describe('appointments', () => {
   let patientId: string;
   const day = clinicDate(3);

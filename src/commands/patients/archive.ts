@@ -1,13 +1,24 @@
-import { archivePatient } from '../../clinic/patients.js';
+import { archivePatientLeavingCare } from '../../clinic/patient-status.js';
 import { openContext } from '../../context.js';
 import type { CommandInput } from '../action.js';
 import { withFlagNames } from './fields.js';
+import { appointmentsJson, choiceFromFlags, printAppointmentsOutcome, withAppointmentsChoice, type AppointmentFlags } from './leaving-care.js';
 
-export default async function archive({ args, opts, ui }: CommandInput): Promise<number> {
+export default async function archive({ args, opts, ui }: CommandInput<AppointmentFlags>): Promise<number> {
+  const choice = choiceFromFlags(opts);
   const ctx = openContext(opts);
   const store = await ctx.dataStore();
-  const patient = await withFlagNames(() => archivePatient(store, args[0]!, ctx.actor));
-  ui.result({ patient });
+  const timeZone = ctx.config.clinic.timeZone;
+  const result = await withAppointmentsChoice(ui, choice, (appointments) =>
+    withFlagNames(() => archivePatientLeavingCare(store, args[0]!, ctx.actor, { timeZone, appointments })),
+  );
+  if (!result) {
+    ui.print('nothing was changed');
+    return 1;
+  }
+  const { patient } = result;
+  ui.result({ patient, ...appointmentsJson(result) });
   ui.print(`${ui.green('✓')} archived ${patient.id} ${patient.fullName} — the record is kept; \`clinica patients update ${patient.id} --status active\` brings it back`);
+  printAppointmentsOutcome(ui, result);
   return 0;
 }

@@ -1,6 +1,12 @@
 import type { Command } from 'commander';
 import { lazy } from '../action.js';
 
+const LEAVING_CARE_HELP =
+  '\nA patient archived, made inactive or marked deceased gets no reminders: if future appointments (scheduled or\n' +
+  'confirmed) would stay booked, they are listed and, on a terminal, you are asked whether to cancel them;\n' +
+  'elsewhere say it with --cancel-appointments or --keep-appointments (without either: exit 2, nothing changed).\n' +
+  'Past appointments are never touched.';
+
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 /** The flags for every patient field (add and update share them; update says what --alert does there). */
@@ -57,11 +63,17 @@ export function declarePatients(program: Command): void {
     .option('--replace-alerts', 'with --alert: yes, replace all of the patient\'s alerts')
     .option('--clear <field>', 'clear an optional field (preferred-name, cpf, sex, phone, email, address, guardian, alerts, notes, language); repeatable', collect)
     .option('--if-match <etag>', 'write only if the record is still this version (the etag from `show --json`)')
+    .option('--cancel-appointments', 'with --status archived|inactive|deceased: cancel the future appointments (reason and actor recorded)')
+    .option('--keep-appointments', 'with --status archived|inactive|deceased: keep the future appointments booked')
+    .addHelpText('after', LEAVING_CARE_HELP)
     .action(lazy(() => import('./update.js')));
   patients
     .command('archive')
     .description('archive a patient (hidden from lists; the record is kept)')
     .argument('<id>', 'patient id')
+    .option('--cancel-appointments', 'cancel the future appointments (reason and actor recorded)')
+    .option('--keep-appointments', 'keep the future appointments booked')
+    .addHelpText('after', LEAVING_CARE_HELP)
     .action(lazy(() => import('./archive.js')));
   patients
     .command('reindex')

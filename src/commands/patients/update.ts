@@ -1,21 +1,29 @@
-import { getPatient, updatePatient } from '../../clinic/patients.js';
+import { LEAVING_STATUSES, updatePatientLeavingCare } from '../../clinic/patient-status.js';
+import { getPatient } from '../../clinic/patients.js';
 import type { Patient } from '../../clinic/types.js';
 import { openContext } from '../../context.js';
 import { usageError } from '../../errors.js';
 import type { CommandInput } from '../action.js';
 import { changesFromFlags, withFlagNames, type PatientFlags, type UpdateFlags } from './fields.js';
+import { appointmentsJson, choiceFromFlags, printAppointmentsOutcome, withAppointmentsChoice, type AppointmentFlags } from './leaving-care.js';
 import { printPatient } from './render.js';
 
-export default async function update({ args, opts, ui }: CommandInput<PatientFlags & UpdateFlags & { ifMatch?: string }>): Promise<number> {
+export default async function update({ args, opts, ui }: CommandInput<PatientFlags & UpdateFlags & AppointmentFlags & { ifMatch?: string }>): Promise<number> {
+  const choice = choiceFromFlags(opts);
   const ctx = openContext(opts);
   const store = await ctx.dataStore();
-  const result = await withFlagNames(async () => {
+  const timeZone = ctx.config.clinic.timeZone;
+  const result = await withAppointmentsChoice(ui, choice, (appointments) => withFlagNames(async () => {
     const needsGuardian = opts.guardian !== undefined || opts.guardianPhone !== undefined || opts.guardianCpf !== undefined || opts.guardianRelationship !== undefined;
     // --alert replaces the whole list: a patient's allergies are not dropped by someone who meant to add one
     const guardsAlerts = opts.alert !== undefined && !opts.replaceAlerts;
     let current: { patient: Patient; etag: string } | undefined;
     if (needsGuardian || guardsAlerts) current = await getPatient(store, args[0]!);
     const changes = changesFromFlags(opts, current?.patient ?? {});
+    if (choice && !(changes.status && LEAVING_STATUSES.includes(changes.status))) {
+      const flag = choice === 'cancel' ? '--cancel-appointments' : '--keep-appointments';
+      throw usageError(`${flag}: only with --status ${LEAVING_STATUSES.join('|')} (a patient leaving care; archive takes it too)`, { field: 'status' });
+    }
     let etag = opts.ifMatch;
     if (guardsAlerts && current) {
       const { patient } = current;
@@ -27,9 +35,15 @@ export default async function update({ args, opts, ui }: CommandInput<PatientFla
       }
       etag ??= current.etag; // an alert added meanwhile makes this a conflict, not a silent replace
     }
-    return updatePatient(store, args[0]!, changes, ctx.actor, { etag });
-  });
-  ui.result(result);
-  printPatient(ui, result.patient, ctx.config.clinic.timeZone, { headline: `${ui.green('✓')} updated ${result.patient.id} (version ${result.patient.version})` });
+    return updatePatientLeavingCare(store, args[0]!, changes, ctx.actor, { etag, timeZone, appointments });
+  }));
+  if (!result) {
+    ui.print('nothing was changed');
+    return 1;
+  }
+  const { patient } = result;
+  ui.result({ patient, etag: result.etag, ...(opts.status !== undefined ? appointmentsJson(result) : {}) });
+  printPatient(ui, patient, timeZone, { headline: `${ui.green('✓')} updated ${patient.id} (version ${patient.version})` });
+  printAppointmentsOutcome(ui, result);
   return 0;
 }

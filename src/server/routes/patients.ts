@@ -1,5 +1,6 @@
 /** Patients: list/search (from the index, CPF masked), read (audited), create, update (If-Match), archive. */
-import { archivePatient, createPatient, getPatient, maskCpf, showPatient, updatePatient } from '../../clinic/patients.js';
+import { archivePatientLeavingCare, updatePatientLeavingCare, type FutureAppointmentsChoice, type LeavingCareResult } from '../../clinic/patient-status.js';
+import { createPatient, getPatient, maskCpf, showPatient } from '../../clinic/patients.js';
 import { patientStatuses, sexes, type Guardian, type PatientChanges, type PatientInput, type PatientStatus, type PatientSummary } from '../../clinic/types.js';
 import { locales } from '../../config/schema.js';
 import { usageError } from '../../errors.js';
@@ -12,7 +13,19 @@ const FIELDS = ['fullName', 'preferredName', 'cpf', 'birthDate', 'sex', 'phone',
 /** A create's own field: add even so (a namesake born the same day, a person anonymized at their request returning) — the CLI's --force. */
 const CREATE_FIELDS = [...FIELDS, 'force'] as const;
 /** An update's own fields: one alert in or out, the others kept (`alerts` replaces the whole list). */
-const UPDATE_FIELDS = [...FIELDS, 'addAlerts', 'removeAlerts'] as const;
+const UPDATE_FIELDS = [...FIELDS, 'addAlerts', 'removeAlerts', 'cancelAppointments', 'keepAppointments'] as const;
+/** A patient leaving care (archived, inactive, deceased) with future appointments: 409 `future-appointments` until one says what to do. */
+const APPOINTMENT_CHOICES = ['cancelAppointments', 'keepAppointments'] as const;
+
+function appointmentsChoice(body: Body): FutureAppointmentsChoice | undefined {
+  const cancel = bool(body, 'cancelAppointments');
+  const keep = bool(body, 'keepAppointments');
+  if (cancel && keep) throw usageError('send "cancelAppointments" or "keepAppointments", not both', { field: 'cancelAppointments' });
+  return cancel ? 'cancel' : keep ? 'keep' : undefined;
+}
+
+/** What a status change did to the future appointments, beside the record. */
+const appointmentsOutcome = (r: LeavingCareResult) => ({ appointmentsCancelled: r.cancelled, appointmentsKept: r.kept });
 
 function oneOf<T extends string>(value: string | null | undefined, allowed: readonly T[], field: string): T | null | undefined {
   if (value === undefined || value === null) return value;
@@ -150,19 +163,31 @@ export function patientRoutes(deps: ApiDeps): Route[] {
           removeAlerts: strList(body, 'removeAlerts', { maxItems: 50 }),
         }) as PatientChanges;
         if (!Object.keys(changes).length) throw usageError('nothing to change: send at least one field', { field: 'body' });
-        const { patient, etag } = await updatePatient(store, ctx.params.id!, changes, ctx.actor, { etag: ifMatch });
+        const result = await updatePatientLeavingCare(store, ctx.params.id!, changes, ctx.actor, {
+          etag: ifMatch,
+          timeZone: deps.config.clinic.timeZone,
+          now: deps.now(),
+          appointments: appointmentsChoice(body),
+        });
         deps.patients.changed();
-        return { status: 200, body: { patient, etag }, headers: { etag } };
+        const { patient, etag } = result;
+        return { status: 200, body: { patient, etag, ...appointmentsOutcome(result) }, headers: { etag } };
       },
     },
     {
       method: 'POST',
       path: '/api/patients/:id/archive',
       permission: 'patients',
-      handler: async ({ params, actor }) => {
-        const patient = await archivePatient(store, params.id!, actor);
+      handler: async (ctx) => {
+        const body = await ctx.body();
+        onlyFields(body, APPOINTMENT_CHOICES);
+        const result = await archivePatientLeavingCare(store, ctx.params.id!, ctx.actor, {
+          timeZone: deps.config.clinic.timeZone,
+          now: deps.now(),
+          appointments: appointmentsChoice(body),
+        });
         deps.patients.changed();
-        return { patient };
+        return { patient: result.patient, ...appointmentsOutcome(result) };
       },
     },
   ];
