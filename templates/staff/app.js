@@ -156,6 +156,8 @@ Object.assign(messages['pt-BR'], {
   'err.appointment-over': 'Esta consulta já foi marcada como “{status}”: só dá para trocar entre realizada e faltou.',
   'err.future-appointments': 'O paciente {id} tem {count} consulta(s) futura(s). Se ficar {status}, elas continuariam marcadas, sem lembretes: escolha se devem ser canceladas ou mantidas. Nada foi salvo ainda.',
   'err.appointments-not-cancelled': 'A ficha de {id} foi salva, mas {count} consulta(s) não puderam ser canceladas ({ids}): cancele-as na agenda.',
+  'leave.title': 'Consultas futuras', 'leave.back': 'Voltar', 'leave.keep': 'Manter as consultas', 'leave.cancel': 'Cancelar as consultas',
+  'leave.cancelled': 'Ficha salva. {n} consulta(s) cancelada(s).', 'leave.kept': 'Ficha salva. {n} consulta(s) mantida(s).',
   'err.stale': 'Outra pessoa alterou este registro enquanto você trabalhava. Recarregue e tente de novo.',
   'err.if-match-required': 'A ficha precisa ser lida de novo antes de salvar: recarregue a página e tente de novo.',
   'err.idempotency-key-reused': 'Uma tentativa anterior deste envio pode já ter sido registrada: confira antes de enviar de novo.',
@@ -225,6 +227,8 @@ Object.assign(messages.en, {
   'err.appointment-over': 'This appointment is already marked “{status}”: it can only be switched between done and no-show.',
   'err.future-appointments': 'Patient {id} has {count} future appointment(s). Once {status}, they would stay booked, with no reminders: choose whether to cancel or keep them. Nothing was saved yet.',
   'err.appointments-not-cancelled': 'The record of {id} was saved, but {count} appointment(s) could not be cancelled ({ids}): cancel them in the agenda.',
+  'leave.title': 'Future appointments', 'leave.back': 'Go back', 'leave.keep': 'Keep the appointments', 'leave.cancel': 'Cancel the appointments',
+  'leave.cancelled': 'Record saved. {n} appointment(s) cancelled.', 'leave.kept': 'Record saved. {n} appointment(s) kept.',
   'err.stale': 'Someone else changed this record meanwhile. Reload it and try again.',
   'err.if-match-required': 'The record must be read again before saving: reload the page and try again.',
   'err.idempotency-key-reused': 'An earlier attempt of this may already have been saved: check before sending it again.',
@@ -384,6 +388,7 @@ class ApiError extends Error {
     this.reason = body?.error?.reason;
     this.params = body?.error?.params;
     this.requestId = body?.error?.requestId;
+    this.appointments = body?.error?.appointments; // future-appointments: the ones a status change would leave booked
   }
 }
 
@@ -1098,9 +1103,61 @@ async function submitPatient(ev) {
       }
     } catch (err) {
       if (err.status === 409 && editing && err.reason === 'stale') return editConflict(form, values, error);
+      if (err.status === 409 && editing && err.reason === 'future-appointments') return askAboutAppointments(err, body);
       renewKeyIfReused(err, form);
       showError(err, error);
       if (!editing && (err.reason === 'duplicate-person' || err.reason === 'erased-match')) offerForce(err);
+    }
+  });
+}
+
+/**
+ * A status that takes the patient out of care (archived, inactive, deceased) while appointments are booked
+ * ahead: the server refused and saved nothing; the page lists them and the receptionist chooses — cancel them,
+ * keep them, or go back to the form. The same change is then sent again with the choice.
+ */
+let leaving = null;
+function askAboutAppointments(err, body) {
+  leaving = { err, body };
+  clearError($('#leave-form-error'));
+  renderLeave();
+  $('#leave-dialog').showModal();
+  $('#leave-form [data-close]').focus(); // nothing is decided by an Enter
+}
+
+function renderLeave() {
+  const { err } = leaving;
+  $('#leave-what').textContent = errorText(err);
+  $('#leave-list').replaceChildren(
+    ...(err.appointments || []).map((a) =>
+      h(
+        'li',
+        {},
+        h('span', {}, h('span', { class: 'when' }, shortFmt().format(new Date(a.start))), h('br'), h('span', { class: 'muted' }, [a.dentist, a.procedure].filter(Boolean).join(' · '))),
+        h('span', {}, h('span', { class: `badge ${a.status}` }, t(`appt.${a.status}`))),
+      ),
+    ),
+  );
+}
+
+async function submitLeave(ev) {
+  ev.preventDefault();
+  const form = ev.target;
+  const choice = ev.submitter?.value === 'cancel' ? 'cancel' : 'keep';
+  const error = $('#leave-form-error');
+  clearError(error);
+  await whileBusy(form, async () => {
+    try {
+      const body = { ...leaving.body, [choice === 'cancel' ? 'cancelAppointments' : 'keepAppointments']: true };
+      const { data } = await api('PATCH', `/api/patients/${encodeURIComponent(current.patient.id)}`, body, { 'if-match': current.etag });
+      current = { patient: data.patient, etag: data.etag };
+      $('#leave-dialog').close();
+      $('#patient-dialog').close();
+      const n = (choice === 'cancel' ? data.appointmentsCancelled : data.appointmentsKept)?.length ?? 0;
+      flash(t(choice === 'cancel' ? 'leave.cancelled' : 'leave.kept', { n }));
+      await openPatient(data.patient.id);
+    } catch (err) {
+      showError(err, error);
     }
   });
 }
@@ -1397,6 +1454,7 @@ function wire() {
     retranslateErrors();
     if ($('#patient-dialog').open) renderAlerts();
     if (!$('#patient-force-box').hidden) offerForce($('#patient-force-box').errorSource);
+    if ($('#leave-dialog').open) renderLeave();
     showLoggedIn(Boolean(session.staff));
     route();
   });
@@ -1465,6 +1523,7 @@ function wire() {
   $('#book-form').addEventListener('submit', submitBook);
   $('#move-form').addEventListener('submit', submitMove);
   $('#cancel-form').addEventListener('submit', submitCancel);
+  $('#leave-form').addEventListener('submit', submitLeave);
   $('#book-form').elements.patientSearch.addEventListener('input', (e) => suggestPatients(e.target.value));
   for (const btn of document.querySelectorAll('[data-close]')) btn.addEventListener('click', () => btn.closest('dialog').close());
   let typing;

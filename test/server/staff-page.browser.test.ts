@@ -618,6 +618,56 @@ describe.skipIf(!existsSync(CHROMIUM))('staff page in Chromium', () => {
     await p.close();
   });
 
+  it('archiving a patient with future appointments asks in the page (pt-BR), lists them, and cancels them when told; a past one is left alone', async () => {
+    const patient = await createPatient(stack.dataStore, { fullName: 'Paciente Despedida Teste', birthDate: '1945-04-04' }, 'test:setup');
+    const future = await createAppointment(stack.dataStore, { patientId: patient.id, dentist: 'Dra. Despedida', at: `${clinicDate(7)} 10:00`, durationMinutes: 30, procedure: 'Limpeza' }, 'test:setup', { timeZone: 'America/Sao_Paulo' });
+    const past = await createAppointment(stack.dataStore, { patientId: patient.id, dentist: 'Dra. Despedida', at: `${clinicDate(-3)} 10:00`, durationMinutes: 30 }, 'test:setup', {
+      timeZone: 'America/Sao_Paulo',
+      now: new Date(Date.now() - 6 * 86_400_000),
+    });
+    const p = await loggedInPage();
+    const sent: unknown[] = [];
+    p.on('request', (r) => r.method() === 'PATCH' && sent.push(r.postDataJSON()));
+    await p.goto(`${url}/#/patients/${patient.id}`);
+    await p.locator('#patient-name', { hasText: 'Paciente Despedida Teste' }).waitFor();
+    await p.click('#patient-edit');
+    await p.selectOption('#patient-form select[name=status]', 'archived');
+    await p.click('#patient-form button[type=submit]');
+    await p.waitForSelector('#leave-dialog[open]');
+    expect(await p.textContent('#leave-what')).toBe(`O paciente ${patient.id} tem 1 consulta(s) futura(s). Se ficar arquivado, elas continuariam marcadas, sem lembretes: escolha se devem ser canceladas ou mantidas. Nada foi salvo ainda.`);
+    const items = await p.$$eval('#leave-list li', (els) => els.map((e) => e.textContent));
+    expect(items).toHaveLength(1);
+    expect(items[0]).toContain('Dra. Despedida · Limpeza');
+    expect(items[0]).toContain('10:00');
+    expect(items[0]).toContain('agendada');
+    expect(await p.evaluate(() => document.activeElement?.textContent)).toBe('Voltar'); // nothing decided by an Enter
+    expect(await p.textContent('#leave-form button[value=cancel]')).toBe('Cancelar as consultas');
+    expect(await p.textContent('#leave-form button[value=keep]')).toBe('Manter as consultas');
+    await shot('13-leave-care', p);
+    // going back changes nothing: the form is still open
+    await p.click('#leave-form [data-close]');
+    await p.locator('#leave-dialog').waitFor({ state: 'hidden' });
+    expect(await p.isVisible('#patient-dialog')).toBe(true);
+    expect((await getPatient(stack.dataStore, patient.id)).patient.status).toBe('active');
+    expect((await getAppointment(stack.dataStore, future.id)).appointment.status).toBe('scheduled');
+
+    await p.click('#patient-form button[type=submit]');
+    await p.waitForSelector('#leave-dialog[open]');
+    await p.click('#leave-form button[value=cancel]');
+    await p.locator('#patient-sub', { hasText: 'arquivado' }).waitFor();
+    await p.locator('#flash', { hasText: 'Ficha salva. 1 consulta(s) cancelada(s).' }).waitFor();
+    // the record's list shows the appointment cancelled; the past one as it was
+    await p.locator('#patient-appts li', { hasText: 'Limpeza' }).locator('.badge.cancelled', { hasText: 'cancelada' }).waitFor();
+    expect(await p.isVisible('#leave-dialog')).toBe(false);
+    expect(await p.isVisible('#patient-dialog')).toBe(false);
+    expect(sent).toEqual([{ status: 'archived' }, { status: 'archived' }, { status: 'archived', cancelAppointments: true }]);
+    const { appointment } = await getAppointment(stack.dataStore, future.id);
+    expect(appointment).toMatchObject({ status: 'cancelled', notes: 'cancelled: patient archived' });
+    expect((await getAppointment(stack.dataStore, past.id)).appointment.status).toBe('scheduled');
+    expect((await getPatient(stack.dataStore, patient.id)).patient.status).toBe('archived');
+    await p.close();
+  });
+
   it("moves a patient's appointment: its date in the record opens that day's agenda; moved to another day, the agenda shows that day with it (as booking does)", async () => {
     const patient = await createPatient(stack.dataStore, { fullName: 'Paciente Remarcação', birthDate: '1975-05-05' }, 'test:setup');
     const [day, newDay] = [clinicDate(8), clinicDate(9)];
@@ -863,6 +913,8 @@ describe.skipIf(!existsSync(CHROMIUM))('staff page in Chromium', () => {
     expect(await page.textContent('#agenda-book')).toBe('New appointment');
     expect(await page.textContent('#cancel-form button[type=submit]')).toBe('Cancel appointment');
     expect(await page.textContent('#cancel-form [data-close]')).toBe('Keep');
+    expect(await page.textContent('#leave-form button[value=cancel]')).toBe('Cancel the appointments');
+    expect(await page.textContent('#leave-form [data-close]')).toBe('Go back');
     await shot('6-agenda-en');
     expect(consoleErrors).toEqual([]);
   });
