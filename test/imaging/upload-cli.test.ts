@@ -142,6 +142,10 @@ describe('clinica upload (built CLI)', () => {
       join(root, 'manifest.csv'),
       `file,patient,kind,takenAt,teeth,notes\nx1.jpg,${bruno},radiograph,2024-02-03,"36,37",periapical\nx2.jpg,${bruno},photo,,99,\nmissing.jpg,${bruno},photo,,,\n`,
     );
+    const dry = await cli('upload', '--bulk', root, '--dry-run');
+    expect(dry.code).toBe(3);
+    expect(dry.stdout).toMatch(/x2\.jpg +\(line 3: teeth: "99"/); // the table with the lines is for real runs only
+    expect(dry.stdout).toMatch(/would import .*x1\.jpg +\(line 2: JPEG 400×300\)/);
     const run = await cli('upload', '--bulk', root, '--json');
     expect(run.code).toBe(3);
     const result = json(run.stdout);
