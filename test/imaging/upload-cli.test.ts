@@ -67,6 +67,8 @@ describe('clinica upload (built CLI)', () => {
     const meta = await sharp(await readFile(out)).metadata();
     expect([meta.format, meta.width, meta.height]).toEqual(['webp', 400, 800]);
     expect((await cli('images', 'get', rotated.id, '--variant', 'shared', '--out', out)).code).toBe(2); // exists: --force
+    const nowhere = await cli('images', 'get', rotated.id, '--out', join(dir, 'no-such-folder', 'x.webp'));
+    expect([nowhere.code, nowhere.stderr.trim()]).toEqual([2, `clinica: --out: the folder ${join(dir, 'no-such-folder')} does not exist — create it first, or choose another --out`]);
     const original = join(dir, 'original.jpg');
     expect((await cli('images', 'get', rotated.id, '--variant', 'original', '--out', original)).code).toBe(0);
     expect(Buffer.compare(await readFile(original), await readFile(join(dir, 'rotated.jpg')))).toBe(0);
