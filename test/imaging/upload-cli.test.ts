@@ -156,6 +156,14 @@ describe('clinica upload (built CLI)', () => {
     expect(result.files.find((f) => f.file === 'missing.jpg')).toMatchObject({ reason: 'file not found' });
     const listed = JSON.parse((await cli('patients', 'images', bruno, '--json')).stdout) as { images: { kind: string; teeth: number[]; notes?: string }[] };
     expect(listed.images).toContainEqual(expect.objectContaining({ kind: 'radiograph', teeth: [36, 37], notes: 'periapical' }));
+
+    // as a spreadsheet in Portuguese saves it: headers in its own case, semicolons (the comma is its decimal mark)
+    await writeFile(join(root, 'x3.jpg'), await photoJpeg(400, 300, 43));
+    await writeFile(join(root, 'planilha.csv'), `File;Patient;Kind;Taken At;Teeth;Notes\r\nx3.jpg;${bruno};document;03/02/2024;46,47;semicolon\r\n`);
+    const semi = await cli('upload', '--bulk', root, '--manifest', join(root, 'planilha.csv'), '--json');
+    expect([semi.code, semi.stderr]).toEqual([0, expect.not.stringMatching(/column is missing/)]);
+    const again = JSON.parse((await cli('patients', 'images', bruno, '--json')).stdout) as { images: { kind: string; teeth: number[]; takenAt?: string; notes?: string }[] };
+    expect(again.images).toContainEqual(expect.objectContaining({ kind: 'document', teeth: [46, 47], takenAt: '2024-02-03', notes: 'semicolon' }));
   });
 
   it('an import killed mid-way, then run again, ends with exactly one copy of each image', async () => {
