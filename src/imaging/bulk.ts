@@ -244,6 +244,8 @@ export interface RunOptions {
   audit?: boolean;
   /** what the files hashed to in earlier runs: unchanged files already imported are not read again */
   hashCache?: FileHashCache;
+  /** make the watermarked shared copy (default true; --no-watermark) */
+  watermark?: boolean;
 }
 
 /** Why a file could not be read, in a person's words. */
@@ -343,7 +345,7 @@ export async function runImport(source: AsyncIterable<BulkEntry>, options: RunOp
     }
     const outcome = await importImage(
       { ...settings, limitCpu: (fn) => cpu.run(fn) },
-      { patientId: item.patientId, bytes, fileName: basename(item.path), metadata: item.metadata },
+      { patientId: item.patientId, bytes, fileName: basename(item.path), metadata: item.metadata, watermark: options.watermark },
     );
     if (outcome.sha256) options.hashCache?.remember(item.path, stats, outcome.sha256, readAt);
     if (outcome.status === 'imported' && options.audit !== false) {

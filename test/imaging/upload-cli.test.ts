@@ -78,6 +78,20 @@ describe('clinica upload (built CLI)', () => {
     expect(json(again.stdout)).toMatchObject({ imported: 0, duplicates: 2 });
   });
 
+  it('--no-watermark makes no shared copy, and images get says why there is none', async () => {
+    const dir = join(stack.projectDir, 'no-watermark');
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, 'plain.jpg'), await photoJpeg(500, 400, 22));
+    const up = json((await cli('upload', bruno, join(dir, 'plain.jpg'), '--no-watermark', '--json')).stdout);
+    expect(up).toMatchObject({ imported: 1 });
+    const imageId = up.files[0]!.imageId!;
+    const prefix = (await keysUnder(store, `images/${bruno}/${imageId}/`)).map((k) => k.split('/').pop());
+    expect(prefix).toEqual(['display.webp', 'image.json', 'original.jpg', 'thumb.webp']);
+    const shared = await cli('images', 'get', imageId, '--out', join(dir, 'out.webp'));
+    expect(shared.code).toBe(2);
+    expect(shared.stderr).toMatch(/has no shared copy: it was imported with --no-watermark/);
+  });
+
   it('refuses bad input with one line and exit 2', async () => {
     const file = join(stack.projectDir, 'single', 'photo.jpg');
     const teeth = await cli('upload', ana, file, '--teeth', '11,19');

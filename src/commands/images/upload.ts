@@ -124,6 +124,7 @@ export default async function upload({ args, opts, ui }: CommandInput<UploadOpti
       settings: { store, config, actor: ctx.actor, runId: randomId(10), logo, dryRun: opts.dryRun },
       concurrency,
       hashCache: opts.bulk ? await FileHashCache.open(config.stateDir, resolve(opts.bulk)) : undefined,
+      watermark: opts.watermark !== false,
       checkPatient: async (id) => void (await getPatient(store, id)),
       onResult,
       signal: abort.signal,
