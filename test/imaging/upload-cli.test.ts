@@ -90,6 +90,9 @@ describe('clinica upload (built CLI)', () => {
     const shared = await cli('images', 'get', imageId, '--out', join(dir, 'out.webp'));
     expect(shared.code).toBe(2);
     expect(shared.stderr).toMatch(/has no shared copy: it was imported with --no-watermark/);
+    // and a re-import with the watermark is no way to get one: the same bytes are already there
+    expect(json((await cli('upload', bruno, join(dir, 'plain.jpg'), '--watermark', '--json')).stdout)).toMatchObject({ imported: 0, duplicates: 1 });
+    expect(shared.stderr).toMatch(/--variant display/);
   });
 
   it('refuses bad input with one line and exit 2', async () => {
