@@ -18,7 +18,7 @@ import { audit } from '../clinic/audit.js';
 import { validateImageMetadata, type ImageMetadata, type ImageMetadataInput } from '../clinic/images.js';
 import { normalizePatientId } from '../clinic/patients.js';
 import { ClinicaError, isClinicaError, oneLine } from '../errors.js';
-import { IMAGE_EXTENSIONS } from './inspect.js';
+import { IMAGE_EXTENSIONS, REFUSED_IMAGE_EXTENSIONS } from './inspect.js';
 import type { FileHashCache } from './hash-cache.js';
 import { findDuplicate, importImage, type ImportOutcome, type ImportSettings } from './import.js';
 
@@ -61,7 +61,7 @@ export interface SourceDefaults {
 }
 
 const isHidden = (name: string) => name.startsWith('.') || name === 'Thumbs.db' || name === 'desktop.ini';
-const looksLikeImage = (name: string) => IMAGE_EXTENSIONS.includes(extname(name).toLowerCase());
+const looksLikeImage = (name: string) => [...IMAGE_EXTENSIONS, ...REFUSED_IMAGE_EXTENSIONS].includes(extname(name).toLowerCase());
 
 function metadataOr(defaults: SourceDefaults, row: ImageMetadataInput = {}): ImageMetadata {
   return validateImageMetadata({

@@ -152,6 +152,25 @@ describe('clinica upload (built CLI)', () => {
     expect((await keysUnder(store, `images/${bruno}/`)).filter((k) => k.endsWith('image.json'))).toHaveLength(1);
   });
 
+  it('a bulk import fails the images it cannot take (HEIC, DICOM) with the reason, instead of skipping them as clutter; takes .jfif', async () => {
+    const root = join(stack.projectDir, 'phone');
+    await mkdir(join(root, ana), { recursive: true });
+    // an iPhone photo (ISO-BMFF 'ftyp' box) and a DICOM file (128-byte preamble + DICM), as their first bytes say
+    await writeFile(join(root, ana, 'IMG_0001.HEIC'), Buffer.concat([Buffer.from([0, 0, 0, 24]), Buffer.from('ftypheic\0\0\0\0mif1heic', 'latin1'), Buffer.alloc(64)]));
+    await writeFile(join(root, ana, 'pano.dcm'), Buffer.concat([Buffer.alloc(128), Buffer.from('DICM', 'latin1'), Buffer.alloc(64)]));
+    await writeFile(join(root, ana, 'whatsapp.jfif'), await photoJpeg(300, 200, 51));
+    await writeFile(join(root, ana, 'notes.txt'), 'not an image');
+    const run = await cli('upload', '--bulk', root, '--json');
+    expect(run.code).toBe(3);
+    const result = json(run.stdout);
+    expect(result).toMatchObject({ imported: 1, failed: 2, skipped: 1 });
+    const byName = Object.fromEntries(result.files.map((f) => [f.file.split('/').pop(), f]));
+    expect(byName['IMG_0001.HEIC']).toMatchObject({ status: 'rejected', reason: expect.stringMatching(/HEIC/) });
+    expect(byName['pano.dcm']).toMatchObject({ status: 'rejected', reason: expect.stringMatching(/DICOM file \(export it as PNG or TIFF first\)/) });
+    expect(byName['whatsapp.jfif']).toMatchObject({ status: 'imported' });
+    expect(byName['notes.txt']).toMatchObject({ status: 'skipped' });
+  });
+
   it('reads a CSV manifest and names the line of a bad row', async () => {
     const root = join(stack.projectDir, 'manifest');
     await mkdir(root, { recursive: true });
