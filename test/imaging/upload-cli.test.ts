@@ -82,16 +82,16 @@ describe('clinica upload (built CLI)', () => {
     const dir = join(stack.projectDir, 'no-watermark');
     await mkdir(dir, { recursive: true });
     await writeFile(join(dir, 'plain.jpg'), await photoJpeg(500, 400, 22));
-    const up = json((await cli('upload', bruno, join(dir, 'plain.jpg'), '--no-watermark', '--json')).stdout);
+    const up = json((await cli('upload', ana, join(dir, 'plain.jpg'), '--no-watermark', '--json')).stdout);
     expect(up).toMatchObject({ imported: 1 });
     const imageId = up.files[0]!.imageId!;
-    const prefix = (await keysUnder(store, `images/${bruno}/${imageId}/`)).map((k) => k.split('/').pop());
+    const prefix = (await keysUnder(store, `images/${ana}/${imageId}/`)).map((k) => k.split('/').pop());
     expect(prefix).toEqual(['display.webp', 'image.json', 'original.jpg', 'thumb.webp']);
     const shared = await cli('images', 'get', imageId, '--out', join(dir, 'out.webp'));
     expect(shared.code).toBe(2);
     expect(shared.stderr).toMatch(/has no shared copy: it was imported with --no-watermark/);
     // and a re-import with the watermark is no way to get one: the same bytes are already there
-    expect(json((await cli('upload', bruno, join(dir, 'plain.jpg'), '--watermark', '--json')).stdout)).toMatchObject({ imported: 0, duplicates: 1 });
+    expect(json((await cli('upload', ana, join(dir, 'plain.jpg'), '--watermark', '--json')).stdout)).toMatchObject({ imported: 0, duplicates: 1 });
     expect(shared.stderr).toMatch(/--variant display/);
   });
 
