@@ -628,7 +628,7 @@ export function variantLocation(record: ImageRecord, variant: ImageVariant): { k
     if (variant === 'shared' && record.status === 'ready') {
       throw notFound(`image ${record.id} has no shared copy: it was imported with --no-watermark`, {
         field: 'variant',
-        hint: 'import it again with a watermark, or hand out the display copy knowingly',
+        hint: 'hand out the display copy knowingly (--variant display): importing the same file again is skipped as already there',
       });
     }
     throw notFound(`image ${record.id} has no ${variant} copy yet`, { field: 'variant', hint: 'wait for processing to finish' });

@@ -12,13 +12,13 @@
  * a pending one (an import killed mid-way) is finished under the same image id (clinic/images.ts).
  */
 import { createReadStream, type Stats } from 'node:fs';
-import { opendir, readFile, stat } from 'node:fs/promises';
+import { open, opendir, readFile, stat } from 'node:fs/promises';
 import { basename, extname, join, relative, resolve, sep } from 'node:path';
 import { audit } from '../clinic/audit.js';
 import { validateImageMetadata, type ImageMetadata, type ImageMetadataInput } from '../clinic/images.js';
 import { normalizePatientId } from '../clinic/patients.js';
 import { ClinicaError, isClinicaError, oneLine } from '../errors.js';
-import { IMAGE_EXTENSIONS } from './inspect.js';
+import { IMAGE_EXTENSIONS, REFUSED_IMAGE_EXTENSIONS } from './inspect.js';
 import type { FileHashCache } from './hash-cache.js';
 import { findDuplicate, importImage, type ImportOutcome, type ImportSettings } from './import.js';
 
@@ -61,7 +61,7 @@ export interface SourceDefaults {
 }
 
 const isHidden = (name: string) => name.startsWith('.') || name === 'Thumbs.db' || name === 'desktop.ini';
-const looksLikeImage = (name: string) => IMAGE_EXTENSIONS.includes(extname(name).toLowerCase());
+const looksLikeImage = (name: string) => [...IMAGE_EXTENSIONS, ...REFUSED_IMAGE_EXTENSIONS].includes(extname(name).toLowerCase());
 
 function metadataOr(defaults: SourceDefaults, row: ImageMetadataInput = {}): ImageMetadata {
   return validateImageMetadata({
@@ -124,14 +124,46 @@ export async function* folderSource(root: string, defaults: SourceDefaults = {})
   }
 }
 
+const MANIFEST_COLUMNS = ['file', 'patient', 'kind', 'takenAt', 'teeth', 'notes'];
+
+/** A header as a spreadsheet may write it ("File", "Taken at", "taken_at") → the column's name. */
+function manifestColumn(header: string): string {
+  const bare = header.replace(/^\uFEFF/, '').trim();
+  const squashed = bare.toLowerCase().replace(/[\s_-]+/g, '');
+  return MANIFEST_COLUMNS.find((c) => c.toLowerCase() === squashed) ?? bare;
+}
+
 /**
- * A CSV manifest with the columns file,patient,kind,takenAt,teeth,notes (file relative to the manifest's
- * folder or to `root`; only file and patient are required). Rows are validated one by one.
+ * "," — or ";" when the header line has semicolons and no comma: a spreadsheet set to Portuguese (and most
+ * of Europe) saves its CSV that way, since the comma is its decimal separator.
+ */
+async function manifestDelimiter(manifest: string): Promise<string> {
+  const handle = await open(manifest);
+  try {
+    const { buffer, bytesRead } = await handle.read({ buffer: Buffer.alloc(4096), position: 0 });
+    const header = buffer.subarray(0, bytesRead).toString('utf8').split(/\r?\n/)[0] ?? '';
+    return header.includes(';') && !header.includes(',') ? ';' : ',';
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * A CSV manifest with the columns file,patient,kind,takenAt,teeth,notes (file relative to `root`; only file
+ * and patient are required; headers in any case, comma- or semicolon-separated). Rows are validated one by one.
  */
 export async function* manifestSource(manifest: string, root: string, defaults: SourceDefaults = {}): AsyncGenerator<BulkEntry> {
   const { parse } = await import('csv-parse');
   const parser = createReadStream(manifest).pipe(
-    parse({ columns: (header: string[]) => header.map((h) => h.trim().replace(/^\uFEFF/, '')), skip_empty_lines: true, trim: true, bom: true, relax_column_count: true, info: true }),
+    parse({
+      columns: (header: string[]) => header.map(manifestColumn),
+      delimiter: await manifestDelimiter(manifest),
+      skip_empty_lines: true,
+      trim: true,
+      bom: true,
+      relax_column_count: true,
+      info: true,
+    }),
   );
   let checkedHeader = false;
   for await (const { record, info } of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number } }>) {
@@ -212,6 +244,8 @@ export interface RunOptions {
   audit?: boolean;
   /** what the files hashed to in earlier runs: unchanged files already imported are not read again */
   hashCache?: FileHashCache;
+  /** make the watermarked shared copy (default true; --no-watermark) */
+  watermark?: boolean;
 }
 
 /** Why a file could not be read, in a person's words. */
@@ -311,7 +345,7 @@ export async function runImport(source: AsyncIterable<BulkEntry>, options: RunOp
     }
     const outcome = await importImage(
       { ...settings, limitCpu: (fn) => cpu.run(fn) },
-      { patientId: item.patientId, bytes, fileName: basename(item.path), metadata: item.metadata },
+      { patientId: item.patientId, bytes, fileName: basename(item.path), metadata: item.metadata, watermark: options.watermark },
     );
     if (outcome.sha256) options.hashCache?.remember(item.path, stats, outcome.sha256, readAt);
     if (outcome.status === 'imported' && options.audit !== false) {

@@ -67,9 +67,12 @@ export async function importImage(settings: ImportSettings, input: ImportInput):
   const hash = sha256(input.bytes);
   const duplicate = await findDuplicate(settings, input.patientId, hash);
   if (duplicate) return duplicate;
+  const run = settings.limitCpu ?? ((fn) => fn());
   try {
     if (settings.dryRun) {
-      const info = await inspectImage(input.bytes, { maxPixels: config.images.maxPixels });
+      // decoded to the end, not just its header read: a truncated file is listed as failing, not as importable
+      const { verifyImage } = await import('./pipeline.js');
+      const info = await run(() => verifyImage(input.bytes, { maxPixels: config.images.maxPixels }));
       return { status: 'would-import', sha256: hash, info };
     }
     const now = new Date();
@@ -77,7 +80,6 @@ export async function importImage(settings: ImportSettings, input: ImportInput):
       input.watermark === false
         ? undefined
         : watermarkFor(config, { patientId: input.patientId, takenAt: input.metadata.takenAt, importedAt: now.toISOString() }, settings.logo);
-    const run = settings.limitCpu ?? ((fn) => fn());
     // loaded on the first image to process: a re-run that finds only duplicates never loads the font code
     const { processImage } = await import('./pipeline.js');
     const processed = await run(() => processImage(input.bytes, { maxPixels: config.images.maxPixels, watermark }));

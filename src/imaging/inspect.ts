@@ -20,7 +20,13 @@ export const FORMAT_CONTENT_TYPE: Record<ImageFormat, string> = {
   webp: 'image/webp',
 };
 /** file extensions a bulk import picks up (others in the folder are listed as skipped) */
-export const IMAGE_EXTENSIONS = ['.jpg', '.jpeg', '.jpe', '.png', '.tif', '.tiff', '.webp'];
+export const IMAGE_EXTENSIONS = ['.jpg', '.jpeg', '.jpe', '.jfif', '.png', '.tif', '.tiff', '.webp'];
+/**
+ * Extensions of images clinica does not take (an iPhone's HEIC, a sensor's DICOM, …): a bulk import reports
+ * them as failed, with the reason read from their bytes — listed as "skipped, not an image" they would pass
+ * for the folder's clutter while a patient's photos or radiographs stayed out of the record.
+ */
+export const REFUSED_IMAGE_EXTENSIONS = ['.heic', '.heif', '.avif', '.gif', '.bmp', '.dcm', '.dicom', '.svg'];
 
 /** An image clinica will not take, with the reason (exit 2 on its own; one row of a bulk import's failures). */
 /**

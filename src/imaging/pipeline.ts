@@ -102,6 +102,25 @@ export async function processImage(bytes: Uint8Array, options: ProcessOptions): 
 }
 
 /**
+ * Checks that an image decodes to its end, without making the derivatives (what `upload --dry-run` does):
+ * a truncated or damaged file passes inspectImage (its header is fine) and would fail only on import. The
+ * decode is at thumbnail size, which JPEG shrinks on load, so it costs a fraction of processImage.
+ */
+export async function verifyImage(bytes: Uint8Array, options: { maxPixels: number }): Promise<ImageInfo> {
+  const info = await inspectImage(bytes, { maxPixels: options.maxPixels });
+  const sharp = await loadSharp();
+  try {
+    await sharp(bytes, { limitInputPixels: options.maxPixels, failOn: 'error' })
+      .resize({ width: THUMB_MAX, height: THUMB_MAX, fit: 'inside', withoutEnlargement: true })
+      .raw()
+      .toBuffer();
+  } catch (err) {
+    throw rejectionFor(err, info.format, options.maxPixels, bytes);
+  }
+  return info;
+}
+
+/**
  * 16-bit greyscale to 8 bits without crushing contrast. Radiograph exports use 10–14 of the 16 bits, so the
  * naive high-byte cast leaves a near-black image; a straight min–max stretch lets a few hot pixels (burned-in
  * labels, dead detector pixels) decide the scale. A percentile window clips WINDOW_CLIP of each tail and

@@ -8,7 +8,8 @@
  * - Only images/{patient}/{image}/original.* is processed: the derivatives, records and markers it writes
  *   raise events of their own, and those are ignored (no recursion).
  * - Idempotent: an original whose display and thumb exist (the CLI made them before uploading it, or an
- *   earlier delivery did) is skipped, and so is one with a failure marker.
+ *   earlier delivery did) is skipped, and so is one with a failure marker — unless its record still says
+ *   "processing" (a delivery that died between the derivatives and the record): that one is finished.
  * - A bad image is logged with its key and leaves images/…/failed.json; it never throws, so Lambda does not
  *   retry it. Only infrastructure errors (S3 unreachable) are thrown, for Lambda's own bounded retries.
  *
@@ -87,17 +88,20 @@ export function createImageProcessor(deps: ProcessorDeps): (event: S3EventLike) 
     if (!parsed || parsed.name !== 'original' || !parsed.format) return { key, status: 'skipped', reason: 'not an original' };
     const { patientId, imageId, format } = parsed;
 
-    const [display, thumb, failed] = await Promise.all([
+    const [display, thumb, failed, stored] = await Promise.all([
       store.head(variantKey(patientId, imageId, 'display')),
       store.head(variantKey(patientId, imageId, 'thumb')),
       store.head(failureKey(patientId, imageId)),
+      store.getJson<ImageRecord>(recordKey(patientId, imageId)),
     ]);
     if (failed) return { key, status: 'skipped', reason: 'already marked failed' };
-    if (display && thumb) return { key, status: 'skipped', reason: 'derivatives exist' };
+    // Derivatives without a record: the CLI made them and writes its record next (completing it here would
+    // race it). A record still "processing" (a staff upload) means an earlier delivery wrote the derivatives
+    // and died before completing it: that one is finished now, with the same bytes.
+    if (display && thumb && stored?.value.status !== 'processing') return { key, status: 'skipped', reason: 'derivatives exist' };
 
     const bytes = await store.getBytes(key);
     if (!bytes) return { key, status: 'skipped', reason: 'the original is gone' };
-    const stored = await store.getJson<ImageRecord>(recordKey(patientId, imageId));
     const base: ImageRecord = stored?.value ?? recordForUnannouncedOriginal(key, patientId, imageId, format, now());
     const logo = config.images.watermark.logo ? await loadWatermarkLogo(store) : undefined;
     const watermark = base.watermark === false ? undefined : watermarkFor(config, base, logo);

@@ -1,12 +1,14 @@
 /** The import path (CLI) and the image-processor (Lambda and its local twin) against the real local S3. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  beginImageUpload,
   failureKey,
   hashClaimKey,
   listImages,
   originalKey,
   recordKey,
   variantKey,
+  writeDerivatives,
   type HashClaim,
   type ImageRecord,
 } from '../../src/clinic/images.js';
@@ -135,6 +137,23 @@ describe('images in the bucket', () => {
     }
     // redelivery: nothing again
     expect((await processor(event)).processed).toBe(0);
+  });
+
+  it('a redelivery completes a staff upload whose record a failed delivery left processing after writing its derivatives', async () => {
+    const bucket = stack.config.names.dataBucket;
+    const processor = createImageProcessor({ store, config: stack.config, log: memoryLog(), bucket });
+    const { record, uploadKey } = await beginImageUpload(store, { patientId, format: 'jpeg', metadata: { kind: 'radiograph', teeth: [36] }, actor: 'staff:test' });
+    const bytes = await photoJpeg(600, 400, 14);
+    await store.put(uploadKey, bytes, { contentType: 'image/jpeg' });
+    // the first delivery wrote the derivatives, then died (timeout, S3 error) before completing the record
+    const { processImage } = await import('../../src/imaging/pipeline.js');
+    await writeDerivatives(store, patientId, record.id, await processImage(bytes, { maxPixels: stack.config.images.maxPixels }));
+    expect((await processor(eventFor(bucket, uploadKey))).results[0]).toMatchObject({ status: 'processed', imageId: record.id });
+    const done = (await store.getJson<ImageRecord>(recordKey(patientId, record.id)))!.value;
+    expect(done).toMatchObject({ status: 'ready', kind: 'radiograph', teeth: [36], original: { sha256: sha256(bytes), width: 600, height: 400 } });
+    expect(Object.keys(done.variants).sort()).toEqual(['display', 'shared', 'thumb']);
+    // and once complete, a further delivery does nothing
+    expect((await processor(eventFor(bucket, uploadKey))).results[0]).toMatchObject({ status: 'skipped', reason: 'derivatives exist' });
   });
 
   it('the Lambda decodes keys, ignores its own outputs and marks a bad original failed without throwing', async () => {

@@ -67,6 +67,8 @@ describe('clinica upload (built CLI)', () => {
     const meta = await sharp(await readFile(out)).metadata();
     expect([meta.format, meta.width, meta.height]).toEqual(['webp', 400, 800]);
     expect((await cli('images', 'get', rotated.id, '--variant', 'shared', '--out', out)).code).toBe(2); // exists: --force
+    const nowhere = await cli('images', 'get', rotated.id, '--out', join(dir, 'no-such-folder', 'x.webp'));
+    expect([nowhere.code, nowhere.stderr.trim()]).toEqual([2, `clinica: --out: the folder ${join(dir, 'no-such-folder')} does not exist — create it first, or choose another --out`]);
     const original = join(dir, 'original.jpg');
     expect((await cli('images', 'get', rotated.id, '--variant', 'original', '--out', original)).code).toBe(0);
     expect(Buffer.compare(await readFile(original), await readFile(join(dir, 'rotated.jpg')))).toBe(0);
@@ -74,6 +76,23 @@ describe('clinica upload (built CLI)', () => {
     // the same files again: nothing new
     const again = await cli('upload', ana, join(dir, 'rotated.jpg'), join(dir, 'photo.jpg'), '--json');
     expect(json(again.stdout)).toMatchObject({ imported: 0, duplicates: 2 });
+  });
+
+  it('--no-watermark makes no shared copy, and images get says why there is none', async () => {
+    const dir = join(stack.projectDir, 'no-watermark');
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, 'plain.jpg'), await photoJpeg(500, 400, 22));
+    const up = json((await cli('upload', ana, join(dir, 'plain.jpg'), '--no-watermark', '--json')).stdout);
+    expect(up).toMatchObject({ imported: 1 });
+    const imageId = up.files[0]!.imageId!;
+    const prefix = (await keysUnder(store, `images/${ana}/${imageId}/`)).map((k) => k.split('/').pop());
+    expect(prefix).toEqual(['display.webp', 'image.json', 'original.jpg', 'thumb.webp']);
+    const shared = await cli('images', 'get', imageId, '--out', join(dir, 'out.webp'));
+    expect(shared.code).toBe(2);
+    expect(shared.stderr).toMatch(/has no shared copy: it was imported with --no-watermark/);
+    // and a re-import with the watermark is no way to get one: the same bytes are already there
+    expect(json((await cli('upload', ana, join(dir, 'plain.jpg'), '--watermark', '--json')).stdout)).toMatchObject({ imported: 0, duplicates: 1 });
+    expect(shared.stderr).toMatch(/--variant display/);
   });
 
   it('refuses bad input with one line and exit 2', async () => {
@@ -111,6 +130,8 @@ describe('clinica upload (built CLI)', () => {
     const dry = await cli('upload', '--bulk', root, '--dry-run');
     expect(dry.code).toBe(3);
     expect(dry.stdout).toMatch(/would import .*a1\.jpg/);
+    // a truncated file has a good header: the dry run decodes it, so it is listed as failing, as the real run will
+    expect(dry.stdout).toMatch(/fail +\S+ +\S*broken\.jpg +\(the JPEG file is truncated/);
     expect(await keysUnder(store, `images/${bruno}/`)).toEqual([]); // nothing uploaded
 
     const first = await cli('upload', '--bulk', root, '--json');
@@ -131,6 +152,25 @@ describe('clinica upload (built CLI)', () => {
     expect((await keysUnder(store, `images/${bruno}/`)).filter((k) => k.endsWith('image.json'))).toHaveLength(1);
   });
 
+  it('a bulk import fails the images it cannot take (HEIC, DICOM) with the reason, instead of skipping them as clutter; takes .jfif', async () => {
+    const root = join(stack.projectDir, 'phone');
+    await mkdir(join(root, ana), { recursive: true });
+    // an iPhone photo (ISO-BMFF 'ftyp' box) and a DICOM file (128-byte preamble + DICM), as their first bytes say
+    await writeFile(join(root, ana, 'IMG_0001.HEIC'), Buffer.concat([Buffer.from([0, 0, 0, 24]), Buffer.from('ftypheic\0\0\0\0mif1heic', 'latin1'), Buffer.alloc(64)]));
+    await writeFile(join(root, ana, 'pano.dcm'), Buffer.concat([Buffer.alloc(128), Buffer.from('DICM', 'latin1'), Buffer.alloc(64)]));
+    await writeFile(join(root, ana, 'whatsapp.jfif'), await photoJpeg(300, 200, 51));
+    await writeFile(join(root, ana, 'notes.txt'), 'not an image');
+    const run = await cli('upload', '--bulk', root, '--json');
+    expect(run.code).toBe(3);
+    const result = json(run.stdout);
+    expect(result).toMatchObject({ imported: 1, failed: 2, skipped: 1 });
+    const byName = Object.fromEntries(result.files.map((f) => [f.file.split('/').pop(), f]));
+    expect(byName['IMG_0001.HEIC']).toMatchObject({ status: 'rejected', reason: expect.stringMatching(/HEIC/) });
+    expect(byName['pano.dcm']).toMatchObject({ status: 'rejected', reason: expect.stringMatching(/DICOM file \(export it as PNG or TIFF first\)/) });
+    expect(byName['whatsapp.jfif']).toMatchObject({ status: 'imported' });
+    expect(byName['notes.txt']).toMatchObject({ status: 'skipped' });
+  });
+
   it('reads a CSV manifest and names the line of a bad row', async () => {
     const root = join(stack.projectDir, 'manifest');
     await mkdir(root, { recursive: true });
@@ -140,6 +180,10 @@ describe('clinica upload (built CLI)', () => {
       join(root, 'manifest.csv'),
       `file,patient,kind,takenAt,teeth,notes\nx1.jpg,${bruno},radiograph,2024-02-03,"36,37",periapical\nx2.jpg,${bruno},photo,,99,\nmissing.jpg,${bruno},photo,,,\n`,
     );
+    const dry = await cli('upload', '--bulk', root, '--dry-run');
+    expect(dry.code).toBe(3);
+    expect(dry.stdout).toMatch(/x2\.jpg +\(line 3: teeth: "99"/); // the table with the lines is for real runs only
+    expect(dry.stdout).toMatch(/would import .*x1\.jpg +\(line 2: JPEG 400×300\)/);
     const run = await cli('upload', '--bulk', root, '--json');
     expect(run.code).toBe(3);
     const result = json(run.stdout);
@@ -148,6 +192,14 @@ describe('clinica upload (built CLI)', () => {
     expect(result.files.find((f) => f.file === 'missing.jpg')).toMatchObject({ reason: 'file not found' });
     const listed = JSON.parse((await cli('patients', 'images', bruno, '--json')).stdout) as { images: { kind: string; teeth: number[]; notes?: string }[] };
     expect(listed.images).toContainEqual(expect.objectContaining({ kind: 'radiograph', teeth: [36, 37], notes: 'periapical' }));
+
+    // as a spreadsheet in Portuguese saves it: headers in its own case, semicolons (the comma is its decimal mark)
+    await writeFile(join(root, 'x3.jpg'), await photoJpeg(400, 300, 43));
+    await writeFile(join(root, 'planilha.csv'), `File;Patient;Kind;Taken At;Teeth;Notes\r\nx3.jpg;${bruno};document;03/02/2024;46,47;semicolon\r\n`);
+    const semi = await cli('upload', '--bulk', root, '--manifest', join(root, 'planilha.csv'), '--json');
+    expect([semi.code, semi.stderr]).toEqual([0, expect.not.stringMatching(/column is missing/)]);
+    const again = JSON.parse((await cli('patients', 'images', bruno, '--json')).stdout) as { images: { kind: string; teeth: number[]; takenAt?: string; notes?: string }[] };
+    expect(again.images).toContainEqual(expect.objectContaining({ kind: 'document', teeth: [46, 47], takenAt: '2024-02-03', notes: 'semicolon' }));
   });
 
   it('an import killed mid-way, then run again, ends with exactly one copy of each image', async () => {

@@ -1,6 +1,6 @@
-import { createWriteStream, existsSync } from 'node:fs';
+import { createWriteStream, existsSync, statSync } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
-import { extname } from 'node:path';
+import { dirname, extname, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { audit } from '../../clinic/audit.js';
 import { getImage, variantLocation, type ImageVariant } from '../../clinic/images.js';
@@ -29,6 +29,9 @@ export default async function get({ args, opts, ui }: CommandInput<GetOptions>):
     ui.warn(`${out}: the ${opts.variant} copy is ${where.contentType}; consider naming it *.${where.extension}`);
   }
   if (!toStdout && existsSync(out) && !opts.force) throw usageError(`${out} already exists`, { field: 'out', hint: 'pass --force to overwrite it, or choose --out' });
+  if (!toStdout && !statSync(dirname(resolve(out)), { throwIfNoEntry: false })?.isDirectory()) {
+    throw usageError(`--out: the folder ${dirname(out)} does not exist`, { field: 'out', hint: 'create it first, or choose another --out' });
+  }
 
   const body = await store.getStream(where.key);
   if (!body) throw new ClinicaError('not-found', `the ${opts.variant} copy of ${imageId} is missing from the bucket`, { hint: 'the import may have been interrupted: re-run it' });

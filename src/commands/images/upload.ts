@@ -59,7 +59,10 @@ function describe(result: BulkResult): { verb: string; detail?: string } {
 function fileLine(result: BulkResult): string {
   const { verb, detail } = describe(result);
   const patient = 'patientId' in result && result.patientId ? result.patientId : '-';
-  return `${verb.padEnd(12)} ${patient.padEnd(9)} ${result.file}${detail ? `  (${detail})` : ''}`;
+  // a manifest row says its line (the same file may be on several rows); "(line N)" files say it already
+  const line = 'line' in result && result.line && result.file !== `(line ${result.line})` ? `line ${result.line}` : undefined;
+  const said = [line, detail].filter(Boolean).join(': ');
+  return `${verb.padEnd(12)} ${patient.padEnd(9)} ${result.file}${said ? `  (${said})` : ''}`;
 }
 
 export default async function upload({ args, opts, ui }: CommandInput<UploadOptions>): Promise<number> {
@@ -121,6 +124,7 @@ export default async function upload({ args, opts, ui }: CommandInput<UploadOpti
       settings: { store, config, actor: ctx.actor, runId: randomId(10), logo, dryRun: opts.dryRun },
       concurrency,
       hashCache: opts.bulk ? await FileHashCache.open(config.stateDir, resolve(opts.bulk)) : undefined,
+      watermark: opts.watermark !== false,
       checkPatient: async (id) => void (await getPatient(store, id)),
       onResult,
       signal: abort.signal,
