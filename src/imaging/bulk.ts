@@ -228,6 +228,8 @@ export interface BulkSummary {
   skipped: number;
   /** stopped early (Ctrl+C) */
   interrupted: boolean;
+  /** files read but not yet in the pipeline when the run stopped: left untouched for the next run */
+  notStarted: number;
 }
 
 export interface RunOptions {
@@ -238,7 +240,10 @@ export interface RunOptions {
   checkPatient(patientId: string): Promise<void>;
   /** every file's result, as it happens */
   onResult?(result: BulkResult): void;
-  /** stop taking new files; the ones in progress finish */
+  /**
+   * stop: no new file is taken, a file still waiting for the pipeline is left for the next run (nothing of it
+   * was written), and the images being processed or uploaded finish
+   */
   signal?: AbortSignal;
   /** audit each import (default true) */
   audit?: boolean;
@@ -284,10 +289,13 @@ function limiter(size: number) {
   };
 }
 
+/** A file that reached the pipeline after the run was stopped: left for the next run (nothing of it written). */
+class NotStarted extends Error {}
+
 /** Imports everything a source yields, `concurrency` images in the pipeline at once. */
 export async function runImport(source: AsyncIterable<BulkEntry>, options: RunOptions): Promise<BulkSummary> {
   const { settings } = options;
-  const summary: BulkSummary = { imported: 0, resumed: 0, duplicates: 0, wouldImport: 0, failed: 0, skipped: 0, interrupted: false };
+  const summary: BulkSummary = { imported: 0, resumed: 0, duplicates: 0, wouldImport: 0, failed: 0, skipped: 0, interrupted: false, notStarted: 0 };
   const concurrency = Math.max(1, options.concurrency);
   const cpu = limiter(concurrency);
   const inflight = limiter(concurrency * 2 + 2);
@@ -344,7 +352,14 @@ export async function runImport(source: AsyncIterable<BulkEntry>, options: RunOp
       return failed(unreadable(err));
     }
     const outcome = await importImage(
-      { ...settings, limitCpu: (fn) => cpu.run(fn) },
+      {
+        ...settings,
+        limitCpu: (fn) =>
+          cpu.run(() => {
+            if (options.signal?.aborted || fatal) throw new NotStarted();
+            return fn();
+          }),
+      },
       { patientId: item.patientId, bytes, fileName: basename(item.path), metadata: item.metadata, watermark: options.watermark },
     );
     if (outcome.sha256) options.hashCache?.remember(item.path, stats, outcome.sha256, readAt);
@@ -375,6 +390,10 @@ export async function runImport(source: AsyncIterable<BulkEntry>, options: RunOp
     await inflight.acquire();
     const task = importOne(entry)
       .catch((err) => {
+        if (err instanceof NotStarted) {
+          summary.notStarted++;
+          return;
+        }
         // the store or the network: stop the run (the next one resumes), unless it concerns this file only
         if (isClinicaError(err, 'usage') || isClinicaError(err, 'not-found')) {
           report({ file: entry.file, patientId: entry.patientId, line: entry.line, outcome: { status: 'failed', reason: oneLine(err) } });
@@ -387,6 +406,7 @@ export async function runImport(source: AsyncIterable<BulkEntry>, options: RunOp
     tasks.add(task);
   }
   await Promise.all(tasks);
+  if (summary.notStarted) summary.interrupted = true;
   if (!settings.dryRun) await options.hashCache?.save();
   if (fatal) throw fatal;
   return summary;

@@ -115,7 +115,7 @@ export default async function upload({ args, opts, ui }: CommandInput<UploadOpti
   const onSigint = () => {
     if (abort.signal.aborted) process.exit(130);
     abort.abort();
-    ui.warn('stopping after the images in progress (Ctrl+C again to quit now; re-running resumes)');
+    ui.warn('stopping: the images being processed finish, the rest are left for the next run (Ctrl+C again to quit now; re-running resumes)');
   };
   process.on('SIGINT', onSigint);
   let summary;
@@ -170,6 +170,7 @@ export default async function upload({ args, opts, ui }: CommandInput<UploadOpti
     : [`${summary.imported} imported${summary.resumed ? ` (${summary.resumed} finishing an interrupted import)` : ''}`, `${summary.duplicates} already there`];
   if (summary.skipped) parts.push(`${summary.skipped} skipped (not images)`);
   if (summary.failed) parts.push(`${summary.failed} failed`);
+  if (summary.notStarted) parts.push(`${summary.notStarted} not started`);
   const line = `${parts.join(', ')}${summary.interrupted ? ' — interrupted: run the same command again to finish' : ''}`;
   if (summary.failed) ui.warn(line);
   else ui.info(line);
