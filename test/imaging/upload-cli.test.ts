@@ -82,9 +82,12 @@ describe('clinica upload (built CLI)', () => {
     const dir = join(stack.projectDir, 'no-watermark');
     await mkdir(dir, { recursive: true });
     await writeFile(join(dir, 'plain.jpg'), await photoJpeg(500, 400, 22));
-    const up = json((await cli('upload', ana, join(dir, 'plain.jpg'), '--no-watermark', '--json')).stdout);
+    // --kind takes the words a manifest takes (a pt-BR team types "radiografia")
+    const up = json((await cli('upload', ana, join(dir, 'plain.jpg'), '--no-watermark', '--kind', 'radiografia', '--json')).stdout);
     expect(up).toMatchObject({ imported: 1 });
     const imageId = up.files[0]!.imageId!;
+    const listed = JSON.parse((await cli('patients', 'images', ana, '--json')).stdout) as { images: { id: string; kind: string }[] };
+    expect(listed.images.find((i) => i.id === imageId)?.kind).toBe('radiograph');
     const prefix = (await keysUnder(store, `images/${ana}/${imageId}/`)).map((k) => k.split('/').pop());
     expect(prefix).toEqual(['display.webp', 'image.json', 'original.jpg', 'thumb.webp']);
     const shared = await cli('images', 'get', imageId, '--out', join(dir, 'out.webp'));
@@ -100,6 +103,9 @@ describe('clinica upload (built CLI)', () => {
     const teeth = await cli('upload', ana, file, '--teeth', '11,19');
     expect(teeth.code).toBe(2);
     expect(teeth.stderr).toMatch(/teeth: "19" is not a tooth in FDI notation/);
+    const kind = await cli('upload', ana, file, '--kind', 'panoramica');
+    expect(kind.code).toBe(2);
+    expect(kind.stderr).toMatch(/kind: "panoramica" is not one of radiograph, photo, document/);
     const unknown = await cli('upload', 'P-999999', file);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/P-999999/);

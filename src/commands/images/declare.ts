@@ -1,7 +1,6 @@
 import { Option, type Command } from 'commander';
 import { lazy } from '../action.js';
 
-const KINDS = ['radiograph', 'photo', 'document'];
 const VARIANTS = ['original', 'display', 'thumb', 'shared'];
 
 export function declareImages(program: Command): void {
@@ -12,7 +11,7 @@ export function declareImages(program: Command): void {
     .argument('[files...]', 'JPEG, PNG, TIFF or WebP files')
     .option('--bulk <dir>', 'import a folder: one sub-folder per patient (named by the patient id), or a CSV manifest')
     .option('--manifest <file>', 'CSV with file,patient,kind,takenAt,teeth,notes (default: <dir>/manifest.csv when it exists)')
-    .addOption(new Option('--kind <kind>', 'what the images are (manifest rows may say otherwise)').choices(KINDS))
+    .option('--kind <kind>', 'what the images are: radiograph, photo or document (radiografia, foto, documento, x-ray also do, as in a manifest; its rows may say otherwise)')
     .option('--teeth <list>', 'FDI tooth numbers shown, e.g. 11,21')
     .option('--taken-at <date>', 'when the images were taken: YYYY-MM-DD or DD/MM/YYYY')
     .option('--notes <text>', 'a note kept with each image')
