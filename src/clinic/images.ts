@@ -156,6 +156,12 @@ export function isImageId(text: string): boolean {
   return /^I-\d{8}-[a-z0-9]{4,16}$/.test(text);
 }
 
+/** An image id as a person types it ("i-20261201-K3F9Q2MX", read off a printout) in its stored form; other text as is. */
+export function normalizeImageId(text: string): string {
+  const m = /^i-(\d{8})-([a-z0-9]{4,16})$/i.exec(text.trim());
+  return m ? `I-${m[1]}-${m[2]!.toLowerCase()}` : text.trim();
+}
+
 // ------------------------------------------------------------------------------------------- validation
 
 /** FDI two-digit notation: quadrants 1–4 (permanent, teeth 1–8) and 5–8 (primary, teeth 1–5). */

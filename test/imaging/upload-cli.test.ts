@@ -70,7 +70,9 @@ describe('clinica upload (built CLI)', () => {
     const nowhere = await cli('images', 'get', rotated.id, '--out', join(dir, 'no-such-folder', 'x.webp'));
     expect([nowhere.code, nowhere.stderr.trim()]).toEqual([2, `clinica: --out: the folder ${join(dir, 'no-such-folder')} does not exist — create it first, or choose another --out`]);
     const original = join(dir, 'original.jpg');
-    expect((await cli('images', 'get', rotated.id, '--variant', 'original', '--out', original)).code).toBe(0);
+    // typed by a person, in whatever case (the id's letters are all lowercase, its prefix "I")
+    const typed = `i-${rotated.id.slice(2).toUpperCase()}`;
+    expect((await cli('images', 'get', typed, '--variant', 'original', '--out', original)).code).toBe(0);
     expect(Buffer.compare(await readFile(original), await readFile(join(dir, 'rotated.jpg')))).toBe(0);
 
     // the same files again: nothing new

@@ -3,7 +3,7 @@ import { rename, rm } from 'node:fs/promises';
 import { dirname, extname, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { audit } from '../../clinic/audit.js';
-import { getImage, variantLocation, type ImageVariant } from '../../clinic/images.js';
+import { getImage, normalizeImageId, variantLocation, type ImageVariant } from '../../clinic/images.js';
 import { openContext } from '../../context.js';
 import { ClinicaError, usageError } from '../../errors.js';
 import type { CommandInput } from '../action.js';
@@ -16,7 +16,7 @@ interface GetOptions {
 
 export default async function get({ args, opts, ui }: CommandInput<GetOptions>): Promise<number> {
   const ctx = openContext(opts);
-  const imageId = args[0]!.trim();
+  const imageId = normalizeImageId(args[0]!);
   const store = await ctx.dataStore();
   const record = await getImage(store, imageId);
   const where = variantLocation(record, opts.variant);
