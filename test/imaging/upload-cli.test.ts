@@ -263,6 +263,36 @@ describe('clinica upload (built CLI)', () => {
     expect(json((await cli('upload', '--bulk', root, '--json')).stdout)).toMatchObject({ imported: 0, duplicates: 16 });
   });
 
+  it('the local S3 going away mid-import: exit 1 with one line, after saying what was imported before it', async () => {
+    const lost = await startTestStack();
+    try {
+      const patient = (await createPatient(lost.dataStore, { fullName: 'Carla Teste', birthDate: '1970-07-07' }, 'test')).id;
+      const root = join(lost.projectDir, 'lost');
+      await mkdir(join(root, patient), { recursive: true });
+      for (let i = 0; i < 8; i++) await writeFile(join(root, patient, `l-${i}.jpg`), await photoJpeg(1600, 1200, 500 + i));
+      const child = spawn(process.execPath, [BIN, 'upload', '--bulk', root, '--concurrency', '1'], {
+        cwd: lost.projectDir,
+        env: { ...process.env, NO_COLOR: '1', CI: '1' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr!.on('data', (c) => (stderr += c));
+      const exited = once(child, 'exit');
+      const deadline = Date.now() + 60_000;
+      // two image records stored: the first image's import (record, claim, audit) is over and reported
+      const records = async () => (await keysUnder(lost.dataStore, `images/${patient}/`)).filter((k) => k.endsWith('/image.json')).length;
+      while ((await records()) < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+      await lost.stop(); // S3 gone: the next request of the import is refused
+      const [code] = await exited;
+      const lines = stderr.trim().split('\n');
+      expect(code, stderr).toBe(1);
+      expect(lines.at(-2)).toMatch(/stopped by an error after \d+ files?: [1-8] imported, 0 already there — fix the cause and run the same command again to finish/);
+      expect(lines.at(-1)).toMatch(/^clinica: /);
+    } finally {
+      await lost.close();
+    }
+  }, 120_000);
+
   it('a re-run does not read again the files it has seen unchanged (the import cache); without the cache it reads them', async () => {
     const root = join(stack.projectDir, 'cached');
     await mkdir(join(root, bruno), { recursive: true });

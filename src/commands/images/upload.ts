@@ -101,9 +101,11 @@ export default async function upload({ args, opts, ui }: CommandInput<UploadOpti
   const listEverything = ui.json || Boolean(opts.dryRun);
   const progress = opts.dryRun ? undefined : ui.progress(total, opts.bulk ? 'importing' : 'uploading');
   let done = 0;
+  const counts: Record<string, number> = {};
   const onResult = (result: BulkResult) => {
     done++;
     const status = result.outcome.status;
+    counts[status] = (counts[status] ?? 0) + 1;
     if (listEverything || status === 'failed' || status === 'rejected') keep.push(result);
     if (opts.dryRun) ui.print(fileLine(result));
     else ui.debug(fileLine(result));
@@ -119,6 +121,7 @@ export default async function upload({ args, opts, ui }: CommandInput<UploadOpti
   };
   process.on('SIGINT', onSigint);
   let summary;
+  let stoppedBy: { err: unknown } | undefined;
   try {
     summary = await runImport(source(), {
       settings: { store, config, actor: ctx.actor, runId: randomId(10), logo, dryRun: opts.dryRun },
@@ -129,9 +132,22 @@ export default async function upload({ args, opts, ui }: CommandInput<UploadOpti
       onResult,
       signal: abort.signal,
     });
+  } catch (err) {
+    stoppedBy = { err };
   } finally {
     process.off('SIGINT', onSigint);
     progress?.done();
+  }
+  if (stoppedBy || !summary) {
+    // the store or the network stopped the run (S3 unreachable, credentials expired): say what was done before
+    // the one-line error, so the person knows the import is partial and that re-running finishes it
+    if (done && !opts.dryRun) {
+      const before = [`${counts.imported ?? 0} imported`, `${counts.duplicate ?? 0} already there`];
+      const failed = (counts.failed ?? 0) + (counts.rejected ?? 0);
+      if (failed) before.push(`${failed} failed`);
+      ui.warn(`stopped by an error after ${done} file${done === 1 ? '' : 's'}: ${before.join(', ')} — fix the cause and run the same command again to finish`);
+    }
+    throw stoppedBy?.err;
   }
 
   const failures = keep.filter((r) => r.outcome.status === 'failed' || r.outcome.status === 'rejected');
