@@ -345,7 +345,7 @@ export async function listAppointments(store: Store, range: { from: string; to: 
   const from = parseDate(range.from, 'from');
   const to = parseDate(range.to, 'to');
   const span = daysBetween(from, to);
-  if (span < 0) throw usageError(`to: ${to} is before from: ${from}`, { field: 'to' });
+  if (span < 0) throw usageError(`to: ${to} is before the range's first day, ${from}`, { field: 'to' });
   if (span >= MAX_RANGE_DAYS) throw usageError(`to: a range of at most ${MAX_RANGE_DAYS} days, got ${span + 1}`, { field: 'to' });
   const days = Array.from({ length: span + 1 }, (_, i) => addDays(from, i));
   const dentist = range.dentist ? dentistMatcher(range.dentist) : undefined;

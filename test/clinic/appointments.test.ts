@@ -57,6 +57,9 @@ describe('appointments against the local S3', () => {
     const day = await listAppointments(store, { from: '2026-12-01', to: '2026-12-01' }, SP);
     expect(day.map((x) => x.start.slice(11, 16))).toEqual(['14:30', '14:45', '15:00', '15:15']);
     expect((await listAppointments(store, { from: '2026-12-01', to: '2026-12-01', dentist: 'DRA. ANA' }, SP)).length).toBe(3);
+    // a range given backwards names its end, and the first day it should not precede (the CLI says --to)
+    const backwards = await rejection(listAppointments(store, { from: '2026-12-02', to: '2026-12-01' }, SP));
+    expect([backwards.field, backwards.message]).toEqual(['to', "to: 2026-12-01 is before the range's first day, 2026-12-02"]);
     await cancelAppointment(store, forced.id, actor);
   });
 

@@ -108,6 +108,9 @@ describe('clinica upload (built CLI)', () => {
     const kind = await cli('upload', ana, file, '--kind', 'panoramica');
     expect(kind.code).toBe(2);
     expect(kind.stderr).toMatch(/kind: "panoramica" is not one of radiograph, photo, document/);
+    // a flag's error names the flag as typed (a manifest row's names its column)
+    const takenAt = await cli('upload', ana, file, '--taken-at', '31/02/2024');
+    expect([takenAt.code, takenAt.stderr]).toEqual([2, expect.stringMatching(/^clinica: --taken-at: /)]);
     const unknown = await cli('upload', 'P-999999', file);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/P-999999/);

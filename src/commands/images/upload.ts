@@ -19,6 +19,7 @@ import { FileHashCache } from '../../imaging/hash-cache.js';
 import { loadLogo } from '../../imaging/import.js';
 import { imageConcurrency } from '../../imaging/sharp.js';
 import type { CommandInput } from '../action.js';
+import { withFlagNames } from '../patients/fields.js';
 
 interface UploadOptions {
   bulk?: string;
@@ -75,7 +76,7 @@ export default async function upload({ args, opts, ui }: CommandInput<UploadOpti
   }
   if (opts.manifest && !opts.bulk) throw usageError('--manifest goes with --bulk DIR');
   const defaults: SourceDefaults = { kind: opts.kind, teeth: opts.teeth, takenAt: opts.takenAt, notes: opts.notes };
-  validateImageMetadata(defaults); // a bad --teeth or --taken-at stops here, before anything is read
+  await withFlagNames(async () => validateImageMetadata(defaults)); // a bad --teeth or --taken-at stops here, before anything is read, named as typed
   const concurrency = parseConcurrency(opts.concurrency) ?? imageConcurrency(config.images.concurrency);
 
   let source: () => AsyncIterable<BulkEntry>;

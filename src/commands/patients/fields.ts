@@ -101,6 +101,7 @@ const flagOf: Record<string, string> = {
   email: '--email', address: '--address', 'guardian.name': '--guardian', 'guardian.phone': '--guardian-phone',
   'guardian.cpf': '--guardian-cpf', status: '--status', notes: '--notes', alerts: '--alert', addAlerts: '--add-alert', removeAlerts: '--remove-alert', 'email-reminders': '--email-reminders', language: '--language', at: '--at',
   duration: '--duration', dentist: '--dentist', patient: '--patient', from: '--from', to: '--to', date: '--date', since: '--since',
+  kind: '--kind', teeth: '--teeth', takenAt: '--taken-at',
 };
 
 /**
