@@ -12,7 +12,7 @@ import { conflict, ExitCode, oneLine } from '../errors.js';
 import type { Store } from '../store/store.js';
 import { cancelAppointment } from './appointments.js';
 import { listPatientAppointments } from './patient-appointments.js';
-import { applyPatientChanges, getPatient, updatePatient, writePatientChange } from './patients.js';
+import { archivePatient, getPatient, updatePatient } from './patients.js';
 import { localParts } from './time.js';
 import type { Appointment, AppointmentStatus, Patient, PatientChanges, PatientStatus } from './types.js';
 
@@ -54,6 +54,9 @@ export interface LeavingCareResult {
   kept: FutureAppointment[];
 }
 
+/** What a status change did to the future appointments, beside the record (CLI --json, API answers). */
+export const appointmentsOutcome = (result: LeavingCareResult) => ({ appointmentsCancelled: result.cancelled, appointmentsKept: result.kept });
+
 /** The patient's appointments that start after `now` and are still scheduled or confirmed, soonest first. */
 export async function futureAppointments(store: Store, patientId: string, opts: { timeZone: string; now?: Date }): Promise<FutureAppointment[]> {
   const now = (opts.now ?? new Date()).getTime();
@@ -76,9 +79,7 @@ export function updatePatientLeavingCare(store: Store, id: string, changes: Pati
 
 /** `patients archive` / POST …/archive. */
 export function archivePatientLeavingCare(store: Store, id: string, actor: string, opts: LeavingCareOptions): Promise<LeavingCareResult> {
-  return leavingCare(store, id, 'archived', actor, opts, (auditDetails) =>
-    writePatientChange(store, id, (p) => applyPatientChanges(p, { status: 'archived' }, actor), actor, 'patient.archive', { etag: opts.etag, auditDetails }),
-  );
+  return leavingCare(store, id, 'archived', actor, opts, (auditDetails) => archivePatient(store, id, actor, { etag: opts.etag, auditDetails }));
 }
 
 async function leavingCare(

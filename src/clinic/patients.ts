@@ -377,6 +377,11 @@ export interface CreateOptions {
  * between two creates racing for one CPF.
  */
 export async function createPatient(store: Store, input: PatientInput, actor: string, opts: CreateOptions = {}): Promise<Patient> {
+  return (await createPatientVersioned(store, input, actor, opts)).patient;
+}
+
+/** createPatient, with the ETag of the record written (a client's first edit needs no read). */
+export async function createPatientVersioned(store: Store, input: PatientInput, actor: string, opts: CreateOptions = {}): Promise<{ patient: Patient; etag: string }> {
   const now = new Date();
   const draft = newPatientRecord('P-000000', input, actor, now);
   if (draft.cpf) {
@@ -403,15 +408,16 @@ export async function createPatient(store: Store, input: PatientInput, actor: st
   const id = formatPatientId(await allocatePatientNumbers(store));
   const patient = newPatientRecord(id, input, actor, now);
   if (patient.cpf) await claimCpf(store, patient.cpf, id);
+  let etag: string;
   try {
-    await store.putJson(patientKey(id), patient, { ifNoneMatch: '*' });
+    etag = await store.putJson(patientKey(id), patient, { ifNoneMatch: '*' });
   } catch (err) {
     if (patient.cpf) await releaseCpf(store, patient.cpf, id).catch(() => {});
     throw err;
   }
   await updatePatientIndex(store, [{ id, apply: () => summaryOf(patient) }]);
   await audit(store, { actor, action: 'patient.create', patientId: id });
-  return patient;
+  return { patient, etag };
 }
 
 /** A new patient who matches one anonymized at their request (LGPD): not created again without being told. */
@@ -591,8 +597,8 @@ export async function updatePatient(
   return { patient, etag };
 }
 
-export async function archivePatient(store: Store, id: string, actor: string): Promise<Patient> {
-  return (await writePatientChange(store, id, (p) => applyPatientChanges(p, { status: 'archived' }, actor), actor, 'patient.archive')).patient;
+export async function archivePatient(store: Store, id: string, actor: string, opts: UpdateOptions = {}): Promise<{ patient: Patient; etag: string }> {
+  return writePatientChange(store, id, (p) => applyPatientChanges(p, { status: 'archived' }, actor), actor, 'patient.archive', opts);
 }
 
 // ---------------------------------------------------------------- list and show

@@ -1,8 +1,8 @@
-import { archivePatientLeavingCare } from '../../clinic/patient-status.js';
+import { appointmentsOutcome, archivePatientLeavingCare } from '../../clinic/patient-status.js';
 import { openContext } from '../../context.js';
 import type { CommandInput } from '../action.js';
 import { withFlagNames } from './fields.js';
-import { appointmentsJson, choiceFromFlags, printAppointmentsOutcome, withAppointmentsChoice, type AppointmentFlags } from './leaving-care.js';
+import { choiceFromFlags, printAppointmentsOutcome, withAppointmentsChoice, type AppointmentFlags } from './leaving-care.js';
 
 export default async function archive({ args, opts, ui }: CommandInput<AppointmentFlags>): Promise<number> {
   const choice = choiceFromFlags(opts);
@@ -17,7 +17,7 @@ export default async function archive({ args, opts, ui }: CommandInput<Appointme
     return 1;
   }
   const { patient } = result;
-  ui.result({ patient, ...appointmentsJson(result) });
+  ui.result({ patient, ...appointmentsOutcome(result) });
   ui.print(`${ui.green('✓')} archived ${patient.id} ${patient.fullName} — the record is kept; \`clinica patients update ${patient.id} --status active\` brings it back`);
   printAppointmentsOutcome(ui, result);
   return 0;

@@ -61,9 +61,3 @@ export function printAppointmentsOutcome(ui: Ui, result: LeavingCareResult): voi
   if (result.cancelled.length) ui.print(`${ui.green('✓')} cancelled ${result.cancelled.length} future appointment(s): ${result.cancelled.map((a) => a.id).join(', ')}`);
   if (result.kept.length) ui.print(`kept ${result.kept.length} future appointment(s) booked: ${result.kept.map((a) => `${a.date} ${a.time} ${a.dentist}`).join('; ')}`);
 }
-
-/** --json: the appointments' outcome beside the record. */
-export const appointmentsJson = (result: LeavingCareResult) => ({
-  appointmentsCancelled: result.cancelled,
-  appointmentsKept: result.kept,
-});

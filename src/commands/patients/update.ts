@@ -1,11 +1,11 @@
-import { LEAVING_STATUSES, updatePatientLeavingCare } from '../../clinic/patient-status.js';
+import { appointmentsOutcome, LEAVING_STATUSES, updatePatientLeavingCare } from '../../clinic/patient-status.js';
 import { getPatient } from '../../clinic/patients.js';
 import type { Patient } from '../../clinic/types.js';
 import { openContext } from '../../context.js';
 import { usageError } from '../../errors.js';
 import type { CommandInput } from '../action.js';
 import { changesFromFlags, withFlagNames, type PatientFlags, type UpdateFlags } from './fields.js';
-import { appointmentsJson, choiceFromFlags, printAppointmentsOutcome, withAppointmentsChoice, type AppointmentFlags } from './leaving-care.js';
+import { choiceFromFlags, printAppointmentsOutcome, withAppointmentsChoice, type AppointmentFlags } from './leaving-care.js';
 import { printPatient } from './render.js';
 
 export default async function update({ args, opts, ui }: CommandInput<PatientFlags & UpdateFlags & AppointmentFlags & { ifMatch?: string }>): Promise<number> {
@@ -42,7 +42,7 @@ export default async function update({ args, opts, ui }: CommandInput<PatientFla
     return 1;
   }
   const { patient } = result;
-  ui.result({ patient, etag: result.etag, ...(opts.status !== undefined ? appointmentsJson(result) : {}) });
+  ui.result({ patient, etag: result.etag, ...(opts.status !== undefined ? appointmentsOutcome(result) : {}) });
   printPatient(ui, patient, timeZone, { headline: `${ui.green('✓')} updated ${patient.id} (version ${patient.version})` });
   printAppointmentsOutcome(ui, result);
   return 0;

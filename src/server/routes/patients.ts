@@ -1,6 +1,6 @@
 /** Patients: list/search (from the index, CPF masked), read (audited), create, update (If-Match), archive. */
-import { archivePatientLeavingCare, updatePatientLeavingCare, type FutureAppointmentsChoice, type LeavingCareResult } from '../../clinic/patient-status.js';
-import { createPatient, getPatient, maskCpf, showPatient } from '../../clinic/patients.js';
+import { appointmentsOutcome, archivePatientLeavingCare, updatePatientLeavingCare, type FutureAppointmentsChoice } from '../../clinic/patient-status.js';
+import { createPatientVersioned, maskCpf, showPatient } from '../../clinic/patients.js';
 import { patientStatuses, sexes, type Guardian, type PatientChanges, type PatientInput, type PatientStatus, type PatientSummary } from '../../clinic/types.js';
 import { locales } from '../../config/schema.js';
 import { usageError } from '../../errors.js';
@@ -23,9 +23,6 @@ function appointmentsChoice(body: Body): FutureAppointmentsChoice | undefined {
   if (cancel && keep) throw usageError('send "cancelAppointments" or "keepAppointments", not both', { field: 'cancelAppointments' });
   return cancel ? 'cancel' : keep ? 'keep' : undefined;
 }
-
-/** What a status change did to the future appointments, beside the record. */
-const appointmentsOutcome = (r: LeavingCareResult) => ({ appointmentsCancelled: r.cancelled, appointmentsKept: r.kept });
 
 function oneOf<T extends string>(value: string | null | undefined, allowed: readonly T[], field: string): T | null | undefined {
   if (value === undefined || value === null) return value;
@@ -126,10 +123,8 @@ export function patientRoutes(deps: ApiDeps): Route[] {
         for (const [k, v] of Object.entries(input)) if (v === null) delete (input as unknown as Record<string, unknown>)[k];
         // the CLI's rules: the same name + birth date as a stored patient (one of them without a CPF) and a person
         // anonymized at their request are refused (409) until the client says this is a new person
-        const created = await createPatient(store, input, ctx.actor, { refuseDuplicate: true, force: bool(body, 'force') });
+        const { patient, etag } = await createPatientVersioned(store, input, ctx.actor, { refuseDuplicate: true, force: bool(body, 'force') });
         deps.patients.changed();
-        // createPatient gives the record, not its ETag: read back (unaudited), so a first edit needs no GET
-        const { patient, etag } = await getPatient(store, created.id);
         return { status: 201, body: { patient, etag }, headers: { location: `/api/patients/${encodeURIComponent(patient.id)}`, etag } };
       },
     },
