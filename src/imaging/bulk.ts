@@ -61,7 +61,8 @@ export interface SourceDefaults {
 }
 
 const isHidden = (name: string) => name.startsWith('.') || name === 'Thumbs.db' || name === 'desktop.ini';
-const looksLikeImage = (name: string) => [...IMAGE_EXTENSIONS, ...REFUSED_IMAGE_EXTENSIONS].includes(extname(name).toLowerCase());
+const IMAGE_LIKE = new Set([...IMAGE_EXTENSIONS, ...REFUSED_IMAGE_EXTENSIONS]);
+const looksLikeImage = (name: string) => IMAGE_LIKE.has(extname(name).toLowerCase());
 
 function metadataOr(defaults: SourceDefaults, row: ImageMetadataInput = {}): ImageMetadata {
   return validateImageMetadata({
@@ -232,8 +233,12 @@ export interface BulkSummary {
   notStarted: number;
 }
 
+export const emptyBulkSummary = (): BulkSummary => ({ imported: 0, resumed: 0, duplicates: 0, wouldImport: 0, failed: 0, skipped: 0, interrupted: false, notStarted: 0 });
+
 export interface RunOptions {
   settings: ImportSettings;
+  /** counted into as the run goes — still readable when the run throws (what was done before the error) */
+  summary?: BulkSummary;
   /** images in the sharp pipeline at once (default: one per core) */
   concurrency: number;
   /** throws ClinicaError not-found for an unknown patient (called once per patient) */
@@ -295,7 +300,7 @@ class NotStarted extends Error {}
 /** Imports everything a source yields, `concurrency` images in the pipeline at once. */
 export async function runImport(source: AsyncIterable<BulkEntry>, options: RunOptions): Promise<BulkSummary> {
   const { settings } = options;
-  const summary: BulkSummary = { imported: 0, resumed: 0, duplicates: 0, wouldImport: 0, failed: 0, skipped: 0, interrupted: false, notStarted: 0 };
+  const summary = options.summary ?? emptyBulkSummary();
   const concurrency = Math.max(1, options.concurrency);
   const cpu = limiter(concurrency);
   const inflight = limiter(concurrency * 2 + 2);

@@ -7,6 +7,7 @@ import { openContext } from '../../context.js';
 import { ClinicaError, usageError } from '../../errors.js';
 import {
   countEntries,
+  emptyBulkSummary,
   filesSource,
   folderSource,
   manifestSource,
@@ -102,11 +103,9 @@ export default async function upload({ args, opts, ui }: CommandInput<UploadOpti
   const listEverything = ui.json || Boolean(opts.dryRun);
   const progress = opts.dryRun ? undefined : ui.progress(total, opts.bulk ? 'importing' : 'uploading');
   let done = 0;
-  const counts: Record<string, number> = {};
   const onResult = (result: BulkResult) => {
     done++;
     const status = result.outcome.status;
-    counts[status] = (counts[status] ?? 0) + 1;
     if (listEverything || status === 'failed' || status === 'rejected') keep.push(result);
     if (opts.dryRun) ui.print(fileLine(result));
     else ui.debug(fileLine(result));
@@ -121,10 +120,11 @@ export default async function upload({ args, opts, ui }: CommandInput<UploadOpti
     ui.warn('stopping: the images being processed finish, the rest are left for the next run (Ctrl+C again to quit now; re-running resumes)');
   };
   process.on('SIGINT', onSigint);
-  let summary;
+  const summary = emptyBulkSummary();
   let stoppedBy: { err: unknown } | undefined;
   try {
-    summary = await runImport(source(), {
+    await runImport(source(), {
+      summary,
       settings: { store, config, actor: ctx.actor, runId: randomId(10), logo, dryRun: opts.dryRun },
       concurrency,
       hashCache: opts.bulk ? await FileHashCache.open(config.stateDir, resolve(opts.bulk)) : undefined,
@@ -139,16 +139,15 @@ export default async function upload({ args, opts, ui }: CommandInput<UploadOpti
     process.off('SIGINT', onSigint);
     progress?.done();
   }
-  if (stoppedBy || !summary) {
+  if (stoppedBy) {
     // the store or the network stopped the run (S3 unreachable, credentials expired): say what was done before
     // the one-line error, so the person knows the import is partial and that re-running finishes it
     if (done && !opts.dryRun) {
-      const before = [`${counts.imported ?? 0} imported`, `${counts.duplicate ?? 0} already there`];
-      const failed = (counts.failed ?? 0) + (counts.rejected ?? 0);
-      if (failed) before.push(`${failed} failed`);
+      const before = [`${summary.imported} imported`, `${summary.duplicates} already there`];
+      if (summary.failed) before.push(`${summary.failed} failed`);
       ui.warn(`stopped by an error after ${done} file${done === 1 ? '' : 's'}: ${before.join(', ')} — fix the cause and run the same command again to finish`);
     }
-    throw stoppedBy?.err;
+    throw stoppedBy.err;
   }
 
   const failures = keep.filter((r) => r.outcome.status === 'failed' || r.outcome.status === 'rejected');
