@@ -42,9 +42,9 @@ export function cliActor(): string {
 
 /**
  * @param needsStack false for commands that work without a running local stack (init, dev itself, site build)
+ * @param config the config the command already loaded from these options (read once)
  */
-export function openContext(options: GlobalOptions, needsStack = true): Context {
-  const config = loadConfig(options);
+export function openContext(options: GlobalOptions, needsStack = true, config: ResolvedConfig = loadConfig(options)): Context {
   let local: LocalEndpoints | undefined;
   let target: AwsTarget;
   // an endpoint URL (flag › CLINICA_ENDPOINT_URL › file) points every client there, on target local too

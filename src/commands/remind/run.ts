@@ -47,7 +47,7 @@ export default async function remind(input: CommandInput<RemindOptions>): Promis
       ui.warn(`${oneLine(err)} (a real run would send nothing)`);
     }
   }
-  const ctx = openContext(opts);
+  const ctx = openContext(opts, true, config);
 
   let summary: ReminderSummary;
   if (opts.via === 'lambda') {
