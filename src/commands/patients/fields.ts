@@ -106,7 +106,7 @@ const flagOf: Record<string, string> = {
 
 /**
  * Re-labels a core error that names a field with the flag the person typed ("birthDate: …" → "--birth-date: …");
- * kind, exit code and reason are kept (a taken CPF stays a conflict, exit 2).
+ * kind, exit code, reason, params and extra are kept (a taken CPF stays a conflict, exit 2).
  */
 export async function withFlagNames<T>(work: () => Promise<T>): Promise<T> {
   try {
@@ -120,6 +120,7 @@ export async function withFlagNames<T>(work: () => Promise<T>): Promise<T> {
         exitCode: err.exitCode,
         reason: err.reason,
         params: err.params,
+        extra: err.extra,
       });
     }
     throw err;
