@@ -42,6 +42,15 @@ function markKeys(key: Buffer, p: PersonKeys): { cpf?: string; person?: string }
   };
 }
 
+/**
+ * A person mark that exists counts when the person or the erased patient had no CPF (two people with CPFs are
+ * told apart by them); undefined when there is no such mark.
+ */
+async function personMarkMatches(store: Store, key: string, p: PersonKeys): Promise<ErasedMatch | undefined> {
+  const mark = await store.getJson<ErasedMark>(key);
+  return mark && (!p.cpf || !mark.value.hadCpf) ? { by: 'name+birthDate' } : undefined;
+}
+
 /** Leaves the marks of a patient about to be anonymized (idempotent: an existing mark is kept). */
 export async function recordErasure(store: Store, p: PersonKeys): Promise<void> {
   const k = markKeys((await bucketKey(store, { create: true }))!, p);
@@ -72,11 +81,7 @@ export async function erasedMatcher(store: Store): Promise<(p: PersonKeys) => Pr
     if (!key) return undefined;
     const k = markKeys(key, p);
     if (k.cpf && present.has(k.cpf)) return { by: 'cpf' };
-    if (k.person && present.has(k.person)) {
-      const mark = await store.getJson<ErasedMark>(k.person);
-      if (mark && (!p.cpf || !mark.value.hadCpf)) return { by: 'name+birthDate' };
-    }
-    return undefined;
+    return k.person && present.has(k.person) ? personMarkMatches(store, k.person, p) : undefined;
   };
 }
 
@@ -86,9 +91,5 @@ export async function findErased(store: Store, p: PersonKeys): Promise<ErasedMat
   if (!key) return undefined;
   const k = markKeys(key, p);
   if (k.cpf && (await store.head(k.cpf))) return { by: 'cpf' };
-  if (k.person) {
-    const mark = await store.getJson<ErasedMark>(k.person);
-    if (mark && (!p.cpf || !mark.value.hadCpf)) return { by: 'name+birthDate' };
-  }
-  return undefined;
+  return k.person ? personMarkMatches(store, k.person, p) : undefined;
 }
