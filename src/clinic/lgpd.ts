@@ -15,7 +15,7 @@ import { deletePatientImages } from './images.js';
 import { deletePatientAppointmentList, listPatientAppointments } from './patient-appointments.js';
 import { updatePatientIndex } from './patient-index.js';
 import { cpfClaimsKey, getPatient, patientKey, releaseCpf, writePatientChange } from './patients.js';
-import { mapLimit } from './text.js';
+import { EMAIL_IN_TEXT, mapLimit } from './text.js';
 import type { Appointment, AuditEntry, Patient } from './types.js';
 
 export interface ExportedImage {
@@ -162,8 +162,6 @@ async function reminderKeysOf(store: Store, appointmentIds: string[]): Promise<{
   return lists.flat();
 }
 
-const EMAIL_LIKE = /[^\s<>"'(),;:]+@[^\s<>"'(),;:]+\.[a-z]{2,}/gi;
-
 /**
  * Takes the addresses out of a patient's reminder records (`to`, masked as "ca***@example.com", and any in a
  * failure's `error`): the records are kept with the appointments, and a masked address still identifies.
@@ -177,7 +175,7 @@ async function eraseReminderAddresses(store: Store, patientId: string): Promise<
       const got = await store.getJson<Record<string, unknown>>(key);
       if (!got) return;
       const { to, ...record } = got.value;
-      if (typeof record.error === 'string') record.error = record.error.replace(EMAIL_LIKE, '(address removed)');
+      if (typeof record.error === 'string') record.error = record.error.replace(EMAIL_IN_TEXT, '(address removed)');
       if (to === undefined && record.error === got.value.error) return;
       try {
         await store.putJson(key, record, { ifMatch: got.etag });

@@ -33,7 +33,7 @@ import { SendFailure, type SendOptions, type SendResult } from '../mail/ses.js';
 import type { Store, StoredJson } from '../store/store.js';
 import { APPOINTMENTS_PREFIX, getAppointment } from './appointments.js';
 import { getPatient } from './patients.js';
-import { randomId } from './text.js';
+import { EMAIL_IN_TEXT, randomId } from './text.js';
 import { addDays, localParts, startOfLocalDay, todayIn, zonedToInstant } from './time.js';
 import type { Appointment, Patient } from './types.js';
 
@@ -793,7 +793,7 @@ export function maskEmail(address: string): string {
 }
 
 /** Every address in a text masked (SES error messages name the recipient). */
-export const maskEmails = (text: string) => text.replace(/[^\s<>"'(),;:]+@[^\s<>"'(),;:]+\.[a-z]{2,}/gi, (m) => maskEmail(m));
+export const maskEmails = (text: string) => text.replace(EMAIL_IN_TEXT, (m) => maskEmail(m));
 
 /** The exit code a run deserves: 0 all sent (or nothing due), 3 some failed, 1 nothing could be sent. */
 export function reminderExitCode(summary: ReminderSummary): 0 | 1 | 3 {

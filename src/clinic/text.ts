@@ -15,6 +15,9 @@ export function personKey(fullName: string, birthDate: string | undefined): stri
   return `${fold(fullName)}|${birthDate ?? ''}`;
 }
 
+/** An e-mail address inside free text (an SES error names its recipient): for masking or removing it. */
+export const EMAIL_IN_TEXT = /[^\s<>"'(),;:]+@[^\s<>"'(),;:]+\.[a-z]{2,}/gi;
+
 export function digitsOf(text: string): string {
   return text.replace(/\D/g, '');
 }
