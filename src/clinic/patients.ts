@@ -714,9 +714,7 @@ export interface ReindexResult {
  * clinica). Reads every record — the one operation that does.
  */
 export async function reindexPatients(store: Store, now = new Date()): Promise<ReindexResult> {
-  const keys: string[] = [];
-  for await (const o of store.list(PATIENTS_PREFIX)) if (/^patients\/P-\d+\.json$/.test(o.key)) keys.push(o.key);
-  const records = (await mapLimit(keys, 16, async (key) => (await store.getJson<Patient>(key))?.value)).filter((r): r is Patient => r !== undefined);
+  const records = await readPatientRecords(store);
   const rows = await mapLimit(records, 16, async (record) => summaryOf(record, upcomingOf(await listPatientAppointments(store, record.id), now)));
   await writePatientIndex(store, rows);
   return { patients: rows.length, ...(await rebuildCpfClaims(store, records)) };
@@ -730,10 +728,15 @@ export async function reindexPatients(store: Store, now = new Date()): Promise<R
  */
 export async function unindexedRecords(store: Store, index: readonly PatientSummary[]): Promise<Patient[]> {
   const indexed = new Set(index.map((r) => r.id));
+  return readPatientRecords(store, (id) => !indexed.has(id));
+}
+
+/** The patient records (one LIST of patients/) whose id `wanted` accepts — every one by default — read 16 at a time. */
+async function readPatientRecords(store: Store, wanted: (id: string) => boolean = () => true): Promise<Patient[]> {
   const keys: string[] = [];
   for await (const o of store.list(PATIENTS_PREFIX)) {
     const id = /^patients\/(P-\d+)\.json$/.exec(o.key)?.[1];
-    if (id && !indexed.has(id)) keys.push(o.key);
+    if (id && wanted(id)) keys.push(o.key);
   }
   return (await mapLimit(keys, 16, async (key) => (await store.getJson<Patient>(key))?.value)).filter((r): r is Patient => r !== undefined);
 }
