@@ -92,6 +92,9 @@ const mailbox = z
 
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected a time of day as HH:MM (24 h), e.g. "09:00"');
 
+/** Lei 13.787/2018, art. 6: dental records are kept at least 20 years from the last entry. */
+export const LEGAL_RETENTION_YEARS = 20;
+
 export const locales = ['pt-BR', 'en'] as const;
 export type Locale = (typeof locales)[number];
 
@@ -236,12 +239,12 @@ export const configSchema = z
         retentionYears: z
           .number()
           .int()
-          .min(20, { message: 'at least 20: Lei 13.787/2018 (art. 6) keeps the dental record 20 years from its last entry' })
+          .min(LEGAL_RETENTION_YEARS, { message: `at least ${LEGAL_RETENTION_YEARS}: Lei 13.787/2018 (art. 6) keeps the dental record ${LEGAL_RETENTION_YEARS} years from its last entry` })
           .max(100)
-          .default(20),
+          .default(LEGAL_RETENTION_YEARS),
       })
       .strict()
-      .default({ retentionYears: 20 }),
+      .default({ retentionYears: LEGAL_RETENTION_YEARS }),
     site: siteSchema.optional(),
   })
   .strict();

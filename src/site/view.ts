@@ -4,7 +4,7 @@
  * their parts themselves.
  */
 import { createHash } from 'node:crypto';
-import type { Config, Locale } from '../config/schema.js';
+import { LEGAL_RETENTION_YEARS, type Config, type Locale } from '../config/schema.js';
 import { siteConfigOf, weekdays, socialNetworks, type SiteConfig, type Weekday } from '../config/site.js';
 import { icons } from './icons.js';
 import { html, Html } from './render.js';
@@ -58,9 +58,6 @@ export interface SiteAssetRefs {
 export function fill(template: string, values: Record<string, string>): string {
   return template.replace(/\{(\w+)\}/g, (whole, key: string) => values[key] ?? whole);
 }
-
-/** Lei 13.787/2018, art. 6: dental records are kept at least 20 years from the last entry. */
-export const LEGAL_RETENTION_YEARS = 20;
 
 // --- contact links -------------------------------------------------------------------------------------
 
