@@ -67,6 +67,10 @@ export interface ImageRecord {
     width: number;
     height: number;
     bitDepth: 8 | 16;
+    /** pages of a multi-page TIFF (all shown, one under the other, in the copies) or frames of an animated WebP
+     * (the copies show the first); absent for one */
+    pages?: number;
+    animated?: boolean;
     /** the file's name as imported ("pano 2024.tif") */
     fileName?: string;
   };
@@ -318,7 +322,16 @@ export interface OriginalFacts {
   width: number;
   height: number;
   bitDepth: 8 | 16;
+  /** more than one page or frame (see ImageRecord.original.pages) */
+  pages?: number;
+  animated?: boolean;
   fileName?: string;
+}
+
+/** The record's page facts: only for a file with more than one page or frame. */
+export function pageFacts(facts: { pages?: number; animated?: boolean }): { pages?: number; animated?: boolean } {
+  if (!facts.pages || facts.pages < 2) return {};
+  return { pages: facts.pages, ...(facts.animated ? { animated: true } : {}) };
 }
 
 const DERIVATIVE_CACHE = 'private, max-age=31536000, immutable';
@@ -386,6 +399,7 @@ export async function storeImage(store: Store, input: StoreImageInput): Promise<
       width: original.width,
       height: original.height,
       bitDepth: original.bitDepth,
+      ...pageFacts(original),
       ...(original.fileName ? { fileName: original.fileName } : {}),
     },
     ...(input.metadata.takenAt ? { takenAt: input.metadata.takenAt } : {}),
@@ -475,6 +489,7 @@ export async function completeProcessedRecord(
       width: facts.width,
       height: facts.height,
       bitDepth: facts.bitDepth,
+      ...pageFacts(facts),
     },
     variants,
     updatedAt: now.toISOString(),
