@@ -641,8 +641,8 @@ export async function getImage(store: Store, imageId: string): Promise<ImageReco
 }
 
 /** Where a variant of an image is (original or a derivative); not-found with a reason when it is absent. */
-export function variantLocation(record: ImageRecord, variant: ImageVariant): { key: string; contentType: string; extension: string } {
-  if (variant === 'original') return { key: record.original.key, contentType: record.original.contentType, extension: EXTENSIONS[record.original.format] };
+export function variantLocation(record: ImageRecord, variant: ImageVariant): { key: string; contentType: string; extension: string; format: ImageFormat } {
+  if (variant === 'original') return { key: record.original.key, contentType: record.original.contentType, extension: EXTENSIONS[record.original.format], format: record.original.format };
   const stored = record.variants[variant];
   if (!stored) {
     if (record.status === 'failed') throw notFound(`image ${record.id} has no ${variant} copy: it could not be processed (${record.failure?.reason ?? 'unknown reason'})`, { field: 'variant' });
@@ -654,7 +654,7 @@ export function variantLocation(record: ImageRecord, variant: ImageVariant): { k
     }
     throw notFound(`image ${record.id} has no ${variant} copy yet`, { field: 'variant', hint: 'wait for processing to finish' });
   }
-  return { key: stored.key, contentType: 'image/webp', extension: 'webp' };
+  return { key: stored.key, contentType: 'image/webp', extension: 'webp', format: 'webp' };
 }
 
 /** Deletes every object of a patient's images and their claims (the purge of an anonymized patient). */

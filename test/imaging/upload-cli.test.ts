@@ -61,11 +61,20 @@ describe('clinica upload (built CLI)', () => {
     const got = await cli('images', 'get', rotated.id, '--variant', 'shared', '--out', out);
     expect(got.code).toBe(0);
     expect(got.stderr).not.toContain('consider naming it');
-    const misnamed = await cli('images', 'get', rotated.id, '--variant', 'shared', '--out', join(dir, 'for-patient.png'));
-    expect(misnamed.code).toBe(0);
-    expect(misnamed.stderr).toContain('for-patient.png: the shared copy is image/webp; consider naming it *.webp');
     const meta = await sharp(await readFile(out)).metadata();
     expect([meta.format, meta.width, meta.height]).toEqual(['webp', 400, 800]);
+    // the extension names the format written: a patient's phone goes by the name
+    for (const [name, format] of [['for-patient.jpg', 'jpeg'], ['for-patient.PNG', 'png']] as const) {
+      const converted = await cli('images', 'get', rotated.id, '--variant', 'shared', '--out', join(dir, name), '--json');
+      expect(converted.code, converted.stderr).toBe(0);
+      expect(JSON.parse(converted.stdout)).toMatchObject({ contentType: `image/${format}` });
+      const got = await sharp(await readFile(join(dir, name))).metadata();
+      expect([got.format, got.width, got.height]).toEqual([format, 400, 800]);
+    }
+    const gif = await cli('images', 'get', rotated.id, '--out', join(dir, 'x.gif'));
+    expect([gif.code, gif.stderr]).toEqual([2, expect.stringMatching(/x\.gif: name the file with an image extension \(\.webp, \.jpg, \.png or \.tif\)/)]);
+    const reencoded = await cli('images', 'get', rotated.id, '--variant', 'original', '--out', join(dir, 'original.png'));
+    expect([reencoded.code, reencoded.stderr]).toEqual([2, expect.stringMatching(/the original is image\/jpeg and is handed out byte for byte — name it \*\.jpg/)]);
     expect((await cli('images', 'get', rotated.id, '--variant', 'shared', '--out', out)).code).toBe(2); // exists: --force
     const nowhere = await cli('images', 'get', rotated.id, '--out', join(dir, 'no-such-folder', 'x.webp'));
     expect([nowhere.code, nowhere.stderr.trim()]).toEqual([2, `clinica: --out: the folder ${join(dir, 'no-such-folder')} does not exist — create it first, or choose another --out`]);
