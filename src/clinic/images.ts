@@ -564,8 +564,27 @@ export interface ImageFailure {
 export const ABANDONED_UPLOAD_MS = 60 * 60_000;
 
 /**
- * A patient's images, oldest first (ids begin with the import date). Lists the prefix once and reads the
- * records in parallel. An image without a record is shown as "processing" (the Lambda has not finished, or
+ * When an image was taken, as a sortable UTC text: takenAt (a day, or an instant made UTC), else the moment it
+ * was imported (the best that is known), else its id's import day (an image whose record is not written yet).
+ */
+function takenSortKey(listing: { id: string; record?: ImageRecord }): string {
+  const r = listing.record;
+  const taken = r?.takenAt;
+  if (taken) return /^\d{4}-\d{2}-\d{2}$/.test(taken) ? taken : new Date(taken).toISOString();
+  if (r?.importedAt) return r.importedAt;
+  const day = /^I-(\d{4})(\d{2})(\d{2})-/.exec(listing.id);
+  return day ? `${day[1]}-${day[2]}-${day[3]}` : '';
+}
+
+/** Oldest first by the day taken, then by the moment imported, then by id (a stable order for the page's tiles). */
+export function compareImages(a: { id: string; record?: ImageRecord }, b: { id: string; record?: ImageRecord }): number {
+  const order = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
+  return order(takenSortKey(a), takenSortKey(b)) || order(a.record?.importedAt ?? '', b.record?.importedAt ?? '') || order(a.id, b.id);
+}
+
+/**
+ * A patient's images, oldest first: by the day taken, then by when imported (compareImages) — a radiograph
+ * from 2019 imported today sits with 2019's. Lists the prefix once and reads the records in parallel. An image without a record is shown as "processing" (the Lambda has not finished, or
  * an import was interrupted before its end: re-running the import completes it); one with only a failure
  * marker, or an announced upload whose file never came (ABANDONED_UPLOAD_MS), as "failed".
  */
@@ -585,8 +604,7 @@ export async function listImages(store: Store, patientId: string, options: { con
     const e = byId.get(id)!;
     return e.record || e.failed || e.has.original; // derivatives alone: an interrupted import, not an image yet
   });
-  ids.sort();
-  return mapLimit(ids, options.concurrency ?? 16, async (id) => {
+  const listed = await mapLimit(ids, options.concurrency ?? 16, async (id): Promise<ImageListing> => {
     const entry = byId.get(id)!;
     const [record, failure] = await Promise.all([
       entry.record ? store.getJson<ImageRecord>(recordKey(patientId, id)).then((r) => r?.value) : undefined,
@@ -607,6 +625,7 @@ export async function listImages(store: Store, patientId: string, options: { con
       has: entry.has,
     };
   });
+  return listed.sort(compareImages);
 }
 
 /** The patient an image id belongs to. */
