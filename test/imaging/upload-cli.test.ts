@@ -305,7 +305,7 @@ describe('clinica upload (built CLI)', () => {
     }
     // and a third run uploads nothing
     expect(json((await cli('upload', '--bulk', root, '--json')).stdout)).toMatchObject({ imported: 0, duplicates: 16 });
-  });
+  }, 120_000);
 
   it('the local S3 going away mid-import: exit 1 with one line, after saying what was imported before it (--json: the partial summary on stdout)', async () => {
     const lost = await startTestStack();
