@@ -299,7 +299,7 @@ class NotStarted extends Error {}
 
 /** Imports everything a source yields, `concurrency` images in the pipeline at once. */
 export async function runImport(source: AsyncIterable<BulkEntry>, options: RunOptions): Promise<BulkSummary> {
-  const { settings } = options;
+  const settings: ImportSettings = options.settings.dryRun ? { planned: new Map(), ...options.settings } : options.settings;
   const summary = options.summary ?? emptyBulkSummary();
   const concurrency = Math.max(1, options.concurrency);
   const cpu = limiter(concurrency);
@@ -365,7 +365,7 @@ export async function runImport(source: AsyncIterable<BulkEntry>, options: RunOp
             return fn();
           }),
       },
-      { patientId: item.patientId, bytes, fileName: basename(item.path), metadata: item.metadata, watermark: options.watermark },
+      { patientId: item.patientId, bytes, fileName: basename(item.path), file: item.file, metadata: item.metadata, watermark: options.watermark },
     );
     if (outcome.sha256) options.hashCache?.remember(item.path, stats, outcome.sha256, readAt);
     if (outcome.status === 'imported' && options.audit !== false) {

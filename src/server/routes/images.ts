@@ -5,9 +5,9 @@
  * derivatives and marks the record ready. The page polls the list until then.
  */
 import { audit } from '../../clinic/audit.js';
-import { abandonImageUpload, beginImageUpload, formatContentType, listImages, validateImageMetadata, type ImageListing } from '../../clinic/images.js';
+import { abandonImageUpload, beginImageUpload, formatContentType, getImage, listImages, validateImageMetadata, variantLocation, type ImageListing } from '../../clinic/images.js';
 import { getPatient } from '../../clinic/patients.js';
-import { usageError } from '../../errors.js';
+import { isClinicaError, notFound, usageError } from '../../errors.js';
 import type { ImageFormat } from '../../imaging/inspect.js';
 import { RecentMap } from '../recent.js';
 import type { Route } from '../router.js';
@@ -61,6 +61,8 @@ export function imageRoutes(deps: ApiDeps): Route[] {
             fileName: r.original.fileName,
             width: r.original.width || undefined,
             height: r.original.height || undefined,
+            ...(r.original.pages ? { pages: r.original.pages } : {}),
+            ...(r.original.animated ? { animated: true } : {}),
             importedAt: r.importedAt,
             importedBy: r.importedBy,
           }
@@ -130,6 +132,26 @@ export function imageRoutes(deps: ApiDeps): Route[] {
             upload: { method: 'PUT', url, headers: { 'content-type': formatContentType(format) }, expiresInSeconds: UPLOAD_LINK_SECONDS },
           },
         };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/api/patients/:id/images/:imageId/shared',
+      permission: 'images',
+      // the watermarked copy to hand to a patient: a short-lived link that downloads it (the page's "baixar"),
+      // audited as a download as `images get` is; 404 with the reason when there is none (not ready, failed,
+      // imported without a watermark)
+      handler: async ({ params, actor }) => {
+        const { patient } = await getPatient(store, params.id!);
+        const record = await getImage(store, params.imageId!).catch((err: unknown) => {
+          throw isClinicaError(err, 'usage') ? notFound(`patient ${patient.id} has no image ${params.imageId}`, { field: 'image', reason: 'image-not-found', params: { id: params.imageId! } }) : err;
+        });
+        if (record.patientId !== patient.id) throw notFound(`patient ${patient.id} has no image ${record.id}`, { field: 'image', reason: 'image-not-found', params: { id: record.id } });
+        const where = variantLocation(record, 'shared');
+        const fileName = `${record.id}-shared.${where.extension}`;
+        const url = await store.presignGet(where.key, { expiresIn: VIEW_LINK_SECONDS, downloadName: fileName });
+        await audit(store, { actor, action: 'image.download', patientId: patient.id, details: { imageId: record.id, variant: 'shared' } }, deps.now());
+        return { image: { id: record.id }, url, fileName, contentType: where.contentType, expiresInSeconds: VIEW_LINK_SECONDS };
       },
     },
     {
