@@ -2,14 +2,16 @@
  * The staff page in headless Chromium (Debian's, driven by playwright-core) against the dev stack's backend
  * and image processor: log in with the demo admin token, search a patient, open them, book an appointment,
  * upload images (file picker and drag and drop) and see the thumbnails, open one, the agenda, English.
- * Screenshots go to test-artifacts/ (gitignored).
+ * Each test opens its own browser context (fresh storage, its own login) and makes the patients and
+ * appointments it changes, so the tests pass in any order (`--sequence.shuffle`); the demo data and the
+ * patient made in beforeAll are only read. Screenshots go to test-artifacts/ (gitignored).
  */
 import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page, type Request } from 'playwright-core';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { generateCpf } from '../../src/clinic/cpf.js';
 import { listImages } from '../../src/clinic/images.js';
 import { createAppointment, getAppointment } from '../../src/clinic/appointments.js';
@@ -24,7 +26,6 @@ const ARTIFACTS = join(process.cwd(), 'test-artifacts');
 
 let stack: TestStack;
 let browser: Browser;
-let page: Page;
 let token: string;
 let url: string;
 const consoleErrors: string[] = [];
@@ -33,15 +34,35 @@ function clinicDate(days: number): string {
   return new Intl.DateTimeFormat('en-CA', { timeZone: 'America/Sao_Paulo', year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(Date.now() + days * 86_400_000));
 }
 
-const shot = (name: string, on: Page = page) => on.screenshot({ path: join(ARTIFACTS, `staff-${name}.png`), fullPage: true });
+const shot = (name: string, on: Page) => on.screenshot({ path: join(ARTIFACTS, `staff-${name}.png`), fullPage: true });
 
-/**
- * A new browser context (fresh storage) on the page, logged in with the demo token, on the agenda. With
- * `clock`, the page's time is paused once logged in: timers fire only in `p.clock.runFor`.
- */
-async function loggedInPage(options: { viewport?: { width: number; height: number }; clock?: boolean; token?: string } = {}): Promise<Page> {
+interface PageOptions {
+  viewport?: { width: number; height: number };
+  /** errors in the browser's console and native dialogs count as failures too (a test that provokes none) */
+  strict?: boolean;
+}
+
+/** A new browser context (fresh storage), not logged in; errors thrown by the page's script are failures. */
+async function newPage(options: PageOptions = {}): Promise<Page> {
   const p = await browser.newPage({ viewport: options.viewport ?? { width: 1280, height: 860 }, locale: 'pt-BR' });
   p.on('pageerror', (e) => consoleErrors.push(e.message));
+  if (options.strict) {
+    // refused requests the test provokes (a wrong token, a bad CPF) are logged by the browser as 4xx: expected
+    p.on('console', (m) => m.type() === 'error' && !/status of 4\d\d/.test(m.text()) && consoleErrors.push(m.text()));
+    p.on('dialog', (d) => {
+      consoleErrors.push(`a native dialog: ${d.message()}`); // the page asks in its own dialogs
+      void d.dismiss();
+    });
+  }
+  return p;
+}
+
+/**
+ * A new browser context on the page, logged in with the demo token, on the agenda. With `clock`, the page's
+ * time is paused once logged in: timers fire only in `p.clock.runFor`.
+ */
+async function loggedInPage(options: PageOptions & { clock?: boolean; token?: string } = {}): Promise<Page> {
+  const p = await newPage(options);
   if (options.clock) await p.clock.install();
   await p.goto(`${url}/`);
   await p.fill('#token', options.token ?? token);
@@ -49,6 +70,15 @@ async function loggedInPage(options: { viewport?: { width: number; height: numbe
   await p.waitForSelector('#view-agenda:not([hidden])');
   if (options.clock) await p.clock.pauseAt(Date.now() + 1_000); // from here, the page's timers fire only when the test says
   return p;
+}
+
+/** A patient of the test's own (the clinic code, as the CLI would add them). */
+const ownPatient = (fullName: string, birthDate = '1985-01-15') => createPatient(stack.dataStore, { fullName, birthDate }, 'test:setup');
+
+/** Opens a patient's record on the page. */
+async function openRecord(p: Page, patient: { id: string; fullName: string }): Promise<void> {
+  await p.goto(`${url}/#/patients/${patient.id}`);
+  await p.locator('#patient-name', { hasText: patient.fullName }).waitFor();
 }
 
 const smallJpeg = () => sharp({ create: { width: 640, height: 480, channels: 3, background: { r: 180, g: 160, b: 140 } } }).jpeg().toBuffer();
@@ -94,15 +124,13 @@ describe.skipIf(!existsSync(CHROMIUM))('staff page in Chromium', () => {
       executablePath: CHROMIUM,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     });
-    page = await browser.newPage({ viewport: { width: 1280, height: 860 }, locale: 'pt-BR' });
-    // refused requests the test provokes (a wrong token, a bad CPF) are logged by the browser as 4xx: expected
-    page.on('console', (m) => m.type() === 'error' && !/status of 4\d\d/.test(m.text()) && consoleErrors.push(m.text()));
-    page.on('pageerror', (e) => consoleErrors.push(e.message));
-    page.on('dialog', (d) => {
-      consoleErrors.push(`a native dialog: ${d.message()}`); // the page asks in its own dialogs
-      void d.dismiss();
-    });
   }, 90_000);
+
+  // what a test's pages logged as errors (their script's exceptions; for strict pages the console and native dialogs)
+  afterEach(() => {
+    const logged = consoleErrors.splice(0);
+    expect(logged).toEqual([]);
+  });
 
   afterAll(async () => {
     await browser?.close();
@@ -110,142 +138,161 @@ describe.skipIf(!existsSync(CHROMIUM))('staff page in Chromium', () => {
   });
 
   it('logs in with the demo staff token (a wrong one is refused)', async () => {
-    await page.goto(`${url}/`);
-    await expect(page.locator('#view-login h1').textContent()).resolves.toBe('Acesso da equipe');
-    await shot('1-login');
-    await page.fill('#token', 'nope.nope');
-    await page.click('#login-form button[type=submit]');
-    await page.waitForSelector('#login-error:not([hidden])');
-    expect(await page.textContent('#login-error')).toContain('Token inválido');
-    await page.fill('#token', token);
-    await page.click('#login-form button[type=submit]');
-    await page.waitForSelector('#view-agenda:not([hidden])');
-    expect(await page.textContent('#who')).toContain('Demo Admin');
-    await shot('1b-today');
+    const p = await newPage({ strict: true });
+    await p.goto(`${url}/`);
+    await expect(p.locator('#view-login h1').textContent()).resolves.toBe('Acesso da equipe');
+    await shot('1-login', p);
+    await p.fill('#token', 'nope.nope');
+    await p.click('#login-form button[type=submit]');
+    await p.waitForSelector('#login-error:not([hidden])');
+    expect(await p.textContent('#login-error')).toContain('Token inválido');
+    await p.fill('#token', token);
+    await p.click('#login-form button[type=submit]');
+    await p.waitForSelector('#view-agenda:not([hidden])');
+    expect(await p.textContent('#who')).toContain('Demo Admin');
+    await shot('1b-today', p);
+    await p.close();
   });
 
   it('adds a patient (a bad CPF is named and focused), then edits the record with the ETag of the creation (no read between)', async () => {
+    const p = await loggedInPage({ strict: true });
     const requests: { method: string; path: string; ifMatch?: string }[] = [];
     const seen = (r: Request) => {
       const path = new URL(r.url()).pathname;
       if (path.startsWith('/api/patients')) requests.push({ method: r.method(), path, ifMatch: r.headers()['if-match'] });
     };
-    page.on('request', seen);
-    await page.click('#tabs a[data-tab=patients]');
-    await page.waitForSelector('#view-patients:not([hidden])');
-    await page.click('#patient-add');
-    await page.waitForSelector('#patient-dialog[open]');
-    await page.fill('#patient-form input[name=fullName]', 'Carla Nova Paciente');
-    await page.fill('#patient-form input[name=birthDate]', '1992-02-02');
-    await page.fill('#patient-form input[name=cpf]', '123.456.789-00');
-    await page.click('#patient-form button[type=submit]');
-    await page.waitForSelector('#patient-form-error:not([hidden])');
-    expect(await page.textContent('#patient-form-error')).toContain('CPF');
-    expect(await page.getAttribute('#patient-form input[name=cpf]', 'aria-invalid')).toBe('true');
-    await page.fill('#patient-form input[name=cpf]', generateCpf(777002));
-    await page.fill('#patient-form input[name=phone]', '+55 11 95555-0101');
-    expect(await page.textContent('#patient-form select[name=language] option[value=""]')).toBe('Padrão da clínica');
-    await page.selectOption('#patient-form select[name=language]', 'en');
-    await page.fill('#patient-form input[name=newAlert]', 'Diabetes'); // typed, not added with the button: saving takes it
-    const createdAnswer = page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/api/patients' && r.status() === 201);
-    await page.click('#patient-form button[type=submit]');
+    p.on('request', seen);
+    await p.click('#tabs a[data-tab=patients]');
+    await p.waitForSelector('#view-patients:not([hidden])');
+    await p.click('#patient-add');
+    await p.waitForSelector('#patient-dialog[open]');
+    await p.fill('#patient-form input[name=fullName]', 'Carla Nova Paciente');
+    await p.fill('#patient-form input[name=birthDate]', '1992-02-02');
+    await p.fill('#patient-form input[name=cpf]', '123.456.789-00');
+    await p.click('#patient-form button[type=submit]');
+    await p.waitForSelector('#patient-form-error:not([hidden])');
+    expect(await p.textContent('#patient-form-error')).toContain('CPF');
+    expect(await p.getAttribute('#patient-form input[name=cpf]', 'aria-invalid')).toBe('true');
+    await p.fill('#patient-form input[name=cpf]', generateCpf(777002));
+    await p.fill('#patient-form input[name=phone]', '+55 11 95555-0101');
+    expect(await p.textContent('#patient-form select[name=language] option[value=""]')).toBe('Padrão da clínica');
+    await p.selectOption('#patient-form select[name=language]', 'en');
+    await p.fill('#patient-form input[name=newAlert]', 'Diabetes'); // typed, not added with the button: saving takes it
+    const createdAnswer = p.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/api/patients' && r.status() === 201);
+    await p.click('#patient-form button[type=submit]');
     const createdEtag = (await createdAnswer).headers().etag;
     expect(createdEtag).toBeTruthy();
-    await page.locator('#patient-name', { hasText: 'Carla Nova Paciente' }).waitFor();
-    await page.locator('#patient-alerts', { hasText: 'Diabetes' }).waitFor();
-    await page.locator('#patient-facts', { hasText: 'Idioma dos lembretes' }).waitFor();
-    expect(await page.textContent('#patient-facts')).toContain('English');
-    await page.click('#patient-edit');
-    await page.waitForSelector('#patient-dialog[open]');
-    expect(await page.inputValue('#patient-form select[name=language]')).toBe('en');
-    await page.selectOption('#patient-form select[name=language]', ''); // back to the clinic's language: cleared
-    await page.fill('#patient-form input[name=newAlert]', 'Hipertensão');
-    await page.click('#alert-add');
-    await page.click('#patient-form button[type=submit]');
-    await page.locator('#patient-alerts', { hasText: 'Diabetes, Hipertensão' }).waitFor();
-    expect(await page.textContent('#patient-facts')).not.toContain('Idioma dos lembretes');
-    page.off('request', seen);
+    await p.locator('#patient-name', { hasText: 'Carla Nova Paciente' }).waitFor();
+    await p.locator('#patient-alerts', { hasText: 'Diabetes' }).waitFor();
+    await p.locator('#patient-facts', { hasText: 'Idioma dos lembretes' }).waitFor();
+    expect(await p.textContent('#patient-facts')).toContain('English');
+    await p.click('#patient-edit');
+    await p.waitForSelector('#patient-dialog[open]');
+    expect(await p.inputValue('#patient-form select[name=language]')).toBe('en');
+    await p.selectOption('#patient-form select[name=language]', ''); // back to the clinic's language: cleared
+    await p.fill('#patient-form input[name=newAlert]', 'Hipertensão');
+    await p.click('#alert-add');
+    await p.click('#patient-form button[type=submit]');
+    await p.locator('#patient-alerts', { hasText: 'Diabetes, Hipertensão' }).waitFor();
+    expect(await p.textContent('#patient-facts')).not.toContain('Idioma dos lembretes');
+    p.off('request', seen);
     // the page opened the new record from the create's answer: the edit went with that ETag, nothing read first
-    const id = (await page.textContent('#patient-sub'))!.split(' · ')[0]!;
+    const id = (await p.textContent('#patient-sub'))!.split(' · ')[0]!;
     const edit = requests.findIndex((r) => r.method === 'PATCH');
     expect(requests[edit]).toEqual({ method: 'PATCH', path: `/api/patients/${id}`, ifMatch: createdEtag });
     expect(requests.slice(0, edit).filter((r) => r.method === 'GET' && r.path === `/api/patients/${id}`)).toEqual([]);
+    await p.close();
   });
 
   it('searches a patient without accents and opens the record', async () => {
-    await page.click('#tabs a[data-tab=patients]');
-    await page.waitForSelector('#view-patients:not([hidden])');
-    await page.fill('#search', 'beatriz demonstracao');
-    const row = page.locator('#patients-table tbody tr', { hasText: 'Beatriz Demonstração Teste' });
+    const p = await loggedInPage({ strict: true });
+    await p.click('#tabs a[data-tab=patients]');
+    await p.waitForSelector('#view-patients:not([hidden])');
+    await p.fill('#search', 'beatriz demonstracao');
+    const row = p.locator('#patients-table tbody tr', { hasText: 'Beatriz Demonstração Teste' });
     await row.waitFor();
-    await page.locator('#patients-count', { hasText: /^1 paciente/ }).waitFor();
+    await p.locator('#patients-count', { hasText: /^1 paciente/ }).waitFor();
     expect(await row.textContent()).toContain('***.');
-    await shot('2-search');
+    await shot('2-search', p);
     await row.locator('a').click();
-    await page.waitForSelector('#view-patient:not([hidden])');
-    expect(await page.textContent('#patient-name')).toBe('Beatriz Demonstração Teste');
-    expect(await page.textContent('#patient-alerts')).toContain('penicilina');
+    await p.waitForSelector('#view-patient:not([hidden])');
+    expect(await p.textContent('#patient-name')).toBe('Beatriz Demonstração Teste');
+    expect(await p.textContent('#patient-alerts')).toContain('penicilina');
+    await p.close();
   });
 
   it('books an appointment for the patient', async () => {
-    await page.click('#patient-book');
-    await page.waitForSelector('#book-dialog[open]');
-    await page.fill('#book-form input[name=date]', clinicDate(2));
-    await page.fill('#book-form input[name=time]', '10:30');
-    await page.fill('#book-form input[name=durationMinutes]', '40');
-    await page.fill('#book-form input[name=dentist]', 'Dra. Ana Souza');
-    await page.fill('#book-form input[name=procedure]', 'Avaliação');
-    await page.click('#book-form button[type=submit]');
-    await page.locator('#book-dialog').waitFor({ state: 'hidden' });
-    await page.locator('#patient-appts li', { hasText: 'Dra. Ana Souza' }).waitFor();
-    expect(await page.textContent('#patient-appts')).toContain('agendada');
+    const p = await loggedInPage({ strict: true });
+    await openRecord(p, await ownPatient('Paciente Agenda Nova'));
+    await p.click('#patient-book');
+    await p.waitForSelector('#book-dialog[open]');
+    await p.fill('#book-form input[name=date]', clinicDate(4));
+    await p.fill('#book-form input[name=time]', '10:30');
+    await p.fill('#book-form input[name=durationMinutes]', '40');
+    await p.fill('#book-form input[name=dentist]', 'Dra. Ana Souza');
+    await p.fill('#book-form input[name=procedure]', 'Avaliação');
+    await p.click('#book-form button[type=submit]');
+    await p.locator('#book-dialog').waitFor({ state: 'hidden' });
+    await p.locator('#patient-appts li', { hasText: 'Dra. Ana Souza' }).waitFor();
+    expect(await p.textContent('#patient-appts')).toContain('agendada');
+    await p.close();
   });
 
   it('explains an overlapping booking in Portuguese, naming the dentist and the time', async () => {
-    await page.click('#patient-book');
-    await page.waitForSelector('#book-dialog[open]');
-    await page.fill('#book-form input[name=date]', clinicDate(2));
-    await page.fill('#book-form input[name=time]', '10:45');
-    await page.fill('#book-form input[name=durationMinutes]', '30');
-    await page.fill('#book-form input[name=dentist]', 'Dra. Ana Souza');
-    await page.click('#book-form button[type=submit]');
-    await page.waitForSelector('#book-form-error:not([hidden])');
+    const first = await ownPatient('Paciente Horário Tomado');
+    await createAppointment(stack.dataStore, { patientId: first.id, dentist: 'Dra. Ana Souza', at: `${clinicDate(2)} 10:30`, durationMinutes: 40 }, 'test:setup', { timeZone: 'America/Sao_Paulo' });
+    const p = await loggedInPage({ strict: true });
+    await openRecord(p, await ownPatient('Paciente Encaixe'));
+    await p.click('#patient-book');
+    await p.waitForSelector('#book-dialog[open]');
+    await p.fill('#book-form input[name=date]', clinicDate(2));
+    await p.fill('#book-form input[name=time]', '10:45');
+    await p.fill('#book-form input[name=durationMinutes]', '30');
+    await p.fill('#book-form input[name=dentist]', 'Dra. Ana Souza');
+    await p.click('#book-form button[type=submit]');
+    await p.waitForSelector('#book-form-error:not([hidden])');
     const [y, m, d] = clinicDate(2).split('-');
-    expect(await page.textContent('#book-form-error')).toBe(`Dra. Ana Souza já tem consulta em ${d}/${m}/${y}, das 10:30 às 11:10. Escolha outro horário ou marque o encaixe.`);
-    await shot('2b-overlap');
-    await page.click('#book-dialog [data-close]');
+    expect(await p.textContent('#book-form-error')).toBe(`Dra. Ana Souza já tem consulta em ${d}/${m}/${y}, das 10:30 às 11:10. Escolha outro horário ou marque o encaixe.`);
+    await shot('2b-overlap', p);
+    await p.click('#book-dialog [data-close]');
+    await p.close();
   });
 
   it('keeps the typed values on an edit conflict, loads the new version and saves on the second try', async () => {
-    await page.click('#patient-edit');
-    await page.waitForSelector('#patient-dialog[open]');
-    const id = (await page.textContent('#patient-sub'))!.split(' · ')[0]!;
+    const p = await loggedInPage({ strict: true });
+    await openRecord(p, await ownPatient('Paciente Conflito'));
+    await p.click('#patient-edit');
+    await p.waitForSelector('#patient-dialog[open]');
+    const id = (await p.textContent('#patient-sub'))!.split(' · ')[0]!;
     await updatePatient(stack.dataStore, id, { phone: '+55 11 90000-1111' }, 'test:colleague');
-    await page.fill('#patient-form textarea[name=notes], #patient-form input[name=notes]', 'Prefere horários pela manhã');
-    await page.click('#patient-form button[type=submit]');
-    await page.locator('#patient-form-error', { hasText: 'Outra pessoa alterou esta ficha' }).waitFor();
-    expect(await page.isVisible('#patient-dialog')).toBe(true);
-    expect(await page.inputValue('#patient-form [name=notes]')).toBe('Prefere horários pela manhã');
-    expect(await page.inputValue('#patient-form input[name=phone]')).toBe('+55 11 90000-1111'); // the colleague's change shows
-    expect(await page.textContent('#patient-form-error')).toContain('Telefone');
-    await shot('2c-conflict');
-    await page.click('#patient-form button[type=submit]');
-    await page.locator('#patient-dialog').waitFor({ state: 'hidden' });
-    await page.locator('#patient-facts', { hasText: 'Prefere horários pela manhã' }).waitFor();
-    expect(await page.textContent('#patient-facts')).toContain('+55 11 90000-1111');
+    await p.fill('#patient-form textarea[name=notes], #patient-form input[name=notes]', 'Prefere horários pela manhã');
+    await p.click('#patient-form button[type=submit]');
+    await p.locator('#patient-form-error', { hasText: 'Outra pessoa alterou esta ficha' }).waitFor();
+    expect(await p.isVisible('#patient-dialog')).toBe(true);
+    expect(await p.inputValue('#patient-form [name=notes]')).toBe('Prefere horários pela manhã');
+    expect(await p.inputValue('#patient-form input[name=phone]')).toBe('+55 11 90000-1111'); // the colleague's change shows
+    expect(await p.textContent('#patient-form-error')).toContain('Telefone');
+    await shot('2c-conflict', p);
+    await p.click('#patient-form button[type=submit]');
+    await p.locator('#patient-dialog').waitFor({ state: 'hidden' });
+    await p.locator('#patient-facts', { hasText: 'Prefere horários pela manhã' }).waitFor();
+    expect(await p.textContent('#patient-facts')).toContain('+55 11 90000-1111');
+    await p.close();
   });
 
   it('uploads images (file picker and drag and drop) and shows their thumbnails when processed', async () => {
+    const p = await loggedInPage({ strict: true });
+    await openRecord(p, await ownPatient('Paciente Imagens'));
     const jpeg = await sharp({ create: { width: 1600, height: 1000, channels: 3, background: { r: 236, g: 226, b: 208 } } })
       .composite([{ input: Buffer.from('<svg width="1600" height="1000"><rect x="500" y="250" width="600" height="500" rx="120" fill="#f8f5ee" stroke="#b9a98c" stroke-width="14"/></svg>') }])
       .jpeg()
       .toBuffer();
-    await page.setInputFiles('#file-input', { name: 'intraoral-frontal.jpg', mimeType: 'image/jpeg', buffer: jpeg });
+    await p.setInputFiles('#file-input', { name: 'intraoral-frontal.jpg', mimeType: 'image/jpeg', buffer: jpeg });
     const png = await sharp({ create: { width: 900, height: 600, channels: 3, background: { r: 40, g: 44, b: 52 } } })
       .composite([{ input: Buffer.from('<svg width="900" height="600"><ellipse cx="450" cy="300" rx="330" ry="190" fill="#c9ced6"/></svg>') }])
       .png()
       .toBuffer();
-    await page.evaluate(
+    await p.evaluate(
       ({ bytes }) => {
         const dt = new DataTransfer();
         dt.items.add(new File([new Uint8Array(bytes)], 'panoramica.png', { type: 'image/png' }));
@@ -253,74 +300,86 @@ describe.skipIf(!existsSync(CHROMIUM))('staff page in Chromium', () => {
       },
       { bytes: [...png] },
     );
-    await page.waitForFunction(() => document.querySelectorAll('#thumbs li[data-status=ready] img').length === 2, undefined, { timeout: 30_000 });
-    await page.waitForFunction(() => [...document.querySelectorAll<HTMLImageElement>('#thumbs img')].every((i) => i.complete && i.naturalWidth > 0));
-    await page.waitForFunction(() => document.querySelectorAll('#uploads li').length === 0); // progress rows go once processed
-    await shot('3-patient');
-    await page.click('#thumbs li[data-status=ready] button');
-    await page.waitForSelector('#image-dialog[open]');
-    await page.waitForFunction(() => {
+    await p.waitForFunction(() => document.querySelectorAll('#thumbs li[data-status=ready] img').length === 2, undefined, { timeout: 30_000 });
+    await p.waitForFunction(() => [...document.querySelectorAll<HTMLImageElement>('#thumbs img')].every((i) => i.complete && i.naturalWidth > 0));
+    await p.waitForFunction(() => document.querySelectorAll('#uploads li').length === 0); // progress rows go once processed
+    await shot('3-patient', p);
+    await p.click('#thumbs li[data-status=ready] button');
+    await p.waitForSelector('#image-dialog[open]');
+    await p.waitForFunction(() => {
       const img = document.querySelector<HTMLImageElement>('#image-full');
       return Boolean(img && img.complete && img.naturalWidth > 0);
     });
-    await shot('4-image');
-    await page.click('#image-dialog [data-close]');
+    await shot('4-image', p);
+    await p.click('#image-dialog [data-close]');
+    await p.close();
   });
 
   it('uploads a radiograph with its teeth and date (a tooth outside FDI is refused first), and shows a failed image\'s reason in Portuguese', async () => {
-    const id = (await page.textContent('#patient-sub'))!.split(' · ')[0]!;
+    const p = await loggedInPage({ strict: true });
+    await openRecord(p, await ownPatient('Paciente Radiografia'));
+    const id = (await p.textContent('#patient-sub'))!.split(' · ')[0]!;
     const gray = await sharp({ create: { width: 800, height: 500, channels: 3, background: { r: 90, g: 90, b: 90 } } }).jpeg().toBuffer();
-    await page.selectOption('#upload-kind', 'radiograph');
-    await page.fill('#upload-taken', clinicDate(-1));
-    await page.fill('#upload-teeth', '11, 19');
-    await page.setInputFiles('#file-input', { name: 'periapical.jpg', mimeType: 'image/jpeg', buffer: gray });
-    await page.locator('#upload-error', { hasText: 'Dente “19” não existe' }).waitFor();
-    expect(await page.evaluate(() => document.activeElement?.id)).toBe('upload-teeth');
-    await page.fill('#upload-teeth', '21 11');
-    await page.setInputFiles('#file-input', { name: 'periapical.jpg', mimeType: 'image/jpeg', buffer: gray });
-    await page.locator('#thumbs li[data-status=ready] .cap', { hasText: 'Radiografia' }).waitFor({ timeout: 30_000 });
+    await p.selectOption('#upload-kind', 'radiograph');
+    await p.fill('#upload-taken', clinicDate(-1));
+    await p.fill('#upload-teeth', '11, 19');
+    await p.setInputFiles('#file-input', { name: 'periapical.jpg', mimeType: 'image/jpeg', buffer: gray });
+    await p.locator('#upload-error', { hasText: 'Dente “19” não existe' }).waitFor();
+    expect(await p.evaluate(() => document.activeElement?.id)).toBe('upload-teeth');
+    await p.fill('#upload-teeth', '21 11');
+    await p.setInputFiles('#file-input', { name: 'periapical.jpg', mimeType: 'image/jpeg', buffer: gray });
+    await p.locator('#thumbs li[data-status=ready] .cap', { hasText: 'Radiografia' }).waitFor({ timeout: 30_000 });
     const images = await listImages(stack.dataStore, id);
     const radiograph = images.find((i) => i.record?.original.fileName === 'periapical.jpg')!;
     expect(radiograph.record).toMatchObject({ kind: 'radiograph', teeth: [11, 21], takenAt: clinicDate(-1) });
     // a truncated file: the processor's reason comes back as a code the page words in Portuguese
-    await page.fill('#upload-teeth', '');
-    await page.setInputFiles('#file-input', { name: 'cortada.jpg', mimeType: 'image/jpeg', buffer: gray.subarray(0, Math.floor(gray.length / 2)) });
-    const failed = page.locator('#thumbs li[data-status=failed]');
+    await p.fill('#upload-teeth', '');
+    await p.setInputFiles('#file-input', { name: 'cortada.jpg', mimeType: 'image/jpeg', buffer: gray.subarray(0, Math.floor(gray.length / 2)) });
+    const failed = p.locator('#thumbs li[data-status=failed]');
     await failed.waitFor({ timeout: 30_000 });
     expect(await failed.textContent()).toContain('falhou: o arquivo JPEG está incompleto');
-    await shot('3b-radiograph');
+    await shot('3b-radiograph', p);
+    await p.close();
   });
 
   it('shows the day\'s agenda with the booking, and confirms it', async () => {
-    await page.goto(`${url}/#/agenda?date=${clinicDate(2)}`);
-    const appt = page.locator('.appt', { hasText: 'Beatriz Demonstração Teste' });
+    const beatriz = (await listPatients(stack.dataStore, { search: 'beatriz demonstracao' }))[0]!;
+    await createAppointment(stack.dataStore, { patientId: beatriz.id, dentist: 'Dra. Confirma', at: `${clinicDate(2)} 10:30`, durationMinutes: 40 }, 'test:setup', { timeZone: 'America/Sao_Paulo' });
+    const p = await loggedInPage({ strict: true });
+    await p.goto(`${url}/#/agenda?date=${clinicDate(2)}`);
+    const appt = p.locator('.appt', { hasText: 'Beatriz Demonstração Teste' });
     await appt.waitFor();
     expect(await appt.textContent()).toContain('10:30');
     await appt.locator('button', { hasText: 'Confirmar' }).click();
-    await page.locator('.appt .badge.confirmed').waitFor();
-    await shot('5-agenda');
+    await p.locator('.appt .badge.confirmed').waitFor();
+    await shot('5-agenda', p);
+    await p.close();
   });
 
   it('keyboard and navigation: a result clicked while the search is pending opens, Back closes an open dialog, the date field is named in Portuguese, the file picker shows focus', async () => {
-    expect(await page.getAttribute('#day', 'aria-label')).toBe('Data');
-    await page.click('#tabs a[data-tab=patients]');
-    await page.fill('#search', 'beatriz demonstracao');
-    await page.locator('#patients-table tbody tr a', { hasText: 'Beatriz Demonstração Teste' }).click();
-    await page.waitForSelector('#view-patient:not([hidden])');
-    await page.click('#patient-book');
-    await page.waitForSelector('#book-dialog[open]');
-    await page.goBack();
-    await page.waitForSelector('#view-patients:not([hidden])');
-    expect(await page.isVisible('#book-dialog')).toBe(false); // not left open over another view
-    await page.goForward();
-    await page.waitForSelector('#view-patient:not([hidden])');
-    await page.focus('#patient-book');
-    // past the links of the patient's appointments (the booking made above, a link to its day) to the file picker
-    const appointmentLinks = await page.locator('#patient-appts a').count();
+    const beatriz = (await listPatients(stack.dataStore, { search: 'beatriz demonstracao' }))[0]!;
+    await createAppointment(stack.dataStore, { patientId: beatriz.id, dentist: 'Dr. Teclado', at: `${clinicDate(10)} 16:00`, durationMinutes: 30 }, 'test:setup', { timeZone: 'America/Sao_Paulo' });
+    const p = await loggedInPage({ strict: true });
+    expect(await p.getAttribute('#day', 'aria-label')).toBe('Data');
+    await p.click('#tabs a[data-tab=patients]');
+    await p.fill('#search', 'beatriz demonstracao');
+    await p.locator('#patients-table tbody tr a', { hasText: 'Beatriz Demonstração Teste' }).click();
+    await p.waitForSelector('#view-patient:not([hidden])');
+    await p.click('#patient-book');
+    await p.waitForSelector('#book-dialog[open]');
+    await p.goBack();
+    await p.waitForSelector('#view-patients:not([hidden])');
+    expect(await p.isVisible('#book-dialog')).toBe(false); // not left open over another view
+    await p.goForward();
+    await p.waitForSelector('#view-patient:not([hidden])');
+    await p.focus('#patient-book');
+    // past the links of the patient's appointments (the booking made above: a link to its day) to the file picker
+    const appointmentLinks = await p.locator('#patient-appts a').count();
     expect(appointmentLinks).toBeGreaterThan(0);
-    for (let i = 0; i <= appointmentLinks; i++) await page.keyboard.press('Tab');
-    expect(await page.evaluate(() => document.activeElement?.id)).toBe('file-input');
-    expect(await page.$eval('label[for=file-input]', (l) => getComputedStyle(l).outlineStyle)).toBe('solid');
+    for (let i = 0; i <= appointmentLinks; i++) await p.keyboard.press('Tab');
+    expect(await p.evaluate(() => document.activeElement?.id)).toBe('file-input');
+    expect(await p.$eval('label[for=file-input]', (l) => getComputedStyle(l).outlineStyle)).toBe('solid');
+    await p.close();
   });
 
   it('saves a new patient once: Save is busy until the answer (a double click on a slow link sends one request), and a retry after a lost answer gets the same patient back', async () => {
@@ -364,10 +423,10 @@ describe.skipIf(!existsSync(CHROMIUM))('staff page in Chromium', () => {
 
   it('books once on a double click of Book (busy until the answer)', async () => {
     const p = await loggedInPage();
-    const id = (await listPatients(stack.dataStore, { search: 'teste rede lenta' }))[0]!.id;
+    const { id } = await ownPatient('Teste Clique Duplo');
     const slow = await holdPosts(p, '**/api/appointments');
     await p.goto(`${url}/#/patients/${id}`);
-    await p.locator('#patient-name', { hasText: 'Teste Rede Lenta' }).waitFor();
+    await p.locator('#patient-name', { hasText: 'Teste Clique Duplo' }).waitFor();
     await p.click('#patient-book');
     await p.fill('#book-form input[name=date]', clinicDate(3));
     await p.fill('#book-form input[name=time]', '15:00');
@@ -909,14 +968,17 @@ describe.skipIf(!existsSync(CHROMIUM))('staff page in Chromium', () => {
   });
 
   it('switches to English', async () => {
-    await page.selectOption('#lang-select', 'en');
-    await page.locator('#tabs a[data-tab=patients]', { hasText: 'Patients' }).waitFor();
-    expect(await page.textContent('#agenda-book')).toBe('New appointment');
-    expect(await page.textContent('#cancel-form button[type=submit]')).toBe('Cancel appointment');
-    expect(await page.textContent('#cancel-form [data-close]')).toBe('Keep');
-    expect(await page.textContent('#leave-form button[value=cancel]')).toBe('Cancel the appointments');
-    expect(await page.textContent('#leave-form [data-close]')).toBe('Go back');
-    await shot('6-agenda-en');
+    const p = await loggedInPage({ strict: true });
+    await p.selectOption('#lang-select', 'en');
+    await p.locator('#tabs a[data-tab=patients]', { hasText: 'Patients' }).waitFor();
+    expect(await p.textContent('#agenda-book')).toBe('New appointment');
+    expect(await p.textContent('#cancel-form button[type=submit]')).toBe('Cancel appointment');
+    expect(await p.textContent('#cancel-form [data-close]')).toBe('Keep');
+    expect(await p.textContent('#leave-form button[value=cancel]')).toBe('Cancel the appointments');
+    expect(await p.textContent('#leave-form [data-close]')).toBe('Go back');
+    await shot('6-agenda-en', p);
+    await p.close();
+    // every test's page errors are checked after it (afterEach): none here either
     expect(consoleErrors).toEqual([]);
   });
 });
