@@ -8,24 +8,15 @@ import type { AppointmentBrief } from '../clinic/patient-appointments.js';
 import type { FutureAppointment } from '../clinic/patient-status.js';
 import type { ImageKind, ImageStatus } from '../clinic/images.js';
 import type { Permission, StaffMember } from '../clinic/staff.js';
+import type { ErrorBody } from '../server/http.js';
 
 export type { Appointment, AppointmentBrief, AppointmentStatus, FutureAppointment, Guardian, ImageKind, ImageStatus, Patient, PatientStatus, PatientSummary, Permission, Sex, StaffMember };
 
-/** Every refusal: `code` (+ `reason`, + `params`) is what the page words in its language; `message` is English detail. */
-export interface ApiErrorBody {
-  error: {
-    code: string;
-    message: string;
-    field?: string;
-    reason?: string;
-    params?: Record<string, string | number>;
-    hint?: string;
-    requestId?: string;
-    /** reason `future-appointments`: the appointments a status change would leave booked */
-    appointments?: FutureAppointment[];
-    [extra: string]: unknown;
-  };
-}
+/**
+ * Every refusal (src/server/http.ts): `code` (+ `reason`, + `params`) is what the page words in its language;
+ * `message` is English detail. Reason `future-appointments` adds `appointments`: FutureAppointment[].
+ */
+export type ApiErrorBody = ErrorBody;
 
 /** POST /api/login and GET /api/me */
 export interface LoginRequest {

@@ -16,16 +16,17 @@ export class ApiError extends Error {
   /** reason future-appointments: the ones a status change would leave booked */
   readonly appointments?: FutureAppointment[];
 
-  constructor(status: number, body: Partial<ApiErrorBody> | undefined) {
-    super(body?.error?.message || `HTTP ${status}`);
+  /** `own`: an error of the page itself (no answer came: code `offline`) */
+  constructor(status: number, body: Partial<ApiErrorBody> | undefined, own?: { code: 'offline'; message: string }) {
+    super(own?.message || body?.error?.message || `HTTP ${status}`);
     this.status = status;
     const e = body?.error;
-    this.code = e?.code;
+    this.code = own?.code ?? e?.code;
     this.field = e?.field;
     this.reason = e?.reason;
     this.params = e?.params;
     this.requestId = e?.requestId;
-    this.appointments = e?.appointments;
+    this.appointments = e?.appointments as FutureAppointment[] | undefined;
   }
 }
 
@@ -61,7 +62,7 @@ export async function api<T>(method: string, path: string, body?: unknown, heade
       body: body !== undefined ? JSON.stringify(body) : undefined,
     });
   } catch {
-    throw new ApiError(0, { error: { code: 'offline', message: t('error.offline') } });
+    throw new ApiError(0, undefined, { code: 'offline', message: t('error.offline') });
   }
   const data: unknown = res.status === 204 ? {} : await res.json().catch(() => ({}));
   if (!res.ok) {

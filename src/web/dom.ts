@@ -118,5 +118,13 @@ export async function whileBusy<T>(form: HTMLFormElement, work: () => Promise<T>
   }
 }
 
-/** Opens a modal dialog (from the page's markup) by id. */
+/** A dialog's form (#<id>) made fresh: its fields reset, its error line (#<id>-error) cleared. */
+export function freshForm(id: string): HTMLFormElement {
+  const form = $<HTMLFormElement>(`#${id}`);
+  form.reset();
+  clearError($(`#${id}-error`));
+  return form;
+}
+
+/** A modal dialog of the page's markup, by id. */
 export const dialog = (id: string): HTMLDialogElement => $<HTMLDialogElement>(`#${id}`);

@@ -81,6 +81,16 @@ async function openRecord(p: Page, patient: { id: string; fullName: string }): P
   await p.locator('#patient-name', { hasText: patient.fullName }).waitFor();
 }
 
+/** Opens the booking dialog from the record on screen and fills it in (not sent). */
+async function fillBooking(p: Page, b: { date: string; time: string; durationMinutes: string; dentist: string }): Promise<void> {
+  await p.click('#patient-book');
+  await p.waitForSelector('#book-dialog[open]');
+  await p.fill('#book-form input[name=date]', b.date);
+  await p.fill('#book-form input[name=time]', b.time);
+  await p.fill('#book-form input[name=durationMinutes]', b.durationMinutes);
+  await p.fill('#book-form input[name=dentist]', b.dentist);
+}
+
 const smallJpeg = () => sharp({ create: { width: 640, height: 480, channels: 3, background: { r: 180, g: 160, b: 140 } } }).jpeg().toBuffer();
 
 /** Announces an upload through the API, as the page does; the presigned PUT is the caller's. */
@@ -224,12 +234,7 @@ describe.skipIf(!existsSync(CHROMIUM))('staff page in Chromium', () => {
   it('books an appointment for the patient', async () => {
     const p = await loggedInPage({ strict: true });
     await openRecord(p, await ownPatient('Paciente Agenda Nova'));
-    await p.click('#patient-book');
-    await p.waitForSelector('#book-dialog[open]');
-    await p.fill('#book-form input[name=date]', clinicDate(4));
-    await p.fill('#book-form input[name=time]', '10:30');
-    await p.fill('#book-form input[name=durationMinutes]', '40');
-    await p.fill('#book-form input[name=dentist]', 'Dra. Ana Souza');
+    await fillBooking(p, { date: clinicDate(4), time: '10:30', durationMinutes: '40', dentist: 'Dra. Ana Souza' });
     await p.fill('#book-form input[name=procedure]', 'Avaliação');
     await p.click('#book-form button[type=submit]');
     await p.locator('#book-dialog').waitFor({ state: 'hidden' });
@@ -243,12 +248,7 @@ describe.skipIf(!existsSync(CHROMIUM))('staff page in Chromium', () => {
     await createAppointment(stack.dataStore, { patientId: first.id, dentist: 'Dra. Ana Souza', at: `${clinicDate(2)} 10:30`, durationMinutes: 40 }, 'test:setup', { timeZone: 'America/Sao_Paulo' });
     const p = await loggedInPage({ strict: true });
     await openRecord(p, await ownPatient('Paciente Encaixe'));
-    await p.click('#patient-book');
-    await p.waitForSelector('#book-dialog[open]');
-    await p.fill('#book-form input[name=date]', clinicDate(2));
-    await p.fill('#book-form input[name=time]', '10:45');
-    await p.fill('#book-form input[name=durationMinutes]', '30');
-    await p.fill('#book-form input[name=dentist]', 'Dra. Ana Souza');
+    await fillBooking(p, { date: clinicDate(2), time: '10:45', durationMinutes: '30', dentist: 'Dra. Ana Souza' });
     await p.click('#book-form button[type=submit]');
     await p.waitForSelector('#book-form-error:not([hidden])');
     const [y, m, d] = clinicDate(2).split('-');

@@ -5,7 +5,7 @@
  */
 import type { AgendaAppointment, AppointmentResponse, BookRequest, CancelRequest, MoveRequest, Patient, PatientListResponse } from '../api-types.js';
 import { api, enc, statusOf, type ApiError } from '../api.js';
-import { $, clearError, dialog, field, flash, h, renewKeyIfReused, requestKey, showError, whileBusy } from '../dom.js';
+import { $, clearError, dialog, field, flash, freshForm, h, renewKeyIfReused, requestKey, showError, whileBusy } from '../dom.js';
 import { clinicDateOf, clinicTimeOf, clinicToday, shortFmt } from '../format.js';
 import { t, type ShownError } from '../i18n.js';
 import { state } from '../state.js';
@@ -32,9 +32,7 @@ const input = (form: HTMLFormElement, name: string) => field<HTMLInputElement>(f
 let cancelling: { a: AgendaAppointment; refresh: Refresh } | null = null;
 export function openCancel(a: AgendaAppointment, refresh: Refresh): void {
   cancelling = { a, refresh };
-  const form = $<HTMLFormElement>('#cancel-form');
-  form.reset();
-  clearError($('#cancel-form-error'));
+  const form = freshForm('cancel-form');
   $('#cancel-what').textContent = appointmentLine(a);
   dialog('cancel-dialog').showModal();
   $('[data-close]', form).focus();
@@ -62,9 +60,7 @@ async function submitCancel(ev: SubmitEvent): Promise<void> {
 let booking: { patient: Patient | null; refresh: Refresh } = { patient: null, refresh: () => {} };
 
 export function openBook(patient: Patient | null, refresh: Refresh): void {
-  const form = $<HTMLFormElement>('#book-form');
-  form.reset();
-  clearError($('#book-form-error'));
+  const form = freshForm('book-form');
   $('#book-force-label').hidden = true;
   booking = { patient, refresh };
   $('#book-patient-label').hidden = Boolean(patient);
@@ -134,9 +130,7 @@ async function submitBook(ev: SubmitEvent): Promise<void> {
 let moving: { a: AgendaAppointment; refresh: Refresh } | null = null;
 export function openMove(a: AgendaAppointment, refresh: Refresh): void {
   moving = { a, refresh };
-  const form = $<HTMLFormElement>('#move-form');
-  form.reset();
-  clearError($('#move-form-error'));
+  const form = freshForm('move-form');
   $('#move-force-label').hidden = true;
   $('#move-what').textContent = appointmentLine(a);
   input(form, 'date').value = clinicDateOf(a.start);

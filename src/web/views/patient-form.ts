@@ -6,7 +6,7 @@
  */
 import type { Patient, PatientResponse, PatientWriteResponse, UpdatePatientRequest } from '../api-types.js';
 import { api, enc, statusOf, type ApiError } from '../api.js';
-import { $, clearError, dialog, errorSourceOf, field, flash, h, rememberError, renewKeyIfReused, requestKey, setError, showError, whileBusy } from '../dom.js';
+import { $, clearError, dialog, errorSourceOf, field, flash, freshForm, h, rememberError, renewKeyIfReused, requestKey, setError, showError, whileBusy } from '../dom.js';
 import { formatCpf, shortFmt } from '../format.js';
 import { errorText, t, type ShownError } from '../i18n.js';
 import { state } from '../state.js';
@@ -118,9 +118,7 @@ export function renderAlerts(): void {
 let formBase: FormValues | null = null;
 
 export function openPatientForm(patient: Patient | null): void {
-  const f = form();
-  f.reset();
-  clearError($('#patient-form-error'));
+  const f = freshForm('patient-form');
   withdrawForce(f);
   $('#patient-dialog-title').textContent = patient ? t('patient.editTitle') : t('patient.new');
   formBase = patient ? formValuesOf(patient) : null;
