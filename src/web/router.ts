@@ -4,7 +4,7 @@
  */
 import { statusOf, session } from './api.js';
 import { $ } from './dom.js';
-import { clinicToday, plausibleDay } from './format.js';
+import { CLINIC, clinicToday, plausibleDay } from './format.js';
 import { errorText, t, type ShownError } from './i18n.js';
 import { state } from './state.js';
 import { openAgenda } from './views/agenda.js';
@@ -15,8 +15,20 @@ import { openPatients } from './views/patients.js';
 export const views = ['login', 'agenda', 'patients', 'patient', 'failure'] as const;
 export type ViewName = (typeof views)[number];
 
-export function show(name: ViewName): void {
+/** The view on screen (none before the first route). */
+let shown: ViewName | undefined;
+
+/**
+ * Shows one view; the tab bar and the document's title follow. Going to another view (not the first one of
+ * the page's load, nor the same view again: a search as one types, another day) moves the focus to its
+ * heading, so the keyboard and a screen reader start there instead of at the top of the page.
+ */
+export function show(name: ViewName, title?: string): void {
   for (const v of views) $(`#view-${v}`).hidden = v !== name;
+  const heading = $(`#view-${name} h1`);
+  document.title = `${title ?? heading.textContent} · ${CLINIC} — ${t('staffArea')}`;
+  if (shown !== undefined && shown !== name) heading.focus();
+  shown = name;
   for (const a of document.querySelectorAll<HTMLAnchorElement>('#tabs a')) {
     const here = a.dataset.tab === name || (name === 'patient' && a.dataset.tab === 'patients');
     if (here) a.setAttribute('aria-current', 'page');

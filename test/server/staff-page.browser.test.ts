@@ -967,6 +967,62 @@ describe.skipIf(!existsSync(CHROMIUM))('staff page in Chromium', () => {
     await p.close();
   });
 
+  it('opening a view moves the focus to its heading and names the view in the document title (not on the first load)', async () => {
+    const patient = await createPatient(stack.dataStore, { fullName: 'Paciente Foco Título', birthDate: '1990-09-09', phone: '+55 11 94444-0000' }, 'test:setup');
+    const p = await loggedInPage({ strict: true });
+    const focused = () => p.evaluate(() => document.activeElement?.id);
+    await p.waitForFunction(() => document.activeElement?.id === 'agenda-title'); // after signing in
+    expect(await p.title()).toMatch(/^Agenda: .+ · .+ — Equipe$/);
+    await p.click('#tabs a[data-tab=patients]');
+    await p.waitForFunction(() => document.activeElement?.id === 'patients-title');
+    expect(await p.title()).toMatch(/^Pacientes · /);
+    await p.fill('#search', 'paciente foco titulo');
+    await p.locator('#patients-table tbody tr', { hasText: 'Paciente Foco Título' }).waitFor();
+    expect(await focused()).toBe('search'); // a search as one types stays in its field
+    await p.locator('#patients-table a', { hasText: 'Paciente Foco Título' }).click();
+    await p.waitForFunction(() => document.activeElement?.id === 'patient-name');
+    expect(await p.title()).toMatch(/^Paciente Foco Título · /);
+    await p.evaluate(() => (location.hash = '#/patients/P-999999'));
+    await p.waitForFunction(() => document.activeElement?.id === 'failure-title');
+    expect(await p.title()).toMatch(/^Não encontrado · /);
+    // a page loaded on an address leaves the focus at the top (the skip link comes first)
+    await p.goto(`${url}/#/patients/${patient.id}`);
+    await p.reload();
+    await p.locator('#patient-name', { hasText: 'Paciente Foco Título' }).waitFor();
+    expect(await focused()).not.toBe('patient-name');
+    await p.close();
+  });
+
+  it('at 390 px the patient list shows every column as a card without scrolling sideways, and list links are targets of at least 24 px', async () => {
+    const patient = await createPatient(stack.dataStore, { fullName: 'Paciente Tela Estreita', birthDate: '1991-01-01', cpf: generateCpf(777041), phone: '+55 11 93333-0000' }, 'test:setup');
+    const day = clinicDate(11);
+    await createAppointment(stack.dataStore, { patientId: patient.id, dentist: 'Dra. Estreita', at: `${day} 09:30`, durationMinutes: 30 }, 'test:setup', { timeZone: 'America/Sao_Paulo' });
+    const p = await loggedInPage({ strict: true, viewport: { width: 390, height: 844 } });
+    await p.click('#tabs a[data-tab=patients]');
+    await p.fill('#search', 'paciente tela estreita');
+    const row = p.locator('#patients-table tbody tr', { hasText: 'Paciente Tela Estreita' });
+    await p.locator('#patients-count', { hasText: /^1 paciente/ }).waitFor(); // the search's answer, not the whole list's
+    await row.waitFor();
+    const frame = await p.$eval('.table-wrap', (el) => ({ scroll: el.scrollWidth, width: el.clientWidth }));
+    expect(frame.scroll).toBeLessThanOrEqual(frame.width);
+    for (const cell of await row.locator('td').all()) {
+      const box = (await cell.boundingBox())!;
+      expect(box.x + box.width, await cell.textContent() ?? '').toBeLessThanOrEqual(390);
+    }
+    expect(await row.textContent()).toContain('+55 11 93333-0000');
+    expect(await row.locator('td').nth(3).evaluate((td) => getComputedStyle(td, '::before').content)).toBe('"Telefone: "');
+    await shot('14-phone-390-patients', p);
+    const heights = async (sel: string) => Promise.all((await p.locator(sel).all()).map(async (a) => (await a.boundingBox())!.height));
+    for (const h of await heights('#patients-table a')) expect(h).toBeGreaterThanOrEqual(24);
+    await row.locator('a').click();
+    await p.locator('#patient-appts a.when').waitFor();
+    for (const h of await heights('#patient-appts a.when')) expect(h).toBeGreaterThanOrEqual(24);
+    await p.goto(`${url}/#/agenda?date=${day}`);
+    await p.locator('.appt', { hasText: 'Paciente Tela Estreita' }).waitFor();
+    for (const h of await heights('.appt .who a')) expect(h).toBeGreaterThanOrEqual(24);
+    await p.close();
+  });
+
   it('switches to English', async () => {
     const p = await loggedInPage({ strict: true });
     await p.selectOption('#lang-select', 'en');

@@ -17,7 +17,7 @@ export async function openAgenda(day: string): Promise<void> {
   state.agendaDay = day;
   const { data } = await api<AgendaResponse>('GET', `/api/appointments?date=${enc(day)}`);
   if (seq !== agendaSeq) return; // another day was asked for meanwhile: its answer wins
-  show('agenda');
+  show('agenda', `${t('agenda.title')}: ${longDate(day)}`);
   $<HTMLInputElement>('#day').value = day;
   $('#agenda-date').textContent = longDate(day);
   noteDentists(data.appointments.map((a) => a.dentist));

@@ -60,9 +60,10 @@ function patientRow(p: PatientSummary): HTMLElement {
     h('td', { class: 'mono' }, p.id),
     h('td', {}, h('a', { href }, p.fullName), p.preferredName ? h('span', { class: 'muted' }, ` (${p.preferredName})`) : null,
       p.status !== 'active' ? h('span', { class: 'badge cancelled' }, t(`status.${p.status}`)) : null),
-    h('td', { class: 'mono' }, p.cpf || ''),
-    h('td', {}, p.phone || ''),
-    h('td', {}, next ? shortFmt().format(new Date(next)) : '—'),
+    // the labels name a cell where a phone shows the row as a card, without the table's header
+    h('td', { class: 'mono', 'data-label': t('patients.col.cpf') }, p.cpf || ''),
+    h('td', { 'data-label': t('patients.col.phone') }, p.phone || ''),
+    h('td', { 'data-label': t('patients.col.next') }, next ? shortFmt().format(new Date(next)) : '—'),
   );
 }
 
