@@ -1023,6 +1023,67 @@ describe.skipIf(!existsSync(CHROMIUM))('staff page in Chromium', () => {
     await p.close();
   });
 
+  it('images: tiles by date taken then uploaded, pt-BR dates in captions; the viewer steps, zooms, lightens, adds contrast, names the teeth, downloads the shared copy, and its Fechar reads at 4.5:1', async () => {
+    const patient = await ownPatient('Paciente Visualizador');
+    const upload = async (fileName: string, extra: Record<string, unknown>) => {
+      const r = await fetch(`${url}/api/patients/${patient.id}/images`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ fileName, contentType: 'image/jpeg', kind: 'radiograph', ...extra }),
+      });
+      const { upload: put } = (await r.json()) as { upload: { url: string; headers: Record<string, string> } };
+      await fetch(put.url, { method: 'PUT', headers: put.headers, body: await smallJpeg() });
+    };
+    await upload('b-dois-dias.jpg', { takenAt: clinicDate(-2) });
+    await upload('c-hoje.jpg', {}); // no date taken: its upload's
+    await upload('a-dez-dias.jpg', { takenAt: clinicDate(-10), teeth: [11, 21] });
+    for (let i = 0; i < 300 && (await listImages(stack.dataStore, patient.id)).some((img) => img.status !== 'ready'); i++) await new Promise((r) => setTimeout(r, 100));
+    const p = await loggedInPage({ strict: true });
+    await openRecord(p, patient);
+    await p.waitForFunction(() => document.querySelectorAll('#thumbs li[data-status=ready]').length === 3);
+    const captions = await p.$$eval('#thumbs li .cap', (els) => els.map((e) => e.textContent));
+    const [y, m, d] = clinicDate(-10).split('-');
+    expect(captions).toEqual([`Radiografia · ${d}/${m}/${y} · a-dez-dias.jpg`, expect.stringContaining('b-dois-dias.jpg'), 'Radiografia · c-hoje.jpg']);
+
+    await p.click('#thumbs li[data-status=ready] button');
+    await p.waitForSelector('#image-dialog[open]');
+    expect(await p.textContent('#image-dialog-title')).toContain('a-dez-dias.jpg');
+    expect(await p.textContent('#image-meta')).toContain('Dentes 11, 21');
+    expect(await p.isDisabled('#viewer-prev')).toBe(true);
+    await p.click('#viewer-next');
+    await p.locator('#image-dialog-title', { hasText: 'b-dois-dias.jpg' }).waitFor();
+    await p.focus('#viewer-next');
+    await p.keyboard.press('ArrowRight');
+    await p.locator('#image-dialog-title', { hasText: 'c-hoje.jpg' }).waitFor();
+    expect(await p.isDisabled('#viewer-next')).toBe(true);
+    await p.keyboard.press('ArrowLeft');
+    await p.locator('#image-dialog-title', { hasText: 'b-dois-dias.jpg' }).waitFor();
+
+    await p.fill('#viewer-zoom', '2');
+    await p.fill('#viewer-brightness', '1.5');
+    await p.fill('#viewer-contrast', '2');
+    expect(await p.$eval('#image-full', (img) => [img.style.width, img.style.filter])).toEqual(['200%', 'brightness(1.5) contrast(2)']);
+    await shot('15-viewer', p);
+    await p.click('#viewer-reset');
+    expect(await p.$eval('#image-full', (img) => [img.style.width, img.style.filter])).toEqual(['', 'brightness(1) contrast(1)']);
+
+    // the watermarked shared copy: a link that saves it, named by the image
+    const href = (await p.getAttribute('#image-download', 'href'))!;
+    expect(await p.isVisible('#image-download')).toBe(true);
+    expect(decodeURIComponent(href)).toMatch(new RegExp(`response-content-disposition=attachment; filename="${patient.id}-[^"]+\\.webp"`));
+    expect(new URL(href).pathname).toMatch(/\/shared\.webp$/);
+
+    // "Fechar" on the viewer's dark ground: WCAG AA for text (4.5:1)
+    const [fg, bg] = await p.$eval('#image-dialog [data-close]', (b) => [getComputedStyle(b).color, getComputedStyle(b.closest('dialog')!).backgroundColor]);
+    const luminance = (rgb: string) => {
+      const [r, g, b] = rgb.match(/\d+/g)!.slice(0, 3).map((c) => Number(c) / 255).map((c) => (c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4)) as [number, number, number];
+      return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+    };
+    const [light, dark] = [luminance(fg), luminance(bg)].sort((a, b) => b - a) as [number, number];
+    expect((light + 0.05) / (dark + 0.05)).toBeGreaterThanOrEqual(4.5);
+    await p.close();
+  });
+
   it('switches to English', async () => {
     const p = await loggedInPage({ strict: true });
     await p.selectOption('#lang-select', 'en');

@@ -47,7 +47,9 @@ export function imageRoutes(deps: ApiDeps): Route[] {
     if (image.status === 'ready' && r) {
       for (const variant of DERIVED) {
         const stored = r.variants[variant];
-        if (stored) urls[variant] = await store.presignGet(stored.key, { expiresIn: VIEW_LINK_SECONDS });
+        // the shared copy is for giving to the patient: its link saves it (the staff page's download), named by the image
+        const save = variant === 'shared' ? { downloadName: `${image.patientId}-${image.id}.webp` } : {};
+        if (stored) urls[variant] = await store.presignGet(stored.key, { expiresIn: VIEW_LINK_SECONDS, ...save });
       }
     }
     return {

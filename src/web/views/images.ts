@@ -7,7 +7,7 @@ import type { ImageListResponse, ImageView, UploadRequest, UploadResponse } from
 import { api, enc, session } from '../api.js';
 import { $, clearError, dialog, field, h, showError } from '../dom.js';
 import { clinicToday } from '../format.js';
-import { errorText, imageFailureText, t, type ShownError } from '../i18n.js';
+import { dateLabel, errorText, imageFailureText, t, type ShownError } from '../i18n.js';
 import { state } from '../state.js';
 
 const ACCEPTED = ['image/jpeg', 'image/png', 'image/tiff', 'image/webp'];
@@ -72,7 +72,7 @@ function relink(): Promise<void> {
 
 /** What a tile shows: when this changes the tile is rebuilt, otherwise it is left alone. */
 function tileLook(img: ImageView) {
-  const caption = [img.kind ? t(`kind.${img.kind}`) : null, img.takenAt ? img.takenAt.slice(0, 10) : null, img.fileName].filter(Boolean).join(' · ');
+  const caption = [img.kind ? t(`kind.${img.kind}`) : null, img.takenAt ? dateLabel(img.takenAt.slice(0, 10)) : null, img.fileName].filter(Boolean).join(' · ');
   const state = img.status === 'failed' ? `${t('images.failed')}${img.error || img.errorCode ? `: ${imageFailureText(img)}` : ''}` : img.status === 'ready' ? '' : t('images.processing');
   return { caption, state, key: `${img.status}|${caption}|${state}` };
 }
@@ -105,11 +105,18 @@ function thumbFailed(tile: TileState): void {
   void relink();
 }
 
+/** When an image was taken (else uploaded), then when uploaded: the tiles' order, oldest first. */
+const byDate = (a: ImageView, b: ImageView): number => {
+  const when = (i: ImageView) => (i.takenAt ?? i.importedAt ?? '\uffff').slice(0, 10);
+  return when(a).localeCompare(when(b)) || (a.importedAt ?? '\uffff').localeCompare(b.importedAt ?? '\uffff') || a.id.localeCompare(b.id);
+};
+
 /**
- * The tiles, updated in place: one whose image did not change keeps its element — its thumbnail is not
- * downloaded again and keyboard focus stays on it. Its link is replaced only when old or broken.
+ * The tiles, in date order, updated in place: one whose image did not change keeps its element — its
+ * thumbnail is not downloaded again and keyboard focus stays on it. Its link is replaced only when old or broken.
  */
-function renderImages(images: ImageView[]): void {
+function renderImages(listed: ImageView[]): void {
+  const images = [...listed].sort(byDate);
   const list = $('#thumbs');
   if (!images.length) {
     list.replaceChildren(h('li', { class: 'muted' }, t('images.none')));
@@ -150,9 +157,19 @@ function renderImages(images: ImageView[]): void {
 /** The viewer's image: which one it shows, and whether its link was already renewed once. */
 const viewer = { imageId: '', retried: false };
 
+/** The images the viewer steps through: the ready tiles, in their order. */
+const readyTiles = (): TileState[] =>
+  [...document.querySelectorAll('#thumbs li[data-status=ready]')].map((li) => tiles.get(li)).filter((tile): tile is TileState => Boolean(tile));
+
 async function openImage(tile: TileState): Promise<void> {
   if (linksOld()) await relink(); // a page left open: the display link must not have expired
-  const img = tile.image;
+  showInViewer(tile.image); // the newest listing (a relink updates the tile's image in place)
+  resetLook();
+  if (!dialog('image-dialog').open) dialog('image-dialog').showModal();
+}
+
+/** One image in the viewer: its display copy, caption, size, teeth, the download of its shared copy. */
+function showInViewer(img: ImageView): void {
   const caption = tileLook(img).caption;
   const full = $<HTMLImageElement>('#image-full');
   viewer.imageId = img.id;
@@ -161,8 +178,38 @@ async function openImage(tile: TileState): Promise<void> {
   $('#image-dialog-title').textContent = caption;
   full.src = img.urls.display || img.urls.thumb || '';
   full.alt = caption;
-  $('#image-meta').textContent = [img.width && img.height ? `${img.width} × ${img.height}` : null, img.id].filter(Boolean).join(' · ');
-  dialog('image-dialog').showModal();
+  const teeth = img.teeth?.length ? t('viewer.teeth', { teeth: img.teeth.join(', ') }) : null;
+  $('#image-meta').textContent = [img.width && img.height ? `${img.width} × ${img.height}` : null, teeth, img.id].filter(Boolean).join(' · ');
+  const download = $<HTMLAnchorElement>('#image-download');
+  download.hidden = !img.urls.shared;
+  if (img.urls.shared) download.href = img.urls.shared; // the server's link says to save it, under the image's id
+  else download.removeAttribute('href');
+  const ready = readyTiles();
+  const at = ready.findIndex((tile) => tile.image.id === img.id);
+  $<HTMLButtonElement>('#viewer-prev').disabled = at <= 0;
+  $<HTMLButtonElement>('#viewer-next').disabled = at < 0 || at >= ready.length - 1;
+}
+
+/** The previous (-1) or next (+1) ready image, in the tiles' order. */
+async function step(by: -1 | 1): Promise<void> {
+  if (linksOld()) await relink();
+  const ready = readyTiles();
+  const next = ready[ready.findIndex((tile) => tile.image.id === viewer.imageId) + by];
+  if (next) showInViewer(next.image);
+}
+
+/** Zoom, brightness and contrast (radiographs are read this way), applied to the display image. */
+function applyLook(): void {
+  const full = $<HTMLImageElement>('#image-full');
+  const zoom = Number($<HTMLInputElement>('#viewer-zoom').value);
+  full.style.filter = `brightness(${$<HTMLInputElement>('#viewer-brightness').value}) contrast(${$<HTMLInputElement>('#viewer-contrast').value})`;
+  full.classList.toggle('zoomed', zoom > 1);
+  full.style.width = zoom > 1 ? `${zoom * 100}%` : '';
+}
+
+function resetLook(): void {
+  for (const id of ['viewer-zoom', 'viewer-brightness', 'viewer-contrast']) $<HTMLInputElement>(`#${id}`).value = '1';
+  applyLook();
 }
 
 /** The display image did not load (an expired link): fresh links, once, and the image again. */
@@ -295,6 +342,15 @@ export function wireImages(): void {
     uploadFiles([...(e.dataTransfer?.files ?? [])]);
   });
   $('#image-full').addEventListener('error', displayFailed);
+  $('#viewer-prev').addEventListener('click', () => void step(-1));
+  $('#viewer-next').addEventListener('click', () => void step(1));
+  $('#viewer-reset').addEventListener('click', resetLook);
+  for (const id of ['viewer-zoom', 'viewer-brightness', 'viewer-contrast']) $(`#${id}`).addEventListener('input', applyLook);
+  dialog('image-dialog').addEventListener('keydown', (e) => {
+    if ((e.target as Element).tagName === 'INPUT') return; // a slider's own arrows
+    if (e.key === 'ArrowLeft') void step(-1);
+    else if (e.key === 'ArrowRight') void step(1);
+  });
   $('#images-recheck').addEventListener('click', () => loadImages({ restart: true }).catch((err: unknown) => showError(err as ShownError)));
   window.addEventListener('pagehide', abandonUploads);
   picker.addEventListener('change', () => {
