@@ -11,8 +11,14 @@ export type MessageKey = keyof typeof ptBR;
 export const locales = ['pt-BR', 'en'] as const;
 export type PageLocale = (typeof locales)[number];
 
+/**
+ * A text, or its plural forms by Intl.PluralRules category ("1 consulta", "4 consultas"): chosen by the
+ * number in `n` (else `count`).
+ */
+type Text = string | { one: string; other: string; [category: string]: string };
+
 /** Both languages have every key (the compiler checks the English file against the Portuguese one). */
-const messages: Record<PageLocale, Record<MessageKey, string>> = { 'pt-BR': ptBR, en };
+const messages: Record<PageLocale, Record<MessageKey, Text>> = { 'pt-BR': ptBR, en };
 
 type Vars = Record<string, string | number | undefined>;
 
@@ -29,7 +35,8 @@ export function setLocale(next: string): void {
 }
 
 export function t(key: MessageKey, vars: Vars = {}): string {
-  const text = messages[current][key] ?? messages['pt-BR'][key] ?? key;
+  const found = messages[current][key] ?? messages['pt-BR'][key] ?? key;
+  const text = typeof found === 'string' ? found : (found[new Intl.PluralRules(current).select(Number(vars.n ?? vars.count))] ?? found.other);
   return text.replace(/\{(\w+)\}/g, (_, k: string) => String(vars[k] ?? ''));
 }
 

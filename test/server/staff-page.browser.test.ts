@@ -694,7 +694,8 @@ describe.skipIf(!existsSync(CHROMIUM))('staff page in Chromium', () => {
     await p.selectOption('#patient-form select[name=status]', 'archived');
     await p.click('#patient-form button[type=submit]');
     await p.waitForSelector('#leave-dialog[open]');
-    expect(await p.textContent('#leave-what')).toBe(`O paciente ${patient.id} tem 1 consulta(s) futura(s). Se ficar arquivado, elas continuariam marcadas, sem lembretes: escolha se devem ser canceladas ou mantidas. Nada foi salvo ainda.`);
+    // named by name and id, in the singular (issue 13 item 20)
+    expect(await p.textContent('#leave-what')).toBe(`Paciente Despedida Teste (${patient.id}) tem 1 consulta futura. Se a ficha passar a “arquivado”, ela continuaria marcada, sem lembrete: escolha se deve ser cancelada ou mantida. Nada foi salvo ainda.`);
     const items = await p.$$eval('#leave-list li', (els) => els.map((e) => e.textContent));
     expect(items).toHaveLength(1);
     expect(items[0]).toContain('Dra. Despedida · Limpeza');
@@ -715,7 +716,7 @@ describe.skipIf(!existsSync(CHROMIUM))('staff page in Chromium', () => {
     await p.waitForSelector('#leave-dialog[open]');
     await p.click('#leave-form button[value=cancel]');
     await p.locator('#patient-sub', { hasText: 'arquivado' }).waitFor();
-    await p.locator('#flash', { hasText: 'Ficha salva. 1 consulta(s) cancelada(s).' }).waitFor();
+    await p.locator('#flash', { hasText: 'Ficha salva. 1 consulta cancelada.' }).waitFor();
     // the record's list shows the appointment cancelled; the past one as it was
     await p.locator('#patient-appts li', { hasText: 'Limpeza' }).locator('.badge.cancelled', { hasText: 'cancelada' }).waitFor();
     expect(await p.isVisible('#leave-dialog')).toBe(false);
@@ -916,7 +917,7 @@ describe.skipIf(!existsSync(CHROMIUM))('staff page in Chromium', () => {
       await p.click('#patients-more');
       await p.waitForFunction((n) => document.querySelectorAll('#patients-table tbody tr[data-patient]').length === n, Math.min(shown + 2, total));
     }
-    await p.locator('#patients-count', { hasText: `${total} paciente(s)` }).waitFor();
+    await p.locator('#patients-count', { hasText: `${total} pacientes` }).waitFor();
     expect(await p.isVisible('#patients-more')).toBe(false);
     const ids = await p.$$eval('#patients-table tbody tr[data-patient]', (rows) => rows.map((r) => (r as HTMLElement).dataset.patient));
     expect(new Set(ids).size).toBe(total);
@@ -1081,6 +1082,33 @@ describe.skipIf(!existsSync(CHROMIUM))('staff page in Chromium', () => {
     };
     const [light, dark] = [luminance(fg), luminance(bg)].sort((a, b) => b - a) as [number, number];
     expect((light + 0.05) / (dark + 0.05)).toBeGreaterThanOrEqual(4.5);
+    await p.close();
+  });
+
+  it('words counts by plural rules, a time span as "09:30–10:00", "Nome social" with its meaning, and a page that cannot be opened as such in English', async () => {
+    const patient = await ownPatient('Paciente Plural');
+    const day = clinicDate(12);
+    for (const time of ['09:30', '11:00']) {
+      await createAppointment(stack.dataStore, { patientId: patient.id, dentist: 'Dra. Plural', at: `${day} ${time}`, durationMinutes: 30 }, 'test:setup', { timeZone: 'America/Sao_Paulo' });
+    }
+    const p = await loggedInPage({ strict: true });
+    await p.goto(`${url}/#/agenda?date=${day}`);
+    await p.locator('.appt', { hasText: 'Paciente Plural' }).first().waitFor();
+    expect(await p.textContent('#agenda-list p.muted')).toBe('2 consultas');
+    expect(await p.locator('.appt .time').first().evaluate((el) => el.firstChild?.textContent)).toBe('09:30–10:00');
+    await p.click('#tabs a[data-tab=patients]');
+    await p.fill('#search', 'paciente plural');
+    await p.locator('#patients-count', { hasText: /^1 paciente$/ }).waitFor();
+    await p.click('#patient-add');
+    expect(await p.textContent('#patient-form label:has([name=preferredName]) span')).toBe('Nome social');
+    expect(await p.textContent('#preferred-hint')).toBe('o nome pelo qual a pessoa se identifica e quer ser chamada');
+    await p.click('#patient-dialog [data-close]');
+    await p.selectOption('#lang-select', 'en');
+    await p.locator('#patients-count', { hasText: /^1 patient$/ }).waitFor();
+    await p.evaluate(() => (location.hash = '#/agenda?date=2026-02-30'));
+    await p.locator('#failure-title', { hasText: 'This page could not be opened' }).waitFor();
+    await p.evaluate((d) => (location.hash = `#/agenda?date=${d}`), day);
+    await p.locator('#agenda-list p.muted', { hasText: /^2 appointments$/ }).waitFor();
     await p.close();
   });
 

@@ -49,7 +49,8 @@ function appointmentRow(a: AgendaAppointment, refresh: Refresh): HTMLElement {
   return h(
     'article',
     { class: `appt ${a.status}`, 'data-appointment': a.id },
-    h('div', { class: 'time' }, clinicTimeOf(a.start), h('small', {}, `${clinicTimeOf(end)} · ${a.durationMinutes} ${t('appt.min')}`)),
+    // one span of time, "09:30–10:00" (two times on two lines read as two appointments' starts)
+    h('div', { class: 'time' }, `${clinicTimeOf(a.start)}–${clinicTimeOf(end)}`, h('small', {}, `${a.durationMinutes} ${t('appt.min')}`)),
     h(
       'div',
       { class: 'who' },

@@ -244,9 +244,9 @@ async function savePatient(body: UpdatePatientRequest): Promise<PatientWriteResp
  * ahead: the server refused and saved nothing; the page lists them and the receptionist chooses — cancel them,
  * keep them, or go back to the form. The same change is then sent again with the choice.
  */
-let leaving: { err: ApiError; body: UpdatePatientRequest } | null = null;
+let leaving: { err: ApiError; body: UpdatePatientRequest; name: string } | null = null;
 function askAboutAppointments(err: ApiError, body: UpdatePatientRequest): void {
-  leaving = { err, body };
+  leaving = { err, body, name: state.current!.patient.fullName }; // the message names the patient, not only the id
   clearError($('#leave-form-error'));
   renderLeave();
   dialog('leave-dialog').showModal();
@@ -254,8 +254,8 @@ function askAboutAppointments(err: ApiError, body: UpdatePatientRequest): void {
 }
 
 export function renderLeave(): void {
-  const { err } = leaving!;
-  $('#leave-what').textContent = errorText(err);
+  const { err, name } = leaving!;
+  $('#leave-what').textContent = errorText({ code: err.code, reason: err.reason, message: err.message, params: { ...err.params, name } });
   $('#leave-list').replaceChildren(
     ...(err.appointments || []).map((a) =>
       h(
