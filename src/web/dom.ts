@@ -49,17 +49,26 @@ export function flash(text: string, bad = false): void {
   flashTimer = setTimeout(() => (el.hidden = true), bad ? 7000 : 3500);
 }
 
-/** Shows an error: next to a form (naming and focusing the field) or as a flash message. */
+/**
+ * Shows an error: in the form's error line, naming and focusing the field; in a dialog (long forms, whose
+ * error line may be far below) also right under that field, which is scrolled into view — or as a flash message.
+ */
 export function showError(err: ShownError & { field?: string }, target?: HTMLElement): void {
   if (target) {
     setError(target, err);
     const form = target.closest('form');
     if (form) {
-      for (const el of form.querySelectorAll('[aria-invalid]')) el.removeAttribute('aria-invalid');
+      clearFieldErrors(form);
       const named = err.field && form.elements.namedItem(err.field === 'at' ? 'date' : err.field);
       if (named instanceof HTMLElement) {
         named.setAttribute('aria-invalid', 'true');
-        named.focus();
+        if (!form.closest('dialog')) return named.focus(); // a short form: its error line is in sight
+        const note = h('small', { class: 'error field-error', id: `${named.id || `${form.id}-${err.field}`}-error`, role: 'alert' }, errorText(err));
+        rememberError(note, err);
+        named.after(note);
+        named.setAttribute('aria-describedby', note.id);
+        named.scrollIntoView({ block: 'center' });
+        named.focus({ preventScroll: true });
       }
     }
   } else {
@@ -88,7 +97,16 @@ export function clearError(target: HTMLElement): void {
   target.hidden = true;
   target.textContent = '';
   const form = target.closest('form');
-  if (form) for (const el of form.querySelectorAll('[aria-invalid]')) el.removeAttribute('aria-invalid');
+  if (form) clearFieldErrors(form);
+}
+
+/** A form's fields no longer marked invalid, their notes gone. */
+function clearFieldErrors(form: HTMLFormElement): void {
+  for (const el of form.querySelectorAll('[aria-invalid]')) {
+    el.removeAttribute('aria-invalid');
+    el.removeAttribute('aria-describedby');
+  }
+  for (const el of form.querySelectorAll('.field-error')) el.remove();
 }
 
 /** A random key for one request meant to happen once (Idempotency-Key). crypto.randomUUID needs HTTPS; this does not. */

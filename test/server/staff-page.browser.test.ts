@@ -1112,6 +1112,44 @@ describe.skipIf(!existsSync(CHROMIUM))('staff page in Chromium', () => {
     await p.close();
   });
 
+  it('in the long patient dialog on a 768 px screen, the first error shows under its field, in view and focused; a CPF already taken names and links its patient', async () => {
+    const owner = await createPatient(stack.dataStore, { fullName: 'Dona do CPF Teste', birthDate: '1960-06-06', cpf: generateCpf(777051) }, 'test:setup');
+    const p = await loggedInPage({ strict: true, viewport: { width: 1280, height: 768 } });
+    await p.click('#tabs a[data-tab=patients]');
+    await p.click('#patient-add');
+    await p.fill('#patient-form input[name=fullName]', 'Outra Pessoa CPF');
+    await p.fill('#patient-form input[name=birthDate]', '1999-09-09');
+    await p.fill('#patient-form input[name=cpf]', '123.456.789-00');
+    await p.click('#patient-form button[type=submit]');
+    const note = p.locator('#patient-form .field-error');
+    await note.waitFor();
+    expect(await note.textContent()).toContain('CPF inválido');
+    const inView = async (sel: string) => {
+      const box = (await p.locator(sel).boundingBox())!;
+      return box.y >= 0 && box.y + box.height <= 768;
+    };
+    expect(await inView('#patient-form .field-error')).toBe(true);
+    expect(await inView('#patient-form input[name=cpf]')).toBe(true);
+    expect(await p.evaluate(() => (document.activeElement as HTMLInputElement).name)).toBe('cpf');
+    expect(await p.getAttribute('#patient-form input[name=cpf]', 'aria-describedby')).toBe(await note.getAttribute('id'));
+    await shot('16-field-error', p);
+
+    await p.fill('#patient-form input[name=cpf]', generateCpf(777051));
+    await p.click('#patient-form button[type=submit]');
+    await p.locator('#patient-form .field-error', { hasText: `Este CPF já pertence a Dona do CPF Teste (${owner.id})` }).waitFor();
+    expect(await p.textContent('#patient-form-error')).toContain('Dona do CPF Teste');
+    expect(await p.getAttribute('#patient-existing', 'href')).toBe(`#/patients/${owner.id}`);
+    expect(await p.textContent('#patient-existing')).toBe(`Abrir a ficha de ${owner.id} (Dona do CPF Teste)`);
+    expect(await p.isVisible('#patient-force')).toBe(false); // a CPF is one person's: no "add anyway"
+    await p.selectOption('#lang-select', 'en');
+    await p.locator('#patient-existing', { hasText: `Open ${owner.id} (Dona do CPF Teste)` }).waitFor();
+    expect(await p.isVisible('#patient-force')).toBe(false);
+    expect(await p.textContent('#patient-form .field-error')).toContain('This CPF already belongs to Dona do CPF Teste');
+    await p.click('#patient-existing');
+    await p.locator('#view-patient:not([hidden]) #patient-name', { hasText: 'Dona do CPF Teste' }).waitFor();
+    await p.close();
+  });
+
   it('switches to English', async () => {
     const p = await loggedInPage({ strict: true });
     await p.selectOption('#lang-select', 'en');

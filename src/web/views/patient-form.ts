@@ -4,11 +4,11 @@
  * a time; a new patient refused as someone known can be added anyway; a status that takes the patient out of
  * care with appointments ahead asks what to do with them (the leave dialog).
  */
-import type { Patient, PatientResponse, PatientWriteResponse, UpdatePatientRequest } from '../api-types.js';
+import type { Patient, PatientListResponse, PatientResponse, PatientWriteResponse, UpdatePatientRequest } from '../api-types.js';
 import { api, enc, statusOf, type ApiError } from '../api.js';
 import { $, clearError, dialog, errorSourceOf, field, flash, freshForm, h, rememberError, renewKeyIfReused, requestKey, setError, showError, whileBusy } from '../dom.js';
 import { formatCpf, shortFmt } from '../format.js';
-import { errorText, t, type ShownError } from '../i18n.js';
+import { errorText, t, type CodedError, type ShownError } from '../i18n.js';
 import { state } from '../state.js';
 import { whatAndWho } from './agenda.js';
 import { openPatient, renderPatient } from './patient.js';
@@ -162,24 +162,44 @@ function patientBody(values: FormValues, base: FormValues | null): Record<string
  * person anonymized at their request: the existing patient is named (with a link) and a button says what
  * adding anyway means. It sends the same values again with `force`; changing who it is withdraws the offer.
  */
-export function offerForce(err: ApiError): void {
+export function offerForce(err: CodedError): void {
   const link = $<HTMLAnchorElement>('#patient-existing');
-  const existing = err.reason === 'duplicate-person' ? err.params?.patientId : undefined;
+  const existing = err.reason === 'duplicate-person' || err.reason === 'cpf-taken' ? err.params?.patientId : undefined;
   link.hidden = !existing;
   if (existing) {
     link.href = `#/patients/${enc(String(existing))}`;
     link.textContent = t('patient.openExisting', { patientId: existing, fullName: err.params?.fullName || '' });
   }
-  $('#patient-force').textContent = t(err.reason === 'erased-match' ? 'patient.forceErased' : 'patient.force');
+  const force = $('#patient-force');
+  force.hidden = err.reason === 'cpf-taken'; // a CPF is one person's: there is no adding anyway
+  force.textContent = t(err.reason === 'erased-match' ? 'patient.forceErased' : 'patient.force');
   $('#patient-force-box').hidden = false;
   rememberError($('#patient-force-box'), err); // worded again when the language changes
+}
+
+/**
+ * A CPF that is another patient's: the API names the patient by id; the page finds the name in the list (not
+ * an audited read of the record) and names and links that patient.
+ */
+async function nameCpfOwner(err: ApiError, error: HTMLElement): Promise<void> {
+  const patientId = String(err.params?.patientId ?? '');
+  if (!patientId) return;
+  try {
+    const { data } = await api<PatientListResponse>('GET', `/api/patients?limit=5&status=all&search=${enc(patientId)}`);
+    const owner = data.patients.find((p) => p.id === patientId);
+    if (!owner || errorSourceOf(error) !== err) return; // not found, or another error is on screen by now
+    showError({ key: 'patient.cpfTakenBy', vars: { patientId, fullName: owner.fullName }, field: 'cpf' }, error);
+    offerForce({ reason: 'cpf-taken', params: { patientId, fullName: owner.fullName } });
+  } catch {
+    /* the id alone stays on screen */
+  }
 }
 
 /** The offer to add anyway, worded again in the language just chosen. */
 export function reofferForce(): void {
   const box = $('#patient-force-box');
   const err = errorSourceOf(box);
-  if (!box.hidden && err) offerForce(err as ApiError);
+  if (!box.hidden && err) offerForce(err as CodedError);
 }
 
 function withdrawForce(f: HTMLFormElement): void {
@@ -227,6 +247,7 @@ async function submitPatient(ev: SubmitEvent): Promise<void> {
       renewKeyIfReused(err, f);
       showError(err, error);
       if (!editing && (err.reason === 'duplicate-person' || err.reason === 'erased-match')) offerForce(err);
+      if (err.reason === 'cpf-taken') await nameCpfOwner(err, error);
     }
   });
 }
