@@ -1026,19 +1026,23 @@ describe.skipIf(!existsSync(CHROMIUM))('staff page in Chromium', () => {
 
   it('images: tiles by date taken then uploaded, pt-BR dates in captions; the viewer steps, zooms, lightens, adds contrast, names the teeth, downloads the shared copy, and its Fechar reads at 4.5:1', async () => {
     const patient = await ownPatient('Paciente Visualizador');
+    let shade = 60;
     const upload = async (fileName: string, extra: Record<string, unknown>) => {
+      shade += 50; // three different pictures
       const r = await fetch(`${url}/api/patients/${patient.id}/images`, {
         method: 'POST',
         headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
         body: JSON.stringify({ fileName, contentType: 'image/jpeg', kind: 'radiograph', ...extra }),
       });
       const { upload: put } = (await r.json()) as { upload: { url: string; headers: Record<string, string> } };
-      await fetch(put.url, { method: 'PUT', headers: put.headers, body: await smallJpeg() });
+      const jpeg = await sharp({ create: { width: 320, height: 240, channels: 3, background: { r: shade, g: shade, b: shade } } }).jpeg().toBuffer();
+      await fetch(put.url, { method: 'PUT', headers: put.headers, body: jpeg });
     };
     await upload('b-dois-dias.jpg', { takenAt: clinicDate(-2) });
     await upload('c-hoje.jpg', {}); // no date taken: its upload's
     await upload('a-dez-dias.jpg', { takenAt: clinicDate(-10), teeth: [11, 21] });
-    for (let i = 0; i < 300 && (await listImages(stack.dataStore, patient.id)).some((img) => img.status !== 'ready'); i++) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 300 && (await listImages(stack.dataStore, patient.id)).some((img) => img.status === 'processing'); i++) await new Promise((r) => setTimeout(r, 100));
+    expect((await listImages(stack.dataStore, patient.id)).map((img) => img.status)).toEqual(['ready', 'ready', 'ready']);
     const p = await loggedInPage({ strict: true });
     await openRecord(p, patient);
     await p.waitForFunction(() => document.querySelectorAll('#thumbs li[data-status=ready]').length === 3);

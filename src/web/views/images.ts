@@ -346,8 +346,9 @@ export function wireImages(): void {
   $('#viewer-next').addEventListener('click', () => void step(1));
   $('#viewer-reset').addEventListener('click', resetLook);
   for (const id of ['viewer-zoom', 'viewer-brightness', 'viewer-contrast']) $(`#${id}`).addEventListener('input', applyLook);
-  dialog('image-dialog').addEventListener('keydown', (e) => {
-    if ((e.target as Element).tagName === 'INPUT') return; // a slider's own arrows
+  // on the document: stepping to the last image disables "next", and the focus it had falls out of the dialog
+  document.addEventListener('keydown', (e) => {
+    if (!dialog('image-dialog').open || (e.target as Element).tagName === 'INPUT') return; // a slider's own arrows
     if (e.key === 'ArrowLeft') void step(-1);
     else if (e.key === 'ArrowRight') void step(1);
   });
