@@ -22,6 +22,7 @@ import type { ResolvedConfig } from '../config/load.js';
 import { usageError } from '../errors.js';
 import type { Log } from '../log.js';
 import type { Store } from '../store/store.js';
+import type { SessionResponse } from '../web/api-types.js';
 import type { Authenticator } from './auth.js';
 import { HttpError } from './http.js';
 import { PatientDirectory } from './patient-directory.js';
@@ -42,7 +43,7 @@ export interface ApiDeps {
   patients: PatientDirectory;
 }
 
-const me = (staff: StaffMember) => ({ staff, permissions: permissionsOf(staff.role) });
+const me = (staff: StaffMember): SessionResponse => ({ staff, permissions: permissionsOf(staff.role) });
 
 function healthRoute(deps: ApiDeps): Route {
   let last: { at: number; reachable: boolean } | undefined;

@@ -9,6 +9,7 @@ import { abandonImageUpload, beginImageUpload, formatContentType, getImage, list
 import { getPatient } from '../../clinic/patients.js';
 import { isClinicaError, notFound, usageError } from '../../errors.js';
 import type { ImageFormat } from '../../imaging/inspect.js';
+import type { ImageListResponse, ImageView, UploadResponse } from '../../web/api-types.js';
 import { RecentMap } from '../recent.js';
 import type { Route } from '../router.js';
 import type { ApiDeps } from '../routes.js';
@@ -40,13 +41,15 @@ export function imageRoutes(deps: ApiDeps): Route[] {
   const { store } = deps;
   const listAudited = new RecentMap<true>(IMAGE_LIST_AUDIT_MS, () => deps.now().getTime());
 
-  async function view(image: ImageListing) {
+  async function view(image: ImageListing): Promise<ImageView> {
     const r = image.record;
     const urls: Partial<Record<(typeof DERIVED)[number], string>> = {};
     if (image.status === 'ready' && r) {
       for (const variant of DERIVED) {
         const stored = r.variants[variant];
-        if (stored) urls[variant] = await store.presignGet(stored.key, { expiresIn: VIEW_LINK_SECONDS });
+        // the shared copy is for giving to the patient: its link saves it (the staff page's download), named by the image
+        const save = variant === 'shared' ? { downloadName: `${image.patientId}-${image.id}.webp` } : {};
+        if (stored) urls[variant] = await store.presignGet(stored.key, { expiresIn: VIEW_LINK_SECONDS, ...save });
       }
     }
     return {
@@ -91,7 +94,7 @@ export function imageRoutes(deps: ApiDeps): Route[] {
           await audit(store, { actor, action: 'image.list', patientId: patient.id, details: { images: images.length } }, deps.now());
           listAudited.set(seen, true);
         }
-        return { patientId: patient.id, expiresInSeconds: VIEW_LINK_SECONDS, images: await Promise.all(images.map(view)) };
+        return { patientId: patient.id, expiresInSeconds: VIEW_LINK_SECONDS, images: await Promise.all(images.map(view)) } satisfies ImageListResponse;
       },
     },
     {
@@ -130,7 +133,7 @@ export function imageRoutes(deps: ApiDeps): Route[] {
           body: {
             image: { id: record.id, status: record.status, kind: record.kind },
             upload: { method: 'PUT', url, headers: { 'content-type': formatContentType(format) }, expiresInSeconds: UPLOAD_LINK_SECONDS },
-          },
+          } satisfies UploadResponse,
         };
       },
     },
