@@ -16,7 +16,8 @@ import { maskCpf, normalizeCpf } from './cpf.js';
 import { findErased } from './erased.js';
 import { listPatientAppointments, upcomingOf, type AppointmentBrief } from './patient-appointments.js';
 import { readPatientIndex, summaryOf, updatePatientIndex, writePatientIndex } from './patient-index.js';
-import { clean, digitsOf, fold, mapLimit, personKey } from './text.js';
+import { normalizeEmail, normalizePhone } from './contact.js';
+import { clean, digitsOf, fold, mapLimit, personKey, refuseControlCharacters } from './text.js';
 import { ageOn, parseDate, todayIn } from './time.js';
 import {
   patientStatuses,
@@ -105,8 +106,11 @@ export function parseYesNo(text: string, field: string): boolean {
   throw usageError(`${field}: "${text}" is not yes/no (sim/não)`, { field });
 }
 
+/** One line of text: control characters refused (naming the field), whitespace collapsed; undefined when empty. */
+const textLine = (text: string | undefined | null, field: string): string | undefined => clean(typeof text === 'string' ? refuseControlCharacters(text, field) : text);
+
 function validName(text: string | undefined, field: string, required: boolean): string | undefined {
-  const v = clean(text);
+  const v = textLine(text, field);
   if (!v) {
     if (required) throw usageError(`${field}: required`, { field, reason: 'required' });
     return undefined;
@@ -117,20 +121,13 @@ function validName(text: string | undefined, field: string, required: boolean): 
 }
 
 function validPhone(text: string | undefined, field: string): string | undefined {
-  const v = clean(text);
-  if (!v) return undefined;
-  const n = digitsOf(v).length;
-  if (!/^[\d\s()+\-.]+$/.test(v) || n < 8 || n > 15) {
-    throw usageError(`${field}: "${v}" is not a phone number (8–15 digits, e.g. "+55 11 98765-4321")`, { field, reason: 'phone-format' });
-  }
-  return v;
+  const v = textLine(text, field);
+  return v ? normalizePhone(v, field) : undefined;
 }
 
 function validEmail(text: string | undefined, field = 'email'): string | undefined {
-  const v = clean(text)?.toLowerCase();
-  if (!v) return undefined;
-  if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(v) || v.length > 200) throw usageError(`${field}: "${v}" is not an e-mail address`, { field, reason: 'email-format' });
-  return v;
+  const v = textLine(text, field);
+  return v ? normalizeEmail(v, field) : undefined;
 }
 
 function validBirthDate(text: string, today: string, field = 'birthDate'): string {
@@ -145,7 +142,7 @@ function validGuardian(g: Guardian | undefined | null): Guardian | undefined {
   const name = validName(g.name, 'guardian.name', false);
   const phone = validPhone(g.phone, 'guardian.phone');
   const cpf = clean(g.cpf) ? normalizeCpf(g.cpf!, 'guardian.cpf') : undefined;
-  const relationship = clean(g.relationship);
+  const relationship = textLine(g.relationship, 'guardian.relationship');
   if (!name) {
     if (phone || cpf || relationship) throw usageError('guardian.name: required when other guardian fields are given', { field: 'guardian.name' });
     return undefined;
@@ -153,14 +150,14 @@ function validGuardian(g: Guardian | undefined | null): Guardian | undefined {
   return { name, ...(phone && { phone }), ...(cpf && { cpf }), ...(relationship && { relationship }) };
 }
 
-function validAlerts(list: string[] | undefined): string[] {
-  return [...new Set((list ?? []).map((a) => clean(a)).filter((a): a is string => Boolean(a)))];
+function validAlerts(list: string[] | undefined, field = 'alerts'): string[] {
+  return [...new Set((list ?? []).map((a) => textLine(a, field)).filter((a): a is string => Boolean(a)))];
 }
 
 /** The alerts with `add` appended and `remove` taken out, compared without case or accents. */
 function editAlerts(patient: Patient, add: string[], remove: string[]): string[] {
   let list = [...patient.alerts];
-  for (const r of validAlerts(remove)) {
+  for (const r of validAlerts(remove, 'removeAlerts')) {
     const at = list.findIndex((a) => fold(a) === fold(r));
     if (at < 0) {
       const has = list.length ? `its alerts are: ${list.join(', ')}` : 'it has none';
@@ -168,12 +165,13 @@ function editAlerts(patient: Patient, add: string[], remove: string[]): string[]
     }
     list.splice(at, 1);
   }
-  for (const a of validAlerts(add)) if (!list.some((x) => fold(x) === fold(a))) list = [...list, a];
+  for (const a of validAlerts(add, 'addAlerts')) if (!list.some((x) => fold(x) === fold(a))) list = [...list, a];
   return list;
 }
 
-const clip = (text: string | undefined | null, max: number, field: string): string | undefined => {
-  const v = typeof text === 'string' ? text.trim() : undefined;
+/** Free text up to `max` characters; control characters refused (notes keep their line breaks: multiline). */
+const clip = (text: string | undefined | null, max: number, field: string, multiline = false): string | undefined => {
+  const v = typeof text === 'string' ? refuseControlCharacters(text, field, { multiline }).trim() : undefined;
   if (!v) return undefined;
   if (v.length > max) throw usageError(`${field}: longer than ${max} characters`, { field, reason: 'too-long', params: { max } });
   return v;
@@ -202,7 +200,7 @@ export function validatePatientInput(input: PatientInput, now = new Date()): Omi
   if (address) out.address = clean(address);
   const guardian = validGuardian(input.guardian);
   if (guardian) out.guardian = guardian;
-  const notes = clip(input.notes, 10_000, 'notes');
+  const notes = clip(input.notes, 10_000, 'notes', true);
   if (notes) out.notes = notes;
   if (input.emailReminders !== undefined) out.emailReminders = input.emailReminders;
   const language = validLanguage(input.language);
@@ -481,7 +479,7 @@ export function applyPatientChanges(current: Patient, changes: PatientChanges, a
       case 'removeAlerts':
         break; // after the loop, on the list as set by `alerts`
       case 'notes':
-        set('notes', clip(value as string | null, 10_000, 'notes'));
+        set('notes', clip(value as string | null, 10_000, 'notes', true));
         break;
       case 'status':
         if (!patientStatuses.includes(value as PatientStatus)) throw usageError(`status: "${String(value)}" is not one of ${patientStatuses.join(', ')}`, { field: 'status' });
