@@ -15,7 +15,7 @@ import { bucketKey, keyedHash } from './bucket-key.js';
 import { maskCpf, normalizeCpf } from './cpf.js';
 import { findErased } from './erased.js';
 import { listPatientAppointments, upcomingOf, type AppointmentBrief } from './patient-appointments.js';
-import { readPatientIndex, summaryOf, updatePatientIndex, writePatientIndex } from './patient-index.js';
+import { listPendingIds, readPatientIndex, summaryOf, updatePatientIndex, writePatientIndex } from './patient-index.js';
 import { normalizeEmail, normalizePhone } from './contact.js';
 import { clean, digitsOf, fold, mapLimit, personKey, refuseControlCharacters } from './text.js';
 import { ageOn, parseDate, todayIn } from './time.js';
@@ -392,6 +392,7 @@ export async function createPatientVersioned(store: Store, input: PatientInput, 
   }
   if (opts.refuseDuplicate && !opts.force) {
     const key = personKey(draft.fullName, draft.birthDate);
+    await healPatientIndex(store);
     const same = (await readPatientIndex(store)).find((r) => personKey(r.fullName, r.birthDate) === key && (!draft.cpf || !r.cpf));
     if (same) {
       throw conflict(`fullName: "${draft.fullName}" born ${draft.birthDate} is already patient ${same.id}${same.status === 'active' ? '' : ` (${same.status})`}; not created`, {
@@ -608,8 +609,9 @@ export interface ListPatientsOptions {
   status?: PatientStatus | 'all';
 }
 
-/** Reads the index only (SHARDS GETs), never the records. Sorted by name. */
+/** Reads the index (SHARDS GETs, after healPatientIndex's one LIST), never the records. Sorted by name. */
 export async function listPatients(store: Store, options: ListPatientsOptions = {}): Promise<PatientSummary[]> {
+  await healPatientIndex(store);
   const rows = await readPatientIndex(store);
   const status = options.status;
   const match = options.search ? searchMatcher(options.search) : undefined;
@@ -727,6 +729,32 @@ export async function reindexPatients(store: Store, now = new Date()): Promise<R
 export async function unindexedRecords(store: Store, index: readonly PatientSummary[]): Promise<Patient[]> {
   const indexed = new Set(index.map((r) => r.id));
   return readPatientRecords(store, (id) => !indexed.has(id));
+}
+
+/** How long a marker of pending ids stays after its records were indexed here: the bulk write that left it may
+ * still be running (it writes a few hundred records per marker, in seconds), and would miss rows for the records
+ * it writes after a deletion; after this long by S3's clock it died. */
+const PENDING_SETTLE_MS = 5 * 60_000;
+
+/**
+ * Gives an index row to every record a stopped bulk write (an import: Ctrl+C, S3 gone) left without one, so
+ * `list`, search and the duplicate check of `add` see them. One LIST of the markers (patient-index.ts) — empty
+ * unless an import runs or stopped —, then a GET of each marked id the index lacks. Idempotent; run by
+ * listPatients and by the duplicate check. Returns how many rows it added.
+ */
+export async function healPatientIndex(store: Store): Promise<number> {
+  const markers = await listPendingIds(store);
+  if (!markers.length) return 0;
+  const indexed = new Set((await readPatientIndex(store)).map((r) => r.id));
+  const ids = markers.flatMap((m) => Array.from({ length: m.last - m.first + 1 }, (_, i) => formatPatientId(m.first + i))).filter((id) => !indexed.has(id));
+  const found = (await mapLimit(ids, 16, async (id) => (await store.getJson<Patient>(patientKey(id)))?.value)).filter((r): r is Patient => r !== undefined);
+  if (found.length) await updatePatientIndex(store, found.map((r) => ({ id: r.id, apply: (old) => old ?? summaryOf(r) })));
+  await mapLimit(markers, 4, async (m) => {
+    const got = await store.getJson(m.key, { withTimes: true });
+    const age = got?.serverTime && got.lastModified ? got.serverTime.getTime() - got.lastModified.getTime() : 0;
+    if (got && age >= PENDING_SETTLE_MS) await store.delete(m.key);
+  });
+  return found.length;
 }
 
 /** The patient records (one LIST of patients/) whose id `wanted` accepts — every one by default — read 16 at a time. */
