@@ -287,10 +287,10 @@ export async function importPatients(store: Store, csvText: string, actor: strin
   let done = 0;
   const total = fresh.length;
   options.onProgress?.(0, total);
+  // a bucket to reindex is refused before anything is written; the key is made once, not by 32 rows at a time
+  if (fresh.some((v) => v.record.cpf)) await cpfClaimsKey(store, { create: true });
   if (unindexed.length) await updatePatientIndex(store, unindexed.map((r) => ({ id: r.id, apply: (old: PatientSummary | undefined) => old ?? summaryOf(r) })));
   if (fresh.length) {
-    // a bucket to reindex is refused before ids are taken; the key is made once, not by 16 rows at a time
-    if (fresh.some((v) => v.record.cpf)) await cpfClaimsKey(store, { create: true });
     const first = await allocatePatientNumbers(store, fresh.length);
     // a few index rewrites per run (each rewrites the shards it touches), and a bounded heal after a stop
     const chunk = Math.max(CHUNK_MIN, Math.ceil(fresh.length / 20));
