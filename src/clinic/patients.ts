@@ -677,8 +677,10 @@ export interface PatientView {
 
 /** The full record with its appointments and image count — an audited read ("patient.read"). */
 export async function showPatient(store: Store, id: string, actor: string): Promise<PatientView> {
-  const { patient, etag } = await getPatient(store, id);
-  const [appointments, imageCount] = await Promise.all([listPatientAppointments(store, patient.id), countPatientImages(store, patient.id)]);
+  // the three reads at once; the audit entry (written with the other reads of the moment: audit.ts) is stored
+  // before anything is returned
+  const pid = normalizePatientId(id);
+  const [{ patient, etag }, appointments, imageCount] = await Promise.all([getPatient(store, pid), listPatientAppointments(store, pid), countPatientImages(store, pid)]);
   await audit(store, { actor, action: 'patient.read', patientId: patient.id });
   return { patient, etag, appointments, imageCount };
 }
