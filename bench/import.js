@@ -5,11 +5,10 @@
 // concurrency: the ratio says how many S3 writes a row costs. Target (issue 13, item 25): ≥ 500 rows/s.
 // BENCH_COMPARE=/path/to/another/checkout (built) also imports the file with that checkout's CLI, into a fresh
 // bucket of the same local S3, and prints the ratio of the two rates (e.g. against main).
-import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { runCli } from './_cli.js';
 import { fmt } from './_stats.js';
 import { defaultConfigInput, loadConfig } from '../dist/config/load.js';
 import { silentLog } from '../dist/log.js';
@@ -18,7 +17,6 @@ import { formatCpf, generateCpf } from '../dist/clinic/cpf.js';
 import { mapLimit } from '../dist/clinic/text.js';
 
 const rows = Number(process.env.BENCH_ROWS ?? 3000);
-const bin = fileURLToPath(new URL('../bin/clinica.js', import.meta.url));
 const first = ['João', 'Maria', 'José', 'Ana', 'Antônio', 'Francisca', 'Luíza', 'Carlos', 'Paulo', 'Márcia', 'Pedro', 'Lúcia'];
 const last = ['Silva', 'Santos', 'Oliveira', 'Souza', 'Lima', 'Pereira', 'Ferreira', 'Alves', 'Araújo', 'Gonçalves'];
 
@@ -33,22 +31,11 @@ function csv(n) {
 
 const compare = process.env.BENCH_COMPARE;
 
-function run(args, cwd, cli = bin) {
-  return new Promise((resolve, reject) => {
-    const t0 = performance.now();
-    const child = spawn(process.execPath, [cli, ...args], { cwd, env: { ...process.env, NO_COLOR: '1', CI: '1' } });
-    const out = [];
-    const err = [];
-    child.stdout.on('data', (d) => out.push(d));
-    child.stderr.on('data', (d) => err.push(d));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const seconds = (performance.now() - t0) / 1000;
-      if (code !== 0) reject(new Error(`clinica ${args.join(' ')} exited ${code}: ${Buffer.concat(err)}`));
-      else resolve({ seconds, result: JSON.parse(Buffer.concat(out).toString('utf8')) });
-    });
-  });
-}
+/** The CLI's --json result and its time in seconds. */
+const run = async (args, cwd, cli) => {
+  const { ms, stdout } = await runCli(args, cwd, cli);
+  return { seconds: ms / 1000, result: JSON.parse(stdout) };
+};
 
 const dir = await mkdtemp(join(tmpdir(), 'clinica-bench-import-'));
 const configPath = join(dir, 'clinica.config.json');
