@@ -9,7 +9,7 @@
  * A bulk write (an import) first leaves a marker of the ids it is about to write
  *   index/patients/pending/{first}-{last}.json
  * and deletes it once their rows are in the index. A marker left behind (Ctrl+C, S3 gone) names records that may
- * have no row; healPatientIndex (patients.ts) adds them on the next list or add. Under index/patients/, so the
+ * have no row; healPatientIndex (patients.ts) adds them (on an add, and on a list once it is a minute old). Under index/patients/, so the
  * server's check of this prefix notices a marker as it notices a shard's change.
  */
 import { conflict } from '../errors.js';

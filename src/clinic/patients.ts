@@ -611,7 +611,7 @@ export interface ListPatientsOptions {
 
 /** Reads the index (SHARDS GETs, after healPatientIndex's one LIST), never the records. Sorted by name. */
 export async function listPatients(store: Store, options: ListPatientsOptions = {}): Promise<PatientSummary[]> {
-  await healPatientIndex(store);
+  await healPatientIndex(store, { running: false });
   const rows = await readPatientIndex(store);
   const status = options.status;
   const match = options.search ? searchMatcher(options.search) : undefined;
@@ -737,19 +737,31 @@ export async function unindexedRecords(store: Store, index: readonly PatientSumm
  * still be running (it writes a few hundred records per marker, in seconds), and would miss rows for the records
  * it writes after a deletion; after this long by S3's clock it died. */
 const PENDING_SETTLE_MS = 5 * 60_000;
+/** A marker younger than this is most likely an import still running, which indexes its own rows within
+ * seconds: a list leaves it alone (no reads for it); the duplicate check of an add does not. */
+const PENDING_RUNNING_MS = 60_000;
 
 /**
  * Gives an index row to every record a stopped bulk write (an import: Ctrl+C, S3 gone) left without one, so
  * `list`, search and the duplicate check of `add` see them. One LIST of the markers (patient-index.ts) — empty
- * unless an import runs or stopped —, then a GET of each marked id the index lacks. Idempotent; run by
- * listPatients and by the duplicate check. Returns how many rows it added.
+ * unless an import runs or stopped —, then for each marker a LIST of its id range and a GET of each record there
+ * the index lacks. Idempotent; run by listPatients (markers over a minute old) and by the duplicate check (all).
+ * Returns how many rows it added.
  */
-export async function healPatientIndex(store: Store): Promise<number> {
-  const markers = await listPendingIds(store);
+export async function healPatientIndex(store: Store, { running = true } = {}): Promise<number> {
+  const markers = (await listPendingIds(store)).filter((m) => running || !m.lastModified || Date.now() - m.lastModified.getTime() >= PENDING_RUNNING_MS);
   if (!markers.length) return 0;
   const indexed = new Set((await readPatientIndex(store)).map((r) => r.id));
-  const ids = markers.flatMap((m) => Array.from({ length: m.last - m.first + 1 }, (_, i) => formatPatientId(m.first + i))).filter((id) => !indexed.has(id));
-  const found = (await mapLimit(ids, 16, async (id) => (await store.getJson<Patient>(patientKey(id)))?.value)).filter((r): r is Patient => r !== undefined);
+  const keys: string[] = [];
+  for (const m of markers) {
+    // ids are zero-padded, so the range's keys are listed in order from its first one
+    for await (const o of store.list(PATIENTS_PREFIX, { startAfter: patientKey(formatPatientId(m.first - 1)) })) {
+      const n = Number(/^patients\/P-(\d+)\.json$/.exec(o.key)?.[1] ?? NaN);
+      if (!(n <= m.last)) break;
+      if (!indexed.has(formatPatientId(n))) keys.push(o.key);
+    }
+  }
+  const found = (await mapLimit(keys, 16, async (key) => (await store.getJson<Patient>(key))?.value)).filter((r): r is Patient => r !== undefined);
   if (found.length) await updatePatientIndex(store, found.map((r) => ({ id: r.id, apply: (old) => old ?? summaryOf(r) })));
   await mapLimit(markers, 4, async (m) => {
     const got = await store.getJson(m.key, { withTimes: true });
