@@ -23,7 +23,7 @@ import type { WatermarkOptions } from '../imaging/watermark.js';
 import type { Config } from '../config/schema.js';
 import type { Store } from '../store/store.js';
 import { audit } from './audit.js';
-import { mapLimit, randomId } from './text.js';
+import { mapLimit, randomId, refuseControlCharacters } from './text.js';
 import { localParts, parseDate } from './time.js';
 
 export const imageKinds = ['radiograph', 'photo', 'document'] as const;
@@ -225,7 +225,7 @@ export function parseTakenAt(text: string | undefined, field = 'takenAt', now = 
 }
 
 export function validateImageMetadata(input: ImageMetadataInput): ImageMetadata {
-  const notes = input.notes?.replace(/\s+/g, ' ').trim();
+  const notes = typeof input.notes === 'string' ? refuseControlCharacters(input.notes, 'notes').replace(/\s+/g, ' ').trim() : undefined;
   if (notes && notes.length > 2000) throw usageError('notes: at most 2000 characters', { field: 'notes' });
   return {
     kind: parseImageKind(input.kind),
