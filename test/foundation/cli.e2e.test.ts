@@ -20,6 +20,21 @@ describe('the built CLI', () => {
     }
     expect(help.stdout).toContain('3  partial failure in bulk work');
     expect(help.stdout).toContain('--endpoint-url <url>');
+    expect(help.stdout.match(/Exit codes:/g)).toHaveLength(1);
+    expect(help.stdout).toContain('CLINICA_TARGET');
+  });
+
+  it("a command's --help shows its own options, not the exit codes again, and names only commands that exist", async () => {
+    for (const args of [['patients', '--help'], ['patients', 'list', '--help'], ['deploy', '--help']]) {
+      const help = await runCli(args);
+      expect(help.code).toBe(0);
+      expect(help.stdout).not.toContain('Exit codes:');
+      expect(help.stdout).not.toContain('Environment:');
+    }
+    const patients = await runCli(['patients', '--help']);
+    const described = /patient records: ([^]*?)\n\n/.exec(patients.stdout)![1]!.replace(/\s+/g, ' ');
+    const listed = [...patients.stdout.matchAll(/^ {2}(\w[\w-]*)\b/gm)].map((m) => m[1]);
+    for (const name of described.replace(/\(.*?\)/g, '').split(/,\s*/)) expect(listed).toContain(name.trim());
   });
 
   it('exits 2 with a suggestion on an unknown command or option', async () => {
