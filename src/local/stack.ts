@@ -85,7 +85,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   try {
     const s3 = await startLocalS3({ directory: join(dir, 's3'), host, port: options.s3Port ?? 0, region: config.aws.region, log });
     stops.push(() => s3.stop());
-    const ses = await startLocalSes({ host, port: options.sesPort ?? 0 });
+    const ses = await startLocalSes({ host, port: options.sesPort ?? 0, directory: join(dir, 'ses') });
     stops.push(() => ses.stop());
     const target = localTarget({ s3: s3.endpoint, ses: ses.endpoint, region: config.aws.region });
     const client = await s3Client(target);
