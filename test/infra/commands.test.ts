@@ -187,7 +187,17 @@ describe('clinica deploy / status / destroy (in-process, mocked AWS)', () => {
     const all = testUi();
     expect(await destroy({ ...opts(), deletePatientData: true }, all.ui, deps())).toBe(0);
     expect(fake.state.buckets.has('sorriso-prod-data')).toBe(false);
+    expect(all.out()).toMatch(/destroyed stage prod: 1 resource deleted; kept SES identity lembretes@clinicasorriso\.com\.br$/m);
     expect(existsSync(config.stateDir)).toBe(true);
+  });
+
+  it('destroy --delete-patient-data of a deployed stage does not say it kept the deleted bucket\'s S3 → Lambda events', async () => {
+    await deploy(opts(), testUi().ui, deps());
+    const t = testUi();
+    expect(await destroy({ ...opts(), deletePatientData: true }, t.ui, deps())).toBe(0);
+    expect(fake.state.buckets.has('sorriso-prod-data')).toBe(false);
+    expect(t.out()).toMatch(/destroyed stage prod: \d+ resources deleted; kept SES identity lembretes@clinicasorriso\.com\.br$/m);
+    expect(t.out()).not.toContain('Lambda events');
   });
 
   it('destroy without --yes and without a terminal refuses', async () => {
