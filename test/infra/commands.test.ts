@@ -36,7 +36,7 @@ describe('clinica deploy / status / destroy (in-process, mocked AWS)', () => {
     const first = testUi();
     expect(await deploy(opts(), first.ui, deps())).toBe(0);
     expect(first.out()).toMatch(/Plan for stage prod \(AWS account 123456789012 \(sa-east-1\)\)/);
-    expect(first.out()).toMatch(/\+ create \| does not exist: create with tags, public access block, default encryption/);
+    expect(first.out()).toMatch(/\+ create \| does not exist: create with public access block, default encryption, tags/);
     expect(first.out()).toContain('deployed stage prod: 14 resources changed');
     expect(first.err()).toMatch(/info created EC2 instance sorriso-prod-server/);
     expect(first.out()).toMatch(/backend \(private\)\s*\| http:\/\/172\.31\.0\.\d+:8080\//);

@@ -49,7 +49,8 @@ describe('clinica deploy against a fresh account (mocked AWS)', () => {
     expect(sitePuts.map((c) => c.input.Key)).toEqual(expect.arrayContaining(['index.html', '404.html']));
     expect(sitePuts.every((c) => c.input.Metadata?.['clinica-sha256'])).toBe(true);
     expect(fake.mutating().filter((c) => !sitePuts.includes(c)).map((c) => `${c.service} ${c.command}`)).toEqual([
-      'S3 CreateBucket', 'S3 PutBucketTagging', 'S3 PutPublicAccessBlock', 'S3 PutBucketEncryption', 'S3 PutBucketVersioning',
+      // the data bucket is private and encrypted right after it is made, before anything else (even its tags)
+      'S3 CreateBucket', 'S3 PutPublicAccessBlock', 'S3 PutBucketEncryption', 'S3 PutBucketTagging', 'S3 PutBucketVersioning',
       'S3 PutBucketPolicy', 'S3 PutBucketCors', 'S3 PutBucketLifecycleConfiguration',
       'S3 CreateBucket', 'S3 PutBucketTagging', 'S3 PutPublicAccessBlock', 'S3 PutBucketWebsite', 'S3 PutBucketPolicy',
       'IAM CreateRole', 'IAM PutRolePolicy', 'IAM CreateRole', 'IAM PutRolePolicy', 'IAM CreateRole', 'IAM PutRolePolicy',
@@ -346,6 +347,19 @@ describe('clinica deploy against a fresh account (mocked AWS)', () => {
     await apply(rerun);
     fake.clear();
     expect(pending(await planDeploy(await openTestInfra(fake, config)))).toEqual([]);
+  });
+
+  it('a first deploy interrupted right after the data bucket is made leaves it private and encrypted', async () => {
+    const config = await testConfig();
+    const plan = await planDeploy(await openTestInfra(fake, config));
+    // the deploy stops at the first call after the bucket's security settings (lost network, Ctrl+C, a denied permission)
+    fake.failNext('PutBucketTagging', awsError('AccessDenied', 'not allowed: s3:PutBucketTagging'));
+    const result = await applyPlan(plan);
+    expect([result.applied, result.failed?.step.id]).toEqual([[], 'data-bucket']);
+    expect(fake.mutating().map((c) => c.command)).toEqual(['CreateBucket', 'PutPublicAccessBlock', 'PutBucketEncryption', 'PutBucketTagging']);
+    const settings = fake.state.buckets.get('sorriso-prod-data')!.settings;
+    expect(settings.pab.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true });
+    expect(fake.named('PutBucketEncryption')[0]!.input.Bucket).toBe('sorriso-prod-data');
   });
 
   it('retries RunInstances while the instance profile has not reached EC2', async () => {
