@@ -168,7 +168,7 @@ describe('clinica deploy against a fresh account (mocked AWS)', () => {
 
     // Lambda: runtime, architecture, role, settings through the environment
     const fn = one('CreateFunction', (i) => i.FunctionName === 'sorriso-prod-image-processor');
-    expect(fn).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], Handler: 'index.handler', Role: 'arn:aws:iam::123456789012:role/sorriso-prod-image-processor' });
+    expect(fn).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], Handler: 'index.handler', Role: 'arn:aws:iam::123456789012:role/sorriso-prod-image-processor' });
     expect(fn.Environment.Variables).toMatchObject({ CLINICA_DATA_BUCKET: data, CLINICA_STAGE: 'prod' });
     expect(JSON.parse(fn.Environment.Variables.CLINICA_CONFIG_JSON).aws.profile).toBeUndefined();
     expect(one('AddPermission')).toMatchObject({ Principal: 's3.amazonaws.com', SourceArn: `arn:aws:s3:::${data}`, SourceAccount: '123456789012', Action: 'lambda:InvokeFunction' });
@@ -287,6 +287,20 @@ describe('clinica deploy against a fresh account (mocked AWS)', () => {
     expect(pending(plan).map((s) => [s.id, s.why])).toEqual([['lambda:reminders', "record the code's content hash (tag clinica:code)"]]);
     await apply(plan);
     expect(fake.mutating().map((c) => c.command)).toEqual(['TagResource']);
+  });
+
+  it('functions deployed on nodejs22.x (support ends April 2027) move to nodejs24.x with a configuration update', async () => {
+    const config = await testConfig();
+    await apply(await planDeploy(await openTestInfra(fake, config)));
+    for (const fn of fake.state.functions.values()) fn.config.Runtime = 'nodejs22.x';
+    fake.clear();
+    const plan = await planDeploy(await openTestInfra(fake, config));
+    expect(pending(plan).map((s) => [s.id, s.why])).toEqual([
+      ['lambda:image-processor', 'runtime nodejs22.x → nodejs24.x'],
+      ['lambda:reminders', 'runtime nodejs22.x → nodejs24.x'],
+    ]);
+    await apply(plan);
+    expect(fake.named('UpdateFunctionConfiguration').map((c) => c.input.Runtime)).toEqual(['nodejs24.x', 'nodejs24.x']);
   });
 
   it('a changed setting updates only the configuration (memory, environment)', async () => {
