@@ -60,7 +60,8 @@ describe('clinica deploy against a fresh account (mocked AWS)', () => {
       'S3 PutObject', 'S3 PutObject', 'S3 PutObject',
       'EC2 CreateSecurityGroup', 'EC2 AuthorizeSecurityGroupIngress', 'EC2 RevokeSecurityGroupEgress', 'EC2 AuthorizeSecurityGroupEgress',
       'EC2 RunInstances',
-      'SES VerifyEmailIdentity',
+      // the sender's domain with Easy DKIM (DMARC alignment), and the address so reminders go out before its DNS is done
+      'SES VerifyDomainDkim', 'SES VerifyEmailIdentity',
     ]);
 
     const data = 'sorriso-prod-data';
@@ -211,6 +212,28 @@ describe('clinica deploy against a fresh account (mocked AWS)', () => {
     expect(userData).not.toMatch(/\{\{|AWS_SECRET|aws_secret_access_key|CLINICA_CONFIG_JSON/);
     expect(fake.calls.find((c) => c.command === 'GetParameter')!.input.Name).toBe('/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64');
     expect(one('VerifyEmailIdentity')).toEqual({ EmailAddress: 'lembretes@clinicasorriso.com.br' });
+    expect(one('VerifyDomainDkim')).toEqual({ Domain: 'clinicasorriso.com.br' });
+  });
+
+  it('a deployed sender verified as an address alone gets its domain\'s Easy DKIM; a gmail.com sender does not', async () => {
+    const config = await testConfig();
+    await apply(await planDeploy(await openTestInfra(fake, config)));
+    // deployed before clinica set up DKIM: only the address identity exists
+    fake.state.dkim.clear();
+    fake.state.identities.set('lembretes@clinicasorriso.com.br', 'Success');
+    fake.clear();
+    const plan = await planDeploy(await openTestInfra(fake, config));
+    expect(pending(plan).map((s) => [s.id, s.why])).toEqual([['ses-identity', 'set up Easy DKIM for clinicasorriso.com.br (its 3 CNAME records are printed after deploy)']]);
+    await apply(plan);
+    expect(fake.mutating().map((c) => c.command)).toEqual(['VerifyDomainDkim']);
+
+    fake.state.dkim.clear();
+    const gmail = await testConfig({ mail: { sender: 'clinica.sorriso@gmail.com' } });
+    fake.state.identities.set('clinica.sorriso@gmail.com', 'Success');
+    fake.clear();
+    const plain = await planDeploy(await openTestInfra(fake, gmail));
+    expect(pending(plain).map((s) => s.id)).not.toContain('ses-identity');
+    expect(fake.named('GetIdentityDkimAttributes')).toEqual([]);
   });
 
   it('a second deploy with no change makes no mutating call', async () => {
