@@ -7,6 +7,7 @@
  * counter update for all new ids, one conditional write per index shard.
  */
 import { parse } from 'csv-parse/sync';
+import { csvParseError } from '../csv.js';
 import { ClinicaError, isClinicaError, usageError } from '../errors.js';
 import type { Store } from '../store/store.js';
 import { audit } from './audit.js';
@@ -113,8 +114,7 @@ export function parsePatientCsv(text: string, file = 'the CSV'): ParsedCsv {
   try {
     records = parse(text, { delimiter, bom: true, info: true, skip_empty_lines: true, relax_column_count: true, trim: true }) as unknown as typeof records;
   } catch (err) {
-    const line = (err as { lines?: number }).lines;
-    throw usageError(`${file}${line ? `, line ${line}` : ''}: not readable as CSV (${(err as Error).message.split('\n')[0]})`, { field: 'file', cause: err });
+    throw csvParseError(err, text, delimiter, file);
   }
   if (!records.length) throw usageError(`${file} is empty (expected a header line and one row per patient)`, { field: 'file' });
   const headers = records[0]!.record.map((h) => h.trim());

@@ -17,6 +17,7 @@ import { basename, extname, join, relative, resolve, sep } from 'node:path';
 import { audit } from '../clinic/audit.js';
 import { validateImageMetadata, type ImageMetadata, type ImageMetadataInput } from '../clinic/images.js';
 import { normalizePatientId } from '../clinic/patients.js';
+import { csvParseError, notCsvText } from '../csv.js';
 import { ClinicaError, isClinicaError, oneLine } from '../errors.js';
 import { IMAGE_EXTENSIONS, REFUSED_IMAGE_EXTENSIONS } from './inspect.js';
 import type { FileHashCache } from './hash-cache.js';
@@ -142,6 +143,8 @@ async function manifestDelimiter(manifest: string): Promise<string> {
   const handle = await open(manifest);
   try {
     const { buffer, bytesRead } = await handle.read({ buffer: Buffer.alloc(4096), position: 0 });
+    const binary = notCsvText(buffer.subarray(0, bytesRead), basename(manifest));
+    if (binary) throw binary;
     const header = buffer.subarray(0, bytesRead).toString('utf8').split(/\r?\n/)[0] ?? '';
     return header.includes(';') && !header.includes(',') ? ';' : ',';
   } finally {
@@ -155,10 +158,11 @@ async function manifestDelimiter(manifest: string): Promise<string> {
  */
 export async function* manifestSource(manifest: string, root: string, defaults: SourceDefaults = {}): AsyncGenerator<BulkEntry> {
   const { parse } = await import('csv-parse');
+  const delimiter = await manifestDelimiter(manifest);
   const parser = createReadStream(manifest).pipe(
     parse({
       columns: (header: string[]) => header.map(manifestColumn),
-      delimiter: await manifestDelimiter(manifest),
+      delimiter,
       skip_empty_lines: true,
       trim: true,
       bom: true,
@@ -167,7 +171,16 @@ export async function* manifestSource(manifest: string, root: string, defaults: 
     }),
   );
   let checkedHeader = false;
-  for await (const { record, info } of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number } }>) {
+  const records = (async function* () {
+    try {
+      yield* parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number } }>;
+    } catch (err) {
+      // a quote left open is named where it opens: the manifest is read again (it is small) to find it
+      const text = (err as { code?: string }).code === 'CSV_QUOTE_NOT_CLOSED' ? await readFile(manifest, 'utf8') : undefined;
+      throw csvParseError(err, text, delimiter, basename(manifest));
+    }
+  })();
+  for await (const { record, info } of records) {
     if (!checkedHeader) {
       checkedHeader = true;
       for (const column of ['file', 'patient']) {

@@ -2,6 +2,7 @@ import { open, readFile, unlink, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { decodeCsv, importPatients } from '../../clinic/import.js';
 import { openContext } from '../../context.js';
+import { notCsvText } from '../../csv.js';
 import { ExitCode, usageError } from '../../errors.js';
 import type { CommandInput } from '../action.js';
 
@@ -14,6 +15,8 @@ export default async function importCsv({ args, opts, ui }: CommandInput<{ rejec
   } catch (err) {
     throw usageError(`file: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, { field: 'file' });
   }
+  const binary = notCsvText(bytes, args[0]!);
+  if (binary) throw binary;
   const { text, encoding } = decodeCsv(bytes);
   if (encoding !== 'utf-8') ui.info(`${args[0]} is not UTF-8: read as Windows-1252 (Latin-1), as pt-BR Excel saves it`);
   const store = await ctx.dataStore();
