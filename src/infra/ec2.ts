@@ -20,6 +20,7 @@ import { ClinicaError } from '../errors.js';
 import { awsCall, isAwsError, type InfraContext } from './context.js';
 import { TAG, foreignOwner, fromTagList, missingTags, toTagList } from './names.js';
 import { deleteStep, step, type Change, type Step } from './plan.js';
+import { resource } from './resource.js';
 import { retryIam, waitFor } from './retry.js';
 import { renderUserData, userDataHash } from './user-data.js';
 
@@ -600,3 +601,41 @@ export function destroySecurityGroupStep(ctx: InfraContext, state: GroupState): 
 }
 
 export { TAG };
+
+// --- the resource shapes ---
+
+/** The default VPC and subnet the backend goes in: read for the security group and the instance, never changed. */
+export const network = resource({
+  id: 'network',
+  async read(ctx) {
+    const state = await readNetwork(ctx);
+    ctx.facts.vpcId = state.vpcId;
+    ctx.facts.subnetId = state.subnetId;
+    return state;
+  },
+  plan: () => undefined,
+  destroy: () => undefined,
+});
+
+export const securityGroup = resource({
+  id: 'security-group',
+  read: async (ctx, stage) => readSecurityGroup(ctx, (await stage.state<NetworkState>('network')).vpcId),
+  plan(ctx, state, stage) {
+    const warning = clinicNetworkWarning(ctx.config);
+    if (warning) stage.warn(warning);
+    return planSecurityGroup(ctx, stage.state<NetworkState>('network'), state);
+  },
+  destroy: destroySecurityGroupStep,
+  owner: (ctx, state) => ({ what: `security group ${ctx.names.securityGroup}`, tags: state.group ? fromTagList(state.group.Tags) : undefined }),
+});
+
+/** Found by this stage's tags, so always ours. The instance type is checked only for deploy. */
+export const instance = resource<InstanceState & { type?: InstanceTypeInfo }>({
+  id: 'instance',
+  async read(ctx, stage) {
+    const [instances, type] = await Promise.all([readInstances(ctx), stage.mode === 'deploy' ? readInstanceType(ctx) : undefined]);
+    return { ...instances, type };
+  },
+  plan: (ctx, state, stage) => planInstance(ctx, stage.state<NetworkState>('network'), state, state.type),
+  destroy: destroyInstanceStep,
+});

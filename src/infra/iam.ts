@@ -14,7 +14,8 @@ import { ClinicaError } from '../errors.js';
 import { awsCall, isAwsError, type InfraContext } from './context.js';
 import { arn, foreignOwner, fromTagList, missingTags, toTagList, type Component } from './names.js';
 import { deleteStep, step, type Change, type Step } from './plan.js';
-import { policy, samePolicy, trustPolicy, type PolicyDocument, type Statement } from './policy.js';
+import { resource } from './resource.js';
+import { policy, samePolicy, trustPolicy, type PolicyDocument, type Statement } from './policy-document.js';
 
 const iamSdk = () => import('@aws-sdk/client-iam');
 
@@ -358,3 +359,22 @@ export function destroyProfileStep(ctx: InfraContext, state: ProfileState): Step
     awsCall(ctx, `deleting instance profile ${name}`, () => deleteInstanceProfile(ctx.clients.iam, name, state.roles)),
   );
 }
+
+// --- the resource shape ---
+
+export const roleResource = (spec: RoleSpec) =>
+  resource({
+    id: `role:${spec.key}`,
+    read: (ctx) => readRole(ctx, spec.name),
+    plan: (ctx, state) => planRole(ctx, spec, state),
+    destroy: (ctx, state) => destroyRoleStep(ctx, spec, state),
+    owner: (_ctx, state) => ({ what: `IAM role ${spec.name}`, tags: state.exists ? state.tags : undefined }),
+  });
+
+export const instanceProfile = resource({
+  id: 'instance-profile',
+  read: (ctx) => readInstanceProfile(ctx, ctx.names.serverInstanceProfile),
+  plan: planInstanceProfile,
+  destroy: destroyProfileStep,
+  owner: (ctx, state) => ({ what: `instance profile ${ctx.names.serverInstanceProfile}`, tags: state.exists ? state.tags : undefined }),
+});
