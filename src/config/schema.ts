@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { publicPhone, siteSchema } from './site.js';
+import { domainName, publicPhone, siteSchema } from './site.js';
 
 /** Stage names become part of bucket and function names: keep them short, lowercase, DNS-safe. */
 export const stageName = z
@@ -163,9 +163,19 @@ export const configSchema = z
         /** reverse proxies whose X-Forwarded-For is trusted; none by default */
         trustedProxies: z.array(cidr).default([]),
         serverPort: z.number().int().min(1).max(65535).default(8080),
+        /**
+         * the staff page's name on target aws, e.g. "sistema.clinicasorriso.com.br": a Route 53 zone, an A record
+         * on the Elastic IP and a Let's Encrypt certificate serve it over HTTPS on 443
+         */
+        domain: domainName.optional(),
+        /**
+         * serve the staff page over plain HTTP on serverPort (no domain, no certificate): only for a clinic that
+         * reaches AWS over a VPN; every deploy and status warns
+         */
+        plainHttp: z.boolean().default(false),
       })
       .strict()
-      .default({ clinicCidrs: ['192.168.0.0/16'], trustedProxies: [], serverPort: 8080 }),
+      .default({ clinicCidrs: ['192.168.0.0/16'], trustedProxies: [], serverPort: 8080, plainHttp: false }),
     mail: z
       .object({
         /**

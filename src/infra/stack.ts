@@ -20,6 +20,7 @@ import type { Found, Mode, Resource } from './resource.js';
 import type { BucketRead } from './s3-bucket.js';
 import type { BundleName } from './bundle.js';
 import { deployableSender } from '../config/mail.js';
+import { serving } from './serving.js';
 import { ClinicaError } from '../errors.js';
 import { TAG, foreignOwner, missingTags } from './names.js';
 
@@ -109,6 +110,8 @@ export interface DeployPlan extends Plan {
 export async function planDeploy(ctx: InfraContext, options: { onProgress?: (what: string) => void } = {}): Promise<DeployPlan> {
   // the reminders' sender becomes an SES identity and the reminders role's only From: set, and not made up
   deployableSender(ctx.config);
+  // the staff page is served over HTTPS at network.domain, or over plain HTTP only when the config says so
+  const served = serving(ctx.config);
   const progress = options.onProgress ?? (() => {});
   const bundles: BundleName[] = ['image-processor', 'reminders', 'server'];
   const building = Promise.all(bundles.map((b) => ctx.bundle(b)));
@@ -131,6 +134,7 @@ export async function planDeploy(ctx: InfraContext, options: { onProgress?: (wha
     account: ctx.arns.account,
     steps,
     warnings,
+    plainHttp: !served.https,
     observed: {
       instances: stage.state<InstanceState>(instance.id),
       functions: new Map(functionSpecs(ctx).map((f) => [f.name, stage.state<FunctionState>(`lambda:${f.key}`)])),

@@ -7,6 +7,7 @@ import { openInfra, type InfraContext, type OpenInfraOptions } from '../../infra
 import type { Fetcher } from '../../infra/health.js';
 import type { Outputs } from '../../infra/outputs.js';
 import type { Action, Plan, Step } from '../../infra/plan.js';
+import { PLAIN_HTTP_WARNING } from '../../infra/serving.js';
 import type { Ui } from '../../ui/output.js';
 
 /** What the commands can be handed instead of the real thing (tests: prebuilt bundles, no waiting, no network). */
@@ -71,6 +72,7 @@ export async function printPlan(ui: Ui, plan: Plan, options: { title?: string; s
     { title: options.title },
   );
   for (const warning of plan.warnings ?? []) ui.warn(warning);
+  if (plan.plainHttp) ui.warn(ui.red(PLAIN_HTTP_WARNING));
 }
 
 /** Asks on a terminal; without one, --yes is required (a script must say it means it). */
