@@ -73,9 +73,10 @@ interface Rule {
 const ruleKey = (r: Rule) => `${r.protocol}:${r.from}-${r.to}:${r.cidr}`;
 
 export function desiredIngress(ctx: InfraContext): Rule[] {
-  const port = ctx.config.network.serverPort;
+  // HTTPS on 443 at network.domain; plain HTTP on serverPort only with network.plainHttp
+  const port = ctx.config.network.domain && !ctx.config.network.plainHttp ? 443 : ctx.config.network.serverPort;
   return [
-    ...ctx.config.network.clinicCidrs.map((cidr) => ({ protocol: 'tcp', from: port, to: port, cidr, description: 'clinic network to the backend' })),
+    ...ctx.config.network.clinicCidrs.map((cidr) => ({ protocol: 'tcp', from: port, to: port, cidr, description: port === 443 ? 'clinic network to the backend (HTTPS)' : 'clinic network to the backend' })),
     ...ctx.config.aws.sshCidrs.map((cidr) => ({ protocol: 'tcp', from: 22, to: 22, cidr, description: 'SSH (aws.sshCidrs)' })),
   ];
 }

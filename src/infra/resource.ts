@@ -19,6 +19,8 @@ export interface StageReads {
 export interface StagePlan {
   /** another resource's state (already read) */
   state<T>(id: string): T;
+  /** the step planned for an earlier resource of the stack */
+  planned(id: string): Step | undefined;
   /** a problem the operator should see although every step succeeds */
   warn(text: string): void;
   progress(what: string): void;

@@ -3,7 +3,8 @@
  * applies, deploy --dry-run prints and status checks; destroy walks the same list backwards.
  *
  *   data bucket → site bucket → site content → IAM roles → instance profile → Lambda functions → S3 → image-processor events
- *   → server release → (default VPC) → security group → instance → SES identity
+ *   → server release → (default VPC) → security group → Route 53 zone → Elastic IP → instance → its Elastic IP
+ *   → A record → SES identity   (zone, Elastic IP and A record only with network.domain)
  */
 import type { InfraContext } from './context.js';
 import { dataBucket } from './data-bucket.js';
@@ -14,6 +15,8 @@ import { functionResource, functionSpecs, type FunctionState } from './lambdas.j
 import { imageEvents } from './events.js';
 import { serverCode } from './server-code.js';
 import { instance, network, securityGroup, type InstanceState } from './ec2.js';
+import { hostedZone, staffRecord } from './dns.js';
+import { elasticIp, elasticIpAssociation } from './elastic-ip.js';
 import { sesIdentity, type SesState } from './ses.js';
 import { keepStep, type Plan, type Step } from './plan.js';
 import type { Found, Mode, Resource } from './resource.js';
@@ -37,7 +40,11 @@ export function stackResources(ctx: InfraContext): Resource<unknown>[] {
     serverCode,
     network,
     securityGroup,
+    hostedZone,
+    elasticIp,
     instance,
+    elasticIpAssociation,
+    staffRecord,
     sesIdentity,
   ] as Resource<unknown>[];
 }
@@ -122,8 +129,8 @@ export async function planDeploy(ctx: InfraContext, options: { onProgress?: (wha
   progress('building the bundles');
   await building;
   const warnings: string[] = [];
-  const stage = { state: stateOf(states), warn: (text: string) => warnings.push(text), progress };
   const steps: Step[] = [];
+  const stage = { state: stateOf(states), planned: (id: string) => steps.find((s) => s.id === id), warn: (text: string) => warnings.push(text), progress };
   for (const r of resources) {
     const s = await r.plan(ctx, states.get(r.id), stage);
     if (s) steps.push(s);
