@@ -40,7 +40,7 @@ export interface Facts {
   instance?: { id: string; state: string; privateIp?: string; publicIp?: string; launchedAt?: string };
   serverRelease?: string;
   hostedZoneId?: string;
-  /** of a zone deploy has just created */
+  zoneName?: string;
   nameServers?: string[];
   elasticIp?: { allocationId: string; publicIp: string };
 }

@@ -68,6 +68,8 @@ async function readZone(ctx: InfraContext, domain: string): Promise<ZoneState> {
         }
       })(),
     ]);
+    ctx.facts.zoneName = found.name;
+    ctx.facts.nameServers = zone.DelegationSet?.NameServers ?? [];
     const tagMap = Object.fromEntries((tags.ResourceTagSet?.Tags ?? []).map((t) => [t.Key!, t.Value ?? '']));
     return { domain, id: found.id, name: found.name, nameServers: zone.DelegationSet?.NameServers ?? [], tags: tagMap, records };
   });
@@ -110,6 +112,7 @@ export const hostedZone = resource<ZoneState | undefined>({
           );
           const id = bare(out.HostedZone!.Id!);
           ctx.facts.hostedZoneId = id;
+          ctx.facts.zoneName = z.domain;
           ctx.facts.nameServers = out.DelegationSet?.NameServers ?? [];
           await ctx.clients.route53.send(new ChangeTagsForResourceCommand({ ResourceType: 'hostedzone', ResourceId: id, AddTags: toTagList(ctx.tags('server')) }));
         }),
