@@ -153,6 +153,15 @@ export const configSchema = z
         corsOrigins: z.array(z.string().min(1)).optional(),
         /** days a replaced or deleted object version is kept before S3 expires it; default 90 */
         noncurrentVersionDays: z.number().int().min(1).max(3650).optional(),
+        /**
+         * when the instance may reboot for a kernel update, in clinic.timeZone; default 03:00–04:00 (security
+         * updates themselves are installed daily, without a reboot)
+         */
+        maintenanceWindow: z
+          .object({ start: hhmm, end: hhmm })
+          .strict()
+          .refine((w) => w.start !== w.end, { message: 'expected "start" and "end" to differ' })
+          .optional(),
       })
       .strict()
       .default({ region: 'sa-east-1', architecture: 'arm64', sshCidrs: [] }),

@@ -22,7 +22,7 @@ import { TAG, foreignOwner, fromTagList, missingTags, toTagList } from './names.
 import { deleteStep, step, type Change, type Step } from './plan.js';
 import { resource } from './resource.js';
 import { retryIam, waitFor } from './retry.js';
-import { renderUserData, userDataHash } from './user-data.js';
+import { maintenanceTimer, renderUserData, userDataHash } from './user-data.js';
 
 const ec2Sdk = () => import('@aws-sdk/client-ec2');
 
@@ -366,7 +366,13 @@ export async function readInstanceType(ctx: InfraContext): Promise<InstanceTypeI
 }
 
 export function desiredInstance(ctx: InfraContext, type: InstanceTypeInfo | undefined): InstanceDesired {
-  const userData = renderUserData({ bucket: ctx.names.dataBucket, region: ctx.arns.region, remindersFunction: ctx.names.remindersFunction });
+  const userData = renderUserData({
+    bucket: ctx.names.dataBucket,
+    region: ctx.arns.region,
+    remindersFunction: ctx.names.remindersFunction,
+    timeZone: ctx.config.clinic.timeZone,
+    ...maintenanceTimer(ctx.config.aws.maintenanceWindow),
+  });
   const instanceType = configuredInstanceType(ctx);
   // unknown (an emulator): the T families are the burstable ones — "t" and a generation digit, not trn1
   const burstable = type ? type.burstable : /^t\d/.test(instanceType);
