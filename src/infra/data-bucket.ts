@@ -6,14 +6,12 @@
  * Destroy keeps it (and the patient data) unless told to delete the patient data.
  */
 import type { CORSRule, LifecycleRule } from '@aws-sdk/client-s3';
-import { awsCall, type InfraContext } from './context.js';
+import type { InfraContext } from './context.js';
 import { arn } from './names.js';
-import { deleteStep, keepStep } from './plan.js';
 import { policy, type PolicyDocument } from './policy-document.js';
 import {
   bucketResource,
   corsAspect,
-  deleteBucket,
   encryptionAspect,
   lifecycleAspect,
   policyAspect,
@@ -80,12 +78,6 @@ export const dataBucket = bucketResource({
   component: 'data',
   bucket: (ctx) => ctx.names.dataBucket,
   aspects: dataBucketAspects,
-  destroy(ctx, state, stage) {
-    if (!state.state.exists) return undefined;
-    const bucket = ctx.names.dataBucket;
-    if (!stage.deletePatientData) return keepStep({ id: 'data-bucket', component: 'data', kind: 'S3 bucket', name: bucket, why: 'kept: patient data (--delete-patient-data deletes it)' });
-    return deleteStep({ id: 'data-bucket', component: 'data', kind: 'S3 bucket', name: bucket, why: 'PATIENT DATA: every record, image and old version is deleted, then the bucket' }, () =>
-      awsCall(ctx, `deleting bucket ${bucket}`, () => deleteBucket(ctx.clients.s3, bucket, (n) => stage.onDeleted?.(bucket, n)).then(() => undefined)),
-    );
-  },
+  keep: (stage) => (stage.deletePatientData ? undefined : 'kept: patient data (--delete-patient-data deletes it)'),
+  deleteWhy: 'PATIENT DATA: every record, image and old version is deleted, then the bucket',
 });

@@ -9,9 +9,9 @@ import { ClinicaError } from '../errors.js';
 import { awsCall, errorName, isAwsError, httpStatus, type InfraContext } from './context.js';
 import { S3_SETTLE_MS, retryIam } from './retry.js';
 import { fromTagList, foreignOwner, missingTags, toTagList, type Component } from './names.js';
-import { step, type Change, type Step } from './plan.js';
+import { deleteStep, keepStep, step, type Change, type Step } from './plan.js';
 import { canonicalPolicy, samePolicy, type PolicyDocument } from './policy-document.js';
-import { resource, type Resource } from './resource.js';
+import { resource, type Resource, type StageDestroy } from './resource.js';
 
 const s3sdk = () => import('@aws-sdk/client-s3');
 
@@ -506,7 +506,10 @@ export interface BucketResourceSpec {
   component: Component;
   bucket(ctx: InfraContext): string;
   aspects(ctx: InfraContext): Aspect[];
-  destroy: Resource<BucketRead>['destroy'];
+  /** destroy: why the bucket is kept, or undefined to empty and delete it */
+  keep?(stage: StageDestroy): string | undefined;
+  /** destroy: what deleting it means, for the plan */
+  deleteWhy: string;
 }
 
 export const bucketResource = (spec: BucketResourceSpec): Resource<BucketRead> =>
@@ -518,7 +521,16 @@ export const bucketResource = (spec: BucketResourceSpec): Resource<BucketRead> =
       return { state: await readBucket(ctx, spec.bucket(ctx), aspects), aspects };
     },
     plan: (ctx, { state, aspects }) => bucketStep(ctx, { id: spec.id, component: spec.component, bucket: spec.bucket(ctx), aspects, state }),
-    destroy: spec.destroy,
+    destroy(ctx, { state }, stage) {
+      if (!state.exists) return undefined;
+      const bucket = spec.bucket(ctx);
+      const base = { id: spec.id, component: spec.component, kind: 'S3 bucket', name: bucket };
+      const kept = spec.keep?.(stage);
+      if (kept) return keepStep({ ...base, why: kept });
+      return deleteStep({ ...base, why: spec.deleteWhy }, () =>
+        awsCall(ctx, `deleting bucket ${bucket}`, () => deleteBucket(ctx.clients.s3, bucket, (n) => stage.onDeleted?.(bucket, n)).then(() => undefined)),
+      );
+    },
     owner: (ctx, { state }) => ({
       what: `bucket ${spec.bucket(ctx)}`,
       tags: state.exists ? ((state.values.get('tags') as Record<string, string> | undefined) ?? {}) : undefined,

@@ -4,11 +4,10 @@
  * S3 website endpoint speaks only HTTP. Destroy empties and deletes it.
  */
 import { ClinicaError } from '../errors.js';
-import { awsCall, isAwsError, type InfraContext } from './context.js';
+import { isAwsError, type InfraContext } from './context.js';
 import { arn } from './names.js';
-import { deleteStep } from './plan.js';
 import { policy, type PolicyDocument } from './policy-document.js';
-import { bucketResource, deleteBucket, policyAspect, publicAccessAspect, tagsAspect, websiteAspect, type Aspect } from './s3-bucket.js';
+import { bucketResource, policyAspect, publicAccessAspect, tagsAspect, websiteAspect, type Aspect } from './s3-bucket.js';
 
 export const SITE_ACCESS = { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: false, RestrictPublicBuckets: false };
 export const SITE_WEBSITE = { index: 'index.html', error: '404.html' };
@@ -54,11 +53,5 @@ export const siteBucket = bucketResource({
   component: 'site',
   bucket: (ctx) => ctx.names.siteBucket,
   aspects: siteBucketAspects,
-  destroy(ctx, state, stage) {
-    if (!state.state.exists) return undefined;
-    const bucket = ctx.names.siteBucket;
-    return deleteStep({ id: 'site-bucket', component: 'site', kind: 'S3 bucket', name: bucket, why: 'stage destroyed: empty it, then delete it' }, () =>
-      awsCall(ctx, `deleting bucket ${bucket}`, () => deleteBucket(ctx.clients.s3, bucket, (n) => stage.onDeleted?.(bucket, n)).then(() => undefined)),
-    );
-  },
+  deleteWhy: 'stage destroyed: empty it, then delete it',
 });
