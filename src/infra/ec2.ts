@@ -214,7 +214,7 @@ export async function planSecurityGroup(ctx: InfraContext, network: NetworkState
           const out = await ctx.clients.ec2.send(
             new CreateSecurityGroupCommand({
               GroupName: name,
-              Description: `clinica backend (${ctx.config.stage}): port ${ctx.config.network.serverPort} from the clinic network only`,
+              Description: `clinica backend (${ctx.config.stage}): port ${desiredIngress(ctx)[0]?.from ?? ctx.config.network.serverPort} from the clinic network only`,
               VpcId: network.vpcId,
               TagSpecifications: [{ ResourceType: 'security-group', Tags: toTagList({ Name: name, ...ctx.tags('server') }) }],
             }),

@@ -56,6 +56,7 @@ describe('deploy with network.domain (mocked AWS)', () => {
     // the association comes after the instance exists, the record after the address
     const order = fake.mutating().map((c) => c.command);
     expect(order.indexOf('RunInstances')).toBeLessThan(order.indexOf('AssociateAddress'));
+    expect(fake.named('CreateSecurityGroup')[0]!.input.Description).toBe('clinica backend (prod): port 443 from the clinic network only');
     // 443 from the clinic network, nothing else (no 8080)
     const group = [...fake.state.groups.values()][0];
     expect(group.IpPermissions.map((p: { FromPort: number; ToPort: number; IpRanges: { CidrIp: string }[] }) => [p.FromPort, p.ToPort, p.IpRanges.map((r) => r.CidrIp)])).toEqual([[443, 443, [CLINIC_CIDR]]]);
