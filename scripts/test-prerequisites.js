@@ -1,6 +1,6 @@
 // `npm test`'s first step (the `pretest` script): the Debian packages the tests need — Chromium for the browser
 // tests of the staff page and the public site (driven by playwright-core at /usr/bin/chromium), unzip for the
-// EC2 update script's test. A fresh machine would otherwise fail dozens of browser tests one by one. As root
+// EC2 update script's test, pebble (and openssl for its certificates) for the ACME tests. A fresh machine would otherwise fail dozens of browser tests one by one. As root
 // with apt-get (a container, a CI runner) they are installed; otherwise it stops at once with one line saying
 // what to install. CLINICA_TEST_CHROMIUM_PATH moves where Chromium is looked for (this script's own test).
 import { spawnSync } from 'node:child_process';
@@ -12,6 +12,9 @@ const onPath = (command) => (process.env.PATH ?? '').split(delimiter).some((dir)
 const needs = [
   { pkg: 'chromium', present: () => existsSync(process.env.CLINICA_TEST_CHROMIUM_PATH || '/usr/bin/chromium') },
   { pkg: 'unzip', present: () => onPath('unzip') },
+  // Let's Encrypt's ACME test server: the certificate tests run the real protocol against it
+  { pkg: 'pebble', present: () => existsSync('/usr/bin/pebble') && existsSync('/usr/bin/pebble-challtestsrv') },
+  { pkg: 'openssl', present: () => onPath('openssl') },
 ];
 
 const missing = () => needs.filter((n) => !n.present()).map((n) => n.pkg);

@@ -9,6 +9,9 @@ import type { NotificationConfiguration, LambdaFunctionConfiguration } from '@aw
 import { awsCall, isAwsError, httpStatus, type InfraContext } from './context.js';
 import { arn } from './names.js';
 import { step, type Change, type Step } from './plan.js';
+import { resource } from './resource.js';
+import type { BucketRead } from './s3-bucket.js';
+import type { FunctionState } from './lambdas.js';
 import { retryIam } from './retry.js';
 
 export const EVENT_ID = 'clinica-originals';
@@ -223,3 +226,16 @@ export function destroyEventsStep(ctx: InfraContext, state: EventsState, bucketD
       }),
   };
 }
+
+// --- the resource shape ---
+
+/** The S3 → image-processor wiring; it lives in the data bucket, so destroy touches it only when that bucket is ours. */
+export const imageEvents = resource({
+  id: 'image-events',
+  async read(ctx, stage) {
+    const [data, fn] = await Promise.all([stage.state<BucketRead>('data-bucket'), stage.state<FunctionState>('lambda:image-processor')]);
+    return readEvents(ctx, data.state.exists, fn.exists);
+  },
+  plan: planEvents,
+  destroy: (ctx, state, stage) => (stage.ours('data-bucket') ? destroyEventsStep(ctx, state, stage.deletePatientData) : undefined),
+});

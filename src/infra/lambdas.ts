@@ -13,6 +13,7 @@ import type { BundleName } from './bundle.js';
 import { awsCall, isAwsError, type InfraContext } from './context.js';
 import { arn, foreignOwner, missingTags, type Component } from './names.js';
 import { deleteStep, step, type Change, type Step } from './plan.js';
+import { resource } from './resource.js';
 import { retryIam, waitFor } from './retry.js';
 
 const lambdaSdk = () => import('@aws-sdk/client-lambda');
@@ -241,3 +242,14 @@ export function destroyFunctionStep(ctx: InfraContext, spec: FunctionSpec, state
     }),
   );
 }
+
+// --- the resource shape ---
+
+export const functionResource = (spec: FunctionSpec) =>
+  resource({
+    id: `lambda:${spec.key}`,
+    read: (ctx) => readFunction(ctx, spec.name),
+    plan: (ctx, state) => planFunction(ctx, spec, state),
+    destroy: (ctx, state) => destroyFunctionStep(ctx, spec, state),
+    owner: (_ctx, state) => ({ what: `Lambda function ${spec.name}`, tags: state.exists ? state.tags : undefined }),
+  });

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { reminderSender } from '../config/mail.js';
 import type { InfraContext } from './context.js';
 import { websiteUrl } from './names.js';
+import { staffUrl } from './serving.js';
 import { dkimRecords, sesQuota, sesSummary, type DnsRecord, type SesState } from './ses.js';
 
 export interface Outputs {
@@ -26,6 +27,8 @@ export interface Outputs {
     publicUrl?: string;
     release?: string;
   };
+  /** with network.domain: the staff page's address, and the NS records the registrar must hold */
+  staff?: { url: string; zone?: string; nameServers: string[]; elasticIp?: string };
   functions: { imageProcessor: string; reminders: string };
   buckets: { data: string; site: string };
   mail: {
@@ -55,6 +58,9 @@ export function computeOutputs(ctx: InfraContext, ses: SesState | undefined, now
       publicUrl: i?.publicIp ? `http://${i.publicIp}:${port}/` : undefined,
       release: ctx.facts.serverRelease,
     },
+    ...(ctx.config.network.domain && !ctx.config.network.plainHttp
+      ? { staff: { url: staffUrl(ctx.config, undefined)!, zone: ctx.facts.zoneName, nameServers: ctx.facts.nameServers ?? [], elasticIp: ctx.facts.elasticIp?.publicIp } }
+      : {}),
     functions: { imageProcessor: ctx.names.imageProcessorFunction, reminders: ctx.names.remindersFunction },
     buckets: { data: ctx.names.dataBucket, site: ctx.names.siteBucket },
     mail: {

@@ -11,6 +11,7 @@
 import { awsCall, type InfraContext } from './context.js';
 import { reminderSender, senderAddress } from '../config/mail.js';
 import { keepStep, step, type Change, type Step } from './plan.js';
+import { resource } from './resource.js';
 
 export interface SesState {
   address: string;
@@ -137,3 +138,13 @@ export function destroySesStep(s: SesState | undefined): Step | undefined {
   if (!s) return undefined; // no sender in the config: no identity to name
   return keepStep({ id: 'ses-identity', component: 'mail', kind: 'SES identity', name: s.address, why: 'kept: SES identities are account-wide (remove it in the SES console if nothing else uses it)' });
 }
+
+// --- the resource shape ---
+
+/** Read only with a sender in the config: destroy needs none, and deploy has checked there is one. */
+export const sesIdentity = resource<SesState | undefined>({
+  id: 'ses-identity',
+  read: (ctx) => (ctx.config.mail.sender ? readSes(ctx) : Promise.resolve(undefined)),
+  plan: (ctx, state) => planSes(ctx, state!),
+  destroy: (_ctx, state) => destroySesStep(state),
+});

@@ -14,9 +14,24 @@ export interface UserDataValues {
   bucket: string;
   region: string;
   remindersFunction: string;
+  /** the clinic's IANA time zone: the maintenance window is in it */
+  timeZone: string;
+  /** HH:MM, the start of aws.maintenanceWindow */
+  maintenanceStart: string;
+  /** how long after the start a reboot may still happen: the window's length less 5 minutes */
+  maintenanceSpreadMinutes: string;
 }
 
-const SAFE = /^[A-Za-z0-9._-]+$/;
+const SAFE = /^[A-Za-z0-9._:/+-]+$/;
+
+export const DEFAULT_MAINTENANCE_WINDOW = { start: '03:00', end: '04:00' };
+
+/** The reboot timer's start and spread for a window "HH:MM"–"HH:MM" (one that passes midnight too). */
+export function maintenanceTimer(window: { start: string; end: string } = DEFAULT_MAINTENANCE_WINDOW): { maintenanceStart: string; maintenanceSpreadMinutes: string } {
+  const minutes = (t: string) => Number(t.slice(0, 2)) * 60 + Number(t.slice(3, 5));
+  const length = (minutes(window.end) - minutes(window.start) + 24 * 60) % (24 * 60);
+  return { maintenanceStart: window.start, maintenanceSpreadMinutes: String(Math.max(1, length - 5)) };
+}
 
 export function renderUserData(values: UserDataValues, dir = join(PACKAGE_ROOT, 'templates', 'ec2')): string {
   const read = (file: string) => {
