@@ -11,7 +11,7 @@ import { awsCall, type InfraContext } from './context.js';
 import { foreignOwner, missingTags, toTagList } from './names.js';
 import { deleteStep, keepStep, step, type Change } from './plan.js';
 import { resource } from './resource.js';
-import { serving } from './serving.js';
+import { httpsDomain } from './serving.js';
 import type { ElasticIpState } from './elastic-ip.js';
 
 const route53Sdk = () => import('@aws-sdk/client-route-53');
@@ -68,8 +68,8 @@ export function foreignRecords(z: ZoneState): ResourceRecordSet[] {
 export const hostedZone = resource<ZoneState | undefined>({
   id: 'hosted-zone',
   read: async (ctx) => {
-    const s = serving(ctx.config);
-    return s.https ? readZone(ctx, s.domain) : undefined;
+    const domain = httpsDomain(ctx.config);
+    return domain ? readZone(ctx, domain) : undefined;
   },
   plan(ctx, z) {
     if (!z) return undefined;
