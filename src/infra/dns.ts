@@ -5,36 +5,17 @@
  * the Elastic IP. Destroy removes the A record, and the zone only when clinica made it and it holds nothing
  * else (the instance's _acme-challenge record is removed by the instance after each validation).
  */
-import type { ResourceRecordSet, Route53Client } from '@aws-sdk/client-route-53';
+import type { ResourceRecordSet } from '@aws-sdk/client-route-53';
+import { findHostedZone, fqdn } from '../aws/route53.js';
 import { awsCall, type InfraContext } from './context.js';
 import { foreignOwner, missingTags, toTagList } from './names.js';
 import { deleteStep, keepStep, step, type Change } from './plan.js';
 import { resource } from './resource.js';
-import { serving } from './serving.js';
+import { httpsDomain } from './serving.js';
 import type { ElasticIpState } from './elastic-ip.js';
 
 const route53Sdk = () => import('@aws-sdk/client-route-53');
-
-/** Route 53 writes names with a final dot. */
-export const fqdn = (name: string) => (name.endsWith('.') ? name : `${name}.`);
 const bare = (id: string) => id.replace(/^\/hostedzone\//, '');
-
-/** The names a zone for `domain` may have: itself, then each parent down to two labels. */
-export function zoneCandidates(domain: string): string[] {
-  const labels = domain.split('.');
-  return labels.slice(0, -1).map((_, i) => labels.slice(i).join('.'));
-}
-
-/** The public hosted zone that holds `domain`: the one of the longest matching name, if any. */
-export async function findHostedZone(route53: Route53Client, domain: string): Promise<{ id: string; name: string } | undefined> {
-  const { ListHostedZonesByNameCommand } = await route53Sdk();
-  for (const name of zoneCandidates(domain)) {
-    const out = await route53.send(new ListHostedZonesByNameCommand({ DNSName: name, MaxItems: 1 }));
-    const zone = out.HostedZones?.[0];
-    if (zone?.Id && zone.Name === fqdn(name) && !zone.Config?.PrivateZone) return { id: bare(zone.Id), name };
-  }
-  return undefined;
-}
 
 export interface ZoneState {
   /** the domain served (network.domain) */
@@ -87,8 +68,8 @@ export function foreignRecords(z: ZoneState): ResourceRecordSet[] {
 export const hostedZone = resource<ZoneState | undefined>({
   id: 'hosted-zone',
   read: async (ctx) => {
-    const s = serving(ctx.config);
-    return s.https ? readZone(ctx, s.domain) : undefined;
+    const domain = httpsDomain(ctx.config);
+    return domain ? readZone(ctx, domain) : undefined;
   },
   plan(ctx, z) {
     if (!z) return undefined;

@@ -8,7 +8,7 @@ import { awsCall } from './context.js';
 import { toTagList } from './names.js';
 import { deleteStep, step, type Change } from './plan.js';
 import { resource } from './resource.js';
-import { serving } from './serving.js';
+import { httpsDomain } from './serving.js';
 
 const ec2Sdk = () => import('@aws-sdk/client-ec2');
 
@@ -18,8 +18,9 @@ export interface ElasticIpState {
 
 export const elasticIp = resource<ElasticIpState | undefined>({
   id: 'elastic-ip',
-  async read(ctx) {
-    if (!serving(ctx.config).https) return undefined;
+  // destroy looks for it whatever the config says now: an address left allocated is billed
+  async read(ctx, stage) {
+    if (stage.mode === 'deploy' && !httpsDomain(ctx.config)) return undefined;
     const { DescribeAddressesCommand } = await ec2Sdk();
     return awsCall(ctx, 'reading the Elastic IP', async () => {
       const out = await ctx.clients.ec2.send(new DescribeAddressesCommand({ Filters: Object.entries(ctx.tags('server')).map(([k, v]) => ({ Name: `tag:${k}`, Values: [v] })) }));

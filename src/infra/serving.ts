@@ -25,7 +25,11 @@ export function serving(config: Pick<ResolvedConfig, 'network'>): Serving {
 
 /** The staff page's address: https://<domain>/, or http://<ip>:<port>/ when plainHttp. */
 export function staffUrl(config: Pick<ResolvedConfig, 'network'>, ip: string | undefined): string | undefined {
-  const { domain, plainHttp, serverPort } = config.network;
-  if (domain && !plainHttp) return `https://${domain}/`;
-  return ip ? `http://${ip}:${serverPort}/` : undefined;
+  const domain = httpsDomain(config);
+  if (domain) return `https://${domain}/`;
+  return ip ? `http://${ip}:${config.network.serverPort}/` : undefined;
 }
+
+/** network.domain when the staff page is served over HTTPS there; undefined with network.plainHttp or none. */
+export const httpsDomain = (config: Pick<ResolvedConfig, 'network'>): string | undefined =>
+  config.network.domain && !config.network.plainHttp ? config.network.domain : undefined;

@@ -1,6 +1,7 @@
 /**
  * The EC2 user data: templates/ec2/user-data.sh with `{{include file}}` replaced by the other files of that
- * folder (systemd units, the update script) and `{{name}}` by values that are all plain names (bucket,
+ * folder (systemd units, the update script), `{{unit file}}` by the shell that writes that unit file into
+ * /etc/systemd/system, and `{{name}}` by values that are all plain names (bucket,
  * region, function) — never a secret. Its hash is tagged on the instance: a changed script means a new
  * instance (user data runs only at first boot).
  */
@@ -41,7 +42,9 @@ export function renderUserData(values: UserDataValues, dir = join(PACKAGE_ROOT, 
       throw new ClinicaError('internal', `templates/ec2/${file} is missing`, { hint: 'reinstall clinica' });
     }
   };
-  let text = read('user-data.sh').replace(/\{\{include ([\w.-]+)\}\}/g, (_m, file: string) => read(file).replace(/\n$/, ''));
+  let text = read('user-data.sh')
+    .replace(/\{\{unit ([\w.-]+)\}\}/g, (_m, file: string) => `cat > /etc/systemd/system/${file} <<'CLINICA_EOF'\n{{include ${file}}}\nCLINICA_EOF`)
+    .replace(/\{\{include ([\w.-]+)\}\}/g, (_m, file: string) => read(file).replace(/\n$/, ''));
   text = text.replace(/\{\{(\w+)\}\}/g, (_m, name: string) => {
     const value = (values as unknown as Record<string, string>)[name];
     if (value === undefined) throw new ClinicaError('internal', `templates/ec2: unknown placeholder {{${name}}}`);

@@ -17,6 +17,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { route53Client, s3Client, type AwsTarget } from '../aws/clients.js';
+import { findHostedZone } from '../aws/route53.js';
 import type { ResolvedConfig } from '../config/load.js';
 import { settingsFromEnv } from '../config/runtime.js';
 import { oneLine } from '../errors.js';
@@ -80,7 +81,6 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
 async function certificateManager(config: ResolvedConfig, target: AwsTarget, store: Store, log: Log, env: NodeJS.ProcessEnv) {
   const domain = config.network.domain!;
   const route53 = await route53Client(target);
-  const { findHostedZone } = await import('../infra/dns.js');
   const zone = await findHostedZone(route53, domain);
   if (!zone) throw new Error(`no Route 53 zone holds ${domain}: run \`clinica deploy\``);
   return new CertificateManager({ domain, store, dns: route53Challenge(route53, zone.id), log, directoryUrl: env.CLINICA_ACME_DIRECTORY || undefined, email: config.clinic.email || undefined });

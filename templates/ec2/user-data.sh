@@ -28,37 +28,15 @@ sed "s#@NODE@#${NODE_BIN}#" > /etc/systemd/system/clinica-server.service <<'CLIN
 {{include clinica-server.service}}
 CLINICA_EOF
 
-cat > /etc/systemd/system/clinica-update.service <<'CLINICA_EOF'
-{{include clinica-update.service}}
-CLINICA_EOF
-
-cat > /etc/systemd/system/clinica-update.timer <<'CLINICA_EOF'
-{{include clinica-update.timer}}
-CLINICA_EOF
-
-cat > /etc/systemd/system/clinica-reminders.service <<'CLINICA_EOF'
-{{include clinica-reminders.service}}
-CLINICA_EOF
-
-cat > /etc/systemd/system/clinica-reminders.timer <<'CLINICA_EOF'
-{{include clinica-reminders.timer}}
-CLINICA_EOF
-
-cat > /etc/systemd/system/clinica-patch.service <<'CLINICA_EOF'
-{{include clinica-patch.service}}
-CLINICA_EOF
-
-cat > /etc/systemd/system/clinica-patch.timer <<'CLINICA_EOF'
-{{include clinica-patch.timer}}
-CLINICA_EOF
-
-cat > /etc/systemd/system/clinica-reboot.service <<'CLINICA_EOF'
-{{include clinica-reboot.service}}
-CLINICA_EOF
-
-cat > /etc/systemd/system/clinica-reboot.timer <<'CLINICA_EOF'
-{{include clinica-reboot.timer}}
-CLINICA_EOF
+# the other systemd units, each written to /etc/systemd/system
+{{unit clinica-update.service}}
+{{unit clinica-update.timer}}
+{{unit clinica-reminders.service}}
+{{unit clinica-reminders.timer}}
+{{unit clinica-patch.service}}
+{{unit clinica-patch.timer}}
+{{unit clinica-reboot.service}}
+{{unit clinica-reboot.timer}}
 
 systemctl daemon-reload
 # deploy uploads the release before it starts the instance; wait for it all the same (up to 10 minutes)

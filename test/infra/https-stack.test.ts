@@ -178,3 +178,16 @@ const unresolved: DnsLookup = {
     throw Object.assign(new Error('queryA ENOTFOUND'), { code: 'ENOTFOUND' });
   },
 };
+
+describe('destroy whatever the config says now', () => {
+  it('works without network.domain or plainHttp, and still releases the stage\'s Elastic IP (it is billed)', async () => {
+    await apply(await planDeploy(await openTestInfra(fake, await https())));
+    const bare = await testConfig({ network: { clinicCidrs: [CLINIC_CIDR], trustedProxies: [], serverPort: 8080, plainHttp: false } });
+    fake.clear();
+    const plan = await planDestroy(await openTestInfra(fake, bare));
+    expect(plan.steps.find((s) => s.id === 'elastic-ip')!.action).toBe('delete');
+    await apply(plan);
+    expect(fake.named('ReleaseAddress')).toHaveLength(1);
+    expect(fake.state.addresses.size).toBe(0);
+  });
+});
