@@ -9,7 +9,9 @@
  *   POST /api/patients                        GET/PATCH /api/patients/:id (If-Match)   POST /api/patients/:id/archive
  *   GET  /api/appointments?date= | from=&to= [&dentist=&patient=]
  *   POST /api/appointments                    GET /api/appointments/:id
+ *   GET  /api/appointments/free?date= | from=&to= [&dentist=&duration=&limit=]   (free slots)
  *   POST /api/appointments/:id/{move,cancel,confirm,done,no-show}
+ *   GET  /api/dentists  GET /api/dentists/:id  GET /api/chairs; POST/PATCH + /deactivate (admin)
  *   GET  /api/patients/:id/images             POST /api/patients/:id/images (→ presigned PUT)
  *   POST /api/patients/:id/images/:imageId/upload-failed   (the browser could not send the file)
  *   GET  /api/staff   POST /api/staff   POST /api/staff/:id/revoke        (admin)
@@ -26,6 +28,7 @@ import { HttpError } from './http.js';
 import { PatientDirectory } from './patient-directory.js';
 import type { Route } from './router.js';
 import { appointmentRoutes } from './routes/appointments.js';
+import { dentistRoutes } from './routes/dentists.js';
 import { imageRoutes } from './routes/images.js';
 import { onlyFields, requiredStr } from './routes/input.js';
 import { patientRoutes } from './routes/patients.js';
@@ -144,6 +147,7 @@ export function routes(base: Omit<ApiDeps, 'patients'>): Route[] {
     ...sessionRoutes(deps),
     ...patientRoutes(deps),
     ...appointmentRoutes(deps),
+    ...dentistRoutes(deps),
     ...imageRoutes(deps),
     ...staffRoutes(deps),
     ...auditRoutes(deps),

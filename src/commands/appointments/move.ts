@@ -1,3 +1,4 @@
+import { agendaCalendar } from '../../clinic/agenda-calendar.js';
 import { moveAppointment } from '../../clinic/appointments.js';
 import { openContext } from '../../context.js';
 import type { CommandInput } from '../action.js';
@@ -8,7 +9,7 @@ export default async function move({ args, opts, ui }: CommandInput<{ at: string
   const ctx = openContext(opts);
   const store = await ctx.dataStore();
   const tz = ctx.config.clinic.timeZone;
-  const appointment = await withFlagNames(() => moveAppointment(store, args[0]!, opts.at, ctx.actor, { timeZone: tz, force: opts.force }));
+  const appointment = await withFlagNames(() => moveAppointment(store, args[0]!, opts.at, ctx.actor, { timeZone: tz, calendar: agendaCalendar(ctx.config), force: opts.force }));
   ui.result({ appointment });
   const renamed = appointment.id !== args[0]!.trim() && appointment.movedFrom;
   printAppointment(ui, appointment, tz, `${ui.green('✓')} moved ${renamed ? `${appointment.movedFrom} → ${appointment.id} (new id: another day)` : appointment.id}`);
