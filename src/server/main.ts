@@ -17,7 +17,7 @@ import { settingsFromEnv } from '../config/runtime.js';
 import { oneLine } from '../errors.js';
 import { jsonLinesLog, type LogLevel } from '../log.js';
 import { Store } from '../store/store.js';
-import { createBackend } from './app.js';
+import { createBackend, once } from './app.js';
 import { serverVersion } from './version.js';
 
 export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> {
@@ -29,7 +29,13 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT "${env.PORT}" is not a port number`);
     const host = env.HOST || '0.0.0.0';
     const store = new Store(await s3Client(settings.target), settings.dataBucket, `s3://${settings.dataBucket}`);
-    const backend = await createBackend({ config: settings.config, store, log, version: serverVersion(env) });
+    const backend = await createBackend({
+      config: settings.config,
+      store,
+      log,
+      version: serverVersion(env),
+      openSender: once(async () => (await (await import('../mail/ses.js')).openSesSender(settings.target, { sender: settings.config.mail.sender, log })).sender),
+    });
     const url = await backend.listen(port, host);
     log.info('listening', {
       url,

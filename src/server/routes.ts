@@ -18,6 +18,7 @@
  *   GET  /api/audit?patient=&since=&until=                                 (admin)
  */
 import { listAudit } from '../clinic/audit.js';
+import type { ReminderSender } from '../clinic/reminders.js';
 import { addStaff, listStaff, permissionsOf, revokeStaff, type StaffMember } from '../clinic/staff.js';
 import type { ResolvedConfig } from '../config/load.js';
 import { usageError } from '../errors.js';
@@ -42,6 +43,8 @@ export interface ApiDeps {
   version: string;
   startedAt: number;
   patients: PatientDirectory;
+  /** the SES sender for change notices, opened on first use (absent: notices are skipped, reason no-sender) */
+  openSender?: () => Promise<ReminderSender>;
 }
 
 const me = (staff: StaffMember) => ({ staff, permissions: permissionsOf(staff.role) });

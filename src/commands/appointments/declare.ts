@@ -59,6 +59,7 @@ export function declareAppointments(program: Command): void {
     .description('cancel an appointment (kept in the record as cancelled)')
     .argument('<id>', 'appointment id')
     .option('--reason <text>', 'why (kept in the notes)')
+    .option('--no-notify', 'do not e-mail the patient the cancellation (sent by default, with consent, as reminders)')
     .action(lazy(() => import('./status.js')));
   appointments
     .command('move')
@@ -66,5 +67,6 @@ export function declareAppointments(program: Command): void {
     .argument('<id>', 'appointment id')
     .requiredOption('--at <when>', 'new clinic-local date and time, "2026-12-01 14:30"')
     .option('--force', 'an encaixe: move despite overlaps and the hours (not a closed day)')
+    .option('--no-notify', 'do not e-mail the patient the new time (sent by default, with consent, as reminders)')
     .action(lazy(() => import('./move.js')));
 }

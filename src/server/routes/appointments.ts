@@ -10,6 +10,7 @@ import {
 } from '../../clinic/appointments.js';
 import { agendaCalendar } from '../../clinic/agenda-calendar.js';
 import { canForce } from '../../clinic/agenda-rules.js';
+import { notifyChange, type NoticeOutcome } from '../../clinic/change-notices.js';
 import { freeSlots } from '../../clinic/free-slots.js';
 import type { Appointment, AppointmentStatus } from '../../clinic/types.js';
 import { usageError } from '../../errors.js';
@@ -50,6 +51,15 @@ export function appointmentRoutes(deps: ApiDeps): Route[] {
   async function withNames(list: Appointment[]) {
     const names = await deps.patients.names();
     return list.map((a) => ({ ...a, patientName: names.get(a.patientId) }));
+  }
+
+  /** The patient's notice of a cancel or a move (`notify: false` in the body: none), as the answer's `notice`. */
+  async function notice(ctx: RequestContext, kind: 'cancel' | 'move', before: Appointment, after: Appointment, notify: boolean | undefined): Promise<NoticeOutcome> {
+    if (notify === false) return { status: 'skipped', reason: 'not-requested' };
+    if (!deps.openSender) return { status: 'skipped', reason: 'no-sender' };
+    const outcome = await notifyChange({ store, config, kind, before, after, openSender: deps.openSender, actor: ctx.actor, now: deps.now() });
+    if (outcome.status === 'failed') ctx.log.warn(`change notice for ${after.id} failed: ${outcome.error}`);
+    return outcome;
   }
 
   /** done / no-show: what happened at an appointment (clinic code refuses it before the appointment begins). */
@@ -132,10 +142,12 @@ export function appointmentRoutes(deps: ApiDeps): Route[] {
       permission: 'appointments',
       handler: async (ctx) => {
         const body = await ctx.body();
-        onlyFields(body, ['at', 'force']);
+        onlyFields(body, ['at', 'force', 'notify']);
+        const { appointment: before } = await getAppointment(store, ctx.params.id!);
         const appointment = await moveAppointment(store, ctx.params.id!, requiredStr(body, 'at', 40), ctx.actor, schedule(ctx, bool(body, 'force')));
         deps.patients.changed();
-        return { appointment };
+        if (appointment.start === before.start) return { appointment };
+        return { appointment, notice: await notice(ctx, 'move', before, appointment, bool(body, 'notify')) };
       },
     },
     {
@@ -144,11 +156,13 @@ export function appointmentRoutes(deps: ApiDeps): Route[] {
       permission: 'appointments',
       handler: async (ctx) => {
         const body = await ctx.body();
-        onlyFields(body, ['reason']);
+        onlyFields(body, ['reason', 'notify']);
         const reason = str(body, 'reason', { max: 500 }) ?? undefined;
+        const { appointment: before } = await getAppointment(store, ctx.params.id!);
         const appointment = await cancelAppointment(store, ctx.params.id!, ctx.actor, reason ? { reason } : {});
         deps.patients.changed();
-        return { appointment };
+        if (before.status === 'cancelled') return { appointment };
+        return { appointment, notice: await notice(ctx, 'cancel', before, appointment, bool(body, 'notify')) };
       },
     },
     {
