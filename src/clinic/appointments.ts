@@ -207,7 +207,42 @@ export async function refreshDayIndex(store: Store, date: string): Promise<void>
 export async function readDaySlots(store: Store, date: string): Promise<DaySlot[]> {
   const lock = await store.getJson<DayLock>(dayLockKey(date));
   if (lock?.value.slots) return lock.value.slots;
-  return daySlots(await readDay(store, date));
+  return lock ? daySlots(await readDay(store, date)) : [];
+}
+
+/** Day indexes read before, by store and key, with their ETags (a long-running server asks for the same days often). */
+const indexCache = new WeakMap<Store, Map<string, { etag: string; slots: DaySlot[] }>>();
+const INDEX_CACHE_MAX = 3000;
+
+/**
+ * The held times of consecutive days (sorted dates), in order. One LIST of the day locks gives their ETags;
+ * only a day whose lock changed since it was last read here is read again, so a repeated query costs one
+ * request. A day without a lock has had no booking: nothing held.
+ */
+export async function readDaysSlots(store: Store, days: readonly string[]): Promise<DaySlot[][]> {
+  if (!days.length) return [];
+  const last = dayLockKey(days[days.length - 1]!);
+  const listed = new Map<string, string>();
+  for await (const o of store.list('locks/agenda/', { startAfter: dayLockKey(addDays(days[0]!, -1)) })) {
+    if (o.key > last) break;
+    listed.set(o.key, o.etag);
+  }
+  let cache = indexCache.get(store);
+  if (!cache) indexCache.set(store, (cache = new Map()));
+  if (cache.size > INDEX_CACHE_MAX) cache.clear();
+  const known = cache;
+  return mapLimit(days, 16, async (day) => {
+    const key = dayLockKey(day);
+    const etag = listed.get(key);
+    if (etag === undefined) return [];
+    const hit = known.get(key);
+    if (hit && hit.etag === etag) return hit.slots;
+    const lock = await store.getJson<DayLock>(key);
+    if (!lock) return [];
+    const slots = lock.value.slots ?? daySlots(await readDay(store, day));
+    if (lock.value.slots) known.set(key, { etag: lock.etag, slots });
+    return slots;
+  });
 }
 
 /** The dentist a booking names (a record, or the free-text name while the clinic has none) and its time rules. */

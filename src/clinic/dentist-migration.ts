@@ -24,6 +24,8 @@ export interface DentistMigration {
   dryRun: boolean;
 }
 
+const sum = (spellings: Map<string, number>) => [...spellings.values()].reduce((n, c) => n + c, 0);
+
 export async function migrateDentists(store: Store, actor: string, opts: { dryRun?: boolean } = {}): Promise<DentistMigration> {
   const keys: string[] = [];
   for await (const o of store.list(APPOINTMENTS_PREFIX)) if (o.key.endsWith('.json')) keys.push(o.key);
@@ -46,7 +48,11 @@ export async function migrateDentists(store: Store, actor: string, opts: { dryRu
     }
   }
   const result: DentistMigration = { created: [], linkedToExisting, linked: 0, failed: [], dryRun: Boolean(opts.dryRun) };
-  for (const [key, spellings] of unknown) {
+  // the most booked first (then by name): a stable order for the plan and the records' colours
+  const groups = [...unknown].sort(
+    (a, b) => sum(b[1]) - sum(a[1]) || a[0].localeCompare(b[0]),
+  );
+  for (const [key, spellings] of groups) {
     const ranked = [...spellings].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
     const name = ranked[0]![0];
     const aliases = ranked.slice(1).map(([n]) => n);

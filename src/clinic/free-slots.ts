@@ -1,16 +1,15 @@
 /**
  * Free slots: the times a dentist could take a booking of a given length — within the clinic's hours and the
  * dentist's own, on days the clinic is open, clear of the dentist's held times, from now on. Each day is read
- * from its index (the day lock's held times, one object per day; see appointments.ts), so 60 days cost 60
- * reads however full the agenda is. Slots start on the quarter hour and follow each other without overlapping.
+ * from its index (the day lock's held times, one object per day; see appointments.ts): one LIST and the days
+ * changed since the last query (readDaysSlots), however full the agenda is. Slots start on the quarter hour and follow each other without overlapping.
  */
 import { usageError } from '../errors.js';
 import type { Store } from '../store/store.js';
 import { closureOn, hhmmOf, intersect, minutesOf, spansOn, type AgendaCalendar, type Span } from './agenda-calendar.js';
-import { dentistKey, MAX_RANGE_DAYS, readDaySlots, type DaySlot } from './appointments.js';
+import { dentistKey, MAX_RANGE_DAYS, readDaysSlots, type DaySlot } from './appointments.js';
 import { listDentists, resolveDentist, type DentistRecord } from './dentists.js';
-import { mapLimit } from './text.js';
-import { addDays, daysBetween, formatZoned, localParts, parseDate, zonedToInstant } from './time.js';
+import { addDays, daysBetween, formatZoned, localParts, offsetText, parseDate, startOfLocalDay, zonedToInstant } from './time.js';
 
 export interface FreeSlot {
   dentistId: string;
@@ -72,39 +71,64 @@ export async function freeSlots(store: Store, query: FreeSlotQuery, calendar: Ag
   const today = localParts(now, calendar.timeZone);
   const clinicHours = calendar.hours.length ? calendar.hours : DEFAULT_SEARCH_HOURS;
   const days = Array.from({ length: span + 1 }, (_, i) => addDays(from, i)).filter((d) => d >= today.date && !closureOn(calendar, d));
-  const perDay = await mapLimit(days, 16, (d) => readDaySlots(store, d));
+  const perDay = await readDaysSlots(store, days);
+  // dentists come sorted by name: at the same time, slots follow that order
+  const rank = new Map(dentists.map((d, i) => [d.id, i]));
   const out: FreeSlot[] = [];
   for (const [i, date] of days.entries()) {
     const held = perDay[i]!;
     const clinic = spansOn(clinicHours, date);
     const notBefore = date === today.date ? minutesOf(today.time) + 1 : 0;
+    const busyOf = heldByDentist(held, dentists);
     const found: { at: number; end: number; dentist: DentistRecord }[] = [];
     for (const dentist of dentists) {
       const open = dentist.hours?.length ? intersect(clinic, spansOn(dentist.hours, date)) : clinic;
       if (!open.length) continue;
-      const busy = held.filter((s) => holdsFor(s, dentist)).map((s) => localSpan(s, calendar.timeZone));
-      for (const [at, end] of freeOnDay(open, busy, duration, notBefore)) found.push({ at, end, dentist });
+      for (const [at, end] of freeOnDay(open, busyOf.get(dentist.id) ?? [], duration, notBefore)) found.push({ at, end, dentist });
     }
-    found.sort((a, b) => a.at - b.at || a.dentist.name.localeCompare(b.dentist.name, 'pt-BR'));
+    found.sort((a, b) => a.at - b.at || rank.get(a.dentist.id)! - rank.get(b.dentist.id)!);
+    const stamp = dayStamper(date, calendar.timeZone);
     for (const f of found) {
       if (query.limit !== undefined && out.length >= query.limit) return out;
-      const start = zonedToInstant(date, hhmmOf(f.at), calendar.timeZone);
-      out.push({ dentistId: f.dentist.id, dentist: f.dentist.name, start: formatZoned(start, calendar.timeZone), end: formatZoned(new Date(start.getTime() + duration * 60_000), calendar.timeZone) });
+      out.push({ dentistId: f.dentist.id, dentist: f.dentist.name, start: stamp(f.at), end: stamp(f.end) });
     }
   }
   return out;
 }
 
-/** Whether a held time is this dentist's: by id, or (booked before records) by name or alias. */
-function holdsFor(s: DaySlot, d: DentistRecord): boolean {
-  if (s.dentistId) return s.dentistId === d.id;
-  const key = dentistKey(s.dentist);
-  return dentistKey(d.name) === key || (d.aliases ?? []).some((a) => dentistKey(a) === key);
+/**
+ * Minutes of the day (slots end by the last closing time, 23:59 at most) → ISO with the clinic's offset. One offset for the whole day unless it changes that day
+ * (a DST switch), then each time through the zone — formatting every slot through Intl would cost more than
+ * the rest of the search.
+ */
+function dayStamper(date: string, timeZone: string): (minutes: number) => string {
+  const first = localParts(startOfLocalDay(date, timeZone), timeZone).offsetMinutes;
+  const last = localParts(new Date(startOfLocalDay(addDays(date, 1), timeZone).getTime() - 1), timeZone).offsetMinutes;
+  if (first === last) return (m) => `${date}T${hhmmOf(m)}:00${offsetText(first)}`;
+  return (m) => formatZoned(zonedToInstant(date, hhmmOf(m), timeZone), timeZone);
 }
 
-/** A held time as minutes of its local day (start stored with the clinic's offset: its wall clock is local). */
-function localSpan(s: DaySlot, timeZone: string): Span {
-  const start = localParts(new Date(s.start), timeZone);
-  const m = minutesOf(start.time);
+/** The day's held times per dentist id, as minutes of the day. */
+function heldByDentist(held: readonly DaySlot[], dentists: readonly DentistRecord[]): Map<string, Span[]> {
+  const out = new Map<string, Span[]>();
+  let byName: Map<string, string> | undefined;
+  for (const s of held) {
+    let id = s.dentistId;
+    if (!id) {
+      // booked before dentists were records: by name or alias
+      byName ??= new Map(dentists.flatMap((d) => [d.name, ...(d.aliases ?? [])].map((n) => [dentistKey(n), d.id] as [string, string])));
+      id = byName.get(dentistKey(s.dentist));
+    }
+    if (!id) continue;
+    const list = out.get(id) ?? [];
+    list.push(localSpan(s));
+    out.set(id, list);
+  }
+  return out;
+}
+
+/** A held time as minutes of its local day: starts are stored with the clinic's offset, so their wall clock is local. */
+function localSpan(s: DaySlot): Span {
+  const m = minutesOf(s.start.slice(11, 16));
   return [m, m + s.durationMinutes];
 }
