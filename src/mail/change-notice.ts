@@ -6,7 +6,7 @@
 import type { Locale } from '../config/schema.js';
 import { buildIcs } from './ics.js';
 import { buildRawEmail } from './mime.js';
-import { reminderValues, type ReminderEmailInput } from './reminder-email.js';
+import { appointmentEvent, reminderValues, type ReminderEmailInput } from './reminder-email.js';
 import { loadTemplate, renderTemplate } from './templates.js';
 
 export interface ChangeNoticeInput extends Omit<ReminderEmailInput, 'calendar'> {
@@ -28,10 +28,7 @@ export interface ChangeNoticeEmail {
   method: 'CANCEL' | 'REQUEST';
 }
 
-const words: Record<Locale, { icsFile: string; summary: string; with: string }> = {
-  'pt-BR': { icsFile: 'consulta.ics', summary: 'Consulta', with: 'com' },
-  en: { icsFile: 'appointment.ics', summary: 'Appointment', with: 'with' },
-};
+const icsFiles: Record<Locale, string> = { 'pt-BR': 'consulta.ics', en: 'appointment.ics' };
 
 export function renderChangeNotice(input: ChangeNoticeInput): ChangeNoticeEmail {
   const values = reminderValues(input);
@@ -40,18 +37,9 @@ export function renderChangeNotice(input: ChangeNoticeInput): ChangeNoticeEmail 
   const subject = renderTemplate(loadTemplate(input.locale, 'change.subject.txt'), all, { html: false, name: 'change.subject.txt' }).replace(/\s+/g, ' ').trim();
   const withSubject = { ...all, subject };
   const method = input.kind === 'cancel' ? 'CANCEL' : 'REQUEST';
-  const w = words[input.locale];
   const ics = buildIcs({
-    uid: `${input.calendar.id}@clinica`,
     // a cancellation names the event as the patient holds it (its last time); a move gives the new time
-    start: input.kind === 'cancel' ? input.previousStart : input.appointment.start,
-    durationMinutes: input.appointment.durationMinutes,
-    timeZone: input.clinic.timeZone,
-    summary: `${w.summary}${input.appointmentFor ? ` (${input.appointmentFor})` : ''} — ${input.clinic.name} (${w.with} ${input.appointment.dentist})`,
-    location: input.clinic.address || undefined,
-    description: input.clinic.phone ? `${input.clinic.name} · ${input.clinic.phone}` : input.clinic.name,
-    stamp: new Date(),
-    sequence: input.calendar.sequence,
+    ...appointmentEvent({ ...input, appointment: { ...input.appointment, start: input.kind === 'cancel' ? input.previousStart : input.appointment.start } }),
     method,
     organizer: input.organizer,
   });
@@ -60,7 +48,7 @@ export function renderChangeNotice(input: ChangeNoticeInput): ChangeNoticeEmail 
     text: renderTemplate(loadTemplate(input.locale, 'change.txt'), withSubject, { html: false, name: 'change.txt' }),
     html: renderTemplate(loadTemplate(input.locale, 'change.html'), withSubject, { html: true, name: 'change.html' }),
     ics,
-    icsFilename: w.icsFile,
+    icsFilename: icsFiles[input.locale],
     method,
   };
 }
