@@ -6,6 +6,7 @@
  */
 import type { Locale } from '../config/schema.js';
 import { ClinicaError } from '../errors.js';
+import { agendaTexts } from './agenda-texts.js';
 import { closureOn, hhmmOf, intersect, spansOn, spansText, within, type AgendaCalendar } from './agenda-calendar.js';
 import type { DentistRecord } from './dentists.js';
 import { localParts } from './time.js';
@@ -26,25 +27,8 @@ export interface Refusal {
   params: Record<string, string | number>;
 }
 
-/** The texts of each refusal; `{name}` is replaced by the refusal's value. */
-export const ruleTexts: Record<Locale, Record<RuleCode, string>> = {
-  'pt-BR': {
-    overlap: '{dentist} já tem um horário em {date} das {from} às {to} ({appointmentId}).',
-    'patient-overlap': 'O paciente {patientId} já tem consulta em {date} das {from} às {to} com {dentist} ({appointmentId}).',
-    'chair-overlap': 'A cadeira {chair} já está ocupada em {date} das {from} às {to} ({appointmentId}).',
-    'outside-opening-hours': 'A clínica não atende em {date} das {from} às {to}: o horário de {weekday} é {hours}.',
-    'outside-working-hours': '{dentist} não atende em {date} das {from} às {to}: o horário de {weekday} é {hours}.',
-    'clinic-closed': 'A clínica está fechada em {date} ({why}).',
-  },
-  en: {
-    overlap: '{dentist} is already booked on {date} from {from} to {to} ({appointmentId}).',
-    'patient-overlap': 'Patient {patientId} already has an appointment on {date} from {from} to {to} with {dentist} ({appointmentId}).',
-    'chair-overlap': 'Chair {chair} is already taken on {date} from {from} to {to} ({appointmentId}).',
-    'outside-opening-hours': 'The clinic is not open on {date} from {from} to {to}: its hours on {weekday} are {hours}.',
-    'outside-working-hours': '{dentist} does not work on {date} from {from} to {to}: the hours on {weekday} are {hours}.',
-    'clinic-closed': 'The clinic is closed on {date} ({why}).',
-  },
-};
+/** The texts of each refusal (src/clinic/agenda-texts.ts); `{name}` is replaced by the refusal's value. */
+export const ruleTexts: Record<Locale, Record<RuleCode, string>> = agendaTexts;
 
 const weekdayNames: Record<Locale, string[]> = {
   'pt-BR': ['segunda-feira', 'terça-feira', 'quarta-feira', 'quinta-feira', 'sexta-feira', 'sábado', 'domingo'],
