@@ -10,6 +10,7 @@ import { declareDev } from './commands/dev/declare.js';
 import { declareInfra } from './commands/infra/declare.js';
 import { declarePatients } from './commands/patients/declare.js';
 import { declareAppointments } from './commands/appointments/declare.js';
+import { declareDentists } from './commands/dentists/declare.js';
 import { declareImages } from './commands/images/declare.js';
 import { declareRemind } from './commands/remind/declare.js';
 import { declareStaff } from './commands/staff/declare.js';
@@ -53,6 +54,7 @@ export function buildProgram(): Command {
   declareInfra(program);
   declarePatients(program);
   declareAppointments(program);
+  declareDentists(program);
   declareImages(program);
   declareRemind(program);
   declareStaff(program);

@@ -7,13 +7,20 @@
  * day's lock object is bumped with the ETag read before the check: if someone else booked that day in
  * between, the bump fails, the check is redone against what is there now, and an overlapping booking is
  * taken back — so two people cannot double-book the same dentist at the same moment.
+ * The lock also carries the day's index: the times held that day ({ id, dentistId, patientId, chairId, start,
+ * end }), written with every bump and refreshed after every status change, so free slots read one object per
+ * day instead of every record (src/clinic/free-slots.ts). The rules a booking is checked against are in
+ * src/clinic/agenda-rules.ts.
  */
-import { conflict, isClinicaError, notFound, usageError } from '../errors.js';
+import { ClinicaError, conflict, isClinicaError, notFound, usageError } from '../errors.js';
 import type { Store } from '../store/store.js';
+import type { AgendaCalendar } from './agenda-calendar.js';
+import { decide, holdsTime, overlapRefusals, timeRefusals, type Refusal } from './agenda-rules.js';
 import { audit } from './audit.js';
+import { nameKey, resolveChair, resolveDentist, type DentistRecord } from './dentists.js';
 import { recordPatientAppointments } from './patient-appointments.js';
 import { getPatient } from './patients.js';
-import { clean, fold, mapLimit, randomId, refuseControlCharacters } from './text.js';
+import { clean, mapLimit, randomId, refuseControlCharacters } from './text.js';
 import { addDays, daysBetween, formatZoned, localParts, parseDate, parseDateTime } from './time.js';
 import type { Appointment, AppointmentInput, AppointmentStatus } from './types.js';
 
@@ -41,10 +48,51 @@ const newId = (date: string) => `A-${date.replace(/-/g, '')}-${randomId(6)}`;
 export interface ScheduleOptions {
   /** the clinic's IANA time zone (config.clinic.timeZone) */
   timeZone: string;
+  /** opening hours and closures (agendaCalendar(config)); absent: none, only the overlap rules apply */
+  calendar?: AgendaCalendar;
   now?: Date;
-  /** book even if it overlaps another appointment of the same dentist */
+  /** an encaixe: book despite overlaps and hours (not closures), saying what was overridden */
   force?: boolean;
+  /** whether the caller may force (the server: by role, agenda-rules' canForce); default true (the CLI) */
+  forceAllowed?: boolean;
 }
+
+const calendarOf = (opts: ScheduleOptions): AgendaCalendar => opts.calendar ?? { timeZone: opts.timeZone, hours: [], closures: [], holidays: 'none' };
+
+function checkForce(opts: ScheduleOptions) {
+  if (opts.force && opts.forceAllowed === false) {
+    throw new ClinicaError('forbidden', 'an encaixe (force) is not allowed for this role', { field: 'force', hint: 'ask an admin or a dentist', reason: 'force-not-allowed' });
+  }
+}
+
+/** One time held on a day, as the day's index keeps it. */
+export interface DaySlot {
+  id: string;
+  patientId: string;
+  dentist: string;
+  dentistId?: string;
+  chairId?: string;
+  start: string;
+  durationMinutes: number;
+  status: Appointment['status'];
+}
+
+/** The day lock: a counter bumped with If-Match by every booking, and the day's held times. */
+export interface DayLock {
+  n: number;
+  slots?: DaySlot[];
+}
+
+const slotOf = (a: Appointment): DaySlot => {
+  const s: DaySlot = { id: a.id, patientId: a.patientId, dentist: a.dentist, start: a.start, durationMinutes: a.durationMinutes, status: a.status };
+  if (a.dentistId) s.dentistId = a.dentistId;
+  if (a.chairId) s.chairId = a.chairId;
+  return s;
+};
+
+/** The index of a day's records: the ones holding their time, by start. */
+export const daySlots = (day: readonly Appointment[]): DaySlot[] =>
+  day.filter(holdsTime).map(slotOf).sort((a, b) => Date.parse(a.start) - Date.parse(b.start));
 
 export async function getAppointment(store: Store, id: string): Promise<{ appointment: Appointment; etag: string }> {
   const aid = normalizeAppointmentId(id);
@@ -54,10 +102,10 @@ export async function getAppointment(store: Store, id: string): Promise<{ appoin
 }
 
 export const endOf = (a: Pick<Appointment, 'start' | 'durationMinutes'>) => Date.parse(a.start) + a.durationMinutes * 60_000;
-const blocking = (a: Appointment) => !a.movedTo && a.status !== 'cancelled' && a.status !== 'no-show';
+const blocking = holdsTime;
 
 /** The day's appointments (all statuses, moved-away included), read from its prefix only. */
-async function readDay(store: Store, date: string): Promise<Appointment[]> {
+export async function readDay(store: Store, date: string): Promise<Appointment[]> {
   const keys: string[] = [];
   for await (const o of store.list(`${APPOINTMENTS_PREFIX}${date}/`)) if (o.key.endsWith('.json')) keys.push(o.key);
   const records = await mapLimit(keys, 16, async (k) => (await store.getJson<Appointment>(k))?.value);
@@ -65,7 +113,7 @@ async function readDay(store: Store, date: string): Promise<Appointment[]> {
 }
 
 /** A dentist's name as compared: no case, accents or punctuation ("Dra. Ana" = "dra ana" = "DRA ANÁ"). */
-export const dentistKey = (name: string) => fold(name).replace(/[^\p{L}\p{N}]+/gu, ' ').trim();
+export const dentistKey = nameKey;
 
 /** The agenda filter: every word given is one of the dentist's name words ("ana" finds "Dra. Ana Demo"). */
 export function dentistMatcher(filter: string): (name: string) => boolean {
@@ -76,47 +124,43 @@ export function dentistMatcher(filter: string): (name: string) => boolean {
   };
 }
 
-function overlapsWith(day: Appointment[], candidate: Appointment): Appointment | undefined {
-  const dentist = dentistKey(candidate.dentist);
-  const start = Date.parse(candidate.start);
-  const end = endOf(candidate);
-  return day.find((a) => a.id !== candidate.id && blocking(a) && dentistKey(a.dentist) === dentist && Date.parse(a.start) < end && start < endOf(a));
+/** What a booking is checked against besides its day: the calendar's refusals, the chair's name for texts. */
+interface Checks {
+  timeRefusals: Refusal[];
+  chairName?: string;
 }
 
-function overlapError(candidate: Appointment, other: Appointment, timeZone: string) {
-  const from = localParts(new Date(other.start), timeZone);
-  const to = localParts(new Date(endOf(other)), timeZone);
-  return conflict(`${candidate.dentist} is already booked ${from.date} ${from.time}–${to.time} (${other.id}, patient ${other.patientId})`, {
-    field: 'at',
-    hint: 'choose another time, or pass --force to double-book',
-    reason: 'overlap',
-    params: { dentist: candidate.dentist, date: from.date, from: from.time, to: to.time, appointmentId: other.id },
-  });
+/** The day's refusals for a candidate, decided (force), or an error. Returns what an encaixe overrode. */
+function judge(day: Appointment[], candidate: Appointment, checks: Checks, opts: ScheduleOptions): Refusal[] {
+  const refusals = [...checks.timeRefusals, ...overlapRefusals(day, candidate, opts.timeZone, dentistKey, checks.chairName)];
+  return decide(refusals, Boolean(opts.force));
 }
 
 /**
- * Writes a booking on its day with the overlap check made safe against concurrent bookings (see the top).
- * `write` puts the record; `undo` takes it back if a concurrent booking overlaps it.
+ * Writes a booking on its day with the rules checked safely against concurrent bookings (see the top).
+ * `write` puts the record; `undo` takes it back if a concurrent booking makes it break a rule.
+ * Returns the refusals an encaixe overrode.
  */
 async function bookOnDay(
   store: Store,
   candidate: Appointment,
+  checks: Checks,
   opts: ScheduleOptions,
   write: () => Promise<void>,
   undo: () => Promise<void>,
-): Promise<void> {
+): Promise<Refusal[]> {
   const date = localParts(new Date(candidate.start), opts.timeZone).date;
   const lockKey = dayLockKey(date);
-  let lock = await store.getJson<{ n: number }>(lockKey);
-  if (!opts.force) {
-    const other = overlapsWith(await readDay(store, date), candidate);
-    if (other) throw overlapError(candidate, other, opts.timeZone);
-  }
+  let lock = await store.getJson<DayLock>(lockKey);
+  let day = await readDay(store, date);
+  let overrode = judge(day, candidate, checks, opts);
+  if (overrode.length) candidate.overrode = overrode.map((r) => r.code);
   await write();
   for (let attempt = 0; ; attempt++) {
+    const slots = daySlots([...day.filter((a) => a.id !== candidate.id), candidate]);
     try {
-      await store.putJson(lockKey, { n: (lock?.value.n ?? 0) + 1 }, lock ? { ifMatch: lock.etag } : { ifNoneMatch: '*' });
-      return;
+      await store.putJson(lockKey, { n: (lock?.value.n ?? 0) + 1, slots } satisfies DayLock, lock ? { ifMatch: lock.etag } : { ifNoneMatch: '*' });
+      return overrode;
     } catch (err) {
       if (!isClinicaError(err, 'conflict') || attempt >= 20) {
         await undo().catch(() => {});
@@ -124,15 +168,93 @@ async function bookOnDay(
       }
     }
     // someone else booked on this day meanwhile: check again against what is there now
-    lock = await store.getJson<{ n: number }>(lockKey);
-    if (!opts.force) {
-      const other = overlapsWith(await readDay(store, date), candidate);
-      if (other) {
-        await undo().catch(() => {});
-        throw overlapError(candidate, other, opts.timeZone);
+    lock = await store.getJson<DayLock>(lockKey);
+    day = await readDay(store, date);
+    try {
+      const again = judge(day, candidate, checks, opts);
+      if (again.length !== overrode.length) {
+        overrode = again;
+        candidate.overrode = again.map((r) => r.code);
+        if (!again.length) delete candidate.overrode;
+        await write();
       }
+    } catch (err) {
+      await undo().catch(() => {});
+      throw err;
     }
   }
+}
+
+/**
+ * Rewrites a day's index from its records (after a status change, a move away, the migration), with If-Match
+ * on the lock so it never overwrites a concurrent booking's bump.
+ */
+export async function refreshDayIndex(store: Store, date: string): Promise<void> {
+  const lockKey = dayLockKey(date);
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const lock = await store.getJson<DayLock>(lockKey);
+    const slots = daySlots(await readDay(store, date));
+    try {
+      await store.putJson(lockKey, { n: (lock?.value.n ?? 0) + 1, slots } satisfies DayLock, lock ? { ifMatch: lock.etag } : { ifNoneMatch: '*' });
+      return;
+    } catch (err) {
+      if (!isClinicaError(err, 'conflict')) throw err;
+    }
+  }
+}
+
+/** A day's held times: from its index, or (a day booked before the index existed) from its records. */
+export async function readDaySlots(store: Store, date: string): Promise<DaySlot[]> {
+  const lock = await store.getJson<DayLock>(dayLockKey(date));
+  if (lock?.value.slots) return lock.value.slots;
+  return lock ? daySlots(await readDay(store, date)) : [];
+}
+
+/** Day indexes read before, by store and key, with their ETags (a long-running server asks for the same days often). */
+const indexCache = new WeakMap<Store, Map<string, { etag: string; slots: DaySlot[] }>>();
+const INDEX_CACHE_MAX = 3000;
+
+/**
+ * The held times of consecutive days (sorted dates), in order. One LIST of the day locks gives their ETags;
+ * only a day whose lock changed since it was last read here is read again, so a repeated query costs one
+ * request. A day without a lock has had no booking: nothing held.
+ */
+export async function readDaysSlots(store: Store, days: readonly string[]): Promise<DaySlot[][]> {
+  if (!days.length) return [];
+  const last = dayLockKey(days[days.length - 1]!);
+  const listed = new Map<string, string>();
+  for await (const o of store.list('locks/agenda/', { startAfter: dayLockKey(addDays(days[0]!, -1)) })) {
+    if (o.key > last) break;
+    listed.set(o.key, o.etag);
+  }
+  let cache = indexCache.get(store);
+  if (!cache) indexCache.set(store, (cache = new Map()));
+  if (cache.size > INDEX_CACHE_MAX) cache.clear();
+  const known = cache;
+  return mapLimit(days, 16, async (day) => {
+    const key = dayLockKey(day);
+    const etag = listed.get(key);
+    if (etag === undefined) return [];
+    const hit = known.get(key);
+    if (hit && hit.etag === etag) return hit.slots;
+    const lock = await store.getJson<DayLock>(key);
+    if (!lock) return [];
+    const slots = lock.value.slots ?? daySlots(await readDay(store, day));
+    if (lock.value.slots) known.set(key, { etag: lock.etag, slots });
+    return slots;
+  });
+}
+
+/** The dentist a booking names (a record, or the free-text name while the clinic has none) and its time rules. */
+async function bookingDentist(store: Store, text: string): Promise<{ name: string; record?: DentistRecord }> {
+  const name = validDentist(text);
+  const record = await resolveDentist(store, name);
+  return record ? { name: record.name, record } : { name };
+}
+
+async function dentistOf(store: Store, a: Appointment): Promise<DentistRecord | undefined> {
+  if (!a.dentistId) return undefined;
+  return (await store.getJson<DentistRecord>(`dentists/${a.dentistId}.json`))?.value;
 }
 
 function validDentist(text: string): string {
@@ -171,7 +293,9 @@ function endsOnItsDay(instant: Date, durationMinutes: number, timeZone: string, 
 
 export async function createAppointment(store: Store, input: AppointmentInput, actor: string, opts: ScheduleOptions): Promise<Appointment> {
   const now = opts.now ?? new Date();
-  const dentist = validDentist(input.dentist);
+  checkForce(opts);
+  const dentist = await bookingDentist(store, input.dentist);
+  const chair = clean(input.chair) ? await resolveChair(store, input.chair!) : undefined;
   const durationMinutes = validDuration(input.durationMinutes);
   const instant = parseDateTime(input.at, opts.timeZone, 'at');
   notPast(instant, now, opts.timeZone);
@@ -189,7 +313,9 @@ export async function createAppointment(store: Store, input: AppointmentInput, a
   const appointment: Appointment = {
     id: newId(date),
     patientId: patient.id,
-    dentist,
+    dentist: dentist.name,
+    ...(dentist.record ? { dentistId: dentist.record.id } : {}),
+    ...(chair ? { chairId: chair.id } : {}),
     start: formatZoned(instant, opts.timeZone),
     durationMinutes,
     status: 'scheduled',
@@ -202,15 +328,25 @@ export async function createAppointment(store: Store, input: AppointmentInput, a
   const notes = typeof input.notes === 'string' ? refuseControlCharacters(input.notes, 'notes', { multiline: true }).trim() : undefined;
   if (notes) appointment.notes = notes;
   const key = appointmentKey(appointment.id);
-  await bookOnDay(
+  let written = false;
+  const overrode = await bookOnDay(
     store,
     appointment,
+    { timeRefusals: timeRefusals(appointment, calendarOf(opts), dentist.record), ...(chair ? { chairName: chair.name } : {}) },
     opts,
-    async () => void (await store.putJson(key, appointment, { ifNoneMatch: '*' })),
+    async () => {
+      await store.putJson(key, appointment, written ? {} : { ifNoneMatch: '*' });
+      written = true;
+    },
     () => store.delete(key),
   );
   await recordPatientAppointments(store, patient.id, [appointment], [], now);
-  await audit(store, { actor, action: 'appointment.create', patientId: patient.id, details: { appointmentId: appointment.id, start: appointment.start } });
+  await audit(store, {
+    actor,
+    action: 'appointment.create',
+    patientId: patient.id,
+    details: { appointmentId: appointment.id, start: appointment.start, ...(overrode.length ? { encaixe: overrode.map((r) => r.code) } : {}) },
+  });
   return appointment;
 }
 
@@ -219,6 +355,7 @@ export async function moveAppointment(store: Store, id: string, at: string, acto
   const now = opts.now ?? new Date();
   const instant = parseDateTime(at, opts.timeZone, 'at');
   notPast(instant, now, opts.timeZone);
+  checkForce(opts);
   const { appointment: current, etag } = await getAppointment(store, id);
   if (!blocking(current) || current.status === 'done') {
     throw usageError(`${current.id} is ${current.movedTo ? `moved (now ${current.movedTo})` : current.status}; it cannot be moved`, { field: 'id' });
@@ -228,19 +365,23 @@ export async function moveAppointment(store: Store, id: string, at: string, acto
   endsOnItsDay(instant, current.durationMinutes, opts.timeZone, 'at');
   const newDate = localParts(instant, opts.timeZone).date;
   const stamp = new Date().toISOString();
+  const encaixe = (overrode: Refusal[]) => (overrode.length ? { encaixe: overrode.map((r) => r.code) } : {});
+  const checksFor = async (moved: Appointment): Promise<Checks> => ({ timeRefusals: timeRefusals(moved, calendarOf(opts), await dentistOf(store, current)) });
   if (newDate === dateOfId(current.id)) {
     const moved: Appointment = { ...current, start, status: 'scheduled', moves: (current.moves ?? 0) + 1, updatedAt: stamp, version: current.version + 1 };
+    delete moved.overrode;
     const key = appointmentKey(current.id);
-    let newEtag = '';
-    await bookOnDay(
+    let newEtag = etag;
+    const overrode = await bookOnDay(
       store,
       moved,
+      await checksFor(moved),
       opts,
-      async () => void (newEtag = await store.putJson(key, moved, { ifMatch: etag })),
+      async () => void (newEtag = await store.putJson(key, moved, { ifMatch: newEtag })),
       async () => void (await store.putJson(key, current, { ifMatch: newEtag })),
     );
     await recordPatientAppointments(store, current.patientId, [moved], [], now);
-    await audit(store, { actor, action: 'appointment.move', patientId: current.patientId, details: { appointmentId: current.id, from: current.start, to: start } });
+    await audit(store, { actor, action: 'appointment.move', patientId: current.patientId, details: { appointmentId: current.id, from: current.start, to: start, ...encaixe(overrode) } });
     return moved;
   }
   const moved: Appointment = {
@@ -256,12 +397,18 @@ export async function moveAppointment(store: Store, id: string, at: string, acto
     version: 1,
   };
   delete moved.movedTo;
+  delete moved.overrode;
   const newKey = appointmentKey(moved.id);
-  await bookOnDay(
+  let written = false;
+  const overrode = await bookOnDay(
     store,
     moved,
+    await checksFor(moved),
     opts,
-    async () => void (await store.putJson(newKey, moved, { ifNoneMatch: '*' })),
+    async () => {
+      await store.putJson(newKey, moved, written ? {} : { ifNoneMatch: '*' });
+      written = true;
+    },
     () => store.delete(newKey),
   );
   const old: Appointment = { ...current, status: 'cancelled', movedTo: moved.id, updatedAt: stamp, version: current.version + 1 };
@@ -273,12 +420,13 @@ export async function moveAppointment(store: Store, id: string, at: string, acto
       ? conflict(`${current.id} was changed by someone else while it was being moved; nothing was moved`, { hint: 'look at it again and retry', reason: 'stale', params: { id: current.id } })
       : err;
   }
+  await refreshDayIndex(store, dateOfId(current.id));
   await recordPatientAppointments(store, current.patientId, [moved, old], [], now);
   await audit(store, {
     actor,
     action: 'appointment.move',
     patientId: current.patientId,
-    details: { appointmentId: current.id, newAppointmentId: moved.id, from: current.start, to: start },
+    details: { appointmentId: current.id, newAppointmentId: moved.id, from: current.start, to: start, ...encaixe(overrode) },
   });
   return moved;
 }
@@ -323,6 +471,7 @@ export async function setAppointmentStatus(
   } catch (err) {
     throw isClinicaError(err, 'conflict') ? conflict(`${current.id} was changed by someone else meanwhile; nothing was written`, { hint: 'look at it again and retry', reason: 'stale', params: { id: current.id } }) : err;
   }
+  if (holdsTime(current) !== holdsTime(next)) await refreshDayIndex(store, dateOfId(current.id));
   await recordPatientAppointments(store, current.patientId, [next], [], now);
   const action = status === 'cancelled' ? 'appointment.cancel' : status === 'confirmed' ? 'appointment.confirm' : 'appointment.update';
   await audit(store, { actor, action, patientId: current.patientId, details: { appointmentId: current.id, status } });
@@ -352,7 +501,7 @@ export async function listAppointments(store: Store, range: { from: string; to: 
   const perDay = await mapLimit(days, 8, (d) => readDay(store, d));
   return perDay
     .flat()
-    .filter((a) => !a.movedTo && (!dentist || dentist(a.dentist)))
+    .filter((a) => !a.movedTo && (!dentist || a.dentistId === range.dentist!.trim().toLowerCase() || dentist(a.dentist)))
     .filter((a) => {
       const d = localParts(new Date(a.start), timeZone).date;
       return d >= from && d <= to;

@@ -118,7 +118,14 @@ export interface Appointment {
   /** "A-20261201-k3f9q2": encodes its clinic-local date, so the record's key is known from the id */
   id: string;
   patientId: string;
+  /** the dentist's name as booked (shown in reminders and lists; the record may be renamed later) */
   dentist: string;
+  /** the dentist's record (dentists/{id}.json); absent only before the clinic recorded its dentists */
+  dentistId?: string;
+  /** the chair (room) held, if any (chairs/{id}.json) */
+  chairId?: string;
+  /** an encaixe: the rules it was booked (or moved) against, by code (see src/clinic/agenda-rules.ts) */
+  overrode?: string[];
   /** ISO with the clinic's UTC offset: "2026-12-01T14:30:00-03:00" */
   start: string;
   durationMinutes: number;
@@ -146,6 +153,8 @@ export interface AppointmentInput {
   durationMinutes: number;
   procedure?: string;
   notes?: string;
+  /** a chair's id or name */
+  chair?: string;
 }
 
 export const auditActions = [

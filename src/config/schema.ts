@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { domainName, publicPhone, siteSchema } from './site.js';
+import { domainName, openingSchema, publicPhone, siteSchema } from './site.js';
 
 /** Stage names become part of bucket and function names: keep them short, lowercase, DNS-safe. */
 export const stageName = z
@@ -92,6 +92,17 @@ const mailbox = z
 
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected a time of day as HH:MM (24 h), e.g. "09:00"');
 
+const isoDate = z.iso.date({ message: 'expected a date as YYYY-MM-DD, e.g. "2026-12-24"' });
+
+export const closureSchema = z.union([
+  isoDate,
+  z
+    .object({ from: isoDate, to: isoDate, note: z.string().trim().max(120).optional() })
+    .strict()
+    .refine((c) => c.from <= c.to, { message: 'expected "from" on or before "to"' }),
+]);
+export type Closure = z.output<typeof closureSchema>;
+
 /** Lei 13.787/2018, art. 6: dental records are kept at least 20 years from the last entry. */
 export const LEGAL_RETENTION_YEARS = 20;
 
@@ -126,6 +137,15 @@ export const configSchema = z
         whatsapp: publicPhone.optional(),
         timeZone: z.string().refine(isTimeZone, { message: 'expected an IANA time zone, e.g. "America/Sao_Paulo"' }).default('America/Sao_Paulo'),
         locale: z.enum(locales).default('pt-BR'),
+        /**
+         * opening hours, as the site shows them (site.hours when this is absent): the agenda books only within
+         * them; none at all = no hours rule (see docs/agenda.md)
+         */
+        hours: z.array(openingSchema).max(21).optional(),
+        /** days the clinic is closed: "2026-12-24" or { "from": "2026-12-24", "to": "2027-01-02", "note": "recesso" } */
+        closures: z.array(closureSchema).max(500).default([]),
+        /** "br-national": Brazil's national holidays (Carnival, Good Friday and Corpus Christi included) count as closures */
+        holidays: z.enum(['none', 'br-national']).default('none'),
       })
       .strict(),
     target: z.enum(['local', 'aws']).default('local'),

@@ -130,6 +130,8 @@ export type SocialNetwork = (typeof socialNetworks)[number];
 export { socialNetworks };
 
 /** The site section with every default applied (the section itself is optional in the config). */
-export function siteConfigOf(config: { site?: SiteConfig }): SiteConfig {
-  return config.site ?? siteSchema.parse({});
+export function siteConfigOf(config: { site?: SiteConfig; clinic?: { hours?: Opening[] } }): SiteConfig {
+  const site = config.site ?? siteSchema.parse({});
+  // one set of opening hours: the agenda's (clinic.hours) is what the site shows when it has none of its own
+  return site.hours.length === 0 && config.clinic?.hours?.length ? { ...site, hours: config.clinic.hours } : site;
 }

@@ -3,7 +3,8 @@
  * local data bucket. The staff page uploads originals straight to S3 with a presigned PUT, so the local data
  * bucket gets a CORS rule for the page's origin (as `clinica deploy` sets one on AWS).
  */
-import { createBackend } from '../server/app.js';
+import { openSesSender } from '../mail/ses.js';
+import { createBackend, once } from '../server/app.js';
 import { serverVersion } from '../server/version.js';
 import type { DevComponent, DevContext } from './stack.js';
 
@@ -31,7 +32,15 @@ export async function allowStaffPageOrigin(ctx: DevContext, origins: string[]): 
 export const serverComponent: DevComponent = {
   name: 'staff backend',
   async start(ctx) {
-    const backend = await createBackend({ config: ctx.config, store: ctx.dataStore, log: ctx.log, version: serverVersion(), requestLogLevel: 'debug' });
+    const backend = await createBackend({
+      config: ctx.config,
+      store: ctx.dataStore,
+      log: ctx.log,
+      version: serverVersion(),
+      requestLogLevel: 'debug',
+      // patients' change notices land in the local SES outbox, as reminders do
+      openSender: once(async () => (await openSesSender(ctx.target, { sender: ctx.config.mail.sender, log: ctx.log, emulator: true })).sender),
+    });
     const url = await backend.listen(ctx.serverPort, ctx.host);
     const port = new URL(url).port;
     await allowStaffPageOrigin(ctx, [url, `http://localhost:${port}`, `http://127.0.0.1:${port}`].filter((o, i, all) => all.indexOf(o) === i));

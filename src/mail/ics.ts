@@ -20,6 +20,13 @@ export interface CalendarEvent {
   stamp?: Date;
   /** bump when the appointment changes, so calendars replace their copy */
   sequence?: number;
+  /**
+   * PUBLISH (default: an entry for the calendar), REQUEST (an update of an event the patient holds: the new
+   * time) or CANCEL (the event is removed); an update names the clinic as ORGANIZER, as RFC 5546 asks
+   */
+  method?: 'PUBLISH' | 'REQUEST' | 'CANCEL';
+  /** the ORGANIZER's address (the sender), for REQUEST and CANCEL */
+  organizer?: string;
 }
 
 /** TEXT value escaping: backslash, semicolon, comma, newline. */
@@ -65,7 +72,8 @@ export function buildIcs(event: CalendarEvent): string {
   const end = new Date(event.start.getTime() + event.durationMinutes * 60_000);
   const startOffset = localParts(event.start, event.timeZone).offsetMinutes;
   const zoned = startOffset === localParts(end, event.timeZone).offsetMinutes;
-  const lines = ['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//clinica//reminders//EN', 'CALSCALE:GREGORIAN', 'METHOD:PUBLISH'];
+  const method = event.method ?? 'PUBLISH';
+  const lines = ['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//clinica//reminders//EN', 'CALSCALE:GREGORIAN', `METHOD:${method}`];
   if (zoned) {
     const offset = offsetText(startOffset);
     lines.push(
@@ -91,6 +99,7 @@ export function buildIcs(event: CalendarEvent): string {
   );
   if (event.location) lines.push(`LOCATION:${escapeIcsText(event.location)}`);
   if (event.description) lines.push(`DESCRIPTION:${escapeIcsText(event.description)}`);
-  lines.push('STATUS:CONFIRMED', 'TRANSP:OPAQUE', 'END:VEVENT', 'END:VCALENDAR');
+  if (method !== 'PUBLISH' && event.organizer) lines.push(`ORGANIZER:mailto:${event.organizer}`);
+  lines.push(method === 'CANCEL' ? 'STATUS:CANCELLED' : 'STATUS:CONFIRMED', 'TRANSP:OPAQUE', 'END:VEVENT', 'END:VCALENDAR');
   return lines.map(foldLine).join('\r\n') + '\r\n';
 }

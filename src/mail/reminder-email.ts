@@ -5,7 +5,7 @@
  */
 import type { Config, Locale } from '../config/schema.js';
 import { addDays, todayIn } from '../clinic/time.js';
-import { buildIcs } from './ics.js';
+import { buildIcs, type CalendarEvent } from './ics.js';
 import { buildRawEmail, type Attachment } from './mime.js';
 import { loadTemplate, renderTemplate, type TemplateValues } from './templates.js';
 
@@ -114,7 +114,14 @@ export function renderReminderEmail(input: ReminderEmailInput): ReminderEmail {
   const withSubject = { ...values, subject };
   const text = renderTemplate(loadTemplate(input.locale, 'reminder.txt'), withSubject, { html: false, name: 'reminder.txt' });
   const html = renderTemplate(loadTemplate(input.locale, 'reminder.html'), withSubject, { html: true, name: 'reminder.html' });
-  const ics = buildIcs({
+  const ics = buildIcs(appointmentEvent(input));
+  return { subject, text, html, ics, icsFilename: w.icsFile };
+}
+
+/** The appointment as the patient's calendar holds it: the reminder's .ics and a change notice's update. */
+export function appointmentEvent(input: Pick<ReminderEmailInput, 'locale' | 'clinic' | 'appointmentFor' | 'appointment' | 'calendar'>): CalendarEvent {
+  const w = words[input.locale];
+  return {
     uid: `${input.calendar?.id ?? input.appointment.id}@clinica`,
     start: input.appointment.start,
     durationMinutes: input.appointment.durationMinutes,
@@ -124,8 +131,7 @@ export function renderReminderEmail(input: ReminderEmailInput): ReminderEmail {
     description: input.clinic.phone ? `${input.clinic.name} · ${input.clinic.phone}` : input.clinic.name,
     stamp: new Date(),
     sequence: input.calendar?.sequence,
-  });
-  return { subject, text, html, ics, icsFilename: w.icsFile };
+  };
 }
 
 /** The raw MIME message (multipart: text + HTML alternatives, the .ics attached) for SendRawEmail. */

@@ -6,6 +6,7 @@
  * token (401/429) → role (403) → handler → JSON reply or the stable error shape. One JSON log line per
  * request (no query string, no headers: search terms are personal data and tokens are secrets).
  */
+import type { ReminderSender } from '../clinic/reminders.js';
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer, type Server as TlsServer } from 'node:https';
@@ -36,6 +37,8 @@ export interface BackendOptions {
   auth?: AuthOptions;
   /** the clock (tests) */
   now?: () => Date;
+  /** opens the SES sender for patients' change notices (cancel, move); absent: no notices are sent */
+  openSender?: () => Promise<ReminderSender>;
   /** level of the one-line-per-request log (default info; `clinica dev` uses debug to keep its terminal calm) */
   requestLogLevel?: 'info' | 'debug';
   /** serve HTTPS with this certificate (target aws); plain HTTP without (`clinica dev`, network.plainHttp) */
@@ -67,6 +70,15 @@ async function storageOrigin(store: Store): Promise<string | undefined> {
   }
 }
 
+/** An opener run at most once (a failed open is tried again at the next use). */
+export function once<T>(open: () => Promise<T>): () => Promise<T> {
+  let opened: Promise<T> | undefined;
+  return () => (opened ??= open().catch((err: unknown) => {
+    opened = undefined;
+    throw err;
+  }));
+}
+
 export async function createBackend(options: BackendOptions): Promise<Backend> {
   const { config, store, log } = options;
   const now = options.now ?? (() => new Date());
@@ -80,7 +92,16 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
   });
   const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
   const started = Date.now();
-  const deps: Omit<ApiDeps, 'patients'> = { config, store, log, auth, now, version: options.version ?? 'unknown', startedAt: started };
+  const deps: Omit<ApiDeps, 'patients'> = {
+    config,
+    store,
+    log,
+    auth,
+    now,
+    version: options.version ?? 'unknown',
+    startedAt: started,
+    ...(options.openSender ? { openSender: options.openSender } : {}),
+  };
   const router = new Router();
   for (const route of apiRoutes(deps)) router.add(route);
   const idempotency = new IdempotencyKeys(() => now().getTime());

@@ -23,7 +23,7 @@ import { settingsFromEnv } from '../config/runtime.js';
 import { oneLine } from '../errors.js';
 import { jsonLinesLog, type Log, type LogLevel } from '../log.js';
 import { Store } from '../store/store.js';
-import { createBackend } from './app.js';
+import { createBackend, once } from './app.js';
 import { CertificateManager, retryDelayMs, route53Challenge, type StoredCertificate } from './certificates.js';
 import { serverVersion } from './version.js';
 
@@ -40,7 +40,14 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
     const store = new Store(await s3Client(settings.target), settings.dataBucket, `s3://${settings.dataBucket}`);
     const certificates = secure ? await certificateManager(settings.config, settings.target, store, log, env) : undefined;
     const tls = certificates ? await firstCertificate(certificates, log) : undefined;
-    const backend = await createBackend({ config: settings.config, store, log, version: serverVersion(env), tls });
+    const backend = await createBackend({
+      config: settings.config,
+      store,
+      log,
+      version: serverVersion(env),
+      tls,
+      openSender: once(async () => (await (await import('../mail/ses.js')).openSesSender(settings.target, { sender: settings.config.mail.sender, log })).sender),
+    });
     const renewal = certificates?.start((c) => {
       backend.setCertificate(c);
       log.info('certificate swapped in', { notAfter: c.notAfter });

@@ -9,7 +9,9 @@
  *   POST /api/patients                        GET/PATCH /api/patients/:id (If-Match)   POST /api/patients/:id/archive
  *   GET  /api/appointments?date= | from=&to= [&dentist=&patient=]
  *   POST /api/appointments                    GET /api/appointments/:id
+ *   GET  /api/appointments/free?date= | from=&to= [&dentist=&duration=&limit=]   (free slots)
  *   POST /api/appointments/:id/{move,cancel,confirm,done,no-show}
+ *   GET  /api/dentists  GET /api/dentists/:id  GET /api/chairs; POST/PATCH + /deactivate (admin)
  *   GET  /api/patients/:id/images             POST /api/patients/:id/images (→ presigned PUT)
  *   POST /api/patients/:id/images/:imageId/upload-failed   (the browser could not send the file)
  *   GET  /api/patients/:id/images/:imageId/shared          (a download link for the watermarked copy)
@@ -17,6 +19,7 @@
  *   GET  /api/audit?patient=&since=&until=                                 (admin)
  */
 import { listAudit } from '../clinic/audit.js';
+import type { ReminderSender } from '../clinic/reminders.js';
 import { addStaff, listStaff, permissionsOf, revokeStaff, type StaffMember } from '../clinic/staff.js';
 import type { ResolvedConfig } from '../config/load.js';
 import { usageError } from '../errors.js';
@@ -28,6 +31,7 @@ import { HttpError } from './http.js';
 import { PatientDirectory } from './patient-directory.js';
 import type { Route } from './router.js';
 import { appointmentRoutes } from './routes/appointments.js';
+import { dentistRoutes } from './routes/dentists.js';
 import { imageRoutes } from './routes/images.js';
 import { onlyFields, requiredStr } from './routes/input.js';
 import { patientRoutes } from './routes/patients.js';
@@ -41,6 +45,8 @@ export interface ApiDeps {
   version: string;
   startedAt: number;
   patients: PatientDirectory;
+  /** the SES sender for change notices, opened on first use (absent: notices are skipped, reason no-sender) */
+  openSender?: () => Promise<ReminderSender>;
 }
 
 const me = (staff: StaffMember): SessionResponse => ({ staff, permissions: permissionsOf(staff.role) });
@@ -146,6 +152,7 @@ export function routes(base: Omit<ApiDeps, 'patients'>): Route[] {
     ...sessionRoutes(deps),
     ...patientRoutes(deps),
     ...appointmentRoutes(deps),
+    ...dentistRoutes(deps),
     ...imageRoutes(deps),
     ...staffRoutes(deps),
     ...auditRoutes(deps),

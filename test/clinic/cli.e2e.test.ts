@@ -83,7 +83,7 @@ describe('clinica patients / appointments / audit (built CLI)', { timeout: 120_0
     const overlap = await cli('appointments', 'add', '--patient', id, '--at', '2031-05-05 10:30', '--dentist', 'Dra. Ana');
     expect(overlap.code).toBe(1);
     expect(oneLine(overlap.stderr)).toHaveLength(1);
-    expect(overlap.stderr).toMatch(/Dra\. Ana is already booked 2031-05-05 10:00–10:45 .*--force/);
+    expect(overlap.stderr).toMatch(/Dra\. Ana is already booked on 2031-05-05 from 10:00 to 10:45 .*--force/);
     const past = await cli('appointments', 'add', '--patient', id, '--at', '2001-05-05 10:30', '--dentist', 'Dra. Ana');
     expect(past.code).toBe(2);
     expect(past.stderr).toMatch(/^clinica: --at: 2001-05-05 10:30 is in the past/);

@@ -471,12 +471,14 @@ describe('appointments', () => {
     expect(one.body.appointment.id).toBe(apptId);
   });
 
-  it('refuses an overlapping booking for the same dentist (409) unless forced', async () => {
+  it('refuses an overlapping booking for the same dentist (409) unless forced by a role allowed to (an encaixe)', async () => {
     const body = { patientId, dentist: 'Dra. Ana', at: `${day} 15:00`, durationMinutes: 30 };
     const clash = await h.call('POST', '/api/appointments', { token: h.tokens.reception, body });
     expect(clash.status).toBe(409);
     expect(clash.body.error.code).toBe('conflict');
-    const forced = await h.call('POST', '/api/appointments', { token: h.tokens.reception, body: { ...body, force: true } });
+    const notAllowed = await h.call('POST', '/api/appointments', { token: h.tokens.reception, body: { ...body, force: true } });
+    expect([notAllowed.status, notAllowed.body.error.reason]).toEqual([403, 'force-not-allowed']);
+    const forced = await h.call('POST', '/api/appointments', { token: h.tokens.dentist, body: { ...body, force: true } });
     expect(forced.status).toBe(201);
     await h.call('POST', `/api/appointments/${forced.body.appointment.id}/cancel`, { token: h.tokens.reception, body: {} });
   });

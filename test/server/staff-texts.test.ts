@@ -6,6 +6,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ruleCodes } from '../../src/clinic/agenda-rules.js';
+import { agendaTexts } from '../../src/clinic/agenda-texts.js';
 
 const ROOT = process.cwd();
 /** Why a reminder was skipped is a run's result (`clinica remind`, the Lambda), not an error: the server runs none. */
@@ -26,6 +28,8 @@ function apiReasons(): Map<string, string[]> {
       reasons.set(m[1]!, [...(reasons.get(m[1]!) ?? []), file]);
     }
   }
+  // the booking rules' refusals carry their code as a value (agenda-rules.ts refusalError)
+  for (const code of ruleCodes) reasons.set(code, [...(reasons.get(code) ?? []), 'src/clinic/agenda-rules.ts']);
   return reasons;
 }
 
@@ -49,8 +53,10 @@ describe('staff page texts', () => {
     }
     const messages = pageMessages();
     expect(Object.keys(messages).sort()).toEqual(['en', 'pt-BR']);
+    // the agenda's refusals are worded in src/clinic/agenda-texts.ts (sent with each booking refusal too)
+    const worded = (locale: 'pt-BR' | 'en', reason: string) => messages[locale]![`err.${reason}`] ?? agendaTexts[locale][reason];
     const missing = [...reasons].flatMap(([reason, files]) =>
-      ['pt-BR', 'en'].filter((locale) => !messages[locale]![`err.${reason}`]).map((locale) => `${locale} err.${reason} (${[...new Set(files)].join(', ')})`),
+      (['pt-BR', 'en'] as const).filter((locale) => !worded(locale, reason)).map((locale) => `${locale} err.${reason} (${[...new Set(files)].join(', ')})`),
     );
     expect(missing).toEqual([]);
   });
@@ -86,6 +92,9 @@ describe('staff page texts', () => {
       [...new Set((typeof text === 'string' ? [text] : Object.values(text)).flatMap((form) => [...form.matchAll(/\{(\w+)\}/g)].map((m) => m[1])))].sort();
     for (const reason of apiReasons().keys()) {
       expect(names(messages.en![`err.${reason}`]), `err.${reason}`).toEqual(names(messages['pt-BR']![`err.${reason}`]));
+    }
+    for (const reason of Object.keys(agendaTexts.en)) {
+      expect(names(agendaTexts.en[reason]), `agenda ${reason}`).toEqual(names(agendaTexts['pt-BR'][reason]));
     }
   });
 });

@@ -1,3 +1,4 @@
+import { agendaCalendar } from '../../clinic/agenda-calendar.js';
 import { createAppointment } from '../../clinic/appointments.js';
 import { openContext } from '../../context.js';
 import { usageError } from '../../errors.js';
@@ -12,6 +13,7 @@ interface AddOptions {
   dentist?: string;
   procedure?: string;
   notes?: string;
+  chair?: string;
   force?: boolean;
 }
 
@@ -34,12 +36,12 @@ export default async function add({ opts, ui }: CommandInput<AddOptions>): Promi
   const appointment = await withFlagNames(() =>
     createAppointment(
       store,
-      { patientId: opts.patient!, at: opts.at!, durationMinutes: duration, dentist: opts.dentist!, procedure: opts.procedure, notes: opts.notes },
+      { patientId: opts.patient!, at: opts.at!, durationMinutes: duration, dentist: opts.dentist!, procedure: opts.procedure, notes: opts.notes, chair: opts.chair },
       ctx.actor,
-      { timeZone: tz, force: opts.force },
+      { timeZone: tz, calendar: agendaCalendar(ctx.config), force: opts.force },
     ),
   );
   ui.result({ appointment });
-  printAppointment(ui, appointment, tz, `${ui.green('✓')} booked ${appointment.id}`);
+  printAppointment(ui, appointment, tz, `${ui.green('✓')} booked ${appointment.id}${appointment.overrode ? ' (encaixe)' : ''}`);
   return 0;
 }

@@ -15,7 +15,7 @@ interface ListOptions {
   all?: boolean;
 }
 
-function dayOf(text: string, today: string, field: string): string {
+export function dayOf(text: string, today: string, field: string): string {
   const t = text.trim().toLowerCase();
   if (t === 'today' || t === 'hoje') return today;
   if (t === 'tomorrow' || t === 'amanha' || t === 'amanhã') return addDays(today, 1);
@@ -52,6 +52,7 @@ export default async function list({ opts, ui }: CommandInput<ListOptions>): Pro
   await ui.table(shown, [
     { header: from === to ? 'Time' : 'When', value: (a) => (from === to ? slot(a, tz).slice(11) : slot(a, tz)) },
     { header: 'Dentist', value: (a) => a.dentist },
+    { header: 'Chair', value: (a) => a.chairId },
     { header: 'Patient', value: (a) => `${a.patientId} ${names.get(a.patientId) ?? ''}`.trim() },
     { header: 'Procedure', value: (a) => a.procedure },
     { header: 'Status', value: (a) => (a.status === 'cancelled' ? ui.dim(a.status) : a.status === 'confirmed' ? ui.green(a.status) : a.status) },

@@ -13,12 +13,14 @@ export function printAppointment(ui: Ui, a: Appointment, timeZone: string, headl
   const rows: [string, string | undefined][] = [
     ['When', `${slot(a, timeZone)} (${a.durationMinutes} min, ${timeZone})`],
     ['Patient', a.patientId],
-    ['Dentist', a.dentist],
+    ['Dentist', a.dentistId ? `${a.dentist} (${a.dentistId})` : a.dentist],
+    ['Chair', a.chairId],
     ['Procedure', a.procedure],
     ['Status', a.status],
     ['Notes', a.notes],
     ['Moved to', a.movedTo],
     ['Moved from', a.movedFrom],
+    ['Encaixe', a.overrode ? `overrode ${a.overrode.join(', ')}` : undefined],
   ];
   ui.print([ui.bold(headline), ...rows.filter(([, v]) => v).map(([k, v]) => `  ${ui.dim(k.padEnd(10))}  ${v}`)].join('\n'));
 }

@@ -1,8 +1,9 @@
-import { setAppointmentStatus } from '../../clinic/appointments.js';
+import { getAppointment, setAppointmentStatus } from '../../clinic/appointments.js';
 import type { AppointmentStatus } from '../../clinic/types.js';
 import { openContext } from '../../context.js';
 import type { CommandInput } from '../action.js';
 import { withFlagNames } from '../patients/fields.js';
+import { noticeAfterChange } from './notify.js';
 import { printAppointment } from './render.js';
 
 /** Each status command: the status it sets and how the result reads. */
@@ -14,12 +15,14 @@ const commands: Record<string, { status: AppointmentStatus; done: string }> = {
 };
 
 /** `appointments confirm|done|no-show ID` and `appointments cancel ID [--reason]`. */
-export default async function status({ args, opts, ui, command }: CommandInput<{ reason?: string }>): Promise<number> {
+export default async function status({ args, opts, ui, command }: CommandInput<{ reason?: string; notify?: boolean }>): Promise<number> {
   const ctx = openContext(opts);
   const store = await ctx.dataStore();
   const { status: to, done } = commands[command.name()]!;
+  const before = to === 'cancelled' ? (await withFlagNames(() => getAppointment(store, args[0]!))).appointment : undefined;
   const appointment = await withFlagNames(() => setAppointmentStatus(store, args[0]!, to, ctx.actor, { reason: opts.reason }));
   ui.result({ appointment });
   printAppointment(ui, appointment, ctx.config.clinic.timeZone, `${ui.green('✓')} ${done} ${appointment.id}`);
+  if (before && before.status !== 'cancelled') await noticeAfterChange(ctx, ui, 'cancel', before, appointment, opts.notify !== false);
   return 0;
 }
