@@ -2,8 +2,8 @@
  * The backend: one node:http server for the JSON API and the staff page.
  *
  * Every request, in order: request id → client address (socket peer; X-Forwarded-For only from trusted
- * proxies) → network guard (clinic CIDRs + loopback, else 403 and a warning in the log) → route → staff
- * token (401/429) → role (403) → handler → JSON reply or the stable error shape. One JSON log line per
+ * proxies) → network guard (clinic CIDRs + loopback, else 403 and a warning in the log) → route → same-origin
+ * check of state-changing requests (csrf.ts) → session cookie or API token (401/429) → role (403) → handler → JSON reply or the stable error shape. One JSON log line per
  * request (no query string, no headers: search terms are personal data and tokens are secrets).
  */
 import { randomBytes } from 'node:crypto';
@@ -14,7 +14,8 @@ import { can, staffActor, type StaffMember } from '../clinic/staff.js';
 import { ClinicaError } from '../errors.js';
 import type { Log } from '../log.js';
 import type { Store } from '../store/store.js';
-import { Authenticator, type AuthOptions } from './auth.js';
+import { Authenticator, type Authenticated, type AuthOptions } from './auth.js';
+import { checkSameOrigin } from './csrf.js';
 import { DEFAULT_BODY_LIMIT, HttpError, mapError, readJson, securityHeaders, sendJson } from './http.js';
 import { IDEMPOTENCY_HEADER, IdempotencyKeys } from './idempotency.js';
 import { NetworkGuard } from './network.js';
@@ -65,7 +66,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
   const { config, store, log } = options;
   const now = options.now ?? (() => new Date());
   const guard = new NetworkGuard({ clinicCidrs: config.network.clinicCidrs, trustedProxies: config.network.trustedProxies });
-  const auth = new Authenticator(store, options.auth);
+  const auth = new Authenticator(store, { idleMs: config.auth.idleMinutes * 60_000, ...options.auth });
   const headers = securityHeaders(await storageOrigin(store));
   const files = await loadStaticFiles(options.staffDir ?? findStaffDir(), {
     lang: config.clinic.locale,
@@ -95,9 +96,12 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
       });
     }
     const { route, params } = match;
+    checkSameOrigin(req);
     let staff: StaffMember | undefined;
+    let who: Authenticated | undefined;
     if (route.permission !== false) {
-      staff = await auth.authenticate(Authenticator.bearer(req.headers.authorization), ip);
+      who = await auth.authenticateRequest(req, ip);
+      staff = who.staff;
       if (route.permission !== 'any' && !can(staff.role, route.permission)) {
         throw new ClinicaError('forbidden', `the ${staff.role} role cannot use ${route.permission}`, {
           hint: 'ask an admin',
@@ -113,6 +117,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
       params,
       query: url.searchParams,
       staff,
+      auth: who,
       actor: staff ? staffActor(staff.id) : 'anonymous',
       ip,
       requestId,

@@ -1,0 +1,245 @@
+/**
+ * Signing in over real HTTP against the local S3: invitation → password → TOTP enrolment (codes computed with
+ * otplib) → sign out → sign in → idle timeout (injected clock) → a revoke made as the CLI makes it ends the
+ * session; replayed codes, common passwords, cross-origin changes and the session id at sign-in.
+ */
+import { generate } from 'otplib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listAudit } from '../../src/clinic/audit.js';
+import { addStaff, revokeStaff, setPassword } from '../../src/clinic/staff.js';
+import { startServerHarness, type CallOptions, type Reply, type ServerHarness } from './harness.js';
+
+let h: ServerHarness;
+let clock = Date.parse('2026-12-07T12:00:00Z');
+const now = () => new Date(clock);
+
+beforeAll(async () => {
+  h = await startServerHarness({ now, auth: { now: () => clock } });
+}, 60_000);
+afterAll(() => h?.close());
+
+/** A browser of the page: keeps its session cookie and sends the page's Origin on every request. */
+function browser() {
+  let cookie: string | undefined;
+  const b = {
+    get cookie() {
+      return cookie;
+    },
+    set cookie(v: string | undefined) {
+      cookie = v;
+    },
+    async call(method: string, path: string, o: CallOptions = {}): Promise<Reply> {
+      const r = await h.call(method, path, { ...o, headers: { origin: h.url, 'sec-fetch-site': 'same-origin', ...(cookie ? { cookie } : {}), ...o.headers } });
+      const set = r.headers['set-cookie']?.[0];
+      if (set) {
+        const pair = set.split(';')[0]!;
+        cookie = pair.endsWith('=') ? undefined : pair;
+      }
+      return r;
+    },
+  };
+  return b;
+}
+
+const code = (secret: string) => generate({ secret, epoch: Math.floor(clock / 1000) });
+const GOOD_PASSWORD = 'cavalo azul pedra lua';
+
+describe('invitation → password → TOTP → sign out → sign in → timeouts → revoke', () => {
+  it('runs the whole flow, refusing what must be refused on the way', async () => {
+    const admin = browser();
+    // an admin (signed in with an API token here) invites Ana
+    const invited = await h.call('POST', '/api/staff', { token: h.tokens.admin, body: { name: 'Dra. Ana Souza', email: 'Ana@Clinica.com.br', role: 'dentist' } });
+    expect(invited.status).toBe(201);
+    const { invitationUrl, expiresAt } = invited.body.invitation;
+    expect(invitationUrl).toMatch(new RegExp(`^${h.url}/#invitation=`));
+    expect(Date.parse(expiresAt) - clock).toBe(72 * 3600_000);
+    const token = invitationUrl.split('#invitation=')[1];
+    const anaId = invited.body.staff.id;
+    // the same e-mail again, in another case: 409
+    const again = await h.call('POST', '/api/staff', { token: h.tokens.admin, body: { name: 'Ana 2', email: 'ana@clinica.com.br', role: 'dentist' } });
+    expect([again.status, again.body.error.reason]).toEqual([409, 'email-taken']);
+
+    const ana = browser();
+    const info = await ana.call('POST', '/api/invitation', { body: { token } });
+    expect(info.body).toMatchObject({ name: 'Dra. Ana Souza', email: 'ana@clinica.com.br', secondFactorRequired: true, password: { min: 12 } });
+    // password rules: a common Brazilian password, her name, too short
+    for (const [password, reason] of [
+      ['flamengo12345', 'common'],
+      ['senha12345678', 'common'],
+      ['anasouza2026!!', 'contains-name'],
+      ['curta', 'too-short'],
+    ]) {
+      const r = await ana.call('POST', '/api/invitation/accept', { body: { token, password } });
+      expect([r.status, r.body.error.reason], password).toEqual([400, reason]);
+    }
+    const accepted = await ana.call('POST', '/api/invitation/accept', { body: { token, password: GOOD_PASSWORD } });
+    expect(accepted.body.next).toBe('enrol');
+    const enrolCookie = ana.cookie;
+    expect(enrolCookie).toMatch(/^__Host-clinica-session=/);
+    expect(accepted.headers['set-cookie']![0]).toMatch(/HttpOnly; SameSite=Strict; Secure/);
+    // the invitation is single use
+    expect((await browser().call('POST', '/api/invitation/accept', { body: { token, password: GOOD_PASSWORD } })).body.error.reason).toBe('invitation-invalid');
+    // an enrol session is not a signed-in one
+    expect((await ana.call('GET', '/api/patients')).status).toBe(401);
+
+    const totp = await ana.call('POST', '/api/enrol/totp');
+    expect(totp.body.qrDataUrl).toMatch(/^data:image\/svg\+xml;base64,/);
+    expect(totp.body.uri).toContain('otpauth://totp/');
+    const secret: string = totp.body.secret;
+    expect((await ana.call('POST', '/api/enrol/totp/verify', { body: { code: '000000' } })).status).toBe(403);
+    const verified = await ana.call('POST', '/api/enrol/totp/verify', { body: { code: await code(secret) } });
+    expect(verified.status).toBe(200);
+    expect(verified.body.recoveryCodes).toHaveLength(10);
+    expect(verified.body.me.staff.id).toBe(anaId);
+    expect(ana.cookie).not.toBe(enrolCookie); // a new id once enrolled
+    const recoveryCodes: string[] = verified.body.recoveryCodes;
+    expect((await ana.call('GET', '/api/patients')).status).toBe(200);
+
+    // sign out: the cookie is cleared and the old session is gone on the server too
+    const signedIn = ana.cookie;
+    expect((await ana.call('POST', '/api/sign-out')).status).toBe(204);
+    expect(ana.cookie).toBeUndefined();
+    expect((await h.call('GET', '/api/me', { headers: { cookie: signedIn! } })).status).toBe(401);
+
+    // sign in: wrong password, then right; the same TOTP code again (replay) is refused
+    expect((await ana.call('POST', '/api/sign-in', { body: { email: 'ana@clinica.com.br', password: 'cavalo azul pedra sol' } })).body.error.reason).toBe('wrong-credentials');
+    const step1 = await ana.call('POST', '/api/sign-in', { body: { email: 'ANA@clinica.com.br', password: GOOD_PASSWORD } });
+    expect(step1.body).toEqual({ next: 'second-factor', methods: ['totp', 'recovery-code'] });
+    const pending = ana.cookie;
+    expect((await ana.call('GET', '/api/me')).status).toBe(401); // password alone is not enough
+    const replay = await ana.call('POST', '/api/sign-in/code', { body: { code: await code(secret) } });
+    expect([replay.status, replay.body.error.reason]).toEqual([401, 'wrong-code']);
+    clock += 30_000;
+    const step2 = await ana.call('POST', '/api/sign-in/code', { body: { code: await code(secret) } });
+    expect(step2.status).toBe(200);
+    expect(step2.body.staff.id).toBe(anaId);
+    expect(ana.cookie).not.toBe(pending); // the session id changes at sign-in
+    expect((await h.call('GET', '/api/me', { headers: { cookie: pending! } })).status).toBe(401);
+    const me = await ana.call('GET', '/api/me');
+    expect(me.body.auth).toMatchObject({ via: 'session', idleMinutes: 30 });
+
+    // a recovery code works once
+    await ana.call('POST', '/api/sign-out');
+    await ana.call('POST', '/api/sign-in', { body: { email: 'ana@clinica.com.br', password: GOOD_PASSWORD } });
+    const recovered = await ana.call('POST', '/api/sign-in/code', { body: { recoveryCode: recoveryCodes[0] } });
+    expect(recovered.body.recoveryCodesLeft).toBe(9);
+    await ana.call('POST', '/api/sign-out');
+    await ana.call('POST', '/api/sign-in', { body: { email: 'ana@clinica.com.br', password: GOOD_PASSWORD } });
+    expect((await ana.call('POST', '/api/sign-in/code', { body: { recoveryCode: recoveryCodes[0] } })).body.error.reason).toBe('wrong-code');
+    clock += 30_000;
+    expect((await ana.call('POST', '/api/sign-in/code', { body: { code: await code(secret) } })).status).toBe(200);
+
+    // idle timeout: 29 minutes is fine (and counts as use), 30 more without use ends the session
+    clock += 29 * 60_000;
+    expect((await ana.call('GET', '/api/me')).status).toBe(200);
+    clock += 30 * 60_000;
+    const idle = await ana.call('GET', '/api/me');
+    expect([idle.status, idle.body.error.reason]).toEqual([401, 'idle']);
+
+    // sign in again; the admin's list shows the open session and the last sign-in
+    await ana.call('POST', '/api/sign-in', { body: { email: 'ana@clinica.com.br', password: GOOD_PASSWORD } });
+    clock += 30_000;
+    await ana.call('POST', '/api/sign-in/code', { body: { code: await code(secret) } });
+    const team = await h.call('GET', '/api/staff', { token: h.tokens.admin });
+    expect(team.body.staff.find((s: { id: string }) => s.id === anaId)).toMatchObject({ status: 'active', openSessions: 1, lastSignInAt: now().toISOString() });
+    const sessions = await ana.call('GET', '/api/me/sessions');
+    expect(sessions.body.sessions).toEqual([expect.objectContaining({ current: true, ip: '127.0.0.1' })]);
+
+    // a revoke made with the CLI (straight to the bucket, as `clinica staff revoke` does): the session ends within 15 s
+    expect((await ana.call('GET', '/api/me')).status).toBe(200);
+    await revokeStaff(h.stack.dataStore, anaId, 'cli:test@host', now());
+    clock += 15_000;
+    const revoked = await ana.call('GET', '/api/me');
+    expect([revoked.status, revoked.body.error.reason]).toEqual([401, 'ended']);
+    expect((await ana.call('POST', '/api/sign-in', { body: { email: 'ana@clinica.com.br', password: GOOD_PASSWORD } })).body.error.reason).toBe('wrong-credentials');
+
+    // all of it is in the audit log, with who and from where
+    const entries = await listAudit(h.stack.dataStore, { since: new Date(Date.parse('2026-12-07T00:00:00Z')) });
+    const mine = entries.filter((e) => (e.details as { staffId?: string } | undefined)?.staffId === anaId).map((e) => [e.action, (e.details as { reason?: string }).reason ?? (e.details as { method?: string }).method ?? '']);
+    expect(mine).toEqual(
+      expect.arrayContaining([
+        ['staff.add', ''],
+        ['staff.invitation-accepted', ''],
+        ['staff.enrol-totp', ''],
+        ['staff.sign-in', 'invitation+totp'],
+        ['staff.sign-in-failed', 'wrong-password'],
+        ['staff.sign-in-failed', 'wrong-code'],
+        ['staff.sign-in', 'password+totp'],
+        ['staff.sign-in', 'password+recovery-code'],
+        ['staff.recovery-code-used', ''],
+        ['staff.revoke', ''],
+      ]),
+    );
+    expect(entries.find((e) => e.action === 'staff.sign-in')!.details).toMatchObject({ ip: '127.0.0.1' });
+    void admin;
+  }, 120_000);
+});
+
+describe('sessions and requests from elsewhere', () => {
+  let email: string;
+  let id: string;
+  beforeAll(async () => {
+    email = 'rita@clinica.com.br';
+    const made = await addStaff(h.stack.dataStore, { name: 'Rita Recepção', role: 'reception', email, demo: true }, 'test:setup');
+    id = made.staff.id;
+    await setPassword(h.stack.dataStore, id, GOOD_PASSWORD);
+  }, 30_000);
+
+  it('a demo account on target local signs in with the password alone (the page says demonstração)', async () => {
+    const b = browser();
+    const r = await b.call('POST', '/api/sign-in', { body: { email, password: GOOD_PASSWORD } });
+    expect(r.body).toMatchObject({ next: 'done', demo: true, staff: { id } });
+    expect((await b.call('GET', '/api/patients')).status).toBe(200);
+  });
+
+  it('refuses a state-changing request from another origin or site, with or without a session', async () => {
+    const b = browser();
+    await b.call('POST', '/api/sign-in', { body: { email, password: GOOD_PASSWORD } });
+    const body = { name: 'Maria', birthDate: '1980-01-01' };
+    for (const headers of [{ origin: 'http://evil.example' }, { 'sec-fetch-site': 'cross-site' }, { 'sec-fetch-site': 'same-site', origin: 'http://intranet.clinica:8080' }]) {
+      const r = await b.call('POST', '/api/patients', { body, headers });
+      expect([r.status, r.body.error.reason], JSON.stringify(headers)).toEqual([403, 'cross-origin']);
+    }
+    // a cookie with neither header (no browser does that): refused; an API token without them: fine (scripts)
+    const bare = await h.call('POST', '/api/patients', { body, headers: { cookie: b.cookie! } });
+    expect(bare.status).toBe(403);
+    // login CSRF: a sign-in posted from another site
+    const crossSignIn = await h.call('POST', '/api/sign-in', { body: { email, password: GOOD_PASSWORD }, headers: { origin: 'http://evil.example' } });
+    expect(crossSignIn.status).toBe(403);
+    // reading stays possible from the page
+    expect((await b.call('GET', '/api/patients')).status).toBe(200);
+  });
+
+  it('rate-limits wrong passwords per account and source', async () => {
+    const limited = await startServerHarness({ auth: { maxFailures: 3, maxSourceFailures: 50, windowMs: 60_000 } });
+    try {
+      await addStaff(limited.stack.dataStore, { name: 'Paula', role: 'assistant', email: 'paula@clinica.com.br' }, 'test:setup');
+      const call = (password: string) =>
+        limited.call('POST', '/api/sign-in', { body: { email: 'paula@clinica.com.br', password }, headers: { origin: limited.url } });
+      for (let i = 0; i < 3; i++) expect((await call(`wrong password ${i}`)).status).toBe(401);
+      const locked = await call('any password at all');
+      expect(locked.status).toBe(429);
+      expect(Number(locked.headers['retry-after'])).toBeGreaterThan(0);
+    } finally {
+      await limited.close();
+    }
+  }, 60_000);
+});
+
+describe('API tokens', () => {
+  it('an admin creates, lists and revokes named tokens (90 days by default); a revoked one stops at once', async () => {
+    const made = await h.call('POST', '/api/tokens', { token: h.tokens.admin, body: { name: 'backup script', staffId: h.ids.dentist } });
+    expect(made.status).toBe(201);
+    expect(Date.parse(made.body.apiToken.expiresAt) - clock).toBe(90 * 86_400_000);
+    const t: string = made.body.token;
+    expect((await h.call('GET', '/api/me', { token: t })).body.staff.id).toBe(h.ids.dentist);
+    const list = await h.call('GET', '/api/tokens', { token: h.tokens.admin });
+    expect(JSON.stringify(list.body)).not.toContain(t.split('.')[1]);
+    expect(list.body.tokens.map((x: { name: string }) => x.name)).toContain('backup script');
+    expect((await h.call('GET', '/api/tokens', { token: t })).status).toBe(403); // a dentist's token
+    expect((await h.call('POST', `/api/tokens/${made.body.apiToken.id}/revoke`, { token: h.tokens.admin })).status).toBe(200);
+    expect((await h.call('GET', '/api/me', { token: t })).status).toBe(401);
+    const used = (await listAudit(h.stack.dataStore, { since: '2026-12-01' })).filter((e) => e.action === 'api-token.use');
+    expect(used.some((e) => (e.details as { tokenId: string; ip: string }).tokenId === made.body.apiToken.id)).toBe(true);
+  });
+});
