@@ -196,7 +196,8 @@ describe('sessions and requests from elsewhere', () => {
     const b = browser();
     await b.call('POST', '/api/sign-in', { body: { email, password: GOOD_PASSWORD } });
     const body = { name: 'Maria', birthDate: '1980-01-01' };
-    for (const headers of [{ origin: 'http://evil.example' }, { 'sec-fetch-site': 'cross-site' }, { 'sec-fetch-site': 'same-site', origin: 'http://intranet.clinica:8080' }]) {
+    const elsewhere: Record<string, string>[] = [{ origin: 'http://evil.example' }, { 'sec-fetch-site': 'cross-site' }, { 'sec-fetch-site': 'same-site', origin: 'http://intranet.clinica:8080' }];
+    for (const headers of elsewhere) {
       const r = await b.call('POST', '/api/patients', { body, headers });
       expect([r.status, r.body.error.reason], JSON.stringify(headers)).toEqual([403, 'cross-origin']);
     }
