@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listAudit } from '../../src/clinic/audit.js';
 import { addStaff, revokeStaff, setPassword } from '../../src/clinic/staff.js';
 import { startServerHarness, type CallOptions, type Reply, type ServerHarness } from './harness.js';
+import { SoftAuthenticator } from './soft-authenticator.js';
 
 let h: ServerHarness;
 let clock = Date.parse('2026-12-07T12:00:00Z');
@@ -243,4 +244,43 @@ describe('API tokens', () => {
     const used = (await listAudit(h.stack.dataStore, { since: '2026-12-01' })).filter((e) => e.action === 'api-token.use');
     expect(used.some((e) => (e.details as { tokenId: string; ip: string }).tokenId === made.body.apiToken.id)).toBe(true);
   });
+});
+
+describe('passkeys (a software authenticator)', () => {
+  it('enrols a passkey from the invitation, signs in with it alone, holds several and removes one', async () => {
+    const invited = await h.call('POST', '/api/staff', { token: h.tokens.admin, body: { name: 'Bruno Lima', email: 'bruno@clinica.com.br', role: 'assistant' } });
+    const token = invited.body.invitation.invitationUrl.split('#invitation=')[1];
+    const bruno = browser();
+    const device = new SoftAuthenticator(h.url.replace('127.0.0.1', 'localhost'));
+    const origin = { origin: h.url.replace('127.0.0.1', 'localhost'), host: new URL(h.url).host.replace('127.0.0.1', 'localhost') };
+    expect((await bruno.call('POST', '/api/invitation/accept', { body: { token, password: GOOD_PASSWORD }, headers: origin })).body.next).toBe('enrol');
+    const reg = await bruno.call('POST', '/api/enrol/passkey/options', { headers: origin });
+    expect(reg.body.options.rp.id).toBe('localhost');
+    const made = await bruno.call('POST', '/api/enrol/passkey', { body: { response: device.register(reg.body.options), name: 'Celular do Bruno' }, headers: origin });
+    expect(made.status).toBe(201);
+    expect(made.body.passkey.name).toBe('Celular do Bruno');
+    expect(made.body.me.staff.secondFactor.passkeys).toBe(1);
+    // a second passkey, from the signed-in session
+    const reg2 = await bruno.call('POST', '/api/enrol/passkey/options', { headers: origin });
+    expect(reg2.body.options.excludeCredentials).toHaveLength(1);
+    expect((await bruno.call('POST', '/api/enrol/passkey', { body: { response: device.register(reg2.body.options), name: 'Notebook' }, headers: origin })).status).toBe(201);
+    await bruno.call('POST', '/api/sign-out', { headers: origin });
+
+    // sign in with the passkey alone (it is both factors); a replayed answer is refused
+    const opts = await bruno.call('POST', '/api/sign-in/passkey/options', { headers: origin });
+    const answer = device.authenticate(opts.body.options, 0);
+    const signedIn = await bruno.call('POST', '/api/sign-in/passkey', { body: { response: answer }, headers: origin });
+    expect(signedIn.status).toBe(200);
+    expect(signedIn.body.staff.email).toBe('bruno@clinica.com.br');
+    expect((await bruno.call('POST', '/api/sign-in/passkey', { body: { response: answer }, headers: origin })).body.error.reason).toBe('passkey-invalid');
+    // a password sign-in now offers the passkey as the second step
+    expect((await browser().call('POST', '/api/sign-in', { body: { email: 'bruno@clinica.com.br', password: GOOD_PASSWORD }, headers: origin })).body.methods).toEqual(['passkey']);
+
+    const list = await bruno.call('GET', '/api/me/passkeys', { headers: origin });
+    expect(list.body.passkeys.map((p: { name: string }) => p.name)).toEqual(['Celular do Bruno', 'Notebook']);
+    expect((await bruno.call('DELETE', `/api/me/passkeys/${encodeURIComponent(list.body.passkeys[0].id)}`, { headers: origin })).status).toBe(204);
+    // the removed passkey no longer signs in
+    const again = await bruno.call('POST', '/api/sign-in/passkey/options', { headers: origin });
+    expect((await bruno.call('POST', '/api/sign-in/passkey', { body: { response: device.authenticate(again.body.options, 0) }, headers: origin })).status).toBe(401);
+  }, 60_000);
 });
