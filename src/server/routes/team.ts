@@ -4,7 +4,8 @@
  */
 import { createApiToken, listApiTokens, revokeApiToken } from '../../clinic/api-tokens.js';
 import { endStaffSessions, openSessions } from '../../clinic/sessions.js';
-import { addStaff, editStaff, invitationUrl, listStaffRecords, publicStaff, resetStaff, revokeStaff, type Invitation } from '../../clinic/staff.js';
+import { audit } from '../../clinic/audit.js';
+import { addStaff, editStaff, getStaff, invitationUrl, listStaffRecords, publicStaff, resetStaff, revokeStaff, type Invitation } from '../../clinic/staff.js';
 import { mapLimit } from '../../clinic/text.js';
 import { usageError } from '../../errors.js';
 import type { InviteReply, TeamReply } from '../auth-api.js';
@@ -89,8 +90,10 @@ export function teamRoutes(deps: ApiDeps): Route[] {
       path: '/api/staff/:id/end-sessions',
       permission: 'staff',
       handler: async (ctx) => {
+        await getStaff(deps.store, ctx.params.id!);
         const ended = await endStaffSessions(deps.store, ctx.params.id!);
         deps.auth.forget(ctx.params.id!);
+        await audit(deps.store, { actor: ctx.actor, action: 'staff.end-sessions', details: { staffId: ctx.params.id!, ended, ip: ctx.ip } }, deps.now());
         return { ended };
       },
     },
