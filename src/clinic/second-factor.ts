@@ -138,6 +138,9 @@ export interface RelyingParty {
 export type PasskeyOptions = Record<string, unknown> & { challenge: string };
 export type PasskeyResponse = Record<string, unknown> & { id: string };
 
+/** What every answer of an authenticator is checked against: this ceremony's challenge, this page, a verified user. */
+const expected = (rp: RelyingParty, challenge: string) => ({ expectedChallenge: challenge, expectedOrigin: rp.origin, expectedRPID: rp.id, requireUserVerification: true });
+
 /** Registration options for a new passkey of this account (its existing ones excluded). */
 export async function passkeyRegistrationOptions(record: StaffRecord, rp: RelyingParty): Promise<PasskeyOptions> {
   const { generateRegistrationOptions } = await import('@simplewebauthn/server');
@@ -166,10 +169,7 @@ export async function addPasskey(
   try {
     verified = await verifyRegistrationResponse({
       response: input.response as never,
-      expectedChallenge: input.challenge,
-      expectedOrigin: rp.origin,
-      expectedRPID: rp.id,
-      requireUserVerification: true,
+      ...expected(rp, input.challenge),
     });
   } catch (err) {
     throw new ClinicaError('forbidden', `the passkey could not be verified: ${(err as Error).message}`, { reason: 'passkey-invalid' });
@@ -218,11 +218,8 @@ export async function usePasskey(store: Store, staffId: string, input: { respons
     try {
       result = await verifyAuthenticationResponse({
         response: input.response as never,
-        expectedChallenge: input.challenge,
-        expectedOrigin: rp.origin,
-        expectedRPID: rp.id,
+        ...expected(rp, input.challenge),
         credential: { id: passkey.id, publicKey: Buffer.from(passkey.publicKey, 'base64url'), counter: passkey.counter, transports: passkey.transports },
-        requireUserVerification: true,
       });
     } catch {
       throw invalid();

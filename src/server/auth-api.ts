@@ -26,6 +26,7 @@
  *              GET /api/tokens → TokensReply;  POST /api/tokens CreateTokenRequest → CreatedTokenReply
  *              POST /api/tokens/:id/revoke → { apiToken: ApiTokenInfo }
  */
+import type { SessionRecord } from '../clinic/sessions.js';
 import type { Permission, StaffMember, StaffRole } from '../clinic/staff.js';
 
 export type { StaffMember, StaffRole, Permission };
@@ -135,17 +136,10 @@ export interface ChangePasswordRequest {
   newPassword: string;
 }
 
-export interface SessionInfo {
-  id: string;
-  createdAt: string;
-  lastSeenAt: string;
-  expiresAt: string;
-  ip: string;
-  userAgent?: string;
-  method?: string;
+export type SessionInfo = Pick<SessionRecord, 'id' | 'createdAt' | 'lastSeenAt' | 'expiresAt' | 'ip' | 'userAgent' | 'method'> & {
   /** the session this request is made in */
   current: boolean;
-}
+};
 export interface SessionsReply {
   sessions: SessionInfo[];
 }
