@@ -8,6 +8,7 @@
  * (a new id) and deletes the old one. Timeouts: idle (config auth.idleMinutes, default 30) and absolute (12 h).
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { ClinicaError } from '../errors.js';
 import type { Store } from '../store/store.js';
 import { getStaffRecord, type StaffRecord } from './staff.js';
 
@@ -68,7 +69,7 @@ export async function createSession(
 }
 
 export type SessionCheck =
-  | { ok: true; session: SessionRecord; staff: StaffRecord; key: string }
+  | { ok: true; session: SessionRecord; staff: StaffRecord; key: string; etag: string }
   | { ok: false; reason: 'missing' | 'ended' | 'idle' | 'expired' | 'revoked' };
 
 /**
@@ -80,8 +81,9 @@ export async function checkSession(store: Store, cookie: string | undefined, opt
   const m = cookie ? COOKIE_VALUE.exec(cookie) : null;
   if (!m) return { ok: false, reason: 'missing' };
   const key = sessionKey(m[1]!, hashOf(m[2]!));
-  const session = (await store.getJson<SessionRecord>(key))?.value;
-  if (!session) return { ok: false, reason: 'ended' };
+  const got = await store.getJson<SessionRecord>(key);
+  if (!got) return { ok: false, reason: 'ended' };
+  const session = got.value;
   const staff = await getStaffRecord(store, session.staffId);
   if (!staff || staff.revokedAt) return { ok: false, reason: 'revoked' };
   if ((staff.authEpoch ?? 0) !== session.epoch) return { ok: false, reason: 'ended' };
@@ -92,13 +94,29 @@ export async function checkSession(store: Store, cookie: string | undefined, opt
     await store.delete(key);
     return { ok: false, reason };
   }
-  return { ok: true, session, staff, key };
+  return { ok: true, session, staff, key, etag: got.etag };
 }
 
-/** Writes a newer lastSeenAt (the server does so at most once a minute per session). */
-export async function touchSession(store: Store, key: string, session: SessionRecord, at: Date): Promise<void> {
-  if (!(await store.head(key))) return;
-  await store.putJson(key, { ...session, lastSeenAt: at.toISOString() });
+/**
+ * Writes a newer lastSeenAt (the server does so at most once a minute per session), with If-Match so that a
+ * session ended meanwhile is not written back. Returns the new ETag, or undefined when the session is gone.
+ */
+export async function touchSession(store: Store, key: string, session: SessionRecord, at: Date, etag: string): Promise<string | undefined> {
+  if (!(await store.head(key))) return undefined;
+  try {
+    return await store.putJson(key, { ...session, lastSeenAt: at.toISOString() }, { ifMatch: etag });
+  } catch (err) {
+    if (err instanceof ClinicaError && err.kind === 'conflict') return undefined;
+    throw err;
+  }
+}
+
+/** Deletes a staff member's sessions that can no longer be used (timed out, of an older epoch, unfinished). */
+export async function pruneSessions(store: Store, staff: Pick<StaffRecord, 'id' | 'authEpoch' | 'revokedAt'>, now: Date, idleMs: number): Promise<void> {
+  for (const { key, session } of await staffSessions(store, staff.id)) {
+    const pendingAlive = session.stage !== 'full' && session.epoch === (staff.authEpoch ?? 0) && Date.parse(session.expiresAt) > now.getTime();
+    if (!pendingAlive && !isOpen(session, staff, now.getTime(), idleMs)) await store.delete(key);
+  }
 }
 
 export async function deleteSession(store: Store, key: string): Promise<void> {

@@ -74,6 +74,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     timeZone: config.clinic.timeZone,
   });
   const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
+  const pageOrigins = config.auth.pageUrl ? [new URL(config.auth.pageUrl).origin] : [];
   const started = Date.now();
   const deps: Omit<ApiDeps, 'patients'> = { config, store, log, auth, now, version: options.version ?? 'unknown', startedAt: started };
   const router = new Router();
@@ -96,7 +97,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
       });
     }
     const { route, params } = match;
-    checkSameOrigin(req);
+    checkSameOrigin(req, pageOrigins);
     let staff: StaffMember | undefined;
     let who: Authenticated | undefined;
     if (route.permission !== false) {

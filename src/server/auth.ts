@@ -99,6 +99,8 @@ export interface Authenticated {
   session?: SessionRecord;
   /** the session's storage key (to end it) */
   sessionKey?: string;
+  /** the session record's ETag (its lastSeenAt is written with If-Match) */
+  sessionEtag?: string;
   tokenId?: string;
 }
 
@@ -162,10 +164,7 @@ export class Authenticator {
     const cached = this.sessions.get(key);
     if (cached && cached.until > now && now - cached.lastSeen < this.idleMs && now < Date.parse(cached.auth.session!.expiresAt)) {
       cached.lastSeen = now;
-      if (now - cached.written >= TOUCH_MS) {
-        cached.written = now;
-        await touchSession(this.store, cached.auth.sessionKey!, cached.auth.session!, new Date(now));
-      }
+      if (now - cached.written >= TOUCH_MS) await this.touch(cached, now);
       return cached.auth;
     }
     const checked = await checkSession(this.store, cookie, { idleMs: this.idleMs, now: new Date(now), lastSeen: cached?.lastSeen });
@@ -180,15 +179,20 @@ export class Authenticator {
       } as const;
       throw unauthorized(messages[checked.reason], checked.reason === 'missing' ? 'signed-out' : checked.reason);
     }
-    const auth: Authenticated = { staff: publicStaff(checked.staff), via: 'session', session: checked.session, sessionKey: checked.key };
-    const lastSeen = Math.max(cached?.lastSeen ?? 0, Date.parse(checked.session.lastSeenAt));
+    const auth: Authenticated = { staff: publicStaff(checked.staff), via: 'session', session: checked.session, sessionKey: checked.key, sessionEtag: checked.etag };
+    const entry: CachedSession = { auth, until: now + this.cacheMs, lastSeen: now, written: Date.parse(checked.session.lastSeenAt) };
     if (this.sessions.size >= MAX_ENTRIES) this.sessions.delete(this.sessions.keys().next().value!);
-    this.sessions.set(key, { auth, until: now + this.cacheMs, lastSeen: now, written: lastSeen });
-    if (now - lastSeen >= TOUCH_MS) {
-      this.sessions.get(key)!.written = now;
-      await touchSession(this.store, checked.key, checked.session, new Date(now));
-    }
+    this.sessions.set(key, entry);
+    if (now - entry.written >= TOUCH_MS) await this.touch(entry, now);
     return auth;
+  }
+
+  /** Records the session's activity in the bucket (so the idle timeout holds across a restart). */
+  private async touch(entry: CachedSession, now: number): Promise<void> {
+    entry.written = now;
+    const etag = await touchSession(this.store, entry.auth.sessionKey!, entry.auth.session!, new Date(now), entry.auth.sessionEtag!);
+    if (etag) entry.auth.sessionEtag = etag;
+    else entry.until = 0; // ended meanwhile: check it again on the next request
   }
 
   /**

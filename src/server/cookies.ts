@@ -1,7 +1,8 @@
 /**
  * The session cookie. `__Host-clinica-session` (HttpOnly, SameSite=Strict, Path=/, Secure, no Domain) wherever a
- * browser keeps Secure cookies: over HTTPS, and on loopback (a secure context). A plain-HTTP address in the clinic
- * network cannot hold a Secure cookie, so there the cookie is `clinica-session`, with the same flags except Secure.
+ * browser keeps Secure cookies: a page over HTTPS (this socket is TLS, or the browser's Origin is https — TLS ended
+ * at a proxy or CDN in front), and loopback (a secure context). A plain-HTTP address in the clinic network cannot
+ * hold a Secure cookie, so there the cookie is `clinica-session`, with the same flags except Secure.
  */
 import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
@@ -32,7 +33,7 @@ const LOOPBACK_HOST = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?$/i;
 
 /** Set-Cookie for a session (`value` undefined: clears it). */
 export function sessionCookie(req: IncomingMessage, value: string | undefined): string {
-  const secure = isHttps(req) || LOOPBACK_HOST.test(req.headers.host ?? '');
+  const secure = isHttps(req) || /^https:\/\//i.test(req.headers.origin ?? '') || LOOPBACK_HOST.test(req.headers.host ?? '');
   const name = secure ? HOST_COOKIE : PLAIN_COOKIE;
   const attrs = ['Path=/', 'HttpOnly', 'SameSite=Strict', ...(secure ? ['Secure'] : []), ...(value === undefined ? ['Max-Age=0'] : [])];
   return [`${name}=${value ?? ''}`, ...attrs].join('; ');

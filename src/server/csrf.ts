@@ -14,8 +14,11 @@ const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
 const refused = (why: string) =>
   new ClinicaError('forbidden', `refused: ${why} (a change must come from the staff page itself)`, { reason: 'cross-origin' });
 
-/** Throws 403 cross-origin when a state-changing request comes from another site. */
-export function checkSameOrigin(req: IncomingMessage): void {
+/**
+ * Throws 403 cross-origin when a state-changing request comes from another site. `allowedOrigins`: the page's
+ * public origin when a proxy or CDN in front changes the Host header (config auth.pageUrl).
+ */
+export function checkSameOrigin(req: IncomingMessage, allowedOrigins: readonly string[] = []): void {
   if (SAFE.has(req.method ?? 'GET')) return;
   const site = req.headers['sec-fetch-site'];
   if (site !== undefined && site !== 'same-origin' && site !== 'none') throw refused(`the request came from another site (Sec-Fetch-Site: ${String(site).slice(0, 20)})`);
@@ -27,7 +30,7 @@ export function checkSameOrigin(req: IncomingMessage): void {
     } catch {
       host = undefined;
     }
-    if (!host || host !== req.headers.host) throw refused('the request came from another origin');
+    if (!host || (host !== req.headers.host && !allowedOrigins.includes(origin))) throw refused('the request came from another origin');
     return;
   }
   if (site === undefined && readCookie(req.headers.cookie, SESSION_COOKIES) && !req.headers.authorization) {

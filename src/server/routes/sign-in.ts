@@ -23,7 +23,7 @@ import {
   type PasskeyResponse,
   type RelyingParty,
 } from '../../clinic/second-factor.js';
-import { createSession, deleteSession, type SessionStage } from '../../clinic/sessions.js';
+import { createSession, deleteSession, pruneSessions, type SessionStage } from '../../clinic/sessions.js';
 import {
   acceptInvitation,
   findStaffByEmail,
@@ -95,6 +95,7 @@ export async function openSession(deps: ApiDeps, ctx: RequestContext, record: St
   }
   let fresh = record;
   if (stage === 'full') {
+    await pruneSessions(deps.store, record, now, deps.auth.idleMs);
     fresh = await updateStaffRecord(deps.store, record.id, (r) => ({ ...r, lastSignInAt: now.toISOString() }));
     await audit(deps.store, { actor: staffActor(record.id), action: 'staff.sign-in', details: { staffId: record.id, method, ip: ctx.ip } }, now);
   }
