@@ -284,3 +284,60 @@ describe('passkeys (a software authenticator)', () => {
     expect((await bruno.call('POST', '/api/sign-in/passkey', { body: { response: device.authenticate(again.body.options, 0) }, headers: origin })).status).toBe(401);
   }, 60_000);
 });
+
+describe('ending sessions: password change, admin actions, a restart', () => {
+  it('a password change ends the other sessions and keeps the current one (new id); an admin changes the role, ends sessions and resets; all audited', async () => {
+    const made = await addStaff(h.stack.dataStore, { name: 'Carla Dias', role: 'assistant', email: 'carla@clinica.com.br', demo: true }, 'test:setup');
+    const id = made.staff.id;
+    await setPassword(h.stack.dataStore, id, GOOD_PASSWORD);
+    const desk = browser();
+    const laptop = browser();
+    for (const b of [desk, laptop]) expect((await b.call('POST', '/api/sign-in', { body: { email: 'carla@clinica.com.br', password: GOOD_PASSWORD } })).body.next).toBe('done');
+    const wrong = await desk.call('POST', '/api/me/password', { body: { currentPassword: 'not it at all', newPassword: 'outra senha bem longa 42' } });
+    expect([wrong.status, wrong.body.error.reason]).toEqual([403, 'wrong-password']);
+    const before = desk.cookie;
+    const changed = await desk.call('POST', '/api/me/password', { body: { currentPassword: GOOD_PASSWORD, newPassword: 'outra senha bem longa 42' } });
+    expect(changed.status).toBe(200);
+    expect(desk.cookie).not.toBe(before);
+    expect((await desk.call('GET', '/api/me')).status).toBe(200);
+    expect((await laptop.call('GET', '/api/me')).body.error.reason).toBe('ended');
+    // an API token cannot change its owner's password
+    expect((await h.call('POST', '/api/me/password', { token: h.tokens.dentist, body: { currentPassword: 'x', newPassword: 'y' } })).body.error.reason).toBe('session-only');
+
+    const role = await h.call('PATCH', `/api/staff/${id}`, { token: h.tokens.admin, body: { role: 'dentist' } });
+    expect(role.body.staff.role).toBe('dentist');
+    expect((await desk.call('GET', '/api/me')).body.staff.role).toBe('dentist'); // at once on this server
+    expect((await h.call('POST', `/api/staff/${id}/end-sessions`, { token: h.tokens.admin })).body.ended).toBe(1);
+    expect((await desk.call('GET', '/api/me')).status).toBe(401);
+    const reset = await h.call('POST', `/api/staff/${id}/reset`, { token: h.tokens.admin });
+    expect(reset.body.invitation.invitationUrl).toContain(`#invitation=${id}.`);
+    expect(reset.body.staff).toMatchObject({ status: 'invited', secondFactor: { totp: false, passkeys: 0 } });
+    expect((await browser().call('POST', '/api/sign-in', { body: { email: 'carla@clinica.com.br', password: 'outra senha bem longa 42' } })).status).toBe(401);
+    const actions = (await listAudit(h.stack.dataStore, { since: '2026-12-01' }))
+      .filter((e) => (e.details as { staffId?: string } | undefined)?.staffId === id)
+      .map((e) => e.action);
+    expect(actions).toEqual(expect.arrayContaining(['staff.password', 'staff.role', 'staff.end-sessions', 'staff.reset']));
+  }, 60_000);
+
+  it('sessions live in the bucket: a restarted server knows them; a CLI revoke reaches it within 15 s', async () => {
+    const made = await addStaff(h.stack.dataStore, { name: 'Davi Reis', role: 'reception', email: 'davi@clinica.com.br', demo: true }, 'test:setup');
+    await setPassword(h.stack.dataStore, made.staff.id, GOOD_PASSWORD);
+    const b = browser();
+    await b.call('POST', '/api/sign-in', { body: { email: 'davi@clinica.com.br', password: GOOD_PASSWORD } });
+    const { createBackend } = await import('../../src/server/app.js');
+    const { memoryLog } = await import('../../src/log.js');
+    const { request } = await import('./harness.js');
+    const restarted = await createBackend({ config: h.stack.config, store: h.stack.dataStore, log: memoryLog(), now, auth: { now: () => clock } });
+    const url = await restarted.listen(0, '127.0.0.1');
+    try {
+      const port = Number(new URL(url).port);
+      expect((await request<{ staff: { id: string } }>(port, 'GET', '/api/me', { headers: { cookie: b.cookie! } })).body.staff.id).toBe(made.staff.id);
+      await revokeStaff(h.stack.dataStore, made.staff.id, 'cli:test@host', now());
+      clock += 15_000;
+      const after = await request<{ error: { reason: string } }>(port, 'GET', '/api/me', { headers: { cookie: b.cookie! } });
+      expect([after.status, after.body.error.reason]).toEqual([401, 'ended']);
+    } finally {
+      await restarted.close(100);
+    }
+  }, 60_000);
+});
