@@ -201,14 +201,22 @@ async function emailOwner(store: Store, email: string): Promise<string | undefin
 const emailTaken = (email: string) =>
   new ClinicaError('conflict', `another staff account already uses ${email}`, { field: 'email', reason: 'email-taken', exitCode: 2, hint: 'see `clinica staff list`' });
 
-/** Claims an e-mail for an account (If-None-Match on the index, so two admins racing cannot both get it). */
+/**
+ * Claims an e-mail for an account: a new index entry with If-None-Match, a stale one (its account has another
+ * e-mail now, or is gone) replaced with If-Match — so two admins racing for one e-mail cannot both get it.
+ */
 async function claimEmail(store: Store, email: string, staffId: string): Promise<void> {
-  const owner = await emailOwner(store, email);
-  if (owner && owner !== staffId) throw emailTaken(email);
-  if (owner === staffId) return;
+  const key = emailKey(email);
+  const got = await store.getJson<{ staffId: string }>(key);
   try {
-    await store.delete(emailKey(email)); // a stale entry (its account changed e-mail)
-    await store.putJson(emailKey(email), { staffId }, { ifNoneMatch: '*' });
+    if (!got) {
+      await store.putJson(key, { staffId }, { ifNoneMatch: '*' });
+      return;
+    }
+    if (got.value.staffId === staffId) return;
+    const holder = await getStaffRecord(store, got.value.staffId);
+    if (holder && holder.email === email) throw emailTaken(email);
+    await store.putJson(key, { staffId }, { ifMatch: got.etag });
   } catch (err) {
     if (err instanceof ClinicaError && err.kind === 'conflict') throw emailTaken(email);
     throw err;
@@ -239,6 +247,7 @@ export async function addStaff(
   if (email && (await emailOwner(store, email))) throw emailTaken(email);
   for (let attempt = 0; ; attempt++) {
     const id = newId(name);
+    if (await store.head(staffKey(id))) continue; // an id is never reused
     const record: StaffRecord = { id, name, role, createdAt: now.toISOString(), createdBy: actor, authEpoch: 1 };
     if (input.demo) record.demo = true;
     let invitation: Invitation | undefined;
@@ -247,6 +256,7 @@ export async function addStaff(
       const made = newInvitation(id, now);
       invitation = made.invitation;
       record.invitation = made.stored;
+      await claimEmail(store, email, id); // first: a refused e-mail leaves no account behind
     }
     try {
       await store.putJson(staffKey(id), record, { ifNoneMatch: '*' });
@@ -254,7 +264,6 @@ export async function addStaff(
       if (err instanceof ClinicaError && err.kind === 'conflict' && attempt < 3) continue;
       throw err;
     }
-    if (email) await claimEmail(store, email, id);
     await audit(store, { actor, action: 'staff.add', details: { staffId: id, role, ...(email ? { invited: true } : {}) } }, now);
     const result: AddStaffResult = { staff: publicStaff(record) };
     if (invitation) result.invitation = invitation;
