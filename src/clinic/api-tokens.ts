@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { notFound, usageError } from '../errors.js';
 import type { Store } from '../store/store.js';
 import { audit } from './audit.js';
-import { getStaffRecord, publicStaff, sameDigest, sha256Hex, type StaffMember } from './staff.js';
+import { getStaffRecord, publicStaff, sameDigest, sha256Hex, type RequestSource, type StaffMember } from './staff.js';
 import { randomId } from './text.js';
 
 export const API_TOKEN_DAYS = 90;
@@ -41,6 +41,7 @@ export async function createApiToken(
   input: { staffId: string; name: string; days?: number },
   actor: string,
   now = new Date(),
+  source: RequestSource = {},
 ): Promise<{ apiToken: ApiToken; token: string }> {
   const name = input.name.trim().replace(/\s+/g, ' ');
   if (!name || name.length > 80) throw usageError('token name: 1 to 80 characters, e.g. "backup script"', { field: 'name' });
@@ -60,7 +61,7 @@ export async function createApiToken(
     expiresAt: new Date(now.getTime() + days * 86_400_000).toISOString(),
   };
   await store.putJson(key(id), record, { ifNoneMatch: '*' });
-  await audit(store, { actor, action: 'api-token.create', details: { tokenId: id, staffId: staff.id } }, now);
+  await audit(store, { actor, action: 'api-token.create', details: { tokenId: id, staffId: staff.id, ...source } }, now);
   return { apiToken: publicToken(record), token };
 }
 
@@ -74,13 +75,13 @@ export async function listApiTokens(store: Store, filter: { staffId?: string } =
 }
 
 /** Revokes a token (audited as api-token.revoke); a running server stops accepting it within its cache time (15 s). */
-export async function revokeApiToken(store: Store, id: string, actor: string, now = new Date()): Promise<ApiToken> {
+export async function revokeApiToken(store: Store, id: string, actor: string, now = new Date(), source: RequestSource = {}): Promise<ApiToken> {
   const got = ID.test(id) ? await store.getJson<ApiTokenRecord>(key(id)) : undefined;
   if (!got) throw notFound(`no API token with id "${id}"`, { field: 'id', hint: 'see `clinica tokens list`' });
   if (got.value.revokedAt) return publicToken(got.value);
   const record = { ...got.value, revokedAt: now.toISOString(), revokedBy: actor };
   await store.putJson(key(id), record, { ifMatch: got.etag });
-  await audit(store, { actor, action: 'api-token.revoke', details: { tokenId: id, staffId: record.staffId } }, now);
+  await audit(store, { actor, action: 'api-token.revoke', details: { tokenId: id, staffId: record.staffId, ...source } }, now);
   return publicToken(record);
 }
 

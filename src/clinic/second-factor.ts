@@ -7,7 +7,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { ClinicaError, notFound, usageError } from '../errors.js';
 import type { Store } from '../store/store.js';
 import { audit } from './audit.js';
-import { sameDigest, staffActor, updateStaffRecord, type Passkey, type StaffRecord } from './staff.js';
+import { sameDigest, staffActor, updateStaffRecord, type Passkey, type RequestSource, type StaffRecord } from './staff.js';
 
 export const TOTP_PERIOD = 30;
 export const RECOVERY_CODES = 10;
@@ -67,7 +67,7 @@ const wrongCode = () => new ClinicaError('forbidden', 'the code is not right (or
  * Confirms the pending TOTP key with a code from the app: the key becomes the account's, and 10 new recovery
  * codes are returned (shown once). Audited as staff.enrol-totp.
  */
-export async function confirmTotp(store: Store, staffId: string, code: string, now = new Date()): Promise<{ recoveryCodes: string[] }> {
+export async function confirmTotp(store: Store, staffId: string, code: string, now = new Date(), source: RequestSource = {}): Promise<{ recoveryCodes: string[] }> {
   const recovery = newRecoveryCodes();
   let ok = false;
   await updateStaffRecord(store, staffId, async (r) => {
@@ -80,18 +80,18 @@ export async function confirmTotp(store: Store, staffId: string, code: string, n
     return next;
   });
   if (!ok) throw wrongCode();
-  await audit(store, { actor: staffActor(staffId), action: 'staff.enrol-totp', details: { staffId } }, now);
+  await audit(store, { actor: staffActor(staffId), action: 'staff.enrol-totp', details: { staffId, ...source } }, now);
   return { recoveryCodes: recovery.codes };
 }
 
 /** New recovery codes (the old ones stop working); audited as staff.recovery-codes. */
-export async function renewRecoveryCodes(store: Store, staffId: string, now = new Date()): Promise<{ recoveryCodes: string[] }> {
+export async function renewRecoveryCodes(store: Store, staffId: string, now = new Date(), source: RequestSource = {}): Promise<{ recoveryCodes: string[] }> {
   const recovery = newRecoveryCodes();
   await updateStaffRecord(store, staffId, (r) => {
     if (!r.totp) throw usageError('recovery codes come with an authenticator app: enrol one first', { reason: 'no-totp' });
     return { ...r, recoveryCodes: recovery.hashes };
   });
-  await audit(store, { actor: staffActor(staffId), action: 'staff.recovery-codes', details: { staffId } }, now);
+  await audit(store, { actor: staffActor(staffId), action: 'staff.recovery-codes', details: { staffId, ...source } }, now);
   return { recoveryCodes: recovery.codes };
 }
 
@@ -112,7 +112,7 @@ export async function useTotp(store: Store, staffId: string, code: string, now =
 }
 
 /** Checks a recovery code and uses it up (audited as staff.recovery-code-used, with how many are left). */
-export async function useRecoveryCode(store: Store, staffId: string, code: string, now = new Date()): Promise<{ left: number }> {
+export async function useRecoveryCode(store: Store, staffId: string, code: string, now = new Date(), source: RequestSource = {}): Promise<{ left: number }> {
   const presented = hashRecovery(code);
   let left = -1;
   await updateStaffRecord(store, staffId, (r) => {
@@ -123,7 +123,7 @@ export async function useRecoveryCode(store: Store, staffId: string, code: strin
     return { ...r, recoveryCodes: codes.filter((_, j) => j !== i) };
   });
   if (left < 0) throw wrongCode();
-  await audit(store, { actor: staffActor(staffId), action: 'staff.recovery-code-used', details: { staffId, left } }, now);
+  await audit(store, { actor: staffActor(staffId), action: 'staff.recovery-code-used', details: { staffId, left, ...source } }, now);
   return { left };
 }
 
@@ -163,6 +163,7 @@ export async function addPasskey(
   input: { response: PasskeyResponse; challenge: string; name?: string },
   rp: RelyingParty,
   now = new Date(),
+  source: RequestSource = {},
 ): Promise<Passkey> {
   const { verifyRegistrationResponse } = await import('@simplewebauthn/server');
   let verified;
@@ -188,7 +189,7 @@ export async function addPasskey(
     if ((r.passkeys ?? []).some((p) => p.id === passkey.id)) throw new ClinicaError('conflict', 'this passkey is registered already', { reason: 'passkey-exists' });
     return { ...r, passkeys: [...(r.passkeys ?? []), passkey] };
   });
-  await audit(store, { actor: staffActor(staffId), action: 'staff.enrol-passkey', details: { staffId, passkey: passkey.id.slice(0, 16) } }, now);
+  await audit(store, { actor: staffActor(staffId), action: 'staff.enrol-passkey', details: { staffId, passkey: passkey.id.slice(0, 16), ...source } }, now);
   return passkey;
 }
 
@@ -232,7 +233,7 @@ export async function usePasskey(store: Store, staffId: string, input: { respons
 }
 
 /** Removes one of the account's passkeys (audited as staff.remove-passkey). */
-export async function removePasskey(store: Store, staffId: string, passkeyId: string, actor: string, now = new Date()): Promise<void> {
+export async function removePasskey(store: Store, staffId: string, passkeyId: string, actor: string, now = new Date(), source: RequestSource = {}): Promise<void> {
   let found = false;
   await updateStaffRecord(store, staffId, (r) => {
     const left = (r.passkeys ?? []).filter((p) => p.id !== passkeyId);
@@ -240,5 +241,5 @@ export async function removePasskey(store: Store, staffId: string, passkeyId: st
     return found ? { ...r, passkeys: left } : undefined;
   });
   if (!found) throw notFound(`no passkey "${passkeyId.slice(0, 40)}" on this account`, { field: 'id', reason: 'passkey-not-found' });
-  await audit(store, { actor, action: 'staff.remove-passkey', details: { staffId, passkey: passkeyId.slice(0, 16) } }, now);
+  await audit(store, { actor, action: 'staff.remove-passkey', details: { staffId, passkey: passkeyId.slice(0, 16), ...source } }, now);
 }

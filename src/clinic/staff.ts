@@ -107,6 +107,11 @@ const emailKey = (email: string) => `staff-emails/${createHash('sha256').update(
 /** The audit identity of a staff member. */
 export const staffActor = (id: string) => `staff:${id}`;
 
+/** Where a change came from, for the audit log: the client's address when made through the API. */
+export interface RequestSource {
+  ip?: string;
+}
+
 export const INVITATION_HOURS = 72;
 const ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,40}$/;
 /** `<staff id>.<secret>`: invitations, and the tokens of accounts from before e-mail sign-in */
@@ -240,6 +245,7 @@ export async function addStaff(
   input: { name: string; role: string; email?: string; demo?: boolean },
   actor: string,
   now = new Date(),
+  source: RequestSource = {},
 ): Promise<AddStaffResult> {
   const name = checkName(input.name);
   const role = checkRole(input.role);
@@ -264,7 +270,7 @@ export async function addStaff(
       if (err instanceof ClinicaError && err.kind === 'conflict' && attempt < 3) continue;
       throw err;
     }
-    await audit(store, { actor, action: 'staff.add', details: { staffId: id, role, ...(email ? { invited: true } : {}) } }, now);
+    await audit(store, { actor, action: 'staff.add', details: { staffId: id, role, ...(email ? { invited: true } : {}), ...source } }, now);
     const result: AddStaffResult = { staff: publicStaff(record) };
     if (invitation) result.invitation = invitation;
     else {
@@ -338,7 +344,7 @@ async function deleteSessions(store: Store, id: string): Promise<void> {
 }
 
 /** Revokes an account (audited as staff.revoke): its sessions end at once, its API tokens stop working. */
-export async function revokeStaff(store: Store, id: string, actor: string, now = new Date()): Promise<StaffMember> {
+export async function revokeStaff(store: Store, id: string, actor: string, now = new Date(), source: RequestSource = {}): Promise<StaffMember> {
   let changed = false;
   const record = await updateStaffRecord(store, id, async (r) => {
     if (r.revokedAt) return undefined;
@@ -347,7 +353,7 @@ export async function revokeStaff(store: Store, id: string, actor: string, now =
   });
   if (changed) {
     await deleteSessions(store, id);
-    await audit(store, { actor, action: 'staff.revoke', details: { staffId: id } }, now);
+    await audit(store, { actor, action: 'staff.revoke', details: { staffId: id, ...source } }, now);
   }
   return publicStaff(record);
 }
@@ -356,7 +362,7 @@ export async function revokeStaff(store: Store, id: string, actor: string, now =
  * A new invitation for an account (audited as staff.reset): its password, second factors, old token and
  * sessions stop working at once. A revoked account stays revoked (reset does not undo a revoke).
  */
-export async function resetStaff(store: Store, id: string, actor: string, now = new Date()): Promise<{ staff: StaffMember; invitation: Invitation }> {
+export async function resetStaff(store: Store, id: string, actor: string, now = new Date(), source: RequestSource = {}): Promise<{ staff: StaffMember; invitation: Invitation }> {
   let invitation: Invitation | undefined;
   const record = await updateStaffRecord(store, id, async (r) => {
     if (r.revokedAt) throw usageError(`${r.name} (${id}) is revoked; a revoked account cannot be reset`, { field: 'id', reason: 'revoked', hint: 'add the person again with `clinica staff add`' });
@@ -368,12 +374,12 @@ export async function resetStaff(store: Store, id: string, actor: string, now = 
     return endAccess(next);
   });
   await deleteSessions(store, id);
-  await audit(store, { actor, action: 'staff.reset', details: { staffId: id } }, now);
+  await audit(store, { actor, action: 'staff.reset', details: { staffId: id, ...source } }, now);
   return { staff: publicStaff(record), invitation: invitation! };
 }
 
 /** Changes an account's role and/or e-mail (audited as staff.role / staff.email). */
-export async function editStaff(store: Store, id: string, change: { role?: string; email?: string }, actor: string, now = new Date()): Promise<StaffMember> {
+export async function editStaff(store: Store, id: string, change: { role?: string; email?: string }, actor: string, now = new Date(), source: RequestSource = {}): Promise<StaffMember> {
   const role = change.role !== undefined ? checkRole(change.role) : undefined;
   const email = change.email !== undefined ? checkEmail(change.email) : undefined;
   if (email) await claimEmail(store, email, id);
@@ -383,8 +389,8 @@ export async function editStaff(store: Store, id: string, change: { role?: strin
     if ((role === undefined || role === r.role) && (email === undefined || email === r.email)) return undefined;
     return { ...r, ...(role ? { role } : {}), ...(email ? { email } : {}) };
   });
-  if (role && before && before.role !== role) await audit(store, { actor, action: 'staff.role', details: { staffId: id, from: before.role, to: role } }, now);
-  if (email && before && before.email !== email) await audit(store, { actor, action: 'staff.email', details: { staffId: id } }, now);
+  if (role && before && before.role !== role) await audit(store, { actor, action: 'staff.role', details: { staffId: id, from: before.role, to: role, ...source } }, now);
+  if (email && before && before.email !== email) await audit(store, { actor, action: 'staff.email', details: { staffId: id, ...source } }, now);
   return publicStaff(record);
 }
 
@@ -407,7 +413,7 @@ const invitationInvalid = () =>
  * Accepts an invitation: the password is checked and set, the invitation is used up. Audited as
  * staff.invitation-accepted. The second factor is enrolled next, in the session this opens.
  */
-export async function acceptInvitation(store: Store, token: string, password: unknown, clinicName: string, now = new Date()): Promise<StaffRecord> {
+export async function acceptInvitation(store: Store, token: string, password: unknown, clinicName: string, now = new Date(), source: RequestSource = {}): Promise<StaffRecord> {
   const found = await invitationAccount(store, token, now);
   if (!found) throw invitationInvalid();
   const chosen = await checkNewPassword(password, [found.name, found.email ?? '', clinicName]);
@@ -419,7 +425,7 @@ export async function acceptInvitation(store: Store, token: string, password: un
     delete next.tokenHash;
     return next;
   });
-  await audit(store, { actor: staffActor(found.id), action: 'staff.invitation-accepted', details: { staffId: found.id } }, now);
+  await audit(store, { actor: staffActor(found.id), action: 'staff.invitation-accepted', details: { staffId: found.id, ...source } }, now);
   return record;
 }
 
@@ -427,7 +433,7 @@ export async function acceptInvitation(store: Store, token: string, password: un
  * Changes a password after the current one is re-entered (audited as staff.password): every other session of
  * the account ends (epoch up); the caller opens a new one for the person.
  */
-export async function changePassword(store: Store, id: string, current: string, next: unknown, clinicName: string, now = new Date()): Promise<StaffRecord> {
+export async function changePassword(store: Store, id: string, current: string, next: unknown, clinicName: string, now = new Date(), source: RequestSource = {}): Promise<StaffRecord> {
   const record = await getStaffRecord(store, id);
   if (!record?.passwordHash || !(await verifyPassword(current, record.passwordHash))) {
     throw new ClinicaError('forbidden', 'the current password is not right', { field: 'currentPassword', reason: 'wrong-password' });
@@ -436,7 +442,7 @@ export async function changePassword(store: Store, id: string, current: string, 
   const passwordHash = await hashPassword(chosen);
   const updated = await updateStaffRecord(store, id, (r) => endAccess({ ...r, passwordHash, passwordChangedAt: now.toISOString() }));
   await deleteSessions(store, id);
-  await audit(store, { actor: staffActor(id), action: 'staff.password', details: { staffId: id } }, now);
+  await audit(store, { actor: staffActor(id), action: 'staff.password', details: { staffId: id, ...source } }, now);
   return updated;
 }
 

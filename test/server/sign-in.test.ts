@@ -171,7 +171,10 @@ describe('invitation → password → TOTP → sign out → sign in → timeouts
         ['staff.revoke', ''],
       ]),
     );
-    expect(entries.find((e) => e.action === 'staff.sign-in')!.details).toMatchObject({ ip: '127.0.0.1' });
+    for (const action of ['staff.add', 'staff.invitation-accepted', 'staff.enrol-totp', 'staff.sign-in', 'staff.sign-in-failed', 'staff.recovery-code-used']) {
+      const entry = entries.find((e) => e.action === action && (e.details as { staffId?: string }).staffId === anaId)!;
+      expect(entry.details, action).toMatchObject({ ip: '127.0.0.1' }); // who (actor), when (at), from where
+    }
     void admin;
   }, 120_000);
 });

@@ -34,7 +34,7 @@ export function accountRoutes(deps: ApiDeps): Route[] {
         deps.auth.limiter.check(ctx.ip, who.record.id, 'password attempts');
         let record;
         try {
-          record = await changePassword(deps.store, who.record.id, requiredStr(body, 'currentPassword', PASSWORD_MAX * 4), body.newPassword, deps.config.clinic.name, deps.now());
+          record = await changePassword(deps.store, who.record.id, requiredStr(body, 'currentPassword', PASSWORD_MAX * 4), body.newPassword, deps.config.clinic.name, deps.now(), { ip: ctx.ip });
         } catch (err) {
           if (err instanceof ClinicaError && err.reason === 'wrong-password') deps.auth.limiter.fail(ctx.ip, who.record.id);
           throw err;
@@ -47,7 +47,7 @@ export function accountRoutes(deps: ApiDeps): Route[] {
       method: 'POST',
       path: '/api/me/recovery-codes',
       permission: 'any',
-      handler: async (ctx) => renewRecoveryCodes(deps.store, (await session(ctx)).record.id, deps.now()),
+      handler: async (ctx) => renewRecoveryCodes(deps.store, (await session(ctx)).record.id, deps.now(), { ip: ctx.ip }),
     },
     {
       method: 'GET',
@@ -61,7 +61,7 @@ export function accountRoutes(deps: ApiDeps): Route[] {
       permission: 'any',
       handler: async (ctx) => {
         const who = await session(ctx);
-        await removePasskey(deps.store, who.record.id, ctx.params.id!, staffActor(who.record.id), deps.now());
+        await removePasskey(deps.store, who.record.id, ctx.params.id!, staffActor(who.record.id), deps.now(), { ip: ctx.ip });
         return { status: 204, body: null };
       },
     },

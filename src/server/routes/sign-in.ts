@@ -201,7 +201,7 @@ export function signInRoutes(deps: ApiDeps): Route[] {
         const now = deps.now();
         let left: number | undefined;
         try {
-          if (typeof body.recoveryCode === 'string') left = (await useRecoveryCode(deps.store, who.record.id, body.recoveryCode.slice(0, 40), now)).left;
+          if (typeof body.recoveryCode === 'string') left = (await useRecoveryCode(deps.store, who.record.id, body.recoveryCode.slice(0, 40), now, { ip: ctx.ip })).left;
           else await useTotp(deps.store, who.record.id, requiredStr(body, 'code', 12), now);
         } catch (err) {
           if (err instanceof ClinicaError && err.reason === 'wrong-code') return failed(deps, ctx, 'wrong-code', who.record.id, who.record.id);
@@ -294,7 +294,7 @@ export function signInRoutes(deps: ApiDeps): Route[] {
         deps.auth.limiter.check(ctx.ip, undefined, 'invitation links');
         let record: StaffRecord;
         try {
-          record = await acceptInvitation(deps.store, requiredStr(body, 'token', 200), body.password, deps.config.clinic.name, deps.now());
+          record = await acceptInvitation(deps.store, requiredStr(body, 'token', 200), body.password, deps.config.clinic.name, deps.now(), { ip: ctx.ip });
         } catch (err) {
           if (err instanceof ClinicaError && err.reason === 'invitation-invalid') deps.auth.limiter.fail(ctx.ip, undefined);
           throw err;
@@ -324,7 +324,7 @@ export function signInRoutes(deps: ApiDeps): Route[] {
         deps.auth.limiter.check(ctx.ip, who.record.id, 'codes');
         let codes: string[];
         try {
-          codes = (await confirmTotp(deps.store, who.record.id, requiredStr(body, 'code', 12).replace(/\s/g, ''), deps.now())).recoveryCodes;
+          codes = (await confirmTotp(deps.store, who.record.id, requiredStr(body, 'code', 12).replace(/\s/g, ''), deps.now(), { ip: ctx.ip })).recoveryCodes;
         } catch (err) {
           if (err instanceof ClinicaError && err.reason === 'wrong-code') deps.auth.limiter.fail(ctx.ip, who.record.id);
           throw err;
@@ -352,7 +352,7 @@ export function signInRoutes(deps: ApiDeps): Route[] {
         const who = await currentSession(deps, ctx, ['enrol', 'full']);
         const { response, name } = await passkeyBody(ctx);
         const challenge = takeChallenge(response, 'register', who.record.id);
-        const passkey = await addPasskey(deps.store, who.record.id, { response, challenge, name }, relyingParty(deps, ctx.req), deps.now());
+        const passkey = await addPasskey(deps.store, who.record.id, { response, challenge, name }, relyingParty(deps, ctx.req), deps.now(), { ip: ctx.ip });
         const me = await finishEnrolment(ctx, who, 'invitation+passkey');
         return { status: 201, body: { passkey: passkeyInfo(passkey), ...(me ? { me } : {}) } };
       },

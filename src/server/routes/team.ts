@@ -44,7 +44,7 @@ export function teamRoutes(deps: ApiDeps): Route[] {
         const body = await ctx.body();
         onlyFields(body, ['name', 'role', 'email']);
         const email = str(body, 'email', { max: 254 }) ?? undefined;
-        const created = await addStaff(deps.store, { name: requiredStr(body, 'name', 100), role: requiredStr(body, 'role', 20), ...(email ? { email } : {}) }, ctx.actor, deps.now());
+        const created = await addStaff(deps.store, { name: requiredStr(body, 'name', 100), role: requiredStr(body, 'role', 20), ...(email ? { email } : {}) }, ctx.actor, deps.now(), { ip: ctx.ip });
         const reply = created.invitation ? { staff: created.staff, invitation: invitationReply(ctx, created.invitation) } : created;
         return { status: 201, body: reply };
       },
@@ -58,7 +58,7 @@ export function teamRoutes(deps: ApiDeps): Route[] {
         onlyFields(body, ['role', 'email']);
         const role = str(body, 'role', { max: 20 }) ?? undefined;
         if (role && role !== 'admin') notSelf(ctx, 'change the role of');
-        const staff = await editStaff(deps.store, ctx.params.id!, { ...(role ? { role } : {}), ...(str(body, 'email', { max: 254 }) ? { email: body.email as string } : {}) }, ctx.actor, deps.now());
+        const staff = await editStaff(deps.store, ctx.params.id!, { ...(role ? { role } : {}), ...(str(body, 'email', { max: 254 }) ? { email: body.email as string } : {}) }, ctx.actor, deps.now(), { ip: ctx.ip });
         deps.auth.forget(staff.id);
         return { staff };
       },
@@ -69,7 +69,7 @@ export function teamRoutes(deps: ApiDeps): Route[] {
       permission: 'staff',
       handler: async (ctx) => {
         notSelf(ctx, 'reset');
-        const { staff, invitation } = await resetStaff(deps.store, ctx.params.id!, ctx.actor, deps.now());
+        const { staff, invitation } = await resetStaff(deps.store, ctx.params.id!, ctx.actor, deps.now(), { ip: ctx.ip });
         deps.auth.forget(staff.id);
         return { staff, invitation: invitationReply(ctx, invitation) };
       },
@@ -80,7 +80,7 @@ export function teamRoutes(deps: ApiDeps): Route[] {
       permission: 'staff',
       handler: async (ctx) => {
         notSelf(ctx, 'revoke');
-        const staff = await revokeStaff(deps.store, ctx.params.id!, ctx.actor, deps.now());
+        const staff = await revokeStaff(deps.store, ctx.params.id!, ctx.actor, deps.now(), { ip: ctx.ip });
         deps.auth.forget(staff.id);
         return { staff };
       },
@@ -112,6 +112,7 @@ export function teamRoutes(deps: ApiDeps): Route[] {
           { name: requiredStr(body, 'name', 80), staffId: (str(body, 'staffId', { max: 60 }) ?? undefined) || ctx.staff!.id, ...(days ? { days } : {}) },
           ctx.actor,
           deps.now(),
+          { ip: ctx.ip },
         );
         return { status: 201, body: made };
       },
@@ -121,7 +122,7 @@ export function teamRoutes(deps: ApiDeps): Route[] {
       path: '/api/tokens/:id/revoke',
       permission: 'staff',
       handler: async (ctx) => {
-        const apiToken = await revokeApiToken(deps.store, ctx.params.id!, ctx.actor, deps.now());
+        const apiToken = await revokeApiToken(deps.store, ctx.params.id!, ctx.actor, deps.now(), { ip: ctx.ip });
         deps.auth.forgetToken(apiToken.id);
         return { apiToken };
       },
