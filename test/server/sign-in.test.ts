@@ -344,3 +344,25 @@ describe('ending sessions: password change, admin actions, a restart', () => {
     }
   }, 60_000);
 });
+
+describe('target aws', () => {
+  it('never skips the second factor, not even for a demo account', async () => {
+    const made = await addStaff(h.stack.dataStore, { name: 'Elisa Demo', role: 'admin', email: 'elisa@clinica.com.br', demo: true }, 'test:setup');
+    await setPassword(h.stack.dataStore, made.staff.id, GOOD_PASSWORD);
+    const { createBackend } = await import('../../src/server/app.js');
+    const { memoryLog } = await import('../../src/log.js');
+    const { request } = await import('./harness.js');
+    const aws = await createBackend({ config: { ...h.stack.config, target: 'aws' }, store: h.stack.dataStore, log: memoryLog(), now, auth: { now: () => clock } });
+    const url = await aws.listen(0, '127.0.0.1');
+    try {
+      const r = await request<{ next: string; demo?: boolean }>(Number(new URL(url).port), 'POST', '/api/sign-in', {
+        body: { email: 'elisa@clinica.com.br', password: GOOD_PASSWORD },
+        headers: { origin: url },
+      });
+      expect(r.body.next).toBe('enrol');
+      expect(r.body.demo).toBeUndefined();
+    } finally {
+      await aws.close(100);
+    }
+  }, 60_000);
+});
