@@ -26,7 +26,7 @@ export type RoleKey = 'image-processor' | 'reminders' | 'server';
  * checks this list against the code). */
 export const DATA_PREFIXES = [
   'patients/', 'appointments/', 'images/', 'image-hashes/', 'image-ids/', 'claims/', 'counters/', 'index/',
-  'reminders/', 'audit/', 'staff/', 'settings/', 'health/', 'locks/',
+  'reminders/', 'audit/', 'staff/', 'settings/', 'health/', 'locks/', 'staff-emails/', 'sessions/', 'api-tokens/',
 ] as const;
 
 const except = (...excluded: string[]) => DATA_PREFIXES.filter((p) => !excluded.includes(p));
