@@ -116,13 +116,24 @@ export function rolePolicy(ctx: InfraContext, key: RoleKey): PolicyDocument {
         { Sid: 'ReadSendQuota', Effect: 'Allow', Action: 'ses:GetSendQuota', Resource: '*' },
       );
     case 'server':
-      return policy(...dataStatements(ctx, key), {
-        // the instance's timer starts the reminders run every 15 minutes (see templates/ec2)
-        Sid: 'StartReminders',
-        Effect: 'Allow',
-        Action: 'lambda:InvokeFunction',
-        Resource: arn.function(ctx.arns, n.remindersFunction),
-      });
+      return policy(
+        ...dataStatements(ctx, key),
+        {
+          // the instance's timer starts the reminders run every 15 minutes (see templates/ec2)
+          Sid: 'StartReminders',
+          Effect: 'Allow',
+          Action: 'lambda:InvokeFunction',
+          Resource: arn.function(ctx.arns, n.remindersFunction),
+        },
+        {
+          // staff invitations made on the page are e-mailed, as the clinic's sender only
+          Sid: 'SendInvitations',
+          Effect: 'Allow',
+          Action: 'ses:SendRawEmail',
+          Resource: arn.sesIdentity(ctx.arns, '*'),
+          Condition: { StringEquals: { 'ses:FromAddress': senderAddress(reminderSender(ctx.config)) } },
+        },
+      );
   }
 }
 

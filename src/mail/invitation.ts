@@ -2,10 +2,10 @@
  * The invitation e-mail of a new (or reset) staff account, in the clinic's language, sent through SES from
  * mail.sender. The link is the whole secret: it goes to the person's own address only, and is never logged.
  */
-import type { AwsTarget } from '../aws/clients.js';
+import { sesClient, type AwsTarget } from '../aws/clients.js';
 import type { ResolvedConfig } from '../config/load.js';
 import { buildRawEmail } from './mime.js';
-import { openSesSender } from './ses.js';
+import { SesSender } from './ses.js';
 import { loadTemplate, renderTemplate } from './templates.js';
 
 export async function sendInvitationEmail(
@@ -25,6 +25,8 @@ export async function sendInvitationEmail(
     text: render('invitation.txt', false),
     html: render('invitation.html', true),
   });
-  const { sender } = await openSesSender(target, { sender: config.mail.sender, configured: 1 });
+  // one message: no send-rate lookup (GetSendQuota), which the server's role need not be allowed
+  const client = await sesClient({ ...target, maxAttempts: 1 });
+  const sender = new SesSender({ client, ratePerSecond: 1, sender: config.mail.sender });
   return (await sender.send(raw, input.to)).messageId;
 }

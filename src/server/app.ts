@@ -21,7 +21,7 @@ import { IDEMPOTENCY_HEADER, IdempotencyKeys } from './idempotency.js';
 import { NetworkGuard } from './network.js';
 import { Router, type RequestContext, type Route } from './router.js';
 import { findStaffDir, loadStaticFiles, type StaticFile } from './static.js';
-import { routes as apiRoutes, type ApiDeps } from './routes.js';
+import { routes as apiRoutes, type ApiDeps, type SendInvitation } from './routes.js';
 
 export interface BackendOptions {
   config: ResolvedConfig;
@@ -35,6 +35,8 @@ export interface BackendOptions {
   auth?: AuthOptions;
   /** the clock (tests) */
   now?: () => Date;
+  /** e-mails an invitation made through the API (on AWS with mail.sender set: SES); without it, the link is only returned */
+  sendInvitation?: SendInvitation;
   /** level of the one-line-per-request log (default info; `clinica dev` uses debug to keep its terminal calm) */
   requestLogLevel?: 'info' | 'debug';
 }
@@ -76,7 +78,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
   const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
   const pageOrigins = config.auth.pageUrl ? [new URL(config.auth.pageUrl).origin] : [];
   const started = Date.now();
-  const deps: Omit<ApiDeps, 'patients'> = { config, store, log, auth, now, version: options.version ?? 'unknown', startedAt: started };
+  const deps: Omit<ApiDeps, 'patients'> = { config, store, log, auth, now, version: options.version ?? 'unknown', startedAt: started, sendInvitation: options.sendInvitation };
   const router = new Router();
   for (const route of apiRoutes(deps)) router.add(route);
   const idempotency = new IdempotencyKeys(() => now().getTime());

@@ -18,6 +18,7 @@ import { oneLine } from '../errors.js';
 import { jsonLinesLog, type LogLevel } from '../log.js';
 import { Store } from '../store/store.js';
 import { createBackend } from './app.js';
+import type { SendInvitation } from './routes.js';
 import { serverVersion } from './version.js';
 
 export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> {
@@ -29,7 +30,15 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT "${env.PORT}" is not a port number`);
     const host = env.HOST || '0.0.0.0';
     const store = new Store(await s3Client(settings.target), settings.dataBucket, `s3://${settings.dataBucket}`);
-    const backend = await createBackend({ config: settings.config, store, log, version: serverVersion(env) });
+    // on AWS with a sender, invitations made on the page are e-mailed too (the instance role may send as mail.sender)
+    const sendInvitation: SendInvitation | undefined =
+      settings.config.target === 'aws' && settings.config.mail.sender
+        ? async (invitation) => {
+            const { sendInvitationEmail } = await import('../mail/invitation.js');
+            await sendInvitationEmail(settings.target, settings.config, invitation);
+          }
+        : undefined;
+    const backend = await createBackend({ config: settings.config, store, log, version: serverVersion(env), sendInvitation });
     const url = await backend.listen(port, host);
     log.info('listening', {
       url,

@@ -40,7 +40,11 @@ export interface ApiDeps {
   version: string;
   startedAt: number;
   patients: PatientDirectory;
+  sendInvitation?: SendInvitation;
 }
+
+/** Sends an invitation e-mail (src/mail/invitation.ts through SES on AWS). */
+export type SendInvitation = (invitation: { to: string; name: string; url: string; expiresAt: string }) => Promise<void>;
 
 function healthRoute(deps: ApiDeps): Route {
   let last: { at: number; reachable: boolean } | undefined;

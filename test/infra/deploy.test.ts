@@ -160,6 +160,13 @@ describe('clinica deploy against a fresh account (mocked AWS)', () => {
           write(...everyPrefix, 'locks/', ...signIn),
           { Sid: 'DeleteData', Effect: 'Allow', Action: 's3:DeleteObject', Resource: objects(...everyPrefix.filter((p) => p !== 'audit/'), 'locks/', ...signIn) },
           { Sid: 'StartReminders', Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: 'arn:aws:lambda:sa-east-1:123456789012:function:sorriso-prod-reminders' },
+          {
+            Sid: 'SendInvitations',
+            Effect: 'Allow',
+            Action: 'ses:SendRawEmail',
+            Resource: 'arn:aws:ses:sa-east-1:123456789012:identity/*',
+            Condition: { StringEquals: { 'ses:FromAddress': 'lembretes@clinicasorriso.com.br' } },
+          },
         ],
       },
     });

@@ -366,3 +366,38 @@ describe('target aws', () => {
     }
   }, 60_000);
 });
+
+describe('invitations made on the page', () => {
+  it('are e-mailed when the server can send mail (on AWS: SES); a failed e-mail still answers the link', async () => {
+    const { createBackend } = await import('../../src/server/app.js');
+    const { memoryLog } = await import('../../src/log.js');
+    const { request } = await import('./harness.js');
+    const sent: { to: string; url: string }[] = [];
+    let fail = false;
+    const log = memoryLog();
+    const backend = await createBackend({
+      config: h.stack.config,
+      store: h.stack.dataStore,
+      log,
+      sendInvitation: async (i) => {
+        if (fail) throw new Error('SES said no');
+        sent.push(i);
+      },
+    });
+    const url = await backend.listen(0, '127.0.0.1');
+    try {
+      const port = Number(new URL(url).port);
+      const invite = (email: string) => request<{ invitation: { invitationUrl: string; emailed: boolean } }>(port, 'POST', '/api/staff', { token: h.tokens.admin, body: { name: 'Fábio Nunes', email, role: 'reception' } });
+      const ok = await invite('fabio@clinica.com.br');
+      expect(ok.body.invitation.emailed).toBe(true);
+      expect(sent).toEqual([expect.objectContaining({ to: 'fabio@clinica.com.br', url: ok.body.invitation.invitationUrl })]);
+      fail = true;
+      const failed = await invite('fabio2@clinica.com.br');
+      expect([failed.status, failed.body.invitation.emailed]).toEqual([201, false]);
+      expect(log.entries.some((e) => e.message === 'invitation e-mail not sent')).toBe(true);
+      expect(JSON.stringify(log.entries)).not.toContain('#invitation='); // the link is a secret: never logged
+    } finally {
+      await backend.close(100);
+    }
+  }, 60_000);
+});

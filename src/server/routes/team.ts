@@ -5,9 +5,9 @@
 import { createApiToken, listApiTokens, revokeApiToken } from '../../clinic/api-tokens.js';
 import { endStaffSessions, openSessions } from '../../clinic/sessions.js';
 import { audit } from '../../clinic/audit.js';
-import { addStaff, editStaff, getStaff, invitationUrl, listStaffRecords, publicStaff, resetStaff, revokeStaff, type Invitation } from '../../clinic/staff.js';
+import { addStaff, editStaff, getStaff, invitationUrl, listStaffRecords, publicStaff, resetStaff, revokeStaff, type Invitation, type StaffMember } from '../../clinic/staff.js';
 import { mapLimit } from '../../clinic/text.js';
-import { usageError } from '../../errors.js';
+import { oneLine, usageError } from '../../errors.js';
 import type { InviteReply, TeamReply } from '../auth-api.js';
 import { requestOrigin } from '../csrf.js';
 import type { RequestContext, Route } from '../router.js';
@@ -15,12 +15,20 @@ import type { ApiDeps } from '../routes.js';
 import { int, onlyFields, requiredStr, str } from './input.js';
 
 export function teamRoutes(deps: ApiDeps): Route[] {
-  const invitationReply = (ctx: RequestContext, invitation: Invitation): InviteReply['invitation'] => ({
-    id: invitation.id,
-    invitationUrl: invitationUrl(deps.config.auth.pageUrl ?? requestOrigin(ctx.req), invitation.token),
-    expiresAt: invitation.expiresAt,
-    emailed: false,
-  });
+  /** The invitation for the answer, e-mailed first when the server can send mail (a failure is logged, not fatal). */
+  const invitationReply = async (ctx: RequestContext, staff: StaffMember, invitation: Invitation): Promise<InviteReply['invitation']> => {
+    const url = invitationUrl(deps.config.auth.pageUrl ?? requestOrigin(ctx.req), invitation.token);
+    let emailed = false;
+    if (deps.sendInvitation && staff.email) {
+      try {
+        await deps.sendInvitation({ to: staff.email, name: staff.name, url, expiresAt: invitation.expiresAt });
+        emailed = true;
+      } catch (err) {
+        ctx.log.warn('invitation e-mail not sent', { requestId: ctx.requestId, staff: staff.id, error: oneLine(err) });
+      }
+    }
+    return { id: invitation.id, invitationUrl: url, expiresAt: invitation.expiresAt, emailed };
+  };
   const notSelf = (ctx: RequestContext, what: string) => {
     if (ctx.params.id === ctx.staff!.id) throw usageError(`you cannot ${what} your own account`, { field: 'id', reason: 'self', hint: 'ask another admin' });
   };
@@ -45,7 +53,7 @@ export function teamRoutes(deps: ApiDeps): Route[] {
         onlyFields(body, ['name', 'role', 'email']);
         const email = str(body, 'email', { max: 254 }) ?? undefined;
         const created = await addStaff(deps.store, { name: requiredStr(body, 'name', 100), role: requiredStr(body, 'role', 20), ...(email ? { email } : {}) }, ctx.actor, deps.now(), { ip: ctx.ip });
-        const reply = created.invitation ? { staff: created.staff, invitation: invitationReply(ctx, created.invitation) } : created;
+        const reply = created.invitation ? { staff: created.staff, invitation: await invitationReply(ctx, created.staff, created.invitation) } : created;
         return { status: 201, body: reply };
       },
     },
@@ -71,7 +79,7 @@ export function teamRoutes(deps: ApiDeps): Route[] {
         notSelf(ctx, 'reset');
         const { staff, invitation } = await resetStaff(deps.store, ctx.params.id!, ctx.actor, deps.now(), { ip: ctx.ip });
         deps.auth.forget(staff.id);
-        return { staff, invitation: invitationReply(ctx, invitation) };
+        return { staff, invitation: await invitationReply(ctx, staff, invitation) };
       },
     },
     {
