@@ -74,13 +74,18 @@ export function dataLifecycle(ctx: InfraContext): LifecycleRule[] {
   ];
 }
 
-/** In apply order: tags first (a half-made bucket is still recognisably ours), public access before policy. */
+/**
+ * In apply order. Block Public Access and encryption come right after CreateBucket, before the tags: a first
+ * deploy interrupted at any later call leaves a bucket that is private and encrypted (with the clinic's KMS key
+ * when one is set) before anything can be written to it. Then the tags (a half-made bucket is recognisably ours),
+ * and public access before the policy.
+ */
 export function dataBucketAspects(ctx: InfraContext): Aspect[] {
   const bucket = ctx.names.dataBucket;
   return [
-    tagsAspect(ctx.tags('data')),
     publicAccessAspect(ALL_BLOCKED),
     encryptionAspect(ctx.config.aws.kmsKeyId),
+    tagsAspect(ctx.tags('data')),
     versioningAspect(),
     policyAspect(tlsOnlyPolicy(ctx, bucket), 'TLS only'),
     corsAspect(dataCors(ctx)),

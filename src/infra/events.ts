@@ -8,7 +8,7 @@
 import type { NotificationConfiguration, LambdaFunctionConfiguration } from '@aws-sdk/client-s3';
 import { awsCall, isAwsError, httpStatus, type InfraContext } from './context.js';
 import { arn } from './names.js';
-import { keepStep, step, type Change, type Step } from './plan.js';
+import { step, type Change, type Step } from './plan.js';
 import { retryIam } from './retry.js';
 
 export const EVENT_ID = 'clinica-originals';
@@ -209,8 +209,8 @@ export function destroyEventsStep(ctx: InfraContext, state: EventsState, bucketD
   const fnArn = arn.function(ctx.arns, ctx.names.imageProcessorFunction);
   const present = (state.notification?.LambdaFunctionConfigurations ?? []).some((c) => c.LambdaFunctionArn === fnArn || c.Id?.startsWith(EVENT_ID));
   const base = { id: 'image-events', component: 'image-processor' as const, kind: 'S3 → Lambda events', name: `${ctx.names.dataBucket}/${IMAGES_PREFIX}` };
-  if (!present) return undefined;
-  if (bucketDeleted) return keepStep({ ...base, why: 'goes with the data bucket' });
+  // deleted with the data bucket: not a step, and never listed among what destroy kept
+  if (!present || bucketDeleted) return undefined;
   return {
     ...base,
     action: 'delete',

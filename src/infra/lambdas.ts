@@ -1,5 +1,5 @@
 /**
- * The two Lambda functions (image-processor, reminders): runtime nodejs22.x, the configured architecture,
+ * The two Lambda functions (image-processor, reminders): runtime nodejs24.x, the configured architecture,
  * the bundle from bundle.ts, settings from runtimeEnv(config). Code is updated only when the bundle's content
  * hash differs from the one recorded on the function (CODE_TAG) — not on the zip's bytes, which differ between
  * machines; configuration only when a setting differs; each update is waited for
@@ -17,7 +17,7 @@ import { retryIam, waitFor } from './retry.js';
 
 const lambdaSdk = () => import('@aws-sdk/client-lambda');
 
-export const LAMBDA_RUNTIME = 'nodejs22.x';
+export const LAMBDA_RUNTIME = 'nodejs24.x';
 
 export const formatBytes = (n: number) => (n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(1)} MB` : `${Math.max(1, Math.round(n / 1024))} KB`);
 /** Lambda's limit on the total size of a function's environment variables. */

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { reminderSender } from '../config/mail.js';
 import type { InfraContext } from './context.js';
 import { websiteUrl } from './names.js';
-import { sesQuota, sesSummary, type SesState } from './ses.js';
+import { dkimRecords, sesQuota, sesSummary, type DnsRecord, type SesState } from './ses.js';
 
 export interface Outputs {
   stage: string;
@@ -28,7 +28,13 @@ export interface Outputs {
   };
   functions: { imageProcessor: string; reminders: string };
   buckets: { data: string; site: string };
-  mail: { sender: string; status: string; quota: string };
+  mail: {
+    sender: string;
+    status: string;
+    quota: string;
+    /** Easy DKIM's CNAME records for the sender's domain, to publish in its DNS until they are verified */
+    dkimRecords?: DnsRecord[];
+  };
 }
 
 export function computeOutputs(ctx: InfraContext, ses: SesState | undefined, now = new Date()): Outputs {
@@ -51,7 +57,12 @@ export function computeOutputs(ctx: InfraContext, ses: SesState | undefined, now
     },
     functions: { imageProcessor: ctx.names.imageProcessorFunction, reminders: ctx.names.remindersFunction },
     buckets: { data: ctx.names.dataBucket, site: ctx.names.siteBucket },
-    mail: { sender: reminderSender(ctx.config), status: ses ? sesSummary(ses) : 'unknown', quota: ses && !ses.unknown ? sesQuota(ses) : 'unknown' },
+    mail: {
+      sender: reminderSender(ctx.config),
+      status: ses ? sesSummary(ses) : 'unknown',
+      quota: ses && !ses.unknown ? sesQuota(ses) : 'unknown',
+      ...(ses?.dkim?.tokens.length ? { dkimRecords: dkimRecords(ses.domain, ses.dkim.tokens) } : {}),
+    },
   };
 }
 

@@ -12,6 +12,7 @@
  *   POST /api/appointments/:id/{move,cancel,confirm,done,no-show}
  *   GET  /api/patients/:id/images             POST /api/patients/:id/images (→ presigned PUT)
  *   POST /api/patients/:id/images/:imageId/upload-failed   (the browser could not send the file)
+ *   GET  /api/patients/:id/images/:imageId/shared          (a download link for the watermarked copy)
  *   /api/staff…, /api/tokens… (admin: team and API tokens, routes/team.ts; see auth-api.ts)
  *   GET  /api/audit?patient=&since=&until=                                 (admin)
  */

@@ -80,6 +80,8 @@ export function fakeAws(options: FakeAwsOptions = {}) {
   const groups = new Map<string, any>();
   const instances = new Map<string, any>();
   const identities = new Map<string, string>();
+  /** Easy DKIM per domain, as VerifyDomainDkim leaves it */
+  const dkim = new Map<string, { DkimEnabled: boolean; DkimVerificationStatus: string; DkimTokens: string[] }>();
   const vpcs = options.defaultVpc === false ? [] : [{ VpcId: 'vpc-default', IsDefault: true }];
   const subnets = options.defaultVpc === false ? [] : [
     { SubnetId: 'subnet-b', VpcId: 'vpc-default', AvailabilityZone: `${region}b`, DefaultForAz: true },
@@ -490,6 +492,12 @@ export function fakeAws(options: FakeAwsOptions = {}) {
       }),
       GetSendQuota: () => ({ Max24HourSend: 200, MaxSendRate: 1, SentLast24Hours: 0 }),
       VerifyEmailIdentity: (i) => ok(identities.set(i.EmailAddress, 'Pending')),
+      GetIdentityDkimAttributes: (i) => ({ DkimAttributes: Object.fromEntries(i.Identities.filter((x: string) => dkim.has(x)).map((x: string) => [x, dkim.get(x)])) }),
+      VerifyDomainDkim: (i) => {
+        const tokens = [1, 2, 3].map((n) => `${n}`.repeat(32));
+        dkim.set(i.Domain, { DkimEnabled: true, DkimVerificationStatus: 'Pending', DkimTokens: tokens });
+        return { DkimTokens: tokens };
+      },
     },
   };
 
@@ -527,7 +535,7 @@ export function fakeAws(options: FakeAwsOptions = {}) {
     clear: () => void calls.splice(0),
     /** the next `errors.length` calls of `command` throw these */
     failNext: (command: string, ...errors: Error[]) => void failures.set(command, [...(failures.get(command) ?? []), ...errors]),
-    state: { buckets, roles, profiles, functions, groups, instances, identities },
+    state: { buckets, roles, profiles, functions, groups, instances, identities, dkim },
     restore: () => mocks.forEach((m) => m.restore()),
   };
 }

@@ -103,5 +103,14 @@ export async function printOutputs(ui: Ui, outputs: Outputs, file?: string): Pro
       { header: 'Value', value: (r) => r[1] },
     ],
   );
+  const dkim = outputs.mail.dkimRecords;
+  if (dkim?.length && !outputs.mail.status.includes('(Easy DKIM)')) {
+    ui.info(`publish these DNS records for the sender's domain (Easy DKIM: SES signs the reminders as the clinic's domain, for DMARC):`);
+    await ui.table(dkim, [
+      { header: 'Name', value: (r) => r.name },
+      { header: 'Type', value: (r) => r.type },
+      { header: 'Value', value: (r) => r.value },
+    ]);
+  }
   if (file) ui.info(`outputs written to ${file}`);
 }

@@ -10,6 +10,7 @@ import {
 } from '../../clinic/appointments.js';
 import type { Appointment, AppointmentStatus } from '../../clinic/types.js';
 import { usageError } from '../../errors.js';
+import type { AgendaResponse, AppointmentResponse } from '../../web/api-types.js';
 import type { RequestContext, Route } from '../router.js';
 import type { ApiDeps } from '../routes.js';
 import { bool, clinicToday, dateParam, daysBetween, int, onlyFields, requiredStr, str } from './input.js';
@@ -32,7 +33,7 @@ export function appointmentRoutes(deps: ApiDeps): Route[] {
   async function attended(ctx: RequestContext, status: Extract<AppointmentStatus, 'done' | 'no-show'>) {
     const appointment = await setAppointmentStatus(store, ctx.params.id!, status, ctx.actor, { now: deps.now() });
     deps.patients.changed();
-    return { appointment };
+    return { appointment } satisfies AppointmentResponse;
   }
 
   return [
@@ -54,7 +55,7 @@ export function appointmentRoutes(deps: ApiDeps): Route[] {
         const patientId = query.get('patient') || undefined;
         let list = await listAppointments(store, { from: from!, to: to!, ...(dentist ? { dentist } : {}) }, timeZone);
         if (patientId) list = list.filter((a) => a.patientId === patientId);
-        return { from, to, timeZone, appointments: await withNames(list) };
+        return { from: from!, to: to!, timeZone, appointments: await withNames(list) } satisfies AgendaResponse;
       },
     },
     {
