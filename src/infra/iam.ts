@@ -27,7 +27,7 @@ export type RoleKey = 'image-processor' | 'reminders' | 'server';
  * checks this list against the code). */
 export const DATA_PREFIXES = [
   'patients/', 'appointments/', 'images/', 'image-hashes/', 'image-ids/', 'claims/', 'counters/', 'index/',
-  'reminders/', 'audit/', 'staff/', 'settings/', 'health/', 'locks/', 'tls/',
+  'reminders/', 'audit/', 'staff/', 'settings/', 'health/', 'locks/', 'tls/', 'staff-emails/', 'sessions/', 'api-tokens/',
 ] as const;
 
 const except = (...excluded: string[]) => DATA_PREFIXES.filter((p) => !excluded.includes(p));
@@ -156,6 +156,14 @@ export function rolePolicy(ctx: InfraContext, key: RoleKey): PolicyDocument {
           Resource: arn.function(ctx.arns, n.remindersFunction),
         },
         ...serverCertificateStatements(ctx),
+        {
+          // staff invitations made on the page are e-mailed, as the clinic's sender only
+          Sid: 'SendInvitations',
+          Effect: 'Allow',
+          Action: 'ses:SendRawEmail',
+          Resource: arn.sesIdentity(ctx.arns, '*'),
+          Condition: { StringEquals: { 'ses:FromAddress': senderAddress(reminderSender(ctx.config)) } },
+        },
       );
   }
 }
