@@ -15,6 +15,7 @@ import { awsCall, isAwsError, type InfraContext } from './context.js';
 import { arn, foreignOwner, fromTagList, missingTags, toTagList, type Component } from './names.js';
 import { deleteStep, step, type Change, type Step } from './plan.js';
 import { resource } from './resource.js';
+import { httpsDomain } from './serving.js';
 import { policy, samePolicy, trustPolicy, type PolicyDocument, type Statement } from './policy-document.js';
 
 const iamSdk = () => import('@aws-sdk/client-iam');
@@ -103,8 +104,8 @@ function logStatement(ctx: InfraContext, functionName: string): Statement {
  * (Route 53's normalized-record-name and record-type condition keys) and read a change's status.
  */
 export function serverCertificateStatements(ctx: InfraContext): Statement[] {
-  const { domain, plainHttp } = ctx.config.network;
-  if (!domain || plainHttp) return [];
+  const domain = httpsDomain(ctx.config);
+  if (!domain) return [];
   const tls = arn.objects(ctx.arns, ctx.names.dataBucket, 'tls/');
   return [
     { Sid: 'ServerCertificate', Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject'], Resource: tls },

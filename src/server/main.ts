@@ -23,6 +23,7 @@ import { settingsFromEnv } from '../config/runtime.js';
 import { oneLine } from '../errors.js';
 import { jsonLinesLog, type Log, type LogLevel } from '../log.js';
 import { Store } from '../store/store.js';
+import { httpsDomain } from '../infra/serving.js';
 import { createBackend, once } from './app.js';
 import { CertificateManager, retryDelayMs, route53Challenge, type StoredCertificate } from './certificates.js';
 import type { SendInvitation } from './routes.js';
@@ -33,8 +34,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
   const log = jsonLinesLog(undefined, level, { service: 'clinica-server' });
   try {
     const settings = settingsFromEnv(env);
-    const { domain, plainHttp } = settings.config.network;
-    const secure = Boolean(domain) && !plainHttp;
+    const secure = httpsDomain(settings.config) !== undefined;
     const port = env.PORT ? Number(env.PORT) : secure ? 443 : settings.config.network.serverPort;
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT "${env.PORT}" is not a port number`);
     const host = env.HOST || '0.0.0.0';
