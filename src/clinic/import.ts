@@ -6,6 +6,7 @@
  * anonymized at their request is rejected (erased.ts). Writes are batched: one
  * counter update for all new ids, one conditional write per index shard.
  */
+import type { OnProgress } from '../progress.js';
 import { parse } from 'csv-parse/sync';
 import { ClinicaError, isClinicaError, usageError } from '../errors.js';
 import type { Store } from '../store/store.js';
@@ -206,7 +207,7 @@ export interface ImportResult {
 
 export interface ImportOptions {
   file?: string;
-  onProgress?: (done: number, total: number) => void;
+  progress?: OnProgress;
   /** parallel writes; default 16 */
   concurrency?: number;
 }
@@ -281,7 +282,7 @@ export async function importPatients(store: Store, csvText: string, actor: strin
   // 3. one block of ids, then claims and records in parallel
   let done = 0;
   const total = fresh.length;
-  options.onProgress?.(0, total);
+  options.progress?.({ done: 0, total });
   if (fresh.length) {
     // a bucket to reindex is refused before ids are taken; the key is made once, not by 16 rows at a time
     if (fresh.some((v) => v.record.cpf)) await cpfClaimsKey(store, { create: true });
@@ -301,7 +302,7 @@ export async function importPatients(store: Store, csvText: string, actor: strin
         else result.rejected.push({ line: row.line, reason: err.message, field: err.field, values: row.values });
         return undefined;
       } finally {
-        options.onProgress?.(++done, total);
+        options.progress?.({ done: ++done, total });
       }
     });
     const ok = written.filter((w): w is { row: CsvRow; patient: Patient } => w !== undefined);

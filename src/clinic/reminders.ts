@@ -23,6 +23,7 @@
  * one wins. A record sent for a start time the appointment no longer has (moved the same day) is taken over
  * too: the patient gets a reminder for the new time.
  */
+import type { OnProgress } from '../progress.js';
 import type { ResolvedConfig } from '../config/load.js';
 import { reminderSender } from '../config/mail.js';
 import type { ReminderRule } from '../config/schema.js';
@@ -165,8 +166,8 @@ export interface RunRemindersOptions {
   deadline?: number;
   /** re-read the appointment and patient before sending when they were read longer ago than this (default 30 s) */
   refreshAfterMs?: number;
-  /** called as each reminder is settled (progress) */
-  onItem?: (item: ReminderItem, done: number, total: number) => void;
+  /** told as each reminder is settled */
+  progress?: OnProgress<ReminderItem>;
 }
 
 // ------------------------------------------------------------------------------------------- the policy
@@ -427,7 +428,7 @@ export async function runReminders(options: RunRemindersOptions): Promise<Remind
     else if (item.status === 'failed') summary.failed++;
     else if (item.status === 'deferred') summary.deferred++;
     else if (item.reason) summary.skipped[item.reason] = (summary.skipped[item.reason] ?? 0) + 1;
-    options.onItem?.(item, summary.items.length, summary.due);
+    options.progress?.({ item, done: summary.items.length, total: summary.due });
   };
   const itemOf = (t: { appointment: Appointment; rule: ReminderRule; dueAt: Date }, status: ItemStatus, extra: Partial<ReminderItem> = {}): ReminderItem => ({
     appointmentId: t.appointment.id,

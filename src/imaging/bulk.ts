@@ -14,6 +14,7 @@
 import { createReadStream, type Stats } from 'node:fs';
 import { open, opendir, readFile, stat } from 'node:fs/promises';
 import { basename, extname, join, relative, resolve, sep } from 'node:path';
+import type { OnProgress } from '../progress.js';
 import { audit } from '../clinic/audit.js';
 import { validateImageMetadata, type ImageMetadata, type ImageMetadataInput } from '../clinic/images.js';
 import { normalizePatientId } from '../clinic/patients.js';
@@ -243,8 +244,8 @@ export interface RunOptions {
   concurrency: number;
   /** throws ClinicaError not-found for an unknown patient (called once per patient) */
   checkPatient(patientId: string): Promise<void>;
-  /** every file's result, as it happens */
-  onResult?(result: BulkResult): void;
+  /** every file's result, as it happens (`done` counts the files settled; the total is the caller's count) */
+  progress?: OnProgress<BulkResult>;
   /**
    * stop: no new file is taken, a file still waiting for the pipeline is left for the next run (nothing of it
    * was written), and the images being processed or uploaded finish
@@ -307,6 +308,7 @@ export async function runImport(source: AsyncIterable<BulkEntry>, options: RunOp
   const patients = new Map<string, Promise<void>>();
   const tasks = new Set<Promise<void>>();
   let fatal: unknown;
+  let settled = 0;
 
   const report = (result: BulkResult) => {
     const status = result.outcome.status;
@@ -317,7 +319,7 @@ export async function runImport(source: AsyncIterable<BulkEntry>, options: RunOp
     else if (status === 'would-import') summary.wouldImport++;
     else if (status === 'skipped') summary.skipped++;
     else summary.failed++;
-    options.onResult?.(result);
+    options.progress?.({ item: result, done: ++settled });
   };
 
   const checkPatient = (patientId: string) => {

@@ -19,6 +19,7 @@ import {
 import { FileHashCache } from '../../imaging/hash-cache.js';
 import { loadLogo } from '../../imaging/import.js';
 import { imageConcurrency } from '../../imaging/sharp.js';
+import type { OnProgress } from '../../progress.js';
 import type { CommandInput } from '../action.js';
 import { withFlagNames } from '../patients/fields.js';
 
@@ -103,8 +104,9 @@ export default async function upload({ args, opts, ui }: CommandInput<UploadOpti
   const listEverything = ui.json || Boolean(opts.dryRun);
   const progress = opts.dryRun ? undefined : ui.progress(total, opts.bulk ? 'importing' : 'uploading');
   let done = 0;
-  const onResult = (result: BulkResult) => {
-    done++;
+  const onResult: OnProgress<BulkResult> = ({ item: result, done: settled }) => {
+    if (!result) return;
+    done = settled;
     const status = result.outcome.status;
     if (listEverything || status === 'failed' || status === 'rejected') keep.push(result);
     if (opts.dryRun) ui.print(fileLine(result));
@@ -130,7 +132,7 @@ export default async function upload({ args, opts, ui }: CommandInput<UploadOpti
       hashCache: opts.bulk ? await FileHashCache.open(config.stateDir, resolve(opts.bulk)) : undefined,
       watermark: opts.watermark !== false,
       checkPatient: async (id) => void (await getPatient(store, id)),
-      onResult,
+      progress: onResult,
       signal: abort.signal,
     });
   } catch (err) {

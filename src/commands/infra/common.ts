@@ -73,14 +73,6 @@ export async function printPlan(ui: Ui, plan: Plan, options: { title?: string; s
   for (const warning of plan.warnings ?? []) ui.warn(warning);
 }
 
-/** Asks on a terminal; without one, --yes is required (a script must say it means it). */
-export async function confirmOrYes(ui: Ui, opts: GlobalOptions, question: string, whatToPass: string): Promise<boolean> {
-  if (opts.yes) return true;
-  if (!ui.interactive) throw usageError(`${question.replace(/\?$/, '')}: not confirmed`, { hint: `pass ${whatToPass} to go ahead without a prompt` });
-  const { confirm } = await import('@inquirer/prompts');
-  return confirm({ message: question, default: false });
-}
-
 export async function printOutputs(ui: Ui, outputs: Outputs, file?: string): Promise<void> {
   const b = outputs.backend;
   const rows: [string, string | undefined][] = [

@@ -17,16 +17,9 @@ export default async function importCsv({ args, opts, ui }: CommandInput<{ rejec
   const { text, encoding } = decodeCsv(bytes);
   if (encoding !== 'utf-8') ui.info(`${args[0]} is not UTF-8: read as Windows-1252 (Latin-1), as pt-BR Excel saves it`);
   const store = await ctx.dataStore();
-  let progress: ReturnType<typeof ui.progress> | undefined;
-  const result = await importPatients(store, text, ctx.actor, {
-    file: args[0],
-    onProgress: (done, total) => {
-      if (!total) return;
-      progress ??= ui.progress(total, 'importing');
-      progress.tick(done);
-    },
-  });
-  progress?.done();
+  const progress = ui.progressOf('importing');
+  const result = await importPatients(store, text, ctx.actor, { file: args[0], progress: progress.emit });
+  progress.done();
 
   let rejectsFile: string | undefined;
   const rejectsPath = resolve(opts.rejects ?? file.replace(/(\.csv)?$/i, '.rejects.csv'));

@@ -8,7 +8,7 @@ import { loadConfig } from '../../config/load.js';
 import { reminderSender } from '../../config/mail.js';
 import { openContext } from '../../context.js';
 import { ClinicaError, oneLine, usageError } from '../../errors.js';
-import type { Progress, Ui } from '../../ui/output.js';
+import type { Ui } from '../../ui/output.js';
 import type { CommandInput } from '../action.js';
 
 interface RemindOptions {
@@ -63,7 +63,7 @@ export default async function remind(input: CommandInput<RemindOptions>): Promis
     spinner.succeed(`Lambda ${fn} ran the reminders`);
   } else {
     const [{ openSesSender }, store] = await Promise.all([import('../../mail/ses.js'), ctx.dataStore()]);
-    let progress: Progress | undefined;
+    const progress = ui.progressOf<ReminderItem>('reminders', { minTotal: 20 });
     summary = await runReminders({
       store,
       config,
@@ -83,13 +83,9 @@ export default async function remind(input: CommandInput<RemindOptions>): Promis
         if (opened.rate.remaining24h !== undefined && opened.rate.remaining24h < 50) ui.warn(`only ${opened.rate.remaining24h} e-mails left in the SES 24-hour quota`);
         return opened;
       },
-      onItem: (_item, done, total) => {
-        if (opts.dryRun || total < 20) return;
-        progress ??= ui.progress(total, 'reminders');
-        progress.tick(done);
-      },
+      progress: opts.dryRun ? undefined : progress.emit,
     });
-    progress?.done();
+    progress.done();
   }
 
   await render(ui, summary, tz);
