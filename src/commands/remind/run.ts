@@ -2,7 +2,7 @@
  * `clinica remind`: runs the reminders here (src/clinic/reminders.ts) or in the deployed Lambda, then shows
  * the summary — a table for people, one JSON document with --json, timestamped lines for cron.
  */
-import { reminderExitCode, runReminders, skipReasons, type ReminderItem, type ReminderSummary } from '../../clinic/reminders.js';
+import { reminderExitCode, rulesFor, runReminders, skipReasons, type ReminderItem, type ReminderSummary } from '../../clinic/reminders.js';
 import { localParts, parseDateTime } from '../../clinic/time.js';
 import { loadConfig } from '../../config/load.js';
 import { reminderSender } from '../../config/mail.js';
@@ -29,9 +29,7 @@ export default async function remind(input: CommandInput<RemindOptions>): Promis
   const config = loadConfig(opts);
   const tz = config.clinic.timeZone;
   const now = opts.at ? parseDateTime(opts.at, tz, '--at') : undefined;
-  if (opts.rule && !config.reminders.rules.some((r) => r.name === opts.rule)) {
-    throw usageError(`--rule: no reminder rule "${opts.rule}" (the config has: ${config.reminders.rules.map((r) => r.name).join(', ')})`, { field: 'rule' });
-  }
+  rulesFor(config, opts.rule);
   if (opts.via === 'lambda' && config.target === 'local' && !opts.endpointUrl) {
     throw usageError('--via lambda: the target is the local stack, which has no Lambda to invoke', {
       hint: 'drop --via (clinica dev runs the same code here), or use the AWS target (CLINICA_TARGET=aws)',
