@@ -14,6 +14,8 @@ const faceDynamic = [
   dynamicImports('/^(@inquirer\\/|inquirer$|ora$|cli-table3$)/', 'terminal libraries belong to src/commands and src/ui'),
 ];
 const sdkDynamic = [dynamicImports('/^@aws-sdk\\//', 'clinic/ reaches S3 through src/store, never the AWS SDK')];
+const pureImports = [{ group: ['**/clinic/**', '**/store/**', '**/usecases/**', '@aws-sdk/*'], message: 'imaging/ is the pure pipeline: records and storing live in src/usecases' }];
+const pureDynamic = [dynamicImports('/(^|\\/)(clinic|store|usecases)\\/|^@aws-sdk\\//', 'imaging/ is the pure pipeline: records and storing live in src/usecases')];
 const printing = [
   { selector: "MemberExpression[object.name='process'][property.name=/^(stdout|stderr)$/]", message: 'core code never prints: tell the Log it is handed' },
 ];
@@ -35,6 +37,14 @@ export function layering() {
       files: ['src/**/*.ts'],
       ignores: printers,
       rules: { 'no-console': 'error', 'no-restricted-syntax': ['error', ...faceDynamic, ...printing] },
+    },
+    {
+      // imaging/ is the pure pipeline (bytes and options in, bytes out): no records, no store, no use case
+      files: ['src/imaging/**/*.ts'],
+      rules: {
+        'no-restricted-imports': ['error', { patterns: [...faceImports, ...pureImports] }],
+        'no-restricted-syntax': ['error', ...faceDynamic, ...printing, ...pureDynamic],
+      },
     },
     {
       files: ['src/clinic/**/*.ts'],

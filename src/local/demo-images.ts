@@ -7,7 +7,7 @@
 import { findPatientByCpf } from '../clinic/patients.js';
 import { randomId } from '../clinic/text.js';
 import { validateImageMetadata } from '../clinic/images.js';
-import { importImage } from '../imaging/import.js';
+import { importImage } from '../usecases/image-import.js';
 import { loadSharp } from '../imaging/sharp.js';
 import { demoPatients } from './demo-clinic.js';
 import type { DemoSeeder } from './stack.js';

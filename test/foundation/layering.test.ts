@@ -50,3 +50,13 @@ describe('the layering lint rules', () => {
     expect(await problems('src/ui/probe.ts', snippet)).toEqual([]);
   });
 });
+
+describe('the pure image pipeline', () => {
+  it('imports no records, store or use case, statically or dynamically', async () => {
+    const code = "import { audit } from '../clinic/audit.js';\nexport async function probe(): Promise<unknown> {\n  return [audit, await import('../store/store.js')];\n}\n";
+    expect(await problems('src/imaging/probe.ts', code)).toEqual([
+      "1: '../clinic/audit.js' import is restricted from being used by a pattern. imaging/ is the pure pipeline: records and storing live in src/usecases",
+      '3: imaging/ is the pure pipeline: records and storing live in src/usecases',
+    ]);
+  });
+});

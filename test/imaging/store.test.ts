@@ -13,7 +13,7 @@ import {
   type ImageRecord,
 } from '../../src/clinic/images.js';
 import { createPatient } from '../../src/clinic/patients.js';
-import { importImage, type ImportSettings } from '../../src/imaging/import.js';
+import { importImage, type ImportSettings } from '../../src/usecases/image-import.js';
 import { sha256 } from '../../src/imaging/inspect.js';
 import { encodeEventKey } from '../../src/local/s3-server.js';
 import { createImageProcessor, type S3EventLike } from '../../src/lambdas/image-processor.js';

@@ -15,9 +15,9 @@ import {
   type BulkEntry,
   type BulkResult,
   type SourceDefaults,
-} from '../../imaging/bulk.js';
-import { FileHashCache } from '../../imaging/hash-cache.js';
-import { loadLogo } from '../../imaging/import.js';
+} from '../../usecases/image-bulk.js';
+import { FileHashCache } from '../../usecases/hash-cache.js';
+import { loadLogo } from '../../usecases/image-import.js';
 import { imageConcurrency } from '../../imaging/sharp.js';
 import type { OnProgress } from '../../progress.js';
 import type { CommandInput } from '../action.js';

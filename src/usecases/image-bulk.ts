@@ -19,9 +19,9 @@ import { audit } from '../clinic/audit.js';
 import { validateImageMetadata, type ImageMetadata, type ImageMetadataInput } from '../clinic/images.js';
 import { normalizePatientId } from '../clinic/patients.js';
 import { ClinicaError, isClinicaError, oneLine } from '../errors.js';
-import { IMAGE_EXTENSIONS, REFUSED_IMAGE_EXTENSIONS } from './inspect.js';
+import { IMAGE_EXTENSIONS, REFUSED_IMAGE_EXTENSIONS } from '../imaging/inspect.js';
 import type { FileHashCache } from './hash-cache.js';
-import { findDuplicate, importImage, type ImportOutcome, type ImportSettings } from './import.js';
+import { findDuplicate, importImage, type ImportOutcome, type ImportSettings } from './image-import.js';
 
 /** One file to import. */
 export interface BulkItem {
