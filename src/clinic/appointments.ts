@@ -13,7 +13,9 @@ import type { Store } from '../store/store.js';
 import { audit } from './audit.js';
 import { recordPatientAppointments } from './patient-appointments.js';
 import { getPatient } from './patients.js';
-import { clean, fold, mapLimit, randomId } from './text.js';
+import { clean, fold } from './text.js';
+import { mapLimit } from '../map-limit.js';
+import { randomId } from '../random-id.js';
 import { addDays, daysBetween, formatZoned, localParts, parseDate, parseDateTime } from './time.js';
 import type { Appointment, AppointmentInput, AppointmentStatus } from './types.js';
 

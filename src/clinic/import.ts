@@ -28,7 +28,8 @@ import {
   unindexedRecords,
   validatePatientInput,
 } from './patients.js';
-import { fold, mapLimit, personKey } from './text.js';
+import { fold, personKey } from './text.js';
+import { mapLimit } from '../map-limit.js';
 import type { Patient, PatientInput, PatientSummary } from './types.js';
 
 type Field =

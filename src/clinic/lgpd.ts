@@ -15,7 +15,8 @@ import { deletePatientImages } from './images.js';
 import { deletePatientAppointmentList, listPatientAppointments } from './patient-appointments.js';
 import { updatePatientIndex } from './patient-index.js';
 import { cpfClaimsKey, getPatient, patientKey, releaseCpf, writePatientChange } from './patients.js';
-import { EMAIL_IN_TEXT, mapLimit } from './text.js';
+import { EMAIL_IN_TEXT } from './text.js';
+import { mapLimit } from '../map-limit.js';
 import type { Appointment, AuditEntry, Patient } from './types.js';
 
 export interface ExportedImage {

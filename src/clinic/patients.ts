@@ -16,7 +16,8 @@ import { maskCpf, normalizeCpf } from './cpf.js';
 import { findErased } from './erased.js';
 import { listPatientAppointments, upcomingOf, type AppointmentBrief } from './patient-appointments.js';
 import { readPatientIndex, summaryOf, updatePatientIndex, writePatientIndex } from './patient-index.js';
-import { clean, digitsOf, fold, mapLimit, personKey } from './text.js';
+import { clean, digitsOf, fold, personKey } from './text.js';
+import { mapLimit } from '../map-limit.js';
 import { ageOn, parseDate, todayIn } from './time.js';
 import {
   patientStatuses,

@@ -34,7 +34,8 @@ import { SendFailure, type SendOptions, type SendResult } from '../mail/ses.js';
 import type { Store, StoredJson } from '../store/store.js';
 import { APPOINTMENTS_PREFIX, getAppointment } from './appointments.js';
 import { getPatient } from './patients.js';
-import { EMAIL_IN_TEXT, randomId } from './text.js';
+import { EMAIL_IN_TEXT } from './text.js';
+import { randomId } from '../random-id.js';
 import { addDays, localParts, startOfLocalDay, todayIn, zonedToInstant } from './time.js';
 import type { Appointment, Patient } from './types.js';
 

@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { getPatient, normalizePatientId } from '../../clinic/patients.js';
-import { randomId } from '../../clinic/text.js';
+import { randomId } from '../../random-id.js';
 import { validateImageMetadata } from '../../clinic/images.js';
 import { openContext } from '../../context.js';
 import { ClinicaError, usageError } from '../../errors.js';
