@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUCKET_KEY, bucketKey } from '../../src/clinic/bucket-key.js';
 import { formatCpf, generateCpf, maskCpf } from '../../src/clinic/cpf.js';
 import { ERASED_PREFIX } from '../../src/clinic/erased.js';
-import { importPatients } from '../../src/clinic/import.js';
+import { importPatients } from '../../src/clinic/patient-import.js';
 import { anonymizePatient, purgePatient } from '../../src/clinic/lgpd.js';
 import {
   COUNTER_KEY,

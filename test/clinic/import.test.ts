@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listAudit } from '../../src/clinic/audit.js';
 import { formatCpf, generateCpf } from '../../src/clinic/cpf.js';
-import { decodeCsv, importPatients, parsePatientCsv } from '../../src/clinic/import.js';
+import { decodeCsv, importPatients, parsePatientCsv } from '../../src/clinic/patient-import.js';
 import { readPatientIndex } from '../../src/clinic/patient-index.js';
 import { getPatient, listPatients } from '../../src/clinic/patients.js';
 import { ClinicaError } from '../../src/errors.js';

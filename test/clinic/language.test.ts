@@ -1,6 +1,6 @@
 /** A patient's preferred language (`language`, absent = the clinic's locale): validation, set/clear, export, anonymize, CSV import, CLI flags. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { importPatients } from '../../src/clinic/import.js';
+import { importPatients } from '../../src/clinic/patient-import.js';
 import { anonymizePatient, exportPatient } from '../../src/clinic/lgpd.js';
 import { createPatient, getPatient, parseLanguage, updatePatient } from '../../src/clinic/patients.js';
 import type { Locale } from '../../src/config/schema.js';

@@ -8,7 +8,7 @@ import { formatCpf, generateCpf } from '../../src/clinic/cpf.js';
 import { anonymizePatient, exportPatient, purgePatient, retentionOf } from '../../src/clinic/lgpd.js';
 import { defaultConfigInput, parseConfig } from '../../src/config/load.js';
 import { IMAGE_HASHES_PREFIX, imageIdKey } from '../../src/clinic/images.js';
-import { importPatients } from '../../src/clinic/import.js';
+import { importPatients } from '../../src/clinic/patient-import.js';
 import { createPatient, findPatientByCpf, getPatient, listPatients, updatePatient } from '../../src/clinic/patients.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
 

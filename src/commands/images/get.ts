@@ -4,7 +4,7 @@ import { dirname, extname, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { audit } from '../../clinic/audit.js';
 import { getImage, normalizeImageId, variantLocation, type ImageVariant } from '../../clinic/images.js';
-import { openContext } from '../../context.js';
+import { openContext } from '../../command-context.js';
 import { ClinicaError, usageError } from '../../errors.js';
 import type { CommandInput } from '../action.js';
 

@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { getPatient, normalizePatientId } from '../../clinic/patients.js';
 import { randomId } from '../../random-id.js';
 import { validateImageMetadata } from '../../clinic/images.js';
-import { openContext } from '../../context.js';
+import { openContext } from '../../command-context.js';
 import { ClinicaError, usageError } from '../../errors.js';
 import {
   countEntries,

@@ -1,7 +1,7 @@
 /** What deploy, status and destroy share: opening the infra context, printing a plan, asking before changes. */
 import { loadConfig, type GlobalOptions, type ResolvedConfig } from '../../config/load.js';
 import { awsWhere } from '../../aws/clients.js';
-import { awsTarget } from '../../context.js';
+import { awsTarget } from '../../command-context.js';
 import { usageError } from '../../errors.js';
 import { openInfra, type InfraContext, type OpenInfraOptions } from '../../infra/context.js';
 import type { Fetcher } from '../../infra/health.js';

@@ -1,6 +1,6 @@
 import { createPatient, validatePatientInput } from '../../clinic/patients.js';
 import { isClinicaError } from '../../errors.js';
-import { openContext } from '../../context.js';
+import { openContext } from '../../command-context.js';
 import type { CommandInput } from '../action.js';
 import { inputFromFlags, withFlagNames, type PatientFlags } from './fields.js';
 import { printPatient } from './render.js';

@@ -1,6 +1,6 @@
 import { anonymizePatient, planPurge, purgePatient, retentionOf } from '../../clinic/lgpd.js';
 import { getPatient } from '../../clinic/patients.js';
-import { openContext } from '../../context.js';
+import { openContext } from '../../command-context.js';
 import { usageError } from '../../errors.js';
 import type { CommandInput } from '../action.js';
 import { withFlagNames } from './fields.js';

@@ -1,7 +1,7 @@
 import { open, readFile, unlink, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { decodeCsv, importPatients } from '../../clinic/import.js';
-import { openContext } from '../../context.js';
+import { decodeCsv, importPatients } from '../../clinic/patient-import.js';
+import { openContext } from '../../command-context.js';
 import { ExitCode, usageError } from '../../errors.js';
 import type { CommandInput } from '../action.js';
 

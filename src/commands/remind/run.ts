@@ -6,7 +6,7 @@ import { reminderExitCode, rulesFor, runReminders, skipReasons, type ReminderIte
 import { localParts, parseDateTime } from '../../clinic/time.js';
 import { loadConfig } from '../../config/load.js';
 import { reminderSender } from '../../config/mail.js';
-import { openContext } from '../../context.js';
+import { openContext } from '../../command-context.js';
 import { ClinicaError, oneLine, usageError } from '../../errors.js';
 import type { Ui } from '../../ui/output.js';
 import type { CommandInput } from '../action.js';
