@@ -11,6 +11,7 @@ import { declareInfra } from './commands/infra/declare.js';
 import { declarePatients } from './commands/patients/declare.js';
 import { declareAppointments } from './commands/appointments/declare.js';
 import { declareImages } from './commands/images/declare.js';
+import { declareUpload } from './commands/upload/declare.js';
 import { declareRemind } from './commands/remind/declare.js';
 import { declareStaff } from './commands/staff/declare.js';
 import { declareSite } from './commands/site/declare.js';
@@ -53,6 +54,7 @@ export function buildProgram(): Command {
   declareInfra(program);
   declarePatients(program);
   declareAppointments(program);
+  declareUpload(program);
   declareImages(program);
   declareRemind(program);
   declareStaff(program);

@@ -11,7 +11,7 @@ import { usageError } from '../../errors.js';
 import type { ImageFormat } from '../../imaging/inspect.js';
 import { RecentMap } from '../recent.js';
 import type { Route } from '../router.js';
-import type { ApiDeps } from '../routes.js';
+import type { ApiDeps } from './index.js';
 import { bool, int, onlyFields, requiredStr, str } from './input.js';
 
 /** How long the links in a listing work. */

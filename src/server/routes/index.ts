@@ -1,5 +1,5 @@
 /**
- * The API's table of contents. Each area's routes live in routes/<area>.ts; permissions per role are in
+ * The API's table of contents. Each area's routes live beside it in <area>.ts; permissions per role are in
  * src/clinic/staff.ts (reception: patients + appointments; dentist/assistant: + images; admin: + staff, audit).
  *
  *   GET  /health                              no login: version, uptime, S3 reachable
@@ -15,20 +15,20 @@
  *   GET  /api/staff   POST /api/staff   POST /api/staff/:id/revoke        (admin)
  *   GET  /api/audit?patient=&since=&until=                                 (admin)
  */
-import { listAudit } from '../clinic/audit.js';
-import { addStaff, listStaff, permissionsOf, revokeStaff, type StaffMember } from '../clinic/staff.js';
-import type { ResolvedConfig } from '../config/load.js';
-import { usageError } from '../errors.js';
-import type { Log } from '../log.js';
-import type { Store } from '../store/store.js';
-import type { Authenticator } from './auth.js';
-import { HttpError } from './http.js';
-import { PatientDirectory } from './patient-directory.js';
-import type { Route } from './router.js';
-import { appointmentRoutes } from './routes/appointments.js';
-import { imageRoutes } from './routes/images.js';
-import { onlyFields, requiredStr } from './routes/input.js';
-import { patientRoutes } from './routes/patients.js';
+import { listAudit } from '../../clinic/audit.js';
+import { addStaff, listStaff, permissionsOf, revokeStaff, type StaffMember } from '../../clinic/staff.js';
+import type { ResolvedConfig } from '../../config/load.js';
+import { usageError } from '../../errors.js';
+import type { Log } from '../../log.js';
+import type { Store } from '../../store/store.js';
+import type { Authenticator } from '../auth.js';
+import { HttpError } from '../http.js';
+import { PatientDirectory } from '../patient-directory.js';
+import type { Route } from '../router.js';
+import { appointmentRoutes } from './appointments.js';
+import { imageRoutes } from './images.js';
+import { onlyFields, requiredStr } from './input.js';
+import { patientRoutes } from './patients.js';
 
 export interface ApiDeps {
   config: ResolvedConfig;
