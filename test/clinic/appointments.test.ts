@@ -12,6 +12,7 @@ import {
 import { listAudit } from '../../src/clinic/audit.js';
 import { listPatientAppointments } from '../../src/clinic/patient-appointments.js';
 import { createPatient, listPatients, nextAppointment } from '../../src/clinic/patients.js';
+import { rejection } from '../helpers/rejection.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
 
 const actor = 'cli:tester@host';
@@ -27,15 +28,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await stack?.close();
 });
-
-async function rejection(p: Promise<unknown>) {
-  try {
-    await p;
-  } catch (err) {
-    return err as Error & { kind?: string; field?: string; exitCode?: number; hint?: string };
-  }
-  throw new Error('expected a rejection');
-}
 
 const now = new Date('2026-11-20T12:00:00Z');
 

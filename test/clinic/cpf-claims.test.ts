@@ -23,6 +23,7 @@ import {
 } from '../../src/clinic/patients.js';
 import { demoClinicSeeder, demoPatients } from '../../src/local/demo-clinic.js';
 import { Store, type GetOptions } from '../../src/store/store.js';
+import { rejection } from '../helpers/rejection.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
 
 const actor = 'cli:tester@host';
@@ -52,15 +53,6 @@ async function keysOf(store: Store, prefix = ''): Promise<string[]> {
   const keys: string[] = [];
   for await (const o of store.list(prefix)) keys.push(o.key);
   return keys;
-}
-
-async function rejection(p: Promise<unknown>) {
-  try {
-    await p;
-  } catch (err) {
-    return err as Error & { kind?: string; field?: string; exitCode?: number; reason?: string; hint?: string; params?: Record<string, string> };
-  }
-  throw new Error('expected a rejection');
 }
 
 /** A bucket as an older clinica left it: records, the counter and unkeyed claims, written by hand. */

@@ -10,6 +10,7 @@ import { defaultConfigInput, parseConfig } from '../../src/config/load.js';
 import { IMAGE_HASHES_PREFIX, imageIdKey } from '../../src/clinic/images.js';
 import { importPatients } from '../../src/clinic/patient-import.js';
 import { createPatient, findPatientByCpf, getPatient, listPatients, updatePatient } from '../../src/clinic/patients.js';
+import { rejection } from '../helpers/rejection.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
 
 const actor = 'cli:tester@host';
@@ -24,15 +25,6 @@ afterAll(async () => {
   await stack?.close();
   await rm(tmp, { recursive: true, force: true });
 });
-
-async function rejection(p: Promise<unknown>) {
-  try {
-    await p;
-  } catch (err) {
-    return err as Error & { kind?: string; field?: string; exitCode?: number };
-  }
-  throw new Error('expected a rejection');
-}
 
 async function patientWithEverything(name: string, n: number) {
   const store = stack.dataStore;

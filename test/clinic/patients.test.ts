@@ -12,6 +12,7 @@ import {
   updatePatient,
 } from '../../src/clinic/patients.js';
 import { readPatientIndex } from '../../src/clinic/patient-index.js';
+import { rejection } from '../helpers/rejection.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
 
 const actor = 'cli:tester@host';
@@ -23,15 +24,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await stack?.close();
 });
-
-async function rejection(p: Promise<unknown>) {
-  try {
-    await p;
-  } catch (err) {
-    return err as Error & { kind?: string; field?: string; exitCode?: number };
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('patients against the local S3', () => {
   it('adds, lists, searches without accents, shows, updates and archives', async () => {
