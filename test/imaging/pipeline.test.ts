@@ -24,7 +24,7 @@ import {
   pixelBombPng,
   textFileAsJpeg,
   truncatedJpeg,
-} from './fixtures.js';
+} from '../helpers/image-fixtures.js';
 
 const MAX = 50_000_000;
 const mark: WatermarkOptions = { text: 'Clínica Sorriso · P-000123 · 01/05/2024', position: 'bottom-right', opacity: 0.6, size: 0.04 };

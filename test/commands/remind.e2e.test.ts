@@ -9,8 +9,8 @@ import { readOutbox } from '../../src/local/ses-server.js';
 import { CARRIED_ENV } from '../../src/commands/remind/cron.js';
 import { BIN, runCli } from '../helpers/cli.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
-import { startFakeSes } from './fake-ses.js';
-import { addPatient, book } from './seed.js';
+import { startFakeSes } from '../helpers/fake-ses.js';
+import { addPatient, book } from '../helpers/reminder-seed.js';
 
 let stack: TestStack;
 const remind = (args: string[], env?: NodeJS.ProcessEnv) => runCli(['remind', ...args], { cwd: stack.projectDir, env });

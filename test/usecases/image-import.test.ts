@@ -20,7 +20,7 @@ import { createImageProcessor, type S3EventLike } from '../../src/lambdas/image-
 import { memoryLog } from '../../src/log.js';
 import type { Store } from '../../src/store/store.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
-import { jpegOrientation6, photoJpeg, textFileAsJpeg, truncatedJpeg } from './fixtures.js';
+import { jpegOrientation6, photoJpeg, textFileAsJpeg, truncatedJpeg } from '../helpers/image-fixtures.js';
 
 const metadata = { kind: 'photo' as const, teeth: [11, 21] };
 

@@ -4,7 +4,7 @@ import { demoRemindersSeeder } from '../../src/local/demo-reminders.js';
 import { seeders } from '../../src/local/demo.js';
 import { readOutbox } from '../../src/local/ses-server.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
-import { sp } from './seed.js';
+import { sp } from '../helpers/reminder-seed.js';
 
 let stack: TestStack;
 beforeAll(async () => {

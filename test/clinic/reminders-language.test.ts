@@ -8,8 +8,8 @@ import { updatePatient } from '../../src/clinic/patients.js';
 import { openSesSender } from '../../src/mail/ses.js';
 import { readOutbox, type OutboxMessage } from '../../src/local/ses-server.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
-import { eventStart, prop } from './ics-reader.js';
-import { addPatient, book, sp, TZ } from './seed.js';
+import { eventStart, prop } from '../helpers/ics-reader.js';
+import { addPatient, book, sp, TZ } from '../helpers/reminder-seed.js';
 
 let stack: TestStack;
 

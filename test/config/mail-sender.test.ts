@@ -9,7 +9,7 @@ import { reminderKey, runReminders } from '../../src/clinic/reminders.js';
 import { ClinicaError } from '../../src/errors.js';
 import { Ui } from '../../src/ui/output.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
-import { addPatient, book, sp } from '../reminders/seed.js';
+import { addPatient, book, sp } from '../helpers/reminder-seed.js';
 
 let stack: TestStack;
 beforeAll(async () => {

@@ -18,7 +18,7 @@ import { deployedConfig } from '../../src/infra/lambdas.js';
 import { readOutbox } from '../../src/local/ses-server.js';
 import { Ui } from '../../src/ui/output.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
-import { addPatient, book } from './seed.js';
+import { addPatient, book } from '../helpers/reminder-seed.js';
 import { unzipTo } from '../helpers/zip.js';
 
 let stack: TestStack;

@@ -12,9 +12,9 @@ import { sesClient } from '../../src/aws/clients.js';
 import { readOutbox, type OutboxMessage } from '../../src/local/ses-server.js';
 import { memoryLog } from '../../src/log.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
-import { eventStart, prop } from './ics-reader.js';
-import { startFakeSes } from './fake-ses.js';
-import { addPatient, book, sp, TZ } from './seed.js';
+import { eventStart, prop } from '../helpers/ics-reader.js';
+import { startFakeSes } from '../helpers/fake-ses.js';
+import { addPatient, book, sp, TZ } from '../helpers/reminder-seed.js';
 
 let stack: TestStack;
 let store: Store;
