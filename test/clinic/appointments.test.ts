@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { isClinicaError } from '../../src/errors.js';
 import {
   cancelAppointment,
@@ -13,20 +13,16 @@ import { listAudit } from '../../src/clinic/audit.js';
 import { listPatientAppointments } from '../../src/clinic/patient-appointments.js';
 import { createPatient, listPatients, nextAppointment } from '../../src/clinic/patients.js';
 import { rejection } from '../helpers/rejection.js';
-import { startTestStack, type TestStack } from '../helpers/stack.js';
+import { useTestStack } from '../helpers/stack.js';
 
 const actor = 'cli:tester@host';
 const SP = 'America/Sao_Paulo';
 const NY = 'America/New_York';
-let stack: TestStack;
+const stack = useTestStack({ publish: false });
 let patientId: string;
 
 beforeAll(async () => {
-  stack = await startTestStack({ publish: false });
   patientId = (await createPatient(stack.dataStore, { fullName: 'Agenda Teste', birthDate: '1985-06-07' }, actor)).id;
-});
-afterAll(async () => {
-  await stack?.close();
 });
 
 const now = new Date('2026-11-20T12:00:00Z');

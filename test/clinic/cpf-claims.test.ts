@@ -3,7 +3,7 @@
  * concurrent creates, and the migration of a bucket an older clinica left with unkeyed claims (claims/cpf/).
  */
 import { createHash } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { BUCKET_KEY, bucketKey } from '../../src/clinic/bucket-key.js';
 import { formatCpf, generateCpf, maskCpf } from '../../src/clinic/cpf.js';
 import { ERASED_PREFIX } from '../../src/clinic/erased.js';
@@ -24,18 +24,12 @@ import {
 import { demoClinicSeeder, demoPatients } from '../../src/local/demo-clinic.js';
 import { Store, type GetOptions } from '../../src/store/store.js';
 import { rejection } from '../helpers/rejection.js';
-import { startTestStack, type TestStack } from '../helpers/stack.js';
+import { useTestStack } from '../helpers/stack.js';
 
 const actor = 'cli:tester@host';
-let stack: TestStack;
+const stack = useTestStack({ publish: false });
 let buckets = 0;
 
-beforeAll(async () => {
-  stack = await startTestStack({ publish: false });
-});
-afterAll(async () => {
-  await stack?.close();
-});
 
 /** A new, empty bucket on the same local S3. */
 async function freshBucket(): Promise<string> {

@@ -11,18 +11,16 @@ import { IMAGE_HASHES_PREFIX, imageIdKey } from '../../src/clinic/images.js';
 import { importPatients } from '../../src/clinic/patient-import.js';
 import { createPatient, findPatientByCpf, getPatient, listPatients, updatePatient } from '../../src/clinic/patients.js';
 import { rejection } from '../helpers/rejection.js';
-import { startTestStack, type TestStack } from '../helpers/stack.js';
+import { useTestStack } from '../helpers/stack.js';
 
 const actor = 'cli:tester@host';
-let stack: TestStack;
+const stack = useTestStack({ publish: false });
 let tmp: string;
 
 beforeAll(async () => {
-  stack = await startTestStack({ publish: false });
   tmp = await mkdtemp(join(tmpdir(), 'clinica-export-'));
 });
 afterAll(async () => {
-  await stack?.close();
   await rm(tmp, { recursive: true, force: true });
 });
 
