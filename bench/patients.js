@@ -13,7 +13,7 @@ import { startLocalStack } from '../dist/local/stack.js';
 import { formatCpf, generateCpf } from '../dist/clinic/cpf.js';
 import { COUNTER_KEY, formatPatientId, listPatients, newPatientRecord, patientKey } from '../dist/clinic/patients.js';
 import { summaryOf, writePatientIndex } from '../dist/clinic/patient-index.js';
-import { mapLimit } from '../dist/clinic/text.js';
+import { mapLimit } from '../dist/map-limit.js';
 
 const runs = Number(process.env.BENCH_RUNS ?? 7);
 const sizes = (process.env.BENCH_SIZES ?? '100,10000').split(',').map(Number);

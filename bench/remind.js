@@ -20,7 +20,7 @@ const { s3Client, LOCAL_CREDENTIALS } = await import('../dist/aws/clients.js');
 const { Store } = await import('../dist/store/store.js');
 const { newPatientRecord, patientKey, formatPatientId } = await import('../dist/clinic/patients.js');
 const { appointmentKey } = await import('../dist/clinic/appointments.js');
-const { mapLimit } = await import('../dist/clinic/text.js');
+const { mapLimit } = await import('../dist/map-limit.js');
 const { addDays, formatZoned, todayIn, zonedToInstant } = await import('../dist/clinic/time.js');
 const { readOutbox } = await import('../dist/local/ses-server.js');
 

@@ -12,6 +12,7 @@ import { declarePatients } from './commands/patients/declare.js';
 import { declareAppointments } from './commands/appointments/declare.js';
 import { declareDentists } from './commands/dentists/declare.js';
 import { declareImages } from './commands/images/declare.js';
+import { declareUpload } from './commands/upload/declare.js';
 import { declareRemind } from './commands/remind/declare.js';
 import { declareStaff } from './commands/staff/declare.js';
 import { declareSite } from './commands/site/declare.js';
@@ -55,6 +56,7 @@ export function buildProgram(): Command {
   declarePatients(program);
   declareAppointments(program);
   declareDentists(program);
+  declareUpload(program);
   declareImages(program);
   declareRemind(program);
   declareStaff(program);

@@ -19,7 +19,7 @@ import type { ImageRecord } from './images.js';
 import { listPatientAppointments } from './patient-appointments.js';
 import { shardKey, shardOf } from './patient-index.js';
 import { identifierRedactor, redactFileName, type PersonIdentifiers, type RedactedKind } from './redact.js';
-import { mapLimit } from './text.js';
+import { mapLimit } from '../map-limit.js';
 import type { Appointment, Patient } from './types.js';
 
 export interface ContentRedactions {

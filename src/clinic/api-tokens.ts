@@ -9,7 +9,7 @@ import { notFound, usageError } from '../errors.js';
 import type { Store } from '../store/store.js';
 import { audit } from './audit.js';
 import { getStaffRecord, publicStaff, sameDigest, sha256Hex, type RequestSource, type StaffMember } from './staff.js';
-import { randomId } from './text.js';
+import { randomId } from '../random-id.js';
 
 export const API_TOKEN_DAYS = 90;
 const TOKEN = /^(t_[a-z0-9]{12})\.([A-Za-z0-9_-]{43})$/;

@@ -20,7 +20,9 @@ import { audit } from './audit.js';
 import { nameKey, resolveChair, resolveDentist, type DentistRecord } from './dentists.js';
 import { recordPatientAppointments } from './patient-appointments.js';
 import { getPatient } from './patients.js';
-import { clean, mapLimit, randomId, refuseControlCharacters } from './text.js';
+import { clean, refuseControlCharacters } from './text.js';
+import { mapLimit } from '../map-limit.js';
+import { randomId } from '../random-id.js';
 import { addDays, daysBetween, formatZoned, localParts, parseDate, parseDateTime } from './time.js';
 import type { Appointment, AppointmentInput, AppointmentStatus } from './types.js';
 

@@ -11,7 +11,8 @@
  */
 import { usageError } from '../errors.js';
 import type { Store } from '../store/store.js';
-import { mapLimit, randomId } from './text.js';
+import { mapLimit } from '../map-limit.js';
+import { randomId } from '../random-id.js';
 import type { AuditAction, AuditEntry } from './types.js';
 
 export const AUDIT_PREFIX = 'audit/';

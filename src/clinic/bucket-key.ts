@@ -1,8 +1,8 @@
 /**
  * The data bucket's secret key, for what clinica must find by a person's identifier without the identifier
  * showing in an object key: the CPF claims (patients.ts) and the anonymization marks (erased.ts).
- *   claims/erasure-key.json   { key } — 32 random bytes (base64), made by the first write that needs it, never
- *                             rewritten (the name is its first use, the erasure marks: kept so their marks match)
+ *   claims/erasure-key.json   { key } — 32 random bytes (base64), made by the first write that needs it; never
+ *                             rewritten, since every claim and mark made under it must keep matching
  * Why a key: object keys are seen by more people than the records are — bucket listings, S3 server access logs,
  * CloudTrail data events, inventory reports. A CPF has nine free digits, so a plain SHA-256 of one is reversed by
  * trying all 10^9 in minutes; an HMAC-SHA-256 under a secret is not. The trade-off: the key lives in the same

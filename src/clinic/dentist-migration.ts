@@ -10,7 +10,7 @@ import type { Store } from '../store/store.js';
 import { APPOINTMENTS_PREFIX, dateOfId, refreshDayIndex } from './appointments.js';
 import { audit } from './audit.js';
 import { addDentist, listDentists, nameKey, type DentistRecord } from './dentists.js';
-import { mapLimit } from './text.js';
+import { mapLimit } from '../map-limit.js';
 import type { Appointment } from './types.js';
 
 export interface DentistMigration {

@@ -13,7 +13,9 @@ import { openingSchema, type Opening } from '../config/site.js';
 import { conflict, isClinicaError, notFound, usageError } from '../errors.js';
 import type { Store } from '../store/store.js';
 import { audit } from './audit.js';
-import { clean, fold, mapLimit, randomId } from './text.js';
+import { clean, fold } from './text.js';
+import { mapLimit } from '../map-limit.js';
+import { randomId } from '../random-id.js';
 
 export interface DentistRecord {
   id: string;

@@ -23,7 +23,9 @@ import type { WatermarkOptions } from '../imaging/watermark.js';
 import type { Config } from '../config/schema.js';
 import type { Store } from '../store/store.js';
 import { audit } from './audit.js';
-import { mapLimit, randomId, refuseControlCharacters } from './text.js';
+import { refuseControlCharacters } from './text.js';
+import { mapLimit } from '../map-limit.js';
+import { randomId } from '../random-id.js';
 import { localParts, parseDate } from './time.js';
 
 export const imageKinds = ['radiograph', 'photo', 'document'] as const;

@@ -16,7 +16,8 @@ import { deletePatientImages } from './images.js';
 import { deletePatientAppointmentList, listPatientAppointments } from './patient-appointments.js';
 import { updatePatientIndex } from './patient-index.js';
 import { cpfClaimsKey, getPatient, patientKey, releaseCpf, writePatientChange } from './patients.js';
-import { EMAIL_IN_TEXT, mapLimit } from './text.js';
+import { EMAIL_IN_TEXT } from './text.js';
+import { mapLimit } from '../map-limit.js';
 import type { Appointment, AuditEntry, Patient } from './types.js';
 
 export interface ExportedImage {
@@ -258,12 +259,18 @@ export async function retentionOf(store: Store, patient: Patient, retentionYears
   return { lastEntry, until };
 }
 
+/** A purge that was checked: the patient as read, the retention it was checked against, whether it was forced. */
+export interface PurgePlan extends Retention {
+  patient: Patient;
+  /** inside the retention period, and --force said the duty no longer applies */
+  forced: boolean;
+}
+
 /**
- * Deletes the record, its images, appointments and reminders, the CPF claim and the index row. Refused inside
- * the retention period (from the last entry: retentionOf) unless forced. The audit entries stay (ids and field names
- * only). Safe to re-run after an interruption: the record goes last.
+ * Checks a purge without deleting anything: refused inside the retention period (from the last entry:
+ * retentionOf) unless forced. Reads the record, its appointment list and its image list.
  */
-export async function purgePatient(store: Store, id: string, actor: string, options: PurgeOptions): Promise<PurgeResult> {
+export async function planPurge(store: Store, id: string, options: PurgeOptions): Promise<PurgePlan> {
   const { patient } = await getPatient(store, id);
   const now = options.now ?? new Date();
   const { lastEntry, until } = await retentionOf(store, patient, options.retentionYears);
@@ -274,6 +281,16 @@ export async function purgePatient(store: Store, id: string, actor: string, opti
       { field: 'id', hint: `anonymize it instead (\`clinica patients anonymize ${patient.id}\`), or pass --force if the retention duty no longer applies` },
     );
   }
+  return { patient, lastEntry, until, forced: until > now };
+}
+
+/**
+ * Deletes the record, its images, appointments and reminders, the CPF claim and the index row, after
+ * `planPurge` on the record as it is now (so a purge confirmed a while ago is checked again). The audit entries
+ * stay (ids and field names only). Safe to re-run after an interruption: the record goes last.
+ */
+export async function purgePatient(store: Store, id: string, actor: string, options: PurgeOptions): Promise<PurgeResult> {
+  const { patient, forced } = await planPurge(store, id, options);
   if (patient.cpf) await cpfClaimsKey(store); // a bucket to reindex is refused before anything is deleted
   const appointments = await listPatientAppointments(store, patient.id, { includeMoved: true });
   const reminderKeys = (await reminderKeysOf(store, appointments.map((a) => a.id))).map((r) => r.key);
@@ -294,7 +311,7 @@ export async function purgePatient(store: Store, id: string, actor: string, opti
     actor,
     action: 'patient.purge',
     patientId: patient.id,
-    details: { images: result.images, appointments: result.appointments, reminders: result.reminders, forced: Boolean(options.force && until > now) },
+    details: { images: result.images, appointments: result.appointments, reminders: result.reminders, forced },
   });
   return result;
 }

@@ -15,7 +15,7 @@
 import { conflict } from '../errors.js';
 import type { Store } from '../store/store.js';
 import { isClinicaError } from '../errors.js';
-import { mapLimit } from './text.js';
+import { mapLimit } from '../map-limit.js';
 import type { Patient, PatientSummary } from './types.js';
 
 export const SHARDS = 16;

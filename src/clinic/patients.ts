@@ -17,7 +17,8 @@ import { findErased } from './erased.js';
 import { listPatientAppointments, upcomingOf, type AppointmentBrief } from './patient-appointments.js';
 import { listPendingIds, readPatientIndex, summaryOf, updatePatientIndex, writePatientIndex } from './patient-index.js';
 import { normalizeEmail, normalizePhone } from './contact.js';
-import { clean, digitsOf, fold, mapLimit, personKey, refuseControlCharacters } from './text.js';
+import { clean, digitsOf, fold, personKey, refuseControlCharacters } from './text.js';
+import { mapLimit } from '../map-limit.js';
 import { ageOn, parseDate, todayIn } from './time.js';
 import {
   patientStatuses,

@@ -23,6 +23,7 @@
  * one wins. A record sent for a start time the appointment no longer has (moved the same day) is taken over
  * too: the patient gets a reminder for the new time.
  */
+import type { OnProgress } from '../progress.js';
 import type { ResolvedConfig } from '../config/load.js';
 import { reminderSender } from '../config/mail.js';
 import type { ReminderRule } from '../config/schema.js';
@@ -34,7 +35,8 @@ import type { Store, StoredJson } from '../store/store.js';
 import { APPOINTMENTS_PREFIX, getAppointment } from './appointments.js';
 import { asciiEmail } from './contact.js';
 import { getPatient } from './patients.js';
-import { EMAIL_IN_TEXT, randomId } from './text.js';
+import { EMAIL_IN_TEXT } from './text.js';
+import { randomId } from '../random-id.js';
 import { addDays, localParts, startOfLocalDay, todayIn, zonedToInstant } from './time.js';
 import type { Appointment, Patient } from './types.js';
 
@@ -166,8 +168,8 @@ export interface RunRemindersOptions {
   deadline?: number;
   /** re-read the appointment and patient before sending when they were read longer ago than this (default 30 s) */
   refreshAfterMs?: number;
-  /** called as each reminder is settled (progress) */
-  onItem?: (item: ReminderItem, done: number, total: number) => void;
+  /** told as each reminder is settled */
+  progress?: OnProgress<ReminderItem>;
 }
 
 // ------------------------------------------------------------------------------------------- the policy
@@ -383,76 +385,162 @@ class Queue<T> {
   }
 }
 
-/**
- * One run. Two stages overlap, so the first e-mail goes out while the agenda is still being read: readers
- * (`readConcurrency`) go through the day's appointments, decide by time and by who, and queue what is to be
- * sent; senders (`concurrency`) claim, send at the SES pace and mark. The existing reminder records of those
- * days are listed first (one LIST per day), so a re-run reads a record instead of the patient and claims
- * nothing; the claim's If-None-Match stays the guarantee.
- */
-export async function runReminders(options: RunRemindersOptions): Promise<ReminderSummary> {
-  const startedAt = performance.now();
-  const log = options.log ?? silentLog;
-  const clock = options.clock ?? (() => new Date());
-  const now = options.now ?? clock();
-  const { store, config } = options;
-  const timeZone = config.clinic.timeZone;
-  const settings = { timeZone, quietHours: config.reminders.quietHours };
-  const claimTimeoutMs = config.reminders.claimTimeoutMinutes * 60_000;
-  const runId = `${options.actor ?? 'clinica'}#${randomId(6)}`;
-  const refreshAfterMs = options.refreshAfterMs ?? 30_000;
+/** The rules a run uses: all of them, or the one `--rule` names (refused naming the rules the config has). */
+export function rulesFor(config: Pick<ResolvedConfig, 'reminders'>, rule?: string): ReminderRule[] {
+  if (!rule) return config.reminders.rules;
+  const rules = config.reminders.rules.filter((r) => r.name === rule);
+  if (!rules.length) {
+    throw usageError(`--rule: no reminder rule "${rule}" (the config has: ${config.reminders.rules.map((r) => r.name).join(', ')})`, { field: 'rule' });
+  }
+  return rules;
+}
 
-  const rules = options.rule ? config.reminders.rules.filter((r) => r.name === options.rule) : config.reminders.rules;
-  if (options.rule && !rules.length) {
-    throw usageError(`--rule: no reminder rule "${options.rule}" (the config has: ${config.reminders.rules.map((r) => r.name).join(', ')})`, { field: 'rule' });
+/**
+ * What the two stages of one run share: the settings, the summary being counted, the reminder records found,
+ * the patients read, the sender once opened, and the stop.
+ */
+class RunState {
+  readonly startedAt = performance.now();
+  readonly log: Log;
+  readonly clock: () => Date;
+  readonly now: Date;
+  readonly store: Store;
+  readonly config: RunRemindersOptions['config'];
+  readonly settings: { timeZone: string; quietHours: QuietHours };
+  readonly claimTimeoutMs: number;
+  readonly runId: string;
+  readonly rules: ReminderRule[];
+  readonly summary: ReminderSummary;
+  /** the keys of the reminder records of the days read (listed before the appointments) */
+  readonly existing = new Set<string>();
+  abort?: ClinicaError;
+  private readonly patients = new Map<string, Promise<Patient | undefined>>();
+  private senderPromise?: ReturnType<NonNullable<RunRemindersOptions['openSender']>>;
+
+  constructor(readonly options: RunRemindersOptions) {
+    this.log = options.log ?? silentLog;
+    this.clock = options.clock ?? (() => new Date());
+    this.now = options.now ?? this.clock();
+    this.store = options.store;
+    this.config = options.config;
+    this.settings = { timeZone: this.config.clinic.timeZone, quietHours: this.config.reminders.quietHours };
+    this.claimTimeoutMs = this.config.reminders.claimTimeoutMinutes * 60_000;
+    this.runId = `${options.actor ?? 'clinica'}#${randomId(6)}`;
+    this.rules = rulesFor(this.config, options.rule);
+    this.summary = {
+      at: this.now.toISOString(),
+      dryRun: Boolean(options.dryRun),
+      rules: this.rules.map((r) => r.name),
+      due: 0,
+      sent: 0,
+      wouldSend: 0,
+      failed: 0,
+      deferred: 0,
+      skipped: {},
+      upcoming: 0,
+      timings: { planningMs: 0, totalMs: 0 },
+      items: [],
+    };
   }
 
-  const summary: ReminderSummary = {
-    at: now.toISOString(),
-    dryRun: Boolean(options.dryRun),
-    rules: rules.map((r) => r.name),
-    due: 0,
-    sent: 0,
-    wouldSend: 0,
-    failed: 0,
-    deferred: 0,
-    skipped: {},
-    upcoming: 0,
-    timings: { planningMs: 0, totalMs: 0 },
-    items: [],
-  };
-  const settle = (item: ReminderItem) => {
+  /** Counts a reminder's end and tells the progress channel. */
+  settle(item: ReminderItem): void {
+    const summary = this.summary;
     summary.items.push(item);
     if (item.status === 'sent') summary.sent++;
     else if (item.status === 'would-send') summary.wouldSend++;
     else if (item.status === 'failed') summary.failed++;
     else if (item.status === 'deferred') summary.deferred++;
     else if (item.reason) summary.skipped[item.reason] = (summary.skipped[item.reason] ?? 0) + 1;
-    options.onItem?.(item, summary.items.length, summary.due);
-  };
-  const itemOf = (t: { appointment: Appointment; rule: ReminderRule; dueAt: Date }, status: ItemStatus, extra: Partial<ReminderItem> = {}): ReminderItem => ({
-    appointmentId: t.appointment.id,
-    patientId: t.appointment.patientId,
-    rule: t.rule.name,
-    start: t.appointment.start,
-    dueAt: t.dueAt.toISOString(),
-    status,
-    ...extra,
-  });
+    this.options.progress?.({ item, done: summary.items.length, total: summary.due });
+  }
 
-  let abort: ClinicaError | undefined;
+  itemOf(t: { appointment: Appointment; rule: ReminderRule; dueAt: Date }, status: ItemStatus, extra: Partial<ReminderItem> = {}): ReminderItem {
+    return { appointmentId: t.appointment.id, patientId: t.appointment.patientId, rule: t.rule.name, start: t.appointment.start, dueAt: t.dueAt.toISOString(), status, ...extra };
+  }
+
   /** Stops the run (nothing more can be sent); true for the call that stopped it. */
-  const stop = (err: unknown): boolean => {
-    if (abort) return false;
-    abort = err instanceof ClinicaError ? err : new ClinicaError('internal', oneLine(err), { cause: err });
-    summary.aborted = { kind: abort.kind, message: abort.message, hint: abort.hint };
+  stop(err: unknown): boolean {
+    if (this.abort) return false;
+    const abort = err instanceof ClinicaError ? err : new ClinicaError('internal', oneLine(err), { cause: err });
+    this.abort = abort;
+    this.summary.aborted = { kind: abort.kind, message: abort.message, hint: abort.hint };
     // the caller reports it once (the command's last line, the Lambda's log): here only for --verbose
-    log.debug(`reminders stopped: ${oneLine(abort)}`);
+    this.log.debug(`reminders stopped: ${oneLine(abort)}`);
     return true;
-  };
+  }
 
-  // ---- reading: the days' appointment keys, streamed page by page, and the existing reminder records
-  const range = agendaRange(rules, now, timeZone);
+  /** The patient, read once per run (`fresh` reads again); undefined when the record is gone. */
+  patientOf(id: string, fresh = false): Promise<Patient | undefined> {
+    let p = fresh ? undefined : this.patients.get(id);
+    if (!p) {
+      p = getPatient(this.store, id).then(
+        (r) => r.patient,
+        (err) => (isClinicaError(err, 'not-found') ? undefined : Promise.reject(err)),
+      );
+      this.patients.set(id, p);
+    }
+    return p;
+  }
+
+  blockedBy(stored: StoredJson<ReminderRecord>, task: Pick<Task, 'appointment'>, patient?: Patient): SkipReason | undefined {
+    return recordBlocks(stored, task.appointment.start, this.claimTimeoutMs, this.clock, patient?.version);
+  }
+
+  /**
+   * A reminder record as it is now. A record caught mid-write (the local S3 server is not atomic; S3 is) reads
+   * as broken JSON: read again shortly, and if it stays broken, treat it as someone's fresh claim.
+   */
+  async readRecord(key: string): Promise<StoredJson<ReminderRecord> | undefined> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.store.getJson<ReminderRecord>(key, { withTimes: true });
+      } catch (err) {
+        if (!isClinicaError(err, 'internal') || !/not valid JSON/.test(err.message)) throw err;
+        if (attempt >= 3) return { value: { status: 'claimed', claimedAt: this.clock().toISOString(), claimedBy: 'unknown' } as ReminderRecord, etag: '' };
+        await new Promise((r) => setTimeout(r, 50 * attempt));
+      }
+    }
+  }
+
+  /** The sender, opened once. No mail.sender: the run stops (a config error) before anything is claimed, as when SES is down. */
+  async sender(): Promise<ReminderSender> {
+    const open = this.options.openSender;
+    if (!open) throw new ClinicaError('internal', 'runReminders: no sender given');
+    this.senderPromise ??= Promise.resolve()
+      .then(() => reminderSender(this.config))
+      .then(() => open())
+      .then((s) => {
+        if (s.rate) this.summary.sendRate = s.rate;
+        return s;
+      });
+    return (await this.senderPromise).sender;
+  }
+
+  pastDeadline = (): boolean => this.options.deadline !== undefined && this.clock().getTime() >= this.options.deadline;
+}
+
+/**
+ * The due reminders of a run, as the agenda is read: what is to be sent waits in `ready` (the first can go out
+ * while the rest of the agenda is still read); what is not (skipped by who or by an earlier run's record,
+ * deferred by quiet hours) is already settled in the summary.
+ */
+export interface ReminderPlan {
+  readonly state: RunState;
+  readonly ready: Queue<Task>;
+  /** resolves when the agenda is read (a failure stops the run instead) */
+  readonly read: Promise<void>;
+}
+
+/**
+ * Starts reading the agenda: the existing reminder records of the days are listed first (one LIST per day),
+ * so a re-run reads a record instead of the patient and claims nothing (the claim's If-None-Match stays the
+ * guarantee); then `readConcurrency` readers decide each appointment by time and by who.
+ */
+export function planReminders(options: RunRemindersOptions): ReminderPlan {
+  const state = new RunState(options);
+  const { store, log } = state;
+  const range = agendaRange(state.rules, state.now, state.settings.timeZone);
   const days: string[] = [];
   for (let d = range.from; d <= range.to; d = addDays(d, 1)) days.push(d);
   const keys = new Queue<string>();
@@ -467,112 +555,177 @@ export async function runReminders(options: RunRemindersOptions): Promise<Remind
       }
     }),
   ).finally(() => keys.close());
-  const existing = new Set<string>();
   // appointment ids carry their date (A-YYYYMMDD-…): one LIST per day finds that day's reminder records
   const recordsListed = Promise.all(
     days.map(async (day) => {
-      for await (const o of store.list(`${REMINDERS_PREFIX}A-${day.replace(/-/g, '')}-`)) existing.add(o.key);
+      for await (const o of store.list(`${REMINDERS_PREFIX}A-${day.replace(/-/g, '')}-`)) state.existing.add(o.key);
     }),
   );
-
-  const patients = new Map<string, Promise<Patient | undefined>>();
-  const patientOf = (id: string, fresh = false) => {
-    let p = fresh ? undefined : patients.get(id);
-    if (!p) {
-      p = getPatient(store, id).then(
-        (r) => r.patient,
-        (err) => (isClinicaError(err, 'not-found') ? undefined : Promise.reject(err)),
-      );
-      patients.set(id, p);
-    }
-    return p;
-  };
-
-  const blockedBy = (stored: StoredJson<ReminderRecord>, task: Pick<Task, 'appointment'>, patient?: Patient) =>
-    recordBlocks(stored, task.appointment.start, claimTimeoutMs, clock, patient?.version);
-
-  /**
-   * A reminder record as it is now. A record caught mid-write (the local S3 server is not atomic; S3 is) reads
-   * as broken JSON: read again shortly, and if it stays broken, treat it as someone's fresh claim.
-   */
-  const readRecord = async (key: string): Promise<StoredJson<ReminderRecord> | undefined> => {
-    for (let attempt = 1; ; attempt++) {
+  const ready = new Queue<Task>();
+  // readers stay a little ahead of the senders, so the senders' S3 writes are not starved by reads
+  const highWater = Math.max(64, 2 * (options.concurrency ?? 32));
+  const readWorker = async () => {
+    await recordsListed;
+    for (let key = await keys.take(); key && !state.abort; key = await keys.take()) {
+      await ready.room(highWater);
       try {
-        return await store.getJson<ReminderRecord>(key, { withTimes: true });
+        await judgeAppointment(state, ready, key);
       } catch (err) {
-        if (!isClinicaError(err, 'internal') || !/not valid JSON/.test(err.message)) throw err;
-        if (attempt >= 3) return { value: { status: 'claimed', claimedAt: clock().toISOString(), claimedBy: 'unknown' } as ReminderRecord, etag: '' };
-        await new Promise((r) => setTimeout(r, 50 * attempt));
+        // one unreadable record (broken JSON) does not stop the run; S3 out of reach does
+        if (!isClinicaError(err, 'internal')) throw err;
+        log.warn(`reminders: skipped ${key}: ${oneLine(err)}`);
       }
     }
   };
+  const read = Promise.all([listing, recordsListed, ...Array.from({ length: Math.max(1, options.readConcurrency ?? 8) }, readWorker)])
+    .then(() => undefined)
+    .catch((err) => void state.stop(err))
+    .finally(() => {
+      ready.close();
+      keys.close();
+      log.debug(`${listed} appointment(s) ${range.from} → ${range.to} read, ${state.existing.size} reminder record(s) found; as of ${state.summary.at}`);
+    });
+  return { state, ready, read };
+}
 
-  const ready = new Queue<Task>();
-
-  /** One appointment: by time, by who, against an existing record; queues what is to be sent. */
-  const readAppointment = async (key: string) => {
-    if (abort) return;
-    const appointment = (await store.getJson<Appointment>(key))?.value;
-    if (!appointment || appointment.movedTo) return; // a moved-away record: its new one is in the agenda
-    // a catch-up run (--at in the past) does not remind anyone of an appointment that has begun by the wall clock
-    if (Date.parse(appointment.start) <= clock().getTime()) return;
-    const readAt = performance.now();
-    for (const rule of rules) {
-      const v = reminderVerdict(appointment, rule, now, settings);
-      if (v.state === 'upcoming') summary.upcoming++;
-      if (v.state === 'upcoming' || v.state === 'past') continue;
-      summary.due++;
-      const task: Task = { appointment, rule, dueAt: v.dueAt, readAt };
-      // the reason in skipReasons' order: the appointment, an earlier run's record, the patient, then time
-      const early = appointmentIneligibility(appointment);
-      if (early) {
-        settle(itemOf(task, 'skipped', { reason: early }));
+/** One appointment: by time, by who, against an existing record; queues what is to be sent. */
+async function judgeAppointment(state: RunState, ready: Queue<Task>, key: string): Promise<void> {
+  if (state.abort) return;
+  const appointment = (await state.store.getJson<Appointment>(key))?.value;
+  if (!appointment || appointment.movedTo) return; // a moved-away record: its new one is in the agenda
+  // a catch-up run (--at in the past) does not remind anyone of an appointment that has begun by the wall clock
+  if (Date.parse(appointment.start) <= state.clock().getTime()) return;
+  const { summary, options } = state;
+  const readAt = performance.now();
+  for (const rule of state.rules) {
+    const v = reminderVerdict(appointment, rule, state.now, state.settings);
+    if (v.state === 'upcoming') summary.upcoming++;
+    if (v.state === 'upcoming' || v.state === 'past') continue;
+    summary.due++;
+    const task: Task = { appointment, rule, dueAt: v.dueAt, readAt };
+    // the reason in skipReasons' order: the appointment, an earlier run's record, the patient, then time
+    const early = appointmentIneligibility(appointment);
+    if (early) {
+      state.settle(state.itemOf(task, 'skipped', { reason: early }));
+      continue;
+    }
+    const recordKey = reminderKey(appointment.id, rule.name);
+    if (state.existing.has(recordKey)) {
+      const current = await state.readRecord(recordKey);
+      let why = current && state.blockedBy(current, task);
+      // a rejected address: sent again if the patient's record changed since (the address corrected)
+      if (why === 'rejected' && current!.value.patientVersion !== undefined) why = state.blockedBy(current!, task, await state.patientOf(appointment.patientId));
+      if (why) {
+        state.settle(state.itemOf(task, 'skipped', { reason: why }));
         continue;
       }
-      const recordKey = reminderKey(appointment.id, rule.name);
-      if (existing.has(recordKey)) {
-        const current = await readRecord(recordKey);
-        let why = current && blockedBy(current, task);
-        // a rejected address: sent again if the patient's record changed since (the address corrected)
-        if (why === 'rejected' && current!.value.patientVersion !== undefined) why = blockedBy(current!, task, await patientOf(appointment.patientId));
-        if (why) {
-          settle(itemOf(task, 'skipped', { reason: why }));
-          continue;
-        }
+    }
+    task.patient = await state.patientOf(appointment.patientId);
+    const reason = ineligibility(appointment, task.patient);
+    if (reason) state.settle(state.itemOf(task, 'skipped', { reason }));
+    else if (v.state === 'skip') state.settle(state.itemOf(task, 'skipped', { reason: v.reason }));
+    else if (v.state === 'deferred') state.settle(state.itemOf(task, 'deferred', { why: 'quiet-hours' }));
+    else {
+      if (!summary.timings.planningMs) {
+        summary.timings.planningMs = performance.now() - state.startedAt;
+        // open SES (client, quota) while the first claim is written; a failure surfaces at the first send
+        if (!options.dryRun && options.openSender) state.sender().catch(() => {});
       }
-      task.patient = await patientOf(appointment.patientId);
-      const reason = ineligibility(appointment, task.patient);
-      if (reason) settle(itemOf(task, 'skipped', { reason }));
-      else if (v.state === 'skip') settle(itemOf(task, 'skipped', { reason: v.reason }));
-      else if (v.state === 'deferred') settle(itemOf(task, 'deferred', { why: 'quiet-hours' }));
-      else {
-        if (!summary.timings.planningMs) {
-          summary.timings.planningMs = performance.now() - startedAt;
-          // open SES (client, quota) while the first claim is written; a failure surfaces at the first send
-          if (!options.dryRun && options.openSender) sender().catch(() => {});
-        }
-        ready.push(task);
+      ready.push(task);
+    }
+  }
+}
+
+/**
+ * Sends what the plan queues, `concurrency` at once at the SES pace: each is claimed, sent and marked (a dry
+ * run only checks the record and says it would send). Returns the summary once the agenda is read and every
+ * due reminder settled.
+ */
+export async function sendReminders(plan: ReminderPlan): Promise<ReminderSummary> {
+  const { state, ready } = plan;
+  const sending = new Sending(state);
+  const sendWorker = async () => {
+    for (let task = await ready.take(); task; task = await ready.take()) {
+      let item: ReminderItem;
+      try {
+        item = await sending.handle(task);
+      } catch (err) {
+        // S3 unreachable, a bug: stop taking new work, report this one as not done
+        state.stop(err);
+        item = state.itemOf(task, 'deferred', { why: 'stopped' });
       }
+      state.settle(item);
     }
   };
+  await Promise.all([plan.read, ...Array.from({ length: Math.max(1, state.options.concurrency ?? 32) }, sendWorker)]);
+  const summary = state.summary;
+  summary.timings.totalMs = performance.now() - state.startedAt;
+  // a stable order for people and scripts: by due time, then appointment, then rule
+  summary.items.sort((a, b) => a.dueAt.localeCompare(b.dueAt) || a.start.localeCompare(b.start) || a.appointmentId.localeCompare(b.appointmentId) || a.rule.localeCompare(b.rule));
+  return summary;
+}
 
-  // ---- sending
-  let senderPromise: ReturnType<NonNullable<RunRemindersOptions['openSender']>> | undefined;
-  const sender = async () => {
-    if (!options.openSender) throw new ClinicaError('internal', 'runReminders: no sender given');
-    const open = options.openSender;
-    // no mail.sender: the run stops (aborted, a config error) before anything is claimed, as when SES is down
-    senderPromise ??= Promise.resolve()
-      .then(() => reminderSender(config))
-      .then(() => open())
-      .then((s) => {
-        if (s.rate) summary.sendRate = s.rate;
-        return s;
-      });
-    return (await senderPromise).sender;
-  };
+/** One run: the plan read and sent, the two stages overlapping so the first e-mail goes out early. */
+export async function runReminders(options: RunRemindersOptions): Promise<ReminderSummary> {
+  return sendReminders(planReminders(options));
+}
 
-  const claim = async (task: Task, patient: Patient, to: string, locale: string): Promise<ClaimOutcome> => {
+/** The sending stage: claim, send, mark; give a claim back when nothing was sent. */
+class Sending {
+  /** claims waiting for (or in) their SES send */
+  private inFlight = 0;
+  private readonly refreshAfterMs: number;
+
+  constructor(private readonly state: RunState) {
+    this.refreshAfterMs = state.options.refreshAfterMs ?? 30_000;
+  }
+
+  /** Whether one more claim can still get its SES slot before the deadline, at the sender's pace. */
+  private roomBeforeDeadline(ratePerSecond: number | undefined): boolean {
+    const { deadline } = this.state.options;
+    return deadline === undefined || !ratePerSecond || this.inFlight < Math.floor((ratePerSecond * (deadline - this.state.clock().getTime())) / 1000);
+  }
+
+  async handle(task: Task): Promise<ReminderItem> {
+    const state = this.state;
+    if (state.abort) return state.itemOf(task, 'deferred', { why: 'stopped' });
+    if (state.pastDeadline()) return state.itemOf(task, 'deferred', { why: 'deadline' });
+    let { appointment, patient } = task;
+    if (performance.now() - task.readAt > this.refreshAfterMs) {
+      // a long run: the agenda may have changed since it was read (cancelled, moved, consent withdrawn)
+      appointment = await getAppointment(state.store, appointment.id).then(
+        (r) => r.appointment,
+        (err) => (isClinicaError(err, 'not-found') ? { ...appointment, status: 'cancelled' as const } : Promise.reject(err)),
+      );
+      // moved within the day since the agenda was read: the next run sends it for the new time
+      if (appointment.start !== task.appointment.start) return state.itemOf(task, 'deferred', { why: 'moved' });
+      patient = await state.patientOf(appointment.patientId, true);
+      const reason = ineligibility(appointment, patient);
+      if (reason) return state.itemOf(task, 'skipped', { reason });
+    }
+    const to = asciiEmail(patient!.email!); // SES takes an internationalised domain in punycode only
+    const key = reminderKey(appointment.id, task.rule.name);
+
+    if (state.options.dryRun) {
+      const current = state.existing.has(key) ? undefined : await state.readRecord(key); // listed ones were checked
+      const why = current && state.blockedBy(current, task, patient);
+      return why ? state.itemOf(task, 'skipped', { reason: why }) : state.itemOf(task, 'would-send', { to });
+    }
+
+    // a sender that cannot be opened (credentials, SES) stops the run before anything is claimed
+    const s = await state.sender();
+    if (state.abort) return state.itemOf(task, 'deferred', { why: 'stopped' });
+    if (!this.roomBeforeDeadline(s.ratePerSecond)) return state.itemOf(task, 'deferred', { why: 'deadline' });
+    this.inFlight++;
+    try {
+      return await this.claimAndSend(task, appointment, patient!, to, key, s);
+    } finally {
+      this.inFlight--;
+    }
+  }
+
+  private async claim(task: Task, patient: Patient, to: string, locale: string): Promise<ClaimOutcome> {
+    const { store, clock, log } = this.state;
     const key = reminderKey(task.appointment.id, task.rule.name);
     const fresh = (previous?: ReminderRecord): ReminderRecord => ({
       appointmentId: task.appointment.id,
@@ -581,7 +734,7 @@ export async function runReminders(options: RunRemindersOptions): Promise<Remind
       appointmentStart: task.appointment.start,
       status: 'claimed',
       claimedAt: clock().toISOString(),
-      claimedBy: runId,
+      claimedBy: this.state.runId,
       attempts: (previous?.attempts ?? 0) + 1,
       dueAt: task.dueAt.toISOString(),
       // masked: the record outlives an anonymization and must not keep the address it erased
@@ -597,9 +750,9 @@ export async function runReminders(options: RunRemindersOptions): Promise<Remind
       } catch (err) {
         if (!isClinicaError(err, 'conflict')) throw err;
       }
-      const current = await readRecord(key);
+      const current = await this.state.readRecord(key);
       if (!current) continue; // deleted in between: claim again
-      const why = blockedBy(current, task, patient);
+      const why = this.state.blockedBy(current, task, patient);
       if (why) return { claimed: false, reason: why };
       try {
         const record = fresh(current.value);
@@ -612,178 +765,97 @@ export async function runReminders(options: RunRemindersOptions): Promise<Remind
       }
     }
     return { claimed: false, reason: 'in-progress' };
-  };
+  }
 
-  const finish = async (key: string, etag: string, record: ReminderRecord): Promise<void> => {
+  private async finish(key: string, etag: string, record: ReminderRecord): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
-        await store.putJson(key, record, { ifMatch: etag });
+        await this.state.store.putJson(key, record, { ifMatch: etag });
         return;
       } catch (err) {
         if (isClinicaError(err, 'conflict') || attempt >= 3) {
-          log.error(`could not record ${key} as ${record.status}: ${oneLine(err)}`);
+          this.state.log.error(`could not record ${key} as ${record.status}: ${oneLine(err)}`);
           return;
         }
         await new Promise((r) => setTimeout(r, 200 * attempt));
       }
     }
-  };
+  }
 
   /**
    * Gives back a claim of a reminder that was not sent: the record as it was before (a failure, a send for an
    * earlier time), or none — a crashed run's stale claim is not put back, it would look fresh on S3's clock.
    */
-  const release = async (key: string, claimed: { etag: string; previous?: ReminderRecord }): Promise<void> => {
+  private async release(key: string, claimed: { etag: string; previous?: ReminderRecord }): Promise<void> {
     try {
-      if (claimed.previous && claimed.previous.status !== 'claimed') await store.putJson(key, claimed.previous, { ifMatch: claimed.etag });
-      else await store.delete(key);
+      if (claimed.previous && claimed.previous.status !== 'claimed') await this.state.store.putJson(key, claimed.previous, { ifMatch: claimed.etag });
+      else await this.state.store.delete(key);
     } catch (err) {
-      log.warn(`could not give back the claim ${key} (it is taken over after ${config.reminders.claimTimeoutMinutes} min): ${oneLine(err)}`);
+      this.state.log.warn(`could not give back the claim ${key} (it is taken over after ${this.state.config.reminders.claimTimeoutMinutes} min): ${oneLine(err)}`);
     }
-  };
+  }
 
-  const pastDeadline = () => options.deadline !== undefined && clock().getTime() >= options.deadline;
-  /** claims waiting for (or in) their SES send */
-  let inFlight = 0;
-  /** Whether one more claim can still get its SES slot before the deadline, at the sender's pace. */
-  const roomBeforeDeadline = (ratePerSecond: number | undefined) =>
-    options.deadline === undefined || !ratePerSecond || inFlight < Math.floor((ratePerSecond * (options.deadline - clock().getTime())) / 1000);
+  /** The e-mail of one reminder, as it goes to SES. */
+  private async message(appointment: Appointment, patient: Patient, to: string, locale: Parameters<typeof renderReminderEmail>[0]['locale']): Promise<Buffer> {
+    const { config, now, clock } = this.state;
+    const addressee = reminderAddressee(patient);
+    const email = renderReminderEmail({
+      locale,
+      clinic: config.clinic,
+      patientName: addressee.greeting,
+      appointmentFor: addressee.appointmentFor,
+      appointment: { id: appointment.id, start: new Date(appointment.start), durationMinutes: appointment.durationMinutes, dentist: appointment.dentist },
+      // "today" / "tomorrow" as the patient reads it: a catch-up's e-mail goes out now, not at its --at
+      now: now > clock() ? now : clock(),
+      calendar: calendarEntry(appointment),
+    });
+    return reminderMime(email, { from: reminderSender(config), to, replyTo: config.mail.replyTo ?? (config.clinic.email || undefined) });
+  }
 
-  const handle = async (task: Task): Promise<ReminderItem> => {
-    if (abort) return itemOf(task, 'deferred', { why: 'stopped' });
-    if (pastDeadline()) return itemOf(task, 'deferred', { why: 'deadline' });
-    let { appointment, patient } = task;
-    if (performance.now() - task.readAt > refreshAfterMs) {
-      // a long run: the agenda may have changed since it was read (cancelled, moved, consent withdrawn)
-      appointment = await getAppointment(store, appointment.id).then(
-        (r) => r.appointment,
-        (err) => (isClinicaError(err, 'not-found') ? { ...appointment, status: 'cancelled' as const } : Promise.reject(err)),
-      );
-      // moved within the day since the agenda was read: the next run sends it for the new time
-      if (appointment.start !== task.appointment.start) return itemOf(task, 'deferred', { why: 'moved' });
-      patient = await patientOf(appointment.patientId, true);
-      const reason = ineligibility(appointment, patient);
-      if (reason) return itemOf(task, 'skipped', { reason });
-    }
-    const to = asciiEmail(patient!.email!); // SES takes an internationalised domain in punycode only
-    const key = reminderKey(appointment.id, task.rule.name);
-
-    if (options.dryRun) {
-      const current = existing.has(key) ? undefined : await readRecord(key); // listed ones were checked
-      const why = current && blockedBy(current, task, patient);
-      return why ? itemOf(task, 'skipped', { reason: why }) : itemOf(task, 'would-send', { to });
-    }
-
-    // a sender that cannot be opened (credentials, SES) stops the run before anything is claimed
-    const s = await sender();
-    if (abort) return itemOf(task, 'deferred', { why: 'stopped' });
-    if (!roomBeforeDeadline(s.ratePerSecond)) return itemOf(task, 'deferred', { why: 'deadline' });
-    inFlight++;
-    try {
-      return await claimAndSend(task, appointment, patient!, to, key, s);
-    } finally {
-      inFlight--;
-    }
-  };
-
-  const claimAndSend = async (task: Task, appointment: Appointment, patient: Patient, to: string, key: string, s: ReminderSender): Promise<ReminderItem> => {
+  private async claimAndSend(task: Task, appointment: Appointment, patient: Patient, to: string, key: string, s: ReminderSender): Promise<ReminderItem> {
+    const state = this.state;
+    const { clock } = state;
     // the patient's own language for patient-facing text, else the clinic's
-    const locale = patient.language ?? config.clinic.locale;
-    const claimed = await claim(task, patient, to, locale);
-    if (!claimed.claimed) return itemOf(task, 'skipped', { reason: claimed.reason });
+    const locale = patient.language ?? state.config.clinic.locale;
+    const claimed = await this.claim(task, patient, to, locale);
+    if (!claimed.claimed) return state.itemOf(task, 'skipped', { reason: claimed.reason });
     const record = claimed.record;
     let result: SendResult;
     let attempted = false;
     try {
-      const addressee = reminderAddressee(patient);
-      const email = renderReminderEmail({
-        locale,
-        clinic: config.clinic,
-        patientName: addressee.greeting,
-        appointmentFor: addressee.appointmentFor,
-        appointment: { id: appointment.id, start: new Date(appointment.start), durationMinutes: appointment.durationMinutes, dentist: appointment.dentist },
-        // "today" / "tomorrow" as the patient reads it: a catch-up's e-mail goes out now, not at its --at
-        now: now > clock() ? now : clock(),
-        calendar: calendarEntry(appointment),
-      });
-      const raw = await reminderMime(email, { from: reminderSender(config), to, replyTo: config.mail.replyTo ?? (config.clinic.email || undefined) });
-      if (abort) throw abort;
-      if (summary.timings.firstSendMs === undefined) summary.timings.firstSendMs = performance.now() - startedAt;
+      const raw = await this.message(appointment, patient, to, locale);
+      if (state.abort) throw state.abort;
+      if (state.summary.timings.firstSendMs === undefined) state.summary.timings.firstSendMs = performance.now() - state.startedAt;
       attempted = true;
-      result = await s.send(raw, to, { expired: pastDeadline });
+      result = await s.send(raw, to, { expired: state.pastDeadline });
     } catch (err) {
       const failure = err instanceof SendFailure ? err : undefined;
       if (failure?.kind === 'expired') {
-        await release(key, claimed);
-        return itemOf(task, 'deferred', { why: 'deadline' });
+        await this.release(key, claimed);
+        return state.itemOf(task, 'deferred', { why: 'deadline' });
       }
       if (!failure || failure.kind === 'systemic') {
         // SES down, credentials, or another worker already stopped the run: nothing is wrong with this
         // reminder, the next run sends it — deferred, not failed, and reported once, as the run's stop
-        stop(failure?.error ?? err);
-        if (!attempted) await release(key, claimed);
-        else await finish(key, claimed.etag, { ...record, status: 'failed', failedAt: clock().toISOString(), error: maskEmails(failure?.message ?? oneLine(err)), errorCode: failure?.code });
-        return itemOf(task, 'deferred', { why: 'stopped' });
+        state.stop(failure?.error ?? err);
+        if (!attempted) await this.release(key, claimed);
+        else await this.finish(key, claimed.etag, { ...record, status: 'failed', failedAt: clock().toISOString(), error: maskEmails(failure?.message ?? oneLine(err)), errorCode: failure?.code });
+        return state.itemOf(task, 'deferred', { why: 'stopped' });
       }
       const permanent = failure.kind === 'permanent';
       const message = failure.message;
       // a transient failure leaves the record retryable by the next run; a rejection not until the patient record changes
-      await finish(key, claimed.etag, { ...record, status: 'failed', failedAt: clock().toISOString(), error: maskEmails(message), errorCode: failure.code, permanent });
-      log.warn(
+      await this.finish(key, claimed.etag, { ...record, status: 'failed', failedAt: clock().toISOString(), error: maskEmails(message), errorCode: failure.code, permanent });
+      state.log.warn(
         `reminder ${task.rule.name} for ${appointment.id} (patient ${appointment.patientId}) to ${maskEmail(to)} failed${permanent ? ' (rejected)' : ''}: ${maskEmails(message)}` +
           (permanent ? ` — correct the address (\`clinica patients update ${appointment.patientId} --email …\`): the next run tries it again` : ''),
       );
-      return itemOf(task, 'failed', { to, error: message, errorCode: failure.code });
+      return state.itemOf(task, 'failed', { to, error: message, errorCode: failure.code });
     }
-    await finish(key, claimed.etag, { ...record, status: 'sent', sentAt: clock().toISOString(), messageId: result.messageId });
-    log.debug(`sent ${task.rule.name} for ${appointment.id} to ${maskEmail(to)}`);
-    return itemOf(task, 'sent', { to, messageId: result.messageId });
-  };
-
-  const sendWorker = async () => {
-    for (let task = await ready.take(); task; task = await ready.take()) {
-      let item: ReminderItem;
-      try {
-        item = await handle(task);
-      } catch (err) {
-        // S3 unreachable, a bug: stop taking new work, report this one as not done
-        stop(err);
-        item = itemOf(task, 'deferred', { why: 'stopped' });
-      }
-      settle(item);
-    }
-  };
-  // readers stay a little ahead of the senders, so the senders' S3 writes are not starved by reads
-  const highWater = Math.max(64, 2 * (options.concurrency ?? 32));
-  const readWorker = async () => {
-    await recordsListed;
-    for (let key = await keys.take(); key && !abort; key = await keys.take()) {
-      await ready.room(highWater);
-      try {
-        await readAppointment(key);
-      } catch (err) {
-        // one unreadable record (broken JSON) does not stop the run; S3 out of reach does
-        if (!isClinicaError(err, 'internal')) throw err;
-        log.warn(`reminders: skipped ${key}: ${oneLine(err)}`);
-      }
-    }
-  };
-  const reading = Promise.all([
-    listing,
-    recordsListed,
-    ...Array.from({ length: Math.max(1, options.readConcurrency ?? 8) }, readWorker),
-  ])
-    .catch((err) => void stop(err))
-    .finally(() => {
-      ready.close();
-      keys.close();
-      log.debug(`${listed} appointment(s) ${range.from} → ${range.to} read, ${existing.size} reminder record(s) found; as of ${summary.at}`);
-    });
-  await Promise.all([reading, ...Array.from({ length: Math.max(1, options.concurrency ?? 32) }, sendWorker)]);
-  summary.timings.totalMs = performance.now() - startedAt;
-  // a stable order for people and scripts: by due time, then appointment, then rule
-  summary.items.sort((a, b) => a.dueAt.localeCompare(b.dueAt) || a.start.localeCompare(b.start) || a.appointmentId.localeCompare(b.appointmentId) || a.rule.localeCompare(b.rule));
-  return summary;
+    await this.finish(key, claimed.etag, { ...record, status: 'sent', sentAt: clock().toISOString(), messageId: result.messageId });
+    state.log.debug(`sent ${task.rule.name} for ${appointment.id} to ${maskEmail(to)}`);
+    return state.itemOf(task, 'sent', { to, messageId: result.messageId });
+  }
 }
 
 /** "ma***@example.com" — for log lines, which may end up in cron mail. */

@@ -30,29 +30,6 @@ export function clean(text: string | undefined | null): string | undefined {
   return t === '' ? undefined : t;
 }
 
-/** A short random id part from an alphabet without look-alikes (no 0/o, 1/l/i). */
-export function randomId(length = 6): string {
-  const alphabet = '23456789abcdefghjkmnpqrstuvwxyz';
-  const bytes = crypto.getRandomValues(new Uint8Array(length));
-  let out = '';
-  for (const b of bytes) out += alphabet[b % alphabet.length];
-  return out;
-}
-
-/** Runs `fn` over items with at most `limit` in flight; results in input order. */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i]!, i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-}
-
 /** C0 and C1 control characters and DEL: a terminal runs them (ESC sequences clear the screen, retitle the
  * window, hide text; BEL rings) instead of showing them. */
 // eslint-disable-next-line no-control-regex -- matching control characters is the point

@@ -5,9 +5,9 @@
  * time, so the content-hash dedupe makes a second `--demo` add nothing.
  */
 import { findPatientByCpf } from '../clinic/patients.js';
-import { randomId } from '../clinic/text.js';
+import { randomId } from '../random-id.js';
 import { validateImageMetadata } from '../clinic/images.js';
-import { importImage } from '../imaging/import.js';
+import { importImage } from '../usecases/image-import.js';
 import { loadSharp } from '../imaging/sharp.js';
 import { demoPatients } from './demo-clinic.js';
 import type { DemoSeeder } from './stack.js';

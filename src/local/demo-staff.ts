@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { createApiToken, verifyApiToken } from '../clinic/api-tokens.js';
 import { verifyPassword } from '../clinic/passwords.js';
 import { addStaff, findStaffByEmail, getStaffRecord, setPassword, type StaffRecord } from '../clinic/staff.js';
-import { randomId } from '../clinic/text.js';
+import { randomId } from '../random-id.js';
 import type { DemoSeeder } from './stack.js';
 
 export const DEMO_STAFF_FILE = 'demo-staff.json';

@@ -24,7 +24,7 @@ import { IDEMPOTENCY_HEADER, IdempotencyKeys } from './idempotency.js';
 import { NetworkGuard } from './network.js';
 import { Router, type RequestContext, type Route } from './router.js';
 import { findStaffDir, loadStaticFiles, type StaticFile } from './static.js';
-import { routes as apiRoutes, type ApiDeps, type SendInvitation } from './routes.js';
+import { routes as apiRoutes, type ApiDeps, type SendInvitation } from './routes/index.js';
 
 export interface BackendOptions {
   config: ResolvedConfig;

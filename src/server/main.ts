@@ -26,7 +26,7 @@ import { Store } from '../store/store.js';
 import { httpsDomain } from '../infra/serving.js';
 import { createBackend, once } from './app.js';
 import { CertificateManager, retryDelayMs, route53Challenge, type StoredCertificate } from './certificates.js';
-import type { SendInvitation } from './routes.js';
+import type { SendInvitation } from './routes/index.js';
 import { serverVersion } from './version.js';
 
 export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> {

@@ -11,7 +11,7 @@
  * anything), then the pages that point at them, and only then the deletion of old assets.
  */
 import { createHash } from 'node:crypto';
-import { mapLimit } from '../clinic/text.js';
+import { mapLimit } from '../map-limit.js';
 import { ClinicaError } from '../errors.js';
 import { silentLog, type Log } from '../log.js';
 import type { Store } from '../store/store.js';

@@ -200,18 +200,164 @@ export interface PageViews {
   descriptions: { index: string; privacy: string };
 }
 
-export function siteViews(source: SiteSource, t: SiteStrings, assets: SiteAssetRefs): PageViews {
+/** What the views read from the config: the clinic's name and contacts as the site shows them. */
+interface SiteFacts {
+  site: ReturnType<typeof siteConfigOf>;
+  name: string;
+  tagline: string;
+  baseUrl?: string;
+  phone?: string;
+  email?: string;
+  address?: string;
+  whatsapp?: string;
+  waHref?: string;
+  mapQuery?: string;
+}
+
+function siteFacts(source: SiteSource, t: SiteStrings): SiteFacts {
   const { clinic } = source;
   const site = siteConfigOf(source);
-  const name = clinic.name;
-  const tagline = site.tagline ?? t.tagline;
-  const baseUrl = site.url?.replace(/\/+$/, '');
-  const phone = clinic.phone || undefined;
-  const email = clinic.email || undefined;
-  const address = clinic.address || undefined;
   const whatsapp = clinic.whatsapp || undefined;
-  const waHref = whatsapp ? whatsappHref(whatsapp, site.whatsappMessage) : undefined;
-  const mapQuery = site.mapQuery ?? address;
+  const address = clinic.address || undefined;
+  return {
+    site,
+    name: clinic.name,
+    tagline: site.tagline ?? t.tagline,
+    baseUrl: site.url?.replace(/\/+$/, ''),
+    phone: clinic.phone || undefined,
+    email: clinic.email || undefined,
+    address,
+    whatsapp,
+    waHref: whatsapp ? whatsappHref(whatsapp, site.whatsappMessage) : undefined,
+    mapQuery: site.mapQuery ?? address,
+  };
+}
+
+/** The contact list of the home page: address (or the map link alone), phone, WhatsApp, e-mail. */
+function contactList({ address, mapQuery, phone, whatsapp, waHref, email }: SiteFacts, t: SiteStrings) {
+  return [
+    address
+      ? { icon: icons.pin, label: t.contact.address, text: address, href: null, more: mapQuery ? { href: mapHref(mapQuery), label: t.contact.map } : null }
+      : // no address, but a place to look up: the map link alone
+        mapQuery && { icon: icons.pin, label: t.contact.address, text: t.contact.map, href: mapHref(mapQuery), more: null },
+    phone && { icon: icons.phone, label: t.contact.phone, text: phone, href: telHref(phone), more: null },
+    whatsapp && { icon: icons.chat, label: t.contact.whatsapp, text: whatsapp, href: waHref, more: null },
+    email && { icon: icons.mail, label: t.contact.email, text: email, href: `mailto:${email}`, more: null },
+  ].filter(Boolean);
+}
+
+/** The home page's two buttons (WhatsApp, call, e-mail — the first two there are) and the header's "book". */
+function callsToAction({ waHref, phone, email }: SiteFacts, t: SiteStrings) {
+  const ctas = [
+    waHref && { href: waHref, label: t.cta.whatsapp, icon: icons.chat },
+    phone && { href: telHref(phone), label: t.cta.call, icon: icons.phone },
+    email && { href: `mailto:${email}`, label: t.cta.email, icon: icons.mail },
+  ]
+    .filter((c): c is { href: string; label: string; icon: Html } => Boolean(c))
+    .slice(0, 2)
+    .map((c, i) => ({ ...c, style: i === 0 ? 'button-primary' : 'button-secondary' }));
+  const headerCta = waHref ? { href: waHref, label: t.cta.book } : phone ? { href: telHref(phone), label: t.cta.book } : null;
+  return { ctas, headerCta };
+}
+
+/** The schema.org description of the clinic, for search engines. */
+function siteJsonLd({ name, baseUrl, phone, email, address, site }: SiteFacts, description: string, social: { href: string }[]) {
+  return {
+    '@context': 'https://schema.org',
+    '@type': 'Dentist',
+    name,
+    description,
+    ...(baseUrl ? { url: `${baseUrl}/` } : {}),
+    ...(phone ? { telephone: phone } : {}),
+    ...(email ? { email } : {}),
+    ...(address ? { address } : {}),
+    ...(site.hours.length
+      ? {
+          openingHoursSpecification: site.hours.map((o) => ({
+            '@type': 'OpeningHoursSpecification',
+            dayOfWeek: o.days.map((d) => schemaDays[d]),
+            opens: o.open,
+            closes: o.close,
+          })),
+        }
+      : {}),
+    ...(social.length ? { sameAs: social.map((s) => s.href) } : {}),
+  };
+
+}
+
+/** The frame every page shares: head, header with the sections' links, footer. */
+function pageLayout(f: SiteFacts, t: SiteStrings, assets: SiteAssetRefs, sections: { id: string; label: string }[], jsonLd: object): PageViews['layout'] {
+  const { name, baseUrl, address, site } = f;
+  const { headerCta } = callsToAction(f, t);
+  return (page) => {
+    const base = page.linkBase ?? '';
+    const inline = page.inline;
+    return {
+      t,
+      clinic: { name },
+      title: page.title,
+      metaDescription: page.description,
+      canonical: baseUrl && page.canonicalPath !== undefined ? `${baseUrl}/${page.canonicalPath}` : null,
+      noindex: Boolean(page.noindex),
+      themeColor: assets.themeColor,
+      favicon: inline?.favicon ?? assets.favicon,
+      stylesheet: assets.stylesheet,
+      inlineCss: inline ? Html.trusted(inline.css) : null,
+      styleSrc: Html.trusted(inline ? `'sha256-${createHash('sha256').update(inline.css).digest('base64')}'` : `'self'`),
+      jsonLd: page.home ? jsonLdScript(jsonLd) : null,
+      homeHref: `${base}index.html`,
+      logo: assets.logo ? { ...assets.logo, src: inline?.logo ?? assets.logo.src } : null,
+      icons,
+      hasNav: sections.length > 0,
+      nav: sections.map((s) => ({ href: page.home ? `#${s.id}` : `${base}index.html#${s.id}`, label: s.label })),
+      headerCta,
+      content: page.content,
+      footer: {
+        address: address ?? null,
+        responsible: site.responsibleDentist ?? null,
+        registration: site.clinicRegistration ?? null,
+        cnpj: site.privacy.cnpj ?? null,
+      },
+      privacyHref: base + t.privacyFile,
+    };
+  };
+}
+
+/** The privacy notice's view (LGPD): controller, contact, retention, where the data is stored. */
+function privacyView(source: SiteSource, { site, name, address, phone, email }: SiteFacts, t: SiteStrings): PageViews['privacy'] {
+  const contactEmail = site.privacy.dpoEmail ?? email ?? null;
+  const updated = site.privacy.updated
+    ? {
+        iso: site.privacy.updated,
+        text: new Intl.DateTimeFormat(t.lang, { dateStyle: 'long', timeZone: 'UTC' }).format(new Date(`${site.privacy.updated}T12:00:00Z`)),
+      }
+    : null;
+  const region = source.aws.region;
+  return {
+    t,
+    clinic: { name },
+    controller: site.privacy.legalName ?? name,
+    // English: "X, CNPJ …, at …, is the controller" — but "X is the controller" with neither
+    controllerDetails: Boolean(site.privacy.cnpj || address),
+    cnpj: site.privacy.cnpj ?? null,
+    address: address ?? null,
+    contactEmail,
+    dpoName: site.privacy.dpoName ?? null,
+    phone: phone ?? null,
+    phoneHref: phone ? telHref(phone) : null,
+    // counted from the record's last entry, as Lei 13.787/2018 counts its 20-year minimum
+    retention: { years: source.patients.retentionYears, legalMinimum: source.patients.retentionYears === LEGAL_RETENTION_YEARS },
+    storage: region === 'sa-east-1' ? t.privacy.storageBrazil : fill(t.privacy.storageAbroad, { region }),
+    updated,
+    homeHref: 'index.html',
+  };
+}
+
+// over 80 lines: most of it is the home page's view, one field a line, read by the template as it is
+export function siteViews(source: SiteSource, t: SiteStrings, assets: SiteAssetRefs): PageViews {
+  const f = siteFacts(source, t);
+  const { site, name, tagline, address } = f;
 
   const services = site.services.map((s) => ({ name: s.name, description: s.description ?? null }));
   const team = site.team.map((d, i) => ({
@@ -228,26 +374,10 @@ export function siteViews(source: SiteSource, t: SiteStrings, assets: SiteAssetR
   const hasHours = hours.length > 0 || hoursNote !== null;
   const about = site.presentation ? { paragraphs: paragraphs(site.presentation) } : null;
 
-  const contacts = [
-    address
-      ? { icon: icons.pin, label: t.contact.address, text: address, href: null, more: mapQuery ? { href: mapHref(mapQuery), label: t.contact.map } : null }
-      : // no address, but a place to look up: the map link alone
-        mapQuery && { icon: icons.pin, label: t.contact.address, text: t.contact.map, href: mapHref(mapQuery), more: null },
-    phone && { icon: icons.phone, label: t.contact.phone, text: phone, href: telHref(phone), more: null },
-    whatsapp && { icon: icons.chat, label: t.contact.whatsapp, text: whatsapp, href: waHref, more: null },
-    email && { icon: icons.mail, label: t.contact.email, text: email, href: `mailto:${email}`, more: null },
-  ].filter(Boolean);
+  const contacts = contactList(f, t);
   const social = socialNetworks.filter((n) => site.social[n]).map((n) => ({ href: site.social[n]!, label: t.social[n] }));
 
-  const ctas = [
-    waHref && { href: waHref, label: t.cta.whatsapp, icon: icons.chat },
-    phone && { href: telHref(phone), label: t.cta.call, icon: icons.phone },
-    email && { href: `mailto:${email}`, label: t.cta.email, icon: icons.mail },
-  ]
-    .filter((c): c is { href: string; label: string; icon: Html } => Boolean(c))
-    .slice(0, 2)
-    .map((c, i) => ({ ...c, style: i === 0 ? 'button-primary' : 'button-secondary' }));
-  const headerCta = waHref ? { href: waHref, label: t.cta.book } : phone ? { href: telHref(phone), label: t.cta.book } : null;
+  const { ctas } = callsToAction(f, t);
 
   const firstOpen = hours.find((h) => !h.closed);
   const facts = [
@@ -282,69 +412,8 @@ export function siteViews(source: SiteSource, t: SiteStrings, assets: SiteAssetR
     notFound: `${t.notFound.title} — ${name}`,
   };
 
-  const jsonLd = {
-    '@context': 'https://schema.org',
-    '@type': 'Dentist',
-    name,
-    description: descriptionIndex,
-    ...(baseUrl ? { url: `${baseUrl}/` } : {}),
-    ...(phone ? { telephone: phone } : {}),
-    ...(email ? { email } : {}),
-    ...(address ? { address } : {}),
-    ...(site.hours.length
-      ? {
-          openingHoursSpecification: site.hours.map((o) => ({
-            '@type': 'OpeningHoursSpecification',
-            dayOfWeek: o.days.map((d) => schemaDays[d]),
-            opens: o.open,
-            closes: o.close,
-          })),
-        }
-      : {}),
-    ...(social.length ? { sameAs: social.map((s) => s.href) } : {}),
-  };
-
-  const layout: PageViews['layout'] = (page) => {
-    const base = page.linkBase ?? '';
-    const inline = page.inline;
-    return {
-      t,
-      clinic: { name },
-      title: page.title,
-      metaDescription: page.description,
-      canonical: baseUrl && page.canonicalPath !== undefined ? `${baseUrl}/${page.canonicalPath}` : null,
-      noindex: Boolean(page.noindex),
-      themeColor: assets.themeColor,
-      favicon: inline?.favicon ?? assets.favicon,
-      stylesheet: assets.stylesheet,
-      inlineCss: inline ? Html.trusted(inline.css) : null,
-      styleSrc: Html.trusted(inline ? `'sha256-${createHash('sha256').update(inline.css).digest('base64')}'` : `'self'`),
-      jsonLd: page.home ? jsonLdScript(jsonLd) : null,
-      homeHref: `${base}index.html`,
-      logo: assets.logo ? { ...assets.logo, src: inline?.logo ?? assets.logo.src } : null,
-      icons,
-      hasNav: sections.length > 0,
-      nav: sections.map((s) => ({ href: page.home ? `#${s.id}` : `${base}index.html#${s.id}`, label: s.label })),
-      headerCta,
-      content: page.content,
-      footer: {
-        address: address ?? null,
-        responsible: site.responsibleDentist ?? null,
-        registration: site.clinicRegistration ?? null,
-        cnpj: site.privacy.cnpj ?? null,
-      },
-      privacyHref: base + t.privacyFile,
-    };
-  };
-
-  const contactEmail = site.privacy.dpoEmail ?? email ?? null;
-  const updated = site.privacy.updated
-    ? {
-        iso: site.privacy.updated,
-        text: new Intl.DateTimeFormat(t.lang, { dateStyle: 'long', timeZone: 'UTC' }).format(new Date(`${site.privacy.updated}T12:00:00Z`)),
-      }
-    : null;
-  const region = source.aws.region;
+  const jsonLd = siteJsonLd(f, descriptionIndex, social);
+  const layout = pageLayout(f, t, assets, sections, jsonLd);
 
   return {
     layout,
@@ -380,24 +449,7 @@ export function siteViews(source: SiteSource, t: SiteStrings, assets: SiteAssetR
       hasSocial: social.length > 0,
       social,
     },
-    privacy: {
-      t,
-      clinic: { name },
-      controller: site.privacy.legalName ?? name,
-      // English: "X, CNPJ …, at …, is the controller" — but "X is the controller" with neither
-      controllerDetails: Boolean(site.privacy.cnpj || address),
-      cnpj: site.privacy.cnpj ?? null,
-      address: address ?? null,
-      contactEmail,
-      dpoName: site.privacy.dpoName ?? null,
-      phone: phone ?? null,
-      phoneHref: phone ? telHref(phone) : null,
-      // counted from the record's last entry, as Lei 13.787/2018 counts its 20-year minimum
-      retention: { years: source.patients.retentionYears, legalMinimum: source.patients.retentionYears === LEGAL_RETENTION_YEARS },
-      storage: region === 'sa-east-1' ? t.privacy.storageBrazil : fill(t.privacy.storageAbroad, { region }),
-      updated,
-      homeHref: 'index.html',
-    },
+    privacy: privacyView(source, f, t),
     notFound: (linkBase) => ({ t, homeHref: `${linkBase}index.html` }),
   };
 }

@@ -5,8 +5,13 @@
  * Spinners and progress bars redraw stderr: only when stderr is a terminal with a width (a 0-column terminal
  * made ora count infinite lines and spin forever) and colour is allowed; plain lines otherwise.
  * ora and cli-table3 are imported only when something is drawn.
+ * Questions (`confirm`, `confirmTyped`, `ask`, `select`) follow one policy: --yes answers a confirmation,
+ * no terminal (or --yes, or CI) refuses it in one line naming the flag to pass; this is the only place
+ * @inquirer/prompts is imported, lazily, when a question is really asked.
  */
+import { usageError } from '../errors.js';
 import type { Log, LogData } from '../log.js';
+import type { OnProgress } from '../progress.js';
 
 export interface UiOptions {
   json?: boolean;
@@ -32,6 +37,39 @@ export interface Spinner {
 export interface Progress {
   tick(done: number, detail?: string): void;
   done(): void;
+}
+
+/** A confirmation: what it asks and what to say when it cannot be asked. */
+export interface ConfirmOptions {
+  default?: boolean;
+  /**
+   * the flag that goes ahead without the question (default --yes, which answers it here); another flag (e.g.
+   * --force) is checked by the caller before asking
+   */
+  pass?: string;
+  /** the one line when there is no terminal to ask on (default: "<question>: not confirmed", hint: pass the flag) */
+  refusal?: string;
+  hint?: string;
+  field?: string;
+}
+
+/** A typed confirmation, for what cannot be undone: the person types the name of what goes. */
+export interface TypedConfirmOptions extends Omit<ConfirmOptions, 'default' | 'pass'> {
+  /** printed as a warning before the question */
+  warning?: string;
+  /** whether the typed text is the expected one */
+  matches(typed: string): boolean;
+}
+
+export interface AskOptions {
+  default?: string;
+  /** true, or the reason the answer is refused (the question is asked again) */
+  validate?: (answer: string) => true | string;
+}
+
+export interface Choice<T> {
+  name: string;
+  value: T;
 }
 
 export interface Column<T> {
@@ -83,6 +121,8 @@ export class Ui implements Log {
   readonly live: boolean;
   /** prompts allowed: a terminal on stdin and stdout, and no --yes */
   readonly interactive: boolean;
+  /** --yes: confirmations are answered without a question */
+  readonly yes: boolean;
 
   constructor(
     options: UiOptions = {},
@@ -94,7 +134,48 @@ export class Ui implements Log {
     this.tty = isTTY(streams.stdout) && !this.json;
     this.color = this.tty && colorAllowed(streams.stderr, streams.env);
     this.live = this.color && !this.quiet && columnsOf(streams.stderr) > 0;
-    this.interactive = this.tty && streams.stdinIsTTY && !options.yes && !streams.env.CI;
+    this.yes = Boolean(options.yes);
+    this.interactive = this.tty && streams.stdinIsTTY && !this.yes && !streams.env.CI;
+  }
+
+  // --- questions: the one policy for "no terminal or --yes" ---
+
+  /** No terminal to ask on: the refusal, one line naming what to pass. */
+  private refuse(question: string, options: Omit<ConfirmOptions, 'default'>): never {
+    if (options.refusal) throw usageError(options.refusal, { field: options.field, hint: options.hint });
+    const pass = options.pass ?? '--yes';
+    throw usageError(`${question.replace(/\?$/, '')}: not confirmed`, { field: options.field, hint: options.hint ?? `pass ${pass} to go ahead without a prompt` });
+  }
+
+  /** Yes or no. --yes answers yes (when it is the flag that passes); without a terminal, the refusal. */
+  async confirm(question: string, options: ConfirmOptions = {}): Promise<boolean> {
+    if ((options.pass ?? '--yes') === '--yes' && this.yes) return true;
+    if (!this.interactive) this.refuse(question, options);
+    const { confirm } = await import('@inquirer/prompts');
+    return confirm({ message: question, default: options.default ?? false });
+  }
+
+  /** The person types the name of what goes (after the warning); --yes skips it; without a terminal, the refusal. */
+  async confirmTyped(question: string, options: TypedConfirmOptions): Promise<boolean> {
+    if (this.yes) return true;
+    if (!this.interactive) this.refuse(question, options);
+    if (options.warning) this.warn(options.warning);
+    const { input } = await import('@inquirer/prompts');
+    return options.matches(await input({ message: question }));
+  }
+
+  /** A free answer, checked as it is typed. Only on a terminal: callers fall back to flags without one. */
+  async ask(question: string, options: AskOptions = {}): Promise<string> {
+    if (!this.interactive) this.refuse(question, { hint: 'give it as a flag (no terminal to ask on)' });
+    const { input } = await import('@inquirer/prompts');
+    return input({ message: question, default: options.default, validate: options.validate });
+  }
+
+  /** One of a list. Only on a terminal: callers fall back to flags without one. */
+  async select<T>(question: string, choices: Choice<T>[], options: { default?: T } = {}): Promise<T> {
+    if (!this.interactive) this.refuse(question, { hint: 'give it as a flag (no terminal to ask on)' });
+    const { select } = await import('@inquirer/prompts');
+    return select<T>({ message: question, choices, default: options.default });
   }
 
   // --- colours (no-ops when colour is off) ---
@@ -210,6 +291,22 @@ export class Ui implements Log {
         if (this.live) this.streams.stderr.write('\r\u001b[2K');
         this.info(render(last).text.replace(/ ETA .*/, '') + ` in ${formatSeconds((Date.now() - started) / 1000)}`);
       },
+    };
+  }
+
+  /**
+   * The CLI's rendering of a core progress channel: a `progress` bar made on the first event that knows
+   * the total (`total` when the emitter does not), and only for runs of at least `minTotal` items.
+   */
+  progressOf<I>(label: string, options: { total?: number; minTotal?: number } = {}): { emit: OnProgress<I>; done(): void } {
+    let bar: Progress | undefined;
+    return {
+      emit: ({ done, total = options.total }) => {
+        if (!total || total < (options.minTotal ?? 1)) return;
+        bar ??= this.progress(total, label);
+        bar.tick(done);
+      },
+      done: () => bar?.done(),
     };
   }
 }

@@ -12,8 +12,8 @@ import { readOutbox, type OutboxMessage } from '../../src/local/ses-server.js';
 import { openSesSender } from '../../src/mail/ses.js';
 import { runCli } from '../helpers/cli.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
-import { eventStart, parseIcs, prop } from '../reminders/ics-reader.js';
-import { addPatient, book, sp, TZ } from '../reminders/seed.js';
+import { eventStart, parseIcs, prop } from '../helpers/ics-reader.js';
+import { addPatient, book, sp, TZ } from '../helpers/reminder-seed.js';
 
 let stack: TestStack;
 beforeAll(async () => {

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { isClinicaError } from '../../src/errors.js';
 import {
   cancelAppointment,
@@ -12,33 +12,21 @@ import {
 import { listAudit } from '../../src/clinic/audit.js';
 import { listPatientAppointments } from '../../src/clinic/patient-appointments.js';
 import { createPatient, listPatients, nextAppointment } from '../../src/clinic/patients.js';
-import { startTestStack, type TestStack } from '../helpers/stack.js';
+import { rejection } from '../helpers/rejection.js';
+import { useTestStack } from '../helpers/stack.js';
 
 const actor = 'cli:tester@host';
 const SP = 'America/Sao_Paulo';
 const NY = 'America/New_York';
-let stack: TestStack;
+const stack = useTestStack({ publish: false });
 let patientId: string;
 /** another patient, for bookings beside patientId's own at the same time (a patient's overlaps are refused) */
 let otherId: string;
 
 beforeAll(async () => {
-  stack = await startTestStack({ publish: false });
   patientId = (await createPatient(stack.dataStore, { fullName: 'Agenda Teste', birthDate: '1985-06-07' }, actor)).id;
   otherId = (await createPatient(stack.dataStore, { fullName: 'Outro Paciente', birthDate: '1990-01-02' }, actor)).id;
 });
-afterAll(async () => {
-  await stack?.close();
-});
-
-async function rejection(p: Promise<unknown>) {
-  try {
-    await p;
-  } catch (err) {
-    return err as Error & { kind?: string; field?: string; exitCode?: number; hint?: string };
-  }
-  throw new Error('expected a rejection');
-}
 
 const now = new Date('2026-11-20T12:00:00Z');
 

@@ -2,22 +2,16 @@
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { formatCpf, generateCpf, maskCpf } from '../../src/clinic/cpf.js';
 import { runCli } from '../helpers/cli.js';
-import { startTestStack, type TestStack } from '../helpers/stack.js';
+import { useTestStack } from '../helpers/stack.js';
 
-let stack: TestStack;
+const stack = useTestStack();
 const cli = (...args: string[]) => runCli(args, { cwd: stack.projectDir });
 const json = <T = unknown>(stdout: string) => JSON.parse(stdout) as T;
 const oneLine = (stderr: string) => stderr.trim().split('\n');
 
-beforeAll(async () => {
-  stack = await startTestStack();
-});
-afterAll(async () => {
-  await stack?.close();
-});
 
 describe('clinica patients / appointments / audit (built CLI)', { timeout: 120_000 }, () => {
   let id = '';

@@ -3,11 +3,11 @@
  * concurrent creates, and the migration of a bucket an older clinica left with unkeyed claims (claims/cpf/).
  */
 import { createHash } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { BUCKET_KEY, bucketKey } from '../../src/clinic/bucket-key.js';
 import { formatCpf, generateCpf, maskCpf } from '../../src/clinic/cpf.js';
 import { ERASED_PREFIX } from '../../src/clinic/erased.js';
-import { importPatients } from '../../src/clinic/import.js';
+import { importPatients } from '../../src/clinic/patient-import.js';
 import { anonymizePatient, purgePatient } from '../../src/clinic/lgpd.js';
 import {
   COUNTER_KEY,
@@ -23,18 +23,13 @@ import {
 } from '../../src/clinic/patients.js';
 import { demoClinicSeeder, demoPatients } from '../../src/local/demo-clinic.js';
 import { Store, type GetOptions } from '../../src/store/store.js';
-import { startTestStack, type TestStack } from '../helpers/stack.js';
+import { rejection } from '../helpers/rejection.js';
+import { useTestStack } from '../helpers/stack.js';
 
 const actor = 'cli:tester@host';
-let stack: TestStack;
+const stack = useTestStack({ publish: false });
 let buckets = 0;
 
-beforeAll(async () => {
-  stack = await startTestStack({ publish: false });
-});
-afterAll(async () => {
-  await stack?.close();
-});
 
 /** A new, empty bucket on the same local S3. */
 async function freshBucket(): Promise<string> {
@@ -52,15 +47,6 @@ async function keysOf(store: Store, prefix = ''): Promise<string[]> {
   const keys: string[] = [];
   for await (const o of store.list(prefix)) keys.push(o.key);
   return keys;
-}
-
-async function rejection(p: Promise<unknown>) {
-  try {
-    await p;
-  } catch (err) {
-    return err as Error & { kind?: string; field?: string; exitCode?: number; reason?: string; hint?: string; params?: Record<string, string> };
-  }
-  throw new Error('expected a rejection');
 }
 
 /** A bucket as an older clinica left it: records, the counter and unkeyed claims, written by hand. */

@@ -1,21 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { listAudit } from '../../src/clinic/audit.js';
 import { formatCpf, generateCpf } from '../../src/clinic/cpf.js';
-import { decodeCsv, importPatients, parsePatientCsv } from '../../src/clinic/import.js';
+import { decodeCsv, importPatients, parsePatientCsv } from '../../src/clinic/patient-import.js';
 import { readPatientIndex } from '../../src/clinic/patient-index.js';
 import { createPatient, getPatient, listPatients } from '../../src/clinic/patients.js';
 import { ClinicaError } from '../../src/errors.js';
-import { startTestStack, type TestStack } from '../helpers/stack.js';
+import { useTestStack } from '../helpers/stack.js';
 
 const actor = 'cli:tester@host';
-let stack: TestStack;
+const stack = useTestStack({ publish: false });
 
-beforeAll(async () => {
-  stack = await startTestStack({ publish: false });
-});
-afterAll(async () => {
-  await stack?.close();
-});
 
 const cpf = (n: number) => formatCpf(generateCpf(n));
 

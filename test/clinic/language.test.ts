@@ -1,21 +1,15 @@
 /** A patient's preferred language (`language`, absent = the clinic's locale): validation, set/clear, export, anonymize, CSV import, CLI flags. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { importPatients } from '../../src/clinic/import.js';
+import { describe, expect, it } from 'vitest';
+import { importPatients } from '../../src/clinic/patient-import.js';
 import { anonymizePatient, exportPatient } from '../../src/clinic/lgpd.js';
 import { createPatient, getPatient, parseLanguage, updatePatient } from '../../src/clinic/patients.js';
 import type { Locale } from '../../src/config/schema.js';
 import { changesFromFlags, inputFromFlags } from '../../src/commands/patients/fields.js';
-import { startTestStack, type TestStack } from '../helpers/stack.js';
+import { useTestStack } from '../helpers/stack.js';
 
 const actor = 'cli:tester@host';
-let stack: TestStack;
+const stack = useTestStack({ publish: false });
 
-beforeAll(async () => {
-  stack = await startTestStack({ publish: false });
-});
-afterAll(async () => {
-  await stack?.close();
-});
 
 describe('parseLanguage', () => {
   it('accepts codes and names in either language, case and accents ignored', () => {

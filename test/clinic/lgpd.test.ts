@@ -8,31 +8,21 @@ import { formatCpf, generateCpf } from '../../src/clinic/cpf.js';
 import { anonymizePatient, exportPatient, purgePatient, retentionOf } from '../../src/clinic/lgpd.js';
 import { defaultConfigInput, parseConfig } from '../../src/config/load.js';
 import { IMAGE_HASHES_PREFIX, imageIdKey } from '../../src/clinic/images.js';
-import { importPatients } from '../../src/clinic/import.js';
+import { importPatients } from '../../src/clinic/patient-import.js';
 import { createPatient, findPatientByCpf, getPatient, listPatients, updatePatient } from '../../src/clinic/patients.js';
-import { startTestStack, type TestStack } from '../helpers/stack.js';
+import { rejection } from '../helpers/rejection.js';
+import { useTestStack } from '../helpers/stack.js';
 
 const actor = 'cli:tester@host';
-let stack: TestStack;
+const stack = useTestStack({ publish: false });
 let tmp: string;
 
 beforeAll(async () => {
-  stack = await startTestStack({ publish: false });
   tmp = await mkdtemp(join(tmpdir(), 'clinica-export-'));
 });
 afterAll(async () => {
-  await stack?.close();
   await rm(tmp, { recursive: true, force: true });
 });
-
-async function rejection(p: Promise<unknown>) {
-  try {
-    await p;
-  } catch (err) {
-    return err as Error & { kind?: string; field?: string; exitCode?: number };
-  }
-  throw new Error('expected a rejection');
-}
 
 async function patientWithEverything(name: string, n: number) {
   const store = stack.dataStore;

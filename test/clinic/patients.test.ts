@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ClinicaError, isClinicaError } from '../../src/errors.js';
 import { listAudit } from '../../src/clinic/audit.js';
 import { generateCpf, formatCpf } from '../../src/clinic/cpf.js';
@@ -12,26 +12,12 @@ import {
   updatePatient,
 } from '../../src/clinic/patients.js';
 import { readPatientIndex } from '../../src/clinic/patient-index.js';
-import { startTestStack, type TestStack } from '../helpers/stack.js';
+import { rejection } from '../helpers/rejection.js';
+import { useTestStack } from '../helpers/stack.js';
 
 const actor = 'cli:tester@host';
-let stack: TestStack;
+const stack = useTestStack({ publish: false });
 
-beforeAll(async () => {
-  stack = await startTestStack({ publish: false });
-});
-afterAll(async () => {
-  await stack?.close();
-});
-
-async function rejection(p: Promise<unknown>) {
-  try {
-    await p;
-  } catch (err) {
-    return err as Error & { kind?: string; field?: string; exitCode?: number };
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('patients against the local S3', () => {
   it('adds, lists, searches without accents, shows, updates and archives', async () => {

@@ -5,6 +5,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import { loadConfig, defaultConfigInput, type ResolvedConfig } from '../../src/config/load.js';
 import type { ConfigInput } from '../../src/config/schema.js';
 import { memoryLog } from '../../src/log.js';
@@ -55,4 +56,35 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
       await rm(projectDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * The one local-stack fixture: started before the tests of the file (or describe block) that calls it, closed
+ * after them. The stack it returns is a handle to read inside tests and hooks (it forwards to the stack once
+ * started; reading it at the top level of the file throws).
+ */
+export function useTestStack(options: TestStackOptions = {}): TestStack {
+  let started: TestStack | undefined;
+  beforeAll(async () => {
+    started = await startTestStack(options);
+  });
+  afterAll(async () => {
+    await started?.close();
+  });
+  const current = (key: string | symbol) => {
+    if (!started) throw new Error(`the test stack is not started yet: read stack.${String(key)} inside a test or a hook`);
+    return started;
+  };
+  // get, and the two traps a spread (`{ ...stack, dataStore }`) reads
+  return new Proxy({} as TestStack, {
+    get(_, key) {
+      const value: unknown = Reflect.get(current(key), key);
+      return typeof value === 'function' ? value.bind(started) : value;
+    },
+    ownKeys: () => Reflect.ownKeys(current('…')),
+    getOwnPropertyDescriptor(_, key) {
+      const descriptor = Reflect.getOwnPropertyDescriptor(current(key), key);
+      return descriptor && { ...descriptor, configurable: true };
+    },
+  });
 }

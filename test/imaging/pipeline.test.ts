@@ -7,6 +7,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rejection } from '../helpers/rejection.js';
 import { watermarkFontPath, WATERMARK_FONT_ENV, WATERMARK_FONT_FILE } from '../../src/imaging/font.js';
 import { ImageRejected, inspectImage, looksTruncated } from '../../src/imaging/inspect.js';
 import { processImage, windowTo8Bits, type ProcessedImage } from '../../src/imaging/pipeline.js';
@@ -27,7 +28,7 @@ import {
   pixelBombPng,
   textFileAsJpeg,
   truncatedJpeg,
-} from './fixtures.js';
+} from '../helpers/image-fixtures.js';
 
 const MAX = 50_000_000;
 const mark: WatermarkOptions = { text: 'Clínica Sorriso · P-000123 · 01/05/2024', position: 'bottom-right', opacity: 0.6, size: 0.04 };
@@ -41,14 +42,10 @@ async function pixel(image: Buffer, x: number, y: number): Promise<number[]> {
 const maxOf = (values: Uint8Array) => values.reduce((m, v) => (v > m ? v : m), 0);
 const minOf = (values: Uint8Array) => values.reduce((m, v) => (v < m ? v : m), 255);
 
-async function rejection(bytes: Buffer): Promise<string> {
-  try {
-    await processImage(bytes, { maxPixels: MAX, watermark: mark });
-  } catch (err) {
-    expect(err).toBeInstanceOf(ImageRejected);
-    return (err as Error).message;
-  }
-  throw new Error('expected the image to be rejected');
+async function pipelineRejection(bytes: Buffer): Promise<string> {
+  const err = await rejection(processImage(bytes, { maxPixels: MAX, watermark: mark }));
+  expect(err).toBeInstanceOf(ImageRejected);
+  return err.message;
 }
 
 describe('the sharp pipeline', () => {
@@ -198,18 +195,18 @@ describe('the sharp pipeline', () => {
   });
 
   it('refuses JPEG 2000 (the image library here cannot decode it) with what to do', async () => {
-    expect(await rejection(jp2Header())).toMatch(/JPEG 2000.*export it as PNG or TIFF/);
-    expect(await rejection(Buffer.concat([Buffer.from('ff4fff51', 'hex'), Buffer.alloc(64)]))).toMatch(/JPEG 2000/);
+    expect(await pipelineRejection(jp2Header())).toMatch(/JPEG 2000.*export it as PNG or TIFF/);
+    expect(await pipelineRejection(Buffer.concat([Buffer.from('ff4fff51', 'hex'), Buffer.alloc(64)]))).toMatch(/JPEG 2000/);
   });
 
   it('rejects a truncated JPEG, a text file named .jpg, an empty file, a GIF and a pixel bomb, with reasons', async () => {
-    expect(await rejection(await truncatedJpeg())).toMatch(/truncated/);
-    expect(await rejection(textFileAsJpeg())).toMatch(/not an accepted image: it is a text file/);
-    expect(await rejection(Buffer.alloc(0))).toMatch(/empty/);
+    expect(await pipelineRejection(await truncatedJpeg())).toMatch(/truncated/);
+    expect(await pipelineRejection(textFileAsJpeg())).toMatch(/not an accepted image: it is a text file/);
+    expect(await pipelineRejection(Buffer.alloc(0))).toMatch(/empty/);
     const gif = await sharp({ create: { width: 10, height: 10, channels: 3, background: '#000' } }).gif().toBuffer();
-    expect(await rejection(gif)).toMatch(/GIF/);
+    expect(await pipelineRejection(gif)).toMatch(/GIF/);
     const started = Date.now();
-    expect(await rejection(pixelBombPng())).toMatch(/too large: 50000×50000 = 2500 MP, over the limit of 50 MP/);
+    expect(await pipelineRejection(pixelBombPng())).toMatch(/too large: 50000×50000 = 2500 MP, over the limit of 50 MP/);
     expect(Date.now() - started).toBeLessThan(5_000); // refused from the header, never decoded
     // the pixel limit is the config's
     await expect(inspectImage(await photoJpeg(400, 300), { maxPixels: 100_000 })).rejects.toThrow(/over the limit of 0.1 MP/);
@@ -223,7 +220,7 @@ describe('the sharp pipeline', () => {
     expect(looksTruncated(png, 'png')).toBe(true);
     expect(looksTruncated(await photoJpeg(200, 100), 'jpeg')).toBe(false);
     expect(looksTruncated(fullPng, 'png')).toBe(false);
-    const reasons = await Promise.all([jpeg, png, jpeg, png, jpeg, png].map(rejection));
+    const reasons = await Promise.all([jpeg, png, jpeg, png, jpeg, png].map(pipelineRejection));
     for (const reason of reasons) expect(reason).toMatch(/file is truncated/);
   });
 });

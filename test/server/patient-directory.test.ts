@@ -1,14 +1,10 @@
 /** The server's cache of patient lists: fresh after a change made elsewhere (checked by the index's ETags) or here. */
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { createPatient } from '../../src/clinic/patients.js';
 import { PatientDirectory } from '../../src/server/patient-directory.js';
-import { startTestStack, type TestStack } from '../helpers/stack.js';
+import { useTestStack } from '../helpers/stack.js';
 
-let stack: TestStack;
-beforeAll(async () => {
-  stack = await startTestStack();
-});
-afterAll(() => stack?.close());
+const stack = useTestStack();
 
 it('keeps answers while the index is unchanged, drops them when it changes', async () => {
   let clock = 0;

@@ -8,22 +8,18 @@ import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runtimeEnv } from '../../src/config/runtime.js';
 import { verifyApiToken } from '../../src/clinic/api-tokens.js';
 import { verifyPassword } from '../../src/clinic/passwords.js';
 import { addStaff, findStaffByEmail, invitationAccount, type StaffRecord } from '../../src/clinic/staff.js';
 import { DEMO_STAFF_FILE, demoStaffSeeder } from '../../src/local/demo-staff.js';
 import { runCli } from '../helpers/cli.js';
-import { startTestStack, type TestStack } from '../helpers/stack.js';
+import { useTestStack } from '../helpers/stack.js';
 
 const MAIN = fileURLToPath(new URL('../../dist/server/main.js', import.meta.url));
 
-let stack: TestStack;
-beforeAll(async () => {
-  stack = await startTestStack({ publish: true });
-});
-afterAll(() => stack?.close());
+const stack = useTestStack({ publish: true });
 
 describe('clinica staff', () => {
   it('adds with an invitation link (--json: id, invitationUrl, expiresAt; only its hash stored), lists, resets and revokes', async () => {

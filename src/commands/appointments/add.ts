@@ -1,6 +1,6 @@
 import { agendaCalendar } from '../../clinic/agenda-calendar.js';
 import { createAppointment } from '../../clinic/appointments.js';
-import { openContext } from '../../context.js';
+import { openContext } from '../../command-context.js';
 import { usageError } from '../../errors.js';
 import type { CommandInput } from '../action.js';
 import { withFlagNames } from '../patients/fields.js';
@@ -20,11 +20,10 @@ interface AddOptions {
 export default async function add({ opts, ui }: CommandInput<AddOptions>): Promise<number> {
   const ctx = openContext(opts);
   if (ui.interactive && (!opts.patient || !opts.at || !opts.dentist)) {
-    const { input } = await import('@inquirer/prompts');
-    const required = (v: string) => (v.trim() ? true : 'required');
-    opts.patient ??= await input({ message: 'Patient id (P-000123)', validate: required });
-    opts.at ??= await input({ message: `When (YYYY-MM-DD HH:MM, ${ctx.config.clinic.timeZone})`, validate: required });
-    opts.dentist ??= await input({ message: 'Dentist', validate: required });
+    const required = { validate: (v: string) => (v.trim() ? true : 'required') };
+    opts.patient ??= await ui.ask('Patient id (P-000123)', required);
+    opts.at ??= await ui.ask(`When (YYYY-MM-DD HH:MM, ${ctx.config.clinic.timeZone})`, required);
+    opts.dentist ??= await ui.ask('Dentist', required);
   }
   for (const [flag, value] of [['--patient', opts.patient], ['--at', opts.at], ['--dentist', opts.dentist]] as const) {
     if (!value) throw usageError(`${flag}: required`, { field: flag.slice(2) });

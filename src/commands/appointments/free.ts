@@ -1,7 +1,7 @@
 import { agendaCalendar } from '../../clinic/agenda-calendar.js';
 import { freeSlots } from '../../clinic/free-slots.js';
 import { addDays, localParts, todayIn } from '../../clinic/time.js';
-import { openContext } from '../../context.js';
+import { openContext } from '../../command-context.js';
 import { usageError } from '../../errors.js';
 import type { CommandInput } from '../action.js';
 import { withFlagNames } from '../patients/fields.js';

@@ -1,7 +1,7 @@
 import { listAppointments } from '../../clinic/appointments.js';
 import { listPatients } from '../../clinic/patients.js';
 import { addDays, localParts, parseDate, todayIn } from '../../clinic/time.js';
-import { openContext } from '../../context.js';
+import { openContext } from '../../command-context.js';
 import { usageError } from '../../errors.js';
 import type { CommandInput } from '../action.js';
 import { withFlagNames } from '../patients/fields.js';

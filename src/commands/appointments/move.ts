@@ -1,6 +1,6 @@
 import { agendaCalendar } from '../../clinic/agenda-calendar.js';
 import { getAppointment, moveAppointment } from '../../clinic/appointments.js';
-import { openContext } from '../../context.js';
+import { openContext } from '../../command-context.js';
 import type { CommandInput } from '../action.js';
 import { withFlagNames } from '../patients/fields.js';
 import { noticeAfterChange } from './notify.js';

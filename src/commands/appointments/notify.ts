@@ -1,6 +1,6 @@
 import { notifyChange, type ChangeNotice } from '../../clinic/change-notices.js';
 import type { Appointment } from '../../clinic/types.js';
-import type { Context } from '../../context.js';
+import type { Context } from '../../command-context.js';
 import type { Ui } from '../../ui/output.js';
 
 /** After a cancel or a move: the patient's notice (unless --no-notify), and one line saying what became of it. */

@@ -1,5 +1,5 @@
 import { getAppointment } from '../../clinic/appointments.js';
-import { openContext } from '../../context.js';
+import { openContext } from '../../command-context.js';
 import type { CommandInput } from '../action.js';
 import { withFlagNames } from '../patients/fields.js';
 import { printAppointment } from './render.js';

@@ -1,7 +1,7 @@
 import { listAudit } from '../../clinic/audit.js';
 import { normalizePatientId } from '../../clinic/patients.js';
 import { parseDate, startOfLocalDay } from '../../clinic/time.js';
-import { openContext } from '../../context.js';
+import { openContext } from '../../command-context.js';
 import { usageError } from '../../errors.js';
 import type { CommandInput } from '../action.js';
 import { withFlagNames } from '../patients/fields.js';

@@ -1,5 +1,5 @@
 import { addChair, listChairs, setChairActive } from '../../clinic/dentists.js';
-import { openContext } from '../../context.js';
+import { openContext } from '../../command-context.js';
 import type { CommandInput } from '../action.js';
 import { withFlagNames } from '../patients/fields.js';
 

@@ -1,5 +1,5 @@
 import { listDentists } from '../../clinic/dentists.js';
-import { openContext } from '../../context.js';
+import { openContext } from '../../command-context.js';
 import type { CommandInput } from '../action.js';
 
 export default async function list({ opts, ui }: CommandInput<{ all?: boolean }>): Promise<number> {

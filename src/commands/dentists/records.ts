@@ -1,5 +1,5 @@
 import { addDentist, getDentist, parseHours, resolveDentist, updateDentist, type DentistChanges, type DentistRecord } from '../../clinic/dentists.js';
-import { openContext } from '../../context.js';
+import { openContext } from '../../command-context.js';
 import type { Store } from '../../store/store.js';
 import type { Ui } from '../../ui/output.js';
 import type { CommandInput } from '../action.js';

@@ -5,7 +5,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { audit } from '../../clinic/audit.js';
 import { formatContentType, getImage, normalizeImageId, variantLocation, type ImageVariant } from '../../clinic/images.js';
-import { openContext } from '../../context.js';
+import { openContext } from '../../command-context.js';
 import { ClinicaError, usageError } from '../../errors.js';
 import { formatOfFileName } from '../../imaging/convert.js';
 import type { ImageFormat } from '../../imaging/inspect.js';

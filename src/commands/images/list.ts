@@ -1,6 +1,6 @@
 import { listImages } from '../../clinic/images.js';
 import { getPatient, normalizePatientId } from '../../clinic/patients.js';
-import { openContext } from '../../context.js';
+import { openContext } from '../../command-context.js';
 import type { CommandInput } from '../action.js';
 
 export default async function list({ args, opts, ui }: CommandInput): Promise<number> {

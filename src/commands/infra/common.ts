@@ -1,7 +1,7 @@
 /** What deploy, status and destroy share: opening the infra context, printing a plan, asking before changes. */
 import { loadConfig, type GlobalOptions, type ResolvedConfig } from '../../config/load.js';
 import { awsWhere } from '../../aws/clients.js';
-import { awsTarget } from '../../context.js';
+import { awsTarget } from '../../command-context.js';
 import { usageError } from '../../errors.js';
 import { openInfra, type InfraContext, type OpenInfraOptions } from '../../infra/context.js';
 import type { DnsLookup, Fetcher } from '../../infra/health.js';
@@ -74,14 +74,6 @@ export async function printPlan(ui: Ui, plan: Plan, options: { title?: string; s
   );
   for (const warning of plan.warnings ?? []) ui.warn(warning);
   if (plan.plainHttp) ui.warn(ui.red(PLAIN_HTTP_WARNING));
-}
-
-/** Asks on a terminal; without one, --yes is required (a script must say it means it). */
-export async function confirmOrYes(ui: Ui, opts: GlobalOptions, question: string, whatToPass: string): Promise<boolean> {
-  if (opts.yes) return true;
-  if (!ui.interactive) throw usageError(`${question.replace(/\?$/, '')}: not confirmed`, { hint: `pass ${whatToPass} to go ahead without a prompt` });
-  const { confirm } = await import('@inquirer/prompts');
-  return confirm({ message: question, default: false });
 }
 
 export async function printOutputs(ui: Ui, outputs: Outputs, file?: string): Promise<void> {

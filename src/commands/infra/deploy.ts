@@ -5,7 +5,7 @@ import { readSes } from '../../infra/ses.js';
 import { planDeploy } from '../../infra/stack.js';
 import type { Spinner, Ui } from '../../ui/output.js';
 import type { CommandInput } from '../action.js';
-import { confirmOrYes, openStage, printOutputs, printPlan, type InfraCommandDeps } from './common.js';
+import { openStage, printOutputs, printPlan, type InfraCommandDeps } from './common.js';
 
 interface DeployOptions {
   dryRun?: boolean;
@@ -45,7 +45,7 @@ export async function deploy(opts: CommandInput<DeployOptions>['opts'], ui: Ui, 
     return 0;
   }
   ui.print(tally);
-  if (!(await confirmOrYes(ui, opts, `Apply ${todo.length} change${todo.length > 1 ? 's' : ''} to stage ${config.stage} (${ctx.where})?`, '--yes'))) {
+  if (!(await ui.confirm(`Apply ${todo.length} change${todo.length > 1 ? 's' : ''} to stage ${config.stage} (${ctx.where})?`))) {
     ui.print('nothing was changed');
     return 1;
   }

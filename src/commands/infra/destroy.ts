@@ -6,7 +6,7 @@ import { applyPlan, pending, planJson } from '../../infra/plan.js';
 import { planDestroy } from '../../infra/stack.js';
 import type { Spinner, Ui } from '../../ui/output.js';
 import type { CommandInput } from '../action.js';
-import { confirmOrYes, openStage, printPlan, type InfraCommandDeps } from './common.js';
+import { openStage, printPlan, type InfraCommandDeps } from './common.js';
 
 interface DestroyOptions {
   deletePatientData?: boolean;
@@ -36,16 +36,16 @@ export async function destroy(opts: CommandInput<DestroyOptions>['opts'], ui: Ui
     return 0;
   }
   const question = `Destroy ${todo.length} resource${todo.length > 1 ? 's' : ''} of stage ${config.stage} (${ctx.where})?`;
-  if (!(await confirmOrYes(ui, opts, question, '--yes'))) {
+  if (!(await ui.confirm(question))) {
     ui.print('nothing was changed');
     return 1;
   }
-  if (opts.deletePatientData && todo.some((s) => s.id === 'data-bucket') && !opts.yes) {
-    // confirmOrYes above guarantees a terminal here
-    const { input } = await import('@inquirer/prompts');
-    ui.warn(`this deletes EVERY patient record and image in ${config.names.dataBucket}, with all old versions; it cannot be undone`);
-    const typed = await input({ message: `Type the clinic name (${config.clinic.name}) to delete the patient data:` });
-    if (typed.trim() !== config.clinic.name.trim()) throw usageError('the clinic name did not match: nothing was deleted');
+  if (opts.deletePatientData && todo.some((s) => s.id === 'data-bucket')) {
+    const typedBack = await ui.confirmTyped(`Type the clinic name (${config.clinic.name}) to delete the patient data:`, {
+      warning: `this deletes EVERY patient record and image in ${config.names.dataBucket}, with all old versions; it cannot be undone`,
+      matches: (typed) => typed.trim() === config.clinic.name.trim(),
+    });
+    if (!typedBack) throw usageError('the clinic name did not match: nothing was deleted');
   }
   const result = await applyPlan(plan, {
     onStart: async (s) => {

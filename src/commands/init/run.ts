@@ -81,7 +81,7 @@ function forClinic(base: Draft, name: string): Draft {
   return next;
 }
 
-/** An inquirer `validate` with the config schema's rule for the field. */
+/** A question's `validate` with the config schema's rule for the field. */
 const rule =
   (field: string, parse: (answer: string) => unknown = (answer) => answer) =>
   (answer: string): true | string =>
@@ -93,18 +93,20 @@ export default async function init({ opts, ui }: CommandInput<InitOptions>): Pro
   // an empty CLINICA_CONFIG counts as unset, as in loadConfig (resolve('') is the working folder itself)
   const path = resolve(opts.config ?? (process.env.CLINICA_CONFIG || CONFIG_FILE));
   if (existsSync(path) && !opts.force) {
-    if (!ui.interactive) {
-      throw new ClinicaError('usage', `${path} already exists`, { hint: 'pass --force to overwrite it, or edit it by hand' });
-    }
-    const { confirm } = await import('@inquirer/prompts');
-    if (!(await confirm({ message: `${path} exists. Update it?`, default: true }))) return 0;
+    const update = await ui.confirm(`${path} exists. Update it?`, {
+      default: true,
+      pass: '--force',
+      refusal: `${path} already exists`,
+      hint: 'pass --force to overwrite it, or edit it by hand',
+    });
+    if (!update) return 0;
   }
   const start = startFrom(path, ui);
   // every answer is checked at its prompt with the config's own rule: a typo is asked again, nothing is lost
-  const ask = ui.interactive ? await import('@inquirer/prompts') : undefined;
+  const ask = ui.interactive;
 
   let name = opts.name ?? start.clinic?.name ?? DEMO.clinic.name;
-  if (ask && opts.name === undefined) name = await ask.input({ message: 'Clinic name', default: name, validate: rule('clinic.name') });
+  if (ask && opts.name === undefined) name = await ui.ask('Clinic name', { default: name, validate: rule('clinic.name') });
   const base = forClinic(start, name);
   const answers = {
     address: opts.address ?? base.clinic?.address ?? '',
@@ -125,31 +127,29 @@ export default async function init({ opts, ui }: CommandInput<InitOptions>): Pro
   };
 
   if (ask) {
-    const { input, select } = ask;
-    if (opts.address === undefined) answers.address = await input({ message: 'Address', default: answers.address, validate: rule('clinic.address') });
-    if (opts.phone === undefined) answers.phone = await input({ message: 'Phone', default: answers.phone, validate: rule('clinic.phone') });
-    if (opts.email === undefined) answers.email = await input({ message: 'Public contact e-mail', default: answers.email, validate: rule('clinic.email') });
+    if (opts.address === undefined) answers.address = await ui.ask('Address', { default: answers.address, validate: rule('clinic.address') });
+    if (opts.phone === undefined) answers.phone = await ui.ask('Phone', { default: answers.phone, validate: rule('clinic.phone') });
+    if (opts.email === undefined) answers.email = await ui.ask('Public contact e-mail', { default: answers.email, validate: rule('clinic.email') });
     if (opts.sender === undefined) {
-      const sender = await input({
-        message: 'Reminder e-mail sender, an address of the clinic\'s own domain, e.g. "Clínica <lembretes@clinica.com.br>" (empty: none yet, no reminders)',
+      const sender = await ui.ask('Reminder e-mail sender, an address of the clinic\'s own domain, e.g. "Clínica <lembretes@clinica.com.br>" (empty: none yet, no reminders)', {
         default: answers.sender,
         validate: (answer) => answer.trim() === '' || rule('mail.sender')(answer),
       });
       answers.sender = sender.trim() || undefined;
     }
-    if (opts.timeZone === undefined) answers.timeZone = await input({ message: 'Time zone', default: answers.timeZone, validate: rule('clinic.timeZone') });
+    if (opts.timeZone === undefined) answers.timeZone = await ui.ask('Time zone', { default: answers.timeZone, validate: rule('clinic.timeZone') });
     if (opts.locale === undefined)
-      answers.locale = await select({ message: 'Language', default: answers.locale, choices: [{ name: 'Português (Brasil)', value: 'pt-BR' as const }, { name: 'English', value: 'en' as const }] });
+      answers.locale = await ui.select('Language', [{ name: 'Português (Brasil)', value: 'pt-BR' as const }, { name: 'English', value: 'en' as const }], { default: answers.locale });
     if (opts.target === undefined)
-      answers.target = await select({ message: 'Target', default: answers.target, choices: [{ name: 'local (clinica dev, no AWS account)', value: 'local' as const }, { name: 'aws', value: 'aws' as const }] });
-    if (opts.region === undefined && answers.target === 'aws') answers.region = await input({ message: 'AWS region', default: answers.region, validate: rule('aws.region') });
-    if (opts.stage === undefined) answers.stage = await input({ message: 'Stage', default: answers.stage, validate: rule('stage') });
+      answers.target = await ui.select('Target', [{ name: 'local (clinica dev, no AWS account)', value: 'local' as const }, { name: 'aws', value: 'aws' as const }], { default: answers.target });
+    if (opts.region === undefined && answers.target === 'aws') answers.region = await ui.ask('AWS region', { default: answers.region, validate: rule('aws.region') });
+    if (opts.stage === undefined) answers.stage = await ui.ask('Stage', { default: answers.stage, validate: rule('stage') });
     if (opts.clinicCidr === undefined) {
-      const text = await input({ message: 'Clinic network (CIDR, comma-separated)', default: answers.cidrs.join(', '), validate: rule('network.clinicCidrs', cidrList) });
+      const text = await ui.ask('Clinic network (CIDR, comma-separated)', { default: answers.cidrs.join(', '), validate: rule('network.clinicCidrs', cidrList) });
       answers.cidrs = cidrList(text);
     }
     if (opts.watermark === undefined)
-      answers.watermark = await input({ message: 'Watermark text', default: answers.watermark, validate: rule('images.watermark.text') });
+      answers.watermark = await ui.ask('Watermark text', { default: answers.watermark, validate: rule('images.watermark.text') });
   }
 
   const next: ConfigInput = {

@@ -1,6 +1,6 @@
 import { createPatient, validatePatientInput } from '../../clinic/patients.js';
 import { isClinicaError } from '../../errors.js';
-import { openContext } from '../../context.js';
+import { openContext } from '../../command-context.js';
 import type { CommandInput } from '../action.js';
 import { inputFromFlags, withFlagNames, type PatientFlags } from './fields.js';
 import { printPatient } from './render.js';
@@ -8,7 +8,6 @@ import { printPatient } from './render.js';
 export default async function add({ opts, ui }: CommandInput<PatientFlags & { force?: boolean }>): Promise<number> {
   const ctx = openContext(opts);
   if (ui.interactive && (opts.name === undefined || opts.birthDate === undefined)) {
-    const { input } = await import('@inquirer/prompts');
     // each answer is checked by the same rules as the flags, so a typo is asked again, not reported at the end
     const check = (field: 'fullName' | 'birthDate' | 'cpf' | 'phone') => (v: string) => {
       try {
@@ -19,10 +18,10 @@ export default async function add({ opts, ui }: CommandInput<PatientFlags & { fo
         throw err;
       }
     };
-    opts.name ??= await input({ message: 'Full name', validate: check('fullName') });
-    opts.birthDate ??= await input({ message: 'Birth date (YYYY-MM-DD or DD/MM/YYYY)', validate: check('birthDate') });
-    opts.cpf ??= (await input({ message: 'CPF (optional)', validate: check('cpf') })) || undefined;
-    opts.phone ??= (await input({ message: 'Phone (optional)', validate: check('phone') })) || undefined;
+    opts.name ??= await ui.ask('Full name', { validate: check('fullName') });
+    opts.birthDate ??= await ui.ask('Birth date (YYYY-MM-DD or DD/MM/YYYY)', { validate: check('birthDate') });
+    opts.cpf ??= (await ui.ask('CPF (optional)', { validate: check('cpf') })) || undefined;
+    opts.phone ??= (await ui.ask('Phone (optional)', { validate: check('phone') })) || undefined;
   }
   const store = await ctx.dataStore();
   const patient = await withFlagNames(() => createPatient(store, inputFromFlags(opts), ctx.actor, { refuseDuplicate: true, force: opts.force }));

@@ -1,10 +1,11 @@
-import { anonymizePatient, anonymizePatientReported, purgePatient, retentionOf } from '../../clinic/lgpd.js';
+import { anonymizePatient, anonymizePatientReported, planPurge, purgePatient, retentionOf } from '../../clinic/lgpd.js';
 import { getPatient } from '../../clinic/patients.js';
-import { openContext } from '../../context.js';
+import { openContext } from '../../command-context.js';
 import { usageError } from '../../errors.js';
 import type { CommandInput } from '../action.js';
 import { withFlagNames } from './fields.js';
 
+/** LGPD erasure: plan (the patient, checked), confirm (on a terminal, or --yes), apply. */
 export default async function anonymize({ args, opts, ui }: CommandInput<{ purge?: boolean; force?: boolean }>): Promise<number> {
   if (opts.force && !opts.purge) throw usageError('--force: only with --purge (it purges inside the retention period); anonymizing needs no force', { field: 'force' });
   const ctx = openContext(opts);
@@ -13,20 +14,17 @@ export default async function anonymize({ args, opts, ui }: CommandInput<{ purge
   const retentionYears = ctx.config.patients.retentionYears;
 
   if (opts.purge) {
-    const { until } = await retentionOf(store, patient, retentionYears);
-    if (until > new Date() && !opts.force) {
-      // purgePatient refuses too; saying it before asking for the confirmation spares the typing
-      await purgePatient(store, patient.id, ctx.actor, { retentionYears });
-    }
-    if (!opts.yes) {
-      if (!ui.interactive) throw usageError(`--purge deletes ${patient.id} for good: confirm with --yes (no terminal to ask on)`, { field: 'yes' });
-      const { input } = await import('@inquirer/prompts');
-      ui.warn(`this deletes ${patient.id} (${patient.fullName}): the record, its images, appointments and reminders. It cannot be undone.`);
-      const typed = await input({ message: `Type ${patient.id} to confirm` });
-      if (typed.trim().toUpperCase() !== patient.id) {
-        ui.print('not confirmed; nothing was deleted');
-        return 1;
-      }
+    // refused inside the retention period before the question: nothing is typed for a purge that cannot happen
+    await planPurge(store, patient.id, { retentionYears, force: opts.force });
+    const confirmed = await ui.confirmTyped(`Type ${patient.id} to confirm`, {
+      refusal: `--purge deletes ${patient.id} for good: confirm with --yes (no terminal to ask on)`,
+      field: 'yes',
+      warning: `this deletes ${patient.id} (${patient.fullName}): the record, its images, appointments and reminders. It cannot be undone.`,
+      matches: (typed) => typed.trim().toUpperCase() === patient.id,
+    });
+    if (!confirmed) {
+      ui.print('not confirmed; nothing was deleted');
+      return 1;
     }
     const result = await purgePatient(store, patient.id, ctx.actor, { retentionYears, force: opts.force });
     ui.result(result);
@@ -35,19 +33,18 @@ export default async function anonymize({ args, opts, ui }: CommandInput<{ purge
   }
 
   if (patient.anonymized) {
-    await anonymizePatient(store, patient.id, ctx.actor); // changes nothing on the record; cleans reminder records left by an older version
+    await anonymizePatient(store, patient.id, ctx.actor); // changes nothing on the record; finishes one stopped before its reminder records
     ui.result({ patient, changed: false });
     ui.print(`${patient.id} was already anonymized (${patient.anonymized.at}); nothing changed`);
     return 0;
   }
-  if (!opts.yes) {
-    if (!ui.interactive) throw usageError(`anonymizing ${patient.id} cannot be undone: confirm with --yes (no terminal to ask on)`, { field: 'yes' });
-    const { confirm } = await import('@inquirer/prompts');
-    const ok = await confirm({ message: `Replace the name, CPF, contact and address of ${patient.id} (${patient.fullName})? Clinical content is kept. This cannot be undone.`, default: false });
-    if (!ok) {
-      ui.print('nothing was changed');
-      return 1;
-    }
+  const confirmed = await ui.confirm(`Replace the name, CPF, contact and address of ${patient.id} (${patient.fullName})? Clinical content is kept. This cannot be undone.`, {
+    refusal: `anonymizing ${patient.id} cannot be undone: confirm with --yes (no terminal to ask on)`,
+    field: 'yes',
+  });
+  if (!confirmed) {
+    ui.print('nothing was changed');
+    return 1;
   }
   const report = await anonymizePatientReported(store, patient.id, ctx.actor);
   const anon = report.patient;

@@ -1,5 +1,5 @@
 import { appointmentsOutcome, archivePatientLeavingCare } from '../../clinic/patient-status.js';
-import { openContext } from '../../context.js';
+import { openContext } from '../../command-context.js';
 import type { CommandInput } from '../action.js';
 import { withFlagNames } from './fields.js';
 import { choiceFromFlags, printAppointmentsOutcome, withAppointmentsChoice, type AppointmentFlags } from './leaving-care.js';

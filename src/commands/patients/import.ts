@@ -1,7 +1,7 @@
 import { open, readFile, unlink, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { decodeCsv, importPatients } from '../../clinic/import.js';
-import { openContext } from '../../context.js';
+import { decodeCsv, importPatients } from '../../clinic/patient-import.js';
+import { openContext } from '../../command-context.js';
 import { notCsvText } from '../../csv.js';
 import { ExitCode, usageError } from '../../errors.js';
 import type { CommandInput } from '../action.js';
@@ -20,27 +20,25 @@ export default async function importCsv({ args, opts, ui }: CommandInput<{ rejec
   const { text, encoding } = decodeCsv(bytes);
   if (encoding !== 'utf-8') ui.info(`${args[0]} is not UTF-8: read as Windows-1252 (Latin-1), as pt-BR Excel saves it`);
   const store = await ctx.dataStore();
-  let progress: ReturnType<typeof ui.progress> | undefined;
+  const progress = ui.progressOf('importing');
   let done = 0;
   let result;
   try {
     result = await importPatients(store, text, ctx.actor, {
       file: args[0],
-      onProgress: (n, total) => {
-        done = n;
-        if (!total) return;
-        progress ??= ui.progress(total, 'importing');
-        progress.tick(n);
+      progress: (event) => {
+        done = event.done;
+        progress.emit(event);
       },
     });
   } catch (err) {
-    progress?.done();
+    progress.done();
     // the store or the network stopped the run (S3 unreachable, Ctrl+C of dev): the rows written are kept and
     // listed; a re-run finds them and adds only the rest
     if (done) ui.warn(`import stopped by an error after ${done} row${done === 1 ? '' : 's'} — fix the cause and run the same import again to finish (rows already imported are not added twice)`);
     throw err;
   }
-  progress?.done();
+  progress.done();
 
   let rejectsFile: string | undefined;
   const rejectsPath = resolve(opts.rejects ?? file.replace(/(\.csv)?$/i, '.rejects.csv'));

@@ -42,16 +42,15 @@ export async function withAppointmentsChoice(
       { header: 'Status', value: (a) => a.status },
       { header: 'Id', value: (a) => a.id },
     ]);
-    const { select } = await import('@inquirer/prompts');
-    const answer = await select<FutureAppointmentsChoice | 'nothing'>({
-      message: 'What about these appointments?',
-      choices: [
+    const answer = await ui.select<FutureAppointmentsChoice | 'nothing'>(
+      'What about these appointments?',
+      [
         { name: 'Cancel them (frees the slots; the cancellation is audited)', value: 'cancel' },
         { name: 'Keep them booked', value: 'keep' },
         { name: 'Change nothing', value: 'nothing' },
       ],
-      default: 'nothing',
-    });
+      { default: 'nothing' },
+    );
     return answer === 'nothing' ? undefined : change(answer);
   }
 }

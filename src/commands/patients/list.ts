@@ -2,7 +2,7 @@ import { formatPhone } from '../../clinic/contact.js';
 import { maskCpf } from '../../clinic/cpf.js';
 import { ageOf, listPatients, nextAppointment, parseStatus } from '../../clinic/patients.js';
 import type { PatientStatus } from '../../clinic/types.js';
-import { openContext } from '../../context.js';
+import { openContext } from '../../command-context.js';
 import { usageError } from '../../errors.js';
 import type { CommandInput } from '../action.js';
 import { localTime } from './render.js';

@@ -1,5 +1,5 @@
 import { reindexPatients } from '../../clinic/patients.js';
-import { openContext } from '../../context.js';
+import { openContext } from '../../command-context.js';
 import { ExitCode } from '../../errors.js';
 import type { CommandInput } from '../action.js';
 

@@ -1,5 +1,5 @@
 import { showPatient } from '../../clinic/patients.js';
-import { openContext } from '../../context.js';
+import { openContext } from '../../command-context.js';
 import type { CommandInput } from '../action.js';
 import { withFlagNames } from './fields.js';
 import { localTime, printPatient } from './render.js';

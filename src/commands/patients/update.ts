@@ -1,7 +1,7 @@
 import { appointmentsOutcome, LEAVING_STATUSES, updatePatientLeavingCare } from '../../clinic/patient-status.js';
 import { getPatient } from '../../clinic/patients.js';
 import type { Patient } from '../../clinic/types.js';
-import { openContext } from '../../context.js';
+import { openContext } from '../../command-context.js';
 import { usageError } from '../../errors.js';
 import type { CommandInput } from '../action.js';
 import { changesFromFlags, withFlagNames, type PatientFlags, type UpdateFlags } from './fields.js';

@@ -2,13 +2,13 @@
  * `clinica remind`: runs the reminders here (src/clinic/reminders.ts) or in the deployed Lambda, then shows
  * the summary — a table for people, one JSON document with --json, timestamped lines for cron.
  */
-import { reminderExitCode, runReminders, skipReasons, type ReminderItem, type ReminderSummary } from '../../clinic/reminders.js';
+import { reminderExitCode, rulesFor, runReminders, skipReasons, type ReminderItem, type ReminderSummary } from '../../clinic/reminders.js';
 import { localParts, parseDateTime } from '../../clinic/time.js';
 import { loadConfig } from '../../config/load.js';
 import { reminderSender } from '../../config/mail.js';
-import { openContext } from '../../context.js';
+import { openContext } from '../../command-context.js';
 import { ClinicaError, oneLine, usageError } from '../../errors.js';
-import type { Progress, Ui } from '../../ui/output.js';
+import type { Ui } from '../../ui/output.js';
 import type { CommandInput } from '../action.js';
 
 interface RemindOptions {
@@ -29,9 +29,7 @@ export default async function remind(input: CommandInput<RemindOptions>): Promis
   const config = loadConfig(opts);
   const tz = config.clinic.timeZone;
   const now = opts.at ? parseDateTime(opts.at, tz, '--at') : undefined;
-  if (opts.rule && !config.reminders.rules.some((r) => r.name === opts.rule)) {
-    throw usageError(`--rule: no reminder rule "${opts.rule}" (the config has: ${config.reminders.rules.map((r) => r.name).join(', ')})`, { field: 'rule' });
-  }
+  rulesFor(config, opts.rule);
   if (opts.via === 'lambda' && config.target === 'local' && !opts.endpointUrl) {
     throw usageError('--via lambda: the target is the local stack, which has no Lambda to invoke', {
       hint: 'drop --via (clinica dev runs the same code here), or use the AWS target (CLINICA_TARGET=aws)',
@@ -63,7 +61,7 @@ export default async function remind(input: CommandInput<RemindOptions>): Promis
     spinner.succeed(`Lambda ${fn} ran the reminders`);
   } else {
     const [{ openSesSender }, store] = await Promise.all([import('../../mail/ses.js'), ctx.dataStore()]);
-    let progress: Progress | undefined;
+    const progress = ui.progressOf<ReminderItem>('reminders', { minTotal: 20 });
     summary = await runReminders({
       store,
       config,
@@ -83,13 +81,9 @@ export default async function remind(input: CommandInput<RemindOptions>): Promis
         if (opened.rate.remaining24h !== undefined && opened.rate.remaining24h < 50) ui.warn(`only ${opened.rate.remaining24h} e-mails left in the SES 24-hour quota`);
         return opened;
       },
-      onItem: (_item, done, total) => {
-        if (opts.dryRun || total < 20) return;
-        progress ??= ui.progress(total, 'reminders');
-        progress.tick(done);
-      },
+      progress: opts.dryRun ? undefined : progress.emit,
     });
-    progress?.done();
+    progress.done();
   }
 
   await render(ui, summary, tz);

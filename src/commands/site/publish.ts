@@ -1,4 +1,4 @@
-import { openContext } from '../../context.js';
+import { openContext } from '../../command-context.js';
 import { ClinicaError } from '../../errors.js';
 import { websiteUrl } from '../../infra/names.js';
 import { buildSite } from '../../site/build.js';

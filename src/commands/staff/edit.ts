@@ -1,5 +1,5 @@
 import { editStaff } from '../../clinic/staff.js';
-import { openContext } from '../../context.js';
+import { openContext } from '../../command-context.js';
 import { usageError } from '../../errors.js';
 import type { CommandInput } from '../action.js';
 

@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { invitationUrl, type Invitation, type StaffMember } from '../../clinic/staff.js';
-import type { Context } from '../../context.js';
+import type { Context } from '../../command-context.js';
 import { oneLine } from '../../errors.js';
 import type { Ui } from '../../ui/output.js';
 

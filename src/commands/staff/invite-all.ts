@@ -1,5 +1,5 @@
 import { inviteAll } from '../../clinic/staff.js';
-import { openContext } from '../../context.js';
+import { openContext } from '../../command-context.js';
 import { ClinicaError } from '../../errors.js';
 import type { CommandInput } from '../action.js';
 import { deliverInvitation } from './invitation.js';

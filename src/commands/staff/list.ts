@@ -1,7 +1,7 @@
 import { openSessions } from '../../clinic/sessions.js';
 import { listStaffRecords, publicStaff } from '../../clinic/staff.js';
-import { mapLimit } from '../../clinic/text.js';
-import { openContext } from '../../context.js';
+import { mapLimit } from '../../map-limit.js';
+import { openContext } from '../../command-context.js';
 import type { CommandInput } from '../action.js';
 
 export default async function list({ opts, ui }: CommandInput<{ active?: boolean }>): Promise<number> {

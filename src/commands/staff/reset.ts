@@ -1,5 +1,5 @@
 import { resetStaff } from '../../clinic/staff.js';
-import { openContext } from '../../context.js';
+import { openContext } from '../../command-context.js';
 import type { CommandInput } from '../action.js';
 import { deliverInvitation, printInvitation } from './invitation.js';
 

@@ -1,5 +1,5 @@
 import { revokeStaff } from '../../clinic/staff.js';
-import { openContext } from '../../context.js';
+import { openContext } from '../../command-context.js';
 import type { CommandInput } from '../action.js';
 
 export default async function revoke({ args, opts, ui }: CommandInput): Promise<number> {

@@ -9,7 +9,7 @@ import { PASSWORD_MAX } from '../../clinic/passwords.js';
 import { ClinicaError, notFound } from '../../errors.js';
 import type { SessionInfo } from '../auth-api.js';
 import type { RequestContext, Route } from '../router.js';
-import type { ApiDeps } from '../routes.js';
+import type { ApiDeps } from './index.js';
 import { onlyFields, requiredStr } from './input.js';
 import { currentSession, meReply, openSession, passkeyInfo } from './sign-in.js';
 

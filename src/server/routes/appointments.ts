@@ -16,7 +16,7 @@ import type { Appointment, AppointmentStatus } from '../../clinic/types.js';
 import { usageError } from '../../errors.js';
 import type { AgendaResponse, AppointmentResponse } from '../../web/api-types.js';
 import type { RequestContext, Route } from '../router.js';
-import type { ApiDeps } from '../routes.js';
+import type { ApiDeps } from './index.js';
 import { bool, clinicToday, dateParam, daysBetween, int, onlyFields, requiredStr, str } from './input.js';
 
 /** The longest range one agenda request may read. */

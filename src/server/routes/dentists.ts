@@ -8,7 +8,7 @@ import { addChair, addDentist, getDentist, listChairs, listDentists, setChairAct
 import type { Opening } from '../../config/site.js';
 import { usageError } from '../../errors.js';
 import type { Route } from '../router.js';
-import type { ApiDeps } from '../routes.js';
+import type { ApiDeps } from './index.js';
 import { bool, onlyFields, requiredStr, str } from './input.js';
 
 const FIELDS = ['name', 'cro', 'specialty', 'color', 'hours', 'staffId'] as const;

@@ -12,7 +12,7 @@ import type { ImageFormat } from '../../imaging/inspect.js';
 import type { ImageListResponse, ImageView, UploadResponse } from '../../web/api-types.js';
 import { RecentMap } from '../recent.js';
 import type { Route } from '../router.js';
-import type { ApiDeps } from '../routes.js';
+import type { ApiDeps } from './index.js';
 import { bool, int, onlyFields, requiredStr, str } from './input.js';
 
 /** How long the links in a listing work. */

@@ -7,7 +7,7 @@ import { usageError } from '../../errors.js';
 import { HttpError, JsonText } from '../http.js';
 import type { PatientListResponse, PatientResponse, PatientWriteResponse } from '../../web/api-types.js';
 import type { Route } from '../router.js';
-import type { ApiDeps } from '../routes.js';
+import type { ApiDeps } from './index.js';
 import { bool, obj, onlyFields, str, strList, type Body } from './input.js';
 
 const FIELDS = ['fullName', 'preferredName', 'cpf', 'birthDate', 'sex', 'phone', 'email', 'address', 'guardian', 'alerts', 'notes', 'status', 'emailReminders', 'language'] as const;

@@ -44,7 +44,7 @@ import { requestOrigin } from '../csrf.js';
 import { HttpError } from '../http.js';
 import { RecentMap } from '../recent.js';
 import type { RequestContext, Route } from '../router.js';
-import type { ApiDeps } from '../routes.js';
+import type { ApiDeps } from './index.js';
 import { onlyFields, requiredStr } from './input.js';
 
 /** May this account sign in without a second factor? Only the demo accounts, only on target local. */

@@ -6,12 +6,12 @@ import { createApiToken, listApiTokens, revokeApiToken } from '../../clinic/api-
 import { endStaffSessions, openSessions } from '../../clinic/sessions.js';
 import { audit } from '../../clinic/audit.js';
 import { addStaff, editStaff, getStaff, invitationUrl, listStaffRecords, publicStaff, resetStaff, revokeStaff, type Invitation, type StaffMember } from '../../clinic/staff.js';
-import { mapLimit } from '../../clinic/text.js';
+import { mapLimit } from '../../map-limit.js';
 import { oneLine, usageError } from '../../errors.js';
 import type { InviteReply, TeamReply } from '../auth-api.js';
 import { requestOrigin } from '../csrf.js';
 import type { RequestContext, Route } from '../router.js';
-import type { ApiDeps } from '../routes.js';
+import type { ApiDeps } from './index.js';
 import { int, onlyFields, requiredStr, str } from './input.js';
 
 export function teamRoutes(deps: ApiDeps): Route[] {

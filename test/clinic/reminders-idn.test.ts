@@ -1,21 +1,15 @@
 /** E-mail addresses SES can deliver to (issue 13, item 4): an internationalised domain goes out in punycode. */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { getPatient } from '../../src/clinic/patients.js';
 import { runReminders } from '../../src/clinic/reminders.js';
 import { readOutbox } from '../../src/local/ses-server.js';
 import { openSesSender } from '../../src/mail/ses.js';
-import { startTestStack, type TestStack } from '../helpers/stack.js';
-import { addPatient, book, sp } from './seed.js';
+import { useTestStack } from '../helpers/stack.js';
+import { addPatient, book, sp } from '../helpers/reminder-seed.js';
 
-let stack: TestStack;
-beforeAll(async () => {
-  stack = await startTestStack({ config: { reminders: { rules: [{ name: 'day-before', dayBeforeAt: '09:00' }], quietHours: { start: '21:00', end: '08:00' }, claimTimeoutMinutes: 15, maxSendRate: 200 } } });
-});
-afterAll(async () => {
-  await stack?.close();
-});
+const stack = useTestStack({ config: { reminders: { rules: [{ name: 'day-before', dayBeforeAt: '09:00' }], quietHours: { start: '21:00', end: '08:00' }, claimTimeoutMinutes: 15, maxSendRate: 200 } } });
 
 describe('reminders to an internationalised domain', () => {
   it('keep the address as typed in the record and send it to SES in punycode', async () => {

@@ -4,9 +4,9 @@
  * on a terminal: future appointments are listed and the person chooses what happens to them.
  */
 import { Writable } from 'node:stream';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { Ui } from '../../src/ui/output.js';
-import { startTestStack, type TestStack } from '../helpers/stack.js';
+import { useTestStack } from '../helpers/stack.js';
 
 /** answers per prompt message prefix: each is tried in turn against the prompt's validate, like a person retyping */
 const answers: Record<string, string[]> = {};
@@ -40,13 +40,7 @@ class Sink extends Writable {
   }
 }
 
-let stack: TestStack;
-beforeAll(async () => {
-  stack = await startTestStack();
-});
-afterAll(async () => {
-  await stack?.close();
-});
+const stack = useTestStack();
 
 describe('patients add prompts (terminal)', { timeout: 60_000 }, () => {
   it('asks again on an invalid name, birth date, CPF or phone, then stores the valid answers', async () => {

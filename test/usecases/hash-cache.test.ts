@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, readFile, rm, stat, utimes, writeFile } from 'node:fs/p
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FileHashCache, RACY_MS } from '../../src/imaging/hash-cache.js';
+import { FileHashCache, RACY_MS } from '../../src/usecases/hash-cache.js';
 
 let dir: string;
 let state: string;

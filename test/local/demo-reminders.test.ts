@@ -1,18 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { demoClinicSeeder } from '../../src/local/demo-clinic.js';
 import { demoRemindersSeeder } from '../../src/local/demo-reminders.js';
 import { seeders } from '../../src/local/demo.js';
 import { readOutbox } from '../../src/local/ses-server.js';
-import { startTestStack, type TestStack } from '../helpers/stack.js';
-import { sp } from './seed.js';
+import { useTestStack } from '../helpers/stack.js';
+import { sp } from '../helpers/reminder-seed.js';
 
-let stack: TestStack;
-beforeAll(async () => {
-  stack = await startTestStack({ publish: false });
-});
-afterAll(async () => {
-  await stack?.close();
-});
+const stack = useTestStack({ publish: false });
 
 describe('dev --demo reminders', () => {
   it('runs after the demo patients and appointments', () => {

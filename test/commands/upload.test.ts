@@ -11,7 +11,7 @@ import { sha256 } from '../../src/imaging/inspect.js';
 import type { Store } from '../../src/store/store.js';
 import { BIN, runCli } from '../helpers/cli.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
-import { animatedWebp, jp2Header, jpegOrientation6, multiPageTiff, photoJpeg, textFileAsJpeg, truncatedJpeg } from './fixtures.js';
+import { animatedWebp, jp2Header, jpegOrientation6, multiPageTiff, photoJpeg, textFileAsJpeg, truncatedJpeg } from '../helpers/image-fixtures.js';
 
 async function keysUnder(store: Store, prefix: string): Promise<string[]> {
   const keys: string[] = [];

@@ -1,9 +1,9 @@
 import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { getPatient, normalizePatientId } from '../../clinic/patients.js';
-import { randomId } from '../../clinic/text.js';
+import { randomId } from '../../random-id.js';
 import { validateImageMetadata } from '../../clinic/images.js';
-import { openContext } from '../../context.js';
+import { openContext } from '../../command-context.js';
 import { ClinicaError, oneLine, usageError } from '../../errors.js';
 import {
   countEntries,
@@ -15,10 +15,11 @@ import {
   type BulkEntry,
   type BulkResult,
   type SourceDefaults,
-} from '../../imaging/bulk.js';
-import { FileHashCache } from '../../imaging/hash-cache.js';
-import { loadLogo } from '../../imaging/import.js';
+} from '../../usecases/image-bulk.js';
+import { FileHashCache } from '../../usecases/hash-cache.js';
+import { loadLogo } from '../../usecases/image-import.js';
 import { imageConcurrency } from '../../imaging/sharp.js';
+import type { OnProgress } from '../../progress.js';
 import type { CommandInput } from '../action.js';
 import { withFlagNames } from '../patients/fields.js';
 
@@ -109,8 +110,9 @@ export default async function upload({ args, opts, ui }: CommandInput<UploadOpti
   const listEverything = ui.json || Boolean(opts.dryRun);
   const progress = opts.dryRun ? undefined : ui.progress(total, opts.bulk ? 'importing' : 'uploading');
   let done = 0;
-  const onResult = (result: BulkResult) => {
-    done++;
+  const onResult: OnProgress<BulkResult> = ({ item: result, done: settled }) => {
+    if (!result) return;
+    done = settled;
     const status = result.outcome.status;
     if (listEverything || status === 'failed' || status === 'rejected') keep.push(result);
     if (opts.dryRun) ui.print(fileLine(result));
@@ -139,7 +141,7 @@ export default async function upload({ args, opts, ui }: CommandInput<UploadOpti
       hashCache: opts.bulk ? await FileHashCache.open(config.stateDir, resolve(opts.bulk)) : undefined,
       watermark: opts.watermark !== false,
       checkPatient: async (id) => void (await getPatient(store, id)),
-      onResult,
+      progress: onResult,
       signal: abort.signal,
     });
   } catch (err) {

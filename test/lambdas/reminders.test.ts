@@ -17,22 +17,20 @@ import { PACKAGE_ROOT, buildBundle } from '../../src/infra/bundle.js';
 import { deployedConfig } from '../../src/infra/lambdas.js';
 import { readOutbox } from '../../src/local/ses-server.js';
 import { Ui } from '../../src/ui/output.js';
-import { startTestStack, type TestStack } from '../helpers/stack.js';
-import { addPatient, book } from './seed.js';
+import { useTestStack } from '../helpers/stack.js';
+import { addPatient, book } from '../helpers/reminder-seed.js';
 import { unzipTo } from '../helpers/zip.js';
 
-let stack: TestStack;
+const stack = useTestStack({ publish: false });
 let dir: string;
 const saved = { ...process.env };
 
 
 beforeAll(async () => {
-  stack = await startTestStack({ publish: false });
   dir = await mkdtemp(join(tmpdir(), 'clinica-reminders-lambda-'));
 });
 afterAll(async () => {
   process.env = saved;
-  await stack?.close();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 

@@ -16,7 +16,7 @@ import {
   type ImageMetadata,
 } from '../clinic/images.js';
 import type { Store } from '../store/store.js';
-import { ImageRejected, inspectImage, sha256, type ImageInfo } from './inspect.js';
+import { ImageRejected, inspectImage, sha256, type ImageInfo } from '../imaging/inspect.js';
 
 export interface ImportSettings {
   store: Store;
@@ -86,7 +86,7 @@ export async function importImage(settings: ImportSettings, input: ImportInput):
   try {
     if (settings.dryRun) {
       // decoded to the end, not just its header read: a truncated file is listed as failing, not as importable
-      const { verifyImage } = await import('./pipeline.js');
+      const { verifyImage } = await import('../imaging/pipeline.js');
       const info = await run(() => verifyImage(input.bytes, { maxPixels: config.images.maxPixels }));
       return { status: 'would-import', sha256: hash, info };
     }
@@ -96,7 +96,7 @@ export async function importImage(settings: ImportSettings, input: ImportInput):
         ? undefined
         : watermarkFor(config, { patientId: input.patientId, takenAt: input.metadata.takenAt, importedAt: now.toISOString() }, settings.logo);
     // loaded on the first image to process: a re-run that finds only duplicates never loads the font code
-    const { processImage } = await import('./pipeline.js');
+    const { processImage } = await import('../imaging/pipeline.js');
     const processed = await run(() => processImage(input.bytes, { maxPixels: config.images.maxPixels, watermark }));
     const stored = await storeImage(store, {
       patientId: input.patientId,

@@ -2,17 +2,17 @@
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { ReminderSummary } from '../../src/clinic/reminders.js';
 import { endpointsFile } from '../../src/local/endpoints.js';
 import { readOutbox } from '../../src/local/ses-server.js';
 import { CARRIED_ENV } from '../../src/commands/remind/cron.js';
 import { BIN, runCli } from '../helpers/cli.js';
-import { startTestStack, type TestStack } from '../helpers/stack.js';
-import { startFakeSes } from './fake-ses.js';
-import { addPatient, book } from './seed.js';
+import { useTestStack } from '../helpers/stack.js';
+import { startFakeSes } from '../helpers/fake-ses.js';
+import { addPatient, book } from '../helpers/reminder-seed.js';
 
-let stack: TestStack;
+const stack = useTestStack();
 const remind = (args: string[], env?: NodeJS.ProcessEnv) => runCli(['remind', ...args], { cwd: stack.projectDir, env });
 const json = (stdout: string) => JSON.parse(stdout) as ReminderSummary;
 const DEAD_SES = 'http://127.0.0.1:9';
@@ -45,14 +45,10 @@ async function withRejectingSes<T>(body: () => Promise<T>): Promise<T> {
 }
 
 beforeAll(async () => {
-  stack = await startTestStack();
   const ana = await addPatient(stack.dataStore, { fullName: 'Ana Cron', email: 'ana.cron@example.com' });
   const ze = await addPatient(stack.dataStore, { fullName: 'Zé Sem Consentimento', email: 'ze@example.com', emailReminders: false });
   await book(stack.dataStore, ana.id, '2030-03-12 14:30');
   await book(stack.dataStore, ze.id, '2030-03-12 15:30');
-});
-afterAll(async () => {
-  await stack?.close();
 });
 
 describe('clinica remind (built CLI)', () => {

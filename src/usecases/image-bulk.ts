@@ -14,14 +14,15 @@
 import { createReadStream, type Stats } from 'node:fs';
 import { open, opendir, readFile, stat } from 'node:fs/promises';
 import { basename, extname, join, relative, resolve, sep } from 'node:path';
+import type { OnProgress } from '../progress.js';
 import { audit } from '../clinic/audit.js';
 import { validateImageMetadata, type ImageMetadata, type ImageMetadataInput } from '../clinic/images.js';
 import { normalizePatientId } from '../clinic/patients.js';
 import { csvParseError, notCsvText } from '../csv.js';
 import { ClinicaError, isClinicaError, oneLine } from '../errors.js';
-import { IMAGE_EXTENSIONS, REFUSED_IMAGE_EXTENSIONS } from './inspect.js';
+import { IMAGE_EXTENSIONS, REFUSED_IMAGE_EXTENSIONS } from '../imaging/inspect.js';
 import type { FileHashCache } from './hash-cache.js';
-import { findDuplicate, importImage, type ImportOutcome, type ImportSettings } from './import.js';
+import { findDuplicate, importImage, type ImportOutcome, type ImportSettings } from './image-import.js';
 
 /** One file to import. */
 export interface BulkItem {
@@ -256,8 +257,8 @@ export interface RunOptions {
   concurrency: number;
   /** throws ClinicaError not-found for an unknown patient (called once per patient) */
   checkPatient(patientId: string): Promise<void>;
-  /** every file's result, as it happens */
-  onResult?(result: BulkResult): void;
+  /** every file's result, as it happens (`done` counts the files settled; the total is the caller's count) */
+  progress?: OnProgress<BulkResult>;
   /**
    * stop: no new file is taken, a file still waiting for the pipeline is left for the next run (nothing of it
    * was written), and the images being processed or uploaded finish
@@ -320,6 +321,7 @@ export async function runImport(source: AsyncIterable<BulkEntry>, options: RunOp
   const patients = new Map<string, Promise<void>>();
   const tasks = new Set<Promise<void>>();
   let fatal: unknown;
+  let settled = 0;
 
   const report = (result: BulkResult) => {
     const status = result.outcome.status;
@@ -330,7 +332,7 @@ export async function runImport(source: AsyncIterable<BulkEntry>, options: RunOp
     else if (status === 'would-import') summary.wouldImport++;
     else if (status === 'skipped') summary.skipped++;
     else summary.failed++;
-    options.onResult?.(result);
+    options.progress?.({ item: result, done: ++settled });
   };
 
   const checkPatient = (patientId: string) => {

@@ -2,7 +2,7 @@
  * `runReminders` against the real local stack: S3 behind the conditional-write proxy (real 412s over HTTP)
  * and the local SES, whose stored messages are the proof of what patients received.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { cancelAppointment } from '../../src/clinic/appointments.js';
 import { updatePatient } from '../../src/clinic/patients.js';
 import { reminderExitCode, reminderKey, runReminders, type ReminderRecord, type RunRemindersOptions } from '../../src/clinic/reminders.js';
@@ -11,20 +11,16 @@ import { openSesSender, SesSender } from '../../src/mail/ses.js';
 import { sesClient } from '../../src/aws/clients.js';
 import { readOutbox, type OutboxMessage } from '../../src/local/ses-server.js';
 import { memoryLog } from '../../src/log.js';
-import { startTestStack, type TestStack } from '../helpers/stack.js';
-import { eventStart, prop } from './ics-reader.js';
-import { startFakeSes } from './fake-ses.js';
-import { addPatient, book, sp, TZ } from './seed.js';
+import { useTestStack } from '../helpers/stack.js';
+import { eventStart, prop } from '../helpers/ics-reader.js';
+import { startFakeSes } from '../helpers/fake-ses.js';
+import { addPatient, book, sp, TZ } from '../helpers/reminder-seed.js';
 
-let stack: TestStack;
+const stack = useTestStack({ config: { reminders: { rules: [{ name: 'day-before', dayBeforeAt: '09:00' }, { name: '2h-before', leadMinutes: 120 }], quietHours: { start: '21:00', end: '08:00' }, claimTimeoutMinutes: 15, maxSendRate: 200 } } });
 let store: Store;
 
 beforeAll(async () => {
-  stack = await startTestStack({ config: { reminders: { rules: [{ name: 'day-before', dayBeforeAt: '09:00' }, { name: '2h-before', leadMinutes: 120 }], quietHours: { start: '21:00', end: '08:00' }, claimTimeoutMinutes: 15, maxSendRate: 200 } } });
   store = stack.dataStore;
-});
-afterAll(async () => {
-  await stack?.close();
 });
 
 const sender = (endpoint?: string) => () =>

@@ -1,18 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { listAppointments } from '../../src/clinic/appointments.js';
 import { isValidCpf } from '../../src/clinic/cpf.js';
 import { canEmailReminders, getPatient, listPatients } from '../../src/clinic/patients.js';
 import { demoClinicSeeder } from '../../src/local/demo-clinic.js';
-import { startTestStack, type TestStack } from '../helpers/stack.js';
+import { useTestStack } from '../helpers/stack.js';
 
-let stack: TestStack;
+const stack = useTestStack({ publish: false, config: { clinic: { name: 'Demo', timeZone: 'America/Manaus' } } });
 
-beforeAll(async () => {
-  stack = await startTestStack({ publish: false, config: { clinic: { name: 'Demo', timeZone: 'America/Manaus' } } });
-});
-afterAll(async () => {
-  await stack?.close();
-});
 
 describe('demo clinic seeder', () => {
   it('seeds fake patients with valid CPFs and appointments today and tomorrow (clinic time zone), once', async () => {

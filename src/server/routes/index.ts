@@ -1,5 +1,5 @@
 /**
- * The API's table of contents. Each area's routes live in routes/<area>.ts; permissions per role are in
+ * The API's table of contents. Each area's routes live beside it in <area>.ts; permissions per role are in
  * src/clinic/staff.ts (reception: patients + appointments; dentist/assistant: + images; admin: + staff, audit).
  *
  *   GET  /health                              no login: version, uptime, S3 reachable
@@ -18,23 +18,23 @@
  *   /api/staff…, /api/tokens… (admin: team and API tokens, routes/team.ts; see auth-api.ts)
  *   GET  /api/audit?patient=&since=&until=                                 (admin)
  */
-import { listAudit } from '../clinic/audit.js';
-import type { ReminderSender } from '../clinic/reminders.js';
-import type { ResolvedConfig } from '../config/load.js';
-import type { Log } from '../log.js';
-import type { Store } from '../store/store.js';
-import type { Authenticator } from './auth.js';
-import { HttpError } from './http.js';
-import { PatientDirectory } from './patient-directory.js';
-import type { Route } from './router.js';
-import { appointmentRoutes } from './routes/appointments.js';
-import { dentistRoutes } from './routes/dentists.js';
-import { imageRoutes } from './routes/images.js';
-import { accountRoutes } from './routes/account.js';
-import { onlyFields } from './routes/input.js';
-import { patientRoutes } from './routes/patients.js';
-import { meReply, signInRoutes } from './routes/sign-in.js';
-import { teamRoutes } from './routes/team.js';
+import { listAudit } from '../../clinic/audit.js';
+import type { ReminderSender } from '../../clinic/reminders.js';
+import type { ResolvedConfig } from '../../config/load.js';
+import type { Log } from '../../log.js';
+import type { Store } from '../../store/store.js';
+import type { Authenticator } from '../auth.js';
+import { HttpError } from '../http.js';
+import { PatientDirectory } from '../patient-directory.js';
+import type { Route } from '../router.js';
+import { appointmentRoutes } from './appointments.js';
+import { dentistRoutes } from './dentists.js';
+import { imageRoutes } from './images.js';
+import { accountRoutes } from './account.js';
+import { onlyFields } from './input.js';
+import { patientRoutes } from './patients.js';
+import { meReply, signInRoutes } from './sign-in.js';
+import { teamRoutes } from './team.js';
 
 export interface ApiDeps {
   config: ResolvedConfig;

@@ -2,23 +2,17 @@
  * A patient's own language: in a pt-BR clinic, a patient with `language: 'en'` gets the English e-mail (subject,
  * both bodies, the .ics, English date formats) while the others get pt-BR — checked in the local SES outbox.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { reminderKey, runReminders, type ReminderRecord } from '../../src/clinic/reminders.js';
 import { updatePatient } from '../../src/clinic/patients.js';
 import { openSesSender } from '../../src/mail/ses.js';
 import { readOutbox, type OutboxMessage } from '../../src/local/ses-server.js';
-import { startTestStack, type TestStack } from '../helpers/stack.js';
-import { eventStart, prop } from './ics-reader.js';
-import { addPatient, book, sp, TZ } from './seed.js';
+import { useTestStack } from '../helpers/stack.js';
+import { eventStart, prop } from '../helpers/ics-reader.js';
+import { addPatient, book, sp, TZ } from '../helpers/reminder-seed.js';
 
-let stack: TestStack;
+const stack = useTestStack({ config: { reminders: { rules: [{ name: 'day-before', dayBeforeAt: '09:00' }], maxSendRate: 200 } } });
 
-beforeAll(async () => {
-  stack = await startTestStack({ config: { reminders: { rules: [{ name: 'day-before', dayBeforeAt: '09:00' }], maxSendRate: 200 } } });
-});
-afterAll(async () => {
-  await stack?.close();
-});
 
 const run = (now: string, config = stack.config) =>
   runReminders({

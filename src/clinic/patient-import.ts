@@ -6,6 +6,7 @@
  * anonymized at their request is rejected (erased.ts). Writes are batched: one
  * counter update for all new ids, one conditional write per index shard.
  */
+import type { OnProgress } from '../progress.js';
 import { parse } from 'csv-parse/sync';
 import { csvParseError } from '../csv.js';
 import { ClinicaError, isClinicaError, usageError } from '../errors.js';
@@ -28,7 +29,8 @@ import {
   unindexedRecords,
   validatePatientInput,
 } from './patients.js';
-import { fold, mapLimit, personKey } from './text.js';
+import { fold, personKey } from './text.js';
+import { mapLimit } from '../map-limit.js';
 import type { Patient, PatientInput, PatientSummary } from './types.js';
 
 type Field =
@@ -206,7 +208,7 @@ export interface ImportResult {
 
 export interface ImportOptions {
   file?: string;
-  onProgress?: (done: number, total: number) => void;
+  progress?: OnProgress;
   /** parallel writes; default 32 */
   concurrency?: number;
 }
@@ -286,7 +288,7 @@ export async function importPatients(store: Store, csvText: string, actor: strin
   //    at most a chunk of records without rows — and a marker that makes the next list or add index them
   let done = 0;
   const total = fresh.length;
-  options.onProgress?.(0, total);
+  options.progress?.({ done: 0, total });
   // a bucket to reindex is refused before anything is written; the key is made once, not by 32 rows at a time
   if (fresh.some((v) => v.record.cpf)) await cpfClaimsKey(store, { create: true });
   if (unindexed.length) await updatePatientIndex(store, unindexed.map((r) => ({ id: r.id, apply: (old: PatientSummary | undefined) => old ?? summaryOf(r) })));
@@ -313,7 +315,7 @@ export async function importPatients(store: Store, csvText: string, actor: strin
           else result.rejected.push({ line: row.line, reason: err.message, field: err.field, values: row.values });
           return undefined;
         } finally {
-          options.onProgress?.(++done, total);
+          options.progress?.({ done: ++done, total });
         }
       });
       const ok = written.filter((w): w is { row: CsvRow; patient: Patient } => w !== undefined);

@@ -7,10 +7,10 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { decodeCsv, parsePatientCsv } from '../../src/clinic/import.js';
-import { notCsvText, unclosedQuoteLine } from '../../src/csv.js';
-import { oneLine } from '../../src/errors.js';
-import { countEntries, manifestSource } from '../../src/imaging/bulk.js';
+import { decodeCsv, parsePatientCsv } from '../src/clinic/patient-import.js';
+import { notCsvText, unclosedQuoteLine } from '../src/csv.js';
+import { oneLine } from '../src/errors.js';
+import { countEntries, manifestSource } from '../src/usecases/image-bulk.js';
 
 const rows = (n: number) => Array.from({ length: n }, (_, i) => `Paciente ${i};01/01/1990;+55 11 90000-${String(i).padStart(4, '0')}`);
 

@@ -4,20 +4,14 @@
  * (a warning), and `clinica dev`'s quarter-hour timer (one warning when the stack starts).
  */
 import { PassThrough } from 'node:stream';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { reminderKey, runReminders } from '../../src/clinic/reminders.js';
 import { ClinicaError } from '../../src/errors.js';
 import { Ui } from '../../src/ui/output.js';
-import { startTestStack, type TestStack } from '../helpers/stack.js';
-import { addPatient, book, sp } from '../reminders/seed.js';
+import { useTestStack } from '../helpers/stack.js';
+import { addPatient, book, sp } from '../helpers/reminder-seed.js';
 
-let stack: TestStack;
-beforeAll(async () => {
-  stack = await startTestStack({ config: { mail: {} }, withComponents: true });
-});
-afterAll(async () => {
-  await stack?.close();
-});
+const stack = useTestStack({ config: { mail: {} }, withComponents: true });
 
 function scriptUi() {
   const out = new PassThrough();

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { buildIcs, escapeIcsText, foldLine } from '../../src/mail/ics.js';
 import { greetingName, reminderAddressee, reminderMime, renderReminderEmail } from '../../src/mail/reminder-email.js';
 import { renderTemplate } from '../../src/mail/templates.js';
-import { eventStart, parseIcs, prop, unescapeText } from './ics-reader.js';
+import { eventStart, parseIcs, prop, unescapeText } from '../helpers/ics-reader.js';
 
 const clinic = {
   name: 'Clínica <Sorriso> & Cia',

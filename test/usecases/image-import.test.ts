@@ -13,7 +13,7 @@ import {
   type ImageRecord,
 } from '../../src/clinic/images.js';
 import { createPatient } from '../../src/clinic/patients.js';
-import { importImage, type ImportSettings } from '../../src/imaging/import.js';
+import { importImage, type ImportSettings } from '../../src/usecases/image-import.js';
 import { sha256 } from '../../src/imaging/inspect.js';
 import { processImage } from '../../src/imaging/pipeline.js';
 import { encodeEventKey } from '../../src/local/s3-server.js';
@@ -21,7 +21,7 @@ import { createImageProcessor, type S3EventLike } from '../../src/lambdas/image-
 import { memoryLog } from '../../src/log.js';
 import type { Store } from '../../src/store/store.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
-import { jpegOrientation6, multiPageTiff, photoJpeg, textFileAsJpeg, truncatedJpeg } from './fixtures.js';
+import { jpegOrientation6, multiPageTiff, photoJpeg, textFileAsJpeg, truncatedJpeg } from '../helpers/image-fixtures.js';
 
 const metadata = { kind: 'photo' as const, teeth: [11, 21] };
 
