@@ -13,11 +13,11 @@ import { describe, expect, it } from 'vitest';
 const SCRIPT = new URL('../../scripts/test-prerequisites.js', import.meta.url).pathname;
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { scripts: Record<string, string> };
 
-/** A PATH holding only node, `unzip` (a stand-in) and, when given, an apt-get stand-in. */
+/** A PATH holding only node, `unzip` and `openssl` (stand-ins) and, when given, an apt-get stand-in. */
 function fakeBin(aptGet?: string): string {
   const bin = mkdtempSync(join(tmpdir(), 'clinica-bin-'));
   symlinkSync(process.execPath, join(bin, 'node'));
-  writeFileSync(join(bin, 'unzip'), '#!/bin/sh\n', { mode: 0o755 });
+  for (const tool of ['unzip', 'openssl']) writeFileSync(join(bin, tool), '#!/bin/sh\n', { mode: 0o755 });
   if (aptGet) {
     writeFileSync(join(bin, 'apt-get'), aptGet);
     chmodSync(join(bin, 'apt-get'), 0o755);
