@@ -15,6 +15,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { generateCpf } from '../../src/clinic/cpf.js';
 import { listImages } from '../../src/clinic/images.js';
 import { createAppointment, getAppointment } from '../../src/clinic/appointments.js';
+import { addDentist } from '../../src/clinic/dentists.js';
 import { anonymizePatient } from '../../src/clinic/lgpd.js';
 import { createPatient, getPatient, listPatients, updatePatient } from '../../src/clinic/patients.js';
 import { addStaff } from '../../src/clinic/staff.js';
@@ -28,6 +29,8 @@ let stack: TestStack;
 let browser: Browser;
 let token: string;
 let url: string;
+/** The dentists the tests book with (exact names: "Dra. Ana Souza" and "Dra. Ana Beatriz Souza" are two). */
+const TEST_DENTISTS = ['Dra. Ana Souza', 'Dra. Ana Beatriz Souza', 'Dr. João Pedro Albuquerque', 'Dr. Clique Duplo', 'Dr. Teclado', 'Dra. Cancela', 'Dra. Confirma', 'Dra. Despedida', 'Dra. Estreita', 'Dra. Ontem', 'Dra. Plural', 'Dra. Remarca'];
 const consoleErrors: string[] = [];
 
 function clinicDate(days: number): string {
@@ -123,6 +126,8 @@ describe.skipIf(!existsSync(CHROMIUM))('staff page in Chromium', () => {
     await mkdir(ARTIFACTS, { recursive: true });
     stack = await startTestStack({ withComponents: true });
     await stack.seedDemo();
+    // the demo records dentists, and a clinic with dentists books only recorded ones: record the tests' own
+    for (const name of TEST_DENTISTS) await addDentist(stack.dataStore, { name }, 'test:setup');
     token = (JSON.parse(await readFile(join(stack.dir, DEMO_STAFF_FILE), 'utf8')) as { token: string }).token;
     url = stack.endpoints.server!;
     // the demo patients (if the patients seeder ran), plus ours
