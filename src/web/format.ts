@@ -37,4 +37,7 @@ export function ageOf(birthDate: string | undefined): number | undefined {
   return ty - y - (tm < m || (tm === m && td < d) ? 1 : 0);
 }
 
+/** A stored phone as people read it: "(11) 98765-4321" — the CLI's own function (src/clinic/phone.ts has no Node imports). */
+export { formatPhone } from '../clinic/phone.js';
+
 export const formatCpf = (c: string | undefined): string => (c && /^\d{11}$/.test(c) ? `${c.slice(0, 3)}.${c.slice(3, 6)}.${c.slice(6, 9)}-${c.slice(9)}` : c || '');

@@ -75,7 +75,7 @@ describe('clinica deploy --dry-run (built CLI)', () => {
     expect(endpoint.mutating()).toEqual([]);
     expect(endpoint.calls.filter((c) => c.action.startsWith('GetCallerIdentity'))).toHaveLength(1);
     expect(existsSync(join(dir, '.clinica', 'outputs.prod.json'))).toBe(false);
-  });
+  }, 120_000);
 
   it('--json gives the plan as one document', async () => {
     const r = await runCli(['deploy', '--dry-run', '--json', '--endpoint-url', endpoint.url], { cwd: dir, env, timeoutMs: 120_000 });
@@ -84,14 +84,14 @@ describe('clinica deploy --dry-run (built CLI)', () => {
     expect(doc.dryRun).toBe(true);
     expect(doc.plan.summary).toEqual({ create: 14, update: 0, 'no-change': 0, delete: 0 });
     expect(doc.plan.steps.find((s) => s.id === 'instance')!.why).toMatch(/IMDSv2 required, encrypted root volume/);
-  });
+  }, 120_000);
 
   it('without --yes and without a terminal, deploy refuses to apply', async () => {
     const r = await runCli(['deploy', '--endpoint-url', endpoint.url], { cwd: dir, env, timeoutMs: 120_000 });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/clinica: Apply 14 changes to stage prod .*: not confirmed — pass --yes/);
     expect(endpoint.mutating()).toEqual([]);
-  });
+  }, 120_000);
 
   it('an unreachable endpoint is a one-line error, exit 1', async () => {
     const r = await runCli(['deploy', '--dry-run', '--endpoint-url', 'http://127.0.0.1:9'], { cwd: dir, env, timeoutMs: 60_000 });

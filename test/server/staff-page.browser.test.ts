@@ -15,6 +15,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { generateCpf } from '../../src/clinic/cpf.js';
 import { listImages } from '../../src/clinic/images.js';
 import { createAppointment, getAppointment } from '../../src/clinic/appointments.js';
+import { addDentist } from '../../src/clinic/dentists.js';
 import { anonymizePatient } from '../../src/clinic/lgpd.js';
 import { createPatient, getPatient, listPatients, updatePatient } from '../../src/clinic/patients.js';
 import { addStaff } from '../../src/clinic/staff.js';
@@ -28,6 +29,8 @@ let stack: TestStack;
 let browser: Browser;
 let token: string;
 let url: string;
+/** The dentists the tests book with (exact names: "Dra. Ana Souza" and "Dra. Ana Beatriz Souza" are two). */
+const TEST_DENTISTS = ['Dra. Ana Souza', 'Dra. Ana Beatriz Souza', 'Dr. João Pedro Albuquerque', 'Dr. Clique Duplo', 'Dr. Teclado', 'Dra. Cancela', 'Dra. Confirma', 'Dra. Despedida', 'Dra. Estreita', 'Dra. Ontem', 'Dra. Plural', 'Dra. Remarca'];
 const consoleErrors: string[] = [];
 
 function clinicDate(days: number): string {
@@ -123,6 +126,8 @@ describe.skipIf(!existsSync(CHROMIUM))('staff page in Chromium', () => {
     await mkdir(ARTIFACTS, { recursive: true });
     stack = await startTestStack({ withComponents: true });
     await stack.seedDemo();
+    // the demo records dentists, and a clinic with dentists books only recorded ones: record the tests' own
+    for (const name of TEST_DENTISTS) await addDentist(stack.dataStore, { name }, 'test:setup');
     token = (JSON.parse(await readFile(join(stack.dir, DEMO_STAFF_FILE), 'utf8')) as { token: string }).token;
     url = stack.endpoints.server!;
     // the demo patients (if the patients seeder ran), plus ours
@@ -270,13 +275,13 @@ describe.skipIf(!existsSync(CHROMIUM))('staff page in Chromium', () => {
     await p.locator('#patient-form-error', { hasText: 'Outra pessoa alterou esta ficha' }).waitFor();
     expect(await p.isVisible('#patient-dialog')).toBe(true);
     expect(await p.inputValue('#patient-form [name=notes]')).toBe('Prefere horários pela manhã');
-    expect(await p.inputValue('#patient-form input[name=phone]')).toBe('+55 11 90000-1111'); // the colleague's change shows
+    expect(await p.inputValue('#patient-form input[name=phone]')).toBe('(11) 90000-1111'); // the colleague's change shows
     expect(await p.textContent('#patient-form-error')).toContain('Telefone');
     await shot('2c-conflict', p);
     await p.click('#patient-form button[type=submit]');
     await p.locator('#patient-dialog').waitFor({ state: 'hidden' });
     await p.locator('#patient-facts', { hasText: 'Prefere horários pela manhã' }).waitFor();
-    expect(await p.textContent('#patient-facts')).toContain('+55 11 90000-1111');
+    expect(await p.textContent('#patient-facts')).toContain('(11) 90000-1111');
     await p.close();
   });
 
@@ -810,10 +815,10 @@ describe.skipIf(!existsSync(CHROMIUM))('staff page in Chromium', () => {
     await p.fill('#patient-form [name="guardian.cpf"]', '');
     await shot('11-guardian', p);
     await p.click('#patient-form button[type=submit]');
-    await p.locator('#patient-facts', { hasText: 'Ana Responsável · mãe · +55 11 96666-0000' }).waitFor();
+    await p.locator('#patient-facts', { hasText: 'Ana Responsável · mãe · (11) 96666-0000' }).waitFor();
     const [child] = await listPatients(stack.dataStore, { search: 'joaozinho teste menor' });
     const { patient } = await getPatient(stack.dataStore, child!.id);
-    expect(patient).toMatchObject({ status: 'active', guardian: { name: 'Ana Responsável', relationship: 'mãe', phone: '+55 11 96666-0000' } });
+    expect(patient).toMatchObject({ status: 'active', guardian: { name: 'Ana Responsável', relationship: 'mãe', phone: '+5511966660000' } }); // stored in E.164
 
     await p.click('#patient-edit');
     expect(await p.inputValue('#patient-form [name="guardian.name"]')).toBe('Ana Responsável');
@@ -1010,7 +1015,7 @@ describe.skipIf(!existsSync(CHROMIUM))('staff page in Chromium', () => {
       const box = (await cell.boundingBox())!;
       expect(box.x + box.width, await cell.textContent() ?? '').toBeLessThanOrEqual(390);
     }
-    expect(await row.textContent()).toContain('+55 11 93333-0000');
+    expect(await row.textContent()).toContain('(11) 93333-0000');
     expect(await row.locator('td').nth(3).evaluate((td) => getComputedStyle(td, '::before').content)).toBe('"Telefone: "');
     await shot('14-phone-390-patients', p);
     const heights = async (sel: string) => Promise.all((await p.locator(sel).all()).map(async (a) => (await a.boundingBox())!.height));

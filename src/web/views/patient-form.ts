@@ -7,7 +7,7 @@
 import type { Patient, PatientListResponse, PatientResponse, PatientWriteResponse, UpdatePatientRequest } from '../api-types.js';
 import { api, enc, statusOf, type ApiError } from '../api.js';
 import { $, clearError, dialog, errorSourceOf, field, flash, freshForm, h, rememberError, renewKeyIfReused, requestKey, setError, showError, whileBusy } from '../dom.js';
-import { formatCpf, shortFmt } from '../format.js';
+import { formatCpf, formatPhone, shortFmt } from '../format.js';
 import { errorText, t, type CodedError, type ShownError } from '../i18n.js';
 import { state } from '../state.js';
 import { whatAndWho } from './agenda.js';
@@ -31,6 +31,8 @@ function formValuesOf(patient: Patient | null): FormValues {
   values.status = patient?.status || 'active';
   for (const name of GUARDIAN_FIELDS) values[name] = patient?.guardian?.[name.slice('guardian.'.length) as keyof Patient['guardian'] & string] || '';
   values['guardian.cpf'] = formatCpf(patient?.guardian?.cpf);
+  values.phone = formatPhone(patient?.phone) || '';
+  values['guardian.phone'] = formatPhone(patient?.guardian?.phone) || '';
   values.emailReminders = Boolean(patient?.consent?.emailReminders);
   return values;
 }

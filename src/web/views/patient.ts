@@ -2,7 +2,7 @@
 import type { AppointmentBrief, Patient, PatientResponse } from '../api-types.js';
 import { api, canDo, enc } from '../api.js';
 import { $, h } from '../dom.js';
-import { ageOf, clinicDateOf, formatCpf, shortFmt } from '../format.js';
+import { ageOf, clinicDateOf, formatCpf, formatPhone, shortFmt } from '../format.js';
 import { dateLabel, t, type MessageKey } from '../i18n.js';
 import { show } from '../router.js';
 import { state, type OpenRecord } from '../state.js';
@@ -42,10 +42,10 @@ export function renderPatient(p: Patient, appointments: AppointmentBrief[]): voi
     ...fact('f.birthDate', birth + (age !== undefined ? ` (${t('patient.years', { n: age })})` : '')),
     ...fact('f.cpf', formatCpf(p.cpf)),
     ...fact('f.sex', p.sex ? t(`sex.${p.sex}`) : ''),
-    ...fact('f.phone', p.phone),
+    ...fact('f.phone', formatPhone(p.phone)),
     ...fact('f.email', p.email),
     ...fact('f.address', p.address),
-    ...fact('f.guardian', p.guardian ? [p.guardian.name, p.guardian.relationship, p.guardian.phone].filter(Boolean).join(' · ') : ''),
+    ...fact('f.guardian', p.guardian ? [p.guardian.name, p.guardian.relationship, formatPhone(p.guardian.phone)].filter(Boolean).join(' · ') : ''),
     ...fact('f.consent', p.consent ? t(p.consent.emailReminders ? 'yes' : 'no') : ''),
     ...fact('f.language', p.language ? languageNames[p.language] ?? p.language : ''),
     ...fact('f.notes', p.notes),

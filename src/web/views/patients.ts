@@ -2,7 +2,7 @@
 import type { PatientListResponse, PatientSummary } from '../api-types.js';
 import { api, enc } from '../api.js';
 import { $, h, showError } from '../dom.js';
-import { shortFmt } from '../format.js';
+import { formatPhone, shortFmt } from '../format.js';
 import { t, type ShownError } from '../i18n.js';
 import { show } from '../router.js';
 
@@ -62,7 +62,7 @@ function patientRow(p: PatientSummary): HTMLElement {
       p.status !== 'active' ? h('span', { class: 'badge cancelled' }, t(`status.${p.status}`)) : null),
     // the labels name a cell where a phone shows the row as a card, without the table's header
     h('td', { class: 'mono', 'data-label': t('patients.col.cpf') }, p.cpf || ''),
-    h('td', { 'data-label': t('patients.col.phone') }, p.phone || ''),
+    h('td', { 'data-label': t('patients.col.phone') }, formatPhone(p.phone) || ''),
     h('td', { 'data-label': t('patients.col.next') }, next ? shortFmt().format(new Date(next)) : '—'),
   );
 }
