@@ -2,11 +2,10 @@
 // stacks (fast path: records, counter and index written directly, in parallel), then times the built CLI's
 // `patients list --json` and `patients list --search <name> --json` on each — median of BENCH_RUNS runs,
 // interleaved — and prints the 10,000/100 ratio. Target (issue 4): ratio ≤ 2.
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { runCli } from './_cli.js';
 import { median, fmt } from './_stats.js';
 import { loadConfig, defaultConfigInput } from '../dist/config/load.js';
 import { silentLog } from '../dist/log.js';
@@ -18,7 +17,6 @@ import { mapLimit } from '../dist/clinic/text.js';
 
 const runs = Number(process.env.BENCH_RUNS ?? 7);
 const sizes = (process.env.BENCH_SIZES ?? '100,10000').split(',').map(Number);
-const bin = fileURLToPath(new URL('../bin/clinica.js', import.meta.url));
 
 const first = ['João', 'Maria', 'José', 'Ana', 'Antônio', 'Francisca', 'Luíza', 'Carlos', 'Paulo', 'Márcia', 'Pedro', 'Lúcia', 'Raimundo', 'Sebastião', 'Conceição', 'Tereza'];
 const last = ['Silva', 'Santos', 'Oliveira', 'Souza', 'Lima', 'Pereira', 'Ferreira', 'Alves', 'Araújo', 'Gonçalves', 'Ribeiro', 'Conceição', 'Simões', 'Fictício', 'Exemplo', 'Teste'];
@@ -51,23 +49,7 @@ async function seededStack(n) {
   return { n, dir, stack, seconds };
 }
 
-/** Runs the CLI asynchronously: the local S3's proxy lives in this process and must keep answering. */
-function time(args, cwd) {
-  return new Promise((resolve, reject) => {
-    const t0 = process.hrtime.bigint();
-    const child = spawn(process.execPath, [bin, ...args], { cwd, env: { ...process.env, NO_COLOR: '1', CI: '1' } });
-    const out = [];
-    const err = [];
-    child.stdout.on('data', (d) => out.push(d));
-    child.stderr.on('data', (d) => err.push(d));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-      if (code !== 0) reject(new Error(`clinica ${args.join(' ')} exited ${code}: ${Buffer.concat(err)}`));
-      else resolve({ ms, stdout: Buffer.concat(out).toString('utf8') });
-    });
-  });
-}
+const time = (args, cwd) => runCli(args, cwd);
 
 const stacks = [];
 try {

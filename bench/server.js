@@ -3,6 +3,9 @@
 // node:http server answering the very same JSON body, measured in the same run with the same load generator
 // (autocannon, in a child process so it does not share the servers' event loop).
 // Targets (issue 7): ≥ 0.3 × the bare server's requests/s, p99 ≤ 50 ms.
+// Then the audited single-patient read, GET /api/patients/ID (record, appointments, image count, and an audit
+// entry stored before the answer) over BENCH_RECORDS patients in turn, at BENCH_READ_CONNECTIONS (default 50).
+// Target (issue 13, item 24): p99 ≤ 100 ms at 50 connections; every read audited (counted after the run).
 //   BENCH_SECONDS (default 8) per run, BENCH_CONNECTIONS (default 10), BENCH_PATIENTS (default 10000)
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -16,12 +19,17 @@ import { createBackend } from '../dist/server/app.js';
 import { addStaff } from '../dist/clinic/staff.js';
 import { writePatientIndex } from '../dist/clinic/patient-index.js';
 import { generateCpf } from '../dist/clinic/cpf.js';
-import { formatPatientId } from '../dist/clinic/patients.js';
+import { countPatientImages, formatPatientId, patientKey } from '../dist/clinic/patients.js';
+import { listPatientAppointments } from '../dist/clinic/patient-appointments.js';
+import { listAudit } from '../dist/clinic/audit.js';
+import { mapLimit } from '../dist/clinic/text.js';
 import { fmt } from './_stats.js';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 8);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 10);
 const count = Number(process.env.BENCH_PATIENTS ?? 10_000);
+const readConnections = Number(process.env.BENCH_READ_CONNECTIONS ?? 50);
+const records = Number(process.env.BENCH_RECORDS ?? 200);
 
 const first = ['Ana', 'Beatriz', 'Carlos', 'Daniela', 'Eduardo', 'Fernanda', 'Gabriel', 'Helena', 'Igor', 'Júlia', 'Lucas', 'Mariana', 'Otávio', 'Paula', 'Rafael', 'Sofia', 'Tiago', 'Vitória'];
 const last = ['Silva', 'Santos', 'Oliveira', 'Souza', 'Lima', 'Pereira', 'Ferreira', 'Costa', 'Rodrigues', 'Almeida', 'Nascimento', 'Araújo', 'Melo', 'Barbosa', 'Ribeiro', 'Gonçalves'];
@@ -41,15 +49,18 @@ function summaries(n) {
   return rows;
 }
 
-/** autocannon in a child process; resolves to its result JSON. */
-function load(url, headers) {
+/** autocannon in a child process; resolves to its result JSON. With `paths`, each request takes the next one. */
+function load(url, headers, { conns = connections, paths } = {}) {
   const script = `
     const autocannon = (await import('autocannon')).default;
-    const r = await autocannon({ url: process.env.U, connections: +process.env.C, duration: +process.env.D, headers: JSON.parse(process.env.H) });
+    const paths = JSON.parse(process.env.P);
+    let next = 0;
+    const requests = paths.length ? [{ setupRequest: (req) => ({ ...req, path: paths[next++ % paths.length] }) }] : undefined;
+    const r = await autocannon({ url: process.env.U, connections: +process.env.C, duration: +process.env.D, headers: JSON.parse(process.env.H), requests });
     process.stdout.write(JSON.stringify({ rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors, total: r.requests.total }));`;
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
-      env: { ...process.env, U: url, C: String(connections), D: String(seconds), H: JSON.stringify(headers) },
+      env: { ...process.env, U: url, C: String(conns), D: String(seconds), H: JSON.stringify(headers), P: JSON.stringify(paths ?? []) },
       stdio: ['ignore', 'pipe', 'inherit'],
       cwd: new URL('..', import.meta.url).pathname,
     });
@@ -68,7 +79,13 @@ let backend;
 let bare;
 try {
   process.stdout.write(`seeding ${count} patients into the local S3 index… `);
-  await writePatientIndex(stack.dataStore, summaries(count));
+  const rows = summaries(count);
+  await writePatientIndex(stack.dataStore, rows);
+  // full records for the single reads
+  const at = new Date().toISOString();
+  await mapLimit(rows.slice(0, records), 16, (r) =>
+    stack.dataStore.putJson(patientKey(r.id), { ...r, alerts: [], consent: { emailReminders: false }, createdAt: at, updatedAt: at, version: 1 }),
+  );
   const { token } = await addStaff(stack.dataStore, { name: 'Bench', role: 'reception' }, 'bench');
   console.log('done');
 
@@ -104,6 +121,30 @@ try {
   row('clinica GET /api/patients?search=silva teste', searchResult);
   const ratio = apiResult.rps / bareResult.rps;
   console.log(`\nratio clinica / bare: ${fmt(ratio, 2)} (target ≥ 0.30 → ${ratio >= 0.3 ? 'met' : 'NOT met'}); p99 ${fmt(apiResult.p99, 1)} ms (target ≤ 50 → ${apiResult.p99 <= 50 ? 'met' : 'NOT met'})`);
+
+  // the audited single read: every answer waits for its audit entry to be stored
+  const readPaths = rows.slice(0, records).map((r) => `/api/patients/${r.id}`);
+  const bareRead = await load(bareUrl + path, {}, { conns: readConnections });
+  const before = (await listAudit(stack.dataStore, { since: new Date(Date.now() - 60_000) })).filter((e) => e.action === 'patient.read').length;
+  const readResult = await load(url, headers, { conns: readConnections, paths: readPaths });
+  // the floor: the same three S3 reads per patient (record, appointment list, image LIST), no audit and no HTTP,
+  // ${readConnections} at a time in this process for the same time
+  let floorReads = 0;
+  const floorEnd = Date.now() + seconds * 1000;
+  await Promise.all(Array.from({ length: readConnections }, async () => {
+    while (Date.now() < floorEnd) {
+      const id = rows[floorReads++ % records].id;
+      await Promise.all([stack.dataStore.getJson(patientKey(id)), listPatientAppointments(stack.dataStore, id), countPatientImages(stack.dataStore, id)]);
+    }
+  }));
+  const floorRps = floorReads / seconds;
+  const audited = (await listAudit(stack.dataStore, { since: new Date(Date.now() - 600_000) })).filter((e) => e.action === 'patient.read').length - before;
+  console.log(`\nGET /api/patients/ID (audited read) over ${records} patients, ${readConnections} connections`);
+  row(`bare node:http, ${readConnections} connections`, bareRead);
+  row('clinica GET /api/patients/ID', readResult);
+  const answered = readResult.total - readResult.non2xx - readResult.errors;
+  console.log(`${'its three S3 reads alone (no audit, no HTTP)'.padEnd(38)} ${fmt(floorRps, 0).padStart(7)} req/s`);
+  console.log(`ratio clinica / its S3 reads alone: ${fmt(readResult.rps / floorRps, 2)}; clinica / bare: ${fmt(readResult.rps / bareRead.rps, 3)}; p99 ${fmt(readResult.p99, 1)} ms (target ≤ 100 → ${readResult.p99 <= 100 ? 'met' : 'NOT met'}); audited ${audited} of ${answered} answered reads`);
   console.log('(answers are kept while the index is unchanged — one LIST of its shards\' ETags per second checks that; the cold figure above is a full index read and sort)');
 } finally {
   await backend?.close(500);

@@ -64,7 +64,8 @@ export function buildProgram(): Command {
   // Sub-commands inherit the error/exit behaviour of the program.
   const inherit = (cmd: Command) => {
     for (const sub of cmd.commands) {
-      sub.exitOverride().showSuggestionAfterError().addHelpText('after', sub.commands.length ? '' : EXIT_CODES_HELP);
+      // the exit codes and environment are the same for every command: said once, in `clinica --help`
+      sub.exitOverride().showSuggestionAfterError();
       inherit(sub);
     }
   };

@@ -5,6 +5,7 @@
  */
 import { userInfo, hostname } from 'node:os';
 import type { AwsTarget } from './aws/clients.js';
+import { localS3Where } from './aws/errors.js';
 import { loadConfig, type GlobalOptions, type ResolvedConfig } from './config/load.js';
 import { localTarget, readEndpoints, type LocalEndpoints } from './local/endpoints.js';
 import type { Store } from './store/store.js';
@@ -60,7 +61,7 @@ export function openContext(options: GlobalOptions, needsStack = true, config: R
     if (!s) {
       s = (async () => {
         const [{ s3Client }, { Store }] = await Promise.all([import('./aws/clients.js'), import('./store/store.js')]);
-        const where = local ? `the local S3 at ${local.s3} (clinica dev)` : target.endpoint ? `S3 at ${target.endpoint}` : `S3 bucket ${bucket} (${target.region}${target.profile ? `, profile ${target.profile}` : ''})`;
+        const where = local ? localS3Where(local.s3) : target.endpoint ? `S3 at ${target.endpoint}` : `S3 bucket ${bucket} (${target.region}${target.profile ? `, profile ${target.profile}` : ''})`;
         return new Store(await s3Client(target), bucket, where);
       })();
       stores.set(bucket, s);

@@ -10,6 +10,7 @@ import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { IAMClient } from '@aws-sdk/client-iam';
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { STSClient } from '@aws-sdk/client-sts';
+import type { Route53Client } from '@aws-sdk/client-route-53';
 
 /** Where and how to reach AWS (or an AWS-compatible emulator). */
 export interface AwsTarget {
@@ -18,7 +19,7 @@ export interface AwsTarget {
   /** endpoint for every service (e.g. --endpoint-url of an emulator) */
   endpoint?: string;
   /** per-service endpoints (the local stack runs S3 and SES on different ports) */
-  endpoints?: Partial<Record<'s3' | 'ses' | 'ec2' | 'lambda' | 'iam' | 'ssm' | 'sts', string>>;
+  endpoints?: Partial<Record<'s3' | 'ses' | 'ec2' | 'lambda' | 'iam' | 'ssm' | 'sts' | 'route53', string>>;
   /** static credentials (the local stack); otherwise the default chain with `profile` */
   credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
   /**
@@ -27,8 +28,41 @@ export interface AwsTarget {
    */
   s3Compatible?: boolean;
   maxAttempts?: number;
-  /** per-request socket timeout; the local SES never answers actions it doesn't know */
+  /** per-attempt socket idle timeout; the local SES never answers actions it doesn't know */
   requestTimeoutMs?: number;
+  /**
+   * the longest one call may take, all its attempts included (default CALL_DEADLINE_MS); false for a call
+   * that legitimately runs long (a synchronous Lambda invoke). Calls that send a stream or a large body are
+   * bounded by the idle timeout alone: a slow uplink moving bytes is not a hung endpoint.
+   */
+  callDeadlineMs?: number | false;
+  /** after how long a call still running is reported ("still waiting for S3 at …") */
+  slowNoticeMs?: number;
+}
+
+/** Wait for a TCP connection: a host that never answers is known in seconds. */
+export const CONNECTION_TIMEOUT_MS = 5_000;
+/** An attempt that receives no byte for this long is dropped (and retried). */
+export const REQUEST_IDLE_TIMEOUT_MS = 15_000;
+export const MAX_ATTEMPTS = 3;
+/** A whole call (all attempts) fails after this: a hung endpoint costs well under a minute, not 4. */
+export const CALL_DEADLINE_MS = 40_000;
+export const SLOW_NOTICE_MS = 5_000;
+/** Bodies up to this size are sent within the call deadline; larger ones or streams only by the idle timeout. */
+const DEADLINE_BODY_LIMIT = 1024 * 1024;
+
+let slowCallNotice: (message: string) => void = () => {};
+
+/**
+ * Where "still waiting for S3 at …" goes: the CLI face hands its reporter here (core code never prints).
+ * Returns a function that restores the previous one.
+ */
+export function onSlowCall(notice: (message: string) => void): () => void {
+  const previous = slowCallNotice;
+  slowCallNotice = notice;
+  return () => {
+    slowCallNotice = previous;
+  };
 }
 
 /**
@@ -49,13 +83,55 @@ function baseConfig(target: AwsTarget, service: Service) {
     ...(target.profile && !target.credentials ? { profile: target.profile } : {}),
     ...(target.credentials ? { credentials: target.credentials } : {}),
     endpoint: target.endpoints?.[service] ?? target.endpoint,
-    maxAttempts: target.maxAttempts ?? 4,
+    maxAttempts: target.maxAttempts ?? MAX_ATTEMPTS,
     requestHandler: {
-      connectionTimeout: 5_000,
-      requestTimeout: target.requestTimeoutMs ?? 60_000,
+      connectionTimeout: CONNECTION_TIMEOUT_MS,
+      requestTimeout: target.requestTimeoutMs ?? REQUEST_IDLE_TIMEOUT_MS,
       throwOnRequestTimeout: true,
     },
   };
+}
+
+const SERVICE_NAMES: Record<Service, string> = { s3: 'S3', ses: 'SES', ec2: 'EC2', lambda: 'Lambda', iam: 'IAM', ssm: 'SSM', sts: 'STS', route53: 'Route 53' };
+
+interface Sender {
+  send(command: { input?: unknown }, options?: { abortSignal?: AbortSignal }): Promise<unknown>;
+}
+
+function boundedBody(input: unknown): boolean {
+  const body = (input as { Body?: unknown } | undefined)?.Body;
+  if (body === undefined || typeof body === 'string') return typeof body !== 'string' || body.length <= DEADLINE_BODY_LIMIT;
+  return body instanceof Uint8Array && body.byteLength <= DEADLINE_BODY_LIMIT;
+}
+
+/**
+ * Bounds every call of `client` as a whole (all retries): after `slowNoticeMs` it says "still waiting for S3
+ * at …" once, and at the deadline it aborts the attempt in flight, so the call fails with a TimeoutError
+ * (described as "cannot reach …") instead of hanging through attempt after attempt. The class's own `send` is
+ * looked up at each call, so aws-sdk-client-mock's stubs (made before or after the client) are honoured.
+ */
+function bounded<C extends object>(client: C, target: AwsTarget, service: Service): C {
+  const deadline = target.callDeadlineMs ?? CALL_DEADLINE_MS;
+  const sender = client as unknown as Sender;
+  const proto = Object.getPrototypeOf(client) as Sender;
+  const where = `${SERVICE_NAMES[service]} at ${target.endpoints?.[service] ?? target.endpoint ?? target.region}`;
+  sender.send = (command, options = {}) => {
+    if (deadline === false || !boundedBody(command.input)) return proto.send.call(sender, command, options);
+    const controller = new AbortController();
+    const signal = options.abortSignal ? AbortSignal.any([controller.signal, options.abortSignal]) : controller.signal;
+    const slow = setTimeout(() => slowCallNotice(`still waiting for ${where}…`), target.slowNoticeMs ?? SLOW_NOTICE_MS);
+    const timer = setTimeout(() => {
+      const error = Object.assign(new Error(`no answer from ${where} within ${Math.round(deadline / 1000)} s`), { name: 'TimeoutError' });
+      controller.abort(error);
+    }, deadline);
+    slow.unref();
+    timer.unref();
+    return proto.send.call(sender, command, { ...options, abortSignal: signal }).finally(() => {
+      clearTimeout(slow);
+      clearTimeout(timer);
+    });
+  };
+  return client;
 }
 
 export async function s3Client(target: AwsTarget): Promise<S3Client> {
@@ -66,36 +142,42 @@ export async function s3Client(target: AwsTarget): Promise<S3Client> {
     config.requestChecksumCalculation = 'WHEN_REQUIRED';
     config.responseChecksumValidation = 'WHEN_REQUIRED';
   }
-  return new S3Client(config);
+  return bounded(new S3Client(config), target, 's3');
 }
 
 export async function sesClient(target: AwsTarget): Promise<SESClient> {
   const { SESClient } = await import('@aws-sdk/client-ses');
-  return new SESClient(baseConfig(target, 'ses'));
+  return bounded(new SESClient(baseConfig(target, 'ses')), target, 'ses');
 }
 
 export async function ec2Client(target: AwsTarget): Promise<EC2Client> {
   const { EC2Client } = await import('@aws-sdk/client-ec2');
-  return new EC2Client(baseConfig(target, 'ec2'));
+  return bounded(new EC2Client(baseConfig(target, 'ec2')), target, 'ec2');
 }
 
 export async function lambdaClient(target: AwsTarget): Promise<LambdaClient> {
   const { LambdaClient } = await import('@aws-sdk/client-lambda');
-  return new LambdaClient(baseConfig(target, 'lambda'));
+  return bounded(new LambdaClient(baseConfig(target, 'lambda')), target, 'lambda');
 }
 
 export async function iamClient(target: AwsTarget): Promise<IAMClient> {
   const { IAMClient } = await import('@aws-sdk/client-iam');
   // IAM is a global service; its endpoint lives in us-east-1 (unless an emulator says otherwise).
-  return new IAMClient({ ...baseConfig(target, 'iam'), region: target.endpoint || target.endpoints?.iam ? target.region : 'us-east-1' });
+  return bounded(new IAMClient({ ...baseConfig(target, 'iam'), region: target.endpoint || target.endpoints?.iam ? target.region : 'us-east-1' }), target, 'iam');
 }
 
 export async function ssmClient(target: AwsTarget): Promise<SSMClient> {
   const { SSMClient } = await import('@aws-sdk/client-ssm');
-  return new SSMClient(baseConfig(target, 'ssm'));
+  return bounded(new SSMClient(baseConfig(target, 'ssm')), target, 'ssm');
 }
 
 export async function stsClient(target: AwsTarget): Promise<STSClient> {
   const { STSClient } = await import('@aws-sdk/client-sts');
-  return new STSClient(baseConfig(target, 'sts'));
+  return bounded(new STSClient(baseConfig(target, 'sts')), target, 'sts');
+}
+
+export async function route53Client(target: AwsTarget): Promise<Route53Client> {
+  const { Route53Client } = await import('@aws-sdk/client-route-53');
+  // Route 53 is a global service; its endpoint lives in us-east-1 (unless an emulator says otherwise).
+  return new Route53Client({ ...baseConfig(target, 'route53'), region: target.endpoint || target.endpoints?.route53 ? target.region : 'us-east-1' });
 }

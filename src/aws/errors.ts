@@ -25,6 +25,15 @@ function networkCode(err: AwsLikeError): string | undefined {
   return undefined;
 }
 
+/** The error code the local S3's proxy answers (503) while its s3rver child is down (src/local/s3-server.ts). */
+export const LOCAL_S3_STOPPED = 'LocalS3Stopped';
+
+/** How the local stack's S3 is named in messages: describeAwsError knows it, to say what to do when it is gone. */
+const LOCAL_S3 = 'the local S3 of clinica dev';
+export const localS3Where = (endpoint: string) => `${LOCAL_S3} (${endpoint})`;
+
+const localStopped = (err: unknown) => new ClinicaError('unavailable', `${LOCAL_S3} stopped`, { hint: 'restart clinica dev', cause: err });
+
 /**
  * Turns an SDK error into a one-line ClinicaError: no credentials, unreachable endpoint, throttling past the
  * retries, access denied. Returns other errors unchanged (the caller may know better, e.g. NoSuchKey).
@@ -45,7 +54,10 @@ export function describeAwsError(err: unknown, what: string): unknown {
       cause: err,
     });
   }
+  if (e.name === LOCAL_S3_STOPPED) return localStopped(err);
   const net = networkCode(e);
+  // the local stack's internal port means nothing to the person: say which part of it went and the fix
+  if (net === 'ECONNREFUSED' && what.startsWith(LOCAL_S3)) return localStopped(err);
   if (net) {
     return new ClinicaError('unavailable', `cannot reach ${what} (${net})`, {
       hint: 'check the endpoint, the network, or that the service is running',

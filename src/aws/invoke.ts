@@ -13,7 +13,7 @@ export interface InvokeOptions {
 
 export async function invokeJson<T>(target: AwsTarget, functionName: string, payload: unknown, options: InvokeOptions = {}): Promise<T> {
   const { InvokeCommand } = await import('@aws-sdk/client-lambda');
-  const client = await lambdaClient({ ...target, maxAttempts: 1, requestTimeoutMs: options.timeoutMs ?? 15 * 60_000 });
+  const client = await lambdaClient({ ...target, maxAttempts: 1, requestTimeoutMs: options.timeoutMs ?? 15 * 60_000, callDeadlineMs: false });
   let out;
   try {
     out = await client.send(new InvokeCommand({ FunctionName: functionName, InvocationType: 'RequestResponse', Payload: new TextEncoder().encode(JSON.stringify(payload)) }));

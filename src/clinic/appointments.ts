@@ -20,7 +20,7 @@ import { audit } from './audit.js';
 import { nameKey, resolveChair, resolveDentist, type DentistRecord } from './dentists.js';
 import { recordPatientAppointments } from './patient-appointments.js';
 import { getPatient } from './patients.js';
-import { clean, mapLimit, randomId } from './text.js';
+import { clean, mapLimit, randomId, refuseControlCharacters } from './text.js';
 import { addDays, daysBetween, formatZoned, localParts, parseDate, parseDateTime } from './time.js';
 import type { Appointment, AppointmentInput, AppointmentStatus } from './types.js';
 
@@ -258,7 +258,7 @@ async function dentistOf(store: Store, a: Appointment): Promise<DentistRecord | 
 }
 
 function validDentist(text: string): string {
-  const d = clean(text);
+  const d = clean(typeof text === 'string' ? refuseControlCharacters(text, 'dentist') : text);
   if (!d) throw usageError('dentist: required (e.g. --dentist "Dra. Ana")', { field: 'dentist', reason: 'required' });
   if (d.length > 100) throw usageError('dentist: longer than 100 characters', { field: 'dentist', reason: 'too-long', params: { max: 100 } });
   return d;
@@ -323,9 +323,9 @@ export async function createAppointment(store: Store, input: AppointmentInput, a
     updatedAt: at,
     version: 1,
   };
-  const procedure = clean(input.procedure);
+  const procedure = clean(typeof input.procedure === 'string' ? refuseControlCharacters(input.procedure, 'procedure') : undefined);
   if (procedure) appointment.procedure = procedure;
-  const notes = input.notes?.trim();
+  const notes = typeof input.notes === 'string' ? refuseControlCharacters(input.notes, 'notes', { multiline: true }).trim() : undefined;
   if (notes) appointment.notes = notes;
   const key = appointmentKey(appointment.id);
   let written = false;

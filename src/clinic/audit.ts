@@ -1,9 +1,13 @@
 /**
- * The append-only audit log. One object per entry at
- *   audit/{YYYY-MM-DD}/{yyyymmddThhmmssmmmZ}-{patientId|_}-{rand}.json   (UTC date and time)
- * written with If-None-Match: * so an entry is never rewritten. The patient id is in the key, so
- * `listAudit({ patientId })` reads only that patient's entries. Details name fields, never their values:
- * the log outlives an anonymization and must not keep the identifiers it erased.
+ * The append-only audit log. One object per write at
+ *   audit/{YYYY-MM-DD}/{yyyymmddThhmmssmmmZ}-{patientIds|_}-{rand}.json   (UTC date and time)
+ * written with If-None-Match: * so it is never rewritten. An object holds one entry, or `{ entries }` when
+ * several were written together: entries arriving while an audit write is in flight wait and go in the next
+ * object (a group commit). Each entry's caller still waits for its own object to be stored, so every read and
+ * change is audited durably before it is answered, and 50 concurrent reads of the staff page cost one PUT
+ * instead of 50 queued ones. The objects' patient ids are in the key ("P-000001+P-000007"), so
+ * `listAudit({ patientId })` reads only the objects naming that patient. Details name fields, never their
+ * values: the log outlives an anonymization and must not keep the identifiers it erased.
  */
 import { usageError } from '../errors.js';
 import type { Store } from '../store/store.js';
@@ -15,6 +19,22 @@ export const AUDIT_PREFIX = 'audit/';
 const compact = (iso: string) => iso.replace(/[-:.]/g, '');
 const KEY = /^audit\/\d{4}-\d{2}-\d{2}\/(\d{8}T\d{9}Z)-(.+)-([a-z0-9]+)\.json$/;
 
+/** At most this many patients are named by one object (its key's last part stays under 200 characters: the
+ * local S3 stores it as a file name) and at most this many objects are written at once. */
+const GROUP_PATIENTS = 16;
+const WRITERS = 4;
+
+interface Waiting {
+  record: AuditEntry;
+  done: (err?: unknown) => void;
+}
+interface Queue {
+  waiting: Waiting[];
+  writers: number;
+}
+const queues = new WeakMap<Store, Queue>();
+
+/** Appends an entry; resolves once it is stored (in an object of its own, or with the entries of the same moment). */
 export async function audit(
   store: Store,
   entry: { actor: string; action: AuditAction; patientId?: string; details?: Record<string, unknown> },
@@ -25,15 +45,56 @@ export async function audit(
   const record: AuditEntry = { id, at, actor: entry.actor, action: entry.action };
   if (entry.patientId) record.patientId = entry.patientId;
   if (entry.details && Object.keys(entry.details).length) record.details = entry.details;
-  await store.putJson(`${AUDIT_PREFIX}${at.slice(0, 10)}/${id}.json`, record, { ifNoneMatch: '*' });
+  let queue = queues.get(store);
+  if (!queue) queues.set(store, (queue = { waiting: [], writers: 0 }));
+  const stored = new Promise<void>((resolve, reject) => queue.waiting.push({ record, done: (err) => (err ? reject(err) : resolve()) }));
+  if (queue.writers < WRITERS) void writeQueued(store, queue);
+  await stored;
   return record;
+}
+
+/** One writer: takes what waits (one day, GROUP_PATIENTS patients at most) into one object, until nothing waits. */
+async function writeQueued(store: Store, queue: Queue): Promise<void> {
+  queue.writers++;
+  try {
+    while (queue.waiting.length) {
+      const day = queue.waiting[0]!.record.at.slice(0, 10); // an object lives in its entries' day folder
+      const patients = new Set<string>();
+      const group: Waiting[] = [];
+      queue.waiting = queue.waiting.filter((w) => {
+        const p = w.record.patientId;
+        if (w.record.at.slice(0, 10) !== day || (p && !patients.has(p) && patients.size >= GROUP_PATIENTS)) return true;
+        if (p) patients.add(p);
+        group.push(w);
+        return false;
+      });
+      try {
+        const body = group.length === 1 ? group[0]!.record : { entries: group.map((w) => w.record) };
+        await store.putJson(`${AUDIT_PREFIX}${day}/${groupName(group.map((w) => w.record))}.json`, body, { ifNoneMatch: '*' });
+        for (const w of group) w.done();
+      } catch (err) {
+        for (const w of group) w.done(err);
+      }
+    }
+  } finally {
+    queue.writers--;
+  }
+}
+
+/** The object's name: the earliest entry's time, the patient ids (or _), a random part. */
+function groupName(records: AuditEntry[]): string {
+  if (records.length === 1) return records[0]!.id;
+  const at = records.map((r) => r.at).sort()[0]!;
+  const ids = [...new Set(records.map((r) => r.patientId).filter((p): p is string => Boolean(p)))].sort();
+  return `${compact(at)}-${ids.length ? ids.join('+') : '_'}-${randomId(6)}`;
 }
 
 /** Entries oldest first. `since`: a Date or an ISO date/instant ("2026-05-01" is that UTC midnight). */
 export async function listAudit(store: Store, filter: { patientId?: string; since?: string | Date; until?: string | Date } = {}): Promise<AuditEntry[]> {
   const since = toDate(filter.since, 'since');
   const until = toDate(filter.until, 'until');
-  const sinceKey = since ? compact(since.toISOString()) : undefined;
+  // a group's key has its earliest entry's time: one up to a minute older may hold entries of `since`
+  const sinceKey = since ? compact(new Date(since.getTime() - 60_000).toISOString()) : undefined;
   const untilKey = until ? compact(until.toISOString()) : undefined;
   const days = (await store.listPrefixes(AUDIT_PREFIX))
     .map((p) => p.slice(AUDIT_PREFIX.length, -1))
@@ -44,7 +105,7 @@ export async function listAudit(store: Store, filter: { patientId?: string; sinc
     for await (const o of store.list(`${AUDIT_PREFIX}${day}/`)) {
       const m = KEY.exec(o.key);
       if (!m) continue;
-      if (filter.patientId && m[2] !== filter.patientId) continue;
+      if (filter.patientId && !m[2]!.split('+').includes(filter.patientId)) continue;
       if (sinceKey && m[1]! < sinceKey) continue;
       if (untilKey && m[1]! > untilKey) continue;
       keys.push(o.key);
@@ -52,8 +113,13 @@ export async function listAudit(store: Store, filter: { patientId?: string; sinc
     return keys;
   });
   const keys = keyLists.flat().sort();
-  const entries = await mapLimit(keys, 16, async (key) => (await store.getJson<AuditEntry>(key))?.value);
-  return entries.filter((e): e is AuditEntry => e !== undefined);
+  const objects = await mapLimit(keys, 16, async (key) => (await store.getJson<AuditEntry | { entries: AuditEntry[] }>(key))?.value);
+  const sinceAt = since?.toISOString();
+  const untilAt = until?.toISOString();
+  return objects
+    .flatMap((o) => (o === undefined ? [] : 'entries' in o ? o.entries : [o]))
+    .filter((e) => (!filter.patientId || e.patientId === filter.patientId) && (!sinceAt || e.at >= sinceAt) && (!untilAt || e.at <= untilAt))
+    .sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
 }
 
 function toDate(value: string | Date | undefined, field: string): Date | undefined {

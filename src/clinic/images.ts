@@ -23,7 +23,7 @@ import type { WatermarkOptions } from '../imaging/watermark.js';
 import type { Config } from '../config/schema.js';
 import type { Store } from '../store/store.js';
 import { audit } from './audit.js';
-import { mapLimit, randomId } from './text.js';
+import { mapLimit, randomId, refuseControlCharacters } from './text.js';
 import { localParts, parseDate } from './time.js';
 
 export const imageKinds = ['radiograph', 'photo', 'document'] as const;
@@ -67,6 +67,10 @@ export interface ImageRecord {
     width: number;
     height: number;
     bitDepth: 8 | 16;
+    /** pages of a multi-page TIFF (all shown, one under the other, in the copies) or frames of an animated WebP
+     * (the copies show the first); absent for one */
+    pages?: number;
+    animated?: boolean;
     /** the file's name as imported ("pano 2024.tif") */
     fileName?: string;
   };
@@ -221,7 +225,7 @@ export function parseTakenAt(text: string | undefined, field = 'takenAt', now = 
 }
 
 export function validateImageMetadata(input: ImageMetadataInput): ImageMetadata {
-  const notes = input.notes?.replace(/\s+/g, ' ').trim();
+  const notes = typeof input.notes === 'string' ? refuseControlCharacters(input.notes, 'notes').replace(/\s+/g, ' ').trim() : undefined;
   if (notes && notes.length > 2000) throw usageError('notes: at most 2000 characters', { field: 'notes' });
   return {
     kind: parseImageKind(input.kind),
@@ -318,7 +322,16 @@ export interface OriginalFacts {
   width: number;
   height: number;
   bitDepth: 8 | 16;
+  /** more than one page or frame (see ImageRecord.original.pages) */
+  pages?: number;
+  animated?: boolean;
   fileName?: string;
+}
+
+/** The record's page facts: only for a file with more than one page or frame. */
+export function pageFacts(facts: { pages?: number; animated?: boolean }): { pages?: number; animated?: boolean } {
+  if (!facts.pages || facts.pages < 2) return {};
+  return { pages: facts.pages, ...(facts.animated ? { animated: true } : {}) };
 }
 
 const DERIVATIVE_CACHE = 'private, max-age=31536000, immutable';
@@ -386,6 +399,7 @@ export async function storeImage(store: Store, input: StoreImageInput): Promise<
       width: original.width,
       height: original.height,
       bitDepth: original.bitDepth,
+      ...pageFacts(original),
       ...(original.fileName ? { fileName: original.fileName } : {}),
     },
     ...(input.metadata.takenAt ? { takenAt: input.metadata.takenAt } : {}),
@@ -475,6 +489,7 @@ export async function completeProcessedRecord(
       width: facts.width,
       height: facts.height,
       bitDepth: facts.bitDepth,
+      ...pageFacts(facts),
     },
     variants,
     updatedAt: now.toISOString(),
@@ -549,8 +564,27 @@ export interface ImageFailure {
 export const ABANDONED_UPLOAD_MS = 60 * 60_000;
 
 /**
- * A patient's images, oldest first (ids begin with the import date). Lists the prefix once and reads the
- * records in parallel. An image without a record is shown as "processing" (the Lambda has not finished, or
+ * When an image was taken, as a sortable UTC text: takenAt (a day, or an instant made UTC), else the moment it
+ * was imported (the best that is known), else its id's import day (an image whose record is not written yet).
+ */
+function takenSortKey(listing: { id: string; record?: ImageRecord }): string {
+  const r = listing.record;
+  const taken = r?.takenAt;
+  if (taken) return /^\d{4}-\d{2}-\d{2}$/.test(taken) ? taken : new Date(taken).toISOString();
+  if (r?.importedAt) return r.importedAt;
+  const day = /^I-(\d{4})(\d{2})(\d{2})-/.exec(listing.id);
+  return day ? `${day[1]}-${day[2]}-${day[3]}` : '';
+}
+
+/** Oldest first by the day taken, then by the moment imported, then by id (a stable order for the page's tiles). */
+export function compareImages(a: { id: string; record?: ImageRecord }, b: { id: string; record?: ImageRecord }): number {
+  const order = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
+  return order(takenSortKey(a), takenSortKey(b)) || order(a.record?.importedAt ?? '', b.record?.importedAt ?? '') || order(a.id, b.id);
+}
+
+/**
+ * A patient's images, oldest first: by the day taken, then by when imported (compareImages) — a radiograph
+ * from 2019 imported today sits with 2019's. Lists the prefix once and reads the records in parallel. An image without a record is shown as "processing" (the Lambda has not finished, or
  * an import was interrupted before its end: re-running the import completes it); one with only a failure
  * marker, or an announced upload whose file never came (ABANDONED_UPLOAD_MS), as "failed".
  */
@@ -570,8 +604,7 @@ export async function listImages(store: Store, patientId: string, options: { con
     const e = byId.get(id)!;
     return e.record || e.failed || e.has.original; // derivatives alone: an interrupted import, not an image yet
   });
-  ids.sort();
-  return mapLimit(ids, options.concurrency ?? 16, async (id) => {
+  const listed = await mapLimit(ids, options.concurrency ?? 16, async (id): Promise<ImageListing> => {
     const entry = byId.get(id)!;
     const [record, failure] = await Promise.all([
       entry.record ? store.getJson<ImageRecord>(recordKey(patientId, id)).then((r) => r?.value) : undefined,
@@ -592,6 +625,7 @@ export async function listImages(store: Store, patientId: string, options: { con
       has: entry.has,
     };
   });
+  return listed.sort(compareImages);
 }
 
 /** The patient an image id belongs to. */
@@ -626,8 +660,8 @@ export async function getImage(store: Store, imageId: string): Promise<ImageReco
 }
 
 /** Where a variant of an image is (original or a derivative); not-found with a reason when it is absent. */
-export function variantLocation(record: ImageRecord, variant: ImageVariant): { key: string; contentType: string; extension: string } {
-  if (variant === 'original') return { key: record.original.key, contentType: record.original.contentType, extension: EXTENSIONS[record.original.format] };
+export function variantLocation(record: ImageRecord, variant: ImageVariant): { key: string; contentType: string; extension: string; format: ImageFormat } {
+  if (variant === 'original') return { key: record.original.key, contentType: record.original.contentType, extension: EXTENSIONS[record.original.format], format: record.original.format };
   const stored = record.variants[variant];
   if (!stored) {
     if (record.status === 'failed') throw notFound(`image ${record.id} has no ${variant} copy: it could not be processed (${record.failure?.reason ?? 'unknown reason'})`, { field: 'variant' });
@@ -639,7 +673,7 @@ export function variantLocation(record: ImageRecord, variant: ImageVariant): { k
     }
     throw notFound(`image ${record.id} has no ${variant} copy yet`, { field: 'variant', hint: 'wait for processing to finish' });
   }
-  return { key: stored.key, contentType: 'image/webp', extension: 'webp' };
+  return { key: stored.key, contentType: 'image/webp', extension: 'webp', format: 'webp' };
 }
 
 /** Deletes every object of a patient's images and their claims (the purge of an anonymized patient). */

@@ -7,12 +7,13 @@
  * counter update for all new ids, one conditional write per index shard.
  */
 import { parse } from 'csv-parse/sync';
+import { csvParseError } from '../csv.js';
 import { ClinicaError, isClinicaError, usageError } from '../errors.js';
 import type { Store } from '../store/store.js';
 import { audit } from './audit.js';
 import { maskCpf } from './cpf.js';
 import { erasedMatcher } from './erased.js';
-import { readPatientIndex, summaryOf, updatePatientIndex } from './patient-index.js';
+import { markPendingIds, readPatientIndex, summaryOf, updatePatientIndex } from './patient-index.js';
 import {
   allocatePatientNumbers,
   claimCpf,
@@ -113,8 +114,7 @@ export function parsePatientCsv(text: string, file = 'the CSV'): ParsedCsv {
   try {
     records = parse(text, { delimiter, bom: true, info: true, skip_empty_lines: true, relax_column_count: true, trim: true }) as unknown as typeof records;
   } catch (err) {
-    const line = (err as { lines?: number }).lines;
-    throw usageError(`${file}${line ? `, line ${line}` : ''}: not readable as CSV (${(err as Error).message.split('\n')[0]})`, { field: 'file', cause: err });
+    throw csvParseError(err, text, delimiter, file);
   }
   if (!records.length) throw usageError(`${file} is empty (expected a header line and one row per patient)`, { field: 'file' });
   const headers = records[0]!.record.map((h) => h.trim());
@@ -207,9 +207,12 @@ export interface ImportResult {
 export interface ImportOptions {
   file?: string;
   onProgress?: (done: number, total: number) => void;
-  /** parallel writes; default 16 */
+  /** parallel writes; default 32 */
   concurrency?: number;
 }
+
+/** The fewest rows written between two index updates (more in a large file: at most 20 updates a run). */
+const CHUNK_MIN = 500;
 
 /** Two rows with one CPF are one person when the name or the birth date agrees (a name may have changed since). */
 const samePerson = (a: { fullName: string; birthDate?: string }, b: { fullName: string; birthDate?: string }) =>
@@ -278,41 +281,47 @@ export async function importPatients(store: Store, csvText: string, actor: strin
     return false;
   });
 
-  // 3. one block of ids, then claims and records in parallel
+  // 3. one block of ids, then claims and records in parallel, a chunk at a time: each chunk's ids are marked
+  //    pending before its records are written and its index rows follow them, so a run stopped anywhere leaves
+  //    at most a chunk of records without rows — and a marker that makes the next list or add index them
   let done = 0;
   const total = fresh.length;
   options.onProgress?.(0, total);
+  // a bucket to reindex is refused before anything is written; the key is made once, not by 32 rows at a time
+  if (fresh.some((v) => v.record.cpf)) await cpfClaimsKey(store, { create: true });
+  if (unindexed.length) await updatePatientIndex(store, unindexed.map((r) => ({ id: r.id, apply: (old: PatientSummary | undefined) => old ?? summaryOf(r) })));
   if (fresh.length) {
-    // a bucket to reindex is refused before ids are taken; the key is made once, not by 16 rows at a time
-    if (fresh.some((v) => v.record.cpf)) await cpfClaimsKey(store, { create: true });
     const first = await allocatePatientNumbers(store, fresh.length);
-    const written = await mapLimit(fresh, options.concurrency ?? 16, async ({ row, record }, i) => {
-      const patient: Patient = { ...record, id: formatPatientId(first + i) };
-      try {
-        if (patient.cpf) await claimCpf(store, patient.cpf, patient.id);
-        await store.putJson(patientKey(patient.id), patient, { ifNoneMatch: '*' });
-        // audited with its record, not after the index: a run stopped in between leaves no unaudited patient
-        await audit(store, { actor, action: 'patient.create', patientId: patient.id, details: { via: 'import', line: row.line } });
-        return { row, patient };
-      } catch (err) {
-        if (!(err instanceof ClinicaError) || (err.kind !== 'conflict' && err.kind !== 'usage')) throw err;
-        const owner = /patient (P-\d+)/.exec(err.message)?.[1];
-        if (owner && err.field === 'cpf') result.existing.push({ line: row.line, id: owner, matchedBy: 'cpf' });
-        else result.rejected.push({ line: row.line, reason: err.message, field: err.field, values: row.values });
-        return undefined;
-      } finally {
-        options.onProgress?.(++done, total);
-      }
-    });
-    const ok = written.filter((w): w is { row: CsvRow; patient: Patient } => w !== undefined);
-    // 4. the index: one conditional write per shard for the whole batch (and the rows an earlier run left out)
-    await updatePatientIndex(store, [
-      ...ok.map(({ patient }) => ({ id: patient.id, apply: () => summaryOf(patient) })),
-      ...unindexed.map((r) => ({ id: r.id, apply: (old: PatientSummary | undefined) => old ?? summaryOf(r) })),
-    ]);
-    result.created = ok.map(({ row, patient }) => ({ line: row.line, id: patient.id }));
-  } else if (unindexed.length) {
-    await updatePatientIndex(store, unindexed.map((r) => ({ id: r.id, apply: (old) => old ?? summaryOf(r) })));
+    // a few index rewrites per run (each rewrites the shards it touches), and a bounded heal after a stop
+    const chunk = Math.max(CHUNK_MIN, Math.ceil(fresh.length / 20));
+    for (let at = 0; at < fresh.length; at += chunk) {
+      const part = fresh.slice(at, at + chunk);
+      const marker = await markPendingIds(store, first + at, first + at + part.length - 1);
+      const written = await mapLimit(part, options.concurrency ?? 32, async ({ row, record }, i) => {
+        const patient: Patient = { ...record, id: formatPatientId(first + at + i) };
+        try {
+          if (patient.cpf) await claimCpf(store, patient.cpf, patient.id);
+          await store.putJson(patientKey(patient.id), patient, { ifNoneMatch: '*' });
+          // audited with its record, not after the index: a run stopped in between leaves no unaudited patient
+          // (the concurrent rows' entries share their audit writes: audit.ts)
+          await audit(store, { actor, action: 'patient.create', patientId: patient.id, details: { via: 'import', line: row.line } });
+          return { row, patient };
+        } catch (err) {
+          if (!(err instanceof ClinicaError) || (err.kind !== 'conflict' && err.kind !== 'usage')) throw err;
+          const owner = /patient (P-\d+)/.exec(err.message)?.[1];
+          if (owner && err.field === 'cpf') result.existing.push({ line: row.line, id: owner, matchedBy: 'cpf' });
+          else result.rejected.push({ line: row.line, reason: err.message, field: err.field, values: row.values });
+          return undefined;
+        } finally {
+          options.onProgress?.(++done, total);
+        }
+      });
+      const ok = written.filter((w): w is { row: CsvRow; patient: Patient } => w !== undefined);
+      // 4. the index: one conditional write per shard for the chunk, then its marker goes
+      await updatePatientIndex(store, ok.map(({ patient }) => ({ id: patient.id, apply: () => summaryOf(patient) })));
+      await store.delete(marker.key);
+      result.created.push(...ok.map(({ row, patient }) => ({ line: row.line, id: patient.id })));
+    }
   }
   result.existing.sort((a, b) => a.line - b.line);
   result.rejected.sort((a, b) => a.line - b.line);

@@ -8,6 +8,7 @@ import { dirname, join, relative } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { ClinicaError, isClinicaError } from '../errors.js';
 import type { Store } from '../store/store.js';
+import { eraseOldCopies, redactPatientContent, redactPatientText, type ContentRedactions } from './anonymize-content.js';
 import { appointmentKey } from './appointments.js';
 import { audit, listAudit } from './audit.js';
 import { recordErasure } from './erased.js';
@@ -95,20 +96,40 @@ export async function exportPatient(store: Store, id: string, actor: string, opt
   return result;
 }
 
+/** What an anonymization did beyond the record's fields (for the person who ran it; values never listed). */
+export interface AnonymizationReport {
+  patient: Patient;
+  /** where the person's name, CPF, phone or e-mail were found in free text and removed */
+  redacted: ContentRedactions['redacted'];
+  /** stored originals whose metadata (EXIF, XMP, PNG text…) was stripped */
+  metadata: ContentRedactions['metadata'];
+  /** non-current versions deleted (a versioned bucket: AWS); 0 where the bucket keeps none */
+  oldVersionsDeleted: number;
+}
+
 /**
  * LGPD erasure within the retention duty: the identifiers (name, preferred name, CPF, birth date — the year is
  * kept —, phone, e-mail, address, guardian, e-mail consent) are removed; clinical content (alerts, notes,
- * appointments, images) is kept under the id. The CPF claim is released; keyed hashes of the CPF and of name +
- * birth date stay (erased.ts), so an import or an `add` does not bring the person back. The (masked) address
- * is taken out of the patient's reminder records. Running it twice changes nothing.
+ * appointments, images) is kept under the id, with the person's identifiers taken out of it (anonymize-content.ts:
+ * notes, image file names, the originals' metadata). The CPF claim is released; keyed hashes of the CPF and of
+ * name + birth date stay (erased.ts), so an import or an `add` does not bring the person back. The (masked)
+ * address is taken out of the patient's reminder records, and old versions of every rewritten object are
+ * deleted. Running it twice changes nothing.
  */
 export async function anonymizePatient(store: Store, id: string, actor: string): Promise<Patient> {
+  return (await anonymizePatientReported(store, id, actor)).patient;
+}
+
+export async function anonymizePatientReported(store: Store, id: string, actor: string): Promise<AnonymizationReport> {
   const { patient: before } = await getPatient(store, id);
   if (before.cpf) await cpfClaimsKey(store); // a bucket to reindex is refused before anything is written
   // the marks first: an anonymization interrupted after them leaves a patient who is still there, not one who
   // could come back through an import
   if (!before.anonymized) await recordErasure(store, before);
+  // the content while the identifiers are known: a run stopped after this is finished by running it again
+  const content: ContentRedactions = before.anonymized ? { redacted: [], metadata: [] } : await redactPatientContent(store, before);
   let erased: Patient | undefined;
+  let ownText: ContentRedactions['redacted'] = [];
   const { patient, changed } = await writePatientChange(
     store,
     id,
@@ -116,10 +137,12 @@ export async function anonymizePatient(store: Store, id: string, actor: string):
       if (current.anonymized) return { patient: current, changed: [] };
       erased = current;
       const now = new Date();
+      const text = redactPatientText(current);
+      ownText = text.redacted;
       const next: Patient = {
         id: current.id,
         fullName: `Paciente anonimizado ${current.id}`,
-        alerts: current.alerts,
+        alerts: text.alerts,
         status: current.status,
         consent: { emailReminders: false, recordedAt: now.toISOString(), recordedBy: actor },
         anonymized: {
@@ -133,23 +156,30 @@ export async function anonymizePatient(store: Store, id: string, actor: string):
         version: current.version + 1,
       };
       if (current.sex) next.sex = current.sex;
-      if (current.notes) next.notes = current.notes;
+      if (text.notes) next.notes = text.notes;
       if (current.language) next.language = current.language; // not an identifier: the language stays
-      const changed = ['fullName', 'preferredName', 'cpf', 'birthDate', 'phone', 'email', 'address', 'guardian', 'consent'].filter(
+      const changed = ['fullName', 'preferredName', 'cpf', 'birthDate', 'phone', 'email', 'address', 'guardian', 'consent', 'notes', 'alerts'].filter(
         (k) => JSON.stringify(current[k as keyof Patient]) !== JSON.stringify(next[k as keyof Patient]),
       );
       return { patient: next, changed: [...changed, 'anonymized'] };
     },
     actor,
     'patient.anonymize',
+    { auditDetails: { textRedacted: content.redacted.length, originalsStripped: content.metadata.length } },
   );
   // identifiers changed by someone else between the read and the write are the ones erased: mark them too
   if (changed.length && erased && (erased.cpf !== before.cpf || erased.fullName !== before.fullName || erased.birthDate !== before.birthDate)) {
     await recordErasure(store, erased);
   }
   // also on a re-run: records left by an anonymization made before this step existed are cleaned
-  await eraseReminderAddresses(store, patient.id);
-  return patient;
+  const reminderKeys = await eraseReminderAddresses(store, patient.id);
+  const versions = await eraseOldCopies(store, patient.id, reminderKeys);
+  if (versions.failed.length) {
+    throw new ClinicaError('partial', `patient ${patient.id} is anonymized, but ${versions.failed.length} old version(s) of its objects could not be deleted (first: ${versions.failed[0]})`, {
+      hint: `run \`clinica patients anonymize ${patient.id}\` again`,
+    });
+  }
+  return { patient, redacted: [...ownText, ...content.redacted], metadata: content.metadata, oldVersionsDeleted: versions.deleted };
 }
 
 /** The reminder records of these appointments (reminders/{appointmentId}/…), as listed. */
@@ -167,7 +197,7 @@ async function reminderKeysOf(store: Store, appointmentIds: string[]): Promise<{
  * failure's `error`): the records are kept with the appointments, and a masked address still identifies.
  * If-Match on each record, re-read on a concurrent change (a reminder run finishing its send).
  */
-async function eraseReminderAddresses(store: Store, patientId: string): Promise<void> {
+async function eraseReminderAddresses(store: Store, patientId: string): Promise<string[]> {
   const briefs = await listPatientAppointments(store, patientId, { includeMoved: true });
   const keys = (await reminderKeysOf(store, briefs.map((b) => b.id))).filter((r) => r.key.endsWith('.json'));
   await mapLimit(keys, 8, async ({ key }) => {
@@ -186,6 +216,7 @@ async function eraseReminderAddresses(store: Store, patientId: string): Promise<
     }
     throw new ClinicaError('conflict', `reminder record ${key} kept changing while its address was being removed`, { hint: `run \`clinica patients anonymize ${patientId}\` again` });
   });
+  return keys.map((k) => k.key);
 }
 
 export interface PurgeOptions {

@@ -5,6 +5,12 @@
  * by the id's number, so a list is SHARDS parallel GETs whatever the number of patients, and a write
  * rewrites one shard (1/16 of the index) with If-Match, retrying on a concurrent change. The index is
  * derived: the records under patients/ are the truth and reindexPatients() regenerates it.
+ *
+ * A bulk write (an import) first leaves a marker of the ids it is about to write
+ *   index/patients/pending/{first}-{last}.json
+ * and deletes it once their rows are in the index. A marker left behind (Ctrl+C, S3 gone) names records that may
+ * have no row; healPatientIndex (patients.ts) adds them (on an add, and on a list once it is a minute old). Under index/patients/, so the
+ * server's check of this prefix notices a marker as it notices a shard's change.
  */
 import { conflict } from '../errors.js';
 import type { Store } from '../store/store.js';
@@ -17,6 +23,33 @@ export const INDEX_PREFIX = 'index/patients/';
 
 interface Shard {
   entries: PatientSummary[];
+}
+
+export const PENDING_PREFIX = `${INDEX_PREFIX}pending/`;
+
+export interface PendingIds {
+  key: string;
+  first: number;
+  last: number;
+}
+
+const pendingKey = (first: number, last: number) => `${PENDING_PREFIX}${String(first).padStart(9, '0')}-${String(last).padStart(9, '0')}.json`;
+
+/** Marks the id numbers first..last as written ahead of their index rows (see above). */
+export async function markPendingIds(store: Store, first: number, last: number): Promise<PendingIds> {
+  const key = pendingKey(first, last);
+  await store.putJson(key, { first, last });
+  return { key, first, last };
+}
+
+/** The markers left (one LIST of a prefix that is empty unless a bulk write is running or was stopped). */
+export async function listPendingIds(store: Store): Promise<(PendingIds & { lastModified?: Date })[]> {
+  const found: (PendingIds & { lastModified?: Date })[] = [];
+  for await (const o of store.list(PENDING_PREFIX)) {
+    const m = /(\d+)-(\d+)\.json$/.exec(o.key);
+    if (m) found.push({ key: o.key, first: Number(m[1]), last: Number(m[2]), lastModified: o.lastModified });
+  }
+  return found;
 }
 
 export const shardOf = (id: string): number => Number(id.replace(/\D/g, '') || 0) % SHARDS;

@@ -15,8 +15,9 @@ import { bucketKey, keyedHash } from './bucket-key.js';
 import { maskCpf, normalizeCpf } from './cpf.js';
 import { findErased } from './erased.js';
 import { listPatientAppointments, upcomingOf, type AppointmentBrief } from './patient-appointments.js';
-import { readPatientIndex, summaryOf, updatePatientIndex, writePatientIndex } from './patient-index.js';
-import { clean, digitsOf, fold, mapLimit, personKey } from './text.js';
+import { listPendingIds, readPatientIndex, summaryOf, updatePatientIndex, writePatientIndex } from './patient-index.js';
+import { normalizeEmail, normalizePhone } from './contact.js';
+import { clean, digitsOf, fold, mapLimit, personKey, refuseControlCharacters } from './text.js';
 import { ageOn, parseDate, todayIn } from './time.js';
 import {
   patientStatuses,
@@ -105,8 +106,11 @@ export function parseYesNo(text: string, field: string): boolean {
   throw usageError(`${field}: "${text}" is not yes/no (sim/não)`, { field });
 }
 
+/** One line of text: control characters refused (naming the field), whitespace collapsed; undefined when empty. */
+const textLine = (text: string | undefined | null, field: string): string | undefined => clean(typeof text === 'string' ? refuseControlCharacters(text, field) : text);
+
 function validName(text: string | undefined, field: string, required: boolean): string | undefined {
-  const v = clean(text);
+  const v = textLine(text, field);
   if (!v) {
     if (required) throw usageError(`${field}: required`, { field, reason: 'required' });
     return undefined;
@@ -117,20 +121,13 @@ function validName(text: string | undefined, field: string, required: boolean): 
 }
 
 function validPhone(text: string | undefined, field: string): string | undefined {
-  const v = clean(text);
-  if (!v) return undefined;
-  const n = digitsOf(v).length;
-  if (!/^[\d\s()+\-.]+$/.test(v) || n < 8 || n > 15) {
-    throw usageError(`${field}: "${v}" is not a phone number (8–15 digits, e.g. "+55 11 98765-4321")`, { field, reason: 'phone-format' });
-  }
-  return v;
+  const v = textLine(text, field);
+  return v ? normalizePhone(v, field) : undefined;
 }
 
 function validEmail(text: string | undefined, field = 'email'): string | undefined {
-  const v = clean(text)?.toLowerCase();
-  if (!v) return undefined;
-  if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(v) || v.length > 200) throw usageError(`${field}: "${v}" is not an e-mail address`, { field, reason: 'email-format' });
-  return v;
+  const v = textLine(text, field);
+  return v ? normalizeEmail(v, field) : undefined;
 }
 
 function validBirthDate(text: string, today: string, field = 'birthDate'): string {
@@ -145,7 +142,7 @@ function validGuardian(g: Guardian | undefined | null): Guardian | undefined {
   const name = validName(g.name, 'guardian.name', false);
   const phone = validPhone(g.phone, 'guardian.phone');
   const cpf = clean(g.cpf) ? normalizeCpf(g.cpf!, 'guardian.cpf') : undefined;
-  const relationship = clean(g.relationship);
+  const relationship = textLine(g.relationship, 'guardian.relationship');
   if (!name) {
     if (phone || cpf || relationship) throw usageError('guardian.name: required when other guardian fields are given', { field: 'guardian.name' });
     return undefined;
@@ -153,14 +150,14 @@ function validGuardian(g: Guardian | undefined | null): Guardian | undefined {
   return { name, ...(phone && { phone }), ...(cpf && { cpf }), ...(relationship && { relationship }) };
 }
 
-function validAlerts(list: string[] | undefined): string[] {
-  return [...new Set((list ?? []).map((a) => clean(a)).filter((a): a is string => Boolean(a)))];
+function validAlerts(list: string[] | undefined, field = 'alerts'): string[] {
+  return [...new Set((list ?? []).map((a) => textLine(a, field)).filter((a): a is string => Boolean(a)))];
 }
 
 /** The alerts with `add` appended and `remove` taken out, compared without case or accents. */
 function editAlerts(patient: Patient, add: string[], remove: string[]): string[] {
   let list = [...patient.alerts];
-  for (const r of validAlerts(remove)) {
+  for (const r of validAlerts(remove, 'removeAlerts')) {
     const at = list.findIndex((a) => fold(a) === fold(r));
     if (at < 0) {
       const has = list.length ? `its alerts are: ${list.join(', ')}` : 'it has none';
@@ -168,12 +165,13 @@ function editAlerts(patient: Patient, add: string[], remove: string[]): string[]
     }
     list.splice(at, 1);
   }
-  for (const a of validAlerts(add)) if (!list.some((x) => fold(x) === fold(a))) list = [...list, a];
+  for (const a of validAlerts(add, 'addAlerts')) if (!list.some((x) => fold(x) === fold(a))) list = [...list, a];
   return list;
 }
 
-const clip = (text: string | undefined | null, max: number, field: string): string | undefined => {
-  const v = typeof text === 'string' ? text.trim() : undefined;
+/** Free text up to `max` characters; control characters refused (notes keep their line breaks: multiline). */
+const clip = (text: string | undefined | null, max: number, field: string, multiline = false): string | undefined => {
+  const v = typeof text === 'string' ? refuseControlCharacters(text, field, { multiline }).trim() : undefined;
   if (!v) return undefined;
   if (v.length > max) throw usageError(`${field}: longer than ${max} characters`, { field, reason: 'too-long', params: { max } });
   return v;
@@ -202,7 +200,7 @@ export function validatePatientInput(input: PatientInput, now = new Date()): Omi
   if (address) out.address = clean(address);
   const guardian = validGuardian(input.guardian);
   if (guardian) out.guardian = guardian;
-  const notes = clip(input.notes, 10_000, 'notes');
+  const notes = clip(input.notes, 10_000, 'notes', true);
   if (notes) out.notes = notes;
   if (input.emailReminders !== undefined) out.emailReminders = input.emailReminders;
   const language = validLanguage(input.language);
@@ -394,6 +392,7 @@ export async function createPatientVersioned(store: Store, input: PatientInput, 
   }
   if (opts.refuseDuplicate && !opts.force) {
     const key = personKey(draft.fullName, draft.birthDate);
+    await healPatientIndex(store);
     const same = (await readPatientIndex(store)).find((r) => personKey(r.fullName, r.birthDate) === key && (!draft.cpf || !r.cpf));
     if (same) {
       throw conflict(`fullName: "${draft.fullName}" born ${draft.birthDate} is already patient ${same.id}${same.status === 'active' ? '' : ` (${same.status})`}; not created`, {
@@ -481,7 +480,7 @@ export function applyPatientChanges(current: Patient, changes: PatientChanges, a
       case 'removeAlerts':
         break; // after the loop, on the list as set by `alerts`
       case 'notes':
-        set('notes', clip(value as string | null, 10_000, 'notes'));
+        set('notes', clip(value as string | null, 10_000, 'notes', true));
         break;
       case 'status':
         if (!patientStatuses.includes(value as PatientStatus)) throw usageError(`status: "${String(value)}" is not one of ${patientStatuses.join(', ')}`, { field: 'status' });
@@ -610,8 +609,9 @@ export interface ListPatientsOptions {
   status?: PatientStatus | 'all';
 }
 
-/** Reads the index only (SHARDS GETs), never the records. Sorted by name. */
+/** Reads the index (SHARDS GETs, after healPatientIndex's one LIST), never the records. Sorted by name. */
 export async function listPatients(store: Store, options: ListPatientsOptions = {}): Promise<PatientSummary[]> {
+  await healPatientIndex(store, { running: false });
   const rows = await readPatientIndex(store);
   const status = options.status;
   const match = options.search ? searchMatcher(options.search) : undefined;
@@ -677,8 +677,10 @@ export interface PatientView {
 
 /** The full record with its appointments and image count — an audited read ("patient.read"). */
 export async function showPatient(store: Store, id: string, actor: string): Promise<PatientView> {
-  const { patient, etag } = await getPatient(store, id);
-  const [appointments, imageCount] = await Promise.all([listPatientAppointments(store, patient.id), countPatientImages(store, patient.id)]);
+  // the three reads at once; the audit entry (written with the other reads of the moment: audit.ts) is stored
+  // before anything is returned
+  const pid = normalizePatientId(id);
+  const [{ patient, etag }, appointments, imageCount] = await Promise.all([getPatient(store, pid), listPatientAppointments(store, pid), countPatientImages(store, pid)]);
   await audit(store, { actor, action: 'patient.read', patientId: patient.id });
   return { patient, etag, appointments, imageCount };
 }
@@ -729,6 +731,44 @@ export async function reindexPatients(store: Store, now = new Date()): Promise<R
 export async function unindexedRecords(store: Store, index: readonly PatientSummary[]): Promise<Patient[]> {
   const indexed = new Set(index.map((r) => r.id));
   return readPatientRecords(store, (id) => !indexed.has(id));
+}
+
+/** How long a marker of pending ids stays after its records were indexed here: the bulk write that left it may
+ * still be running (it writes a few hundred records per marker, in seconds), and would miss rows for the records
+ * it writes after a deletion; after this long by S3's clock it died. */
+const PENDING_SETTLE_MS = 5 * 60_000;
+/** A marker younger than this is most likely an import still running, which indexes its own rows within
+ * seconds: a list leaves it alone (no reads for it); the duplicate check of an add does not. */
+const PENDING_RUNNING_MS = 60_000;
+
+/**
+ * Gives an index row to every record a stopped bulk write (an import: Ctrl+C, S3 gone) left without one, so
+ * `list`, search and the duplicate check of `add` see them. One LIST of the markers (patient-index.ts) — empty
+ * unless an import runs or stopped —, then for each marker a LIST of its id range and a GET of each record there
+ * the index lacks. Idempotent; run by listPatients (markers over a minute old) and by the duplicate check (all).
+ * Returns how many rows it added.
+ */
+export async function healPatientIndex(store: Store, { running = true } = {}): Promise<number> {
+  const markers = (await listPendingIds(store)).filter((m) => running || !m.lastModified || Date.now() - m.lastModified.getTime() >= PENDING_RUNNING_MS);
+  if (!markers.length) return 0;
+  const indexed = new Set((await readPatientIndex(store)).map((r) => r.id));
+  const keys: string[] = [];
+  for (const m of markers) {
+    // ids are zero-padded, so the range's keys are listed in order from its first one
+    for await (const o of store.list(PATIENTS_PREFIX, { startAfter: patientKey(formatPatientId(m.first - 1)) })) {
+      const n = Number(/^patients\/P-(\d+)\.json$/.exec(o.key)?.[1] ?? NaN);
+      if (!(n <= m.last)) break;
+      if (!indexed.has(formatPatientId(n))) keys.push(o.key);
+    }
+  }
+  const found = (await mapLimit(keys, 16, async (key) => (await store.getJson<Patient>(key))?.value)).filter((r): r is Patient => r !== undefined);
+  if (found.length) await updatePatientIndex(store, found.map((r) => ({ id: r.id, apply: (old) => old ?? summaryOf(r) })));
+  await mapLimit(markers, 4, async (m) => {
+    const got = await store.getJson(m.key, { withTimes: true });
+    const age = got?.serverTime && got.lastModified ? got.serverTime.getTime() - got.lastModified.getTime() : 0;
+    if (got && age >= PENDING_SETTLE_MS) await store.delete(m.key);
+  });
+  return found.length;
 }
 
 /** The patient records (one LIST of patients/) whose id `wanted` accepts — every one by default — read 16 at a time. */

@@ -32,6 +32,7 @@ import { reminderAddressee, reminderMime, renderReminderEmail } from '../mail/re
 import { SendFailure, type SendOptions, type SendResult } from '../mail/ses.js';
 import type { Store, StoredJson } from '../store/store.js';
 import { APPOINTMENTS_PREFIX, getAppointment } from './appointments.js';
+import { asciiEmail } from './contact.js';
 import { getPatient } from './patients.js';
 import { EMAIL_IN_TEXT, randomId } from './text.js';
 import { addDays, localParts, startOfLocalDay, todayIn, zonedToInstant } from './time.js';
@@ -664,7 +665,7 @@ export async function runReminders(options: RunRemindersOptions): Promise<Remind
       const reason = ineligibility(appointment, patient);
       if (reason) return itemOf(task, 'skipped', { reason });
     }
-    const to = patient!.email!;
+    const to = asciiEmail(patient!.email!); // SES takes an internationalised domain in punycode only
     const key = reminderKey(appointment.id, task.rule.name);
 
     if (options.dryRun) {

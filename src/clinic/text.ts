@@ -1,4 +1,5 @@
 /** Small text helpers for matching what people type against what is stored. */
+import { usageError } from '../errors.js';
 
 /** Lowercase, accents removed, spaces collapsed: "  João  D'Ávila " → "joao d'avila". */
 export function fold(text: string): string {
@@ -50,4 +51,27 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (it
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return results;
+}
+
+/** C0 and C1 control characters and DEL: a terminal runs them (ESC sequences clear the screen, retitle the
+ * window, hide text; BEL rings) instead of showing them. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+export const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/g;
+
+/**
+ * The text, refused if it holds a control character other than whitespace (usage error naming the field and
+ * the character, never echoing the text). Tab, CR and LF are whitespace, not commands: one-line fields collapse
+ * them into a space (clean()); with `multiline` (notes) line breaks are kept as LF and a tab as a space.
+ */
+export function refuseControlCharacters(text: string, field: string, { multiline = false } = {}): string {
+  const t = multiline ? text.replace(/\r\n?/g, '\n').replace(/\t/g, ' ') : text;
+  for (const m of t.matchAll(CONTROL_CHARACTERS)) {
+    if (m[0] === '\n' || m[0] === '\r' || m[0] === '\t') continue;
+    const code = `U+${m[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
+    throw usageError(`${field}: contains a control character (${code}) at character ${m.index! + 1}; type it again without it`, {
+      field,
+      reason: 'control-character',
+    });
+  }
+  return t;
 }

@@ -24,8 +24,10 @@ export function lazy(load: Loader) {
     const command = params[params.length - 1] as Command;
     const args = params.slice(0, -2).flatMap((a) => (Array.isArray(a) ? a.map(String) : a === undefined ? [] : [String(a)]));
     const opts = command.optsWithGlobals() as GlobalOptions & Record<string, unknown>;
-    const [{ Ui }, mod] = await Promise.all([import('../ui/output.js'), load()]);
+    const [{ Ui }, { onSlowCall }, mod] = await Promise.all([import('../ui/output.js'), import('../aws/clients.js'), load()]);
     const ui = new Ui(opts);
+    // a call to AWS (or the local stack) that takes long says so ("still waiting for S3 at …") on stderr
+    onSlowCall((message) => ui.warn(message));
     const code = await (mod.default as CommandRun)({ args, opts, ui, command });
     if (typeof code === 'number' && code !== 0) process.exitCode = code;
   };

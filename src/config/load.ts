@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { ZodDefault, ZodObject, ZodOptional, type z } from 'zod';
@@ -97,15 +97,16 @@ function issueText(issue: z.core.$ZodIssue): string {
   return issue.message.replace(/^Invalid (input|option): /, '');
 }
 
-/** "clinic.locale: expected one of "pt-BR"|"en"" — the first problem, naming the field. */
+/**
+ * "clinic.locale: expected one of "pt-BR"|"en"" — naming the field. With several problems, all of them on the
+ * one line with their count ("3 problems: a: …; b: …; c: …"), so one edit of the file fixes them all.
+ */
 export function describeIssues(error: z.ZodError, file: string): ClinicaError {
-  const issue = error.issues[0]!;
-  const path = issue.path.join('.') || '(top level)';
-  const message = issueText(issue);
-  const more = error.issues.length > 1 ? ` (and ${error.issues.length - 1} more problem${error.issues.length > 2 ? 's' : ''})` : '';
-  return new ClinicaError('config', `${file}: ${path}: ${message}${more}`, {
-    field: path,
-    hint: `fix it in ${file}, or run \`clinica init\` to write a new one`,
+  const problems = error.issues.map((issue) => `${issue.path.join('.') || '(top level)'}: ${issueText(issue)}`);
+  const listed = problems.length > 1 ? `${problems.length} problems: ${problems.join('; ')}` : problems[0];
+  return new ClinicaError('config', `${file}: ${listed}`, {
+    field: error.issues[0]!.path.join('.') || '(top level)',
+    hint: `fix ${problems.length > 1 ? 'them' : 'it'} in ${file}, or run \`clinica init\` to write a new one`,
   });
 }
 
@@ -176,14 +177,30 @@ function removeAt(root: Record<string, unknown>, path: PropertyKey[]): string | 
   return `${path.join('.')} (${shown.length > 40 ? `${shown.slice(0, 37)}…` : shown})`;
 }
 
-function findConfigFile(start: string): string | undefined {
+/**
+ * The clinic's folder, as git finds its repository: the nearest folder, from `start` up, that holds
+ * clinica.config.json or a `.clinica/` folder (a clinic running on the built-in defaults has only the latter).
+ * A command run in a subfolder (images/, exports/) thus reaches the same config and the same `clinica dev`.
+ */
+export function findProjectDir(start: string): { dir: string; config?: string } | undefined {
   let dir = resolve(start);
   for (;;) {
     const candidate = resolve(dir, CONFIG_FILE);
-    if (existsSync(candidate)) return candidate;
+    if (existsSync(candidate)) return { dir, config: candidate };
+    if (isDirectory(resolve(dir, STATE_DIR))) return { dir };
     const parent = dirname(dir);
     if (parent === dir) return undefined;
     dir = parent;
+  }
+}
+
+const STATE_DIR = '.clinica';
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
   }
 }
 
@@ -199,7 +216,8 @@ export function loadConfig(
   cwd: string = process.cwd(),
 ): ResolvedConfig {
   const explicit = options.config ?? env.CLINICA_CONFIG;
-  const path = explicit ? resolve(cwd, explicit) : findConfigFile(cwd);
+  const found = explicit ? undefined : findProjectDir(cwd);
+  const path = explicit ? resolve(cwd, explicit) : found?.config;
   let raw: unknown = defaultConfigInput;
   if (path) {
     let text: string;
@@ -219,7 +237,8 @@ export function loadConfig(
       });
     }
     try {
-      raw = JSON.parse(text);
+      // Notepad (and Excel's "UTF-8" text) saves a byte-order mark that JSON.parse refuses
+      raw = JSON.parse(text.replace(/^\uFEFF/, ''));
     } catch (err) {
       throw new ClinicaError('config', `${path}: not valid JSON (${(err as Error).message})`, {
         hint: 'fix the syntax, or run `clinica init` to write a new file',
@@ -227,7 +246,7 @@ export function loadConfig(
     }
   }
   const base = parseConfig(raw, path ?? CONFIG_FILE);
-  return applyOverrides(base, options, env, path, path ? dirname(path) : resolve(cwd));
+  return applyOverrides(base, options, env, path, path ? dirname(path) : (found?.dir ?? resolve(cwd)));
 }
 
 function applyOverrides(
@@ -250,7 +269,7 @@ function applyOverrides(
     ...resolved,
     configPath,
     projectDir,
-    stateDir: resolve(projectDir, '.clinica'),
+    stateDir: resolve(projectDir, STATE_DIR),
     names: resourceNames(resolved),
   };
 }

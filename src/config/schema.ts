@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { openingSchema, publicPhone, siteSchema } from './site.js';
+import { domainName, openingSchema, publicPhone, siteSchema } from './site.js';
 
 /** Stage names become part of bucket and function names: keep them short, lowercase, DNS-safe. */
 export const stageName = z
@@ -173,6 +173,15 @@ export const configSchema = z
         corsOrigins: z.array(z.string().min(1)).optional(),
         /** days a replaced or deleted object version is kept before S3 expires it; default 90 */
         noncurrentVersionDays: z.number().int().min(1).max(3650).optional(),
+        /**
+         * when the instance may reboot for a kernel update, in clinic.timeZone; default 03:00–04:00 (security
+         * updates themselves are installed daily, without a reboot)
+         */
+        maintenanceWindow: z
+          .object({ start: hhmm, end: hhmm })
+          .strict()
+          .refine((w) => w.start !== w.end, { message: 'expected "start" and "end" to differ' })
+          .optional(),
       })
       .strict()
       .default({ region: 'sa-east-1', architecture: 'arm64', sshCidrs: [] }),
@@ -183,9 +192,19 @@ export const configSchema = z
         /** reverse proxies whose X-Forwarded-For is trusted; none by default */
         trustedProxies: z.array(cidr).default([]),
         serverPort: z.number().int().min(1).max(65535).default(8080),
+        /**
+         * the staff page's name on target aws, e.g. "sistema.clinicasorriso.com.br": a Route 53 zone, an A record
+         * on the Elastic IP and a Let's Encrypt certificate serve it over HTTPS on 443
+         */
+        domain: domainName.optional(),
+        /**
+         * serve the staff page over plain HTTP on serverPort (no domain, no certificate): only for a clinic that
+         * reaches AWS over a VPN; every deploy and status warns
+         */
+        plainHttp: z.boolean().default(false),
       })
       .strict()
-      .default({ clinicCidrs: ['192.168.0.0/16'], trustedProxies: [], serverPort: 8080 }),
+      .default({ clinicCidrs: ['192.168.0.0/16'], trustedProxies: [], serverPort: 8080, plainHttp: false }),
     mail: z
       .object({
         /**

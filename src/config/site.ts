@@ -65,10 +65,21 @@ export const openingSchema = z
 
 const socialNetworks = ['instagram', 'facebook', 'linkedin', 'youtube', 'tiktok'] as const;
 
+/** A DNS name of at least two labels, lowercase: "sistema.clinicasorriso.com.br". */
+export const domainName = z
+  .string()
+  .max(253)
+  .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, 'expected a lowercase domain name, e.g. "sistema.clinicasorriso.com.br"');
+
 export const siteSchema = z
   .object({
     /** the site's public address, e.g. "https://www.clinicasorriso.com.br" (canonical link, sitemap) */
     url: httpsUrl.optional(),
+    /**
+     * the name CloudFront serves the site on, e.g. "www.clinicasorriso.com.br" (an ACM certificate validated in
+     * the Route 53 zone of network.domain's parent); without it, the distribution's own *.cloudfront.net name
+     */
+    domain: domainName.optional(),
     /** one line under the clinic's name; default "Clínica odontológica" / "Dental clinic" */
     tagline: text(160).optional(),
     /** who the clinic is; a blank line starts a new paragraph */

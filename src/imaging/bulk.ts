@@ -17,6 +17,7 @@ import { basename, extname, join, relative, resolve, sep } from 'node:path';
 import { audit } from '../clinic/audit.js';
 import { validateImageMetadata, type ImageMetadata, type ImageMetadataInput } from '../clinic/images.js';
 import { normalizePatientId } from '../clinic/patients.js';
+import { csvParseError, notCsvText } from '../csv.js';
 import { ClinicaError, isClinicaError, oneLine } from '../errors.js';
 import { IMAGE_EXTENSIONS, REFUSED_IMAGE_EXTENSIONS } from './inspect.js';
 import type { FileHashCache } from './hash-cache.js';
@@ -142,6 +143,8 @@ async function manifestDelimiter(manifest: string): Promise<string> {
   const handle = await open(manifest);
   try {
     const { buffer, bytesRead } = await handle.read({ buffer: Buffer.alloc(4096), position: 0 });
+    const binary = notCsvText(buffer.subarray(0, bytesRead), basename(manifest));
+    if (binary) throw binary;
     const header = buffer.subarray(0, bytesRead).toString('utf8').split(/\r?\n/)[0] ?? '';
     return header.includes(';') && !header.includes(',') ? ';' : ',';
   } finally {
@@ -155,10 +158,11 @@ async function manifestDelimiter(manifest: string): Promise<string> {
  */
 export async function* manifestSource(manifest: string, root: string, defaults: SourceDefaults = {}): AsyncGenerator<BulkEntry> {
   const { parse } = await import('csv-parse');
+  const delimiter = await manifestDelimiter(manifest);
   const parser = createReadStream(manifest).pipe(
     parse({
       columns: (header: string[]) => header.map(manifestColumn),
-      delimiter: await manifestDelimiter(manifest),
+      delimiter,
       skip_empty_lines: true,
       trim: true,
       bom: true,
@@ -167,7 +171,16 @@ export async function* manifestSource(manifest: string, root: string, defaults: 
     }),
   );
   let checkedHeader = false;
-  for await (const { record, info } of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number } }>) {
+  const records = (async function* () {
+    try {
+      yield* parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number } }>;
+    } catch (err) {
+      // a quote left open is named where it opens: the manifest is read again (it is small) to find it
+      const text = (err as { code?: string }).code === 'CSV_QUOTE_NOT_CLOSED' ? await readFile(manifest, 'utf8') : undefined;
+      throw csvParseError(err, text, delimiter, basename(manifest));
+    }
+  })();
+  for await (const { record, info } of records) {
     if (!checkedHeader) {
       checkedHeader = true;
       for (const column of ['file', 'patient']) {
@@ -299,7 +312,7 @@ class NotStarted extends Error {}
 
 /** Imports everything a source yields, `concurrency` images in the pipeline at once. */
 export async function runImport(source: AsyncIterable<BulkEntry>, options: RunOptions): Promise<BulkSummary> {
-  const { settings } = options;
+  const settings: ImportSettings = options.settings.dryRun ? { planned: new Map(), ...options.settings } : options.settings;
   const summary = options.summary ?? emptyBulkSummary();
   const concurrency = Math.max(1, options.concurrency);
   const cpu = limiter(concurrency);
@@ -365,7 +378,7 @@ export async function runImport(source: AsyncIterable<BulkEntry>, options: RunOp
             return fn();
           }),
       },
-      { patientId: item.patientId, bytes, fileName: basename(item.path), metadata: item.metadata, watermark: options.watermark },
+      { patientId: item.patientId, bytes, fileName: basename(item.path), file: item.file, metadata: item.metadata, watermark: options.watermark },
     );
     if (outcome.sha256) options.hashCache?.remember(item.path, stats, outcome.sha256, readAt);
     if (outcome.status === 'imported' && options.audit !== false) {

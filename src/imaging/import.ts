@@ -28,6 +28,11 @@ export interface ImportSettings {
   logo?: Uint8Array;
   /** list what would happen; write nothing */
   dryRun?: boolean;
+  /**
+   * In a dry run, the bytes this run would import already ("patient|sha256" → file): nothing is claimed in the
+   * bucket, so a second file with the same bytes is found here and listed as a duplicate, as the real run would.
+   */
+  planned?: Map<string, string>;
   /** runs the CPU-bound part (the bulk scheduler limits how many images are in the pipeline at once) */
   limitCpu?: <T>(fn: () => Promise<T>) => Promise<T>;
 }
@@ -36,14 +41,18 @@ export interface ImportInput {
   patientId: string;
   bytes: Uint8Array;
   fileName?: string;
+  /** the file as shown to the person (a bulk import's relative path); fileName otherwise */
+  file?: string;
   metadata: ImageMetadata;
   /** make the watermarked shared copy (default true) */
   watermark?: boolean;
 }
 
 export type ImportOutcome =
-  | { status: 'imported'; imageId: string; resumed: boolean; sha256: string; width: number; height: number }
+  | { status: 'imported'; imageId: string; resumed: boolean; sha256: string; width: number; height: number; pages: number; animated: boolean }
   | { status: 'duplicate'; imageId: string; sha256: string }
+  /** a dry run's second file with the same bytes as `sameAs`, earlier in the run */
+  | { status: 'duplicate'; sameAs: string; sha256: string }
   | { status: 'would-import'; sha256: string; info: ImageInfo }
   | { status: 'rejected'; reason: string; sha256?: string };
 
@@ -68,6 +77,12 @@ export async function importImage(settings: ImportSettings, input: ImportInput):
   const duplicate = await findDuplicate(settings, input.patientId, hash);
   if (duplicate) return duplicate;
   const run = settings.limitCpu ?? ((fn) => fn());
+  if (settings.dryRun && settings.planned) {
+    const key = `${input.patientId}|${hash}`;
+    const first = settings.planned.get(key);
+    if (first !== undefined) return { status: 'duplicate', sameAs: first, sha256: hash };
+    settings.planned.set(key, input.file ?? input.fileName ?? '');
+  }
   try {
     if (settings.dryRun) {
       // decoded to the end, not just its header read: a truncated file is listed as failing, not as importable
@@ -92,6 +107,8 @@ export async function importImage(settings: ImportSettings, input: ImportInput):
         width: processed.info.orientedWidth,
         height: processed.info.orientedHeight,
         bitDepth: processed.info.bitDepth,
+        pages: processed.info.pages,
+        animated: processed.info.animated,
         fileName: input.fileName,
       },
       derivatives: processed,
@@ -108,6 +125,8 @@ export async function importImage(settings: ImportSettings, input: ImportInput):
       sha256: hash,
       width: processed.info.orientedWidth,
       height: processed.info.orientedHeight,
+      pages: processed.info.pages,
+      animated: processed.info.animated,
     };
   } catch (err) {
     if (err instanceof ImageRejected) return { status: 'rejected', reason: err.message, sha256: hash };

@@ -26,7 +26,7 @@ export const IMAGE_EXTENSIONS = ['.jpg', '.jpeg', '.jpe', '.jfif', '.png', '.tif
  * them as failed, with the reason read from their bytes — listed as "skipped, not an image" they would pass
  * for the folder's clutter while a patient's photos or radiographs stayed out of the record.
  */
-export const REFUSED_IMAGE_EXTENSIONS = ['.heic', '.heif', '.avif', '.gif', '.bmp', '.dcm', '.dicom', '.svg'];
+export const REFUSED_IMAGE_EXTENSIONS = ['.heic', '.heif', '.avif', '.gif', '.bmp', '.dcm', '.dicom', '.svg', '.jp2', '.j2k', '.j2c', '.jpc', '.jpf', '.jpx'];
 
 /** An image clinica will not take, with the reason (exit 2 on its own; one row of a bulk import's failures). */
 /**
@@ -57,6 +57,18 @@ export interface ImageInfo {
   hasAlpha: boolean;
   /** a single greyscale channel of 16 bits: windowed to 8 bits for display */
   grey16: boolean;
+  /** pages of a multi-page TIFF, frames of an animated WebP; 1 for everything else */
+  pages: number;
+  /** an animated WebP (its pages are frames of one moving picture, not pages of a document) */
+  animated: boolean;
+}
+
+/** The colour facts of one page's header (libvips' metadata). */
+export function colourFacts(meta: Pick<sharpType.Metadata, 'depth' | 'channels' | 'hasAlpha' | 'space'>): Pick<ImageInfo, 'channels' | 'bitDepth' | 'space' | 'hasAlpha' | 'grey16'> {
+  const bitDepth = meta.depth === 'ushort' || meta.depth === 'short' ? 16 : 8;
+  const channels = meta.channels ?? 3;
+  const hasAlpha = Boolean(meta.hasAlpha);
+  return { channels, bitDepth, space: meta.space ?? 'srgb', hasAlpha, grey16: bitDepth === 16 && channels - (hasAlpha ? 1 : 0) === 1 };
 }
 
 /** The format from the magic bytes, or a description of what the file looks like instead. */
@@ -71,6 +83,11 @@ export function sniffFormat(bytes: Uint8Array): ImageFormat | { not: string } {
   if (b.length >= 2 && ascii(0, 2) === 'BM') return { not: 'a BMP image' };
   if (b.length >= 5 && ascii(0, 5) === '%PDF-') return { not: 'a PDF document' };
   if (b.length >= 12 && ascii(4, 8) === 'ftyp') return { not: 'a HEIC/AVIF or video file' };
+  // JPEG 2000 (dental sensors export it): the JP2 box signature, or a bare J2K codestream (SOC + SIZ markers).
+  // The libvips in sharp's prebuilt binaries has no JPEG 2000 decoder, so it is refused with what to do.
+  if ((b.length >= 12 && ascii(0, 12) === '\0\0\0\x0CjP  \r\n\x87\n') || (b.length >= 4 && b[0] === 0xff && b[1] === 0x4f && b[2] === 0xff && b[3] === 0x51)) {
+    return { not: 'a JPEG 2000 image, which clinica cannot decode (export it as PNG or TIFF first)' };
+  }
   if (b.length >= 132 && ascii(128, 132) === 'DICM') return { not: 'a DICOM file (export it as PNG or TIFF first)' };
   const head = Buffer.from(b.subarray(0, 512)).toString('utf8').trimStart().toLowerCase();
   if (head.startsWith('<svg') || head.startsWith('<?xml')) return { not: 'an SVG/XML file' };
@@ -126,9 +143,7 @@ export async function inspectImage(bytes: Uint8Array, options: { maxPixels: numb
   }
   const orientation = meta.orientation && meta.orientation >= 1 && meta.orientation <= 8 ? meta.orientation : 1;
   const swap = orientation >= 5;
-  const bitDepth = meta.depth === 'ushort' || meta.depth === 'short' ? 16 : 8;
-  const channels = meta.channels ?? 3;
-  const hasAlpha = Boolean(meta.hasAlpha);
+  const pages = Math.max(1, meta.pages ?? 1);
   return {
     format: sniffed,
     width,
@@ -136,11 +151,9 @@ export async function inspectImage(bytes: Uint8Array, options: { maxPixels: numb
     orientedWidth: swap ? height : width,
     orientedHeight: swap ? width : height,
     orientation,
-    channels,
-    bitDepth,
-    space: meta.space ?? 'srgb',
-    hasAlpha,
-    grey16: bitDepth === 16 && channels - (hasAlpha ? 1 : 0) === 1,
+    ...colourFacts(meta),
+    pages,
+    animated: sniffed === 'webp' && pages > 1,
   };
 }
 

@@ -10,7 +10,8 @@ import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { SESClient } from '@aws-sdk/client-ses';
 import type { STSClient } from '@aws-sdk/client-sts';
-import { awsWhere, ec2Client, iamClient, lambdaClient, s3Client, sesClient, ssmClient, stsClient, type AwsTarget } from '../aws/clients.js';
+import type { Route53Client } from '@aws-sdk/client-route-53';
+import { awsWhere, ec2Client, iamClient, lambdaClient, route53Client, s3Client, sesClient, ssmClient, stsClient, type AwsTarget } from '../aws/clients.js';
 import { describeAwsError } from '../aws/errors.js';
 import type { ResolvedConfig } from '../config/load.js';
 import { ClinicaError } from '../errors.js';
@@ -27,6 +28,7 @@ export interface AwsClients {
   ssm: SSMClient;
   ses: SESClient;
   sts: STSClient;
+  route53: Route53Client;
 }
 
 /** Ids and addresses that exist only in AWS; filled while reading, updated while applying. */
@@ -37,6 +39,10 @@ export interface Facts {
   amiId?: string;
   instance?: { id: string; state: string; privateIp?: string; publicIp?: string; launchedAt?: string };
   serverRelease?: string;
+  hostedZoneId?: string;
+  zoneName?: string;
+  nameServers?: string[];
+  elasticIp?: { allocationId: string; publicIp: string };
 }
 
 export interface InfraContext {
@@ -65,7 +71,7 @@ export interface OpenInfraOptions {
 }
 
 export async function makeClients(target: AwsTarget): Promise<AwsClients> {
-  const [s3, iam, lambda, ec2, ssm, ses, sts] = await Promise.all([
+  const [s3, iam, lambda, ec2, ssm, ses, sts, route53] = await Promise.all([
     s3Client(target),
     iamClient(target),
     lambdaClient(target),
@@ -74,8 +80,9 @@ export async function makeClients(target: AwsTarget): Promise<AwsClients> {
     // SES emulators leave the identity calls unanswered: don't wait a minute for them
     sesClient(target.endpoint ? { ...target, requestTimeoutMs: 5_000, maxAttempts: 1 } : target),
     stsClient(target),
+    route53Client(target),
   ]);
-  return { s3, iam, lambda, ec2, ssm, ses, sts };
+  return { s3, iam, lambda, ec2, ssm, ses, sts, route53 };
 }
 
 /**

@@ -20,8 +20,9 @@ import { ClinicaError } from '../errors.js';
 import { awsCall, isAwsError, type InfraContext } from './context.js';
 import { TAG, foreignOwner, fromTagList, missingTags, toTagList } from './names.js';
 import { deleteStep, step, type Change, type Step } from './plan.js';
+import { resource } from './resource.js';
 import { retryIam, waitFor } from './retry.js';
-import { renderUserData, userDataHash } from './user-data.js';
+import { maintenanceTimer, renderUserData, userDataHash } from './user-data.js';
 
 const ec2Sdk = () => import('@aws-sdk/client-ec2');
 
@@ -72,9 +73,10 @@ interface Rule {
 const ruleKey = (r: Rule) => `${r.protocol}:${r.from}-${r.to}:${r.cidr}`;
 
 export function desiredIngress(ctx: InfraContext): Rule[] {
-  const port = ctx.config.network.serverPort;
+  // HTTPS on 443 at network.domain; plain HTTP on serverPort only with network.plainHttp
+  const port = ctx.config.network.domain && !ctx.config.network.plainHttp ? 443 : ctx.config.network.serverPort;
   return [
-    ...ctx.config.network.clinicCidrs.map((cidr) => ({ protocol: 'tcp', from: port, to: port, cidr, description: 'clinic network to the backend' })),
+    ...ctx.config.network.clinicCidrs.map((cidr) => ({ protocol: 'tcp', from: port, to: port, cidr, description: port === 443 ? 'clinic network to the backend (HTTPS)' : 'clinic network to the backend' })),
     ...ctx.config.aws.sshCidrs.map((cidr) => ({ protocol: 'tcp', from: 22, to: 22, cidr, description: 'SSH (aws.sshCidrs)' })),
   ];
 }
@@ -212,7 +214,7 @@ export async function planSecurityGroup(ctx: InfraContext, network: NetworkState
           const out = await ctx.clients.ec2.send(
             new CreateSecurityGroupCommand({
               GroupName: name,
-              Description: `clinica backend (${ctx.config.stage}): port ${ctx.config.network.serverPort} from the clinic network only`,
+              Description: `clinica backend (${ctx.config.stage}): port ${desiredIngress(ctx)[0]?.from ?? ctx.config.network.serverPort} from the clinic network only`,
               VpcId: network.vpcId,
               TagSpecifications: [{ ResourceType: 'security-group', Tags: toTagList({ Name: name, ...ctx.tags('server') }) }],
             }),
@@ -364,7 +366,13 @@ export async function readInstanceType(ctx: InfraContext): Promise<InstanceTypeI
 }
 
 export function desiredInstance(ctx: InfraContext, type: InstanceTypeInfo | undefined): InstanceDesired {
-  const userData = renderUserData({ bucket: ctx.names.dataBucket, region: ctx.arns.region, remindersFunction: ctx.names.remindersFunction });
+  const userData = renderUserData({
+    bucket: ctx.names.dataBucket,
+    region: ctx.arns.region,
+    remindersFunction: ctx.names.remindersFunction,
+    timeZone: ctx.config.clinic.timeZone,
+    ...maintenanceTimer(ctx.config.aws.maintenanceWindow),
+  });
   const instanceType = configuredInstanceType(ctx);
   // unknown (an emulator): the T families are the burstable ones — "t" and a generation digit, not trn1
   const burstable = type ? type.burstable : /^t\d/.test(instanceType);
@@ -600,3 +608,41 @@ export function destroySecurityGroupStep(ctx: InfraContext, state: GroupState): 
 }
 
 export { TAG };
+
+// --- the resource shapes ---
+
+/** The default VPC and subnet the backend goes in: read for the security group and the instance, never changed. */
+export const network = resource({
+  id: 'network',
+  async read(ctx) {
+    const state = await readNetwork(ctx);
+    ctx.facts.vpcId = state.vpcId;
+    ctx.facts.subnetId = state.subnetId;
+    return state;
+  },
+  plan: () => undefined,
+  destroy: () => undefined,
+});
+
+export const securityGroup = resource({
+  id: 'security-group',
+  read: async (ctx, stage) => readSecurityGroup(ctx, (await stage.state<NetworkState>('network')).vpcId),
+  plan(ctx, state, stage) {
+    const warning = clinicNetworkWarning(ctx.config);
+    if (warning) stage.warn(warning);
+    return planSecurityGroup(ctx, stage.state<NetworkState>('network'), state);
+  },
+  destroy: destroySecurityGroupStep,
+  owner: (ctx, state) => ({ what: `security group ${ctx.names.securityGroup}`, tags: state.group ? fromTagList(state.group.Tags) : undefined }),
+});
+
+/** Found by this stage's tags, so always ours. The instance type is checked only for deploy. */
+export const instance = resource<InstanceState & { type?: InstanceTypeInfo }>({
+  id: 'instance',
+  async read(ctx, stage) {
+    const [instances, type] = await Promise.all([readInstances(ctx), stage.mode === 'deploy' ? readInstanceType(ctx) : undefined]);
+    return { ...instances, type };
+  },
+  plan: (ctx, state, stage) => planInstance(ctx, stage.state<NetworkState>('network'), state, state.type),
+  destroy: destroyInstanceStep,
+});

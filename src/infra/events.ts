@@ -8,7 +8,10 @@
 import type { NotificationConfiguration, LambdaFunctionConfiguration } from '@aws-sdk/client-s3';
 import { awsCall, isAwsError, httpStatus, type InfraContext } from './context.js';
 import { arn } from './names.js';
-import { keepStep, step, type Change, type Step } from './plan.js';
+import { step, type Change, type Step } from './plan.js';
+import { resource } from './resource.js';
+import type { BucketRead } from './s3-bucket.js';
+import type { FunctionState } from './lambdas.js';
 import { retryIam } from './retry.js';
 
 export const EVENT_ID = 'clinica-originals';
@@ -209,8 +212,8 @@ export function destroyEventsStep(ctx: InfraContext, state: EventsState, bucketD
   const fnArn = arn.function(ctx.arns, ctx.names.imageProcessorFunction);
   const present = (state.notification?.LambdaFunctionConfigurations ?? []).some((c) => c.LambdaFunctionArn === fnArn || c.Id?.startsWith(EVENT_ID));
   const base = { id: 'image-events', component: 'image-processor' as const, kind: 'S3 → Lambda events', name: `${ctx.names.dataBucket}/${IMAGES_PREFIX}` };
-  if (!present) return undefined;
-  if (bucketDeleted) return keepStep({ ...base, why: 'goes with the data bucket' });
+  // deleted with the data bucket: not a step, and never listed among what destroy kept
+  if (!present || bucketDeleted) return undefined;
   return {
     ...base,
     action: 'delete',
@@ -223,3 +226,16 @@ export function destroyEventsStep(ctx: InfraContext, state: EventsState, bucketD
       }),
   };
 }
+
+// --- the resource shape ---
+
+/** The S3 → image-processor wiring; it lives in the data bucket, so destroy touches it only when that bucket is ours. */
+export const imageEvents = resource({
+  id: 'image-events',
+  async read(ctx, stage) {
+    const [data, fn] = await Promise.all([stage.state<BucketRead>('data-bucket'), stage.state<FunctionState>('lambda:image-processor')]);
+    return readEvents(ctx, data.state.exists, fn.exists);
+  },
+  plan: planEvents,
+  destroy: (ctx, state, stage) => (stage.ours('data-bucket') ? destroyEventsStep(ctx, state, stage.deletePatientData) : undefined),
+});

@@ -5,6 +5,8 @@
  * A check is ok, failed, or unknown (cannot be seen from here — not counted as unhealthy).
  */
 import type { InfraContext } from './context.js';
+import { STATUS_KEY, type CertificateStatus } from '../server/certificates.js';
+import { dataStore } from './server-code.js';
 import type { DeployPlan } from './stack.js';
 import { sesQuota, sesSummary, sesVerified } from './ses.js';
 
@@ -13,6 +15,16 @@ export interface HealthCheck {
   ok: boolean | undefined;
   detail: string;
 }
+
+/** DNS as the internet sees it (status checks the delegation and the A record). */
+export interface DnsLookup {
+  resolveNs(name: string): Promise<string[]>;
+  resolve4(name: string): Promise<string[]>;
+}
+const systemDns = async (): Promise<DnsLookup> => (await import('node:dns')).promises;
+
+/** A certificate closer than this to its expiry fails status: renewal (from 30 days before) has been failing. */
+export const CERTIFICATE_MIN_DAYS = 14;
 
 export type Fetcher = (url: string, timeoutMs: number) => Promise<{ status: number; body: string }>;
 
@@ -27,8 +39,9 @@ export async function backendHealth(ctx: InfraContext, fetcher: Fetcher = defaul
   const name = 'backend /health';
   if (!i || i.state !== 'running') return { name, ok: i ? false : undefined, detail: i ? `instance is ${i.state}` : 'no instance' };
   const tried: string[] = [];
-  for (const ip of [i.privateIp, i.publicIp].filter((x): x is string => Boolean(x))) {
-    const url = `http://${ip}:${port}/health`;
+  const { domain, plainHttp } = ctx.config.network;
+  const urls = domain && !plainHttp ? [`https://${domain}/health`] : [i.privateIp, i.publicIp].filter((x): x is string => Boolean(x)).map((ip) => `http://${ip}:${port}/health`);
+  for (const url of urls) {
     try {
       const res = await fetcher(url, 3_000);
       let version = '';
@@ -48,9 +61,46 @@ export async function backendHealth(ctx: InfraContext, fetcher: Fetcher = defaul
   return { name, ok: undefined, detail: `not reachable from here (${tried.join(', ') || 'no address'}): only the clinic network may connect` };
 }
 
-export async function healthChecks(ctx: InfraContext, plan: DeployPlan, fetcher?: Fetcher): Promise<HealthCheck[]> {
+/** The certificate as the instance last recorded it (tls/status.json): issuer, expiry, last failure. */
+export async function certificateCheck(ctx: InfraContext, now = new Date()): Promise<HealthCheck> {
+  const name = 'HTTPS certificate';
+  const status = (await dataStore(ctx).getJson<CertificateStatus>(STATUS_KEY).catch(() => undefined))?.value;
+  if (!status?.notAfter) return { name, ok: false, detail: status?.lastError ? `not issued: ${status.lastError}` : 'not issued yet (the instance asks Let\'s Encrypt once the NS records are set)' };
+  const days = Math.floor((new Date(status.notAfter).getTime() - now.getTime()) / 86_400_000);
+  const failing = status.lastError ? `; renewal failing (${status.failures}×, next ${status.nextAttempt}): ${status.lastError}` : '';
+  return { name, ok: days >= CERTIFICATE_MIN_DAYS, detail: `${status.issuer ?? '?'}, expires ${status.notAfter.slice(0, 10)} (${days} days)${failing}` };
+}
+
+/** Whether the registrar delegates the zone to Route 53, and the name resolves to the Elastic IP. */
+export async function dnsChecks(ctx: InfraContext, lookup?: DnsLookup): Promise<HealthCheck[]> {
+  const { domain } = ctx.config.network;
+  const zone = ctx.facts.zoneName;
+  const want = ctx.facts.nameServers ?? [];
+  if (!domain || !zone) return [];
+  const dns = lookup ?? (await systemDns());
+  const norm = (names: string[]) => names.map((n) => n.toLowerCase().replace(/\.$/, '')).sort();
+  const delegation: HealthCheck = await dns.resolveNs(zone).then(
+    (seen) => {
+      const ok = JSON.stringify(norm(seen)) === JSON.stringify(norm(want));
+      return { name: 'DNS delegation', ok, detail: ok ? `${zone} → Route 53 (${norm(seen).join(' ')})` : `${zone} NS ${norm(seen).join(' ') || 'none'}; set at the registrar: ${norm(want).join(' ')}` };
+    },
+    (err: { code?: string }) => ({ name: 'DNS delegation', ok: false, detail: `${zone} has no NS records yet (${err.code ?? 'error'}); set at the registrar: ${norm(want).join(' ')}` }),
+  );
+  const ip = ctx.facts.elasticIp?.publicIp;
+  const record: HealthCheck = await dns.resolve4(domain).then(
+    (seen) => ({ name: 'DNS A record', ok: seen.length === 1 && seen[0] === ip, detail: `${domain} → ${seen.join(', ') || 'nothing'}${seen[0] === ip ? ' (the Elastic IP)' : `, expected ${ip ?? 'the Elastic IP'}`}` }),
+    (err: { code?: string }) => ({ name: 'DNS A record', ok: false, detail: `${domain} does not resolve (${err.code ?? 'error'})` }),
+  );
+  return [delegation, record];
+}
+
+export async function healthChecks(ctx: InfraContext, plan: DeployPlan, fetcher?: Fetcher, lookup?: DnsLookup): Promise<HealthCheck[]> {
   const checks: HealthCheck[] = [];
   const { observed } = plan;
+  if (ctx.config.network.domain && !ctx.config.network.plainHttp) {
+    checks.push(...(await dnsChecks(ctx, lookup)));
+    if (observed.data.state.exists) checks.push(await certificateCheck(ctx));
+  }
 
   const i = observed.instances.instance;
   checks.push({

@@ -14,7 +14,8 @@ import { ClinicaError } from '../errors.js';
 import { awsCall, isAwsError, type InfraContext } from './context.js';
 import { arn, foreignOwner, fromTagList, missingTags, toTagList, type Component } from './names.js';
 import { deleteStep, step, type Change, type Step } from './plan.js';
-import { policy, samePolicy, trustPolicy, type PolicyDocument, type Statement } from './policy.js';
+import { resource } from './resource.js';
+import { policy, samePolicy, trustPolicy, type PolicyDocument, type Statement } from './policy-document.js';
 
 const iamSdk = () => import('@aws-sdk/client-iam');
 
@@ -26,7 +27,7 @@ export type RoleKey = 'image-processor' | 'reminders' | 'server';
  * checks this list against the code). */
 export const DATA_PREFIXES = [
   'patients/', 'appointments/', 'images/', 'image-hashes/', 'image-ids/', 'claims/', 'counters/', 'index/',
-  'reminders/', 'audit/', 'staff/', 'settings/', 'health/', 'locks/',
+  'reminders/', 'audit/', 'staff/', 'settings/', 'health/', 'locks/', 'tls/',
 ] as const;
 
 const except = (...excluded: string[]) => DATA_PREFIXES.filter((p) => !excluded.includes(p));
@@ -47,10 +48,11 @@ export const DATA_ACCESS: Record<RoleKey, { read: string[]; write: string[]; rem
     write: ['reminders/', 'audit/'],
     remove: [],
   },
+  // tls/ (the certificate and its key) only when the server speaks HTTPS: see serverCertificateStatements
   server: {
-    read: [...DATA_PREFIXES, 'deploy/server/'],
-    write: except('health/'),
-    remove: except('health/', 'audit/'),
+    read: [...except('tls/'), 'deploy/server/'],
+    write: except('health/', 'tls/'),
+    remove: except('health/', 'audit/', 'tls/'),
   },
 };
 
@@ -95,6 +97,34 @@ function logStatement(ctx: InfraContext, functionName: string): Statement {
   };
 }
 
+/**
+ * With network.domain the instance obtains its own certificate (src/server/certificates.ts): it reads and writes
+ * tls/ in the data bucket, finds the zone by name, may change only the _acme-challenge TXT record of its domain
+ * (Route 53's normalized-record-name and record-type condition keys) and read a change's status.
+ */
+export function serverCertificateStatements(ctx: InfraContext): Statement[] {
+  const { domain, plainHttp } = ctx.config.network;
+  if (!domain || plainHttp) return [];
+  const tls = arn.objects(ctx.arns, ctx.names.dataBucket, 'tls/');
+  return [
+    { Sid: 'ServerCertificate', Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject'], Resource: tls },
+    { Sid: 'FindZone', Effect: 'Allow', Action: 'route53:ListHostedZonesByName', Resource: '*' },
+    {
+      Sid: 'AcmeChallengeRecord',
+      Effect: 'Allow',
+      Action: 'route53:ChangeResourceRecordSets',
+      Resource: `arn:${ctx.arns.partition}:route53:::hostedzone/*`,
+      Condition: {
+        'ForAllValues:StringEquals': {
+          'route53:ChangeResourceRecordSetsNormalizedRecordNames': [`_acme-challenge.${domain}`],
+          'route53:ChangeResourceRecordSetsRecordTypes': ['TXT'],
+        },
+      },
+    },
+    { Sid: 'AcmeChangeStatus', Effect: 'Allow', Action: 'route53:GetChange', Resource: `arn:${ctx.arns.partition}:route53:::change/*` },
+  ];
+}
+
 /** The inline policy of each role. */
 export function rolePolicy(ctx: InfraContext, key: RoleKey): PolicyDocument {
   const n = ctx.names;
@@ -116,13 +146,17 @@ export function rolePolicy(ctx: InfraContext, key: RoleKey): PolicyDocument {
         { Sid: 'ReadSendQuota', Effect: 'Allow', Action: 'ses:GetSendQuota', Resource: '*' },
       );
     case 'server':
-      return policy(...dataStatements(ctx, key), {
-        // the instance's timer starts the reminders run every 15 minutes (see templates/ec2)
-        Sid: 'StartReminders',
-        Effect: 'Allow',
-        Action: 'lambda:InvokeFunction',
-        Resource: arn.function(ctx.arns, n.remindersFunction),
-      });
+      return policy(
+        ...dataStatements(ctx, key),
+        {
+          // the instance's timer starts the reminders run every 15 minutes (see templates/ec2)
+          Sid: 'StartReminders',
+          Effect: 'Allow',
+          Action: 'lambda:InvokeFunction',
+          Resource: arn.function(ctx.arns, n.remindersFunction),
+        },
+        ...serverCertificateStatements(ctx),
+      );
   }
 }
 
@@ -358,3 +392,22 @@ export function destroyProfileStep(ctx: InfraContext, state: ProfileState): Step
     awsCall(ctx, `deleting instance profile ${name}`, () => deleteInstanceProfile(ctx.clients.iam, name, state.roles)),
   );
 }
+
+// --- the resource shape ---
+
+export const roleResource = (spec: RoleSpec) =>
+  resource({
+    id: `role:${spec.key}`,
+    read: (ctx) => readRole(ctx, spec.name),
+    plan: (ctx, state) => planRole(ctx, spec, state),
+    destroy: (ctx, state) => destroyRoleStep(ctx, spec, state),
+    owner: (_ctx, state) => ({ what: `IAM role ${spec.name}`, tags: state.exists ? state.tags : undefined }),
+  });
+
+export const instanceProfile = resource({
+  id: 'instance-profile',
+  read: (ctx) => readInstanceProfile(ctx, ctx.names.serverInstanceProfile),
+  plan: planInstanceProfile,
+  destroy: destroyProfileStep,
+  owner: (ctx, state) => ({ what: `instance profile ${ctx.names.serverInstanceProfile}`, tags: state.exists ? state.tags : undefined }),
+});

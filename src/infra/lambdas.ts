@@ -1,5 +1,5 @@
 /**
- * The two Lambda functions (image-processor, reminders): runtime nodejs22.x, the configured architecture,
+ * The two Lambda functions (image-processor, reminders): runtime nodejs24.x, the configured architecture,
  * the bundle from bundle.ts, settings from runtimeEnv(config). Code is updated only when the bundle's content
  * hash differs from the one recorded on the function (CODE_TAG) — not on the zip's bytes, which differ between
  * machines; configuration only when a setting differs; each update is waited for
@@ -13,11 +13,12 @@ import type { BundleName } from './bundle.js';
 import { awsCall, isAwsError, type InfraContext } from './context.js';
 import { arn, foreignOwner, missingTags, type Component } from './names.js';
 import { deleteStep, step, type Change, type Step } from './plan.js';
+import { resource } from './resource.js';
 import { retryIam, waitFor } from './retry.js';
 
 const lambdaSdk = () => import('@aws-sdk/client-lambda');
 
-export const LAMBDA_RUNTIME = 'nodejs22.x';
+export const LAMBDA_RUNTIME = 'nodejs24.x';
 
 export const formatBytes = (n: number) => (n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(1)} MB` : `${Math.max(1, Math.round(n / 1024))} KB`);
 /** Lambda's limit on the total size of a function's environment variables. */
@@ -241,3 +242,14 @@ export function destroyFunctionStep(ctx: InfraContext, spec: FunctionSpec, state
     }),
   );
 }
+
+// --- the resource shape ---
+
+export const functionResource = (spec: FunctionSpec) =>
+  resource({
+    id: `lambda:${spec.key}`,
+    read: (ctx) => readFunction(ctx, spec.name),
+    plan: (ctx, state) => planFunction(ctx, spec, state),
+    destroy: (ctx, state) => destroyFunctionStep(ctx, spec, state),
+    owner: (_ctx, state) => ({ what: `Lambda function ${spec.name}`, tags: state.exists ? state.tags : undefined }),
+  });

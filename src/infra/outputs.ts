@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { reminderSender } from '../config/mail.js';
 import type { InfraContext } from './context.js';
 import { websiteUrl } from './names.js';
-import { sesQuota, sesSummary, type SesState } from './ses.js';
+import { staffUrl } from './serving.js';
+import { dkimRecords, sesQuota, sesSummary, type DnsRecord, type SesState } from './ses.js';
 
 export interface Outputs {
   stage: string;
@@ -26,9 +27,17 @@ export interface Outputs {
     publicUrl?: string;
     release?: string;
   };
+  /** with network.domain: the staff page's address, and the NS records the registrar must hold */
+  staff?: { url: string; zone?: string; nameServers: string[]; elasticIp?: string };
   functions: { imageProcessor: string; reminders: string };
   buckets: { data: string; site: string };
-  mail: { sender: string; status: string; quota: string };
+  mail: {
+    sender: string;
+    status: string;
+    quota: string;
+    /** Easy DKIM's CNAME records for the sender's domain, to publish in its DNS until they are verified */
+    dkimRecords?: DnsRecord[];
+  };
 }
 
 export function computeOutputs(ctx: InfraContext, ses: SesState | undefined, now = new Date()): Outputs {
@@ -49,9 +58,17 @@ export function computeOutputs(ctx: InfraContext, ses: SesState | undefined, now
       publicUrl: i?.publicIp ? `http://${i.publicIp}:${port}/` : undefined,
       release: ctx.facts.serverRelease,
     },
+    ...(ctx.config.network.domain && !ctx.config.network.plainHttp
+      ? { staff: { url: staffUrl(ctx.config, undefined)!, zone: ctx.facts.zoneName, nameServers: ctx.facts.nameServers ?? [], elasticIp: ctx.facts.elasticIp?.publicIp } }
+      : {}),
     functions: { imageProcessor: ctx.names.imageProcessorFunction, reminders: ctx.names.remindersFunction },
     buckets: { data: ctx.names.dataBucket, site: ctx.names.siteBucket },
-    mail: { sender: reminderSender(ctx.config), status: ses ? sesSummary(ses) : 'unknown', quota: ses && !ses.unknown ? sesQuota(ses) : 'unknown' },
+    mail: {
+      sender: reminderSender(ctx.config),
+      status: ses ? sesSummary(ses) : 'unknown',
+      quota: ses && !ses.unknown ? sesQuota(ses) : 'unknown',
+      ...(ses?.dkim?.tokens.length ? { dkimRecords: dkimRecords(ses.domain, ses.dkim.tokens) } : {}),
+    },
   };
 }
 

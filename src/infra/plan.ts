@@ -70,6 +70,8 @@ export interface Plan {
    * public site without what the law or the CFO asks it to show
    */
   warnings?: string[];
+  /** the staff page is served over plain HTTP (network.plainHttp): deploy and status warn in red */
+  plainHttp?: boolean;
 }
 
 export const pending = (plan: Plan) => plan.steps.filter((s) => s.action !== 'no-change');
@@ -117,6 +119,7 @@ export function planJson(plan: Plan) {
     account: plan.account,
     summary: summary(plan),
     warnings: plan.warnings ?? [],
+    plainHttp: Boolean(plan.plainHttp),
     steps: plan.steps.map(({ id, component, kind, name, action, why, drift }) => ({ id, component, kind, name, action, why, drift })),
   };
 }

@@ -1,16 +1,17 @@
 /**
- * What the two buckets share: existence (HeadBucket), creation, and "aspects" — one per bucket setting
+ * What the buckets share: existence (HeadBucket), creation, and "aspects" — one per bucket setting
  * (public access block, encryption, versioning, policy, CORS, lifecycle, website, tags), each able to read the
  * actual value, compare it with the desired one, say what differs, and put the desired one. The data and site
- * bucket modules are lists of aspects; the plan step is built here.
+ * bucket modules are lists of aspects; the plan step and the resource shape are built here.
  */
 import type { S3Client, CORSRule, LifecycleRule } from '@aws-sdk/client-s3';
 import { ClinicaError } from '../errors.js';
 import { awsCall, errorName, isAwsError, httpStatus, type InfraContext } from './context.js';
 import { S3_SETTLE_MS, retryIam } from './retry.js';
 import { fromTagList, foreignOwner, missingTags, toTagList, type Component } from './names.js';
-import { step, type Change, type Step } from './plan.js';
-import { canonicalPolicy, samePolicy, type PolicyDocument } from './policy.js';
+import { deleteStep, keepStep, step, type Change, type Step } from './plan.js';
+import { canonicalPolicy, samePolicy, type PolicyDocument } from './policy-document.js';
+import { resource, type Resource, type StageDestroy } from './resource.js';
 
 const s3sdk = () => import('@aws-sdk/client-s3');
 
@@ -491,3 +492,47 @@ export async function deleteBucket(s3: S3Client, bucket: string, onProgress?: (d
   }
   return count;
 }
+
+// --- the resource shape ---
+
+/** A bucket as read: its state and the aspects it was read for (all of them for deploy, only tags for destroy). */
+export interface BucketRead {
+  state: BucketState;
+  aspects: Aspect[];
+}
+
+export interface BucketResourceSpec {
+  id: string;
+  component: Component;
+  bucket(ctx: InfraContext): string;
+  aspects(ctx: InfraContext): Aspect[];
+  /** destroy: why the bucket is kept, or undefined to empty and delete it */
+  keep?(stage: StageDestroy): string | undefined;
+  /** destroy: what deleting it means, for the plan */
+  deleteWhy: string;
+}
+
+export const bucketResource = (spec: BucketResourceSpec): Resource<BucketRead> =>
+  resource({
+    id: spec.id,
+    async read(ctx, stage) {
+      const all = spec.aspects(ctx);
+      const aspects = stage.mode === 'destroy' ? all.filter((a) => a.name === 'tags') : all;
+      return { state: await readBucket(ctx, spec.bucket(ctx), aspects), aspects };
+    },
+    plan: (ctx, { state, aspects }) => bucketStep(ctx, { id: spec.id, component: spec.component, bucket: spec.bucket(ctx), aspects, state }),
+    destroy(ctx, { state }, stage) {
+      if (!state.exists) return undefined;
+      const bucket = spec.bucket(ctx);
+      const base = { id: spec.id, component: spec.component, kind: 'S3 bucket', name: bucket };
+      const kept = spec.keep?.(stage);
+      if (kept) return keepStep({ ...base, why: kept });
+      return deleteStep({ ...base, why: spec.deleteWhy }, () =>
+        awsCall(ctx, `deleting bucket ${bucket}`, () => deleteBucket(ctx.clients.s3, bucket, (n) => stage.onDeleted?.(bucket, n)).then(() => undefined)),
+      );
+    },
+    owner: (ctx, { state }) => ({
+      what: `bucket ${spec.bucket(ctx)}`,
+      tags: state.exists ? ((state.values.get('tags') as Record<string, string> | undefined) ?? {}) : undefined,
+    }),
+  });

@@ -17,7 +17,10 @@ import { runtimeEnv } from '../config/runtime.js';
 import { Store } from '../store/store.js';
 import { awsCall, type InfraContext } from './context.js';
 import { deployedConfig, formatBytes } from './lambdas.js';
-import { step, type Step } from './plan.js';
+import { deleteStep, step, type Step } from './plan.js';
+import { resource } from './resource.js';
+import type { BucketRead } from './s3-bucket.js';
+import { emptyBucket } from './s3-bucket.js';
 
 export const RELEASE_PREFIX = 'deploy/server/';
 export const CURRENT_KEY = `${RELEASE_PREFIX}current`;
@@ -108,3 +111,19 @@ export async function planServerCode(ctx: InfraContext, current: string | undefi
     upToDateWhy: `release ${release.id}`,
   });
 }
+
+// --- the resource shape ---
+
+/** The server's releases live in the data bucket: destroy deletes them when that bucket is ours and kept. */
+export const serverCode = resource({
+  id: 'server-code',
+  read: async (ctx, stage) => readCurrentRelease(ctx, (await stage.state<BucketRead>('data-bucket')).state.exists),
+  plan: planServerCode,
+  destroy(ctx, current, stage) {
+    const data = stage.state<BucketRead>('data-bucket');
+    if (current === undefined || !data.state.exists || stage.deletePatientData || !stage.ours('data-bucket')) return undefined;
+    return deleteStep({ id: 'server-code', component: 'server', kind: 'server release', name: `s3://${ctx.names.dataBucket}/${RELEASE_PREFIX}`, why: 'stage destroyed' }, () =>
+      awsCall(ctx, 'deleting the server releases', () => emptyBucket(ctx.clients.s3, ctx.names.dataBucket, { prefix: RELEASE_PREFIX }).then(() => undefined)),
+    );
+  },
+});

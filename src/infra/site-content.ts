@@ -9,8 +9,9 @@ import type { BuiltSite } from '../site/build.js';
 import type { PublishPlan } from '../site/publish.js';
 import { Store } from '../store/store.js';
 import { awsCall, type InfraContext } from './context.js';
-import { isNoSuchBucket, untilS3Settles } from './s3-bucket.js';
+import { isNoSuchBucket, untilS3Settles, type BucketRead } from './s3-bucket.js';
 import { step, type Step } from './plan.js';
+import { resource } from './resource.js';
 
 const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
 
@@ -54,3 +55,18 @@ export async function planSiteContent(ctx: InfraContext, bucketExists: boolean):
   });
   return { step: contentStep, warnings };
 }
+
+// --- the resource shape ---
+
+/** Built and compared while planning (after the bundles); destroy leaves it to the site bucket's deletion. */
+export const siteContent = resource({
+  id: 'site-content',
+  read: async () => undefined,
+  async plan(ctx, _state, stage) {
+    stage.progress('building the site');
+    const content = await planSiteContent(ctx, stage.state<BucketRead>('site-bucket').state.exists);
+    for (const w of content.warnings) stage.warn(w);
+    return content.step;
+  },
+  destroy: () => undefined,
+});

@@ -128,11 +128,14 @@ export function createImageProcessor(deps: ProcessorDeps): (event: S3EventLike) 
         width: processed.info.orientedWidth,
         height: processed.info.orientedHeight,
         bitDepth: processed.info.bitDepth,
+        pages: processed.info.pages,
+        animated: processed.info.animated,
       },
       variants,
       now(),
     );
-    log.info('image processed', { key, imageId, variants: Object.keys(variants) });
+    if (processed.info.animated) log.warn('animated image: the copies show its first frame', { key, frames: processed.info.pages });
+    log.info('image processed', { key, imageId, variants: Object.keys(variants), ...(processed.info.pages > 1 ? { pages: processed.info.pages } : {}) });
     return { key, status: 'processed', imageId };
   }
 

@@ -1,6 +1,6 @@
 /**
  * `clinica dev --demo`: synthetic patients (obviously fake names, valid generated CPFs) and appointments for
- * today and tomorrow in the clinic's time zone. Idempotent: patients are matched by CPF, appointments by
+ * the rest of today and tomorrow in the clinic's time zone. Idempotent: patients are matched by CPF, appointments by
  * patient + day + dentist, so a re-run adds nothing. Maria has an e-mail and reminder consent; João has
  * neither; Zé has an e-mail but said no — the reminder cases. The patients are made by createPatient, so their
  * CPF claims are keyed ones; a data folder with claims of an older clinica is reindexed first.
@@ -8,7 +8,7 @@
 import { createAppointment, listAppointments } from '../clinic/appointments.js';
 import { formatCpf, generateCpf } from '../clinic/cpf.js';
 import { createPatient, findPatientByCpf, hasOldCpfClaims, reindexPatients } from '../clinic/patients.js';
-import { addDays, localParts, startOfLocalDay, zonedToInstant } from '../clinic/time.js';
+import { addDays, localParts, zonedToInstant } from '../clinic/time.js';
 import type { PatientInput } from '../clinic/types.js';
 import type { DemoSeeder } from './stack.js';
 
@@ -22,16 +22,25 @@ export const demoPatients: PatientInput[] = [
   { fullName: 'Zé Fulano de Tal', preferredName: 'Zé', cpf: formatCpf(generateCpf(900_000_005)), birthDate: '1960-01-30', sex: 'male', phone: '+55 11 90000-0005', email: 'ze.fulano@example.com', emailReminders: false },
 ];
 
-/** [patient index, day (0 today, 1 tomorrow), clinic-local time or 'soon' (≈2 h from now, if still today), dentist, procedure] */
-const demoAppointments: [number, 0 | 1, string, string, string][] = [
-  [0, 0, '09:00', 'Dra. Ana Demo', 'limpeza'],
-  [1, 0, '10:30', 'Dr. Bruno Demo', 'avaliação'],
-  [2, 0, '15:00', 'Dra. Ana Demo', 'restauração'],
-  [4, 0, 'soon', 'Dr. Caio Demo', 'retorno'],
+/**
+ * [patient index, day (0 today, 1 tomorrow), when, dentist, procedure]. Tomorrow's are at clinic-local times;
+ * today's are minutes after the seeding moment (from 08:00 when seeded before the clinic opens, on the half
+ * hour), so `dev --demo` run in the evening still shows today's appointments ahead, never in the past — the
+ * one ≈2 h ahead gets its "2 hours before" reminder. Those that would end after midnight are left out.
+ */
+const demoAppointments: [number, 0 | 1, string | number, string, string][] = [
+  [0, 0, 60, 'Dra. Ana Demo', 'limpeza'],
+  [4, 0, 120, 'Dr. Caio Demo', 'retorno'],
+  [1, 0, 180, 'Dr. Bruno Demo', 'avaliação'],
+  [2, 0, 270, 'Dra. Ana Demo', 'restauração'],
   [0, 1, '09:30', 'Dra. Ana Demo', 'clareamento'],
   [3, 1, '11:00', 'Dr. Bruno Demo', 'aplicação de flúor'],
   [4, 1, '16:00', 'Dra. Ana Demo', 'canal'],
 ];
+
+const HALF_HOUR = 30 * 60_000;
+/** Today's demo appointments are counted from here when seeded earlier in the day. */
+const DEMO_DAY_STARTS = '08:00';
 
 export const demoClinicSeeder: DemoSeeder = {
   name: 'patients & appointments',
@@ -51,21 +60,24 @@ export const demoClinicSeeder: DemoSeeder = {
       ids.push(id);
     }
     const today = localParts(now, tz).date;
+    const opening = zonedToInstant(today, DEMO_DAY_STARTS, tz).getTime();
+    const base = Math.ceil(Math.max(now.getTime(), opening) / HALF_HOUR) * HALF_HOUR;
     let newAppointments = 0;
     let total = 0;
     for (const day of [0, 1] as const) {
       const date = addDays(today, day);
       const existing = await listAppointments(store, { from: date, to: date }, tz);
-      for (const [p, d, time, dentist, procedure] of demoAppointments) {
+      for (const [p, d, when, dentist, procedure] of demoAppointments) {
         if (d !== day) continue;
         const patientId = ids[p]!;
-        let at = time;
-        if (time === 'soon') {
-          const soon = new Date(Math.ceil((now.getTime() + 2 * 3_600_000) / 1_800_000) * 1_800_000);
-          const local = localParts(soon, tz);
+        let at: string;
+        if (typeof when === 'number') {
+          const start = base + when * 60_000;
           // still today, and over by midnight (an appointment ends on its day)
-          if (local.date !== date || localParts(new Date(soon.getTime() + 30 * 60_000 - 1), tz).date !== date) continue;
-          at = local.time;
+          if (localParts(new Date(start), tz).date !== date || localParts(new Date(start + HALF_HOUR - 1), tz).date !== date) continue;
+          at = localParts(new Date(start), tz).time;
+        } else {
+          at = when;
         }
         total++;
         if (existing.some((a) => a.patientId === patientId && a.dentist === dentist && a.status !== 'cancelled')) continue;
@@ -74,12 +86,7 @@ export const demoClinicSeeder: DemoSeeder = {
         } catch {
           continue; // a time skipped by DST on this day
         }
-        // seeded as of the day's start, so this morning's appointments are accepted later in the day too
-        await createAppointment(store, { patientId, dentist, at: `${date} ${at}`, durationMinutes: 30, procedure }, ACTOR, {
-          timeZone: tz,
-          now: startOfLocalDay(today, tz),
-          force: true,
-        });
+        await createAppointment(store, { patientId, dentist, at: `${date} ${at}`, durationMinutes: 30, procedure }, ACTOR, { timeZone: tz, now, force: true });
         newAppointments++;
       }
     }

@@ -12,7 +12,9 @@ import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
 import { mkdir } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
+import { LOCAL_S3_STOPPED } from '../aws/errors.js';
 import { ClinicaError } from '../errors.js';
+import { silentLog, type Log } from '../log.js';
 
 /** An S3 event record as AWS delivers it to Lambda (keys URL-encoded, '+' for spaces). */
 export interface S3EventRecord {
@@ -32,8 +34,10 @@ export interface LocalS3 {
   /** the endpoint clients use (the proxy) */
   endpoint: string;
   port: number;
-  /** s3rver itself, behind the proxy (tests that need to bypass the proxy) */
-  upstream: string;
+  /** s3rver itself, behind the proxy (tests that need to bypass the proxy); changes when it is restarted */
+  readonly upstream: string;
+  /** s3rver's process id (tests stop it to see the proxy cope) */
+  readonly childPid: number | undefined;
   onEvent(listener: (record: S3EventRecord) => void): () => void;
   stop(): Promise<void>;
 }
@@ -44,7 +48,13 @@ export interface LocalS3Options {
   /** 0 = any free port */
   port?: number;
   region?: string;
+  /** told when s3rver stops on its own, is restarted, or cannot be */
+  log?: Log;
 }
+
+/** s3rver dying this many times within RESTART_WINDOW_MS is not bad luck: stop restarting it. */
+const MAX_RESTARTS = 3;
+const RESTART_WINDOW_MS = 60_000;
 
 /** S3 event keys are form-encoded by AWS: encodeURIComponent with '+' for spaces and '/' kept. */
 export function encodeEventKey(key: string): string {
@@ -73,10 +83,13 @@ process.on('SIGTERM', stop);
 process.on('SIGINT', () => {}); // Ctrl+C reaches the whole group: the parent decides when to stop
 `;
 
-export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
-  await mkdir(options.directory, { recursive: true });
-  const host = options.host ?? '127.0.0.1';
-  const region = options.region ?? 'us-east-1';
+interface Child {
+  process: ChildProcess;
+  port: number;
+}
+
+/** Starts s3rver in a child and resolves with its port once it listens. */
+async function spawnS3rver(options: LocalS3Options, host: string, onEvent: (event: RawS3rverEvent) => void): Promise<Child> {
   const s3rverPath = createRequire(import.meta.url).resolve('s3rver');
   const child: ChildProcess = spawn(process.execPath, ['--openssl-legacy-provider', '--input-type=module', '-e', CHILD], {
     env: { ...process.env, CLINICA_S3RVER_URL: pathToFileURL(s3rverPath).href, CLINICA_S3_DIR: options.directory, CLINICA_S3_HOST: host },
@@ -84,9 +97,7 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
   });
   let stderr = '';
   child.stderr?.on('data', (chunk) => (stderr = (stderr + chunk).slice(-2000)));
-  const listeners = new Set<(record: S3EventRecord) => void>();
-
-  const upstreamPort = await new Promise<number>((resolve, reject) => {
+  const port = await new Promise<number>((resolve, reject) => {
     const onExit = (code: number | null) =>
       reject(new ClinicaError('unavailable', `the local S3 server exited (${code}) before it was ready: ${stderr.trim().split('\n').pop() ?? ''}`));
     child.once('exit', onExit);
@@ -96,17 +107,78 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
         child.off('exit', onExit);
         resolve(msg.port!);
       } else if (msg.type === 'event' && msg.event) {
-        for (const record of normalise(msg.event, region)) for (const l of listeners) l(record);
+        onEvent(msg.event);
       }
     });
   });
-  const upstream = `http://${host}:${upstreamPort}`;
+  return { process: child, port };
+}
+
+export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
+  await mkdir(options.directory, { recursive: true });
+  const host = options.host ?? '127.0.0.1';
+  const region = options.region ?? 'us-east-1';
+  const log = options.log ?? silentLog;
+  const listeners = new Set<(record: S3EventRecord) => void>();
+  const onEvent = (event: RawS3rverEvent) => {
+    for (const record of normalise(event, region)) for (const l of listeners) l(record);
+  };
+
+  let stopped = false;
+  let child = await spawnS3rver(options, host, onEvent);
+  /** while s3rver is being restarted: the proxy's requests wait for it; undefined = up (or given up) */
+  let restarting: Promise<void> | undefined;
+  /** s3rver could not be kept running: the proxy answers LocalS3Stopped */
+  let gaveUp = false;
+  const restarts: number[] = [];
+
+  // s3rver dying on its own (killed, out of memory, a crash) is noticed, said, and mended: the proxy keeps its
+  // port, so the commands and the staff backend that know it carry on once the child is back
+  const supervise = (current: Child) => {
+    current.process.once('exit', (code, signal) => {
+      if (stopped) return;
+      const how = signal ? `signal ${signal}` : `code ${code}`;
+      const now = Date.now();
+      restarts.push(now);
+      while (restarts.length && now - restarts[0]! > RESTART_WINDOW_MS) restarts.shift();
+      if (restarts.length > MAX_RESTARTS) {
+        gaveUp = true;
+        log.error(`the local S3 server stopped (${how}) ${restarts.length} times in a minute; not restarting it — stop clinica dev (Ctrl+C) and start it again`);
+        return;
+      }
+      log.warn(`the local S3 server stopped (${how}); restarting it`);
+      restarting = spawnS3rver(options, host, onEvent).then(
+        (next) => {
+          if (stopped) {
+            next.process.kill('SIGTERM');
+            return;
+          }
+          child = next;
+          supervise(next);
+          log.info(`the local S3 server is back (data kept in ${options.directory})`);
+        },
+        (err: Error) => {
+          gaveUp = true;
+          log.error(`the local S3 server could not be restarted (${err.message}) — stop clinica dev (Ctrl+C) and start it again`);
+        },
+      ).finally(() => {
+        restarting = undefined;
+      });
+    });
+  };
+  supervise(child);
+
+  const upstreamPort = async (): Promise<number | undefined> => {
+    if (restarting) await restarting;
+    return gaveUp || stopped ? undefined : child.port;
+  };
   const proxy = createConditionalProxy(host, upstreamPort);
   proxy.listen(options.port ?? 0, host);
   try {
     await once(proxy, 'listening');
   } catch (err) {
-    child.kill();
+    stopped = true;
+    child.process.kill();
     const code = (err as NodeJS.ErrnoException).code;
     throw new ClinicaError('unavailable', `cannot listen on ${host}:${options.port} for the local S3 (${code})`, {
       hint: code === 'EADDRINUSE' ? 'another program uses that port: stop it or pick another port (--s3-port)' : undefined,
@@ -114,11 +186,15 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
     });
   }
   const port = (proxy.address() as AddressInfo).port;
-  let stopped = false;
   return {
     endpoint: `http://${host}:${port}`,
     port,
-    upstream,
+    get upstream() {
+      return `http://${host}:${child.port}`;
+    },
+    get childPid() {
+      return child.process.exitCode === null && child.process.signalCode === null ? child.process.pid : undefined;
+    },
     onEvent(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
@@ -128,13 +204,20 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
       stopped = true;
       proxy.closeAllConnections();
       await new Promise<void>((resolve) => proxy.close(() => resolve()));
-      if (child.exitCode === null) {
-        const exited = once(child, 'exit');
-        child.kill('SIGTERM');
-        await exited;
-      }
+      await restarting;
+      await stopChild(child.process);
     },
   };
+}
+
+/** SIGTERM (s3rver closes its server), then SIGKILL if it has not gone within a few seconds. */
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  child.kill('SIGTERM');
+  const late = setTimeout(() => child.kill('SIGKILL'), 3_000);
+  await exited;
+  clearTimeout(late);
 }
 
 interface RawS3rverEvent {
@@ -171,7 +254,20 @@ function xmlError(res: http.ServerResponse, status: number, code: string, messag
   res.end(body);
 }
 
-function createConditionalProxy(host: string, upstreamPort: number): http.Server {
+/** A request's whole body, or undefined when its client went away before sending all of it. */
+function readBody(req: http.IncomingMessage): Promise<Buffer | undefined> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('close', () => {
+      if (!req.complete) resolve(undefined);
+    });
+    req.on('error', () => resolve(undefined));
+  });
+}
+
+function createConditionalProxy(host: string, upstreamPort: () => Promise<number | undefined>): http.Server {
   /** per-object lock: a write (and its precondition check) runs alone on its key */
   const locks = new Map<string, Promise<void>>();
   /** buckets given a website configuration through this proxy (the site bucket, by `clinica dev`) */
@@ -192,20 +288,37 @@ function createConditionalProxy(host: string, upstreamPort: number): http.Server
     }
   }
 
-  function head(path: string, headers: http.IncomingHttpHeaders): Promise<{ status: number; etag?: string }> {
-    return new Promise((resolve, reject) => {
+  const stoppedError = (res: http.ServerResponse) =>
+    // a client told of it says so in one line (aws/errors.ts), not "ECONNREFUSED" on s3rver's internal port
+    xmlError(res, 503, LOCAL_S3_STOPPED, 'the local S3 of clinica dev stopped');
+
+  async function head(path: string, headers: http.IncomingHttpHeaders): Promise<{ status: number; etag?: string } | undefined> {
+    const port = await upstreamPort();
+    if (port === undefined) return undefined;
+    return new Promise((resolve) => {
       // anonymous: s3rver does not enforce bucket privacy, and the PUT's own signature names headers a HEAD lacks
       const keep: http.OutgoingHttpHeaders = { host: headers.host };
-      const req = http.request({ host, port: upstreamPort, method: 'HEAD', path, headers: keep }, (res) => {
+      const req = http.request({ host, port, method: 'HEAD', path, headers: keep }, (res) => {
         res.resume();
         resolve({ status: res.statusCode ?? 500, etag: res.headers.etag });
       });
-      req.on('error', reject);
+      req.on('error', () => resolve(undefined)); // s3rver gone: the caller answers LocalS3Stopped
       req.end();
     });
   }
 
-  function forward(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  /**
+   * Passes one request to s3rver and its answer back. Resolves (releasing the key's lock) however it ends:
+   * answered, the client gone, or s3rver gone. A request body is read whole before s3rver sees any of it:
+   * s3rver writes an upload straight into the object's file, so a client that died mid-upload (an interrupted
+   * `upload --bulk`, a closed browser tab) would leave a truncated object under the key — real S3 stores a PUT
+   * whole or not at all, and so does this proxy.
+   */
+  async function forward(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const body = await readBody(req);
+    if (body === undefined) return; // the client went away before sending all of it: nothing reaches s3rver
+    const port = await upstreamPort();
+    if (port === undefined) return stoppedError(res);
     return new Promise((resolve) => {
       const headers = { ...req.headers };
       if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -213,18 +326,25 @@ function createConditionalProxy(host: string, upstreamPort: number): http.Server
         delete headers['if-match'];
         delete headers['if-none-match'];
       }
-      const upstream = http.request({ host, port: upstreamPort, method: req.method, path: req.url, headers }, (up) => {
+      const upstream = http.request({ host, port, method: req.method, path: req.url, headers }, (up) => {
         res.writeHead(up.statusCode ?? 500, up.headers);
         up.pipe(res);
         up.on('end', resolve);
         up.on('error', () => resolve());
       });
-      upstream.on('error', (err) => {
-        if (!res.headersSent) xmlError(res, 502, 'InternalError', `local S3 unreachable: ${err.message}`);
+      upstream.on('error', () => {
+        // s3rver went away while answering (a restart is under way, or it was given up)
+        if (!res.headersSent) stoppedError(res);
         else res.destroy();
         resolve();
       });
-      req.pipe(upstream);
+      res.on('close', () => {
+        // the client left before the whole answer: drop the upstream request rather than wait on it
+        if (res.writableFinished) return;
+        upstream.destroy();
+        resolve();
+      });
+      upstream.end(body);
     });
   }
 
@@ -264,6 +384,10 @@ function createConditionalProxy(host: string, upstreamPort: number): http.Server
     void withLock(`${bucket}/${key}`, async () => {
       if ((ifMatch || ifNoneMatch) && req.method === 'PUT' && !isPart) {
         const current = await head(`/${bucket}/${rest.join('/')}`, req.headers);
+        if (!current) {
+          req.resume();
+          return stoppedError(res);
+        }
         const exists = current.status === 200;
         if (ifNoneMatch === '*' && exists) {
           req.resume();

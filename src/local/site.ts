@@ -4,7 +4,7 @@
  * serves it at <s3 endpoint>/<site bucket>/ without credentials, as the S3 website endpoint does on AWS.
  * `clinica site publish` in another terminal updates it.
  */
-import { SITE_WEBSITE } from '../infra/buckets.js';
+import { SITE_WEBSITE } from '../infra/site-bucket.js';
 import { websiteUrl } from '../infra/names.js';
 import { buildSite } from '../site/build.js';
 import { publishSite } from '../site/publish.js';

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { rm } from 'node:fs/promises';
 import type { AwsTarget } from '../aws/clients.js';
 import { s3Client } from '../aws/clients.js';
+import { localS3Where } from '../aws/errors.js';
 import type { ResolvedConfig } from '../config/load.js';
 import type { Log } from '../log.js';
 import { Store } from '../store/store.js';
@@ -82,13 +83,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     stops.length = 0;
   };
   try {
-    const s3 = await startLocalS3({ directory: join(dir, 's3'), host, port: options.s3Port ?? 0, region: config.aws.region });
+    const s3 = await startLocalS3({ directory: join(dir, 's3'), host, port: options.s3Port ?? 0, region: config.aws.region, log });
     stops.push(() => s3.stop());
-    const ses = await startLocalSes({ host, port: options.sesPort ?? 0 });
+    const ses = await startLocalSes({ host, port: options.sesPort ?? 0, directory: join(dir, 'ses') });
     stops.push(() => ses.stop());
     const target = localTarget({ s3: s3.endpoint, ses: ses.endpoint, region: config.aws.region });
     const client = await s3Client(target);
-    const where = `the local S3 at ${s3.endpoint}`;
+    const where = localS3Where(s3.endpoint);
     const dataStore = new Store(client, config.names.dataBucket, where);
     const siteStore = new Store(client, config.names.siteBucket, where);
     await dataStore.ensureBucket();

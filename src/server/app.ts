@@ -8,7 +8,8 @@
  */
 import type { ReminderSender } from '../clinic/reminders.js';
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer, type Server as TlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { ResolvedConfig } from '../config/load.js';
 import { can, staffActor, type StaffMember } from '../clinic/staff.js';
@@ -16,6 +17,7 @@ import { ClinicaError } from '../errors.js';
 import type { Log } from '../log.js';
 import type { Store } from '../store/store.js';
 import { Authenticator, type AuthOptions } from './auth.js';
+import { HSTS, tlsOptions, type Certificate } from './tls.js';
 import { DEFAULT_BODY_LIMIT, HttpError, mapError, readJson, securityHeaders, sendJson } from './http.js';
 import { IDEMPOTENCY_HEADER, IdempotencyKeys } from './idempotency.js';
 import { NetworkGuard } from './network.js';
@@ -39,10 +41,14 @@ export interface BackendOptions {
   openSender?: () => Promise<ReminderSender>;
   /** level of the one-line-per-request log (default info; `clinica dev` uses debug to keep its terminal calm) */
   requestLogLevel?: 'info' | 'debug';
+  /** serve HTTPS with this certificate (target aws); plain HTTP without (`clinica dev`, network.plainHttp) */
+  tls?: Certificate;
 }
 
 export interface Backend {
-  server: Server;
+  server: Server | TlsServer;
+  /** HTTPS only: serve this certificate to new connections from now on (open ones keep theirs) */
+  setCertificate(certificate: Certificate): void;
   /** listens; resolves to the base URL */
   listen(port: number, host?: string): Promise<string>;
   /** stops accepting, lets requests in flight finish (up to `graceMs`), then closes idle connections */
@@ -78,7 +84,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
   const now = options.now ?? (() => new Date());
   const guard = new NetworkGuard({ clinicCidrs: config.network.clinicCidrs, trustedProxies: config.network.trustedProxies });
   const auth = new Authenticator(store, options.auth);
-  const headers = securityHeaders(await storageOrigin(store));
+  const headers = { ...securityHeaders(await storageOrigin(store)), ...(options.tls ? { 'strict-transport-security': HSTS } : {}) };
   const files = await loadStaticFiles(options.staffDir ?? findStaffDir(), {
     lang: config.clinic.locale,
     clinicName: config.clinic.name,
@@ -154,7 +160,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     return { staff };
   }
 
-  const server = createServer((req, res) => {
+  const listener: RequestListener = (req, res) => {
     const requestId = newRequestId();
     const begun = performance.now();
     for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
@@ -193,7 +199,9 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
         });
       },
     );
-  });
+  };
+  const tlsServer = options.tls ? createTlsServer(tlsOptions(options.tls), listener) : undefined;
+  const server = tlsServer ?? createServer(listener);
   server.headersTimeout = 20_000;
   server.requestTimeout = 60_000;
   server.keepAliveTimeout = 5_000;
@@ -201,6 +209,10 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
   return {
     server,
     auth,
+    setCertificate(certificate) {
+      if (!tlsServer) throw new ClinicaError('internal', 'this backend serves plain HTTP: it has no certificate to replace');
+      tlsServer.setSecureContext(tlsOptions(certificate));
+    },
     async listen(port, host = '127.0.0.1') {
       await new Promise<void>((resolve, reject) => {
         const onError = (err: NodeJS.ErrnoException) => {
@@ -219,7 +231,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
       });
       const address = server.address() as AddressInfo;
       const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-      return `http://${shownHost}:${address.port}`;
+      return `${tlsServer ? 'https' : 'http'}://${shownHost}:${address.port}`;
     },
     async close(graceMs = 10_000) {
       if (!server.listening) return;

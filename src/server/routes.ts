@@ -14,6 +14,7 @@
  *   GET  /api/dentists  GET /api/dentists/:id  GET /api/chairs; POST/PATCH + /deactivate (admin)
  *   GET  /api/patients/:id/images             POST /api/patients/:id/images (→ presigned PUT)
  *   POST /api/patients/:id/images/:imageId/upload-failed   (the browser could not send the file)
+ *   GET  /api/patients/:id/images/:imageId/shared          (a download link for the watermarked copy)
  *   GET  /api/staff   POST /api/staff   POST /api/staff/:id/revoke        (admin)
  *   GET  /api/audit?patient=&since=&until=                                 (admin)
  */
@@ -24,6 +25,7 @@ import type { ResolvedConfig } from '../config/load.js';
 import { usageError } from '../errors.js';
 import type { Log } from '../log.js';
 import type { Store } from '../store/store.js';
+import type { SessionResponse } from '../web/api-types.js';
 import type { Authenticator } from './auth.js';
 import { HttpError } from './http.js';
 import { PatientDirectory } from './patient-directory.js';
@@ -47,7 +49,7 @@ export interface ApiDeps {
   openSender?: () => Promise<ReminderSender>;
 }
 
-const me = (staff: StaffMember) => ({ staff, permissions: permissionsOf(staff.role) });
+const me = (staff: StaffMember): SessionResponse => ({ staff, permissions: permissionsOf(staff.role) });
 
 function healthRoute(deps: ApiDeps): Route {
   let last: { at: number; reachable: boolean } | undefined;

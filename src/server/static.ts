@@ -1,5 +1,6 @@
 /**
- * The staff page's files (templates/staff/), read once at start-up and served from memory with ETags.
+ * The staff page's files (templates/staff/), read once at start-up and served from memory with ETags. app.js
+ * there is the bundle of src/web made by `npm run build` (scripts/bundle-web.js).
  * index.html gets the clinic's name, locale and time zone filled in (as attributes — the CSP forbids inline
  * script, so the page reads them from <html data-…>).
  */
@@ -57,5 +58,7 @@ export async function loadStaticFiles(dir: string, vars: Record<string, string>)
     files.set(name === 'index.html' ? '/' : `/${name}`, { body, type, etag });
   }
   if (!files.has('/')) throw new ClinicaError('config', `${dir} has no index.html`);
+  // app.js is built from src/web (scripts/bundle-web.js), not kept in git: a clone that was never built lacks it
+  if (!files.has('/app.js')) throw new ClinicaError('config', `${dir} has no app.js (the staff page's script)`, { hint: 'run `npm run build` in the clinica folder' });
   return files;
 }

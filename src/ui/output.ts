@@ -40,6 +40,24 @@ export interface Column<T> {
   align?: 'left' | 'right';
 }
 
+/** The colour codes this Ui and cli-table3 write (reset, bold, dim, red, green, yellow, cyan, grey). */
+// eslint-disable-next-line no-control-regex -- an escape sequence is what it matches
+const OWN_COLOR = /^\u001b\[(?:0|1|2|22|31|32|33|36|39|90)m$/;
+
+/**
+ * Text safe for a terminal: every control character but tab and line feed is shown as its symbol (ESC → ␛,
+ * BEL → ␇, CR → ␍; DEL and C1 as �), so a name or an alert holding an escape sequence cannot retitle the
+ * window, clear the screen or hide itself. With `keepColors`, the colour codes the Ui writes itself stay.
+ */
+export function printable(text: string, keepColors = false): string {
+  // eslint-disable-next-line no-control-regex -- control characters are what it replaces
+  return text.replace(/\u001b\[[0-9;]*m|[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (m) => {
+    if (keepColors && OWN_COLOR.test(m)) return m;
+    const c = m.charCodeAt(0);
+    return (c < 0x20 ? String.fromCharCode(0x2400 + c) : '\ufffd') + m.slice(1);
+  });
+}
+
 const isTTY = (s: Streams['stdout']) => Boolean((s as NodeJS.WriteStream).isTTY);
 const columnsOf = (s: Streams['stderr']) => (s as NodeJS.WriteStream).columns ?? 0;
 
@@ -92,7 +110,7 @@ export class Ui implements Log {
     if (level === 'debug' && !this.verbose) return;
     if (level === 'info' && this.quiet) return;
     const extra = data && this.verbose ? ' ' + JSON.stringify(data) : '';
-    const text = `${message}${extra}`;
+    const text = printable(`${message}${extra}`, this.color);
     if (this.tty && isTTY(this.streams.stderr)) {
       const tag = level === 'warn' ? this.yellow('warning: ') : level === 'error' ? this.red('error: ') : level === 'debug' ? this.dim('· ') : '';
       this.streams.stderr.write(`${tag}${text}\n`);
@@ -108,7 +126,8 @@ export class Ui implements Log {
   /** The command's result for humans, on stdout (skipped in --json mode, where `result` prints instead). */
   print(text: string): void {
     if (this.json) return;
-    this.streams.stdout.write(text.endsWith('\n') ? text : text + '\n');
+    const safe = printable(text, this.color);
+    this.streams.stdout.write(safe.endsWith('\n') ? safe : safe + '\n');
   }
 
   /** The command's result for scripts: exactly one JSON document on stdout, in --json mode only. */
@@ -144,12 +163,12 @@ export class Ui implements Log {
       };
     }
     const { default: ora } = await import('ora');
-    const s = ora({ text, stream: this.streams.stderr as NodeJS.WriteStream, color: 'cyan', isEnabled: true }).start();
+    const s = ora({ text: printable(text, true), stream: this.streams.stderr as NodeJS.WriteStream, color: 'cyan', isEnabled: true }).start();
     return {
-      update: (t) => void (s.text = t),
-      succeed: (t) => void s.succeed(t),
-      fail: (t) => void s.fail(t),
-      warn: (t) => void s.warn(t),
+      update: (t) => void (s.text = printable(t, true)),
+      succeed: (t) => void s.succeed(t && printable(t, true)),
+      fail: (t) => void s.fail(t && printable(t, true)),
+      warn: (t) => void s.warn(t && printable(t, true)),
     };
   }
 
@@ -180,7 +199,7 @@ export class Ui implements Log {
           const bar = '█'.repeat(filled) + '░'.repeat(width - filled);
           // one line only: a wrapped line would not be cleared by the next redraw
           const room = Math.max(0, columnsOf(this.streams.stderr) - width - 2);
-          this.streams.stderr.write(`\r\u001b[2K${this.green(bar)} ${r.text.slice(0, room)}`);
+          this.streams.stderr.write(`\r\u001b[2K${this.green(bar)} ${printable(r.text).slice(0, room)}`);
         } else if (Date.now() - lastPlain >= everyMs) {
           lastPlain = Date.now();
           this.info(r.text);

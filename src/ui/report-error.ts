@@ -1,5 +1,5 @@
 import { ClinicaError, oneLine } from '../errors.js';
-import { colorAllowed } from './output.js';
+import { colorAllowed, printable } from './output.js';
 
 /**
  * The only place errors are printed: one line on stderr ("clinica: <message> — <fix>"), the stack only with
@@ -8,7 +8,7 @@ import { colorAllowed } from './output.js';
 export function reportError(err: unknown, verbose: boolean, stderr: NodeJS.WritableStream = process.stderr, env: NodeJS.ProcessEnv = process.env): number {
   const label = colorAllowed(stderr, env) ? '\u001b[31mclinica:\u001b[0m' : 'clinica:';
   if (err instanceof ClinicaError) {
-    stderr.write(`${label} ${oneLine(err)}\n`);
+    stderr.write(`${label} ${printable(oneLine(err))}\n`);
     if (verbose) {
       stderr.write(`${err.stack}\n`);
       if (err.cause) stderr.write(`caused by: ${(err.cause as Error)?.stack ?? String(err.cause)}\n`);
@@ -20,7 +20,7 @@ export function reportError(err: unknown, verbose: boolean, stderr: NodeJS.Writa
     stderr.write(`${label} cancelled\n`);
     return 130;
   }
-  stderr.write(`${label} unexpected error: ${oneLine(err)}${verbose ? '' : ' (run with --verbose for details)'}\n`);
+  stderr.write(`${label} unexpected error: ${printable(oneLine(err))}${verbose ? '' : ' (run with --verbose for details)'}\n`);
   if (verbose) stderr.write(`${(err as Error)?.stack ?? String(err)}\n`);
   return 1;
 }

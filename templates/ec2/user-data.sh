@@ -5,7 +5,7 @@
 set -euo pipefail
 exec > >(tee -a /var/log/clinica-setup.log) 2>&1
 
-dnf install -y --setopt=install_weak_deps=False nodejs22 unzip
+dnf install -y --setopt=install_weak_deps=False nodejs22 unzip dnf-utils
 NODE_BIN="$(command -v node-22 || command -v node)"
 
 # the server runs as an unprivileged system user; releases are owned by root and read-only to it
@@ -28,21 +28,15 @@ sed "s#@NODE@#${NODE_BIN}#" > /etc/systemd/system/clinica-server.service <<'CLIN
 {{include clinica-server.service}}
 CLINICA_EOF
 
-cat > /etc/systemd/system/clinica-update.service <<'CLINICA_EOF'
-{{include clinica-update.service}}
-CLINICA_EOF
-
-cat > /etc/systemd/system/clinica-update.timer <<'CLINICA_EOF'
-{{include clinica-update.timer}}
-CLINICA_EOF
-
-cat > /etc/systemd/system/clinica-reminders.service <<'CLINICA_EOF'
-{{include clinica-reminders.service}}
-CLINICA_EOF
-
-cat > /etc/systemd/system/clinica-reminders.timer <<'CLINICA_EOF'
-{{include clinica-reminders.timer}}
-CLINICA_EOF
+# the other systemd units, each written to /etc/systemd/system
+{{unit clinica-update.service}}
+{{unit clinica-update.timer}}
+{{unit clinica-reminders.service}}
+{{unit clinica-reminders.timer}}
+{{unit clinica-patch.service}}
+{{unit clinica-patch.timer}}
+{{unit clinica-reboot.service}}
+{{unit clinica-reboot.timer}}
 
 systemctl daemon-reload
 # deploy uploads the release before it starts the instance; wait for it all the same (up to 10 minutes)
@@ -50,5 +44,5 @@ for _ in $(seq 1 60); do
   if /usr/local/sbin/clinica-update && [ -e /opt/clinica/current ]; then break; fi
   sleep 10
 done
-systemctl enable --now clinica-server.service clinica-update.timer clinica-reminders.timer
+systemctl enable --now clinica-server.service clinica-update.timer clinica-reminders.timer clinica-patch.timer clinica-reboot.timer
 echo "clinica set-up done"

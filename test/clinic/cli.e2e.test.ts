@@ -77,7 +77,7 @@ describe('clinica patients / appointments / audit (built CLI)', { timeout: 120_0
   it('show, update, appointments with overlap refusal, audit', async () => {
     const upd = await cli('patients', 'update', id, '--phone', '11 96666-0000', '--clear', 'alerts', '--json');
     expect(upd.code).toBe(0);
-    expect(json<{ patient: { phone: string; alerts: string[]; version: number } }>(upd.stdout).patient).toMatchObject({ phone: '11 96666-0000', alerts: [], version: 2 });
+    expect(json<{ patient: { phone: string; alerts: string[]; version: number } }>(upd.stdout).patient).toMatchObject({ phone: '+5511966660000', alerts: [], version: 2 });
     const book = await cli('appointments', 'add', '--patient', id, '--at', '2031-05-05 10:00', '--duration', '45', '--dentist', 'Dra. Ana', '--json');
     expect(book.code).toBe(0);
     const overlap = await cli('appointments', 'add', '--patient', id, '--at', '2031-05-05 10:30', '--dentist', 'Dra. Ana');

@@ -19,7 +19,7 @@ describe('demo clinic seeder', () => {
     // 23:30 UTC on the 10th is 19:30 on the 10th in Manaus (UTC-4): "today" is the clinic's day, not UTC's
     const now = new Date('2030-06-10T23:30:00Z');
     const first = await demoClinicSeeder.seed(stack, now);
-    expect(first.summary).toMatch(/^5 patients \(5 new\), 7 appointments today and tomorrow \(7 new\)$/);
+    expect(first.summary).toMatch(/^5 patients \(5 new\), 6 appointments today and tomorrow \(6 new\)$/);
     const second = await demoClinicSeeder.seed(stack, now);
     expect(second.summary).toMatch(/\(0 new\).*\(0 new\)/);
 
@@ -32,9 +32,20 @@ describe('demo clinic seeder', () => {
 
     const today = await listAppointments(stack.dataStore, { from: '2030-06-10', to: '2030-06-10' }, 'America/Manaus');
     const tomorrow = await listAppointments(stack.dataStore, { from: '2030-06-11', to: '2030-06-11' }, 'America/Manaus');
-    // 'soon' (2 h after 19:30) is 21:30, still today
-    expect(today.map((a) => a.start.slice(11, 16))).toEqual(['09:00', '10:30', '15:00', '21:30']);
-    expect(tomorrow.length).toBe(3);
-    expect(today[0]!.start).toBe('2030-06-10T09:00:00-04:00');
+    // seeded at 19:30: today's are 1, 2, 3 h ahead; the one 4 h 30 ahead would end after midnight
+    expect(today.map((a) => a.start.slice(11, 16))).toEqual(['20:30', '21:30', '22:30']);
+    expect(tomorrow.map((a) => a.start.slice(11, 16))).toEqual(['09:30', '11:00', '16:00']);
+    expect(today[0]!.start).toBe('2030-06-10T20:30:00-04:00');
+  });
+
+  it("seeds today's appointments ahead of the moment it runs: never in the past in the evening, from 08:00 at night", async () => {
+    const startsOf = async (date: string) =>
+      (await listAppointments(stack.dataStore, { from: date, to: date }, 'America/Manaus')).map((a) => a.start.slice(11, 16));
+    // 14:10 in Manaus: counted from the next half hour, 14:30
+    await demoClinicSeeder.seed(stack, new Date('2030-07-01T18:10:00Z'));
+    expect(await startsOf('2030-07-01')).toEqual(['15:30', '16:30', '17:30', '19:00']);
+    // 03:00 in Manaus, before the clinic opens: counted from 08:00
+    await demoClinicSeeder.seed(stack, new Date('2030-07-10T07:00:00Z'));
+    expect(await startsOf('2030-07-10')).toEqual(['09:00', '10:00', '11:00', '12:30']);
   });
 });

@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { listAudit } from '../../src/clinic/audit.js';
 import { formatCpf, generateCpf } from '../../src/clinic/cpf.js';
 import { decodeCsv, importPatients, parsePatientCsv } from '../../src/clinic/import.js';
 import { readPatientIndex } from '../../src/clinic/patient-index.js';
-import { getPatient, listPatients } from '../../src/clinic/patients.js';
+import { createPatient, getPatient, listPatients } from '../../src/clinic/patients.js';
 import { ClinicaError } from '../../src/errors.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
 
@@ -128,15 +128,29 @@ describe('CSV import', () => {
     expect(again.existing.length).toBe(300);
   });
 
-  it('an import stopped between its records and their index rows (Ctrl+C, S3 gone): the re-run adds no one twice and lists them', async () => {
+  it('an import stopped between its records and their index rows (Ctrl+C, S3 gone): list and add see them, the re-run adds no one twice', async () => {
     const store = stack.dataStore;
     const file = ['Nome;Data de nascimento;CPF', 'Parada Sem CPF;02/03/1961;', `Parada Com CPF;03/04/1962;${cpf(7701)}`].join('\n');
-    // the records are written, then the index write fails
+    // the records are written, then the index's shards cannot be written
     const flaky = Object.create(store) as typeof store;
-    flaky.putJson = (key, value, opts) => (key.startsWith('index/') ? Promise.reject(new ClinicaError('unavailable', 'cannot reach S3')) : store.putJson(key, value, opts));
+    flaky.putJson = (key, value, opts) => (/^index\/patients\/\d+\.json$/.test(key) ? Promise.reject(new ClinicaError('unavailable', 'cannot reach S3')) : store.putJson(key, value, opts));
     await expect(importPatients(flaky, file, actor)).rejects.toMatchObject({ kind: 'unavailable' });
-    expect(await listPatients(store, { search: 'parada' })).toEqual([]);
+    expect((await readPatientIndex(store)).filter((r) => r.fullName.startsWith('Parada'))).toEqual([]);
     const stopped = (await listAudit(store, {})).filter((e) => e.action === 'patient.create' && e.details?.via === 'import');
+
+    // a list right away leaves a marker under a minute old alone (an import still running indexes its own rows)…
+    expect(await listPatients(store, { search: 'parada' })).toEqual([]);
+    // …and once it is older, the index heals on the list: the records are not hidden
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 61_000 });
+    let listed;
+    try {
+      listed = await listPatients(store, { search: 'parada' });
+    } finally {
+      vi.useRealTimers();
+    }
+    expect(listed.map((r) => r.fullName).sort()).toEqual(['Parada Com CPF', 'Parada Sem CPF']);
+    // and `add` of one of them is the duplicate it is, not a second record
+    await expect(createPatient(store, { fullName: 'Parada Sem CPF', birthDate: '1961-03-02' }, actor, { refuseDuplicate: true })).rejects.toMatchObject({ reason: 'duplicate-person' });
 
     const again = await importPatients(store, file, actor);
     expect(again.created).toEqual([]);
@@ -145,10 +159,21 @@ describe('CSV import', () => {
       [2, 'name+birthDate'],
       [3, 'cpf'],
     ]);
-    const listed = await listPatients(store, { search: 'parada' });
-    expect(listed.map((r) => r.fullName).sort()).toEqual(['Parada Com CPF', 'Parada Sem CPF']);
+    expect((await listPatients(store, { search: 'parada' })).map((r) => r.id).sort()).toEqual(listed.map((r) => r.id).sort());
     // their creation was audited, though the run that made them stopped
     for (const { id } of listed) expect(stopped.filter((e) => e.patientId === id)).toHaveLength(1);
+  });
+
+  it('an add that finds the index missing rows of a stopped import heals it first (no second record of the person)', async () => {
+    const store = stack.dataStore;
+    const file = ['Nome;Data de nascimento', 'Escondida Teste;04/05/1963;'].join('\n');
+    const flaky = Object.create(store) as typeof store;
+    flaky.putJson = (key, value, opts) => (/^index\/patients\/\d+\.json$/.test(key) ? Promise.reject(new ClinicaError('unavailable', 'cannot reach S3')) : store.putJson(key, value, opts));
+    await expect(importPatients(flaky, file, actor)).rejects.toMatchObject({ kind: 'unavailable' });
+    await expect(createPatient(store, { fullName: 'escondida  teste', birthDate: '04/05/1963' }, actor, { refuseDuplicate: true })).rejects.toMatchObject({
+      reason: 'duplicate-person',
+    });
+    expect((await readPatientIndex(store)).filter((r) => r.fullName === 'Escondida Teste')).toHaveLength(1);
   });
 
   it('a CSV without a required column is refused as a whole, naming the column', async () => {

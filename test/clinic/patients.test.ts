@@ -165,7 +165,7 @@ describe('patients against the local S3', () => {
     ]);
     expect(results.every((r) => r.status === 'fulfilled')).toBe(true);
     const final = (await getPatient(store, p.id)).patient;
-    expect(final).toMatchObject({ phone: '11 3333-4444', address: 'Rua Fictícia, 1', alerts: ['penicilina'], notes: 'first writer', version: 5 });
+    expect(final).toMatchObject({ phone: '+551133334444', address: 'Rua Fictícia, 1', alerts: ['penicilina'], notes: 'first writer', version: 5 });
 
     const same = await Promise.allSettled([
       updatePatient(store, p.id, { notes: 'from ana' }, 'staff:ana'),

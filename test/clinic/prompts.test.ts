@@ -65,7 +65,7 @@ describe('patients add prompts (terminal)', { timeout: 60_000 }, () => {
       'Full name': ['required', '"12345" has no letters'],
       'Birth date': ['"31/02/1990" is not a calendar date', '2990-01-01 is in the future'],
       CPF: ['"111.222.333-44" is not a valid CPF (check digits do not match)'],
-      Phone: ['"abc" is not a phone number (8–15 digits, e.g. "+55 11 98765-4321")'],
+      Phone: ['"abc" is not a phone number (e.g. "(11) 98765-4321")'],
     });
     expect(stdout.text).toContain('Lúcia Prompt');
     expect(stdout.text).toContain('1990-02-28');

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +20,21 @@ describe('the built CLI', () => {
     }
     expect(help.stdout).toContain('3  partial failure in bulk work');
     expect(help.stdout).toContain('--endpoint-url <url>');
+    expect(help.stdout.match(/Exit codes:/g)).toHaveLength(1);
+    expect(help.stdout).toContain('CLINICA_TARGET');
+  });
+
+  it("a command's --help shows its own options, not the exit codes again, and names only commands that exist", async () => {
+    for (const args of [['patients', '--help'], ['patients', 'list', '--help'], ['deploy', '--help']]) {
+      const help = await runCli(args);
+      expect(help.code).toBe(0);
+      expect(help.stdout).not.toContain('Exit codes:');
+      expect(help.stdout).not.toContain('Environment:');
+    }
+    const patients = await runCli(['patients', '--help']);
+    const described = /patient records: ([^]*?)\n\n/.exec(patients.stdout)![1]!.replace(/\s+/g, ' ');
+    const listed = [...patients.stdout.matchAll(/^ {2}(\w[\w-]*)\b/gm)].map((m) => m[1]);
+    for (const name of described.replace(/\(.*?\)/g, '').split(/,\s*/)) expect(listed).toContain(name.trim());
   });
 
   it('exits 2 with a suggestion on an unknown command or option', async () => {
@@ -211,7 +226,7 @@ describe('the built CLI', () => {
     expect(r.out).not.toMatch(/[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]/);
   }, 60_000);
 
-  it('dev publishes its endpoints while running and stops cleanly on Ctrl+C', async () => {
+  it('dev publishes its endpoints, serves commands run in a subfolder, restarts a dead s3rver and stops cleanly on Ctrl+C', async () => {
     const dir = tempProject();
     const child = spawn(process.execPath, [BIN, 'dev', '--s3-port', '0', '--ses-port', '0', '--port', '0'], { cwd: dir, env: { ...process.env, NO_COLOR: '1' } });
     let stderr = '';
@@ -221,8 +236,21 @@ describe('the built CLI', () => {
     const published = JSON.parse(readFileSync(endpoints, 'utf8'));
     expect(published.pid).toBe(child.pid);
     expect((await fetch(`${published.ses}/store`)).status).toBe(200);
-    // a second dev in the same folder is refused
-    const second = await runCli(['dev', '--exit', '--s3-port', '0', '--ses-port', '0'], { cwd: dir });
+    // a command run in a subfolder finds the clinic's folder (here only .clinica/, no config file) and this stack
+    const sub = join(dir, 'imagens', '2026');
+    mkdirSync(sub, { recursive: true });
+    const listed = await runCli(['patients', 'list', '--json'], { cwd: sub });
+    expect([listed.code, listed.stderr]).toEqual([0, '']);
+    // its s3rver child dies: dev says so and restarts it; the commands carry on
+    const s3rver = Number(readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim().split(/\s+/)[0]);
+    expect(s3rver).toBeGreaterThan(0);
+    process.kill(s3rver, 'SIGKILL');
+    for (let i = 0; i < 200 && !stderr.includes('the local S3 server is back'); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(stderr).toMatch(/the local S3 server stopped \(signal SIGKILL\); restarting it/);
+    expect(stderr).toContain('the local S3 server is back');
+    expect((await runCli(['patients', 'list', '--json'], { cwd: sub })).code).toBe(0);
+    // a second dev in the same folder (or below it) is refused
+    const second = await runCli(['dev', '--exit', '--s3-port', '0', '--ses-port', '0'], { cwd: sub });
     expect(second.code).toBe(2);
     expect(second.stderr).toContain('already running');
     const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));

@@ -154,6 +154,39 @@ describe('config', () => {
     expect(loadConfig({}, {}, child).clinic.name).toBe('Parent Clinic');
   });
 
+  it('a command in a subfolder of a clinic without a config file uses the folder that holds .clinica/', () => {
+    // `clinica dev` on the built-in demo clinic keeps its state (endpoints.json) in <folder>/.clinica
+    const dir = mkdtempSync(join(tmpdir(), 'clinica-state-'));
+    mkdirSync(join(dir, '.clinica'));
+    const child = join(dir, 'images', '2026');
+    mkdirSync(child, { recursive: true });
+    const config = loadConfig({}, {}, child);
+    expect(config.stateDir).toBe(join(dir, '.clinica'));
+    expect(config.projectDir).toBe(dir);
+  });
+
+  it('the nearest of clinica.config.json and .clinica/ wins, as git finds its repository', () => {
+    const dir = project({ clinic: { name: 'Outer Clinic' } });
+    const inner = join(dir, 'branch');
+    mkdirSync(join(inner, '.clinica'), { recursive: true });
+    expect(loadConfig({}, {}, inner).stateDir).toBe(join(inner, '.clinica'));
+    expect(loadConfig({}, {}, dir).clinic.name).toBe('Outer Clinic');
+  });
+
+  it('accepts a config file saved with a byte-order mark (Notepad)', () => {
+    const dir = project('\uFEFF' + JSON.stringify({ clinic: { name: 'Clínica BOM' } }));
+    expect(loadConfig({}, {}, dir).clinic.name).toBe('Clínica BOM');
+  });
+
+  it('lists every invalid field, with their count, on the one line', () => {
+    const dir = project({ clinic: { name: 'X', locale: 'fr', timeZone: 'Mars/Olympus' }, aws: { region: 'brazil' } });
+    const err = configError(() => loadConfig({}, {}, dir));
+    expect(err.field).toBe('clinic.timeZone'); // the first one zod reports
+    expect(err.message).toContain('3 problems');
+    for (const field of ['clinic.locale', 'clinic.timeZone', 'aws.region']) expect(err.message).toContain(`${field}:`);
+    expect(oneLine(err)).toContain('aws.region');
+  });
+
   it('makes DNS-safe bucket names from any clinic name', () => {
     const names = resourceNames({ clinic: { ...parseDefaults().clinic, name: 'Clínica Odontológica São João & Filhos <Ltda>' }, stage: 'prod', aws: parseDefaults().aws });
     expect(names.dataBucket).toMatch(/^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/);

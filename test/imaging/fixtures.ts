@@ -121,3 +121,55 @@ export async function meanDifference(
   for (let i = 0; i < ra!.length; i++) sum += Math.abs(ra![i]! - rb![i]!);
   return sum / ra!.length;
 }
+
+/**
+ * A greyscale PNG with alpha (colour type 4), 8 or 16 bits, written chunk by chunk (sharp writes grey + alpha
+ * as RGBA): the left half transparent, the right half opaque. 8 bits: grey 200; 16 bits: a 12-bit ramp
+ * (1000–4000) left to right, like a radiograph export.
+ */
+export function greyAlphaPng(depth: 8 | 16, width = 300, height = 200): Buffer {
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr[8] = depth;
+  ihdr[9] = 4; // greyscale with alpha
+  const pixelBytes = (depth / 8) * 2;
+  const rows: Buffer[] = [];
+  for (let y = 0; y < height; y++) {
+    const row = Buffer.alloc(1 + width * pixelBytes); // filter byte 0, then the pixels
+    for (let x = 0; x < width; x++) {
+      const opaque = x >= width / 2;
+      if (depth === 16) {
+        row.writeUInt16BE(1000 + Math.round((3000 * x) / (width - 1)), 1 + x * 4);
+        row.writeUInt16BE(opaque ? 65535 : 0, 3 + x * 4);
+      } else {
+        row[1 + x * 2] = 200;
+        row[2 + x * 2] = opaque ? 255 : 0;
+      }
+    }
+    rows.push(row);
+  }
+  return Buffer.concat([Buffer.from('\x89PNG\r\n\x1a\n', 'latin1'), pngChunk('IHDR', ihdr), pngChunk('IDAT', deflateSync(Buffer.concat(rows))), pngChunk('IEND', Buffer.alloc(0))]);
+}
+
+/** Plain pages of one colour each, as PNGs. */
+function colourPages(colours: string[], width: number, height: number): Promise<Buffer[]> {
+  return Promise.all(colours.map((background) => sharp({ create: { width, height, channels: 3, background } }).png().toBuffer()));
+}
+
+/** A multi-page TIFF (a scanned consent form): one page per colour, each width × height. */
+export async function multiPageTiff(colours = ['#d02020', '#2020d0'], width = 400, height = 560): Promise<Buffer> {
+  return sharp(await colourPages(colours, width, height), { join: { animated: true } }).tiff({ compression: 'lzw' }).toBuffer();
+}
+
+/** An animated WebP: one frame per colour. */
+export async function animatedWebp(colours = ['#d02020', '#2020d0'], width = 200, height = 150): Promise<Buffer> {
+  return sharp(await colourPages(colours, width, height), { join: { animated: true } }).webp().toBuffer();
+}
+
+/** The start of a JPEG 2000 file (JP2 signature and file-type boxes), as a dental sensor exports it. */
+export function jp2Header(): Buffer {
+  const signature = Buffer.from('0000000c6a5020200d0a870a', 'hex');
+  const ftyp = Buffer.concat([Buffer.from('000000146674797000000000', 'hex'), Buffer.from('jp2 ', 'latin1'), Buffer.alloc(4), Buffer.from('jp2 ', 'latin1')]);
+  return Buffer.concat([signature, ftyp, Buffer.alloc(64)]);
+}

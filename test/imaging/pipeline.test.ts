@@ -13,12 +13,16 @@ import { processImage, windowTo8Bits, type ProcessedImage } from '../../src/imag
 import { watermarkLayers, watermarkRegion, type WatermarkOptions } from '../../src/imaging/watermark.js';
 import {
   alphaPng,
+  animatedWebp,
   cmykJpeg,
+  greyAlphaPng,
   grey16Png,
   grey16Tiff,
+  jp2Header,
   jpegOrientation6,
   logoPng,
   meanDifference,
+  multiPageTiff,
   photoJpeg,
   pixelBombPng,
   textFileAsJpeg,
@@ -134,6 +138,68 @@ describe('the sharp pipeline', () => {
     expect(meta.hasAlpha).toBe(true);
     expect((await pixel(out.display.data, 10, 10))[3]).toBe(0);
     expect((await pixel(out.display.data, 290, 10))[3]).toBe(255);
+  });
+
+  it('keeps the transparency of a greyscale PNG with alpha, 8 and 16 bits, and shows its grey (not black)', async () => {
+    for (const depth of [8, 16] as const) {
+      const png = greyAlphaPng(depth, 300, 200);
+      expect(await sharp(png).metadata()).toMatchObject({ channels: 2, hasAlpha: true });
+      const out = await processImage(png, { maxPixels: MAX, watermark: mark });
+      for (const copy of [out.display, out.thumb, out.shared!]) {
+        expect((await sharp(copy.data).metadata()).hasAlpha).toBe(true);
+        const x = (f: number) => Math.round(copy.width * f);
+        const transparent = await pixel(copy.data, x(0.1), Math.round(copy.height * 0.2));
+        const opaque = await pixel(copy.data, x(0.9), Math.round(copy.height * 0.2));
+        expect(transparent[3]).toBe(0);
+        expect(opaque[3]).toBe(255);
+        // 8 bits: the grey 200 as stored; 16 bits: the right end of the windowed ramp, near white
+        expect(opaque[0]).toBeGreaterThan(depth === 8 ? 190 : 200);
+        expect(opaque[0]).toBe(opaque[2]);
+      }
+      if (depth === 16) expect(out.window!.low).toBeGreaterThanOrEqual(1000);
+    }
+  });
+
+  it('shows every page of a multi-page TIFF, one under the other, with the watermark on each; the thumbnail is page 1', async () => {
+    const tiff = await multiPageTiff(['#d02020', '#2020d0'], 400, 560);
+    const out = await processImage(tiff, { maxPixels: MAX, watermark: mark });
+    expect(out.info).toMatchObject({ format: 'tiff', pages: 2, animated: false });
+    expect([out.display.width, out.display.height]).toEqual([400, 1120]);
+    expect([out.shared!.width, out.shared!.height]).toEqual([400, 1120]);
+    const page1 = await pixel(out.display.data, 200, 100);
+    const page2 = await pixel(out.display.data, 200, 700);
+    expect(page1[0]).toBeGreaterThan(150);
+    expect(page1[2]).toBeLessThan(80);
+    expect(page2[2]).toBeGreaterThan(150);
+    expect(page2[0]).toBeLessThan(80);
+    // the thumbnail is the first page (red), as tall as a page's proportions
+    expect([out.thumb.width, out.thumb.height]).toEqual([229, 320]);
+    expect((await pixel(out.thumb.data, 100, 160))[0]).toBeGreaterThan(150);
+    // each page carries the watermark in its own bottom-right corner
+    const region = await watermarkRegion(400, 560, mark, sharp);
+    for (const top of [region.top, region.top + 560]) {
+      expect(await meanDifference(out.display.data, out.shared!.data, { ...region, top })).toBeGreaterThan(10);
+    }
+  });
+
+  it('keeps a stack of many pages within WebP\'s largest side', async () => {
+    const colours = Array.from({ length: 12 }, (_, i) => (i % 2 ? '#2020d0' : '#d02020'));
+    const out = await processImage(await multiPageTiff(colours, 300, 2000), { maxPixels: MAX });
+    expect(out.info.pages).toBe(12);
+    expect(out.display.height).toBeLessThanOrEqual(16383);
+    expect(out.display.height).toBeGreaterThan(12 * 1300);
+  });
+
+  it('an animated WebP: its copies show the first frame, and it says it is animated with how many frames', async () => {
+    const out = await processImage(await animatedWebp(['#d02020', '#2020d0'], 200, 150), { maxPixels: MAX });
+    expect(out.info).toMatchObject({ format: 'webp', pages: 2, animated: true });
+    expect([out.display.width, out.display.height]).toEqual([200, 150]);
+    expect((await pixel(out.display.data, 100, 75))[0]).toBeGreaterThan(150);
+  });
+
+  it('refuses JPEG 2000 (the image library here cannot decode it) with what to do', async () => {
+    expect(await rejection(jp2Header())).toMatch(/JPEG 2000.*export it as PNG or TIFF/);
+    expect(await rejection(Buffer.concat([Buffer.from('ff4fff51', 'hex'), Buffer.alloc(64)]))).toMatch(/JPEG 2000/);
   });
 
   it('rejects a truncated JPEG, a text file named .jpg, an empty file, a GIF and a pixel bomb, with reasons', async () => {

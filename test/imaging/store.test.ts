@@ -15,12 +15,13 @@ import {
 import { createPatient } from '../../src/clinic/patients.js';
 import { importImage, type ImportSettings } from '../../src/imaging/import.js';
 import { sha256 } from '../../src/imaging/inspect.js';
+import { processImage } from '../../src/imaging/pipeline.js';
 import { encodeEventKey } from '../../src/local/s3-server.js';
 import { createImageProcessor, type S3EventLike } from '../../src/lambdas/image-processor.js';
 import { memoryLog } from '../../src/log.js';
 import type { Store } from '../../src/store/store.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
-import { jpegOrientation6, photoJpeg, textFileAsJpeg, truncatedJpeg } from './fixtures.js';
+import { jpegOrientation6, multiPageTiff, photoJpeg, textFileAsJpeg, truncatedJpeg } from './fixtures.js';
 
 const metadata = { kind: 'photo' as const, teeth: [11, 21] };
 
@@ -139,6 +140,22 @@ describe('images in the bucket', () => {
     expect((await processor(event)).processed).toBe(0);
   });
 
+  it('the Lambda shows every page of a multi-page TIFF and records the page count, as the CLI does', async () => {
+    const tiff = await multiPageTiff(['#d02020', '#2020d0', '#20d020'], 300, 400);
+    const id = 'I-20260101-pages3aa';
+    const key = originalKey(patientId, id, 'tiff');
+    await store.put(key, tiff, { contentType: 'image/tiff' });
+    const processor = createImageProcessor({ store, config: stack.config, log: memoryLog(), bucket: stack.config.names.dataBucket });
+    expect((await processor(eventFor(stack.config.names.dataBucket, key))).results[0]).toMatchObject({ status: 'processed', imageId: id });
+    const record = (await store.getJson<{ original: { pages?: number }; variants: Record<string, { width: number; height: number }> }>(`images/${patientId}/${id}/image.json`))!.value;
+    expect(record.original.pages).toBe(3);
+    expect(record.variants.display).toMatchObject({ width: 300, height: 1200 });
+    expect(record.variants.shared).toMatchObject({ width: 300, height: 1200 });
+    // the CLI's import of the same bytes makes the same derivatives
+    const cli = await processImage(tiff, { maxPixels: stack.config.images.maxPixels });
+    expect(Buffer.compare((await store.getBytes(variantKey(patientId, id, 'display')))!, cli.display.data)).toBe(0);
+  });
+
   it('a redelivery completes a staff upload whose record a failed delivery left processing after writing its derivatives', async () => {
     const bucket = stack.config.names.dataBucket;
     const processor = createImageProcessor({ store, config: stack.config, log: memoryLog(), bucket });
@@ -146,7 +163,6 @@ describe('images in the bucket', () => {
     const bytes = await photoJpeg(600, 400, 14);
     await store.put(uploadKey, bytes, { contentType: 'image/jpeg' });
     // the first delivery wrote the derivatives, then died (timeout, S3 error) before completing the record
-    const { processImage } = await import('../../src/imaging/pipeline.js');
     await writeDerivatives(store, patientId, record.id, await processImage(bytes, { maxPixels: stack.config.images.maxPixels }));
     expect((await processor(eventFor(bucket, uploadKey))).results[0]).toMatchObject({ status: 'processed', imageId: record.id });
     const done = (await store.getJson<ImageRecord>(recordKey(patientId, record.id)))!.value;

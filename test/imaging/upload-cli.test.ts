@@ -11,7 +11,7 @@ import { sha256 } from '../../src/imaging/inspect.js';
 import type { Store } from '../../src/store/store.js';
 import { BIN, runCli } from '../helpers/cli.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
-import { jpegOrientation6, photoJpeg, textFileAsJpeg, truncatedJpeg } from './fixtures.js';
+import { animatedWebp, jp2Header, jpegOrientation6, multiPageTiff, photoJpeg, textFileAsJpeg, truncatedJpeg } from './fixtures.js';
 
 async function keysUnder(store: Store, prefix: string): Promise<string[]> {
   const keys: string[] = [];
@@ -61,11 +61,20 @@ describe('clinica upload (built CLI)', () => {
     const got = await cli('images', 'get', rotated.id, '--variant', 'shared', '--out', out);
     expect(got.code).toBe(0);
     expect(got.stderr).not.toContain('consider naming it');
-    const misnamed = await cli('images', 'get', rotated.id, '--variant', 'shared', '--out', join(dir, 'for-patient.png'));
-    expect(misnamed.code).toBe(0);
-    expect(misnamed.stderr).toContain('for-patient.png: the shared copy is image/webp; consider naming it *.webp');
     const meta = await sharp(await readFile(out)).metadata();
     expect([meta.format, meta.width, meta.height]).toEqual(['webp', 400, 800]);
+    // the extension names the format written: a patient's phone goes by the name
+    for (const [name, format] of [['for-patient.jpg', 'jpeg'], ['for-patient.PNG', 'png']] as const) {
+      const converted = await cli('images', 'get', rotated.id, '--variant', 'shared', '--out', join(dir, name), '--json');
+      expect(converted.code, converted.stderr).toBe(0);
+      expect(JSON.parse(converted.stdout)).toMatchObject({ contentType: `image/${format}` });
+      const got = await sharp(await readFile(join(dir, name))).metadata();
+      expect([got.format, got.width, got.height]).toEqual([format, 400, 800]);
+    }
+    const gif = await cli('images', 'get', rotated.id, '--out', join(dir, 'x.gif'));
+    expect([gif.code, gif.stderr]).toEqual([2, expect.stringMatching(/x\.gif: name the file with an image extension \(\.webp, \.jpg, \.png or \.tif\)/)]);
+    const reencoded = await cli('images', 'get', rotated.id, '--variant', 'original', '--out', join(dir, 'original.png'));
+    expect([reencoded.code, reencoded.stderr]).toEqual([2, expect.stringMatching(/the original is image\/jpeg and is handed out byte for byte — name it \*\.jpg/)]);
     expect((await cli('images', 'get', rotated.id, '--variant', 'shared', '--out', out)).code).toBe(2); // exists: --force
     const nowhere = await cli('images', 'get', rotated.id, '--out', join(dir, 'no-such-folder', 'x.webp'));
     expect([nowhere.code, nowhere.stderr.trim()]).toEqual([2, `clinica: --out: the folder ${join(dir, 'no-such-folder')} does not exist — create it first, or choose another --out`]);
@@ -163,23 +172,55 @@ describe('clinica upload (built CLI)', () => {
     expect((await keysUnder(store, `images/${bruno}/`)).filter((k) => k.endsWith('image.json'))).toHaveLength(1);
   });
 
-  it('a bulk import fails the images it cannot take (HEIC, DICOM) with the reason, instead of skipping them as clutter; takes .jfif', async () => {
+  it('a bulk import fails the images it cannot take (HEIC, DICOM, JPEG 2000) with the reason, instead of skipping them as clutter; takes .jfif', async () => {
     const root = join(stack.projectDir, 'phone');
     await mkdir(join(root, ana), { recursive: true });
     // an iPhone photo (ISO-BMFF 'ftyp' box) and a DICOM file (128-byte preamble + DICM), as their first bytes say
     await writeFile(join(root, ana, 'IMG_0001.HEIC'), Buffer.concat([Buffer.from([0, 0, 0, 24]), Buffer.from('ftypheic\0\0\0\0mif1heic', 'latin1'), Buffer.alloc(64)]));
     await writeFile(join(root, ana, 'pano.dcm'), Buffer.concat([Buffer.alloc(128), Buffer.from('DICM', 'latin1'), Buffer.alloc(64)]));
+    await writeFile(join(root, ana, 'sensor.jp2'), jp2Header());
     await writeFile(join(root, ana, 'whatsapp.jfif'), await photoJpeg(300, 200, 51));
     await writeFile(join(root, ana, 'notes.txt'), 'not an image');
     const run = await cli('upload', '--bulk', root, '--json');
     expect(run.code).toBe(3);
     const result = json(run.stdout);
-    expect(result).toMatchObject({ imported: 1, failed: 2, skipped: 1 });
+    expect(result).toMatchObject({ imported: 1, failed: 3, skipped: 1 });
     const byName = Object.fromEntries(result.files.map((f) => [f.file.split('/').pop(), f]));
     expect(byName['IMG_0001.HEIC']).toMatchObject({ status: 'rejected', reason: expect.stringMatching(/HEIC/) });
     expect(byName['pano.dcm']).toMatchObject({ status: 'rejected', reason: expect.stringMatching(/DICOM file \(export it as PNG or TIFF first\)/) });
+    expect(byName['sensor.jp2']).toMatchObject({ status: 'rejected', reason: expect.stringMatching(/JPEG 2000 image, which clinica cannot decode \(export it as PNG or TIFF first\)/) });
     expect(byName['whatsapp.jfif']).toMatchObject({ status: 'imported' });
     expect(byName['notes.txt']).toMatchObject({ status: 'skipped' });
+  });
+
+  it('--dry-run lists the second of two identical files as a duplicate; multi-page and animated files say so', async () => {
+    const root = join(stack.projectDir, 'twice');
+    await mkdir(join(root, bruno), { recursive: true });
+    const photo = await photoJpeg(400, 300, 61);
+    await writeFile(join(root, bruno, 'a.jpg'), photo);
+    await writeFile(join(root, bruno, 'b-copy.jpg'), photo);
+    await writeFile(join(root, bruno, 'consent.tif'), await multiPageTiff());
+    await writeFile(join(root, bruno, 'smile.webp'), await animatedWebp());
+
+    const dry = await cli('upload', '--bulk', root, '--dry-run', '--concurrency', '1');
+    expect(dry.code, dry.stderr).toBe(0);
+    const lines = dry.stdout.split('\n');
+    const said = (name: string) => lines.filter((l) => l.includes(name));
+    expect([...said('a.jpg'), ...said('b-copy.jpg')].filter((l) => l.startsWith('would import'))).toHaveLength(1);
+    expect(dry.stdout).toMatch(/skip +\S+ +\S*(a|b-copy)\.jpg +\(the same image as \S*(a|b-copy)\.jpg, earlier in this run\)/);
+    expect(said('consent.tif')[0]).toMatch(/would import .*TIFF 400×560, 2 pages/);
+    expect(said('smile.webp')[0]).toMatch(/animated \(2 frames\): the copies show the first/);
+    expect(dry.stderr).toMatch(/3 would be imported, 1 already imported/);
+
+    const real = await cli('upload', '--bulk', root, '--json');
+    expect(real.code, real.stderr).toBe(0);
+    const result = json(real.stdout);
+    expect(result).toMatchObject({ imported: 3, duplicates: 1 });
+    expect(real.stderr).toMatch(/smile\.webp: an animation of 2 frames — its copies show the first frame/);
+    const consent = result.files.find((f) => f.file.endsWith('consent.tif')) as { imageId: string; pages?: number };
+    expect(consent.pages).toBe(2);
+    const record = (await store.getJson<{ original: { pages?: number } }>(`images/${bruno}/${consent.imageId}/image.json`))!.value;
+    expect(record.original.pages).toBe(2);
   });
 
   it('reads a CSV manifest and names the line of a bad row', async () => {
@@ -264,22 +305,24 @@ describe('clinica upload (built CLI)', () => {
     }
     // and a third run uploads nothing
     expect(json((await cli('upload', '--bulk', root, '--json')).stdout)).toMatchObject({ imported: 0, duplicates: 16 });
-  });
+  }, 120_000);
 
-  it('the local S3 going away mid-import: exit 1 with one line, after saying what was imported before it', async () => {
+  it('the local S3 going away mid-import: exit 1 with one line, after saying what was imported before it (--json: the partial summary on stdout)', async () => {
     const lost = await startTestStack();
     try {
       const patient = (await createPatient(lost.dataStore, { fullName: 'Carla Teste', birthDate: '1970-07-07' }, 'test')).id;
       const root = join(lost.projectDir, 'lost');
       await mkdir(join(root, patient), { recursive: true });
       for (let i = 0; i < 8; i++) await writeFile(join(root, patient, `l-${i}.jpg`), await photoJpeg(1600, 1200, 500 + i));
-      const child = spawn(process.execPath, [BIN, 'upload', '--bulk', root, '--concurrency', '1'], {
+      const child = spawn(process.execPath, [BIN, 'upload', '--bulk', root, '--concurrency', '1', '--json'], {
         cwd: lost.projectDir,
         env: { ...process.env, NO_COLOR: '1', CI: '1' },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let stderr = '';
+      let stdout = '';
       child.stderr!.on('data', (c) => (stderr += c));
+      child.stdout!.on('data', (c) => (stdout += c));
       const exited = once(child, 'exit');
       const deadline = Date.now() + 60_000;
       // two image records stored: the first image's import (record, claim, audit) is over and reported
@@ -291,6 +334,11 @@ describe('clinica upload (built CLI)', () => {
       expect(code, stderr).toBe(1);
       expect(lines.at(-2)).toMatch(/stopped by an error after \d+ files?: [1-8] imported, 0 already there — fix the cause and run the same command again to finish/);
       expect(lines.at(-1)).toMatch(/^clinica: /);
+      // --json: the partial summary is still the one JSON document on stdout
+      const partial = JSON.parse(stdout) as { stopped: boolean; imported: number; error: string; files: { status: string }[] };
+      expect(partial).toMatchObject({ stopped: true, error: expect.any(String) });
+      expect(partial.imported).toBeGreaterThanOrEqual(1);
+      expect(partial.files.filter((f) => f.status === 'imported')).toHaveLength(partial.imported);
     } finally {
       await lost.close();
     }

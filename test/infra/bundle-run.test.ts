@@ -5,7 +5,7 @@
  * work from inside the zip, with no help from the repo's node_modules.
  */
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -89,6 +89,9 @@ describe.skipIf(!realServer)('the server release', () => {
       expect(await res.json()).toMatchObject({ version: 'test-release' });
       const page = await fetch(new URL('/', url));
       expect(page.status).toBe(200); // the staff page from templates/staff inside the release
+      // its script is the bundle of src/web that `npm run build` made here (and `clinica dev` serves)
+      const script = await fetch(new URL('/app.js', url));
+      expect(Buffer.from(await script.arrayBuffer()).equals(await readFile(join(PACKAGE_ROOT, 'templates', 'staff', 'app.js')))).toBe(true);
     } finally {
       child.kill('SIGTERM');
       await rm(target, { recursive: true, force: true });

@@ -36,7 +36,7 @@ beforeAll(async () => {
       target: 'aws',
       stage: 'prod',
       aws: { region: 'sa-east-1', bucketPrefix: 'sorriso' },
-      network: { clinicCidrs: ['192.168.10.0/24'] },
+      network: { clinicCidrs: ['192.168.10.0/24'], plainHttp: true },
       mail: { sender: 'lembretes@clinicasorriso.com.br' },
     }),
   );

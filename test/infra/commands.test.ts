@@ -36,7 +36,7 @@ describe('clinica deploy / status / destroy (in-process, mocked AWS)', () => {
     const first = testUi();
     expect(await deploy(opts(), first.ui, deps())).toBe(0);
     expect(first.out()).toMatch(/Plan for stage prod \(AWS account 123456789012 \(sa-east-1\)\)/);
-    expect(first.out()).toMatch(/\+ create \| does not exist: create with tags, public access block, default encryption/);
+    expect(first.out()).toMatch(/\+ create \| does not exist: create with public access block, default encryption, tags/);
     expect(first.out()).toContain('deployed stage prod: 14 resources changed');
     expect(first.err()).toMatch(/info created EC2 instance sorriso-prod-server/);
     expect(first.out()).toMatch(/backend \(private\)\s*\| http:\/\/172\.31\.0\.\d+:8080\//);
@@ -50,7 +50,14 @@ describe('clinica deploy / status / destroy (in-process, mocked AWS)', () => {
       functions: { imageProcessor: 'sorriso-prod-image-processor', reminders: 'sorriso-prod-reminders' },
       backend: { state: 'running', privateUrl: expect.stringMatching(/^http:\/\/172\.31\./), publicUrl: expect.stringMatching(/^http:\/\/203\.0\.113\./), release: expect.stringMatching(/^[0-9a-f]{16}$/) },
     });
-    expect(outputs.mail.status).toMatch(/verification pending/);
+    expect(outputs.mail.status).toMatch(/verification pending .*; domain clinicasorriso\.com\.br: DKIM pending — publish its 3 CNAME records$/);
+    // Easy DKIM: the three CNAME records to publish, in the outputs and printed (the https engineer's Route 53
+    // zone can write the same records when clinica manages the domain's DNS)
+    const [token] = fake.state.dkim.get('clinicasorriso.com.br')!.DkimTokens;
+    expect(outputs.mail.dkimRecords).toHaveLength(3);
+    expect(outputs.mail.dkimRecords[0]).toEqual({ name: `${token}._domainkey.clinicasorriso.com.br`, type: 'CNAME', value: `${token}.dkim.amazonses.com` });
+    expect(first.err()).toContain("info publish these DNS records for the sender's domain");
+    expect(first.out()).toMatch(new RegExp(`${token}\\._domainkey\\.clinicasorriso\\.com\\.br\\s*\\| CNAME \\| ${token}\\.dkim\\.amazonses\\.com`));
 
     fake.clear();
     const second = testUi();
@@ -187,7 +194,17 @@ describe('clinica deploy / status / destroy (in-process, mocked AWS)', () => {
     const all = testUi();
     expect(await destroy({ ...opts(), deletePatientData: true }, all.ui, deps())).toBe(0);
     expect(fake.state.buckets.has('sorriso-prod-data')).toBe(false);
+    expect(all.out()).toMatch(/destroyed stage prod: 1 resource deleted; kept SES identity lembretes@clinicasorriso\.com\.br$/m);
     expect(existsSync(config.stateDir)).toBe(true);
+  });
+
+  it('destroy --delete-patient-data of a deployed stage does not say it kept the deleted bucket\'s S3 → Lambda events', async () => {
+    await deploy(opts(), testUi().ui, deps());
+    const t = testUi();
+    expect(await destroy({ ...opts(), deletePatientData: true }, t.ui, deps())).toBe(0);
+    expect(fake.state.buckets.has('sorriso-prod-data')).toBe(false);
+    expect(t.out()).toMatch(/destroyed stage prod: \d+ resources deleted; kept SES identity lembretes@clinicasorriso\.com\.br$/m);
+    expect(t.out()).not.toContain('Lambda events');
   });
 
   it('destroy without --yes and without a terminal refuses', async () => {

@@ -49,7 +49,8 @@ describe('clinica deploy against a fresh account (mocked AWS)', () => {
     expect(sitePuts.map((c) => c.input.Key)).toEqual(expect.arrayContaining(['index.html', '404.html']));
     expect(sitePuts.every((c) => c.input.Metadata?.['clinica-sha256'])).toBe(true);
     expect(fake.mutating().filter((c) => !sitePuts.includes(c)).map((c) => `${c.service} ${c.command}`)).toEqual([
-      'S3 CreateBucket', 'S3 PutBucketTagging', 'S3 PutPublicAccessBlock', 'S3 PutBucketEncryption', 'S3 PutBucketVersioning',
+      // the data bucket is private and encrypted right after it is made, before anything else (even its tags)
+      'S3 CreateBucket', 'S3 PutPublicAccessBlock', 'S3 PutBucketEncryption', 'S3 PutBucketTagging', 'S3 PutBucketVersioning',
       'S3 PutBucketPolicy', 'S3 PutBucketCors', 'S3 PutBucketLifecycleConfiguration',
       'S3 CreateBucket', 'S3 PutBucketTagging', 'S3 PutPublicAccessBlock', 'S3 PutBucketWebsite', 'S3 PutBucketPolicy',
       'IAM CreateRole', 'IAM PutRolePolicy', 'IAM CreateRole', 'IAM PutRolePolicy', 'IAM CreateRole', 'IAM PutRolePolicy',
@@ -59,7 +60,8 @@ describe('clinica deploy against a fresh account (mocked AWS)', () => {
       'S3 PutObject', 'S3 PutObject', 'S3 PutObject',
       'EC2 CreateSecurityGroup', 'EC2 AuthorizeSecurityGroupIngress', 'EC2 RevokeSecurityGroupEgress', 'EC2 AuthorizeSecurityGroupEgress',
       'EC2 RunInstances',
-      'SES VerifyEmailIdentity',
+      // the sender's domain with Easy DKIM (DMARC alignment), and the address so reminders go out before its DNS is done
+      'SES VerifyDomainDkim', 'SES VerifyEmailIdentity',
     ]);
 
     const data = 'sorriso-prod-data';
@@ -167,7 +169,7 @@ describe('clinica deploy against a fresh account (mocked AWS)', () => {
 
     // Lambda: runtime, architecture, role, settings through the environment
     const fn = one('CreateFunction', (i) => i.FunctionName === 'sorriso-prod-image-processor');
-    expect(fn).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], Handler: 'index.handler', Role: 'arn:aws:iam::123456789012:role/sorriso-prod-image-processor' });
+    expect(fn).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], Handler: 'index.handler', Role: 'arn:aws:iam::123456789012:role/sorriso-prod-image-processor' });
     expect(fn.Environment.Variables).toMatchObject({ CLINICA_DATA_BUCKET: data, CLINICA_STAGE: 'prod' });
     expect(JSON.parse(fn.Environment.Variables.CLINICA_CONFIG_JSON).aws.profile).toBeUndefined();
     expect(one('AddPermission')).toMatchObject({ Principal: 's3.amazonaws.com', SourceArn: `arn:aws:s3:::${data}`, SourceAccount: '123456789012', Action: 'lambda:InvokeFunction' });
@@ -210,6 +212,28 @@ describe('clinica deploy against a fresh account (mocked AWS)', () => {
     expect(userData).not.toMatch(/\{\{|AWS_SECRET|aws_secret_access_key|CLINICA_CONFIG_JSON/);
     expect(fake.calls.find((c) => c.command === 'GetParameter')!.input.Name).toBe('/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64');
     expect(one('VerifyEmailIdentity')).toEqual({ EmailAddress: 'lembretes@clinicasorriso.com.br' });
+    expect(one('VerifyDomainDkim')).toEqual({ Domain: 'clinicasorriso.com.br' });
+  });
+
+  it('a deployed sender verified as an address alone gets its domain\'s Easy DKIM; a gmail.com sender does not', async () => {
+    const config = await testConfig();
+    await apply(await planDeploy(await openTestInfra(fake, config)));
+    // deployed before clinica set up DKIM: only the address identity exists
+    fake.state.dkim.clear();
+    fake.state.identities.set('lembretes@clinicasorriso.com.br', 'Success');
+    fake.clear();
+    const plan = await planDeploy(await openTestInfra(fake, config));
+    expect(pending(plan).map((s) => [s.id, s.why])).toEqual([['ses-identity', 'set up Easy DKIM for clinicasorriso.com.br (its 3 CNAME records are printed after deploy)']]);
+    await apply(plan);
+    expect(fake.mutating().map((c) => c.command)).toEqual(['VerifyDomainDkim']);
+
+    fake.state.dkim.clear();
+    const gmail = await testConfig({ mail: { sender: 'clinica.sorriso@gmail.com' } });
+    fake.state.identities.set('clinica.sorriso@gmail.com', 'Success');
+    fake.clear();
+    const plain = await planDeploy(await openTestInfra(fake, gmail));
+    expect(pending(plain).map((s) => s.id)).not.toContain('ses-identity');
+    expect(fake.named('GetIdentityDkimAttributes')).toEqual([]);
   });
 
   it('a second deploy with no change makes no mutating call', async () => {
@@ -288,6 +312,20 @@ describe('clinica deploy against a fresh account (mocked AWS)', () => {
     expect(fake.mutating().map((c) => c.command)).toEqual(['TagResource']);
   });
 
+  it('functions deployed on nodejs22.x (support ends April 2027) move to nodejs24.x with a configuration update', async () => {
+    const config = await testConfig();
+    await apply(await planDeploy(await openTestInfra(fake, config)));
+    for (const fn of fake.state.functions.values()) fn.config.Runtime = 'nodejs22.x';
+    fake.clear();
+    const plan = await planDeploy(await openTestInfra(fake, config));
+    expect(pending(plan).map((s) => [s.id, s.why])).toEqual([
+      ['lambda:image-processor', 'runtime nodejs22.x → nodejs24.x'],
+      ['lambda:reminders', 'runtime nodejs22.x → nodejs24.x'],
+    ]);
+    await apply(plan);
+    expect(fake.named('UpdateFunctionConfiguration').map((c) => c.input.Runtime)).toEqual(['nodejs24.x', 'nodejs24.x']);
+  });
+
   it('a changed setting updates only the configuration (memory, environment)', async () => {
     const config = await testConfig();
     await apply(await planDeploy(await openTestInfra(fake, config)));
@@ -346,6 +384,19 @@ describe('clinica deploy against a fresh account (mocked AWS)', () => {
     await apply(rerun);
     fake.clear();
     expect(pending(await planDeploy(await openTestInfra(fake, config)))).toEqual([]);
+  });
+
+  it('a first deploy interrupted right after the data bucket is made leaves it private and encrypted', async () => {
+    const config = await testConfig();
+    const plan = await planDeploy(await openTestInfra(fake, config));
+    // the deploy stops at the first call after the bucket's security settings (lost network, Ctrl+C, a denied permission)
+    fake.failNext('PutBucketTagging', awsError('AccessDenied', 'not allowed: s3:PutBucketTagging'));
+    const result = await applyPlan(plan);
+    expect([result.applied, result.failed?.step.id]).toEqual([[], 'data-bucket']);
+    expect(fake.mutating().map((c) => c.command)).toEqual(['CreateBucket', 'PutPublicAccessBlock', 'PutBucketEncryption', 'PutBucketTagging']);
+    const settings = fake.state.buckets.get('sorriso-prod-data')!.settings;
+    expect(settings.pab.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true });
+    expect(fake.named('PutBucketEncryption')[0]!.input.Bucket).toBe('sorriso-prod-data');
   });
 
   it('retries RunInstances while the instance profile has not reached EC2', async () => {

@@ -15,6 +15,7 @@ import { EC2Client } from '@aws-sdk/client-ec2';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { SESClient } from '@aws-sdk/client-ses';
 import { STSClient } from '@aws-sdk/client-sts';
+import { Route53Client } from '@aws-sdk/client-route-53';
 
 export interface Call {
   service: string;
@@ -80,6 +81,10 @@ export function fakeAws(options: FakeAwsOptions = {}) {
   const groups = new Map<string, any>();
   const instances = new Map<string, any>();
   const identities = new Map<string, string>();
+  /** Easy DKIM per domain, as VerifyDomainDkim leaves it */
+  const dkim = new Map<string, { DkimEnabled: boolean; DkimVerificationStatus: string; DkimTokens: string[] }>();
+  const addresses = new Map<string, any>();
+  const zones = new Map<string, { name: string; tags: { Key: string; Value: string }[]; records: any[]; nameServers: string[] }>();
   const vpcs = options.defaultVpc === false ? [] : [{ VpcId: 'vpc-default', IsDefault: true }];
   const subnets = options.defaultVpc === false ? [] : [
     { SubnetId: 'subnet-b', VpcId: 'vpc-default', AvailabilityZone: `${region}b`, DefaultForAz: true },
@@ -476,8 +481,70 @@ export function fakeAws(options: FakeAwsOptions = {}) {
         Object.assign(instances.get(InstanceId).MetadataOptions, options);
         return {};
       },
+      DescribeAddresses: (i) => ({ Addresses: [...addresses.values()].filter((a) => matchesFilters(a.Tags, 'running', i.Filters)).map((a) => structuredClone(a)) }),
+      AllocateAddress: (i) => {
+        const AllocationId = id('eipalloc');
+        const PublicIp = `198.51.100.${counter}`;
+        addresses.set(AllocationId, { AllocationId, PublicIp, Domain: 'vpc', Tags: i.TagSpecifications?.[0]?.Tags ?? [] });
+        return { AllocationId, PublicIp };
+      },
+      AssociateAddress: (i) => {
+        const a = addresses.get(i.AllocationId);
+        if (!a) throw awsError('InvalidAllocationID.NotFound', 'not found');
+        a.InstanceId = i.InstanceId;
+        a.AssociationId = id('eipassoc');
+        return { AssociationId: a.AssociationId };
+      },
+      ReleaseAddress: (i) => {
+        const a = addresses.get(i.AllocationId);
+        if (!a) throw awsError('InvalidAllocationID.NotFound', 'not found');
+        if (a.InstanceId && instances.get(a.InstanceId)?.State.Name !== 'terminated') throw awsError('InvalidIPAddress.InUse', 'Address is in use');
+        addresses.delete(i.AllocationId);
+        return {};
+      },
       ModifyInstanceAttribute: (i) => {
         instances.get(i.InstanceId).SecurityGroups = i.Groups.map((GroupId: string) => ({ GroupId }));
+        return {};
+      },
+    },
+    Route53: {
+      ListHostedZonesByName: (i) => {
+        const sorted = [...zones.entries()].map(([Id, z]) => ({ Id: `/hostedzone/${Id}`, Name: z.name, Config: { PrivateZone: false } })).sort((a, b) => a.Name.localeCompare(b.Name));
+        return { HostedZones: sorted.filter((z) => z.Name >= `${i.DNSName}.`).slice(0, i.MaxItems ?? 100) };
+      },
+      GetHostedZone: (i) => {
+        const z = zones.get(i.Id);
+        if (!z) throw awsError('NoSuchHostedZone', 'No hosted zone found', 404);
+        return { HostedZone: { Id: `/hostedzone/${i.Id}`, Name: z.name }, DelegationSet: { NameServers: z.nameServers } };
+      },
+      ListTagsForResource: (i) => ({ ResourceTagSet: { ResourceType: i.ResourceType, ResourceId: i.ResourceId, Tags: structuredClone(zones.get(i.ResourceId)!.tags) } }),
+      ChangeTagsForResource: (i) => ok((zones.get(i.ResourceId)!.tags = [...zones.get(i.ResourceId)!.tags, ...i.AddTags])),
+      ListResourceRecordSets: (i) => ({ ResourceRecordSets: structuredClone(zones.get(i.HostedZoneId)!.records), IsTruncated: false }),
+      CreateHostedZone: (i) => {
+        const Id = id('Z').toUpperCase().replace('-', '');
+        const name = `${i.Name}.`;
+        const nameServers = ['ns-1.awsdns-01.org', 'ns-2.awsdns-02.co.uk', 'ns-3.awsdns-03.com', 'ns-4.awsdns-04.net'];
+        zones.set(Id, { name, tags: [], nameServers, records: [{ Name: name, Type: 'SOA', TTL: 900, ResourceRecords: [{ Value: 'ns-1.awsdns-01.org. hostmaster 1 7200 900 1209600 86400' }] }, { Name: name, Type: 'NS', TTL: 172800, ResourceRecords: nameServers.map((Value) => ({ Value })) }] });
+        return { HostedZone: { Id: `/hostedzone/${Id}`, Name: name }, DelegationSet: { NameServers: nameServers }, ChangeInfo: { Id: '/change/C0', Status: 'PENDING' } };
+      },
+      ChangeResourceRecordSets: (i) => {
+        const z = zones.get(i.HostedZoneId)!;
+        for (const c of i.ChangeBatch.Changes) {
+          const r = c.ResourceRecordSet;
+          const at = z.records.findIndex((x) => x.Name === r.Name && x.Type === r.Type);
+          if (c.Action === 'DELETE') {
+            if (at < 0 || JSON.stringify(z.records[at]) !== JSON.stringify(r)) throw awsError('InvalidChangeBatch', 'Tried to delete resource record set but it was not found');
+            z.records.splice(at, 1);
+          } else if (at >= 0) z.records[at] = structuredClone(r);
+          else z.records.push(structuredClone(r));
+        }
+        return { ChangeInfo: { Id: '/change/C1', Status: 'PENDING' } };
+      },
+      GetChange: (i) => ({ ChangeInfo: { Id: i.Id, Status: 'INSYNC' } }),
+      DeleteHostedZone: (i) => {
+        const z = zones.get(i.Id)!;
+        if (z.records.some((r) => r.Type !== 'SOA' && r.Type !== 'NS')) throw awsError('HostedZoneNotEmpty', 'The hosted zone contains resource records');
+        zones.delete(i.Id);
         return {};
       },
     },
@@ -490,6 +557,12 @@ export function fakeAws(options: FakeAwsOptions = {}) {
       }),
       GetSendQuota: () => ({ Max24HourSend: 200, MaxSendRate: 1, SentLast24Hours: 0 }),
       VerifyEmailIdentity: (i) => ok(identities.set(i.EmailAddress, 'Pending')),
+      GetIdentityDkimAttributes: (i) => ({ DkimAttributes: Object.fromEntries(i.Identities.filter((x: string) => dkim.has(x)).map((x: string) => [x, dkim.get(x)])) }),
+      VerifyDomainDkim: (i) => {
+        const tokens = [1, 2, 3].map((n) => `${n}`.repeat(32));
+        dkim.set(i.Domain, { DkimEnabled: true, DkimVerificationStatus: 'Pending', DkimTokens: tokens });
+        return { DkimTokens: tokens };
+      },
     },
   };
 
@@ -501,6 +574,7 @@ export function fakeAws(options: FakeAwsOptions = {}) {
     ['SSM', SSMClient],
     ['SES', SESClient],
     ['STS', STSClient],
+    ['Route53', Route53Client],
   ] as const;
   const mocks = clients.map(([service, Client]) => {
     const mock = mockClient(Client as never);
@@ -527,7 +601,7 @@ export function fakeAws(options: FakeAwsOptions = {}) {
     clear: () => void calls.splice(0),
     /** the next `errors.length` calls of `command` throw these */
     failNext: (command: string, ...errors: Error[]) => void failures.set(command, [...(failures.get(command) ?? []), ...errors]),
-    state: { buckets, roles, profiles, functions, groups, instances, identities },
+    state: { buckets, roles, profiles, functions, groups, instances, identities, dkim, addresses, zones },
     restore: () => mocks.forEach((m) => m.restore()),
   };
 }

@@ -114,6 +114,9 @@ export async function startFakeEndpoint(account = '123456789012'): Promise<FakeE
         if (action === 'GetIdentityVerificationAttributes') {
           return xml(res, 200, `<GetIdentityVerificationAttributesResponse xmlns="http://ses.amazonaws.com/doc/2010-12-01/"><GetIdentityVerificationAttributesResult><VerificationAttributes/></GetIdentityVerificationAttributesResult><ResponseMetadata><RequestId>fake</RequestId></ResponseMetadata></GetIdentityVerificationAttributesResponse>`);
         }
+        if (action === 'GetIdentityDkimAttributes') {
+          return xml(res, 200, `<GetIdentityDkimAttributesResponse xmlns="http://ses.amazonaws.com/doc/2010-12-01/"><GetIdentityDkimAttributesResult><DkimAttributes/></GetIdentityDkimAttributesResult><ResponseMetadata><RequestId>fake</RequestId></ResponseMetadata></GetIdentityDkimAttributesResponse>`);
+        }
         if (action === 'GetSendQuota') {
           return xml(res, 200, `<GetSendQuotaResponse xmlns="http://ses.amazonaws.com/doc/2010-12-01/"><GetSendQuotaResult><Max24HourSend>200.0</Max24HourSend><MaxSendRate>1.0</MaxSendRate><SentLast24Hours>0.0</SentLast24Hours></GetSendQuotaResult><ResponseMetadata><RequestId>fake</RequestId></ResponseMetadata></GetSendQuotaResponse>`);
         }

@@ -21,12 +21,13 @@ export async function testConfig(overrides: Partial<ConfigInput> = {}): Promise<
     ...defaultConfigInput,
     target: 'aws',
     stage: 'prod',
-    network: { clinicCidrs: [CLINIC_CIDR], trustedProxies: [], serverPort: 8080 },
     mail: { sender: 'Clínica Sorriso <lembretes@clinicasorriso.com.br>' },
     // what the site must show (src/site/checks.ts), so a plan warns only about what a test sets up
     site: { ...defaultConfigInput.site, clinicRegistration: 'CRO-SP EPAO 0000', privacy: { dpoName: 'Ana Demo' } },
     ...overrides,
     aws: { region: 'sa-east-1', architecture: 'arm64', sshCidrs: [], bucketPrefix: 'sorriso', ...overrides.aws },
+    // the stage as it is served without a domain (port 8080, no DNS): the HTTPS tests set network.domain
+    network: { clinicCidrs: [CLINIC_CIDR], trustedProxies: [], serverPort: 8080, plainHttp: !overrides.network?.domain, ...overrides.network },
   };
   const path = join(dir, 'clinica.config.json');
   await writeFile(path, JSON.stringify(input));

@@ -7,7 +7,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { s3Client } from '../../src/aws/clients.js';
-import { dataCors, SITE_WEBSITE } from '../../src/infra/buckets.js';
+import { dataCors } from '../../src/infra/data-bucket.js';
+import { SITE_WEBSITE } from '../../src/infra/site-bucket.js';
 import type { InfraContext } from '../../src/infra/context.js';
 import { infraNames, tagsFor } from '../../src/infra/names.js';
 import { applyPlan } from '../../src/infra/plan.js';

@@ -140,6 +140,52 @@ describe('image upload through the server', () => {
     expect((await listed()).filter(([actor]) => actor === `staff:${h.ids.dentist}`)).toHaveLength(2);
   });
 
+  it('lists a patient\'s images oldest first by the day taken, then by when they were imported', async () => {
+    const made = await h.call('POST', '/api/patients', { token: h.tokens.reception, body: { fullName: 'Paciente Ordem', birthDate: '1980-08-08' } });
+    const pid = made.body.patient.id;
+    const announce = async (fileName: string, takenAt?: string) =>
+      (await h.call('POST', `/api/patients/${pid}/images`, { token: h.tokens.dentist, body: { fileName, contentType: 'image/jpeg', ...(takenAt ? { takenAt } : {}) } })).body.image.id as string;
+    await announce('2024-a.jpg', '2024-05-01');
+    await announce('sem-data.jpg'); // no date taken: placed by when it was imported (now)
+    await announce('2019.jpg', '2019-03-10');
+    await announce('2024-b.jpg', '2024-05-01'); // the same day as 2024-a, imported after it
+    await announce('2022-instante.jpg', '2022-01-15T09:30:00-03:00');
+    const listed = await h.call('GET', `/api/patients/${pid}/images`, { token: h.tokens.dentist });
+    expect(listed.body.images.map((i: { fileName: string }) => i.fileName)).toEqual(['2019.jpg', '2022-instante.jpg', '2024-a.jpg', '2024-b.jpg', 'sem-data.jpg']);
+  });
+
+  it('hands out the watermarked shared copy as an audited download link; 404 with the reason when there is none', async () => {
+    const jpeg = await sharp({ create: { width: 640, height: 480, channels: 3, background: { r: 90, g: 140, b: 200 } } }).jpeg().toBuffer();
+    const start = (await h.call('POST', `/api/patients/${patientId}/images`, { token: h.tokens.dentist, body: { fileName: 'para-paciente.jpg', contentType: 'image/jpeg' } })).body;
+    const early = await h.call('GET', `/api/patients/${patientId}/images/${start.image.id}/shared`, { token: h.tokens.dentist });
+    expect(early.status).toBe(404); // still processing: no copy yet
+    await fetch(start.upload.url, { method: 'PUT', headers: start.upload.headers, body: jpeg });
+    await waitFor(start.image.id, h.tokens.dentist);
+
+    const r = await h.call('GET', `/api/patients/${patientId}/images/${start.image.id}/shared`, { token: h.tokens.assistant });
+    expect(r.status).toBe(200);
+    expect(r.body).toMatchObject({ image: { id: start.image.id }, fileName: `${start.image.id}-shared.webp`, contentType: 'image/webp' });
+    const download = await fetch(r.body.url);
+    expect(download.status).toBe(200);
+    expect(download.headers.get('content-disposition')).toBe(`attachment; filename="${start.image.id}-shared.webp"`);
+    const bytes = Buffer.from(await download.arrayBuffer());
+    expect((await sharp(bytes).metadata()).format).toBe('webp');
+    const entries = await listAudit(h.stack.dataStore, { patientId });
+    expect(entries).toEqual(expect.arrayContaining([expect.objectContaining({ action: 'image.download', actor: `staff:${h.ids.assistant}`, details: { imageId: start.image.id, variant: 'shared' } })]));
+
+    const plain = (await h.call('POST', `/api/patients/${patientId}/images`, { token: h.tokens.dentist, body: { fileName: 'sem-marca.jpg', contentType: 'image/jpeg', watermark: false } })).body;
+    await fetch(plain.upload.url, { method: 'PUT', headers: plain.upload.headers, body: await sharp(jpeg).rotate(90).jpeg().toBuffer() });
+    await waitFor(plain.image.id, h.tokens.dentist);
+    const none = await h.call('GET', `/api/patients/${patientId}/images/${plain.image.id}/shared`, { token: h.tokens.dentist });
+    expect(none.status).toBe(404);
+    expect(none.body.error.message).toMatch(/no shared copy/);
+
+    const other = await h.call('POST', '/api/patients', { token: h.tokens.reception, body: { fullName: 'Outro Paciente Compartilhada', birthDate: '1993-03-03' } });
+    expect((await h.call('GET', `/api/patients/${other.body.patient.id}/images/${start.image.id}/shared`, { token: h.tokens.dentist })).status).toBe(404);
+    expect((await h.call('GET', `/api/patients/${patientId}/images/nope/shared`, { token: h.tokens.dentist })).status).toBe(404);
+    expect((await h.call('GET', `/api/patients/${patientId}/images/${start.image.id}/shared`, { token: h.tokens.reception })).status).toBe(403);
+  });
+
   it('validates the announcement: content type, kind, teeth, size; unknown patient → 404', async () => {
     const cases: [Record<string, unknown>, string][] = [
       [{ contentType: 'application/pdf' }, 'contentType'],

@@ -2,14 +2,16 @@
  * The staff page in headless Chromium (Debian's, driven by playwright-core) against the dev stack's backend
  * and image processor: log in with the demo admin token, search a patient, open them, book an appointment,
  * upload images (file picker and drag and drop) and see the thumbnails, open one, the agenda, English.
- * Screenshots go to test-artifacts/ (gitignored).
+ * Each test opens its own browser context (fresh storage, its own login) and makes the patients and
+ * appointments it changes, so the tests pass in any order (`--sequence.shuffle`); the demo data and the
+ * patient made in beforeAll are only read. Screenshots go to test-artifacts/ (gitignored).
  */
 import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page, type Request } from 'playwright-core';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { generateCpf } from '../../src/clinic/cpf.js';
 import { listImages } from '../../src/clinic/images.js';
 import { createAppointment, getAppointment } from '../../src/clinic/appointments.js';
@@ -24,7 +26,6 @@ const ARTIFACTS = join(process.cwd(), 'test-artifacts');
 
 let stack: TestStack;
 let browser: Browser;
-let page: Page;
 let token: string;
 let url: string;
 const consoleErrors: string[] = [];
@@ -33,15 +34,35 @@ function clinicDate(days: number): string {
   return new Intl.DateTimeFormat('en-CA', { timeZone: 'America/Sao_Paulo', year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(Date.now() + days * 86_400_000));
 }
 
-const shot = (name: string, on: Page = page) => on.screenshot({ path: join(ARTIFACTS, `staff-${name}.png`), fullPage: true });
+const shot = (name: string, on: Page) => on.screenshot({ path: join(ARTIFACTS, `staff-${name}.png`), fullPage: true });
 
-/**
- * A new browser context (fresh storage) on the page, logged in with the demo token, on the agenda. With
- * `clock`, the page's time is paused once logged in: timers fire only in `p.clock.runFor`.
- */
-async function loggedInPage(options: { viewport?: { width: number; height: number }; clock?: boolean; token?: string } = {}): Promise<Page> {
+interface PageOptions {
+  viewport?: { width: number; height: number };
+  /** errors in the browser's console and native dialogs count as failures too (a test that provokes none) */
+  strict?: boolean;
+}
+
+/** A new browser context (fresh storage), not logged in; errors thrown by the page's script are failures. */
+async function newPage(options: PageOptions = {}): Promise<Page> {
   const p = await browser.newPage({ viewport: options.viewport ?? { width: 1280, height: 860 }, locale: 'pt-BR' });
   p.on('pageerror', (e) => consoleErrors.push(e.message));
+  if (options.strict) {
+    // refused requests the test provokes (a wrong token, a bad CPF) are logged by the browser as 4xx: expected
+    p.on('console', (m) => m.type() === 'error' && !/status of 4\d\d/.test(m.text()) && consoleErrors.push(m.text()));
+    p.on('dialog', (d) => {
+      consoleErrors.push(`a native dialog: ${d.message()}`); // the page asks in its own dialogs
+      void d.dismiss();
+    });
+  }
+  return p;
+}
+
+/**
+ * A new browser context on the page, logged in with the demo token, on the agenda. With `clock`, the page's
+ * time is paused once logged in: timers fire only in `p.clock.runFor`.
+ */
+async function loggedInPage(options: PageOptions & { clock?: boolean; token?: string } = {}): Promise<Page> {
+  const p = await newPage(options);
   if (options.clock) await p.clock.install();
   await p.goto(`${url}/`);
   await p.fill('#token', options.token ?? token);
@@ -49,6 +70,25 @@ async function loggedInPage(options: { viewport?: { width: number; height: numbe
   await p.waitForSelector('#view-agenda:not([hidden])');
   if (options.clock) await p.clock.pauseAt(Date.now() + 1_000); // from here, the page's timers fire only when the test says
   return p;
+}
+
+/** A patient of the test's own (the clinic code, as the CLI would add them). */
+const ownPatient = (fullName: string, birthDate = '1985-01-15') => createPatient(stack.dataStore, { fullName, birthDate }, 'test:setup');
+
+/** Opens a patient's record on the page. */
+async function openRecord(p: Page, patient: { id: string; fullName: string }): Promise<void> {
+  await p.goto(`${url}/#/patients/${patient.id}`);
+  await p.locator('#patient-name', { hasText: patient.fullName }).waitFor();
+}
+
+/** Opens the booking dialog from the record on screen and fills it in (not sent). */
+async function fillBooking(p: Page, b: { date: string; time: string; durationMinutes: string; dentist: string }): Promise<void> {
+  await p.click('#patient-book');
+  await p.waitForSelector('#book-dialog[open]');
+  await p.fill('#book-form input[name=date]', b.date);
+  await p.fill('#book-form input[name=time]', b.time);
+  await p.fill('#book-form input[name=durationMinutes]', b.durationMinutes);
+  await p.fill('#book-form input[name=dentist]', b.dentist);
 }
 
 const smallJpeg = () => sharp({ create: { width: 640, height: 480, channels: 3, background: { r: 180, g: 160, b: 140 } } }).jpeg().toBuffer();
@@ -94,15 +134,13 @@ describe.skipIf(!existsSync(CHROMIUM))('staff page in Chromium', () => {
       executablePath: CHROMIUM,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     });
-    page = await browser.newPage({ viewport: { width: 1280, height: 860 }, locale: 'pt-BR' });
-    // refused requests the test provokes (a wrong token, a bad CPF) are logged by the browser as 4xx: expected
-    page.on('console', (m) => m.type() === 'error' && !/status of 4\d\d/.test(m.text()) && consoleErrors.push(m.text()));
-    page.on('pageerror', (e) => consoleErrors.push(e.message));
-    page.on('dialog', (d) => {
-      consoleErrors.push(`a native dialog: ${d.message()}`); // the page asks in its own dialogs
-      void d.dismiss();
-    });
   }, 90_000);
+
+  // what a test's pages logged as errors (their script's exceptions; for strict pages the console and native dialogs)
+  afterEach(() => {
+    const logged = consoleErrors.splice(0);
+    expect(logged).toEqual([]);
+  });
 
   afterAll(async () => {
     await browser?.close();
@@ -110,142 +148,151 @@ describe.skipIf(!existsSync(CHROMIUM))('staff page in Chromium', () => {
   });
 
   it('logs in with the demo staff token (a wrong one is refused)', async () => {
-    await page.goto(`${url}/`);
-    await expect(page.locator('#view-login h1').textContent()).resolves.toBe('Acesso da equipe');
-    await shot('1-login');
-    await page.fill('#token', 'nope.nope');
-    await page.click('#login-form button[type=submit]');
-    await page.waitForSelector('#login-error:not([hidden])');
-    expect(await page.textContent('#login-error')).toContain('Token inválido');
-    await page.fill('#token', token);
-    await page.click('#login-form button[type=submit]');
-    await page.waitForSelector('#view-agenda:not([hidden])');
-    expect(await page.textContent('#who')).toContain('Demo Admin');
-    await shot('1b-today');
+    const p = await newPage({ strict: true });
+    await p.goto(`${url}/`);
+    await expect(p.locator('#view-login h1').textContent()).resolves.toBe('Acesso da equipe');
+    await shot('1-login', p);
+    await p.fill('#token', 'nope.nope');
+    await p.click('#login-form button[type=submit]');
+    await p.waitForSelector('#login-error:not([hidden])');
+    expect(await p.textContent('#login-error')).toContain('Token inválido');
+    await p.fill('#token', token);
+    await p.click('#login-form button[type=submit]');
+    await p.waitForSelector('#view-agenda:not([hidden])');
+    expect(await p.textContent('#who')).toContain('Demo Admin');
+    await shot('1b-today', p);
+    await p.close();
   });
 
   it('adds a patient (a bad CPF is named and focused), then edits the record with the ETag of the creation (no read between)', async () => {
+    const p = await loggedInPage({ strict: true });
     const requests: { method: string; path: string; ifMatch?: string }[] = [];
     const seen = (r: Request) => {
       const path = new URL(r.url()).pathname;
       if (path.startsWith('/api/patients')) requests.push({ method: r.method(), path, ifMatch: r.headers()['if-match'] });
     };
-    page.on('request', seen);
-    await page.click('#tabs a[data-tab=patients]');
-    await page.waitForSelector('#view-patients:not([hidden])');
-    await page.click('#patient-add');
-    await page.waitForSelector('#patient-dialog[open]');
-    await page.fill('#patient-form input[name=fullName]', 'Carla Nova Paciente');
-    await page.fill('#patient-form input[name=birthDate]', '1992-02-02');
-    await page.fill('#patient-form input[name=cpf]', '123.456.789-00');
-    await page.click('#patient-form button[type=submit]');
-    await page.waitForSelector('#patient-form-error:not([hidden])');
-    expect(await page.textContent('#patient-form-error')).toContain('CPF');
-    expect(await page.getAttribute('#patient-form input[name=cpf]', 'aria-invalid')).toBe('true');
-    await page.fill('#patient-form input[name=cpf]', generateCpf(777002));
-    await page.fill('#patient-form input[name=phone]', '+55 11 95555-0101');
-    expect(await page.textContent('#patient-form select[name=language] option[value=""]')).toBe('Padrão da clínica');
-    await page.selectOption('#patient-form select[name=language]', 'en');
-    await page.fill('#patient-form input[name=newAlert]', 'Diabetes'); // typed, not added with the button: saving takes it
-    const createdAnswer = page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/api/patients' && r.status() === 201);
-    await page.click('#patient-form button[type=submit]');
+    p.on('request', seen);
+    await p.click('#tabs a[data-tab=patients]');
+    await p.waitForSelector('#view-patients:not([hidden])');
+    await p.click('#patient-add');
+    await p.waitForSelector('#patient-dialog[open]');
+    await p.fill('#patient-form input[name=fullName]', 'Carla Nova Paciente');
+    await p.fill('#patient-form input[name=birthDate]', '1992-02-02');
+    await p.fill('#patient-form input[name=cpf]', '123.456.789-00');
+    await p.click('#patient-form button[type=submit]');
+    await p.waitForSelector('#patient-form-error:not([hidden])');
+    expect(await p.textContent('#patient-form-error')).toContain('CPF');
+    expect(await p.getAttribute('#patient-form input[name=cpf]', 'aria-invalid')).toBe('true');
+    await p.fill('#patient-form input[name=cpf]', generateCpf(777002));
+    await p.fill('#patient-form input[name=phone]', '+55 11 95555-0101');
+    expect(await p.textContent('#patient-form select[name=language] option[value=""]')).toBe('Padrão da clínica');
+    await p.selectOption('#patient-form select[name=language]', 'en');
+    await p.fill('#patient-form input[name=newAlert]', 'Diabetes'); // typed, not added with the button: saving takes it
+    const createdAnswer = p.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/api/patients' && r.status() === 201);
+    await p.click('#patient-form button[type=submit]');
     const createdEtag = (await createdAnswer).headers().etag;
     expect(createdEtag).toBeTruthy();
-    await page.locator('#patient-name', { hasText: 'Carla Nova Paciente' }).waitFor();
-    await page.locator('#patient-alerts', { hasText: 'Diabetes' }).waitFor();
-    await page.locator('#patient-facts', { hasText: 'Idioma dos lembretes' }).waitFor();
-    expect(await page.textContent('#patient-facts')).toContain('English');
-    await page.click('#patient-edit');
-    await page.waitForSelector('#patient-dialog[open]');
-    expect(await page.inputValue('#patient-form select[name=language]')).toBe('en');
-    await page.selectOption('#patient-form select[name=language]', ''); // back to the clinic's language: cleared
-    await page.fill('#patient-form input[name=newAlert]', 'Hipertensão');
-    await page.click('#alert-add');
-    await page.click('#patient-form button[type=submit]');
-    await page.locator('#patient-alerts', { hasText: 'Diabetes, Hipertensão' }).waitFor();
-    expect(await page.textContent('#patient-facts')).not.toContain('Idioma dos lembretes');
-    page.off('request', seen);
+    await p.locator('#patient-name', { hasText: 'Carla Nova Paciente' }).waitFor();
+    await p.locator('#patient-alerts', { hasText: 'Diabetes' }).waitFor();
+    await p.locator('#patient-facts', { hasText: 'Idioma dos lembretes' }).waitFor();
+    expect(await p.textContent('#patient-facts')).toContain('English');
+    await p.click('#patient-edit');
+    await p.waitForSelector('#patient-dialog[open]');
+    expect(await p.inputValue('#patient-form select[name=language]')).toBe('en');
+    await p.selectOption('#patient-form select[name=language]', ''); // back to the clinic's language: cleared
+    await p.fill('#patient-form input[name=newAlert]', 'Hipertensão');
+    await p.click('#alert-add');
+    await p.click('#patient-form button[type=submit]');
+    await p.locator('#patient-alerts', { hasText: 'Diabetes, Hipertensão' }).waitFor();
+    expect(await p.textContent('#patient-facts')).not.toContain('Idioma dos lembretes');
+    p.off('request', seen);
     // the page opened the new record from the create's answer: the edit went with that ETag, nothing read first
-    const id = (await page.textContent('#patient-sub'))!.split(' · ')[0]!;
+    const id = (await p.textContent('#patient-sub'))!.split(' · ')[0]!;
     const edit = requests.findIndex((r) => r.method === 'PATCH');
     expect(requests[edit]).toEqual({ method: 'PATCH', path: `/api/patients/${id}`, ifMatch: createdEtag });
     expect(requests.slice(0, edit).filter((r) => r.method === 'GET' && r.path === `/api/patients/${id}`)).toEqual([]);
+    await p.close();
   });
 
   it('searches a patient without accents and opens the record', async () => {
-    await page.click('#tabs a[data-tab=patients]');
-    await page.waitForSelector('#view-patients:not([hidden])');
-    await page.fill('#search', 'beatriz demonstracao');
-    const row = page.locator('#patients-table tbody tr', { hasText: 'Beatriz Demonstração Teste' });
+    const p = await loggedInPage({ strict: true });
+    await p.click('#tabs a[data-tab=patients]');
+    await p.waitForSelector('#view-patients:not([hidden])');
+    await p.fill('#search', 'beatriz demonstracao');
+    const row = p.locator('#patients-table tbody tr', { hasText: 'Beatriz Demonstração Teste' });
     await row.waitFor();
-    await page.locator('#patients-count', { hasText: /^1 paciente/ }).waitFor();
+    await p.locator('#patients-count', { hasText: /^1 paciente/ }).waitFor();
     expect(await row.textContent()).toContain('***.');
-    await shot('2-search');
+    await shot('2-search', p);
     await row.locator('a').click();
-    await page.waitForSelector('#view-patient:not([hidden])');
-    expect(await page.textContent('#patient-name')).toBe('Beatriz Demonstração Teste');
-    expect(await page.textContent('#patient-alerts')).toContain('penicilina');
+    await p.waitForSelector('#view-patient:not([hidden])');
+    expect(await p.textContent('#patient-name')).toBe('Beatriz Demonstração Teste');
+    expect(await p.textContent('#patient-alerts')).toContain('penicilina');
+    await p.close();
   });
 
   it('books an appointment for the patient', async () => {
-    await page.click('#patient-book');
-    await page.waitForSelector('#book-dialog[open]');
-    await page.fill('#book-form input[name=date]', clinicDate(2));
-    await page.fill('#book-form input[name=time]', '10:30');
-    await page.fill('#book-form input[name=durationMinutes]', '40');
-    await page.fill('#book-form input[name=dentist]', 'Dra. Ana Souza');
-    await page.fill('#book-form input[name=procedure]', 'Avaliação');
-    await page.click('#book-form button[type=submit]');
-    await page.locator('#book-dialog').waitFor({ state: 'hidden' });
-    await page.locator('#patient-appts li', { hasText: 'Dra. Ana Souza' }).waitFor();
-    expect(await page.textContent('#patient-appts')).toContain('agendada');
+    const p = await loggedInPage({ strict: true });
+    await openRecord(p, await ownPatient('Paciente Agenda Nova'));
+    await fillBooking(p, { date: clinicDate(4), time: '10:30', durationMinutes: '40', dentist: 'Dra. Ana Souza' });
+    await p.fill('#book-form input[name=procedure]', 'Avaliação');
+    await p.click('#book-form button[type=submit]');
+    await p.locator('#book-dialog').waitFor({ state: 'hidden' });
+    await p.locator('#patient-appts li', { hasText: 'Dra. Ana Souza' }).waitFor();
+    expect(await p.textContent('#patient-appts')).toContain('agendada');
+    await p.close();
   });
 
   it('explains an overlapping booking in Portuguese, naming the dentist and the time', async () => {
-    await page.click('#patient-book');
-    await page.waitForSelector('#book-dialog[open]');
-    await page.fill('#book-form input[name=date]', clinicDate(2));
-    await page.fill('#book-form input[name=time]', '10:45');
-    await page.fill('#book-form input[name=durationMinutes]', '30');
-    await page.fill('#book-form input[name=dentist]', 'Dra. Ana Souza');
-    await page.click('#book-form button[type=submit]');
-    await page.waitForSelector('#book-form-error:not([hidden])');
+    const first = await ownPatient('Paciente Horário Tomado');
+    await createAppointment(stack.dataStore, { patientId: first.id, dentist: 'Dra. Ana Souza', at: `${clinicDate(2)} 10:30`, durationMinutes: 40 }, 'test:setup', { timeZone: 'America/Sao_Paulo' });
+    const p = await loggedInPage({ strict: true });
+    await openRecord(p, await ownPatient('Paciente Encaixe'));
+    await fillBooking(p, { date: clinicDate(2), time: '10:45', durationMinutes: '30', dentist: 'Dra. Ana Souza' });
+    await p.click('#book-form button[type=submit]');
+    await p.waitForSelector('#book-form-error:not([hidden])');
     const [y, m, d] = clinicDate(2).split('-');
-    expect(await page.textContent('#book-form-error')).toBe(`Dra. Ana Souza já tem consulta em ${d}/${m}/${y}, das 10:30 às 11:10. Escolha outro horário ou marque o encaixe.`);
-    await shot('2b-overlap');
-    await page.click('#book-dialog [data-close]');
+    expect(await p.textContent('#book-form-error')).toBe(`Dra. Ana Souza já tem consulta em ${d}/${m}/${y}, das 10:30 às 11:10. Escolha outro horário ou marque o encaixe.`);
+    await shot('2b-overlap', p);
+    await p.click('#book-dialog [data-close]');
+    await p.close();
   });
 
   it('keeps the typed values on an edit conflict, loads the new version and saves on the second try', async () => {
-    await page.click('#patient-edit');
-    await page.waitForSelector('#patient-dialog[open]');
-    const id = (await page.textContent('#patient-sub'))!.split(' · ')[0]!;
+    const p = await loggedInPage({ strict: true });
+    await openRecord(p, await ownPatient('Paciente Conflito'));
+    await p.click('#patient-edit');
+    await p.waitForSelector('#patient-dialog[open]');
+    const id = (await p.textContent('#patient-sub'))!.split(' · ')[0]!;
     await updatePatient(stack.dataStore, id, { phone: '+55 11 90000-1111' }, 'test:colleague');
-    await page.fill('#patient-form textarea[name=notes], #patient-form input[name=notes]', 'Prefere horários pela manhã');
-    await page.click('#patient-form button[type=submit]');
-    await page.locator('#patient-form-error', { hasText: 'Outra pessoa alterou esta ficha' }).waitFor();
-    expect(await page.isVisible('#patient-dialog')).toBe(true);
-    expect(await page.inputValue('#patient-form [name=notes]')).toBe('Prefere horários pela manhã');
-    expect(await page.inputValue('#patient-form input[name=phone]')).toBe('+55 11 90000-1111'); // the colleague's change shows
-    expect(await page.textContent('#patient-form-error')).toContain('Telefone');
-    await shot('2c-conflict');
-    await page.click('#patient-form button[type=submit]');
-    await page.locator('#patient-dialog').waitFor({ state: 'hidden' });
-    await page.locator('#patient-facts', { hasText: 'Prefere horários pela manhã' }).waitFor();
-    expect(await page.textContent('#patient-facts')).toContain('+55 11 90000-1111');
+    await p.fill('#patient-form textarea[name=notes], #patient-form input[name=notes]', 'Prefere horários pela manhã');
+    await p.click('#patient-form button[type=submit]');
+    await p.locator('#patient-form-error', { hasText: 'Outra pessoa alterou esta ficha' }).waitFor();
+    expect(await p.isVisible('#patient-dialog')).toBe(true);
+    expect(await p.inputValue('#patient-form [name=notes]')).toBe('Prefere horários pela manhã');
+    expect(await p.inputValue('#patient-form input[name=phone]')).toBe('+55 11 90000-1111'); // the colleague's change shows
+    expect(await p.textContent('#patient-form-error')).toContain('Telefone');
+    await shot('2c-conflict', p);
+    await p.click('#patient-form button[type=submit]');
+    await p.locator('#patient-dialog').waitFor({ state: 'hidden' });
+    await p.locator('#patient-facts', { hasText: 'Prefere horários pela manhã' }).waitFor();
+    expect(await p.textContent('#patient-facts')).toContain('+55 11 90000-1111');
+    await p.close();
   });
 
   it('uploads images (file picker and drag and drop) and shows their thumbnails when processed', async () => {
+    const p = await loggedInPage({ strict: true });
+    await openRecord(p, await ownPatient('Paciente Imagens'));
     const jpeg = await sharp({ create: { width: 1600, height: 1000, channels: 3, background: { r: 236, g: 226, b: 208 } } })
       .composite([{ input: Buffer.from('<svg width="1600" height="1000"><rect x="500" y="250" width="600" height="500" rx="120" fill="#f8f5ee" stroke="#b9a98c" stroke-width="14"/></svg>') }])
       .jpeg()
       .toBuffer();
-    await page.setInputFiles('#file-input', { name: 'intraoral-frontal.jpg', mimeType: 'image/jpeg', buffer: jpeg });
+    await p.setInputFiles('#file-input', { name: 'intraoral-frontal.jpg', mimeType: 'image/jpeg', buffer: jpeg });
     const png = await sharp({ create: { width: 900, height: 600, channels: 3, background: { r: 40, g: 44, b: 52 } } })
       .composite([{ input: Buffer.from('<svg width="900" height="600"><ellipse cx="450" cy="300" rx="330" ry="190" fill="#c9ced6"/></svg>') }])
       .png()
       .toBuffer();
-    await page.evaluate(
+    await p.evaluate(
       ({ bytes }) => {
         const dt = new DataTransfer();
         dt.items.add(new File([new Uint8Array(bytes)], 'panoramica.png', { type: 'image/png' }));
@@ -253,74 +300,86 @@ describe.skipIf(!existsSync(CHROMIUM))('staff page in Chromium', () => {
       },
       { bytes: [...png] },
     );
-    await page.waitForFunction(() => document.querySelectorAll('#thumbs li[data-status=ready] img').length === 2, undefined, { timeout: 30_000 });
-    await page.waitForFunction(() => [...document.querySelectorAll<HTMLImageElement>('#thumbs img')].every((i) => i.complete && i.naturalWidth > 0));
-    await page.waitForFunction(() => document.querySelectorAll('#uploads li').length === 0); // progress rows go once processed
-    await shot('3-patient');
-    await page.click('#thumbs li[data-status=ready] button');
-    await page.waitForSelector('#image-dialog[open]');
-    await page.waitForFunction(() => {
+    await p.waitForFunction(() => document.querySelectorAll('#thumbs li[data-status=ready] img').length === 2, undefined, { timeout: 30_000 });
+    await p.waitForFunction(() => [...document.querySelectorAll<HTMLImageElement>('#thumbs img')].every((i) => i.complete && i.naturalWidth > 0));
+    await p.waitForFunction(() => document.querySelectorAll('#uploads li').length === 0); // progress rows go once processed
+    await shot('3-patient', p);
+    await p.click('#thumbs li[data-status=ready] button');
+    await p.waitForSelector('#image-dialog[open]');
+    await p.waitForFunction(() => {
       const img = document.querySelector<HTMLImageElement>('#image-full');
       return Boolean(img && img.complete && img.naturalWidth > 0);
     });
-    await shot('4-image');
-    await page.click('#image-dialog [data-close]');
+    await shot('4-image', p);
+    await p.click('#image-dialog [data-close]');
+    await p.close();
   });
 
   it('uploads a radiograph with its teeth and date (a tooth outside FDI is refused first), and shows a failed image\'s reason in Portuguese', async () => {
-    const id = (await page.textContent('#patient-sub'))!.split(' · ')[0]!;
+    const p = await loggedInPage({ strict: true });
+    await openRecord(p, await ownPatient('Paciente Radiografia'));
+    const id = (await p.textContent('#patient-sub'))!.split(' · ')[0]!;
     const gray = await sharp({ create: { width: 800, height: 500, channels: 3, background: { r: 90, g: 90, b: 90 } } }).jpeg().toBuffer();
-    await page.selectOption('#upload-kind', 'radiograph');
-    await page.fill('#upload-taken', clinicDate(-1));
-    await page.fill('#upload-teeth', '11, 19');
-    await page.setInputFiles('#file-input', { name: 'periapical.jpg', mimeType: 'image/jpeg', buffer: gray });
-    await page.locator('#upload-error', { hasText: 'Dente “19” não existe' }).waitFor();
-    expect(await page.evaluate(() => document.activeElement?.id)).toBe('upload-teeth');
-    await page.fill('#upload-teeth', '21 11');
-    await page.setInputFiles('#file-input', { name: 'periapical.jpg', mimeType: 'image/jpeg', buffer: gray });
-    await page.locator('#thumbs li[data-status=ready] .cap', { hasText: 'Radiografia' }).waitFor({ timeout: 30_000 });
+    await p.selectOption('#upload-kind', 'radiograph');
+    await p.fill('#upload-taken', clinicDate(-1));
+    await p.fill('#upload-teeth', '11, 19');
+    await p.setInputFiles('#file-input', { name: 'periapical.jpg', mimeType: 'image/jpeg', buffer: gray });
+    await p.locator('#upload-error', { hasText: 'Dente “19” não existe' }).waitFor();
+    expect(await p.evaluate(() => document.activeElement?.id)).toBe('upload-teeth');
+    await p.fill('#upload-teeth', '21 11');
+    await p.setInputFiles('#file-input', { name: 'periapical.jpg', mimeType: 'image/jpeg', buffer: gray });
+    await p.locator('#thumbs li[data-status=ready] .cap', { hasText: 'Radiografia' }).waitFor({ timeout: 30_000 });
     const images = await listImages(stack.dataStore, id);
     const radiograph = images.find((i) => i.record?.original.fileName === 'periapical.jpg')!;
     expect(radiograph.record).toMatchObject({ kind: 'radiograph', teeth: [11, 21], takenAt: clinicDate(-1) });
     // a truncated file: the processor's reason comes back as a code the page words in Portuguese
-    await page.fill('#upload-teeth', '');
-    await page.setInputFiles('#file-input', { name: 'cortada.jpg', mimeType: 'image/jpeg', buffer: gray.subarray(0, Math.floor(gray.length / 2)) });
-    const failed = page.locator('#thumbs li[data-status=failed]');
+    await p.fill('#upload-teeth', '');
+    await p.setInputFiles('#file-input', { name: 'cortada.jpg', mimeType: 'image/jpeg', buffer: gray.subarray(0, Math.floor(gray.length / 2)) });
+    const failed = p.locator('#thumbs li[data-status=failed]');
     await failed.waitFor({ timeout: 30_000 });
     expect(await failed.textContent()).toContain('falhou: o arquivo JPEG está incompleto');
-    await shot('3b-radiograph');
+    await shot('3b-radiograph', p);
+    await p.close();
   });
 
   it('shows the day\'s agenda with the booking, and confirms it', async () => {
-    await page.goto(`${url}/#/agenda?date=${clinicDate(2)}`);
-    const appt = page.locator('.appt', { hasText: 'Beatriz Demonstração Teste' });
+    const beatriz = (await listPatients(stack.dataStore, { search: 'beatriz demonstracao' }))[0]!;
+    await createAppointment(stack.dataStore, { patientId: beatriz.id, dentist: 'Dra. Confirma', at: `${clinicDate(2)} 10:30`, durationMinutes: 40 }, 'test:setup', { timeZone: 'America/Sao_Paulo' });
+    const p = await loggedInPage({ strict: true });
+    await p.goto(`${url}/#/agenda?date=${clinicDate(2)}`);
+    const appt = p.locator('.appt', { hasText: 'Beatriz Demonstração Teste' });
     await appt.waitFor();
     expect(await appt.textContent()).toContain('10:30');
     await appt.locator('button', { hasText: 'Confirmar' }).click();
-    await page.locator('.appt .badge.confirmed').waitFor();
-    await shot('5-agenda');
+    await p.locator('.appt .badge.confirmed').waitFor();
+    await shot('5-agenda', p);
+    await p.close();
   });
 
   it('keyboard and navigation: a result clicked while the search is pending opens, Back closes an open dialog, the date field is named in Portuguese, the file picker shows focus', async () => {
-    expect(await page.getAttribute('#day', 'aria-label')).toBe('Data');
-    await page.click('#tabs a[data-tab=patients]');
-    await page.fill('#search', 'beatriz demonstracao');
-    await page.locator('#patients-table tbody tr a', { hasText: 'Beatriz Demonstração Teste' }).click();
-    await page.waitForSelector('#view-patient:not([hidden])');
-    await page.click('#patient-book');
-    await page.waitForSelector('#book-dialog[open]');
-    await page.goBack();
-    await page.waitForSelector('#view-patients:not([hidden])');
-    expect(await page.isVisible('#book-dialog')).toBe(false); // not left open over another view
-    await page.goForward();
-    await page.waitForSelector('#view-patient:not([hidden])');
-    await page.focus('#patient-book');
-    // past the links of the patient's appointments (the booking made above, a link to its day) to the file picker
-    const appointmentLinks = await page.locator('#patient-appts a').count();
+    const beatriz = (await listPatients(stack.dataStore, { search: 'beatriz demonstracao' }))[0]!;
+    await createAppointment(stack.dataStore, { patientId: beatriz.id, dentist: 'Dr. Teclado', at: `${clinicDate(10)} 16:00`, durationMinutes: 30 }, 'test:setup', { timeZone: 'America/Sao_Paulo' });
+    const p = await loggedInPage({ strict: true });
+    expect(await p.getAttribute('#day', 'aria-label')).toBe('Data');
+    await p.click('#tabs a[data-tab=patients]');
+    await p.fill('#search', 'beatriz demonstracao');
+    await p.locator('#patients-table tbody tr a', { hasText: 'Beatriz Demonstração Teste' }).click();
+    await p.waitForSelector('#view-patient:not([hidden])');
+    await p.click('#patient-book');
+    await p.waitForSelector('#book-dialog[open]');
+    await p.goBack();
+    await p.waitForSelector('#view-patients:not([hidden])');
+    expect(await p.isVisible('#book-dialog')).toBe(false); // not left open over another view
+    await p.goForward();
+    await p.waitForSelector('#view-patient:not([hidden])');
+    await p.focus('#patient-book');
+    // past the links of the patient's appointments (the booking made above: a link to its day) to the file picker
+    const appointmentLinks = await p.locator('#patient-appts a').count();
     expect(appointmentLinks).toBeGreaterThan(0);
-    for (let i = 0; i <= appointmentLinks; i++) await page.keyboard.press('Tab');
-    expect(await page.evaluate(() => document.activeElement?.id)).toBe('file-input');
-    expect(await page.$eval('label[for=file-input]', (l) => getComputedStyle(l).outlineStyle)).toBe('solid');
+    for (let i = 0; i <= appointmentLinks; i++) await p.keyboard.press('Tab');
+    expect(await p.evaluate(() => document.activeElement?.id)).toBe('file-input');
+    expect(await p.$eval('label[for=file-input]', (l) => getComputedStyle(l).outlineStyle)).toBe('solid');
+    await p.close();
   });
 
   it('saves a new patient once: Save is busy until the answer (a double click on a slow link sends one request), and a retry after a lost answer gets the same patient back', async () => {
@@ -364,10 +423,10 @@ describe.skipIf(!existsSync(CHROMIUM))('staff page in Chromium', () => {
 
   it('books once on a double click of Book (busy until the answer)', async () => {
     const p = await loggedInPage();
-    const id = (await listPatients(stack.dataStore, { search: 'teste rede lenta' }))[0]!.id;
+    const { id } = await ownPatient('Teste Clique Duplo');
     const slow = await holdPosts(p, '**/api/appointments');
     await p.goto(`${url}/#/patients/${id}`);
-    await p.locator('#patient-name', { hasText: 'Teste Rede Lenta' }).waitFor();
+    await p.locator('#patient-name', { hasText: 'Teste Clique Duplo' }).waitFor();
     await p.click('#patient-book');
     await p.fill('#book-form input[name=date]', clinicDate(3));
     await p.fill('#book-form input[name=time]', '15:00');
@@ -635,7 +694,8 @@ describe.skipIf(!existsSync(CHROMIUM))('staff page in Chromium', () => {
     await p.selectOption('#patient-form select[name=status]', 'archived');
     await p.click('#patient-form button[type=submit]');
     await p.waitForSelector('#leave-dialog[open]');
-    expect(await p.textContent('#leave-what')).toBe(`O paciente ${patient.id} tem 1 consulta(s) futura(s). Se ficar arquivado, elas continuariam marcadas, sem lembretes: escolha se devem ser canceladas ou mantidas. Nada foi salvo ainda.`);
+    // named by name and id, in the singular (issue 13 item 20)
+    expect(await p.textContent('#leave-what')).toBe(`Paciente Despedida Teste (${patient.id}) tem 1 consulta futura. Se a ficha passar a “arquivado”, ela continuaria marcada, sem lembrete: escolha se deve ser cancelada ou mantida. Nada foi salvo ainda.`);
     const items = await p.$$eval('#leave-list li', (els) => els.map((e) => e.textContent));
     expect(items).toHaveLength(1);
     expect(items[0]).toContain('Dra. Despedida · Limpeza');
@@ -656,7 +716,7 @@ describe.skipIf(!existsSync(CHROMIUM))('staff page in Chromium', () => {
     await p.waitForSelector('#leave-dialog[open]');
     await p.click('#leave-form button[value=cancel]');
     await p.locator('#patient-sub', { hasText: 'arquivado' }).waitFor();
-    await p.locator('#flash', { hasText: 'Ficha salva. 1 consulta(s) cancelada(s).' }).waitFor();
+    await p.locator('#flash', { hasText: 'Ficha salva. 1 consulta cancelada.' }).waitFor();
     // the record's list shows the appointment cancelled; the past one as it was
     await p.locator('#patient-appts li', { hasText: 'Limpeza' }).locator('.badge.cancelled', { hasText: 'cancelada' }).waitFor();
     expect(await p.isVisible('#leave-dialog')).toBe(false);
@@ -857,7 +917,7 @@ describe.skipIf(!existsSync(CHROMIUM))('staff page in Chromium', () => {
       await p.click('#patients-more');
       await p.waitForFunction((n) => document.querySelectorAll('#patients-table tbody tr[data-patient]').length === n, Math.min(shown + 2, total));
     }
-    await p.locator('#patients-count', { hasText: `${total} paciente(s)` }).waitFor();
+    await p.locator('#patients-count', { hasText: `${total} pacientes` }).waitFor();
     expect(await p.isVisible('#patients-more')).toBe(false);
     const ids = await p.$$eval('#patients-table tbody tr[data-patient]', (rows) => rows.map((r) => (r as HTMLElement).dataset.patient));
     expect(new Set(ids).size).toBe(total);
@@ -908,15 +968,204 @@ describe.skipIf(!existsSync(CHROMIUM))('staff page in Chromium', () => {
     await p.close();
   });
 
+  it('opening a view moves the focus to its heading and names the view in the document title (not on the first load)', async () => {
+    const patient = await createPatient(stack.dataStore, { fullName: 'Paciente Foco Título', birthDate: '1990-09-09', phone: '+55 11 94444-0000' }, 'test:setup');
+    const p = await loggedInPage({ strict: true });
+    const focused = () => p.evaluate(() => document.activeElement?.id);
+    await p.waitForFunction(() => document.activeElement?.id === 'agenda-title'); // after signing in
+    expect(await p.title()).toMatch(/^Agenda: .+ · .+ — Equipe$/);
+    await p.click('#tabs a[data-tab=patients]');
+    await p.waitForFunction(() => document.activeElement?.id === 'patients-title');
+    expect(await p.title()).toMatch(/^Pacientes · /);
+    await p.fill('#search', 'paciente foco titulo');
+    await p.locator('#patients-table tbody tr', { hasText: 'Paciente Foco Título' }).waitFor();
+    expect(await focused()).toBe('search'); // a search as one types stays in its field
+    await p.locator('#patients-table a', { hasText: 'Paciente Foco Título' }).click();
+    await p.waitForFunction(() => document.activeElement?.id === 'patient-name');
+    expect(await p.title()).toMatch(/^Paciente Foco Título · /);
+    await p.evaluate(() => (location.hash = '#/patients/P-999999'));
+    await p.waitForFunction(() => document.activeElement?.id === 'failure-title');
+    expect(await p.title()).toMatch(/^Não encontrado · /);
+    // a page loaded on an address leaves the focus at the top (the skip link comes first)
+    await p.goto(`${url}/#/patients/${patient.id}`);
+    await p.reload();
+    await p.locator('#patient-name', { hasText: 'Paciente Foco Título' }).waitFor();
+    expect(await focused()).not.toBe('patient-name');
+    await p.close();
+  });
+
+  it('at 390 px the patient list shows every column as a card without scrolling sideways, and list links are targets of at least 24 px', async () => {
+    const patient = await createPatient(stack.dataStore, { fullName: 'Paciente Tela Estreita', birthDate: '1991-01-01', cpf: generateCpf(777041), phone: '+55 11 93333-0000' }, 'test:setup');
+    const day = clinicDate(11);
+    await createAppointment(stack.dataStore, { patientId: patient.id, dentist: 'Dra. Estreita', at: `${day} 09:30`, durationMinutes: 30 }, 'test:setup', { timeZone: 'America/Sao_Paulo' });
+    const p = await loggedInPage({ strict: true, viewport: { width: 390, height: 844 } });
+    await p.click('#tabs a[data-tab=patients]');
+    await p.fill('#search', 'paciente tela estreita');
+    const row = p.locator('#patients-table tbody tr', { hasText: 'Paciente Tela Estreita' });
+    await p.locator('#patients-count', { hasText: /^1 paciente/ }).waitFor(); // the search's answer, not the whole list's
+    await row.waitFor();
+    const frame = await p.$eval('.table-wrap', (el) => ({ scroll: el.scrollWidth, width: el.clientWidth }));
+    expect(frame.scroll).toBeLessThanOrEqual(frame.width);
+    for (const cell of await row.locator('td').all()) {
+      const box = (await cell.boundingBox())!;
+      expect(box.x + box.width, await cell.textContent() ?? '').toBeLessThanOrEqual(390);
+    }
+    expect(await row.textContent()).toContain('+55 11 93333-0000');
+    expect(await row.locator('td').nth(3).evaluate((td) => getComputedStyle(td, '::before').content)).toBe('"Telefone: "');
+    await shot('14-phone-390-patients', p);
+    const heights = async (sel: string) => Promise.all((await p.locator(sel).all()).map(async (a) => (await a.boundingBox())!.height));
+    for (const h of await heights('#patients-table a')) expect(h).toBeGreaterThanOrEqual(24);
+    await row.locator('a').click();
+    await p.locator('#patient-appts a.when').waitFor();
+    for (const h of await heights('#patient-appts a.when')) expect(h).toBeGreaterThanOrEqual(24);
+    await p.goto(`${url}/#/agenda?date=${day}`);
+    await p.locator('.appt', { hasText: 'Paciente Tela Estreita' }).waitFor();
+    for (const h of await heights('.appt .who a')) expect(h).toBeGreaterThanOrEqual(24);
+    await p.close();
+  });
+
+  it('images: tiles by date taken then uploaded, pt-BR dates in captions; the viewer steps, zooms, lightens, adds contrast, names the teeth, downloads the shared copy, and its Fechar reads at 4.5:1', async () => {
+    const patient = await ownPatient('Paciente Visualizador');
+    let shade = 60;
+    const upload = async (fileName: string, extra: Record<string, unknown>) => {
+      shade += 50; // three different pictures
+      const r = await fetch(`${url}/api/patients/${patient.id}/images`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ fileName, contentType: 'image/jpeg', kind: 'radiograph', ...extra }),
+      });
+      const { upload: put } = (await r.json()) as { upload: { url: string; headers: Record<string, string> } };
+      const jpeg = await sharp({ create: { width: 320, height: 240, channels: 3, background: { r: shade, g: shade, b: shade } } }).jpeg().toBuffer();
+      await fetch(put.url, { method: 'PUT', headers: put.headers, body: jpeg });
+    };
+    await upload('b-dois-dias.jpg', { takenAt: clinicDate(-2) });
+    await upload('c-hoje.jpg', {}); // no date taken: its upload's
+    await upload('a-dez-dias.jpg', { takenAt: clinicDate(-10), teeth: [11, 21] });
+    for (let i = 0; i < 300 && (await listImages(stack.dataStore, patient.id)).some((img) => img.status === 'processing'); i++) await new Promise((r) => setTimeout(r, 100));
+    expect((await listImages(stack.dataStore, patient.id)).map((img) => img.status)).toEqual(['ready', 'ready', 'ready']);
+    const p = await loggedInPage({ strict: true });
+    await openRecord(p, patient);
+    await p.waitForFunction(() => document.querySelectorAll('#thumbs li[data-status=ready]').length === 3);
+    const captions = await p.$$eval('#thumbs li .cap', (els) => els.map((e) => e.textContent));
+    const [y, m, d] = clinicDate(-10).split('-');
+    expect(captions).toEqual([`Radiografia · ${d}/${m}/${y} · a-dez-dias.jpg`, expect.stringContaining('b-dois-dias.jpg'), 'Radiografia · c-hoje.jpg']);
+
+    await p.click('#thumbs li[data-status=ready] button');
+    await p.waitForSelector('#image-dialog[open]');
+    expect(await p.textContent('#image-dialog-title')).toContain('a-dez-dias.jpg');
+    expect(await p.textContent('#image-meta')).toContain('Dentes 11, 21');
+    expect(await p.isDisabled('#viewer-prev')).toBe(true);
+    await p.click('#viewer-next');
+    await p.locator('#image-dialog-title', { hasText: 'b-dois-dias.jpg' }).waitFor();
+    await p.focus('#viewer-next');
+    await p.keyboard.press('ArrowRight');
+    await p.locator('#image-dialog-title', { hasText: 'c-hoje.jpg' }).waitFor();
+    expect(await p.isDisabled('#viewer-next')).toBe(true);
+    await p.keyboard.press('ArrowLeft');
+    await p.locator('#image-dialog-title', { hasText: 'b-dois-dias.jpg' }).waitFor();
+
+    await p.fill('#viewer-zoom', '2');
+    await p.fill('#viewer-brightness', '1.5');
+    await p.fill('#viewer-contrast', '2');
+    expect(await p.$eval('#image-full', (img) => [img.style.width, img.style.filter])).toEqual(['200%', 'brightness(1.5) contrast(2)']);
+    await shot('15-viewer', p);
+    await p.click('#viewer-reset');
+    expect(await p.$eval('#image-full', (img) => [img.style.width, img.style.filter])).toEqual(['', 'brightness(1) contrast(1)']);
+
+    // the watermarked shared copy: a link that saves it, named by the image
+    const href = (await p.getAttribute('#image-download', 'href'))!;
+    expect(await p.isVisible('#image-download')).toBe(true);
+    expect(decodeURIComponent(href)).toMatch(new RegExp(`response-content-disposition=attachment; filename="${patient.id}-[^"]+\\.webp"`));
+    expect(new URL(href).pathname).toMatch(/\/shared\.webp$/);
+
+    // "Fechar" on the viewer's dark ground: WCAG AA for text (4.5:1)
+    const [fg, bg] = await p.$eval('#image-dialog [data-close]', (b) => [getComputedStyle(b).color, getComputedStyle(b.closest('dialog')!).backgroundColor]);
+    const luminance = (rgb: string) => {
+      const [r, g, b] = rgb.match(/\d+/g)!.slice(0, 3).map((c) => Number(c) / 255).map((c) => (c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4)) as [number, number, number];
+      return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+    };
+    const [light, dark] = [luminance(fg), luminance(bg)].sort((a, b) => b - a) as [number, number];
+    expect((light + 0.05) / (dark + 0.05)).toBeGreaterThanOrEqual(4.5);
+    await p.close();
+  });
+
+  it('words counts by plural rules, a time span as "09:30–10:00", "Nome social" with its meaning, and a page that cannot be opened as such in English', async () => {
+    const patient = await ownPatient('Paciente Plural');
+    const day = clinicDate(12);
+    for (const time of ['09:30', '11:00']) {
+      await createAppointment(stack.dataStore, { patientId: patient.id, dentist: 'Dra. Plural', at: `${day} ${time}`, durationMinutes: 30 }, 'test:setup', { timeZone: 'America/Sao_Paulo' });
+    }
+    const p = await loggedInPage({ strict: true });
+    await p.goto(`${url}/#/agenda?date=${day}`);
+    await p.locator('.appt', { hasText: 'Paciente Plural' }).first().waitFor();
+    expect(await p.textContent('#agenda-list p.muted')).toBe('2 consultas');
+    expect(await p.locator('.appt .time').first().evaluate((el) => el.firstChild?.textContent)).toBe('09:30–10:00');
+    await p.click('#tabs a[data-tab=patients]');
+    await p.fill('#search', 'paciente plural');
+    await p.locator('#patients-count', { hasText: /^1 paciente$/ }).waitFor();
+    await p.click('#patient-add');
+    expect(await p.textContent('#patient-form label:has([name=preferredName]) span')).toBe('Nome social');
+    expect(await p.textContent('#preferred-hint')).toBe('o nome pelo qual a pessoa se identifica e quer ser chamada');
+    await p.click('#patient-dialog [data-close]');
+    await p.selectOption('#lang-select', 'en');
+    await p.locator('#patients-count', { hasText: /^1 patient$/ }).waitFor();
+    await p.evaluate(() => (location.hash = '#/agenda?date=2026-02-30'));
+    await p.locator('#failure-title', { hasText: 'This page could not be opened' }).waitFor();
+    await p.evaluate((d) => (location.hash = `#/agenda?date=${d}`), day);
+    await p.locator('#agenda-list p.muted', { hasText: /^2 appointments$/ }).waitFor();
+    await p.close();
+  });
+
+  it('in the long patient dialog on a 768 px screen, the first error shows under its field, in view and focused; a CPF already taken names and links its patient', async () => {
+    const owner = await createPatient(stack.dataStore, { fullName: 'Dona do CPF Teste', birthDate: '1960-06-06', cpf: generateCpf(777051) }, 'test:setup');
+    const p = await loggedInPage({ strict: true, viewport: { width: 1280, height: 768 } });
+    await p.click('#tabs a[data-tab=patients]');
+    await p.click('#patient-add');
+    await p.fill('#patient-form input[name=fullName]', 'Outra Pessoa CPF');
+    await p.fill('#patient-form input[name=birthDate]', '1999-09-09');
+    await p.fill('#patient-form input[name=cpf]', '123.456.789-00');
+    await p.click('#patient-form button[type=submit]');
+    const note = p.locator('#patient-form .field-error');
+    await note.waitFor();
+    expect(await note.textContent()).toContain('CPF inválido');
+    const inView = async (sel: string) => {
+      const box = (await p.locator(sel).boundingBox())!;
+      return box.y >= 0 && box.y + box.height <= 768;
+    };
+    expect(await inView('#patient-form .field-error')).toBe(true);
+    expect(await inView('#patient-form input[name=cpf]')).toBe(true);
+    expect(await p.evaluate(() => (document.activeElement as HTMLInputElement).name)).toBe('cpf');
+    expect(await p.getAttribute('#patient-form input[name=cpf]', 'aria-describedby')).toBe(await note.getAttribute('id'));
+    await shot('16-field-error', p);
+
+    await p.fill('#patient-form input[name=cpf]', generateCpf(777051));
+    await p.click('#patient-form button[type=submit]');
+    await p.locator('#patient-form .field-error', { hasText: `Este CPF já pertence a Dona do CPF Teste (${owner.id})` }).waitFor();
+    expect(await p.textContent('#patient-form-error')).toContain('Dona do CPF Teste');
+    expect(await p.getAttribute('#patient-existing', 'href')).toBe(`#/patients/${owner.id}`);
+    expect(await p.textContent('#patient-existing')).toBe(`Abrir a ficha de ${owner.id} (Dona do CPF Teste)`);
+    expect(await p.isVisible('#patient-force')).toBe(false); // a CPF is one person's: no "add anyway"
+    await p.selectOption('#lang-select', 'en');
+    await p.locator('#patient-existing', { hasText: `Open ${owner.id} (Dona do CPF Teste)` }).waitFor();
+    expect(await p.isVisible('#patient-force')).toBe(false);
+    expect(await p.textContent('#patient-form .field-error')).toContain('This CPF already belongs to Dona do CPF Teste');
+    await p.click('#patient-existing');
+    await p.locator('#view-patient:not([hidden]) #patient-name', { hasText: 'Dona do CPF Teste' }).waitFor();
+    await p.close();
+  });
+
   it('switches to English', async () => {
-    await page.selectOption('#lang-select', 'en');
-    await page.locator('#tabs a[data-tab=patients]', { hasText: 'Patients' }).waitFor();
-    expect(await page.textContent('#agenda-book')).toBe('New appointment');
-    expect(await page.textContent('#cancel-form button[type=submit]')).toBe('Cancel appointment');
-    expect(await page.textContent('#cancel-form [data-close]')).toBe('Keep');
-    expect(await page.textContent('#leave-form button[value=cancel]')).toBe('Cancel the appointments');
-    expect(await page.textContent('#leave-form [data-close]')).toBe('Go back');
-    await shot('6-agenda-en');
+    const p = await loggedInPage({ strict: true });
+    await p.selectOption('#lang-select', 'en');
+    await p.locator('#tabs a[data-tab=patients]', { hasText: 'Patients' }).waitFor();
+    expect(await p.textContent('#agenda-book')).toBe('New appointment');
+    expect(await p.textContent('#cancel-form button[type=submit]')).toBe('Cancel appointment');
+    expect(await p.textContent('#cancel-form [data-close]')).toBe('Keep');
+    expect(await p.textContent('#leave-form button[value=cancel]')).toBe('Cancel the appointments');
+    expect(await p.textContent('#leave-form [data-close]')).toBe('Go back');
+    await shot('6-agenda-en', p);
+    await p.close();
+    // every test's page errors are checked after it (afterEach): none here either
     expect(consoleErrors).toEqual([]);
   });
 });

@@ -5,7 +5,6 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { ruleCodes } from '../../src/clinic/agenda-rules.js';
 import { agendaTexts } from '../../src/clinic/agenda-texts.js';
@@ -34,14 +33,15 @@ function apiReasons(): Map<string, string[]> {
   return reasons;
 }
 
-/** The page's dictionaries, as the page builds them (the literal and the Object.assign additions after it). */
-function pageMessages(): Record<string, Record<string, string>> {
-  const script = readFileSync(join(ROOT, 'templates/staff/app.js'), 'utf8');
-  const from = script.indexOf('const messages = {');
-  const to = script.indexOf('\nlet locale =');
-  expect(from, 'app.js: const messages = { … } not found').toBeGreaterThanOrEqual(0);
-  expect(to, 'app.js: the dictionaries must end before `let locale =`').toBeGreaterThan(from);
-  return runInNewContext(`${script.slice(from, to)}\nmessages`) as Record<string, Record<string, string>>;
+/** A text, or its plural forms ({ one, other }: Intl.PluralRules categories). */
+type Text = string | Record<string, string>;
+
+/** The page's dictionaries: src/web/strings/<locale>.json, one per language. */
+function pageMessages(): Record<string, Record<string, Text>> {
+  const dir = join(ROOT, 'src/web/strings');
+  const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
+  expect(files.length, 'src/web/strings: no <locale>.json').toBeGreaterThan(0);
+  return Object.fromEntries(files.map((f) => [f.slice(0, -'.json'.length), JSON.parse(readFileSync(join(dir, f), 'utf8')) as Record<string, Text>]));
 }
 
 describe('staff page texts', () => {
@@ -73,9 +73,23 @@ describe('staff page texts', () => {
     expect(fixed).toEqual([]);
   });
 
+  it('gives each plural text the forms its language needs (Intl.PluralRules), never a "(s)"', () => {
+    const messages = pageMessages();
+    for (const [locale, texts] of Object.entries(messages)) {
+      const categories = new Intl.PluralRules(locale).resolvedOptions().pluralCategories;
+      for (const [key, text] of Object.entries(texts)) {
+        const forms = typeof text === 'string' ? [text] : Object.values(text);
+        for (const form of forms) expect(form, `${locale} ${key}`).not.toMatch(/\w\(s\)/);
+        if (typeof text !== 'string') expect(Object.keys(text).sort(), `${locale} ${key}`).toEqual([...categories].filter((c) => c === 'one' || c === 'other').sort());
+      }
+    }
+  });
+
   it("words a reason with the same values in both languages (a translation cannot drop the patient's id or the time)", () => {
     const messages = pageMessages();
-    const names = (text = '') => [...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
+    // every plural form of a text (`1 consulta` may spell the number out) says what the text's forms say together
+    const names = (text: Text = '') =>
+      [...new Set((typeof text === 'string' ? [text] : Object.values(text)).flatMap((form) => [...form.matchAll(/\{(\w+)\}/g)].map((m) => m[1])))].sort();
     for (const reason of apiReasons().keys()) {
       expect(names(messages.en![`err.${reason}`]), `err.${reason}`).toEqual(names(messages['pt-BR']![`err.${reason}`]));
     }

@@ -9,7 +9,7 @@ import { hoursRows, initials, telHref, whatsappHref } from '../../src/site/view.
 import { loadStrings } from '../../src/site/build.js';
 import { siteSchema } from '../../src/config/site.js';
 import type { ConfigInput } from '../../src/config/schema.js';
-import { SITE_WEBSITE } from '../../src/infra/buckets.js';
+import { SITE_WEBSITE } from '../../src/infra/site-bucket.js';
 import { fullConfig, makeProject } from './fixtures.js';
 
 const text = (site: BuiltSite, path: string) => {

@@ -38,7 +38,7 @@ import interrupted by Ctrl+C or a crash is completed, never duplicated.`,
     .description('download an image (the watermarked "shared" copy is the one to hand to a patient)')
     .argument('<image>', 'the image id, e.g. I-20261201-k3f9q2mx (see `clinica patients images ID`)')
     .addOption(new Option('--variant <variant>', 'which copy').choices(VARIANTS).default('shared'))
-    .option('-o, --out <file>', 'where to write it ("-" for stdout; default: <image>-<variant>.<ext>)')
+    .option('-o, --out <file>', 'where to write it; its extension picks the format (.webp, .jpg, .png, .tif) — "-" for stdout; default: <image>-<variant>.<its format>')
     .option('-f, --force', 'overwrite the file if it exists')
     .action(lazy(() => import('./get.js')));
 

@@ -4,7 +4,7 @@ import { getPatient, normalizePatientId } from '../../clinic/patients.js';
 import { randomId } from '../../clinic/text.js';
 import { validateImageMetadata } from '../../clinic/images.js';
 import { openContext } from '../../context.js';
-import { ClinicaError, usageError } from '../../errors.js';
+import { ClinicaError, oneLine, usageError } from '../../errors.js';
 import {
   countEntries,
   emptyBulkSummary,
@@ -41,16 +41,22 @@ function parseConcurrency(text: string | undefined): number | undefined {
   return n;
 }
 
+/** ", 2 pages" for a multi-page file, ", animated (12 frames): the copies show the first" for an animation. */
+function pagesNote(facts: { pages: number; animated: boolean }): string {
+  if (facts.pages < 2) return '';
+  return facts.animated ? `, animated (${facts.pages} frames): the copies show the first` : `, ${facts.pages} pages`;
+}
+
 /** One line per file for --dry-run (and --verbose): what, whose, which file, why. */
 function describe(result: BulkResult): { verb: string; detail?: string } {
   const o = result.outcome;
   switch (o.status) {
     case 'imported':
-      return { verb: 'imported', detail: o.resumed ? `${o.imageId}, finishing an interrupted import` : o.imageId };
+      return { verb: 'imported', detail: `${o.imageId}${o.resumed ? ', finishing an interrupted import' : ''}${pagesNote(o)}` };
     case 'duplicate':
-      return { verb: 'skip', detail: `already imported as ${o.imageId}` };
+      return { verb: 'skip', detail: 'sameAs' in o ? `the same image as ${o.sameAs}, earlier in this run` : `already imported as ${o.imageId}` };
     case 'would-import':
-      return { verb: 'would import', detail: `${o.info.format.toUpperCase()} ${o.info.orientedWidth}×${o.info.orientedHeight}` };
+      return { verb: 'would import', detail: `${o.info.format.toUpperCase()} ${o.info.orientedWidth}×${o.info.orientedHeight}${pagesNote(o.info)}` };
     case 'skipped':
       return { verb: 'skip', detail: o.reason };
     default:
@@ -109,6 +115,9 @@ export default async function upload({ args, opts, ui }: CommandInput<UploadOpti
     if (listEverything || status === 'failed' || status === 'rejected') keep.push(result);
     if (opts.dryRun) ui.print(fileLine(result));
     else ui.debug(fileLine(result));
+    if (status === 'imported' && result.outcome.animated) {
+      ui.warn(`${result.file}: an animation of ${result.outcome.pages} frames — its copies show the first frame; the original keeps them all`);
+    }
     progress?.tick(done);
   };
 
@@ -139,9 +148,29 @@ export default async function upload({ args, opts, ui }: CommandInput<UploadOpti
     process.off('SIGINT', onSigint);
     progress?.done();
   }
+  const reasonOf = (r: BulkResult) => ('reason' in r.outcome ? r.outcome.reason : '');
+  const resultDoc = (extra: Record<string, unknown> = {}) => ({
+    dryRun: Boolean(opts.dryRun),
+    concurrency,
+    ...summary,
+    ...extra,
+    files: keep.map((r) => ({
+      file: r.file,
+      patientId: 'patientId' in r ? r.patientId : undefined,
+      line: 'line' in r ? r.line : undefined,
+      status: r.outcome.status,
+      imageId: 'imageId' in r.outcome ? r.outcome.imageId : undefined,
+      sameAs: 'sameAs' in r.outcome ? r.outcome.sameAs : undefined,
+      pages: 'pages' in r.outcome && r.outcome.pages > 1 ? r.outcome.pages : undefined,
+      animated: 'animated' in r.outcome && r.outcome.animated ? true : undefined,
+      reason: reasonOf(r) || undefined,
+    })),
+  });
   if (stoppedBy) {
     // the store or the network stopped the run (S3 unreachable, credentials expired): say what was done before
-    // the one-line error, so the person knows the import is partial and that re-running finishes it
+    // the one-line error, so the person knows the import is partial and that re-running finishes it; with
+    // --json the partial summary is the JSON document (a script sees what was imported), the error on stderr
+    ui.result(resultDoc({ stopped: true, error: oneLine(stoppedBy.err) }));
     if (done && !opts.dryRun) {
       const before = [`${summary.imported} imported`, `${summary.duplicates} already there`];
       if (summary.failed) before.push(`${summary.failed} failed`);
@@ -151,24 +180,11 @@ export default async function upload({ args, opts, ui }: CommandInput<UploadOpti
   }
 
   const failures = keep.filter((r) => r.outcome.status === 'failed' || r.outcome.status === 'rejected');
-  const reasonOf = (r: BulkResult) => ('reason' in r.outcome ? r.outcome.reason : '');
   if (!opts.bulk && files.length === 1 && failures.length === 1 && !summary.interrupted) {
     // one file, refused: an ordinary one-line error (exit 2), not a partial bulk result
     throw new ClinicaError('usage', `${failures[0]!.file}: ${reasonOf(failures[0]!)}`, { field: 'file' });
   }
-  ui.result({
-    dryRun: Boolean(opts.dryRun),
-    concurrency,
-    ...summary,
-    files: keep.map((r) => ({
-      file: r.file,
-      patientId: 'patientId' in r ? r.patientId : undefined,
-      line: 'line' in r ? r.line : undefined,
-      status: r.outcome.status,
-      imageId: 'imageId' in r.outcome ? r.outcome.imageId : undefined,
-      reason: reasonOf(r) || undefined,
-    })),
-  });
+  ui.result(resultDoc());
   if (failures.length && !opts.dryRun) {
     await ui.table(
       failures,

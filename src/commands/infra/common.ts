@@ -4,15 +4,17 @@ import { awsWhere } from '../../aws/clients.js';
 import { awsTarget } from '../../context.js';
 import { usageError } from '../../errors.js';
 import { openInfra, type InfraContext, type OpenInfraOptions } from '../../infra/context.js';
-import type { Fetcher } from '../../infra/health.js';
+import type { DnsLookup, Fetcher } from '../../infra/health.js';
 import type { Outputs } from '../../infra/outputs.js';
 import type { Action, Plan, Step } from '../../infra/plan.js';
+import { PLAIN_HTTP_WARNING } from '../../infra/serving.js';
 import type { Ui } from '../../ui/output.js';
 
 /** What the commands can be handed instead of the real thing (tests: prebuilt bundles, no waiting, no network). */
 export interface InfraCommandDeps {
   infra?: Omit<OpenInfraOptions, 'log'>;
   fetcher?: Fetcher;
+  dns?: DnsLookup;
 }
 
 export async function openStage(opts: GlobalOptions, ui: Ui, deps: InfraCommandDeps = {}): Promise<{ config: ResolvedConfig; ctx: InfraContext }> {
@@ -71,6 +73,7 @@ export async function printPlan(ui: Ui, plan: Plan, options: { title?: string; s
     { title: options.title },
   );
   for (const warning of plan.warnings ?? []) ui.warn(warning);
+  if (plan.plainHttp) ui.warn(ui.red(PLAIN_HTTP_WARNING));
 }
 
 /** Asks on a terminal; without one, --yes is required (a script must say it means it). */
@@ -84,6 +87,8 @@ export async function confirmOrYes(ui: Ui, opts: GlobalOptions, question: string
 export async function printOutputs(ui: Ui, outputs: Outputs, file?: string): Promise<void> {
   const b = outputs.backend;
   const rows: [string, string | undefined][] = [
+    ['staff page', outputs.staff?.url],
+    ['Elastic IP', outputs.staff?.elasticIp],
     ['website', outputs.websiteUrl],
     ['backend (private)', b.privateUrl],
     ['backend (public)', b.publicUrl],
@@ -103,5 +108,19 @@ export async function printOutputs(ui: Ui, outputs: Outputs, file?: string): Pro
       { header: 'Value', value: (r) => r[1] },
     ],
   );
+  const dkim = outputs.mail.dkimRecords;
+  if (dkim?.length && !outputs.mail.status.includes('(Easy DKIM)')) {
+    ui.info(`publish these DNS records for the sender's domain (Easy DKIM: SES signs the reminders as the clinic's domain, for DMARC):`);
+    await ui.table(dkim, [
+      { header: 'Name', value: (r) => r.name },
+      { header: 'Type', value: (r) => r.type },
+      { header: 'Value', value: (r) => r.value },
+    ]);
+  }
   if (file) ui.info(`outputs written to ${file}`);
+  const staff = outputs.staff;
+  if (staff?.zone && staff.nameServers.length) {
+    ui.print(`At the registrar of ${staff.zone} (once): its NS records must be exactly`);
+    for (const ns of staff.nameServers) ui.print(`  ${staff.zone}. NS ${ns}.`);
+  }
 }

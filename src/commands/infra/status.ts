@@ -19,7 +19,7 @@ export async function status(opts: CommandInput['opts'], ui: Ui, deps: InfraComm
   try {
     plan = await planDeploy(ctx, { onProgress: (t) => spinner.update(t) });
     spinner.update('checking health');
-    checks = await healthChecks(ctx, plan, deps.fetcher);
+    checks = await healthChecks(ctx, plan, deps.fetcher, deps.dns);
     spinner.succeed(`read stage ${config.stage}`);
   } catch (err) {
     spinner.fail(`could not read stage ${config.stage}`);

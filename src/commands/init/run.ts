@@ -19,6 +19,8 @@ interface InitOptions {
   target?: 'local' | 'aws';
   bucketPrefix?: string;
   clinicCidr?: string[];
+  domain?: string;
+  siteDomain?: string;
   watermark?: string;
   force?: boolean;
 }
@@ -32,6 +34,7 @@ const flagOfField: Record<string, [flag: string, option: keyof InitOptions | 'st
   'clinic.email': ['--email', 'email'], 'clinic.timeZone': ['--time-zone', 'timeZone'], 'clinic.locale': ['--locale', 'locale'],
   target: ['--target', 'target'], stage: ['--stage', 'stage'], 'aws.region': ['--region', 'region'],
   'aws.bucketPrefix': ['--bucket-prefix', 'bucketPrefix'], 'network.clinicCidrs': ['--clinic-cidr', 'clinicCidr'],
+  'network.domain': ['--domain', 'domain'], 'site.domain': ['--site-domain', 'siteDomain'],
   'mail.sender': ['--sender', 'sender'], 'images.watermark': ['--watermark', 'watermark'],
 };
 
@@ -116,6 +119,8 @@ export default async function init({ opts, ui }: CommandInput<InitOptions>): Pro
     stage: opts.stage ?? base.stage ?? 'dev',
     bucketPrefix: opts.bucketPrefix ?? base.aws?.bucketPrefix,
     cidrs: opts.clinicCidr ?? base.network?.clinicCidrs ?? ['192.168.0.0/16'],
+    domain: opts.domain ?? base.network?.domain,
+    siteDomain: opts.siteDomain ?? base.site?.domain,
     watermark: opts.watermark ?? base.images?.watermark?.text ?? '{clinic} · {patient} · {date}',
   };
 
@@ -153,7 +158,8 @@ export default async function init({ opts, ui }: CommandInput<InitOptions>): Pro
     target: answers.target,
     stage: answers.stage,
     aws: { ...base.aws, region: answers.region, ...(answers.bucketPrefix ? { bucketPrefix: answers.bucketPrefix } : {}) },
-    network: { ...base.network, clinicCidrs: answers.cidrs },
+    network: { ...base.network, clinicCidrs: answers.cidrs, ...(answers.domain ? { domain: answers.domain } : {}) },
+    ...(answers.siteDomain || base.site ? { site: { ...base.site, ...(answers.siteDomain ? { domain: answers.siteDomain } : {}) } } : {}),
     mail: { ...base.mail, ...(answers.sender ? { sender: answers.sender } : {}) },
     images: { ...base.images, watermark: { ...base.images?.watermark, text: answers.watermark } },
   };

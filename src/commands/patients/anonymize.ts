@@ -1,4 +1,4 @@
-import { anonymizePatient, purgePatient, retentionOf } from '../../clinic/lgpd.js';
+import { anonymizePatient, anonymizePatientReported, purgePatient, retentionOf } from '../../clinic/lgpd.js';
 import { getPatient } from '../../clinic/patients.js';
 import { openContext } from '../../context.js';
 import { usageError } from '../../errors.js';
@@ -49,9 +49,13 @@ export default async function anonymize({ args, opts, ui }: CommandInput<{ purge
       return 1;
     }
   }
-  const anon = await anonymizePatient(store, patient.id, ctx.actor);
-  ui.result({ patient: anon, changed: true });
+  const report = await anonymizePatientReported(store, patient.id, ctx.actor);
+  const anon = report.patient;
+  ui.result({ patient: anon, changed: true, redacted: report.redacted, metadataStripped: report.metadata, oldVersionsDeleted: report.oldVersionsDeleted });
   const { until } = await retentionOf(store, anon, retentionYears);
   ui.print(`${ui.green('✓')} anonymized ${anon.id}: identifiers removed, clinical content kept (purge allowed from ${until.toISOString().slice(0, 10)})`);
+  for (const r of report.redacted) ui.print(`  removed from ${r.where}: ${r.removed.join(', ')}`);
+  for (const m of report.metadata) ui.print(`  metadata stripped from the original of image ${m.imageId}: ${m.removed.join(', ')} (pixels unchanged)`);
+  if (report.oldVersionsDeleted) ui.print(`  ${report.oldVersionsDeleted} old version(s) of the rewritten objects deleted from the bucket`);
   return 0;
 }

@@ -34,7 +34,7 @@ function fieldOptions(cmd: Command, alert = 'an allergy or clinical alert (repea
 export function declarePatients(program: Command): void {
   const patients = program
     .command('patients')
-    .description('patient records: add, list, search, show, update, import, export, anonymize');
+    .description('patient records: add, list (and --search), show, update, archive, import, export, anonymize, reindex');
 
   fieldOptions(patients.command('add').description('add a patient (prompts for missing required fields on a terminal)'))
     .option('--force', 'add even if the name + birth date is a stored patient\'s (one of them without a CPF), or the person matches one anonymized at their request')

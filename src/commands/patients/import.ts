@@ -2,6 +2,7 @@ import { open, readFile, unlink, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { decodeCsv, importPatients } from '../../clinic/import.js';
 import { openContext } from '../../context.js';
+import { notCsvText } from '../../csv.js';
 import { ExitCode, usageError } from '../../errors.js';
 import type { CommandInput } from '../action.js';
 
@@ -14,18 +15,31 @@ export default async function importCsv({ args, opts, ui }: CommandInput<{ rejec
   } catch (err) {
     throw usageError(`file: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, { field: 'file' });
   }
+  const binary = notCsvText(bytes, args[0]!);
+  if (binary) throw binary;
   const { text, encoding } = decodeCsv(bytes);
   if (encoding !== 'utf-8') ui.info(`${args[0]} is not UTF-8: read as Windows-1252 (Latin-1), as pt-BR Excel saves it`);
   const store = await ctx.dataStore();
   let progress: ReturnType<typeof ui.progress> | undefined;
-  const result = await importPatients(store, text, ctx.actor, {
-    file: args[0],
-    onProgress: (done, total) => {
-      if (!total) return;
-      progress ??= ui.progress(total, 'importing');
-      progress.tick(done);
-    },
-  });
+  let done = 0;
+  let result;
+  try {
+    result = await importPatients(store, text, ctx.actor, {
+      file: args[0],
+      onProgress: (n, total) => {
+        done = n;
+        if (!total) return;
+        progress ??= ui.progress(total, 'importing');
+        progress.tick(n);
+      },
+    });
+  } catch (err) {
+    progress?.done();
+    // the store or the network stopped the run (S3 unreachable, Ctrl+C of dev): the rows written are kept and
+    // listed; a re-run finds them and adds only the rest
+    if (done) ui.warn(`import stopped by an error after ${done} row${done === 1 ? '' : 's'} — fix the cause and run the same import again to finish (rows already imported are not added twice)`);
+    throw err;
+  }
   progress?.done();
 
   let rejectsFile: string | undefined;

@@ -1,3 +1,4 @@
+import { formatPhone } from '../../clinic/contact.js';
 import { maskCpf } from '../../clinic/cpf.js';
 import { ageOf, listPatients, nextAppointment, parseStatus } from '../../clinic/patients.js';
 import type { PatientStatus } from '../../clinic/types.js';
@@ -47,7 +48,7 @@ export default async function list({ opts, ui }: CommandInput<ListOptions>): Pro
     { header: 'Name', value: (r) => (r.preferredName ? `${r.name} (${r.preferredName})` : r.name) },
     { header: 'Age', value: (r) => r.age, align: 'right' },
     { header: 'CPF', value: (r) => r.cpf },
-    { header: 'Phone', value: (r) => r.phone },
+    { header: 'Phone', value: (r) => formatPhone(r.phone) },
     { header: 'Next appointment', value: (r) => r.nextLocal },
     ...(status === 'all' || (status && status !== 'active') || view.some((r) => r.status !== 'active') ? [{ header: 'Status', value: (r: (typeof view)[number]) => r.status }] : []),
   ]);

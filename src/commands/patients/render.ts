@@ -1,4 +1,5 @@
 /** How a patient record reads on a terminal (shared by add, show, update). */
+import { formatPhone } from '../../clinic/contact.js';
 import { formatCpf } from '../../clinic/cpf.js';
 import { ageOf } from '../../clinic/patients.js';
 import { localParts } from '../../clinic/time.js';
@@ -17,10 +18,10 @@ export function printPatient(ui: Ui, p: Patient, timeZone: string, opts: { headl
     ['CPF', p.cpf ? formatCpf(p.cpf) : undefined],
     ['Born', p.birthDate ? `${p.birthDate}${age !== undefined ? ` (${age} years)` : ''}` : p.anonymized?.birthYear ? `${p.anonymized.birthYear}` : undefined],
     ['Sex', p.sex],
-    ['Phone', p.phone],
+    ['Phone', formatPhone(p.phone)],
     ['E-mail', p.email],
     ['Address', p.address],
-    ['Guardian', p.guardian ? [p.guardian.name, p.guardian.relationship, p.guardian.phone, p.guardian.cpf && formatCpf(p.guardian.cpf)].filter(Boolean).join(' · ') : undefined],
+    ['Guardian', p.guardian ? [p.guardian.name, p.guardian.relationship, formatPhone(p.guardian.phone), p.guardian.cpf && formatCpf(p.guardian.cpf)].filter(Boolean).join(' · ') : undefined],
     ['Alerts', p.alerts.length ? ui.red(p.alerts.join(', ')) : undefined],
     ['Notes', p.notes],
     ['Status', p.status],

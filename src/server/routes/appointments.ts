@@ -14,6 +14,7 @@ import { notifyChange, type NoticeOutcome } from '../../clinic/change-notices.js
 import { freeSlots } from '../../clinic/free-slots.js';
 import type { Appointment, AppointmentStatus } from '../../clinic/types.js';
 import { usageError } from '../../errors.js';
+import type { AgendaResponse, AppointmentResponse } from '../../web/api-types.js';
 import type { RequestContext, Route } from '../router.js';
 import type { ApiDeps } from '../routes.js';
 import { bool, clinicToday, dateParam, daysBetween, int, onlyFields, requiredStr, str } from './input.js';
@@ -66,7 +67,7 @@ export function appointmentRoutes(deps: ApiDeps): Route[] {
   async function attended(ctx: RequestContext, status: Extract<AppointmentStatus, 'done' | 'no-show'>) {
     const appointment = await setAppointmentStatus(store, ctx.params.id!, status, ctx.actor, { now: deps.now() });
     deps.patients.changed();
-    return { appointment };
+    return { appointment } satisfies AppointmentResponse;
   }
 
   return [
@@ -80,7 +81,7 @@ export function appointmentRoutes(deps: ApiDeps): Route[] {
         const patientId = query.get('patient') || undefined;
         let list = await listAppointments(store, { from, to, ...(dentist ? { dentist } : {}) }, timeZone);
         if (patientId) list = list.filter((a) => a.patientId === patientId);
-        return { from, to, timeZone, appointments: await withNames(list) };
+        return { from: from!, to: to!, timeZone, appointments: await withNames(list) } satisfies AgendaResponse;
       },
     },
     {

@@ -5,10 +5,11 @@
  * derivatives and marks the record ready. The page polls the list until then.
  */
 import { audit } from '../../clinic/audit.js';
-import { abandonImageUpload, beginImageUpload, formatContentType, listImages, validateImageMetadata, type ImageListing } from '../../clinic/images.js';
+import { abandonImageUpload, beginImageUpload, formatContentType, getImage, listImages, validateImageMetadata, variantLocation, type ImageListing } from '../../clinic/images.js';
 import { getPatient } from '../../clinic/patients.js';
-import { usageError } from '../../errors.js';
+import { isClinicaError, notFound, usageError } from '../../errors.js';
 import type { ImageFormat } from '../../imaging/inspect.js';
+import type { ImageListResponse, ImageView, UploadResponse } from '../../web/api-types.js';
 import { RecentMap } from '../recent.js';
 import type { Route } from '../router.js';
 import type { ApiDeps } from '../routes.js';
@@ -40,13 +41,15 @@ export function imageRoutes(deps: ApiDeps): Route[] {
   const { store } = deps;
   const listAudited = new RecentMap<true>(IMAGE_LIST_AUDIT_MS, () => deps.now().getTime());
 
-  async function view(image: ImageListing) {
+  async function view(image: ImageListing): Promise<ImageView> {
     const r = image.record;
     const urls: Partial<Record<(typeof DERIVED)[number], string>> = {};
     if (image.status === 'ready' && r) {
       for (const variant of DERIVED) {
         const stored = r.variants[variant];
-        if (stored) urls[variant] = await store.presignGet(stored.key, { expiresIn: VIEW_LINK_SECONDS });
+        // the shared copy is for giving to the patient: its link saves it (the staff page's download), named by the image
+        const save = variant === 'shared' ? { downloadName: `${image.patientId}-${image.id}.webp` } : {};
+        if (stored) urls[variant] = await store.presignGet(stored.key, { expiresIn: VIEW_LINK_SECONDS, ...save });
       }
     }
     return {
@@ -61,6 +64,8 @@ export function imageRoutes(deps: ApiDeps): Route[] {
             fileName: r.original.fileName,
             width: r.original.width || undefined,
             height: r.original.height || undefined,
+            ...(r.original.pages ? { pages: r.original.pages } : {}),
+            ...(r.original.animated ? { animated: true } : {}),
             importedAt: r.importedAt,
             importedBy: r.importedBy,
           }
@@ -89,7 +94,7 @@ export function imageRoutes(deps: ApiDeps): Route[] {
           await audit(store, { actor, action: 'image.list', patientId: patient.id, details: { images: images.length } }, deps.now());
           listAudited.set(seen, true);
         }
-        return { patientId: patient.id, expiresInSeconds: VIEW_LINK_SECONDS, images: await Promise.all(images.map(view)) };
+        return { patientId: patient.id, expiresInSeconds: VIEW_LINK_SECONDS, images: await Promise.all(images.map(view)) } satisfies ImageListResponse;
       },
     },
     {
@@ -128,8 +133,28 @@ export function imageRoutes(deps: ApiDeps): Route[] {
           body: {
             image: { id: record.id, status: record.status, kind: record.kind },
             upload: { method: 'PUT', url, headers: { 'content-type': formatContentType(format) }, expiresInSeconds: UPLOAD_LINK_SECONDS },
-          },
+          } satisfies UploadResponse,
         };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/api/patients/:id/images/:imageId/shared',
+      permission: 'images',
+      // the watermarked copy to hand to a patient: a short-lived link that downloads it (the page's "baixar"),
+      // audited as a download as `images get` is; 404 with the reason when there is none (not ready, failed,
+      // imported without a watermark)
+      handler: async ({ params, actor }) => {
+        const { patient } = await getPatient(store, params.id!);
+        const record = await getImage(store, params.imageId!).catch((err: unknown) => {
+          throw isClinicaError(err, 'usage') ? notFound(`patient ${patient.id} has no image ${params.imageId}`, { field: 'image', reason: 'image-not-found', params: { id: params.imageId! } }) : err;
+        });
+        if (record.patientId !== patient.id) throw notFound(`patient ${patient.id} has no image ${record.id}`, { field: 'image', reason: 'image-not-found', params: { id: record.id } });
+        const where = variantLocation(record, 'shared');
+        const fileName = `${record.id}-shared.${where.extension}`;
+        const url = await store.presignGet(where.key, { expiresIn: VIEW_LINK_SECONDS, downloadName: fileName });
+        await audit(store, { actor, action: 'image.download', patientId: patient.id, details: { imageId: record.id, variant: 'shared' } }, deps.now());
+        return { image: { id: record.id }, url, fileName, contentType: where.contentType, expiresInSeconds: VIEW_LINK_SECONDS };
       },
     },
     {

@@ -5,6 +5,7 @@ import { patientStatuses, sexes, type Guardian, type PatientChanges, type Patien
 import { locales } from '../../config/schema.js';
 import { usageError } from '../../errors.js';
 import { HttpError, JsonText } from '../http.js';
+import type { PatientListResponse, PatientResponse, PatientWriteResponse } from '../../web/api-types.js';
 import type { Route } from '../router.js';
 import type { ApiDeps } from '../routes.js';
 import { bool, obj, onlyFields, str, strList, type Body } from './input.js';
@@ -86,7 +87,7 @@ function listPage(all: PatientSummary[], offset: number, limit: number): JsonTex
   const key = `${offset}:${limit}`;
   let page = cached.get(key);
   if (!page) {
-    page = new JsonText(JSON.stringify({ total: all.length, offset, limit, patients: all.slice(offset, offset + limit).map(listRow) }));
+    page = new JsonText(JSON.stringify({ total: all.length, offset, limit, patients: all.slice(offset, offset + limit).map(listRow) } satisfies PatientListResponse));
     if (cached.size < 50) cached.set(key, page);
   }
   return page;
@@ -125,7 +126,7 @@ export function patientRoutes(deps: ApiDeps): Route[] {
         // anonymized at their request are refused (409) until the client says this is a new person
         const { patient, etag } = await createPatientVersioned(store, input, ctx.actor, { refuseDuplicate: true, force: bool(body, 'force') });
         deps.patients.changed();
-        return { status: 201, body: { patient, etag }, headers: { location: `/api/patients/${encodeURIComponent(patient.id)}`, etag } };
+        return { status: 201, body: { patient, etag } satisfies PatientWriteResponse, headers: { location: `/api/patients/${encodeURIComponent(patient.id)}`, etag } };
       },
     },
     {
@@ -135,7 +136,7 @@ export function patientRoutes(deps: ApiDeps): Route[] {
       // the full record, its appointments and image count: an audited read (patient.read, by staff:<id>)
       handler: async ({ params, actor }) => {
         const view = await showPatient(store, params.id!, actor);
-        return { status: 200, body: view, headers: { etag: view.etag } };
+        return { status: 200, body: view satisfies PatientResponse, headers: { etag: view.etag } };
       },
     },
     {
@@ -166,7 +167,7 @@ export function patientRoutes(deps: ApiDeps): Route[] {
         });
         deps.patients.changed();
         const { patient, etag } = result;
-        return { status: 200, body: { patient, etag, ...appointmentsOutcome(result) }, headers: { etag } };
+        return { status: 200, body: { patient, etag, ...appointmentsOutcome(result) } satisfies PatientWriteResponse, headers: { etag } };
       },
     },
     {

@@ -1,0 +1,68 @@
+/**
+ * The hash router: #/agenda?date=YYYY-MM-DD, #/patients?q=…, #/patients/<id>. One view is shown at a time
+ * (the sections of index.html); a view that cannot be opened shows the failure view in its place.
+ */
+import { statusOf, session } from './api.js';
+import { $ } from './dom.js';
+import { CLINIC, clinicToday, plausibleDay } from './format.js';
+import { errorText, t, type ShownError } from './i18n.js';
+import { state } from './state.js';
+import { openAgenda } from './views/agenda.js';
+import { stopPolling } from './views/images.js';
+import { openPatient } from './views/patient.js';
+import { openPatients } from './views/patients.js';
+
+export const views = ['login', 'agenda', 'patients', 'patient', 'failure'] as const;
+export type ViewName = (typeof views)[number];
+
+/** The view on screen (none before the first route). */
+let shown: ViewName | undefined;
+
+/**
+ * Shows one view; the tab bar and the document's title follow. Going to another view (not the first one of
+ * the page's load, nor the same view again: a search as one types, another day) moves the focus to its
+ * heading, so the keyboard and a screen reader start there instead of at the top of the page.
+ */
+export function show(name: ViewName, title?: string): void {
+  for (const v of views) $(`#view-${v}`).hidden = v !== name;
+  const heading = $(`#view-${name} h1`);
+  document.title = `${title ?? heading.textContent} · ${CLINIC} — ${t('staffArea')}`;
+  if (shown !== undefined && shown !== name) heading.focus();
+  shown = name;
+  for (const a of document.querySelectorAll<HTMLAnchorElement>('#tabs a')) {
+    const here = a.dataset.tab === name || (name === 'patient' && a.dataset.tab === 'patients');
+    if (here) a.setAttribute('aria-current', 'page');
+    else a.removeAttribute('aria-current');
+  }
+}
+
+/** Opens the view the address names (the agenda of today by default). */
+export async function route(): Promise<void> {
+  if (!session.token) return show('login');
+  stopPolling();
+  const hash = location.hash.replace(/^#/, '') || '/agenda';
+  const [path = '', q = ''] = hash.split('?');
+  const params = new URLSearchParams(q);
+  const patientMatch = /^\/patients\/([^/]+)$/.exec(path);
+  const date = params.get('date');
+  try {
+    if (patientMatch) await openPatient(decodeURIComponent(patientMatch[1]!));
+    else if (path.startsWith('/patients')) await openPatients(params.get('q') || '');
+    else if (date && !plausibleDay(date)) showFailure({ key: 'err.date-format', vars: { field: t('book.date') } });
+    else await openAgenda(date || clinicToday());
+  } catch (err) {
+    if (statusOf(err) !== 401) showFailure(err as ShownError);
+  }
+}
+
+/**
+ * A view that could not be opened: an empty state with the reason, in place of the view — the previous
+ * patient or day must not stay on screen under the new address.
+ */
+export function showFailure(err: ShownError): void {
+  state.current = null;
+  stopPolling();
+  $('#failure-title').textContent = t(statusOf(err) === 404 ? 'failure.notFound' : 'failure.title');
+  $('#failure-text').textContent = errorText(err);
+  show('failure');
+}

@@ -1,0 +1,91 @@
+/**
+ * The local S3 of `clinica dev` (s3rver in a child, behind the conditional-write proxy) when things go wrong:
+ * a client that dies mid-upload, and s3rver itself dying. Real processes and sockets, no mocks.
+ */
+import http from 'node:http';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { s3Client } from '../../src/aws/clients.js';
+import { describeAwsError, localS3Where } from '../../src/aws/errors.js';
+import { oneLine } from '../../src/errors.js';
+import { localTarget } from '../../src/local/endpoints.js';
+import { startLocalS3, type LocalS3 } from '../../src/local/s3-server.js';
+import { memoryLog } from '../../src/log.js';
+import { Store } from '../../src/store/store.js';
+
+let dir: string;
+let s3: LocalS3;
+let store: Store;
+const log = memoryLog();
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'clinica-s3-'));
+  s3 = await startLocalS3({ directory: dir, port: 0, log });
+  const client = await s3Client(localTarget({ s3: s3.endpoint, ses: 'http://127.0.0.1:9', region: 'us-east-1' }));
+  store = new Store(client, 'wedge-test', localS3Where(s3.endpoint));
+  await store.ensureBucket();
+});
+afterAll(async () => {
+  await s3?.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** A PUT that sends part of its declared body, then its client dies (kill -9 of curl mid-upload). */
+function uploadThenDie(path: string): Promise<void> {
+  return new Promise((resolve) => {
+    const { hostname, port } = new URL(s3.endpoint);
+    const req = http.request({ host: hostname, port, method: 'PUT', path, headers: { 'content-length': 5 * 1024 * 1024 } });
+    req.on('error', () => {});
+    req.write(Buffer.alloc(256 * 1024, 1), () => {
+      // the proxy has the first bytes and the key's lock: now the client goes away
+      setTimeout(() => {
+        req.destroy();
+        resolve();
+      }, 200);
+    });
+  });
+}
+
+describe('the local S3 when a client dies mid-upload', () => {
+  it('releases the key: later reads and conditional writes on it are answered, and stop() returns', async () => {
+    await uploadThenDie('/wedge-test/images/P-1/big.jpg');
+    // before the fix every later request on the key waited for ever behind the dead upload's lock
+    expect(await store.head('images/P-1/big.jpg')).toBeUndefined();
+    await store.put('images/P-1/big.jpg', 'whole', { ifNoneMatch: '*' });
+    expect((await store.getBytes('images/P-1/big.jpg'))?.toString()).toBe('whole');
+  });
+});
+
+describe('the local S3 when s3rver dies', () => {
+  it('notices, says so, restarts it on the same endpoint, and the data is still there', async () => {
+    await store.putJson('patients/P-000001.json', { id: 'P-000001' });
+    const pid = s3.childPid!;
+    process.kill(pid, 'SIGKILL');
+    // the next request waits for the restarted s3rver instead of failing with ECONNREFUSED on its old port
+    await expect.poll(() => s3.childPid !== undefined && s3.childPid !== pid, { timeout: 20_000 }).toBe(true);
+    expect((await store.getJson<{ id: string }>('patients/P-000001.json'))?.value.id).toBe('P-000001');
+    expect(log.entries.map((e) => `${e.level} ${e.message}`)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^warn the local S3 server stopped \(signal SIGKILL\); restarting it$/), expect.stringMatching(/^info the local S3 server is back/)]),
+    );
+  });
+
+  it('gives up when s3rver keeps dying, and a command then says "the local S3 of clinica dev stopped — restart clinica dev"', async () => {
+    for (let i = 0; i < 4 && !log.entries.some((e) => e.level === 'error'); i++) {
+      const pid = s3.childPid;
+      if (pid) process.kill(pid, 'SIGKILL');
+      await expect.poll(() => log.entries.some((e) => e.level === 'error') || (s3.childPid !== undefined && s3.childPid !== pid), { timeout: 20_000 }).toBe(true);
+    }
+    expect(log.entries.find((e) => e.level === 'error')?.message).toMatch(/stopped \(signal SIGKILL\) 4 times in a minute; not restarting it/);
+    const err = await store.getJson('patients/P-000001.json').catch((e: unknown) => e);
+    expect(oneLine(err)).toBe('the local S3 of clinica dev stopped — restart clinica dev');
+  });
+
+  it('a command whose local S3 port refuses connections says the same, not the internal port', () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:42211'), { code: 'ECONNREFUSED' });
+    expect(oneLine(describeAwsError(refused, localS3Where('http://127.0.0.1:4568')))).toBe('the local S3 of clinica dev stopped — restart clinica dev');
+    // on AWS the same failure still names the endpoint
+    expect(oneLine(describeAwsError(refused, 'S3 at https://s3.example'))).toContain('cannot reach S3 at https://s3.example (ECONNREFUSED)');
+  });
+});
