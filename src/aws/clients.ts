@@ -52,6 +52,8 @@ export const SLOW_NOTICE_MS = 5_000;
 const DEADLINE_BODY_LIMIT = 1024 * 1024;
 
 let slowCallNotice: (message: string) => void = () => {};
+/** per endpoint, how many calls past their notice are still running */
+const slowCalls = new Map<string, number>();
 
 /**
  * Where "still waiting for S3 at …" goes: the CLI face hands its reporter here (core code never prints).
@@ -114,12 +116,20 @@ function bounded<C extends object>(client: C, target: AwsTarget, service: Servic
   const deadline = target.callDeadlineMs ?? CALL_DEADLINE_MS;
   const sender = client as unknown as Sender;
   const proto = Object.getPrototypeOf(client) as Sender;
-  const where = `${SERVICE_NAMES[service]} at ${target.endpoints?.[service] ?? target.endpoint ?? target.region}`;
+  const endpoint = target.endpoints?.[service] ?? target.endpoint;
+  const where = endpoint ? `${SERVICE_NAMES[service]} at ${endpoint}` : `${SERVICE_NAMES[service]} (${target.region})`;
   sender.send = (command, options = {}) => {
     if (deadline === false || !boundedBody(command.input)) return proto.send.call(sender, command, options);
     const controller = new AbortController();
     const signal = options.abortSignal ? AbortSignal.any([controller.signal, options.abortSignal]) : controller.signal;
-    const slow = setTimeout(() => slowCallNotice(`still waiting for ${where}…`), target.slowNoticeMs ?? SLOW_NOTICE_MS);
+    let slowSaid = false;
+    const slow = setTimeout(() => {
+      slowSaid = true;
+      // calls made together (a list and its reads) wait together: one line for them all
+      const waiting = slowCalls.get(where) ?? 0;
+      slowCalls.set(where, waiting + 1);
+      if (!waiting) slowCallNotice(`still waiting for ${where}…`);
+    }, target.slowNoticeMs ?? SLOW_NOTICE_MS);
     const timer = setTimeout(() => {
       const error = Object.assign(new Error(`no answer from ${where} within ${Math.round(deadline / 1000)} s`), { name: 'TimeoutError' });
       controller.abort(error);
@@ -129,6 +139,7 @@ function bounded<C extends object>(client: C, target: AwsTarget, service: Servic
     return proto.send.call(sender, command, { ...options, abortSignal: signal }).finally(() => {
       clearTimeout(slow);
       clearTimeout(timer);
+      if (slowSaid) slowCalls.set(where, slowCalls.get(where)! - 1);
     });
   };
   return client;

@@ -205,6 +205,15 @@ export const configSchema = z
       })
       .strict()
       .default({ clinicCidrs: ['192.168.0.0/16'], trustedProxies: [], serverPort: 8080, plainHttp: false }),
+    auth: z
+      .object({
+        /** a staff session ends after this many minutes without use (OWASP ASVS V7.3); default 30 */
+        idleMinutes: z.number().int().min(1).max(12 * 60).default(30),
+        /** the staff page's address for invitation links (default: the address the request came to, or the local stack's) */
+        pageUrl: z.url({ message: 'expected the staff page\'s address, e.g. "https://equipe.clinica.com.br/"' }).optional(),
+      })
+      .strict()
+      .default({ idleMinutes: 30 }),
     mail: z
       .object({
         /**

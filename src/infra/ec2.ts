@@ -21,6 +21,7 @@ import { awsCall, isAwsError, type InfraContext } from './context.js';
 import { TAG, foreignOwner, fromTagList, missingTags, toTagList } from './names.js';
 import { deleteStep, step, type Change, type Step } from './plan.js';
 import { resource } from './resource.js';
+import { httpsDomain } from './serving.js';
 import { retryIam, waitFor } from './retry.js';
 import { maintenanceTimer, renderUserData, userDataHash } from './user-data.js';
 
@@ -74,7 +75,7 @@ const ruleKey = (r: Rule) => `${r.protocol}:${r.from}-${r.to}:${r.cidr}`;
 
 export function desiredIngress(ctx: InfraContext): Rule[] {
   // HTTPS on 443 at network.domain; plain HTTP on serverPort only with network.plainHttp
-  const port = ctx.config.network.domain && !ctx.config.network.plainHttp ? 443 : ctx.config.network.serverPort;
+  const port = httpsDomain(ctx.config) ? 443 : ctx.config.network.serverPort;
   return [
     ...ctx.config.network.clinicCidrs.map((cidr) => ({ protocol: 'tcp', from: port, to: port, cidr, description: port === 443 ? 'clinic network to the backend (HTTPS)' : 'clinic network to the backend' })),
     ...ctx.config.aws.sshCidrs.map((cidr) => ({ protocol: 'tcp', from: 22, to: 22, cidr, description: 'SSH (aws.sshCidrs)' })),

@@ -7,6 +7,7 @@
 import type { InfraContext } from './context.js';
 import { STATUS_KEY, type CertificateStatus } from '../server/certificates.js';
 import { dataStore } from './server-code.js';
+import { httpsDomain } from './serving.js';
 import type { DeployPlan } from './stack.js';
 import { sesQuota, sesSummary, sesVerified } from './ses.js';
 
@@ -39,8 +40,8 @@ export async function backendHealth(ctx: InfraContext, fetcher: Fetcher = defaul
   const name = 'backend /health';
   if (!i || i.state !== 'running') return { name, ok: i ? false : undefined, detail: i ? `instance is ${i.state}` : 'no instance' };
   const tried: string[] = [];
-  const { domain, plainHttp } = ctx.config.network;
-  const urls = domain && !plainHttp ? [`https://${domain}/health`] : [i.privateIp, i.publicIp].filter((x): x is string => Boolean(x)).map((ip) => `http://${ip}:${port}/health`);
+  const domain = httpsDomain(ctx.config);
+  const urls = domain ? [`https://${domain}/health`] : [i.privateIp, i.publicIp].filter((x): x is string => Boolean(x)).map((ip) => `http://${ip}:${port}/health`);
   for (const url of urls) {
     try {
       const res = await fetcher(url, 3_000);
@@ -97,7 +98,7 @@ export async function dnsChecks(ctx: InfraContext, lookup?: DnsLookup): Promise<
 export async function healthChecks(ctx: InfraContext, plan: DeployPlan, fetcher?: Fetcher, lookup?: DnsLookup): Promise<HealthCheck[]> {
   const checks: HealthCheck[] = [];
   const { observed } = plan;
-  if (ctx.config.network.domain && !ctx.config.network.plainHttp) {
+  if (httpsDomain(ctx.config)) {
     checks.push(...(await dnsChecks(ctx, lookup)));
     if (observed.data.state.exists) checks.push(await certificateCheck(ctx));
   }

@@ -15,6 +15,7 @@ import { awsCall, isAwsError, type InfraContext } from './context.js';
 import { arn, foreignOwner, fromTagList, missingTags, toTagList, type Component } from './names.js';
 import { deleteStep, step, type Change, type Step } from './plan.js';
 import { resource } from './resource.js';
+import { httpsDomain } from './serving.js';
 import { policy, samePolicy, trustPolicy, type PolicyDocument, type Statement } from './policy-document.js';
 
 const iamSdk = () => import('@aws-sdk/client-iam');
@@ -27,7 +28,7 @@ export type RoleKey = 'image-processor' | 'reminders' | 'server';
  * checks this list against the code). */
 export const DATA_PREFIXES = [
   'patients/', 'appointments/', 'images/', 'image-hashes/', 'image-ids/', 'claims/', 'counters/', 'index/',
-  'reminders/', 'audit/', 'staff/', 'settings/', 'health/', 'locks/', 'tls/',
+  'reminders/', 'audit/', 'staff/', 'settings/', 'health/', 'locks/', 'tls/', 'staff-emails/', 'sessions/', 'api-tokens/',
 ] as const;
 
 const except = (...excluded: string[]) => DATA_PREFIXES.filter((p) => !excluded.includes(p));
@@ -103,8 +104,8 @@ function logStatement(ctx: InfraContext, functionName: string): Statement {
  * (Route 53's normalized-record-name and record-type condition keys) and read a change's status.
  */
 export function serverCertificateStatements(ctx: InfraContext): Statement[] {
-  const { domain, plainHttp } = ctx.config.network;
-  if (!domain || plainHttp) return [];
+  const domain = httpsDomain(ctx.config);
+  if (!domain) return [];
   const tls = arn.objects(ctx.arns, ctx.names.dataBucket, 'tls/');
   return [
     { Sid: 'ServerCertificate', Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject'], Resource: tls },
@@ -156,6 +157,14 @@ export function rolePolicy(ctx: InfraContext, key: RoleKey): PolicyDocument {
           Resource: arn.function(ctx.arns, n.remindersFunction),
         },
         ...serverCertificateStatements(ctx),
+        {
+          // staff invitations made on the page are e-mailed, as the clinic's sender only
+          Sid: 'SendInvitations',
+          Effect: 'Allow',
+          Action: 'ses:SendRawEmail',
+          Resource: arn.sesIdentity(ctx.arns, '*'),
+          Condition: { StringEquals: { 'ses:FromAddress': senderAddress(reminderSender(ctx.config)) } },
+        },
       );
   }
 }

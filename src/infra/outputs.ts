@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { reminderSender } from '../config/mail.js';
 import type { InfraContext } from './context.js';
 import { websiteUrl } from './names.js';
-import { staffUrl } from './serving.js';
+import { httpsDomain, staffUrl } from './serving.js';
 import { dkimRecords, sesQuota, sesSummary, type DnsRecord, type SesState } from './ses.js';
 
 export interface Outputs {
@@ -58,7 +58,7 @@ export function computeOutputs(ctx: InfraContext, ses: SesState | undefined, now
       publicUrl: i?.publicIp ? `http://${i.publicIp}:${port}/` : undefined,
       release: ctx.facts.serverRelease,
     },
-    ...(ctx.config.network.domain && !ctx.config.network.plainHttp
+    ...(httpsDomain(ctx.config)
       ? { staff: { url: staffUrl(ctx.config, undefined)!, zone: ctx.facts.zoneName, nameServers: ctx.facts.nameServers ?? [], elasticIp: ctx.facts.elasticIp?.publicIp } }
       : {}),
     functions: { imageProcessor: ctx.names.imageProcessorFunction, reminders: ctx.names.remindersFunction },

@@ -2,8 +2,8 @@
  * The backend: one node:http server for the JSON API and the staff page.
  *
  * Every request, in order: request id → client address (socket peer; X-Forwarded-For only from trusted
- * proxies) → network guard (clinic CIDRs + loopback, else 403 and a warning in the log) → route → staff
- * token (401/429) → role (403) → handler → JSON reply or the stable error shape. One JSON log line per
+ * proxies) → network guard (clinic CIDRs + loopback, else 403 and a warning in the log) → route → same-origin
+ * check of state-changing requests (csrf.ts) → session cookie or API token (401/429) → role (403) → handler → JSON reply or the stable error shape. One JSON log line per
  * request (no query string, no headers: search terms are personal data and tokens are secrets).
  */
 import type { ReminderSender } from '../clinic/reminders.js';
@@ -16,14 +16,15 @@ import { can, staffActor, type StaffMember } from '../clinic/staff.js';
 import { ClinicaError } from '../errors.js';
 import type { Log } from '../log.js';
 import type { Store } from '../store/store.js';
-import { Authenticator, type AuthOptions } from './auth.js';
+import { Authenticator, type Authenticated, type AuthOptions } from './auth.js';
+import { checkSameOrigin } from './csrf.js';
 import { HSTS, tlsOptions, type Certificate } from './tls.js';
 import { DEFAULT_BODY_LIMIT, HttpError, mapError, readJson, securityHeaders, sendJson } from './http.js';
 import { IDEMPOTENCY_HEADER, IdempotencyKeys } from './idempotency.js';
 import { NetworkGuard } from './network.js';
 import { Router, type RequestContext, type Route } from './router.js';
 import { findStaffDir, loadStaticFiles, type StaticFile } from './static.js';
-import { routes as apiRoutes, type ApiDeps } from './routes.js';
+import { routes as apiRoutes, type ApiDeps, type SendInvitation } from './routes.js';
 
 export interface BackendOptions {
   config: ResolvedConfig;
@@ -39,6 +40,8 @@ export interface BackendOptions {
   now?: () => Date;
   /** opens the SES sender for patients' change notices (cancel, move); absent: no notices are sent */
   openSender?: () => Promise<ReminderSender>;
+  /** e-mails an invitation made through the API (on AWS with mail.sender set: SES); without it, the link is only returned */
+  sendInvitation?: SendInvitation;
   /** level of the one-line-per-request log (default info; `clinica dev` uses debug to keep its terminal calm) */
   requestLogLevel?: 'info' | 'debug';
   /** serve HTTPS with this certificate (target aws); plain HTTP without (`clinica dev`, network.plainHttp) */
@@ -83,7 +86,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
   const { config, store, log } = options;
   const now = options.now ?? (() => new Date());
   const guard = new NetworkGuard({ clinicCidrs: config.network.clinicCidrs, trustedProxies: config.network.trustedProxies });
-  const auth = new Authenticator(store, options.auth);
+  const auth = new Authenticator(store, { idleMs: config.auth.idleMinutes * 60_000, ...options.auth });
   const headers = { ...securityHeaders(await storageOrigin(store)), ...(options.tls ? { 'strict-transport-security': HSTS } : {}) };
   const files = await loadStaticFiles(options.staffDir ?? findStaffDir(), {
     lang: config.clinic.locale,
@@ -91,6 +94,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     timeZone: config.clinic.timeZone,
   });
   const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
+  const pageOrigins = config.auth.pageUrl ? [new URL(config.auth.pageUrl).origin] : [];
   const started = Date.now();
   const deps: Omit<ApiDeps, 'patients'> = {
     config,
@@ -100,6 +104,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     now,
     version: options.version ?? 'unknown',
     startedAt: started,
+    sendInvitation: options.sendInvitation,
     ...(options.openSender ? { openSender: options.openSender } : {}),
   };
   const router = new Router();
@@ -122,9 +127,12 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
       });
     }
     const { route, params } = match;
+    checkSameOrigin(req, pageOrigins);
     let staff: StaffMember | undefined;
+    let who: Authenticated | undefined;
     if (route.permission !== false) {
-      staff = await auth.authenticate(Authenticator.bearer(req.headers.authorization), ip);
+      who = await auth.authenticateRequest(req, ip);
+      staff = who.staff;
       if (route.permission !== 'any' && !can(staff.role, route.permission)) {
         throw new ClinicaError('forbidden', `the ${staff.role} role cannot use ${route.permission}`, {
           hint: 'ask an admin',
@@ -140,6 +148,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
       params,
       query: url.searchParams,
       staff,
+      auth: who,
       actor: staff ? staffActor(staff.id) : 'anonymous',
       ip,
       requestId,

@@ -23,8 +23,10 @@ import { settingsFromEnv } from '../config/runtime.js';
 import { oneLine } from '../errors.js';
 import { jsonLinesLog, type Log, type LogLevel } from '../log.js';
 import { Store } from '../store/store.js';
+import { httpsDomain } from '../infra/serving.js';
 import { createBackend, once } from './app.js';
 import { CertificateManager, retryDelayMs, route53Challenge, type StoredCertificate } from './certificates.js';
+import type { SendInvitation } from './routes.js';
 import { serverVersion } from './version.js';
 
 export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> {
@@ -32,12 +34,19 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
   const log = jsonLinesLog(undefined, level, { service: 'clinica-server' });
   try {
     const settings = settingsFromEnv(env);
-    const { domain, plainHttp } = settings.config.network;
-    const secure = Boolean(domain) && !plainHttp;
+    const secure = httpsDomain(settings.config) !== undefined;
     const port = env.PORT ? Number(env.PORT) : secure ? 443 : settings.config.network.serverPort;
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT "${env.PORT}" is not a port number`);
     const host = env.HOST || '0.0.0.0';
     const store = new Store(await s3Client(settings.target), settings.dataBucket, `s3://${settings.dataBucket}`);
+    // on AWS with a sender, invitations made on the page are e-mailed too (the instance role may send as mail.sender)
+    const sendInvitation: SendInvitation | undefined =
+      settings.config.target === 'aws' && settings.config.mail.sender
+        ? async (invitation) => {
+            const { sendInvitationEmail } = await import('../mail/invitation.js');
+            await sendInvitationEmail(settings.target, settings.config, invitation);
+          }
+        : undefined;
     const certificates = secure ? await certificateManager(settings.config, settings.target, store, log, env) : undefined;
     const tls = certificates ? await firstCertificate(certificates, log) : undefined;
     const backend = await createBackend({
@@ -46,6 +55,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
       log,
       version: serverVersion(env),
       tls,
+      sendInvitation,
       openSender: once(async () => (await (await import('../mail/ses.js')).openSesSender(settings.target, { sender: settings.config.mail.sender, log })).sender),
     });
     const renewal = certificates?.start((c) => {

@@ -5,6 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Permission, StaffMember } from '../clinic/staff.js';
 import type { Log } from '../log.js';
+import type { Authenticated } from './auth.js';
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -15,6 +16,8 @@ export interface RequestContext {
   query: URLSearchParams;
   /** the logged-in staff member (routes with `auth: false` get undefined) */
   staff?: StaffMember;
+  /** how the staff member signed in (session or API token) */
+  auth?: Authenticated;
   /** "staff:<id>", for the audit log */
   actor: string;
   /** the client's address (after the X-Forwarded-For rules) */

@@ -3,8 +3,8 @@
  * src/clinic/staff.ts (reception: patients + appointments; dentist/assistant: + images; admin: + staff, audit).
  *
  *   GET  /health                              no login: version, uptime, S3 reachable
- *   POST /api/login                           {token} → the staff member (failures rate-limited per source and account)
- *   GET  /api/me
+ *   POST /api/login                           {token} → the staff member (an API token; failures rate-limited)
+ *   sign-in, invitation, enrolment (routes/sign-in.ts), /api/me… (routes/account.ts): see auth-api.ts
  *   GET  /api/patients?search=&status=&limit=&offset=
  *   POST /api/patients                        GET/PATCH /api/patients/:id (If-Match)   POST /api/patients/:id/archive
  *   GET  /api/appointments?date= | from=&to= [&dentist=&patient=]
@@ -15,17 +15,14 @@
  *   GET  /api/patients/:id/images             POST /api/patients/:id/images (→ presigned PUT)
  *   POST /api/patients/:id/images/:imageId/upload-failed   (the browser could not send the file)
  *   GET  /api/patients/:id/images/:imageId/shared          (a download link for the watermarked copy)
- *   GET  /api/staff   POST /api/staff   POST /api/staff/:id/revoke        (admin)
+ *   /api/staff…, /api/tokens… (admin: team and API tokens, routes/team.ts; see auth-api.ts)
  *   GET  /api/audit?patient=&since=&until=                                 (admin)
  */
 import { listAudit } from '../clinic/audit.js';
 import type { ReminderSender } from '../clinic/reminders.js';
-import { addStaff, listStaff, permissionsOf, revokeStaff, type StaffMember } from '../clinic/staff.js';
 import type { ResolvedConfig } from '../config/load.js';
-import { usageError } from '../errors.js';
 import type { Log } from '../log.js';
 import type { Store } from '../store/store.js';
-import type { SessionResponse } from '../web/api-types.js';
 import type { Authenticator } from './auth.js';
 import { HttpError } from './http.js';
 import { PatientDirectory } from './patient-directory.js';
@@ -33,8 +30,11 @@ import type { Route } from './router.js';
 import { appointmentRoutes } from './routes/appointments.js';
 import { dentistRoutes } from './routes/dentists.js';
 import { imageRoutes } from './routes/images.js';
-import { onlyFields, requiredStr } from './routes/input.js';
+import { accountRoutes } from './routes/account.js';
+import { onlyFields } from './routes/input.js';
 import { patientRoutes } from './routes/patients.js';
+import { meReply, signInRoutes } from './routes/sign-in.js';
+import { teamRoutes } from './routes/team.js';
 
 export interface ApiDeps {
   config: ResolvedConfig;
@@ -47,9 +47,11 @@ export interface ApiDeps {
   patients: PatientDirectory;
   /** the SES sender for change notices, opened on first use (absent: notices are skipped, reason no-sender) */
   openSender?: () => Promise<ReminderSender>;
+  sendInvitation?: SendInvitation;
 }
 
-const me = (staff: StaffMember): SessionResponse => ({ staff, permissions: permissionsOf(staff.role) });
+/** Sends an invitation e-mail (src/mail/invitation.ts through SES on AWS). */
+export type SendInvitation = (invitation: { to: string; name: string; url: string; expiresAt: string }) => Promise<void>;
 
 function healthRoute(deps: ApiDeps): Route {
   let last: { at: number; reachable: boolean } | undefined;
@@ -80,51 +82,21 @@ function healthRoute(deps: ApiDeps): Route {
   };
 }
 
-function sessionRoutes(deps: ApiDeps): Route[] {
-  return [
-    {
-      method: 'POST',
-      path: '/api/login',
-      permission: false,
-      handler: async (ctx) => {
-        const body = await ctx.body();
-        onlyFields(body, ['token']);
-        const token = typeof body.token === 'string' ? body.token.trim() : undefined;
-        const staff = await deps.auth.authenticate(token, ctx.ip);
-        ctx.log.info('login', { requestId: ctx.requestId, staff: staff.id, ip: ctx.ip });
-        return me(staff);
-      },
+/** The token sign-in of the current staff page (pasted API token): kept until the page signs in with e-mail. */
+function tokenLoginRoute(deps: ApiDeps): Route {
+  return {
+    method: 'POST',
+    path: '/api/login',
+    permission: false,
+    handler: async (ctx) => {
+      const body = await ctx.body();
+      onlyFields(body, ['token']);
+      const token = typeof body.token === 'string' ? body.token.trim() : undefined;
+      const who = await deps.auth.authenticate(token, ctx.ip);
+      ctx.log.info('login', { requestId: ctx.requestId, staff: who.staff.id, ip: ctx.ip });
+      return meReply(deps, who);
     },
-    { method: 'GET', path: '/api/me', permission: 'any', handler: async ({ staff }) => me(staff!) },
-  ];
-}
-
-function staffRoutes(deps: ApiDeps): Route[] {
-  return [
-    { method: 'GET', path: '/api/staff', permission: 'staff', handler: async () => ({ staff: await listStaff(deps.store) }) },
-    {
-      method: 'POST',
-      path: '/api/staff',
-      permission: 'staff',
-      handler: async (ctx) => {
-        const body = await ctx.body();
-        onlyFields(body, ['name', 'role']);
-        const created = await addStaff(deps.store, { name: requiredStr(body, 'name', 100), role: requiredStr(body, 'role', 20) }, ctx.actor);
-        return { status: 201, body: created };
-      },
-    },
-    {
-      method: 'POST',
-      path: '/api/staff/:id/revoke',
-      permission: 'staff',
-      handler: async (ctx) => {
-        if (ctx.params.id === ctx.staff!.id) throw usageError('you cannot revoke your own account', { field: 'id', hint: 'ask another admin' });
-        const staff = await revokeStaff(deps.store, ctx.params.id!, ctx.actor);
-        deps.auth.forget(staff.id);
-        return { staff };
-      },
-    },
-  ];
+  };
 }
 
 function auditRoutes(deps: ApiDeps): Route[] {
@@ -149,12 +121,14 @@ export function routes(base: Omit<ApiDeps, 'patients'>): Route[] {
   const deps: ApiDeps = { ...base, patients: new PatientDirectory(base.store) };
   return [
     healthRoute(deps),
-    ...sessionRoutes(deps),
+    tokenLoginRoute(deps),
+    ...signInRoutes(deps),
+    ...accountRoutes(deps),
     ...patientRoutes(deps),
     ...appointmentRoutes(deps),
     ...dentistRoutes(deps),
     ...imageRoutes(deps),
-    ...staffRoutes(deps),
+    ...teamRoutes(deps),
     ...auditRoutes(deps),
   ];
 }

@@ -51,7 +51,9 @@ describe('a hung endpoint', () => {
     try {
       // the idle timeout alone (60 s × 4 attempts before) would keep this call for minutes
       const store = new Store(await s3Client(target({ callDeadlineMs: 1_500, slowNoticeMs: 300, requestTimeoutMs: 120_000 })), 'b', `S3 at ${endpoint}`);
-      const err = await store.getJson('patients/P-000001.json').catch((e: unknown) => e);
+      // two calls at once (as a list and its reads): one notice for both
+      const [err, other] = await Promise.all([store.getJson('patients/P-000001.json'), store.getJson('index/patients.json')].map((p) => p.catch((e: unknown) => e)));
+      expect(isClinicaError(other, 'unavailable')).toBe(true);
       expect(isClinicaError(err, 'unavailable')).toBe(true);
       expect(oneLine(err)).toMatch(new RegExp(`^cannot reach S3 at ${endpoint} \\(TimeoutError\\) — `));
       expect(notices).toEqual([`still waiting for S3 at ${endpoint}…`]);

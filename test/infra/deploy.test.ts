@@ -122,6 +122,7 @@ describe('clinica deploy against a fresh account (mocked AWS)', () => {
     });
     const write = (...prefixes: string[]) => ({ Sid: 'WriteData', Effect: 'Allow', Action: ['s3:PutObject', 's3:AbortMultipartUpload'], Resource: objects(...prefixes) });
     const everyPrefix = ['patients/', 'appointments/', 'images/', 'image-hashes/', 'image-ids/', 'claims/', 'counters/', 'index/', 'reminders/', 'audit/', 'staff/', 'settings/'];
+    const signIn = ['staff-emails/', 'sessions/', 'api-tokens/']; // the server's alone
     expect(policies).toEqual({
       'sorriso-prod-image-processor': {
         Version: '2012-10-17',
@@ -157,10 +158,17 @@ describe('clinica deploy against a fresh account (mocked AWS)', () => {
           list,
           // reads the releases under deploy/server/ but can never write there; audit/ is append-only
           // locks/ holds the per-day booking counters (appointments write them with If-Match)
-          { Sid: 'ReadData', Effect: 'Allow', Action: 's3:GetObject', Resource: objects(...everyPrefix, 'health/', 'locks/', 'deploy/server/') },
-          write(...everyPrefix, 'locks/'),
-          { Sid: 'DeleteData', Effect: 'Allow', Action: 's3:DeleteObject', Resource: objects(...everyPrefix.filter((p) => p !== 'audit/'), 'locks/') },
+          { Sid: 'ReadData', Effect: 'Allow', Action: 's3:GetObject', Resource: objects(...everyPrefix, 'health/', 'locks/', ...signIn, 'deploy/server/') },
+          write(...everyPrefix, 'locks/', ...signIn),
+          { Sid: 'DeleteData', Effect: 'Allow', Action: 's3:DeleteObject', Resource: objects(...everyPrefix.filter((p) => p !== 'audit/'), 'locks/', ...signIn) },
           { Sid: 'StartReminders', Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: 'arn:aws:lambda:sa-east-1:123456789012:function:sorriso-prod-reminders' },
+          {
+            Sid: 'SendInvitations',
+            Effect: 'Allow',
+            Action: 'ses:SendRawEmail',
+            Resource: 'arn:aws:ses:sa-east-1:123456789012:identity/*',
+            Condition: { StringEquals: { 'ses:FromAddress': 'lembretes@clinicasorriso.com.br' } },
+          },
         ],
       },
     });

@@ -61,6 +61,20 @@ describe('deploy with network.domain (mocked AWS)', () => {
     const group = [...fake.state.groups.values()][0];
     expect(group.IpPermissions.map((p: { FromPort: number; ToPort: number; IpRanges: { CidrIp: string }[] }) => [p.FromPort, p.ToPort, p.IpRanges.map((r) => r.CidrIp)])).toEqual([[443, 443, [CLINIC_CIDR]]]);
 
+    // the server role: tls/ in the data bucket, and only the _acme-challenge TXT record of its domain
+    const server = JSON.parse(decodeURIComponent(fake.state.roles.get('sorriso-prod-server')!.inline.get('clinica')!));
+    const sid = (id: string) => server.Statement.find((st: { Sid?: string }) => st.Sid === id);
+    expect(sid('ServerCertificate')).toEqual({ Sid: 'ServerCertificate', Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject'], Resource: 'arn:aws:s3:::sorriso-prod-data/tls/*' });
+    expect(sid('AcmeChallengeRecord')).toEqual({
+      Sid: 'AcmeChallengeRecord',
+      Effect: 'Allow',
+      Action: 'route53:ChangeResourceRecordSets',
+      Resource: 'arn:aws:route53:::hostedzone/*',
+      Condition: { 'ForAllValues:StringEquals': { 'route53:ChangeResourceRecordSetsNormalizedRecordNames': [`_acme-challenge.${DOMAIN}`], 'route53:ChangeResourceRecordSetsRecordTypes': ['TXT'] } },
+    });
+    expect(sid('AcmeChangeStatus')).toMatchObject({ Action: 'route53:GetChange', Resource: 'arn:aws:route53:::change/*' });
+    expect(sid('ReadData').Resource).not.toContain('arn:aws:s3:::sorriso-prod-data/tls/*');
+
     // a second deploy: no mutating call
     fake.clear();
     const again = await planDeploy(await openTestInfra(fake, config));

@@ -104,7 +104,7 @@ describe('guard over HTTP, behind a trusted proxy', () => {
   });
 
   it('rate-limits failed logins by the client address the proxy reports', async () => {
-    const bad = { token: `${h.ids.admin}.${'a'.repeat(43)}` };
+    const bad = { token: `${h.tokens.admin.split('.')[0]}.${'a'.repeat(43)}` }; // the admin's token id, a wrong secret
     for (let i = 0; i < 10; i++) {
       const r = await h.call('POST', '/api/login', { from: '127.0.0.2', headers: { 'x-forwarded-for': '192.168.50.66' }, body: bad });
       expect(r.status).toBe(401);
@@ -131,7 +131,7 @@ describe('failed-login limit', () => {
   it('locks an account out from a source after repeated failures (429 + Retry-After); colleagues on that machine — also ones this server has not verified yet, as after a restart — keep logging in; lifts after the window', async () => {
     // a colleague on this machine logged in before the typos
     expect((await h.call('GET', '/api/me', { from: '127.0.0.3', token: h.tokens.dentist })).status).toBe(200);
-    const wrong = `${h.ids.admin}.${'b'.repeat(43)}`;
+    const wrong = `${h.tokens.admin.split('.')[0]}.${'b'.repeat(43)}`; // the admin's token id, a wrong secret
     for (let i = 0; i < 3; i++) expect((await h.call('GET', '/api/me', { from: '127.0.0.3', token: wrong })).status).toBe(401);
     const locked = await h.call('GET', '/api/me', { from: '127.0.0.3', token: h.tokens.admin });
     expect(locked.status).toBe(429);

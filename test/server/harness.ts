@@ -51,7 +51,7 @@ export async function startServerHarness(options: TestStackOptions & { auth?: Au
     const ids = {} as Record<StaffRole, string>;
     for (const role of ['admin', 'dentist', 'assistant', 'reception'] as const) {
       const made = await addStaff(stack.dataStore, { name: `Test ${role}`, role }, 'test:setup');
-      tokens[role] = made.token;
+      tokens[role] = made.token!;
       ids[role] = made.staff.id;
     }
     const { port } = new URL(url);

@@ -5,7 +5,7 @@ export function declareDev(program: Command): void {
   program
     .command('dev')
     .description('run the whole clinic on this machine: local S3 and SES, the backend, the Lambdas, the site')
-    .option('--demo', 'seed synthetic demo data (fake patients, appointments, images)')
+    .option('--demo', 'seed synthetic demo data (fake patients, appointments, images) and a demo admin (its e-mail and password are printed)')
     .option('--exit', 'start, seed (with --demo), print the summary and exit — for scripts and CI')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--s3-port <port>', 'local S3 port (0 = any free port)', portNumber, 4568)

@@ -1,14 +1,15 @@
 import { addStaff } from '../../clinic/staff.js';
 import { openContext } from '../../context.js';
 import type { CommandInput } from '../action.js';
+import { deliverInvitation, printInvitation } from './invitation.js';
 
-export default async function add({ args, opts, ui }: CommandInput<{ role: string }>): Promise<number> {
+export default async function add({ args, opts, ui }: CommandInput<{ role: string; email: string }>): Promise<number> {
   const ctx = openContext(opts);
   const store = await ctx.dataStore();
-  const { staff, token } = await addStaff(store, { name: args[0] ?? '', role: opts.role }, ctx.actor);
-  ui.result({ staff, token });
-  ui.print(`${ui.green('✓')} ${staff.name} (${staff.role}) — id ${staff.id}`);
-  ui.print(`token: ${ui.bold(token)}`);
-  ui.info('the token is shown only now: hand it to the person; it logs in on the staff page. Lost? revoke it and add again.');
+  const { staff, invitation } = await addStaff(store, { name: args[0] ?? '', role: opts.role, email: opts.email }, ctx.actor);
+  const out = await deliverInvitation(ctx, ui, staff, invitation!);
+  ui.result(out);
+  ui.print(`${ui.green('✓')} ${staff.name} <${staff.email}> (${staff.role}) — id ${staff.id}`);
+  printInvitation(ui, staff, out);
   return 0;
 }

@@ -1,22 +1,34 @@
-import { listStaff } from '../../clinic/staff.js';
+import { openSessions } from '../../clinic/sessions.js';
+import { listStaffRecords, publicStaff } from '../../clinic/staff.js';
+import { mapLimit } from '../../clinic/text.js';
 import { openContext } from '../../context.js';
 import type { CommandInput } from '../action.js';
 
 export default async function list({ opts, ui }: CommandInput<{ active?: boolean }>): Promise<number> {
   const ctx = openContext(opts);
-  const all = await listStaff(await ctx.dataStore());
-  const staff = opts.active ? all.filter((s) => !s.revokedAt) : all;
+  const store = await ctx.dataStore();
+  const records = (await listStaffRecords(store)).filter((r) => !opts.active || !r.revokedAt);
+  const idleMs = ctx.config.auth.idleMinutes * 60_000;
+  const staff = await mapLimit(records, 8, async (r) => ({ ...publicStaff(r), openSessions: (await openSessions(store, r, new Date(), idleMs)).length }));
   ui.result({ staff });
   if (!staff.length) {
-    ui.print('no staff accounts yet — add one with `clinica staff add NAME --role admin`');
+    ui.print('no staff accounts yet — add one with `clinica staff add NAME --email E --role admin`');
     return 0;
   }
+  const status = (s: (typeof staff)[number]) => {
+    if (s.status === 'revoked') return ui.red(`revoked ${s.revokedAt!.slice(0, 10)}`);
+    if (s.status === 'invited') return ui.yellow(s.invitationExpiresAt && Date.parse(s.invitationExpiresAt) < Date.now() ? 'invitation expired' : 'invited');
+    if (s.status === 'token-only') return ui.yellow('token only (invite-all)');
+    return ui.green('active');
+  };
   await ui.table(staff, [
     { header: 'Id', value: (s) => s.id },
     { header: 'Name', value: (s) => s.name },
+    { header: 'E-mail', value: (s) => s.email ?? '' },
     { header: 'Role', value: (s) => s.role },
-    { header: 'Created', value: (s) => s.createdAt.slice(0, 10) },
-    { header: 'Status', value: (s) => (s.revokedAt ? ui.red(`revoked ${s.revokedAt.slice(0, 10)}`) : ui.green('active')) },
+    { header: 'Status', value: status },
+    { header: 'Last sign-in', value: (s) => (s.lastSignInAt ? s.lastSignInAt.slice(0, 16).replace('T', ' ') : '—') },
+    { header: 'Sessions', value: (s) => String(s.openSessions) },
   ]);
   return 0;
 }

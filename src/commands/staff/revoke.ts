@@ -7,6 +7,6 @@ export default async function revoke({ args, opts, ui }: CommandInput): Promise<
   const store = await ctx.dataStore();
   const staff = await revokeStaff(store, args[0] ?? '', ctx.actor);
   ui.result({ staff });
-  ui.print(`${ui.green('✓')} revoked ${staff.name} (${staff.id}); a running server stops accepting the token within 15 s`);
+  ui.print(`${ui.green('✓')} revoked ${staff.name} (${staff.id}); a running server ends their sessions and API tokens within 15 s`);
   return 0;
 }
