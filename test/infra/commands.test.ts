@@ -119,7 +119,7 @@ describe('clinica deploy / status / destroy (in-process, mocked AWS)', () => {
     const good = testUi();
     expect(await status(opts(), good.ui, deps(healthy))).toBe(0);
     expect(good.out()).toMatch(/backend \/health\s*\| ok\s*\| http:\/\/172\.31\.0\.\d+:8080\/health ok/);
-    expect(good.out()).toMatch(/data bucket\s*\| ok\s*\| public access block: all four on; default encryption: SSE-S3; versioning: Enabled; bucket policy: TLS only/);
+    expect(good.out()).toMatch(/data bucket\s*\| ok\s*\| public access block: all four on; default encryption: SSE-S3; versioning: Enabled; bucket policy: TLS only; audit write-once/);
     expect(good.out()).toMatch(/SES sender\s*\| ok\s*\| lembretes@clinicasorriso\.com\.br verified/);
     expect(good.out()).toMatch(/SES sending quota\s*\| ok\s*\| SES sandbox \(verified recipients only/);
     expect(good.out()).toContain('stage prod matches the config and is healthy');

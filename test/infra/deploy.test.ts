@@ -77,6 +77,12 @@ describe('clinica deploy against a fresh account (mocked AWS)', () => {
         Resource: [`arn:aws:s3:::${data}`, `arn:aws:s3:::${data}/*`],
         Condition: { Bool: { 'aws:SecureTransport': 'false' } },
       },
+      // the audit log is write-once for everyone: only conditional creates (If-None-Match), no deletes
+      {
+        Sid: 'AuditCreateOnly', Effect: 'Deny', Principal: '*', Action: 's3:PutObject', Resource: `arn:aws:s3:::${data}/audit/*`,
+        Condition: { Null: { 's3:if-none-match': 'true' } },
+      },
+      { Sid: 'AuditNoDelete', Effect: 'Deny', Principal: '*', Action: ['s3:DeleteObject', 's3:DeleteObjectVersion'], Resource: `arn:aws:s3:::${data}/audit/*` },
     ]);
     expect(one('PutBucketCors')).toEqual({
       Bucket: data,

@@ -193,6 +193,10 @@ export function fakeAws(options: FakeAwsOptions = {}) {
       // S3 hands the policy back re-serialized
       GetBucketPolicy: setting('', 'policy', 'NoSuchBucketPolicy'),
       PutBucketPolicy: put('policy', (i) => ({ Policy: JSON.stringify(JSON.parse(i.Policy)) })),
+      DeleteBucketPolicy: (i) => {
+        delete bucket(i.Bucket).settings.policy;
+        return {};
+      },
       GetBucketCors: setting('', 'cors', 'NoSuchCORSConfiguration'),
       PutBucketCors: put('cors', (i) => ({ CORSRules: i.CORSConfiguration.CORSRules })),
       GetBucketLifecycleConfiguration: setting('', 'lifecycle', 'NoSuchLifecycleConfiguration'),
@@ -240,6 +244,17 @@ export function fakeAws(options: FakeAwsOptions = {}) {
       },
       DeleteObjects: (i) => {
         const b = bucket(i.Bucket);
+        // the bucket policy's Deny statements on object deletes apply to every caller, as in S3
+        const denied = (key: string) =>
+          (JSON.parse(b.settings.policy?.Policy ?? '{"Statement":[]}').Statement as any[]).some(
+            (st) =>
+              st.Effect === 'Deny' &&
+              [st.Action].flat().some((a: string) => a === 's3:DeleteObjectVersion' || a === 's3:*') &&
+              !st.Condition &&
+              [st.Resource].flat().some((r: string) => new RegExp(`^${r.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`).test(`arn:aws:s3:::${i.Bucket}/${key}`)),
+          );
+        const refused = i.Delete.Objects.filter((o: any) => denied(o.Key));
+        if (refused.length) return { Errors: refused.map((o: any) => ({ Key: o.Key, Code: 'AccessDenied', Message: 'Access Denied' })) };
         for (const o of i.Delete.Objects) {
           const vs = (b.objects.get(o.Key) ?? []).filter((v) => o.VersionId && v.versionId !== o.VersionId);
           if (vs.length) b.objects.set(o.Key, vs);
