@@ -33,6 +33,8 @@ describe('clinica deploy against a fresh account (mocked AWS)', () => {
       ['role:reminders', 'create'],
       ['role:server', 'create'],
       ['instance-profile', 'create'],
+      ['log-group:image-processor', 'create'],
+      ['log-group:reminders', 'create'],
       ['lambda:image-processor', 'create'],
       ['lambda:reminders', 'create'],
       ['image-events', 'create'],
@@ -55,6 +57,8 @@ describe('clinica deploy against a fresh account (mocked AWS)', () => {
       'S3 CreateBucket', 'S3 PutBucketTagging', 'S3 PutPublicAccessBlock', 'S3 PutBucketWebsite', 'S3 PutBucketPolicy',
       'IAM CreateRole', 'IAM PutRolePolicy', 'IAM CreateRole', 'IAM PutRolePolicy', 'IAM CreateRole', 'IAM PutRolePolicy',
       'IAM CreateInstanceProfile', 'IAM AddRoleToInstanceProfile',
+      // each function's log group exists, with its retention, before the function can write to it
+      'Logs CreateLogGroup', 'Logs PutRetentionPolicy', 'Logs CreateLogGroup', 'Logs PutRetentionPolicy',
       'Lambda CreateFunction', 'Lambda CreateFunction',
       'Lambda AddPermission', 'S3 PutBucketNotificationConfiguration',
       'S3 PutObject', 'S3 PutObject', 'S3 PutObject',
@@ -390,7 +394,7 @@ describe('clinica deploy against a fresh account (mocked AWS)', () => {
     expect(result.failed?.error).toBeInstanceOf(ClinicaError);
     expect((result.failed?.error as ClinicaError).message).toMatch(/IAM changes had not reached AWS after 88 s/);
     expect((result.failed?.error as ClinicaError).hint).toMatch(/run `clinica deploy` again/);
-    expect(result.applied.map((s) => s.id)).toEqual(['data-bucket', 'site-bucket', 'site-content', 'role:image-processor', 'role:reminders', 'role:server', 'instance-profile']);
+    expect(result.applied.map((s) => s.id)).toEqual(['data-bucket', 'site-bucket', 'site-content', 'role:image-processor', 'role:reminders', 'role:server', 'instance-profile', 'log-group:image-processor', 'log-group:reminders']);
 
     fake.clear();
     const rerun = await planDeploy(await openTestInfra(fake, config));

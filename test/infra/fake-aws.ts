@@ -16,6 +16,7 @@ import { SSMClient } from '@aws-sdk/client-ssm';
 import { SESClient } from '@aws-sdk/client-ses';
 import { STSClient } from '@aws-sdk/client-sts';
 import { Route53Client } from '@aws-sdk/client-route-53';
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 
 export interface Call {
   service: string;
@@ -85,6 +86,7 @@ export function fakeAws(options: FakeAwsOptions = {}) {
   const dkim = new Map<string, { DkimEnabled: boolean; DkimVerificationStatus: string; DkimTokens: string[] }>();
   const addresses = new Map<string, any>();
   const zones = new Map<string, { name: string; tags: { Key: string; Value: string }[]; records: any[]; nameServers: string[] }>();
+  const logGroups = new Map<string, { tags: Record<string, string>; retentionInDays?: number }>();
   const vpcs = options.defaultVpc === false ? [] : [{ VpcId: 'vpc-default', IsDefault: true }];
   const subnets = options.defaultVpc === false ? [] : [
     { SubnetId: 'subnet-b', VpcId: 'vpc-default', AvailabilityZone: `${region}b`, DefaultForAz: true },
@@ -563,6 +565,28 @@ export function fakeAws(options: FakeAwsOptions = {}) {
         return {};
       },
     },
+    Logs: {
+      DescribeLogGroups: (i) => ({
+        logGroups: [...logGroups.entries()]
+          .filter(([name]) => name.startsWith(i.logGroupNamePrefix ?? ''))
+          .map(([logGroupName, g]) => ({ logGroupName, ...(g.retentionInDays ? { retentionInDays: g.retentionInDays } : {}) })),
+      }),
+      CreateLogGroup: (i) => {
+        if (logGroups.has(i.logGroupName)) throw awsError('ResourceAlreadyExistsException', 'The specified log group already exists', 400);
+        logGroups.set(i.logGroupName, { tags: i.tags ?? {} });
+        return {};
+      },
+      PutRetentionPolicy: (i) => {
+        const g = logGroups.get(i.logGroupName);
+        if (!g) throw awsError('ResourceNotFoundException', 'The specified log group does not exist.', 400);
+        g.retentionInDays = i.retentionInDays;
+        return {};
+      },
+      DeleteLogGroup: (i) => {
+        if (!logGroups.delete(i.logGroupName)) throw awsError('ResourceNotFoundException', 'The specified log group does not exist.', 400);
+        return {};
+      },
+    },
     SSM: {
       GetParameter: (i) => ({ Parameter: { Name: i.Name, Value: i.Name.endsWith('arm64') ? 'ami-0arm64' : 'ami-0x8664' } }),
     },
@@ -590,6 +614,7 @@ export function fakeAws(options: FakeAwsOptions = {}) {
     ['SES', SESClient],
     ['STS', STSClient],
     ['Route53', Route53Client],
+    ['Logs', CloudWatchLogsClient],
   ] as const;
   const mocks = clients.map(([service, Client]) => {
     const mock = mockClient(Client as never);
@@ -616,7 +641,7 @@ export function fakeAws(options: FakeAwsOptions = {}) {
     clear: () => void calls.splice(0),
     /** the next `errors.length` calls of `command` throw these */
     failNext: (command: string, ...errors: Error[]) => void failures.set(command, [...(failures.get(command) ?? []), ...errors]),
-    state: { buckets, roles, profiles, functions, groups, instances, identities, dkim, addresses, zones },
+    state: { buckets, roles, profiles, functions, groups, instances, identities, dkim, addresses, zones, logGroups },
     restore: () => mocks.forEach((m) => m.restore()),
   };
 }
