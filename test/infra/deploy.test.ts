@@ -59,7 +59,8 @@ describe('clinica deploy against a fresh account (mocked AWS)', () => {
       'IAM CreateInstanceProfile', 'IAM AddRoleToInstanceProfile',
       // each function's log group exists, with its retention, before the function can write to it
       'Logs CreateLogGroup', 'Logs PutRetentionPolicy', 'Logs CreateLogGroup', 'Logs PutRetentionPolicy',
-      'Lambda CreateFunction', 'Lambda CreateFunction',
+      // reminders keep concurrent runs of their own: a bulk image upload cannot starve them
+      'Lambda CreateFunction', 'Lambda CreateFunction', 'Lambda PutFunctionConcurrency',
       'Lambda AddPermission', 'S3 PutBucketNotificationConfiguration',
       'S3 PutObject', 'S3 PutObject', 'S3 PutObject',
       'EC2 CreateSecurityGroup', 'EC2 AuthorizeSecurityGroupIngress', 'EC2 RevokeSecurityGroupEgress', 'EC2 AuthorizeSecurityGroupEgress',

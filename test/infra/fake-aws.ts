@@ -49,6 +49,7 @@ interface Fn {
   tags: Record<string, string>;
   policy: any[];
   settleAfterReads: number;
+  reserved?: number;
 }
 
 /** The instance types the fake account knows (DescribeInstanceTypes). */
@@ -125,7 +126,11 @@ export function fakeAws(options: FakeAwsOptions = {}) {
       f.config.State = 'Active';
       f.config.LastUpdateStatus = 'Successful';
     }
-    return { Configuration: structuredClone(f.config), Tags: { ...f.tags } };
+    return {
+      Configuration: structuredClone(f.config),
+      Tags: { ...f.tags },
+      ...(f.reserved === undefined ? {} : { Concurrency: { ReservedConcurrentExecutions: f.reserved } }),
+    };
   };
   const group = (gid: string) => {
     const g = groups.get(gid);
@@ -343,6 +348,14 @@ export function fakeAws(options: FakeAwsOptions = {}) {
     },
     Lambda: {
       GetFunction: (i) => fnView(fn(i.FunctionName)),
+      PutFunctionConcurrency: (i) => {
+        fn(i.FunctionName).reserved = i.ReservedConcurrentExecutions;
+        return { ReservedConcurrentExecutions: i.ReservedConcurrentExecutions };
+      },
+      DeleteFunctionConcurrency: (i) => {
+        delete fn(i.FunctionName).reserved;
+        return {};
+      },
       CreateFunction: (i) => {
         if (!roles.has(i.Role.split('/').pop())) throw awsError('InvalidParameterValueException', 'The role defined for the function cannot be assumed by Lambda.');
         const { Code, Tags, ...rest } = i;
