@@ -175,6 +175,8 @@ export const configSchema = z
         corsOrigins: z.array(z.string().min(1)).optional(),
         /** days a replaced or deleted object version is kept before S3 expires it; default 90 */
         noncurrentVersionDays: z.number().int().min(1).max(3650).optional(),
+        /** the backend instance's root volume (gp3, encrypted), in GiB; default 8 (Amazon Linux 2023's minimum) */
+        rootVolumeGiB: z.number().int().min(8).max(1024).optional(),
         /** days the Lambda functions' CloudWatch logs are kept (one of the values CloudWatch Logs accepts); default 90 */
         logRetentionDays: z
           .number()

@@ -221,9 +221,11 @@ describe('clinica deploy against a fresh account (mocked AWS)', () => {
       SubnetId: 'subnet-a',
       IamInstanceProfile: { Name: 'sorriso-prod-server' },
       MetadataOptions: { HttpTokens: 'required', HttpPutResponseHopLimit: 1 },
-      BlockDeviceMappings: [{ DeviceName: '/dev/xvda', Ebs: { Encrypted: true, VolumeType: 'gp3', DeleteOnTermination: true } }],
+      BlockDeviceMappings: [{ DeviceName: '/dev/xvda', Ebs: { Encrypted: true, VolumeType: 'gp3', VolumeSize: 8, DeleteOnTermination: true } }],
       CreditSpecification: { CpuCredits: 'standard' },
     });
+    // a client token: a retried RunInstances gets the first call's instance, not a second one
+    expect(run.ClientToken).toMatch(/^clinica-[0-9a-f-]{36}$/);
     expect(run.KeyName).toBeUndefined();
     const userData = Buffer.from(run.UserData, 'base64').toString('utf8');
     expect(userData).toContain('CLINICA_BUCKET=sorriso-prod-data');
