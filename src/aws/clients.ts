@@ -11,6 +11,7 @@ import type { IAMClient } from '@aws-sdk/client-iam';
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { STSClient } from '@aws-sdk/client-sts';
 import type { Route53Client } from '@aws-sdk/client-route-53';
+import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 
 /** Where and how to reach AWS (or an AWS-compatible emulator). */
 export interface AwsTarget {
@@ -19,7 +20,7 @@ export interface AwsTarget {
   /** endpoint for every service (e.g. --endpoint-url of an emulator) */
   endpoint?: string;
   /** per-service endpoints (the local stack runs S3 and SES on different ports) */
-  endpoints?: Partial<Record<'s3' | 'ses' | 'ec2' | 'lambda' | 'iam' | 'ssm' | 'sts' | 'route53', string>>;
+  endpoints?: Partial<Record<'s3' | 'ses' | 'ec2' | 'lambda' | 'iam' | 'ssm' | 'sts' | 'route53' | 'logs', string>>;
   /** static credentials (the local stack); otherwise the default chain with `profile` */
   credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
   /**
@@ -94,7 +95,7 @@ function baseConfig(target: AwsTarget, service: Service) {
   };
 }
 
-const SERVICE_NAMES: Record<Service, string> = { s3: 'S3', ses: 'SES', ec2: 'EC2', lambda: 'Lambda', iam: 'IAM', ssm: 'SSM', sts: 'STS', route53: 'Route 53' };
+const SERVICE_NAMES: Record<Service, string> = { s3: 'S3', ses: 'SES', ec2: 'EC2', lambda: 'Lambda', iam: 'IAM', ssm: 'SSM', sts: 'STS', route53: 'Route 53', logs: 'CloudWatch Logs' };
 
 interface Sender {
   send(command: { input?: unknown }, options?: { abortSignal?: AbortSignal }): Promise<unknown>;
@@ -185,6 +186,11 @@ export async function ssmClient(target: AwsTarget): Promise<SSMClient> {
 export async function stsClient(target: AwsTarget): Promise<STSClient> {
   const { STSClient } = await import('@aws-sdk/client-sts');
   return bounded(new STSClient(baseConfig(target, 'sts')), target, 'sts');
+}
+
+export async function logsClient(target: AwsTarget): Promise<CloudWatchLogsClient> {
+  const { CloudWatchLogsClient } = await import('@aws-sdk/client-cloudwatch-logs');
+  return bounded(new CloudWatchLogsClient(baseConfig(target, 'logs')), target, 'logs');
 }
 
 export async function route53Client(target: AwsTarget): Promise<Route53Client> {

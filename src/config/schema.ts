@@ -90,6 +90,8 @@ const mailbox = z
   .trim()
   .refine(isMailbox, { message: 'expected an e-mail address, e.g. "lembretes@clinica.com.br" or "Clínica Sorriso <lembretes@clinica.com.br>"' });
 
+/** The retention periods CloudWatch Logs' PutRetentionPolicy accepts. */
+export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected a time of day as HH:MM (24 h), e.g. "09:00"');
 
 const isoDate = z.iso.date({ message: 'expected a date as YYYY-MM-DD, e.g. "2026-12-24"' });
@@ -173,6 +175,14 @@ export const configSchema = z
         corsOrigins: z.array(z.string().min(1)).optional(),
         /** days a replaced or deleted object version is kept before S3 expires it; default 90 */
         noncurrentVersionDays: z.number().int().min(1).max(3650).optional(),
+        /** the backend instance's root volume (gp3, encrypted), in GiB; default 8 (Amazon Linux 2023's minimum) */
+        rootVolumeGiB: z.number().int().min(8).max(1024).optional(),
+        /** days the Lambda functions' CloudWatch logs are kept (one of the values CloudWatch Logs accepts); default 90 */
+        logRetentionDays: z
+          .number()
+          .int()
+          .refine((d) => LOG_RETENTION_DAYS.includes(d), { message: `expected one of ${LOG_RETENTION_DAYS.join(', ')}` })
+          .optional(),
         /**
          * when the instance may reboot for a kernel update, in clinic.timeZone; default 03:00–04:00 (security
          * updates themselves are installed daily, without a reboot)

@@ -11,7 +11,8 @@ import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { SESClient } from '@aws-sdk/client-ses';
 import type { STSClient } from '@aws-sdk/client-sts';
 import type { Route53Client } from '@aws-sdk/client-route-53';
-import { awsWhere, ec2Client, iamClient, lambdaClient, route53Client, s3Client, sesClient, ssmClient, stsClient, type AwsTarget } from '../aws/clients.js';
+import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { awsWhere, ec2Client, iamClient, lambdaClient, logsClient, route53Client, s3Client, sesClient, ssmClient, stsClient, type AwsTarget } from '../aws/clients.js';
 import { describeAwsError } from '../aws/errors.js';
 import type { ResolvedConfig } from '../config/load.js';
 import { ClinicaError } from '../errors.js';
@@ -29,6 +30,7 @@ export interface AwsClients {
   ses: SESClient;
   sts: STSClient;
   route53: Route53Client;
+  logs: CloudWatchLogsClient;
 }
 
 /** Ids and addresses that exist only in AWS; filled while reading, updated while applying. */
@@ -71,7 +73,7 @@ export interface OpenInfraOptions {
 }
 
 export async function makeClients(target: AwsTarget): Promise<AwsClients> {
-  const [s3, iam, lambda, ec2, ssm, ses, sts, route53] = await Promise.all([
+  const [s3, iam, lambda, ec2, ssm, ses, sts, route53, logs] = await Promise.all([
     s3Client(target),
     iamClient(target),
     lambdaClient(target),
@@ -81,8 +83,9 @@ export async function makeClients(target: AwsTarget): Promise<AwsClients> {
     sesClient(target.endpoint ? { ...target, requestTimeoutMs: 5_000, maxAttempts: 1 } : target),
     stsClient(target),
     route53Client(target),
+    logsClient(target),
   ]);
-  return { s3, iam, lambda, ec2, ssm, ses, sts, route53 };
+  return { s3, iam, lambda, ec2, ssm, ses, sts, route53, logs };
 }
 
 /**

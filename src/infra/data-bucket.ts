@@ -3,12 +3,17 @@
  * aws.kmsKeyId), versioning, a policy that denies any request not made over TLS, CORS for the staff page's
  * presigned uploads, and a lifecycle rule that expires replaced/deleted versions after
  * aws.noncurrentVersionDays (default 90), aborts stale multipart uploads and removes lone delete markers.
+ * The policy also makes the audit log write-once for every principal, the server's and the operator's alike:
+ * a PutObject under audit/ without If-None-Match is denied (S3 checks it with the s3:if-none-match condition
+ * key; the audit writer always sends `If-None-Match: *`), and so is deleting an audit object or one of its
+ * versions. Destroy with --delete-patient-data removes the policy before emptying the bucket.
  * Destroy keeps it (and the patient data) unless told to delete the patient data.
  */
 import type { CORSRule, LifecycleRule } from '@aws-sdk/client-s3';
 import type { InfraContext } from './context.js';
 import { arn } from './names.js';
-import { policy, type PolicyDocument } from './policy-document.js';
+import { AUDIT_PREFIX } from '../clinic/audit.js';
+import { policy, type PolicyDocument, type Statement } from './policy-document.js';
 import {
   bucketResource,
   corsAspect,
@@ -59,6 +64,26 @@ export function dataLifecycle(ctx: InfraContext): LifecycleRule[] {
   ];
 }
 
+/** The audit log's two statements: no overwrite (only conditional creates) and no delete, for anyone. */
+export function auditWriteOnceStatements(ctx: InfraContext, bucket: string): Statement[] {
+  const audit = `${arn.bucket(ctx.arns, bucket)}/${AUDIT_PREFIX}*`;
+  return [
+    {
+      Sid: 'AuditCreateOnly',
+      Effect: 'Deny',
+      Principal: '*',
+      Action: 's3:PutObject',
+      Resource: audit,
+      Condition: { Null: { 's3:if-none-match': 'true' } },
+    },
+    { Sid: 'AuditNoDelete', Effect: 'Deny', Principal: '*', Action: ['s3:DeleteObject', 's3:DeleteObjectVersion'], Resource: audit },
+  ];
+}
+
+export function dataPolicy(ctx: InfraContext, bucket: string): PolicyDocument {
+  return policy(...tlsOnlyPolicy(ctx, bucket).Statement, ...auditWriteOnceStatements(ctx, bucket));
+}
+
 /**
  * In apply order. Block Public Access and encryption come right after CreateBucket, before the tags: a first
  * deploy interrupted at any later call leaves a bucket that is private and encrypted (with the clinic's KMS key
@@ -72,7 +97,7 @@ export function dataBucketAspects(ctx: InfraContext): Aspect[] {
     encryptionAspect(ctx.config.aws.kmsKeyId),
     tagsAspect(ctx.tags('data')),
     versioningAspect(),
-    policyAspect(tlsOnlyPolicy(ctx, bucket), 'TLS only'),
+    policyAspect(dataPolicy(ctx, bucket), 'TLS only; audit write-once'),
     corsAspect(dataCors(ctx)),
     lifecycleAspect(dataLifecycle(ctx)),
   ] as Aspect[];
@@ -85,4 +110,5 @@ export const dataBucket = bucketResource({
   aspects: dataBucketAspects,
   keep: (stage) => (stage.deletePatientData ? undefined : 'kept: patient data (--delete-patient-data deletes it)'),
   deleteWhy: 'PATIENT DATA: every record, image and old version is deleted, then the bucket',
+  dropPolicyFirst: true,
 });

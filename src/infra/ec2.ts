@@ -14,6 +14,7 @@
  * changes never do — see server-code.ts.
  */
 import type { EC2Client, Instance, IpPermission, SecurityGroup } from '@aws-sdk/client-ec2';
+import { randomUUID } from 'node:crypto';
 import { BlockList, isIP } from 'node:net';
 import type { ResolvedConfig } from '../config/load.js';
 import { ClinicaError } from '../errors.js';
@@ -413,6 +414,10 @@ async function waitForState(ctx: InfraContext, ids: string[], state: 'running' |
   );
 }
 
+export const DEFAULT_ROOT_VOLUME_GIB = 8;
+/** The root volume's size, set explicitly rather than left to whatever the AMI's snapshot says. */
+export const rootVolumeGiB = (config: ResolvedConfig) => config.aws.rootVolumeGiB ?? DEFAULT_ROOT_VOLUME_GIB;
+
 async function runInstance(ctx: InfraContext, desired: InstanceDesired, network: NetworkState, ami: { imageId: string; rootDevice: string }): Promise<Instance> {
   const { RunInstancesCommand } = await ec2Sdk();
   const tags = { Name: ctx.names.instanceName, ...ctx.tags('server') };
@@ -422,6 +427,10 @@ async function runInstance(ctx: InfraContext, desired: InstanceDesired, network:
     () =>
       ctx.clients.ec2.send(
         new RunInstancesCommand({
+          // one token per call, sent again by the SDK's retries of it (a timeout, a dropped connection): EC2
+          // answers a repeated call with the instance the first one started instead of starting a second. A new
+          // call after IAM's refusal (nothing started) gets a new token.
+          ClientToken: `clinica-${randomUUID()}`,
           ImageId: ami.imageId,
           InstanceType: desired.instanceType as never,
           MinCount: 1,
@@ -430,7 +439,7 @@ async function runInstance(ctx: InfraContext, desired: InstanceDesired, network:
           SecurityGroupIds: [sg],
           IamInstanceProfile: { Name: ctx.names.serverInstanceProfile },
           MetadataOptions: METADATA_OPTIONS,
-          BlockDeviceMappings: [{ DeviceName: ami.rootDevice, Ebs: { Encrypted: true, VolumeType: 'gp3', DeleteOnTermination: true } }],
+          BlockDeviceMappings: [{ DeviceName: ami.rootDevice, Ebs: { Encrypted: true, VolumeType: 'gp3', VolumeSize: rootVolumeGiB(ctx.config), DeleteOnTermination: true } }],
           UserData: Buffer.from(desired.userData).toString('base64'),
           ...(desired.burstable ? { CreditSpecification: { CpuCredits: 'standard' } } : {}),
           ...(ctx.config.aws.keyName ? { KeyName: ctx.config.aws.keyName } : {}),
@@ -476,7 +485,7 @@ export async function planInstance(ctx: InfraContext, network: NetworkState, sta
       name: ctx.names.instanceName,
       exists: false,
       changes: [{ what: 'create', apply: create }],
-      createWhy: `does not exist: ${desired.instanceType}, Amazon Linux 2023 ${arch}, IMDSv2 required, encrypted root volume`,
+      createWhy: `does not exist: ${desired.instanceType}, Amazon Linux 2023 ${arch}, IMDSv2 required, encrypted root volume of ${rootVolumeGiB(ctx.config)} GiB`,
     });
   }
   const id = i.InstanceId!;

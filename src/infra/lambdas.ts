@@ -49,7 +49,16 @@ export interface FunctionSpec {
   memoryMb: number;
   timeoutS: number;
   description: string;
+  /**
+   * concurrent runs kept for this function alone (undefined: none reserved, and a reservation set by hand is
+   * drift — at 0 the function never runs)
+   */
+  reservedConcurrency?: number;
 }
+
+/** Reminders keep two runs of their own (a run and the next one overlapping it), so a bulk image upload cannot
+ * take every concurrent execution of the account from them. */
+export const REMINDERS_RESERVED_CONCURRENCY = 2;
 
 export function functionSpecs(ctx: InfraContext): FunctionSpec[] {
   const n = ctx.names;
@@ -57,7 +66,7 @@ export function functionSpecs(ctx: InfraContext): FunctionSpec[] {
     // sharp on a 12-MP image: 2 GB buys ~1.2 vCPU; a WebP display + thumb + watermarked copy take a few seconds
     { key: 'image-processor', component: 'image-processor', name: n.imageProcessorFunction, role: n.imageProcessorRole, bundle: 'image-processor', handler: 'index.handler', memoryMb: 2048, timeoutS: 120, description: 'clinica: derivatives of uploaded patient images' },
     // sending is paced by the SES rate (1/s in the sandbox); an unfinished run is resumed by the next one
-    { key: 'reminders', component: 'reminders', name: n.remindersFunction, role: n.remindersRole, bundle: 'reminders', handler: 'index.handler', memoryMb: 512, timeoutS: 600, description: 'clinica: appointment reminder e-mails' },
+    { key: 'reminders', component: 'reminders', name: n.remindersFunction, role: n.remindersRole, bundle: 'reminders', handler: 'index.handler', memoryMb: 512, timeoutS: 600, description: 'clinica: appointment reminder e-mails', reservedConcurrency: REMINDERS_RESERVED_CONCURRENCY },
   ];
 }
 
@@ -90,6 +99,8 @@ export interface FunctionState {
   exists: boolean;
   config?: FunctionConfiguration;
   tags: Record<string, string>;
+  /** the function's reserved concurrency (undefined: none) */
+  reserved?: number;
 }
 
 export async function readFunction(ctx: InfraContext, name: string): Promise<FunctionState> {
@@ -97,7 +108,7 @@ export async function readFunction(ctx: InfraContext, name: string): Promise<Fun
   return awsCall(ctx, `reading Lambda function ${name}`, async () => {
     try {
       const out = await ctx.clients.lambda.send(new GetFunctionCommand({ FunctionName: name }));
-      return { exists: true, config: out.Configuration, tags: out.Tags ?? {} };
+      return { exists: true, config: out.Configuration, tags: out.Tags ?? {}, reserved: out.Concurrency?.ReservedConcurrentExecutions };
     } catch (err) {
       if (isAwsError(err, 'ResourceNotFoundException')) return { exists: false, tags: {} };
       throw err;
@@ -170,6 +181,8 @@ export async function planFunction(ctx: InfraContext, spec: FunctionSpec, state:
       ),
       call('wait until active', () => waitForFunction(ctx, spec.name)),
     );
+    const reserve = reservation(ctx, spec, undefined);
+    if (reserve) changes.push(reserve);
     return step({
       id: `lambda:${spec.key}`,
       component: spec.component,
@@ -204,16 +217,20 @@ export async function planFunction(ctx: InfraContext, spec: FunctionSpec, state:
   if (c.MemorySize !== settings.MemorySize) differs.push(`memory ${c.MemorySize} → ${settings.MemorySize} MB`);
   if (c.Timeout !== settings.Timeout) differs.push(`timeout ${c.Timeout} → ${settings.Timeout} s`);
   if ((c.Description ?? '') !== settings.Description) differs.push('description');
+  // clinica's functions use no layer: one added by hand runs its code inside them
+  if (c.Layers?.length) differs.push(`layers ${c.Layers.map((l) => l.Arn ?? '?').join(', ')} → none`);
   if (!sameEnv(c.Environment?.Variables, environment)) {
     const keys = new Set([...Object.keys(c.Environment?.Variables ?? {}), ...Object.keys(environment)]);
     differs.push(`environment (${[...keys].filter((k) => c.Environment?.Variables?.[k] !== environment[k]).join(', ')})`);
   }
   if (differs.length) {
-    changes.push(call(differs.join(', '), retrying(() => lambda.send(new sdk.UpdateFunctionConfigurationCommand({ FunctionName: spec.name, ...settings })))));
+    changes.push(call(differs.join(', '), retrying(() => lambda.send(new sdk.UpdateFunctionConfigurationCommand({ FunctionName: spec.name, ...settings, ...(c.Layers?.length ? { Layers: [] } : {}) })))));
     const wait = call('wait for the configuration update', () => waitForFunction(ctx, spec.name));
     changes.push(wait);
     plumbing.add(wait);
   }
+  const reserve = reservation(ctx, spec, state.reserved);
+  if (reserve) changes.push(reserve);
   const wantTags = { ...tags, [CODE_TAG]: codeTag(bundle.contentHash, updateCode ? bundle.sha256 : c.CodeSha256 ?? '') };
   const missing = missingTags(state.tags, wantTags);
   if (missing.length) {
@@ -227,6 +244,30 @@ export async function planFunction(ctx: InfraContext, spec: FunctionSpec, state:
   const visible = changes.filter((ch) => !plumbing.has(ch));
   const s = step({ id: `lambda:${spec.key}`, component: spec.component, kind: 'Lambda function', name: spec.name, exists: true, changes });
   return visible.length ? { ...s, why: visible.map((v) => v.what).join('; ') } : s;
+}
+
+/** The change that puts the function's reserved concurrency as the spec wants it, if it is not. */
+function reservation(ctx: InfraContext, spec: FunctionSpec, actual: number | undefined): Change | undefined {
+  const want = spec.reservedConcurrency;
+  if (actual === want) return undefined;
+  const shown = (n: number | undefined) => (n === undefined ? 'none' : String(n));
+  return {
+    what: `reserved concurrency ${shown(actual)} → ${shown(want)}`,
+    apply: () =>
+      awsCall(ctx, `setting the reserved concurrency of Lambda ${spec.name}`, async () => {
+        const { PutFunctionConcurrencyCommand, DeleteFunctionConcurrencyCommand } = await lambdaSdk();
+        if (want === undefined) return void (await ctx.clients.lambda.send(new DeleteFunctionConcurrencyCommand({ FunctionName: spec.name })));
+        try {
+          await ctx.clients.lambda.send(new PutFunctionConcurrencyCommand({ FunctionName: spec.name, ReservedConcurrentExecutions: want }));
+        } catch (err) {
+          // AWS keeps 10 executions unreserved: a new account's quota of 10 leaves nothing to reserve
+          if (!isAwsError(err, 'InvalidParameterValueException') || !/Unreserved/i.test((err as Error).message)) throw err;
+          throw new ClinicaError('conflict', `Lambda ${spec.name}: the account's concurrency quota leaves no room to reserve ${want} executions for it`, {
+            hint: 'request a higher "Concurrent executions" quota for Lambda in Service Quotas, then run clinica deploy again',
+          });
+        }
+      }),
+  };
 }
 
 export function destroyFunctionStep(ctx: InfraContext, spec: FunctionSpec, state: FunctionState): Step | undefined {

@@ -510,6 +510,8 @@ export interface BucketResourceSpec {
   keep?(stage: StageDestroy): string | undefined;
   /** destroy: what deleting it means, for the plan */
   deleteWhy: string;
+  /** destroy: delete the bucket policy before emptying (its Deny statements would refuse the deletes) */
+  dropPolicyFirst?: boolean;
 }
 
 export const bucketResource = (spec: BucketResourceSpec): Resource<BucketRead> =>
@@ -528,7 +530,13 @@ export const bucketResource = (spec: BucketResourceSpec): Resource<BucketRead> =
       const kept = spec.keep?.(stage);
       if (kept) return keepStep({ ...base, why: kept });
       return deleteStep({ ...base, why: spec.deleteWhy }, () =>
-        awsCall(ctx, `deleting bucket ${bucket}`, () => deleteBucket(ctx.clients.s3, bucket, (n) => stage.onDeleted?.(bucket, n)).then(() => undefined)),
+        awsCall(ctx, `deleting bucket ${bucket}`, async () => {
+          if (spec.dropPolicyFirst) {
+            const { DeleteBucketPolicyCommand } = await s3sdk();
+            await ctx.clients.s3.send(new DeleteBucketPolicyCommand({ Bucket: bucket }));
+          }
+          await deleteBucket(ctx.clients.s3, bucket, (n) => stage.onDeleted?.(bucket, n));
+        }),
       );
     },
     owner: (ctx, { state }) => ({

@@ -2,7 +2,7 @@
  * A stage's resources, listed once in dependency order and compared with the config: the plan that deploy
  * applies, deploy --dry-run prints and status checks; destroy walks the same list backwards.
  *
- *   data bucket → site bucket → site content → IAM roles → instance profile → Lambda functions → S3 → image-processor events
+ *   data bucket → site bucket → site content → IAM roles → instance profile → log groups → Lambda functions → S3 → image-processor events
  *   → server release → (default VPC) → security group → Route 53 zone → Elastic IP → instance → its Elastic IP
  *   → A record → SES identity   (zone, Elastic IP and A record only with network.domain)
  */
@@ -13,6 +13,7 @@ import { siteContent } from './site-content.js';
 import { instanceProfile, roleResource, roleSpecs } from './iam.js';
 import { functionResource, functionSpecs, type FunctionState } from './lambdas.js';
 import { imageEvents } from './events.js';
+import { logGroupResources } from './logs.js';
 import { serverCode } from './server-code.js';
 import { instance, network, securityGroup, type InstanceState } from './ec2.js';
 import { hostedZone, staffRecord } from './dns.js';
@@ -35,6 +36,7 @@ export function stackResources(ctx: InfraContext): Resource<unknown>[] {
     siteContent,
     ...roleSpecs(ctx).map(roleResource),
     instanceProfile,
+    ...logGroupResources(ctx),
     ...functionSpecs(ctx).map(functionResource),
     imageEvents,
     serverCode,

@@ -14,7 +14,8 @@ import { memoryLog } from '../../src/log.js';
 import { useTestStack } from '../helpers/stack.js';
 import { eventStart, prop } from '../helpers/ics-reader.js';
 import { startFakeSes } from '../helpers/fake-ses.js';
-import { addPatient, book, sp, TZ } from '../helpers/reminder-seed.js';
+import { addPatient, book, seededPatients, sp, TZ } from '../helpers/reminder-seed.js';
+import { personalDataIn } from '../helpers/log-guard.js';
 
 const stack = useTestStack({ config: { reminders: { rules: [{ name: 'day-before', dayBeforeAt: '09:00' }, { name: '2h-before', leadMinutes: 120 }], quietHours: { start: '21:00', end: '08:00' }, claimTimeoutMinutes: 15, maxSendRate: 200 } } });
 let store: Store;
@@ -30,8 +31,13 @@ const sender = (endpoint?: string) => () =>
     retry: { baseDelayMs: 20, maxDelayMs: 100 },
   });
 
+/** What the reminders function would have written to CloudWatch in this file's runs (debug included). */
+const functionLog = memoryLog();
+const ownLogs: ReturnType<typeof memoryLog>[] = [];
+const keep = (log: ReturnType<typeof memoryLog>) => (ownLogs.push(log), log);
+
 const run = (now: string, more: Partial<RunRemindersOptions> = {}) =>
-  runReminders({ store, config: stack.config, now: sp(now), openSender: sender(), actor: 'test', ...more });
+  runReminders({ store, config: stack.config, now: sp(now), openSender: sender(), actor: 'test', log: functionLog, ...more });
 
 /** The UID, SEQUENCE and start of the .ics a message carries. */
 function calendarOf(message: OutboxMessage) {
@@ -208,7 +214,7 @@ describe('exactly once', () => {
       }
     }
     const racing = new RacingStore(store.s3, store.bucket, store.where);
-    const log = memoryLog();
+    const log = keep(memoryLog());
     const first = await runReminders({ store: racing, config: stack.config, now: sp('2030-06-04 09:00'), openSender: sender(), actor: 'test', log });
     expect(first.sent).toBe(0);
     expect(first.skipped['in-progress']).toBe(1);
@@ -395,7 +401,7 @@ describe('SES trouble', () => {
       expect(fake.counts.rejected).toBe(rejectedBefore);
 
       // the warning tells whose address it is and what to do about it
-      const log = memoryLog();
+      const log = keep(memoryLog());
       await updatePatient(store, bad.id, { notes: 'liga de manhã' }, 'test'); // another edit, the same bad address
       const retried = await run('2030-07-02 09:30', { openSender: sender(fake.endpoint), log });
       expect(fake.counts.rejected).toBe(rejectedBefore + 1); // tried once more after the edit, rejected again
@@ -443,7 +449,7 @@ describe('SES trouble', () => {
       const p = await addPatient(store, { fullName: `Fora ${i} Teste`, email });
       await book(store, p.id, `2030-08-07 1${i}:00`);
     }
-    const log = memoryLog();
+    const log = keep(memoryLog());
     const down = await run('2030-08-06 09:00', { openSender: sender('http://127.0.0.1:9'), log });
     expect(down.sent).toBe(0);
     expect(down.aborted?.kind).toBe('unavailable');
@@ -461,5 +467,14 @@ describe('SES trouble', () => {
     const up = await run('2030-08-06 09:15');
     expect(up.sent).toBe(3);
     for (const email of emails) expect(await mailTo(email)).toHaveLength(1);
+  });
+});
+
+// last in the file: every run above logged into functionLog (or a log of its own, checked here too)
+describe("the function's log", () => {
+  it('names no patient: no name, CPF, e-mail or phone in any line of any run above', () => {
+    expect(functionLog.entries.length).toBeGreaterThan(0);
+    expect(seededPatients.length).toBeGreaterThan(10);
+    expect(personalDataIn([...functionLog.entries, ...ownLogs.flatMap((l) => l.entries)], seededPatients)).toEqual([]);
   });
 });

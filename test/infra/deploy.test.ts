@@ -33,6 +33,8 @@ describe('clinica deploy against a fresh account (mocked AWS)', () => {
       ['role:reminders', 'create'],
       ['role:server', 'create'],
       ['instance-profile', 'create'],
+      ['log-group:image-processor', 'create'],
+      ['log-group:reminders', 'create'],
       ['lambda:image-processor', 'create'],
       ['lambda:reminders', 'create'],
       ['image-events', 'create'],
@@ -55,7 +57,10 @@ describe('clinica deploy against a fresh account (mocked AWS)', () => {
       'S3 CreateBucket', 'S3 PutBucketTagging', 'S3 PutPublicAccessBlock', 'S3 PutBucketWebsite', 'S3 PutBucketPolicy',
       'IAM CreateRole', 'IAM PutRolePolicy', 'IAM CreateRole', 'IAM PutRolePolicy', 'IAM CreateRole', 'IAM PutRolePolicy',
       'IAM CreateInstanceProfile', 'IAM AddRoleToInstanceProfile',
-      'Lambda CreateFunction', 'Lambda CreateFunction',
+      // each function's log group exists, with its retention, before the function can write to it
+      'Logs CreateLogGroup', 'Logs PutRetentionPolicy', 'Logs CreateLogGroup', 'Logs PutRetentionPolicy',
+      // reminders keep concurrent runs of their own: a bulk image upload cannot starve them
+      'Lambda CreateFunction', 'Lambda CreateFunction', 'Lambda PutFunctionConcurrency',
       'Lambda AddPermission', 'S3 PutBucketNotificationConfiguration',
       'S3 PutObject', 'S3 PutObject', 'S3 PutObject',
       'EC2 CreateSecurityGroup', 'EC2 AuthorizeSecurityGroupIngress', 'EC2 RevokeSecurityGroupEgress', 'EC2 AuthorizeSecurityGroupEgress',
@@ -77,6 +82,12 @@ describe('clinica deploy against a fresh account (mocked AWS)', () => {
         Resource: [`arn:aws:s3:::${data}`, `arn:aws:s3:::${data}/*`],
         Condition: { Bool: { 'aws:SecureTransport': 'false' } },
       },
+      // the audit log is write-once for everyone: only conditional creates (If-None-Match), no deletes
+      {
+        Sid: 'AuditCreateOnly', Effect: 'Deny', Principal: '*', Action: 's3:PutObject', Resource: `arn:aws:s3:::${data}/audit/*`,
+        Condition: { Null: { 's3:if-none-match': 'true' } },
+      },
+      { Sid: 'AuditNoDelete', Effect: 'Deny', Principal: '*', Action: ['s3:DeleteObject', 's3:DeleteObjectVersion'], Resource: `arn:aws:s3:::${data}/audit/*` },
     ]);
     expect(one('PutBucketCors')).toEqual({
       Bucket: data,
@@ -211,9 +222,11 @@ describe('clinica deploy against a fresh account (mocked AWS)', () => {
       SubnetId: 'subnet-a',
       IamInstanceProfile: { Name: 'sorriso-prod-server' },
       MetadataOptions: { HttpTokens: 'required', HttpPutResponseHopLimit: 1 },
-      BlockDeviceMappings: [{ DeviceName: '/dev/xvda', Ebs: { Encrypted: true, VolumeType: 'gp3', DeleteOnTermination: true } }],
+      BlockDeviceMappings: [{ DeviceName: '/dev/xvda', Ebs: { Encrypted: true, VolumeType: 'gp3', VolumeSize: 8, DeleteOnTermination: true } }],
       CreditSpecification: { CpuCredits: 'standard' },
     });
+    // a client token: a retried RunInstances gets the first call's instance, not a second one
+    expect(run.ClientToken).toMatch(/^clinica-[0-9a-f-]{36}$/);
     expect(run.KeyName).toBeUndefined();
     const userData = Buffer.from(run.UserData, 'base64').toString('utf8');
     expect(userData).toContain('CLINICA_BUCKET=sorriso-prod-data');
@@ -385,7 +398,7 @@ describe('clinica deploy against a fresh account (mocked AWS)', () => {
     expect(result.failed?.error).toBeInstanceOf(ClinicaError);
     expect((result.failed?.error as ClinicaError).message).toMatch(/IAM changes had not reached AWS after 88 s/);
     expect((result.failed?.error as ClinicaError).hint).toMatch(/run `clinica deploy` again/);
-    expect(result.applied.map((s) => s.id)).toEqual(['data-bucket', 'site-bucket', 'site-content', 'role:image-processor', 'role:reminders', 'role:server', 'instance-profile']);
+    expect(result.applied.map((s) => s.id)).toEqual(['data-bucket', 'site-bucket', 'site-content', 'role:image-processor', 'role:reminders', 'role:server', 'instance-profile', 'log-group:image-processor', 'log-group:reminders']);
 
     fake.clear();
     const rerun = await planDeploy(await openTestInfra(fake, config));

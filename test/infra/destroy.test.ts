@@ -15,7 +15,7 @@ async function deployed() {
   const config = await testConfig();
   await apply(await planDeploy(await openTestInfra(fake, config)));
   // patient data and a published site
-  for (const key of ['patients/p1.json', 'images/p1/i1/original.jpg']) {
+  for (const key of ['patients/p1.json', 'images/p1/i1/original.jpg', 'audit/2026-11-01/20261101T100000000Z-p1-abc.json']) {
     fake.state.buckets.get('sorriso-prod-data')!.objects.set(key, [{ body: Buffer.from('x'), versionId: 'v1' }, { body: Buffer.from('y'), versionId: 'v2' }]);
   }
   fake.state.buckets.get('sorriso-prod-site')!.objects.set('index.html', [{ body: Buffer.from('<h1>'), versionId: 'null' }]);
@@ -36,6 +36,8 @@ describe('clinica destroy (mocked AWS)', () => {
       ['image-events', 'delete'],
       ['lambda:reminders', 'delete'],
       ['lambda:image-processor', 'delete'],
+      ['log-group:reminders', 'no-change'],
+      ['log-group:image-processor', 'no-change'],
       ['instance-profile', 'delete'],
       ['role:server', 'delete'],
       ['role:reminders', 'delete'],
@@ -73,7 +75,7 @@ describe('clinica destroy (mocked AWS)', () => {
     expect(fake.named('DeleteObjects')[0]!.input.Delete.Objects.every((o: { Key: string }) => o.Key.startsWith('deploy/server/'))).toBe(true);
     expect(fake.named('PutBucketNotificationConfiguration')[0]!.input.NotificationConfiguration.LambdaFunctionConfigurations).toEqual([]);
     const data = fake.state.buckets.get('sorriso-prod-data')!;
-    expect([...data.objects.keys()].sort()).toEqual(['images/p1/i1/original.jpg', 'patients/p1.json']);
+    expect([...data.objects.keys()].sort()).toEqual(['audit/2026-11-01/20261101T100000000Z-p1-abc.json', 'images/p1/i1/original.jpg', 'patients/p1.json']);
     expect(fake.state.buckets.has('sorriso-prod-site')).toBe(false);
     expect(fake.state.roles.size + fake.state.profiles.size + fake.state.functions.size + fake.state.groups.size).toBe(0);
 
@@ -94,7 +96,11 @@ describe('clinica destroy (mocked AWS)', () => {
     await apply(plan);
     expect(fake.named('DeleteBucket').map((c) => c.input.Bucket)).toEqual(['sorriso-prod-site', 'sorriso-prod-data']);
     const deleted = fake.named('DeleteObjects').flatMap((c) => c.input.Delete.Objects.map((o: { Key: string; VersionId?: string }) => `${o.Key}@${o.VersionId}`));
-    expect(deleted).toEqual(expect.arrayContaining(['patients/p1.json@v1', 'patients/p1.json@v2', 'images/p1/i1/original.jpg@v1']));
+    expect(deleted).toEqual(expect.arrayContaining(['patients/p1.json@v1', 'patients/p1.json@v2', 'images/p1/i1/original.jpg@v1', 'audit/2026-11-01/20261101T100000000Z-p1-abc.json@v1']));
+    // the audit log's no-delete statement goes first (it denies everyone, the operator too), then the emptying
+    const calls = fake.calls.map((c) => c.command);
+    expect(calls.indexOf('DeleteBucketPolicy')).toBeLessThan(calls.lastIndexOf('DeleteObjects'));
+    expect(fake.named('DeleteBucketPolicy').map((c) => c.input.Bucket)).toEqual(['sorriso-prod-data']);
     expect(fake.state.buckets.size).toBe(0);
   });
 
@@ -132,6 +138,8 @@ describe('clinica destroy (mocked AWS)', () => {
       ['image-events', 'delete', 'stage destroyed (the data bucket stays)'],
       ['lambda:reminders', 'delete', 'stage destroyed (its CloudWatch log group stays)'],
       ['lambda:image-processor', 'no-change', 'not ours — left alone (it lacks the tags clinica:clinic=sorriso, clinica:stage=prod)'],
+      ['log-group:reminders', 'no-change', 'kept: logs name patients and appointments by id (--delete-patient-data deletes them)'],
+      ['log-group:image-processor', 'no-change', 'kept: logs name patients and appointments by id (--delete-patient-data deletes them)'],
       ['instance-profile', 'no-change', 'not ours — left alone (it lacks the tags clinica:clinic=sorriso, clinica:stage=prod)'],
       ['role:server', 'delete', 'stage destroyed'],
       ['role:reminders', 'no-change', 'not ours — left alone (it lacks the tags clinica:stage=prod)'],
@@ -159,7 +167,7 @@ describe('clinica destroy (mocked AWS)', () => {
     expect(plan.steps.find((s) => s.id === 'image-events')).toBeUndefined();
     await apply(plan);
     expect(fake.calls.filter((c) => c.input.Bucket === 'sorriso-prod-data' && !/^(Get|List|Head)/.test(c.command))).toEqual([]);
-    expect([...fake.state.buckets.get('sorriso-prod-data')!.objects.keys()].filter((k) => !k.startsWith('deploy/')).sort()).toEqual(['images/p1/i1/original.jpg', 'patients/p1.json']);
+    expect([...fake.state.buckets.get('sorriso-prod-data')!.objects.keys()].filter((k) => !k.startsWith('deploy/')).sort()).toEqual(['audit/2026-11-01/20261101T100000000Z-p1-abc.json', 'images/p1/i1/original.jpg', 'patients/p1.json']);
   });
 
   it('an empty account has nothing to destroy', async () => {

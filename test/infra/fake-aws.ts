@@ -16,6 +16,7 @@ import { SSMClient } from '@aws-sdk/client-ssm';
 import { SESClient } from '@aws-sdk/client-ses';
 import { STSClient } from '@aws-sdk/client-sts';
 import { Route53Client } from '@aws-sdk/client-route-53';
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 
 export interface Call {
   service: string;
@@ -48,6 +49,7 @@ interface Fn {
   tags: Record<string, string>;
   policy: any[];
   settleAfterReads: number;
+  reserved?: number;
 }
 
 /** The instance types the fake account knows (DescribeInstanceTypes). */
@@ -85,6 +87,7 @@ export function fakeAws(options: FakeAwsOptions = {}) {
   const dkim = new Map<string, { DkimEnabled: boolean; DkimVerificationStatus: string; DkimTokens: string[] }>();
   const addresses = new Map<string, any>();
   const zones = new Map<string, { name: string; tags: { Key: string; Value: string }[]; records: any[]; nameServers: string[] }>();
+  const logGroups = new Map<string, { tags: Record<string, string>; retentionInDays?: number }>();
   const vpcs = options.defaultVpc === false ? [] : [{ VpcId: 'vpc-default', IsDefault: true }];
   const subnets = options.defaultVpc === false ? [] : [
     { SubnetId: 'subnet-b', VpcId: 'vpc-default', AvailabilityZone: `${region}b`, DefaultForAz: true },
@@ -123,7 +126,11 @@ export function fakeAws(options: FakeAwsOptions = {}) {
       f.config.State = 'Active';
       f.config.LastUpdateStatus = 'Successful';
     }
-    return { Configuration: structuredClone(f.config), Tags: { ...f.tags } };
+    return {
+      Configuration: structuredClone(f.config),
+      Tags: { ...f.tags },
+      ...(f.reserved === undefined ? {} : { Concurrency: { ReservedConcurrentExecutions: f.reserved } }),
+    };
   };
   const group = (gid: string) => {
     const g = groups.get(gid);
@@ -193,6 +200,10 @@ export function fakeAws(options: FakeAwsOptions = {}) {
       // S3 hands the policy back re-serialized
       GetBucketPolicy: setting('', 'policy', 'NoSuchBucketPolicy'),
       PutBucketPolicy: put('policy', (i) => ({ Policy: JSON.stringify(JSON.parse(i.Policy)) })),
+      DeleteBucketPolicy: (i) => {
+        delete bucket(i.Bucket).settings.policy;
+        return {};
+      },
       GetBucketCors: setting('', 'cors', 'NoSuchCORSConfiguration'),
       PutBucketCors: put('cors', (i) => ({ CORSRules: i.CORSConfiguration.CORSRules })),
       GetBucketLifecycleConfiguration: setting('', 'lifecycle', 'NoSuchLifecycleConfiguration'),
@@ -240,6 +251,17 @@ export function fakeAws(options: FakeAwsOptions = {}) {
       },
       DeleteObjects: (i) => {
         const b = bucket(i.Bucket);
+        // the bucket policy's Deny statements on object deletes apply to every caller, as in S3
+        const denied = (key: string) =>
+          (JSON.parse(b.settings.policy?.Policy ?? '{"Statement":[]}').Statement as any[]).some(
+            (st) =>
+              st.Effect === 'Deny' &&
+              [st.Action].flat().some((a: string) => a === 's3:DeleteObjectVersion' || a === 's3:*') &&
+              !st.Condition &&
+              [st.Resource].flat().some((r: string) => new RegExp(`^${r.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`).test(`arn:aws:s3:::${i.Bucket}/${key}`)),
+          );
+        const refused = i.Delete.Objects.filter((o: any) => denied(o.Key));
+        if (refused.length) return { Errors: refused.map((o: any) => ({ Key: o.Key, Code: 'AccessDenied', Message: 'Access Denied' })) };
         for (const o of i.Delete.Objects) {
           const vs = (b.objects.get(o.Key) ?? []).filter((v) => o.VersionId && v.versionId !== o.VersionId);
           if (vs.length) b.objects.set(o.Key, vs);
@@ -326,6 +348,14 @@ export function fakeAws(options: FakeAwsOptions = {}) {
     },
     Lambda: {
       GetFunction: (i) => fnView(fn(i.FunctionName)),
+      PutFunctionConcurrency: (i) => {
+        fn(i.FunctionName).reserved = i.ReservedConcurrentExecutions;
+        return { ReservedConcurrentExecutions: i.ReservedConcurrentExecutions };
+      },
+      DeleteFunctionConcurrency: (i) => {
+        delete fn(i.FunctionName).reserved;
+        return {};
+      },
       CreateFunction: (i) => {
         if (!roles.has(i.Role.split('/').pop())) throw awsError('InvalidParameterValueException', 'The role defined for the function cannot be assumed by Lambda.');
         const { Code, Tags, ...rest } = i;
@@ -548,6 +578,28 @@ export function fakeAws(options: FakeAwsOptions = {}) {
         return {};
       },
     },
+    Logs: {
+      DescribeLogGroups: (i) => ({
+        logGroups: [...logGroups.entries()]
+          .filter(([name]) => name.startsWith(i.logGroupNamePrefix ?? ''))
+          .map(([logGroupName, g]) => ({ logGroupName, ...(g.retentionInDays ? { retentionInDays: g.retentionInDays } : {}) })),
+      }),
+      CreateLogGroup: (i) => {
+        if (logGroups.has(i.logGroupName)) throw awsError('ResourceAlreadyExistsException', 'The specified log group already exists', 400);
+        logGroups.set(i.logGroupName, { tags: i.tags ?? {} });
+        return {};
+      },
+      PutRetentionPolicy: (i) => {
+        const g = logGroups.get(i.logGroupName);
+        if (!g) throw awsError('ResourceNotFoundException', 'The specified log group does not exist.', 400);
+        g.retentionInDays = i.retentionInDays;
+        return {};
+      },
+      DeleteLogGroup: (i) => {
+        if (!logGroups.delete(i.logGroupName)) throw awsError('ResourceNotFoundException', 'The specified log group does not exist.', 400);
+        return {};
+      },
+    },
     SSM: {
       GetParameter: (i) => ({ Parameter: { Name: i.Name, Value: i.Name.endsWith('arm64') ? 'ami-0arm64' : 'ami-0x8664' } }),
     },
@@ -575,6 +627,7 @@ export function fakeAws(options: FakeAwsOptions = {}) {
     ['SES', SESClient],
     ['STS', STSClient],
     ['Route53', Route53Client],
+    ['Logs', CloudWatchLogsClient],
   ] as const;
   const mocks = clients.map(([service, Client]) => {
     const mock = mockClient(Client as never);
@@ -601,7 +654,7 @@ export function fakeAws(options: FakeAwsOptions = {}) {
     clear: () => void calls.splice(0),
     /** the next `errors.length` calls of `command` throw these */
     failNext: (command: string, ...errors: Error[]) => void failures.set(command, [...(failures.get(command) ?? []), ...errors]),
-    state: { buckets, roles, profiles, functions, groups, instances, identities, dkim, addresses, zones },
+    state: { buckets, roles, profiles, functions, groups, instances, identities, dkim, addresses, zones, logGroups },
     restore: () => mocks.forEach((m) => m.restore()),
   };
 }
