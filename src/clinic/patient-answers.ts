@@ -13,7 +13,7 @@ import type { Store } from '../store/store.js';
 import { answerLinkKey, verifyAnswerToken } from './answer-link.js';
 import { getAppointment, setAppointmentStatus } from './appointments.js';
 import { getPatient } from './patients.js';
-import { clean, refuseControlCharacters } from './text.js';
+import { clean, CONTROL_CHARACTERS } from './text.js';
 import type { Appointment } from './types.js';
 
 export const ANSWERS_PREFIX = 'answers/';
@@ -113,8 +113,8 @@ export async function recordPatientAnswer(
     throw new ClinicaError('usage', 'this appointment was already cancelled or moved by the clinic', { reason: 'appointment-closed', field: 't' });
   }
   const actor = `patient:${appointment.patientId}`;
-  const reason = action === 'cancel' ? clean(input.reason)?.replace(/\s+/g, ' ').slice(0, REASON_MAX) : undefined;
-  if (reason) refuseControlCharacters(reason, 'reason');
+  // typed by the public: control characters become spaces (they would reach the staff's terminal), one line
+  const reason = action === 'cancel' ? clean(input.reason?.replace(CONTROL_CHARACTERS, ' ').replace(/\s+/g, ' '))?.slice(0, REASON_MAX) : undefined;
   const answer: PatientAnswer = { appointmentId: appointment.id, patientId: appointment.patientId, action, at: now.toISOString(), channel: input.channel ?? 'link' };
   if (reason) answer.reason = reason;
   try {
