@@ -80,3 +80,16 @@ export function verifyAnswerToken(key: Buffer, token: string, now: Date): { appo
   if (now.getTime() >= expiresAt.getTime()) throw new ClinicaError('usage', 'this answer link has expired', { reason: 'token-expired', field: 't' });
   return { appointmentId: m[1]!, expiresAt };
 }
+
+/** The link a reminder carries: the answer page's address with the token as its only parameter. */
+export function answerLinkUrl(page: string, token: string): string {
+  const url = new URL(page);
+  url.search = '';
+  url.searchParams.set('t', token);
+  return url.toString();
+}
+
+/** The link for one appointment (until it begins), on the answer page at `page`. */
+export async function answerLinkFor(store: Store, page: string, appointment: { id: string; start: string }): Promise<string> {
+  return answerLinkUrl(page, signAnswerToken(await answerLinkKey(store), appointment.id, new Date(appointment.start)));
+}

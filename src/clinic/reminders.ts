@@ -31,6 +31,7 @@ import { silentLog, type Log } from '../log.js';
 import { reminderAddressee, reminderMime, renderReminderEmail } from '../mail/reminder-email.js';
 import { SendFailure, type SendOptions, type SendResult } from '../mail/ses.js';
 import type { Store, StoredJson } from '../store/store.js';
+import { answerLinkFor } from './answer-link.js';
 import { APPOINTMENTS_PREFIX, getAppointment } from './appointments.js';
 import { asciiEmail } from './contact.js';
 import { getPatient } from './patients.js';
@@ -166,6 +167,8 @@ export interface RunRemindersOptions {
   deadline?: number;
   /** re-read the appointment and patient before sending when they were read longer ago than this (default 30 s) */
   refreshAfterMs?: number;
+  /** the patients' answer page (its address): every e-mail then carries the appointment's signed answer link */
+  answerPage?: string;
   /** called as each reminder is settled (progress) */
   onItem?: (item: ReminderItem, done: number, total: number) => void;
 }
@@ -705,6 +708,7 @@ export async function runReminders(options: RunRemindersOptions): Promise<Remind
         // "today" / "tomorrow" as the patient reads it: a catch-up's e-mail goes out now, not at its --at
         now: now > clock() ? now : clock(),
         calendar: calendarEntry(appointment),
+        answerUrl: options.answerPage ? await answerLinkFor(store, options.answerPage, appointment) : undefined,
       });
       const raw = await reminderMime(email, { from: reminderSender(config), to, replyTo: config.mail.replyTo ?? (config.clinic.email || undefined) });
       if (abort) throw abort;

@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import type { Locale } from '../config/schema.js';
 import type { AnswerAction, AnswerPageView } from '../clinic/patient-answers.js';
+import { escapeHtml as escape } from '../mail/templates.js';
 
 const texts = {
   'pt-BR': {
@@ -60,7 +61,6 @@ const styleHash = createHash('sha256').update(STYLE).digest('base64');
 /** As the public site's: nothing loads but this page's own style; forms post only to this page. */
 export const ANSWER_PAGE_CSP = `default-src 'none'; style-src 'sha256-${styleHash}'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'`;
 
-const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 function page(locale: Locale, body: string): string {
   const lang = locale === 'en' ? 'en' : 'pt-BR';
