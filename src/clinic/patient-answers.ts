@@ -130,3 +130,41 @@ export async function recordPatientAnswer(
   if (action === 'cancel') await setAppointmentStatus(store, appointment.id, 'cancelled', actor, { now, reason: reason ? `pelo paciente — ${reason}` : 'pelo paciente' });
   return { answer, already: false };
 }
+
+/** An answer as the staff list shows it: with the patient's phone for a reschedule request. */
+export interface AnswerListItem extends PatientAnswer {
+  start?: string;
+  dentist?: string;
+  patientName?: string;
+  /** only for reschedule requests: the clinic calls the patient back */
+  phone?: string;
+}
+
+/** The patients' answers, newest first; `unseen` keeps those no one marked seen yet. */
+export async function listAnswers(store: Store, filter: { unseen?: boolean } = {}): Promise<AnswerListItem[]> {
+  const out: AnswerListItem[] = [];
+  for await (const o of store.list(ANSWERS_PREFIX)) {
+    const got = await store.getJson<PatientAnswer>(o.key);
+    if (!got || (filter.unseen && got.value.seen)) continue;
+    const item: AnswerListItem = { ...got.value };
+    const appointment = await getAppointment(store, item.appointmentId).catch(() => undefined);
+    if (appointment) Object.assign(item, { start: appointment.appointment.start, dentist: appointment.appointment.dentist });
+    const patient = await getPatient(store, item.patientId).catch(() => undefined);
+    if (patient) {
+      item.patientName = patient.patient.fullName;
+      if (item.action === 'reschedule' && patient.patient.phone) item.phone = patient.patient.phone;
+    }
+    out.push(item);
+  }
+  return out.sort((a, b) => b.at.localeCompare(a.at));
+}
+
+/** Marks an answer seen by a staff member (If-Match; seen twice keeps the first). */
+export async function markAnswerSeen(store: Store, appointmentId: string, actor: string, now = new Date()): Promise<PatientAnswer> {
+  const got = await store.getJson<PatientAnswer>(answerKey(appointmentId));
+  if (!got) throw new ClinicaError('not-found', `no patient answer for ${appointmentId}`, { field: 'id', reason: 'answer-not-found' });
+  if (got.value.seen) return got.value;
+  const next: PatientAnswer = { ...got.value, seen: { at: now.toISOString(), by: actor } };
+  await store.putJson(answerKey(appointmentId), next, { ifMatch: got.etag });
+  return next;
+}
