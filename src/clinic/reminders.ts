@@ -32,6 +32,7 @@ import { silentLog, type Log } from '../log.js';
 import { reminderAddressee, reminderMime, renderReminderEmail } from '../mail/reminder-email.js';
 import { SendFailure, type SendOptions, type SendResult } from '../mail/ses.js';
 import type { Store, StoredJson } from '../store/store.js';
+import { answerLinkFor } from './answer-link.js';
 import { APPOINTMENTS_PREFIX, getAppointment } from './appointments.js';
 import { asciiEmail } from './contact.js';
 import { getPatient } from './patients.js';
@@ -168,6 +169,8 @@ export interface RunRemindersOptions {
   deadline?: number;
   /** re-read the appointment and patient before sending when they were read longer ago than this (default 30 s) */
   refreshAfterMs?: number;
+  /** the patients' answer page (its address): every e-mail then carries the appointment's signed answer link */
+  answerPage?: string;
   /** told as each reminder is settled */
   progress?: OnProgress<ReminderItem>;
 }
@@ -797,7 +800,7 @@ class Sending {
 
   /** The e-mail of one reminder, as it goes to SES. */
   private async message(appointment: Appointment, patient: Patient, to: string, locale: Parameters<typeof renderReminderEmail>[0]['locale']): Promise<Buffer> {
-    const { config, now, clock } = this.state;
+    const { config, now, clock, store, options } = this.state;
     const addressee = reminderAddressee(patient);
     const email = renderReminderEmail({
       locale,
@@ -808,6 +811,7 @@ class Sending {
       // "today" / "tomorrow" as the patient reads it: a catch-up's e-mail goes out now, not at its --at
       now: now > clock() ? now : clock(),
       calendar: calendarEntry(appointment),
+      answerUrl: options.answerPage ? await answerLinkFor(store, options.answerPage, appointment) : undefined,
     });
     return reminderMime(email, { from: reminderSender(config), to, replyTo: config.mail.replyTo ?? (config.clinic.email || undefined) });
   }

@@ -9,6 +9,7 @@
  *   CLINICA_SITE_BUCKET   the public site bucket (optional)
  *   AWS_REGION            set by Lambda itself; by the systemd unit on EC2
  *   CLINICA_S3_ENDPOINT / CLINICA_SES_ENDPOINT   only for the local stack and emulators
+ *   CLINICA_ANSWERS_URL   the patients' answer page (its function URL): reminders carry signed links to it
  */
 import type { AwsTarget } from '../aws/clients.js';
 import { ClinicaError } from '../errors.js';
@@ -21,6 +22,7 @@ export const RUNTIME_ENV = {
   siteBucket: 'CLINICA_SITE_BUCKET',
   s3Endpoint: 'CLINICA_S3_ENDPOINT',
   sesEndpoint: 'CLINICA_SES_ENDPOINT',
+  answersUrl: 'CLINICA_ANSWERS_URL',
 } as const;
 
 export interface RuntimeSettings {
@@ -28,6 +30,8 @@ export interface RuntimeSettings {
   target: AwsTarget;
   dataBucket: string;
   siteBucket?: string;
+  /** the patients' answer page, when deployed */
+  answersUrl?: string;
 }
 
 /** The environment a deployed part needs, from the resolved config (used by deploy and by clinica dev). */
@@ -72,5 +76,6 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): RuntimeSe
     target,
     dataBucket,
     siteBucket: env[RUNTIME_ENV.siteBucket],
+    answersUrl: env[RUNTIME_ENV.answersUrl] || undefined,
   };
 }

@@ -58,6 +58,7 @@ export async function handleReminders(event: RemindersEvent | undefined, context
     rule: input.rule,
     dryRun: Boolean(input.dryRun),
     log,
+    answerPage: settings.answersUrl,
     actor: `lambda:${context?.awsRequestId ?? 'local'}`,
     deadline: remaining !== undefined ? Date.now() + Math.max(0, remaining - SAFETY_MS) : undefined,
     openSender: () =>

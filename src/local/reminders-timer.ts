@@ -19,6 +19,7 @@ export function runLocalReminders(ctx: DevContext, now?: Date): Promise<Reminder
     now,
     log: ctx.log,
     actor: 'dev:reminders',
+    answerPage: ctx.endpoints.extra.answers,
     openSender: () => openSesSender(ctx.target, { configured: ctx.config.reminders.maxSendRate, sender: ctx.config.mail.sender, log: ctx.log, emulator: true }),
   });
 }

@@ -21,6 +21,8 @@ export interface ReminderEmailInput {
   now: Date;
   /** the calendar entry the .ics updates (UID `<id>@clinica`, SEQUENCE); default: the appointment's id, 0 */
   calendar?: { id: string; sequence: number };
+  /** the patient's answer link (confirm / cancel / reschedule), when the answer page is running */
+  answerUrl?: string;
 }
 
 export interface ReminderEmail {
@@ -101,6 +103,7 @@ export function reminderValues(input: ReminderEmailInput): TemplateValues {
     phoneLink: clinic.phone ? clinic.phone.replace(/[^\d+]/g, '') : undefined,
     whatsapp: clinic.whatsapp || undefined,
     clinicEmail: clinic.email || undefined,
+    answerUrl: input.answerUrl || undefined,
   };
 }
 

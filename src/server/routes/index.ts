@@ -17,6 +17,7 @@
  *   GET  /api/patients/:id/images/:imageId/shared          (a download link for the watermarked copy)
  *   /api/staff…, /api/tokens… (admin: team and API tokens, routes/team.ts; see auth-api.ts)
  *   GET  /api/audit?patient=&since=&until=                                 (admin)
+ *   GET  /api/answers[?unseen=1]   POST /api/answers/:id/seen   (the patients' answers, routes/answers.ts)
  */
 import { listAudit } from '../../clinic/audit.js';
 import type { ReminderSender } from '../../clinic/reminders.js';
@@ -27,6 +28,7 @@ import type { Authenticator } from '../auth.js';
 import { HttpError } from '../http.js';
 import { PatientDirectory } from '../patient-directory.js';
 import type { Route } from '../router.js';
+import { answerRoutes } from './answers.js';
 import { appointmentRoutes } from './appointments.js';
 import { dentistRoutes } from './dentists.js';
 import { imageRoutes } from './images.js';
@@ -130,5 +132,6 @@ export function routes(base: Omit<ApiDeps, 'patients'>): Route[] {
     ...imageRoutes(deps),
     ...teamRoutes(deps),
     ...auditRoutes(deps),
+    ...answerRoutes(deps),
   ];
 }

@@ -1,0 +1,170 @@
+/**
+ * What a patient answers from the link in a reminder: confirm, cancel (with an optional reason) or ask to
+ * reschedule. One answer per appointment, kept at `answers/{appointmentId}.json` (If-None-Match: *), so a
+ * second click — or a second device — finds the first answer and is told what was already done.
+ *
+ * A confirmation sets the appointment "confirmed"; a cancellation cancels it (the slot is freed by the
+ * appointment rules) — both audited with the patient as the actor (`patient:<id>`). A reschedule request
+ * changes nothing on the agenda: it waits in the staff's list with the patient's phone.
+ */
+import type { Config, Locale } from '../config/schema.js';
+import { ClinicaError, isClinicaError } from '../errors.js';
+import type { Store } from '../store/store.js';
+import { answerLinkKey, verifyAnswerToken } from './answer-link.js';
+import { getAppointment, setAppointmentStatus } from './appointments.js';
+import { getPatient } from './patients.js';
+import { clean, CONTROL_CHARACTERS } from './text.js';
+import type { Appointment } from './types.js';
+
+export const ANSWERS_PREFIX = 'answers/';
+export const answerKey = (appointmentId: string) => `${ANSWERS_PREFIX}${appointmentId}.json`;
+
+export const answerActions = ['confirm', 'cancel', 'reschedule'] as const;
+export type AnswerAction = (typeof answerActions)[number];
+
+export interface PatientAnswer {
+  appointmentId: string;
+  patientId: string;
+  action: AnswerAction;
+  /** a cancellation's reason, as the patient typed it (one line, at most 300 characters) */
+  reason?: string;
+  /** ISO instant */
+  at: string;
+  /** where it came from */
+  channel: 'link' | 'whatsapp';
+  /** set when a staff member marked it seen */
+  seen?: { at: string; by: string };
+}
+
+/** What the public page may show: first name, date and time, dentist, the clinic's address and phone. */
+export interface AnswerPageView {
+  locale: Locale;
+  firstName: string;
+  start: string;
+  dentist: string;
+  clinic: { name: string; address?: string; phone?: string; timeZone: string };
+  /** the answer already given, if any */
+  answer?: Pick<PatientAnswer, 'action' | 'at'>;
+  /** the appointment was cancelled or moved by the clinic: nothing to answer */
+  closed?: boolean;
+}
+
+type ClinicConfig = { clinic: Pick<Config['clinic'], 'name' | 'address' | 'phone' | 'timeZone' | 'locale'> };
+
+const REASON_MAX = 300;
+
+const begun = () => new ClinicaError('usage', 'this appointment has already begun', { reason: 'token-expired', field: 't' });
+
+async function open(store: Store, token: string, now: Date): Promise<{ appointment: Appointment; answer?: PatientAnswer }> {
+  const { appointmentId } = verifyAnswerToken(await answerLinkKey(store), token, now);
+  let appointment: Appointment;
+  try {
+    appointment = (await getAppointment(store, appointmentId)).appointment;
+  } catch (err) {
+    // a valid token for a record that is gone (erased): as useless as an expired link
+    if (isClinicaError(err, 'not-found')) throw new ClinicaError('usage', 'this answer link is no longer valid', { reason: 'token-expired', field: 't' });
+    throw err;
+  }
+  // moved earlier than the token's expiry: the link stops when the appointment begins, whatever the token says
+  if (Date.parse(appointment.start) <= now.getTime()) throw begun();
+  const answer = (await store.getJson<PatientAnswer>(answerKey(appointmentId)))?.value;
+  return { appointment, answer };
+}
+
+/** The page's content for a token (tampered, expired or begun → a ClinicaError with reason token-*). */
+export async function answerPageView(store: Store, config: ClinicConfig, token: string, now = new Date()): Promise<AnswerPageView> {
+  const { appointment, answer } = await open(store, token, now);
+  const patient = await getPatient(store, appointment.patientId).catch(() => undefined);
+  const name = patient?.patient.preferredName?.trim() || patient?.patient.fullName.trim().split(/\s+/)[0] || '';
+  const view: AnswerPageView = {
+    locale: patient?.patient.language ?? config.clinic.locale,
+    firstName: name,
+    start: appointment.start,
+    dentist: appointment.dentist,
+    clinic: {
+      name: config.clinic.name,
+      address: config.clinic.address || undefined,
+      phone: config.clinic.phone || undefined,
+      timeZone: config.clinic.timeZone,
+    },
+  };
+  if (answer) view.answer = { action: answer.action, at: answer.at };
+  else if (appointment.status === 'cancelled' || appointment.movedTo) view.closed = true;
+  return view;
+}
+
+/**
+ * Records the patient's answer and applies it. Returns the answer that stands: this one, or the one given
+ * before (`already: true`) — a second click changes nothing.
+ */
+export async function recordPatientAnswer(
+  store: Store,
+  token: string,
+  input: { action: string; reason?: string; channel?: PatientAnswer['channel'] },
+  now = new Date(),
+): Promise<{ answer: PatientAnswer; already: boolean }> {
+  if (!(answerActions as readonly string[]).includes(input.action)) {
+    throw new ClinicaError('usage', `action: expected one of ${answerActions.join(', ')}`, { reason: 'answer-action', field: 'action' });
+  }
+  const action = input.action as AnswerAction;
+  const { appointment, answer: before } = await open(store, token, now);
+  if (before) return { answer: before, already: true };
+  if (appointment.status === 'cancelled' || appointment.movedTo) {
+    throw new ClinicaError('usage', 'this appointment was already cancelled or moved by the clinic', { reason: 'appointment-closed', field: 't' });
+  }
+  const actor = `patient:${appointment.patientId}`;
+  // typed by the public: control characters become spaces (they would reach the staff's terminal), one line
+  const reason = action === 'cancel' ? clean(input.reason?.replace(CONTROL_CHARACTERS, ' ').replace(/\s+/g, ' '))?.slice(0, REASON_MAX) : undefined;
+  const answer: PatientAnswer = { appointmentId: appointment.id, patientId: appointment.patientId, action, at: now.toISOString(), channel: input.channel ?? 'link' };
+  if (reason) answer.reason = reason;
+  try {
+    await store.putJson(answerKey(appointment.id), answer, { ifNoneMatch: '*' });
+  } catch (err) {
+    if (!isClinicaError(err, 'conflict')) throw err;
+    // two clicks at once: the first one written stands
+    const first = await store.getJson<PatientAnswer>(answerKey(appointment.id));
+    if (first) return { answer: first.value, already: true };
+    throw err;
+  }
+  if (action === 'confirm' && appointment.status === 'scheduled') await setAppointmentStatus(store, appointment.id, 'confirmed', actor, { now });
+  if (action === 'cancel') await setAppointmentStatus(store, appointment.id, 'cancelled', actor, { now, reason: reason ? `pelo paciente — ${reason}` : 'pelo paciente' });
+  return { answer, already: false };
+}
+
+/** An answer as the staff list shows it: with the patient's phone for a reschedule request. */
+export interface AnswerListItem extends PatientAnswer {
+  start?: string;
+  dentist?: string;
+  patientName?: string;
+  /** only for reschedule requests: the clinic calls the patient back */
+  phone?: string;
+}
+
+/** The patients' answers, newest first; `unseen` keeps those no one marked seen yet. */
+export async function listAnswers(store: Store, filter: { unseen?: boolean } = {}): Promise<AnswerListItem[]> {
+  const out: AnswerListItem[] = [];
+  for await (const o of store.list(ANSWERS_PREFIX)) {
+    const got = await store.getJson<PatientAnswer>(o.key);
+    if (!got || (filter.unseen && got.value.seen)) continue;
+    const item: AnswerListItem = { ...got.value };
+    const appointment = await getAppointment(store, item.appointmentId).catch(() => undefined);
+    if (appointment) Object.assign(item, { start: appointment.appointment.start, dentist: appointment.appointment.dentist });
+    const patient = await getPatient(store, item.patientId).catch(() => undefined);
+    if (patient) {
+      item.patientName = patient.patient.fullName;
+      if (item.action === 'reschedule' && patient.patient.phone) item.phone = patient.patient.phone;
+    }
+    out.push(item);
+  }
+  return out.sort((a, b) => b.at.localeCompare(a.at));
+}
+
+/** Marks an answer seen by a staff member (If-Match; seen twice keeps the first). */
+export async function markAnswerSeen(store: Store, appointmentId: string, actor: string, now = new Date()): Promise<PatientAnswer> {
+  const got = await store.getJson<PatientAnswer>(answerKey(appointmentId));
+  if (!got) throw new ClinicaError('not-found', `no patient answer for ${appointmentId}`, { field: 'id', reason: 'answer-not-found' });
+  if (got.value.seen) return got.value;
+  const next: PatientAnswer = { ...got.value, seen: { at: now.toISOString(), by: actor } };
+  await store.putJson(answerKey(appointmentId), next, { ifMatch: got.etag });
+  return next;
+}
