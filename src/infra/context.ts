@@ -11,7 +11,9 @@ import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { SESClient } from '@aws-sdk/client-ses';
 import type { STSClient } from '@aws-sdk/client-sts';
 import type { Route53Client } from '@aws-sdk/client-route-53';
-import { awsWhere, ec2Client, iamClient, lambdaClient, route53Client, s3Client, sesClient, ssmClient, stsClient, type AwsTarget } from '../aws/clients.js';
+import type { CloudFrontClient } from '@aws-sdk/client-cloudfront';
+import type { ACMClient } from '@aws-sdk/client-acm';
+import { acmClient, awsWhere, cloudfrontClient, ec2Client, iamClient, lambdaClient, route53Client, s3Client, sesClient, ssmClient, stsClient, type AwsTarget } from '../aws/clients.js';
 import { describeAwsError } from '../aws/errors.js';
 import type { ResolvedConfig } from '../config/load.js';
 import { ClinicaError } from '../errors.js';
@@ -29,6 +31,8 @@ export interface AwsClients {
   ses: SESClient;
   sts: STSClient;
   route53: Route53Client;
+  cloudfront: CloudFrontClient;
+  acm: ACMClient;
 }
 
 /** Ids and addresses that exist only in AWS; filled while reading, updated while applying. */
@@ -43,6 +47,11 @@ export interface Facts {
   zoneName?: string;
   nameServers?: string[];
   elasticIp?: { allocationId: string; publicIp: string };
+  /** the public site's CloudFront distribution: id, ARN and its *.cloudfront.net name */
+  distribution?: { id: string; arn: string; domainName: string };
+  siteOacId?: string;
+  siteHeadersPolicyId?: string;
+  siteCertificateArn?: string;
 }
 
 export interface InfraContext {
@@ -71,7 +80,7 @@ export interface OpenInfraOptions {
 }
 
 export async function makeClients(target: AwsTarget): Promise<AwsClients> {
-  const [s3, iam, lambda, ec2, ssm, ses, sts, route53] = await Promise.all([
+  const [s3, iam, lambda, ec2, ssm, ses, sts, route53, cloudfront, acm] = await Promise.all([
     s3Client(target),
     iamClient(target),
     lambdaClient(target),
@@ -81,8 +90,10 @@ export async function makeClients(target: AwsTarget): Promise<AwsClients> {
     sesClient(target.endpoint ? { ...target, requestTimeoutMs: 5_000, maxAttempts: 1 } : target),
     stsClient(target),
     route53Client(target),
+    cloudfrontClient(target),
+    acmClient(target),
   ]);
-  return { s3, iam, lambda, ec2, ssm, ses, sts, route53 };
+  return { s3, iam, lambda, ec2, ssm, ses, sts, route53, cloudfront, acm };
 }
 
 /**

@@ -249,6 +249,21 @@ export function websiteAspect(want: Website): Aspect<Website> {
   };
 }
 
+/** No website endpoint (the site bucket behind CloudFront): one left from before is removed. */
+export function noWebsiteAspect(): Aspect<Website> {
+  const website = websiteAspect({ index: '', error: '' });
+  return {
+    ...website,
+    want: undefined as unknown as Website,
+    same: (a) => a === undefined,
+    show: (v) => (v ? website.show(v) : 'off'),
+    async apply(s3, bucket) {
+      const { DeleteBucketWebsiteCommand } = await s3sdk();
+      await s3.send(new DeleteBucketWebsiteCommand({ Bucket: bucket }));
+    },
+  };
+}
+
 /** Tags: clinica's three must be there; other tags someone added are kept (PutBucketTagging replaces all). */
 export function tagsAspect(want: Record<string, string>): Aspect<Record<string, string>> {
   let others: Record<string, string> = {};
