@@ -10,7 +10,7 @@
  * configuration (minutes; progress is logged and a re-run resumes where Ctrl+C left it), then the headers
  * policy and the OAC, which AWS refuses to delete while a distribution uses them.
  */
-import type { DistributionConfig, OriginAccessControlConfig, ResponseHeadersPolicyConfig } from '@aws-sdk/client-cloudfront';
+import type { CloudFrontClient, DistributionConfig, OriginAccessControlConfig, ResponseHeadersPolicyConfig } from '@aws-sdk/client-cloudfront';
 import { ClinicaError } from '../errors.js';
 import { awsCall, type InfraContext } from './context.js';
 import { arn, fromTagList, toTagList } from './names.js';
@@ -31,7 +31,8 @@ const DISABLE_WAIT_MS = 45 * 60_000;
 const DISABLE_POLL_MS = 30_000;
 
 const siteName = (ctx: InfraContext) => ctx.names.siteBucket.replace(/\./g, '-');
-export const distributionComment = (ctx: InfraContext) => `clinica ${ctx.config.stage}: public site ${ctx.names.siteBucket}`;
+const distributionCommentFor = (stage: string, siteBucket: string) => `clinica ${stage}: public site ${siteBucket}`;
+export const distributionComment = (ctx: InfraContext) => distributionCommentFor(ctx.config.stage, ctx.names.siteBucket);
 
 /** Canonical JSON (keys sorted, undefined dropped) to compare what AWS returns with what clinica sends. */
 function canonical(value: unknown): string {
@@ -298,22 +299,16 @@ export interface DistributionState {
 const distributionArn = (ctx: InfraContext, id: string) => `arn:${ctx.arns.partition}:cloudfront::${ctx.arns.account}:distribution/${id}`;
 
 async function findDistribution(ctx: InfraContext): Promise<DistributionState> {
-  const { ListDistributionsCommand, GetDistributionCommand, ListTagsForResourceCommand } = await cloudfrontSdk();
+  const { GetDistributionCommand, ListTagsForResourceCommand } = await cloudfrontSdk();
   const cf = ctx.clients.cloudfront;
-  let Marker: string | undefined;
-  for (;;) {
-    const page = await cf.send(new ListDistributionsCommand({ Marker }));
-    const found = page.DistributionList?.Items?.find((d) => d.Comment === distributionComment(ctx));
-    if (found?.Id) {
-      const [got, tags] = await Promise.all([cf.send(new GetDistributionCommand({ Id: found.Id })), cf.send(new ListTagsForResourceCommand({ Resource: found.ARN ?? distributionArn(ctx, found.Id) }))]);
-      const d = got.Distribution!;
-      const state = { id: found.Id, arn: d.ARN ?? distributionArn(ctx, found.Id), domainName: d.DomainName, status: d.Status, etag: got.ETag, config: d.DistributionConfig, tags: fromTagList(tags.Tags?.Items) };
-      ctx.facts.distribution = { id: state.id, arn: state.arn, domainName: state.domainName ?? '' };
-      return state;
-    }
-    Marker = page.DistributionList?.IsTruncated ? page.DistributionList.NextMarker : undefined;
-    if (!Marker) return {};
-  }
+  const found = await siteDistributionId(cf, ctx.config.stage, ctx.names.siteBucket);
+  if (!found) return {};
+  const arnOf = distributionArn(ctx, found.id);
+  const [got, tags] = await Promise.all([cf.send(new GetDistributionCommand({ Id: found.id })), cf.send(new ListTagsForResourceCommand({ Resource: arnOf }))]);
+  const d = got.Distribution!;
+  const state = { id: found.id, arn: d.ARN ?? arnOf, domainName: d.DomainName, status: d.Status, etag: got.ETag, config: d.DistributionConfig, tags: fromTagList(tags.Tags?.Items) };
+  ctx.facts.distribution = { id: found.id, arn: state.arn, domainName: state.domainName ?? '' };
+  return state;
 }
 
 /** Disables the distribution, waits until AWS has deployed that, and deletes it; a re-run picks up where it stopped. */
@@ -453,15 +448,31 @@ export const siteBucketPolicyResource = resource<{ policy?: unknown; exists: boo
   destroy: () => undefined,
 });
 
-/** Invalidates exactly these site paths ("index.html" → "/index.html" and "/"); nothing when none changed. */
-export async function invalidateSitePaths(ctx: Pick<InfraContext, 'clients' | 'facts' | 'where'>, paths: string[]): Promise<number> {
-  const id = ctx.facts.distribution?.id;
-  if (!id || !paths.length) return 0;
-  const items = [...new Set(paths.flatMap((p) => (p === 'index.html' ? ['/', '/index.html'] : p.endsWith('/index.html') ? [`/${p.slice(0, -'index.html'.length)}`, `/${p}`] : [`/${p}`])))].sort();
-  const { CreateInvalidationCommand } = await cloudfrontSdk();
-  await awsCall(ctx, `invalidating ${items.length} path(s) in CloudFront`, () =>
-    ctx.clients.cloudfront.send(new CreateInvalidationCommand({ DistributionId: id, InvalidationBatch: { CallerReference: `clinica-${Date.now()}`, Paths: { Quantity: items.length, Items: items } } })),
-  );
-  return items.length;
+/** The CloudFront paths a changed site file is served at: "index.html" is also "/", "x/index.html" also "/x/". */
+export function invalidationPaths(files: string[]): string[] {
+  const served = (p: string) => (p === 'index.html' ? ['/', '/index.html'] : p.endsWith('/index.html') ? [`/${p.slice(0, -'index.html'.length)}`, `/${p}`] : [`/${p}`]);
+  return [...new Set(files.flatMap(served))].sort();
 }
 
+/** Invalidates exactly the paths of these changed files; nothing when none changed. Returns the paths. */
+export async function invalidateSite(cf: CloudFrontClient, distributionId: string, files: string[]): Promise<string[]> {
+  const items = invalidationPaths(files);
+  if (!items.length) return items;
+  const { CreateInvalidationCommand } = await cloudfrontSdk();
+  await cf.send(new CreateInvalidationCommand({ DistributionId: distributionId, InvalidationBatch: { CallerReference: `clinica-${Date.now()}`, Paths: { Quantity: items.length, Items: items } } }));
+  return items;
+}
+
+/** For `clinica site publish`: the stage's distribution (found by its comment), if deploy made one. */
+export async function siteDistributionId(cf: CloudFrontClient, stage: string, siteBucket: string): Promise<{ id: string; domainName?: string } | undefined> {
+  const { ListDistributionsCommand } = await cloudfrontSdk();
+  const comment = distributionCommentFor(stage, siteBucket);
+  let Marker: string | undefined;
+  for (;;) {
+    const page = await cf.send(new ListDistributionsCommand({ Marker }));
+    const found = page.DistributionList?.Items?.find((d) => d.Comment === comment);
+    if (found?.Id) return { id: found.Id, domainName: found.DomainName };
+    Marker = page.DistributionList?.IsTruncated ? page.DistributionList.NextMarker : undefined;
+    if (!Marker) return undefined;
+  }
+}
