@@ -433,7 +433,7 @@ export function bucketStep(ctx: InfraContext, spec: BucketStepSpec): Step {
   });
   const changes: Change[] = state.exists
     ? aspects.filter((a) => !a.same(state.values.get(a.name))).map(put)
-    : [{ what: 'create', apply: () => awsCall(ctx, `creating bucket ${bucket}`, () => createBucket(ctx, bucket)) }, ...aspects.map(put)];
+    : [{ what: 'create', apply: () => awsCall(ctx, `creating bucket ${bucket}`, () => createBucket(ctx, bucket)) }, ...aspects.filter((a) => !a.same(undefined)).map(put)]; // a new bucket has no website to remove
   return step({
     id: spec.id,
     component: spec.component,
