@@ -441,7 +441,7 @@ export function bucketStep(ctx: InfraContext, spec: BucketStepSpec): Step {
     name: bucket,
     exists: state.exists,
     changes,
-    createWhy: `does not exist: create with ${aspects.map((a) => a.name).join(', ')}`,
+    createWhy: `does not exist: create with ${aspects.filter((a) => !a.same(undefined)).map((a) => a.name).join(', ')}`,
   });
 }
 
