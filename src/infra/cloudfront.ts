@@ -18,6 +18,7 @@ import { deleteStep, step, type Change } from './plan.js';
 import { policy, samePolicy, type PolicyDocument } from './policy-document.js';
 import { resource } from './resource.js';
 import { policyAspect } from './s3-bucket.js';
+import { tlsOnlyPolicy } from './data-bucket.js';
 
 const cloudfrontSdk = () => import('@aws-sdk/client-cloudfront');
 
@@ -58,76 +59,95 @@ export function oacConfig(ctx: InfraContext): OriginAccessControlConfig {
   };
 }
 
-export interface OacState {
-  id?: string;
-  etag?: string;
-  config?: OriginAccessControlConfig;
+/** A CloudFront configuration object found by its name (an OAC, a response headers policy): read, put back, deleted. */
+interface NamedConfig<C> {
+  id: string;
+  kind: string;
+  want(ctx: InfraContext): C & { Name?: string };
+  /** its id, ETag and configuration, or undefined when there is none of that name */
+  find(cf: CloudFrontClient, name: string): Promise<{ id: string; etag?: string; config?: C } | undefined>;
+  create(cf: CloudFrontClient, config: C): Promise<string>;
+  update(cf: CloudFrontClient, id: string, etag: string | undefined, config: C): Promise<void>;
+  /** reads the current ETag and deletes (AWS refuses while a distribution uses it: destroy deletes that first) */
+  remove(cf: CloudFrontClient, id: string): Promise<void>;
+  /** what differs, for the plan; undefined when nothing clinica sets does */
+  drift(actual: C | undefined, want: C): string | undefined;
+  remember(ctx: InfraContext, id: string): void;
+  createWhy: string;
+  upToDateWhy: string;
 }
 
-export const siteOac = resource<OacState>({
-  id: 'site-oac',
-  async read(ctx) {
-    const { ListOriginAccessControlsCommand, GetOriginAccessControlConfigCommand } = await cloudfrontSdk();
-    return awsCall(ctx, 'reading the CloudFront origin access control', async () => {
-      const cf = ctx.clients.cloudfront;
-      let Marker: string | undefined;
-      for (;;) {
-        const page = await cf.send(new ListOriginAccessControlsCommand({ Marker }));
-        const found = page.OriginAccessControlList?.Items?.find((o) => o.Name === siteName(ctx));
-        if (found?.Id) {
-          ctx.facts.siteOacId = found.Id;
-          const out = await cf.send(new GetOriginAccessControlConfigCommand({ Id: found.Id }));
-          return { id: found.Id, etag: out.ETag, config: out.OriginAccessControlConfig };
-        }
-        Marker = page.OriginAccessControlList?.NextMarker;
-        if (!Marker) return {};
-      }
-    });
-  },
-  plan(ctx, state) {
-    const want = oacConfig(ctx);
-    const changes: Change[] = [];
-    if (!state.id) {
-      changes.push({
-        what: 'create',
-        apply: () =>
-          awsCall(ctx, 'creating the CloudFront origin access control', async () => {
-            const { CreateOriginAccessControlCommand } = await cloudfrontSdk();
-            const out = await ctx.clients.cloudfront.send(new CreateOriginAccessControlCommand({ OriginAccessControlConfig: want }));
-            ctx.facts.siteOacId = out.OriginAccessControl!.Id!;
-          }),
-      });
-    } else if (canonical(state.config) !== canonical(want)) {
-      changes.push({
-        what: `signing ${state.config?.SigningBehavior ?? '?'}/${state.config?.SigningProtocol ?? '?'} → always/sigv4`,
-        apply: () =>
-          awsCall(ctx, 'updating the CloudFront origin access control', async () => {
-            const { UpdateOriginAccessControlCommand } = await cloudfrontSdk();
-            await ctx.clients.cloudfront.send(new UpdateOriginAccessControlCommand({ Id: state.id, IfMatch: state.etag, OriginAccessControlConfig: want }));
-          }),
-      });
-    }
-    return step({
-      id: 'site-oac',
-      component: 'site',
-      kind: 'CloudFront origin access control',
-      name: state.id ? `${want.Name} (${state.id})` : want.Name!,
-      exists: Boolean(state.id),
-      changes,
-      createWhy: 'does not exist: create it (SigV4, always sign; free)',
-      upToDateWhy: 'SigV4, always signs',
-    });
-  },
-  destroy(ctx, state) {
-    if (!state.id) return undefined;
-    return deleteStep({ id: 'site-oac', component: 'site', kind: 'CloudFront origin access control', name: `${siteName(ctx)} (${state.id})`, why: 'stage destroyed (after the distribution)' }, () =>
-      awsCall(ctx, 'deleting the CloudFront origin access control', async () => {
-        const { DeleteOriginAccessControlCommand, GetOriginAccessControlCommand } = await cloudfrontSdk();
-        const now = await ctx.clients.cloudfront.send(new GetOriginAccessControlCommand({ Id: state.id }));
-        await ctx.clients.cloudfront.send(new DeleteOriginAccessControlCommand({ Id: state.id, IfMatch: now.ETag }));
+export interface ConfigState<C> {
+  id?: string;
+  etag?: string;
+  config?: C;
+}
+
+function namedConfig<C>(spec: NamedConfig<C>) {
+  const label = spec.kind.replace(/^CloudFront /, '');
+  return resource<ConfigState<C>>({
+    id: spec.id,
+    read: (ctx) =>
+      awsCall(ctx, `reading the CloudFront ${label}`, async () => {
+        const found = await spec.find(ctx.clients.cloudfront, siteName(ctx));
+        if (found) spec.remember(ctx, found.id);
+        return found ?? {};
       }),
-    );
+    plan(ctx, state) {
+      const want = spec.want(ctx);
+      const drift = state.id ? spec.drift(state.config, want) : undefined;
+      const changes: Change[] = !state.id
+        ? [{ what: 'create', apply: () => awsCall(ctx, `creating the CloudFront ${label}`, async () => spec.remember(ctx, await spec.create(ctx.clients.cloudfront, want))) }]
+        : drift
+          ? [{ what: drift, apply: () => awsCall(ctx, `updating the CloudFront ${label}`, () => spec.update(ctx.clients.cloudfront, state.id!, state.etag, want)) }]
+          : [];
+      return step({ id: spec.id, component: 'site', kind: spec.kind, name: state.id ? `${want.Name} (${state.id})` : want.Name!, exists: Boolean(state.id), changes, createWhy: spec.createWhy, upToDateWhy: spec.upToDateWhy });
+    },
+    destroy(ctx, state) {
+      if (!state.id) return undefined;
+      return deleteStep({ id: spec.id, component: 'site', kind: spec.kind, name: `${siteName(ctx)} (${state.id})`, why: 'stage destroyed (after the distribution)' }, () =>
+        awsCall(ctx, `deleting the CloudFront ${label}`, () => spec.remove(ctx.clients.cloudfront, state.id!)),
+      );
+    },
+  });
+}
+
+export const siteOac = namedConfig<OriginAccessControlConfig>({
+  id: 'site-oac',
+  kind: 'CloudFront origin access control',
+  want: oacConfig,
+  async find(cf, name) {
+    const { ListOriginAccessControlsCommand, GetOriginAccessControlConfigCommand } = await cloudfrontSdk();
+    let Marker: string | undefined;
+    for (;;) {
+      const page = await cf.send(new ListOriginAccessControlsCommand({ Marker }));
+      const id = page.OriginAccessControlList?.Items?.find((o) => o.Name === name)?.Id;
+      if (id) {
+        const out = await cf.send(new GetOriginAccessControlConfigCommand({ Id: id }));
+        return { id, etag: out.ETag, config: out.OriginAccessControlConfig };
+      }
+      Marker = page.OriginAccessControlList?.NextMarker;
+      if (!Marker) return undefined;
+    }
   },
+  async create(cf, config) {
+    const { CreateOriginAccessControlCommand } = await cloudfrontSdk();
+    return (await cf.send(new CreateOriginAccessControlCommand({ OriginAccessControlConfig: config }))).OriginAccessControl!.Id!;
+  },
+  async update(cf, id, etag, config) {
+    const { UpdateOriginAccessControlCommand } = await cloudfrontSdk();
+    await cf.send(new UpdateOriginAccessControlCommand({ Id: id, IfMatch: etag, OriginAccessControlConfig: config }));
+  },
+  async remove(cf, id) {
+    const { DeleteOriginAccessControlCommand, GetOriginAccessControlCommand } = await cloudfrontSdk();
+    const now = await cf.send(new GetOriginAccessControlCommand({ Id: id }));
+    await cf.send(new DeleteOriginAccessControlCommand({ Id: id, IfMatch: now.ETag }));
+  },
+  drift: (actual, want) =>
+    canonical(actual) === canonical(want) ? undefined : `signing ${actual?.SigningBehavior ?? '?'}/${actual?.SigningProtocol ?? '?'} → ${want.SigningBehavior}/${want.SigningProtocol}`,
+  remember: (ctx, id) => void (ctx.facts.siteOacId = id),
+  createWhy: 'does not exist: create it (SigV4, always sign; free)',
+  upToDateWhy: 'SigV4, always signs',
 });
 
 // --- response headers policy ---
@@ -146,77 +166,43 @@ export function headersPolicyConfig(ctx: InfraContext): ResponseHeadersPolicyCon
   };
 }
 
-export interface HeadersState {
-  id?: string;
-  etag?: string;
-  config?: ResponseHeadersPolicyConfig;
-}
 
-export const siteHeaders = resource<HeadersState>({
+export const siteHeaders = namedConfig<ResponseHeadersPolicyConfig>({
   id: 'site-headers',
-  async read(ctx) {
+  kind: 'CloudFront response headers policy',
+  want: headersPolicyConfig,
+  async find(cf, name) {
     const { ListResponseHeadersPoliciesCommand, GetResponseHeadersPolicyConfigCommand } = await cloudfrontSdk();
-    return awsCall(ctx, 'reading the CloudFront response headers policy', async () => {
-      const cf = ctx.clients.cloudfront;
-      let Marker: string | undefined;
-      for (;;) {
-        const page = await cf.send(new ListResponseHeadersPoliciesCommand({ Type: 'custom', Marker }));
-        const found = page.ResponseHeadersPolicyList?.Items?.find((p) => p.ResponseHeadersPolicy?.ResponseHeadersPolicyConfig?.Name === siteName(ctx));
-        const id = found?.ResponseHeadersPolicy?.Id;
-        if (id) {
-          ctx.facts.siteHeadersPolicyId = id;
-          const out = await cf.send(new GetResponseHeadersPolicyConfigCommand({ Id: id }));
-          return { id, etag: out.ETag, config: out.ResponseHeadersPolicyConfig };
-        }
-        Marker = page.ResponseHeadersPolicyList?.NextMarker;
-        if (!Marker) return {};
+    let Marker: string | undefined;
+    for (;;) {
+      const page = await cf.send(new ListResponseHeadersPoliciesCommand({ Type: 'custom', Marker }));
+      const id = page.ResponseHeadersPolicyList?.Items?.find((p) => p.ResponseHeadersPolicy?.ResponseHeadersPolicyConfig?.Name === name)?.ResponseHeadersPolicy?.Id;
+      if (id) {
+        const out = await cf.send(new GetResponseHeadersPolicyConfigCommand({ Id: id }));
+        return { id, etag: out.ETag, config: out.ResponseHeadersPolicyConfig };
       }
-    });
-  },
-  plan(ctx, state) {
-    const want = headersPolicyConfig(ctx);
-    const changes: Change[] = [];
-    if (!state.id) {
-      changes.push({
-        what: 'create',
-        apply: () =>
-          awsCall(ctx, 'creating the CloudFront response headers policy', async () => {
-            const { CreateResponseHeadersPolicyCommand } = await cloudfrontSdk();
-            const out = await ctx.clients.cloudfront.send(new CreateResponseHeadersPolicyCommand({ ResponseHeadersPolicyConfig: want }));
-            ctx.facts.siteHeadersPolicyId = out.ResponseHeadersPolicy!.Id!;
-          }),
-      });
-    } else if (canonical(state.config?.SecurityHeadersConfig) !== canonical(want.SecurityHeadersConfig)) {
-      changes.push({
-        what: 'security headers changed by hand → HSTS, CSP, nosniff, Referrer-Policy, frame DENY',
-        apply: () =>
-          awsCall(ctx, 'updating the CloudFront response headers policy', async () => {
-            const { UpdateResponseHeadersPolicyCommand } = await cloudfrontSdk();
-            await ctx.clients.cloudfront.send(new UpdateResponseHeadersPolicyCommand({ Id: state.id, IfMatch: state.etag, ResponseHeadersPolicyConfig: want }));
-          }),
-      });
+      Marker = page.ResponseHeadersPolicyList?.NextMarker;
+      if (!Marker) return undefined;
     }
-    return step({
-      id: 'site-headers',
-      component: 'site',
-      kind: 'CloudFront response headers policy',
-      name: state.id ? `${want.Name} (${state.id})` : want.Name!,
-      exists: Boolean(state.id),
-      changes,
-      createWhy: 'does not exist: create it (HSTS, CSP, nosniff, Referrer-Policy; free)',
-      upToDateWhy: 'HSTS, CSP, nosniff, Referrer-Policy',
-    });
   },
-  destroy(ctx, state) {
-    if (!state.id) return undefined;
-    return deleteStep({ id: 'site-headers', component: 'site', kind: 'CloudFront response headers policy', name: `${siteName(ctx)} (${state.id})`, why: 'stage destroyed (after the distribution)' }, () =>
-      awsCall(ctx, 'deleting the CloudFront response headers policy', async () => {
-        const { DeleteResponseHeadersPolicyCommand, GetResponseHeadersPolicyCommand } = await cloudfrontSdk();
-        const now = await ctx.clients.cloudfront.send(new GetResponseHeadersPolicyCommand({ Id: state.id }));
-        await ctx.clients.cloudfront.send(new DeleteResponseHeadersPolicyCommand({ Id: state.id, IfMatch: now.ETag }));
-      }),
-    );
+  async create(cf, config) {
+    const { CreateResponseHeadersPolicyCommand } = await cloudfrontSdk();
+    return (await cf.send(new CreateResponseHeadersPolicyCommand({ ResponseHeadersPolicyConfig: config }))).ResponseHeadersPolicy!.Id!;
   },
+  async update(cf, id, etag, config) {
+    const { UpdateResponseHeadersPolicyCommand } = await cloudfrontSdk();
+    await cf.send(new UpdateResponseHeadersPolicyCommand({ Id: id, IfMatch: etag, ResponseHeadersPolicyConfig: config }));
+  },
+  async remove(cf, id) {
+    const { DeleteResponseHeadersPolicyCommand, GetResponseHeadersPolicyCommand } = await cloudfrontSdk();
+    const now = await cf.send(new GetResponseHeadersPolicyCommand({ Id: id }));
+    await cf.send(new DeleteResponseHeadersPolicyCommand({ Id: id, IfMatch: now.ETag }));
+  },
+  drift: (actual, want) =>
+    canonical(actual?.SecurityHeadersConfig) === canonical(want.SecurityHeadersConfig) ? undefined : 'security headers changed by hand → HSTS, CSP, nosniff, Referrer-Policy, frame DENY',
+  remember: (ctx, id) => void (ctx.facts.siteHeadersPolicyId = id),
+  createWhy: 'does not exist: create it (HSTS, CSP, nosniff, Referrer-Policy; free)',
+  upToDateWhy: 'HSTS, CSP, nosniff, Referrer-Policy',
 });
 
 // --- the distribution ---
@@ -401,14 +387,7 @@ export function siteBucketPolicy(ctx: InfraContext, distributionArnValue: string
       Resource: arn.objects(ctx.arns, bucket),
       Condition: { StringEquals: { 'AWS:SourceArn': distributionArnValue } },
     },
-    {
-      Sid: 'TlsOnly',
-      Effect: 'Deny',
-      Principal: '*',
-      Action: 's3:*',
-      Resource: [arn.bucket(ctx.arns, bucket), arn.objects(ctx.arns, bucket)],
-      Condition: { Bool: { 'aws:SecureTransport': 'false' } },
-    },
+    ...tlsOnlyPolicy(ctx, bucket).Statement,
   );
 }
 

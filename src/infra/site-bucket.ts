@@ -6,11 +6,12 @@
  * Destroy empties and deletes it.
  */
 import type { InfraContext } from './context.js';
+import { ALL_BLOCKED } from './data-bucket.js';
 import { bucketResource, noWebsiteAspect, publicAccessAspect, tagsAspect, type Aspect } from './s3-bucket.js';
 
 /** The site's index and 404 pages: CloudFront's default root object and error page, the local stack's website. */
 export const SITE_WEBSITE = { index: 'index.html', error: '404.html' };
-export const SITE_ACCESS = { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true };
+export const SITE_ACCESS = ALL_BLOCKED;
 
 export function siteBucketAspects(ctx: InfraContext): Aspect[] {
   return [tagsAspect(ctx.tags('site')), publicAccessAspect(SITE_ACCESS), noWebsiteAspect()] as Aspect[];

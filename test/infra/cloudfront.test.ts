@@ -81,7 +81,7 @@ describe('the public site through CloudFront (mocked AWS)', () => {
           Resource: `arn:aws:s3:::${SITE}/*`,
           Condition: { StringEquals: { 'AWS:SourceArn': `arn:aws:cloudfront::123456789012:distribution/${distId}` } },
         },
-        { Sid: 'TlsOnly', Effect: 'Deny', Principal: '*', Action: 's3:*', Resource: [`arn:aws:s3:::${SITE}`, `arn:aws:s3:::${SITE}/*`], Condition: { Bool: { 'aws:SecureTransport': 'false' } } },
+        { Sid: 'DenyInsecureTransport', Effect: 'Deny', Principal: '*', Action: 's3:*', Resource: [`arn:aws:s3:::${SITE}`, `arn:aws:s3:::${SITE}/*`], Condition: { Bool: { 'aws:SecureTransport': 'false' } } },
       ],
     });
     // the policy is written after the distribution exists

@@ -109,7 +109,7 @@ describe('clinica deploy against a fresh account (mocked AWS)', () => {
     expect(one('PutPublicAccessBlock', (i) => i.Bucket === site).PublicAccessBlockConfiguration).toEqual({
       BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true,
     });
-    expect(JSON.parse(one('PutBucketPolicy', (i) => i.Bucket === site).Policy).Statement.map((st: { Sid: string }) => st.Sid)).toEqual(['CloudFrontReadsSite', 'TlsOnly']);
+    expect(JSON.parse(one('PutBucketPolicy', (i) => i.Bucket === site).Policy).Statement.map((st: { Sid: string }) => st.Sid)).toEqual(['CloudFrontReadsSite', 'DenyInsecureTransport']);
     expect(fake.named('PutBucketWebsite')).toEqual([]);
 
     // IAM: each role's inline policy, action by action and resource by resource (least privilege pinned)
