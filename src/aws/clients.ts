@@ -12,6 +12,8 @@ import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { STSClient } from '@aws-sdk/client-sts';
 import type { Route53Client } from '@aws-sdk/client-route-53';
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import type { CloudFrontClient } from '@aws-sdk/client-cloudfront';
+import type { ACMClient } from '@aws-sdk/client-acm';
 
 /** Where and how to reach AWS (or an AWS-compatible emulator). */
 export interface AwsTarget {
@@ -20,7 +22,7 @@ export interface AwsTarget {
   /** endpoint for every service (e.g. --endpoint-url of an emulator) */
   endpoint?: string;
   /** per-service endpoints (the local stack runs S3 and SES on different ports) */
-  endpoints?: Partial<Record<'s3' | 'ses' | 'ec2' | 'lambda' | 'iam' | 'ssm' | 'sts' | 'route53' | 'logs', string>>;
+  endpoints?: Partial<Record<'s3' | 'ses' | 'ec2' | 'lambda' | 'iam' | 'ssm' | 'sts' | 'route53' | 'logs' | 'cloudfront' | 'acm', string>>;
   /** static credentials (the local stack); otherwise the default chain with `profile` */
   credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
   /**
@@ -95,7 +97,7 @@ function baseConfig(target: AwsTarget, service: Service) {
   };
 }
 
-const SERVICE_NAMES: Record<Service, string> = { s3: 'S3', ses: 'SES', ec2: 'EC2', lambda: 'Lambda', iam: 'IAM', ssm: 'SSM', sts: 'STS', route53: 'Route 53', logs: 'CloudWatch Logs' };
+const SERVICE_NAMES: Record<Service, string> = { s3: 'S3', ses: 'SES', ec2: 'EC2', lambda: 'Lambda', iam: 'IAM', ssm: 'SSM', sts: 'STS', route53: 'Route 53', logs: 'CloudWatch Logs', cloudfront: 'CloudFront', acm: 'ACM' };
 
 interface Sender {
   send(command: { input?: unknown }, options?: { abortSignal?: AbortSignal }): Promise<unknown>;
@@ -197,4 +199,18 @@ export async function route53Client(target: AwsTarget): Promise<Route53Client> {
   const { Route53Client } = await import('@aws-sdk/client-route-53');
   // Route 53 is a global service; its endpoint lives in us-east-1 (unless an emulator says otherwise).
   return new Route53Client({ ...baseConfig(target, 'route53'), region: target.endpoint || target.endpoints?.route53 ? target.region : 'us-east-1' });
+}
+
+export async function cloudfrontClient(target: AwsTarget): Promise<CloudFrontClient> {
+  const { CloudFrontClient } = await import('@aws-sdk/client-cloudfront');
+  // CloudFront is a global service; its endpoint lives in us-east-1 (unless an emulator says otherwise).
+  const global = target.endpoint || target.endpoints?.cloudfront ? target.region : 'us-east-1';
+  return bounded(new CloudFrontClient({ ...baseConfig(target, 'cloudfront'), region: global }), target, 'cloudfront');
+}
+
+/** ACM in us-east-1: CloudFront takes certificates from that region only, wherever the stage is. */
+export async function acmClient(target: AwsTarget): Promise<ACMClient> {
+  const { ACMClient } = await import('@aws-sdk/client-acm');
+  const region = target.endpoint || target.endpoints?.acm ? target.region : 'us-east-1';
+  return bounded(new ACMClient({ ...baseConfig(target, 'acm'), region }), target, 'acm');
 }

@@ -12,7 +12,9 @@ import type { SESClient } from '@aws-sdk/client-ses';
 import type { STSClient } from '@aws-sdk/client-sts';
 import type { Route53Client } from '@aws-sdk/client-route-53';
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
-import { awsWhere, ec2Client, iamClient, lambdaClient, logsClient, route53Client, s3Client, sesClient, ssmClient, stsClient, type AwsTarget } from '../aws/clients.js';
+import type { CloudFrontClient } from '@aws-sdk/client-cloudfront';
+import type { ACMClient } from '@aws-sdk/client-acm';
+import { acmClient, awsWhere, cloudfrontClient, ec2Client, iamClient, lambdaClient, logsClient, route53Client, s3Client, sesClient, ssmClient, stsClient, type AwsTarget } from '../aws/clients.js';
 import { describeAwsError } from '../aws/errors.js';
 import type { ResolvedConfig } from '../config/load.js';
 import { ClinicaError } from '../errors.js';
@@ -31,6 +33,8 @@ export interface AwsClients {
   sts: STSClient;
   route53: Route53Client;
   logs: CloudWatchLogsClient;
+  cloudfront: CloudFrontClient;
+  acm: ACMClient;
 }
 
 /** Ids and addresses that exist only in AWS; filled while reading, updated while applying. */
@@ -45,6 +49,11 @@ export interface Facts {
   zoneName?: string;
   nameServers?: string[];
   elasticIp?: { allocationId: string; publicIp: string };
+  /** the public site's CloudFront distribution: id, ARN and its *.cloudfront.net name */
+  distribution?: { id: string; arn: string; domainName: string };
+  siteOacId?: string;
+  siteHeadersPolicyId?: string;
+  siteCertificateArn?: string;
 }
 
 export interface InfraContext {
@@ -73,7 +82,7 @@ export interface OpenInfraOptions {
 }
 
 export async function makeClients(target: AwsTarget): Promise<AwsClients> {
-  const [s3, iam, lambda, ec2, ssm, ses, sts, route53, logs] = await Promise.all([
+  const [s3, iam, lambda, ec2, ssm, ses, sts, route53, logs, cloudfront, acm] = await Promise.all([
     s3Client(target),
     iamClient(target),
     lambdaClient(target),
@@ -84,8 +93,10 @@ export async function makeClients(target: AwsTarget): Promise<AwsClients> {
     stsClient(target),
     route53Client(target),
     logsClient(target),
+    cloudfrontClient(target),
+    acmClient(target),
   ]);
-  return { s3, iam, lambda, ec2, ssm, ses, sts, route53, logs };
+  return { s3, iam, lambda, ec2, ssm, ses, sts, route53, logs, cloudfront, acm };
 }
 
 /**

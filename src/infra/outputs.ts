@@ -40,6 +40,12 @@ export interface Outputs {
   };
 }
 
+/** The site's https address through CloudFront: site.domain, else the distribution's *.cloudfront.net name. */
+export function siteHttpsUrl(ctx: Pick<InfraContext, 'config' | 'facts'>): string | undefined {
+  if (ctx.config.site?.domain) return `https://${ctx.config.site.domain}/`;
+  return ctx.facts.distribution?.domainName ? `https://${ctx.facts.distribution.domainName}/` : undefined;
+}
+
 export function computeOutputs(ctx: InfraContext, ses: SesState | undefined, now = new Date()): Outputs {
   const i = ctx.facts.instance;
   const port = ctx.config.network.serverPort;
@@ -48,7 +54,7 @@ export function computeOutputs(ctx: InfraContext, ses: SesState | undefined, now
     region: ctx.arns.region,
     account: ctx.arns.account,
     deployedAt: now.toISOString(),
-    websiteUrl: ctx.config.site?.url ?? websiteUrl(ctx.names.siteBucket, ctx.arns.region, ctx.target.endpoint),
+    websiteUrl: ctx.config.site?.url ?? siteHttpsUrl(ctx) ?? websiteUrl(ctx.names.siteBucket, ctx.arns.region, ctx.target.endpoint),
     backend: {
       instanceId: i?.id,
       state: i?.state,

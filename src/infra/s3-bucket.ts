@@ -249,6 +249,21 @@ export function websiteAspect(want: Website): Aspect<Website> {
   };
 }
 
+/** No website endpoint (the site bucket behind CloudFront): one left from before is removed. */
+export function noWebsiteAspect(): Aspect<Website> {
+  const website = websiteAspect({ index: '', error: '' });
+  return {
+    ...website,
+    want: undefined as unknown as Website,
+    same: (a) => a === undefined,
+    show: (v) => (v ? website.show(v) : 'off'),
+    async apply(s3, bucket) {
+      const { DeleteBucketWebsiteCommand } = await s3sdk();
+      await s3.send(new DeleteBucketWebsiteCommand({ Bucket: bucket }));
+    },
+  };
+}
+
 /** Tags: clinica's three must be there; other tags someone added are kept (PutBucketTagging replaces all). */
 export function tagsAspect(want: Record<string, string>): Aspect<Record<string, string>> {
   let others: Record<string, string> = {};
@@ -418,7 +433,7 @@ export function bucketStep(ctx: InfraContext, spec: BucketStepSpec): Step {
   });
   const changes: Change[] = state.exists
     ? aspects.filter((a) => !a.same(state.values.get(a.name))).map(put)
-    : [{ what: 'create', apply: () => awsCall(ctx, `creating bucket ${bucket}`, () => createBucket(ctx, bucket)) }, ...aspects.map(put)];
+    : [{ what: 'create', apply: () => awsCall(ctx, `creating bucket ${bucket}`, () => createBucket(ctx, bucket)) }, ...aspects.filter((a) => !a.same(undefined)).map(put)]; // a new bucket has no website to remove
   return step({
     id: spec.id,
     component: spec.component,
@@ -426,7 +441,7 @@ export function bucketStep(ctx: InfraContext, spec: BucketStepSpec): Step {
     name: bucket,
     exists: state.exists,
     changes,
-    createWhy: `does not exist: create with ${aspects.map((a) => a.name).join(', ')}`,
+    createWhy: `does not exist: create with ${aspects.filter((a) => !a.same(undefined)).map((a) => a.name).join(', ')}`,
   });
 }
 

@@ -12,6 +12,7 @@ import { awsCall, type InfraContext } from './context.js';
 import { isNoSuchBucket, untilS3Settles, type BucketRead } from './s3-bucket.js';
 import { step, type Step } from './plan.js';
 import { resource } from './resource.js';
+import { invalidateSite } from './cloudfront.js';
 
 const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
 
@@ -33,7 +34,13 @@ export async function planSiteContent(ctx: InfraContext, bucketExists: boolean):
   const added = published.upload.length - changed;
   const parts = [added && `upload ${plural(added, 'new file')}`, changed && `upload ${plural(changed, 'changed file')}`, published.remove.length && `delete ${plural(published.remove.length, 'old file')}`].filter(Boolean);
   const publishing = `publishing the site to ${ctx.names.siteBucket}`;
-  const publish = () => publishSite(store, site.files, { log: ctx.log });
+  // a distribution that already serves the site drops exactly what changed from its caches
+  const publish = async () => {
+    const result = await publishSite(store, site.files, { log: ctx.log });
+    const distribution = ctx.facts.distribution?.id;
+    if (distribution) await invalidateSite(ctx.clients.cloudfront, distribution, [...result.upload.map((u) => u.path), ...result.remove]);
+    return result;
+  };
   // a bucket this deploy has just created may still be "NoSuchBucket" for a moment: wait as its settings do
   const justCreated = (err: unknown) => !bucketExists && isNoSuchBucket(err);
   const contentStep = step({

@@ -2,7 +2,8 @@
  * A stage's resources, listed once in dependency order and compared with the config: the plan that deploy
  * applies, deploy --dry-run prints and status checks; destroy walks the same list backwards.
  *
- *   data bucket → site bucket → site content → IAM roles → instance profile → log groups → Lambda functions → S3 → image-processor events
+ *   data bucket → site bucket → site content → CloudFront OAC → response headers policy → distribution
+ *   → site bucket policy → IAM roles → instance profile → log groups → Lambda functions → S3 → image-processor events
  *   → server release → (default VPC) → security group → Route 53 zone → Elastic IP → instance → its Elastic IP
  *   → A record → SES identity   (zone, Elastic IP and A record only with network.domain)
  */
@@ -10,6 +11,7 @@ import type { InfraContext } from './context.js';
 import { dataBucket } from './data-bucket.js';
 import { siteBucket } from './site-bucket.js';
 import { siteContent } from './site-content.js';
+import { siteBucketPolicyResource, siteDistribution, siteHeaders, siteOac } from './cloudfront.js';
 import { instanceProfile, roleResource, roleSpecs } from './iam.js';
 import { functionResource, functionSpecs, type FunctionState } from './lambdas.js';
 import { imageEvents } from './events.js';
@@ -34,6 +36,10 @@ export function stackResources(ctx: InfraContext): Resource<unknown>[] {
     dataBucket,
     siteBucket,
     siteContent,
+    siteOac,
+    siteHeaders,
+    siteDistribution,
+    siteBucketPolicyResource,
     ...roleSpecs(ctx).map(roleResource),
     instanceProfile,
     ...logGroupResources(ctx),

@@ -21,7 +21,6 @@ afterEach(() => fake.restore());
 const data = 'sorriso-prod-data';
 const site = 'sorriso-prod-site';
 const noSuchBucket = () => awsError('NoSuchBucket', 'The specified bucket does not exist', 404);
-const denied = (message = 'Access Denied') => awsError('AccessDenied', message, 403);
 
 /** The paths the site build makes for this config (what a complete publish leaves in the bucket). */
 const builtPaths = async (ctx: Awaited<ReturnType<typeof openTestInfra>>) => (await buildSite(ctx.config)).files.map((f) => f.path);
@@ -97,17 +96,6 @@ describe('bucket configuration while S3 settles', () => {
     expect(ctx.logEntries.filter((e) => /waiting for S3 to settle/.test(e.message))).toEqual([]);
   });
 
-  it('retries the site policy denied right after its public access block changed, then goes on', async () => {
-    const ctx = await openTestInfra(fake, await testConfig());
-    const result = await applyFailingIn(await planDeploy(ctx), 'site-bucket', 'PutBucketPolicy', denied());
-    expect(result.failed).toBeUndefined();
-    const sitePolicies = fake.named('PutBucketPolicy').filter((c) => c.input.Bucket === site);
-    expect(sitePolicies).toHaveLength(2);
-    const order = fake.calls.filter((c) => c.input.Bucket === site && /^Put(PublicAccessBlock|BucketPolicy)$/.test(c.command)).map((c) => c.command);
-    expect(order).toEqual(['PutPublicAccessBlock', 'PutBucketPolicy', 'PutBucketPolicy']);
-    expect(JSON.parse(fake.state.buckets.get(site)!.settings.policy.Policy).Statement[0].Sid).toBe('PublicReadSite');
-  });
-
   it('does not retry NoSuchBucket on a bucket that already existed (it was deleted: that is not S3 settling)', async () => {
     const config = await testConfig();
     await apply(await planDeploy(await openTestInfra(fake, config)));
@@ -116,36 +104,5 @@ describe('bucket configuration while S3 settles', () => {
     const result = await applyFailingIn(await planDeploy(await openTestInfra(fake, config)), 'data-bucket', 'PutBucketVersioning', noSuchBucket());
     expect(result.failed?.step.id).toBe('data-bucket');
     expect(fake.named('PutBucketVersioning')).toHaveLength(1);
-  });
-
-  it('a lasting denial of the public policy is explained after a bounded wait — check the account setting, never turn it off', async () => {
-    const ctx = await openTestInfra(fake, await testConfig());
-    const bpa = 'User: arn:aws:iam::123456789012:user/operator is not authorized to perform: s3:PutBucketPolicy on resource: "arn:aws:s3:::sorriso-prod-site" because public policies are blocked by the BlockPublicPolicy block public access setting.';
-    const result = await applyFailingIn(await planDeploy(ctx), 'site-bucket', 'PutBucketPolicy', ...Array.from({ length: 7 }, () => denied(bpa)));
-    expect(result.failed?.step.id).toBe('site-bucket');
-    expect(fake.named('PutBucketPolicy').filter((c) => c.input.Bucket === site)).toHaveLength(7); // 1 + 6 retries, 29 s
-    const err = result.failed!.error as ClinicaError;
-    expect(err).toBeInstanceOf(ClinicaError);
-    expect(err.kind).toBe('forbidden');
-    expect(err.message).toBe(
-      `S3 refused the public-read policy of the site bucket ${site}: a Block Public Access setting forbids public bucket policies (still after waiting 29 s for the bucket's own public access setting to settle) (AWS: ${bpa})`,
-    );
-    expect(err.hint).toMatch(/^check the account-level S3 Block Public Access settings .* they protect every bucket of the account, so keep them if they are wanted there and host the public site elsewhere/);
-    expect(`${err.message} ${err.hint}`).not.toMatch(/turn (it )?off|disable/i);
-  });
-
-  it('a plain AccessDenied on the site policy (no public access change in this run) is not retried and points at the permissions', async () => {
-    const config = await testConfig();
-    await apply(await planDeploy(await openTestInfra(fake, config)));
-    delete fake.state.buckets.get(site)!.settings.policy;
-    fake.clear();
-    const plan = await planDeploy(await openTestInfra(fake, config));
-    expect(pending(plan).map((s) => [s.id, s.why])).toEqual([['site-bucket', 'bucket policy none → public read of the site']]);
-    const result = await applyFailingIn(plan, 'site-bucket', 'PutBucketPolicy', denied());
-    expect(fake.named('PutBucketPolicy')).toHaveLength(1);
-    const err = result.failed!.error as ClinicaError;
-    expect(err.message).toBe(`S3 denied setting the public-read policy of the site bucket ${site}`);
-    expect(err.hint).toMatch(/^check that your AWS identity may s3:PutBucketPolicy on it \(docs\/aws\.md lists the policy clinica needs\), and the account-level S3 Block Public Access settings/);
-    expect(`${err.message} ${err.hint}`).not.toMatch(/turn (it )?off|disable/i);
   });
 });

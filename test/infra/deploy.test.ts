@@ -29,6 +29,10 @@ describe('clinica deploy against a fresh account (mocked AWS)', () => {
       ['data-bucket', 'create'],
       ['site-bucket', 'create'],
       ['site-content', 'create'],
+      ['site-oac', 'create'],
+      ['site-headers', 'create'],
+      ['site-distribution', 'create'],
+      ['site-bucket-policy', 'create'],
       ['role:image-processor', 'create'],
       ['role:reminders', 'create'],
       ['role:server', 'create'],
@@ -54,7 +58,8 @@ describe('clinica deploy against a fresh account (mocked AWS)', () => {
       // the data bucket is private and encrypted right after it is made, before anything else (even its tags)
       'S3 CreateBucket', 'S3 PutPublicAccessBlock', 'S3 PutBucketEncryption', 'S3 PutBucketTagging', 'S3 PutBucketVersioning',
       'S3 PutBucketPolicy', 'S3 PutBucketCors', 'S3 PutBucketLifecycleConfiguration',
-      'S3 CreateBucket', 'S3 PutBucketTagging', 'S3 PutPublicAccessBlock', 'S3 PutBucketWebsite', 'S3 PutBucketPolicy',
+      'S3 CreateBucket', 'S3 PutBucketTagging', 'S3 PutPublicAccessBlock',
+      'CloudFront CreateOriginAccessControl', 'CloudFront CreateResponseHeadersPolicy', 'CloudFront CreateDistributionWithTags', 'S3 PutBucketPolicy',
       'IAM CreateRole', 'IAM PutRolePolicy', 'IAM CreateRole', 'IAM PutRolePolicy', 'IAM CreateRole', 'IAM PutRolePolicy',
       'IAM CreateInstanceProfile', 'IAM AddRoleToInstanceProfile',
       // each function's log group exists, with its retention, before the function can write to it
@@ -111,14 +116,12 @@ describe('clinica deploy against a fresh account (mocked AWS)', () => {
     expect(one('PutBucketTagging', (i) => i.Bucket === data).Tagging.TagSet).toEqual([
       { Key: 'clinica:clinic', Value: 'sorriso' }, { Key: 'clinica:stage', Value: 'prod' }, { Key: 'clinica:component', Value: 'data' },
     ]);
-    // site bucket: public read of its objects only, ACLs still blocked
+    // site bucket: private, no website endpoint; read only by its CloudFront distribution (test/infra/cloudfront.test.ts)
     expect(one('PutPublicAccessBlock', (i) => i.Bucket === site).PublicAccessBlockConfiguration).toEqual({
-      BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: false, RestrictPublicBuckets: false,
+      BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true,
     });
-    expect(JSON.parse(one('PutBucketPolicy', (i) => i.Bucket === site).Policy).Statement).toEqual([
-      { Sid: 'PublicReadSite', Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: `arn:aws:s3:::${site}/*` },
-    ]);
-    expect(one('PutBucketWebsite').WebsiteConfiguration).toEqual({ IndexDocument: { Suffix: 'index.html' }, ErrorDocument: { Key: '404.html' } });
+    expect(JSON.parse(one('PutBucketPolicy', (i) => i.Bucket === site).Policy).Statement.map((st: { Sid: string }) => st.Sid)).toEqual(['CloudFrontReadsSite', 'DenyInsecureTransport']);
+    expect(fake.named('PutBucketWebsite')).toEqual([]);
 
     // IAM: each role's inline policy, action by action and resource by resource (least privilege pinned)
     const policies = Object.fromEntries(fake.named('PutRolePolicy').map((c) => [c.input.RoleName, JSON.parse(c.input.PolicyDocument)]));
@@ -372,7 +375,8 @@ describe('clinica deploy against a fresh account (mocked AWS)', () => {
     expect(pending(plan)[3]!.why).toMatch(/the instance pulls it within a minute/);
     await apply(plan);
     const calls = fake.mutating().filter((c) => c.input.Bucket !== 'sorriso-prod-site');
-    expect(calls.map((c) => c.command)).toEqual(['UpdateFunctionConfiguration', 'UpdateFunctionConfiguration', 'PutObject', 'PutObject', 'PutObject']);
+    // the changed pages leave CloudFront's caches (only them)
+    expect(calls.map((c) => c.command)).toEqual(['CreateInvalidation', 'UpdateFunctionConfiguration', 'UpdateFunctionConfiguration', 'PutObject', 'PutObject', 'PutObject']);
   });
 
   it('retries CreateFunction while the new role has not reached Lambda, then succeeds', async () => {
@@ -398,7 +402,7 @@ describe('clinica deploy against a fresh account (mocked AWS)', () => {
     expect(result.failed?.error).toBeInstanceOf(ClinicaError);
     expect((result.failed?.error as ClinicaError).message).toMatch(/IAM changes had not reached AWS after 88 s/);
     expect((result.failed?.error as ClinicaError).hint).toMatch(/run `clinica deploy` again/);
-    expect(result.applied.map((s) => s.id)).toEqual(['data-bucket', 'site-bucket', 'site-content', 'role:image-processor', 'role:reminders', 'role:server', 'instance-profile', 'log-group:image-processor', 'log-group:reminders']);
+    expect(result.applied.map((s) => s.id)).toEqual(['data-bucket', 'site-bucket', 'site-content', 'site-oac', 'site-headers', 'site-distribution', 'site-bucket-policy', 'role:image-processor', 'role:reminders', 'role:server', 'instance-profile', 'log-group:image-processor', 'log-group:reminders']);
 
     fake.clear();
     const rerun = await planDeploy(await openTestInfra(fake, config));

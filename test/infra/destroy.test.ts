@@ -42,6 +42,9 @@ describe('clinica destroy (mocked AWS)', () => {
       ['role:server', 'delete'],
       ['role:reminders', 'delete'],
       ['role:image-processor', 'delete'],
+      ['site-distribution', 'delete'],
+      ['site-headers', 'delete'],
+      ['site-oac', 'delete'],
       ['site-bucket', 'delete'],
       ['data-bucket', 'no-change'],
     ]);
@@ -68,6 +71,10 @@ describe('clinica destroy (mocked AWS)', () => {
       'DeleteRole',
       'DeleteRolePolicy',
       'DeleteRole',
+      'UpdateDistribution', // disabled, deployed, then deleted (test/infra/cloudfront.test.ts)
+      'DeleteDistribution',
+      'DeleteResponseHeadersPolicy',
+      'DeleteOriginAccessControl',
       'DeleteObjects', // emptying the site bucket
       'DeleteBucket',
     ]);
@@ -144,6 +151,9 @@ describe('clinica destroy (mocked AWS)', () => {
       ['role:server', 'delete', 'stage destroyed'],
       ['role:reminders', 'no-change', 'not ours — left alone (it lacks the tags clinica:stage=prod)'],
       ['role:image-processor', 'delete', 'stage destroyed'],
+      ['site-distribution', 'delete', 'stage destroyed: disable it, wait until AWS has (minutes), then delete it'],
+      ['site-headers', 'delete', 'stage destroyed (after the distribution)'],
+      ['site-oac', 'delete', 'stage destroyed (after the distribution)'],
       ['site-bucket', 'no-change', 'not ours — left alone (it lacks the tags clinica:clinic=sorriso, clinica:stage=prod)'],
       ['data-bucket', 'no-change', 'kept: patient data (--delete-patient-data deletes it)'],
     ]);

@@ -17,6 +17,7 @@ import { SESClient } from '@aws-sdk/client-ses';
 import { STSClient } from '@aws-sdk/client-sts';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { CloudFrontClient } from '@aws-sdk/client-cloudfront';
 
 export interface Call {
   service: string;
@@ -88,6 +89,21 @@ export function fakeAws(options: FakeAwsOptions = {}) {
   const addresses = new Map<string, any>();
   const zones = new Map<string, { name: string; tags: { Key: string; Value: string }[]; records: any[]; nameServers: string[] }>();
   const logGroups = new Map<string, { tags: Record<string, string>; retentionInDays?: number }>();
+  /** CloudFront: OACs, response headers policies and distributions by id, each with its ETag */
+  const oacs = new Map<string, { config: any; etag: string }>();
+  const headerPolicies = new Map<string, { config: any; etag: string }>();
+  const distributions = new Map<string, { config: any; etag: string; status: string; readsUntilDeployed: number; tags: any[]; domainName: string }>();
+  const invalidations: any[] = [];
+  const etag = () => id('ETAG').toUpperCase();
+  const matchEtag = (item: { etag: string } | undefined, ifMatch: string, what: string) => {
+    if (!item) throw awsError(`NoSuch${what}`, `The specified ${what} does not exist.`, 404);
+    if (item.etag !== ifMatch) throw awsError('PreconditionFailed', 'The If-Match version is missing or not valid', 412);
+  };
+  const distView = (Id: string) => {
+    const d = distributions.get(Id)!;
+    if (d.status === 'InProgress' && d.readsUntilDeployed-- <= 0) d.status = 'Deployed';
+    return { Id, ARN: `arn:aws:cloudfront::${account}:distribution/${Id}`, DomainName: d.domainName, Status: d.status, DistributionConfig: structuredClone(d.config) };
+  };
   const vpcs = options.defaultVpc === false ? [] : [{ VpcId: 'vpc-default', IsDefault: true }];
   const subnets = options.defaultVpc === false ? [] : [
     { SubnetId: 'subnet-b', VpcId: 'vpc-default', AvailabilityZone: `${region}b`, DefaultForAz: true },
@@ -209,6 +225,7 @@ export function fakeAws(options: FakeAwsOptions = {}) {
       GetBucketLifecycleConfiguration: setting('', 'lifecycle', 'NoSuchLifecycleConfiguration'),
       PutBucketLifecycleConfiguration: put('lifecycle', (i) => ({ Rules: i.LifecycleConfiguration.Rules })),
       GetBucketWebsite: setting('', 'website', 'NoSuchWebsiteConfiguration'),
+      DeleteBucketWebsite: (i) => ok(delete bucket(i.Bucket).settings.website),
       PutBucketWebsite: put('website', (i) => i.WebsiteConfiguration),
       GetBucketNotificationConfiguration: setting('', 'notification', 'empty'),
       PutBucketNotificationConfiguration: put('notification', (i) => ({
@@ -600,6 +617,79 @@ export function fakeAws(options: FakeAwsOptions = {}) {
         return {};
       },
     },
+    CloudFront: {
+      ListOriginAccessControls: () => ({ OriginAccessControlList: { Quantity: oacs.size, Items: [...oacs].map(([Id, o]) => ({ Id, Name: o.config.Name })) } }),
+      GetOriginAccessControlConfig: (i) => ({ OriginAccessControlConfig: structuredClone(oacs.get(i.Id)!.config), ETag: oacs.get(i.Id)!.etag }),
+      GetOriginAccessControl: (i) => ({ OriginAccessControl: { Id: i.Id, OriginAccessControlConfig: structuredClone(oacs.get(i.Id)!.config) }, ETag: oacs.get(i.Id)!.etag }),
+      CreateOriginAccessControl: (i) => {
+        const Id = id('OAC').toUpperCase();
+        oacs.set(Id, { config: structuredClone(i.OriginAccessControlConfig), etag: etag() });
+        return { OriginAccessControl: { Id, OriginAccessControlConfig: i.OriginAccessControlConfig }, ETag: oacs.get(Id)!.etag };
+      },
+      UpdateOriginAccessControl: (i) => {
+        matchEtag(oacs.get(i.Id), i.IfMatch, 'OriginAccessControl');
+        oacs.set(i.Id, { config: structuredClone(i.OriginAccessControlConfig), etag: etag() });
+        return {};
+      },
+      DeleteOriginAccessControl: (i) => {
+        matchEtag(oacs.get(i.Id), i.IfMatch, 'OriginAccessControl');
+        if ([...distributions.values()].some((d) => d.config.Origins.Items.some((o: any) => o.OriginAccessControlId === i.Id))) throw awsError('OriginAccessControlInUse', 'in use', 409);
+        oacs.delete(i.Id);
+        return {};
+      },
+      ListResponseHeadersPolicies: (i) => ({
+        ResponseHeadersPolicyList: { Quantity: headerPolicies.size, Items: i.Type === 'custom' ? [...headerPolicies].map(([Id, p]) => ({ Type: 'custom', ResponseHeadersPolicy: { Id, ResponseHeadersPolicyConfig: structuredClone(p.config) } })) : [] },
+      }),
+      GetResponseHeadersPolicyConfig: (i) => ({ ResponseHeadersPolicyConfig: structuredClone(headerPolicies.get(i.Id)!.config), ETag: headerPolicies.get(i.Id)!.etag }),
+      GetResponseHeadersPolicy: (i) => ({ ResponseHeadersPolicy: { Id: i.Id, ResponseHeadersPolicyConfig: structuredClone(headerPolicies.get(i.Id)!.config) }, ETag: headerPolicies.get(i.Id)!.etag }),
+      CreateResponseHeadersPolicy: (i) => {
+        const Id = id('rhp');
+        headerPolicies.set(Id, { config: structuredClone(i.ResponseHeadersPolicyConfig), etag: etag() });
+        return { ResponseHeadersPolicy: { Id, ResponseHeadersPolicyConfig: i.ResponseHeadersPolicyConfig }, ETag: headerPolicies.get(Id)!.etag };
+      },
+      UpdateResponseHeadersPolicy: (i) => {
+        matchEtag(headerPolicies.get(i.Id), i.IfMatch, 'ResponseHeadersPolicy');
+        headerPolicies.set(i.Id, { config: structuredClone(i.ResponseHeadersPolicyConfig), etag: etag() });
+        return {};
+      },
+      DeleteResponseHeadersPolicy: (i) => {
+        matchEtag(headerPolicies.get(i.Id), i.IfMatch, 'ResponseHeadersPolicy');
+        if ([...distributions.values()].some((d) => d.config.DefaultCacheBehavior.ResponseHeadersPolicyId === i.Id)) throw awsError('ResponseHeadersPolicyInUse', 'in use', 409);
+        headerPolicies.delete(i.Id);
+        return {};
+      },
+      ListDistributions: () => ({
+        DistributionList: { IsTruncated: false, Quantity: distributions.size, Items: [...distributions].map(([Id, d]) => ({ Id, ARN: `arn:aws:cloudfront::${account}:distribution/${Id}`, Comment: d.config.Comment, DomainName: d.domainName })) },
+      }),
+      GetDistribution: (i) => {
+        if (!distributions.has(i.Id)) throw awsError('NoSuchDistribution', 'The specified distribution does not exist.', 404);
+        return { Distribution: distView(i.Id), ETag: distributions.get(i.Id)!.etag };
+      },
+      ListTagsForResource: (i) => ({ Tags: { Items: structuredClone(distributions.get(i.Resource.split('/').pop())!.tags) } }),
+      CreateDistributionWithTags: (i) => {
+        const Id = id('E').toUpperCase().replace('-', '');
+        const domainName = `d${Id.toLowerCase()}.cloudfront.net`;
+        distributions.set(Id, { config: structuredClone(i.DistributionConfigWithTags.DistributionConfig), etag: etag(), status: 'InProgress', readsUntilDeployed: 1, tags: structuredClone(i.DistributionConfigWithTags.Tags.Items), domainName });
+        return { Distribution: { Id, ARN: `arn:aws:cloudfront::${account}:distribution/${Id}`, DomainName: domainName, Status: 'InProgress' }, ETag: distributions.get(Id)!.etag };
+      },
+      UpdateDistribution: (i) => {
+        const d = distributions.get(i.Id);
+        matchEtag(d, i.IfMatch, 'Distribution');
+        Object.assign(d!, { config: structuredClone(i.DistributionConfig), etag: etag(), status: 'InProgress', readsUntilDeployed: 2 });
+        return { Distribution: distView(i.Id), ETag: d!.etag };
+      },
+      DeleteDistribution: (i) => {
+        const d = distributions.get(i.Id);
+        matchEtag(d, i.IfMatch, 'Distribution');
+        if (d!.config.Enabled || d!.status !== 'Deployed') throw awsError('DistributionNotDisabled', 'The distribution you are trying to delete has not been disabled.', 409);
+        distributions.delete(i.Id);
+        return {};
+      },
+      CreateInvalidation: (i) => {
+        invalidations.push(structuredClone(i));
+        return { Invalidation: { Id: id('I'), Status: 'InProgress' } };
+      },
+    },
     SSM: {
       GetParameter: (i) => ({ Parameter: { Name: i.Name, Value: i.Name.endsWith('arm64') ? 'ami-0arm64' : 'ami-0x8664' } }),
     },
@@ -628,6 +718,7 @@ export function fakeAws(options: FakeAwsOptions = {}) {
     ['STS', STSClient],
     ['Route53', Route53Client],
     ['Logs', CloudWatchLogsClient],
+    ['CloudFront', CloudFrontClient],
   ] as const;
   const mocks = clients.map(([service, Client]) => {
     const mock = mockClient(Client as never);
@@ -654,7 +745,7 @@ export function fakeAws(options: FakeAwsOptions = {}) {
     clear: () => void calls.splice(0),
     /** the next `errors.length` calls of `command` throw these */
     failNext: (command: string, ...errors: Error[]) => void failures.set(command, [...(failures.get(command) ?? []), ...errors]),
-    state: { buckets, roles, profiles, functions, groups, instances, identities, dkim, addresses, zones, logGroups },
+    state: { buckets, roles, profiles, functions, groups, instances, identities, dkim, addresses, zones, logGroups, oacs, headerPolicies, distributions, invalidations },
     restore: () => mocks.forEach((m) => m.restore()),
   };
 }

@@ -1,6 +1,9 @@
 import { openContext } from '../../command-context.js';
 import { ClinicaError } from '../../errors.js';
 import { websiteUrl } from '../../infra/names.js';
+import { awsWhere, cloudfrontClient } from '../../aws/clients.js';
+import { awsCall } from '../../infra/context.js';
+import { invalidateSite, siteDistributionId } from '../../infra/cloudfront.js';
 import { buildSite } from '../../site/build.js';
 import { publishSite } from '../../site/publish.js';
 import type { CommandInput } from '../action.js';
@@ -27,14 +30,27 @@ export default async function publish({ opts, ui }: CommandInput<PublishOptions>
     else spinner.fail('the site was not published');
     throw err;
   }
+  // on AWS the site is served by the stage's CloudFront distribution: it drops exactly what changed from its caches
+  let served: { id: string; domainName?: string } | undefined;
+  let invalidated: string[] = [];
+  if (!ctx.local && !result.dryRun) {
+    const changed = [...result.upload.map((u) => u.path), ...result.remove];
+    ({ served, invalidated } = await awsCall({ where: awsWhere(ctx.target) }, 'invalidating the changed paths in CloudFront', async () => {
+      const cf = await cloudfrontClient(ctx.target);
+      const found = await siteDistributionId(cf, config.stage, result.bucket);
+      return { served: found, invalidated: found ? await invalidateSite(cf, found.id, changed) : [] };
+    }));
+  }
+  const cdnUrl = config.site?.domain ? `https://${config.site.domain}/` : served?.domainName ? `https://${served.domainName}/` : undefined;
   const url = ctx.local
     ? (ctx.local.site ?? websiteUrl(result.bucket, config.aws.region, ctx.local.s3))
-    : (config.site?.url ?? websiteUrl(result.bucket, config.aws.region, config.aws.endpointUrl));
+    : (config.site?.url ?? cdnUrl ?? websiteUrl(result.bucket, config.aws.region, config.aws.endpointUrl));
   const summary = `${result.upload.length} uploaded (${kb(result.upload.reduce((n, u) => n + u.bytes, 0))}), ${result.unchanged.length} unchanged, ${result.remove.length} deleted`;
   if (result.dryRun) spinner.succeed(`dry run — would be: ${summary}`);
   else spinner.succeed(`site published to ${result.bucket}: ${summary}`);
 
-  ui.result({ ...result, url, warnings: site.warnings });
+  ui.result({ ...result, url, invalidated, warnings: site.warnings });
+  if (invalidated.length) ui.print(`CloudFront: ${invalidated.length} changed path(s) invalidated`);
   const rows = [
     ...result.upload.map((u) => ({ action: u.reason === 'new' ? 'upload (new)' : 'upload (changed)', path: u.path })),
     ...result.remove.map((path) => ({ action: 'delete', path })),
