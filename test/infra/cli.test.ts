@@ -137,5 +137,5 @@ describe('clinica deploy --dry-run (built CLI)', () => {
     // the staff's commands on target aws say it the same way
     const patients = await runCli(['patients', 'list', '--profile', 'clinicx'], { cwd: dir, env: noKeys, timeoutMs: 60_000 });
     expect([patients.code, patients.stderr]).toEqual([1, expect.stringMatching(/^clinica: no AWS credentials for S3 bucket sorriso-prod-data \(sa-east-1, profile clinicx\) — /)]);
-  });
+  }, 120_000);
 });
