@@ -16,7 +16,7 @@ import { signedIn } from './login.js';
 let invitationToken = '';
 
 /** The invitation's token in the address, if the page was opened from an invitation link. */
-export const invitationInAddress = (): string | null => /^#invitation=([\w-]+)$/.exec(location.hash)?.[1] ?? null;
+export const invitationInAddress = (): string | null => /^#invitation=([\w.-]+)$/.exec(location.hash)?.[1] ?? null;
 
 function showPart(part: 'password' | 'enrol' | 'recovery'): void {
   $('#inv-form').hidden = part !== 'password';
@@ -37,6 +37,7 @@ export async function openInvitation(token: string): Promise<void> {
     const { data } = await api<InvitationInfo>('POST', '/api/invitation', { token });
     $('#inv-intro').textContent = t('inv.intro', { name: data.name, clinic: data.clinicName });
     $('#inv-hint').textContent = t('inv.passwordHint', { min: data.password.min });
+    field(form, 'username').value = data.email ?? ''; // for the browser's password manager
     field(form, 'password').focus();
   } catch (err) {
     $('#inv-intro').textContent = '';
