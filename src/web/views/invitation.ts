@@ -4,11 +4,11 @@
  * it shows, then the 10 recovery codes to print or save) or a passkey. An account that signs in with a password
  * but has no second factor yet comes here too.
  */
-import { startRegistration } from '@simplewebauthn/browser';
-import type { AcceptInvitationRequest, InvitationInfo, PasskeyOptionsReply, PasskeyReply, RecoveryCodesReply, SignInStep, TotpEnrolmentReply } from '../api-types.js';
+import type { AcceptInvitationRequest, InvitationInfo, PasskeyReply, RecoveryCodesReply, SignInStep, TotpEnrolmentReply } from '../api-types.js';
 import { api } from '../api.js';
 import { $, clearError, field, h, setError, showError, whileBusy } from '../dom.js';
 import { t, type ShownError } from '../i18n.js';
+import { passkeyRegistration } from '../passkey.js';
 import { show } from '../router.js';
 import { signedIn } from './login.js';
 
@@ -126,13 +126,8 @@ export function wireInvitation(): void {
     const error = $('#enrol-error');
     clearError(error);
     try {
-      const { data } = await api<PasskeyOptionsReply>('POST', '/api/enrol/passkey/options');
-      let response;
-      try {
-        response = await startRegistration({ optionsJSON: data.options as unknown as Parameters<typeof startRegistration>[0]['optionsJSON'] });
-      } catch {
-        return setError(error, { key: 'login.passkeyCancelled' });
-      }
+      const response = await passkeyRegistration();
+      if (!response) return setError(error, { key: 'login.passkeyCancelled' });
       const { data: done } = await api<PasskeyReply>('POST', '/api/enrol/passkey', { response });
       if (done.me) signedIn(done.me);
       location.hash = '#/agenda';

@@ -3,11 +3,11 @@
  * signed in (header), signing out, and a session that ends while the person works: the sign-in steps open in a
  * dialog over the page, saying why, so a form being filled in stays as it was (and is sent after signing in again).
  */
-import { startAuthentication } from '@simplewebauthn/browser';
-import type { MeReply, PasskeyOptionsReply, SecondFactorRequest, SignedIn, SignInRequest, SignInStep } from '../api-types.js';
+import type { MeReply, SecondFactorRequest, SignedIn, SignInRequest, SignInStep } from '../api-types.js';
 import { api, session } from '../api.js';
 import { $, clearError, dialog, field, flash, h, setError, showError, whileBusy } from '../dom.js';
 import { hasText, t, type ShownError } from '../i18n.js';
+import { passkeyAssertion } from '../passkey.js';
 import { route, show } from '../router.js';
 import { stopPolling } from './images.js';
 import { openEnrolment } from './invitation.js';
@@ -122,14 +122,9 @@ async function done(me: MeReply & { recoveryCodesLeft?: number }): Promise<void>
 async function passkeySignIn(error: HTMLElement): Promise<void> {
   clearError(error);
   try {
-    const { data } = await api<PasskeyOptionsReply>('POST', '/api/sign-in/passkey/options');
-    let response;
-    try {
-      response = await startAuthentication({ optionsJSON: data.options as unknown as Parameters<typeof startAuthentication>[0]['optionsJSON'] });
-    } catch {
-      return setError(error, { key: 'login.passkeyCancelled' });
-    }
-    await done((await api<SignedIn>('POST', '/api/sign-in/passkey', { response: response as unknown as SignedIn & { id: string } })).data);
+    const response = await passkeyAssertion();
+    if (!response) return setError(error, { key: 'login.passkeyCancelled' });
+    await done((await api<SignedIn>('POST', '/api/sign-in/passkey', { response })).data);
   } catch (err) {
     showError(err as ShownError, error);
   }
