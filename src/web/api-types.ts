@@ -18,6 +18,22 @@ export type { Appointment, AppointmentBrief, AppointmentStatus, FutureAppointmen
  */
 export type ApiErrorBody = ErrorBody;
 
+/** Signing in, enrolment, Minha conta and Equipe: their shapes are src/server/auth-api.ts's. */
+export type {
+  MeReply,
+  PasskeyOptionsReply,
+  PasskeyVerifyRequest,
+  SecondFactorRequest,
+  SignedIn,
+  SignInRequest,
+  SignInStep,
+  InvitationInfo,
+  AcceptInvitationRequest,
+  TotpEnrolmentReply,
+  RecoveryCodesReply,
+  PasskeyReply,
+} from '../server/auth-api.js';
+
 /** POST /api/login and GET /api/me */
 export interface LoginRequest {
   token: string;

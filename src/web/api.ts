@@ -1,6 +1,6 @@
 /**
- * The small client of the staff API (same origin, JSON): the staff token rides in sessionStorage (closing the
- * browser logs out) and goes as a Bearer header; a refusal becomes an ApiError with the server's code,
+ * The small client of the staff API (same origin, JSON): the session rides in the server's HttpOnly cookie
+ * (the page never sees it; API tokens are for scripts, not for the page); a refusal becomes an ApiError with the server's code,
  * reason, field and params, which the page words in its own language (i18n.ts errorText).
  */
 import type { ApiErrorBody, FutureAppointment, Permission, StaffMember } from './api-types.js';
@@ -33,23 +33,23 @@ export class ApiError extends Error {
 /** What the server says of an ApiError's status, for any thrown value. */
 export const statusOf = (err: unknown): number | undefined => (err instanceof ApiError ? err.status : undefined);
 
+/** Who is signed in (null: nobody), as /api/me said. */
 export const session = {
-  get token(): string | null {
-    return sessionStorage.getItem('clinica.token');
-  },
-  set token(v: string | null) {
-    if (v) sessionStorage.setItem('clinica.token', v);
-    else sessionStorage.removeItem('clinica.token');
-  },
   staff: null as StaffMember | null,
   permissions: [] as readonly Permission[],
+  /** the demo account on target local (the page says "demonstração") */
+  demo: false,
 };
 
 export const canDo = (p: Permission): boolean => session.permissions.includes(p);
 
-/** What the page does when the server says the session ended (401): set by main.ts (log out). */
-let onUnauthorized = (): void => {};
-export const whenUnauthorized = (handler: () => void): void => {
+/**
+ * What the page does when the server says the session ended (401, with the reason why): set by main.ts. The
+ * steps of signing in answer 401 for a wrong password or code: those are the form's own errors.
+ */
+let onUnauthorized = (_reason: string | undefined): void => {};
+const SIGN_IN_STEPS = /^\/api\/(sign-in|invitation|enrol|me$|me\/password)/;
+export const whenUnauthorized = (handler: (reason: string | undefined) => void): void => {
   onUnauthorized = handler;
 };
 
@@ -58,7 +58,7 @@ export async function api<T>(method: string, path: string, body?: unknown, heade
   try {
     res = await fetch(path, {
       method,
-      headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...(session.token ? { authorization: `Bearer ${session.token}` } : {}), ...headers },
+      headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
       body: body !== undefined ? JSON.stringify(body) : undefined,
     });
   } catch {
@@ -66,7 +66,7 @@ export async function api<T>(method: string, path: string, body?: unknown, heade
   }
   const data: unknown = res.status === 204 ? {} : await res.json().catch(() => ({}));
   if (!res.ok) {
-    if (res.status === 401 && path !== '/api/login') onUnauthorized();
+    if (res.status === 401 && !SIGN_IN_STEPS.test(path)) onUnauthorized((data as Partial<ApiErrorBody>).error?.reason);
     throw new ApiError(res.status, data as Partial<ApiErrorBody>);
   }
   return { data: data as T, etag: res.headers.get('etag') };

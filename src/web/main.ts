@@ -12,7 +12,8 @@ import { route } from './router.js';
 import { wireAgenda } from './views/agenda.js';
 import { wireAppointmentDialogs } from './views/appointment-dialogs.js';
 import { wireImages } from './views/images.js';
-import { logout, resumeSession, showLoggedIn, wireLogin } from './views/login.js';
+import { wireInvitation } from './views/invitation.js';
+import { resumeSession, sessionEnded, showLoggedIn, wireLogin } from './views/login.js';
 import { reofferForce, renderAlerts, renderLeave, wirePatientForm } from './views/patient-form.js';
 import { wirePatient } from './views/patient.js';
 import { dropPendingSearch, wirePatients } from './views/patients.js';
@@ -34,6 +35,7 @@ function wire(): void {
     $('#main').focus();
   });
   wireLogin();
+  wireInvitation();
   wireAgenda();
   wireAppointmentDialogs();
   wirePatients();
@@ -51,7 +53,7 @@ function wire(): void {
 }
 
 async function start(): Promise<void> {
-  whenUnauthorized(logout);
+  whenUnauthorized(sessionEnded);
   $('#clinic-name').textContent = CLINIC;
   applyI18n(CLINIC);
   wire();

@@ -8,11 +8,12 @@ import { CLINIC, clinicToday, plausibleDay } from './format.js';
 import { errorText, t, type ShownError } from './i18n.js';
 import { state } from './state.js';
 import { openAgenda } from './views/agenda.js';
+import { invitationInAddress, openInvitation } from './views/invitation.js';
 import { stopPolling } from './views/images.js';
 import { openPatient } from './views/patient.js';
 import { openPatients } from './views/patients.js';
 
-export const views = ['login', 'agenda', 'patients', 'patient', 'failure'] as const;
+export const views = ['login', 'agenda', 'patients', 'patient', 'failure', 'invitation'] as const;
 export type ViewName = (typeof views)[number];
 
 /** The view on screen (none before the first route). */
@@ -38,7 +39,9 @@ export function show(name: ViewName, title?: string): void {
 
 /** Opens the view the address names (the agenda of today by default). */
 export async function route(): Promise<void> {
-  if (!session.token) return show('login');
+  const invitation = invitationInAddress();
+  if (invitation) return openInvitation(invitation);
+  if (!session.staff) return show('login');
   stopPolling();
   const hash = location.hash.replace(/^#/, '') || '/agenda';
   const [path = '', q = ''] = hash.split('?');

@@ -18,7 +18,7 @@ import { createAppointment, getAppointment } from '../../src/clinic/appointments
 import { addDentist } from '../../src/clinic/dentists.js';
 import { anonymizePatient } from '../../src/clinic/lgpd.js';
 import { createPatient, getPatient, listPatients, updatePatient } from '../../src/clinic/patients.js';
-import { addStaff } from '../../src/clinic/staff.js';
+import { addStaff, setPassword } from '../../src/clinic/staff.js';
 import { DEMO_STAFF_FILE } from '../../src/local/demo-staff.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
 
@@ -28,6 +28,7 @@ const ARTIFACTS = join(process.cwd(), 'test-artifacts');
 let stack: TestStack;
 let browser: Browser;
 let token: string;
+let demoAdmin: { email: string; password: string };
 let url: string;
 /** The dentists the tests book with (exact names: "Dra. Ana Souza" and "Dra. Ana Beatriz Souza" are two). */
 const TEST_DENTISTS = ['Dra. Ana Souza', 'Dra. Ana Beatriz Souza', 'Dr. João Pedro Albuquerque', 'Dr. Clique Duplo', 'Dr. Teclado', 'Dra. Cancela', 'Dra. Confirma', 'Dra. Despedida', 'Dra. Estreita', 'Dra. Ontem', 'Dra. Plural', 'Dra. Remarca'];
@@ -60,17 +61,23 @@ async function newPage(options: PageOptions = {}): Promise<Page> {
   return p;
 }
 
+/** Signs in on the page's sign-in form (a demo account: on target local no second factor) and waits for the agenda. */
+async function signIn(p: Page, who: { email: string; password: string } = demoAdmin): Promise<void> {
+  await p.fill('#login-email', who.email);
+  await p.fill('#login-password', who.password);
+  await p.click('#login-form button[type=submit]');
+  await p.waitForSelector('#view-agenda:not([hidden])');
+}
+
 /**
- * A new browser context on the page, logged in with the demo token, on the agenda. With `clock`, the page's
- * time is paused once logged in: timers fire only in `p.clock.runFor`.
+ * A new browser context on the page, signed in as the demo admin (or `as`), on the agenda. With `clock`, the
+ * page's time is paused once signed in: timers fire only in `p.clock.runFor`.
  */
-async function loggedInPage(options: PageOptions & { clock?: boolean; token?: string } = {}): Promise<Page> {
+async function loggedInPage(options: PageOptions & { clock?: boolean; as?: { email: string; password: string } } = {}): Promise<Page> {
   const p = await newPage(options);
   if (options.clock) await p.clock.install();
   await p.goto(`${url}/`);
-  await p.fill('#token', options.token ?? token);
-  await p.click('#login-form button[type=submit]');
-  await p.waitForSelector('#view-agenda:not([hidden])');
+  await signIn(p, options.as);
   if (options.clock) await p.clock.pauseAt(Date.now() + 1_000); // from here, the page's timers fire only when the test says
   return p;
 }
@@ -128,7 +135,9 @@ describe.skipIf(!existsSync(CHROMIUM))('staff page in Chromium', () => {
     await stack.seedDemo();
     // the demo records dentists, and a clinic with dentists books only recorded ones: record the tests' own
     for (const name of TEST_DENTISTS) await addDentist(stack.dataStore, { name }, 'test:setup');
-    token = (JSON.parse(await readFile(join(stack.dir, DEMO_STAFF_FILE), 'utf8')) as { token: string }).token;
+    const saved = JSON.parse(await readFile(join(stack.dir, DEMO_STAFF_FILE), 'utf8')) as { token: string; email: string; password: string };
+    token = saved.token; // for the test's own API calls
+    demoAdmin = { email: saved.email, password: saved.password };
     url = stack.endpoints.server!;
     // the demo patients (if the patients seeder ran), plus ours
     const demo = 'Beatriz Demonstração Teste';
@@ -152,18 +161,17 @@ describe.skipIf(!existsSync(CHROMIUM))('staff page in Chromium', () => {
     await stack?.close();
   });
 
-  it('logs in with the demo staff token (a wrong one is refused)', async () => {
+  it('signs in as the demo admin (a wrong password is refused)', async () => {
     const p = await newPage({ strict: true });
     await p.goto(`${url}/`);
     await expect(p.locator('#view-login h1').textContent()).resolves.toBe('Acesso da equipe');
     await shot('1-login', p);
-    await p.fill('#token', 'nope.nope');
+    await p.fill('#login-email', demoAdmin.email);
+    await p.fill('#login-password', 'nope nope nope');
     await p.click('#login-form button[type=submit]');
     await p.waitForSelector('#login-error:not([hidden])');
-    expect(await p.textContent('#login-error')).toContain('Token inválido');
-    await p.fill('#token', token);
-    await p.click('#login-form button[type=submit]');
-    await p.waitForSelector('#view-agenda:not([hidden])');
+    expect(await p.textContent('#login-error')).toContain('E-mail ou senha incorretos');
+    await signIn(p);
     expect(await p.textContent('#who')).toContain('Demo Admin');
     await shot('1b-today', p);
     await p.close();
@@ -771,13 +779,11 @@ describe.skipIf(!existsSync(CHROMIUM))('staff page in Chromium', () => {
     const p = await browser.newPage({ viewport: { width: 1280, height: 860 }, locale: 'pt-BR' });
     await p.goto(`${url}/`);
     await p.click('#login-form button[type=submit]');
-    await p.locator('#login-error', { hasText: 'Digite o token.' }).waitFor();
+    await p.locator('#login-error', { hasText: 'Digite o e-mail e a senha.' }).waitFor();
     await p.selectOption('#lang-select', 'en');
-    await p.locator('#login-error', { hasText: 'Enter the token.' }).waitFor();
+    await p.locator('#login-error', { hasText: 'Enter your e-mail and password.' }).waitFor();
     await p.selectOption('#lang-select', 'pt-BR');
-    await p.fill('#token', token);
-    await p.click('#login-form button[type=submit]');
-    await p.waitForSelector('#view-agenda:not([hidden])');
+    await signIn(p);
     const id = (await listPatients(stack.dataStore, { search: 'beatriz demonstracao' }))[0]!.id;
     await p.goto(`${url}/#/patients/${id}`);
     await p.locator('#patient-name', { hasText: 'Beatriz' }).waitFor();
@@ -949,13 +955,16 @@ describe.skipIf(!existsSync(CHROMIUM))('staff page in Chromium', () => {
   });
 
   it('a receptionist works with patients and the agenda but not images: the images card is not shown, nor are images asked for', async () => {
-    const { token: receptionToken } = await addStaff(stack.dataStore, { name: 'Rita Recepção', role: 'reception' }, 'test:setup');
+    // a demo account (no second factor on target local), signed in like any other
+    const rita = { email: `rita+${Date.now()}@clinica.example`, password: 'rita recebe pacientes 2026' };
+    const { staff: ritaStaff } = await addStaff(stack.dataStore, { name: 'Rita Recepção', role: 'reception', email: rita.email, demo: true }, 'test:setup');
+    await setPassword(stack.dataStore, ritaStaff.id, rita.password);
     let withImages: string | undefined;
     for (const patient of await listPatients(stack.dataStore, { status: 'all' })) {
       if ((await listImages(stack.dataStore, patient.id)).length) withImages = patient.id;
     }
     expect(withImages).toBeDefined(); // the demo seeds images
-    const p = await loggedInPage({ token: receptionToken });
+    const p = await loggedInPage({ as: rita });
     const asked: string[] = [];
     const refused: string[] = [];
     p.on('request', (r) => asked.push(new URL(r.url()).pathname));

@@ -4,7 +4,7 @@
  * viewer. Links expire (the list says when): old or broken ones are read again, once.
  */
 import type { ImageListResponse, ImageView, UploadRequest, UploadResponse } from '../api-types.js';
-import { api, enc, session } from '../api.js';
+import { api, enc } from '../api.js';
 import { $, clearError, dialog, field, h, showError } from '../dom.js';
 import { clinicToday } from '../format.js';
 import { dateLabel, errorText, imageFailureText, t, type ShownError } from '../i18n.js';
@@ -315,7 +315,7 @@ const uploadFailedPath = (patientId: string, imageId: string) => `/api/patients/
 /** Leaving the page stops the uploads on their way: the server is told (a keepalive request outlives the page). */
 function abandonUploads(): void {
   for (const [imageId, patientId] of sending) {
-    fetch(uploadFailedPath(patientId, imageId), { method: 'POST', keepalive: true, headers: { authorization: `Bearer ${session.token}` } }).catch(() => {});
+    fetch(uploadFailedPath(patientId, imageId), { method: 'POST', keepalive: true }).catch(() => {});
   }
   sending.clear();
 }

@@ -1,0 +1,151 @@
+/**
+ * The invitation link (#invitation=<token>) and the enrolment of a second factor: the person sets a password
+ * (refusals worded in the page's language), then an authenticator app (the QR code and the key as text, the code
+ * it shows, then the 10 recovery codes to print or save) or a passkey. An account that signs in with a password
+ * but has no second factor yet comes here too.
+ */
+import type { AcceptInvitationRequest, InvitationInfo, PasskeyReply, RecoveryCodesReply, SignInStep, TotpEnrolmentReply } from '../api-types.js';
+import { api } from '../api.js';
+import { $, clearError, field, h, setError, showError, whileBusy } from '../dom.js';
+import { t, type ShownError } from '../i18n.js';
+import { passkeyRegistration } from '../passkey.js';
+import { show } from '../router.js';
+import { signedIn } from './login.js';
+
+/** The token of the invitation being opened (from the address, which loses it once the password is set). */
+let invitationToken = '';
+
+/** The invitation's token in the address, if the page was opened from an invitation link. */
+export const invitationInAddress = (): string | null => /^#invitation=([\w.-]+)$/.exec(location.hash)?.[1] ?? null;
+
+function showPart(part: 'password' | 'enrol' | 'recovery'): void {
+  $('#inv-form').hidden = part !== 'password';
+  $('#enrol').hidden = part !== 'enrol';
+  $('#recovery').hidden = part !== 'recovery';
+  $('#totp-form').hidden = true;
+}
+
+export async function openInvitation(token: string): Promise<void> {
+  invitationToken = token;
+  show('invitation');
+  showPart('password');
+  const form = $<HTMLFormElement>('#inv-form');
+  form.reset();
+  const error = $('#inv-error');
+  clearError(error);
+  try {
+    const { data } = await api<InvitationInfo>('POST', '/api/invitation', { token });
+    $('#inv-intro').textContent = t('inv.intro', { name: data.name, clinic: data.clinicName });
+    $('#inv-hint').textContent = t('inv.passwordHint', { min: data.password.min });
+    field(form, 'username').value = data.email ?? ''; // for the browser's password manager
+    field(form, 'password').focus();
+  } catch (err) {
+    $('#inv-intro').textContent = '';
+    $('#inv-hint').textContent = '';
+    for (const el of form.querySelectorAll<HTMLElement>('label, input, button')) el.hidden = true;
+    setError(error, err as ShownError);
+  }
+}
+
+/** The second factor to enrol, for a session that signed in with a password only. */
+export function openEnrolment(): void {
+  show('invitation');
+  showPart('enrol');
+  clearError($('#enrol-error'));
+  $('#enrol h2').focus();
+}
+
+function showRecoveryCodes(codes: string[]): void {
+  showPart('recovery');
+  $('#recovery-codes').replaceChildren(...codes.map((c) => h('li', {}, c)));
+  $('#recovery-save').dataset.codes = codes.join('\n');
+  $('#recovery h2').focus();
+}
+
+export function wireInvitation(): void {
+  const form = $<HTMLFormElement>('#inv-form');
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const error = $('#inv-error');
+    clearError(error);
+    const password = field(form, 'password').value;
+    if (!password) return showError({ code: 'usage', reason: 'too-short', field: 'password', params: { min: 12 } }, error);
+    return whileBusy(form, async () => {
+      try {
+        const { data } = await api<SignInStep>('POST', '/api/invitation/accept', { token: invitationToken, password } satisfies AcceptInvitationRequest);
+        form.reset();
+        invitationToken = '';
+        history.replaceState(null, '', location.pathname); // the link is used: it leaves the address (and the history)
+        if (data.next === 'done') {
+          signedIn(data);
+          location.hash = '#/agenda';
+        } else if (data.next === 'enrol') openEnrolment();
+        else show('login');
+      } catch (err) {
+        showError(err as ShownError, error);
+      }
+    });
+  });
+
+  $('#enrol-totp').addEventListener('click', async () => {
+    clearError($('#enrol-error'));
+    try {
+      const { data } = await api<TotpEnrolmentReply>('POST', '/api/enrol/totp');
+      const img = $<HTMLImageElement>('#totp-qr');
+      img.src = data.qrDataUrl;
+      img.alt = t('enrol.qrAlt');
+      $('#totp-secret').textContent = data.secret;
+      $('#totp-form').hidden = false;
+      $<HTMLInputElement>('#totp-code').focus();
+    } catch (err) {
+      showError(err as ShownError, $<HTMLElement>('#enrol-error'));
+    }
+  });
+
+  const totpForm = $<HTMLFormElement>('#totp-form');
+  totpForm.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const error = $('#totp-error');
+    clearError(error);
+    const code = field(totpForm, 'code').value.replace(/\s+/g, '');
+    if (!code) return showError({ key: 'code.empty', field: 'code' }, error);
+    return whileBusy(totpForm, async () => {
+      try {
+        const { data } = await api<RecoveryCodesReply>('POST', '/api/enrol/totp/verify', { code });
+        totpForm.reset();
+        if (data.me) signedIn(data.me);
+        showRecoveryCodes(data.recoveryCodes);
+      } catch (err) {
+        field(totpForm, 'code').value = '';
+        showError(err as ShownError, error);
+      }
+    });
+  });
+
+  $('#enrol-passkey').addEventListener('click', async () => {
+    const error = $('#enrol-error');
+    clearError(error);
+    try {
+      const response = await passkeyRegistration();
+      if (!response) return setError(error, { key: 'login.passkeyCancelled' });
+      const { data: done } = await api<PasskeyReply>('POST', '/api/enrol/passkey', { response });
+      if (done.me) signedIn(done.me);
+      location.hash = '#/agenda';
+    } catch (err) {
+      showError(err as ShownError, error);
+    }
+  });
+
+  $('#recovery-print').addEventListener('click', () => window.print());
+  $('#recovery-save').addEventListener('click', (e) => {
+    const codes = (e.currentTarget as HTMLElement).dataset.codes ?? '';
+    const a = h('a', { href: URL.createObjectURL(new Blob([`${t('enrol.codesTitle')}\n\n${codes}\n`], { type: 'text/plain' })), download: 'recovery-codes.txt' });
+    a.click();
+    URL.revokeObjectURL(a.href);
+  });
+  $('#recovery-done').addEventListener('click', () => {
+    $('#recovery-codes').replaceChildren();
+    delete $('#recovery-save').dataset.codes;
+    location.hash = '#/agenda';
+  });
+}
