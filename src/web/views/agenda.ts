@@ -1,11 +1,12 @@
 /** The agenda view: one day's appointments, with what can be done to each (confirm, move, cancel, done, no-show). */
-import type { AgendaAppointment, AgendaResponse, AppointmentBrief, AppointmentResponse } from '../api-types.js';
+import type { AgendaAppointment, AgendaResponse, AppointmentBrief, AppointmentResponse, DentistListResponse } from '../api-types.js';
 import { api, enc, statusOf } from '../api.js';
 import { $, flash, h, showError } from '../dom.js';
 import { addDays, clinicTimeOf, clinicToday, longDate, plausibleDay } from '../format.js';
 import { t, type ShownError } from '../i18n.js';
 import { show, showFailure } from '../router.js';
 import { state } from '../state.js';
+import { dayGrid } from './agenda-grid.js';
 import { noteDentists, openBook, openCancel, openMove } from './appointment-dialogs.js';
 
 /** What a view does after an appointment changed: show it again (on `day`, when the change moved it there). */
@@ -15,20 +16,53 @@ let agendaSeq = 0;
 export async function openAgenda(day: string): Promise<void> {
   const seq = ++agendaSeq;
   state.agendaDay = day;
-  const { data } = await api<AgendaResponse>('GET', `/api/appointments?date=${enc(day)}`);
+  const [{ data }, { data: roster }] = await Promise.all([
+    api<AgendaResponse>('GET', `/api/appointments?date=${enc(day)}`),
+    api<DentistListResponse>('GET', '/api/dentists'),
+  ]);
   if (seq !== agendaSeq) return; // another day was asked for meanwhile: its answer wins
   show('agenda', `${t('agenda.title')}: ${longDate(day)}`);
   $<HTMLInputElement>('#day').value = day;
   $('#agenda-date').textContent = longDate(day);
-  noteDentists(data.appointments.map((a) => a.dentist));
+  noteDentists([...roster.dentists.map((d) => d.name), ...data.appointments.map((a) => a.dentist)]);
+  $('#agenda-grid').replaceChildren(
+    dayGrid(day, roster.dentists, data.appointments, {
+      book: (at) => openBook(null, openAgendaOn, at),
+      actions: (a) => appointmentActions(a, openAgendaOn),
+      refresh: openAgendaOn,
+    }),
+  );
+  $('#agenda-print-day').replaceChildren(printDay(data.appointments));
+  renderList(data.appointments);
+}
+
+/** Phones read the day as a list (the grid is for wider screens): drawn only there, so an appointment is on screen once. */
+const narrow = window.matchMedia('(max-width: 600px)');
+let listed: AgendaAppointment[] = [];
+function renderList(appointments: AgendaAppointment[]): void {
+  listed = appointments;
   const list = $('#agenda-list');
-  if (!data.appointments.length) {
-    list.replaceChildren(h('div', { class: 'card empty' }, t('agenda.empty')));
-    return;
-  }
+  if (!narrow.matches) return list.replaceChildren();
+  if (!appointments.length) return list.replaceChildren(h('div', { class: 'card empty' }, t('agenda.empty')));
   list.replaceChildren(
-    h('p', { class: 'muted' }, t('agenda.count', { n: data.appointments.filter((a) => a.status !== 'cancelled').length })),
-    ...data.appointments.map((a) => appointmentRow(a, openAgendaOn)),
+    h('p', { class: 'muted' }, t('agenda.count', { n: appointments.filter((a) => a.status !== 'cancelled').length })),
+    ...appointments.map((a) => appointmentRow(a, openAgendaOn)),
+  );
+}
+
+/** The day on paper (A4, @media print): time, patient, dentist, note — nothing clinical, no cancelled ones. */
+function printDay(appointments: AgendaAppointment[]): HTMLElement {
+  return h(
+    'table',
+    { class: 'print-day' },
+    h('thead', {}, h('tr', {}, h('th', {}, t('book.time')), h('th', {}, t('book.patient')), h('th', {}, t('book.dentist')), h('th', {}, t('book.notes')))),
+    h(
+      'tbody',
+      {},
+      appointments
+        .filter((a) => a.status !== 'cancelled')
+        .map((a) => h('tr', { 'data-dentist': a.dentist }, h('td', {}, clinicTimeOf(a.start)), h('td', {}, a.patientName || a.patientId), h('td', {}, a.dentist), h('td', {}, a.notes ?? ''))),
+    ),
   );
 }
 
@@ -42,10 +76,6 @@ const actionDone = { confirm: 'appt.confirmedMsg', done: 'appt.doneMsg', 'no-sho
 
 function appointmentRow(a: AgendaAppointment, refresh: Refresh): HTMLElement {
   const end = new Date(Date.parse(a.start) + a.durationMinutes * 60000).toISOString();
-  const live = a.status === 'scheduled' || a.status === 'confirmed';
-  const begun = Date.parse(a.start) <= Date.now(); // what happened can be told once it has begun
-  const button = (action: Action, label: 'appt.markDone' | 'appt.markNoShow' | 'appt.confirm') =>
-    h('button', { type: 'button', class: 'btn small', onclick: (e) => act(a, action, refresh, e.currentTarget as HTMLButtonElement) }, t(label));
   return h(
     'article',
     { class: `appt ${a.status}`, 'data-appointment': a.id },
@@ -58,15 +88,24 @@ function appointmentRow(a: AgendaAppointment, refresh: Refresh): HTMLElement {
       h('span', { class: `badge ${a.status}` }, t(`appt.${a.status}`)),
       h('div', { class: 'muted' }, whatAndWho(a)),
     ),
-    h(
-      'div',
-      { class: 'acts' },
-      live && begun && button('done', 'appt.markDone'),
-      live && begun && button('no-show', 'appt.markNoShow'),
-      a.status === 'scheduled' && !begun && button('confirm', 'appt.confirm'),
-      live && !begun && h('button', { type: 'button', class: 'btn small', onclick: () => openMove(a, refresh) }, t('appt.move')),
-      live && h('button', { type: 'button', class: 'btn small danger', onclick: () => openCancel(a, refresh) }, t('appt.cancel')),
-    ),
+    appointmentActions(a, refresh),
+  );
+}
+
+/** What can be done to an appointment, one click each: confirm, done, no-show, move (the dialog), cancel. */
+function appointmentActions(a: AgendaAppointment, refresh: Refresh): HTMLElement {
+  const live = a.status === 'scheduled' || a.status === 'confirmed';
+  const begun = Date.parse(a.start) <= Date.now(); // what happened can be told once it has begun
+  const button = (action: Action, label: 'appt.markDone' | 'appt.markNoShow' | 'appt.confirm') =>
+    h('button', { type: 'button', class: 'btn small', onclick: (e) => act(a, action, refresh, e.currentTarget as HTMLButtonElement) }, t(label));
+  return h(
+    'div',
+    { class: 'acts' },
+    live && begun && button('done', 'appt.markDone'),
+    live && begun && button('no-show', 'appt.markNoShow'),
+    a.status === 'scheduled' && !begun && button('confirm', 'appt.confirm'),
+    live && !begun && h('button', { type: 'button', class: 'btn small', onclick: () => openMove(a, refresh) }, t('appt.move')),
+    live && h('button', { type: 'button', class: 'btn small danger', onclick: () => openCancel(a, refresh) }, t('appt.cancel')),
   );
 }
 
@@ -104,4 +143,6 @@ export function wireAgenda(): void {
   $('#day-next').addEventListener('click', () => (location.hash = `#/agenda?date=${addDays(state.agendaDay, 1)}`));
   $('#day-today').addEventListener('click', () => (location.hash = `#/agenda?date=${clinicToday()}`));
   $('#agenda-book').addEventListener('click', () => openBook(null, openAgendaOn));
+  $('#agenda-print').addEventListener('click', () => window.print());
+  narrow.addEventListener('change', () => renderList(listed));
 }

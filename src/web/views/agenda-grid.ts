@@ -1,0 +1,137 @@
+/**
+ * The agenda's day grid: 15-minute rows over the day's hours, one column per dentist. Each appointment is a
+ * block in its dentist's colour with its status and the one-click actions; an empty cell books there (the
+ * booking dialog prefilled); a block dragged onto a cell moves it to that time (the keyboard's way is the
+ * block's "Remarcar" button, the move dialog). Phones get the list instead (CSS, at 600 px and below).
+ */
+import type { AgendaAppointment, AppointmentResponse, DentistRecord, Opening } from '../api-types.js';
+import { api, enc } from '../api.js';
+import { flash, h, showError } from '../dom.js';
+import { clinicTimeOf } from '../format.js';
+import { t, type ShownError } from '../i18n.js';
+import type { Refresh } from './agenda.js';
+
+const SLOT = 15;
+const weekdays = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
+
+const minutesOf = (hhmm: string): number => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
+const hhmmOf = (min: number): string => `${String(Math.floor(min / 60)).padStart(2, '0')}:${String(min % 60).padStart(2, '0')}`;
+
+/** The day's span in minutes: the dentists' hours on that weekday (08:00–18:00 if none), widened to hold every appointment. */
+export function daySpan(day: string, dentists: DentistRecord[], appointments: AgendaAppointment[]): { from: number; to: number } {
+  const weekday = weekdays[new Date(`${day}T12:00:00Z`).getUTCDay()]!;
+  const open = dentists.flatMap((d) => (d.hours ?? []) as Opening[]).filter((o) => o.days.includes(weekday));
+  let from = open.length ? Math.min(...open.map((o) => minutesOf(o.open))) : 8 * 60;
+  let to = open.length ? Math.max(...open.map((o) => minutesOf(o.close))) : 18 * 60;
+  for (const a of appointments) {
+    const start = minutesOf(clinicTimeOf(a.start));
+    from = Math.min(from, start);
+    to = Math.max(to, Math.min(24 * 60, start + a.durationMinutes));
+  }
+  return { from: Math.floor(from / SLOT) * SLOT, to: Math.ceil(to / SLOT) * SLOT };
+}
+
+/** A column of the grid: a dentist's record, or the appointments whose dentist has none. */
+interface Column {
+  key: string;
+  name: string;
+  color: string;
+}
+
+function columnsOf(dentists: DentistRecord[], appointments: AgendaAppointment[]): { columns: Column[]; columnOf: (a: AgendaAppointment) => number } {
+  const columns: Column[] = dentists.map((d) => ({ key: d.id, name: d.name, color: d.color }));
+  const byName = new Map<string, number>();
+  dentists.forEach((d, i) => [d.name, ...(d.aliases ?? [])].forEach((n) => byName.set(n.toLowerCase(), i)));
+  const columnOf = (a: AgendaAppointment): number => {
+    const i = a.dentistId ? dentists.findIndex((d) => d.id === a.dentistId) : -1;
+    if (i >= 0) return i;
+    const named = byName.get(a.dentist.toLowerCase());
+    if (named !== undefined) return named;
+    // a dentist without a record (data from before the records): a column of its own, by name
+    let extra = columns.findIndex((c) => c.key === `name:${a.dentist}`);
+    if (extra < 0) extra = columns.push({ key: `name:${a.dentist}`, name: a.dentist, color: '#6b7785' }) - 1;
+    return extra;
+  };
+  for (const a of appointments) columnOf(a);
+  return { columns, columnOf };
+}
+
+export interface GridHandlers {
+  /** an empty cell chosen: book there */
+  book: (at: { date: string; time: string; dentist: string }) => void;
+  /** the one-click actions and the move/cancel buttons of one appointment */
+  actions: (a: AgendaAppointment) => HTMLElement;
+  refresh: Refresh;
+}
+
+/** The day's grid (a <div role="grid">-like table of cells and blocks, laid out by CSS grid). */
+export function dayGrid(day: string, dentists: DentistRecord[], appointments: AgendaAppointment[], on: GridHandlers): HTMLElement {
+  const shown = appointments;
+  const { from, to } = daySpan(day, dentists, shown);
+  const { columns, columnOf } = columnsOf(dentists, shown);
+  const rows = (to - from) / SLOT;
+  const grid = h('div', { class: 'day-grid', style: `--cols: ${columns.length}; --rows: ${rows}` });
+  grid.append(h('div', { class: 'corner' }));
+  columns.forEach((c, i) =>
+    grid.append(h('div', { class: 'col-head', style: `grid-column: ${i + 2}; --dentist: ${c.color}`, 'data-column': c.key }, c.name)),
+  );
+  for (let r = 0; r < rows; r++) {
+    const time = hhmmOf(from + r * SLOT);
+    const row = r + 2;
+    grid.append(h('div', { class: `hour${time.endsWith(':00') ? ' full' : ''}`, style: `grid-row: ${row}` }, time.endsWith(':00') || time.endsWith(':30') ? time : ''));
+    columns.forEach((c, i) =>
+      grid.append(
+        h('button', {
+          type: 'button',
+          class: 'cell',
+          style: `grid-row: ${row}; grid-column: ${i + 2}`,
+          'data-time': time,
+          'data-column': c.key,
+          'aria-label': t('grid.bookAt', { time, dentist: c.name }),
+          onclick: () => on.book({ date: day, time, dentist: c.name }),
+        }),
+      ),
+    );
+  }
+  for (const a of shown) {
+    const i = columnOf(a);
+    const start = minutesOf(clinicTimeOf(a.start));
+    const span = Math.max(1, Math.ceil(a.durationMinutes / SLOT));
+    const block = h(
+      'article',
+      {
+        class: `appt block ${a.status}`,
+        draggable: 'true',
+        'data-appointment': a.id,
+        style: `grid-row: ${(start - from) / SLOT + 2} / span ${span}; grid-column: ${i + 2}; --dentist: ${columns[i]!.color}`,
+        ondragstart: (e) => (e as DragEvent).dataTransfer?.setData('text/plain', a.id),
+      },
+      h('div', { class: 'block-head' }, h('span', { class: 'time' }, clinicTimeOf(a.start)), h('a', { href: `#/patients/${enc(a.patientId)}` }, a.patientName || a.patientId)),
+      h('span', { class: `badge ${a.status}` }, t(`appt.${a.status}`)),
+      on.actions(a),
+    );
+    grid.append(block);
+  }
+  grid.addEventListener('dragover', (e) => {
+    if ((e.target as HTMLElement).classList.contains('cell')) e.preventDefault();
+  });
+  grid.addEventListener('drop', (e) => {
+    const cell = e.target as HTMLElement;
+    const id = e.dataTransfer?.getData('text/plain');
+    if (!cell.classList.contains('cell') || !id) return;
+    e.preventDefault();
+    void moveTo(id, `${day} ${cell.dataset.time}`, on.refresh);
+  });
+  return grid;
+}
+
+/** A block dropped on a cell: the appointment moved to that time (a refusal shown with its reason). */
+async function moveTo(id: string, at: string, refresh: Refresh): Promise<void> {
+  try {
+    await api<AppointmentResponse>('POST', `/api/appointments/${enc(id)}/move`, { at });
+    flash(t('appt.moved'));
+    await refresh();
+  } catch (err) {
+    showError(err as ShownError);
+  }
+}
