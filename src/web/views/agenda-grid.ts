@@ -17,10 +17,16 @@ const weekdays = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
 const minutesOf = (hhmm: string): number => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
 const hhmmOf = (min: number): string => `${String(Math.floor(min / 60)).padStart(2, '0')}:${String(min % 60).padStart(2, '0')}`;
 
-/** The day's span in minutes: the dentists' hours on that weekday (08:00–18:00 if none), widened to hold every appointment. */
+/** The clinic's opening hours (clinic.hours, given by the server in the page's markup). */
+const clinicHours: Opening[] = JSON.parse(document.documentElement.dataset.hours || '[]') as Opening[];
+
+/**
+ * The day's span in minutes: the clinic's and the dentists' hours on that weekday (a dentist without hours of
+ * their own keeps the clinic's; 08:00–18:00 when none apply), widened to hold every appointment.
+ */
 export function daySpan(day: string, dentists: DentistRecord[], appointments: AgendaAppointment[]): { from: number; to: number } {
   const weekday = weekdays[new Date(`${day}T12:00:00Z`).getUTCDay()]!;
-  const open = dentists.flatMap((d) => (d.hours ?? []) as Opening[]).filter((o) => o.days.includes(weekday));
+  const open = [clinicHours, ...dentists.map((d) => d.hours ?? clinicHours)].flat().filter((o) => o.days.includes(weekday));
   let from = open.length ? Math.min(...open.map((o) => minutesOf(o.open))) : 8 * 60;
   let to = open.length ? Math.max(...open.map((o) => minutesOf(o.close))) : 18 * 60;
   for (const a of appointments) {
@@ -56,6 +62,15 @@ function columnsOf(dentists: DentistRecord[], appointments: AgendaAppointment[])
   return { columns, columnOf };
 }
 
+/**
+ * Sets an element's layout through the CSSOM: the page's Content-Security-Policy refuses style="" attributes,
+ * not styles set by its own script.
+ */
+function placed<E extends HTMLElement>(el: E, style: Record<string, string | number>): E {
+  for (const [k, v] of Object.entries(style)) el.style.setProperty(k, String(v));
+  return el;
+}
+
 export interface GridHandlers {
   /** an empty cell chosen: book there */
   book: (at: { date: string; time: string; dentist: string }) => void;
@@ -70,26 +85,28 @@ export function dayGrid(day: string, dentists: DentistRecord[], appointments: Ag
   const { from, to } = daySpan(day, dentists, shown);
   const { columns, columnOf } = columnsOf(dentists, shown);
   const rows = (to - from) / SLOT;
-  const grid = h('div', { class: 'day-grid', style: `--cols: ${columns.length}; --rows: ${rows}` });
+  const grid = placed(h('div', { class: 'day-grid' }), { '--cols': columns.length, '--rows': rows });
   grid.append(h('div', { class: 'corner' }));
   columns.forEach((c, i) =>
-    grid.append(h('div', { class: 'col-head', style: `grid-column: ${i + 2}; --dentist: ${c.color}`, 'data-column': c.key }, c.name)),
+    grid.append(placed(h('div', { class: 'col-head', 'data-column': c.key }, c.name), { 'grid-column': i + 2, '--dentist': c.color })),
   );
   for (let r = 0; r < rows; r++) {
     const time = hhmmOf(from + r * SLOT);
     const row = r + 2;
-    grid.append(h('div', { class: `hour${time.endsWith(':00') ? ' full' : ''}`, style: `grid-row: ${row}` }, time.endsWith(':00') || time.endsWith(':30') ? time : ''));
+    grid.append(placed(h('div', { class: `hour${time.endsWith(':00') ? ' full' : ''}` }, time.endsWith(':00') || time.endsWith(':30') ? time : ''), { 'grid-row': row }));
     columns.forEach((c, i) =>
       grid.append(
-        h('button', {
-          type: 'button',
-          class: 'cell',
-          style: `grid-row: ${row}; grid-column: ${i + 2}`,
-          'data-time': time,
-          'data-column': c.key,
-          'aria-label': t('grid.bookAt', { time, dentist: c.name }),
-          onclick: () => on.book({ date: day, time, dentist: c.name }),
-        }),
+        placed(
+          h('button', {
+            type: 'button',
+            class: 'cell',
+            'data-time': time,
+            'data-column': c.key,
+            'aria-label': t('grid.bookAt', { time, dentist: c.name }),
+            onclick: () => on.book({ date: day, time, dentist: c.name }),
+          }),
+          { 'grid-row': row, 'grid-column': i + 2 },
+        ),
       ),
     );
   }
@@ -103,14 +120,13 @@ export function dayGrid(day: string, dentists: DentistRecord[], appointments: Ag
         class: `appt block ${a.status}`,
         draggable: 'true',
         'data-appointment': a.id,
-        style: `grid-row: ${(start - from) / SLOT + 2} / span ${span}; grid-column: ${i + 2}; --dentist: ${columns[i]!.color}`,
         ondragstart: (e) => (e as DragEvent).dataTransfer?.setData('text/plain', a.id),
       },
       h('div', { class: 'block-head' }, h('span', { class: 'time' }, clinicTimeOf(a.start)), h('a', { href: `#/patients/${enc(a.patientId)}` }, a.patientName || a.patientId)),
       h('span', { class: `badge ${a.status}` }, t(`appt.${a.status}`)),
       on.actions(a),
     );
-    grid.append(block);
+    grid.append(placed(block, { 'grid-row': `${(start - from) / SLOT + 2} / span ${span}`, 'grid-column': i + 2, '--dentist': columns[i]!.color }));
   }
   grid.addEventListener('dragover', (e) => {
     if ((e.target as HTMLElement).classList.contains('cell')) e.preventDefault();
