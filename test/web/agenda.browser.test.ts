@@ -10,7 +10,9 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createAppointment, getAppointment, listAppointments } from '../../src/clinic/appointments.js';
+import { addDentist, listDentists } from '../../src/clinic/dentists.js';
 import { createPatient } from '../../src/clinic/patients.js';
+import { addStaff } from '../../src/clinic/staff.js';
 import { DEMO_STAFF_FILE } from '../../src/local/demo-staff.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
 
@@ -31,14 +33,18 @@ function ownDay(): string {
   return d.toISOString().slice(0, 10);
 }
 
-/** Signs in on a new browser context (the one place the page's sign-in is done), and opens the agenda of `day`. */
-async function signedIn(day: string, viewport = { width: 1280, height: 900 }): Promise<Page> {
+/**
+ * Signs in on a new browser context (the one place the page's sign-in is done) and opens the agenda of `day`
+ * (none: the page's own first view).
+ */
+async function signedIn(day: string | null, viewport = { width: 1280, height: 900 }, as = token): Promise<Page> {
   const p = await browser.newPage({ viewport, locale: 'en-US', timezoneId: 'Asia/Tokyo' }); // the browser's locale must not matter
   p.on('pageerror', (e) => pageErrors.push(e.message));
   await p.goto(`${url}/`);
-  await p.fill('#token', token);
+  await p.fill('#token', as);
   await p.click('#login-form button[type=submit]');
   await p.waitForSelector('#view-agenda:not([hidden])');
+  if (!day) return p;
   await p.goto(`${url}/#/agenda?date=${day}`);
   await p.waitForFunction((d) => document.querySelector<HTMLInputElement>('#day')?.value === d, day);
   return p;
@@ -199,6 +205,36 @@ describe.skipIf(!existsSync(CHROMIUM))('the agenda grid in Chromium', { timeout:
     expect(await english.locator('button').allTextContents()).toEqual(['Confirm', 'Move', 'Cancel']);
     expect(await english.locator('.time').textContent()).toBe('16:00');
     expect(await p.getAttribute(`.day-grid .cell[data-time="16:30"] >> nth=0`, 'aria-label')).toMatch(/^Book at 16:30 with /);
+    await p.close();
+  });
+
+  it('shows one dentist\'s week, a column per day, and a week ahead with ›', async () => {
+    const day = ownDay(); // a Wednesday: its week starts on the Monday before
+    const patient = await ownPatient('Paciente Semana');
+    await book(patient.id, `${day} 11:00`, 'Dr. Bruno Demo');
+    const bruno = (await listDentists(stack.dataStore)).find((d) => d.name === 'Dr. Bruno Demo')!;
+    const p = await signedIn(day);
+    await p.selectOption('#agenda-dentist', bruno.id);
+    await p.waitForFunction(() => document.querySelectorAll('.day-grid .col-head').length === 7);
+    const heads = await p.locator('.day-grid .col-head').allTextContents();
+    const [, m, d] = day.split('-');
+    expect(heads[2]).toContain(`${d}/${m}`); // Wednesday, dd/mm in Portuguese
+    const block = p.locator('.day-grid .block', { hasText: 'Paciente Semana' });
+    expect(await block.locator('.time').textContent()).toBe('11:00');
+    await p.click('#day-next');
+    await p.waitForFunction((first) => document.querySelector('.day-grid .col-head')?.textContent !== first, heads[0]);
+    expect(await p.locator('.day-grid .col-head').count()).toBe(7); // still Dr. Bruno's week, the next one
+    expect(await p.locator('.day-grid .block', { hasText: 'Paciente Semana' }).count()).toBe(0);
+    await p.close();
+  });
+
+  it('opens "Minha agenda" (the dentist\'s own week) for a dentist\'s own sign-in', async () => {
+    const { staff, token: own } = await addStaff(stack.dataStore, { name: 'Dra. Própria Agenda', role: 'dentist' }, 'test:setup');
+    await addDentist(stack.dataStore, { name: 'Dra. Própria Agenda', color: '#225588', staffId: staff.id }, 'test:setup');
+    const p = await signedIn(null, undefined, own);
+    await p.locator('#agenda-date', { hasText: 'Dra. Própria Agenda' }).waitFor();
+    expect(await p.locator('.day-grid .col-head').count()).toBe(7);
+    expect(await p.title()).toContain('Minha agenda');
     await p.close();
   });
 });

@@ -7,8 +7,8 @@
 import type { AgendaAppointment, AppointmentResponse, DentistRecord, Opening } from '../api-types.js';
 import { api, enc } from '../api.js';
 import { flash, h, showError } from '../dom.js';
-import { clinicTimeOf } from '../format.js';
-import { t, type ShownError } from '../i18n.js';
+import { addDays, clinicDateOf, clinicTimeOf } from '../format.js';
+import { locale, t, type ShownError } from '../i18n.js';
 import type { Refresh } from './agenda.js';
 
 const SLOT = 15;
@@ -37,15 +37,19 @@ export function daySpan(day: string, dentists: DentistRecord[], appointments: Ag
   return { from: Math.floor(from / SLOT) * SLOT, to: Math.ceil(to / SLOT) * SLOT };
 }
 
-/** A column of the grid: a dentist's record, or the appointments whose dentist has none. */
+/** A column of the grid: one dentist on one day (the day view: a column per dentist; the week view: per day). */
 interface Column {
   key: string;
+  /** the column's heading */
+  title: string;
+  /** the dentist's name as bookings give it */
   name: string;
   color: string;
+  day: string;
 }
 
-function columnsOf(dentists: DentistRecord[], appointments: AgendaAppointment[]): { columns: Column[]; columnOf: (a: AgendaAppointment) => number } {
-  const columns: Column[] = dentists.map((d) => ({ key: d.id, name: d.name, color: d.color }));
+function columnsOf(day: string, dentists: DentistRecord[], appointments: AgendaAppointment[]): { columns: Column[]; columnOf: (a: AgendaAppointment) => number } {
+  const columns: Column[] = dentists.map((d) => ({ key: d.id, title: d.name, name: d.name, color: d.color, day }));
   const byName = new Map<string, number>();
   dentists.forEach((d, i) => [d.name, ...(d.aliases ?? [])].forEach((n) => byName.set(n.toLowerCase(), i)));
   const columnOf = (a: AgendaAppointment): number => {
@@ -55,7 +59,7 @@ function columnsOf(dentists: DentistRecord[], appointments: AgendaAppointment[])
     if (named !== undefined) return named;
     // a dentist without a record (data from before the records): a column of its own, by name
     let extra = columns.findIndex((c) => c.key === `name:${a.dentist}`);
-    if (extra < 0) extra = columns.push({ key: `name:${a.dentist}`, name: a.dentist, color: '#6b7785' }) - 1;
+    if (extra < 0) extra = columns.push({ key: `name:${a.dentist}`, title: a.dentist, name: a.dentist, color: '#6b7785', day }) - 1;
     return extra;
   };
   for (const a of appointments) columnOf(a);
@@ -79,16 +83,32 @@ export interface GridHandlers {
   refresh: Refresh;
 }
 
-/** The day's grid (a <div role="grid">-like table of cells and blocks, laid out by CSS grid). */
+/** The day view: a column per dentist. */
 export function dayGrid(day: string, dentists: DentistRecord[], appointments: AgendaAppointment[], on: GridHandlers): HTMLElement {
-  const shown = appointments;
-  const { from, to } = daySpan(day, dentists, shown);
-  const { columns, columnOf } = columnsOf(dentists, shown);
+  const { columns, columnOf } = columnsOf(day, dentists, appointments);
+  return agendaGrid(columns, columnOf, daySpan(day, dentists, appointments), appointments, on);
+}
+
+/** The week view of one dentist: a column per day of the 7 from `monday`, headed by the day's short date. */
+export function weekGrid(monday: string, dentist: DentistRecord, appointments: AgendaAppointment[], on: GridHandlers): HTMLElement {
+  const days = Array.from({ length: 7 }, (_, i) => addDays(monday, i));
+  const columns: Column[] = days.map((day) => ({ key: day, title: weekdayLabel(day), name: dentist.name, color: dentist.color, day }));
+  const spans = days.map((day) => daySpan(day, [dentist], appointments.filter((a) => clinicDateOf(a.start) === day)));
+  const span = { from: Math.min(...spans.map((x) => x.from)), to: Math.max(...spans.map((x) => x.to)) };
+  return agendaGrid(columns, (a) => days.indexOf(clinicDateOf(a.start)), span, appointments, on);
+}
+
+/** "seg. 07/12": a week column's heading in the page's language. */
+const weekdayLabel = (day: string): string =>
+  new Intl.DateTimeFormat(locale(), { timeZone: 'UTC', weekday: 'short', day: '2-digit', month: '2-digit' }).format(new Date(`${day}T12:00:00Z`));
+
+/** The grid: cells of 15 minutes under each column, the appointments as blocks over them, laid out by CSS grid. */
+function agendaGrid(columns: Column[], columnOf: (a: AgendaAppointment) => number, { from, to }: { from: number; to: number }, shown: AgendaAppointment[], on: GridHandlers): HTMLElement {
   const rows = (to - from) / SLOT;
   const grid = placed(h('div', { class: 'day-grid' }), { '--cols': columns.length, '--rows': rows });
   grid.append(h('div', { class: 'corner' }));
   columns.forEach((c, i) =>
-    grid.append(placed(h('div', { class: 'col-head', 'data-column': c.key }, c.name), { 'grid-column': i + 2, '--dentist': c.color })),
+    grid.append(placed(h('div', { class: 'col-head', 'data-column': c.key }, c.title), { 'grid-column': i + 2, '--dentist': c.color })),
   );
   for (let r = 0; r < rows; r++) {
     const time = hhmmOf(from + r * SLOT);
@@ -101,9 +121,10 @@ export function dayGrid(day: string, dentists: DentistRecord[], appointments: Ag
             type: 'button',
             class: 'cell',
             'data-time': time,
+            'data-day': c.day,
             'data-column': c.key,
-            'aria-label': t('grid.bookAt', { time, dentist: c.name }),
-            onclick: () => on.book({ date: day, time, dentist: c.name }),
+            'aria-label': t('grid.bookAt', { time, dentist: c.title === c.name ? c.name : `${c.name}, ${c.title}` }),
+            onclick: () => on.book({ date: c.day, time, dentist: c.name }),
           }),
           { 'grid-row': row, 'grid-column': i + 2 },
         ),
@@ -112,6 +133,7 @@ export function dayGrid(day: string, dentists: DentistRecord[], appointments: Ag
   }
   for (const a of shown) {
     const i = columnOf(a);
+    if (i < 0) continue;
     const start = minutesOf(clinicTimeOf(a.start));
     const span = Math.max(1, Math.ceil(a.durationMinutes / SLOT));
     const block = h(
@@ -136,7 +158,7 @@ export function dayGrid(day: string, dentists: DentistRecord[], appointments: Ag
     const id = e.dataTransfer?.getData('text/plain');
     if (!cell.classList.contains('cell') || !id) return;
     e.preventDefault();
-    void moveTo(id, `${day} ${cell.dataset.time}`, on.refresh);
+    void moveTo(id, `${cell.dataset.day} ${cell.dataset.time}`, on.refresh);
   });
   return grid;
 }
