@@ -29,7 +29,7 @@ export type RoleKey = 'image-processor' | 'reminders' | 'server';
 export const DATA_PREFIXES = [
   'patients/', 'appointments/', 'images/', 'image-hashes/', 'image-ids/', 'claims/', 'counters/', 'index/',
   'reminders/', 'audit/', 'staff/', 'settings/', 'health/', 'locks/', 'tls/', 'staff-emails/', 'sessions/', 'api-tokens/',
-  'dentists/', 'chairs/', 'notices/',
+  'dentists/', 'chairs/', 'notices/', 'answers/',
 ] as const;
 
 const except = (...excluded: string[]) => DATA_PREFIXES.filter((p) => !excluded.includes(p));

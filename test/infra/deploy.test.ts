@@ -137,7 +137,7 @@ describe('clinica deploy against a fresh account (mocked AWS)', () => {
     const write = (...prefixes: string[]) => ({ Sid: 'WriteData', Effect: 'Allow', Action: ['s3:PutObject', 's3:AbortMultipartUpload'], Resource: objects(...prefixes) });
     const everyPrefix = ['patients/', 'appointments/', 'images/', 'image-hashes/', 'image-ids/', 'claims/', 'counters/', 'index/', 'reminders/', 'audit/', 'staff/', 'settings/'];
     const signIn = ['staff-emails/', 'sessions/', 'api-tokens/']; // the server's alone
-    const agenda = ['dentists/', 'chairs/', 'notices/']; // the server's alone: dentist records, change notices sent
+    const agenda = ['dentists/', 'chairs/', 'notices/', 'answers/']; // the server's alone: dentist records, change notices sent, patients' answers
     expect(policies).toEqual({
       'sorriso-prod-image-processor': {
         Version: '2012-10-17',

@@ -57,7 +57,7 @@ export async function startFakeEndpoint(account = '123456789012'): Promise<FakeE
     const target = String(req.headers['x-amz-target'] ?? '');
     let action = form.get('Action') ?? target.split('.').pop() ?? '';
     if (service === 's3') action = `${req.method} ${path.split('?')[0]}`;
-    if (service === 'lambda') action = `${req.method} ${path.split('?')[0]}`;
+    if (service === 'lambda' || service === 'cloudfront') action = `${req.method} ${path.split('?')[0]}`;
     calls.push({ service, action, method: req.method ?? '', path });
 
     switch (service) {
@@ -109,6 +109,23 @@ export async function startFakeEndpoint(account = '123456789012'): Promise<FakeE
           return res.end(JSON.stringify({ Parameter: { Name: name, Type: 'String', Value: 'ami-0fake' } }));
         }
         break;
+      case 'cloudfront': {
+        // an empty account: no origin access control, response headers policy or distribution
+        const lists: Record<string, string> = {
+          'origin-access-control': '<OriginAccessControlList><Marker></Marker><MaxItems>100</MaxItems><IsTruncated>false</IsTruncated><Quantity>0</Quantity></OriginAccessControlList>',
+          'response-headers-policy': '<ResponseHeadersPolicyList><MaxItems>100</MaxItems><Quantity>0</Quantity></ResponseHeadersPolicyList>',
+          distribution: '<DistributionList><Marker></Marker><MaxItems>100</MaxItems><IsTruncated>false</IsTruncated><Quantity>0</Quantity></DistributionList>',
+        };
+        const list = req.method === 'GET' ? lists[path.split('?')[0].split('/')[2] ?? ''] : undefined;
+        if (list) return xml(res, 200, `<?xml version="1.0" encoding="UTF-8"?>${list.replace('>', ' xmlns="http://cloudfront.amazonaws.com/doc/2020-05-31/">')}`);
+        break;
+      }
+      case 'logs':
+        if (action === 'DescribeLogGroups') {
+          res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });
+          return res.end(JSON.stringify({ logGroups: [] }));
+        }
+        break;
       case 'email':
       case 'ses':
         if (action === 'GetIdentityVerificationAttributes') {
@@ -129,7 +146,7 @@ export async function startFakeEndpoint(account = '123456789012'): Promise<FakeE
   return {
     url: `http://127.0.0.1:${port}`,
     calls,
-    mutating: () => calls.filter((c) => (c.service === 's3' || c.service === 'lambda' ? !['GET', 'HEAD'].includes(c.method) : !READ.test(c.action))),
+    mutating: () => calls.filter((c) => (['s3', 'lambda', 'cloudfront'].includes(c.service) ? !['GET', 'HEAD'].includes(c.method) : !READ.test(c.action))),
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }
