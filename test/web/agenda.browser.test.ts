@@ -12,7 +12,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createAppointment, getAppointment, listAppointments } from '../../src/clinic/appointments.js';
 import { addDentist, listDentists } from '../../src/clinic/dentists.js';
 import { createPatient } from '../../src/clinic/patients.js';
-import { addStaff } from '../../src/clinic/staff.js';
+import { addStaff, setPassword } from '../../src/clinic/staff.js';
 import { DEMO_STAFF_FILE } from '../../src/local/demo-staff.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
 
@@ -21,7 +21,7 @@ const TZ = 'America/Sao_Paulo';
 
 let stack: TestStack;
 let browser: Browser;
-let token: string;
+let demoAdmin: { email: string; password: string };
 let url: string;
 const pageErrors: string[] = [];
 
@@ -37,11 +37,12 @@ function ownDay(): string {
  * Signs in on a new browser context (the one place the page's sign-in is done) and opens the agenda of `day`
  * (none: the page's own first view).
  */
-async function signedIn(day: string | null, viewport = { width: 1280, height: 900 }, as = token): Promise<Page> {
+async function signedIn(day: string | null, viewport = { width: 1280, height: 900 }, as = demoAdmin): Promise<Page> {
   const p = await browser.newPage({ viewport, locale: 'en-US', timezoneId: 'Asia/Tokyo' }); // the browser's locale must not matter
   p.on('pageerror', (e) => pageErrors.push(e.message));
   await p.goto(`${url}/`);
-  await p.fill('#token', as);
+  await p.fill('#login-email', as.email);
+  await p.fill('#login-password', as.password);
   await p.click('#login-form button[type=submit]');
   await p.waitForSelector('#view-agenda:not([hidden])');
   if (!day) return p;
@@ -61,7 +62,8 @@ describe.skipIf(!existsSync(CHROMIUM))('the agenda grid in Chromium', { timeout:
   beforeAll(async () => {
     stack = await startTestStack({ withComponents: true });
     await stack.seedDemo();
-    token = (JSON.parse(await readFile(join(stack.dir, DEMO_STAFF_FILE), 'utf8')) as { token: string }).token;
+    const saved = JSON.parse(await readFile(join(stack.dir, DEMO_STAFF_FILE), 'utf8')) as { email: string; password: string };
+    demoAdmin = { email: saved.email, password: saved.password };
     url = stack.endpoints.server!;
     browser = await chromium.launch({
       executablePath: CHROMIUM,
@@ -229,7 +231,10 @@ describe.skipIf(!existsSync(CHROMIUM))('the agenda grid in Chromium', { timeout:
   });
 
   it('opens "Minha agenda" (the dentist\'s own week) for a dentist\'s own sign-in', async () => {
-    const { staff, token: own } = await addStaff(stack.dataStore, { name: 'Dra. Própria Agenda', role: 'dentist' }, 'test:setup');
+    // a demo account (target local: no second factor) with a password of its own
+    const own = { email: 'propria.agenda@clinica.example', password: 'agenda própria de teste 2026' };
+    const { staff } = await addStaff(stack.dataStore, { name: 'Dra. Própria Agenda', role: 'dentist', email: own.email, demo: true }, 'test:setup');
+    await setPassword(stack.dataStore, staff.id, own.password);
     await addDentist(stack.dataStore, { name: 'Dra. Própria Agenda', color: '#225588', staffId: staff.id }, 'test:setup');
     const p = await signedIn(null, undefined, own);
     await p.locator('#agenda-date', { hasText: 'Dra. Própria Agenda' }).waitFor();

@@ -49,7 +49,8 @@ export async function openAgenda(day: string, dentist: string | null = null): Pr
 }
 
 /** The agenda's address for a day, keeping the week view's dentist. */
-const agendaHash = (day: string): string => `#/agenda?date=${day}&dentist=${enc(weekOf ?? 'all')}`;
+/** a day of every dentist is `#/agenda?date=D`; one dentist's week adds `&dentist=ID` */
+const agendaHash = (day: string): string => `#/agenda?date=${day}${weekOf ? `&dentist=${enc(weekOf)}` : ''}`;
 
 /** Phones read the day as a list (the grid is for wider screens): drawn only there, so an appointment is on screen once. */
 const narrow = window.matchMedia('(max-width: 600px)');
