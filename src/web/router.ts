@@ -52,8 +52,7 @@ export async function route(): Promise<void> {
     if (patientMatch) await openPatient(decodeURIComponent(patientMatch[1]!));
     else if (path.startsWith('/patients')) await openPatients(params.get('q') || '');
     else if (date && !plausibleDay(date)) showFailure({ key: 'err.date-format', vars: { field: t('book.date') } });
-    // no day named (the Agenda tab, the first page): a dentist's own sign-in opens on their week ("Minha agenda")
-    else await openAgenda(date || clinicToday(), params.get('dentist') ?? (date ? null : 'mine'));
+    else await openAgenda(date || clinicToday());
   } catch (err) {
     if (statusOf(err) !== 401) showFailure(err as ShownError);
   }
