@@ -6,6 +6,7 @@
  * check of state-changing requests (csrf.ts) → session cookie or API token (401/429) → role (403) → handler → JSON reply or the stable error shape. One JSON log line per
  * request (no query string, no headers: search terms are personal data and tokens are secrets).
  */
+import { agendaCalendar } from '../clinic/agenda-calendar.js';
 import type { ReminderSender } from '../clinic/reminders.js';
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
@@ -92,6 +93,8 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     lang: config.clinic.locale,
     clinicName: config.clinic.name,
     timeZone: config.clinic.timeZone,
+    // the agenda grid's rows span the opening hours (the same data the rules and the public site use)
+    hours: JSON.stringify(agendaCalendar(config).hours),
   });
   const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
   const pageOrigins = config.auth.pageUrl ? [new URL(config.auth.pageUrl).origin] : [];

@@ -9,7 +9,10 @@ import type { FutureAppointment } from '../clinic/patient-status.js';
 import type { ImageKind, ImageStatus } from '../clinic/images.js';
 import type { Permission, StaffMember } from '../clinic/staff.js';
 import type { ErrorBody } from '../server/http.js';
+import type { ChairRecord, DentistRecord } from '../clinic/dentists.js';
+import type { Opening } from '../config/site.js';
 
+export type { ChairRecord, DentistRecord, Opening };
 export type { Appointment, AppointmentBrief, AppointmentStatus, FutureAppointment, Guardian, ImageKind, ImageStatus, Patient, PatientStatus, PatientSummary, Permission, Sex, StaffMember };
 
 /**
@@ -143,4 +146,17 @@ export interface UploadRequest {
 export interface UploadResponse {
   image: { id: string; status: ImageStatus; kind: ImageKind };
   upload: { method: 'PUT'; url: string; headers: Record<string, string>; expiresInSeconds: number };
+}
+
+/** GET /api/dentists[?all=1] */
+export interface DentistListResponse {
+  dentists: DentistRecord[];
+}
+/** GET /api/appointments/free: the next free slots within the hours */
+export interface FreeSlotsResponse {
+  from: string;
+  to: string;
+  timeZone: string;
+  durationMinutes: number;
+  slots: { dentistId: string; start: string; end: string }[];
 }

@@ -12,8 +12,9 @@ const ymdFmt = new Intl.DateTimeFormat('en-CA', { timeZone: TIME_ZONE, year: 'nu
 /** Today in the clinic's time zone, YYYY-MM-DD. */
 export const clinicToday = (): string => ymdFmt.format(new Date());
 export const clinicDateOf = (iso: string): string => ymdFmt.format(new Date(iso));
-export const clinicTimeOf = (iso: string): string =>
-  new Intl.DateTimeFormat('en-GB', { timeZone: TIME_ZONE, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(new Date(iso));
+// one formatter for every time shown (building one per call dominated the agenda grid's drawing)
+const hmFmt = new Intl.DateTimeFormat('en-GB', { timeZone: TIME_ZONE, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+export const clinicTimeOf = (iso: string): string => hmFmt.format(new Date(iso));
 
 export function addDays(ymd: string, n: number): string {
   const d = new Date(`${ymd}T12:00:00Z`);

@@ -52,7 +52,8 @@ export async function route(): Promise<void> {
     if (patientMatch) await openPatient(decodeURIComponent(patientMatch[1]!));
     else if (path.startsWith('/patients')) await openPatients(params.get('q') || '');
     else if (date && !plausibleDay(date)) showFailure({ key: 'err.date-format', vars: { field: t('book.date') } });
-    else await openAgenda(date || clinicToday());
+    // no day named (the Agenda tab, the first page): a dentist's own sign-in opens on their week ("Minha agenda")
+    else await openAgenda(date || clinicToday(), params.get('dentist') ?? (date ? null : 'mine'));
   } catch (err) {
     if (statusOf(err) !== 401) showFailure(err as ShownError);
   }

@@ -1,40 +1,90 @@
 /** The agenda view: one day's appointments, with what can be done to each (confirm, move, cancel, done, no-show). */
-import type { AgendaAppointment, AgendaResponse, AppointmentBrief, AppointmentResponse } from '../api-types.js';
-import { api, enc, statusOf } from '../api.js';
+import type { AgendaAppointment, AgendaResponse, AppointmentBrief, AppointmentResponse, DentistListResponse } from '../api-types.js';
+import { api, enc, session, statusOf } from '../api.js';
 import { $, flash, h, showError } from '../dom.js';
 import { addDays, clinicTimeOf, clinicToday, longDate, plausibleDay } from '../format.js';
 import { t, type ShownError } from '../i18n.js';
 import { show, showFailure } from '../router.js';
 import { state } from '../state.js';
-import { noteDentists, openBook, openCancel, openMove } from './appointment-dialogs.js';
+import { dayGrid, weekGrid } from './agenda-grid.js';
+import { noteDentists, openBook, openCancel, openMove, type BookAt } from './appointment-dialogs.js';
 
 /** What a view does after an appointment changed: show it again (on `day`, when the change moved it there). */
 export type Refresh = (day?: string) => unknown;
 
 let agendaSeq = 0;
-export async function openAgenda(day: string): Promise<void> {
+/** The dentist whose week is shown (the week view), or null: the day of every dentist. */
+let weekOf: string | null = null;
+
+/**
+ * Opens the agenda on `day`: every dentist's day, or with `dentist` (an id) that dentist's week. 'mine': the
+ * signed-in staff member's own week when their account is a dentist's ("Minha agenda"), else the day.
+ */
+export async function openAgenda(day: string, dentist: string | null = null): Promise<void> {
   const seq = ++agendaSeq;
   state.agendaDay = day;
-  const { data } = await api<AgendaResponse>('GET', `/api/appointments?date=${enc(day)}`);
+  const { data: roster } = await api<DentistListResponse>('GET', '/api/dentists');
+  const mine = roster.dentists.find((d) => session.staff && d.staffId === session.staff.id);
+  const shown = dentist === 'mine' ? mine : roster.dentists.find((d) => d.id === dentist);
+  const monday = addDays(day, -((new Date(`${day}T12:00:00Z`).getUTCDay() + 6) % 7));
+  const range = shown ? `from=${monday}&to=${addDays(monday, 6)}&dentist=${enc(shown.id)}` : `date=${enc(day)}`;
+  const { data } = await api<AgendaResponse>('GET', `/api/appointments?${range}`);
   if (seq !== agendaSeq) return; // another day was asked for meanwhile: its answer wins
-  show('agenda', `${t('agenda.title')}: ${longDate(day)}`);
+  weekOf = shown?.id ?? null;
+  const title = shown ? `${shown.name}: ${longDate(monday)} – ${longDate(addDays(monday, 6))}` : longDate(day);
+  show('agenda', `${t(shown && shown === mine ? 'agenda.mine' : 'agenda.title')}: ${title}`);
   $<HTMLInputElement>('#day').value = day;
-  $('#agenda-date').textContent = longDate(day);
-  noteDentists(data.appointments.map((a) => a.dentist));
+  $('#agenda-date').textContent = title;
+  const select = $<HTMLSelectElement>('#agenda-dentist');
+  select.replaceChildren(
+    h('option', { value: 'all' }, t('agenda.allDentists')),
+    ...roster.dentists.map((d) => h('option', { value: d.id }, d === mine ? `${d.name} (${t('agenda.mine')})` : d.name)),
+  );
+  select.value = weekOf ?? 'all';
+  noteDentists([...roster.dentists.map((d) => d.name), ...data.appointments.map((a) => a.dentist)]);
+  const handlers = { book: (at: BookAt) => openBook(null, openAgendaOn, at), actions: (a: AgendaAppointment) => appointmentActions(a, openAgendaOn), refresh: openAgendaOn };
+  $('#agenda-grid').replaceChildren(shown ? weekGrid(monday, shown, data.appointments, handlers) : dayGrid(day, roster.dentists, data.appointments, handlers));
+  $('#agenda-print-day').replaceChildren(printDay(data.appointments));
+  renderList(data.appointments);
+}
+
+/** The agenda's address for a day, keeping the week view's dentist. */
+/** a day of every dentist is `#/agenda?date=D`; one dentist's week adds `&dentist=ID` */
+const agendaHash = (day: string): string => `#/agenda?date=${day}${weekOf ? `&dentist=${enc(weekOf)}` : ''}`;
+
+/** Phones read the day as a list (the grid is for wider screens): drawn only there, so an appointment is on screen once. */
+const narrow = window.matchMedia('(max-width: 600px)');
+let listed: AgendaAppointment[] = [];
+function renderList(appointments: AgendaAppointment[]): void {
+  listed = appointments;
   const list = $('#agenda-list');
-  if (!data.appointments.length) {
-    list.replaceChildren(h('div', { class: 'card empty' }, t('agenda.empty')));
-    return;
-  }
+  if (!narrow.matches) return list.replaceChildren();
+  if (!appointments.length) return list.replaceChildren(h('div', { class: 'card empty' }, t('agenda.empty')));
   list.replaceChildren(
-    h('p', { class: 'muted' }, t('agenda.count', { n: data.appointments.filter((a) => a.status !== 'cancelled').length })),
-    ...data.appointments.map((a) => appointmentRow(a, openAgendaOn)),
+    h('p', { class: 'muted' }, t('agenda.count', { n: appointments.filter((a) => a.status !== 'cancelled').length })),
+    ...appointments.map((a) => appointmentRow(a, openAgendaOn)),
+  );
+}
+
+/** The day on paper (A4, @media print): time, patient, dentist, note — nothing clinical, no cancelled ones. */
+function printDay(appointments: AgendaAppointment[]): HTMLElement {
+  return h(
+    'table',
+    { class: 'print-day' },
+    h('thead', {}, h('tr', {}, h('th', {}, t('book.time')), h('th', {}, t('book.patient')), h('th', {}, t('book.dentist')), h('th', {}, t('book.notes')))),
+    h(
+      'tbody',
+      {},
+      appointments
+        .filter((a) => a.status !== 'cancelled')
+        .map((a) => h('tr', { 'data-dentist': a.dentist }, h('td', {}, clinicTimeOf(a.start)), h('td', {}, a.patientName || a.patientId), h('td', {}, a.dentist), h('td', {}, a.notes ?? ''))),
+    ),
   );
 }
 
 /** After a booking or a move: the day the appointment is now on (a new address, so Back returns), else this day again. */
 export function openAgendaOn(day?: string): unknown {
-  return day && day !== state.agendaDay ? (location.hash = `#/agenda?date=${day}`) : openAgenda(state.agendaDay);
+  return day && day !== state.agendaDay ? (location.hash = agendaHash(day)) : openAgenda(state.agendaDay, weekOf);
 }
 
 type Action = 'confirm' | 'done' | 'no-show';
@@ -42,10 +92,6 @@ const actionDone = { confirm: 'appt.confirmedMsg', done: 'appt.doneMsg', 'no-sho
 
 function appointmentRow(a: AgendaAppointment, refresh: Refresh): HTMLElement {
   const end = new Date(Date.parse(a.start) + a.durationMinutes * 60000).toISOString();
-  const live = a.status === 'scheduled' || a.status === 'confirmed';
-  const begun = Date.parse(a.start) <= Date.now(); // what happened can be told once it has begun
-  const button = (action: Action, label: 'appt.markDone' | 'appt.markNoShow' | 'appt.confirm') =>
-    h('button', { type: 'button', class: 'btn small', onclick: (e) => act(a, action, refresh, e.currentTarget as HTMLButtonElement) }, t(label));
   return h(
     'article',
     { class: `appt ${a.status}`, 'data-appointment': a.id },
@@ -58,15 +104,24 @@ function appointmentRow(a: AgendaAppointment, refresh: Refresh): HTMLElement {
       h('span', { class: `badge ${a.status}` }, t(`appt.${a.status}`)),
       h('div', { class: 'muted' }, whatAndWho(a)),
     ),
-    h(
-      'div',
-      { class: 'acts' },
-      live && begun && button('done', 'appt.markDone'),
-      live && begun && button('no-show', 'appt.markNoShow'),
-      a.status === 'scheduled' && !begun && button('confirm', 'appt.confirm'),
-      live && !begun && h('button', { type: 'button', class: 'btn small', onclick: () => openMove(a, refresh) }, t('appt.move')),
-      live && h('button', { type: 'button', class: 'btn small danger', onclick: () => openCancel(a, refresh) }, t('appt.cancel')),
-    ),
+    appointmentActions(a, refresh),
+  );
+}
+
+/** What can be done to an appointment, one click each: confirm, done, no-show, move (the dialog), cancel. */
+function appointmentActions(a: AgendaAppointment, refresh: Refresh): HTMLElement {
+  const live = a.status === 'scheduled' || a.status === 'confirmed';
+  const begun = Date.parse(a.start) <= Date.now(); // what happened can be told once it has begun
+  const button = (action: Action, label: 'appt.markDone' | 'appt.markNoShow' | 'appt.confirm') =>
+    h('button', { type: 'button', class: 'btn small', onclick: (e) => act(a, action, refresh, e.currentTarget as HTMLButtonElement) }, t(label));
+  return h(
+    'div',
+    { class: 'acts' },
+    live && begun && button('done', 'appt.markDone'),
+    live && begun && button('no-show', 'appt.markNoShow'),
+    a.status === 'scheduled' && !begun && button('confirm', 'appt.confirm'),
+    live && !begun && h('button', { type: 'button', class: 'btn small', onclick: () => openMove(a, refresh) }, t('appt.move')),
+    live && h('button', { type: 'button', class: 'btn small danger', onclick: () => openCancel(a, refresh) }, t('appt.cancel')),
   );
 }
 
@@ -96,12 +151,19 @@ export function wireAgenda(): void {
     if (!plausibleDay(day)) return;
     dayTyped = setTimeout(() => {
       if (day === state.agendaDay && !$('#view-agenda').hidden) return;
-      history.replaceState(null, '', `#/agenda?date=${day}`);
-      openAgenda(day).catch((err: unknown) => statusOf(err) !== 401 && showFailure(err as ShownError));
+      history.replaceState(null, '', agendaHash(day));
+      openAgenda(day, weekOf).catch((err: unknown) => statusOf(err) !== 401 && showFailure(err as ShownError));
     }, 400);
   });
-  $('#day-prev').addEventListener('click', () => (location.hash = `#/agenda?date=${addDays(state.agendaDay, -1)}`));
-  $('#day-next').addEventListener('click', () => (location.hash = `#/agenda?date=${addDays(state.agendaDay, 1)}`));
-  $('#day-today').addEventListener('click', () => (location.hash = `#/agenda?date=${clinicToday()}`));
+  // a day back or ahead; a week in the week view
+  $('#day-prev').addEventListener('click', () => (location.hash = agendaHash(addDays(state.agendaDay, weekOf ? -7 : -1))));
+  $('#day-next').addEventListener('click', () => (location.hash = agendaHash(addDays(state.agendaDay, weekOf ? 7 : 1))));
+  $('#day-today').addEventListener('click', () => (location.hash = agendaHash(clinicToday())));
+  $<HTMLSelectElement>('#agenda-dentist').addEventListener('change', (e) => {
+    weekOf = (e.target as HTMLSelectElement).value === 'all' ? null : (e.target as HTMLSelectElement).value;
+    location.hash = agendaHash(state.agendaDay);
+  });
   $('#agenda-book').addEventListener('click', () => openBook(null, openAgendaOn));
+  $('#agenda-print').addEventListener('click', () => window.print());
+  narrow.addEventListener('change', () => renderList(listed));
 }

@@ -3,10 +3,10 @@
  * <dialog> of index.html, sends one request (busy form, idempotency key for a booking) and refreshes the
  * view it was opened from.
  */
-import type { AgendaAppointment, AppointmentResponse, BookRequest, CancelRequest, MoveRequest, Patient, PatientListResponse } from '../api-types.js';
+import type { AgendaAppointment, AppointmentResponse, BookRequest, DentistListResponse, FreeSlotsResponse, CancelRequest, MoveRequest, Patient, PatientListResponse } from '../api-types.js';
 import { api, enc, statusOf, type ApiError } from '../api.js';
 import { $, clearError, dialog, field, flash, freshForm, h, renewKeyIfReused, requestKey, showError, whileBusy } from '../dom.js';
-import { clinicDateOf, clinicTimeOf, clinicToday, shortFmt } from '../format.js';
+import { addDays, clinicDateOf, clinicTimeOf, clinicToday, shortFmt } from '../format.js';
 import { t, type ShownError } from '../i18n.js';
 import { state } from '../state.js';
 import type { Refresh } from './agenda.js';
@@ -59,7 +59,14 @@ async function submitCancel(ev: SubmitEvent): Promise<void> {
 
 let booking: { patient: Patient | null; refresh: Refresh } = { patient: null, refresh: () => {} };
 
-export function openBook(patient: Patient | null, refresh: Refresh): void {
+/** Where a booking opened from the grid's empty cell goes: its day, time and dentist. */
+export interface BookAt {
+  date: string;
+  time: string;
+  dentist: string;
+}
+
+export function openBook(patient: Patient | null, refresh: Refresh, at?: BookAt): void {
   const form = freshForm('book-form');
   $('#book-force-label').hidden = true;
   booking = { patient, refresh };
@@ -68,7 +75,9 @@ export function openBook(patient: Patient | null, refresh: Refresh): void {
   $('#book-patient-chosen').textContent = patient ? `${patient.fullName} · ${patient.id}` : '';
   input(form, 'date').value = patient || state.agendaDay < clinicToday() ? clinicToday() : state.agendaDay;
   input(form, 'dentist').value = localStorage.getItem('clinica.lastDentist') || '';
+  if (at) for (const name of ['date', 'time', 'dentist'] as const) input(form, name).value = at[name];
   form.dataset.requestKey = requestKey(); // one booking: a retry of this dialog's request is not a second one
+  $('#book-free').replaceChildren();
   dialog('book-dialog').showModal();
   input(form, patient ? 'time' : 'patientSearch').focus();
 }
@@ -127,6 +136,42 @@ async function submitBook(ev: SubmitEvent): Promise<void> {
   });
 }
 
+/**
+ * "Próximos horários livres": the next free slots from the form's date (two weeks ahead) for its dentist and
+ * duration, each a button that puts its date, time and dentist in the form.
+ */
+async function offerFreeSlots(form: HTMLFormElement): Promise<void> {
+  const error = $('#book-form-error');
+  clearError(error);
+  const from = input(form, 'date').value || clinicToday();
+  const dentist = input(form, 'dentist').value.trim();
+  const duration = Number(input(form, 'durationMinutes').value) || 30;
+  const query = `from=${enc(from)}&to=${enc(addDays(from, 13))}&duration=${duration}&limit=6${dentist ? `&dentist=${enc(dentist)}` : ''}`;
+  try {
+    const [{ data }, { data: roster }] = await Promise.all([
+      api<FreeSlotsResponse>('GET', `/api/appointments/free?${query}`),
+      api<DentistListResponse>('GET', '/api/dentists'),
+    ]);
+    const nameOf = new Map(roster.dentists.map((d) => [d.id, d.name]));
+    const fmt = shortFmt();
+    $('#book-free').replaceChildren(
+      ...(data.slots.length
+        ? data.slots.map((slot) => {
+            const name = nameOf.get(slot.dentistId) ?? slot.dentistId;
+            const pick = () => {
+              input(form, 'date').value = clinicDateOf(slot.start);
+              input(form, 'time').value = clinicTimeOf(slot.start);
+              input(form, 'dentist').value = name;
+            };
+            return h('button', { type: 'button', class: 'btn small slot', onclick: pick }, `${fmt.format(new Date(slot.start))} · ${name}`);
+          })
+        : [h('span', { class: 'muted' }, t('book.noFree'))]),
+    );
+  } catch (err) {
+    showError(err as ShownError, error);
+  }
+}
+
 let moving: { a: AgendaAppointment; refresh: Refresh } | null = null;
 export function openMove(a: AgendaAppointment, refresh: Refresh): void {
   moving = { a, refresh };
@@ -165,5 +210,6 @@ export function wireAppointmentDialogs(): void {
   $<HTMLFormElement>('#book-form').addEventListener('submit', submitBook);
   $<HTMLFormElement>('#move-form').addEventListener('submit', submitMove);
   $<HTMLFormElement>('#cancel-form').addEventListener('submit', submitCancel);
+  $('#book-free-find').addEventListener('click', () => void offerFreeSlots($<HTMLFormElement>('#book-form')));
   input($<HTMLFormElement>('#book-form'), 'patientSearch').addEventListener('input', (e) => suggestPatients((e.target as HTMLInputElement).value));
 }
