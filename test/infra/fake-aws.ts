@@ -18,6 +18,7 @@ import { STSClient } from '@aws-sdk/client-sts';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { CloudFrontClient } from '@aws-sdk/client-cloudfront';
+import { ACMClient } from '@aws-sdk/client-acm';
 
 export interface Call {
   service: string;
@@ -67,6 +68,8 @@ export interface FakeAwsOptions {
   region?: string;
   /** default true: the region has a default VPC with two default subnets */
   defaultVpc?: boolean;
+  /** default true: ACM issues a certificate once its validation CNAME is in a zone (false: the zone is not delegated) */
+  acmValidates?: boolean;
 }
 
 export function fakeAws(options: FakeAwsOptions = {}) {
@@ -94,6 +97,13 @@ export function fakeAws(options: FakeAwsOptions = {}) {
   const headerPolicies = new Map<string, { config: any; etag: string }>();
   const distributions = new Map<string, { config: any; etag: string; status: string; readsUntilDeployed: number; tags: any[]; domainName: string }>();
   const invalidations: any[] = [];
+  /** ACM (us-east-1) certificates by ARN; the validation record is named from the second DescribeCertificate on */
+  const certificates = new Map<string, { domain: string; status: string; tags: any[]; describes: number; record: { Name: string; Type: string; Value: string }; notAfter?: Date; token?: string }>();
+  const certificate = (arn: string) => {
+    const c = certificates.get(arn);
+    if (!c) throw awsError('ResourceNotFoundException', `Could not find certificate ${arn}.`, 400);
+    return c;
+  };
   const etag = () => id('ETAG').toUpperCase();
   const matchEtag = (item: { etag: string } | undefined, ifMatch: string, what: string) => {
     if (!item) throw awsError(`NoSuch${what}`, `The specified ${what} does not exist.`, 404);
@@ -690,6 +700,51 @@ export function fakeAws(options: FakeAwsOptions = {}) {
         return { Invalidation: { Id: id('I'), Status: 'InProgress' } };
       },
     },
+    ACM: {
+      ListCertificates: (i) => ({
+        CertificateSummaryList: [...certificates]
+          .filter(([, c]) => !i.CertificateStatuses || i.CertificateStatuses.includes(c.status))
+          .map(([CertificateArn, c]) => ({ CertificateArn, DomainName: c.domain, Status: c.status })),
+      }),
+      DescribeCertificate: (i) => {
+        const c = certificate(i.CertificateArn);
+        c.describes++;
+        const held = [...zones.values()].some((z) => z.records.some((r) => r.Type === 'CNAME' && r.Name === c.record.Name && r.ResourceRecords?.[0]?.Value === c.record.Value));
+        if (c.status === 'PENDING_VALIDATION' && held && options.acmValidates !== false) Object.assign(c, { status: 'ISSUED', notAfter: new Date(Date.UTC(2027, 11, 31)) });
+        return {
+          Certificate: {
+            CertificateArn: i.CertificateArn,
+            DomainName: c.domain,
+            Status: c.status,
+            Type: 'AMAZON_ISSUED',
+            ...(c.status === 'ISSUED' ? { Issuer: 'Amazon', NotAfter: c.notAfter } : {}),
+            DomainValidationOptions: [{ DomainName: c.domain, ValidationMethod: 'DNS', ValidationStatus: c.status === 'ISSUED' ? 'SUCCESS' : 'PENDING_VALIDATION', ...(c.describes > 1 ? { ResourceRecord: c.record } : {}) }],
+          },
+        };
+      },
+      ListTagsForCertificate: (i) => ({ Tags: structuredClone(certificate(i.CertificateArn).tags) }),
+      RequestCertificate: (i) => {
+        const same = [...certificates].find(([, c]) => c.token === i.IdempotencyToken);
+        if (same) return { CertificateArn: same[0] };
+        const CertificateArn = `arn:aws:acm:us-east-1:${account}:certificate/${id('cert')}`;
+        const hash = createHash('md5').update(CertificateArn).digest('hex');
+        certificates.set(CertificateArn, {
+          domain: i.DomainName,
+          status: 'PENDING_VALIDATION',
+          tags: i.Tags ?? [],
+          describes: 0,
+          token: i.IdempotencyToken,
+          record: { Name: `_${hash.slice(0, 16)}.${i.DomainName}.`, Type: 'CNAME', Value: `_${hash.slice(16)}.acm-validations.aws.` },
+        });
+        return { CertificateArn };
+      },
+      DeleteCertificate: (i) => {
+        certificate(i.CertificateArn);
+        if ([...distributions.values()].some((d) => d.config.ViewerCertificate?.ACMCertificateArn === i.CertificateArn)) throw awsError('ResourceInUseException', 'Certificate is in use', 400);
+        certificates.delete(i.CertificateArn);
+        return {};
+      },
+    },
     SSM: {
       GetParameter: (i) => ({ Parameter: { Name: i.Name, Value: i.Name.endsWith('arm64') ? 'ami-0arm64' : 'ami-0x8664' } }),
     },
@@ -719,6 +774,7 @@ export function fakeAws(options: FakeAwsOptions = {}) {
     ['Route53', Route53Client],
     ['Logs', CloudWatchLogsClient],
     ['CloudFront', CloudFrontClient],
+    ['ACM', ACMClient],
   ] as const;
   const mocks = clients.map(([service, Client]) => {
     const mock = mockClient(Client as never);
@@ -745,7 +801,7 @@ export function fakeAws(options: FakeAwsOptions = {}) {
     clear: () => void calls.splice(0),
     /** the next `errors.length` calls of `command` throw these */
     failNext: (command: string, ...errors: Error[]) => void failures.set(command, [...(failures.get(command) ?? []), ...errors]),
-    state: { buckets, roles, profiles, functions, groups, instances, identities, dkim, addresses, zones, logGroups, oacs, headerPolicies, distributions, invalidations },
+    state: { buckets, roles, profiles, functions, groups, instances, identities, dkim, addresses, zones, logGroups, oacs, headerPolicies, distributions, invalidations, certificates },
     restore: () => mocks.forEach((m) => m.restore()),
   };
 }
