@@ -142,7 +142,7 @@ describe('clinica deploy / status / destroy (in-process, mocked AWS)', () => {
     const extras = testUi();
     expect(await status(opts(), extras.ui, deps(healthy))).toBe(1);
     expect(extras.out()).toMatch(/IAM role sorriso-prod-server\s*\| drift\s*\| delete inline policy extra \(added by hand\)/);
-    expect(extras.out()).toMatch(/S3 → Lambda events .*\| drift\s*\| remove statement open \(principal \*\)/);
+    expect(extras.out()).toMatch(/Lambda function sorriso-prod-image-processor\s*\| drift\s*\| remove statement open \(principal \*\)/);
     expect(extras.out()).toMatch(/EC2 instance .*\| drift\s*\| metadata hop limit 2 → 1/);
     expect(extras.out()).toContain('stage prod: 3 resources missing or drifted');
     expect(fake.mutating()).toEqual([]);

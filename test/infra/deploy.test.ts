@@ -530,7 +530,7 @@ describe('clinica deploy against a fresh account (mocked AWS)', () => {
     fake.clear();
     const plan = await planDeploy(await openTestInfra(fake, config));
     expect(pending(plan).map((s) => [s.id, s.action, s.drift, s.why])).toEqual([
-      ['image-events', 'update', true, "remove statement anyone (principal *) from sorriso-prod-image-processor's resource policy (added by hand)"],
+      ['lambda:image-processor', 'update', true, 'remove statement anyone (principal *) from the resource policy (added by hand)'],
     ]);
     await apply(plan);
     expect(fake.mutating()).toEqual([{ service: 'Lambda', command: 'RemovePermission', input: { FunctionName: 'sorriso-prod-image-processor', StatementId: 'anyone' } }]);

@@ -52,6 +52,8 @@ interface Fn {
   policy: any[];
   settleAfterReads: number;
   reserved?: number;
+  /** function URLs by qualifier ('' for the function itself) */
+  urls?: Map<string, { AuthType: string; FunctionUrl: string }>;
 }
 
 /** The instance types the fake account knows (DescribeInstanceTypes). */
@@ -206,7 +208,14 @@ export function fakeAws(options: FakeAwsOptions = {}) {
       },
       CreateBucket: (i) => {
         if (buckets.has(i.Bucket)) throw awsError('BucketAlreadyOwnedByYou', 'owned', 409);
-        buckets.set(i.Bucket, { settings: { encryption: { ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] } } }, objects: new Map() });
+        // what S3 gives a new bucket: SSE-S3, and ACLs disabled (BucketOwnerEnforced, since April 2023)
+        buckets.set(i.Bucket, {
+          settings: {
+            encryption: { ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] } },
+            ownership: { OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] } },
+          },
+          objects: new Map(),
+        });
         return {};
       },
       DeleteBucket: (i) => {
@@ -230,6 +239,9 @@ export function fakeAws(options: FakeAwsOptions = {}) {
         delete bucket(i.Bucket).settings.policy;
         return {};
       },
+      GetBucketOwnershipControls: setting('', 'ownership', 'OwnershipControlsNotFoundError'),
+      PutBucketOwnershipControls: put('ownership', (i) => ({ OwnershipControls: i.OwnershipControls })),
+      DeleteBucketOwnershipControls: (i) => ok(delete bucket(i.Bucket).settings.ownership),
       GetBucketCors: setting('', 'cors', 'NoSuchCORSConfiguration'),
       PutBucketCors: put('cors', (i) => ({ CORSRules: i.CORSConfiguration.CORSRules })),
       GetBucketLifecycleConfiguration: setting('', 'lifecycle', 'NoSuchLifecycleConfiguration'),
@@ -427,6 +439,27 @@ export function fakeAws(options: FakeAwsOptions = {}) {
           Resource: f.config.FunctionArn,
           Condition: { StringEquals: { 'AWS:SourceAccount': i.SourceAccount }, ArnLike: { 'AWS:SourceArn': i.SourceArn } },
         });
+        return {};
+      },
+      ListFunctionUrlConfigs: (i) => ({
+        FunctionUrlConfigs: [...(fn(i.FunctionName).urls ?? new Map())].map(([q, u]) => ({ ...u, FunctionArn: `${fn(i.FunctionName).config.FunctionArn}${q ? `:${q}` : ''}` })),
+      }),
+      CreateFunctionUrlConfig: (i) => {
+        const f = fn(i.FunctionName);
+        f.urls ??= new Map();
+        if (f.urls.has(i.Qualifier ?? '')) throw awsError('ResourceConflictException', 'exists', 409);
+        const FunctionUrl = `https://${id('url')}.lambda-url.${region}.on.aws/`;
+        f.urls.set(i.Qualifier ?? '', { AuthType: i.AuthType, FunctionUrl });
+        return { FunctionUrl, AuthType: i.AuthType };
+      },
+      UpdateFunctionUrlConfig: (i) => {
+        const u = fn(i.FunctionName).urls?.get(i.Qualifier ?? '');
+        if (!u) throw awsError('ResourceNotFoundException', 'no URL', 404);
+        u.AuthType = i.AuthType;
+        return { ...u };
+      },
+      DeleteFunctionUrlConfig: (i) => {
+        if (!fn(i.FunctionName).urls?.delete(i.Qualifier ?? '')) throw awsError('ResourceNotFoundException', 'no URL', 404);
         return {};
       },
       RemovePermission: (i) => {
