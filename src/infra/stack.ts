@@ -3,7 +3,9 @@
  * applies, deploy --dry-run prints and status checks; destroy walks the same list backwards.
  *
  *   data bucket → site bucket → site content → Route 53 zone → site certificate → CloudFront OAC
- *   → response headers policy → distribution → site bucket policy → site alias records → IAM roles → instance profile → log groups → Lambda functions → S3 → image-processor events
+ *   → response headers policy → distribution → site bucket policy → site alias records → IAM roles
+ *   → instance profile → log groups → image failure queue → Lambda functions → image-processor's on-failure
+ *   destination → S3 → image-processor events
  *   → server release → (default VPC) → security group → Elastic IP → instance → its Elastic IP
  *   → A record → SES identity   (zone, Elastic IP and A record only with network.domain; the site
  *   certificate and alias records only with site.domain, in the zone that holds it — destroy removes them
@@ -18,6 +20,7 @@ import { siteCertificate, siteRecords, type SiteCertificateState } from './site-
 import { instanceProfile, roleResource, roleSpecs } from './iam.js';
 import { functionResource, functionSpecs, type FunctionState } from './lambdas.js';
 import { imageEvents } from './events.js';
+import { imageFailureDestination, imageFailureQueue } from './queues.js';
 import { logGroupResources } from './logs.js';
 import { serverCode } from './server-code.js';
 import { instance, network, securityGroup, type InstanceState } from './ec2.js';
@@ -49,7 +52,9 @@ export function stackResources(ctx: InfraContext): Resource<unknown>[] {
     ...roleSpecs(ctx).map(roleResource),
     instanceProfile,
     ...logGroupResources(ctx),
+    imageFailureQueue,
     ...functionSpecs(ctx).map(functionResource),
+    imageFailureDestination,
     imageEvents,
     serverCode,
     network,

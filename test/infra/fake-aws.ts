@@ -19,6 +19,7 @@ import { Route53Client } from '@aws-sdk/client-route-53';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { CloudFrontClient } from '@aws-sdk/client-cloudfront';
 import { ACMClient } from '@aws-sdk/client-acm';
+import { SQSClient } from '@aws-sdk/client-sqs';
 
 export interface Call {
   service: string;
@@ -54,7 +55,18 @@ interface Fn {
   reserved?: number;
   /** function URLs by qualifier ('' for the function itself) */
   urls?: Map<string, { AuthType: string; FunctionUrl: string }>;
+  /** PutFunctionEventInvokeConfig's settings */
+  eventConfig?: any;
 }
+
+interface Queue {
+  attributes: Record<string, string>;
+  tags: Record<string, string>;
+  messages: { MessageId: string; Body: string; ReceiptHandle?: string; visible: boolean }[];
+}
+
+/** What a synchronous Invoke answers (FunctionError set: the function threw). */
+export type InvokeResult = { FunctionError?: string; Payload?: unknown };
 
 /** The instance types the fake account knows (DescribeInstanceTypes). */
 const INSTANCE_TYPES: Record<string, { architectures: string[]; burstable: boolean }> = {
@@ -101,6 +113,16 @@ export function fakeAws(options: FakeAwsOptions = {}) {
   const invalidations: any[] = [];
   /** ACM (us-east-1) certificates by ARN; the validation record is named from the second DescribeCertificate on */
   const certificates = new Map<string, { domain: string; status: string; tags: any[]; describes: number; record: { Name: string; Type: string; Value: string }; notAfter?: Date; token?: string }>();
+  /** SQS queues by name */
+  const queues = new Map<string, Queue>();
+  const queueUrl = (name: string) => `https://sqs.${region}.amazonaws.com/${account}/${name}`;
+  const queue = (url: string) => {
+    const q = queues.get(url.split('/').pop()!);
+    if (!q) throw awsError('QueueDoesNotExist', 'The specified queue does not exist.', 400);
+    return q;
+  };
+  /** what image-processor (or any function) answers a synchronous Invoke with; default: success */
+  let invoke: (functionName: string, payload: any) => InvokeResult = () => ({ Payload: null });
   const certificate = (arn: string) => {
     const c = certificates.get(arn);
     if (!c) throw awsError('ResourceNotFoundException', `Could not find certificate ${arn}.`, 400);
@@ -441,6 +463,21 @@ export function fakeAws(options: FakeAwsOptions = {}) {
         });
         return {};
       },
+      GetFunctionEventInvokeConfig: (i) => {
+        const f = fn(i.FunctionName);
+        if (!f.eventConfig) throw awsError('ResourceNotFoundException', 'The function does not have an EventInvokeConfig', 404);
+        return structuredClone(f.eventConfig);
+      },
+      PutFunctionEventInvokeConfig: (i) => {
+        const { FunctionName: _n, ...config } = i;
+        fn(i.FunctionName).eventConfig = structuredClone(config);
+        return config;
+      },
+      Invoke: (i) => {
+        fn(i.FunctionName);
+        const out = invoke(i.FunctionName, JSON.parse(Buffer.from(i.Payload).toString('utf8')));
+        return { StatusCode: 200, ...(out.FunctionError ? { FunctionError: out.FunctionError } : {}), Payload: Buffer.from(JSON.stringify(out.Payload ?? null)) };
+      },
       ListFunctionUrlConfigs: (i) => ({
         FunctionUrlConfigs: [...(fn(i.FunctionName).urls ?? new Map())].map(([q, u]) => ({ ...u, FunctionArn: `${fn(i.FunctionName).config.FunctionArn}${q ? `:${q}` : ''}` })),
       }),
@@ -778,6 +815,49 @@ export function fakeAws(options: FakeAwsOptions = {}) {
         return {};
       },
     },
+    SQS: {
+      GetQueueUrl: (i) => {
+        if (!queues.has(i.QueueName)) throw awsError('QueueDoesNotExist', 'The specified queue does not exist.', 400);
+        return { QueueUrl: queueUrl(i.QueueName) };
+      },
+      CreateQueue: (i) => {
+        if (queues.has(i.QueueName)) throw awsError('QueueNameExists', 'A queue already exists with the same name and a different value for attribute(s)', 400);
+        queues.set(i.QueueName, { attributes: { ...i.Attributes, QueueArn: `arn:aws:sqs:${region}:${account}:${i.QueueName}` }, tags: { ...i.tags }, messages: [] });
+        return { QueueUrl: queueUrl(i.QueueName) };
+      },
+      GetQueueAttributes: (i) => {
+        const q = queue(i.QueueUrl);
+        return { Attributes: { ...q.attributes, ApproximateNumberOfMessages: String(q.messages.filter((m) => m.visible).length), ApproximateNumberOfMessagesNotVisible: String(q.messages.filter((m) => !m.visible).length) } };
+      },
+      SetQueueAttributes: (i) => ok(Object.assign(queue(i.QueueUrl).attributes, i.Attributes)),
+      ListQueueTags: (i) => ({ Tags: { ...queue(i.QueueUrl).tags } }),
+      TagQueue: (i) => ok(Object.assign(queue(i.QueueUrl).tags, i.Tags)),
+      DeleteQueue: (i) => {
+        queue(i.QueueUrl);
+        queues.delete(i.QueueUrl.split('/').pop());
+        return {};
+      },
+      SendMessage: (i) => {
+        const MessageId = id('msg');
+        queue(i.QueueUrl).messages.push({ MessageId, Body: i.MessageBody, visible: true });
+        return { MessageId };
+      },
+      ReceiveMessage: (i) => {
+        const picked = queue(i.QueueUrl).messages.filter((m) => m.visible).slice(0, i.MaxNumberOfMessages ?? 1);
+        for (const m of picked) Object.assign(m, { visible: false, ReceiptHandle: id('rh') });
+        return picked.length ? { Messages: picked.map(({ MessageId, Body, ReceiptHandle }) => ({ MessageId, Body, ReceiptHandle })) } : {};
+      },
+      DeleteMessage: (i) => {
+        const q = queue(i.QueueUrl);
+        q.messages = q.messages.filter((m) => m.ReceiptHandle !== i.ReceiptHandle);
+        return {};
+      },
+      ChangeMessageVisibilityBatch: (i) => {
+        const q = queue(i.QueueUrl);
+        for (const e of i.Entries) for (const m of q.messages) if (m.ReceiptHandle === e.ReceiptHandle && e.VisibilityTimeout === 0) m.visible = true;
+        return { Successful: i.Entries.map((e: any) => ({ Id: e.Id })), Failed: [] };
+      },
+    },
     SSM: {
       GetParameter: (i) => ({ Parameter: { Name: i.Name, Value: i.Name.endsWith('arm64') ? 'ami-0arm64' : 'ami-0x8664' } }),
     },
@@ -808,6 +888,7 @@ export function fakeAws(options: FakeAwsOptions = {}) {
     ['Logs', CloudWatchLogsClient],
     ['CloudFront', CloudFrontClient],
     ['ACM', ACMClient],
+    ['SQS', SQSClient],
   ] as const;
   const mocks = clients.map(([service, Client]) => {
     const mock = mockClient(Client as never);
@@ -834,7 +915,9 @@ export function fakeAws(options: FakeAwsOptions = {}) {
     clear: () => void calls.splice(0),
     /** the next `errors.length` calls of `command` throw these */
     failNext: (command: string, ...errors: Error[]) => void failures.set(command, [...(failures.get(command) ?? []), ...errors]),
-    state: { buckets, roles, profiles, functions, groups, instances, identities, dkim, addresses, zones, logGroups, oacs, headerPolicies, distributions, invalidations, certificates },
+    state: { buckets, roles, profiles, functions, groups, instances, identities, dkim, addresses, zones, logGroups, oacs, headerPolicies, distributions, invalidations, certificates, queues },
+    /** how a synchronous Invoke is answered from now on */
+    onInvoke: (fn: (functionName: string, payload: any) => InvokeResult) => void (invoke = fn),
     restore: () => mocks.forEach((m) => m.restore()),
   };
 }
