@@ -17,7 +17,7 @@ import { fqdn } from '../aws/route53.js';
 import { ClinicaError } from '../errors.js';
 import { awsCall, isAwsError, type InfraContext } from './context.js';
 import { changeRecord, readZone, type ZoneState } from './dns.js';
-import { foreignOwner, fromTagList, toTagList } from './names.js';
+import { TAG, foreignOwner, fromTagList, toTagList } from './names.js';
 import { deleteStep, keepStep, step, type Change } from './plan.js';
 import { resource, type StagePlan } from './resource.js';
 import { waitFor } from './retry.js';
@@ -100,7 +100,8 @@ export async function findCertificate(ctx: InfraContext, domain: string): Promis
     }),
   );
   const wanted = ctx.tags('site');
-  const rank = (c: SiteCertificate) => [c.status === 'ISSUED' ? 1 : 0, foreignOwner(c.tags, wanted) === undefined && c.tags['clinica:stage'] ? 1 : 0, c.notAfter ?? ''] as const;
+  // issued first, then this stage's own (tagged), then the one that expires last
+  const rank = (c: SiteCertificate) => [c.status === 'ISSUED' ? 1 : 0, c.tags[TAG.stage] ? 1 : 0, c.notAfter ?? ''] as const;
   return found
     .filter((c) => !foreignOwner(c.tags, wanted))
     .sort((a, b) => {
