@@ -147,6 +147,12 @@ describe('clinica images retry-failed (mocked SQS and Lambda)', () => {
     expect(empty.out()).toContain('no failed image events: every upload was processed');
   });
 
+  it('on target local: one line naming the target and the fix, before any AWS call', async () => {
+    const local = await testConfig({ target: 'local' });
+    await expect(retryFailed({ config: local.configPath, yes: true }, testUi().ui, deps)).rejects.toThrow("images retry-failed reads the AWS stage's queue of failed image events, and the config's target is local");
+    expect(fake.calls).toEqual([]);
+  });
+
   it('a stage without the queue: one line naming it and the fix', async () => {
     const config = await testConfig();
     await expect(retryFailed({ config: config.configPath, yes: true }, testUi().ui, deps)).rejects.toThrow(`stage prod has no queue of failed image events (${QUEUE})`);

@@ -4,7 +4,7 @@ import { lazy } from '../action.js';
 const VARIANTS = ['original', 'display', 'thumb', 'shared'];
 
 export function declareImages(program: Command): void {
-  const images = program.command('images').description('patient images: download the original or a copy');
+  const images = program.command('images').description('patient images: download the original or a copy; process failed uploads again');
   images
     .command('get')
     .description('download an image (the watermarked "shared" copy is the one to hand to a patient)')

@@ -4,7 +4,8 @@
  * deleted only when that succeeded, so a failure stays for the next run (safe to re-run). Exit 3 when some
  * failed again.
  */
-import { ClinicaError, ExitCode } from '../../errors.js';
+import { loadConfig } from '../../config/load.js';
+import { ClinicaError, ExitCode, usageError } from '../../errors.js';
 import { failureQueueUrl, receiveFailed, releaseFailed, retryFailedEvent, type FailedEvent } from '../../infra/queues.js';
 import type { Ui } from '../../ui/output.js';
 import type { CommandInput } from '../action.js';
@@ -17,6 +18,13 @@ export default async function retryFailedCommand({ opts, ui }: CommandInput): Pr
 const what = (e: FailedEvent) => e.key ?? `message ${e.messageId}`;
 
 export async function retryFailed(opts: CommandInput['opts'], ui: Ui, deps: InfraCommandDeps = {}): Promise<number> {
+  const target = loadConfig(opts);
+  if (target.target === 'local' && !target.aws.endpointUrl) {
+    throw usageError("images retry-failed reads the AWS stage's queue of failed image events, and the config's target is local", {
+      field: 'target',
+      hint: 'run it against the AWS stage: CLINICA_TARGET=aws for one run, or name an AWS-compatible endpoint with --endpoint-url',
+    });
+  }
   const { config, ctx } = await openStage(opts, ui, deps);
   const url = await failureQueueUrl(ctx);
   if (!url) {
