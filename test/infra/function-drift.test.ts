@@ -3,7 +3,10 @@ import { applyPlan, pending } from '../../src/infra/plan.js';
 import { planDeploy } from '../../src/infra/stack.js';
 import { functionResource, functionSpecs } from '../../src/infra/lambdas.js';
 import { awsError, fakeAws, type FakeAws } from './fake-aws.js';
-import { apply, openTestInfra, testConfig } from './helpers.js';
+import { apply, fakeBundles, openTestInfra, testConfig, testUi } from './helpers.js';
+import { status } from '../../src/commands/infra/status.js';
+
+const statusDeps = { infra: { bundles: fakeBundles(), sleep: async () => {} }, fetcher: async () => ({ status: 200, body: '{}' }) };
 
 let fake: FakeAws;
 beforeEach(() => {
@@ -66,6 +69,11 @@ describe("the functions' drift (mocked AWS)", () => {
     fake.state.functions.get('sorriso-prod-image-processor')!.urls = new Map([['live', { AuthType: 'AWS_IAM', FunctionUrl: 'https://def.lambda-url.sa-east-1.on.aws/' }]]);
     fake.clear();
 
+    // status reports it (exit 1) and changes nothing
+    const seen = testUi({ json: true });
+    expect(await status({ config: config.configPath }, seen.ui, statusDeps)).toBe(1);
+    expect(JSON.parse(seen.out()).plan.steps.filter((s: { drift: boolean }) => s.drift).map((s: { id: string }) => s.id)).toEqual(['lambda:image-processor', 'lambda:reminders']);
+    fake.clear();
     const plan = await planDeploy(await openTestInfra(fake, config));
     expect(pending(plan).map((s) => [s.id, s.drift, s.why])).toEqual([
       ['lambda:image-processor', true, 'function URL https://def.lambda-url.sa-east-1.on.aws/ of live (auth AWS_IAM) → none'],
@@ -120,6 +128,11 @@ describe("the buckets' object ownership (mocked AWS)", () => {
     delete fake.state.buckets.get('sorriso-prod-site')!.settings.ownership;
     fake.clear();
 
+    const seen = testUi();
+    expect(await status({ config: config.configPath }, seen.ui, statusDeps)).toBe(1);
+    expect(seen.out()).toMatch(/S3 bucket sorriso-prod-data\s*\| drift\s*\| object ownership ObjectWriter → BucketOwnerEnforced/);
+    expect(seen.out()).toMatch(/site bucket\s*\| FAIL\s*\| .*object ownership: none \(ACLs on\)/);
+    expect(fake.mutating()).toEqual([]);
     const plan = await planDeploy(await openTestInfra(fake, config));
     expect(pending(plan).map((s) => [s.id, s.drift, s.why])).toEqual([
       ['data-bucket', true, 'object ownership ObjectWriter → BucketOwnerEnforced'],

@@ -10,7 +10,8 @@ import { planDeploy, planDestroy } from '../../src/infra/stack.js';
 import { siteCertificateCheck } from '../../src/infra/health.js';
 import { CLOUDFRONT_ZONE_ID, ISSUE_WAIT_MS } from '../../src/infra/site-domain.js';
 import { fakeAws, type FakeAws } from './fake-aws.js';
-import { apply, CLINIC_CIDR, openTestInfra, testConfig } from './helpers.js';
+import { apply, CLINIC_CIDR, fakeBundles, openTestInfra, testConfig, testUi } from './helpers.js';
+import { status } from '../../src/commands/infra/status.js';
 import { defaultConfigInput } from '../../src/config/load.js';
 import { applyPlan } from '../../src/infra/plan.js';
 
@@ -97,6 +98,24 @@ describe('site.domain: ACM certificate and alias records (mocked AWS)', () => {
     const site = again.observed.siteCertificate!;
     expect(siteCertificateCheck(site, new Date('2027-12-01T00:00:00Z'))).toEqual({ name: 'site certificate', ok: true, detail: `${SITE}: ISSUED by Amazon, expires 2027-12-31 (30 days); validation CNAME ${cert.record.Name}` });
     expect(siteCertificateCheck(site, new Date('2027-12-25T00:00:00Z')).ok).toBe(false);
+  });
+
+  it('status shows the certificate (state, expiry, validation record) and where the aliases point', async () => {
+    await handMadeZone(fake);
+    const config = await withSiteDomain();
+    await apply(await planDeploy(await openTestInfra(fake, config)));
+    const [[, cert]] = [...fake.state.certificates];
+    const [[, dist]] = [...fake.state.distributions];
+    fake.clear();
+    const t = testUi({ json: true });
+    await status({ config: config.configPath }, t.ui, { infra: { bundles: fakeBundles(), sleep: async () => {} }, fetcher: async () => ({ status: 200, body: '{}' }) });
+    const doc = JSON.parse(t.out());
+    const check = doc.checks.find((c: { name: string }) => c.name === 'site certificate');
+    expect(check).toMatchObject({ ok: true, detail: expect.stringMatching(new RegExp(`^${SITE}: ISSUED by Amazon, expires 2027-12-31 \\(\\d+ days\\); validation CNAME ${cert.record.Name.replace(/\./g, '\\.')}$`)) });
+    const step = (id: string) => doc.plan.steps.find((s: { id: string }) => s.id === id);
+    expect(step('site-records')).toMatchObject({ action: 'no-change', name: `${SITE} A/AAAA`, why: `→ ${dist.domainName}` });
+    expect(step('site-certificate')).toMatchObject({ action: 'no-change', name: `${SITE} (us-east-1)` });
+    expect(fake.mutating()).toEqual([]);
   });
 
   it('reuses an ISSUED certificate for the name (no request) and skips one tagged for another stage', async () => {
