@@ -137,6 +137,11 @@ export const configSchema = z
           .union([z.literal(''), z.email({ message: 'expected an e-mail address, e.g. "contato@clinica.com.br"' })])
           .default(''),
         whatsapp: publicPhone.optional(),
+        /**
+         * the word pt-BR e-mails and the calendar entry put before the name: "na" → "na Clínica Sorriso",
+         * "no" → "no Consultório X", "em" → "em Sorriso Odonto"; default from the name's first word (docs/reminders.md)
+         */
+        preposition: z.enum(['em', 'na', 'no', 'nas', 'nos']).optional(),
         timeZone: z.string().refine(isTimeZone, { message: 'expected an IANA time zone, e.g. "America/Sao_Paulo"' }).default('America/Sao_Paulo'),
         locale: z.enum(locales).default('pt-BR'),
         /**
