@@ -67,7 +67,7 @@ describe("the clinic's name in sentences", () => {
 
     // one layout: each HTML e-mail is one document whose title is its subject, with the clinic's name on top
     for (const mail of [reminder!, change, english!]) {
-      expect(mail.body.html.match(/<!DOCTYPE html>/g)).toHaveLength(1);
+      expect(mail.body.html!.match(/<!DOCTYPE html>/g)).toHaveLength(1);
       expect(mail.body.html).toContain(`<title>${mail.subject.replace(/&/g, '&amp;')}</title>`);
       expect(mail.body.html).toMatch(/<h1 [^>]*>Consultório Bem-Estar<\/h1>/);
     }
