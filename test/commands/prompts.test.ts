@@ -93,7 +93,7 @@ describe('patients archive on a terminal, with future appointments', { timeout: 
     choices.push('cancel');
     const cancelled = await run();
     expect(cancelled.code).toBe(0);
-    expect(cancelled.out).toContain(`cancelled 1 future appointment(s): ${booked.id}`);
+    expect(cancelled.out).toContain(`cancelled 1 future appointment: ${booked.id}`);
     expect((await getPatient(stack.dataStore, patient.id)).patient.status).toBe('archived');
     expect((await getAppointment(stack.dataStore, booked.id)).appointment.status).toBe('cancelled');
   });
