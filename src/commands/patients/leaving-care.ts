@@ -35,7 +35,7 @@ export async function withAppointmentsChoice(
   } catch (err) {
     if (choice || !ui.interactive || !isClinicaError(err) || err.reason !== 'future-appointments') throw err;
     const future = (err.extra?.appointments ?? []) as FutureAppointment[];
-    ui.warn(`${err.params?.id} has ${count(future.length, 'future appointment')}; setting the status to ${err.params?.status} would leave them booked:`);
+    ui.warn(`${err.params?.id} has ${count(future.length, 'future appointment')}; setting the status to ${err.params?.status} would leave ${future.length === 1 ? 'it' : 'them'} booked:`);
     await ui.table(future, [
       { header: 'When', value: (a) => `${a.date} ${a.time}` },
       { header: 'Dentist', value: (a) => a.dentist },
