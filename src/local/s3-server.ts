@@ -347,7 +347,9 @@ export class KeyLocks {
 
 /** s3rver's file of an object's MD5 (its ETag) under its data folder (see s3rver's FilesystemStore.getResourcePath). */
 function md5File(directory: string, bucket: string, key: string): string {
-  const parts = key.split('/');
+  // on Windows s3rver writes <>:"\|?* in a key as &<hex> (its encodeKeyPath)
+  const onDisk = process.platform === 'win32' ? key.replace(/[<>:"\\|?*]/g, (ch) => `&${Buffer.from(ch).toString('hex')}`) : key;
+  const parts = onDisk.split('/');
   const last = parts.pop()!;
   return join(directory, bucket, ...parts, `${last}._S3rver_object.md5`);
 }
