@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import type { ResolvedConfig } from '../config/load.js';
 import { ClinicaError } from '../errors.js';
 
-export type Component = 'data' | 'site' | 'image-processor' | 'reminders' | 'server' | 'mail';
+export type Component = 'data' | 'site' | 'image-processor' | 'reminders' | 'server' | 'mail' | 'answers';
 
 export const TAG = { clinic: 'clinica:clinic', stage: 'clinica:stage', component: 'clinica:component' } as const;
 
@@ -26,6 +26,9 @@ export interface InfraNames {
   securityGroup: string;
   /** the EC2 Name tag */
   instanceName: string;
+  /** the patients' answer page (function URL) and its role */
+  answersFunction: string;
+  answersRole: string;
 }
 
 /**
@@ -87,6 +90,8 @@ export function infraNames(config: Pick<ResolvedConfig, 'names' | 'stage'>): Inf
     serverInstanceProfile: server,
     securityGroup: fitName(base, 'server', 255),
     instanceName: server,
+    answersFunction: fitName(base, 'answers'),
+    answersRole: fitName(base, 'answers'),
   };
 }
 

@@ -3,7 +3,8 @@
  * applies, deploy --dry-run prints and status checks; destroy walks the same list backwards.
  *
  *   data bucket → site bucket → site content → CloudFront OAC → response headers policy → distribution
- *   → site bucket policy → IAM roles → instance profile → log groups → Lambda functions → S3 → image-processor events
+ *   → site bucket policy → IAM roles → instance profile → log groups → Lambda functions (the answer page's function
+ *   URL right after its function, before the reminders that link to it) → S3 → image-processor events
  *   → server release → (default VPC) → security group → Route 53 zone → Elastic IP → instance → its Elastic IP
  *   → A record → SES identity   (zone, Elastic IP and A record only with network.domain)
  */
@@ -15,6 +16,7 @@ import { siteBucketPolicyResource, siteDistribution, siteHeaders, siteOac } from
 import { instanceProfile, roleResource, roleSpecs } from './iam.js';
 import { functionResource, functionSpecs, type FunctionState } from './lambdas.js';
 import { imageEvents } from './events.js';
+import { answersUrl } from './answers.js';
 import { logGroupResources } from './logs.js';
 import { serverCode } from './server-code.js';
 import { instance, network, securityGroup, type InstanceState } from './ec2.js';
@@ -43,7 +45,7 @@ export function stackResources(ctx: InfraContext): Resource<unknown>[] {
     ...roleSpecs(ctx).map(roleResource),
     instanceProfile,
     ...logGroupResources(ctx),
-    ...functionSpecs(ctx).map(functionResource),
+    ...functionSpecs(ctx).flatMap((spec) => (spec.key === 'answers' ? [functionResource(spec), answersUrl] : [functionResource(spec)])),
     imageEvents,
     serverCode,
     network,
@@ -128,7 +130,7 @@ export async function planDeploy(ctx: InfraContext, options: { onProgress?: (wha
   // the staff page is served over HTTPS at network.domain, or over plain HTTP only when the config says so
   const served = serving(ctx.config);
   const progress = options.onProgress ?? (() => {});
-  const bundles: BundleName[] = ['image-processor', 'reminders', 'server'];
+  const bundles: BundleName[] = ['image-processor', 'reminders', 'server', 'answers'];
   const building = Promise.all(bundles.map((b) => ctx.bundle(b)));
   building.catch(() => {}); // reported where awaited
   progress('reading the stage from AWS');

@@ -51,6 +51,8 @@ interface Fn {
   policy: any[];
   settleAfterReads: number;
   reserved?: number;
+  /** the function URL's config, if it has one */
+  url?: Record<string, any>;
 }
 
 /** The instance types the fake account knows (DescribeInstanceTypes). */
@@ -409,15 +411,37 @@ export function fakeAws(options: FakeAwsOptions = {}) {
       AddPermission: (i) => {
         const f = fn(i.FunctionName);
         if (f.policy.some((s) => s.Sid === i.StatementId)) throw awsError('ResourceConflictException', 'exists', 409);
+        // a public statement (function URLs) as AWS shows it: Principal "*", the condition the call asked for
+        const condition = i.Principal === '*'
+          ? { ...(i.FunctionUrlAuthType ? { StringEquals: { 'lambda:FunctionUrlAuthType': i.FunctionUrlAuthType } } : {}), ...(i.InvokedViaFunctionUrl ? { Bool: { 'lambda:InvokedViaFunctionUrl': 'true' } } : {}) }
+          : { StringEquals: { 'AWS:SourceAccount': i.SourceAccount }, ArnLike: { 'AWS:SourceArn': i.SourceArn } };
         f.policy.push({
           Sid: i.StatementId,
           Effect: 'Allow',
-          Principal: { Service: i.Principal },
+          Principal: i.Principal === '*' ? '*' : { Service: i.Principal },
           Action: i.Action,
           Resource: f.config.FunctionArn,
-          Condition: { StringEquals: { 'AWS:SourceAccount': i.SourceAccount }, ArnLike: { 'AWS:SourceArn': i.SourceArn } },
+          ...(Object.keys(condition).length ? { Condition: condition } : {}),
         });
         return {};
+      },
+      GetFunctionUrlConfig: (i) => {
+        const u = fn(i.FunctionName).url;
+        if (!u) throw awsError('ResourceNotFoundException', 'The resource you requested does not exist.', 404);
+        return structuredClone(u);
+      },
+      CreateFunctionUrlConfig: (i) => {
+        const f = fn(i.FunctionName);
+        if (f.url) throw awsError('ResourceConflictException', 'Failed to create function url config for [functionArn = ...]. Error message:  FunctionUrlConfig exists for this Lambda function', 409);
+        f.url = { FunctionUrl: `https://${createHash('sha256').update(i.FunctionName).digest('hex').slice(0, 32)}.lambda-url.${region}.on.aws/`, FunctionArn: f.config.FunctionArn, AuthType: i.AuthType, InvokeMode: i.InvokeMode ?? 'BUFFERED', ...(i.Cors ? { Cors: i.Cors } : {}) };
+        return structuredClone(f.url);
+      },
+      UpdateFunctionUrlConfig: (i) => {
+        const f = fn(i.FunctionName);
+        if (!f.url) throw awsError('ResourceNotFoundException', 'The resource you requested does not exist.', 404);
+        const { FunctionName: _n, ...rest } = i;
+        Object.assign(f.url, rest);
+        return structuredClone(f.url);
       },
       RemovePermission: (i) => {
         const f = fn(i.FunctionName);
