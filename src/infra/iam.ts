@@ -21,6 +21,7 @@ import { ANSWER_KEY_OBJECT } from '../clinic/answer-link.js';
 import { AGENDA_LOCKS_PREFIX, APPOINTMENTS_PREFIX } from '../clinic/appointments.js';
 import { AUDIT_PREFIX } from '../clinic/audit.js';
 import { BY_PATIENT_PREFIX } from '../clinic/patient-appointments.js';
+import { INDEX_PREFIX as PATIENT_INDEX_PREFIX } from '../clinic/patient-index.js';
 import { ANSWERS_PREFIX } from '../clinic/patient-answers.js';
 import { PATIENTS_PREFIX } from '../clinic/patients.js';
 
@@ -153,13 +154,13 @@ function answerKeyStatements(ctx: InfraContext): Statement[] {
 /**
  * The public answer page's role, for what confirm and cancel do and nothing else: read the appointment, the
  * patient (first name, language) and an earlier answer; write the answer and the audit entry only as new
- * objects; update the appointment with the two records a status change keeps in step (the patient's list of
- * appointments, the day's slots for a cancellation). No staff, sessions, images, tokens or settings.
+ * objects; update the appointment with the records a status change keeps in step (the patient's list of
+ * appointments and row in the patient index, the day's slots for a cancellation). No staff, sessions, images, tokens or settings.
  */
 function answersPolicy(ctx: InfraContext): PolicyDocument {
   const bucket = ctx.names.dataBucket;
   const objects = (...prefixes: string[]) => prefixes.map((p) => arn.objects(ctx.arns, bucket, p));
-  const records = [APPOINTMENTS_PREFIX, BY_PATIENT_PREFIX, AGENDA_LOCKS_PREFIX];
+  const records = [APPOINTMENTS_PREFIX, BY_PATIENT_PREFIX, PATIENT_INDEX_PREFIX, AGENDA_LOCKS_PREFIX];
   return policy(
     { Sid: 'ListDataBucket', Effect: 'Allow', Action: 's3:ListBucket', Resource: arn.bucket(ctx.arns, bucket) },
     { Sid: 'ReadAnswerData', Effect: 'Allow', Action: 's3:GetObject', Resource: objects(...records, PATIENTS_PREFIX, ANSWERS_PREFIX) },
