@@ -202,6 +202,11 @@ describe.skipIf(!existsSync(CHROMIUM))('the staff\'s "Respostas dos pacientes" i
     await p.waitForSelector('#view-answers:not([hidden])');
     expect(await p.locator('#answers-list li.seen[data-action=cancel]').count()).toBe(1);
     expect(await p.locator('#tabs a[data-tab=answers] [data-answers-badge]').isHidden()).toBe(true);
+    // on a phone the third menu entry still fits the top bar
+    await p.setViewportSize({ width: 375, height: 780 });
+    const tab = (await p.locator('#tabs a[data-tab=answers]').boundingBox())!;
+    expect(tab.x + tab.width).toBeLessThanOrEqual(375);
+    expect(await p.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
     expect(pageErrors.splice(0)).toEqual([]);
     await p.close();
   });
