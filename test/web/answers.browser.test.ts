@@ -4,10 +4,9 @@
  * link, an expired one, English, a phone's 390 px; and the staff's "Respostas" section showing a cancellation
  * until it is marked seen. Each test books its own patient on its own day: they pass in any order.
  */
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { answerLinkKey, answerLinkUrl, signAnswerToken } from '../../src/clinic/answer-link.js';
 import { getAppointment } from '../../src/clinic/appointments.js';
@@ -15,14 +14,25 @@ import { DEMO_STAFF_FILE } from '../../src/local/demo-staff.js';
 import { runLocalReminders } from '../../src/local/reminders-timer.js';
 import { readOutbox } from '../../src/local/ses-server.js';
 import { addPatient, book } from '../helpers/reminder-seed.js';
+import { hasChromium, launchChromium } from '../helpers/chromium.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
-
-const CHROMIUM = '/usr/bin/chromium';
 
 let stack: TestStack;
 let browser: Browser;
 let answersPage: string;
 const pageErrors: string[] = [];
+
+/** The local stack with the demo clinic (its dentists, its admin) and Chromium. */
+async function startAll(): Promise<void> {
+  stack = await startTestStack({ withComponents: true });
+  await stack.seedDemo();
+  answersPage = stack.endpoints.extra.answers!;
+  browser = await launchChromium();
+}
+async function stopAll(): Promise<void> {
+  await browser?.close();
+  await stack?.close();
+}
 
 /** A day of its own for each test (reminders are sent the day before, at 10:00). */
 let nextDay = 0;
@@ -56,23 +66,12 @@ async function open(link: string, viewport = { width: 1024, height: 800 }, local
 
 const note = (page: Page) => page.locator('p.note').textContent();
 
-describe.skipIf(!existsSync(CHROMIUM))('the answer page in Chromium', { timeout: 60_000 }, () => {
-  beforeAll(async () => {
-    stack = await startTestStack({ withComponents: true });
-    await stack.seedDemo();
-    answersPage = stack.endpoints.extra.answers!;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
-  }, 90_000);
+describe.skipIf(!hasChromium)('the answer page in Chromium', { timeout: 60_000 }, () => {
+  beforeAll(startAll, 90_000);
 
   afterEach(() => expect(pageErrors.splice(0)).toEqual([]));
 
-  afterAll(async () => {
-    await browser?.close();
-    await stack?.close();
-  });
+  afterAll(stopAll);
 
   it('confirms from the e-mail\'s link; a second visit says it was already done', async () => {
     const { appt, link } = await remindedLink('Clara Nunes Teixeira');
@@ -152,23 +151,14 @@ describe.skipIf(!existsSync(CHROMIUM))('the answer page in Chromium', { timeout:
   });
 });
 
-describe.skipIf(!existsSync(CHROMIUM))('the staff\'s "Respostas dos pacientes" in Chromium', { timeout: 60_000 }, () => {
+describe.skipIf(!hasChromium)('the staff\'s "Respostas dos pacientes" in Chromium', { timeout: 60_000 }, () => {
   let admin: { email: string; password: string };
   beforeAll(async () => {
-    stack = await startTestStack({ withComponents: true });
-    await stack.seedDemo();
-    answersPage = stack.endpoints.extra.answers!;
+    await startAll();
     admin = JSON.parse(await readFile(join(stack.dir, DEMO_STAFF_FILE), 'utf8')) as { email: string; password: string };
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
   }, 90_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await stack?.close();
-  });
+  afterAll(stopAll);
 
   it('lists a cancellation with its reason, counted on the Agenda entry, until it is marked seen', async () => {
     const { link } = await remindedLink('Marta Queiroz Lima');
@@ -200,7 +190,8 @@ describe.skipIf(!existsSync(CHROMIUM))('the staff\'s "Respostas dos pacientes" i
     // still there, seen, after a reload; no badge
     await p.reload();
     await p.waitForSelector('#view-answers:not([hidden])');
-    expect(await p.locator('#answers-list li.seen[data-action=cancel]').count()).toBe(1);
+    await p.locator('#answers-list li.seen[data-action=cancel]').waitFor(); // the list comes after the view shows
+    expect(await p.locator('#answers-list li[data-action=cancel]').count()).toBe(1);
     expect(await p.locator('#tabs a[data-tab=answers] [data-answers-badge]').isHidden()).toBe(true);
     // on a phone the third menu entry still fits the top bar
     await p.setViewportSize({ width: 375, height: 780 });
