@@ -4,10 +4,10 @@
  */
 import { removePasskey, renewRecoveryCodes } from '../../clinic/second-factor.js';
 import { endStaffSessions, openSessions } from '../../clinic/sessions.js';
-import { changePassword, getStaffRecord, staffActor } from '../../clinic/staff.js';
+import { changePassword, getStaffRecord, publicStaff, staffActor } from '../../clinic/staff.js';
 import { PASSWORD_MAX } from '../../clinic/passwords.js';
 import { ClinicaError, notFound } from '../../errors.js';
-import type { PasskeysReply, RecoveryCodesReply, SessionInfo, SessionsReply } from '../../web/api-types.js';
+import type { MeReply, PasskeysReply, RecoveryCodesReply, SessionInfo, SessionsReply } from '../../web/api-types.js';
 import type { RequestContext, Route } from '../router.js';
 import type { ApiDeps } from './index.js';
 import { onlyFields, requiredStr } from './input.js';
@@ -22,7 +22,16 @@ export function accountRoutes(deps: ApiDeps): Route[] {
     return currentSession(deps, ctx, ['full']);
   };
   return [
-    { method: 'GET', path: '/api/me', permission: 'any', handler: async (ctx) => meReply(deps, ctx.auth!) },
+    {
+      method: 'GET',
+      path: '/api/me',
+      permission: 'any',
+      // the record read afresh: the factors just added or removed in this session show at once
+      handler: async (ctx) => {
+        const record = await getStaffRecord(deps.store, ctx.staff!.id);
+        return meReply(deps, record ? { ...ctx.auth!, staff: publicStaff(record) } : ctx.auth!) satisfies MeReply;
+      },
+    },
     {
       method: 'POST',
       path: '/api/me/password',

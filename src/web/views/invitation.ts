@@ -62,6 +62,13 @@ function showRecoveryCodes(codes: string[]): void {
   $('#recovery h2').focus();
 }
 
+/** The recovery codes (one a line) saved to a text file the browser downloads. */
+export function saveRecoveryCodes(codes: string): void {
+  const a = h('a', { href: URL.createObjectURL(new Blob([`${t('enrol.codesTitle')}\n\n${codes}\n`], { type: 'text/plain' })), download: 'recovery-codes.txt' });
+  a.click();
+  URL.revokeObjectURL(a.href);
+}
+
 export function wireInvitation(): void {
   const form = $<HTMLFormElement>('#inv-form');
   form.addEventListener('submit', (ev) => {
@@ -137,12 +144,7 @@ export function wireInvitation(): void {
   });
 
   $('#recovery-print').addEventListener('click', () => window.print());
-  $('#recovery-save').addEventListener('click', (e) => {
-    const codes = (e.currentTarget as HTMLElement).dataset.codes ?? '';
-    const a = h('a', { href: URL.createObjectURL(new Blob([`${t('enrol.codesTitle')}\n\n${codes}\n`], { type: 'text/plain' })), download: 'recovery-codes.txt' });
-    a.click();
-    URL.revokeObjectURL(a.href);
-  });
+  $('#recovery-save').addEventListener('click', (e) => saveRecoveryCodes((e.currentTarget as HTMLElement).dataset.codes ?? ''));
   $('#recovery-done').addEventListener('click', () => {
     $('#recovery-codes').replaceChildren();
     delete $('#recovery-save').dataset.codes;
