@@ -6,14 +6,13 @@
  * open session ends), an API token created and revoked; a non-admin without Equipe (and refused by the server);
  * English at 390 px with the keyboard. Each test signs in its own accounts.
  */
-import { existsSync } from 'node:fs';
 import { generate } from 'otplib';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { StaffRole } from '../../src/clinic/staff.js';
+import { hasChromium, launchChromium } from '../helpers/chromium.js';
 import { startServerHarness, type ServerHarness } from '../server/harness.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const GOOD_PASSWORD = 'cavalo azul pedra lua';
 const NEW_PASSWORD = 'girafa verde nuvem rio';
 
@@ -102,14 +101,11 @@ async function confirmAsk(p: Page): Promise<void> {
   await p.click('#ask-yes');
 }
 
-describe.skipIf(!existsSync(CHROMIUM))('Minha conta and Equipe on the staff page', () => {
+describe.skipIf(!hasChromium)('Minha conta and Equipe on the staff page', () => {
   beforeAll(async () => {
     h = await startServerHarness({ now: () => new Date(clock), auth: { now: () => clock } });
     url = h.url.replace('127.0.0.1', 'localhost');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   }, 90_000);
 
   afterEach(async () => {

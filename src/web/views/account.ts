@@ -4,14 +4,14 @@
  * remove one), the authenticator app (set up or switch, new recovery codes), and the open sessions with
  * "Encerrar" (one) and "Encerrar as outras".
  */
-import type { ChangePasswordRequest, MeReply, PasskeyInfo, PasskeyReply, PasskeysReply, PasskeyVerifyRequest, RecoveryCodesReply, SessionInfo, SessionsReply, TotpEnrolmentReply } from '../api-types.js';
+import type { ChangePasswordRequest, MeReply, PasskeyInfo, PasskeyReply, PasskeysReply, PasskeyVerifyRequest, RecoveryCodesReply, SessionInfo, SessionsReply } from '../api-types.js';
 import { api, enc, session } from '../api.js';
 import { $, ask, clearError, field, flash, h, setError, showError, whileBusy } from '../dom.js';
 import { shortFmt } from '../format.js';
 import { t, type ShownError } from '../i18n.js';
 import { passkeyRegistration } from '../passkey.js';
 import { show } from '../router.js';
-import { saveRecoveryCodes } from './invitation.js';
+import { saveRecoveryCodes, wireTotpEnrolment } from './invitation.js';
 import { signedIn } from './login.js';
 
 const when = (iso: string | undefined): string => (iso ? shortFmt().format(new Date(iso)) : t('account.never'));
@@ -179,42 +179,10 @@ export function wireAccount(): void {
     });
   });
 
-  $('#app-enrol').addEventListener('click', async () => {
-    const error = $('#app-error');
-    clearError(error);
-    try {
-      const { data } = await api<TotpEnrolmentReply>('POST', '/api/enrol/totp');
-      const img = $<HTMLImageElement>('#app-qr');
-      img.src = data.qrDataUrl;
-      img.alt = t('enrol.qrAlt');
-      $('#app-secret').textContent = data.secret;
-      $('#app-recovery').hidden = true;
-      $('#app-form').hidden = false;
-      $<HTMLInputElement>('#app-code').focus();
-    } catch (err) {
-      showError(err as ShownError, error);
-    }
-  });
-
-  const appForm = $<HTMLFormElement>('#app-form');
-  appForm.addEventListener('submit', (ev) => {
-    ev.preventDefault();
-    const error = $('#app-form-error');
-    clearError(error);
-    const code = field(appForm, 'code').value.replace(/\s+/g, '');
-    if (!code) return showError({ key: 'code.empty', field: 'code' }, error);
-    return whileBusy(appForm, async () => {
-      try {
-        const { data } = await api<RecoveryCodesReply>('POST', '/api/enrol/totp/verify', { code });
-        appForm.reset();
-        showRecovery(data.recoveryCodes);
-        flash(t('account.appDone'));
-        await refreshMe();
-      } catch (err) {
-        field(appForm, 'code').value = '';
-        showError(err as ShownError, error);
-      }
-    });
+  wireTotpEnrolment({ prefix: 'app', start: '#app-enrol', startError: '#app-error', formError: '#app-form-error' }, async (data) => {
+    showRecovery(data.recoveryCodes);
+    flash(t('account.appDone'));
+    await refreshMe();
   });
 
   $('#app-codes').addEventListener('click', async () => {
