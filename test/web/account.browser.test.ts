@@ -185,6 +185,39 @@ describe.skipIf(!hasChromium)('Minha conta and Equipe on the staff page', () => 
     expect(after.body.passkeys).toEqual([]);
   }, 90_000);
 
+  it('switches the authenticator app (a lost phone): new recovery codes, and the old app codes stop working', async () => {
+    const rui = await person('dentist');
+    const p = rui.page;
+    await openSection(p, 'account');
+    expect(await p.textContent('#app-state')).toContain('Códigos de recuperação restantes: 10');
+    await p.click('#app-enrol');
+    await p.waitForSelector('#app-form:not([hidden])');
+    const secret = (await p.textContent('#app-secret'))!.trim();
+    expect(secret).not.toBe(rui.secret);
+    clock += 30_000;
+    await p.fill('#app-code', await appCode(rui.secret)); // the old phone's code does not confirm the new one
+    await p.click('#app-form button[type=submit]');
+    await p.locator('#app-form-error', { hasText: 'Código incorreto' }).waitFor();
+    await p.fill('#app-code', await appCode(secret));
+    await p.click('#app-form button[type=submit]');
+    await p.waitForSelector('#app-recovery:not([hidden])');
+    expect(await p.locator('#app-recovery-codes li').count()).toBe(10);
+
+    await p.click('#logout');
+    await p.waitForSelector('#view-login:not([hidden])');
+    await p.fill('#login-email', rui.email);
+    await p.fill('#login-password', GOOD_PASSWORD);
+    await p.click('#login-form button[type=submit]');
+    await p.waitForSelector('#code-form:not([hidden])');
+    clock += 30_000;
+    await p.fill('#code', await appCode(rui.secret));
+    await p.click('#code-form button[type=submit]');
+    await p.locator('#code-error', { hasText: 'Código incorreto' }).waitFor();
+    await p.fill('#code', await appCode(secret));
+    await p.click('#code-form button[type=submit]');
+    await p.waitForSelector('#tabs:not([hidden])');
+  }, 90_000);
+
   it('ends the session of another browser: that browser is signed out and says why', async () => {
     const caio = await person('reception');
     const other = await newPage();
