@@ -404,6 +404,16 @@ export class Store {
     });
   }
 
+  /** Turns versioning on (the local stack's data bucket keeps versions as the deployed one does). */
+  async enableVersioning(): Promise<void> {
+    const { PutBucketVersioningCommand } = await lazyS3();
+    try {
+      await this.s3.send(new PutBucketVersioningCommand({ Bucket: this.bucket, VersioningConfiguration: { Status: 'Enabled' } }));
+    } catch (err) {
+      this.fail(err, 'PutBucketVersioning');
+    }
+  }
+
   /** Creates the bucket if it does not exist (the local stack; AWS buckets are infra/'s job). */
   async ensureBucket(): Promise<void> {
     const { HeadBucketCommand, CreateBucketCommand } = await lazyS3();
