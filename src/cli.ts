@@ -17,6 +17,7 @@ import { declareRemind } from './commands/remind/declare.js';
 import { declareStaff } from './commands/staff/declare.js';
 import { declareSite } from './commands/site/declare.js';
 import { declareAudit } from './commands/audit/declare.js';
+import { declareRestore } from './commands/restore/declare.js';
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
 
@@ -62,6 +63,7 @@ export function buildProgram(): Command {
   declareStaff(program);
   declareSite(program);
   declareAudit(program);
+  declareRestore(program);
 
   // Sub-commands inherit the error/exit behaviour of the program.
   const inherit = (cmd: Command) => {

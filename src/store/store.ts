@@ -58,6 +58,17 @@ export interface PutOptions extends WriteOptions {
   sha256?: string;
 }
 
+/** One version of an object in a versioned bucket (ListObjectVersions). */
+export interface ObjectVersionInfo {
+  key: string;
+  versionId: string;
+  lastModified: Date;
+  etag: string;
+  size: number;
+  isLatest: boolean;
+  deleteMarker: boolean;
+}
+
 export interface ListOptions {
   startAfter?: string;
   /** how many keys per ListObjectsV2 page (max 1000) */
@@ -380,6 +391,49 @@ export class Store {
       }
     }
     return { deleted: old.length - failed.length, failed };
+  }
+
+  /**
+   * Every version and delete marker under the prefix (ListObjectVersions, page by page), each key's newest
+   * first. A store without versions (an unversioned bucket) lists none.
+   */
+  async listVersions(prefix: string): Promise<ObjectVersionInfo[]> {
+    const { ListObjectVersionsCommand } = await lazyS3();
+    const found: ObjectVersionInfo[] = [];
+    let keyMarker: string | undefined;
+    let versionMarker: string | undefined;
+    do {
+      let out;
+      try {
+        out = await this.s3.send(new ListObjectVersionsCommand({ Bucket: this.bucket, Prefix: prefix, KeyMarker: keyMarker, VersionIdMarker: versionMarker }));
+      } catch (err) {
+        this.fail(err, 'ListObjectVersions', prefix);
+      }
+      for (const v of out.Versions ?? []) {
+        if (!v.Key || !v.VersionId) continue;
+        found.push({ key: v.Key, versionId: v.VersionId, lastModified: v.LastModified ?? new Date(0), etag: v.ETag ?? '', size: v.Size ?? 0, isLatest: !!v.IsLatest, deleteMarker: false });
+      }
+      for (const m of out.DeleteMarkers ?? []) {
+        if (!m.Key || !m.VersionId) continue;
+        found.push({ key: m.Key, versionId: m.VersionId, lastModified: m.LastModified ?? new Date(0), etag: '', size: 0, isLatest: !!m.IsLatest, deleteMarker: true });
+      }
+      [keyMarker, versionMarker] = out.IsTruncated ? [out.NextKeyMarker, out.NextVersionIdMarker] : [undefined, undefined];
+    } while (keyMarker);
+    return found.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : b.lastModified.getTime() - a.lastModified.getTime()));
+  }
+
+  /** One version's body and headers, or undefined if that version does not exist (or is a delete marker). */
+  async getVersion(key: string, versionId: string): Promise<{ body: Buffer; contentType?: string; metadata: Record<string, string>; etag: string } | undefined> {
+    const { GetObjectCommand } = await lazyS3();
+    try {
+      const out = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key, VersionId: versionId }));
+      const body = Buffer.from(await out.Body!.transformToByteArray());
+      return { body, contentType: out.ContentType, metadata: out.Metadata ?? {}, etag: out.ETag ?? '' };
+    } catch (err) {
+      const name = (err as S3ErrorLike).name;
+      if (name === 'NoSuchVersion' || statusOf(err) === 405 || (isMissing(err) && name !== 'NoSuchBucket')) return undefined;
+      this.fail(err, 'GetObject', `${key} (version ${versionId})`);
+    }
   }
 
   /** A short-lived download link (default 5 minutes). */

@@ -87,7 +87,7 @@ describe('a versioned bucket in the local S3', () => {
     expect(listed.Versions?.map((v) => [v.VersionId, v.IsLatest])).toEqual([[v1, false]]);
     expect(await text(await client.send(new GetObjectCommand({ Bucket, Key: 'p/gone.json', VersionId: v1 })))).toBe('kept');
     const byMarker = await rejection(client.send(new GetObjectCommand({ Bucket, Key: 'p/gone.json', VersionId: deleted.VersionId })));
-    expect(byMarker.$metadata?.httpStatusCode).toBe(405);
+    expect((byMarker as Error & { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode).toBe(405);
     // deleting the marker brings the object back
     await client.send(new DeleteObjectCommand({ Bucket, Key: 'p/gone.json', VersionId: deleted.VersionId }));
     const back = await client.send(new GetObjectCommand({ Bucket, Key: 'p/gone.json' }));
