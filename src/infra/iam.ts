@@ -16,13 +16,17 @@ import { arn, foreignOwner, fromTagList, missingTags, toTagList, type Component 
 import { deleteStep, step, type Change, type Step } from './plan.js';
 import { resource } from './resource.js';
 import { httpsDomain } from './serving.js';
+import { replicationPolicy } from './backup-bucket.js';
 import { policy, samePolicy, trustPolicy, type PolicyDocument, type Statement } from './policy-document.js';
 
 const iamSdk = () => import('@aws-sdk/client-iam');
 
 export const INLINE_POLICY = 'clinica';
 
-export type RoleKey = 'image-processor' | 'reminders' | 'server';
+export type RoleKey = 'image-processor' | 'reminders' | 'server' | 'replication';
+
+/** The roles of the deployed parts, which read and write the data bucket's prefixes. */
+type PartKey = Exclude<RoleKey, 'replication'>;
 
 /** Every top-level prefix of the data bucket that clinica's code reads or writes (test/infra/iam-prefixes.test.ts
  * checks this list against the code). */
@@ -39,7 +43,7 @@ const except = (...excluded: string[]) => DATA_PREFIXES.filter((p) => !excluded.
  * audit/ is append-only for everyone: PutObject, never DeleteObject. Only the server (its update timer) reads
  * deploy/server/, and nothing deployed may write there: a compromised part cannot plant a new release.
  */
-export const DATA_ACCESS: Record<RoleKey, { read: string[]; write: string[]; remove: string[] }> = {
+export const DATA_ACCESS: Record<PartKey, { read: string[]; write: string[]; remove: string[] }> = {
   'image-processor': {
     read: ['images/', 'image-ids/', 'image-hashes/', 'patients/', 'settings/'],
     write: ['images/', 'image-ids/', 'image-hashes/', 'audit/'],
@@ -76,7 +80,7 @@ function kmsStatement(ctx: InfraContext): Statement[] {
   return [{ Sid: 'UseDataKey', Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: arn.kmsKey(ctx.arns, key) }];
 }
 
-function dataStatements(ctx: InfraContext, key: RoleKey): Statement[] {
+function dataStatements(ctx: InfraContext, key: PartKey): Statement[] {
   const bucket = ctx.names.dataBucket;
   const access = DATA_ACCESS[key];
   const objects = (prefixes: string[]) => prefixes.map((p) => arn.objects(ctx.arns, bucket, p));
@@ -167,6 +171,8 @@ export function rolePolicy(ctx: InfraContext, key: RoleKey): PolicyDocument {
           Condition: { StringEquals: { 'ses:FromAddress': senderAddress(reminderSender(ctx.config)) } },
         },
       );
+    case 'replication':
+      return replicationPolicy(ctx);
   }
 }
 
@@ -184,6 +190,7 @@ export function roleSpecs(ctx: InfraContext): RoleSpec[] {
     { key: 'image-processor', component: 'image-processor', name: n.imageProcessorRole, service: 'lambda.amazonaws.com', description: 'clinica image-processor Lambda' },
     { key: 'reminders', component: 'reminders', name: n.remindersRole, service: 'lambda.amazonaws.com', description: 'clinica reminders Lambda' },
     { key: 'server', component: 'server', name: n.serverRole, service: 'ec2.amazonaws.com', description: 'clinica backend on EC2' },
+    { key: 'replication', component: 'data', name: n.replicationRole, service: 's3.amazonaws.com', description: 'clinica data bucket replication to the backup' },
   ];
 }
 

@@ -21,6 +21,8 @@ export interface InfraNames {
   imageProcessorRole: string;
   remindersRole: string;
   serverRole: string;
+  /** the role S3 assumes to replicate the data bucket to the backup */
+  replicationRole: string;
   /** the instance profile has the role's name */
   serverInstanceProfile: string;
   securityGroup: string;
@@ -84,6 +86,7 @@ export function infraNames(config: Pick<ResolvedConfig, 'names' | 'stage'>): Inf
     imageProcessorRole: fitName(base, 'image-processor'),
     remindersRole: fitName(base, 'reminders'),
     serverRole: server,
+    replicationRole: fitName(base, 'replication'),
     serverInstanceProfile: server,
     securityGroup: fitName(base, 'server', 255),
     instanceName: server,

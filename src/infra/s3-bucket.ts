@@ -326,7 +326,8 @@ export async function readBucket(ctx: InfraContext, bucket: string, aspects: Asp
   });
 }
 
-export async function createBucket(ctx: InfraContext, bucket: string): Promise<void> {
+/** objectLock: Object Lock enabled at creation (the backup bucket; it cannot be turned off afterwards). */
+export async function createBucket(ctx: InfraContext, bucket: string, options: { objectLock?: boolean } = {}): Promise<void> {
   const { CreateBucketCommand } = await s3sdk();
   const region = ctx.arns.region;
   try {
@@ -334,6 +335,7 @@ export async function createBucket(ctx: InfraContext, bucket: string): Promise<v
       new CreateBucketCommand({
         Bucket: bucket,
         ObjectOwnership: 'BucketOwnerEnforced',
+        ...(options.objectLock ? { ObjectLockEnabledForBucket: true } : {}),
         ...(region !== 'us-east-1' ? { CreateBucketConfiguration: { LocationConstraint: region as never } } : {}),
       }),
     );
@@ -403,6 +405,8 @@ export interface BucketStepSpec {
   bucket: string;
   aspects: Aspect[];
   state: BucketState;
+  /** created with Object Lock enabled */
+  objectLock?: boolean;
 }
 
 /** The plan step for a bucket: create it and put every aspect, or put only the aspects that differ. */
@@ -433,7 +437,7 @@ export function bucketStep(ctx: InfraContext, spec: BucketStepSpec): Step {
   });
   const changes: Change[] = state.exists
     ? aspects.filter((a) => !a.same(state.values.get(a.name))).map(put)
-    : [{ what: 'create', apply: () => awsCall(ctx, `creating bucket ${bucket}`, () => createBucket(ctx, bucket)) }, ...aspects.filter((a) => !a.same(undefined)).map(put)]; // a new bucket has no website to remove
+    : [{ what: 'create', apply: () => awsCall(ctx, `creating bucket ${bucket}`, () => createBucket(ctx, bucket, { objectLock: spec.objectLock })) }, ...aspects.filter((a) => !a.same(undefined)).map(put)]; // a new bucket has no website to remove
   return step({
     id: spec.id,
     component: spec.component,
@@ -527,6 +531,8 @@ export interface BucketResourceSpec {
   deleteWhy: string;
   /** destroy: delete the bucket policy before emptying (its Deny statements would refuse the deletes) */
   dropPolicyFirst?: boolean;
+  /** created with Object Lock enabled */
+  objectLock?: boolean;
 }
 
 export const bucketResource = (spec: BucketResourceSpec): Resource<BucketRead> =>
@@ -537,7 +543,7 @@ export const bucketResource = (spec: BucketResourceSpec): Resource<BucketRead> =
       const aspects = stage.mode === 'destroy' ? all.filter((a) => a.name === 'tags') : all;
       return { state: await readBucket(ctx, spec.bucket(ctx), aspects), aspects };
     },
-    plan: (ctx, { state, aspects }) => bucketStep(ctx, { id: spec.id, component: spec.component, bucket: spec.bucket(ctx), aspects, state }),
+    plan: (ctx, { state, aspects }) => bucketStep(ctx, { id: spec.id, component: spec.component, bucket: spec.bucket(ctx), aspects, state, objectLock: spec.objectLock }),
     destroy(ctx, { state }, stage) {
       if (!state.exists) return undefined;
       const bucket = spec.bucket(ctx);

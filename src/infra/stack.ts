@@ -2,13 +2,15 @@
  * A stage's resources, listed once in dependency order and compared with the config: the plan that deploy
  * applies, deploy --dry-run prints and status checks; destroy walks the same list backwards.
  *
- *   data bucket → site bucket → site content → CloudFront OAC → response headers policy → distribution
- *   → site bucket policy → IAM roles → instance profile → log groups → Lambda functions → S3 → image-processor events
+ *   data bucket → backup bucket (second region) → site bucket → site content → CloudFront OAC
+ *   → response headers policy → distribution → site bucket policy → IAM roles → instance profile
+ *   → replication (data → backup) → log groups → Lambda functions → S3 → image-processor events
  *   → server release → (default VPC) → security group → Route 53 zone → Elastic IP → instance → its Elastic IP
  *   → A record → SES identity   (zone, Elastic IP and A record only with network.domain)
  */
 import type { InfraContext } from './context.js';
 import { dataBucket } from './data-bucket.js';
+import { backupBucket, backupReplication } from './backup-bucket.js';
 import { siteBucket } from './site-bucket.js';
 import { siteContent } from './site-content.js';
 import { siteBucketPolicyResource, siteDistribution, siteHeaders, siteOac } from './cloudfront.js';
@@ -34,6 +36,7 @@ import { TAG, foreignOwner, missingTags } from './names.js';
 export function stackResources(ctx: InfraContext): Resource<unknown>[] {
   return [
     dataBucket,
+    backupBucket,
     siteBucket,
     siteContent,
     siteOac,
@@ -42,6 +45,7 @@ export function stackResources(ctx: InfraContext): Resource<unknown>[] {
     siteBucketPolicyResource,
     ...roleSpecs(ctx).map(roleResource),
     instanceProfile,
+    backupReplication,
     ...logGroupResources(ctx),
     ...functionSpecs(ctx).map(functionResource),
     imageEvents,

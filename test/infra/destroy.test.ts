@@ -38,7 +38,9 @@ describe('clinica destroy (mocked AWS)', () => {
       ['lambda:image-processor', 'delete'],
       ['log-group:reminders', 'no-change'],
       ['log-group:image-processor', 'no-change'],
+      ['backup-replication', 'delete'],
       ['instance-profile', 'delete'],
+      ['role:replication', 'delete'],
       ['role:server', 'delete'],
       ['role:reminders', 'delete'],
       ['role:image-processor', 'delete'],
@@ -46,6 +48,7 @@ describe('clinica destroy (mocked AWS)', () => {
       ['site-headers', 'delete'],
       ['site-oac', 'delete'],
       ['site-bucket', 'delete'],
+      ['backup-bucket', 'no-change'],
       ['data-bucket', 'no-change'],
     ]);
     expect(plan.steps.at(-1)!.why).toMatch(/kept: patient data/);
@@ -63,8 +66,11 @@ describe('clinica destroy (mocked AWS)', () => {
       'PutBucketNotificationConfiguration',
       'DeleteFunction',
       'DeleteFunction',
+      'DeleteBucketReplication', // the data bucket stays, without the replication whose role goes
       'RemoveRoleFromInstanceProfile',
       'DeleteInstanceProfile',
+      'DeleteRolePolicy',
+      'DeleteRole',
       'DeleteRolePolicy',
       'DeleteRole',
       'DeleteRolePolicy',
@@ -101,13 +107,13 @@ describe('clinica destroy (mocked AWS)', () => {
     // the notification goes with the bucket: no step of its own, so the summary cannot say it was kept
     expect(plan.steps.find((s) => s.id === 'image-events')).toBeUndefined();
     await apply(plan);
-    expect(fake.named('DeleteBucket').map((c) => c.input.Bucket)).toEqual(['sorriso-prod-site', 'sorriso-prod-data']);
+    expect(fake.named('DeleteBucket').map((c) => c.input.Bucket)).toEqual(['sorriso-prod-site', 'sorriso-prod-backup', 'sorriso-prod-data']);
     const deleted = fake.named('DeleteObjects').flatMap((c) => c.input.Delete.Objects.map((o: { Key: string; VersionId?: string }) => `${o.Key}@${o.VersionId}`));
     expect(deleted).toEqual(expect.arrayContaining(['patients/p1.json@v1', 'patients/p1.json@v2', 'images/p1/i1/original.jpg@v1', 'audit/2026-11-01/20261101T100000000Z-p1-abc.json@v1']));
     // the audit log's no-delete statement goes first (it denies everyone, the operator too), then the emptying
     const calls = fake.calls.map((c) => c.command);
     expect(calls.indexOf('DeleteBucketPolicy')).toBeLessThan(calls.lastIndexOf('DeleteObjects'));
-    expect(fake.named('DeleteBucketPolicy').map((c) => c.input.Bucket)).toEqual(['sorriso-prod-data']);
+    expect(fake.named('DeleteBucketPolicy').map((c) => c.input.Bucket)).toEqual(['sorriso-prod-backup', 'sorriso-prod-data']);
     expect(fake.state.buckets.size).toBe(0);
   });
 
@@ -147,7 +153,9 @@ describe('clinica destroy (mocked AWS)', () => {
       ['lambda:image-processor', 'no-change', 'not ours — left alone (it lacks the tags clinica:clinic=sorriso, clinica:stage=prod)'],
       ['log-group:reminders', 'no-change', 'kept: logs name patients and appointments by id (--delete-patient-data deletes them)'],
       ['log-group:image-processor', 'no-change', 'kept: logs name patients and appointments by id (--delete-patient-data deletes them)'],
+      ['backup-replication', 'delete', 'stage destroyed (its role goes too)'],
       ['instance-profile', 'no-change', 'not ours — left alone (it lacks the tags clinica:clinic=sorriso, clinica:stage=prod)'],
+      ['role:replication', 'delete', 'stage destroyed'],
       ['role:server', 'delete', 'stage destroyed'],
       ['role:reminders', 'no-change', 'not ours — left alone (it lacks the tags clinica:stage=prod)'],
       ['role:image-processor', 'delete', 'stage destroyed'],
@@ -155,11 +163,12 @@ describe('clinica destroy (mocked AWS)', () => {
       ['site-headers', 'delete', 'stage destroyed (after the distribution)'],
       ['site-oac', 'delete', 'stage destroyed (after the distribution)'],
       ['site-bucket', 'no-change', 'not ours — left alone (it lacks the tags clinica:clinic=sorriso, clinica:stage=prod)'],
+      ['backup-bucket', 'no-change', 'kept: the backup of the patient data (--delete-patient-data deletes what Object Lock allows)'],
       ['data-bucket', 'no-change', 'kept: patient data (--delete-patient-data deletes it)'],
     ]);
     await apply(plan);
     expect(fake.named('DeleteFunction').map((c) => c.input.FunctionName)).toEqual(['sorriso-prod-reminders']);
-    expect(fake.named('DeleteRole').map((c) => c.input.RoleName)).toEqual(['sorriso-prod-server', 'sorriso-prod-image-processor']);
+    expect(fake.named('DeleteRole').map((c) => c.input.RoleName)).toEqual(['sorriso-prod-replication', 'sorriso-prod-server', 'sorriso-prod-image-processor']);
     expect(fake.named('DeleteSecurityGroup')).toEqual([]);
     expect(fake.named('DeleteInstanceProfile')).toEqual([]);
     expect(fake.named('DeleteBucket')).toEqual([]);
