@@ -18,6 +18,7 @@ import { declareStaff } from './commands/staff/declare.js';
 import { declareSite } from './commands/site/declare.js';
 import { declareAudit } from './commands/audit/declare.js';
 import { declareRestore } from './commands/restore/declare.js';
+import { declareBackup } from './commands/backup/declare.js';
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
 
@@ -64,6 +65,7 @@ export function buildProgram(): Command {
   declareSite(program);
   declareAudit(program);
   declareRestore(program);
+  declareBackup(program);
 
   // Sub-commands inherit the error/exit behaviour of the program.
   const inherit = (cmd: Command) => {

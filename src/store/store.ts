@@ -35,6 +35,10 @@ export interface ObjectInfo {
 export interface HeadInfo extends ObjectInfo {
   contentType?: string;
   metadata: Record<string, string>;
+  /** S3's replication status of the object (PENDING, COMPLETED, FAILED, REPLICA), when replication is set */
+  replicationStatus?: string;
+  /** the SHA-256 S3 keeps with the object (base64), when it was uploaded with one */
+  checksumSha256?: string;
 }
 
 export interface WriteOptions {
@@ -179,10 +183,11 @@ export class Store {
     }
   }
 
-  async head(key: string): Promise<HeadInfo | undefined> {
+  /** checksums: also ask for the checksum S3 keeps with the object (ChecksumMode) */
+  async head(key: string, options: { checksums?: boolean } = {}): Promise<HeadInfo | undefined> {
     const { HeadObjectCommand } = await lazyS3();
     try {
-      const out = await this.s3.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
+      const out = await this.s3.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key, ...(options.checksums ? { ChecksumMode: 'ENABLED' as const } : {}) }));
       return {
         key,
         size: out.ContentLength ?? 0,
@@ -190,6 +195,8 @@ export class Store {
         lastModified: out.LastModified,
         contentType: out.ContentType,
         metadata: out.Metadata ?? {},
+        ...(out.ReplicationStatus ? { replicationStatus: out.ReplicationStatus } : {}),
+        ...(out.ChecksumSHA256 ? { checksumSha256: out.ChecksumSHA256 } : {}),
       };
     } catch (err) {
       if (isMissing(err)) return undefined;
