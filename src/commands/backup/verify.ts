@@ -23,7 +23,7 @@ export default async function verify({ opts, ui }: CommandInput<{ sample?: strin
   }
   const lag = report.maxLagSeconds !== undefined ? `; oldest write still replicating: ${report.maxLagSeconds} s ago` : '';
   if (report.failed) {
-    ui.print(`${report.checked - report.ok} of ${report.checked} object(s) are not the same in ${where.bucket}${lag} — see docs/aws.md, "Backup"`);
+    ui.print(`${report.checked - report.ok} of ${report.checked} object(s) are not the same in ${where.bucket}${lag} — see docs/aws.md, "Backup bucket"`);
     return ExitCode.failure;
   }
   ui.print(`${ui.green('✓')} ${report.ok} of ${report.checked} object(s) match in ${where.bucket} (${where.region})${lag}`);
