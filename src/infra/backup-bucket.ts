@@ -224,7 +224,7 @@ export function desiredReplication(ctx: InfraContext): ReplicationConfiguration 
 }
 
 /** The parts of a replication configuration clinica sets, comparable. */
-const canonicalReplication = (c: ReplicationConfiguration | undefined) =>
+export const canonicalReplication = (c: ReplicationConfiguration | undefined) =>
   JSON.stringify({
     role: c?.Role ?? null,
     rules: (c?.Rules ?? []).map((r) => ({

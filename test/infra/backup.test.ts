@@ -10,6 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { pending } from '../../src/infra/plan.js';
 import { planDeploy, planDestroy } from '../../src/infra/stack.js';
 import { backupRegionFor } from '../../src/infra/names.js';
+import { replicationCheck } from '../../src/infra/health.js';
 import { fakeAws, type FakeAws } from './fake-aws.js';
 import { apply, openTestInfra, testConfig } from './helpers.js';
 
@@ -143,6 +144,21 @@ describe('the backup bucket and replication (mocked AWS)', () => {
     expect(fake.named('DeleteBucket').map((c) => c.input.Bucket)).not.toContain(backup);
     expect(fake.state.buckets.get(backup)!.objects.get('patients/p1.json')).toHaveLength(1);
     expect(ctx.logEntries.map((e) => e.message)).toContainEqual(expect.stringMatching(/1 version\(s\) are under Object Lock \(governance, 400 days.*the bucket stays/));
+  });
+
+  it('status: replication health from the rule and the newest audit entry of today', async () => {
+    const config = await testConfig();
+    const ctx = await openTestInfra(fake, config);
+    expect(await replicationCheck(ctx)).toMatchObject({ ok: false, detail: 'no data bucket' });
+    await apply(await planDeploy(ctx));
+    const now = new Date('2026-12-07T15:00:00Z');
+    expect(await replicationCheck(ctx, now)).toEqual({ name: 'backup replication', ok: true, detail: `to ${backup} (us-east-1); no audit entry today to sample` });
+    const objects = fake.state.buckets.get(data)!.objects;
+    objects.set('audit/2026-12-07/20261207T140000000Z-_-aaaaaa.json', [{ body: Buffer.from('{}'), versionId: 'a1', replicationStatus: 'COMPLETED' }]);
+    objects.set('audit/2026-12-07/20261207T145900000Z-_-bbbbbb.json', [{ body: Buffer.from('{}'), versionId: 'b1', replicationStatus: 'FAILED' }]);
+    expect(await replicationCheck(ctx, now)).toMatchObject({ ok: false, detail: `to ${backup} (us-east-1); newest audit entry FAILED` });
+    fake.state.buckets.get(data)!.settings.replication.ReplicationConfiguration.Rules[0].DeleteMarkerReplication.Status = 'Enabled';
+    expect(await replicationCheck(ctx, now)).toMatchObject({ ok: false, detail: expect.stringMatching(/changed by hand/) });
   });
 
   it('with aws.backupBucket (another account) replicates there and does not create or configure it', async () => {

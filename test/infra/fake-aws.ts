@@ -37,7 +37,7 @@ interface Bucket {
   /** the region it was created in (CreateBucketConfiguration.LocationConstraint; us-east-1 without one) */
   region?: string;
   settings: Record<string, any>;
-  objects: Map<string, { body: Buffer; versionId: string; metadata?: Record<string, string> }[]>;
+  objects: Map<string, { body: Buffer; versionId: string; metadata?: Record<string, string>; replicationStatus?: string }[]>;
 }
 
 interface Role {
@@ -279,7 +279,7 @@ export function fakeAws(options: FakeAwsOptions = {}) {
         const versions = bucket(i.Bucket).objects.get(i.Key);
         const last = versions?.[versions.length - 1];
         if (!last) throw awsError('NotFound', 'Not Found', 404);
-        return { ContentLength: last.body.length, ETag: '"e"', Metadata: last.metadata ?? {} };
+        return { ContentLength: last.body.length, ETag: '"e"', Metadata: last.metadata ?? {}, ...(last.replicationStatus ? { ReplicationStatus: last.replicationStatus } : {}) };
       },
       ListObjectsV2: (i) => {
         const b = bucket(i.Bucket);
