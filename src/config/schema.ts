@@ -175,15 +175,6 @@ export const configSchema = z
         corsOrigins: z.array(z.string().min(1)).optional(),
         /** days a replaced or deleted object version is kept before S3 expires it; default 90 */
         noncurrentVersionDays: z.number().int().min(1).max(3650).optional(),
-        /** the region of the backup bucket the data bucket replicates to; default a second region (see backupRegionFor) */
-        backupRegion: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'expected an AWS region, e.g. "us-east-1"').optional(),
-        /** an existing bucket (e.g. in another AWS account) to replicate to instead of the one deploy creates */
-        backupBucket: z
-          .string()
-          .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'expected an S3 bucket name (lowercase letters, digits, "-" and ".", 3–63 characters)')
-          .optional(),
-        /** days Object Lock (governance mode) keeps every version in the backup bucket; default 400 */
-        backupRetentionDays: z.number().int().min(1).max(36500).optional(),
         /** the backend instance's root volume (gp3, encrypted), in GiB; default 8 (Amazon Linux 2023's minimum) */
         rootVolumeGiB: z.number().int().min(8).max(1024).optional(),
         /** days the Lambda functions' CloudWatch logs are kept (one of the values CloudWatch Logs accepts); default 90 */
@@ -201,6 +192,15 @@ export const configSchema = z
           .strict()
           .refine((w) => w.start !== w.end, { message: 'expected "start" and "end" to differ' })
           .optional(),
+        /** the region of the backup bucket the data bucket replicates to; default a second region (see backupRegionFor) */
+        backupRegion: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'expected an AWS region, e.g. "us-east-1"').optional(),
+        /** an existing bucket (e.g. in another AWS account) to replicate to instead of the one deploy creates */
+        backupBucket: z
+          .string()
+          .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'expected an S3 bucket name (lowercase letters, digits, "-" and ".", 3–63 characters)')
+          .optional(),
+        /** days Object Lock (governance mode) keeps every version in the backup bucket; default 400 */
+        backupRetentionDays: z.number().int().min(1).max(36500).optional(),
       })
       .strict()
       .default({ region: 'sa-east-1', architecture: 'arm64', sshCidrs: [] }),
