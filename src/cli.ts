@@ -17,6 +17,8 @@ import { declareRemind } from './commands/remind/declare.js';
 import { declareStaff } from './commands/staff/declare.js';
 import { declareSite } from './commands/site/declare.js';
 import { declareAudit } from './commands/audit/declare.js';
+import { declareRestore } from './commands/restore/declare.js';
+import { declareBackup } from './commands/backup/declare.js';
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
 
@@ -62,6 +64,8 @@ export function buildProgram(): Command {
   declareStaff(program);
   declareSite(program);
   declareAudit(program);
+  declareRestore(program);
+  declareBackup(program);
 
   // Sub-commands inherit the error/exit behaviour of the program.
   const inherit = (cmd: Command) => {

@@ -19,6 +19,8 @@ export interface Context {
   actor: string;
   dataStore(): Promise<Store>;
   siteStore(): Promise<Store>;
+  /** a store on another bucket of the same target (another stage's data, the backup), in its region */
+  storeFor(bucket: string, region?: string): Promise<Store>;
 }
 
 export function awsTarget(config: ResolvedConfig): AwsTarget {
@@ -56,15 +58,15 @@ export function openContext(options: GlobalOptions, needsStack = true, config: R
     target = awsTarget(config);
   }
   const stores = new Map<string, Promise<Store>>();
-  const store = (bucket: string) => {
-    let s = stores.get(bucket);
+  const store = (bucket: string, region = target.region) => {
+    let s = stores.get(`${bucket}@${region}`);
     if (!s) {
       s = (async () => {
         const [{ s3Client }, { Store }] = await Promise.all([import('./aws/clients.js'), import('./store/store.js')]);
-        const where = local ? localS3Where(local.s3) : target.endpoint ? `S3 at ${target.endpoint}` : `S3 bucket ${bucket} (${target.region}${target.profile ? `, profile ${target.profile}` : ''})`;
-        return new Store(await s3Client(target), bucket, where);
+        const where = local ? localS3Where(local.s3) : target.endpoint ? `S3 at ${target.endpoint}` : `S3 bucket ${bucket} (${region}${target.profile ? `, profile ${target.profile}` : ''})`;
+        return new Store(await s3Client({ ...target, region }), bucket, where);
       })();
-      stores.set(bucket, s);
+      stores.set(`${bucket}@${region}`, s);
     }
     return s;
   };
@@ -75,5 +77,7 @@ export function openContext(options: GlobalOptions, needsStack = true, config: R
     actor: cliActor(),
     dataStore: () => store(local?.dataBucket ?? config.names.dataBucket),
     siteStore: () => store(local?.siteBucket ?? config.names.siteBucket),
+    // the local stack is one S3 in one region: every bucket is there
+    storeFor: (bucket, region) => store(bucket, local ? target.region : region),
   };
 }

@@ -197,6 +197,15 @@ export const configSchema = z
           .strict()
           .refine((w) => w.start !== w.end, { message: 'expected "start" and "end" to differ' })
           .optional(),
+        /** the region of the backup bucket the data bucket replicates to; default a second region (see backupRegionFor) */
+        backupRegion: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'expected an AWS region, e.g. "us-east-1"').optional(),
+        /** an existing bucket (e.g. in another AWS account) to replicate to instead of the one deploy creates */
+        backupBucket: z
+          .string()
+          .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'expected an S3 bucket name (lowercase letters, digits, "-" and ".", 3–63 characters)')
+          .optional(),
+        /** days Object Lock (governance mode) keeps every version in the backup bucket; default 400 */
+        backupRetentionDays: z.number().int().min(1).max(36500).optional(),
       })
       .strict()
       .default({ region: 'sa-east-1', architecture: 'arm64', sshCidrs: [] }),

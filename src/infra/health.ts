@@ -11,6 +11,8 @@ import { httpsDomain } from './serving.js';
 import type { DeployPlan } from './stack.js';
 import { sesQuota, sesSummary, sesVerified } from './ses.js';
 import { certificateSummary, type SiteCertificateState } from './site-domain.js';
+import { canonicalReplication, desiredReplication, readReplication } from './backup-bucket.js';
+import { backupLocation } from './names.js';
 
 export interface HealthCheck {
   name: string;
@@ -146,8 +148,32 @@ export async function healthChecks(ctx: InfraContext, plan: DeployPlan, fetcher?
     checks.push({ name: label, ok: bad.length === 0, detail: parts.join('; ') });
   }
 
+  checks.push(await replicationCheck(ctx));
+
   const ses = observed.ses;
   checks.push({ name: 'SES sender', ok: ses.unknown ? undefined : sesVerified(ses), detail: sesSummary(ses) });
   if (!ses.unknown) checks.push({ name: 'SES sending quota', ok: (ses.quota?.max24h ?? 0) > 0, detail: sesQuota(ses) });
   return checks;
+}
+
+/**
+ * Replication health: the rule is the one deploy sets, and the newest audit object of today (written every few
+ * minutes while the clinic works) has reached the backup — its replication status is COMPLETED, PENDING is lag,
+ * FAILED is a failure. `clinica backup verify` compares the copies themselves.
+ */
+export async function replicationCheck(ctx: InfraContext, now = new Date()): Promise<HealthCheck> {
+  const name = 'backup replication';
+  const { bucket, region } = backupLocation(ctx.config);
+  const state = await readReplication(ctx);
+  if (!state.dataBucketExists) return { name, ok: false, detail: 'no data bucket' };
+  if (!state.config) return { name, ok: false, detail: `not set up: nothing reaches ${bucket} (run \`clinica deploy\`)` };
+  if (canonicalReplication(state.config) !== canonicalReplication(desiredReplication(ctx))) {
+    return { name, ok: false, detail: 'the replication rule was changed by hand (run `clinica deploy`)' };
+  }
+  const store = await dataStore(ctx);
+  let newest: string | undefined;
+  for await (const o of store.list(`audit/${now.toISOString().slice(0, 10)}/`)) newest = o.key;
+  const status = newest ? (await store.head(newest))?.replicationStatus : undefined;
+  const seen = !newest ? 'no audit entry today to sample' : `newest audit entry ${status ?? 'not replicated (written before replication?)'}`;
+  return { name, ok: status === 'FAILED' ? false : !newest || status === 'COMPLETED' || status === 'PENDING' ? true : undefined, detail: `to ${bucket} (${region}); ${seen}` };
 }

@@ -16,6 +16,7 @@ import { arn, foreignOwner, fromTagList, missingTags, toTagList, type Component 
 import { deleteStep, step, type Change, type Step } from './plan.js';
 import { resource } from './resource.js';
 import { httpsDomain } from './serving.js';
+import { replicationPolicy } from './backup-bucket.js';
 import { policy, samePolicy, trustPolicy, type PolicyDocument, type Statement } from './policy-document.js';
 import { ANSWER_KEY_OBJECT } from '../clinic/answer-link.js';
 import { AGENDA_LOCKS_PREFIX, APPOINTMENTS_PREFIX } from '../clinic/appointments.js';
@@ -29,9 +30,10 @@ const iamSdk = () => import('@aws-sdk/client-iam');
 
 export const INLINE_POLICY = 'clinica';
 
-export type RoleKey = 'image-processor' | 'reminders' | 'server' | 'answers';
-/** The roles whose data access is a plain list of prefixes (the answer page's is narrower: see answersPolicy). */
-type PrefixRoleKey = Exclude<RoleKey, 'answers'>;
+export type RoleKey = 'image-processor' | 'reminders' | 'server' | 'answers' | 'replication';
+/** The roles whose data access is a plain list of prefixes (the answer page's is narrower: see answersPolicy;
+ * the replication role's is its own: see replicationPolicy). */
+type PrefixRoleKey = Exclude<RoleKey, 'answers' | 'replication'>;
 
 /** Every top-level prefix of the data bucket that clinica's code reads or writes (test/infra/iam-prefixes.test.ts
  * checks this list against the code). */
@@ -222,6 +224,8 @@ export function rolePolicy(ctx: InfraContext, key: RoleKey): PolicyDocument {
           Condition: { StringEquals: { 'ses:FromAddress': senderAddress(reminderSender(ctx.config)) } },
         },
       );
+    case 'replication':
+      return replicationPolicy(ctx);
   }
 }
 
@@ -240,6 +244,7 @@ export function roleSpecs(ctx: InfraContext): RoleSpec[] {
     { key: 'reminders', component: 'reminders', name: n.remindersRole, service: 'lambda.amazonaws.com', description: 'clinica reminders Lambda' },
     { key: 'server', component: 'server', name: n.serverRole, service: 'ec2.amazonaws.com', description: 'clinica backend on EC2' },
     { key: 'answers', component: 'answers', name: n.answersRole, service: 'lambda.amazonaws.com', description: "clinica patients' answer page Lambda" },
+    { key: 'replication', component: 'data', name: n.replicationRole, service: 's3.amazonaws.com', description: 'clinica data bucket replication to the backup' },
   ];
 }
 

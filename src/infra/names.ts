@@ -21,6 +21,8 @@ export interface InfraNames {
   imageProcessorRole: string;
   remindersRole: string;
   serverRole: string;
+  /** the role S3 assumes to replicate the data bucket to the backup */
+  replicationRole: string;
   /** the instance profile has the role's name */
   serverInstanceProfile: string;
   securityGroup: string;
@@ -89,6 +91,7 @@ export function infraNames(config: Pick<ResolvedConfig, 'names' | 'stage'>): Inf
     imageProcessorRole: fitName(base, 'image-processor'),
     remindersRole: fitName(base, 'reminders'),
     serverRole: server,
+    replicationRole: fitName(base, 'replication'),
     serverInstanceProfile: server,
     securityGroup: fitName(base, 'server', 255),
     instanceName: server,
@@ -149,4 +152,22 @@ export function websiteUrl(bucket: string, region: string, endpoint?: string): s
   if (endpoint) return `${endpoint.replace(/\/+$/, '')}/${bucket}/`;
   const dash = ['us-east-1', 'us-west-1', 'us-west-2', 'eu-west-1', 'ap-southeast-1', 'ap-southeast-2', 'ap-northeast-1', 'sa-east-1', 'us-gov-west-1'];
   return `http://${bucket}.s3-website${dash.includes(region) ? '-' : '.'}${region}.amazonaws.com/`;
+}
+
+/**
+ * The second region a stage's backup goes to by default: another region, so one region's outage or a mistake
+ * there does not take both copies. sa-east-1 (São Paulo) → us-east-1, the nearest with the lowest storage price
+ * (LGPD allows the transfer to a processor under contract: AWS's DPA); us-east-1 → us-east-2; any other → us-east-1.
+ */
+export function backupRegionFor(region: string): string {
+  return region === 'us-east-1' ? 'us-east-2' : 'us-east-1';
+}
+
+/** Where the stage's backup copy lives: aws.backupBucket (another account's) or "<prefix>-<stage>-backup". */
+export function backupLocation(config: Pick<ResolvedConfig, 'names' | 'stage' | 'aws'>): { bucket: string; region: string; external: boolean } {
+  return {
+    bucket: config.aws.backupBucket ?? `${config.names.prefix}-${config.stage}-backup`,
+    region: config.aws.backupRegion ?? backupRegionFor(config.aws.region),
+    external: Boolean(config.aws.backupBucket),
+  };
 }

@@ -355,7 +355,8 @@ export async function readBucket(ctx: InfraContext, bucket: string, aspects: Asp
   });
 }
 
-export async function createBucket(ctx: InfraContext, bucket: string): Promise<void> {
+/** objectLock: Object Lock enabled at creation (the backup bucket; it cannot be turned off afterwards). */
+export async function createBucket(ctx: InfraContext, bucket: string, options: { objectLock?: boolean } = {}): Promise<void> {
   const { CreateBucketCommand } = await s3sdk();
   const region = ctx.arns.region;
   try {
@@ -363,6 +364,7 @@ export async function createBucket(ctx: InfraContext, bucket: string): Promise<v
       new CreateBucketCommand({
         Bucket: bucket,
         ObjectOwnership: 'BucketOwnerEnforced',
+        ...(options.objectLock ? { ObjectLockEnabledForBucket: true } : {}),
         ...(region !== 'us-east-1' ? { CreateBucketConfiguration: { LocationConstraint: region as never } } : {}),
       }),
     );
@@ -432,6 +434,8 @@ export interface BucketStepSpec {
   bucket: string;
   aspects: Aspect[];
   state: BucketState;
+  /** created with Object Lock enabled */
+  objectLock?: boolean;
 }
 
 /** The plan step for a bucket: create it and put every aspect, or put only the aspects that differ. */
@@ -462,7 +466,7 @@ export function bucketStep(ctx: InfraContext, spec: BucketStepSpec): Step {
   });
   const changes: Change[] = state.exists
     ? aspects.filter((a) => !a.same(state.values.get(a.name))).map(put)
-    : [{ what: 'create', apply: () => awsCall(ctx, `creating bucket ${bucket}`, () => createBucket(ctx, bucket)) }, ...aspects.filter((a) => !a.same(a.onNewBucket)).map(put)]; // a new bucket has no website to remove
+    : [{ what: 'create', apply: () => awsCall(ctx, `creating bucket ${bucket}`, () => createBucket(ctx, bucket, { objectLock: spec.objectLock })) }, ...aspects.filter((a) => !a.same(a.onNewBucket)).map(put)]; // a new bucket has no website to remove
   return step({
     id: spec.id,
     component: spec.component,
@@ -556,6 +560,8 @@ export interface BucketResourceSpec {
   deleteWhy: string;
   /** destroy: delete the bucket policy before emptying (its Deny statements would refuse the deletes) */
   dropPolicyFirst?: boolean;
+  /** created with Object Lock enabled */
+  objectLock?: boolean;
 }
 
 export const bucketResource = (spec: BucketResourceSpec): Resource<BucketRead> =>
@@ -566,7 +572,7 @@ export const bucketResource = (spec: BucketResourceSpec): Resource<BucketRead> =
       const aspects = stage.mode === 'destroy' ? all.filter((a) => a.name === 'tags') : all;
       return { state: await readBucket(ctx, spec.bucket(ctx), aspects), aspects };
     },
-    plan: (ctx, { state, aspects }) => bucketStep(ctx, { id: spec.id, component: spec.component, bucket: spec.bucket(ctx), aspects, state }),
+    plan: (ctx, { state, aspects }) => bucketStep(ctx, { id: spec.id, component: spec.component, bucket: spec.bucket(ctx), aspects, state, objectLock: spec.objectLock }),
     destroy(ctx, { state }, stage) {
       if (!state.exists) return undefined;
       const bucket = spec.bucket(ctx);

@@ -2,11 +2,11 @@
  * A stage's resources, listed once in dependency order and compared with the config: the plan that deploy
  * applies, deploy --dry-run prints and status checks; destroy walks the same list backwards.
  *
- *   data bucket → site bucket → site content → Route 53 zone → site certificate → CloudFront OAC
- *   → response headers policy → distribution → site bucket policy → site alias records → IAM roles
- *   → instance profile → log groups → image failure queue → Lambda functions (the answer page's function URL
- *   right after its function, before the reminders that link to it) → image-processor's on-failure
- *   destination → S3 → image-processor events
+ *   data bucket → backup bucket (second region) → site bucket → site content → Route 53 zone → site certificate
+ *   → CloudFront OAC → response headers policy → distribution → site bucket policy → site alias records → IAM roles
+ *   → instance profile → replication (data → backup) → log groups → image failure queue → Lambda functions (the
+ *   answer page's function URL right after its function, before the reminders that link to it) → image-processor's
+ *   on-failure destination → S3 → image-processor events
  *   → server release → (default VPC) → security group → Elastic IP → instance → its Elastic IP
  *   → A record → SES identity → staff invitations   (zone, Elastic IP and A record only with network.domain;
  *   the site certificate and alias records only with site.domain, in the zone that holds it — destroy removes
@@ -14,6 +14,7 @@
  */
 import type { InfraContext } from './context.js';
 import { dataBucket } from './data-bucket.js';
+import { backupBucket, backupReplication } from './backup-bucket.js';
 import { siteBucket } from './site-bucket.js';
 import { siteContent } from './site-content.js';
 import { siteBucketPolicyResource, siteDistribution, siteHeaders, siteOac } from './cloudfront.js';
@@ -43,6 +44,7 @@ import { TAG, foreignOwner, missingTags } from './names.js';
 export function stackResources(ctx: InfraContext): Resource<unknown>[] {
   return [
     dataBucket,
+    backupBucket,
     siteBucket,
     siteContent,
     hostedZone,
@@ -54,6 +56,7 @@ export function stackResources(ctx: InfraContext): Resource<unknown>[] {
     siteRecords,
     ...roleSpecs(ctx).map(roleResource),
     instanceProfile,
+    backupReplication,
     ...logGroupResources(ctx),
     imageFailureQueue,
     ...functionSpecs(ctx).flatMap((spec) => (spec.key === 'answers' ? [functionResource(spec), answersUrl] : [functionResource(spec)])),

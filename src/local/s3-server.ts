@@ -2,7 +2,7 @@
  * The local S3: s3rver in a child process (its ListObjectsV2 continuation tokens use DES, which needs
  * Node's --openssl-legacy-provider; a child keeps that flag away from everything else), behind a small
  * proxy in this process that adds what s3rver lacks and real S3 has: atomic conditional writes
- * (If-Match / If-None-Match → 412). With the proxy, the store's concurrency logic is exercised over HTTP
+ * (If-Match / If-None-Match → 412) and object versions (s3-versions.ts). With the proxy, the store's concurrency logic is exercised over HTTP
  * against the same semantics it meets on AWS, instead of silently overwriting.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -16,6 +16,7 @@ import { pathToFileURL } from 'node:url';
 import { LOCAL_S3_STOPPED } from '../aws/errors.js';
 import { ClinicaError } from '../errors.js';
 import { silentLog, type Log } from '../log.js';
+import { createVersioning, VersionIndex, type ForwardOptions } from './s3-versions.js';
 
 /** An S3 event record as AWS delivers it to Lambda (keys URL-encoded, '+' for spaces). */
 export interface S3EventRecord {
@@ -51,6 +52,8 @@ export interface LocalS3Options {
   region?: string;
   /** told when s3rver stops on its own, is restarted, or cannot be */
   log?: Log;
+  /** where the versions of versioned buckets are kept (default: `<directory>-versions`) */
+  versionsDirectory?: string;
 }
 
 /** s3rver dying this many times within RESTART_WINDOW_MS is not bad luck: stop restarting it. */
@@ -203,7 +206,9 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
     if (restarting) await restarting;
     return gaveUp || stopped ? undefined : child.port;
   };
-  const proxy = createConditionalProxy(host, upstreamPort, options.directory);
+  const versions = new VersionIndex(options.versionsDirectory ?? `${options.directory}-versions`);
+  await versions.load();
+  const proxy = createConditionalProxy(host, upstreamPort, options.directory, versions);
   proxy.listen(options.port ?? 0, host);
   try {
     await once(proxy, 'listening');
@@ -279,9 +284,9 @@ function normalise(event: RawS3rverEvent, region: string): S3EventRecord[] {
 
 const stripEtag = (etag: string) => etag.trim().replace(/^W\//, '').replace(/^"|"$/g, '');
 
-function xmlError(res: http.ServerResponse, status: number, code: string, message: string) {
+function xmlError(res: http.ServerResponse, status: number, code: string, message: string, headers: Record<string, string> = {}) {
   const body = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message></Error>`;
-  res.writeHead(status, { 'content-type': 'application/xml', 'content-length': Buffer.byteLength(body) });
+  res.writeHead(status, { ...headers, 'content-type': 'application/xml', 'content-length': Buffer.byteLength(body) });
   res.end(body);
 }
 
@@ -354,7 +359,7 @@ function md5File(directory: string, bucket: string, key: string): string {
   return join(directory, bucket, ...parts, `${last}._S3rver_object.md5`);
 }
 
-function createConditionalProxy(host: string, upstreamPort: () => Promise<number | undefined>, directory: string): http.Server {
+function createConditionalProxy(host: string, upstreamPort: () => Promise<number | undefined>, directory: string, versions: VersionIndex): http.Server {
   const locks = new KeyLocks();
   /** buckets given a website configuration through this proxy (the site bucket, by `clinica dev`) */
   const websiteBuckets = new Set<string>();
@@ -400,39 +405,68 @@ function createConditionalProxy(host: string, upstreamPort: () => Promise<number
    * `upload --bulk`, a closed browser tab) would leave a truncated object under the key — real S3 stores a PUT
    * whole or not at all, and so does this proxy.
    */
-  async function forward(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const body = await readBody(req);
-    if (body === undefined) return; // the client went away before sending all of it: nothing reaches s3rver
+  async function forward(req: http.IncomingMessage, res: http.ServerResponse, options: ForwardOptions = {}): Promise<number | undefined> {
+    const body = options.body ?? (await readBody(req));
+    if (body === undefined) return undefined; // the client went away before sending all of it: nothing reaches s3rver
     const port = await upstreamPort();
-    if (port === undefined) return stoppedError(res);
+    if (port === undefined) return void stoppedError(res);
     return new Promise((resolve) => {
-      const headers = { ...req.headers };
+      const headers = { ...req.headers, ...options.headers };
       if (req.method !== 'GET' && req.method !== 'HEAD') {
         // write preconditions were checked here; conditional GETs (304) are s3rver's own business
         delete headers['if-match'];
         delete headers['if-none-match'];
       }
-      const upstream = http.request({ host, port, method: req.method, path: req.url, headers }, (up) => {
-        res.writeHead(up.statusCode ?? 500, up.headers);
-        up.pipe(res);
-        up.on('end', resolve);
-        up.on('error', () => resolve());
+      const upstream = http.request({ host, port, method: req.method, path: options.path ?? req.url, headers }, (up) => {
+        const status = up.statusCode ?? 500;
+        const answer = (extra: Record<string, string> = {}) => {
+          res.writeHead(status, { ...up.headers, ...extra });
+          up.pipe(res);
+          up.on('end', () => resolve(status));
+          up.on('error', () => resolve(status));
+        };
+        if (!options.beforeAnswer) return answer();
+        // the version is recorded before the client hears of it, so its next request sees it
+        options.beforeAnswer(status, up.headers).then(answer, (err: Error) => {
+          up.resume();
+          xmlError(res, 500, 'InternalError', err.message);
+          resolve(500);
+        });
       });
       upstream.on('error', () => {
         // s3rver went away while answering (a restart is under way, or it was given up)
         if (!res.headersSent) stoppedError(res);
         else res.destroy();
-        resolve();
+        resolve(undefined);
       });
       res.on('close', () => {
         // the client left before the whole answer: drop the upstream request rather than wait on it
         if (res.writableFinished) return;
         upstream.destroy();
-        resolve();
+        resolve(undefined);
       });
       upstream.end(body);
     });
   }
+
+  /** One request of the proxy's own to s3rver (anonymous: s3rver does not enforce bucket privacy). */
+  async function upstreamCall(
+    method: string,
+    path: string,
+    headers: http.OutgoingHttpHeaders = {},
+    body?: Buffer | NodeJS.ReadableStream,
+  ): Promise<http.IncomingMessage> {
+    const port = await upstreamPort();
+    if (port === undefined) throw new ClinicaError('unavailable', 'the local S3 of clinica dev stopped');
+    return new Promise((resolve, reject) => {
+      const req = http.request({ host, port, method, path, headers: { ...headers, host: `${host}:${port}` } }, resolve);
+      req.on('error', reject);
+      if (body && !Buffer.isBuffer(body)) body.pipe(req);
+      else req.end(body);
+    });
+  }
+
+  const versioning = createVersioning({ index: versions, forward, upstream: upstreamCall, withLock: (key, fn) => locks.run(key, true, fn), xmlError, readBody });
 
   return http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://local');
@@ -457,9 +491,23 @@ function createConditionalProxy(host: string, upstreamPort: () => Promise<number
       res.end();
       return;
     }
+    // Versioning (PutBucketVersioning, ListObjectVersions, DeleteObjects with versions) is the proxy's own
+    if (bucket && !key && (versioning.isVersioned(bucket) || url.searchParams.has('versioning'))) {
+      void versioning
+        .bucketRequest(req, res, bucket, url)
+        .then(async (handled) => {
+          if (!handled) await forward(req, res);
+        })
+        .catch((err: Error) => {
+          if (!res.headersSent) xmlError(res, 500, 'InternalError', err.message);
+        });
+      return;
+    }
     // Reads of one object run together and a write alone (KeyLocks). Bucket-level requests and multipart parts
-    // (their own upload ids) go straight through.
-    if (!bucket || !key || url.searchParams.has('uploadId')) {
+    // (their own upload ids) go straight through; completing an upload in a versioned bucket makes a version, so
+    // it takes the key's lock.
+    const completesVersion = req.method === 'POST' && versioning.isVersioned(bucket ?? '');
+    if (!bucket || !key || (url.searchParams.has('uploadId') && !completesVersion)) {
       void forward(req, res);
       return;
     }
@@ -488,7 +536,7 @@ function createConditionalProxy(host: string, upstreamPort: () => Promise<number
           return xmlError(res, 412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold');
         }
       }
-      await forward(req, res);
+      if (!(await versioning.objectRequest(req, res, bucket, key, url))) await forward(req, res);
     }).catch((err: Error) => {
       if (!res.headersSent) xmlError(res, 500, 'InternalError', err.message);
     });

@@ -97,6 +97,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const dataStore = new Store(client, config.names.dataBucket, where);
     const siteStore = new Store(client, config.names.siteBucket, where);
     await dataStore.ensureBucket();
+    await dataStore.enableVersioning();
     await siteStore.ensureBucket();
     const ctx: DevContext = {
       config, target, s3, ses, dataStore, siteStore, log, host, dir,

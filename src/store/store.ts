@@ -35,6 +35,10 @@ export interface ObjectInfo {
 export interface HeadInfo extends ObjectInfo {
   contentType?: string;
   metadata: Record<string, string>;
+  /** S3's replication status of the object (PENDING, COMPLETED, FAILED, REPLICA), when replication is set */
+  replicationStatus?: string;
+  /** the SHA-256 S3 keeps with the object (base64), when it was uploaded with one */
+  checksumSha256?: string;
 }
 
 export interface WriteOptions {
@@ -56,6 +60,17 @@ export interface PutOptions extends WriteOptions {
    * SHA-256 and a CRC32) and S3 checks the bytes it stores against it and keeps the checksum with the object.
    */
   sha256?: string;
+}
+
+/** One version of an object in a versioned bucket (ListObjectVersions). */
+export interface ObjectVersionInfo {
+  key: string;
+  versionId: string;
+  lastModified: Date;
+  etag: string;
+  size: number;
+  isLatest: boolean;
+  deleteMarker: boolean;
 }
 
 export interface ListOptions {
@@ -168,10 +183,11 @@ export class Store {
     }
   }
 
-  async head(key: string): Promise<HeadInfo | undefined> {
+  /** checksums: also ask for the checksum S3 keeps with the object (ChecksumMode) */
+  async head(key: string, options: { checksums?: boolean } = {}): Promise<HeadInfo | undefined> {
     const { HeadObjectCommand } = await lazyS3();
     try {
-      const out = await this.s3.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
+      const out = await this.s3.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key, ...(options.checksums ? { ChecksumMode: 'ENABLED' as const } : {}) }));
       return {
         key,
         size: out.ContentLength ?? 0,
@@ -179,6 +195,8 @@ export class Store {
         lastModified: out.LastModified,
         contentType: out.ContentType,
         metadata: out.Metadata ?? {},
+        ...(out.ReplicationStatus ? { replicationStatus: out.ReplicationStatus } : {}),
+        ...(out.ChecksumSHA256 ? { checksumSha256: out.ChecksumSHA256 } : {}),
       };
     } catch (err) {
       if (isMissing(err)) return undefined;
@@ -382,6 +400,49 @@ export class Store {
     return { deleted: old.length - failed.length, failed };
   }
 
+  /**
+   * Every version and delete marker under the prefix (ListObjectVersions, page by page), each key's newest
+   * first. A store without versions (an unversioned bucket) lists none.
+   */
+  async listVersions(prefix: string): Promise<ObjectVersionInfo[]> {
+    const { ListObjectVersionsCommand } = await lazyS3();
+    const found: ObjectVersionInfo[] = [];
+    let keyMarker: string | undefined;
+    let versionMarker: string | undefined;
+    do {
+      let out;
+      try {
+        out = await this.s3.send(new ListObjectVersionsCommand({ Bucket: this.bucket, Prefix: prefix, KeyMarker: keyMarker, VersionIdMarker: versionMarker }));
+      } catch (err) {
+        this.fail(err, 'ListObjectVersions', prefix);
+      }
+      for (const v of out.Versions ?? []) {
+        if (!v.Key || !v.VersionId) continue;
+        found.push({ key: v.Key, versionId: v.VersionId, lastModified: v.LastModified ?? new Date(0), etag: v.ETag ?? '', size: v.Size ?? 0, isLatest: !!v.IsLatest, deleteMarker: false });
+      }
+      for (const m of out.DeleteMarkers ?? []) {
+        if (!m.Key || !m.VersionId) continue;
+        found.push({ key: m.Key, versionId: m.VersionId, lastModified: m.LastModified ?? new Date(0), etag: '', size: 0, isLatest: !!m.IsLatest, deleteMarker: true });
+      }
+      [keyMarker, versionMarker] = out.IsTruncated ? [out.NextKeyMarker, out.NextVersionIdMarker] : [undefined, undefined];
+    } while (keyMarker);
+    return found.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : b.lastModified.getTime() - a.lastModified.getTime()));
+  }
+
+  /** One version's body and headers, or undefined if that version does not exist (or is a delete marker). */
+  async getVersion(key: string, versionId: string): Promise<{ body: Buffer; contentType?: string; metadata: Record<string, string>; etag: string } | undefined> {
+    const { GetObjectCommand } = await lazyS3();
+    try {
+      const out = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key, VersionId: versionId }));
+      const body = Buffer.from(await out.Body!.transformToByteArray());
+      return { body, contentType: out.ContentType, metadata: out.Metadata ?? {}, etag: out.ETag ?? '' };
+    } catch (err) {
+      const name = (err as S3ErrorLike).name;
+      if (name === 'NoSuchVersion' || statusOf(err) === 405 || (isMissing(err) && name !== 'NoSuchBucket')) return undefined;
+      this.fail(err, 'GetObject', `${key} (version ${versionId})`);
+    }
+  }
+
   /** A short-lived download link (default 5 minutes). */
   async presignGet(key: string, options: { expiresIn?: number; downloadName?: string } = {}): Promise<string> {
     const [{ GetObjectCommand }, { getSignedUrl }] = await Promise.all([lazyS3(), import('@aws-sdk/s3-request-presigner')]);
@@ -402,6 +463,16 @@ export class Store {
       // the browser must send these headers as signed
       signableHeaders: new Set(['content-type']),
     });
+  }
+
+  /** Turns versioning on (the local stack's data bucket keeps versions as the deployed one does). */
+  async enableVersioning(): Promise<void> {
+    const { PutBucketVersioningCommand } = await lazyS3();
+    try {
+      await this.s3.send(new PutBucketVersioningCommand({ Bucket: this.bucket, VersioningConfiguration: { Status: 'Enabled' } }));
+    } catch (err) {
+      this.fail(err, 'PutBucketVersioning');
+    }
   }
 
   /** Creates the bucket if it does not exist (the local stack; AWS buckets are infra/'s job). */

@@ -27,6 +27,7 @@ describe('clinica deploy against a fresh account (mocked AWS)', () => {
     const plan = await planDeploy(ctx);
     expect(plan.steps.map((s) => [s.id, s.action])).toEqual([
       ['data-bucket', 'create'],
+      ['backup-bucket', 'create'],
       ['site-bucket', 'create'],
       ['site-content', 'create'],
       ['site-oac', 'create'],
@@ -37,7 +38,9 @@ describe('clinica deploy against a fresh account (mocked AWS)', () => {
       ['role:reminders', 'create'],
       ['role:server', 'create'],
       ['role:answers', 'create'],
+      ['role:replication', 'create'],
       ['instance-profile', 'create'],
+      ['backup-replication', 'create'],
       ['log-group:image-processor', 'create'],
       ['log-group:answers', 'create'],
       ['log-group:reminders', 'create'],
@@ -64,10 +67,15 @@ describe('clinica deploy against a fresh account (mocked AWS)', () => {
       // the data bucket is private and encrypted right after it is made, before anything else (even its tags)
       'S3 CreateBucket', 'S3 PutPublicAccessBlock', 'S3 PutBucketEncryption', 'S3 PutBucketTagging', 'S3 PutBucketVersioning',
       'S3 PutBucketPolicy', 'S3 PutBucketCors', 'S3 PutBucketLifecycleConfiguration',
+      // the backup bucket in the second region (test/infra/backup.test.ts has its parameters)
+      'S3 CreateBucket', 'S3 PutPublicAccessBlock', 'S3 PutBucketEncryption', 'S3 PutBucketTagging', 'S3 PutBucketVersioning',
+      'S3 PutObjectLockConfiguration', 'S3 PutBucketPolicy',
       'S3 CreateBucket', 'S3 PutBucketTagging', 'S3 PutPublicAccessBlock',
       'CloudFront CreateOriginAccessControl', 'CloudFront CreateResponseHeadersPolicy', 'CloudFront CreateDistributionWithTags', 'S3 PutBucketPolicy',
       'IAM CreateRole', 'IAM PutRolePolicy', 'IAM CreateRole', 'IAM PutRolePolicy', 'IAM CreateRole', 'IAM PutRolePolicy', 'IAM CreateRole', 'IAM PutRolePolicy',
+      'IAM CreateRole', 'IAM PutRolePolicy',
       'IAM CreateInstanceProfile', 'IAM AddRoleToInstanceProfile',
+      'S3 PutBucketReplication',
       // each function's log group exists, with its retention, before the function can write to it
       'Logs CreateLogGroup', 'Logs PutRetentionPolicy', 'Logs CreateLogGroup', 'Logs PutRetentionPolicy', 'Logs CreateLogGroup', 'Logs PutRetentionPolicy',
       // where image-processor's failed events go, before the function that sends them there
@@ -91,8 +99,8 @@ describe('clinica deploy against a fresh account (mocked AWS)', () => {
     expect(one('PutPublicAccessBlock', (i) => i.Bucket === data).PublicAccessBlockConfiguration).toEqual({
       BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true,
     });
-    expect(one('PutBucketEncryption').ServerSideEncryptionConfiguration.Rules[0].ApplyServerSideEncryptionByDefault).toEqual({ SSEAlgorithm: 'AES256' });
-    expect(one('PutBucketVersioning').VersioningConfiguration).toEqual({ Status: 'Enabled' });
+    expect(one('PutBucketEncryption', (i) => i.Bucket === data).ServerSideEncryptionConfiguration.Rules[0].ApplyServerSideEncryptionByDefault).toEqual({ SSEAlgorithm: 'AES256' });
+    expect(one('PutBucketVersioning', (i) => i.Bucket === data).VersioningConfiguration).toEqual({ Status: 'Enabled' });
     expect(JSON.parse(one('PutBucketPolicy', (i) => i.Bucket === data).Policy).Statement).toEqual([
       {
         Sid: 'DenyInsecureTransport', Effect: 'Deny', Principal: '*', Action: 's3:*',
@@ -136,7 +144,10 @@ describe('clinica deploy against a fresh account (mocked AWS)', () => {
     expect(fake.named('PutBucketWebsite')).toEqual([]);
 
     // IAM: each role's inline policy, action by action and resource by resource (least privilege pinned)
-    const policies = Object.fromEntries(fake.named('PutRolePolicy').map((c) => [c.input.RoleName, JSON.parse(c.input.PolicyDocument)]));
+    // the replication role's policy is checked statement by statement in test/infra/backup.test.ts
+    const policies = Object.fromEntries(
+      fake.named('PutRolePolicy').filter((c) => !c.input.RoleName.endsWith('-replication')).map((c) => [c.input.RoleName, JSON.parse(c.input.PolicyDocument)]),
+    );
     expect(fake.named('PutRolePolicy').every((c) => c.input.PolicyName === 'clinica')).toBe(true);
     const objects = (...prefixes: string[]) => prefixes.map((p) => `arn:aws:s3:::${data}/${p}*`);
     const list = { Sid: 'ListDataBucket', Effect: 'Allow', Action: 's3:ListBucket', Resource: `arn:aws:s3:::${data}` };
@@ -206,7 +217,10 @@ describe('clinica deploy against a fresh account (mocked AWS)', () => {
       },
     });
     const trusts = Object.fromEntries(fake.named('CreateRole').map((c) => [c.input.RoleName, JSON.parse(c.input.AssumeRolePolicyDocument).Statement[0].Principal.Service]));
-    expect(trusts).toEqual({ 'sorriso-prod-image-processor': 'lambda.amazonaws.com', 'sorriso-prod-reminders': 'lambda.amazonaws.com', 'sorriso-prod-server': 'ec2.amazonaws.com', 'sorriso-prod-answers': 'lambda.amazonaws.com' });
+    expect(trusts).toEqual({
+      'sorriso-prod-image-processor': 'lambda.amazonaws.com', 'sorriso-prod-reminders': 'lambda.amazonaws.com', 'sorriso-prod-server': 'ec2.amazonaws.com',
+      'sorriso-prod-answers': 'lambda.amazonaws.com', 'sorriso-prod-replication': 's3.amazonaws.com',
+    });
 
     // Lambda: runtime, architecture, role, settings through the environment
     const fn = one('CreateFunction', (i) => i.FunctionName === 'sorriso-prod-image-processor');
@@ -422,7 +436,11 @@ describe('clinica deploy against a fresh account (mocked AWS)', () => {
     expect(result.failed?.error).toBeInstanceOf(ClinicaError);
     expect((result.failed?.error as ClinicaError).message).toMatch(/IAM changes had not reached AWS after 88 s/);
     expect((result.failed?.error as ClinicaError).hint).toMatch(/run `clinica deploy` again/);
-    expect(result.applied.map((s) => s.id)).toEqual(['data-bucket', 'site-bucket', 'site-content', 'site-oac', 'site-headers', 'site-distribution', 'site-bucket-policy', 'role:image-processor', 'role:reminders', 'role:server', 'role:answers', 'instance-profile', 'log-group:image-processor', 'log-group:answers', 'log-group:reminders', 'image-failures']);
+    expect(result.applied.map((s) => s.id)).toEqual([
+      'data-bucket', 'backup-bucket', 'site-bucket', 'site-content', 'site-oac', 'site-headers', 'site-distribution', 'site-bucket-policy',
+      'role:image-processor', 'role:reminders', 'role:server', 'role:answers', 'role:replication', 'instance-profile', 'backup-replication',
+      'log-group:image-processor', 'log-group:answers', 'log-group:reminders', 'image-failures',
+    ]);
 
     fake.clear();
     const rerun = await planDeploy(await openTestInfra(fake, config));
@@ -465,12 +483,14 @@ describe('clinica deploy against a fresh account (mocked AWS)', () => {
       { AllowedMethods: ['GET', 'HEAD', 'PUT'], AllowedOrigins: ['http://10.0.1.25:8080'], AllowedHeaders: ['*'], ExposeHeaders: ['ETag'], MaxAgeSeconds: 3000 },
     ]);
     expect(one('PutBucketLifecycleConfiguration').LifecycleConfiguration.Rules[0].NoncurrentVersionExpiration).toEqual({ NoncurrentDays: 30 });
-    expect(one('PutBucketEncryption').ServerSideEncryptionConfiguration.Rules[0]).toEqual({
+    expect(one('PutBucketEncryption', (i) => i.Bucket === 'sorriso-prod-data').ServerSideEncryptionConfiguration.Rules[0]).toEqual({
       ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: key },
       BucketKeyEnabled: true,
     });
-    expect(fake.named('PutRolePolicy')).toHaveLength(4);
-    for (const c of fake.named('PutRolePolicy')) {
+    // the parts' roles; the replication role reads no object content (test/infra/backup.test.ts)
+    const partRoles = () => fake.named('PutRolePolicy').filter((c) => !c.input.RoleName.endsWith('-replication'));
+    expect(partRoles()).toHaveLength(4);
+    for (const c of partRoles()) {
       const st = JSON.parse(c.input.PolicyDocument).Statement.filter((s: any) => [s.Action].flat().some((a: string) => a.startsWith('kms:')));
       expect(st).toEqual([{ Sid: 'UseDataKey', Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: key }]);
     }
@@ -486,7 +506,7 @@ describe('clinica deploy against a fresh account (mocked AWS)', () => {
   it('with a KMS alias, the roles may use the account\'s keys that carry that alias only', async () => {
     const config = await testConfig({ aws: { region: 'sa-east-1', architecture: 'arm64', sshCidrs: [], kmsKeyId: 'alias/clinica-data' } });
     await apply(await planDeploy(await openTestInfra(fake, config)));
-    for (const c of fake.named('PutRolePolicy')) {
+    for (const c of fake.named('PutRolePolicy').filter((r) => !r.input.RoleName.endsWith('-replication'))) {
       const st = JSON.parse(c.input.PolicyDocument).Statement.filter((s: any) => [s.Action].flat().some((a: string) => a.startsWith('kms:')));
       expect(st).toEqual([
         {

@@ -41,7 +41,9 @@ describe('clinica destroy (mocked AWS)', () => {
       ['log-group:reminders', 'no-change'],
       ['log-group:answers', 'no-change'],
       ['log-group:image-processor', 'no-change'],
+      ['backup-replication', 'delete'],
       ['instance-profile', 'delete'],
+      ['role:replication', 'delete'],
       ['role:answers', 'delete'],
       ['role:server', 'delete'],
       ['role:reminders', 'delete'],
@@ -50,6 +52,7 @@ describe('clinica destroy (mocked AWS)', () => {
       ['site-headers', 'delete'],
       ['site-oac', 'delete'],
       ['site-bucket', 'delete'],
+      ['backup-bucket', 'no-change'],
       ['data-bucket', 'no-change'],
     ]);
     expect(plan.steps.at(-1)!.why).toMatch(/kept: patient data/);
@@ -69,6 +72,7 @@ describe('clinica destroy (mocked AWS)', () => {
       'DeleteFunction', // the answer page: its function URL and public permissions go with it
       'DeleteFunction',
       'DeleteQueue',
+      'DeleteBucketReplication', // the data bucket stays, without the replication whose role goes
       'RemoveRoleFromInstanceProfile',
       'DeleteInstanceProfile',
       'DeleteRolePolicy',
@@ -109,13 +113,13 @@ describe('clinica destroy (mocked AWS)', () => {
     // the notification goes with the bucket: no step of its own, so the summary cannot say it was kept
     expect(plan.steps.find((s) => s.id === 'image-events')).toBeUndefined();
     await apply(plan);
-    expect(fake.named('DeleteBucket').map((c) => c.input.Bucket)).toEqual(['sorriso-prod-site', 'sorriso-prod-data']);
+    expect(fake.named('DeleteBucket').map((c) => c.input.Bucket)).toEqual(['sorriso-prod-site', 'sorriso-prod-backup', 'sorriso-prod-data']);
     const deleted = fake.named('DeleteObjects').flatMap((c) => c.input.Delete.Objects.map((o: { Key: string; VersionId?: string }) => `${o.Key}@${o.VersionId}`));
     expect(deleted).toEqual(expect.arrayContaining(['patients/p1.json@v1', 'patients/p1.json@v2', 'images/p1/i1/original.jpg@v1', 'audit/2026-11-01/20261101T100000000Z-p1-abc.json@v1']));
     // the audit log's no-delete statement goes first (it denies everyone, the operator too), then the emptying
     const calls = fake.calls.map((c) => c.command);
     expect(calls.indexOf('DeleteBucketPolicy')).toBeLessThan(calls.lastIndexOf('DeleteObjects'));
-    expect(fake.named('DeleteBucketPolicy').map((c) => c.input.Bucket)).toEqual(['sorriso-prod-data']);
+    expect(fake.named('DeleteBucketPolicy').map((c) => c.input.Bucket)).toEqual(['sorriso-prod-backup', 'sorriso-prod-data']);
     expect(fake.state.buckets.size).toBe(0);
   });
 
@@ -158,7 +162,9 @@ describe('clinica destroy (mocked AWS)', () => {
       ['log-group:reminders', 'no-change', 'kept: logs name patients and appointments by id (--delete-patient-data deletes them)'],
       ['log-group:answers', 'no-change', 'kept: logs name patients and appointments by id (--delete-patient-data deletes them)'],
       ['log-group:image-processor', 'no-change', 'kept: logs name patients and appointments by id (--delete-patient-data deletes them)'],
+      ['backup-replication', 'delete', 'stage destroyed (its role goes too)'],
       ['instance-profile', 'no-change', 'not ours — left alone (it lacks the tags clinica:clinic=sorriso, clinica:stage=prod)'],
+      ['role:replication', 'delete', 'stage destroyed'],
       ['role:answers', 'delete', 'stage destroyed'],
       ['role:server', 'delete', 'stage destroyed'],
       ['role:reminders', 'no-change', 'not ours — left alone (it lacks the tags clinica:stage=prod)'],
@@ -167,11 +173,12 @@ describe('clinica destroy (mocked AWS)', () => {
       ['site-headers', 'delete', 'stage destroyed (after the distribution)'],
       ['site-oac', 'delete', 'stage destroyed (after the distribution)'],
       ['site-bucket', 'no-change', 'not ours — left alone (it lacks the tags clinica:clinic=sorriso, clinica:stage=prod)'],
+      ['backup-bucket', 'no-change', 'kept: the backup of the patient data (--delete-patient-data deletes what Object Lock allows)'],
       ['data-bucket', 'no-change', 'kept: patient data (--delete-patient-data deletes it)'],
     ]);
     await apply(plan);
     expect(fake.named('DeleteFunction').map((c) => c.input.FunctionName)).toEqual(['sorriso-prod-reminders', 'sorriso-prod-answers']);
-    expect(fake.named('DeleteRole').map((c) => c.input.RoleName)).toEqual(['sorriso-prod-answers', 'sorriso-prod-server', 'sorriso-prod-image-processor']);
+    expect(fake.named('DeleteRole').map((c) => c.input.RoleName)).toEqual(['sorriso-prod-replication', 'sorriso-prod-answers', 'sorriso-prod-server', 'sorriso-prod-image-processor']);
     expect(fake.named('DeleteSecurityGroup')).toEqual([]);
     expect(fake.named('DeleteInstanceProfile')).toEqual([]);
     expect(fake.named('DeleteBucket')).toEqual([]);

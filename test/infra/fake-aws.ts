@@ -36,8 +36,10 @@ const READ = /^(Get|List|Describe|Head)/;
 const ok = (_effect: unknown) => ({});
 
 interface Bucket {
+  /** the region it was created in (CreateBucketConfiguration.LocationConstraint; us-east-1 without one) */
+  region?: string;
   settings: Record<string, any>;
-  objects: Map<string, { body: Buffer; versionId: string; metadata?: Record<string, string> }[]>;
+  objects: Map<string, { body: Buffer; versionId: string; metadata?: Record<string, string>; replicationStatus?: string }[]>;
 }
 
 interface Role {
@@ -226,15 +228,18 @@ export function fakeAws(options: FakeAwsOptions = {}) {
     S3: {
       HeadBucket: (i) => {
         if (!buckets.has(i.Bucket)) throw awsError('NotFound', 'Not Found', 404);
-        return { BucketRegion: region };
+        return { BucketRegion: buckets.get(i.Bucket)!.region ?? region };
       },
       CreateBucket: (i) => {
         if (buckets.has(i.Bucket)) throw awsError('BucketAlreadyOwnedByYou', 'owned', 409);
         // what S3 gives a new bucket: SSE-S3, and ACLs disabled (BucketOwnerEnforced, since April 2023)
         buckets.set(i.Bucket, {
+          region: i.CreateBucketConfiguration?.LocationConstraint ?? 'us-east-1',
           settings: {
             encryption: { ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] } },
             ownership: { OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] } },
+            // Object Lock at creation turns versioning on with it, as S3 does
+            ...(i.ObjectLockEnabledForBucket ? { objectLock: { ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled' } }, versioning: { Status: 'Enabled' } } : {}),
           },
           objects: new Map(),
         });
@@ -268,6 +273,21 @@ export function fakeAws(options: FakeAwsOptions = {}) {
       PutBucketCors: put('cors', (i) => ({ CORSRules: i.CORSConfiguration.CORSRules })),
       GetBucketLifecycleConfiguration: setting('', 'lifecycle', 'NoSuchLifecycleConfiguration'),
       PutBucketLifecycleConfiguration: put('lifecycle', (i) => ({ Rules: i.LifecycleConfiguration.Rules })),
+      GetObjectLockConfiguration: setting('', 'objectLock', 'ObjectLockConfigurationNotFoundError'),
+      PutObjectLockConfiguration: (i) => {
+        const b = bucket(i.Bucket);
+        if (!b.settings.objectLock && b.settings.versioning?.Status !== 'Enabled') throw awsError('InvalidBucketState', 'Versioning must be Enabled on the bucket to apply a Object Lock configuration', 409);
+        b.settings.objectLock = { ObjectLockConfiguration: i.ObjectLockConfiguration };
+        return {};
+      },
+      GetBucketReplication: setting('', 'replication', 'ReplicationConfigurationNotFoundError'),
+      PutBucketReplication: (i) => {
+        const b = bucket(i.Bucket);
+        if (b.settings.versioning?.Status !== 'Enabled') throw awsError('InvalidRequest', 'Versioning must be enabled', 400);
+        b.settings.replication = { ReplicationConfiguration: i.ReplicationConfiguration };
+        return {};
+      },
+      DeleteBucketReplication: (i) => ok(delete bucket(i.Bucket).settings.replication),
       GetBucketWebsite: setting('', 'website', 'NoSuchWebsiteConfiguration'),
       DeleteBucketWebsite: (i) => ok(delete bucket(i.Bucket).settings.website),
       PutBucketWebsite: put('website', (i) => i.WebsiteConfiguration),
@@ -298,7 +318,7 @@ export function fakeAws(options: FakeAwsOptions = {}) {
         const versions = bucket(i.Bucket).objects.get(i.Key);
         const last = versions?.[versions.length - 1];
         if (!last) throw awsError('NotFound', 'Not Found', 404);
-        return { ContentLength: last.body.length, ETag: '"e"', Metadata: last.metadata ?? {} };
+        return { ContentLength: last.body.length, ETag: '"e"', Metadata: last.metadata ?? {}, ...(last.replicationStatus ? { ReplicationStatus: last.replicationStatus } : {}) };
       },
       ListObjectsV2: (i) => {
         const b = bucket(i.Bucket);
@@ -321,7 +341,9 @@ export function fakeAws(options: FakeAwsOptions = {}) {
               !st.Condition &&
               [st.Resource].flat().some((r: string) => new RegExp(`^${r.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`).test(`arn:aws:s3:::${i.Bucket}/${key}`)),
           );
-        const refused = i.Delete.Objects.filter((o: any) => denied(o.Key));
+        // Object Lock: a version under its default retention is refused (governance, no bypass header)
+        const lockedVersion = (o: any) => Boolean(b.settings.objectLock?.ObjectLockConfiguration?.Rule?.DefaultRetention) && Boolean(o.VersionId) && !i.BypassGovernanceRetention;
+        const refused = i.Delete.Objects.filter((o: any) => denied(o.Key) || lockedVersion(o));
         if (refused.length) return { Errors: refused.map((o: any) => ({ Key: o.Key, Code: 'AccessDenied', Message: 'Access Denied' })) };
         for (const o of i.Delete.Objects) {
           const vs = (b.objects.get(o.Key) ?? []).filter((v) => o.VersionId && v.versionId !== o.VersionId);

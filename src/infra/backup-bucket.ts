@@ -1,0 +1,312 @@
+/**
+ * The backup copy out of reach: a bucket in a second region (aws.backupRegion, default backupRegionFor(region))
+ * — or aws.backupBucket, an existing bucket in another AWS account — that the data bucket replicates to.
+ *
+ * The bucket: created with Object Lock, default retention GOVERNANCE for aws.backupRetentionDays (400), so no
+ * version can be deleted or overwritten before then by anyone without s3:BypassGovernanceRetention (which the
+ * operator's policy in docs/aws.md does not grant, and no clinica role has); versioning (Object Lock needs it),
+ * Block Public Access all four on, SSE-S3, a TLS-only policy. Destroy keeps it unless --delete-patient-data,
+ * and even then only what retention allows goes (the locked versions stay until their retention ends).
+ *
+ * Replication: a role trusted by s3.amazonaws.com only, with the least privilege S3 replication needs (read the
+ * source's configuration and versions; ReplicateObject/ReplicateTags on the backup — not ReplicateDelete), and
+ * one rule on the data bucket: every object, delete markers NOT replicated (a delete in the data bucket, or a
+ * ransomware script's, never reaches the backup), replicas in STANDARD_IA.
+ */
+import type { ReplicationConfiguration, S3Client } from '@aws-sdk/client-s3';
+import { s3Client } from '../aws/clients.js';
+import { awsCall, errorName, httpStatus, isAwsError, type InfraContext } from './context.js';
+import { ALL_BLOCKED, tlsOnlyPolicy } from './data-bucket.js';
+import { arn, backupLocation } from './names.js';
+import { deleteStep, keepStep, step, type Change } from './plan.js';
+import { policy, type PolicyDocument, type Statement } from './policy-document.js';
+import { resource } from './resource.js';
+import {
+  bucketResource,
+  encryptionAspect,
+  policyAspect,
+  publicAccessAspect,
+  tagsAspect,
+  versioningAspect,
+  type Aspect,
+  type BucketRead,
+} from './s3-bucket.js';
+
+const s3sdk = () => import('@aws-sdk/client-s3');
+
+export const DEFAULT_BACKUP_RETENTION_DAYS = 400;
+export const REPLICATION_RULE_ID = 'clinica-backup';
+
+export const backupRetentionDays = (ctx: InfraContext) => ctx.config.aws.backupRetentionDays ?? DEFAULT_BACKUP_RETENTION_DAYS;
+
+/** The S3 client and ARNs of the backup's region (the same endpoint when one is set). */
+const backupClients = new WeakMap<InfraContext, Promise<S3Client>>();
+export async function backupContext(ctx: InfraContext): Promise<InfraContext> {
+  const region = backupLocation(ctx.config).region;
+  let client = backupClients.get(ctx);
+  if (!client) backupClients.set(ctx, (client = s3Client({ ...ctx.target, region })));
+  return { ...ctx, clients: { ...ctx.clients, s3: await client }, arns: { ...ctx.arns, region } };
+}
+
+export interface ObjectLock {
+  enabled: boolean;
+  mode?: string;
+  days?: number;
+}
+
+export function objectLockAspect(days: number): Aspect<ObjectLock> {
+  const want: ObjectLock = { enabled: true, mode: 'GOVERNANCE', days };
+  return {
+    name: 'Object Lock',
+    want,
+    async read(s3, bucket) {
+      const { GetObjectLockConfigurationCommand } = await s3sdk();
+      try {
+        const out = await s3.send(new GetObjectLockConfigurationCommand({ Bucket: bucket }));
+        const c = out.ObjectLockConfiguration;
+        const retention = c?.Rule?.DefaultRetention;
+        return { enabled: c?.ObjectLockEnabled === 'Enabled', mode: retention?.Mode, days: retention?.Days };
+      } catch (err) {
+        if (isAwsError(err, 'ObjectLockConfigurationNotFoundError')) return undefined;
+        throw err;
+      }
+    },
+    same: (a) => !!a && a.enabled && a.mode === want.mode && a.days === want.days,
+    show: (v) => (!v?.enabled ? 'off' : v.mode ? `${v.mode.toLowerCase()}, ${v.days} days` : 'on, no default retention'),
+    async apply(s3, bucket) {
+      const { PutObjectLockConfigurationCommand } = await s3sdk();
+      await s3.send(
+        new PutObjectLockConfigurationCommand({
+          Bucket: bucket,
+          ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled', Rule: { DefaultRetention: { Mode: 'GOVERNANCE', Days: days } } },
+        }),
+      );
+    },
+  };
+}
+
+/** In apply order: private and encrypted right after creation, as the data bucket. */
+export function backupBucketAspects(ctx: InfraContext): Aspect[] {
+  const bucket = backupLocation(ctx.config).bucket;
+  return [
+    publicAccessAspect(ALL_BLOCKED),
+    encryptionAspect(undefined),
+    tagsAspect(ctx.tags('data')),
+    versioningAspect(),
+    objectLockAspect(backupRetentionDays(ctx)),
+    policyAspect(tlsOnlyPolicy(ctx, bucket), 'TLS only'),
+  ] as Aspect[];
+}
+
+const bucketShape = bucketResource({
+  id: 'backup-bucket',
+  component: 'data',
+  bucket: (ctx) => backupLocation(ctx.config).bucket,
+  aspects: backupBucketAspects,
+  deleteWhy: 'the backup',
+  objectLock: true,
+});
+
+interface BackupState {
+  /** aws.backupBucket: another account's bucket, not managed here */
+  external: boolean;
+  read?: BucketRead;
+  bctx?: InfraContext;
+}
+
+/**
+ * Emptying the backup on destroy --delete-patient-data: every version and delete marker whose retention has
+ * ended is deleted; the locked ones are refused by S3 (AccessDenied) and stay. The bucket itself is deleted only
+ * when nothing is left. Returns how many were deleted and how many are still locked.
+ */
+export async function emptyBackup(s3: S3Client, bucket: string): Promise<{ deleted: number; locked: number }> {
+  const { ListObjectVersionsCommand, DeleteObjectsCommand, DeleteBucketCommand, DeleteBucketPolicyCommand } = await s3sdk();
+  await s3.send(new DeleteBucketPolicyCommand({ Bucket: bucket }));
+  let deleted = 0;
+  let locked = 0;
+  let KeyMarker: string | undefined;
+  let VersionIdMarker: string | undefined;
+  do {
+    const page = await s3.send(new ListObjectVersionsCommand({ Bucket: bucket, KeyMarker, VersionIdMarker }));
+    const objects = [...(page.Versions ?? []), ...(page.DeleteMarkers ?? [])].filter((v) => v.Key).map((v) => ({ Key: v.Key!, VersionId: v.VersionId }));
+    for (let i = 0; i < objects.length; i += 1000) {
+      const batch = objects.slice(i, i + 1000);
+      const out = await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: batch, Quiet: true } }));
+      const refused = out.Errors ?? [];
+      const other = refused.find((e) => e.Code !== 'AccessDenied');
+      if (other) throw new Error(`could not delete ${other.Key} from ${bucket}: ${other.Code} ${other.Message ?? ''}`.trim());
+      locked += refused.length;
+      deleted += batch.length - refused.length;
+    }
+    [KeyMarker, VersionIdMarker] = page.IsTruncated ? [page.NextKeyMarker, page.NextVersionIdMarker] : [undefined, undefined];
+  } while (KeyMarker);
+  if (!locked) await s3.send(new DeleteBucketCommand({ Bucket: bucket }));
+  return { deleted, locked };
+}
+
+export const backupBucket = resource<BackupState>({
+  id: 'backup-bucket',
+  async read(ctx, stage) {
+    if (backupLocation(ctx.config).external) return { external: true };
+    const bctx = await backupContext(ctx);
+    return { external: false, read: await bucketShape.read(bctx, stage), bctx };
+  },
+  plan(_ctx, state, stage) {
+    if (state.external) return undefined; // another account's bucket: its owner sets it up (docs/aws.md)
+    return bucketShape.plan(state.bctx!, state.read!, stage);
+  },
+  destroy(ctx, state, stage) {
+    if (state.external || !state.read?.state.exists) return undefined;
+    const { bucket, region } = backupLocation(ctx.config);
+    const days = backupRetentionDays(ctx);
+    const base = { id: 'backup-bucket', component: 'data' as const, kind: 'S3 bucket', name: `${bucket} (${region})` };
+    if (!stage.deletePatientData) {
+      return keepStep({ ...base, why: `kept: the backup of the patient data (--delete-patient-data deletes what Object Lock allows)` });
+    }
+    return deleteStep(
+      { ...base, why: `PATIENT DATA (backup): versions past their ${days}-day Object Lock retention are deleted; locked ones stay until it ends` },
+      () =>
+        awsCall(ctx, `emptying the backup bucket ${bucket}`, async () => {
+          const { deleted, locked } = await emptyBackup(state.bctx!.clients.s3, bucket);
+          stage.onDeleted?.(bucket, deleted);
+          if (locked) {
+            ctx.log.warn(
+              `${bucket}: ${locked} version(s) are under Object Lock (governance, ${days} days from when each was written) and were kept, so the bucket stays; ` +
+                'run `clinica destroy --delete-patient-data` again once their retention has ended',
+            );
+          }
+        }),
+    );
+  },
+  owner: (ctx, state) =>
+    state.external
+      ? { what: `backup bucket ${backupLocation(ctx.config).bucket} (another account's)` }
+      : bucketShape.owner!(state.bctx ?? ctx, state.read!),
+});
+
+// --- replication ---
+
+/**
+ * The replication role's policy, statement by statement: what S3 needs to read the source's configuration and
+ * object versions, and to write replicas (objects and their tags) into the backup. No s3:ReplicateDelete: delete
+ * markers are not replicated, so the role needs no delete of any kind.
+ */
+export function replicationPolicy(ctx: InfraContext): PolicyDocument {
+  const data = ctx.names.dataBucket;
+  const backup = backupLocation(ctx.config).bucket;
+  const statements: Statement[] = [
+    { Sid: 'ReadSourceConfiguration', Effect: 'Allow', Action: ['s3:GetReplicationConfiguration', 's3:ListBucket'], Resource: arn.bucket(ctx.arns, data) },
+    {
+      Sid: 'ReadSourceVersions',
+      Effect: 'Allow',
+      Action: ['s3:GetObjectVersionForReplication', 's3:GetObjectVersionAcl', 's3:GetObjectVersionTagging'],
+      Resource: arn.objects(ctx.arns, data),
+    },
+    { Sid: 'WriteReplicas', Effect: 'Allow', Action: ['s3:ReplicateObject', 's3:ReplicateTags'], Resource: arn.objects(ctx.arns, backup) },
+  ];
+  return policy(...statements);
+}
+
+export function desiredReplication(ctx: InfraContext): ReplicationConfiguration {
+  return {
+    Role: arn.role(ctx.arns, ctx.names.replicationRole),
+    Rules: [
+      {
+        ID: REPLICATION_RULE_ID,
+        Priority: 1,
+        Status: 'Enabled',
+        Filter: { Prefix: '' },
+        DeleteMarkerReplication: { Status: 'Disabled' },
+        Destination: { Bucket: arn.bucket(ctx.arns, backupLocation(ctx.config).bucket), StorageClass: 'STANDARD_IA' },
+      },
+    ],
+  };
+}
+
+/** The parts of a replication configuration clinica sets, comparable. */
+export const canonicalReplication = (c: ReplicationConfiguration | undefined) =>
+  JSON.stringify({
+    role: c?.Role ?? null,
+    rules: (c?.Rules ?? []).map((r) => ({
+      id: r.ID ?? '',
+      status: r.Status,
+      priority: r.Priority ?? null,
+      prefix: r.Filter?.Prefix ?? r.Prefix ?? '',
+      filtered: Boolean(r.Filter?.Tag || r.Filter?.And),
+      deleteMarkers: r.DeleteMarkerReplication?.Status ?? null,
+      bucket: r.Destination?.Bucket ?? null,
+      storageClass: r.Destination?.StorageClass ?? null,
+      account: r.Destination?.Account ?? null,
+    })),
+  });
+
+const showReplication = (c: ReplicationConfiguration | undefined, ctx: InfraContext) => {
+  if (!c?.Rules?.length) return 'none';
+  if (canonicalReplication(c) === canonicalReplication(desiredReplication(ctx))) return `to ${backupLocation(ctx.config).bucket}, delete markers not replicated`;
+  const rule = c.Rules[0]!;
+  return `changed by hand (${c.Rules.length} rule(s); delete markers ${rule.DeleteMarkerReplication?.Status === 'Enabled' ? 'REPLICATED' : 'not replicated'}, to ${rule.Destination?.Bucket ?? '?'})`;
+};
+
+export interface ReplicationState {
+  dataBucketExists: boolean;
+  config?: ReplicationConfiguration;
+}
+
+export async function readReplication(ctx: InfraContext): Promise<ReplicationState> {
+  const { GetBucketReplicationCommand } = await s3sdk();
+  return awsCall(ctx, `reading the replication of ${ctx.names.dataBucket}`, async () => {
+    try {
+      const out = await ctx.clients.s3.send(new GetBucketReplicationCommand({ Bucket: ctx.names.dataBucket }));
+      return { dataBucketExists: true, config: out.ReplicationConfiguration };
+    } catch (err) {
+      if (isAwsError(err, 'ReplicationConfigurationNotFoundError')) return { dataBucketExists: true };
+      if (isAwsError(err, 'NoSuchBucket') || (httpStatus(err) === 404 && errorName(err) !== 'ReplicationConfigurationNotFoundError')) return { dataBucketExists: false };
+      throw err;
+    }
+  });
+}
+
+export const backupReplication = resource<ReplicationState>({
+  id: 'backup-replication',
+  read: (ctx) => readReplication(ctx),
+  plan(ctx, state, stage) {
+    const want = desiredReplication(ctx);
+    if (ctx.config.aws.kmsKeyId) {
+      stage.warn('objects encrypted with aws.kmsKeyId (SSE-KMS) are not replicated to the backup: S3 replicates them only with a KMS key in the backup region (see docs/aws.md)');
+    }
+    const same = canonicalReplication(state.config) === canonicalReplication(want);
+    const changes: Change[] = same
+      ? []
+      : [
+          {
+            what: `replication ${showReplication(state.config, ctx)} → ${showReplication(want, ctx)}`,
+            apply: () =>
+              awsCall(ctx, `setting the replication of ${ctx.names.dataBucket}`, async () => {
+                const { PutBucketReplicationCommand } = await s3sdk();
+                await ctx.clients.s3.send(new PutBucketReplicationCommand({ Bucket: ctx.names.dataBucket, ReplicationConfiguration: want }));
+              }),
+          },
+        ];
+    return step({
+      id: 'backup-replication',
+      component: 'data',
+      kind: 'S3 replication',
+      name: `${ctx.names.dataBucket} → ${backupLocation(ctx.config).bucket}`,
+      exists: Boolean(state.config),
+      changes,
+      createWhy: 'not set: replicate every new object version to the backup (delete markers not replicated)',
+    });
+  },
+  destroy(ctx, state, stage) {
+    // a setting of the data bucket: touched only when that bucket is this stage's
+    if (!state.config || !stage.ours('data-bucket')) return undefined;
+    return deleteStep(
+      { id: 'backup-replication', component: 'data', kind: 'S3 replication', name: `${ctx.names.dataBucket} → ${backupLocation(ctx.config).bucket}`, why: 'stage destroyed (its role goes too)' },
+      () =>
+        awsCall(ctx, `removing the replication of ${ctx.names.dataBucket}`, async () => {
+          const { DeleteBucketReplicationCommand } = await s3sdk();
+          await ctx.clients.s3.send(new DeleteBucketReplicationCommand({ Bucket: ctx.names.dataBucket }));
+        }),
+    );
+  },
+});
