@@ -1,5 +1,5 @@
 /** The agenda view: one day's appointments, with what can be done to each (confirm, move, cancel, done, no-show). */
-import type { AgendaAppointment, AgendaResponse, AppointmentBrief, AppointmentResponse, DentistListResponse } from '../api-types.js';
+import type { AgendaAppointment, AgendaResponse, AppointmentBrief, AppointmentResponse, DentistListResponse, DentistRecord } from '../api-types.js';
 import { api, enc, session, statusOf } from '../api.js';
 import { $, flash, h, showError } from '../dom.js';
 import { addDays, clinicTimeOf, clinicToday, longDate, plausibleDay } from '../format.js';
@@ -42,28 +42,38 @@ export async function openAgenda(day: string, dentist: string | null = null): Pr
   );
   select.value = weekOf ?? 'all';
   noteDentists([...roster.dentists.map((d) => d.name), ...data.appointments.map((a) => a.dentist)]);
-  const handlers = { book: (at: BookAt) => openBook(null, openAgendaOn, at), actions: (a: AgendaAppointment) => appointmentActions(a, openAgendaOn), refresh: openAgendaOn };
-  $('#agenda-grid').replaceChildren(shown ? weekGrid(monday, shown, data.appointments, handlers) : dayGrid(day, roster.dentists, data.appointments, handlers));
+  shownDay = { day, monday, dentist: shown ?? null, dentists: roster.dentists, appointments: data.appointments };
+  const booked = data.appointments.filter((a) => a.status !== 'cancelled').length;
+  $('#agenda-count').textContent = booked ? t('agenda.count', { n: booked }) : t('agenda.empty');
   $('#agenda-print-day').replaceChildren(printDay(data.appointments));
-  renderList(data.appointments);
+  drawAgenda();
 }
 
 /** The agenda's address for a day, keeping the week view's dentist. */
 /** a day of every dentist is `#/agenda?date=D`; one dentist's week adds `&dentist=ID` */
 const agendaHash = (day: string): string => `#/agenda?date=${day}${weekOf ? `&dentist=${enc(weekOf)}` : ''}`;
 
-/** Phones read the day as a list (the grid is for wider screens): drawn only there, so an appointment is on screen once. */
+/** What the agenda shows now, drawn again when the screen crosses the phone width. */
+let shownDay: { day: string; monday: string; dentist: DentistRecord | null; dentists: DentistRecord[]; appointments: AgendaAppointment[] } | null = null;
+
+/**
+ * Phones (600 px and below) read the day as a list, wider screens work in the grid: only one of them is drawn,
+ * so each appointment is on the page once (and a phone does not build a grid it cannot show).
+ */
 const narrow = window.matchMedia('(max-width: 600px)');
-let listed: AgendaAppointment[] = [];
-function renderList(appointments: AgendaAppointment[]): void {
-  listed = appointments;
+function drawAgenda(): void {
+  if (!shownDay) return;
+  const { day, monday, dentist, dentists, appointments } = shownDay;
+  const grid = $('#agenda-grid');
   const list = $('#agenda-list');
-  if (!narrow.matches) return list.replaceChildren();
-  if (!appointments.length) return list.replaceChildren(h('div', { class: 'card empty' }, t('agenda.empty')));
-  list.replaceChildren(
-    h('p', { class: 'muted' }, t('agenda.count', { n: appointments.filter((a) => a.status !== 'cancelled').length })),
-    ...appointments.map((a) => appointmentRow(a, openAgendaOn)),
-  );
+  if (narrow.matches) {
+    grid.replaceChildren();
+    if (!appointments.length) return list.replaceChildren(h('div', { class: 'card empty' }, t('agenda.empty')));
+    return list.replaceChildren(...appointments.map((a) => appointmentRow(a, openAgendaOn)));
+  }
+  list.replaceChildren();
+  const handlers = { book: (at: BookAt) => openBook(null, openAgendaOn, at), actions: (a: AgendaAppointment) => appointmentActions(a, openAgendaOn), refresh: openAgendaOn };
+  grid.replaceChildren(dentist ? weekGrid(monday, dentist, appointments, handlers) : dayGrid(day, dentists, appointments, handlers));
 }
 
 /** The day on paper (A4, @media print): time, patient, dentist, note — nothing clinical, no cancelled ones. */
@@ -165,5 +175,5 @@ export function wireAgenda(): void {
   });
   $('#agenda-book').addEventListener('click', () => openBook(null, openAgendaOn));
   $('#agenda-print').addEventListener('click', () => window.print());
-  narrow.addEventListener('change', () => renderList(listed));
+  narrow.addEventListener('change', drawAgenda);
 }
