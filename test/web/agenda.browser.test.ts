@@ -158,6 +158,29 @@ describe.skipIf(!existsSync(CHROMIUM))('the agenda grid in Chromium', { timeout:
     await p.close();
   });
 
+  it('marks a patient arrived ("Chegou") with one click on today\'s block, worded in both languages; not on a later day', async () => {
+    const today = new Intl.DateTimeFormat('en-CA', { timeZone: TZ }).format(new Date());
+    const patient = await ownPatient('Paciente Chegada Grade');
+    const a = await createAppointment(stack.dataStore, { patientId: patient.id, dentist: 'Dr. Caio Demo', at: `${today} 23:30`, durationMinutes: 15 }, 'test:setup', { timeZone: TZ, force: true });
+    const p = await signedIn(today);
+    const block = p.locator('.day-grid .block', { hasText: 'Paciente Chegada Grade' });
+    expect(await block.locator('button').allTextContents()).toEqual(['Chegou', 'Confirmar', 'Remarcar', 'Cancelar']);
+    await block.locator('button', { hasText: 'Chegou' }).click();
+    await block.locator('.badge.arrived', { hasText: 'chegou' }).waitFor();
+    expect((await getAppointment(stack.dataStore, a.id)).appointment.status).toBe('arrived');
+    expect(await block.locator('button').allTextContents()).toEqual(['Remarcar', 'Cancelar']); // done / no-show once it begins
+    await p.selectOption('#lang-select', 'en');
+    await block.locator('.badge.arrived', { hasText: 'arrived' }).waitFor();
+    const later = await ownPatient('Paciente Chegada Futura');
+    const day = ownDay();
+    await book(later.id, `${day} 14:00`, 'Dr. Caio Demo');
+    await p.goto(`${url}/#/agenda?date=${day}`);
+    const future = p.locator('.day-grid .block', { hasText: 'Paciente Chegada Futura' });
+    await future.waitFor();
+    expect(await future.locator('button').allTextContents()).toEqual(['Confirm', 'Move', 'Cancel']);
+    await p.close();
+  });
+
   it('prints the day as a table of time, patient, dentist and note, without the grid or buttons', async () => {
     const day = ownDay();
     const patient = await ownPatient('Paciente Impressa');

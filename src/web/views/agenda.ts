@@ -2,7 +2,7 @@
 import type { AgendaAppointment, AgendaResponse, AppointmentBrief, AppointmentResponse, DentistListResponse, DentistRecord } from '../api-types.js';
 import { api, enc, session, statusOf } from '../api.js';
 import { $, flash, h, showError } from '../dom.js';
-import { addDays, clinicTimeOf, clinicToday, longDate, plausibleDay } from '../format.js';
+import { addDays, clinicDateOf, clinicTimeOf, clinicToday, longDate, plausibleDay } from '../format.js';
 import { t, type ShownError } from '../i18n.js';
 import { show, showFailure } from '../router.js';
 import { state } from '../state.js';
@@ -97,8 +97,8 @@ export function openAgendaOn(day?: string): unknown {
   return day && day !== state.agendaDay ? (location.hash = agendaHash(day)) : openAgenda(state.agendaDay, weekOf);
 }
 
-type Action = 'confirm' | 'done' | 'no-show';
-const actionDone = { confirm: 'appt.confirmedMsg', done: 'appt.doneMsg', 'no-show': 'appt.noShowMsg' } as const;
+type Action = 'confirm' | 'arrived' | 'done' | 'no-show';
+const actionDone = { confirm: 'appt.confirmedMsg', arrived: 'appt.arrivedMsg', done: 'appt.doneMsg', 'no-show': 'appt.noShowMsg' } as const;
 
 function appointmentRow(a: AgendaAppointment, refresh: Refresh): HTMLElement {
   const end = new Date(Date.parse(a.start) + a.durationMinutes * 60000).toISOString();
@@ -118,15 +118,18 @@ function appointmentRow(a: AgendaAppointment, refresh: Refresh): HTMLElement {
   );
 }
 
-/** What can be done to an appointment, one click each: confirm, done, no-show, move (the dialog), cancel. */
+/** What can be done to an appointment, one click each: confirm, arrived, done, no-show, move (the dialog), cancel. */
 function appointmentActions(a: AgendaAppointment, refresh: Refresh): HTMLElement {
-  const live = a.status === 'scheduled' || a.status === 'confirmed';
+  const waiting = a.status === 'scheduled' || a.status === 'confirmed';
+  const live = waiting || a.status === 'arrived';
   const begun = Date.parse(a.start) <= Date.now(); // what happened can be told once it has begun
-  const button = (action: Action, label: 'appt.markDone' | 'appt.markNoShow' | 'appt.confirm') =>
-    h('button', { type: 'button', class: 'btn small', onclick: (e) => act(a, action, refresh, e.currentTarget as HTMLButtonElement) }, t(label));
+  const today = clinicDateOf(a.start) === clinicToday(); // the patient can arrive early, on the day
+  const button = (action: Action, label: 'appt.markDone' | 'appt.markNoShow' | 'appt.confirm' | 'appt.markArrived') =>
+    h('button', { type: 'button', class: 'btn small', 'data-action': action, onclick: (e) => act(a, action, refresh, e.currentTarget as HTMLButtonElement) }, t(label));
   return h(
     'div',
     { class: 'acts' },
+    waiting && (today || begun) && button('arrived', 'appt.markArrived'),
     live && begun && button('done', 'appt.markDone'),
     live && begun && button('no-show', 'appt.markNoShow'),
     a.status === 'scheduled' && !begun && button('confirm', 'appt.confirm'),
