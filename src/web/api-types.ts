@@ -62,6 +62,8 @@ export interface BookRequest {
   at: string;
   durationMinutes: number;
   dentist: string;
+  /** a chair's id or name */
+  chair?: string;
   procedure?: string;
   notes?: string;
   force?: boolean;
@@ -159,4 +161,8 @@ export interface FreeSlotsResponse {
   timeZone: string;
   durationMinutes: number;
   slots: { dentistId: string; start: string; end: string }[];
+}
+/** GET /api/chairs */
+export interface ChairListResponse {
+  chairs: ChairRecord[];
 }

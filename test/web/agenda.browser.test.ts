@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createAppointment, getAppointment, listAppointments } from '../../src/clinic/appointments.js';
-import { addDentist, listDentists } from '../../src/clinic/dentists.js';
+import { addDentist, listChairs, listDentists } from '../../src/clinic/dentists.js';
 import { createPatient } from '../../src/clinic/patients.js';
 import { addStaff, setPassword } from '../../src/clinic/staff.js';
 import { DEMO_STAFF_FILE } from '../../src/local/demo-staff.js';
@@ -178,6 +178,38 @@ describe.skipIf(!existsSync(CHROMIUM))('the agenda grid in Chromium', { timeout:
     const future = p.locator('.day-grid .block', { hasText: 'Paciente Chegada Futura' });
     await future.waitFor();
     expect(await future.locator('button').allTextContents()).toEqual(['Confirm', 'Move', 'Cancel']);
+    await p.close();
+  });
+
+  it('shows a column per chair ("Por cadeira", kept on reload), and booking on a chair\'s column books that chair', async () => {
+    const day = ownDay();
+    const [chair1, chair2] = (await listChairs(stack.dataStore)).sort((a, b) => a.name.localeCompare(b.name));
+    const held = await ownPatient('Paciente Cadeira Dois');
+    const a = await createAppointment(stack.dataStore, { patientId: held.id, dentist: 'Dra. Ana Demo', chair: chair2!.id, at: `${day} 09:00`, durationMinutes: 30 }, 'test:setup', { timeZone: TZ });
+    const newcomer = await ownPatient('Paciente Cadeira Um');
+    const p = await signedIn(day);
+    await p.selectOption('#agenda-by', 'chair');
+    expect(await p.locator('.day-grid .col-head').allTextContents()).toEqual(['Cadeira 1', 'Cadeira 2', 'Sem cadeira']);
+    const block = p.locator('.day-grid .block', { hasText: 'Paciente Cadeira Dois' });
+    expect(await block.evaluate((el) => getComputedStyle(el).gridColumnStart)).toBe('3'); // Cadeira 2's column
+    await p.locator(`.day-grid .cell[data-time="10:30"][data-column="${chair1!.id}"]`).click();
+    await p.waitForSelector('#book-dialog[open]');
+    expect(await p.inputValue('#book-form input[name=chair]')).toBe('Cadeira 1');
+    await p.fill('#book-form input[name=patientSearch]', `${newcomer.fullName} · ${newcomer.id}`);
+    await p.fill('#book-form input[name=dentist]', 'Dr. Bruno Demo');
+    await p.click('#book-form button[type=submit]');
+    await p.locator('.day-grid .block', { hasText: 'Paciente Cadeira Um' }).waitFor();
+    const [booked] = (await listAppointments(stack.dataStore, { from: day, to: day }, TZ)).filter((x) => x.patientId === newcomer.id);
+    expect(booked).toMatchObject({ chairId: chair1!.id, dentist: 'Dr. Bruno Demo' });
+    await p.reload();
+    await p.locator('.day-grid .block', { hasText: 'Paciente Cadeira Dois' }).waitFor();
+    expect(await p.locator('.day-grid .col-head').first().textContent()).toBe('Cadeira 1');
+    await p.selectOption('#lang-select', 'en');
+    await p.locator('.day-grid .col-head', { hasText: 'No chair' }).waitFor();
+    expect(await p.getAttribute(`.day-grid .cell[data-time="11:00"][data-column="${chair1!.id}"]`, 'aria-label')).toBe('Book at 11:00 in Cadeira 1');
+    await p.selectOption('#agenda-by', 'dentist');
+    expect(await p.locator('.day-grid .col-head').allTextContents()).toEqual(expect.arrayContaining(['Dra. Ana Demo', 'Dr. Bruno Demo']));
+    expect(a.chairId).toBe(chair2!.id);
     await p.close();
   });
 

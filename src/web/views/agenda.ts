@@ -1,12 +1,12 @@
 /** The agenda view: one day's appointments, with what can be done to each (confirm, move, cancel, done, no-show). */
-import type { AgendaAppointment, AgendaResponse, AppointmentBrief, AppointmentResponse, DentistListResponse, DentistRecord } from '../api-types.js';
+import type { AgendaAppointment, AgendaResponse, AppointmentBrief, AppointmentResponse, ChairListResponse, ChairRecord, DentistListResponse, DentistRecord } from '../api-types.js';
 import { api, enc, session, statusOf } from '../api.js';
 import { $, flash, h, showError } from '../dom.js';
 import { addDays, clinicDateOf, clinicTimeOf, clinicToday, longDate, plausibleDay } from '../format.js';
 import { t, type ShownError } from '../i18n.js';
 import { show, showFailure } from '../router.js';
 import { state } from '../state.js';
-import { dayGrid, weekGrid } from './agenda-grid.js';
+import { chairGrid, dayGrid, weekGrid } from './agenda-grid.js';
 import { noteDentists, openBook, openCancel, openMove, type BookAt } from './appointment-dialogs.js';
 
 /** What a view does after an appointment changed: show it again (on `day`, when the change moved it there). */
@@ -23,7 +23,7 @@ let weekOf: string | null = null;
 export async function openAgenda(day: string, dentist: string | null = null): Promise<void> {
   const seq = ++agendaSeq;
   state.agendaDay = day;
-  const { data: roster } = await api<DentistListResponse>('GET', '/api/dentists');
+  const [{ data: roster }, { data: rooms }] = await Promise.all([api<DentistListResponse>('GET', '/api/dentists'), api<ChairListResponse>('GET', '/api/chairs')]);
   const mine = roster.dentists.find((d) => session.staff && d.staffId === session.staff.id);
   const shown = dentist === 'mine' ? mine : roster.dentists.find((d) => d.id === dentist);
   const monday = addDays(day, -((new Date(`${day}T12:00:00Z`).getUTCDay() + 6) % 7));
@@ -42,7 +42,10 @@ export async function openAgenda(day: string, dentist: string | null = null): Pr
   );
   select.value = weekOf ?? 'all';
   noteDentists([...roster.dentists.map((d) => d.name), ...data.appointments.map((a) => a.dentist)]);
-  shownDay = { day, monday, dentist: shown ?? null, dentists: roster.dentists, appointments: data.appointments };
+  const chairs = rooms.chairs.filter((c) => c.active);
+  $('#chair-names').replaceChildren(...chairs.map((c) => h('option', { value: c.name })));
+  $('#agenda-by').hidden = Boolean(shown) || !chairs.length; // chairs are optional: no toggle without them
+  shownDay = { day, monday, dentist: shown ?? null, dentists: roster.dentists, chairs, appointments: data.appointments };
   const booked = data.appointments.filter((a) => a.status !== 'cancelled').length;
   $('#agenda-count').textContent = booked ? t('agenda.count', { n: booked }) : t('agenda.empty');
   $('#agenda-print-day').replaceChildren(printDay(data.appointments));
@@ -54,7 +57,10 @@ export async function openAgenda(day: string, dentist: string | null = null): Pr
 const agendaHash = (day: string): string => `#/agenda?date=${day}${weekOf ? `&dentist=${enc(weekOf)}` : ''}`;
 
 /** What the agenda shows now, drawn again when the screen crosses the phone width. */
-let shownDay: { day: string; monday: string; dentist: DentistRecord | null; dentists: DentistRecord[]; appointments: AgendaAppointment[] } | null = null;
+let shownDay: { day: string; monday: string; dentist: DentistRecord | null; dentists: DentistRecord[]; chairs: ChairRecord[]; appointments: AgendaAppointment[] } | null = null;
+
+/** The day view's columns: a dentist each, or ("por cadeira") a chair each; the choice is kept on this device. */
+const columnsBy = (): 'dentist' | 'chair' => (localStorage.getItem('clinica.agendaBy') === 'chair' ? 'chair' : 'dentist');
 
 /**
  * Phones (600 px and below) read the day as a list, wider screens work in the grid: only one of them is drawn,
@@ -63,7 +69,7 @@ let shownDay: { day: string; monday: string; dentist: DentistRecord | null; dent
 const narrow = window.matchMedia('(max-width: 600px)');
 function drawAgenda(): void {
   if (!shownDay) return;
-  const { day, monday, dentist, dentists, appointments } = shownDay;
+  const { day, monday, dentist, dentists, chairs, appointments } = shownDay;
   const grid = $('#agenda-grid');
   const list = $('#agenda-list');
   if (narrow.matches) {
@@ -73,7 +79,13 @@ function drawAgenda(): void {
   }
   list.replaceChildren();
   const handlers = { book: (at: BookAt) => openBook(null, openAgendaOn, at), actions: (a: AgendaAppointment) => appointmentActions(a, openAgendaOn), refresh: openAgendaOn };
-  grid.replaceChildren(dentist ? weekGrid(monday, dentist, appointments, handlers) : dayGrid(day, dentists, appointments, handlers));
+  grid.replaceChildren(
+    dentist
+      ? weekGrid(monday, dentist, appointments, handlers)
+      : columnsBy() === 'chair' && chairs.length
+        ? chairGrid(day, chairs, dentists, appointments, handlers)
+        : dayGrid(day, dentists, appointments, handlers),
+  );
 }
 
 /** The day on paper (A4, @media print): time, patient, dentist, note — nothing clinical, no cancelled ones. */
@@ -179,4 +191,10 @@ export function wireAgenda(): void {
   $('#agenda-book').addEventListener('click', () => openBook(null, openAgendaOn));
   $('#agenda-print').addEventListener('click', () => window.print());
   narrow.addEventListener('change', drawAgenda);
+  const by = $<HTMLSelectElement>('#agenda-by');
+  by.value = columnsBy();
+  by.addEventListener('change', () => {
+    localStorage.setItem('clinica.agendaBy', by.value);
+    drawAgenda();
+  });
 }
