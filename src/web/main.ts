@@ -17,6 +17,7 @@ import { resumeSession, sessionEnded, showLoggedIn, wireLogin } from './views/lo
 import { reofferForce, renderAlerts, renderLeave, wirePatientForm } from './views/patient-form.js';
 import { wirePatient } from './views/patient.js';
 import { dropPendingSearch, wirePatients } from './views/patients.js';
+import { wireDentists } from './views/dentists.js';
 
 function wire(): void {
   $<HTMLSelectElement>('#lang-select').addEventListener('change', (e) => {
@@ -42,6 +43,7 @@ function wire(): void {
   wirePatient();
   wirePatientForm();
   wireImages();
+  wireDentists();
   for (const btn of document.querySelectorAll<HTMLButtonElement>('[data-close]')) btn.addEventListener('click', () => btn.closest('dialog')!.close());
   window.addEventListener('hashchange', () => {
     if (location.hash === '#main') return $('#main').focus(); // the skip link followed without this script's help

@@ -2,7 +2,7 @@
  * The hash router: #/agenda?date=YYYY-MM-DD, #/patients?q=…, #/patients/<id>. One view is shown at a time
  * (the sections of index.html); a view that cannot be opened shows the failure view in its place.
  */
-import { statusOf, session } from './api.js';
+import { canDo, statusOf, session } from './api.js';
 import { $ } from './dom.js';
 import { CLINIC, clinicToday, plausibleDay } from './format.js';
 import { errorText, t, type ShownError } from './i18n.js';
@@ -12,8 +12,9 @@ import { invitationInAddress, openInvitation } from './views/invitation.js';
 import { stopPolling } from './views/images.js';
 import { openPatient } from './views/patient.js';
 import { openPatients } from './views/patients.js';
+import { openDentists, showDentistsTab } from './views/dentists.js';
 
-export const views = ['login', 'agenda', 'patients', 'patient', 'failure', 'invitation'] as const;
+export const views = ['login', 'agenda', 'patients', 'patient', 'failure', 'invitation', 'dentists'] as const;
 export type ViewName = (typeof views)[number];
 
 /** The view on screen (none before the first route). */
@@ -43,6 +44,7 @@ export async function route(): Promise<void> {
   if (invitation) return openInvitation(invitation);
   if (!session.staff) return show('login');
   stopPolling();
+  showDentistsTab();
   const hash = location.hash.replace(/^#/, '') || '/agenda';
   const [path = '', q = ''] = hash.split('?');
   const params = new URLSearchParams(q);
@@ -51,6 +53,7 @@ export async function route(): Promise<void> {
   try {
     if (patientMatch) await openPatient(decodeURIComponent(patientMatch[1]!));
     else if (path.startsWith('/patients')) await openPatients(params.get('q') || '');
+    else if (path === '/dentists' && canDo('staff')) await openDentists();
     else if (date && !plausibleDay(date)) showFailure({ key: 'err.date-format', vars: { field: t('book.date') } });
     // no day named (the Agenda tab, the first page): a dentist's own sign-in opens on their week ("Minha agenda")
     else await openAgenda(date || clinicToday(), params.get('dentist') ?? (date ? null : 'mine'));
