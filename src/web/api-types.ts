@@ -53,7 +53,7 @@ export interface AgendaResponse {
   timeZone: string;
   appointments: AgendaAppointment[];
 }
-export type AgendaAppointment = Appointment & { patientName?: string };
+export type AgendaAppointment = Appointment & { patientName?: string; patientPhone?: string };
 
 /** POST /api/appointments */
 export interface BookRequest {

@@ -213,21 +213,41 @@ describe.skipIf(!existsSync(CHROMIUM))('the agenda grid in Chromium', { timeout:
     await p.close();
   });
 
-  it('prints the day as a table of time, patient, dentist and note, without the grid or buttons', async () => {
+  it('prints the day on A4 as time, patient, phone, dentist and note (nothing clinical), of every dentist or of one chosen, in both languages', async () => {
     const day = ownDay();
     const patient = await ownPatient('Paciente Impressa');
     await book(patient.id, `${day} 08:45`, 'Dra. Ana Demo', 'traz exames');
+    const other = await ownPatient('Paciente Impressa Bruno');
+    await book(other.id, `${day} 10:00`, 'Dr. Bruno Demo');
     const p = await signedIn(day);
-    await p.locator('.day-grid .block', { hasText: 'Paciente Impressa' }).waitFor();
+    await p.locator('.day-grid .block', { hasText: 'Paciente Impressa' }).first().waitFor();
     await p.emulateMedia({ media: 'print' });
     expect(await p.locator('.day-grid').isVisible()).toBe(false);
     expect(await p.locator('.topbar').isVisible()).toBe(false);
-    const row = p.locator('.print-day tr', { hasText: 'Paciente Impressa' });
+    const row = p.locator('.print-day tr', { hasText: 'Paciente Impressa' }).first();
     expect(await row.isVisible()).toBe(true);
-    expect(await row.locator('td').allTextContents()).toEqual(['08:45', 'Paciente Impressa', 'Dra. Ana Demo', 'traz exames']);
+    expect(await row.locator('td').allTextContents()).toEqual(['08:45–09:15', 'Paciente Impressa', '(11) 98888-0000', 'Dra. Ana Demo', 'traz exames']);
     expect(await p.locator('#view-agenda button:visible').count()).toBe(0);
     await p.emulateMedia({ media: 'screen' });
     expect(await p.locator('.print-day').isVisible()).toBe(false);
+
+    // "Imprimir" asks whose day: one dentist's has no dentist column and none of the others' patients
+    await p.evaluate(() => {
+      window.print = () => document.body.setAttribute('data-printed', String(Number(document.body.dataset.printed ?? 0) + 1));
+    });
+    await p.click('#agenda-print');
+    await p.waitForSelector('#print-dialog[open]');
+    expect(await p.locator('#print-form select[name=dentist] option').first().textContent()).toBe('Todos os dentistas');
+    await p.selectOption('#print-form select[name=dentist]', { label: 'Dr. Bruno Demo' });
+    await p.click('#print-form button[type=submit]');
+    expect(await p.getAttribute('body', 'data-printed')).toBe('1');
+    expect(await p.textContent('.print-title')).toContain('Dr. Bruno Demo');
+    expect(await p.locator('.print-day th').allTextContents()).toEqual(['Horário', 'Paciente', 'Telefone', 'Observações']);
+    expect(await p.locator('.print-day tbody tr', { hasText: 'Paciente Impressa Bruno' }).locator('td').allTextContents()).toEqual(['10:00–10:30', 'Paciente Impressa Bruno', '(11) 98888-0000', '']);
+    expect(await p.locator('.print-day tbody tr', { hasText: /Paciente Impressa$/ }).count()).toBe(0);
+    await p.selectOption('#lang-select', 'en');
+    await p.locator('.print-day th', { hasText: 'Phone' }).waitFor({ state: 'attached' }); // the day drawn again, in English
+    expect(await p.locator('.print-day th').allTextContents()).toEqual(['Time', 'Patient', 'Phone', 'Dentist', 'Notes']);
     await p.close();
   });
 

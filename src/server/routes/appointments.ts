@@ -48,10 +48,10 @@ export function appointmentRoutes(deps: ApiDeps): Route[] {
     return { from: from!, to: to! };
   }
 
-  /** Adds the patient's name to each appointment (from the cached index), for the agenda. */
+  /** Adds the patient's name and phone to each appointment (from the cached index), for the agenda and its printout. */
   async function withNames(list: Appointment[]) {
-    const names = await deps.patients.names();
-    return list.map((a) => ({ ...a, patientName: names.get(a.patientId) }));
+    const contacts = await deps.patients.contacts();
+    return list.map((a) => ({ ...a, patientName: contacts.get(a.patientId)?.name, patientPhone: contacts.get(a.patientId)?.phone }));
   }
 
   /** The patient's notice of a cancel or a move (`notify: false` in the body: none), as the answer's `notice`. */

@@ -1,8 +1,8 @@
 /** The agenda view: one day's appointments, with what can be done to each (confirm, move, cancel, done, no-show). */
 import type { AgendaAppointment, AgendaResponse, AppointmentBrief, AppointmentResponse, ChairListResponse, ChairRecord, DentistListResponse, DentistRecord } from '../api-types.js';
 import { api, enc, session, statusOf } from '../api.js';
-import { $, flash, h, showError } from '../dom.js';
-import { addDays, clinicDateOf, clinicTimeOf, clinicToday, longDate, plausibleDay } from '../format.js';
+import { $, dialog, field, flash, h, showError } from '../dom.js';
+import { addDays, clinicDateOf, clinicTimeOf, clinicToday, formatPhone, longDate, plausibleDay } from '../format.js';
 import { t, type ShownError } from '../i18n.js';
 import { show, showFailure } from '../router.js';
 import { state } from '../state.js';
@@ -48,8 +48,8 @@ export async function openAgenda(day: string, dentist: string | null = null): Pr
   shownDay = { day, monday, dentist: shown ?? null, dentists: roster.dentists, chairs, appointments: data.appointments };
   const booked = data.appointments.filter((a) => a.status !== 'cancelled').length;
   $('#agenda-count').textContent = booked ? t('agenda.count', { n: booked }) : t('agenda.empty');
-  $('#agenda-print-day').replaceChildren(printDay(data.appointments));
   drawAgenda();
+  printDay(null); // the browser's own Print gives the whole day too
 }
 
 /** The agenda's address for a day, keeping the week view's dentist. */
@@ -88,20 +88,52 @@ function drawAgenda(): void {
   );
 }
 
-/** The day on paper (A4, @media print): time, patient, dentist, note — nothing clinical, no cancelled ones. */
-function printDay(appointments: AgendaAppointment[]): HTMLElement {
-  return h(
-    'table',
-    { class: 'print-day' },
-    h('thead', {}, h('tr', {}, h('th', {}, t('book.time')), h('th', {}, t('book.patient')), h('th', {}, t('book.dentist')), h('th', {}, t('book.notes')))),
+/**
+ * The day on paper (A4, @media print), of every dentist or of one (`dentist`: an id, or a name of older data):
+ * time, patient, phone, note — and the dentist when all are printed; nothing clinical, no cancelled ones.
+ */
+function printDay(dentist: string | null): void {
+  if (!shownDay) return;
+  const { day, dentists, appointments } = shownDay;
+  const of = dentists.find((d) => d.id === dentist);
+  const mine = (a: AgendaAppointment) => !dentist || (of ? a.dentistId === of.id || a.dentist === of.name : a.dentist === dentist);
+  const rows = appointments.filter((a) => a.status !== 'cancelled' && clinicDateOf(a.start) === day && mine(a));
+  const head = [t('book.time'), t('book.patient'), t('print.phone'), ...(dentist ? [] : [t('book.dentist')]), t('book.notes')];
+  $('#agenda-print-day').replaceChildren(
+    h('h2', { class: 'print-title' }, [longDate(day), of?.name ?? dentist].filter(Boolean).join(' · ')),
     h(
-      'tbody',
-      {},
-      appointments
-        .filter((a) => a.status !== 'cancelled')
-        .map((a) => h('tr', { 'data-dentist': a.dentist }, h('td', {}, clinicTimeOf(a.start)), h('td', {}, a.patientName || a.patientId), h('td', {}, a.dentist), h('td', {}, a.notes ?? ''))),
+      'table',
+      { class: 'print-day' },
+      h('thead', {}, h('tr', {}, head.map((x) => h('th', {}, x)))),
+      h(
+        'tbody',
+        {},
+        rows.map((a) =>
+          h(
+            'tr',
+            { 'data-dentist': a.dentist },
+            h('td', {}, `${clinicTimeOf(a.start)}–${clinicTimeOf(new Date(Date.parse(a.start) + a.durationMinutes * 60000).toISOString())}`),
+            h('td', {}, a.patientName || a.patientId),
+            h('td', {}, a.patientPhone ? formatPhone(a.patientPhone) : ''),
+            !dentist && h('td', {}, a.dentist),
+            h('td', {}, a.notes ?? ''),
+          ),
+        ),
+      ),
     ),
   );
+}
+
+/** "Imprimir": asks whose day (every dentist's, or one's — the week view's dentist first), then prints it. */
+function openPrint(): void {
+  if (!shownDay) return;
+  const { dentists, appointments, dentist } = shownDay;
+  const names = new Map(dentists.map((d) => [d.id, d.name]));
+  for (const a of appointments) if (!a.dentistId || !names.has(a.dentistId)) names.set(a.dentist, a.dentist); // older data without a record
+  const who = field<HTMLSelectElement>($<HTMLFormElement>('#print-form'), 'dentist');
+  who.replaceChildren(h('option', { value: '' }, t('agenda.allDentists.print')), ...[...names].map(([value, name]) => h('option', { value }, name)));
+  who.value = dentist?.id ?? '';
+  dialog('print-dialog').showModal();
 }
 
 /** After a booking or a move: the day the appointment is now on (a new address, so Back returns), else this day again. */
@@ -189,7 +221,13 @@ export function wireAgenda(): void {
     location.hash = agendaHash(state.agendaDay);
   });
   $('#agenda-book').addEventListener('click', () => openBook(null, openAgendaOn));
-  $('#agenda-print').addEventListener('click', () => window.print());
+  $('#agenda-print').addEventListener('click', openPrint);
+  $('#print-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    printDay(field<HTMLSelectElement>(e.target as HTMLFormElement, 'dentist').value || null);
+    dialog('print-dialog').close();
+    window.print();
+  });
   narrow.addEventListener('change', drawAgenda);
   const by = $<HTMLSelectElement>('#agenda-by');
   by.value = columnsBy();
