@@ -14,7 +14,7 @@ import { agendaCalendar } from '../dist/clinic/agenda-calendar.js';
 import { appointmentKey, daySlots } from '../dist/clinic/appointments.js';
 import { addDentist } from '../dist/clinic/dentists.js';
 import { freeSlots } from '../dist/clinic/free-slots.js';
-import { mapLimit } from '../dist/clinic/text.js';
+import { mapLimit } from '../dist/map-limit.js';
 import { Store } from '../dist/store/store.js';
 import { addDays, formatZoned, zonedToInstant } from '../dist/clinic/time.js';
 

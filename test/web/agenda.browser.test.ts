@@ -221,6 +221,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the agenda grid in Chromium', { timeout:
     await book(other.id, `${day} 10:00`, 'Dr. Bruno Demo');
     const p = await signedIn(day);
     await p.locator('.day-grid .block', { hasText: 'Paciente Impressa' }).first().waitFor();
+    await p.evaluate(() => window.dispatchEvent(new Event('beforeprint'))); // as the browser's own Print does
     await p.emulateMedia({ media: 'print' });
     expect(await p.locator('.day-grid').isVisible()).toBe(false);
     expect(await p.locator('.topbar').isVisible()).toBe(false);
@@ -246,7 +247,8 @@ describe.skipIf(!existsSync(CHROMIUM))('the agenda grid in Chromium', { timeout:
     expect(await p.locator('.print-day tbody tr', { hasText: 'Paciente Impressa Bruno' }).locator('td').allTextContents()).toEqual(['10:00–10:30', 'Paciente Impressa Bruno', '(11) 98888-0000', '']);
     expect(await p.locator('.print-day tbody tr', { hasText: /Paciente Impressa$/ }).count()).toBe(0);
     await p.selectOption('#lang-select', 'en');
-    await p.locator('.print-day th', { hasText: 'Phone' }).waitFor({ state: 'attached' }); // the day drawn again, in English
+    await p.locator('.day-grid .cell[aria-label^="Book at"]').first().waitFor({ state: 'attached' }); // the day drawn again, in English
+    await p.evaluate(() => window.dispatchEvent(new Event('beforeprint')));
     expect(await p.locator('.print-day th').allTextContents()).toEqual(['Time', 'Patient', 'Phone', 'Dentist', 'Notes']);
     await p.close();
   });

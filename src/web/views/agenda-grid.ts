@@ -150,7 +150,6 @@ function agendaGrid(columns: Column[], columnOf: (a: AgendaAppointment) => numbe
             'data-day': c.day,
             'data-column': c.key,
             'aria-label': cellLabel(c, time),
-            onclick: () => on.book({ date: c.day, time, ...c.books }),
           }),
           { 'grid-row': row, 'grid-column': i + 2 },
         ),
@@ -168,7 +167,6 @@ function agendaGrid(columns: Column[], columnOf: (a: AgendaAppointment) => numbe
         class: `appt block ${a.status}`,
         draggable: 'true',
         'data-appointment': a.id,
-        ondragstart: (e) => (e as DragEvent).dataTransfer?.setData('text/plain', a.id),
       },
       h('div', { class: 'block-head' }, h('span', { class: 'time' }, clinicTimeOf(a.start)), h('a', { href: `#/patients/${enc(a.patientId)}` }, a.patientName || a.patientId)),
       h('span', { class: `badge ${a.status}` }, t(`appt.${a.status}`)),
@@ -176,6 +174,17 @@ function agendaGrid(columns: Column[], columnOf: (a: AgendaAppointment) => numbe
     );
     grid.append(placed(block, { 'grid-row': `${(start - from) / SLOT + 2} / span ${span}`, 'grid-column': i + 2, '--dentist': colourOf(a) }));
   }
+  // one listener each for the whole grid (hundreds of cells and blocks): a cell books, a block drags
+  const byKey = new Map(columns.map((c) => [c.key, c]));
+  grid.addEventListener('click', (e) => {
+    const cell = e.target as HTMLElement;
+    const column = cell.classList.contains('cell') ? byKey.get(cell.dataset.column!) : undefined;
+    if (column) on.book({ date: column.day, time: cell.dataset.time!, ...column.books });
+  });
+  grid.addEventListener('dragstart', (e) => {
+    const id = (e.target as HTMLElement).closest<HTMLElement>('.block')?.dataset.appointment;
+    if (id) e.dataTransfer?.setData('text/plain', id);
+  });
   grid.addEventListener('dragover', (e) => {
     if ((e.target as HTMLElement).classList.contains('cell')) e.preventDefault();
   });

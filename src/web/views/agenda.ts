@@ -23,12 +23,19 @@ let weekOf: string | null = null;
 export async function openAgenda(day: string, dentist: string | null = null): Promise<void> {
   const seq = ++agendaSeq;
   state.agendaDay = day;
+  const monday = addDays(day, -((new Date(`${day}T12:00:00Z`).getUTCDay() + 6) % 7));
+  const weekRange = (id: string) => `from=${monday}&to=${addDays(monday, 6)}&dentist=${enc(id)}`;
+  const dayRange = `date=${enc(day)}`;
+  const agendaOf = (range: string) => api<AgendaResponse>('GET', `/api/appointments?${range}`);
+  // the appointments are asked for with the roster, not after it, unless "mine" needs the roster to be known
+  const guess = dentist === 'mine' ? null : dentist && dentist !== 'all' ? weekRange(dentist) : dayRange;
+  const early = guess ? agendaOf(guess) : null;
+  early?.catch(() => undefined); // not used when the guess was wrong: its failure is nobody's
   const [{ data: roster }, { data: rooms }] = await Promise.all([api<DentistListResponse>('GET', '/api/dentists'), api<ChairListResponse>('GET', '/api/chairs')]);
   const mine = roster.dentists.find((d) => session.staff && d.staffId === session.staff.id);
   const shown = dentist === 'mine' ? mine : roster.dentists.find((d) => d.id === dentist);
-  const monday = addDays(day, -((new Date(`${day}T12:00:00Z`).getUTCDay() + 6) % 7));
-  const range = shown ? `from=${monday}&to=${addDays(monday, 6)}&dentist=${enc(shown.id)}` : `date=${enc(day)}`;
-  const { data } = await api<AgendaResponse>('GET', `/api/appointments?${range}`);
+  const range = shown ? weekRange(shown.id) : dayRange;
+  const { data } = await (range === guess && early ? early : agendaOf(range));
   if (seq !== agendaSeq) return; // another day was asked for meanwhile: its answer wins
   weekOf = shown?.id ?? null;
   const title = shown ? `${shown.name}: ${longDate(monday)} – ${longDate(addDays(monday, 6))}` : longDate(day);
@@ -49,8 +56,11 @@ export async function openAgenda(day: string, dentist: string | null = null): Pr
   const booked = data.appointments.filter((a) => a.status !== 'cancelled').length;
   $('#agenda-count').textContent = booked ? t('agenda.count', { n: booked }) : t('agenda.empty');
   drawAgenda();
-  printDay(null); // the browser's own Print gives the whole day too
+  printed = false;
 }
+
+/** Whether the print table holds the day shown (it is drawn only when printing: most days are never printed). */
+let printed = false;
 
 /** The agenda's address for a day, keeping the week view's dentist. */
 /** a day of every dentist is `#/agenda?date=D`; one dentist's week adds `&dentist=ID` */
@@ -94,6 +104,7 @@ function drawAgenda(): void {
  */
 function printDay(dentist: string | null): void {
   if (!shownDay) return;
+  printed = true;
   const { day, dentists, appointments } = shownDay;
   const of = dentists.find((d) => d.id === dentist);
   const mine = (a: AgendaAppointment) => !dentist || (of ? a.dentistId === of.id || a.dentist === of.name : a.dentist === dentist);
@@ -222,6 +233,8 @@ export function wireAgenda(): void {
   });
   $('#agenda-book').addEventListener('click', () => openBook(null, openAgendaOn));
   $('#agenda-print').addEventListener('click', openPrint);
+  // the browser's own Print (Ctrl+P) gives every dentist's day
+  window.addEventListener('beforeprint', () => !printed && printDay(null));
   $('#print-form').addEventListener('submit', (e) => {
     e.preventDefault();
     printDay(field<HTMLSelectElement>(e.target as HTMLFormElement, 'dentist').value || null);
