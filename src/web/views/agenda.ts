@@ -123,7 +123,7 @@ function printDay(dentist: string | null): void {
           h(
             'tr',
             { 'data-dentist': a.dentist },
-            h('td', {}, `${clinicTimeOf(a.start)}–${clinicTimeOf(new Date(Date.parse(a.start) + a.durationMinutes * 60000).toISOString())}`),
+            h('td', {}, timeSpan(a)),
             h('td', {}, a.patientName || a.patientId),
             h('td', {}, a.patientPhone ? formatPhone(a.patientPhone) : ''),
             !dentist && h('td', {}, a.dentist),
@@ -155,13 +155,14 @@ export function openAgendaOn(day?: string): unknown {
 type Action = 'confirm' | 'arrived' | 'done' | 'no-show';
 const actionDone = { confirm: 'appt.confirmedMsg', arrived: 'appt.arrivedMsg', done: 'appt.doneMsg', 'no-show': 'appt.noShowMsg' } as const;
 
+/** "09:30–10:00": an appointment's time as one span (two times on two lines read as two appointments' starts). */
+const timeSpan = (a: AgendaAppointment): string => `${clinicTimeOf(a.start)}–${clinicTimeOf(new Date(Date.parse(a.start) + a.durationMinutes * 60000).toISOString())}`;
+
 function appointmentRow(a: AgendaAppointment, refresh: Refresh): HTMLElement {
-  const end = new Date(Date.parse(a.start) + a.durationMinutes * 60000).toISOString();
   return h(
     'article',
     { class: `appt ${a.status}`, 'data-appointment': a.id },
-    // one span of time, "09:30–10:00" (two times on two lines read as two appointments' starts)
-    h('div', { class: 'time' }, `${clinicTimeOf(a.start)}–${clinicTimeOf(end)}`, h('small', {}, `${a.durationMinutes} ${t('appt.min')}`)),
+    h('div', { class: 'time' }, timeSpan(a), h('small', {}, `${a.durationMinutes} ${t('appt.min')}`)),
     h(
       'div',
       { class: 'who' },
