@@ -162,6 +162,10 @@ describe.skipIf(!existsSync(CHROMIUM))('the agenda grid in Chromium', { timeout:
     const today = new Intl.DateTimeFormat('en-CA', { timeZone: TZ }).format(new Date());
     const patient = await ownPatient('Paciente Chegada Grade');
     const a = await createAppointment(stack.dataStore, { patientId: patient.id, dentist: 'Dr. Caio Demo', at: `${today} 23:30`, durationMinutes: 15 }, 'test:setup', { timeZone: TZ, force: true });
+    // booked before the page opens: the server's patient names are re-read at most once a second
+    const later = await ownPatient('Paciente Chegada Futura');
+    const day = ownDay();
+    await book(later.id, `${day} 14:00`, 'Dr. Caio Demo');
     const p = await signedIn(today);
     const block = p.locator('.day-grid .block', { hasText: 'Paciente Chegada Grade' });
     expect(await block.locator('button').allTextContents()).toEqual(['Chegou', 'Confirmar', 'Remarcar', 'Cancelar']);
@@ -171,9 +175,6 @@ describe.skipIf(!existsSync(CHROMIUM))('the agenda grid in Chromium', { timeout:
     expect(await block.locator('button').allTextContents()).toEqual(['Remarcar', 'Cancelar']); // done / no-show once it begins
     await p.selectOption('#lang-select', 'en');
     await block.locator('.badge.arrived', { hasText: 'arrived' }).waitFor();
-    const later = await ownPatient('Paciente Chegada Futura');
-    const day = ownDay();
-    await book(later.id, `${day} 14:00`, 'Dr. Caio Demo');
     await p.goto(`${url}/#/agenda?date=${day}`);
     const future = p.locator('.day-grid .block', { hasText: 'Paciente Chegada Futura' });
     await future.waitFor();

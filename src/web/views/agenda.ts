@@ -185,7 +185,7 @@ function appointmentActions(a: AgendaAppointment, refresh: Refresh): HTMLElement
   return h(
     'div',
     { class: 'acts' },
-    waiting && (today || begun) && button('arrived', 'appt.markArrived'),
+    waiting && today && button('arrived', 'appt.markArrived'),
     live && begun && button('done', 'appt.markDone'),
     live && begun && button('no-show', 'appt.markNoShow'),
     a.status === 'scheduled' && !begun && button('confirm', 'appt.confirm'),
