@@ -13,7 +13,7 @@ import { median, fmt } from './_stats.js';
 import { loadConfig, defaultConfigInput } from '../dist/config/load.js';
 import { silentLog } from '../dist/log.js';
 import { startLocalStack } from '../dist/local/stack.js';
-import { addStaff } from '../dist/clinic/staff.js';
+import { addStaff, setPassword } from '../dist/clinic/staff.js';
 
 const runs = Number(process.env.BENCH_RUNS ?? 9);
 const DAY = '2027-03-03'; // a Wednesday
@@ -49,14 +49,19 @@ const config = loadConfig({ config: configPath }, {}, dir);
 const stack = await startLocalStack({ config, log: silentLog, s3Port: 0, sesPort: 0, serverPort: 0, withComponents: true, publish: false });
 const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu'] });
 try {
-  const { token } = await addStaff(stack.dataStore, { name: 'Bench Admin', role: 'admin' }, 'bench:seed');
+  // a demo account (a local target: no second factor) signed in with e-mail and password, as staff do
+  const admin = { email: 'bench.admin@clinica.example', password: 'bench agenda page 2027' };
+  const { staff } = await addStaff(stack.dataStore, { name: 'Bench Admin', role: 'admin', email: admin.email, demo: true }, 'bench:seed');
+  await setPassword(stack.dataStore, staff.id, admin.password);
   const url = stack.endpoints.server;
   const p = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
   let current = cases['day, empty'];
   await p.route('**/api/dentists*', (r) => r.fulfill({ json: { dentists } }));
+  await p.route('**/api/chairs', (r) => r.fulfill({ json: { chairs: [] } }));
   await p.route('**/api/appointments?*', (r) => r.fulfill({ json: { from: MONDAY, to: DAY, timeZone: 'America/Sao_Paulo', appointments: current.list } }));
   await p.goto(`${url}/`);
-  await p.fill('#token', token);
+  await p.fill('#login-email', admin.email);
+  await p.fill('#login-password', admin.password);
   await p.click('#login-form button[type=submit]');
   await p.waitForSelector('#view-agenda:not([hidden])');
   const times = Object.fromEntries(Object.keys(cases).map((k) => [k, []]));
@@ -86,7 +91,8 @@ try {
   console.log(`agenda grid in Chromium (median of ${runs}, from the address change to the grid laid out):`);
   const m = Object.fromEntries(Object.entries(times).map(([k, v]) => [k, median(v)]));
   for (const [full, empty] of [['day, 10 dentists × 40', 'day, empty'], ["a dentist's week, 7 × 40", "a dentist's week, empty"]]) {
-    console.log(`  ${full}: ${fmt(m[full])} ms; ${empty}: ${fmt(m[empty])} ms; ratio ${fmt(m[full] / m[empty], 2)}× (target: under 100 ms)`);
+    // the empty grid's time is the requests and the cells; what the appointments add is the grid's own work on them
+    console.log(`  ${full}: ${fmt(m[full])} ms; ${empty}: ${fmt(m[empty])} ms; ratio ${fmt(m[full] / m[empty], 2)}×; the appointments add ${fmt(m[full] - m[empty])} ms (target: under 100 ms)`);
   }
 } finally {
   await browser.close();

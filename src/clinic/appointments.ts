@@ -434,13 +434,21 @@ export async function moveAppointment(store: Store, id: string, at: string, acto
   return moved;
 }
 
+/** The date at `now` in the offset `start` was stored with (the clinic's): "2026-12-07". */
+function localDateAt(now: Date, start: string): string {
+  const offset = /([+-])(\d\d):(\d\d)$/.exec(start);
+  const minutes = offset ? (offset[1] === '-' ? -1 : 1) * (Number(offset[2]) * 60 + Number(offset[3])) : 0;
+  return new Date(now.getTime() + minutes * 60_000).toISOString().slice(0, 10);
+}
+
 /** What happened at an appointment: set once it has started, never before. */
 const outcomes: readonly AppointmentStatus[] = ['done', 'no-show'];
 
 /**
  * Sets the status (If-Match). The rules: a cancelled or moved appointment stays so; done and no-show say what
  * happened, so they are refused before the start and, once set, only swap with each other (a slip corrected) —
- * a done appointment is not cancelled or confirmed afterwards.
+ * a done appointment is not cancelled or confirmed afterwards. Arrived ("chegou") is set on the appointment's
+ * own day (a patient may come early), and an arrived patient is not confirmed again.
  */
 export async function setAppointmentStatus(
   store: Store,
@@ -457,6 +465,13 @@ export async function setAppointmentStatus(
     throw usageError(`${current.id} is already ${current.status}; it cannot be ${status} now`, { field: 'id', reason: 'appointment-over', params: { status: current.status } });
   }
   const now = opts.now ?? new Date();
+  if (current.status === 'arrived' && status === 'confirmed') {
+    throw usageError(`${current.id}: the patient has already arrived; there is nothing to confirm`, { field: 'id', reason: 'appointment-arrived' });
+  }
+  if (status === 'arrived' && localDateAt(now, current.start) < current.start.slice(0, 10)) {
+    const date = current.start.slice(0, 10);
+    throw usageError(`${current.id} is on ${date}: the patient can be marked arrived on that day`, { field: 'id', reason: 'not-today', params: { date } });
+  }
   if (outcomes.includes(status) && Date.parse(current.start) > now.getTime()) {
     // stored with the clinic's offset: its date and time are the clinic's local ones
     const [date, time] = [current.start.slice(0, 10), current.start.slice(11, 16)];

@@ -127,10 +127,26 @@ export function parseHours(text: string): Opening[] {
   return validHours(out);
 }
 
+/** Records read before, per store, by key with the ETag they were read at: a record unchanged is not read again. */
+const recordCache = new WeakMap<Store, Map<string, { etag: string; value: unknown }>>();
+
+/**
+ * Every record under `prefix`: one LIST, then a GET only of what changed since this store last read it (a
+ * server answering the agenda all day reads the dentists once). Each caller gets its own copies.
+ */
 async function readAll<T>(store: Store, prefix: string): Promise<T[]> {
-  const keys: string[] = [];
-  for await (const o of store.list(prefix)) if (o.key.endsWith('.json')) keys.push(o.key);
-  const records = await mapLimit(keys, 16, async (k) => (await store.getJson<T>(k))?.value);
+  const listed: { key: string; etag: string }[] = [];
+  for await (const o of store.list(prefix)) if (o.key.endsWith('.json')) listed.push({ key: o.key, etag: o.etag });
+  let cache = recordCache.get(store);
+  if (!cache) recordCache.set(store, (cache = new Map()));
+  const known = cache;
+  const records = await mapLimit(listed, 16, async ({ key, etag }) => {
+    const hit = known.get(key);
+    if (hit && hit.etag === etag) return structuredClone(hit.value) as T;
+    const got = await store.getJson<T>(key);
+    if (got) known.set(key, { etag: got.etag, value: structuredClone(got.value) });
+    return got?.value;
+  });
   return records.filter((r): r is Awaited<T> => r !== undefined) as T[];
 }
 

@@ -64,14 +64,14 @@ export async function freeSlots(store: Store, query: FreeSlotQuery, calendar: Ag
   if (!Number.isInteger(duration) || duration < 5 || duration > 720) {
     throw usageError(`duration: "${duration}" is not a duration in minutes (5–720)`, { field: 'duration', reason: 'out-of-range', params: { min: 5, max: 720 } });
   }
-  const all = await listDentists(store);
-  if (!all.length) throw usageError('no dentist is recorded: free slots are per dentist', { hint: 'add them with `clinica dentists add`', reason: 'no-dentists' });
-  const dentists: DentistRecord[] = query.dentist ? [(await resolveDentist(store, query.dentist, all))!] : all.filter((d) => d.active);
   const now = query.now ?? new Date();
   const today = localParts(now, calendar.timeZone);
   const clinicHours = calendar.hours.length ? calendar.hours : DEFAULT_SEARCH_HOURS;
   const days = Array.from({ length: span + 1 }, (_, i) => addDays(from, i)).filter((d) => d >= today.date && !closureOn(calendar, d));
-  const perDay = await readDaysSlots(store, days);
+  // the dentists and the days' indexes at once: two LISTs (and what changed since the last query) in parallel
+  const [all, perDay] = await Promise.all([listDentists(store), readDaysSlots(store, days)]);
+  if (!all.length) throw usageError('no dentist is recorded: free slots are per dentist', { hint: 'add them with `clinica dentists add`', reason: 'no-dentists' });
+  const dentists: DentistRecord[] = query.dentist ? [(await resolveDentist(store, query.dentist, all))!] : all.filter((d) => d.active);
   // dentists come sorted by name: at the same time, slots follow that order
   const rank = new Map(dentists.map((d, i) => [d.id, i]));
   const out: FreeSlot[] = [];

@@ -10,7 +10,8 @@ export type PatientStatus = (typeof patientStatuses)[number];
 export const sexes = ['female', 'male', 'other', 'unknown'] as const;
 export type Sex = (typeof sexes)[number];
 
-export const appointmentStatuses = ['scheduled', 'confirmed', 'cancelled', 'done', 'no-show'] as const;
+/** 'arrived' ("chegou"): the patient is at the clinic, waiting; set on the appointment's day. */
+export const appointmentStatuses = ['scheduled', 'confirmed', 'cancelled', 'done', 'no-show', 'arrived'] as const;
 export type AppointmentStatus = (typeof appointmentStatuses)[number];
 
 /** Consent to e-mail reminders: yes/no, and when and by whom it was recorded (absent: never asked). */

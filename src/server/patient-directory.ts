@@ -52,8 +52,13 @@ export class PatientDirectory {
 
   /** Patient id → display name (preferred name if any), for agendas. */
   async names(): Promise<Map<string, string>> {
+    return new Map([...(await this.contacts())].map(([id, c]) => [id, c.name]));
+  }
+
+  /** Patient id → display name and phone, for agendas (the phone is what a printed day needs to call). */
+  async contacts(): Promise<Map<string, { name: string; phone?: string }>> {
     const all = await this.list({ status: 'all' });
-    return new Map(all.map((p) => [p.id, p.preferredName ? `${p.fullName} (${p.preferredName})` : p.fullName]));
+    return new Map(all.map((p) => [p.id, { name: p.preferredName ? `${p.fullName} (${p.preferredName})` : p.fullName, ...(p.phone ? { phone: p.phone } : {}) }]));
   }
 
   /** Something changed through this server: forget every answer now. */

@@ -31,7 +31,7 @@ export interface AgendaResponse {
   timeZone: string;
   appointments: AgendaAppointment[];
 }
-export type AgendaAppointment = Appointment & { patientName?: string };
+export type AgendaAppointment = Appointment & { patientName?: string; patientPhone?: string };
 
 /** POST /api/appointments */
 export interface BookRequest {
@@ -40,6 +40,8 @@ export interface BookRequest {
   at: string;
   durationMinutes: number;
   dentist: string;
+  /** a chair's id or name */
+  chair?: string;
   procedure?: string;
   notes?: string;
   force?: boolean;
@@ -344,4 +346,9 @@ export interface RevokedTokenReply {
 export interface EndedSessionsReply {
   /** how many sessions were ended */
   ended: number;
+}
+
+/** GET /api/chairs */
+export interface ChairListResponse {
+  chairs: ChairRecord[];
 }

@@ -19,6 +19,7 @@ import { wirePatient } from './views/patient.js';
 import { dropPendingSearch, wirePatients } from './views/patients.js';
 import { wireAccount } from './views/account.js';
 import { wireTeam } from './views/team.js';
+import { wireDentists } from './views/dentists.js';
 
 function wire(): void {
   $<HTMLSelectElement>('#lang-select').addEventListener('change', (e) => {
@@ -46,6 +47,7 @@ function wire(): void {
   wireImages();
   wireAccount();
   wireTeam();
+  wireDentists();
   for (const btn of document.querySelectorAll<HTMLButtonElement>('[data-close]')) btn.addEventListener('click', () => btn.closest('dialog')!.close());
   window.addEventListener('hashchange', () => {
     if (location.hash === '#main') return $('#main').focus(); // the skip link followed without this script's help

@@ -2,7 +2,7 @@
  * The hash router: #/agenda?date=YYYY-MM-DD, #/patients?q=…, #/patients/<id>, #/conta, #/equipe (admins). One view is shown at a time
  * (the sections of index.html); a view that cannot be opened shows the failure view in its place.
  */
-import { statusOf, session } from './api.js';
+import { canDo, statusOf, session } from './api.js';
 import { $ } from './dom.js';
 import { CLINIC, clinicToday, plausibleDay } from './format.js';
 import { errorText, t, type ShownError } from './i18n.js';
@@ -15,8 +15,9 @@ import { openPatients } from './views/patients.js';
 import { openAnswers, refreshAnswersBadge } from './views/answers.js';
 import { openAccount } from './views/account.js';
 import { mayManageTeam, openTeam } from './views/team.js';
+import { openDentists, showDentistsTab } from './views/dentists.js';
 
-export const views = ['login', 'agenda', 'patients', 'patient', 'failure', 'invitation', 'answers', 'account', 'team'] as const;
+export const views = ['login', 'agenda', 'patients', 'patient', 'failure', 'invitation', 'answers', 'account', 'team', 'dentists'] as const;
 export type ViewName = (typeof views)[number];
 
 /** The view on screen (none before the first route). */
@@ -33,7 +34,7 @@ let wanted: ViewName | undefined;
  * heading, so the keyboard and a screen reader start there instead of at the top of the page.
  */
 export function show(name: ViewName, title?: string): void {
-  if (wanted && name !== wanted && (name === 'agenda' || name === 'patients' || name === 'patient' || name === 'answers' || name === 'account' || name === 'team')) return;
+  if (wanted && name !== wanted && (name === 'agenda' || name === 'patients' || name === 'patient' || name === 'answers' || name === 'account' || name === 'team' || name === 'dentists')) return;
   for (const v of views) $(`#view-${v}`).hidden = v !== name;
   const heading = $(`#view-${name} h1`);
   document.title = `${title ?? heading.textContent} · ${CLINIC} — ${t('staffArea')}`;
@@ -52,19 +53,21 @@ export async function route(): Promise<void> {
   if (invitation) return openInvitation(invitation);
   if (!session.staff) return show('login');
   stopPolling();
+  showDentistsTab();
   const hash = location.hash.replace(/^#/, '') || '/agenda';
   const [path = '', q = ''] = hash.split('?');
   const params = new URLSearchParams(q);
   const patientMatch = /^\/patients\/([^/]+)$/.exec(path);
   const date = params.get('date');
   if (path !== '/answers') void refreshAnswersBadge();
-  wanted = path === '/answers' ? 'answers' : patientMatch ? 'patient' : path.startsWith('/patients') ? 'patients' : path === '/conta' ? 'account' : path === '/equipe' ? 'team' : 'agenda';
+  wanted = path === '/answers' ? 'answers' : patientMatch ? 'patient' : path.startsWith('/patients') ? 'patients' : path === '/conta' ? 'account' : path === '/equipe' ? 'team' : path === '/dentists' && canDo('staff') ? 'dentists' : 'agenda';
   try {
     if (path === '/answers') await openAnswers();
     else if (patientMatch) await openPatient(decodeURIComponent(patientMatch[1]!));
     else if (path.startsWith('/patients')) await openPatients(params.get('q') || '');
     else if (path === '/conta') await openAccount();
     else if (path === '/equipe') await (mayManageTeam() ? openTeam() : showFailure({ code: 'forbidden' }));
+    else if (path === '/dentists' && canDo('staff')) await openDentists();
     else if (date && !plausibleDay(date)) showFailure({ key: 'err.date-format', vars: { field: t('book.date') } });
     // no day named (the Agenda tab, the first page): a dentist's own sign-in opens on their week ("Minha agenda")
     else await openAgenda(date || clinicToday(), params.get('dentist') ?? (date ? null : 'mine'));

@@ -57,6 +57,11 @@ describe('dentists and chairs over the API', () => {
     expect(list.body.dentists.map((d: { name: string }) => d.name)).toEqual(['Dr. Bruno Lima', 'Dra. Ana Paula Reis', 'Dra. Ana Souza']);
     const badHours = await h.call('POST', '/api/dentists', { token: h.tokens.admin, body: { name: 'Dr. Errado', hours: [{ days: ['xyz'], open: '8', close: '9' }] } });
     expect([badHours.status, badHours.body.error.reason]).toEqual([400, 'hours-format']);
+    // the page's form sends hours as the CLI writes them
+    const asText = await h.call('PATCH', `/api/dentists/${bruno.body.dentist.id}`, { token: h.tokens.admin, body: { hours: 'tue 13:00-18:00' } });
+    expect(asText.body.dentist.hours).toEqual([{ days: ['tue'], open: '13:00', close: '18:00' }]);
+    const badText = await h.call('PATCH', `/api/dentists/${bruno.body.dentist.id}`, { token: h.tokens.admin, body: { hours: 'terça de tarde' } });
+    expect([badText.status, badText.body.error.reason]).toEqual([400, 'hours-format']);
     expect((await h.call('POST', '/api/chairs', { token: h.tokens.admin, body: { name: 'Cadeira 1' } })).status).toBe(201);
     expect((await h.call('GET', '/api/chairs', { token: h.tokens.reception })).body.chairs).toHaveLength(1);
   });

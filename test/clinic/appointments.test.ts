@@ -134,6 +134,24 @@ describe('appointments against the local S3', () => {
     expect(nextAppointment(row!, new Date('2027-05-01T12:00:00Z'))).toBeUndefined();
   });
 
+  it('arrived ("chegou"): refused before the appointment\'s day (in the clinic\'s time), set on it even before the start; then done', async () => {
+    const store = stack.dataStore;
+    const a = await createAppointment(store, { patientId, dentist: 'Dra. Chegada', at: '2026-12-22 10:00', durationMinutes: 30 }, actor, { timeZone: SP, now });
+    const eveBefore = new Date('2026-12-22T02:30:00Z'); // 23:30 of the 21st in São Paulo, already the 22nd in UTC
+    expect(await rejection(setAppointmentStatus(store, a.id, 'arrived', actor, { now: eveBefore }))).toMatchObject({
+      kind: 'usage',
+      field: 'id',
+      reason: 'not-today',
+      message: `${a.id} is on 2026-12-22: the patient can be marked arrived on that day`,
+    });
+    const early = new Date('2026-12-22T12:40:00Z'); // 09:40 in São Paulo, 20 minutes before the start
+    expect((await setAppointmentStatus(store, a.id, 'arrived', actor, { now: early })).status).toBe('arrived');
+    expect(await rejection(confirmAppointment(store, a.id, actor))).toMatchObject({ kind: 'usage', reason: 'appointment-arrived' });
+    expect((await setAppointmentStatus(store, a.id, 'done', actor, { now: new Date('2026-12-22T13:20:00Z') })).status).toBe('done');
+    const trail = (await listAudit(store, { patientId })).filter((e) => e.details?.appointmentId === a.id).map((e) => e.details?.status);
+    expect(trail).toEqual([undefined, 'arrived', 'done']);
+  });
+
   it('done and no-show: refused before the start, set after it, then only swapped with each other', async () => {
     const store = stack.dataStore;
     const a = await createAppointment(store, { patientId, dentist: 'Dra. Fim', at: '2026-12-20 10:00', durationMinutes: 30 }, actor, { timeZone: SP, now });

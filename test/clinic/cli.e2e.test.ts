@@ -127,6 +127,19 @@ describe('clinica patients / appointments / audit (built CLI)', { timeout: 120_0
     expect(oneLine(early.stderr)).toEqual([`clinica: ${future!.id} begins on 2031-05-05 at 10:00: it can be marked no-show once it has begun`]);
   });
 
+  it('appointments arrived (alias chegou): on the appointment\'s day, exit 2 on an earlier one', async () => {
+    const { createAppointment } = await import('../../src/clinic/appointments.js');
+    const past = await createAppointment(stack.dataStore, { patientId: id, dentist: 'Dr. Passado', at: '2024-03-05 09:00', durationMinutes: 30 }, 'test', { timeZone: 'America/Sao_Paulo', now: new Date('2024-03-01T12:00:00Z') });
+    const arrived = await cli('appointments', 'chegou', past.id, '--json');
+    expect(arrived.code).toBe(0);
+    expect(json<{ appointment: { status: string } }>(arrived.stdout).appointment.status).toBe('arrived');
+    expect((await cli('appointments', 'show', past.id)).stdout).toMatch(/arrived/);
+    const [future] = json<{ id: string }[]>((await cli('appointments', 'list', '--date', '2031-05-05', '--json')).stdout);
+    const early = await cli('appointments', 'arrived', future!.id);
+    expect(early.code).toBe(2);
+    expect(oneLine(early.stderr)).toEqual([`clinica: ${future!.id} is on 2031-05-05: the patient can be marked arrived on that day`]);
+  });
+
   it("--language sets the patient's reminder language (shown by show), --clear language clears it", async () => {
     const english = await cli('patients', 'update', id, '--language', 'English', '--json');
     expect(json<{ patient: { language: string } }>(english.stdout).patient.language).toBe('en');

@@ -535,6 +535,22 @@ describe('appointments', () => {
     expect((await h.call('POST', '/api/appointments/A-20990101-zzzzzz/done', { token: h.tokens.reception })).status).toBe(404);
   });
 
+  it('marks a patient arrived ("chegou") on the day, audited; not on an earlier day (reason not-today)', async () => {
+    const today = await createAppointment(h.stack.dataStore, { patientId, dentist: 'Dr. Chegada', at: `${clinicDate(0)} 23:30`, durationMinutes: 15 }, 'test:setup', {
+      timeZone: 'America/Sao_Paulo',
+      now: new Date(Date.now() - 86_400_000),
+    });
+    const arrived = await h.call('POST', `/api/appointments/${today.id}/arrived`, { token: h.tokens.reception, body: {} });
+    expect(arrived.status).toBe(200);
+    expect(arrived.body.appointment).toMatchObject({ id: today.id, status: 'arrived' });
+    const entries = (await listAudit(h.stack.dataStore, { patientId })).filter((e) => (e.details as { appointmentId?: string } | undefined)?.appointmentId === today.id);
+    expect(entries.map((e) => [e.action, e.actor, (e.details as { status?: string }).status])).toContainEqual(['appointment.update', `staff:${h.ids.reception}`, 'arrived']);
+    const later = await h.call('POST', '/api/appointments', { token: h.tokens.reception, body: { patientId, dentist: 'Dr. Futuro', at: `${clinicDate(9)} 16:00`, durationMinutes: 30 } });
+    const early = await h.call('POST', `/api/appointments/${later.body.appointment.id}/arrived`, { token: h.tokens.reception });
+    expect(early.status).toBe(400);
+    expect(early.body.error).toMatchObject({ code: 'usage', reason: 'not-today', field: 'id', params: { date: clinicDate(9) } });
+  });
+
   it('reads a range and filters by patient; the patient record lists its appointments', async () => {
     const r = await h.call('GET', `/api/appointments?from=${clinicDate(0)}&to=${clinicDate(7)}&patient=${patientId}`, { token: h.tokens.reception });
     expect(r.status).toBe(200);

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createAppointment, getAppointment, listAppointments } from '../../src/clinic/appointments.js';
-import { addDentist, listDentists } from '../../src/clinic/dentists.js';
+import { addDentist, listChairs, listDentists } from '../../src/clinic/dentists.js';
 import { createPatient } from '../../src/clinic/patients.js';
 import { addStaff, setPassword } from '../../src/clinic/staff.js';
 import { DEMO_STAFF_FILE } from '../../src/local/demo-staff.js';
@@ -158,21 +158,99 @@ describe.skipIf(!existsSync(CHROMIUM))('the agenda grid in Chromium', { timeout:
     await p.close();
   });
 
-  it('prints the day as a table of time, patient, dentist and note, without the grid or buttons', async () => {
+  it('marks a patient arrived ("Chegou") with one click on today\'s block, worded in both languages; not on a later day', async () => {
+    const today = new Intl.DateTimeFormat('en-CA', { timeZone: TZ }).format(new Date());
+    const patient = await ownPatient('Paciente Chegada Grade');
+    const a = await createAppointment(stack.dataStore, { patientId: patient.id, dentist: 'Dr. Caio Demo', at: `${today} 23:30`, durationMinutes: 15 }, 'test:setup', { timeZone: TZ, force: true });
+    // booked before the page opens: the server's patient names are re-read at most once a second
+    const later = await ownPatient('Paciente Chegada Futura');
+    const day = ownDay();
+    await book(later.id, `${day} 14:00`, 'Dr. Caio Demo');
+    const p = await signedIn(today);
+    const block = p.locator('.day-grid .block', { hasText: 'Paciente Chegada Grade' });
+    expect(await block.locator('button').allTextContents()).toEqual(['Chegou', 'Confirmar', 'Remarcar', 'Cancelar']);
+    await block.locator('button', { hasText: 'Chegou' }).click();
+    await block.locator('.badge.arrived', { hasText: 'chegou' }).waitFor();
+    expect((await getAppointment(stack.dataStore, a.id)).appointment.status).toBe('arrived');
+    expect(await block.locator('button').allTextContents()).toEqual(['Remarcar', 'Cancelar']); // done / no-show once it begins
+    await p.selectOption('#lang-select', 'en');
+    await block.locator('.badge.arrived', { hasText: 'arrived' }).waitFor();
+    await p.goto(`${url}/#/agenda?date=${day}`);
+    const future = p.locator('.day-grid .block', { hasText: 'Paciente Chegada Futura' });
+    await future.waitFor();
+    expect(await future.locator('button').allTextContents()).toEqual(['Confirm', 'Move', 'Cancel']);
+    await p.close();
+  });
+
+  it('shows a column per chair ("Por cadeira", kept on reload), and booking on a chair\'s column books that chair', async () => {
+    const day = ownDay();
+    const [chair1, chair2] = (await listChairs(stack.dataStore)).sort((a, b) => a.name.localeCompare(b.name));
+    const held = await ownPatient('Paciente Cadeira Dois');
+    const a = await createAppointment(stack.dataStore, { patientId: held.id, dentist: 'Dra. Ana Demo', chair: chair2!.id, at: `${day} 09:00`, durationMinutes: 30 }, 'test:setup', { timeZone: TZ });
+    const newcomer = await ownPatient('Paciente Cadeira Um');
+    const p = await signedIn(day);
+    await p.selectOption('#agenda-by', 'chair');
+    expect(await p.locator('.day-grid .col-head').allTextContents()).toEqual(['Cadeira 1', 'Cadeira 2', 'Sem cadeira']);
+    const block = p.locator('.day-grid .block', { hasText: 'Paciente Cadeira Dois' });
+    expect(await block.evaluate((el) => getComputedStyle(el).gridColumnStart)).toBe('3'); // Cadeira 2's column
+    await p.locator(`.day-grid .cell[data-time="10:30"][data-column="${chair1!.id}"]`).click();
+    await p.waitForSelector('#book-dialog[open]');
+    expect(await p.inputValue('#book-form input[name=chair]')).toBe('Cadeira 1');
+    await p.fill('#book-form input[name=patientSearch]', `${newcomer.fullName} · ${newcomer.id}`);
+    await p.fill('#book-form input[name=dentist]', 'Dr. Bruno Demo');
+    await p.click('#book-form button[type=submit]');
+    await p.locator('.day-grid .block', { hasText: 'Paciente Cadeira Um' }).waitFor();
+    const [booked] = (await listAppointments(stack.dataStore, { from: day, to: day }, TZ)).filter((x) => x.patientId === newcomer.id);
+    expect(booked).toMatchObject({ chairId: chair1!.id, dentist: 'Dr. Bruno Demo' });
+    await p.reload();
+    await p.locator('.day-grid .block', { hasText: 'Paciente Cadeira Dois' }).waitFor();
+    expect(await p.locator('.day-grid .col-head').first().textContent()).toBe('Cadeira 1');
+    await p.selectOption('#lang-select', 'en');
+    await p.locator('.day-grid .col-head', { hasText: 'No chair' }).waitFor();
+    expect(await p.getAttribute(`.day-grid .cell[data-time="11:00"][data-column="${chair1!.id}"]`, 'aria-label')).toBe('Book at 11:00 in Cadeira 1');
+    await p.selectOption('#agenda-by', 'dentist');
+    expect(await p.locator('.day-grid .col-head').allTextContents()).toEqual(expect.arrayContaining(['Dra. Ana Demo', 'Dr. Bruno Demo']));
+    expect(a.chairId).toBe(chair2!.id);
+    await p.close();
+  });
+
+  it('prints the day on A4 as time, patient, phone, dentist and note (nothing clinical), of every dentist or of one chosen, in both languages', async () => {
     const day = ownDay();
     const patient = await ownPatient('Paciente Impressa');
     await book(patient.id, `${day} 08:45`, 'Dra. Ana Demo', 'traz exames');
+    const other = await ownPatient('Paciente Impressa Bruno');
+    await book(other.id, `${day} 10:00`, 'Dr. Bruno Demo');
     const p = await signedIn(day);
-    await p.locator('.day-grid .block', { hasText: 'Paciente Impressa' }).waitFor();
+    await p.locator('.day-grid .block', { hasText: 'Paciente Impressa' }).first().waitFor();
+    await p.evaluate(() => window.dispatchEvent(new Event('beforeprint'))); // as the browser's own Print does
     await p.emulateMedia({ media: 'print' });
     expect(await p.locator('.day-grid').isVisible()).toBe(false);
     expect(await p.locator('.topbar').isVisible()).toBe(false);
-    const row = p.locator('.print-day tr', { hasText: 'Paciente Impressa' });
+    const row = p.locator('.print-day tr', { hasText: 'Paciente Impressa' }).first();
     expect(await row.isVisible()).toBe(true);
-    expect(await row.locator('td').allTextContents()).toEqual(['08:45', 'Paciente Impressa', 'Dra. Ana Demo', 'traz exames']);
+    expect(await row.locator('td').allTextContents()).toEqual(['08:45–09:15', 'Paciente Impressa', '(11) 98888-0000', 'Dra. Ana Demo', 'traz exames']);
     expect(await p.locator('#view-agenda button:visible').count()).toBe(0);
     await p.emulateMedia({ media: 'screen' });
     expect(await p.locator('.print-day').isVisible()).toBe(false);
+
+    // "Imprimir" asks whose day: one dentist's has no dentist column and none of the others' patients
+    await p.evaluate(() => {
+      window.print = () => document.body.setAttribute('data-printed', String(Number(document.body.dataset.printed ?? 0) + 1));
+    });
+    await p.click('#agenda-print');
+    await p.waitForSelector('#print-dialog[open]');
+    expect(await p.locator('#print-form select[name=dentist] option').first().textContent()).toBe('Todos os dentistas');
+    await p.selectOption('#print-form select[name=dentist]', { label: 'Dr. Bruno Demo' });
+    await p.click('#print-form button[type=submit]');
+    expect(await p.getAttribute('body', 'data-printed')).toBe('1');
+    expect(await p.textContent('.print-title')).toContain('Dr. Bruno Demo');
+    expect(await p.locator('.print-day th').allTextContents()).toEqual(['Horário', 'Paciente', 'Telefone', 'Observações']);
+    expect(await p.locator('.print-day tbody tr', { hasText: 'Paciente Impressa Bruno' }).locator('td').allTextContents()).toEqual(['10:00–10:30', 'Paciente Impressa Bruno', '(11) 98888-0000', '']);
+    expect(await p.locator('.print-day tbody tr', { hasText: /Paciente Impressa$/ }).count()).toBe(0);
+    await p.selectOption('#lang-select', 'en');
+    await p.locator('.day-grid .cell[aria-label^="Book at"]').first().waitFor({ state: 'attached' }); // the day drawn again, in English
+    await p.evaluate(() => window.dispatchEvent(new Event('beforeprint')));
+    expect(await p.locator('.print-day th').allTextContents()).toEqual(['Time', 'Patient', 'Phone', 'Dentist', 'Notes']);
     await p.close();
   });
 
@@ -241,5 +319,62 @@ describe.skipIf(!existsSync(CHROMIUM))('the agenda grid in Chromium', { timeout:
     expect(await p.locator('.day-grid .col-head').count()).toBe(7);
     expect(await p.title()).toContain('Minha agenda');
     await p.close();
+  });
+
+  it('gives the admin a "Dentistas e cadeiras" section: add and edit a dentist (CRO, specialty, colour, hours, account, active), add and deactivate a chair; others never see it', async () => {
+    const reception = { email: 'recepcao.dentistas@clinica.example', password: 'recepção de teste 2026 ok' };
+    const { staff: receptionist } = await addStaff(stack.dataStore, { name: 'Recepção Teste', role: 'reception', email: reception.email, demo: true }, 'test:setup');
+    await setPassword(stack.dataStore, receptionist.id, reception.password);
+    const { staff: doctor } = await addStaff(stack.dataStore, { name: 'Dr. Novo Cadastro', role: 'dentist', email: 'novo.cadastro@clinica.example', demo: true }, 'test:setup');
+
+    const p = await signedIn(null);
+    await p.click('#tab-dentists');
+    await p.locator('#dentists-table tbody tr', { hasText: 'Dra. Ana Demo' }).waitFor();
+    await p.click('#dentist-add');
+    await p.fill('#dentist-form input[name=name]', 'Dr. Novo Cadastro');
+    await p.fill('#dentist-form input[name=cro]', 'CRO-SP 99887');
+    await p.fill('#dentist-form input[name=specialty]', 'Endodontia');
+    await p.fill('#dentist-form input[name=color]', '#aa3366');
+    await p.fill('#dentist-form input[name=hours]', 'segunda 09:00');
+    await p.selectOption('#dentist-form select[name=staffId]', doctor.id);
+    await p.click('#dentist-form button[type=submit]');
+    await p.locator('#dentist-form-error', { hasText: 'O horário não foi entendido' }).waitFor(); // refused, in Portuguese, the form kept
+    await p.fill('#dentist-form input[name=hours]', 'mon-wed 09:00-12:00');
+    await p.click('#dentist-form button[type=submit]');
+    const row = p.locator('#dentists-table tbody tr', { hasText: 'Dr. Novo Cadastro' });
+    await row.waitFor();
+    expect(await row.locator('td').allTextContents()).toEqual(['Dr. Novo Cadastro', 'CRO-SP 99887', 'Endodontia', 'mon,tue,wed 09:00–12:00', 'Dr. Novo Cadastro', 'ativo', 'Editar']);
+    const added = (await listDentists(stack.dataStore)).find((d) => d.name === 'Dr. Novo Cadastro')!;
+    expect(added).toMatchObject({ cro: 'CRO-SP 99887', specialty: 'Endodontia', color: '#aa3366', staffId: doctor.id, active: true, hours: [{ days: ['mon', 'tue', 'wed'], open: '09:00', close: '12:00' }] });
+
+    await row.locator('button', { hasText: 'Editar' }).click();
+    expect(await p.inputValue('#dentist-form input[name=hours]')).toBe('mon,tue,wed 09:00–12:00');
+    await p.fill('#dentist-form input[name=specialty]', 'Endodontia e implantes');
+    await p.fill('#dentist-form input[name=hours]', ''); // the clinic's hours again
+    await p.uncheck('#dentist-form input[name=active]');
+    await p.click('#dentist-form button[type=submit]');
+    await row.locator('td', { hasText: 'inativo' }).waitFor();
+    const edited = (await listDentists(stack.dataStore)).find((d) => d.id === added.id)!;
+    expect(edited).toMatchObject({ specialty: 'Endodontia e implantes', active: false, cro: 'CRO-SP 99887' });
+    expect(edited.hours).toBeUndefined();
+
+    await p.fill('#chair-form input[name=name]', 'Cadeira Teste');
+    await p.click('#chair-form button[type=submit]');
+    const chair = p.locator('#chairs-list li', { hasText: 'Cadeira Teste' });
+    await chair.locator('button', { hasText: 'Desativar' }).click();
+    await chair.locator('span', { hasText: 'inativo' }).waitFor();
+    expect((await listChairs(stack.dataStore)).find((c) => c.name === 'Cadeira Teste')?.active).toBe(false);
+
+    await p.selectOption('#lang-select', 'en');
+    await p.locator('#dentists-title', { hasText: 'Dentists and chairs' }).waitFor();
+    expect(await p.locator('#dentists-table thead th').allTextContents()).toEqual(['Name', 'CRO', 'Specialty', 'Working hours', 'Sign-in account', 'Status', 'Edit']);
+    await p.close();
+
+    const other = await signedIn(null, undefined, reception);
+    expect(await other.locator('#tab-dentists').isVisible()).toBe(false);
+    await other.goto(`${url}/#/dentists`);
+    await other.locator('#view-agenda:not([hidden])').waitFor();
+    expect(await other.locator('#view-dentists').isHidden()).toBe(true);
+    await other.close();
   });
 });

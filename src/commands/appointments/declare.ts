@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { lazy } from '../action.js';
 
 export function declareAppointments(program: Command): void {
-  const appointments = program.command('appointments').description("the clinic's agenda: book, list, confirm, move, cancel, done, no-show");
+  const appointments = program.command('appointments').description("the clinic's agenda: book, list, confirm, move, cancel, arrived, done, no-show");
   appointments
     .command('add')
     .description("book an appointment (clinic time zone); refuses overlaps (dentist, patient, chair), times outside the hours, closed days and the past")
@@ -42,6 +42,12 @@ export function declareAppointments(program: Command): void {
   appointments
     .command('confirm')
     .description('mark an appointment confirmed by the patient')
+    .argument('<id>', 'appointment id')
+    .action(lazy(() => import('./status.js')));
+  appointments
+    .command('arrived')
+    .alias('chegou')
+    .description('mark that the patient has arrived ("chegou"); on the appointment\'s day')
     .argument('<id>', 'appointment id')
     .action(lazy(() => import('./status.js')));
   appointments

@@ -12,9 +12,10 @@ const commands: Record<string, { status: AppointmentStatus; done: string }> = {
   cancel: { status: 'cancelled', done: 'cancelled' },
   done: { status: 'done', done: 'marked done' },
   'no-show': { status: 'no-show', done: 'marked no-show' },
+  arrived: { status: 'arrived', done: 'marked arrived' },
 };
 
-/** `appointments confirm|done|no-show ID` and `appointments cancel ID [--reason]`. */
+/** `appointments confirm|arrived|done|no-show ID` and `appointments cancel ID [--reason]`. */
 export default async function status({ args, opts, ui, command }: CommandInput<{ reason?: string; notify?: boolean }>): Promise<number> {
   const ctx = openContext(opts);
   const store = await ctx.dataStore();

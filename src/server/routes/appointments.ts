@@ -1,4 +1,4 @@
-/** The agenda: a day or a range, book, move, cancel, confirm, done / no-show — through src/clinic/appointments. */
+/** The agenda: a day or a range, book, move, cancel, confirm, arrived / done / no-show — through src/clinic/appointments. */
 import {
   cancelAppointment,
   confirmAppointment,
@@ -48,10 +48,10 @@ export function appointmentRoutes(deps: ApiDeps): Route[] {
     return { from: from!, to: to! };
   }
 
-  /** Adds the patient's name to each appointment (from the cached index), for the agenda. */
+  /** Adds the patient's name and phone to each appointment (from the cached index), for the agenda and its printout. */
   async function withNames(list: Appointment[]) {
-    const names = await deps.patients.names();
-    return list.map((a) => ({ ...a, patientName: names.get(a.patientId) }));
+    const contacts = await deps.patients.contacts();
+    return list.map((a) => ({ ...a, patientName: contacts.get(a.patientId)?.name, patientPhone: contacts.get(a.patientId)?.phone }));
   }
 
   /** The patient's notice of a cancel or a move (`notify: false` in the body: none), as the answer's `notice`. */
@@ -63,8 +63,11 @@ export function appointmentRoutes(deps: ApiDeps): Route[] {
     return outcome;
   }
 
-  /** done / no-show: what happened at an appointment (clinic code refuses it before the appointment begins). */
-  async function attended(ctx: RequestContext, status: Extract<AppointmentStatus, 'done' | 'no-show'>) {
+  /**
+   * arrived / done / no-show: the patient came, was seen, did not come (clinic code refuses arrived before the
+   * appointment's day, done and no-show before it begins).
+   */
+  async function attended(ctx: RequestContext, status: Extract<AppointmentStatus, 'arrived' | 'done' | 'no-show'>) {
     const appointment = await setAppointmentStatus(store, ctx.params.id!, status, ctx.actor, { now: deps.now() });
     deps.patients.changed();
     return { appointment } satisfies AppointmentResponse;
@@ -178,5 +181,6 @@ export function appointmentRoutes(deps: ApiDeps): Route[] {
     },
     { method: 'POST', path: '/api/appointments/:id/done', permission: 'appointments', handler: (ctx) => attended(ctx, 'done') },
     { method: 'POST', path: '/api/appointments/:id/no-show', permission: 'appointments', handler: (ctx) => attended(ctx, 'no-show') },
+    { method: 'POST', path: '/api/appointments/:id/arrived', permission: 'appointments', handler: (ctx) => attended(ctx, 'arrived') },
   ];
 }

@@ -4,7 +4,7 @@
  *   POST /api/dentists/:id/deactivate
  *   GET  /api/chairs                  POST /api/chairs          POST /api/chairs/:id/deactivate
  */
-import { addChair, addDentist, getDentist, listChairs, listDentists, setChairActive, updateDentist, type DentistChanges } from '../../clinic/dentists.js';
+import { addChair, addDentist, getDentist, listChairs, listDentists, parseHours, setChairActive, updateDentist, type DentistChanges } from '../../clinic/dentists.js';
 import type { Opening } from '../../config/site.js';
 import { usageError } from '../../errors.js';
 import type { Route } from '../router.js';
@@ -13,10 +13,14 @@ import { bool, onlyFields, requiredStr, str } from './input.js';
 
 const FIELDS = ['name', 'cro', 'specialty', 'color', 'hours', 'staffId'] as const;
 
-/** hours: an array of { days, open, close } (validated by the clinic code), or null for the clinic's. */
+/**
+ * hours: an array of { days, open, close } (validated by the clinic code), or the CLI's text ("mon-fri
+ * 08:00-12:00; sat 08:00-12:00", as the page's form sends it); null or "" for the clinic's.
+ */
 function hoursOf(body: Record<string, unknown>): Opening[] | null | undefined {
   const v = body.hours;
   if (v === undefined || v === null) return v;
+  if (typeof v === 'string') return v.trim() ? parseHours(v) : null;
   if (!Array.isArray(v)) throw usageError('hours: expected a list of { "days": ["mon", …], "open": "08:00", "close": "18:00" }', { field: 'hours', reason: 'hours-format' });
   return v as Opening[];
 }

@@ -10,7 +10,7 @@
  *   GET  /api/appointments?date= | from=&to= [&dentist=&patient=]
  *   POST /api/appointments                    GET /api/appointments/:id
  *   GET  /api/appointments/free?date= | from=&to= [&dentist=&duration=&limit=]   (free slots)
- *   POST /api/appointments/:id/{move,cancel,confirm,done,no-show}
+ *   POST /api/appointments/:id/{move,cancel,confirm,arrived,done,no-show}
  *   GET  /api/dentists  GET /api/dentists/:id  GET /api/chairs; POST/PATCH + /deactivate (admin)
  *   GET  /api/patients/:id/images             POST /api/patients/:id/images (→ presigned PUT)
  *   POST /api/patients/:id/images/:imageId/upload-failed   (the browser could not send the file)

@@ -1,12 +1,12 @@
 /** The agenda view: one day's appointments, with what can be done to each (confirm, move, cancel, done, no-show). */
-import type { AgendaAppointment, AgendaResponse, AppointmentBrief, AppointmentResponse, DentistListResponse } from '../api-types.js';
+import type { AgendaAppointment, AgendaResponse, AppointmentBrief, AppointmentResponse, ChairListResponse, ChairRecord, DentistListResponse, DentistRecord } from '../api-types.js';
 import { api, enc, session, statusOf } from '../api.js';
-import { $, flash, h, showError } from '../dom.js';
-import { addDays, clinicTimeOf, clinicToday, longDate, plausibleDay } from '../format.js';
+import { $, dialog, field, flash, h, showError } from '../dom.js';
+import { addDays, clinicDateOf, clinicTimeOf, clinicToday, formatPhone, longDate, plausibleDay } from '../format.js';
 import { t, type ShownError } from '../i18n.js';
 import { show, showFailure } from '../router.js';
 import { state } from '../state.js';
-import { dayGrid, weekGrid } from './agenda-grid.js';
+import { chairGrid, dayGrid, weekGrid } from './agenda-grid.js';
 import { noteDentists, openBook, openCancel, openMove, type BookAt } from './appointment-dialogs.js';
 
 /** What a view does after an appointment changed: show it again (on `day`, when the change moved it there). */
@@ -23,12 +23,19 @@ let weekOf: string | null = null;
 export async function openAgenda(day: string, dentist: string | null = null): Promise<void> {
   const seq = ++agendaSeq;
   state.agendaDay = day;
-  const { data: roster } = await api<DentistListResponse>('GET', '/api/dentists');
+  const monday = addDays(day, -((new Date(`${day}T12:00:00Z`).getUTCDay() + 6) % 7));
+  const weekRange = (id: string) => `from=${monday}&to=${addDays(monday, 6)}&dentist=${enc(id)}`;
+  const dayRange = `date=${enc(day)}`;
+  const agendaOf = (range: string) => api<AgendaResponse>('GET', `/api/appointments?${range}`);
+  // the appointments are asked for with the roster, not after it, unless "mine" needs the roster to be known
+  const guess = dentist === 'mine' ? null : dentist && dentist !== 'all' ? weekRange(dentist) : dayRange;
+  const early = guess ? agendaOf(guess) : null;
+  early?.catch(() => undefined); // not used when the guess was wrong: its failure is nobody's
+  const [{ data: roster }, { data: rooms }] = await Promise.all([api<DentistListResponse>('GET', '/api/dentists'), api<ChairListResponse>('GET', '/api/chairs')]);
   const mine = roster.dentists.find((d) => session.staff && d.staffId === session.staff.id);
   const shown = dentist === 'mine' ? mine : roster.dentists.find((d) => d.id === dentist);
-  const monday = addDays(day, -((new Date(`${day}T12:00:00Z`).getUTCDay() + 6) % 7));
-  const range = shown ? `from=${monday}&to=${addDays(monday, 6)}&dentist=${enc(shown.id)}` : `date=${enc(day)}`;
-  const { data } = await api<AgendaResponse>('GET', `/api/appointments?${range}`);
+  const range = shown ? weekRange(shown.id) : dayRange;
+  const { data } = await (range === guess && early ? early : agendaOf(range));
   if (seq !== agendaSeq) return; // another day was asked for meanwhile: its answer wins
   weekOf = shown?.id ?? null;
   const title = shown ? `${shown.name}: ${longDate(monday)} – ${longDate(addDays(monday, 6))}` : longDate(day);
@@ -42,44 +49,102 @@ export async function openAgenda(day: string, dentist: string | null = null): Pr
   );
   select.value = weekOf ?? 'all';
   noteDentists([...roster.dentists.map((d) => d.name), ...data.appointments.map((a) => a.dentist)]);
-  const handlers = { book: (at: BookAt) => openBook(null, openAgendaOn, at), actions: (a: AgendaAppointment) => appointmentActions(a, openAgendaOn), refresh: openAgendaOn };
-  $('#agenda-grid').replaceChildren(shown ? weekGrid(monday, shown, data.appointments, handlers) : dayGrid(day, roster.dentists, data.appointments, handlers));
-  $('#agenda-print-day').replaceChildren(printDay(data.appointments));
-  renderList(data.appointments);
+  const chairs = rooms.chairs.filter((c) => c.active);
+  $('#chair-names').replaceChildren(...chairs.map((c) => h('option', { value: c.name })));
+  $('#agenda-by').hidden = Boolean(shown) || !chairs.length; // chairs are optional: no toggle without them
+  shownDay = { day, monday, dentist: shown ?? null, dentists: roster.dentists, chairs, appointments: data.appointments };
+  const booked = data.appointments.filter((a) => a.status !== 'cancelled').length;
+  $('#agenda-count').textContent = booked ? t('agenda.count', { n: booked }) : t('agenda.empty');
+  drawAgenda();
+  printed = false;
 }
+
+/** Whether the print table holds the day shown (it is drawn only when printing: most days are never printed). */
+let printed = false;
 
 /** The agenda's address for a day, keeping the week view's dentist. */
 /** a day of every dentist is `#/agenda?date=D`; one dentist's week adds `&dentist=ID` */
 const agendaHash = (day: string): string => `#/agenda?date=${day}${weekOf ? `&dentist=${enc(weekOf)}` : ''}`;
 
-/** Phones read the day as a list (the grid is for wider screens): drawn only there, so an appointment is on screen once. */
+/** What the agenda shows now, drawn again when the screen crosses the phone width. */
+let shownDay: { day: string; monday: string; dentist: DentistRecord | null; dentists: DentistRecord[]; chairs: ChairRecord[]; appointments: AgendaAppointment[] } | null = null;
+
+/** The day view's columns: a dentist each, or ("por cadeira") a chair each; the choice is kept on this device. */
+const columnsBy = (): 'dentist' | 'chair' => (localStorage.getItem('clinica.agendaBy') === 'chair' ? 'chair' : 'dentist');
+
+/**
+ * Phones (600 px and below) read the day as a list, wider screens work in the grid: only one of them is drawn,
+ * so each appointment is on the page once (and a phone does not build a grid it cannot show).
+ */
 const narrow = window.matchMedia('(max-width: 600px)');
-let listed: AgendaAppointment[] = [];
-function renderList(appointments: AgendaAppointment[]): void {
-  listed = appointments;
+function drawAgenda(): void {
+  if (!shownDay) return;
+  const { day, monday, dentist, dentists, chairs, appointments } = shownDay;
+  const grid = $('#agenda-grid');
   const list = $('#agenda-list');
-  if (!narrow.matches) return list.replaceChildren();
-  if (!appointments.length) return list.replaceChildren(h('div', { class: 'card empty' }, t('agenda.empty')));
-  list.replaceChildren(
-    h('p', { class: 'muted' }, t('agenda.count', { n: appointments.filter((a) => a.status !== 'cancelled').length })),
-    ...appointments.map((a) => appointmentRow(a, openAgendaOn)),
+  if (narrow.matches) {
+    grid.replaceChildren();
+    if (!appointments.length) return list.replaceChildren(h('div', { class: 'card empty' }, t('agenda.empty')));
+    return list.replaceChildren(...appointments.map((a) => appointmentRow(a, openAgendaOn)));
+  }
+  list.replaceChildren();
+  const handlers = { book: (at: BookAt) => openBook(null, openAgendaOn, at), actions: (a: AgendaAppointment) => appointmentActions(a, openAgendaOn), refresh: openAgendaOn };
+  grid.replaceChildren(
+    dentist
+      ? weekGrid(monday, dentist, appointments, handlers)
+      : columnsBy() === 'chair' && chairs.length
+        ? chairGrid(day, chairs, dentists, appointments, handlers)
+        : dayGrid(day, dentists, appointments, handlers),
   );
 }
 
-/** The day on paper (A4, @media print): time, patient, dentist, note — nothing clinical, no cancelled ones. */
-function printDay(appointments: AgendaAppointment[]): HTMLElement {
-  return h(
-    'table',
-    { class: 'print-day' },
-    h('thead', {}, h('tr', {}, h('th', {}, t('book.time')), h('th', {}, t('book.patient')), h('th', {}, t('book.dentist')), h('th', {}, t('book.notes')))),
+/**
+ * The day on paper (A4, @media print), of every dentist or of one (`dentist`: an id, or a name of older data):
+ * time, patient, phone, note — and the dentist when all are printed; nothing clinical, no cancelled ones.
+ */
+function printDay(dentist: string | null): void {
+  if (!shownDay) return;
+  printed = true;
+  const { day, dentists, appointments } = shownDay;
+  const of = dentists.find((d) => d.id === dentist);
+  const mine = (a: AgendaAppointment) => !dentist || (of ? a.dentistId === of.id || a.dentist === of.name : a.dentist === dentist);
+  const rows = appointments.filter((a) => a.status !== 'cancelled' && clinicDateOf(a.start) === day && mine(a));
+  const head = [t('book.time'), t('book.patient'), t('print.phone'), ...(dentist ? [] : [t('book.dentist')]), t('book.notes')];
+  $('#agenda-print-day').replaceChildren(
+    h('h2', { class: 'print-title' }, [longDate(day), of?.name ?? dentist].filter(Boolean).join(' · ')),
     h(
-      'tbody',
-      {},
-      appointments
-        .filter((a) => a.status !== 'cancelled')
-        .map((a) => h('tr', { 'data-dentist': a.dentist }, h('td', {}, clinicTimeOf(a.start)), h('td', {}, a.patientName || a.patientId), h('td', {}, a.dentist), h('td', {}, a.notes ?? ''))),
+      'table',
+      { class: 'print-day' },
+      h('thead', {}, h('tr', {}, head.map((x) => h('th', {}, x)))),
+      h(
+        'tbody',
+        {},
+        rows.map((a) =>
+          h(
+            'tr',
+            { 'data-dentist': a.dentist },
+            h('td', {}, timeSpan(a)),
+            h('td', {}, a.patientName || a.patientId),
+            h('td', {}, a.patientPhone ? formatPhone(a.patientPhone) : ''),
+            !dentist && h('td', {}, a.dentist),
+            h('td', {}, a.notes ?? ''),
+          ),
+        ),
+      ),
     ),
   );
+}
+
+/** "Imprimir": asks whose day (every dentist's, or one's — the week view's dentist first), then prints it. */
+function openPrint(): void {
+  if (!shownDay) return;
+  const { dentists, appointments, dentist } = shownDay;
+  const names = new Map(dentists.map((d) => [d.id, d.name]));
+  for (const a of appointments) if (!a.dentistId || !names.has(a.dentistId)) names.set(a.dentist, a.dentist); // older data without a record
+  const who = field<HTMLSelectElement>($<HTMLFormElement>('#print-form'), 'dentist');
+  who.replaceChildren(h('option', { value: '' }, t('agenda.allDentists.print')), ...[...names].map(([value, name]) => h('option', { value }, name)));
+  who.value = dentist?.id ?? '';
+  dialog('print-dialog').showModal();
 }
 
 /** After a booking or a move: the day the appointment is now on (a new address, so Back returns), else this day again. */
@@ -87,16 +152,17 @@ export function openAgendaOn(day?: string): unknown {
   return day && day !== state.agendaDay ? (location.hash = agendaHash(day)) : openAgenda(state.agendaDay, weekOf);
 }
 
-type Action = 'confirm' | 'done' | 'no-show';
-const actionDone = { confirm: 'appt.confirmedMsg', done: 'appt.doneMsg', 'no-show': 'appt.noShowMsg' } as const;
+type Action = 'confirm' | 'arrived' | 'done' | 'no-show';
+const actionDone = { confirm: 'appt.confirmedMsg', arrived: 'appt.arrivedMsg', done: 'appt.doneMsg', 'no-show': 'appt.noShowMsg' } as const;
+
+/** "09:30–10:00": an appointment's time as one span (two times on two lines read as two appointments' starts). */
+const timeSpan = (a: AgendaAppointment): string => `${clinicTimeOf(a.start)}–${clinicTimeOf(new Date(Date.parse(a.start) + a.durationMinutes * 60000).toISOString())}`;
 
 function appointmentRow(a: AgendaAppointment, refresh: Refresh): HTMLElement {
-  const end = new Date(Date.parse(a.start) + a.durationMinutes * 60000).toISOString();
   return h(
     'article',
     { class: `appt ${a.status}`, 'data-appointment': a.id },
-    // one span of time, "09:30–10:00" (two times on two lines read as two appointments' starts)
-    h('div', { class: 'time' }, `${clinicTimeOf(a.start)}–${clinicTimeOf(end)}`, h('small', {}, `${a.durationMinutes} ${t('appt.min')}`)),
+    h('div', { class: 'time' }, timeSpan(a), h('small', {}, `${a.durationMinutes} ${t('appt.min')}`)),
     h(
       'div',
       { class: 'who' },
@@ -108,15 +174,18 @@ function appointmentRow(a: AgendaAppointment, refresh: Refresh): HTMLElement {
   );
 }
 
-/** What can be done to an appointment, one click each: confirm, done, no-show, move (the dialog), cancel. */
+/** What can be done to an appointment, one click each: confirm, arrived, done, no-show, move (the dialog), cancel. */
 function appointmentActions(a: AgendaAppointment, refresh: Refresh): HTMLElement {
-  const live = a.status === 'scheduled' || a.status === 'confirmed';
+  const waiting = a.status === 'scheduled' || a.status === 'confirmed';
+  const live = waiting || a.status === 'arrived';
   const begun = Date.parse(a.start) <= Date.now(); // what happened can be told once it has begun
-  const button = (action: Action, label: 'appt.markDone' | 'appt.markNoShow' | 'appt.confirm') =>
-    h('button', { type: 'button', class: 'btn small', onclick: (e) => act(a, action, refresh, e.currentTarget as HTMLButtonElement) }, t(label));
+  const today = clinicDateOf(a.start) === clinicToday(); // the patient can arrive early, on the day
+  const button = (action: Action, label: 'appt.markDone' | 'appt.markNoShow' | 'appt.confirm' | 'appt.markArrived') =>
+    h('button', { type: 'button', class: 'btn small', 'data-action': action, onclick: (e) => act(a, action, refresh, e.currentTarget as HTMLButtonElement) }, t(label));
   return h(
     'div',
     { class: 'acts' },
+    waiting && today && button('arrived', 'appt.markArrived'),
     live && begun && button('done', 'appt.markDone'),
     live && begun && button('no-show', 'appt.markNoShow'),
     a.status === 'scheduled' && !begun && button('confirm', 'appt.confirm'),
@@ -164,6 +233,20 @@ export function wireAgenda(): void {
     location.hash = agendaHash(state.agendaDay);
   });
   $('#agenda-book').addEventListener('click', () => openBook(null, openAgendaOn));
-  $('#agenda-print').addEventListener('click', () => window.print());
-  narrow.addEventListener('change', () => renderList(listed));
+  $('#agenda-print').addEventListener('click', openPrint);
+  // the browser's own Print (Ctrl+P) gives every dentist's day
+  window.addEventListener('beforeprint', () => !printed && printDay(null));
+  $('#print-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    printDay(field<HTMLSelectElement>(e.target as HTMLFormElement, 'dentist').value || null);
+    dialog('print-dialog').close();
+    window.print();
+  });
+  narrow.addEventListener('change', drawAgenda);
+  const by = $<HTMLSelectElement>('#agenda-by');
+  by.value = columnsBy();
+  by.addEventListener('change', () => {
+    localStorage.setItem('clinica.agendaBy', by.value);
+    drawAgenda();
+  });
 }

@@ -63,7 +63,8 @@ let booking: { patient: Patient | null; refresh: Refresh } = { patient: null, re
 export interface BookAt {
   date: string;
   time: string;
-  dentist: string;
+  dentist?: string;
+  chair?: string;
 }
 
 export function openBook(patient: Patient | null, refresh: Refresh, at?: BookAt): void {
@@ -75,7 +76,8 @@ export function openBook(patient: Patient | null, refresh: Refresh, at?: BookAt)
   $('#book-patient-chosen').textContent = patient ? `${patient.fullName} · ${patient.id}` : '';
   input(form, 'date').value = patient || state.agendaDay < clinicToday() ? clinicToday() : state.agendaDay;
   input(form, 'dentist').value = localStorage.getItem('clinica.lastDentist') || '';
-  if (at) for (const name of ['date', 'time', 'dentist'] as const) input(form, name).value = at[name];
+  input(form, 'chair').value = '';
+  if (at) for (const name of ['date', 'time', 'dentist', 'chair'] as const) if (at[name]) input(form, name).value = at[name];
   form.dataset.requestKey = requestKey(); // one booking: a retry of this dialog's request is not a second one
   $('#book-free').replaceChildren();
   dialog('book-dialog').showModal();
@@ -114,6 +116,7 @@ async function submitBook(ev: SubmitEvent): Promise<void> {
     at: `${date} ${time}`,
     durationMinutes: Number(input(form, 'durationMinutes').value),
     dentist: input(form, 'dentist').value.trim(),
+    chair: input(form, 'chair').value.trim() || undefined,
     procedure: input(form, 'procedure').value.trim() || undefined,
     notes: field<HTMLTextAreaElement>(form, 'notes').value.trim() || undefined,
     force: input(form, 'force').checked || undefined,
