@@ -14,6 +14,8 @@ import type { Route53Client } from '@aws-sdk/client-route-53';
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import type { CloudFrontClient } from '@aws-sdk/client-cloudfront';
 import type { ACMClient } from '@aws-sdk/client-acm';
+import type { SocialMessagingClient } from '@aws-sdk/client-socialmessaging';
+import type { SNSClient } from '@aws-sdk/client-sns';
 
 /** Where and how to reach AWS (or an AWS-compatible emulator). */
 export interface AwsTarget {
@@ -22,7 +24,7 @@ export interface AwsTarget {
   /** endpoint for every service (e.g. --endpoint-url of an emulator) */
   endpoint?: string;
   /** per-service endpoints (the local stack runs S3 and SES on different ports) */
-  endpoints?: Partial<Record<'s3' | 'ses' | 'ec2' | 'lambda' | 'iam' | 'ssm' | 'sts' | 'route53' | 'logs' | 'cloudfront' | 'acm', string>>;
+  endpoints?: Partial<Record<'s3' | 'ses' | 'ec2' | 'lambda' | 'iam' | 'ssm' | 'sts' | 'route53' | 'logs' | 'cloudfront' | 'acm' | 'socialmessaging' | 'sns', string>>;
   /** static credentials (the local stack); otherwise the default chain with `profile` */
   credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
   /**
@@ -97,7 +99,7 @@ function baseConfig(target: AwsTarget, service: Service) {
   };
 }
 
-const SERVICE_NAMES: Record<Service, string> = { s3: 'S3', ses: 'SES', ec2: 'EC2', lambda: 'Lambda', iam: 'IAM', ssm: 'SSM', sts: 'STS', route53: 'Route 53', logs: 'CloudWatch Logs', cloudfront: 'CloudFront', acm: 'ACM' };
+const SERVICE_NAMES: Record<Service, string> = { s3: 'S3', ses: 'SES', ec2: 'EC2', lambda: 'Lambda', iam: 'IAM', ssm: 'SSM', sts: 'STS', route53: 'Route 53', logs: 'CloudWatch Logs', cloudfront: 'CloudFront', acm: 'ACM', socialmessaging: 'End User Messaging Social', sns: 'SNS' };
 
 interface Sender {
   send(command: { input?: unknown }, options?: { abortSignal?: AbortSignal }): Promise<unknown>;
@@ -213,4 +215,15 @@ export async function acmClient(target: AwsTarget): Promise<ACMClient> {
   const { ACMClient } = await import('@aws-sdk/client-acm');
   const region = target.endpoint || target.endpoints?.acm ? target.region : 'us-east-1';
   return bounded(new ACMClient({ ...baseConfig(target, 'acm'), region }), target, 'acm');
+}
+
+/** AWS End User Messaging Social (WhatsApp): src/messaging/whatsapp.ts sends through it. */
+export async function socialMessagingClient(target: AwsTarget): Promise<SocialMessagingClient> {
+  const { SocialMessagingClient } = await import('@aws-sdk/client-socialmessaging');
+  return bounded(new SocialMessagingClient(baseConfig(target, 'socialmessaging')), target, 'socialmessaging');
+}
+
+export async function snsClient(target: AwsTarget): Promise<SNSClient> {
+  const { SNSClient } = await import('@aws-sdk/client-sns');
+  return bounded(new SNSClient(baseConfig(target, 'sns')), target, 'sns');
 }
