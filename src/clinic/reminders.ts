@@ -52,8 +52,12 @@ export const reminderKey = (appointmentId: string, rule: string) => `${REMINDERS
 export const channelKey = (appointmentId: string, rule: string, channel: ReminderChannel) =>
   channel === 'email' ? reminderKey(appointmentId, rule) : `${REMINDERS_PREFIX}${appointmentId}/${rule}.${channel}.json`;
 
-/** A rule's channels in order (the first the patient can get is used; the next is the fallback). */
-export const ruleChannels = (rule: Pick<ReminderRule, 'channels'>): ReminderChannel[] => rule.channels ?? ['email'];
+/**
+ * A rule's channels in order (the first the patient can get is used; the next is the fallback). A rule that
+ * names none: WhatsApp then e-mail when WhatsApp is configured, else e-mail.
+ */
+export const ruleChannels = (rule: Pick<ReminderRule, 'channels'>, config: { whatsapp?: unknown }): ReminderChannel[] =>
+  rule.channels ?? (config.whatsapp ? ['whatsapp', 'email'] : ['email']);
 
 /** A WhatsApp delivery status from Meta, as recorded on the reminder. */
 export interface DeliveryStatus {
@@ -676,7 +680,7 @@ async function judgeAppointment(state: RunState, ready: Queue<Task>, key: string
       state.settle(state.itemOf(task, 'skipped', { reason: early }));
       continue;
     }
-    const channels = ruleChannels(rule);
+    const channels = ruleChannels(rule, state.config);
     let blocked: SkipReason | undefined;
     for (const channel of channels) {
       const recordKey = channelKey(appointment.id, rule.name, channel);
@@ -775,11 +779,11 @@ class Sending {
       // moved within the day since the agenda was read: the next run sends it for the new time
       if (appointment.start !== task.appointment.start) return state.itemOf(task, 'deferred', { why: 'moved' });
       patient = await state.patientOf(appointment.patientId, true);
-      const reason = ineligibility(appointment, patient, ruleChannels(task.rule));
+      const reason = ineligibility(appointment, patient, ruleChannels(task.rule, state.config));
       if (reason) return state.itemOf(task, 'skipped', { reason });
     }
     // the rule's channels this patient can get, in order; a channel refused for good earlier is passed over
-    const reachable = ruleChannels(task.rule).filter((c) => !task.rejected?.has(c) && !channelIneligibility(c, patient!));
+    const reachable = ruleChannels(task.rule, state.config).filter((c) => !task.rejected?.has(c) && !channelIneligibility(c, patient!));
     const channels = reachable.filter((c) => c !== 'whatsapp' || state.whatsappOn());
     if (!channels.length) {
       if (reachable.length) return state.itemOf(task, 'deferred', { why: 'whatsapp-off' });

@@ -191,6 +191,32 @@ export async function openWhatsAppSender(target: AwsTarget, config: WhatsAppConf
   };
 }
 
+/** The local stack's WhatsApp outbox folder (under .clinica/dev). */
+export const whatsappOutboxDir = (stateDir: string) => join(stateDir, 'dev', 'whatsapp-outbox');
+
+/**
+ * The WhatsApp set-up the local stack runs with when the config has none: the outbox needs no account, so
+ * `clinica dev` shows WhatsApp reminders for patients who consented, as a configured clinic would send them.
+ */
+export const LOCAL_WHATSAPP: WhatsAppConfig = {
+  phoneNumberId: 'phone-number-id-00000000000000000000000000000000',
+  metaApiVersion: 'v20.0',
+  templates: { 'pt-BR': { name: 'lembrete_consulta', language: 'pt_BR' }, en: { name: 'appointment_reminder', language: 'en' } },
+};
+
+/**
+ * The WhatsApp sender a run uses: the local outbox on the local stack (`localStateDir`), SendWhatsAppMessage
+ * on AWS when `whatsapp` is configured; undefined otherwise (e-mail only).
+ */
+export function whatsappOpener(target: AwsTarget, config: { whatsapp?: WhatsAppConfig }, options: WhatsAppSenderOptions & { localStateDir?: string } = {}): (() => Promise<WhatsAppSender>) | undefined {
+  if (options.localStateDir) {
+    const dir = whatsappOutboxDir(options.localStateDir);
+    return async () => outboxWhatsAppSender(dir);
+  }
+  const whatsapp = config.whatsapp;
+  return whatsapp ? () => openWhatsAppSender(target, whatsapp, options) : undefined;
+}
+
 /** One message in the local WhatsApp outbox (`clinica dev`). */
 export interface OutboxMessage {
   id: string;
