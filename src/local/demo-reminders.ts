@@ -1,6 +1,6 @@
 /**
  * `clinica dev --demo`: sends the demo appointments' reminders into the local SES outbox, so the outbox page
- * shows what patients receive. Runs after the patients & appointments seeder. The run is "as of" now, or —
+ * shows what patients receive (and the WhatsApp outbox, Zé's). Runs after the patients & appointments seeder. The run is "as of" now, or —
  * when now is in quiet hours or before the day-before time — as of today's day-before time (09:00), so the
  * demo shows e-mails at any hour. Idempotent like every run: a second --demo sends nothing new.
  */
@@ -22,6 +22,8 @@ export const demoRemindersSeeder: DemoSeeder = {
     const s = await runLocalReminders(ctx, at);
     const skipped = Object.entries(s.skipped).map(([reason, n]) => `${reason} ${n}`).join(', ');
     const asOf = localParts(at, timeZone).time;
-    return { summary: `${s.sent} e-mail(s) sent to the outbox as of ${asOf}${skipped ? ` (skipped: ${skipped})` : ''}${s.failed ? `, ${s.failed} failed` : ''}` };
+    const whatsapp = s.items.filter((i) => i.status === 'sent' && i.channel === 'whatsapp').length;
+    const sent = `${s.sent - whatsapp} e-mail(s) sent to the outbox${whatsapp ? ` and ${whatsapp} WhatsApp message(s) to the WhatsApp outbox` : ''}`;
+    return { summary: `${sent} as of ${asOf}${skipped ? ` (skipped: ${skipped})` : ''}${s.failed ? `, ${s.failed} failed` : ''}` };
   },
 };
