@@ -9,6 +9,7 @@
  * an image not yet processed). ListBucket reveals key names only, which the same role may read anyway.
  */
 import type { IAMClient } from '@aws-sdk/client-iam';
+import { ANSWER_KEY_OBJECT } from '../clinic/answer-link.js';
 import { reminderSender, senderAddress } from '../config/mail.js';
 import { ClinicaError } from '../errors.js';
 import { awsCall, isAwsError, type InfraContext } from './context.js';
@@ -22,7 +23,7 @@ const iamSdk = () => import('@aws-sdk/client-iam');
 
 export const INLINE_POLICY = 'clinica';
 
-export type RoleKey = 'image-processor' | 'reminders' | 'server';
+export type RoleKey = 'image-processor' | 'reminders' | 'server' | 'whatsapp-events';
 
 /** Every top-level prefix of the data bucket that clinica's code reads or writes (test/infra/iam-prefixes.test.ts
  * checks this list against the code). */
@@ -48,6 +49,13 @@ export const DATA_ACCESS: Record<RoleKey, { read: string[]; write: string[]; rem
   reminders: {
     read: ['appointments/', 'patients/', 'index/', 'reminders/', 'staff/', 'settings/'],
     write: ['reminders/', 'audit/'],
+    remove: [],
+  },
+  // a button press answers as the answer page does (the answer, the appointment, its audit); statuses go on
+  // the reminder; a text is matched to a patient by the index
+  'whatsapp-events': {
+    read: ['answers/', 'appointments/', 'patients/', 'index/', 'reminders/'],
+    write: ['answers/', 'appointments/', 'index/', 'reminders/', 'audit/'],
     remove: [],
   },
   // tls/ (the certificate and its key) only when the server speaks HTTPS: see serverCertificateStatements
@@ -127,6 +135,14 @@ export function serverCertificateStatements(ctx: InfraContext): Statement[] {
   ];
 }
 
+/** The reminders send WhatsApp messages from the configured phone number only. */
+function whatsappSendStatements(ctx: InfraContext): Statement[] {
+  const id = ctx.config.whatsapp?.phoneNumberId;
+  if (!id) return [];
+  const resource = id.startsWith('arn:') ? id : `arn:${ctx.arns.partition}:social-messaging:${ctx.arns.region}:${ctx.arns.account}:phone-number-id/${id.slice('phone-number-id-'.length)}`;
+  return [{ Sid: 'SendWhatsApp', Effect: 'Allow', Action: 'social-messaging:SendWhatsAppMessage', Resource: resource }];
+}
+
 /** The inline policy of each role. */
 export function rolePolicy(ctx: InfraContext, key: RoleKey): PolicyDocument {
   const n = ctx.names;
@@ -146,7 +162,16 @@ export function rolePolicy(ctx: InfraContext, key: RoleKey): PolicyDocument {
           Condition: { StringEquals: { 'ses:FromAddress': senderAddress(reminderSender(ctx.config)) } },
         },
         { Sid: 'ReadSendQuota', Effect: 'Allow', Action: 'ses:GetSendQuota', Resource: '*' },
+        ...whatsappSendStatements(ctx),
       );
+    case 'whatsapp-events':
+      return policy(...dataStatements(ctx, key), logStatement(ctx, n.whatsappEventsFunction), {
+        // the answer-link key, to check a button's token (the one object under keys/ it may read)
+        Sid: 'ReadAnswerLinkKey',
+        Effect: 'Allow',
+        Action: 's3:GetObject',
+        Resource: `${arn.bucket(ctx.arns, ctx.names.dataBucket)}/${ANSWER_KEY_OBJECT}`,
+      });
     case 'server':
       return policy(
         ...dataStatements(ctx, key),
@@ -184,6 +209,9 @@ export function roleSpecs(ctx: InfraContext): RoleSpec[] {
     { key: 'image-processor', component: 'image-processor', name: n.imageProcessorRole, service: 'lambda.amazonaws.com', description: 'clinica image-processor Lambda' },
     { key: 'reminders', component: 'reminders', name: n.remindersRole, service: 'lambda.amazonaws.com', description: 'clinica reminders Lambda' },
     { key: 'server', component: 'server', name: n.serverRole, service: 'ec2.amazonaws.com', description: 'clinica backend on EC2' },
+    ...(ctx.config.whatsapp?.eventTopicArn
+      ? [{ key: 'whatsapp-events' as const, component: 'whatsapp' as const, name: n.whatsappEventsRole, service: 'lambda.amazonaws.com', description: 'clinica WhatsApp events Lambda' }]
+      : []),
   ];
 }
 

@@ -24,7 +24,7 @@ export const formatBytes = (n: number) => (n >= 1024 * 1024 ? `${(n / 1024 / 102
 /** Lambda's limit on the total size of a function's environment variables. */
 export const LAMBDA_ENV_LIMIT = 4 * 1024;
 
-export type FunctionKey = 'image-processor' | 'reminders';
+export type FunctionKey = 'image-processor' | 'reminders' | 'whatsapp-events';
 
 /**
  * The function's tag recording which code it runs: "<content hash> <CodeSha256 of the zip uploaded>". The
@@ -67,6 +67,10 @@ export function functionSpecs(ctx: InfraContext): FunctionSpec[] {
     { key: 'image-processor', component: 'image-processor', name: n.imageProcessorFunction, role: n.imageProcessorRole, bundle: 'image-processor', handler: 'index.handler', memoryMb: 2048, timeoutS: 120, description: 'clinica: derivatives of uploaded patient images' },
     // sending is paced by the SES rate (1/s in the sandbox); an unfinished run is resumed by the next one
     { key: 'reminders', component: 'reminders', name: n.remindersFunction, role: n.remindersRole, bundle: 'reminders', handler: 'index.handler', memoryMb: 512, timeoutS: 600, description: 'clinica: appointment reminder e-mails', reservedConcurrency: REMINDERS_RESERVED_CONCURRENCY },
+    // replies and delivery statuses from the WhatsApp account's SNS topic: a few S3 reads and writes each
+    ...(ctx.config.whatsapp?.eventTopicArn
+      ? [{ key: 'whatsapp-events' as const, component: 'whatsapp' as const, name: n.whatsappEventsFunction, role: n.whatsappEventsRole, bundle: 'whatsapp-events' as const, handler: 'index.handler', memoryMb: 256, timeoutS: 30, description: 'clinica: WhatsApp replies and delivery statuses' }]
+      : []),
   ];
 }
 

@@ -4,6 +4,7 @@
  *
  *   data bucket → site bucket → site content → CloudFront OAC → response headers policy → distribution
  *   → site bucket policy → IAM roles → instance profile → log groups → Lambda functions → S3 → image-processor events
+ *   → WhatsApp event topic → whatsapp-events (only with whatsapp.eventTopicArn)
  *   → server release → (default VPC) → security group → Route 53 zone → Elastic IP → instance → its Elastic IP
  *   → A record → SES identity   (zone, Elastic IP and A record only with network.domain)
  */
@@ -15,6 +16,7 @@ import { siteBucketPolicyResource, siteDistribution, siteHeaders, siteOac } from
 import { instanceProfile, roleResource, roleSpecs } from './iam.js';
 import { functionResource, functionSpecs, type FunctionState } from './lambdas.js';
 import { imageEvents } from './events.js';
+import { whatsappEvents } from './whatsapp-events.js';
 import { logGroupResources } from './logs.js';
 import { serverCode } from './server-code.js';
 import { instance, network, securityGroup, type InstanceState } from './ec2.js';
@@ -45,6 +47,7 @@ export function stackResources(ctx: InfraContext): Resource<unknown>[] {
     ...logGroupResources(ctx),
     ...functionSpecs(ctx).map(functionResource),
     imageEvents,
+    whatsappEvents,
     serverCode,
     network,
     securityGroup,
@@ -128,7 +131,7 @@ export async function planDeploy(ctx: InfraContext, options: { onProgress?: (wha
   // the staff page is served over HTTPS at network.domain, or over plain HTTP only when the config says so
   const served = serving(ctx.config);
   const progress = options.onProgress ?? (() => {});
-  const bundles: BundleName[] = ['image-processor', 'reminders', 'server'];
+  const bundles: BundleName[] = ['image-processor', 'reminders', 'server', ...(ctx.config.whatsapp?.eventTopicArn ? (['whatsapp-events'] as const) : [])];
   const building = Promise.all(bundles.map((b) => ctx.bundle(b)));
   building.catch(() => {}); // reported where awaited
   progress('reading the stage from AWS');

@@ -18,6 +18,7 @@ import { STSClient } from '@aws-sdk/client-sts';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { CloudFrontClient } from '@aws-sdk/client-cloudfront';
+import { SNSClient } from '@aws-sdk/client-sns';
 
 export interface Call {
   service: string;
@@ -78,6 +79,7 @@ export function fakeAws(options: FakeAwsOptions = {}) {
   const id = (prefix: string) => `${prefix}-${(++counter).toString(16).padStart(8, '0')}`;
 
   const buckets = new Map<string, Bucket>();
+  const subscriptions = new Map<string, { TopicArn: string; Protocol: string; Endpoint: string }>();
   const roles = new Map<string, Role>();
   const profiles = new Map<string, { roles: string[]; tags: { Key: string; Value: string }[] }>();
   const functions = new Map<string, Fn>();
@@ -690,6 +692,17 @@ export function fakeAws(options: FakeAwsOptions = {}) {
         return { Invalidation: { Id: id('I'), Status: 'InProgress' } };
       },
     },
+    SNS: {
+      // topics exist (the WhatsApp account's); only their subscriptions are modelled
+      ListSubscriptionsByTopic: (i) => ({ Subscriptions: [...subscriptions.entries()].filter(([, s]) => s.TopicArn === i.TopicArn).map(([SubscriptionArn, s]) => ({ SubscriptionArn, ...s })) }),
+      Subscribe: (i) => {
+        const existing = [...subscriptions.entries()].find(([, s]) => s.TopicArn === i.TopicArn && s.Endpoint === i.Endpoint && s.Protocol === i.Protocol);
+        const arn = existing?.[0] ?? `${i.TopicArn}:${id('sub')}`;
+        subscriptions.set(arn, { TopicArn: i.TopicArn, Protocol: i.Protocol, Endpoint: i.Endpoint });
+        return { SubscriptionArn: arn };
+      },
+      Unsubscribe: (i) => ok(subscriptions.delete(i.SubscriptionArn)),
+    },
     SSM: {
       GetParameter: (i) => ({ Parameter: { Name: i.Name, Value: i.Name.endsWith('arm64') ? 'ami-0arm64' : 'ami-0x8664' } }),
     },
@@ -719,6 +732,7 @@ export function fakeAws(options: FakeAwsOptions = {}) {
     ['Route53', Route53Client],
     ['Logs', CloudWatchLogsClient],
     ['CloudFront', CloudFrontClient],
+    ['SNS', SNSClient],
   ] as const;
   const mocks = clients.map(([service, Client]) => {
     const mock = mockClient(Client as never);
@@ -745,7 +759,7 @@ export function fakeAws(options: FakeAwsOptions = {}) {
     clear: () => void calls.splice(0),
     /** the next `errors.length` calls of `command` throw these */
     failNext: (command: string, ...errors: Error[]) => void failures.set(command, [...(failures.get(command) ?? []), ...errors]),
-    state: { buckets, roles, profiles, functions, groups, instances, identities, dkim, addresses, zones, logGroups, oacs, headerPolicies, distributions, invalidations },
+    state: { buckets, roles, profiles, functions, groups, instances, identities, dkim, addresses, zones, logGroups, oacs, headerPolicies, distributions, invalidations, subscriptions },
     restore: () => mocks.forEach((m) => m.restore()),
   };
 }
