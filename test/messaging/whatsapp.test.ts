@@ -127,3 +127,13 @@ describe('WhatsApp consent', () => {
     expect(applyPatientChanges(p, { whatsappReminders: true, phone: '21 98765 4321' }, 'cli:test').patient.consent.whatsapp?.reminders).toBe(true);
   });
 });
+
+describe('the CSV column', () => {
+  it('"Lembretes por WhatsApp" records WhatsApp consent; a phone without area code is refused naming the CSV column', async () => {
+    const { parsePatientCsv, rowToInput } = await import('../../src/clinic/patient-import.js');
+    const csv = parsePatientCsv('Nome;Data de nascimento;Celular;Lembretes por WhatsApp\nAna Souza;01/02/1980;(11) 98765-4321;sim\nBia Lima;03/04/1985;98765-4321;sim\n');
+    expect(csv.mapping).toMatchObject({ 'Lembretes por WhatsApp': 'whatsappReminders', Celular: 'phone' });
+    expect(rowToInput(csv.rows[0]!, csv.mapping)).toMatchObject({ phone: '(11) 98765-4321', whatsappReminders: true });
+    expect(() => rowToInput(csv.rows[1]!, csv.mapping)).toThrow(/Celular.*area code|area code.*Celular|DDD/);
+  });
+});
