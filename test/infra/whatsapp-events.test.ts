@@ -6,7 +6,10 @@
  * reminders role may send WhatsApp from the configured number only.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { PACKAGE_ROOT, buildBundle } from '../../src/infra/bundle.js';
 import { rolePolicy } from '../../src/infra/iam.js';
+import { unzip } from '../helpers/zip.js';
 import { pending } from '../../src/infra/plan.js';
 import { planDeploy, planDestroy } from '../../src/infra/stack.js';
 import { fakeAws, type FakeAws } from './fake-aws.js';
@@ -98,5 +101,15 @@ describe('the WhatsApp events wiring', () => {
       Action: 'social-messaging:SendWhatsAppMessage',
       Resource: 'arn:aws:social-messaging:sa-east-1:123456789012:phone-number-id/0123456789abcdef0123456789abcdef',
     });
+  });
+
+  it('the function bundle builds from src/lambdas/whatsapp-events.ts alone: no native modules, no SNS client', async () => {
+    const bundle = await buildBundle('whatsapp-events', { config: { aws: { architecture: 'arm64' } as never, stateDir: join(PACKAGE_ROOT, '.clinica') }, buildDir: join(PACKAGE_ROOT, '.clinica', 'build') });
+    const files = await unzip(bundle.zip);
+    expect([...files.keys()].filter((n) => !n.endsWith('.map'))).toEqual(['index.mjs']);
+    const code = files.get('index.mjs')!.toString('utf8');
+    expect(code).toContain('whatsAppWebhookEntry');
+    expect(code).not.toMatch(/SubscribeCommand|SendWhatsAppMessageCommand/);
+    expect(bundle.sharp).toBe(false);
   });
 });
