@@ -5,6 +5,7 @@
  */
 import { createServer, type IncomingMessage } from 'node:http';
 import { handleAnswerRequest, type FunctionUrlEvent } from '../lambdas/patient-answers.js';
+import { listenOnFreePort } from './listen.js';
 import type { DevComponent } from './stack.js';
 
 const MAX_BODY = 8192;
@@ -47,14 +48,8 @@ export const patientAnswersComponent: DevComponent = {
         res.end();
       });
     });
-    await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, ctx.host, resolve));
-    const address = server.address();
-    const port = typeof address === 'object' && address ? address.port : 0;
-    const url = `http://${ctx.host.includes(':') ? `[${ctx.host}]` : ctx.host}:${port}/`;
+    const { url, stop } = await listenOnFreePort(ctx, server);
     ctx.endpoints.extra.answers = url;
-    return {
-      urls: [{ name: 'Patient answer page', url }],
-      stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
-    };
+    return { urls: [{ name: 'Patient answer page', url }], stop };
   },
 };

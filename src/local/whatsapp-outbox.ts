@@ -10,6 +10,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { join } from 'node:path';
 import { handleWhatsAppEvents, type SnsEvent, type WebhookValue } from '../lambdas/whatsapp-events.js';
 import { BUTTON_ACTIONS, BUTTON_LABELS, buttonPayload, templateText, whatsappOutboxDir, type ButtonAction, type OutboxMessage } from '../messaging/whatsapp.js';
+import { listenOnFreePort } from './listen.js';
 import type { DevComponent, DevContext } from './stack.js';
 
 const ID = /^wamid\.local-\d{1,20}-[a-z0-9]{1,16}$/;
@@ -160,14 +161,8 @@ export const whatsappOutboxComponent: DevComponent = {
         res.end();
       });
     });
-    await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, ctx.host, resolve));
-    const address = server.address();
-    const port = typeof address === 'object' && address ? address.port : 0;
-    const url = `http://${ctx.host.includes(':') ? `[${ctx.host}]` : ctx.host}:${port}/`;
+    const { url, stop } = await listenOnFreePort(ctx, server);
     ctx.endpoints.extra.whatsappOutbox = url;
-    return {
-      urls: [{ name: 'WhatsApp outbox', url }],
-      stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
-    };
+    return { urls: [{ name: 'WhatsApp outbox', url }], stop };
   },
 };
