@@ -1,7 +1,7 @@
 /**
  * `clinica dev`'s WhatsApp outbox, beside the e-mail outbox: every WhatsApp message the local stack would have
  * sent (the outbox sender's files in .clinica/dev/whatsapp-outbox), shown as chat bubbles with their
- * Confirmar / Cancelar buttons. Pressing one posts the event AWS End User Messaging Social would publish on
+ * Confirmar / Cancelar buttons. Showing a message reports it delivered and read, as Meta's statuses would; pressing one posts the event AWS End User Messaging Social would publish on
  * the SNS topic — the same shape — through the same handler as the deployed Lambda
  * (src/lambdas/whatsapp-events.ts). Nothing leaves the machine.
  */
@@ -40,28 +40,42 @@ export async function readWhatsAppOutbox(dir: string): Promise<OutboxMessage[]> 
 /** The SNS event End User Messaging Social would publish for a press of `action` on `message`. */
 export function buttonPressEvent(message: OutboxMessage, action: ButtonAction, pressId: string, at: Date): SnsEvent {
   const from = message.message.to.replace(/\D/g, '');
-  const value: WebhookValue & Record<string, unknown> = {
-    messaging_product: 'whatsapp',
-    metadata: { display_phone_number: '550000000000', phone_number_id: 'local' },
-    contacts: [{ profile: { name: message.message.firstName }, wa_id: from }],
-    messages: [
-      {
-        from,
-        id: pressId,
-        timestamp: String(Math.floor(at.getTime() / 1000)),
-        type: 'button',
-        button: { payload: buttonPayload(action, message.message.token), text: BUTTON_LABELS[message.message.locale][action] },
-      },
-    ],
-  };
+  return snsEventOf(
+    {
+      contacts: [{ profile: { name: message.message.firstName }, wa_id: from }],
+      messages: [
+        {
+          from,
+          id: pressId,
+          timestamp: String(Math.floor(at.getTime() / 1000)),
+          type: 'button',
+          button: { payload: buttonPayload(action, message.message.token), text: BUTTON_LABELS[message.message.locale][action] },
+        },
+      ],
+    },
+    pressId,
+    at,
+  );
+}
+
+/** The status events Meta would send once the patient's phone shows the message: delivered, then read. */
+export function readStatusEvent(message: OutboxMessage, at: Date): SnsEvent {
+  const timestamp = String(Math.floor(at.getTime() / 1000));
+  const status = (s: string) => ({ id: message.id, status: s, timestamp, recipient_id: message.message.to.replace(/\D/g, ''), biz_opaque_callback_data: message.message.callbackData });
+  return snsEventOf({ statuses: [status('delivered'), status('read')] }, `${message.id}-read`, at);
+}
+
+/** One SNS delivery of End User Messaging Social's event around Meta's webhook value, as the topic sends it. */
+function snsEventOf(change: WebhookValue & Record<string, unknown>, id: string, at: Date): SnsEvent {
+  const value = { messaging_product: 'whatsapp', metadata: { display_phone_number: '550000000000', phone_number_id: 'local' }, ...change };
   const snsMessage = {
     context: { MetaWabaIds: [{ wabaId: 'local', arn: 'arn:aws:social-messaging:local:000000000000:waba/local' }], MetaPhoneNumberIds: [] },
     whatsAppWebhookEntry: JSON.stringify({ id: 'local', changes: [{ field: 'messages', value }] }),
     aws_account_id: '000000000000',
     message_timestamp: at.toISOString(),
-    messageId: pressId,
+    messageId: id,
   };
-  return { Records: [{ EventSource: 'aws:sns', Sns: { MessageId: pressId, TopicArn: 'arn:aws:sns:local:000000000000:whatsapp-events', Message: JSON.stringify(snsMessage), Timestamp: at.toISOString() } }] };
+  return { Records: [{ EventSource: 'aws:sns', Sns: { MessageId: id, TopicArn: 'arn:aws:sns:local:000000000000:whatsapp-events', Message: JSON.stringify(snsMessage), Timestamp: at.toISOString() } }] };
 }
 
 const OUTCOME_TEXT: Record<string, string> = {
@@ -122,11 +136,15 @@ function readForm(req: IncomingMessage): Promise<URLSearchParams> {
   });
 }
 
-async function serve(ctx: DevContext, dir: string, pressed: Map<string, { action: ButtonAction; outcome: string }>, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function serve(ctx: DevContext, dir: string, pressed: Map<string, { action: ButtonAction; outcome: string }>, read: Set<string>, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const headers = { 'content-security-policy': CSP, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' };
   const url = new URL(req.url ?? '/', 'http://local');
   if (req.method === 'GET' && url.pathname === '/') {
-    res.writeHead(200, { ...headers, 'content-type': 'text/html; charset=utf-8' }).end(page(await readWhatsAppOutbox(dir), pressed));
+    const messages = await readWhatsAppOutbox(dir);
+    // shown on the "phone": Meta would report each message delivered and read, through the same handler
+    const now = new Date();
+    for (const m of messages) if (!read.has(m.id)) await handleWhatsAppEvents(readStatusEvent(m, now), { store: ctx.dataStore, log: ctx.log, now: () => now }).then(() => read.add(m.id));
+    res.writeHead(200, { ...headers, 'content-type': 'text/html; charset=utf-8' }).end(page(messages, pressed));
     return;
   }
   if (req.method === 'POST' && url.pathname === '/press') {
@@ -154,8 +172,9 @@ export const whatsappOutboxComponent: DevComponent = {
   async start(ctx) {
     const dir = whatsappOutboxDir(ctx.config.stateDir);
     const pressed = new Map<string, { action: ButtonAction; outcome: string }>();
+    const read = new Set<string>();
     const server = createServer((req, res) => {
-      serve(ctx, dir, pressed, req, res).catch((err: Error) => {
+      serve(ctx, dir, pressed, read, req, res).catch((err: Error) => {
         ctx.log.error(`WhatsApp outbox: ${err.message}`);
         if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
         res.end();

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser } from 'playwright-core';
 import { getAppointment } from '../../src/clinic/appointments.js';
+import { channelKey, type ReminderRecord } from '../../src/clinic/reminders.js';
 import { runLocalReminders } from '../../src/local/reminders-timer.js';
 import { whatsappOutboxComponent } from '../../src/local/whatsapp-outbox.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
@@ -66,6 +67,9 @@ describe('the WhatsApp outbox page', () => {
     await page.waitForURL(url);
     await expect(page.locator('article.chat', { hasText: '+5511987653001' }).locator('.mine').getAttribute('data-outcome')).resolves.toBe('already');
     expect((await getAppointment(stack.dataStore, ids.zeca!)).appointment.status).toBe('confirmed');
+    // shown on the page = delivered and read, recorded on the reminder by the same handler as on AWS
+    const record = await stack.dataStore.getJson<ReminderRecord>(channelKey(ids.zeca!, 'day-before', 'whatsapp'));
+    expect(Object.keys(record!.value.deliveries ?? {}).sort()).toEqual(['delivered', 'read']);
     expect(foreign).toEqual([]);
     await page.close();
   });
