@@ -187,6 +187,11 @@ export const configSchema = z
         closures: z.array(closureSchema).max(500).default([]),
         /** "br-national": Brazil's national holidays (Carnival, Good Friday and Corpus Christi included) count as closures */
         holidays: z.enum(['none', 'br-national']).default('none'),
+        /**
+         * the word pt-BR e-mails and the calendar entry put before the name: "na" → "na Clínica Sorriso",
+         * "no" → "no Consultório X", "em" → "em Sorriso Odonto"; default from the name's first word (docs/reminders.md)
+         */
+        preposition: z.enum(['em', 'na', 'no', 'nas', 'nos']).optional(),
       })
       .strict(),
     target: z.enum(['local', 'aws']).default('local'),

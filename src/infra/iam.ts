@@ -148,7 +148,13 @@ export function rolePolicy(ctx: InfraContext, key: RoleKey): PolicyDocument {
   const n = ctx.names;
   switch (key) {
     case 'image-processor':
-      return policy(...dataStatements(ctx, key), logStatement(ctx, n.imageProcessorFunction));
+      return policy(...dataStatements(ctx, key), logStatement(ctx, n.imageProcessorFunction), {
+        // Lambda sends an event whose processing failed after its retries to this queue as the function's role
+        Sid: 'ReportFailures',
+        Effect: 'Allow',
+        Action: 'sqs:SendMessage',
+        Resource: arn.queue(ctx.arns, n.imageFailuresQueue),
+      });
     case 'reminders':
       return policy(
         ...dataStatements(ctx, key),

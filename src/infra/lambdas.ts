@@ -15,6 +15,7 @@ import { arn, foreignOwner, missingTags, type Component } from './names.js';
 import { deleteStep, step, type Change, type Step } from './plan.js';
 import { resource } from './resource.js';
 import { retryIam, waitFor } from './retry.js';
+import { PERMISSION_ID } from './events.js';
 
 const lambdaSdk = () => import('@aws-sdk/client-lambda');
 
@@ -54,6 +55,16 @@ export interface FunctionSpec {
    * drift — at 0 the function never runs)
    */
   reservedConcurrency?: number;
+  /**
+   * the function URL the stack declares for it (deploy creates it and keeps its auth type); undefined: none, and
+   * a URL added by hand is drift that deploy deletes
+   */
+  url?: { authType: 'NONE' | 'AWS_IAM' };
+  /**
+   * the ids (Sid) of the resource-policy statements the stack writes for this function (by whichever resource
+   * owns them); any other statement — say one added by hand with Principal "*" — is drift that deploy removes
+   */
+  statements?: string[];
 }
 
 /** Reminders keep two runs of their own (a run and the next one overlapping it), so a bulk image upload cannot
@@ -64,7 +75,7 @@ export function functionSpecs(ctx: InfraContext): FunctionSpec[] {
   const n = ctx.names;
   return [
     // sharp on a 12-MP image: 2 GB buys ~1.2 vCPU; a WebP display + thumb + watermarked copy take a few seconds
-    { key: 'image-processor', component: 'image-processor', name: n.imageProcessorFunction, role: n.imageProcessorRole, bundle: 'image-processor', handler: 'index.handler', memoryMb: 2048, timeoutS: 120, description: 'clinica: derivatives of uploaded patient images' },
+    { key: 'image-processor', component: 'image-processor', name: n.imageProcessorFunction, role: n.imageProcessorRole, bundle: 'image-processor', handler: 'index.handler', memoryMb: 2048, timeoutS: 120, description: 'clinica: derivatives of uploaded patient images', statements: [PERMISSION_ID] },
     // sending is paced by the SES rate (1/s in the sandbox); an unfinished run is resumed by the next one
     { key: 'reminders', component: 'reminders', name: n.remindersFunction, role: n.remindersRole, bundle: 'reminders', handler: 'index.handler', memoryMb: 512, timeoutS: 600, description: 'clinica: appointment reminder e-mails', reservedConcurrency: REMINDERS_RESERVED_CONCURRENCY },
     // replies and delivery statuses from the WhatsApp account's SNS topic: a few S3 reads and writes each
@@ -99,24 +110,75 @@ export function functionEnvironment(ctx: InfraContext): Record<string, string> {
   return env;
 }
 
+/** A statement of a function's resource policy, as GetPolicy returns it. */
+export interface PolicyStatement {
+  Sid?: string;
+  Principal?: unknown;
+  Action?: string | string[];
+  Condition?: Record<string, Record<string, string>>;
+}
+
+/** A function URL: of the function itself, or of an alias (its qualifier). */
+export interface FunctionUrl {
+  qualifier?: string;
+  authType?: string;
+  url?: string;
+}
+
 export interface FunctionState {
   exists: boolean;
   config?: FunctionConfiguration;
   tags: Record<string, string>;
   /** the function's reserved concurrency (undefined: none) */
   reserved?: number;
+  /** its resource policy's statements (none: no policy) */
+  statements: PolicyStatement[];
+  urls: FunctionUrl[];
+}
+
+/** "*", "s3.amazonaws.com", "arn:aws:iam::111122223333:root" — how a statement's principal reads in the plan. */
+export function showPrincipal(p: unknown): string {
+  if (typeof p === 'string') return p;
+  if (p && typeof p === 'object') return Object.values(p as Record<string, string | string[]>).flat().join(', ');
+  return '?';
+}
+
+async function readPolicy(ctx: InfraContext, name: string): Promise<PolicyStatement[]> {
+  const { GetPolicyCommand } = await lambdaSdk();
+  try {
+    const out = await ctx.clients.lambda.send(new GetPolicyCommand({ FunctionName: name }));
+    return (JSON.parse(out.Policy ?? '{}') as { Statement?: PolicyStatement[] }).Statement ?? [];
+  } catch (err) {
+    if (isAwsError(err, 'ResourceNotFoundException')) return [];
+    throw err;
+  }
+}
+
+async function readUrls(ctx: InfraContext, name: string): Promise<FunctionUrl[]> {
+  const { ListFunctionUrlConfigsCommand } = await lambdaSdk();
+  const urls: FunctionUrl[] = [];
+  let Marker: string | undefined;
+  do {
+    const page = await ctx.clients.lambda.send(new ListFunctionUrlConfigsCommand({ FunctionName: name, Marker }));
+    // an alias's URL has the alias as the ARN's 8th part: arn:aws:lambda:region:account:function:name:alias
+    urls.push(...(page.FunctionUrlConfigs ?? []).map((u) => ({ qualifier: u.FunctionArn?.split(':')[7], authType: u.AuthType, url: u.FunctionUrl })));
+    Marker = page.NextMarker;
+  } while (Marker);
+  return urls;
 }
 
 export async function readFunction(ctx: InfraContext, name: string): Promise<FunctionState> {
   const { GetFunctionCommand } = await lambdaSdk();
   return awsCall(ctx, `reading Lambda function ${name}`, async () => {
+    let out;
     try {
-      const out = await ctx.clients.lambda.send(new GetFunctionCommand({ FunctionName: name }));
-      return { exists: true, config: out.Configuration, tags: out.Tags ?? {}, reserved: out.Concurrency?.ReservedConcurrentExecutions };
+      out = await ctx.clients.lambda.send(new GetFunctionCommand({ FunctionName: name }));
     } catch (err) {
-      if (isAwsError(err, 'ResourceNotFoundException')) return { exists: false, tags: {} };
+      if (isAwsError(err, 'ResourceNotFoundException')) return { exists: false, tags: {}, statements: [], urls: [] };
       throw err;
     }
+    const [statements, urls] = await Promise.all([readPolicy(ctx, name), readUrls(ctx, name)]);
+    return { exists: true, config: out.Configuration, tags: out.Tags ?? {}, reserved: out.Concurrency?.ReservedConcurrentExecutions, statements, urls };
   });
 }
 
@@ -187,6 +249,7 @@ export async function planFunction(ctx: InfraContext, spec: FunctionSpec, state:
     );
     const reserve = reservation(ctx, spec, undefined);
     if (reserve) changes.push(reserve);
+    changes.push(...urlChanges(ctx, spec, []));
     return step({
       id: `lambda:${spec.key}`,
       component: spec.component,
@@ -235,6 +298,7 @@ export async function planFunction(ctx: InfraContext, spec: FunctionSpec, state:
   }
   const reserve = reservation(ctx, spec, state.reserved);
   if (reserve) changes.push(reserve);
+  changes.push(...urlChanges(ctx, spec, state.urls), ...statementChanges(ctx, spec, state.statements));
   const wantTags = { ...tags, [CODE_TAG]: codeTag(bundle.contentHash, updateCode ? bundle.sha256 : c.CodeSha256 ?? '') };
   const missing = missingTags(state.tags, wantTags);
   if (missing.length) {
@@ -272,6 +336,52 @@ function reservation(ctx: InfraContext, spec: FunctionSpec, actual: number | und
         }
       }),
   };
+}
+
+/** The function URL as the spec declares it: one added by hand (or on an alias) deleted, the declared one made or put back. */
+function urlChanges(ctx: InfraContext, spec: FunctionSpec, urls: FunctionUrl[]): Change[] {
+  const want = spec.url;
+  const call = (what: string, fn: (sdk: Awaited<ReturnType<typeof lambdaSdk>>) => Promise<unknown>): Change => ({
+    what,
+    apply: () => awsCall(ctx, `${what} (Lambda ${spec.name})`, async () => void (await fn(await lambdaSdk()))),
+  });
+  const changes = urls
+    .filter((u) => !want || u.qualifier)
+    .map((u) =>
+      call(`function URL ${[u.url, u.qualifier && `of ${u.qualifier}`, `(auth ${u.authType ?? '?'})`].filter(Boolean).join(' ')} → none`, (sdk) =>
+        ctx.clients.lambda.send(new sdk.DeleteFunctionUrlConfigCommand({ FunctionName: spec.name, ...(u.qualifier ? { Qualifier: u.qualifier } : {}) })),
+      ),
+    );
+  if (want) {
+    const own = urls.find((u) => !u.qualifier);
+    if (!own) changes.push(call(`function URL (auth ${want.authType})`, (sdk) => ctx.clients.lambda.send(new sdk.CreateFunctionUrlConfigCommand({ FunctionName: spec.name, AuthType: want.authType }))));
+    else if (own.authType !== want.authType) {
+      changes.push(call(`function URL auth ${own.authType ?? '?'} → ${want.authType}`, (sdk) => ctx.clients.lambda.send(new sdk.UpdateFunctionUrlConfigCommand({ FunctionName: spec.name, AuthType: want.authType }))));
+    }
+  }
+  return changes;
+}
+
+/** Every resource-policy statement the stack does not write for this function is removed. */
+function statementChanges(ctx: InfraContext, spec: FunctionSpec, statements: PolicyStatement[]): Change[] {
+  const declared = new Set(spec.statements ?? []);
+  return statements
+    .filter((st) => !st.Sid || !declared.has(st.Sid))
+    .map((st) => {
+      const sid = st.Sid ?? '(no id)';
+      return {
+        what: `remove statement ${sid} (principal ${showPrincipal(st.Principal)}) from the resource policy (added by hand)`,
+        apply: () =>
+          awsCall(ctx, `removing statement ${sid} from ${spec.name}'s resource policy`, async () => {
+            const { RemovePermissionCommand } = await lambdaSdk();
+            try {
+              await ctx.clients.lambda.send(new RemovePermissionCommand({ FunctionName: spec.name, StatementId: sid }));
+            } catch (err) {
+              if (!isAwsError(err, 'ResourceNotFoundException')) throw err;
+            }
+          }),
+      };
+    });
 }
 
 export function destroyFunctionStep(ctx: InfraContext, spec: FunctionSpec, state: FunctionState): Step | undefined {

@@ -2,20 +2,26 @@
  * A stage's resources, listed once in dependency order and compared with the config: the plan that deploy
  * applies, deploy --dry-run prints and status checks; destroy walks the same list backwards.
  *
- *   data bucket → site bucket → site content → CloudFront OAC → response headers policy → distribution
- *   → site bucket policy → IAM roles → instance profile → log groups → Lambda functions → S3 → image-processor events
- *   → WhatsApp event topic → whatsapp-events (only with whatsapp.eventTopicArn)
- *   → server release → (default VPC) → security group → Route 53 zone → Elastic IP → instance → its Elastic IP
- *   → A record → SES identity   (zone, Elastic IP and A record only with network.domain)
+ *   data bucket → site bucket → site content → Route 53 zone → site certificate → CloudFront OAC
+ *   → response headers policy → distribution → site bucket policy → site alias records → IAM roles
+ *   → instance profile → log groups → image failure queue → Lambda functions → image-processor's on-failure
+ *   destination → S3 → image-processor events → WhatsApp event topic → whatsapp-events (only with
+ *   whatsapp.eventTopicArn)
+ *   → server release → (default VPC) → security group → Elastic IP → instance → its Elastic IP
+ *   → A record → SES identity   (zone, Elastic IP and A record only with network.domain; the site
+ *   certificate and alias records only with site.domain, in the zone that holds it — destroy removes them
+ *   before that zone)
  */
 import type { InfraContext } from './context.js';
 import { dataBucket } from './data-bucket.js';
 import { siteBucket } from './site-bucket.js';
 import { siteContent } from './site-content.js';
 import { siteBucketPolicyResource, siteDistribution, siteHeaders, siteOac } from './cloudfront.js';
+import { siteCertificate, siteRecords, type SiteCertificateState } from './site-domain.js';
 import { instanceProfile, roleResource, roleSpecs } from './iam.js';
 import { functionResource, functionSpecs, type FunctionState } from './lambdas.js';
 import { imageEvents } from './events.js';
+import { imageFailureDestination, imageFailureQueue } from './queues.js';
 import { whatsappEvents } from './whatsapp-events.js';
 import { logGroupResources } from './logs.js';
 import { serverCode } from './server-code.js';
@@ -38,20 +44,24 @@ export function stackResources(ctx: InfraContext): Resource<unknown>[] {
     dataBucket,
     siteBucket,
     siteContent,
+    hostedZone,
+    siteCertificate,
     siteOac,
     siteHeaders,
     siteDistribution,
     siteBucketPolicyResource,
+    siteRecords,
     ...roleSpecs(ctx).map(roleResource),
     instanceProfile,
     ...logGroupResources(ctx),
+    imageFailureQueue,
     ...functionSpecs(ctx).map(functionResource),
+    imageFailureDestination,
     imageEvents,
     whatsappEvents,
     serverCode,
     network,
     securityGroup,
-    hostedZone,
     elasticIp,
     instance,
     elasticIpAssociation,
@@ -118,6 +128,8 @@ export interface Observed {
   ses: SesState;
   data: BucketRead;
   site: BucketRead;
+  /** with site.domain: its ACM certificate and zone */
+  siteCertificate?: SiteCertificateState;
 }
 
 export interface DeployPlan extends Plan {
@@ -159,6 +171,7 @@ export async function planDeploy(ctx: InfraContext, options: { onProgress?: (wha
       ses: stage.state<SesState>(sesIdentity.id),
       data: stage.state<BucketRead>(dataBucket.id),
       site: stage.state<BucketRead>(siteBucket.id),
+      siteCertificate: stage.state<SiteCertificateState | undefined>(siteCertificate.id),
     },
   };
 }

@@ -8,6 +8,7 @@ import { inQuietHours } from '../clinic/reminders.js';
 import { localParts, zonedToInstant } from '../clinic/time.js';
 import type { DemoSeeder } from './stack.js';
 import { runLocalReminders } from './reminders-timer.js';
+import { count } from '../plural.js';
 
 export const demoRemindersSeeder: DemoSeeder = {
   name: 'reminders',
@@ -23,7 +24,7 @@ export const demoRemindersSeeder: DemoSeeder = {
     const skipped = Object.entries(s.skipped).map(([reason, n]) => `${reason} ${n}`).join(', ');
     const asOf = localParts(at, timeZone).time;
     const whatsapp = s.items.filter((i) => i.status === 'sent' && i.channel === 'whatsapp').length;
-    const sent = `${s.sent - whatsapp} e-mail(s) sent to the outbox${whatsapp ? ` and ${whatsapp} WhatsApp message(s) to the WhatsApp outbox` : ''}`;
+    const sent = `${count(s.sent - whatsapp, 'e-mail')} sent to the outbox${whatsapp ? ` and ${count(whatsapp, 'WhatsApp message')} to the WhatsApp outbox` : ''}`;
     return { summary: `${sent} as of ${asOf}${skipped ? ` (skipped: ${skipped})` : ''}${s.failed ? `, ${s.failed} failed` : ''}` };
   },
 };

@@ -16,7 +16,7 @@ export interface SiteStrings {
   tagline: string;
   skip: string;
   home: string;
-  nav: Record<'label' | 'about' | 'services' | 'team' | 'hours' | 'contact', string>;
+  nav: Record<'label' | 'about' | 'services' | 'team' | 'hours' | 'contact' | 'menu', string>;
   cta: Record<'whatsapp' | 'call' | 'email' | 'book' | 'directions', string>;
   about: { title: string };
   services: { title: string; lead: string };
@@ -26,7 +26,7 @@ export interface SiteStrings {
     lowercaseSecond: boolean; clock: '24h' | '12h'; between: string; and: string;
   };
   days: Record<Weekday, string>;
-  contact: Record<'title' | 'lead' | 'address' | 'map' | 'phone' | 'whatsapp' | 'email' | 'social', string>;
+  contact: Record<'title' | 'lead' | 'address' | 'map' | 'phone' | 'whatsapp' | 'whatsappMessage' | 'email' | 'social', string>;
   social: Record<(typeof socialNetworks)[number], string>;
   /** responsible + profession: the CFO's Code of Dental Ethics (art. 43) asks for the name, the profession and the CRO */
   footer: Record<'responsible' | 'profession' | 'registration' | 'cnpj' | 'privacy' | 'noTracking', string>;
@@ -68,8 +68,8 @@ export function telHref(phone: string): string {
 }
 
 /**
- * The wa.me number: digits with the country code. A Brazilian number written without it (10 or 11 digits,
- * e.g. "(11) 98888-7777") gets 55 in front.
+ * The wa.me number: the E.164 digits, with the country code and no "+". A Brazilian number written without it
+ * (10 or 11 digits, e.g. "(11) 98888-7777") gets 55 in front.
  */
 export function whatsappNumber(whatsapp: string): string {
   const digits = whatsapp.replace(/\D/g, '');
@@ -217,7 +217,7 @@ interface SiteFacts {
 function siteFacts(source: SiteSource, t: SiteStrings): SiteFacts {
   const { clinic } = source;
   const site = siteConfigOf(source);
-  const whatsapp = clinic.whatsapp || undefined;
+  const whatsapp = site.whatsapp || clinic.whatsapp || undefined;
   const address = clinic.address || undefined;
   return {
     site,
@@ -228,7 +228,7 @@ function siteFacts(source: SiteSource, t: SiteStrings): SiteFacts {
     email: clinic.email || undefined,
     address,
     whatsapp,
-    waHref: whatsapp ? whatsappHref(whatsapp, site.whatsappMessage) : undefined,
+    waHref: whatsapp ? whatsappHref(whatsapp, site.whatsappMessage ?? t.contact.whatsappMessage) : undefined,
     mapQuery: site.mapQuery ?? address,
   };
 }

@@ -39,8 +39,10 @@ describe('clinica deploy against a fresh account (mocked AWS)', () => {
       ['instance-profile', 'create'],
       ['log-group:image-processor', 'create'],
       ['log-group:reminders', 'create'],
+      ['image-failures', 'create'],
       ['lambda:image-processor', 'create'],
       ['lambda:reminders', 'create'],
+      ['image-failure-destination', 'create'],
       ['image-events', 'create'],
       ['server-code', 'create'],
       ['security-group', 'create'],
@@ -64,8 +66,11 @@ describe('clinica deploy against a fresh account (mocked AWS)', () => {
       'IAM CreateInstanceProfile', 'IAM AddRoleToInstanceProfile',
       // each function's log group exists, with its retention, before the function can write to it
       'Logs CreateLogGroup', 'Logs PutRetentionPolicy', 'Logs CreateLogGroup', 'Logs PutRetentionPolicy',
+      // where image-processor's failed events go, before the function that sends them there
+      'SQS CreateQueue',
       // reminders keep concurrent runs of their own: a bulk image upload cannot starve them
       'Lambda CreateFunction', 'Lambda CreateFunction', 'Lambda PutFunctionConcurrency',
+      'Lambda PutFunctionEventInvokeConfig',
       'Lambda AddPermission', 'S3 PutBucketNotificationConfiguration',
       'S3 PutObject', 'S3 PutObject', 'S3 PutObject',
       'EC2 CreateSecurityGroup', 'EC2 AuthorizeSecurityGroupIngress', 'EC2 RevokeSecurityGroupEgress', 'EC2 AuthorizeSecurityGroupEgress',
@@ -147,6 +152,8 @@ describe('clinica deploy against a fresh account (mocked AWS)', () => {
           write('images/', 'image-ids/', 'image-hashes/', 'audit/'),
           { Sid: 'DeleteData', Effect: 'Allow', Action: 's3:DeleteObject', Resource: objects('images/') },
           logs('sorriso-prod-image-processor'),
+          // its failed events go to its on-failure queue, and nowhere else
+          { Sid: 'ReportFailures', Effect: 'Allow', Action: 'sqs:SendMessage', Resource: 'arn:aws:sqs:sa-east-1:123456789012:sorriso-prod-image-failures' },
         ],
       },
       'sorriso-prod-reminders': {
@@ -402,11 +409,11 @@ describe('clinica deploy against a fresh account (mocked AWS)', () => {
     expect(result.failed?.error).toBeInstanceOf(ClinicaError);
     expect((result.failed?.error as ClinicaError).message).toMatch(/IAM changes had not reached AWS after 88 s/);
     expect((result.failed?.error as ClinicaError).hint).toMatch(/run `clinica deploy` again/);
-    expect(result.applied.map((s) => s.id)).toEqual(['data-bucket', 'site-bucket', 'site-content', 'site-oac', 'site-headers', 'site-distribution', 'site-bucket-policy', 'role:image-processor', 'role:reminders', 'role:server', 'instance-profile', 'log-group:image-processor', 'log-group:reminders']);
+    expect(result.applied.map((s) => s.id)).toEqual(['data-bucket', 'site-bucket', 'site-content', 'site-oac', 'site-headers', 'site-distribution', 'site-bucket-policy', 'role:image-processor', 'role:reminders', 'role:server', 'instance-profile', 'log-group:image-processor', 'log-group:reminders', 'image-failures']);
 
     fake.clear();
     const rerun = await planDeploy(await openTestInfra(fake, config));
-    expect(pending(rerun).map((s) => s.id)).toEqual(['lambda:image-processor', 'lambda:reminders', 'image-events', 'server-code', 'security-group', 'instance', 'ses-identity']);
+    expect(pending(rerun).map((s) => s.id)).toEqual(['lambda:image-processor', 'lambda:reminders', 'image-failure-destination', 'image-events', 'server-code', 'security-group', 'instance', 'ses-identity']);
     await apply(rerun);
     fake.clear();
     expect(pending(await planDeploy(await openTestInfra(fake, config)))).toEqual([]);
@@ -530,7 +537,7 @@ describe('clinica deploy against a fresh account (mocked AWS)', () => {
     fake.clear();
     const plan = await planDeploy(await openTestInfra(fake, config));
     expect(pending(plan).map((s) => [s.id, s.action, s.drift, s.why])).toEqual([
-      ['image-events', 'update', true, "remove statement anyone (principal *) from sorriso-prod-image-processor's resource policy (added by hand)"],
+      ['lambda:image-processor', 'update', true, 'remove statement anyone (principal *) from the resource policy (added by hand)'],
     ]);
     await apply(plan);
     expect(fake.mutating()).toEqual([{ service: 'Lambda', command: 'RemovePermission', input: { FunctionName: 'sorriso-prod-image-processor', StatementId: 'anyone' } }]);

@@ -6,6 +6,7 @@ import { usageError } from '../../errors.js';
 import type { CommandInput } from '../action.js';
 import { withFlagNames } from '../patients/fields.js';
 import { dayOf } from './list.js';
+import { count } from '../../plural.js';
 
 interface FreeOptions {
   dentist?: string;
@@ -48,6 +49,6 @@ export default async function free({ opts, ui }: CommandInput<FreeOptions>): Pro
     { header: 'When', value: (s) => `${localParts(new Date(s.start), tz).date} ${localParts(new Date(s.start), tz).time}–${localParts(new Date(s.end), tz).time}` },
     { header: 'Dentist', value: (s) => `${s.dentist} (${s.dentistId})` },
   ], { title });
-  ui.info(`${slots.length} slot${slots.length === 1 ? '' : 's'}${slots.length >= Number(opts.limit) ? ` (the first ${opts.limit}; --limit for more)` : ''}`);
+  ui.info(`${count(slots.length, 'slot')}${slots.length >= Number(opts.limit) ? ` (the first ${opts.limit}; --limit for more)` : ''}`);
   return 0;
 }

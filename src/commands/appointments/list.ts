@@ -6,6 +6,7 @@ import { usageError } from '../../errors.js';
 import type { CommandInput } from '../action.js';
 import { withFlagNames } from '../patients/fields.js';
 import { slot } from './render.js';
+import { count } from '../../plural.js';
 
 interface ListOptions {
   date?: string;
@@ -59,6 +60,6 @@ export default async function list({ opts, ui }: CommandInput<ListOptions>): Pro
     { header: 'ID', value: (a) => a.id },
   ], { title });
   const days = new Set(shown.map((a) => localParts(new Date(a.start), tz).date)).size;
-  ui.info(`${shown.length} appointment${shown.length === 1 ? '' : 's'}${days > 1 ? ` over ${days} days` : ''}`);
+  ui.info(`${count(shown.length, 'appointment')}${days > 1 ? ` over ${days} days` : ''}`);
   return 0;
 }

@@ -2,6 +2,7 @@ import { listImages } from '../../clinic/images.js';
 import { getPatient, normalizePatientId } from '../../clinic/patients.js';
 import { openContext } from '../../command-context.js';
 import type { CommandInput } from '../action.js';
+import { count } from '../../plural.js';
 
 export default async function list({ args, opts, ui }: CommandInput): Promise<number> {
   const ctx = openContext(opts);
@@ -29,7 +30,7 @@ export default async function list({ args, opts, ui }: CommandInput): Promise<nu
       { header: 'Status', value: (i) => (i.status === 'failed' ? ui.red(`failed: ${i.failure?.reason ?? ''}`) : i.status === 'ready' ? i.status : ui.yellow(i.status)) },
       { header: 'File', value: (i) => i.record?.original.fileName },
     ],
-    { title: `${patientId} — ${images.length} image${images.length === 1 ? '' : 's'}` },
+    { title: `${patientId} — ${count(images.length, 'image')}` },
   );
   return 0;
 }

@@ -5,6 +5,7 @@ import { openContext } from '../../command-context.js';
 import { usageError } from '../../errors.js';
 import type { CommandInput } from '../action.js';
 import { withFlagNames } from './fields.js';
+import { count } from '../../plural.js';
 
 export default async function exportCommand({ args, opts, ui }: CommandInput<{ out?: string }>): Promise<number> {
   const ctx = openContext(opts);
@@ -22,14 +23,14 @@ export default async function exportCommand({ args, opts, ui }: CommandInput<{ o
   if (!outDir) {
     // the export is a JSON document by nature: it goes to stdout in every mode
     process.stdout.write(JSON.stringify(doc, null, 2) + '\n');
-    ui.info(`${doc.patient.id}: ${doc.appointments.length} appointment(s), ${doc.images.length} image file(s)${doc.linksExpireAt ? `; links expire ${doc.linksExpireAt}` : ''}`);
+    ui.info(`${doc.patient.id}: ${count(doc.appointments.length, 'appointment')}, ${count(doc.images.length, 'image file')}${doc.linksExpireAt ? `; links expire ${doc.linksExpireAt}` : ''}`);
     return 0;
   }
   const file = join(outDir, `${doc.patient.id}.json`);
   await writeFile(file, JSON.stringify(doc, null, 2) + '\n');
   spinner?.succeed(`exported ${doc.patient.id} to ${file}`);
   ui.result({ file, patientId: doc.patient.id, appointments: doc.appointments.length, images: doc.images.length, imagesDir: join(outDir, 'images') });
-  ui.print(`${file}\n  ${doc.appointments.length} appointment(s), ${doc.reminders.length} reminder(s), ${doc.images.length} image file(s)${doc.images.length ? ` in ${join(outDir, 'images')}` : ''}`);
+  ui.print(`${file}\n  ${count(doc.appointments.length, 'appointment')}, ${count(doc.reminders.length, 'reminder')}, ${count(doc.images.length, 'image file')}${doc.images.length ? ` in ${join(outDir, 'images')}` : ''}`);
   return 0;
 }
 

@@ -5,6 +5,7 @@ import { openContext } from '../../command-context.js';
 import { notCsvText } from '../../csv.js';
 import { ExitCode, usageError } from '../../errors.js';
 import type { CommandInput } from '../action.js';
+import { count } from '../../plural.js';
 
 export default async function importCsv({ args, opts, ui }: CommandInput<{ rejects?: string }>): Promise<number> {
   const ctx = openContext(opts);
@@ -35,7 +36,7 @@ export default async function importCsv({ args, opts, ui }: CommandInput<{ rejec
     progress.done();
     // the store or the network stopped the run (S3 unreachable, Ctrl+C of dev): the rows written are kept and
     // listed; a re-run finds them and adds only the rest
-    if (done) ui.warn(`import stopped by an error after ${done} row${done === 1 ? '' : 's'} — fix the cause and run the same import again to finish (rows already imported are not added twice)`);
+    if (done) ui.warn(`import stopped by an error after ${count(done, 'row')} — fix the cause and run the same import again to finish (rows already imported are not added twice)`);
     throw err;
   }
   progress.done();
@@ -89,7 +90,7 @@ export default async function importCsv({ args, opts, ui }: CommandInput<{ rejec
     ],
   );
   if (rejectsFile) {
-    ui.error(`${result.rejected.length} row(s) rejected — written to ${rejectsFile}; fix them and run the import again (imported rows are not duplicated)`);
+    ui.error(`${count(result.rejected.length, 'row')} rejected — written to ${rejectsFile}; fix them and run the import again (imported rows are not duplicated)`);
     return ExitCode.partial;
   }
   return 0;

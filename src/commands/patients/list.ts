@@ -6,6 +6,7 @@ import { openContext } from '../../command-context.js';
 import { usageError } from '../../errors.js';
 import type { CommandInput } from '../action.js';
 import { localTime } from './render.js';
+import { count } from '../../plural.js';
 
 interface ListOptions {
   search?: string;
@@ -53,6 +54,6 @@ export default async function list({ opts, ui }: CommandInput<ListOptions>): Pro
     ...(status === 'all' || (status && status !== 'active') || view.some((r) => r.status !== 'active') ? [{ header: 'Status', value: (r: (typeof view)[number]) => r.status }] : []),
   ]);
   if (shown.length < view.length) ui.info(`${view.length - shown.length} more not shown (of ${view.length}); narrow with --search or use --limit 0`);
-  else ui.info(`${view.length} patient${view.length === 1 ? '' : 's'}`);
+  else ui.info(`${count(view.length, 'patient')}`);
   return 0;
 }

@@ -22,6 +22,7 @@ import { imageConcurrency } from '../../imaging/sharp.js';
 import type { OnProgress } from '../../progress.js';
 import type { CommandInput } from '../action.js';
 import { withFlagNames } from '../patients/fields.js';
+import { count } from '../../plural.js';
 
 interface UploadOptions {
   bulk?: string;
@@ -176,7 +177,7 @@ export default async function upload({ args, opts, ui }: CommandInput<UploadOpti
     if (done && !opts.dryRun) {
       const before = [`${summary.imported} imported`, `${summary.duplicates} already there`];
       if (summary.failed) before.push(`${summary.failed} failed`);
-      ui.warn(`stopped by an error after ${done} file${done === 1 ? '' : 's'}: ${before.join(', ')} — fix the cause and run the same command again to finish`);
+      ui.warn(`stopped by an error after ${count(done, 'file')}: ${before.join(', ')} — fix the cause and run the same command again to finish`);
     }
     throw stoppedBy.err;
   }
@@ -196,7 +197,7 @@ export default async function upload({ args, opts, ui }: CommandInput<UploadOpti
         { header: 'Patient', value: (r) => ('patientId' in r ? r.patientId : undefined) },
         { header: 'Reason', value: reasonOf },
       ],
-      { title: `${failures.length} file${failures.length === 1 ? '' : 's'} not imported` },
+      { title: `${count(failures.length, 'file')} not imported` },
     );
   }
   const parts = opts.dryRun
