@@ -16,6 +16,7 @@ import { deleteStep, step, type Change, type Step } from './plan.js';
 import { resource } from './resource.js';
 import { retryIam, waitFor } from './retry.js';
 import { PERMISSION_ID } from './events.js';
+import { SNS_PERMISSION_ID } from './whatsapp-events.js';
 
 const lambdaSdk = () => import('@aws-sdk/client-lambda');
 
@@ -80,7 +81,7 @@ export function functionSpecs(ctx: InfraContext): FunctionSpec[] {
     { key: 'reminders', component: 'reminders', name: n.remindersFunction, role: n.remindersRole, bundle: 'reminders', handler: 'index.handler', memoryMb: 512, timeoutS: 600, description: 'clinica: appointment reminder e-mails', reservedConcurrency: REMINDERS_RESERVED_CONCURRENCY },
     // replies and delivery statuses from the WhatsApp account's SNS topic: a few S3 reads and writes each
     ...(ctx.config.whatsapp?.eventTopicArn
-      ? [{ key: 'whatsapp-events' as const, component: 'whatsapp' as const, name: n.whatsappEventsFunction, role: n.whatsappEventsRole, bundle: 'whatsapp-events' as const, handler: 'index.handler', memoryMb: 256, timeoutS: 30, description: 'clinica: WhatsApp replies and delivery statuses' }]
+      ? [{ key: 'whatsapp-events' as const, component: 'whatsapp' as const, name: n.whatsappEventsFunction, role: n.whatsappEventsRole, bundle: 'whatsapp-events' as const, handler: 'index.handler', memoryMb: 256, timeoutS: 30, description: 'clinica: WhatsApp replies and delivery statuses', statements: [SNS_PERMISSION_ID] }]
       : []),
   ];
 }
