@@ -348,6 +348,17 @@ export const configSchema = z
       .strict()
       .default({ retentionYears: LEGAL_RETENTION_YEARS }),
     site: siteSchema.optional(),
+    /** the patients' answer page (the link in every reminder) */
+    answers: z
+      .object({
+        /**
+         * on AWS, the most requests the page's function serves at once (Lambda reserved concurrency): a flood of
+         * requests to its public URL costs at most this many runs at a time; default 5
+         */
+        reservedConcurrency: z.number().int().min(1).max(100).optional(),
+      })
+      .strict()
+      .optional(),
     whatsapp: whatsappSchema.optional(),
   })
   .strict();

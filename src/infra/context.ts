@@ -56,6 +56,8 @@ export interface Facts {
   siteOacId?: string;
   siteHeadersPolicyId?: string;
   siteCertificateArn?: string;
+  /** the patients' answer page: its function URL (https://<id>.lambda-url.<region>.on.aws/) */
+  answersUrl?: string;
 }
 
 export interface InfraContext {

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import type { ResolvedConfig } from '../config/load.js';
 import { ClinicaError } from '../errors.js';
 
-export type Component = 'data' | 'site' | 'image-processor' | 'reminders' | 'server' | 'mail' | 'whatsapp';
+export type Component = 'data' | 'site' | 'image-processor' | 'reminders' | 'server' | 'mail' | 'answers' | 'whatsapp';
 
 export const TAG = { clinic: 'clinica:clinic', stage: 'clinica:stage', component: 'clinica:component' } as const;
 
@@ -31,6 +31,9 @@ export interface InfraNames {
   instanceName: string;
   /** the SQS queue image-processor sends the events it failed on (SQS names: up to 80 characters) */
   imageFailuresQueue: string;
+  /** the patients' answer page (function URL) and its role */
+  answersFunction: string;
+  answersRole: string;
 }
 
 /**
@@ -95,6 +98,8 @@ export function infraNames(config: Pick<ResolvedConfig, 'names' | 'stage'>): Inf
     securityGroup: fitName(base, 'server', 255),
     instanceName: server,
     imageFailuresQueue: fitName(base, 'image-failures', 80),
+    answersFunction: fitName(base, 'answers'),
+    answersRole: fitName(base, 'answers'),
   };
 }
 

@@ -4,7 +4,8 @@
  *
  *   data bucket → site bucket → site content → Route 53 zone → site certificate → CloudFront OAC
  *   → response headers policy → distribution → site bucket policy → site alias records → IAM roles
- *   → instance profile → log groups → image failure queue → Lambda functions → image-processor's on-failure
+ *   → instance profile → log groups → image failure queue → Lambda functions (the answer page's function URL
+ *   right after its function, before the reminders that link to it) → image-processor's on-failure
  *   destination → S3 → image-processor events → WhatsApp event topic → whatsapp-events (only with
  *   whatsapp.eventTopicArn)
  *   → server release → (default VPC) → security group → Elastic IP → instance → its Elastic IP
@@ -22,6 +23,7 @@ import { instanceProfile, roleResource, roleSpecs } from './iam.js';
 import { functionResource, functionSpecs, type FunctionState } from './lambdas.js';
 import { imageEvents } from './events.js';
 import { imageFailureDestination, imageFailureQueue } from './queues.js';
+import { answersUrl } from './answers.js';
 import { whatsappEvents } from './whatsapp-events.js';
 import { logGroupResources } from './logs.js';
 import { serverCode } from './server-code.js';
@@ -55,7 +57,7 @@ export function stackResources(ctx: InfraContext): Resource<unknown>[] {
     instanceProfile,
     ...logGroupResources(ctx),
     imageFailureQueue,
-    ...functionSpecs(ctx).map(functionResource),
+    ...functionSpecs(ctx).flatMap((spec) => (spec.key === 'answers' ? [functionResource(spec), answersUrl] : [functionResource(spec)])),
     imageFailureDestination,
     imageEvents,
     whatsappEvents,
@@ -143,7 +145,7 @@ export async function planDeploy(ctx: InfraContext, options: { onProgress?: (wha
   // the staff page is served over HTTPS at network.domain, or over plain HTTP only when the config says so
   const served = serving(ctx.config);
   const progress = options.onProgress ?? (() => {});
-  const bundles: BundleName[] = ['image-processor', 'reminders', 'server', ...(ctx.config.whatsapp?.eventTopicArn ? (['whatsapp-events'] as const) : [])];
+  const bundles: BundleName[] = ['image-processor', 'reminders', 'server', 'answers', ...(ctx.config.whatsapp?.eventTopicArn ? (['whatsapp-events'] as const) : [])];
   const building = Promise.all(bundles.map((b) => ctx.bundle(b)));
   building.catch(() => {}); // reported where awaited
   progress('reading the stage from AWS');

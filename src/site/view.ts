@@ -31,7 +31,7 @@ export interface SiteStrings {
   /** responsible + profession: the CFO's Code of Dental Ethics (art. 43) asks for the name, the profession and the CRO */
   footer: Record<'responsible' | 'profession' | 'registration' | 'cnpj' | 'privacy' | 'noTracking', string>;
   notFound: { title: string; text: string; back: string };
-  privacy: { title: string; description: string; storageBrazil: string; storageAbroad: string };
+  privacy: { title: string; description: string; storageBrazil: string; storageAbroad: string; whatsapp: string };
 }
 
 /** What the site is made from: the clinic, its site section, and the facts the privacy notice states. */
@@ -40,6 +40,8 @@ export interface SiteSource {
   site?: SiteConfig;
   patients: Pick<Config['patients'], 'retentionYears'>;
   aws: Pick<Config['aws'], 'region'>;
+  /** the WhatsApp reminders channel: when configured, the privacy notice names Meta (WhatsApp) as a processor */
+  whatsapp?: { phoneNumberId?: string };
 }
 
 /** Where the built assets are (fingerprinted paths) — filled by the build before the pages render. */
@@ -349,6 +351,8 @@ function privacyView(source: SiteSource, { site, name, address, phone, email }: 
     // counted from the record's last entry, as Lei 13.787/2018 counts its 20-year minimum
     retention: { years: source.patients.retentionYears, legalMinimum: source.patients.retentionYears === LEGAL_RETENTION_YEARS },
     storage: region === 'sa-east-1' ? t.privacy.storageBrazil : fill(t.privacy.storageAbroad, { region }),
+    // reminders on WhatsApp go through Meta: a processor the patient must be told of (LGPD art. 9)
+    whatsappProcessor: source.whatsapp?.phoneNumberId ? t.privacy.whatsapp : null,
     updated,
     homeHref: 'index.html',
   };

@@ -11,6 +11,7 @@ import type { Permission, StaffMember } from '../clinic/staff.js';
 import type { ErrorBody } from '../server/http.js';
 import type { ChairRecord, DentistRecord } from '../clinic/dentists.js';
 import type { Opening } from '../config/site.js';
+import type { AnswerListItem, PatientAnswer } from '../clinic/patient-answers.js';
 
 export type { ChairRecord, DentistRecord, Opening };
 export type { Appointment, AppointmentBrief, AppointmentStatus, FutureAppointment, Guardian, ImageKind, ImageStatus, Patient, PatientStatus, PatientSummary, Permission, Sex, StaffMember };
@@ -159,4 +160,15 @@ export interface FreeSlotsResponse {
   timeZone: string;
   durationMinutes: number;
   slots: { dentistId: string; start: string; end: string }[];
+}
+
+/** GET /api/answers[?unseen=1]: the patients' answers from their reminder links, newest first */
+export interface AnswersResponse {
+  answers: AnswerListItem[];
+  /** how many no one has marked seen yet */
+  unseen: number;
+}
+/** POST /api/answers/:id/seen */
+export interface AnswerSeenResponse {
+  answer: PatientAnswer;
 }

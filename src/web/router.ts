@@ -12,8 +12,9 @@ import { invitationInAddress, openInvitation } from './views/invitation.js';
 import { stopPolling } from './views/images.js';
 import { openPatient } from './views/patient.js';
 import { openPatients } from './views/patients.js';
+import { openAnswers, refreshAnswersBadge } from './views/answers.js';
 
-export const views = ['login', 'agenda', 'patients', 'patient', 'failure', 'invitation'] as const;
+export const views = ['login', 'agenda', 'patients', 'patient', 'failure', 'invitation', 'answers'] as const;
 export type ViewName = (typeof views)[number];
 
 /** The view on screen (none before the first route). */
@@ -48,8 +49,10 @@ export async function route(): Promise<void> {
   const params = new URLSearchParams(q);
   const patientMatch = /^\/patients\/([^/]+)$/.exec(path);
   const date = params.get('date');
+  if (path !== '/answers') void refreshAnswersBadge();
   try {
-    if (patientMatch) await openPatient(decodeURIComponent(patientMatch[1]!));
+    if (path === '/answers') await openAnswers();
+    else if (patientMatch) await openPatient(decodeURIComponent(patientMatch[1]!));
     else if (path.startsWith('/patients')) await openPatients(params.get('q') || '');
     else if (date && !plausibleDay(date)) showFailure({ key: 'err.date-format', vars: { field: t('book.date') } });
     // no day named (the Agenda tab, the first page): a dentist's own sign-in opens on their week ("Minha agenda")

@@ -55,7 +55,7 @@ interface Fn {
   settleAfterReads: number;
   reserved?: number;
   /** function URLs by qualifier ('' for the function itself) */
-  urls?: Map<string, { AuthType: string; FunctionUrl: string }>;
+  urls?: Map<string, Record<string, any>>;
   /** PutFunctionEventInvokeConfig's settings */
   eventConfig?: any;
 }
@@ -455,13 +455,17 @@ export function fakeAws(options: FakeAwsOptions = {}) {
       AddPermission: (i) => {
         const f = fn(i.FunctionName);
         if (f.policy.some((s) => s.Sid === i.StatementId)) throw awsError('ResourceConflictException', 'exists', 409);
+        // a public statement (function URLs) as AWS shows it: Principal "*", the condition the call asked for
+        const condition = i.Principal === '*'
+          ? { ...(i.FunctionUrlAuthType ? { StringEquals: { 'lambda:FunctionUrlAuthType': i.FunctionUrlAuthType } } : {}), ...(i.InvokedViaFunctionUrl ? { Bool: { 'lambda:InvokedViaFunctionUrl': 'true' } } : {}) }
+          : { StringEquals: { 'AWS:SourceAccount': i.SourceAccount }, ArnLike: { 'AWS:SourceArn': i.SourceArn } };
         f.policy.push({
           Sid: i.StatementId,
           Effect: 'Allow',
-          Principal: { Service: i.Principal },
+          Principal: i.Principal === '*' ? '*' : { Service: i.Principal },
           Action: i.Action,
           Resource: f.config.FunctionArn,
-          Condition: { StringEquals: { 'AWS:SourceAccount': i.SourceAccount }, ArnLike: { 'AWS:SourceArn': i.SourceArn } },
+          ...(Object.keys(condition).length ? { Condition: condition } : {}),
         });
         return {};
       },
@@ -481,21 +485,28 @@ export function fakeAws(options: FakeAwsOptions = {}) {
         return { StatusCode: 200, ...(out.FunctionError ? { FunctionError: out.FunctionError } : {}), Payload: Buffer.from(JSON.stringify(out.Payload ?? null)) };
       },
       ListFunctionUrlConfigs: (i) => ({
-        FunctionUrlConfigs: [...(fn(i.FunctionName).urls ?? new Map())].map(([q, u]) => ({ ...u, FunctionArn: `${fn(i.FunctionName).config.FunctionArn}${q ? `:${q}` : ''}` })),
+        FunctionUrlConfigs: [...(fn(i.FunctionName).urls ?? new Map())].map(([q, u]) => ({ ...structuredClone(u), FunctionArn: `${fn(i.FunctionName).config.FunctionArn}${q ? `:${q}` : ''}` })),
       }),
+      GetFunctionUrlConfig: (i) => {
+        const u = fn(i.FunctionName).urls?.get(i.Qualifier ?? '');
+        if (!u) throw awsError('ResourceNotFoundException', 'The resource you requested does not exist.', 404);
+        return structuredClone(u);
+      },
       CreateFunctionUrlConfig: (i) => {
         const f = fn(i.FunctionName);
         f.urls ??= new Map();
-        if (f.urls.has(i.Qualifier ?? '')) throw awsError('ResourceConflictException', 'exists', 409);
-        const FunctionUrl = `https://${id('url')}.lambda-url.${region}.on.aws/`;
-        f.urls.set(i.Qualifier ?? '', { AuthType: i.AuthType, FunctionUrl });
-        return { FunctionUrl, AuthType: i.AuthType };
+        if (f.urls.has(i.Qualifier ?? '')) throw awsError('ResourceConflictException', 'Failed to create function url config for [functionArn = ...]. Error message:  FunctionUrlConfig exists for this Lambda function', 409);
+        const FunctionUrl = `https://${createHash('sha256').update(`${i.FunctionName}:${i.Qualifier ?? ''}`).digest('hex').slice(0, 32)}.lambda-url.${region}.on.aws/`;
+        const u = { FunctionUrl, FunctionArn: f.config.FunctionArn, AuthType: i.AuthType, InvokeMode: i.InvokeMode ?? 'BUFFERED', ...(i.Cors ? { Cors: i.Cors } : {}) };
+        f.urls.set(i.Qualifier ?? '', u);
+        return structuredClone(u);
       },
       UpdateFunctionUrlConfig: (i) => {
         const u = fn(i.FunctionName).urls?.get(i.Qualifier ?? '');
-        if (!u) throw awsError('ResourceNotFoundException', 'no URL', 404);
-        u.AuthType = i.AuthType;
-        return { ...u };
+        if (!u) throw awsError('ResourceNotFoundException', 'The resource you requested does not exist.', 404);
+        const { FunctionName: _n, Qualifier: _q, ...rest } = i;
+        Object.assign(u, rest);
+        return structuredClone(u);
       },
       DeleteFunctionUrlConfig: (i) => {
         if (!fn(i.FunctionName).urls?.delete(i.Qualifier ?? '')) throw awsError('ResourceNotFoundException', 'no URL', 404);

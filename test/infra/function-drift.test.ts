@@ -15,10 +15,13 @@ beforeEach(() => {
 afterEach(() => fake.restore());
 
 describe("the functions' drift (mocked AWS)", () => {
-  it('reserved concurrency: reminders get 2; set to 0 by hand (reminders silently stop) or added to image-processor is drift, and deploy puts it back', async () => {
+  it('reserved concurrency: reminders get 2, the answer page 5; set to 0 by hand (reminders silently stop) or added to image-processor is drift, and deploy puts it back', async () => {
     const config = await testConfig();
     await apply(await planDeploy(await openTestInfra(fake, config)));
-    expect(fake.named('PutFunctionConcurrency').map((c) => c.input)).toEqual([{ FunctionName: 'sorriso-prod-reminders', ReservedConcurrentExecutions: 2 }]);
+    expect(fake.named('PutFunctionConcurrency').map((c) => c.input)).toEqual([
+      { FunctionName: 'sorriso-prod-answers', ReservedConcurrentExecutions: 5 },
+      { FunctionName: 'sorriso-prod-reminders', ReservedConcurrentExecutions: 2 },
+    ]);
 
     fake.state.functions.get('sorriso-prod-reminders')!.reserved = 0;
     fake.state.functions.get('sorriso-prod-image-processor')!.reserved = 5;
@@ -41,8 +44,8 @@ describe("the functions' drift (mocked AWS)", () => {
     const config = await testConfig();
     fake.failNext('PutFunctionConcurrency', awsError('InvalidParameterValueException', "Specified ReservedConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of [10]."));
     const result = await applyPlan(await planDeploy(await openTestInfra(fake, config)));
-    expect(result.failed?.step.id).toBe('lambda:reminders');
-    expect(result.failed?.error).toMatchObject({ message: expect.stringContaining('no room to reserve 2 executions'), hint: expect.stringContaining('Concurrent executions') });
+    expect(result.failed?.step.id).toBe('lambda:answers');
+    expect(result.failed?.error).toMatchObject({ message: expect.stringContaining('no room to reserve 5 executions'), hint: expect.stringContaining('Concurrent executions') });
   });
 
   it('a layer added by hand is drift; deploy removes it', async () => {
