@@ -9,9 +9,9 @@
  *   destination → S3 → image-processor events → WhatsApp event topic → whatsapp-events (only with
  *   whatsapp.eventTopicArn)
  *   → server release → (default VPC) → security group → Elastic IP → instance → its Elastic IP
- *   → A record → SES identity   (zone, Elastic IP and A record only with network.domain; the site
- *   certificate and alias records only with site.domain, in the zone that holds it — destroy removes them
- *   before that zone)
+ *   → A record → SES identity → staff invitations   (zone, Elastic IP and A record only with network.domain;
+ *   the site certificate and alias records only with site.domain, in the zone that holds it — destroy removes
+ *   them before that zone; invitations only for token-only accounts, once SES can send)
  */
 import type { InfraContext } from './context.js';
 import { dataBucket } from './data-bucket.js';
@@ -37,6 +37,7 @@ import type { BucketRead } from './s3-bucket.js';
 import type { BundleName } from './bundle.js';
 import { deployableSender } from '../config/mail.js';
 import { serving } from './serving.js';
+import { staffInvitations } from './staff-invitations.js';
 import { ClinicaError } from '../errors.js';
 import { TAG, foreignOwner, missingTags } from './names.js';
 
@@ -69,6 +70,7 @@ export function stackResources(ctx: InfraContext): Resource<unknown>[] {
     elasticIpAssociation,
     staffRecord,
     sesIdentity,
+    staffInvitations(),
   ] as Resource<unknown>[];
 }
 

@@ -891,6 +891,7 @@ export function fakeAws(options: FakeAwsOptions = {}) {
       }),
       GetSendQuota: () => ({ Max24HourSend: 200, MaxSendRate: 1, SentLast24Hours: 0 }),
       VerifyEmailIdentity: (i) => ok(identities.set(i.EmailAddress, 'Pending')),
+      SendRawEmail: () => ({ MessageId: id('M') }),
       GetIdentityDkimAttributes: (i) => ({ DkimAttributes: Object.fromEntries(i.Identities.filter((x: string) => dkim.has(x)).map((x: string) => [x, dkim.get(x)])) }),
       VerifyDomainDkim: (i) => {
         const tokens = [1, 2, 3].map((n) => `${n}`.repeat(32));
