@@ -15,6 +15,8 @@ import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import type { CloudFrontClient } from '@aws-sdk/client-cloudfront';
 import type { ACMClient } from '@aws-sdk/client-acm';
 import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { SocialMessagingClient } from '@aws-sdk/client-socialmessaging';
+import type { SNSClient } from '@aws-sdk/client-sns';
 
 /** Where and how to reach AWS (or an AWS-compatible emulator). */
 export interface AwsTarget {
@@ -23,7 +25,7 @@ export interface AwsTarget {
   /** endpoint for every service (e.g. --endpoint-url of an emulator) */
   endpoint?: string;
   /** per-service endpoints (the local stack runs S3 and SES on different ports) */
-  endpoints?: Partial<Record<'s3' | 'ses' | 'ec2' | 'lambda' | 'iam' | 'ssm' | 'sts' | 'route53' | 'logs' | 'cloudfront' | 'acm' | 'sqs', string>>;
+  endpoints?: Partial<Record<'s3' | 'ses' | 'ec2' | 'lambda' | 'iam' | 'ssm' | 'sts' | 'route53' | 'logs' | 'cloudfront' | 'acm' | 'sqs' | 'socialmessaging' | 'sns', string>>;
   /** static credentials (the local stack); otherwise the default chain with `profile` */
   credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
   /**
@@ -98,7 +100,7 @@ function baseConfig(target: AwsTarget, service: Service) {
   };
 }
 
-const SERVICE_NAMES: Record<Service, string> = { s3: 'S3', ses: 'SES', ec2: 'EC2', lambda: 'Lambda', iam: 'IAM', ssm: 'SSM', sts: 'STS', route53: 'Route 53', logs: 'CloudWatch Logs', cloudfront: 'CloudFront', acm: 'ACM', sqs: 'SQS' };
+const SERVICE_NAMES: Record<Service, string> = { s3: 'S3', ses: 'SES', ec2: 'EC2', lambda: 'Lambda', iam: 'IAM', ssm: 'SSM', sts: 'STS', route53: 'Route 53', logs: 'CloudWatch Logs', cloudfront: 'CloudFront', acm: 'ACM', sqs: 'SQS', socialmessaging: 'End User Messaging Social', sns: 'SNS' };
 
 interface Sender {
   send(command: { input?: unknown }, options?: { abortSignal?: AbortSignal }): Promise<unknown>;
@@ -219,4 +221,15 @@ export async function acmClient(target: AwsTarget): Promise<ACMClient> {
 export async function sqsClient(target: AwsTarget): Promise<SQSClient> {
   const { SQSClient } = await import('@aws-sdk/client-sqs');
   return bounded(new SQSClient(baseConfig(target, 'sqs')), target, 'sqs');
+}
+
+/** AWS End User Messaging Social (WhatsApp): src/messaging/whatsapp.ts sends through it. */
+export async function socialMessagingClient(target: AwsTarget): Promise<SocialMessagingClient> {
+  const { SocialMessagingClient } = await import('@aws-sdk/client-socialmessaging');
+  return bounded(new SocialMessagingClient(baseConfig(target, 'socialmessaging')), target, 'socialmessaging');
+}
+
+export async function snsClient(target: AwsTarget): Promise<SNSClient> {
+  const { SNSClient } = await import('@aws-sdk/client-sns');
+  return bounded(new SNSClient(baseConfig(target, 'sns')), target, 'sns');
 }

@@ -25,6 +25,7 @@ export type AnswerAction = (typeof answerActions)[number];
 export interface PatientAnswer {
   appointmentId: string;
   patientId: string;
+  /** (answers/messages/… hold free-text WhatsApp replies with action "message": src/clinic/whatsapp-replies.ts) */
   action: AnswerAction;
   /** a cancellation's reason, as the patient typed it (one line, at most 300 characters) */
   reason?: string;
@@ -34,6 +35,12 @@ export interface PatientAnswer {
   channel: 'link' | 'whatsapp';
   /** set when a staff member marked it seen */
   seen?: { at: string; by: string };
+  /** a "message": its text (one WhatsApp message, control characters removed, at most 1000 characters) */
+  text?: string;
+  /** a "message": WhatsApp's message id (it keys the record: answers/messages/…) */
+  messageId?: string;
+  /** a "message" from a number that is no patient's: the number, for the staff to answer */
+  phone?: string;
 }
 
 /** What the public page may show: first name, date and time, dentist, the clinic's address and phone. */

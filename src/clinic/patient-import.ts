@@ -36,7 +36,7 @@ import type { Patient, PatientInput, PatientSummary } from './types.js';
 type Field =
   | 'fullName' | 'preferredName' | 'cpf' | 'birthDate' | 'sex' | 'phone' | 'email' | 'address'
   | 'guardianName' | 'guardianPhone' | 'guardianCpf' | 'guardianRelationship'
-  | 'alerts' | 'notes' | 'status' | 'emailReminders' | 'language';
+  | 'alerts' | 'notes' | 'status' | 'emailReminders' | 'language' | 'whatsappReminders';
 
 /** Accepted column names (compared without accents, case, spaces or punctuation). Documented in docs/patients.md. */
 export const COLUMN_NAMES: Record<Field, string[]> = {
@@ -57,6 +57,7 @@ export const COLUMN_NAMES: Record<Field, string[]> = {
   status: ['situacao', 'status'],
   emailReminders: ['lembretes por email', 'aceita lembretes', 'consentimento email', 'email reminders', 'reminders consent', 'consent'],
   language: ['idioma', 'lingua', 'idioma dos lembretes', 'language', 'preferred language'],
+  whatsappReminders: ['lembretes por whatsapp', 'consentimento whatsapp', 'aceita whatsapp', 'whatsapp reminders', 'whatsapp consent'],
 };
 export const REQUIRED_COLUMNS: Field[] = ['fullName', 'birthDate'];
 const REQUIRED_LABELS: Record<string, [string, string]> = { fullName: ['nome', 'name'], birthDate: ['data de nascimento', 'birth date'] };
@@ -176,6 +177,7 @@ export function rowToInput(row: CsvRow, mapping: Record<string, Field>): Patient
   if (v.status) input.status = named('status', () => parseStatus(v.status!)) as PatientInput['status'];
   if (v.emailReminders) input.emailReminders = named('emailReminders', () => parseYesNo(v.emailReminders!, 'emailReminders')) as boolean;
   if (v.language) input.language = named('language', () => parseLanguage(v.language!)) as PatientInput['language'];
+  if (v.whatsappReminders) input.whatsappReminders = named('whatsappReminders', () => parseYesNo(v.whatsappReminders!, 'whatsappReminders')) as boolean;
   // validate now, so the reason names the CSV column
   try {
     validatePatientInput(input);

@@ -23,6 +23,7 @@ import { ageOn, parseDate, todayIn } from './time.js';
 import {
   patientStatuses,
   sexes,
+  type Consent,
   type Guardian,
   type Patient,
   type PatientChanges,
@@ -180,7 +181,7 @@ const clip = (text: string | undefined | null, max: number, field: string, multi
 };
 
 /** The validated, normalised fields of a new record (throws a usage error naming the first bad field). */
-export function validatePatientInput(input: PatientInput, now = new Date()): Omit<Patient, 'id' | 'createdAt' | 'updatedAt' | 'version' | 'consent'> & { emailReminders?: boolean } {
+export function validatePatientInput(input: PatientInput, now = new Date()): Omit<Patient, 'id' | 'createdAt' | 'updatedAt' | 'version' | 'consent'> & { emailReminders?: boolean; whatsappReminders?: boolean } {
   const today = now.toISOString().slice(0, 10);
   const fullName = validName(input.fullName, 'fullName', true)!;
   if (clean(input.birthDate) === undefined) throw usageError('birthDate: required (YYYY-MM-DD or DD/MM/YYYY)', { field: 'birthDate', reason: 'required' });
@@ -205,6 +206,8 @@ export function validatePatientInput(input: PatientInput, now = new Date()): Omi
   const notes = clip(input.notes, 10_000, 'notes', true);
   if (notes) out.notes = notes;
   if (input.emailReminders !== undefined) out.emailReminders = input.emailReminders;
+  if (input.whatsappReminders !== undefined) out.whatsappReminders = input.whatsappReminders;
+  if (input.whatsappReminders) whatsappPhone(out);
   const language = validLanguage(input.language);
   if (language) out.language = language;
   if (!patientStatuses.includes(out.status)) throw usageError(`status: "${out.status}" is not one of ${patientStatuses.join(', ')}`, { field: 'status' });
@@ -349,12 +352,14 @@ export async function getPatient(store: Store, id: string): Promise<{ patient: P
 
 /** Builds a new record (no I/O): used by create, import and the bench's seeding. */
 export function newPatientRecord(id: string, input: PatientInput, actor: string, now = new Date()): Patient {
-  const { emailReminders, ...fields } = validatePatientInput(input, now);
+  const { emailReminders, whatsappReminders, ...fields } = validatePatientInput(input, now);
   const at = now.toISOString();
+  const consent: Consent = emailReminders === undefined ? { emailReminders: false } : { emailReminders, recordedAt: at, recordedBy: actor };
+  if (whatsappReminders !== undefined) consent.whatsapp = { reminders: whatsappReminders, recordedAt: at, recordedBy: actor };
   return {
     id,
     ...fields,
-    consent: emailReminders === undefined ? { emailReminders: false } : { emailReminders, recordedAt: at, recordedBy: actor },
+    consent,
     createdAt: at,
     updatedAt: at,
     version: 1,
@@ -493,11 +498,19 @@ export function applyPatientChanges(current: Patient, changes: PatientChanges, a
         break;
       case 'emailReminders':
         if (value !== current.consent.emailReminders || !current.consent.recordedAt) {
-          next.consent = { emailReminders: Boolean(value), recordedAt: now.toISOString(), recordedBy: actor };
+          next.consent = { ...next.consent, emailReminders: Boolean(value), recordedAt: now.toISOString(), recordedBy: actor };
         }
         break;
+      case 'whatsappReminders':
+        break; // after the loop: it needs the phone as changed
       default:
         throw usageError(`${String(key)}: not a patient field`, { field: String(key) });
+    }
+  }
+  if (changes.whatsappReminders !== undefined) {
+    if (changes.whatsappReminders) whatsappPhone(next);
+    if (changes.whatsappReminders !== current.consent.whatsapp?.reminders) {
+      next.consent = { ...next.consent, whatsapp: { reminders: changes.whatsappReminders, recordedAt: now.toISOString(), recordedBy: actor } };
     }
   }
   if (changes.addAlerts?.length || changes.removeAlerts?.length) next.alerts = editAlerts(next, changes.addAlerts ?? [], changes.removeAlerts ?? []);
@@ -690,6 +703,28 @@ export async function showPatient(store: Store, id: string, actor: string): Prom
 /** May reminders go to this patient by e-mail? (reminders use this; consent recorded yes, an address, alive and active) */
 export function canEmailReminders(patient: Patient): boolean {
   return Boolean(patient.consent.emailReminders && patient.email && patient.status === 'active' && !patient.anonymized);
+}
+
+/**
+ * The patient's number for WhatsApp, in E.164 ("+5511987654321"): WhatsApp addresses a number with its
+ * country and area code, so a phone without the DDD is refused for this channel, naming the field.
+ */
+export function whatsappPhone(patient: Pick<Patient, 'phone'>): string {
+  if (!patient.phone) {
+    throw usageError('phone: WhatsApp reminders need the patient\'s mobile number with its area code (DDD), e.g. "(11) 98765-4321"', { field: 'phone', reason: 'phone-required' });
+  }
+  return normalizePhone(patient.phone, 'phone');
+}
+
+/** May reminders go to this patient on WhatsApp? (consent recorded yes, a usable number, alive and active) */
+export function canWhatsAppReminders(patient: Patient): boolean {
+  if (!patient.consent.whatsapp?.reminders || patient.status !== 'active' || patient.anonymized) return false;
+  try {
+    whatsappPhone(patient);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export interface SharedCpf {

@@ -26,16 +26,17 @@
 import type { OnProgress } from '../progress.js';
 import type { ResolvedConfig } from '../config/load.js';
 import { reminderSender } from '../config/mail.js';
-import type { ReminderRule } from '../config/schema.js';
+import type { ReminderChannel, ReminderRule } from '../config/schema.js';
 import { ClinicaError, isClinicaError, oneLine, usageError, type ErrorKind } from '../errors.js';
 import { silentLog, type Log } from '../log.js';
-import { reminderAddressee, reminderMime, renderReminderEmail } from '../mail/reminder-email.js';
+import { formatter, reminderAddressee, reminderMime, renderReminderEmail } from '../mail/reminder-email.js';
 import { SendFailure, type SendOptions, type SendResult } from '../mail/ses.js';
+import type { WhatsAppReminder, WhatsAppSender } from '../messaging/whatsapp.js';
 import type { Store, StoredJson } from '../store/store.js';
-import { answerLinkFor } from './answer-link.js';
+import { answerLinkFor, answerLinkKey, signAnswerToken } from './answer-link.js';
 import { APPOINTMENTS_PREFIX, getAppointment } from './appointments.js';
 import { asciiEmail } from './contact.js';
-import { getPatient } from './patients.js';
+import { canWhatsAppReminders, getPatient, whatsappPhone } from './patients.js';
 import { EMAIL_IN_TEXT } from './text.js';
 import { randomId } from '../random-id.js';
 import { addDays, localParts, startOfLocalDay, todayIn, zonedToInstant } from './time.js';
@@ -44,6 +45,28 @@ import { count } from '../plural.js';
 
 export const REMINDERS_PREFIX = 'reminders/';
 export const reminderKey = (appointmentId: string, rule: string) => `${REMINDERS_PREFIX}${appointmentId}/${rule}.json`;
+
+/**
+ * The record of one channel's reminder: e-mail keeps `{rule}.json` (as before channels), WhatsApp
+ * `{rule}.whatsapp.json` — each claimed on its own, so each channel's message goes out once.
+ */
+export const channelKey = (appointmentId: string, rule: string, channel: ReminderChannel) =>
+  channel === 'email' ? reminderKey(appointmentId, rule) : `${REMINDERS_PREFIX}${appointmentId}/${rule}.${channel}.json`;
+
+/**
+ * A rule's channels in order (the first the patient can get is used; the next is the fallback). A rule that
+ * names none: WhatsApp then e-mail when WhatsApp is configured, else e-mail.
+ */
+export const ruleChannels = (rule: Pick<ReminderRule, 'channels'>, config: { whatsapp?: unknown }): ReminderChannel[] =>
+  rule.channels ?? (config.whatsapp ? ['whatsapp', 'email'] : ['email']);
+
+/** A WhatsApp delivery status from Meta, as recorded on the reminder. */
+export interface DeliveryStatus {
+  at: string;
+  /** Meta's error code and title, for `failed` */
+  code?: string;
+  title?: string;
+}
 
 /** The record of one reminder (one appointment, one rule). */
 export interface ReminderRecord {
@@ -74,6 +97,10 @@ export interface ReminderRecord {
   patientVersion?: number;
   /** the .ics SEQUENCE sent: the appointment's move count (calendarEntry) */
   sequence?: number;
+  /** absent: e-mail (records from before channels) */
+  channel?: ReminderChannel;
+  /** WhatsApp's delivery statuses, by status, first time each was seen (src/lambdas/whatsapp-events.ts) */
+  deliveries?: Partial<Record<'sent' | 'delivered' | 'read' | 'failed', DeliveryStatus>>;
 }
 
 /**
@@ -92,6 +119,7 @@ export const skipReasons = [
   'patient-inactive',
   'no-consent',
   'no-email',
+  'no-phone',
   'window-closed',
   'quiet-hours',
 ] as const;
@@ -113,6 +141,8 @@ export interface ReminderItem {
   messageId?: string;
   error?: string;
   errorCode?: string;
+  /** the channel it went (or would go) by */
+  channel?: ReminderChannel;
 }
 
 export interface ReminderSummary {
@@ -132,6 +162,8 @@ export interface ReminderSummary {
   /** set when the run stopped early: nothing more could be sent (SES down, credentials, S3 unreachable) */
   aborted?: { kind: ErrorKind; message: string; hint?: string };
   sendRate?: { ratePerSecond: number; source: string };
+  /** why WhatsApp was turned off during the run (its set-up refused a message); e-mail carried the reminders */
+  whatsappOff?: string;
   /** planningMs: from the start until the first reminder was ready to send; firstSendMs: until it went to SES */
   timings: { planningMs: number; firstSendMs?: number; totalMs: number };
   items: ReminderItem[];
@@ -145,7 +177,7 @@ export interface ReminderSender {
 
 export interface RunRemindersOptions {
   store: Store;
-  config: Pick<ResolvedConfig, 'clinic' | 'reminders' | 'mail'>;
+  config: Pick<ResolvedConfig, 'clinic' | 'reminders' | 'mail' | 'whatsapp'>;
   /** "now" for the policy (default: the clock); --at simulates it */
   now?: Date;
   /** only this rule */
@@ -174,6 +206,8 @@ export interface RunRemindersOptions {
   answerPage?: string;
   /** told as each reminder is settled */
   progress?: OnProgress<ReminderItem>;
+  /** the WhatsApp sender, opened when a rule's channels name whatsapp and a patient can get it; absent: e-mail only */
+  openWhatsAppSender?: () => Promise<WhatsAppSender>;
 }
 
 // ------------------------------------------------------------------------------------------- the policy
@@ -280,15 +314,28 @@ export function appointmentIneligibility(appointment: Pick<Appointment, 'status'
   return undefined;
 }
 
-/** Who may get a reminder for this appointment; the reason when not (first one, in a fixed order). */
-export function ineligibility(appointment: Pick<Appointment, 'status'>, patient: Patient | undefined): SkipReason | undefined {
+/** Why this channel cannot reach the patient (consent first, then the address); undefined when it can. */
+export function channelIneligibility(channel: ReminderChannel, patient: Patient): SkipReason | undefined {
+  if (channel === 'whatsapp') {
+    if (!patient.consent?.whatsapp?.reminders) return 'no-consent';
+    return canWhatsAppReminders(patient) ? undefined : 'no-phone';
+  }
+  if (!patient.consent?.emailReminders) return 'no-consent';
+  if (!patient.email) return 'no-email';
+  return undefined;
+}
+
+/**
+ * Who may get a reminder for this appointment by any of `channels`; the reason when not (first one, in a
+ * fixed order; for the channels, the first channel's).
+ */
+export function ineligibility(appointment: Pick<Appointment, 'status'>, patient: Patient | undefined, channels: ReminderChannel[] = ['email']): SkipReason | undefined {
   const early = appointmentIneligibility(appointment);
   if (early) return early;
   if (!patient) return 'patient-missing';
   if (patient.status !== 'active' || patient.anonymized) return 'patient-inactive';
-  if (!patient.consent?.emailReminders) return 'no-consent';
-  if (!patient.email) return 'no-email';
-  return undefined;
+  const reasons = channels.map((c) => channelIneligibility(c, patient));
+  return reasons.includes(undefined) ? undefined : reasons[0];
 }
 
 // ------------------------------------------------------------------------------------------- the run
@@ -298,6 +345,8 @@ interface Task {
   rule: ReminderRule;
   dueAt: Date;
   patient?: Patient;
+  /** channels whose earlier record refused the patient's address for good (the next channel is the fallback) */
+  rejected?: Set<ReminderChannel>;
   /** when the appointment and patient were read (performance.now()) */
   readAt: number;
 }
@@ -420,6 +469,7 @@ class RunState {
   abort?: ClinicaError;
   private readonly patients = new Map<string, Promise<Patient | undefined>>();
   private senderPromise?: ReturnType<NonNullable<RunRemindersOptions['openSender']>>;
+  private whatsappPromise?: Promise<WhatsAppSender>;
 
   constructor(readonly options: RunRemindersOptions) {
     this.log = options.log ?? silentLog;
@@ -521,6 +571,24 @@ class RunState {
     return (await this.senderPromise).sender;
   }
 
+  /** Is WhatsApp on for this run: configured, a sender given, and its set-up not refused yet. */
+  whatsappOn(): boolean {
+    return Boolean(this.config.whatsapp && this.options.openWhatsAppSender && !this.summary.whatsappOff);
+  }
+
+  /** The WhatsApp sender, opened once. */
+  whatsappSender(): Promise<WhatsAppSender> {
+    this.whatsappPromise ??= this.options.openWhatsAppSender!();
+    return this.whatsappPromise;
+  }
+
+  /** WhatsApp's set-up refused a message: off for the rest of the run (e-mail carries the reminders), said once. */
+  whatsappFailed(err: unknown): void {
+    if (this.summary.whatsappOff) return;
+    this.summary.whatsappOff = oneLine(err);
+    this.log.error(`WhatsApp is off for this run, e-mail is used: ${oneLine(err)}`);
+  }
+
   pastDeadline = (): boolean => this.options.deadline !== undefined && this.clock().getTime() >= this.options.deadline;
 }
 
@@ -613,19 +681,27 @@ async function judgeAppointment(state: RunState, ready: Queue<Task>, key: string
       state.settle(state.itemOf(task, 'skipped', { reason: early }));
       continue;
     }
-    const recordKey = reminderKey(appointment.id, rule.name);
-    if (state.existing.has(recordKey)) {
+    const channels = ruleChannels(rule, state.config);
+    let blocked: SkipReason | undefined;
+    for (const channel of channels) {
+      const recordKey = channelKey(appointment.id, rule.name, channel);
+      if (!state.existing.has(recordKey)) continue;
       const current = await state.readRecord(recordKey);
       let why = current && state.blockedBy(current, task);
       // a rejected address: sent again if the patient's record changed since (the address corrected)
       if (why === 'rejected' && current!.value.patientVersion !== undefined) why = state.blockedBy(current!, task, await state.patientOf(appointment.patientId));
-      if (why) {
-        state.settle(state.itemOf(task, 'skipped', { reason: why }));
-        continue;
-      }
+      if (why === 'rejected') (task.rejected ??= new Set()).add(channel);
+      // sent (or being sent) on any channel: the reminder is done
+      else if (why) blocked = why;
+      if (blocked) break;
+    }
+    if (!blocked && task.rejected?.size === channels.length) blocked = 'rejected';
+    if (blocked) {
+      state.settle(state.itemOf(task, 'skipped', { reason: blocked }));
+      continue;
     }
     task.patient = await state.patientOf(appointment.patientId);
-    const reason = ineligibility(appointment, task.patient);
+    const reason = ineligibility(appointment, task.patient, channels);
     if (reason) state.settle(state.itemOf(task, 'skipped', { reason }));
     else if (v.state === 'skip') state.settle(state.itemOf(task, 'skipped', { reason: v.reason }));
     else if (v.state === 'deferred') state.settle(state.itemOf(task, 'deferred', { why: 'quiet-hours' }));
@@ -704,33 +780,125 @@ class Sending {
       // moved within the day since the agenda was read: the next run sends it for the new time
       if (appointment.start !== task.appointment.start) return state.itemOf(task, 'deferred', { why: 'moved' });
       patient = await state.patientOf(appointment.patientId, true);
-      const reason = ineligibility(appointment, patient);
+      const reason = ineligibility(appointment, patient, ruleChannels(task.rule, state.config));
       if (reason) return state.itemOf(task, 'skipped', { reason });
     }
-    const to = asciiEmail(patient!.email!); // SES takes an internationalised domain in punycode only
-    const key = reminderKey(appointment.id, task.rule.name);
-
-    if (state.options.dryRun) {
-      const current = state.existing.has(key) ? undefined : await state.readRecord(key); // listed ones were checked
-      const why = current && state.blockedBy(current, task, patient);
-      return why ? state.itemOf(task, 'skipped', { reason: why }) : state.itemOf(task, 'would-send', { to });
+    // the rule's channels this patient can get, in order; a channel refused for good earlier is passed over
+    const reachable = ruleChannels(task.rule, state.config).filter((c) => !task.rejected?.has(c) && !channelIneligibility(c, patient!));
+    const channels = reachable.filter((c) => c !== 'whatsapp' || state.whatsappOn());
+    if (!channels.length) {
+      if (reachable.length) return state.itemOf(task, 'deferred', { why: 'whatsapp-off' });
+      return state.itemOf(task, 'skipped', { reason: 'rejected' });
     }
 
+    if (state.options.dryRun) {
+      const channel = channels[0]!;
+      const key = channelKey(appointment.id, task.rule.name, channel);
+      const current = state.existing.has(key) ? undefined : await state.readRecord(key); // listed ones were checked
+      const why = current && state.blockedBy(current, task, patient);
+      const to = channel === 'email' ? asciiEmail(patient!.email!) : maskPhone(whatsappPhone(patient!));
+      return why ? state.itemOf(task, 'skipped', { reason: why }) : state.itemOf(task, 'would-send', { to, channel });
+    }
+
+    let item: ReminderItem | undefined;
+    for (const channel of channels) {
+      if (channel === 'whatsapp') {
+        const out = await this.viaWhatsApp(task, appointment, patient!);
+        item = out.item;
+        if (!out.fallback) return item;
+        continue; // the number cannot get it, or WhatsApp is off: the next channel
+      }
+      return this.viaEmail(task, appointment, patient!);
+    }
+    return item!;
+  }
+
+  private async viaEmail(task: Task, appointment: Appointment, patient: Patient): Promise<ReminderItem> {
+    const state = this.state;
+    const to = asciiEmail(patient.email!); // SES takes an internationalised domain in punycode only
+    const key = channelKey(appointment.id, task.rule.name, 'email');
     // a sender that cannot be opened (credentials, SES) stops the run before anything is claimed
     const s = await state.sender();
     if (state.abort) return state.itemOf(task, 'deferred', { why: 'stopped' });
     if (!this.roomBeforeDeadline(s.ratePerSecond)) return state.itemOf(task, 'deferred', { why: 'deadline' });
     this.inFlight++;
     try {
-      return await this.claimAndSend(task, appointment, patient!, to, key, s);
+      return await this.claimAndSend(task, appointment, patient, to, key, s);
     } finally {
       this.inFlight--;
     }
   }
 
-  private async claim(task: Task, patient: Patient, to: string, locale: string): Promise<ClaimOutcome> {
+  /**
+   * The WhatsApp message of one reminder: claimed on its own record, sent, marked. `fallback` when the next
+   * channel should carry it: the number cannot get WhatsApp (a permanent failure) or WhatsApp is off for the
+   * run (its set-up refused the message). A throttled or transient failure is retried by the next run.
+   */
+  private async viaWhatsApp(task: Task, appointment: Appointment, patient: Patient): Promise<{ item: ReminderItem; fallback: boolean }> {
+    const state = this.state;
+    const { clock } = state;
+    const key = channelKey(appointment.id, task.rule.name, 'whatsapp');
+    const phone = whatsappPhone(patient);
+    const to = maskPhone(phone);
+    let sender: WhatsAppSender;
+    try {
+      sender = await state.whatsappSender();
+    } catch (err) {
+      state.whatsappFailed(err);
+      return { item: state.itemOf(task, 'deferred', { why: 'whatsapp-off', channel: 'whatsapp' }), fallback: true };
+    }
+    const locale = patient.language ?? state.config.clinic.locale;
+    const claimed = await this.claim(task, patient, key, to, locale, 'whatsapp');
+    if (!claimed.claimed) return { item: state.itemOf(task, 'skipped', { reason: claimed.reason, channel: 'whatsapp' }), fallback: claimed.reason === 'rejected' };
+    const record = claimed.record;
+    try {
+      const message = await this.whatsappMessage(appointment, patient, phone, locale, key);
+      if (state.abort) throw state.abort;
+      if (state.pastDeadline()) throw new SendFailure('expired', 'deadline', undefined, 0);
+      if (state.summary.timings.firstSendMs === undefined) state.summary.timings.firstSendMs = performance.now() - state.startedAt;
+      const result = await sender.send(message);
+      await this.finish(key, claimed.etag, { ...record, status: 'sent', sentAt: clock().toISOString(), messageId: result.messageId });
+      return { item: state.itemOf(task, 'sent', { to, messageId: result.messageId, channel: 'whatsapp' }), fallback: false };
+    } catch (err) {
+      const failure = err instanceof SendFailure ? err : undefined;
+      if (failure?.kind === 'expired' || state.abort) {
+        await this.release(key, claimed);
+        return { item: state.itemOf(task, 'deferred', { why: state.abort ? 'stopped' : 'deadline' }), fallback: false };
+      }
+      if (!failure || failure.kind === 'systemic') {
+        // the clinic's WhatsApp set-up (template, phone number id, credentials): off for this run, e-mail carries it
+        state.whatsappFailed(failure?.error ?? err);
+        await this.release(key, claimed);
+        return { item: state.itemOf(task, 'deferred', { why: 'whatsapp-off', channel: 'whatsapp' }), fallback: true };
+      }
+      const permanent = failure.kind === 'permanent';
+      await this.finish(key, claimed.etag, { ...record, status: 'failed', failedAt: clock().toISOString(), error: failure.message, errorCode: failure.code, permanent });
+      state.log.warn(`WhatsApp reminder ${task.rule.name} for ${appointment.id} (patient ${appointment.patientId}) to ${to} failed${permanent ? ' (the number cannot get it)' : ''}: ${failure.message}`);
+      return { item: state.itemOf(task, 'failed', { to, error: failure.message, errorCode: failure.code, channel: 'whatsapp' }), fallback: permanent };
+    }
+  }
+
+  /** The template message of one reminder: the patient's first name, date, time, dentist, clinic, and the answer token. */
+  private async whatsappMessage(appointment: Appointment, patient: Patient, phone: string, locale: WhatsAppReminder['locale'], key: string): Promise<WhatsAppReminder> {
+    const { config, store } = this.state;
+    const start = new Date(appointment.start);
+    const tz = config.clinic.timeZone;
+    return {
+      to: phone,
+      locale,
+      template: config.whatsapp!.templates[locale],
+      firstName: reminderAddressee(patient).greeting,
+      date: formatter(locale, tz, 'date').format(start),
+      time: formatter(locale, tz, 'time').format(start),
+      dentist: appointment.dentist,
+      clinic: config.clinic.name,
+      token: signAnswerToken(await answerLinkKey(store), appointment.id, start),
+      callbackData: key,
+    };
+  }
+
+  private async claim(task: Task, patient: Patient, key: string, maskedTo: string, locale: string, channel: ReminderChannel = 'email'): Promise<ClaimOutcome> {
     const { store, clock, log } = this.state;
-    const key = reminderKey(task.appointment.id, task.rule.name);
     const fresh = (previous?: ReminderRecord): ReminderRecord => ({
       appointmentId: task.appointment.id,
       patientId: task.appointment.patientId,
@@ -742,10 +910,11 @@ class Sending {
       attempts: (previous?.attempts ?? 0) + 1,
       dueAt: task.dueAt.toISOString(),
       // masked: the record outlives an anonymization and must not keep the address it erased
-      to: maskEmail(to),
+      to: maskedTo,
       patientVersion: patient.version,
       locale,
       sequence: calendarEntry(task.appointment).sequence,
+      ...(channel === 'email' ? {} : { channel }),
     });
     for (let round = 0; round < 3; round++) {
       try {
@@ -822,7 +991,7 @@ class Sending {
     const { clock } = state;
     // the patient's own language for patient-facing text, else the clinic's
     const locale = patient.language ?? state.config.clinic.locale;
-    const claimed = await this.claim(task, patient, to, locale);
+    const claimed = await this.claim(task, patient, key, maskEmail(to), locale);
     if (!claimed.claimed) return state.itemOf(task, 'skipped', { reason: claimed.reason });
     const record = claimed.record;
     let result: SendResult;
@@ -868,6 +1037,11 @@ export function maskEmail(address: string): string {
   const [local, domain] = address.split('@');
   if (!domain) return '***';
   return `${local!.slice(0, 2)}***@${domain}`;
+}
+
+/** "+55119****4321" — a phone for records and log lines: the country, area code and last four digits. */
+export function maskPhone(e164: string): string {
+  return e164.length > 8 ? `${e164.slice(0, 5)}${'*'.repeat(e164.length - 9)}${e164.slice(-4)}` : '***';
 }
 
 /** Every address in a text masked (SES error messages name the recipient). */

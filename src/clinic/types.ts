@@ -20,6 +20,8 @@ export interface Consent {
   recordedAt?: string;
   /** the actor who recorded it ("cli:user@host", "staff:<id>") */
   recordedBy?: string;
+  /** consent to WhatsApp reminders, recorded apart from e-mail's (absent: never asked) */
+  whatsapp?: { reminders: boolean; recordedAt: string; recordedBy: string };
 }
 
 export interface Guardian {
@@ -85,11 +87,13 @@ export interface PatientInput {
   emailReminders?: boolean;
   /** reminders in this language instead of the clinic's (`clinic.locale`) */
   language?: Locale;
+  /** true/false records WhatsApp consent now, by the actor (yes needs a phone with area code) */
+  whatsappReminders?: boolean;
 }
 
 /** A partial update; `null` clears an optional field. */
 export type PatientChanges = {
-  [K in Exclude<keyof PatientInput, 'fullName' | 'birthDate' | 'emailReminders' | 'alerts'>]?: PatientInput[K] | null;
+  [K in Exclude<keyof PatientInput, 'fullName' | 'birthDate' | 'emailReminders' | 'whatsappReminders' | 'alerts'>]?: PatientInput[K] | null;
 } & {
   fullName?: string;
   birthDate?: string;
@@ -100,6 +104,7 @@ export type PatientChanges = {
   /** taken from the list (case and accents ignored); one the patient does not have is refused */
   removeAlerts?: string[];
   emailReminders?: boolean;
+  whatsappReminders?: boolean;
 };
 
 /** One row of the patient index (what `patients list` shows and searches; the record holds the rest). */

@@ -111,6 +111,36 @@ export const LEGAL_RETENTION_YEARS = 20;
 export const locales = ['pt-BR', 'en'] as const;
 export type Locale = (typeof locales)[number];
 
+export const reminderChannels = ['whatsapp', 'email'] as const;
+export type ReminderChannel = (typeof reminderChannels)[number];
+
+/** A WhatsApp template as approved by Meta: its name and language code. */
+const whatsappTemplate = z
+  .object({
+    name: z.string().regex(/^[a-z0-9_]{1,512}$/, 'expected a template name of lowercase letters, digits and "_", as approved by Meta'),
+    language: z.string().regex(/^[a-z]{2,3}(_[A-Z]{2})?$/, 'expected a WhatsApp language code, e.g. "pt_BR" or "en"'),
+  })
+  .strict();
+
+/** WhatsApp reminders through AWS End User Messaging Social (docs/reminders.md). */
+export const whatsappSchema = z
+  .object({
+    /** the sending number's id in End User Messaging Social, "phone-number-id-<32 hex>" */
+    phoneNumberId: z
+      .string()
+      .regex(/^(phone-number-id-[0-9a-f]{32}|arn:aws:social-messaging:[a-z0-9-]+:\d{12}:phone-number-id\/[0-9a-f]{32})$/, 'expected the phone number id, e.g. "phone-number-id-0123456789abcdef0123456789abcdef"'),
+    /** the WhatsApp Business Account's event destination (SNS topic): replies and delivery statuses */
+    eventTopicArn: z.string().regex(/^arn:aws:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/, 'expected an SNS topic ARN, e.g. "arn:aws:sns:sa-east-1:123456789012:whatsapp-events"').optional(),
+    /** Meta's Cloud API version the messages are written for */
+    metaApiVersion: z.string().regex(/^v\d+\.\d+$/, 'expected "v<major>.<minor>", e.g. "v20.0"').default('v20.0'),
+    templates: z
+      .object({ 'pt-BR': whatsappTemplate.default({ name: 'lembrete_consulta', language: 'pt_BR' }), en: whatsappTemplate.default({ name: 'appointment_reminder', language: 'en' }) })
+      .strict()
+      .default({ 'pt-BR': { name: 'lembrete_consulta', language: 'pt_BR' }, en: { name: 'appointment_reminder', language: 'en' } }),
+  })
+  .strict();
+export type WhatsAppConfig = z.output<typeof whatsappSchema>;
+
 export const reminderRule = z
   .object({
     /** the rule's name, used in --rule and in the reminder's key */
@@ -119,6 +149,15 @@ export const reminderRule = z
     dayBeforeAt: hhmm.optional(),
     /** or: send this many minutes before the appointment */
     leadMinutes: z.number().int().positive().max(14 * 24 * 60).optional(),
+    /**
+     * the channels, in order: the first the patient consented to is used, the next is the fallback when it
+     * fails for good (e.g. ["whatsapp", "email"]); default ["email"]
+     */
+    channels: z
+      .array(z.enum(reminderChannels))
+      .min(1)
+      .refine((c) => new Set(c).size === c.length, { message: 'expected each channel once' })
+      .optional(),
   })
   .refine((r) => (r.dayBeforeAt === undefined) !== (r.leadMinutes === undefined), {
     message: 'expected exactly one of "dayBeforeAt" or "leadMinutes"',
@@ -329,6 +368,7 @@ export const configSchema = z
       })
       .strict()
       .optional(),
+    whatsapp: whatsappSchema.optional(),
   })
   .strict();
 

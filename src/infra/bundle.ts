@@ -23,7 +23,7 @@ import { ClinicaError } from '../errors.js';
 import type { Log } from '../log.js';
 import { WATERMARK_FONT_FILE, WATERMARK_FONT_PACKAGE_PATH } from '../imaging/font.js';
 
-export type BundleName = 'image-processor' | 'reminders' | 'server' | 'answers';
+export type BundleName = 'image-processor' | 'reminders' | 'server' | 'answers' | 'whatsapp-events';
 export type Architecture = 'arm64' | 'x86_64';
 
 export interface BundleSpec {
@@ -43,6 +43,7 @@ export const BUNDLES: Record<BundleName, BundleSpec> = {
   reminders: { name: 'reminders', entry: 'lambdas/reminders', outFile: 'index.mjs', templates: ['email'], sharp: 'if-imported' },
   server: { name: 'server', entry: 'server/main', outFile: 'main.mjs', templates: ['staff', 'email'], sharp: 'if-imported' },
   answers: { name: 'answers', entry: 'lambdas/patient-answers', outFile: 'index.mjs', templates: [], sharp: 'if-imported' },
+  'whatsapp-events': { name: 'whatsapp-events', entry: 'lambdas/whatsapp-events', outFile: 'index.mjs', templates: [], sharp: 'if-imported' },
 };
 
 /**
@@ -50,7 +51,7 @@ export const BUNDLES: Record<BundleName, BundleSpec> = {
  * otherwise inline all of them (client-ec2 alone is ~1 MB minified) into every bundle. Left out, a call would
  * resolve to the Lambda runtime's own SDK v3; the deployed code never makes one.
  */
-export const PROVISIONING_ONLY = ['@aws-sdk/client-ec2', '@aws-sdk/client-iam', '@aws-sdk/client-lambda', '@aws-sdk/client-ssm', '@aws-sdk/client-sts'];
+export const PROVISIONING_ONLY = ['@aws-sdk/client-ec2', '@aws-sdk/client-iam', '@aws-sdk/client-lambda', '@aws-sdk/client-ssm', '@aws-sdk/client-sts', '@aws-sdk/client-sns'];
 
 /** Packages that must never reach a deployed bundle (terminal UI, the local stack, build tools). */
 const FORBIDDEN = /(?:^|\/)node_modules\/(ora|@inquirer\/[^/]+|inquirer|cli-table3|commander|s3rver|aws-ses-v2-local|esbuild|vitest|playwright-core)\//;

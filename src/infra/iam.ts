@@ -30,7 +30,7 @@ const iamSdk = () => import('@aws-sdk/client-iam');
 
 export const INLINE_POLICY = 'clinica';
 
-export type RoleKey = 'image-processor' | 'reminders' | 'server' | 'answers' | 'replication';
+export type RoleKey = 'image-processor' | 'reminders' | 'server' | 'answers' | 'replication' | 'whatsapp-events';
 /** The roles whose data access is a plain list of prefixes (the answer page's is narrower: see answersPolicy;
  * the replication role's is its own: see replicationPolicy). */
 type PrefixRoleKey = Exclude<RoleKey, 'answers' | 'replication'>;
@@ -59,6 +59,13 @@ export const DATA_ACCESS: Record<PrefixRoleKey, { read: string[]; write: string[
   reminders: {
     read: ['appointments/', 'patients/', 'index/', 'reminders/', 'staff/', 'settings/'],
     write: ['reminders/', 'audit/'],
+    remove: [],
+  },
+  // a button press answers as the answer page does (the answer, the appointment, its audit); statuses go on
+  // the reminder; a text is matched to a patient by the index
+  'whatsapp-events': {
+    read: ['answers/', 'appointments/', 'patients/', 'index/', 'reminders/'],
+    write: ['answers/', 'appointments/', 'index/', 'reminders/', 'audit/'],
     remove: [],
   },
   // tls/ (the certificate and its key) only when the server speaks HTTPS: see serverCertificateStatements
@@ -174,6 +181,14 @@ function answersPolicy(ctx: InfraContext): PolicyDocument {
   );
 }
 
+/** The reminders send WhatsApp messages from the configured phone number only. */
+function whatsappSendStatements(ctx: InfraContext): Statement[] {
+  const id = ctx.config.whatsapp?.phoneNumberId;
+  if (!id) return [];
+  const resource = id.startsWith('arn:') ? id : `arn:${ctx.arns.partition}:social-messaging:${ctx.arns.region}:${ctx.arns.account}:phone-number-id/${id.slice('phone-number-id-'.length)}`;
+  return [{ Sid: 'SendWhatsApp', Effect: 'Allow', Action: 'social-messaging:SendWhatsAppMessage', Resource: resource }];
+}
+
 /** The inline policy of each role. */
 export function rolePolicy(ctx: InfraContext, key: RoleKey): PolicyDocument {
   const n = ctx.names;
@@ -201,9 +216,18 @@ export function rolePolicy(ctx: InfraContext, key: RoleKey): PolicyDocument {
         { Sid: 'ReadSendQuota', Effect: 'Allow', Action: 'ses:GetSendQuota', Resource: '*' },
         // every reminder carries a signed link to the answer page
         ...answerKeyStatements(ctx),
+        ...whatsappSendStatements(ctx),
       );
     case 'answers':
       return answersPolicy(ctx);
+    case 'whatsapp-events':
+      return policy(...dataStatements(ctx, key), logStatement(ctx, n.whatsappEventsFunction), {
+        // the answer-link key, to check a button's token (the one object under keys/ it may read)
+        Sid: 'ReadAnswerLinkKey',
+        Effect: 'Allow',
+        Action: 's3:GetObject',
+        Resource: `${arn.bucket(ctx.arns, ctx.names.dataBucket)}/${ANSWER_KEY_OBJECT}`,
+      });
     case 'server':
       return policy(
         ...dataStatements(ctx, key),
@@ -245,6 +269,9 @@ export function roleSpecs(ctx: InfraContext): RoleSpec[] {
     { key: 'server', component: 'server', name: n.serverRole, service: 'ec2.amazonaws.com', description: 'clinica backend on EC2' },
     { key: 'answers', component: 'answers', name: n.answersRole, service: 'lambda.amazonaws.com', description: "clinica patients' answer page Lambda" },
     { key: 'replication', component: 'data', name: n.replicationRole, service: 's3.amazonaws.com', description: 'clinica data bucket replication to the backup' },
+    ...(ctx.config.whatsapp?.eventTopicArn
+      ? [{ key: 'whatsapp-events' as const, component: 'whatsapp' as const, name: n.whatsappEventsRole, service: 'lambda.amazonaws.com', description: 'clinica WhatsApp events Lambda' }]
+      : []),
   ];
 }
 

@@ -17,6 +17,7 @@ import { resource } from './resource.js';
 import { retryIam, waitFor } from './retry.js';
 import { PERMISSION_ID } from './events.js';
 import { ANSWERS_URL_ID, INVOKE_PERMISSION_ID, URL_PERMISSION_ID } from './answers.js';
+import { SNS_PERMISSION_ID } from './whatsapp-events.js';
 
 const lambdaSdk = () => import('@aws-sdk/client-lambda');
 
@@ -26,7 +27,7 @@ export const formatBytes = (n: number) => (n >= 1024 * 1024 ? `${(n / 1024 / 102
 /** Lambda's limit on the total size of a function's environment variables. */
 export const LAMBDA_ENV_LIMIT = 4 * 1024;
 
-export type FunctionKey = 'image-processor' | 'reminders' | 'answers';
+export type FunctionKey = 'image-processor' | 'reminders' | 'answers' | 'whatsapp-events';
 
 /**
  * The function's tag recording which code it runs: "<content hash> <CodeSha256 of the zip uploaded>". The
@@ -85,6 +86,10 @@ export function functionSpecs(ctx: InfraContext): FunctionSpec[] {
     // before the reminders: its function URL (answers-url, planned right after it) goes into their environment
     { key: 'answers', component: 'answers', name: n.answersFunction, role: n.answersRole, bundle: 'answers', handler: 'index.handler', memoryMb: 256, timeoutS: 10, description: "clinica: the patients' answer page (function URL)", reservedConcurrency: ctx.config.answers?.reservedConcurrency ?? ANSWERS_RESERVED_CONCURRENCY, url: { authType: 'NONE', managedBy: ANSWERS_URL_ID }, statements: [URL_PERMISSION_ID, INVOKE_PERMISSION_ID] },
     { key: 'reminders', component: 'reminders', name: n.remindersFunction, role: n.remindersRole, bundle: 'reminders', handler: 'index.handler', memoryMb: 512, timeoutS: 600, description: 'clinica: appointment reminder e-mails', reservedConcurrency: REMINDERS_RESERVED_CONCURRENCY },
+    // replies and delivery statuses from the WhatsApp account's SNS topic: a few S3 reads and writes each
+    ...(ctx.config.whatsapp?.eventTopicArn
+      ? [{ key: 'whatsapp-events' as const, component: 'whatsapp' as const, name: n.whatsappEventsFunction, role: n.whatsappEventsRole, bundle: 'whatsapp-events' as const, handler: 'index.handler', memoryMb: 256, timeoutS: 30, description: 'clinica: WhatsApp replies and delivery statuses', statements: [SNS_PERMISSION_ID] }]
+      : []),
   ];
 }
 

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import type { ResolvedConfig } from '../config/load.js';
 import { ClinicaError } from '../errors.js';
 
-export type Component = 'data' | 'site' | 'image-processor' | 'reminders' | 'server' | 'mail' | 'answers';
+export type Component = 'data' | 'site' | 'image-processor' | 'reminders' | 'server' | 'mail' | 'answers' | 'whatsapp';
 
 export const TAG = { clinic: 'clinica:clinic', stage: 'clinica:stage', component: 'clinica:component' } as const;
 
@@ -20,6 +20,9 @@ export interface InfraNames {
   remindersFunction: string;
   imageProcessorRole: string;
   remindersRole: string;
+  /** the WhatsApp events Lambda and its role (only with whatsapp.eventTopicArn) */
+  whatsappEventsFunction: string;
+  whatsappEventsRole: string;
   serverRole: string;
   /** the role S3 assumes to replicate the data bucket to the backup */
   replicationRole: string;
@@ -90,6 +93,8 @@ export function infraNames(config: Pick<ResolvedConfig, 'names' | 'stage'>): Inf
     remindersFunction: fitName(base, 'reminders'),
     imageProcessorRole: fitName(base, 'image-processor'),
     remindersRole: fitName(base, 'reminders'),
+    whatsappEventsFunction: fitName(base, 'whatsapp-events'),
+    whatsappEventsRole: fitName(base, 'whatsapp-events'),
     serverRole: server,
     replicationRole: fitName(base, 'replication'),
     serverInstanceProfile: server,

@@ -6,7 +6,8 @@
  *   → CloudFront OAC → response headers policy → distribution → site bucket policy → site alias records → IAM roles
  *   → instance profile → replication (data → backup) → log groups → image failure queue → Lambda functions (the
  *   answer page's function URL right after its function, before the reminders that link to it) → image-processor's
- *   on-failure destination → S3 → image-processor events
+ *   on-failure destination → S3 → image-processor events → WhatsApp event topic
+ *   → whatsapp-events (only with whatsapp.eventTopicArn)
  *   → server release → (default VPC) → security group → Elastic IP → instance → its Elastic IP
  *   → A record → SES identity → staff invitations   (zone, Elastic IP and A record only with network.domain;
  *   the site certificate and alias records only with site.domain, in the zone that holds it — destroy removes
@@ -24,6 +25,7 @@ import { functionResource, functionSpecs, type FunctionState } from './lambdas.j
 import { imageEvents } from './events.js';
 import { imageFailureDestination, imageFailureQueue } from './queues.js';
 import { answersUrl } from './answers.js';
+import { whatsappEvents } from './whatsapp-events.js';
 import { logGroupResources } from './logs.js';
 import { serverCode } from './server-code.js';
 import { instance, network, securityGroup, type InstanceState } from './ec2.js';
@@ -62,6 +64,7 @@ export function stackResources(ctx: InfraContext): Resource<unknown>[] {
     ...functionSpecs(ctx).flatMap((spec) => (spec.key === 'answers' ? [functionResource(spec), answersUrl] : [functionResource(spec)])),
     imageFailureDestination,
     imageEvents,
+    whatsappEvents,
     serverCode,
     network,
     securityGroup,
@@ -147,7 +150,7 @@ export async function planDeploy(ctx: InfraContext, options: { onProgress?: (wha
   // the staff page is served over HTTPS at network.domain, or over plain HTTP only when the config says so
   const served = serving(ctx.config);
   const progress = options.onProgress ?? (() => {});
-  const bundles: BundleName[] = ['image-processor', 'reminders', 'server', 'answers'];
+  const bundles: BundleName[] = ['image-processor', 'reminders', 'server', 'answers', ...(ctx.config.whatsapp?.eventTopicArn ? (['whatsapp-events'] as const) : [])];
   const building = Promise.all(bundles.map((b) => ctx.bundle(b)));
   building.catch(() => {}); // reported where awaited
   progress('reading the stage from AWS');

@@ -18,6 +18,7 @@ import { settingsFromEnv, type RuntimeSettings } from '../config/runtime.js';
 import { usageError } from '../errors.js';
 import { jsonLinesLog, type Log } from '../log.js';
 import { openSesSender } from '../mail/ses.js';
+import { whatsappOpener } from '../messaging/whatsapp.js';
 import { Store } from '../store/store.js';
 
 /** What `clinica remind --via lambda` sends; a scheduled event (EventBridge) carries none of these. */
@@ -59,6 +60,7 @@ export async function handleReminders(event: RemindersEvent | undefined, context
     dryRun: Boolean(input.dryRun),
     log,
     answerPage: settings.answersUrl,
+    openWhatsAppSender: whatsappOpener(target, config, { log }),
     actor: `lambda:${context?.awsRequestId ?? 'local'}`,
     deadline: remaining !== undefined ? Date.now() + Math.max(0, remaining - SAFETY_MS) : undefined,
     openSender: () =>

@@ -2,7 +2,7 @@
  * `clinica dev --demo`: synthetic patients (obviously fake names, valid generated CPFs) and appointments for
  * the rest of today and tomorrow in the clinic's time zone. Idempotent: patients are matched by CPF, appointments by
  * patient + day + dentist, so a re-run adds nothing. Maria has an e-mail and reminder consent; João has
- * neither; Zé has an e-mail but said no — the reminder cases. The patients are made by createPatient, so their
+ * neither; Zé has an e-mail but said no to it, and yes to WhatsApp (his reminder is in the WhatsApp outbox) — the reminder cases. The patients are made by createPatient, so their
  * CPF claims are keyed ones; a data folder with claims of an older clinica is reindexed first.
  */
 import { createAppointment, listAppointments } from '../clinic/appointments.js';
@@ -20,7 +20,7 @@ export const demoPatients: PatientInput[] = [
   { fullName: 'João Teste Fictício', cpf: formatCpf(generateCpf(900_000_002)), birthDate: '1972-11-02', sex: 'male', phone: '+55 11 90000-0002', emailReminders: false, notes: 'Prefere horários pela manhã.' },
   { fullName: 'Ana Demonstração Souza', cpf: formatCpf(generateCpf(900_000_003)), birthDate: '1990-07-21', sex: 'female', phone: '+55 11 90000-0003', email: 'ana.demo@example.com', emailReminders: true },
   { fullName: 'Pedro Amostra Lima', cpf: formatCpf(generateCpf(900_000_004)), birthDate: '2016-05-09', sex: 'male', guardian: { name: 'Carla Amostra Lima', relationship: 'mãe', phone: '+55 11 90000-0044' }, email: 'carla.amostra@example.com', emailReminders: true, alerts: ['asma'] },
-  { fullName: 'Zé Fulano de Tal', preferredName: 'Zé', cpf: formatCpf(generateCpf(900_000_005)), birthDate: '1960-01-30', sex: 'male', phone: '+55 11 90000-0005', email: 'ze.fulano@example.com', emailReminders: false },
+  { fullName: 'Zé Fulano de Tal', preferredName: 'Zé', cpf: formatCpf(generateCpf(900_000_005)), birthDate: '1960-01-30', sex: 'male', phone: '+55 11 90000-0005', email: 'ze.fulano@example.com', emailReminders: false, whatsappReminders: true },
 ];
 
 /**

@@ -1,6 +1,6 @@
 /**
  * `clinica dev --demo`: sends the demo appointments' reminders into the local SES outbox, so the outbox page
- * shows what patients receive. Runs after the patients & appointments seeder. The run is "as of" now, or —
+ * shows what patients receive (and the WhatsApp outbox, Zé's). Runs after the patients & appointments seeder. The run is "as of" now, or —
  * when now is in quiet hours or before the day-before time — as of today's day-before time (09:00), so the
  * demo shows e-mails at any hour. Idempotent like every run: a second --demo sends nothing new.
  */
@@ -23,6 +23,8 @@ export const demoRemindersSeeder: DemoSeeder = {
     const s = await runLocalReminders(ctx, at);
     const skipped = Object.entries(s.skipped).map(([reason, n]) => `${reason} ${n}`).join(', ');
     const asOf = localParts(at, timeZone).time;
-    return { summary: `${count(s.sent, 'e-mail')} sent to the outbox as of ${asOf}${skipped ? ` (skipped: ${skipped})` : ''}${s.failed ? `, ${s.failed} failed` : ''}` };
+    const whatsapp = s.items.filter((i) => i.status === 'sent' && i.channel === 'whatsapp').length;
+    const sent = `${count(s.sent - whatsapp, 'e-mail')} sent to the outbox${whatsapp ? ` and ${count(whatsapp, 'WhatsApp message')} to the WhatsApp outbox` : ''}`;
+    return { summary: `${sent} as of ${asOf}${skipped ? ` (skipped: ${skipped})` : ''}${s.failed ? `, ${s.failed} failed` : ''}` };
   },
 };

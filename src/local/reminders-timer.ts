@@ -7,6 +7,7 @@ import { runReminders, type ReminderSummary } from '../clinic/reminders.js';
 import { reminderSender } from '../config/mail.js';
 import { oneLine } from '../errors.js';
 import { openSesSender } from '../mail/ses.js';
+import { LOCAL_WHATSAPP, outboxWhatsAppSender, whatsappOutboxDir } from '../messaging/whatsapp.js';
 import type { DevComponent, DevContext } from './stack.js';
 
 const QUARTER = 15 * 60_000;
@@ -15,7 +16,9 @@ const QUARTER = 15 * 60_000;
 export function runLocalReminders(ctx: DevContext, now?: Date): Promise<ReminderSummary> {
   return runReminders({
     store: ctx.dataStore,
-    config: ctx.config,
+    // the WhatsApp outbox needs no account: WhatsApp is on locally as a configured clinic's would be
+    config: { ...ctx.config, whatsapp: ctx.config.whatsapp ?? LOCAL_WHATSAPP },
+    openWhatsAppSender: async () => outboxWhatsAppSender(whatsappOutboxDir(ctx.config.stateDir)),
     now,
     log: ctx.log,
     actor: 'dev:reminders',

@@ -83,7 +83,7 @@ export function reminderAddressee(patient: { fullName: string; preferredName?: s
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
 /** Intl formatters are costly to make and a run formats thousands of dates: one per locale, zone and style. */
-function formatter(locale: Locale, timeZone: string, style: 'date' | 'time' | 'zone' | 'short' | 'weekday'): Intl.DateTimeFormat {
+export function formatter(locale: Locale, timeZone: string, style: 'date' | 'time' | 'zone' | 'short' | 'weekday'): Intl.DateTimeFormat {
   const key = `${locale}|${timeZone}|${style}`;
   let f = formatters.get(key);
   if (!f) {

@@ -54,6 +54,7 @@ const fieldKeys: Record<string, MessageKey> = {
   patientId: 'book.patient', patient: 'book.patient', procedure: 'book.procedure', kind: 'images.kind', takenAt: 'images.takenAt',
   teeth: 'images.teeth', token: 'login.token',
   password: 'account.newPassword', currentPassword: 'account.currentPassword', name: 'team.name', role: 'team.col.role', days: 'tokens.days',
+  whatsappReminders: 'f.whatsappReminders',
 };
 export const fieldLabel = (field?: string): string => {
   if (!field) return '';

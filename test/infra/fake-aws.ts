@@ -20,6 +20,7 @@ import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { CloudFrontClient } from '@aws-sdk/client-cloudfront';
 import { ACMClient } from '@aws-sdk/client-acm';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { SNSClient } from '@aws-sdk/client-sns';
 
 export interface Call {
   service: string;
@@ -97,6 +98,7 @@ export function fakeAws(options: FakeAwsOptions = {}) {
   const id = (prefix: string) => `${prefix}-${(++counter).toString(16).padStart(8, '0')}`;
 
   const buckets = new Map<string, Bucket>();
+  const subscriptions = new Map<string, { TopicArn: string; Protocol: string; Endpoint: string }>();
   const roles = new Map<string, Role>();
   const profiles = new Map<string, { roles: string[]; tags: { Key: string; Value: string }[] }>();
   const functions = new Map<string, Fn>();
@@ -891,6 +893,17 @@ export function fakeAws(options: FakeAwsOptions = {}) {
         return { Successful: i.Entries.map((e: any) => ({ Id: e.Id })), Failed: [] };
       },
     },
+    SNS: {
+      // topics exist (the WhatsApp account's); only their subscriptions are modelled
+      ListSubscriptionsByTopic: (i) => ({ Subscriptions: [...subscriptions.entries()].filter(([, s]) => s.TopicArn === i.TopicArn).map(([SubscriptionArn, s]) => ({ SubscriptionArn, ...s })) }),
+      Subscribe: (i) => {
+        const existing = [...subscriptions.entries()].find(([, s]) => s.TopicArn === i.TopicArn && s.Endpoint === i.Endpoint && s.Protocol === i.Protocol);
+        const arn = existing?.[0] ?? `${i.TopicArn}:${id('sub')}`;
+        subscriptions.set(arn, { TopicArn: i.TopicArn, Protocol: i.Protocol, Endpoint: i.Endpoint });
+        return { SubscriptionArn: arn };
+      },
+      Unsubscribe: (i) => ok(subscriptions.delete(i.SubscriptionArn)),
+    },
     SSM: {
       GetParameter: (i) => ({ Parameter: { Name: i.Name, Value: i.Name.endsWith('arm64') ? 'ami-0arm64' : 'ami-0x8664' } }),
     },
@@ -923,6 +936,7 @@ export function fakeAws(options: FakeAwsOptions = {}) {
     ['CloudFront', CloudFrontClient],
     ['ACM', ACMClient],
     ['SQS', SQSClient],
+    ['SNS', SNSClient],
   ] as const;
   const mocks = clients.map(([service, Client]) => {
     const mock = mockClient(Client as never);
@@ -949,7 +963,7 @@ export function fakeAws(options: FakeAwsOptions = {}) {
     clear: () => void calls.splice(0),
     /** the next `errors.length` calls of `command` throw these */
     failNext: (command: string, ...errors: Error[]) => void failures.set(command, [...(failures.get(command) ?? []), ...errors]),
-    state: { buckets, roles, profiles, functions, groups, instances, identities, dkim, addresses, zones, logGroups, oacs, headerPolicies, distributions, invalidations, certificates, queues },
+    state: { buckets, roles, profiles, functions, groups, instances, identities, dkim, addresses, zones, logGroups, oacs, headerPolicies, distributions, invalidations, certificates, queues, subscriptions },
     /** how a synchronous Invoke is answered from now on */
     onInvoke: (fn: (functionName: string, payload: any) => InvokeResult) => void (invoke = fn),
     restore: () => mocks.forEach((m) => m.restore()),

@@ -3,6 +3,8 @@ import { demoClinicSeeder } from '../../src/local/demo-clinic.js';
 import { demoRemindersSeeder } from '../../src/local/demo-reminders.js';
 import { seeders } from '../../src/local/demo.js';
 import { readOutbox } from '../../src/local/ses-server.js';
+import { readWhatsAppOutbox } from '../../src/local/whatsapp-outbox.js';
+import { whatsappOutboxDir } from '../../src/messaging/whatsapp.js';
 import { useTestStack } from '../helpers/stack.js';
 import { sp } from '../helpers/reminder-seed.js';
 
@@ -18,7 +20,11 @@ describe('dev --demo reminders', () => {
     const night = sp('2030-03-11 03:00');
     await demoClinicSeeder.seed(stack, night);
     const first = await demoRemindersSeeder.seed(stack, night);
-    expect(first.summary).toMatch(/^2 e-mails sent to the outbox as of 09:00 \(skipped: .*no-consent 5/);
+    expect(first.summary).toMatch(/^2 e-mails sent to the outbox and 2 WhatsApp messages to the WhatsApp outbox as of 09:00 \(skipped: .*no-consent 2/);
+    // Zé said no to e-mail and yes to WhatsApp: his reminder is in the WhatsApp outbox
+    const whatsapp = await readWhatsAppOutbox(whatsappOutboxDir(stack.config.stateDir));
+    // today's (the 2-hours-before) and tomorrow's (the day-before)
+    expect(whatsapp.map((m) => [m.message.to, m.message.firstName])).toEqual([['+5511900000005', 'Zé'], ['+5511900000005', 'Zé']]);
     const outbox = await readOutbox(stack.ses.endpoint);
     expect(outbox.flatMap((m) => m.destination.to).sort()).toEqual(['carla.amostra@example.com', 'maria.exemplo@example.com']);
     const to = (address: string) => outbox.find((m) => m.destination.to.includes(address))!;

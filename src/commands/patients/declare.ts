@@ -28,6 +28,7 @@ function fieldOptions(cmd: Command, alert = 'an allergy or clinical alert (repea
     .option('--notes <text>', 'notes')
     .option('--status <status>', 'active | inactive | archived | deceased')
     .option('--email-reminders <yes|no>', 'consent to e-mail reminders (recorded with time and who)')
+    .option('--whatsapp-reminders <yes|no>', 'consent to WhatsApp reminders (recorded with time and who; needs --phone with area code)')
     .option('--language <pt-BR|en>', "language of the patient's reminders (default: the clinic's clinic.locale)");
 }
 

@@ -21,6 +21,7 @@ export interface PatientFlags {
   status?: string;
   emailReminders?: string;
   language?: string;
+  whatsappReminders?: string;
 }
 
 function guardianOf(f: PatientFlags): Guardian | undefined {
@@ -44,6 +45,7 @@ export function inputFromFlags(f: PatientFlags): PatientInput {
     status: f.status === undefined ? undefined : parseStatus(f.status),
     emailReminders: f.emailReminders === undefined ? undefined : parseYesNo(f.emailReminders, 'email-reminders'),
     language: f.language === undefined ? undefined : parseLanguage(f.language),
+    whatsappReminders: f.whatsappReminders === undefined ? undefined : parseYesNo(f.whatsappReminders, 'whatsapp-reminders'),
   };
 }
 
@@ -85,6 +87,7 @@ export function changesFromFlags(f: PatientFlags & UpdateFlags, current: { guard
   if (f.status !== undefined) c.status = parseStatus(f.status);
   if (f.emailReminders !== undefined) c.emailReminders = parseYesNo(f.emailReminders, 'email-reminders');
   if (f.language !== undefined) c.language = parseLanguage(f.language);
+  if (f.whatsappReminders !== undefined) c.whatsappReminders = parseYesNo(f.whatsappReminders, 'whatsapp-reminders');
   for (const name of f.clear ?? []) {
     const key = clearable[name];
     if (!key) throw usageError(`--clear: "${name}" cannot be cleared (one of ${Object.keys(clearable).join(', ')})`, { field: 'clear' });
@@ -99,7 +102,7 @@ export function changesFromFlags(f: PatientFlags & UpdateFlags, current: { guard
 const flagOf: Record<string, string> = {
   fullName: '--name', preferredName: '--preferred-name', cpf: '--cpf', birthDate: '--birth-date', sex: '--sex', phone: '--phone',
   email: '--email', address: '--address', 'guardian.name': '--guardian', 'guardian.phone': '--guardian-phone',
-  'guardian.cpf': '--guardian-cpf', status: '--status', notes: '--notes', alerts: '--alert', addAlerts: '--add-alert', removeAlerts: '--remove-alert', 'email-reminders': '--email-reminders', language: '--language', at: '--at',
+  'guardian.cpf': '--guardian-cpf', status: '--status', notes: '--notes', alerts: '--alert', addAlerts: '--add-alert', removeAlerts: '--remove-alert', 'email-reminders': '--email-reminders', language: '--language', whatsappReminders: '--whatsapp-reminders', at: '--at',
   duration: '--duration', dentist: '--dentist', patient: '--patient', from: '--from', to: '--to', date: '--date', since: '--since',
   kind: '--kind', teeth: '--teeth', takenAt: '--taken-at',
 };

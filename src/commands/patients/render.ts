@@ -29,6 +29,7 @@ export function printPatient(ui: Ui, p: Patient, timeZone: string, opts: { headl
       'E-mail reminders',
       `${p.consent.emailReminders ? 'yes' : 'no'}${p.consent.recordedAt ? ` (recorded ${localTime(p.consent.recordedAt, timeZone)} by ${p.consent.recordedBy})` : ' (never asked)'}`,
     ],
+    ['WhatsApp reminders', p.consent.whatsapp ? `${p.consent.whatsapp.reminders ? 'yes' : 'no'} (recorded ${localTime(p.consent.whatsapp.recordedAt, timeZone)} by ${p.consent.whatsapp.recordedBy})` : undefined],
     ['Language', p.language ? `${p.language} (reminders)` : undefined],
     ['Anonymized', p.anonymized ? `${localTime(p.anonymized.at, timeZone)} by ${p.anonymized.by}` : undefined],
     ['Record', `version ${p.version}, created ${localTime(p.createdAt, timeZone)}, updated ${localTime(p.updatedAt, timeZone)}`],

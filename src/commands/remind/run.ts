@@ -61,11 +61,14 @@ export default async function remind(input: CommandInput<RemindOptions>): Promis
     }
     spinner.succeed(`Lambda ${fn} ran the reminders`);
   } else {
-    const [{ openSesSender }, store] = await Promise.all([import('../../mail/ses.js'), ctx.dataStore()]);
+    const [{ openSesSender }, { LOCAL_WHATSAPP, whatsappOpener }, store] = await Promise.all([import('../../mail/ses.js'), import('../../messaging/whatsapp.js'), ctx.dataStore()]);
     const progress = ui.progressOf<ReminderItem>('reminders', { minTotal: 20 });
+    // the local stack's WhatsApp outbox needs no account: WhatsApp is on there as a configured clinic's would be
+    const runConfig = ctx.local ? { ...config, whatsapp: config.whatsapp ?? LOCAL_WHATSAPP } : config;
     summary = await runReminders({
       store,
-      config,
+      config: runConfig,
+      openWhatsAppSender: whatsappOpener(ctx.target, runConfig, { log: ui, localStateDir: ctx.local ? config.stateDir : undefined }),
       now,
       rule: opts.rule,
       dryRun: opts.dryRun,
@@ -123,6 +126,9 @@ async function render(ui: Ui, s: ReminderSummary, tz: string): Promise<void> {
   else if (reminderExitCode(s) === 3) ui.warn(headline);
   else ui.info(headline);
   if (!nothing && skippedTotal) ui.info(`skipped: ${reasonsText(s.skipped)}`);
+  const onWhatsApp = s.items.filter((i) => i.channel === 'whatsapp' && i.status === (s.dryRun ? 'would-send' : 'sent')).length;
+  if (onWhatsApp) ui.info(`${onWhatsApp} of them on WhatsApp, the rest by e-mail`);
+  if (s.whatsappOff) ui.warn(`WhatsApp was turned off during the run, e-mail carried the reminders: ${s.whatsappOff}`);
   if (ui.json || ui.quiet || nothing) return;
 
   const byRule = s.rules.map((rule) => {

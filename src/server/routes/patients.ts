@@ -10,7 +10,7 @@ import type { Route } from '../router.js';
 import type { ApiDeps } from './index.js';
 import { bool, obj, onlyFields, str, strList, type Body } from './input.js';
 
-const FIELDS = ['fullName', 'preferredName', 'cpf', 'birthDate', 'sex', 'phone', 'email', 'address', 'guardian', 'alerts', 'notes', 'status', 'emailReminders', 'language'] as const;
+const FIELDS = ['fullName', 'preferredName', 'cpf', 'birthDate', 'sex', 'phone', 'email', 'address', 'guardian', 'alerts', 'notes', 'status', 'emailReminders', 'language', 'whatsappReminders'] as const;
 /** A create's own field: add even so (a namesake born the same day, a person anonymized at their request returning) — the CLI's --force. */
 const CREATE_FIELDS = [...FIELDS, 'force'] as const;
 /** An update's own fields: one alert in or out, the others kept (`alerts` replaces the whole list). */
@@ -68,6 +68,7 @@ function readFields(body: Body, allowed: readonly string[]) {
     status: oneOf(s('status', 20), patientStatuses, 'status'),
     emailReminders: bool(body, 'emailReminders'),
     language: oneOf(s('language', 10), locales, 'language'),
+    whatsappReminders: bool(body, 'whatsappReminders'),
   };
 }
 

@@ -15,7 +15,9 @@ import { openPatient, renderPatient } from './patient.js';
 
 const GUARDIAN_FIELDS = ['guardian.name', 'guardian.relationship', 'guardian.phone', 'guardian.cpf'] as const;
 /** The form's plain fields (the alerts are edited apart: see alertEdit). */
-const PATIENT_FIELDS = ['fullName', 'preferredName', 'birthDate', 'cpf', 'sex', 'phone', 'email', 'address', 'notes', 'emailReminders', 'language', 'status', ...GUARDIAN_FIELDS] as const;
+const PATIENT_FIELDS = ['fullName', 'preferredName', 'birthDate', 'cpf', 'sex', 'phone', 'email', 'address', 'notes', 'emailReminders', 'language', 'status', ...GUARDIAN_FIELDS, 'whatsappReminders'] as const;
+/** The consent boxes (one per reminder channel). */
+const CHECKBOXES: readonly string[] = ['emailReminders', 'whatsappReminders'];
 type FieldName = (typeof PATIENT_FIELDS)[number];
 /** A patient's values as the form shows them: strings, a boolean for the consent box. */
 type FormValues = Record<FieldName, string | boolean>;
@@ -34,18 +36,19 @@ function formValuesOf(patient: Patient | null): FormValues {
   values.phone = formatPhone(patient?.phone) || '';
   values['guardian.phone'] = formatPhone(patient?.guardian?.phone) || '';
   values.emailReminders = Boolean(patient?.consent?.emailReminders);
+  values.whatsappReminders = Boolean(patient?.consent?.whatsapp?.reminders);
   return values;
 }
 
 function readForm(f: HTMLFormElement): FormValues {
   const values = {} as FormValues;
-  for (const name of PATIENT_FIELDS) values[name] = name === 'emailReminders' ? control(f, name).checked : control(f, name).value.trim();
+  for (const name of PATIENT_FIELDS) values[name] = CHECKBOXES.includes(name) ? control(f, name).checked : control(f, name).value.trim();
   return values;
 }
 
 function fillForm(f: HTMLFormElement, values: FormValues, only: readonly FieldName[] = PATIENT_FIELDS): void {
   for (const name of only) {
-    if (name === 'emailReminders') control(f, name).checked = values[name] as boolean;
+    if (CHECKBOXES.includes(name)) control(f, name).checked = values[name] as boolean;
     else control(f, name).value = values[name] as string;
   }
 }
@@ -149,7 +152,7 @@ function patientBody(values: FormValues, base: FormValues | null): Record<string
     const value = values[name];
     if ((GUARDIAN_FIELDS as readonly string[]).includes(name) || (base && value === base[name])) continue;
     if (name === 'status' && !base && value === 'active') continue; // the default
-    if (name === 'emailReminders') body.emailReminders = value;
+    if (CHECKBOXES.includes(name)) body[name] = value;
     else if (value) body[name] = value;
     else if (base) body[name] = null;
   }
