@@ -72,6 +72,19 @@ export interface Choice<T> {
   value: T;
 }
 
+/**
+ * A command's one result, printed by the host: `data` is the one JSON document of --json; `render` is the human
+ * view — its tables and lines on stdout are skipped with --json, its messages go to stderr in every mode (as
+ * every message does). `exitCode` is the command's exit code (default 0); `error` is thrown once the result is
+ * shown (a bulk run that printed what it did, then reports what failed).
+ */
+export interface Output<T = unknown> {
+  data: T;
+  render?: (ui: Ui) => void | Promise<void>;
+  exitCode?: number;
+  error?: unknown;
+}
+
 export interface Column<T> {
   header: string;
   value: (row: T) => string | number | undefined | null;
@@ -203,6 +216,17 @@ export class Ui implements Log {
   info = (m: string, d?: LogData) => this.line('info', m, d);
   warn = (m: string, d?: LogData) => this.line('warn', m, d);
   error = (m: string, d?: LogData) => this.line('error', m, d);
+
+  /**
+   * A command's one result: its data as one JSON document with --json, then its human view (whose stdout is
+   * skipped with --json); then its error, if it has one, is thrown. Returns the exit code.
+   */
+  async show(output: Output): Promise<number> {
+    this.result(output.data);
+    await output.render?.(this);
+    if (output.error) throw output.error;
+    return output.exitCode ?? 0;
+  }
 
   /** The command's result for humans, on stdout (skipped in --json mode, where `result` prints instead). */
   print(text: string): void {

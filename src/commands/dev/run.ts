@@ -1,7 +1,7 @@
 import { loadConfig } from '../../config/load.js';
 import { ClinicaError } from '../../errors.js';
 import { readEndpoints } from '../../local/endpoints.js';
-import type { CommandInput } from '../action.js';
+import { output, type CommandInput } from '../action.js';
 
 interface DevOptions {
   demo?: boolean;
@@ -60,7 +60,7 @@ export default async function dev({ opts, ui }: CommandInput<DevOptions>): Promi
     }
   }
 
-  ui.result({
+  const data = {
     clinic: config.clinic.name,
     stage: config.stage,
     dataDir: stack.dir,
@@ -68,17 +68,20 @@ export default async function dev({ opts, ui }: CommandInput<DevOptions>): Promi
     siteBucket: config.names.siteBucket,
     urls: Object.fromEntries(stack.urls.map((u) => [u.name, u.url])),
     demo: seeded,
-  });
-  await ui.table(stack.urls, [
-    { header: 'What', value: (r) => r.name },
-    { header: 'URL', value: (r) => r.url },
-  ], { title: `${config.clinic.name} — local stack (stage ${config.stage})` });
-  if (seeded.length) {
-    await ui.table(seeded, [
-      { header: 'Demo', value: (r) => r.name },
-      { header: 'Seeded', value: (r) => r.summary },
-    ]);
-  }
+  };
+  // shown while it runs: the stack lasts until Ctrl+C
+  await ui.show(output(data, async () => {
+    await ui.table(stack.urls, [
+      { header: 'What', value: (r) => r.name },
+      { header: 'URL', value: (r) => r.url },
+    ], { title: `${config.clinic.name} — local stack (stage ${config.stage})` });
+    if (seeded.length) {
+      await ui.table(seeded, [
+        { header: 'Demo', value: (r) => r.name },
+        { header: 'Seeded', value: (r) => r.summary },
+      ]);
+    }
+  }));
 
   if (opts.exit) {
     await stack.stop();

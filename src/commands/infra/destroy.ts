@@ -5,7 +5,7 @@ import { outputsFile } from '../../infra/outputs.js';
 import { applyPlan, pending, planJson } from '../../infra/plan.js';
 import { planDestroy } from '../../infra/stack.js';
 import type { Spinner, Ui } from '../../ui/output.js';
-import type { CommandInput } from '../action.js';
+import { output, type CommandInput } from '../action.js';
 import { openStage, printPlan, type InfraCommandDeps } from './common.js';
 
 interface DestroyOptions {
@@ -31,9 +31,7 @@ export async function destroy(opts: CommandInput<DestroyOptions>['opts'], ui: Ui
   const todo = pending(plan);
   if (!todo.length) {
     await forgetOutputs(ui, config.stateDir, config.stage);
-    ui.print(`nothing to destroy in stage ${config.stage}`);
-    ui.result({ plan: planJson(plan), applied: [] });
-    return 0;
+    return ui.show(output({ plan: planJson(plan), applied: [] }, () => ui.print(`nothing to destroy in stage ${config.stage}`)));
   }
   const question = `Destroy ${todo.length} resource${todo.length > 1 ? 's' : ''} of stage ${config.stage} (${ctx.where})?`;
   if (!(await ui.confirm(question))) {
@@ -61,9 +59,9 @@ export async function destroy(opts: CommandInput<DestroyOptions>['opts'], ui: Ui
   }
   await forgetOutputs(ui, config.stateDir, config.stage);
   const kept = plan.steps.filter((s) => s.action === 'no-change');
-  ui.print(`destroyed stage ${config.stage}: ${result.applied.length} resource${result.applied.length > 1 ? 's' : ''} deleted${kept.length ? `; kept ${kept.map((s) => `${s.kind} ${s.name}`).join(', ')}` : ''}`);
-  ui.result({ plan: planJson(plan), applied: result.applied.map((s) => s.id) });
-  return 0;
+  return ui.show(output({ plan: planJson(plan), applied: result.applied.map((s) => s.id) }, () =>
+    ui.print(`destroyed stage ${config.stage}: ${result.applied.length} resource${result.applied.length > 1 ? 's' : ''} deleted${kept.length ? `; kept ${kept.map((s) => `${s.kind} ${s.name}`).join(', ')}` : ''}`),
+  ));
 }
 
 /**

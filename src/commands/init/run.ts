@@ -6,7 +6,7 @@ import { missingSender } from '../../config/mail.js';
 import type { ConfigInput } from '../../config/schema.js';
 import { ClinicaError, oneLine } from '../../errors.js';
 import type { Ui } from '../../ui/output.js';
-import type { CommandInput } from '../action.js';
+import { output, type CommandInput, type Output } from '../action.js';
 
 interface InitOptions {
   name?: string;
@@ -89,7 +89,7 @@ const rule =
 
 const cidrList = (text: string) => text.split(',').map((c) => c.trim()).filter(Boolean);
 
-export default async function init({ opts, ui }: CommandInput<InitOptions>): Promise<number> {
+export default async function init({ opts, ui }: CommandInput<InitOptions>): Promise<Output | number> {
   // an empty CLINICA_CONFIG counts as unset, as in loadConfig (resolve('') is the working folder itself)
   const path = resolve(opts.config ?? (process.env.CLINICA_CONFIG || CONFIG_FILE));
   if (existsSync(path) && !opts.force) {
@@ -178,9 +178,9 @@ export default async function init({ opts, ui }: CommandInput<InitOptions>): Pro
     }
     throw err;
   }
-  ui.result({ written: path, config: next });
-  ui.print(`wrote ${path}`);
-  if (!answers.sender) ui.warn(oneLine(missingSender()));
-  ui.info(next.target === 'local' ? 'next: `npx clinica dev --demo`' : 'next: `npx clinica deploy --dry-run` to see the plan');
-  return 0;
+  return output({ written: path, config: next }, (ui) => {
+    ui.print(`wrote ${path}`);
+    if (!answers.sender) ui.warn(oneLine(missingSender()));
+    ui.info(next.target === 'local' ? 'next: `npx clinica dev --demo`' : 'next: `npx clinica deploy --dry-run` to see the plan');
+  });
 }

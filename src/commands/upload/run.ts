@@ -20,7 +20,7 @@ import { FileHashCache } from '../../usecases/hash-cache.js';
 import { loadLogo } from '../../usecases/image-import.js';
 import { imageConcurrency } from '../../imaging/sharp.js';
 import type { OnProgress } from '../../progress.js';
-import type { CommandInput } from '../action.js';
+import { output, type CommandInput, type Output } from '../action.js';
 import { withFlagNames } from '../patients/fields.js';
 
 interface UploadOptions {
@@ -74,7 +74,7 @@ function fileLine(result: BulkResult): string {
   return `${verb.padEnd(12)} ${patient.padEnd(9)} ${result.file}${said ? `  (${said})` : ''}`;
 }
 
-export default async function upload({ args, opts, ui }: CommandInput<UploadOptions>): Promise<number> {
+export default async function upload({ args, opts, ui }: CommandInput<UploadOptions>): Promise<Output> {
   const ctx = openContext(opts);
   const { config } = ctx;
   const [patientArg, ...files] = args;
@@ -172,13 +172,12 @@ export default async function upload({ args, opts, ui }: CommandInput<UploadOpti
     // the store or the network stopped the run (S3 unreachable, credentials expired): say what was done before
     // the one-line error, so the person knows the import is partial and that re-running finishes it; with
     // --json the partial summary is the JSON document (a script sees what was imported), the error on stderr
-    ui.result(resultDoc({ stopped: true, error: oneLine(stoppedBy.err) }));
-    if (done && !opts.dryRun) {
+    return output(resultDoc({ stopped: true, error: oneLine(stoppedBy.err) }), (ui) => {
+      if (!done || opts.dryRun) return;
       const before = [`${summary.imported} imported`, `${summary.duplicates} already there`];
       if (summary.failed) before.push(`${summary.failed} failed`);
       ui.warn(`stopped by an error after ${done} file${done === 1 ? '' : 's'}: ${before.join(', ')} — fix the cause and run the same command again to finish`);
-    }
-    throw stoppedBy.err;
+    }, { error: stoppedBy.err });
   }
 
   const failures = keep.filter((r) => r.outcome.status === 'failed' || r.outcome.status === 'rejected');
@@ -186,28 +185,27 @@ export default async function upload({ args, opts, ui }: CommandInput<UploadOpti
     // one file, refused: an ordinary one-line error (exit 2), not a partial bulk result
     throw new ClinicaError('usage', `${failures[0]!.file}: ${reasonOf(failures[0]!)}`, { field: 'file' });
   }
-  ui.result(resultDoc());
-  if (failures.length && !opts.dryRun) {
-    await ui.table(
-      failures,
-      [
-        { header: 'File', value: (r) => r.file },
-        { header: 'Line', value: (r) => ('line' in r ? r.line : undefined) },
-        { header: 'Patient', value: (r) => ('patientId' in r ? r.patientId : undefined) },
-        { header: 'Reason', value: reasonOf },
-      ],
-      { title: `${failures.length} file${failures.length === 1 ? '' : 's'} not imported` },
-    );
-  }
-  const parts = opts.dryRun
-    ? [`${summary.wouldImport} would be imported`, `${summary.duplicates} already imported`]
-    : [`${summary.imported} imported${summary.resumed ? ` (${summary.resumed} finishing an interrupted import)` : ''}`, `${summary.duplicates} already there`];
-  if (summary.skipped) parts.push(`${summary.skipped} skipped (not images)`);
-  if (summary.failed) parts.push(`${summary.failed} failed`);
-  if (summary.notStarted) parts.push(`${summary.notStarted} not started`);
-  const line = `${parts.join(', ')}${summary.interrupted ? ' — interrupted: run the same command again to finish' : ''}`;
-  if (summary.failed) ui.warn(line);
-  else ui.info(line);
-  if (summary.interrupted) return 130;
-  return summary.failed ? 3 : 0;
+  return output(resultDoc(), async (ui) => {
+    if (failures.length && !opts.dryRun) {
+      await ui.table(
+        failures,
+        [
+          { header: 'File', value: (r) => r.file },
+          { header: 'Line', value: (r) => ('line' in r ? r.line : undefined) },
+          { header: 'Patient', value: (r) => ('patientId' in r ? r.patientId : undefined) },
+          { header: 'Reason', value: reasonOf },
+        ],
+        { title: `${failures.length} file${failures.length === 1 ? '' : 's'} not imported` },
+      );
+    }
+    const parts = opts.dryRun
+      ? [`${summary.wouldImport} would be imported`, `${summary.duplicates} already imported`]
+      : [`${summary.imported} imported${summary.resumed ? ` (${summary.resumed} finishing an interrupted import)` : ''}`, `${summary.duplicates} already there`];
+    if (summary.skipped) parts.push(`${summary.skipped} skipped (not images)`);
+    if (summary.failed) parts.push(`${summary.failed} failed`);
+    if (summary.notStarted) parts.push(`${summary.notStarted} not started`);
+    const line = `${parts.join(', ')}${summary.interrupted ? ' — interrupted: run the same command again to finish' : ''}`;
+    if (summary.failed) ui.warn(line);
+    else ui.info(line);
+  }, { exitCode: summary.interrupted ? 130 : summary.failed ? 3 : 0 });
 }
