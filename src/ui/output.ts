@@ -11,7 +11,7 @@
  */
 import { usageError } from '../errors.js';
 import type { Log, LogData } from '../log.js';
-import type { OnProgress } from '../progress.js';
+import type { OnProgress, StepProgress } from '../progress.js';
 
 export interface UiOptions {
   json?: boolean;
@@ -331,6 +331,24 @@ export class Ui implements Log {
         bar.tick(done);
       },
       done: () => bar?.done(),
+    };
+  }
+
+  /**
+   * The CLI's rendering of a plan being applied (deploy, destroy): a spinner per step on a terminal, a line as
+   * each step starts and ends otherwise; `say` words each step, `update` retells the running step (a bucket
+   * being emptied counts its objects).
+   */
+  stepsOf<S>(say: { start(step: S): string; done(step: S): string; fail(step: S, error: unknown): string }): { emit: OnProgress<StepProgress<S>>; update(text: string): void } {
+    let spinner: Spinner | undefined;
+    return {
+      emit: async ({ item }) => {
+        if (!item) return;
+        if (item.phase === 'start') spinner = await this.spinner(say.start(item.step));
+        else if (item.phase === 'done') spinner?.succeed(say.done(item.step));
+        else spinner?.fail(say.fail(item.step, item.error));
+      },
+      update: (text) => spinner?.update(text),
     };
   }
 }

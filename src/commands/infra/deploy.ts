@@ -1,9 +1,9 @@
 import { oneLine } from '../../errors.js';
 import { computeOutputs, writeOutputs } from '../../infra/outputs.js';
-import { applyPlan, pending, planJson, summary } from '../../infra/plan.js';
+import { applyPlan, pending, planJson, summary, type Step } from '../../infra/plan.js';
 import { readSes } from '../../infra/ses.js';
 import { planDeploy } from '../../infra/stack.js';
-import type { Spinner, Ui } from '../../ui/output.js';
+import type { Ui } from '../../ui/output.js';
 import { output, type CommandInput } from '../action.js';
 import { openStage, printOutputs, printPlan, type InfraCommandDeps } from './common.js';
 
@@ -48,14 +48,12 @@ export async function deploy(opts: CommandInput<DeployOptions>['opts'], ui: Ui, 
     return 1;
   }
 
-  let spinner: Spinner | undefined;
-  const result = await applyPlan(plan, {
-    onStart: async (s) => {
-      spinner = await ui.spinner(`${s.action === 'create' ? 'creating' : s.action === 'update' ? 'updating' : 'deleting'} ${s.kind} ${s.name}`);
-    },
-    onDone: (s) => spinner?.succeed(`${s.action === 'create' ? 'created' : 'updated'} ${s.kind} ${s.name}`),
-    onFail: (s, err) => spinner?.fail(`${s.kind} ${s.name}: ${oneLine(err)}`),
+  const steps = ui.stepsOf<Step>({
+    start: (s) => `${s.action === 'create' ? 'creating' : s.action === 'update' ? 'updating' : 'deleting'} ${s.kind} ${s.name}`,
+    done: (s) => `${s.action === 'create' ? 'created' : 'updated'} ${s.kind} ${s.name}`,
+    fail: (s, err) => `${s.kind} ${s.name}: ${oneLine(err)}`,
   });
+  const result = await applyPlan(plan, steps.emit);
   if (result.failed) {
     const done = result.applied.map((s) => `${s.action === 'create' ? 'created' : 'updated'} ${s.kind} ${s.name}`);
     ui.error(`deploy stopped at ${result.failed.step.kind} ${result.failed.step.name}; ${done.length ? `done before it: ${done.join('; ')}` : 'nothing was changed before it'}`);
