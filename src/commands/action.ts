@@ -38,10 +38,15 @@ export function lazy(load: Loader) {
     const ui = new Ui(opts);
     // a call to AWS (or the local stack) that takes long says so ("still waiting for S3 at …") on stderr
     onSlowCall((message) => ui.warn(message));
-    const returned = await (mod.default as CommandRun)({ args, opts, ui, command });
-    const code = typeof returned === 'object' ? await ui.show(returned) : returned;
-    if (typeof code === 'number' && code !== 0) process.exitCode = code;
+    const code = await runCommand(mod.default as CommandRun, { args, opts, ui, command });
+    if (code !== 0) process.exitCode = code;
   };
+}
+
+/** The host's run of a command: the command, then its result printed (Ui.show); the exit code. */
+export async function runCommand<O>(run: CommandRun<O>, input: CommandInput<O>): Promise<number> {
+  const returned = await run(input);
+  return typeof returned === 'object' ? input.ui.show(returned) : (returned ?? 0);
 }
 
 /**
