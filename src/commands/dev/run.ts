@@ -1,6 +1,7 @@
 import { loadConfig } from '../../config/load.js';
 import { ClinicaError } from '../../errors.js';
 import { readEndpoints } from '../../local/endpoints.js';
+import type { Ui } from '../../ui/output.js';
 import { output, type CommandInput } from '../action.js';
 
 interface DevOptions {
@@ -47,18 +48,7 @@ export default async function dev({ opts, ui }: CommandInput<DevOptions>): Promi
   }
   spinner.succeed(`local stack up — data in ${stack.dir}`);
 
-  let seeded: { name: string; summary: string }[] = [];
-  if (opts.demo) {
-    const seeding = await ui.spinner('seeding demo data');
-    try {
-      seeded = await stack.seedDemo();
-      seeding.succeed(`demo data seeded${seeded.length ? '' : ' (nothing to seed yet)'}`);
-    } catch (err) {
-      seeding.fail('seeding demo data failed');
-      await stack.stop();
-      throw err;
-    }
-  }
+  const seeded = opts.demo ? await seedDemo(ui, stack) : [];
 
   const data = {
     clinic: config.clinic.name,
@@ -88,7 +78,31 @@ export default async function dev({ opts, ui }: CommandInput<DevOptions>): Promi
     return 0;
   }
   ui.info('Other commands in this folder now use this stack (e.g. `npx clinica patients list`). Ctrl+C stops it.');
-  await new Promise<void>((resolve) => {
+  await untilStopped(ui);
+  await stack.stop();
+  ui.info('stopped; data kept in ' + stack.dir);
+  return 0;
+}
+
+type Stack = Awaited<ReturnType<typeof import('../../local/stack.js').startLocalStack>>;
+
+/** --demo: the demo data seeded (once: a seeder that finds its data does nothing); the stack stopped if it fails. */
+async function seedDemo(ui: Ui, stack: Stack): Promise<{ name: string; summary: string }[]> {
+  const seeding = await ui.spinner('seeding demo data');
+  try {
+    const seeded = await stack.seedDemo();
+    seeding.succeed(`demo data seeded${seeded.length ? '' : ' (nothing to seed yet)'}`);
+    return seeded;
+  } catch (err) {
+    seeding.fail('seeding demo data failed');
+    await stack.stop();
+    throw err;
+  }
+}
+
+/** Resolves on Ctrl+C (or SIGTERM), saying so. */
+function untilStopped(ui: Ui): Promise<void> {
+  return new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       ui.info(`${signal}: stopping the local stack…`);
       resolve();
@@ -96,7 +110,4 @@ export default async function dev({ opts, ui }: CommandInput<DevOptions>): Promi
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));
   });
-  await stack.stop();
-  ui.info('stopped; data kept in ' + stack.dir);
-  return 0;
 }
