@@ -14,7 +14,7 @@ import { defaultConfigInput, loadConfig } from '../dist/config/load.js';
 import { silentLog } from '../dist/log.js';
 import { startLocalStack } from '../dist/local/stack.js';
 import { formatCpf, generateCpf } from '../dist/clinic/cpf.js';
-import { mapLimit } from '../dist/clinic/text.js';
+import { mapLimit } from '../dist/map-limit.js';
 
 const rows = Number(process.env.BENCH_ROWS ?? 3000);
 const first = ['João', 'Maria', 'José', 'Ana', 'Antônio', 'Francisca', 'Luíza', 'Carlos', 'Paulo', 'Márcia', 'Pedro', 'Lúcia'];

@@ -22,7 +22,7 @@ import { generateCpf } from '../dist/clinic/cpf.js';
 import { countPatientImages, formatPatientId, patientKey } from '../dist/clinic/patients.js';
 import { listPatientAppointments } from '../dist/clinic/patient-appointments.js';
 import { listAudit } from '../dist/clinic/audit.js';
-import { mapLimit } from '../dist/clinic/text.js';
+import { mapLimit } from '../dist/map-limit.js';
 import { fmt } from './_stats.js';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 8);

@@ -14,6 +14,7 @@ import type { Route53Client } from '@aws-sdk/client-route-53';
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import type { CloudFrontClient } from '@aws-sdk/client-cloudfront';
 import type { ACMClient } from '@aws-sdk/client-acm';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 
 /** Where and how to reach AWS (or an AWS-compatible emulator). */
 export interface AwsTarget {
@@ -22,7 +23,7 @@ export interface AwsTarget {
   /** endpoint for every service (e.g. --endpoint-url of an emulator) */
   endpoint?: string;
   /** per-service endpoints (the local stack runs S3 and SES on different ports) */
-  endpoints?: Partial<Record<'s3' | 'ses' | 'ec2' | 'lambda' | 'iam' | 'ssm' | 'sts' | 'route53' | 'logs' | 'cloudfront' | 'acm', string>>;
+  endpoints?: Partial<Record<'s3' | 'ses' | 'ec2' | 'lambda' | 'iam' | 'ssm' | 'sts' | 'route53' | 'logs' | 'cloudfront' | 'acm' | 'sqs', string>>;
   /** static credentials (the local stack); otherwise the default chain with `profile` */
   credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
   /**
@@ -97,7 +98,7 @@ function baseConfig(target: AwsTarget, service: Service) {
   };
 }
 
-const SERVICE_NAMES: Record<Service, string> = { s3: 'S3', ses: 'SES', ec2: 'EC2', lambda: 'Lambda', iam: 'IAM', ssm: 'SSM', sts: 'STS', route53: 'Route 53', logs: 'CloudWatch Logs', cloudfront: 'CloudFront', acm: 'ACM' };
+const SERVICE_NAMES: Record<Service, string> = { s3: 'S3', ses: 'SES', ec2: 'EC2', lambda: 'Lambda', iam: 'IAM', ssm: 'SSM', sts: 'STS', route53: 'Route 53', logs: 'CloudWatch Logs', cloudfront: 'CloudFront', acm: 'ACM', sqs: 'SQS' };
 
 interface Sender {
   send(command: { input?: unknown }, options?: { abortSignal?: AbortSignal }): Promise<unknown>;
@@ -213,4 +214,9 @@ export async function acmClient(target: AwsTarget): Promise<ACMClient> {
   const { ACMClient } = await import('@aws-sdk/client-acm');
   const region = target.endpoint || target.endpoints?.acm ? target.region : 'us-east-1';
   return bounded(new ACMClient({ ...baseConfig(target, 'acm'), region }), target, 'acm');
+}
+
+export async function sqsClient(target: AwsTarget): Promise<SQSClient> {
+  const { SQSClient } = await import('@aws-sdk/client-sqs');
+  return bounded(new SQSClient(baseConfig(target, 'sqs')), target, 'sqs');
 }

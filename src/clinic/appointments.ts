@@ -27,7 +27,8 @@ import { addDays, daysBetween, formatZoned, localParts, parseDate, parseDateTime
 import type { Appointment, AppointmentInput, AppointmentStatus } from './types.js';
 
 export const APPOINTMENTS_PREFIX = 'appointments/';
-const dayLockKey = (date: string) => `locks/agenda/${date}.json`;
+export const AGENDA_LOCKS_PREFIX = 'locks/agenda/';
+const dayLockKey = (date: string) => `${AGENDA_LOCKS_PREFIX}${date}.json`;
 export const appointmentKey = (id: string) => `${APPOINTMENTS_PREFIX}${dateOfId(id)}/${id}.json`;
 
 const LIST_HINT = 'run `clinica appointments list --date YYYY-MM-DD` to find the id';

@@ -19,6 +19,7 @@ import { cpfClaimsKey, getPatient, patientKey, releaseCpf, writePatientChange } 
 import { EMAIL_IN_TEXT } from './text.js';
 import { mapLimit } from '../map-limit.js';
 import type { Appointment, AuditEntry, Patient } from './types.js';
+import { count } from '../plural.js';
 
 export interface ExportedImage {
   key: string;
@@ -176,7 +177,7 @@ export async function anonymizePatientReported(store: Store, id: string, actor: 
   const reminderKeys = await eraseReminderAddresses(store, patient.id);
   const versions = await eraseOldCopies(store, patient.id, reminderKeys);
   if (versions.failed.length) {
-    throw new ClinicaError('partial', `patient ${patient.id} is anonymized, but ${versions.failed.length} old version(s) of its objects could not be deleted (first: ${versions.failed[0]})`, {
+    throw new ClinicaError('partial', `patient ${patient.id} is anonymized, but ${count(versions.failed.length, 'old version')} of its objects could not be deleted (first: ${versions.failed[0]})`, {
       hint: `run \`clinica patients anonymize ${patient.id}\` again`,
     });
   }
@@ -298,7 +299,7 @@ export async function purgePatient(store: Store, id: string, actor: string, opti
   const images = await deletePatientImages(store, patient.id);
   const failed = [...images.failed, ...(await store.deleteMany([...reminderKeys, ...appointments.map((a) => appointmentKey(a.id))]))];
   if (failed.length) {
-    throw new ClinicaError('partial', `patient ${patient.id}: ${failed.length} object(s) could not be deleted (first: ${failed[0]}); the record is kept`, {
+    throw new ClinicaError('partial', `patient ${patient.id}: ${count(failed.length, 'object')} could not be deleted (first: ${failed[0]}); the record is kept`, {
       hint: 'run the purge again',
     });
   }

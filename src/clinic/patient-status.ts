@@ -15,6 +15,7 @@ import { listPatientAppointments } from './patient-appointments.js';
 import { archivePatient, getPatient, updatePatient } from './patients.js';
 import { localParts } from './time.js';
 import type { Appointment, AppointmentStatus, Patient, PatientChanges, PatientStatus } from './types.js';
+import { count } from '../plural.js';
 
 /** The statuses that take a patient out of care: no reminders, no new bookings expected. */
 export const LEAVING_STATUSES: readonly PatientStatus[] = ['archived', 'inactive', 'deceased'];
@@ -116,7 +117,7 @@ async function leavingCare(
   }
   if (failed.length) {
     throw conflict(
-      `${patient.id} is now ${patient.status}, but ${failed.length} of its ${future.length} future appointment(s) could not be cancelled (${failed.map((f) => f.id).join(', ')}: ${oneLine(failed[0]!.err)})`,
+      `${patient.id} is now ${patient.status}, but ${failed.length} of its ${count(future.length, 'future appointment')} could not be cancelled (${failed.map((f) => f.id).join(', ')}: ${oneLine(failed[0]!.err)})`,
       {
         hint: 'make the same change again with --cancel-appointments to cancel the rest',
         reason: 'appointments-not-cancelled',
@@ -135,7 +136,7 @@ function leavesAppointments(patientId: string, status: PatientStatus, future: Fu
   const named = future.slice(0, 3).map((a) => `${a.date} ${a.time} with ${a.dentist}`);
   if (future.length > 3) named.push(`${future.length - 3} more`);
   return conflict(
-    `${patientId} has ${future.length} future appointment${future.length === 1 ? '' : 's'} (${named.join('; ')}); ${doing[status]} would leave ${future.length === 1 ? 'it' : 'them'} booked; nothing was changed`,
+    `${patientId} has ${count(future.length, 'future appointment')} (${named.join('; ')}); ${doing[status]} would leave ${future.length === 1 ? 'it' : 'them'} booked; nothing was changed`,
     {
       hint: 'pass --cancel-appointments to cancel them, or --keep-appointments to keep them',
       reason: 'future-appointments',

@@ -31,6 +31,7 @@ import {
   type PatientSummary,
   type Sex,
 } from './types.js';
+import { count } from '../plural.js';
 
 export const PATIENTS_PREFIX = 'patients/';
 export const COUNTER_KEY = 'counters/patients.json';
@@ -808,7 +809,7 @@ async function rebuildCpfClaims(store: Store, records: Patient[]): Promise<Omit<
   for await (const o of store.list(OLD_CPF_CLAIMS_PREFIX)) old.push(o.key);
   const failed = await store.deleteMany(old);
   if (failed.length) {
-    throw new ClinicaError('partial', `${failed.length} of ${old.length} old-layout CPF claim(s) (${OLD_CPF_CLAIMS_PREFIX}) could not be deleted; the keyed claims are written`, {
+    throw new ClinicaError('partial', `${failed.length} of ${count(old.length, 'old-layout CPF claim')} (${OLD_CPF_CLAIMS_PREFIX}) could not be deleted; the keyed claims are written`, {
       hint: 'run `clinica patients reindex` again',
     });
   }

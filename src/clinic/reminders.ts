@@ -40,6 +40,7 @@ import { EMAIL_IN_TEXT } from './text.js';
 import { randomId } from '../random-id.js';
 import { addDays, localParts, startOfLocalDay, todayIn, zonedToInstant } from './time.js';
 import type { Appointment, Patient } from './types.js';
+import { count } from '../plural.js';
 
 export const REMINDERS_PREFIX = 'reminders/';
 export const reminderKey = (appointmentId: string, rule: string) => `${REMINDERS_PREFIX}${appointmentId}/${rule}.json`;
@@ -586,7 +587,7 @@ export function planReminders(options: RunRemindersOptions): ReminderPlan {
     .finally(() => {
       ready.close();
       keys.close();
-      log.debug(`${listed} appointment(s) ${range.from} → ${range.to} read, ${state.existing.size} reminder record(s) found; as of ${state.summary.at}`);
+      log.debug(`${count(listed, 'appointment')} ${range.from} → ${range.to} read, ${count(state.existing.size, 'reminder record')} found; as of ${state.summary.at}`);
     });
   return { state, ready, read };
 }

@@ -80,6 +80,8 @@ export interface StaffRecord {
   lastSignInAt?: string;
   /** made by `clinica dev --demo`: on target local it may sign in without a second factor */
   demo?: boolean;
+  /** invited by invite-all (it signed in with a token before): invited again when the link expires unused */
+  fromToken?: boolean;
 }
 
 /** active: can sign in; invited: has not set a password yet; token-only: an account from before e-mail sign-in. */
@@ -465,24 +467,50 @@ export interface InviteAllItem {
   error?: string;
 }
 
+/** A token-only account (made before e-mail sign-in) that needs an invitation. */
+export interface DueInvitation {
+  id: string;
+  name: string;
+  email?: string;
+  /** never invited, or invited by invite-all and the link expired unused */
+  why: 'token-only' | 'expired';
+}
+
 /**
- * Invitations for the token-only accounts (made before e-mail sign-in). Their records — and so their audit
- * history, which names them by id — are kept; their old token stops working when they are reset. An account
- * without an e-mail is reported, not invited; a re-run skips the accounts already invited or active.
+ * The token-only accounts due an invitation: never invited, or invited by invite-all whose link expired before a
+ * password was set. An account invited and not expired, active or revoked is not due (so a re-run invites no one twice).
  */
-export async function inviteAll(store: Store, actor: string, now = new Date()): Promise<InviteAllItem[]> {
-  const out: InviteAllItem[] = [];
+export async function invitationsDue(store: Store, now = new Date()): Promise<DueInvitation[]> {
+  const due: DueInvitation[] = [];
   for (const r of await listStaffRecords(store)) {
-    if (staffStatus(r) !== 'token-only') continue;
-    if (!r.email) {
-      out.push({ id: r.id, name: r.name, ok: false, error: `no e-mail: set one with \`clinica staff edit ${r.id} --email …\`, then run invite-all again` });
+    if (r.revokedAt || r.passwordHash) continue;
+    const status = staffStatus(r);
+    const expired = status === 'invited' && r.fromToken === true && r.invitation !== undefined && Date.parse(r.invitation.expiresAt) <= now.getTime();
+    if (status !== 'token-only' && !expired) continue;
+    due.push({ id: r.id, name: r.name, ...(r.email ? { email: r.email } : {}), why: expired ? 'expired' : 'token-only' });
+  }
+  return due;
+}
+
+/**
+ * Invitations for the token-only accounts due one (invitationsDue; `only`: those the plan showed). Their records —
+ * and so their audit history, which names them by id — are kept; their old token stops working. An account
+ * without an e-mail is reported, not invited; one that is no longer due when its turn comes is skipped.
+ */
+export async function inviteAll(store: Store, actor: string, now = new Date(), only?: DueInvitation[]): Promise<InviteAllItem[]> {
+  const out: InviteAllItem[] = [];
+  const due = await invitationsDue(store, now);
+  for (const d of only ? due.filter((x) => only.some((o) => o.id === x.id)) : due) {
+    if (!d.email) {
+      out.push({ id: d.id, name: d.name, ok: false, error: `no e-mail: set one with \`clinica staff edit ${d.id} --email …\`, then run invite-all again` });
       continue;
     }
     try {
-      const { staff, invitation } = await resetStaff(store, r.id, actor, now);
-      out.push({ id: r.id, name: r.name, ok: true, staff, invitation });
+      await updateStaffRecord(store, d.id, (r) => ({ ...r, fromToken: true }));
+      const { staff, invitation } = await resetStaff(store, d.id, actor, now);
+      out.push({ id: d.id, name: d.name, ok: true, staff, invitation });
     } catch (err) {
-      out.push({ id: r.id, name: r.name, ok: false, error: (err as Error).message });
+      out.push({ id: d.id, name: d.name, ok: false, error: (err as Error).message });
     }
   }
   return out;

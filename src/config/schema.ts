@@ -148,6 +148,11 @@ export const configSchema = z
         closures: z.array(closureSchema).max(500).default([]),
         /** "br-national": Brazil's national holidays (Carnival, Good Friday and Corpus Christi included) count as closures */
         holidays: z.enum(['none', 'br-national']).default('none'),
+        /**
+         * the word pt-BR e-mails and the calendar entry put before the name: "na" → "na Clínica Sorriso",
+         * "no" → "no Consultório X", "em" → "em Sorriso Odonto"; default from the name's first word (docs/reminders.md)
+         */
+        preposition: z.enum(['em', 'na', 'no', 'nas', 'nos']).optional(),
       })
       .strict(),
     target: z.enum(['local', 'aws']).default('local'),
@@ -304,6 +309,17 @@ export const configSchema = z
       .strict()
       .default({ retentionYears: LEGAL_RETENTION_YEARS }),
     site: siteSchema.optional(),
+    /** the patients' answer page (the link in every reminder) */
+    answers: z
+      .object({
+        /**
+         * on AWS, the most requests the page's function serves at once (Lambda reserved concurrency): a flood of
+         * requests to its public URL costs at most this many runs at a time; default 5
+         */
+        reservedConcurrency: z.number().int().min(1).max(100).optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 

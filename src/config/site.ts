@@ -98,7 +98,7 @@ export const siteSchema = z
     hoursNote: text(200).optional(),
     /** what the map link searches for; default the clinic's address */
     mapQuery: text(300).optional(),
-    /** text pre-filled in WhatsApp when a visitor taps the WhatsApp link */
+    /** text pre-filled in WhatsApp when a visitor taps the WhatsApp link; default a booking request in the site's language */
     whatsappMessage: text(300).optional(),
     social: z.partialRecord(z.enum(socialNetworks), socialUrl).default({}),
     /** the dentist legally responsible for the clinic (CFO rules ask for name and CRO in advertising) */
@@ -119,6 +119,8 @@ export const siteSchema = z
       })
       .strict()
       .default({}),
+    /** the WhatsApp number the site links to (wa.me), when it is not clinic.whatsapp (e.g. the front desk's) */
+    whatsapp: publicPhone.optional(),
   })
   .strict();
 

@@ -23,7 +23,7 @@ import { ClinicaError } from '../errors.js';
 import type { Log } from '../log.js';
 import { WATERMARK_FONT_FILE, WATERMARK_FONT_PACKAGE_PATH } from '../imaging/font.js';
 
-export type BundleName = 'image-processor' | 'reminders' | 'server';
+export type BundleName = 'image-processor' | 'reminders' | 'server' | 'answers';
 export type Architecture = 'arm64' | 'x86_64';
 
 export interface BundleSpec {
@@ -42,6 +42,7 @@ export const BUNDLES: Record<BundleName, BundleSpec> = {
   'image-processor': { name: 'image-processor', entry: 'lambdas/image-processor', outFile: 'index.mjs', templates: [], sharp: 'required' },
   reminders: { name: 'reminders', entry: 'lambdas/reminders', outFile: 'index.mjs', templates: ['email'], sharp: 'if-imported' },
   server: { name: 'server', entry: 'server/main', outFile: 'main.mjs', templates: ['staff', 'email'], sharp: 'if-imported' },
+  answers: { name: 'answers', entry: 'lambdas/patient-answers', outFile: 'index.mjs', templates: [], sharp: 'if-imported' },
 };
 
 /**

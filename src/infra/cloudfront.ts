@@ -19,6 +19,7 @@ import { policy, samePolicy, type PolicyDocument } from './policy-document.js';
 import { resource } from './resource.js';
 import { policyAspect } from './s3-bucket.js';
 import { tlsOnlyPolicy } from './data-bucket.js';
+import { certificateComing } from './site-domain.js';
 
 const cloudfrontSdk = () => import('@aws-sdk/client-cloudfront');
 
@@ -214,7 +215,8 @@ export function distributionSettings(ctx: InfraContext, ids: { oac: string; head
   return {
     Comment: distributionComment(ctx),
     Enabled: true,
-    Aliases: domain ? { Quantity: 1, Items: [domain] } : { Quantity: 0 },
+    // the name is served only with its own certificate (CloudFront refuses an alias on the default one)
+    Aliases: domain && ids.certificateArn ? { Quantity: 1, Items: [domain] } : { Quantity: 0 },
     DefaultRootObject: 'index.html',
     Origins: {
       Quantity: 1,
@@ -326,7 +328,7 @@ async function disableAndDelete(ctx: InfraContext, id: string): Promise<void> {
 export const siteDistribution = resource<DistributionState>({
   id: 'site-distribution',
   read: (ctx) => awsCall(ctx, 'reading the CloudFront distribution', () => findDistribution(ctx)),
-  plan(ctx, state) {
+  plan(ctx, state, stage) {
     const ids = () => ({ oac: ctx.facts.siteOacId!, headers: ctx.facts.siteHeadersPolicyId!, certificateArn: ctx.facts.siteCertificateArn });
     const base = { id: 'site-distribution', component: 'site' as const, kind: 'CloudFront distribution' };
     const https = ctx.config.site?.domain ? `https://${ctx.config.site.domain}/` : state.domainName ? `https://${state.domainName}/` : 'its https://….cloudfront.net/ name';
@@ -351,7 +353,8 @@ export const siteDistribution = resource<DistributionState>({
       return step({ ...base, name: distributionComment(ctx), exists: false, changes: [create], createWhy: `does not exist: create it, HTTPS only at ${https} (free tier: 1 TB and 10 million requests a month; US$0 for a clinic's site)` });
     }
     // ids known only after an earlier step of this deploy created them are compared as "the ones clinica uses"
-    const want = distributionSettings(ctx, { oac: ctx.facts.siteOacId ?? '(new)', headers: ctx.facts.siteHeadersPolicyId ?? '(new)', certificateArn: ctx.facts.siteCertificateArn });
+    const certificateArn = ctx.facts.siteCertificateArn ?? (certificateComing(stage) ? '(new)' : undefined);
+    const want = distributionSettings(ctx, { oac: ctx.facts.siteOacId ?? '(new)', headers: ctx.facts.siteHeadersPolicyId ?? '(new)', certificateArn });
     const drift = distributionDrift(state.config!, want);
     const update: Change = {
       what: `${drift.join(', ')} changed → as clinica sets them`,

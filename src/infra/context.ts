@@ -14,7 +14,8 @@ import type { Route53Client } from '@aws-sdk/client-route-53';
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import type { CloudFrontClient } from '@aws-sdk/client-cloudfront';
 import type { ACMClient } from '@aws-sdk/client-acm';
-import { acmClient, awsWhere, cloudfrontClient, ec2Client, iamClient, lambdaClient, logsClient, route53Client, s3Client, sesClient, ssmClient, stsClient, type AwsTarget } from '../aws/clients.js';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import { acmClient, awsWhere, cloudfrontClient, ec2Client, iamClient, lambdaClient, logsClient, route53Client, s3Client, sesClient, sqsClient, ssmClient, stsClient, type AwsTarget } from '../aws/clients.js';
 import { describeAwsError } from '../aws/errors.js';
 import type { ResolvedConfig } from '../config/load.js';
 import { ClinicaError } from '../errors.js';
@@ -35,6 +36,7 @@ export interface AwsClients {
   logs: CloudWatchLogsClient;
   cloudfront: CloudFrontClient;
   acm: ACMClient;
+  sqs: SQSClient;
 }
 
 /** Ids and addresses that exist only in AWS; filled while reading, updated while applying. */
@@ -54,6 +56,8 @@ export interface Facts {
   siteOacId?: string;
   siteHeadersPolicyId?: string;
   siteCertificateArn?: string;
+  /** the patients' answer page: its function URL (https://<id>.lambda-url.<region>.on.aws/) */
+  answersUrl?: string;
 }
 
 export interface InfraContext {
@@ -82,7 +86,7 @@ export interface OpenInfraOptions {
 }
 
 export async function makeClients(target: AwsTarget): Promise<AwsClients> {
-  const [s3, iam, lambda, ec2, ssm, ses, sts, route53, logs, cloudfront, acm] = await Promise.all([
+  const [s3, iam, lambda, ec2, ssm, ses, sts, route53, logs, cloudfront, acm, sqs] = await Promise.all([
     s3Client(target),
     iamClient(target),
     lambdaClient(target),
@@ -95,8 +99,9 @@ export async function makeClients(target: AwsTarget): Promise<AwsClients> {
     logsClient(target),
     cloudfrontClient(target),
     acmClient(target),
+    sqsClient(target),
   ]);
-  return { s3, iam, lambda, ec2, ssm, ses, sts, route53, logs, cloudfront, acm };
+  return { s3, iam, lambda, ec2, ssm, ses, sts, route53, logs, cloudfront, acm, sqs };
 }
 
 /**

@@ -19,6 +19,7 @@ import {
   corsAspect,
   encryptionAspect,
   lifecycleAspect,
+  ownershipAspect,
   policyAspect,
   publicAccessAspect,
   tagsAspect,
@@ -100,6 +101,7 @@ export function dataBucketAspects(ctx: InfraContext): Aspect[] {
     policyAspect(dataPolicy(ctx, bucket), 'TLS only; audit write-once'),
     corsAspect(dataCors(ctx)),
     lifecycleAspect(dataLifecycle(ctx)),
+    ownershipAspect(),
   ] as Aspect[];
 }
 

@@ -13,6 +13,7 @@ import { deleteStep, keepStep, step, type Change } from './plan.js';
 import { resource } from './resource.js';
 import { httpsDomain } from './serving.js';
 import type { ElasticIpState } from './elastic-ip.js';
+import type { SiteCertificateState } from './site-domain.js';
 
 const route53Sdk = () => import('@aws-sdk/client-route-53');
 const bare = (id: string) => id.replace(/^\/hostedzone\//, '');
@@ -28,13 +29,13 @@ export interface ZoneState {
   records: ResourceRecordSet[];
 }
 
-async function readZone(ctx: InfraContext, domain: string): Promise<ZoneState> {
+/** The public zone holding `domain` (the longest matching name) with its tags and records, or none (no id). */
+export async function readZone(ctx: InfraContext, domain: string): Promise<ZoneState> {
   const { GetHostedZoneCommand, ListTagsForResourceCommand, ListResourceRecordSetsCommand } = await route53Sdk();
   const route53 = ctx.clients.route53;
   return awsCall(ctx, `reading the Route 53 zone of ${domain}`, async () => {
     const found = await findHostedZone(route53, domain);
     if (!found) return { domain, name: domain, nameServers: [], tags: {}, records: [] };
-    ctx.facts.hostedZoneId = found.id;
     const [zone, tags, records] = await Promise.all([
       route53.send(new GetHostedZoneCommand({ Id: found.id })),
       route53.send(new ListTagsForResourceCommand({ ResourceType: 'hostedzone', ResourceId: found.id })),
@@ -49,8 +50,6 @@ async function readZone(ctx: InfraContext, domain: string): Promise<ZoneState> {
         }
       })(),
     ]);
-    ctx.facts.zoneName = found.name;
-    ctx.facts.nameServers = zone.DelegationSet?.NameServers ?? [];
     const tagMap = Object.fromEntries((tags.ResourceTagSet?.Tags ?? []).map((t) => [t.Key!, t.Value ?? '']));
     return { domain, id: found.id, name: found.name, nameServers: zone.DelegationSet?.NameServers ?? [], tags: tagMap, records };
   });
@@ -59,17 +58,27 @@ async function readZone(ctx: InfraContext, domain: string): Promise<ZoneState> {
 /** Made by clinica for this stage (its tags), as opposed to a zone of the account reused as it is. */
 const madeByUs = (ctx: InfraContext, z: ZoneState) => z.id !== undefined && missingTags(z.tags, ctx.tags('server')).length === 0;
 
-/** Records clinica did not write: anything but the zone's own SOA/NS, the A record and the ACME TXT record. */
-export function foreignRecords(z: ZoneState): ResourceRecordSet[] {
-  const own = new Set([`${fqdn(z.domain)}A`, `_acme-challenge.${fqdn(z.domain)}TXT`]);
+/**
+ * Records clinica did not write: anything but the zone's own SOA/NS, the A record, the ACME TXT record, and
+ * `also` (the public site's alias and certificate validation records, as "<name><type>").
+ */
+export function foreignRecords(z: ZoneState, also: string[] = []): ResourceRecordSet[] {
+  const own = new Set([`${fqdn(z.domain)}A`, `_acme-challenge.${fqdn(z.domain)}TXT`, ...also]);
   return z.records.filter((r) => !(r.Name === fqdn(z.name) && (r.Type === 'SOA' || r.Type === 'NS')) && !own.has(`${r.Name}${r.Type}`));
 }
+
+/** The public site's records in this zone (src/infra/site-domain.ts): its alias A/AAAA and the certificate's validation CNAME. */
+const siteRecordKeys = (site: SiteCertificateState | undefined): string[] =>
+  site ? [`${fqdn(site.domain)}A`, `${fqdn(site.domain)}AAAA`, ...(site.cert?.validation ? [`${fqdn(site.cert.validation.Name)}CNAME`] : [])] : [];
 
 export const hostedZone = resource<ZoneState | undefined>({
   id: 'hosted-zone',
   read: async (ctx) => {
     const domain = httpsDomain(ctx.config);
-    return domain ? readZone(ctx, domain) : undefined;
+    if (!domain) return undefined;
+    const z = await readZone(ctx, domain);
+    if (z.id) Object.assign(ctx.facts, { hostedZoneId: z.id, zoneName: z.name, nameServers: z.nameServers });
+    return z;
   },
   plan(ctx, z) {
     if (!z) return undefined;
@@ -100,11 +109,11 @@ export const hostedZone = resource<ZoneState | undefined>({
     };
     return step({ ...base, name: z.domain, exists: false, changes: [create], createWhy: `does not exist: create it (US$0.50/month), then set its NS records at the registrar (printed after deploy)` });
   },
-  destroy(ctx, z) {
+  destroy(ctx, z, stage) {
     if (!z?.id) return undefined;
     const base = { id: 'hosted-zone', component: 'server' as const, kind: 'Route 53 zone', name: `${z.name} (${z.id})` };
     if (!madeByUs(ctx, z)) return keepStep({ ...base, why: 'kept: not made by clinica' });
-    const others = foreignRecords(z);
+    const others = foreignRecords(z, siteRecordKeys(stage.state<SiteCertificateState | undefined>('site-certificate')));
     if (others.length) return keepStep({ ...base, why: `kept: it holds records clinica did not write (${others.map((r) => `${r.Name} ${r.Type}`).join(', ')})` });
     return deleteStep({ ...base, why: 'stage destroyed (after its A record)' }, () =>
       awsCall(ctx, `deleting the Route 53 zone ${z.name}`, async () => {
@@ -115,10 +124,11 @@ export const hostedZone = resource<ZoneState | undefined>({
   },
 });
 
-async function changeRecord(ctx: InfraContext, action: 'UPSERT' | 'DELETE', set: ResourceRecordSet): Promise<void> {
+/** One record change in a zone (by default the staff page's). */
+export async function changeRecord(ctx: InfraContext, action: 'UPSERT' | 'DELETE', set: ResourceRecordSet, zoneId = ctx.facts.hostedZoneId): Promise<void> {
   const { ChangeResourceRecordSetsCommand } = await route53Sdk();
   await ctx.clients.route53.send(
-    new ChangeResourceRecordSetsCommand({ HostedZoneId: ctx.facts.hostedZoneId, ChangeBatch: { Comment: `clinica ${ctx.config.stage}`, Changes: [{ Action: action, ResourceRecordSet: set }] } }),
+    new ChangeResourceRecordSetsCommand({ HostedZoneId: zoneId, ChangeBatch: { Comment: `clinica ${ctx.config.stage}`, Changes: [{ Action: action, ResourceRecordSet: set }] } }),
   );
 }
 

@@ -25,6 +25,7 @@ import { resource } from './resource.js';
 import { httpsDomain } from './serving.js';
 import { retryIam, waitFor } from './retry.js';
 import { maintenanceTimer, renderUserData, userDataHash } from './user-data.js';
+import { count } from '../plural.js';
 
 const ec2Sdk = () => import('@aws-sdk/client-ec2');
 
@@ -556,7 +557,7 @@ export async function planInstance(ctx: InfraContext, network: NetworkState, sta
   }
   if (state.extra.length) {
     const ids = state.extra.map((x) => x.InstanceId!).filter(Boolean);
-    changes.push({ what: `terminate ${ids.length} older instance(s) ${ids.join(', ')}`, apply: () => awsCall(ctx, 'terminating older instances', () => terminate(ec2, ids)) });
+    changes.push({ what: `terminate ${count(ids.length, 'older instance')} ${ids.join(', ')}`, apply: () => awsCall(ctx, 'terminating older instances', () => terminate(ec2, ids)) });
   }
   return step({ ...base, name: `${ctx.names.instanceName} (${id})`, exists: true, changes, upToDateWhy: `${i.State?.Name}, ${i.InstanceType}, ${i.PrivateIpAddress ?? ''}`.replace(/, $/, '') });
 }

@@ -2,8 +2,8 @@
  * Uploaded images → the image-processor: ObjectCreated notifications on the data bucket for originals only
  * (prefix images/, one configuration per suffix original.jpg|png|tif|webp — the processor's own outputs never
  * invoke it) and the Lambda permission that lets S3 (for this bucket and account only) invoke the function.
- * Other notification targets someone configured on the bucket are kept. The function's
- * resource policy holds clinica's one statement: any other (say Principal "*") is drift, removed by deploy.
+ * Other notification targets someone configured on the bucket are kept. This statement is the only one the
+ * function's resource policy may hold (its FunctionSpec declares it; any other is drift, see lambdas.ts).
  */
 import type { NotificationConfiguration, LambdaFunctionConfiguration } from '@aws-sdk/client-s3';
 import { awsCall, isAwsError, httpStatus, type InfraContext } from './context.js';
@@ -11,7 +11,7 @@ import { arn } from './names.js';
 import { step, type Change, type Step } from './plan.js';
 import { resource } from './resource.js';
 import type { BucketRead } from './s3-bucket.js';
-import type { FunctionState } from './lambdas.js';
+import { showPrincipal, type FunctionState } from './lambdas.js';
 import { retryIam } from './retry.js';
 
 export const EVENT_ID = 'clinica-originals';
@@ -24,48 +24,24 @@ export const IMAGES_PREFIX = 'images/';
 export const ORIGINAL_SUFFIXES = ['original.jpg', 'original.png', 'original.tif', 'original.webp'] as const;
 const S3_PRINCIPAL = 's3.amazonaws.com';
 
-interface PolicyStatement {
-  Sid?: string;
-  Principal?: unknown;
-  Action?: string | string[];
-  Condition?: Record<string, Record<string, string>>;
-}
-
 export interface EventsState {
   /** the Lambda permission statement for S3, if present */
   permission?: { sourceArn?: string; sourceAccount?: string; principal?: string; action?: string };
-  /** other statements in the function's resource policy (added by hand, e.g. Principal "*"): drift */
-  foreign: { sid: string; principal: string }[];
   notification?: NotificationConfiguration;
   bucketExists: boolean;
   functionExists: boolean;
 }
 
-export async function readEvents(ctx: InfraContext, bucketExists: boolean, functionExists: boolean): Promise<EventsState> {
-  const fn = ctx.names.imageProcessorFunction;
+/** The S3 permission from the function's resource policy (read with the function), and the bucket's notification. */
+export async function readEvents(ctx: InfraContext, bucketExists: boolean, fn: FunctionState): Promise<EventsState> {
   return awsCall(ctx, 'reading the image upload notification', async () => {
-    let permission: EventsState['permission'];
-    let foreign: EventsState['foreign'] = [];
-    if (functionExists) {
-      const { GetPolicyCommand } = await import('@aws-sdk/client-lambda');
-      try {
-        const out = await ctx.clients.lambda.send(new GetPolicyCommand({ FunctionName: fn }));
-        const doc = JSON.parse(out.Policy ?? '{}') as { Statement?: PolicyStatement[] };
-        const statements = doc.Statement ?? [];
-        const st = statements.find((s) => s.Sid === PERMISSION_ID);
-        if (st) {
-          permission = {
-            sourceArn: st.Condition?.ArnLike?.['AWS:SourceArn'],
-            sourceAccount: st.Condition?.StringEquals?.['AWS:SourceAccount'],
-            principal: showPrincipal(st.Principal),
-            action: [st.Action].flat().join(','),
-          };
-        }
-        foreign = statements.filter((s) => s.Sid !== PERMISSION_ID).map((s) => ({ sid: s.Sid ?? '(no id)', principal: showPrincipal(s.Principal) }));
-      } catch (err) {
-        if (!isAwsError(err, 'ResourceNotFoundException')) throw err;
-      }
-    }
+    const st = fn.statements.find((s) => s.Sid === PERMISSION_ID);
+    const permission: EventsState['permission'] = st && {
+      sourceArn: st.Condition?.ArnLike?.['AWS:SourceArn'],
+      sourceAccount: st.Condition?.StringEquals?.['AWS:SourceAccount'],
+      principal: showPrincipal(st.Principal),
+      action: [st.Action].flat().join(','),
+    };
     let notification: NotificationConfiguration | undefined;
     if (bucketExists) {
       const { GetBucketNotificationConfigurationCommand } = await import('@aws-sdk/client-s3');
@@ -76,15 +52,8 @@ export async function readEvents(ctx: InfraContext, bucketExists: boolean, funct
         if (httpStatus(err) !== 404 && !isAwsError(err, 'NotImplemented')) throw err;
       }
     }
-    return { permission, foreign, notification, bucketExists, functionExists };
+    return { permission, notification, bucketExists, functionExists: fn.exists };
   });
-}
-
-/** "*", "s3.amazonaws.com", "arn:aws:iam::111122223333:root" — how a statement's principal reads in the plan. */
-function showPrincipal(p: unknown): string {
-  if (typeof p === 'string') return p;
-  if (p && typeof p === 'object') return Object.values(p as Record<string, string | string[]>).flat().join(', ');
-  return '?';
 }
 
 /**
@@ -143,20 +112,6 @@ export async function planEvents(ctx: InfraContext, state: EventsState): Promise
   const configs = state.notification?.LambdaFunctionConfigurations ?? [];
   const notificationOk = notificationMatches(configs, want);
   const changes: Change[] = [];
-  for (const f of state.foreign) {
-    changes.push({
-      what: `remove statement ${f.sid} (principal ${f.principal}) from ${fn}'s resource policy (added by hand)`,
-      apply: () =>
-        awsCall(ctx, `removing statement ${f.sid} from ${fn}'s resource policy`, async () => {
-          const { RemovePermissionCommand } = await import('@aws-sdk/client-lambda');
-          try {
-            await ctx.clients.lambda.send(new RemovePermissionCommand({ FunctionName: fn, StatementId: f.sid }));
-          } catch (err) {
-            if (!isAwsError(err, 'ResourceNotFoundException')) throw err;
-          }
-        }),
-    });
-  }
   if (!permissionOk) {
     changes.push({
       what: state.permission ? 'S3 invoke permission differs' : 'allow S3 (this bucket, this account) to invoke the function',
@@ -234,7 +189,7 @@ export const imageEvents = resource({
   id: 'image-events',
   async read(ctx, stage) {
     const [data, fn] = await Promise.all([stage.state<BucketRead>('data-bucket'), stage.state<FunctionState>('lambda:image-processor')]);
-    return readEvents(ctx, data.state.exists, fn.exists);
+    return readEvents(ctx, data.state.exists, fn);
   },
   plan: planEvents,
   destroy: (ctx, state, stage) => (stage.ours('data-bucket') ? destroyEventsStep(ctx, state, stage.deletePatientData) : undefined),

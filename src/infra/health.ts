@@ -10,6 +10,7 @@ import { dataStore } from './server-code.js';
 import { httpsDomain } from './serving.js';
 import type { DeployPlan } from './stack.js';
 import { sesQuota, sesSummary, sesVerified } from './ses.js';
+import { certificateSummary, type SiteCertificateState } from './site-domain.js';
 
 export interface HealthCheck {
   name: string;
@@ -95,6 +96,17 @@ export async function dnsChecks(ctx: InfraContext, lookup?: DnsLookup): Promise<
   return [delegation, record];
 }
 
+/** The public site's ACM certificate (site.domain): issued, and not close to its expiry (ACM renews from 60 days before). */
+export function siteCertificateCheck(site: SiteCertificateState, now = new Date()): HealthCheck {
+  const name = 'site certificate';
+  const c = site.cert;
+  if (!c) return { name, ok: false, detail: `${site.domain}: not requested yet (deploy requests it)` };
+  const validation = c.validation ? `; validation CNAME ${c.validation.Name}` : '';
+  if (c.status !== 'ISSUED' || !c.notAfter) return { name, ok: false, detail: `${site.domain}: ${c.status} (deploy waits for ACM to validate it)${validation}` };
+  const days = Math.floor((new Date(c.notAfter).getTime() - now.getTime()) / 86_400_000);
+  return { name, ok: days >= CERTIFICATE_MIN_DAYS, detail: `${site.domain}: ${certificateSummary(c)} (${days} days)${validation}` };
+}
+
 export async function healthChecks(ctx: InfraContext, plan: DeployPlan, fetcher?: Fetcher, lookup?: DnsLookup): Promise<HealthCheck[]> {
   const checks: HealthCheck[] = [];
   const { observed } = plan;
@@ -102,6 +114,7 @@ export async function healthChecks(ctx: InfraContext, plan: DeployPlan, fetcher?
     checks.push(...(await dnsChecks(ctx, lookup)));
     if (observed.data.state.exists) checks.push(await certificateCheck(ctx));
   }
+  if (observed.siteCertificate) checks.push(siteCertificateCheck(observed.siteCertificate));
 
   const i = observed.instances.instance;
   checks.push({

@@ -17,12 +17,21 @@ import { deleteStep, step, type Change, type Step } from './plan.js';
 import { resource } from './resource.js';
 import { httpsDomain } from './serving.js';
 import { policy, samePolicy, trustPolicy, type PolicyDocument, type Statement } from './policy-document.js';
+import { ANSWER_KEY_OBJECT } from '../clinic/answer-link.js';
+import { AGENDA_LOCKS_PREFIX, APPOINTMENTS_PREFIX } from '../clinic/appointments.js';
+import { AUDIT_PREFIX } from '../clinic/audit.js';
+import { BY_PATIENT_PREFIX } from '../clinic/patient-appointments.js';
+import { INDEX_PREFIX as PATIENT_INDEX_PREFIX } from '../clinic/patient-index.js';
+import { ANSWERS_PREFIX } from '../clinic/patient-answers.js';
+import { PATIENTS_PREFIX } from '../clinic/patients.js';
 
 const iamSdk = () => import('@aws-sdk/client-iam');
 
 export const INLINE_POLICY = 'clinica';
 
-export type RoleKey = 'image-processor' | 'reminders' | 'server';
+export type RoleKey = 'image-processor' | 'reminders' | 'server' | 'answers';
+/** The roles whose data access is a plain list of prefixes (the answer page's is narrower: see answersPolicy). */
+type PrefixRoleKey = Exclude<RoleKey, 'answers'>;
 
 /** Every top-level prefix of the data bucket that clinica's code reads or writes (test/infra/iam-prefixes.test.ts
  * checks this list against the code). */
@@ -39,7 +48,7 @@ const except = (...excluded: string[]) => DATA_PREFIXES.filter((p) => !excluded.
  * audit/ is append-only for everyone: PutObject, never DeleteObject. Only the server (its update timer) reads
  * deploy/server/, and nothing deployed may write there: a compromised part cannot plant a new release.
  */
-export const DATA_ACCESS: Record<RoleKey, { read: string[]; write: string[]; remove: string[] }> = {
+export const DATA_ACCESS: Record<PrefixRoleKey, { read: string[]; write: string[]; remove: string[] }> = {
   'image-processor': {
     read: ['images/', 'image-ids/', 'image-hashes/', 'patients/', 'settings/'],
     write: ['images/', 'image-ids/', 'image-hashes/', 'audit/'],
@@ -76,7 +85,7 @@ function kmsStatement(ctx: InfraContext): Statement[] {
   return [{ Sid: 'UseDataKey', Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: arn.kmsKey(ctx.arns, key) }];
 }
 
-function dataStatements(ctx: InfraContext, key: RoleKey): Statement[] {
+function dataStatements(ctx: InfraContext, key: PrefixRoleKey): Statement[] {
   const bucket = ctx.names.dataBucket;
   const access = DATA_ACCESS[key];
   const objects = (prefixes: string[]) => prefixes.map((p) => arn.objects(ctx.arns, bucket, p));
@@ -127,12 +136,54 @@ export function serverCertificateStatements(ctx: InfraContext): Statement[] {
   ];
 }
 
+/** Writes S3 accepts only as a create (If-None-Match: *): the same s3:if-none-match key as the audit's bucket policy. */
+const createOnly = { Null: { 's3:if-none-match': 'false' } };
+
+/**
+ * The answer-link key (src/clinic/answer-link.ts): read by the two parts that sign or check links — the
+ * reminders and the answer page — and made once by whichever runs first (If-None-Match, so never replaced).
+ */
+function answerKeyStatements(ctx: InfraContext): Statement[] {
+  const key = `arn:${ctx.arns.partition}:s3:::${ctx.names.dataBucket}/${ANSWER_KEY_OBJECT}`;
+  return [
+    { Sid: 'ReadAnswerLinkKey', Effect: 'Allow', Action: 's3:GetObject', Resource: key },
+    { Sid: 'MakeAnswerLinkKeyOnce', Effect: 'Allow', Action: 's3:PutObject', Resource: key, Condition: createOnly },
+  ];
+}
+
+/**
+ * The public answer page's role, for what confirm and cancel do and nothing else: read the appointment, the
+ * patient (first name, language) and an earlier answer; write the answer and the audit entry only as new
+ * objects; update the appointment with the records a status change keeps in step (the patient's list of
+ * appointments and row in the patient index, the day's slots for a cancellation). No staff, sessions, images, tokens or settings.
+ */
+function answersPolicy(ctx: InfraContext): PolicyDocument {
+  const bucket = ctx.names.dataBucket;
+  const objects = (...prefixes: string[]) => prefixes.map((p) => arn.objects(ctx.arns, bucket, p));
+  const records = [APPOINTMENTS_PREFIX, BY_PATIENT_PREFIX, PATIENT_INDEX_PREFIX, AGENDA_LOCKS_PREFIX];
+  return policy(
+    { Sid: 'ListDataBucket', Effect: 'Allow', Action: 's3:ListBucket', Resource: arn.bucket(ctx.arns, bucket) },
+    { Sid: 'ReadAnswerData', Effect: 'Allow', Action: 's3:GetObject', Resource: objects(...records, PATIENTS_PREFIX, ANSWERS_PREFIX) },
+    { Sid: 'UpdateAppointment', Effect: 'Allow', Action: 's3:PutObject', Resource: objects(...records) },
+    { Sid: 'RecordAnswerOnce', Effect: 'Allow', Action: 's3:PutObject', Resource: objects(ANSWERS_PREFIX, AUDIT_PREFIX), Condition: createOnly },
+    ...answerKeyStatements(ctx),
+    ...kmsStatement(ctx),
+    logStatement(ctx, ctx.names.answersFunction),
+  );
+}
+
 /** The inline policy of each role. */
 export function rolePolicy(ctx: InfraContext, key: RoleKey): PolicyDocument {
   const n = ctx.names;
   switch (key) {
     case 'image-processor':
-      return policy(...dataStatements(ctx, key), logStatement(ctx, n.imageProcessorFunction));
+      return policy(...dataStatements(ctx, key), logStatement(ctx, n.imageProcessorFunction), {
+        // Lambda sends an event whose processing failed after its retries to this queue as the function's role
+        Sid: 'ReportFailures',
+        Effect: 'Allow',
+        Action: 'sqs:SendMessage',
+        Resource: arn.queue(ctx.arns, n.imageFailuresQueue),
+      });
     case 'reminders':
       return policy(
         ...dataStatements(ctx, key),
@@ -146,7 +197,11 @@ export function rolePolicy(ctx: InfraContext, key: RoleKey): PolicyDocument {
           Condition: { StringEquals: { 'ses:FromAddress': senderAddress(reminderSender(ctx.config)) } },
         },
         { Sid: 'ReadSendQuota', Effect: 'Allow', Action: 'ses:GetSendQuota', Resource: '*' },
+        // every reminder carries a signed link to the answer page
+        ...answerKeyStatements(ctx),
       );
+    case 'answers':
+      return answersPolicy(ctx);
     case 'server':
       return policy(
         ...dataStatements(ctx, key),
@@ -184,6 +239,7 @@ export function roleSpecs(ctx: InfraContext): RoleSpec[] {
     { key: 'image-processor', component: 'image-processor', name: n.imageProcessorRole, service: 'lambda.amazonaws.com', description: 'clinica image-processor Lambda' },
     { key: 'reminders', component: 'reminders', name: n.remindersRole, service: 'lambda.amazonaws.com', description: 'clinica reminders Lambda' },
     { key: 'server', component: 'server', name: n.serverRole, service: 'ec2.amazonaws.com', description: 'clinica backend on EC2' },
+    { key: 'answers', component: 'answers', name: n.answersRole, service: 'lambda.amazonaws.com', description: "clinica patients' answer page Lambda" },
   ];
 }
 

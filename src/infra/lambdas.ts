@@ -1,12 +1,12 @@
 /**
- * The two Lambda functions (image-processor, reminders): runtime nodejs24.x, the configured architecture,
+ * The Lambda functions (image-processor, reminders, the patients' answer page): runtime nodejs24.x, the configured architecture,
  * the bundle from bundle.ts, settings from runtimeEnv(config). Code is updated only when the bundle's content
  * hash differs from the one recorded on the function (CODE_TAG) — not on the zip's bytes, which differ between
  * machines; configuration only when a setting differs; each update is waited for
  * (a second update while one is in progress fails with ResourceConflictException).
  */
 import type { FunctionConfiguration } from '@aws-sdk/client-lambda';
-import { runtimeEnv } from '../config/runtime.js';
+import { RUNTIME_ENV, runtimeEnv } from '../config/runtime.js';
 import type { ResolvedConfig } from '../config/load.js';
 import { ClinicaError } from '../errors.js';
 import type { BundleName } from './bundle.js';
@@ -15,6 +15,8 @@ import { arn, foreignOwner, missingTags, type Component } from './names.js';
 import { deleteStep, step, type Change, type Step } from './plan.js';
 import { resource } from './resource.js';
 import { retryIam, waitFor } from './retry.js';
+import { PERMISSION_ID } from './events.js';
+import { ANSWERS_URL_ID, INVOKE_PERMISSION_ID, URL_PERMISSION_ID } from './answers.js';
 
 const lambdaSdk = () => import('@aws-sdk/client-lambda');
 
@@ -24,7 +26,7 @@ export const formatBytes = (n: number) => (n >= 1024 * 1024 ? `${(n / 1024 / 102
 /** Lambda's limit on the total size of a function's environment variables. */
 export const LAMBDA_ENV_LIMIT = 4 * 1024;
 
-export type FunctionKey = 'image-processor' | 'reminders';
+export type FunctionKey = 'image-processor' | 'reminders' | 'answers';
 
 /**
  * The function's tag recording which code it runs: "<content hash> <CodeSha256 of the zip uploaded>". The
@@ -54,18 +56,34 @@ export interface FunctionSpec {
    * drift — at 0 the function never runs)
    */
   reservedConcurrency?: number;
+  /**
+   * the function URL the stack declares for it (deploy creates it and keeps its auth type, unless `managedBy`
+   * names the resource that owns its config); undefined: none, and a URL added by hand is drift that deploy deletes
+   */
+  url?: { authType: 'NONE' | 'AWS_IAM'; managedBy?: string };
+  /**
+   * the ids (Sid) of the resource-policy statements the stack writes for this function (by whichever resource
+   * owns them); any other statement — say one added by hand with Principal "*" — is drift that deploy removes
+   */
+  statements?: string[];
 }
 
 /** Reminders keep two runs of their own (a run and the next one overlapping it), so a bulk image upload cannot
  * take every concurrent execution of the account from them. */
 export const REMINDERS_RESERVED_CONCURRENCY = 2;
 
+/** The answer page is public: at most this many runs at once (config answers.reservedConcurrency) bound what a
+ * flood of requests to its URL can cost, and keep it from taking the account's executions from the others. */
+export const ANSWERS_RESERVED_CONCURRENCY = 5;
+
 export function functionSpecs(ctx: InfraContext): FunctionSpec[] {
   const n = ctx.names;
   return [
     // sharp on a 12-MP image: 2 GB buys ~1.2 vCPU; a WebP display + thumb + watermarked copy take a few seconds
-    { key: 'image-processor', component: 'image-processor', name: n.imageProcessorFunction, role: n.imageProcessorRole, bundle: 'image-processor', handler: 'index.handler', memoryMb: 2048, timeoutS: 120, description: 'clinica: derivatives of uploaded patient images' },
+    { key: 'image-processor', component: 'image-processor', name: n.imageProcessorFunction, role: n.imageProcessorRole, bundle: 'image-processor', handler: 'index.handler', memoryMb: 2048, timeoutS: 120, description: 'clinica: derivatives of uploaded patient images', statements: [PERMISSION_ID] },
     // sending is paced by the SES rate (1/s in the sandbox); an unfinished run is resumed by the next one
+    // before the reminders: its function URL (answers-url, planned right after it) goes into their environment
+    { key: 'answers', component: 'answers', name: n.answersFunction, role: n.answersRole, bundle: 'answers', handler: 'index.handler', memoryMb: 256, timeoutS: 10, description: "clinica: the patients' answer page (function URL)", reservedConcurrency: ctx.config.answers?.reservedConcurrency ?? ANSWERS_RESERVED_CONCURRENCY, url: { authType: 'NONE', managedBy: ANSWERS_URL_ID }, statements: [URL_PERMISSION_ID, INVOKE_PERMISSION_ID] },
     { key: 'reminders', component: 'reminders', name: n.remindersFunction, role: n.remindersRole, bundle: 'reminders', handler: 'index.handler', memoryMb: 512, timeoutS: 600, description: 'clinica: appointment reminder e-mails', reservedConcurrency: REMINDERS_RESERVED_CONCURRENCY },
   ];
 }
@@ -84,8 +102,17 @@ export function deployedConfig(config: ResolvedConfig, keepSite = false): Resolv
   };
 }
 
-export function functionEnvironment(ctx: InfraContext): Record<string, string> {
-  const env = { ...runtimeEnv(deployedConfig(ctx.config)), NODE_OPTIONS: '--enable-source-maps' };
+/** Shown in a plan for the answer page's address while its function URL is still to be made. */
+export const ANSWERS_URL_PENDING = '(the answer page\'s function URL, once made)';
+
+/**
+ * A function's environment. The reminders also get the answer page's address (CLINICA_ANSWERS_URL), for the
+ * links they put in every e-mail: ctx.facts.answersUrl, known once its function URL exists (read, or made by
+ * the answers-url step planned before them); until then a placeholder that the apply step replaces.
+ */
+export function functionEnvironment(ctx: InfraContext, key?: FunctionKey): Record<string, string> {
+  const links: Record<string, string> = key === 'reminders' ? { [RUNTIME_ENV.answersUrl]: ctx.facts.answersUrl ?? ANSWERS_URL_PENDING } : {};
+  const env = { ...runtimeEnv(deployedConfig(ctx.config)), ...links, NODE_OPTIONS: '--enable-source-maps' };
   const size = Object.entries(env).reduce((n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v), 0);
   if (size > LAMBDA_ENV_LIMIT) {
     throw new ClinicaError('config', `the config is too large for a Lambda environment (${size} bytes; Lambda allows ${LAMBDA_ENV_LIMIT})`, {
@@ -95,24 +122,75 @@ export function functionEnvironment(ctx: InfraContext): Record<string, string> {
   return env;
 }
 
+/** A statement of a function's resource policy, as GetPolicy returns it. */
+export interface PolicyStatement {
+  Sid?: string;
+  Principal?: unknown;
+  Action?: string | string[];
+  Condition?: Record<string, Record<string, string>>;
+}
+
+/** A function URL: of the function itself, or of an alias (its qualifier). */
+export interface FunctionUrl {
+  qualifier?: string;
+  authType?: string;
+  url?: string;
+}
+
 export interface FunctionState {
   exists: boolean;
   config?: FunctionConfiguration;
   tags: Record<string, string>;
   /** the function's reserved concurrency (undefined: none) */
   reserved?: number;
+  /** its resource policy's statements (none: no policy) */
+  statements: PolicyStatement[];
+  urls: FunctionUrl[];
+}
+
+/** "*", "s3.amazonaws.com", "arn:aws:iam::111122223333:root" — how a statement's principal reads in the plan. */
+export function showPrincipal(p: unknown): string {
+  if (typeof p === 'string') return p;
+  if (p && typeof p === 'object') return Object.values(p as Record<string, string | string[]>).flat().join(', ');
+  return '?';
+}
+
+async function readPolicy(ctx: InfraContext, name: string): Promise<PolicyStatement[]> {
+  const { GetPolicyCommand } = await lambdaSdk();
+  try {
+    const out = await ctx.clients.lambda.send(new GetPolicyCommand({ FunctionName: name }));
+    return (JSON.parse(out.Policy ?? '{}') as { Statement?: PolicyStatement[] }).Statement ?? [];
+  } catch (err) {
+    if (isAwsError(err, 'ResourceNotFoundException')) return [];
+    throw err;
+  }
+}
+
+async function readUrls(ctx: InfraContext, name: string): Promise<FunctionUrl[]> {
+  const { ListFunctionUrlConfigsCommand } = await lambdaSdk();
+  const urls: FunctionUrl[] = [];
+  let Marker: string | undefined;
+  do {
+    const page = await ctx.clients.lambda.send(new ListFunctionUrlConfigsCommand({ FunctionName: name, Marker }));
+    // an alias's URL has the alias as the ARN's 8th part: arn:aws:lambda:region:account:function:name:alias
+    urls.push(...(page.FunctionUrlConfigs ?? []).map((u) => ({ qualifier: u.FunctionArn?.split(':')[7], authType: u.AuthType, url: u.FunctionUrl })));
+    Marker = page.NextMarker;
+  } while (Marker);
+  return urls;
 }
 
 export async function readFunction(ctx: InfraContext, name: string): Promise<FunctionState> {
   const { GetFunctionCommand } = await lambdaSdk();
   return awsCall(ctx, `reading Lambda function ${name}`, async () => {
+    let out;
     try {
-      const out = await ctx.clients.lambda.send(new GetFunctionCommand({ FunctionName: name }));
-      return { exists: true, config: out.Configuration, tags: out.Tags ?? {}, reserved: out.Concurrency?.ReservedConcurrentExecutions };
+      out = await ctx.clients.lambda.send(new GetFunctionCommand({ FunctionName: name }));
     } catch (err) {
-      if (isAwsError(err, 'ResourceNotFoundException')) return { exists: false, tags: {} };
+      if (isAwsError(err, 'ResourceNotFoundException')) return { exists: false, tags: {}, statements: [], urls: [] };
       throw err;
     }
+    const [statements, urls] = await Promise.all([readPolicy(ctx, name), readUrls(ctx, name)]);
+    return { exists: true, config: out.Configuration, tags: out.Tags ?? {}, reserved: out.Concurrency?.ReservedConcurrentExecutions, statements, urls };
   });
 }
 
@@ -144,7 +222,7 @@ export async function planFunction(ctx: InfraContext, spec: FunctionSpec, state:
   const bundle = await ctx.bundle(spec.bundle);
   const arch = ctx.config.aws.architecture;
   const roleArn = arn.role(ctx.arns, spec.role);
-  const environment = functionEnvironment(ctx);
+  const environment = functionEnvironment(ctx, spec.key);
   const tags = ctx.tags(spec.component);
   const foreign = state.exists ? foreignOwner(state.tags, tags) : undefined;
   if (foreign) throw new ClinicaError('conflict', `Lambda function ${spec.name} is tagged ${foreign}: it belongs to another clinic or stage`);
@@ -157,6 +235,8 @@ export async function planFunction(ctx: InfraContext, spec: FunctionSpec, state:
     Description: spec.description,
     Environment: { Variables: environment },
   } as const;
+  // what is sent: the environment again, for the answer page's URL that an earlier step may have just made
+  const sent = () => ({ ...settings, Environment: { Variables: functionEnvironment(ctx, spec.key) } });
   const call = (what: string, fn: () => Promise<unknown>): Change => ({ what, apply: () => awsCall(ctx, `${what} (Lambda ${spec.name})`, fn).then(() => undefined) });
   const retrying = <T>(fn: () => Promise<T>) => () =>
     retryIam(fn, { what: `Lambda ${spec.name}`, sleep: ctx.sleep, onRetry: (n) => ctx.log.info(`waiting for IAM role ${spec.role} to reach Lambda (attempt ${n + 1})`) });
@@ -170,7 +250,7 @@ export async function planFunction(ctx: InfraContext, spec: FunctionSpec, state:
           lambda.send(
             new sdk.CreateFunctionCommand({
               FunctionName: spec.name,
-              ...settings,
+              ...sent(),
               Architectures: [arch],
               Code: { ZipFile: bundle.zip },
               PackageType: 'Zip',
@@ -183,6 +263,7 @@ export async function planFunction(ctx: InfraContext, spec: FunctionSpec, state:
     );
     const reserve = reservation(ctx, spec, undefined);
     if (reserve) changes.push(reserve);
+    changes.push(...urlChanges(ctx, spec, []));
     return step({
       id: `lambda:${spec.key}`,
       component: spec.component,
@@ -224,13 +305,14 @@ export async function planFunction(ctx: InfraContext, spec: FunctionSpec, state:
     differs.push(`environment (${[...keys].filter((k) => c.Environment?.Variables?.[k] !== environment[k]).join(', ')})`);
   }
   if (differs.length) {
-    changes.push(call(differs.join(', '), retrying(() => lambda.send(new sdk.UpdateFunctionConfigurationCommand({ FunctionName: spec.name, ...settings, ...(c.Layers?.length ? { Layers: [] } : {}) })))));
+    changes.push(call(differs.join(', '), retrying(() => lambda.send(new sdk.UpdateFunctionConfigurationCommand({ FunctionName: spec.name, ...sent(), ...(c.Layers?.length ? { Layers: [] } : {}) })))));
     const wait = call('wait for the configuration update', () => waitForFunction(ctx, spec.name));
     changes.push(wait);
     plumbing.add(wait);
   }
   const reserve = reservation(ctx, spec, state.reserved);
   if (reserve) changes.push(reserve);
+  changes.push(...urlChanges(ctx, spec, state.urls), ...statementChanges(ctx, spec, state.statements));
   const wantTags = { ...tags, [CODE_TAG]: codeTag(bundle.contentHash, updateCode ? bundle.sha256 : c.CodeSha256 ?? '') };
   const missing = missingTags(state.tags, wantTags);
   if (missing.length) {
@@ -268,6 +350,52 @@ function reservation(ctx: InfraContext, spec: FunctionSpec, actual: number | und
         }
       }),
   };
+}
+
+/** The function URL as the spec declares it: one added by hand (or on an alias) deleted, the declared one made or put back. */
+function urlChanges(ctx: InfraContext, spec: FunctionSpec, urls: FunctionUrl[]): Change[] {
+  const want = spec.url;
+  const call = (what: string, fn: (sdk: Awaited<ReturnType<typeof lambdaSdk>>) => Promise<unknown>): Change => ({
+    what,
+    apply: () => awsCall(ctx, `${what} (Lambda ${spec.name})`, async () => void (await fn(await lambdaSdk()))),
+  });
+  const changes = urls
+    .filter((u) => !want || u.qualifier)
+    .map((u) =>
+      call(`function URL ${[u.url, u.qualifier && `of ${u.qualifier}`, `(auth ${u.authType ?? '?'})`].filter(Boolean).join(' ')} → none`, (sdk) =>
+        ctx.clients.lambda.send(new sdk.DeleteFunctionUrlConfigCommand({ FunctionName: spec.name, ...(u.qualifier ? { Qualifier: u.qualifier } : {}) })),
+      ),
+    );
+  if (want && !want.managedBy) {
+    const own = urls.find((u) => !u.qualifier);
+    if (!own) changes.push(call(`function URL (auth ${want.authType})`, (sdk) => ctx.clients.lambda.send(new sdk.CreateFunctionUrlConfigCommand({ FunctionName: spec.name, AuthType: want.authType }))));
+    else if (own.authType !== want.authType) {
+      changes.push(call(`function URL auth ${own.authType ?? '?'} → ${want.authType}`, (sdk) => ctx.clients.lambda.send(new sdk.UpdateFunctionUrlConfigCommand({ FunctionName: spec.name, AuthType: want.authType }))));
+    }
+  }
+  return changes;
+}
+
+/** Every resource-policy statement the stack does not write for this function is removed. */
+function statementChanges(ctx: InfraContext, spec: FunctionSpec, statements: PolicyStatement[]): Change[] {
+  const declared = new Set(spec.statements ?? []);
+  return statements
+    .filter((st) => !st.Sid || !declared.has(st.Sid))
+    .map((st) => {
+      const sid = st.Sid ?? '(no id)';
+      return {
+        what: `remove statement ${sid} (principal ${showPrincipal(st.Principal)}) from the resource policy (added by hand)`,
+        apply: () =>
+          awsCall(ctx, `removing statement ${sid} from ${spec.name}'s resource policy`, async () => {
+            const { RemovePermissionCommand } = await lambdaSdk();
+            try {
+              await ctx.clients.lambda.send(new RemovePermissionCommand({ FunctionName: spec.name, StatementId: sid }));
+            } catch (err) {
+              if (!isAwsError(err, 'ResourceNotFoundException')) throw err;
+            }
+          }),
+      };
+    });
 }
 
 export function destroyFunctionStep(ctx: InfraContext, spec: FunctionSpec, state: FunctionState): Step | undefined {

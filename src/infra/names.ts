@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import type { ResolvedConfig } from '../config/load.js';
 import { ClinicaError } from '../errors.js';
 
-export type Component = 'data' | 'site' | 'image-processor' | 'reminders' | 'server' | 'mail';
+export type Component = 'data' | 'site' | 'image-processor' | 'reminders' | 'server' | 'mail' | 'answers';
 
 export const TAG = { clinic: 'clinica:clinic', stage: 'clinica:stage', component: 'clinica:component' } as const;
 
@@ -26,6 +26,11 @@ export interface InfraNames {
   securityGroup: string;
   /** the EC2 Name tag */
   instanceName: string;
+  /** the SQS queue image-processor sends the events it failed on (SQS names: up to 80 characters) */
+  imageFailuresQueue: string;
+  /** the patients' answer page (function URL) and its role */
+  answersFunction: string;
+  answersRole: string;
 }
 
 /**
@@ -87,6 +92,9 @@ export function infraNames(config: Pick<ResolvedConfig, 'names' | 'stage'>): Inf
     serverInstanceProfile: server,
     securityGroup: fitName(base, 'server', 255),
     instanceName: server,
+    imageFailuresQueue: fitName(base, 'image-failures', 80),
+    answersFunction: fitName(base, 'answers'),
+    answersRole: fitName(base, 'answers'),
   };
 }
 
@@ -132,6 +140,7 @@ export const arn = {
   function: (a: Arns, name: string) => `arn:${a.partition}:lambda:${a.region}:${a.account}:function:${name}`,
   logGroup: (a: Arns, name: string) => `arn:${a.partition}:logs:${a.region}:${a.account}:log-group:${name}`,
   sesIdentity: (a: Arns, identity: string) => `arn:${a.partition}:ses:${a.region}:${a.account}:identity/${identity}`,
+  queue: (a: Arns, name: string) => `arn:${a.partition}:sqs:${a.region}:${a.account}:${name}`,
   kmsKey: (a: Arns, key: string) => (key.startsWith('arn:') ? key : `arn:${a.partition}:kms:${a.region}:${a.account}:key/${key}`),
 };
 

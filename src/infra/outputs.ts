@@ -29,7 +29,9 @@ export interface Outputs {
   };
   /** with network.domain: the staff page's address, and the NS records the registrar must hold */
   staff?: { url: string; zone?: string; nameServers: string[]; elasticIp?: string };
-  functions: { imageProcessor: string; reminders: string };
+  functions: { imageProcessor: string; reminders: string; answers: string };
+  /** the patients' answer page (its function URL), the address the reminders' links point to */
+  answerPage?: string;
   buckets: { data: string; site: string };
   mail: {
     sender: string;
@@ -67,7 +69,8 @@ export function computeOutputs(ctx: InfraContext, ses: SesState | undefined, now
     ...(httpsDomain(ctx.config)
       ? { staff: { url: staffUrl(ctx.config, undefined)!, zone: ctx.facts.zoneName, nameServers: ctx.facts.nameServers ?? [], elasticIp: ctx.facts.elasticIp?.publicIp } }
       : {}),
-    functions: { imageProcessor: ctx.names.imageProcessorFunction, reminders: ctx.names.remindersFunction },
+    functions: { imageProcessor: ctx.names.imageProcessorFunction, reminders: ctx.names.remindersFunction, answers: ctx.names.answersFunction },
+    ...(ctx.facts.answersUrl ? { answerPage: ctx.facts.answersUrl } : {}),
     buckets: { data: ctx.names.dataBucket, site: ctx.names.siteBucket },
     mail: {
       sender: reminderSender(ctx.config),

@@ -27,6 +27,8 @@ export function isIamPropagationError(err: unknown): boolean {
       return /iamInstanceProfile|instance profile/i.test(message);
     case 'InvalidArgument': // S3 notification: "Unable to validate the following destination configurations"
       return /unable to validate the following destination/i.test(message);
+    case 'InvalidAttributeValue': // SQS: a queue policy naming a role it cannot see yet
+      return /policy/i.test(message);
     default:
       return false;
   }

@@ -1,6 +1,6 @@
 /**
  * What the buckets share: existence (HeadBucket), creation, and "aspects" — one per bucket setting
- * (public access block, encryption, versioning, policy, CORS, lifecycle, website, tags), each able to read the
+ * (public access block, encryption, versioning, policy, CORS, lifecycle, website, tags, object ownership), each able to read the
  * actual value, compare it with the desired one, say what differs, and put the desired one. The data and site
  * bucket modules are lists of aspects; the plan step and the resource shape are built here.
  */
@@ -32,6 +32,8 @@ export interface Aspect<T = unknown> {
    * waitedSeconds > 0 when the call was retried while S3 settled.
    */
   explainFailure?(err: unknown, bucket: string, waitedSeconds: number): ClinicaError | undefined;
+  /** what S3 gives a new bucket without being asked (then creating the bucket puts nothing) */
+  onNewBucket?: T;
 }
 
 /** The "this setting is not there" answers of the Get* calls. */
@@ -44,6 +46,7 @@ const notSet = new Set([
   'NoSuchWebsiteConfiguration',
   'NoSuchTagSet',
   'NoSuchTagSetError',
+  'OwnershipControlsNotFoundError',
 ]);
 
 async function readOrUndefined<T>(fn: () => Promise<T>): Promise<T | undefined> {
@@ -84,6 +87,32 @@ export function publicAccessAspect(want: PublicAccess): Aspect<PublicAccess> {
     async apply(s3, bucket) {
       const { PutPublicAccessBlockCommand } = await s3sdk();
       await s3.send(new PutPublicAccessBlockCommand({ Bucket: bucket, PublicAccessBlockConfiguration: want }));
+    },
+  };
+}
+
+export const OBJECT_OWNERSHIP = 'BucketOwnerEnforced';
+
+/**
+ * Object ownership: BucketOwnerEnforced — ACLs disabled, every object the bucket owner's, so access is decided
+ * by the policies alone (an ACL granted by hand, or by an uploader, cannot open an object). What S3 gives a new
+ * bucket; changed by hand (ObjectWriter, BucketOwnerPreferred) it is drift.
+ */
+export function ownershipAspect(): Aspect<string> {
+  return {
+    name: 'object ownership',
+    want: OBJECT_OWNERSHIP,
+    onNewBucket: OBJECT_OWNERSHIP,
+    async read(s3, bucket) {
+      const { GetBucketOwnershipControlsCommand } = await s3sdk();
+      const out = await readOrUndefined(() => s3.send(new GetBucketOwnershipControlsCommand({ Bucket: bucket })));
+      return out?.OwnershipControls?.Rules?.[0]?.ObjectOwnership;
+    },
+    same: (a) => a === OBJECT_OWNERSHIP,
+    show: (v) => v ?? 'none (ACLs on)',
+    async apply(s3, bucket) {
+      const { PutBucketOwnershipControlsCommand } = await s3sdk();
+      await s3.send(new PutBucketOwnershipControlsCommand({ Bucket: bucket, OwnershipControls: { Rules: [{ ObjectOwnership: OBJECT_OWNERSHIP }] } }));
     },
   };
 }
@@ -433,7 +462,7 @@ export function bucketStep(ctx: InfraContext, spec: BucketStepSpec): Step {
   });
   const changes: Change[] = state.exists
     ? aspects.filter((a) => !a.same(state.values.get(a.name))).map(put)
-    : [{ what: 'create', apply: () => awsCall(ctx, `creating bucket ${bucket}`, () => createBucket(ctx, bucket)) }, ...aspects.filter((a) => !a.same(undefined)).map(put)]; // a new bucket has no website to remove
+    : [{ what: 'create', apply: () => awsCall(ctx, `creating bucket ${bucket}`, () => createBucket(ctx, bucket)) }, ...aspects.filter((a) => !a.same(a.onNewBucket)).map(put)]; // a new bucket has no website to remove
   return step({
     id: spec.id,
     component: spec.component,
@@ -441,7 +470,7 @@ export function bucketStep(ctx: InfraContext, spec: BucketStepSpec): Step {
     name: bucket,
     exists: state.exists,
     changes,
-    createWhy: `does not exist: create with ${aspects.filter((a) => !a.same(undefined)).map((a) => a.name).join(', ')}`,
+    createWhy: `does not exist: create with ${aspects.filter((a) => !a.same(a.onNewBucket)).map((a) => a.name).join(', ')}`,
   });
 }
 

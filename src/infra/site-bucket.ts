@@ -7,14 +7,14 @@
  */
 import type { InfraContext } from './context.js';
 import { ALL_BLOCKED } from './data-bucket.js';
-import { bucketResource, noWebsiteAspect, publicAccessAspect, tagsAspect, type Aspect } from './s3-bucket.js';
+import { bucketResource, noWebsiteAspect, ownershipAspect, publicAccessAspect, tagsAspect, type Aspect } from './s3-bucket.js';
 
 /** The site's index and 404 pages: CloudFront's default root object and error page, the local stack's website. */
 export const SITE_WEBSITE = { index: 'index.html', error: '404.html' };
 export const SITE_ACCESS = ALL_BLOCKED;
 
 export function siteBucketAspects(ctx: InfraContext): Aspect[] {
-  return [tagsAspect(ctx.tags('site')), publicAccessAspect(SITE_ACCESS), noWebsiteAspect()] as Aspect[];
+  return [tagsAspect(ctx.tags('site')), publicAccessAspect(SITE_ACCESS), noWebsiteAspect(), ownershipAspect()] as Aspect[];
 }
 
 export const siteBucket = bucketResource({

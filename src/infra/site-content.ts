@@ -13,8 +13,8 @@ import { isNoSuchBucket, untilS3Settles, type BucketRead } from './s3-bucket.js'
 import { step, type Step } from './plan.js';
 import { resource } from './resource.js';
 import { invalidateSite } from './cloudfront.js';
+import { count } from '../plural.js';
 
-const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
 
 export interface SiteContentPlan {
   step: Step;
@@ -32,7 +32,7 @@ export async function planSiteContent(ctx: InfraContext, bucketExists: boolean):
     : { upload: site.files.map((f) => ({ path: f.path, reason: 'new' as const, bytes: f.body.length })), unchanged: [], remove: [], foreign: [] };
   const changed = published.upload.filter((u) => u.reason === 'changed').length;
   const added = published.upload.length - changed;
-  const parts = [added && `upload ${plural(added, 'new file')}`, changed && `upload ${plural(changed, 'changed file')}`, published.remove.length && `delete ${plural(published.remove.length, 'old file')}`].filter(Boolean);
+  const parts = [added && `upload ${count(added, 'new file')}`, changed && `upload ${count(changed, 'changed file')}`, published.remove.length && `delete ${count(published.remove.length, 'old file')}`].filter(Boolean);
   const publishing = `publishing the site to ${ctx.names.siteBucket}`;
   // a distribution that already serves the site drops exactly what changed from its caches
   const publish = async () => {
@@ -57,8 +57,8 @@ export async function planSiteContent(ctx: InfraContext, bucketExists: boolean):
           },
         ]
       : [],
-    createWhy: `not published: upload ${plural(site.files.length, 'file')} (clinica site build)`,
-    upToDateWhy: `${plural(published.unchanged.length, 'file')} published${published.foreign.length ? `, ${published.foreign.length} not clinica's (kept)` : ''}`,
+    createWhy: `not published: upload ${count(site.files.length, 'file')} (clinica site build)`,
+    upToDateWhy: `${count(published.unchanged.length, 'file')} published${published.foreign.length ? `, ${published.foreign.length} not clinica's (kept)` : ''}`,
   });
   return { step: contentStep, warnings };
 }

@@ -2,19 +2,27 @@
  * A stage's resources, listed once in dependency order and compared with the config: the plan that deploy
  * applies, deploy --dry-run prints and status checks; destroy walks the same list backwards.
  *
- *   data bucket → site bucket → site content → CloudFront OAC → response headers policy → distribution
- *   → site bucket policy → IAM roles → instance profile → log groups → Lambda functions → S3 → image-processor events
- *   → server release → (default VPC) → security group → Route 53 zone → Elastic IP → instance → its Elastic IP
- *   → A record → SES identity   (zone, Elastic IP and A record only with network.domain)
+ *   data bucket → site bucket → site content → Route 53 zone → site certificate → CloudFront OAC
+ *   → response headers policy → distribution → site bucket policy → site alias records → IAM roles
+ *   → instance profile → log groups → image failure queue → Lambda functions (the answer page's function URL
+ *   right after its function, before the reminders that link to it) → image-processor's on-failure
+ *   destination → S3 → image-processor events
+ *   → server release → (default VPC) → security group → Elastic IP → instance → its Elastic IP
+ *   → A record → SES identity → staff invitations   (zone, Elastic IP and A record only with network.domain;
+ *   the site certificate and alias records only with site.domain, in the zone that holds it — destroy removes
+ *   them before that zone; invitations only for token-only accounts, once SES can send)
  */
 import type { InfraContext } from './context.js';
 import { dataBucket } from './data-bucket.js';
 import { siteBucket } from './site-bucket.js';
 import { siteContent } from './site-content.js';
 import { siteBucketPolicyResource, siteDistribution, siteHeaders, siteOac } from './cloudfront.js';
+import { siteCertificate, siteRecords, type SiteCertificateState } from './site-domain.js';
 import { instanceProfile, roleResource, roleSpecs } from './iam.js';
 import { functionResource, functionSpecs, type FunctionState } from './lambdas.js';
 import { imageEvents } from './events.js';
+import { imageFailureDestination, imageFailureQueue } from './queues.js';
+import { answersUrl } from './answers.js';
 import { logGroupResources } from './logs.js';
 import { serverCode } from './server-code.js';
 import { instance, network, securityGroup, type InstanceState } from './ec2.js';
@@ -27,6 +35,7 @@ import type { BucketRead } from './s3-bucket.js';
 import type { BundleName } from './bundle.js';
 import { deployableSender } from '../config/mail.js';
 import { serving } from './serving.js';
+import { staffInvitations } from './staff-invitations.js';
 import { ClinicaError } from '../errors.js';
 import { TAG, foreignOwner, missingTags } from './names.js';
 
@@ -36,24 +45,29 @@ export function stackResources(ctx: InfraContext): Resource<unknown>[] {
     dataBucket,
     siteBucket,
     siteContent,
+    hostedZone,
+    siteCertificate,
     siteOac,
     siteHeaders,
     siteDistribution,
     siteBucketPolicyResource,
+    siteRecords,
     ...roleSpecs(ctx).map(roleResource),
     instanceProfile,
     ...logGroupResources(ctx),
-    ...functionSpecs(ctx).map(functionResource),
+    imageFailureQueue,
+    ...functionSpecs(ctx).flatMap((spec) => (spec.key === 'answers' ? [functionResource(spec), answersUrl] : [functionResource(spec)])),
+    imageFailureDestination,
     imageEvents,
     serverCode,
     network,
     securityGroup,
-    hostedZone,
     elasticIp,
     instance,
     elasticIpAssociation,
     staffRecord,
     sesIdentity,
+    staffInvitations(),
   ] as Resource<unknown>[];
 }
 
@@ -115,6 +129,8 @@ export interface Observed {
   ses: SesState;
   data: BucketRead;
   site: BucketRead;
+  /** with site.domain: its ACM certificate and zone */
+  siteCertificate?: SiteCertificateState;
 }
 
 export interface DeployPlan extends Plan {
@@ -128,7 +144,7 @@ export async function planDeploy(ctx: InfraContext, options: { onProgress?: (wha
   // the staff page is served over HTTPS at network.domain, or over plain HTTP only when the config says so
   const served = serving(ctx.config);
   const progress = options.onProgress ?? (() => {});
-  const bundles: BundleName[] = ['image-processor', 'reminders', 'server'];
+  const bundles: BundleName[] = ['image-processor', 'reminders', 'server', 'answers'];
   const building = Promise.all(bundles.map((b) => ctx.bundle(b)));
   building.catch(() => {}); // reported where awaited
   progress('reading the stage from AWS');
@@ -156,6 +172,7 @@ export async function planDeploy(ctx: InfraContext, options: { onProgress?: (wha
       ses: stage.state<SesState>(sesIdentity.id),
       data: stage.state<BucketRead>(dataBucket.id),
       site: stage.state<BucketRead>(siteBucket.id),
+      siteCertificate: stage.state<SiteCertificateState | undefined>(siteCertificate.id),
     },
   };
 }

@@ -1,52 +1,22 @@
 /**
- * The public answer page's HTML: pt-BR or English (the patient's language), no script, no cookie, no
- * third-party asset; one inline style allowed by its hash in the CSP. Every value is HTML-escaped.
+ * The public answer page's HTML: pt-BR or English (the patient's language; texts in answer-page-strings/<locale>.json,
+ * bundled in), no script, no cookie, no third-party asset; one inline style allowed by its hash in the CSP. Every
+ * value is HTML-escaped.
  */
 import { createHash } from 'node:crypto';
 import type { Locale } from '../config/schema.js';
 import type { AnswerAction, AnswerPageView } from '../clinic/patient-answers.js';
 import { escapeHtml as escape } from '../mail/templates.js';
+import en from './answer-page-strings/en.json' with { type: 'json' };
+import ptBR from './answer-page-strings/pt-BR.json' with { type: 'json' };
 
-const texts = {
-  'pt-BR': {
-    title: 'Sua consulta',
-    hello: (name: string) => (name ? `Olá, ${name}!` : 'Olá!'),
-    when: 'Quando',
-    dentist: 'Dentista',
-    where: 'Onde',
-    phone: 'Telefone',
-    confirm: 'Confirmar presença',
-    cancel: 'Cancelar consulta',
-    reason: 'Motivo (opcional)',
-    reschedule: 'Pedir para remarcar',
-    done: { confirm: 'Consulta confirmada. Até lá!', cancel: 'Consulta cancelada. Obrigado por avisar.', reschedule: 'Pedido enviado: a clínica vai entrar em contato para remarcar.' },
-    already: { confirm: 'Você já confirmou esta consulta', cancel: 'Você já cancelou esta consulta', reschedule: 'Você já pediu para remarcar esta consulta' },
-    on: 'em',
-    closed: 'Esta consulta já foi cancelada ou remarcada pela clínica.',
-    invalid: 'Este link não é válido. Confira se ele foi copiado inteiro, ou fale com a clínica.',
-    expired: 'Este link expirou: a consulta já começou ou passou. Para remarcar, fale com a clínica.',
-    failed: 'Não foi possível registrar agora. Tente de novo em alguns minutos ou fale com a clínica.',
-  },
-  en: {
-    title: 'Your appointment',
-    hello: (name: string) => (name ? `Hello, ${name}!` : 'Hello!'),
-    when: 'When',
-    dentist: 'Dentist',
-    where: 'Where',
-    phone: 'Phone',
-    confirm: 'Confirm I will come',
-    cancel: 'Cancel the appointment',
-    reason: 'Reason (optional)',
-    reschedule: 'Ask to reschedule',
-    done: { confirm: 'Appointment confirmed. See you then!', cancel: 'Appointment cancelled. Thank you for letting us know.', reschedule: 'Request sent: the clinic will contact you to reschedule.' },
-    already: { confirm: 'You already confirmed this appointment', cancel: 'You already cancelled this appointment', reschedule: 'You already asked to reschedule this appointment' },
-    on: 'on',
-    closed: 'This appointment was already cancelled or moved by the clinic.',
-    invalid: 'This link is not valid. Check that it was copied whole, or contact the clinic.',
-    expired: 'This link has expired: the appointment has begun or is over. To reschedule, contact the clinic.',
-    failed: 'Your answer could not be recorded now. Try again in a few minutes or contact the clinic.',
-  },
-} as const;
+type AnswerPageTexts = typeof ptBR;
+
+/** Both languages have every key (the compiler checks the English file against the Portuguese one). */
+const texts: Record<Locale, AnswerPageTexts> = { 'pt-BR': ptBR, en };
+
+/** A text with its {placeholders} filled (values are escaped where the text is put into the page). */
+const fill = (text: string, vars: Record<string, string>) => text.replace(/\{(\w+)\}/g, (m, k: string) => vars[k] ?? m);
 
 const STYLE =
   'body{font:16px/1.5 system-ui,sans-serif;margin:0;padding:16px;color:#1d2329;background:#f6f8fa}' +
@@ -85,10 +55,10 @@ function details(view: AnswerPageView): string {
 /** The page for a valid link: the appointment and, if not answered yet, the three choices. */
 export function answerFormPage(view: AnswerPageView, token: string, outcome?: { action: AnswerAction; already: boolean; at: string }): string {
   const t = texts[view.locale];
-  let body = `<h1>${escape(t.hello(view.firstName))}</h1>${details(view)}`;
+  let body = `<h1>${escape(view.firstName ? fill(t.hello, { name: view.firstName }) : t.helloNoName)}</h1>${details(view)}`;
   const given = outcome ?? (view.answer ? { ...view.answer, already: true } : undefined);
   if (given) {
-    const line = given.already ? `${t.already[given.action]} ${t.on} ${formatWhen(view, given.at)}.` : t.done[given.action];
+    const line = given.already ? fill(t.already[given.action], { when: formatWhen(view, given.at) }) : t.done[given.action];
     body += `<p class="note" role="status">${escape(line)}</p>`;
   } else if (view.closed) {
     body += `<p class="note" role="status">${escape(t.closed)}</p>`;

@@ -15,6 +15,7 @@ import { addDays, localParts, startOfLocalDay } from '../clinic/time.js';
 import { isClinicaError } from '../errors.js';
 import { demoPatients } from './demo-clinic.js';
 import type { DemoSeeder } from './stack.js';
+import { count } from '../plural.js';
 
 const ACTOR = 'demo:seed';
 
@@ -55,7 +56,7 @@ export const demoAgendaSeeder: DemoSeeder = {
       made++;
     }
     const migrated = await migrateDentists(store, ACTOR);
-    const linked = migrated.linked ? `; ${migrated.linked} earlier appointment(s) linked to their dentist` : '';
+    const linked = migrated.linked ? `; ${count(migrated.linked, 'earlier appointment')} linked to their dentist` : '';
     return { summary: `${demoDentists.length} dentists and ${demoChairs.length} chairs (${made} new)${linked}` };
   },
 };

@@ -11,6 +11,7 @@ import { createPatient, findPatientByCpf, hasOldCpfClaims, reindexPatients } fro
 import { addDays, localParts, zonedToInstant } from '../clinic/time.js';
 import type { PatientInput } from '../clinic/types.js';
 import type { DemoSeeder } from './stack.js';
+import { count } from '../plural.js';
 
 const ACTOR = 'demo:seed';
 
@@ -90,7 +91,7 @@ export const demoClinicSeeder: DemoSeeder = {
         newAppointments++;
       }
     }
-    const moved = migrated ? `; ${migrated.oldCpfClaimsRemoved} CPF claim(s) of an older clinica rebuilt in the keyed layout` : '';
+    const moved = migrated ? `; ${count(migrated.oldCpfClaimsRemoved, 'CPF claim')} of an older clinica rebuilt in the keyed layout` : '';
     return { summary: `${ids.length} patients (${newPatients} new), ${total} appointments today and tomorrow (${newAppointments} new)${moved}` };
   },
 };

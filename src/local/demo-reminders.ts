@@ -8,6 +8,7 @@ import { inQuietHours } from '../clinic/reminders.js';
 import { localParts, zonedToInstant } from '../clinic/time.js';
 import type { DemoSeeder } from './stack.js';
 import { runLocalReminders } from './reminders-timer.js';
+import { count } from '../plural.js';
 
 export const demoRemindersSeeder: DemoSeeder = {
   name: 'reminders',
@@ -22,6 +23,6 @@ export const demoRemindersSeeder: DemoSeeder = {
     const s = await runLocalReminders(ctx, at);
     const skipped = Object.entries(s.skipped).map(([reason, n]) => `${reason} ${n}`).join(', ');
     const asOf = localParts(at, timeZone).time;
-    return { summary: `${s.sent} e-mail(s) sent to the outbox as of ${asOf}${skipped ? ` (skipped: ${skipped})` : ''}${s.failed ? `, ${s.failed} failed` : ''}` };
+    return { summary: `${count(s.sent, 'e-mail')} sent to the outbox as of ${asOf}${skipped ? ` (skipped: ${skipped})` : ''}${s.failed ? `, ${s.failed} failed` : ''}` };
   },
 };

@@ -1,10 +1,12 @@
 /**
- * The answer page's local twin: the same handler as the function URL's Lambda, on a local port of
- * `clinica dev` (printed in the URL table). Each request is turned into the function URL's event shape, so
+ * The answer page's local twin: the same handler as the function URL's Lambda, on a port of its own under
+ * `clinica dev` (--answers-port, default the backend's + 2; printed in the URL table). A fixed port keeps the
+ * links in e-mails already in the outbox working after a restart. Each request is turned into the function URL's event shape, so
  * the page is exercised as on AWS. The reminders of the local stack put this address in their links.
  */
 import { createServer, type IncomingMessage } from 'node:http';
 import { handleAnswerRequest, type FunctionUrlEvent } from '../lambdas/patient-answers.js';
+import { ClinicaError } from '../errors.js';
 import type { DevComponent } from './stack.js';
 
 const MAX_BODY = 8192;
@@ -47,7 +49,18 @@ export const patientAnswersComponent: DevComponent = {
         res.end();
       });
     });
-    await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, ctx.host, resolve));
+    await new Promise<void>((resolve, reject) =>
+      server
+        .once('error', (err: NodeJS.ErrnoException) =>
+          reject(
+            new ClinicaError('unavailable', `the answer page cannot listen on ${ctx.host}:${ctx.answersPort}: ${err.code ?? err.message}`, {
+              hint: err.code === 'EADDRINUSE' ? 'another program uses that port: stop it or pick another (--answers-port)' : undefined,
+              cause: err,
+            }),
+          ),
+        )
+        .listen(ctx.answersPort, ctx.host, resolve),
+    );
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : 0;
     const url = `http://${ctx.host.includes(':') ? `[${ctx.host}]` : ctx.host}:${port}/`;

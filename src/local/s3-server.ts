@@ -10,7 +10,8 @@ import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { LOCAL_S3_STOPPED } from '../aws/errors.js';
 import { ClinicaError } from '../errors.js';
@@ -70,6 +71,36 @@ export function encodeEventKey(key: string): string {
  */
 const CHILD = `
 const S3rver = (await import(process.env.CLINICA_S3RVER_URL)).default;
+// s3rver answers a PUT before the object's file is fully written (it ends the write stream and resolves at
+// once), and writes it in place: a read right after could see half a record ("not valid JSON"). Here an
+// upload goes to a temporary file first, is flushed, and takes the object's name with one rename — a reader
+// sees the old object or the new one, whole, as on S3.
+const { createRequire } = await import('node:module');
+const { createHash, randomBytes } = await import('node:crypto');
+const { dirname } = await import('node:path');
+const { Readable, Transform } = await import('node:stream');
+const { pipeline } = await import('node:stream/promises');
+const s3rverRequire = createRequire(process.env.CLINICA_S3RVER_URL);
+const FilesystemStore = s3rverRequire('./stores/filesystem');
+const fsx = s3rverRequire('fs-extra');
+FilesystemStore.prototype.putObject = async function (object) {
+  const objectPath = this.getResourcePath(object.bucket, object.key, 'object');
+  await fsx.mkdirp(dirname(objectPath));
+  const temp = objectPath + '.' + randomBytes(6).toString('hex') + '.partial';
+  const md5 = createHash('md5');
+  let size = 0;
+  const count = new Transform({ transform(chunk, encoding, done) { md5.update(chunk); size += chunk.length; done(null, chunk); } });
+  try {
+    await pipeline(Buffer.isBuffer(object.content) ? Readable.from([object.content]) : object.content, count, fsx.createWriteStream(temp));
+    await fsx.rename(temp, objectPath);
+  } catch (err) {
+    await fsx.remove(temp).catch(() => {});
+    throw err;
+  }
+  const digest = md5.digest('hex');
+  await this.putMetadata(object.bucket, object.key, object.metadata, digest);
+  return { size, md5: digest };
+};
 const server = new S3rver({
   address: process.env.CLINICA_S3_HOST, port: 0, directory: process.env.CLINICA_S3_DIR,
   silent: true, vhostBuckets: false, allowMismatchedSignatures: true,
@@ -172,7 +203,7 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
     if (restarting) await restarting;
     return gaveUp || stopped ? undefined : child.port;
   };
-  const proxy = createConditionalProxy(host, upstreamPort);
+  const proxy = createConditionalProxy(host, upstreamPort, options.directory);
   proxy.listen(options.port ?? 0, host);
   try {
     await once(proxy, 'listening');
@@ -267,30 +298,85 @@ function readBody(req: http.IncomingMessage): Promise<Buffer | undefined> {
   });
 }
 
-function createConditionalProxy(host: string, upstreamPort: () => Promise<number | undefined>): http.Server {
-  /** per-object lock: a write (and its precondition check) runs alone on its key */
-  const locks = new Map<string, Promise<void>>();
-  /** buckets given a website configuration through this proxy (the site bucket, by `clinica dev`) */
-  const websiteBuckets = new Set<string>();
+/**
+ * Per-object order: reads of one object run together, a write runs alone (after the reads and writes before
+ * it, before those after it). s3rver writes an object's file and its metadata one after the other, so a read
+ * overlapping a write could pair the new content with the old length (real S3 reads are atomic); reads among
+ * themselves need no order, and many readers of one record (a busy patient) must not queue behind each other.
+ */
+export class KeyLocks {
+  private readonly keys = new Map<string, { readers: number; writer: boolean; waiting: { write: boolean; go: () => void }[] }>();
 
-  async function withLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
-    const previous = locks.get(key) ?? Promise.resolve();
-    let release!: () => void;
-    const current = new Promise<void>((r) => (release = r));
-    const chained = previous.then(() => current);
-    locks.set(key, chained);
-    await previous;
+  async run<T>(key: string, write: boolean, fn: () => Promise<T>): Promise<T> {
+    let state = this.keys.get(key);
+    if (!state) this.keys.set(key, (state = { readers: 0, writer: false, waiting: [] }));
+    const free = write ? !state.writer && state.readers === 0 && !state.waiting.length : !state.writer && !state.waiting.length;
+    if (free) this.take(state, write);
+    else await new Promise<void>((go) => state.waiting.push({ write, go }));
     try {
       return await fn();
     } finally {
-      release();
-      if (locks.get(key) === chained) locks.delete(key);
+      if (write) state.writer = false;
+      else state.readers--;
+      this.next(key, state);
     }
   }
+
+  /** how many objects have a request running or waiting (0 once all is done: nothing leaks) */
+  get size(): number {
+    return this.keys.size;
+  }
+
+  private take(state: { readers: number; writer: boolean }, write: boolean) {
+    if (write) state.writer = true;
+    else state.readers++;
+  }
+
+  private next(key: string, state: { readers: number; writer: boolean; waiting: { write: boolean; go: () => void }[] }) {
+    while (state.waiting.length && !state.writer) {
+      const first = state.waiting[0]!;
+      if (first.write && state.readers > 0) break;
+      state.waiting.shift();
+      this.take(state, first.write);
+      first.go();
+      if (first.write) break;
+    }
+    if (!state.writer && state.readers === 0 && !state.waiting.length) this.keys.delete(key);
+  }
+}
+
+/** s3rver's file of an object's MD5 (its ETag) under its data folder (see s3rver's FilesystemStore.getResourcePath). */
+function md5File(directory: string, bucket: string, key: string): string {
+  // on Windows s3rver writes <>:"\|?* in a key as &<hex> (its encodeKeyPath)
+  const onDisk = process.platform === 'win32' ? key.replace(/[<>:"\\|?*]/g, (ch) => `&${Buffer.from(ch).toString('hex')}`) : key;
+  const parts = onDisk.split('/');
+  const last = parts.pop()!;
+  return join(directory, bucket, ...parts, `${last}._S3rver_object.md5`);
+}
+
+function createConditionalProxy(host: string, upstreamPort: () => Promise<number | undefined>, directory: string): http.Server {
+  const locks = new KeyLocks();
+  /** buckets given a website configuration through this proxy (the site bucket, by `clinica dev`) */
+  const websiteBuckets = new Set<string>();
 
   const stoppedError = (res: http.ServerResponse) =>
     // a client told of it says so in one line (aws/errors.ts), not "ECONNREFUSED" on s3rver's internal port
     xmlError(res, 503, LOCAL_S3_STOPPED, 'the local S3 of clinica dev stopped');
+
+  /**
+   * The object's state for a write's precondition: read from s3rver's MD5 file rather than asked with a HEAD —
+   * one file read instead of a request through s3rver's whole stack, for every conditional write (a patient
+   * import makes thousands). s3rver stopped → undefined (the caller answers LocalS3Stopped).
+   */
+  async function current(bucket: string, key: string, path: string, headers: http.IncomingHttpHeaders): Promise<{ status: number; etag?: string } | undefined> {
+    if ((await upstreamPort()) === undefined) return undefined;
+    try {
+      return { status: 200, etag: (await readFile(md5File(directory, bucket, key), 'utf8')).trim() };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { status: 404 };
+      return head(path, headers); // anything odd on disk: ask s3rver
+    }
+  }
 
   async function head(path: string, headers: http.IncomingHttpHeaders): Promise<{ status: number; etag?: string } | undefined> {
     const port = await upstreamPort();
@@ -371,9 +457,8 @@ function createConditionalProxy(host: string, upstreamPort: () => Promise<number
       res.end();
       return;
     }
-    // Every request on one object runs alone: s3rver writes an object's file and its metadata non-atomically,
-    // so a read overlapping a write could see half of it (real S3 reads are atomic). Bucket-level requests and
-    // multipart parts (their own upload ids) go straight through.
+    // Reads of one object run together and a write alone (KeyLocks). Bucket-level requests and multipart parts
+    // (their own upload ids) go straight through.
     if (!bucket || !key || url.searchParams.has('uploadId')) {
       void forward(req, res);
       return;
@@ -381,14 +466,15 @@ function createConditionalProxy(host: string, upstreamPort: () => Promise<number
     const ifMatch = req.headers['if-match'] as string | undefined;
     const ifNoneMatch = req.headers['if-none-match'] as string | undefined;
     const isPart = url.searchParams.has('partNumber');
-    void withLock(`${bucket}/${key}`, async () => {
+    const read = req.method === 'GET' || req.method === 'HEAD';
+    void locks.run(`${bucket}/${key}`, !read, async () => {
       if ((ifMatch || ifNoneMatch) && req.method === 'PUT' && !isPart) {
-        const current = await head(`/${bucket}/${rest.join('/')}`, req.headers);
-        if (!current) {
+        const found = await current(bucket, decodeURIComponent(key), `/${bucket}/${rest.join('/')}`, req.headers);
+        if (!found) {
           req.resume();
           return stoppedError(res);
         }
-        const exists = current.status === 200;
+        const exists = found.status === 200;
         if (ifNoneMatch === '*' && exists) {
           req.resume();
           return xmlError(res, 412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold');
@@ -397,7 +483,7 @@ function createConditionalProxy(host: string, upstreamPort: () => Promise<number
           req.resume();
           return xmlError(res, 404, 'NoSuchKey', 'The specified key does not exist.');
         }
-        if (ifMatch && stripEtag(ifMatch) !== '*' && stripEtag(current.etag ?? '') !== stripEtag(ifMatch)) {
+        if (ifMatch && stripEtag(ifMatch) !== '*' && stripEtag(found.etag ?? '') !== stripEtag(ifMatch)) {
           req.resume();
           return xmlError(res, 412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold');
         }

@@ -28,6 +28,8 @@ export interface DevContext {
   host: string;
   /** the staff backend's port (0 = any free one) */
   serverPort: number;
+  /** the patients' answer page's port (0 = any free one) */
+  answersPort: number;
   /** where this stack keeps its files (.clinica/dev) */
   dir: string;
   /** facts components publish for the others and for endpoints.json (server URL, site URL, …) */
@@ -57,6 +59,8 @@ export interface LocalStackOptions {
   s3Port?: number;
   sesPort?: number;
   serverPort?: number;
+  /** default 0 (any free port); clinica dev passes --answers-port, else the backend's port + 2 */
+  answersPort?: number;
   /** data folder; default `.clinica/dev` beside the config */
   dir?: string;
   reset?: boolean;
@@ -97,6 +101,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const ctx: DevContext = {
       config, target, s3, ses, dataStore, siteStore, log, host, dir,
       serverPort: options.serverPort ?? config.network.serverPort,
+      answersPort: options.answersPort ?? 0,
       endpoints: { extra: {} },
     };
     const urls = [

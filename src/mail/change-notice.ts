@@ -7,7 +7,7 @@ import type { Locale } from '../config/schema.js';
 import { buildIcs } from './ics.js';
 import { buildRawEmail } from './mime.js';
 import { appointmentEvent, reminderValues, type ReminderEmailInput } from './reminder-email.js';
-import { loadTemplate, renderTemplate } from './templates.js';
+import { loadTemplate, renderHtmlEmail, renderTemplate } from './templates.js';
 
 export interface ChangeNoticeInput extends Omit<ReminderEmailInput, 'calendar'> {
   kind: 'cancel' | 'move';
@@ -46,7 +46,7 @@ export function renderChangeNotice(input: ChangeNoticeInput): ChangeNoticeEmail 
   return {
     subject,
     text: renderTemplate(loadTemplate(input.locale, 'change.txt'), withSubject, { html: false, name: 'change.txt' }),
-    html: renderTemplate(loadTemplate(input.locale, 'change.html'), withSubject, { html: true, name: 'change.html' }),
+    html: renderHtmlEmail(input.locale, 'change', withSubject),
     ics,
     icsFilename: icsFiles[input.locale],
     method,

@@ -6,7 +6,7 @@ import { sesClient, type AwsTarget } from '../aws/clients.js';
 import type { ResolvedConfig } from '../config/load.js';
 import { buildRawEmail } from './mime.js';
 import { SesSender } from './ses.js';
-import { loadTemplate, renderTemplate } from './templates.js';
+import { loadTemplate, renderHtmlEmail, renderTemplate } from './templates.js';
 
 export async function sendInvitationEmail(
   target: AwsTarget,
@@ -16,14 +16,15 @@ export async function sendInvitationEmail(
   const locale = config.clinic.locale;
   const expiresAt = new Intl.DateTimeFormat(locale, { dateStyle: 'long', timeStyle: 'short', timeZone: config.clinic.timeZone }).format(new Date(input.expiresAt));
   const values = { name: input.name, clinicName: config.clinic.name, url: input.url, expiresAt };
-  const render = (file: string, html: boolean) => renderTemplate(loadTemplate(locale, file), values, { html, name: `${locale}/${file}` }).trim();
+  const render = (file: string) => renderTemplate(loadTemplate(locale, file), values, { html: false, name: `${locale}/${file}` }).trim();
+  const subject = render('invitation.subject.txt');
   const raw = await buildRawEmail({
     from: config.mail.sender!,
     to: input.to,
     replyTo: config.mail.replyTo,
-    subject: render('invitation.subject.txt', false),
-    text: render('invitation.txt', false),
-    html: render('invitation.html', true),
+    subject,
+    text: render('invitation.txt'),
+    html: renderHtmlEmail(locale, 'invitation', { ...values, subject }),
   });
   // one message: no send-rate lookup (GetSendQuota), which the server's role need not be allowed
   const client = await sesClient({ ...target, maxAttempts: 1 });

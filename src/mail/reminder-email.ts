@@ -7,11 +7,11 @@ import type { Config, Locale } from '../config/schema.js';
 import { addDays, todayIn } from '../clinic/time.js';
 import { buildIcs, type CalendarEvent } from './ics.js';
 import { buildRawEmail, type Attachment } from './mime.js';
-import { loadTemplate, renderTemplate, type TemplateValues } from './templates.js';
+import { loadTemplate, renderHtmlEmail, renderTemplate, type TemplateValues } from './templates.js';
 
 export interface ReminderEmailInput {
   locale: Locale;
-  clinic: Pick<Config['clinic'], 'name' | 'address' | 'phone' | 'email' | 'whatsapp' | 'timeZone'>;
+  clinic: Pick<Config['clinic'], 'name' | 'address' | 'phone' | 'email' | 'whatsapp' | 'timeZone' | 'preposition'>;
   /** who the e-mail greets: the patient's preferred name, else the first name — or the guardian's (reminderAddressee) */
   patientName: string;
   /** set when the e-mail goes to someone else (the guardian): the patient whose appointment it is */
@@ -34,9 +34,36 @@ export interface ReminderEmail {
 }
 
 const words = {
-  'pt-BR': { today: 'hoje', tomorrow: 'amanhã', on: 'em', icsFile: 'consulta.ics', summary: 'Consulta', with: 'com' },
-  en: { today: 'today', tomorrow: 'tomorrow', on: 'on', icsFile: 'appointment.ics', summary: 'Appointment', with: 'with' },
+  'pt-BR': { today: 'hoje', tomorrow: 'amanhã', on: 'em', icsFile: 'consulta.ics' },
+  en: { today: 'today', tomorrow: 'tomorrow', on: 'on', icsFile: 'appointment.ics' },
 } as const;
+
+/** First words of clinic names and the article they take in Portuguese ("na Clínica …", "no Consultório …"). */
+const feminine = /^(cl[ií]nica|policl[ií]nica|odontocl[ií]nica|casa|unidade|odontologia)$/i;
+const masculine = /^(consult[oó]rio|centro|instituto|espa[cç]o|est[uú]dio|studio|n[uú]cleo|complexo|grupo)$/i;
+
+/**
+ * "na Clínica Sorriso" / "at Clínica Sorriso": the clinic's name with the word a sentence needs before it.
+ * In pt-BR, `clinic.preposition` when set; else "na"/"no" when the name starts with a common noun of known
+ * gender (Clínica, Consultório, Centro…), and "em" otherwise — a bare proper name reads right with "em"
+ * ("em Sorriso Odonto"), while guessing an article from any other word could be wrong.
+ */
+export function atClinic(locale: Locale, clinic: Pick<Config['clinic'], 'name' | 'preposition'>): string {
+  if (locale === 'en') return `at ${clinic.name}`;
+  const first = clinic.name.trim().split(/\s+/)[0] ?? '';
+  const preposition = clinic.preposition ?? (feminine.test(first) ? 'na' : masculine.test(first) ? 'no' : 'em');
+  return `${preposition} ${clinic.name}`;
+}
+
+/** The calendar entry's title: "Consulta na Clínica Sorriso — Dra. Ana" ("Consulta de Pedro na …" for a guardian). */
+export function appointmentTitle(input: Pick<ReminderEmailInput, 'locale' | 'clinic' | 'appointmentFor' | 'appointment'>): string {
+  const where = atClinic(input.locale, input.clinic);
+  const what =
+    input.locale === 'en'
+      ? input.appointmentFor ? `${input.appointmentFor}'s appointment` : 'Appointment'
+      : input.appointmentFor ? `Consulta de ${input.appointmentFor}` : 'Consulta';
+  return `${what} ${where} — ${input.appointment.dentist}`;
+}
 
 /** The greeting name: the preferred name, else the first word of the full name. */
 export function greetingName(patient: { fullName: string; preferredName?: string }): string {
@@ -89,6 +116,7 @@ export function reminderValues(input: ReminderEmailInput): TemplateValues {
     day === today ? `${w.today}, ${shortDate}` : day === addDays(today, 1) ? `${w.tomorrow}, ${shortDate}` : `${w.on} ${formatter(locale, tz, 'weekday').format(start)}, ${shortDate}`;
   return {
     clinicName: clinic.name,
+    atClinic: atClinic(locale, clinic),
     patientName: input.patientName,
     // exactly one of these is set: the e-mail is about the reader's own appointment, or about the patient's
     forPatient: input.appointmentFor || undefined,
@@ -116,20 +144,19 @@ export function renderReminderEmail(input: ReminderEmailInput): ReminderEmail {
     .trim();
   const withSubject = { ...values, subject };
   const text = renderTemplate(loadTemplate(input.locale, 'reminder.txt'), withSubject, { html: false, name: 'reminder.txt' });
-  const html = renderTemplate(loadTemplate(input.locale, 'reminder.html'), withSubject, { html: true, name: 'reminder.html' });
+  const html = renderHtmlEmail(input.locale, 'reminder', withSubject);
   const ics = buildIcs(appointmentEvent(input));
   return { subject, text, html, ics, icsFilename: w.icsFile };
 }
 
 /** The appointment as the patient's calendar holds it: the reminder's .ics and a change notice's update. */
 export function appointmentEvent(input: Pick<ReminderEmailInput, 'locale' | 'clinic' | 'appointmentFor' | 'appointment' | 'calendar'>): CalendarEvent {
-  const w = words[input.locale];
   return {
     uid: `${input.calendar?.id ?? input.appointment.id}@clinica`,
     start: input.appointment.start,
     durationMinutes: input.appointment.durationMinutes,
     timeZone: input.clinic.timeZone,
-    summary: `${w.summary}${input.appointmentFor ? ` (${input.appointmentFor})` : ''} — ${input.clinic.name} (${w.with} ${input.appointment.dentist})`,
+    summary: appointmentTitle(input),
     location: input.clinic.address || undefined,
     description: input.clinic.phone ? `${input.clinic.name} · ${input.clinic.phone}` : input.clinic.name,
     stamp: new Date(),

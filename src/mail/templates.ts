@@ -1,7 +1,9 @@
 /**
  * E-mail templates from templates/email/<locale>/: `{{name}}` inserts a value (HTML-escaped in .html
  * templates), `{{#name}}…{{/name}}` keeps its content only when the value is non-empty. Nothing else — no
- * logic in templates, so a clinic can edit the wording without reading code.
+ * logic in templates, so a clinic can edit the wording without reading code. Every HTML e-mail is its
+ * `<name>.html` body inside the one templates/email/layout.html (head, card, clinic name), which inserts the
+ * rendered body with `{{{content}}}` (unescaped: it is already HTML).
  *
  * Where the folder is: CLINICA_TEMPLATES_DIR, else the first `templates/email` found walking up from this
  * module (src/mail → the repo; dist/mail → the package; a Lambda bundle at /var/task → /var/task/templates,
@@ -36,12 +38,14 @@ export function emailTemplatesDir(env: NodeJS.ProcessEnv = process.env): string 
 export function emailTemplateFiles(dir = emailTemplatesDir()): string[] {
   const files: string[] = [];
   for (const locale of readdirSync(dir, { withFileTypes: true })) {
+    if (locale.isFile()) files.push(`email/${locale.name}`);
     if (!locale.isDirectory()) continue;
     for (const f of readdirSync(join(dir, locale.name))) files.push(`email/${locale.name}/${f}`);
   }
   return files.sort();
 }
 
+/** A template of one locale (`locale` '' for the files shared by every locale, as layout.html). */
 export function loadTemplate(locale: string, name: string, dir = emailTemplatesDir()): string {
   const path = join(dir, locale, name);
   let text = cache.get(path);
@@ -74,5 +78,14 @@ export function renderTemplate(template: string, values: TemplateValues, options
   for (let m = section.exec(out); m; m = section.exec(out)) {
     out = out.slice(0, m.index) + (known(m[1]!) ? m[2]! : '') + out.slice(m.index + m[0].length);
   }
-  return out.replace(/\{\{([\w]+)\}\}/g, (_, key: string) => (options.html ? escapeHtml(known(key)) : known(key)));
+  // one pass, so a value is never read as template text; {{{name}}} inserts a value as it is
+  return out.replace(/\{\{\{([\w]+)\}\}\}|\{\{([\w]+)\}\}/g, (_, raw: string | undefined, key: string | undefined) =>
+    raw ? known(raw) : options.html ? escapeHtml(known(key!)) : known(key!),
+  );
+}
+
+/** An HTML e-mail: templates/email/<locale>/<name>.html rendered into the shared layout.html. */
+export function renderHtmlEmail(locale: string, name: string, values: TemplateValues): string {
+  const content = renderTemplate(loadTemplate(locale, `${name}.html`), values, { html: true, name: `${locale}/${name}.html` });
+  return renderTemplate(loadTemplate('', 'layout.html'), { lang: locale, subject: values.subject, clinicName: values.clinicName, content }, { html: true, name: 'layout.html' });
 }

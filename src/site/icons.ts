@@ -20,6 +20,7 @@ export const icons = {
   mail: svg('<rect x="3" y="5" width="18" height="14" rx="2.5"/><path d="m3.5 7 8.5 6 8.5-6"/>'),
   clock: svg('<circle cx="12" cy="12" r="9"/><path d="M12 7.5V12l3 2"/>'),
   check: svg('<path d="m5 12.5 4.5 4.5L19 7.5"/>'),
+  menu: svg('<path d="M4 7h16M4 12h16M4 17h16"/>'),
 } as const;
 
 /** The favicon: the tooth in white on a rounded square of the accent colour. */

@@ -16,6 +16,7 @@ import { ClinicaError } from '../errors.js';
 import { silentLog, type Log } from '../log.js';
 import type { Store } from '../store/store.js';
 import type { SiteFile } from './build.js';
+import { count } from '../plural.js';
 
 /** The user-metadata key (S3 lowercases them) holding a published object's hash. */
 export const HASH_METADATA = 'clinica-sha256';
@@ -103,7 +104,7 @@ export async function publishSite(store: Store, files: SiteFile[], options: Publ
   if (plan.remove.length) {
     const failed = await store.deleteMany(plan.remove);
     if (failed.length) {
-      throw new ClinicaError('partial', `the site is published, but ${failed.length} old file(s) could not be deleted from ${store.bucket}: ${failed.slice(0, 5).join(', ')}`, {
+      throw new ClinicaError('partial', `the site is published, but ${count(failed.length, 'old file')} could not be deleted from ${store.bucket}: ${failed.slice(0, 5).join(', ')}`, {
         hint: 'run `clinica site publish` again to retry the deletion',
       });
     }

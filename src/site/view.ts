@@ -16,7 +16,7 @@ export interface SiteStrings {
   tagline: string;
   skip: string;
   home: string;
-  nav: Record<'label' | 'about' | 'services' | 'team' | 'hours' | 'contact', string>;
+  nav: Record<'label' | 'about' | 'services' | 'team' | 'hours' | 'contact' | 'menu', string>;
   cta: Record<'whatsapp' | 'call' | 'email' | 'book' | 'directions', string>;
   about: { title: string };
   services: { title: string; lead: string };
@@ -26,12 +26,12 @@ export interface SiteStrings {
     lowercaseSecond: boolean; clock: '24h' | '12h'; between: string; and: string;
   };
   days: Record<Weekday, string>;
-  contact: Record<'title' | 'lead' | 'address' | 'map' | 'phone' | 'whatsapp' | 'email' | 'social', string>;
+  contact: Record<'title' | 'lead' | 'address' | 'map' | 'phone' | 'whatsapp' | 'whatsappMessage' | 'email' | 'social', string>;
   social: Record<(typeof socialNetworks)[number], string>;
   /** responsible + profession: the CFO's Code of Dental Ethics (art. 43) asks for the name, the profession and the CRO */
   footer: Record<'responsible' | 'profession' | 'registration' | 'cnpj' | 'privacy' | 'noTracking', string>;
   notFound: { title: string; text: string; back: string };
-  privacy: { title: string; description: string; storageBrazil: string; storageAbroad: string };
+  privacy: { title: string; description: string; storageBrazil: string; storageAbroad: string; whatsapp: string };
 }
 
 /** What the site is made from: the clinic, its site section, and the facts the privacy notice states. */
@@ -40,6 +40,8 @@ export interface SiteSource {
   site?: SiteConfig;
   patients: Pick<Config['patients'], 'retentionYears'>;
   aws: Pick<Config['aws'], 'region'>;
+  /** the WhatsApp reminders channel: when configured, the privacy notice names Meta (WhatsApp) as a processor */
+  whatsapp?: { phoneNumberId?: string };
 }
 
 /** Where the built assets are (fingerprinted paths) — filled by the build before the pages render. */
@@ -68,8 +70,8 @@ export function telHref(phone: string): string {
 }
 
 /**
- * The wa.me number: digits with the country code. A Brazilian number written without it (10 or 11 digits,
- * e.g. "(11) 98888-7777") gets 55 in front.
+ * The wa.me number: the E.164 digits, with the country code and no "+". A Brazilian number written without it
+ * (10 or 11 digits, e.g. "(11) 98888-7777") gets 55 in front.
  */
 export function whatsappNumber(whatsapp: string): string {
   const digits = whatsapp.replace(/\D/g, '');
@@ -217,7 +219,7 @@ interface SiteFacts {
 function siteFacts(source: SiteSource, t: SiteStrings): SiteFacts {
   const { clinic } = source;
   const site = siteConfigOf(source);
-  const whatsapp = clinic.whatsapp || undefined;
+  const whatsapp = site.whatsapp || clinic.whatsapp || undefined;
   const address = clinic.address || undefined;
   return {
     site,
@@ -228,7 +230,7 @@ function siteFacts(source: SiteSource, t: SiteStrings): SiteFacts {
     email: clinic.email || undefined,
     address,
     whatsapp,
-    waHref: whatsapp ? whatsappHref(whatsapp, site.whatsappMessage) : undefined,
+    waHref: whatsapp ? whatsappHref(whatsapp, site.whatsappMessage ?? t.contact.whatsappMessage) : undefined,
     mapQuery: site.mapQuery ?? address,
   };
 }
@@ -349,6 +351,8 @@ function privacyView(source: SiteSource, { site, name, address, phone, email }: 
     // counted from the record's last entry, as Lei 13.787/2018 counts its 20-year minimum
     retention: { years: source.patients.retentionYears, legalMinimum: source.patients.retentionYears === LEGAL_RETENTION_YEARS },
     storage: region === 'sa-east-1' ? t.privacy.storageBrazil : fill(t.privacy.storageAbroad, { region }),
+    // reminders on WhatsApp go through Meta: a processor the patient must be told of (LGPD art. 9)
+    whatsappProcessor: source.whatsapp?.phoneNumberId ? t.privacy.whatsapp : null,
     updated,
     homeHref: 'index.html',
   };

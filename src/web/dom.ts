@@ -146,3 +146,17 @@ export function freshForm(id: string): HTMLFormElement {
 
 /** A modal dialog of the page's markup, by id. */
 export const dialog = (id: string): HTMLDialogElement => $<HTMLDialogElement>(`#${id}`);
+
+/**
+ * Asks before something that cannot be undone (revoke, reset, remove), in the page: the buttons say what they do
+ * ("Revogar" / "Voltar"), the safe one has the focus. true when the person chose to go on.
+ */
+export function ask(text: string, yes: string): Promise<boolean> {
+  const d = dialog('ask-dialog');
+  $('#ask-text').textContent = text;
+  $('#ask-yes').textContent = yes;
+  d.returnValue = '';
+  d.showModal();
+  $('#ask-no').focus();
+  return new Promise((resolve) => d.addEventListener('close', () => resolve(d.returnValue === 'yes'), { once: true }));
+}

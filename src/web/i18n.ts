@@ -53,6 +53,7 @@ const fieldKeys: Record<string, MessageKey> = {
   at: 'book.when', date: 'book.date', time: 'book.time', dentist: 'book.dentist', duration: 'book.duration', durationMinutes: 'book.duration',
   patientId: 'book.patient', patient: 'book.patient', procedure: 'book.procedure', kind: 'images.kind', takenAt: 'images.takenAt',
   teeth: 'images.teeth', token: 'login.token',
+  password: 'account.newPassword', currentPassword: 'account.currentPassword', name: 'team.name', role: 'team.col.role', days: 'tokens.days',
 };
 export const fieldLabel = (field?: string): string => {
   if (!field) return '';

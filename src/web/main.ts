@@ -17,6 +17,8 @@ import { resumeSession, sessionEnded, showLoggedIn, wireLogin } from './views/lo
 import { reofferForce, renderAlerts, renderLeave, wirePatientForm } from './views/patient-form.js';
 import { wirePatient } from './views/patient.js';
 import { dropPendingSearch, wirePatients } from './views/patients.js';
+import { wireAccount } from './views/account.js';
+import { wireTeam } from './views/team.js';
 
 function wire(): void {
   $<HTMLSelectElement>('#lang-select').addEventListener('change', (e) => {
@@ -42,6 +44,8 @@ function wire(): void {
   wirePatient();
   wirePatientForm();
   wireImages();
+  wireAccount();
+  wireTeam();
   for (const btn of document.querySelectorAll<HTMLButtonElement>('[data-close]')) btn.addEventListener('click', () => btn.closest('dialog')!.close());
   window.addEventListener('hashchange', () => {
     if (location.hash === '#main') return $('#main').focus(); // the skip link followed without this script's help

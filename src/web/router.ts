@@ -1,5 +1,5 @@
 /**
- * The hash router: #/agenda?date=YYYY-MM-DD, #/patients?q=…, #/patients/<id>. One view is shown at a time
+ * The hash router: #/agenda?date=YYYY-MM-DD, #/patients?q=…, #/patients/<id>, #/conta, #/equipe (admins). One view is shown at a time
  * (the sections of index.html); a view that cannot be opened shows the failure view in its place.
  */
 import { statusOf, session } from './api.js';
@@ -12,12 +12,20 @@ import { invitationInAddress, openInvitation } from './views/invitation.js';
 import { stopPolling } from './views/images.js';
 import { openPatient } from './views/patient.js';
 import { openPatients } from './views/patients.js';
+import { openAnswers, refreshAnswersBadge } from './views/answers.js';
+import { openAccount } from './views/account.js';
+import { mayManageTeam, openTeam } from './views/team.js';
 
-export const views = ['login', 'agenda', 'patients', 'patient', 'failure', 'invitation'] as const;
+export const views = ['login', 'agenda', 'patients', 'patient', 'failure', 'invitation', 'answers', 'account', 'team'] as const;
 export type ViewName = (typeof views)[number];
 
 /** The view on screen (none before the first route). */
 let shown: ViewName | undefined;
+/**
+ * The view the address asks for while its route is loading: an earlier route still loading (the agenda after
+ * signing in, when the person has already clicked "Minha conta") must not cover it when its answer comes.
+ */
+let wanted: ViewName | undefined;
 
 /**
  * Shows one view; the tab bar and the document's title follow. Going to another view (not the first one of
@@ -25,6 +33,7 @@ let shown: ViewName | undefined;
  * heading, so the keyboard and a screen reader start there instead of at the top of the page.
  */
 export function show(name: ViewName, title?: string): void {
+  if (wanted && name !== wanted && (name === 'agenda' || name === 'patients' || name === 'patient' || name === 'answers' || name === 'account' || name === 'team')) return;
   for (const v of views) $(`#view-${v}`).hidden = v !== name;
   const heading = $(`#view-${name} h1`);
   document.title = `${title ?? heading.textContent} · ${CLINIC} — ${t('staffArea')}`;
@@ -48,9 +57,14 @@ export async function route(): Promise<void> {
   const params = new URLSearchParams(q);
   const patientMatch = /^\/patients\/([^/]+)$/.exec(path);
   const date = params.get('date');
+  if (path !== '/answers') void refreshAnswersBadge();
+  wanted = path === '/answers' ? 'answers' : patientMatch ? 'patient' : path.startsWith('/patients') ? 'patients' : path === '/conta' ? 'account' : path === '/equipe' ? 'team' : 'agenda';
   try {
-    if (patientMatch) await openPatient(decodeURIComponent(patientMatch[1]!));
+    if (path === '/answers') await openAnswers();
+    else if (patientMatch) await openPatient(decodeURIComponent(patientMatch[1]!));
     else if (path.startsWith('/patients')) await openPatients(params.get('q') || '');
+    else if (path === '/conta') await openAccount();
+    else if (path === '/equipe') await (mayManageTeam() ? openTeam() : showFailure({ code: 'forbidden' }));
     else if (date && !plausibleDay(date)) showFailure({ key: 'err.date-format', vars: { field: t('book.date') } });
     // no day named (the Agenda tab, the first page): a dentist's own sign-in opens on their week ("Minha agenda")
     else await openAgenda(date || clinicToday(), params.get('dentist') ?? (date ? null : 'mine'));

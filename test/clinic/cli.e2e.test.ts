@@ -311,7 +311,7 @@ describe('clinica patients / appointments / audit (built CLI)', { timeout: 120_0
     ]);
     const reindex = await cli('patients', 'reindex');
     expect(reindex.code).toBe(0);
-    expect(reindex.stderr).toMatch(/ info patient index rebuilt: \d+ patient\(s\); CPF claims: \d+ \(keyed\); 1 claim\(s\) of the old, unkeyed layout deleted\n$/);
+    expect(reindex.stderr).toMatch(/ info patient index rebuilt: \d+ patients?; CPF claims: \d+ \(keyed\); 1 claim of the old, unkeyed layout deleted\n$/);
     const dup = await cli('patients', 'add', '--name', 'Outra Pessoa', '--cpf', formatCpf(cpf), '--birth-date', '1980-01-01');
     expect(dup.code).toBe(2);
     expect(oneLine(dup.stderr)).toEqual([`clinica: --cpf: ${maskCpf(cpf)} already belongs to patient ${owner} — run \`clinica patients show ${owner}\``]);

@@ -272,7 +272,7 @@ describe('a bucket with claims of the old, unkeyed layout', () => {
 
     const store = processOn(bucket);
     const again = await demoClinicSeeder.seed({ ...stack, dataStore: store }, new Date());
-    expect(again.summary).toMatch(/^5 patients \(0 new\), .*; 5 CPF claim\(s\) of an older clinica rebuilt in the keyed layout$/);
+    expect(again.summary).toMatch(/^5 patients \(0 new\), .*; 5 CPF claims of an older clinica rebuilt in the keyed layout$/);
     expect(await keysOf(store, 'claims/cpf/')).toEqual([]);
     expect(await keysOf(store, 'claims/cpf-hmac/')).toHaveLength(5);
     expect(await findPatientByCpf(store, demoPatients[0]!.cpf!)).toBe('P-000001');

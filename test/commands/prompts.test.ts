@@ -83,7 +83,7 @@ describe('patients archive on a terminal, with future appointments', { timeout: 
     choices.push('nothing');
     const kept = await run();
     expect(kept.code).toBe(1);
-    expect(kept.out).toMatch(/has 1 future appointment\(s\); setting the status to archived would leave them booked/);
+    expect(kept.out).toMatch(/has 1 future appointment; setting the status to archived would leave it booked/);
     expect(kept.out).toMatch(/2031-09-09 16:45.*Dr\. Prompt/);
     expect(kept.out).toContain('nothing was changed');
     expect(selectAsked).toEqual([{ message: 'What about these appointments?', values: ['cancel', 'keep', 'nothing'] }]);
@@ -93,7 +93,7 @@ describe('patients archive on a terminal, with future appointments', { timeout: 
     choices.push('cancel');
     const cancelled = await run();
     expect(cancelled.code).toBe(0);
-    expect(cancelled.out).toContain(`cancelled 1 future appointment(s): ${booked.id}`);
+    expect(cancelled.out).toContain(`cancelled 1 future appointment: ${booked.id}`);
     expect((await getPatient(stack.dataStore, patient.id)).patient.status).toBe('archived');
     expect((await getAppointment(stack.dataStore, booked.id)).appointment.status).toBe('cancelled');
   });

@@ -62,6 +62,8 @@ describe('clinica deploy --dry-run (built CLI)', () => {
       'IAM instance profile sorriso-prod-server',
       'Lambda function sorriso-prod-image-processor',
       'Lambda function sorriso-prod-reminders',
+      'SQS queue sorriso-prod-image-failures',
+      'Lambda on-failure destination sorriso-prod-image-processor → sorriso-prod-image-failures',
       'S3 → Lambda events',
       'server release',
       'EC2 security group sorriso-prod-server',
@@ -70,8 +72,8 @@ describe('clinica deploy --dry-run (built CLI)', () => {
     ]) {
       expect(r.stdout).toContain(resource);
     }
-    expect(r.stdout.match(/\+ create/g)).toHaveLength(20);
-    expect(r.stdout).toContain('dry run: 20 to create, 0 to update, 0 unchanged — nothing was changed');
+    expect(r.stdout.match(/\+ create/g)).toHaveLength(26);
+    expect(r.stdout).toContain('dry run: 26 to create, 0 to update, 0 unchanged — nothing was changed');
     expect(endpoint.mutating()).toEqual([]);
     expect(endpoint.calls.filter((c) => c.action.startsWith('GetCallerIdentity'))).toHaveLength(1);
     expect(existsSync(join(dir, '.clinica', 'outputs.prod.json'))).toBe(false);
@@ -82,14 +84,14 @@ describe('clinica deploy --dry-run (built CLI)', () => {
     expect(r.code, r.stderr).toBe(0);
     const doc = JSON.parse(r.stdout) as { dryRun: boolean; plan: { summary: Record<string, number>; steps: { id: string; action: string; why: string }[] } };
     expect(doc.dryRun).toBe(true);
-    expect(doc.plan.summary).toEqual({ create: 20, update: 0, 'no-change': 0, delete: 0 });
+    expect(doc.plan.summary).toEqual({ create: 26, update: 0, 'no-change': 0, delete: 0 });
     expect(doc.plan.steps.find((s) => s.id === 'instance')!.why).toMatch(/IMDSv2 required, encrypted root volume/);
   }, 120_000);
 
   it('without --yes and without a terminal, deploy refuses to apply', async () => {
     const r = await runCli(['deploy', '--endpoint-url', endpoint.url], { cwd: dir, env, timeoutMs: 120_000 });
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/clinica: Apply 20 changes to stage prod .*: not confirmed — pass --yes/);
+    expect(r.stderr).toMatch(/clinica: Apply 26 changes to stage prod .*: not confirmed — pass --yes/);
     expect(endpoint.mutating()).toEqual([]);
   }, 120_000);
 

@@ -37,7 +37,7 @@ describe('clinica deploy / status / destroy (in-process, mocked AWS)', () => {
     expect(await deploy(opts(), first.ui, deps())).toBe(0);
     expect(first.out()).toMatch(/Plan for stage prod \(AWS account 123456789012 \(sa-east-1\)\)/);
     expect(first.out()).toMatch(/\+ create \| does not exist: create with public access block, default encryption, tags/);
-    expect(first.out()).toContain('deployed stage prod: 20 resources changed');
+    expect(first.out()).toContain('deployed stage prod: 26 resources changed');
     expect(first.err()).toMatch(/info created EC2 instance sorriso-prod-server/);
     expect(first.out()).toMatch(/backend \(private\)\s*\| http:\/\/172\.31\.0\.\d+:8080\//);
     expect(first.out()).toMatch(/website\s*\| https:\/\/d[a-z0-9]+\.cloudfront\.net\//);
@@ -70,7 +70,7 @@ describe('clinica deploy / status / destroy (in-process, mocked AWS)', () => {
     const t = testUi({ json: true });
     expect(await deploy(opts(), t.ui, deps())).toBe(0);
     const doc = JSON.parse(t.out());
-    expect(doc.applied).toHaveLength(20);
+    expect(doc.applied).toHaveLength(26);
     expect(doc.outputs.buckets.data).toBe('sorriso-prod-data');
   });
 
@@ -112,7 +112,7 @@ describe('clinica deploy / status / destroy (in-process, mocked AWS)', () => {
     const before = testUi();
     expect(await status(opts(), before.ui, deps())).toBe(1);
     expect(before.out()).toMatch(/S3 bucket sorriso-prod-data\s*\| missing/);
-    expect(before.out()).toMatch(/stage prod: 20 resources missing or drifted \(run `clinica deploy`\); \d+ checks failing/);
+    expect(before.out()).toMatch(/stage prod: 26 resources missing or drifted \(run `clinica deploy`\); \d+ checks failing/);
 
     await deploy(opts(), testUi().ui, deps());
     fake.state.identities.set('lembretes@clinicasorriso.com.br', 'Success');
@@ -142,7 +142,7 @@ describe('clinica deploy / status / destroy (in-process, mocked AWS)', () => {
     const extras = testUi();
     expect(await status(opts(), extras.ui, deps(healthy))).toBe(1);
     expect(extras.out()).toMatch(/IAM role sorriso-prod-server\s*\| drift\s*\| delete inline policy extra \(added by hand\)/);
-    expect(extras.out()).toMatch(/S3 → Lambda events .*\| drift\s*\| remove statement open \(principal \*\)/);
+    expect(extras.out()).toMatch(/Lambda function sorriso-prod-image-processor\s*\| drift\s*\| remove statement open \(principal \*\)/);
     expect(extras.out()).toMatch(/EC2 instance .*\| drift\s*\| metadata hop limit 2 → 1/);
     expect(extras.out()).toContain('stage prod: 3 resources missing or drifted');
     expect(fake.mutating()).toEqual([]);
@@ -153,7 +153,7 @@ describe('clinica deploy / status / destroy (in-process, mocked AWS)', () => {
     const t = testUi();
     expect(await deploy({ config: local.configPath, endpointUrl: 'http://127.0.0.1:4566', dryRun: true }, t.ui, deps())).toBe(0);
     expect(t.out()).toContain('Plan for stage prod (endpoint http://127.0.0.1:4566)');
-    expect(t.out()).toContain('dry run: 20 to create, 0 to update, 0 unchanged — nothing was changed');
+    expect(t.out()).toContain('dry run: 26 to create, 0 to update, 0 unchanged — nothing was changed');
     expect(fake.mutating()).toEqual([]);
     // without one, target local is refused before any AWS call
     fake.clear();
@@ -188,13 +188,13 @@ describe('clinica deploy / status / destroy (in-process, mocked AWS)', () => {
     expect(existsSync(outputs)).toBe(false);
     expect(t.err()).toContain(`info removed ${outputs}: the stage's outputs are gone with it`);
     expect(t.out()).toMatch(/S3 bucket sorriso-prod-data\s*\|\s+no change \| kept: patient data/);
-    expect(t.out()).toMatch(/destroyed stage prod: 14 resources deleted; kept SES identity lembretes@clinicasorriso\.com\.br, log group \/aws\/lambda\/sorriso-prod-reminders, log group \/aws\/lambda\/sorriso-prod-image-processor, S3 bucket sorriso-prod-data/);
+    expect(t.out()).toMatch(/destroyed stage prod: 17 resources deleted; kept SES identity lembretes@clinicasorriso\.com\.br, log group \/aws\/lambda\/sorriso-prod-reminders, log group \/aws\/lambda\/sorriso-prod-answers, log group \/aws\/lambda\/sorriso-prod-image-processor, S3 bucket sorriso-prod-data/);
     expect(fake.state.buckets.has('sorriso-prod-data')).toBe(true);
 
     const all = testUi();
     expect(await destroy({ ...opts(), deletePatientData: true }, all.ui, deps())).toBe(0);
     expect(fake.state.buckets.has('sorriso-prod-data')).toBe(false);
-    expect(all.out()).toMatch(/destroyed stage prod: 3 resources deleted; kept SES identity lembretes@clinicasorriso\.com\.br$/m);
+    expect(all.out()).toMatch(/destroyed stage prod: 4 resources deleted; kept SES identity lembretes@clinicasorriso\.com\.br$/m);
     expect(existsSync(config.stateDir)).toBe(true);
   });
 
@@ -212,6 +212,6 @@ describe('clinica deploy / status / destroy (in-process, mocked AWS)', () => {
     const out = new PassThrough();
     const ui = new Ui({}, { stdout: out, stderr: new PassThrough(), env: {}, stdinIsTTY: false });
     await expect(destroy({ config: config.configPath }, ui, deps())).rejects.toThrow(/not confirmed/);
-    expect(fake.state.functions.size).toBe(2);
+    expect(fake.state.functions.size).toBe(3);
   });
 });

@@ -36,11 +36,17 @@ describe('clinica deploy against a fresh account (mocked AWS)', () => {
       ['role:image-processor', 'create'],
       ['role:reminders', 'create'],
       ['role:server', 'create'],
+      ['role:answers', 'create'],
       ['instance-profile', 'create'],
       ['log-group:image-processor', 'create'],
+      ['log-group:answers', 'create'],
       ['log-group:reminders', 'create'],
+      ['image-failures', 'create'],
       ['lambda:image-processor', 'create'],
+      ['lambda:answers', 'create'],
+      ['answers-url', 'create'],
       ['lambda:reminders', 'create'],
+      ['image-failure-destination', 'create'],
       ['image-events', 'create'],
       ['server-code', 'create'],
       ['security-group', 'create'],
@@ -60,12 +66,18 @@ describe('clinica deploy against a fresh account (mocked AWS)', () => {
       'S3 PutBucketPolicy', 'S3 PutBucketCors', 'S3 PutBucketLifecycleConfiguration',
       'S3 CreateBucket', 'S3 PutBucketTagging', 'S3 PutPublicAccessBlock',
       'CloudFront CreateOriginAccessControl', 'CloudFront CreateResponseHeadersPolicy', 'CloudFront CreateDistributionWithTags', 'S3 PutBucketPolicy',
-      'IAM CreateRole', 'IAM PutRolePolicy', 'IAM CreateRole', 'IAM PutRolePolicy', 'IAM CreateRole', 'IAM PutRolePolicy',
+      'IAM CreateRole', 'IAM PutRolePolicy', 'IAM CreateRole', 'IAM PutRolePolicy', 'IAM CreateRole', 'IAM PutRolePolicy', 'IAM CreateRole', 'IAM PutRolePolicy',
       'IAM CreateInstanceProfile', 'IAM AddRoleToInstanceProfile',
       // each function's log group exists, with its retention, before the function can write to it
-      'Logs CreateLogGroup', 'Logs PutRetentionPolicy', 'Logs CreateLogGroup', 'Logs PutRetentionPolicy',
+      'Logs CreateLogGroup', 'Logs PutRetentionPolicy', 'Logs CreateLogGroup', 'Logs PutRetentionPolicy', 'Logs CreateLogGroup', 'Logs PutRetentionPolicy',
+      // where image-processor's failed events go, before the function that sends them there
+      'SQS CreateQueue',
+      'Lambda CreateFunction',
+      // the answer page: capped concurrency, its public URL (test/infra/answers-stack.test.ts), before the reminders that link to it
+      'Lambda CreateFunction', 'Lambda PutFunctionConcurrency', 'Lambda CreateFunctionUrlConfig', 'Lambda AddPermission', 'Lambda AddPermission',
       // reminders keep concurrent runs of their own: a bulk image upload cannot starve them
-      'Lambda CreateFunction', 'Lambda CreateFunction', 'Lambda PutFunctionConcurrency',
+      'Lambda CreateFunction', 'Lambda PutFunctionConcurrency',
+      'Lambda PutFunctionEventInvokeConfig',
       'Lambda AddPermission', 'S3 PutBucketNotificationConfiguration',
       'S3 PutObject', 'S3 PutObject', 'S3 PutObject',
       'EC2 CreateSecurityGroup', 'EC2 AuthorizeSecurityGroupIngress', 'EC2 RevokeSecurityGroupEgress', 'EC2 AuthorizeSecurityGroupEgress',
@@ -147,6 +159,8 @@ describe('clinica deploy against a fresh account (mocked AWS)', () => {
           write('images/', 'image-ids/', 'image-hashes/', 'audit/'),
           { Sid: 'DeleteData', Effect: 'Allow', Action: 's3:DeleteObject', Resource: objects('images/') },
           logs('sorriso-prod-image-processor'),
+          // its failed events go to its on-failure queue, and nowhere else
+          { Sid: 'ReportFailures', Effect: 'Allow', Action: 'sqs:SendMessage', Resource: 'arn:aws:sqs:sa-east-1:123456789012:sorriso-prod-image-failures' },
         ],
       },
       'sorriso-prod-reminders': {
@@ -165,8 +179,12 @@ describe('clinica deploy against a fresh account (mocked AWS)', () => {
             Condition: { StringEquals: { 'ses:FromAddress': 'lembretes@clinicasorriso.com.br' } },
           },
           { Sid: 'ReadSendQuota', Effect: 'Allow', Action: 'ses:GetSendQuota', Resource: '*' },
+          // the answer-link key, read to sign the link in every e-mail; made once (If-None-Match) if missing
+          { Sid: 'ReadAnswerLinkKey', Effect: 'Allow', Action: 's3:GetObject', Resource: `arn:aws:s3:::${data}/keys/answer-link.json` },
+          { Sid: 'MakeAnswerLinkKeyOnce', Effect: 'Allow', Action: 's3:PutObject', Resource: `arn:aws:s3:::${data}/keys/answer-link.json`, Condition: { Null: { 's3:if-none-match': 'false' } } },
         ],
       },
+      'sorriso-prod-answers': expect.any(Object), // statement by statement in test/infra/answers-stack.test.ts
       'sorriso-prod-server': {
         Version: '2012-10-17',
         Statement: [
@@ -188,14 +206,14 @@ describe('clinica deploy against a fresh account (mocked AWS)', () => {
       },
     });
     const trusts = Object.fromEntries(fake.named('CreateRole').map((c) => [c.input.RoleName, JSON.parse(c.input.AssumeRolePolicyDocument).Statement[0].Principal.Service]));
-    expect(trusts).toEqual({ 'sorriso-prod-image-processor': 'lambda.amazonaws.com', 'sorriso-prod-reminders': 'lambda.amazonaws.com', 'sorriso-prod-server': 'ec2.amazonaws.com' });
+    expect(trusts).toEqual({ 'sorriso-prod-image-processor': 'lambda.amazonaws.com', 'sorriso-prod-reminders': 'lambda.amazonaws.com', 'sorriso-prod-server': 'ec2.amazonaws.com', 'sorriso-prod-answers': 'lambda.amazonaws.com' });
 
     // Lambda: runtime, architecture, role, settings through the environment
     const fn = one('CreateFunction', (i) => i.FunctionName === 'sorriso-prod-image-processor');
     expect(fn).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], Handler: 'index.handler', Role: 'arn:aws:iam::123456789012:role/sorriso-prod-image-processor' });
     expect(fn.Environment.Variables).toMatchObject({ CLINICA_DATA_BUCKET: data, CLINICA_STAGE: 'prod' });
     expect(JSON.parse(fn.Environment.Variables.CLINICA_CONFIG_JSON).aws.profile).toBeUndefined();
-    expect(one('AddPermission')).toMatchObject({ Principal: 's3.amazonaws.com', SourceArn: `arn:aws:s3:::${data}`, SourceAccount: '123456789012', Action: 'lambda:InvokeFunction' });
+    expect(one('AddPermission', (i) => i.FunctionName === 'sorriso-prod-image-processor')).toMatchObject({ Principal: 's3.amazonaws.com', SourceArn: `arn:aws:s3:::${data}`, SourceAccount: '123456789012', Action: 'lambda:InvokeFunction' });
     // originals only: one configuration per suffix, so the processor's own outputs never invoke it
     expect(one('PutBucketNotificationConfiguration').NotificationConfiguration.LambdaFunctionConfigurations).toEqual(
       ['jpg', 'png', 'tif', 'webp'].map((ext) => ({
@@ -313,6 +331,7 @@ describe('clinica deploy against a fresh account (mocked AWS)', () => {
     expect(fake.named('CreateFunction').map((c) => c.input.Tags['clinica:code'])).toEqual([
       expect.stringMatching(/^[0-9a-f]{64} [A-Za-z0-9+/]{43}=$/),
       expect.stringMatching(/^[0-9a-f]{64} [A-Za-z0-9+/]{43}=$/),
+      expect.stringMatching(/^[0-9a-f]{64} [A-Za-z0-9+/]{43}=$/),
     ]);
     fake.state.functions.get('sorriso-prod-image-processor')!.config.CodeSha256 = 'aGFuZC1tYWRlIGNvZGUgaGFzaCBmb3IgdGhlIHRlc3Q=';
     fake.clear();
@@ -345,10 +364,11 @@ describe('clinica deploy against a fresh account (mocked AWS)', () => {
     const plan = await planDeploy(await openTestInfra(fake, config));
     expect(pending(plan).map((s) => [s.id, s.why])).toEqual([
       ['lambda:image-processor', 'runtime nodejs22.x → nodejs24.x'],
+      ['lambda:answers', 'runtime nodejs22.x → nodejs24.x'],
       ['lambda:reminders', 'runtime nodejs22.x → nodejs24.x'],
     ]);
     await apply(plan);
-    expect(fake.named('UpdateFunctionConfiguration').map((c) => c.input.Runtime)).toEqual(['nodejs24.x', 'nodejs24.x']);
+    expect(fake.named('UpdateFunctionConfiguration').map((c) => c.input.Runtime)).toEqual(['nodejs24.x', 'nodejs24.x', 'nodejs24.x']);
   });
 
   it('a changed setting updates only the configuration (memory, environment)', async () => {
@@ -369,14 +389,14 @@ describe('clinica deploy against a fresh account (mocked AWS)', () => {
     fake.clear();
     const changed = await testConfig({ clinic: { ...config.clinic, phone: '+55 11 5555-0000' } });
     const plan = await planDeploy(await openTestInfra(fake, changed));
-    expect(pending(plan).map((s) => s.id)).toEqual(['site-content', 'lambda:image-processor', 'lambda:reminders', 'server-code']);
+    expect(pending(plan).map((s) => s.id)).toEqual(['site-content', 'lambda:image-processor', 'lambda:answers', 'lambda:reminders', 'server-code']);
     expect(pending(plan)[0]!.why).toMatch(/^upload \d+ changed files?$/); // the phone number is on the pages
     expect(pending(plan)[1]!.why).toBe('environment (CLINICA_CONFIG_JSON)');
-    expect(pending(plan)[3]!.why).toMatch(/the instance pulls it within a minute/);
+    expect(pending(plan)[4]!.why).toMatch(/the instance pulls it within a minute/);
     await apply(plan);
     const calls = fake.mutating().filter((c) => c.input.Bucket !== 'sorriso-prod-site');
     // the changed pages leave CloudFront's caches (only them)
-    expect(calls.map((c) => c.command)).toEqual(['CreateInvalidation', 'UpdateFunctionConfiguration', 'UpdateFunctionConfiguration', 'PutObject', 'PutObject', 'PutObject']);
+    expect(calls.map((c) => c.command)).toEqual(['CreateInvalidation', 'UpdateFunctionConfiguration', 'UpdateFunctionConfiguration', 'UpdateFunctionConfiguration', 'PutObject', 'PutObject', 'PutObject']);
   });
 
   it('retries CreateFunction while the new role has not reached Lambda, then succeeds', async () => {
@@ -387,8 +407,8 @@ describe('clinica deploy against a fresh account (mocked AWS)', () => {
     fake.failNext('CreateFunction', notYet(), notYet(), notYet());
     await apply(plan);
     const creates = fake.named('CreateFunction').map((c) => c.input.FunctionName);
-    expect(creates).toEqual(['sorriso-prod-image-processor', 'sorriso-prod-image-processor', 'sorriso-prod-image-processor', 'sorriso-prod-image-processor', 'sorriso-prod-reminders']);
-    expect(fake.state.functions.size).toBe(2);
+    expect(creates).toEqual(['sorriso-prod-image-processor', 'sorriso-prod-image-processor', 'sorriso-prod-image-processor', 'sorriso-prod-image-processor', 'sorriso-prod-answers', 'sorriso-prod-reminders']);
+    expect(fake.state.functions.size).toBe(3);
     expect(ctx.logEntries.filter((e) => /waiting for IAM role/.test(e.message))).toHaveLength(3);
   });
 
@@ -402,11 +422,11 @@ describe('clinica deploy against a fresh account (mocked AWS)', () => {
     expect(result.failed?.error).toBeInstanceOf(ClinicaError);
     expect((result.failed?.error as ClinicaError).message).toMatch(/IAM changes had not reached AWS after 88 s/);
     expect((result.failed?.error as ClinicaError).hint).toMatch(/run `clinica deploy` again/);
-    expect(result.applied.map((s) => s.id)).toEqual(['data-bucket', 'site-bucket', 'site-content', 'site-oac', 'site-headers', 'site-distribution', 'site-bucket-policy', 'role:image-processor', 'role:reminders', 'role:server', 'instance-profile', 'log-group:image-processor', 'log-group:reminders']);
+    expect(result.applied.map((s) => s.id)).toEqual(['data-bucket', 'site-bucket', 'site-content', 'site-oac', 'site-headers', 'site-distribution', 'site-bucket-policy', 'role:image-processor', 'role:reminders', 'role:server', 'role:answers', 'instance-profile', 'log-group:image-processor', 'log-group:answers', 'log-group:reminders', 'image-failures']);
 
     fake.clear();
     const rerun = await planDeploy(await openTestInfra(fake, config));
-    expect(pending(rerun).map((s) => s.id)).toEqual(['lambda:image-processor', 'lambda:reminders', 'image-events', 'server-code', 'security-group', 'instance', 'ses-identity']);
+    expect(pending(rerun).map((s) => s.id)).toEqual(['lambda:image-processor', 'lambda:answers', 'answers-url', 'lambda:reminders', 'image-failure-destination', 'image-events', 'server-code', 'security-group', 'instance', 'ses-identity']);
     await apply(rerun);
     fake.clear();
     expect(pending(await planDeploy(await openTestInfra(fake, config)))).toEqual([]);
@@ -449,7 +469,7 @@ describe('clinica deploy against a fresh account (mocked AWS)', () => {
       ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: key },
       BucketKeyEnabled: true,
     });
-    expect(fake.named('PutRolePolicy')).toHaveLength(3);
+    expect(fake.named('PutRolePolicy')).toHaveLength(4);
     for (const c of fake.named('PutRolePolicy')) {
       const st = JSON.parse(c.input.PolicyDocument).Statement.filter((s: any) => [s.Action].flat().some((a: string) => a.startsWith('kms:')));
       expect(st).toEqual([{ Sid: 'UseDataKey', Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: key }]);
@@ -530,7 +550,7 @@ describe('clinica deploy against a fresh account (mocked AWS)', () => {
     fake.clear();
     const plan = await planDeploy(await openTestInfra(fake, config));
     expect(pending(plan).map((s) => [s.id, s.action, s.drift, s.why])).toEqual([
-      ['image-events', 'update', true, "remove statement anyone (principal *) from sorriso-prod-image-processor's resource policy (added by hand)"],
+      ['lambda:image-processor', 'update', true, 'remove statement anyone (principal *) from the resource policy (added by hand)'],
     ]);
     await apply(plan);
     expect(fake.mutating()).toEqual([{ service: 'Lambda', command: 'RemovePermission', input: { FunctionName: 'sorriso-prod-image-processor', StatementId: 'anyone' } }]);

@@ -63,7 +63,7 @@ describe('destroy --delete-patient-data on a terminal', () => {
     expect(err).toBeInstanceOf(ClinicaError);
     expect([(err as ClinicaError).message, (err as ClinicaError).exitCode]).toEqual(['the clinic name did not match: nothing was deleted', 2]);
     expect(asked).toEqual([
-      'Destroy 15 resources of stage prod (AWS account 123456789012 (sa-east-1))?',
+      'Destroy 19 resources of stage prod (AWS account 123456789012 (sa-east-1))?',
       `Type the clinic name (${config.clinic.name}) to delete the patient data:`,
     ]);
     expect(stderr.text).toContain(`this deletes EVERY patient record and image in ${config.names.dataBucket}, with all old versions; it cannot be undone`);

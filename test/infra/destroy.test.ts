@@ -35,10 +35,14 @@ describe('clinica destroy (mocked AWS)', () => {
       ['server-code', 'delete'],
       ['image-events', 'delete'],
       ['lambda:reminders', 'delete'],
+      ['lambda:answers', 'delete'],
       ['lambda:image-processor', 'delete'],
+      ['image-failures', 'delete'],
       ['log-group:reminders', 'no-change'],
+      ['log-group:answers', 'no-change'],
       ['log-group:image-processor', 'no-change'],
       ['instance-profile', 'delete'],
+      ['role:answers', 'delete'],
       ['role:server', 'delete'],
       ['role:reminders', 'delete'],
       ['role:image-processor', 'delete'],
@@ -62,9 +66,13 @@ describe('clinica destroy (mocked AWS)', () => {
       'DeleteObjects', // the server releases under deploy/server/
       'PutBucketNotificationConfiguration',
       'DeleteFunction',
+      'DeleteFunction', // the answer page: its function URL and public permissions go with it
       'DeleteFunction',
+      'DeleteQueue',
       'RemoveRoleFromInstanceProfile',
       'DeleteInstanceProfile',
+      'DeleteRolePolicy',
+      'DeleteRole',
       'DeleteRolePolicy',
       'DeleteRole',
       'DeleteRolePolicy',
@@ -144,10 +152,14 @@ describe('clinica destroy (mocked AWS)', () => {
       ['server-code', 'delete', 'stage destroyed'],
       ['image-events', 'delete', 'stage destroyed (the data bucket stays)'],
       ['lambda:reminders', 'delete', 'stage destroyed (its CloudWatch log group stays)'],
+      ['lambda:answers', 'delete', 'stage destroyed (its CloudWatch log group stays)'],
       ['lambda:image-processor', 'no-change', 'not ours — left alone (it lacks the tags clinica:clinic=sorriso, clinica:stage=prod)'],
+      ['image-failures', 'delete', 'stage destroyed'],
       ['log-group:reminders', 'no-change', 'kept: logs name patients and appointments by id (--delete-patient-data deletes them)'],
+      ['log-group:answers', 'no-change', 'kept: logs name patients and appointments by id (--delete-patient-data deletes them)'],
       ['log-group:image-processor', 'no-change', 'kept: logs name patients and appointments by id (--delete-patient-data deletes them)'],
       ['instance-profile', 'no-change', 'not ours — left alone (it lacks the tags clinica:clinic=sorriso, clinica:stage=prod)'],
+      ['role:answers', 'delete', 'stage destroyed'],
       ['role:server', 'delete', 'stage destroyed'],
       ['role:reminders', 'no-change', 'not ours — left alone (it lacks the tags clinica:stage=prod)'],
       ['role:image-processor', 'delete', 'stage destroyed'],
@@ -158,8 +170,8 @@ describe('clinica destroy (mocked AWS)', () => {
       ['data-bucket', 'no-change', 'kept: patient data (--delete-patient-data deletes it)'],
     ]);
     await apply(plan);
-    expect(fake.named('DeleteFunction').map((c) => c.input.FunctionName)).toEqual(['sorriso-prod-reminders']);
-    expect(fake.named('DeleteRole').map((c) => c.input.RoleName)).toEqual(['sorriso-prod-server', 'sorriso-prod-image-processor']);
+    expect(fake.named('DeleteFunction').map((c) => c.input.FunctionName)).toEqual(['sorriso-prod-reminders', 'sorriso-prod-answers']);
+    expect(fake.named('DeleteRole').map((c) => c.input.RoleName)).toEqual(['sorriso-prod-answers', 'sorriso-prod-server', 'sorriso-prod-image-processor']);
     expect(fake.named('DeleteSecurityGroup')).toEqual([]);
     expect(fake.named('DeleteInstanceProfile')).toEqual([]);
     expect(fake.named('DeleteBucket')).toEqual([]);

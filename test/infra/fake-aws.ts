@@ -18,6 +18,8 @@ import { STSClient } from '@aws-sdk/client-sts';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { CloudFrontClient } from '@aws-sdk/client-cloudfront';
+import { ACMClient } from '@aws-sdk/client-acm';
+import { SQSClient } from '@aws-sdk/client-sqs';
 
 export interface Call {
   service: string;
@@ -51,7 +53,20 @@ interface Fn {
   policy: any[];
   settleAfterReads: number;
   reserved?: number;
+  /** function URLs by qualifier ('' for the function itself) */
+  urls?: Map<string, Record<string, any>>;
+  /** PutFunctionEventInvokeConfig's settings */
+  eventConfig?: any;
 }
+
+interface Queue {
+  attributes: Record<string, string>;
+  tags: Record<string, string>;
+  messages: { MessageId: string; Body: string; ReceiptHandle?: string; visible: boolean }[];
+}
+
+/** What a synchronous Invoke answers (FunctionError set: the function threw). */
+export type InvokeResult = { FunctionError?: string; Payload?: unknown };
 
 /** The instance types the fake account knows (DescribeInstanceTypes). */
 const INSTANCE_TYPES: Record<string, { architectures: string[]; burstable: boolean }> = {
@@ -67,6 +82,8 @@ export interface FakeAwsOptions {
   region?: string;
   /** default true: the region has a default VPC with two default subnets */
   defaultVpc?: boolean;
+  /** default true: ACM issues a certificate once its validation CNAME is in a zone (false: the zone is not delegated) */
+  acmValidates?: boolean;
 }
 
 export function fakeAws(options: FakeAwsOptions = {}) {
@@ -94,6 +111,23 @@ export function fakeAws(options: FakeAwsOptions = {}) {
   const headerPolicies = new Map<string, { config: any; etag: string }>();
   const distributions = new Map<string, { config: any; etag: string; status: string; readsUntilDeployed: number; tags: any[]; domainName: string }>();
   const invalidations: any[] = [];
+  /** ACM (us-east-1) certificates by ARN; the validation record is named from the second DescribeCertificate on */
+  const certificates = new Map<string, { domain: string; status: string; tags: any[]; describes: number; record: { Name: string; Type: string; Value: string }; notAfter?: Date; token?: string }>();
+  /** SQS queues by name */
+  const queues = new Map<string, Queue>();
+  const queueUrl = (name: string) => `https://sqs.${region}.amazonaws.com/${account}/${name}`;
+  const queue = (url: string) => {
+    const q = queues.get(url.split('/').pop()!);
+    if (!q) throw awsError('QueueDoesNotExist', 'The specified queue does not exist.', 400);
+    return q;
+  };
+  /** what image-processor (or any function) answers a synchronous Invoke with; default: success */
+  let invoke: (functionName: string, payload: any) => InvokeResult = () => ({ Payload: null });
+  const certificate = (arn: string) => {
+    const c = certificates.get(arn);
+    if (!c) throw awsError('ResourceNotFoundException', `Could not find certificate ${arn}.`, 400);
+    return c;
+  };
   const etag = () => id('ETAG').toUpperCase();
   const matchEtag = (item: { etag: string } | undefined, ifMatch: string, what: string) => {
     if (!item) throw awsError(`NoSuch${what}`, `The specified ${what} does not exist.`, 404);
@@ -196,7 +230,14 @@ export function fakeAws(options: FakeAwsOptions = {}) {
       },
       CreateBucket: (i) => {
         if (buckets.has(i.Bucket)) throw awsError('BucketAlreadyOwnedByYou', 'owned', 409);
-        buckets.set(i.Bucket, { settings: { encryption: { ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] } } }, objects: new Map() });
+        // what S3 gives a new bucket: SSE-S3, and ACLs disabled (BucketOwnerEnforced, since April 2023)
+        buckets.set(i.Bucket, {
+          settings: {
+            encryption: { ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] } },
+            ownership: { OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] } },
+          },
+          objects: new Map(),
+        });
         return {};
       },
       DeleteBucket: (i) => {
@@ -220,6 +261,9 @@ export function fakeAws(options: FakeAwsOptions = {}) {
         delete bucket(i.Bucket).settings.policy;
         return {};
       },
+      GetBucketOwnershipControls: setting('', 'ownership', 'OwnershipControlsNotFoundError'),
+      PutBucketOwnershipControls: put('ownership', (i) => ({ OwnershipControls: i.OwnershipControls })),
+      DeleteBucketOwnershipControls: (i) => ok(delete bucket(i.Bucket).settings.ownership),
       GetBucketCors: setting('', 'cors', 'NoSuchCORSConfiguration'),
       PutBucketCors: put('cors', (i) => ({ CORSRules: i.CORSConfiguration.CORSRules })),
       GetBucketLifecycleConfiguration: setting('', 'lifecycle', 'NoSuchLifecycleConfiguration'),
@@ -409,14 +453,61 @@ export function fakeAws(options: FakeAwsOptions = {}) {
       AddPermission: (i) => {
         const f = fn(i.FunctionName);
         if (f.policy.some((s) => s.Sid === i.StatementId)) throw awsError('ResourceConflictException', 'exists', 409);
+        // a public statement (function URLs) as AWS shows it: Principal "*", the condition the call asked for
+        const condition = i.Principal === '*'
+          ? { ...(i.FunctionUrlAuthType ? { StringEquals: { 'lambda:FunctionUrlAuthType': i.FunctionUrlAuthType } } : {}), ...(i.InvokedViaFunctionUrl ? { Bool: { 'lambda:InvokedViaFunctionUrl': 'true' } } : {}) }
+          : { StringEquals: { 'AWS:SourceAccount': i.SourceAccount }, ArnLike: { 'AWS:SourceArn': i.SourceArn } };
         f.policy.push({
           Sid: i.StatementId,
           Effect: 'Allow',
-          Principal: { Service: i.Principal },
+          Principal: i.Principal === '*' ? '*' : { Service: i.Principal },
           Action: i.Action,
           Resource: f.config.FunctionArn,
-          Condition: { StringEquals: { 'AWS:SourceAccount': i.SourceAccount }, ArnLike: { 'AWS:SourceArn': i.SourceArn } },
+          ...(Object.keys(condition).length ? { Condition: condition } : {}),
         });
+        return {};
+      },
+      GetFunctionEventInvokeConfig: (i) => {
+        const f = fn(i.FunctionName);
+        if (!f.eventConfig) throw awsError('ResourceNotFoundException', 'The function does not have an EventInvokeConfig', 404);
+        return structuredClone(f.eventConfig);
+      },
+      PutFunctionEventInvokeConfig: (i) => {
+        const { FunctionName: _n, ...config } = i;
+        fn(i.FunctionName).eventConfig = structuredClone(config);
+        return config;
+      },
+      Invoke: (i) => {
+        fn(i.FunctionName);
+        const out = invoke(i.FunctionName, JSON.parse(Buffer.from(i.Payload).toString('utf8')));
+        return { StatusCode: 200, ...(out.FunctionError ? { FunctionError: out.FunctionError } : {}), Payload: Buffer.from(JSON.stringify(out.Payload ?? null)) };
+      },
+      ListFunctionUrlConfigs: (i) => ({
+        FunctionUrlConfigs: [...(fn(i.FunctionName).urls ?? new Map())].map(([q, u]) => ({ ...structuredClone(u), FunctionArn: `${fn(i.FunctionName).config.FunctionArn}${q ? `:${q}` : ''}` })),
+      }),
+      GetFunctionUrlConfig: (i) => {
+        const u = fn(i.FunctionName).urls?.get(i.Qualifier ?? '');
+        if (!u) throw awsError('ResourceNotFoundException', 'The resource you requested does not exist.', 404);
+        return structuredClone(u);
+      },
+      CreateFunctionUrlConfig: (i) => {
+        const f = fn(i.FunctionName);
+        f.urls ??= new Map();
+        if (f.urls.has(i.Qualifier ?? '')) throw awsError('ResourceConflictException', 'Failed to create function url config for [functionArn = ...]. Error message:  FunctionUrlConfig exists for this Lambda function', 409);
+        const FunctionUrl = `https://${createHash('sha256').update(`${i.FunctionName}:${i.Qualifier ?? ''}`).digest('hex').slice(0, 32)}.lambda-url.${region}.on.aws/`;
+        const u = { FunctionUrl, FunctionArn: f.config.FunctionArn, AuthType: i.AuthType, InvokeMode: i.InvokeMode ?? 'BUFFERED', ...(i.Cors ? { Cors: i.Cors } : {}) };
+        f.urls.set(i.Qualifier ?? '', u);
+        return structuredClone(u);
+      },
+      UpdateFunctionUrlConfig: (i) => {
+        const u = fn(i.FunctionName).urls?.get(i.Qualifier ?? '');
+        if (!u) throw awsError('ResourceNotFoundException', 'The resource you requested does not exist.', 404);
+        const { FunctionName: _n, Qualifier: _q, ...rest } = i;
+        Object.assign(u, rest);
+        return structuredClone(u);
+      },
+      DeleteFunctionUrlConfig: (i) => {
+        if (!fn(i.FunctionName).urls?.delete(i.Qualifier ?? '')) throw awsError('ResourceNotFoundException', 'no URL', 404);
         return {};
       },
       RemovePermission: (i) => {
@@ -690,6 +781,94 @@ export function fakeAws(options: FakeAwsOptions = {}) {
         return { Invalidation: { Id: id('I'), Status: 'InProgress' } };
       },
     },
+    ACM: {
+      ListCertificates: (i) => ({
+        CertificateSummaryList: [...certificates]
+          .filter(([, c]) => !i.CertificateStatuses || i.CertificateStatuses.includes(c.status))
+          .map(([CertificateArn, c]) => ({ CertificateArn, DomainName: c.domain, Status: c.status })),
+      }),
+      DescribeCertificate: (i) => {
+        const c = certificate(i.CertificateArn);
+        c.describes++;
+        const held = [...zones.values()].some((z) => z.records.some((r) => r.Type === 'CNAME' && r.Name === c.record.Name && r.ResourceRecords?.[0]?.Value === c.record.Value));
+        if (c.status === 'PENDING_VALIDATION' && held && options.acmValidates !== false) Object.assign(c, { status: 'ISSUED', notAfter: new Date(Date.UTC(2027, 11, 31)) });
+        return {
+          Certificate: {
+            CertificateArn: i.CertificateArn,
+            DomainName: c.domain,
+            Status: c.status,
+            Type: 'AMAZON_ISSUED',
+            ...(c.status === 'ISSUED' ? { Issuer: 'Amazon', NotAfter: c.notAfter } : {}),
+            DomainValidationOptions: [{ DomainName: c.domain, ValidationMethod: 'DNS', ValidationStatus: c.status === 'ISSUED' ? 'SUCCESS' : 'PENDING_VALIDATION', ...(c.describes > 1 ? { ResourceRecord: c.record } : {}) }],
+          },
+        };
+      },
+      ListTagsForCertificate: (i) => ({ Tags: structuredClone(certificate(i.CertificateArn).tags) }),
+      RequestCertificate: (i) => {
+        const same = [...certificates].find(([, c]) => c.token === i.IdempotencyToken);
+        if (same) return { CertificateArn: same[0] };
+        const CertificateArn = `arn:aws:acm:us-east-1:${account}:certificate/${id('cert')}`;
+        const hash = createHash('md5').update(CertificateArn).digest('hex');
+        certificates.set(CertificateArn, {
+          domain: i.DomainName,
+          status: 'PENDING_VALIDATION',
+          tags: i.Tags ?? [],
+          describes: 0,
+          token: i.IdempotencyToken,
+          record: { Name: `_${hash.slice(0, 16)}.${i.DomainName}.`, Type: 'CNAME', Value: `_${hash.slice(16)}.acm-validations.aws.` },
+        });
+        return { CertificateArn };
+      },
+      DeleteCertificate: (i) => {
+        certificate(i.CertificateArn);
+        if ([...distributions.values()].some((d) => d.config.ViewerCertificate?.ACMCertificateArn === i.CertificateArn)) throw awsError('ResourceInUseException', 'Certificate is in use', 400);
+        certificates.delete(i.CertificateArn);
+        return {};
+      },
+    },
+    SQS: {
+      GetQueueUrl: (i) => {
+        if (!queues.has(i.QueueName)) throw awsError('QueueDoesNotExist', 'The specified queue does not exist.', 400);
+        return { QueueUrl: queueUrl(i.QueueName) };
+      },
+      CreateQueue: (i) => {
+        if (queues.has(i.QueueName)) throw awsError('QueueNameExists', 'A queue already exists with the same name and a different value for attribute(s)', 400);
+        queues.set(i.QueueName, { attributes: { ...i.Attributes, QueueArn: `arn:aws:sqs:${region}:${account}:${i.QueueName}` }, tags: { ...i.tags }, messages: [] });
+        return { QueueUrl: queueUrl(i.QueueName) };
+      },
+      GetQueueAttributes: (i) => {
+        const q = queue(i.QueueUrl);
+        return { Attributes: { ...q.attributes, ApproximateNumberOfMessages: String(q.messages.filter((m) => m.visible).length), ApproximateNumberOfMessagesNotVisible: String(q.messages.filter((m) => !m.visible).length) } };
+      },
+      SetQueueAttributes: (i) => ok(Object.assign(queue(i.QueueUrl).attributes, i.Attributes)),
+      ListQueueTags: (i) => ({ Tags: { ...queue(i.QueueUrl).tags } }),
+      TagQueue: (i) => ok(Object.assign(queue(i.QueueUrl).tags, i.Tags)),
+      DeleteQueue: (i) => {
+        queue(i.QueueUrl);
+        queues.delete(i.QueueUrl.split('/').pop());
+        return {};
+      },
+      SendMessage: (i) => {
+        const MessageId = id('msg');
+        queue(i.QueueUrl).messages.push({ MessageId, Body: i.MessageBody, visible: true });
+        return { MessageId };
+      },
+      ReceiveMessage: (i) => {
+        const picked = queue(i.QueueUrl).messages.filter((m) => m.visible).slice(0, i.MaxNumberOfMessages ?? 1);
+        for (const m of picked) Object.assign(m, { visible: false, ReceiptHandle: id('rh') });
+        return picked.length ? { Messages: picked.map(({ MessageId, Body, ReceiptHandle }) => ({ MessageId, Body, ReceiptHandle })) } : {};
+      },
+      DeleteMessage: (i) => {
+        const q = queue(i.QueueUrl);
+        q.messages = q.messages.filter((m) => m.ReceiptHandle !== i.ReceiptHandle);
+        return {};
+      },
+      ChangeMessageVisibilityBatch: (i) => {
+        const q = queue(i.QueueUrl);
+        for (const e of i.Entries) for (const m of q.messages) if (m.ReceiptHandle === e.ReceiptHandle && e.VisibilityTimeout === 0) m.visible = true;
+        return { Successful: i.Entries.map((e: any) => ({ Id: e.Id })), Failed: [] };
+      },
+    },
     SSM: {
       GetParameter: (i) => ({ Parameter: { Name: i.Name, Value: i.Name.endsWith('arm64') ? 'ami-0arm64' : 'ami-0x8664' } }),
     },
@@ -699,6 +878,7 @@ export function fakeAws(options: FakeAwsOptions = {}) {
       }),
       GetSendQuota: () => ({ Max24HourSend: 200, MaxSendRate: 1, SentLast24Hours: 0 }),
       VerifyEmailIdentity: (i) => ok(identities.set(i.EmailAddress, 'Pending')),
+      SendRawEmail: () => ({ MessageId: id('M') }),
       GetIdentityDkimAttributes: (i) => ({ DkimAttributes: Object.fromEntries(i.Identities.filter((x: string) => dkim.has(x)).map((x: string) => [x, dkim.get(x)])) }),
       VerifyDomainDkim: (i) => {
         const tokens = [1, 2, 3].map((n) => `${n}`.repeat(32));
@@ -719,6 +899,8 @@ export function fakeAws(options: FakeAwsOptions = {}) {
     ['Route53', Route53Client],
     ['Logs', CloudWatchLogsClient],
     ['CloudFront', CloudFrontClient],
+    ['ACM', ACMClient],
+    ['SQS', SQSClient],
   ] as const;
   const mocks = clients.map(([service, Client]) => {
     const mock = mockClient(Client as never);
@@ -745,7 +927,9 @@ export function fakeAws(options: FakeAwsOptions = {}) {
     clear: () => void calls.splice(0),
     /** the next `errors.length` calls of `command` throw these */
     failNext: (command: string, ...errors: Error[]) => void failures.set(command, [...(failures.get(command) ?? []), ...errors]),
-    state: { buckets, roles, profiles, functions, groups, instances, identities, dkim, addresses, zones, logGroups, oacs, headerPolicies, distributions, invalidations },
+    state: { buckets, roles, profiles, functions, groups, instances, identities, dkim, addresses, zones, logGroups, oacs, headerPolicies, distributions, invalidations, certificates, queues },
+    /** how a synchronous Invoke is answered from now on */
+    onInvoke: (fn: (functionName: string, payload: any) => InvokeResult) => void (invoke = fn),
     restore: () => mocks.forEach((m) => m.restore()),
   };
 }

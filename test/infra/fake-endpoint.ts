@@ -2,7 +2,7 @@
  * An HTTP endpoint that answers like an empty AWS account, for running the BUILT CLI with --endpoint-url
  * (aws-sdk-client-mock cannot reach into a child process). It speaks just enough of each protocol for the
  * read calls a plan makes — STS and IAM and SES (query/XML), EC2 (ec2 query), Lambda (REST-JSON), SSM
- * (JSON 1.1), S3 (REST-XML, path style) — and records every request. Anything else is answered with an
+ * (JSON 1.1), SQS (JSON 1.0), S3 (REST-XML, path style) — and records every request. Anything else is answered with an
  * error and recorded as unexpected: a dry run must never get there.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -120,6 +120,13 @@ export async function startFakeEndpoint(account = '123456789012'): Promise<FakeE
         if (list) return xml(res, 200, `<?xml version="1.0" encoding="UTF-8"?>${list.replace('>', ' xmlns="http://cloudfront.amazonaws.com/doc/2020-05-31/">')}`);
         break;
       }
+      case 'sqs':
+        // an empty account: no queue (SQS speaks JSON 1.0, with the query protocol's error code in a header)
+        if (action === 'GetQueueUrl') {
+          res.writeHead(400, { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-query-error': 'AWS.SimpleQueueService.NonExistentQueue;Sender' });
+          return res.end(JSON.stringify({ __type: 'com.amazonaws.sqs#QueueDoesNotExist', message: 'The specified queue does not exist.' }));
+        }
+        break;
       case 'logs':
         if (action === 'DescribeLogGroups') {
           res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });

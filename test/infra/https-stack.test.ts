@@ -34,7 +34,8 @@ describe('deploy with network.domain (mocked AWS)', () => {
     const plan = await planDeploy(await openTestInfra(fake, config));
     expect(plan.plainHttp).toBe(false);
     const ids = plan.steps.map((s) => s.id);
-    expect(ids.slice(ids.indexOf('security-group'))).toEqual(['security-group', 'hosted-zone', 'elastic-ip', 'instance', 'eip-association', 'dns-record', 'ses-identity']);
+    expect(ids.slice(ids.indexOf('security-group'))).toEqual(['security-group', 'elastic-ip', 'instance', 'eip-association', 'dns-record', 'ses-identity']);
+    expect(ids.indexOf('hosted-zone')).toBe(ids.indexOf('site-content') + 1);
     expect(plan.steps.find((s) => s.id === 'hosted-zone')!.why).toMatch(/US\$0\.50\/month/);
     expect(plan.steps.find((s) => s.id === 'elastic-ip')!.why).toMatch(/US\$3\.60\/month/);
     await apply(plan);
@@ -132,10 +133,12 @@ describe('deploy with network.domain (mocked AWS)', () => {
     fake.clear();
     const plan = await planDestroy(await openTestInfra(fake, config));
     const ids = plan.steps.map((s) => s.id);
-    expect(ids.slice(0, 7)).toEqual(['ses-identity', 'dns-record', 'instance', 'elastic-ip', 'hosted-zone', 'security-group', 'server-code']);
+    expect(ids.slice(0, 6)).toEqual(['ses-identity', 'dns-record', 'instance', 'elastic-ip', 'security-group', 'server-code']);
+    // the zone goes after the public site's records it may hold
+    expect(ids.indexOf('hosted-zone')).toBe(ids.indexOf('site-distribution') + 3);
     await apply(plan);
     const calls = fake.mutating().filter((c) => c.service === 'Route53' || c.service === 'EC2');
-    expect(calls.map((c) => c.command)).toEqual(['ChangeResourceRecordSets', 'TerminateInstances', 'ReleaseAddress', 'DeleteHostedZone', 'DeleteSecurityGroup']);
+    expect(calls.map((c) => c.command)).toEqual(['ChangeResourceRecordSets', 'TerminateInstances', 'ReleaseAddress', 'DeleteSecurityGroup', 'DeleteHostedZone']);
     expect(calls[0]!.input.ChangeBatch.Changes[0].Action).toBe('DELETE');
     expect(fake.state.addresses.size + fake.state.zones.size).toBe(0);
   });

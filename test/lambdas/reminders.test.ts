@@ -41,7 +41,7 @@ describe('the zipped reminders Lambda', () => {
     const p = await addPatient(stack.dataStore, { fullName: 'Lâmbida Teste', email: 'lambda@example.com' });
     await book(stack.dataStore, p.id, '2030-09-11 10:00');
     const bundle = await buildBundle('reminders', { config: { aws: { architecture: 'x86_64' } as never, stateDir: '' }, buildDir: join(PACKAGE_ROOT, '.clinica', 'build') });
-    expect(bundle.files).toEqual(expect.arrayContaining(['index.mjs', 'templates/email/pt-BR/reminder.html', 'templates/email/en/reminder.txt']));
+    expect(bundle.files).toEqual(expect.arrayContaining(['index.mjs', 'templates/email/pt-BR/reminder.html', 'templates/email/en/reminder.txt', 'templates/email/layout.html']));
     await unzipTo(bundle.zip, dir);
 
     Object.assign(process.env, runtimeEnv(deployedConfig(stack.config), { s3Endpoint: stack.s3.endpoint, sesEndpoint: stack.ses.endpoint }), { AWS_REGION: stack.config.aws.region });

@@ -3,7 +3,7 @@
  * a client that dies mid-upload, and s3rver itself dying. Real processes and sockets, no mocks.
  */
 import http from 'node:http';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,7 +11,8 @@ import { s3Client } from '../../src/aws/clients.js';
 import { describeAwsError, localS3Where } from '../../src/aws/errors.js';
 import { oneLine } from '../../src/errors.js';
 import { localTarget } from '../../src/local/endpoints.js';
-import { startLocalS3, type LocalS3 } from '../../src/local/s3-server.js';
+import { KeyLocks, startLocalS3, type LocalS3 } from '../../src/local/s3-server.js';
+import { mapLimit } from '../../src/map-limit.js';
 import { memoryLog } from '../../src/log.js';
 import { Store } from '../../src/store/store.js';
 
@@ -55,6 +56,73 @@ describe('the local S3 when a client dies mid-upload', () => {
     expect(await store.head('images/P-1/big.jpg')).toBeUndefined();
     await store.put('images/P-1/big.jpg', 'whole', { ifNoneMatch: '*' });
     expect((await store.getBytes('images/P-1/big.jpg'))?.toString()).toBe('whole');
+  });
+});
+
+describe('the local S3 under concurrent writes and reads of one object', () => {
+  it('every read gets one whole version — never half of one ("not valid JSON")', async () => {
+    const key = 'patients/P-hammer.json';
+    // record-sized: s3rver opens the file (truncating it) and writes it in steps that can finish after it answers
+    const version = (n: number) => JSON.stringify({ n, notes: `${n}`.padEnd(2_000, '.') });
+    await store.put(key, version(0));
+    const seen = new Set<number>();
+    const broken: string[] = [];
+    const writes = Array.from({ length: 60 }, (_, i) => i + 1);
+    const reads = Array.from({ length: 300 }, (_, i) => i);
+    // other objects written meanwhile keep s3rver's file-system threads busy, as a bulk import does
+    const others = Array.from({ length: 150 }, (_, i) => i);
+    await Promise.all([
+      mapLimit(others, 16, (i) => store.put(`patients/other/P-${i}.json`, version(i))),
+      mapLimit(writes, 4, (n) => store.put(key, version(n))),
+      mapLimit(reads, 16, async () => {
+        const text = (await store.getBytes(key))!.toString('utf8');
+        try {
+          const got = JSON.parse(text) as { n: number; notes: string };
+          if (got.notes !== version(got.n).slice(`{"n":${got.n},"notes":"`.length, -2)) broken.push(`version ${got.n} altered`);
+          seen.add(got.n);
+        } catch {
+          broken.push(`${text.length} bytes: ${text.slice(-20)}`);
+        }
+      }),
+    ]);
+    expect(broken).toEqual([]);
+    expect(seen.size).toBeGreaterThan(1); // the reads did overlap the writes
+    expect(JSON.parse((await store.getBytes(key))!.toString('utf8')).n).toBe(60);
+    // no temporary file is ever listed as an object
+    const keys: string[] = [];
+    for await (const o of store.list('patients/')) keys.push(o.key);
+    expect(keys.filter((k) => !k.startsWith('patients/other/'))).toEqual([key]);
+    expect(keys).toHaveLength(151);
+  });
+
+  it("answers a PUT only once the object's file is whole on disk", async () => {
+    const body = Buffer.alloc(3 * 1024 * 1024, 7);
+    const short: number[] = [];
+    await mapLimit(Array.from({ length: 24 }, (_, i) => i), 8, async (i) => {
+      await store.put(`big/${i}.bin`, body);
+      // straight from s3rver's folder, past the proxy and its locks: what any reader would find now
+      const size = (await stat(join(dir, 'wedge-test', 'big', `${i}.bin._S3rver_object`))).size;
+      if (size !== body.length) short.push(size);
+    });
+    expect(short).toEqual([]);
+  });
+
+  it('reads of one object run together; a write waits for them and runs alone', async () => {
+    const locks = new KeyLocks();
+    const log: string[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const reader = (name: string) => locks.run('k', false, async () => { log.push(`${name} in`); await gate; log.push(`${name} out`); });
+    const r1 = reader('r1');
+    const r2 = reader('r2');
+    const w = locks.run('k', true, async () => { log.push('w'); });
+    const r3 = reader('r3'); // after the write: waits for it
+    await new Promise((r) => setTimeout(r, 20));
+    expect(log).toEqual(['r1 in', 'r2 in']);
+    release();
+    await Promise.all([r1, r2, w, r3]);
+    expect(log.slice(2)).toEqual(['r1 out', 'r2 out', 'w', 'r3 in', 'r3 out']);
+    expect(locks.size).toBe(0);
   });
 });
 

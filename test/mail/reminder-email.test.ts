@@ -69,10 +69,10 @@ describe('reminder e-mail', () => {
     const pt = renderReminderEmail({ locale: 'pt-BR', clinic, patientName: greeting, appointmentFor, appointment, now });
     expect(pt.subject).toBe('Lembrete: consulta de Pedro amanhã, 01/12 às 14:30 — Clínica <Sorriso> & Cia');
     expect(pt.text).toContain('Olá, Carla!');
-    expect(pt.text).toContain('Este é um lembrete da consulta de Pedro em Clínica');
+    expect(pt.text).toContain('Este é um lembrete da consulta de Pedro na Clínica');
     expect(pt.html).toContain('Este é um lembrete da consulta de Pedro:');
     expect(pt.text + pt.html).not.toContain('sua consulta');
-    expect(unescapeText(prop(eventStart(pt.ics).event, 'SUMMARY')!.value)).toContain('Consulta (Pedro) — ');
+    expect(unescapeText(prop(eventStart(pt.ics).event, 'SUMMARY')!.value)).toBe(`Consulta de Pedro na Clínica <Sorriso> & Cia — ${appointment.dentist}`);
     const en = renderReminderEmail({ locale: 'en', clinic, patientName: greeting, appointmentFor, appointment, now });
     expect(en.subject).toBe("Reminder: Pedro's appointment tomorrow, Dec 1 at 2:30 PM — Clínica <Sorriso> & Cia");
     expect(en.text).toContain('Hello Carla,');
@@ -80,7 +80,7 @@ describe('reminder e-mail', () => {
     expect(en.text + en.html).not.toContain('your appointment');
     // the patient's own e-mail keeps "sua consulta"
     const own = renderReminderEmail({ locale: 'pt-BR', clinic, patientName: 'Maria', appointment, now });
-    expect(own.text).toContain('Este é um lembrete da sua consulta em Clínica <Sorriso> & Cia:');
+    expect(own.text).toContain('Este é um lembrete da sua consulta na Clínica <Sorriso> & Cia:');
     expect(own.subject).toContain('Lembrete: sua consulta amanhã');
   });
 

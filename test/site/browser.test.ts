@@ -89,27 +89,75 @@ describe('the public site in headless Chromium', () => {
     await page.close();
   });
 
-  it('phone (375 px): no horizontal scroll, the call-to-action is on the first screen', async () => {
-    const { page, requested } = await open(siteUrl, 375, 812);
+  it('phone (390 px): no horizontal scroll, the call-to-action on the first screen, a menu button that shows every entry', async () => {
+    const { page, requested } = await open(siteUrl, 390, 844);
     const size = await page.evaluate(() => ({ scrollWidth: document.documentElement.scrollWidth, bodyWidth: document.body.scrollWidth, innerWidth: window.innerWidth }));
     expect(size.scrollWidth).toBeLessThanOrEqual(size.innerWidth);
     expect(size.bodyWidth).toBeLessThanOrEqual(size.innerWidth);
     const cta = await page.locator('.hero .button-primary').boundingBox();
-    expect(cta!.y + cta!.height).toBeLessThanOrEqual(812);
-    // the menu is one row under the name (it scrolls sideways rather than wrapping), every entry reachable
-    const tops = await page.locator('.site-nav a').evaluateAll((links) => links.map((a) => Math.round(a.getBoundingClientRect().top)));
-    expect(tops.length).toBe(5);
-    expect(new Set(tops).size).toBe(1);
-    await page.locator('.site-nav a').last().scrollIntoViewIfNeeded();
-    const last = await page.locator('.site-nav a').last().boundingBox();
-    expect(last!.x + last!.width).toBeLessThanOrEqual(375);
-    await page.evaluate(() => document.querySelector('.site-nav')!.scrollTo(0, 0));
+    expect(cta!.y + cta!.height).toBeLessThanOrEqual(844);
+    // the row of links gives way to one button; by keyboard alone it opens a list of every section and "Agendar"
+    expect(await page.locator('.nav-inline').isVisible()).toBe(false);
+    const button = page.getByRole('navigation', { name: 'Seções do site' }).locator('summary');
+    expect(await button.innerText()).toBe('Menu');
+    expect(await button.boundingBox()).toMatchObject({ x: expect.any(Number) });
     await page.screenshot({ path: join(ARTIFACTS, 'phone-first-screen.png') });
+    await page.keyboard.press('Tab'); // the skip link
+    await page.keyboard.press('Tab'); // the clinic's name
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.classList.contains('nav-menu-button'))).toBe(true);
+    await page.keyboard.press('Enter');
+    const entries = page.locator('.nav-menu a');
+    expect(await entries.allInnerTexts()).toEqual(['A clínica', 'Tratamentos', 'Equipe', 'Horários', 'Contato', 'Agendar']);
+    for (const box of await entries.evaluateAll((links) => links.map((a) => a.getBoundingClientRect().toJSON() as DOMRect))) {
+      expect(box.x).toBeGreaterThanOrEqual(0);
+      expect(box.x + box.width).toBeLessThanOrEqual(390);
+      expect(box.y + box.height).toBeLessThanOrEqual(844);
+      expect(box.height).toBeGreaterThanOrEqual(24); // WCAG 2.2 target size
+    }
+    await page.screenshot({ path: join(ARTIFACTS, 'phone-menu.png') });
+    // the next Tabs walk the entries; Enter on "Contato" goes to the contact section
+    for (let i = 0; i < 5; i++) await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Contato');
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => location.hash === '#contact');
+    // Escape-free closing: the button again
+    await button.click();
+    expect(await entries.first().isVisible()).toBe(false);
     await loadPictures(page);
     await page.screenshot({ path: join(ARTIFACTS, 'phone.png'), fullPage: true });
     // the clinic's photo beside the name is hidden on phones, and so never downloaded
     expect(requested.filter((u) => u.includes('/assets/clinic.'))).toEqual([]);
     await page.close();
+  });
+
+  it('desktop: the menu is one row of links and the booking button; no menu button', async () => {
+    const { page } = await open(siteUrl, 1280);
+    expect(await page.locator('.nav-inline a').allInnerTexts()).toEqual(['A clínica', 'Tratamentos', 'Equipe', 'Horários', 'Contato']);
+    expect(await page.locator('.nav-menu').isVisible()).toBe(false);
+    expect(await page.locator('.header-cta').isVisible()).toBe(true);
+    await page.close();
+  });
+
+  it('site.whatsapp: the contact section links to wa.me with the E.164 digits and a pre-filled text (pt-BR and English)', async () => {
+    for (const locale of ['pt-BR', 'en'] as const) {
+      // no whatsappMessage: the default text of the site's language
+      const site = { ...fullConfig.site, whatsapp: '(21) 99876-5432', whatsappMessage: undefined };
+      const { config, dir } = await makeProject({ ...fullConfig, clinic: { ...fullConfig.clinic, locale }, site });
+      projects.push(dir);
+      const preview = await startPreview({ build: () => buildSite(config) });
+      try {
+        const { page } = await open(preview.url, 390, 844);
+        const link = page.locator('#contact a[href^="https://wa.me/"]');
+        expect(await link.innerText()).toBe('(21) 99876-5432');
+        const href = new URL((await link.getAttribute('href'))!);
+        expect(href.pathname).toBe('/5521998765432');
+        expect(href.searchParams.get('text')).toBe(locale === 'en' ? 'Hello! I would like to book an appointment.' : 'Olá! Gostaria de agendar uma consulta.');
+        await page.close();
+      } finally {
+        await preview.stop();
+      }
+    }
   });
 
   it('keyboard focus shows clearly on the dark footer (ring ≥ 3:1 against it), with the default accent', async () => {

@@ -433,7 +433,8 @@ describe('the clinic\'s public numbers', () => {
     const { config } = await project({ clinic: { name: 'A', phone: '+55 (11) 4000-0000', whatsapp: '11 98888.7777' } });
     const index = text(await buildSite(config), 'index.html');
     expect(index).toContain('href="tel:+551140000000"');
-    expect(index).toContain('href="https://wa.me/5511988887777"');
+    // no site.whatsappMessage: the default booking text of the site's language
+    expect(index).toContain('href="https://wa.me/5511988887777?text=Ol%C3%A1!%20Gostaria%20de%20agendar%20uma%20consulta."');
     const { config: none } = await project({ clinic: { name: 'A', phone: '', whatsapp: '' } });
     expect(text(await buildSite(none), 'index.html')).not.toMatch(/href="(tel:|https:\/\/wa\.me)/);
   });

@@ -164,7 +164,7 @@ describe('site publish — order and partial failure (a recording fake store)', 
     const { store, calls } = fakeStore({ 'old-a.html': 'h', 'old-b.html': 'h' }, ['old-b.html']);
     const err = await publishSite(store, [f('index.html')]).catch((e: unknown) => e);
     expect(err).toMatchObject({ kind: 'partial', exitCode: 3 });
-    expect((err as Error).message).toMatch(/published, but 1 old file\(s\) could not be deleted from site-bucket: old-b\.html/);
+    expect((err as Error).message).toMatch(/published, but 1 old file could not be deleted from site-bucket: old-b\.html/);
     expect(calls[0]).toBe('put index.html');
   });
 });

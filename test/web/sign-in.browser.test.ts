@@ -6,14 +6,13 @@
  * keeps what was typed; a passkey registered and used with Chromium's virtual authenticator (the DevTools
  * protocol's WebAuthn domain); English; 390 px; the keyboard alone. Each test invites its own account.
  */
-import { existsSync } from 'node:fs';
 import { generate } from 'otplib';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { revokeStaff } from '../../src/clinic/staff.js';
+import { hasChromium, launchChromium } from '../helpers/chromium.js';
 import { startServerHarness, type ServerHarness } from '../server/harness.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const GOOD_PASSWORD = 'cavalo azul pedra lua';
 
 let h: ServerHarness;
@@ -48,14 +47,11 @@ async function acceptInvitation(p: Page, link: string): Promise<void> {
   await p.waitForSelector('#enrol:not([hidden])');
 }
 
-describe.skipIf(!existsSync(CHROMIUM))('sign-in on the staff page', () => {
+describe.skipIf(!hasChromium)('sign-in on the staff page', () => {
   beforeAll(async () => {
     h = await startServerHarness({ now: () => new Date(clock), auth: { now: () => clock } });
     url = h.url.replace('127.0.0.1', 'localhost');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   }, 90_000);
 
   afterEach(() => {

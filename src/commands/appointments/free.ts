@@ -4,6 +4,7 @@ import { addDays, localParts, todayIn } from '../../clinic/time.js';
 import { openContext } from '../../command-context.js';
 import { usageError } from '../../errors.js';
 import { output, type CommandInput, type Output } from '../action.js';
+import { count } from '../../plural.js';
 import { withFlagNames } from '../patients/fields.js';
 import { dayOf } from './list.js';
 
@@ -45,6 +46,6 @@ export default async function free({ opts }: CommandInput<FreeOptions>): Promise
       { header: 'When', value: (s) => `${localParts(new Date(s.start), tz).date} ${localParts(new Date(s.start), tz).time}–${localParts(new Date(s.end), tz).time}` },
       { header: 'Dentist', value: (s) => `${s.dentist} (${s.dentistId})` },
     ], { title });
-    ui.info(`${slots.length} slot${slots.length === 1 ? '' : 's'}${slots.length >= Number(opts.limit) ? ` (the first ${opts.limit}; --limit for more)` : ''}`);
+    ui.info(`${count(slots.length, 'slot')}${slots.length >= Number(opts.limit) ? ` (the first ${opts.limit}; --limit for more)` : ''}`);
   });
 }

@@ -4,6 +4,7 @@ import { addDays, localParts, parseDate, todayIn } from '../../clinic/time.js';
 import { openContext } from '../../command-context.js';
 import { usageError } from '../../errors.js';
 import { output, type CommandInput, type Output } from '../action.js';
+import { count } from '../../plural.js';
 import { withFlagNames } from '../patients/fields.js';
 import { slot } from './render.js';
 
@@ -56,6 +57,6 @@ export default async function list({ opts }: CommandInput<ListOptions>): Promise
       { header: 'ID', value: (a) => a.id },
     ], { title });
     const days = new Set(shown.map((a) => localParts(new Date(a.start), tz).date)).size;
-    ui.info(`${shown.length} appointment${shown.length === 1 ? '' : 's'}${days > 1 ? ` over ${days} days` : ''}`);
+    ui.info(`${count(shown.length, 'appointment')}${days > 1 ? ` over ${days} days` : ''}`);
   });
 }

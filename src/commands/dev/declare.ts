@@ -11,6 +11,7 @@ export function declareDev(program: Command): void {
     .option('--s3-port <port>', 'local S3 port (0 = any free port)', portNumber, 4568)
     .option('--ses-port <port>', 'local SES / outbox port (0 = any free port)', portNumber, 8005)
     .option('--port <port>', 'staff backend port (default: network.serverPort, 8080; 0 = any free port)', portNumber)
+    .option('--answers-port <port>', "patients' answer page port (default: the backend's port + 2, 8082; 0 = any free port)", portNumber)
     .option('--reset', 'delete the local data under .clinica/dev before starting')
     .action(lazy(() => import('./run.js')));
 }

@@ -11,8 +11,12 @@ interface DevOptions {
   s3Port: number;
   sesPort: number;
   port?: number;
+  answersPort?: number;
   reset?: boolean;
 }
+
+/** The answer page's port beside the backend's (its links go into the reminders, so it stays put between runs). */
+export const answersPortFor = (serverPort: number) => (serverPort === 0 ? 0 : serverPort + 2);
 
 export default async function dev({ opts, ui }: CommandInput<DevOptions>): Promise<number> {
   const config = loadConfig(opts);
@@ -30,6 +34,10 @@ export default async function dev({ opts, ui }: CommandInput<DevOptions>): Promi
   }
   const spinner = await ui.spinner('starting the local stack');
   const { startLocalStack } = await import('../../local/stack.js');
+  const serverPort = opts.port ?? config.network.serverPort;
+  if (opts.answersPort === undefined && serverPort + 2 > 65535) {
+    throw new ClinicaError('usage', `--port ${serverPort} leaves no room for the answer page at --port + 2`, { hint: 'pass --answers-port too, or a lower --port' });
+  }
   let stack;
   try {
     stack = await startLocalStack({
@@ -38,7 +46,8 @@ export default async function dev({ opts, ui }: CommandInput<DevOptions>): Promi
       host: opts.host,
       s3Port: opts.s3Port,
       sesPort: opts.sesPort,
-      serverPort: opts.port ?? config.network.serverPort,
+      serverPort,
+      answersPort: opts.answersPort ?? answersPortFor(serverPort),
       reset: opts.reset,
       publish: true,
     });

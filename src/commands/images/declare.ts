@@ -4,7 +4,7 @@ import { lazy } from '../action.js';
 const VARIANTS = ['original', 'display', 'thumb', 'shared'];
 
 export function declareImages(program: Command): void {
-  const images = program.command('images').description('patient images: download the original or a copy');
+  const images = program.command('images').description('patient images: download the original or a copy; process failed uploads again');
   images
     .command('get')
     .description('download an image (the watermarked "shared" copy is the one to hand to a patient)')
@@ -13,6 +13,10 @@ export function declareImages(program: Command): void {
     .option('-o, --out <file>', 'where to write it; its extension picks the format (.webp, .jpg, .png, .tif) — "-" for stdout; default: <image>-<variant>.<its format>')
     .option('-f, --force', 'overwrite the file if it exists')
     .action(lazy(() => import('./get.js')));
+  images
+    .command('retry-failed')
+    .description('process again the uploads image-processor could not (target aws: its on-failure queue, kept 14 days); each is removed from the queue only once processed, so it is safe to re-run')
+    .action(lazy(() => import('./retry-failed.js')));
 
   // `clinica patients images ID` lives with the images commands; cli.ts declares `patients` before this
   const patients = program.commands.find((c) => c.name() === 'patients');

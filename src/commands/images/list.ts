@@ -2,6 +2,7 @@ import { listImages } from '../../clinic/images.js';
 import { getPatient, normalizePatientId } from '../../clinic/patients.js';
 import { openContext } from '../../command-context.js';
 import { output, type CommandInput, type Output } from '../action.js';
+import { count } from '../../plural.js';
 
 export default async function list({ args, opts }: CommandInput): Promise<Output> {
   const ctx = openContext(opts);
@@ -24,7 +25,7 @@ export default async function list({ args, opts }: CommandInput): Promise<Output
       { header: 'Status', value: (i) => (i.status === 'failed' ? ui.red(`failed: ${i.failure?.reason ?? ''}`) : i.status === 'ready' ? i.status : ui.yellow(i.status)) },
       { header: 'File', value: (i) => i.record?.original.fileName },
     ],
-    { title: `${patientId} — ${images.length} image${images.length === 1 ? '' : 's'}` },
+    { title: `${patientId} — ${count(images.length, 'image')}` },
     );
   });
 }

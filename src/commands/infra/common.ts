@@ -88,6 +88,7 @@ export async function printOutputs(ui: Ui, outputs: Outputs, file?: string): Pro
     ['server release', b.release],
     ['image-processor', outputs.functions.imageProcessor],
     ['reminders', outputs.functions.reminders],
+    ['answer page', outputs.answerPage],
     ['data bucket', outputs.buckets.data],
     ['site bucket', outputs.buckets.site],
     ['e-mail sender', outputs.mail.status],

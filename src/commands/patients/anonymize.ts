@@ -3,6 +3,7 @@ import { getPatient } from '../../clinic/patients.js';
 import { openContext } from '../../command-context.js';
 import { usageError } from '../../errors.js';
 import { output, type CommandInput, type Output } from '../action.js';
+import { count } from '../../plural.js';
 import { withFlagNames } from './fields.js';
 
 /** LGPD erasure: plan (the patient, checked), confirm (on a terminal, or --yes), apply. */
@@ -28,7 +29,7 @@ export default async function anonymize({ args, opts, ui }: CommandInput<{ purge
     }
     const result = await purgePatient(store, patient.id, ctx.actor, { retentionYears, force: opts.force });
     return output(result, (ui) =>
-      ui.print(`${ui.green('✓')} purged ${patient.id}: record, ${result.images} image(s), ${result.appointments} appointment(s), ${result.reminders} reminder(s) deleted; the audit log keeps the event`),
+      ui.print(`${ui.green('✓')} purged ${patient.id}: record, ${count(result.images, 'image')}, ${count(result.appointments, 'appointment')}, ${count(result.reminders, 'reminder')} deleted; the audit log keeps the event`),
     );
   }
 
@@ -52,6 +53,6 @@ export default async function anonymize({ args, opts, ui }: CommandInput<{ purge
     ui.print(`${ui.green('✓')} anonymized ${anon.id}: identifiers removed, clinical content kept (purge allowed from ${until.toISOString().slice(0, 10)})`);
     for (const r of report.redacted) ui.print(`  removed from ${r.where}: ${r.removed.join(', ')}`);
     for (const m of report.metadata) ui.print(`  metadata stripped from the original of image ${m.imageId}: ${m.removed.join(', ')} (pixels unchanged)`);
-    if (report.oldVersionsDeleted) ui.print(`  ${report.oldVersionsDeleted} old version(s) of the rewritten objects deleted from the bucket`);
+    if (report.oldVersionsDeleted) ui.print(`  ${count(report.oldVersionsDeleted, 'old version')} of the rewritten objects deleted from the bucket`);
   });
 }

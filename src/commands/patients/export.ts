@@ -4,6 +4,7 @@ import { exportPatient } from '../../clinic/lgpd.js';
 import { openContext } from '../../command-context.js';
 import { usageError } from '../../errors.js';
 import { output, type CommandInput, type Output } from '../action.js';
+import { count } from '../../plural.js';
 import { withFlagNames } from './fields.js';
 
 export default async function exportCommand({ args, opts, ui }: CommandInput<{ out?: string }>): Promise<Output | number> {
@@ -22,7 +23,7 @@ export default async function exportCommand({ args, opts, ui }: CommandInput<{ o
   if (!outDir) {
     // the export is a JSON document by nature: it goes to stdout in every mode
     process.stdout.write(JSON.stringify(doc, null, 2) + '\n');
-    ui.info(`${doc.patient.id}: ${doc.appointments.length} appointment(s), ${doc.images.length} image file(s)${doc.linksExpireAt ? `; links expire ${doc.linksExpireAt}` : ''}`);
+    ui.info(`${doc.patient.id}: ${count(doc.appointments.length, 'appointment')}, ${count(doc.images.length, 'image file')}${doc.linksExpireAt ? `; links expire ${doc.linksExpireAt}` : ''}`);
     return 0;
   }
   const file = join(outDir, `${doc.patient.id}.json`);
@@ -30,7 +31,7 @@ export default async function exportCommand({ args, opts, ui }: CommandInput<{ o
   spinner?.succeed(`exported ${doc.patient.id} to ${file}`);
   const { patient, appointments, reminders, images } = doc;
   return output({ file, patientId: patient.id, appointments: appointments.length, images: images.length, imagesDir: join(outDir, 'images') }, (ui) =>
-    ui.print(`${file}\n  ${appointments.length} appointment(s), ${reminders.length} reminder(s), ${images.length} image file(s)${images.length ? ` in ${join(outDir, 'images')}` : ''}`),
+    ui.print(`${file}\n  ${count(appointments.length, 'appointment')}, ${count(reminders.length, 'reminder')}, ${count(images.length, 'image file')}${images.length ? ` in ${join(outDir, 'images')}` : ''}`),
   );
 }
 

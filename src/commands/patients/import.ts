@@ -6,6 +6,7 @@ import { notCsvText } from '../../csv.js';
 import { ExitCode, usageError } from '../../errors.js';
 import type { Ui } from '../../ui/output.js';
 import { output, type CommandInput, type Output } from '../action.js';
+import { count } from '../../plural.js';
 
 export default async function importCsv({ args, opts, ui }: CommandInput<{ rejects?: string }>): Promise<Output> {
   const ctx = openContext(opts);
@@ -36,7 +37,7 @@ export default async function importCsv({ args, opts, ui }: CommandInput<{ rejec
     progress.done();
     // the store or the network stopped the run (S3 unreachable, Ctrl+C of dev): the rows written are kept and
     // listed; a re-run finds them and adds only the rest
-    if (done) ui.warn(`import stopped by an error after ${done} row${done === 1 ? '' : 's'} — fix the cause and run the same import again to finish (rows already imported are not added twice)`);
+    if (done) ui.warn(`import stopped by an error after ${count(done, 'row')} — fix the cause and run the same import again to finish (rows already imported are not added twice)`);
     throw err;
   }
   progress.done();
@@ -93,7 +94,7 @@ async function renderImport(ui: Ui, result: ImportResult, rejectsFile: string | 
       { header: 'Patients', value: (r) => r.n, align: 'right' },
     ],
   );
-  if (rejectsFile) ui.error(`${result.rejected.length} row(s) rejected — written to ${rejectsFile}; fix them and run the import again (imported rows are not duplicated)`);
+  if (rejectsFile) ui.error(`${count(result.rejected.length, 'row')} rejected — written to ${rejectsFile}; fix them and run the import again (imported rows are not duplicated)`);
 }
 
 /** Is this a rejects CSV as this command writes it (BOM, then "line" and "reason" columns)? Anything else is left alone. */

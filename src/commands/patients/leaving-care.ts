@@ -6,6 +6,7 @@
 import type { FutureAppointment, FutureAppointmentsChoice, LeavingCareResult } from '../../clinic/patient-status.js';
 import { isClinicaError, usageError } from '../../errors.js';
 import type { Ui } from '../../ui/output.js';
+import { count } from '../../plural.js';
 
 export interface AppointmentFlags {
   cancelAppointments?: boolean;
@@ -34,7 +35,7 @@ export async function withAppointmentsChoice(
   } catch (err) {
     if (choice || !ui.interactive || !isClinicaError(err) || err.reason !== 'future-appointments') throw err;
     const future = (err.extra?.appointments ?? []) as FutureAppointment[];
-    ui.warn(`${err.params?.id} has ${future.length} future appointment(s); setting the status to ${err.params?.status} would leave them booked:`);
+    ui.warn(`${err.params?.id} has ${count(future.length, 'future appointment')}; setting the status to ${err.params?.status} would leave ${future.length === 1 ? 'it' : 'them'} booked:`);
     await ui.table(future, [
       { header: 'When', value: (a) => `${a.date} ${a.time}` },
       { header: 'Dentist', value: (a) => a.dentist },
@@ -57,6 +58,6 @@ export async function withAppointmentsChoice(
 
 /** The human lines about the appointments after the change. */
 export function printAppointmentsOutcome(ui: Ui, result: LeavingCareResult): void {
-  if (result.cancelled.length) ui.print(`${ui.green('✓')} cancelled ${result.cancelled.length} future appointment(s): ${result.cancelled.map((a) => a.id).join(', ')}`);
-  if (result.kept.length) ui.print(`kept ${result.kept.length} future appointment(s) booked: ${result.kept.map((a) => `${a.date} ${a.time} ${a.dentist}`).join('; ')}`);
+  if (result.cancelled.length) ui.print(`${ui.green('✓')} cancelled ${count(result.cancelled.length, 'future appointment')}: ${result.cancelled.map((a) => a.id).join(', ')}`);
+  if (result.kept.length) ui.print(`kept ${count(result.kept.length, 'future appointment')} booked: ${result.kept.map((a) => `${a.date} ${a.time} ${a.dentist}`).join('; ')}`);
 }

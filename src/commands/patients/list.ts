@@ -5,6 +5,7 @@ import type { PatientStatus } from '../../clinic/types.js';
 import { openContext } from '../../command-context.js';
 import { usageError } from '../../errors.js';
 import { output, type CommandInput, type Output } from '../action.js';
+import { count } from '../../plural.js';
 import { localTime } from './render.js';
 
 interface ListOptions {
@@ -50,6 +51,6 @@ export default async function list({ opts }: CommandInput<ListOptions>): Promise
       ...(status === 'all' || (status && status !== 'active') || view.some((r) => r.status !== 'active') ? [{ header: 'Status', value: (r: (typeof view)[number]) => r.status }] : []),
     ]);
     if (shown.length < view.length) ui.info(`${view.length - shown.length} more not shown (of ${view.length}); narrow with --search or use --limit 0`);
-    else ui.info(`${view.length} patient${view.length === 1 ? '' : 's'}`);
+    else ui.info(`${count(view.length, 'patient')}`);
   });
 }

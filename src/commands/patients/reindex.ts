@@ -2,14 +2,15 @@ import { reindexPatients } from '../../clinic/patients.js';
 import { openContext } from '../../command-context.js';
 import { ExitCode } from '../../errors.js';
 import { output, type CommandInput, type Output } from '../action.js';
+import { count } from '../../plural.js';
 
 export default async function reindex({ opts, ui }: CommandInput): Promise<Output> {
   const ctx = openContext(opts);
   const store = await ctx.dataStore();
   const spinner = await ui.spinner('rebuilding the patient index and the CPF claims from the records');
   const result = await reindexPatients(store);
-  const old = result.oldCpfClaimsRemoved ? `; ${result.oldCpfClaimsRemoved} claim(s) of the old, unkeyed layout deleted` : '';
-  spinner.succeed(`patient index rebuilt: ${result.patients} patient(s); CPF claims: ${result.cpfClaims} (keyed)${old}`);
+  const old = result.oldCpfClaimsRemoved ? `; ${count(result.oldCpfClaimsRemoved, 'claim')} of the old, unkeyed layout deleted` : '';
+  spinner.succeed(`patient index rebuilt: ${count(result.patients, 'patient')}; CPF claims: ${result.cpfClaims} (keyed)${old}`);
   for (const s of result.sharedCpfs) {
     ui.warn(`CPF ${s.cpf} is in the records of ${[s.owner, ...s.others].join(', ')}; ${s.owner} keeps it — correct the others (\`clinica patients update ${s.others[0]} --cpf …\`)`);
   }

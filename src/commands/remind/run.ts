@@ -10,6 +10,7 @@ import { openContext } from '../../command-context.js';
 import { ClinicaError, oneLine, usageError } from '../../errors.js';
 import type { Ui } from '../../ui/output.js';
 import { output, type CommandInput, type Output } from '../action.js';
+import { count } from '../../plural.js';
 
 interface RemindOptions {
   dryRun?: boolean;
@@ -111,7 +112,7 @@ function reasonsText(skipped: ReminderSummary['skipped']): string {
 async function render(ui: Ui, s: ReminderSummary, tz: string): Promise<void> {
   const skippedTotal = Object.values(s.skipped).reduce((a, b) => a + (b ?? 0), 0);
   const headline = s.dryRun
-    ? `dry run at ${local(s.at, tz)}: ${s.wouldSend} reminder(s) would be sent, ${skippedTotal} skipped`
+    ? `dry run at ${local(s.at, tz)}: ${count(s.wouldSend, 'reminder')} would be sent, ${skippedTotal} skipped`
     : `reminders at ${local(s.at, tz)}: ${s.sent} sent, ${s.failed} failed, ${skippedTotal} skipped${s.deferred ? `, ${s.deferred} left for a later run` : ''}`;
   const nothing = s.due === 0;
   // cron with --quiet: a run that went well says nothing; one where some failed (exit 3) says its totals as a

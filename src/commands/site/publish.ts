@@ -7,6 +7,7 @@ import { invalidateSite, siteDistributionId } from '../../infra/cloudfront.js';
 import { buildSite } from '../../site/build.js';
 import { publishSite } from '../../site/publish.js';
 import { output, type CommandInput, type Output } from '../action.js';
+import { count } from '../../plural.js';
 
 interface PublishOptions {
   dryRun?: boolean;
@@ -51,7 +52,7 @@ export default async function publish({ opts, ui }: CommandInput<PublishOptions>
 
   const { warnings } = site;
   return output({ ...result, url, invalidated, warnings }, async (ui) => {
-    if (invalidated.length) ui.print(`CloudFront: ${invalidated.length} changed path(s) invalidated`);
+    if (invalidated.length) ui.print(`CloudFront: ${count(invalidated.length, 'changed path')} invalidated`);
     const rows = [
       ...result.upload.map((u) => ({ action: u.reason === 'new' ? 'upload (new)' : 'upload (changed)', path: u.path })),
       ...result.remove.map((path) => ({ action: 'delete', path })),

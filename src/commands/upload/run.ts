@@ -23,6 +23,7 @@ import { imageConcurrency } from '../../imaging/sharp.js';
 import type { OnProgress } from '../../progress.js';
 import type { Ui } from '../../ui/output.js';
 import { output, type CommandInput, type Output } from '../action.js';
+import { count } from '../../plural.js';
 import { withFlagNames } from '../patients/fields.js';
 
 interface UploadOptions {
@@ -148,7 +149,7 @@ async function renderSummary(ui: Ui, summary: BulkSummary, failures: BulkResult[
         { header: 'Patient', value: (r) => ('patientId' in r ? r.patientId : undefined) },
         { header: 'Reason', value: reasonOf },
       ],
-      { title: `${failures.length} file${failures.length === 1 ? '' : 's'} not imported` },
+      { title: `${count(failures.length, 'file')} not imported` },
     );
   }
   const parts = dryRun
@@ -224,7 +225,7 @@ export default async function upload({ args, opts, ui }: CommandInput<UploadOpti
       if (!done || opts.dryRun) return;
       const before = [`${summary.imported} imported`, `${summary.duplicates} already there`];
       if (summary.failed) before.push(`${summary.failed} failed`);
-      ui.warn(`stopped by an error after ${done} file${done === 1 ? '' : 's'}: ${before.join(', ')} — fix the cause and run the same command again to finish`);
+      ui.warn(`stopped by an error after ${count(done, 'file')}: ${before.join(', ')} — fix the cause and run the same command again to finish`);
     }, { error: stoppedBy.err });
   }
 

@@ -1,13 +1,13 @@
 /**
  * "Minha conta": the signed-in person's own account — who am I, change my password (re-entering the current
- * one), my passkeys, my recovery codes, my open sessions (shapes in ../auth-api.ts).
+ * one), my passkeys, my recovery codes, my open sessions (shapes in src/web/api-types.ts).
  */
 import { removePasskey, renewRecoveryCodes } from '../../clinic/second-factor.js';
 import { endStaffSessions, openSessions } from '../../clinic/sessions.js';
-import { changePassword, getStaffRecord, staffActor } from '../../clinic/staff.js';
+import { changePassword, getStaffRecord, publicStaff, staffActor } from '../../clinic/staff.js';
 import { PASSWORD_MAX } from '../../clinic/passwords.js';
 import { ClinicaError, notFound } from '../../errors.js';
-import type { SessionInfo } from '../auth-api.js';
+import type { MeReply, PasskeysReply, RecoveryCodesReply, SessionInfo, SessionsReply } from '../../web/api-types.js';
 import type { RequestContext, Route } from '../router.js';
 import type { ApiDeps } from './index.js';
 import { onlyFields, requiredStr } from './input.js';
@@ -22,7 +22,16 @@ export function accountRoutes(deps: ApiDeps): Route[] {
     return currentSession(deps, ctx, ['full']);
   };
   return [
-    { method: 'GET', path: '/api/me', permission: 'any', handler: async (ctx) => meReply(deps, ctx.auth!) },
+    {
+      method: 'GET',
+      path: '/api/me',
+      permission: 'any',
+      // the record read afresh: the factors just added or removed in this session show at once
+      handler: async (ctx) => {
+        const record = await getStaffRecord(deps.store, ctx.staff!.id);
+        return meReply(deps, record ? { ...ctx.auth!, staff: publicStaff(record) } : ctx.auth!) satisfies MeReply;
+      },
+    },
     {
       method: 'POST',
       path: '/api/me/password',
@@ -47,13 +56,13 @@ export function accountRoutes(deps: ApiDeps): Route[] {
       method: 'POST',
       path: '/api/me/recovery-codes',
       permission: 'any',
-      handler: async (ctx) => renewRecoveryCodes(deps.store, (await session(ctx)).record.id, deps.now(), { ip: ctx.ip }),
+      handler: async (ctx) => (await renewRecoveryCodes(deps.store, (await session(ctx)).record.id, deps.now(), { ip: ctx.ip })) satisfies RecoveryCodesReply,
     },
     {
       method: 'GET',
       path: '/api/me/passkeys',
       permission: 'any',
-      handler: async (ctx) => ({ passkeys: ((await getStaffRecord(deps.store, ctx.staff!.id))?.passkeys ?? []).map(passkeyInfo) }),
+      handler: async (ctx) => ({ passkeys: ((await getStaffRecord(deps.store, ctx.staff!.id))?.passkeys ?? []).map(passkeyInfo) }) satisfies PasskeysReply,
     },
     {
       method: 'DELETE',
@@ -81,7 +90,7 @@ export function accountRoutes(deps: ApiDeps): Route[] {
             ...(s.method ? { method: s.method } : {}),
             current: s.id === ctx.auth?.session?.id,
           }));
-        return { sessions };
+        return { sessions } satisfies SessionsReply;
       },
     },
     {

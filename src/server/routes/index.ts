@@ -4,7 +4,7 @@
  *
  *   GET  /health                              no login: version, uptime, S3 reachable
  *   POST /api/login                           {token} → the staff member (an API token; failures rate-limited)
- *   sign-in, invitation, enrolment (routes/sign-in.ts), /api/me… (routes/account.ts): see auth-api.ts
+ *   sign-in, invitation, enrolment (routes/sign-in.ts), /api/me… (routes/account.ts): shapes in src/web/api-types.ts
  *   GET  /api/patients?search=&status=&limit=&offset=
  *   POST /api/patients                        GET/PATCH /api/patients/:id (If-Match)   POST /api/patients/:id/archive
  *   GET  /api/appointments?date= | from=&to= [&dentist=&patient=]
@@ -15,7 +15,7 @@
  *   GET  /api/patients/:id/images             POST /api/patients/:id/images (→ presigned PUT)
  *   POST /api/patients/:id/images/:imageId/upload-failed   (the browser could not send the file)
  *   GET  /api/patients/:id/images/:imageId/shared          (a download link for the watermarked copy)
- *   /api/staff…, /api/tokens… (admin: team and API tokens, routes/team.ts; see auth-api.ts)
+ *   /api/staff…, /api/tokens… (admin: team and API tokens, routes/team.ts; shapes in src/web/api-types.ts)
  *   GET  /api/audit?patient=&since=&until=                                 (admin)
  *   GET  /api/answers[?unseen=1]   POST /api/answers/:id/seen   (the patients' answers, routes/answers.ts)
  */

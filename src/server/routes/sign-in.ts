@@ -1,5 +1,5 @@
 /**
- * Signing in, accepting an invitation and enrolling a second factor (shapes in ../auth-api.ts).
+ * Signing in, accepting an invitation and enrolling a second factor (shapes in src/web/api-types.ts).
  *
  * Password first, then a TOTP code, a recovery code or a passkey; a passkey alone also signs in (it is both
  * factors). Each step that gets further opens a NEW session (a new cookie id) and deletes the one before, so an id
@@ -38,7 +38,7 @@ import {
 } from '../../clinic/staff.js';
 import { ClinicaError, usageError } from '../../errors.js';
 import type { Authenticated } from '../auth.js';
-import type { InvitationInfo, MeReply, PasskeyInfo, SignInStep } from '../auth-api.js';
+import type { InvitationInfo, MeReply, PasskeyInfo, PasskeyOptionsReply, PasskeyReply, RecoveryCodesReply, SignedIn, SignInStep, TotpEnrolmentReply } from '../../web/api-types.js';
 import { readCookie, sessionCookie, SESSION_COOKIES } from '../cookies.js';
 import { requestOrigin } from '../csrf.js';
 import { HttpError } from '../http.js';
@@ -209,7 +209,7 @@ export function signInRoutes(deps: ApiDeps): Route[] {
         }
         const record = (await getStaffRecord(deps.store, who.record.id))!;
         const me = meReply(deps, await openSession(deps, ctx, record, 'full', left === undefined ? 'password+totp' : 'password+recovery-code'));
-        return { next: 'done', ...me, ...(left !== undefined ? { recoveryCodesLeft: left } : {}) };
+        return { next: 'done', ...me, ...(left !== undefined ? { recoveryCodesLeft: left } : {}) } satisfies SignedIn;
       },
     },
     {
@@ -219,7 +219,7 @@ export function signInRoutes(deps: ApiDeps): Route[] {
       handler: async (ctx) => {
         const options = await passkeyAuthenticationOptions(relyingParty(deps, ctx.req));
         ceremonies.set(options.challenge, { purpose: 'sign-in' });
-        return { options };
+        return { options } satisfies PasskeyOptionsReply;
       },
     },
     {
@@ -239,7 +239,7 @@ export function signInRoutes(deps: ApiDeps): Route[] {
           throw err;
         }
         const record = (await getStaffRecord(deps.store, staffId))!;
-        return { next: 'done', ...meReply(deps, await openSession(deps, ctx, record, 'full', 'passkey')) };
+        return { next: 'done', ...meReply(deps, await openSession(deps, ctx, record, 'full', 'passkey')) } satisfies SignedIn;
       },
     },
     {
@@ -310,7 +310,7 @@ export function signInRoutes(deps: ApiDeps): Route[] {
       handler: async (ctx) => {
         const who = await currentSession(deps, ctx, ['enrol', 'full']);
         const enrolment = await startTotp(deps.store, who.record.id, deps.config.clinic.name, deps.now());
-        return { secret: enrolment.secret, uri: enrolment.uri, qrDataUrl: `data:image/svg+xml;base64,${Buffer.from(enrolment.qrSvg).toString('base64')}` };
+        return { secret: enrolment.secret, uri: enrolment.uri, qrDataUrl: `data:image/svg+xml;base64,${Buffer.from(enrolment.qrSvg).toString('base64')}` } satisfies TotpEnrolmentReply;
       },
     },
     {
@@ -330,7 +330,7 @@ export function signInRoutes(deps: ApiDeps): Route[] {
           throw err;
         }
         const me = await finishEnrolment(ctx, who, 'invitation+totp');
-        return { recoveryCodes: codes, ...(me ? { me } : {}) };
+        return { recoveryCodes: codes, ...(me ? { me } : {}) } satisfies RecoveryCodesReply;
       },
     },
     {
@@ -341,7 +341,7 @@ export function signInRoutes(deps: ApiDeps): Route[] {
         const who = await currentSession(deps, ctx, ['enrol', 'full']);
         const options = await passkeyRegistrationOptions(who.record, relyingParty(deps, ctx.req));
         ceremonies.set(options.challenge, { purpose: 'register', staffId: who.record.id });
-        return { options };
+        return { options } satisfies PasskeyOptionsReply;
       },
     },
     {
@@ -354,7 +354,7 @@ export function signInRoutes(deps: ApiDeps): Route[] {
         const challenge = takeChallenge(response, 'register', who.record.id);
         const passkey = await addPasskey(deps.store, who.record.id, { response, challenge, name }, relyingParty(deps, ctx.req), deps.now(), { ip: ctx.ip });
         const me = await finishEnrolment(ctx, who, 'invitation+passkey');
-        return { status: 201, body: { passkey: passkeyInfo(passkey), ...(me ? { me } : {}) } };
+        return { status: 201, body: { passkey: passkeyInfo(passkey), ...(me ? { me } : {}) } satisfies PasskeyReply };
       },
     },
   ];

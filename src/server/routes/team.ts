@@ -1,6 +1,6 @@
 /**
  * "Equipe" (admin): the team — list, invite, change role or e-mail, reset, revoke, end sessions — and the API
- * tokens for scripts (shapes in ../auth-api.ts). Changes made here reach this server's caches at once.
+ * tokens for scripts (shapes in src/web/api-types.ts). Changes made here reach this server's caches at once.
  */
 import { createApiToken, listApiTokens, revokeApiToken } from '../../clinic/api-tokens.js';
 import { endStaffSessions, openSessions } from '../../clinic/sessions.js';
@@ -8,7 +8,7 @@ import { audit } from '../../clinic/audit.js';
 import { addStaff, editStaff, getStaff, invitationUrl, listStaffRecords, publicStaff, resetStaff, revokeStaff, type Invitation, type StaffMember } from '../../clinic/staff.js';
 import { mapLimit } from '../../map-limit.js';
 import { oneLine, usageError } from '../../errors.js';
-import type { InviteReply, TeamReply } from '../auth-api.js';
+import type { CreatedTokenReply, InviteReply, StaffReply, TeamReply, TokensReply, RevokedTokenReply, EndedSessionsReply } from '../../web/api-types.js';
 import { requestOrigin } from '../csrf.js';
 import type { RequestContext, Route } from '../router.js';
 import type { ApiDeps } from './index.js';
@@ -53,7 +53,7 @@ export function teamRoutes(deps: ApiDeps): Route[] {
         onlyFields(body, ['name', 'role', 'email']);
         const email = str(body, 'email', { max: 254 }) ?? undefined;
         const created = await addStaff(deps.store, { name: requiredStr(body, 'name', 100), role: requiredStr(body, 'role', 20), ...(email ? { email } : {}) }, ctx.actor, deps.now(), { ip: ctx.ip });
-        const reply = created.invitation ? { staff: created.staff, invitation: await invitationReply(ctx, created.staff, created.invitation) } : created;
+        const reply = created.invitation ? ({ staff: created.staff, invitation: await invitationReply(ctx, created.staff, created.invitation) } satisfies InviteReply) : created;
         return { status: 201, body: reply };
       },
     },
@@ -68,7 +68,7 @@ export function teamRoutes(deps: ApiDeps): Route[] {
         if (role && role !== 'admin') notSelf(ctx, 'change the role of');
         const staff = await editStaff(deps.store, ctx.params.id!, { ...(role ? { role } : {}), ...(str(body, 'email', { max: 254 }) ? { email: body.email as string } : {}) }, ctx.actor, deps.now(), { ip: ctx.ip });
         deps.auth.forget(staff.id);
-        return { staff };
+        return { staff } satisfies StaffReply;
       },
     },
     {
@@ -79,7 +79,7 @@ export function teamRoutes(deps: ApiDeps): Route[] {
         notSelf(ctx, 'reset');
         const { staff, invitation } = await resetStaff(deps.store, ctx.params.id!, ctx.actor, deps.now(), { ip: ctx.ip });
         deps.auth.forget(staff.id);
-        return { staff, invitation: await invitationReply(ctx, staff, invitation) };
+        return { staff, invitation: await invitationReply(ctx, staff, invitation) } satisfies InviteReply;
       },
     },
     {
@@ -90,7 +90,7 @@ export function teamRoutes(deps: ApiDeps): Route[] {
         notSelf(ctx, 'revoke');
         const staff = await revokeStaff(deps.store, ctx.params.id!, ctx.actor, deps.now(), { ip: ctx.ip });
         deps.auth.forget(staff.id);
-        return { staff };
+        return { staff } satisfies StaffReply;
       },
     },
     {
@@ -102,10 +102,10 @@ export function teamRoutes(deps: ApiDeps): Route[] {
         const ended = await endStaffSessions(deps.store, ctx.params.id!);
         deps.auth.forget(ctx.params.id!);
         await audit(deps.store, { actor: ctx.actor, action: 'staff.end-sessions', details: { staffId: ctx.params.id!, ended, ip: ctx.ip } }, deps.now());
-        return { ended };
+        return { ended } satisfies EndedSessionsReply;
       },
     },
-    { method: 'GET', path: '/api/tokens', permission: 'staff', handler: async () => ({ tokens: await listApiTokens(deps.store) }) },
+    { method: 'GET', path: '/api/tokens', permission: 'staff', handler: async () => ({ tokens: await listApiTokens(deps.store) }) satisfies TokensReply },
     {
       method: 'POST',
       path: '/api/tokens',
@@ -122,7 +122,7 @@ export function teamRoutes(deps: ApiDeps): Route[] {
           deps.now(),
           { ip: ctx.ip },
         );
-        return { status: 201, body: made };
+        return { status: 201, body: made satisfies CreatedTokenReply };
       },
     },
     {
@@ -132,7 +132,7 @@ export function teamRoutes(deps: ApiDeps): Route[] {
       handler: async (ctx) => {
         const apiToken = await revokeApiToken(deps.store, ctx.params.id!, ctx.actor, deps.now(), { ip: ctx.ip });
         deps.auth.forgetToken(apiToken.id);
-        return { apiToken };
+        return { apiToken } satisfies RevokedTokenReply;
       },
     },
   ];

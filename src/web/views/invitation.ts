@@ -62,6 +62,53 @@ function showRecoveryCodes(codes: string[]): void {
   $('#recovery h2').focus();
 }
 
+/**
+ * An authenticator app being enrolled (at the invitation and in Minha conta): `start` shows the QR code and the key
+ * (#<prefix>-qr, -secret) in #<prefix>-form; the form sends the app's code (#<prefix>-code) and `done` gets the
+ * recovery codes.
+ */
+export function wireTotpEnrolment(ids: { prefix: string; start: string; startError: string; formError: string }, done: (reply: RecoveryCodesReply) => void | Promise<void>): void {
+  const form = $<HTMLFormElement>(`#${ids.prefix}-form`);
+  $(ids.start).addEventListener('click', async () => {
+    clearError($(ids.startError));
+    try {
+      const { data } = await api<TotpEnrolmentReply>('POST', '/api/enrol/totp');
+      const img = $<HTMLImageElement>(`#${ids.prefix}-qr`);
+      img.src = data.qrDataUrl;
+      img.alt = t('enrol.qrAlt');
+      $(`#${ids.prefix}-secret`).textContent = data.secret;
+      form.hidden = false;
+      $<HTMLInputElement>(`#${ids.prefix}-code`).focus();
+    } catch (err) {
+      showError(err as ShownError, $<HTMLElement>(ids.startError));
+    }
+  });
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const error = $(ids.formError);
+    clearError(error);
+    const code = field(form, 'code').value.replace(/\s+/g, '');
+    if (!code) return showError({ key: 'code.empty', field: 'code' }, error);
+    return whileBusy(form, async () => {
+      try {
+        const { data } = await api<RecoveryCodesReply>('POST', '/api/enrol/totp/verify', { code });
+        form.reset();
+        await done(data);
+      } catch (err) {
+        field(form, 'code').value = '';
+        showError(err as ShownError, error);
+      }
+    });
+  });
+}
+
+/** The recovery codes (one a line) saved to a text file the browser downloads. */
+export function saveRecoveryCodes(codes: string): void {
+  const a = h('a', { href: URL.createObjectURL(new Blob([`${t('enrol.codesTitle')}\n\n${codes}\n`], { type: 'text/plain' })), download: 'recovery-codes.txt' });
+  a.click();
+  URL.revokeObjectURL(a.href);
+}
+
 export function wireInvitation(): void {
   const form = $<HTMLFormElement>('#inv-form');
   form.addEventListener('submit', (ev) => {
@@ -87,39 +134,9 @@ export function wireInvitation(): void {
     });
   });
 
-  $('#enrol-totp').addEventListener('click', async () => {
-    clearError($('#enrol-error'));
-    try {
-      const { data } = await api<TotpEnrolmentReply>('POST', '/api/enrol/totp');
-      const img = $<HTMLImageElement>('#totp-qr');
-      img.src = data.qrDataUrl;
-      img.alt = t('enrol.qrAlt');
-      $('#totp-secret').textContent = data.secret;
-      $('#totp-form').hidden = false;
-      $<HTMLInputElement>('#totp-code').focus();
-    } catch (err) {
-      showError(err as ShownError, $<HTMLElement>('#enrol-error'));
-    }
-  });
-
-  const totpForm = $<HTMLFormElement>('#totp-form');
-  totpForm.addEventListener('submit', (ev) => {
-    ev.preventDefault();
-    const error = $('#totp-error');
-    clearError(error);
-    const code = field(totpForm, 'code').value.replace(/\s+/g, '');
-    if (!code) return showError({ key: 'code.empty', field: 'code' }, error);
-    return whileBusy(totpForm, async () => {
-      try {
-        const { data } = await api<RecoveryCodesReply>('POST', '/api/enrol/totp/verify', { code });
-        totpForm.reset();
-        if (data.me) signedIn(data.me);
-        showRecoveryCodes(data.recoveryCodes);
-      } catch (err) {
-        field(totpForm, 'code').value = '';
-        showError(err as ShownError, error);
-      }
-    });
+  wireTotpEnrolment({ prefix: 'totp', start: '#enrol-totp', startError: '#enrol-error', formError: '#totp-error' }, (data) => {
+    if (data.me) signedIn(data.me);
+    showRecoveryCodes(data.recoveryCodes);
   });
 
   $('#enrol-passkey').addEventListener('click', async () => {
@@ -137,12 +154,7 @@ export function wireInvitation(): void {
   });
 
   $('#recovery-print').addEventListener('click', () => window.print());
-  $('#recovery-save').addEventListener('click', (e) => {
-    const codes = (e.currentTarget as HTMLElement).dataset.codes ?? '';
-    const a = h('a', { href: URL.createObjectURL(new Blob([`${t('enrol.codesTitle')}\n\n${codes}\n`], { type: 'text/plain' })), download: 'recovery-codes.txt' });
-    a.click();
-    URL.revokeObjectURL(a.href);
-  });
+  $('#recovery-save').addEventListener('click', (e) => saveRecoveryCodes((e.currentTarget as HTMLElement).dataset.codes ?? ''));
   $('#recovery-done').addEventListener('click', () => {
     $('#recovery-codes').replaceChildren();
     delete $('#recovery-save').dataset.codes;

@@ -11,6 +11,7 @@ import { passkeyAssertion } from '../passkey.js';
 import { route, show } from '../router.js';
 import { stopPolling } from './images.js';
 import { openEnrolment } from './invitation.js';
+import { showTeamTab } from './team.js';
 
 /** Who this session is, as /api/me (or the last sign-in step) said. */
 export function signedIn(me: MeReply): void {
@@ -146,6 +147,7 @@ export function showLoggedIn(on: boolean): void {
     who.append(h('strong', {}, session.staff.name), ` · ${t(`role.${session.staff.role}`)}`);
     if (session.demo) who.append(h('span', { class: 'demo-badge' }, t('login.demo')));
   }
+  showTeamTab();
 }
 
 export function wireLogin(): void {
