@@ -72,6 +72,13 @@ export default tseslint.config(
   // clinic/ reaches S3 through store/, never the SDK; core code never prints (it tells a Log or emits progress)
   ...layering(),
   {
+    // a command returns its one result (`output(data, render)` in commands/action.ts) and the host prints it
+    files: ['src/commands/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': ['error', { selector: "CallExpression[callee.object.name='ui'][callee.property.name='result']", message: 'return output(data, render) from the command: the host prints it (JSON with --json)' }],
+    },
+  },
+  {
     // hand-written browser scripts in templates/ (the staff page's is TypeScript in src/web, with lib "DOM")
     files: ['templates/**/*.js'],
     languageOptions: { globals: { window: 'readonly', document: 'readonly', fetch: 'readonly', localStorage: 'readonly', sessionStorage: 'readonly', FormData: 'readonly', XMLHttpRequest: 'readonly', URLSearchParams: 'readonly', navigator: 'readonly', location: 'readonly', history: 'readonly', Intl: 'readonly', console: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', File: 'readonly', Event: 'readonly', CustomEvent: 'readonly', HTMLElement: 'readonly' } },

@@ -23,6 +23,20 @@ const keepDynamicImportsLazy = {
   },
 };
 
+// commander requires node:child_process at load for executable subcommands, which clinica has none of;
+// loading it pulls net, dgram, stream and ~30 more built-ins into every start. It is handed a stand-in that
+// requires the real module on first use.
+const lazyChildProcess = {
+  name: 'lazy-child-process',
+  setup(b) {
+    b.onResolve({ filter: /^(node:)?child_process$/ }, (args) => (/[\\/]commander[\\/]/.test(args.importer) ? { path: 'child_process', namespace: 'lazy-builtin' } : undefined));
+    b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, () => ({
+      contents: "let real; module.exports = new Proxy({}, { get: (_, key) => (real ??= require('node:child_process'))[key] });",
+      loader: 'js',
+    }));
+  },
+};
+
 await build({
   entryPoints: [resolve(src, 'cli.ts')],
   outfile: resolve(dist, 'cli.js'),
@@ -35,6 +49,6 @@ await build({
   packages: 'bundle',
   // commander is CJS: give the bundle a require() for Node built-ins it asks for
   banner: { js: "import { createRequire as __clinicaRequire } from 'node:module'; const require = __clinicaRequire(import.meta.url);" },
-  plugins: [keepDynamicImportsLazy],
+  plugins: [keepDynamicImportsLazy, lazyChildProcess],
   logLevel: 'warning',
 });

@@ -4,7 +4,9 @@
  */
 import { InvalidArgumentError, type Command } from 'commander';
 import type { GlobalOptions } from '../config/load.js';
-import type { Ui } from '../ui/output.js';
+import type { Output, Ui } from '../ui/output.js';
+
+export type { Output } from '../ui/output.js';
 
 export interface CommandInput<O = Record<string, unknown>> {
   args: string[];
@@ -14,8 +16,16 @@ export interface CommandInput<O = Record<string, unknown>> {
   command: Command;
 }
 
-/** A command module's default export. Returns the exit code (default 0). */
-export type CommandRun<O = Record<string, unknown>> = (input: CommandInput<O>) => Promise<number | void>;
+/**
+ * A command module's default export. Returns its one result (`Output`: data for --json, a human view, the exit
+ * code), which the host prints; or, for a command that streams or prints nothing, the exit code (default 0).
+ */
+export type CommandRun<O = Record<string, unknown>> = (input: CommandInput<O>) => Promise<Output | number | void>;
+
+/** A command's result: `data` for --json, `render` for people. */
+export function output<T>(data: T, render?: Output<T>['render'], more: Omit<Output<T>, 'data' | 'render'> = {}): Output<T> {
+  return { data, render, ...more };
+}
 
 type Loader = () => Promise<{ default: CommandRun<never> }>;
 
@@ -28,9 +38,15 @@ export function lazy(load: Loader) {
     const ui = new Ui(opts);
     // a call to AWS (or the local stack) that takes long says so ("still waiting for S3 at …") on stderr
     onSlowCall((message) => ui.warn(message));
-    const code = await (mod.default as CommandRun)({ args, opts, ui, command });
-    if (typeof code === 'number' && code !== 0) process.exitCode = code;
+    const code = await runCommand(mod.default as CommandRun, { args, opts, ui, command });
+    if (code !== 0) process.exitCode = code;
   };
+}
+
+/** The host's run of a command: the command, then its result printed (Ui.show); the exit code. */
+export async function runCommand<O>(run: CommandRun<O>, input: CommandInput<O>): Promise<number> {
+  const returned = await run(input);
+  return typeof returned === 'object' ? input.ui.show(returned) : (returned ?? 0);
 }
 
 /**

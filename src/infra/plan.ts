@@ -4,6 +4,7 @@
  * `run`; nothing runs while planning, so a dry run is the plan printed and nothing else.
  */
 import type { Component } from './names.js';
+import type { OnProgress, StepProgress } from '../progress.js';
 
 export type Action = 'create' | 'update' | 'no-change' | 'delete';
 
@@ -82,31 +83,31 @@ export function summary(plan: Plan): Record<Action, number> {
   return counts;
 }
 
-export interface ApplyHooks {
-  onStart?(step: Step): void | Promise<void>;
-  onDone?(step: Step): void | Promise<void>;
-  onFail?(step: Step, err: unknown): void | Promise<void>;
-}
-
 export interface ApplyResult {
   applied: Step[];
   failed?: { step: Step; error: unknown };
 }
 
-/** Runs the plan's steps in order; stops at the first failure (the caller reports what was done). */
-export async function applyPlan(plan: Plan, hooks: ApplyHooks = {}): Promise<ApplyResult> {
+/**
+ * Runs the plan's steps in order; stops at the first failure (the caller reports what was done). Each step's
+ * start, end or failure goes on the progress channel (awaited: a host may draw before the step runs).
+ */
+export async function applyPlan(plan: Plan, progress?: OnProgress<StepProgress<Step>>): Promise<ApplyResult> {
   const applied: Step[] = [];
+  const total = pending(plan).filter((s) => s.run).length;
+  const emit = async (step: Step, phase: StepProgress<Step>['phase'], error?: unknown) =>
+    progress?.({ done: applied.length, total, item: { step, phase, ...(phase === 'fail' ? { error } : {}) } });
   for (const s of plan.steps) {
     if (!s.run || s.action === 'no-change') continue;
-    await hooks.onStart?.(s);
+    await emit(s, 'start');
     try {
       await s.run();
     } catch (error) {
-      await hooks.onFail?.(s, error);
+      await emit(s, 'fail', error);
       return { applied, failed: { step: s, error } };
     }
     applied.push(s);
-    await hooks.onDone?.(s);
+    await emit(s, 'done');
   }
   return { applied };
 }

@@ -83,10 +83,20 @@ export function once<T>(open: () => Promise<T>): () => Promise<T> {
   }));
 }
 
+/** What a request needs, made once when the backend starts. */
+interface App {
+  router: Router;
+  files: Awaited<ReturnType<typeof loadStaticFiles>>;
+  auth: Authenticator;
+  idempotency: IdempotencyKeys;
+  pageOrigins: string[];
+  bodyLimit: number;
+  log: BackendOptions['log'];
+}
+
 export async function createBackend(options: BackendOptions): Promise<Backend> {
   const { config, store, log } = options;
   const now = options.now ?? (() => new Date());
-  const guard = new NetworkGuard({ clinicCidrs: config.network.clinicCidrs, trustedProxies: config.network.trustedProxies });
   const auth = new Authenticator(store, { idleMs: config.auth.idleMinutes * 60_000, ...options.auth });
   const headers = { ...securityHeaders(await storageOrigin(store)), ...(options.tls ? { 'strict-transport-security': HSTS } : {}) };
   const files = await loadStaticFiles(options.staffDir ?? findStaffDir(), {
@@ -96,9 +106,6 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     // the agenda grid's rows span the opening hours (the same data the rules and the public site use)
     hours: JSON.stringify(agendaCalendar(config).hours),
   });
-  const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
-  const pageOrigins = config.auth.pageUrl ? [new URL(config.auth.pageUrl).origin] : [];
-  const started = Date.now();
   const deps: Omit<ApiDeps, 'patients'> = {
     config,
     store,
@@ -106,73 +113,98 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     auth,
     now,
     version: options.version ?? 'unknown',
-    startedAt: started,
+    startedAt: Date.now(),
     sendInvitation: options.sendInvitation,
     ...(options.openSender ? { openSender: options.openSender } : {}),
   };
   const router = new Router();
   for (const route of apiRoutes(deps)) router.add(route);
-  const idempotency = new IdempotencyKeys(() => now().getTime());
+  const app: App = {
+    router,
+    files,
+    auth,
+    idempotency: new IdempotencyKeys(() => now().getTime()),
+    pageOrigins: config.auth.pageUrl ? [new URL(config.auth.pageUrl).origin] : [],
+    bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
+    log,
+  };
+  const listener = requestListener(app, headers, options);
+  const tlsServer = options.tls ? createTlsServer(tlsOptions(options.tls), listener) : undefined;
+  const server = tlsServer ?? createServer(listener);
+  server.headersTimeout = 20_000;
+  server.requestTimeout = 60_000;
+  server.keepAliveTimeout = 5_000;
+  return backendOf(server, tlsServer, auth);
+}
 
-  async function handle(req: IncomingMessage, res: ServerResponse, requestId: string, ip: string): Promise<{ staff?: StaffMember }> {
-    const url = new URL(req.url ?? '/', 'http://server');
-    const method = req.method ?? 'GET';
-    const path = url.pathname;
-    if (!path.startsWith('/api/') && path !== '/health') {
-      serveStatic(req, res, files.get(path === '/index.html' ? '/' : path));
-      return {};
-    }
-    const match = router.match(method, path);
-    if (match.kind === 'not-found') throw new HttpError(404, 'not-found', `no such endpoint: ${method} ${path}`, { reason: 'endpoint-not-found' });
-    if (match.kind === 'method-not-allowed') {
-      throw new HttpError(405, 'method-not-allowed', `${method} is not allowed here (allowed: ${match.allow.join(', ')})`, {
-        headers: { allow: match.allow.join(', ') },
-      });
-    }
-    const { route, params } = match;
-    checkSameOrigin(req, pageOrigins);
-    let staff: StaffMember | undefined;
-    let who: Authenticated | undefined;
-    if (route.permission !== false) {
-      who = await auth.authenticateRequest(req, ip);
-      staff = who.staff;
-      if (route.permission !== 'any' && !can(staff.role, route.permission)) {
-        throw new ClinicaError('forbidden', `the ${staff.role} role cannot use ${route.permission}`, {
-          hint: 'ask an admin',
-          reason: 'role',
-          params: { role: staff.role, permission: route.permission },
-        });
-      }
-    }
-    let bodyPromise: Promise<Record<string, unknown>> | undefined;
-    const ctx: RequestContext = {
-      req,
-      res,
-      params,
-      query: url.searchParams,
-      staff,
-      auth: who,
-      actor: staff ? staffActor(staff.id) : 'anonymous',
-      ip,
-      requestId,
-      log,
-      body: () => (bodyPromise ??= readJson(req, bodyLimit)),
-    };
-    const key = route.idempotent && staff ? IdempotencyKeys.keyOf(req.headers[IDEMPOTENCY_HEADER]) : undefined;
-    let out: unknown;
-    if (key) {
-      const body = await ctx.body();
-      const done = await idempotency.run(`${staff!.id} ${method} ${path}`, key, body, () => route.handler(ctx));
-      out = done.replayed ? replayed(done.out) : done.out;
-    } else {
-      out = await route.handler(ctx);
-    }
-    if (res.headersSent || res.writableEnded) return { staff };
-    reply(res, out);
-    return { staff };
+/** One request: a static file of the staff page, or an API route (authenticated, authorized, run once per idempotency key). */
+async function handle(app: App, req: IncomingMessage, res: ServerResponse, requestId: string, ip: string): Promise<{ staff?: StaffMember }> {
+  const url = new URL(req.url ?? '/', 'http://server');
+  const method = req.method ?? 'GET';
+  const path = url.pathname;
+  if (!path.startsWith('/api/') && path !== '/health') {
+    serveStatic(req, res, app.files.get(path === '/index.html' ? '/' : path));
+    return {};
   }
+  const match = app.router.match(method, path);
+  if (match.kind === 'not-found') throw new HttpError(404, 'not-found', `no such endpoint: ${method} ${path}`, { reason: 'endpoint-not-found' });
+  if (match.kind === 'method-not-allowed') {
+    throw new HttpError(405, 'method-not-allowed', `${method} is not allowed here (allowed: ${match.allow.join(', ')})`, {
+      headers: { allow: match.allow.join(', ') },
+    });
+  }
+  const { route, params } = match;
+  checkSameOrigin(req, app.pageOrigins);
+  const who = await authorize(app.auth, route.permission, req, ip);
+  const staff = who?.staff;
+  let bodyPromise: Promise<Record<string, unknown>> | undefined;
+  const ctx: RequestContext = {
+    req,
+    res,
+    params,
+    query: url.searchParams,
+    staff,
+    auth: who,
+    actor: staff ? staffActor(staff.id) : 'anonymous',
+    ip,
+    requestId,
+    log: app.log,
+    body: () => (bodyPromise ??= readJson(req, app.bodyLimit)),
+  };
+  const key = route.idempotent && staff ? IdempotencyKeys.keyOf(req.headers[IDEMPOTENCY_HEADER]) : undefined;
+  let out: unknown;
+  if (key) {
+    const body = await ctx.body();
+    const done = await app.idempotency.run(`${staff!.id} ${method} ${path}`, key, body, () => route.handler(ctx));
+    out = done.replayed ? replayed(done.out) : done.out;
+  } else {
+    out = await route.handler(ctx);
+  }
+  if (res.headersSent || res.writableEnded) return { staff };
+  reply(res, out);
+  return { staff };
+}
 
-  const listener: RequestListener = (req, res) => {
+/** The signed-in person of a route that needs one, refused when their role lacks the route's permission. */
+async function authorize(auth: Authenticator, permission: Route['permission'], req: IncomingMessage, ip: string): Promise<Authenticated | undefined> {
+  if (permission === false) return undefined;
+  const who = await auth.authenticateRequest(req, ip);
+  const { staff } = who;
+  if (permission !== 'any' && !can(staff.role, permission)) {
+    throw new ClinicaError('forbidden', `the ${staff.role} role cannot use ${permission}`, {
+      hint: 'ask an admin',
+      reason: 'role',
+      params: { role: staff.role, permission },
+    });
+  }
+  return who;
+}
+
+/** Every request: the security headers and a request id, the clinic-network guard, the handler, one log line. */
+function requestListener(app: App, headers: Record<string, string>, options: BackendOptions): RequestListener {
+  const { config, log } = options;
+  const guard = new NetworkGuard({ clinicCidrs: config.network.clinicCidrs, trustedProxies: config.network.trustedProxies });
+  return (req, res) => {
     const requestId = newRequestId();
     const begun = performance.now();
     for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
@@ -198,7 +230,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
       sendJson(res, 403, { error: { code: 'forbidden', reason: 'network', message: 'this server answers only the clinic network' } }, { connection: 'close' });
       return;
     }
-    handle(req, res, requestId, client.address).then(
+    handle(app, req, res, requestId, client.address).then(
       ({ staff }) => logLine(res.statusCode, staff ? { staff: staff.id } : {}),
       (err: unknown) => {
         const mapped = mapError(err, requestId);
@@ -212,12 +244,10 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
       },
     );
   };
-  const tlsServer = options.tls ? createTlsServer(tlsOptions(options.tls), listener) : undefined;
-  const server = tlsServer ?? createServer(listener);
-  server.headersTimeout = 20_000;
-  server.requestTimeout = 60_000;
-  server.keepAliveTimeout = 5_000;
+}
 
+/** The running backend: listen (a busy port named in one line), swap the certificate, close gracefully. */
+function backendOf(server: Server, tlsServer: TlsServer | undefined, auth: Authenticator): Backend {
   return {
     server,
     auth,

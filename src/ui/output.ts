@@ -11,7 +11,7 @@
  */
 import { usageError } from '../errors.js';
 import type { Log, LogData } from '../log.js';
-import type { OnProgress } from '../progress.js';
+import type { OnProgress, StepProgress } from '../progress.js';
 
 export interface UiOptions {
   json?: boolean;
@@ -70,6 +70,19 @@ export interface AskOptions {
 export interface Choice<T> {
   name: string;
   value: T;
+}
+
+/**
+ * A command's one result, printed by the host: `data` is the one JSON document of --json; `render` is the human
+ * view — its tables and lines on stdout are skipped with --json, its messages go to stderr in every mode (as
+ * every message does). `exitCode` is the command's exit code (default 0); `error` is thrown once the result is
+ * shown (a bulk run that printed what it did, then reports what failed).
+ */
+export interface Output<T = unknown> {
+  data: T;
+  render?: (ui: Ui) => void | Promise<void>;
+  exitCode?: number;
+  error?: unknown;
 }
 
 export interface Column<T> {
@@ -204,6 +217,17 @@ export class Ui implements Log {
   warn = (m: string, d?: LogData) => this.line('warn', m, d);
   error = (m: string, d?: LogData) => this.line('error', m, d);
 
+  /**
+   * A command's one result: its data as one JSON document with --json, then its human view (whose stdout is
+   * skipped with --json); then its error, if it has one, is thrown. Returns the exit code.
+   */
+  async show(output: Output): Promise<number> {
+    this.result(output.data);
+    await output.render?.(this);
+    if (output.error) throw output.error;
+    return output.exitCode ?? 0;
+  }
+
   /** The command's result for humans, on stdout (skipped in --json mode, where `result` prints instead). */
   print(text: string): void {
     if (this.json) return;
@@ -307,6 +331,24 @@ export class Ui implements Log {
         bar.tick(done);
       },
       done: () => bar?.done(),
+    };
+  }
+
+  /**
+   * The CLI's rendering of a plan being applied (deploy, destroy): a spinner per step on a terminal, a line as
+   * each step starts and ends otherwise; `say` words each step, `update` retells the running step (a bucket
+   * being emptied counts its objects).
+   */
+  stepsOf<S>(say: { start(step: S): string; done(step: S): string; fail(step: S, error: unknown): string }): { emit: OnProgress<StepProgress<S>>; update(text: string): void } {
+    let spinner: Spinner | undefined;
+    return {
+      emit: async ({ item }) => {
+        if (!item) return;
+        if (item.phase === 'start') spinner = await this.spinner(say.start(item.step));
+        else if (item.phase === 'done') spinner?.succeed(say.done(item.step));
+        else spinner?.fail(say.fail(item.step, item.error));
+      },
+      update: (text) => spinner?.update(text),
     };
   }
 }

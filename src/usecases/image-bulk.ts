@@ -22,7 +22,7 @@ import { csvParseError, notCsvText } from '../csv.js';
 import { ClinicaError, isClinicaError, oneLine } from '../errors.js';
 import { IMAGE_EXTENSIONS, REFUSED_IMAGE_EXTENSIONS } from '../imaging/inspect.js';
 import type { FileHashCache } from './hash-cache.js';
-import { findDuplicate, importImage, type ImportOutcome, type ImportSettings } from './image-import.js';
+import { applyImage, findDuplicate, planImage, type ImportInput, type ImportOutcome, type ImportSettings } from './image-import.js';
 
 /** One file to import. */
 export interface BulkItem {
@@ -311,19 +311,30 @@ function limiter(size: number) {
 /** A file that reached the pipeline after the run was stopped: left for the next run (nothing of it written). */
 class NotStarted extends Error {}
 
-/** Imports everything a source yields, `concurrency` images in the pipeline at once. */
-export async function runImport(source: AsyncIterable<BulkEntry>, options: RunOptions): Promise<BulkSummary> {
-  const settings: ImportSettings = options.settings.dryRun ? { planned: new Map(), ...options.settings } : options.settings;
-  const summary = options.summary ?? emptyBulkSummary();
-  const concurrency = Math.max(1, options.concurrency);
-  const cpu = limiter(concurrency);
-  const inflight = limiter(concurrency * 2 + 2);
-  const patients = new Map<string, Promise<void>>();
-  const tasks = new Set<Promise<void>>();
-  let fatal: unknown;
-  let settled = 0;
+/** A file's fate before anything is written: settled (failed, a duplicate) or new — read, to import. */
+type FilePlan = { fate: 'settled'; result: BulkResult } | { fate: 'new'; item: BulkItem; input: ImportInput; hash: string };
 
-  const report = (result: BulkResult) => {
+/**
+ * One bulk run, in named steps: each file is planned (patient known, file readable, bytes not imported yet),
+ * then the new ones applied (the pipeline and the store, or a dry run's full decode); `report` counts each
+ * result as it settles.
+ */
+class ImportRun {
+  readonly settings: ImportSettings;
+  readonly summary: BulkSummary;
+  private readonly cpu: ReturnType<typeof limiter>;
+  private readonly patients = new Map<string, Promise<void>>();
+  private settled = 0;
+  fatal: unknown;
+
+  constructor(private readonly options: RunOptions) {
+    this.settings = options.settings.dryRun ? { planned: new Map(), ...options.settings } : options.settings;
+    this.summary = options.summary ?? emptyBulkSummary();
+    this.cpu = limiter(Math.max(1, options.concurrency));
+  }
+
+  report(result: BulkResult): void {
+    const { summary } = this;
     const status = result.outcome.status;
     if (status === 'imported') {
       summary.imported++;
@@ -332,93 +343,113 @@ export async function runImport(source: AsyncIterable<BulkEntry>, options: RunOp
     else if (status === 'would-import') summary.wouldImport++;
     else if (status === 'skipped') summary.skipped++;
     else summary.failed++;
-    options.progress?.({ item: result, done: ++settled });
-  };
+    this.options.progress?.({ item: result, done: ++this.settled });
+  }
 
-  const checkPatient = (patientId: string) => {
-    let p = patients.get(patientId);
+  /** Each patient is checked once (the first file asks, the others wait for that answer). */
+  private checkPatient(patientId: string): Promise<void> {
+    let p = this.patients.get(patientId);
     if (!p) {
-      p = options.checkPatient(patientId);
-      p.catch(() => undefined); // awaited per item below
-      patients.set(patientId, p);
+      p = this.options.checkPatient(patientId);
+      p.catch(() => undefined); // awaited per item
+      this.patients.set(patientId, p);
     }
     return p;
-  };
+  }
 
-  const importOne = async (item: BulkItem) => {
+  /** The plan for one file: nothing is written. */
+  async planFile(item: BulkItem): Promise<FilePlan> {
+    const settle = (outcome: BulkResult['outcome']): FilePlan => ({ fate: 'settled', result: { file: item.file, patientId: item.patientId, line: item.line, outcome } as BulkResult });
     try {
-      await checkPatient(item.patientId);
+      await this.checkPatient(item.patientId);
     } catch (err) {
       if (!isClinicaError(err, 'not-found') && !isClinicaError(err, 'usage')) throw err;
-      report({ file: item.file, patientId: item.patientId, line: item.line, outcome: { status: 'failed', reason: oneLine(err) } });
-      return;
+      return settle({ status: 'failed', reason: oneLine(err) });
     }
-    const failed = (reason: string) => report({ file: item.file, patientId: item.patientId, line: item.line, outcome: { status: 'failed', reason } });
     let stats: Stats;
     try {
       stats = await stat(item.path);
     } catch (err) {
-      return failed(unreadable(err));
+      return settle({ status: 'failed', reason: unreadable(err) });
     }
-    if (stats.isDirectory()) return failed('is a folder');
-    const known = options.hashCache?.lookup(item.path, stats);
-    const duplicate = known && (await findDuplicate(settings, item.patientId, known));
-    if (duplicate) return report({ file: item.file, patientId: item.patientId, line: item.line, outcome: duplicate });
+    if (stats.isDirectory()) return settle({ status: 'failed', reason: 'is a folder' });
+    const known = this.options.hashCache?.lookup(item.path, stats);
+    const duplicate = known && (await findDuplicate(this.settings, item.patientId, known));
+    if (duplicate) return settle(duplicate);
     const readAt = Date.now();
     let bytes: Buffer;
     try {
       bytes = await readFile(item.path);
     } catch (err) {
-      return failed(unreadable(err));
+      return settle({ status: 'failed', reason: unreadable(err) });
     }
-    const outcome = await importImage(
-      {
-        ...settings,
-        limitCpu: (fn) =>
-          cpu.run(() => {
-            if (options.signal?.aborted || fatal) throw new NotStarted();
-            return fn();
-          }),
-      },
-      { patientId: item.patientId, bytes, fileName: basename(item.path), file: item.file, metadata: item.metadata, watermark: options.watermark },
-    );
-    if (outcome.sha256) options.hashCache?.remember(item.path, stats, outcome.sha256, readAt);
-    if (outcome.status === 'imported' && options.audit !== false) {
-      await audit(settings.store, {
-        actor: settings.actor,
+    const input: ImportInput = { patientId: item.patientId, bytes, fileName: basename(item.path), file: item.file, metadata: item.metadata, watermark: this.options.watermark };
+    const plan = await planImage(this.settings, input);
+    const hash = plan.fate === 'new' ? plan.hash : plan.outcome.sha256;
+    if (hash) this.options.hashCache?.remember(item.path, stats, hash, readAt);
+    return plan.fate === 'new' ? { fate: 'new', item, input, hash: plan.hash } : settle(plan.outcome);
+  }
+
+  /** Applies the plan of a new file (in the pipeline when its turn comes; left for the next run once stopped). */
+  async applyFile({ item, input, hash }: Extract<FilePlan, { fate: 'new' }>): Promise<BulkResult> {
+    const limitCpu = <T>(fn: () => Promise<T>) =>
+      this.cpu.run(() => {
+        if (this.options.signal?.aborted || this.fatal) throw new NotStarted();
+        return fn();
+      });
+    const outcome = await applyImage({ ...this.settings, limitCpu }, input, hash);
+    if (outcome.status === 'imported' && this.options.audit !== false) {
+      await audit(this.settings.store, {
+        actor: this.settings.actor,
         action: outcome.resumed ? 'image.import.resume' : 'image.import',
         patientId: item.patientId,
         details: { imageId: outcome.imageId, kind: item.metadata.kind },
       });
     }
-    report({ file: item.file, patientId: item.patientId, line: item.line, outcome });
-  };
+    return { file: item.file, patientId: item.patientId, line: item.line, outcome };
+  }
 
+  async importOne(item: BulkItem): Promise<void> {
+    const plan = await this.planFile(item);
+    this.report(plan.fate === 'settled' ? plan.result : await this.applyFile(plan));
+  }
+
+  /** A file whose import threw: left for the next run, failed on its own, or the end of the run (the store). */
+  settleError(entry: BulkItem, err: unknown): void {
+    if (err instanceof NotStarted) {
+      this.summary.notStarted++;
+      return;
+    }
+    // the store or the network: stop the run (the next one resumes), unless it concerns this file only
+    if (isClinicaError(err, 'usage') || isClinicaError(err, 'not-found')) {
+      this.report({ file: entry.file, patientId: entry.patientId, line: entry.line, outcome: { status: 'failed', reason: oneLine(err) } });
+    } else this.fatal ??= err;
+  }
+}
+
+/** Imports everything a source yields, `concurrency` images in the pipeline at once. */
+export async function runImport(source: AsyncIterable<BulkEntry>, options: RunOptions): Promise<BulkSummary> {
+  const run = new ImportRun(options);
+  const { summary } = run;
+  const inflight = limiter(Math.max(1, options.concurrency) * 2 + 2);
+  const tasks = new Set<Promise<void>>();
   for await (const entry of source) {
-    if (fatal || options.signal?.aborted) {
+    if (run.fatal || options.signal?.aborted) {
       summary.interrupted = Boolean(options.signal?.aborted);
       break;
     }
     if (entry.type === 'skip') {
-      report({ file: entry.file, outcome: { status: 'skipped', reason: entry.reason } });
+      run.report({ file: entry.file, outcome: { status: 'skipped', reason: entry.reason } });
       continue;
     }
     if (entry.type === 'problem') {
-      report({ file: entry.file, patientId: entry.patientId, line: entry.line, outcome: { status: 'failed', reason: entry.reason } });
+      run.report({ file: entry.file, patientId: entry.patientId, line: entry.line, outcome: { status: 'failed', reason: entry.reason } });
       continue;
     }
     await inflight.acquire();
-    const task = importOne(entry)
-      .catch((err) => {
-        if (err instanceof NotStarted) {
-          summary.notStarted++;
-          return;
-        }
-        // the store or the network: stop the run (the next one resumes), unless it concerns this file only
-        if (isClinicaError(err, 'usage') || isClinicaError(err, 'not-found')) {
-          report({ file: entry.file, patientId: entry.patientId, line: entry.line, outcome: { status: 'failed', reason: oneLine(err) } });
-        } else fatal ??= err;
-      })
+    const task = run
+      .importOne(entry)
+      .catch((err) => run.settleError(entry, err))
       .finally(() => {
         inflight.release();
         tasks.delete(task);
@@ -427,7 +458,7 @@ export async function runImport(source: AsyncIterable<BulkEntry>, options: RunOp
   }
   await Promise.all(tasks);
   if (summary.notStarted) summary.interrupted = true;
-  if (!settings.dryRun) await options.hashCache?.save();
-  if (fatal) throw fatal;
+  if (!run.settings.dryRun) await options.hashCache?.save();
+  if (run.fatal) throw run.fatal;
   return summary;
 }

@@ -66,72 +66,96 @@ export async function findDuplicate(settings: Pick<ImportSettings, 'store' | 'ru
   return undefined;
 }
 
+/** An image's fate before anything is written: new (to import), or settled (empty, a duplicate). */
+export type ImagePlan = { fate: 'new'; hash: string } | { fate: 'settled'; outcome: ImportOutcome };
+
 /**
- * Imports one image. Rejections (not an image, truncated, too large, …) come back as an outcome, not an
- * exception: the caller reports them with the rest. Store and network errors are thrown.
+ * The plan for one image: nothing is written. Empty bytes are rejected; bytes this patient has already (or
+ * that this run imports from another file) are a duplicate; anything else is new. A dry run remembers the
+ * bytes it plans (`planned`): nothing is claimed in the bucket, so a second file with the same bytes is found
+ * there and listed as a duplicate, as the real run would.
  */
-export async function importImage(settings: ImportSettings, input: ImportInput): Promise<ImportOutcome> {
-  const { store, config } = settings;
-  if (input.bytes.byteLength === 0) return { status: 'rejected', reason: 'the file is empty' };
+export async function planImage(settings: Pick<ImportSettings, 'store' | 'runId' | 'dryRun' | 'planned'>, input: ImportInput): Promise<ImagePlan> {
+  if (input.bytes.byteLength === 0) return { fate: 'settled', outcome: { status: 'rejected', reason: 'the file is empty' } };
   const hash = sha256(input.bytes);
   const duplicate = await findDuplicate(settings, input.patientId, hash);
-  if (duplicate) return duplicate;
-  const run = settings.limitCpu ?? ((fn) => fn());
+  if (duplicate) return { fate: 'settled', outcome: duplicate };
   if (settings.dryRun && settings.planned) {
     const key = `${input.patientId}|${hash}`;
     const first = settings.planned.get(key);
-    if (first !== undefined) return { status: 'duplicate', sameAs: first, sha256: hash };
+    if (first !== undefined) return { fate: 'settled', outcome: { status: 'duplicate', sameAs: first, sha256: hash } };
     settings.planned.set(key, input.file ?? input.fileName ?? '');
   }
+  return { fate: 'new', hash };
+}
+
+/**
+ * Applies the plan of a new image: the sharp pipeline, then clinic/images.ts storeImage. A dry run decodes it
+ * to the end instead (a truncated file is listed as failing, not as importable) and writes nothing.
+ * Rejections (not an image, truncated, too large, …) come back as an outcome; store and network errors are thrown.
+ */
+export async function applyImage(settings: ImportSettings, input: ImportInput, hash: string): Promise<ImportOutcome> {
+  const run = settings.limitCpu ?? ((fn) => fn());
   try {
     if (settings.dryRun) {
-      // decoded to the end, not just its header read: a truncated file is listed as failing, not as importable
       const { verifyImage } = await import('../imaging/pipeline.js');
-      const info = await run(() => verifyImage(input.bytes, { maxPixels: config.images.maxPixels }));
+      const info = await run(() => verifyImage(input.bytes, { maxPixels: settings.config.images.maxPixels }));
       return { status: 'would-import', sha256: hash, info };
     }
-    const now = new Date();
-    const watermark =
-      input.watermark === false
-        ? undefined
-        : watermarkFor(config, { patientId: input.patientId, takenAt: input.metadata.takenAt, importedAt: now.toISOString() }, settings.logo);
-    // loaded on the first image to process: a re-run that finds only duplicates never loads the font code
-    const { processImage } = await import('../imaging/pipeline.js');
-    const processed = await run(() => processImage(input.bytes, { maxPixels: config.images.maxPixels, watermark }));
-    const stored = await storeImage(store, {
-      patientId: input.patientId,
-      bytes: input.bytes,
-      original: {
-        format: processed.info.format,
-        sha256: hash,
-        width: processed.info.orientedWidth,
-        height: processed.info.orientedHeight,
-        bitDepth: processed.info.bitDepth,
-        pages: processed.info.pages,
-        animated: processed.info.animated,
-        fileName: input.fileName,
-      },
-      derivatives: processed,
-      metadata: input.metadata,
-      actor: settings.actor,
-      runId: settings.runId,
-      now,
-    });
-    if (stored.outcome === 'duplicate') return { status: 'duplicate', imageId: stored.imageId, sha256: hash };
-    return {
-      status: 'imported',
-      imageId: stored.record.id,
-      resumed: stored.resumed,
-      sha256: hash,
-      width: processed.info.orientedWidth,
-      height: processed.info.orientedHeight,
-      pages: processed.info.pages,
-      animated: processed.info.animated,
-    };
+    return await processAndStore(settings, input, hash, run);
   } catch (err) {
     if (err instanceof ImageRejected) return { status: 'rejected', reason: err.message, sha256: hash };
     throw err;
   }
+}
+
+/** Imports one image: its plan, then (when new) its application. */
+export async function importImage(settings: ImportSettings, input: ImportInput): Promise<ImportOutcome> {
+  const plan = await planImage(settings, input);
+  return plan.fate === 'settled' ? plan.outcome : applyImage(settings, input, plan.hash);
+}
+
+/** The derivatives (watermarked unless --no-watermark), then the stored original and its record. */
+async function processAndStore(settings: ImportSettings, input: ImportInput, hash: string, run: <T>(fn: () => Promise<T>) => Promise<T>): Promise<ImportOutcome> {
+  const { store, config } = settings;
+  const now = new Date();
+  const watermark =
+    input.watermark === false
+      ? undefined
+      : watermarkFor(config, { patientId: input.patientId, takenAt: input.metadata.takenAt, importedAt: now.toISOString() }, settings.logo);
+  // loaded on the first image to process: a re-run that finds only duplicates never loads the font code
+  const { processImage } = await import('../imaging/pipeline.js');
+  const processed = await run(() => processImage(input.bytes, { maxPixels: config.images.maxPixels, watermark }));
+  const stored = await storeImage(store, {
+    patientId: input.patientId,
+    bytes: input.bytes,
+    original: {
+      format: processed.info.format,
+      sha256: hash,
+      width: processed.info.orientedWidth,
+      height: processed.info.orientedHeight,
+      bitDepth: processed.info.bitDepth,
+      pages: processed.info.pages,
+      animated: processed.info.animated,
+      fileName: input.fileName,
+    },
+    derivatives: processed,
+    metadata: input.metadata,
+    actor: settings.actor,
+    runId: settings.runId,
+    now,
+  });
+  if (stored.outcome === 'duplicate') return { status: 'duplicate', imageId: stored.imageId, sha256: hash };
+  return {
+    status: 'imported',
+    imageId: stored.record.id,
+    resumed: stored.resumed,
+    sha256: hash,
+    width: processed.info.orientedWidth,
+    height: processed.info.orientedHeight,
+    pages: processed.info.pages,
+    animated: processed.info.animated,
+  };
 }
 
 /**

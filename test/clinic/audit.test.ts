@@ -1,14 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { audit, AUDIT_PREFIX, listAudit } from '../../src/clinic/audit.js';
-import { startTestStack, type TestStack } from '../helpers/stack.js';
+import { useTestStack } from '../helpers/stack.js';
 
-let stack: TestStack;
-beforeAll(async () => {
-  stack = await startTestStack({ publish: false });
-});
-afterAll(async () => {
-  await stack?.close();
-});
+const stack = useTestStack({ publish: false });
 
 describe('the audit log', () => {
   it('entries written at once share their objects (one write for many reads), each stored before its call resolves', async () => {

@@ -47,6 +47,10 @@ function fakeSender() {
   return { sent, openSender: async () => ({ sender }) };
 }
 
+let active: ReturnType<typeof mockClient> | undefined;
+afterEach(() => active?.restore());
+
+/** The mocked S3 of one day-before reminder (the record at its key, if any), and a run of the reminders against it. */
 function setup(existing: ReminderRecord | undefined) {
   const mock = mockClient(S3Client);
   mock.on(ListObjectsV2Command).resolves({ Contents: [] });
@@ -56,7 +60,14 @@ function setup(existing: ReminderRecord | undefined) {
   if (existing) mock.on(GetObjectCommand, { Key: key }).resolves({ Body: body(existing), ETag: '"r1"' } as never);
   else mock.on(GetObjectCommand, { Key: key }).rejects(s3Error('NoSuchKey', 404));
   const store = new Store(new S3Client({ region: 'sa-east-1' }), 'bucket');
-  return { mock, store };
+  active = mock;
+  /** one run of the day-before reminders (a sender that records the addresses, unless another is given) */
+  const run = async (openSender?: () => Promise<{ sender: ReminderSender }>) => {
+    const fake = fakeSender();
+    const summary = await runReminders({ store, config, now, openSender: openSender ?? fake.openSender, rule: 'day-before' });
+    return { summary, sent: fake.sent };
+  };
+  return { mock, store, run };
 }
 
 const claimBy = (claimedAt: Date, status: ReminderRecord['status'] = 'claimed'): ReminderRecord => ({
@@ -77,16 +88,11 @@ const puts = (mock: ReturnType<typeof mockClient>) =>
     return { key: input.Key, ifMatch: input.IfMatch, ifNoneMatch: input.IfNoneMatch, status: (JSON.parse(input.Body) as ReminderRecord).status };
   });
 
-let active: ReturnType<typeof mockClient> | undefined;
-afterEach(() => active?.restore());
-
 describe('claims on real S3 semantics (mocked client)', () => {
   it('claims with If-None-Match: *, sends, then marks sent with If-Match on the claim ETag', async () => {
-    const { mock, store } = setup(undefined);
-    active = mock;
+    const { mock, run } = setup(undefined);
     mock.on(PutObjectCommand, { Key: key }).resolvesOnce({ ETag: '"c1"' }).resolvesOnce({ ETag: '"c2"' });
-    const { sent, openSender } = fakeSender();
-    const summary = await runReminders({ store, config, now, openSender, rule: 'day-before' });
+    const { summary, sent } = await run();
     expect(summary.sent).toBe(1);
     expect(sent).toEqual(['ana@example.com']);
     expect(puts(mock)).toEqual([
@@ -96,32 +102,26 @@ describe('claims on real S3 semantics (mocked client)', () => {
   });
 
   it('412 on the claim and a fresh claim by another run: nothing is sent, nothing is overwritten', async () => {
-    const { mock, store } = setup(claimBy(new Date()));
-    active = mock;
+    const { mock, run } = setup(claimBy(new Date()));
     mock.on(PutObjectCommand, { Key: key }).rejects(s3Error('PreconditionFailed', 412));
-    const { sent, openSender } = fakeSender();
-    const summary = await runReminders({ store, config, now, openSender, rule: 'day-before' });
+    const { summary, sent } = await run();
     expect(summary.skipped).toEqual({ 'in-progress': 1 });
     expect(sent).toEqual([]);
     expect(puts(mock)).toEqual([{ key, ifMatch: undefined, ifNoneMatch: '*', status: 'claimed' }]);
   });
 
   it('412 and the record says sent: already-sent', async () => {
-    const { mock, store } = setup(claimBy(new Date(), 'sent'));
-    active = mock;
+    const { mock, run } = setup(claimBy(new Date(), 'sent'));
     mock.on(PutObjectCommand, { Key: key }).rejects(s3Error('PreconditionFailed', 412));
-    const { sent, openSender } = fakeSender();
-    const summary = await runReminders({ store, config, now, openSender, rule: 'day-before' });
+    const { summary, sent } = await run();
     expect(summary.skipped).toEqual({ 'already-sent': 1 });
     expect(sent).toEqual([]);
   });
 
   it('a record found by the day\'s LIST that says sent: skipped without reading the patient or claiming', async () => {
-    const { mock, store } = setup(claimBy(new Date(), 'sent'));
-    active = mock;
+    const { mock, run } = setup(claimBy(new Date(), 'sent'));
     mock.on(ListObjectsV2Command, { Prefix: 'reminders/A-20300312-' }).resolves({ Contents: [{ Key: key, Size: 1, ETag: '"r1"' }] });
-    const { sent, openSender } = fakeSender();
-    const summary = await runReminders({ store, config, now, openSender, rule: 'day-before' });
+    const { summary, sent } = await run();
     expect(summary.skipped).toEqual({ 'already-sent': 1 });
     expect(sent).toEqual([]);
     expect(mock.commandCalls(PutObjectCommand)).toHaveLength(0);
@@ -129,23 +129,19 @@ describe('claims on real S3 semantics (mocked client)', () => {
   });
 
   it('412 and a record caught mid-write (broken JSON on the local server): treated as in progress, the run goes on', async () => {
-    const { mock, store } = setup(undefined);
-    active = mock;
+    const { mock, run } = setup(undefined);
     mock.on(GetObjectCommand, { Key: key }).resolves({ Body: { transformToByteArray: async () => new TextEncoder().encode('{"status":"cla') }, ETag: '"r1"' } as never);
     mock.on(PutObjectCommand, { Key: key }).rejects(s3Error('PreconditionFailed', 412));
-    const { sent, openSender } = fakeSender();
-    const summary = await runReminders({ store, config, now, openSender, rule: 'day-before' });
+    const { summary, sent } = await run();
     expect(summary.skipped).toEqual({ 'in-progress': 1 });
     expect(summary.aborted).toBeUndefined();
     expect(sent).toEqual([]);
   });
 
   it('412 and a stale claim (a crashed run): taken over with If-Match on its ETag, sent once', async () => {
-    const { mock, store } = setup(claimBy(new Date(Date.now() - 20 * 60_000)));
-    active = mock;
+    const { mock, run } = setup(claimBy(new Date(Date.now() - 20 * 60_000)));
     mock.on(PutObjectCommand, { Key: key }).rejectsOnce(s3Error('PreconditionFailed', 412)).resolvesOnce({ ETag: '"c2"' }).resolvesOnce({ ETag: '"c3"' });
-    const { sent, openSender } = fakeSender();
-    const summary = await runReminders({ store, config, now, openSender, rule: 'day-before' });
+    const { summary, sent } = await run();
     expect(summary.sent).toBe(1);
     expect(sent).toEqual(['ana@example.com']);
     expect(puts(mock)).toEqual([
@@ -158,18 +154,16 @@ describe('claims on real S3 semantics (mocked client)', () => {
   it('412 and a rejected address: skipped while the patient record is the version it came from; taken over (If-Match) once it changed', async () => {
     const rejected = (patientVersion: number): ReminderRecord => ({ ...claimBy(new Date(Date.now() - 60_000), 'failed'), permanent: true, patientVersion });
     const before = setup(rejected(patient.version));
-    active = before.mock;
     before.mock.on(PutObjectCommand, { Key: key }).rejects(s3Error('PreconditionFailed', 412));
-    const first = fakeSender();
-    expect((await runReminders({ store: before.store, config, now, openSender: first.openSender, rule: 'day-before' })).skipped).toEqual({ rejected: 1 });
+    const first = await before.run();
+    expect(first.summary.skipped).toEqual({ rejected: 1 });
     expect(first.sent).toEqual([]);
     before.mock.restore();
 
     const after = setup(rejected(patient.version - 1)); // the record was edited since the rejection
-    active = after.mock;
     after.mock.on(PutObjectCommand, { Key: key }).rejectsOnce(s3Error('PreconditionFailed', 412)).resolvesOnce({ ETag: '"c2"' }).resolvesOnce({ ETag: '"c3"' });
-    const second = fakeSender();
-    expect((await runReminders({ store: after.store, config, now, openSender: second.openSender, rule: 'day-before' })).sent).toBe(1);
+    const second = await after.run();
+    expect(second.summary.sent).toBe(1);
     expect(second.sent).toEqual(['ana@example.com']);
     expect(puts(after.mock).map((p) => [p.ifNoneMatch, p.ifMatch, p.status])).toEqual([
       ['*', undefined, 'claimed'],
@@ -180,11 +174,9 @@ describe('claims on real S3 semantics (mocked client)', () => {
 
   it('two runs take over the same stale claim: the loser gets 412 (or 409) on If-Match and does not send', async () => {
     for (const loss of [s3Error('PreconditionFailed', 412), s3Error('ConditionalRequestConflict', 409)]) {
-      const { mock, store } = setup(claimBy(new Date(Date.now() - 20 * 60_000)));
-      active = mock;
+      const { mock, run } = setup(claimBy(new Date(Date.now() - 20 * 60_000)));
       mock.on(PutObjectCommand, { Key: key }).rejectsOnce(s3Error('PreconditionFailed', 412)).rejectsOnce(loss);
-      const { sent, openSender } = fakeSender();
-      const summary = await runReminders({ store, config, now, openSender, rule: 'day-before' });
+      const { summary, sent } = await run();
       expect(summary.skipped).toEqual({ 'in-progress': 1 });
       expect(sent).toEqual([]);
       expect(puts(mock).map((p) => [p.ifNoneMatch, p.ifMatch])).toEqual([
@@ -204,10 +196,9 @@ describe('a claim given back unsent (the deadline passed while it waited for its
 
   it('a taken-over failed record is put back as it was, with If-Match on the claim', async () => {
     const failed = { ...claimBy(new Date(Date.now() - 60 * 60_000), 'failed'), error: 'SES 503', attempts: 2 };
-    const { mock, store } = setup(failed);
-    active = mock;
+    const { mock, run } = setup(failed);
     mock.on(PutObjectCommand, { Key: key }).rejectsOnce(s3Error('PreconditionFailed', 412)).resolvesOnce({ ETag: '"c2"' }).resolvesOnce({ ETag: '"c3"' });
-    const summary = await runReminders({ store, config, now, openSender: expiredSender(), rule: 'day-before' });
+    const { summary } = await run(expiredSender());
     expect(summary.items.map((i) => [i.status, i.why])).toEqual([['deferred', 'deadline']]);
     const written = mock.commandCalls(PutObjectCommand).map((c) => c.args[0].input as { IfMatch?: string; Body: string });
     expect(written).toHaveLength(3);
@@ -218,12 +209,11 @@ describe('a claim given back unsent (the deadline passed while it waited for its
 
   it('a fresh claim (or a crashed run\'s taken-over claim) is deleted', async () => {
     for (const existing of [undefined, claimBy(new Date(Date.now() - 20 * 60_000))]) {
-      const { mock, store } = setup(existing);
-      active = mock;
+      const { mock, run } = setup(existing);
       if (existing) mock.on(PutObjectCommand, { Key: key }).rejectsOnce(s3Error('PreconditionFailed', 412)).resolvesOnce({ ETag: '"c2"' });
       else mock.on(PutObjectCommand, { Key: key }).resolvesOnce({ ETag: '"c1"' });
       mock.on(DeleteObjectCommand).resolves({});
-      const summary = await runReminders({ store, config, now, openSender: expiredSender(), rule: 'day-before' });
+      const { summary } = await run(expiredSender());
       expect(summary.deferred).toBe(1);
       expect(mock.commandCalls(DeleteObjectCommand).map((c) => c.args[0].input)).toEqual([{ Bucket: 'bucket', Key: key }]);
       expect(mock.commandCalls(PutObjectCommand)).toHaveLength(existing ? 2 : 1);
@@ -261,7 +251,6 @@ describe('a claim\'s age is read on S3\'s clock, not the machine\'s', () => {
 
   it('the Store returns LastModified (and S3\'s Date) when asked withTimes', async () => {
     const { mock, store } = setup(undefined);
-    active = mock;
     const written = new Date('2030-03-11T11:59:00Z');
     mock.on(GetObjectCommand, { Key: key }).resolves({ Body: body(claimBy(written)), ETag: '"r1"', LastModified: written } as never);
     expect(await store.getJson<ReminderRecord>(key, { withTimes: true })).toMatchObject({ etag: '"r1"', lastModified: written });

@@ -49,11 +49,11 @@ beforeEach(() => {
 });
 
 async function init(options: Record<string, unknown>, { dir = mkdtempSync(join(tmpdir(), 'clinica-init-')), terminal = false } = {}) {
-  const { default: run } = await import('../../src/commands/init/run.js');
+  const [{ default: run }, { runCommand }] = await Promise.all([import('../../src/commands/init/run.js'), import('../../src/commands/action.js')]);
   const stderr = new Sink(terminal);
   const ui = new Ui({ yes: !terminal }, { stdout: new Sink(terminal), stderr, env: {}, stdinIsTTY: terminal });
   const config = join(dir, 'clinica.config.json');
-  const code = await run({ args: [], opts: { config, ...options }, ui, command: undefined as never });
+  const code = await runCommand(run, { args: [], opts: { config, ...options }, ui, command: undefined as never });
   return { code, dir, config, stderr, written: () => JSON.parse(readFileSync(config, 'utf8')) };
 }
 
@@ -212,13 +212,13 @@ describe('init prompts (terminal)', () => {
 describe('init: where the file goes', () => {
   it('an empty CLINICA_CONFIG counts as unset: the file goes into the working folder (it was taken for the folder itself)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'clinica-init-'));
-    const { default: run } = await import('../../src/commands/init/run.js');
+    const [{ default: run }, { runCommand }] = await Promise.all([import('../../src/commands/init/run.js'), import('../../src/commands/action.js')]);
     const ui = new Ui({ yes: true }, { stdout: new Sink(false), stderr: new Sink(false), env: {}, stdinIsTTY: false });
     const cwd = process.cwd();
     vi.stubEnv('CLINICA_CONFIG', '');
     process.chdir(dir);
     try {
-      expect(await run({ args: [], opts: { name: 'Odonto Vazia' }, ui, command: undefined as never })).toBe(0);
+      expect(await runCommand(run, { args: [], opts: { name: 'Odonto Vazia' }, ui, command: undefined as never })).toBe(0);
     } finally {
       process.chdir(cwd);
       vi.unstubAllEnvs();

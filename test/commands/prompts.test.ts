@@ -50,11 +50,11 @@ describe('patients add prompts (terminal)', { timeout: 60_000 }, () => {
       CPF: ['111.222.333-44', '529.982.247-25'],
       Phone: ['abc', '11 4444-5555'],
     });
-    const { default: add } = await import('../../src/commands/patients/add.js');
+    const [{ default: add }, { runCommand }] = await Promise.all([import('../../src/commands/patients/add.js'), import('../../src/commands/action.js')]);
     const stdout = new Sink();
     const ui = new Ui({}, { stdout, stderr: new Sink(), env: {}, stdinIsTTY: true });
     const opts = { config: stack.configPath };
-    expect(await add({ args: [], opts, ui, command: undefined as never })).toBe(0);
+    expect(await runCommand(add, { args: [], opts, ui, command: undefined as never })).toBe(0);
     expect(refused).toEqual({
       'Full name': ['required', '"12345" has no letters'],
       'Birth date': ['"31/02/1990" is not a calendar date', '2990-01-01 is in the future'],
@@ -72,12 +72,12 @@ describe('patients archive on a terminal, with future appointments', { timeout: 
     const { createAppointment, getAppointment } = await import('../../src/clinic/appointments.js');
     const patient = await createPatient(stack.dataStore, { fullName: 'Téo Terminal', birthDate: '1959-09-09' }, 'test');
     const booked = await createAppointment(stack.dataStore, { patientId: patient.id, dentist: 'Dr. Prompt', at: '2031-09-09 16:45', durationMinutes: 30 }, 'test', { timeZone: 'America/Sao_Paulo' });
-    const { default: archive } = await import('../../src/commands/patients/archive.js');
+    const [{ default: archive }, { runCommand }] = await Promise.all([import('../../src/commands/patients/archive.js'), import('../../src/commands/action.js')]);
     const run = async () => {
       const stdout = new Sink();
       const stderr = new Sink();
       const ui = new Ui({}, { stdout, stderr, env: {}, stdinIsTTY: true });
-      const code = await archive({ args: [patient.id], opts: { config: stack.configPath }, ui, command: undefined as never });
+      const code = await runCommand(archive, { args: [patient.id], opts: { config: stack.configPath }, ui, command: undefined as never });
       return { code, out: stdout.text + stderr.text };
     };
     choices.push('nothing');

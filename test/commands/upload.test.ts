@@ -1,6 +1,4 @@
 /** `clinica upload`, `clinica patients images`, `clinica images get` — the built CLI against a local stack. */
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -9,7 +7,7 @@ import { hashClaimKey, IMAGE_IDS_PREFIX, type HashClaim } from '../../src/clinic
 import { createPatient } from '../../src/clinic/patients.js';
 import { sha256 } from '../../src/imaging/inspect.js';
 import type { Store } from '../../src/store/store.js';
-import { BIN, runCli } from '../helpers/cli.js';
+import { runCli, spawnCli, waitUntil } from '../helpers/cli.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
 import { animatedWebp, jp2Header, jpegOrientation6, multiPageTiff, photoJpeg, textFileAsJpeg, truncatedJpeg } from '../helpers/image-fixtures.js';
 
@@ -268,14 +266,8 @@ describe('clinica upload (built CLI)', () => {
     const recordsNow = async () => (await keysUnder(store, 'images/')).filter((k) => k.endsWith('image.json')).length;
     const before = await recordsNow();
 
-    const child = spawn(process.execPath, [BIN, 'upload', '--bulk', root, '--concurrency', '2'], {
-      cwd: stack.projectDir,
-      env: { ...process.env, NO_COLOR: '1', CI: '1' },
-      stdio: 'ignore',
-    });
-    const exited = once(child, 'exit');
-    const deadline = Date.now() + 60_000;
-    while ((await recordsNow()) - before < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+    const { child, exited } = spawnCli(['upload', '--bulk', root, '--concurrency', '2'], { cwd: stack.projectDir });
+    await waitUntil(async () => (await recordsNow()) - before >= 3);
     child.kill('SIGKILL');
     await exited;
     const partial = (await recordsNow()) - before;
@@ -314,22 +306,13 @@ describe('clinica upload (built CLI)', () => {
       const root = join(lost.projectDir, 'lost');
       await mkdir(join(root, patient), { recursive: true });
       for (let i = 0; i < 8; i++) await writeFile(join(root, patient, `l-${i}.jpg`), await photoJpeg(1600, 1200, 500 + i));
-      const child = spawn(process.execPath, [BIN, 'upload', '--bulk', root, '--concurrency', '1', '--json'], {
-        cwd: lost.projectDir,
-        env: { ...process.env, NO_COLOR: '1', CI: '1' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stderr = '';
-      let stdout = '';
-      child.stderr!.on('data', (c) => (stderr += c));
-      child.stdout!.on('data', (c) => (stdout += c));
-      const exited = once(child, 'exit');
-      const deadline = Date.now() + 60_000;
+      const { output, exited } = spawnCli(['upload', '--bulk', root, '--concurrency', '1', '--json'], { cwd: lost.projectDir });
       // two image records stored: the first image's import (record, claim, audit) is over and reported
       const records = async () => (await keysUnder(lost.dataStore, `images/${patient}/`)).filter((k) => k.endsWith('/image.json')).length;
-      while ((await records()) < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+      await waitUntil(async () => (await records()) >= 2);
       await lost.stop(); // S3 gone: the next request of the import is refused
       const [code] = await exited;
+      const { stdout, stderr } = output;
       const lines = stderr.trim().split('\n');
       expect(code, stderr).toBe(1);
       expect(lines.at(-2)).toMatch(/stopped by an error after \d+ files?: [1-8] imported, 0 already there — fix the cause and run the same command again to finish/);
@@ -377,22 +360,13 @@ describe('clinica upload (built CLI)', () => {
     const root = join(stack.projectDir, 'interrupted');
     await mkdir(join(root, ana), { recursive: true });
     for (let i = 0; i < 10; i++) await writeFile(join(root, ana, `c-${i}.jpg`), await photoJpeg(1600, 1200, 300 + i));
-    const child = spawn(process.execPath, [BIN, 'upload', '--bulk', root, '--concurrency', '1', '--json'], {
-      cwd: stack.projectDir,
-      env: { ...process.env, NO_COLOR: '1', CI: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stderr = '';
-    let stdout = '';
-    child.stderr!.on('data', (c) => (stderr += c));
-    child.stdout!.on('data', (c) => (stdout += c));
-    const exited = once(child, 'exit');
+    const { child, output, exited } = spawnCli(['upload', '--bulk', root, '--concurrency', '1', '--json'], { cwd: stack.projectDir });
     const claims = async () => (await keysUnder(store, `image-hashes/${ana}/`)).length;
     const start = await claims();
-    const deadline = Date.now() + 60_000;
-    while ((await claims()) - start < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+    await waitUntil(async () => (await claims()) - start >= 2);
     child.kill('SIGINT');
     const [code] = await exited;
+    const { stdout, stderr } = output;
     expect(code).toBe(130);
     expect(stderr).toMatch(/interrupted: run the same command again to finish/);
     // one image in the pipeline at a time: the files read and waiting for it when Ctrl+C came are not processed

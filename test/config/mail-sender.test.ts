@@ -23,9 +23,9 @@ function scriptUi() {
 }
 
 const remind = async (opts: Record<string, unknown>) => {
-  const { default: run } = await import('../../src/commands/remind/run.js');
+  const [{ default: run }, { runCommand }] = await Promise.all([import('../../src/commands/remind/run.js'), import('../../src/commands/action.js')]);
   const t = scriptUi();
-  const result = await run({ args: [], opts: { config: stack.configPath, ...opts }, ui: t.ui, command: undefined as never }).then(
+  const result = await runCommand(run, { args: [], opts: { config: stack.configPath, ...opts }, ui: t.ui, command: undefined as never }).then(
     (code) => ({ code }),
     (error: unknown) => ({ error }),
   );

@@ -27,7 +27,7 @@ const builtPaths = async (ctx: Awaited<ReturnType<typeof openTestInfra>>) => (aw
 
 /** Applies the plan, queueing `errors` for `command` just before the step `stepId` runs. */
 async function applyFailingIn(plan: Awaited<ReturnType<typeof planDeploy>>, stepId: string, command: string, ...errors: Error[]) {
-  return applyPlan(plan, { onStart: (s) => (s.id === stepId ? fake.failNext(command, ...errors) : undefined) });
+  return applyPlan(plan, ({ item }) => (item?.phase === 'start' && item.step.id === stepId ? fake.failNext(command, ...errors) : undefined));
 }
 
 describe('bucket configuration while S3 settles', () => {
@@ -46,12 +46,10 @@ describe('bucket configuration while S3 settles', () => {
     const ctx = await openTestInfra(fake, await testConfig());
     const plan = await planDeploy(ctx);
     let from = 0;
-    const result = await applyPlan(plan, {
-      onStart: (s) => {
-        if (s.id !== 'site-content') return;
-        from = fake.calls.length;
-        fake.failNext('ListObjectsV2', noSuchBucket(), noSuchBucket());
-      },
+    const result = await applyPlan(plan, ({ item }) => {
+      if (item?.phase !== 'start' || item.step.id !== 'site-content') return;
+      from = fake.calls.length;
+      fake.failNext('ListObjectsV2', noSuchBucket(), noSuchBucket());
     });
     expect(result.failed).toBeUndefined();
     const calls = fake.calls.slice(from, fake.calls.findIndex((c, i) => i >= from && c.input.Bucket !== site));

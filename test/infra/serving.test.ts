@@ -59,11 +59,11 @@ describe('serving the staff page on target aws', () => {
 
 describe('clinica init --domain / --site-domain', () => {
   async function init(options: Record<string, unknown>) {
-    const { default: run } = await import('../../src/commands/init/run.js');
+    const [{ default: run }, { runCommand }] = await Promise.all([import('../../src/commands/init/run.js'), import('../../src/commands/action.js')]);
     const dir = mkdtempSync(join(tmpdir(), 'clinica-init-domain-'));
     const config = join(dir, 'clinica.config.json');
     const ui = testUi().ui;
-    const code = await run({ args: [], opts: { config, ...options }, ui, command: undefined as never }).catch((e: unknown) => e);
+    const code = await runCommand(run, { args: [], opts: { config, ...options }, ui, command: undefined as never }).catch((e: unknown) => e);
     return { code, written: () => JSON.parse(readFileSync(config, 'utf8')) };
   }
 

@@ -89,9 +89,9 @@ describe('clinica remind --via lambda', () => {
       env: {},
       stdinIsTTY: false,
     });
-    const { default: remind } = await import('../../src/commands/remind/run.js');
+    const [{ default: remind }, { runCommand }] = await Promise.all([import('../../src/commands/remind/run.js'), import('../../src/commands/action.js')]);
     try {
-      const code = await remind({ args: [], opts: { config: configPath, json: true, via: 'lambda', ...extra } as never, ui, command: {} as never });
+      const code = await runCommand(remind, { args: [], opts: { config: configPath, json: true, via: 'lambda', ...extra } as never, ui, command: {} as never });
       return { code, stdout, stderr, calls: mock.commandCalls(InvokeCommand) };
     } finally {
       await rm(project, { recursive: true, force: true });

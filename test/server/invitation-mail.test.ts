@@ -2,16 +2,12 @@
  * The invitation e-mail, sent through the local SES (the same SES code path as on AWS): in the clinic's
  * language, from mail.sender, to the person, with the link in text and HTML.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readOutbox } from '../../src/local/ses-server.js';
 import { sendInvitationEmail } from '../../src/mail/invitation.js';
-import { startTestStack, type TestStack } from '../helpers/stack.js';
+import { useTestStack } from '../helpers/stack.js';
 
-let stack: TestStack;
-beforeAll(async () => {
-  stack = await startTestStack({ withComponents: false });
-});
-afterAll(() => stack?.close());
+const stack = useTestStack({ withComponents: false });
 
 describe('invitation e-mail', () => {
   it('goes to the person from the clinic sender, in pt-BR or English, with the link', async () => {

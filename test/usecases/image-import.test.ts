@@ -13,7 +13,7 @@ import {
   type ImageRecord,
 } from '../../src/clinic/images.js';
 import { createPatient } from '../../src/clinic/patients.js';
-import { importImage, type ImportSettings } from '../../src/usecases/image-import.js';
+import { applyImage, importImage, planImage, type ImportSettings } from '../../src/usecases/image-import.js';
 import { sha256 } from '../../src/imaging/inspect.js';
 import { processImage } from '../../src/imaging/pipeline.js';
 import { encodeEventKey } from '../../src/local/s3-server.js';
@@ -98,6 +98,21 @@ describe('images in the bucket', () => {
     expect(await importImage(settings, { patientId, bytes: await truncatedJpeg(), metadata })).toMatchObject({ status: 'rejected', reason: expect.stringMatching(/truncated/) });
     expect(await importImage(settings, { patientId, bytes: textFileAsJpeg(), metadata })).toMatchObject({ status: 'rejected', reason: expect.stringMatching(/text file/) });
     expect(await keysUnder(store, '')).toEqual(before);
+  });
+
+  it('plans before it applies: the plan writes nothing and names the fate; a dry run applies nothing; the real apply stores', async () => {
+    const bytes = await photoJpeg(320, 240, 21);
+    const before = await keysUnder(store, '');
+    const plan = await planImage(settings, { patientId, bytes, metadata });
+    expect(plan).toEqual({ fate: 'new', hash: sha256(bytes) });
+    expect(await planImage(settings, { patientId, bytes: new Uint8Array(), metadata })).toEqual({ fate: 'settled', outcome: { status: 'rejected', reason: 'the file is empty' } });
+    const dry = await applyImage({ ...settings, dryRun: true }, { patientId, bytes, metadata }, sha256(bytes));
+    expect(dry).toMatchObject({ status: 'would-import', info: { format: 'jpeg', orientedWidth: 320, orientedHeight: 240 } });
+    expect(await keysUnder(store, '')).toEqual(before);
+    const applied = await applyImage(settings, { patientId, bytes, metadata }, sha256(bytes));
+    expect(applied).toMatchObject({ status: 'imported', width: 320, height: 240 });
+    if (applied.status !== 'imported') return;
+    expect(await planImage({ ...settings, runId: 'run-5' }, { patientId, bytes, metadata })).toEqual({ fate: 'settled', outcome: { status: 'duplicate', imageId: applied.imageId, sha256: sha256(bytes) } });
   });
 
   it('finishes an import interrupted after its claim, under the same image id', async () => {

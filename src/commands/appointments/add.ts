@@ -2,7 +2,7 @@ import { agendaCalendar } from '../../clinic/agenda-calendar.js';
 import { createAppointment } from '../../clinic/appointments.js';
 import { openContext } from '../../command-context.js';
 import { usageError } from '../../errors.js';
-import type { CommandInput } from '../action.js';
+import { output, type CommandInput, type Output } from '../action.js';
 import { withFlagNames } from '../patients/fields.js';
 import { printAppointment } from './render.js';
 
@@ -17,7 +17,7 @@ interface AddOptions {
   force?: boolean;
 }
 
-export default async function add({ opts, ui }: CommandInput<AddOptions>): Promise<number> {
+export default async function add({ opts, ui }: CommandInput<AddOptions>): Promise<Output> {
   const ctx = openContext(opts);
   if (ui.interactive && (!opts.patient || !opts.at || !opts.dentist)) {
     const required = { validate: (v: string) => (v.trim() ? true : 'required') };
@@ -40,7 +40,5 @@ export default async function add({ opts, ui }: CommandInput<AddOptions>): Promi
       { timeZone: tz, calendar: agendaCalendar(ctx.config), force: opts.force },
     ),
   );
-  ui.result({ appointment });
-  printAppointment(ui, appointment, tz, `${ui.green('✓')} booked ${appointment.id}${appointment.overrode ? ' (encaixe)' : ''}`);
-  return 0;
+  return output({ appointment }, (ui) => printAppointment(ui, appointment, tz, `${ui.green('✓')} booked ${appointment.id}${appointment.overrode ? ' (encaixe)' : ''}`));
 }

@@ -3,10 +3,10 @@ import { freeSlots } from '../../clinic/free-slots.js';
 import { addDays, localParts, todayIn } from '../../clinic/time.js';
 import { openContext } from '../../command-context.js';
 import { usageError } from '../../errors.js';
-import type { CommandInput } from '../action.js';
+import { output, type CommandInput, type Output } from '../action.js';
+import { count } from '../../plural.js';
 import { withFlagNames } from '../patients/fields.js';
 import { dayOf } from './list.js';
-import { count } from '../../plural.js';
 
 interface FreeOptions {
   dentist?: string;
@@ -18,7 +18,7 @@ interface FreeOptions {
 }
 
 /** `appointments free`: the next free slots within the hours, per dentist. */
-export default async function free({ opts, ui }: CommandInput<FreeOptions>): Promise<number> {
+export default async function free({ opts }: CommandInput<FreeOptions>): Promise<Output> {
   const ctx = openContext(opts);
   const calendar = agendaCalendar(ctx.config);
   const tz = calendar.timeZone;
@@ -39,16 +39,13 @@ export default async function free({ opts, ui }: CommandInput<FreeOptions>): Pro
   const slots = await withFlagNames(() =>
     freeSlots(store, { from, to, durationMinutes: Number(opts.duration), limit: Number(opts.limit), ...(opts.dentist ? { dentist: opts.dentist } : {}) }, calendar),
   );
-  ui.result(slots.map(({ dentistId, start, end }) => ({ dentistId, start, end })));
   const title = `free ${opts.duration} min, ${from === to ? from : `${from} → ${to}`} (${tz})`;
-  if (!slots.length) {
-    ui.print(`no free slots: ${title}`);
-    return 0;
-  }
-  await ui.table(slots, [
-    { header: 'When', value: (s) => `${localParts(new Date(s.start), tz).date} ${localParts(new Date(s.start), tz).time}–${localParts(new Date(s.end), tz).time}` },
-    { header: 'Dentist', value: (s) => `${s.dentist} (${s.dentistId})` },
-  ], { title });
-  ui.info(`${count(slots.length, 'slot')}${slots.length >= Number(opts.limit) ? ` (the first ${opts.limit}; --limit for more)` : ''}`);
-  return 0;
+  return output(slots.map(({ dentistId, start, end }) => ({ dentistId, start, end })), async (ui) => {
+    if (!slots.length) return ui.print(`no free slots: ${title}`);
+    await ui.table(slots, [
+      { header: 'When', value: (s) => `${localParts(new Date(s.start), tz).date} ${localParts(new Date(s.start), tz).time}–${localParts(new Date(s.end), tz).time}` },
+      { header: 'Dentist', value: (s) => `${s.dentist} (${s.dentistId})` },
+    ], { title });
+    ui.info(`${count(slots.length, 'slot')}${slots.length >= Number(opts.limit) ? ` (the first ${opts.limit}; --limit for more)` : ''}`);
+  });
 }

@@ -3,10 +3,10 @@ import { listPatients } from '../../clinic/patients.js';
 import { addDays, localParts, parseDate, todayIn } from '../../clinic/time.js';
 import { openContext } from '../../command-context.js';
 import { usageError } from '../../errors.js';
-import type { CommandInput } from '../action.js';
+import { output, type CommandInput, type Output } from '../action.js';
+import { count } from '../../plural.js';
 import { withFlagNames } from '../patients/fields.js';
 import { slot } from './render.js';
-import { count } from '../../plural.js';
 
 interface ListOptions {
   date?: string;
@@ -24,7 +24,7 @@ export function dayOf(text: string, today: string, field: string): string {
   return parseDate(text, field);
 }
 
-export default async function list({ opts, ui }: CommandInput<ListOptions>): Promise<number> {
+export default async function list({ opts }: CommandInput<ListOptions>): Promise<Output> {
   const ctx = openContext(opts);
   const tz = ctx.config.clinic.timeZone;
   const today = todayIn(tz);
@@ -44,22 +44,19 @@ export default async function list({ opts, ui }: CommandInput<ListOptions>): Pro
   ]);
   const names = new Map(patients.map((p) => [p.id, p.preferredName ?? p.fullName]));
   const shown = opts.all ? appointments : appointments.filter((a) => a.status !== 'cancelled');
-  ui.result(shown.map((a) => ({ ...a, patientName: names.get(a.patientId) })));
   const title = `${from === to ? from : `${from} → ${to}`}${opts.dentist ? ` · ${opts.dentist}` : ''} (${tz})`;
-  if (!shown.length) {
-    ui.print(`no appointments ${from === to ? 'on' : 'from'} ${title}`);
-    return 0;
-  }
-  await ui.table(shown, [
-    { header: from === to ? 'Time' : 'When', value: (a) => (from === to ? slot(a, tz).slice(11) : slot(a, tz)) },
-    { header: 'Dentist', value: (a) => a.dentist },
-    { header: 'Chair', value: (a) => a.chairId },
-    { header: 'Patient', value: (a) => `${a.patientId} ${names.get(a.patientId) ?? ''}`.trim() },
-    { header: 'Procedure', value: (a) => a.procedure },
-    { header: 'Status', value: (a) => (a.status === 'cancelled' ? ui.dim(a.status) : a.status === 'confirmed' ? ui.green(a.status) : a.status) },
-    { header: 'ID', value: (a) => a.id },
-  ], { title });
-  const days = new Set(shown.map((a) => localParts(new Date(a.start), tz).date)).size;
-  ui.info(`${count(shown.length, 'appointment')}${days > 1 ? ` over ${days} days` : ''}`);
-  return 0;
+  return output(shown.map((a) => ({ ...a, patientName: names.get(a.patientId) })), async (ui) => {
+    if (!shown.length) return ui.print(`no appointments ${from === to ? 'on' : 'from'} ${title}`);
+    await ui.table(shown, [
+      { header: from === to ? 'Time' : 'When', value: (a) => (from === to ? slot(a, tz).slice(11) : slot(a, tz)) },
+      { header: 'Dentist', value: (a) => a.dentist },
+      { header: 'Chair', value: (a) => a.chairId },
+      { header: 'Patient', value: (a) => `${a.patientId} ${names.get(a.patientId) ?? ''}`.trim() },
+      { header: 'Procedure', value: (a) => a.procedure },
+      { header: 'Status', value: (a) => (a.status === 'cancelled' ? ui.dim(a.status) : a.status === 'confirmed' ? ui.green(a.status) : a.status) },
+      { header: 'ID', value: (a) => a.id },
+    ], { title });
+    const days = new Set(shown.map((a) => localParts(new Date(a.start), tz).date)).size;
+    ui.info(`${count(shown.length, 'appointment')}${days > 1 ? ` over ${days} days` : ''}`);
+  });
 }

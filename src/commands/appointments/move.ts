@@ -1,20 +1,18 @@
 import { agendaCalendar } from '../../clinic/agenda-calendar.js';
 import { getAppointment, moveAppointment } from '../../clinic/appointments.js';
 import { openContext } from '../../command-context.js';
-import type { CommandInput } from '../action.js';
+import { output, type CommandInput, type Output } from '../action.js';
 import { withFlagNames } from '../patients/fields.js';
 import { noticeAfterChange } from './notify.js';
 import { printAppointment } from './render.js';
 
-export default async function move({ args, opts, ui }: CommandInput<{ at: string; force?: boolean; notify?: boolean }>): Promise<number> {
+export default async function move({ args, opts, ui }: CommandInput<{ at: string; force?: boolean; notify?: boolean }>): Promise<Output> {
   const ctx = openContext(opts);
   const store = await ctx.dataStore();
   const tz = ctx.config.clinic.timeZone;
   const { appointment: before } = await withFlagNames(() => getAppointment(store, args[0]!));
   const appointment = await withFlagNames(() => moveAppointment(store, args[0]!, opts.at, ctx.actor, { timeZone: tz, calendar: agendaCalendar(ctx.config), force: opts.force }));
-  ui.result({ appointment });
-  const renamed = appointment.id !== args[0]!.trim() && appointment.movedFrom;
-  printAppointment(ui, appointment, tz, `${ui.green('✓')} moved ${renamed ? `${appointment.movedFrom} → ${appointment.id} (new id: another day)` : appointment.id}`);
   if (appointment.start !== before.start) await noticeAfterChange(ctx, ui, 'move', before, appointment, opts.notify !== false);
-  return 0;
+  const renamed = appointment.id !== args[0]!.trim() && appointment.movedFrom;
+  return output({ appointment }, (ui) => printAppointment(ui, appointment, tz, `${ui.green('✓')} moved ${renamed ? `${appointment.movedFrom} → ${appointment.id} (new id: another day)` : appointment.id}`));
 }

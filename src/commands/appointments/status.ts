@@ -1,7 +1,7 @@
 import { getAppointment, setAppointmentStatus } from '../../clinic/appointments.js';
 import type { AppointmentStatus } from '../../clinic/types.js';
 import { openContext } from '../../command-context.js';
-import type { CommandInput } from '../action.js';
+import { output, type CommandInput, type Output } from '../action.js';
 import { withFlagNames } from '../patients/fields.js';
 import { noticeAfterChange } from './notify.js';
 import { printAppointment } from './render.js';
@@ -16,14 +16,12 @@ const commands: Record<string, { status: AppointmentStatus; done: string }> = {
 };
 
 /** `appointments confirm|arrived|done|no-show ID` and `appointments cancel ID [--reason]`. */
-export default async function status({ args, opts, ui, command }: CommandInput<{ reason?: string; notify?: boolean }>): Promise<number> {
+export default async function status({ args, opts, ui, command }: CommandInput<{ reason?: string; notify?: boolean }>): Promise<Output> {
   const ctx = openContext(opts);
   const store = await ctx.dataStore();
   const { status: to, done } = commands[command.name()]!;
   const before = to === 'cancelled' ? (await withFlagNames(() => getAppointment(store, args[0]!))).appointment : undefined;
   const appointment = await withFlagNames(() => setAppointmentStatus(store, args[0]!, to, ctx.actor, { reason: opts.reason }));
-  ui.result({ appointment });
-  printAppointment(ui, appointment, ctx.config.clinic.timeZone, `${ui.green('✓')} ${done} ${appointment.id}`);
   if (before && before.status !== 'cancelled') await noticeAfterChange(ctx, ui, 'cancel', before, appointment, opts.notify !== false);
-  return 0;
+  return output({ appointment }, (ui) => printAppointment(ui, appointment, ctx.config.clinic.timeZone, `${ui.green('✓')} ${done} ${appointment.id}`));
 }

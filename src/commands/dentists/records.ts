@@ -2,7 +2,7 @@ import { addDentist, getDentist, parseHours, resolveDentist, updateDentist, type
 import { openContext } from '../../command-context.js';
 import type { Store } from '../../store/store.js';
 import type { Ui } from '../../ui/output.js';
-import type { CommandInput } from '../action.js';
+import { output, type CommandInput, type Output } from '../action.js';
 import { withFlagNames } from '../patients/fields.js';
 
 interface RecordOptions {
@@ -42,7 +42,7 @@ export function printDentist(ui: Ui, d: DentistRecord, headline: string): void {
 }
 
 /** `dentists add NAME`, `show D`, `update D`, `deactivate D`. */
-export default async function records({ args, opts, ui, command }: CommandInput<RecordOptions>): Promise<number> {
+export default async function records({ args, opts, command }: CommandInput<RecordOptions>): Promise<Output> {
   const ctx = openContext(opts);
   const store = await ctx.dataStore();
   const name = command.name();
@@ -66,8 +66,6 @@ export default async function records({ args, opts, ui, command }: CommandInput<
     if (opts.active) changes.active = true;
     return updateDentist(store, current.id, changes, ctx.actor);
   });
-  ui.result({ dentist });
   const done: Record<string, string> = { add: 'recorded', update: 'updated', deactivate: 'deactivated' };
-  printDentist(ui, dentist, done[name] ? `${ui.green('✓')} ${done[name]} ${dentist.name}` : dentist.name);
-  return 0;
+  return output({ dentist }, (ui) => printDentist(ui, dentist, done[name] ? `${ui.green('✓')} ${done[name]} ${dentist.name}` : dentist.name));
 }

@@ -1,7 +1,8 @@
 import { loadConfig } from '../../config/load.js';
 import { ClinicaError } from '../../errors.js';
 import { readEndpoints } from '../../local/endpoints.js';
-import type { CommandInput } from '../action.js';
+import type { Ui } from '../../ui/output.js';
+import { output, type CommandInput } from '../action.js';
 
 interface DevOptions {
   demo?: boolean;
@@ -56,20 +57,9 @@ export default async function dev({ opts, ui }: CommandInput<DevOptions>): Promi
   }
   spinner.succeed(`local stack up — data in ${stack.dir}`);
 
-  let seeded: { name: string; summary: string }[] = [];
-  if (opts.demo) {
-    const seeding = await ui.spinner('seeding demo data');
-    try {
-      seeded = await stack.seedDemo();
-      seeding.succeed(`demo data seeded${seeded.length ? '' : ' (nothing to seed yet)'}`);
-    } catch (err) {
-      seeding.fail('seeding demo data failed');
-      await stack.stop();
-      throw err;
-    }
-  }
+  const seeded = opts.demo ? await seedDemo(ui, stack) : [];
 
-  ui.result({
+  const data = {
     clinic: config.clinic.name,
     stage: config.stage,
     dataDir: stack.dir,
@@ -77,24 +67,51 @@ export default async function dev({ opts, ui }: CommandInput<DevOptions>): Promi
     siteBucket: config.names.siteBucket,
     urls: Object.fromEntries(stack.urls.map((u) => [u.name, u.url])),
     demo: seeded,
-  });
-  await ui.table(stack.urls, [
-    { header: 'What', value: (r) => r.name },
-    { header: 'URL', value: (r) => r.url },
-  ], { title: `${config.clinic.name} — local stack (stage ${config.stage})` });
-  if (seeded.length) {
-    await ui.table(seeded, [
-      { header: 'Demo', value: (r) => r.name },
-      { header: 'Seeded', value: (r) => r.summary },
-    ]);
-  }
+  };
+  // shown while it runs: the stack lasts until Ctrl+C
+  await ui.show(output(data, async () => {
+    await ui.table(stack.urls, [
+      { header: 'What', value: (r) => r.name },
+      { header: 'URL', value: (r) => r.url },
+    ], { title: `${config.clinic.name} — local stack (stage ${config.stage})` });
+    if (seeded.length) {
+      await ui.table(seeded, [
+        { header: 'Demo', value: (r) => r.name },
+        { header: 'Seeded', value: (r) => r.summary },
+      ]);
+    }
+  }));
 
   if (opts.exit) {
     await stack.stop();
     return 0;
   }
   ui.info('Other commands in this folder now use this stack (e.g. `npx clinica patients list`). Ctrl+C stops it.');
-  await new Promise<void>((resolve) => {
+  await untilStopped(ui);
+  await stack.stop();
+  ui.info('stopped; data kept in ' + stack.dir);
+  return 0;
+}
+
+type Stack = Awaited<ReturnType<typeof import('../../local/stack.js').startLocalStack>>;
+
+/** --demo: the demo data seeded (once: a seeder that finds its data does nothing); the stack stopped if it fails. */
+async function seedDemo(ui: Ui, stack: Stack): Promise<{ name: string; summary: string }[]> {
+  const seeding = await ui.spinner('seeding demo data');
+  try {
+    const seeded = await stack.seedDemo();
+    seeding.succeed(`demo data seeded${seeded.length ? '' : ' (nothing to seed yet)'}`);
+    return seeded;
+  } catch (err) {
+    seeding.fail('seeding demo data failed');
+    await stack.stop();
+    throw err;
+  }
+}
+
+/** Resolves on Ctrl+C (or SIGTERM), saying so. */
+function untilStopped(ui: Ui): Promise<void> {
+  return new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       ui.info(`${signal}: stopping the local stack…`);
       resolve();
@@ -102,7 +119,4 @@ export default async function dev({ opts, ui }: CommandInput<DevOptions>): Promi
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));
   });
-  await stack.stop();
-  ui.info('stopped; data kept in ' + stack.dir);
-  return 0;
 }

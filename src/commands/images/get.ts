@@ -9,7 +9,7 @@ import { openContext } from '../../command-context.js';
 import { ClinicaError, usageError } from '../../errors.js';
 import { formatOfFileName } from '../../imaging/convert.js';
 import type { ImageFormat } from '../../imaging/inspect.js';
-import type { CommandInput } from '../action.js';
+import { output, type CommandInput, type Output } from '../action.js';
 
 interface GetOptions {
   variant: ImageVariant;
@@ -17,7 +17,7 @@ interface GetOptions {
   force?: boolean;
 }
 
-export default async function get({ args, opts, ui }: CommandInput<GetOptions>): Promise<number> {
+export default async function get({ args, opts, ui }: CommandInput<GetOptions>): Promise<Output> {
   const ctx = openContext(opts);
   const imageId = normalizeImageId(args[0]!);
   const store = await ctx.dataStore();
@@ -75,7 +75,7 @@ export default async function get({ args, opts, ui }: CommandInput<GetOptions>):
     }
   }
   await audit(store, { actor: ctx.actor, action: 'image.download', patientId: record.patientId, details: { imageId, variant: opts.variant, ...(convertTo ? { format: convertTo } : {}) } });
-  ui.result({ imageId, patientId: record.patientId, variant: opts.variant, file: toStdout ? null : out, bytes: size, contentType });
-  if (!toStdout) ui.print(`wrote ${out} (${opts.variant}${convertTo ? `, converted to ${convertTo.toUpperCase()}` : ''}, ${(size / 1024).toFixed(0)} KiB)`);
-  return 0;
+  return output({ imageId, patientId: record.patientId, variant: opts.variant, file: toStdout ? null : out, bytes: size, contentType }, (ui) => {
+    if (!toStdout) ui.print(`wrote ${out} (${opts.variant}${convertTo ? `, converted to ${convertTo.toUpperCase()}` : ''}, ${(size / 1024).toFixed(0)} KiB)`);
+  });
 }

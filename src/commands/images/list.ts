@@ -1,24 +1,19 @@
 import { listImages } from '../../clinic/images.js';
 import { getPatient, normalizePatientId } from '../../clinic/patients.js';
 import { openContext } from '../../command-context.js';
-import type { CommandInput } from '../action.js';
+import { output, type CommandInput, type Output } from '../action.js';
 import { count } from '../../plural.js';
 
-export default async function list({ args, opts, ui }: CommandInput): Promise<number> {
+export default async function list({ args, opts }: CommandInput): Promise<Output> {
   const ctx = openContext(opts);
   const patientId = normalizePatientId(args[0]!, 'id');
   const store = await ctx.dataStore();
   await getPatient(store, patientId); // unknown patient → not-found, exit 2
   const images = await listImages(store, patientId);
-  ui.result({
-    patientId,
-    images: images.map((i) => ({ id: i.id, status: i.status, ...(i.record ?? {}), ...(i.failure ? { failure: i.failure } : {}) })),
-  });
-  if (!images.length) {
-    ui.print(`${patientId} has no images yet — add some with \`clinica upload ${patientId} FILE…\``);
-    return 0;
-  }
-  await ui.table(
+  const data = { patientId, images: images.map((i) => ({ id: i.id, status: i.status, ...(i.record ?? {}), ...(i.failure ? { failure: i.failure } : {}) })) };
+  return output(data, async (ui) => {
+    if (!images.length) return ui.print(`${patientId} has no images yet — add some with \`clinica upload ${patientId} FILE…\``);
+    await ui.table(
     images,
     [
       { header: 'Image', value: (i) => i.id },
@@ -31,6 +26,6 @@ export default async function list({ args, opts, ui }: CommandInput): Promise<nu
       { header: 'File', value: (i) => i.record?.original.fileName },
     ],
     { title: `${patientId} — ${count(images.length, 'image')}` },
-  );
-  return 0;
+    );
+  });
 }

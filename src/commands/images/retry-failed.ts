@@ -8,7 +8,7 @@ import { loadConfig } from '../../config/load.js';
 import { ClinicaError, ExitCode, usageError } from '../../errors.js';
 import { failureQueueUrl, receiveFailed, releaseFailed, retryFailedEvent, type FailedEvent } from '../../infra/queues.js';
 import type { Ui } from '../../ui/output.js';
-import type { CommandInput } from '../action.js';
+import { output, type CommandInput } from '../action.js';
 import { openStage, type InfraCommandDeps } from '../infra/common.js';
 
 export default async function retryFailedCommand({ opts, ui }: CommandInput): Promise<number> {
@@ -34,9 +34,7 @@ export async function retryFailed(opts: CommandInput['opts'], ui: Ui, deps: Infr
   }
   const events = await receiveFailed(ctx, url);
   if (!events.length) {
-    ui.print('no failed image events: every upload was processed');
-    ui.result({ retried: [], failed: [] });
-    return 0;
+    return ui.show(output({ retried: [], failed: [] }, () => ui.print('no failed image events: every upload was processed')));
   }
   await ui.table(
     events,
@@ -49,9 +47,7 @@ export async function retryFailed(opts: CommandInput['opts'], ui: Ui, deps: Infr
   );
   if (!(await ui.confirm(`Process ${events.length} upload${events.length > 1 ? 's' : ''} again?`))) {
     await releaseFailed(ctx, url, events);
-    ui.print('nothing was changed');
-    ui.result({ retried: [], failed: [] });
-    return 0;
+    return ui.show(output({ retried: [], failed: [] }, () => ui.print('nothing was changed')));
   }
   const retried: string[] = [];
   const failed: { upload: string; error: string }[] = [];
@@ -68,7 +64,7 @@ export async function retryFailed(opts: CommandInput['opts'], ui: Ui, deps: Infr
     progress.tick(n + 1);
   }
   progress.done();
-  ui.result({ retried, failed });
-  ui.info(`${retried.length} processed again${failed.length ? `, ${failed.length} failed again (left in the queue; run \`clinica images retry-failed\` later)` : ''}`);
-  return failed.length ? ExitCode.partial : 0;
+  return ui.show(output({ retried, failed }, () =>
+    ui.info(`${retried.length} processed again${failed.length ? `, ${failed.length} failed again (left in the queue; run \`clinica images retry-failed\` later)` : ''}`),
+  { exitCode: failed.length ? ExitCode.partial : 0 }));
 }

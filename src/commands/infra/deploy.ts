@@ -1,10 +1,10 @@
 import { oneLine } from '../../errors.js';
 import { computeOutputs, writeOutputs } from '../../infra/outputs.js';
-import { applyPlan, pending, planJson, summary } from '../../infra/plan.js';
+import { applyPlan, pending, planJson, summary, type Step } from '../../infra/plan.js';
 import { readSes } from '../../infra/ses.js';
 import { planDeploy } from '../../infra/stack.js';
-import type { Spinner, Ui } from '../../ui/output.js';
-import type { CommandInput } from '../action.js';
+import type { Ui } from '../../ui/output.js';
+import { output, type CommandInput } from '../action.js';
 import { openStage, printOutputs, printPlan, type InfraCommandDeps } from './common.js';
 
 interface DeployOptions {
@@ -34,15 +34,13 @@ export async function deploy(opts: CommandInput<DeployOptions>['opts'], ui: Ui, 
   if (!todo.length) {
     const outputs = computeOutputs(ctx, plan.observed.ses);
     const file = await writeOutputs(config.stateDir, outputs);
-    ui.print(ui.green(`no changes: stage ${config.stage} matches the config — nothing was changed in AWS`));
-    await printOutputs(ui, outputs, file);
-    ui.result({ plan: planJson(plan), applied: [], outputs });
-    return 0;
+    return ui.show(output({ plan: planJson(plan), applied: [], outputs }, async () => {
+      ui.print(ui.green(`no changes: stage ${config.stage} matches the config — nothing was changed in AWS`));
+      await printOutputs(ui, outputs, file);
+    }));
   }
   if (opts.dryRun) {
-    ui.print(`dry run: ${tally} — nothing was changed`);
-    ui.result({ plan: planJson(plan), dryRun: true });
-    return 0;
+    return ui.show(output({ plan: planJson(plan), dryRun: true }, () => ui.print(`dry run: ${tally} — nothing was changed`)));
   }
   ui.print(tally);
   if (!(await ui.confirm(`Apply ${todo.length} change${todo.length > 1 ? 's' : ''} to stage ${config.stage} (${ctx.where})?`))) {
@@ -50,27 +48,25 @@ export async function deploy(opts: CommandInput<DeployOptions>['opts'], ui: Ui, 
     return 1;
   }
 
-  let spinner: Spinner | undefined;
-  const result = await applyPlan(plan, {
-    onStart: async (s) => {
-      spinner = await ui.spinner(`${s.action === 'create' ? 'creating' : s.action === 'update' ? 'updating' : 'deleting'} ${s.kind} ${s.name}`);
-    },
-    onDone: (s) => spinner?.succeed(`${s.action === 'create' ? 'created' : 'updated'} ${s.kind} ${s.name}`),
-    onFail: (s, err) => spinner?.fail(`${s.kind} ${s.name}: ${oneLine(err)}`),
+  const steps = ui.stepsOf<Step>({
+    start: (s) => `${s.action === 'create' ? 'creating' : s.action === 'update' ? 'updating' : 'deleting'} ${s.kind} ${s.name}`,
+    done: (s) => `${s.action === 'create' ? 'created' : 'updated'} ${s.kind} ${s.name}`,
+    fail: (s, err) => `${s.kind} ${s.name}: ${oneLine(err)}`,
   });
+  const result = await applyPlan(plan, steps.emit);
   if (result.failed) {
     const done = result.applied.map((s) => `${s.action === 'create' ? 'created' : 'updated'} ${s.kind} ${s.name}`);
     ui.error(`deploy stopped at ${result.failed.step.kind} ${result.failed.step.name}; ${done.length ? `done before it: ${done.join('; ')}` : 'nothing was changed before it'}`);
     ui.warn('everything created is tagged with the stage; run `clinica deploy` again to continue from here');
-    ui.result({ plan: planJson(plan), applied: result.applied.map((s) => s.id), failed: { step: result.failed.step.id, error: oneLine(result.failed.error) } });
-    throw result.failed.error;
+    const failed = { step: result.failed.step.id, error: oneLine(result.failed.error) };
+    return ui.show(output({ plan: planJson(plan), applied: result.applied.map((s) => s.id), failed }, undefined, { error: result.failed.error }));
   }
   // the verification just started shows as "pending" in the outputs
   const ses = result.applied.some((s) => s.id === 'ses-identity') ? await readSes(ctx) : plan.observed.ses;
   const outputs = computeOutputs(ctx, ses);
   const file = await writeOutputs(config.stateDir, outputs);
-  ui.print(ui.green(`deployed stage ${config.stage}: ${result.applied.length} resource${result.applied.length > 1 ? 's' : ''} changed`));
-  await printOutputs(ui, outputs, file);
-  ui.result({ plan: planJson(plan), applied: result.applied.map((s) => s.id), outputs });
-  return 0;
+  return ui.show(output({ plan: planJson(plan), applied: result.applied.map((s) => s.id), outputs }, async () => {
+    ui.print(ui.green(`deployed stage ${config.stage}: ${result.applied.length} resource${result.applied.length > 1 ? 's' : ''} changed`));
+    await printOutputs(ui, outputs, file);
+  }));
 }

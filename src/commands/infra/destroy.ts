@@ -2,10 +2,10 @@ import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { oneLine, usageError } from '../../errors.js';
 import { outputsFile } from '../../infra/outputs.js';
-import { applyPlan, pending, planJson } from '../../infra/plan.js';
+import { applyPlan, pending, planJson, type Step } from '../../infra/plan.js';
 import { planDestroy } from '../../infra/stack.js';
-import type { Spinner, Ui } from '../../ui/output.js';
-import type { CommandInput } from '../action.js';
+import type { Ui } from '../../ui/output.js';
+import { output, type CommandInput } from '../action.js';
 import { openStage, printPlan, type InfraCommandDeps } from './common.js';
 
 interface DestroyOptions {
@@ -18,12 +18,14 @@ export default async function destroyCommand({ opts, ui }: CommandInput<DestroyO
 
 export async function destroy(opts: CommandInput<DestroyOptions>['opts'], ui: Ui, deps: InfraCommandDeps = {}): Promise<number> {
   const { config, ctx } = await openStage(opts, ui, deps);
-  let spinner: Spinner | undefined = await ui.spinner(`reading stage ${config.stage}`);
+  const spinner = await ui.spinner(`reading stage ${config.stage}`);
+  // told on the reading spinner, then on the spinner of the step that empties the bucket
+  let tell = (text: string) => spinner.update(text);
   const plan = await planDestroy(ctx, {
     deletePatientData: opts.deletePatientData,
-    onDeleted: (bucket, n) => spinner?.update(`emptying ${bucket}: ${n} object versions deleted`),
+    onDeleted: (bucket, n) => tell(`emptying ${bucket}: ${n} object versions deleted`),
   }).catch((err) => {
-    spinner?.fail(`could not read stage ${config.stage}`);
+    spinner.fail(`could not read stage ${config.stage}`);
     throw err;
   });
   spinner.succeed(`read stage ${config.stage}`);
@@ -31,9 +33,7 @@ export async function destroy(opts: CommandInput<DestroyOptions>['opts'], ui: Ui
   const todo = pending(plan);
   if (!todo.length) {
     await forgetOutputs(ui, config.stateDir, config.stage);
-    ui.print(`nothing to destroy in stage ${config.stage}`);
-    ui.result({ plan: planJson(plan), applied: [] });
-    return 0;
+    return ui.show(output({ plan: planJson(plan), applied: [] }, () => ui.print(`nothing to destroy in stage ${config.stage}`)));
   }
   const question = `Destroy ${todo.length} resource${todo.length > 1 ? 's' : ''} of stage ${config.stage} (${ctx.where})?`;
   if (!(await ui.confirm(question))) {
@@ -47,13 +47,13 @@ export async function destroy(opts: CommandInput<DestroyOptions>['opts'], ui: Ui
     });
     if (!typedBack) throw usageError('the clinic name did not match: nothing was deleted');
   }
-  const result = await applyPlan(plan, {
-    onStart: async (s) => {
-      spinner = await ui.spinner(`deleting ${s.kind} ${s.name}`);
-    },
-    onDone: (s) => spinner?.succeed(`deleted ${s.kind} ${s.name}`),
-    onFail: (s, err) => spinner?.fail(`${s.kind} ${s.name}: ${oneLine(err)}`),
+  const steps = ui.stepsOf<Step>({
+    start: (s) => `deleting ${s.kind} ${s.name}`,
+    done: (s) => `deleted ${s.kind} ${s.name}`,
+    fail: (s, err) => `${s.kind} ${s.name}: ${oneLine(err)}`,
   });
+  tell = steps.update;
+  const result = await applyPlan(plan, steps.emit);
   if (result.failed) {
     ui.error(`destroy stopped at ${result.failed.step.kind} ${result.failed.step.name}; deleted before it: ${result.applied.map((s) => s.name).join(', ') || 'nothing'}`);
     ui.warn('run `clinica destroy` again to continue');
@@ -61,9 +61,9 @@ export async function destroy(opts: CommandInput<DestroyOptions>['opts'], ui: Ui
   }
   await forgetOutputs(ui, config.stateDir, config.stage);
   const kept = plan.steps.filter((s) => s.action === 'no-change');
-  ui.print(`destroyed stage ${config.stage}: ${result.applied.length} resource${result.applied.length > 1 ? 's' : ''} deleted${kept.length ? `; kept ${kept.map((s) => `${s.kind} ${s.name}`).join(', ')}` : ''}`);
-  ui.result({ plan: planJson(plan), applied: result.applied.map((s) => s.id) });
-  return 0;
+  return ui.show(output({ plan: planJson(plan), applied: result.applied.map((s) => s.id) }, () =>
+    ui.print(`destroyed stage ${config.stage}: ${result.applied.length} resource${result.applied.length > 1 ? 's' : ''} deleted${kept.length ? `; kept ${kept.map((s) => `${s.kind} ${s.name}`).join(', ')}` : ''}`),
+  ));
 }
 
 /**

@@ -3,7 +3,7 @@ import { computeOutputs } from '../../infra/outputs.js';
 import { pending, planJson } from '../../infra/plan.js';
 import { planDeploy } from '../../infra/stack.js';
 import type { Ui } from '../../ui/output.js';
-import type { CommandInput } from '../action.js';
+import { output, type CommandInput } from '../action.js';
 import { openStage, printPlan, type InfraCommandDeps } from './common.js';
 
 /** The deploy plan as a drift report, plus health checks. Exit 1 when anything is missing, drifted or unhealthy. */
@@ -34,15 +34,11 @@ export async function status(opts: CommandInput['opts'], ui: Ui, deps: InfraComm
   const drifted = pending(plan);
   const failing = checks.filter((c) => c.ok === false);
   const healthy = !drifted.length && !failing.length;
-  ui.result({ healthy, plan: planJson(plan), checks, outputs: computeOutputs(ctx, plan.observed.ses) });
-  if (healthy) {
-    ui.print(ui.green(`stage ${config.stage} matches the config and is healthy`));
-    return 0;
-  }
   const parts = [
     drifted.length ? `${drifted.length} resource${drifted.length > 1 ? 's' : ''} missing or drifted (run \`clinica deploy\`)` : '',
     failing.length ? `${failing.length} check${failing.length > 1 ? 's' : ''} failing: ${failing.map((c) => c.name).join(', ')}` : '',
   ].filter(Boolean);
-  ui.print(ui.red(`stage ${config.stage}: ${parts.join('; ')}`));
-  return 1;
+  return ui.show(output({ healthy, plan: planJson(plan), checks, outputs: computeOutputs(ctx, plan.observed.ses) }, () => {
+    ui.print(healthy ? ui.green(`stage ${config.stage} matches the config and is healthy`) : ui.red(`stage ${config.stage}: ${parts.join('; ')}`));
+  }, { exitCode: healthy ? 0 : 1 }));
 }

@@ -6,7 +6,7 @@ import { missingSender } from '../../config/mail.js';
 import type { ConfigInput } from '../../config/schema.js';
 import { ClinicaError, oneLine } from '../../errors.js';
 import type { Ui } from '../../ui/output.js';
-import type { CommandInput } from '../action.js';
+import { output, type CommandInput, type Output } from '../action.js';
 
 interface InitOptions {
   name?: string;
@@ -26,6 +26,24 @@ interface InitOptions {
 }
 
 /** A config being written: anything may still be missing. */
+/** The settings init asks for: from the flags, the existing file, or the defaults, then (on a terminal) the answers. */
+interface Answers {
+  address: string;
+  phone: string;
+  email: string;
+  sender?: string;
+  timeZone: string;
+  locale: 'pt-BR' | 'en';
+  target: 'local' | 'aws';
+  region: string;
+  stage: string;
+  bucketPrefix?: string;
+  cidrs: string[];
+  domain?: string;
+  siteDomain?: string;
+  watermark: string;
+}
+
 type Draft = Omit<Partial<ConfigInput>, 'clinic'> & { clinic?: Partial<ConfigInput['clinic']> };
 
 /** config fields → the init flag that sets them, and its key in the options */
@@ -89,7 +107,7 @@ const rule =
 
 const cidrList = (text: string) => text.split(',').map((c) => c.trim()).filter(Boolean);
 
-export default async function init({ opts, ui }: CommandInput<InitOptions>): Promise<number> {
+export default async function init({ opts, ui }: CommandInput<InitOptions>): Promise<Output | number> {
   // an empty CLINICA_CONFIG counts as unset, as in loadConfig (resolve('') is the working folder itself)
   const path = resolve(opts.config ?? (process.env.CLINICA_CONFIG || CONFIG_FILE));
   if (existsSync(path) && !opts.force) {
@@ -108,7 +126,7 @@ export default async function init({ opts, ui }: CommandInput<InitOptions>): Pro
   let name = opts.name ?? start.clinic?.name ?? DEMO.clinic.name;
   if (ask && opts.name === undefined) name = await ui.ask('Clinic name', { default: name, validate: rule('clinic.name') });
   const base = forClinic(start, name);
-  const answers = {
+  const answers: Answers = {
     address: opts.address ?? base.clinic?.address ?? '',
     phone: opts.phone ?? base.clinic?.phone ?? '',
     email: opts.email ?? base.clinic?.email ?? '',
@@ -126,31 +144,7 @@ export default async function init({ opts, ui }: CommandInput<InitOptions>): Pro
     watermark: opts.watermark ?? base.images?.watermark?.text ?? '{clinic} · {patient} · {date}',
   };
 
-  if (ask) {
-    if (opts.address === undefined) answers.address = await ui.ask('Address', { default: answers.address, validate: rule('clinic.address') });
-    if (opts.phone === undefined) answers.phone = await ui.ask('Phone', { default: answers.phone, validate: rule('clinic.phone') });
-    if (opts.email === undefined) answers.email = await ui.ask('Public contact e-mail', { default: answers.email, validate: rule('clinic.email') });
-    if (opts.sender === undefined) {
-      const sender = await ui.ask('Reminder e-mail sender, an address of the clinic\'s own domain, e.g. "Clínica <lembretes@clinica.com.br>" (empty: none yet, no reminders)', {
-        default: answers.sender,
-        validate: (answer) => answer.trim() === '' || rule('mail.sender')(answer),
-      });
-      answers.sender = sender.trim() || undefined;
-    }
-    if (opts.timeZone === undefined) answers.timeZone = await ui.ask('Time zone', { default: answers.timeZone, validate: rule('clinic.timeZone') });
-    if (opts.locale === undefined)
-      answers.locale = await ui.select('Language', [{ name: 'Português (Brasil)', value: 'pt-BR' as const }, { name: 'English', value: 'en' as const }], { default: answers.locale });
-    if (opts.target === undefined)
-      answers.target = await ui.select('Target', [{ name: 'local (clinica dev, no AWS account)', value: 'local' as const }, { name: 'aws', value: 'aws' as const }], { default: answers.target });
-    if (opts.region === undefined && answers.target === 'aws') answers.region = await ui.ask('AWS region', { default: answers.region, validate: rule('aws.region') });
-    if (opts.stage === undefined) answers.stage = await ui.ask('Stage', { default: answers.stage, validate: rule('stage') });
-    if (opts.clinicCidr === undefined) {
-      const text = await ui.ask('Clinic network (CIDR, comma-separated)', { default: answers.cidrs.join(', '), validate: rule('network.clinicCidrs', cidrList) });
-      answers.cidrs = cidrList(text);
-    }
-    if (opts.watermark === undefined)
-      answers.watermark = await ui.ask('Watermark text', { default: answers.watermark, validate: rule('images.watermark.text') });
-  }
+  if (ask) await askTheRest(ui, opts, answers);
 
   const next: ConfigInput = {
     ...base,
@@ -163,6 +157,43 @@ export default async function init({ opts, ui }: CommandInput<InitOptions>): Pro
     mail: { ...base.mail, ...(answers.sender ? { sender: answers.sender } : {}) },
     images: { ...base.images, watermark: { ...base.images?.watermark, text: answers.watermark } },
   };
+  await writeConfig(path, next, opts);
+  return output({ written: path, config: next }, (ui) => {
+    ui.print(`wrote ${path}`);
+    if (!answers.sender) ui.warn(oneLine(missingSender()));
+    ui.info(next.target === 'local' ? 'next: `npx clinica dev --demo`' : 'next: `npx clinica deploy --dry-run` to see the plan');
+  });
+}
+
+/** On a terminal: the answers no flag gave, each checked at its prompt by the config's own rule. */
+async function askTheRest(ui: Ui, opts: CommandInput<InitOptions>['opts'], answers: Answers): Promise<void> {
+  if (opts.address === undefined) answers.address = await ui.ask('Address', { default: answers.address, validate: rule('clinic.address') });
+  if (opts.phone === undefined) answers.phone = await ui.ask('Phone', { default: answers.phone, validate: rule('clinic.phone') });
+  if (opts.email === undefined) answers.email = await ui.ask('Public contact e-mail', { default: answers.email, validate: rule('clinic.email') });
+  if (opts.sender === undefined) {
+    const sender = await ui.ask('Reminder e-mail sender, an address of the clinic\'s own domain, e.g. "Clínica <lembretes@clinica.com.br>" (empty: none yet, no reminders)', {
+      default: answers.sender,
+      validate: (answer) => answer.trim() === '' || rule('mail.sender')(answer),
+    });
+    answers.sender = sender.trim() || undefined;
+  }
+  if (opts.timeZone === undefined) answers.timeZone = await ui.ask('Time zone', { default: answers.timeZone, validate: rule('clinic.timeZone') });
+  if (opts.locale === undefined)
+    answers.locale = await ui.select('Language', [{ name: 'Português (Brasil)', value: 'pt-BR' as const }, { name: 'English', value: 'en' as const }], { default: answers.locale });
+  if (opts.target === undefined)
+    answers.target = await ui.select('Target', [{ name: 'local (clinica dev, no AWS account)', value: 'local' as const }, { name: 'aws', value: 'aws' as const }], { default: answers.target });
+  if (opts.region === undefined && answers.target === 'aws') answers.region = await ui.ask('AWS region', { default: answers.region, validate: rule('aws.region') });
+  if (opts.stage === undefined) answers.stage = await ui.ask('Stage', { default: answers.stage, validate: rule('stage') });
+  if (opts.clinicCidr === undefined) {
+    const text = await ui.ask('Clinic network (CIDR, comma-separated)', { default: answers.cidrs.join(', '), validate: rule('network.clinicCidrs', cidrList) });
+    answers.cidrs = cidrList(text);
+  }
+  if (opts.watermark === undefined)
+    answers.watermark = await ui.ask('Watermark text', { default: answers.watermark, validate: rule('images.watermark.text') });
+}
+
+/** The config written, validated first: a bad value names the flag it came from (if one did); nothing is written. */
+async function writeConfig(path: string, next: ConfigInput, opts: CommandInput<InitOptions>['opts']): Promise<void> {
   try {
     await saveConfig(path, next);
   } catch (err) {
@@ -178,9 +209,4 @@ export default async function init({ opts, ui }: CommandInput<InitOptions>): Pro
     }
     throw err;
   }
-  ui.result({ written: path, config: next });
-  ui.print(`wrote ${path}`);
-  if (!answers.sender) ui.warn(oneLine(missingSender()));
-  ui.info(next.target === 'local' ? 'next: `npx clinica dev --demo`' : 'next: `npx clinica deploy --dry-run` to see the plan');
-  return 0;
 }

@@ -1,11 +1,11 @@
 import { createPatient, validatePatientInput } from '../../clinic/patients.js';
 import { isClinicaError } from '../../errors.js';
 import { openContext } from '../../command-context.js';
-import type { CommandInput } from '../action.js';
+import { output, type CommandInput, type Output } from '../action.js';
 import { inputFromFlags, withFlagNames, type PatientFlags } from './fields.js';
 import { printPatient } from './render.js';
 
-export default async function add({ opts, ui }: CommandInput<PatientFlags & { force?: boolean }>): Promise<number> {
+export default async function add({ opts, ui }: CommandInput<PatientFlags & { force?: boolean }>): Promise<Output> {
   const ctx = openContext(opts);
   if (ui.interactive && (opts.name === undefined || opts.birthDate === undefined)) {
     // each answer is checked by the same rules as the flags, so a typo is asked again, not reported at the end
@@ -25,7 +25,5 @@ export default async function add({ opts, ui }: CommandInput<PatientFlags & { fo
   }
   const store = await ctx.dataStore();
   const patient = await withFlagNames(() => createPatient(store, inputFromFlags(opts), ctx.actor, { refuseDuplicate: true, force: opts.force }));
-  ui.result({ patient });
-  printPatient(ui, patient, ctx.config.clinic.timeZone, { headline: `${ui.green('✓')} added ${patient.id}` });
-  return 0;
+  return output({ patient }, (ui) => printPatient(ui, patient, ctx.config.clinic.timeZone, { headline: `${ui.green('✓')} added ${patient.id}` }));
 }

@@ -2,12 +2,12 @@ import { anonymizePatient, anonymizePatientReported, planPurge, purgePatient, re
 import { getPatient } from '../../clinic/patients.js';
 import { openContext } from '../../command-context.js';
 import { usageError } from '../../errors.js';
-import type { CommandInput } from '../action.js';
-import { withFlagNames } from './fields.js';
+import { output, type CommandInput, type Output } from '../action.js';
 import { count } from '../../plural.js';
+import { withFlagNames } from './fields.js';
 
 /** LGPD erasure: plan (the patient, checked), confirm (on a terminal, or --yes), apply. */
-export default async function anonymize({ args, opts, ui }: CommandInput<{ purge?: boolean; force?: boolean }>): Promise<number> {
+export default async function anonymize({ args, opts, ui }: CommandInput<{ purge?: boolean; force?: boolean }>): Promise<Output | number> {
   if (opts.force && !opts.purge) throw usageError('--force: only with --purge (it purges inside the retention period); anonymizing needs no force', { field: 'force' });
   const ctx = openContext(opts);
   const store = await ctx.dataStore();
@@ -28,16 +28,15 @@ export default async function anonymize({ args, opts, ui }: CommandInput<{ purge
       return 1;
     }
     const result = await purgePatient(store, patient.id, ctx.actor, { retentionYears, force: opts.force });
-    ui.result(result);
-    ui.print(`${ui.green('✓')} purged ${patient.id}: record, ${count(result.images, 'image')}, ${count(result.appointments, 'appointment')}, ${count(result.reminders, 'reminder')} deleted; the audit log keeps the event`);
-    return 0;
+    return output(result, (ui) =>
+      ui.print(`${ui.green('✓')} purged ${patient.id}: record, ${count(result.images, 'image')}, ${count(result.appointments, 'appointment')}, ${count(result.reminders, 'reminder')} deleted; the audit log keeps the event`),
+    );
   }
 
   if (patient.anonymized) {
     await anonymizePatient(store, patient.id, ctx.actor); // changes nothing on the record; finishes one stopped before its reminder records
-    ui.result({ patient, changed: false });
-    ui.print(`${patient.id} was already anonymized (${patient.anonymized.at}); nothing changed`);
-    return 0;
+    const { at } = patient.anonymized;
+    return output({ patient, changed: false }, (ui) => ui.print(`${patient.id} was already anonymized (${at}); nothing changed`));
   }
   const confirmed = await ui.confirm(`Replace the name, CPF, contact and address of ${patient.id} (${patient.fullName})? Clinical content is kept. This cannot be undone.`, {
     refusal: `anonymizing ${patient.id} cannot be undone: confirm with --yes (no terminal to ask on)`,
@@ -49,11 +48,11 @@ export default async function anonymize({ args, opts, ui }: CommandInput<{ purge
   }
   const report = await anonymizePatientReported(store, patient.id, ctx.actor);
   const anon = report.patient;
-  ui.result({ patient: anon, changed: true, redacted: report.redacted, metadataStripped: report.metadata, oldVersionsDeleted: report.oldVersionsDeleted });
   const { until } = await retentionOf(store, anon, retentionYears);
-  ui.print(`${ui.green('✓')} anonymized ${anon.id}: identifiers removed, clinical content kept (purge allowed from ${until.toISOString().slice(0, 10)})`);
-  for (const r of report.redacted) ui.print(`  removed from ${r.where}: ${r.removed.join(', ')}`);
-  for (const m of report.metadata) ui.print(`  metadata stripped from the original of image ${m.imageId}: ${m.removed.join(', ')} (pixels unchanged)`);
-  if (report.oldVersionsDeleted) ui.print(`  ${count(report.oldVersionsDeleted, 'old version')} of the rewritten objects deleted from the bucket`);
-  return 0;
+  return output({ patient: anon, changed: true, redacted: report.redacted, metadataStripped: report.metadata, oldVersionsDeleted: report.oldVersionsDeleted }, (ui) => {
+    ui.print(`${ui.green('✓')} anonymized ${anon.id}: identifiers removed, clinical content kept (purge allowed from ${until.toISOString().slice(0, 10)})`);
+    for (const r of report.redacted) ui.print(`  removed from ${r.where}: ${r.removed.join(', ')}`);
+    for (const m of report.metadata) ui.print(`  metadata stripped from the original of image ${m.imageId}: ${m.removed.join(', ')} (pixels unchanged)`);
+    if (report.oldVersionsDeleted) ui.print(`  ${count(report.oldVersionsDeleted, 'old version')} of the rewritten objects deleted from the bucket`);
+  });
 }

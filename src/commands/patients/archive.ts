@@ -1,10 +1,10 @@
 import { appointmentsOutcome, archivePatientLeavingCare } from '../../clinic/patient-status.js';
 import { openContext } from '../../command-context.js';
-import type { CommandInput } from '../action.js';
+import { output, type CommandInput, type Output } from '../action.js';
 import { withFlagNames } from './fields.js';
 import { choiceFromFlags, printAppointmentsOutcome, withAppointmentsChoice, type AppointmentFlags } from './leaving-care.js';
 
-export default async function archive({ args, opts, ui }: CommandInput<AppointmentFlags>): Promise<number> {
+export default async function archive({ args, opts, ui }: CommandInput<AppointmentFlags>): Promise<Output | number> {
   const choice = choiceFromFlags(opts);
   const ctx = openContext(opts);
   const store = await ctx.dataStore();
@@ -17,8 +17,8 @@ export default async function archive({ args, opts, ui }: CommandInput<Appointme
     return 1;
   }
   const { patient } = result;
-  ui.result({ patient, ...appointmentsOutcome(result) });
-  ui.print(`${ui.green('✓')} archived ${patient.id} ${patient.fullName} — the record is kept; \`clinica patients update ${patient.id} --status active\` brings it back`);
-  printAppointmentsOutcome(ui, result);
-  return 0;
+  return output({ patient, ...appointmentsOutcome(result) }, (ui) => {
+    ui.print(`${ui.green('✓')} archived ${patient.id} ${patient.fullName} — the record is kept; \`clinica patients update ${patient.id} --status active\` brings it back`);
+    printAppointmentsOutcome(ui, result);
+  });
 }

@@ -3,11 +3,11 @@ import { join, resolve } from 'node:path';
 import { exportPatient } from '../../clinic/lgpd.js';
 import { openContext } from '../../command-context.js';
 import { usageError } from '../../errors.js';
-import type { CommandInput } from '../action.js';
-import { withFlagNames } from './fields.js';
+import { output, type CommandInput, type Output } from '../action.js';
 import { count } from '../../plural.js';
+import { withFlagNames } from './fields.js';
 
-export default async function exportCommand({ args, opts, ui }: CommandInput<{ out?: string }>): Promise<number> {
+export default async function exportCommand({ args, opts, ui }: CommandInput<{ out?: string }>): Promise<Output | number> {
   const ctx = openContext(opts);
   const store = await ctx.dataStore();
   const outDir = opts.out ? resolve(opts.out) : undefined;
@@ -29,9 +29,10 @@ export default async function exportCommand({ args, opts, ui }: CommandInput<{ o
   const file = join(outDir, `${doc.patient.id}.json`);
   await writeFile(file, JSON.stringify(doc, null, 2) + '\n');
   spinner?.succeed(`exported ${doc.patient.id} to ${file}`);
-  ui.result({ file, patientId: doc.patient.id, appointments: doc.appointments.length, images: doc.images.length, imagesDir: join(outDir, 'images') });
-  ui.print(`${file}\n  ${count(doc.appointments.length, 'appointment')}, ${count(doc.reminders.length, 'reminder')}, ${count(doc.images.length, 'image file')}${doc.images.length ? ` in ${join(outDir, 'images')}` : ''}`);
-  return 0;
+  const { patient, appointments, reminders, images } = doc;
+  return output({ file, patientId: patient.id, appointments: appointments.length, images: images.length, imagesDir: join(outDir, 'images') }, (ui) =>
+    ui.print(`${file}\n  ${count(appointments.length, 'appointment')}, ${count(reminders.length, 'reminder')}, ${count(images.length, 'image file')}${images.length ? ` in ${join(outDir, 'images')}` : ''}`),
+  );
 }
 
 /** --out is a folder: an existing file there is refused before anything is read or written. */

@@ -1,13 +1,14 @@
 import { open, readFile, unlink, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { decodeCsv, importPatients } from '../../clinic/patient-import.js';
+import { decodeCsv, importPatients, type ImportResult } from '../../clinic/patient-import.js';
 import { openContext } from '../../command-context.js';
 import { notCsvText } from '../../csv.js';
 import { ExitCode, usageError } from '../../errors.js';
-import type { CommandInput } from '../action.js';
+import type { Ui } from '../../ui/output.js';
+import { output, type CommandInput, type Output } from '../action.js';
 import { count } from '../../plural.js';
 
-export default async function importCsv({ args, opts, ui }: CommandInput<{ rejects?: string }>): Promise<number> {
+export default async function importCsv({ args, opts, ui }: CommandInput<{ rejects?: string }>): Promise<Output> {
   const ctx = openContext(opts);
   const file = resolve(args[0]!);
   let bytes: Buffer;
@@ -57,7 +58,7 @@ export default async function importCsv({ args, opts, ui }: CommandInput<{ rejec
     const csv = stringify([['line', 'reason', ...headers], ...result.rejected.map((r) => [r.line, r.reason, ...headers.map((h) => r.values[h] ?? '')])], { bom: true, delimiter: result.delimiter });
     await writeFile(rejectsFile, csv);
   }
-  ui.result({
+  return output({
     file,
     encoding,
     rows: result.rows,
@@ -67,7 +68,11 @@ export default async function importCsv({ args, opts, ui }: CommandInput<{ rejec
     rejectsFile,
     columns: result.mapping,
     ignoredColumns: result.ignoredColumns,
-  });
+  }, (ui) => renderImport(ui, result, rejectsFile), { exitCode: rejectsFile ? ExitCode.partial : 0 });
+}
+
+/** The human view of an import: the columns left out, the rejected rows, the counts. */
+async function renderImport(ui: Ui, result: ImportResult, rejectsFile: string | undefined): Promise<void> {
   if (result.ignoredColumns.length) ui.warn(`columns not imported: ${result.ignoredColumns.join(', ')}`);
   if (result.rejected.length) {
     const shown = result.rejected.slice(0, 20);
@@ -89,11 +94,7 @@ export default async function importCsv({ args, opts, ui }: CommandInput<{ rejec
       { header: 'Patients', value: (r) => r.n, align: 'right' },
     ],
   );
-  if (rejectsFile) {
-    ui.error(`${count(result.rejected.length, 'row')} rejected — written to ${rejectsFile}; fix them and run the import again (imported rows are not duplicated)`);
-    return ExitCode.partial;
-  }
-  return 0;
+  if (rejectsFile) ui.error(`${count(result.rejected.length, 'row')} rejected — written to ${rejectsFile}; fix them and run the import again (imported rows are not duplicated)`);
 }
 
 /** Is this a rejects CSV as this command writes it (BOM, then "line" and "reason" columns)? Anything else is left alone. */

@@ -4,9 +4,9 @@ import { ageOf, listPatients, nextAppointment, parseStatus } from '../../clinic/
 import type { PatientStatus } from '../../clinic/types.js';
 import { openContext } from '../../command-context.js';
 import { usageError } from '../../errors.js';
-import type { CommandInput } from '../action.js';
-import { localTime } from './render.js';
+import { output, type CommandInput, type Output } from '../action.js';
 import { count } from '../../plural.js';
+import { localTime } from './render.js';
 
 interface ListOptions {
   search?: string;
@@ -14,7 +14,7 @@ interface ListOptions {
   limit?: string;
 }
 
-export default async function list({ opts, ui }: CommandInput<ListOptions>): Promise<number> {
+export default async function list({ opts }: CommandInput<ListOptions>): Promise<Output> {
   const ctx = openContext(opts);
   const status: PatientStatus | 'all' | undefined = opts.status === undefined ? undefined : opts.status === 'all' ? 'all' : parseStatus(opts.status, '--status');
   const limit = opts.limit === undefined ? 100 : Number(opts.limit);
@@ -37,23 +37,20 @@ export default async function list({ opts, ui }: CommandInput<ListOptions>): Pro
       nextLocal: next ? localTime(next, tz) : undefined,
     };
   });
-  ui.result(view.map(({ nextLocal: _n, ...v }) => v));
-  if (ui.json) return 0;
-  if (!view.length) {
-    ui.print(opts.search ? `no patient matches "${opts.search}"` : 'no patients yet — add one with `clinica patients add`');
-    return 0;
-  }
-  const shown = limit === 0 ? view : view.slice(0, limit);
-  await ui.table(shown, [
-    { header: 'ID', value: (r) => r.id },
-    { header: 'Name', value: (r) => (r.preferredName ? `${r.name} (${r.preferredName})` : r.name) },
-    { header: 'Age', value: (r) => r.age, align: 'right' },
-    { header: 'CPF', value: (r) => r.cpf },
-    { header: 'Phone', value: (r) => formatPhone(r.phone) },
-    { header: 'Next appointment', value: (r) => r.nextLocal },
-    ...(status === 'all' || (status && status !== 'active') || view.some((r) => r.status !== 'active') ? [{ header: 'Status', value: (r: (typeof view)[number]) => r.status }] : []),
-  ]);
-  if (shown.length < view.length) ui.info(`${view.length - shown.length} more not shown (of ${view.length}); narrow with --search or use --limit 0`);
-  else ui.info(`${count(view.length, 'patient')}`);
-  return 0;
+  return output(view.map(({ nextLocal: _n, ...v }) => v), async (ui) => {
+    if (ui.json) return;
+    if (!view.length) return ui.print(opts.search ? `no patient matches "${opts.search}"` : 'no patients yet — add one with `clinica patients add`');
+    const shown = limit === 0 ? view : view.slice(0, limit);
+    await ui.table(shown, [
+      { header: 'ID', value: (r) => r.id },
+      { header: 'Name', value: (r) => (r.preferredName ? `${r.name} (${r.preferredName})` : r.name) },
+      { header: 'Age', value: (r) => r.age, align: 'right' },
+      { header: 'CPF', value: (r) => r.cpf },
+      { header: 'Phone', value: (r) => formatPhone(r.phone) },
+      { header: 'Next appointment', value: (r) => r.nextLocal },
+      ...(status === 'all' || (status && status !== 'active') || view.some((r) => r.status !== 'active') ? [{ header: 'Status', value: (r: (typeof view)[number]) => r.status }] : []),
+    ]);
+    if (shown.length < view.length) ui.info(`${view.length - shown.length} more not shown (of ${view.length}); narrow with --search or use --limit 0`);
+    else ui.info(`${count(view.length, 'patient')}`);
+  });
 }

@@ -1,10 +1,10 @@
 import { reindexPatients } from '../../clinic/patients.js';
 import { openContext } from '../../command-context.js';
 import { ExitCode } from '../../errors.js';
-import type { CommandInput } from '../action.js';
+import { output, type CommandInput, type Output } from '../action.js';
 import { count } from '../../plural.js';
 
-export default async function reindex({ opts, ui }: CommandInput): Promise<number> {
+export default async function reindex({ opts, ui }: CommandInput): Promise<Output> {
   const ctx = openContext(opts);
   const store = await ctx.dataStore();
   const spinner = await ui.spinner('rebuilding the patient index and the CPF claims from the records');
@@ -14,6 +14,5 @@ export default async function reindex({ opts, ui }: CommandInput): Promise<numbe
   for (const s of result.sharedCpfs) {
     ui.warn(`CPF ${s.cpf} is in the records of ${[s.owner, ...s.others].join(', ')}; ${s.owner} keeps it — correct the others (\`clinica patients update ${s.others[0]} --cpf …\`)`);
   }
-  ui.result(result);
-  return result.sharedCpfs.length ? ExitCode.partial : 0;
+  return output(result, undefined, { exitCode: result.sharedCpfs.length ? ExitCode.partial : 0 });
 }

@@ -3,12 +3,12 @@ import { getPatient } from '../../clinic/patients.js';
 import type { Patient } from '../../clinic/types.js';
 import { openContext } from '../../command-context.js';
 import { usageError } from '../../errors.js';
-import type { CommandInput } from '../action.js';
+import { output, type CommandInput, type Output } from '../action.js';
 import { changesFromFlags, withFlagNames, type PatientFlags, type UpdateFlags } from './fields.js';
 import { choiceFromFlags, printAppointmentsOutcome, withAppointmentsChoice, type AppointmentFlags } from './leaving-care.js';
 import { printPatient } from './render.js';
 
-export default async function update({ args, opts, ui }: CommandInput<PatientFlags & UpdateFlags & AppointmentFlags & { ifMatch?: string }>): Promise<number> {
+export default async function update({ args, opts, ui }: CommandInput<PatientFlags & UpdateFlags & AppointmentFlags & { ifMatch?: string }>): Promise<Output | number> {
   const choice = choiceFromFlags(opts);
   const ctx = openContext(opts);
   const store = await ctx.dataStore();
@@ -42,8 +42,8 @@ export default async function update({ args, opts, ui }: CommandInput<PatientFla
     return 1;
   }
   const { patient } = result;
-  ui.result({ patient, etag: result.etag, ...(opts.status !== undefined ? appointmentsOutcome(result) : {}) });
-  printPatient(ui, patient, timeZone, { headline: `${ui.green('✓')} updated ${patient.id} (version ${patient.version})` });
-  printAppointmentsOutcome(ui, result);
-  return 0;
+  return output({ patient, etag: result.etag, ...(opts.status !== undefined ? appointmentsOutcome(result) : {}) }, (ui) => {
+    printPatient(ui, patient, timeZone, { headline: `${ui.green('✓')} updated ${patient.id} (version ${patient.version})` });
+    printAppointmentsOutcome(ui, result);
+  });
 }

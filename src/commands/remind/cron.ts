@@ -14,7 +14,7 @@ import { basename, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig, type GlobalOptions, type ResolvedConfig } from '../../config/load.js';
 import { ClinicaError } from '../../errors.js';
-import type { CommandInput } from '../action.js';
+import { output, type CommandInput, type Output } from '../action.js';
 
 /** Single-quoted for sh, with cron's `%` (a newline to cron) escaped. */
 const quote = (text: string) => `'${text.replace(/'/g, `'\\''`).replace(/%/g, '\\%')}'`;
@@ -134,16 +134,16 @@ const noCrontab = (err: unknown) =>
     cause: err,
   });
 
-export async function installCron({ opts, ui }: CommandInput<{ installCron?: boolean }>): Promise<number> {
+export async function installCron({ opts }: CommandInput<{ installCron?: boolean }>): Promise<Output> {
   const config = loadConfig(opts);
   const { line, mark } = cronLineFor(opts, config, process.env, process.cwd(), { node: process.execPath, bin: launcher() });
   const credentials = envOnlyCredentials(config, process.env);
   if (!opts.yes) {
-    ui.result({ line, installed: false });
-    ui.print(line);
-    if (credentials) ui.warn(`${credentials.message} — ${credentials.hint}`);
-    ui.info('add it with `crontab -e`, or run `clinica remind --install-cron --yes` to install it');
-    return 0;
+    return output({ line, installed: false }, (ui) => {
+      ui.print(line);
+      if (credentials) ui.warn(`${credentials.message} — ${credentials.hint}`);
+      ui.info('add it with `crontab -e`, or run `clinica remind --install-cron --yes` to install it');
+    });
   }
   if (credentials) throw credentials;
   let current = '';
@@ -166,8 +166,8 @@ export async function installCron({ opts, ui }: CommandInput<{ installCron?: boo
     throw noCrontab(err);
   }
   if (written.code !== 0) throw new ClinicaError('unavailable', `crontab could not be written: ${written.stderr.trim()}`);
-  ui.result({ line, installed: true, replaced });
-  ui.print(line);
-  ui.info(`${replaced ? 'replaced the' : 'installed a'} crontab line: reminders for stage ${config.stage} run every 15 minutes from ${config.projectDir}`);
-  return 0;
+  return output({ line, installed: true, replaced }, (ui) => {
+    ui.print(line);
+    ui.info(`${replaced ? 'replaced the' : 'installed a'} crontab line: reminders for stage ${config.stage} run every 15 minutes from ${config.projectDir}`);
+  });
 }

@@ -9,7 +9,7 @@ import { reminderSender } from '../../config/mail.js';
 import { openContext } from '../../command-context.js';
 import { ClinicaError, oneLine, usageError } from '../../errors.js';
 import type { Ui } from '../../ui/output.js';
-import type { CommandInput } from '../action.js';
+import { output, type CommandInput, type Output } from '../action.js';
 import { count } from '../../plural.js';
 
 interface RemindOptions {
@@ -20,7 +20,7 @@ interface RemindOptions {
   installCron?: boolean;
 }
 
-export default async function remind(input: CommandInput<RemindOptions>): Promise<number> {
+export default async function remind(input: CommandInput<RemindOptions>): Promise<Output> {
   const { opts, ui } = input;
   if (opts.installCron) {
     const { installCron } = await import('./cron.js');
@@ -90,15 +90,14 @@ export default async function remind(input: CommandInput<RemindOptions>): Promis
     progress.done();
   }
 
-  await render(ui, summary, tz);
   const code = reminderExitCode(summary);
-  if (summary.aborted) {
-    const { kind, message, hint } = summary.aborted;
-    // nothing could be sent: one error line and exit 1 (the summary is already out, for --json)
-    if (code === 1) throw new ClinicaError(kind, `no reminder could be sent: ${message}`, { hint, exitCode: 1 });
-    ui.error(`reminders stopped: ${message}${hint ? ` — ${hint}` : ''}`);
-  }
-  return code;
+  const aborted = summary.aborted;
+  // nothing could be sent: one error line and exit 1, after the summary (for --json)
+  const error = aborted && code === 1 ? new ClinicaError(aborted.kind, `no reminder could be sent: ${aborted.message}`, { hint: aborted.hint, exitCode: 1 }) : undefined;
+  return output(summary, async (ui) => {
+    await render(ui, summary, tz);
+    if (aborted && !error) ui.error(`reminders stopped: ${aborted.message}${aborted.hint ? ` — ${aborted.hint}` : ''}`);
+  }, { exitCode: code, error });
 }
 
 const local = (iso: string, tz: string) => {
@@ -114,7 +113,6 @@ function reasonsText(skipped: ReminderSummary['skipped']): string {
 }
 
 async function render(ui: Ui, s: ReminderSummary, tz: string): Promise<void> {
-  ui.result(s);
   const skippedTotal = Object.values(s.skipped).reduce((a, b) => a + (b ?? 0), 0);
   const headline = s.dryRun
     ? `dry run at ${local(s.at, tz)}: ${count(s.wouldSend, 'reminder')} would be sent, ${skippedTotal} skipped`

@@ -4,7 +4,7 @@ import { stageName } from '../../config/schema.js';
 import { ExitCode, usageError } from '../../errors.js';
 import { backupLocation } from '../../infra/names.js';
 import type { RestoreItem, RestoreResult } from '../../usecases/restore.js';
-import type { CommandInput } from '../action.js';
+import { output, type CommandInput, type Output } from '../action.js';
 
 interface RestoreOptions {
   patient?: string;
@@ -15,7 +15,7 @@ interface RestoreOptions {
 }
 
 /** restore: the plan (read only) → a diff → confirm (on a terminal, or --yes) → apply. */
-export default async function restore({ opts, ui }: CommandInput<RestoreOptions>): Promise<number> {
+export default async function restore({ opts, ui }: CommandInput<RestoreOptions>): Promise<Output> {
   if (!opts.patient === !opts.all) throw usageError('say what to restore: --patient <id> or --all', { field: 'patient' });
   if (!opts.at) throw usageError('--at: the moment to restore to is required, e.g. --at "2026-11-01 10:00"', { field: 'at' });
   if (opts.all && !opts.toStage) throw usageError('--all needs --to-stage <name>: the whole store is rebuilt into another stage\'s bucket', { field: 'to-stage' });
@@ -31,27 +31,20 @@ export default async function restore({ opts, ui }: CommandInput<RestoreOptions>
     const plan = await uc.planPatientRestore(sources, opts.patient, at);
     await showItems(ui, plan.items);
     if (!plan.changes) {
-      ui.result({ ...plan, restored: [], failed: [] });
-      ui.print(`${plan.patientId} is already as it was at ${opts.at}: nothing to restore`);
-      return 0;
+      return output({ ...plan, restored: [], failed: [] }, (ui) => ui.print(`${plan.patientId} is already as it was at ${opts.at}: nothing to restore`));
     }
     if (opts.dryRun) {
-      ui.result(plan);
-      ui.print(`dry run: ${plan.changes} object(s) would be written as new versions; nothing was changed`);
-      return 0;
+      return output(plan, (ui) => ui.print(`dry run: ${plan.changes} object(s) would be written as new versions; nothing was changed`));
     }
     const confirmed = await ui.confirm(`Write ${plan.changes} object(s) of ${plan.patientId} back as they were at ${opts.at}? (newer versions are kept)`, {
       refusal: `restoring ${plan.patientId} changes the record: confirm with --yes (no terminal to ask on)`,
       field: 'yes',
     });
-    if (!confirmed) {
-      ui.print('nothing was changed');
-      return 1;
-    }
+    if (!confirmed) return output({ ...plan, restored: [], failed: [] }, (ui) => ui.print('nothing was changed'), { exitCode: 1 });
     const progress = ui.progressOf<string>('restoring', { total: plan.changes });
     const result = await uc.applyPatientRestore(sources, plan, ctx.actor, progress.emit);
     progress.done();
-    return report(ui, plan.patientId, { ...plan, ...result }, result, 'run `clinica patients reindex` if the name or CPF changed (search and CPF claims follow the records)');
+    return report(plan.patientId, { ...plan, ...result }, result, 'run `clinica patients reindex` if the name or CPF changed (search and CPF claims follow the records)');
   }
 
   const toStage = stageName.safeParse(opts.toStage);
@@ -76,22 +69,19 @@ export default async function restore({ opts, ui }: CommandInput<RestoreOptions>
   const fromBackup = plan.items.filter((i) => i.from?.source === 'backup').length;
   if (fromBackup) ui.print(`${fromBackup} object(s) come from the backup (expired in the data bucket)`);
   if (opts.dryRun) {
-    ui.result({ at: plan.at, to: plan.to, objects: plan.items.length, byPrefix: plan.byPrefix, fromBackup });
-    ui.print(`dry run: ${plan.items.length} object(s) would be written into ${targetBucket}; nothing was changed`);
-    return 0;
+    return output({ at: plan.at, to: plan.to, objects: plan.items.length, byPrefix: plan.byPrefix, fromBackup }, (ui) =>
+      ui.print(`dry run: ${plan.items.length} object(s) would be written into ${targetBucket}; nothing was changed`),
+    );
   }
   const confirmed = await ui.confirm(`Write ${plan.items.length} object(s) into ${targetBucket} as they were at ${opts.at}?`, {
     refusal: `restore --all writes into ${targetBucket}: confirm with --yes (no terminal to ask on)`,
     field: 'yes',
   });
-  if (!confirmed) {
-    ui.print('nothing was changed');
-    return 1;
-  }
+  if (!confirmed) return output({ at: plan.at, to: plan.to, restored: [], failed: [] }, (ui) => ui.print('nothing was changed'), { exitCode: 1 });
   const progress = ui.progressOf<string>('restoring', { total: plan.items.length });
   const result = await uc.applyStoreRestore(sources, target, plan, ctx.actor, progress.emit);
   progress.done();
-  return report(ui, targetBucket, { at: plan.at, to: plan.to, ...result }, result, `point a stage at it with \`--stage ${toStage.data}\`, then \`clinica patients reindex --stage ${toStage.data}\``);
+  return report(targetBucket, { at: plan.at, to: plan.to, ...result }, result, `point a stage at it with \`--stage ${toStage.data}\`, then \`clinica patients reindex --stage ${toStage.data}\``);
 }
 
 async function showItems(ui: CommandInput['ui'], items: RestoreItem[]): Promise<void> {
@@ -105,13 +95,14 @@ async function showItems(ui: CommandInput['ui'], items: RestoreItem[]): Promise<
   ]);
 }
 
-function report(ui: CommandInput['ui'], what: string, value: unknown, result: RestoreResult, next: string): number {
-  ui.result(value);
-  for (const f of result.failed) ui.warn(`${f.key}: ${f.error}`);
-  if (result.failed.length) {
-    ui.print(`${result.restored.length} restored, ${result.failed.length} failed (listed above): run the same command again to retry`);
-    return ExitCode.partial;
-  }
-  ui.print(`${ui.green('✓')} ${what}: ${result.restored.length} object(s) restored as new versions (the audit log has the event) — ${next}`);
-  return 0;
+function report(what: string, value: unknown, result: RestoreResult, next: string): Output {
+  return output(
+    value,
+    (ui) => {
+      for (const f of result.failed) ui.warn(`${f.key}: ${f.error}`);
+      if (result.failed.length) ui.print(`${result.restored.length} restored, ${result.failed.length} failed (listed above): run the same command again to retry`);
+      else ui.print(`${ui.green('✓')} ${what}: ${result.restored.length} object(s) restored as new versions (the audit log has the event) — ${next}`);
+    },
+    { exitCode: result.failed.length ? ExitCode.partial : 0 },
+  );
 }

@@ -1,7 +1,7 @@
 import { loadConfig } from '../../config/load.js';
 import { buildSite } from '../../site/build.js';
 import { startPreview } from '../../site/preview.js';
-import type { CommandInput } from '../action.js';
+import { output, type CommandInput } from '../action.js';
 
 interface PreviewOptions {
   port: number;
@@ -11,9 +11,11 @@ interface PreviewOptions {
 export default async function preview({ opts, ui }: CommandInput<PreviewOptions>): Promise<number> {
   // the config is read again on every page load: edits show on reload
   const server = await startPreview({ build: () => buildSite(loadConfig(opts)), host: opts.host, port: opts.port, log: ui });
-  ui.result({ url: server.url });
-  ui.print(`site preview at ${server.url}`);
-  ui.info('pages are rebuilt from clinica.config.json on every reload; Ctrl+C stops the preview');
+  // shown while it runs: the preview lasts until Ctrl+C
+  await ui.show(output({ url: server.url }, () => {
+    ui.print(`site preview at ${server.url}`);
+    ui.info('pages are rebuilt from clinica.config.json on every reload; Ctrl+C stops the preview');
+  }));
   await new Promise<void>((resolve) => {
     process.once('SIGINT', () => resolve());
     process.once('SIGTERM', () => resolve());

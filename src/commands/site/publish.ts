@@ -6,7 +6,7 @@ import { awsCall } from '../../infra/context.js';
 import { invalidateSite, siteDistributionId } from '../../infra/cloudfront.js';
 import { buildSite } from '../../site/build.js';
 import { publishSite } from '../../site/publish.js';
-import type { CommandInput } from '../action.js';
+import { output, type CommandInput, type Output } from '../action.js';
 import { count } from '../../plural.js';
 
 interface PublishOptions {
@@ -15,7 +15,7 @@ interface PublishOptions {
 
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
 
-export default async function publish({ opts, ui }: CommandInput<PublishOptions>): Promise<number> {
+export default async function publish({ opts, ui }: CommandInput<PublishOptions>): Promise<Output> {
   const ctx = openContext(opts);
   const { config } = ctx;
   const spinner = await ui.spinner('building the site');
@@ -50,20 +50,21 @@ export default async function publish({ opts, ui }: CommandInput<PublishOptions>
   if (result.dryRun) spinner.succeed(`dry run — would be: ${summary}`);
   else spinner.succeed(`site published to ${result.bucket}: ${summary}`);
 
-  ui.result({ ...result, url, invalidated, warnings: site.warnings });
-  if (invalidated.length) ui.print(`CloudFront: ${count(invalidated.length, 'changed path')} invalidated`);
-  const rows = [
-    ...result.upload.map((u) => ({ action: u.reason === 'new' ? 'upload (new)' : 'upload (changed)', path: u.path })),
-    ...result.remove.map((path) => ({ action: 'delete', path })),
-    ...result.foreign.map((path) => ({ action: 'keep (not published by clinica)', path })),
-  ];
-  if (rows.length) {
-    await ui.table(rows, [
-      { header: result.dryRun ? 'Would' : 'Done', value: (r) => r.action },
-      { header: 'File', value: (r) => r.path },
-    ]);
-  }
-  ui.print(`${result.dryRun ? 'would be live at' : 'live at'} ${url}`);
-  for (const warning of site.warnings) ui.warn(warning.message);
-  return 0;
+  const { warnings } = site;
+  return output({ ...result, url, invalidated, warnings }, async (ui) => {
+    if (invalidated.length) ui.print(`CloudFront: ${count(invalidated.length, 'changed path')} invalidated`);
+    const rows = [
+      ...result.upload.map((u) => ({ action: u.reason === 'new' ? 'upload (new)' : 'upload (changed)', path: u.path })),
+      ...result.remove.map((path) => ({ action: 'delete', path })),
+      ...result.foreign.map((path) => ({ action: 'keep (not published by clinica)', path })),
+    ];
+    if (rows.length) {
+      await ui.table(rows, [
+        { header: result.dryRun ? 'Would' : 'Done', value: (r) => r.action },
+        { header: 'File', value: (r) => r.path },
+      ]);
+    }
+    ui.print(`${result.dryRun ? 'would be live at' : 'live at'} ${url}`);
+    for (const warning of warnings) ui.warn(warning.message);
+  });
 }

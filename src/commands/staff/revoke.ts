@@ -1,12 +1,10 @@
 import { revokeStaff } from '../../clinic/staff.js';
 import { openContext } from '../../command-context.js';
-import type { CommandInput } from '../action.js';
+import { output, type CommandInput, type Output } from '../action.js';
 
-export default async function revoke({ args, opts, ui }: CommandInput): Promise<number> {
+export default async function revoke({ args, opts }: CommandInput): Promise<Output> {
   const ctx = openContext(opts);
   const store = await ctx.dataStore();
   const staff = await revokeStaff(store, args[0] ?? '', ctx.actor);
-  ui.result({ staff });
-  ui.print(`${ui.green('✓')} revoked ${staff.name} (${staff.id}); a running server ends their sessions and API tokens within 15 s`);
-  return 0;
+  return output({ staff }, (ui) => ui.print(`${ui.green('✓')} revoked ${staff.name} (${staff.id}); a running server ends their sessions and API tokens within 15 s`));
 }

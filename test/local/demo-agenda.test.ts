@@ -1,19 +1,13 @@
 /** `dev --demo`'s agenda: three dentists, two chairs and a realistic week, seeded once however often it runs. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { listAppointments } from '../../src/clinic/appointments.js';
 import { listChairs, listDentists } from '../../src/clinic/dentists.js';
 import { addDays } from '../../src/clinic/time.js';
 import { demoAgendaSeeder, demoWeekSeeder } from '../../src/local/demo-agenda.js';
 import { demoClinicSeeder } from '../../src/local/demo-clinic.js';
-import { startTestStack, type TestStack } from '../helpers/stack.js';
+import { useTestStack } from '../helpers/stack.js';
 
-let stack: TestStack;
-beforeAll(async () => {
-  stack = await startTestStack({ publish: false });
-});
-afterAll(async () => {
-  await stack?.close();
-});
+const stack = useTestStack({ publish: false });
 
 describe('demo agenda', () => {
   it('records the dentists and chairs before the demo bookings, then books a week, idempotently', async () => {

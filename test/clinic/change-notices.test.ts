@@ -3,7 +3,7 @@
  * put in their calendar — parsed back from the local SES outbox: the same UID, a higher SEQUENCE, METHOD right,
  * once per change, in the patient's language, only with consent; the CLI's cancel/move send it, --no-notify not.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { cancelAppointment, getAppointment, moveAppointment } from '../../src/clinic/appointments.js';
 import { notifyChange } from '../../src/clinic/change-notices.js';
 import { runReminders } from '../../src/clinic/reminders.js';
@@ -11,17 +11,11 @@ import type { Appointment } from '../../src/clinic/types.js';
 import { readOutbox, type OutboxMessage } from '../../src/local/ses-server.js';
 import { openSesSender } from '../../src/mail/ses.js';
 import { runCli } from '../helpers/cli.js';
-import { startTestStack, type TestStack } from '../helpers/stack.js';
+import { useTestStack } from '../helpers/stack.js';
 import { eventStart, parseIcs, prop } from '../helpers/ics-reader.js';
 import { addPatient, book, sp, TZ } from '../helpers/reminder-seed.js';
 
-let stack: TestStack;
-beforeAll(async () => {
-  stack = await startTestStack({ config: { reminders: { rules: [{ name: 'day-before', dayBeforeAt: '09:00' }], quietHours: { start: '21:00', end: '08:00' }, claimTimeoutMinutes: 15, maxSendRate: 200 } } });
-});
-afterAll(async () => {
-  await stack?.close();
-});
+const stack = useTestStack({ config: { reminders: { rules: [{ name: 'day-before', dayBeforeAt: '09:00' }], quietHours: { start: '21:00', end: '08:00' }, claimTimeoutMinutes: 15, maxSendRate: 200 } } });
 
 const openSender = async () => (await openSesSender({ ...stack.target, endpoints: { ...stack.target.endpoints, ses: stack.ses.endpoint } }, { configured: 200, sender: stack.config.mail.sender })).sender;
 const mailsTo = async (address: string) => (await readOutbox(stack.ses.endpoint)).filter((m) => m.destination.to.some((t) => t.includes(address)));

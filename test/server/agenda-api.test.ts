@@ -1,7 +1,7 @@
 /** The agenda's rules, dentists, chairs and free slots through the API (real HTTP, local S3). */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addDays, todayIn, zonedToInstant } from '../../src/clinic/time.js';
-import { startServerHarness, type ServerHarness } from '../server/harness.js';
+import { startServerHarness, type ServerHarness } from './harness.js';
 
 const SP = 'America/Sao_Paulo';
 /** The first Monday at least three weeks from today (clinic-local), so every booking is in the future. */

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { answerLinkFor } from '../../src/clinic/answer-link.js';
 import { addDays, todayIn } from '../../src/clinic/time.js';
 import { recordPatientAnswer } from '../../src/clinic/patient-answers.js';
-import { startServerHarness, type ServerHarness } from '../server/harness.js';
+import { startServerHarness, type ServerHarness } from './harness.js';
 import { addPatient, book } from '../helpers/reminder-seed.js';
 
 let h: ServerHarness;
