@@ -194,7 +194,7 @@ describe('clinica deploy / status / destroy (in-process, mocked AWS)', () => {
     const all = testUi();
     expect(await destroy({ ...opts(), deletePatientData: true }, all.ui, deps())).toBe(0);
     expect(fake.state.buckets.has('sorriso-prod-data')).toBe(false);
-    expect(all.out()).toMatch(/destroyed stage prod: 4 resources deleted; kept SES identity lembretes@clinicasorriso\.com\.br$/m);
+    expect(all.out()).toMatch(/destroyed stage prod: 5 resources deleted; kept SES identity lembretes@clinicasorriso\.com\.br$/m);
     expect(existsSync(config.stateDir)).toBe(true);
   });
 

@@ -83,6 +83,8 @@ describe('clinica destroy (mocked AWS)', () => {
       'DeleteRole',
       'DeleteRolePolicy',
       'DeleteRole',
+      'DeleteRolePolicy',
+      'DeleteRole',
       'UpdateDistribution', // disabled, deployed, then deleted (test/infra/cloudfront.test.ts)
       'DeleteDistribution',
       'DeleteResponseHeadersPolicy',

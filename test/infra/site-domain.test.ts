@@ -183,7 +183,7 @@ describe('site.domain: ACM certificate and alias records (mocked AWS)', () => {
     fake.clear();
     const plan = await planDestroy(await openTestInfra(fake, config));
     const ids = plan.steps.map((s) => s.id);
-    expect(ids.slice(ids.indexOf('site-records'))).toEqual(['site-records', 'site-distribution', 'site-headers', 'site-oac', 'site-certificate', 'site-bucket', 'data-bucket']);
+    expect(ids.slice(ids.indexOf('site-records'))).toEqual(['site-records', 'site-distribution', 'site-headers', 'site-oac', 'site-certificate', 'site-bucket', 'backup-bucket', 'data-bucket']);
     await apply(plan);
     const calls = fake.mutating().filter((c) => c.service === 'ACM' || c.service === 'Route53' || /Distribution$/.test(c.command));
     expect(calls.map((c) => [c.command, c.input.ChangeBatch?.Changes.map((ch: { Action: string; ResourceRecordSet: { Type: string } }) => `${ch.Action} ${ch.ResourceRecordSet.Type}`).join() ?? c.input.Id ?? c.input.CertificateArn])).toEqual([
