@@ -11,13 +11,35 @@ import type { Config, Locale } from '../config/schema.js';
 import { ClinicaError, isClinicaError } from '../errors.js';
 import type { Store } from '../store/store.js';
 import { answerLinkKey, verifyAnswerToken } from './answer-link.js';
-import { getAppointment, setAppointmentStatus } from './appointments.js';
+import { getAppointment, normalizeAppointmentId, setAppointmentStatus } from './appointments.js';
 import { getPatient } from './patients.js';
 import { clean, CONTROL_CHARACTERS } from './text.js';
 import type { Appointment } from './types.js';
 
 export const ANSWERS_PREFIX = 'answers/';
 export const answerKey = (appointmentId: string) => `${ANSWERS_PREFIX}${appointmentId}.json`;
+/** Free-text WhatsApp replies: `answers/messages/{hash}.json` (src/clinic/whatsapp-replies.ts). */
+export const MESSAGES_PREFIX = `${ANSWERS_PREFIX}messages/`;
+export const messageAnswerKey = (hash: string) => `${MESSAGES_PREFIX}${hash}.json`;
+
+/**
+ * Every answer's id in the staff API, one per record: an appointment's answer is its appointment id, a
+ * free-text reply is `m-{hash}`. Only these two shapes name a key, so an id never reaches outside answers/.
+ */
+const MESSAGE_ANSWER_ID = /^m-([0-9a-f]{32})$/;
+export function answerIdOfKey(key: string): string {
+  const rest = key.slice(ANSWERS_PREFIX.length, -'.json'.length);
+  return key.startsWith(MESSAGES_PREFIX) ? `m-${rest.slice('messages/'.length)}` : rest;
+}
+function answerKeyOfId(id: string): string | undefined {
+  const message = MESSAGE_ANSWER_ID.exec(id);
+  if (message) return messageAnswerKey(message[1]!);
+  try {
+    return answerKey(normalizeAppointmentId(id));
+  } catch {
+    return undefined;
+  }
+}
 
 export const answerActions = ['confirm', 'cancel', 'reschedule'] as const;
 export type AnswerAction = (typeof answerActions)[number];
@@ -138,12 +160,16 @@ export async function recordPatientAnswer(
   return { answer, already: false };
 }
 
-/** An answer as the staff list shows it: with the patient's phone for a reschedule request. */
-export interface AnswerListItem extends PatientAnswer {
+/** An answer as the staff list shows it: with the patient's phone for a reschedule request or a message. */
+export interface AnswerListItem extends Omit<PatientAnswer, 'action'> {
+  /** the id to mark it seen with (POST /api/answers/:id/seen): the appointment's id, or `m-…` for a message */
+  id: string;
+  /** a free-text WhatsApp reply is a "message" (its `text` is what the patient wrote) */
+  action: AnswerAction | 'message';
   start?: string;
   dentist?: string;
   patientName?: string;
-  /** only for reschedule requests: the clinic calls the patient back */
+  /** reschedule requests and messages: the number to answer (a message from an unknown number carries its own) */
   phone?: string;
 }
 
@@ -153,25 +179,26 @@ export async function listAnswers(store: Store, filter: { unseen?: boolean } = {
   for await (const o of store.list(ANSWERS_PREFIX)) {
     const got = await store.getJson<PatientAnswer>(o.key);
     if (!got || (filter.unseen && got.value.seen)) continue;
-    const item: AnswerListItem = { ...got.value };
+    const item: AnswerListItem = { ...got.value, id: answerIdOfKey(o.key) };
     const appointment = await getAppointment(store, item.appointmentId).catch(() => undefined);
     if (appointment) Object.assign(item, { start: appointment.appointment.start, dentist: appointment.appointment.dentist });
     const patient = await getPatient(store, item.patientId).catch(() => undefined);
     if (patient) {
       item.patientName = patient.patient.fullName;
-      if (item.action === 'reschedule' && patient.patient.phone) item.phone = patient.patient.phone;
+      if ((item.action === 'reschedule' || item.action === 'message') && patient.patient.phone) item.phone = patient.patient.phone;
     }
     out.push(item);
   }
   return out.sort((a, b) => b.at.localeCompare(a.at));
 }
 
-/** Marks an answer seen by a staff member (If-Match; seen twice keeps the first). */
-export async function markAnswerSeen(store: Store, appointmentId: string, actor: string, now = new Date()): Promise<PatientAnswer> {
-  const got = await store.getJson<PatientAnswer>(answerKey(appointmentId));
-  if (!got) throw new ClinicaError('not-found', `no patient answer for ${appointmentId}`, { field: 'id', reason: 'answer-not-found' });
+/** Marks an answer (by its list id: answerIdOfKey) seen by a staff member (If-Match; seen twice keeps the first). */
+export async function markAnswerSeen(store: Store, id: string, actor: string, now = new Date()): Promise<PatientAnswer> {
+  const key = answerKeyOfId(id);
+  const got = key ? await store.getJson<PatientAnswer>(key) : undefined;
+  if (!key || !got) throw new ClinicaError('not-found', `no patient answer ${id}`, { field: 'id', reason: 'answer-not-found' });
   if (got.value.seen) return got.value;
   const next: PatientAnswer = { ...got.value, seen: { at: now.toISOString(), by: actor } };
-  await store.putJson(answerKey(appointmentId), next, { ifMatch: got.etag });
+  await store.putJson(key, next, { ifMatch: got.etag });
   return next;
 }

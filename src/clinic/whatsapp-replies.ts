@@ -14,7 +14,7 @@ import { createHash } from 'node:crypto';
 import { isClinicaError } from '../errors.js';
 import type { Store } from '../store/store.js';
 import { listPatientAppointments } from './patient-appointments.js';
-import { ANSWERS_PREFIX, recordPatientAnswer, type PatientAnswer } from './patient-answers.js';
+import { messageAnswerKey, recordPatientAnswer, type PatientAnswer } from './patient-answers.js';
 import { readPatientIndex } from './patient-index.js';
 import { normalizePhone } from './phone.js';
 import type { ReminderRecord } from './reminders.js';
@@ -91,7 +91,7 @@ async function patientByNumber(store: Store, from: string): Promise<string | und
 
 /** Stores a free-text reply for the staff (once per WhatsApp message id). */
 export async function storeTextReply(store: Store, reply: { messageId: string; from: string; text: string; at: Date }, now: Date): Promise<ReplyOutcome> {
-  const key = `${ANSWERS_PREFIX}messages/${createHash('sha256').update(reply.messageId).digest('hex').slice(0, 32)}.json`;
+  const key = messageAnswerKey(createHash('sha256').update(reply.messageId).digest('hex').slice(0, 32));
   const patientId = await patientByNumber(store, reply.from);
   let appointmentId = '';
   if (patientId) {
