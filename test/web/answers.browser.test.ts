@@ -12,6 +12,7 @@ import { answerLinkKey, answerLinkUrl, signAnswerToken } from '../../src/clinic/
 import { getAppointment } from '../../src/clinic/appointments.js';
 import { DEMO_STAFF_FILE } from '../../src/local/demo-staff.js';
 import { runLocalReminders } from '../../src/local/reminders-timer.js';
+import { storeTextReply } from '../../src/clinic/whatsapp-replies.js';
 import { readOutbox } from '../../src/local/ses-server.js';
 import { addPatient, book } from '../helpers/reminder-seed.js';
 import { hasChromium, launchChromium } from '../helpers/chromium.js';
@@ -160,13 +161,8 @@ describe.skipIf(!hasChromium)('the staff\'s "Respostas dos pacientes" in Chromiu
 
   afterAll(stopAll);
 
-  it('lists a cancellation with its reason, counted on the Agenda entry, until it is marked seen', async () => {
-    const { link } = await remindedLink('Marta Queiroz Lima');
-    const patientPage = await open(link);
-    await patientPage.page.fill('#reason', 'mudei de cidade');
-    await Promise.all([patientPage.page.waitForNavigation(), patientPage.page.click('button.cancel')]);
-    await patientPage.page.close();
-
+  /** The staff page, signed in as the demo admin, on the agenda. */
+  async function signIn(): Promise<Page> {
     const p = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'pt-BR' });
     p.on('pageerror', (e) => pageErrors.push(e.message));
     await p.goto(`${stack.endpoints.server}/`);
@@ -174,6 +170,17 @@ describe.skipIf(!hasChromium)('the staff\'s "Respostas dos pacientes" in Chromiu
     await p.fill('#login-password', admin.password);
     await p.click('#login-form button[type=submit]');
     await p.waitForSelector('#view-agenda:not([hidden])');
+    return p;
+  }
+
+  it('lists a cancellation with its reason, counted on the Agenda entry, until it is marked seen', async () => {
+    const { link } = await remindedLink('Marta Queiroz Lima');
+    const patientPage = await open(link);
+    await patientPage.page.fill('#reason', 'mudei de cidade');
+    await Promise.all([patientPage.page.waitForNavigation(), patientPage.page.click('button.cancel')]);
+    await patientPage.page.close();
+
+    const p = await signIn();
     const agendaBadge = p.locator('#tabs a[data-tab=agenda] [data-answers-badge]');
     await expect.poll(() => agendaBadge.textContent()).toBe('1');
 
@@ -198,6 +205,31 @@ describe.skipIf(!hasChromium)('the staff\'s "Respostas dos pacientes" in Chromiu
     const tab = (await p.locator('#tabs a[data-tab=answers]').boundingBox())!;
     expect(tab.x + tab.width).toBeLessThanOrEqual(375);
     expect(await p.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+    expect(pageErrors.splice(0)).toEqual([]);
+    await p.close();
+  });
+
+  it('shows a patient\'s free-text WhatsApp reply as plain text, with the phone, until it is marked seen', async () => {
+    const patient = await addPatient(stack.dataStore, { fullName: 'Irene Ravache Souza', phone: '+55 11 96666-4444' });
+    await book(stack.dataStore, patient.id, `${ownDay()} 09:00`, 'Dra. Ana Demo');
+    // what the WhatsApp events handler stores for a text message (markup in it must stay text)
+    const text = 'Vou chegar 10 min atrasada <img src=x onerror="document.title=\'pwned\'">';
+    await storeTextReply(stack.dataStore, { messageId: 'wamid.irene-1', from: '5511966664444', text, at: new Date() }, new Date());
+
+    const p = await signIn();
+    await p.click('#tabs a[data-tab=answers]');
+    const card = p.locator('#answers-list li[data-action=message]', { hasText: 'Irene Ravache Souza' });
+    await card.waitFor();
+    expect(await card.getAttribute('data-answer')).toMatch(/^m-[0-9a-f]{32}$/);
+    expect(await card.locator('.badge').textContent()).toBe('Mensagem no WhatsApp');
+    expect(await card.locator('blockquote.answer-text').textContent()).toBe(text);
+    expect(await card.locator('img').count()).toBe(0);
+    expect(await card.locator('a[href^="tel:"]').getAttribute('href')).toBe('tel:+5511966664444');
+    await card.locator('button', { hasText: 'Marcar como vista' }).click();
+    await expect.poll(() => card.locator('p.muted').last().textContent()).toMatch(/^Vista em /);
+    await p.reload();
+    await p.locator('#answers-list li.seen[data-action=message]', { hasText: 'Irene Ravache Souza' }).waitFor();
+    expect(await p.title()).not.toBe('pwned');
     expect(pageErrors.splice(0)).toEqual([]);
     await p.close();
   });
