@@ -3,9 +3,10 @@
  * reschedule. One answer per appointment, kept at `answers/{appointmentId}.json` (If-None-Match: *), so a
  * second click — or a second device — finds the first answer and is told what was already done.
  *
- * A confirmation sets the appointment "confirmed"; a cancellation cancels it (the slot is freed by the
+ * A confirmation sets a scheduled appointment "confirmed"; a cancellation cancels it (the slot is freed by the
  * appointment rules) — both audited with the patient as the actor (`patient:<id>`). A reschedule request
- * changes nothing on the agenda: it waits in the staff's list with the patient's phone.
+ * changes nothing on the agenda: it waits in the staff's list with the patient's phone. Once the reception has
+ * marked the patient arrived ("chegou"), only a confirmation is taken (and changes nothing).
  */
 import type { Config, Locale } from '../config/schema.js';
 import { ClinicaError, isClinicaError } from '../errors.js';
@@ -76,6 +77,8 @@ export interface AnswerPageView {
   answer?: Pick<PatientAnswer, 'action' | 'at'>;
   /** the appointment was cancelled or moved by the clinic: nothing to answer */
   closed?: boolean;
+  /** the reception has marked the patient arrived ("chegou"): nothing to answer, no cancelling from the link */
+  arrived?: boolean;
 }
 
 type ClinicConfig = { clinic: Pick<Config['clinic'], 'name' | 'address' | 'phone' | 'timeZone' | 'locale'> };
@@ -119,6 +122,7 @@ export async function answerPageView(store: Store, config: ClinicConfig, token: 
   };
   if (answer) view.answer = { action: answer.action, at: answer.at };
   else if (appointment.status === 'cancelled' || appointment.movedTo) view.closed = true;
+  else if (appointment.status === 'arrived') view.arrived = true;
   return view;
 }
 
@@ -140,6 +144,11 @@ export async function recordPatientAnswer(
   if (before) return { answer: before, already: true };
   if (appointment.status === 'cancelled' || appointment.movedTo) {
     throw new ClinicaError('usage', 'this appointment was already cancelled or moved by the clinic', { reason: 'appointment-closed', field: 't' });
+  }
+  // at the clinic already (a patient may come early): a stale page or button cannot cancel or ask to move the
+  // visit under the reception's eyes; a confirmation is recorded and changes nothing (the status stays arrived)
+  if (appointment.status === 'arrived' && action !== 'confirm') {
+    throw new ClinicaError('usage', 'the patient has already arrived at the clinic; the reception handles any change', { reason: 'appointment-arrived', field: 't' });
   }
   const actor = `patient:${appointment.patientId}`;
   // typed by the public: control characters become spaces (they would reach the staff's terminal), one line
