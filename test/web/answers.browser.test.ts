@@ -1,8 +1,9 @@
 /**
  * The patients' answer page end to end in headless Chromium (playwright-core) under the local stack, from the
  * link in the e-mail the local outbox holds: confirm and a second visit, cancel another appointment, a tampered
- * link, an expired one, English, a phone's 390 px; and the staff's "Respostas" section showing a cancellation
- * until it is marked seen. Each test books its own patient on its own day: they pass in any order.
+ * link, an expired one, English, a phone's 390 px; and the staff's side: the "Respostas" section showing a
+ * cancellation and a free-text WhatsApp reply until each is marked seen, and the WhatsApp delivery status on the
+ * agenda. Each test books its own patient on its own day: they pass in any order.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -12,7 +13,8 @@ import { answerLinkKey, answerLinkUrl, signAnswerToken } from '../../src/clinic/
 import { getAppointment } from '../../src/clinic/appointments.js';
 import { DEMO_STAFF_FILE } from '../../src/local/demo-staff.js';
 import { runLocalReminders } from '../../src/local/reminders-timer.js';
-import { storeTextReply } from '../../src/clinic/whatsapp-replies.js';
+import { recordDeliveryStatus, storeTextReply } from '../../src/clinic/whatsapp-replies.js';
+import { channelKey } from '../../src/clinic/reminders.js';
 import { readOutbox } from '../../src/local/ses-server.js';
 import { addPatient, book } from '../helpers/reminder-seed.js';
 import { hasChromium, launchChromium } from '../helpers/chromium.js';
@@ -230,6 +232,29 @@ describe.skipIf(!hasChromium)('the staff\'s "Respostas dos pacientes" in Chromiu
     await p.reload();
     await p.locator('#answers-list li.seen[data-action=message]', { hasText: 'Irene Ravache Souza' }).waitFor();
     expect(await p.title()).not.toBe('pwned');
+    expect(pageErrors.splice(0)).toEqual([]);
+    await p.close();
+  });
+
+  it('shows how far the WhatsApp reminder got on the agenda block, in both languages', async () => {
+    const patient = await addPatient(stack.dataStore, { fullName: 'Wagner Zap Moura', phone: '+55 11 95555-3333', whatsappReminders: true });
+    const day = ownDay();
+    const appt = await book(stack.dataStore, patient.id, `${day} 11:00`, 'Dra. Ana Demo');
+    const summary = await runLocalReminders(stack, dayBefore(day));
+    const sent = summary.items.find((i) => i.appointmentId === appt.id && i.channel === 'whatsapp' && i.status === 'sent');
+    expect(sent, 'a WhatsApp reminder in the local outbox').toBeDefined();
+    // what the WhatsApp events handler records for Meta's "read"
+    await recordDeliveryStatus(stack.dataStore, { key: channelKey(appt.id, sent!.rule, 'whatsapp'), status: 'read', at: new Date() });
+
+    const p = await signIn();
+    await p.goto(`${stack.endpoints.server}/#/agenda?date=${day}`);
+    const badge = p.locator(`.day-grid .block[data-appointment="${appt.id}"] [data-whatsapp]`);
+    await badge.waitFor();
+    expect(await badge.textContent()).toBe('WhatsApp lido');
+    expect(await badge.getAttribute('data-whatsapp')).toBe('read');
+    expect(await badge.getAttribute('title')).toMatch(/^WhatsApp lido em \d{2}\/\d{2}\/\d{4}/);
+    await p.selectOption('#lang-select', 'en');
+    await expect.poll(() => badge.textContent()).toBe('WhatsApp read');
     expect(pageErrors.splice(0)).toEqual([]);
     await p.close();
   });
