@@ -3,21 +3,44 @@
  * reschedule. One answer per appointment, kept at `answers/{appointmentId}.json` (If-None-Match: *), so a
  * second click — or a second device — finds the first answer and is told what was already done.
  *
- * A confirmation sets the appointment "confirmed"; a cancellation cancels it (the slot is freed by the
+ * A confirmation sets a scheduled appointment "confirmed"; a cancellation cancels it (the slot is freed by the
  * appointment rules) — both audited with the patient as the actor (`patient:<id>`). A reschedule request
- * changes nothing on the agenda: it waits in the staff's list with the patient's phone.
+ * changes nothing on the agenda: it waits in the staff's list with the patient's phone. Once the reception has
+ * marked the patient arrived ("chegou"), only a confirmation is taken (and changes nothing).
  */
 import type { Config, Locale } from '../config/schema.js';
 import { ClinicaError, isClinicaError } from '../errors.js';
 import type { Store } from '../store/store.js';
 import { answerLinkKey, verifyAnswerToken } from './answer-link.js';
-import { getAppointment, setAppointmentStatus } from './appointments.js';
+import { getAppointment, normalizeAppointmentId, setAppointmentStatus } from './appointments.js';
 import { getPatient } from './patients.js';
 import { clean, CONTROL_CHARACTERS } from './text.js';
 import type { Appointment } from './types.js';
 
 export const ANSWERS_PREFIX = 'answers/';
 export const answerKey = (appointmentId: string) => `${ANSWERS_PREFIX}${appointmentId}.json`;
+/** Free-text WhatsApp replies: `answers/messages/{hash}.json` (src/clinic/whatsapp-replies.ts). */
+export const MESSAGES_PREFIX = `${ANSWERS_PREFIX}messages/`;
+export const messageAnswerKey = (hash: string) => `${MESSAGES_PREFIX}${hash}.json`;
+
+/**
+ * Every answer's id in the staff API, one per record: an appointment's answer is its appointment id, a
+ * free-text reply is `m-{hash}`. Only these two shapes name a key, so an id never reaches outside answers/.
+ */
+const MESSAGE_ANSWER_ID = /^m-([0-9a-f]{32})$/;
+export function answerIdOfKey(key: string): string {
+  const rest = key.slice(ANSWERS_PREFIX.length, -'.json'.length);
+  return key.startsWith(MESSAGES_PREFIX) ? `m-${rest.slice('messages/'.length)}` : rest;
+}
+function answerKeyOfId(id: string): string | undefined {
+  const message = MESSAGE_ANSWER_ID.exec(id);
+  if (message) return messageAnswerKey(message[1]!);
+  try {
+    return answerKey(normalizeAppointmentId(id));
+  } catch {
+    return undefined;
+  }
+}
 
 export const answerActions = ['confirm', 'cancel', 'reschedule'] as const;
 export type AnswerAction = (typeof answerActions)[number];
@@ -54,6 +77,8 @@ export interface AnswerPageView {
   answer?: Pick<PatientAnswer, 'action' | 'at'>;
   /** the appointment was cancelled or moved by the clinic: nothing to answer */
   closed?: boolean;
+  /** the reception has marked the patient arrived ("chegou"): nothing to answer, no cancelling from the link */
+  arrived?: boolean;
 }
 
 type ClinicConfig = { clinic: Pick<Config['clinic'], 'name' | 'address' | 'phone' | 'timeZone' | 'locale'> };
@@ -97,6 +122,7 @@ export async function answerPageView(store: Store, config: ClinicConfig, token: 
   };
   if (answer) view.answer = { action: answer.action, at: answer.at };
   else if (appointment.status === 'cancelled' || appointment.movedTo) view.closed = true;
+  else if (appointment.status === 'arrived') view.arrived = true;
   return view;
 }
 
@@ -119,6 +145,11 @@ export async function recordPatientAnswer(
   if (appointment.status === 'cancelled' || appointment.movedTo) {
     throw new ClinicaError('usage', 'this appointment was already cancelled or moved by the clinic', { reason: 'appointment-closed', field: 't' });
   }
+  // at the clinic already (a patient may come early): a stale page or button cannot cancel or ask to move the
+  // visit under the reception's eyes; a confirmation is recorded and changes nothing (the status stays arrived)
+  if (appointment.status === 'arrived' && action !== 'confirm') {
+    throw new ClinicaError('usage', 'the patient has already arrived at the clinic; the reception handles any change', { reason: 'appointment-arrived', field: 't' });
+  }
   const actor = `patient:${appointment.patientId}`;
   // typed by the public: control characters become spaces (they would reach the staff's terminal), one line
   const reason = action === 'cancel' ? clean(input.reason?.replace(CONTROL_CHARACTERS, ' ').replace(/\s+/g, ' '))?.slice(0, REASON_MAX) : undefined;
@@ -138,12 +169,16 @@ export async function recordPatientAnswer(
   return { answer, already: false };
 }
 
-/** An answer as the staff list shows it: with the patient's phone for a reschedule request. */
-export interface AnswerListItem extends PatientAnswer {
+/** An answer as the staff list shows it: with the patient's phone for a reschedule request or a message. */
+export interface AnswerListItem extends Omit<PatientAnswer, 'action'> {
+  /** the id to mark it seen with (POST /api/answers/:id/seen): the appointment's id, or `m-…` for a message */
+  id: string;
+  /** a free-text WhatsApp reply is a "message" (its `text` is what the patient wrote) */
+  action: AnswerAction | 'message';
   start?: string;
   dentist?: string;
   patientName?: string;
-  /** only for reschedule requests: the clinic calls the patient back */
+  /** reschedule requests and messages: the number to answer (a message from an unknown number carries its own) */
   phone?: string;
 }
 
@@ -153,25 +188,26 @@ export async function listAnswers(store: Store, filter: { unseen?: boolean } = {
   for await (const o of store.list(ANSWERS_PREFIX)) {
     const got = await store.getJson<PatientAnswer>(o.key);
     if (!got || (filter.unseen && got.value.seen)) continue;
-    const item: AnswerListItem = { ...got.value };
+    const item: AnswerListItem = { ...got.value, id: answerIdOfKey(o.key) };
     const appointment = await getAppointment(store, item.appointmentId).catch(() => undefined);
     if (appointment) Object.assign(item, { start: appointment.appointment.start, dentist: appointment.appointment.dentist });
     const patient = await getPatient(store, item.patientId).catch(() => undefined);
     if (patient) {
       item.patientName = patient.patient.fullName;
-      if (item.action === 'reschedule' && patient.patient.phone) item.phone = patient.patient.phone;
+      if ((item.action === 'reschedule' || item.action === 'message') && patient.patient.phone) item.phone = patient.patient.phone;
     }
     out.push(item);
   }
   return out.sort((a, b) => b.at.localeCompare(a.at));
 }
 
-/** Marks an answer seen by a staff member (If-Match; seen twice keeps the first). */
-export async function markAnswerSeen(store: Store, appointmentId: string, actor: string, now = new Date()): Promise<PatientAnswer> {
-  const got = await store.getJson<PatientAnswer>(answerKey(appointmentId));
-  if (!got) throw new ClinicaError('not-found', `no patient answer for ${appointmentId}`, { field: 'id', reason: 'answer-not-found' });
+/** Marks an answer (by its list id: answerIdOfKey) seen by a staff member (If-Match; seen twice keeps the first). */
+export async function markAnswerSeen(store: Store, id: string, actor: string, now = new Date()): Promise<PatientAnswer> {
+  const key = answerKeyOfId(id);
+  const got = key ? await store.getJson<PatientAnswer>(key) : undefined;
+  if (!key || !got) throw new ClinicaError('not-found', `no patient answer ${id}`, { field: 'id', reason: 'answer-not-found' });
   if (got.value.seen) return got.value;
   const next: PatientAnswer = { ...got.value, seen: { at: now.toISOString(), by: actor } };
-  await store.putJson(answerKey(appointmentId), next, { ifMatch: got.etag });
+  await store.putJson(key, next, { ifMatch: got.etag });
   return next;
 }

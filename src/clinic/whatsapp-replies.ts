@@ -14,10 +14,11 @@ import { createHash } from 'node:crypto';
 import { isClinicaError } from '../errors.js';
 import type { Store } from '../store/store.js';
 import { listPatientAppointments } from './patient-appointments.js';
-import { ANSWERS_PREFIX, recordPatientAnswer, type PatientAnswer } from './patient-answers.js';
+import type { Appointment } from './types.js';
+import { messageAnswerKey, recordPatientAnswer, type PatientAnswer } from './patient-answers.js';
 import { readPatientIndex } from './patient-index.js';
 import { normalizePhone } from './phone.js';
-import type { ReminderRecord } from './reminders.js';
+import { REMINDERS_PREFIX, type ReminderRecord } from './reminders.js';
 import { CONTROL_CHARACTERS } from './text.js';
 
 /** A free-text reply in the answers list: an answer's shape with action "message" and its text. */
@@ -91,7 +92,7 @@ async function patientByNumber(store: Store, from: string): Promise<string | und
 
 /** Stores a free-text reply for the staff (once per WhatsApp message id). */
 export async function storeTextReply(store: Store, reply: { messageId: string; from: string; text: string; at: Date }, now: Date): Promise<ReplyOutcome> {
-  const key = `${ANSWERS_PREFIX}messages/${createHash('sha256').update(reply.messageId).digest('hex').slice(0, 32)}.json`;
+  const key = messageAnswerKey(createHash('sha256').update(reply.messageId).digest('hex').slice(0, 32));
   const patientId = await patientByNumber(store, reply.from);
   let appointmentId = '';
   if (patientId) {
@@ -117,4 +118,50 @@ export async function storeTextReply(store: Store, reply: { messageId: string; f
     if (isClinicaError(err, 'conflict')) return { kind: 'message', key, patientId, duplicate: true };
     throw err;
   }
+}
+
+/** How far an appointment's WhatsApp reminder got, as the staff see it: the furthest status and when. */
+export interface WhatsAppDelivery {
+  status: Delivery;
+  /** ISO instant of that status */
+  at: string;
+  /** the reminder rule it was sent for (the last one sent, when several were) */
+  rule: string;
+}
+
+/** Furthest first: a failure outranks all, read outranks delivered outranks sent. */
+const FURTHEST: readonly Delivery[] = ['failed', 'read', 'delivered', 'sent'];
+const WHATSAPP_RECORD = /^reminders\/(A-\d{8}-[a-z0-9]{1,20})\/([a-z0-9-]{1,32})\.whatsapp\.json$/;
+
+/** One record's state: Meta's furthest status, else what the send itself did (accepted = sent; refused = failed). */
+function deliveryOf(record: ReminderRecord, rule: string): WhatsAppDelivery | undefined {
+  for (const status of FURTHEST) {
+    const seen = record.deliveries?.[status];
+    if (seen) return { status, at: seen.at, rule };
+  }
+  if (record.status === 'sent' && record.sentAt) return { status: 'sent', at: record.sentAt, rule };
+  if (record.status === 'failed' && record.failedAt) return { status: 'failed', at: record.failedAt, rule };
+  return undefined;
+}
+
+/**
+ * The WhatsApp reminder state of each given appointment that has one (by appointment id): one listing of
+ * `reminders/A-{day}-` per day the appointments fall on, then the WhatsApp records only. When an appointment
+ * had several WhatsApp reminders (rules), the latest one's state stands.
+ */
+export async function whatsAppDeliveries(store: Store, appointments: Pick<Appointment, 'id'>[]): Promise<Map<string, WhatsAppDelivery>> {
+  const wanted = new Set(appointments.map((a) => a.id));
+  const days = new Set(appointments.map((a) => a.id.slice(0, 'A-YYYYMMDD'.length)));
+  const out = new Map<string, WhatsAppDelivery>();
+  for (const day of days) {
+    for await (const o of store.list(`${REMINDERS_PREFIX}${day}-`)) {
+      const m = WHATSAPP_RECORD.exec(o.key);
+      if (!m || !wanted.has(m[1]!)) continue;
+      const record = (await store.getJson<ReminderRecord>(o.key))?.value;
+      const delivery = record && deliveryOf(record, m[2]!);
+      const before = out.get(m[1]!);
+      if (delivery && (!before || before.at < delivery.at)) out.set(m[1]!, delivery);
+    }
+  }
+  return out;
 }

@@ -60,8 +60,8 @@ export function answerFormPage(view: AnswerPageView, token: string, outcome?: { 
   if (given) {
     const line = given.already ? fill(t.already[given.action], { when: formatWhen(view, given.at) }) : t.done[given.action];
     body += `<p class="note" role="status">${escape(line)}</p>`;
-  } else if (view.closed) {
-    body += `<p class="note" role="status">${escape(t.closed)}</p>`;
+  } else if (view.closed || view.arrived) {
+    body += `<p class="note" role="status">${escape(view.closed ? t.closed : t.arrived)}</p>`;
   } else {
     const tok = `<input type="hidden" name="t" value="${escape(token)}">`;
     body +=
@@ -73,7 +73,7 @@ export function answerFormPage(view: AnswerPageView, token: string, outcome?: { 
 }
 
 /** The page for a link that cannot be used (tampered, expired) or a failure: one clear sentence. */
-export function answerProblemPage(locale: Locale, problem: 'invalid' | 'expired' | 'failed'): string {
+export function answerProblemPage(locale: Locale, problem: 'invalid' | 'expired' | 'failed' | 'arrived'): string {
   const t = texts[locale];
   return page(locale, `<h1>${escape(t.title)}</h1><p class="note" role="alert">${escape(t[problem])}</p>`);
 }

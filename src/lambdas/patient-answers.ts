@@ -75,8 +75,10 @@ export async function handleAnswerRequest(event: FunctionUrlEvent, deps: Answers
     params = new URLSearchParams(text);
   }
   const token = params.get('t') ?? '';
+  let locale = fallback;
   try {
     const view = await answerPageView(deps.store, deps.config, token, now);
+    locale = view.locale;
     if (method === 'GET') return respond(200, answerFormPage(view, token));
     const { answer, already } = await recordPatientAnswer(deps.store, token, { action: params.get('action') ?? '', reason: params.get('reason') ?? undefined }, now);
     deps.log.info('patient answer', { appointmentId: answer.appointmentId, action: answer.action, already });
@@ -84,6 +86,8 @@ export async function handleAnswerRequest(event: FunctionUrlEvent, deps: Answers
   } catch (err) {
     if (isClinicaError(err) && err.reason === 'token-invalid') return respond(400, answerProblemPage(fallback, 'invalid'));
     if (isClinicaError(err) && err.reason === 'token-expired') return respond(410, answerProblemPage(fallback, 'expired'));
+    // a page opened before the reception marked the patient arrived: no cancelling now, said in the patient's language
+    if (isClinicaError(err) && err.reason === 'appointment-arrived') return respond(409, answerProblemPage(locale, 'arrived'));
     if (isClinicaError(err) && (err.reason === 'appointment-closed' || err.reason === 'answer-action')) return respond(409, answerProblemPage(fallback, 'failed'));
     deps.log.error(`patient answer failed: ${oneLine(err)}`);
     return respond(503, answerProblemPage(fallback, 'failed'));

@@ -13,6 +13,7 @@ import type { ErrorBody } from '../server/http.js';
 import type { ChairRecord, DentistRecord } from '../clinic/dentists.js';
 import type { Opening } from '../config/site.js';
 import type { AnswerListItem, PatientAnswer } from '../clinic/patient-answers.js';
+import type { WhatsAppDelivery } from '../clinic/whatsapp-replies.js';
 
 export type { ChairRecord, DentistRecord, Opening };
 export type { Appointment, AppointmentBrief, AppointmentStatus, FutureAppointment, Guardian, ImageKind, ImageStatus, Patient, PatientStatus, PatientSummary, Permission, Sex, StaffMember, StaffRole };
@@ -31,7 +32,12 @@ export interface AgendaResponse {
   timeZone: string;
   appointments: AgendaAppointment[];
 }
-export type AgendaAppointment = Appointment & { patientName?: string; patientPhone?: string };
+export type AgendaAppointment = Appointment & {
+  patientName?: string;
+  patientPhone?: string;
+  /** how far the appointment's WhatsApp reminder got (sent, delivered, read, failed) and when; absent: none sent */
+  whatsapp?: WhatsAppDelivery;
+};
 
 /** POST /api/appointments */
 export interface BookRequest {

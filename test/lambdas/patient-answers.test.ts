@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { answerLinkKey, signAnswerToken, verifyAnswerToken } from '../../src/clinic/answer-link.js';
-import { getAppointment } from '../../src/clinic/appointments.js';
+import { getAppointment, setAppointmentStatus } from '../../src/clinic/appointments.js';
 import { listAudit } from '../../src/clinic/audit.js';
 import { answerKey, type PatientAnswer } from '../../src/clinic/patient-answers.js';
 import { defaultConfigInput } from '../../src/config/load.js';
@@ -108,6 +108,31 @@ describe('the answer page', () => {
     const trail = await listAudit(stack.dataStore, { patientId: patient.id });
     expect(trail.find((e) => e.action === 'appointment.cancel')?.actor).toBe(`patient:${patient.id}`);
     expect((await stack.dataStore.getJson<PatientAnswer>(answerKey(appt.id)))?.value.reason).toBe('travelling that week');
+  });
+
+  it('once the patient has arrived ("chegou"): no form, a stale cancel or reschedule is a clear 409, a confirm is harmless', async () => {
+    // arrived is set on the appointment's own day: this one is later today
+    const patient = await addPatient(stack.dataStore, { fullName: 'Célia Chegou', phone: '+55 11 98765-1111' });
+    const appt = await book(stack.dataStore, patient.id, '2030-03-10 16:00');
+    const token = signAnswerToken(await answerLinkKey(stack.dataStore), appt.id, new Date(appt.start));
+    await setAppointmentStatus(stack.dataStore, appt.id, 'arrived', 'staff:recepcao', { now });
+
+    const page = await get(token);
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('A recepção já registrou a sua chegada');
+    expect(page.body).not.toContain('<form');
+    for (const action of ['cancel', 'reschedule']) {
+      const res = await post({ t: token, action, reason: 'desisti' });
+      expect(res.statusCode).toBe(409);
+      expect(res.body).toContain('A recepção já registrou a sua chegada');
+      expect(res.body).not.toMatch(/Error|stack/);
+    }
+    expect((await getAppointment(stack.dataStore, appt.id)).appointment.status).toBe('arrived');
+    expect(await stack.dataStore.getJson(answerKey(appt.id))).toBeUndefined();
+    const confirmed = await post({ t: token, action: 'confirm' });
+    expect(confirmed.statusCode).toBe(200);
+    expect(confirmed.body).toContain('Consulta confirmada');
+    expect((await getAppointment(stack.dataStore, appt.id)).appointment.status).toBe('arrived');
   });
 
   it('a reschedule request changes nothing on the agenda', async () => {

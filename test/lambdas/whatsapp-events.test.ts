@@ -8,7 +8,8 @@ import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { getAppointment } from '../../src/clinic/appointments.js';
+import { answerLinkKey, signAnswerToken } from '../../src/clinic/answer-link.js';
+import { getAppointment, setAppointmentStatus } from '../../src/clinic/appointments.js';
 import { listAnswers } from '../../src/clinic/patient-answers.js';
 import { channelKey, runReminders, type ReminderRecord } from '../../src/clinic/reminders.js';
 import { handleWhatsAppEvents, type SnsEvent, type WebhookValue } from '../../src/lambdas/whatsapp-events.js';
@@ -110,6 +111,19 @@ describe('button presses', () => {
   });
 });
 
+describe('a patient who has arrived ("chegou")', () => {
+  it('cannot cancel from the button (refused, nothing changes); Confirmar is harmless', async () => {
+    const p = await addPatient(stack.dataStore, { fullName: 'Dora Chegou', phone: '(11) 98765-2009', whatsappReminders: true });
+    const appt = await book(stack.dataStore, p.id, '2030-03-11 15:00');
+    await setAppointmentStatus(stack.dataStore, appt.id, 'arrived', 'staff:recepcao', { now });
+    const token = signAnswerToken(await answerLinkKey(stack.dataStore), appt.id, new Date(appt.start));
+    expect(await handle(snsEvent(press('5511987652009', `cancel:${token}`, 'wamid.press-9')))).toEqual([{ kind: 'button-refused', reason: 'appointment-arrived' }]);
+    expect(await appointmentStatus(appt.id)).toBe('arrived');
+    expect(await handle(snsEvent(press('5511987652009', `confirm:${token}`, 'wamid.press-10')))).toEqual([{ kind: 'button', action: 'confirm', appointmentId: appt.id, already: false }]);
+    expect(await appointmentStatus(appt.id)).toBe('arrived');
+  });
+});
+
 describe('delivery statuses', () => {
   it('sent, delivered and read are recorded on the reminder, each once', async () => {
     const key = channelKey(ids.ana!, 'day-before', 'whatsapp');
@@ -153,7 +167,8 @@ describe('free text', () => {
     expect(messages).toHaveLength(2);
     const known = messages.find((m) => m.messageId === 'wamid.text-1')!;
     expect(known).toMatchObject({ appointmentId: ids.caio, channel: 'whatsapp', text: 'Posso chegar 10 min atrasado? [31m' });
-    expect(known.phone).toBeUndefined();
+    // the patient's number, for the staff to answer
+    expect(known.phone).toBe('+5511987652003');
     expect(messages.find((m) => m.messageId === 'wamid.text-2')).toMatchObject({ patientId: '', appointmentId: '', phone: '+5521900001111' });
     // the function's log names no patient, number or text
     expect(log.entries.length).toBeGreaterThan(0);

@@ -1,8 +1,9 @@
 /**
  * The patients' answer page end to end in headless Chromium (playwright-core) under the local stack, from the
  * link in the e-mail the local outbox holds: confirm and a second visit, cancel another appointment, a tampered
- * link, an expired one, English, a phone's 390 px; and the staff's "Respostas" section showing a cancellation
- * until it is marked seen. Each test books its own patient on its own day: they pass in any order.
+ * link, an expired one, English, a phone's 390 px; and the staff's side: the "Respostas" section showing a
+ * cancellation and a free-text WhatsApp reply until each is marked seen, and the WhatsApp delivery status on the
+ * agenda. Each test books its own patient on its own day: they pass in any order.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -12,6 +13,8 @@ import { answerLinkKey, answerLinkUrl, signAnswerToken } from '../../src/clinic/
 import { getAppointment } from '../../src/clinic/appointments.js';
 import { DEMO_STAFF_FILE } from '../../src/local/demo-staff.js';
 import { runLocalReminders } from '../../src/local/reminders-timer.js';
+import { recordDeliveryStatus, storeTextReply } from '../../src/clinic/whatsapp-replies.js';
+import { channelKey } from '../../src/clinic/reminders.js';
 import { readOutbox } from '../../src/local/ses-server.js';
 import { addPatient, book } from '../helpers/reminder-seed.js';
 import { hasChromium, launchChromium } from '../helpers/chromium.js';
@@ -160,13 +163,8 @@ describe.skipIf(!hasChromium)('the staff\'s "Respostas dos pacientes" in Chromiu
 
   afterAll(stopAll);
 
-  it('lists a cancellation with its reason, counted on the Agenda entry, until it is marked seen', async () => {
-    const { link } = await remindedLink('Marta Queiroz Lima');
-    const patientPage = await open(link);
-    await patientPage.page.fill('#reason', 'mudei de cidade');
-    await Promise.all([patientPage.page.waitForNavigation(), patientPage.page.click('button.cancel')]);
-    await patientPage.page.close();
-
+  /** The staff page, signed in as the demo admin, on the agenda. */
+  async function signIn(): Promise<Page> {
     const p = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'pt-BR' });
     p.on('pageerror', (e) => pageErrors.push(e.message));
     await p.goto(`${stack.endpoints.server}/`);
@@ -174,6 +172,17 @@ describe.skipIf(!hasChromium)('the staff\'s "Respostas dos pacientes" in Chromiu
     await p.fill('#login-password', admin.password);
     await p.click('#login-form button[type=submit]');
     await p.waitForSelector('#view-agenda:not([hidden])');
+    return p;
+  }
+
+  it('lists a cancellation with its reason, counted on the Agenda entry, until it is marked seen', async () => {
+    const { link } = await remindedLink('Marta Queiroz Lima');
+    const patientPage = await open(link);
+    await patientPage.page.fill('#reason', 'mudei de cidade');
+    await Promise.all([patientPage.page.waitForNavigation(), patientPage.page.click('button.cancel')]);
+    await patientPage.page.close();
+
+    const p = await signIn();
     const agendaBadge = p.locator('#tabs a[data-tab=agenda] [data-answers-badge]');
     await expect.poll(() => agendaBadge.textContent()).toBe('1');
 
@@ -198,6 +207,54 @@ describe.skipIf(!hasChromium)('the staff\'s "Respostas dos pacientes" in Chromiu
     const tab = (await p.locator('#tabs a[data-tab=answers]').boundingBox())!;
     expect(tab.x + tab.width).toBeLessThanOrEqual(375);
     expect(await p.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+    expect(pageErrors.splice(0)).toEqual([]);
+    await p.close();
+  });
+
+  it('shows a patient\'s free-text WhatsApp reply as plain text, with the phone, until it is marked seen', async () => {
+    const patient = await addPatient(stack.dataStore, { fullName: 'Irene Ravache Souza', phone: '+55 11 96666-4444' });
+    await book(stack.dataStore, patient.id, `${ownDay()} 09:00`, 'Dra. Ana Demo');
+    // what the WhatsApp events handler stores for a text message (markup in it must stay text)
+    const text = 'Vou chegar 10 min atrasada <img src=x onerror="document.title=\'pwned\'">';
+    await storeTextReply(stack.dataStore, { messageId: 'wamid.irene-1', from: '5511966664444', text, at: new Date() }, new Date());
+
+    const p = await signIn();
+    await p.click('#tabs a[data-tab=answers]');
+    const card = p.locator('#answers-list li[data-action=message]', { hasText: 'Irene Ravache Souza' });
+    await card.waitFor();
+    expect(await card.getAttribute('data-answer')).toMatch(/^m-[0-9a-f]{32}$/);
+    expect(await card.locator('.badge').textContent()).toBe('Mensagem no WhatsApp');
+    expect(await card.locator('blockquote.answer-text').textContent()).toBe(text);
+    expect(await card.locator('img').count()).toBe(0);
+    expect(await card.locator('a[href^="tel:"]').getAttribute('href')).toBe('tel:+5511966664444');
+    await card.locator('button', { hasText: 'Marcar como vista' }).click();
+    await expect.poll(() => card.locator('p.muted').last().textContent()).toMatch(/^Vista em /);
+    await p.reload();
+    await p.locator('#answers-list li.seen[data-action=message]', { hasText: 'Irene Ravache Souza' }).waitFor();
+    expect(await p.title()).not.toBe('pwned');
+    expect(pageErrors.splice(0)).toEqual([]);
+    await p.close();
+  });
+
+  it('shows how far the WhatsApp reminder got on the agenda block, in both languages', async () => {
+    const patient = await addPatient(stack.dataStore, { fullName: 'Wagner Zap Moura', phone: '+55 11 95555-3333', whatsappReminders: true });
+    const day = ownDay();
+    const appt = await book(stack.dataStore, patient.id, `${day} 11:00`, 'Dra. Ana Demo');
+    const summary = await runLocalReminders(stack, dayBefore(day));
+    const sent = summary.items.find((i) => i.appointmentId === appt.id && i.channel === 'whatsapp' && i.status === 'sent');
+    expect(sent, 'a WhatsApp reminder in the local outbox').toBeDefined();
+    // what the WhatsApp events handler records for Meta's "read"
+    await recordDeliveryStatus(stack.dataStore, { key: channelKey(appt.id, sent!.rule, 'whatsapp'), status: 'read', at: new Date() });
+
+    const p = await signIn();
+    await p.goto(`${stack.endpoints.server}/#/agenda?date=${day}`);
+    const badge = p.locator(`.day-grid .block[data-appointment="${appt.id}"] [data-whatsapp]`);
+    await badge.waitFor();
+    expect(await badge.textContent()).toBe('WhatsApp lido');
+    expect(await badge.getAttribute('data-whatsapp')).toBe('read');
+    expect(await badge.getAttribute('title')).toMatch(/^WhatsApp lido em \d{2}\/\d{2}\/\d{4}/);
+    await p.selectOption('#lang-select', 'en');
+    await expect.poll(() => badge.textContent()).toBe('WhatsApp read');
     expect(pageErrors.splice(0)).toEqual([]);
     await p.close();
   });

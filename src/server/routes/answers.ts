@@ -1,6 +1,7 @@
 /**
  * The patients' answers for the staff: GET /api/answers[?unseen=1] lists confirmations, cancellations and
- * reschedule requests (with the phone for the latter); POST /api/answers/:id/seen marks one seen.
+ * reschedule requests and free-text WhatsApp messages (with the phone for the latter two), each with its `id`;
+ * POST /api/answers/:id/seen marks one seen (an appointment id, or `m-…` for a message).
  */
 import { listAnswers, markAnswerSeen } from '../../clinic/patient-answers.js';
 import type { Route } from '../router.js';

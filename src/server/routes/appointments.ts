@@ -13,6 +13,7 @@ import { canForce } from '../../clinic/agenda-rules.js';
 import { notifyChange, type NoticeOutcome } from '../../clinic/change-notices.js';
 import { freeSlots } from '../../clinic/free-slots.js';
 import type { Appointment, AppointmentStatus } from '../../clinic/types.js';
+import { whatsAppDeliveries } from '../../clinic/whatsapp-replies.js';
 import { usageError } from '../../errors.js';
 import type { AgendaResponse, AppointmentResponse } from '../../web/api-types.js';
 import type { RequestContext, Route } from '../router.js';
@@ -49,9 +50,10 @@ export function appointmentRoutes(deps: ApiDeps): Route[] {
   }
 
   /** Adds the patient's name and phone to each appointment (from the cached index), for the agenda and its printout. */
+  /** Each appointment with its patient's name and phone, and how far its WhatsApp reminder got (if it has one). */
   async function withNames(list: Appointment[]) {
-    const contacts = await deps.patients.contacts();
-    return list.map((a) => ({ ...a, patientName: contacts.get(a.patientId)?.name, patientPhone: contacts.get(a.patientId)?.phone }));
+    const [contacts, whatsapp] = await Promise.all([deps.patients.contacts(), whatsAppDeliveries(store, list)]);
+    return list.map((a) => ({ ...a, patientName: contacts.get(a.patientId)?.name, patientPhone: contacts.get(a.patientId)?.phone, whatsapp: whatsapp.get(a.id) }));
   }
 
   /** The patient's notice of a cancel or a move (`notify: false` in the body: none), as the answer's `notice`. */

@@ -7,7 +7,7 @@
 import type { AgendaAppointment, AppointmentResponse, ChairRecord, DentistRecord, Opening } from '../api-types.js';
 import { api, enc } from '../api.js';
 import { flash, h, showError } from '../dom.js';
-import { addDays, clinicDateOf, clinicTimeOf } from '../format.js';
+import { addDays, clinicDateOf, clinicTimeOf, shortFmt } from '../format.js';
 import { locale, t, type ShownError } from '../i18n.js';
 import type { Refresh } from './agenda.js';
 
@@ -93,6 +93,20 @@ function colours(dentists: DentistRecord[]): (a: AgendaAppointment) => string {
 }
 
 /** The day view: a column per dentist. */
+/**
+ * How far the appointment's WhatsApp reminder got (sent, delivered, read, failed), where the reception looks at
+ * the day: a small badge on the block and the list row, the time in its tooltip. Nothing when none was sent.
+ */
+export function whatsappBadge(a: AgendaAppointment): HTMLElement | null {
+  if (!a.whatsapp) return null;
+  const status = t(`appt.wa.${a.whatsapp.status}`);
+  return h(
+    'span',
+    { class: `badge wa${a.whatsapp.status === 'failed' ? ' alert' : ''}`, 'data-whatsapp': a.whatsapp.status, title: t('appt.wa.title', { status, when: shortFmt().format(new Date(a.whatsapp.at)) }) },
+    status,
+  );
+}
+
 export function dayGrid(day: string, dentists: DentistRecord[], appointments: AgendaAppointment[], on: GridHandlers): HTMLElement {
   const { columns, columnOf } = columnsOf(day, dentists, appointments);
   return agendaGrid(columns, columnOf, colours(dentists), daySpan(day, dentists, appointments), appointments, on);
@@ -170,6 +184,7 @@ function agendaGrid(columns: Column[], columnOf: (a: AgendaAppointment) => numbe
       },
       h('div', { class: 'block-head' }, h('span', { class: 'time' }, clinicTimeOf(a.start)), h('a', { href: `#/patients/${enc(a.patientId)}` }, a.patientName || a.patientId)),
       h('span', { class: `badge ${a.status}` }, t(`appt.${a.status}`)),
+      whatsappBadge(a),
       on.actions(a),
     );
     grid.append(placed(block, { 'grid-row': `${(start - from) / SLOT + 2} / span ${span}`, 'grid-column': i + 2, '--dentist': colourOf(a) }));

@@ -6,7 +6,7 @@ import { addDays, clinicDateOf, clinicTimeOf, clinicToday, formatPhone, longDate
 import { t, type ShownError } from '../i18n.js';
 import { show, showFailure } from '../router.js';
 import { state } from '../state.js';
-import { chairGrid, dayGrid, weekGrid } from './agenda-grid.js';
+import { chairGrid, dayGrid, weekGrid, whatsappBadge } from './agenda-grid.js';
 import { noteDentists, openBook, openCancel, openMove, type BookAt } from './appointment-dialogs.js';
 
 /** What a view does after an appointment changed: show it again (on `day`, when the change moved it there). */
@@ -168,6 +168,7 @@ function appointmentRow(a: AgendaAppointment, refresh: Refresh): HTMLElement {
       { class: 'who' },
       h('a', { href: `#/patients/${enc(a.patientId)}` }, a.patientName || a.patientId),
       h('span', { class: `badge ${a.status}` }, t(`appt.${a.status}`)),
+      whatsappBadge(a),
       h('div', { class: 'muted' }, whatAndWho(a)),
     ),
     appointmentActions(a, refresh),

@@ -1,7 +1,7 @@
 /**
  * "Respostas dos pacientes": what patients answered from the link in their reminders — cancellations,
- * reschedule requests (with the phone to call back) and confirmations — newest first, each until someone marks
- * it seen. The count of unseen ones is a badge on the Agenda and Respostas menu entries.
+ * reschedule requests (with the phone to call back) and confirmations — and the messages they wrote on WhatsApp
+ * (the text as plain text, with the number to answer), newest first, each until someone marks it seen. The count of unseen ones is a badge on the Agenda and Respostas menu entries.
  */
 import type { AnswerListItem } from '../../clinic/patient-answers.js';
 import type { AnswerSeenResponse, AnswersResponse } from '../api-types.js';
@@ -43,18 +43,21 @@ export async function openAnswers(): Promise<void> {
   else list.replaceChildren(...data.answers.map(answerItem));
 }
 
-const KIND_BADGE: Record<AnswerListItem['action'], string> = { cancel: 'alert', reschedule: '', confirm: 'confirmed' };
+const KIND_BADGE: Record<AnswerListItem['action'], string> = { cancel: 'alert', reschedule: '', confirm: 'confirmed', message: '' };
 
 function answerItem(a: AnswerListItem): HTMLElement {
   const when = (iso: string) => shortFmt().format(new Date(iso));
-  const patient = h('a', { href: `#/patients/${enc(a.patientId)}` }, a.patientName ?? a.patientId);
+  // a message from a number that is no patient's has no patient to link to
+  const patient = a.patientId ? h('a', { href: `#/patients/${enc(a.patientId)}` }, a.patientName ?? a.patientId) : h('span', { class: 'muted' }, t('answers.unknownNumber'));
   const appointment = a.start ? t('answers.appointment', { when: when(a.start), dentist: a.dentist ?? '' }) : a.appointmentId;
   const item = h(
     'li',
-    { class: `card answer${a.seen ? ' seen' : ''}`, 'data-answer': a.appointmentId, 'data-action': a.action },
+    { class: `card answer${a.seen ? ' seen' : ''}`, 'data-answer': a.id, 'data-action': a.action },
     h('p', {}, h('span', { class: `badge ${KIND_BADGE[a.action]}` }, t(`answers.kind.${a.action}`)), ' ', patient),
-    h('p', {}, appointment),
+    appointment ? h('p', {}, appointment) : null,
     a.reason ? h('p', {}, `${t('answers.reason')}: ${a.reason}`) : null,
+    // what the patient typed: a text node (h appends strings as text), never parsed as HTML
+    a.text ? h('blockquote', { class: 'answer-text' }, a.text) : null,
     a.phone ? h('p', {}, `${t('answers.phone')}: `, h('a', { href: `tel:${a.phone.replace(/[^\d+]/g, '')}` }, formatPhone(a.phone))) : null,
     h('p', { class: 'muted' }, t(a.channel === 'whatsapp' ? 'answers.atWhatsapp' : 'answers.atLink', { when: when(a.at) })),
     a.seen
@@ -67,7 +70,7 @@ function answerItem(a: AnswerListItem): HTMLElement {
 async function markSeen(a: AnswerListItem, button: HTMLButtonElement): Promise<void> {
   button.disabled = true;
   try {
-    const { data } = await api<AnswerSeenResponse>('POST', `/api/answers/${enc(a.appointmentId)}/seen`);
+    const { data } = await api<AnswerSeenResponse>('POST', `/api/answers/${enc(a.id)}/seen`);
     button.closest('li')!.replaceWith(answerItem({ ...a, seen: data.answer.seen }));
     await refreshAnswersBadge();
   } catch (err) {
