@@ -226,7 +226,10 @@ export async function readDaysSlots(store: Store, days: readonly string[]): Prom
   if (!days.length) return [];
   const last = dayLockKey(days[days.length - 1]!);
   const listed = new Map<string, string>();
-  for await (const o of store.list('locks/agenda/', { startAfter: dayLockKey(addDays(days[0]!, -1)) })) {
+  // one lock a day at most: a page as long as the range holds them all, and no later days' (a default page
+  // of 1000 keys listed every later lock — years ahead — for a two-month query)
+  const pageSize = Math.min(1000, daysBetween(days[0]!, days[days.length - 1]!) + 1);
+  for await (const o of store.list('locks/agenda/', { startAfter: dayLockKey(addDays(days[0]!, -1)), pageSize })) {
     if (o.key > last) break;
     listed.set(o.key, o.etag);
   }

@@ -146,16 +146,16 @@ const weekdayLabel = (day: string): string =>
 function agendaGrid(columns: Column[], columnOf: (a: AgendaAppointment) => number, colourOf: (a: AgendaAppointment) => string, { from, to }: { from: number; to: number }, shown: AgendaAppointment[], on: GridHandlers): HTMLElement {
   const rows = (to - from) / SLOT;
   const grid = placed(h('div', { class: 'day-grid' }), { '--cols': columns.length, '--rows': rows });
-  grid.append(h('div', { class: 'corner' }));
-  columns.forEach((c, i) =>
-    grid.append(placed(h('div', { class: 'col-head', 'data-column': c.key }, c.title), { 'grid-column': i + 2, '--dentist': c.color })),
-  );
+  // built apart and appended at once (one fragment): the page lays the grid out once, when it is shown
+  const parts = new DocumentFragment();
+  parts.append(h('div', { class: 'corner' }));
+  columns.forEach((c, i) => parts.append(placed(h('div', { class: 'col-head', 'data-column': c.key }, c.title), { 'grid-column': i + 2, '--dentist': c.color })));
   for (let r = 0; r < rows; r++) {
     const time = hhmmOf(from + r * SLOT);
     const row = r + 2;
-    grid.append(placed(h('div', { class: `hour${time.endsWith(':00') ? ' full' : ''}` }, time.endsWith(':00') || time.endsWith(':30') ? time : ''), { 'grid-row': row }));
+    parts.append(placed(h('div', { class: `hour${time.endsWith(':00') ? ' full' : ''}` }, time.endsWith(':00') || time.endsWith(':30') ? time : ''), { 'grid-row': row }));
     columns.forEach((c, i) =>
-      grid.append(
+      parts.append(
         placed(
           h('button', {
             type: 'button',
@@ -173,7 +173,8 @@ function agendaGrid(columns: Column[], columnOf: (a: AgendaAppointment) => numbe
   for (const a of shown) {
     const i = columnOf(a);
     if (i < 0) continue;
-    const start = minutesOf(clinicTimeOf(a.start));
+    const time = clinicTimeOf(a.start);
+    const start = minutesOf(time);
     const span = Math.max(1, Math.ceil(a.durationMinutes / SLOT));
     const block = h(
       'article',
@@ -182,13 +183,14 @@ function agendaGrid(columns: Column[], columnOf: (a: AgendaAppointment) => numbe
         draggable: 'true',
         'data-appointment': a.id,
       },
-      h('div', { class: 'block-head' }, h('span', { class: 'time' }, clinicTimeOf(a.start)), h('a', { href: `#/patients/${enc(a.patientId)}` }, a.patientName || a.patientId)),
+      h('div', { class: 'block-head' }, h('span', { class: 'time' }, time), h('a', { href: `#/patients/${enc(a.patientId)}` }, a.patientName || a.patientId)),
       h('span', { class: `badge ${a.status}` }, t(`appt.${a.status}`)),
       whatsappBadge(a),
       on.actions(a),
     );
-    grid.append(placed(block, { 'grid-row': `${(start - from) / SLOT + 2} / span ${span}`, 'grid-column': i + 2, '--dentist': colourOf(a) }));
+    parts.append(placed(block, { 'grid-row': `${(start - from) / SLOT + 2} / span ${span}`, 'grid-column': i + 2, '--dentist': colourOf(a) }));
   }
+  grid.append(parts);
   // one listener each for the whole grid (hundreds of cells and blocks): a cell books, a block drags
   const byKey = new Map(columns.map((c) => [c.key, c]));
   grid.addEventListener('click', (e) => {

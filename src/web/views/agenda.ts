@@ -39,7 +39,6 @@ export async function openAgenda(day: string, dentist: string | null = null): Pr
   if (seq !== agendaSeq) return; // another day was asked for meanwhile: its answer wins
   weekOf = shown?.id ?? null;
   const title = shown ? `${shown.name}: ${longDate(monday)} – ${longDate(addDays(monday, 6))}` : longDate(day);
-  show('agenda', `${t(shown && shown === mine ? 'agenda.mine' : 'agenda.title')}: ${title}`);
   $<HTMLInputElement>('#day').value = day;
   $('#agenda-date').textContent = title;
   const select = $<HTMLSelectElement>('#agenda-dentist');
@@ -56,6 +55,9 @@ export async function openAgenda(day: string, dentist: string | null = null): Pr
   const booked = data.appointments.filter((a) => a.status !== 'cancelled').length;
   $('#agenda-count').textContent = booked ? t('agenda.count', { n: booked }) : t('agenda.empty');
   drawAgenda();
+  // shown once drawn: showing the view focuses its heading, which lays the page out — with the grid of the
+  // day shown before, if it came first (a full day laid out for nothing)
+  show('agenda', `${t(shown && shown === mine ? 'agenda.mine' : 'agenda.title')}: ${title}`);
   printed = false;
 }
 
@@ -85,10 +87,10 @@ function drawAgenda(): void {
   if (narrow.matches) {
     grid.replaceChildren();
     if (!appointments.length) return list.replaceChildren(h('div', { class: 'card empty' }, t('agenda.empty')));
-    return list.replaceChildren(...appointments.map((a) => appointmentRow(a, openAgendaOn)));
+    return list.replaceChildren(...appointments.map((a) => appointmentRow(a)));
   }
   list.replaceChildren();
-  const handlers = { book: (at: BookAt) => openBook(null, openAgendaOn, at), actions: (a: AgendaAppointment) => appointmentActions(a, openAgendaOn), refresh: openAgendaOn };
+  const handlers = { book: (at: BookAt) => openBook(null, openAgendaOn, at), actions: appointmentActions, refresh: openAgendaOn };
   grid.replaceChildren(
     dentist
       ? weekGrid(monday, dentist, appointments, handlers)
@@ -158,7 +160,7 @@ const actionDone = { confirm: 'appt.confirmedMsg', arrived: 'appt.arrivedMsg', d
 /** "09:30–10:00": an appointment's time as one span (two times on two lines read as two appointments' starts). */
 const timeSpan = (a: AgendaAppointment): string => `${clinicTimeOf(a.start)}–${clinicTimeOf(new Date(Date.parse(a.start) + a.durationMinutes * 60000).toISOString())}`;
 
-function appointmentRow(a: AgendaAppointment, refresh: Refresh): HTMLElement {
+function appointmentRow(a: AgendaAppointment): HTMLElement {
   return h(
     'article',
     { class: `appt ${a.status}`, 'data-appointment': a.id },
@@ -171,18 +173,22 @@ function appointmentRow(a: AgendaAppointment, refresh: Refresh): HTMLElement {
       whatsappBadge(a),
       h('div', { class: 'muted' }, whatAndWho(a)),
     ),
-    appointmentActions(a, refresh),
+    appointmentActions(a),
   );
 }
 
-/** What can be done to an appointment, one click each: confirm, arrived, done, no-show, move (the dialog), cancel. */
-function appointmentActions(a: AgendaAppointment, refresh: Refresh): HTMLElement {
+/**
+ * What can be done to an appointment, one click each: confirm, arrived, done, no-show, move (the dialog), cancel.
+ * The buttons carry their action; one listener on the view answers them all (see wireAgenda): a full day has
+ * hundreds of blocks, and a listener per button made drawing it slower.
+ */
+function appointmentActions(a: AgendaAppointment): HTMLElement {
   const waiting = a.status === 'scheduled' || a.status === 'confirmed';
   const live = waiting || a.status === 'arrived';
   const begun = Date.parse(a.start) <= Date.now(); // what happened can be told once it has begun
   const today = clinicDateOf(a.start) === clinicToday(); // the patient can arrive early, on the day
-  const button = (action: Action, label: 'appt.markDone' | 'appt.markNoShow' | 'appt.confirm' | 'appt.markArrived') =>
-    h('button', { type: 'button', class: 'btn small', 'data-action': action, onclick: (e) => act(a, action, refresh, e.currentTarget as HTMLButtonElement) }, t(label));
+  const button = (action: Action | 'move' | 'cancel', label: 'appt.markDone' | 'appt.markNoShow' | 'appt.confirm' | 'appt.markArrived' | 'appt.move' | 'appt.cancel') =>
+    h('button', { type: 'button', class: `btn small${action === 'cancel' ? ' danger' : ''}`, 'data-action': action }, t(label));
   return h(
     'div',
     { class: 'acts' },
@@ -190,9 +196,21 @@ function appointmentActions(a: AgendaAppointment, refresh: Refresh): HTMLElement
     live && begun && button('done', 'appt.markDone'),
     live && begun && button('no-show', 'appt.markNoShow'),
     a.status === 'scheduled' && !begun && button('confirm', 'appt.confirm'),
-    live && !begun && h('button', { type: 'button', class: 'btn small', onclick: () => openMove(a, refresh) }, t('appt.move')),
-    live && h('button', { type: 'button', class: 'btn small danger', onclick: () => openCancel(a, refresh) }, t('appt.cancel')),
+    live && !begun && button('move', 'appt.move'),
+    live && button('cancel', 'appt.cancel'),
   );
+}
+
+/** A click on an appointment's button (in the grid or the list): its action on the appointment shown. */
+function onAppointmentButton(e: Event): void {
+  const button = (e.target as HTMLElement).closest<HTMLButtonElement>('.acts button[data-action]');
+  const id = button?.closest<HTMLElement>('[data-appointment]')?.dataset.appointment;
+  const a = id === undefined ? undefined : shownDay?.appointments.find((x) => x.id === id);
+  if (!button || !a) return;
+  const action = button.dataset.action as Action | 'move' | 'cancel';
+  if (action === 'move') openMove(a, openAgendaOn);
+  else if (action === 'cancel') openCancel(a, openAgendaOn);
+  else void act(a, action, openAgendaOn, button);
 }
 
 /** "Dra. Ana · Limpeza": the dentist and the procedure, as far as known. */
@@ -243,6 +261,7 @@ export function wireAgenda(): void {
     dialog('print-dialog').close();
     window.print();
   });
+  $('#view-agenda').addEventListener('click', onAppointmentButton);
   narrow.addEventListener('change', drawAgenda);
   const by = $<HTMLSelectElement>('#agenda-by');
   by.value = columnsBy();
