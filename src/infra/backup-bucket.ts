@@ -21,6 +21,7 @@ import { arn, backupLocation } from './names.js';
 import { deleteStep, keepStep, step, type Change } from './plan.js';
 import { policy, type PolicyDocument, type Statement } from './policy-document.js';
 import { resource } from './resource.js';
+import { count } from '../plural.js';
 import {
   bucketResource,
   encryptionAspect,
@@ -171,7 +172,7 @@ export const backupBucket = resource<BackupState>({
           stage.onDeleted?.(bucket, deleted);
           if (locked) {
             ctx.log.warn(
-              `${bucket}: ${locked} version(s) are under Object Lock (governance, ${days} days from when each was written) and were kept, so the bucket stays; ` +
+              `${bucket}: ${count(locked, 'version')} under Object Lock (governance, ${days} days from when each was written) kept, so the bucket stays; ` +
                 'run `clinica destroy --delete-patient-data` again once their retention has ended',
             );
           }
@@ -244,7 +245,7 @@ const showReplication = (c: ReplicationConfiguration | undefined, ctx: InfraCont
   if (!c?.Rules?.length) return 'none';
   if (canonicalReplication(c) === canonicalReplication(desiredReplication(ctx))) return `to ${backupLocation(ctx.config).bucket}, delete markers not replicated`;
   const rule = c.Rules[0]!;
-  return `changed by hand (${c.Rules.length} rule(s); delete markers ${rule.DeleteMarkerReplication?.Status === 'Enabled' ? 'REPLICATED' : 'not replicated'}, to ${rule.Destination?.Bucket ?? '?'})`;
+  return `changed by hand (${count(c.Rules.length, 'rule')}; delete markers ${rule.DeleteMarkerReplication?.Status === 'Enabled' ? 'REPLICATED' : 'not replicated'}, to ${rule.Destination?.Bucket ?? '?'})`;
 };
 
 export interface ReplicationState {

@@ -2,6 +2,7 @@ import { openContext } from '../../command-context.js';
 import { ExitCode, usageError } from '../../errors.js';
 import { backupLocation } from '../../infra/names.js';
 import { output, type CommandInput, type Output } from '../action.js';
+import { count } from '../../plural.js';
 
 const LABEL = { mismatch: 'DIFFERENT in the backup', missing: 'missing in the backup', failed: 'replication FAILED', pending: 'on its way (lag)', ok: 'ok' } as const;
 
@@ -24,8 +25,8 @@ export default async function verify({ opts, ui }: CommandInput<{ sample?: strin
           { header: 'Finding', value: (p) => LABEL[p.outcome] + (p.lagSeconds !== undefined ? ` (${p.lagSeconds} s)` : '') },
         ]);
       }
-      if (report.failed) ui.print(`${report.checked - report.ok} of ${report.checked} object(s) are not the same in ${where.bucket}${lag} — see docs/aws.md, "Backup bucket"`);
-      else ui.print(`${ui.green('✓')} ${report.ok} of ${report.checked} object(s) match in ${where.bucket} (${where.region})${lag}`);
+      if (report.failed) ui.print(`${report.checked - report.ok} of ${count(report.checked, 'object')} are not the same in ${where.bucket}${lag} — see docs/aws.md, "Backup bucket"`);
+      else ui.print(`${ui.green('✓')} ${report.ok} of ${count(report.checked, 'object')} match in ${where.bucket} (${where.region})${lag}`);
     },
     { exitCode: report.failed ? ExitCode.failure : 0 },
   );

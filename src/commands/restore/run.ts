@@ -5,6 +5,7 @@ import { ExitCode, usageError } from '../../errors.js';
 import { backupLocation } from '../../infra/names.js';
 import type { RestoreItem, RestoreResult } from '../../usecases/restore.js';
 import { output, type CommandInput, type Output } from '../action.js';
+import { count } from '../../plural.js';
 
 interface RestoreOptions {
   patient?: string;
@@ -34,9 +35,9 @@ export default async function restore({ opts, ui }: CommandInput<RestoreOptions>
       return output({ ...plan, restored: [], failed: [] }, (ui) => ui.print(`${plan.patientId} is already as it was at ${opts.at}: nothing to restore`));
     }
     if (opts.dryRun) {
-      return output(plan, (ui) => ui.print(`dry run: ${plan.changes} object(s) would be written as new versions; nothing was changed`));
+      return output(plan, (ui) => ui.print(`dry run: ${count(plan.changes, 'object')} would be written as new versions; nothing was changed`));
     }
-    const confirmed = await ui.confirm(`Write ${plan.changes} object(s) of ${plan.patientId} back as they were at ${opts.at}? (newer versions are kept)`, {
+    const confirmed = await ui.confirm(`Write ${count(plan.changes, 'object')} of ${plan.patientId} back as they were at ${opts.at}? (newer versions are kept)`, {
       refusal: `restoring ${plan.patientId} changes the record: confirm with --yes (no terminal to ask on)`,
       field: 'yes',
     });
@@ -67,13 +68,13 @@ export default async function restore({ opts, ui }: CommandInput<RestoreOptions>
     { title: `As of ${opts.at}, into ${targetBucket}` },
   );
   const fromBackup = plan.items.filter((i) => i.from?.source === 'backup').length;
-  if (fromBackup) ui.print(`${fromBackup} object(s) come from the backup (expired in the data bucket)`);
+  if (fromBackup) ui.print(`${count(fromBackup, 'object')} ${fromBackup === 1 ? 'comes' : 'come'} from the backup (expired in the data bucket)`);
   if (opts.dryRun) {
     return output({ at: plan.at, to: plan.to, objects: plan.items.length, byPrefix: plan.byPrefix, fromBackup }, (ui) =>
-      ui.print(`dry run: ${plan.items.length} object(s) would be written into ${targetBucket}; nothing was changed`),
+      ui.print(`dry run: ${count(plan.items.length, 'object')} would be written into ${targetBucket}; nothing was changed`),
     );
   }
-  const confirmed = await ui.confirm(`Write ${plan.items.length} object(s) into ${targetBucket} as they were at ${opts.at}?`, {
+  const confirmed = await ui.confirm(`Write ${count(plan.items.length, 'object')} into ${targetBucket} as they were at ${opts.at}?`, {
     refusal: `restore --all writes into ${targetBucket}: confirm with --yes (no terminal to ask on)`,
     field: 'yes',
   });
@@ -101,7 +102,7 @@ function report(what: string, value: unknown, result: RestoreResult, next: strin
     (ui) => {
       for (const f of result.failed) ui.warn(`${f.key}: ${f.error}`);
       if (result.failed.length) ui.print(`${result.restored.length} restored, ${result.failed.length} failed (listed above): run the same command again to retry`);
-      else ui.print(`${ui.green('✓')} ${what}: ${result.restored.length} object(s) restored as new versions (the audit log has the event) — ${next}`);
+      else ui.print(`${ui.green('✓')} ${what}: ${count(result.restored.length, 'object')} restored as new versions (the audit log has the event) — ${next}`);
     },
     { exitCode: result.failed.length ? ExitCode.partial : 0 },
   );
