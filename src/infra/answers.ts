@@ -16,7 +16,7 @@
  */
 import type { FunctionUrlConfig } from '@aws-sdk/client-lambda';
 import { awsCall, isAwsError, type InfraContext } from './context.js';
-import type { FunctionState } from './lambdas.js';
+import type { FunctionState, PolicyStatement } from './lambdas.js';
 import { step, type Change, type Step } from './plan.js';
 import { resource } from './resource.js';
 
@@ -27,14 +27,6 @@ export const ANSWERS_URL_ID = 'answers-url';
 export const URL_PERMISSION_ID = 'clinica-public-url';
 export const INVOKE_PERMISSION_ID = 'clinica-public-url-invoke';
 
-interface PolicyStatement {
-  Sid?: string;
-  Effect?: string;
-  Principal?: unknown;
-  Action?: string | string[];
-  Condition?: Record<string, Record<string, string>>;
-}
-
 export interface AnswersUrlState {
   functionExists: boolean;
   url?: Pick<FunctionUrlConfig, 'FunctionUrl' | 'AuthType' | 'Cors' | 'InvokeMode'>;
@@ -42,25 +34,22 @@ export interface AnswersUrlState {
   statements: PolicyStatement[];
 }
 
-export async function readAnswersUrl(ctx: InfraContext, functionExists: boolean): Promise<AnswersUrlState> {
+/** The URL's config (its CORS and invoke mode, which the function's own read does not list); the resource
+ * policy is the one the function's step read already. */
+export async function readAnswersUrl(ctx: InfraContext, fn: FunctionState): Promise<AnswersUrlState> {
   const name = ctx.names.answersFunction;
-  if (!functionExists) return { functionExists, statements: [] };
-  const { GetFunctionUrlConfigCommand, GetPolicyCommand } = await lambdaSdk();
+  if (!fn.exists) return { functionExists: false, statements: [] };
+  const { GetFunctionUrlConfigCommand } = await lambdaSdk();
   return awsCall(ctx, `reading the function URL of ${name}`, async () => {
-    const missing = (err: unknown) => {
+    const url = await ctx.clients.lambda.send(new GetFunctionUrlConfigCommand({ FunctionName: name })).catch((err: unknown) => {
       if (isAwsError(err, 'ResourceNotFoundException')) return undefined;
       throw err;
-    };
-    const [url, policy] = await Promise.all([
-      ctx.clients.lambda.send(new GetFunctionUrlConfigCommand({ FunctionName: name })).catch(missing),
-      ctx.clients.lambda.send(new GetPolicyCommand({ FunctionName: name })).catch(missing),
-    ]);
+    });
     if (url?.FunctionUrl) ctx.facts.answersUrl = url.FunctionUrl;
-    const statements = (JSON.parse(policy?.Policy ?? '{}') as { Statement?: PolicyStatement[] }).Statement ?? [];
     return {
-      functionExists,
+      functionExists: true,
       url: url ? { FunctionUrl: url.FunctionUrl, AuthType: url.AuthType, Cors: url.Cors, InvokeMode: url.InvokeMode } : undefined,
-      statements,
+      statements: fn.statements,
     };
   });
 }
@@ -135,7 +124,7 @@ export const answersUrl = resource<AnswersUrlState>({
   id: ANSWERS_URL_ID,
   async read(ctx, stage) {
     const fn = await stage.state<FunctionState>('lambda:answers');
-    return readAnswersUrl(ctx, fn.exists);
+    return readAnswersUrl(ctx, fn);
   },
   plan: (ctx, state, stage) => planAnswersUrl(ctx, state, Boolean(stage.planned('lambda:answers')?.run)),
   // deleted with the function

@@ -130,6 +130,7 @@ export function functionEnvironment(ctx: InfraContext, key?: FunctionKey): Recor
 /** A statement of a function's resource policy, as GetPolicy returns it. */
 export interface PolicyStatement {
   Sid?: string;
+  Effect?: string;
   Principal?: unknown;
   Action?: string | string[];
   Condition?: Record<string, Record<string, string>>;

@@ -36,14 +36,9 @@ function sns(ctx: InfraContext): Promise<SNSClient> {
   return c;
 }
 
-interface PolicyStatement {
-  Sid?: string;
-  Principal?: unknown;
-  Action?: string | string[];
-  Condition?: Record<string, Record<string, string>>;
-}
-
-export async function readWhatsAppEvents(ctx: InfraContext, functionExists: boolean): Promise<WhatsAppEventsState> {
+/** The topic's subscription of the function; its SNS permission from the resource policy the function's step read. */
+export async function readWhatsAppEvents(ctx: InfraContext, fnState: FunctionState | undefined): Promise<WhatsAppEventsState> {
+  const functionExists = Boolean(fnState?.exists);
   const topicArn = ctx.config.whatsapp?.eventTopicArn;
   if (!topicArn) return { functionExists };
   const fn = ctx.names.whatsappEventsFunction;
@@ -59,22 +54,14 @@ export async function readWhatsAppEvents(ctx: InfraContext, functionExists: bool
       if (ours) state.subscriptionArn = ours.SubscriptionArn;
       next = ours ? undefined : out.NextToken;
     } while (next);
-    if (functionExists) {
-      const { GetPolicyCommand } = await import('@aws-sdk/client-lambda');
-      try {
-        const out = await ctx.clients.lambda.send(new GetPolicyCommand({ FunctionName: fn }));
-        const st = ((JSON.parse(out.Policy ?? '{}') as { Statement?: PolicyStatement[] }).Statement ?? []).find((s) => s.Sid === SNS_PERMISSION_ID);
-        if (st) {
-          const p = st.Principal;
-          state.permission = {
-            sourceArn: st.Condition?.ArnLike?.['AWS:SourceArn'],
-            principal: typeof p === 'string' ? p : p && typeof p === 'object' ? Object.values(p as Record<string, string>).flat().join(', ') : undefined,
-            action: [st.Action].flat().join(','),
-          };
-        }
-      } catch (err) {
-        if (!isAwsError(err, 'ResourceNotFoundException')) throw err;
-      }
+    const st = fnState?.exists ? fnState.statements.find((s) => s.Sid === SNS_PERMISSION_ID) : undefined;
+    if (st) {
+      const p = st.Principal;
+      state.permission = {
+        sourceArn: st.Condition?.ArnLike?.['AWS:SourceArn'],
+        principal: typeof p === 'string' ? p : p && typeof p === 'object' ? Object.values(p as Record<string, string>).flat().join(', ') : undefined,
+        action: [st.Action].flat().join(','),
+      };
     }
     return state;
   });
@@ -150,7 +137,7 @@ export const whatsappEvents = resource({
   id: 'whatsapp-events',
   async read(ctx, stage) {
     const fn = ctx.config.whatsapp?.eventTopicArn ? await stage.state<FunctionState>('lambda:whatsapp-events') : undefined;
-    return readWhatsAppEvents(ctx, Boolean(fn?.exists));
+    return readWhatsAppEvents(ctx, fn);
   },
   plan: planWhatsAppEvents,
   destroy: destroyWhatsAppEvents,
