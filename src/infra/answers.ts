@@ -15,7 +15,7 @@
  * Destroy deletes nothing here: deleting the function deletes its URL and its resource policy with it.
  */
 import type { FunctionUrlConfig } from '@aws-sdk/client-lambda';
-import { awsCall, isAwsError, type InfraContext } from './context.js';
+import { awsCall, type InfraContext } from './context.js';
 import type { FunctionState, PolicyStatement } from './lambdas.js';
 import { step, type Change, type Step } from './plan.js';
 import { resource } from './resource.js';
@@ -34,24 +34,16 @@ export interface AnswersUrlState {
   statements: PolicyStatement[];
 }
 
-/** The URL's config (its CORS and invoke mode, which the function's own read does not list); the resource
- * policy is the one the function's step read already. */
-export async function readAnswersUrl(ctx: InfraContext, fn: FunctionState): Promise<AnswersUrlState> {
-  const name = ctx.names.answersFunction;
+/** The URL and the resource policy, as the function's own step read them (its URLs and statements). */
+export function answersUrlState(ctx: InfraContext, fn: FunctionState): AnswersUrlState {
   if (!fn.exists) return { functionExists: false, statements: [] };
-  const { GetFunctionUrlConfigCommand } = await lambdaSdk();
-  return awsCall(ctx, `reading the function URL of ${name}`, async () => {
-    const url = await ctx.clients.lambda.send(new GetFunctionUrlConfigCommand({ FunctionName: name })).catch((err: unknown) => {
-      if (isAwsError(err, 'ResourceNotFoundException')) return undefined;
-      throw err;
-    });
-    if (url?.FunctionUrl) ctx.facts.answersUrl = url.FunctionUrl;
-    return {
-      functionExists: true,
-      url: url ? { FunctionUrl: url.FunctionUrl, AuthType: url.AuthType, Cors: url.Cors, InvokeMode: url.InvokeMode } : undefined,
-      statements: fn.statements,
-    };
-  });
+  const url = fn.urls.find((u) => !u.qualifier);
+  if (url?.url) ctx.facts.answersUrl = url.url;
+  return {
+    functionExists: true,
+    url: url ? { FunctionUrl: url.url, AuthType: url.authType as FunctionUrlConfig['AuthType'], Cors: url.cors, InvokeMode: url.invokeMode as FunctionUrlConfig['InvokeMode'] } : undefined,
+    statements: fn.statements,
+  };
 }
 
 const principal = (p: unknown) => (p === '*' || (p as { AWS?: unknown })?.AWS === '*' ? '*' : JSON.stringify(p));
@@ -124,7 +116,7 @@ export const answersUrl = resource<AnswersUrlState>({
   id: ANSWERS_URL_ID,
   async read(ctx, stage) {
     const fn = await stage.state<FunctionState>('lambda:answers');
-    return readAnswersUrl(ctx, fn);
+    return answersUrlState(ctx, fn);
   },
   plan: (ctx, state, stage) => planAnswersUrl(ctx, state, Boolean(stage.planned('lambda:answers')?.run)),
   // deleted with the function

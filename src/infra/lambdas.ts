@@ -5,7 +5,7 @@
  * machines; configuration only when a setting differs; each update is waited for
  * (a second update while one is in progress fails with ResourceConflictException).
  */
-import type { FunctionConfiguration } from '@aws-sdk/client-lambda';
+import type { FunctionConfiguration, FunctionUrlConfig } from '@aws-sdk/client-lambda';
 import { RUNTIME_ENV, runtimeEnv } from '../config/runtime.js';
 import type { ResolvedConfig } from '../config/load.js';
 import { ClinicaError } from '../errors.js';
@@ -141,6 +141,8 @@ export interface FunctionUrl {
   qualifier?: string;
   authType?: string;
   url?: string;
+  cors?: FunctionUrlConfig['Cors'];
+  invokeMode?: string;
 }
 
 export interface FunctionState {
@@ -179,7 +181,9 @@ async function readUrls(ctx: InfraContext, name: string): Promise<FunctionUrl[]>
   do {
     const page = await ctx.clients.lambda.send(new ListFunctionUrlConfigsCommand({ FunctionName: name, Marker }));
     // an alias's URL has the alias as the ARN's 8th part: arn:aws:lambda:region:account:function:name:alias
-    urls.push(...(page.FunctionUrlConfigs ?? []).map((u) => ({ qualifier: u.FunctionArn?.split(':')[7], authType: u.AuthType, url: u.FunctionUrl })));
+    urls.push(
+      ...(page.FunctionUrlConfigs ?? []).map((u) => ({ qualifier: u.FunctionArn?.split(':')[7], authType: u.AuthType, url: u.FunctionUrl, cors: u.Cors, invokeMode: u.InvokeMode })),
+    );
     Marker = page.NextMarker;
   } while (Marker);
   return urls;

@@ -509,11 +509,6 @@ export function fakeAws(options: FakeAwsOptions = {}) {
       ListFunctionUrlConfigs: (i) => ({
         FunctionUrlConfigs: [...(fn(i.FunctionName).urls ?? new Map())].map(([q, u]) => ({ ...structuredClone(u), FunctionArn: `${fn(i.FunctionName).config.FunctionArn}${q ? `:${q}` : ''}` })),
       }),
-      GetFunctionUrlConfig: (i) => {
-        const u = fn(i.FunctionName).urls?.get(i.Qualifier ?? '');
-        if (!u) throw awsError('ResourceNotFoundException', 'The resource you requested does not exist.', 404);
-        return structuredClone(u);
-      },
       CreateFunctionUrlConfig: (i) => {
         const f = fn(i.FunctionName);
         f.urls ??= new Map();
