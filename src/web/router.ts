@@ -27,6 +27,18 @@ let shown: ViewName | undefined;
  * signing in, when the person has already clicked "Minha conta") must not cover it when its answer comes.
  */
 let wanted: ViewName | undefined;
+/** What had the focus when the latest route began (the tab clicked, the language chosen). */
+let focusAtRoute: Element | null = null;
+
+/**
+ * A tab the person moved to after the latest route began (by keyboard, while the view was still loading):
+ * moving the focus to the loaded view's heading would take it from under them, and their Enter would land on
+ * the heading instead of following the tab.
+ */
+function tabChosenSinceRoute(): boolean {
+  const active = document.activeElement;
+  return active !== null && active !== focusAtRoute && active.closest('#tabs') !== null;
+}
 
 /**
  * Shows one view; the tab bar and the document's title follow. Going to another view (not the first one of
@@ -38,7 +50,7 @@ export function show(name: ViewName, title?: string): void {
   for (const v of views) $(`#view-${v}`).hidden = v !== name;
   const heading = $(`#view-${name} h1`);
   document.title = `${title ?? heading.textContent} · ${CLINIC} — ${t('staffArea')}`;
-  if (shown !== undefined && shown !== name) heading.focus();
+  if (shown !== undefined && shown !== name && !tabChosenSinceRoute()) heading.focus();
   shown = name;
   for (const a of document.querySelectorAll<HTMLAnchorElement>('#tabs a')) {
     const here = a.dataset.tab === name || (name === 'patient' && a.dataset.tab === 'patients');
@@ -52,6 +64,7 @@ export async function route(): Promise<void> {
   const invitation = invitationInAddress();
   if (invitation) return openInvitation(invitation);
   if (!session.staff) return show('login');
+  focusAtRoute = document.activeElement;
   stopPolling();
   showDentistsTab();
   const hash = location.hash.replace(/^#/, '') || '/agenda';

@@ -321,6 +321,27 @@ describe.skipIf(!hasChromium)('Minha conta and Equipe on the staff page', () => 
     expect((await h.call('POST', '/api/staff', { headers: origin, body: { name: 'X', email: 'x@clinica.com.br', role: 'admin' } })).status).toBe(403);
   }, 90_000);
 
+  it('a tab chosen by keyboard while the agenda still loads keeps the focus; Enter then follows it', async () => {
+    const p = (await person('reception')).page;
+    await openSection(p, 'account');
+    // the agenda's answer is held back: the person moves to another tab while it loads
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await p.route('**/api/appointments?*', async (r) => {
+      await held;
+      await r.continue();
+    });
+    await p.evaluate(() => (location.hash = '#/agenda?date=2026-12-08'));
+    await p.waitForRequest('**/api/appointments?*');
+    await p.locator('#tabs a[data-tab=patients]').focus();
+    release();
+    await p.waitForSelector('#view-agenda:not([hidden])');
+    expect(await p.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.tab)).toBe('patients');
+    await p.keyboard.press('Enter');
+    await p.waitForSelector('#view-patients:not([hidden])');
+    expect(await p.evaluate(() => document.activeElement?.id)).toBe('patients-title');
+  }, 90_000);
+
   it('in English at 390 px with the keyboard: My account and Team fit the screen, the password changes by keyboard', async () => {
     const fay = await person('admin', { width: 390, locale: 'en' });
     const p = fay.page;

@@ -139,6 +139,37 @@ describe.skipIf(!hasChromium)('sign-in on the staff page', () => {
     await p.close();
   }, 90_000);
 
+  it('requests refused together after the idle timeout: the page keeps the first reason (idle), not "signed out"', async () => {
+    const dan = await invite('Daniel Rocha', `dan+${Date.now()}@clinica.com.br`);
+    const p = await newPage();
+    await acceptInvitation(p, dan.link);
+    await p.click('#enrol-totp');
+    await p.waitForSelector('#totp-form:not([hidden])');
+    await p.fill('#totp-code', await appCode((await p.textContent('#totp-secret'))!.trim()));
+    await p.click('#totp-form button[type=submit]');
+    await p.waitForSelector('#recovery:not([hidden])');
+    await p.click('#recovery-done');
+    await p.waitForSelector('#view-agenda:not([hidden])');
+    await p.waitForLoadState('networkidle');
+    clock += 31 * 60_000;
+    // the agenda asks for its dentists and chairs at once: their answers reach the page one after the other, the
+    // first checked (idle, which deletes the session) first
+    let answered = 0;
+    let queue = Promise.resolve();
+    await p.route(/\/api\/(dentists|chairs)/, (r) => {
+      queue = queue.then(async () => {
+        await r.fulfill({ response: await r.fetch() });
+        answered += 1;
+      });
+    });
+    await p.evaluate(() => (location.hash = '#/agenda?date=2026-12-09'));
+    await p.waitForSelector('#view-login:not([hidden])');
+    await expect.poll(() => answered).toBe(2);
+    await p.waitForLoadState('networkidle');
+    expect(await p.textContent('#login-why')).toContain('inatividade');
+    await p.close();
+  }, 60_000);
+
   it('registers a passkey with the virtual authenticator, then signs in with it alone', async () => {
     const bia = await invite('Beatriz Lima', `bia+${Date.now()}@clinica.com.br`);
     const p = await newPage();

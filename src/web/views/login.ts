@@ -53,13 +53,15 @@ export async function signOut(): Promise<void> {
  * Otherwise the sign-in view says why.
  */
 export function sessionEnded(reason: string | undefined): void {
+  // Requests sent together all come back 401: the first says why (idle), and its check deleted the session, so
+  // the later ones only say "signed out". The page already says why; they change nothing.
+  if (session.staff === null) return;
   const why: ShownError = { key: reason && hasText(`session.why.${reason}`) ? (`session.why.${reason}` as 'session.why.idle') : 'session.why.other' };
-  const wasIn = session.staff !== null;
   forget();
   resetSignIn();
   setError($('#login-why'), why);
   const working = document.querySelector('dialog[open]:not(#reauth-dialog)') || hasTypedInput();
-  if (wasIn && working) {
+  if (working) {
     const d = dialog('reauth-dialog');
     d.append($('#signin'));
     if (!d.open) d.showModal();
