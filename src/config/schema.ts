@@ -91,6 +91,8 @@ const mailbox = z
   .refine(isMailbox, { message: 'expected an e-mail address, e.g. "lembretes@clinica.com.br" or "Clínica Sorriso <lembretes@clinica.com.br>"' });
 
 /** The retention periods CloudWatch Logs' PutRetentionPolicy accepts. */
+/** a KMS key id (single- or multi-Region) or a key ARN; an alias is not a key S3 replication can be told of safely */
+export const KMS_KEY_ID = /^(arn:aws[a-z-]*:kms:[a-z]{2}(-[a-z]+)+-\d:\d{12}:key\/)?([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$/;
 export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected a time of day as HH:MM (24 h), e.g. "09:00"');
 
@@ -242,6 +244,14 @@ export const configSchema = z
         backupBucket: z
           .string()
           .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'expected an S3 bucket name (lowercase letters, digits, "-" and ".", 3–63 characters)')
+          .optional(),
+        /**
+         * the KMS key in the backup region that encrypts the backup's replicas and is its default encryption
+         * (a key id or key ARN; needed with aws.kmsKeyId: S3 replicates SSE-KMS objects only with such a key)
+         */
+        backupKmsKeyId: z
+          .string()
+          .regex(KMS_KEY_ID, 'expected a KMS key id or key ARN, e.g. "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab" (not an alias: S3 would resolve it in the writer\'s account)')
           .optional(),
         /** days Object Lock (governance mode) keeps every version in the backup bucket; default 400 */
         backupRetentionDays: z.number().int().min(1).max(36500).optional(),

@@ -5,19 +5,28 @@
  * The bucket: created with Object Lock, default retention GOVERNANCE for aws.backupRetentionDays (400), so no
  * version can be deleted or overwritten before then by anyone without s3:BypassGovernanceRetention (which the
  * operator's policy in docs/aws.md does not grant, and no clinica role has); versioning (Object Lock needs it),
- * Block Public Access all four on, SSE-S3, a TLS-only policy. Destroy keeps it unless --delete-patient-data,
+ * Block Public Access all four on, SSE-S3 (SSE-KMS with aws.backupKmsKeyId), a TLS-only policy. Destroy keeps it unless --delete-patient-data,
  * and even then only what retention allows goes (the locked versions stay until their retention ends).
  *
  * Replication: a role trusted by s3.amazonaws.com only, with the least privilege S3 replication needs (read the
  * source's configuration and versions; ReplicateObject/ReplicateTags on the backup — not ReplicateDelete), and
  * one rule on the data bucket: every object, delete markers NOT replicated (a delete in the data bucket, or a
  * ransomware script's, never reaches the backup), replicas in STANDARD_IA.
+ *
+ * SSE-KMS (aws.kmsKeyId on the data bucket): S3 skips KMS-encrypted objects unless the rule selects them and
+ * names a key in the backup's region to re-encrypt the replicas with — aws.backupKmsKeyId, which the clinic
+ * makes and owns like aws.kmsKeyId (a key protecting 20 years of records is not one a tool should create or
+ * schedule for deletion on its own). The role may then decrypt with the data key only through S3 in the data
+ * bucket's region for that bucket's objects, and encrypt with the backup key only through S3 in the backup's
+ * region for the backup's objects.
  */
-import type { ReplicationConfiguration, S3Client } from '@aws-sdk/client-s3';
+import type { ReplicationConfiguration, ReplicationRule, S3Client } from '@aws-sdk/client-s3';
 import { s3Client } from '../aws/clients.js';
+import type { ResolvedConfig } from '../config/load.js';
+import { ClinicaError } from '../errors.js';
 import { awsCall, errorName, httpStatus, isAwsError, type InfraContext } from './context.js';
 import { ALL_BLOCKED, tlsOnlyPolicy } from './data-bucket.js';
-import { arn, backupLocation } from './names.js';
+import { arn, backupLocation, kmsKeyScope } from './names.js';
 import { deleteStep, keepStep, step, type Change } from './plan.js';
 import { policy, type PolicyDocument, type Statement } from './policy-document.js';
 import { resource } from './resource.js';
@@ -39,6 +48,44 @@ export const DEFAULT_BACKUP_RETENTION_DAYS = 400;
 export const REPLICATION_RULE_ID = 'clinica-backup';
 
 export const backupRetentionDays = (ctx: InfraContext) => ctx.config.aws.backupRetentionDays ?? DEFAULT_BACKUP_RETENTION_DAYS;
+
+/**
+ * The backup's KMS key as a full key ARN (S3 is told the ARN: a bare id or alias would be resolved in the
+ * writer's account), or undefined when the backup uses SSE-S3.
+ */
+export function replicaKeyArn(ctx: InfraContext): string | undefined {
+  const key = ctx.config.aws.backupKmsKeyId;
+  return key ? arn.kmsKey({ ...ctx.arns, region: backupLocation(ctx.config).region }, key) : undefined;
+}
+
+/**
+ * The backup key's settings, before any AWS call (deploy and status): with aws.kmsKeyId the backup needs a key
+ * of its own region, or S3 would silently leave every KMS-encrypted record out of it.
+ */
+export function checkBackupKey(config: Pick<ResolvedConfig, 'names' | 'stage' | 'aws'>): void {
+  const { region, external } = backupLocation(config);
+  const key = config.aws.backupKmsKeyId;
+  if (!key) {
+    if (!config.aws.kmsKeyId) return;
+    throw new ClinicaError('config', `aws.kmsKeyId is set but aws.backupKmsKeyId is not: S3 copies KMS-encrypted objects to the backup only with a KMS key in ${region}`, {
+      field: 'aws.backupKmsKeyId',
+      hint: `create a symmetric KMS key in ${region} and set its ARN as aws.backupKmsKeyId (docs/aws.md, "The backup with SSE-KMS")`,
+    });
+  }
+  const keyRegion = key.startsWith('arn:') ? key.split(':')[3] : undefined;
+  if (keyRegion && keyRegion !== region) {
+    throw new ClinicaError('config', `aws.backupKmsKeyId is a key in ${keyRegion}, but the backup bucket is in ${region}: S3 encrypts replicas only with a key of the backup's region`, {
+      field: 'aws.backupKmsKeyId',
+      hint: `use a key of ${region}, or set aws.backupRegion to "${keyRegion}"`,
+    });
+  }
+  if (external && !keyRegion) {
+    throw new ClinicaError('config', 'aws.backupKmsKeyId must be a key ARN with aws.backupBucket: the key belongs to the backup account, and a bare id would name one of this account', {
+      field: 'aws.backupKmsKeyId',
+      hint: 'ask the backup account\'s owner for the key\'s ARN ("arn:aws:kms:REGION:ACCOUNT:key/…")',
+    });
+  }
+}
 
 /** The S3 client and ARNs of the backup's region (the same endpoint when one is set). */
 const backupClients = new WeakMap<InfraContext, Promise<S3Client>>();
@@ -91,7 +138,7 @@ export function backupBucketAspects(ctx: InfraContext): Aspect[] {
   const bucket = backupLocation(ctx.config).bucket;
   return [
     publicAccessAspect(ALL_BLOCKED),
-    encryptionAspect(undefined),
+    encryptionAspect(replicaKeyArn(ctx)),
     tagsAspect(ctx.tags('data')),
     versioningAspect(),
     objectLockAspect(backupRetentionDays(ctx)),
@@ -190,7 +237,10 @@ export const backupBucket = resource<BackupState>({
 /**
  * The replication role's policy, statement by statement: what S3 needs to read the source's configuration and
  * object versions, and to write replicas (objects and their tags) into the backup. No s3:ReplicateDelete: delete
- * markers are not replicated, so the role needs no delete of any kind.
+ * markers are not replicated, so the role needs no delete of any kind. With a backup key, the two KMS statements
+ * of AWS's "replicating encrypted objects": decrypt the source through S3 in its region for the data bucket's
+ * objects, encrypt the replicas through S3 in the backup's region for the backup's objects. The encryption
+ * context is the object's ARN, or the bucket's when S3 Bucket Keys are on (clinica turns them on): both match.
  */
 export function replicationPolicy(ctx: InfraContext): PolicyDocument {
   const data = ctx.names.dataBucket;
@@ -205,10 +255,29 @@ export function replicationPolicy(ctx: InfraContext): PolicyDocument {
     },
     { Sid: 'WriteReplicas', Effect: 'Allow', Action: ['s3:ReplicateObject', 's3:ReplicateTags'], Resource: arn.objects(ctx.arns, backup) },
   ];
+  const replicaKey = replicaKeyArn(ctx);
+  if (!replicaKey) return policy(...statements);
+  const through = (region: string, bucket: string) => ({
+    StringEquals: { 'kms:ViaService': `s3.${region}.amazonaws.com` },
+    StringLike: { 'kms:EncryptionContext:aws:s3:arn': [arn.bucket(ctx.arns, bucket), arn.objects(ctx.arns, bucket)] },
+  });
+  const sourceKey = ctx.config.aws.kmsKeyId;
+  if (sourceKey) {
+    const scope = kmsKeyScope(ctx.arns, sourceKey);
+    statements.push({ Sid: 'DecryptSourceObjects', Effect: 'Allow', Action: 'kms:Decrypt', Resource: scope.Resource, Condition: { ...through(ctx.arns.region, data), ...scope.Condition } });
+  }
+  statements.push({
+    Sid: 'EncryptReplicas',
+    Effect: 'Allow',
+    Action: ['kms:Encrypt', 'kms:GenerateDataKey'],
+    Resource: replicaKey,
+    Condition: through(backupLocation(ctx.config).region, backup),
+  });
   return policy(...statements);
 }
 
 export function desiredReplication(ctx: InfraContext): ReplicationConfiguration {
+  const replicaKey = replicaKeyArn(ctx);
   return {
     Role: arn.role(ctx.arns, ctx.names.replicationRole),
     Rules: [
@@ -218,7 +287,12 @@ export function desiredReplication(ctx: InfraContext): ReplicationConfiguration 
         Status: 'Enabled',
         Filter: { Prefix: '' },
         DeleteMarkerReplication: { Status: 'Disabled' },
-        Destination: { Bucket: arn.bucket(ctx.arns, backupLocation(ctx.config).bucket), StorageClass: 'STANDARD_IA' },
+        ...(replicaKey ? { SourceSelectionCriteria: { SseKmsEncryptedObjects: { Status: 'Enabled' } } } : {}),
+        Destination: {
+          Bucket: arn.bucket(ctx.arns, backupLocation(ctx.config).bucket),
+          StorageClass: 'STANDARD_IA',
+          ...(replicaKey ? { EncryptionConfiguration: { ReplicaKmsKeyID: replicaKey } } : {}),
+        },
       },
     ],
   };
@@ -238,14 +312,24 @@ export const canonicalReplication = (c: ReplicationConfiguration | undefined) =>
       bucket: r.Destination?.Bucket ?? null,
       storageClass: r.Destination?.StorageClass ?? null,
       account: r.Destination?.Account ?? null,
+      sseKms: r.SourceSelectionCriteria?.SseKmsEncryptedObjects?.Status ?? null,
+      replicaKey: r.Destination?.EncryptionConfiguration?.ReplicaKmsKeyID ?? null,
     })),
   });
 
 const showReplication = (c: ReplicationConfiguration | undefined, ctx: InfraContext) => {
   if (!c?.Rules?.length) return 'none';
-  if (canonicalReplication(c) === canonicalReplication(desiredReplication(ctx))) return `to ${backupLocation(ctx.config).bucket}, delete markers not replicated`;
+  const kmsObjects = (rule: ReplicationRule) =>
+    rule.SourceSelectionCriteria?.SseKmsEncryptedObjects?.Status === 'Enabled'
+      ? `, SSE-KMS objects re-encrypted with ${rule.Destination?.EncryptionConfiguration?.ReplicaKmsKeyID ?? '?'}`
+      : replicaKeyArn(ctx)
+        ? ', SSE-KMS objects NOT replicated'
+        : '';
+  if (canonicalReplication(c) === canonicalReplication(desiredReplication(ctx))) {
+    return `to ${backupLocation(ctx.config).bucket}, delete markers not replicated${kmsObjects(c.Rules[0]!)}`;
+  }
   const rule = c.Rules[0]!;
-  return `changed by hand (${count(c.Rules.length, 'rule')}; delete markers ${rule.DeleteMarkerReplication?.Status === 'Enabled' ? 'REPLICATED' : 'not replicated'}, to ${rule.Destination?.Bucket ?? '?'})`;
+  return `changed by hand (${count(c.Rules.length, 'rule')}; delete markers ${rule.DeleteMarkerReplication?.Status === 'Enabled' ? 'REPLICATED' : 'not replicated'}, to ${rule.Destination?.Bucket ?? '?'}${kmsObjects(rule)})`;
 };
 
 export interface ReplicationState {
@@ -270,11 +354,8 @@ export async function readReplication(ctx: InfraContext): Promise<ReplicationSta
 export const backupReplication = resource<ReplicationState>({
   id: 'backup-replication',
   read: (ctx) => readReplication(ctx),
-  plan(ctx, state, stage) {
+  plan(ctx, state) {
     const want = desiredReplication(ctx);
-    if (ctx.config.aws.kmsKeyId) {
-      stage.warn('objects encrypted with aws.kmsKeyId (SSE-KMS) are not replicated to the backup: S3 replicates them only with a KMS key in the backup region (see docs/aws.md)');
-    }
     const same = canonicalReplication(state.config) === canonicalReplication(want);
     const changes: Change[] = same
       ? []
@@ -295,7 +376,7 @@ export const backupReplication = resource<ReplicationState>({
       name: `${ctx.names.dataBucket} → ${backupLocation(ctx.config).bucket}`,
       exists: Boolean(state.config),
       changes,
-      createWhy: 'not set: replicate every new object version to the backup (delete markers not replicated)',
+      createWhy: `not set: replicate every new object version to the backup (delete markers not replicated${replicaKeyArn(ctx) ? '; SSE-KMS objects re-encrypted with the backup key' : ''})`,
     });
   },
   destroy(ctx, state, stage) {

@@ -12,7 +12,7 @@ import type { IAMClient } from '@aws-sdk/client-iam';
 import { reminderSender, senderAddress } from '../config/mail.js';
 import { ClinicaError } from '../errors.js';
 import { awsCall, isAwsError, type InfraContext } from './context.js';
-import { arn, foreignOwner, fromTagList, missingTags, toTagList, type Component } from './names.js';
+import { arn, foreignOwner, fromTagList, kmsKeyScope, missingTags, toTagList, type Component } from './names.js';
 import { deleteStep, step, type Change, type Step } from './plan.js';
 import { resource } from './resource.js';
 import { httpsDomain } from './serving.js';
@@ -79,19 +79,7 @@ export const DATA_ACCESS: Record<PrefixRoleKey, { read: string[]; write: string[
 function kmsStatement(ctx: InfraContext): Statement[] {
   const key = ctx.config.aws.kmsKeyId;
   if (!key) return [];
-  // an alias cannot be a Resource: allow the account's keys that carry that alias
-  if (key.startsWith('alias/')) {
-    return [
-      {
-        Sid: 'UseDataKey',
-        Effect: 'Allow',
-        Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
-        Resource: `arn:${ctx.arns.partition}:kms:${ctx.arns.region}:${ctx.arns.account}:key/*`,
-        Condition: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': key } },
-      },
-    ];
-  }
-  return [{ Sid: 'UseDataKey', Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: arn.kmsKey(ctx.arns, key) }];
+  return [{ Sid: 'UseDataKey', Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey'], ...kmsKeyScope(ctx.arns, key) }];
 }
 
 function dataStatements(ctx: InfraContext, key: PrefixRoleKey): Statement[] {

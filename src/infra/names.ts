@@ -152,6 +152,15 @@ export const arn = {
   kmsKey: (a: Arns, key: string) => (key.startsWith('arn:') ? key : `arn:${a.partition}:kms:${a.region}:${a.account}:key/${key}`),
 };
 
+/**
+ * How a policy statement names a KMS key: its ARN, or — an alias cannot be a Resource — the account's keys in
+ * the region that carry that alias (kms:ResourceAliases).
+ */
+export function kmsKeyScope(a: Arns, key: string): { Resource: string; Condition?: Record<string, Record<string, string>> } {
+  if (!key.startsWith('alias/')) return { Resource: arn.kmsKey(a, key) };
+  return { Resource: `arn:${a.partition}:kms:${a.region}:${a.account}:key/*`, Condition: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': key } } };
+}
+
 /** The S3 static-website endpoint of a bucket (older regions use "s3-website-<region>", newer "s3-website.<region>"). */
 export function websiteUrl(bucket: string, region: string, endpoint?: string): string {
   if (endpoint) return `${endpoint.replace(/\/+$/, '')}/${bucket}/`;

@@ -15,7 +15,7 @@
  */
 import type { InfraContext } from './context.js';
 import { dataBucket } from './data-bucket.js';
-import { backupBucket, backupReplication } from './backup-bucket.js';
+import { backupBucket, backupReplication, checkBackupKey } from './backup-bucket.js';
 import { siteBucket } from './site-bucket.js';
 import { siteContent } from './site-content.js';
 import { siteBucketPolicyResource, siteDistribution, siteHeaders, siteOac } from './cloudfront.js';
@@ -147,6 +147,8 @@ export interface DeployPlan extends Plan {
 export async function planDeploy(ctx: InfraContext, options: { onProgress?: (what: string) => void } = {}): Promise<DeployPlan> {
   // the reminders' sender becomes an SES identity and the reminders role's only From: set, and not made up
   deployableSender(ctx.config);
+  // with SSE-KMS the backup needs a key of its own region, or KMS-encrypted records would never reach it
+  checkBackupKey(ctx.config);
   // the staff page is served over HTTPS at network.domain, or over plain HTTP only when the config says so
   const served = serving(ctx.config);
   const progress = options.onProgress ?? (() => {});

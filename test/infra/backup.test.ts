@@ -13,6 +13,7 @@ import { backupRegionFor } from '../../src/infra/names.js';
 import { replicationCheck } from '../../src/infra/health.js';
 import { fakeAws, type FakeAws } from './fake-aws.js';
 import { apply, openTestInfra, testConfig } from './helpers.js';
+import { rejection } from '../helpers/rejection.js';
 
 let fake: FakeAws;
 beforeEach(() => {
@@ -170,6 +171,127 @@ describe('the backup bucket and replication (mocked AWS)', () => {
     expect(one('PutBucketReplication').ReplicationConfiguration.Rules[0].Destination).toEqual({ Bucket: 'arn:aws:s3:::cofre-da-clinica', StorageClass: 'STANDARD_IA' });
     const statements = JSON.parse(fake.named('PutRolePolicy').find((c) => c.input.RoleName === role)!.input.PolicyDocument).Statement;
     expect(statements.at(-1).Resource).toBe('arn:aws:s3:::cofre-da-clinica/*');
+  });
+});
+
+describe('the backup with SSE-KMS (aws.kmsKeyId, aws.backupKmsKeyId)', () => {
+  const DATA_KEY = 'arn:aws:kms:sa-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+  const BACKUP_KEY_ID = '5678abcd-12ab-34cd-56ef-1234567890ab';
+  const BACKUP_KEY = `arn:aws:kms:us-east-1:123456789012:key/${BACKUP_KEY_ID}`;
+  const kmsConfig = (aws: Record<string, unknown> = {}) =>
+    testConfig({ aws: { region: 'sa-east-1', architecture: 'arm64', sshCidrs: [], kmsKeyId: DATA_KEY, backupKmsKeyId: BACKUP_KEY, ...aws } });
+  const replicationRule = {
+    ID: 'clinica-backup', Priority: 1, Status: 'Enabled', Filter: { Prefix: '' },
+    DeleteMarkerReplication: { Status: 'Disabled' },
+    SourceSelectionCriteria: { SseKmsEncryptedObjects: { Status: 'Enabled' } },
+    Destination: { Bucket: `arn:aws:s3:::${backup}`, StorageClass: 'STANDARD_IA', EncryptionConfiguration: { ReplicaKmsKeyID: BACKUP_KEY } },
+  };
+  const roleStatements = () => JSON.parse(fake.named('PutRolePolicy').find((c) => c.input.RoleName === role)!.input.PolicyDocument).Statement;
+  const decryptSource = {
+    Sid: 'DecryptSourceObjects', Effect: 'Allow', Action: 'kms:Decrypt', Resource: DATA_KEY,
+    Condition: {
+      StringEquals: { 'kms:ViaService': 's3.sa-east-1.amazonaws.com' },
+      StringLike: { 'kms:EncryptionContext:aws:s3:arn': [`arn:aws:s3:::${data}`, `arn:aws:s3:::${data}/*`] },
+    },
+  };
+  const encryptReplicas = {
+    Sid: 'EncryptReplicas', Effect: 'Allow', Action: ['kms:Encrypt', 'kms:GenerateDataKey'], Resource: BACKUP_KEY,
+    Condition: {
+      StringEquals: { 'kms:ViaService': 's3.us-east-1.amazonaws.com' },
+      StringLike: { 'kms:EncryptionContext:aws:s3:arn': [`arn:aws:s3:::${backup}`, `arn:aws:s3:::${backup}/*`] },
+    },
+  };
+
+  it('replicates KMS-encrypted objects, re-encrypted with the backup key, which is also the backup bucket\'s default', async () => {
+    const plan = await planDeploy(await openTestInfra(fake, await kmsConfig()));
+    expect(plan.warnings!.filter((w) => /KMS|backup|replicat/i.test(w))).toEqual([]); // no "not replicated" warning any more
+    expect(plan.steps.find((s) => s.id === 'backup-replication')!.why).toMatch(/SSE-KMS objects re-encrypted with the backup key/);
+    await apply(plan);
+    expect(s3Calls(backup).map((c) => Object.keys(c)[0])).toEqual([
+      'CreateBucket', 'PutPublicAccessBlock', 'PutBucketEncryption', 'PutBucketTagging', 'PutBucketVersioning', 'PutObjectLockConfiguration', 'PutBucketPolicy',
+    ]);
+    expect(s3Calls(backup)[2]).toEqual({
+      PutBucketEncryption: {
+        Bucket: backup,
+        ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: BACKUP_KEY }, BucketKeyEnabled: true }] },
+      },
+    });
+    expect(s3Calls(data).filter((c) => 'PutBucketReplication' in c)).toEqual([
+      { PutBucketReplication: { Bucket: data, ReplicationConfiguration: { Role: `arn:aws:iam::123456789012:role/${role}`, Rules: [replicationRule] } } },
+    ]);
+    // the role, statement by statement: the S3 ones as without KMS, then decrypt (source) and encrypt (replicas)
+    const statements = roleStatements();
+    expect(statements.map((st: any) => st.Sid)).toEqual(['ReadSourceConfiguration', 'ReadSourceVersions', 'WriteReplicas', 'DecryptSourceObjects', 'EncryptReplicas']);
+    expect(statements[3]).toEqual(decryptSource);
+    expect(statements[4]).toEqual(encryptReplicas);
+    // the parts' roles never get the backup key: only S3 replication writes into the backup
+    const parts = fake.named('PutRolePolicy').filter((c) => c.input.RoleName !== role);
+    expect(parts.map((c) => c.input.PolicyDocument).join()).not.toContain(BACKUP_KEY_ID);
+    fake.clear();
+    expect(pending(await planDeploy(await openTestInfra(fake, await kmsConfig())))).toEqual([]);
+  });
+
+  it('a bare key id is the backup region\'s key of this account; a data key alias is matched by kms:ResourceAliases', async () => {
+    await apply(await planDeploy(await openTestInfra(fake, await kmsConfig({ kmsKeyId: 'alias/clinica-data', backupKmsKeyId: BACKUP_KEY_ID }))));
+    expect(one('PutBucketReplication').ReplicationConfiguration.Rules[0].Destination.EncryptionConfiguration).toEqual({ ReplicaKmsKeyID: BACKUP_KEY });
+    const [decrypt, encrypt] = roleStatements().slice(3);
+    expect(decrypt).toEqual({
+      ...decryptSource,
+      Resource: 'arn:aws:kms:sa-east-1:123456789012:key/*',
+      Condition: { ...decryptSource.Condition, 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': 'alias/clinica-data' } },
+    });
+    expect(encrypt).toEqual(encryptReplicas);
+  });
+
+  it('finds drift — the replica key swapped, SSE-KMS objects deselected, the backup\'s encryption back to SSE-S3 — and puts it back', async () => {
+    const config = await kmsConfig();
+    await apply(await planDeploy(await openTestInfra(fake, config)));
+    const rule = fake.state.buckets.get(data)!.settings.replication.ReplicationConfiguration.Rules[0];
+    rule.Destination.EncryptionConfiguration.ReplicaKmsKeyID = 'arn:aws:kms:us-east-1:999999999999:key/intruder';
+    fake.state.buckets.get(backup)!.settings.encryption = { ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] } };
+    fake.clear();
+    let plan = await planDeploy(await openTestInfra(fake, config));
+    expect(pending(plan).map((s) => [s.id, s.action, s.drift, s.why])).toEqual([
+      ['backup-bucket', 'update', true, `default encryption SSE-S3 → SSE-KMS ${BACKUP_KEY}`],
+      ['backup-replication', 'update', true, expect.stringContaining('SSE-KMS objects re-encrypted with arn:aws:kms:us-east-1:999999999999:key/intruder) → ')],
+    ]);
+    await apply(plan);
+    expect(fake.mutating().map((c) => `${c.command} ${c.input.Bucket}`)).toEqual([`PutBucketEncryption ${backup}`, `PutBucketReplication ${data}`]);
+    expect(one('PutBucketReplication').ReplicationConfiguration.Rules).toEqual([replicationRule]);
+
+    delete fake.state.buckets.get(data)!.settings.replication.ReplicationConfiguration.Rules[0].SourceSelectionCriteria;
+    fake.clear();
+    plan = await planDeploy(await openTestInfra(fake, config));
+    expect(pending(plan).map((s) => s.why)).toEqual([expect.stringMatching(/SSE-KMS objects NOT replicated\) → to sorriso-prod-backup, delete markers not replicated, SSE-KMS objects re-encrypted with/)]);
+  });
+
+  it('a stage deployed without KMS gets the key by one deploy: the bucket default and the rule change, the role gains the KMS statements', async () => {
+    await apply(await planDeploy(await openTestInfra(fake, await testConfig())));
+    fake.clear();
+    const plan = await planDeploy(await openTestInfra(fake, await kmsConfig()));
+    expect(pending(plan).map((s) => s.id)).toEqual(['data-bucket', 'backup-bucket', 'role:image-processor', 'role:reminders', 'role:server', 'role:answers', 'role:replication', 'backup-replication']);
+    await apply(plan);
+    expect(fake.mutating().filter((c) => c.service === 'S3').map((c) => `${c.command} ${c.input.Bucket}`)).toEqual([
+      `PutBucketEncryption ${data}`, `PutBucketEncryption ${backup}`, `PutBucketReplication ${data}`,
+    ]);
+    expect(roleStatements().slice(3)).toEqual([decryptSource, encryptReplicas]);
+  });
+
+  it('refuses, before reading the stage, a data key without a backup key, a key of another region, and a bare id for another account\'s bucket', async () => {
+    const cases: [Record<string, unknown>, RegExp, RegExp][] = [
+      [{ backupKmsKeyId: undefined }, /^aws\.kmsKeyId is set but aws\.backupKmsKeyId is not: S3 copies KMS-encrypted objects to the backup only with a KMS key in us-east-1$/, /create a symmetric KMS key in us-east-1/],
+      [{ backupKmsKeyId: BACKUP_KEY.replace('us-east-1', 'sa-east-1') }, /^aws\.backupKmsKeyId is a key in sa-east-1, but the backup bucket is in us-east-1/, /set aws\.backupRegion to "sa-east-1"/],
+      [{ backupKmsKeyId: BACKUP_KEY_ID, backupBucket: 'cofre-da-clinica' }, /^aws\.backupKmsKeyId must be a key ARN with aws\.backupBucket/, /key's ARN/],
+    ];
+    for (const [aws, message, hint] of cases) {
+      const ctx = await openTestInfra(fake, await kmsConfig(aws));
+      fake.clear();
+      const err = await rejection(planDeploy(ctx));
+      expect([err.kind, err.field, err.message, err.hint]).toEqual(['config', 'aws.backupKmsKeyId', expect.stringMatching(message), expect.stringMatching(hint)]);
+      expect(fake.calls).toEqual([]);
+    }
+    // an alias is refused by the config itself: S3 would resolve it in the writer's account
+    await expect(kmsConfig({ backupKmsKeyId: 'alias/backup' })).rejects.toThrow(/backupKmsKeyId.*expected a KMS key id or key ARN/);
   });
 });
 

@@ -472,10 +472,13 @@ describe('clinica deploy against a fresh account (mocked AWS)', () => {
     expect(fake.state.instances.size).toBe(1);
   });
 
+  // the backup's key (test/infra/backup.test.ts pins how replication uses it)
+  const BACKUP_KEY = 'arn:aws:kms:us-east-1:123456789012:key/5678abcd-12ab-34cd-56ef-1234567890ab';
+
   it('uses SSE-KMS with the configured key, and lets the roles use that key only', async () => {
     const key = 'arn:aws:kms:sa-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
     const config = await testConfig({
-      aws: { region: 'sa-east-1', architecture: 'x86_64', sshCidrs: ['198.51.100.7/32'], kmsKeyId: key, keyName: 'ops', corsOrigins: ['http://10.0.1.25:8080'], noncurrentVersionDays: 30 },
+      aws: { region: 'sa-east-1', architecture: 'x86_64', sshCidrs: ['198.51.100.7/32'], kmsKeyId: key, backupKmsKeyId: BACKUP_KEY, keyName: 'ops', corsOrigins: ['http://10.0.1.25:8080'], noncurrentVersionDays: 30 },
     });
     await apply(await planDeploy(await openTestInfra(fake, config)));
     // the configured CORS origin and version retention, exactly
@@ -504,7 +507,7 @@ describe('clinica deploy against a fresh account (mocked AWS)', () => {
   });
 
   it('with a KMS alias, the roles may use the account\'s keys that carry that alias only', async () => {
-    const config = await testConfig({ aws: { region: 'sa-east-1', architecture: 'arm64', sshCidrs: [], kmsKeyId: 'alias/clinica-data' } });
+    const config = await testConfig({ aws: { region: 'sa-east-1', architecture: 'arm64', sshCidrs: [], kmsKeyId: 'alias/clinica-data', backupKmsKeyId: BACKUP_KEY } });
     await apply(await planDeploy(await openTestInfra(fake, config)));
     for (const c of fake.named('PutRolePolicy').filter((r) => !r.input.RoleName.endsWith('-replication'))) {
       const st = JSON.parse(c.input.PolicyDocument).Statement.filter((s: any) => [s.Action].flat().some((a: string) => a.startsWith('kms:')));
