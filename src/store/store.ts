@@ -37,9 +37,17 @@ export interface HeadInfo extends ObjectInfo {
   metadata: Record<string, string>;
   /** S3's replication status of the object (PENDING, COMPLETED, FAILED, REPLICA), when replication is set */
   replicationStatus?: string;
-  /** the SHA-256 S3 keeps with the object (base64), when it was uploaded with one */
-  checksumSha256?: string;
+  /**
+   * the checksums S3 keeps with the object (head with checksums), by algorithm: SHA256 when it was uploaded
+   * with one, CRC64NVME for what S3 checksums by default; replication keeps them on the replica
+   */
+  checksums?: Partial<Record<ChecksumAlgorithm, string>>;
+  /** its server-side encryption: AES256 (SSE-S3), aws:kms (SSE-KMS), aws:kms:dsse */
+  encryption?: string;
 }
+
+export const CHECKSUM_ALGORITHMS = ['SHA256', 'SHA1', 'CRC64NVME', 'CRC32C', 'CRC32'] as const;
+export type ChecksumAlgorithm = (typeof CHECKSUM_ALGORITHMS)[number];
 
 export interface WriteOptions {
   /** write only if the object's current ETag is this one (optimistic concurrency) */
@@ -188,7 +196,7 @@ export class Store {
     const { HeadObjectCommand } = await lazyS3();
     try {
       const out = await this.s3.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key, ...(options.checksums ? { ChecksumMode: 'ENABLED' as const } : {}) }));
-      return {
+      const info: HeadInfo = {
         key,
         size: out.ContentLength ?? 0,
         etag: out.ETag ?? '',
@@ -196,8 +204,11 @@ export class Store {
         contentType: out.ContentType,
         metadata: out.Metadata ?? {},
         ...(out.ReplicationStatus ? { replicationStatus: out.ReplicationStatus } : {}),
-        ...(out.ChecksumSHA256 ? { checksumSha256: out.ChecksumSHA256 } : {}),
+        ...(out.ServerSideEncryption ? { encryption: out.ServerSideEncryption } : {}),
       };
+      const checksums = Object.fromEntries(CHECKSUM_ALGORITHMS.map((a) => [a, out[`Checksum${a}`]]).filter(([, v]) => v));
+      if (Object.keys(checksums).length) info.checksums = checksums;
+      return info;
     } catch (err) {
       if (isMissing(err)) return undefined;
       this.fail(err, 'HeadObject', key);

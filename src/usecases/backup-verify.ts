@@ -1,14 +1,17 @@
 /**
  * `clinica backup verify`: does the backup hold what the data bucket holds? A sample of objects (default 100,
  * drawn at random) plus every audit object of the last 7 days is compared: the backup's copy must have the
- * same checksum (S3's SHA-256 when both have one, else the ETag — replication keeps both). The data bucket's
- * replication status says what is still on its way (PENDING: lag) and what S3 gave up on (FAILED).
+ * same checksum (one S3 keeps with both — replication keeps it — else the ETag). Under SSE-KMS an ETag is not
+ * a digest of the content (a replica re-encrypted with the backup key may carry another), so where only ETags
+ * are there and they differ, both copies are read and their SHA-256 compared. The data bucket's replication
+ * status says what is still on its way (PENDING: lag) and what S3 gave up on (FAILED).
  */
+import { createHash } from 'node:crypto';
 import { AUDIT_PREFIX } from '../clinic/audit.js';
 import { addDays } from '../clinic/time.js';
 import { mapLimit } from '../map-limit.js';
 import type { OnProgress } from '../progress.js';
-import type { HeadInfo, ObjectInfo, Store } from '../store/store.js';
+import { CHECKSUM_ALGORITHMS, type HeadInfo, type ObjectInfo, type Store } from '../store/store.js';
 
 export type VerifyOutcome = 'ok' | 'mismatch' | 'missing' | 'pending' | 'failed';
 
@@ -41,8 +44,30 @@ export function sample<T>(items: T[], n: number, random: () => number = Math.ran
   return copy.slice(0, take);
 }
 
-const sameContent = (a: HeadInfo, b: HeadInfo) =>
-  a.checksumSha256 && b.checksumSha256 ? a.checksumSha256 === b.checksumSha256 : a.etag.replace(/"/g, '') === b.etag.replace(/"/g, '');
+const isKms = (h: HeadInfo) => h.encryption?.startsWith('aws:kms') ?? false;
+
+/** true / false when the heads tell; undefined when only the bytes can (SSE-KMS copies with other ETags). */
+function sameByHead(a: HeadInfo, b: HeadInfo): boolean | undefined {
+  const both = CHECKSUM_ALGORITHMS.find((alg) => a.checksums?.[alg] && b.checksums?.[alg]);
+  if (both) return a.checksums![both] === b.checksums![both];
+  if (a.etag.replace(/"/g, '') === b.etag.replace(/"/g, '')) return true;
+  return isKms(a) || isKms(b) ? undefined : false;
+}
+
+async function sha256Of(store: Store, key: string): Promise<string | undefined> {
+  const stream = await store.getStream(key);
+  if (!stream) return undefined;
+  const hash = createHash('sha256');
+  for await (const chunk of stream) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+async function sameContent(data: Store, backup: Store, key: string, a: HeadInfo, b: HeadInfo): Promise<boolean> {
+  const told = sameByHead(a, b);
+  if (told !== undefined) return told;
+  const [mine, copy] = await Promise.all([sha256Of(data, key), sha256Of(backup, key)]);
+  return mine !== undefined && mine === copy;
+}
 
 /** Compares one object in both buckets. */
 async function verifyOne(data: Store, backup: Store, key: string, now: Date): Promise<VerifiedObject | undefined> {
@@ -55,7 +80,7 @@ async function verifyOne(data: Store, backup: Store, key: string, now: Date): Pr
     }
     return { key, outcome: 'missing' };
   }
-  if (!sameContent(mine, copy)) {
+  if (!(await sameContent(data, backup, key, mine, copy))) {
     // a newer version on its way is lag, not damage
     if (mine.replicationStatus === 'PENDING') return { key, outcome: 'pending', lagSeconds: Math.round((now.getTime() - (mine.lastModified?.getTime() ?? now.getTime())) / 1000) };
     return { key, outcome: 'mismatch' };
