@@ -315,5 +315,8 @@ describe("the operator's policy in docs/aws.md", () => {
     ]));
     const pass = statements.find((s) => s.Sid === 'PassReplicationRole')!;
     expect(pass).toMatchObject({ Effect: 'Allow', Action: 'iam:PassRole', Resource: 'arn:aws:iam::ACCOUNT:role/PREFIX-*-replication' });
+    // with aws.backupKmsKeyId: accept the key as the backup's default, read backup versions (restore, verify)
+    const backupKey = JSON.parse(/```json\n(\{\n {2}"Sid": "BackupBucketKey"[\s\S]*?)\n```/.exec(section)![1]!);
+    expect(backupKey).toEqual({ Sid: 'BackupBucketKey', Effect: 'Allow', Action: ['kms:DescribeKey', 'kms:Decrypt'], Resource: 'arn:aws:kms:BACKUP_REGION:ACCOUNT:key/BACKUP_KEY_ID' });
   });
 });
