@@ -290,6 +290,9 @@ describe('the backup with SSE-KMS (aws.kmsKeyId, aws.backupKmsKeyId)', () => {
       expect([err.kind, err.field, err.message, err.hint]).toEqual(['config', 'aws.backupKmsKeyId', expect.stringMatching(message), expect.stringMatching(hint)]);
       expect(fake.calls).toEqual([]);
     }
+    // destroy needs no backup key: a stage is never kept alive by a setting it is being removed with
+    const noKey = await openTestInfra(fake, await kmsConfig({ backupKmsKeyId: undefined }));
+    await expect(planDestroy(noKey)).resolves.toMatchObject({ stage: 'prod' });
     // an alias is refused by the config itself: S3 would resolve it in the writer's account
     await expect(kmsConfig({ backupKmsKeyId: 'alias/backup' })).rejects.toThrow(/backupKmsKeyId.*expected a KMS key id or key ARN/);
   });
