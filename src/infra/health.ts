@@ -11,7 +11,7 @@ import { httpsDomain } from './serving.js';
 import type { DeployPlan } from './stack.js';
 import { sesQuota, sesSummary, sesVerified } from './ses.js';
 import { certificateSummary, type SiteCertificateState } from './site-domain.js';
-import { canonicalReplication, desiredReplication, readReplication } from './backup-bucket.js';
+import { canonicalReplication, desiredReplication, readReplication, replicaKeyArn } from './backup-bucket.js';
 import { backupLocation } from './names.js';
 
 export interface HealthCheck {
@@ -175,5 +175,5 @@ export async function replicationCheck(ctx: InfraContext, now = new Date()): Pro
   for await (const o of store.list(`audit/${now.toISOString().slice(0, 10)}/`)) newest = o.key;
   const status = newest ? (await store.head(newest))?.replicationStatus : undefined;
   const seen = !newest ? 'no audit entry today to sample' : `newest audit entry ${status ?? 'not replicated (written before replication?)'}`;
-  return { name, ok: status === 'FAILED' ? false : !newest || status === 'COMPLETED' || status === 'PENDING' ? true : undefined, detail: `to ${bucket} (${region}); ${seen}` };
+  return { name, ok: status === 'FAILED' ? false : !newest || status === 'COMPLETED' || status === 'PENDING' ? true : undefined, detail: `to ${bucket} (${region}${replicaKeyArn(ctx) ? ', KMS-encrypted objects too' : ''}); ${seen}` };
 }

@@ -228,7 +228,9 @@ describe('the backup with SSE-KMS (aws.kmsKeyId, aws.backupKmsKeyId)', () => {
     const parts = fake.named('PutRolePolicy').filter((c) => c.input.RoleName !== role);
     expect(parts.map((c) => c.input.PolicyDocument).join()).not.toContain(BACKUP_KEY_ID);
     fake.clear();
-    expect(pending(await planDeploy(await openTestInfra(fake, await kmsConfig())))).toEqual([]);
+    const ctx = await openTestInfra(fake, await kmsConfig());
+    expect(pending(await planDeploy(ctx))).toEqual([]);
+    expect(await replicationCheck(ctx)).toMatchObject({ ok: true, detail: expect.stringMatching(/^to sorriso-prod-backup \(us-east-1, KMS-encrypted objects too\); /) });
   });
 
   it('a bare key id is the backup region\'s key of this account; a data key alias is matched by kms:ResourceAliases', async () => {
@@ -241,6 +243,16 @@ describe('the backup with SSE-KMS (aws.kmsKeyId, aws.backupKmsKeyId)', () => {
       Condition: { ...decryptSource.Condition, 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': 'alias/clinica-data' } },
     });
     expect(encrypt).toEqual(encryptReplicas);
+  });
+
+  it('a backup key without a data key: the backup is SSE-KMS, the role may encrypt replicas and decrypt nothing', async () => {
+    await apply(await planDeploy(await openTestInfra(fake, await kmsConfig({ kmsKeyId: undefined }))));
+    expect(one('PutBucketReplication').ReplicationConfiguration.Rules).toEqual([replicationRule]);
+    expect(roleStatements().slice(3)).toEqual([encryptReplicas]);
+    expect(fake.named('PutBucketEncryption').map((c) => [c.input.Bucket, c.input.ServerSideEncryptionConfiguration.Rules[0].ApplyServerSideEncryptionByDefault])).toEqual([
+      [data, { SSEAlgorithm: 'AES256' }],
+      [backup, { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: BACKUP_KEY }],
+    ]);
   });
 
   it('finds drift — the replica key swapped, SSE-KMS objects deselected, the backup\'s encryption back to SSE-S3 — and puts it back', async () => {
