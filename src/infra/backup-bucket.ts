@@ -5,8 +5,9 @@
  * The bucket: created with Object Lock, default retention GOVERNANCE for aws.backupRetentionDays (400), so no
  * version can be deleted or overwritten before then by anyone without s3:BypassGovernanceRetention (which the
  * operator's policy in docs/aws.md does not grant, and no clinica role has); versioning (Object Lock needs it),
- * Block Public Access all four on, SSE-S3 (SSE-KMS with aws.backupKmsKeyId), a TLS-only policy. Destroy keeps it unless --delete-patient-data,
- * and even then only what retention allows goes (the locked versions stay until their retention ends).
+ * Block Public Access all four on, SSE-S3 (SSE-KMS with aws.backupKmsKeyId), a TLS-only policy. Destroy keeps
+ * it unless --delete-patient-data, and even then only what retention allows goes (the locked versions stay
+ * until their retention ends).
  *
  * Replication: a role trusted by s3.amazonaws.com only, with the least privilege S3 replication needs (read the
  * source's configuration and versions; ReplicateObject/ReplicateTags on the backup — not ReplicateDelete), and
@@ -59,8 +60,9 @@ export function replicaKeyArn(ctx: InfraContext): string | undefined {
 }
 
 /**
- * The backup key's settings, before any AWS call (deploy and status): with aws.kmsKeyId the backup needs a key
- * of its own region, or S3 would silently leave every KMS-encrypted record out of it.
+ * The backup key's settings, checked before the stage is read (deploy and status; destroy needs no key): with
+ * aws.kmsKeyId the backup needs a key of its own region, or S3 would silently leave every KMS-encrypted record
+ * out of it.
  */
 export function checkBackupKey(config: Pick<ResolvedConfig, 'names' | 'stage' | 'aws'>): void {
   const { region, external } = backupLocation(config);
