@@ -79,6 +79,12 @@ export default tseslint.config(
     },
   },
   {
+    // the launcher is CommonJS (bin/package.json): Node starts it without the ES module loader
+    files: ['bin/**/*.js'],
+    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', __dirname: 'readonly' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     // hand-written browser scripts in templates/ (the staff page's is TypeScript in src/web, with lib "DOM")
     files: ['templates/**/*.js'],
     languageOptions: { globals: { window: 'readonly', document: 'readonly', fetch: 'readonly', localStorage: 'readonly', sessionStorage: 'readonly', FormData: 'readonly', XMLHttpRequest: 'readonly', URLSearchParams: 'readonly', navigator: 'readonly', location: 'readonly', history: 'readonly', Intl: 'readonly', console: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', File: 'readonly', Event: 'readonly', CustomEvent: 'readonly', HTMLElement: 'readonly' } },

@@ -58,7 +58,7 @@ describe('the built CLI', () => {
     expect(known.stdout).toMatch(/^Usage: clinica status/);
   });
 
-  it('--version, --help, a command\'s --help and an unknown command load only the launcher and the bundled front (commander)', async () => {
+  it('--version, --help and a command\'s --help load only the launcher; an unknown command only the bundled front (commander)', async () => {
     // a resolve hook that names every module loaded, so a declaration that pulls in zod, the AWS SDK, sharp,
     // ora or inquirer (90–240 ms each) fails here, not only in the start-up benchmark
     const dir = tempProject();
@@ -72,10 +72,11 @@ describe('the built CLI', () => {
         child.on('exit', () => resolve([...stderr.matchAll(/^LOADED file:\/\/(.*)$/gm)].map((m) => m[1]!)));
       });
     const front = [BIN, join(BIN, '..', '..', 'dist', 'cli.js')];
-    expect(await loaded(['--version'])).toEqual([BIN]);
-    for (const args of [['--help'], ['deploy', '--help'], ['patients', '--help'], ['stauts']]) {
-      expect(await loaded(args), args.join(' ')).toEqual(front);
+    // help to a pipe is printed from dist/help.json (a file read, not a module)
+    for (const args of [['--version'], ['--help'], ['deploy', '--help'], ['patients', '--help']]) {
+      expect(await loaded(args), args.join(' ')).toEqual([BIN]);
     }
+    expect(await loaded(['stauts'])).toEqual(front);
   });
 
   it('a reader that closes early (`| head`) ends it quietly with the status of SIGPIPE, not an EPIPE crash', async () => {
