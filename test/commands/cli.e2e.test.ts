@@ -62,7 +62,9 @@ describe('the built CLI', () => {
     // a resolve hook that names every module loaded, so a declaration that pulls in zod, the AWS SDK, sharp,
     // ora or inquirer (90–240 ms each) fails here, not only in the start-up benchmark
     const dir = tempProject();
-    writeFileSync(join(dir, 'hooks.mjs'), "export async function resolve(s, c, next) { const r = await next(s, c); if (!r.url.startsWith('node:')) process.stderr.write('LOADED ' + r.url + '\\n'); return r; }\n");
+    // the hooks run on their own thread: writing to fd 2 directly, not through process.stderr (forwarded to the
+    // main thread later), keeps a line from being lost when a fast `--version` exits first
+    writeFileSync(join(dir, 'hooks.mjs'), "import { writeSync } from 'node:fs'; export async function resolve(s, c, next) { const r = await next(s, c); if (!r.url.startsWith('node:')) writeSync(2, 'LOADED ' + r.url + '\\n'); return r; }\n");
     writeFileSync(join(dir, 'register.mjs'), "import { register } from 'node:module'; register(new URL('./hooks.mjs', import.meta.url));\n");
     const loaded = (args: string[]) =>
       new Promise<string[]>((resolve) => {
