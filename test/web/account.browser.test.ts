@@ -331,8 +331,10 @@ describe.skipIf(!hasChromium)('Minha conta and Equipe on the staff page', () => 
       await held;
       await r.continue();
     });
+    // waited for from before the address changes: the page may ask before evaluate's answer comes back
+    const asked = p.waitForRequest('**/api/appointments?*');
     await p.evaluate(() => (location.hash = '#/agenda?date=2026-12-08'));
-    await p.waitForRequest('**/api/appointments?*');
+    await asked;
     await p.locator('#tabs a[data-tab=patients]').focus();
     release();
     await p.waitForSelector('#view-agenda:not([hidden])');
