@@ -344,6 +344,32 @@ describe.skipIf(!hasChromium)('Minha conta and Equipe on the staff page', () => 
     expect(await p.evaluate(() => document.activeElement?.id)).toBe('patients-title');
   }, 90_000);
 
+  it('signing out while the agenda still loads: its late answer does not cover the sign-in form', async () => {
+    const p = (await person('reception')).page;
+    await openSection(p, 'account');
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let answered!: () => void;
+    const answeredByServer = new Promise<void>((resolve) => (answered = resolve));
+    // the server answers while the person is still signed in; the answer reaches the page late (a slow link)
+    await p.route('**/api/appointments?*', async (r) => {
+      const response = await r.fetch();
+      answered();
+      await held;
+      await r.fulfill({ response });
+    });
+    const rosters = Promise.all([p.waitForResponse('**/api/dentists'), p.waitForResponse('**/api/chairs')]);
+    await p.evaluate(() => (location.hash = '#/agenda?date=2026-12-09'));
+    await Promise.all([answeredByServer, rosters]);
+    await p.click('#logout');
+    await p.waitForSelector('#view-login:not([hidden])');
+    release();
+    // the agenda's answer handled: the day is written into the view in the same step that would show it
+    await p.waitForFunction(() => document.querySelector<HTMLInputElement>('#day')?.value === '2026-12-09');
+    expect(await p.isVisible('#view-login')).toBe(true);
+    expect(await p.isHidden('#view-agenda')).toBe(true);
+  }, 90_000);
+
   it('in English at 390 px with the keyboard: My account and Team fit the screen, the password changes by keyboard', async () => {
     const fay = await person('admin', { width: 390, locale: 'en' });
     const p = fay.page;
