@@ -642,6 +642,35 @@ describe.skipIf(!existsSync(CHROMIUM))('staff page in Chromium', () => {
     await p.close();
   });
 
+  it('a record opened while the one before still loads stays on screen when the older answer comes late', async () => {
+    const first = await ownPatient('Paciente Resposta Lenta');
+    const second = await ownPatient('Paciente Aberta Depois');
+    const p = await loggedInPage();
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let answered!: () => void;
+    const answeredByServer = new Promise<void>((resolve) => (answered = resolve));
+    // the first record's answer is on its way (the server has answered) when the person opens another one
+    await p.route(`**/api/patients/${first.id}`, async (r) => {
+      const response = await r.fetch();
+      answered();
+      await held;
+      await r.fulfill({ response });
+    });
+    await p.evaluate((id) => (location.hash = `#/patients/${id}`), first.id);
+    await answeredByServer;
+    await openRecord(p, second);
+    const late = p.waitForEvent('requestfinished', (r) => r.url().endsWith(`/api/patients/${first.id}`));
+    release();
+    await late;
+    // a request the page makes after the late answer arrived is answered after the page has handled it
+    await p.evaluate(() => fetch('/api/me').then((r) => r.text()));
+    expect(await p.textContent('#patient-name')).toBe(second.fullName);
+    expect(await p.textContent('#patient-sub')).toContain(second.id);
+    expect(await p.isVisible('#view-patient')).toBe(true);
+    await p.close();
+  });
+
   it('typing a date into the agenda loads that day once, when the date is whole and plausible, without adding to history', async () => {
     const p = await loggedInPage({ clock: true });
     const asked: string[] = [];
