@@ -11,7 +11,8 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { answerLinkKey, answerLinkUrl, signAnswerToken } from '../../src/clinic/answer-link.js';
 import { getAppointment } from '../../src/clinic/appointments.js';
-import { DEMO_STAFF_FILE } from '../../src/local/demo-staff.js';
+import { demoAgendaSeeder } from '../../src/local/demo-agenda.js';
+import { DEMO_STAFF_FILE, demoStaffSeeder } from '../../src/local/demo-staff.js';
 import { runLocalReminders } from '../../src/local/reminders-timer.js';
 import { recordDeliveryStatus, storeTextReply } from '../../src/clinic/whatsapp-replies.js';
 import { channelKey } from '../../src/clinic/reminders.js';
@@ -28,7 +29,7 @@ const pageErrors: string[] = [];
 /** The local stack with the demo clinic (its dentists, its admin) and Chromium. */
 async function startAll(): Promise<void> {
   stack = await startTestStack({ withComponents: true });
-  await stack.seedDemo();
+  await stack.seedDemo(undefined, [demoAgendaSeeder, demoStaffSeeder]); // the dentists, the chairs and the admin: the rest of the demo is not read
   answersPage = stack.endpoints.extra.answers!;
   browser = await launchChromium();
 }
