@@ -20,6 +20,7 @@ import { anonymizePatient } from '../../src/clinic/lgpd.js';
 import { createPatient, getPatient, listPatients, updatePatient } from '../../src/clinic/patients.js';
 import { addStaff, setPassword } from '../../src/clinic/staff.js';
 import { DEMO_STAFF_FILE } from '../../src/local/demo-staff.js';
+import { holdAnswers } from '../helpers/chromium.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -646,22 +647,13 @@ describe.skipIf(!existsSync(CHROMIUM))('staff page in Chromium', () => {
     const first = await ownPatient('Paciente Resposta Lenta');
     const second = await ownPatient('Paciente Aberta Depois');
     const p = await loggedInPage();
-    let release!: () => void;
-    const held = new Promise<void>((resolve) => (release = resolve));
-    let answered!: () => void;
-    const answeredByServer = new Promise<void>((resolve) => (answered = resolve));
     // the first record's answer is on its way (the server has answered) when the person opens another one
-    await p.route(`**/api/patients/${first.id}`, async (r) => {
-      const response = await r.fetch();
-      answered();
-      await held;
-      await r.fulfill({ response });
-    });
+    const slow = await holdAnswers(p, `**/api/patients/${first.id}`);
     await p.evaluate((id) => (location.hash = `#/patients/${id}`), first.id);
-    await answeredByServer;
+    await slow.answered;
     await openRecord(p, second);
     const late = p.waitForEvent('requestfinished', (r) => r.url().endsWith(`/api/patients/${first.id}`));
-    release();
+    slow.release();
     await late;
     // a request the page makes after the late answer arrived is answered after the page has handled it
     await p.evaluate(() => fetch('/api/me').then((r) => r.text()));

@@ -10,7 +10,7 @@ import { generate } from 'otplib';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { StaffRole } from '../../src/clinic/staff.js';
-import { hasChromium, launchChromium } from '../helpers/chromium.js';
+import { hasChromium, holdAnswers, launchChromium } from '../helpers/chromium.js';
 import { startServerHarness, type ServerHarness } from '../server/harness.js';
 
 const GOOD_PASSWORD = 'cavalo azul pedra lua';
@@ -347,23 +347,14 @@ describe.skipIf(!hasChromium)('Minha conta and Equipe on the staff page', () => 
   it('signing out while the agenda still loads: its late answer does not cover the sign-in form', async () => {
     const p = (await person('reception')).page;
     await openSection(p, 'account');
-    let release!: () => void;
-    const held = new Promise<void>((resolve) => (release = resolve));
-    let answered!: () => void;
-    const answeredByServer = new Promise<void>((resolve) => (answered = resolve));
     // the server answers while the person is still signed in; the answer reaches the page late (a slow link)
-    await p.route('**/api/appointments?*', async (r) => {
-      const response = await r.fetch();
-      answered();
-      await held;
-      await r.fulfill({ response });
-    });
+    const agenda = await holdAnswers(p, '**/api/appointments?*');
     const rosters = Promise.all([p.waitForResponse('**/api/dentists'), p.waitForResponse('**/api/chairs')]);
     await p.evaluate(() => (location.hash = '#/agenda?date=2026-12-09'));
-    await Promise.all([answeredByServer, rosters]);
+    await Promise.all([agenda.answered, rosters]);
     await p.click('#logout');
     await p.waitForSelector('#view-login:not([hidden])');
-    release();
+    agenda.release();
     // the agenda's answer handled: the day is written into the view in the same step that would show it
     await p.waitForFunction(() => document.querySelector<HTMLInputElement>('#day')?.value === '2026-12-09');
     expect(await p.isVisible('#view-login')).toBe(true);
