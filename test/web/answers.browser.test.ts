@@ -185,6 +185,8 @@ describe.skipIf(!hasChromium)('the staff\'s "Respostas dos pacientes" in Chromiu
 
     const p = await signIn();
     const agendaBadge = p.locator('#tabs a[data-tab=agenda] [data-answers-badge]');
+    // expect.poll gives up after 1 s: the state is waited for first (the page's own waits last 30 s)
+    await agendaBadge.filter({ hasText: /^1$/ }).waitFor();
     await expect.poll(() => agendaBadge.textContent()).toBe('1');
 
     await p.click('#tabs a[data-tab=answers]');
@@ -194,8 +196,10 @@ describe.skipIf(!hasChromium)('the staff\'s "Respostas dos pacientes" in Chromiu
     expect(await card.textContent()).toContain('Marta Queiroz Lima');
     expect(await card.textContent()).toContain('Motivo: mudei de cidade');
     await card.locator('button', { hasText: 'Marcar como vista' }).click();
+    await card.locator('p.muted', { hasText: /^Vista em / }).waitFor();
     await expect.poll(() => card.locator('p.muted').last().textContent()).toMatch(/^Vista em /);
     expect(await card.locator('button').count()).toBe(0);
+    await agendaBadge.waitFor({ state: 'hidden' });
     await expect.poll(() => agendaBadge.isHidden()).toBe(true);
     // still there, seen, after a reload; no badge
     await p.reload();
@@ -229,6 +233,7 @@ describe.skipIf(!hasChromium)('the staff\'s "Respostas dos pacientes" in Chromiu
     expect(await card.locator('img').count()).toBe(0);
     expect(await card.locator('a[href^="tel:"]').getAttribute('href')).toBe('tel:+5511966664444');
     await card.locator('button', { hasText: 'Marcar como vista' }).click();
+    await card.locator('p.muted', { hasText: /^Vista em / }).waitFor();
     await expect.poll(() => card.locator('p.muted').last().textContent()).toMatch(/^Vista em /);
     await p.reload();
     await p.locator('#answers-list li.seen[data-action=message]', { hasText: 'Irene Ravache Souza' }).waitFor();
@@ -255,6 +260,7 @@ describe.skipIf(!hasChromium)('the staff\'s "Respostas dos pacientes" in Chromiu
     expect(await badge.getAttribute('data-whatsapp')).toBe('read');
     expect(await badge.getAttribute('title')).toMatch(/^WhatsApp lido em \d{2}\/\d{2}\/\d{4}/);
     await p.selectOption('#lang-select', 'en');
+    await badge.filter({ hasText: 'WhatsApp read' }).waitFor();
     await expect.poll(() => badge.textContent()).toBe('WhatsApp read');
     expect(pageErrors.splice(0)).toEqual([]);
     await p.close();
