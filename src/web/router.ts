@@ -46,6 +46,8 @@ function tabChosenSinceRoute(): boolean {
  * heading, so the keyboard and a screen reader start there instead of at the top of the page.
  */
 export function show(name: ViewName, title?: string): void {
+  // signed out (Sair, or the session ended) while a view was loading: its answer must not cover the sign-in form
+  if (name === 'login') wanted = 'login';
   if (wanted && name !== wanted && (name === 'agenda' || name === 'patients' || name === 'patient' || name === 'answers' || name === 'account' || name === 'team' || name === 'dentists')) return;
   for (const v of views) $(`#view-${v}`).hidden = v !== name;
   const heading = $(`#view-${name} h1`);

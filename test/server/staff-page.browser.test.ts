@@ -20,6 +20,7 @@ import { anonymizePatient } from '../../src/clinic/lgpd.js';
 import { createPatient, getPatient, listPatients, updatePatient } from '../../src/clinic/patients.js';
 import { addStaff, setPassword } from '../../src/clinic/staff.js';
 import { DEMO_STAFF_FILE } from '../../src/local/demo-staff.js';
+import { holdAnswers } from '../helpers/chromium.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -639,6 +640,26 @@ describe.skipIf(!existsSync(CHROMIUM))('staff page in Chromium', () => {
       await p.evaluate(() => (location.hash = '#/agenda'));
       await p.waitForSelector('#view-agenda:not([hidden])');
     }
+    await p.close();
+  });
+
+  it('a record opened while the one before still loads stays on screen when the older answer comes late', async () => {
+    const first = await ownPatient('Paciente Resposta Lenta');
+    const second = await ownPatient('Paciente Aberta Depois');
+    const p = await loggedInPage();
+    // the first record's answer is on its way (the server has answered) when the person opens another one
+    const slow = await holdAnswers(p, `**/api/patients/${first.id}`);
+    await p.evaluate((id) => (location.hash = `#/patients/${id}`), first.id);
+    await slow.answered;
+    await openRecord(p, second);
+    const late = p.waitForEvent('requestfinished', (r) => r.url().endsWith(`/api/patients/${first.id}`));
+    slow.release();
+    await late;
+    // a request the page makes after the late answer arrived is answered after the page has handled it
+    await p.evaluate(() => fetch('/api/me').then((r) => r.text()));
+    expect(await p.textContent('#patient-name')).toBe(second.fullName);
+    expect(await p.textContent('#patient-sub')).toContain(second.id);
+    expect(await p.isVisible('#view-patient')).toBe(true);
     await p.close();
   });
 

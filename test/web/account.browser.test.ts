@@ -10,7 +10,7 @@ import { generate } from 'otplib';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { StaffRole } from '../../src/clinic/staff.js';
-import { hasChromium, launchChromium } from '../helpers/chromium.js';
+import { hasChromium, holdAnswers, launchChromium } from '../helpers/chromium.js';
 import { startServerHarness, type ServerHarness } from '../server/harness.js';
 
 const GOOD_PASSWORD = 'cavalo azul pedra lua';
@@ -95,6 +95,20 @@ async function openSection(p: Page, tab: 'account' | 'team'): Promise<void> {
   await p.waitForSelector(`#view-${tab}:not([hidden])`);
 }
 
+/**
+ * Does `action` and waits for the flash message it leads to. The message shows for 3.5 s: on a loaded machine a
+ * wait begun after the action (polled from the test, with pauses) can look only once it has gone, so the page
+ * watches for it from before the action.
+ */
+async function flashAfter(p: Page, text: string, action: () => Promise<unknown>): Promise<void> {
+  const shown = p.waitForFunction((t) => {
+    const flash = document.querySelector<HTMLElement>('#flash');
+    return Boolean(flash && !flash.hidden && flash.textContent?.includes(t));
+  }, text);
+  await action();
+  await shown;
+}
+
 /** Answers the page's "are you sure?" dialog with its action button. */
 async function confirmAsk(p: Page): Promise<void> {
   await p.waitForSelector('#ask-dialog[open]');
@@ -137,8 +151,7 @@ describe.skipIf(!hasChromium)('Minha conta and Equipe on the staff page', () => 
 
     await p.fill('#pw-current', GOOD_PASSWORD);
     await p.fill('#pw-new', NEW_PASSWORD);
-    await p.click('#pw-form button[type=submit]');
-    await p.locator('#flash', { hasText: 'Senha trocada' }).waitFor();
+    await flashAfter(p, 'Senha trocada', () => p.click('#pw-form button[type=submit]'));
     expect(await p.isHidden('#pw-error')).toBe(true);
     expect(await p.inputValue('#pw-current')).toBe('');
     // the page's session goes on (a new one was opened for it)
@@ -229,8 +242,7 @@ describe.skipIf(!hasChromium)('Minha conta and Equipe on the staff page', () => 
     await p.locator('#session-list li').nth(1).waitFor();
     expect(await p.locator('#session-list li').count()).toBe(2);
     expect(await p.locator('#session-list li', { hasText: 'esta sessão' }).count()).toBe(1);
-    await p.click('#session-list li:not(:has-text("esta sessão")) button');
-    await p.locator('#flash', { hasText: 'Sessão encerrada' }).waitFor();
+    await flashAfter(p, 'Sessão encerrada', () => p.click('#session-list li:not(:has-text("esta sessão")) button'));
     await p.waitForFunction(() => document.querySelectorAll('#session-list li').length === 1);
 
     await other.click('#tabs a[data-tab=patients]');
@@ -246,8 +258,7 @@ describe.skipIf(!hasChromium)('Minha conta and Equipe on the staff page', () => 
     await p.reload();
     await p.waitForSelector('#view-account:not([hidden])');
     await p.locator('#session-list li').nth(1).waitFor();
-    await p.click('#sessions-end-others');
-    await p.locator('#flash', { hasText: 'outra sessão encerrada' }).waitFor();
+    await flashAfter(p, 'outra sessão encerrada', () => p.click('#sessions-end-others'));
     expect((await h.call('GET', '/api/me', { headers: { cookie: await cookieOf(third) } })).status).toBe(401);
     expect((await h.call('GET', '/api/me', { headers: { cookie: await cookieOf(p) } })).status).toBe(200);
   }, 90_000);
@@ -279,15 +290,13 @@ describe.skipIf(!hasChromium)('Minha conta and Equipe on the staff page', () => 
     await openSection(p, 'team');
     await row.locator('[data-status=active]').waitFor();
     expect(await row.locator('td').nth(5).textContent()).toBe('1');
-    await row.locator('select').selectOption('dentist');
-    await p.locator('#flash', { hasText: 'Função de Davi Novo: dentista' }).waitFor();
+    await flashAfter(p, 'Função de Davi Novo: dentista', () => row.locator('select').selectOption('dentist'));
     const memberId = (await row.getAttribute('data-staff'))!;
     const team = await h.call('GET', '/api/staff', { token: h.tokens.admin });
     expect(team.body.staff.find((s: { id: string }) => s.id === memberId).role).toBe('dentist');
 
     await row.locator('button[data-action=revoke]').click();
-    await confirmAsk(p);
-    await p.locator('#flash', { hasText: 'Davi Novo revogado' }).waitFor();
+    await flashAfter(p, 'Davi Novo revogado', () => confirmAsk(p));
     await row.locator('[data-status=revoked]').waitFor();
     await member.click('#tabs a[data-tab=patients]');
     await member.waitForSelector('#view-login:not([hidden])');
@@ -331,8 +340,10 @@ describe.skipIf(!hasChromium)('Minha conta and Equipe on the staff page', () => 
       await held;
       await r.continue();
     });
+    // waited for from before the address changes: the page may ask before evaluate's answer comes back
+    const asked = p.waitForRequest('**/api/appointments?*');
     await p.evaluate(() => (location.hash = '#/agenda?date=2026-12-08'));
-    await p.waitForRequest('**/api/appointments?*');
+    await asked;
     await p.locator('#tabs a[data-tab=patients]').focus();
     release();
     await p.waitForSelector('#view-agenda:not([hidden])');
@@ -340,6 +351,23 @@ describe.skipIf(!hasChromium)('Minha conta and Equipe on the staff page', () => 
     await p.keyboard.press('Enter');
     await p.waitForSelector('#view-patients:not([hidden])');
     expect(await p.evaluate(() => document.activeElement?.id)).toBe('patients-title');
+  }, 90_000);
+
+  it('signing out while the agenda still loads: its late answer does not cover the sign-in form', async () => {
+    const p = (await person('reception')).page;
+    await openSection(p, 'account');
+    // the server answers while the person is still signed in; the answer reaches the page late (a slow link)
+    const agenda = await holdAnswers(p, '**/api/appointments?*');
+    const rosters = Promise.all([p.waitForResponse('**/api/dentists'), p.waitForResponse('**/api/chairs')]);
+    await p.evaluate(() => (location.hash = '#/agenda?date=2026-12-09'));
+    await Promise.all([agenda.answered, rosters]);
+    await p.click('#logout');
+    await p.waitForSelector('#view-login:not([hidden])');
+    agenda.release();
+    // the agenda's answer handled: the day is written into the view in the same step that would show it
+    await p.waitForFunction(() => document.querySelector<HTMLInputElement>('#day')?.value === '2026-12-09');
+    expect(await p.isVisible('#view-login')).toBe(true);
+    expect(await p.isHidden('#view-agenda')).toBe(true);
   }, 90_000);
 
   it('in English at 390 px with the keyboard: My account and Team fit the screen, the password changes by keyboard', async () => {
@@ -362,8 +390,7 @@ describe.skipIf(!hasChromium)('Minha conta and Equipe on the staff page', () => 
     await p.keyboard.press('Enter');
     await p.locator('#pw-error', { hasText: 'too common' }).waitFor();
     await p.fill('#pw-new', NEW_PASSWORD);
-    await p.keyboard.press('Enter');
-    await p.locator('#flash', { hasText: 'Password changed' }).waitFor();
+    await flashAfter(p, 'Password changed', () => p.keyboard.press('Enter'));
 
     await p.locator('#tabs a[data-tab=team]').focus();
     await p.keyboard.press('Enter');

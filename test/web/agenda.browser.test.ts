@@ -13,7 +13,8 @@ import { createAppointment, getAppointment, listAppointments } from '../../src/c
 import { addDentist, listChairs, listDentists } from '../../src/clinic/dentists.js';
 import { createPatient } from '../../src/clinic/patients.js';
 import { addStaff, setPassword } from '../../src/clinic/staff.js';
-import { DEMO_STAFF_FILE } from '../../src/local/demo-staff.js';
+import { demoAgendaSeeder } from '../../src/local/demo-agenda.js';
+import { DEMO_STAFF_FILE, demoStaffSeeder } from '../../src/local/demo-staff.js';
 import { startTestStack, type TestStack } from '../helpers/stack.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -61,7 +62,7 @@ const cell = (p: Page, dentist: string, time: string) =>
 describe.skipIf(!existsSync(CHROMIUM))('the agenda grid in Chromium', { timeout: 60_000 }, () => {
   beforeAll(async () => {
     stack = await startTestStack({ withComponents: true });
-    await stack.seedDemo();
+    await stack.seedDemo(undefined, [demoAgendaSeeder, demoStaffSeeder]); // the dentists, the chairs and the admin: the rest of the demo is not read
     const saved = JSON.parse(await readFile(join(stack.dir, DEMO_STAFF_FILE), 'utf8')) as { email: string; password: string };
     demoAdmin = { email: saved.email, password: saved.password };
     url = stack.endpoints.server!;

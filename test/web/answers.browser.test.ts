@@ -11,7 +11,8 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { answerLinkKey, answerLinkUrl, signAnswerToken } from '../../src/clinic/answer-link.js';
 import { getAppointment } from '../../src/clinic/appointments.js';
-import { DEMO_STAFF_FILE } from '../../src/local/demo-staff.js';
+import { demoAgendaSeeder } from '../../src/local/demo-agenda.js';
+import { DEMO_STAFF_FILE, demoStaffSeeder } from '../../src/local/demo-staff.js';
 import { runLocalReminders } from '../../src/local/reminders-timer.js';
 import { recordDeliveryStatus, storeTextReply } from '../../src/clinic/whatsapp-replies.js';
 import { channelKey } from '../../src/clinic/reminders.js';
@@ -28,7 +29,7 @@ const pageErrors: string[] = [];
 /** The local stack with the demo clinic (its dentists, its admin) and Chromium. */
 async function startAll(): Promise<void> {
   stack = await startTestStack({ withComponents: true });
-  await stack.seedDemo();
+  await stack.seedDemo(undefined, [demoAgendaSeeder, demoStaffSeeder]); // the dentists, the chairs and the admin: the rest of the demo is not read
   answersPage = stack.endpoints.extra.answers!;
   browser = await launchChromium();
 }
@@ -184,6 +185,8 @@ describe.skipIf(!hasChromium)('the staff\'s "Respostas dos pacientes" in Chromiu
 
     const p = await signIn();
     const agendaBadge = p.locator('#tabs a[data-tab=agenda] [data-answers-badge]');
+    // expect.poll gives up after 1 s: the state is waited for first (the page's own waits last 30 s)
+    await agendaBadge.filter({ hasText: /^1$/ }).waitFor();
     await expect.poll(() => agendaBadge.textContent()).toBe('1');
 
     await p.click('#tabs a[data-tab=answers]');
@@ -193,8 +196,10 @@ describe.skipIf(!hasChromium)('the staff\'s "Respostas dos pacientes" in Chromiu
     expect(await card.textContent()).toContain('Marta Queiroz Lima');
     expect(await card.textContent()).toContain('Motivo: mudei de cidade');
     await card.locator('button', { hasText: 'Marcar como vista' }).click();
+    await card.locator('p.muted', { hasText: /^Vista em / }).waitFor();
     await expect.poll(() => card.locator('p.muted').last().textContent()).toMatch(/^Vista em /);
     expect(await card.locator('button').count()).toBe(0);
+    await agendaBadge.waitFor({ state: 'hidden' });
     await expect.poll(() => agendaBadge.isHidden()).toBe(true);
     // still there, seen, after a reload; no badge
     await p.reload();
@@ -228,6 +233,7 @@ describe.skipIf(!hasChromium)('the staff\'s "Respostas dos pacientes" in Chromiu
     expect(await card.locator('img').count()).toBe(0);
     expect(await card.locator('a[href^="tel:"]').getAttribute('href')).toBe('tel:+5511966664444');
     await card.locator('button', { hasText: 'Marcar como vista' }).click();
+    await card.locator('p.muted', { hasText: /^Vista em / }).waitFor();
     await expect.poll(() => card.locator('p.muted').last().textContent()).toMatch(/^Vista em /);
     await p.reload();
     await p.locator('#answers-list li.seen[data-action=message]', { hasText: 'Irene Ravache Souza' }).waitFor();
@@ -254,6 +260,7 @@ describe.skipIf(!hasChromium)('the staff\'s "Respostas dos pacientes" in Chromiu
     expect(await badge.getAttribute('data-whatsapp')).toBe('read');
     expect(await badge.getAttribute('title')).toMatch(/^WhatsApp lido em \d{2}\/\d{2}\/\d{4}/);
     await p.selectOption('#lang-select', 'en');
+    await badge.filter({ hasText: 'WhatsApp read' }).waitFor();
     await expect.poll(() => badge.textContent()).toBe('WhatsApp read');
     expect(pageErrors.splice(0)).toEqual([]);
     await p.close();

@@ -155,15 +155,19 @@ describe.skipIf(!hasChromium)('sign-in on the staff page', () => {
     // the agenda asks for its dentists and chairs at once: their answers reach the page one after the other, the
     // first checked (idle, which deletes the session) first
     let answered = 0;
+    let bothAnswered!: () => void;
+    const both = new Promise<void>((resolve) => (bothAnswered = resolve));
     let queue = Promise.resolve();
     await p.route(/\/api\/(dentists|chairs)/, (r) => {
       queue = queue.then(async () => {
         await r.fulfill({ response: await r.fetch() });
         answered += 1;
+        if (answered === 2) bothAnswered();
       });
     });
     await p.evaluate(() => (location.hash = '#/agenda?date=2026-12-09'));
     await p.waitForSelector('#view-login:not([hidden])');
+    await both; // expect.poll alone gives up after 1 s
     await expect.poll(() => answered).toBe(2);
     await p.waitForLoadState('networkidle');
     expect(await p.textContent('#login-why')).toContain('inatividade');

@@ -14,11 +14,16 @@ import { openPatientForm } from './patient-form.js';
 /** Each language by its own name (as the form's select shows them), whatever the page's language. */
 export const languageNames: Record<string, string> = { 'pt-BR': 'Português', en: 'English' };
 
+let patientSeq = 0;
+
 export async function openPatient(id: string): Promise<void> {
+  const seq = ++patientSeq;
   let view: OpenRecord & { appointments: AppointmentBrief[] } | null = state.created?.patient.id === id ? { ...state.created, appointments: [] } : null;
   state.created = null;
   if (!view) {
     const { data, etag } = await api<PatientResponse>('GET', `/api/patients/${enc(id)}`);
+    // another record was opened meanwhile (a slow answer for the one left): the newer one stays on screen
+    if (seq !== patientSeq) return;
     view = { patient: data.patient, etag: data.etag || etag || '', appointments: data.appointments || [] };
   }
   state.current = { patient: view.patient, etag: view.etag };
