@@ -331,8 +331,9 @@ describe.skipIf(!hasChromium)('Minha conta and Equipe on the staff page', () => 
       await held;
       await r.continue();
     });
+    const asked = p.waitForRequest('**/api/appointments?*'); // listening before the hash changes: the request may come at once
     await p.evaluate(() => (location.hash = '#/agenda?date=2026-12-08'));
-    await p.waitForRequest('**/api/appointments?*');
+    await asked;
     await p.locator('#tabs a[data-tab=patients]').focus();
     release();
     await p.waitForSelector('#view-agenda:not([hidden])');
