@@ -162,74 +162,37 @@ export async function s3Client(target: AwsTarget): Promise<S3Client> {
   return bounded(new S3Client(config), target, 's3');
 }
 
-export async function sesClient(target: AwsTarget): Promise<SESClient> {
-  const { SESClient } = await import('@aws-sdk/client-ses');
-  return bounded(new SESClient(baseConfig(target, 'ses')), target, 'ses');
+/** The region of a global service (IAM, Route 53, CloudFront, ACM for CloudFront): us-east-1, where its endpoint
+ * is, unless an emulator stands in for it. */
+const globalRegion = (target: AwsTarget, service: Service) => (target.endpoint || target.endpoints?.[service] ? target.region : 'us-east-1');
+
+/** A client of `service` from its SDK class (loaded lazily by the caller), every call bounded; `region` for a global one. */
+async function client<C extends object>(target: AwsTarget, service: Service, load: Promise<new (config: ReturnType<typeof baseConfig>) => C>, region?: string): Promise<C> {
+  const Client = await load;
+  return bounded(new Client({ ...baseConfig(target, service), ...(region ? { region } : {}) }), target, service);
 }
 
-export async function ec2Client(target: AwsTarget): Promise<EC2Client> {
-  const { EC2Client } = await import('@aws-sdk/client-ec2');
-  return bounded(new EC2Client(baseConfig(target, 'ec2')), target, 'ec2');
-}
+export const sesClient = (target: AwsTarget): Promise<SESClient> => client(target, 'ses', import('@aws-sdk/client-ses').then((m) => m.SESClient));
+export const ec2Client = (target: AwsTarget): Promise<EC2Client> => client(target, 'ec2', import('@aws-sdk/client-ec2').then((m) => m.EC2Client));
+export const lambdaClient = (target: AwsTarget): Promise<LambdaClient> => client(target, 'lambda', import('@aws-sdk/client-lambda').then((m) => m.LambdaClient));
+export const iamClient = (target: AwsTarget): Promise<IAMClient> => client(target, 'iam', import('@aws-sdk/client-iam').then((m) => m.IAMClient), globalRegion(target, 'iam'));
+export const ssmClient = (target: AwsTarget): Promise<SSMClient> => client(target, 'ssm', import('@aws-sdk/client-ssm').then((m) => m.SSMClient));
+export const stsClient = (target: AwsTarget): Promise<STSClient> => client(target, 'sts', import('@aws-sdk/client-sts').then((m) => m.STSClient));
+export const logsClient = (target: AwsTarget): Promise<CloudWatchLogsClient> =>
+  client(target, 'logs', import('@aws-sdk/client-cloudwatch-logs').then((m) => m.CloudWatchLogsClient));
 
-export async function lambdaClient(target: AwsTarget): Promise<LambdaClient> {
-  const { LambdaClient } = await import('@aws-sdk/client-lambda');
-  return bounded(new LambdaClient(baseConfig(target, 'lambda')), target, 'lambda');
-}
-
-export async function iamClient(target: AwsTarget): Promise<IAMClient> {
-  const { IAMClient } = await import('@aws-sdk/client-iam');
-  // IAM is a global service; its endpoint lives in us-east-1 (unless an emulator says otherwise).
-  return bounded(new IAMClient({ ...baseConfig(target, 'iam'), region: target.endpoint || target.endpoints?.iam ? target.region : 'us-east-1' }), target, 'iam');
-}
-
-export async function ssmClient(target: AwsTarget): Promise<SSMClient> {
-  const { SSMClient } = await import('@aws-sdk/client-ssm');
-  return bounded(new SSMClient(baseConfig(target, 'ssm')), target, 'ssm');
-}
-
-export async function stsClient(target: AwsTarget): Promise<STSClient> {
-  const { STSClient } = await import('@aws-sdk/client-sts');
-  return bounded(new STSClient(baseConfig(target, 'sts')), target, 'sts');
-}
-
-export async function logsClient(target: AwsTarget): Promise<CloudWatchLogsClient> {
-  const { CloudWatchLogsClient } = await import('@aws-sdk/client-cloudwatch-logs');
-  return bounded(new CloudWatchLogsClient(baseConfig(target, 'logs')), target, 'logs');
-}
-
+/** Route 53 (the ACME DNS-01 records, the stage's zone); its calls are not bounded. */
 export async function route53Client(target: AwsTarget): Promise<Route53Client> {
   const { Route53Client } = await import('@aws-sdk/client-route-53');
-  // Route 53 is a global service; its endpoint lives in us-east-1 (unless an emulator says otherwise).
-  return new Route53Client({ ...baseConfig(target, 'route53'), region: target.endpoint || target.endpoints?.route53 ? target.region : 'us-east-1' });
+  return new Route53Client({ ...baseConfig(target, 'route53'), region: globalRegion(target, 'route53') });
 }
 
-export async function cloudfrontClient(target: AwsTarget): Promise<CloudFrontClient> {
-  const { CloudFrontClient } = await import('@aws-sdk/client-cloudfront');
-  // CloudFront is a global service; its endpoint lives in us-east-1 (unless an emulator says otherwise).
-  const global = target.endpoint || target.endpoints?.cloudfront ? target.region : 'us-east-1';
-  return bounded(new CloudFrontClient({ ...baseConfig(target, 'cloudfront'), region: global }), target, 'cloudfront');
-}
-
+export const cloudfrontClient = (target: AwsTarget): Promise<CloudFrontClient> =>
+  client(target, 'cloudfront', import('@aws-sdk/client-cloudfront').then((m) => m.CloudFrontClient), globalRegion(target, 'cloudfront'));
 /** ACM in us-east-1: CloudFront takes certificates from that region only, wherever the stage is. */
-export async function acmClient(target: AwsTarget): Promise<ACMClient> {
-  const { ACMClient } = await import('@aws-sdk/client-acm');
-  const region = target.endpoint || target.endpoints?.acm ? target.region : 'us-east-1';
-  return bounded(new ACMClient({ ...baseConfig(target, 'acm'), region }), target, 'acm');
-}
-
-export async function sqsClient(target: AwsTarget): Promise<SQSClient> {
-  const { SQSClient } = await import('@aws-sdk/client-sqs');
-  return bounded(new SQSClient(baseConfig(target, 'sqs')), target, 'sqs');
-}
-
+export const acmClient = (target: AwsTarget): Promise<ACMClient> => client(target, 'acm', import('@aws-sdk/client-acm').then((m) => m.ACMClient), globalRegion(target, 'acm'));
+export const sqsClient = (target: AwsTarget): Promise<SQSClient> => client(target, 'sqs', import('@aws-sdk/client-sqs').then((m) => m.SQSClient));
 /** AWS End User Messaging Social (WhatsApp): src/messaging/whatsapp.ts sends through it. */
-export async function socialMessagingClient(target: AwsTarget): Promise<SocialMessagingClient> {
-  const { SocialMessagingClient } = await import('@aws-sdk/client-socialmessaging');
-  return bounded(new SocialMessagingClient(baseConfig(target, 'socialmessaging')), target, 'socialmessaging');
-}
-
-export async function snsClient(target: AwsTarget): Promise<SNSClient> {
-  const { SNSClient } = await import('@aws-sdk/client-sns');
-  return bounded(new SNSClient(baseConfig(target, 'sns')), target, 'sns');
-}
+export const socialMessagingClient = (target: AwsTarget): Promise<SocialMessagingClient> =>
+  client(target, 'socialmessaging', import('@aws-sdk/client-socialmessaging').then((m) => m.SocialMessagingClient));
+export const snsClient = (target: AwsTarget): Promise<SNSClient> => client(target, 'sns', import('@aws-sdk/client-sns').then((m) => m.SNSClient));

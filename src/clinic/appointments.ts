@@ -139,19 +139,47 @@ function judge(day: Appointment[], candidate: Appointment, checks: Checks, opts:
   return decide(refusals, Boolean(opts.force));
 }
 
+/** How a booking puts its record (`write`, repeated when a concurrent booking changes what it overrode) and takes it back (`undo`). */
+interface RecordWrites {
+  write: () => Promise<void>;
+  undo: () => Promise<void>;
+}
+
+/** A record at a new key: created once (If-None-Match), then overwritten; undone by deleting it. */
+function newRecord(store: Store, record: Appointment): RecordWrites {
+  const key = appointmentKey(record.id);
+  let written = false;
+  return {
+    write: async () => {
+      await store.putJson(key, record, written ? {} : { ifNoneMatch: '*' });
+      written = true;
+    },
+    undo: () => store.delete(key),
+  };
+}
+
+/** `record` over `former` at their key, each write If-Match the last; undone by putting `former` back. */
+function rewrittenRecord(store: Store, record: Appointment, former: Appointment, etag: string): RecordWrites {
+  const key = appointmentKey(record.id);
+  let current = etag;
+  return {
+    write: async () => void (current = await store.putJson(key, record, { ifMatch: current })),
+    undo: async () => void (await store.putJson(key, former, { ifMatch: current })),
+  };
+}
+
+/** The audit details of what an encaixe overrode (nothing when none). */
+function encaixe(overrode: Refusal[]): { encaixe?: string[] } {
+  return overrode.length ? { encaixe: overrode.map((r) => r.code) } : {};
+}
+
 /**
  * Writes a booking on its day with the rules checked safely against concurrent bookings (see the top).
- * `write` puts the record; `undo` takes it back if a concurrent booking makes it break a rule.
+ * `writes` puts the record, and takes it back if a concurrent booking makes it break a rule.
  * Returns the refusals an encaixe overrode.
  */
-async function bookOnDay(
-  store: Store,
-  candidate: Appointment,
-  checks: Checks,
-  opts: ScheduleOptions,
-  write: () => Promise<void>,
-  undo: () => Promise<void>,
-): Promise<Refusal[]> {
+async function bookOnDay(store: Store, candidate: Appointment, checks: Checks, opts: ScheduleOptions, writes: RecordWrites): Promise<Refusal[]> {
+  const { write, undo } = writes;
   const date = localParts(new Date(candidate.start), opts.timeZone).date;
   const lockKey = dayLockKey(date);
   let lock = await store.getJson<DayLock>(lockKey);
@@ -333,25 +361,19 @@ export async function createAppointment(store: Store, input: AppointmentInput, a
   if (procedure) appointment.procedure = procedure;
   const notes = typeof input.notes === 'string' ? refuseControlCharacters(input.notes, 'notes', { multiline: true }).trim() : undefined;
   if (notes) appointment.notes = notes;
-  const key = appointmentKey(appointment.id);
-  let written = false;
   const overrode = await bookOnDay(
     store,
     appointment,
     { timeRefusals: timeRefusals(appointment, calendarOf(opts), dentist.record), ...(chair ? { chairName: chair.name } : {}) },
     opts,
-    async () => {
-      await store.putJson(key, appointment, written ? {} : { ifNoneMatch: '*' });
-      written = true;
-    },
-    () => store.delete(key),
+    newRecord(store, appointment),
   );
   await recordPatientAppointments(store, patient.id, [appointment], [], now);
   await audit(store, {
     actor,
     action: 'appointment.create',
     patientId: patient.id,
-    details: { appointmentId: appointment.id, start: appointment.start, ...(overrode.length ? { encaixe: overrode.map((r) => r.code) } : {}) },
+    details: { appointmentId: appointment.id, start: appointment.start, ...encaixe(overrode) },
   });
   return appointment;
 }
@@ -371,70 +393,54 @@ export async function moveAppointment(store: Store, id: string, at: string, acto
   endsOnItsDay(instant, current.durationMinutes, opts.timeZone, 'at');
   const newDate = localParts(instant, opts.timeZone).date;
   const stamp = new Date().toISOString();
-  const encaixe = (overrode: Refusal[]) => (overrode.length ? { encaixe: overrode.map((r) => r.code) } : {});
-  const checksFor = async (moved: Appointment): Promise<Checks> => ({ timeRefusals: timeRefusals(moved, calendarOf(opts), await dentistOf(store, current)) });
-  if (newDate === dateOfId(current.id)) {
-    const moved: Appointment = { ...current, start, status: 'scheduled', moves: (current.moves ?? 0) + 1, updatedAt: stamp, version: current.version + 1 };
-    delete moved.overrode;
-    const key = appointmentKey(current.id);
-    let newEtag = etag;
-    const overrode = await bookOnDay(
-      store,
-      moved,
-      await checksFor(moved),
-      opts,
-      async () => void (newEtag = await store.putJson(key, moved, { ifMatch: newEtag })),
-      async () => void (await store.putJson(key, current, { ifMatch: newEtag })),
-    );
-    await recordPatientAppointments(store, current.patientId, [moved], [], now);
-    await audit(store, { actor, action: 'appointment.move', patientId: current.patientId, details: { appointmentId: current.id, from: current.start, to: start, ...encaixe(overrode) } });
-    return moved;
-  }
-  const moved: Appointment = {
-    ...current,
-    id: newId(newDate),
-    start,
-    status: 'scheduled',
-    movedFrom: current.id,
-    firstId: current.firstId ?? current.id,
-    moves: (current.moves ?? 0) + 1,
-    createdAt: stamp,
-    updatedAt: stamp,
-    version: 1,
-  };
+  const sameDay = newDate === dateOfId(current.id);
+  const moves = (current.moves ?? 0) + 1;
+  // a move within the day keeps the id; to another day, a new record on that day
+  const moved: Appointment = sameDay
+    ? { ...current, start, status: 'scheduled', moves, updatedAt: stamp, version: current.version + 1 }
+    : {
+        ...current,
+        id: newId(newDate),
+        start,
+        status: 'scheduled',
+        movedFrom: current.id,
+        firstId: current.firstId ?? current.id,
+        moves,
+        createdAt: stamp,
+        updatedAt: stamp,
+        version: 1,
+      };
   delete moved.movedTo;
   delete moved.overrode;
-  const newKey = appointmentKey(moved.id);
-  let written = false;
-  const overrode = await bookOnDay(
-    store,
-    moved,
-    await checksFor(moved),
-    opts,
-    async () => {
-      await store.putJson(newKey, moved, written ? {} : { ifNoneMatch: '*' });
-      written = true;
-    },
-    () => store.delete(newKey),
-  );
+  const checks: Checks = { timeRefusals: timeRefusals(moved, calendarOf(opts), await dentistOf(store, current)) };
+  const overrode = await bookOnDay(store, moved, checks, opts, sameDay ? rewrittenRecord(store, moved, current, etag) : newRecord(store, moved));
+  const touched = sameDay ? [moved] : [moved, await leaveMovedRecord(store, current, etag, moved, stamp)];
+  await recordPatientAppointments(store, current.patientId, touched, [], now);
+  await audit(store, {
+    actor,
+    action: 'appointment.move',
+    patientId: current.patientId,
+    details: { appointmentId: current.id, ...(sameDay ? {} : { newAppointmentId: moved.id }), from: current.start, to: start, ...encaixe(overrode) },
+  });
+  return moved;
+}
+
+/**
+ * After a move to another day: the former record cancelled with movedTo, and its day's index rewritten.
+ * If someone changed it meanwhile, the new record is deleted and nothing is moved.
+ */
+async function leaveMovedRecord(store: Store, current: Appointment, etag: string, moved: Appointment, stamp: string): Promise<Appointment> {
   const old: Appointment = { ...current, status: 'cancelled', movedTo: moved.id, updatedAt: stamp, version: current.version + 1 };
   try {
     await store.putJson(appointmentKey(current.id), old, { ifMatch: etag });
   } catch (err) {
-    await store.delete(newKey).catch(() => {});
+    await store.delete(appointmentKey(moved.id)).catch(() => {});
     throw isClinicaError(err, 'conflict')
       ? conflict(`${current.id} was changed by someone else while it was being moved; nothing was moved`, { hint: 'look at it again and retry', reason: 'stale', params: { id: current.id } })
       : err;
   }
   await refreshDayIndex(store, dateOfId(current.id));
-  await recordPatientAppointments(store, current.patientId, [moved, old], [], now);
-  await audit(store, {
-    actor,
-    action: 'appointment.move',
-    patientId: current.patientId,
-    details: { appointmentId: current.id, newAppointmentId: moved.id, from: current.start, to: start, ...encaixe(overrode) },
-  });
-  return moved;
+  return old;
 }
 
 /** The date at `now` in the offset `start` was stored with (the clinic's): "2026-12-07". */

@@ -17,7 +17,7 @@
  * is why the derivatives go up before the original.
  */
 import { ClinicaError, conflict, isClinicaError, notFound, usageError } from '../errors.js';
-import type { ImageFormat } from '../imaging/inspect.js';
+import type { ImageFormat, ImageInfo } from '../imaging/inspect.js';
 import type { Variant } from '../imaging/pipeline.js';
 import type { WatermarkOptions } from '../imaging/watermark.js';
 import type { Config } from '../config/schema.js';
@@ -52,30 +52,37 @@ export interface StoredVariant {
   size: number;
 }
 
+/** What reading an original tells: its format, content hash and size as displayed. */
+export interface OriginalFacts {
+  format: ImageFormat;
+  sha256: string;
+  /** as displayed (after EXIF orientation) */
+  width: number;
+  height: number;
+  bitDepth: 8 | 16;
+  /** pages of a multi-page TIFF (all shown, one under the other, in the copies) or frames of an animated WebP
+   * (the copies show the first); absent for one */
+  pages?: number;
+  animated?: boolean;
+  /** the file's name as imported ("pano 2024.tif") */
+  fileName?: string;
+}
+
+/** The record's original: its facts, where it is kept and how many bytes it has. */
+export interface StoredOriginal extends OriginalFacts {
+  key: string;
+  contentType: string;
+  /** bytes */
+  size: number;
+}
+
 export interface ImageRecord {
   /** "I-20261201-k3f9q2mx" (the import's UTC date and a random part) */
   id: string;
   patientId: string;
   kind: ImageKind;
   status: ImageStatus;
-  original: {
-    key: string;
-    format: ImageFormat;
-    contentType: string;
-    /** bytes */
-    size: number;
-    sha256: string;
-    /** as displayed (after EXIF orientation) */
-    width: number;
-    height: number;
-    bitDepth: 8 | 16;
-    /** pages of a multi-page TIFF (all shown, one under the other, in the copies) or frames of an animated WebP
-     * (the copies show the first); absent for one */
-    pages?: number;
-    animated?: boolean;
-    /** the file's name as imported ("pano 2024.tif") */
-    fileName?: string;
-  };
+  original: StoredOriginal;
   /** when the image was taken: YYYY-MM-DD, or an ISO instant */
   takenAt?: string;
   /** FDI tooth numbers shown (11–48 permanent, 51–85 primary), ascending */
@@ -317,23 +324,49 @@ export interface ProcessedDerivatives {
   shared?: { data: Uint8Array; width: number; height: number };
 }
 
-export interface OriginalFacts {
-  format: ImageFormat;
-  sha256: string;
-  /** oriented size */
-  width: number;
-  height: number;
-  bitDepth: 8 | 16;
-  /** more than one page or frame (see ImageRecord.original.pages) */
-  pages?: number;
-  animated?: boolean;
-  fileName?: string;
-}
-
 /** The record's page facts: only for a file with more than one page or frame. */
 export function pageFacts(facts: { pages?: number; animated?: boolean }): { pages?: number; animated?: boolean } {
   if (!facts.pages || facts.pages < 2) return {};
   return { pages: facts.pages, ...(facts.animated ? { animated: true } : {}) };
+}
+
+/** The facts of an original as the pipeline read it (`info`), with its content hash. */
+export function originalFacts(
+  info: Pick<ImageInfo, 'format' | 'orientedWidth' | 'orientedHeight' | 'bitDepth' | 'pages' | 'animated'>,
+  sha256: string,
+  fileName?: string,
+): OriginalFacts {
+  return {
+    format: info.format,
+    sha256,
+    width: info.orientedWidth,
+    height: info.orientedHeight,
+    bitDepth: info.bitDepth,
+    pages: info.pages,
+    animated: info.animated,
+    ...(fileName ? { fileName } : {}),
+  };
+}
+
+/** The record's original: `facts` of the `size` bytes kept at `key`. */
+function storedOriginal(key: string, facts: OriginalFacts, size: number): StoredOriginal {
+  return {
+    key,
+    format: facts.format,
+    contentType: CONTENT_TYPES[facts.format],
+    size,
+    sha256: facts.sha256,
+    width: facts.width,
+    height: facts.height,
+    bitDepth: facts.bitDepth,
+    ...pageFacts(facts),
+    ...(facts.fileName ? { fileName: facts.fileName } : {}),
+  };
+}
+
+/** The record's original before the image-processor has read it: only where it goes and its format. */
+function awaitedOriginal(key: string, format: ImageFormat, fileName?: string): StoredOriginal {
+  return storedOriginal(key, { format, sha256: '', width: 0, height: 0, bitDepth: 8, fileName }, 0);
 }
 
 const DERIVATIVE_CACHE = 'private, max-age=31536000, immutable';
@@ -392,18 +425,7 @@ export async function storeImage(store: Store, input: StoreImageInput): Promise<
     patientId,
     kind: input.metadata.kind,
     status: 'ready',
-    original: {
-      key,
-      format: original.format,
-      contentType: CONTENT_TYPES[original.format],
-      size: input.bytes.byteLength,
-      sha256: original.sha256,
-      width: original.width,
-      height: original.height,
-      bitDepth: original.bitDepth,
-      ...pageFacts(original),
-      ...(original.fileName ? { fileName: original.fileName } : {}),
-    },
+    original: storedOriginal(key, original, input.bytes.byteLength),
     ...(input.metadata.takenAt ? { takenAt: input.metadata.takenAt } : {}),
     teeth: input.metadata.teeth,
     ...(input.metadata.notes ? { notes: input.metadata.notes } : {}),
@@ -434,7 +456,7 @@ export async function beginImageUpload(
     patientId: input.patientId,
     kind: input.metadata.kind,
     status: 'processing',
-    original: { key, format: input.format, contentType: CONTENT_TYPES[input.format], size: 0, sha256: '', width: 0, height: 0, bitDepth: 8, ...(input.fileName ? { fileName: input.fileName } : {}) },
+    original: awaitedOriginal(key, input.format, input.fileName),
     ...(input.metadata.takenAt ? { takenAt: input.metadata.takenAt } : {}),
     teeth: input.metadata.teeth,
     ...(input.metadata.notes ? { notes: input.metadata.notes } : {}),
@@ -456,7 +478,7 @@ export function recordForUnannouncedOriginal(key: string, patientId: string, ima
     patientId,
     kind: 'photo',
     status: 'processing',
-    original: { key, format, contentType: CONTENT_TYPES[format], size: 0, sha256: '', width: 0, height: 0, bitDepth: 8 },
+    original: awaitedOriginal(key, format),
     teeth: [],
     watermark: true,
     variants: {},
@@ -482,17 +504,7 @@ export async function completeProcessedRecord(
   const next: ImageRecord = {
     ...record,
     status: 'ready',
-    original: {
-      ...record.original,
-      format: facts.format,
-      contentType: CONTENT_TYPES[facts.format],
-      size: facts.size,
-      sha256: facts.sha256,
-      width: facts.width,
-      height: facts.height,
-      bitDepth: facts.bitDepth,
-      ...pageFacts(facts),
-    },
+    original: { ...record.original, ...storedOriginal(record.original.key, facts, facts.size) },
     variants,
     updatedAt: now.toISOString(),
   };

@@ -113,23 +113,29 @@ function namedConfig<C>(spec: NamedConfig<C>) {
   });
 }
 
+/** Reads a CloudFront list page by page (Marker → NextMarker) until a page has what is looked for. */
+async function findInPages<T>(page: (marker: string | undefined) => Promise<{ found?: T; next?: string }>): Promise<T | undefined> {
+  let marker: string | undefined;
+  for (;;) {
+    const { found, next } = await page(marker);
+    if (found || !next) return found;
+    marker = next;
+  }
+}
+
 export const siteOac = namedConfig<OriginAccessControlConfig>({
   id: 'site-oac',
   kind: 'CloudFront origin access control',
   want: oacConfig,
   async find(cf, name) {
     const { ListOriginAccessControlsCommand, GetOriginAccessControlConfigCommand } = await cloudfrontSdk();
-    let Marker: string | undefined;
-    for (;;) {
-      const page = await cf.send(new ListOriginAccessControlsCommand({ Marker }));
-      const id = page.OriginAccessControlList?.Items?.find((o) => o.Name === name)?.Id;
-      if (id) {
-        const out = await cf.send(new GetOriginAccessControlConfigCommand({ Id: id }));
-        return { id, etag: out.ETag, config: out.OriginAccessControlConfig };
-      }
-      Marker = page.OriginAccessControlList?.NextMarker;
-      if (!Marker) return undefined;
-    }
+    const id = await findInPages(async (Marker) => {
+      const list = (await cf.send(new ListOriginAccessControlsCommand({ Marker }))).OriginAccessControlList;
+      return { found: list?.Items?.find((o) => o.Name === name)?.Id, next: list?.NextMarker };
+    });
+    if (!id) return undefined;
+    const out = await cf.send(new GetOriginAccessControlConfigCommand({ Id: id }));
+    return { id, etag: out.ETag, config: out.OriginAccessControlConfig };
   },
   async create(cf, config) {
     const { CreateOriginAccessControlCommand } = await cloudfrontSdk();
@@ -174,17 +180,13 @@ export const siteHeaders = namedConfig<ResponseHeadersPolicyConfig>({
   want: headersPolicyConfig,
   async find(cf, name) {
     const { ListResponseHeadersPoliciesCommand, GetResponseHeadersPolicyConfigCommand } = await cloudfrontSdk();
-    let Marker: string | undefined;
-    for (;;) {
-      const page = await cf.send(new ListResponseHeadersPoliciesCommand({ Type: 'custom', Marker }));
-      const id = page.ResponseHeadersPolicyList?.Items?.find((p) => p.ResponseHeadersPolicy?.ResponseHeadersPolicyConfig?.Name === name)?.ResponseHeadersPolicy?.Id;
-      if (id) {
-        const out = await cf.send(new GetResponseHeadersPolicyConfigCommand({ Id: id }));
-        return { id, etag: out.ETag, config: out.ResponseHeadersPolicyConfig };
-      }
-      Marker = page.ResponseHeadersPolicyList?.NextMarker;
-      if (!Marker) return undefined;
-    }
+    const id = await findInPages(async (Marker) => {
+      const list = (await cf.send(new ListResponseHeadersPoliciesCommand({ Type: 'custom', Marker }))).ResponseHeadersPolicyList;
+      return { found: list?.Items?.find((p) => p.ResponseHeadersPolicy?.ResponseHeadersPolicyConfig?.Name === name)?.ResponseHeadersPolicy?.Id, next: list?.NextMarker };
+    });
+    if (!id) return undefined;
+    const out = await cf.send(new GetResponseHeadersPolicyConfigCommand({ Id: id }));
+    return { id, etag: out.ETag, config: out.ResponseHeadersPolicyConfig };
   },
   async create(cf, config) {
     const { CreateResponseHeadersPolicyCommand } = await cloudfrontSdk();
@@ -449,12 +451,9 @@ export async function invalidateSite(cf: CloudFrontClient, distributionId: strin
 export async function siteDistributionId(cf: CloudFrontClient, stage: string, siteBucket: string): Promise<{ id: string; domainName?: string } | undefined> {
   const { ListDistributionsCommand } = await cloudfrontSdk();
   const comment = distributionCommentFor(stage, siteBucket);
-  let Marker: string | undefined;
-  for (;;) {
-    const page = await cf.send(new ListDistributionsCommand({ Marker }));
-    const found = page.DistributionList?.Items?.find((d) => d.Comment === comment);
-    if (found?.Id) return { id: found.Id, domainName: found.DomainName };
-    Marker = page.DistributionList?.IsTruncated ? page.DistributionList.NextMarker : undefined;
-    if (!Marker) return undefined;
-  }
+  const found = await findInPages(async (Marker) => {
+    const list = (await cf.send(new ListDistributionsCommand({ Marker }))).DistributionList;
+    return { found: list?.Items?.find((d) => d.Comment === comment && d.Id), next: list?.IsTruncated ? list.NextMarker : undefined };
+  });
+  return found ? { id: found.Id!, domainName: found.DomainName } : undefined;
 }

@@ -21,6 +21,7 @@ import {
   failureKey,
   loadWatermarkLogo,
   markImageFailed,
+  originalFacts,
   parseImageKey,
   recordForUnannouncedOriginal,
   recordKey,
@@ -121,16 +122,7 @@ export function createImageProcessor(deps: ProcessorDeps): (event: S3EventLike) 
     await completeProcessedRecord(
       store,
       base,
-      {
-        format: processed.info.format,
-        sha256: sha256(bytes),
-        size: bytes.byteLength,
-        width: processed.info.orientedWidth,
-        height: processed.info.orientedHeight,
-        bitDepth: processed.info.bitDepth,
-        pages: processed.info.pages,
-        animated: processed.info.animated,
-      },
+      { ...originalFacts(processed.info, sha256(bytes)), size: bytes.byteLength },
       variants,
       now(),
     );

@@ -6,7 +6,7 @@
  */
 import { createServer, type IncomingMessage } from 'node:http';
 import { handleAnswerRequest, type FunctionUrlEvent } from '../lambdas/patient-answers.js';
-import { ClinicaError } from '../errors.js';
+import { listenOn } from './listen.js';
 import type { DevComponent } from './stack.js';
 
 const MAX_BODY = 8192;
@@ -49,25 +49,8 @@ export const patientAnswersComponent: DevComponent = {
         res.end();
       });
     });
-    await new Promise<void>((resolve, reject) =>
-      server
-        .once('error', (err: NodeJS.ErrnoException) =>
-          reject(
-            new ClinicaError('unavailable', `the answer page cannot listen on ${ctx.host}:${ctx.answersPort}: ${err.code ?? err.message}`, {
-              hint: err.code === 'EADDRINUSE' ? 'another program uses that port: stop it or pick another (--answers-port)' : undefined,
-              cause: err,
-            }),
-          ),
-        )
-        .listen(ctx.answersPort, ctx.host, resolve),
-    );
-    const address = server.address();
-    const port = typeof address === 'object' && address ? address.port : 0;
-    const url = `http://${ctx.host.includes(':') ? `[${ctx.host}]` : ctx.host}:${port}/`;
+    const { url, stop } = await listenOn(ctx, server, { what: 'answer page', port: ctx.answersPort, flag: '--answers-port' });
     ctx.endpoints.extra.answers = url;
-    return {
-      urls: [{ name: 'Patient answer page', url }],
-      stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
-    };
+    return { urls: [{ name: 'Patient answer page', url }], stop };
   },
 };

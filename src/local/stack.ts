@@ -30,6 +30,8 @@ export interface DevContext {
   serverPort: number;
   /** the patients' answer page's port (0 = any free one) */
   answersPort: number;
+  /** the WhatsApp outbox page's port (0 = any free one); orAnyFree: a default, so another port when it is taken */
+  whatsappPort: { port: number; orAnyFree?: boolean };
   /** where this stack keeps its files (.clinica/dev) */
   dir: string;
   /** facts components publish for the others and for endpoints.json (server URL, site URL, …) */
@@ -61,6 +63,9 @@ export interface LocalStackOptions {
   serverPort?: number;
   /** default 0 (any free port); clinica dev passes --answers-port, else the backend's port + 2 */
   answersPort?: number;
+  /** default 0 (any free port); clinica dev passes --whatsapp-port, else the backend's port + 3 (any free port when
+   * that one is taken) */
+  whatsappPort?: { port: number; orAnyFree?: boolean };
   /** data folder; default `.clinica/dev` beside the config */
   dir?: string;
   reset?: boolean;
@@ -104,6 +109,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       config, target, s3, ses, dataStore, siteStore, log, host, dir,
       serverPort: options.serverPort ?? config.network.serverPort,
       answersPort: options.answersPort ?? 0,
+      whatsappPort: options.whatsappPort ?? { port: 0 },
       endpoints: { extra: {} },
     };
     const urls = [

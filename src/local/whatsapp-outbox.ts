@@ -10,7 +10,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { join } from 'node:path';
 import { handleWhatsAppEvents, type SnsEvent, type WebhookValue } from '../lambdas/whatsapp-events.js';
 import { BUTTON_ACTIONS, BUTTON_LABELS, buttonPayload, templateText, whatsappOutboxDir, type ButtonAction, type OutboxMessage } from '../messaging/whatsapp.js';
-import { listenOnFreePort } from './listen.js';
+import { listenOn } from './listen.js';
 import type { DevComponent, DevContext } from './stack.js';
 
 const ID = /^wamid\.local-\d{1,20}-[a-z0-9]{1,16}$/;
@@ -180,7 +180,7 @@ export const whatsappOutboxComponent: DevComponent = {
         res.end();
       });
     });
-    const { url, stop } = await listenOnFreePort(ctx, server);
+    const { url, stop } = await listenOn(ctx, server, { what: 'WhatsApp outbox', flag: '--whatsapp-port', ...ctx.whatsappPort });
     ctx.endpoints.extra.whatsappOutbox = url;
     return { urls: [{ name: 'WhatsApp outbox', url }], stop };
   },

@@ -9,6 +9,7 @@ import { isAbsolute, resolve } from 'node:path';
 import type { Config } from '../config/schema.js';
 import { ClinicaError } from '../errors.js';
 import {
+  originalFacts,
   publishWatermarkLogo,
   readHashClaim,
   storeImage,
@@ -129,16 +130,7 @@ async function processAndStore(settings: ImportSettings, input: ImportInput, has
   const stored = await storeImage(store, {
     patientId: input.patientId,
     bytes: input.bytes,
-    original: {
-      format: processed.info.format,
-      sha256: hash,
-      width: processed.info.orientedWidth,
-      height: processed.info.orientedHeight,
-      bitDepth: processed.info.bitDepth,
-      pages: processed.info.pages,
-      animated: processed.info.animated,
-      fileName: input.fileName,
-    },
+    original: originalFacts(processed.info, hash, input.fileName),
     derivatives: processed,
     metadata: input.metadata,
     actor: settings.actor,

@@ -128,12 +128,17 @@ export function imageFailureText(img: ImageView): string {
   return img.error || '';
 }
 
+/** The fixed texts (data-i18n, -placeholder, -label) of the elements under `parent`, in the current language. */
+export function translateIn(parent: ParentNode): void {
+  for (const el of parent.querySelectorAll<HTMLElement>('[data-i18n]')) el.textContent = t(el.dataset.i18n as MessageKey);
+  for (const el of parent.querySelectorAll<HTMLInputElement>('[data-i18n-placeholder]')) el.placeholder = t(el.dataset.i18nPlaceholder as MessageKey);
+  for (const el of parent.querySelectorAll<HTMLElement>('[data-i18n-label]')) el.setAttribute('aria-label', t(el.dataset.i18nLabel as MessageKey));
+}
+
 /** The page's fixed texts (data-i18n, -placeholder, -label in index.html), in the current language. */
 export function applyI18n(clinic: string): void {
   root.lang = current;
-  for (const el of document.querySelectorAll<HTMLElement>('[data-i18n]')) el.textContent = t(el.dataset.i18n as MessageKey);
-  for (const el of document.querySelectorAll<HTMLInputElement>('[data-i18n-placeholder]')) el.placeholder = t(el.dataset.i18nPlaceholder as MessageKey);
-  for (const el of document.querySelectorAll<HTMLElement>('[data-i18n-label]')) el.setAttribute('aria-label', t(el.dataset.i18nLabel as MessageKey));
+  translateIn(document);
   document.querySelector<HTMLSelectElement>('#lang-select')!.value = current;
   document.title = `${clinic} — ${t('staffArea')}`;
 }

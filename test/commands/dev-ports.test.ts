@@ -1,7 +1,8 @@
 /**
  * `clinica dev` puts the patients' answer page on a fixed port beside the backend's (--port + 2, or
  * --answers-port), shown in the URL table: the links in e-mails already in the outbox keep working after a
- * restart. A port in use is one clear line naming the flag.
+ * restart. A port in use is one clear line naming the flag. The WhatsApp outbox page follows too (--port + 3,
+ * or --whatsapp-port); its default port, when taken, gives way to a free one, said in a warning.
  */
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
@@ -24,17 +25,18 @@ const listen = (port: number) =>
     s.once('error', reject).listen(port, '127.0.0.1', () => resolve(s));
   });
 
-/** A port P with P + 2 free too (asked of the system, then released). */
+/** A port P with P + 2 and P + 3 free too (asked of the system, then released). */
 async function freePair(): Promise<number> {
   for (;;) {
     const a = await listen(0);
     const port = (a.address() as { port: number }).port;
-    const b = port + 2 <= 65535 ? await listen(port + 2).catch(() => undefined) : undefined;
-    await new Promise((r) => a.close(r));
-    if (b) {
-      await new Promise((r) => b.close(r));
-      return port;
+    const beside: Server[] = [];
+    for (const offset of [2, 3]) {
+      const b = port + offset <= 65535 ? await listen(port + offset).catch(() => undefined) : undefined;
+      if (b) beside.push(b);
     }
+    await Promise.all([a, ...beside].map((s) => new Promise((r) => s.close(r))));
+    if (beside.length === 2) return port;
   }
 }
 
@@ -48,7 +50,7 @@ async function project(): Promise<string> {
 const run = async (config: string, flags: Record<string, unknown>) => {
   const t = testUi();
   const code = await dev({ opts: { config, host: '127.0.0.1', s3Port: 0, sesPort: 0, exit: true, ...flags }, ui: t.ui } as never);
-  return { code, out: t.out() };
+  return { code, out: t.out(), err: t.err() };
 };
 
 describe('clinica dev: the answer page port', () => {
@@ -74,5 +76,34 @@ describe('clinica dev: the answer page port', () => {
     await new Promise((r) => held.pop()!.close(r));
     const { out } = await run(config, { port, answersPort: busy });
     expect(out).toMatch(new RegExp(`Patient answer page\\s*\\|\\s*http://127\\.0\\.0\\.1:${busy}/`));
+  });
+});
+
+describe('clinica dev: the WhatsApp outbox port', () => {
+  it('is the backend port + 3 by default, in the URL table; --whatsapp-port chooses it', async () => {
+    const port = await freePair();
+    const config = await project();
+    const first = await run(config, { port });
+    expect(first.code).toBe(0);
+    expect(first.out).toMatch(new RegExp(`WhatsApp outbox\\s*\\|\\s*http://127\\.0\\.0\\.1:${port + 3}/`));
+    const chosen = await freePair();
+    const { out } = await run(config, { port, whatsappPort: chosen });
+    expect(out).toMatch(new RegExp(`WhatsApp outbox\\s*\\|\\s*http://127\\.0\\.0\\.1:${chosen}/`));
+  });
+
+  it('a default port in use gives way to a free one (said); one asked for is an error naming the flag', async () => {
+    const port = await freePair();
+    held.push(await listen(port + 3));
+    const config = await project();
+    const { code, out, err } = await run(config, { port });
+    expect(code).toBe(0);
+    const shown = new RegExp(`WhatsApp outbox\\s*\\|\\s*http://127\\.0\\.0\\.1:(\\d+)/`).exec(out);
+    expect(shown).not.toBeNull();
+    expect(Number(shown![1])).not.toBe(port + 3);
+    expect(err).toContain(`the WhatsApp outbox's port ${port + 3} is in use: it listens on another (--whatsapp-port chooses one)`);
+    const refused = await run(config, { port, whatsappPort: port + 3 }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(ClinicaError);
+    expect((refused as ClinicaError).message).toBe(`the WhatsApp outbox cannot listen on 127.0.0.1:${port + 3}: EADDRINUSE`);
+    expect((refused as ClinicaError).hint).toContain('--whatsapp-port');
   });
 });

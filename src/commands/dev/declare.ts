@@ -12,6 +12,7 @@ export function declareDev(program: Command): void {
     .option('--ses-port <port>', 'local SES / outbox port (0 = any free port)', portNumber, 8005)
     .option('--port <port>', 'staff backend port (default: network.serverPort, 8080; 0 = any free port)', portNumber)
     .option('--answers-port <port>', "patients' answer page port (default: the backend's port + 2, 8082; 0 = any free port)", portNumber)
+    .option('--whatsapp-port <port>', "WhatsApp outbox page port (default: the backend's port + 3, 8083, or any free one if taken; 0 = any free port)", portNumber)
     .option('--reset', 'delete the local data under .clinica/dev before starting')
     .action(lazy(() => import('./run.js')));
 }

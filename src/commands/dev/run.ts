@@ -12,11 +12,16 @@ interface DevOptions {
   sesPort: number;
   port?: number;
   answersPort?: number;
+  whatsappPort?: number;
   reset?: boolean;
 }
 
 /** The answer page's port beside the backend's (its links go into the reminders, so it stays put between runs). */
 export const answersPortFor = (serverPort: number) => (serverPort === 0 ? 0 : serverPort + 2);
+
+/** The WhatsApp outbox's port: --whatsapp-port, else beside the backend's (+ 3), that one or any free one. */
+export const whatsappPortFor = (serverPort: number, asked?: number): { port: number; orAnyFree?: boolean } =>
+  asked !== undefined ? { port: asked } : { port: serverPort === 0 || serverPort + 3 > 65535 ? 0 : serverPort + 3, orAnyFree: true };
 
 export default async function dev({ opts, ui }: CommandInput<DevOptions>): Promise<number> {
   const config = loadConfig(opts);
@@ -48,6 +53,7 @@ export default async function dev({ opts, ui }: CommandInput<DevOptions>): Promi
       sesPort: opts.sesPort,
       serverPort,
       answersPort: opts.answersPort ?? answersPortFor(serverPort),
+      whatsappPort: whatsappPortFor(serverPort, opts.whatsappPort),
       reset: opts.reset,
       publish: true,
     });

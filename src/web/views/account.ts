@@ -11,7 +11,7 @@ import { shortFmt } from '../format.js';
 import { t, type ShownError } from '../i18n.js';
 import { passkeyRegistration } from '../passkey.js';
 import { show } from '../router.js';
-import { saveRecoveryCodes, wireTotpEnrolment } from './invitation.js';
+import { listRecoveryCodes, wireRecoveryButtons, wireTotpEnrolment } from './invitation.js';
 import { signedIn } from './login.js';
 
 const when = (iso: string | undefined): string => (iso ? shortFmt().format(new Date(iso)) : t('account.never'));
@@ -117,8 +117,7 @@ async function endSessions(ids: string[], others = false): Promise<void> {
 function showRecovery(codes: string[]): void {
   $('#app-form').hidden = true;
   $('#app-recovery').hidden = false;
-  $('#app-recovery-codes').replaceChildren(...codes.map((c) => h('li', {}, c)));
-  $('#app-recovery-save').dataset.codes = codes.join('\n');
+  listRecoveryCodes('app-recovery', codes);
 }
 
 function resetAccountView(): void {
@@ -126,8 +125,7 @@ function resetAccountView(): void {
   for (const id of ['pw-error', 'passkey-error', 'app-error', 'app-form-error', 'sessions-error']) clearError($(`#${id}`));
   $('#app-form').hidden = true;
   $('#app-recovery').hidden = true;
-  $('#app-recovery-codes').replaceChildren();
-  delete $('#app-recovery-save').dataset.codes;
+  listRecoveryCodes('app-recovery', []);
 }
 
 export async function openAccount(): Promise<void> {
@@ -179,7 +177,7 @@ export function wireAccount(): void {
     });
   });
 
-  wireTotpEnrolment({ prefix: 'app', start: '#app-enrol', startError: '#app-error', formError: '#app-form-error' }, async (data) => {
+  wireTotpEnrolment({ prefix: 'app', start: '#app-enrol', startError: '#app-error' }, async (data) => {
     showRecovery(data.recoveryCodes);
     flash(t('account.appDone'));
     await refreshMe();
@@ -196,8 +194,7 @@ export function wireAccount(): void {
       showError(err as ShownError, error);
     }
   });
-  $('#app-recovery-print').addEventListener('click', () => window.print());
-  $('#app-recovery-save').addEventListener('click', (e) => saveRecoveryCodes((e.currentTarget as HTMLElement).dataset.codes ?? ''));
+  wireRecoveryButtons('app-recovery');
 
   $('#sessions-end-others').addEventListener('click', async () => {
     const others = (await loadSessions().catch(() => [] as SessionInfo[])).filter((s) => !s.current).map((s) => s.id);

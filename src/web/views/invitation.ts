@@ -7,7 +7,7 @@
 import type { AcceptInvitationRequest, InvitationInfo, PasskeyReply, RecoveryCodesReply, SignInStep, TotpEnrolmentReply } from '../api-types.js';
 import { api } from '../api.js';
 import { $, clearError, field, h, setError, showError, whileBusy } from '../dom.js';
-import { t, type ShownError } from '../i18n.js';
+import { t, translateIn, type ShownError } from '../i18n.js';
 import { passkeyRegistration } from '../passkey.js';
 import { show } from '../router.js';
 import { signedIn } from './login.js';
@@ -57,18 +57,46 @@ export function openEnrolment(): void {
 
 function showRecoveryCodes(codes: string[]): void {
   showPart('recovery');
-  $('#recovery-codes').replaceChildren(...codes.map((c) => h('li', {}, c)));
-  $('#recovery-save').dataset.codes = codes.join('\n');
+  listRecoveryCodes('recovery', codes);
   $('#recovery h2').focus();
+}
+
+/** New recovery codes listed in #<prefix>-codes, for #<prefix>-save to save; none clears the list. */
+export function listRecoveryCodes(prefix: string, codes: string[]): void {
+  $(`#${prefix}-codes`).replaceChildren(...codes.map((c) => h('li', {}, c)));
+  const save = $(`#${prefix}-save`);
+  if (codes.length) save.dataset.codes = codes.join('\n');
+  else delete save.dataset.codes;
+}
+
+/** The buttons under a list of recovery codes: #<prefix>-print prints the page, #<prefix>-save saves the codes to a file. */
+export function wireRecoveryButtons(prefix: string): void {
+  $(`#${prefix}-print`).addEventListener('click', () => window.print());
+  $(`#${prefix}-save`).addEventListener('click', (e) => saveRecoveryCodes((e.currentTarget as HTMLElement).dataset.codes ?? ''));
+}
+
+/**
+ * Fills an enrolment form (#<prefix>-form) with the page's one template of it (#totp-enrolment): the template's
+ * data-id "x" becomes the id "<prefix>-x", so each copy's QR code, key, code field and error are its own.
+ */
+function fillTotpForm(form: HTMLFormElement, prefix: string): void {
+  const fields = $<HTMLTemplateElement>('#totp-enrolment').content.cloneNode(true) as DocumentFragment;
+  for (const el of fields.querySelectorAll<HTMLElement>('[data-id]')) el.id = `${prefix}-${el.dataset.id}`;
+  for (const el of fields.querySelectorAll<HTMLLabelElement>('label[data-for]')) el.htmlFor = `${prefix}-${el.dataset.for}`;
+  // in a narrow card the button spans it, as the card's other buttons do
+  if (form.closest('.narrow')) $('button[type=submit]', fields).classList.add('wide');
+  translateIn(fields);
+  form.replaceChildren(fields);
 }
 
 /**
  * An authenticator app being enrolled (at the invitation and in Minha conta): `start` shows the QR code and the key
  * (#<prefix>-qr, -secret) in #<prefix>-form; the form sends the app's code (#<prefix>-code) and `done` gets the
- * recovery codes.
+ * recovery codes. A refused code is shown in #<prefix>-form-error.
  */
-export function wireTotpEnrolment(ids: { prefix: string; start: string; startError: string; formError: string }, done: (reply: RecoveryCodesReply) => void | Promise<void>): void {
+export function wireTotpEnrolment(ids: { prefix: string; start: string; startError: string }, done: (reply: RecoveryCodesReply) => void | Promise<void>): void {
   const form = $<HTMLFormElement>(`#${ids.prefix}-form`);
+  fillTotpForm(form, ids.prefix);
   $(ids.start).addEventListener('click', async () => {
     clearError($(ids.startError));
     try {
@@ -85,7 +113,7 @@ export function wireTotpEnrolment(ids: { prefix: string; start: string; startErr
   });
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
-    const error = $(ids.formError);
+    const error = $(`#${ids.prefix}-form-error`);
     clearError(error);
     const code = field(form, 'code').value.replace(/\s+/g, '');
     if (!code) return showError({ key: 'code.empty', field: 'code' }, error);
@@ -103,7 +131,7 @@ export function wireTotpEnrolment(ids: { prefix: string; start: string; startErr
 }
 
 /** The recovery codes (one a line) saved to a text file the browser downloads. */
-export function saveRecoveryCodes(codes: string): void {
+function saveRecoveryCodes(codes: string): void {
   const a = h('a', { href: URL.createObjectURL(new Blob([`${t('enrol.codesTitle')}\n\n${codes}\n`], { type: 'text/plain' })), download: 'recovery-codes.txt' });
   a.click();
   URL.revokeObjectURL(a.href);
@@ -134,7 +162,7 @@ export function wireInvitation(): void {
     });
   });
 
-  wireTotpEnrolment({ prefix: 'totp', start: '#enrol-totp', startError: '#enrol-error', formError: '#totp-error' }, (data) => {
+  wireTotpEnrolment({ prefix: 'totp', start: '#enrol-totp', startError: '#enrol-error' }, (data) => {
     if (data.me) signedIn(data.me);
     showRecoveryCodes(data.recoveryCodes);
   });
@@ -153,11 +181,9 @@ export function wireInvitation(): void {
     }
   });
 
-  $('#recovery-print').addEventListener('click', () => window.print());
-  $('#recovery-save').addEventListener('click', (e) => saveRecoveryCodes((e.currentTarget as HTMLElement).dataset.codes ?? ''));
+  wireRecoveryButtons('recovery');
   $('#recovery-done').addEventListener('click', () => {
-    $('#recovery-codes').replaceChildren();
-    delete $('#recovery-save').dataset.codes;
+    listRecoveryCodes('recovery', []);
     location.hash = '#/agenda';
   });
 }
