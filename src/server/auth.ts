@@ -231,8 +231,8 @@ export class Authenticator {
   /**
    * One verification of a token at a time: requests arriving with it while its records are being read share
    * that read, rather than 50 connections reading the same token and staff records at once when its cached
-   * verification runs out. (A revoke made meanwhile is seen as it is with the cache: through this server at once
-   * — forget() drops the reads in flight — with the CLI within cacheMs.)
+   * verification runs out. A revoke is seen as with the cache: through this server at once (forget() drops the
+   * reads in flight, so a request arriving after it reads anew), with the CLI within cacheMs.
    */
   private verifyShared(key: string, token: string, now: number): Promise<{ staff: StaffMember; tokenId: string } | undefined> {
     let verifying = this.verifying.get(key);
