@@ -6,6 +6,9 @@
 // Then the audited single-patient read, GET /api/patients/ID (record, appointments, image count, and an audit
 // entry stored before the answer) over BENCH_RECORDS patients in turn, at BENCH_READ_CONNECTIONS (default 50).
 // Target (issue 13, item 24): p99 ≤ 100 ms at 50 connections; every read audited (counted after the run).
+// Also printed: the S3 calls a read costs (counted on the client) and the local S3's own ceiling — one GET at a
+// time per connection, bare HTTP (no SDK) and through the SDK — since a read that needs three S3 answers
+// cannot go faster than a third of it. BENCH_LIST=0 skips the list part.
 //   BENCH_SECONDS (default 8) per run, BENCH_CONNECTIONS (default 10), BENCH_PATIENTS (default 10000)
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -30,6 +33,7 @@ const connections = Number(process.env.BENCH_CONNECTIONS ?? 10);
 const count = Number(process.env.BENCH_PATIENTS ?? 10_000);
 const readConnections = Number(process.env.BENCH_READ_CONNECTIONS ?? 50);
 const records = Number(process.env.BENCH_RECORDS ?? 200);
+const withList = process.env.BENCH_LIST !== '0';
 
 const first = ['Ana', 'Beatriz', 'Carlos', 'Daniela', 'Eduardo', 'Fernanda', 'Gabriel', 'Helena', 'Igor', 'Júlia', 'Lucas', 'Mariana', 'Otávio', 'Paula', 'Rafael', 'Sofia', 'Tiago', 'Vitória'];
 const last = ['Silva', 'Santos', 'Oliveira', 'Souza', 'Lima', 'Pereira', 'Ferreira', 'Costa', 'Rodrigues', 'Almeida', 'Nascimento', 'Araújo', 'Melo', 'Barbosa', 'Ribeiro', 'Gonçalves'];
@@ -111,22 +115,32 @@ try {
 
   console.log(`GET ${path} → ${parsed.patients.length} of ${parsed.total} patients, ${body.length} bytes; first (cold) request ${fmt(coldMs)} ms`);
   console.log(`autocannon: ${connections} connections, ${seconds} s per run, loopback\n`);
-  const bareResult = await load(bareUrl + path, {});
-  const apiResult = await load(url + path, headers);
-  const searchResult = await load(`${url}/api/patients?search=silva%20teste`, headers);
   const row = (name, r) =>
     console.log(`${name.padEnd(38)} ${fmt(r.rps, 0).padStart(7)} req/s   p50 ${fmt(r.p50, 1).padStart(5)} ms   p99 ${fmt(r.p99, 1).padStart(5)} ms   non-2xx ${r.non2xx + r.errors}`);
-  row('bare node:http (same JSON body)', bareResult);
-  row('clinica GET /api/patients?search=', apiResult);
-  row('clinica GET /api/patients?search=silva teste', searchResult);
-  const ratio = apiResult.rps / bareResult.rps;
-  console.log(`\nratio clinica / bare: ${fmt(ratio, 2)} (target ≥ 0.30 → ${ratio >= 0.3 ? 'met' : 'NOT met'}); p99 ${fmt(apiResult.p99, 1)} ms (target ≤ 50 → ${apiResult.p99 <= 50 ? 'met' : 'NOT met'})`);
+  if (withList) {
+    const bareResult = await load(bareUrl + path, {});
+    const apiResult = await load(url + path, headers);
+    const searchResult = await load(`${url}/api/patients?search=silva%20teste`, headers);
+    row('bare node:http (same JSON body)', bareResult);
+    row('clinica GET /api/patients?search=', apiResult);
+    row('clinica GET /api/patients?search=silva teste', searchResult);
+    const ratio = apiResult.rps / bareResult.rps;
+    console.log(`\nratio clinica / bare: ${fmt(ratio, 2)} (target ≥ 0.30 → ${ratio >= 0.3 ? 'met' : 'NOT met'}); p99 ${fmt(apiResult.p99, 1)} ms (target ≤ 50 → ${apiResult.p99 <= 50 ? 'met' : 'NOT met'})`);
+  }
 
   // the audited single read: every answer waits for its audit entry to be stored
   const readPaths = rows.slice(0, records).map((r) => `/api/patients/${r.id}`);
   const bareRead = await load(bareUrl + path, {}, { conns: readConnections });
   const before = (await listAudit(stack.dataStore, { since: new Date(Date.now() - 60_000) })).filter((e) => e.action === 'patient.read').length;
+  // every S3 call the server's client makes during the run, by command (the audit PUTs among them)
+  const calls = new Map();
+  stack.dataStore.s3.middlewareStack.add((next, ctx) => (args) => {
+    const what = `${ctx.commandName.replace(/Command$/, '')} ${String(args.input.Key ?? args.input.Prefix ?? '').split('/')[0]}`;
+    calls.set(what, (calls.get(what) ?? 0) + 1);
+    return next(args);
+  }, { step: 'initialize', name: 'benchCount' });
   const readResult = await load(url, headers, { conns: readConnections, paths: readPaths });
+  stack.dataStore.s3.middlewareStack.remove('benchCount');
   // the floor: the same three S3 reads per patient (record, appointment list, image LIST), no audit and no HTTP,
   // ${readConnections} at a time in this process for the same time
   let floorReads = 0;
@@ -138,13 +152,35 @@ try {
     }
   }));
   const floorRps = floorReads / seconds;
+  // the local S3's ceiling: one GET of a record at a time per connection, bare HTTP (keep-alive, no SDK), then the SDK
+  const agent = new http.Agent({ keepAlive: true, maxSockets: readConnections });
+  const rawGet = (p) => new Promise((resolve, reject) => http.get(`${stack.s3.endpoint}/${stack.dataStore.bucket}/${p}`, { agent }, (r) => r.resume().on('end', resolve)).on('error', reject));
+  const ceiling = async (get) => {
+    let n = 0;
+    const end = Date.now() + seconds * 1000;
+    await Promise.all(Array.from({ length: readConnections }, async () => {
+      while (Date.now() < end) await get(patientKey(rows[n++ % Math.min(records, rows.length)].id));
+    }));
+    return n / seconds;
+  };
+  const rawRps = await ceiling(rawGet);
+  const sdkRps = await ceiling((key) => stack.dataStore.getJson(key));
+  agent.destroy();
   const audited = (await listAudit(stack.dataStore, { since: new Date(Date.now() - 600_000) })).filter((e) => e.action === 'patient.read').length - before;
   console.log(`\nGET /api/patients/ID (audited read) over ${records} patients, ${readConnections} connections`);
   row(`bare node:http, ${readConnections} connections`, bareRead);
   row('clinica GET /api/patients/ID', readResult);
   const answered = readResult.total - readResult.non2xx - readResult.errors;
   console.log(`${'its three S3 reads alone (no audit, no HTTP)'.padEnd(38)} ${fmt(floorRps, 0).padStart(7)} req/s`);
+  console.log(`${'local S3 ceiling: GET, bare HTTP'.padEnd(38)} ${fmt(rawRps, 0).padStart(7)} req/s`);
+  console.log(`${'local S3 ceiling: GET through the SDK'.padEnd(38)} ${fmt(sdkRps, 0).padStart(7)} req/s`);
+  // per read served (each reads its record once), counting the reads still in flight when the run ended
+  const perRead = (filter) => [...calls].filter(([k]) => filter(k)).reduce((n, [, c]) => n + c, 0) / Math.max(1, calls.get('GetObject patients') ?? 0);
+  console.log(`S3 calls per read: ${fmt(perRead(() => true), 2)} (audit PUTs ${fmt(perRead((k) => k === 'PutObject audit'), 2)}): ${[...calls].map(([k, c]) => `${k} ${c}`).join(', ')}`);
   console.log(`ratio clinica / its S3 reads alone: ${fmt(readResult.rps / floorRps, 2)}; clinica / bare: ${fmt(readResult.rps / bareRead.rps, 3)}; p99 ${fmt(readResult.p99, 1)} ms (target ≤ 100 → ${readResult.p99 <= 100 ? 'met' : 'NOT met'}); audited ${audited} of ${answered} answered reads`);
+  // a closed loop of N connections answers N / rate per request on average: the p99 the SDK ceiling allows
+  const readsPer = perRead((k) => !k.startsWith('PutObject'));
+  console.log(`at ${fmt(readsPer, 1)} S3 reads per answer the SDK ceiling allows ${fmt(sdkRps / readsPer, 0)} answers/s → ≥ ${fmt((readConnections / (sdkRps / readsPer)) * 1000, 0)} ms mean latency at ${readConnections} connections`);
   console.log('(answers are kept while the index is unchanged — one LIST of its shards\' ETags per second checks that; the cold figure above is a full index read and sort)');
 } finally {
   await backend?.close(500);

@@ -2,10 +2,10 @@
  * The append-only audit log. One object per write at
  *   audit/{YYYY-MM-DD}/{yyyymmddThhmmssmmmZ}-{patientIds|_}-{rand}.json   (UTC date and time)
  * written with If-None-Match: * so it is never rewritten. An object holds one entry, or `{ entries }` when
- * several were written together: entries arriving while an audit write is in flight wait and go in the next
- * object (a group commit). Each entry's caller still waits for its own object to be stored, so every read and
- * change is audited durably before it is answered, and 50 concurrent reads of the staff page cost one PUT
- * instead of 50 queued ones. The objects' patient ids are in the key ("P-000001+P-000007"), so
+ * several were written together: entries arriving while a round of audit writes is in flight wait and go in
+ * the next round (a group commit). Each entry's caller still waits for its own object to be stored, so every
+ * read and change is audited durably before it is answered, and 50 concurrent reads of the staff page cost a
+ * few PUTs (16 patients an object) instead of 50 queued ones. The objects' patient ids are in the key ("P-000001+P-000007"), so
  * `listAudit({ patientId })` reads only the objects naming that patient. Details name fields, never their
  * values: the log outlives an anonymization and must not keep the identifiers it erased.
  */
@@ -21,9 +21,9 @@ const compact = (iso: string) => iso.replace(/[-:.]/g, '');
 const KEY = /^audit\/\d{4}-\d{2}-\d{2}\/(\d{8}T\d{9}Z)-(.+)-([a-z0-9]+)\.json$/;
 
 /** At most this many patients are named by one object (its key's last part stays under 200 characters: the
- * local S3 stores it as a file name) and at most this many objects are written at once. */
+ * local S3 stores it as a file name), and at most this many objects of one round are written at once. */
 const GROUP_PATIENTS = 16;
-const WRITERS = 4;
+const PARALLEL_OBJECTS = 8;
 
 interface Waiting {
   record: AuditEntry;
@@ -31,7 +31,8 @@ interface Waiting {
 }
 interface Queue {
   waiting: Waiting[];
-  writers: number;
+  /** a round is being written (or about to be): entries arriving now go in the next one */
+  writing: boolean;
 }
 const queues = new WeakMap<Store, Queue>();
 
@@ -47,39 +48,56 @@ export async function audit(
   if (entry.patientId) record.patientId = entry.patientId;
   if (entry.details && Object.keys(entry.details).length) record.details = entry.details;
   let queue = queues.get(store);
-  if (!queue) queues.set(store, (queue = { waiting: [], writers: 0 }));
+  if (!queue) queues.set(store, (queue = { waiting: [], writing: false }));
   const stored = new Promise<void>((resolve, reject) => queue.waiting.push({ record, done: (err) => (err ? reject(err) : resolve()) }));
-  if (queue.writers < WRITERS) void writeQueued(store, queue);
+  if (!queue.writing) {
+    queue.writing = true;
+    // after the current task: entries made together (a Promise.all of reads, an import's batch) share the round
+    queueMicrotask(() => void writeRounds(store, queue));
+  }
   await stored;
   return record;
 }
 
-/** One writer: takes what waits (one day, GROUP_PATIENTS patients at most) into one object, until nothing waits. */
-async function writeQueued(store: Store, queue: Queue): Promise<void> {
-  queue.writers++;
+/**
+ * One round at a time, until nothing waits: a round takes every waiting entry and writes them in as few
+ * objects as the key allows (one day, GROUP_PATIENTS patients each), in parallel. Only one round is in flight,
+ * so under load the entries of many requests share each write — 50 concurrent reads cost about 4 PUTs, where
+ * a writer per entry would queue 50 PUTs behind the reads' own S3 calls.
+ */
+async function writeRounds(store: Store, queue: Queue): Promise<void> {
   try {
     while (queue.waiting.length) {
-      const day = queue.waiting[0]!.record.at.slice(0, 10); // an object lives in its entries' day folder
-      const patients = new Set<string>();
-      const group: Waiting[] = [];
-      queue.waiting = queue.waiting.filter((w) => {
-        const p = w.record.patientId;
-        if (w.record.at.slice(0, 10) !== day || (p && !patients.has(p) && patients.size >= GROUP_PATIENTS)) return true;
-        if (p) patients.add(p);
-        group.push(w);
-        return false;
+      const round = queue.waiting;
+      queue.waiting = [];
+      await mapLimit(groupsOf(round), PARALLEL_OBJECTS, async (group) => {
+        try {
+          const day = group[0]!.record.at.slice(0, 10); // an object lives in its entries' day folder
+          const body = group.length === 1 ? group[0]!.record : { entries: group.map((w) => w.record) };
+          await store.putJson(`${AUDIT_PREFIX}${day}/${groupName(group.map((w) => w.record))}.json`, body, { ifNoneMatch: '*' });
+          for (const w of group) w.done();
+        } catch (err) {
+          for (const w of group) w.done(err);
+        }
       });
-      try {
-        const body = group.length === 1 ? group[0]!.record : { entries: group.map((w) => w.record) };
-        await store.putJson(`${AUDIT_PREFIX}${day}/${groupName(group.map((w) => w.record))}.json`, body, { ifNoneMatch: '*' });
-        for (const w of group) w.done();
-      } catch (err) {
-        for (const w of group) w.done(err);
-      }
     }
   } finally {
-    queue.writers--;
+    queue.writing = false;
   }
+}
+
+/** A round's entries in objects: each of one day, naming at most GROUP_PATIENTS patients. */
+function groupsOf(round: Waiting[]): Waiting[][] {
+  const groups: { day: string; patients: Set<string>; members: Waiting[] }[] = [];
+  for (const w of round) {
+    const day = w.record.at.slice(0, 10);
+    const p = w.record.patientId;
+    let group = groups.find((g) => g.day === day && (!p || g.patients.has(p) || g.patients.size < GROUP_PATIENTS));
+    if (!group) groups.push((group = { day, patients: new Set(), members: [] }));
+    if (p) group.patients.add(p);
+    group.members.push(w);
+  }
+  return groups.map((g) => g.members);
 }
 
 /** The object's name: the earliest entry's time, the patient ids (or _), a random part. */

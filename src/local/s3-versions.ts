@@ -48,6 +48,8 @@ export class VersionIndex {
   private readonly buckets = new Map<string, BucketVersions>();
   /** appends to one bucket's log run one after another, so lines never interleave */
   private readonly writes = new Map<string, Promise<void>>();
+  /** per bucket, the lines waiting for the append after the one running */
+  private readonly batches = new Map<string, { lines: string[]; done: Promise<void> }>();
 
   constructor(readonly dir: string) {}
 
@@ -182,11 +184,24 @@ export class VersionIndex {
     }
   }
 
+  /**
+   * Appends run one after another; the lines arriving while one runs go together in the next (one file append
+   * for all the writes of that moment, rather than a queue of appends each PUT would wait behind).
+   */
   private append(bucket: string, line: LogLine): Promise<void> {
-    const previous = this.writes.get(bucket) ?? Promise.resolve();
-    const next = previous.then(() => appendFile(join(this.dir, `${bucket}.jsonl`), JSON.stringify(line) + '\n'));
-    this.writes.set(bucket, next.catch(() => undefined));
-    return next;
+    let batch = this.batches.get(bucket);
+    if (!batch) {
+      const lines: string[] = [];
+      const previous = this.writes.get(bucket) ?? Promise.resolve();
+      const done = previous.then(() => {
+        this.batches.delete(bucket); // lines from now on go in the next append
+        return appendFile(join(this.dir, `${bucket}.jsonl`), lines.join(''));
+      });
+      this.batches.set(bucket, (batch = { lines, done }));
+      this.writes.set(bucket, done.catch(() => undefined));
+    }
+    batch.lines.push(JSON.stringify(line) + '\n');
+    return batch.done;
   }
 }
 

@@ -118,6 +118,8 @@ export class Authenticator {
   private readonly sessions = new Map<string, CachedSession>();
   /** tokens (hashed) this server has verified: a lockout of their source does not apply to them */
   private readonly known = new Set<string>();
+  /** verifications of tokens (hashed) under way: see verifyShared */
+  private readonly verifying = new Map<string, Promise<{ staff: StaffMember; tokenId: string } | undefined>>();
   /** API tokens whose use was audited lately, by `token ip` (one entry an hour) */
   private readonly audited: RecentMap<true>;
   readonly limiter: AttemptLimiter;
@@ -208,7 +210,7 @@ export class Authenticator {
     const account = apiTokenId(token) ?? tokenStaffId(token);
     // a token verified before is checked again even during a lockout (a revoke still applies): only guesses wait
     if (!this.known.has(key)) this.limiter.check(source, account, 'logins');
-    const verified = apiTokenId(token) ? await verifyApiToken(this.store, token, new Date(now)) : await legacy(this.store, token);
+    const verified = await this.verifyShared(key, token, now);
     if (!verified) {
       this.known.delete(key);
       this.limiter.fail(source, account);
@@ -226,8 +228,28 @@ export class Authenticator {
     return auth;
   }
 
+  /**
+   * One verification of a token at a time: requests arriving with it while its records are being read share
+   * that read, rather than 50 connections reading the same token and staff records at once when its cached
+   * verification runs out. A revoke is seen as with the cache: through this server at once (forget() drops the
+   * reads in flight, so a request arriving after it reads anew), with the CLI within cacheMs.
+   */
+  private verifyShared(key: string, token: string, now: number): Promise<{ staff: StaffMember; tokenId: string } | undefined> {
+    let verifying = this.verifying.get(key);
+    if (!verifying) {
+      verifying = apiTokenId(token) ? verifyApiToken(this.store, token, new Date(now)) : legacy(this.store, token);
+      const settled = () => {
+        if (this.verifying.get(key) === verifying) this.verifying.delete(key);
+      };
+      verifying.then(settled, settled);
+      this.verifying.set(key, verifying);
+    }
+    return verifying;
+  }
+
   /** Forgets every cached verification of a staff member (after a revoke, reset or role change through this server). */
   forget(staffId: string): void {
+    this.verifying.clear();
     for (const [key, entry] of this.cache) if (entry.auth.staff.id === staffId) this.cache.delete(key);
     for (const [key, entry] of this.sessions) if (entry.auth.staff.id === staffId) this.sessions.delete(key);
   }
@@ -239,6 +261,7 @@ export class Authenticator {
 
   /** Forgets a revoked API token at once. */
   forgetToken(tokenId: string): void {
+    this.verifying.clear();
     for (const [key, entry] of this.cache) if (entry.auth.tokenId === tokenId) this.cache.delete(key);
   }
 }
