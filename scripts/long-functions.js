@@ -7,7 +7,7 @@
  * found without a reason (test/lint/long-functions.test.ts runs it, so `npm test` fails then).
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import ts from 'typescript';
 
 const limit = Number(process.argv[2] ?? 80);
@@ -41,7 +41,7 @@ for (const file of files(folder)) {
       const lines = end - start + 1;
       if (lines > limit) {
         const above = text.split('\n').slice(Math.max(0, start - 6), start).join('\n');
-        const where = relative(root, file);
+        const where = relative(dirname(folder), file);
         const name = nameOf(node);
         const table = (/^src\/server\/routes\//.test(where) && /Routes$/.test(name)) || (/^src\/commands\//.test(where) && /^declare/.test(name));
         found.push({ where: `${where}:${start + 1}`, name, lines, reason: table ? 'a table' : /\blong:/.test(above) ? 'given' : '' });
