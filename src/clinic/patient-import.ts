@@ -222,22 +222,44 @@ const CHUNK_MIN = 500;
 const samePerson = (a: { fullName: string; birthDate?: string }, b: { fullName: string; birthDate?: string }) =>
   fold(a.fullName) === fold(b.fullName) || (a.birthDate !== undefined && a.birthDate === b.birthDate);
 
+type ValidRow = { row: CsvRow; record: Patient };
+type Rejected = ImportResult['rejected'][number];
+
+/** The CSV's column that holds the CPF (named in messages about it). */
+const cpfColumnOf = (mapping: Record<string, string>) => Object.entries(mapping).find(([, f]) => f === 'cpf')?.[0] ?? 'CPF';
+
 export async function importPatients(store: Store, csvText: string, actor: string, options: ImportOptions = {}): Promise<ImportResult> {
   const parsed = parsePatientCsv(csvText, options.file);
-  const now = new Date();
   const result: ImportResult = { rows: parsed.rows.length, created: [], existing: [], rejected: [], mapping: parsed.mapping, ignoredColumns: parsed.ignored, delimiter: parsed.delimiter };
+  const valid = validateRows(parsed.rows, parsed.mapping, actor, new Date(), result.rejected);
+  // the index (no record reads), and the few records it may lack — an earlier run stopped before its index
+  // rows was not done, and its re-run must not add them again
+  const indexed = await readPatientIndex(store);
+  const unindexed = await unindexedRecords(store, indexed);
+  const candidates = matchStored([...indexed, ...unindexed.map((r) => summaryOf(r))], valid, cpfColumnOf(parsed.mapping), result);
+  const fresh = await withoutErased(store, candidates, result.rejected);
+  await createPatients(store, fresh, unindexed, actor, options, result);
+  result.existing.sort((a, b) => a.line - b.line);
+  result.rejected.sort((a, b) => a.line - b.line);
+  await audit(store, {
+    actor,
+    action: 'patient.import',
+    details: { rows: result.rows, created: result.created.length, existing: result.existing.length, rejected: result.rejected.length },
+  });
+  return result;
+}
 
-  // 1. validate every row; catch duplicates inside the file
-  const valid: { row: CsvRow; record: Patient }[] = [];
+/** Every row validated into a record; duplicates inside the file are rejected (the first one is kept). */
+function validateRows(rows: CsvRow[], mapping: Record<string, Field>, actor: string, now: Date, rejected: Rejected[]): ValidRow[] {
+  const valid: ValidRow[] = [];
   const seenCpf = new Map<string, { line: number; fullName: string; birthDate?: string }>();
   const seenName = new Map<string, number>();
-  const cpfColumn = Object.entries(parsed.mapping).find(([, f]) => f === 'cpf')?.[0] ?? 'CPF';
-  for (const row of parsed.rows) {
+  for (const row of rows) {
     try {
-      const record = newPatientRecord('P-000000', rowToInput(row, parsed.mapping), actor, now);
+      const record = newPatientRecord('P-000000', rowToInput(row, mapping), actor, now);
       const sameCpf = record.cpf ? seenCpf.get(record.cpf) : undefined;
       if (sameCpf && !samePerson(sameCpf, record)) {
-        throw usageError(`${cpfColumn}: the same CPF is on line ${sameCpf.line} for another name and birth date`, { field: 'cpf' });
+        throw usageError(`${cpfColumnOf(mapping)}: the same CPF is on line ${sameCpf.line} for another name and birth date`, { field: 'cpf' });
       }
       const dupLine = sameCpf?.line || (!record.cpf ? seenName.get(personKey(record.fullName, record.birthDate)) : undefined);
       if (dupLine) throw usageError(`same patient as line ${dupLine}`, { field: record.cpf ? 'cpf' : 'fullName' });
@@ -246,19 +268,18 @@ export async function importPatients(store: Store, csvText: string, actor: strin
       valid.push({ row, record });
     } catch (err) {
       if (!isClinicaError(err, 'usage')) throw err;
-      result.rejected.push({ line: row.line, reason: err.message, field: err.field, values: row.values });
+      rejected.push({ line: row.line, reason: err.message, field: err.field, values: row.values });
     }
   }
+  return valid;
+}
 
-  // 2. match against the patients already stored: the index (no record reads), and the few records it may
-  //    lack — an earlier run stopped before its index rows was not done, and its re-run must not add them again
-  const indexed = await readPatientIndex(store);
-  const unindexed = await unindexedRecords(store, indexed);
-  const index = [...indexed, ...unindexed.map((r) => summaryOf(r))];
+/** The rows matched against the patients stored: present ones go to `existing`, a CPF clash is rejected; the rest are returned. */
+function matchStored(index: PatientSummary[], valid: ValidRow[], cpfColumn: string, result: ImportResult): ValidRow[] {
   const byCpf = new Map(index.filter((p) => p.cpf).map((p) => [p.cpf!, p]));
   const byName = new Map<string, { id: string; cpf?: string }>();
   for (const p of index) byName.set(personKey(p.fullName, p.birthDate), { id: p.id, cpf: p.cpf });
-  const candidates: typeof valid = [];
+  const candidates: ValidRow[] = [];
   for (const v of valid) {
     const cpfMatch = v.record.cpf ? byCpf.get(v.record.cpf) : undefined;
     const nameMatch = byName.get(personKey(v.record.fullName, v.record.birthDate));
@@ -274,65 +295,70 @@ export async function importPatients(store: Store, csvText: string, actor: strin
     else if (nameMatch && (!v.record.cpf || !nameMatch.cpf)) result.existing.push({ line: v.row.line, id: nameMatch.id, matchedBy: 'name+birthDate' });
     else candidates.push(v);
   }
-  // a person anonymized at their request (LGPD) is not brought back by an old file
+  return candidates;
+}
+
+/** The rows without those of people anonymized at their request (LGPD): an old file does not bring them back. */
+async function withoutErased(store: Store, candidates: ValidRow[], rejected: Rejected[]): Promise<ValidRow[]> {
   const erased = await erasedMatcher(store);
   const matches = await mapLimit(candidates, 16, (v) => erased(v.record));
-  const fresh = candidates.filter((v, i) => {
+  return candidates.filter((v, i) => {
     const m = matches[i];
     if (!m) return true;
     const reason = `matches a patient anonymized at their request (LGPD erasure; by ${m.by === 'cpf' ? 'CPF' : 'name and birth date'}) — not re-imported`;
-    result.rejected.push({ line: v.row.line, reason, field: m.by === 'cpf' ? 'cpf' : 'fullName', values: v.row.values });
+    rejected.push({ line: v.row.line, reason, field: m.by === 'cpf' ? 'cpf' : 'fullName', values: v.row.values });
     return false;
   });
+}
 
-  // 3. one block of ids, then claims and records in parallel, a chunk at a time: each chunk's ids are marked
-  //    pending before its records are written and its index rows follow them, so a run stopped anywhere leaves
-  //    at most a chunk of records without rows — and a marker that makes the next list or add index them
-  let done = 0;
-  const total = fresh.length;
-  options.progress?.({ done: 0, total });
+/**
+ * One block of ids, then claims and records in parallel, a chunk at a time: each chunk's ids are marked pending
+ * before its records are written and its index rows follow them, so a run stopped anywhere leaves at most a
+ * chunk of records without rows — and a marker that makes the next list or add index them.
+ */
+async function createPatients(store: Store, fresh: ValidRow[], unindexed: Patient[], actor: string, options: ImportOptions, result: ImportResult): Promise<void> {
+  const counter = { done: 0, total: fresh.length };
+  options.progress?.({ done: 0, total: counter.total });
   // a bucket to reindex is refused before anything is written; the key is made once, not by 32 rows at a time
   if (fresh.some((v) => v.record.cpf)) await cpfClaimsKey(store, { create: true });
   if (unindexed.length) await updatePatientIndex(store, unindexed.map((r) => ({ id: r.id, apply: (old: PatientSummary | undefined) => old ?? summaryOf(r) })));
-  if (fresh.length) {
-    const first = await allocatePatientNumbers(store, fresh.length);
-    // a few index rewrites per run (each rewrites the shards it touches), and a bounded heal after a stop
-    const chunk = Math.max(CHUNK_MIN, Math.ceil(fresh.length / 20));
-    for (let at = 0; at < fresh.length; at += chunk) {
-      const part = fresh.slice(at, at + chunk);
-      const marker = await markPendingIds(store, first + at, first + at + part.length - 1);
-      const written = await mapLimit(part, options.concurrency ?? 32, async ({ row, record }, i) => {
-        const patient: Patient = { ...record, id: formatPatientId(first + at + i) };
-        try {
-          if (patient.cpf) await claimCpf(store, patient.cpf, patient.id);
-          await store.putJson(patientKey(patient.id), patient, { ifNoneMatch: '*' });
-          // audited with its record, not after the index: a run stopped in between leaves no unaudited patient
-          // (the concurrent rows' entries share their audit writes: audit.ts)
-          await audit(store, { actor, action: 'patient.create', patientId: patient.id, details: { via: 'import', line: row.line } });
-          return { row, patient };
-        } catch (err) {
-          if (!(err instanceof ClinicaError) || (err.kind !== 'conflict' && err.kind !== 'usage')) throw err;
-          const owner = /patient (P-\d+)/.exec(err.message)?.[1];
-          if (owner && err.field === 'cpf') result.existing.push({ line: row.line, id: owner, matchedBy: 'cpf' });
-          else result.rejected.push({ line: row.line, reason: err.message, field: err.field, values: row.values });
-          return undefined;
-        } finally {
-          options.progress?.({ done: ++done, total });
-        }
-      });
-      const ok = written.filter((w): w is { row: CsvRow; patient: Patient } => w !== undefined);
-      // 4. the index: one conditional write per shard for the chunk, then its marker goes
-      await updatePatientIndex(store, ok.map(({ patient }) => ({ id: patient.id, apply: () => summaryOf(patient) })));
-      await store.delete(marker.key);
-      result.created.push(...ok.map(({ row, patient }) => ({ line: row.line, id: patient.id })));
-    }
+  if (!fresh.length) return;
+  const first = await allocatePatientNumbers(store, fresh.length);
+  // a few index rewrites per run (each rewrites the shards it touches), and a bounded heal after a stop
+  const chunk = Math.max(CHUNK_MIN, Math.ceil(fresh.length / 20));
+  for (let at = 0; at < fresh.length; at += chunk) {
+    const part = fresh.slice(at, at + chunk);
+    const marker = await markPendingIds(store, first + at, first + at + part.length - 1);
+    const written = await mapLimit(part, options.concurrency ?? 32, async (v, i) => {
+      try {
+        return await createPatient(store, v, formatPatientId(first + at + i), actor, result);
+      } finally {
+        options.progress?.({ done: ++counter.done, total: counter.total });
+      }
+    });
+    const ok = written.filter((w): w is { row: CsvRow; patient: Patient } => w !== undefined);
+    // the index: one conditional write per shard for the chunk, then its marker goes
+    await updatePatientIndex(store, ok.map(({ patient }) => ({ id: patient.id, apply: () => summaryOf(patient) })));
+    await store.delete(marker.key);
+    result.created.push(...ok.map(({ row, patient }) => ({ line: row.line, id: patient.id })));
   }
-  result.existing.sort((a, b) => a.line - b.line);
-  result.rejected.sort((a, b) => a.line - b.line);
-  await audit(store, {
-    actor,
-    action: 'patient.import',
-    details: { rows: result.rows, created: result.created.length, existing: result.existing.length, rejected: result.rejected.length },
-  });
-  return result;
+}
+
+/** One row's CPF claimed, record written and audited; a row refused on the way goes to `existing` or `rejected`. */
+async function createPatient(store: Store, { row, record }: ValidRow, id: string, actor: string, result: ImportResult): Promise<{ row: CsvRow; patient: Patient } | undefined> {
+  const patient: Patient = { ...record, id };
+  try {
+    if (patient.cpf) await claimCpf(store, patient.cpf, patient.id);
+    await store.putJson(patientKey(patient.id), patient, { ifNoneMatch: '*' });
+    // audited with its record, not after the index: a run stopped in between leaves no unaudited patient
+    // (the concurrent rows' entries share their audit writes: audit.ts)
+    await audit(store, { actor, action: 'patient.create', patientId: patient.id, details: { via: 'import', line: row.line } });
+    return { row, patient };
+  } catch (err) {
+    if (!(err instanceof ClinicaError) || (err.kind !== 'conflict' && err.kind !== 'usage')) throw err;
+    const owner = /patient (P-\d+)/.exec(err.message)?.[1];
+    if (owner && err.field === 'cpf') result.existing.push({ line: row.line, id: owner, matchedBy: 'cpf' });
+    else result.rejected.push({ line: row.line, reason: err.message, field: err.field, values: row.values });
+    return undefined;
+  }
 }

@@ -442,70 +442,10 @@ type ChangeKey = keyof PatientChanges;
 
 /** Applies changes to a record (no I/O); returns the new record and the fields that really changed. */
 export function applyPatientChanges(current: Patient, changes: PatientChanges, actor: string, now = new Date()): { patient: Patient; changed: string[] } {
-  const today = now.toISOString().slice(0, 10);
   const next: Patient = structuredClone(current);
-  const set = <K extends keyof Patient>(key: K, value: Patient[K] | undefined) => {
-    if (value === undefined) delete next[key];
-    else next[key] = value;
-  };
   for (const key of Object.keys(changes) as ChangeKey[]) {
     const value = changes[key];
-    if (value === undefined) continue;
-    switch (key) {
-      case 'fullName':
-        next.fullName = validName(value as string, 'fullName', true)!;
-        break;
-      case 'preferredName':
-        set('preferredName', validName(value as string | null ?? undefined, 'preferredName', false));
-        break;
-      case 'cpf':
-        set('cpf', clean(value as string | null) ? normalizeCpf(value as string) : undefined);
-        break;
-      case 'birthDate':
-        next.birthDate = validBirthDate(value as string, today);
-        break;
-      case 'sex':
-        if (value !== null && !sexes.includes(value as Sex)) throw usageError(`sex: "${String(value)}" is not one of ${sexes.join(', ')}`, { field: 'sex' });
-        set('sex', (value as Sex | null) ?? undefined);
-        break;
-      case 'phone':
-        set('phone', validPhone(value as string | null ?? undefined, 'phone'));
-        break;
-      case 'email':
-        set('email', validEmail(value as string | null ?? undefined));
-        break;
-      case 'address':
-        set('address', clean(clip(value as string | null, 300, 'address')));
-        break;
-      case 'guardian':
-        set('guardian', validGuardian(value as Guardian | null));
-        break;
-      case 'alerts':
-        next.alerts = validAlerts(value as string[]);
-        break;
-      case 'addAlerts':
-      case 'removeAlerts':
-        break; // after the loop, on the list as set by `alerts`
-      case 'notes':
-        set('notes', clip(value as string | null, 10_000, 'notes', true));
-        break;
-      case 'status':
-        if (!patientStatuses.includes(value as PatientStatus)) throw usageError(`status: "${String(value)}" is not one of ${patientStatuses.join(', ')}`, { field: 'status' });
-        next.status = value as PatientStatus;
-        break;
-      case 'language':
-        set('language', validLanguage(value));
-        break;
-      case 'emailReminders':
-        if (value !== current.consent.emailReminders || !current.consent.recordedAt) {
-          next.consent = { ...next.consent, emailReminders: Boolean(value), recordedAt: now.toISOString(), recordedBy: actor };
-        }
-        break;
-      case 'whatsappReminders':
-        break; // after the loop: it needs the phone as changed
-      default:
-        throw usageError(`${String(key)}: not a patient field`, { field: String(key) });
-    }
+    if (value !== undefined) applyField(key, value, { current, next, actor, now });
   }
   if (changes.whatsappReminders !== undefined) {
     if (changes.whatsappReminders) whatsappPhone(next);
@@ -525,6 +465,73 @@ export function applyPatientChanges(current: Patient, changes: PatientChanges, a
     next.version = current.version + 1;
   }
   return { patient: next, changed };
+}
+
+/** One field's change validated onto `next` (a null or empty value clears an optional field). */
+function applyField(
+  key: ChangeKey,
+  value: NonNullable<PatientChanges[ChangeKey]> | null,
+  { current, next, actor, now }: { current: Patient; next: Patient; actor: string; now: Date },
+): void {
+  const set = <K extends keyof Patient>(field: K, v: Patient[K] | undefined) => {
+    if (v === undefined) delete next[field];
+    else next[field] = v;
+  };
+  switch (key) {
+    case 'fullName':
+      next.fullName = validName(value as string, 'fullName', true)!;
+      break;
+    case 'preferredName':
+      set('preferredName', validName(value as string | null ?? undefined, 'preferredName', false));
+      break;
+    case 'cpf':
+      set('cpf', clean(value as string | null) ? normalizeCpf(value as string) : undefined);
+      break;
+    case 'birthDate':
+      next.birthDate = validBirthDate(value as string, now.toISOString().slice(0, 10));
+      break;
+    case 'sex':
+      if (value !== null && !sexes.includes(value as Sex)) throw usageError(`sex: "${String(value)}" is not one of ${sexes.join(', ')}`, { field: 'sex' });
+      set('sex', (value as Sex | null) ?? undefined);
+      break;
+    case 'phone':
+      set('phone', validPhone(value as string | null ?? undefined, 'phone'));
+      break;
+    case 'email':
+      set('email', validEmail(value as string | null ?? undefined));
+      break;
+    case 'address':
+      set('address', clean(clip(value as string | null, 300, 'address')));
+      break;
+    case 'guardian':
+      set('guardian', validGuardian(value as Guardian | null));
+      break;
+    case 'alerts':
+      next.alerts = validAlerts(value as string[]);
+      break;
+    case 'addAlerts':
+    case 'removeAlerts':
+      break; // by applyPatientChanges, after every field, on the list as set by `alerts`
+    case 'notes':
+      set('notes', clip(value as string | null, 10_000, 'notes', true));
+      break;
+    case 'status':
+      if (!patientStatuses.includes(value as PatientStatus)) throw usageError(`status: "${String(value)}" is not one of ${patientStatuses.join(', ')}`, { field: 'status' });
+      next.status = value as PatientStatus;
+      break;
+    case 'language':
+      set('language', validLanguage(value));
+      break;
+    case 'emailReminders':
+      if (value !== current.consent.emailReminders || !current.consent.recordedAt) {
+        next.consent = { ...next.consent, emailReminders: Boolean(value), recordedAt: now.toISOString(), recordedBy: actor };
+      }
+      break;
+    case 'whatsappReminders':
+      break; // by applyPatientChanges, after every field: it needs the phone as changed
+    default:
+      throw usageError(`${String(key)}: not a patient field`, { field: String(key) });
+  }
 }
 
 export interface UpdateOptions {

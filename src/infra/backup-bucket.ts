@@ -218,7 +218,7 @@ export const backupBucket = resource<BackupState>({
       () =>
         awsCall(ctx, `emptying the backup bucket ${bucket}`, async () => {
           const { deleted, locked } = await emptyBackup(state.bctx!.clients.s3, bucket);
-          stage.onDeleted?.(bucket, deleted);
+          stage.progress?.({ done: deleted, item: { doing: 'empty', bucket } });
           if (locked) {
             ctx.log.warn(
               `${bucket}: ${count(locked, 'version')} under Object Lock (governance, ${days} days from when each was written) kept, so the bucket stays; ` +

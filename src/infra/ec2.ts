@@ -472,13 +472,11 @@ export async function terminate(ec2: EC2Client, ids: string[]): Promise<void> {
 export async function planInstance(ctx: InfraContext, network: NetworkState, state: InstanceState, type: InstanceTypeInfo | undefined): Promise<Step> {
   const desired = desiredInstance(ctx, type);
   const i = state.instance;
-  const arch = ctx.config.aws.architecture;
   const ec2 = ctx.clients.ec2;
   const create = async () => {
     const ami = await latestAmi(ctx);
     await awsCall(ctx, 'starting the backend instance', () => runInstance(ctx, desired, network, ami));
   };
-  const changes: Change[] = [];
   const base = { id: 'instance', component: 'server' as const, kind: 'EC2 instance' };
   if (!i) {
     return step({
@@ -486,80 +484,90 @@ export async function planInstance(ctx: InfraContext, network: NetworkState, sta
       name: ctx.names.instanceName,
       exists: false,
       changes: [{ what: 'create', apply: create }],
-      createWhy: `does not exist: ${desired.instanceType}, Amazon Linux 2023 ${arch}, IMDSv2 required, encrypted root volume of ${rootVolumeGiB(ctx.config)} GiB`,
+      createWhy: `does not exist: ${desired.instanceType}, Amazon Linux 2023 ${ctx.config.aws.architecture}, IMDSv2 required, encrypted root volume of ${rootVolumeGiB(ctx.config)} GiB`,
     });
   }
   const id = i.InstanceId!;
-  const tags = fromTagList(i.Tags);
-  const replaceWhy: string[] = [];
-  if (i.InstanceType !== desired.instanceType) replaceWhy.push(`type ${i.InstanceType} → ${desired.instanceType}`);
-  if (i.Architecture && i.Architecture !== arch) replaceWhy.push(`architecture ${i.Architecture} → ${arch}`);
-  if (i.SubnetId && i.SubnetId !== network.subnetId) replaceWhy.push(`subnet ${i.SubnetId} → ${network.subnetId}`);
-  if ((i.KeyName ?? '') !== (ctx.config.aws.keyName ?? '')) replaceWhy.push(`key pair ${i.KeyName ?? '(none)'} → ${ctx.config.aws.keyName ?? '(none)'}`);
-  if (tags[USER_DATA_TAG] !== desired.userDataHash) replaceWhy.push('set-up script (templates/ec2) changed');
-  if (!i.IamInstanceProfile?.Arn?.endsWith(`/${ctx.names.serverInstanceProfile}`)) replaceWhy.push(`instance profile → ${ctx.names.serverInstanceProfile}`);
-  if (replaceWhy.length) {
-    changes.push({
-      what: `replace (${replaceWhy.join(', ')}; the backend is down ≈2–3 min and its IP addresses change)`,
-      apply: async () => {
-        await create();
-        await awsCall(ctx, `terminating the old instance ${id}`, () => terminate(ec2, [id]));
-      },
-    });
-  } else {
-    if (i.State?.Name === 'stopped' || i.State?.Name === 'stopping') {
-      changes.push({
-        what: `${i.State?.Name} → start`,
-        apply: () =>
-          awsCall(ctx, `starting instance ${id}`, async () => {
-            const { StartInstancesCommand } = await ec2Sdk();
-            if (i.State?.Name === 'stopping') await waitForStopped(ctx, id);
-            await ec2.send(new StartInstancesCommand({ InstanceIds: [id] }));
-            const [running] = await waitForState(ctx, [id], 'running');
-            ctx.facts.instance = instanceFacts(running);
-          }),
-      });
-    }
-    const metadata = metadataDrift(i.MetadataOptions);
-    if (metadata.length) {
-      changes.push({
-        what: metadata.join(', '),
-        apply: () =>
-          awsCall(ctx, `setting the metadata options of ${id}`, async () => {
-            const { ModifyInstanceMetadataOptionsCommand } = await ec2Sdk();
-            await ec2.send(new ModifyInstanceMetadataOptionsCommand({ InstanceId: id, ...METADATA_OPTIONS }));
-          }),
-      });
-    }
-    const groups = (i.SecurityGroups ?? []).map((g) => g.GroupId);
-    const sg = ctx.facts.securityGroupId;
-    if (!sg || groups.length !== 1 || groups[0] !== sg) {
-      changes.push({
-        what: `security groups ${groups.join(', ') || '(none)'} → ${ctx.names.securityGroup} only`,
-        apply: () =>
-          awsCall(ctx, `setting the security group of ${id}`, async () => {
-            const { ModifyInstanceAttributeCommand } = await ec2Sdk();
-            await ec2.send(new ModifyInstanceAttributeCommand({ InstanceId: id, Groups: [ctx.facts.securityGroupId!] }));
-          }),
-      });
-    }
-    const missing = missingTags(tags, { Name: ctx.names.instanceName, ...ctx.tags('server') });
-    if (missing.length) {
-      changes.push({
-        what: `tags ${missing.join(', ')}`,
-        apply: () =>
-          awsCall(ctx, `tagging ${id}`, async () => {
-            const { CreateTagsCommand } = await ec2Sdk();
-            await ec2.send(new CreateTagsCommand({ Resources: [id], Tags: toTagList({ Name: ctx.names.instanceName, ...ctx.tags('server') }) }));
-          }),
-      });
-    }
-  }
+  const replaceWhy = replacementReasons(ctx, i, desired, network);
+  const changes: Change[] = replaceWhy.length
+    ? [
+        {
+          what: `replace (${replaceWhy.join(', ')}; the backend is down ≈2–3 min and its IP addresses change)`,
+          apply: async () => {
+            await create();
+            await awsCall(ctx, `terminating the old instance ${id}`, () => terminate(ec2, [id]));
+          },
+        },
+      ]
+    : inPlaceChanges(ctx, i);
   if (state.extra.length) {
     const ids = state.extra.map((x) => x.InstanceId!).filter(Boolean);
     changes.push({ what: `terminate ${count(ids.length, 'older instance')} ${ids.join(', ')}`, apply: () => awsCall(ctx, 'terminating older instances', () => terminate(ec2, ids)) });
   }
   return step({ ...base, name: `${ctx.names.instanceName} (${id})`, exists: true, changes, upToDateWhy: `${i.State?.Name}, ${i.InstanceType}, ${i.PrivateIpAddress ?? ''}`.replace(/, $/, '') });
+}
+
+/** What an instance cannot change in place (a new one replaces it), a phrase each. */
+function replacementReasons(ctx: InfraContext, i: Instance, desired: InstanceDesired, network: NetworkState): string[] {
+  const arch = ctx.config.aws.architecture;
+  const tags = fromTagList(i.Tags);
+  const why: string[] = [];
+  if (i.InstanceType !== desired.instanceType) why.push(`type ${i.InstanceType} → ${desired.instanceType}`);
+  if (i.Architecture && i.Architecture !== arch) why.push(`architecture ${i.Architecture} → ${arch}`);
+  if (i.SubnetId && i.SubnetId !== network.subnetId) why.push(`subnet ${i.SubnetId} → ${network.subnetId}`);
+  if ((i.KeyName ?? '') !== (ctx.config.aws.keyName ?? '')) why.push(`key pair ${i.KeyName ?? '(none)'} → ${ctx.config.aws.keyName ?? '(none)'}`);
+  if (tags[USER_DATA_TAG] !== desired.userDataHash) why.push('set-up script (templates/ec2) changed');
+  if (!i.IamInstanceProfile?.Arn?.endsWith(`/${ctx.names.serverInstanceProfile}`)) why.push(`instance profile → ${ctx.names.serverInstanceProfile}`);
+  return why;
+}
+
+/** A change made by EC2 calls, the SDK loaded when it runs. */
+function ec2Change(ctx: InfraContext, what: string, doing: string, run: (sdk: Awaited<ReturnType<typeof ec2Sdk>>, ec2: EC2Client) => Promise<void>): Change {
+  return { what, apply: () => awsCall(ctx, doing, async () => run(await ec2Sdk(), ctx.clients.ec2)) };
+}
+
+/** What an instance that is kept needs: started, its metadata options, its security group, its tags. */
+function inPlaceChanges(ctx: InfraContext, i: Instance): Change[] {
+  const id = i.InstanceId!;
+  const changes: Change[] = [];
+  const state = i.State?.Name;
+  if (state === 'stopped' || state === 'stopping') {
+    changes.push(
+      ec2Change(ctx, `${state} → start`, `starting instance ${id}`, async (sdk, ec2) => {
+        if (state === 'stopping') await waitForStopped(ctx, id);
+        await ec2.send(new sdk.StartInstancesCommand({ InstanceIds: [id] }));
+        const [running] = await waitForState(ctx, [id], 'running');
+        ctx.facts.instance = instanceFacts(running);
+      }),
+    );
+  }
+  const metadata = metadataDrift(i.MetadataOptions);
+  if (metadata.length) {
+    changes.push(
+      ec2Change(ctx, metadata.join(', '), `setting the metadata options of ${id}`, async (sdk, ec2) => {
+        await ec2.send(new sdk.ModifyInstanceMetadataOptionsCommand({ InstanceId: id, ...METADATA_OPTIONS }));
+      }),
+    );
+  }
+  const groups = (i.SecurityGroups ?? []).map((g) => g.GroupId);
+  const sg = ctx.facts.securityGroupId;
+  if (!sg || groups.length !== 1 || groups[0] !== sg) {
+    changes.push(
+      ec2Change(ctx, `security groups ${groups.join(', ') || '(none)'} → ${ctx.names.securityGroup} only`, `setting the security group of ${id}`, async (sdk, ec2) => {
+        await ec2.send(new sdk.ModifyInstanceAttributeCommand({ InstanceId: id, Groups: [ctx.facts.securityGroupId!] }));
+      }),
+    );
+  }
+  const wantTags = { Name: ctx.names.instanceName, ...ctx.tags('server') };
+  const missing = missingTags(fromTagList(i.Tags), wantTags);
+  if (missing.length) {
+    changes.push(
+      ec2Change(ctx, `tags ${missing.join(', ')}`, `tagging ${id}`, async (sdk, ec2) => {
+        await ec2.send(new sdk.CreateTagsCommand({ Resources: [id], Tags: toTagList(wantTags) }));
+      }),
+    );
+  }
+  return changes;
 }
 
 async function waitForStopped(ctx: InfraContext, id: string): Promise<void> {

@@ -226,18 +226,26 @@ const sameEnv = (a: Record<string, string> | undefined, b: Record<string, string
   return ak.length === bk.length && ak.every((k, i) => k === bk[i] && a![k] === b[k]);
 };
 
-export async function planFunction(ctx: InfraContext, spec: FunctionSpec, state: FunctionState): Promise<Step> {
-  const sdk = await lambdaSdk();
-  const lambda = ctx.clients.lambda;
-  const bundle = await ctx.bundle(spec.bundle);
-  const arch = ctx.config.aws.architecture;
-  const roleArn = arn.role(ctx.arns, spec.role);
-  const environment = functionEnvironment(ctx, spec.key);
-  const tags = ctx.tags(spec.component);
-  const foreign = state.exists ? foreignOwner(state.tags, tags) : undefined;
-  if (foreign) throw new ClinicaError('conflict', `Lambda function ${spec.name} is tagged ${foreign}: it belongs to another clinic or stage`);
-  const settings = {
-    Role: roleArn,
+/** What the parts of a function's plan share: the SDK, the bundle, the wanted settings and how a change is made. */
+interface FunctionPlanning {
+  ctx: InfraContext;
+  spec: FunctionSpec;
+  sdk: Awaited<ReturnType<typeof lambdaSdk>>;
+  bundle: Awaited<ReturnType<InfraContext['bundle']>>;
+  arch: InfraContext['config']['aws']['architecture'];
+  environment: Record<string, string>;
+  tags: Record<string, string>;
+  settings: ReturnType<typeof functionSettings>;
+  /** what is sent: the environment again, for the answer page's URL that an earlier step may have just made */
+  sent(): ReturnType<typeof functionSettings>;
+  call(what: string, fn: () => Promise<unknown>): Change;
+  /** a call retried while a new IAM role has not reached Lambda yet */
+  retrying<T>(fn: () => Promise<T>): () => Promise<T>;
+}
+
+function functionSettings(ctx: InfraContext, spec: FunctionSpec, environment: Record<string, string>) {
+  return {
+    Role: arn.role(ctx.arns, spec.role),
     Handler: spec.handler,
     Runtime: LAMBDA_RUNTIME,
     MemorySize: spec.memoryMb,
@@ -245,62 +253,107 @@ export async function planFunction(ctx: InfraContext, spec: FunctionSpec, state:
     Description: spec.description,
     Environment: { Variables: environment },
   } as const;
-  // what is sent: the environment again, for the answer page's URL that an earlier step may have just made
-  const sent = () => ({ ...settings, Environment: { Variables: functionEnvironment(ctx, spec.key) } });
-  const call = (what: string, fn: () => Promise<unknown>): Change => ({ what, apply: () => awsCall(ctx, `${what} (Lambda ${spec.name})`, fn).then(() => undefined) });
-  const retrying = <T>(fn: () => Promise<T>) => () =>
-    retryIam(fn, { what: `Lambda ${spec.name}`, sleep: ctx.sleep, onRetry: (n) => ctx.log.info(`waiting for IAM role ${spec.role} to reach Lambda (attempt ${n + 1})`) });
+}
 
-  const changes: Change[] = [];
-  if (!state.exists) {
-    changes.push(
-      call(
-        'create',
-        retrying(() =>
-          lambda.send(
-            new sdk.CreateFunctionCommand({
-              FunctionName: spec.name,
-              ...sent(),
-              Architectures: [arch],
-              Code: { ZipFile: bundle.zip },
-              PackageType: 'Zip',
-              Tags: { ...tags, [CODE_TAG]: codeTag(bundle.contentHash, bundle.sha256) },
-            }),
-          ),
-        ),
-      ),
-      call('wait until active', () => waitForFunction(ctx, spec.name)),
+export async function planFunction(ctx: InfraContext, spec: FunctionSpec, state: FunctionState): Promise<Step> {
+  const sdk = await lambdaSdk();
+  const bundle = await ctx.bundle(spec.bundle);
+  const environment = functionEnvironment(ctx, spec.key);
+  const tags = ctx.tags(spec.component);
+  const foreign = state.exists ? foreignOwner(state.tags, tags) : undefined;
+  if (foreign) throw new ClinicaError('conflict', `Lambda function ${spec.name} is tagged ${foreign}: it belongs to another clinic or stage`);
+  const p: FunctionPlanning = {
+    ctx,
+    spec,
+    sdk,
+    bundle,
+    arch: ctx.config.aws.architecture,
+    environment,
+    tags,
+    settings: functionSettings(ctx, spec, environment),
+    sent: () => functionSettings(ctx, spec, functionEnvironment(ctx, spec.key)),
+    call: (what, fn) => ({ what, apply: () => awsCall(ctx, `${what} (Lambda ${spec.name})`, fn).then(() => undefined) }),
+    retrying: (fn) => () =>
+      retryIam(fn, { what: `Lambda ${spec.name}`, sleep: ctx.sleep, onRetry: (n) => ctx.log.info(`waiting for IAM role ${spec.role} to reach Lambda (attempt ${n + 1})`) }),
+  };
+  return state.exists ? planFunctionUpdate(p, state) : planFunctionCreation(p);
+}
+
+function planFunctionCreation(p: FunctionPlanning): Step {
+  const { ctx, spec, sdk, bundle, arch } = p;
+  const lambda = ctx.clients.lambda;
+  const create = () =>
+    lambda.send(
+      new sdk.CreateFunctionCommand({
+        FunctionName: spec.name,
+        ...p.sent(),
+        Architectures: [arch],
+        Code: { ZipFile: bundle.zip },
+        PackageType: 'Zip',
+        Tags: { ...p.tags, [CODE_TAG]: codeTag(bundle.contentHash, bundle.sha256) },
+      }),
     );
-    const reserve = reservation(ctx, spec, undefined);
-    if (reserve) changes.push(reserve);
-    changes.push(...urlChanges(ctx, spec, []));
-    return step({
-      id: `lambda:${spec.key}`,
-      component: spec.component,
-      kind: 'Lambda function',
-      name: spec.name,
-      exists: false,
-      changes,
-      createWhy: `does not exist: create (${LAMBDA_RUNTIME}, ${arch}, ${spec.memoryMb} MB, bundle ${formatBytes(bundle.size)})`,
-    });
-  }
+  const changes: Change[] = [p.call('create', p.retrying(create)), p.call('wait until active', () => waitForFunction(ctx, spec.name))];
+  const reserve = reservation(ctx, spec, undefined);
+  if (reserve) changes.push(reserve);
+  changes.push(...urlChanges(ctx, spec, []));
+  return step({
+    id: `lambda:${spec.key}`,
+    component: spec.component,
+    kind: 'Lambda function',
+    name: spec.name,
+    exists: false,
+    changes,
+    createWhy: `does not exist: create (${LAMBDA_RUNTIME}, ${arch}, ${spec.memoryMb} MB, bundle ${formatBytes(bundle.size)})`,
+  });
+}
 
+function planFunctionUpdate(p: FunctionPlanning, state: FunctionState): Step {
+  const { ctx, spec, sdk, bundle, arch } = p;
+  const lambda = ctx.clients.lambda;
   const c = state.config ?? {};
   const deployedArch = c.Architectures?.[0] ?? 'x86_64';
   // the same code zipped by another machine (another zlib) has other bytes: compare contents, not zips
   const sameCode = c.CodeSha256 === bundle.sha256 || recordedCode(state.tags[CODE_TAG], c.CodeSha256) === bundle.contentHash;
   const updateCode = !sameCode || deployedArch !== arch;
+  const changes: Change[] = [];
   // "wait" changes and the code tag that goes with a code update are plumbing, not differences
   const plumbing = new Set<Change>();
+  const withWait = (change: Change, waitWhat: string) => {
+    const wait = p.call(waitWhat, () => waitForFunction(ctx, spec.name));
+    changes.push(change, wait);
+    plumbing.add(wait);
+  };
   if (updateCode) {
     const why = deployedArch !== arch ? `architecture ${deployedArch} → ${arch}` : `code changed (bundle ${bundle.contentHash.slice(0, 8)})`;
-    changes.push(
-      call(why, () => lambda.send(new sdk.UpdateFunctionCodeCommand({ FunctionName: spec.name, ZipFile: bundle.zip, Architectures: [arch] }))),
-    );
-    const wait = call('wait for the code update', () => waitForFunction(ctx, spec.name));
-    changes.push(wait);
-    plumbing.add(wait);
+    withWait(p.call(why, () => lambda.send(new sdk.UpdateFunctionCodeCommand({ FunctionName: spec.name, ZipFile: bundle.zip, Architectures: [arch] }))), 'wait for the code update');
   }
+  const differs = configurationDifferences(p, c);
+  if (differs.length) {
+    const update = () => lambda.send(new sdk.UpdateFunctionConfigurationCommand({ FunctionName: spec.name, ...p.sent(), ...(c.Layers?.length ? { Layers: [] } : {}) }));
+    withWait(p.call(differs.join(', '), p.retrying(update)), 'wait for the configuration update');
+  }
+  const reserve = reservation(ctx, spec, state.reserved);
+  if (reserve) changes.push(reserve);
+  changes.push(...urlChanges(ctx, spec, state.urls), ...statementChanges(ctx, spec, state.statements));
+  const wantTags = { ...p.tags, [CODE_TAG]: codeTag(bundle.contentHash, updateCode ? bundle.sha256 : c.CodeSha256 ?? '') };
+  const missing = missingTags(state.tags, wantTags);
+  if (missing.length) {
+    const shown = missing.filter((t) => !t.startsWith(`${CODE_TAG}=`));
+    const tagging = p.call(shown.length ? `tags ${shown.join(', ')}` : `record the code's content hash (tag ${CODE_TAG})`, () =>
+      lambda.send(new sdk.TagResourceCommand({ Resource: arn.function(ctx.arns, spec.name), Tags: wantTags })),
+    );
+    changes.push(tagging);
+    if (!shown.length && updateCode) plumbing.add(tagging);
+  }
+  const visible = changes.filter((ch) => !plumbing.has(ch));
+  const s = step({ id: `lambda:${spec.key}`, component: spec.component, kind: 'Lambda function', name: spec.name, exists: true, changes });
+  return visible.length ? { ...s, why: visible.map((v) => v.what).join('; ') } : s;
+}
+
+/** How the deployed configuration differs from the wanted one, a phrase per setting. */
+function configurationDifferences(p: FunctionPlanning, c: NonNullable<FunctionState['config']>): string[] {
+  const { settings, environment, spec } = p;
   const differs: string[] = [];
   if (c.Role !== settings.Role) differs.push(`role → ${spec.role}`);
   if (c.Handler !== settings.Handler) differs.push(`handler ${c.Handler} → ${settings.Handler}`);
@@ -314,28 +367,7 @@ export async function planFunction(ctx: InfraContext, spec: FunctionSpec, state:
     const keys = new Set([...Object.keys(c.Environment?.Variables ?? {}), ...Object.keys(environment)]);
     differs.push(`environment (${[...keys].filter((k) => c.Environment?.Variables?.[k] !== environment[k]).join(', ')})`);
   }
-  if (differs.length) {
-    changes.push(call(differs.join(', '), retrying(() => lambda.send(new sdk.UpdateFunctionConfigurationCommand({ FunctionName: spec.name, ...sent(), ...(c.Layers?.length ? { Layers: [] } : {}) })))));
-    const wait = call('wait for the configuration update', () => waitForFunction(ctx, spec.name));
-    changes.push(wait);
-    plumbing.add(wait);
-  }
-  const reserve = reservation(ctx, spec, state.reserved);
-  if (reserve) changes.push(reserve);
-  changes.push(...urlChanges(ctx, spec, state.urls), ...statementChanges(ctx, spec, state.statements));
-  const wantTags = { ...tags, [CODE_TAG]: codeTag(bundle.contentHash, updateCode ? bundle.sha256 : c.CodeSha256 ?? '') };
-  const missing = missingTags(state.tags, wantTags);
-  if (missing.length) {
-    const shown = missing.filter((t) => !t.startsWith(`${CODE_TAG}=`));
-    const tagging = call(shown.length ? `tags ${shown.join(', ')}` : `record the code's content hash (tag ${CODE_TAG})`, () =>
-      lambda.send(new sdk.TagResourceCommand({ Resource: arn.function(ctx.arns, spec.name), Tags: wantTags })),
-    );
-    changes.push(tagging);
-    if (!shown.length && updateCode) plumbing.add(tagging);
-  }
-  const visible = changes.filter((ch) => !plumbing.has(ch));
-  const s = step({ id: `lambda:${spec.key}`, component: spec.component, kind: 'Lambda function', name: spec.name, exists: true, changes });
-  return visible.length ? { ...s, why: visible.map((v) => v.what).join('; ') } : s;
+  return differs;
 }
 
 /** The change that puts the function's reserved concurrency as the spec wants it, if it is not. */

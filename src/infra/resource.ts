@@ -3,10 +3,18 @@
  * step that destroys it. src/infra/stack.ts lists the resources once, in dependency order; deploy and status
  * plan them in that order, destroy walks the same list backwards.
  */
+import type { OnProgress } from '../progress.js';
 import type { InfraContext } from './context.js';
 import type { Step } from './plan.js';
 
 export type Mode = 'deploy' | 'destroy';
+
+/**
+ * The item of a stage's progress events (the one channel, src/progress.ts) while it is read and planned:
+ * what it is doing; while destroy empties a bucket: the bucket, with the object versions deleted so far as
+ * the event's `done`. The CLI retells them on its spinner.
+ */
+export type StageActivity = { doing: 'read' | 'bundle' | 'site' } | { doing: 'empty'; bucket: string };
 
 /** What a resource may ask of the rest of the stage while it is read. */
 export interface StageReads {
@@ -23,7 +31,7 @@ export interface StagePlan {
   planned(id: string): Step | undefined;
   /** a problem the operator should see although every step succeeds */
   warn(text: string): void;
-  progress(what: string): void;
+  progress: OnProgress<StageActivity>;
 }
 
 export interface StageDestroy {
@@ -31,7 +39,8 @@ export interface StageDestroy {
   /** the resource exists and carries this clinic's and this stage's tags, or does not exist */
   ours(id: string): boolean;
   deletePatientData: boolean;
-  onDeleted?: (bucket: string, count: number) => void;
+  /** told how many object versions were deleted so far while emptying a bucket */
+  progress?: OnProgress<StageActivity>;
 }
 
 /** A resource's name and tags, for destroy's check that it is this clinic's and this stage's. */

@@ -585,7 +585,7 @@ export const bucketResource = (spec: BucketResourceSpec): Resource<BucketRead> =
             const { DeleteBucketPolicyCommand } = await s3sdk();
             await ctx.clients.s3.send(new DeleteBucketPolicyCommand({ Bucket: bucket }));
           }
-          await deleteBucket(ctx.clients.s3, bucket, (n) => stage.onDeleted?.(bucket, n));
+          await deleteBucket(ctx.clients.s3, bucket, (n) => stage.progress?.({ done: n, item: { doing: 'empty', bucket } }));
         }),
       );
     },

@@ -70,7 +70,7 @@ export const siteContent = resource({
   id: 'site-content',
   read: async () => undefined,
   async plan(ctx, _state, stage) {
-    stage.progress('building the site');
+    stage.progress({ done: 0, item: { doing: 'site' } });
     const content = await planSiteContent(ctx, stage.state<BucketRead>('site-bucket').state.exists);
     for (const w of content.warnings) stage.warn(w);
     return content.step;

@@ -33,7 +33,8 @@ import { hostedZone, staffRecord } from './dns.js';
 import { elasticIp, elasticIpAssociation } from './elastic-ip.js';
 import { sesIdentity, type SesState } from './ses.js';
 import { keepStep, type Plan, type Step } from './plan.js';
-import type { Found, Mode, Resource } from './resource.js';
+import type { Found, Mode, Resource, StageActivity } from './resource.js';
+import type { OnProgress } from '../progress.js';
 import type { BucketRead } from './s3-bucket.js';
 import type { BundleName } from './bundle.js';
 import { deployableSender } from '../config/mail.js';
@@ -144,7 +145,7 @@ export interface DeployPlan extends Plan {
 }
 
 /** Reads everything and builds the deploy plan. Builds the bundles (in parallel with the reads). */
-export async function planDeploy(ctx: InfraContext, options: { onProgress?: (what: string) => void } = {}): Promise<DeployPlan> {
+export async function planDeploy(ctx: InfraContext, options: { onProgress?: OnProgress<StageActivity> } = {}): Promise<DeployPlan> {
   // the reminders' sender becomes an SES identity and the reminders role's only From: set, and not made up
   deployableSender(ctx.config);
   // with SSE-KMS the backup needs a key of its own region, or KMS-encrypted records would never reach it
@@ -155,10 +156,10 @@ export async function planDeploy(ctx: InfraContext, options: { onProgress?: (wha
   const bundles: BundleName[] = ['image-processor', 'reminders', 'server', 'answers', ...(ctx.config.whatsapp?.eventTopicArn ? (['whatsapp-events'] as const) : [])];
   const building = Promise.all(bundles.map((b) => ctx.bundle(b)));
   building.catch(() => {}); // reported where awaited
-  progress('reading the stage from AWS');
+  progress({ done: 0, item: { doing: 'read' } });
   const resources = stackResources(ctx);
   const states = await readStack(ctx, resources, 'deploy');
-  progress('building the bundles');
+  progress({ done: 0, item: { doing: 'bundle' } });
   await building;
   const warnings: string[] = [];
   const steps: Step[] = [];
@@ -188,14 +189,13 @@ export async function planDeploy(ctx: InfraContext, options: { onProgress?: (wha
 export interface DestroyOptions {
   /** delete the data bucket with every patient record and image in it */
   deletePatientData?: boolean;
-  onProgress?: (what: string) => void;
-  /** told how many objects were deleted so far while emptying a bucket */
-  onDeleted?: (bucket: string, count: number) => void;
+  /** what it is doing while it reads the stage; then, as the plan is applied, each bucket being emptied */
+  onProgress?: OnProgress<StageActivity>;
 }
 
 /** The destroy plan: the deploy order reversed; the data bucket kept unless deletePatientData. */
 export async function planDestroy(ctx: InfraContext, options: DestroyOptions = {}): Promise<Plan> {
-  options.onProgress?.('reading the stage from AWS');
+  options.onProgress?.({ done: 0, item: { doing: 'read' } });
   const resources = stackResources(ctx);
   const states = await readStack(ctx, resources, 'destroy');
   const verdicts = ownership(
@@ -206,7 +206,7 @@ export async function planDestroy(ctx: InfraContext, options: DestroyOptions = {
     state: stateOf(states),
     ours: (id: string) => verdicts.get(id) === undefined,
     deletePatientData: Boolean(options.deletePatientData),
-    onDeleted: options.onDeleted,
+    progress: options.onProgress,
   };
   const steps = [...resources].reverse().map((r) => ifOurs(r.destroy(ctx, states.get(r.id), stage), verdicts.get(r.id)));
   return { stage: ctx.config.stage, region: ctx.arns.region, account: ctx.arns.account, steps: steps.filter((s): s is Step => Boolean(s)) };

@@ -148,100 +148,135 @@ async function spawnS3rver(options: LocalS3Options, host: string, onEvent: (even
   return { process: child, port };
 }
 
-export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
-  await mkdir(options.directory, { recursive: true });
-  const host = options.host ?? '127.0.0.1';
-  const region = options.region ?? 'us-east-1';
-  const log = options.log ?? silentLog;
-  const listeners = new Set<(record: S3EventRecord) => void>();
-  const onEvent = (event: RawS3rverEvent) => {
-    for (const record of normalise(event, region)) for (const l of listeners) l(record);
-  };
-
-  let stopped = false;
-  let child = await spawnS3rver(options, host, onEvent);
+/**
+ * s3rver in its child, kept running: dying on its own (killed, out of memory, a crash) is noticed, said, and
+ * mended — the proxy keeps its port, so the commands and the staff backend that know it carry on once the
+ * child is back; after MAX_RESTARTS deaths within RESTART_WINDOW_MS it gives up.
+ */
+class SupervisedS3rver {
+  stopped = false;
   /** while s3rver is being restarted: the proxy's requests wait for it; undefined = up (or given up) */
-  let restarting: Promise<void> | undefined;
+  restarting: Promise<void> | undefined;
   /** s3rver could not be kept running: the proxy answers LocalS3Stopped */
-  let gaveUp = false;
-  const restarts: number[] = [];
+  private gaveUp = false;
+  private readonly restarts: number[] = [];
 
-  // s3rver dying on its own (killed, out of memory, a crash) is noticed, said, and mended: the proxy keeps its
-  // port, so the commands and the staff backend that know it carry on once the child is back
-  const supervise = (current: Child) => {
+  private constructor(
+    public child: Child,
+    private readonly start: () => Promise<Child>,
+    private readonly options: LocalS3Options,
+    private readonly log: Log,
+  ) {
+    this.supervise(child);
+  }
+
+  static async start(options: LocalS3Options, host: string, onEvent: (event: RawS3rverEvent) => void, log: Log): Promise<SupervisedS3rver> {
+    const start = () => spawnS3rver(options, host, onEvent);
+    return new SupervisedS3rver(await start(), start, options, log);
+  }
+
+  /** s3rver's port once it is up; undefined when it stopped for good. */
+  async port(): Promise<number | undefined> {
+    if (this.restarting) await this.restarting;
+    return this.gaveUp || this.stopped ? undefined : this.child.port;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.restarting;
+    await stopChild(this.child.process);
+  }
+
+  private supervise(current: Child): void {
     current.process.once('exit', (code, signal) => {
-      if (stopped) return;
+      if (this.stopped) return;
       const how = signal ? `signal ${signal}` : `code ${code}`;
       const now = Date.now();
-      restarts.push(now);
-      while (restarts.length && now - restarts[0]! > RESTART_WINDOW_MS) restarts.shift();
-      if (restarts.length > MAX_RESTARTS) {
-        gaveUp = true;
-        log.error(`the local S3 server stopped (${how}) ${restarts.length} times in a minute; not restarting it — stop clinica dev (Ctrl+C) and start it again`);
+      this.restarts.push(now);
+      while (this.restarts.length && now - this.restarts[0]! > RESTART_WINDOW_MS) this.restarts.shift();
+      if (this.restarts.length > MAX_RESTARTS) {
+        this.gaveUp = true;
+        this.log.error(`the local S3 server stopped (${how}) ${this.restarts.length} times in a minute; not restarting it — stop clinica dev (Ctrl+C) and start it again`);
         return;
       }
-      log.warn(`the local S3 server stopped (${how}); restarting it`);
-      restarting = spawnS3rver(options, host, onEvent).then(
-        (next) => {
-          if (stopped) {
-            next.process.kill('SIGTERM');
-            return;
-          }
-          child = next;
-          supervise(next);
-          log.info(`the local S3 server is back (data kept in ${options.directory})`);
-        },
-        (err: Error) => {
-          gaveUp = true;
-          log.error(`the local S3 server could not be restarted (${err.message}) — stop clinica dev (Ctrl+C) and start it again`);
-        },
-      ).finally(() => {
-        restarting = undefined;
-      });
+      this.log.warn(`the local S3 server stopped (${how}); restarting it`);
+      this.restarting = this.start()
+        .then(
+          (next) => this.adopt(next),
+          (err: Error) => {
+            this.gaveUp = true;
+            this.log.error(`the local S3 server could not be restarted (${err.message}) — stop clinica dev (Ctrl+C) and start it again`);
+          },
+        )
+        .finally(() => {
+          this.restarting = undefined;
+        });
     });
-  };
-  supervise(child);
+  }
 
-  const upstreamPort = async (): Promise<number | undefined> => {
-    if (restarting) await restarting;
-    return gaveUp || stopped ? undefined : child.port;
-  };
-  const versions = new VersionIndex(options.versionsDirectory ?? `${options.directory}-versions`);
-  await versions.load();
-  const proxy = createConditionalProxy(host, upstreamPort, options.directory, versions);
-  proxy.listen(options.port ?? 0, host);
+  private adopt(next: Child): void {
+    if (this.stopped) {
+      next.process.kill('SIGTERM');
+      return;
+    }
+    this.child = next;
+    this.supervise(next);
+    this.log.info(`the local S3 server is back (data kept in ${this.options.directory})`);
+  }
+}
+
+/** The proxy listening on host:port, or a one-line error naming the port and the fix. */
+async function listen(proxy: http.Server, host: string, port: number | undefined): Promise<number> {
+  proxy.listen(port ?? 0, host);
   try {
     await once(proxy, 'listening');
   } catch (err) {
-    stopped = true;
-    child.process.kill();
     const code = (err as NodeJS.ErrnoException).code;
-    throw new ClinicaError('unavailable', `cannot listen on ${host}:${options.port} for the local S3 (${code})`, {
+    throw new ClinicaError('unavailable', `cannot listen on ${host}:${port} for the local S3 (${code})`, {
       hint: code === 'EADDRINUSE' ? 'another program uses that port: stop it or pick another port (--s3-port)' : undefined,
       cause: err,
     });
   }
-  const port = (proxy.address() as AddressInfo).port;
+  return (proxy.address() as AddressInfo).port;
+}
+
+export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
+  await mkdir(options.directory, { recursive: true });
+  const host = options.host ?? '127.0.0.1';
+  const region = options.region ?? 'us-east-1';
+  const listeners = new Set<(record: S3EventRecord) => void>();
+  const onEvent = (event: RawS3rverEvent) => {
+    for (const record of normalise(event, region)) for (const l of listeners) l(record);
+  };
+  const s3rver = await SupervisedS3rver.start(options, host, onEvent, options.log ?? silentLog);
+  const versions = new VersionIndex(options.versionsDirectory ?? `${options.directory}-versions`);
+  await versions.load();
+  const proxy = createConditionalProxy({ host, port: () => s3rver.port() }, options.directory, versions);
+  const port = await listen(proxy, host, options.port).catch((err: unknown) => {
+    s3rver.stopped = true;
+    s3rver.child.process.kill();
+    throw err;
+  });
   return {
     endpoint: `http://${host}:${port}`,
     port,
     get upstream() {
-      return `http://${host}:${child.port}`;
+      return `http://${host}:${s3rver.child.port}`;
     },
     get childPid() {
-      return child.process.exitCode === null && child.process.signalCode === null ? child.process.pid : undefined;
+      const child = s3rver.child.process;
+      return child.exitCode === null && child.signalCode === null ? child.pid : undefined;
     },
     onEvent(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
     async stop() {
-      if (stopped) return;
-      stopped = true;
+      if (s3rver.stopped) return;
+      s3rver.stopped = true;
       proxy.closeAllConnections();
       await new Promise<void>((resolve) => proxy.close(() => resolve()));
-      await restarting;
-      await stopChild(child.process);
+      await s3rver.stop();
     },
   };
 }
@@ -359,186 +394,243 @@ function md5File(directory: string, bucket: string, key: string): string {
   return join(directory, bucket, ...parts, `${last}._S3rver_object.md5`);
 }
 
-function createConditionalProxy(host: string, upstreamPort: () => Promise<number | undefined>, directory: string, versions: VersionIndex): http.Server {
-  const locks = new KeyLocks();
-  /** buckets given a website configuration through this proxy (the site bucket, by `clinica dev`) */
-  const websiteBuckets = new Set<string>();
+/** s3rver behind the proxy: where it listens, and its port once up (undefined: it stopped for good). */
+interface Upstream {
+  host: string;
+  port: () => Promise<number | undefined>;
+}
 
-  const stoppedError = (res: http.ServerResponse) =>
-    // a client told of it says so in one line (aws/errors.ts), not "ECONNREFUSED" on s3rver's internal port
-    xmlError(res, 503, LOCAL_S3_STOPPED, 'the local S3 of clinica dev stopped');
+/** The client is told in one line (aws/errors.ts), not "ECONNREFUSED" on s3rver's internal port. */
+const stoppedError = (res: http.ServerResponse) => xmlError(res, 503, LOCAL_S3_STOPPED, 'the local S3 of clinica dev stopped');
 
-  /**
-   * The object's state for a write's precondition: read from s3rver's MD5 file rather than asked with a HEAD —
-   * one file read instead of a request through s3rver's whole stack, for every conditional write (a patient
-   * import makes thousands). s3rver stopped → undefined (the caller answers LocalS3Stopped).
-   */
-  async function current(bucket: string, key: string, path: string, headers: http.IncomingHttpHeaders): Promise<{ status: number; etag?: string } | undefined> {
-    if ((await upstreamPort()) === undefined) return undefined;
+/**
+ * The object's state for a write's precondition: read from s3rver's MD5 file rather than asked with a HEAD —
+ * one file read instead of a request through s3rver's whole stack, for every conditional write (a patient
+ * import makes thousands). s3rver stopped → undefined (the caller answers LocalS3Stopped).
+ */
+async function currentObject(
+  up: Upstream,
+  directory: string,
+  bucket: string,
+  key: string,
+  path: string,
+  headers: http.IncomingHttpHeaders,
+): Promise<{ status: number; etag?: string } | undefined> {
+  if ((await up.port()) === undefined) return undefined;
+  try {
+    return { status: 200, etag: (await readFile(md5File(directory, bucket, key), 'utf8')).trim() };
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { status: 404 };
+    return headUpstream(up, path, headers); // anything odd on disk: ask s3rver
+  }
+}
+
+async function headUpstream(up: Upstream, path: string, headers: http.IncomingHttpHeaders): Promise<{ status: number; etag?: string } | undefined> {
+  const port = await up.port();
+  if (port === undefined) return undefined;
+  return new Promise((resolve) => {
+    // anonymous: s3rver does not enforce bucket privacy, and the PUT's own signature names headers a HEAD lacks
+    const keep: http.OutgoingHttpHeaders = { host: headers.host };
+    const req = http.request({ host: up.host, port, method: 'HEAD', path, headers: keep }, (res) => {
+      res.resume();
+      resolve({ status: res.statusCode ?? 500, etag: res.headers.etag });
+    });
+    req.on('error', () => resolve(undefined)); // s3rver gone: the caller answers LocalS3Stopped
+    req.end();
+  });
+}
+
+/**
+ * Passes one request to s3rver and its answer back. Resolves (releasing the key's lock) however it ends:
+ * answered, the client gone, or s3rver gone. A request body is read whole before s3rver sees any of it:
+ * s3rver writes an upload straight into the object's file, so a client that died mid-upload (an interrupted
+ * `upload --bulk`, a closed browser tab) would leave a truncated object under the key — real S3 stores a PUT
+ * whole or not at all, and so does this proxy.
+ */
+async function forward(up: Upstream, req: http.IncomingMessage, res: http.ServerResponse, options: ForwardOptions = {}): Promise<number | undefined> {
+  const body = options.body ?? (await readBody(req));
+  if (body === undefined) return undefined; // the client went away before sending all of it: nothing reaches s3rver
+  const port = await up.port();
+  if (port === undefined) return void stoppedError(res);
+  return new Promise((resolve) => {
+    const headers = { ...req.headers, ...options.headers };
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      // write preconditions were checked here; conditional GETs (304) are s3rver's own business
+      delete headers['if-match'];
+      delete headers['if-none-match'];
+    }
+    const upstream = http.request({ host: up.host, port, method: req.method, path: options.path ?? req.url, headers }, (answer) => {
+      passAnswer(answer, res, options).then(resolve, () => resolve(500));
+    });
+    upstream.on('error', () => {
+      // s3rver went away while answering (a restart is under way, or it was given up)
+      if (!res.headersSent) stoppedError(res);
+      else res.destroy();
+      resolve(undefined);
+    });
+    res.on('close', () => {
+      // the client left before the whole answer: drop the upstream request rather than wait on it
+      if (res.writableFinished) return;
+      upstream.destroy();
+      resolve(undefined);
+    });
+    upstream.end(body);
+  });
+}
+
+/** s3rver's answer to the client, with the headers `beforeAnswer` adds; resolves with its status once sent. */
+async function passAnswer(up: http.IncomingMessage, res: http.ServerResponse, options: ForwardOptions): Promise<number> {
+  const status = up.statusCode ?? 500;
+  let extra: Record<string, string> = {};
+  if (options.beforeAnswer) {
+    // the version is recorded before the client hears of it, so its next request sees it
     try {
-      return { status: 200, etag: (await readFile(md5File(directory, bucket, key), 'utf8')).trim() };
+      extra = await options.beforeAnswer(status, up.headers);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { status: 404 };
-      return head(path, headers); // anything odd on disk: ask s3rver
+      up.resume();
+      xmlError(res, 500, 'InternalError', (err as Error).message);
+      return 500;
     }
   }
+  res.writeHead(status, { ...up.headers, ...extra });
+  up.pipe(res);
+  return new Promise((resolve) => {
+    up.on('end', () => resolve(status));
+    up.on('error', () => resolve(status));
+  });
+}
 
-  async function head(path: string, headers: http.IncomingHttpHeaders): Promise<{ status: number; etag?: string } | undefined> {
-    const port = await upstreamPort();
-    if (port === undefined) return undefined;
-    return new Promise((resolve) => {
-      // anonymous: s3rver does not enforce bucket privacy, and the PUT's own signature names headers a HEAD lacks
-      const keep: http.OutgoingHttpHeaders = { host: headers.host };
-      const req = http.request({ host, port, method: 'HEAD', path, headers: keep }, (res) => {
-        res.resume();
-        resolve({ status: res.statusCode ?? 500, etag: res.headers.etag });
-      });
-      req.on('error', () => resolve(undefined)); // s3rver gone: the caller answers LocalS3Stopped
-      req.end();
-    });
-  }
+/** One request of the proxy's own to s3rver (anonymous: s3rver does not enforce bucket privacy). */
+async function callUpstream(
+  up: Upstream,
+  method: string,
+  path: string,
+  headers: http.OutgoingHttpHeaders = {},
+  body?: Buffer | NodeJS.ReadableStream,
+): Promise<http.IncomingMessage> {
+  const port = await up.port();
+  if (port === undefined) throw new ClinicaError('unavailable', 'the local S3 of clinica dev stopped');
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: up.host, port, method, path, headers: { ...headers, host: `${up.host}:${port}` } }, resolve);
+    req.on('error', reject);
+    if (body && !Buffer.isBuffer(body)) body.pipe(req);
+    else req.end(body);
+  });
+}
 
-  /**
-   * Passes one request to s3rver and its answer back. Resolves (releasing the key's lock) however it ends:
-   * answered, the client gone, or s3rver gone. A request body is read whole before s3rver sees any of it:
-   * s3rver writes an upload straight into the object's file, so a client that died mid-upload (an interrupted
-   * `upload --bulk`, a closed browser tab) would leave a truncated object under the key — real S3 stores a PUT
-   * whole or not at all, and so does this proxy.
-   */
-  async function forward(req: http.IncomingMessage, res: http.ServerResponse, options: ForwardOptions = {}): Promise<number | undefined> {
-    const body = options.body ?? (await readBody(req));
-    if (body === undefined) return undefined; // the client went away before sending all of it: nothing reaches s3rver
-    const port = await upstreamPort();
-    if (port === undefined) return void stoppedError(res);
-    return new Promise((resolve) => {
-      const headers = { ...req.headers, ...options.headers };
-      if (req.method !== 'GET' && req.method !== 'HEAD') {
-        // write preconditions were checked here; conditional GETs (304) are s3rver's own business
-        delete headers['if-match'];
-        delete headers['if-none-match'];
-      }
-      const upstream = http.request({ host, port, method: req.method, path: options.path ?? req.url, headers }, (up) => {
-        const status = up.statusCode ?? 500;
-        const answer = (extra: Record<string, string> = {}) => {
-          res.writeHead(status, { ...up.headers, ...extra });
-          up.pipe(res);
-          up.on('end', () => resolve(status));
-          up.on('error', () => resolve(status));
-        };
-        if (!options.beforeAnswer) return answer();
-        // the version is recorded before the client hears of it, so its next request sees it
-        options.beforeAnswer(status, up.headers).then(answer, (err: Error) => {
-          up.resume();
-          xmlError(res, 500, 'InternalError', err.message);
-          resolve(500);
-        });
-      });
-      upstream.on('error', () => {
-        // s3rver went away while answering (a restart is under way, or it was given up)
-        if (!res.headersSent) stoppedError(res);
-        else res.destroy();
-        resolve(undefined);
-      });
-      res.on('close', () => {
-        // the client left before the whole answer: drop the upstream request rather than wait on it
-        if (res.writableFinished) return;
-        upstream.destroy();
-        resolve(undefined);
-      });
-      upstream.end(body);
-    });
-  }
+/** What the proxy's request handlers share. */
+interface Proxy {
+  up: Upstream;
+  /** s3rver's data folder (its MD5 files answer write preconditions) */
+  directory: string;
+  locks: KeyLocks;
+  /** buckets given a website configuration through this proxy (the site bucket, by `clinica dev`) */
+  websiteBuckets: Set<string>;
+  versioning: ReturnType<typeof createVersioning>;
+}
 
-  /** One request of the proxy's own to s3rver (anonymous: s3rver does not enforce bucket privacy). */
-  async function upstreamCall(
-    method: string,
-    path: string,
-    headers: http.OutgoingHttpHeaders = {},
-    body?: Buffer | NodeJS.ReadableStream,
-  ): Promise<http.IncomingMessage> {
-    const port = await upstreamPort();
-    if (port === undefined) throw new ClinicaError('unavailable', 'the local S3 of clinica dev stopped');
-    return new Promise((resolve, reject) => {
-      const req = http.request({ host, port, method, path, headers: { ...headers, host: `${host}:${port}` } }, resolve);
-      req.on('error', reject);
-      if (body && !Buffer.isBuffer(body)) body.pipe(req);
-      else req.end(body);
-    });
-  }
-
-  const versioning = createVersioning({ index: versions, forward, upstream: upstreamCall, withLock: (key, fn) => locks.run(key, true, fn), xmlError, readBody });
-
+function createConditionalProxy(up: Upstream, directory: string, versions: VersionIndex): http.Server {
+  const locks = new KeyLocks();
+  const versioning = createVersioning({
+    index: versions,
+    forward: (req, res, options) => forward(up, req, res, options),
+    upstream: (method, path, headers, body) => callUpstream(up, method, path, headers, body),
+    withLock: (key, fn) => locks.run(key, true, fn),
+    xmlError,
+    readBody,
+  });
+  const proxy: Proxy = { up, directory, locks, websiteBuckets: new Set(), versioning };
   return http.createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://local');
-    const [, bucket, ...rest] = url.pathname.split('/');
-    const key = rest.join('/');
-    if (bucket && !key && url.searchParams.has('website')) {
-      void forward(req, res).then(() => {
-        if (req.method === 'PUT' && res.statusCode === 200) websiteBuckets.add(bucket);
-        if (req.method === 'DELETE' && res.statusCode < 300) websiteBuckets.delete(bucket);
-      });
-      return;
-    }
-    // A website opened without its trailing slash ("…/clinica-…-site") would serve the index document at a URL
-    // where its relative links (assets/style.….css) resolve to the S3 root: send the browser to the folder
-    // form, as S3 website endpoints do for a folder. Only anonymous, plain GETs — SDK calls are signed.
-    if (
-      (req.method === 'GET' || req.method === 'HEAD') && bucket && websiteBuckets.has(bucket) && !url.pathname.endsWith('/') &&
-      rest.length === 0 && !url.search && !req.headers.authorization
-    ) {
-      req.resume();
-      res.writeHead(302, { location: `/${bucket}/`, 'content-length': 0 });
-      res.end();
-      return;
-    }
-    // Versioning (PutBucketVersioning, ListObjectVersions, DeleteObjects with versions) is the proxy's own
-    if (bucket && !key && (versioning.isVersioned(bucket) || url.searchParams.has('versioning'))) {
-      void versioning
-        .bucketRequest(req, res, bucket, url)
-        .then(async (handled) => {
-          if (!handled) await forward(req, res);
-        })
-        .catch((err: Error) => {
-          if (!res.headersSent) xmlError(res, 500, 'InternalError', err.message);
-        });
-      return;
-    }
-    // Reads of one object run together and a write alone (KeyLocks). Bucket-level requests and multipart parts
-    // (their own upload ids) go straight through; completing an upload in a versioned bucket makes a version, so
-    // it takes the key's lock.
-    const completesVersion = req.method === 'POST' && versioning.isVersioned(bucket ?? '');
-    if (!bucket || !key || (url.searchParams.has('uploadId') && !completesVersion)) {
-      void forward(req, res);
-      return;
-    }
-    const ifMatch = req.headers['if-match'] as string | undefined;
-    const ifNoneMatch = req.headers['if-none-match'] as string | undefined;
-    const isPart = url.searchParams.has('partNumber');
-    const read = req.method === 'GET' || req.method === 'HEAD';
-    void locks.run(`${bucket}/${key}`, !read, async () => {
-      if ((ifMatch || ifNoneMatch) && req.method === 'PUT' && !isPart) {
-        const found = await current(bucket, decodeURIComponent(key), `/${bucket}/${rest.join('/')}`, req.headers);
-        if (!found) {
-          req.resume();
-          return stoppedError(res);
-        }
-        const exists = found.status === 200;
-        if (ifNoneMatch === '*' && exists) {
-          req.resume();
-          return xmlError(res, 412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold');
-        }
-        if (ifMatch && !exists) {
-          req.resume();
-          return xmlError(res, 404, 'NoSuchKey', 'The specified key does not exist.');
-        }
-        if (ifMatch && stripEtag(ifMatch) !== '*' && stripEtag(found.etag ?? '') !== stripEtag(ifMatch)) {
-          req.resume();
-          return xmlError(res, 412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold');
-        }
-      }
-      if (!(await versioning.objectRequest(req, res, bucket, key, url))) await forward(req, res);
-    }).catch((err: Error) => {
+    void route(proxy, req, res).catch((err: Error) => {
       if (!res.headersSent) xmlError(res, 500, 'InternalError', err.message);
     });
   });
+}
+
+/** One request to the proxy: website configuration, the folder redirect, versioning, an object, or s3rver's own. */
+async function route(proxy: Proxy, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://local');
+  const [, bucket, ...rest] = url.pathname.split('/');
+  const key = rest.join('/');
+  if (bucket && !key && url.searchParams.has('website')) return websiteConfiguration(proxy, req, res, bucket);
+  if (bucket && isWebsiteFolderWithoutSlash(proxy, req, bucket, url)) return redirectToFolder(req, res, bucket);
+  // Versioning (PutBucketVersioning, ListObjectVersions, DeleteObjects with versions) is the proxy's own
+  if (bucket && !key && (proxy.versioning.isVersioned(bucket) || url.searchParams.has('versioning'))) {
+    if (!(await proxy.versioning.bucketRequest(req, res, bucket, url))) await forward(proxy.up, req, res);
+    return;
+  }
+  // Bucket-level requests and multipart parts (their own upload ids) go straight through; completing an upload
+  // in a versioned bucket makes a version, so it takes the key's lock.
+  const completesVersion = req.method === 'POST' && proxy.versioning.isVersioned(bucket ?? '');
+  if (!bucket || !key || (url.searchParams.has('uploadId') && !completesVersion)) {
+    await forward(proxy.up, req, res);
+    return;
+  }
+  await objectRequest(proxy, req, res, bucket, key, url);
+}
+
+/** Put/Get/DeleteBucketWebsite, passed on; the proxy remembers which buckets are websites. */
+async function websiteConfiguration(proxy: Proxy, req: http.IncomingMessage, res: http.ServerResponse, bucket: string): Promise<void> {
+  await forward(proxy.up, req, res);
+  if (req.method === 'PUT' && res.statusCode === 200) proxy.websiteBuckets.add(bucket);
+  if (req.method === 'DELETE' && res.statusCode < 300) proxy.websiteBuckets.delete(bucket);
+}
+
+/**
+ * A website opened without its trailing slash ("…/clinica-…-site") would serve the index document at a URL
+ * where its relative links (assets/style.….css) resolve to the S3 root: the browser is sent to the folder form,
+ * as S3 website endpoints do for a folder. Only anonymous, plain GETs — SDK calls are signed.
+ */
+function isWebsiteFolderWithoutSlash(proxy: Proxy, req: http.IncomingMessage, bucket: string, url: URL): boolean {
+  return (
+    (req.method === 'GET' || req.method === 'HEAD') && proxy.websiteBuckets.has(bucket) && url.pathname === `/${bucket}` && !url.search &&
+    !req.headers.authorization
+  );
+}
+
+function redirectToFolder(req: http.IncomingMessage, res: http.ServerResponse, bucket: string): void {
+  req.resume();
+  res.writeHead(302, { location: `/${bucket}/`, 'content-length': 0 });
+  res.end();
+}
+
+/** A request on one object: reads of it run together and a write alone (KeyLocks), preconditions checked first. */
+async function objectRequest(proxy: Proxy, req: http.IncomingMessage, res: http.ServerResponse, bucket: string, key: string, url: URL): Promise<void> {
+  const read = req.method === 'GET' || req.method === 'HEAD';
+  await proxy.locks.run(`${bucket}/${key}`, !read, async () => {
+    if (await refusedByPrecondition(proxy, req, res, bucket, key, url)) return;
+    if (!(await proxy.versioning.objectRequest(req, res, bucket, key, url))) await forward(proxy.up, req, res);
+  });
+}
+
+/** A PUT's If-Match / If-None-Match checked against the object as it is; true when the request was answered. */
+async function refusedByPrecondition(
+  proxy: Proxy,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  bucket: string,
+  key: string,
+  url: URL,
+): Promise<boolean> {
+  const ifMatch = req.headers['if-match'] as string | undefined;
+  const ifNoneMatch = req.headers['if-none-match'] as string | undefined;
+  if (!(ifMatch || ifNoneMatch) || req.method !== 'PUT' || url.searchParams.has('partNumber')) return false;
+  const found = await currentObject(proxy.up, proxy.directory, bucket, decodeURIComponent(key), `/${bucket}/${key}`, req.headers);
+  const refuse = (status: number, code: string, message: string) => {
+    req.resume();
+    xmlError(res, status, code, message);
+    return true;
+  };
+  if (!found) {
+    req.resume();
+    stoppedError(res);
+    return true;
+  }
+  const exists = found.status === 200;
+  if (ifNoneMatch === '*' && exists) return refuse(412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold');
+  if (ifMatch && !exists) return refuse(404, 'NoSuchKey', 'The specified key does not exist.');
+  if (ifMatch && stripEtag(ifMatch) !== '*' && stripEtag(found.etag ?? '') !== stripEtag(ifMatch)) {
+    return refuse(412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold');
+  }
+  return false;
 }

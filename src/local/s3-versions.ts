@@ -396,250 +396,269 @@ function without(url: URL, ...names: string[]): string {
 /** Object-level subresources that are not the object's body (tagging, acl…): passed through unversioned. */
 const SUBRESOURCES = ['tagging', 'acl', 'retention', 'legal-hold', 'torrent', 'attributes', 'uploads', 'partNumber'];
 
-export function createVersioning(deps: VersioningDeps) {
+/** An XML document as the answer (200). */
+function sendXml(res: ServerResponse, xml: string): void {
+  res.writeHead(200, { 'content-type': 'application/xml', 'content-length': Buffer.byteLength(xml) });
+  res.end(xml);
+}
+
+/** Copies the current object's body out of s3rver before a write or a delete replaces it. */
+async function archiveCurrent(deps: VersioningDeps, bucket: string, key: string): Promise<void> {
   const { index } = deps;
+  const current = index.current(bucket, key);
+  if (!current || current.deleteMarker || current.archived) return;
+  const got = await deps.upstream('GET', objectPath(bucket, key));
+  if (got.statusCode !== 200) {
+    got.resume();
+    return;
+  }
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(got.headers)) if (KEPT_HEADERS.test(name) && typeof value === 'string') headers[name] = value;
+  const file = await index.archiveStream(bucket, current.versionId);
+  await new Promise<void>((resolve, reject) => {
+    got.pipe(file);
+    file.on('finish', () => resolve());
+    file.on('error', reject);
+    got.on('error', reject);
+  });
+  await index.markArchived(bucket, key, current.versionId, headers);
+}
 
-  /** Copies the current object's body out of s3rver before a write or a delete replaces it. */
-  async function archiveCurrent(bucket: string, key: string): Promise<void> {
+/** DeleteObject without a version: the current version is kept and a delete marker put on top. */
+async function deleteCurrent(deps: VersioningDeps, bucket: string, key: string): Promise<string> {
+  await archiveCurrent(deps, bucket, key);
+  (await deps.upstream('DELETE', objectPath(bucket, key))).resume();
+  const versionId = newVersionId();
+  await deps.index.add(bucket, key, { versionId, etag: '', size: 0, lastModified: new Date().toISOString(), deleteMarker: true });
+  return versionId;
+}
+
+/** DeleteObject of one version: gone for good; if it was the current one, the one before it is current again. */
+async function deleteVersion(deps: VersioningDeps, bucket: string, key: string, versionId: string): Promise<DeleteOutcome> {
+  const { index } = deps;
+  const version = index.find(bucket, key, versionId);
+  if (!version) return { key, versionId };
+  const wasCurrent = index.current(bucket, key) === version;
+  if (wasCurrent && !version.deleteMarker) (await deps.upstream('DELETE', objectPath(bucket, key))).resume();
+  await index.drop(bucket, key, versionId);
+  const now = index.current(bucket, key);
+  if (wasCurrent && now && !now.deleteMarker && now.archived) await restoreArchived(deps, bucket, key, now);
+  return { key, versionId, ...(version.deleteMarker ? { deleteMarker: true, deleteMarkerVersionId: versionId } : {}) };
+}
+
+/** Puts an archived version's body back into s3rver as the key's current object. */
+async function restoreArchived(deps: VersioningDeps, bucket: string, key: string, version: ObjectVersion): Promise<void> {
+  const headers: OutgoingHttpHeaders = {};
+  for (const [name, value] of Object.entries(version.headers ?? {})) if (name !== 'etag' && name !== 'last-modified') headers[name] = value;
+  headers['content-length'] = version.size;
+  const put = await deps.upstream('PUT', objectPath(bucket, key), headers, deps.index.archivedBody(bucket, version.versionId));
+  put.resume();
+  await deps.index.markRestored(bucket, key, version.versionId);
+}
+
+/** The current object's ETag, size and time from s3rver (after a copy or a multipart completion). */
+async function headUpstream(deps: VersioningDeps, bucket: string, key: string): Promise<{ etag: string; size: number }> {
+  const head = await deps.upstream('HEAD', objectPath(bucket, key));
+  head.resume();
+  return { etag: String(head.headers.etag ?? ''), size: Number(head.headers['content-length'] ?? 0) };
+}
+
+/** GET/HEAD of one version, or of the current one with its version id. */
+async function readVersion(deps: VersioningDeps, req: IncomingMessage, res: ServerResponse, bucket: string, key: string, url: URL): Promise<void> {
+  const { index } = deps;
+  const versionId = url.searchParams.get('versionId');
+  if (versionId === null) {
     const current = index.current(bucket, key);
-    if (!current || current.deleteMarker || current.archived) return;
-    const got = await deps.upstream('GET', objectPath(bucket, key));
-    if (got.statusCode !== 200) {
-      got.resume();
-      return;
-    }
-    const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(got.headers)) if (KEPT_HEADERS.test(name) && typeof value === 'string') headers[name] = value;
-    const file = await index.archiveStream(bucket, current.versionId);
-    await new Promise<void>((resolve, reject) => {
-      got.pipe(file);
-      file.on('finish', () => resolve());
-      file.on('error', reject);
-      got.on('error', reject);
-    });
-    await index.markArchived(bucket, key, current.versionId, headers);
-  }
-
-  async function addMarker(bucket: string, key: string): Promise<string> {
-    const versionId = newVersionId();
-    await index.add(bucket, key, { versionId, etag: '', size: 0, lastModified: new Date().toISOString(), deleteMarker: true });
-    return versionId;
-  }
-
-  /** DeleteObject without a version: the current version is kept and a delete marker put on top. */
-  async function deleteCurrent(bucket: string, key: string): Promise<string> {
-    await archiveCurrent(bucket, key);
-    (await deps.upstream('DELETE', objectPath(bucket, key))).resume();
-    return addMarker(bucket, key);
-  }
-
-  /** DeleteObject of one version: gone for good; if it was the current one, the one before it is current again. */
-  async function deleteVersion(bucket: string, key: string, versionId: string): Promise<DeleteOutcome> {
-    const version = index.find(bucket, key, versionId);
-    if (!version) return { key, versionId };
-    const wasCurrent = index.current(bucket, key) === version;
-    if (wasCurrent && !version.deleteMarker) (await deps.upstream('DELETE', objectPath(bucket, key))).resume();
-    await index.drop(bucket, key, versionId);
-    const now = index.current(bucket, key);
-    if (wasCurrent && now && !now.deleteMarker && now.archived) {
-      const headers: OutgoingHttpHeaders = {};
-      for (const [name, value] of Object.entries(now.headers ?? {})) if (name !== 'etag' && name !== 'last-modified') headers[name] = value;
-      headers['content-length'] = now.size;
-      const put = await deps.upstream('PUT', objectPath(bucket, key), headers, index.archivedBody(bucket, now.versionId));
-      put.resume();
-      await index.markRestored(bucket, key, now.versionId);
-    }
-    return { key, versionId, ...(version.deleteMarker ? { deleteMarker: true, deleteMarkerVersionId: versionId } : {}) };
-  }
-
-  /** The current object's ETag, size and time from s3rver (after a copy or a multipart completion). */
-  async function headUpstream(bucket: string, key: string): Promise<{ etag: string; size: number }> {
-    const head = await deps.upstream('HEAD', objectPath(bucket, key));
-    head.resume();
-    return { etag: String(head.headers.etag ?? ''), size: Number(head.headers['content-length'] ?? 0) };
-  }
-
-  /** GET/HEAD of one version, or of the current one with its version id. */
-  async function read(req: IncomingMessage, res: ServerResponse, bucket: string, key: string, url: URL): Promise<void> {
-    const versionId = url.searchParams.get('versionId');
-    if (versionId === null) {
-      const current = index.current(bucket, key);
-      await deps.forward(req, res, {
-        beforeAnswer: async (): Promise<Record<string, string>> =>
-          !current ? {} : current.deleteMarker ? { 'x-amz-delete-marker': 'true', 'x-amz-version-id': current.versionId } : { 'x-amz-version-id': current.versionId },
-      });
-      return;
-    }
-    const version = index.find(bucket, key, versionId);
-    req.resume();
-    if (!version) return deps.xmlError(res, 404, 'NoSuchVersion', 'The specified version does not exist.');
-    if (version.deleteMarker) {
-      return deps.xmlError(res, 405, 'MethodNotAllowed', 'The specified method is not allowed against this resource.', {
-        'x-amz-delete-marker': 'true',
-        'x-amz-version-id': versionId,
-        'last-modified': new Date(version.lastModified).toUTCString(),
-      });
-    }
-    if (!version.archived) {
-      await deps.forward(req, res, { path: without(url, 'versionId'), beforeAnswer: async () => ({ 'x-amz-version-id': versionId }) });
-      return;
-    }
-    res.writeHead(200, { ...version.headers, 'content-length': version.size, 'x-amz-version-id': versionId, 'accept-ranges': 'bytes' });
-    if (req.method === 'HEAD') return void res.end();
-    const body = index.archivedBody(bucket, versionId);
-    body.on('error', () => res.destroy());
-    await new Promise<void>((resolve) => {
-      res.on('close', () => resolve());
-      body.pipe(res);
-    });
-  }
-
-  /** PutObject, CopyObject or CompleteMultipartUpload: the current version archived, the new one recorded. */
-  async function write(req: IncomingMessage, res: ServerResponse, bucket: string, key: string): Promise<void> {
-    const body = await deps.readBody(req);
-    if (body === undefined) return;
-    const copySource = req.headers['x-amz-copy-source'];
-    const headers: Record<string, string> = {};
-    if (typeof copySource === 'string' && copySource.includes('versionId=')) {
-      const [source, query] = copySource.split('?');
-      const sourceVersion = new URLSearchParams(query).get('versionId') ?? '';
-      const [, srcBucket, ...srcKey] = decodeURIComponent(source!).replace(/^\/?/, '/').split('/');
-      const v = index.find(srcBucket ?? '', srcKey.join('/'), sourceVersion);
-      if (!v || v.archived || v.deleteMarker) {
-        return deps.xmlError(res, 501, 'NotImplemented', 'the local S3 copies only the current version of an object; GetObject the version and PutObject it');
-      }
-      headers['x-amz-copy-source'] = source!;
-    }
-    await archiveCurrent(bucket, key);
-    const versionId = newVersionId();
-    const simplePut = req.method === 'PUT' && !copySource;
     await deps.forward(req, res, {
-      body,
-      headers,
-      beforeAnswer: async (status, up): Promise<Record<string, string>> => {
-        if (status >= 300) return {};
-        const { etag, size } = simplePut
-          ? { etag: String(up.etag ?? ''), size: Number(req.headers['x-amz-decoded-content-length'] ?? body.length) }
-          : await headUpstream(bucket, key);
-        await index.add(bucket, key, { versionId, etag: etag.replace(/"/g, ''), size, lastModified: new Date().toISOString() });
-        return { 'x-amz-version-id': versionId };
-      },
+      beforeAnswer: async (): Promise<Record<string, string>> =>
+        !current ? {} : current.deleteMarker ? { 'x-amz-delete-marker': 'true', 'x-amz-version-id': current.versionId } : { 'x-amz-version-id': current.versionId },
+    });
+    return;
+  }
+  const version = index.find(bucket, key, versionId);
+  req.resume();
+  if (!version) return deps.xmlError(res, 404, 'NoSuchVersion', 'The specified version does not exist.');
+  if (version.deleteMarker) {
+    return deps.xmlError(res, 405, 'MethodNotAllowed', 'The specified method is not allowed against this resource.', {
+      'x-amz-delete-marker': 'true',
+      'x-amz-version-id': versionId,
+      'last-modified': new Date(version.lastModified).toUTCString(),
     });
   }
+  if (!version.archived) {
+    await deps.forward(req, res, { path: without(url, 'versionId'), beforeAnswer: async () => ({ 'x-amz-version-id': versionId }) });
+    return;
+  }
+  await sendArchived(deps, req, res, bucket, version);
+}
 
-  async function remove(req: IncomingMessage, res: ServerResponse, bucket: string, key: string, url: URL): Promise<void> {
+/** Answers a GET/HEAD of a non-current version from its archived body. */
+async function sendArchived(deps: VersioningDeps, req: IncomingMessage, res: ServerResponse, bucket: string, version: ObjectVersion): Promise<void> {
+  res.writeHead(200, { ...version.headers, 'content-length': version.size, 'x-amz-version-id': version.versionId, 'accept-ranges': 'bytes' });
+  if (req.method === 'HEAD') return void res.end();
+  const body = deps.index.archivedBody(bucket, version.versionId);
+  body.on('error', () => res.destroy());
+  await new Promise<void>((resolve) => {
+    res.on('close', () => resolve());
+    body.pipe(res);
+  });
+}
+
+/**
+ * The copy source a CopyObject may pass on to s3rver: without a versionId as it is; with one, only when that
+ * version is the current object (s3rver has no other). Undefined: a version the local S3 cannot copy.
+ */
+function copySourceHeaders(deps: VersioningDeps, copySource: string | string[] | undefined): Record<string, string> | undefined {
+  if (typeof copySource !== 'string' || !copySource.includes('versionId=')) return {};
+  const [source, query] = copySource.split('?');
+  const sourceVersion = new URLSearchParams(query).get('versionId') ?? '';
+  const [, srcBucket, ...srcKey] = decodeURIComponent(source!).replace(/^\/?/, '/').split('/');
+  const v = deps.index.find(srcBucket ?? '', srcKey.join('/'), sourceVersion);
+  if (!v || v.archived || v.deleteMarker) return undefined;
+  return { 'x-amz-copy-source': source! };
+}
+
+/** PutObject, CopyObject or CompleteMultipartUpload: the current version archived, the new one recorded. */
+async function writeVersion(deps: VersioningDeps, req: IncomingMessage, res: ServerResponse, bucket: string, key: string): Promise<void> {
+  const body = await deps.readBody(req);
+  if (body === undefined) return;
+  const copySource = req.headers['x-amz-copy-source'];
+  const headers = copySourceHeaders(deps, copySource);
+  if (!headers) {
+    return deps.xmlError(res, 501, 'NotImplemented', 'the local S3 copies only the current version of an object; GetObject the version and PutObject it');
+  }
+  await archiveCurrent(deps, bucket, key);
+  const versionId = newVersionId();
+  const simplePut = req.method === 'PUT' && !copySource;
+  await deps.forward(req, res, {
+    body,
+    headers,
+    beforeAnswer: async (status, up): Promise<Record<string, string>> => {
+      if (status >= 300) return {};
+      const { etag, size } = simplePut
+        ? { etag: String(up.etag ?? ''), size: Number(req.headers['x-amz-decoded-content-length'] ?? body.length) }
+        : await headUpstream(deps, bucket, key);
+      await deps.index.add(bucket, key, { versionId, etag: etag.replace(/"/g, ''), size, lastModified: new Date().toISOString() });
+      return { 'x-amz-version-id': versionId };
+    },
+  });
+}
+
+/** DeleteObject, of the current object (a delete marker) or of one version. */
+async function removeVersion(deps: VersioningDeps, req: IncomingMessage, res: ServerResponse, bucket: string, key: string, url: URL): Promise<void> {
+  req.resume();
+  const versionId = url.searchParams.get('versionId');
+  const outcome: DeleteOutcome =
+    versionId === null ? { key, deleteMarker: true, versionId: await deleteCurrent(deps, bucket, key) } : await deleteVersion(deps, bucket, key, versionId);
+  const headers: Record<string, string | number> = { 'content-length': 0 };
+  if (outcome.versionId) headers['x-amz-version-id'] = outcome.versionId;
+  if (outcome.deleteMarker) headers['x-amz-delete-marker'] = 'true';
+  res.writeHead(204, headers);
+  res.end();
+}
+
+/** PutBucketVersioning: Enabled turns it on (the objects there become version "null"); it never turns off. */
+async function putBucketVersioning(deps: VersioningDeps, req: IncomingMessage, res: ServerResponse, bucket: string): Promise<void> {
+  const body = (await deps.readBody(req)) ?? Buffer.alloc(0);
+  const status = versioningStatus(body.toString('utf8'));
+  if (status === 'Enabled') await deps.index.enable(bucket, await listUpstream(deps, bucket));
+  else if (deps.index.isVersioned(bucket)) return deps.xmlError(res, 501, 'NotImplemented', 'the local S3 keeps versioning on once it is enabled');
+  res.writeHead(200, { 'content-length': 0 });
+  res.end();
+}
+
+/** ListObjectVersions, from the index. */
+function listObjectVersions(deps: VersioningDeps, req: IncomingMessage, res: ServerResponse, bucket: string, q: URLSearchParams): void {
+  req.resume();
+  const maxKeys = Math.min(1000, Math.max(0, Number(q.get('max-keys') ?? 1000) || 1000));
+  sendXml(
+    res,
+    listVersionsXml(deps.index, bucket, {
+      prefix: q.get('prefix') ?? '',
+      keyMarker: q.get('key-marker') ?? undefined,
+      versionIdMarker: q.get('version-id-marker') ?? undefined,
+      delimiter: q.get('delimiter') || undefined,
+      maxKeys,
+    }),
+  );
+}
+
+/** DeleteObjects: each key in its lock, one after the other; a failed one is reported in the result and the rest go on. */
+async function deleteObjects(deps: VersioningDeps, req: IncomingMessage, res: ServerResponse, bucket: string): Promise<void> {
+  const body = await deps.readBody(req);
+  if (body === undefined) return;
+  const { items, quiet } = parseDeleteRequest(body.toString('utf8'));
+  const outcomes: DeleteOutcome[] = [];
+  for (const item of items) {
+    outcomes.push(
+      await deps.withLock(`${bucket}/${item.key}`, async () =>
+        item.versionId === undefined
+          ? { key: item.key, deleteMarker: true, deleteMarkerVersionId: await deleteCurrent(deps, bucket, item.key) }
+          : deleteVersion(deps, bucket, item.key, item.versionId),
+      ).catch((err: Error) => ({ key: item.key, versionId: item.versionId, error: { code: 'InternalError', message: err.message } })),
+    );
+  }
+  sendXml(res, deleteResultXml(outcomes, quiet));
+}
+
+/** Handles a bucket-level request that versioning changes; false when it is not one (forward it). */
+async function bucketRequest(deps: VersioningDeps, req: IncomingMessage, res: ServerResponse, bucket: string, url: URL): Promise<boolean> {
+  const q = url.searchParams;
+  if (q.has('versioning') && req.method === 'PUT') await putBucketVersioning(deps, req, res, bucket);
+  else if (q.has('versioning') && req.method === 'GET') {
     req.resume();
-    const versionId = url.searchParams.get('versionId');
-    const outcome: DeleteOutcome =
-      versionId === null ? { key, deleteMarker: true, versionId: await deleteCurrent(bucket, key) } : await deleteVersion(bucket, key, versionId);
-    const headers: Record<string, string | number> = { 'content-length': 0 };
-    if (outcome.versionId) headers['x-amz-version-id'] = outcome.versionId;
-    if (outcome.deleteMarker) headers['x-amz-delete-marker'] = 'true';
-    res.writeHead(204, headers);
-    res.end();
-  }
+    sendXml(res, versioningXml(deps.index.isVersioned(bucket)));
+  } else if (!deps.index.isVersioned(bucket)) return false;
+  else if (q.has('versions') && req.method === 'GET') listObjectVersions(deps, req, res, bucket, q);
+  else if (q.has('delete') && req.method === 'POST') await deleteObjects(deps, req, res, bucket);
+  else if (req.method === 'DELETE' && !url.search) {
+    const status = await deps.forward(req, res);
+    if (status !== undefined && status < 300) await deps.index.forget(bucket);
+  } else return false;
+  return true;
+}
 
+/**
+ * Handles an object-level request on a versioned bucket (inside the key's lock, after the write
+ * preconditions); false when versioning does not change it (forward it).
+ */
+async function objectRequest(deps: VersioningDeps, req: IncomingMessage, res: ServerResponse, bucket: string, key: string, url: URL): Promise<boolean> {
+  if (!deps.index.isVersioned(bucket) || SUBRESOURCES.some((s) => url.searchParams.has(s))) return false;
+  const isUpload = url.searchParams.has('uploadId');
+  if (req.method === 'GET' || req.method === 'HEAD') await readVersion(deps, req, res, bucket, key, url);
+  else if ((req.method === 'PUT' && !isUpload) || (req.method === 'POST' && isUpload)) await writeVersion(deps, req, res, bucket, key);
+  else if (req.method === 'DELETE' && !isUpload) await removeVersion(deps, req, res, bucket, key, url);
+  else return false;
+  return true;
+}
+
+/** The bucket's objects as s3rver lists them (they become version "null" when versioning is enabled). */
+async function listUpstream(deps: VersioningDeps, bucket: string): Promise<{ key: string; etag: string; size: number; lastModified: string }[]> {
+  const found: { key: string; etag: string; size: number; lastModified: string }[] = [];
+  let token: string | undefined;
+  do {
+    const got = await deps.upstream('GET', `/${encodeURIComponent(bucket)}?list-type=2${token ? `&continuation-token=${encodeURIComponent(token)}` : ''}`);
+    const xml = (await drain(got)).toString('utf8');
+    if (got.statusCode !== 200) break;
+    for (const m of xml.matchAll(/<Contents>([\s\S]*?)<\/Contents>/g)) {
+      const field = (name: string) => new RegExp(`<${name}>([\\s\\S]*?)</${name}>`).exec(m[1]!)?.[1];
+      found.push({
+        key: xmlUnescape(String(field('Key') ?? '')),
+        etag: xmlUnescape(String(field('ETag') ?? '')).replace(/"/g, ''),
+        size: Number(field('Size') ?? 0),
+        lastModified: String(field('LastModified') ?? new Date().toISOString()),
+      });
+    }
+    token = /<IsTruncated>true<\/IsTruncated>/.test(xml) ? /<NextContinuationToken>([^<]*)<\/NextContinuationToken>/.exec(xml)?.[1] : undefined;
+  } while (token);
+  return found;
+}
+
+/** S3's versioning API over s3rver, for the proxy: bucket-level and object-level requests it answers itself. */
+export function createVersioning(deps: VersioningDeps) {
   return {
-    isVersioned: (bucket: string) => index.isVersioned(bucket),
-
-    /** Handles a bucket-level request that versioning changes; false when it is not one (forward it). */
-    async bucketRequest(req: IncomingMessage, res: ServerResponse, bucket: string, url: URL): Promise<boolean> {
-      const q = url.searchParams;
-      if (q.has('versioning') && req.method === 'PUT') {
-        const body = (await deps.readBody(req)) ?? Buffer.alloc(0);
-        const status = versioningStatus(body.toString('utf8'));
-        if (status === 'Enabled') await index.enable(bucket, await listUpstream(bucket));
-        else if (index.isVersioned(bucket)) {
-          deps.xmlError(res, 501, 'NotImplemented', 'the local S3 keeps versioning on once it is enabled');
-          return true;
-        }
-        res.writeHead(200, { 'content-length': 0 });
-        res.end();
-        return true;
-      }
-      if (q.has('versioning') && req.method === 'GET') {
-        req.resume();
-        const xml = versioningXml(index.isVersioned(bucket));
-        res.writeHead(200, { 'content-type': 'application/xml', 'content-length': Buffer.byteLength(xml) });
-        res.end(xml);
-        return true;
-      }
-      if (!index.isVersioned(bucket)) return false;
-      if (q.has('versions') && req.method === 'GET') {
-        req.resume();
-        const maxKeys = Math.min(1000, Math.max(0, Number(q.get('max-keys') ?? 1000) || 1000));
-        const xml = listVersionsXml(index, bucket, {
-          prefix: q.get('prefix') ?? '',
-          keyMarker: q.get('key-marker') ?? undefined,
-          versionIdMarker: q.get('version-id-marker') ?? undefined,
-          delimiter: q.get('delimiter') || undefined,
-          maxKeys,
-        });
-        res.writeHead(200, { 'content-type': 'application/xml', 'content-length': Buffer.byteLength(xml) });
-        res.end(xml);
-        return true;
-      }
-      if (q.has('delete') && req.method === 'POST') {
-        const body = await deps.readBody(req);
-        if (body === undefined) return true;
-        const { items, quiet } = parseDeleteRequest(body.toString('utf8'));
-        const outcomes: DeleteOutcome[] = [];
-        for (const item of items) {
-          outcomes.push(
-            await deps.withLock(`${bucket}/${item.key}`, async () =>
-              item.versionId === undefined
-                ? { key: item.key, deleteMarker: true, deleteMarkerVersionId: await deleteCurrent(bucket, item.key) }
-                : deleteVersion(bucket, item.key, item.versionId),
-            ).catch((err: Error) => ({ key: item.key, versionId: item.versionId, error: { code: 'InternalError', message: err.message } })),
-          );
-        }
-        const xml = deleteResultXml(outcomes, quiet);
-        res.writeHead(200, { 'content-type': 'application/xml', 'content-length': Buffer.byteLength(xml) });
-        res.end(xml);
-        return true;
-      }
-      if (req.method === 'DELETE' && !url.search) {
-        const status = await deps.forward(req, res);
-        if (status !== undefined && status < 300) await index.forget(bucket);
-        return true;
-      }
-      return false;
-    },
-
-    /**
-     * Handles an object-level request on a versioned bucket (inside the key's lock, after the write
-     * preconditions); false when versioning does not change it (forward it).
-     */
-    async objectRequest(req: IncomingMessage, res: ServerResponse, bucket: string, key: string, url: URL): Promise<boolean> {
-      if (!index.isVersioned(bucket) || SUBRESOURCES.some((s) => url.searchParams.has(s))) return false;
-      const isUpload = url.searchParams.has('uploadId');
-      if (req.method === 'GET' || req.method === 'HEAD') await read(req, res, bucket, key, url);
-      else if ((req.method === 'PUT' && !isUpload) || (req.method === 'POST' && isUpload)) await write(req, res, bucket, key);
-      else if (req.method === 'DELETE' && !isUpload) await remove(req, res, bucket, key, url);
-      else return false;
-      return true;
-    },
+    isVersioned: (bucket: string) => deps.index.isVersioned(bucket),
+    bucketRequest: (req: IncomingMessage, res: ServerResponse, bucket: string, url: URL) => bucketRequest(deps, req, res, bucket, url),
+    objectRequest: (req: IncomingMessage, res: ServerResponse, bucket: string, key: string, url: URL) => objectRequest(deps, req, res, bucket, key, url),
   };
-
-  /** The bucket's objects as s3rver lists them (they become version "null" when versioning is enabled). */
-  async function listUpstream(bucket: string): Promise<{ key: string; etag: string; size: number; lastModified: string }[]> {
-    const found: { key: string; etag: string; size: number; lastModified: string }[] = [];
-    let token: string | undefined;
-    do {
-      const got = await deps.upstream('GET', `/${encodeURIComponent(bucket)}?list-type=2${token ? `&continuation-token=${encodeURIComponent(token)}` : ''}`);
-      const xml = (await drain(got)).toString('utf8');
-      if (got.statusCode !== 200) break;
-      for (const m of xml.matchAll(/<Contents>([\s\S]*?)<\/Contents>/g)) {
-        const field = (name: string) => new RegExp(`<${name}>([\\s\\S]*?)</${name}>`).exec(m[1]!)?.[1];
-        found.push({
-          key: xmlUnescape(String(field('Key') ?? '')),
-          etag: xmlUnescape(String(field('ETag') ?? '')).replace(/"/g, ''),
-          size: Number(field('Size') ?? 0),
-          lastModified: String(field('LastModified') ?? new Date().toISOString()),
-        });
-      }
-      token = /<IsTruncated>true<\/IsTruncated>/.test(xml) ? /<NextContinuationToken>([^<]*)<\/NextContinuationToken>/.exec(xml)?.[1] : undefined;
-    } while (token);
-    return found;
-  }
 }

@@ -116,70 +116,24 @@ export async function buildSite(source: SiteSource & { projectDir: string }, opt
     readTemplate(dir, '404.html'),
     readTemplate(dir, 'style.css'),
   ]);
-  const files: SiteFile[] = [];
-  const colors = palette(site.accentColor);
-
-  const css = render(cssSrc, colors, 'style.css');
-  const stylesheet = `assets/style.${shortHash(css)}.css`;
-  files.push(file(stylesheet, css));
-
-  const favicon = faviconSvg(colors.accent);
-  const faviconPath = `assets/favicon.${shortHash(favicon)}.svg`;
-  files.push(file(faviconPath, favicon));
-
-  const assets: SiteAssetRefs = { stylesheet, favicon: faviconPath, themeColor: colors.accent, photos: [] };
-  if (site.logo) {
-    const logo = await loadSiteImage(source.projectDir, site.logo, 'logo', 'site.logo');
-    const path = `assets/logo.${shortHash(logo.body)}.${logo.ext}`;
-    files.push(file(path, logo.body));
-    assets.logo = { src: path, width: logo.width, height: logo.height };
-  }
-  if (site.heroImage) {
-    const hero = await loadSiteImage(source.projectDir, site.heroImage, 'hero', 'site.heroImage');
-    const path = `assets/clinic.${shortHash(hero.body)}.${hero.ext}`;
-    files.push(file(path, hero.body));
-    assets.hero = { src: path, width: hero.width, height: hero.height };
-  }
-  const photos = await Promise.all(
-    site.team.map(async (member, i) => {
-      if (!member.photo) return undefined;
-      const image = await loadSiteImage(source.projectDir, member.photo, 'portrait', `site.team.${i}.photo`);
-      const path = `assets/team-${slug(member.name)}.${shortHash(image.body)}.${image.ext}`;
-      files.push(file(path, image.body));
-      return path;
-    }),
-  );
-  assets.photos = photos;
-
-  const views = siteViews(source, t, assets);
+  const built = await buildAssets(source, site, cssSrc);
+  const views = siteViews(source, t, built.assets);
   const layout = parseTemplate(layoutSrc, 'layout.html');
   const page = (content: string, options: Omit<LayoutPage, 'content'>) =>
     render(layout, views.layout({ ...options, content: Html.trusted(content) }), 'layout.html');
 
   const pages = { index: 'index.html', privacy: t.privacyFile, notFound: '404.html' };
-  files.push(
-    file(
-      pages.index,
-      page(render(indexSrc, views.index, 'index.html'), { title: views.titles.index, description: views.descriptions.index, canonicalPath: '', home: true }),
-    ),
-  );
-  files.push(
-    file(
-      pages.privacy,
-      page(render(privacySrc, views.privacy, pages.privacy), {
-        title: views.titles.privacy,
-        description: views.descriptions.privacy,
-        canonicalPath: pages.privacy,
-        home: false,
-      }),
-    ),
-  );
   // The error page is served for any missing path, also nested ones ("/a/b/c"), where relative links break:
   // it carries its stylesheet (allowed by hash) and pictures inside, and links absolutely when the address is known.
   const base = site.url ? `${site.url.replace(/\/+$/, '')}/` : '';
   const dataUri = (type: string, body: Buffer | string) => `data:${type};base64,${Buffer.from(body).toString('base64')}`;
-  const logoFile = assets.logo && files.find((f) => f.path === assets.logo!.src);
-  files.push(
+  const files = [
+    ...built.files,
+    file(pages.index, page(render(indexSrc, views.index, 'index.html'), { title: views.titles.index, description: views.descriptions.index, canonicalPath: '', home: true })),
+    file(
+      pages.privacy,
+      page(render(privacySrc, views.privacy, pages.privacy), { title: views.titles.privacy, description: views.descriptions.privacy, canonicalPath: pages.privacy, home: false }),
+    ),
     file(
       pages.notFound,
       page(render(notFoundSrc, views.notFound(base), '404.html'), {
@@ -189,23 +143,54 @@ export async function buildSite(source: SiteSource & { projectDir: string }, opt
         noindex: true,
         linkBase: base,
         inline: {
-          css,
-          favicon: dataUri('image/svg+xml', favicon),
-          logo: logoFile ? dataUri(logoFile.contentType, logoFile.body) : undefined,
+          css: built.css,
+          favicon: dataUri('image/svg+xml', built.favicon),
+          logo: built.logo ? dataUri(built.logo.contentType, built.logo.body) : undefined,
         },
       }),
     ),
-  );
-
-  const robots = ['User-agent: *', 'Allow: /', ...(site.url ? [`Sitemap: ${base}sitemap.xml`] : [])].join('\n') + '\n';
-  files.push(file('robots.txt', robots));
-  if (site.url) {
-    const urls = [`${base}`, `${base}${pages.privacy}`]
-      .map((u) => `  <url><loc>${u.replace(/&/g, '&amp;').replace(/</g, '&lt;')}</loc></url>`)
-      .join('\n');
-    files.push(file('sitemap.xml', `<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n${urls}\n</urlset>\n`));
-  }
-
+    ...crawlerFiles(site.url ? base : undefined, pages.privacy),
+  ];
   files.sort((a, b) => a.path.localeCompare(b.path));
   return { files, pages, warnings: siteWarnings(source) };
+}
+
+/** The stylesheet, favicon and pictures, named by their content's hash, and where the pages find them. */
+async function buildAssets(
+  source: SiteSource & { projectDir: string },
+  site: ReturnType<typeof siteConfigOf>,
+  cssSrc: string,
+): Promise<{ files: SiteFile[]; assets: SiteAssetRefs; css: string; favicon: string; logo?: SiteFile }> {
+  const colors = palette(site.accentColor);
+  const css = render(cssSrc, colors, 'style.css');
+  const favicon = faviconSvg(colors.accent);
+  const files = [file(`assets/style.${shortHash(css)}.css`, css), file(`assets/favicon.${shortHash(favicon)}.svg`, favicon)];
+  const assets: SiteAssetRefs = { stylesheet: files[0]!.path, favicon: files[1]!.path, themeColor: colors.accent, photos: [] };
+  const picture = async (path: string, kind: Parameters<typeof loadSiteImage>[2], field: string, name: string) => {
+    const image = await loadSiteImage(source.projectDir, path, kind, field);
+    const added = file(`assets/${name}.${shortHash(image.body)}.${image.ext}`, image.body);
+    files.push(added);
+    return { added, ref: { src: added.path, width: image.width, height: image.height } };
+  };
+  let logo: SiteFile | undefined;
+  if (site.logo) {
+    const { added, ref } = await picture(site.logo, 'logo', 'site.logo', 'logo');
+    logo = added;
+    assets.logo = ref;
+  }
+  if (site.heroImage) assets.hero = (await picture(site.heroImage, 'hero', 'site.heroImage', 'clinic')).ref;
+  assets.photos = await Promise.all(
+    site.team.map(async (member, i) => (member.photo ? (await picture(member.photo, 'portrait', `site.team.${i}.photo`, `team-${slug(member.name)}`)).added.path : undefined)),
+  );
+  return { files, assets, css, favicon, logo };
+}
+
+/** robots.txt, and the sitemap when the site's address is known (`base`, ending in "/"). */
+function crawlerFiles(base: string | undefined, privacyPage: string): SiteFile[] {
+  const robots = ['User-agent: *', 'Allow: /', ...(base ? [`Sitemap: ${base}sitemap.xml`] : [])].join('\n') + '\n';
+  if (!base) return [file('robots.txt', robots)];
+  const urls = [`${base}`, `${base}${privacyPage}`]
+    .map((u) => `  <url><loc>${u.replace(/&/g, '&amp;').replace(/</g, '&lt;')}</loc></url>`)
+    .join('\n');
+  return [file('robots.txt', robots), file('sitemap.xml', `<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n${urls}\n</urlset>\n`)];
 }

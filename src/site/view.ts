@@ -358,12 +358,34 @@ function privacyView(source: SiteSource, { site, name, address, phone, email }: 
   };
 }
 
-// over 80 lines: most of it is the home page's view, one field a line, read by the template as it is
 export function siteViews(source: SiteSource, t: SiteStrings, assets: SiteAssetRefs): PageViews {
   const f = siteFacts(source, t);
-  const { site, name, tagline, address } = f;
+  const { name, tagline } = f;
+  const home = homeSections(f, t, assets);
+  const descriptionIndex = f.site.description ?? clip([`${name} — ${tagline}.`, servicesSentence(home.services, t), f.address ?? ''].filter(Boolean).join(' '), 160);
+  return {
+    layout: pageLayout(f, t, assets, navSections(home, t), siteJsonLd(f, descriptionIndex, home.social)),
+    titles: {
+      index: `${name} — ${tagline}`,
+      privacy: `${t.privacy.title} — ${name}`,
+      notFound: `${t.notFound.title} — ${name}`,
+    },
+    descriptions: { index: descriptionIndex, privacy: fill(t.privacy.description, { clinic: name }) },
+    index: indexView(f, t, assets, home),
+    privacy: privacyView(source, f, t),
+    notFound: (linkBase) => ({ t, homeHref: `${linkBase}index.html` }),
+  };
+}
 
-  const services = site.services.map((s) => ({ name: s.name, description: s.description ?? null }));
+/** The first services named, for the home page's description when the config gives none. */
+const servicesSentence = (services: { name: string }[], t: SiteStrings) =>
+  services.length ? `${t.services.title}: ${services.slice(0, 5).map((s) => s.name).join(', ')}.` : '';
+
+type HomeSections = ReturnType<typeof homeSections>;
+
+/** What the home page's sections show, from the config. */
+function homeSections(f: SiteFacts, t: SiteStrings, assets: SiteAssetRefs) {
+  const { site, address } = f;
   const team = site.team.map((d, i) => ({
     name: d.name,
     role: d.role ?? null,
@@ -374,87 +396,68 @@ export function siteViews(source: SiteSource, t: SiteStrings, assets: SiteAssetR
   }));
   const hours = hoursRows(site, t);
   const hoursNote = site.hoursNote ?? null;
-  // the note stands alone too ("Atendimento somente com hora marcada")
-  const hasHours = hours.length > 0 || hoursNote !== null;
-  const about = site.presentation ? { paragraphs: paragraphs(site.presentation) } : null;
-
-  const contacts = contactList(f, t);
-  const social = socialNetworks.filter((n) => site.social[n]).map((n) => ({ href: site.social[n]!, label: t.social[n] }));
-
-  const { ctas } = callsToAction(f, t);
-
   const firstOpen = hours.find((h) => !h.closed);
-  const facts = [
-    address && { icon: icons.pin, text: address },
-    firstOpen && { icon: icons.clock, text: `${firstOpen.days}: ${firstOpen.times.join(` ${t.hours.and} `)}` },
-  ].filter(Boolean);
-
-  const sections = [
-    about && { id: 'about', label: t.nav.about },
-    services.length && { id: 'services', label: t.nav.services },
-    team.length && { id: 'team', label: t.nav.team },
-    hasHours && { id: 'hours', label: t.nav.hours },
-    (contacts.length || social.length) && { id: 'contact', label: t.nav.contact },
-  ].filter((s): s is { id: string; label: string } => Boolean(s));
-
-  const descriptionIndex =
-    site.description ??
-    clip(
-      [
-        `${name} — ${tagline}.`,
-        services.length ? `${t.services.title}: ${services.slice(0, 5).map((s) => s.name).join(', ')}.` : '',
-        address ?? '',
-      ]
-        .filter(Boolean)
-        .join(' '),
-      160,
-    );
-  const descriptionPrivacy = fill(t.privacy.description, { clinic: name });
-  const titles = {
-    index: `${name} — ${tagline}`,
-    privacy: `${t.privacy.title} — ${name}`,
-    notFound: `${t.notFound.title} — ${name}`,
-  };
-
-  const jsonLd = siteJsonLd(f, descriptionIndex, social);
-  const layout = pageLayout(f, t, assets, sections, jsonLd);
-
   return {
-    layout,
-    titles,
-    descriptions: { index: descriptionIndex, privacy: descriptionPrivacy },
-    index: {
-      t,
-      icons,
-      clinic: { name },
-      tagline,
-      lead: site.description ?? null,
-      hero: assets.hero ?? null,
-      hasCtas: ctas.length > 0,
-      ctas,
-      hasFacts: facts.length > 0,
-      facts,
-      about,
-      hasServices: services.length > 0,
-      services,
-      hasTeam: team.length > 0,
-      // "registered with the CRO" is a claim about every one of them
-      teamLead: team.length > 0 && team.every((d) => d.cro) ? t.team.lead : null,
-      team,
-      hasVisit: hasHours || contacts.length > 0 || social.length > 0,
-      hasHours,
-      hasHoursTable: hours.length > 0,
-      hours,
-      hoursNote,
-      // social links stand alone too
-      hasContact: contacts.length > 0 || social.length > 0,
-      hasContactList: contacts.length > 0,
-      contacts,
-      hasSocial: social.length > 0,
-      social,
-    },
-    privacy: privacyView(source, f, t),
-    notFound: (linkBase) => ({ t, homeHref: `${linkBase}index.html` }),
+    services: site.services.map((s) => ({ name: s.name, description: s.description ?? null })),
+    team,
+    hours,
+    hoursNote,
+    // the note stands alone too ("Atendimento somente com hora marcada")
+    hasHours: hours.length > 0 || hoursNote !== null,
+    about: site.presentation ? { paragraphs: paragraphs(site.presentation) } : null,
+    contacts: contactList(f, t),
+    social: socialNetworks.filter((n) => site.social[n]).map((n) => ({ href: site.social[n]!, label: t.social[n] })),
+    ctas: callsToAction(f, t).ctas,
+    facts: [
+      address && { icon: icons.pin, text: address },
+      firstOpen && { icon: icons.clock, text: `${firstOpen.days}: ${firstOpen.times.join(` ${t.hours.and} `)}` },
+    ].filter(Boolean),
+  };
+}
+
+/** The navigation's links: the sections the home page has. */
+function navSections(home: HomeSections, t: SiteStrings): { id: string; label: string }[] {
+  return [
+    home.about && { id: 'about', label: t.nav.about },
+    home.services.length && { id: 'services', label: t.nav.services },
+    home.team.length && { id: 'team', label: t.nav.team },
+    home.hasHours && { id: 'hours', label: t.nav.hours },
+    (home.contacts.length || home.social.length) && { id: 'contact', label: t.nav.contact },
+  ].filter((s): s is { id: string; label: string } => Boolean(s));
+}
+
+/** The home page's view: one field a line, read by the template as it is. */
+function indexView(f: SiteFacts, t: SiteStrings, assets: SiteAssetRefs, home: HomeSections): PageViews['index'] {
+  const { services, team, hours, contacts, social, ctas, facts } = home;
+  return {
+    t,
+    icons,
+    clinic: { name: f.name },
+    tagline: f.tagline,
+    lead: f.site.description ?? null,
+    hero: assets.hero ?? null,
+    hasCtas: ctas.length > 0,
+    ctas,
+    hasFacts: facts.length > 0,
+    facts,
+    about: home.about,
+    hasServices: services.length > 0,
+    services,
+    hasTeam: team.length > 0,
+    // "registered with the CRO" is a claim about every one of them
+    teamLead: team.length > 0 && team.every((d) => d.cro) ? t.team.lead : null,
+    team,
+    hasVisit: home.hasHours || contacts.length > 0 || social.length > 0,
+    hasHours: home.hasHours,
+    hasHoursTable: hours.length > 0,
+    hours,
+    hoursNote: home.hoursNote,
+    // social links stand alone too
+    hasContact: contacts.length > 0 || social.length > 0,
+    hasContactList: contacts.length > 0,
+    contacts,
+    hasSocial: social.length > 0,
+    social,
   };
 }
 

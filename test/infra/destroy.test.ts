@@ -1,5 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { stageActivityText } from '../../src/commands/infra/common.js';
 import { pending } from '../../src/infra/plan.js';
+import type { StageActivity } from '../../src/infra/resource.js';
+import type { ProgressEvent } from '../../src/progress.js';
 import { planDeploy, planDestroy } from '../../src/infra/stack.js';
 import { fakeAws, type FakeAws } from './fake-aws.js';
 import { apply, openTestInfra, testConfig } from './helpers.js';
@@ -108,7 +111,8 @@ describe('clinica destroy (mocked AWS)', () => {
 
   it('--delete-patient-data empties every version of the data bucket and deletes it', async () => {
     const config = await deployed();
-    const plan = await planDestroy(await openTestInfra(fake, config), { deletePatientData: true });
+    const events: ProgressEvent<StageActivity>[] = [];
+    const plan = await planDestroy(await openTestInfra(fake, config), { deletePatientData: true, onProgress: (e) => events.push(e) });
     const last = plan.steps.at(-1)!;
     expect([last.id, last.action]).toEqual(['data-bucket', 'delete']);
     expect(plan.steps.find((s) => s.id === 'server-code')).toBeUndefined(); // goes with the bucket
@@ -123,6 +127,12 @@ describe('clinica destroy (mocked AWS)', () => {
     expect(calls.indexOf('DeleteBucketPolicy')).toBeLessThan(calls.lastIndexOf('DeleteObjects'));
     expect(fake.named('DeleteBucketPolicy').map((c) => c.input.Bucket)).toEqual(['sorriso-prod-backup', 'sorriso-prod-data']);
     expect(fake.state.buckets.size).toBe(0);
+    // the progress channel: the reading, then each bucket's versions counted as they go
+    const versionsDeleted = fake.named('DeleteObjects').filter((c) => c.input.Bucket === 'sorriso-prod-data').reduce((n, c) => n + c.input.Delete.Objects.length, 0);
+    const emptying = events.filter((e) => e.item?.doing === 'empty' && e.item.bucket === 'sorriso-prod-data');
+    expect(events[0]).toEqual({ done: 0, item: { doing: 'read' } });
+    expect(emptying.at(-1)!.done).toBe(versionsDeleted);
+    expect(stageActivityText(emptying.at(-1)!)).toBe(`emptying sorriso-prod-data: ${versionsDeleted} object versions deleted`);
   });
 
   it('refuses, before deleting anything, when a name of the stage is tagged for another clinic or stage', async () => {

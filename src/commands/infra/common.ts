@@ -7,7 +7,9 @@ import { openInfra, type InfraContext, type OpenInfraOptions } from '../../infra
 import type { DnsLookup, Fetcher } from '../../infra/health.js';
 import type { Outputs } from '../../infra/outputs.js';
 import type { Action, Plan, Step } from '../../infra/plan.js';
+import type { StageActivity } from '../../infra/resource.js';
 import { PLAIN_HTTP_WARNING } from '../../infra/serving.js';
+import type { ProgressEvent } from '../../progress.js';
 import type { Ui } from '../../ui/output.js';
 
 /** What the commands can be handed instead of the real thing (tests: prebuilt bundles, no waiting, no network). */
@@ -15,6 +17,20 @@ export interface InfraCommandDeps {
   infra?: Omit<OpenInfraOptions, 'log'>;
   fetcher?: Fetcher;
   dns?: DnsLookup;
+}
+
+/** A stage's progress event as the spinner retells it. */
+export function stageActivityText({ done, item }: ProgressEvent<StageActivity>): string {
+  switch (item?.doing) {
+    case 'empty':
+      return `emptying ${item.bucket}: ${done} object versions deleted`;
+    case 'bundle':
+      return 'building the bundles';
+    case 'site':
+      return 'building the site';
+    default:
+      return 'reading the stage from AWS';
+  }
 }
 
 export async function openStage(opts: GlobalOptions, ui: Ui, deps: InfraCommandDeps = {}): Promise<{ config: ResolvedConfig; ctx: InfraContext }> {

@@ -5,7 +5,7 @@ import { readSes } from '../../infra/ses.js';
 import { planDeploy } from '../../infra/stack.js';
 import type { Ui } from '../../ui/output.js';
 import { output, type CommandInput } from '../action.js';
-import { openStage, printOutputs, printPlan, type InfraCommandDeps } from './common.js';
+import { openStage, printOutputs, printPlan, stageActivityText, type InfraCommandDeps } from './common.js';
 
 interface DeployOptions {
   dryRun?: boolean;
@@ -20,7 +20,7 @@ export async function deploy(opts: CommandInput<DeployOptions>['opts'], ui: Ui, 
   const reading = await ui.spinner(`reading stage ${config.stage}`);
   let plan;
   try {
-    plan = await planDeploy(ctx, { onProgress: (t) => reading.update(t) });
+    plan = await planDeploy(ctx, { onProgress: (e) => reading.update(stageActivityText(e)) });
     reading.succeed(`read stage ${config.stage}`);
   } catch (err) {
     reading.fail(`could not plan stage ${config.stage}`);

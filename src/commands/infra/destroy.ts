@@ -6,7 +6,7 @@ import { applyPlan, pending, planJson, type Step } from '../../infra/plan.js';
 import { planDestroy } from '../../infra/stack.js';
 import type { Ui } from '../../ui/output.js';
 import { output, type CommandInput } from '../action.js';
-import { openStage, printPlan, type InfraCommandDeps } from './common.js';
+import { openStage, printPlan, stageActivityText, type InfraCommandDeps } from './common.js';
 
 interface DestroyOptions {
   deletePatientData?: boolean;
@@ -23,7 +23,7 @@ export async function destroy(opts: CommandInput<DestroyOptions>['opts'], ui: Ui
   let tell = (text: string) => spinner.update(text);
   const plan = await planDestroy(ctx, {
     deletePatientData: opts.deletePatientData,
-    onDeleted: (bucket, n) => tell(`emptying ${bucket}: ${n} object versions deleted`),
+    onProgress: (e) => tell(stageActivityText(e)),
   }).catch((err) => {
     spinner.fail(`could not read stage ${config.stage}`);
     throw err;

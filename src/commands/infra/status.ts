@@ -4,7 +4,7 @@ import { pending, planJson } from '../../infra/plan.js';
 import { planDeploy } from '../../infra/stack.js';
 import type { Ui } from '../../ui/output.js';
 import { output, type CommandInput } from '../action.js';
-import { openStage, printPlan, type InfraCommandDeps } from './common.js';
+import { openStage, printPlan, stageActivityText, type InfraCommandDeps } from './common.js';
 
 /** The deploy plan as a drift report, plus health checks. Exit 1 when anything is missing, drifted or unhealthy. */
 export default async function statusCommand({ opts, ui }: CommandInput): Promise<number> {
@@ -17,7 +17,7 @@ export async function status(opts: CommandInput['opts'], ui: Ui, deps: InfraComm
   let plan;
   let checks;
   try {
-    plan = await planDeploy(ctx, { onProgress: (t) => spinner.update(t) });
+    plan = await planDeploy(ctx, { onProgress: (e) => spinner.update(stageActivityText(e)) });
     spinner.update('checking health');
     checks = await healthChecks(ctx, plan, deps.fetcher, deps.dns);
     spinner.succeed(`read stage ${config.stage}`);
