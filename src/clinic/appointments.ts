@@ -234,7 +234,7 @@ export async function refreshDayIndex(store: Store, date: string): Promise<void>
   }
 }
 
-/** A day's held times: from its index, or (a day booked before the index existed) from its records. */
+/** A day's held times: from its index, or (a day lock without one) from its records. */
 export async function readDaySlots(store: Store, date: string): Promise<DaySlot[]> {
   const lock = await store.getJson<DayLock>(dayLockKey(date));
   if (lock?.value.slots) return lock.value.slots;

@@ -5,7 +5,7 @@
  * so the same number typed as "(11) 98765-4321", "11987654321", "011 98765 4321" or "+55 11 98765-4321" is one
  * value, searchable and dialable. A number without its area code (DDD) is refused: a reminder or a call to it
  * would depend on where the phone happens to be. Shown as "(11) 98765-4321"; numbers of other countries as
- * stored. Records written before this rule keep their text and are shown normalised when they can be.
+ * stored. A stored number this rule would refuse is kept as it is and shown normalised when it can be.
  *
  * E-mail: Amazon SES does not support SMTPUTF8, so a local part (before the @) must be ASCII; a domain may be
  * internationalised ("clínica.com.br"): it is kept as typed and sent in punycode (asciiEmail).

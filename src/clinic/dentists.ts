@@ -1,12 +1,12 @@
 /**
  * The agenda's dentists and chairs as records:
  *   dentists/{id}.json   name, CRO registration, specialty, colour, working hours (absent: the clinic's),
- *                        an optional staff account, active flag; `aliases` keeps the free-text spellings an
- *                        earlier agenda used for this dentist (the migration), so those names still resolve
+ *                        an optional staff account, active flag; `aliases` keeps the free-text spellings
+ *                        bookings use for this dentist (`dentists migrate`), so those names still resolve
  *   chairs/{id}.json     a chair (room): name, active flag
  * Ids are readable and never reused ("ana-souza-k3f9"). Writes use If-Match / If-None-Match like every record.
  * A booking names a dentist by id or by an unambiguous name (resolveDentist); until the clinic records its
- * first dentist the agenda takes names as free text, as it did before records existed.
+ * first dentist the agenda takes names as free text.
  */
 import { slug } from '../config/load.js';
 import { openingSchema, type Opening } from '../config/site.js';

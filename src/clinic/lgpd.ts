@@ -173,7 +173,8 @@ export async function anonymizePatientReported(store: Store, id: string, actor: 
   if (changed.length && erased && (erased.cpf !== before.cpf || erased.fullName !== before.fullName || erased.birthDate !== before.birthDate)) {
     await recordErasure(store, erased);
   }
-  // also on a re-run: records left by an anonymization made before this step existed are cleaned
+  // every run, a re-run included, erases the reminders' addresses and the old versions: a run stopped before
+  // this point is finished by the next
   const reminderKeys = await eraseReminderAddresses(store, patient.id);
   const versions = await eraseOldCopies(store, patient.id, reminderKeys);
   if (versions.failed.length) {
@@ -246,7 +247,8 @@ export interface Retention {
 /**
  * How long the record must be kept. Lei 13.787/2018 (art. 6) counts at least 20 years from the record's LAST
  * entry, not from its creation: the latest of the record's own last change (for an anonymized record, the one
- * before the anonymization, which is no clinical entry; older anonymized records count from it, the safe side),
+ * before the anonymization, which is no clinical entry; a record anonymized without that time counts from the
+ * anonymization, the safe side),
  * an appointment (its start; cancelled and moved-away ones are no entry) and an image (when it was stored).
  * Reads the patient's appointment list (one GET) and lists images/{id}/ — nothing else.
  */

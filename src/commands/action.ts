@@ -27,6 +27,11 @@ export function output<T>(data: T, render?: Output<T>['render'], more: Omit<Outp
   return { data, render, ...more };
 }
 
+/** The result of a change the person did not confirm: nothing was done, exit 1. */
+export function notConfirmed<T>(data: T, text = 'nothing was changed'): Output<T> {
+  return output(data, (ui) => ui.print(text), { exitCode: 1 });
+}
+
 type Loader = () => Promise<{ default: CommandRun<never> }>;
 
 export function lazy(load: Loader) {

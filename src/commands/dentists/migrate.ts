@@ -1,4 +1,4 @@
-import { migrateDentists } from '../../clinic/dentist-migration.js';
+import { applyDentistMigration, planDentistMigration, plannedMigration } from '../../clinic/dentist-migration.js';
 import { openContext } from '../../command-context.js';
 import { ExitCode } from '../../errors.js';
 import { output, type CommandInput, type Output } from '../action.js';
@@ -6,7 +6,10 @@ import { count } from '../../plural.js';
 
 export default async function migrate({ opts }: CommandInput<{ dryRun?: boolean }>): Promise<Output> {
   const ctx = openContext(opts);
-  const result = await migrateDentists(await ctx.dataStore(), ctx.actor, { dryRun: opts.dryRun });
+  const store = await ctx.dataStore();
+  // the plan is read first; --dry-run shows it, otherwise it is applied
+  const plan = await planDentistMigration(store);
+  const result = opts.dryRun ? plannedMigration(plan) : await applyDentistMigration(store, plan, ctx.actor);
   return output(result, (ui) => {
     const verb = result.dryRun ? 'would record' : 'recorded';
     for (const c of result.created) {

@@ -81,7 +81,7 @@ function startFrom(path: string, ui: Ui): Draft {
  * The fictional demo clinic's content (address, phone, e-mail, reminder sender, the site's tagline, team,
  * hours…) belongs to the demo clinic alone: a real clinic must not publish a made-up team nor send from a
  * made-up address. The demo clinic (its default name) gets it where the file says nothing; any other clinic
- * loses whatever is still the demo's (an older init wrote the demo's sender for every clinic).
+ * loses whatever is still the demo's (a file first written for the demo clinic keeps the demo's values).
  */
 function forClinic(base: Draft, name: string): Draft {
   if (name === DEMO.clinic.name) {

@@ -2,12 +2,12 @@ import { anonymizePatient, anonymizePatientReported, planPurge, purgePatient, re
 import { getPatient } from '../../clinic/patients.js';
 import { openContext } from '../../command-context.js';
 import { usageError } from '../../errors.js';
-import { output, type CommandInput, type Output } from '../action.js';
+import { notConfirmed, output, type CommandInput, type Output } from '../action.js';
 import { count } from '../../plural.js';
 import { withFlagNames } from './fields.js';
 
 /** LGPD erasure: plan (the patient, checked), confirm (on a terminal, or --yes), apply. */
-export default async function anonymize({ args, opts, ui }: CommandInput<{ purge?: boolean; force?: boolean }>): Promise<Output | number> {
+export default async function anonymize({ args, opts, ui }: CommandInput<{ purge?: boolean; force?: boolean }>): Promise<Output> {
   if (opts.force && !opts.purge) throw usageError('--force: only with --purge (it purges inside the retention period); anonymizing needs no force', { field: 'force' });
   const ctx = openContext(opts);
   const store = await ctx.dataStore();
@@ -23,10 +23,7 @@ export default async function anonymize({ args, opts, ui }: CommandInput<{ purge
       warning: `this deletes ${patient.id} (${patient.fullName}): the record, its images, appointments and reminders. It cannot be undone.`,
       matches: (typed) => typed.trim().toUpperCase() === patient.id,
     });
-    if (!confirmed) {
-      ui.print('not confirmed; nothing was deleted');
-      return 1;
-    }
+    if (!confirmed) return notConfirmed({ patient: patient.id, purged: false }, 'not confirmed; nothing was deleted');
     const result = await purgePatient(store, patient.id, ctx.actor, { retentionYears, force: opts.force });
     return output(result, (ui) =>
       ui.print(`${ui.green('✓')} purged ${patient.id}: record, ${count(result.images, 'image')}, ${count(result.appointments, 'appointment')}, ${count(result.reminders, 'reminder')} deleted; the audit log keeps the event`),
@@ -42,10 +39,7 @@ export default async function anonymize({ args, opts, ui }: CommandInput<{ purge
     refusal: `anonymizing ${patient.id} cannot be undone: confirm with --yes (no terminal to ask on)`,
     field: 'yes',
   });
-  if (!confirmed) {
-    ui.print('nothing was changed');
-    return 1;
-  }
+  if (!confirmed) return notConfirmed({ patient, changed: false });
   const report = await anonymizePatientReported(store, patient.id, ctx.actor);
   const anon = report.patient;
   const { until } = await retentionOf(store, anon, retentionYears);

@@ -1,6 +1,6 @@
 import { appointmentsOutcome, archivePatientLeavingCare } from '../../clinic/patient-status.js';
 import { openContext } from '../../command-context.js';
-import { output, type CommandInput, type Output } from '../action.js';
+import { notConfirmed, output, type CommandInput, type Output } from '../action.js';
 import { withFlagNames } from './fields.js';
 import { choiceFromFlags, printAppointmentsOutcome, withAppointmentsChoice, type AppointmentFlags } from './leaving-care.js';
 
@@ -12,10 +12,7 @@ export default async function archive({ args, opts, ui }: CommandInput<Appointme
   const result = await withAppointmentsChoice(ui, choice, (appointments) =>
     withFlagNames(() => archivePatientLeavingCare(store, args[0]!, ctx.actor, { timeZone, appointments })),
   );
-  if (!result) {
-    ui.print('nothing was changed');
-    return 1;
-  }
+  if (!result) return notConfirmed({ patient: args[0]!, changed: false });
   const { patient } = result;
   return output({ patient, ...appointmentsOutcome(result) }, (ui) => {
     ui.print(`${ui.green('✓')} archived ${patient.id} ${patient.fullName} — the record is kept; \`clinica patients update ${patient.id} --status active\` brings it back`);

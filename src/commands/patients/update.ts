@@ -3,7 +3,7 @@ import { getPatient } from '../../clinic/patients.js';
 import type { Patient } from '../../clinic/types.js';
 import { openContext } from '../../command-context.js';
 import { usageError } from '../../errors.js';
-import { output, type CommandInput, type Output } from '../action.js';
+import { notConfirmed, output, type CommandInput, type Output } from '../action.js';
 import { changesFromFlags, withFlagNames, type PatientFlags, type UpdateFlags } from './fields.js';
 import { choiceFromFlags, printAppointmentsOutcome, withAppointmentsChoice, type AppointmentFlags } from './leaving-care.js';
 import { printPatient } from './render.js';
@@ -37,10 +37,7 @@ export default async function update({ args, opts, ui }: CommandInput<PatientFla
     }
     return updatePatientLeavingCare(store, args[0]!, changes, ctx.actor, { etag, timeZone, appointments });
   }));
-  if (!result) {
-    ui.print('nothing was changed');
-    return 1;
-  }
+  if (!result) return notConfirmed({ patient: args[0]!, changed: false });
   const { patient } = result;
   return output({ patient, etag: result.etag, ...(opts.status !== undefined ? appointmentsOutcome(result) : {}) }, (ui) => {
     printPatient(ui, patient, timeZone, { headline: `${ui.green('✓')} updated ${patient.id} (version ${patient.version})` });

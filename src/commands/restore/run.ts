@@ -4,7 +4,7 @@ import { stageName } from '../../config/schema.js';
 import { ExitCode, usageError } from '../../errors.js';
 import { backupLocation } from '../../infra/names.js';
 import type { RestoreItem, RestoreResult } from '../../usecases/restore.js';
-import { output, type CommandInput, type Output } from '../action.js';
+import { notConfirmed, output, type CommandInput, type Output } from '../action.js';
 import { count } from '../../plural.js';
 
 interface RestoreOptions {
@@ -41,7 +41,7 @@ export default async function restore({ opts, ui }: CommandInput<RestoreOptions>
       refusal: `restoring ${plan.patientId} changes the record: confirm with --yes (no terminal to ask on)`,
       field: 'yes',
     });
-    if (!confirmed) return output({ ...plan, restored: [], failed: [] }, (ui) => ui.print('nothing was changed'), { exitCode: 1 });
+    if (!confirmed) return notConfirmed({ ...plan, restored: [], failed: [] });
     const progress = ui.progressOf<string>('restoring', { total: plan.changes });
     const result = await uc.applyPatientRestore(sources, plan, ctx.actor, progress.emit);
     progress.done();
@@ -78,7 +78,7 @@ export default async function restore({ opts, ui }: CommandInput<RestoreOptions>
     refusal: `restore --all writes into ${targetBucket}: confirm with --yes (no terminal to ask on)`,
     field: 'yes',
   });
-  if (!confirmed) return output({ at: plan.at, to: plan.to, restored: [], failed: [] }, (ui) => ui.print('nothing was changed'), { exitCode: 1 });
+  if (!confirmed) return notConfirmed({ at: plan.at, to: plan.to, restored: [], failed: [] });
   const progress = ui.progressOf<string>('restoring', { total: plan.items.length });
   const result = await uc.applyStoreRestore(sources, target, plan, ctx.actor, progress.emit);
   progress.done();
