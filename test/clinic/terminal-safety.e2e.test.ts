@@ -13,7 +13,6 @@ const stack = useTestStack();
 const cli = (...args: string[]) => runCli(args, { cwd: stack.projectDir, env: { ...process.env, NO_COLOR: '1', CI: '1' } });
 const ESC = '\u001b';
 
-
 describe('control characters', { timeout: 120_000 }, () => {
   it('are refused at input: a CLI flag (exit 2, naming it), a CSV row, appointment and image notes', async () => {
     const add = await cli('patients', 'add', '--name', 'Ana Alerta', '--birth-date', '01/01/1990', '--alert', `${ESC}[8mlátex`);

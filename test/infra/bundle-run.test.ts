@@ -26,7 +26,6 @@ const stack = useTestStack();
 let dir: string;
 const saved = { ...process.env };
 
-
 beforeAll(async () => {
   if (!real && !realServer) return;
   dir = await mkdtemp(join(tmpdir(), 'clinica-lambda-'));

@@ -4,20 +4,16 @@
  * session; replayed codes, common passwords, cross-origin changes and the session id at sign-in.
  */
 import { generate } from 'otplib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { listAudit } from '../../src/clinic/audit.js';
 import { addStaff, revokeStaff, setPassword } from '../../src/clinic/staff.js';
-import { startServerHarness, type CallOptions, type Reply, type ServerHarness } from './harness.js';
+import { useServerHarness, startServerHarness, type CallOptions, type Reply } from './harness.js';
 import { SoftAuthenticator } from './soft-authenticator.js';
 
-let h: ServerHarness;
 let clock = Date.parse('2026-12-07T12:00:00Z');
 const now = () => new Date(clock);
 
-beforeAll(async () => {
-  h = await startServerHarness({ now, auth: { now: () => clock } });
-}, 60_000);
-afterAll(() => h?.close());
+const h = useServerHarness({ now, auth: { now: () => clock } });
 
 /** A browser of the page: keeps its session cookie and sends the page's Origin on every request. */
 function browser() {
