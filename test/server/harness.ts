@@ -8,7 +8,7 @@ import { addStaff, type StaffRole } from '../../src/clinic/staff.js';
 import { memoryLog } from '../../src/log.js';
 import type { AuthOptions } from '../../src/server/auth.js';
 import { createBackend, type Backend } from '../../src/server/app.js';
-import { startTestStack, useFixture, useTestStack, type TestStack, type TestStackOptions } from '../helpers/stack.js';
+import { useFixture, useTestStack, type TestStack, type TestStackOptions } from '../helpers/stack.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read reply bodies loosely
 export interface Reply<T = any> {
@@ -51,25 +51,7 @@ export function useServerHarness(options: ServerHarnessOptions = {}): ServerHarn
   return useFixture('server harness', () => serve(stack, options));
 }
 
-/** A harness of its own inside one test (a second one beside the file's, with other settings); close it after. */
-export async function startServerHarness(options: ServerHarnessOptions = {}): Promise<ServerHarness> {
-  const stack = await startTestStack({ ...options, withComponents: options.withComponents ?? false });
-  try {
-    const harness = await serve(stack, options);
-    return {
-      ...harness,
-      async close() {
-        await harness.close();
-        await stack.close();
-      },
-    };
-  } catch (err) {
-    await stack.close();
-    throw err;
-  }
-}
-
-/** The backend over a started stack, one staff account per role; `close` stops the backend only. */
+/** The backend over the started stack, one staff account per role; `close` stops the backend only. */
 async function serve(stack: TestStack, options: ServerHarnessOptions): Promise<ServerHarness> {
   const log = memoryLog();
   let backend: Backend | undefined;
