@@ -155,7 +155,7 @@ describe('failed-login limit', () => {
 });
 
 describe('when storage is down', () => {
-  const h = useServerHarness();
+  const h = useServerHarness(); // this block's own: its one test stops the S3 under it
 
   it('answers 503 with a generic message: no stack, no endpoint, no path', async () => {
     await h.call('GET', '/api/me', { token: h.tokens.admin }); // the token is verified (and cached) while S3 is up
