@@ -3,7 +3,7 @@
  * named by id or name (unknown and ambiguous listed), free slots from the day indexes, and the migration of
  * free-text dentists run twice.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { agendaCalendar } from '../../src/clinic/agenda-calendar.js';
 import { cancelAppointment, createAppointment, getAppointment, listAppointments, moveAppointment, readDaySlots } from '../../src/clinic/appointments.js';
 import { listAudit } from '../../src/clinic/audit.js';
@@ -12,41 +12,37 @@ import { addChair, addDentist, listDentists, parseHours } from '../../src/clinic
 import { freeSlots } from '../../src/clinic/free-slots.js';
 import { createPatient } from '../../src/clinic/patients.js';
 import type { ClinicaError } from '../../src/errors.js';
-import { startTestStack, type TestStack } from '../helpers/stack.js';
+import { useTestStack } from '../helpers/stack.js';
 
 const actor = 'cli:tester@host';
 const now = new Date('2026-11-20T12:00:00Z');
-let stack: TestStack;
+const stack = useTestStack({
+  publish: false,
+  config: {
+    clinic: {
+      name: 'Clínica Agenda',
+      hours: [
+        { days: ['mon', 'tue', 'wed', 'thu', 'fri'], open: '08:00', close: '12:00' },
+        { days: ['mon', 'tue', 'wed', 'thu', 'fri'], open: '13:00', close: '18:00' },
+        { days: ['sat'], open: '08:00', close: '12:00' },
+      ],
+      closures: ['2026-12-24', { from: '2026-12-28', to: '2026-12-31', note: 'recesso' }],
+      holidays: 'br-national',
+    },
+  },
+});
 let ana: string;
 let bruno: string;
 let p1: string;
 let p2: string;
 
 beforeAll(async () => {
-  stack = await startTestStack({
-    publish: false,
-    config: {
-      clinic: {
-        name: 'Clínica Agenda',
-        hours: [
-          { days: ['mon', 'tue', 'wed', 'thu', 'fri'], open: '08:00', close: '12:00' },
-          { days: ['mon', 'tue', 'wed', 'thu', 'fri'], open: '13:00', close: '18:00' },
-          { days: ['sat'], open: '08:00', close: '12:00' },
-        ],
-        closures: ['2026-12-24', { from: '2026-12-28', to: '2026-12-31', note: 'recesso' }],
-        holidays: 'br-national',
-      },
-    },
-  });
   const s = stack.dataStore;
   ana = (await addDentist(s, { name: 'Dra. Ana Souza', cro: 'CRO-SP 12345', specialty: 'ortodontia' }, actor)).id;
   bruno = (await addDentist(s, { name: 'Dr. Bruno Lima', hours: parseHours('tue,thu 13:00-18:00') }, actor)).id;
   await addDentist(s, { name: 'Dra. Ana Paula Reis' }, actor);
   p1 = (await createPatient(s, { fullName: 'Paciente Um', birthDate: '1980-01-01' }, actor)).id;
   p2 = (await createPatient(s, { fullName: 'Paciente Dois', birthDate: '1981-01-01' }, actor)).id;
-});
-afterAll(async () => {
-  await stack?.close();
 });
 
 async function refusal(p: Promise<unknown>): Promise<ClinicaError & { extra: { refusals: { reason: string; text: Record<string, string> }[] } }> {
@@ -142,45 +138,43 @@ describe('free slots', () => {
 });
 
 describe('migration of free-text dentists', () => {
+  // a stack of its own: the migration starts from a bucket without dentist records (the file's stack has three)
+  const fresh = useTestStack({ publish: false });
+
   it('links every appointment to a record, making the missing ones, once: a second run changes nothing', async () => {
-    const fresh = await startTestStack({ publish: false });
-    try {
-      const s = fresh.dataStore;
-      const pid = (await createPatient(s, { fullName: 'Migra', birthDate: '1970-01-01' }, actor)).id;
-      const opts = { timeZone: 'America/Sao_Paulo', now };
-      // before any record: free text, in three spellings of one dentist and another dentist
-      const a = await createAppointment(s, { patientId: pid, dentist: 'Dra. Ana Demo', at: '2026-12-01 09:00', durationMinutes: 30 }, actor, opts);
-      const b = await createAppointment(s, { patientId: pid, dentist: 'dra ana demo', at: '2026-12-02 09:00', durationMinutes: 30 }, actor, opts);
-      const c = await createAppointment(s, { patientId: pid, dentist: 'Dra. Ana Demo', at: '2026-12-03 09:00', durationMinutes: 30 }, actor, opts);
-      const d = await createAppointment(s, { patientId: pid, dentist: 'Dr. Outro', at: '2026-12-01 10:00', durationMinutes: 30 }, actor, opts);
-      expect(a.dentistId).toBeUndefined();
-      const dry = await migrateDentists(s, actor, { dryRun: true });
-      expect(dry.created.map((x) => [x.name, x.aliases, x.appointments])).toEqual([
-        ['Dra. Ana Demo', ['dra ana demo'], 3],
-        ['Dr. Outro', [], 1],
-      ]);
-      expect(await listDentists(s)).toEqual([]);
-      const first = await migrateDentists(s, actor);
-      expect([first.created.length, first.linked, first.failed]).toEqual([2, 4, []]);
-      const dentists = await listDentists(s);
-      const demo = dentists.find((x) => x.name === 'Dra. Ana Demo')!;
-      expect(demo.aliases).toEqual(['dra ana demo']);
-      for (const appt of [a, b, c]) {
-        const { appointment } = await getAppointment(s, appt.id);
-        expect(appointment.dentistId).toBe(demo.id);
-        expect(appointment.dentist).toBe(appt.dentist); // the name as booked is kept
-      }
-      expect((await getAppointment(s, d.id)).appointment.dentistId).toBe(dentists.find((x) => x.name === 'Dr. Outro')!.id);
-      expect((await readDaySlots(s, '2026-12-01')).map((x) => x.dentistId).sort()).toEqual([demo.id, dentists.find((x) => x.name === 'Dr. Outro')!.id].sort());
-      const second = await migrateDentists(s, actor);
-      expect([second.created, second.linked, second.failed]).toEqual([[], 0, []]);
-      expect(await listDentists(s)).toHaveLength(2);
-      // the old spelling now resolves to the record
-      const e = await createAppointment(s, { patientId: pid, dentist: 'dra ana demo', at: '2026-12-04 09:00', durationMinutes: 30 }, actor, opts);
-      expect(e.dentistId).toBe(demo.id);
-      expect((await listAppointments(s, { from: '2026-12-01', to: '2026-12-04', dentist: demo.id }, 'America/Sao_Paulo')).length).toBe(4);
-    } finally {
-      await fresh.close();
+    const s = fresh.dataStore;
+    const pid = (await createPatient(s, { fullName: 'Migra', birthDate: '1970-01-01' }, actor)).id;
+    const opts = { timeZone: 'America/Sao_Paulo', now };
+    // before any record: free text, in three spellings of one dentist and another dentist
+    const a = await createAppointment(s, { patientId: pid, dentist: 'Dra. Ana Demo', at: '2026-12-01 09:00', durationMinutes: 30 }, actor, opts);
+    const b = await createAppointment(s, { patientId: pid, dentist: 'dra ana demo', at: '2026-12-02 09:00', durationMinutes: 30 }, actor, opts);
+    const c = await createAppointment(s, { patientId: pid, dentist: 'Dra. Ana Demo', at: '2026-12-03 09:00', durationMinutes: 30 }, actor, opts);
+    const d = await createAppointment(s, { patientId: pid, dentist: 'Dr. Outro', at: '2026-12-01 10:00', durationMinutes: 30 }, actor, opts);
+    expect(a.dentistId).toBeUndefined();
+    const dry = await migrateDentists(s, actor, { dryRun: true });
+    expect(dry.created.map((x) => [x.name, x.aliases, x.appointments])).toEqual([
+      ['Dra. Ana Demo', ['dra ana demo'], 3],
+      ['Dr. Outro', [], 1],
+    ]);
+    expect(await listDentists(s)).toEqual([]);
+    const first = await migrateDentists(s, actor);
+    expect([first.created.length, first.linked, first.failed]).toEqual([2, 4, []]);
+    const dentists = await listDentists(s);
+    const demo = dentists.find((x) => x.name === 'Dra. Ana Demo')!;
+    expect(demo.aliases).toEqual(['dra ana demo']);
+    for (const appt of [a, b, c]) {
+      const { appointment } = await getAppointment(s, appt.id);
+      expect(appointment.dentistId).toBe(demo.id);
+      expect(appointment.dentist).toBe(appt.dentist); // the name as booked is kept
     }
+    expect((await getAppointment(s, d.id)).appointment.dentistId).toBe(dentists.find((x) => x.name === 'Dr. Outro')!.id);
+    expect((await readDaySlots(s, '2026-12-01')).map((x) => x.dentistId).sort()).toEqual([demo.id, dentists.find((x) => x.name === 'Dr. Outro')!.id].sort());
+    const second = await migrateDentists(s, actor);
+    expect([second.created, second.linked, second.failed]).toEqual([[], 0, []]);
+    expect(await listDentists(s)).toHaveLength(2);
+    // the old spelling now resolves to the record
+    const e = await createAppointment(s, { patientId: pid, dentist: 'dra ana demo', at: '2026-12-04 09:00', durationMinutes: 30 }, actor, opts);
+    expect(e.dentistId).toBe(demo.id);
+    expect((await listAppointments(s, { from: '2026-12-01', to: '2026-12-04', dentist: demo.id }, 'America/Sao_Paulo')).length).toBe(4);
   });
 });

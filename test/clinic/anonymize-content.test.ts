@@ -3,7 +3,7 @@ import { crc32 } from 'node:zlib';
 import { DeleteObjectsCommand, ListObjectVersionsCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createAppointment, getAppointment } from '../../src/clinic/appointments.js';
 import { formatCpf, generateCpf } from '../../src/clinic/cpf.js';
 import { originalKey, recordKey, type ImageRecord } from '../../src/clinic/images.js';
@@ -12,7 +12,7 @@ import { createPatient, getPatient } from '../../src/clinic/patients.js';
 import { identifierRedactor, redactFileName } from '../../src/clinic/redact.js';
 import { stripMetadata } from '../../src/imaging/strip-metadata.js';
 import { Store } from '../../src/store/store.js';
-import { startTestStack, type TestStack } from '../helpers/stack.js';
+import { useTestStack } from '../helpers/stack.js';
 
 const exif = { IFD0: { Artist: 'Zanzibar Xavier', ImageDescription: 'Zanzibar Xavier 31415926590 sorriso' } };
 const pixels = (bytes: Buffer) => sharp(bytes).raw().toBuffer();
@@ -109,13 +109,7 @@ describe('redaction of free text', () => {
 });
 
 describe('anonymize against the local S3', () => {
-  let stack: TestStack;
-  beforeAll(async () => {
-    stack = await startTestStack({ publish: false });
-  });
-  afterAll(async () => {
-    await stack?.close();
-  });
+  const stack = useTestStack({ publish: false });
 
   it('takes the name and CPF out of image file names and notes, originals\' metadata, appointment and patient notes, listing them', async () => {
     const store = stack.dataStore;

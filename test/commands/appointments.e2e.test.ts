@@ -1,10 +1,10 @@
 /** The built CLI: dentists, chairs, every booking refusal with its exit code, encaixe, free slots, migration. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createAppointment } from '../../src/clinic/appointments.js';
 import { createPatient } from '../../src/clinic/patients.js';
 import { addDays, todayIn } from '../../src/clinic/time.js';
 import { runCli } from '../helpers/cli.js';
-import { startTestStack, type TestStack } from '../helpers/stack.js';
+import { useTestStack } from '../helpers/stack.js';
 
 const SP = 'America/Sao_Paulo';
 let d = addDays(todayIn(SP), 21);
@@ -12,27 +12,23 @@ while (new Date(`${d}T12:00:00Z`).getUTCDay() !== 1) d = addDays(d, 1);
 const mon = d;
 const closed = addDays(mon, 2);
 
-let stack: TestStack;
+const stack = useTestStack({
+  config: {
+    clinic: {
+      name: 'Clínica CLI',
+      hours: [{ days: ['mon', 'tue', 'wed', 'thu', 'fri'], open: '08:00', close: '18:00' }],
+      closures: [closed],
+    },
+  },
+});
 let p1: string;
 let p2: string;
 const cli = (...args: string[]) => runCli(args, { cwd: stack.projectDir });
 const firstLine = (stderr: string) => stderr.trim().split('\n')[0];
 
 beforeAll(async () => {
-  stack = await startTestStack({
-    config: {
-      clinic: {
-        name: 'Clínica CLI',
-        hours: [{ days: ['mon', 'tue', 'wed', 'thu', 'fri'], open: '08:00', close: '18:00' }],
-        closures: [closed],
-      },
-    },
-  });
   p1 = (await createPatient(stack.dataStore, { fullName: 'Paciente Um', birthDate: '1980-01-01' }, 'test:setup')).id;
   p2 = (await createPatient(stack.dataStore, { fullName: 'Paciente Dois', birthDate: '1980-01-01' }, 'test:setup')).id;
-});
-afterAll(async () => {
-  await stack?.close();
 });
 
 describe('clinica dentists / chairs / appointments rules (built CLI)', { timeout: 120_000 }, () => {

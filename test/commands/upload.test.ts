@@ -2,13 +2,13 @@
 import { mkdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { hashClaimKey, IMAGE_IDS_PREFIX, type HashClaim } from '../../src/clinic/images.js';
 import { createPatient } from '../../src/clinic/patients.js';
 import { sha256 } from '../../src/imaging/inspect.js';
 import type { Store } from '../../src/store/store.js';
 import { runCli, spawnCli, waitUntil } from '../helpers/cli.js';
-import { startTestStack, type TestStack } from '../helpers/stack.js';
+import { startTestStack, useTestStack } from '../helpers/stack.js';
 import { animatedWebp, jp2Header, jpegOrientation6, multiPageTiff, photoJpeg, textFileAsJpeg, truncatedJpeg } from '../helpers/image-fixtures.js';
 
 async function keysUnder(store: Store, prefix: string): Promise<string[]> {
@@ -20,19 +20,17 @@ async function keysUnder(store: Store, prefix: string): Promise<string[]> {
 const json = (stdout: string) => JSON.parse(stdout) as Record<string, unknown> & { files: { file: string; status: string; reason?: string; imageId?: string; line?: number }[] };
 
 describe('clinica upload (built CLI)', () => {
-  let stack: TestStack;
+  const stack = useTestStack();
   let store: Store;
   let ana: string;
   let bruno: string;
   const cli = (...args: string[]) => runCli(args, { cwd: stack.projectDir, timeoutMs: 120_000 });
 
   beforeAll(async () => {
-    stack = await startTestStack();
     store = stack.dataStore;
     ana = (await createPatient(store, { fullName: 'Ana Teste', birthDate: '1990-04-02' }, 'test')).id;
     bruno = (await createPatient(store, { fullName: 'Bruno Teste', birthDate: '1985-01-20' }, 'test')).id;
   });
-  afterAll(() => stack?.close());
 
   it('uploads files for one patient, lists them, and hands out the watermarked copy', async () => {
     const dir = join(stack.projectDir, 'single');
@@ -300,7 +298,7 @@ describe('clinica upload (built CLI)', () => {
   }, 120_000);
 
   it('the local S3 going away mid-import: exit 1 with one line, after saying what was imported before it (--json: the partial summary on stdout)', async () => {
-    const lost = await startTestStack();
+    const lost = await startTestStack(); // its own: the test stops it mid-import, the file's stack stays up
     try {
       const patient = (await createPatient(lost.dataStore, { fullName: 'Carla Teste', birthDate: '1970-07-07' }, 'test')).id;
       const root = join(lost.projectDir, 'lost');

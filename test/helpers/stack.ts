@@ -61,22 +61,33 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
 /**
  * The one local-stack fixture: started before the tests of the file (or describe block) that calls it, closed
  * after them. The stack it returns is a handle to read inside tests and hooks (it forwards to the stack once
- * started; reading it at the top level of the file throws).
+ * started; reading it at the top level of the file throws). A test that stops the stack on purpose makes its own
+ * with `startTestStack` and says why beside it.
  */
 export function useTestStack(options: TestStackOptions = {}): TestStack {
-  let started: TestStack | undefined;
+  return useFixture('test stack', () => startTestStack(options));
+}
+
+/**
+ * Any fixture with a `close()` (the stack, the server harness over it): `start` runs in a beforeAll of the file
+ * or describe block that calls this, `close` in its afterAll, and the handle returned forwards to what `start`
+ * made. Hooks registered after this call see it started (beforeAll) and still open (afterAll: vitest runs them
+ * in reverse order).
+ */
+export function useFixture<T extends { close(): Promise<void> }>(name: string, start: () => Promise<T>): T {
+  let started: T | undefined;
   beforeAll(async () => {
-    started = await startTestStack(options);
+    started = await start();
   });
   afterAll(async () => {
     await started?.close();
   });
   const current = (key: string | symbol) => {
-    if (!started) throw new Error(`the test stack is not started yet: read stack.${String(key)} inside a test or a hook`);
+    if (!started) throw new Error(`the ${name} is not started yet: read ${String(key)} inside a test or a hook`);
     return started;
   };
   // get, and the two traps a spread (`{ ...stack, dataStore }`) reads
-  return new Proxy({} as TestStack, {
+  return new Proxy({} as T, {
     get(_, key) {
       const value: unknown = Reflect.get(current(key), key);
       return typeof value === 'function' ? value.bind(started) : value;

@@ -5,7 +5,7 @@
  * touch fails here before it fails on AWS with a 403.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ANSWER_KEY_OBJECT, answerLinkKey, signAnswerToken } from '../../src/clinic/answer-link.js';
 import type { InfraContext } from '../../src/infra/context.js';
 import { rolePolicy } from '../../src/infra/iam.js';
@@ -15,13 +15,9 @@ import { memoryLog } from '../../src/log.js';
 import { handleAnswerRequest } from '../../src/lambdas/patient-answers.js';
 import { Store } from '../../src/store/store.js';
 import { addPatient, book, sp } from '../helpers/reminder-seed.js';
-import { startTestStack, type TestStack } from '../helpers/stack.js';
+import { useTestStack } from '../helpers/stack.js';
 
-let stack: TestStack;
-beforeAll(async () => {
-  stack = await startTestStack({ publish: false });
-});
-afterAll(() => stack?.close());
+const stack = useTestStack({ publish: false });
 
 interface S3Call {
   action: string;

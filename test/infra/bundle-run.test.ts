@@ -17,24 +17,21 @@ import { deployedConfig } from '../../src/infra/lambdas.js';
 import type { InfraContext } from '../../src/infra/context.js';
 import { environmentFile, parseEnvironmentFile, serverEnvironment } from '../../src/infra/server-code.js';
 import { spawn } from 'node:child_process';
-import { startTestStack, type TestStack } from '../helpers/stack.js';
+import { useTestStack } from '../helpers/stack.js';
 import { unzipTo } from '../helpers/zip.js';
 
 const real = existsSync(join(PACKAGE_ROOT, 'src', 'lambdas', 'image-processor.ts'));
 const realServer = existsSync(join(PACKAGE_ROOT, 'src', 'server', 'main.ts'));
-let stack: TestStack;
+const stack = useTestStack();
 let dir: string;
 const saved = { ...process.env };
 
-
 beforeAll(async () => {
   if (!real && !realServer) return;
-  stack = await startTestStack();
   dir = await mkdtemp(join(tmpdir(), 'clinica-lambda-'));
 });
 afterAll(async () => {
   process.env = saved;
-  await stack?.close();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 

@@ -5,7 +5,7 @@
  * Bucket tags, encryption, versioning, public access block, policies and lifecycle are not implemented by
  * s3rver: they are covered by the mocked-AWS tests.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { s3Client } from '../../src/aws/clients.js';
 import { dataCors } from '../../src/infra/data-bucket.js';
 import { SITE_WEBSITE } from '../../src/infra/site-bucket.js';
@@ -16,14 +16,13 @@ import { bucketExists, corsAspect, createBucket, deleteBucket, websiteAspect, ty
 import { CURRENT_KEY, planServerCode, readCurrentRelease } from '../../src/infra/server-code.js';
 import { silentLog } from '../../src/log.js';
 import { Store } from '../../src/store/store.js';
-import { startTestStack, type TestStack } from '../helpers/stack.js';
+import { useTestStack } from '../helpers/stack.js';
 import { fakeBundles } from './helpers.js';
 
-let stack: TestStack;
+const stack = useTestStack({ config: { stage: 'local', aws: { region: 'sa-east-1', architecture: 'arm64', sshCidrs: [], bucketPrefix: 'infra-test' } } });
 let ctx: InfraContext;
 
 beforeAll(async () => {
-  stack = await startTestStack({ config: { stage: 'local', aws: { region: 'sa-east-1', architecture: 'arm64', sshCidrs: [], bucketPrefix: 'infra-test' } } });
   const config = stack.config;
   const s3 = await s3Client(stack.target);
   // only what the S3 code paths use: the local stack has no STS, IAM, Lambda or EC2
@@ -40,9 +39,6 @@ beforeAll(async () => {
     tags: (c) => tagsFor(config, c),
     where: 'the local S3',
   };
-});
-afterAll(async () => {
-  await stack?.close();
 });
 
 describe('deploy\'s S3 calls against the local S3 server', () => {

@@ -5,14 +5,14 @@
  * e-mail carries a working invitation link, a re-run invites no one twice, and a link that expired unused makes
  * the account due again (an ordinary invitation that expired does not).
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readOutbox } from '../../src/local/ses-server.js';
 import { acceptInvitation, addStaff, editStaff, getStaff, INVITATION_HOURS, invitationsDue, sha256Hex, staffKey, type DueInvitation, type StaffRecord } from '../../src/clinic/staff.js';
 import { applyPlan, pending } from '../../src/infra/plan.js';
 import { planDeploy } from '../../src/infra/stack.js';
 import { sendDueInvitations, type InvitingContext } from '../../src/infra/staff-invitations.js';
 import { Store } from '../../src/store/store.js';
-import { startTestStack, type TestStack } from '../helpers/stack.js';
+import { useTestStack } from '../helpers/stack.js';
 import { fakeAws, type FakeAws } from './fake-aws.js';
 import { apply, openTestInfra, testConfig } from './helpers.js';
 
@@ -96,11 +96,7 @@ describe('invite-all at deploy (mocked AWS)', () => {
 });
 
 describe('invite-all at deploy: the e-mail through the local SES', () => {
-  let stack: TestStack;
-  beforeAll(async () => {
-    stack = await startTestStack({ withComponents: false });
-  });
-  afterAll(() => stack?.close());
+  const stack = useTestStack({ withComponents: false });
 
   it('sends a working link, invites no one twice, and again once the link expired unused', async () => {
     const store = stack.dataStore;

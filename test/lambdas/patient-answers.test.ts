@@ -2,7 +2,7 @@
  * The patients' answer page over the real local S3: the signed link, confirm / cancel / reschedule, a second
  * click, tampered and expired links, the languages, and what the page must never show or set.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { answerLinkKey, signAnswerToken, verifyAnswerToken } from '../../src/clinic/answer-link.js';
 import { getAppointment, setAppointmentStatus } from '../../src/clinic/appointments.js';
 import { listAudit } from '../../src/clinic/audit.js';
@@ -10,16 +10,12 @@ import { answerKey, type PatientAnswer } from '../../src/clinic/patient-answers.
 import { defaultConfigInput } from '../../src/config/load.js';
 import { memoryLog } from '../../src/log.js';
 import { handleAnswerRequest, type FunctionUrlEvent } from '../../src/lambdas/patient-answers.js';
-import { startTestStack, type TestStack } from '../helpers/stack.js';
+import { useTestStack } from '../helpers/stack.js';
 import { addPatient, book, sp } from '../helpers/reminder-seed.js';
 
-let stack: TestStack;
 const now = sp('2030-03-10 10:00');
 
-beforeAll(async () => {
-  stack = await startTestStack({ publish: false, config: { clinic: { ...defaultConfigInput.clinic, name: 'Clínica Sorriso', address: 'Rua das Flores, 10', phone: '+55 11 3333-4444', timeZone: 'America/Sao_Paulo' } } });
-});
-afterAll(() => stack?.close());
+const stack = useTestStack({ publish: false, config: { clinic: { ...defaultConfigInput.clinic, name: 'Clínica Sorriso', address: 'Rua das Flores, 10', phone: '+55 11 3333-4444', timeZone: 'America/Sao_Paulo' } } });
 
 const deps = () => ({ store: stack.dataStore, config: stack.config, log: memoryLog(), now: () => now });
 const get = (t: string, headers: Record<string, string> = {}) =>

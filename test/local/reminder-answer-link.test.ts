@@ -7,21 +7,19 @@ import { getAppointment } from '../../src/clinic/appointments.js';
 import { patientAnswersComponent } from '../../src/local/patient-answers.js';
 import { runLocalReminders } from '../../src/local/reminders-timer.js';
 import { readOutbox } from '../../src/local/ses-server.js';
-import { startTestStack, type TestStack } from '../helpers/stack.js';
+import { useTestStack } from '../helpers/stack.js';
 import { addPatient, book, sp } from '../helpers/reminder-seed.js';
 
-let stack: TestStack;
+const stack = useTestStack({ publish: false });
 let stopPage: (() => Promise<void>) | undefined;
 
 beforeAll(async () => {
-  stack = await startTestStack({ publish: false });
   const started = await patientAnswersComponent.start(stack);
   stopPage = started?.stop;
   expect(started?.urls?.[0]?.name).toBe('Patient answer page');
 });
 afterAll(async () => {
   await stopPage?.();
-  await stack?.close();
 });
 
 describe('the answer link in the reminder', () => {

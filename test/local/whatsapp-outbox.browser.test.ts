@@ -9,18 +9,17 @@ import { getAppointment } from '../../src/clinic/appointments.js';
 import { channelKey, type ReminderRecord } from '../../src/clinic/reminders.js';
 import { runLocalReminders } from '../../src/local/reminders-timer.js';
 import { whatsappOutboxComponent } from '../../src/local/whatsapp-outbox.js';
-import { startTestStack, type TestStack } from '../helpers/stack.js';
+import { useTestStack } from '../helpers/stack.js';
 import { addPatient, book, sp } from '../helpers/reminder-seed.js';
 
 describe('the WhatsApp outbox page', () => {
-  let stack: TestStack;
+  const stack = useTestStack({ publish: false });
   let browser: Browser;
   let url: string;
   let stop: (() => Promise<void>) | undefined;
   const ids: Record<string, string> = {};
 
   beforeAll(async () => {
-    stack = await startTestStack({ publish: false });
     const started = await whatsappOutboxComponent.start(stack);
     url = started!.urls![0]!.url;
     stop = started!.stop;
@@ -39,7 +38,6 @@ describe('the WhatsApp outbox page', () => {
   afterAll(async () => {
     await browser?.close();
     await stop?.();
-    await stack?.close();
   });
 
   it('shows each reminder as a bubble with its buttons; Confirmar confirms the appointment', async () => {

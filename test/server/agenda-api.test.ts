@@ -1,7 +1,7 @@
 /** The agenda's rules, dentists, chairs and free slots through the API (real HTTP, local S3). */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { addDays, todayIn, zonedToInstant } from '../../src/clinic/time.js';
-import { startServerHarness, type ServerHarness } from './harness.js';
+import { useServerHarness } from './harness.js';
 
 const SP = 'America/Sao_Paulo';
 /** The first Monday at least three weeks from today (clinic-local), so every booking is in the future. */
@@ -14,27 +14,23 @@ const mon = monday();
 const tue = addDays(mon, 1);
 const closed = addDays(mon, 2);
 
-let h: ServerHarness;
 let patientA: string;
 let patientB: string;
 let ana: string;
 
-beforeAll(async () => {
-  h = await startServerHarness({
-    config: {
-      clinic: {
-        name: 'Clínica API',
-        hours: [{ days: ['mon', 'tue', 'wed', 'thu', 'fri'], open: '08:00', close: '18:00' }],
-        closures: [{ from: closed, to: closed, note: 'dedetização' }],
-      },
+const h = useServerHarness({
+  config: {
+    clinic: {
+      name: 'Clínica API',
+      hours: [{ days: ['mon', 'tue', 'wed', 'thu', 'fri'], open: '08:00', close: '18:00' }],
+      closures: [{ from: closed, to: closed, note: 'dedetização' }],
     },
-  });
+  },
+});
+beforeAll(async () => {
   const made = async (fullName: string) => (await h.call('POST', '/api/patients', { token: h.tokens.reception, body: { fullName, birthDate: '1990-01-01' } })).body.patient.id as string;
   patientA = await made('Paciente A');
   patientB = await made('Paciente B');
-});
-afterAll(async () => {
-  await h?.close();
 });
 
 const book = (token: string, body: Record<string, unknown>) => h.call('POST', '/api/appointments', { token, body: { durationMinutes: 30, ...body } });

@@ -1,19 +1,13 @@
 /** The patients' answers through the staff API (real HTTP, local S3): the list, the phone for a reschedule, seen. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { answerLinkFor } from '../../src/clinic/answer-link.js';
 import { addDays, todayIn } from '../../src/clinic/time.js';
 import { recordPatientAnswer } from '../../src/clinic/patient-answers.js';
 import { storeTextReply } from '../../src/clinic/whatsapp-replies.js';
-import { startServerHarness, type ServerHarness } from './harness.js';
+import { useServerHarness } from './harness.js';
 import { addPatient, book } from '../helpers/reminder-seed.js';
 
-let h: ServerHarness;
-beforeAll(async () => {
-  h = await startServerHarness({});
-});
-afterAll(async () => {
-  await h?.close();
-});
+const h = useServerHarness({});
 
 describe('GET /api/answers', () => {
   it('lists the answers newest first, with the phone only for a reschedule; marking seen takes it off the unseen list', async () => {

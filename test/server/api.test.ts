@@ -1,13 +1,11 @@
 /** The API over real HTTP against the local S3: every route, the error shape, roles, conflicts, audit. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { generateCpf } from '../../src/clinic/cpf.js';
 import { createAppointment, getAppointment } from '../../src/clinic/appointments.js';
 import { listAudit } from '../../src/clinic/audit.js';
 import { anonymizePatient } from '../../src/clinic/lgpd.js';
 import { COUNTER_KEY } from '../../src/clinic/patients.js';
-import { startServerHarness, type ServerHarness } from './harness.js';
-
-let h: ServerHarness;
+import { useServerHarness, type ServerHarness } from './harness.js';
 
 /** A clinic-local date `days` from today (São Paulo), YYYY-MM-DD. */
 function clinicDate(days: number): string {
@@ -15,12 +13,7 @@ function clinicDate(days: number): string {
   return new Intl.DateTimeFormat('en-CA', { timeZone: 'America/Sao_Paulo', year: 'numeric', month: '2-digit', day: '2-digit' }).format(d);
 }
 
-beforeAll(async () => {
-  h = await startServerHarness();
-});
-afterAll(async () => {
-  await h?.close();
-});
+const h = useServerHarness();
 
 describe('health, page and headers', () => {
   it('GET /health needs no login and reports version, uptime and S3', async () => {

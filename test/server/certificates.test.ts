@@ -19,7 +19,7 @@ import { ChangeResourceRecordSetsCommand, GetChangeCommand, Route53Client } from
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { memoryLog } from '../../src/log.js';
 import { CERTIFICATE_KEY, CertificateManager, route53Challenge, STATUS_KEY, type CertificateStatus, type StoredCertificate } from '../../src/server/certificates.js';
-import { startTestStack, type TestStack } from '../helpers/stack.js';
+import { useTestStack } from '../helpers/stack.js';
 import { selfSignedCert } from '../helpers/certs.js';
 
 const PEBBLE = '/usr/bin/pebble';
@@ -47,7 +47,7 @@ const route53 = mockClient(Route53Client);
 
 let pebble: ChildProcess | undefined;
 let dns: dgram.Socket | undefined;
-let stack: TestStack;
+const stack = useTestStack({ withComponents: false });
 let directoryUrl: string;
 let managementUrl: string;
 let pebbleCa: string;
@@ -122,14 +122,12 @@ beforeAll(async () => {
     if (i > 100) throw new Error('pebble did not start');
     await new Promise((r) => setTimeout(r, 100));
   }
-  stack = await startTestStack({ withComponents: false });
 }, 60_000);
 
 afterAll(async () => {
   pebble?.kill();
   dns?.close();
   route53.restore();
-  await stack?.close();
 });
 
 function manager(now: () => Date = () => new Date(), url = directoryUrl) {

@@ -2,10 +2,10 @@
  * The internal-network guard and the failed-login limit, over real HTTP. 127.0.0.2 plays a machine outside
  * the clinic (only 127.0.0.1 and ::1 count as loopback), 127.0.0.3 a workstation inside it.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { addStaff } from '../../src/clinic/staff.js';
 import { NetworkGuard } from '../../src/server/network.js';
-import { startServerHarness, type ServerHarness } from './harness.js';
+import { useServerHarness } from './harness.js';
 
 describe('NetworkGuard (unit)', () => {
   const guard = new NetworkGuard({ clinicCidrs: ['192.168.10.0/24', 'fd00:1::/64'], trustedProxies: ['10.0.0.5/32'] });
@@ -42,11 +42,7 @@ describe('NetworkGuard (unit)', () => {
 });
 
 describe('guard over HTTP, no trusted proxies', () => {
-  let h: ServerHarness;
-  beforeAll(async () => {
-    h = await startServerHarness({ config: { network: { clinicCidrs: ['127.0.0.3/32'], trustedProxies: [] } } });
-  });
-  afterAll(() => h?.close());
+  const h = useServerHarness({ config: { network: { clinicCidrs: ['127.0.0.3/32'], trustedProxies: [] } } });
 
   it('refuses a source outside the clinic network with 403 before any login, and logs it', async () => {
     for (const path of ['/health', '/', '/api/me']) {
@@ -75,12 +71,8 @@ describe('guard over HTTP, no trusted proxies', () => {
 });
 
 describe('guard over HTTP, behind a trusted proxy', () => {
-  let h: ServerHarness;
-  beforeAll(async () => {
-    // 127.0.0.2 is the proxy (say, a load balancer); the clinic is 127.0.0.3/32 and 192.168.50.0/24
-    h = await startServerHarness({ config: { network: { clinicCidrs: ['127.0.0.3/32', '192.168.50.0/24'], trustedProxies: ['127.0.0.2/32'] } } });
-  });
-  afterAll(() => h?.close());
+  // 127.0.0.2 is the proxy (say, a load balancer); the clinic is 127.0.0.3/32 and 192.168.50.0/24
+  const h = useServerHarness({ config: { network: { clinicCidrs: ['127.0.0.3/32', '192.168.50.0/24'], trustedProxies: ['127.0.0.2/32'] } } });
 
   it('believes the proxy about the client', async () => {
     expect((await h.call('GET', '/health', { from: '127.0.0.2', headers: { 'x-forwarded-for': '192.168.50.20' } })).status).toBe(200);
@@ -118,15 +110,11 @@ describe('guard over HTTP, behind a trusted proxy', () => {
 });
 
 describe('failed-login limit', () => {
-  let h: ServerHarness;
   let clock = Date.now();
-  beforeAll(async () => {
-    h = await startServerHarness({
-      config: { network: { clinicCidrs: ['127.0.0.3/32', '127.0.0.4/32'], trustedProxies: [] } },
-      auth: { maxFailures: 3, maxSourceFailures: 6, windowMs: 60_000, now: () => clock },
-    });
+  const h = useServerHarness({
+    config: { network: { clinicCidrs: ['127.0.0.3/32', '127.0.0.4/32'], trustedProxies: [] } },
+    auth: { maxFailures: 3, maxSourceFailures: 6, windowMs: 60_000, now: () => clock },
   });
-  afterAll(() => h?.close());
 
   it('locks an account out from a source after repeated failures (429 + Retry-After); colleagues on that machine — also ones this server has not verified yet, as after a restart — keep logging in; lifts after the window', async () => {
     // a colleague on this machine logged in before the typos
@@ -167,11 +155,7 @@ describe('failed-login limit', () => {
 });
 
 describe('when storage is down', () => {
-  let h: ServerHarness;
-  beforeAll(async () => {
-    h = await startServerHarness();
-  });
-  afterAll(() => h?.close());
+  const h = useServerHarness(); // this block's own: its one test stops the S3 under it
 
   it('answers 503 with a generic message: no stack, no endpoint, no path', async () => {
     await h.call('GET', '/api/me', { token: h.tokens.admin }); // the token is verified (and cached) while S3 is up

@@ -1,5 +1,5 @@
 /**
- * The backend over real HTTP against the real local S3: a test stack, the server on a random loopback port,
+ * The backend over real HTTP against the real local S3: the test stack, the server on a random loopback port,
  * one staff account per role, and a small client that can speak from another loopback address (127.0.0.2
  * plays "a machine outside the clinic").
  */
@@ -8,7 +8,7 @@ import { addStaff, type StaffRole } from '../../src/clinic/staff.js';
 import { memoryLog } from '../../src/log.js';
 import type { AuthOptions } from '../../src/server/auth.js';
 import { createBackend, type Backend } from '../../src/server/app.js';
-import { startTestStack, type TestStack, type TestStackOptions } from '../helpers/stack.js';
+import { useFixture, useTestStack, type TestStack, type TestStackOptions } from '../helpers/stack.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read reply bodies loosely
 export interface Reply<T = any> {
@@ -40,8 +40,19 @@ export interface ServerHarness {
   close(): Promise<void>;
 }
 
-export async function startServerHarness(options: TestStackOptions & { auth?: AuthOptions; now?: () => Date } = {}): Promise<ServerHarness> {
-  const stack = await startTestStack({ ...options, withComponents: options.withComponents ?? false });
+export type ServerHarnessOptions = TestStackOptions & { auth?: AuthOptions; now?: () => Date };
+
+/**
+ * The harness for the tests of the file (or describe block) that calls it: a `useTestStack` stack and the
+ * backend over it, closed after them. The handle forwards as `useTestStack`'s does.
+ */
+export function useServerHarness(options: ServerHarnessOptions = {}): ServerHarness {
+  const stack = useTestStack({ ...options, withComponents: options.withComponents ?? false });
+  return useFixture('server harness', () => serve(stack, options));
+}
+
+/** The backend over the started stack, one staff account per role; `close` stops the backend only. */
+async function serve(stack: TestStack, options: ServerHarnessOptions): Promise<ServerHarness> {
   const log = memoryLog();
   let backend: Backend | undefined;
   try {
@@ -65,14 +76,10 @@ export async function startServerHarness(options: TestStackOptions & { auth?: Au
       tokens,
       ids,
       call,
-      async close() {
-        await b.close(500);
-        await stack.close();
-      },
+      close: () => b.close(500),
     };
   } catch (err) {
     await backend?.close(100);
-    await stack.close();
     throw err;
   }
 }

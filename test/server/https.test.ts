@@ -9,23 +9,21 @@ import { X509Certificate } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { memoryLog } from '../../src/log.js';
 import { createBackend, type Backend } from '../../src/server/app.js';
-import { startTestStack, type TestStack } from '../helpers/stack.js';
+import { useTestStack } from '../helpers/stack.js';
 import { selfSignedCert, type TestCert } from '../helpers/certs.js';
 
-let stack: TestStack;
+const stack = useTestStack({ withComponents: false });
 let backend: Backend;
 let port: number;
 let first: TestCert;
 
 beforeAll(async () => {
-  stack = await startTestStack({ withComponents: false });
   first = selfSignedCert(['localhost', '127.0.0.1']);
   backend = await createBackend({ config: stack.config, store: stack.dataStore, log: memoryLog(), version: 'test', tls: first });
   port = Number(new URL(await backend.listen(0, '127.0.0.1')).port);
 });
 afterAll(async () => {
   await backend?.close(200);
-  await stack?.close();
 });
 
 function handshake(options: tls.ConnectionOptions): Promise<{ protocol: string | null; cipher: string; fingerprint: string }> {

@@ -10,22 +10,20 @@ import { ABANDONED_UPLOAD_MS } from '../../src/clinic/images.js';
 import { imageProcessorComponent } from '../../src/local/image-processor.js';
 import { IMAGE_LIST_AUDIT_MS } from '../../src/server/routes/images.js';
 import type { StartedComponent } from '../../src/local/stack.js';
-import { startServerHarness, type ServerHarness } from './harness.js';
+import { useServerHarness } from './harness.js';
 
-let h: ServerHarness;
 let processor: StartedComponent | void;
 let patientId: string;
 let clockOffset = 0; // ms added to the server's clock
 
+const h = useServerHarness({ now: () => new Date(Date.now() + clockOffset) });
 beforeAll(async () => {
-  h = await startServerHarness({ now: () => new Date(Date.now() + clockOffset) });
   processor = await imageProcessorComponent.start(h.stack);
   const r = await h.call('POST', '/api/patients', { token: h.tokens.reception, body: { fullName: 'Paciente Imagem', birthDate: '1991-09-09' } });
   patientId = r.body.patient.id;
 });
 afterAll(async () => {
   await processor?.stop?.();
-  await h?.close();
 });
 
 async function waitFor(imageId: string, token: string) {

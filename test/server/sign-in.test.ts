@@ -4,20 +4,16 @@
  * session; replayed codes, common passwords, cross-origin changes and the session id at sign-in.
  */
 import { generate } from 'otplib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { listAudit } from '../../src/clinic/audit.js';
 import { addStaff, revokeStaff, setPassword } from '../../src/clinic/staff.js';
-import { startServerHarness, type CallOptions, type Reply, type ServerHarness } from './harness.js';
+import { useServerHarness, type CallOptions, type Reply } from './harness.js';
 import { SoftAuthenticator } from './soft-authenticator.js';
 
-let h: ServerHarness;
 let clock = Date.parse('2026-12-07T12:00:00Z');
 const now = () => new Date(clock);
 
-beforeAll(async () => {
-  h = await startServerHarness({ now, auth: { now: () => clock } });
-}, 60_000);
-afterAll(() => h?.close());
+const h = useServerHarness({ now, auth: { now: () => clock } });
 
 /** A browser of the page: keeps its session cookie and sends the page's Origin on every request. */
 function browser() {
@@ -215,9 +211,10 @@ describe('sessions and requests from elsewhere', () => {
     expect((await b.call('GET', '/api/patients')).status).toBe(200);
   });
 
-  it('rate-limits wrong passwords per account and source', async () => {
-    const limited = await startServerHarness({ auth: { maxFailures: 3, maxSourceFailures: 50, windowMs: 60_000 } });
-    try {
+  describe('with a low limit of failures', () => {
+    const limited = useServerHarness({ auth: { maxFailures: 3, maxSourceFailures: 50, windowMs: 60_000 } });
+
+    it('rate-limits wrong passwords per account and source', async () => {
       await addStaff(limited.stack.dataStore, { name: 'Paula', role: 'assistant', email: 'paula@clinica.com.br' }, 'test:setup');
       const call = (password: string) =>
         limited.call('POST', '/api/sign-in', { body: { email: 'paula@clinica.com.br', password }, headers: { origin: limited.url } });
@@ -225,10 +222,8 @@ describe('sessions and requests from elsewhere', () => {
       const locked = await call('any password at all');
       expect(locked.status).toBe(429);
       expect(Number(locked.headers['retry-after'])).toBeGreaterThan(0);
-    } finally {
-      await limited.close();
-    }
-  }, 60_000);
+    });
+  });
 });
 
 describe('API tokens', () => {

@@ -21,7 +21,7 @@ import { createPatient, getPatient, listPatients, updatePatient } from '../../sr
 import { addStaff, setPassword } from '../../src/clinic/staff.js';
 import { DEMO_STAFF_FILE } from '../../src/local/demo-staff.js';
 import { holdAnswers } from '../helpers/chromium.js';
-import { startTestStack, type TestStack } from '../helpers/stack.js';
+import { useTestStack, type TestStack } from '../helpers/stack.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = join(process.cwd(), 'test-artifacts');
@@ -130,9 +130,9 @@ async function holdPosts(p: Page, path: string) {
 }
 
 describe.skipIf(!existsSync(CHROMIUM))('staff page in Chromium', () => {
+  stack = useTestStack({ withComponents: true });
   beforeAll(async () => {
     await mkdir(ARTIFACTS, { recursive: true });
-    stack = await startTestStack({ withComponents: true });
     await stack.seedDemo();
     // the demo records dentists, and a clinic with dentists books only recorded ones: record the tests' own
     for (const name of TEST_DENTISTS) await addDentist(stack.dataStore, { name }, 'test:setup');
@@ -159,7 +159,6 @@ describe.skipIf(!existsSync(CHROMIUM))('staff page in Chromium', () => {
 
   afterAll(async () => {
     await browser?.close();
-    await stack?.close();
   });
 
   it('signs in as the demo admin (a wrong password is refused)', async () => {

@@ -1,14 +1,8 @@
 /** WhatsApp consent through the staff API (what the patient form sends), over real HTTP against the local S3. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServerHarness, type ServerHarness } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { useServerHarness } from './harness.js';
 
-let h: ServerHarness;
-beforeAll(async () => {
-  h = await startServerHarness();
-});
-afterAll(async () => {
-  await h?.close();
-});
+const h = useServerHarness();
 
 describe('whatsappReminders on the patient API', () => {
   it('records consent by the staff member; a phone without its area code is refused naming phone', async () => {

@@ -6,25 +6,24 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { channelKey, runReminders, type ReminderRecord } from '../../src/clinic/reminders.js';
 import { recordDeliveryStatus } from '../../src/clinic/whatsapp-replies.js';
 import { openSesSender } from '../../src/mail/ses.js';
 import { outboxWhatsAppSender } from '../../src/messaging/whatsapp.js';
 import type { AgendaAppointment } from '../../src/web/api-types.js';
-import { startServerHarness, type ServerHarness } from './harness.js';
+import { useServerHarness } from './harness.js';
 import { addPatient, book, sp } from '../helpers/reminder-seed.js';
 
-let h: ServerHarness;
 const ids: Record<string, string> = {};
 
+const h = useServerHarness({
+  config: {
+    reminders: { rules: [{ name: 'day-before', dayBeforeAt: '09:00', channels: ['whatsapp', 'email'] }], quietHours: { start: '21:00', end: '08:00' }, claimTimeoutMinutes: 15, maxSendRate: 200 },
+    whatsapp: { phoneNumberId: 'phone-number-id-0123456789abcdef0123456789abcdef' },
+  },
+});
 beforeAll(async () => {
-  h = await startServerHarness({
-    config: {
-      reminders: { rules: [{ name: 'day-before', dayBeforeAt: '09:00', channels: ['whatsapp', 'email'] }], quietHours: { start: '21:00', end: '08:00' }, claimTimeoutMinutes: 15, maxSendRate: 200 },
-      whatsapp: { phoneNumberId: 'phone-number-id-0123456789abcdef0123456789abcdef' },
-    },
-  });
   const store = h.stack.dataStore;
   for (const [name, time, whatsapp] of [['lia', '09:00', true], ['rui', '10:00', true], ['gil', '11:00', true], ['eva', '12:00', false]] as const) {
     const p = await addPatient(store, { fullName: `${name} Entrega`, email: `${name}.entrega@example.com`, phone: `(11) 98765-40${time.slice(0, 2)}`, whatsappReminders: whatsapp });
@@ -44,9 +43,6 @@ beforeAll(async () => {
   await status('lia', 'read', '2030-04-15 09:03');
   await status('lia', 'delivered', '2030-04-15 09:01');
   await status('gil', 'failed', '2030-04-15 09:02', { code: '131026', title: 'Message undeliverable' });
-});
-afterAll(async () => {
-  await h?.close();
 });
 
 describe('GET /api/appointments: the WhatsApp reminder of each appointment', () => {

@@ -11,20 +11,19 @@ import { siteComponent } from '../../src/local/site.js';
 import { buildSite } from '../../src/site/build.js';
 import { contrastRatio } from '../../src/site/colors.js';
 import { startPreview } from '../../src/site/preview.js';
-import { startTestStack, type TestStack } from '../helpers/stack.js';
+import { useTestStack } from '../helpers/stack.js';
 import { fullConfig, makeProject, writePictures } from './fixtures.js';
 
 const ARTIFACTS = join(process.cwd(), 'test-artifacts', 'site');
 
 describe('the public site in headless Chromium', () => {
-  let stack: TestStack;
+  const stack = useTestStack({ config: { clinic: fullConfig.clinic, site: fullConfig.site } });
   let browser: Browser;
   let siteUrl: string;
   const projects: string[] = [];
 
   beforeAll(async () => {
     await mkdir(ARTIFACTS, { recursive: true });
-    stack = await startTestStack({ config: { clinic: fullConfig.clinic, site: fullConfig.site } });
     await writePictures(stack.projectDir);
     const started = await siteComponent.start(stack);
     siteUrl = started!.urls![0]!.url;
@@ -35,7 +34,6 @@ describe('the public site in headless Chromium', () => {
   });
   afterAll(async () => {
     await browser?.close();
-    await stack?.close();
     for (const dir of projects) await rm(dir, { recursive: true, force: true });
   });
 

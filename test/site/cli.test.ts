@@ -3,19 +3,15 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { BIN, runCli } from '../helpers/cli.js';
-import { startTestStack, type TestStack } from '../helpers/stack.js';
+import { useTestStack } from '../helpers/stack.js';
 import { fullConfig, writePictures } from './fixtures.js';
 
 describe('clinica site (built CLI)', () => {
-  let stack: TestStack;
+  const stack = useTestStack({ config: { clinic: fullConfig.clinic, site: fullConfig.site } });
   beforeAll(async () => {
-    stack = await startTestStack({ config: { clinic: fullConfig.clinic, site: fullConfig.site } });
     await writePictures(stack.projectDir);
-  });
-  afterAll(async () => {
-    await stack?.close();
   });
   const cli = (...args: string[]) => runCli(args, { cwd: stack.projectDir });
 

@@ -1,16 +1,16 @@
 import { writeFile } from 'node:fs/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
 import type { ConfigInput } from '../../src/config/schema.js';
 import { buildSite } from '../../src/site/build.js';
 import { HASH_METADATA, publishHash, publishSite } from '../../src/site/publish.js';
 import { siteComponent } from '../../src/local/site.js';
 import type { Store } from '../../src/store/store.js';
-import { startTestStack, type TestStack } from '../helpers/stack.js';
+import { useTestStack } from '../helpers/stack.js';
 import { fullConfig, writePictures } from './fixtures.js';
 
 describe('site publish against the local S3', () => {
-  let stack: TestStack;
+  const stack = useTestStack({ config: { site: fullConfig.site } });
   const configWith = async (input: ConfigInput) => {
     await writeFile(stack.configPath, JSON.stringify(input, null, 2));
     return loadConfig({ config: stack.configPath }, {});
@@ -22,11 +22,7 @@ describe('site publish against the local S3', () => {
   };
 
   beforeAll(async () => {
-    stack = await startTestStack({ config: { site: fullConfig.site } });
     await writePictures(stack.projectDir);
-  });
-  afterAll(async () => {
-    await stack?.close();
   });
 
   it('uploads every file with its Content-Type, Cache-Control and hash the first time', async () => {

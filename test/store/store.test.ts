@@ -3,22 +3,20 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { createHash } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { mockClient } from 'aws-sdk-client-mock';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Store } from '../../src/store/store.js';
 import { ClinicaError } from '../../src/errors.js';
 import { s3Client } from '../../src/aws/clients.js';
-import { startTestStack, type TestStack } from '../helpers/stack.js';
+import { useTestStack } from '../helpers/stack.js';
 
-let stack: TestStack;
+const stack = useTestStack();
 let store: Store;
 
-beforeAll(async () => {
-  stack = await startTestStack();
+beforeAll(() => {
   store = stack.dataStore;
 });
-afterAll(() => stack?.close());
 
 async function kindOf(promise: Promise<unknown>): Promise<string> {
   try {

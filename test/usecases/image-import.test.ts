@@ -1,5 +1,5 @@
 /** The import path (CLI) and the image-processor (Lambda and its local twin) against the real local S3. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   beginImageUpload,
   failureKey,
@@ -20,7 +20,7 @@ import { encodeEventKey } from '../../src/local/s3-server.js';
 import { createImageProcessor, type S3EventLike } from '../../src/lambdas/image-processor.js';
 import { memoryLog } from '../../src/log.js';
 import type { Store } from '../../src/store/store.js';
-import { startTestStack, type TestStack } from '../helpers/stack.js';
+import { useTestStack } from '../helpers/stack.js';
 import { jpegOrientation6, multiPageTiff, photoJpeg, textFileAsJpeg, truncatedJpeg } from '../helpers/image-fixtures.js';
 
 const metadata = { kind: 'photo' as const, teeth: [11, 21] };
@@ -36,18 +36,16 @@ async function keysUnder(store: Store, prefix: string): Promise<string[]> {
 }
 
 describe('images in the bucket', () => {
-  let stack: TestStack;
+  const stack = useTestStack();
   let store: Store;
   let patientId: string;
   let settings: ImportSettings;
 
   beforeAll(async () => {
-    stack = await startTestStack();
     store = stack.dataStore;
     patientId = (await createPatient(store, { fullName: 'Ana Teste', birthDate: '1990-04-02' }, 'test')).id;
     settings = { store, config: stack.config, actor: 'test', runId: 'run-1' };
   });
-  afterAll(() => stack?.close());
 
   it('stores the original byte for byte, its derivatives, its record and a done claim', async () => {
     const bytes = await jpegOrientation6();
@@ -245,11 +243,7 @@ describe('images in the bucket', () => {
 });
 
 describe('clinica dev runs the image-processor on the local S3 events', () => {
-  let stack: TestStack;
-  beforeAll(async () => {
-    stack = await startTestStack({ withComponents: true });
-  });
-  afterAll(() => stack?.close());
+  const stack = useTestStack({ withComponents: true });
 
   it('an original uploaded without the CLI (as by the staff page) gets its derivatives', async () => {
     const store = stack.dataStore;
@@ -270,11 +264,7 @@ describe('clinica dev runs the image-processor on the local S3 events', () => {
 });
 
 describe('clinica dev --demo images', () => {
-  let stack: TestStack;
-  beforeAll(async () => {
-    stack = await startTestStack();
-  });
-  afterAll(() => stack?.close());
+  const stack = useTestStack();
 
   it('seeds a radiograph and a photo for the demo patients, once', async () => {
     const { demoClinicSeeder } = await import('../../src/local/demo-clinic.js');

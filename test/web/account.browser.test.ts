@@ -11,7 +11,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { StaffRole } from '../../src/clinic/staff.js';
 import { hasChromium, holdAnswers, launchChromium } from '../helpers/chromium.js';
-import { startServerHarness, type ServerHarness } from '../server/harness.js';
+import { useServerHarness, type ServerHarness } from '../server/harness.js';
 
 const GOOD_PASSWORD = 'cavalo azul pedra lua';
 const NEW_PASSWORD = 'girafa verde nuvem rio';
@@ -116,8 +116,8 @@ async function confirmAsk(p: Page): Promise<void> {
 }
 
 describe.skipIf(!hasChromium)('Minha conta and Equipe on the staff page', () => {
+  h = useServerHarness({ now: () => new Date(clock), auth: { now: () => clock } });
   beforeAll(async () => {
-    h = await startServerHarness({ now: () => new Date(clock), auth: { now: () => clock } });
     url = h.url.replace('127.0.0.1', 'localhost');
     browser = await launchChromium();
   }, 90_000);
@@ -129,7 +129,6 @@ describe.skipIf(!hasChromium)('Minha conta and Equipe on the staff page', () => 
 
   afterAll(async () => {
     await browser?.close();
-    await h?.close();
   });
 
   it('changes the password: a wrong current one and a weak new one refused inline, then the old one no longer signs in', async () => {

@@ -15,7 +15,7 @@ import { createPatient } from '../../src/clinic/patients.js';
 import { addStaff, setPassword } from '../../src/clinic/staff.js';
 import { demoAgendaSeeder } from '../../src/local/demo-agenda.js';
 import { DEMO_STAFF_FILE, demoStaffSeeder } from '../../src/local/demo-staff.js';
-import { startTestStack, type TestStack } from '../helpers/stack.js';
+import { useTestStack, type TestStack } from '../helpers/stack.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const TZ = 'America/Sao_Paulo';
@@ -60,8 +60,8 @@ const cell = (p: Page, dentist: string, time: string) =>
   p.locator(`.day-grid .cell[data-time="${time}"]`).and(p.locator(`[aria-label*="${dentist}"]`));
 
 describe.skipIf(!existsSync(CHROMIUM))('the agenda grid in Chromium', { timeout: 60_000 }, () => {
+  stack = useTestStack({ withComponents: true });
   beforeAll(async () => {
-    stack = await startTestStack({ withComponents: true });
     await stack.seedDemo(undefined, [demoAgendaSeeder, demoStaffSeeder]); // the dentists, the chairs and the admin: the rest of the demo is not read
     const saved = JSON.parse(await readFile(join(stack.dir, DEMO_STAFF_FILE), 'utf8')) as { email: string; password: string };
     demoAdmin = { email: saved.email, password: saved.password };
@@ -76,7 +76,6 @@ describe.skipIf(!existsSync(CHROMIUM))('the agenda grid in Chromium', { timeout:
 
   afterAll(async () => {
     await browser?.close();
-    await stack?.close();
   });
 
   it('shows one column per dentist in 15-minute rows, and books on an empty cell (dialog prefilled)', async () => {

@@ -19,23 +19,26 @@ import { channelKey } from '../../src/clinic/reminders.js';
 import { readOutbox } from '../../src/local/ses-server.js';
 import { addPatient, book } from '../helpers/reminder-seed.js';
 import { hasChromium, launchChromium } from '../helpers/chromium.js';
-import { startTestStack, type TestStack } from '../helpers/stack.js';
+import { useTestStack, type TestStack } from '../helpers/stack.js';
 
 let stack: TestStack;
 let browser: Browser;
 let answersPage: string;
 const pageErrors: string[] = [];
 
-/** The local stack with the demo clinic (its dentists, its admin) and Chromium. */
-async function startAll(): Promise<void> {
-  stack = await startTestStack({ withComponents: true });
-  await stack.seedDemo(undefined, [demoAgendaSeeder, demoStaffSeeder]); // the dentists, the chairs and the admin: the rest of the demo is not read
-  answersPage = stack.endpoints.extra.answers!;
-  browser = await launchChromium();
-}
-async function stopAll(): Promise<void> {
-  await browser?.close();
-  await stack?.close();
+/**
+ * A local stack with the demo clinic (its dentists, its admin) and Chromium for the describe block that calls it
+ * (each block has its own; `stack` is set to the block's when it starts).
+ */
+function useDemoAndBrowser(): void {
+  const own = useTestStack({ withComponents: true });
+  beforeAll(async () => {
+    stack = own;
+    await stack.seedDemo(undefined, [demoAgendaSeeder, demoStaffSeeder]); // the dentists, the chairs and the admin: the rest of the demo is not read
+    answersPage = stack.endpoints.extra.answers!;
+    browser = await launchChromium();
+  }, 90_000);
+  afterAll(() => browser?.close());
 }
 
 /** A day of its own for each test (reminders are sent the day before, at 10:00). */
@@ -71,11 +74,9 @@ async function open(link: string, viewport = { width: 1024, height: 800 }, local
 const note = (page: Page) => page.locator('p.note').textContent();
 
 describe.skipIf(!hasChromium)('the answer page in Chromium', { timeout: 60_000 }, () => {
-  beforeAll(startAll, 90_000);
+  useDemoAndBrowser();
 
   afterEach(() => expect(pageErrors.splice(0)).toEqual([]));
-
-  afterAll(stopAll);
 
   it('confirms from the e-mail\'s link; a second visit says it was already done', async () => {
     const { appt, link } = await remindedLink('Clara Nunes Teixeira');
@@ -157,12 +158,10 @@ describe.skipIf(!hasChromium)('the answer page in Chromium', { timeout: 60_000 }
 
 describe.skipIf(!hasChromium)('the staff\'s "Respostas dos pacientes" in Chromium', { timeout: 60_000 }, () => {
   let admin: { email: string; password: string };
+  useDemoAndBrowser();
   beforeAll(async () => {
-    await startAll();
     admin = JSON.parse(await readFile(join(stack.dir, DEMO_STAFF_FILE), 'utf8')) as { email: string; password: string };
-  }, 90_000);
-
-  afterAll(stopAll);
+  });
 
   /** The staff page, signed in as the demo admin, on the agenda. */
   async function signIn(): Promise<Page> {

@@ -11,7 +11,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { revokeStaff } from '../../src/clinic/staff.js';
 import { hasChromium, launchChromium } from '../helpers/chromium.js';
-import { startServerHarness, type ServerHarness } from '../server/harness.js';
+import { useServerHarness, type ServerHarness } from '../server/harness.js';
 
 const GOOD_PASSWORD = 'cavalo azul pedra lua';
 
@@ -48,8 +48,8 @@ async function acceptInvitation(p: Page, link: string): Promise<void> {
 }
 
 describe.skipIf(!hasChromium)('sign-in on the staff page', () => {
+  h = useServerHarness({ now: () => new Date(clock), auth: { now: () => clock } });
   beforeAll(async () => {
-    h = await startServerHarness({ now: () => new Date(clock), auth: { now: () => clock } });
     url = h.url.replace('127.0.0.1', 'localhost');
     browser = await launchChromium();
   }, 90_000);
@@ -60,7 +60,6 @@ describe.skipIf(!hasChromium)('sign-in on the staff page', () => {
 
   afterAll(async () => {
     await browser?.close();
-    await h?.close();
   });
 
   it('invitation → password → TOTP → recovery codes → sign out → sign in → idle timeout → revoke over an open form', async () => {

@@ -1,24 +1,17 @@
 /** Terminal escape injection (issue 13, item 3), through the built CLI against a local stack. */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createAppointment } from '../../src/clinic/appointments.js';
 import { validateImageMetadata } from '../../src/clinic/images.js';
 import { summaryOf, updatePatientIndex } from '../../src/clinic/patient-index.js';
 import { createPatient, getPatient, patientKey } from '../../src/clinic/patients.js';
 import { runCli } from '../helpers/cli.js';
-import { startTestStack, type TestStack } from '../helpers/stack.js';
+import { useTestStack } from '../helpers/stack.js';
 
-let stack: TestStack;
+const stack = useTestStack();
 const cli = (...args: string[]) => runCli(args, { cwd: stack.projectDir, env: { ...process.env, NO_COLOR: '1', CI: '1' } });
 const ESC = '\u001b';
-
-beforeAll(async () => {
-  stack = await startTestStack();
-});
-afterAll(async () => {
-  await stack?.close();
-});
 
 describe('control characters', { timeout: 120_000 }, () => {
   it('are refused at input: a CLI flag (exit 2, naming it), a CSV row, appointment and image notes', async () => {

@@ -10,7 +10,7 @@ import { startTestStack } from '../helpers/stack.js';
 
 describe('patients import stopped by the store', { timeout: 120_000 }, () => {
   it('the local S3 going away mid-import: exit 1, after a line saying to run the same import again', async () => {
-    const lost = await startTestStack();
+    const lost = await startTestStack(); // its own, made and closed in the test: the test stops it mid-import
     try {
       const rows = Array.from({ length: 3000 }, (_, i) => `Parada Sem CPF ${i};01/01/1980`);
       const file = join(lost.projectDir, 'pacientes.csv');
