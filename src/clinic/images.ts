@@ -16,6 +16,7 @@
  * The image-processor Lambda reacts to originals only, and skips those whose display and thumb exist — which
  * is why the derivatives go up before the original.
  */
+import { createHash } from 'node:crypto';
 import { ClinicaError, conflict, isClinicaError, notFound, usageError } from '../errors.js';
 import type { ImageFormat, ImageInfo } from '../imaging/inspect.js';
 import type { Variant } from '../imaging/pipeline.js';
@@ -288,6 +289,50 @@ export async function readHashClaim(store: Store, patientId: string, sha256: str
 }
 
 /**
+ * Which content hashes a patient has a claim for, from one listing of `image-hashes/{patientId}/` per patient
+ * instead of a read per file: a bulk import of new images then asks the bucket once per patient, not once
+ * per image, before deciding that bytes are new. Only a hash found here needs its claim read (done, or
+ * pending from another run). The listing cannot see claims made after it (another run importing the same
+ * bytes at the same moment); such a file is processed and then meets that claim in storeImage's conditional
+ * write, which settles it as before — so this saves reads and never decides a duplicate on its own.
+ * The last `keep` patients' listings are kept (a bulk import goes patient by patient).
+ */
+export class ClaimIndex {
+  private readonly patients = new Map<string, Promise<Set<string>>>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly keep = 64,
+  ) {}
+
+  private claimed(patientId: string): Promise<Set<string>> {
+    let hashes = this.patients.get(patientId);
+    if (!hashes) {
+      hashes = (async () => {
+        const prefix = `${IMAGE_HASHES_PREFIX}${patientId}/`;
+        const found = new Set<string>();
+        for await (const o of this.store.list(prefix)) if (o.key.endsWith('.json')) found.add(o.key.slice(prefix.length, -'.json'.length));
+        return found;
+      })();
+      hashes.catch(() => this.patients.delete(patientId)); // a failed listing is asked again (and thrown to its caller)
+      this.patients.set(patientId, hashes);
+      if (this.patients.size > this.keep) this.patients.delete(this.patients.keys().next().value!);
+    }
+    return hashes;
+  }
+
+  /** false when the patient had no claim on these bytes at the listing (nor did this run plan them since) */
+  async mayHave(patientId: string, sha256: string): Promise<boolean> {
+    return (await this.claimed(patientId)).has(sha256);
+  }
+
+  /** these bytes are about to be claimed by this run: a second file with them reads the claim */
+  async note(patientId: string, sha256: string): Promise<void> {
+    (await this.claimed(patientId)).add(sha256);
+  }
+}
+
+/**
  * Claims these bytes for this patient under a new image id, or returns the claim already there. `created`
  * says which: only the creator of a claim (or whoever resumes a pending one) writes the image.
  */
@@ -379,7 +424,11 @@ export async function writeDerivatives(store: Store, patientId: string, imageId:
       const d = derivatives[variant];
       if (!d) return;
       const key = variantKey(patientId, imageId, variant);
-      await store.put(key, Buffer.from(d.data.buffer, d.data.byteOffset, d.data.byteLength), { contentType: 'image/webp', cacheControl: DERIVATIVE_CACHE });
+      const body = Buffer.from(d.data.buffer, d.data.byteOffset, d.data.byteLength);
+      // its SHA-256 is the signature's payload hash and S3's ChecksumSHA256: S3 checks the stored bytes, and the
+      // SDK neither hashes the body again nor adds a CRC32 of its own (AWS)
+      const sha256 = createHash('sha256').update(body).digest('hex');
+      await store.put(key, body, { contentType: 'image/webp', cacheControl: DERIVATIVE_CACHE, sha256 });
       variants[variant] = { key, width: d.width, height: d.height, size: d.data.byteLength };
     }),
   );

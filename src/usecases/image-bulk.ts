@@ -16,7 +16,7 @@ import { open, opendir, readFile, stat } from 'node:fs/promises';
 import { basename, extname, join, relative, resolve, sep } from 'node:path';
 import type { OnProgress } from '../progress.js';
 import { audit } from '../clinic/audit.js';
-import { validateImageMetadata, type ImageMetadata, type ImageMetadataInput } from '../clinic/images.js';
+import { ClaimIndex, validateImageMetadata, type ImageMetadata, type ImageMetadataInput } from '../clinic/images.js';
 import { normalizePatientId } from '../clinic/patients.js';
 import { csvParseError, notCsvText } from '../csv.js';
 import { ClinicaError, isClinicaError, oneLine } from '../errors.js';
@@ -328,7 +328,8 @@ class ImportRun {
   fatal: unknown;
 
   constructor(private readonly options: RunOptions) {
-    this.settings = options.settings.dryRun ? { planned: new Map(), ...options.settings } : options.settings;
+    const settings = { claims: new ClaimIndex(options.settings.store), ...options.settings };
+    this.settings = settings.dryRun ? { planned: new Map(), ...settings } : settings;
     this.summary = options.summary ?? emptyBulkSummary();
     this.cpu = limiter(Math.max(1, options.concurrency));
   }

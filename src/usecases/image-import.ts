@@ -11,6 +11,7 @@ import { ClinicaError } from '../errors.js';
 import {
   originalFacts,
   publishWatermarkLogo,
+  type ClaimIndex,
   readHashClaim,
   storeImage,
   watermarkFor,
@@ -34,6 +35,8 @@ export interface ImportSettings {
    * bucket, so a second file with the same bytes is found here and listed as a duplicate, as the real run would.
    */
   planned?: Map<string, string>;
+  /** the claims listed once per patient (a bulk run): a file whose bytes are not among them is new without a read */
+  claims?: ClaimIndex;
   /** runs the CPU-bound part (the bulk scheduler limits how many images are in the pipeline at once) */
   limitCpu?: <T>(fn: () => Promise<T>) => Promise<T>;
 }
@@ -61,7 +64,8 @@ export type ImportOutcome =
  * The outcome for bytes this patient already has as an image (or that this run is importing already, from
  * another file), read from the hash claim; undefined when they are new.
  */
-export async function findDuplicate(settings: Pick<ImportSettings, 'store' | 'runId'>, patientId: string, hash: string): Promise<ImportOutcome | undefined> {
+export async function findDuplicate(settings: Pick<ImportSettings, 'store' | 'runId' | 'claims'>, patientId: string, hash: string): Promise<ImportOutcome | undefined> {
+  if (settings.claims && !(await settings.claims.mayHave(patientId, hash))) return undefined;
   const existing = await readHashClaim(settings.store, patientId, hash);
   if (existing && (existing.state === 'done' || existing.runId === settings.runId)) return { status: 'duplicate', imageId: existing.imageId, sha256: hash };
   return undefined;
@@ -76,7 +80,7 @@ export type ImagePlan = { fate: 'new'; hash: string } | { fate: 'settled'; outco
  * bytes it plans (`planned`): nothing is claimed in the bucket, so a second file with the same bytes is found
  * there and listed as a duplicate, as the real run would.
  */
-export async function planImage(settings: Pick<ImportSettings, 'store' | 'runId' | 'dryRun' | 'planned'>, input: ImportInput): Promise<ImagePlan> {
+export async function planImage(settings: Pick<ImportSettings, 'store' | 'runId' | 'dryRun' | 'planned' | 'claims'>, input: ImportInput): Promise<ImagePlan> {
   if (input.bytes.byteLength === 0) return { fate: 'settled', outcome: { status: 'rejected', reason: 'the file is empty' } };
   const hash = sha256(input.bytes);
   const duplicate = await findDuplicate(settings, input.patientId, hash);
@@ -87,6 +91,7 @@ export async function planImage(settings: Pick<ImportSettings, 'store' | 'runId'
     if (first !== undefined) return { fate: 'settled', outcome: { status: 'duplicate', sameAs: first, sha256: hash } };
     settings.planned.set(key, input.file ?? input.fileName ?? '');
   }
+  await settings.claims?.note(input.patientId, hash);
   return { fate: 'new', hash };
 }
 

@@ -1,6 +1,11 @@
 /** The import path (CLI) and the image-processor (Lambda and its local twin) against the real local S3. */
-import { beforeAll, describe, expect, it } from 'vitest';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import {
+  ClaimIndex,
+  IMAGE_HASHES_PREFIX,
   beginImageUpload,
   failureKey,
   hashClaimKey,
@@ -14,6 +19,7 @@ import {
 } from '../../src/clinic/images.js';
 import { createPatient } from '../../src/clinic/patients.js';
 import { applyImage, importImage, planImage, type ImportSettings } from '../../src/usecases/image-import.js';
+import { filesSource, runImport, type BulkResult } from '../../src/usecases/image-bulk.js';
 import { sha256 } from '../../src/imaging/inspect.js';
 import { processImage } from '../../src/imaging/pipeline.js';
 import { encodeEventKey } from '../../src/local/s3-server.js';
@@ -125,6 +131,48 @@ describe('images in the bucket', () => {
     const twin = await photoJpeg(640, 480, 12);
     const both = await Promise.all([1, 2].map(() => importImage({ ...settings, runId: 'run-4' }, { patientId, bytes: twin, metadata })));
     expect(both.map((o) => o.status).sort()).toEqual(['duplicate', 'imported']);
+  });
+
+  it('a bulk run lists each patient\'s claims once instead of reading one per new file, and still finds every duplicate', async () => {
+    const owner = (await createPatient(store, { fullName: 'Bia Lista', birthDate: '1985-03-04' }, 'test')).id;
+    const [old, fresh, twin, late] = await Promise.all([31, 32, 33, 34].map((seed) => photoJpeg(320, 240, seed)));
+    const first = await importImage({ ...settings, runId: 'run-earlier' }, { patientId: owner, bytes: old, metadata });
+    expect(first.status).toBe('imported');
+    const dir = await mkdtemp(join(tmpdir(), 'clinica-claims-'));
+    const files = { 'old.jpg': old, 'fresh.jpg': fresh, 'twin-a.jpg': twin, 'twin-b.jpg': twin };
+    for (const [name, bytes] of Object.entries(files)) await writeFile(join(dir, name), bytes);
+    const claimReads: string[] = [];
+    const getJson = store.getJson.bind(store);
+    const spy = vi.spyOn(store, 'getJson').mockImplementation((key, options) => {
+      if (key.startsWith(IMAGE_HASHES_PREFIX)) claimReads.push(key);
+      return getJson(key, options);
+    });
+    try {
+      const results: BulkResult[] = [];
+      const summary = await runImport(
+        filesSource(Object.keys(files).map((f) => join(dir, f)), owner, { kind: 'photo' }),
+        { settings: { ...settings, runId: 'run-listed' }, concurrency: 1, checkPatient: async () => undefined, progress: ({ item }) => void (item && results.push(item)) },
+      );
+      expect(summary).toMatchObject({ imported: 2, duplicates: 2, failed: 0 });
+      const status = Object.fromEntries(results.map((r) => [basename(r.file), r.outcome.status]));
+      expect(status).toMatchObject({ 'old.jpg': 'duplicate', 'fresh.jpg': 'imported' });
+      // two files with the same bytes in one run: one image, one duplicate (whichever claims first)
+      expect([status['twin-a.jpg'], status['twin-b.jpg']].sort()).toEqual(['duplicate', 'imported']);
+      // new bytes are known to be new from the listing: their claims are written, never read first
+      expect(claimReads).not.toContain(hashClaimKey(owner, sha256(fresh)));
+      expect(claimReads).toContain(hashClaimKey(owner, sha256(old)));
+
+      // a claim made after the listing (another run, the same moment) is met by storeImage's conditional claim
+      const claims = new ClaimIndex(store);
+      expect(await claims.mayHave(owner, sha256(late))).toBe(false);
+      const other = await importImage({ ...settings, runId: 'run-other' }, { patientId: owner, bytes: late, metadata });
+      const again = await importImage({ ...settings, runId: 'run-stale', claims }, { patientId: owner, bytes: late, metadata });
+      expect(again).toMatchObject({ status: 'duplicate', imageId: (other as { imageId: string }).imageId });
+    } finally {
+      spy.mockRestore();
+      await rm(dir, { recursive: true, force: true });
+    }
+    expect((await listImages(store, owner)).length).toBe(4);
   });
 
   it('the Lambda makes exactly the derivatives the CLI made, and skips what is done', async () => {
