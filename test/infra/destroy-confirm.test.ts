@@ -11,7 +11,7 @@ import type { ResolvedConfig } from '../../src/config/load.js';
 import { ClinicaError } from '../../src/errors.js';
 import { Ui } from '../../src/ui/output.js';
 import { fakeAws, type FakeAws } from './fake-aws.js';
-import { fakeBundles, testConfig, testUi } from './helpers.js';
+import { fakeBundles, hosted, testConfig, testUi } from './helpers.js';
 
 const asked: string[] = [];
 let typed = '';
@@ -47,11 +47,11 @@ afterEach(() => fake.restore());
 const deps = () => ({ infra: { bundles: fakeBundles(), sleep: async () => {} }, fetcher: async () => ({ status: 200, body: '{}' }) });
 
 async function destroyOnATerminal() {
-  await deploy({ config: config.configPath, yes: true }, testUi().ui, deps());
+  await hosted(deploy, { config: config.configPath, yes: true }, testUi().ui, deps());
   fake.clear();
   const stderr = new Terminal();
   const ui = new Ui({}, { stdout: new Terminal(), stderr, env: {}, stdinIsTTY: true });
-  const run = destroy({ config: config.configPath, deletePatientData: true }, ui, deps());
+  const run = hosted(destroy, { config: config.configPath, deletePatientData: true }, ui, deps());
   return { run, stderr };
 }
 

@@ -10,7 +10,7 @@ import { memoryLog } from '../../src/log.js';
 import type { Bundle, BundleName } from '../../src/infra/bundle.js';
 import { openInfra, type InfraContext } from '../../src/infra/context.js';
 import { applyPlan, type Plan } from '../../src/infra/plan.js';
-import { Ui } from '../../src/ui/output.js';
+import { Ui, type Output } from '../../src/ui/output.js';
 import type { FakeAws } from './fake-aws.js';
 
 export const CLINIC_CIDR = '192.168.10.0/24';
@@ -76,4 +76,12 @@ export function testUi(options: { json?: boolean } = {}) {
   err.on('data', (c) => (stderr += c));
   const ui = new Ui({ yes: true, json: options.json }, { stdout: out, stderr: err, env: { NO_COLOR: '1' }, stdinIsTTY: false });
   return { ui, out: () => stdout, err: () => stderr };
+}
+
+/**
+ * A command function run the way the CLI host runs it: its result (data for --json, the human view, the exit
+ * code) printed on `ui` by `Ui.show`. Returns the exit code; an error of the command or of its result is thrown.
+ */
+export async function hosted<O, D>(command: (opts: O, ui: Ui, deps?: D) => Promise<Output>, opts: O, ui: Ui, deps?: D): Promise<number> {
+  return ui.show(await command(opts, ui, deps));
 }
