@@ -4,7 +4,8 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { defaultConfigInput, loadConfig, type ResolvedConfig } from '../../src/config/load.js';
+import { runCommand } from '../../src/commands/action.js';
+import { defaultConfigInput, loadConfig, type GlobalOptions, type ResolvedConfig } from '../../src/config/load.js';
 import type { ConfigInput } from '../../src/config/schema.js';
 import { memoryLog } from '../../src/log.js';
 import type { Bundle, BundleName } from '../../src/infra/bundle.js';
@@ -79,9 +80,10 @@ export function testUi(options: { json?: boolean } = {}) {
 }
 
 /**
- * A command function run the way the CLI host runs it: its result (data for --json, the human view, the exit
- * code) printed on `ui` by `Ui.show`. Returns the exit code; an error of the command or of its result is thrown.
+ * An infra command function run by the CLI host (runCommand): its result (data for --json, the human view, the
+ * exit code) printed on `ui`. `deps` are the fakes the function takes beside the host's input. Returns the exit
+ * code; an error of the command or of its result is thrown.
  */
-export async function hosted<O, D>(command: (opts: O, ui: Ui, deps?: D) => Promise<Output>, opts: O, ui: Ui, deps?: D): Promise<number> {
-  return ui.show(await command(opts, ui, deps));
+export async function hosted<O extends GlobalOptions, D>(command: (opts: O, ui: Ui, deps?: D) => Promise<Output>, opts: O, ui: Ui, deps?: D): Promise<number> {
+  return runCommand<O>((input) => command(input.opts, input.ui, deps), { args: [], opts, ui, command: undefined as never });
 }
