@@ -75,7 +75,7 @@ export default tseslint.config(
     // a command returns its one result (`output(data, render)` in commands/action.ts) and the host prints it
     files: ['src/commands/**/*.ts'],
     rules: {
-      'no-restricted-syntax': ['error', { selector: "CallExpression[callee.object.name='ui'][callee.property.name='result']", message: 'return output(data, render) from the command: the host prints it (JSON with --json)' }],
+      'no-restricted-syntax': ['error', { selector: "CallExpression[callee.object.name='ui'][callee.property.name=/^(result|show)$/]", message: 'return output(data, render) from the command: the host prints it (JSON with --json)' }],
     },
   },
   {

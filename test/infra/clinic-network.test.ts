@@ -9,7 +9,7 @@ import { status } from '../../src/commands/infra/status.js';
 import { clinicNetworkWarning, isPrivateCidr } from '../../src/infra/ec2.js';
 import { planDeploy } from '../../src/infra/stack.js';
 import { fakeAws, type FakeAws } from './fake-aws.js';
-import { fakeBundles, openTestInfra, testConfig, testUi } from './helpers.js';
+import { fakeBundles, hosted, openTestInfra, testConfig, testUi } from './helpers.js';
 
 let fake: FakeAws;
 beforeEach(() => {
@@ -47,18 +47,18 @@ describe('a clinic network AWS can never see', () => {
     expect((await planDeploy(await openTestInfra(fake, config))).warnings).toEqual([WARNING]);
     const deps = { infra: { bundles: fakeBundles(), sleep: async () => {} }, fetcher: async () => ({ status: 200, body: '{}' }) };
     const dry = testUi();
-    expect(await deploy({ config: config.configPath, dryRun: true }, dry.ui, deps)).toBe(0);
+    expect(await hosted(deploy, { config: config.configPath, dryRun: true }, dry.ui, deps)).toBe(0);
     expect(dry.err()).toContain(`warn ${WARNING}`);
     const st = testUi();
-    await status({ config: config.configPath }, st.ui, deps);
+    await hosted(status, { config: config.configPath }, st.ui, deps);
     expect(st.err()).toContain(`warn ${WARNING}`);
     const json = testUi({ json: true });
-    await deploy({ config: config.configPath, dryRun: true }, json.ui, deps);
+    await hosted(deploy, { config: config.configPath, dryRun: true }, json.ui, deps);
     expect(JSON.parse(json.out()).plan.warnings).toEqual([WARNING]);
 
     const reachable = await testConfig({ network: network(['203.0.113.10/32']) });
     const quiet = testUi();
-    await deploy({ config: reachable.configPath, dryRun: true }, quiet.ui, deps);
+    await hosted(deploy, { config: reachable.configPath, dryRun: true }, quiet.ui, deps);
     expect(quiet.err()).not.toContain('private ranges only');
   });
 });

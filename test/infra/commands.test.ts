@@ -14,7 +14,7 @@ import type { ResolvedConfig } from '../../src/config/load.js';
 import type { Fetcher } from '../../src/infra/health.js';
 import { Ui } from '../../src/ui/output.js';
 import { fakeAws, type FakeAws } from './fake-aws.js';
-import { fakeBundles, testConfig, testUi } from './helpers.js';
+import { fakeBundles, hosted, testConfig, testUi } from './helpers.js';
 
 let fake: FakeAws;
 let config: ResolvedConfig;
@@ -34,7 +34,7 @@ const opts = () => ({ config: config.configPath, yes: true });
 describe('clinica deploy / status / destroy (in-process, mocked AWS)', () => {
   it('deploy --yes applies the plan, prints and writes the outputs; a second deploy changes nothing and says so', async () => {
     const first = testUi();
-    expect(await deploy(opts(), first.ui, deps())).toBe(0);
+    expect(await hosted(deploy, opts(), first.ui, deps())).toBe(0);
     expect(first.out()).toMatch(/Plan for stage prod \(AWS account 123456789012 \(sa-east-1\)\)/);
     expect(first.out()).toMatch(/\+ create \| does not exist: create with public access block, default encryption, tags/);
     expect(first.out()).toContain('deployed stage prod: 29 resources changed');
@@ -61,14 +61,14 @@ describe('clinica deploy / status / destroy (in-process, mocked AWS)', () => {
 
     fake.clear();
     const second = testUi();
-    expect(await deploy(opts(), second.ui, deps())).toBe(0);
+    expect(await hosted(deploy, opts(), second.ui, deps())).toBe(0);
     expect(second.out()).toContain('no changes: stage prod matches the config — nothing was changed in AWS');
     expect(fake.mutating()).toEqual([]);
   });
 
   it('--json prints one document with the plan, what was applied, and the outputs', async () => {
     const t = testUi({ json: true });
-    expect(await deploy(opts(), t.ui, deps())).toBe(0);
+    expect(await hosted(deploy, opts(), t.ui, deps())).toBe(0);
     const doc = JSON.parse(t.out());
     expect(doc.applied).toHaveLength(29);
     expect(doc.outputs.buckets.data).toBe('sorriso-prod-data');
@@ -82,42 +82,42 @@ describe('clinica deploy / status / destroy (in-process, mocked AWS)', () => {
       expect.stringMatching(/^public site: the footer shows no CRO registration of the clinic, .* — set site\.clinicRegistration/),
     ];
     const json = testUi({ json: true });
-    expect(await deploy({ config: bare.configPath, dryRun: true }, json.ui, deps())).toBe(0);
+    expect(await hosted(deploy, { config: bare.configPath, dryRun: true }, json.ui, deps())).toBe(0);
     expect(JSON.parse(json.out()).plan.warnings).toEqual(site);
     const dry = testUi();
-    expect(await deploy({ config: bare.configPath, dryRun: true }, dry.ui, deps())).toBe(0);
+    expect(await hosted(deploy, { config: bare.configPath, dryRun: true }, dry.ui, deps())).toBe(0);
     expect(dry.err()).toContain(`warn ${site[0]}`);
     expect(dry.err()).toMatch(/warn public site: the footer names no dentist in charge/);
     const st = testUi();
-    await status({ config: bare.configPath }, st.ui, deps());
+    await hosted(status, { config: bare.configPath }, st.ui, deps());
     expect(st.err()).toMatch(/warn public site: the footer shows no CRO registration of the clinic/);
     // a site with everything says nothing
     const full = testUi({ json: true });
-    await deploy({ ...opts(), dryRun: true }, full.ui, deps());
+    await hosted(deploy, { ...opts(), dryRun: true }, full.ui, deps());
     expect(JSON.parse(full.out()).plan.warnings.filter((w: string) => w.startsWith('public site:'))).toEqual([]);
   });
 
   it('a failure mid-way says what was done before it and exits non-zero; the re-run converges', async () => {
     fake.failNext('RunInstances', Object.assign(new Error('You have requested more vCPU capacity than your current vCPU limit'), { name: 'VcpuLimitExceeded', $metadata: { httpStatusCode: 400 } }));
     const t = testUi();
-    await expect(deploy(opts(), t.ui, deps())).rejects.toThrow(/starting the backend instance failed: VcpuLimitExceeded/);
+    await expect(hosted(deploy, opts(), t.ui, deps())).rejects.toThrow(/starting the backend instance failed: VcpuLimitExceeded/);
     expect(t.err()).toMatch(/deploy stopped at EC2 instance sorriso-prod-server; done before it: created S3 bucket sorriso-prod-data; created S3 bucket sorriso-prod-backup; created S3 bucket sorriso-prod-site;/);
     expect(t.err()).toMatch(/run `clinica deploy` again to continue from here/);
     const again = testUi();
-    expect(await deploy(opts(), again.ui, deps())).toBe(0);
+    expect(await hosted(deploy, opts(), again.ui, deps())).toBe(0);
     expect(again.out()).toContain('deployed stage prod: 2 resources changed'); // the instance and the SES identity
   });
 
   it('status: exit 1 with "missing" before deploy; 0 when deployed, verified and healthy; 1 again on drift', async () => {
     const before = testUi();
-    expect(await status(opts(), before.ui, deps())).toBe(1);
+    expect(await hosted(status, opts(), before.ui, deps())).toBe(1);
     expect(before.out()).toMatch(/S3 bucket sorriso-prod-data\s*\| missing/);
     expect(before.out()).toMatch(/stage prod: 29 resources missing or drifted \(run `clinica deploy`\); \d+ checks failing/);
 
-    await deploy(opts(), testUi().ui, deps());
+    await hosted(deploy, opts(), testUi().ui, deps());
     fake.state.identities.set('lembretes@clinicasorriso.com.br', 'Success');
     const good = testUi();
-    expect(await status(opts(), good.ui, deps(healthy))).toBe(0);
+    expect(await hosted(status, opts(), good.ui, deps(healthy))).toBe(0);
     expect(good.out()).toMatch(/backend \/health\s*\| ok\s*\| http:\/\/172\.31\.0\.\d+:8080\/health ok/);
     expect(good.out()).toMatch(/data bucket\s*\| ok\s*\| public access block: all four on; default encryption: SSE-S3; versioning: Enabled; bucket policy: TLS only; audit write-once/);
     expect(good.out()).toMatch(/SES sender\s*\| ok\s*\| lembretes@clinicasorriso\.com\.br verified/);
@@ -128,7 +128,7 @@ describe('clinica deploy / status / destroy (in-process, mocked AWS)', () => {
     fake.clear();
     fake.state.buckets.get('sorriso-prod-data')!.settings.versioning = { Status: 'Suspended' };
     const drifted = testUi();
-    expect(await status(opts(), drifted.ui, deps(unreachable))).toBe(1);
+    expect(await hosted(status, opts(), drifted.ui, deps(unreachable))).toBe(1);
     expect(drifted.out()).toMatch(/S3 bucket sorriso-prod-data\s*\| drift\s*\| versioning Suspended → Enabled/);
     expect(drifted.out()).toMatch(/backend \/health\s*\| unknown\s*\| not reachable from here/);
     expect(drifted.out()).toMatch(/data bucket\s*\| FAIL/);
@@ -140,7 +140,7 @@ describe('clinica deploy / status / destroy (in-process, mocked AWS)', () => {
     fake.state.functions.get('sorriso-prod-image-processor')!.policy.push({ Sid: 'open', Effect: 'Allow', Principal: '*', Action: 'lambda:InvokeFunction' });
     [...fake.state.instances.values()][0].MetadataOptions.HttpPutResponseHopLimit = 2;
     const extras = testUi();
-    expect(await status(opts(), extras.ui, deps(healthy))).toBe(1);
+    expect(await hosted(status, opts(), extras.ui, deps(healthy))).toBe(1);
     expect(extras.out()).toMatch(/IAM role sorriso-prod-server\s*\| drift\s*\| delete inline policy extra \(added by hand\)/);
     expect(extras.out()).toMatch(/Lambda function sorriso-prod-image-processor\s*\| drift\s*\| remove statement open \(principal \*\)/);
     expect(extras.out()).toMatch(/EC2 instance .*\| drift\s*\| metadata hop limit 2 → 1/);
@@ -151,18 +151,18 @@ describe('clinica deploy / status / destroy (in-process, mocked AWS)', () => {
   it('on target local, an endpoint URL (as for every other command) names where the stage is: the plan is read there', async () => {
     const local = await testConfig({ target: 'local' });
     const t = testUi();
-    expect(await deploy({ config: local.configPath, endpointUrl: 'http://127.0.0.1:4566', dryRun: true }, t.ui, deps())).toBe(0);
+    expect(await hosted(deploy, { config: local.configPath, endpointUrl: 'http://127.0.0.1:4566', dryRun: true }, t.ui, deps())).toBe(0);
     expect(t.out()).toContain('Plan for stage prod (endpoint http://127.0.0.1:4566)');
     expect(t.out()).toContain('dry run: 29 to create, 0 to update, 0 unchanged — nothing was changed');
     expect(fake.mutating()).toEqual([]);
     // without one, target local is refused before any AWS call
     fake.clear();
-    await expect(status({ config: local.configPath }, testUi().ui, deps())).rejects.toThrow(/the config's target is local/);
+    await expect(hosted(status, { config: local.configPath }, testUi().ui, deps())).rejects.toThrow(/the config's target is local/);
     expect(fake.calls).toEqual([]);
   });
 
   it('status on a terminal flags drift in red (the resource and what changed), what is fine in green', async () => {
-    await deploy(opts(), testUi().ui, deps());
+    await hosted(deploy, opts(), testUi().ui, deps());
     fake.state.identities.set('lembretes@clinicasorriso.com.br', 'Success');
     fake.state.buckets.get('sorriso-prod-data')!.settings.versioning = { Status: 'Suspended' };
     const terminal = () => Object.assign(new PassThrough(), { isTTY: true });
@@ -170,7 +170,7 @@ describe('clinica deploy / status / destroy (in-process, mocked AWS)', () => {
     let text = '';
     stdout.on('data', (c) => (text += c));
     const ui = new Ui({}, { stdout, stderr: terminal(), env: {}, stdinIsTTY: false });
-    expect(await status({ config: config.configPath }, ui, deps(healthy))).toBe(1);
+    expect(await hosted(status, { config: config.configPath }, ui, deps(healthy))).toBe(1);
     const ESC = String.fromCharCode(27);
     const row = (name: string) => text.split('\n').find((l) => l.includes(name))!;
     expect(row('S3 bucket sorriso-prod-data')).toContain(`${ESC}[31mdrift${ESC}[0m`);
@@ -179,11 +179,11 @@ describe('clinica deploy / status / destroy (in-process, mocked AWS)', () => {
   });
 
   it('destroy --yes removes the stage and keeps the patient data; --delete-patient-data --yes deletes it too', async () => {
-    await deploy(opts(), testUi().ui, deps());
+    await hosted(deploy, opts(), testUi().ui, deps());
     const outputs = join(config.stateDir, 'outputs.prod.json');
     expect(existsSync(outputs)).toBe(true);
     const t = testUi();
-    expect(await destroy(opts(), t.ui, deps())).toBe(0);
+    expect(await hosted(destroy, opts(), t.ui, deps())).toBe(0);
     // the outputs described the stage that is gone (a terminated instance's URL): removed with it
     expect(existsSync(outputs)).toBe(false);
     expect(t.err()).toContain(`info removed ${outputs}: the stage's outputs are gone with it`);
@@ -192,26 +192,26 @@ describe('clinica deploy / status / destroy (in-process, mocked AWS)', () => {
     expect(fake.state.buckets.has('sorriso-prod-data')).toBe(true);
 
     const all = testUi();
-    expect(await destroy({ ...opts(), deletePatientData: true }, all.ui, deps())).toBe(0);
+    expect(await hosted(destroy, { ...opts(), deletePatientData: true }, all.ui, deps())).toBe(0);
     expect(fake.state.buckets.has('sorriso-prod-data')).toBe(false);
     expect(all.out()).toMatch(/destroyed stage prod: 5 resources deleted; kept SES identity lembretes@clinicasorriso\.com\.br$/m);
     expect(existsSync(config.stateDir)).toBe(true);
   });
 
   it('destroy --delete-patient-data of a deployed stage does not say it kept the deleted bucket\'s S3 → Lambda events', async () => {
-    await deploy(opts(), testUi().ui, deps());
+    await hosted(deploy, opts(), testUi().ui, deps());
     const t = testUi();
-    expect(await destroy({ ...opts(), deletePatientData: true }, t.ui, deps())).toBe(0);
+    expect(await hosted(destroy, { ...opts(), deletePatientData: true }, t.ui, deps())).toBe(0);
     expect(fake.state.buckets.has('sorriso-prod-data')).toBe(false);
     expect(t.out()).toMatch(/destroyed stage prod: \d+ resources deleted; kept SES identity lembretes@clinicasorriso\.com\.br$/m);
     expect(t.out()).not.toContain('Lambda events');
   });
 
   it('destroy without --yes and without a terminal refuses', async () => {
-    await deploy(opts(), testUi().ui, deps());
+    await hosted(deploy, opts(), testUi().ui, deps());
     const out = new PassThrough();
     const ui = new Ui({}, { stdout: out, stderr: new PassThrough(), env: {}, stdinIsTTY: false });
-    await expect(destroy({ config: config.configPath }, ui, deps())).rejects.toThrow(/not confirmed/);
+    await expect(hosted(destroy, { config: config.configPath }, ui, deps())).rejects.toThrow(/not confirmed/);
     expect(fake.state.functions.size).toBe(3);
   });
 });

@@ -1,7 +1,7 @@
 /**
  * `clinica destroy --delete-patient-data` on a terminal, without --yes: after the "Destroy …?" question the
- * clinic's name must be typed back, and anything else deletes nothing at all (in-process, mocked AWS, the
- * prompts answered by the test).
+ * clinic's name must be typed back, and anything else deletes nothing at all; deploy and destroy answered "no"
+ * change nothing (in-process, mocked AWS, the prompts answered by the test).
  */
 import { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -11,14 +11,15 @@ import type { ResolvedConfig } from '../../src/config/load.js';
 import { ClinicaError } from '../../src/errors.js';
 import { Ui } from '../../src/ui/output.js';
 import { fakeAws, type FakeAws } from './fake-aws.js';
-import { fakeBundles, testConfig, testUi } from './helpers.js';
+import { fakeBundles, hosted, testConfig, testUi } from './helpers.js';
 
 const asked: string[] = [];
 let typed = '';
+let answer = true;
 vi.mock('@inquirer/prompts', () => ({
   confirm: async ({ message }: { message: string }) => {
     asked.push(message);
-    return true;
+    return answer;
   },
   input: async ({ message }: { message: string }) => {
     asked.push(message);
@@ -41,18 +42,24 @@ beforeEach(async () => {
   fake = fakeAws();
   config = await testConfig();
   asked.length = 0;
+  answer = true;
 });
 afterEach(() => fake.restore());
 
 const deps = () => ({ infra: { bundles: fakeBundles(), sleep: async () => {} }, fetcher: async () => ({ status: 200, body: '{}' }) });
 
 async function destroyOnATerminal() {
-  await deploy({ config: config.configPath, yes: true }, testUi().ui, deps());
+  await hosted(deploy, { config: config.configPath, yes: true }, testUi().ui, deps());
   fake.clear();
+  const { ui, stdout, stderr } = terminalUi();
+  const run = hosted(destroy, { config: config.configPath, deletePatientData: true }, ui, deps());
+  return { run, stdout, stderr };
+}
+
+function terminalUi() {
+  const stdout = new Terminal();
   const stderr = new Terminal();
-  const ui = new Ui({}, { stdout: new Terminal(), stderr, env: {}, stdinIsTTY: true });
-  const run = destroy({ config: config.configPath, deletePatientData: true }, ui, deps());
-  return { run, stderr };
+  return { ui: new Ui({}, { stdout, stderr, env: {}, stdinIsTTY: true }), stdout, stderr };
 }
 
 describe('destroy --delete-patient-data on a terminal', () => {
@@ -78,5 +85,21 @@ describe('destroy --delete-patient-data on a terminal', () => {
     expect(asked).toHaveLength(2);
     expect(fake.state.buckets.has(config.names.dataBucket)).toBe(false);
     expect(fake.state.functions.size).toBe(0);
+  });
+});
+
+describe('deploy and destroy on a terminal, the question answered no', () => {
+  it('change nothing in AWS, say "nothing was changed" and exit 1', async () => {
+    answer = false;
+    const deploying = terminalUi();
+    expect(await hosted(deploy, { config: config.configPath }, deploying.ui, deps())).toBe(1);
+    expect(deploying.stdout.text).toMatch(/nothing was changed\n$/);
+    expect(fake.mutating()).toEqual([]);
+    const { run, stdout } = await destroyOnATerminal();
+    expect(await run).toBe(1);
+    expect(stdout.text).toMatch(/nothing was changed\n$/);
+    expect(asked.at(-1)).toBe('Destroy 22 resources of stage prod (AWS account 123456789012 (sa-east-1))?');
+    expect(fake.mutating()).toEqual([]);
+    expect(fake.state.buckets.has(config.names.dataBucket)).toBe(true);
   });
 });

@@ -3,7 +3,7 @@ import { applyPlan, pending } from '../../src/infra/plan.js';
 import { planDeploy } from '../../src/infra/stack.js';
 import { functionResource, functionSpecs } from '../../src/infra/lambdas.js';
 import { awsError, fakeAws, type FakeAws } from './fake-aws.js';
-import { apply, fakeBundles, openTestInfra, testConfig, testUi } from './helpers.js';
+import { apply, fakeBundles, hosted, openTestInfra, testConfig, testUi } from './helpers.js';
 import { status } from '../../src/commands/infra/status.js';
 
 const statusDeps = { infra: { bundles: fakeBundles(), sleep: async () => {} }, fetcher: async () => ({ status: 200, body: '{}' }) };
@@ -74,7 +74,7 @@ describe("the functions' drift (mocked AWS)", () => {
 
     // status reports it (exit 1) and changes nothing
     const seen = testUi({ json: true });
-    expect(await status({ config: config.configPath }, seen.ui, statusDeps)).toBe(1);
+    expect(await hosted(status, { config: config.configPath }, seen.ui, statusDeps)).toBe(1);
     expect(JSON.parse(seen.out()).plan.steps.filter((s: { drift: boolean }) => s.drift).map((s: { id: string }) => s.id)).toEqual(['lambda:image-processor', 'lambda:reminders']);
     fake.clear();
     const plan = await planDeploy(await openTestInfra(fake, config));
@@ -132,7 +132,7 @@ describe("the buckets' object ownership (mocked AWS)", () => {
     fake.clear();
 
     const seen = testUi();
-    expect(await status({ config: config.configPath }, seen.ui, statusDeps)).toBe(1);
+    expect(await hosted(status, { config: config.configPath }, seen.ui, statusDeps)).toBe(1);
     expect(seen.out()).toMatch(/S3 bucket sorriso-prod-data\s*\| drift\s*\| object ownership ObjectWriter → BucketOwnerEnforced/);
     expect(seen.out()).toMatch(/site bucket\s*\| FAIL\s*\| .*object ownership: none \(ACLs on\)/);
     expect(fake.mutating()).toEqual([]);

@@ -4,13 +4,14 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { defaultConfigInput, loadConfig, type ResolvedConfig } from '../../src/config/load.js';
+import { runCommand } from '../../src/commands/action.js';
+import { defaultConfigInput, loadConfig, type GlobalOptions, type ResolvedConfig } from '../../src/config/load.js';
 import type { ConfigInput } from '../../src/config/schema.js';
 import { memoryLog } from '../../src/log.js';
 import type { Bundle, BundleName } from '../../src/infra/bundle.js';
 import { openInfra, type InfraContext } from '../../src/infra/context.js';
 import { applyPlan, type Plan } from '../../src/infra/plan.js';
-import { Ui } from '../../src/ui/output.js';
+import { Ui, type Output } from '../../src/ui/output.js';
 import type { FakeAws } from './fake-aws.js';
 
 export const CLINIC_CIDR = '192.168.10.0/24';
@@ -76,4 +77,13 @@ export function testUi(options: { json?: boolean } = {}) {
   err.on('data', (c) => (stderr += c));
   const ui = new Ui({ yes: true, json: options.json }, { stdout: out, stderr: err, env: { NO_COLOR: '1' }, stdinIsTTY: false });
   return { ui, out: () => stdout, err: () => stderr };
+}
+
+/**
+ * An infra command function run by the CLI host (runCommand): its result (data for --json, the human view, the
+ * exit code) printed on `ui`. `deps` are the fakes the function takes beside the host's input. Returns the exit
+ * code; an error of the command or of its result is thrown.
+ */
+export async function hosted<O extends GlobalOptions, D>(command: (opts: O, ui: Ui, deps?: D) => Promise<Output>, opts: O, ui: Ui, deps?: D): Promise<number> {
+  return runCommand<O>((input) => command(input.opts, input.ui, deps), { args: [], opts, ui, command: undefined as never });
 }

@@ -11,7 +11,7 @@ import { deploy } from '../../src/commands/infra/deploy.js';
 import { status } from '../../src/commands/infra/status.js';
 import type { DnsLookup } from '../../src/infra/health.js';
 import { fakeAws, type FakeAws } from './fake-aws.js';
-import { apply, CLINIC_CIDR, fakeBundles, openTestInfra, testConfig, testUi } from './helpers.js';
+import { apply, CLINIC_CIDR, fakeBundles, hosted, openTestInfra, testConfig, testUi } from './helpers.js';
 
 const DOMAIN = 'sistema.clinicasorriso.com.br';
 let fake: FakeAws;
@@ -150,7 +150,7 @@ describe('deploy and status with network.domain (in-process, mocked AWS)', () =>
   it('deploy prints the staff URL and the exact NS records; status checks delegation, the A record and the certificate (< 14 days fails)', async () => {
     const config = await https();
     const first = testUi();
-    expect(await deploy({ config: config.configPath, yes: true }, first.ui, deps(unresolved))).toBe(0);
+    expect(await hosted(deploy, { config: config.configPath, yes: true }, first.ui, deps(unresolved))).toBe(0);
     const zone = [...fake.state.zones.values()][0]!;
     const [eip] = [...fake.state.addresses.values()];
     expect(first.out()).toContain(`https://${DOMAIN}/`);
@@ -158,7 +158,7 @@ describe('deploy and status with network.domain (in-process, mocked AWS)', () =>
 
     // before the registrar step: delegation and A record fail, no certificate yet
     const before = testUi({ json: true });
-    expect(await status({ config: config.configPath }, before.ui, deps(unresolved))).toBe(1);
+    expect(await hosted(status, { config: config.configPath }, before.ui, deps(unresolved))).toBe(1);
     const checks = (t: ReturnType<typeof testUi>) => Object.fromEntries(JSON.parse(t.out()).checks.map((c: { name: string; ok: boolean; detail: string }) => [c.name, c]));
     expect(checks(before)['DNS delegation']).toMatchObject({ ok: false, detail: expect.stringContaining(`set at the registrar: ${[...zone.nameServers].sort().join(' ')}`) });
     expect(checks(before)['DNS A record'].ok).toBe(false);
@@ -170,7 +170,7 @@ describe('deploy and status with network.domain (in-process, mocked AWS)', () =>
     const certStatus = (n: string) => fake.state.buckets.get('sorriso-prod-data')!.objects.set('tls/status.json', [{ body: Buffer.from(JSON.stringify({ domain: DOMAIN, issuer: 'R11', notAfter: n, failures: 0 })), versionId: 'v1' }]);
     certStatus(notAfter);
     const close = testUi({ json: true });
-    expect(await status({ config: config.configPath }, close.ui, deps(delegated))).toBe(1);
+    expect(await hosted(status, { config: config.configPath }, close.ui, deps(delegated))).toBe(1);
     expect(checks(close)['DNS delegation'].ok).toBe(true);
     expect(checks(close)['DNS A record']).toMatchObject({ ok: true, detail: `${DOMAIN} → ${eip.PublicIp} (the Elastic IP)` });
     expect(checks(close)['HTTPS certificate']).toMatchObject({ ok: false, detail: `R11, expires ${notAfter.slice(0, 10)} (10 days)` });
@@ -178,7 +178,7 @@ describe('deploy and status with network.domain (in-process, mocked AWS)', () =>
     certStatus(new Date(Date.now() + 60.5 * 86_400_000).toISOString());
     fake.state.identities.set('lembretes@clinicasorriso.com.br', 'Success');
     const fine = testUi({ json: true });
-    const code = await status({ config: config.configPath }, fine.ui, deps(delegated));
+    const code = await hosted(status, { config: config.configPath }, fine.ui, deps(delegated));
     expect(JSON.parse(fine.out()).checks.filter((c: { ok: boolean }) => c.ok === false)).toEqual([]);
     expect(JSON.parse(fine.out()).plan.steps.filter((s: { action: string }) => s.action !== "no-change")).toEqual([]);
     expect(code).toBe(0);

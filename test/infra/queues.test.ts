@@ -9,7 +9,7 @@ import { pending } from '../../src/infra/plan.js';
 import { planDeploy } from '../../src/infra/stack.js';
 import { retryFailed } from '../../src/commands/images/retry-failed.js';
 import { fakeAws, type FakeAws } from './fake-aws.js';
-import { apply, fakeBundles, openTestInfra, testConfig, testUi } from './helpers.js';
+import { apply, fakeBundles, hosted, openTestInfra, testConfig, testUi } from './helpers.js';
 
 let fake: FakeAws;
 beforeEach(() => {
@@ -117,7 +117,7 @@ describe('clinica images retry-failed (mocked SQS and Lambda)', () => {
     fake.clear();
 
     const t = testUi({ json: true });
-    expect(await retryFailed({ config: config.configPath, yes: true }, t.ui, deps)).toBe(3);
+    expect(await hosted(retryFailed, { config: config.configPath, yes: true }, t.ui, deps)).toBe(3);
     expect(JSON.parse(t.out())).toEqual({
       retried: ['images/P-000001/I-1/original.jpg'],
       failed: [{ upload: 'images/P-000002/I-2/original.png', error: 'image-processor failed again: Input buffer contains unsupported image format' }],
@@ -136,25 +136,25 @@ describe('clinica images retry-failed (mocked SQS and Lambda)', () => {
     fake.onInvoke(() => ({ Payload: null }));
     fake.clear();
     const again = testUi();
-    expect(await retryFailed({ config: config.configPath, yes: true }, again.ui, deps)).toBe(0);
+    expect(await hosted(retryFailed, { config: config.configPath, yes: true }, again.ui, deps)).toBe(0);
     expect(again.out()).toContain('images/P-000002/I-2/original.png');
     expect(fake.named('Invoke')).toHaveLength(1);
     expect(queue.messages).toEqual([]);
 
     // and with nothing left it says so
     const empty = testUi();
-    expect(await retryFailed({ config: config.configPath, yes: true }, empty.ui, deps)).toBe(0);
+    expect(await hosted(retryFailed, { config: config.configPath, yes: true }, empty.ui, deps)).toBe(0);
     expect(empty.out()).toContain('no failed image events: every upload was processed');
   });
 
   it('on target local: one line naming the target and the fix, before any AWS call', async () => {
     const local = await testConfig({ target: 'local' });
-    await expect(retryFailed({ config: local.configPath, yes: true }, testUi().ui, deps)).rejects.toThrow("images retry-failed reads the AWS stage's queue of failed image events, and the config's target is local");
+    await expect(hosted(retryFailed, { config: local.configPath, yes: true }, testUi().ui, deps)).rejects.toThrow("images retry-failed reads the AWS stage's queue of failed image events, and the config's target is local");
     expect(fake.calls).toEqual([]);
   });
 
   it('a stage without the queue: one line naming it and the fix', async () => {
     const config = await testConfig();
-    await expect(retryFailed({ config: config.configPath, yes: true }, testUi().ui, deps)).rejects.toThrow(`stage prod has no queue of failed image events (${QUEUE})`);
+    await expect(hosted(retryFailed, { config: config.configPath, yes: true }, testUi().ui, deps)).rejects.toThrow(`stage prod has no queue of failed image events (${QUEUE})`);
   });
 });

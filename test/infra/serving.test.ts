@@ -13,7 +13,7 @@ import { ClinicaError } from '../../src/errors.js';
 import { Ui } from '../../src/ui/output.js';
 import { PassThrough } from 'node:stream';
 import { fakeAws, type FakeAws } from './fake-aws.js';
-import { CLINIC_CIDR, fakeBundles, testConfig, testUi } from './helpers.js';
+import { CLINIC_CIDR, fakeBundles, hosted, testConfig, testUi } from './helpers.js';
 
 let fake: FakeAws;
 beforeEach(() => {
@@ -27,7 +27,7 @@ const noDomain = { clinicCidrs: [CLINIC_CIDR], trustedProxies: [], serverPort: 8
 describe('serving the staff page on target aws', () => {
   it('deploy and status refuse plain HTTP without network.domain: exit 2, one line naming it and the fix, no AWS change', async () => {
     const config = await testConfig({ network: noDomain });
-    for (const run of [() => deploy({ config: config.configPath, dryRun: true }, testUi().ui, deps()), () => status({ config: config.configPath }, testUi().ui, deps())]) {
+    for (const run of [() => hosted(deploy, { config: config.configPath, dryRun: true }, testUi().ui, deps()), () => hosted(status, { config: config.configPath }, testUi().ui, deps())]) {
       const err = await run().then(
         () => undefined,
         (e: unknown) => e,
@@ -49,10 +49,10 @@ describe('serving the staff page on target aws', () => {
     let stderr = '';
     err.on('data', (c) => (stderr += c));
     const ui = new Ui({ yes: true }, { stdout: tty(), stderr: err, env: {}, stdinIsTTY: false });
-    expect(await deploy({ config: config.configPath, dryRun: true }, ui, deps())).toBe(0);
+    expect(await hosted(deploy, { config: config.configPath, dryRun: true }, ui, deps())).toBe(0);
     expect(stderr).toContain(`\u001b[31mnetwork.plainHttp is true: the staff page, patient records and image links cross the network UNENCRYPTED`);
     const json = testUi({ json: true });
-    expect(await deploy({ config: config.configPath, dryRun: true }, json.ui, deps())).toBe(0);
+    expect(await hosted(deploy, { config: config.configPath, dryRun: true }, json.ui, deps())).toBe(0);
     expect(JSON.parse(json.out()).plan.plainHttp).toBe(true);
   });
 });

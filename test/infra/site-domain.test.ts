@@ -10,7 +10,7 @@ import { planDeploy, planDestroy } from '../../src/infra/stack.js';
 import { siteCertificateCheck } from '../../src/infra/health.js';
 import { CLOUDFRONT_ZONE_ID, ISSUE_WAIT_MS } from '../../src/infra/site-domain.js';
 import { fakeAws, type FakeAws } from './fake-aws.js';
-import { apply, CLINIC_CIDR, fakeBundles, openTestInfra, testConfig, testUi } from './helpers.js';
+import { apply, CLINIC_CIDR, fakeBundles, hosted, openTestInfra, testConfig, testUi } from './helpers.js';
 import { status } from '../../src/commands/infra/status.js';
 import { defaultConfigInput } from '../../src/config/load.js';
 import { applyPlan } from '../../src/infra/plan.js';
@@ -108,7 +108,7 @@ describe('site.domain: ACM certificate and alias records (mocked AWS)', () => {
     const [[, dist]] = [...fake.state.distributions];
     fake.clear();
     const t = testUi({ json: true });
-    await status({ config: config.configPath }, t.ui, { infra: { bundles: fakeBundles(), sleep: async () => {} }, fetcher: async () => ({ status: 200, body: '{}' }) });
+    await hosted(status, { config: config.configPath }, t.ui, { infra: { bundles: fakeBundles(), sleep: async () => {} }, fetcher: async () => ({ status: 200, body: '{}' }) });
     const doc = JSON.parse(t.out());
     const check = doc.checks.find((c: { name: string }) => c.name === 'site certificate');
     expect(check).toMatchObject({ ok: true, detail: expect.stringMatching(new RegExp(`^${SITE}: ISSUED by Amazon, expires 2027-12-31 \\(\\d+ days\\); validation CNAME ${cert.record.Name.replace(/\./g, '\\.')}$`)) });

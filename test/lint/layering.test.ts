@@ -53,3 +53,11 @@ describe('the pure image pipeline', () => {
     ]);
   });
 });
+
+describe('a command returns its one result', () => {
+  it('does not print it itself: ui.result and ui.show are caught in src/commands', async () => {
+    const code = "export async function probe(ui: { result(d: unknown): void; show(o: unknown): Promise<number> }) {\n  ui.result({});\n  return ui.show({ data: {} });\n}\n";
+    const message = 'return output(data, render) from the command: the host prints it (JSON with --json)';
+    expect(await problems('src/commands/probe.ts', code)).toEqual([`2: ${message}`, `3: ${message}`]);
+  });
+});

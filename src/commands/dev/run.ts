@@ -74,7 +74,8 @@ export default async function dev({ opts, ui }: CommandInput<DevOptions>): Promi
     urls: Object.fromEntries(stack.urls.map((u) => [u.name, u.url])),
     demo: seeded,
   };
-  // shown while it runs: the stack lasts until Ctrl+C
+  /* eslint-disable-next-line no-restricted-syntax -- shown, not returned: the command returns only when the stack
+     stops (Ctrl+C), and people and scripts (--json) need the URLs while it runs */
   await ui.show(output(data, async () => {
     await ui.table(stack.urls, [
       { header: 'What', value: (r) => r.name },

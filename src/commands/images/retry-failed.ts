@@ -8,16 +8,16 @@ import { loadConfig } from '../../config/load.js';
 import { ClinicaError, ExitCode, usageError } from '../../errors.js';
 import { failureQueueUrl, receiveFailed, releaseFailed, retryFailedEvent, type FailedEvent } from '../../infra/queues.js';
 import type { Ui } from '../../ui/output.js';
-import { output, type CommandInput } from '../action.js';
+import { output, type CommandInput, type Output } from '../action.js';
 import { openStage, type InfraCommandDeps } from '../infra/common.js';
 
-export default async function retryFailedCommand({ opts, ui }: CommandInput): Promise<number> {
+export default async function retryFailedCommand({ opts, ui }: CommandInput): Promise<Output> {
   return retryFailed(opts, ui);
 }
 
 const what = (e: FailedEvent) => e.key ?? `message ${e.messageId}`;
 
-export async function retryFailed(opts: CommandInput['opts'], ui: Ui, deps: InfraCommandDeps = {}): Promise<number> {
+export async function retryFailed(opts: CommandInput['opts'], ui: Ui, deps: InfraCommandDeps = {}): Promise<Output> {
   const target = loadConfig(opts);
   if (target.target === 'local' && !target.aws.endpointUrl) {
     throw usageError("images retry-failed reads the AWS stage's queue of failed image events, and the config's target is local", {
@@ -34,7 +34,7 @@ export async function retryFailed(opts: CommandInput['opts'], ui: Ui, deps: Infr
   }
   const events = await receiveFailed(ctx, url);
   if (!events.length) {
-    return ui.show(output({ retried: [], failed: [] }, () => ui.print('no failed image events: every upload was processed')));
+    return output({ retried: [], failed: [] }, () => ui.print('no failed image events: every upload was processed'));
   }
   await ui.table(
     events,
@@ -47,7 +47,7 @@ export async function retryFailed(opts: CommandInput['opts'], ui: Ui, deps: Infr
   );
   if (!(await ui.confirm(`Process ${events.length} upload${events.length > 1 ? 's' : ''} again?`))) {
     await releaseFailed(ctx, url, events);
-    return ui.show(output({ retried: [], failed: [] }, () => ui.print('nothing was changed')));
+    return output({ retried: [], failed: [] }, () => ui.print('nothing was changed'));
   }
   const retried: string[] = [];
   const failed: { upload: string; error: string }[] = [];
@@ -64,7 +64,7 @@ export async function retryFailed(opts: CommandInput['opts'], ui: Ui, deps: Infr
     progress.tick(n + 1);
   }
   progress.done();
-  return ui.show(output({ retried, failed }, () =>
+  return output({ retried, failed }, () =>
     ui.info(`${retried.length} processed again${failed.length ? `, ${failed.length} failed again (left in the queue; run \`clinica images retry-failed\` later)` : ''}`),
-  { exitCode: failed.length ? ExitCode.partial : 0 }));
+  { exitCode: failed.length ? ExitCode.partial : 0 });
 }

@@ -5,18 +5,18 @@ import { outputsFile } from '../../infra/outputs.js';
 import { applyPlan, pending, planJson, type Step } from '../../infra/plan.js';
 import { planDestroy } from '../../infra/stack.js';
 import type { Ui } from '../../ui/output.js';
-import { output, type CommandInput } from '../action.js';
+import { notConfirmed, output, type CommandInput, type Output } from '../action.js';
 import { openStage, printPlan, stageActivityText, type InfraCommandDeps } from './common.js';
 
 interface DestroyOptions {
   deletePatientData?: boolean;
 }
 
-export default async function destroyCommand({ opts, ui }: CommandInput<DestroyOptions>): Promise<number> {
+export default async function destroyCommand({ opts, ui }: CommandInput<DestroyOptions>): Promise<Output> {
   return destroy(opts, ui);
 }
 
-export async function destroy(opts: CommandInput<DestroyOptions>['opts'], ui: Ui, deps: InfraCommandDeps = {}): Promise<number> {
+export async function destroy(opts: CommandInput<DestroyOptions>['opts'], ui: Ui, deps: InfraCommandDeps = {}): Promise<Output> {
   const { config, ctx } = await openStage(opts, ui, deps);
   const spinner = await ui.spinner(`reading stage ${config.stage}`);
   // told on the reading spinner, then on the spinner of the step that empties the bucket
@@ -33,12 +33,11 @@ export async function destroy(opts: CommandInput<DestroyOptions>['opts'], ui: Ui
   const todo = pending(plan);
   if (!todo.length) {
     await forgetOutputs(ui, config.stateDir, config.stage);
-    return ui.show(output({ plan: planJson(plan), applied: [] }, () => ui.print(`nothing to destroy in stage ${config.stage}`)));
+    return output({ plan: planJson(plan), applied: [] }, () => ui.print(`nothing to destroy in stage ${config.stage}`));
   }
   const question = `Destroy ${todo.length} resource${todo.length > 1 ? 's' : ''} of stage ${config.stage} (${ctx.where})?`;
   if (!(await ui.confirm(question))) {
-    ui.print('nothing was changed');
-    return 1;
+    return notConfirmed({ plan: planJson(plan), applied: [] });
   }
   if (opts.deletePatientData && todo.some((s) => s.id === 'data-bucket')) {
     const typedBack = await ui.confirmTyped(`Type the clinic name (${config.clinic.name}) to delete the patient data:`, {
@@ -61,9 +60,9 @@ export async function destroy(opts: CommandInput<DestroyOptions>['opts'], ui: Ui
   }
   await forgetOutputs(ui, config.stateDir, config.stage);
   const kept = plan.steps.filter((s) => s.action === 'no-change');
-  return ui.show(output({ plan: planJson(plan), applied: result.applied.map((s) => s.id) }, () =>
+  return output({ plan: planJson(plan), applied: result.applied.map((s) => s.id) }, () =>
     ui.print(`destroyed stage ${config.stage}: ${result.applied.length} resource${result.applied.length > 1 ? 's' : ''} deleted${kept.length ? `; kept ${kept.map((s) => `${s.kind} ${s.name}`).join(', ')}` : ''}`),
-  ));
+  );
 }
 
 /**

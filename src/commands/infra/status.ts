@@ -3,15 +3,15 @@ import { computeOutputs } from '../../infra/outputs.js';
 import { pending, planJson } from '../../infra/plan.js';
 import { planDeploy } from '../../infra/stack.js';
 import type { Ui } from '../../ui/output.js';
-import { output, type CommandInput } from '../action.js';
+import { output, type CommandInput, type Output } from '../action.js';
 import { openStage, printPlan, stageActivityText, type InfraCommandDeps } from './common.js';
 
 /** The deploy plan as a drift report, plus health checks. Exit 1 when anything is missing, drifted or unhealthy. */
-export default async function statusCommand({ opts, ui }: CommandInput): Promise<number> {
+export default async function statusCommand({ opts, ui }: CommandInput): Promise<Output> {
   return status(opts, ui);
 }
 
-export async function status(opts: CommandInput['opts'], ui: Ui, deps: InfraCommandDeps = {}): Promise<number> {
+export async function status(opts: CommandInput['opts'], ui: Ui, deps: InfraCommandDeps = {}): Promise<Output> {
   const { config, ctx } = await openStage(opts, ui, deps);
   const spinner = await ui.spinner(`reading stage ${config.stage}`);
   let plan;
@@ -38,7 +38,7 @@ export async function status(opts: CommandInput['opts'], ui: Ui, deps: InfraComm
     drifted.length ? `${drifted.length} resource${drifted.length > 1 ? 's' : ''} missing or drifted (run \`clinica deploy\`)` : '',
     failing.length ? `${failing.length} check${failing.length > 1 ? 's' : ''} failing: ${failing.map((c) => c.name).join(', ')}` : '',
   ].filter(Boolean);
-  return ui.show(output({ healthy, plan: planJson(plan), checks, outputs: computeOutputs(ctx, plan.observed.ses) }, () => {
+  return output({ healthy, plan: planJson(plan), checks, outputs: computeOutputs(ctx, plan.observed.ses) }, () => {
     ui.print(healthy ? ui.green(`stage ${config.stage} matches the config and is healthy`) : ui.red(`stage ${config.stage}: ${parts.join('; ')}`));
-  }, { exitCode: healthy ? 0 : 1 }));
+  }, { exitCode: healthy ? 0 : 1 });
 }

@@ -11,7 +11,8 @@ interface PreviewOptions {
 export default async function preview({ opts, ui }: CommandInput<PreviewOptions>): Promise<number> {
   // the config is read again on every page load: edits show on reload
   const server = await startPreview({ build: () => buildSite(loadConfig(opts)), host: opts.host, port: opts.port, log: ui });
-  // shown while it runs: the preview lasts until Ctrl+C
+  /* eslint-disable-next-line no-restricted-syntax -- shown, not returned: the command returns only when the preview
+     stops (Ctrl+C), and people and scripts (--json) need its URL while it runs */
   await ui.show(output({ url: server.url }, () => {
     ui.print(`site preview at ${server.url}`);
     ui.info('pages are rebuilt from clinica.config.json on every reload; Ctrl+C stops the preview');
