@@ -15,7 +15,7 @@ import { recordErasure } from './erased.js';
 import { deletePatientImages } from './images.js';
 import { deletePatientAppointmentList, listPatientAppointments } from './patient-appointments.js';
 import { updatePatientIndex } from './patient-index.js';
-import { cpfClaimsKey, getPatient, patientKey, releaseCpf, writePatientChange } from './patients.js';
+import { getPatient, patientKey, releaseCpf, writePatientChange } from './patients.js';
 import { EMAIL_IN_TEXT } from './text.js';
 import { mapLimit } from '../map-limit.js';
 import type { Appointment, AuditEntry, Patient } from './types.js';
@@ -124,7 +124,6 @@ export async function anonymizePatient(store: Store, id: string, actor: string):
 
 export async function anonymizePatientReported(store: Store, id: string, actor: string): Promise<AnonymizationReport> {
   const { patient: before } = await getPatient(store, id);
-  if (before.cpf) await cpfClaimsKey(store); // a bucket to reindex is refused before anything is written
   // the marks first: an anonymization interrupted after them leaves a patient who is still there, not one who
   // could come back through an import
   if (!before.anonymized) await recordErasure(store, before);
@@ -294,7 +293,6 @@ export async function planPurge(store: Store, id: string, options: PurgeOptions)
  */
 export async function purgePatient(store: Store, id: string, actor: string, options: PurgeOptions): Promise<PurgeResult> {
   const { patient, forced } = await planPurge(store, id, options);
-  if (patient.cpf) await cpfClaimsKey(store); // a bucket to reindex is refused before anything is deleted
   const appointments = await listPatientAppointments(store, patient.id, { includeMoved: true });
   const reminderKeys = (await reminderKeysOf(store, appointments.map((a) => a.id))).map((r) => r.key);
   // images with their dedupe claims and id pointers (deletePatientImages owns that layout)

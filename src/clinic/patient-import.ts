@@ -12,13 +12,13 @@ import { csvParseError } from '../csv.js';
 import { ClinicaError, isClinicaError, usageError } from '../errors.js';
 import type { Store } from '../store/store.js';
 import { audit } from './audit.js';
+import { bucketKey } from './bucket-key.js';
 import { maskCpf } from './cpf.js';
 import { erasedMatcher } from './erased.js';
 import { markPendingIds, readPatientIndex, summaryOf, updatePatientIndex } from './patient-index.js';
 import {
   allocatePatientNumbers,
   claimCpf,
-  cpfClaimsKey,
   formatPatientId,
   newPatientRecord,
   parseSex,
@@ -319,8 +319,8 @@ async function withoutErased(store: Store, candidates: ValidRow[], rejected: Rej
 async function createPatients(store: Store, fresh: ValidRow[], unindexed: Patient[], actor: string, options: ImportOptions, result: ImportResult): Promise<void> {
   const counter = { done: 0, total: fresh.length };
   options.progress?.({ done: 0, total: counter.total });
-  // a bucket to reindex is refused before anything is written; the key is made once, not by 32 rows at a time
-  if (fresh.some((v) => v.record.cpf)) await cpfClaimsKey(store, { create: true });
+  // the bucket's key is made once, not by 32 rows at a time
+  if (fresh.some((v) => v.record.cpf)) await bucketKey(store, { create: true });
   if (unindexed.length) await updatePatientIndex(store, unindexed.map((r) => ({ id: r.id, apply: (old: PatientSummary | undefined) => old ?? summaryOf(r) })));
   if (!fresh.length) return;
   const first = await allocatePatientNumbers(store, fresh.length);

@@ -32,13 +32,10 @@ import {
   type PatientSummary,
   type Sex,
 } from './types.js';
-import { count } from '../plural.js';
 
 export const PATIENTS_PREFIX = 'patients/';
 export const COUNTER_KEY = 'counters/patients.json';
 export const CPF_CLAIMS_PREFIX = 'claims/cpf-hmac/';
-/** The claims of clinica before they were keyed: claims/cpf/{sha256('clinica-cpf:' + cpf)}.json — reindex replaces them. */
-export const OLD_CPF_CLAIMS_PREFIX = 'claims/cpf/';
 
 export const patientKey = (id: string) => `${PATIENTS_PREFIX}${id}.json`;
 export const formatPatientId = (n: number) => `P-${String(n).padStart(6, '0')}`;
@@ -233,44 +230,13 @@ export async function allocatePatientNumbers(store: Store, count = 1): Promise<n
   }
 }
 
-const cpfClaimsChecked = new WeakMap<Store, Promise<void>>();
-
-/** Are there claims of the old, unkeyed layout (claims/cpf/) left? One LIST of at most one key. */
-export async function hasOldCpfClaims(store: Store): Promise<boolean> {
-  for await (const _ of store.list(OLD_CPF_CLAIMS_PREFIX, { pageSize: 1 })) return true;
-  return false;
-}
-
-/**
- * The bucket's key for CPF claims, once the bucket is known to hold no claim of the old layout (claims/cpf/):
- * a CPF claimed there is not seen here, so it could be given to a second patient — every CPF claim operation is
- * refused (exit 2) until `clinica patients reindex` rebuilds the claims. Checked once per process (one LIST on
- * the first CPF operation); a refusal is not remembered, so a reindex run elsewhere needs no restart here.
- */
-export async function cpfClaimsKey(store: Store, { create = false } = {}): Promise<Buffer | undefined> {
-  let checked = cpfClaimsChecked.get(store);
-  if (!checked) {
-    checked = hasOldCpfClaims(store).then((old) => {
-      if (!old) return;
-      throw new ClinicaError('config', `bucket ${store.bucket} still has CPF claims of the old, unkeyed layout (${OLD_CPF_CLAIMS_PREFIX}); CPFs cannot be checked for duplicates until they are rebuilt`, {
-        hint: 'run `clinica patients reindex` (once: it rebuilds the claims from the patient records)',
-        reason: 'old-cpf-claims',
-      });
-    });
-    cpfClaimsChecked.set(store, checked);
-    checked.catch(() => cpfClaimsChecked.delete(store));
-  }
-  await checked;
-  return bucketKey(store, { create });
-}
-
 /**
  * Makes `cpf` belong to `patientId`. A claim of a patient whose record holds this CPF is a conflict naming that
  * patient; any other claim (its record missing or holding another CPF) is taken over — once S3 says it is
  * CLAIM_SETTLE_MS old, since a younger one may be a create or an update still writing its record.
  */
 export async function claimCpf(store: Store, cpf: string, patientId: string): Promise<void> {
-  await takeCpfClaim(store, cpfClaimKey((await cpfClaimsKey(store, { create: true }))!, cpf), cpf, patientId);
+  await takeCpfClaim(store, cpfClaimKey((await bucketKey(store, { create: true }))!, cpf), cpf, patientId);
 }
 
 /** How old (by S3's clock) a claim whose record does not hold its CPF must be to be taken over: a create or an
@@ -326,7 +292,7 @@ function cpfTaken(cpf: string, owner: string): ClinicaError {
 
 /** Frees a CPF claim, if it is this patient's. */
 export async function releaseCpf(store: Store, cpf: string, patientId: string): Promise<void> {
-  const key = await cpfClaimsKey(store);
+  const key = await bucketKey(store);
   if (!key) return; // no key: no claim was ever made
   const claim = await store.getJson<{ patientId: string }>(cpfClaimKey(key, cpf));
   if (claim?.value.patientId === patientId) await store.delete(cpfClaimKey(key, cpf));
@@ -335,7 +301,7 @@ export async function releaseCpf(store: Store, cpf: string, patientId: string): 
 /** Whose CPF this is (undefined: nobody's). */
 export async function findPatientByCpf(store: Store, cpfText: string): Promise<string | undefined> {
   const cpf = normalizeCpf(cpfText);
-  const key = await cpfClaimsKey(store);
+  const key = await bucketKey(store);
   if (!key) return undefined;
   const claim = await store.getJson<{ patientId: string }>(cpfClaimKey(key, cpf));
   return claim && (await holdsCpf(store, claim.value.patientId, cpf)) ? claim.value.patientId : undefined;
@@ -562,7 +528,6 @@ export async function writePatientChange(
     ours = [...new Set([...(ours ?? []), ...changed])];
     if (!changed.length) return { patient: base, etag, changed };
     if (next.cpf && next.cpf !== base.cpf) await claimCpf(store, next.cpf, base.id);
-    else if (base.cpf && !next.cpf) await cpfClaimsKey(store); // a bucket to reindex is refused before the write, not after it
     let newEtag: string;
     try {
       newEtag = await store.putJson(patientKey(base.id), next, { ifMatch: etag });
@@ -747,8 +712,6 @@ export interface ReindexResult {
   patients: number;
   /** CPFs that have their (keyed) claim */
   cpfClaims: number;
-  /** claims of the old, unkeyed layout (claims/cpf/) deleted */
-  oldCpfClaimsRemoved: number;
   /** a CPF in more than one record (made before claims, or by a clinica that did not see the other's claim) */
   sharedCpfs: SharedCpf[];
 }
@@ -756,8 +719,7 @@ export interface ReindexResult {
 /**
  * Regenerates what is derived from the records: the index (with each patient's appointment list), the repair
  * for an index left behind by an interrupted write; and the CPF claims — a keyed claim for every CPF in a
- * record, then every claim of the old, unkeyed layout deleted (the migration of a bucket made by an older
- * clinica). Reads every record — the one operation that does.
+ * record. Reads every record — the one operation that does.
  */
 export async function reindexPatients(store: Store, now = new Date()): Promise<ReindexResult> {
   const records = await readPatientRecords(store);
@@ -825,7 +787,7 @@ async function readPatientRecords(store: Store, wanted: (id: string) => boolean 
   return (await mapLimit(keys, 16, async (key) => (await store.getJson<Patient>(key))?.value)).filter((r): r is Patient => r !== undefined);
 }
 
-/** New claims first, old ones deleted after: an interrupted run leaves the bucket refused (old claims), never open. */
+/** A keyed claim for every CPF in a record; a CPF in more than one record stays with the patient who holds its claim. */
 async function rebuildCpfClaims(store: Store, records: Patient[]): Promise<Omit<ReindexResult, 'patients'>> {
   const key = (await bucketKey(store, { create: true }))!;
   const byCpf = new Map<string, string[]>();
@@ -847,15 +809,7 @@ async function rebuildCpfClaims(store: Store, records: Patient[]): Promise<Omit<
     }
     if (others.length) shared.push({ cpf: maskCpf(cpf), owner: owner!, others });
   });
-  const old: string[] = [];
-  for await (const o of store.list(OLD_CPF_CLAIMS_PREFIX)) old.push(o.key);
-  const failed = await store.deleteMany(old);
-  if (failed.length) {
-    throw new ClinicaError('partial', `${failed.length} of ${count(old.length, 'old-layout CPF claim')} (${OLD_CPF_CLAIMS_PREFIX}) could not be deleted; the keyed claims are written`, {
-      hint: 'run `clinica patients reindex` again',
-    });
-  }
-  return { cpfClaims: byCpf.size, oldCpfClaimsRemoved: old.length, sharedCpfs: shared.sort((a, b) => a.owner.localeCompare(b.owner)) };
+  return { cpfClaims: byCpf.size, sharedCpfs: shared.sort((a, b) => a.owner.localeCompare(b.owner)) };
 }
 
 export { maskCpf };

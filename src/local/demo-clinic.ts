@@ -3,15 +3,14 @@
  * the rest of today and tomorrow in the clinic's time zone. Idempotent: patients are matched by CPF, appointments by
  * patient + day + dentist, so a re-run adds nothing. Maria has an e-mail and reminder consent; João has
  * neither; Zé has an e-mail but said no to it, and yes to WhatsApp (his reminder is in the WhatsApp outbox) — the reminder cases. The patients are made by createPatient, so their
- * CPF claims are keyed ones; a data folder with claims of an older clinica is reindexed first.
+ * CPF claims are keyed ones.
  */
 import { createAppointment, listAppointments } from '../clinic/appointments.js';
 import { formatCpf, generateCpf } from '../clinic/cpf.js';
-import { createPatient, findPatientByCpf, hasOldCpfClaims, reindexPatients } from '../clinic/patients.js';
+import { createPatient, findPatientByCpf } from '../clinic/patients.js';
 import { addDays, localParts, zonedToInstant } from '../clinic/time.js';
 import type { PatientInput } from '../clinic/types.js';
 import type { DemoSeeder } from './stack.js';
-import { count } from '../plural.js';
 
 const ACTOR = 'demo:seed';
 
@@ -48,8 +47,6 @@ export const demoClinicSeeder: DemoSeeder = {
   async seed(ctx, now) {
     const store = ctx.dataStore;
     const tz = ctx.config.clinic.timeZone;
-    // a data folder made by an older clinica: its CPF claims move to the keyed layout first (`patients reindex`)
-    const migrated = (await hasOldCpfClaims(store)) ? await reindexPatients(store, now) : undefined;
     const ids: string[] = [];
     let newPatients = 0;
     for (const input of demoPatients) {
@@ -91,7 +88,6 @@ export const demoClinicSeeder: DemoSeeder = {
         newAppointments++;
       }
     }
-    const moved = migrated ? `; ${count(migrated.oldCpfClaimsRemoved, 'CPF claim')} of an older clinica rebuilt in the keyed layout` : '';
-    return { summary: `${ids.length} patients (${newPatients} new), ${total} appointments today and tomorrow (${newAppointments} new)${moved}` };
+    return { summary: `${ids.length} patients (${newPatients} new), ${total} appointments today and tomorrow (${newAppointments} new)` };
   },
 };

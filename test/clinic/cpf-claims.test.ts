@@ -1,27 +1,24 @@
 /**
  * CPF claims against the local S3: keyed with the bucket's secret (no key betrays a CPF), unique also under
- * concurrent creates, and the migration of a bucket an older clinica left with unkeyed claims (claims/cpf/).
+ * concurrent creates, and reindex naming a CPF carried by more than one record.
  */
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { BUCKET_KEY, bucketKey } from '../../src/clinic/bucket-key.js';
 import { formatCpf, generateCpf, maskCpf } from '../../src/clinic/cpf.js';
 import { ERASED_PREFIX } from '../../src/clinic/erased.js';
-import { importPatients } from '../../src/clinic/patient-import.js';
-import { anonymizePatient, purgePatient } from '../../src/clinic/lgpd.js';
+import { anonymizePatient } from '../../src/clinic/lgpd.js';
 import {
   COUNTER_KEY,
   cpfClaimKey,
   createPatient,
   findPatientByCpf,
-  getPatient,
   listPatients,
   newPatientRecord,
   patientKey,
   reindexPatients,
   updatePatient,
 } from '../../src/clinic/patients.js';
-import { demoClinicSeeder, demoPatients } from '../../src/local/demo-clinic.js';
 import { Store, type GetOptions } from '../../src/store/store.js';
 import { rejection } from '../helpers/rejection.js';
 import { useTestStack } from '../helpers/stack.js';
@@ -40,8 +37,8 @@ async function freshBucket(): Promise<string> {
 /** A Store as a new process would make it (nothing cached). */
 const processOn = (bucket: string) => new Store(stack.dataStore.s3, bucket);
 
-/** What clinica before the keyed claims wrote. */
-const oldClaimKey = (cpf: string) => `claims/cpf/${createHash('sha256').update(`clinica-cpf:${cpf}`).digest('hex')}.json`;
+/** A claim's key as a plain SHA-256 of the CPF would make it: never written (it would betray the CPF). */
+const plainClaimKey = (cpf: string) => `claims/cpf/${createHash('sha256').update(`clinica-cpf:${cpf}`).digest('hex')}.json`;
 
 async function keysOf(store: Store, prefix = ''): Promise<string[]> {
   const keys: string[] = [];
@@ -49,8 +46,8 @@ async function keysOf(store: Store, prefix = ''): Promise<string[]> {
   return keys;
 }
 
-/** A bucket as an older clinica left it: records, the counter and unkeyed claims, written by hand. */
-async function oldLayoutBucket(people: { cpf?: string; fullName: string }[]): Promise<{ bucket: string; ids: string[] }> {
+/** A bucket with records and the counter written by hand, no claims: as a copy or a repair by hand leaves it. */
+async function recordsOnlyBucket(people: { cpf?: string; fullName: string }[]): Promise<{ bucket: string; ids: string[] }> {
   const bucket = await freshBucket();
   const store = processOn(bucket);
   const ids: string[] = [];
@@ -58,7 +55,6 @@ async function oldLayoutBucket(people: { cpf?: string; fullName: string }[]): Pr
     const id = `P-${String(i + 1).padStart(6, '0')}`;
     ids.push(id);
     await store.putJson(patientKey(id), newPatientRecord(id, { fullName: p.fullName, birthDate: '1980-01-01', ...(p.cpf && { cpf: p.cpf }) }, actor));
-    if (p.cpf) await store.putJson(oldClaimKey(p.cpf), { patientId: id });
   }
   await store.putJson(COUNTER_KEY, { next: people.length + 1 });
   return { bucket, ids };
@@ -74,7 +70,7 @@ describe('CPF claims are keyed with the bucket secret', () => {
     expect(claims).toHaveLength(1);
     expect((await store.getJson(claims[0]!))?.value).toEqual({ patientId: p.id });
     expect(keys).toContain(BUCKET_KEY);
-    expect(await store.head(oldClaimKey(cpf))).toBeUndefined();
+    expect(await store.head(plainClaimKey(cpf))).toBeUndefined();
     const everything = keys.join('\n');
     for (const text of [`clinica-cpf:${cpf}`, cpf, `cpf:${cpf}`, `cpf-claim:${cpf}`]) {
       expect(everything).not.toContain(createHash('sha256').update(text).digest('hex'));
@@ -180,74 +176,10 @@ describe('a claim whose patient record does not hold the CPF', () => {
   });
 });
 
-describe('a bucket with claims of the old, unkeyed layout', () => {
-  it('refuses every CPF claim operation (exit 2, naming the reindex) and changes nothing', async () => {
-    const cpfs = [generateCpf(63_001), generateCpf(63_002)];
-    const { bucket, ids } = await oldLayoutBucket([
-      { fullName: 'Antiga Um', cpf: cpfs[0] },
-      { fullName: 'Antiga Dois', cpf: cpfs[1] },
-    ]);
-    const store = processOn(bucket);
-    const before = await keysOf(store);
-
-    const dup = await rejection(createPatient(store, { fullName: 'Duplicada', cpf: formatCpf(cpfs[0]!), birthDate: '1990-01-01' }, actor));
-    expect(dup).toMatchObject({ kind: 'config', exitCode: 2, reason: 'old-cpf-claims' });
-    expect(dup.message).toBe(`bucket ${bucket} still has CPF claims of the old, unkeyed layout (claims/cpf/); CPFs cannot be checked for duplicates until they are rebuilt`);
-    expect(dup.hint).toMatch(/^run `clinica patients reindex`/);
-    const fresh = await rejection(createPatient(store, { fullName: 'Nova', cpf: formatCpf(generateCpf(63_003)), birthDate: '1990-01-01' }, actor));
-    expect(fresh).toMatchObject({ reason: 'old-cpf-claims' });
-    expect(await rejection(findPatientByCpf(store, formatCpf(cpfs[0]!)))).toMatchObject({ reason: 'old-cpf-claims' });
-    expect(await rejection(updatePatient(store, ids[1]!, { cpf: null }, actor))).toMatchObject({ reason: 'old-cpf-claims' });
-    expect(await rejection(anonymizePatient(store, ids[1]!, actor))).toMatchObject({ reason: 'old-cpf-claims' });
-    expect(await rejection(purgePatient(store, ids[1]!, actor, { retentionYears: 20, force: true }))).toMatchObject({ reason: 'old-cpf-claims' });
-    const csv = ['Nome;CPF;Data de Nascimento', `Importada;${formatCpf(generateCpf(63_004))};01/01/2001`].join('\n');
-    expect(await rejection(importPatients(store, csv, actor))).toMatchObject({ reason: 'old-cpf-claims' });
-    // nothing written: no id taken, no record, no claim, no key (the audit of the refused import aside)
-    expect((await keysOf(store)).filter((k) => !k.startsWith('audit/'))).toEqual(before);
-    expect((await getPatient(store, ids[1]!)).patient).toMatchObject({ cpf: cpfs[1], version: 1 });
-    // a patient without a CPF needs no claim: added as before
-    expect((await createPatient(store, { fullName: 'Sem CPF', birthDate: '1990-01-01' }, actor)).id).toBe('P-000003');
-  });
-
-  it('reindex writes the keyed claims, deletes the old ones and says so; then duplicates are refused again', async () => {
-    const cpfs = [generateCpf(64_001), generateCpf(64_002)];
-    const { bucket, ids } = await oldLayoutBucket([
-      { fullName: 'Migrada Um', cpf: cpfs[0] },
-      { fullName: 'Migrada Dois', cpf: cpfs[1] },
-      { fullName: 'Migrada Sem CPF' },
-    ]);
-    const store = processOn(bucket);
-    // refused first, in this process: the refusal is not remembered once the bucket is reindexed
-    expect(await rejection(findPatientByCpf(store, cpfs[0]!))).toMatchObject({ reason: 'old-cpf-claims' });
-
-    expect(await reindexPatients(store)).toEqual({ patients: 3, cpfClaims: 2, oldCpfClaimsRemoved: 2, sharedCpfs: [] });
-    expect(await keysOf(store, 'claims/cpf/')).toEqual([]);
-    for (const cpf of cpfs) expect(await store.head(oldClaimKey(cpf))).toBeUndefined();
-    expect(await keysOf(store, 'claims/cpf-hmac/')).toHaveLength(2);
-    expect((await listPatients(store)).map((r) => r.id).sort()).toEqual(ids);
-
-    expect(await findPatientByCpf(store, cpfs[0]!)).toBe(ids[0]);
-    const dup = await rejection(createPatient(store, { fullName: 'Duplicada', cpf: formatCpf(cpfs[1]!), birthDate: '1990-01-01' }, actor));
-    expect(dup).toMatchObject({ kind: 'conflict', reason: 'cpf-taken', exitCode: 2, params: { patientId: ids[1] } });
-    const other = processOn(bucket); // a process started after the reindex
-    expect(await rejection(createPatient(other, { fullName: 'Duplicada', cpf: cpfs[0]!, birthDate: '1990-01-01' }, actor))).toMatchObject({
-      reason: 'cpf-taken',
-      params: { patientId: ids[0] },
-    });
-    const added = await createPatient(other, { fullName: 'Nova Depois', cpf: formatCpf(generateCpf(64_003)), birthDate: '1990-01-01' }, actor);
-    expect(added.id).toBe('P-000004');
-    // changing a CPF frees the old one (in the keyed layout)
-    await updatePatient(store, ids[0]!, { cpf: generateCpf(64_004) }, actor);
-    expect(await findPatientByCpf(other, cpfs[0]!)).toBeUndefined();
-    expect(await keysOf(store, 'claims/cpf-hmac/')).toHaveLength(3);
-
-    // a re-run changes nothing
-    expect(await reindexPatients(store)).toEqual({ patients: 4, cpfClaims: 3, oldCpfClaimsRemoved: 0, sharedCpfs: [] });
-  });
-
+describe('reindex', () => {
   it('reindex names a CPF carried by two records: the one already holding the claim keeps it', async () => {
     const cpf = generateCpf(65_001);
-    const { bucket, ids } = await oldLayoutBucket([
+    const { bucket, ids } = await recordsOnlyBucket([
       { fullName: 'Dona Original', cpf },
       { fullName: 'Outra Pessoa' },
       { fullName: 'Copia Errada', cpf },
@@ -256,25 +188,9 @@ describe('a bucket with claims of the old, unkeyed layout', () => {
     const first = await reindexPatients(store);
     expect(first.sharedCpfs).toEqual([{ cpf: maskCpf(cpf), owner: ids[0], others: [ids[2]] }]);
     expect(await findPatientByCpf(store, cpf)).toBe(ids[0]);
-    // the claim is moved to the later record by hand (say, an old clinica's): it keeps it on a re-run
+    // the claim is moved to the later record by hand (say, by a clinica that did not see the other's claim): it keeps it on a re-run
     const claim = (await keysOf(store, 'claims/cpf-hmac/'))[0]!;
     await store.putJson(claim, { patientId: ids[2] });
     expect((await reindexPatients(store)).sharedCpfs).toEqual([{ cpf: maskCpf(cpf), owner: ids[2], others: [ids[0]] }]);
-  });
-
-  it('clinica dev --demo reindexes a data folder left by an older clinica before seeding: its patients are found, none added twice', async () => {
-    const bucket = await freshBucket();
-    const seeded = processOn(bucket);
-    await demoClinicSeeder.seed({ ...stack, dataStore: seeded }, new Date());
-    // turn it into what an older clinica left: unkeyed claims only
-    for (const k of await keysOf(seeded, 'claims/cpf-hmac/')) await seeded.delete(k);
-    for (const p of await listPatients(seeded)) await seeded.putJson(oldClaimKey(p.cpf!), { patientId: p.id });
-
-    const store = processOn(bucket);
-    const again = await demoClinicSeeder.seed({ ...stack, dataStore: store }, new Date());
-    expect(again.summary).toMatch(/^5 patients \(0 new\), .*; 5 CPF claims of an older clinica rebuilt in the keyed layout$/);
-    expect(await keysOf(store, 'claims/cpf/')).toEqual([]);
-    expect(await keysOf(store, 'claims/cpf-hmac/')).toHaveLength(5);
-    expect(await findPatientByCpf(store, demoPatients[0]!.cpf!)).toBe('P-000001');
   });
 });

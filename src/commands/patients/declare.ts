@@ -78,11 +78,10 @@ export function declarePatients(program: Command): void {
     .action(lazy(() => import('./archive.js')));
   patients
     .command('reindex')
-    .description('rebuild the patient index and the CPF claims from the records (repair, or migrate an older bucket; reads every record)')
+    .description('rebuild the patient index and the CPF claims from the records (repair; reads every record)')
     .addHelpText(
       'after',
-      '\nRewrites the index that list/search read, writes the keyed claim of every CPF in a record and deletes the claims\n' +
-        'of the old, unkeyed layout (claims/cpf/) — until then, an older bucket refuses CPF changes (exit 2). Safe to re-run.\n' +
+      '\nRewrites the index that list/search read and writes the keyed claim of every CPF in a record. Safe to re-run.\n' +
         'Exit 3 when a CPF is in more than one record (each named, with the one that keeps it).',
     )
     .action(lazy(() => import('./reindex.js')));

@@ -9,8 +9,7 @@ export default async function reindex({ opts, ui }: CommandInput): Promise<Outpu
   const store = await ctx.dataStore();
   const spinner = await ui.spinner('rebuilding the patient index and the CPF claims from the records');
   const result = await reindexPatients(store);
-  const old = result.oldCpfClaimsRemoved ? `; ${count(result.oldCpfClaimsRemoved, 'claim')} of the old, unkeyed layout deleted` : '';
-  spinner.succeed(`patient index rebuilt: ${count(result.patients, 'patient')}; CPF claims: ${result.cpfClaims} (keyed)${old}`);
+  spinner.succeed(`patient index rebuilt: ${count(result.patients, 'patient')}; CPF claims: ${result.cpfClaims} (keyed)`);
   for (const s of result.sharedCpfs) {
     ui.warn(`CPF ${s.cpf} is in the records of ${[s.owner, ...s.others].join(', ')}; ${s.owner} keeps it — correct the others (\`clinica patients update ${s.others[0]} --cpf …\`)`);
   }
