@@ -712,7 +712,7 @@ export interface ReindexResult {
   patients: number;
   /** CPFs that have their (keyed) claim */
   cpfClaims: number;
-  /** a CPF in more than one record (made before claims, or by a clinica that did not see the other's claim) */
+  /** a CPF in more than one record (records written or copied by hand, past the claims) */
   sharedCpfs: SharedCpf[];
 }
 

@@ -278,7 +278,7 @@ export function websiteAspect(want: Website): Aspect<Website> {
   };
 }
 
-/** No website endpoint (the site bucket behind CloudFront): one left from before is removed. */
+/** No website endpoint (the site bucket behind CloudFront): one turned on by hand is removed. */
 export function noWebsiteAspect(): Aspect<Website> {
   const website = websiteAspect({ index: '', error: '' });
   return {

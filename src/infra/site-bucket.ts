@@ -2,7 +2,7 @@
  * The site bucket (public website's files): private. Block Public Access all four on, no website endpoint, no
  * public policy: the CloudFront distribution reads it through Origin Access Control, and its one bucket policy
  * (only that distribution, TLS only) is planned after the distribution, whose ARN it names
- * (src/infra/cloudfront.ts). A stage deployed before CloudFront has its website hosting removed here.
+ * (src/infra/cloudfront.ts). Website hosting turned on by hand is turned off again, like any other drift.
  * Destroy empties and deletes it.
  */
 import type { InfraContext } from './context.js';

@@ -97,7 +97,7 @@ describe('the public site through CloudFront (mocked AWS)', () => {
     expect(fake.mutating()).toEqual([]);
   });
 
-  it('repairs drift of the distribution, the OAC and the bucket policy, and a stage made before CloudFront', async () => {
+  it('repairs drift of the distribution, the OAC, the bucket policy and the site bucket (public read, website hosting)', async () => {
     const { config, distId } = await deployed();
     const dist = fake.state.distributions.get(distId)!;
     dist.config.DefaultCacheBehavior.ViewerProtocolPolicy = 'allow-all';
