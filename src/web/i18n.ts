@@ -121,7 +121,7 @@ export function errorText(err: ShownError | null | undefined): string {
   return t(err.field ? 'err.fallbackField' : 'err.fallback', vars);
 }
 
-/** Why an image failed, in the page's language (older failures have no code: their English reason is shown). */
+/** Why an image failed, in the page's language (a failure without a code, or one with no text, shows its English reason). */
 export function imageFailureText(img: ImageView): string {
   const key = `imgerr.${img.errorCode}`;
   if (img.errorCode && hasText(key)) return t(key, { format: '', limit: '', ...(img.errorParams || {}) }).replace(/\s{2,}/g, ' ');
