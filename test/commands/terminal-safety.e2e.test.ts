@@ -36,7 +36,7 @@ describe('control characters', { timeout: 120_000 }, () => {
 
   it('stored before the rule, they are shown as symbols by list and show, never sent raw to the terminal', async () => {
     const p = await createPatient(stack.dataStore, { fullName: 'Velho Registro', birthDate: '1970-01-01' }, 'test');
-    // a record written by an older clinica, which stored what was typed
+    // a record written past clinica's checks (by hand, or by another tool), holding what was typed
     const { patient } = await getPatient(stack.dataStore, p.id);
     const dirty = { ...patient, fullName: `Velho ${ESC}]0;PWNED\u0007${ESC}[2J`, alerts: [`${ESC}[8mpenicilina`] };
     await stack.dataStore.putJson(patientKey(p.id), dirty);
