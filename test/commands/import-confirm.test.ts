@@ -2,13 +2,13 @@
  * `patients import` on a terminal: the plan is shown and confirmed before anything is written; "no" writes
  * nothing (exit 1), "yes" applies exactly the plan, --yes asks nothing.
  */
-import { Writable } from 'node:stream';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { readPatientIndex } from '../../src/clinic/patient-index.js';
 import { Ui } from '../../src/ui/output.js';
 import { useTestStack } from '../helpers/stack.js';
+import { Sink } from '../helpers/terminal-sink.js';
 
 /** the answers to confirm prompts, in turn; the questions asked */
 const answers: boolean[] = [];
@@ -20,15 +20,6 @@ vi.mock('@inquirer/prompts', () => ({
     return answers.shift();
   },
 }));
-
-class Sink extends Writable {
-  text = '';
-  isTTY = true;
-  override _write(chunk: Buffer, _enc: string, cb: () => void) {
-    this.text += chunk.toString();
-    cb();
-  }
-}
 
 const stack = useTestStack();
 
