@@ -222,31 +222,59 @@ const CHUNK_MIN = 500;
 const samePerson = (a: { fullName: string; birthDate?: string }, b: { fullName: string; birthDate?: string }) =>
   fold(a.fullName) === fold(b.fullName) || (a.birthDate !== undefined && a.birthDate === b.birthDate);
 
-type ValidRow = { row: CsvRow; record: Patient };
+export type ValidRow = { row: CsvRow; record: Patient };
 type Rejected = ImportResult['rejected'][number];
 
 /** The CSV's column that holds the CPF (named in messages about it). */
 const cpfColumnOf = (mapping: Record<string, string>) => Object.entries(mapping).find(([, f]) => f === 'cpf')?.[0] ?? 'CPF';
 
-export async function importPatients(store: Store, csvText: string, actor: string, options: ImportOptions = {}): Promise<ImportResult> {
+/**
+ * What an import of this CSV would do, read only: the rows to create, those already stored (left unchanged) and
+ * those refused, each with its line and reason. `patients import --dry-run` prints it; applyImport writes it.
+ */
+export interface ImportPlan extends Omit<ImportResult, 'created'> {
+  /** the rows to create, in file order */
+  create: ValidRow[];
+  /** records an earlier stopped run left without an index row: indexed when the plan is applied */
+  unindexed: Patient[];
+}
+
+export async function planImport(store: Store, csvText: string, actor: string, options: Pick<ImportOptions, 'file'> = {}): Promise<ImportPlan> {
   const parsed = parsePatientCsv(csvText, options.file);
-  const result: ImportResult = { rows: parsed.rows.length, created: [], existing: [], rejected: [], mapping: parsed.mapping, ignoredColumns: parsed.ignored, delimiter: parsed.delimiter };
-  const valid = validateRows(parsed.rows, parsed.mapping, actor, new Date(), result.rejected);
+  const plan: ImportPlan = { rows: parsed.rows.length, create: [], unindexed: [], existing: [], rejected: [], mapping: parsed.mapping, ignoredColumns: parsed.ignored, delimiter: parsed.delimiter };
+  const valid = validateRows(parsed.rows, parsed.mapping, actor, new Date(), plan.rejected);
   // the index (no record reads), and the few records it may lack — an earlier run stopped before its index
   // rows was not done, and its re-run must not add them again
   const indexed = await readPatientIndex(store);
-  const unindexed = await unindexedRecords(store, indexed);
-  const candidates = matchStored([...indexed, ...unindexed.map((r) => summaryOf(r))], valid, cpfColumnOf(parsed.mapping), result);
-  const fresh = await withoutErased(store, candidates, result.rejected);
-  await createPatients(store, fresh, unindexed, actor, options, result);
-  result.existing.sort((a, b) => a.line - b.line);
-  result.rejected.sort((a, b) => a.line - b.line);
+  plan.unindexed = await unindexedRecords(store, indexed);
+  const candidates = matchStored([...indexed, ...plan.unindexed.map((r) => summaryOf(r))], valid, cpfColumnOf(parsed.mapping), plan);
+  plan.create = await withoutErased(store, candidates, plan.rejected);
+  sortByLine(plan);
+  return plan;
+}
+
+/** Writes the plan: its rows created (a row another writer took in the meantime goes to existing or rejected), then the audit summary. */
+export async function applyImport(store: Store, plan: ImportPlan, actor: string, options: ImportOptions = {}): Promise<ImportResult> {
+  const { create, unindexed, ...rest } = plan;
+  const result: ImportResult = { ...rest, created: [], existing: [...plan.existing], rejected: [...plan.rejected] };
+  await createPatients(store, create, unindexed, actor, options, result);
+  sortByLine(result);
   await audit(store, {
     actor,
     action: 'patient.import',
     details: { rows: result.rows, created: result.created.length, existing: result.existing.length, rejected: result.rejected.length },
   });
   return result;
+}
+
+/** Plan and apply in one call. */
+export async function importPatients(store: Store, csvText: string, actor: string, options: ImportOptions = {}): Promise<ImportResult> {
+  return applyImport(store, await planImport(store, csvText, actor, options), actor, options);
+}
+
+function sortByLine(outcome: Pick<ImportResult, 'existing' | 'rejected'>): void {
+  outcome.existing.sort((a, b) => a.line - b.line);
+  outcome.rejected.sort((a, b) => a.line - b.line);
 }
 
 /** Every row validated into a record; duplicates inside the file are rejected (the first one is kept). */
@@ -275,7 +303,7 @@ function validateRows(rows: CsvRow[], mapping: Record<string, Field>, actor: str
 }
 
 /** The rows matched against the patients stored: present ones go to `existing`, a CPF clash is rejected; the rest are returned. */
-function matchStored(index: PatientSummary[], valid: ValidRow[], cpfColumn: string, result: ImportResult): ValidRow[] {
+function matchStored(index: PatientSummary[], valid: ValidRow[], cpfColumn: string, result: Pick<ImportResult, 'existing' | 'rejected'>): ValidRow[] {
   const byCpf = new Map(index.filter((p) => p.cpf).map((p) => [p.cpf!, p]));
   const byName = new Map<string, { id: string; cpf?: string }>();
   for (const p of index) byName.set(personKey(p.fullName, p.birthDate), { id: p.id, cpf: p.cpf });

@@ -182,7 +182,6 @@ export interface RunRemindersOptions {
   now?: Date;
   /** only this rule */
   rule?: string;
-  dryRun?: boolean;
   /** opened only when something is to be sent (so a quiet run never touches SES) */
   openSender?: () => Promise<{ sender: ReminderSender; rate?: { ratePerSecond: number; source: string } }>;
   log?: Log;
@@ -483,7 +482,7 @@ class RunState {
     this.rules = rulesFor(this.config, options.rule);
     this.summary = {
       at: this.now.toISOString(),
-      dryRun: Boolean(options.dryRun),
+      dryRun: false,
       rules: this.rules.map((r) => r.name),
       due: 0,
       sent: 0,
@@ -667,7 +666,7 @@ async function judgeAppointment(state: RunState, ready: Queue<Task>, key: string
   if (!appointment || appointment.movedTo) return; // a moved-away record: its new one is in the agenda
   // a catch-up run (--at in the past) does not remind anyone of an appointment that has begun by the wall clock
   if (Date.parse(appointment.start) <= state.clock().getTime()) return;
-  const { summary, options } = state;
+  const { summary } = state;
   const readAt = performance.now();
   for (const rule of state.rules) {
     const v = reminderVerdict(appointment, rule, state.now, state.settings);
@@ -706,29 +705,38 @@ async function judgeAppointment(state: RunState, ready: Queue<Task>, key: string
     else if (v.state === 'skip') state.settle(state.itemOf(task, 'skipped', { reason: v.reason }));
     else if (v.state === 'deferred') state.settle(state.itemOf(task, 'deferred', { why: 'quiet-hours' }));
     else {
-      if (!summary.timings.planningMs) {
-        summary.timings.planningMs = performance.now() - state.startedAt;
-        // open SES (client, quota) while the first claim is written; a failure surfaces at the first send
-        if (!options.dryRun && options.openSender) state.sender().catch(() => {});
-      }
+      if (!summary.timings.planningMs) summary.timings.planningMs = performance.now() - state.startedAt;
       ready.push(task);
     }
   }
 }
 
 /**
- * Sends what the plan queues, `concurrency` at once at the SES pace: each is claimed, sent and marked (a dry
- * run only checks the record and says it would send). Returns the summary once the agenda is read and every
- * due reminder settled.
+ * Sends what the plan queues, `concurrency` at once at the SES pace: each is claimed, sent and marked. Returns
+ * the summary once the agenda is read and every due reminder settled.
  */
 export async function sendReminders(plan: ReminderPlan): Promise<ReminderSummary> {
+  const sending = new Sending(plan.state);
+  return settleAll(plan, (task) => sending.handle(task));
+}
+
+/**
+ * The plan as a list (`remind --dry-run`): each queued reminder checked against its record and named with the
+ * address it would go to; nothing is claimed or sent, and no sender is opened.
+ */
+export async function listDueReminders(plan: ReminderPlan): Promise<ReminderSummary> {
+  plan.state.summary.dryRun = true;
+  return settleAll(plan, (task) => wouldSend(plan.state, task));
+}
+
+/** Settles each queued task with `handle`, `concurrency` at once, until the agenda is read; the summary in a stable order. */
+async function settleAll(plan: ReminderPlan, handle: (task: Task) => Promise<ReminderItem>): Promise<ReminderSummary> {
   const { state, ready } = plan;
-  const sending = new Sending(state);
-  const sendWorker = async () => {
+  const worker = async () => {
     for (let task = await ready.take(); task; task = await ready.take()) {
       let item: ReminderItem;
       try {
-        item = await sending.handle(task);
+        item = await handle(task);
       } catch (err) {
         // S3 unreachable, a bug: stop taking new work, report this one as not done
         state.stop(err);
@@ -737,7 +745,7 @@ export async function sendReminders(plan: ReminderPlan): Promise<ReminderSummary
       state.settle(item);
     }
   };
-  await Promise.all([plan.read, ...Array.from({ length: Math.max(1, state.options.concurrency ?? 32) }, sendWorker)]);
+  await Promise.all([plan.read, ...Array.from({ length: Math.max(1, state.options.concurrency ?? 32) }, worker)]);
   const summary = state.summary;
   summary.timings.totalMs = performance.now() - state.startedAt;
   // a stable order for people and scripts: by due time, then appointment, then rule
@@ -745,8 +753,37 @@ export async function sendReminders(plan: ReminderPlan): Promise<ReminderSummary
   return summary;
 }
 
-/** One run: the plan read and sent, the two stages overlapping so the first e-mail goes out early. */
-export async function runReminders(options: RunRemindersOptions): Promise<ReminderSummary> {
+/**
+ * The rule's channels this patient can get, in order: a channel refused for good earlier is passed over, and
+ * WhatsApp while it is off. None: the item that says why (WhatsApp off, or every address refused).
+ */
+function openChannels(state: RunState, task: Task, patient: Patient): { channels: ReminderChannel[] } | { item: ReminderItem } {
+  const reachable = ruleChannels(task.rule, state.config).filter((c) => !task.rejected?.has(c) && !channelIneligibility(c, patient));
+  const channels = reachable.filter((c) => c !== 'whatsapp' || state.whatsappOn());
+  if (channels.length) return { channels };
+  return { item: reachable.length ? state.itemOf(task, 'deferred', { why: 'whatsapp-off' }) : state.itemOf(task, 'skipped', { reason: 'rejected' }) };
+}
+
+/** One queued reminder as the list shows it: the channel it would go by and its address, or why it would not go. */
+async function wouldSend(state: RunState, task: Task): Promise<ReminderItem> {
+  if (state.abort) return state.itemOf(task, 'deferred', { why: 'stopped' });
+  const patient = task.patient!;
+  const open = openChannels(state, task, patient);
+  if ('item' in open) return open.item;
+  const channel = open.channels[0]!;
+  const key = channelKey(task.appointment.id, task.rule.name, channel);
+  const current = state.existing.has(key) ? undefined : await state.readRecord(key); // listed ones were checked
+  const why = current && state.blockedBy(current, task, patient);
+  const to = channel === 'email' ? asciiEmail(patient.email!) : maskPhone(whatsappPhone(patient));
+  return why ? state.itemOf(task, 'skipped', { reason: why }) : state.itemOf(task, 'would-send', { to, channel });
+}
+
+/**
+ * One run: the plan read and sent, the two stages overlapping so the first e-mail goes out early; with dryRun,
+ * the plan listed instead (nothing claimed or sent, no sender opened).
+ */
+export async function runReminders(options: RunRemindersOptions & { dryRun?: boolean }): Promise<ReminderSummary> {
+  if (options.dryRun) return listDueReminders(planReminders({ ...options, openSender: undefined }));
   return sendReminders(planReminders(options));
 }
 
@@ -768,6 +805,8 @@ class Sending {
 
   async handle(task: Task): Promise<ReminderItem> {
     const state = this.state;
+    // open SES (client, quota) at the first reminder to send, while it is checked; a failure surfaces at its send
+    if (state.options.openSender) state.sender().catch(() => {});
     if (state.abort) return state.itemOf(task, 'deferred', { why: 'stopped' });
     if (state.pastDeadline()) return state.itemOf(task, 'deferred', { why: 'deadline' });
     let { appointment, patient } = task;
@@ -783,25 +822,11 @@ class Sending {
       const reason = ineligibility(appointment, patient, ruleChannels(task.rule, state.config));
       if (reason) return state.itemOf(task, 'skipped', { reason });
     }
-    // the rule's channels this patient can get, in order; a channel refused for good earlier is passed over
-    const reachable = ruleChannels(task.rule, state.config).filter((c) => !task.rejected?.has(c) && !channelIneligibility(c, patient!));
-    const channels = reachable.filter((c) => c !== 'whatsapp' || state.whatsappOn());
-    if (!channels.length) {
-      if (reachable.length) return state.itemOf(task, 'deferred', { why: 'whatsapp-off' });
-      return state.itemOf(task, 'skipped', { reason: 'rejected' });
-    }
-
-    if (state.options.dryRun) {
-      const channel = channels[0]!;
-      const key = channelKey(appointment.id, task.rule.name, channel);
-      const current = state.existing.has(key) ? undefined : await state.readRecord(key); // listed ones were checked
-      const why = current && state.blockedBy(current, task, patient);
-      const to = channel === 'email' ? asciiEmail(patient!.email!) : maskPhone(whatsappPhone(patient!));
-      return why ? state.itemOf(task, 'skipped', { reason: why }) : state.itemOf(task, 'would-send', { to, channel });
-    }
+    const open = openChannels(state, task, patient!);
+    if ('item' in open) return open.item;
 
     let item: ReminderItem | undefined;
-    for (const channel of channels) {
+    for (const channel of open.channels) {
       if (channel === 'whatsapp') {
         const out = await this.viaWhatsApp(task, appointment, patient!);
         item = out.item;

@@ -5,8 +5,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cancelAppointment } from '../../src/clinic/appointments.js';
 import { updatePatient } from '../../src/clinic/patients.js';
-import { reminderExitCode, reminderKey, runReminders, type ReminderRecord, type RunRemindersOptions } from '../../src/clinic/reminders.js';
-import { Store, type GetOptions, type WriteOptions } from '../../src/store/store.js';
+import { listDueReminders, planReminders, reminderExitCode, reminderKey, runReminders, type ReminderRecord } from '../../src/clinic/reminders.js';
+import { Store, type GetOptions, type PutOptions, type WriteOptions } from '../../src/store/store.js';
 import { openSesSender, SesSender } from '../../src/mail/ses.js';
 import { sesClient } from '../../src/aws/clients.js';
 import { readOutbox, type OutboxMessage } from '../../src/local/ses-server.js';
@@ -36,7 +36,7 @@ const functionLog = memoryLog();
 const ownLogs: ReturnType<typeof memoryLog>[] = [];
 const keep = (log: ReturnType<typeof memoryLog>) => (ownLogs.push(log), log);
 
-const run = (now: string, more: Partial<RunRemindersOptions> = {}) =>
+const run = (now: string, more: Partial<Parameters<typeof runReminders>[0]> = {}) =>
   runReminders({ store, config: stack.config, now: sp(now), openSender: sender(), actor: 'test', log: functionLog, ...more });
 
 /** The UID, SEQUENCE and start of the .ics a message carries. */
@@ -163,6 +163,35 @@ describe('who gets what', () => {
     expect(real.sent).toBe(1);
     const dryAfter = await run('2030-03-19 09:30', { dryRun: true, openSender: undefined });
     expect(dryAfter.skipped['already-sent']).toBe(1);
+  });
+
+  it('the dry run is the plan listed: no write to S3, no sender opened, the would-send items with their address', async () => {
+    const pat = await addPatient(store, { fullName: 'Iara Plano', email: 'iara@example.com' });
+    const a = await book(store, pat.id, '2030-03-27 10:00');
+    const writes: string[] = [];
+    class WatchedStore extends Store {
+      override async put(key: string, body: Parameters<Store['put']>[1], options?: PutOptions) {
+        writes.push(key);
+        return super.put(key, body, options);
+      }
+      override async delete(key: string) {
+        writes.push(key);
+        return super.delete(key);
+      }
+    }
+    const watched = new WatchedStore(store.s3, store.bucket, store.where);
+    let opened = 0;
+    const plan = planReminders({ store: watched, config: stack.config, now: sp('2030-03-26 09:00'), actor: 'test', openSender: async () => (opened++, sender()()) });
+    const listed = await listDueReminders(plan);
+    expect(listed.dryRun).toBe(true);
+    expect(listed.items.filter((i) => i.appointmentId === a.id)).toEqual([
+      expect.objectContaining({ status: 'would-send', rule: 'day-before', to: 'iara@example.com', channel: 'email' }),
+    ]);
+    expect(listed.sent).toBe(0);
+    expect(writes).toEqual([]);
+    expect(opened).toBe(0);
+    expect(await record(a.id, 'day-before')).toBeUndefined();
+    expect(await mailTo('iara@')).toHaveLength(0);
   });
 });
 

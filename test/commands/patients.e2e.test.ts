@@ -174,6 +174,42 @@ describe('clinica patients / appointments / audit (built CLI)', { timeout: 120_0
     expect(oneLine(bad.stderr)).toEqual([expect.stringMatching(/^clinica: .*sem-nome\.csv: missing required column "nome" \(or "name"\) — accepted names: /)]);
   });
 
+  it('import --dry-run: prints the plan (created, already stored, rejected with its reason) and writes nothing', async () => {
+    const file = join(stack.projectDir, 'plano.csv');
+    await writeFile(file, 'Nome;Data de nascimento\nPlano Existente;03/03/1983\n');
+    expect((await cli('patients', 'import', file)).code).toBe(0);
+    await writeFile(file, 'Nome;Data de nascimento\nPlano Existente;03/03/1983\nPlano Novo;04/04/1984\nPlano Ruim;31/02/1990\n');
+    const keys = async () => {
+      const all: string[] = [];
+      for await (const o of stack.dataStore.list('')) all.push(`${o.key} ${o.etag}`);
+      return all.sort();
+    };
+    const before = await keys();
+    const dry = await cli('patients', 'import', file, '--dry-run', '--json');
+    expect(dry.code, dry.stderr).toBe(3);
+    const plan = json<Record<string, unknown>>(dry.stdout);
+    expect(plan).toMatchObject({
+      dryRun: true,
+      rows: 3,
+      create: [{ line: 3, fullName: 'Plano Novo' }],
+      existing: [{ line: 2, id: expect.stringMatching(/^P-\d+$/), matchedBy: 'name+birthDate' }],
+      rejected: [{ line: 4, field: 'birthDate', reason: 'Data de nascimento: "31/02/1990" is not a calendar date' }],
+    });
+    expect(plan).not.toHaveProperty('created');
+    const human = await cli('patients', 'import', file, '--dry-run');
+    expect(human.code).toBe(3);
+    expect(human.stdout).toMatch(/To create[\s\S]*Plano Novo/);
+    expect(human.stdout).toMatch(/Rejected because[\s\S]*is not a calendar date/);
+    expect(human.stdout).toMatch(/to create\s*\|\s*1/);
+    expect(human.stdout).toMatch(/dry run: 1 patient would be created; nothing was written/);
+    expect(await keys()).toEqual(before);
+    expect(existsSync(join(stack.projectDir, 'plano.rejects.csv'))).toBe(false);
+    // without a terminal and without --yes the plan is applied as before (scripted imports)
+    const real = await cli('patients', 'import', file, '--json');
+    expect(real.code).toBe(3);
+    expect(json<{ created: { line: number }[] }>(real.stdout).created.map((c) => c.line)).toEqual([3]);
+  });
+
   it('import: a Windows-1252 (Latin-1) CSV from pt-BR Excel is read as such, said so; the rejects CSV is UTF-8 with a BOM', async () => {
     const file = join(stack.projectDir, 'latin1.csv');
     const text = 'Nome;Data de nascimento;Observações\r\nJosé Acentuação;01/01/1980;Alérgico a látex\r\nConceição Inválida;31/02/1990;\r\n';

@@ -3,10 +3,10 @@
  * flags, so a typo is asked again instead of failing after every question was answered. `patients archive`
  * on a terminal: future appointments are listed and the person chooses what happens to them.
  */
-import { Writable } from 'node:stream';
 import { describe, expect, it, vi } from 'vitest';
 import { Ui } from '../../src/ui/output.js';
 import { useTestStack } from '../helpers/stack.js';
+import { Sink } from '../helpers/terminal-sink.js';
 
 /** answers per prompt message prefix: each is tried in turn against the prompt's validate, like a person retyping */
 const answers: Record<string, string[]> = {};
@@ -30,15 +30,6 @@ vi.mock('@inquirer/prompts', () => ({
     return choices.shift();
   },
 }));
-
-class Sink extends Writable {
-  text = '';
-  isTTY = true;
-  override _write(chunk: Buffer, _enc: string, cb: () => void) {
-    this.text += chunk.toString();
-    cb();
-  }
-}
 
 const stack = useTestStack();
 

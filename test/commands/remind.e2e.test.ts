@@ -3,7 +3,7 @@ import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { ReminderSummary } from '../../src/clinic/reminders.js';
+import { REMINDERS_PREFIX, type ReminderSummary } from '../../src/clinic/reminders.js';
 import { endpointsFile } from '../../src/local/endpoints.js';
 import { readOutbox } from '../../src/local/ses-server.js';
 import { CARRIED_ENV } from '../../src/commands/remind/cron.js';
@@ -59,6 +59,10 @@ describe('clinica remind (built CLI)', () => {
     expect(s).toMatchObject({ dryRun: true, wouldSend: 1, sent: 0, skipped: { 'no-consent': 1 } });
     expect(s.items.find((i) => i.status === 'would-send')!.to).toBe('ana.cron@example.com');
     expect(await readOutbox(stack.ses.endpoint)).toHaveLength(0);
+    // the plan printed: no claim or reminder record written
+    const records: string[] = [];
+    for await (const o of stack.dataStore.list(REMINDERS_PREFIX)) records.push(o.key);
+    expect(records).toEqual([]);
   });
 
   it('--json sends what is due (exit 0); timestamped log lines on stderr; a re-run sends nothing', async () => {

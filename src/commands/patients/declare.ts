@@ -90,6 +90,7 @@ export function declarePatients(program: Command): void {
     .description('import patients from a CSV (pt-BR or English headers); bad rows go to a rejects CSV; re-running adds no duplicates')
     .argument('<file>', 'the CSV file')
     .option('--rejects <file>', 'where to write the rejected rows (default: <file>.rejects.csv)')
+    .option('--dry-run', 'show what would be created, already stored or rejected (and why); write nothing')
     .addHelpText(
       'after',
       '\nColumns (any order; accents, case and punctuation ignored): nome|name, data de nascimento|birth date (required);\n' +
@@ -97,7 +98,9 @@ export function declarePatients(program: Command): void {
         'telefone do responsável|guardian phone, alergias|allergies (separated by | or ;), observações|notes, situação|status,\n' +
         'lembretes por e-mail|email reminders (sim/não), idioma|língua|language (pt-BR/português, en/english).\n' +
         'UTF-8 (BOM or not) or Windows-1252/Latin-1 (pt-BR Excel), detected. The rejects CSV is UTF-8 with a BOM.\n' +
-        'Exit 3 if any row was rejected. See docs/patients.md.',
+        'On a terminal the plan is shown and confirmed before anything is written (--yes skips the question);\n' +
+        'without one it is applied. --dry-run prints the plan (--json: create, existing, rejected by line).\n' +
+        'Exit 3 if any row was rejected (or, with --dry-run, would be). See docs/patients.md.',
     )
     .action(lazy(() => import('./import.js')));
   patients

@@ -1,14 +1,19 @@
 import { open, readFile, unlink, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { decodeCsv, importPatients, type ImportResult } from '../../clinic/patient-import.js';
+import { applyImport, decodeCsv, planImport, type ImportPlan, type ImportResult } from '../../clinic/patient-import.js';
 import { openContext } from '../../command-context.js';
 import { notCsvText } from '../../csv.js';
 import { ExitCode, usageError } from '../../errors.js';
-import type { Ui } from '../../ui/output.js';
-import { output, type CommandInput, type Output } from '../action.js';
+import type { Column, Ui } from '../../ui/output.js';
+import { notConfirmed, output, type CommandInput, type Output } from '../action.js';
 import { count } from '../../plural.js';
 
-export default async function importCsv({ args, opts, ui }: CommandInput<{ rejects?: string }>): Promise<Output> {
+/**
+ * patients import: the plan (read only: what would be created, what is already stored, what is refused and
+ * why) → --dry-run prints it; on a terminal it is shown and confirmed (--yes skips the question) → apply.
+ * Without a terminal it is applied as it is: imports are scripted without --yes.
+ */
+export default async function importCsv({ args, opts, ui }: CommandInput<{ rejects?: string; dryRun?: boolean }>): Promise<Output> {
   const ctx = openContext(opts);
   const file = resolve(args[0]!);
   let bytes: Buffer;
@@ -22,12 +27,24 @@ export default async function importCsv({ args, opts, ui }: CommandInput<{ rejec
   const { text, encoding } = decodeCsv(bytes);
   if (encoding !== 'utf-8') ui.info(`${args[0]} is not UTF-8: read as Windows-1252 (Latin-1), as pt-BR Excel saves it`);
   const store = await ctx.dataStore();
+  const plan = await planImport(store, text, ctx.actor, { file: args[0] });
+  if (opts.dryRun) {
+    return output({ file, encoding, dryRun: true, ...planView(plan) }, async (ui) => {
+      await renderPlan(ui, plan);
+      ui.print(`dry run: ${count(plan.create.length, 'patient')} would be created; nothing was written`);
+    }, { exitCode: plan.rejected.length ? ExitCode.partial : 0 });
+  }
+  if (ui.interactive && plan.create.length) {
+    await renderPlan(ui, plan);
+    if (!(await ui.confirm(`Create ${count(plan.create.length, 'patient')} from ${args[0]}?`))) {
+      return notConfirmed({ file, encoding, dryRun: false, ...planView(plan), created: [] }, 'not confirmed; nothing was imported');
+    }
+  }
   const progress = ui.progressOf('importing');
   let done = 0;
   let result;
   try {
-    result = await importPatients(store, text, ctx.actor, {
-      file: args[0],
+    result = await applyImport(store, plan, ctx.actor, {
       progress: (event) => {
         done = event.done;
         progress.emit(event);
@@ -71,30 +88,60 @@ export default async function importCsv({ args, opts, ui }: CommandInput<{ rejec
   }, (ui) => renderImport(ui, result, rejectsFile), { exitCode: rejectsFile ? ExitCode.partial : 0 });
 }
 
+/** The plan as --json gives it: each row's fate by line (names only for the rows to create). */
+function planView(plan: ImportPlan) {
+  return {
+    rows: plan.rows,
+    create: plan.create.map(({ row, record }) => ({ line: row.line, fullName: record.fullName })),
+    existing: plan.existing,
+    rejected: plan.rejected.map(({ line, reason, field }) => ({ line, reason, field })),
+    columns: plan.mapping,
+    ignoredColumns: plan.ignoredColumns,
+  };
+}
+
+/** The human view of a plan: the rows to create, the rejected rows, the counts. */
+async function renderPlan(ui: Ui, plan: ImportPlan): Promise<void> {
+  await renderFirst(ui, plan.create, [
+    { header: 'Line', value: (v) => v.row.line, align: 'right' },
+    { header: 'Patient', value: (v) => v.record.fullName },
+  ], 'To create');
+  await renderOutcome(ui, plan, { what: 'to create', n: plan.create.length });
+}
+
 /** The human view of an import: the columns left out, the rejected rows, the counts. */
 async function renderImport(ui: Ui, result: ImportResult, rejectsFile: string | undefined): Promise<void> {
-  if (result.ignoredColumns.length) ui.warn(`columns not imported: ${result.ignoredColumns.join(', ')}`);
-  if (result.rejected.length) {
-    const shown = result.rejected.slice(0, 20);
-    await ui.table(shown, [
-      { header: 'Line', value: (r) => r.line, align: 'right' },
-      { header: 'Rejected because', value: (r) => r.reason },
-    ], { title: 'Rejected rows' });
-    if (result.rejected.length > shown.length) ui.print(`… and ${result.rejected.length - shown.length} more`);
-  }
+  await renderOutcome(ui, result, { what: 'created', n: result.created.length });
+  if (rejectsFile) ui.error(`${count(result.rejected.length, 'row')} rejected — written to ${rejectsFile}; fix them and run the import again (imported rows are not duplicated)`);
+}
+
+/** The columns left out, the rejected rows and the counts, of a plan or of a run (`made`: created or to create). */
+async function renderOutcome(ui: Ui, outcome: Omit<ImportResult, 'created'>, made: { what: string; n: number }): Promise<void> {
+  if (outcome.ignoredColumns.length) ui.warn(`columns not imported: ${outcome.ignoredColumns.join(', ')}`);
+  await renderFirst(ui, outcome.rejected, [
+    { header: 'Line', value: (r) => r.line, align: 'right' },
+    { header: 'Rejected because', value: (r) => r.reason },
+  ], 'Rejected rows');
   await ui.table(
     [
-      { what: 'rows in the file', n: result.rows },
-      { what: 'created', n: result.created.length },
-      { what: 'already present (left unchanged)', n: result.existing.length },
-      { what: 'rejected', n: result.rejected.length },
+      { what: 'rows in the file', n: outcome.rows },
+      made,
+      { what: 'already present (left unchanged)', n: outcome.existing.length },
+      { what: 'rejected', n: outcome.rejected.length },
     ],
     [
       { header: 'Import', value: (r) => r.what },
       { header: 'Patients', value: (r) => r.n, align: 'right' },
     ],
   );
-  if (rejectsFile) ui.error(`${count(result.rejected.length, 'row')} rejected — written to ${rejectsFile}; fix them and run the import again (imported rows are not duplicated)`);
+}
+
+/** The first 20 rows as a table under its title, then how many more; nothing when there are none. */
+async function renderFirst<T>(ui: Ui, rows: T[], columns: Column<T>[], title: string): Promise<void> {
+  if (!rows.length) return;
+  const shown = rows.slice(0, 20);
+  await ui.table(shown, columns, { title });
+  if (rows.length > shown.length) ui.print(`… and ${rows.length - shown.length} more`);
 }
 
 /** Is this a rejects CSV as this command writes it (BOM, then "line" and "reason" columns)? Anything else is left alone. */

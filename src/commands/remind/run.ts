@@ -2,7 +2,7 @@
  * `clinica remind`: runs the reminders here (src/clinic/reminders.ts) or in the deployed Lambda, then shows
  * the summary — a table for people, one JSON document with --json, timestamped lines for cron.
  */
-import { reminderExitCode, rulesFor, runReminders, skipReasons, type ReminderItem, type ReminderSummary } from '../../clinic/reminders.js';
+import { listDueReminders, planReminders, reminderExitCode, rulesFor, sendReminders, skipReasons, type ReminderItem, type ReminderSummary } from '../../clinic/reminders.js';
 import { localParts, parseDateTime } from '../../clinic/time.js';
 import { loadConfig } from '../../config/load.js';
 import { reminderSender } from '../../config/mail.js';
@@ -65,13 +65,12 @@ export default async function remind(input: CommandInput<RemindOptions>): Promis
     const progress = ui.progressOf<ReminderItem>('reminders', { minTotal: 20 });
     // the local stack's WhatsApp outbox needs no account: WhatsApp is on there as a configured clinic's would be
     const runConfig = ctx.local ? { ...config, whatsapp: config.whatsapp ?? LOCAL_WHATSAPP } : config;
-    summary = await runReminders({
+    const plan = planReminders({
       store,
       config: runConfig,
       openWhatsAppSender: whatsappOpener(ctx.target, runConfig, { log: ui, localStateDir: ctx.local ? config.stateDir : undefined }),
       now,
       rule: opts.rule,
-      dryRun: opts.dryRun,
       log: ui,
       actor: ctx.actor,
       openSender: async () => {
@@ -87,6 +86,8 @@ export default async function remind(input: CommandInput<RemindOptions>): Promis
       },
       progress: opts.dryRun ? undefined : progress.emit,
     });
+    // --dry-run is the plan listed (nothing claimed or sent); otherwise the plan is sent as it is read
+    summary = await (opts.dryRun ? listDueReminders(plan) : sendReminders(plan));
     progress.done();
   }
 
