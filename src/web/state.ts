@@ -7,6 +7,17 @@ export interface OpenRecord {
   etag: string;
 }
 
+/**
+ * The calls of one loader, numbered so that an answer coming after a newer call's is dropped (on a slow link the
+ * day, search or record asked for last stays on screen). `next()` starts a call, `same()` continues the current
+ * one (the next page of the same search); each gives a check of whether that call is still the latest.
+ */
+export function latestCalls(): { next(): () => boolean; same(): () => boolean } {
+  let n = 0;
+  const ticket = (mine: number) => () => mine === n;
+  return { next: () => ticket(++n), same: () => ticket(n) };
+}
+
 export const state = {
   /** the patient on screen, if any */
   current: null as OpenRecord | null,

@@ -5,14 +5,14 @@ import { $, dialog, field, flash, h, showError } from '../dom.js';
 import { addDays, clinicDateOf, clinicTimeOf, clinicToday, formatPhone, longDate, plausibleDay } from '../format.js';
 import { t, type ShownError } from '../i18n.js';
 import { show, showFailure } from '../router.js';
-import { state } from '../state.js';
+import { latestCalls, state } from '../state.js';
 import { chairGrid, dayGrid, weekGrid, whatsappBadge } from './agenda-grid.js';
 import { noteDentists, openBook, openCancel, openMove, type BookAt } from './appointment-dialogs.js';
 
 /** What a view does after an appointment changed: show it again (on `day`, when the change moved it there). */
 export type Refresh = (day?: string) => unknown;
 
-let agendaSeq = 0;
+const loads = latestCalls();
 /** The dentist whose week is shown (the week view), or null: the day of every dentist. */
 let weekOf: string | null = null;
 
@@ -21,7 +21,7 @@ let weekOf: string | null = null;
  * signed-in staff member's own week when their account is a dentist's ("Minha agenda"), else the day.
  */
 export async function openAgenda(day: string, dentist: string | null = null): Promise<void> {
-  const seq = ++agendaSeq;
+  const latest = loads.next();
   state.agendaDay = day;
   const monday = addDays(day, -((new Date(`${day}T12:00:00Z`).getUTCDay() + 6) % 7));
   const weekRange = (id: string) => `from=${monday}&to=${addDays(monday, 6)}&dentist=${enc(id)}`;
@@ -36,7 +36,7 @@ export async function openAgenda(day: string, dentist: string | null = null): Pr
   const shown = dentist === 'mine' ? mine : roster.dentists.find((d) => d.id === dentist);
   const range = shown ? weekRange(shown.id) : dayRange;
   const { data } = await (range === guess && early ? early : agendaOf(range));
-  if (seq !== agendaSeq) return; // another day was asked for meanwhile: its answer wins
+  if (!latest()) return; // another day was asked for meanwhile: its answer wins
   weekOf = shown?.id ?? null;
   const title = shown ? `${shown.name}: ${longDate(monday)} – ${longDate(addDays(monday, 6))}` : longDate(day);
   $<HTMLInputElement>('#day').value = day;

@@ -10,8 +10,9 @@ import { $, h, showError } from '../dom.js';
 import { formatPhone, shortFmt } from '../format.js';
 import { t, type ShownError } from '../i18n.js';
 import { show } from '../router.js';
+import { latestCalls } from '../state.js';
 
-let answersSeq = 0;
+const loads = latestCalls();
 
 /** The unseen count on the menu entries (hidden at 0). */
 function setBadges(unseen: number): void {
@@ -33,10 +34,10 @@ export async function refreshAnswersBadge(): Promise<void> {
 }
 
 export async function openAnswers(): Promise<void> {
-  const seq = ++answersSeq;
+  const latest = loads.next();
   show('answers');
   const { data } = await api<AnswersResponse>('GET', '/api/answers');
-  if (seq !== answersSeq) return;
+  if (!latest()) return;
   setBadges(data.unseen);
   const list = $('#answers-list');
   if (!data.answers.length) list.replaceChildren(h('li', { class: 'empty muted' }, t('answers.none')));

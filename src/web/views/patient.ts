@@ -5,7 +5,7 @@ import { $, h } from '../dom.js';
 import { ageOf, clinicDateOf, formatCpf, formatPhone, shortFmt } from '../format.js';
 import { dateLabel, t, type MessageKey } from '../i18n.js';
 import { show } from '../router.js';
-import { state, type OpenRecord } from '../state.js';
+import { latestCalls, state, type OpenRecord } from '../state.js';
 import { whatAndWho } from './agenda.js';
 import { openBook } from './appointment-dialogs.js';
 import { loadImages } from './images.js';
@@ -14,16 +14,16 @@ import { openPatientForm } from './patient-form.js';
 /** Each language by its own name (as the form's select shows them), whatever the page's language. */
 export const languageNames: Record<string, string> = { 'pt-BR': 'Português', en: 'English' };
 
-let patientSeq = 0;
+const opens = latestCalls();
 
 export async function openPatient(id: string): Promise<void> {
-  const seq = ++patientSeq;
+  const latest = opens.next();
   let view: OpenRecord & { appointments: AppointmentBrief[] } | null = state.created?.patient.id === id ? { ...state.created, appointments: [] } : null;
   state.created = null;
   if (!view) {
     const { data, etag } = await api<PatientResponse>('GET', `/api/patients/${enc(id)}`);
     // another record was opened meanwhile (a slow answer for the one left): the newer one stays on screen
-    if (seq !== patientSeq) return;
+    if (!latest()) return;
     view = { patient: data.patient, etag: data.etag || etag || '', appointments: data.appointments || [] };
   }
   state.current = { patient: view.patient, etag: view.etag };

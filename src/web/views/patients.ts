@@ -5,8 +5,9 @@ import { $, h, showError } from '../dom.js';
 import { formatPhone, shortFmt } from '../format.js';
 import { t, type ShownError } from '../i18n.js';
 import { show } from '../router.js';
+import { latestCalls } from '../state.js';
 
-let searchSeq = 0;
+const searches = latestCalls();
 /** Patients per page of the list; "show more" reads the next page. */
 const PATIENTS_PAGE = 100;
 let patientsQuery = '';
@@ -15,12 +16,12 @@ const patientsPath = (q: string, offset: number) => `/api/patients?limit=${PATIE
 const tbody = () => $('#patients-table tbody');
 
 export async function openPatients(q: string): Promise<void> {
-  const seq = ++searchSeq;
+  const latest = searches.next();
   show('patients');
   const search = $<HTMLInputElement>('#search');
   if (document.activeElement !== search) search.value = q;
   const { data } = await api<PatientListResponse>('GET', patientsPath(q, 0));
-  if (seq !== searchSeq) return; // a newer search is under way: its answer wins
+  if (!latest()) return; // a newer search is under way: its answer wins
   patientsQuery = q;
   if (!data.patients.length) tbody().replaceChildren(h('tr', {}, h('td', { colspan: 5, class: 'empty' }, t('patients.none'))));
   else tbody().replaceChildren(...data.patients.map(patientRow));
@@ -29,13 +30,13 @@ export async function openPatients(q: string): Promise<void> {
 
 /** The next page of the same search, added below (a patient already listed is not listed twice). */
 async function morePatients(): Promise<void> {
-  const seq = searchSeq;
+  const latest = searches.same();
   const shown = new Set([...tbody().querySelectorAll<HTMLElement>('tr[data-patient]')].map((tr) => tr.dataset.patient));
   const button = $<HTMLButtonElement>('#patients-more');
   button.disabled = true;
   try {
     const { data } = await api<PatientListResponse>('GET', patientsPath(patientsQuery, shown.size));
-    if (seq !== searchSeq) return;
+    if (!latest()) return;
     tbody().append(...data.patients.filter((p) => !shown.has(p.id)).map(patientRow));
     patientsCount(data.total);
   } catch (err) {
