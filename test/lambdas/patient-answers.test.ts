@@ -12,6 +12,7 @@ import { memoryLog } from '../../src/log.js';
 import { handleAnswerRequest, type FunctionUrlEvent } from '../../src/lambdas/patient-answers.js';
 import { useTestStack } from '../helpers/stack.js';
 import { addPatient, book, sp } from '../helpers/reminder-seed.js';
+import { tamper } from '../helpers/tamper.js';
 
 const now = sp('2030-03-10 10:00');
 
@@ -43,7 +44,7 @@ describe('the answer link', () => {
     const token = signAnswerToken(key, 'A-20300311-abc123', sp('2030-03-11 14:30'));
     expect(verifyAnswerToken(key, token, now).appointmentId).toBe('A-20300311-abc123');
     const [id, exp, mac] = token.split('.');
-    for (const bad of [`A-20300311-abc124.${exp}.${mac}`, `${id}.${(parseInt(exp!, 36) + 3600).toString(36)}.${mac}`, `${id}.${exp}.${mac!.slice(0, -1)}A`, '', 'x']) {
+    for (const bad of [`A-20300311-abc124.${exp}.${mac}`, `${id}.${(parseInt(exp!, 36) + 3600).toString(36)}.${mac}`, tamper(token), '', 'x']) {
       expect(() => verifyAnswerToken(key, bad, now)).toThrow(expect.objectContaining({ reason: 'token-invalid' }));
     }
     expect(() => verifyAnswerToken(key, token, sp('2030-03-11 14:30'))).toThrow(expect.objectContaining({ reason: 'token-expired' }));

@@ -19,6 +19,7 @@ import { outboxWhatsAppSender, type OutboxMessage } from '../../src/messaging/wh
 import { readOutbox } from '../../src/local/ses-server.js';
 import { useTestStack } from '../helpers/stack.js';
 import { addPatient, book, sp } from '../helpers/reminder-seed.js';
+import { tamper } from '../helpers/tamper.js';
 
 const stack = useTestStack({
   config: {
@@ -105,7 +106,7 @@ describe('button presses', () => {
   it('Cancelar cancels it; a tampered payload is refused and changes nothing', async () => {
     expect(await handle(snsEvent(press('5511987652002', payloads[ids.bia!]!.cancel, 'wamid.press-2')))).toEqual([{ kind: 'button', action: 'cancel', appointmentId: ids.bia, already: false }]);
     expect(await appointmentStatus(ids.bia!)).toBe('cancelled');
-    const tampered = payloads[ids.caio!]!.confirm.slice(0, -2) + 'xx';
+    const tampered = tamper(payloads[ids.caio!]!.confirm);
     expect(await handle(snsEvent(press('5511987652003', tampered, 'wamid.press-3')))).toEqual([{ kind: 'button-refused', reason: 'token-invalid' }]);
     expect(await appointmentStatus(ids.caio!)).toBe('scheduled');
   });

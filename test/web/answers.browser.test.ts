@@ -18,6 +18,7 @@ import { recordDeliveryStatus, storeTextReply } from '../../src/clinic/whatsapp-
 import { channelKey } from '../../src/clinic/reminders.js';
 import { readOutbox } from '../../src/local/ses-server.js';
 import { addPatient, book } from '../helpers/reminder-seed.js';
+import { tamper } from '../helpers/tamper.js';
 import { hasChromium, launchChromium } from '../helpers/chromium.js';
 import { useTestStack, type TestStack } from '../helpers/stack.js';
 
@@ -110,7 +111,7 @@ describe.skipIf(!hasChromium)('the answer page in Chromium', { timeout: 60_000 }
 
   it('a tampered link is a clear 400 page, in the browser\'s language when it is English', async () => {
     const { link } = await remindedLink('Sônia Braga Lopes');
-    const tampered = link.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A'));
+    const tampered = tamper(link);
     const pt = await open(tampered);
     expect(pt.status).toBe(400);
     expect(await pt.page.locator('[role=alert]').textContent()).toBe('Este link não é válido. Confira se ele foi copiado inteiro, ou fale com a clínica.');
