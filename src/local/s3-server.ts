@@ -10,7 +10,8 @@ import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
-import { mkdir, readFile } from 'node:fs/promises';
+import { readFileSync, statSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { LOCAL_S3_STOPPED } from '../aws/errors.js';
@@ -81,6 +82,7 @@ const S3rver = (await import(process.env.CLINICA_S3RVER_URL)).default;
 const { createRequire } = await import('node:module');
 const { createHash, randomBytes } = await import('node:crypto');
 const { dirname } = await import('node:path');
+const fsp = await import('node:fs/promises');
 const { Readable, Transform } = await import('node:stream');
 const { pipeline } = await import('node:stream/promises');
 const s3rverRequire = createRequire(process.env.CLINICA_S3RVER_URL);
@@ -88,13 +90,22 @@ const FilesystemStore = s3rverRequire('./stores/filesystem');
 const fsx = s3rverRequire('fs-extra');
 FilesystemStore.prototype.putObject = async function (object) {
   const objectPath = this.getResourcePath(object.bucket, object.key, 'object');
-  await fsx.mkdirp(dirname(objectPath));
   const temp = objectPath + '.' + randomBytes(6).toString('hex') + '.partial';
   const md5 = createHash('md5');
   let size = 0;
   const count = new Transform({ transform(chunk, encoding, done) { md5.update(chunk); size += chunk.length; done(null, chunk); } });
+  // the object's folder is made only when the temporary file cannot be opened for the want of it (most
+  // writes go to a folder that exists: one open instead of a stat and an open)
+  let file;
   try {
-    await pipeline(Buffer.isBuffer(object.content) ? Readable.from([object.content]) : object.content, count, fsx.createWriteStream(temp));
+    file = await fsp.open(temp, 'w');
+  } catch (err) {
+    if (err.code !== 'ENOENT') throw err;
+    await fsx.mkdirp(dirname(objectPath));
+    file = await fsp.open(temp, 'w');
+  }
+  try {
+    await pipeline(Buffer.isBuffer(object.content) ? Readable.from([object.content]) : object.content, count, file.createWriteStream());
     await fsx.rename(temp, objectPath);
   } catch (err) {
     await fsx.remove(temp).catch(() => {});
@@ -108,6 +119,35 @@ const server = new S3rver({
   address: process.env.CLINICA_S3_HOST, port: 0, directory: process.env.CLINICA_S3_DIR,
   silent: true, vhostBuckets: false, allowMismatchedSignatures: true,
 });
+// koa-logger, s3rver's first middleware, formats a coloured line for every request even when silent: dropped
+server.middleware.shift();
+// Every request looks its bucket up (a stat of its folder) and reads the bucket's CORS and website
+// configurations (two file reads); all three change only through this store, so they are kept in memory
+// and forgotten when the store changes them.
+const remembered = new Map();
+const remember = (key, read) => {
+  if (!remembered.has(key)) remembered.set(key, read().catch((err) => { remembered.delete(key); throw err; }));
+  return remembered.get(key);
+};
+const forget = (bucket) => { for (const key of remembered.keys()) if (key.split(':')[0] === bucket) remembered.delete(key); };
+const store = FilesystemStore.prototype;
+const { getBucket, putBucket, deleteBucket, getSubresource, putSubresource, deleteSubresource } = store;
+store.getBucket = async function (name) {
+  const found = await remember(name + ':bucket', () => getBucket.call(this, name));
+  if (!found) remembered.delete(name + ':bucket');
+  return found;
+};
+store.getSubresource = function (bucket, key, type) {
+  if (key !== undefined) return getSubresource.call(this, bucket, key, type);
+  return remember(bucket + ':' + type, () => getSubresource.call(this, bucket, key, type));
+};
+const forgetting = (fn) => async function (bucket, ...rest) {
+  try { return await fn.call(this, bucket, ...rest); } finally { forget(bucket); }
+};
+store.putBucket = forgetting(putBucket);
+store.deleteBucket = forgetting(deleteBucket);
+store.putSubresource = forgetting(putSubresource);
+store.deleteSubresource = forgetting(deleteSubresource);
 server.on('event', (event) => process.send({ type: 'event', event }));
 const { port } = await server.run();
 process.send({ type: 'ready', port });
@@ -417,11 +457,14 @@ async function currentObject(
   headers: http.IncomingHttpHeaders,
 ): Promise<{ status: number; etag?: string } | undefined> {
   if ((await up.port()) === undefined) return undefined;
+  // read synchronously: a 32-byte file in the page cache takes microseconds, where the promise API costs a
+  // FileHandle, and an Error with its stack for every object that does not exist yet (most writes of an import)
+  const file = md5File(directory, bucket, key);
   try {
-    return { status: 200, etag: (await readFile(md5File(directory, bucket, key), 'utf8')).trim() };
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { status: 404 };
-    return headUpstream(up, path, headers); // anything odd on disk: ask s3rver
+    if (!statSync(file, { throwIfNoEntry: false })) return { status: 404 };
+    return { status: 200, etag: readFileSync(file, 'utf8').trim() };
+  } catch {
+    return headUpstream(up, path, headers); // anything odd on disk (or deleted meanwhile): ask s3rver
   }
 }
 

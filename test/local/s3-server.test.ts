@@ -33,6 +33,15 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+async function kindOf(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+    return 'ok';
+  } catch (err) {
+    return (err as { kind?: string }).kind ?? `raw:${(err as Error).name}`;
+  }
+}
+
 /** A PUT that sends part of its declared body, then its client dies (kill -9 of curl mid-upload). */
 function uploadThenDie(path: string): Promise<void> {
   return new Promise((resolve) => {
@@ -123,6 +132,41 @@ describe('the local S3 under concurrent writes and reads of one object', () => {
     await Promise.all([r1, r2, w, r3]);
     expect(log.slice(2)).toEqual(['r1 out', 'r2 out', 'w', 'r3 in', 'r3 out']);
     expect(locks.size).toBe(0);
+  });
+});
+
+describe("the local S3's bucket look-ups, kept in memory by the s3rver child", () => {
+  /** An anonymous GET of the bucket's root with an Origin: what it serves (a website's index is HTML) and its CORS header. */
+  const probe = async (bucket: string) => {
+    const res = await fetch(`${s3.endpoint}/${bucket}/`, { headers: { origin: 'https://clinica.example' } });
+    await res.arrayBuffer();
+    return { website: res.status === 200 && /html/.test(res.headers.get('content-type') ?? ''), cors: res.headers.get('access-control-allow-origin') };
+  };
+
+  it('sees a bucket made, deleted and made again, and its CORS and website settings as soon as they change', async () => {
+    const { CreateBucketCommand, DeleteBucketCommand, DeleteBucketCorsCommand, PutBucketCorsCommand, PutBucketWebsiteCommand } = await import('@aws-sdk/client-s3');
+    const bucket = 'remembered-test';
+    const other = new Store(store.s3, bucket);
+    await store.s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    await other.putJson('a/b/c.json', { v: 1 });
+    await store.s3.send(new PutBucketWebsiteCommand({ Bucket: bucket, WebsiteConfiguration: { IndexDocument: { Suffix: 'index.html' } } }));
+    await other.put('index.html', '<p>oi</p>', { contentType: 'text/html' });
+    expect(await probe(bucket)).toEqual({ website: true, cors: null });
+    await store.s3.send(new PutBucketCorsCommand({ Bucket: bucket, CORSConfiguration: { CORSRules: [{ AllowedOrigins: ['*'], AllowedMethods: ['GET'] }] } }));
+    expect((await probe(bucket)).cors).toBe('*');
+    await store.s3.send(new DeleteBucketCorsCommand({ Bucket: bucket }));
+    expect((await probe(bucket)).cors).toBeNull();
+
+    // emptied and deleted: gone at once; made again: there at once, without its old website
+    await other.delete('a/b/c.json');
+    await other.delete('index.html');
+    await store.s3.send(new DeleteBucketCommand({ Bucket: bucket }));
+    expect(await kindOf(other.getJson('a/b/c.json'))).toBe('unavailable');
+    await store.s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    expect((await probe(bucket)).website).toBe(false);
+    // a key whose folders the delete removed: the write makes them again
+    await other.putJson('a/b/c.json', { v: 2 }, { ifNoneMatch: '*' });
+    expect((await other.getJson<{ v: number }>('a/b/c.json'))?.value.v).toBe(2);
   });
 });
 
