@@ -106,6 +106,95 @@ interface Sender {
   send(command: { input?: unknown }, options?: { abortSignal?: AbortSignal }): Promise<unknown>;
 }
 
+/**
+ * A call's deadline, handed to the request handler without the call's `abortSignal` option (which would stop
+ * the client from reusing its resolved middleware chain, `cacheMiddleware`: the chain would be rebuilt for
+ * every call). It is put on the command's input (not enumerable: the input stays as the caller made it), the
+ * first middleware lifts it onto the arguments that flow down the chain (the SDK's middlewares copy those with
+ * spread, keeping it, where several make a copy of the input without it), and the last puts it on each
+ * attempt's request, where the request handler finds it.
+ */
+const DEADLINE = Symbol('clinica.deadline');
+/** S3's clock when it answered (the response's Date header), on a call's output. */
+export const SERVER_DATE = Symbol('clinica.serverDate');
+
+interface MiddlewareStack {
+  add(middleware: unknown, options: { step: string; name: string; priority?: string }): void;
+}
+interface RequestHandler {
+  handle(request: unknown, options?: { abortSignal?: AbortSignal }): Promise<unknown>;
+}
+interface Carrier {
+  [DEADLINE]?: AbortSignal;
+}
+
+/**
+ * What every client of the factory gets once, instead of per call: the deadline's path to the request
+ * handler (above) and the answer's Date header on the output (SERVER_DATE).
+ */
+function addClientMiddleware(client: object): void {
+  const stack = (client as { middlewareStack: MiddlewareStack }).middlewareStack;
+  const config = (client as { config: { requestHandler: RequestHandler } }).config;
+  type Args = Carrier & { input?: Carrier; request?: Carrier };
+  stack.add(
+    (next: (args: Args) => Promise<unknown>) => (args: Args) => {
+      const signal = args.input?.[DEADLINE];
+      return next(signal ? { ...args, [DEADLINE]: signal } : args);
+    },
+    { step: 'initialize', name: 'clinicaDeadlineIn', priority: 'high' },
+  );
+  stack.add(
+    (next: (args: Args) => Promise<unknown>) => (args: Args) => {
+      const signal = args[DEADLINE];
+      if (signal && args.request && typeof args.request === 'object') args.request[DEADLINE] = signal;
+      return next(args);
+    },
+    { step: 'deserialize', name: 'clinicaDeadlineOut', priority: 'low' },
+  );
+  stack.add(
+    (next: (args: Args) => Promise<{ output?: object; response?: { headers?: Record<string, string> } }>) => async (args: Args) => {
+      const result = await next(args);
+      const date = result.response?.headers?.date;
+      if (date && result.output) Object.defineProperty(result.output, SERVER_DATE, { value: date });
+      return result;
+    },
+    { step: 'initialize', name: 'clinicaServerDate', priority: 'high' },
+  );
+  const inner = config.requestHandler;
+  if (!inner || typeof inner.handle !== 'function') return;
+  const handle = (request: Carrier, options: { abortSignal?: AbortSignal } = {}) => {
+    const deadline = request?.[DEADLINE];
+    if (!deadline) return inner.handle(request, options);
+    return inner.handle(request, { ...options, abortSignal: options.abortSignal ? AbortSignal.any([deadline, options.abortSignal]) : deadline });
+  };
+  config.requestHandler = new Proxy(inner, {
+    get(target, prop) {
+      if (prop === 'handle') return handle;
+      const value: unknown = Reflect.get(target, prop, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
+/**
+ * A PutObject sent with its SHA-256 (ChecksumSHA256) is signed with that hash as its payload hash, instead of
+ * the signer hashing the body once more.
+ */
+function addKnownPayloadHash(client: S3Client): void {
+  type Args = { input?: { ChecksumSHA256?: string }; request?: { headers?: Record<string, string> } };
+  (client.middlewareStack as unknown as MiddlewareStack).add(
+    (next: (args: Args) => Promise<unknown>, context: { commandName?: string }) => (args: Args) => {
+      const checksum = args.input?.ChecksumSHA256;
+      const headers = args.request?.headers;
+      if (checksum && headers && context.commandName === 'PutObjectCommand' && !headers['x-amz-content-sha256']) {
+        headers['x-amz-content-sha256'] = Buffer.from(checksum, 'base64').toString('hex');
+      }
+      return next(args);
+    },
+    { step: 'build', name: 'clinicaKnownPayloadHash' },
+  );
+}
+
 function boundedBody(input: unknown): boolean {
   const body = (input as { Body?: unknown } | undefined)?.Body;
   if (body === undefined || typeof body === 'string') return typeof body !== 'string' || body.length <= DEADLINE_BODY_LIMIT;
@@ -121,13 +210,38 @@ function boundedBody(input: unknown): boolean {
 function bounded<C extends object>(client: C, target: AwsTarget, service: Service): C {
   const deadline = target.callDeadlineMs ?? CALL_DEADLINE_MS;
   const sender = client as unknown as Sender;
+  addClientMiddleware(client);
   const proto = Object.getPrototypeOf(client) as Sender;
   const endpoint = target.endpoints?.[service] ?? target.endpoint;
   const where = endpoint ? `${SERVICE_NAMES[service]} at ${endpoint}` : `${SERVICE_NAMES[service]} (${target.region})`;
-  sender.send = (command, options = {}) => {
+  // the bucket of the first call: calls of another one are sent with a chain of their own (an options
+  // argument, even empty, is what tells the client not to reuse its chain)
+  let pinned: string | undefined;
+  const sameBucket = (input: unknown) => {
+    const bucket = (input as { Bucket?: unknown } | undefined)?.Bucket;
+    if (typeof bucket !== 'string') return true;
+    pinned ??= bucket;
+    return bucket === pinned;
+  };
+  // a change of the client's middleware after its first call (tests record calls that way): the next call is
+  // sent with a chain of its own, which also makes the client drop the chains it kept
+  let changed = false;
+  const stack = (client as unknown as { middlewareStack: Record<string, unknown> }).middlewareStack;
+  for (const method of ['add', 'addRelativeTo', 'use', 'remove', 'removeByTag']) {
+    const original = stack[method];
+    if (typeof original !== 'function') continue;
+    stack[method] = (...args: unknown[]) => {
+      changed = true;
+      return (original as (...a: unknown[]) => unknown).apply(stack, args);
+    };
+  }
+  sender.send = (command, given) => {
+    const carries = typeof command.input === 'object' && command.input !== null && Object.isExtensible(command.input);
+    const reuse = !changed && carries && sameBucket(command.input);
+    changed = false;
+    const options = given ?? (reuse ? undefined : {});
     if (deadline === false || !boundedBody(command.input)) return proto.send.call(sender, command, options);
     const controller = new AbortController();
-    const signal = options.abortSignal ? AbortSignal.any([controller.signal, options.abortSignal]) : controller.signal;
     let slowSaid = false;
     const slow = setTimeout(() => {
       slowSaid = true;
@@ -142,7 +256,18 @@ function bounded<C extends object>(client: C, target: AwsTarget, service: Servic
     }, deadline);
     slow.unref();
     timer.unref();
-    return proto.send.call(sender, command, { ...options, abortSignal: signal }).finally(() => {
+    let sent: Promise<unknown>;
+    if (options) {
+      sent = proto.send.call(sender, command, {
+        ...options,
+        abortSignal: options.abortSignal ? AbortSignal.any([controller.signal, options.abortSignal]) : controller.signal,
+      });
+    } else {
+      // no options: the client may reuse its middleware chain; the deadline rides on the input (see DEADLINE)
+      Object.defineProperty(command.input, DEADLINE, { value: controller.signal, configurable: true, writable: true, enumerable: false });
+      sent = proto.send.call(sender, command);
+    }
+    return sent.finally(() => {
       clearTimeout(slow);
       clearTimeout(timer);
       if (slowSaid) slowCalls.set(where, slowCalls.get(where)! - 1);
@@ -159,7 +284,14 @@ export async function s3Client(target: AwsTarget): Promise<S3Client> {
     config.requestChecksumCalculation = 'WHEN_REQUIRED';
     config.responseChecksumValidation = 'WHEN_REQUIRED';
   }
-  return bounded(new S3Client(config), target, 's3');
+  // The resolved middleware chain is reused from call to call (0.2 ms of CPU less per call, measured in
+  // bench/): nothing in clinica changes a client's or a command's middleware once the client is made (see
+  // DEADLINE). The reused chain shares one context between the calls in flight, and the endpoint it holds
+  // names the bucket: only the calls of one bucket use it (see sameBucket in bounded).
+  config.cacheMiddleware = true;
+  const client = new S3Client(config);
+  addKnownPayloadHash(client);
+  return bounded(client, target, 's3');
 }
 
 /** The region of a global service (IAM, Route 53, CloudFront, ACM for CloudFront): us-east-1, where its endpoint

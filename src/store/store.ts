@@ -5,6 +5,7 @@
  */
 import type { Readable } from 'node:stream';
 import type { S3Client } from '@aws-sdk/client-s3';
+import { SERVER_DATE } from '../aws/clients.js';
 import { describeAwsError } from '../aws/errors.js';
 import { ClinicaError, conflict } from '../errors.js';
 
@@ -158,20 +159,11 @@ export class Store {
 
   private async getBytesWithEtag(key: string): Promise<{ body: Buffer; etag: string; lastModified?: Date; serverTime?: Date } | undefined> {
     const { GetObjectCommand } = await lazyS3();
-    const command = new GetObjectCommand({ Bucket: this.bucket, Key: key });
-    let serverTime: Date | undefined;
-    command.middlewareStack.add(
-      (next) => async (args) => {
-        const result = await next(args);
-        const date = (result.response as { headers?: Record<string, string> }).headers?.date;
-        if (date && !Number.isNaN(Date.parse(date))) serverTime = new Date(date);
-        return result;
-      },
-      { step: 'deserialize', name: 'clinicaServerTime' },
-    );
     try {
-      const out = await this.s3.send(command);
+      const out = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
       const body = Buffer.from(await out.Body!.transformToByteArray());
+      const date = (out as { [SERVER_DATE]?: string })[SERVER_DATE];
+      const serverTime = date && !Number.isNaN(Date.parse(date)) ? new Date(date) : undefined;
       return { body, etag: out.ETag ?? '', lastModified: out.LastModified, serverTime };
     } catch (err) {
       if (isMissing(err) && (err as S3ErrorLike).name !== 'NoSuchBucket') return undefined;
@@ -241,16 +233,6 @@ export class Store {
         IfNoneMatch: options.ifNoneMatch,
         ChecksumSHA256: options.sha256 ? Buffer.from(options.sha256, 'hex').toString('base64') : undefined,
       });
-      if (options.sha256) {
-        const payloadHash = options.sha256;
-        command.middlewareStack.add(
-          (next) => (args) => {
-            (args.request as { headers: Record<string, string> }).headers['x-amz-content-sha256'] = payloadHash;
-            return next(args);
-          },
-          { step: 'build', name: 'clinicaKnownPayloadHash' },
-        );
-      }
       try {
         const out = await this.s3.send(command);
         return out.ETag ?? '';

@@ -55,6 +55,19 @@ describe('store against the local S3 server', () => {
     expect(await store.getJson('test/patient.json')).toBeUndefined();
   });
 
+  it('one client reused for many calls at once (cached middleware chain) keeps each call to its own bucket, key and answer', async () => {
+    // the client resolves its middleware chain once per command and shares it between calls in flight
+    // (cacheMiddleware): nothing of one call may leak into another
+    const site = new Store(store.s3, stack.siteStore.bucket);
+    const both = Array.from({ length: 40 }, (_, i) => [i % 2 ? site : store, `test/shared-client/${i}.json`] as const);
+    await Promise.all(both.map(([s, key], i) => s.putJson(key, { i, bucket: s.bucket }, { ifNoneMatch: '*' })));
+    const got = await Promise.all(both.map(([s, key]) => s.getJson<{ i: number; bucket: string }>(key, { withTimes: true })));
+    expect(got.map((g) => [g?.value.i, g?.value.bucket])).toEqual(both.map(([s], i) => [i, s.bucket]));
+    for (const g of got) expect(g?.serverTime).toBeInstanceOf(Date);
+    // and each object exists only in the bucket it was written to
+    expect(await Promise.all(both.map(([s, key]) => (s === site ? store : site).head(key)))).toEqual(both.map(() => undefined));
+  });
+
   it('lets exactly one of many concurrent conditional writers win', async () => {
     const base = await store.putJson('test/race.json', { n: 0 });
     const results = await Promise.all(
