@@ -350,6 +350,7 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
       s3rver.stopped = true;
       proxy.closeAllConnections();
       await new Promise<void>((resolve) => proxy.close(() => resolve()));
+      versions.close();
       await s3rver.stop();
     },
   };
