@@ -372,9 +372,21 @@ async function createPatients(store: Store, fresh: ValidRow[], unindexed: Patien
   }
 }
 
+/**
+ * The planned record with its id and the time it is written: a plan may wait at its confirmation for a while,
+ * and the record's creation and the consents it brings are dated when they are stored, not when planned.
+ */
+function asWrittenNow(record: Patient, id: string): Patient {
+  const at = new Date().toISOString();
+  const consent = { ...record.consent };
+  if (consent.recordedAt) consent.recordedAt = at;
+  if (consent.whatsapp) consent.whatsapp = { ...consent.whatsapp, recordedAt: at };
+  return { ...record, id, createdAt: at, updatedAt: at, consent };
+}
+
 /** One row's CPF claimed, record written and audited; a row refused on the way goes to `existing` or `rejected`. */
 async function createPatient(store: Store, { row, record }: ValidRow, id: string, actor: string, result: ImportResult): Promise<{ row: CsvRow; patient: Patient } | undefined> {
-  const patient: Patient = { ...record, id };
+  const patient = asWrittenNow(record, id);
   try {
     if (patient.cpf) await claimCpf(store, patient.cpf, patient.id);
     await store.putJson(patientKey(patient.id), patient, { ifNoneMatch: '*' });

@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { listAudit } from '../../src/clinic/audit.js';
 import { formatCpf, generateCpf } from '../../src/clinic/cpf.js';
-import { decodeCsv, importPatients, parsePatientCsv } from '../../src/clinic/patient-import.js';
+import { applyImport, decodeCsv, importPatients, parsePatientCsv, planImport } from '../../src/clinic/patient-import.js';
 import { readPatientIndex } from '../../src/clinic/patient-index.js';
 import { createPatient, getPatient, listPatients } from '../../src/clinic/patients.js';
 import { ClinicaError } from '../../src/errors.js';
@@ -168,6 +168,23 @@ describe('CSV import', () => {
       reason: 'duplicate-person',
     });
     expect((await readPatientIndex(store)).filter((r) => r.fullName === 'Escondida Teste')).toHaveLength(1);
+  });
+
+  it('a record and the consents it brings are dated when written, not when the plan was made', async () => {
+    const csv = ['Nome;Data de nascimento;Telefone;E-mail;Lembretes por e-mail;Lembretes por WhatsApp', 'Dated Later;02/03/1970;(11) 98888-7001;dated@example.com;sim;sim'].join('\n');
+    const plan = await planImport(stack.dataStore, csv, actor);
+    expect(plan.rejected).toEqual([]);
+    const planned = plan.create[0]!.record;
+    // the person at the terminal reads the plan before confirming
+    await new Promise((r) => setTimeout(r, 20));
+    const confirmed = Date.now();
+    const result = await applyImport(stack.dataStore, plan, actor);
+    const { patient: stored } = await getPatient(stack.dataStore, result.created[0]!.id);
+    for (const at of [stored.createdAt, stored.updatedAt, stored.consent.recordedAt!, stored.consent.whatsapp!.recordedAt]) {
+      expect(Date.parse(at)).toBeGreaterThanOrEqual(confirmed);
+    }
+    expect(Date.parse(planned.createdAt)).toBeLessThan(confirmed);
+    expect(stored.consent).toMatchObject({ emailReminders: true, recordedBy: actor, whatsapp: { reminders: true, recordedBy: actor } });
   });
 
   it('a CSV without a required column is refused as a whole, naming the column', async () => {
