@@ -570,6 +570,11 @@ class RunState {
     return (await this.senderPromise).sender;
   }
 
+  /** Starts opening the sender, once, without waiting for it (a failure surfaces when a reminder needs it). */
+  openSenderEarly(): void {
+    if (this.options.openSender && !this.senderPromise) this.sender().catch(() => {});
+  }
+
   /** Is WhatsApp on for this run: configured, a sender given, and its set-up not refused yet. */
   whatsappOn(): boolean {
     return Boolean(this.config.whatsapp && this.options.openWhatsAppSender && !this.summary.whatsappOff);
@@ -806,7 +811,7 @@ class Sending {
   async handle(task: Task): Promise<ReminderItem> {
     const state = this.state;
     // open SES (client, quota) at the first reminder to send, while it is checked; a failure surfaces at its send
-    if (state.options.openSender) state.sender().catch(() => {});
+    state.openSenderEarly();
     if (state.abort) return state.itemOf(task, 'deferred', { why: 'stopped' });
     if (state.pastDeadline()) return state.itemOf(task, 'deferred', { why: 'deadline' });
     let { appointment, patient } = task;
