@@ -340,9 +340,11 @@ async function withoutErased(store: Store, candidates: ValidRow[], rejected: Rej
 }
 
 /**
- * One block of ids, then claims and records in parallel, a chunk at a time: each chunk's ids are marked pending
- * before its records are written and its index rows follow them, so a run stopped anywhere leaves at most a
- * chunk of records without rows — and a marker that makes the next list or add index them.
+ * One block of ids, then claims and records in parallel, their index rows a chunk at a time: each chunk's ids
+ * are marked pending before its first record is written, and its index rows are written (then its marker
+ * removed) as soon as its last record is — while the records of the next chunk go on, so the writes never wait
+ * for the index. A run stopped anywhere leaves the records of a chunk or two without rows, each under a marker
+ * that makes the next list or add index them.
  */
 async function createPatients(store: Store, fresh: ValidRow[], unindexed: Patient[], actor: string, options: ImportOptions, result: ImportResult): Promise<void> {
   const counter = { done: 0, total: fresh.length };
@@ -353,23 +355,38 @@ async function createPatients(store: Store, fresh: ValidRow[], unindexed: Patien
   if (!fresh.length) return;
   const first = await allocatePatientNumbers(store, fresh.length);
   // a few index rewrites per run (each rewrites the shards it touches), and a bounded heal after a stop
-  const chunk = Math.max(CHUNK_MIN, Math.ceil(fresh.length / 20));
-  for (let at = 0; at < fresh.length; at += chunk) {
-    const part = fresh.slice(at, at + chunk);
-    const marker = await markPendingIds(store, first + at, first + at + part.length - 1);
-    const written = await mapLimit(part, options.concurrency ?? 32, async (v, i) => {
-      try {
-        return await createPatient(store, v, formatPatientId(first + at + i), actor, result);
-      } finally {
-        options.progress?.({ done: ++counter.done, total: counter.total });
-      }
+  const size = Math.max(CHUNK_MIN, Math.ceil(fresh.length / 20));
+  type Written = { row: CsvRow; patient: Patient };
+  const chunks = Array.from({ length: Math.ceil(fresh.length / size) }, (_, c) => ({
+    left: Math.min(size, fresh.length - c * size),
+    written: [] as Written[],
+    marker: undefined as Promise<{ key: string }> | undefined,
+  }));
+  const markerOf = (c: number) => (chunks[c]!.marker ??= markPendingIds(store, first + c * size, first + Math.min((c + 1) * size, fresh.length) - 1));
+  // index updates run one after another (each rewrites shards the next may touch too)
+  let indexing = Promise.resolve();
+  const indexChunk = (c: number) => {
+    const { written } = chunks[c]!;
+    indexing = indexing.then(async () => {
+      await updatePatientIndex(store, written.map(({ patient }) => ({ id: patient.id, apply: () => summaryOf(patient) })));
+      await store.delete((await markerOf(c)).key);
+      result.created.push(...written.map(({ row, patient }) => ({ line: row.line, id: patient.id })));
     });
-    const ok = written.filter((w): w is { row: CsvRow; patient: Patient } => w !== undefined);
-    // the index: one conditional write per shard for the chunk, then its marker goes
-    await updatePatientIndex(store, ok.map(({ patient }) => ({ id: patient.id, apply: () => summaryOf(patient) })));
-    await store.delete(marker.key);
-    result.created.push(...ok.map(({ row, patient }) => ({ line: row.line, id: patient.id })));
-  }
+    indexing.catch(() => {}); // awaited at the end; until then a failure must not count as unhandled
+  };
+  await mapLimit(fresh, options.concurrency ?? 32, async (v, i) => {
+    const chunk = chunks[Math.floor(i / size)]!;
+    try {
+      await markerOf(Math.floor(i / size));
+      const written = await createPatient(store, v, formatPatientId(first + i), actor, result);
+      if (written) chunk.written.push(written);
+    } finally {
+      options.progress?.({ done: ++counter.done, total: counter.total });
+      if (--chunk.left === 0) indexChunk(Math.floor(i / size));
+    }
+  });
+  await indexing;
+  result.created.sort((a, b) => a.line - b.line);
 }
 
 /**

@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { listAudit } from '../../src/clinic/audit.js';
 import { formatCpf, generateCpf } from '../../src/clinic/cpf.js';
 import { applyImport, decodeCsv, importPatients, parsePatientCsv, planImport } from '../../src/clinic/patient-import.js';
-import { readPatientIndex } from '../../src/clinic/patient-index.js';
+import { listPendingIds, readPatientIndex } from '../../src/clinic/patient-index.js';
 import { createPatient, getPatient, listPatients } from '../../src/clinic/patients.js';
 import { ClinicaError } from '../../src/errors.js';
 import { useTestStack } from '../helpers/stack.js';
@@ -120,6 +120,20 @@ describe('CSV import', () => {
     const again = await importPatients(store, lines.join('\r\n'), actor);
     expect(again.created.length).toBe(0);
     expect(again.existing.length).toBe(300);
+  });
+
+  it('a file of several chunks: every record gets its index row and no pending marker is left, results in file order', async () => {
+    const store = stack.dataStore;
+    const rows = 1050; // chunks of 500, 500 and 50, indexed while the next chunk's records are written
+    const lines = ['Nome;Data de nascimento'];
+    for (let i = 0; i < rows; i++) lines.push(`Chunked Patient ${i};1985-02-${String((i % 28) + 1).padStart(2, '0')}`);
+    const result = await importPatients(store, lines.join('\n'), actor);
+    expect(result.created.map((c) => c.line)).toEqual(Array.from({ length: rows }, (_, i) => i + 2));
+    const ids = result.created.map((c) => Number(c.id.slice(2)));
+    expect(ids).toEqual(Array.from({ length: rows }, (_, i) => ids[0]! + i));
+    const indexed = new Set((await readPatientIndex(store)).map((r) => r.id));
+    expect(result.created.filter((c) => !indexed.has(c.id))).toEqual([]);
+    expect(await listPendingIds(store)).toEqual([]);
   });
 
   it('an import stopped between its records and their index rows (Ctrl+C, S3 gone): list and add see them, the re-run adds no one twice', async () => {
