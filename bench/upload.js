@@ -120,44 +120,47 @@ try {
     }
     return total;
   };
-  const runCli = (folder) =>
+  /** A child's exit code and everything it printed. */
+  const finished = (child) =>
     new Promise((resolve, reject) => {
-      const started = performance.now();
-      const s3Cpu0 = childrenCpu();
-      const args = [bin, 'upload', '--bulk', folder, '--json', '--concurrency', String(concurrency)];
-      const child = useTime
-        ? spawn('/usr/bin/time', ['-f', 'CLINICA_TIME %U %S %M', process.execPath, ...args], { cwd: dir, env: { ...process.env, NO_COLOR: '1', CI: '1' }, stdio: ['ignore', 'pipe', 'pipe'] })
-        : spawn(process.execPath, args, { cwd: dir, env: { ...process.env, NO_COLOR: '1', CI: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
-      let peakKb = 0;
-      const timer = useTime
-        ? undefined
-        : setInterval(() => {
-            try {
-              const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
-              if (m) peakKb = Math.max(peakKb, Number(m[1]));
-            } catch {
-              /* exited, or no /proc */
-            }
-          }, 20);
       let stdout = '';
       let stderr = '';
-      child.stdout.on('data', (c) => (stdout += c));
-      child.stderr.on('data', (c) => (stderr += c));
+      child.stdout?.on('data', (c) => (stdout += c));
+      child.stderr?.on('data', (c) => (stderr += c));
       child.on('error', reject);
-      child.on('exit', (code) => {
-        clearInterval(timer);
-        const seconds = (performance.now() - started) / 1000;
-        const s3Cpu = childrenCpu() - s3Cpu0;
-        if (code !== 0) return reject(new Error(`clinica upload exited ${code}: ${stderr.trim().split('\n').slice(-2).join(' ')}`));
-        let cpu;
-        const m = /CLINICA_TIME ([\d.]+) ([\d.]+) (\d+)/.exec(stderr);
-        if (m) {
-          cpu = Number(m[1]) + Number(m[2]);
-          peakKb = Number(m[3]);
-        }
-        resolve({ seconds, cpu, s3Cpu, peakMb: peakKb / 1024, result: JSON.parse(stdout) });
-      });
+      child.on('exit', (code) => resolve({ code, stdout, stderr }));
     });
+  const lastLines = (text, n) => text.trim().split('\n').slice(-n).join(' ');
+  const runCli = async (folder) => {
+    const started = performance.now();
+    const s3Cpu0 = childrenCpu();
+    const args = [bin, 'upload', '--bulk', folder, '--json', '--concurrency', String(concurrency)];
+    const child = useTime
+      ? spawn('/usr/bin/time', ['-f', 'CLINICA_TIME %U %S %M', process.execPath, ...args], { cwd: dir, env: { ...process.env, NO_COLOR: '1', CI: '1' }, stdio: ['ignore', 'pipe', 'pipe'] })
+      : spawn(process.execPath, args, { cwd: dir, env: { ...process.env, NO_COLOR: '1', CI: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let peakKb = 0;
+    const timer = useTime
+      ? undefined
+      : setInterval(() => {
+          try {
+            const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+            if (m) peakKb = Math.max(peakKb, Number(m[1]));
+          } catch {
+            /* exited, or no /proc */
+          }
+        }, 20);
+    const { code, stdout, stderr } = await finished(child).finally(() => clearInterval(timer));
+    const seconds = (performance.now() - started) / 1000;
+    const s3Cpu = childrenCpu() - s3Cpu0;
+    if (code !== 0) throw new Error(`clinica upload exited ${code}: ${lastLines(stderr, 2)}`);
+    let cpu;
+    const m = /CLINICA_TIME ([\d.]+) ([\d.]+) (\d+)/.exec(stderr);
+    if (m) {
+      cpu = Number(m[1]) + Number(m[2]);
+      peakKb = Number(m[3]);
+    }
+    return { seconds, cpu, s3Cpu, peakMb: peakKb / 1024, result: JSON.parse(stdout) };
+  };
 
   // (c) the bare pipeline in a process of its own, as the CLI is: node's start, sharp and the font loaded, the
   // files read — what any command doing this work would spend. Printed to show how much of the CLI's extra
@@ -177,26 +180,20 @@ try {
         await processImage(await readFile(f.path), { maxPixels: loaded.images.maxPixels, watermark: watermarkFor(loaded, { patientId: f.patientId, importedAt }) });
       }
     }));`;
-  const bareProcess = (folder) =>
-    new Promise((resolve, reject) => {
-      if (!useTime) return resolve(undefined);
-      const args = ['-f', 'CLINICA_TIME %U %S', process.execPath, '--input-type=module', '-e', BARE_CHILD, dist(''), folder, configPath, String(concurrency)];
-      const child = spawn('/usr/bin/time', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
-      let stderr = '';
-      child.stderr.on('data', (c) => (stderr += c));
-      child.on('error', reject);
-      child.on('exit', (code) => {
-        const m = /CLINICA_TIME ([\d.]+) ([\d.]+)/.exec(stderr);
-        if (code !== 0 || !m) return reject(new Error(`the bare pipeline's process exited ${code}: ${stderr.trim().split('\n').slice(-4).join(' ')}`));
-        resolve(Number(m[1]) + Number(m[2]));
-      });
-    });
+  const bareProcess = async (folder) => {
+    if (!useTime) return undefined;
+    const args = ['-f', 'CLINICA_TIME %U %S', process.execPath, '--input-type=module', '-e', BARE_CHILD, dist(''), folder, configPath, String(concurrency)];
+    const { code, stderr } = await finished(spawn('/usr/bin/time', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] }));
+    const m = /CLINICA_TIME ([\d.]+) ([\d.]+)/.exec(stderr);
+    if (code !== 0 || !m) throw new Error(`the bare pipeline's process exited ${code}: ${lastLines(stderr, 4)}`);
+    return Number(m[1]) + Number(m[2]);
+  };
 
   // (d) the CLI's own work per image, beyond the pipeline, step by step, in a process of its own (the local S3
   // runs in this one): read the file, hash it, store it (clinic/images.ts storeImage: claim, id index, three
   // copies, original, record, claim done) and audit it (entries grouped as a bulk run groups them) — one image
-  // at a time, the copies made once beforehand, so each step's CPU is measured alone. Far less noisy than the difference of (b) and (c), it shows where the
-  // ratio's excess goes and what a change to one step saves.
+  // at a time, the copies made once beforehand, so each step's CPU is measured alone. Less noisy than the
+  // difference of (b) and (c), it shows where the ratio's excess goes and what a change to one step saves.
   const STEPS_CHILD = `
     const [dist, config, concurrency, ...files] = process.argv.slice(1);
     const { readFile } = await import('node:fs/promises');
@@ -244,20 +241,12 @@ try {
     for (const [i, file] of files.entries()) await importOne(file, true, i === files.length - 1);
     const perImage = (o) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, v / files.length]));
     console.log(JSON.stringify({ cpu: perImage(spent), requests: perImage(calls) }));`;
-  const stepsProcess = () =>
-    new Promise((resolve, reject) => {
-      const args = ['--input-type=module', '-e', STEPS_CHILD, dist(''), configPath, String(concurrency), ...files.map((f) => f.path)];
-      const child = spawn(process.execPath, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (c) => (stdout += c));
-      child.stderr.on('data', (c) => (stderr += c));
-      child.on('error', reject);
-      child.on('exit', (code) => {
-        if (code !== 0) return reject(new Error(`the steps' process exited ${code}: ${stderr.trim().split('\n').slice(-4).join(' ')}`));
-        resolve(JSON.parse(stdout.trim().split('\n').pop()));
-      });
-    });
+  const stepsProcess = async () => {
+    const args = ['--input-type=module', '-e', STEPS_CHILD, dist(''), configPath, String(concurrency), ...files.map((f) => f.path)];
+    const { code, stdout, stderr } = await finished(spawn(process.execPath, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] }));
+    if (code !== 0) throw new Error(`the steps' process exited ${code}: ${lastLines(stderr, 4)}`);
+    return JSON.parse(lastLines(stdout, 1));
+  };
 
   // Two rounds, interleaved, best of each: the machine is shared, and a burst of someone else's work during
   // one measurement should not decide the ratio. Round 2 imports the same files for other patients (folders
