@@ -199,8 +199,9 @@ describe('images in the bucket', () => {
       const entries = (await listAudit(store, { patientId: owner })).filter((e) => e.action.startsWith('image.'));
       expect(entries.map((e) => e.action)).toEqual(Array(6).fill('image.import'));
       expect(entries.map((e) => e.details?.imageId).sort()).toEqual(imported);
-      // one object per `concurrency + 1` imports, not one each
-      expect((await keysUnder(store, AUDIT_PREFIX)).length - objectsBefore).toBeLessThanOrEqual(3);
+      // one object per `concurrency + 1` imports (2 here), not one each; one more should a loaded machine keep
+      // an entry waiting past the batch's second
+      expect((await keysUnder(store, AUDIT_PREFIX)).length - objectsBefore).toBeLessThanOrEqual(4);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
