@@ -3,7 +3,9 @@
 //       files already in memory, nothing written;
 //   (b) `clinica upload --bulk` (the built CLI, a separate process) into the local S3;
 // each measured twice, interleaved, best of two (the machine is shared);
-// then the ratio b/a, the CLI's peak RSS, and an immediate re-run's time (everything is a duplicate).
+// then the ratio b/a, the CLI's peak RSS, and an immediate re-run's time (everything is a duplicate);
+//   (c) the bare pipeline in a process of its own (the CPU ratio's base);
+//   (d) the CLI's own work per image beyond the pipeline (SHA-256, the store's requests, the audit), step by step.
 // Targets (issue 5): b/a ≥ 0.85; peak RSS ≤ 600 MB; re-run ≤ 10 % of the first run.
 // BENCH_IMAGES=n changes the count; BENCH_KEEP=1 keeps the temp folder.
 import { spawn } from 'node:child_process';
@@ -118,44 +120,47 @@ try {
     }
     return total;
   };
-  const runCli = (folder) =>
+  /** A child's exit code and everything it printed. */
+  const finished = (child) =>
     new Promise((resolve, reject) => {
-      const started = performance.now();
-      const s3Cpu0 = childrenCpu();
-      const args = [bin, 'upload', '--bulk', folder, '--json', '--concurrency', String(concurrency)];
-      const child = useTime
-        ? spawn('/usr/bin/time', ['-f', 'CLINICA_TIME %U %S %M', process.execPath, ...args], { cwd: dir, env: { ...process.env, NO_COLOR: '1', CI: '1' }, stdio: ['ignore', 'pipe', 'pipe'] })
-        : spawn(process.execPath, args, { cwd: dir, env: { ...process.env, NO_COLOR: '1', CI: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
-      let peakKb = 0;
-      const timer = useTime
-        ? undefined
-        : setInterval(() => {
-            try {
-              const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
-              if (m) peakKb = Math.max(peakKb, Number(m[1]));
-            } catch {
-              /* exited, or no /proc */
-            }
-          }, 20);
       let stdout = '';
       let stderr = '';
-      child.stdout.on('data', (c) => (stdout += c));
-      child.stderr.on('data', (c) => (stderr += c));
+      child.stdout?.on('data', (c) => (stdout += c));
+      child.stderr?.on('data', (c) => (stderr += c));
       child.on('error', reject);
-      child.on('exit', (code) => {
-        clearInterval(timer);
-        const seconds = (performance.now() - started) / 1000;
-        const s3Cpu = childrenCpu() - s3Cpu0;
-        if (code !== 0) return reject(new Error(`clinica upload exited ${code}: ${stderr.trim().split('\n').slice(-2).join(' ')}`));
-        let cpu;
-        const m = /CLINICA_TIME ([\d.]+) ([\d.]+) (\d+)/.exec(stderr);
-        if (m) {
-          cpu = Number(m[1]) + Number(m[2]);
-          peakKb = Number(m[3]);
-        }
-        resolve({ seconds, cpu, s3Cpu, peakMb: peakKb / 1024, result: JSON.parse(stdout) });
-      });
+      child.on('exit', (code) => resolve({ code, stdout, stderr }));
     });
+  const lastLines = (text, n) => text.trim().split('\n').slice(-n).join(' ');
+  const runCli = async (folder) => {
+    const started = performance.now();
+    const s3Cpu0 = childrenCpu();
+    const args = [bin, 'upload', '--bulk', folder, '--json', '--concurrency', String(concurrency)];
+    const child = useTime
+      ? spawn('/usr/bin/time', ['-f', 'CLINICA_TIME %U %S %M', process.execPath, ...args], { cwd: dir, env: { ...process.env, NO_COLOR: '1', CI: '1' }, stdio: ['ignore', 'pipe', 'pipe'] })
+      : spawn(process.execPath, args, { cwd: dir, env: { ...process.env, NO_COLOR: '1', CI: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let peakKb = 0;
+    const timer = useTime
+      ? undefined
+      : setInterval(() => {
+          try {
+            const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+            if (m) peakKb = Math.max(peakKb, Number(m[1]));
+          } catch {
+            /* exited, or no /proc */
+          }
+        }, 20);
+    const { code, stdout, stderr } = await finished(child).finally(() => clearInterval(timer));
+    const seconds = (performance.now() - started) / 1000;
+    const s3Cpu = childrenCpu() - s3Cpu0;
+    if (code !== 0) throw new Error(`clinica upload exited ${code}: ${lastLines(stderr, 2)}`);
+    let cpu;
+    const m = /CLINICA_TIME ([\d.]+) ([\d.]+) (\d+)/.exec(stderr);
+    if (m) {
+      cpu = Number(m[1]) + Number(m[2]);
+      peakKb = Number(m[3]);
+    }
+    return { seconds, cpu, s3Cpu, peakMb: peakKb / 1024, result: JSON.parse(stdout) };
+  };
 
   // (c) the bare pipeline in a process of its own, as the CLI is: node's start, sharp and the font loaded, the
   // files read — what any command doing this work would spend. Printed to show how much of the CLI's extra
@@ -175,20 +180,73 @@ try {
         await processImage(await readFile(f.path), { maxPixels: loaded.images.maxPixels, watermark: watermarkFor(loaded, { patientId: f.patientId, importedAt }) });
       }
     }));`;
-  const bareProcess = (folder) =>
-    new Promise((resolve, reject) => {
-      if (!useTime) return resolve(undefined);
-      const args = ['-f', 'CLINICA_TIME %U %S', process.execPath, '--input-type=module', '-e', BARE_CHILD, dist(''), folder, configPath, String(concurrency)];
-      const child = spawn('/usr/bin/time', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
-      let stderr = '';
-      child.stderr.on('data', (c) => (stderr += c));
-      child.on('error', reject);
-      child.on('exit', (code) => {
-        const m = /CLINICA_TIME ([\d.]+) ([\d.]+)/.exec(stderr);
-        if (code !== 0 || !m) return reject(new Error(`the bare pipeline's process exited ${code}: ${stderr.trim().split('\n').slice(-4).join(' ')}`));
-        resolve(Number(m[1]) + Number(m[2]));
-      });
-    });
+  const bareProcess = async (folder) => {
+    if (!useTime) return undefined;
+    const args = ['-f', 'CLINICA_TIME %U %S', process.execPath, '--input-type=module', '-e', BARE_CHILD, dist(''), folder, configPath, String(concurrency)];
+    const { code, stderr } = await finished(spawn('/usr/bin/time', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] }));
+    const m = /CLINICA_TIME ([\d.]+) ([\d.]+)/.exec(stderr);
+    if (code !== 0 || !m) throw new Error(`the bare pipeline's process exited ${code}: ${lastLines(stderr, 4)}`);
+    return Number(m[1]) + Number(m[2]);
+  };
+
+  // (d) the CLI's own work per image, beyond the pipeline, step by step, in a process of its own (the local S3
+  // runs in this one): read the file, hash it, store it (clinic/images.ts storeImage: claim, id index, three
+  // copies, original, record, claim done) and audit it (entries grouped as a bulk run groups them) — one image
+  // at a time, the copies made once beforehand, so each step's CPU is measured alone. Less noisy than the
+  // difference of (b) and (c), it shows where the ratio's excess goes and what a change to one step saves.
+  const STEPS_CHILD = `
+    const [dist, config, concurrency, ...files] = process.argv.slice(1);
+    const { readFile } = await import('node:fs/promises');
+    const [{ openContext }, { storeImage, originalFacts, watermarkFor }, { processImage }, { sha256 }, { audit }, { loadConfig }] = await Promise.all(
+      ['command-context.js', 'clinic/images.js', 'imaging/pipeline.js', 'imaging/inspect.js', 'clinic/audit.js', 'config/load.js'].map((m) => import(dist + m)));
+    const loaded = loadConfig({ config }, {});
+    const store = await openContext({ config }, true, loaded).dataStore();
+    let requests = 0;
+    for (const method of ['put', 'getJson', 'getBytes', 'head', 'list']) {
+      const real = store[method]?.bind(store);
+      if (real) store[method] = (...args) => (requests++, real(...args));
+    }
+    const patientId = 'P-999001';
+    const copies = await processImage(await readFile(files[0]), { maxPixels: loaded.images.maxPixels, watermark: watermarkFor(loaded, { patientId, importedAt: new Date().toISOString() }) });
+    const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1e3; };
+    const spent = { read: 0, hash: 0, store: 0, audit: 0 };
+    const calls = { store: 0, audit: 0 };
+    // a bulk run hands audit() its entries concurrency + 1 at a time (image-bulk.ts AuditBatch): so does this
+    const batch = Number(concurrency) + 1;
+    let entries = [];
+    const importOne = async (file, measured, last) => {
+      let t = cpu();
+      let r = requests;
+      const lap = (step) => {
+        const now = cpu();
+        if (measured) spent[step] += now - t;
+        if (measured && step in calls) calls[step] += requests - r;
+        t = now;
+        r = requests;
+      };
+      const bytes = await readFile(file);
+      lap('read');
+      const hash = sha256(bytes);
+      lap('hash');
+      const stored = await storeImage(store, { patientId, bytes, original: originalFacts(copies.info, hash, 'photo.jpg'), derivatives: copies, metadata: { kind: 'photo', teeth: [] }, actor: 'bench', runId: 'bench-steps' });
+      lap('store');
+      entries.push({ actor: 'bench', action: 'image.import', patientId, details: { imageId: stored.record.id, kind: 'photo' } });
+      if (entries.length < batch && !last) return;
+      await Promise.all(entries.map((entry) => audit(store, entry)));
+      entries = [];
+      lap('audit');
+    };
+    const warmUp = files.splice(0, 4);
+    for (const [i, file] of warmUp.entries()) await importOne(file, false, i === warmUp.length - 1);
+    for (const [i, file] of files.entries()) await importOne(file, true, i === files.length - 1);
+    const perImage = (o) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, v / files.length]));
+    console.log(JSON.stringify({ cpu: perImage(spent), requests: perImage(calls) }));`;
+  const stepsProcess = async () => {
+    const args = ['--input-type=module', '-e', STEPS_CHILD, dist(''), configPath, String(concurrency), ...files.map((f) => f.path)];
+    const { code, stdout, stderr } = await finished(spawn(process.execPath, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] }));
+    if (code !== 0) throw new Error(`the steps' process exited ${code}: ${lastLines(stderr, 4)}`);
+    return JSON.parse(lastLines(stdout, 1));
+  };
 
   // Two rounds, interleaved, best of each: the machine is shared, and a burst of someone else's work during
   // one measurement should not decide the ratio. Round 2 imports the same files for other patients (folders
@@ -209,6 +267,7 @@ try {
     rounds.push({ a, b, c });
   }
   inputs.length = 0;
+  const steps = await stepsProcess();
   const rerun = await runCli(root);
   if (rerun.result.duplicates !== COUNT) throw new Error(`the re-run should find ${COUNT} duplicates: ${JSON.stringify(rerun.result)}`);
 
@@ -235,6 +294,17 @@ try {
   if (cold.length) {
     const best = cold.map((r) => r.b.cpu / r.c).sort((x, y) => x - y)[0];
     row('CPU: CLI / bare in its own process', fmt(best, 2), '(best round; start-up and first-use costs on both sides)');
+  }
+  {
+    const { cpu, requests } = steps;
+    const own = cpu.hash + cpu.store + cpu.audit; // the bare pipeline reads its files too
+    const bareCpu = (cold.length ? Math.min(...cold.map((r) => r.c)) : bestA.cpu) / COUNT;
+    row(
+      "the CLI's own work per image",
+      `${fmt(own)} CPU-ms`,
+      `= ${fmt((own / 1000 / bareCpu) * 100)} % of the bare pipeline's ${fmt(bareCpu * 1000, 0)}: SHA-256 ${fmt(cpu.hash)}, ` +
+        `store ${fmt(cpu.store)} (${fmt(requests.store, 0)} requests), audit ${fmt(cpu.audit)} (${fmt(requests.audit, 2)}); reading the file, as both do: ${fmt(cpu.read)}`,
+    );
   }
   row('peak RSS of the CLI', peakMb ? `${fmt(peakMb, 0)} MB` : 'n/a', peakMb ? `target ≤ 600 MB → ${peakMb <= 600 ? 'met' : 'NOT met'}` : '(no /proc, no /usr/bin/time)');
   row('immediate re-run', `${fmt(rerun.seconds, 2)} s`, `${fmt(rerunShare * 100, 1)} % of the first run; target ≤ 10 % → ${rerunShare <= 0.1 ? 'met' : 'NOT met'}`);

@@ -446,6 +446,12 @@ export interface StoreImageInput {
   /** identifies one import run (see HashClaim.runId) */
   runId?: string;
   now?: Date;
+  /**
+   * Runs once the record is stored and before the claim is marked done: what must not be lost when the run
+   * dies (the import's audit entry) goes here. A run killed before it ends leaves a pending claim, which the
+   * next run completes under the same image id — calling this again.
+   */
+  beforeDone?: (record: ImageRecord, resumed: boolean) => Promise<void>;
 }
 
 export type StoreImageResult =
@@ -454,7 +460,8 @@ export type StoreImageResult =
 
 /**
  * Stores an image the caller has already processed (the CLI path): claim → derivatives → original → record →
- * claim done. Safe to repeat: a re-run after a crash finishes the same image id; a duplicate is not stored.
+ * `beforeDone` (the audit entry) → claim done. Safe to repeat: a re-run after a crash finishes the same image
+ * id; a duplicate is not stored.
  */
 export async function storeImage(store: Store, input: StoreImageInput): Promise<StoreImageResult> {
   const now = input.now ?? new Date();
@@ -485,6 +492,7 @@ export async function storeImage(store: Store, input: StoreImageInput): Promise<
     updatedAt: now.toISOString(),
   };
   await store.putJson(recordKey(patientId, imageId), record);
+  await input.beforeDone?.(record, !created);
   await markClaimDone(store, claim);
   return { outcome: 'imported', record, resumed: !created };
 }

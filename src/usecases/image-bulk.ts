@@ -308,6 +308,56 @@ function limiter(size: number) {
   };
 }
 
+/**
+ * The audit entries of a run's imports, written a few at once: audit() puts the entries handed to it at the
+ * same moment into one object, so a bulk run costs one audit PUT per `size` images rather than one each (a
+ * request is ≈ 2 ms of the CLI's CPU through the SDK, as much as hashing the original). An entry waits until
+ * `size` are waiting, every file still in the run is waiting too, or `delayMs` have passed. Its import waits
+ * for it before the claim is marked done (storeImage's beforeDone), so a run killed meanwhile leaves the claim
+ * pending and the next run, completing the image, writes the entry then.
+ */
+class AuditBatch {
+  private waiting: { entry: Parameters<typeof audit>[1]; written: { resolve: () => void; reject: (err: unknown) => void } }[] = [];
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly store: ImportSettings['store'],
+    private readonly actor: string,
+    private readonly size: number,
+    /** files that may still bring an entry (those waiting here included) */
+    private readonly filesLeft: () => number,
+    private readonly delayMs = 1000,
+  ) {}
+
+  add(input: ImportInput, stored: { imageId: string; resumed: boolean }): Promise<void> {
+    const entry = {
+      actor: this.actor,
+      action: stored.resumed ? ('image.import.resume' as const) : ('image.import' as const),
+      patientId: input.patientId,
+      details: { imageId: stored.imageId, kind: input.metadata.kind },
+    };
+    const written = new Promise<void>((resolve, reject) => this.waiting.push({ entry, written: { resolve, reject } }));
+    this.check();
+    return written;
+  }
+
+  /** Writes the waiting entries when no more company can be expected; otherwise makes sure they wait no longer than delayMs. */
+  check(): void {
+    if (!this.waiting.length) return;
+    if (this.waiting.length >= Math.min(this.size, this.filesLeft())) this.flush();
+    else this.timer ??= setTimeout(() => this.flush(), this.delayMs);
+  }
+
+  private flush(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const batch = this.waiting;
+    this.waiting = [];
+    // handed over in one go: audit() writes the entries of one moment together
+    for (const { entry, written } of batch) audit(this.store, entry).then(written.resolve, written.reject);
+  }
+}
+
 /** A file that reached the pipeline after the run was stopped: left for the next run (nothing of it written). */
 class NotStarted extends Error {}
 
@@ -325,13 +375,29 @@ class ImportRun {
   private readonly cpu: ReturnType<typeof limiter>;
   private readonly patients = new Map<string, Promise<void>>();
   private settled = 0;
+  /** the imports' audit entries, written a few at once (absent: a dry run, or audit: false) */
+  readonly audits?: AuditBatch;
+  /** files taken from the source and not settled yet */
+  inFlight = 0;
+  /** the source gave its last file (or the run stopped taking them) */
+  sourceEnded = false;
   fatal: unknown;
 
   constructor(private readonly options: RunOptions) {
-    const settings = { claims: new ClaimIndex(options.settings.store), ...options.settings };
+    const settings: ImportSettings = { claims: new ClaimIndex(options.settings.store), ...options.settings };
+    if (options.audit !== false && !settings.dryRun) {
+      // at most `concurrency` imports wait for their entry: the pipeline keeps its files (2 × concurrency + 2)
+      const audits = (this.audits = new AuditBatch(settings.store, settings.actor, Math.max(1, options.concurrency) + 1, () => this.filesLeft()));
+      settings.onStored = (input, stored) => audits.add(input, stored);
+    }
     this.settings = settings.dryRun ? { planned: new Map(), ...settings } : settings;
     this.summary = options.summary ?? emptyBulkSummary();
     this.cpu = limiter(Math.max(1, options.concurrency));
+  }
+
+  /** How many files may still reach the store: unknown (Infinity) while the source has more. */
+  filesLeft(): number {
+    return this.sourceEnded ? this.inFlight : Infinity;
   }
 
   report(result: BulkResult): void {
@@ -399,14 +465,6 @@ class ImportRun {
         return fn();
       });
     const outcome = await applyImage({ ...this.settings, limitCpu }, input, hash);
-    if (outcome.status === 'imported' && this.options.audit !== false) {
-      await audit(this.settings.store, {
-        actor: this.settings.actor,
-        action: outcome.resumed ? 'image.import.resume' : 'image.import',
-        patientId: item.patientId,
-        details: { imageId: outcome.imageId, kind: item.metadata.kind },
-      });
-    }
     return { file: item.file, patientId: item.patientId, line: item.line, outcome };
   }
 
@@ -448,15 +506,20 @@ export async function runImport(source: AsyncIterable<BulkEntry>, options: RunOp
       continue;
     }
     await inflight.acquire();
+    run.inFlight++;
     const task = run
       .importOne(entry)
       .catch((err) => run.settleError(entry, err))
       .finally(() => {
         inflight.release();
         tasks.delete(task);
+        run.inFlight--;
+        run.audits?.check(); // a file settled without an entry: those waiting may be all that is left
       });
     tasks.add(task);
   }
+  run.sourceEnded = true;
+  run.audits?.check();
   await Promise.all(tasks);
   if (summary.notStarted) summary.interrupted = true;
   if (!run.settings.dryRun) await options.hashCache?.save();

@@ -39,6 +39,12 @@ export interface ImportSettings {
   claims?: ClaimIndex;
   /** runs the CPU-bound part (the bulk scheduler limits how many images are in the pipeline at once) */
   limitCpu?: <T>(fn: () => Promise<T>) => Promise<T>;
+  /**
+   * Called once an image's record is stored and before its claim is marked done (storeImage's beforeDone):
+   * the bulk run writes the import's audit entry here, so a run that dies leaves the claim pending and the
+   * next run, completing the image, writes the entry then — it is never lost.
+   */
+  onStored?: (input: ImportInput, stored: { imageId: string; resumed: boolean }) => Promise<void>;
 }
 
 export interface ImportInput {
@@ -141,6 +147,7 @@ async function processAndStore(settings: ImportSettings, input: ImportInput, has
     actor: settings.actor,
     runId: settings.runId,
     now,
+    beforeDone: settings.onStored && ((record, resumed) => settings.onStored!(input, { imageId: record.id, resumed })),
   });
   if (stored.outcome === 'duplicate') return { status: 'duplicate', imageId: stored.imageId, sha256: hash };
   return {
