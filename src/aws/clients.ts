@@ -289,6 +289,10 @@ export async function s3Client(target: AwsTarget): Promise<S3Client> {
   // DEADLINE). The reused chain shares one context between the calls in flight, and the endpoint it holds
   // names the bucket: only the calls of one bucket use it (see sameBucket in bounded).
   config.cacheMiddleware = true;
+  // Bodies of 2 MB and more (image originals) would be sent with "Expect: 100-continue", which the SDK's
+  // handler sends on a connection of its own, never reused: a new TLS handshake per radiograph on AWS. Those
+  // uploads are unconditional and almost always accepted, so the body goes at once on a pooled connection.
+  config.expectContinueHeader = false;
   const client = new S3Client(config);
   addKnownPayloadHash(client);
   return bounded(client, target, 's3');

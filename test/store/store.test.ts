@@ -188,12 +188,12 @@ describe('store conditional-write mapping (real S3 answers, mocked)', () => {
 describe('store put with a known SHA-256 (what goes on the wire)', () => {
   /** An S3 stand-in that records each request's headers and body and answers 200. */
   async function recordingEndpoint() {
-    const requests: { headers: http.IncomingHttpHeaders; body: Buffer }[] = [];
+    const requests: { headers: http.IncomingHttpHeaders; body: Buffer; socket: number }[] = [];
     const server = http.createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
-        requests.push({ headers: req.headers, body: Buffer.concat(chunks) });
+        requests.push({ headers: req.headers, body: Buffer.concat(chunks), socket: req.socket.remotePort! });
         res.writeHead(200, { etag: '"e1"' }).end();
       });
     });
@@ -201,6 +201,22 @@ describe('store put with a known SHA-256 (what goes on the wire)', () => {
     await once(server, 'listening');
     return { requests, endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise((r) => server.close(r)) };
   }
+
+  it('sends large bodies (image originals) at once on a pooled connection, without "Expect: 100-continue"', async () => {
+    const wire = await recordingEndpoint();
+    try {
+      const client = await s3Client({ region: 'sa-east-1', endpoint: wire.endpoint, credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'x' }, maxAttempts: 1 });
+      const s = new Store(client, 'bucket');
+      const radiograph = Buffer.alloc(3 * 1024 * 1024, 7);
+      await s.put('images/P-000001/I-1/original.jpg', radiograph, { contentType: 'image/jpeg' });
+      await s.put('images/P-000001/I-2/original.jpg', radiograph, { contentType: 'image/jpeg' });
+      expect(wire.requests.map((r) => [r.headers.expect, r.body.length])).toEqual([[undefined, radiograph.length], [undefined, radiograph.length]]);
+      // one connection for both: the SDK sends a 100-continue request on a connection it never reuses
+      expect(new Set(wire.requests.map((r) => r.socket)).size).toBe(1);
+    } finally {
+      await wire.close();
+    }
+  });
 
   it.each([
     ['AWS defaults', false],
