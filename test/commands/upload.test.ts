@@ -303,11 +303,18 @@ describe('clinica upload (built CLI)', () => {
       const patient = (await createPatient(lost.dataStore, { fullName: 'Carla Teste', birthDate: '1970-07-07' }, 'test')).id;
       const root = join(lost.projectDir, 'lost');
       await mkdir(join(root, patient), { recursive: true });
-      for (let i = 0; i < 8; i++) await writeFile(join(root, patient, `l-${i}.jpg`), await photoJpeg(1600, 1200, 500 + i));
+      const photos: Buffer[] = [];
+      for (let i = 0; i < 8; i++) {
+        photos.push(await photoJpeg(1600, 1200, 500 + i));
+        await writeFile(join(root, patient, `l-${i}.jpg`), photos[i]!);
+      }
       const { output, exited } = spawnCli(['upload', '--bulk', root, '--concurrency', '1', '--json'], { cwd: lost.projectDir });
-      // two image records stored: the first image's import (record, claim, audit) is over and reported
-      const records = async () => (await keysUnder(lost.dataStore, `images/${patient}/`)).filter((k) => k.endsWith('/image.json')).length;
-      await waitUntil(async () => (await records()) >= 2);
+      // an image's claim marked done: its import (record, audit, claim) is over, and the CLI counts it imported
+      const doneClaims = async () => {
+        const claims = await Promise.all(photos.map((p) => lost.dataStore.getJson<HashClaim>(hashClaimKey(patient, sha256(p)))));
+        return claims.filter((c) => c?.value.state === 'done').length;
+      };
+      await waitUntil(async () => (await doneClaims()) >= 1);
       await lost.stop(); // S3 gone: the next request of the import is refused
       const [code] = await exited;
       const { stdout, stderr } = output;
