@@ -158,22 +158,24 @@ server.middleware.shift();
 // Every request looks its bucket up (a stat of its folder) and reads the bucket's CORS and website
 // configurations (two file reads); all three change only through this store, so they are kept in memory
 // and forgotten when the store changes them.
-const remembered = new Map();
-const remember = (key, read) => {
-  if (!remembered.has(key)) remembered.set(key, read().catch((err) => { remembered.delete(key); throw err; }));
-  return remembered.get(key);
+const remembered = new Map(); // bucket → (what → its promise)
+const remember = (bucket, what, read) => {
+  let known = remembered.get(bucket);
+  if (!known) remembered.set(bucket, (known = new Map()));
+  if (!known.has(what)) known.set(what, read().catch((err) => { known.delete(what); throw err; }));
+  return known.get(what);
 };
-const forget = (bucket) => { for (const key of remembered.keys()) if (key.split(':')[0] === bucket) remembered.delete(key); };
+const forget = (bucket) => remembered.delete(bucket);
 const store = FilesystemStore.prototype;
 const { getBucket, putBucket, deleteBucket, getSubresource, putSubresource, deleteSubresource } = store;
 store.getBucket = async function (name) {
-  const found = await remember(name + ':bucket', () => getBucket.call(this, name));
-  if (!found) remembered.delete(name + ':bucket');
+  const found = await remember(name, 'bucket', () => getBucket.call(this, name));
+  if (!found) remembered.get(name)?.delete('bucket');
   return found;
 };
 store.getSubresource = function (bucket, key, type) {
   if (key !== undefined) return getSubresource.call(this, bucket, key, type);
-  return remember(bucket + ':' + type, () => getSubresource.call(this, bucket, key, type));
+  return remember(bucket, type, () => getSubresource.call(this, bucket, key, type));
 };
 const forgetting = (fn) => async function (bucket, ...rest) {
   try { return await fn.call(this, bucket, ...rest); } finally { forget(bucket); }

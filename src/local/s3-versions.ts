@@ -80,7 +80,7 @@ export class VersionIndex {
     if (this.buckets.has(bucket)) return;
     await mkdir(this.dir, { recursive: true });
     this.buckets.set(bucket, { keys: new Map() });
-    await this.append(bucket, { op: 'enable' });
+    this.append(bucket, { op: 'enable' });
     for (const o of existing) {
       await this.add(bucket, o.key, { versionId: 'null', etag: o.etag, size: o.size, lastModified: o.lastModified });
     }
@@ -117,23 +117,23 @@ export class VersionIndex {
   }
 
   async add(bucket: string, key: string, version: ObjectVersion): Promise<void> {
-    await this.change(bucket, { op: 'add', key, version: { ...version } });
+    this.change(bucket, { op: 'add', key, version: { ...version } });
   }
 
   /** Records that a version's body now lives in the archive (it is about to be replaced in s3rver). */
   async markArchived(bucket: string, key: string, versionId: string, headers: Record<string, string>): Promise<void> {
-    await this.change(bucket, { op: 'archived', key, versionId, headers });
+    this.change(bucket, { op: 'archived', key, versionId, headers });
   }
 
   /** Records that an archived version is s3rver's current object again (its newer versions were deleted). */
   async markRestored(bucket: string, key: string, versionId: string): Promise<void> {
-    await this.change(bucket, { op: 'restored', key, versionId });
+    this.change(bucket, { op: 'restored', key, versionId });
     await unlink(this.bodyPath(bucket, versionId)).catch(() => undefined);
   }
 
   async drop(bucket: string, key: string, versionId: string): Promise<void> {
     const archived = this.find(bucket, key, versionId)?.archived;
-    await this.change(bucket, { op: 'drop', key, versionId });
+    this.change(bucket, { op: 'drop', key, versionId });
     if (archived) await unlink(this.bodyPath(bucket, versionId)).catch(() => undefined);
   }
 
@@ -151,11 +151,11 @@ export class VersionIndex {
     return createReadStream(this.bodyPath(bucket, versionId));
   }
 
-  private async change(bucket: string, line: LogLine): Promise<void> {
+  private change(bucket: string, line: LogLine): void {
     const state = this.buckets.get(bucket);
     if (!state) return;
     this.apply(state, line);
-    await this.append(bucket, line);
+    this.append(bucket, line);
   }
 
   private apply(state: BucketVersions, line: LogLine): void {
@@ -187,17 +187,15 @@ export class VersionIndex {
    * microseconds, where an appendFile (open, write and close, each through the thread pool) cost more than the
    * write, for every PUT. Written before the change is answered, in the order the changes were made.
    */
-  private append(bucket: string, line: LogLine): Promise<void> {
+  private append(bucket: string, line: LogLine): void {
     let fd = this.files.get(bucket);
     if (fd === undefined) this.files.set(bucket, (fd = openSync(join(this.dir, `${bucket}.jsonl`), 'a')));
     writeSync(fd, JSON.stringify(line) + '\n');
-    return Promise.resolve();
   }
 
   /** Closes the logs (the local S3 stops). */
   close(): void {
-    for (const fd of this.files.values()) closeSync(fd);
-    this.files.clear();
+    for (const bucket of [...this.files.keys()]) this.closeLog(bucket);
   }
 
   private closeLog(bucket: string): void {
