@@ -272,9 +272,12 @@ export async function importPatients(store: Store, csvText: string, actor: strin
   return applyImport(store, await planImport(store, csvText, actor, options), actor, options);
 }
 
-function sortByLine(outcome: Pick<ImportResult, 'existing' | 'rejected'>): void {
-  outcome.existing.sort((a, b) => a.line - b.line);
-  outcome.rejected.sort((a, b) => a.line - b.line);
+/** The outcomes in file order (the rows are written many at a time, and indexed a chunk at a time). */
+function sortByLine(outcome: Pick<ImportResult, 'existing' | 'rejected'> & Partial<Pick<ImportResult, 'created'>>): void {
+  const byLine = (a: { line: number }, b: { line: number }) => a.line - b.line;
+  outcome.existing.sort(byLine);
+  outcome.rejected.sort(byLine);
+  outcome.created?.sort(byLine);
 }
 
 /** Every row validated into a record; duplicates inside the file are rejected (the first one is kept). */
@@ -375,18 +378,18 @@ async function createPatients(store: Store, fresh: ValidRow[], unindexed: Patien
     indexing.catch(() => {}); // awaited at the end; until then a failure must not count as unhandled
   };
   await mapLimit(fresh, options.concurrency ?? 32, async (v, i) => {
-    const chunk = chunks[Math.floor(i / size)]!;
+    const c = Math.floor(i / size);
+    const chunk = chunks[c]!;
     try {
-      await markerOf(Math.floor(i / size));
+      await markerOf(c);
       const written = await createPatient(store, v, formatPatientId(first + i), actor, result);
       if (written) chunk.written.push(written);
     } finally {
       options.progress?.({ done: ++counter.done, total: counter.total });
-      if (--chunk.left === 0) indexChunk(Math.floor(i / size));
+      if (--chunk.left === 0) indexChunk(c);
     }
   });
   await indexing;
-  result.created.sort((a, b) => a.line - b.line);
 }
 
 /**
