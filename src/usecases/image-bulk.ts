@@ -377,8 +377,8 @@ class ImportRun {
   private settled = 0;
   /** the imports' audit entries, written a few at once (absent: a dry run, or audit: false) */
   readonly audits?: AuditBatch;
-  /** files taken from the source and not settled yet */
-  inFlight = 0;
+  /** the imports taken from the source and not settled yet */
+  readonly tasks = new Set<Promise<void>>();
   /** the source gave its last file (or the run stopped taking them) */
   sourceEnded = false;
   fatal: unknown;
@@ -397,7 +397,7 @@ class ImportRun {
 
   /** How many files may still reach the store: unknown (Infinity) while the source has more. */
   filesLeft(): number {
-    return this.sourceEnded ? this.inFlight : Infinity;
+    return this.sourceEnded ? this.tasks.size : Infinity;
   }
 
   report(result: BulkResult): void {
@@ -491,7 +491,7 @@ export async function runImport(source: AsyncIterable<BulkEntry>, options: RunOp
   const run = new ImportRun(options);
   const { summary } = run;
   const inflight = limiter(Math.max(1, options.concurrency) * 2 + 2);
-  const tasks = new Set<Promise<void>>();
+  const { tasks } = run;
   for await (const entry of source) {
     if (run.fatal || options.signal?.aborted) {
       summary.interrupted = Boolean(options.signal?.aborted);
@@ -506,14 +506,12 @@ export async function runImport(source: AsyncIterable<BulkEntry>, options: RunOp
       continue;
     }
     await inflight.acquire();
-    run.inFlight++;
     const task = run
       .importOne(entry)
       .catch((err) => run.settleError(entry, err))
       .finally(() => {
         inflight.release();
         tasks.delete(task);
-        run.inFlight--;
         run.audits?.check(); // a file settled without an entry: those waiting may be all that is left
       });
     tasks.add(task);
