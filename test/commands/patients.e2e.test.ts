@@ -11,6 +11,11 @@ const stack = useTestStack();
 const cli = (...args: string[]) => runCli(args, { cwd: stack.projectDir });
 const json = <T = unknown>(stdout: string) => JSON.parse(stdout) as T;
 const oneLine = (stderr: string) => stderr.trim().split('\n');
+/** An appointment booked back then (1 March 2024) for a time now past: the CLI refuses to book in the past. */
+const bookedInThePast = async (patientId: string, dentist: string, at: string) => {
+  const { createAppointment } = await import('../../src/clinic/appointments.js');
+  return createAppointment(stack.dataStore, { patientId, dentist, at, durationMinutes: 30 }, 'test', { timeZone: 'America/Sao_Paulo', now: new Date('2024-03-01T12:00:00Z') });
+};
 
 
 describe('clinica patients / appointments / audit (built CLI)', { timeout: 120_000 }, () => {
@@ -115,9 +120,7 @@ describe('clinica patients / appointments / audit (built CLI)', { timeout: 120_0
   });
 
   it('appointments done / no-show: after the start only, exit 2 before it', async () => {
-    const { createAppointment } = await import('../../src/clinic/appointments.js');
-    // booked back then, for a time now past (the CLI refuses to book in the past)
-    const past = await createAppointment(stack.dataStore, { patientId: id, dentist: 'Dr. Passado', at: '2024-03-04 09:00', durationMinutes: 30 }, 'test', { timeZone: 'America/Sao_Paulo', now: new Date('2024-03-01T12:00:00Z') });
+    const past = await bookedInThePast(id, 'Dr. Passado', '2024-03-04 09:00');
     const done = await cli('appointments', 'done', past.id, '--json');
     expect(done.code).toBe(0);
     expect(json<{ appointment: { status: string } }>(done.stdout).appointment.status).toBe('done');
@@ -128,8 +131,7 @@ describe('clinica patients / appointments / audit (built CLI)', { timeout: 120_0
   });
 
   it('appointments arrived (alias chegou): on the appointment\'s day, exit 2 on an earlier one', async () => {
-    const { createAppointment } = await import('../../src/clinic/appointments.js');
-    const past = await createAppointment(stack.dataStore, { patientId: id, dentist: 'Dr. Passado', at: '2024-03-05 09:00', durationMinutes: 30 }, 'test', { timeZone: 'America/Sao_Paulo', now: new Date('2024-03-01T12:00:00Z') });
+    const past = await bookedInThePast(id, 'Dr. Passado', '2024-03-05 09:00');
     const arrived = await cli('appointments', 'chegou', past.id, '--json');
     expect(arrived.code).toBe(0);
     expect(json<{ appointment: { status: string } }>(arrived.stdout).appointment.status).toBe('arrived');
@@ -270,7 +272,7 @@ describe('clinica patients / appointments / audit (built CLI)', { timeout: 120_0
   });
 
   it('archive / a status leaving care with future appointments: refused without a flag (nothing changed); --cancel-appointments cancels only the future ones, audited; --keep-appointments keeps them', async () => {
-    const { createAppointment, getAppointment } = await import('../../src/clinic/appointments.js');
+    const { getAppointment } = await import('../../src/clinic/appointments.js');
     const add = await cli('patients', 'add', '--name', 'Rita Saindo', '--birth-date', '1950-05-05', '--json');
     const pid = json<{ patient: { id: string } }>(add.stdout).patient.id;
     const book = async (at: string, dentist: string) => {
@@ -282,7 +284,7 @@ describe('clinica patients / appointments / audit (built CLI)', { timeout: 120_0
     const second = await book('2031-06-11 14:30', 'Dr. Beto');
     expect((await cli('appointments', 'confirm', second)).code).toBe(0);
     // booked back then for a time now past, never marked done: not this change's business
-    const past = await createAppointment(stack.dataStore, { patientId: pid, dentist: 'Dra. Ana', at: '2024-03-05 09:00', durationMinutes: 30 }, 'test', { timeZone: 'America/Sao_Paulo', now: new Date('2024-03-01T12:00:00Z') });
+    const past = await bookedInThePast(pid, 'Dra. Ana', '2024-03-05 09:00');
     const status = async (aid: string) => (await getAppointment(stack.dataStore, aid)).appointment.status;
     const patientStatus = async () => json<{ patient: { status: string; version: number } }>((await cli('patients', 'show', pid, '--json')).stdout).patient;
 
