@@ -3,12 +3,12 @@
 // node:http server answering the very same JSON body, measured in the same run with the same load generator
 // (autocannon, in a child process so it does not share the servers' event loop).
 // Targets (issue 7): ≥ 0.3 × the bare server's requests/s, p99 ≤ 50 ms.
-// Then the audited single-patient read, GET /api/patients/ID (record, appointments, image count, and an audit
-// entry stored before the answer) over BENCH_RECORDS patients in turn, at BENCH_READ_CONNECTIONS (default 50).
+// Then the audited single-patient read, GET /api/patients/ID (record and appointments, and an audit entry stored
+// before the answer) over BENCH_RECORDS patients in turn, at BENCH_READ_CONNECTIONS (default 50).
 // Target (issue 13, item 24): p99 ≤ 100 ms at 50 connections; every read audited (counted after the run).
 // Also printed: the S3 calls a read costs (counted on the client) and the local S3's own ceiling — one GET at a
-// time per connection, bare HTTP (no SDK) and through the SDK — since a read that needs three S3 answers
-// cannot go faster than a third of it. BENCH_LIST=0 skips the list part.
+// time per connection, bare HTTP (no SDK) and through the SDK — since a read that needs two S3 answers
+// cannot go faster than half of it. BENCH_LIST=0 skips the list part.
 //   BENCH_SECONDS (default 8) per run, BENCH_CONNECTIONS (default 10), BENCH_PATIENTS (default 10000)
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -22,7 +22,7 @@ import { createBackend } from '../dist/server/app.js';
 import { addStaff } from '../dist/clinic/staff.js';
 import { writePatientIndex } from '../dist/clinic/patient-index.js';
 import { generateCpf } from '../dist/clinic/cpf.js';
-import { countPatientImages, formatPatientId, patientKey } from '../dist/clinic/patients.js';
+import { formatPatientId, patientKey } from '../dist/clinic/patients.js';
 import { listPatientAppointments } from '../dist/clinic/patient-appointments.js';
 import { listAudit } from '../dist/clinic/audit.js';
 import { mapLimit } from '../dist/map-limit.js';
@@ -141,14 +141,14 @@ try {
   }, { step: 'initialize', name: 'benchCount' });
   const readResult = await load(url, headers, { conns: readConnections, paths: readPaths });
   stack.dataStore.s3.middlewareStack.remove('benchCount');
-  // the floor: the same three S3 reads per patient (record, appointment list, image LIST), no audit and no HTTP,
+  // the floor: the same two S3 reads per patient (record, appointment list), no audit and no HTTP,
   // ${readConnections} at a time in this process for the same time
   let floorReads = 0;
   const floorEnd = Date.now() + seconds * 1000;
   await Promise.all(Array.from({ length: readConnections }, async () => {
     while (Date.now() < floorEnd) {
       const id = rows[floorReads++ % records].id;
-      await Promise.all([stack.dataStore.getJson(patientKey(id)), listPatientAppointments(stack.dataStore, id), countPatientImages(stack.dataStore, id)]);
+      await Promise.all([stack.dataStore.getJson(patientKey(id)), listPatientAppointments(stack.dataStore, id)]);
     }
   }));
   const floorRps = floorReads / seconds;
@@ -171,7 +171,7 @@ try {
   row(`bare node:http, ${readConnections} connections`, bareRead);
   row('clinica GET /api/patients/ID', readResult);
   const answered = readResult.total - readResult.non2xx - readResult.errors;
-  console.log(`${'its three S3 reads alone (no audit, no HTTP)'.padEnd(38)} ${fmt(floorRps, 0).padStart(7)} req/s`);
+  console.log(`${'its two S3 reads alone (no audit, no HTTP)'.padEnd(38)} ${fmt(floorRps, 0).padStart(7)} req/s`);
   console.log(`${'local S3 ceiling: GET, bare HTTP'.padEnd(38)} ${fmt(rawRps, 0).padStart(7)} req/s`);
   console.log(`${'local S3 ceiling: GET through the SDK'.padEnd(38)} ${fmt(sdkRps, 0).padStart(7)} req/s`);
   // per read served (each reads its record once), counting the reads still in flight when the run ended

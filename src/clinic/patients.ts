@@ -655,21 +655,34 @@ export async function countPatientImages(store: Store, patientId: string): Promi
   return ids.size;
 }
 
-export interface PatientView {
+/** A patient as opened for a person: the record, its ETag and the appointments (an audited read). */
+export interface PatientRecordView {
   patient: Patient;
   etag: string;
   appointments: AppointmentBrief[];
+}
+
+export interface PatientView extends PatientRecordView {
   imageCount: number;
 }
 
-/** The full record with its appointments and image count — an audited read ("patient.read"). */
-export async function showPatient(store: Store, id: string, actor: string): Promise<PatientView> {
-  // the three reads at once; the audit entry (written with the other reads of the moment: audit.ts) is stored
-  // before anything is returned
+/**
+ * The record and its appointments, read for `actor`: the two reads at once, then the audit entry (written with
+ * the other reads of the moment: audit.ts), stored before anything is returned. What the staff page opens — it
+ * lists the images itself when it shows them, so counting them here would LIST them twice.
+ */
+export async function openPatientRecord(store: Store, id: string, actor: string): Promise<PatientRecordView> {
   const pid = normalizePatientId(id);
-  const [{ patient, etag }, appointments, imageCount] = await Promise.all([getPatient(store, pid), listPatientAppointments(store, pid), countPatientImages(store, pid)]);
+  const [{ patient, etag }, appointments] = await Promise.all([getPatient(store, pid), listPatientAppointments(store, pid)]);
   await audit(store, { actor, action: 'patient.read', patientId: patient.id });
-  return { patient, etag, appointments, imageCount };
+  return { patient, etag, appointments };
+}
+
+/** The opened record and how many images the patient has (`patients show`), the count read alongside. */
+export async function showPatient(store: Store, id: string, actor: string): Promise<PatientView> {
+  const pid = normalizePatientId(id);
+  const [view, imageCount] = await Promise.all([openPatientRecord(store, pid, actor), countPatientImages(store, pid)]);
+  return { ...view, imageCount };
 }
 
 /** May reminders go to this patient by e-mail? (reminders use this; consent recorded yes, an address, alive and active) */

@@ -74,12 +74,11 @@ export interface PatientListResponse {
   limit: number;
   patients: PatientSummary[];
 }
-/** GET /api/patients/:id: the record, its appointments and image count (an audited read) */
+/** GET /api/patients/:id: the record and its appointments (an audited read); the images are GET …/images */
 export interface PatientResponse {
   patient: Patient;
   etag: string;
   appointments: AppointmentBrief[];
-  imageCount: number;
 }
 /** POST /api/patients */
 export type CreatePatientRequest = Omit<PatientInput, 'birthDate'> & { birthDate?: string; force?: boolean };

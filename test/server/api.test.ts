@@ -119,7 +119,19 @@ describe('patients', () => {
   });
 
   it('reads the full record (with appointments and an ETag) and audits the read', async () => {
-    const r = await h.call('GET', `/api/patients/${id}`, { token: h.tokens.dentist });
+    // the S3 calls the read makes: its record and appointment list, not an image LIST (the page lists them itself)
+    const calls: string[] = [];
+    h.stack.dataStore.s3.middlewareStack.add(
+      (next, ctx) => (args) => {
+        const input = args.input as { Key?: string; Prefix?: string };
+        calls.push(`${ctx.commandName} ${input.Key ?? input.Prefix}`);
+        return next(args);
+      },
+      { step: 'initialize', name: 'count-read' },
+    );
+    const r = await h.call('GET', `/api/patients/${id}`, { token: h.tokens.dentist }).finally(() => h.stack.dataStore.s3.middlewareStack.remove('count-read'));
+    expect(calls.filter((c) => / (patients|index|images)\//.test(c)).sort()).toEqual([`GetObjectCommand index/appointments-by-patient/${id}.json`, `GetObjectCommand patients/${id}.json`]);
+    expect(r.body).not.toHaveProperty('imageCount');
     expect(r.status).toBe(200);
     expect(r.body.patient.cpf).toBe(cpf);
     expect(r.body.appointments).toEqual([]);

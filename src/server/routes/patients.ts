@@ -1,6 +1,6 @@
 /** Patients: list/search (from the index, CPF masked), read (audited), create, update (If-Match), archive. */
 import { appointmentsOutcome, archivePatientLeavingCare, updatePatientLeavingCare, type FutureAppointmentsChoice } from '../../clinic/patient-status.js';
-import { createPatientVersioned, maskCpf, showPatient } from '../../clinic/patients.js';
+import { createPatientVersioned, maskCpf, openPatientRecord } from '../../clinic/patients.js';
 import { patientStatuses, sexes, type Guardian, type PatientChanges, type PatientInput, type PatientStatus, type PatientSummary } from '../../clinic/types.js';
 import { locales } from '../../config/schema.js';
 import { usageError } from '../../errors.js';
@@ -134,9 +134,10 @@ export function patientRoutes(deps: ApiDeps): Route[] {
       method: 'GET',
       path: '/api/patients/:id',
       permission: 'patients',
-      // the full record, its appointments and image count: an audited read (patient.read, by staff:<id>)
+      // the full record and its appointments: an audited read (patient.read, by staff:<id>); the page lists
+      // the images itself (GET …/images) when it shows them
       handler: async ({ params, actor }) => {
-        const view = await showPatient(store, params.id!, actor);
+        const view = await openPatientRecord(store, params.id!, actor);
         return { status: 200, body: view satisfies PatientResponse, headers: { etag: view.etag } };
       },
     },
