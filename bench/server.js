@@ -8,12 +8,14 @@
 // Target (issue 13, item 24): p99 ≤ 100 ms at 50 connections; every read audited (counted after the run).
 // Also printed: the S3 calls a read costs (counted on the client) and the local S3's own ceiling — one GET at a
 // time per connection, bare HTTP (no SDK) and through the SDK — since a read that needs two S3 answers
-// cannot go faster than half of it. BENCH_LIST=0 skips the list part.
+// cannot go faster than half of it; and the CPU an answer costs in each process (this one: the backend, its S3
+// client and the local S3's proxy; s3rver's; the load generator's), with the answers/s the machine's cores allow
+// at that cost — a closed loop of N connections answers in N ÷ rate on average. BENCH_LIST=0 skips the list part.
 //   BENCH_SECONDS (default 8) per run, BENCH_CONNECTIONS (default 10), BENCH_PATIENTS (default 10000)
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, defaultConfigInput } from '../dist/config/load.js';
 import { startLocalStack } from '../dist/local/stack.js';
@@ -26,7 +28,7 @@ import { formatPatientId, patientKey } from '../dist/clinic/patients.js';
 import { listPatientAppointments } from '../dist/clinic/patient-appointments.js';
 import { listAudit } from '../dist/clinic/audit.js';
 import { mapLimit } from '../dist/map-limit.js';
-import { fmt } from './_stats.js';
+import { cpuSecondsOf, fmt } from './_stats.js';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 8);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 10);
@@ -61,7 +63,8 @@ function load(url, headers, { conns = connections, paths } = {}) {
     let next = 0;
     const requests = paths.length ? [{ setupRequest: (req) => ({ ...req, path: paths[next++ % paths.length] }) }] : undefined;
     const r = await autocannon({ url: process.env.U, connections: +process.env.C, duration: +process.env.D, headers: JSON.parse(process.env.H), requests });
-    process.stdout.write(JSON.stringify({ rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors, total: r.requests.total }));`;
+    const cpu = process.cpuUsage();
+    process.stdout.write(JSON.stringify({ rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors, total: r.requests.total, cpuSeconds: (cpu.user + cpu.system) / 1e6 }));`;
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
       env: { ...process.env, U: url, C: String(conns), D: String(seconds), H: JSON.stringify(headers), P: JSON.stringify(paths ?? []) },
@@ -139,7 +142,12 @@ try {
     calls.set(what, (calls.get(what) ?? 0) + 1);
     return next(args);
   }, { step: 'initialize', name: 'benchCount' });
+  // the CPU each process spends on the run: this one (backend, SDK, the local S3's proxy), s3rver's, the load's
+  const cpu0 = process.cpuUsage();
+  const s3rverCpu0 = cpuSecondsOf(stack.s3.childPid);
   const readResult = await load(url, headers, { conns: readConnections, paths: readPaths });
+  const cpuMain = process.cpuUsage(cpu0);
+  const s3rverCpu = (cpuSecondsOf(stack.s3.childPid) ?? NaN) - (s3rverCpu0 ?? NaN);
   stack.dataStore.s3.middlewareStack.remove('benchCount');
   // the floor: the same two S3 reads per patient (record, appointment list), no audit and no HTTP,
   // ${readConnections} at a time in this process for the same time
@@ -181,6 +189,15 @@ try {
   // a closed loop of N connections answers N / rate per request on average: the p99 the SDK ceiling allows
   const readsPer = perRead((k) => !k.startsWith('PutObject'));
   console.log(`at ${fmt(readsPer, 1)} S3 reads per answer the SDK ceiling allows ${fmt(sdkRps / readsPer, 0)} answers/s → ≥ ${fmt((readConnections / (sdkRps / readsPer)) * 1000, 0)} ms mean latency at ${readConnections} connections`);
+  // the machine's budget: at this CPU per answer, its cores answer at most this many per second
+  const perAnswer = (sec) => (sec * 1000) / Math.max(1, readResult.total);
+  const mainMs = perAnswer((cpuMain.user + cpuMain.system) / 1e6);
+  const totalMs = mainMs + perAnswer(s3rverCpu) + perAnswer(readResult.cpuSeconds);
+  const cores = availableParallelism();
+  console.log(
+    `CPU per answer: ${fmt(totalMs, 2)} ms — backend process (server, SDK, the local S3's proxy) ${fmt(mainMs, 2)}, s3rver ${fmt(perAnswer(s3rverCpu), 2)}, load generator ${fmt(perAnswer(readResult.cpuSeconds), 2)}; ` +
+      `${cores} cores allow ≤ ${fmt((cores * 1000) / totalMs, 0)} answers/s (≥ ${fmt((readConnections * totalMs) / cores, 0)} ms mean at ${readConnections} connections)`,
+  );
   console.log('(answers are kept while the index is unchanged — one LIST of its shards\' ETags per second checks that; the cold figure above is a full index read and sort)');
 } finally {
   await backend?.close(500);

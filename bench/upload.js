@@ -14,7 +14,7 @@ import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promis
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { fmt } from './_stats.js';
+import { cpuSecondsOf, fmt } from './_stats.js';
 
 const dist = (p) => new URL(`../dist/${p}`, import.meta.url).href;
 const [{ loadConfig, defaultConfigInput }, { startLocalStack }, { createPatient }, { processImage, imageConcurrency, loadSharp }, { watermarkFor }, { silentLog }] =
@@ -104,15 +104,13 @@ try {
 
   // --- (b) the CLI in its own process; /usr/bin/time gives its CPU time and exact peak RSS when present
   const useTime = existsSync('/usr/bin/time');
-  const ticks = 100; // USER_HZ
   const childrenCpu = () => {
     // the local S3 server (s3rver runs in a child of this process): its CPU is part of the import's cost
     let total = 0;
     try {
       for (const task of readdirSync(`/proc/${process.pid}/task`)) {
         for (const pid of readFileSync(`/proc/${process.pid}/task/${task}/children`, 'utf8').trim().split(/\s+/).filter(Boolean)) {
-          const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-          total += (Number(fields[11]) + Number(fields[12])) / ticks;
+          total += cpuSecondsOf(pid) ?? 0;
         }
       }
     } catch {
