@@ -2,6 +2,7 @@
  * The local S3 of `clinica dev` (s3rver in a child, behind the conditional-write proxy) when things go wrong:
  * a client that dies mid-upload, and s3rver itself dying. Real processes and sockets, no mocks.
  */
+import { createHash } from 'node:crypto';
 import http from 'node:http';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -132,6 +133,51 @@ describe('the local S3 under concurrent writes and reads of one object', () => {
     await Promise.all([r1, r2, w, r3]);
     expect(log.slice(2)).toEqual(['r1 out', 'r2 out', 'w', 'r3 in', 'r3 out']);
     expect(locks.size).toBe(0);
+  });
+});
+
+describe('the local S3 reading record-sized objects (the s3rver child reads them from one open file)', () => {
+  const get = (key: string, headers: Record<string, string> = {}) => fetch(`${s3.endpoint}/wedge-test/${key}`, { headers });
+
+  it('answers the bytes, ETag, type and metadata that were written, whole or by range, and empty objects', async () => {
+    const body = '{"id":"P-000042","nome":"Conceição"}';
+    const etag = await store.put('small/record.json', body, { contentType: 'application/json', metadata: { origem: 'teste' } });
+    const whole = await get('small/record.json');
+    expect(whole.status).toBe(200);
+    expect(await whole.text()).toBe(body);
+    expect(whole.headers.get('etag')).toBe(etag);
+    expect(whole.headers.get('etag')).toBe(`"${createHash('md5').update(body).digest('hex')}"`);
+    expect(whole.headers.get('content-type')).toBe('application/json');
+    expect(whole.headers.get('content-length')).toBe(String(Buffer.byteLength(body)));
+    expect(whole.headers.get('x-amz-meta-origem')).toBe('teste');
+
+    const part = await get('small/record.json', { range: 'bytes=2-5' });
+    expect(part.status).toBe(206);
+    expect(part.headers.get('content-range')).toBe(`bytes 2-5/${Buffer.byteLength(body)}`);
+    expect(await part.text()).toBe(body.slice(2, 6));
+    expect((await get('small/record.json', { range: 'bytes=500-600' })).status).toBe(416);
+
+    await store.put('small/empty.txt', '');
+    const empty = await get('small/empty.txt');
+    expect(empty.status).toBe(200);
+    expect(await empty.text()).toBe('');
+    expect((await get('small/missing.json')).status).toBe(404);
+
+    // overwritten: the new bytes with the new ETag
+    const etag2 = await store.put('small/record.json', '{"v":2}');
+    const again = await get('small/record.json');
+    expect([await again.text(), again.headers.get('etag')]).toEqual(['{"v":2}', etag2]);
+  });
+
+  it('reads an object whose MD5 file is missing (s3rver makes it again) and one past the record size', async () => {
+    await store.put('small/no-md5.json', '{"a":1}');
+    await rm(join(dir, 'wedge-test', 'small', 'no-md5.json._S3rver_object.md5'));
+    const res = await get('small/no-md5.json');
+    expect([res.status, await res.text(), res.headers.get('etag')]).toEqual([200, '{"a":1}', `"${createHash('md5').update('{"a":1}').digest('hex')}"`]);
+    const big = Buffer.alloc(300 * 1024, 3);
+    await store.put('small/big.bin', big);
+    const got = Buffer.from(await (await get('small/big.bin')).arrayBuffer());
+    expect(got.equals(big)).toBe(true);
   });
 });
 
