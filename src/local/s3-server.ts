@@ -151,34 +151,30 @@ FilesystemStore.prototype.putMetadata = async function (bucket, key, metadata, m
 };
 // A GET of a record-sized object is read with synchronous calls from one open file (its size and bytes of the
 // same file even if a write replaces it meanwhile), instead of s3rver's stat, two reads and a read stream: the
-// reads that make most requests. Larger objects, ranges past the size and objects without their MD5 file go
-// s3rver's way.
+// reads that make most requests. Larger objects and objects without their MD5 file go s3rver's way.
+const readIfThere = (path) => {
+  try {
+    return fs.readFileSync(path, 'utf8');
+  } catch (err) {
+    if (err.code === 'ENOENT') return undefined;
+    throw err;
+  }
+};
 const { getObject } = FilesystemStore.prototype;
 FilesystemStore.prototype.getObject = async function (bucket, key, options) {
-  const objectPath = this.getResourcePath(bucket, key, 'object');
   let fd;
   try {
-    fd = fs.openSync(objectPath, 'r');
+    fd = fs.openSync(this.getResourcePath(bucket, key, 'object'), 'r');
   } catch (err) {
     if (err.code === 'ENOENT') return null;
     throw err;
   }
   try {
     const { size, mtime } = fs.fstatSync(fd);
-    let md5;
-    try {
-      md5 = fs.readFileSync(objectPath + '.md5', 'utf8');
-    } catch (err) {
-      if (err.code !== 'ENOENT') throw err;
-    }
-    if (size > SMALL_BODY || md5 === undefined) return getObject.call(this, bucket, key, options);
-    let stored;
-    try {
-      stored = JSON.parse(fs.readFileSync(this.getResourcePath(bucket, key, 'metadata.json'), 'utf8'));
-    } catch (err) {
-      if (err.code !== 'ENOENT') throw err;
-    }
-    const metadata = { ...stored, etag: JSON.stringify(md5), 'last-modified': mtime.toUTCString(), 'content-length': size };
+    const md5 = size > SMALL_BODY ? undefined : readIfThere(this.getResourcePath(bucket, key, 'object.md5'));
+    if (md5 === undefined) return getObject.call(this, bucket, key, options);
+    const stored = readIfThere(this.getResourcePath(bucket, key, 'metadata.json'));
+    const metadata = { ...(stored && JSON.parse(stored)), etag: JSON.stringify(md5), 'last-modified': mtime.toUTCString(), 'content-length': size };
     const lastByte = Math.max(0, size - 1);
     const range = { start: options?.start || 0, end: Math.min(options?.end || Infinity, lastByte) };
     const ranged = options && (options.start !== undefined || options.end);
