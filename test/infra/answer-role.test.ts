@@ -15,6 +15,7 @@ import { memoryLog } from '../../src/log.js';
 import { handleAnswerRequest } from '../../src/lambdas/patient-answers.js';
 import { Store } from '../../src/store/store.js';
 import { addPatient, book, sp } from '../helpers/reminder-seed.js';
+import { recordS3Calls } from '../helpers/s3-calls.js';
 import { useTestStack } from '../helpers/stack.js';
 
 const stack = useTestStack({ publish: false });
@@ -27,23 +28,9 @@ interface S3Call {
 
 /** The S3 calls made through `client` while `fn` runs: the IAM action, the key, the If-None-Match header. */
 async function recording(client: S3Client, fn: () => Promise<void>): Promise<S3Call[]> {
-  const calls: S3Call[] = [];
   const actions: Record<string, string> = { GetObjectCommand: 's3:GetObject', PutObjectCommand: 's3:PutObject', HeadObjectCommand: 's3:GetObject', ListObjectsV2Command: 's3:ListBucket', DeleteObjectCommand: 's3:DeleteObject' };
-  client.middlewareStack.add(
-    (next, context) => async (args) => {
-      const input = args.input as { Key?: string; IfNoneMatch?: string };
-      const command = String(context.commandName);
-      calls.push({ action: actions[command] ?? command, key: input.Key, ifNoneMatch: input.IfNoneMatch });
-      return next(args);
-    },
-    { step: 'initialize', name: 'recordForIam' },
-  );
-  try {
-    await fn();
-  } finally {
-    client.middlewareStack.remove('recordForIam');
-  }
-  return calls;
+  const { calls } = await recordS3Calls(client, fn);
+  return calls.map((c) => ({ action: actions[c.command] ?? c.command, key: c.key, ifNoneMatch: c.ifNoneMatch }));
 }
 
 /** Whether an Allow statement of the policy covers the call (resources as globs; the Null condition on s3:if-none-match). */

@@ -5,6 +5,7 @@ import { createAppointment, getAppointment } from '../../src/clinic/appointments
 import { listAudit } from '../../src/clinic/audit.js';
 import { anonymizePatient } from '../../src/clinic/lgpd.js';
 import { COUNTER_KEY } from '../../src/clinic/patients.js';
+import { recordS3Calls } from '../helpers/s3-calls.js';
 import { useServerHarness, type ServerHarness } from './harness.js';
 
 /** A clinic-local date `days` from today (São Paulo), YYYY-MM-DD. */
@@ -120,17 +121,11 @@ describe('patients', () => {
 
   it('reads the full record (with appointments and an ETag) and audits the read', async () => {
     // the S3 calls the read makes: its record and appointment list, not an image LIST (the page lists them itself)
-    const calls: string[] = [];
-    h.stack.dataStore.s3.middlewareStack.add(
-      (next, ctx) => (args) => {
-        const input = args.input as { Key?: string; Prefix?: string };
-        calls.push(`${ctx.commandName} ${input.Key ?? input.Prefix}`);
-        return next(args);
-      },
-      { step: 'initialize', name: 'count-read' },
-    );
-    const r = await h.call('GET', `/api/patients/${id}`, { token: h.tokens.dentist }).finally(() => h.stack.dataStore.s3.middlewareStack.remove('count-read'));
-    expect(calls.filter((c) => / (patients|index|images)\//.test(c)).sort()).toEqual([`GetObjectCommand index/appointments-by-patient/${id}.json`, `GetObjectCommand patients/${id}.json`]);
+    const { result: r, calls } = await recordS3Calls(h.stack.dataStore.s3, () => h.call('GET', `/api/patients/${id}`, { token: h.tokens.dentist }));
+    expect(calls.map((c) => `${c.command} ${c.key ?? c.prefix}`).filter((c) => / (patients|index|images)\//.test(c)).sort()).toEqual([
+      `GetObjectCommand index/appointments-by-patient/${id}.json`,
+      `GetObjectCommand patients/${id}.json`,
+    ]);
     expect(r.body).not.toHaveProperty('imageCount');
     expect(r.status).toBe(200);
     expect(r.body.patient.cpf).toBe(cpf);

@@ -8,26 +8,15 @@ import { apiTokenId, createApiToken, revokeApiToken } from '../../src/clinic/api
 import { addStaff } from '../../src/clinic/staff.js';
 import { Authenticator } from '../../src/server/auth.js';
 import { HttpError } from '../../src/server/http.js';
+import { recordS3Calls } from '../helpers/s3-calls.js';
 import { useTestStack } from '../helpers/stack.js';
 
 const stack = useTestStack({ publish: false });
 
 /** Runs `fn` counting the GetObject calls the store's client makes under `prefix`. */
 async function countingGets<T>(prefix: string, fn: () => Promise<T>): Promise<{ result: T; gets: number }> {
-  let gets = 0;
-  const name = `count-${prefix}`;
-  stack.dataStore.s3.middlewareStack.add(
-    (next, ctx) => (args) => {
-      if (ctx.commandName === 'GetObjectCommand' && String((args.input as { Key?: string }).Key).startsWith(prefix)) gets++;
-      return next(args);
-    },
-    { step: 'initialize', name },
-  );
-  try {
-    return { result: await fn(), gets };
-  } finally {
-    stack.dataStore.s3.middlewareStack.remove(name);
-  }
+  const { result, calls } = await recordS3Calls(stack.dataStore.s3, fn);
+  return { result, gets: calls.filter((c) => c.command === 'GetObjectCommand' && String(c.key).startsWith(prefix)).length };
 }
 
 describe('Authenticator: concurrent requests with one token', () => {
