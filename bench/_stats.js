@@ -1,5 +1,6 @@
+// Small statistics and measuring helpers shared by the benchmarks.
 import { readFileSync } from 'node:fs';
-// Small statistics helpers shared by the benchmarks.
+
 export const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   const m = Math.floor(s.length / 2);
