@@ -13,6 +13,7 @@ import dev from '../../src/commands/dev/run.js';
 import { defaultConfigInput } from '../../src/config/load.js';
 import { ClinicaError } from '../../src/errors.js';
 import { testUi } from '../infra/helpers.js';
+import { freePort } from '../helpers/ports.js';
 
 const held: Server[] = [];
 afterEach(async () => {
@@ -25,20 +26,8 @@ const listen = (port: number) =>
     s.once('error', reject).listen(port, '127.0.0.1', () => resolve(s));
   });
 
-/** A port P with P + 2 and P + 3 free too (asked of the system, then released). */
-async function freePair(): Promise<number> {
-  for (;;) {
-    const a = await listen(0);
-    const port = (a.address() as { port: number }).port;
-    const beside: Server[] = [];
-    for (const offset of [2, 3]) {
-      const b = port + offset <= 65535 ? await listen(port + offset).catch(() => undefined) : undefined;
-      if (b) beside.push(b);
-    }
-    await Promise.all([a, ...beside].map((s) => new Promise((r) => s.close(r))));
-    if (beside.length === 2) return port;
-  }
-}
+/** A port P with P + 2 and P + 3 free too, outside the range other tests' `listen(0)` draws from. */
+const freePair = () => freePort([2, 3]);
 
 async function project(): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'clinica-dev-ports-'));
@@ -64,9 +53,8 @@ describe('clinica dev: the answer page port', () => {
 
   it('--answers-port chooses it; a port in use is one clear error naming the flag', async () => {
     const port = await freePair();
-    const taken = await listen(0);
-    held.push(taken);
-    const busy = (taken.address() as { port: number }).port;
+    const busy = await freePort();
+    held.push(await listen(busy));
     const config = await project();
     const err = await run(config, { port, answersPort: busy }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ClinicaError);

@@ -9,7 +9,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
 import { X509Certificate } from 'node:crypto';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent } from 'node:https';
@@ -21,6 +20,7 @@ import { memoryLog } from '../../src/log.js';
 import { CERTIFICATE_KEY, CertificateManager, route53Challenge, STATUS_KEY, type CertificateStatus, type StoredCertificate } from '../../src/server/certificates.js';
 import { useTestStack } from '../helpers/stack.js';
 import { selfSignedCert } from '../helpers/certs.js';
+import { freePort } from '../helpers/ports.js';
 
 const PEBBLE = '/usr/bin/pebble';
 const missing = !existsSync(PEBBLE);
@@ -28,17 +28,6 @@ if (missing) console.warn(`skipped: ${PEBBLE} is missing — install it with \`a
 
 const DOMAIN = 'sistema.clinicasorriso.test';
 const ZONE = 'Z0123456789ABC';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** The fake zone: what the Route 53 calls wrote, as name → TXT values; every change recorded in order. */
 const zone = new Map<string, string[]>();
@@ -91,7 +80,8 @@ beforeAll(async () => {
   pebbleCa = listener.cert;
   writeFileSync(join(dir, 'cert.pem'), listener.cert);
   writeFileSync(join(dir, 'key.pem'), listener.key);
-  const [api, management, http01, tls01] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+  const api = await freePort([1, 2, 3]);
+  const [management, http01, tls01] = [api + 1, api + 2, api + 3];
   writeFileSync(
     join(dir, 'pebble.json'),
     JSON.stringify({
