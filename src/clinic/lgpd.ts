@@ -14,6 +14,7 @@ import { audit, listAudit } from './audit.js';
 import { recordErasure } from './erased.js';
 import { deletePatientImages } from './images.js';
 import { deletePatientAppointmentList, listPatientAppointments } from './patient-appointments.js';
+import { notePatientsChanged } from './patient-changes.js';
 import { updatePatientIndex } from './patient-index.js';
 import { getPatient, patientKey, releaseCpf, writePatientChange } from './patients.js';
 import { EMAIL_IN_TEXT } from './text.js';
@@ -307,6 +308,7 @@ export async function purgePatient(store: Store, id: string, actor: string, opti
   if (patient.cpf) await releaseCpf(store, patient.cpf, patient.id);
   await updatePatientIndex(store, [{ id: patient.id, apply: () => undefined }]);
   await store.delete(patientKey(patient.id));
+  await notePatientsChanged(store, [patient.id]);
   const result = { patientId: patient.id, images: images.images, appointments: appointments.length, reminders: reminderKeys.length };
   await audit(store, {
     actor,

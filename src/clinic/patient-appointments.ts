@@ -5,6 +5,7 @@
  */
 import { conflict, isClinicaError } from '../errors.js';
 import type { Store } from '../store/store.js';
+import { notePatientsChanged } from './patient-changes.js';
 import { updatePatientIndex } from './patient-index.js';
 import type { Appointment, AppointmentStatus } from './types.js';
 
@@ -69,6 +70,7 @@ export async function recordPatientAppointments(
     list = [...byId.values()].sort((a, b) => Date.parse(a.start) - Date.parse(b.start));
     try {
       await store.putJson(keyOf(patientId), { appointments: list }, got ? { ifMatch: got.etag } : { ifNoneMatch: '*' });
+      await notePatientsChanged(store, [patientId]);
       break;
     } catch (err) {
       if (!isClinicaError(err, 'conflict')) throw err;
@@ -93,4 +95,5 @@ export async function recordPatientAppointments(
 
 export async function deletePatientAppointmentList(store: Store, patientId: string): Promise<void> {
   await store.delete(keyOf(patientId));
+  await notePatientsChanged(store, [patientId]);
 }

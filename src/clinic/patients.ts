@@ -14,7 +14,8 @@ import { audit } from './audit.js';
 import { bucketKey, keyedHash } from './bucket-key.js';
 import { maskCpf, normalizeCpf } from './cpf.js';
 import { findErased } from './erased.js';
-import { listPatientAppointments, upcomingOf, type AppointmentBrief } from './patient-appointments.js';
+import { BY_PATIENT_PREFIX, listPatientAppointments, upcomingOf, type AppointmentBrief } from './patient-appointments.js';
+import { notePatientsChanged } from './patient-changes.js';
 import { listPendingIds, readPatientIndex, summaryOf, updatePatientIndex, writePatientIndex } from './patient-index.js';
 import { normalizeEmail, normalizePhone } from './contact.js';
 import { clean, digitsOf, fold, personKey, refuseControlCharacters } from './text.js';
@@ -38,6 +39,17 @@ export const COUNTER_KEY = 'counters/patients.json';
 export const CPF_CLAIMS_PREFIX = 'claims/cpf-hmac/';
 
 export const patientKey = (id: string) => `${PATIENTS_PREFIX}${id}.json`;
+
+/** The patient an opened record's object belongs to (its record or its appointment list), else undefined. */
+export function patientOfKey(key: string): string | undefined {
+  for (const prefix of [PATIENTS_PREFIX, BY_PATIENT_PREFIX]) {
+    if (key.startsWith(prefix) && key.endsWith('.json')) {
+      const id = key.slice(prefix.length, -'.json'.length);
+      if (id && !id.includes('/')) return id;
+    }
+  }
+  return undefined;
+}
 export const formatPatientId = (n: number) => `P-${String(n).padStart(6, '0')}`;
 /** A CPF's claim object, under the bucket's key (an input of its own: it never equals the CPF's erasure mark). */
 export const cpfClaimKey = (key: Buffer, cpf: string) => `${CPF_CLAIMS_PREFIX}${keyedHash(key, `cpf-claim:${cpf}`)}.json`;
@@ -551,6 +563,7 @@ export async function writePatientChange(
       ({ patient: base, etag } = fresh);
       continue;
     }
+    await notePatientsChanged(store, [base.id]);
     if (base.cpf && base.cpf !== next.cpf) await releaseCpf(store, base.cpf, base.id);
     const before = JSON.stringify(summaryOf(base));
     if (JSON.stringify(summaryOf(next)) !== before) {
@@ -669,12 +682,19 @@ export interface PatientView extends PatientRecordView {
 /**
  * The record and its appointments, read for `actor`: the two reads at once, then the audit entry (written with
  * the other reads of the moment: audit.ts), stored before anything is returned. What the staff page opens — it
- * lists the images itself when it shows them, so counting them here would LIST them twice.
+ * lists the images itself when it shows them, so counting them here would LIST them twice. `read` reads the two
+ * (the server passes its memory of opened records: src/server/patient-records.ts); every read is audited either way.
  */
-export async function openPatientRecord(store: Store, id: string, actor: string): Promise<PatientRecordView> {
+export async function openPatientRecord(store: Store, id: string, actor: string, read: (id: string) => Promise<PatientRecordView> = (pid) => readPatientRecord(store, pid)): Promise<PatientRecordView> {
+  const view = await read(normalizePatientId(id));
+  await audit(store, { actor, action: 'patient.read', patientId: view.patient.id });
+  return view;
+}
+
+/** The record and its appointments, read together and not audited: what openPatientRecord shows (and a cache keeps). */
+export async function readPatientRecord(store: Store, id: string): Promise<PatientRecordView> {
   const pid = normalizePatientId(id);
   const [{ patient, etag }, appointments] = await Promise.all([getPatient(store, pid), listPatientAppointments(store, pid)]);
-  await audit(store, { actor, action: 'patient.read', patientId: patient.id });
   return { patient, etag, appointments };
 }
 

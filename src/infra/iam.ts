@@ -22,6 +22,7 @@ import { ANSWER_KEY_OBJECT } from '../clinic/answer-link.js';
 import { AGENDA_LOCKS_PREFIX, APPOINTMENTS_PREFIX } from '../clinic/appointments.js';
 import { AUDIT_PREFIX } from '../clinic/audit.js';
 import { BY_PATIENT_PREFIX } from '../clinic/patient-appointments.js';
+import { CHANGES_PREFIX } from '../clinic/patient-changes.js';
 import { INDEX_PREFIX as PATIENT_INDEX_PREFIX } from '../clinic/patient-index.js';
 import { ANSWERS_PREFIX } from '../clinic/patient-answers.js';
 import { PATIENTS_PREFIX } from '../clinic/patients.js';
@@ -152,7 +153,7 @@ function answerKeyStatements(ctx: InfraContext): Statement[] {
  * The public answer page's role, for what confirm and cancel do and nothing else: read the appointment, the
  * patient (first name, language) and an earlier answer; write the answer and the audit entry only as new
  * objects; update the appointment with the records a status change keeps in step (the patient's list of
- * appointments and row in the patient index, the day's slots for a cancellation). No staff, sessions, images, tokens or settings.
+ * appointments and its change marker, the row in the patient index, the day's slots for a cancellation). No staff, sessions, images, tokens or settings.
  */
 function answersPolicy(ctx: InfraContext): PolicyDocument {
   const bucket = ctx.names.dataBucket;
@@ -161,7 +162,8 @@ function answersPolicy(ctx: InfraContext): PolicyDocument {
   return policy(
     { Sid: 'ListDataBucket', Effect: 'Allow', Action: 's3:ListBucket', Resource: arn.bucket(ctx.arns, bucket) },
     { Sid: 'ReadAnswerData', Effect: 'Allow', Action: 's3:GetObject', Resource: objects(...records, PATIENTS_PREFIX, ANSWERS_PREFIX) },
-    { Sid: 'UpdateAppointment', Effect: 'Allow', Action: 's3:PutObject', Resource: objects(...records) },
+    // and the marker that tells the server's memory of opened records the patient changed (patient-changes.ts)
+    { Sid: 'UpdateAppointment', Effect: 'Allow', Action: 's3:PutObject', Resource: objects(...records, CHANGES_PREFIX) },
     { Sid: 'RecordAnswerOnce', Effect: 'Allow', Action: 's3:PutObject', Resource: objects(ANSWERS_PREFIX, AUDIT_PREFIX), Condition: createOnly },
     ...answerKeyStatements(ctx),
     ...kmsStatement(ctx),

@@ -106,7 +106,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     // the agenda grid's rows span the opening hours (the same data the rules and the public site use)
     hours: JSON.stringify(agendaCalendar(config).hours),
   });
-  const deps: Omit<ApiDeps, 'patients'> = {
+  const deps: Omit<ApiDeps, 'patients' | 'records'> = {
     config,
     store,
     log,

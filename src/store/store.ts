@@ -122,6 +122,22 @@ export class Store {
     readonly where: string = `s3://${bucket}`,
   ) {}
 
+  private readonly writeListeners = new Set<(key: string) => void>();
+
+  /**
+   * Calls `listener` with the key of each write and delete this store makes, once it is done or failed (a
+   * failed one may still have happened): a cache in this process stays true to its own writes at once.
+   * Returns the function that stops it.
+   */
+  onWrite(listener: (key: string) => void): () => void {
+    this.writeListeners.add(listener);
+    return () => this.writeListeners.delete(listener);
+  }
+
+  private wrote(key: string): void {
+    for (const listener of this.writeListeners) listener(key);
+  }
+
   private fail(err: unknown, action: string, key?: string): never {
     const described = describeAwsError(err, this.where);
     if (described instanceof ClinicaError) throw described;
@@ -213,6 +229,14 @@ export class Store {
    * does not support conditions — a conditional write must be a buffer.
    */
   async put(key: string, body: Buffer | Uint8Array | string | Readable, options: PutOptions = {}): Promise<string> {
+    try {
+      return await this.putObject(key, body, options);
+    } finally {
+      this.wrote(key);
+    }
+  }
+
+  private async putObject(key: string, body: Buffer | Uint8Array | string | Readable, options: PutOptions): Promise<string> {
     const conditional = options.ifMatch !== undefined || options.ifNoneMatch !== undefined;
     const small = typeof body === 'string' || body instanceof Uint8Array;
     const size = typeof body === 'string' ? Buffer.byteLength(body) : body instanceof Uint8Array ? body.byteLength : Infinity;
@@ -321,6 +345,8 @@ export class Store {
     } catch (err) {
       if (isMissing(err)) return;
       this.fail(err, 'DeleteObject', key);
+    } finally {
+      this.wrote(key);
     }
   }
 
@@ -338,6 +364,7 @@ export class Store {
           new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } }),
         );
         for (const e of out.Errors ?? []) if (e.Key) failed.push(e.Key);
+        for (const key of batch) this.wrote(key);
       } catch {
         // fall back to one by one: slower, but never leaves a batch half-known
         for (const key of batch) {

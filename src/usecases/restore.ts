@@ -14,7 +14,8 @@ import { ClinicaError, notFound } from '../errors.js';
 import { audit } from '../clinic/audit.js';
 import { appointmentKey } from '../clinic/appointments.js';
 import { BY_PATIENT_PREFIX } from '../clinic/patient-appointments.js';
-import { normalizePatientId, patientKey } from '../clinic/patients.js';
+import { notePatientsChanged } from '../clinic/patient-changes.js';
+import { normalizePatientId, patientKey, patientOfKey } from '../clinic/patients.js';
 import { IMAGES_PREFIX } from '../clinic/images.js';
 import { mapLimit } from '../map-limit.js';
 import type { OnProgress } from '../progress.js';
@@ -205,6 +206,7 @@ export async function applyPatientRestore(sources: VersionSources, plan: Patient
     }
     onProgress?.({ done: ++done, total: todo.length, item: item.key });
   }
+  if (result.restored.length) await notePatientsChanged(sources.data, [plan.patientId]);
   await audit(sources.data, {
     actor,
     action: 'patient.restore',
@@ -257,6 +259,7 @@ export async function applyStoreRestore(sources: VersionSources, target: Store, 
     onProgress?.({ done: ++done, total: plan.items.length, item: item.key });
   });
   result.restored.sort();
+  await notePatientsChanged(target, result.restored.map(patientOfKey).filter((id) => id !== undefined));
   const details = { at: plan.at, from: sources.data.bucket, to: target.bucket, restored: result.restored.length, failed: result.failed.length };
   await audit(target, { actor, action: 'store.restore', details });
   await audit(sources.data, { actor, action: 'store.restore', details });

@@ -100,7 +100,7 @@ describe("the answer page's function (mocked AWS)", () => {
       Action: 's3:GetObject',
       Resource: objects('appointments/', 'index/appointments-by-patient/', 'index/patients/', 'locks/agenda/', 'patients/', 'answers/'),
     });
-    expect(statements[2]).toEqual({ Sid: 'UpdateAppointment', Effect: 'Allow', Action: 's3:PutObject', Resource: objects('appointments/', 'index/appointments-by-patient/', 'index/patients/', 'locks/agenda/') });
+    expect(statements[2]).toEqual({ Sid: 'UpdateAppointment', Effect: 'Allow', Action: 's3:PutObject', Resource: objects('appointments/', 'index/appointments-by-patient/', 'index/patients/', 'locks/agenda/', 'index/patient-changes/') });
     // the answer and the audit entry only as new objects: a second click or a forged call cannot overwrite them
     expect(statements[3]).toEqual({ Sid: 'RecordAnswerOnce', Effect: 'Allow', Action: 's3:PutObject', Resource: objects('answers/', 'audit/'), Condition: createOnly });
     expect(statements[4]).toEqual({ Sid: 'ReadAnswerLinkKey', Effect: 'Allow', Action: 's3:GetObject', Resource: key });

@@ -190,6 +190,8 @@ describe('restore from SSE-KMS versions', () => {
     expect(restored.map(([k, vs]) => [k, vs.at(-1)!.kmsKey])).toEqual([
       ['appointments/2026-12-01/A-1.json', DRILL_KEY],
       ['patients/P-000101.json', DRILL_KEY],
+      // then the restored patient's change marker, for a server of that stage that keeps opened records
+      ['index/patient-changes/05.json', DRILL_KEY],
     ]);
   });
 });

@@ -27,6 +27,7 @@ import type { Store } from '../../store/store.js';
 import type { Authenticator } from '../auth.js';
 import { HttpError } from '../http.js';
 import { PatientDirectory } from '../patient-directory.js';
+import { PatientRecords } from '../patient-records.js';
 import type { Route } from '../router.js';
 import { answerRoutes } from './answers.js';
 import { appointmentRoutes } from './appointments.js';
@@ -47,6 +48,8 @@ export interface ApiDeps {
   version: string;
   startedAt: number;
   patients: PatientDirectory;
+  /** opened records kept in memory (each opening still audited) */
+  records: PatientRecords;
   /** the SES sender for change notices, opened on first use (absent: notices are skipped, reason no-sender) */
   openSender?: () => Promise<ReminderSender>;
   sendInvitation?: SendInvitation;
@@ -119,8 +122,8 @@ function auditRoutes(deps: ApiDeps): Route[] {
   ];
 }
 
-export function routes(base: Omit<ApiDeps, 'patients'>): Route[] {
-  const deps: ApiDeps = { ...base, patients: new PatientDirectory(base.store) };
+export function routes(base: Omit<ApiDeps, 'patients' | 'records'>): Route[] {
+  const deps: ApiDeps = { ...base, patients: new PatientDirectory(base.store), records: new PatientRecords(base.store) };
   return [
     healthRoute(deps),
     tokenLoginRoute(deps),

@@ -134,10 +134,10 @@ export function patientRoutes(deps: ApiDeps): Route[] {
       method: 'GET',
       path: '/api/patients/:id',
       permission: 'patients',
-      // the full record and its appointments: an audited read (patient.read, by staff:<id>); the page lists
-      // the images itself (GET …/images) when it shows them
+      // the full record and its appointments, kept in memory between openings (patient-records.ts): an audited
+      // read (patient.read, by staff:<id>); the page lists the images itself (GET …/images) when it shows them
       handler: async ({ params, actor }) => {
-        const view = await openPatientRecord(store, params.id!, actor);
+        const view = await openPatientRecord(store, params.id!, actor, (id) => deps.records.read(id));
         return { status: 200, body: view satisfies PatientResponse, headers: { etag: view.etag } };
       },
     },

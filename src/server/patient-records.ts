@@ -1,0 +1,108 @@
+/**
+ * The server's memory of opened patient records (record, ETag and appointment list: readPatientRecord). The
+ * staff page opens records all day and each opening is two S3 reads; kept here, an opening costs its audit
+ * entry only. Every opening is still audited (openPatientRecord writes the entry, durably, before the answer).
+ * When to forget one:
+ *
+ * - a write or delete this server makes to a record or an appointment list (the store's onWrite) forgets that
+ *   patient at once, so the next read after an edit made here shows it;
+ * - a change made elsewhere (the CLI, an import, the answer page and WhatsApp Lambdas, a restore) rewrites its
+ *   shard's marker (src/clinic/patient-changes.ts); at most every `checkMs` (1 s) one LIST of the markers gives
+ *   their ETags, and the patients of a shard whose marker changed are read again — such a change shows within
+ *   about a second, as the patient list's does (patient-directory.ts);
+ * - a remembered record is read again after `maxAgeMs` (30 s) whatever the markers say: the bound if a writer
+ *   was killed between its write and its marker;
+ * - a failed read is not kept, nor is "no such patient".
+ * Concurrent openings of one patient share one read.
+ */
+import { CHANGE_SHARDS, changeShardOf, readChangeMarkers } from '../clinic/patient-changes.js';
+import { normalizePatientId, patientOfKey, readPatientRecord, type PatientRecordView } from '../clinic/patients.js';
+import type { Store } from '../store/store.js';
+
+interface Entry {
+  /** the shard's generation when the read began: a change seen since makes the entry stale */
+  generation: number;
+  readAt: number;
+  value: Promise<PatientRecordView>;
+}
+
+export interface PatientRecordsOptions {
+  checkMs?: number;
+  maxAgeMs?: number;
+  /** records remembered at once, the least recently opened dropped first */
+  maxEntries?: number;
+  now?: () => number;
+}
+
+export class PatientRecords {
+  private readonly entries = new Map<string, Entry>();
+  private readonly generations = new Array<number>(CHANGE_SHARDS).fill(0);
+  private markers: Map<number, string> | undefined;
+  private checkedAt = -Infinity;
+  private checking: Promise<void> | undefined;
+  private readonly checkMs: number;
+  private readonly maxAgeMs: number;
+  private readonly maxEntries: number;
+  private readonly now: () => number;
+  readonly close: () => void;
+
+  constructor(
+    private readonly store: Store,
+    options: PatientRecordsOptions = {},
+  ) {
+    this.checkMs = options.checkMs ?? 1_000;
+    this.maxAgeMs = options.maxAgeMs ?? 30_000;
+    this.maxEntries = options.maxEntries ?? 2_000;
+    this.now = options.now ?? Date.now;
+    this.close = store.onWrite((key) => {
+      const id = patientOfKey(key);
+      if (id) this.changed(id);
+    });
+  }
+
+  /** Same answer as readPatientRecord(store, id); the object is shared between callers: do not modify it. */
+  async read(id: string): Promise<PatientRecordView> {
+    const pid = normalizePatientId(id);
+    await this.fresh();
+    const shard = changeShardOf(pid);
+    const hit = this.entries.get(pid);
+    if (hit && hit.generation === this.generations[shard] && this.now() - hit.readAt < this.maxAgeMs) {
+      // most recently opened last: the first key is the one to drop when full
+      this.entries.delete(pid);
+      this.entries.set(pid, hit);
+      return hit.value;
+    }
+    const entry: Entry = { generation: this.generations[shard]!, readAt: this.now(), value: readPatientRecord(this.store, pid) };
+    this.entries.delete(pid);
+    if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
+    this.entries.set(pid, entry);
+    entry.value.catch(() => {
+      if (this.entries.get(pid) === entry) this.entries.delete(pid);
+    });
+    return entry.value;
+  }
+
+  /** This patient's record or appointments changed: the next read goes to S3 (and so does one in flight). */
+  changed(id: string): void {
+    this.generations[changeShardOf(id)]!++;
+    this.entries.delete(id);
+  }
+
+  /** Makes stale the shards whose marker changed since the last look (at most one LIST every checkMs). */
+  private async fresh(): Promise<void> {
+    if (this.now() - this.checkedAt < this.checkMs) return;
+    this.checking ??= (async () => {
+      try {
+        const markers = await readChangeMarkers(this.store);
+        for (let shard = 0; shard < CHANGE_SHARDS; shard++) {
+          if (!this.markers || markers.get(shard) !== this.markers.get(shard)) this.generations[shard]!++;
+        }
+        this.markers = markers;
+        this.checkedAt = this.now();
+      } finally {
+        this.checking = undefined;
+      }
+    })();
+    await this.checking;
+  }
+}
