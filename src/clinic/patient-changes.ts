@@ -1,7 +1,7 @@
 /**
  * "A patient's record changed" markers, for a process that keeps opened records in memory (the server: see
  * src/server/patient-records.ts). What an opened record shows is two objects: patients/{id}.json and the
- * patient's appointment list. Whoever rewrites or deletes one of them — the CLI, an import, the answer page's
+ * patient's appointment list. Whoever rewrites or deletes one of them — the CLI, the answer page's
  * and WhatsApp's Lambdas, a restore, the server itself — rewrites, right after, the marker of the patient's shard:
  *
  *   index/patient-changes/{00…31}.json   { "changedAt": ISO time, "nonce": random }

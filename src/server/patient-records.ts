@@ -6,7 +6,7 @@
  *
  * - a write or delete this server makes to a record or an appointment list (the store's onWrite) forgets that
  *   patient at once, so the next read after an edit made here shows it;
- * - a change made elsewhere (the CLI, an import, the answer page and WhatsApp Lambdas, a restore) rewrites its
+ * - a change made elsewhere (the CLI, the answer page and WhatsApp Lambdas, a restore) rewrites its
  *   shard's marker (src/clinic/patient-changes.ts); at most every `checkMs` (1 s) one LIST of the markers gives
  *   their ETags, and the patients of a shard whose marker changed are read again — such a change shows within
  *   about a second, as the patient list's does (patient-directory.ts);
