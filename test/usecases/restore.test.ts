@@ -8,6 +8,7 @@ import { createAppointment, getAppointment } from '../../src/clinic/appointments
 import { listAudit } from '../../src/clinic/audit.js';
 import { createPatient, getPatient, updatePatient } from '../../src/clinic/patients.js';
 import { recordKey } from '../../src/clinic/images.js';
+import { PatientRecords } from '../../src/server/patient-records.js';
 import { Store } from '../../src/store/store.js';
 import { applyPatientRestore, planPatientRestore } from '../../src/usecases/restore.js';
 import { runCli } from '../helpers/cli.js';
@@ -60,9 +61,16 @@ describe('restore one patient (local versioned store)', () => {
     expect(byKey[image]).toMatchObject({ what: 'image record', action: 'restore', fields: ['kind', 'teeth'] });
     expect(byKey[await keyOf(appointment.id)]).toMatchObject({ what: 'appointment', action: 'restore', fields: expect.arrayContaining(['procedure']) });
     const versionsBefore = (await stack.dataStore.listVersions(`patients/${patient.id}.json`)).length;
+    // a server (another process: a store of its own) that had the record open sees the restore through its marker
+    let clock = 0;
+    const server = new PatientRecords(new Store(stack.dataStore.s3, stack.dataStore.bucket), { now: () => clock });
+    expect((await server.read(patient.id)).patient.phone).toBe('+5511933333333');
 
     const result = await applyPatientRestore(sources, plan, actor);
     expect(result.failed).toEqual([]);
+    clock += 1_000;
+    expect((await server.read(patient.id)).patient.phone).toBe('+5511922222222');
+    server.close();
     const restored = (await getPatient(stack.dataStore, patient.id)).patient;
     expect(restored.phone).toBe('+5511922222222');
     expect(restored.notes).toBeUndefined();
