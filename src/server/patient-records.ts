@@ -8,8 +8,9 @@
  *   patient at once, so the next read after an edit made here shows it;
  * - a change made elsewhere (the CLI, the answer page and WhatsApp Lambdas, a restore) rewrites its
  *   shard's marker (src/clinic/patient-changes.ts); at most every `checkMs` (1 s) one LIST of the markers gives
- *   their ETags, and the patients of a shard whose marker changed are read again — such a change shows within
- *   about a second, as the patient list's does (patient-directory.ts);
+ *   their ETags, and the patients of a shard whose marker changed are let go of and read again when next opened —
+ *   such a change shows within about a second, as the patient list's does (patient-directory.ts), and a
+ *   purged or anonymized patient's data is not held on to;
  * - a remembered record is read again after `maxAgeMs` (30 s) whatever the markers say: the bound if a writer
  *   was killed between its write and its marker;
  * - a failed read is not kept, nor is "no such patient".
@@ -82,6 +83,11 @@ export class PatientRecords {
     return entry.value;
   }
 
+  /** How many records are held. */
+  get size(): number {
+    return this.entries.size;
+  }
+
   /** This patient's record or appointments changed: the next read goes to S3 (and so does one in flight). */
   changed(id: string): void {
     this.generations[changeShardOf(id)]!++;
@@ -94,9 +100,13 @@ export class PatientRecords {
     this.checking ??= (async () => {
       try {
         const markers = await readChangeMarkers(this.store);
+        const changed = new Set<number>();
         for (let shard = 0; shard < CHANGE_SHARDS; shard++) {
-          if (!this.markers || markers.get(shard) !== this.markers.get(shard)) this.generations[shard]!++;
+          if (!this.markers || markers.get(shard) !== this.markers.get(shard)) changed.add(shard);
         }
+        for (const shard of changed) this.generations[shard]!++;
+        // and let go of those shards' records now: a purged or anonymized patient's data is not held on to
+        if (changed.size) for (const id of this.entries.keys()) if (changed.has(changeShardOf(id))) this.entries.delete(id);
         this.markers = markers;
         this.checkedAt = this.now();
       } finally {
