@@ -20,9 +20,8 @@ import { CHANGE_SHARDS, changeShardOf, readChangeMarkers } from '../clinic/patie
 import { normalizePatientId, patientOfKey, readPatientRecord, type PatientRecordView } from '../clinic/patients.js';
 import type { Store } from '../store/store.js';
 
+/** A change forgets the entry at once, a read under way included: whatever is in `entries` is current. */
 interface Entry {
-  /** the shard's generation when the read began: a change seen since makes the entry stale */
-  generation: number;
   readAt: number;
   value: Promise<PatientRecordView>;
 }
@@ -37,7 +36,6 @@ export interface PatientRecordsOptions {
 
 export class PatientRecords {
   private readonly entries = new Map<string, Entry>();
-  private readonly generations = new Array<number>(CHANGE_SHARDS).fill(0);
   private markers: Map<number, string> | undefined;
   private checkedAt = -Infinity;
   private checking: Promise<void> | undefined;
@@ -57,7 +55,7 @@ export class PatientRecords {
     this.now = options.now ?? Date.now;
     this.close = store.onWrite((key) => {
       const id = patientOfKey(key);
-      if (id) this.changed(id);
+      if (id) this.entries.delete(id);
     });
   }
 
@@ -65,15 +63,14 @@ export class PatientRecords {
   async read(id: string): Promise<PatientRecordView> {
     const pid = normalizePatientId(id);
     await this.fresh();
-    const shard = changeShardOf(pid);
     const hit = this.entries.get(pid);
-    if (hit && hit.generation === this.generations[shard] && this.now() - hit.readAt < this.maxAgeMs) {
+    if (hit && this.now() - hit.readAt < this.maxAgeMs) {
       // most recently opened last: the first key is the one to drop when full
       this.entries.delete(pid);
       this.entries.set(pid, hit);
       return hit.value;
     }
-    const entry: Entry = { generation: this.generations[shard]!, readAt: this.now(), value: readPatientRecord(this.store, pid) };
+    const entry: Entry = { readAt: this.now(), value: readPatientRecord(this.store, pid) };
     this.entries.delete(pid);
     if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
     this.entries.set(pid, entry);
@@ -88,13 +85,7 @@ export class PatientRecords {
     return this.entries.size;
   }
 
-  /** This patient's record or appointments changed: the next read goes to S3 (and so does one in flight). */
-  changed(id: string): void {
-    this.generations[changeShardOf(id)]!++;
-    this.entries.delete(id);
-  }
-
-  /** Makes stale the shards whose marker changed since the last look (at most one LIST every checkMs). */
+  /** Forgets the records of the shards whose marker changed since the last look (at most one LIST every checkMs). */
   private async fresh(): Promise<void> {
     if (this.now() - this.checkedAt < this.checkMs) return;
     this.checking ??= (async () => {
@@ -104,8 +95,7 @@ export class PatientRecords {
         for (let shard = 0; shard < CHANGE_SHARDS; shard++) {
           if (!this.markers || markers.get(shard) !== this.markers.get(shard)) changed.add(shard);
         }
-        for (const shard of changed) this.generations[shard]!++;
-        // and let go of those shards' records now: a purged or anonymized patient's data is not held on to
+        // a purged or anonymized patient's data is not held on to either
         if (changed.size) for (const id of this.entries.keys()) if (changed.has(changeShardOf(id))) this.entries.delete(id);
         this.markers = markers;
         this.checkedAt = this.now();
