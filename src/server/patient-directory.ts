@@ -13,6 +13,7 @@ import { INDEX_PREFIX } from '../clinic/patient-index.js';
 import { listPatients, type ListPatientsOptions } from '../clinic/patients.js';
 import type { PatientSummary } from '../clinic/types.js';
 import type { Store } from '../store/store.js';
+import { PeriodicCheck } from './periodic-check.js';
 
 interface Entry {
   generation: number;
@@ -26,18 +27,19 @@ export class PatientDirectory {
   private readonly entries = new Map<string, Entry>();
   private generation = 0;
   private version: string | undefined;
-  private checkedAt = -Infinity;
-  private checking: Promise<void> | undefined;
+  private readonly check: PeriodicCheck;
 
   constructor(
     private readonly store: Store,
-    private readonly checkMs = 1_000,
-    private readonly now: () => number = Date.now,
-  ) {}
+    checkMs = 1_000,
+    now: () => number = Date.now,
+  ) {
+    this.check = new PeriodicCheck(() => this.dropIfChanged(), checkMs, now);
+  }
 
   /** Same answer as listPatients(store, options); the array is shared between callers: do not modify it. */
   async list(options: ListPatientsOptions = {}): Promise<PatientSummary[]> {
-    await this.fresh();
+    await this.check.due();
     const key = `${options.status ?? ''}\u0000${options.search ?? ''}`;
     const hit = this.entries.get(key);
     if (hit && hit.generation === this.generation) return hit.value;
@@ -64,7 +66,7 @@ export class PatientDirectory {
   /** Something changed through this server: forget every answer now. */
   changed(): void {
     this.forget();
-    this.checkedAt = -Infinity; // and re-read the shards' ETags next time
+    this.check.reset(); // and re-read the shards' ETags next time
   }
 
   private forget(): void {
@@ -72,23 +74,14 @@ export class PatientDirectory {
     this.entries.clear();
   }
 
-  /** Drops the answers if the index changed since they were read (checked at most every checkMs). */
-  private async fresh(): Promise<void> {
-    if (this.now() - this.checkedAt < this.checkMs) return;
-    this.checking ??= (async () => {
-      try {
-        const tags: string[] = [];
-        for await (const o of this.store.list(INDEX_PREFIX)) tags.push(`${o.key}=${o.etag}`);
-        const version = tags.join(',');
-        if (version !== this.version) {
-          this.version = version;
-          this.forget();
-        }
-        this.checkedAt = this.now();
-      } finally {
-        this.checking = undefined;
-      }
-    })();
-    await this.checking;
+  /** Drops the answers if the index changed since they were read (run at most every checkMs). */
+  private async dropIfChanged(): Promise<void> {
+    const tags: string[] = [];
+    for await (const o of this.store.list(INDEX_PREFIX)) tags.push(`${o.key}=${o.etag}`);
+    const version = tags.join(',');
+    if (version !== this.version) {
+      this.version = version;
+      this.forget();
+    }
   }
 }

@@ -19,6 +19,7 @@
 import { CHANGE_SHARDS, changeShardOf, readChangeMarkers } from '../clinic/patient-changes.js';
 import { normalizePatientId, patientOfKey, readPatientRecord, type PatientRecordView } from '../clinic/patients.js';
 import type { Store } from '../store/store.js';
+import { PeriodicCheck } from './periodic-check.js';
 
 /** A change forgets the entry at once, a read under way included: whatever is in `entries` is current. */
 interface Entry {
@@ -37,9 +38,7 @@ export interface PatientRecordsOptions {
 export class PatientRecords {
   private readonly entries = new Map<string, Entry>();
   private markers: Map<number, string> | undefined;
-  private checkedAt = -Infinity;
-  private checking: Promise<void> | undefined;
-  private readonly checkMs: number;
+  private readonly check: PeriodicCheck;
   private readonly maxAgeMs: number;
   private readonly maxEntries: number;
   private readonly now: () => number;
@@ -49,10 +48,10 @@ export class PatientRecords {
     private readonly store: Store,
     options: PatientRecordsOptions = {},
   ) {
-    this.checkMs = options.checkMs ?? 1_000;
     this.maxAgeMs = options.maxAgeMs ?? 30_000;
     this.maxEntries = options.maxEntries ?? 2_000;
     this.now = options.now ?? Date.now;
+    this.check = new PeriodicCheck(() => this.forgetChanged(), options.checkMs ?? 1_000, this.now);
     this.close = store.onWrite((key) => {
       const id = patientOfKey(key);
       if (id) this.entries.delete(id);
@@ -62,7 +61,7 @@ export class PatientRecords {
   /** Same answer as readPatientRecord(store, id); the object is shared between callers: do not modify it. */
   async read(id: string): Promise<PatientRecordView> {
     const pid = normalizePatientId(id);
-    await this.fresh();
+    await this.check.due();
     const hit = this.entries.get(pid);
     if (hit && this.now() - hit.readAt < this.maxAgeMs) {
       // most recently opened last: the first key is the one to drop when full
@@ -85,24 +84,15 @@ export class PatientRecords {
     return this.entries.size;
   }
 
-  /** Forgets the records of the shards whose marker changed since the last look (at most one LIST every checkMs). */
-  private async fresh(): Promise<void> {
-    if (this.now() - this.checkedAt < this.checkMs) return;
-    this.checking ??= (async () => {
-      try {
-        const markers = await readChangeMarkers(this.store);
-        const changed = new Set<number>();
-        for (let shard = 0; shard < CHANGE_SHARDS; shard++) {
-          if (!this.markers || markers.get(shard) !== this.markers.get(shard)) changed.add(shard);
-        }
-        // a purged or anonymized patient's data is not held on to either
-        if (changed.size) for (const id of this.entries.keys()) if (changed.has(changeShardOf(id))) this.entries.delete(id);
-        this.markers = markers;
-        this.checkedAt = this.now();
-      } finally {
-        this.checking = undefined;
-      }
-    })();
-    await this.checking;
+  /** Forgets the records of the shards whose marker changed since the last look (run at most every checkMs). */
+  private async forgetChanged(): Promise<void> {
+    const markers = await readChangeMarkers(this.store);
+    const changed = new Set<number>();
+    for (let shard = 0; shard < CHANGE_SHARDS; shard++) {
+      if (!this.markers || markers.get(shard) !== this.markers.get(shard)) changed.add(shard);
+    }
+    // a purged or anonymized patient's data is not held on to either
+    if (changed.size) for (const id of this.entries.keys()) if (changed.has(changeShardOf(id))) this.entries.delete(id);
+    this.markers = markers;
   }
 }
