@@ -70,7 +70,6 @@ export async function recordPatientAppointments(
     list = [...byId.values()].sort((a, b) => Date.parse(a.start) - Date.parse(b.start));
     try {
       await store.putJson(keyOf(patientId), { appointments: list }, got ? { ifMatch: got.etag } : { ifNoneMatch: '*' });
-      await notePatientsChanged(store, [patientId]);
       break;
     } catch (err) {
       if (!isClinicaError(err, 'conflict')) throw err;
@@ -78,6 +77,7 @@ export async function recordPatientAppointments(
       await new Promise((r) => setTimeout(r, 5 + Math.random() * 20 * (attempt + 1)));
     }
   }
+  await notePatientsChanged(store, [patientId]);
   const upcoming = upcomingOf(list, now);
   await updatePatientIndex(store, [
     {

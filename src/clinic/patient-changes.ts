@@ -20,14 +20,11 @@ export const CHANGE_SHARDS = 32;
 export const changeShardOf = (patientId: string): number => Number(patientId.replace(/\D/g, '') || 0) % CHANGE_SHARDS;
 const markerKey = (shard: number) => `${CHANGES_PREFIX}${String(shard).padStart(2, '0')}.json`;
 
-async function mark(store: Store, shards: Iterable<number>): Promise<void> {
-  const changedAt = new Date().toISOString();
-  await Promise.all([...new Set(shards)].map((s) => store.putJson(markerKey(s), { changedAt, nonce: randomId(12) }).catch(() => undefined)));
-}
-
 /** After rewriting or deleting these patients' records or appointment lists: one marker write per shard. */
 export async function notePatientsChanged(store: Store, patientIds: Iterable<string>): Promise<void> {
-  await mark(store, [...patientIds].map(changeShardOf));
+  const changedAt = new Date().toISOString();
+  const shards = new Set([...patientIds].map(changeShardOf));
+  await Promise.all([...shards].map((s) => store.putJson(markerKey(s), { changedAt, nonce: randomId(12) }).catch(() => undefined)));
 }
 
 /** Each marker's ETag, by shard (one LIST); a shard never marked is absent. */

@@ -50,6 +50,7 @@ export function patientOfKey(key: string): string | undefined {
   }
   return undefined;
 }
+
 export const formatPatientId = (n: number) => `P-${String(n).padStart(6, '0')}`;
 /** A CPF's claim object, under the bucket's key (an input of its own: it never equals the CPF's erasure mark). */
 export const cpfClaimKey = (key: Buffer, cpf: string) => `${CPF_CLAIMS_PREFIX}${keyedHash(key, `cpf-claim:${cpf}`)}.json`;
