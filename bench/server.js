@@ -153,8 +153,9 @@ try {
   const s3rverCpu = (cpuSecondsOf(stack.s3.childPid) ?? NaN) - (s3rverCpu0 ?? NaN);
   stack.dataStore.s3.middlewareStack.remove('benchCount');
   const audited = (await listAudit(stack.dataStore, { since: new Date(Date.now() - 600_000) })).filter((e) => e.action === 'patient.read').length - before;
-  // the same while another process (a second client on the bucket, as the CLI or a Lambda is) changes 10 of the
-  // records a second: each change is seen through its shard's marker, and that shard's records are read again
+  // the same while another process (a second client on the bucket, as the CLI or a Lambda is) changes one of the
+  // records, waits 100 ms, and so on (the rate reached is printed): each change is seen through its shard's marker,
+  // and that shard's records are read again
   const elsewhere = new Store(stack.dataStore.s3, stack.dataStore.bucket);
   let changes = 0;
   let changing = true;
