@@ -1,19 +1,24 @@
 // clinica start-up: CPU time (user+sys) and wall time of `clinica --version`, `clinica --help` and a command's
-// --help against `node -e 0` (the floor), median of interleaved runs. CPU is the figure the target is on: it does
+// --help against `node -e 0` (the floor), median of interleaved runs; and the first watermark a process draws
+// (sharp, opentype.js and the font loaded: what `clinica upload` of one image pays before its pixels). CPU is the figure the target is on: it does
 // not grow with the machine's load the way wall time does. Target (issue 19): --version and --help ≤ 1.10×.
 // BENCH_COMPARE=<another checkout, built> runs its bin/clinica.js in the same rounds (before/after figures).
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { median, fmt } from './_stats.js';
 
 const runs = Number(process.env.BENCH_RUNS ?? 21);
 const compare = process.env.BENCH_COMPARE;
 const bin = fileURLToPath(new URL('../bin/clinica.js', import.meta.url));
+const firstWatermark = (root) => `
+  const [{ watermarkLayers }, { loadSharp }] = await Promise.all([import('${new URL('dist/imaging/watermark.js', root).href}'), import('${new URL('dist/imaging/sharp.js', root).href}')]);
+  await watermarkLayers(800, 600, { text: 'Clínica Sorriso · P-000001 · 07/12/2026', position: 'bottom-right', opacity: 0.5, size: 0.04 }, await loadSharp());`;
 const clinica = (prefix, launcher) => [
   [`${prefix}--version`, [launcher, '--version']],
   [`${prefix}--help`, [launcher, '--help']],
   [`${prefix}patients list --help`, [launcher, 'patients', 'list', '--help']],
+  [`${prefix}first watermark`, ['--input-type=module', '-e', firstWatermark(new URL('..', pathToFileURL(launcher)))]],
 ];
 const cases = [['node -e 0', ['-e', '0']], ...clinica('clinica ', bin)];
 if (compare) cases.push(...clinica('compare ', join(compare, 'bin/clinica.js')));

@@ -5,7 +5,9 @@
  * PNG logo sits beside the text. Position, opacity and size come from config.images.watermark; the size is
  * relative to the image's shorter side, so a thumbnail and a full radiograph look alike.
  */
-import opentype from 'opentype.js';
+// The package's ES module build: importing its main, a 528 KB CommonJS file, makes Node lex all of it for its
+// exports first (≈50 CPU-ms of every process that draws a watermark: bench/startup.js, "first watermark").
+import * as opentype from 'opentype.js/dist/opentype.mjs';
 import type * as sharpType from 'sharp';
 import type { Sharp } from './sharp.js';
 import { watermarkFontBytes } from './font.js';
