@@ -22,7 +22,7 @@
  * region for the backup's objects.
  */
 import type { ReplicationConfiguration, ReplicationRule, S3Client } from '@aws-sdk/client-s3';
-import { s3Client } from '../aws/clients.js';
+import { s3Client, s3Sdk } from '../aws/clients.js';
 import type { ResolvedConfig } from '../config/load.js';
 import { ClinicaError } from '../errors.js';
 import { awsCall, errorName, httpStatus, isAwsError, type InfraContext } from './context.js';
@@ -43,7 +43,6 @@ import {
   type BucketRead,
 } from './s3-bucket.js';
 
-const s3sdk = () => import('@aws-sdk/client-s3');
 
 export const DEFAULT_BACKUP_RETENTION_DAYS = 400;
 export const REPLICATION_RULE_ID = 'clinica-backup';
@@ -110,7 +109,7 @@ export function objectLockAspect(days: number): Aspect<ObjectLock> {
     name: 'Object Lock',
     want,
     async read(s3, bucket) {
-      const { GetObjectLockConfigurationCommand } = await s3sdk();
+      const { GetObjectLockConfigurationCommand } = await s3Sdk();
       try {
         const out = await s3.send(new GetObjectLockConfigurationCommand({ Bucket: bucket }));
         const c = out.ObjectLockConfiguration;
@@ -124,7 +123,7 @@ export function objectLockAspect(days: number): Aspect<ObjectLock> {
     same: (a) => !!a && a.enabled && a.mode === want.mode && a.days === want.days,
     show: (v) => (!v?.enabled ? 'off' : v.mode ? `${v.mode.toLowerCase()}, ${v.days} days` : 'on, no default retention'),
     async apply(s3, bucket) {
-      const { PutObjectLockConfigurationCommand } = await s3sdk();
+      const { PutObjectLockConfigurationCommand } = await s3Sdk();
       await s3.send(
         new PutObjectLockConfigurationCommand({
           Bucket: bucket,
@@ -170,7 +169,7 @@ interface BackupState {
  * when nothing is left. Returns how many were deleted and how many are still locked.
  */
 export async function emptyBackup(s3: S3Client, bucket: string): Promise<{ deleted: number; locked: number }> {
-  const { ListObjectVersionsCommand, DeleteObjectsCommand, DeleteBucketCommand, DeleteBucketPolicyCommand } = await s3sdk();
+  const { ListObjectVersionsCommand, DeleteObjectsCommand, DeleteBucketCommand, DeleteBucketPolicyCommand } = await s3Sdk();
   await s3.send(new DeleteBucketPolicyCommand({ Bucket: bucket }));
   let deleted = 0;
   let locked = 0;
@@ -340,7 +339,7 @@ export interface ReplicationState {
 }
 
 export async function readReplication(ctx: InfraContext): Promise<ReplicationState> {
-  const { GetBucketReplicationCommand } = await s3sdk();
+  const { GetBucketReplicationCommand } = await s3Sdk();
   return awsCall(ctx, `reading the replication of ${ctx.names.dataBucket}`, async () => {
     try {
       const out = await ctx.clients.s3.send(new GetBucketReplicationCommand({ Bucket: ctx.names.dataBucket }));
@@ -366,7 +365,7 @@ export const backupReplication = resource<ReplicationState>({
             what: `replication ${showReplication(state.config, ctx)} → ${showReplication(want, ctx)}`,
             apply: () =>
               awsCall(ctx, `setting the replication of ${ctx.names.dataBucket}`, async () => {
-                const { PutBucketReplicationCommand } = await s3sdk();
+                const { PutBucketReplicationCommand } = await s3Sdk();
                 await ctx.clients.s3.send(new PutBucketReplicationCommand({ Bucket: ctx.names.dataBucket, ReplicationConfiguration: want }));
               }),
           },
@@ -388,7 +387,7 @@ export const backupReplication = resource<ReplicationState>({
       { id: 'backup-replication', component: 'data', kind: 'S3 replication', name: `${ctx.names.dataBucket} → ${backupLocation(ctx.config).bucket}`, why: 'stage destroyed (its role goes too)' },
       () =>
         awsCall(ctx, `removing the replication of ${ctx.names.dataBucket}`, async () => {
-          const { DeleteBucketReplicationCommand } = await s3sdk();
+          const { DeleteBucketReplicationCommand } = await s3Sdk();
           await ctx.clients.s3.send(new DeleteBucketReplicationCommand({ Bucket: ctx.names.dataBucket }));
         }),
     );

@@ -11,6 +11,7 @@ import { arn } from './names.js';
 import { step, type Change, type Step } from './plan.js';
 import { resource } from './resource.js';
 import type { BucketRead } from './s3-bucket.js';
+import { s3Sdk } from '../aws/clients.js';
 import { showPrincipal, type FunctionState } from './lambdas.js';
 import { retryIam } from './retry.js';
 
@@ -44,7 +45,7 @@ export async function readEvents(ctx: InfraContext, bucketExists: boolean, fn: F
     };
     let notification: NotificationConfiguration | undefined;
     if (bucketExists) {
-      const { GetBucketNotificationConfigurationCommand } = await import('@aws-sdk/client-s3');
+      const { GetBucketNotificationConfigurationCommand } = await s3Sdk();
       try {
         const { $metadata: _m, ...rest } = await ctx.clients.s3.send(new GetBucketNotificationConfigurationCommand({ Bucket: ctx.names.dataBucket }));
         notification = rest;
@@ -139,7 +140,7 @@ export async function planEvents(ctx: InfraContext, state: EventsState): Promise
         : `notify ${fn} of new originals (${ORIGINAL_SUFFIXES.join(', ')} under ${IMAGES_PREFIX})`,
       apply: () =>
         awsCall(ctx, `setting the notification on ${bucket}`, async () => {
-          const { PutBucketNotificationConfigurationCommand } = await import('@aws-sdk/client-s3');
+          const { PutBucketNotificationConfigurationCommand } = await s3Sdk();
           const rest = others(ctx, state.notification);
           const config = { ...rest, LambdaFunctionConfigurations: [...(rest.LambdaFunctionConfigurations ?? []), ...want] };
           // S3 checks it may invoke the function; the permission just added takes a moment to be seen
@@ -176,7 +177,7 @@ export function destroyEventsStep(ctx: InfraContext, state: EventsState, bucketD
     drift: false,
     run: () =>
       awsCall(ctx, `removing the notification on ${ctx.names.dataBucket}`, async () => {
-        const { PutBucketNotificationConfigurationCommand } = await import('@aws-sdk/client-s3');
+        const { PutBucketNotificationConfigurationCommand } = await s3Sdk();
         await ctx.clients.s3.send(new PutBucketNotificationConfigurationCommand({ Bucket: ctx.names.dataBucket, NotificationConfiguration: others(ctx, state.notification) }));
       }),
   };

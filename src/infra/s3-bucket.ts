@@ -8,12 +8,12 @@ import type { S3Client, CORSRule, LifecycleRule } from '@aws-sdk/client-s3';
 import { ClinicaError } from '../errors.js';
 import { awsCall, errorName, isAwsError, httpStatus, type InfraContext } from './context.js';
 import { S3_SETTLE_MS, retryIam } from './retry.js';
+import { s3Sdk } from '../aws/clients.js';
 import { fromTagList, foreignOwner, missingTags, toTagList, type Component } from './names.js';
 import { deleteStep, keepStep, step, type Change, type Step } from './plan.js';
 import { canonicalPolicy, samePolicy, type PolicyDocument } from './policy-document.js';
 import { resource, type Resource, type StageDestroy } from './resource.js';
 
-const s3sdk = () => import('@aws-sdk/client-s3');
 
 export interface Aspect<T = unknown> {
   name: string;
@@ -77,7 +77,7 @@ export function publicAccessAspect(want: PublicAccess): Aspect<PublicAccess> {
     name: PUBLIC_ACCESS,
     want,
     async read(s3, bucket) {
-      const { GetPublicAccessBlockCommand } = await s3sdk();
+      const { GetPublicAccessBlockCommand } = await s3Sdk();
       const out = await readOrUndefined(() => s3.send(new GetPublicAccessBlockCommand({ Bucket: bucket })));
       const c = out?.PublicAccessBlockConfiguration;
       return c && { BlockPublicAcls: !!c.BlockPublicAcls, IgnorePublicAcls: !!c.IgnorePublicAcls, BlockPublicPolicy: !!c.BlockPublicPolicy, RestrictPublicBuckets: !!c.RestrictPublicBuckets };
@@ -85,7 +85,7 @@ export function publicAccessAspect(want: PublicAccess): Aspect<PublicAccess> {
     same: (a) => !!a && (Object.keys(want) as (keyof PublicAccess)[]).every((k) => a[k] === want[k]),
     show: showAccess,
     async apply(s3, bucket) {
-      const { PutPublicAccessBlockCommand } = await s3sdk();
+      const { PutPublicAccessBlockCommand } = await s3Sdk();
       await s3.send(new PutPublicAccessBlockCommand({ Bucket: bucket, PublicAccessBlockConfiguration: want }));
     },
   };
@@ -104,14 +104,14 @@ export function ownershipAspect(): Aspect<string> {
     want: OBJECT_OWNERSHIP,
     onNewBucket: OBJECT_OWNERSHIP,
     async read(s3, bucket) {
-      const { GetBucketOwnershipControlsCommand } = await s3sdk();
+      const { GetBucketOwnershipControlsCommand } = await s3Sdk();
       const out = await readOrUndefined(() => s3.send(new GetBucketOwnershipControlsCommand({ Bucket: bucket })));
       return out?.OwnershipControls?.Rules?.[0]?.ObjectOwnership;
     },
     same: (a) => a === OBJECT_OWNERSHIP,
     show: (v) => v ?? 'none (ACLs on)',
     async apply(s3, bucket) {
-      const { PutBucketOwnershipControlsCommand } = await s3sdk();
+      const { PutBucketOwnershipControlsCommand } = await s3Sdk();
       await s3.send(new PutBucketOwnershipControlsCommand({ Bucket: bucket, OwnershipControls: { Rules: [{ ObjectOwnership: OBJECT_OWNERSHIP }] } }));
     },
   };
@@ -128,7 +128,7 @@ export function encryptionAspect(kmsKeyId: string | undefined): Aspect<Encryptio
     name: 'default encryption',
     want,
     async read(s3, bucket) {
-      const { GetBucketEncryptionCommand } = await s3sdk();
+      const { GetBucketEncryptionCommand } = await s3Sdk();
       const out = await readOrUndefined(() => s3.send(new GetBucketEncryptionCommand({ Bucket: bucket })));
       const rule = out?.ServerSideEncryptionConfiguration?.Rules?.[0]?.ApplyServerSideEncryptionByDefault;
       if (!rule?.SSEAlgorithm) return undefined;
@@ -138,7 +138,7 @@ export function encryptionAspect(kmsKeyId: string | undefined): Aspect<Encryptio
       !!a && a.algorithm === want.algorithm && (want.algorithm === 'AES256' || (!!a.kmsKeyId && (a.kmsKeyId === want.kmsKeyId || a.kmsKeyId.endsWith(`/${want.kmsKeyId}`)))),
     show: (v) => (!v ? 'none' : v.algorithm === 'AES256' ? 'SSE-S3' : `SSE-KMS ${v.kmsKeyId ?? ''}`.trim()),
     async apply(s3, bucket) {
-      const { PutBucketEncryptionCommand } = await s3sdk();
+      const { PutBucketEncryptionCommand } = await s3Sdk();
       await s3.send(
         new PutBucketEncryptionCommand({
           Bucket: bucket,
@@ -160,14 +160,14 @@ export function versioningAspect(): Aspect<string> {
     name: 'versioning',
     want: 'Enabled',
     async read(s3, bucket) {
-      const { GetBucketVersioningCommand } = await s3sdk();
+      const { GetBucketVersioningCommand } = await s3Sdk();
       const out = await s3.send(new GetBucketVersioningCommand({ Bucket: bucket }));
       return out.Status;
     },
     same: (a) => a === 'Enabled',
     show: (v) => v ?? 'never enabled',
     async apply(s3, bucket) {
-      const { PutBucketVersioningCommand } = await s3sdk();
+      const { PutBucketVersioningCommand } = await s3Sdk();
       await s3.send(new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: 'Enabled' } }));
     },
   };
@@ -179,14 +179,14 @@ export function policyAspect(want: PolicyDocument, label: string): Aspect<unknow
     want,
     checkedAgainstPublicAccess: true,
     async read(s3, bucket) {
-      const { GetBucketPolicyCommand } = await s3sdk();
+      const { GetBucketPolicyCommand } = await s3Sdk();
       const out = await readOrUndefined(() => s3.send(new GetBucketPolicyCommand({ Bucket: bucket })));
       return out?.Policy ? JSON.parse(out.Policy) : undefined;
     },
     same: (a) => samePolicy(a, want),
     show: (v) => (v === undefined ? 'none' : canonicalPolicy(v) === canonicalPolicy(want) ? label : 'changed by hand'),
     async apply(s3, bucket) {
-      const { PutBucketPolicyCommand } = await s3sdk();
+      const { PutBucketPolicyCommand } = await s3Sdk();
       await s3.send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: JSON.stringify(want) }));
     },
   };
@@ -208,14 +208,14 @@ export function corsAspect(want: CORSRule[]): Aspect<CORSRule[]> {
     name: 'CORS',
     want,
     async read(s3, bucket) {
-      const { GetBucketCorsCommand } = await s3sdk();
+      const { GetBucketCorsCommand } = await s3Sdk();
       const out = await readOrUndefined(() => s3.send(new GetBucketCorsCommand({ Bucket: bucket })));
       return out?.CORSRules;
     },
     same: (a) => !!a && canonicalCors(a) === canonicalCors(want),
     show: (v) => (!v ? 'none' : v.map((r) => `${(r.AllowedMethods ?? []).join('/')} from ${(r.AllowedOrigins ?? []).join(', ')}`).join('; ')),
     async apply(s3, bucket) {
-      const { PutBucketCorsCommand } = await s3sdk();
+      const { PutBucketCorsCommand } = await s3Sdk();
       await s3.send(new PutBucketCorsCommand({ Bucket: bucket, CORSConfiguration: { CORSRules: want } }));
     },
   };
@@ -241,7 +241,7 @@ export function lifecycleAspect(want: LifecycleRule[]): Aspect<LifecycleRule[]> 
     name: 'lifecycle',
     want,
     async read(s3, bucket) {
-      const { GetBucketLifecycleConfigurationCommand } = await s3sdk();
+      const { GetBucketLifecycleConfigurationCommand } = await s3Sdk();
       const out = await readOrUndefined(() => s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket: bucket })));
       return out?.Rules;
     },
@@ -249,7 +249,7 @@ export function lifecycleAspect(want: LifecycleRule[]): Aspect<LifecycleRule[]> 
     show: (v) =>
       !v ? 'none' : v.map((r) => (r.NoncurrentVersionExpiration ? `old versions expire after ${r.NoncurrentVersionExpiration.NoncurrentDays} days` : r.ID)).join('; '),
     async apply(s3, bucket) {
-      const { PutBucketLifecycleConfigurationCommand } = await s3sdk();
+      const { PutBucketLifecycleConfigurationCommand } = await s3Sdk();
       await s3.send(new PutBucketLifecycleConfigurationCommand({ Bucket: bucket, LifecycleConfiguration: { Rules: want } }));
     },
   };
@@ -265,14 +265,14 @@ export function websiteAspect(want: Website): Aspect<Website> {
     name: 'website hosting',
     want,
     async read(s3, bucket) {
-      const { GetBucketWebsiteCommand } = await s3sdk();
+      const { GetBucketWebsiteCommand } = await s3Sdk();
       const out = await readOrUndefined(() => s3.send(new GetBucketWebsiteCommand({ Bucket: bucket })));
       return out?.IndexDocument?.Suffix ? { index: out.IndexDocument.Suffix, error: out.ErrorDocument?.Key ?? '' } : undefined;
     },
     same: (a) => !!a && a.index === want.index && a.error === want.error,
     show: (v) => (v ? `index ${v.index}, errors ${v.error || '(none)'}` : 'off'),
     async apply(s3, bucket) {
-      const { PutBucketWebsiteCommand } = await s3sdk();
+      const { PutBucketWebsiteCommand } = await s3Sdk();
       await s3.send(new PutBucketWebsiteCommand({ Bucket: bucket, WebsiteConfiguration: { IndexDocument: { Suffix: want.index }, ErrorDocument: { Key: want.error } } }));
     },
   };
@@ -287,7 +287,7 @@ export function noWebsiteAspect(): Aspect<Website> {
     same: (a) => a === undefined,
     show: (v) => (v ? website.show(v) : 'off'),
     async apply(s3, bucket) {
-      const { DeleteBucketWebsiteCommand } = await s3sdk();
+      const { DeleteBucketWebsiteCommand } = await s3Sdk();
       await s3.send(new DeleteBucketWebsiteCommand({ Bucket: bucket }));
     },
   };
@@ -300,7 +300,7 @@ export function tagsAspect(want: Record<string, string>): Aspect<Record<string, 
     name: 'tags',
     want,
     async read(s3, bucket) {
-      const { GetBucketTaggingCommand } = await s3sdk();
+      const { GetBucketTaggingCommand } = await s3Sdk();
       const out = await readOrUndefined(() => s3.send(new GetBucketTaggingCommand({ Bucket: bucket })));
       const tags = fromTagList(out?.TagSet);
       others = Object.fromEntries(Object.entries(tags).filter(([k]) => !(k in want)));
@@ -309,7 +309,7 @@ export function tagsAspect(want: Record<string, string>): Aspect<Record<string, 
     same: (a) => !!a && missingTags(a, want).length === 0,
     show: (v) => (v ? (missingTags(v, want).length ? `missing ${missingTags(v, want).join(', ')}` : 'tagged') : 'none'),
     async apply(s3, bucket) {
-      const { PutBucketTaggingCommand } = await s3sdk();
+      const { PutBucketTaggingCommand } = await s3Sdk();
       await s3.send(new PutBucketTaggingCommand({ Bucket: bucket, Tagging: { TagSet: toTagList({ ...others, ...want }) } }));
     },
   };
@@ -324,7 +324,7 @@ export interface BucketState {
 
 /** HeadBucket: missing, ours, or a name someone else owns (S3 names are global). */
 export async function bucketExists(ctx: InfraContext, bucket: string): Promise<boolean> {
-  const { HeadBucketCommand } = await s3sdk();
+  const { HeadBucketCommand } = await s3Sdk();
   try {
     const out = await ctx.clients.s3.send(new HeadBucketCommand({ Bucket: bucket }));
     const region = (out as { BucketRegion?: string }).BucketRegion;
@@ -357,7 +357,7 @@ export async function readBucket(ctx: InfraContext, bucket: string, aspects: Asp
 
 /** objectLock: Object Lock enabled at creation (the backup bucket; it cannot be turned off afterwards). */
 export async function createBucket(ctx: InfraContext, bucket: string, options: { objectLock?: boolean } = {}): Promise<void> {
-  const { CreateBucketCommand } = await s3sdk();
+  const { CreateBucketCommand } = await s3Sdk();
   const region = ctx.arns.region;
   try {
     await ctx.clients.s3.send(
@@ -485,7 +485,7 @@ export function bucketStep(ctx: InfraContext, spec: BucketStepSpec): Step {
  * of ≤ 1000. Falls back to ListObjectsV2 where versions are not supported (emulators). Returns the count.
  */
 export async function emptyBucket(s3: S3Client, bucket: string, options: { prefix?: string; onProgress?: (deleted: number) => void } = {}): Promise<number> {
-  const { ListObjectVersionsCommand, ListObjectsV2Command, DeleteObjectsCommand } = await s3sdk();
+  const { ListObjectVersionsCommand, ListObjectsV2Command, DeleteObjectsCommand } = await s3Sdk();
   let deleted = 0;
   const remove = async (objects: { Key: string; VersionId?: string }[]) => {
     for (let i = 0; i < objects.length; i += 1000) {
@@ -531,7 +531,7 @@ export async function emptyBucket(s3: S3Client, bucket: string, options: { prefi
 }
 
 export async function deleteBucket(s3: S3Client, bucket: string, onProgress?: (deleted: number) => void): Promise<number> {
-  const { DeleteBucketCommand } = await s3sdk();
+  const { DeleteBucketCommand } = await s3Sdk();
   const count = await emptyBucket(s3, bucket, { onProgress });
   try {
     await s3.send(new DeleteBucketCommand({ Bucket: bucket }));
@@ -582,7 +582,7 @@ export const bucketResource = (spec: BucketResourceSpec): Resource<BucketRead> =
       return deleteStep({ ...base, why: spec.deleteWhy }, () =>
         awsCall(ctx, `deleting bucket ${bucket}`, async () => {
           if (spec.dropPolicyFirst) {
-            const { DeleteBucketPolicyCommand } = await s3sdk();
+            const { DeleteBucketPolicyCommand } = await s3Sdk();
             await ctx.clients.s3.send(new DeleteBucketPolicyCommand({ Bucket: bucket }));
           }
           await deleteBucket(ctx.clients.s3, bucket, (n) => stage.progress?.({ done: n, item: { doing: 'empty', bucket } }));

@@ -7,10 +7,11 @@ import { openSesSender } from '../mail/ses.js';
 import { createBackend, once } from '../server/app.js';
 import { serverVersion } from '../server/version.js';
 import type { DevComponent, DevContext } from './stack.js';
+import { s3Sdk } from '../aws/clients.js';
 
 /** CORS on the local data bucket: the staff page (served by the backend) PUTs originals and GETs variants. */
 export async function allowStaffPageOrigin(ctx: DevContext, origins: string[]): Promise<void> {
-  const { PutBucketCorsCommand } = await import('@aws-sdk/client-s3');
+  const { PutBucketCorsCommand } = await s3Sdk();
   await ctx.dataStore.s3.send(
     new PutBucketCorsCommand({
       Bucket: ctx.dataStore.bucket,

@@ -9,11 +9,12 @@ import { websiteUrl } from '../infra/names.js';
 import { buildSite } from '../site/build.js';
 import { publishSite } from '../site/publish.js';
 import type { DevComponent } from './stack.js';
+import { s3Sdk } from '../aws/clients.js';
 
 export const siteComponent: DevComponent = {
   name: 'site',
   async start(ctx) {
-    const { PutBucketWebsiteCommand } = await import('@aws-sdk/client-s3');
+    const { PutBucketWebsiteCommand } = await s3Sdk();
     await ctx.siteStore.s3.send(
       new PutBucketWebsiteCommand({
         Bucket: ctx.siteStore.bucket,

@@ -5,7 +5,7 @@
  */
 import type { Readable } from 'node:stream';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { SERVER_DATE } from '../aws/clients.js';
+import { SERVER_DATE, s3Sdk } from '../aws/clients.js';
 import { describeAwsError } from '../aws/errors.js';
 import { ClinicaError, conflict } from '../errors.js';
 
@@ -91,7 +91,6 @@ export interface ListOptions {
 /** Bodies at or above this size (or of unknown length) go up as multipart uploads. */
 export const MULTIPART_THRESHOLD = 8 * 1024 * 1024;
 
-const lazyS3 = () => import('@aws-sdk/client-s3');
 
 interface S3ErrorLike {
   name?: string;
@@ -174,7 +173,7 @@ export class Store {
   }
 
   private async getBytesWithEtag(key: string): Promise<{ body: Buffer; etag: string; lastModified?: Date; serverTime?: Date } | undefined> {
-    const { GetObjectCommand } = await lazyS3();
+    const { GetObjectCommand } = await s3Sdk();
     try {
       const out = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
       const body = Buffer.from(await out.Body!.transformToByteArray());
@@ -189,7 +188,7 @@ export class Store {
 
   /** A readable stream of the object (optionally a byte range "bytes=0-99"), or undefined if missing. */
   async getStream(key: string, range?: string): Promise<Readable | undefined> {
-    const { GetObjectCommand } = await lazyS3();
+    const { GetObjectCommand } = await s3Sdk();
     try {
       const out = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key, Range: range }));
       return out.Body as Readable;
@@ -201,7 +200,7 @@ export class Store {
 
   /** checksums: also ask for the checksum S3 keeps with the object (ChecksumMode) */
   async head(key: string, options: { checksums?: boolean } = {}): Promise<HeadInfo | undefined> {
-    const { HeadObjectCommand } = await lazyS3();
+    const { HeadObjectCommand } = await s3Sdk();
     try {
       const out = await this.s3.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key, ...(options.checksums ? { ChecksumMode: 'ENABLED' as const } : {}) }));
       const info: HeadInfo = {
@@ -249,7 +248,7 @@ export class Store {
       Metadata: options.metadata,
     };
     if (small && (size < MULTIPART_THRESHOLD || conditional)) {
-      const { PutObjectCommand } = await lazyS3();
+      const { PutObjectCommand } = await s3Sdk();
       const command = new PutObjectCommand({
         ...params,
         Body: body,
@@ -294,7 +293,7 @@ export class Store {
 
   /** Every object under the prefix, page by page (ListObjectsV2 with continuation tokens). */
   async *list(prefix: string, options: ListOptions = {}): AsyncGenerator<ObjectInfo> {
-    const { ListObjectsV2Command } = await lazyS3();
+    const { ListObjectsV2Command } = await s3Sdk();
     let token: string | undefined;
     do {
       let out;
@@ -320,7 +319,7 @@ export class Store {
 
   /** The "folders" directly under a prefix (ListObjectsV2 with a delimiter). */
   async listPrefixes(prefix: string, delimiter = '/'): Promise<string[]> {
-    const { ListObjectsV2Command } = await lazyS3();
+    const { ListObjectsV2Command } = await s3Sdk();
     const prefixes: string[] = [];
     let token: string | undefined;
     do {
@@ -339,7 +338,7 @@ export class Store {
   }
 
   async delete(key: string): Promise<void> {
-    const { DeleteObjectCommand } = await lazyS3();
+    const { DeleteObjectCommand } = await s3Sdk();
     try {
       await this.s3.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
     } catch (err) {
@@ -355,7 +354,7 @@ export class Store {
    * AWS takes up to 1000). Returns the keys that could not be deleted.
    */
   async deleteMany(keys: string[], batchSize = 100): Promise<string[]> {
-    const { DeleteObjectsCommand } = await lazyS3();
+    const { DeleteObjectsCommand } = await s3Sdk();
     const failed: string[] = [];
     for (let i = 0; i < keys.length; i += batchSize) {
       const batch = keys.slice(i, i + batchSize);
@@ -386,7 +385,7 @@ export class Store {
    * A bucket without versioning lists no old versions, and a local S3 without the call refuses it: 0 deleted.
    */
   async deleteOldVersions(keys: string[]): Promise<{ deleted: number; failed: string[] }> {
-    const { ListObjectVersionsCommand, DeleteObjectsCommand } = await lazyS3();
+    const { ListObjectVersionsCommand, DeleteObjectsCommand } = await s3Sdk();
     const old: { Key: string; VersionId: string }[] = [];
     for (const key of keys) {
       let keyMarker: string | undefined;
@@ -425,7 +424,7 @@ export class Store {
    * first. A store without versions (an unversioned bucket) lists none.
    */
   async listVersions(prefix: string): Promise<ObjectVersionInfo[]> {
-    const { ListObjectVersionsCommand } = await lazyS3();
+    const { ListObjectVersionsCommand } = await s3Sdk();
     const found: ObjectVersionInfo[] = [];
     let keyMarker: string | undefined;
     let versionMarker: string | undefined;
@@ -451,7 +450,7 @@ export class Store {
 
   /** One version's body and headers, or undefined if that version does not exist (or is a delete marker). */
   async getVersion(key: string, versionId: string): Promise<{ body: Buffer; contentType?: string; metadata: Record<string, string>; etag: string } | undefined> {
-    const { GetObjectCommand } = await lazyS3();
+    const { GetObjectCommand } = await s3Sdk();
     try {
       const out = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key, VersionId: versionId }));
       const body = Buffer.from(await out.Body!.transformToByteArray());
@@ -465,7 +464,7 @@ export class Store {
 
   /** A short-lived download link (default 5 minutes). */
   async presignGet(key: string, options: { expiresIn?: number; downloadName?: string } = {}): Promise<string> {
-    const [{ GetObjectCommand }, { getSignedUrl }] = await Promise.all([lazyS3(), import('@aws-sdk/s3-request-presigner')]);
+    const [{ GetObjectCommand }, { getSignedUrl }] = await Promise.all([s3Sdk(), import('@aws-sdk/s3-request-presigner')]);
     const command = new GetObjectCommand({
       Bucket: this.bucket,
       Key: key,
@@ -476,7 +475,7 @@ export class Store {
 
   /** A short-lived upload link (default 5 minutes) for exactly this key and content type. */
   async presignPut(key: string, options: { contentType?: string; expiresIn?: number; metadata?: Record<string, string> } = {}): Promise<string> {
-    const [{ PutObjectCommand }, { getSignedUrl }] = await Promise.all([lazyS3(), import('@aws-sdk/s3-request-presigner')]);
+    const [{ PutObjectCommand }, { getSignedUrl }] = await Promise.all([s3Sdk(), import('@aws-sdk/s3-request-presigner')]);
     const command = new PutObjectCommand({ Bucket: this.bucket, Key: key, ContentType: options.contentType, Metadata: options.metadata });
     return getSignedUrl(this.s3, command, {
       expiresIn: options.expiresIn ?? 300,
@@ -487,7 +486,7 @@ export class Store {
 
   /** Turns versioning on (the local stack's data bucket keeps versions as the deployed one does). */
   async enableVersioning(): Promise<void> {
-    const { PutBucketVersioningCommand } = await lazyS3();
+    const { PutBucketVersioningCommand } = await s3Sdk();
     try {
       await this.s3.send(new PutBucketVersioningCommand({ Bucket: this.bucket, VersioningConfiguration: { Status: 'Enabled' } }));
     } catch (err) {
@@ -497,7 +496,7 @@ export class Store {
 
   /** Creates the bucket if it does not exist (the local stack; AWS buckets are infra/'s job). */
   async ensureBucket(): Promise<void> {
-    const { HeadBucketCommand, CreateBucketCommand } = await lazyS3();
+    const { HeadBucketCommand, CreateBucketCommand } = await s3Sdk();
     try {
       await this.s3.send(new HeadBucketCommand({ Bucket: this.bucket }));
       return;
