@@ -250,8 +250,7 @@ export async function buildBundle(name: BundleName, options: BuildOptions): Prom
       legalComments: 'none',
       metafile: true,
       external: ['sharp', ...PROVISIONING_ONLY],
-      // the S3 SDK as an import() esbuild can follow (aws/clients.ts s3Sdk)
-      define: { 'process.env.CLINICA_BUNDLED': '"1"' },
+      define: { 'process.env.CLINICA_BUNDLED': '"1"' }, // the S3 SDK as an import() esbuild follows (aws/clients.ts s3Sdk)
       // an entry file outside the package (the bench's baseline under CLINICA_BUILD_DIR) still uses its dependencies
       nodePaths: [join(root, 'node_modules')],
       // CommonJS dependencies inside an ESM bundle need a require() for Node built-ins
