@@ -1,8 +1,8 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { ZodDefault, ZodObject, ZodOptional, type z } from 'zod';
 import { ClinicaError } from '../errors.js';
+import { writeJsonFile } from '../json-file.js';
 import { configSchema, type Config, type ConfigInput } from './schema.js';
 
 export const CONFIG_FILE = 'clinica.config.json';
@@ -295,9 +295,6 @@ function override<T extends string | undefined>(field: string, sources: [source:
 /** Validates and writes the file atomically (temp file + rename), with a trailing newline. */
 export async function saveConfig(path: string, input: ConfigInput): Promise<Config> {
   const config = parseConfig(input, path);
-  await mkdir(dirname(path), { recursive: true });
-  const tmp = `${path}.${process.pid}.tmp`;
-  await writeFile(tmp, JSON.stringify(input, null, 2) + '\n', { mode: 0o644 });
-  await rename(tmp, path);
+  await writeJsonFile(path, input, { mode: 0o644 });
   return config;
 }

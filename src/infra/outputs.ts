@@ -2,12 +2,12 @@
  * What a deploy leaves for people and scripts: URLs, addresses, names — printed at the end of deploy and
  * written to .clinica/outputs.<stage>.json. Recomputed from AWS on every deploy; never read back as truth.
  */
-import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { reminderSender } from '../config/mail.js';
 import type { InfraContext } from './context.js';
 import { websiteUrl } from './names.js';
 import { httpsDomain, staffUrl } from './serving.js';
+import { writeJsonFile } from '../json-file.js';
 import { dkimRecords, sesQuota, sesSummary, type DnsRecord, type SesState } from './ses.js';
 
 export interface Outputs {
@@ -85,9 +85,6 @@ export const outputsFile = (stateDir: string, stage: string) => join(stateDir, `
 
 export async function writeOutputs(stateDir: string, outputs: Outputs): Promise<string> {
   const file = outputsFile(stateDir, outputs.stage);
-  await mkdir(stateDir, { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  await writeFile(tmp, JSON.stringify(outputs, null, 2) + '\n');
-  await rename(tmp, file);
+  await writeJsonFile(file, outputs);
   return file;
 }

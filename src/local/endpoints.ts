@@ -4,10 +4,11 @@
  * the running stack through the same SDK code paths as on AWS.
  */
 import { readFileSync } from 'node:fs';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { LOCAL_CREDENTIALS, type AwsTarget } from '../aws/clients.js';
 import { ClinicaError } from '../errors.js';
+import { writeJsonFile } from '../json-file.js';
 
 export interface LocalEndpoints {
   pid: number;
@@ -29,10 +30,9 @@ export interface LocalEndpoints {
 export const devDir = (stateDir: string) => join(stateDir, 'dev');
 export const endpointsFile = (stateDir: string) => join(devDir(stateDir), 'endpoints.json');
 
+/** Publishes the endpoints: written whole (dev rewrites them when a child restarts, while commands read them). */
 export async function writeEndpoints(stateDir: string, endpoints: LocalEndpoints): Promise<void> {
-  const file = endpointsFile(stateDir);
-  await mkdir(dirname(file), { recursive: true });
-  await writeFile(file, JSON.stringify(endpoints, null, 2) + '\n');
+  await writeJsonFile(endpointsFile(stateDir), endpoints);
 }
 
 export async function removeEndpoints(stateDir: string, pid = process.pid): Promise<void> {
