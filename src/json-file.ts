@@ -10,6 +10,6 @@ import { dirname } from 'node:path';
 export async function writeJsonFile(path: string, value: unknown, options: { mode?: number } = {}): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   const tmp = `${path}.${process.pid}.tmp`;
-  await writeFile(tmp, JSON.stringify(value, null, 2) + '\n', options.mode === undefined ? {} : { mode: options.mode });
+  await writeFile(tmp, JSON.stringify(value, null, 2) + '\n', { mode: options.mode });
   await rename(tmp, path);
 }

@@ -43,7 +43,6 @@ import {
   type BucketRead,
 } from './s3-bucket.js';
 
-
 export const DEFAULT_BACKUP_RETENTION_DAYS = 400;
 export const REPLICATION_RULE_ID = 'clinica-backup';
 

@@ -6,12 +6,12 @@
  * function's resource policy may hold (its FunctionSpec declares it; any other is drift, see lambdas.ts).
  */
 import type { NotificationConfiguration, LambdaFunctionConfiguration } from '@aws-sdk/client-s3';
+import { s3Sdk } from '../aws/clients.js';
 import { awsCall, isAwsError, httpStatus, type InfraContext } from './context.js';
 import { arn } from './names.js';
 import { step, type Change, type Step } from './plan.js';
 import { resource } from './resource.js';
 import type { BucketRead } from './s3-bucket.js';
-import { s3Sdk } from '../aws/clients.js';
 import { showPrincipal, type FunctionState } from './lambdas.js';
 import { retryIam } from './retry.js';
 

@@ -4,10 +4,10 @@
  */
 import { join } from 'node:path';
 import { reminderSender } from '../config/mail.js';
+import { writeJsonFile } from '../json-file.js';
 import type { InfraContext } from './context.js';
 import { websiteUrl } from './names.js';
 import { httpsDomain, staffUrl } from './serving.js';
-import { writeJsonFile } from '../json-file.js';
 import { dkimRecords, sesQuota, sesSummary, type DnsRecord, type SesState } from './ses.js';
 
 export interface Outputs {

@@ -5,15 +5,14 @@
  * bucket modules are lists of aspects; the plan step and the resource shape are built here.
  */
 import type { S3Client, CORSRule, LifecycleRule } from '@aws-sdk/client-s3';
+import { s3Sdk } from '../aws/clients.js';
 import { ClinicaError } from '../errors.js';
 import { awsCall, errorName, isAwsError, httpStatus, type InfraContext } from './context.js';
 import { S3_SETTLE_MS, retryIam } from './retry.js';
-import { s3Sdk } from '../aws/clients.js';
 import { fromTagList, foreignOwner, missingTags, toTagList, type Component } from './names.js';
 import { deleteStep, keepStep, step, type Change, type Step } from './plan.js';
 import { canonicalPolicy, samePolicy, type PolicyDocument } from './policy-document.js';
 import { resource, type Resource, type StageDestroy } from './resource.js';
-
 
 export interface Aspect<T = unknown> {
   name: string;

@@ -3,11 +3,11 @@
  * local data bucket. The staff page uploads originals straight to S3 with a presigned PUT, so the local data
  * bucket gets a CORS rule for the page's origin (as `clinica deploy` sets one on AWS).
  */
+import { s3Sdk } from '../aws/clients.js';
 import { openSesSender } from '../mail/ses.js';
 import { createBackend, once } from '../server/app.js';
 import { serverVersion } from '../server/version.js';
 import type { DevComponent, DevContext } from './stack.js';
-import { s3Sdk } from '../aws/clients.js';
 
 /** CORS on the local data bucket: the staff page (served by the backend) PUTs originals and GETs variants. */
 export async function allowStaffPageOrigin(ctx: DevContext, origins: string[]): Promise<void> {

@@ -4,12 +4,12 @@
  * serves it at <s3 endpoint>/<site bucket>/ without credentials, as the S3 website endpoint does on AWS.
  * `clinica site publish` in another terminal updates it.
  */
+import { s3Sdk } from '../aws/clients.js';
 import { SITE_WEBSITE } from '../infra/site-bucket.js';
 import { websiteUrl } from '../infra/names.js';
 import { buildSite } from '../site/build.js';
 import { publishSite } from '../site/publish.js';
 import type { DevComponent } from './stack.js';
-import { s3Sdk } from '../aws/clients.js';
 
 export const siteComponent: DevComponent = {
   name: 'site',

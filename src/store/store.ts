@@ -91,7 +91,6 @@ export interface ListOptions {
 /** Bodies at or above this size (or of unknown length) go up as multipart uploads. */
 export const MULTIPART_THRESHOLD = 8 * 1024 * 1024;
 
-
 interface S3ErrorLike {
   name?: string;
   Code?: string;
