@@ -1,7 +1,8 @@
 // clinica start-up: CPU time (user+sys) and wall time of `clinica --version`, `clinica --help` and a command's
 // --help against `node -e 0` (the floor), median of interleaved runs; and the first watermark a process draws
-// (sharp, opentype.js and the font loaded: what `clinica upload` of one image pays before its pixels). CPU is the figure the target is on: it does
-// not grow with the machine's load the way wall time does. Target (issue 19): --version and --help ≤ 1.10×.
+// (sharp, opentype.js and the font loaded: what `clinica upload` of one image pays before its pixels). CPU is
+// the figure the target is on: it does not grow with the machine's load the way wall time does. Target (issue
+// 19): --version and --help ≤ 1.10×.
 // BENCH_COMPARE=<another checkout, built> runs its bin/clinica.js in the same rounds (before/after figures).
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';

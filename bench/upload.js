@@ -334,7 +334,7 @@ try {
     const kinds = ['main', 'helpers', 'libvips'];
     const least = (side) => Object.fromEntries(kinds.map((k) => [k, Math.min(...withThreads.map((r) => r[side].threads[k]))]));
     const cli = least('b');
-    const bareThreads = Object.fromEntries(kinds.map((k) => [k, Math.min(...withThreads.map((r) => r.c.threads[k]))]));
+    const bareThreads = least('c');
     const cells = (o, digits = 2) => kinds.map((k) => fmt(o[k], digits).padStart(9)).join('');
     console.log(`CPU by thread, CPU-s (least of ${withThreads.length} rounds)  ${kinds.map((k) => k.padStart(9)).join('')}`);
     console.log(`  CLI                                        ${cells(cli)}`);
