@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent } from 'node:https';
 import dnsPacket from 'dns-packet';
+import type { Order } from 'acme-client';
 import { mockClient } from 'aws-sdk-client-mock';
 import { ChangeResourceRecordSetsCommand, GetChangeCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -151,10 +152,10 @@ async function expireAuthorizations(): Promise<number> {
   const client = new acme.Client({ directoryUrl, accountKey: saved.key, accountUrl: saved.url });
   const account = await client.updateAccount({});
   // the orders list is read with the same POST-as-GET as an order
-  const list = (await client.getOrder({ url: account.orders } as Parameters<typeof client.getOrder>[0])) as unknown as { orders: string[] };
+  const list = (await client.getOrder({ url: account.orders } as Order)) as unknown as { orders: string[] };
   let deactivated = 0;
   for (const url of list.orders) {
-    const order = await client.getOrder({ url } as Parameters<typeof client.getOrder>[0]);
+    const order = await client.getOrder({ url } as Order);
     for (const authz of await client.getAuthorizations(order)) {
       if (authz.status !== 'valid') continue;
       await client.deactivateAuthorization(authz);
