@@ -20,6 +20,7 @@ import { ClaimIndex, validateImageMetadata, type ImageMetadata, type ImageMetada
 import { normalizePatientId } from '../clinic/patients.js';
 import { csvParseError, notCsvText } from '../csv.js';
 import { ClinicaError, isClinicaError, oneLine } from '../errors.js';
+import { FileBuffers, type ReadFile } from '../file-buffers.js';
 import { IMAGE_EXTENSIONS, REFUSED_IMAGE_EXTENSIONS } from '../imaging/inspect.js';
 import type { FileHashCache } from './hash-cache.js';
 import { applyImage, findDuplicate, planImage, type ImportInput, type ImportOutcome, type ImportSettings } from './image-import.js';
@@ -362,7 +363,8 @@ class AuditBatch {
 class NotStarted extends Error {}
 
 /** A file's fate before anything is written: settled (failed, a duplicate) or new — read, to import. */
-type FilePlan = { fate: 'settled'; result: BulkResult } | { fate: 'new'; item: BulkItem; input: ImportInput; hash: string };
+/** A new file's plan holds its bytes in one of the run's reused buffers until `release`. */
+type FilePlan = { fate: 'settled'; result: BulkResult } | { fate: 'new'; item: BulkItem; input: ImportInput; hash: string; release: () => void };
 
 /**
  * One bulk run, in named steps: each file is planned (patient known, file readable, bytes not imported yet),
@@ -374,6 +376,8 @@ class ImportRun {
   readonly summary: BulkSummary;
   private readonly cpu: ReturnType<typeof limiter>;
   private readonly patients = new Map<string, Promise<void>>();
+  /** the files' bytes, in as many reused buffers as files are in flight */
+  private readonly buffers: FileBuffers;
   private settled = 0;
   /** the imports' audit entries, written a few at once (absent: a dry run, or audit: false) */
   readonly audits?: AuditBatch;
@@ -393,6 +397,7 @@ class ImportRun {
     this.settings = settings.dryRun ? { planned: new Map(), ...settings } : settings;
     this.summary = options.summary ?? emptyBulkSummary();
     this.cpu = limiter(Math.max(1, options.concurrency));
+    this.buffers = new FileBuffers(filesInFlight(options.concurrency));
   }
 
   /** How many files may still reach the store: unknown (Infinity) while the source has more. */
@@ -444,17 +449,25 @@ class ImportRun {
     const duplicate = known && (await findDuplicate(this.settings, item.patientId, known));
     if (duplicate) return settle(duplicate);
     const readAt = Date.now();
-    let bytes: Buffer;
+    let file: ReadFile;
     try {
-      bytes = await readFile(item.path);
+      file = await this.buffers.read(item.path);
     } catch (err) {
       return settle({ status: 'failed', reason: unreadable(err) });
     }
-    const input: ImportInput = { patientId: item.patientId, bytes, fileName: basename(item.path), file: item.file, metadata: item.metadata, watermark: this.options.watermark };
-    const plan = await planImage(this.settings, input);
+    const input: ImportInput = { patientId: item.patientId, bytes: file.bytes, fileName: basename(item.path), file: item.file, metadata: item.metadata, watermark: this.options.watermark };
+    let plan: Awaited<ReturnType<typeof planImage>>;
+    try {
+      plan = await planImage(this.settings, input);
+    } catch (err) {
+      file.release();
+      throw err;
+    }
     const hash = plan.fate === 'new' ? plan.hash : plan.outcome.sha256;
     if (hash) this.options.hashCache?.remember(item.path, stats, hash, readAt);
-    return plan.fate === 'new' ? { fate: 'new', item, input, hash: plan.hash } : settle(plan.outcome);
+    if (plan.fate === 'new') return { fate: 'new', item, input, hash: plan.hash, release: file.release };
+    file.release();
+    return settle(plan.outcome);
   }
 
   /** Applies the plan of a new file (in the pipeline when its turn comes; left for the next run once stopped). */
@@ -470,7 +483,12 @@ class ImportRun {
 
   async importOne(item: BulkItem): Promise<void> {
     const plan = await this.planFile(item);
-    this.report(plan.fate === 'settled' ? plan.result : await this.applyFile(plan));
+    if (plan.fate === 'settled') return this.report(plan.result);
+    try {
+      this.report(await this.applyFile(plan));
+    } finally {
+      plan.release(); // every step that reads the bytes (sharp, the hash, the store's PUT) has settled
+    }
   }
 
   /** A file whose import threw: left for the next run, failed on its own, or the end of the run (the store). */
@@ -486,11 +504,16 @@ class ImportRun {
   }
 }
 
+/** The files a run holds at once: those in the pipeline, as many read ahead, and two being planned. */
+function filesInFlight(concurrency: number): number {
+  return Math.max(1, concurrency) * 2 + 2;
+}
+
 /** Imports everything a source yields, `concurrency` images in the pipeline at once. */
 export async function runImport(source: AsyncIterable<BulkEntry>, options: RunOptions): Promise<BulkSummary> {
   const run = new ImportRun(options);
   const { summary } = run;
-  const inflight = limiter(Math.max(1, options.concurrency) * 2 + 2);
+  const inflight = limiter(filesInFlight(options.concurrency));
   const { tasks } = run;
   for await (const entry of source) {
     if (run.fatal || options.signal?.aborted) {
