@@ -23,7 +23,7 @@ import { ClinicaError, isClinicaError, oneLine } from '../errors.js';
 import { FileBuffers, type ReadFile } from '../file-buffers.js';
 import { IMAGE_EXTENSIONS, REFUSED_IMAGE_EXTENSIONS } from '../imaging/inspect.js';
 import type { FileHashCache } from './hash-cache.js';
-import { applyImage, findDuplicate, planImage, type ImportInput, type ImportOutcome, type ImportSettings } from './image-import.js';
+import { applyImage, findDuplicate, planImage, type ImagePlan, type ImportInput, type ImportOutcome, type ImportSettings } from './image-import.js';
 
 /** One file to import. */
 export interface BulkItem {
@@ -362,8 +362,10 @@ class AuditBatch {
 /** A file that reached the pipeline after the run was stopped: left for the next run (nothing of it written). */
 class NotStarted extends Error {}
 
-/** A file's fate before anything is written: settled (failed, a duplicate) or new — read, to import. */
-/** A new file's plan holds its bytes in one of the run's reused buffers until `release`. */
+/**
+ * A file's fate before anything is written: settled (failed, a duplicate) or new — read, to import, its bytes
+ * in one of the run's reused buffers until `release`.
+ */
 type FilePlan = { fate: 'settled'; result: BulkResult } | { fate: 'new'; item: BulkItem; input: ImportInput; hash: string; release: () => void };
 
 /**
@@ -456,7 +458,7 @@ class ImportRun {
       return settle({ status: 'failed', reason: unreadable(err) });
     }
     const input: ImportInput = { patientId: item.patientId, bytes: file.bytes, fileName: basename(item.path), file: item.file, metadata: item.metadata, watermark: this.options.watermark };
-    let plan: Awaited<ReturnType<typeof planImage>>;
+    let plan: ImagePlan;
     try {
       plan = await planImage(this.settings, input);
     } catch (err) {
