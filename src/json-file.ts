@@ -6,10 +6,13 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
-/** Writes `value` as indented JSON with a trailing newline; the folder is made when missing. */
-export async function writeJsonFile(path: string, value: unknown, options: { mode?: number } = {}): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
+/**
+ * Writes `value` as indented JSON with a trailing newline (`compact`: on one line, for a machine's file that may
+ * hold thousands of entries); the folder is made when missing, with `dirMode`.
+ */
+export async function writeJsonFile(path: string, value: unknown, options: { mode?: number; dirMode?: number; compact?: boolean } = {}): Promise<void> {
+  await mkdir(dirname(path), { recursive: true, mode: options.dirMode });
   const tmp = `${path}.${process.pid}.tmp`;
-  await writeFile(tmp, JSON.stringify(value, null, 2) + '\n', { mode: options.mode });
+  await writeFile(tmp, options.compact ? JSON.stringify(value) : JSON.stringify(value, null, 2) + '\n', { mode: options.mode });
   await rename(tmp, path);
 }

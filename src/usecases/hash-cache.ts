@@ -15,8 +15,9 @@
  */
 import { createHash } from 'node:crypto';
 import type { Stats } from 'node:fs';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
+import { writeJsonFile } from '../json-file.js';
 
 /** a file changed this close to being read is not remembered */
 export const RACY_MS = 2_000;
@@ -79,18 +80,15 @@ export class FileHashCache {
   }
 
   /**
-   * Writes the entries seen in this run (tmp file + rename, so a crash never leaves half a cache). Failing to
+   * Writes the entries seen in this run (written whole, so a crash never leaves half a cache). Failing to
    * write only costs the next run a re-read, so errors are not thrown.
    */
   save(): Promise<void> {
     this.unsaved = 0;
-    const body = JSON.stringify({ root: this.root, files: Object.fromEntries(this.seen) } satisfies CacheFile);
+    const snapshot: CacheFile = { root: this.root, files: Object.fromEntries(this.seen) }; // entries are replaced, never changed
     this.saving = this.saving.then(async () => {
       try {
-        await mkdir(join(this.path, '..'), { recursive: true, mode: 0o700 });
-        const tmp = `${this.path}.${process.pid}.tmp`;
-        await writeFile(tmp, body, { mode: 0o600 });
-        await rename(tmp, this.path);
+        await writeJsonFile(this.path, snapshot, { mode: 0o600, dirMode: 0o700, compact: true });
       } catch {
         // a read-only project folder: no cache
       }
