@@ -5,11 +5,12 @@
  * account is marked demo: on target local it signs in without a second factor (never on target aws).
  */
 import { randomBytes } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createApiToken, verifyApiToken } from '../clinic/api-tokens.js';
 import { verifyPassword } from '../clinic/passwords.js';
 import { addStaff, findStaffByEmail, getStaffRecord, setPassword, type StaffRecord } from '../clinic/staff.js';
+import { writeJsonFile } from '../json-file.js';
 import { randomId } from '../random-id.js';
 import type { DemoSeeder } from './stack.js';
 
@@ -49,7 +50,7 @@ export const demoStaffSeeder: DemoSeeder = {
     let token = saved.token;
     const tokenOk = token ? (await verifyApiToken(store, token))?.staff.id === record.id : false;
     if (!tokenOk) token = (await createApiToken(store, { staffId: record.id, name: 'demo page token' }, 'demo:seed')).token;
-    await writeFile(file, JSON.stringify({ id: record.id, email: record.email, password, token }, null, 2) + '\n', { mode: 0o600 });
+    await writeJsonFile(file, { id: record.id, email: record.email, password, token }, { mode: 0o600 });
     ctx.endpoints.extra.demoStaffFile = file;
     const page = ctx.endpoints.server ? ` — sign in at ${ctx.endpoints.server}/` : '';
     return { summary: `admin ${record.email} / password ${password}${page} (API token ${token})` };

@@ -6,6 +6,7 @@
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import { ClinicaError } from '../errors.js';
+import { writeJsonFile } from '../json-file.js';
 import type { BuiltSite } from './build.js';
 
 export const FOLDER_MANIFEST = '.clinica-site.json';
@@ -60,6 +61,6 @@ export async function writeSite(site: BuiltSite, outDir: string): Promise<WriteR
     await writeFile(full, file.body);
     bytes += file.body.length;
   }
-  await writeFile(join(dir, FOLDER_MANIFEST), JSON.stringify({ files: [...current] }, null, 2) + '\n');
+  await writeJsonFile(join(dir, FOLDER_MANIFEST), { files: [...current] });
   return { dir, written: [...current], removed, bytes };
 }
